@@ -1,0 +1,58 @@
+// Package connectors defines how lipwatch reads department records: a
+// Connector lists the streams a source offers (files, API endpoints, queries),
+// and each Stream yields raw rows of strings under a header. Mapping onto a
+// dataset, validation and quarantine happen downstream, identically for every
+// connector kind, so a connector only has to read faithfully.
+package connectors
+
+import (
+	"context"
+	"errors"
+)
+
+// Connector reads one configured source.
+type Connector interface {
+	// Streams lists what the source currently offers, in a stable order.
+	// A file connector returns one stream per file matched by its glob.
+	Streams(ctx context.Context) ([]Stream, error)
+	// Close releases what the connector holds. It is safe to call twice.
+	Close(ctx context.Context) error
+}
+
+// Stream is one readable unit of a source: a file, an endpoint, a query.
+type Stream interface {
+	// Name identifies the stream in the load ledger and in messages,
+	// e.g. the file's path.
+	Name() string
+	// Fingerprint is a content hash when the connector can compute one
+	// cheaply ("sha256:..."), or "" when it cannot. A stream whose
+	// fingerprint matches the last committed load is not read again.
+	Fingerprint(ctx context.Context) (string, error)
+	// Open starts reading. The caller closes the returned reader.
+	Open(ctx context.Context) (RowReader, error)
+}
+
+// RowReader yields the rows of one stream.
+type RowReader interface {
+	// Header is the source's column names, as the department wrote them
+	// (trimmed), in order.
+	Header() []string
+	// Next returns the next row, or io.EOF after the last one. Blank rows
+	// are returned too (with all values empty): nothing is skipped here.
+	Next() (Row, error)
+	Close() error
+}
+
+// Row is one row as read, before any mapping or validation.
+type Row struct {
+	// Pos is the row's position as a person finds it in the source:
+	// the line number in a CSV file, the row number in a sheet, the
+	// record index (1-based) in an API response.
+	Pos int64
+	// Values are aligned with Header; a short row has fewer values.
+	Values []string
+}
+
+// ErrNotFound reports that a source's location matched nothing, e.g. a
+// glob that matched no file. It is a source failure, not an empty load.
+var ErrNotFound = errors.New("source not found")

@@ -1,0 +1,89 @@
+package connectors
+
+import (
+	"fmt"
+	"sort"
+	"sync"
+)
+
+// Options are a source's kind-specific settings from config, keyed by the
+// option's name (e.g. "path", "encoding", "sheet").
+type Options map[string]any
+
+// Source is what a connector is built from.
+type Source struct {
+	// Name is the source's name in config, used in every message.
+	Name string
+	// BaseDir resolves relative paths (the config file's directory).
+	BaseDir string
+	// Options are the kind-specific settings.
+	Options Options
+}
+
+// Field describes one option of a connector kind, for validation and docs.
+type Field struct {
+	Name     string
+	Type     string // "string", "int", "bool", "duration", "list"
+	Default  any
+	Required bool
+	Enum     []string
+	Doc      string
+	Example  string
+}
+
+// Spec declares a connector kind: its options and how to build it.
+type Spec struct {
+	Kind   string
+	Doc    string
+	Fields []Field
+	New    func(src Source) (Connector, error)
+}
+
+var (
+	mu    sync.RWMutex
+	specs = map[string]Spec{}
+)
+
+// Register makes a connector kind available. It panics on a duplicate kind,
+// as that is a programming error found at start-up.
+func Register(s Spec) {
+	mu.Lock()
+	defer mu.Unlock()
+	if _, dup := specs[s.Kind]; dup {
+		panic("connectors: kind registered twice: " + s.Kind)
+	}
+	specs[s.Kind] = s
+}
+
+// Lookup returns the spec of a kind.
+func Lookup(kind string) (Spec, bool) {
+	mu.RLock()
+	defer mu.RUnlock()
+	s, ok := specs[kind]
+	return s, ok
+}
+
+// Kinds lists the registered kinds, sorted.
+func Kinds() []string {
+	mu.RLock()
+	defer mu.RUnlock()
+	out := make([]string, 0, len(specs))
+	for k := range specs {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// New builds a connector for src with the registered kind, after checking
+// the options against the kind's spec.
+func New(kind string, src Source) (Connector, error) {
+	s, ok := Lookup(kind)
+	if !ok {
+		return nil, fmt.Errorf("source %s: unknown connector kind %q (known: %v)", src.Name, kind, Kinds())
+	}
+	if err := s.Check(src.Options); err != nil {
+		return nil, fmt.Errorf("source %s: %w", src.Name, err)
+	}
+	return s.New(src)
+}

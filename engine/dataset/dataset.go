@@ -1,0 +1,108 @@
+// Package dataset defines lipwatch's canonical datasets: their fields, types,
+// enumerations and natural keys, and turns a source's raw row of strings into
+// a validated canonical record or a plain-words reason for quarantine.
+// It is pure Go: no store, no I/O.
+package dataset
+
+import (
+	"fmt"
+	"sort"
+)
+
+// Type is a field's canonical type.
+type Type int
+
+// Field types. Each maps to one DuckDB column type (see SQLType).
+const (
+	String Type = iota // free text, trimmed
+	ID                 // resident ID number, normalised to 18 characters
+	Code               // a digit string of fixed lengths (division codes)
+	Date               // a calendar date in any of the dirty formats departments use
+	Money              // yuan with two decimals; "1,234.50元" accepted
+	Int                // a whole number
+	Enum               // one of a fixed set of canonical values, with aliases
+	Bool               // yes/no in Chinese or English
+)
+
+// Field is one column of a dataset.
+type Field struct {
+	Name     string
+	Type     Type
+	Required bool
+	// Digits are the accepted lengths of a Code.
+	Digits []int
+	// Values are the canonical values of an Enum, in order.
+	Values []string
+	// Aliases map what departments write onto canonical Enum or Bool
+	// values. Keys are compared after trimming and lower-casing.
+	Aliases map[string]string
+	// Doc is a short Chinese/English description for docs and messages.
+	Doc string
+}
+
+// Dataset is one canonical table.
+type Dataset struct {
+	Name   string
+	Doc    string
+	Fields []Field
+	// Key lists the fields whose values identify a row: a row whose key is
+	// already loaded is skipped as a duplicate. For datasets that describe a
+	// state (registry, assistance), the key includes the changing fields, so
+	// that a new state is loaded as a new row and the newest one wins.
+	Key []string
+}
+
+// Field returns the named field.
+func (d *Dataset) Field(name string) (Field, bool) {
+	for _, f := range d.Fields {
+		if f.Name == name {
+			return f, true
+		}
+	}
+	return Field{}, false
+}
+
+// FieldNames lists the dataset's field names in table order.
+func (d *Dataset) FieldNames() []string {
+	out := make([]string, len(d.Fields))
+	for i, f := range d.Fields {
+		out[i] = f.Name
+	}
+	return out
+}
+
+// Lookup returns the dataset with that name.
+func Lookup(name string) (*Dataset, bool) {
+	d, ok := all[name]
+	return d, ok
+}
+
+// Names lists all datasets, sorted.
+func Names() []string {
+	out := make([]string, 0, len(all))
+	for n := range all {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// All returns every dataset, sorted by name.
+func All() []*Dataset {
+	out := make([]*Dataset, 0, len(all))
+	for _, n := range Names() {
+		out = append(out, all[n])
+	}
+	return out
+}
+
+var all = map[string]*Dataset{}
+
+func register(d *Dataset) {
+	for _, k := range d.Key {
+		if _, ok := d.Field(k); !ok {
+			panic(fmt.Sprintf("dataset %s: key field %s not defined", d.Name, k))
+		}
+	}
+	all[d.Name] = d
+}

@@ -1,0 +1,286 @@
+package dataset
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/lipwatch/lipwatch/engine/idnum"
+)
+
+// Problem codes: why a row went to quarantine. They are stable identifiers
+// for tests and reports; Reason carries the plain words.
+const (
+	BlankRow        = "blank_row"
+	HeaderRepeat    = "header_repeat"
+	MissingRequired = "missing_required"
+	BadCheckDigit   = "bad_check_digit"
+	BadID           = "bad_id"
+	ImpossibleDate  = "impossible_date"
+	BadDate         = "bad_date"
+	BadNumber       = "bad_number"
+	BadValue        = "bad_value"
+	BadCode         = "bad_code"
+)
+
+// Problem explains why a row cannot be loaded.
+type Problem struct {
+	Code   string // one of the codes above
+	Field  string // the dataset field, "" for whole-row problems
+	Column string // the source's column header, "" for whole-row problems
+	Reason string // plain words, never containing an ID number
+}
+
+func (p *Problem) Error() string { return p.Reason }
+
+// MissingColumnsError reports mapped columns that the source's header lacks.
+type MissingColumnsError struct {
+	Missing []string // "column (field)"
+	Header  []string
+}
+
+func (e *MissingColumnsError) Error() string {
+	return fmt.Sprintf("mapped columns not in the header: %s (header has: %s)",
+		strings.Join(e.Missing, ", "), strings.Join(e.Header, ", "))
+}
+
+type fieldMap struct {
+	Field
+	col     int // index in the source header, -1 if unmapped
+	colName string
+	extra   map[string]string // config aliases, normalised keys
+}
+
+// Mapper turns a source's raw rows into canonical records of one dataset.
+// Build one per stream (header); it is not safe for concurrent use.
+type Mapper struct {
+	ds       *Dataset
+	fields   []fieldMap
+	keyIdx   []int
+	unmapped []string
+	key      strings.Builder
+}
+
+// NewMapper matches the source's header against the configured columns
+// (dataset field -> source column name) and value aliases (field -> source
+// value -> canonical value). Header names compare after trimming and
+// full-width normalisation. A mapped column absent from the header is an
+// error naming every such column.
+func NewMapper(ds *Dataset, header []string, columns map[string]string, values map[string]map[string]string) (*Mapper, error) {
+	idx := make(map[string]int, len(header))
+	for i, h := range header {
+		h = normalizeText(h)
+		if _, dup := idx[h]; !dup {
+			idx[h] = i
+		}
+	}
+	m := &Mapper{ds: ds}
+	used := map[int]bool{}
+	var missing []string
+	for _, f := range ds.Fields {
+		fm := fieldMap{Field: f, col: -1}
+		if name, ok := columns[f.Name]; ok {
+			fm.colName = name
+			if i, ok := idx[normalizeText(name)]; ok {
+				fm.col = i
+				used[i] = true
+			} else {
+				missing = append(missing, fmt.Sprintf("%s (%s)", name, f.Name))
+			}
+		}
+		if vals := values[f.Name]; len(vals) > 0 {
+			fm.extra = make(map[string]string, len(vals))
+			for k, v := range vals {
+				fm.extra[strings.ToLower(normalizeText(k))] = v
+			}
+		}
+		m.fields = append(m.fields, fm)
+	}
+	if len(missing) > 0 {
+		return nil, &MissingColumnsError{Missing: missing, Header: header}
+	}
+	for i, h := range header {
+		if !used[i] && strings.TrimSpace(h) != "" {
+			m.unmapped = append(m.unmapped, h)
+		}
+	}
+	for _, k := range ds.Key {
+		for i, f := range ds.Fields {
+			if f.Name == k {
+				m.keyIdx = append(m.keyIdx, i)
+			}
+		}
+	}
+	return m, nil
+}
+
+// Unmapped lists the source's columns that no field uses.
+func (m *Mapper) Unmapped() []string { return m.unmapped }
+
+// Dataset returns the mapper's dataset.
+func (m *Mapper) Dataset() *Dataset { return m.ds }
+
+// Map converts one raw row into out (len(out) == len(Fields); values are
+// string, time.Time, float64 (money, in yuan), int64, bool or nil) and
+// returns the row's natural key. A row that cannot be loaded yields a
+// Problem and leaves out unspecified.
+func (m *Mapper) Map(values []string, out []any) (key string, p *Problem) {
+	if isBlank(values) {
+		return "", &Problem{Code: BlankRow, Reason: "blank row"}
+	}
+	if m.isHeader(values) {
+		return "", &Problem{Code: HeaderRepeat, Reason: "repeated header row"}
+	}
+	for i := range m.fields {
+		f := &m.fields[i]
+		raw := ""
+		if f.col >= 0 && f.col < len(values) {
+			raw = values[f.col]
+		}
+		v, prob := f.parse(raw)
+		if prob != nil {
+			return "", prob
+		}
+		out[i] = v
+	}
+	m.key.Reset()
+	for n, i := range m.keyIdx {
+		if n > 0 {
+			m.key.WriteByte(0x1f)
+		}
+		writeKeyPart(&m.key, out[i])
+	}
+	return m.key.String(), nil
+}
+
+func writeKeyPart(b *strings.Builder, v any) {
+	switch x := v.(type) {
+	case nil:
+	case string:
+		b.WriteString(x)
+	case time.Time:
+		b.WriteString(x.Format(time.DateOnly))
+	default:
+		fmt.Fprint(b, x)
+	}
+}
+
+func isBlank(values []string) bool {
+	for _, v := range values {
+		if strings.TrimSpace(v) != "" && strings.Trim(v, " \t\u3000") != "" {
+			return false
+		}
+	}
+	return true
+}
+
+// isHeader reports whether every mapped cell holds its own column's name.
+func (m *Mapper) isHeader(values []string) bool {
+	seen := false
+	for i := range m.fields {
+		f := &m.fields[i]
+		if f.col < 0 {
+			continue
+		}
+		if f.col >= len(values) || normalizeText(values[f.col]) != normalizeText(f.colName) {
+			return false
+		}
+		seen = true
+	}
+	return seen
+}
+
+func (f *fieldMap) label() string {
+	if f.colName != "" {
+		return fmt.Sprintf("%s (%s)", f.colName, f.Name)
+	}
+	return f.Name
+}
+
+func (f *fieldMap) problem(code, format string, args ...any) *Problem {
+	return &Problem{Code: code, Field: f.Name, Column: f.colName,
+		Reason: "column " + f.label() + ": " + fmt.Sprintf(format, args...)}
+}
+
+func (f *fieldMap) parse(raw string) (any, *Problem) {
+	s := strings.TrimSpace(raw)
+	if s == "" || strings.Trim(s, "\u3000") == "" {
+		if f.Required {
+			return nil, f.problem(MissingRequired, "required value is empty")
+		}
+		return nil, nil
+	}
+	switch f.Type {
+	case String:
+		return normalizeText(s), nil
+	case ID:
+		id, err := idnum.Parse(s)
+		if err != nil {
+			var ie *idnum.Error
+			if errors.As(err, &ie) && ie.Reason == idnum.ReasonCheckDigit {
+				return nil, f.problem(BadCheckDigit, "%v", err)
+			}
+			return nil, f.problem(BadID, "%v", err)
+		}
+		return string(id), nil
+	case Code:
+		c := normalizeText(s)
+		if !allDigits(c) || (len(f.Digits) > 0 && !slices.Contains(f.Digits, len(c))) {
+			return nil, f.problem(BadCode, "%q is not a %v-digit code", s, f.Digits)
+		}
+		return c, nil
+	case Date:
+		t, err := ParseDate(normalizeText(s))
+		if err != nil {
+			code := BadDate
+			if errors.Is(err, errDateImpossible) {
+				code = ImpossibleDate
+			}
+			return nil, f.problem(code, "%q %v", s, err)
+		}
+		return t, nil
+	case Money:
+		fen, err := ParseMoney(normalizeText(s))
+		if err != nil {
+			return nil, f.problem(BadNumber, "%q is not an amount of money", s)
+		}
+		return float64(fen) / 100, nil
+	case Int:
+		n, err := ParseInt(normalizeText(s))
+		if err != nil {
+			return nil, f.problem(BadNumber, "%q is not a whole number", s)
+		}
+		return n, nil
+	case Enum:
+		if v, ok := f.canonical(s); ok {
+			return v, nil
+		}
+		return nil, f.problem(BadValue, "%q is not one of %s", s, strings.Join(f.Values, ", "))
+	case Bool:
+		if v, ok := f.canonical(s); ok {
+			return v == "true", nil
+		}
+		return nil, f.problem(BadValue, "%q is not yes/no (是/否)", s)
+	}
+	return nil, f.problem(BadValue, "unsupported field type")
+}
+
+// canonical maps a source value onto a canonical one: config aliases first,
+// then the canonical values themselves, then the built-in aliases.
+func (f *fieldMap) canonical(s string) (string, bool) {
+	k := strings.ToLower(normalizeText(s))
+	if v, ok := f.extra[k]; ok {
+		return v, true
+	}
+	if f.Type == Bool {
+		v, ok := boolAliases[k]
+		return v, ok
+	}
+	if slices.Contains(f.Values, k) {
+		return k, true
+	}
+	v, ok := f.Aliases[k]
+	return v, ok
+}

@@ -1,0 +1,221 @@
+package dataset
+
+import (
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Errors of value parsing. They are wrapped with the column by the Mapper.
+var (
+	errDateShape      = errors.New("is not a date in any known format")
+	errDateImpossible = errors.New("is not a real calendar date")
+	errNumber         = errors.New("is not a number")
+)
+
+// excelEpoch is day 0 of Excel's 1900 date system as it is used in practice
+// (serial 60 is the fictitious 1900-02-29; serials this small never occur
+// in our data, and the 5-digit range below excludes them).
+var excelEpoch = time.Date(1899, 12, 30, 0, 0, 0, 0, time.UTC)
+
+// ParseDate reads a date as departments write it: "2026-03-05", "2026/3/5",
+// "2026.3.5", "2026年3月5日", "20260305", an Excel serial number ("46086"),
+// optionally followed by a time of day. It reports whether the shape was
+// recognised but names no real date (e.g. "2026年2月30日") separately from an
+// unrecognised shape.
+func ParseDate(s string) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexAny(s, " T"); i > 0 {
+		s = s[:i] // drop a time of day
+	}
+	if s == "" {
+		return time.Time{}, errDateShape
+	}
+	if allDigits(s) {
+		switch len(s) {
+		case 8:
+			y, _ := strconv.Atoi(s[:4])
+			m, _ := strconv.Atoi(s[4:6])
+			d, _ := strconv.Atoi(s[6:])
+			return mkDate(y, m, d)
+		case 5:
+			n, _ := strconv.Atoi(s)
+			return excelEpoch.AddDate(0, 0, n), nil
+		}
+		return time.Time{}, errDateShape
+	}
+	// Excel serial with a fraction (a date-time cell read raw).
+	if i := strings.IndexByte(s, '.'); i == 5 && allDigits(s[:5]) && allDigits(s[6:]) && len(s) > 6 {
+		n, _ := strconv.Atoi(s[:5])
+		return excelEpoch.AddDate(0, 0, n), nil
+	}
+	// Separated forms: 2026-3-5, 2026/3/5, 2026.3.5, 2026年3月5日.
+	var parts [3]int
+	n := 0
+	cur, digits := 0, 0
+	for _, r := range s {
+		switch {
+		case r >= '0' && r <= '9':
+			cur = cur*10 + int(r-'0')
+			digits++
+			if digits > 4 {
+				return time.Time{}, errDateShape
+			}
+		case r == '-' || r == '/' || r == '.' || r == '年' || r == '月' || r == '日':
+			if digits == 0 {
+				return time.Time{}, errDateShape
+			}
+			if n == 3 {
+				return time.Time{}, errDateShape
+			}
+			parts[n] = cur
+			n++
+			cur, digits = 0, 0
+			if r == '日' {
+				// must be the end
+				continue
+			}
+		default:
+			return time.Time{}, errDateShape
+		}
+	}
+	if digits > 0 {
+		if n == 3 {
+			return time.Time{}, errDateShape
+		}
+		parts[n] = cur
+		n++
+	}
+	if n != 3 || parts[0] < 1000 {
+		return time.Time{}, errDateShape
+	}
+	return mkDate(parts[0], parts[1], parts[2])
+}
+
+func mkDate(y, m, d int) (time.Time, error) {
+	if y < 1900 || y > 2100 || m < 1 || m > 12 || d < 1 || d > 31 {
+		return time.Time{}, errDateImpossible
+	}
+	t := time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC)
+	if t.Day() != d {
+		return time.Time{}, errDateImpossible
+	}
+	return t, nil
+}
+
+// ParseMoney reads an amount in yuan as departments write it: "1,234.50元",
+// "￥856", "1234.5", "-20.00". It returns the amount in fen (cents),
+// rounding beyond two decimals half away from zero.
+func ParseMoney(s string) (int64, error) {
+	s = strings.TrimSpace(s)
+	for _, cut := range []string{"元", "￥", "¥", "RMB", "rmb", "CNY"} {
+		if strings.Contains(s, cut) {
+			s = strings.ReplaceAll(s, cut, "")
+		}
+	}
+	s = strings.TrimSpace(s)
+	neg := false
+	if strings.HasPrefix(s, "-") {
+		neg, s = true, s[1:]
+	}
+	if s == "" {
+		return 0, errNumber
+	}
+	var whole, frac int64
+	fracDigits := 0
+	seenDot, any := false, false
+	roundUp := false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= '0' && c <= '9':
+			any = true
+			if !seenDot {
+				if whole > 1e15 {
+					return 0, errNumber
+				}
+				whole = whole*10 + int64(c-'0')
+			} else if fracDigits < 2 {
+				frac = frac*10 + int64(c-'0')
+				fracDigits++
+			} else if fracDigits == 2 {
+				roundUp = c >= '5'
+				fracDigits++
+			}
+		case c == ',' && !seenDot:
+		case c == '.' && !seenDot:
+			seenDot = true
+		default:
+			return 0, errNumber
+		}
+	}
+	if !any {
+		return 0, errNumber
+	}
+	for fracDigits < 2 {
+		frac *= 10
+		fracDigits++
+	}
+	v := whole*100 + frac
+	if roundUp {
+		v++
+	}
+	if neg {
+		v = -v
+	}
+	return v, nil
+}
+
+// ParseInt reads a whole number, allowing a trailing 人 or 口 ("3人").
+func ParseInt(s string) (int64, error) {
+	s = strings.TrimSpace(s)
+	s = strings.TrimSuffix(strings.TrimSuffix(s, "人"), "口")
+	s = strings.TrimSuffix(s, ".0")
+	n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
+	if err != nil {
+		return 0, errNumber
+	}
+	return n, nil
+}
+
+func allDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// normalizeText trims ASCII and full-width spaces and maps full-width ASCII
+// (Ｆ, １, ：) to half-width, so aliases and codes compare as people mean them.
+func normalizeText(s string) string {
+	s = strings.TrimSpace(s)
+	s = strings.Trim(s, "\u3000")
+	ascii := true
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			ascii = false
+			break
+		}
+	}
+	if ascii {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	for _, r := range s {
+		if r >= 0xFF01 && r <= 0xFF5E {
+			r -= 0xFEE0
+		} else if r == '\u3000' {
+			r = ' '
+		}
+		b.WriteRune(r)
+	}
+	return strings.TrimSpace(b.String())
+}

@@ -1,0 +1,283 @@
+// Package ingest runs `lipwatch sync`: for each configured source it reads
+// the connector's streams, maps and validates every row onto the source's
+// dataset, and loads the good rows and the quarantined bad ones into the
+// store in one transaction per source. One source failing never stops the
+// others: its error is recorded in the ledger and in its Result.
+package ingest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/lipwatch/lipwatch/connectors"
+	"github.com/lipwatch/lipwatch/engine/dataset"
+	"github.com/lipwatch/lipwatch/engine/store"
+)
+
+// Source is one configured source, ready to sync.
+type Source struct {
+	Name      string
+	Dataset   *dataset.Dataset
+	Connector connectors.Connector
+	Columns   map[string]string            // dataset field -> source column
+	Values    map[string]map[string]string // field -> source value -> canonical
+}
+
+// ReasonCount is how many rows went to quarantine for one reason.
+type ReasonCount struct {
+	Code   string
+	Column string
+	Count  int64
+}
+
+// Result is what syncing one source did.
+type Result struct {
+	Source    string
+	Dataset   string
+	Loads     []store.Load // one per stream read
+	Unchanged int          // streams skipped: same content as the last load
+	Unmapped  []string     // source columns no field uses (reported, not fatal)
+	Reasons   []ReasonCount
+	Err       error
+	Elapsed   time.Duration
+}
+
+// Totals adds up the result's loads.
+func (r Result) Totals() (read, loaded, dup, quarantined int64) {
+	for _, l := range r.Loads {
+		read += l.Read
+		loaded += l.Loaded
+		dup += l.Duplicates
+		quarantined += l.Quarantined
+	}
+	return
+}
+
+// Syncer loads sources into a store.
+type Syncer struct {
+	Store  *store.Store
+	Logger *slog.Logger
+	// Timeout bounds one source's sync; zero means none.
+	Timeout time.Duration
+}
+
+// Sync syncs each source in turn and returns one Result per source.
+func (s *Syncer) Sync(ctx context.Context, sources []Source) []Result {
+	out := make([]Result, 0, len(sources))
+	for _, src := range sources {
+		if ctx.Err() != nil {
+			out = append(out, Result{Source: src.Name, Dataset: src.Dataset.Name, Err: ctx.Err()})
+			continue
+		}
+		out = append(out, s.SyncSource(ctx, src))
+	}
+	return out
+}
+
+// SyncSource syncs one source. Its error, if any, is in Result.Err and in
+// the ledger; nothing of a failed source's load stays in the store.
+func (s *Syncer) SyncSource(ctx context.Context, src Source) Result {
+	start := time.Now()
+	log := s.logger().With("source", src.Name, "dataset", src.Dataset.Name)
+	if s.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, s.Timeout)
+		defer cancel()
+	}
+	res := Result{Source: src.Name, Dataset: src.Dataset.Name}
+	stream, err := s.syncSource(ctx, src, &res, log)
+	res.Elapsed = time.Since(start)
+	if err != nil {
+		res.Err = fmt.Errorf("source %s: %w", src.Name, err)
+		res.Loads = nil
+		res.Reasons = nil
+		if rerr := s.Store.RecordFailure(context.WithoutCancel(ctx), src.Name, src.Dataset.Name, stream, "", start.UTC(), err); rerr != nil {
+			log.Error("record failure in ledger", "err", rerr)
+		}
+		log.Warn("source failed", "err", err)
+		return res
+	}
+	read, loaded, dup, quar := res.Totals()
+	log.Info("source synced", "streams", len(res.Loads), "unchanged", res.Unchanged,
+		"read", read, "loaded", loaded, "duplicates", dup, "quarantined", quar, "elapsed", res.Elapsed.Round(time.Millisecond))
+	return res
+}
+
+type pending struct {
+	stream connectors.Stream
+	hash   string
+}
+
+// syncSource does the work; on error it returns the stream it failed on.
+func (s *Syncer) syncSource(ctx context.Context, src Source, res *Result, log *slog.Logger) (string, error) {
+	streams, err := src.Connector.Streams(ctx)
+	if err != nil {
+		return "", err
+	}
+	var todo []pending
+	for _, st := range streams {
+		hash, err := st.Fingerprint(ctx)
+		if err != nil {
+			return st.Name(), err
+		}
+		done, err := s.Store.Loaded(ctx, src.Name, st.Name(), hash)
+		if err != nil {
+			return st.Name(), err
+		}
+		if done {
+			res.Unchanged++
+			log.Debug("stream unchanged", "stream", st.Name())
+			continue
+		}
+		todo = append(todo, pending{st, hash})
+	}
+	if len(todo) == 0 {
+		return "", nil
+	}
+	load, err := s.Store.BeginLoad(ctx, src.Name, src.Dataset)
+	if err != nil {
+		return "", err
+	}
+	defer load.Rollback(ctx) // no-op after Commit
+	reasons := map[[2]string]int64{}
+	unmapped := map[string]bool{}
+	for _, p := range todo {
+		ld, err := loadStream(ctx, load, src, p, reasons, unmapped)
+		if err != nil {
+			return p.stream.Name(), err
+		}
+		res.Loads = append(res.Loads, ld)
+	}
+	if err := load.Commit(ctx); err != nil {
+		return "", err
+	}
+	for k, n := range reasons {
+		res.Reasons = append(res.Reasons, ReasonCount{Code: k[0], Column: k[1], Count: n})
+	}
+	sort.Slice(res.Reasons, func(i, j int) bool {
+		a, b := res.Reasons[i], res.Reasons[j]
+		if a.Count != b.Count {
+			return a.Count > b.Count
+		}
+		return a.Code+a.Column < b.Code+b.Column
+	})
+	for c := range unmapped {
+		res.Unmapped = append(res.Unmapped, c)
+	}
+	sort.Strings(res.Unmapped)
+	return "", nil
+}
+
+// checkEvery is how many rows pass between context checks.
+const checkEvery = 4096
+
+func loadStream(ctx context.Context, load *store.SourceLoad, src Source, p pending,
+	reasons map[[2]string]int64, unmapped map[string]bool) (store.Load, error) {
+	rr, err := p.stream.Open(ctx)
+	if err != nil {
+		return store.Load{}, err
+	}
+	defer rr.Close()
+	header := rr.Header()
+	m, err := dataset.NewMapper(src.Dataset, header, src.Columns, src.Values)
+	if err != nil {
+		return store.Load{}, fmt.Errorf("%s: %w", p.stream.Name(), err)
+	}
+	for _, c := range m.Unmapped() {
+		unmapped[c] = true
+	}
+	sl, err := load.Stream(ctx, p.stream.Name(), p.hash)
+	if err != nil {
+		return store.Load{}, err
+	}
+	out := make([]any, len(src.Dataset.Fields))
+	var read int64
+	for {
+		row, err := rr.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			sl.Abort()
+			return store.Load{}, err
+		}
+		read++
+		if read%checkEvery == 0 && ctx.Err() != nil {
+			sl.Abort()
+			return store.Load{}, ctx.Err()
+		}
+		key, prob := m.Map(row.Values, out)
+		if prob != nil {
+			reasons[[2]string{prob.Code, prob.Column}]++
+			err = sl.Quarantine(row.Pos, RawJSON(header, row.Values), prob)
+		} else {
+			err = sl.Append(out, key, row.Pos)
+		}
+		if err != nil {
+			sl.Abort()
+			return store.Load{}, err
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		sl.Abort()
+		return store.Load{}, err
+	}
+	return sl.Finish(ctx, read)
+}
+
+// RawJSON renders a row as a JSON object in the source's column order, so
+// the quarantine keeps exactly what was read. Values past the header are
+// kept under "_extra_N".
+func RawJSON(header, values []string) string {
+	var b strings.Builder
+	b.WriteByte('{')
+	for i, v := range values {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		name := fmt.Sprintf("_extra_%d", i+1)
+		if i < len(header) && header[i] != "" {
+			name = header[i]
+		}
+		writeJSONString(&b, name)
+		b.WriteByte(':')
+		writeJSONString(&b, v)
+	}
+	b.WriteByte('}')
+	return b.String()
+}
+
+func writeJSONString(b *strings.Builder, s string) {
+	b.WriteByte('"')
+	for _, r := range s {
+		switch {
+		case r == '"' || r == '\\':
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case r == '\n':
+			b.WriteString(`\n`)
+		case r == '\r':
+			b.WriteString(`\r`)
+		case r == '\t':
+			b.WriteString(`\t`)
+		case r < 0x20:
+			fmt.Fprintf(b, `\u%04x`, r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	b.WriteByte('"')
+}
+
+func (s *Syncer) logger() *slog.Logger {
+	if s.Logger != nil {
+		return s.Logger
+	}
+	return slog.New(slog.DiscardHandler)
+}

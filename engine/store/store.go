@@ -1,0 +1,143 @@
+// Package store keeps lipwatch's data in one DuckDB file: the canonical
+// dataset tables, the load ledger and the quarantine, under a schema that
+// embedded migrations version. DuckDB allows one writing process per file;
+// a second process gets an error that names the holder.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	duckdb "github.com/duckdb/duckdb-go/v2"
+)
+
+// Options configure Open.
+type Options struct {
+	// Path of the DuckDB file; its directory is created if missing.
+	Path string
+	// Threads and MemoryLimit tune DuckDB; zero values keep its defaults.
+	Threads     int
+	MemoryLimit string
+	// Holder describes this process for the error another process gets
+	// while it holds the store, e.g. "lipwatch sync".
+	Holder string
+}
+
+// Store is an open lipwatch store.
+type Store struct {
+	db        *sql.DB
+	connector *duckdb.Connector
+	path      string
+	holder    string // sidecar file naming this process
+}
+
+// ErrLocked reports that another process holds the store.
+var ErrLocked = errors.New("store is in use by another process")
+
+// holderInfo is written beside the store while a process holds it.
+type holderInfo struct {
+	PID     int       `json:"pid"`
+	Command string    `json:"command"`
+	Host    string    `json:"host"`
+	Since   time.Time `json:"since"`
+}
+
+// Open opens (creating if needed) the store at o.Path and migrates it to
+// the schema this binary knows.
+func Open(ctx context.Context, o Options) (*Store, error) {
+	if o.Path == "" {
+		return nil, errors.New("open store: no path")
+	}
+	if err := os.MkdirAll(filepath.Dir(o.Path), 0o755); err != nil {
+		return nil, fmt.Errorf("open store %s: %w", o.Path, err)
+	}
+	c, err := duckdb.NewConnector(o.Path, func(execer driver.ExecerContext) error {
+		var stmts []string
+		if o.Threads > 0 {
+			stmts = append(stmts, fmt.Sprintf("SET threads = %d", o.Threads))
+		}
+		if o.MemoryLimit != "" {
+			stmts = append(stmts, fmt.Sprintf("SET memory_limit = '%s'", strings.ReplaceAll(o.MemoryLimit, "'", "")))
+		}
+		for _, q := range stmts {
+			if _, err := execer.ExecContext(ctx, q, nil); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, lockError(o.Path, err)
+	}
+	db := sql.OpenDB(c)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, lockError(o.Path, err)
+	}
+	s := &Store{db: db, connector: c, path: o.Path, holder: o.Path + ".holder"}
+	s.writeHolder(o.Holder)
+	if err := s.migrate(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// lockError turns DuckDB's lock conflict into a message naming the holder.
+func lockError(path string, err error) error {
+	msg := err.Error()
+	if !strings.Contains(msg, "lock") {
+		return fmt.Errorf("open store %s: %w", path, err)
+	}
+	who := "another process"
+	if b, rerr := os.ReadFile(path + ".holder"); rerr == nil {
+		var h holderInfo
+		if json.Unmarshal(b, &h) == nil && h.PID > 0 {
+			who = fmt.Sprintf("%q (pid %d on %s, since %s)", h.Command, h.PID, h.Host, h.Since.Format(time.RFC3339))
+		}
+	}
+	if who == "another process" {
+		// DuckDB names the PID itself: "Conflicting lock is held in /path/bin (PID 123)".
+		if i := strings.Index(msg, "Conflicting lock is held in "); i >= 0 {
+			who = strings.TrimSpace(strings.SplitN(msg[i+len("Conflicting lock is held in "):], ".", 2)[0])
+		}
+	}
+	return fmt.Errorf("open store %s: %w: held by %s; wait for it to finish or stop it", path, ErrLocked, who)
+}
+
+func (s *Store) writeHolder(command string) {
+	if command == "" {
+		command = filepath.Base(os.Args[0])
+	}
+	host, _ := os.Hostname()
+	b, _ := json.Marshal(holderInfo{PID: os.Getpid(), Command: command, Host: host, Since: time.Now().UTC().Truncate(time.Second)})
+	_ = os.WriteFile(s.holder, b, 0o644) // advisory only: DuckDB's lock is what protects the file
+}
+
+// Close closes the store. It is safe to call twice.
+func (s *Store) Close() error {
+	if s == nil || s.db == nil {
+		return nil
+	}
+	err := s.db.Close()
+	if cerr := s.connector.Close(); err == nil {
+		err = cerr
+	}
+	s.db = nil
+	_ = os.Remove(s.holder)
+	return err
+}
+
+// DB gives read access to the store for reporting packages.
+func (s *Store) DB() *sql.DB { return s.db }
+
+// Path is the store's file.
+func (s *Store) Path() string { return s.path }

@@ -1,0 +1,257 @@
+package store
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lipwatch/lipwatch/engine/dataset"
+)
+
+// TestMain lets the test binary act as a second process holding a store.
+func TestMain(m *testing.M) {
+	if path := os.Getenv("LIPWATCH_TEST_HOLD_STORE"); path != "" {
+		s, err := Open(context.Background(), Options{Path: path, Holder: "lipwatch serve"})
+		if err != nil {
+			fmt.Println("error:", err)
+			os.Exit(1)
+		}
+		fmt.Println("ready")
+		bufio.NewReader(os.Stdin).ReadString('\n') // hold until the parent closes stdin
+		s.Close()
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+func openTemp(t *testing.T) (*Store, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "sub", "lipwatch.duckdb")
+	s, err := Open(context.Background(), Options{Path: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s, path
+}
+
+func TestMigrateOnceAndReopen(t *testing.T) {
+	ctx := context.Background()
+	s, path := openTemp(t)
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatalf("second Close: %v", err)
+	}
+	s2, err := Open(ctx, Options{Path: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	got, err := s2.AppliedMigrations(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != SchemaVersion() || got[len(got)-1] != SchemaVersion() {
+		t.Fatalf("applied %v, want 1..%d once each", got, SchemaVersion())
+	}
+}
+
+func TestNewerSchemaIsAnError(t *testing.T) {
+	ctx := context.Background()
+	s, path := openTemp(t)
+	if _, err := s.DB().ExecContext(ctx, `INSERT INTO schema_migrations VALUES (9999, '9999_future.sql', now())`); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	_, err := Open(ctx, Options{Path: path})
+	if err == nil || !strings.Contains(err.Error(), "schema version 9999, newer than this lipwatch knows") {
+		t.Fatalf("got %v", err)
+	}
+}
+
+func TestSecondProcessGetsHolder(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "held.duckdb")
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), "LIPWATCH_TEST_HOLD_STORE="+path)
+	stdin, _ := cmd.StdinPipe()
+	stdout, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { stdin.Close(); cmd.Wait() }()
+	line, _ := bufio.NewReader(stdout).ReadString('\n')
+	if strings.TrimSpace(line) != "ready" {
+		t.Fatalf("holder said %q", line)
+	}
+	_, err := Open(context.Background(), Options{Path: path})
+	if !errors.Is(err, ErrLocked) {
+		t.Fatalf("want ErrLocked, got %v", err)
+	}
+	want := fmt.Sprintf(`held by "lipwatch serve" (pid %d`, cmd.Process.Pid)
+	if !strings.Contains(err.Error(), want) {
+		t.Fatalf("error %q does not name the holder (%s)", err, want)
+	}
+}
+
+// TestTablesMatchDatasets keeps the migrations and the dataset definitions
+// from drifting apart.
+func TestTablesMatchDatasets(t *testing.T) {
+	s, _ := openTemp(t)
+	sqlType := map[dataset.Type]string{
+		dataset.String: "VARCHAR", dataset.ID: "VARCHAR", dataset.Code: "VARCHAR", dataset.Enum: "VARCHAR",
+		dataset.Date: "DATE", dataset.Money: "DECIMAL(14,2)", dataset.Int: "BIGINT", dataset.Bool: "BOOLEAN",
+	}
+	for _, ds := range dataset.All() {
+		rows, err := s.DB().Query(`SELECT column_name, data_type, is_nullable FROM information_schema.columns
+			WHERE table_name = ? ORDER BY ordinal_position`, ds.Name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for rows.Next() {
+			var n, ty, null string
+			rows.Scan(&n, &ty, &null)
+			got = append(got, n+" "+ty+" "+null)
+		}
+		rows.Close()
+		var want []string
+		for _, f := range ds.Fields {
+			null := "YES"
+			if f.Required {
+				null = "NO"
+			}
+			want = append(want, f.Name+" "+sqlType[f.Type]+" "+null)
+		}
+		want = append(want, "_key VARCHAR NO", "_source VARCHAR NO", "_load_id BIGINT NO",
+			"_loaded_at TIMESTAMP NO", "_stream VARCHAR NO", "_position BIGINT NO")
+		if strings.Join(got, "\n") != strings.Join(want, "\n") {
+			t.Errorf("table %s:\n got %v\nwant %v", ds.Name, got, want)
+		}
+	}
+}
+
+func employmentRow(id, event string, day int) []any {
+	return []any{id, event, time.Date(2026, 3, day, 0, 0, 0, 0, time.UTC)}
+}
+
+func count(t *testing.T, s *Store, q string) int {
+	t.Helper()
+	var n int
+	if err := s.DB().QueryRow(q).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func TestLoadSkipsDuplicatesAndCommits(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openTemp(t)
+	ds, _ := dataset.Lookup("employment")
+	load := func(days ...int) Load {
+		t.Helper()
+		l, err := s.BeginLoad(ctx, "emp", ds)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sl, err := l.Stream(ctx, "employment.csv", "sha256:x")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, d := range days {
+			r := employmentRow("11010519491231002X", "unemployed", d)
+			if err := sl.Append(r, fmt.Sprintf("k%d", d), int64(i+2)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		p := &dataset.Problem{Code: dataset.BlankRow, Reason: "blank row"}
+		if err := sl.Quarantine(99, `{"a":""}`, p); err != nil {
+			t.Fatal(err)
+		}
+		ld, err := sl.Finish(ctx, int64(len(days)+1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := l.Commit(ctx); err != nil {
+			t.Fatal(err)
+		}
+		return ld
+	}
+	first := load(1, 2, 2, 3) // day 2 repeated within the stream
+	if first.Loaded != 3 || first.Duplicates != 1 || first.Quarantined != 1 || first.Read != 5 {
+		t.Fatalf("first load %+v", first)
+	}
+	second := load(3, 4) // day 3 already loaded
+	if second.Loaded != 1 || second.Duplicates != 1 {
+		t.Fatalf("second load %+v", second)
+	}
+	if n := count(t, s, `SELECT count(*) FROM employment`); n != 4 {
+		t.Fatalf("employment rows %d, want 4", n)
+	}
+	// The same bad row at the same position is quarantined once.
+	if n := count(t, s, `SELECT count(*) FROM quarantine`); n != 1 {
+		t.Fatalf("quarantine rows %d, want 1", n)
+	}
+	if n := count(t, s, `SELECT count(*) FROM loads WHERE status = 'ok'`); n != 2 {
+		t.Fatalf("ledger rows %d, want 2", n)
+	}
+	ok, err := s.Loaded(ctx, "emp", "employment.csv", "sha256:x")
+	if err != nil || !ok {
+		t.Fatalf("Loaded = %v, %v", ok, err)
+	}
+}
+
+func TestRolledBackLoadLeavesNothing(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openTemp(t)
+	ds, _ := dataset.Lookup("employment")
+	l, err := s.BeginLoad(ctx, "emp", ds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sl, err := l.Stream(ctx, "a.csv", "sha256:a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for d := 1; d <= 28; d++ {
+		if err := sl.Append(employmentRow("11010519491231002X", "employed", d), fmt.Sprint(d), int64(d)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sl.Quarantine(30, "{}", &dataset.Problem{Code: dataset.BlankRow, Reason: "blank row"})
+	if _, err := sl.Finish(ctx, 29); err != nil {
+		t.Fatal(err)
+	}
+	// A second stream fails half way: the whole source load is rolled back.
+	sl2, err := l.Stream(ctx, "b.csv", "sha256:b")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sl2.Append(employmentRow("11010519491231002X", "employed", 1), "b1", 2)
+	sl2.Abort()
+	if err := l.Rollback(ctx); err != nil {
+		t.Fatal(err)
+	}
+	s.RecordFailure(ctx, "emp", "employment", "b.csv", "sha256:b", time.Now(), errors.New("b.csv:3: broken"))
+	for q, want := range map[string]int{
+		`SELECT count(*) FROM employment`:                     0,
+		`SELECT count(*) FROM quarantine`:                     0,
+		`SELECT count(*) FROM loads WHERE status = 'ok'`:      0,
+		`SELECT count(*) FROM loads WHERE status = 'failed'`: 1,
+	} {
+		if n := count(t, s, q); n != want {
+			t.Errorf("%s = %d, want %d", q, n, want)
+		}
+	}
+	if ok, _ := s.Loaded(ctx, "emp", "a.csv", "sha256:a"); ok {
+		t.Error("a rolled-back stream counts as loaded")
+	}
+}
