@@ -218,8 +218,7 @@ func (f *fieldMap) parse(raw string) (any, *Problem) {
 	case ID:
 		id, err := idnum.Parse(s)
 		if err != nil {
-			var ie *idnum.Error
-			if errors.As(err, &ie) && ie.Reason == idnum.ReasonCheckDigit {
+			if errors.Is(err, idnum.ErrCheckDigit) {
 				return nil, f.problem(BadCheckDigit, "%v", err)
 			}
 			return nil, f.problem(BadID, "%v", err)
