@@ -1,0 +1,240 @@
+package ingest
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/lipwatch/lipwatch/connectors"
+	_ "github.com/lipwatch/lipwatch/connectors/file"
+	"github.com/lipwatch/lipwatch/engine/dataset"
+	"github.com/lipwatch/lipwatch/engine/store"
+)
+
+var employmentColumns = map[string]string{"id_number": "身份证号", "event": "业务类型", "event_date": "业务日期"}
+
+// employmentCSV writes n valid rows (distinct natural keys) plus extra lines.
+func employmentCSV(t *testing.T, path string, n int, extra ...string) {
+	t.Helper()
+	var b strings.Builder
+	b.WriteString("身份证号,业务类型,业务日期\n")
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&b, "11010519491231002x,失业登记,%s\n", day(i))
+	}
+	for _, e := range extra {
+		b.WriteString(e + "\n")
+	}
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// day returns distinct valid dates for i = 0..36000.
+func day(i int) string {
+	return fmt.Sprintf("%d年%d月%d日", 1950+i/336, 1+(i/28)%12, 1+i%28)
+}
+
+type fixture struct {
+	t     *testing.T
+	dir   string
+	store *store.Store
+	sy    *Syncer
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	dir := t.TempDir()
+	st, err := store.Open(context.Background(), store.Options{Path: filepath.Join(dir, "lw.duckdb")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return &fixture{t: t, dir: dir, store: st, sy: &Syncer{Store: st}}
+}
+
+func (f *fixture) source(name, ds, path string) Source {
+	f.t.Helper()
+	c, err := connectors.New("file", connectors.Source{Name: name, BaseDir: f.dir, Options: connectors.Options{"path": path}})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	d, _ := dataset.Lookup(ds)
+	return Source{Name: name, Dataset: d, Connector: c, Columns: employmentColumns}
+}
+
+func (f *fixture) count(q string) int {
+	f.t.Helper()
+	var n int
+	if err := f.store.DB().QueryRow(q).Scan(&n); err != nil {
+		f.t.Fatal(err)
+	}
+	return n
+}
+
+func TestResyncLoadsOnlyWhatIsNew(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	path := filepath.Join(f.dir, "emp.csv")
+	employmentCSV(t, path, 100, ",,", "11010519491231002X,失业登记,2026年2月30日")
+	src := f.source("emp", "employment", "emp.csv")
+
+	r := f.sy.SyncSource(ctx, src)
+	if r.Err != nil {
+		t.Fatal(r.Err)
+	}
+	if read, loaded, dup, quar := r.Totals(); read != 102 || loaded != 100 || dup != 0 || quar != 2 {
+		t.Fatalf("first sync read=%d loaded=%d dup=%d quar=%d", read, loaded, dup, quar)
+	}
+	if len(r.Reasons) != 2 {
+		t.Errorf("reasons %+v", r.Reasons)
+	}
+
+	r = f.sy.SyncSource(ctx, src)
+	if read, loaded, _, _ := r.Totals(); r.Err != nil || r.Unchanged != 1 || read != 0 || loaded != 0 {
+		t.Fatalf("unchanged file re-read: %+v", r)
+	}
+
+	employmentCSV(t, path, 130, ",,", "11010519491231002X,失业登记,2026年2月30日")
+	r = f.sy.SyncSource(ctx, src)
+	if read, loaded, dup, quar := r.Totals(); r.Err != nil || loaded != 30 || dup != 100 || read != 132 || quar != 2 {
+		t.Fatalf("changed file: read=%d loaded=%d dup=%d quar=%d err=%v", read, loaded, dup, quar, r.Err)
+	}
+	if n := f.count(`SELECT count(*) FROM employment`); n != 130 {
+		t.Errorf("employment rows %d, want 130", n)
+	}
+	// The bad rows moved (the file grew), so they are new quarantine entries;
+	// the ones at the old positions stay as they were.
+	if n := f.count(`SELECT count(*) FROM quarantine`); n != 4 {
+		t.Errorf("quarantine rows %d, want 4", n)
+	}
+}
+
+func TestFailingSourceDoesNotStopOthers(t *testing.T) {
+	f := newFixture(t)
+	employmentCSV(t, filepath.Join(f.dir, "emp.csv"), 10)
+	results := f.sy.Sync(context.Background(), []Source{
+		f.source("missing", "employment", "nowhere/*.csv"),
+		f.source("emp", "employment", "emp.csv"),
+	})
+	if results[0].Err == nil || !strings.Contains(results[0].Err.Error(), "source missing") {
+		t.Errorf("missing source: %v", results[0].Err)
+	}
+	if results[1].Err != nil {
+		t.Fatalf("good source failed: %v", results[1].Err)
+	}
+	if n := f.count(`SELECT count(*) FROM employment WHERE _source = 'emp'`); n != 10 {
+		t.Errorf("rows %d", n)
+	}
+	if n := f.count(`SELECT count(*) FROM loads WHERE source = 'missing' AND status = 'failed'`); n != 1 {
+		t.Errorf("failed source not in ledger")
+	}
+}
+
+// TestFailedLoadLeavesNoRows: one source, two files, the second broken.
+// Nothing of the first file may stay behind, and once the second file is
+// mended the next sync loads both.
+func TestFailedLoadLeavesNoRows(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	in := filepath.Join(f.dir, "in")
+	os.Mkdir(in, 0o755)
+	employmentCSV(t, filepath.Join(in, "a.csv"), 50, ",,")
+	if err := os.WriteFile(filepath.Join(in, "b.xlsx"), []byte("this is not a zip file"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	src := f.source("emp", "employment", "in/*.*")
+	r := f.sy.SyncSource(ctx, src)
+	if r.Err == nil || !strings.Contains(r.Err.Error(), "b.xlsx") {
+		t.Fatalf("want an error naming b.xlsx, got %v", r.Err)
+	}
+	for q, want := range map[string]int{
+		`SELECT count(*) FROM employment`:                                          0,
+		`SELECT count(*) FROM quarantine`:                                          0,
+		`SELECT count(*) FROM loads WHERE status = 'ok'`:                           0,
+		`SELECT count(*) FROM loads WHERE status = 'failed' AND stream = 'in/b.xlsx'`: 1,
+	} {
+		if n := f.count(q); n != want {
+			t.Errorf("%s = %d, want %d", q, n, want)
+		}
+	}
+	os.Remove(filepath.Join(in, "b.xlsx"))
+	employmentCSV(t, filepath.Join(in, "b.csv"), 60)
+	r = f.sy.SyncSource(ctx, src)
+	if r.Err != nil {
+		t.Fatal(r.Err)
+	}
+	if _, loaded, dup, _ := r.Totals(); loaded != 60 || dup != 50 {
+		// b.csv repeats a.csv's first 50 keys
+		t.Errorf("after the fix loaded=%d dup=%d, want 60 and 50", loaded, dup)
+	}
+}
+
+// cancelAfter wraps a real stream and cancels the sync's context after n
+// rows, as SIGTERM would in the middle of a large file.
+type cancelAfter struct {
+	connectors.Connector
+	n      int
+	cancel context.CancelFunc
+}
+
+func (c *cancelAfter) Streams(ctx context.Context) ([]connectors.Stream, error) {
+	ss, err := c.Connector.Streams(ctx)
+	for i := range ss {
+		ss[i] = &cancelStream{Stream: ss[i], c: c}
+	}
+	return ss, err
+}
+
+type cancelStream struct {
+	connectors.Stream
+	c *cancelAfter
+}
+
+func (s *cancelStream) Open(ctx context.Context) (connectors.RowReader, error) {
+	rr, err := s.Stream.Open(ctx)
+	return &cancelReader{RowReader: rr, c: s.c}, err
+}
+
+type cancelReader struct {
+	connectors.RowReader
+	c    *cancelAfter
+	seen int
+}
+
+func (r *cancelReader) Next() (connectors.Row, error) {
+	r.seen++
+	if r.seen == r.c.n {
+		r.c.cancel()
+	}
+	return r.RowReader.Next()
+}
+
+func TestCancelledLoadLeavesNoRows(t *testing.T) {
+	f := newFixture(t)
+	employmentCSV(t, filepath.Join(f.dir, "big.csv"), 20000)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	src := f.source("emp", "employment", "big.csv")
+	src.Connector = &cancelAfter{Connector: src.Connector, n: 10000, cancel: cancel}
+	r := f.sy.SyncSource(ctx, src)
+	if r.Err == nil || !strings.Contains(r.Err.Error(), "context canceled") {
+		t.Fatalf("want cancellation, got %v", r.Err)
+	}
+	if n := f.count(`SELECT count(*) FROM employment`); n != 0 {
+		t.Errorf("%d rows left behind by a cancelled load", n)
+	}
+	if n := f.count(`SELECT count(*) FROM loads WHERE status = 'failed'`); n != 1 {
+		t.Errorf("cancelled load not in ledger as failed")
+	}
+}
+
+func TestRawJSON(t *testing.T) {
+	got := RawJSON([]string{"a", "名"}, []string{"x\"y", "值", "extra\n"})
+	want := `{"a":"x\"y","名":"值","_extra_3":"extra\n"}`
+	if got != want {
+		t.Errorf("got %s want %s", got, want)
+	}
+}
