@@ -151,9 +151,9 @@ func TestFailedLoadLeavesNoRows(t *testing.T) {
 		t.Fatalf("want an error naming b.xlsx, got %v", r.Err)
 	}
 	for q, want := range map[string]int{
-		`SELECT count(*) FROM employment`:                                          0,
-		`SELECT count(*) FROM quarantine`:                                          0,
-		`SELECT count(*) FROM loads WHERE status = 'ok'`:                           0,
+		`SELECT count(*) FROM employment`:                                             0,
+		`SELECT count(*) FROM quarantine`:                                             0,
+		`SELECT count(*) FROM loads WHERE status = 'ok'`:                              0,
 		`SELECT count(*) FROM loads WHERE status = 'failed' AND stream = 'in/b.xlsx'`: 1,
 	} {
 		if n := f.count(q); n != want {

@@ -242,9 +242,9 @@ func TestRolledBackLoadLeavesNothing(t *testing.T) {
 	}
 	s.RecordFailure(ctx, "emp", "employment", "b.csv", "sha256:b", time.Now(), errors.New("b.csv:3: broken"))
 	for q, want := range map[string]int{
-		`SELECT count(*) FROM employment`:                     0,
-		`SELECT count(*) FROM quarantine`:                     0,
-		`SELECT count(*) FROM loads WHERE status = 'ok'`:      0,
+		`SELECT count(*) FROM employment`:                    0,
+		`SELECT count(*) FROM quarantine`:                    0,
+		`SELECT count(*) FROM loads WHERE status = 'ok'`:     0,
 		`SELECT count(*) FROM loads WHERE status = 'failed'`: 1,
 	} {
 		if n := count(t, s, q); n != want {
