@@ -1,0 +1,156 @@
+// Package config loads and validates lipwatch's configuration file.
+//
+// A configuration is one YAML file (config.yaml by default) read with viper.
+// Environment variables LIPWATCH_* override any leaf key, even one the file
+// does not mention: LIPWATCH_STORE_PATH sets store.path and
+// LIPWATCH_SOURCES_MEDICAL_OPTIONS_PATH sets sources.medical.options.path.
+// The variable's name is EnvPrefix followed by the key's path in upper case
+// with "_" for ".". Sources can only be overridden, not added, this way: the
+// keys bound for a source are its own, the options of its connector kind
+// and the columns of its dataset, for each source the file names. An empty
+// variable counts as unset.
+// Load checks everything it can without touching the store or a source and
+// reports every problem at once, each with the file, line and column (or the
+// environment variable) it came from, so a bad configuration is never applied.
+package config
+
+import (
+	"path/filepath"
+	"sort"
+	"time"
+
+	// The county's time zone must load on hosts without a zoneinfo database
+	// (Windows desktops, minimal containers).
+	_ "time/tzdata"
+)
+
+// Config is a loaded and validated configuration.
+type Config struct {
+	County  County            `mapstructure:"county"`
+	Store   Store             `mapstructure:"store"`
+	Log     Log               `mapstructure:"log"`
+	Sync    Sync              `mapstructure:"sync"`
+	Sources map[string]Source `mapstructure:"sources"` // key = source name, [a-z][a-z0-9_]*
+
+	// Path is the absolute path of the file loaded.
+	Path string `mapstructure:"-"`
+	// Dir is Path's directory; relative paths in the configuration resolve
+	// against it, not against the working directory, so a nightly job started
+	// from anywhere reads the same files.
+	Dir string `mapstructure:"-"`
+
+	loc *time.Location
+}
+
+// County identifies the county the tool runs for.
+type County struct {
+	// Code is the county's six-digit administrative division code.
+	Code string `mapstructure:"code"`
+	// Name is the county's name, for reports.
+	Name string `mapstructure:"name"`
+	// Timezone is an IANA zone name; dates (as-of, deadlines, schedules)
+	// are days in this zone. Default Asia/Shanghai.
+	Timezone string `mapstructure:"timezone"`
+}
+
+// Store configures the DuckDB file.
+type Store struct {
+	// Path of the database file, relative to the config file's directory
+	// unless absolute. Default lipwatch.duckdb.
+	Path string `mapstructure:"path"`
+	// Threads caps DuckDB's worker threads; 0 leaves DuckDB's default.
+	Threads int `mapstructure:"threads"`
+	// MemoryLimit is DuckDB's memory_limit, e.g. "2GB"; "" leaves the default.
+	MemoryLimit string `mapstructure:"memory_limit"`
+}
+
+// Log configures the process log.
+type Log struct {
+	// Level is debug, info, warn or error. Default info.
+	Level string `mapstructure:"level"`
+	// Format is text or json. Default text.
+	Format string `mapstructure:"format"`
+}
+
+// Sync configures pulling sources into the store.
+type Sync struct {
+	// SourceTimeout bounds one source's sync. Default 15m.
+	SourceTimeout Duration `mapstructure:"source_timeout"`
+	// QuarantineKeep is how long quarantined rows are kept. Default 180d.
+	QuarantineKeep Duration `mapstructure:"quarantine_keep"`
+}
+
+// Source is one department's data feed: a connector kind with its options,
+// the dataset it fills, and how its columns and values map onto the dataset.
+type Source struct {
+	// Kind is a registered connector kind (see connectors.Kinds).
+	Kind string `mapstructure:"kind"`
+	// Dataset is the canonical dataset the source fills (see dataset.Names).
+	Dataset string `mapstructure:"dataset"`
+	// Enabled is nil when the file does not say; use IsEnabled.
+	Enabled *bool `mapstructure:"enabled"`
+	// Schedule is an optional standard cron expression ("0 2 * * *") in the
+	// county's time zone; "" means the source syncs only with the nightly run.
+	Schedule string `mapstructure:"schedule"`
+	// Options are the connector kind's settings, checked by its Spec.
+	// Keys (also of nested maps) are lower-cased by viper.
+	Options map[string]any `mapstructure:"options"`
+	// Columns maps a dataset field to the source's column header.
+	Columns map[string]string `mapstructure:"columns"`
+	// Values maps a dataset field to extra aliases: source value ->
+	// canonical value. The source values are lower-cased by viper, which
+	// is harmless because aliases are matched case-insensitively.
+	Values map[string]map[string]string `mapstructure:"values"`
+}
+
+// IsEnabled reports whether the source takes part in syncs; a source is
+// enabled unless it says enabled: false.
+func (s Source) IsEnabled() bool {
+	return s.Enabled == nil || *s.Enabled
+}
+
+// Resolve returns p made absolute against the config file's directory.
+// An absolute p and "" are returned unchanged.
+func (c *Config) Resolve(p string) string {
+	if p == "" || filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(c.Dir, p)
+}
+
+// Location returns the county's time zone. A Config that was not loaded
+// (or names no zone) gets Asia/Shanghai.
+func (c *Config) Location() *time.Location {
+	if c.loc != nil {
+		return c.loc
+	}
+	name := c.County.Timezone
+	if name == "" {
+		name = DefaultTimezone
+	}
+	if loc, err := time.LoadLocation(name); err == nil {
+		return loc
+	}
+	// China has kept UTC+8 without daylight saving since 1991.
+	return time.FixedZone("CST", 8*60*60)
+}
+
+// SourceNames lists the configured sources, sorted.
+func (c *Config) SourceNames() []string {
+	out := make([]string, 0, len(c.Sources))
+	for n := range c.Sources {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Defaults of keys the file may leave out.
+const (
+	DefaultTimezone       = "Asia/Shanghai"
+	DefaultStorePath      = "lipwatch.duckdb"
+	DefaultLogLevel       = "info"
+	DefaultLogFormat      = "text"
+	DefaultSourceTimeout  = Duration(15 * time.Minute)
+	DefaultQuarantineKeep = Duration(180 * Day)
+)

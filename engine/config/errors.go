@@ -1,0 +1,206 @@
+package config
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Problem is one thing wrong with a configuration.
+type Problem struct {
+	// File is the configuration file as named to Load.
+	File string
+	// Line and Col locate the key in File (1-based); 0 when the key is not
+	// in the file, in which case the nearest enclosing key is used if any.
+	Line, Col int
+	// Env names the environment variable the value came from, if it did.
+	Env string
+	// Path is the key's dotted path, e.g. "sources.medical.dataset".
+	Path string
+	// Msg says what is wrong, in plain words.
+	Msg string
+}
+
+// String formats p as "file:line:col: path: msg", or with "env NAME" in
+// place of the file position when the value came from the environment.
+func (p Problem) String() string {
+	var b strings.Builder
+	switch {
+	case p.Env != "":
+		b.WriteString("env ")
+		b.WriteString(p.Env)
+	case p.Line > 0 && p.Col > 0:
+		fmt.Fprintf(&b, "%s:%d:%d", p.File, p.Line, p.Col)
+	case p.Line > 0:
+		fmt.Fprintf(&b, "%s:%d", p.File, p.Line)
+	default:
+		b.WriteString(p.File)
+	}
+	b.WriteString(": ")
+	if p.Path != "" {
+		b.WriteString(p.Path)
+		b.WriteString(": ")
+	}
+	b.WriteString(p.Msg)
+	return b.String()
+}
+
+// Error is what Load returns for a configuration it cannot accept: every
+// problem found, in file order.
+type Error struct {
+	Problems []Problem
+}
+
+// Error lists the problems one per line.
+func (e *Error) Error() string {
+	lines := make([]string, len(e.Problems))
+	for i, p := range e.Problems {
+		lines[i] = p.String()
+	}
+	return strings.Join(lines, "\n")
+}
+
+// position is where a key sits in the file.
+type position struct {
+	line, col int
+	key       string // as written, before viper lower-cases it
+	scalar    string // the value as written, when it is a scalar
+}
+
+// collector gathers problems and locates them.
+type collector struct {
+	file     string
+	pos      map[string]position // dotted lower-case path -> key position
+	env      map[string]string   // dotted path -> env var, for values taken from the environment
+	problems []Problem
+	bad      map[string]bool // paths whose value could not be decoded
+}
+
+func newCollector(file string) *collector {
+	return &collector{file: file, pos: map[string]position{}, env: map[string]string{}, bad: map[string]bool{}}
+}
+
+// add records a problem at path, located at the environment variable the
+// value came from, or else at the key itself or its nearest enclosing key
+// in the file.
+func (c *collector) add(path, format string, args ...any) {
+	c.addAt(path, true, format, args...)
+}
+
+// addFile records a problem about a key that can only come from the file.
+func (c *collector) addFile(path, format string, args ...any) {
+	c.addAt(path, false, format, args...)
+}
+
+func (c *collector) addAt(path string, env bool, format string, args ...any) {
+	p := Problem{File: c.file, Path: path, Msg: fmt.Sprintf(format, args...)}
+	if name, ok := c.env[path]; ok && env {
+		p.Env = name
+	} else {
+		for q := path; q != ""; q = parent(q) {
+			if at, ok := c.pos[q]; ok {
+				p.Line, p.Col = at.line, at.col
+				break
+			}
+		}
+	}
+	c.problems = append(c.problems, p)
+}
+
+// err returns the problems sorted by position, or nil.
+func (c *collector) err() error {
+	if len(c.problems) == 0 {
+		return nil
+	}
+	ps := slices.Clone(c.problems)
+	// Stable: problems at one key keep the order they were checked in.
+	slices.SortStableFunc(ps, func(a, b Problem) int {
+		return cmp.Or(
+			cmp.Compare(envRank(a), envRank(b)),
+			cmp.Compare(a.Line, b.Line),
+			cmp.Compare(a.Col, b.Col),
+			cmp.Compare(a.Env, b.Env),
+		)
+	})
+	return &Error{Problems: ps}
+}
+
+// envRank puts problems from the environment after those from the file.
+func envRank(p Problem) int {
+	if p.Env != "" {
+		return 1
+	}
+	return 0
+}
+
+// failed reports whether path or a key enclosing it could not be decoded,
+// in which case checks on its value would only repeat the problem.
+func (c *collector) failed(path string) bool {
+	for q := path; q != ""; q = parent(q) {
+		if c.bad[q] {
+			return true
+		}
+	}
+	return false
+}
+
+func parent(path string) string {
+	i := strings.LastIndexByte(path, '.')
+	if i < 0 {
+		return ""
+	}
+	return path[:i]
+}
+
+func join(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}
+
+// index records the position of every mapping key under n.
+func (c *collector) index(n *yaml.Node, path string, depth int) {
+	if n == nil || depth > 64 {
+		return
+	}
+	switch n.Kind {
+	case yaml.DocumentNode:
+		for _, k := range n.Content {
+			c.index(k, path, depth+1)
+		}
+	case yaml.AliasNode:
+		c.index(n.Alias, path, depth+1)
+	case yaml.MappingNode:
+		// Keys written in the mapping win over merged ones ("<<: *base").
+		var merges []*yaml.Node
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			if k.Tag == "!!merge" {
+				merges = append(merges, v)
+				continue
+			}
+			p := join(path, strings.ToLower(k.Value))
+			if _, seen := c.pos[p]; !seen {
+				at := position{line: k.Line, col: k.Column, key: k.Value}
+				if v.Kind == yaml.ScalarNode {
+					at.scalar = v.Value
+				}
+				c.pos[p] = at
+			}
+			c.index(v, p, depth+1)
+		}
+		for _, m := range merges {
+			if m.Kind == yaml.SequenceNode {
+				for _, e := range m.Content {
+					c.index(e, path, depth+1)
+				}
+				continue
+			}
+			c.index(m, path, depth+1)
+		}
+	}
+}

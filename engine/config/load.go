@@ -1,0 +1,238 @@
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/lipwatch/lipwatch/connectors"
+	"github.com/lipwatch/lipwatch/engine/dataset"
+	"github.com/spf13/viper"
+	"go.yaml.in/yaml/v3"
+)
+
+// EnvPrefix starts every environment variable that overrides a key.
+const EnvPrefix = "LIPWATCH_"
+
+// delim separates viper key segments. It is not "." because keys under
+// values: are the departments' own values, and "1.0" or "No.1" must stay
+// one key instead of being split into nested maps.
+const delim = "::"
+
+// Load reads the configuration file at path, applies LIPWATCH_* overrides
+// from the environment and the defaults, and validates the result. A file
+// that cannot be read gives a wrapped *fs.PathError (errors.Is(err,
+// fs.ErrNotExist) works); a file with problems gives an *Error listing them
+// all.
+func Load(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read config: %w", err)
+	}
+	return Parse(path, data)
+}
+
+// Parse is Load for a file already read, such as an embedded default.
+// name is used in messages and, made absolute, as Config.Path; relative
+// paths in the configuration resolve against its directory.
+func Parse(name string, data []byte) (*Config, error) {
+	abs, err := filepath.Abs(name)
+	if err != nil {
+		return nil, fmt.Errorf("config %s: %w", name, err)
+	}
+	c := newCollector(name)
+
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		c.yamlError(err)
+		return nil, c.err()
+	}
+	if len(doc.Content) > 0 && doc.Content[0].Kind != yaml.MappingNode {
+		top := doc.Content[0]
+		c.problems = append(c.problems, Problem{File: name, Line: top.Line, Col: top.Column,
+			Msg: "want a mapping of keys (county:, store:, sources:, ...) at the top level"})
+		return nil, c.err()
+	}
+	c.index(&doc, "", 0)
+	// Decoding catches what the parser lets through, such as a key
+	// written twice in one mapping.
+	var raw map[string]any
+	if err := doc.Decode(&raw); err != nil {
+		c.yamlError(err)
+		return nil, c.err()
+	}
+
+	v := viper.NewWithOptions(viper.KeyDelimiter(delim))
+	v.SetConfigType("yaml")
+	if err := v.ReadConfig(bytes.NewReader(data)); err != nil {
+		c.yamlError(err)
+		return nil, c.err()
+	}
+	setDefaults(v)
+	c.bindEnv(v)
+
+	cfg := &Config{Path: abs, Dir: filepath.Dir(abs)}
+	d := decoder{c: c}
+	// AllSettings drops keys whose value is null or an empty mapping; put
+	// them back so that a misspelt "sourcs: {}" is still reported.
+	settings := v.AllSettings()
+	fillMissing(settings, lowerKeys(raw).(map[string]any))
+	d.decode("", settings, reflect.ValueOf(cfg).Elem(), false)
+	c.validate(cfg)
+	if err := c.err(); err != nil {
+		return nil, err
+	}
+	cfg.loc, _ = time.LoadLocation(cfg.County.Timezone)
+	return cfg, nil
+}
+
+func setDefaults(v *viper.Viper) {
+	for k, val := range map[string]string{
+		"county.timezone":      DefaultTimezone,
+		"store.path":           DefaultStorePath,
+		"log.level":            DefaultLogLevel,
+		"log.format":           DefaultLogFormat,
+		"sync.source_timeout":  DefaultSourceTimeout.String(),
+		"sync.quarantine_keep": DefaultQuarantineKeep.String(),
+	} {
+		v.SetDefault(strings.ReplaceAll(k, ".", delim), val)
+	}
+}
+
+// bindEnv binds an environment variable to every leaf key the schema
+// knows, so that an override works even for a key the file leaves out
+// (viper's AutomaticEnv only consults the environment for keys it already
+// knows from the file or defaults). Source keys are bound for the sources
+// the file names: their fixed keys, every option of their connector kind
+// and a column for every field of their dataset.
+func (c *collector) bindEnv(v *viper.Viper) {
+	bind := func(parts ...string) {
+		key := strings.Join(parts, delim)
+		name := EnvPrefix + strings.ToUpper(strings.Join(parts, "_"))
+		_ = v.BindEnv(key, name) // only fails without a key
+		if os.Getenv(name) != "" {
+			c.env[strings.Join(parts, ".")] = name
+		}
+	}
+	var top [][]string
+	leaves(reflect.TypeFor[Config](), nil, &top)
+	for _, p := range top {
+		bind(p...)
+	}
+
+	sources, _ := v.Get("sources").(map[string]any)
+	var own [][]string
+	leaves(reflect.TypeFor[Source](), nil, &own)
+	for _, name := range sortedKeys(sources) {
+		prefix := []string{"sources", name}
+		for _, p := range own {
+			bind(append(slices.Clone(prefix), p...)...)
+		}
+		// Read after binding, so that LIPWATCH_SOURCES_X_KIND counts too.
+		if kind, ok := v.Get(strings.Join(append(prefix, "kind"), delim)).(string); ok {
+			if spec, ok := connectors.Lookup(kind); ok {
+				for _, f := range spec.Fields {
+					bind("sources", name, "options", strings.ToLower(f.Name))
+				}
+			}
+		}
+		if ds, ok := v.Get(strings.Join(append(prefix, "dataset"), delim)).(string); ok {
+			if d, ok := dataset.Lookup(ds); ok {
+				for _, f := range d.Fields {
+					bind("sources", name, "columns", f.Name)
+				}
+			}
+		}
+	}
+}
+
+// leaves appends the path of every scalar key of struct type t, following
+// mapstructure tags. Maps are skipped: their keys are not in the schema.
+func leaves(t reflect.Type, prefix []string, out *[][]string) {
+	for i := range t.NumField() {
+		f := t.Field(i)
+		tag := f.Tag.Get("mapstructure")
+		if tag == "" || tag == "-" {
+			continue
+		}
+		p := append(slices.Clone(prefix), tag)
+		switch {
+		case f.Type == durationType:
+			*out = append(*out, p)
+		case f.Type.Kind() == reflect.Struct:
+			leaves(f.Type, p, out)
+		case f.Type.Kind() == reflect.Map:
+		default:
+			*out = append(*out, p)
+		}
+	}
+}
+
+var yamlLine = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
+
+// yamlError turns a YAML parse or decode error into problems with a line.
+func (c *collector) yamlError(err error) {
+	var lines []string
+	var te *yaml.TypeError
+	if errors.As(err, &te) {
+		lines = te.Errors
+	} else {
+		var pe viper.ConfigParseError
+		if errors.As(err, &pe) && pe.Unwrap() != nil {
+			err = pe.Unwrap()
+		}
+		lines = []string{err.Error()}
+	}
+	for _, l := range lines {
+		p := Problem{File: c.file, Msg: strings.TrimPrefix(l, "yaml: ")}
+		if m := yamlLine.FindStringSubmatch(l); m != nil {
+			p.Line, _ = strconv.Atoi(m[1])
+			p.Msg = m[2]
+		}
+		p.Msg = "invalid YAML: " + p.Msg
+		c.problems = append(c.problems, p)
+	}
+}
+
+// fillMissing copies into dst the keys of src that dst lacks.
+func fillMissing(dst, src map[string]any) {
+	for k, sv := range src {
+		dv, ok := dst[k]
+		if !ok {
+			dst[k] = sv
+			continue
+		}
+		dm, dok := dv.(map[string]any)
+		sm, sok := sv.(map[string]any)
+		if dok && sok {
+			fillMissing(dm, sm)
+		}
+	}
+}
+
+// lowerKeys lower-cases mapping keys as viper does.
+func lowerKeys(v any) any {
+	switch v := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(v))
+		for k, e := range v {
+			out[strings.ToLower(k)] = lowerKeys(e)
+		}
+		return out
+	case []any:
+		out := make([]any, len(v))
+		for i, e := range v {
+			out[i] = lowerKeys(e)
+		}
+		return out
+	}
+	return v
+}

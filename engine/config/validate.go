@@ -1,0 +1,276 @@
+package config
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/lipwatch/lipwatch/connectors"
+	"github.com/lipwatch/lipwatch/engine/dataset"
+	"github.com/robfig/cron/v3"
+)
+
+var (
+	countyCode  = regexp.MustCompile(`^[0-9]{6}$`)
+	sourceName  = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
+	memoryLimit = regexp.MustCompile(`(?i)^[0-9]+(\.[0-9]+)?\s*(b|bytes?|kb|mb|gb|tb|kib|mib|gib|tib)$`)
+)
+
+var (
+	logLevels  = []string{"debug", "info", "warn", "error"}
+	logFormats = []string{"text", "json"}
+)
+
+// validate checks what decoding cannot: values, and how sources fit the
+// registered connector kinds and datasets. Keys that failed to decode are
+// skipped, so each mistake is reported once.
+func (c *collector) validate(cfg *Config) {
+	ok := func(path string) bool { return !c.failed(path) }
+
+	if ok("county.code") {
+		switch code := cfg.County.Code; {
+		case code == "":
+			c.add("county.code", "required: the county's six-digit division code")
+		case !countyCode.MatchString(code):
+			c.add("county.code", "%q is not a six-digit division code", code)
+		}
+	}
+	if ok("county.timezone") {
+		if _, err := time.LoadLocation(cfg.County.Timezone); err != nil || cfg.County.Timezone == "" {
+			c.add("county.timezone", "unknown time zone %q (e.g. %s)", cfg.County.Timezone, DefaultTimezone)
+		}
+	}
+
+	if ok("store.path") && strings.TrimSpace(cfg.Store.Path) == "" {
+		c.add("store.path", "must not be empty")
+	}
+	if ok("store.threads") && cfg.Store.Threads < 0 {
+		c.add("store.threads", "must be 0 (DuckDB's default) or more, got %d", cfg.Store.Threads)
+	}
+	if ok("store.memory_limit") && cfg.Store.MemoryLimit != "" && !memoryLimit.MatchString(cfg.Store.MemoryLimit) {
+		c.add("store.memory_limit", "%q is not a size such as \"2GB\" or \"512MB\"", cfg.Store.MemoryLimit)
+	}
+
+	if ok("log.level") {
+		cfg.Log.Level = c.oneOf("log.level", cfg.Log.Level, logLevels)
+	}
+	if ok("log.format") {
+		cfg.Log.Format = c.oneOf("log.format", cfg.Log.Format, logFormats)
+	}
+
+	if ok("sync.source_timeout") && cfg.Sync.SourceTimeout <= 0 {
+		c.add("sync.source_timeout", "must be positive, got %s", cfg.Sync.SourceTimeout)
+	}
+	if ok("sync.quarantine_keep") && cfg.Sync.QuarantineKeep <= 0 {
+		c.add("sync.quarantine_keep", "must be positive, got %s", cfg.Sync.QuarantineKeep)
+	}
+
+	for _, name := range cfg.SourceNames() {
+		s := cfg.Sources[name]
+		c.source(name, &s)
+		cfg.Sources[name] = s
+	}
+}
+
+// oneOf checks an enumerated value case-insensitively and returns it in
+// its canonical (lower) case.
+func (c *collector) oneOf(path, v string, allowed []string) string {
+	lv := strings.ToLower(strings.TrimSpace(v))
+	if !slices.Contains(allowed, lv) {
+		c.add(path, "%q is not one of %s", v, strings.Join(allowed, ", "))
+		return v
+	}
+	return lv
+}
+
+func (c *collector) source(name string, s *Source) {
+	ok := func(key string) bool { return !c.failed("sources." + name + "." + key) }
+	path := func(key ...string) string { return strings.Join(append([]string{"sources", name}, key...), ".") }
+
+	written := name
+	if at, found := c.pos[path()]; found {
+		written = at.key // viper has lower-cased it
+	}
+	if !sourceName.MatchString(written) {
+		c.add(path(), "source name %q must be lower-case letters, digits and _, starting with a letter", written)
+	}
+	if s.Enabled == nil && ok("enabled") {
+		s.Enabled = new(true)
+	}
+	if s.Schedule != "" && ok("schedule") {
+		if _, err := cron.ParseStandard(s.Schedule); err != nil {
+			c.add(path("schedule"), "invalid cron schedule %q: %v", s.Schedule, err)
+		}
+	}
+
+	if ok("kind") {
+		switch spec, found := connectors.Lookup(s.Kind); {
+		case s.Kind == "":
+			c.add(path("kind"), "required (known: %s)", list(connectors.Kinds()))
+		case !found:
+			c.add(path("kind"), "unknown connector kind %q (known: %s)", s.Kind, list(connectors.Kinds()))
+		case ok("options"):
+			c.options(name, spec, s)
+		}
+	}
+
+	if !ok("dataset") {
+		return
+	}
+	ds, found := dataset.Lookup(s.Dataset)
+	switch {
+	case s.Dataset == "":
+		c.add(path("dataset"), "required (known: %s)", list(dataset.Names()))
+		return
+	case !found:
+		c.add(path("dataset"), "unknown dataset %q (known: %s)", s.Dataset, list(dataset.Names()))
+		return
+	}
+	fields := ds.FieldNames()
+	if ok("columns") {
+		for _, f := range sortedKeys(s.Columns) {
+			if _, isField := ds.Field(f); !isField {
+				c.add(path("columns", f), "%s is not a field of dataset %s%s", f, ds.Name, hint(f, fields))
+			} else if ok("columns."+f) && strings.TrimSpace(s.Columns[f]) == "" {
+				c.add(path("columns", f), "empty column header")
+			}
+		}
+		for _, f := range ds.Fields {
+			if _, mapped := s.Columns[f.Name]; f.Required && !mapped {
+				c.add(path("columns"), "required field %s is not mapped", f.Name)
+			}
+		}
+	}
+	if ok("values") {
+		for _, f := range sortedKeys(s.Values) {
+			field, isField := ds.Field(f)
+			if !isField {
+				c.add(path("values", f), "%s is not a field of dataset %s%s", f, ds.Name, hint(f, fields))
+				continue
+			}
+			var allowed []string
+			switch field.Type {
+			case dataset.Enum:
+				allowed = field.Values
+			case dataset.Bool:
+				allowed = []string{"true", "false"}
+			default:
+				continue // e.g. township names -> codes: any value may do
+			}
+			for _, from := range sortedKeys(s.Values[f]) {
+				if to := s.Values[f][from]; ok("values."+f+"."+from) && !slices.Contains(allowed, to) {
+					c.add(path("values", f, from), "%q is not a value of %s.%s (%s)", to, ds.Name, f, strings.Join(allowed, ", "))
+				}
+			}
+		}
+	}
+}
+
+// options checks a source's options against its kind's spec. Strings from
+// the environment are first read as the option's type, as a YAML value of
+// that type would be.
+func (c *collector) options(name string, spec connectors.Spec, s *Source) {
+	prefix := "sources." + name + "."
+	types := map[string]string{}
+	for _, f := range spec.Fields {
+		types[strings.ToLower(f.Name)] = f.Type
+	}
+	skip := map[string]bool{}
+	for _, k := range sortedKeys(s.Options) {
+		str, isStr := s.Options[k].(string)
+		if _, env := c.env[prefix+"options."+k]; !env || !isStr {
+			continue
+		}
+		v, err := fromString(types[k], str)
+		if err != nil {
+			skip[k] = true
+			c.add(prefix+"options."+k, "%s", redact(k, s.Options[k], err.Error()))
+			continue
+		}
+		s.Options[k] = v
+	}
+	err := spec.Check(connectors.Options(s.Options))
+	if err == nil {
+		return
+	}
+	errs := []error{err}
+	if j, isJoin := err.(interface{ Unwrap() []error }); isJoin {
+		errs = j.Unwrap()
+	}
+	for _, e := range errs {
+		head, msg, found := strings.Cut(e.Error(), ": ")
+		key, isOpt := strings.CutPrefix(head, "options.")
+		if !found || !isOpt {
+			c.add(prefix+"options", "%s", e.Error())
+			continue
+		}
+		if skip[key] {
+			continue
+		}
+		c.add(prefix+head, "%s", redact(key, s.Options[key], msg))
+	}
+}
+
+// fromString reads an environment string as an option of type typ.
+func fromString(typ, s string) (any, error) {
+	s = strings.TrimSpace(s)
+	switch typ {
+	case "int":
+		n, err := strconv.Atoi(s)
+		if err != nil {
+			return nil, fmt.Errorf("want a whole number, got %q", s)
+		}
+		return n, nil
+	case "bool":
+		b, err := strconv.ParseBool(s)
+		if err != nil {
+			return nil, fmt.Errorf("want true or false, got %q", s)
+		}
+		return b, nil
+	case "list":
+		var out []any
+		for _, e := range strings.Split(s, ",") {
+			out = append(out, strings.TrimSpace(e))
+		}
+		return out, nil
+	}
+	return s, nil
+}
+
+// secretWords mark options whose values must never appear in a message.
+var secretWords = []string{"token", "password", "secret"}
+
+// IsSecret reports whether an option's value must be kept out of messages
+// and logs: its name contains token, password or secret.
+func IsSecret(option string) bool {
+	o := strings.ToLower(option)
+	for _, w := range secretWords {
+		if strings.Contains(o, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// redact removes the value of a secret option from msg.
+func redact(option string, value any, msg string) string {
+	if !IsSecret(option) || value == nil {
+		return msg
+	}
+	for _, form := range []string{fmt.Sprintf("%q", value), fmt.Sprintf("%v", value)} {
+		if form != "" && form != `""` {
+			msg = strings.ReplaceAll(msg, form, "<redacted>")
+		}
+	}
+	return msg
+}
+
+func list(names []string) string {
+	if len(names) == 0 {
+		return "none registered"
+	}
+	return strings.Join(names, ", ")
+}
