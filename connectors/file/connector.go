@@ -1,0 +1,260 @@
+// Package file is the connector kind for department files: CSV (in any of
+// the encodings departments use: UTF-8, GBK/GB18030, UTF-16) and Excel
+// .xlsx workbooks, matched by a path or glob. Each matched file is one
+// stream; rows come back as the department wrote them, with their line or
+// sheet-row number, blank rows included.
+//
+// Importing the package registers the kind; connectors/all imports it.
+package file
+
+import (
+	"cmp"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/lipwatch/lipwatch/connectors"
+)
+
+// connector reads the files of one source. It holds nothing open between
+// calls, so Close has nothing to release.
+type connector struct {
+	src     connectors.Source
+	baseDir string // absolute
+	opts    options
+}
+
+func newConnector(src connectors.Source) (connectors.Connector, error) {
+	opts, err := parseOptions(src.Options)
+	if err != nil {
+		return nil, err
+	}
+	base, err := filepath.Abs(cmp.Or(src.BaseDir, "."))
+	if err != nil {
+		return nil, fmt.Errorf("source %s: base directory: %w", src.Name, err)
+	}
+	return &connector{src: src, baseDir: base, opts: opts}, nil
+}
+
+// notFoundError names the source and pattern that matched nothing and
+// unwraps to connectors.ErrNotFound.
+type notFoundError struct {
+	source, pattern, dir string
+}
+
+// Error names the source, the pattern and the directory it was resolved in.
+func (e *notFoundError) Error() string {
+	return fmt.Sprintf("source %s: no file matches %q (in %s)", e.source, e.pattern, e.dir)
+}
+
+// Unwrap makes errors.Is(err, connectors.ErrNotFound) hold.
+func (e *notFoundError) Unwrap() error { return connectors.ErrNotFound }
+
+// Streams lists the files matched by the path option, sorted by path.
+func (c *connector) Streams(ctx context.Context) ([]connectors.Stream, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	paths, err := c.match()
+	if err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	streams := make([]connectors.Stream, 0, len(paths))
+	for _, p := range paths {
+		streams = append(streams, &stream{name: c.streamName(p), path: p, opts: &c.opts})
+	}
+	return streams, nil
+}
+
+// match resolves the path option to absolute file paths, sorted.
+//
+// The directory part without glob characters is joined to the base
+// directory and used as a root, and only the rest is matched as a pattern
+// (with io/fs.Glob): a base directory whose name contains "[" or "*" is
+// then taken literally, and patterns use forward slashes on every system.
+func (c *connector) match() ([]string, error) {
+	pattern := filepath.ToSlash(c.opts.path)
+	elems := strings.Split(pattern, "/")
+	static := 0
+	for static < len(elems) && !hasMeta(elems[static]) {
+		static++
+	}
+	root := filepath.FromSlash(strings.Join(elems[:static], "/"))
+	if !filepath.IsAbs(root) {
+		root = filepath.Join(c.baseDir, root)
+	}
+	root = filepath.Clean(root)
+	notFound := &notFoundError{source: c.src.Name, pattern: c.opts.path, dir: c.baseDir}
+
+	if static == len(elems) { // a plain path
+		fi, err := os.Stat(root)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			return nil, notFound
+		case err != nil:
+			return nil, fmt.Errorf("source %s: %w", c.src.Name, err)
+		case fi.IsDir():
+			return nil, fmt.Errorf("source %s: path %q is a directory; match its files with a glob such as %q",
+				c.src.Name, c.opts.path, path.Join(pattern, "*.csv"))
+		}
+		return []string{root}, nil
+	}
+
+	rest := strings.Join(elems[static:], "/")
+	matches, err := fs.Glob(os.DirFS(root), rest)
+	if err != nil {
+		return nil, fmt.Errorf("source %s: path %q: %w", c.src.Name, c.opts.path, err)
+	}
+	var paths []string
+	for _, m := range matches {
+		if strings.HasPrefix(path.Base(m), "~$") {
+			continue // the lock file Excel keeps beside an open workbook
+		}
+		p := filepath.Join(root, filepath.FromSlash(m))
+		fi, err := os.Stat(p)
+		if err != nil {
+			return nil, fmt.Errorf("source %s: %w", c.src.Name, err)
+		}
+		if fi.IsDir() {
+			continue
+		}
+		paths = append(paths, p)
+	}
+	if len(paths) == 0 {
+		return nil, notFound
+	}
+	slices.SortFunc(paths, func(a, b string) int {
+		return strings.Compare(filepath.ToSlash(a), filepath.ToSlash(b))
+	})
+	return paths, nil
+}
+
+// hasMeta reports whether a path element holds glob syntax.
+func hasMeta(elem string) bool {
+	return strings.ContainsAny(elem, `*?[\`)
+}
+
+// streamName is the file's path relative to the base directory when it
+// lies inside it, else its absolute path; with forward slashes either way,
+// so that the load ledger matches across machines and systems.
+func (c *connector) streamName(p string) string {
+	if rel, err := filepath.Rel(c.baseDir, p); err == nil && filepath.IsLocal(rel) {
+		return filepath.ToSlash(rel)
+	}
+	return filepath.ToSlash(p)
+}
+
+// Close releases nothing: files are opened by streams and closed by their
+// readers. It is safe to call any number of times.
+func (c *connector) Close(context.Context) error { return nil }
+
+// stream is one matched file.
+type stream struct {
+	name string // as shown in the ledger and messages
+	path string // absolute
+	opts *options
+}
+
+// Name is the file's path relative to the source's base directory.
+func (s *stream) Name() string { return s.name }
+
+// Fingerprint hashes the file's bytes, reading it in chunks and stopping
+// when ctx is done.
+func (s *stream) Fingerprint(ctx context.Context) (string, error) {
+	if err := ctx.Err(); err != nil {
+		return "", err
+	}
+	f, err := os.Open(s.path)
+	if err != nil {
+		return "", fileError(s.name, err)
+	}
+	defer f.Close()
+	h := sha256.New()
+	buf := make([]byte, 256<<10)
+	if _, err := io.CopyBuffer(h, &ctxReader{ctx: ctx, r: f}, buf); err != nil {
+		if ctx.Err() != nil {
+			return "", err
+		}
+		return "", fileError(s.name, err)
+	}
+	return "sha256:" + hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// Open starts reading the file in its format.
+func (s *stream) Open(ctx context.Context) (connectors.RowReader, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	format, err := s.format()
+	if err != nil {
+		return nil, err
+	}
+	var rr connectors.RowReader
+	switch format {
+	case formatXLSX:
+		rr, err = openXLSX(s.name, s.path, s.opts)
+	default:
+		rr, err = openCSV(s.name, s.path, s.opts)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		rr.Close()
+		return nil, err
+	}
+	return rr, nil
+}
+
+// format is the configured format, or the one the extension names.
+func (s *stream) format() (string, error) {
+	if s.opts.format != formatAuto {
+		return s.opts.format, nil
+	}
+	switch ext := strings.ToLower(filepath.Ext(s.path)); ext {
+	case ".csv", ".txt":
+		return formatCSV, nil
+	case ".xlsx", ".xlsm":
+		return formatXLSX, nil
+	case ".xls", ".et":
+		return "", fmt.Errorf("%s: legacy %s workbooks cannot be read; save the file as .xlsx (or CSV)", s.name, ext)
+	default:
+		return "", fmt.Errorf("%s: cannot tell the format from the extension %q; set format: csv or format: xlsx", s.name, ext)
+	}
+}
+
+// fileError names the file as the ledger does, dropping the absolute path
+// an *fs.PathError would repeat; errors.Is still sees the cause.
+func fileError(name string, err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return fmt.Errorf("%s: %s: %w", name, pe.Op, pe.Err)
+	}
+	return fmt.Errorf("%s: %w", name, err)
+}
+
+// ctxReader stops a long read when its context is done.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+// Read reads from the file unless the context is done.
+func (c *ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
+}

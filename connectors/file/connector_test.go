@@ -1,0 +1,221 @@
+package file_test
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/lipwatch/lipwatch/connectors"
+)
+
+func streamNames(t *testing.T, c connectors.Connector) []string {
+	t.Helper()
+	streams, err := c.Streams(context.Background())
+	if err != nil {
+		t.Fatalf("streams: %v", err)
+	}
+	var names []string
+	for _, s := range streams {
+		names = append(names, s.Name())
+	}
+	return names
+}
+
+func TestGlobSortedStreams(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{
+		"medical/medical_2026-03.csv",
+		"medical/medical_2026-01.csv",
+		"medical/medical_2026-02.CSV",
+		"medical/~$medical_2026-03.xlsx", // Excel's lock file
+		"medical/readme.md",
+		"other/medical_2026-01.csv",
+	} {
+		writeFile(t, dir, name, []byte("a\n"))
+	}
+	if err := os.Mkdir(filepath.Join(dir, "medical", "medical_old.csv"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		pattern string
+		want    []string
+	}{
+		{"medical/medical_*.csv", []string{"medical/medical_2026-01.csv", "medical/medical_2026-03.csv"}},
+		{"medical/medical_2026-0[12].*", []string{"medical/medical_2026-01.csv", "medical/medical_2026-02.CSV"}},
+		{"medical/*", []string{"medical/medical_2026-01.csv", "medical/medical_2026-02.CSV", "medical/medical_2026-03.csv", "medical/readme.md"}},
+		{"*/medical_2026-01.csv", []string{"medical/medical_2026-01.csv", "other/medical_2026-01.csv"}},
+		{"./medical/../other/*.csv", []string{"other/medical_2026-01.csv"}},
+		{"medical/medical_2026-03.csv", []string{"medical/medical_2026-03.csv"}},
+		{filepath.Join(dir, "other", "*.csv"), []string{"other/medical_2026-01.csv"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.pattern, func(t *testing.T) {
+			got := streamNames(t, newSource(t, dir, connectors.Options{"path": tt.pattern}))
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+// A file outside the base directory is named by its absolute path.
+func TestStreamNameOutsideBaseDir(t *testing.T) {
+	root := t.TempDir()
+	base := filepath.Join(root, "config")
+	p := writeFile(t, root, "shared/registry.csv", []byte("a\n"))
+	if err := os.Mkdir(base, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, pattern := range []string{"../shared/*.csv", p} {
+		got := streamNames(t, newSource(t, base, connectors.Options{"path": pattern}))
+		if want := []string{filepath.ToSlash(p)}; !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: got %q, want %q", pattern, got, want)
+		}
+	}
+}
+
+// Glob characters in the base directory's own name are not a pattern.
+func TestBaseDirWithGlobCharacters(t *testing.T) {
+	base := filepath.Join(t.TempDir(), "[2026]*县")
+	writeFile(t, base, "a.csv", []byte("a\n"))
+	got := streamNames(t, newSource(t, base, connectors.Options{"path": "*.csv"}))
+	if want := []string{"a.csv"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
+func TestNoMatchIsNotFound(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, dir, "medical/~$lock.csv", []byte("a\n"))
+	for _, pattern := range []string{"medical/*.csv", "medical/medical_2026-03.csv", "nowhere/*.csv"} {
+		c, err := connectors.New("file", connectors.Source{Name: "medical", BaseDir: dir, Options: connectors.Options{"path": pattern}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = c.Streams(context.Background())
+		if !errors.Is(err, connectors.ErrNotFound) {
+			t.Fatalf("%s: got %v, want ErrNotFound", pattern, err)
+		}
+		for _, part := range []string{"source medical", pattern} {
+			if !strings.Contains(err.Error(), part) {
+				t.Errorf("%q does not name %q", err, part)
+			}
+		}
+	}
+}
+
+func TestPathIsDirectory(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, dir, "medical/a.csv", []byte("a\n"))
+	c := newSource(t, dir, connectors.Options{"path": "medical"})
+	_, err := c.Streams(context.Background())
+	want := `source test: path "medical" is a directory; match its files with a glob such as "medical/*.csv"`
+	if err == nil || err.Error() != want {
+		t.Errorf("got %v, want %q", err, want)
+	}
+}
+
+func TestBadPattern(t *testing.T) {
+	c := newSource(t, t.TempDir(), connectors.Options{"path": "a[.csv"})
+	if _, err := c.Streams(context.Background()); err == nil || errors.Is(err, connectors.ErrNotFound) {
+		t.Errorf("got %v, want a bad pattern error", err)
+	}
+}
+
+func TestFingerprint(t *testing.T) {
+	dir := t.TempDir()
+	p := writeFile(t, dir, "a.csv", []byte("姓名\n张三\n"))
+	c := newSource(t, dir, connectors.Options{"path": "a.csv"})
+	fingerprint := func() string {
+		t.Helper()
+		streams, err := c.Streams(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		fp, err := streams[0].Fingerprint(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fp
+	}
+	sum := sha256.Sum256([]byte("姓名\n张三\n"))
+	first := fingerprint()
+	if want := "sha256:" + hex.EncodeToString(sum[:]); first != want {
+		t.Errorf("got %s, want %s", first, want)
+	}
+	if again := fingerprint(); again != first {
+		t.Errorf("fingerprint of unchanged file changed: %s, then %s", first, again)
+	}
+	if err := os.WriteFile(p, []byte("姓名\n李四\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if changed := fingerprint(); changed == first {
+		t.Error("fingerprint did not change with the content")
+	}
+}
+
+func TestCloseTwice(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, dir, "a.csv", []byte("a\n1\n"))
+	c := newSource(t, dir, connectors.Options{"path": "a.csv"})
+	rr := openOnly(t, c)
+	for i := range 2 {
+		if err := rr.Close(); err != nil {
+			t.Errorf("reader close %d: %v", i+1, err)
+		}
+		if err := c.Close(context.Background()); err != nil {
+			t.Errorf("connector close %d: %v", i+1, err)
+		}
+	}
+	if _, err := rr.Next(); err == nil {
+		t.Error("Next after Close returned no error")
+	}
+}
+
+func TestCancelledContext(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, dir, "a.csv", []byte("a\n1\n"))
+	writeWorkbook(t, filepath.Join(dir, "b.xlsx"))
+	c := newSource(t, dir, connectors.Options{"path": "*"})
+	streams, err := c.Streams(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := c.Streams(ctx); !errors.Is(err, context.Canceled) {
+		t.Errorf("Streams: got %v, want context.Canceled", err)
+	}
+	for _, s := range streams {
+		if _, err := s.Open(ctx); !errors.Is(err, context.Canceled) {
+			t.Errorf("%s: Open: got %v, want context.Canceled", s.Name(), err)
+		}
+		if _, err := s.Fingerprint(ctx); !errors.Is(err, context.Canceled) {
+			t.Errorf("%s: Fingerprint: got %v, want context.Canceled", s.Name(), err)
+		}
+	}
+}
+
+func TestUnreadableFile(t *testing.T) {
+	if os.Geteuid() == 0 {
+		t.Skip("root reads any file")
+	}
+	dir := t.TempDir()
+	p := writeFile(t, dir, "a.csv", []byte("a\n"))
+	if err := os.Chmod(p, 0); err != nil {
+		t.Fatal(err)
+	}
+	err := openErr(t, newSource(t, dir, connectors.Options{"path": "a.csv"}))
+	if want := "a.csv: open: permission denied"; err.Error() != want {
+		t.Errorf("got %q, want %q", err, want)
+	}
+	if !errors.Is(err, os.ErrPermission) {
+		t.Error("the cause is lost")
+	}
+}

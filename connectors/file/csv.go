@@ -1,0 +1,195 @@
+package file
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/lipwatch/lipwatch/connectors"
+)
+
+// csvReader reads a CSV file's rows with their line numbers.
+//
+// encoding/csv skips empty lines without a word. To return them, the reader
+// compares where each record starts (csv.Reader.FieldPos) with where the
+// previous one ended (its start plus the newlines inside its quoted last
+// field) and yields a row without values for every line in between; empty
+// lines after the last record are found by counting the newlines of the
+// whole text once it is read.
+type csvReader struct {
+	name   string
+	file   *os.File
+	lines  *lineCounter
+	cr     *csv.Reader
+	header []string
+
+	next      int64    // line number of the next row to return
+	pending   []string // a record read ahead of the empty lines before it
+	pendStart int64
+	pendEnd   int64
+	atEOF     bool
+	lastLine  int64 // the text's last line, known at EOF
+	err       error
+	closed    bool
+}
+
+func openCSV(name, path string, opts *options) (*csvReader, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fileError(name, err)
+	}
+	text, err := decodeReader(f, opts.encoding)
+	if err != nil {
+		f.Close()
+		return nil, fileError(name, err)
+	}
+	lc := &lineCounter{r: text}
+	cr := csv.NewReader(bufio.NewReaderSize(lc, 64<<10))
+	cr.Comma = opts.delimiter
+	cr.LazyQuotes = true
+	cr.FieldsPerRecord = -1
+	cr.ReuseRecord = true
+	r := &csvReader{name: name, file: f, lines: lc, cr: cr}
+	if err := r.readHeader(opts.headerRow); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return r, nil
+}
+
+// readHeader skips the title records above the header line and keeps the
+// header. The header must start exactly on its line: a blank line there, or
+// a quoted field running across it, means header_row is wrong for the file.
+func (r *csvReader) readHeader(headerRow int) error {
+	want := int64(headerRow)
+	for {
+		rec, err := r.cr.Read()
+		if err == io.EOF {
+			if r.lines.lastLine() == 0 {
+				return fmt.Errorf("%s: empty file: no header", r.name)
+			}
+			return fmt.Errorf("%s: header_row is %d but the file has %d lines", r.name, headerRow, r.lines.lastLine())
+		}
+		if err != nil {
+			return r.readError(err)
+		}
+		start, end := r.span(rec)
+		switch {
+		case start == want:
+			r.header = cleanHeader(rec)
+			r.next = end + 1
+			return nil
+		case start > want:
+			return fmt.Errorf("%s:%d: line is blank where header_row %d expects the column names", r.name, want, headerRow)
+		case end >= want:
+			return fmt.Errorf("%s:%d: header_row %d falls inside a quoted field that starts on line %d", r.name, want, headerRow, start)
+		}
+	}
+}
+
+// span returns the lines on which the record just read starts and ends.
+func (r *csvReader) span(rec []string) (start, end int64) {
+	s, _ := r.cr.FieldPos(0)
+	last := len(rec) - 1
+	e, _ := r.cr.FieldPos(last)
+	// Only a quoted field spans lines, and encoding/csv keeps each line
+	// break inside it as one '\n' (a CRLF included).
+	return int64(s), int64(e) + int64(strings.Count(rec[last], "\n"))
+}
+
+// Header returns the column names, trimmed. The slice must not be changed.
+func (r *csvReader) Header() []string { return r.header }
+
+// Next returns the next line's row. Its Values slice is reused by the
+// following call to Next: copy it (not the strings) to keep it. An empty
+// line is a row without values.
+func (r *csvReader) Next() (connectors.Row, error) {
+	for {
+		if r.pending != nil {
+			if r.next < r.pendStart {
+				r.next++
+				return connectors.Row{Pos: r.next - 1}, nil
+			}
+			row := connectors.Row{Pos: r.pendStart, Values: r.pending}
+			r.next = r.pendEnd + 1
+			r.pending = nil
+			return row, nil
+		}
+		if r.atEOF {
+			if r.next <= r.lastLine {
+				r.next++
+				return connectors.Row{Pos: r.next - 1}, nil
+			}
+			return connectors.Row{}, io.EOF
+		}
+		if r.err != nil {
+			return connectors.Row{}, r.err
+		}
+		if r.closed {
+			return connectors.Row{}, fmt.Errorf("%s: read after close", r.name)
+		}
+		rec, err := r.cr.Read()
+		switch {
+		case err == io.EOF:
+			r.atEOF = true
+			r.lastLine = r.lines.lastLine()
+		case err != nil:
+			r.err = r.readError(err)
+		default:
+			r.pendStart, r.pendEnd = r.span(rec)
+			r.pending = rec
+		}
+	}
+}
+
+// readError names the file and the line where reading failed.
+func (r *csvReader) readError(err error) error {
+	var pe *csv.ParseError
+	if errors.As(err, &pe) {
+		return fmt.Errorf("%s:%d:%d: %w", r.name, pe.Line, pe.Column, pe.Err)
+	}
+	return fmt.Errorf("%s:%d: %w", r.name, max(r.next, 1), err)
+}
+
+// Close closes the file. It is safe to call twice.
+func (r *csvReader) Close() error {
+	if r.closed {
+		return nil
+	}
+	r.closed = true
+	return r.file.Close()
+}
+
+// lineCounter counts the newlines of the decoded text as encoding/csv
+// reads it, to know the number of lines at the end.
+type lineCounter struct {
+	r        io.Reader
+	newlines int64
+	any      bool // some text was read
+	lastNL   bool // the last byte read was '\n'
+}
+
+// Read reads and counts the newlines read.
+func (c *lineCounter) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	if n > 0 {
+		c.newlines += int64(bytes.Count(p[:n], []byte{'\n'}))
+		c.any = true
+		c.lastNL = p[n-1] == '\n'
+	}
+	return n, err
+}
+
+// lastLine is the number of the text's last line once all of it is read:
+// a final line break ends the last line rather than starting another.
+func (c *lineCounter) lastLine() int64 {
+	if !c.any || c.lastNL {
+		return c.newlines
+	}
+	return c.newlines + 1
+}

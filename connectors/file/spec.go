@@ -1,0 +1,138 @@
+package file
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/lipwatch/lipwatch/connectors"
+)
+
+// Kind is the connector kind this package registers: `kind: file` in config.
+const Kind = "file"
+
+// Option values. They are compared after lowercasing, as Spec.Check does.
+const (
+	formatAuto = "auto"
+	formatCSV  = "csv"
+	formatXLSX = "xlsx"
+
+	encAuto    = "auto"
+	encUTF8    = "utf-8"
+	encGBK     = "gbk"
+	encGB18030 = "gb18030"
+	encUTF16   = "utf-16"
+)
+
+var spec = connectors.Spec{
+	Kind: Kind,
+	Doc: "Reads CSV and Excel (.xlsx) files that departments drop in a folder: " +
+		"one stream per file matched by path, sorted by path. Values are returned " +
+		"exactly as written (no trimming); the dataset layer normalises them.",
+	Fields: []connectors.Field{
+		{
+			Name:     "path",
+			Type:     "string",
+			Required: true,
+			Doc: "A file or a glob (*, ?, [...] within one path element) relative to the " +
+				"config file's directory unless absolute. Excel lock files (~$*.xlsx) and " +
+				"directories are ignored; matching nothing is a source failure.",
+			Example: "medical/medical_*.csv",
+		},
+		{
+			Name:    "format",
+			Type:    "string",
+			Default: formatAuto,
+			Enum:    []string{formatAuto, formatCSV, formatXLSX},
+			Doc:     "auto picks by extension: .csv and .txt are CSV, .xlsx and .xlsm are Excel.",
+			Example: formatCSV,
+		},
+		{
+			Name:    "encoding",
+			Type:    "string",
+			Default: encAuto,
+			Enum:    []string{encAuto, encUTF8, encGBK, encGB18030, encUTF16},
+			Doc: "CSV only. auto reads a byte order mark (UTF-8 or UTF-16), else takes " +
+				"UTF-8 when the text is valid UTF-8, else GB18030 (which covers GBK). " +
+				"utf-16 honours a byte order mark and defaults to little-endian.",
+			Example: encGBK,
+		},
+		{
+			Name:    "delimiter",
+			Type:    "string",
+			Default: ",",
+			Enum:    []string{",", ";", "|", "\t", "tab"},
+			Doc:     `CSV only. A tab is "\t" in double quotes in YAML, or the word tab.`,
+			Example: "tab",
+		},
+		{
+			Name:    "sheet",
+			Type:    "string",
+			Doc:     "Excel only: the sheet to read, by name; the first sheet when unset.",
+			Example: "Sheet1",
+		},
+		{
+			Name:    "header_row",
+			Type:    "int",
+			Default: 1,
+			Doc: "The line (CSV) or row (Excel) holding the column names, 1-based. " +
+				"Rows above it are titles and are not read.",
+			Example: "2",
+		},
+	},
+	New: newConnector,
+}
+
+func init() {
+	connectors.Register(spec)
+}
+
+// options are a source's settings, parsed and checked.
+type options struct {
+	path      string
+	format    string
+	encoding  string
+	delimiter rune
+	sheet     string
+	headerRow int
+}
+
+// parseOptions reads the options with their defaults. Spec.Check has
+// already rejected wrong types and values outside the enumerations when the
+// connector is built through connectors.New; the checks here cover what a
+// type cannot say (a positive header_row) and direct calls.
+func parseOptions(o connectors.Options) (options, error) {
+	opts := options{
+		path:      o.String("path", ""),
+		format:    strings.ToLower(o.String("format", formatAuto)),
+		encoding:  strings.ToLower(o.String("encoding", encAuto)),
+		sheet:     o.String("sheet", ""),
+		headerRow: o.Int("header_row", 1),
+	}
+	var errs []error
+	if strings.TrimSpace(opts.path) == "" {
+		errs = append(errs, errors.New("options.path: required for kind file"))
+	}
+	switch opts.format {
+	case formatAuto, formatCSV, formatXLSX:
+	default:
+		errs = append(errs, fmt.Errorf("options.format: %q is not one of auto, csv, xlsx", opts.format))
+	}
+	switch opts.encoding {
+	case encAuto, encUTF8, encGBK, encGB18030, encUTF16:
+	default:
+		errs = append(errs, fmt.Errorf("options.encoding: %q is not one of auto, utf-8, gbk, gb18030, utf-16", opts.encoding))
+	}
+	switch d := strings.ToLower(o.String("delimiter", ",")); d {
+	case ",", ";", "|", "\t":
+		opts.delimiter = rune(d[0])
+	case "tab":
+		opts.delimiter = '\t'
+	default:
+		errs = append(errs, fmt.Errorf("options.delimiter: %q is not one of \",\", \";\", \"|\", tab", d))
+	}
+	if opts.headerRow < 1 {
+		errs = append(errs, fmt.Errorf("options.header_row: want 1 or more, got %d", opts.headerRow))
+	}
+	return opts, errors.Join(errs...)
+}
