@@ -49,7 +49,9 @@ type Row struct {
 	// the line number in a CSV file, the row number in a sheet, the
 	// record index (1-based) in an API response.
 	Pos int64
-	// Values are aligned with Header; a short row has fewer values.
+	// Values are aligned with Header; a short row has fewer values. The
+	// slice is valid only until the next call to Next (readers reuse it);
+	// the strings themselves may be kept.
 	Values []string
 }
 

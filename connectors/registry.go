@@ -36,7 +36,11 @@ type Spec struct {
 	Kind   string
 	Doc    string
 	Fields []Field
-	New    func(src Source) (Connector, error)
+	// Validate, when set, checks what the field list cannot express
+	// (ranges, options that go together); Check calls it after the
+	// per-field checks pass.
+	Validate func(Options) error
+	New      func(src Source) (Connector, error)
 }
 
 var (

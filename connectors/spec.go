@@ -37,6 +37,11 @@ func (s Spec) Check(opts Options) error {
 			errs = append(errs, fmt.Errorf("options.%s: required for kind %s", f.Name, s.Kind))
 		}
 	}
+	if len(errs) == 0 && s.Validate != nil {
+		if err := s.Validate(opts); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	return errors.Join(errs...)
 }
 

@@ -80,6 +80,10 @@ var spec = connectors.Spec{
 			Example: "2",
 		},
 	},
+	Validate: func(o connectors.Options) error {
+		_, err := parseOptions(o)
+		return err
+	},
 	New: newConnector,
 }
 

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/lipwatch/lipwatch/engine/idnum"
 )
@@ -23,6 +24,7 @@ const (
 	BadNumber       = "bad_number"
 	BadValue        = "bad_value"
 	BadCode         = "bad_code"
+	BadEncoding     = "bad_encoding"
 )
 
 // Problem explains why a row cannot be loaded.
@@ -205,6 +207,11 @@ func (f *fieldMap) problem(code, format string, args ...any) *Problem {
 }
 
 func (f *fieldMap) parse(raw string) (any, *Problem) {
+	if !utf8.ValidString(raw) {
+		// A file that mixes encodings: the bytes cannot be stored as text,
+		// and guessing would corrupt names.
+		return nil, f.problem(BadEncoding, "value is not valid text in the file's encoding (mixed encodings?)")
+	}
 	s := strings.TrimSpace(raw)
 	if s == "" || strings.Trim(s, "\u3000") == "" {
 		if f.Required {

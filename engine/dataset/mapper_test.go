@@ -71,6 +71,7 @@ func TestMapProblems(t *testing.T) {
 		{"impossible date", with(2, "2026年2月30日"), ImpossibleDate, "结算日期"},
 		{"unreadable date", with(2, "上周三"), BadDate, "结算日期"},
 		{"amount", with(4, "一百元"), BadNumber, "医疗总费用"},
+		{"mixed encoding", with(3, "\xc8\xcb\xc3\xf1\xff"), BadEncoding, "医疗机构"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
