@@ -1,0 +1,40 @@
+// Command lipwatch is the county's low-income population monitoring and
+// early-warning engine. See README.md for the commands.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() { os.Exit(run()) }
+
+func run() int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	root := newRootCmd()
+	if err := root.ExecuteContext(ctx); err != nil {
+		var ex *exitError
+		if errors.As(err, &ex) {
+			if ex.msg != "" {
+				fmt.Fprintln(os.Stderr, "lipwatch:", ex.msg)
+			}
+			return ex.code
+		}
+		fmt.Fprintln(os.Stderr, "lipwatch:", err)
+		return 1
+	}
+	return 0
+}
+
+// exitError carries an exit code out of a command.
+type exitError struct {
+	code int
+	msg  string
+}
+
+func (e *exitError) Error() string { return e.msg }

@@ -1,0 +1,81 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	_ "github.com/lipwatch/lipwatch/connectors/all"
+	"github.com/lipwatch/lipwatch/engine/config"
+	"github.com/lipwatch/lipwatch/engine/store"
+)
+
+// globals are the flags every command shares.
+type globals struct {
+	configPath string
+	logLevel   string
+	logFormat  string
+}
+
+func newRootCmd() *cobra.Command {
+	g := &globals{}
+	root := &cobra.Command{
+		Use:           "lipwatch",
+		Short:         "Low-income population monitoring and early warning (低收入人口动态监测预警)",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	def := os.Getenv("LIPWATCH_CONFIG")
+	if def == "" {
+		def = "config.yaml"
+	}
+	root.PersistentFlags().StringVar(&g.configPath, "config", def, "config file (env LIPWATCH_CONFIG)")
+	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "", "debug, info, warn or error (overrides log.level)")
+	root.PersistentFlags().StringVar(&g.logFormat, "log-format", "", "text or json (overrides log.format)")
+	root.AddCommand(newRunCmd(g), newSyncCmd(g), newSourcesCmd(g), newGenCmd())
+	return root
+}
+
+// env is what a command needs once config is loaded.
+type env struct {
+	cfg    *config.Config
+	logger *slog.Logger
+}
+
+func (g *globals) load() (*env, error) {
+	cfg, err := config.Load(g.configPath)
+	if err != nil {
+		return nil, &exitError{code: 2, msg: err.Error()}
+	}
+	level := cfg.Log.Level
+	if g.logLevel != "" {
+		level = g.logLevel
+	}
+	format := cfg.Log.Format
+	if g.logFormat != "" {
+		format = g.logFormat
+	}
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		return nil, &exitError{code: 2, msg: fmt.Sprintf("log level %q: %v", level, err)}
+	}
+	opts := &slog.HandlerOptions{Level: lv}
+	var h slog.Handler = slog.NewTextHandler(os.Stderr, opts)
+	if strings.EqualFold(format, "json") {
+		h = slog.NewJSONHandler(os.Stderr, opts)
+	}
+	return &env{cfg: cfg, logger: slog.New(h)}, nil
+}
+
+func (e *env) openStore(ctx context.Context, holder string) (*store.Store, error) {
+	return store.Open(ctx, store.Options{
+		Path:        e.cfg.Resolve(e.cfg.Store.Path),
+		Threads:     e.cfg.Store.Threads,
+		MemoryLimit: e.cfg.Store.MemoryLimit,
+		Holder:      holder,
+	})
+}

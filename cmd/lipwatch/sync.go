@@ -1,0 +1,101 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/lipwatch/lipwatch/engine/ingest"
+)
+
+func newSyncCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "sync [SOURCE...]",
+		Short: "Pull sources into the store (all enabled sources when none is named)",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			e, err := g.load()
+			if err != nil {
+				return err
+			}
+			results, err := e.sync(cmd.Context(), args, "lipwatch sync")
+			if err != nil {
+				return err
+			}
+			printSync(cmd.OutOrStdout(), results)
+			return nil
+		},
+	}
+}
+
+// sync runs the named sources (or all) and returns their results. Failed
+// sources are results, not errors: the command still exits 0 and the
+// summary says which failed.
+func (e *env) sync(ctx context.Context, names []string, holder string) ([]ingest.Result, error) {
+	srcs, failed, err := ingest.FromConfig(e.cfg, names)
+	if err != nil {
+		return nil, &exitError{code: 2, msg: err.Error()}
+	}
+	st, err := e.openStore(ctx, holder)
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
+	sy := &ingest.Syncer{Store: st, Logger: e.logger, Timeout: time.Duration(e.cfg.Sync.SourceTimeout)}
+	for _, f := range failed {
+		_ = st.RecordFailure(ctx, f.Source, f.Dataset, "", "", time.Now().UTC(), f.Err)
+	}
+	results := append(failed, sy.Sync(ctx, srcs)...)
+	for _, s := range srcs {
+		s.Connector.Close(ctx)
+	}
+	return results, nil
+}
+
+// printSync writes the per-source summary a person reads after a sync.
+func printSync(w io.Writer, results []ingest.Result) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "SOURCE\tDATASET\tFILES\tUNCHANGED\tREAD\tLOADED\tDUPLICATES\tQUARANTINED\tSTATUS")
+	var failed int
+	for _, r := range results {
+		read, loaded, dup, quar := r.Totals()
+		status := "ok"
+		if r.Err != nil {
+			status = "FAILED"
+			failed++
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%s\n", r.Source, r.Dataset, len(r.Loads), r.Unchanged, read, loaded, dup, quar, status)
+	}
+	tw.Flush()
+	for _, r := range results {
+		if r.Err != nil {
+			fmt.Fprintf(w, "  %s: %v\n", r.Source, r.Err)
+			continue
+		}
+		if len(r.Reasons) > 0 {
+			var parts []string
+			for i, rc := range r.Reasons {
+				if i == 3 {
+					parts = append(parts, fmt.Sprintf("... %d more reasons", len(r.Reasons)-3))
+					break
+				}
+				what := rc.Code
+				if rc.Column != "" {
+					what += " in " + rc.Column
+				}
+				parts = append(parts, fmt.Sprintf("%d %s", rc.Count, what))
+			}
+			fmt.Fprintf(w, "  %s quarantined: %s\n", r.Source, strings.Join(parts, "; "))
+		}
+		if len(r.Unmapped) > 0 {
+			fmt.Fprintf(w, "  %s ignored columns: %s\n", r.Source, strings.Join(r.Unmapped, ", "))
+		}
+	}
+	if failed > 0 {
+		fmt.Fprintf(w, "%d of %d sources failed; the others were loaded.\n", failed, len(results))
+	}
+}

@@ -1,0 +1,120 @@
+package ingest
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/lipwatch/lipwatch/connectors"
+	"github.com/lipwatch/lipwatch/engine/dataset"
+	"github.com/lipwatch/lipwatch/engine/gen"
+	"github.com/lipwatch/lipwatch/engine/store"
+)
+
+var medicalColumns = map[string]string{
+	"claim_id": "结算单号", "id_number": "身份证号", "settle_date": "结算日期", "hospital": "医疗机构",
+	"total_cost": "医疗总费用", "fund_paid": "统筹基金支付", "critical_illness_paid": "大病保险支付",
+	"assistance_paid": "医疗救助支付", "out_of_pocket": "个人自付",
+}
+
+// benchMedicalFile writes (once, cached in the temp dir) a medical CSV of n
+// rows from the generator.
+func benchMedicalFile(b *testing.B, n int) string {
+	b.Helper()
+	dir := filepath.Join(os.TempDir(), "lipwatch-bench")
+	path := filepath.Join(dir, fmt.Sprintf("medical-%d-seed1.csv", n))
+	if _, err := os.Stat(path); err == nil {
+		return path
+	}
+	os.MkdirAll(dir, 0o755)
+	tmp := path + ".tmp"
+	f, err := os.Create(tmp)
+	if err != nil {
+		b.Fatal(err)
+	}
+	w := bufio.NewWriterSize(f, 1<<20)
+	if err := gen.WriteMedicalCSV(w, n, 1, time.Date(2026, 11, 28, 0, 0, 0, 0, time.UTC)); err != nil {
+		b.Fatal(err)
+	}
+	if err := w.Flush(); err != nil {
+		b.Fatal(err)
+	}
+	f.Close()
+	if err := os.Rename(tmp, path); err != nil {
+		b.Fatal(err)
+	}
+	return path
+}
+
+// readCSVBaseline is DuckDB's own CSV reader filling the same table shape,
+// with the conversions the dirty formats need done in SQL. It validates far
+// less than lipwatch (no ID check digits, no 15-digit upgrade, no
+// quarantine), so it is a floor, not an equal.
+const readCSVBaseline = `
+INSERT INTO medical
+SELECT 结算单号, upper(replace(身份证号, ' ', '')),
+  coalesce(try_strptime(结算日期, '%Y-%m-%d'), try_strptime(结算日期, '%Y/%m/%d'),
+           try_strptime(结算日期, '%Y年%m月%d日'), try_strptime(结算日期, '%Y%m%d'))::DATE,
+  医疗机构, m(医疗总费用), m(统筹基金支付), m(大病保险支付), m(医疗救助支付), m(个人自付),
+  结算单号, 'bench', 1, now()::TIMESTAMP, 'medical.csv', row_number() OVER ()
+FROM read_csv(?, all_varchar = true, header = true)`
+
+func BenchmarkSyncMedical(b *testing.B) {
+	n := 1_000_000
+	if s := os.Getenv("LIPWATCH_BENCH_ROWS"); s != "" {
+		n, _ = strconv.Atoi(s)
+	}
+	path := benchMedicalFile(b, n)
+	ds, _ := dataset.Lookup("medical")
+	ctx := context.Background()
+	var syncTotal, csvTotal time.Duration
+	for i := 0; i < b.N; i++ {
+		dir := b.TempDir()
+		st, err := store.Open(ctx, store.Options{Path: filepath.Join(dir, "a.duckdb")})
+		if err != nil {
+			b.Fatal(err)
+		}
+		c, err := connectors.New("file", connectors.Source{Name: "medical", Options: connectors.Options{"path": path}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		t0 := time.Now()
+		r := (&Syncer{Store: st}).SyncSource(ctx, Source{Name: "medical", Dataset: ds, Connector: c, Columns: medicalColumns})
+		syncTotal += time.Since(t0)
+		if r.Err != nil {
+			b.Fatal(r.Err)
+		}
+		if _, loaded, _, _ := r.Totals(); loaded != int64(n) {
+			b.Fatalf("loaded %d of %d", loaded, n)
+		}
+		st.Close()
+
+		st2, err := store.Open(ctx, store.Options{Path: filepath.Join(dir, "b.duckdb")})
+		if err != nil {
+			b.Fatal(err)
+		}
+		db := st2.DB()
+		if _, err := db.Exec(`CREATE MACRO m(x) AS CAST(replace(replace(replace(replace(x, ',', ''), '元', ''), '￥', ''), '¥', '') AS DECIMAL(14,2))`); err != nil {
+			b.Fatal(err)
+		}
+		t0 = time.Now()
+		res, err := db.Exec(readCSVBaseline, path)
+		csvTotal += time.Since(t0)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if got, _ := res.RowsAffected(); got != int64(n) {
+			b.Fatalf("read_csv loaded %d of %d", got, n)
+		}
+		st2.Close()
+	}
+	b.ReportMetric(syncTotal.Seconds()/float64(b.N), "sync_s")
+	b.ReportMetric(csvTotal.Seconds()/float64(b.N), "read_csv_s")
+	b.ReportMetric(syncTotal.Seconds()/csvTotal.Seconds(), "ratio")
+	b.ReportMetric(float64(n)*float64(b.N)/syncTotal.Seconds(), "sync_rows/s")
+}

@@ -1,0 +1,154 @@
+package ingest
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/lipwatch/lipwatch/engine/config"
+	"github.com/lipwatch/lipwatch/engine/gen"
+	"github.com/lipwatch/lipwatch/engine/store"
+)
+
+// TestCommittedCounty syncs the committed synthetic county through the
+// embedded default config.yaml and checks the store against the
+// generator's ground truth: exactly the bad rows are quarantined, for the
+// right reasons; the re-sent claims are skipped as duplicates; everything
+// else is loaded; and a second sync loads nothing.
+func TestCommittedCounty(t *testing.T) {
+	t.Setenv("LIPWATCH_STORE_PATH", filepath.Join(t.TempDir(), "county.duckdb"))
+	cfg, err := config.Load("../../config.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile("../../testdata/county/truth.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var truth gen.Truth
+	if err := json.Unmarshal(b, &truth); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	st, err := store.Open(ctx, store.Options{Path: cfg.Resolve(cfg.Store.Path)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	srcs, failed, err := FromConfig(cfg, nil)
+	if err != nil || len(failed) > 0 {
+		t.Fatalf("sources: %v %v", err, failed)
+	}
+	results := (&Syncer{Store: st}).Sync(ctx, srcs)
+	for _, r := range results {
+		if r.Err != nil {
+			t.Fatalf("source %s failed: %v", r.Source, r.Err)
+		}
+	}
+
+	// Quarantine == truth.bad_rows, row for row.
+	const prefix = "testdata/county/"
+	var want []string
+	for _, br := range truth.BadRows {
+		want = append(want, fmt.Sprintf("%s:%d %s %s", prefix+br.File, br.Position, br.Reason, br.Column))
+	}
+	rows, err := st.DB().Query(`SELECT stream, position, reason_code, coalesce(column_name, '') FROM quarantine`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for rows.Next() {
+		var stream, code, col string
+		var pos int
+		if err := rows.Scan(&stream, &pos, &code, &col); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, fmt.Sprintf("%s:%d %s %s", stream, pos, code, col))
+	}
+	rows.Close()
+	if diff := setDiff(want, got); diff != "" {
+		t.Errorf("quarantine differs from truth.bad_rows (%d expected, %d quarantined):\n%s", len(want), len(got), diff)
+	}
+
+	// Per file: loaded = data rows - bad rows - duplicates.
+	bad := map[string]int64{}
+	for _, br := range truth.BadRows {
+		bad[prefix+br.File]++
+	}
+	dups := map[string]int64{}
+	for _, d := range truth.Duplicates {
+		dups[prefix+d.File]++
+	}
+	loads := map[string]store.Load{}
+	for _, r := range results {
+		for _, l := range r.Loads {
+			loads[l.Stream] = l
+		}
+	}
+	if len(loads) != len(truth.Files) {
+		t.Errorf("loaded %d files, truth has %d", len(loads), len(truth.Files))
+	}
+	for _, f := range truth.Files {
+		l, ok := loads[prefix+f.File]
+		if !ok {
+			t.Errorf("%s not loaded", f.File)
+			continue
+		}
+		name := prefix + f.File
+		if l.Read != int64(f.DataRows) || l.Quarantined != bad[name] || l.Duplicates != dups[name] ||
+			l.Loaded != int64(f.DataRows)-bad[name]-dups[name] {
+			t.Errorf("%s: read %d loaded %d dup %d quarantined %d; truth: %d rows, %d bad, %d duplicates",
+				f.File, l.Read, l.Loaded, l.Duplicates, l.Quarantined, f.DataRows, bad[name], dups[name])
+		}
+	}
+
+	// Every planted person is in the store under the canonical ID.
+	for _, p := range truth.Planted {
+		for _, s := range p.Signals {
+			var n int
+			st.DB().QueryRow(`SELECT (SELECT count(*) FROM registry WHERE id_number = $1) + (SELECT count(*) FROM medical WHERE id_number = $1)
+				+ (SELECT count(*) FROM disability WHERE id_number = $1) + (SELECT count(*) FROM fishers WHERE id_number = $1)
+				+ (SELECT count(*) FROM employment WHERE id_number = $1) + (SELECT count(*) FROM assistance WHERE id_number = $1)`, s.IDNumber).Scan(&n)
+			if n == 0 {
+				t.Errorf("planted %s person of household %q not found in the store", s.Signal, p.HouseholdID)
+			}
+		}
+	}
+
+	// A second sync reads and loads nothing.
+	for _, r := range (&Syncer{Store: st}).Sync(ctx, srcs) {
+		read, loaded, _, _ := r.Totals()
+		if r.Err != nil || read != 0 || loaded != 0 || r.Unchanged == 0 {
+			t.Errorf("second sync of %s: read %d loaded %d unchanged %d err %v", r.Source, read, loaded, r.Unchanged, r.Err)
+		}
+	}
+}
+
+func setDiff(want, got []string) string {
+	w := map[string]int{}
+	for _, s := range want {
+		w[s]++
+	}
+	for _, s := range got {
+		w[s]--
+	}
+	var out []string
+	for s, n := range w {
+		switch {
+		case n > 0:
+			out = append(out, "missing from quarantine: "+s)
+		case n < 0:
+			out = append(out, "quarantined, not in truth: "+s)
+		}
+	}
+	sort.Strings(out)
+	if len(out) > 30 {
+		out = append(out[:30], fmt.Sprintf("... %d more", len(out)-30))
+	}
+	return strings.Join(out, "\n")
+}
