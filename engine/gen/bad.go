@@ -1,0 +1,146 @@
+package gen
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"time"
+
+	"github.com/lipwatch/lipwatch/engine/dataset"
+)
+
+// Reasons a bad row is bad, as named in truth.json. Each bad row has
+// exactly one of them.
+const (
+	ReasonBadCheckDigit   = "bad_check_digit"  // an 18-digit ID with a wrong check character
+	ReasonMissingRequired = "missing_required" // a required field blank
+	ReasonImpossibleDate  = "impossible_date"  // a date that cannot exist
+	ReasonHeaderRepeat    = "header_repeat"    // the header again, mid-file
+	ReasonBlankRow        = "blank_row"        // all cells empty
+)
+
+// badShare is the share of a file's rows added as bad rows; every file also
+// gets at least one bad row of each reason that applies to it.
+const badShare = 0.005
+
+// injectBad adds bad rows to a file, as extra rows between its data rows
+// (never the first or last). emptyLine adds one line with nothing on it.
+func (w *world) injectBad(r *rand.Rand, f *file, emptyLine bool) {
+	ds, ok := dataset.Lookup(f.dataset)
+	if !ok {
+		panic("gen: unknown dataset " + f.dataset)
+	}
+	var required []int
+	dateCol := -1
+	for i, c := range f.cols {
+		fd, ok := ds.Field(c.field)
+		if !ok {
+			continue
+		}
+		if fd.Required {
+			required = append(required, i)
+		}
+		if fd.Type == dataset.Date && (dateCol < 0 || (fd.Required && !isRequired(ds, f.cols[dateCol].field))) {
+			dateCol = i
+		}
+	}
+	var kinds []string
+	idCol := f.col("id_number")
+	if idCol >= 0 {
+		kinds = append(kinds, ReasonBadCheckDigit)
+	}
+	kinds = append(kinds, ReasonMissingRequired)
+	if dateCol >= 0 {
+		kinds = append(kinds, ReasonImpossibleDate)
+	}
+	kinds = append(kinds, ReasonHeaderRepeat, ReasonBlankRow)
+	n := max(len(kinds), int(math.Round(badShare*float64(len(f.rows)))))
+	off := r.IntN(len(kinds))
+	for i := range n {
+		kind := kinds[(off+i)%len(kinds)]
+		rw := row{bad: &BadRow{Reason: kind}}
+		switch kind {
+		case ReasonBadCheckDigit:
+			rw.cells = w.baseRow(r, f)
+			id := wrongCheck(r, rw.cells[idCol].text)
+			rw.cells[idCol] = txt(id)
+			if c := f.col("cert_number"); c >= 0 {
+				rw.cells[c] = txt(id + rw.cells[c].text[18:])
+			}
+			rw.bad.Column = f.cols[idCol].header
+		case ReasonMissingRequired:
+			rw.cells = w.baseRow(r, f)
+			c := required[r.IntN(len(required))]
+			rw.cells[c] = txt("")
+			rw.bad.Column = f.cols[c].header
+		case ReasonImpossibleDate:
+			rw.cells = w.baseRow(r, f)
+			rw.cells[dateCol] = txt(impossibleDate(r, w.asOf.Year()-r.IntN(3)))
+			rw.bad.Column = f.cols[dateCol].header
+		case ReasonHeaderRepeat:
+			for _, h := range f.headers() {
+				rw.cells = append(rw.cells, txt(h))
+			}
+		case ReasonBlankRow:
+			rw.cells = make([]cell, len(f.cols))
+		}
+		f.insert(r, rw)
+	}
+	if emptyLine {
+		f.insert(r, row{emptyLine: true, bad: &BadRow{Reason: ReasonBlankRow}})
+	}
+}
+
+func isRequired(ds *dataset.Dataset, field string) bool {
+	fd, ok := ds.Field(field)
+	return ok && fd.Required
+}
+
+// insert puts a row between two existing rows.
+func (f *file) insert(r *rand.Rand, rw row) {
+	at := 1 + r.IntN(len(f.rows)-1)
+	f.rows = slices.Insert(f.rows, at, rw)
+}
+
+// baseRow is a clean, valid extra row for a file, about a background adult
+// and harmless if a loader wrongly accepted it: small amounts, old or mild
+// facts, assistance that ended long ago.
+func (w *world) baseRow(r *rand.Rand, f *file) []cell {
+	p := w.somebody(r)
+	old := w.asOf.AddDate(-between(r, 3, 8), 0, -r.IntN(300))
+	switch f.dataset {
+	case "registry":
+		return w.registryCells(r, p, false)
+	case "households":
+		return householdCells(r, p.hh, false)
+	case "assistance":
+		return []cell{txt(p.id), txt(p.hh.id), txt("低保"), dateValue(old), dateValue(old.AddDate(1, 0, 0)), number(300)}
+	case "medical":
+		m := w.months()[w.fileMonth(f)]
+		d := m.Add(days(r.IntN(28)))
+		if d.After(w.asOf) {
+			d = w.asOf
+		}
+		c := newClaim(p, d, pickHospital(r, false), int64(between(r, 50_00, 800_00)), 0.5, 0, 0)
+		return []cell{txt(w.nextClaimID(d)), txt(p.id), txt(d.Format(time.DateOnly)), txt(c.hospital),
+			txt(plainMoney(c.total)), txt(plainMoney(c.fund)), txt("0.00"), txt("0.00"), txt(plainMoney(c.oop))}
+	case "disability":
+		return []cell{txt(p.id), txt(p.id + "44"), txt("肢体残疾"), txt("四级"), dateValue(old), txt("有效")}
+	case "employment":
+		return []cell{txt(p.id), txt(p.name), txt("就业登记"), txt(old.Format(time.DateOnly)), txt(employmentOffices[0])}
+	case "fishers":
+		return []cell{txt(p.id), txt(p.name), txt(p.hh.id), txt(w.boatCert(r)), txt("2020-06-01"), txt("就业"), txt("是")}
+	}
+	panic("gen: no base row for " + f.dataset)
+}
+
+// fileMonth is the index of a medical file's month.
+func (w *world) fileMonth(f *file) int {
+	for i, m := range w.months() {
+		if f.name == fmt.Sprintf("medical/medical_%s.csv", m.Format("2006-01")) {
+			return i
+		}
+	}
+	panic("gen: not a medical file: " + f.name)
+}

@@ -1,0 +1,319 @@
+package gen
+
+import (
+	"cmp"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"time"
+)
+
+// The files of the county as rows of cells, before encoding. Names, sheets
+// and headers are contracts with config.yaml: change them together.
+
+// cellKind is how a spreadsheet stores a cell; CSV only has text.
+type cellKind uint8
+
+const (
+	textCell   cellKind = iota
+	numberCell          // a number
+	dateCell            // a date serial number with a date format
+)
+
+// cell is one value of a row.
+type cell struct {
+	kind cellKind
+	text string
+	num  float64
+	date time.Time
+}
+
+func txt(s string) cell          { return cell{kind: textCell, text: s} }
+func number(v float64) cell      { return cell{kind: numberCell, num: v} }
+func dateValue(d time.Time) cell { return cell{kind: dateCell, date: d} }
+
+// row is one line of a CSV file or row of a sheet.
+type row struct {
+	cells []cell
+	// emptyLine is a CSV line with nothing on it, not even commas.
+	emptyLine bool
+	// bad is set on an injected bad row.
+	bad *BadRow
+	// dup is the claim id of a re-sent claim.
+	dup string
+}
+
+// column maps a file's header onto a dataset field ("" if the loader
+// ignores the column).
+type column struct{ header, field string }
+
+// file is one output file.
+type file struct {
+	name     string // relative to the output directory, forward slashes
+	dataset  string
+	format   string // "csv" or "xlsx"
+	encoding string // CSV: "gbk", "gb18030" or "utf-8"
+	bom      bool
+	crlf     bool
+	sheet    string
+	title    string // xlsx: a title row above the header
+	cols     []column
+	rows     []row
+}
+
+// headerRow is the line or sheet row of the header.
+func (f *file) headerRow() int {
+	if f.title != "" {
+		return 2
+	}
+	return 1
+}
+
+func (f *file) headers() []string {
+	out := make([]string, len(f.cols))
+	for i, c := range f.cols {
+		out[i] = c.header
+	}
+	return out
+}
+
+func (f *file) col(field string) int {
+	for i, c := range f.cols {
+		if c.field == field {
+			return i
+		}
+	}
+	return -1
+}
+
+// files builds every file, in the order they are listed in truth.json.
+func (w *world) files() ([]*file, error) {
+	w.bgPeople = nil
+	for _, h := range w.households {
+		if h.role.special() {
+			continue
+		}
+		for _, p := range h.members {
+			if p.status == active && p.age(w.asOf) >= 18 {
+				w.bgPeople = append(w.bgPeople, p)
+			}
+		}
+	}
+	out := []*file{w.registryFile(), w.householdsFile(), w.assistanceFile()}
+	out = append(out, w.medicalFiles()...)
+	out = append(out, w.disabilityFile(), w.employmentFile(), w.fishersFile())
+	for _, f := range out {
+		if len(f.rows) < 2 {
+			return nil, fmt.Errorf("%w: county too small: %s has %d rows", ErrOptions, f.name, len(f.rows))
+		}
+	}
+	for _, f := range out {
+		w.injectBad(w.rng("bad:"+f.name), f, f.name == "employment.csv")
+	}
+	return out, nil
+}
+
+func (w *world) somebody(r *rand.Rand) *person { return w.bgPeople[r.IntN(len(w.bgPeople))] }
+
+// Column layouts.
+var (
+	registryCols = []column{
+		{"公民身份号码", "id_number"}, {"姓名", "name"}, {"性别", "gender"}, {"出生日期", "birth_date"},
+		{"户号", "household_id"}, {"与户主关系", "relation"}, {"乡镇街道代码", "township_code"},
+		{"村社区代码", "village_code"}, {"住址", "address"}, {"人员状态", "status"}, {"状态变更日期", "status_date"},
+	}
+	householdCols = []column{
+		{"户号", "household_id"}, {"家庭年收入", "annual_income"}, {"家庭人口", "members"}, {"收入核定日期", "income_assessed_date"},
+	}
+	assistanceCols = []column{
+		{"身份证号", "id_number"}, {"户号", "household_id"}, {"救助类别", "category"},
+		{"开始日期", "start_date"}, {"结束日期", "end_date"}, {"月救助金额", "amount_monthly"},
+	}
+	medicalCols = []column{
+		{"结算单号", "claim_id"}, {"身份证号", "id_number"}, {"结算日期", "settle_date"}, {"医疗机构", "hospital"},
+		{"医疗总费用", "total_cost"}, {"统筹基金支付", "fund_paid"}, {"大病保险支付", "critical_illness_paid"},
+		{"医疗救助支付", "assistance_paid"}, {"个人自付", "out_of_pocket"},
+	}
+	disabilityCols = []column{
+		{"身份证号", "id_number"}, {"残疾人证号", "cert_number"}, {"残疾类别", "category"},
+		{"残疾等级", "level"}, {"发证日期", "issued_date"}, {"证件状态", "status"},
+	}
+	employmentCols = []column{
+		{"身份证号", "id_number"}, {"姓名", ""}, {"业务类型", "event"}, {"业务日期", "event_date"}, {"经办机构", ""},
+	}
+	fisherCols = []column{
+		{"身份证号", "id_number"}, {"姓名", ""}, {"户号", "household_id"}, {"渔船证号", "boat_cert"},
+		{"退捕日期", "retired_date"}, {"安置去向", "resettlement"}, {"是否参加养老保险", "pension_insured"},
+	}
+)
+
+func (w *world) registryFile() *file {
+	r := w.rng("file:registry")
+	f := &file{name: "registry.csv", dataset: "registry", format: "csv", encoding: "gbk", crlf: true, cols: registryCols}
+	hhs := slices.Clone(w.households)
+	slices.SortFunc(hhs, func(a, b *household) int { return cmp.Compare(a.id, b.id) })
+	for _, h := range hhs {
+		for _, p := range h.members {
+			f.rows = append(f.rows, row{cells: w.registryCells(r, p, true)})
+		}
+	}
+	return f
+}
+
+// registryCells is a person's registry row, dirty or clean.
+func (w *world) registryCells(r *rand.Rand, p *person, dirty bool) []cell {
+	id, birth := p.id, p.birth.Format(time.DateOnly)
+	status := []string{"正常", "死亡", "注销"}[p.status]
+	if dirty {
+		id, birth, status = dirtyID(r, p.id), dirtyDate(r, p.birth), statusText(r, p)
+	}
+	changed := ""
+	if p.status != active {
+		changed = dirtyDate(r, p.statusDate)
+	}
+	v := p.hh.village
+	return []cell{txt(id), txt(p.name), txt(genderText(p)), txt(birth), txt(p.hh.id), txt(p.relation),
+		txt(v.Town.Code), txt(v.Code), txt(p.hh.address), txt(status), txt(changed)}
+}
+
+func (w *world) householdsFile() *file {
+	r := w.rng("file:households")
+	f := &file{name: "households.xlsx", dataset: "households", format: "xlsx", sheet: "家庭收入核定",
+		title: countyName + "家庭收入核定表", cols: householdCols}
+	hhs := slices.Clone(w.households)
+	slices.SortFunc(hhs, func(a, b *household) int { return cmp.Compare(a.id, b.id) })
+	for _, h := range hhs {
+		f.rows = append(f.rows, row{cells: householdCells(r, h, true)})
+	}
+	return f
+}
+
+func householdCells(r *rand.Rand, h *household, dirty bool) []cell {
+	income := number(float64(h.income) / 100)
+	if dirty && r.IntN(10) < 4 {
+		income = txt(groupedMoney(h.income) + "元")
+	}
+	return []cell{txt(h.id), income, number(float64(max(h.activeCount(), 1))), dateValue(h.assessed)}
+}
+
+func (w *world) assistanceFile() *file {
+	r := w.rng("file:assistance")
+	f := &file{name: "assistance.xlsx", dataset: "assistance", format: "xlsx", sheet: "救助对象名册", cols: assistanceCols}
+	aids := slices.Clone(w.aids)
+	slices.SortStableFunc(aids, func(a, b *aid) int {
+		return cmp.Or(cmp.Compare(a.p.hh.id, b.p.hh.id), a.start.Compare(b.start))
+	})
+	sheetDate := func(d time.Time) cell {
+		if d.IsZero() {
+			return txt("")
+		}
+		if r.IntN(10) < 3 {
+			return txt(chineseDate(d))
+		}
+		return dateValue(d)
+	}
+	// A household's rows of one period share how the category is written.
+	catText := map[string]string{}
+	for _, a := range aids {
+		key := a.p.hh.id + a.category + a.start.String()
+		if _, ok := catText[key]; !ok {
+			catText[key] = categoryText(r, a.category, a.p.hh.village.Urban)
+		}
+		amount := txt("")
+		switch {
+		case a.amount == 0:
+		case r.IntN(10) < 3:
+			amount = txt(plainMoney(a.amount) + "元")
+		default:
+			amount = number(float64(a.amount) / 100)
+		}
+		f.rows = append(f.rows, row{cells: []cell{txt(dirtyID(r, a.p.id)), txt(a.p.hh.id),
+			txt(catText[key]), sheetDate(a.start), sheetDate(a.end), amount}})
+	}
+	return f
+}
+
+// medicalFiles writes one file per month; some claims of a month are sent
+// again in the next month's file.
+func (w *world) medicalFiles() []*file {
+	r := w.rng("file:medical")
+	months := w.months()
+	files := make([]*file, len(months))
+	for i, m := range months {
+		files[i] = &file{name: fmt.Sprintf("medical/medical_%s.csv", m.Format("2006-01")), dataset: "medical",
+			format: "csv", encoding: "utf-8", bom: r.IntN(2) == 0, cols: medicalCols}
+	}
+	for _, c := range w.claims {
+		c.cells = claimCells(r, c)
+		i := w.monthIndex(c.date)
+		files[i].rows = append(files[i].rows, row{cells: c.cells})
+	}
+	// Re-sent claims: small ones of background people, from months that
+	// have a next file.
+	var pool []*claim
+	for _, c := range w.claims {
+		if c.p.hh != nil && !c.p.hh.role.special() && c.oop < 500_00 && w.monthIndex(c.date) < len(months)-1 {
+			pool = append(pool, c)
+		}
+	}
+	for range w.scaled(5, 3) {
+		if len(pool) == 0 {
+			break
+		}
+		j := r.IntN(len(pool))
+		c := pool[j]
+		pool = slices.Delete(pool, j, j+1)
+		next := files[w.monthIndex(c.date)+1]
+		at := r.IntN(len(next.rows) + 1)
+		next.rows = slices.Insert(next.rows, at, row{cells: c.cells, dup: c.id})
+	}
+	return files
+}
+
+// claimCells writes a claim's row with dirty ID, date and amounts.
+func claimCells(r *rand.Rand, c *claim) []cell {
+	zero := func(v int64) cell {
+		if v == 0 {
+			return txt(pickText(r, "0", "0.00", "0.00", ""))
+		}
+		return txt(dirtyMoney(r, v))
+	}
+	return []cell{txt(c.id), txt(dirtyID(r, c.p.id)), txt(dirtyDate(r, c.date)), txt(c.hospital),
+		txt(dirtyMoney(r, c.total)), zero(c.fund), zero(c.critical), zero(c.assist), txt(dirtyMoney(r, c.oop))}
+}
+
+func (w *world) disabilityFile() *file {
+	r := w.rng("file:disability")
+	f := &file{name: "disability.xlsx", dataset: "disability", format: "xlsx", sheet: "持证残疾人", cols: disabilityCols}
+	certs := slices.Clone(w.certs)
+	slices.SortStableFunc(certs, func(a, b *cert) int { return cmp.Or(a.issued.Compare(b.issued), cmp.Compare(a.p.id, b.p.id)) })
+	for _, c := range certs {
+		f.rows = append(f.rows, row{cells: []cell{txt(dirtyID(r, c.p.id)), txt(c.number()),
+			txt(disabilityCategoryText(r, c.category)), txt(levelText(r, c.level)), dateValue(c.issued), txt("有效")}})
+	}
+	return f
+}
+
+func (w *world) employmentFile() *file {
+	r := w.rng("file:employment")
+	f := &file{name: "employment.csv", dataset: "employment", format: "csv", encoding: "gb18030", crlf: true, cols: employmentCols}
+	evs := slices.Clone(w.events)
+	slices.SortStableFunc(evs, func(a, b *empEvent) int { return cmp.Or(a.date.Compare(b.date), cmp.Compare(a.p.id, b.p.id)) })
+	for _, e := range evs {
+		f.rows = append(f.rows, row{cells: []cell{txt(dirtyID(r, e.p.id)), txt(e.p.name), txt(eventText(r, e.event)),
+			txt(dirtyDate(r, e.date)), txt(employmentOffices[r.IntN(len(employmentOffices))])}})
+	}
+	return f
+}
+
+func (w *world) fishersFile() *file {
+	r := w.rng("file:fishers")
+	f := &file{name: "fishers.csv", dataset: "fishers", format: "csv", encoding: "utf-8", cols: fisherCols}
+	fs := slices.Clone(w.fishers)
+	slices.SortStableFunc(fs, func(a, b *fisher) int { return cmp.Or(cmp.Compare(a.p.hh.id, b.p.hh.id), cmp.Compare(a.p.id, b.p.id)) })
+	for _, x := range fs {
+		f.rows = append(f.rows, row{cells: []cell{txt(dirtyID(r, x.p.id)), txt(x.p.name), txt(x.p.hh.id), txt(x.boat),
+			txt(dirtyDate(r, x.retired)), txt(resettleText(r, x.resettle)), txt(insuredText(r, x.insured))}})
+	}
+	return f
+}

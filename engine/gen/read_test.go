@@ -1,0 +1,296 @@
+package gen
+
+// A small reader and checker, independent of the generator's own code: it
+// decodes the files as a loader would and judges every row against the
+// dataset definitions of engine/dataset.
+
+import (
+	"encoding/csv"
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+	"golang.org/x/text/encoding/simplifiedchinese"
+
+	"github.com/lipwatch/lipwatch/engine/dataset"
+	"github.com/lipwatch/lipwatch/engine/idnum"
+)
+
+// layout is the contract of one file: its headers and their fields.
+type layout struct {
+	dataset   string
+	encoding  string // gbk, gb18030, utf-8 or xlsx
+	sheet     string
+	headerRow int
+	headers   []string
+	fields    []string // "" = ignored by the loader
+}
+
+// layouts are the file contracts of the brief, written out independently
+// of the generator's tables.
+var layouts = map[string]layout{
+	"registry.csv": {"registry", "gbk", "", 1,
+		[]string{"公民身份号码", "姓名", "性别", "出生日期", "户号", "与户主关系", "乡镇街道代码", "村社区代码", "住址", "人员状态", "状态变更日期"},
+		[]string{"id_number", "name", "gender", "birth_date", "household_id", "relation", "township_code", "village_code", "address", "status", "status_date"}},
+	"households.xlsx": {"households", "xlsx", "家庭收入核定", 2,
+		[]string{"户号", "家庭年收入", "家庭人口", "收入核定日期"},
+		[]string{"household_id", "annual_income", "members", "income_assessed_date"}},
+	"assistance.xlsx": {"assistance", "xlsx", "救助对象名册", 1,
+		[]string{"身份证号", "户号", "救助类别", "开始日期", "结束日期", "月救助金额"},
+		[]string{"id_number", "household_id", "category", "start_date", "end_date", "amount_monthly"}},
+	"medical": {"medical", "utf-8", "", 1,
+		[]string{"结算单号", "身份证号", "结算日期", "医疗机构", "医疗总费用", "统筹基金支付", "大病保险支付", "医疗救助支付", "个人自付"},
+		[]string{"claim_id", "id_number", "settle_date", "hospital", "total_cost", "fund_paid", "critical_illness_paid", "assistance_paid", "out_of_pocket"}},
+	"disability.xlsx": {"disability", "xlsx", "持证残疾人", 1,
+		[]string{"身份证号", "残疾人证号", "残疾类别", "残疾等级", "发证日期", "证件状态"},
+		[]string{"id_number", "cert_number", "category", "level", "issued_date", "status"}},
+	"employment.csv": {"employment", "gb18030", "", 1,
+		[]string{"身份证号", "姓名", "业务类型", "业务日期", "经办机构"},
+		[]string{"id_number", "", "event", "event_date", ""}},
+	"fishers.csv": {"fishers", "utf-8", "", 1,
+		[]string{"身份证号", "姓名", "户号", "渔船证号", "退捕日期", "安置去向", "是否参加养老保险"},
+		[]string{"id_number", "", "household_id", "boat_cert", "retired_date", "resettlement", "pension_insured"}},
+}
+
+func layoutOf(name string) (layout, bool) {
+	if strings.HasPrefix(name, "medical/medical_") && strings.HasSuffix(name, ".csv") {
+		return layouts["medical"], true
+	}
+	l, ok := layouts[name]
+	return l, ok
+}
+
+// readRow is one data row as read, with its position.
+type readRow struct {
+	pos   int
+	cells []string // padded to the header's width
+	// formatted holds an xlsx row's cells as Excel shows them.
+	formatted []string
+}
+
+// readFile is a decoded file.
+type readFile struct {
+	header []string
+	rows   []readRow
+	bom    bool
+}
+
+// readAny reads a CSV or xlsx file of the county.
+func readAny(t *testing.T, dir, name string, l layout) readFile {
+	t.Helper()
+	if l.encoding == "xlsx" {
+		return readXLSX(t, filepath.Join(dir, name), l)
+	}
+	return readCSV(t, filepath.Join(dir, filepath.FromSlash(name)), l)
+}
+
+func readCSV(t *testing.T, path string, l layout) readFile {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out readFile
+	switch l.encoding {
+	case "gbk":
+		b, err = simplifiedchinese.GBK.NewDecoder().Bytes(b)
+	case "gb18030":
+		b, err = simplifiedchinese.GB18030.NewDecoder().Bytes(b)
+	default:
+		out.bom = strings.HasPrefix(string(b), "\uFEFF")
+		b = []byte(strings.TrimPrefix(string(b), "\uFEFF"))
+	}
+	if err != nil {
+		t.Fatalf("decode %s: %v", path, err)
+	}
+	lines := strings.Split(string(b), "\n")
+	if lines[len(lines)-1] != "" {
+		t.Fatalf("%s: no newline at end", path)
+	}
+	lines = lines[:len(lines)-1]
+	parse := func(line string) []string {
+		rd := csv.NewReader(strings.NewReader(line))
+		rd.FieldsPerRecord = -1
+		rec, err := rd.Read()
+		if err != nil {
+			t.Fatalf("%s: parse %q: %v", path, line, err)
+		}
+		return rec
+	}
+	out.header = parse(strings.TrimSuffix(lines[0], "\r"))
+	for i, line := range lines[1:] {
+		line = strings.TrimSuffix(line, "\r")
+		rr := readRow{pos: i + 2, cells: make([]string, len(out.header))}
+		if line != "" {
+			copy(rr.cells, parse(line))
+		}
+		out.rows = append(out.rows, rr)
+	}
+	return out
+}
+
+func readXLSX(t *testing.T, path string, l layout) readFile {
+	t.Helper()
+	x, err := excelize.OpenFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	if got := x.GetSheetList(); !slices.Equal(got, []string{l.sheet}) {
+		t.Fatalf("%s: sheets %v, want [%s]", path, got, l.sheet)
+	}
+	raw, err := x.GetRows(l.sheet, excelize.Options{RawCellValue: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	shown, err := x.GetRows(l.sheet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out readFile
+	out.header = raw[l.headerRow-1]
+	for i := l.headerRow; i < len(raw); i++ {
+		rr := readRow{pos: i + 1, cells: make([]string, len(out.header)), formatted: make([]string, len(out.header))}
+		copy(rr.cells, raw[i])
+		copy(rr.formatted, shown[i])
+		out.rows = append(out.rows, rr)
+	}
+	return out
+}
+
+// defect is one problem found in a row.
+type defect struct{ reason, column string }
+
+var boolWords = []string{"是", "否", "已参保", "未参保", "参保", "有", "无", "y", "n", "yes", "no", "true", "false", "1", "0", "t", "f"}
+
+// checkRow lists a data row's defects; a good row has none.
+func checkRow(t *testing.T, l layout, rr readRow) []defect {
+	t.Helper()
+	blank := true
+	for _, c := range rr.cells {
+		if strings.TrimSpace(c) != "" {
+			blank = false
+		}
+	}
+	if blank {
+		return []defect{{ReasonBlankRow, ""}}
+	}
+	if slices.Equal(rr.cells, l.headers) {
+		return []defect{{ReasonHeaderRepeat, ""}}
+	}
+	ds, ok := dataset.Lookup(l.dataset)
+	if !ok {
+		t.Fatalf("no dataset %s", l.dataset)
+	}
+	var out []defect
+	for i, name := range l.fields {
+		if name == "" {
+			continue
+		}
+		fd, ok := ds.Field(name)
+		if !ok {
+			t.Fatalf("dataset %s has no field %s", l.dataset, name)
+		}
+		v := strings.TrimSpace(rr.cells[i])
+		col := l.headers[i]
+		if v == "" {
+			if fd.Required {
+				out = append(out, defect{ReasonMissingRequired, col})
+			}
+			continue
+		}
+		switch fd.Type {
+		case dataset.ID:
+			if _, err := idnum.Parse(v); errors.Is(err, idnum.ErrCheckDigit) {
+				out = append(out, defect{ReasonBadCheckDigit, col})
+			} else if err != nil {
+				out = append(out, defect{"bad_id:" + err.Error(), col})
+			}
+		case dataset.Date:
+			if _, ok := parseDate(v); !ok {
+				out = append(out, defect{ReasonImpossibleDate, col})
+			} else if rr.formatted != nil && isSerial(v) {
+				// A date cell must show as a date in Excel.
+				if _, err := time.Parse(time.DateOnly, rr.formatted[i]); err != nil {
+					out = append(out, defect{"date_cell_without_date_format", col})
+				}
+			}
+		case dataset.Money:
+			if _, ok := parseMoney(v); !ok {
+				out = append(out, defect{"bad_money", col})
+			}
+		case dataset.Int:
+			if _, err := strconv.Atoi(v); err != nil {
+				out = append(out, defect{"bad_int", col})
+			}
+		case dataset.Code:
+			if !allDigits(v) || !slices.Contains(fd.Digits, len(v)) {
+				out = append(out, defect{"bad_code", col})
+			}
+		case dataset.Enum:
+			k := strings.ToLower(v)
+			if _, ok := fd.Aliases[k]; !ok && !slices.Contains(fd.Values, k) {
+				out = append(out, defect{"bad_enum:" + v, col})
+			}
+		case dataset.Bool:
+			if !slices.Contains(boolWords, strings.ToLower(v)) {
+				out = append(out, defect{"bad_bool:" + v, col})
+			}
+		}
+	}
+	return out
+}
+
+var excelDay0 = time.Date(1899, 12, 30, 0, 0, 0, 0, time.UTC)
+
+// parseDate reads the four text formats and Excel serial numbers.
+func parseDate(s string) (time.Time, bool) {
+	for _, layout := range []string{"2006年1月2日", "2006/1/2", "20060102", "2006-01-02"} {
+		if d, err := time.Parse(layout, s); err == nil {
+			return d, true
+		}
+	}
+	if isSerial(s) {
+		n, _ := strconv.Atoi(s)
+		return excelDay0.AddDate(0, 0, n), true
+	}
+	return time.Time{}, false
+}
+
+func isSerial(s string) bool {
+	n, err := strconv.Atoi(s)
+	return err == nil && n > 0 && n < 100000
+}
+
+// parseMoney reads "1,234.50元", "￥856.00", "1234.5" into fen.
+func parseMoney(s string) (int64, bool) {
+	s = strings.NewReplacer(",", "", "元", "", "￥", "", "¥", "").Replace(s)
+	whole, frac, _ := strings.Cut(s, ".")
+	if whole == "" || !allDigits(whole) || len(frac) > 2 || (frac != "" && !allDigits(frac)) {
+		return 0, false
+	}
+	w, err := strconv.ParseInt(whole, 10, 64)
+	if err != nil {
+		return 0, false
+	}
+	f, _ := strconv.Atoi((frac + "00")[:2])
+	return w*100 + int64(f), true
+}
+
+func allDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,242 @@
+package gen
+
+import (
+	"cmp"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"time"
+)
+
+// Truth is the ground truth of a generated county, written to truth.json:
+// what was planted, what must not be warned, which rows are bad and where.
+type Truth struct {
+	Options    TruthOptions `json:"options"`
+	Params     Params       `json:"params"`
+	County     CountyInfo   `json:"county"`
+	Counts     Counts       `json:"counts"`
+	Planted    []Planted    `json:"planted"`
+	Decoys     []Decoy      `json:"decoys"`
+	BadRows    []BadRow     `json:"bad_rows"`
+	Duplicates []Duplicate  `json:"duplicates"`
+	Files      []FileInfo   `json:"files"`
+}
+
+// TruthOptions are the generator options that made the county.
+type TruthOptions struct {
+	Seed       int64  `json:"seed"`
+	Households int    `json:"households"`
+	AsOf       string `json:"as_of"` // YYYY-MM-DD
+}
+
+// Params are the reference thresholds the planted situations are built
+// around; rule files can use the same values.
+type Params struct {
+	// MedicalOOPThreshold is in yuan: a person's 个人自付 summed over the
+	// MedicalWindowMonths months up to AsOf (settle_date > AsOf minus the
+	// window, <= AsOf).
+	MedicalOOPThreshold int `json:"medical_oop_threshold"`
+	MedicalWindowMonths int `json:"medical_window_months"`
+	// A certificate is new and severe if its level is one of these and it
+	// was issued within SevereDisabilityDays days before AsOf.
+	SevereDisabilityLevels []int `json:"severe_disability_levels"`
+	SevereDisabilityDays   int   `json:"severe_disability_days"`
+	// DibaoStandard and LowIncomeLine are yuan per person per month.
+	DibaoStandard int `json:"dibao_standard"`
+	LowIncomeLine int `json:"low_income_line"`
+	// A person is unemployed if their latest employment event is
+	// "unemployed", dated within UnemployedWindowDays before AsOf; the
+	// signal needs the household's per-capita monthly income <=
+	// UnemployedIncomeLine.
+	UnemployedWindowDays int `json:"unemployed_window_days"`
+	UnemployedIncomeLine int `json:"unemployed_income_line"`
+	// A fisher is at risk with this resettlement and pension status.
+	FisherRiskResettlement   string `json:"fisher_risk_resettlement"`
+	FisherRiskPensionInsured bool   `json:"fisher_risk_pension_insured"`
+}
+
+// CountyInfo describes the division tree.
+type CountyInfo struct {
+	Code      string         `json:"code"`
+	Name      string         `json:"name"`
+	Townships []TownshipInfo `json:"townships"`
+	Villages  int            `json:"villages"`
+}
+
+// TownshipInfo is one township and how many villages it has.
+type TownshipInfo struct {
+	Code     string `json:"code"`
+	Name     string `json:"name"`
+	Villages int    `json:"villages"`
+}
+
+// Counts summarise the county. Maps are written with sorted keys.
+type Counts struct {
+	Households        int `json:"households"`
+	People            int `json:"people"` // registry rows of real people, any status
+	PeopleActive      int `json:"people_active"`
+	CoveredHouseholds int `json:"covered_households"`
+	OutOfCounty       int `json:"out_of_county"`
+	Claims            int `json:"claims"` // distinct valid claims
+	// Rows are data rows per file, bad ones included (as FileInfo.DataRows).
+	Rows    map[string]int `json:"rows"`
+	BadRows map[string]int `json:"bad_rows"` // per reason
+	Planted map[string]int `json:"planted"`  // per signal
+	Decoys  map[string]int `json:"decoys"`   // per kind
+}
+
+// Planted is a household (or, with HouseholdID "", an out-of-county person)
+// carrying one or more signals that rules must raise.
+type Planted struct {
+	HouseholdID  string          `json:"household_id"`
+	TownshipCode string          `json:"township_code"`
+	Signals      []PlantedSignal `json:"signals"`
+	// AssistanceEnded marks households that had assistance rows, all ended
+	// before AsOf: they are not covered.
+	AssistanceEnded bool `json:"assistance_ended,omitempty"`
+}
+
+// PlantedSignal is one signal on one person.
+type PlantedSignal struct {
+	Signal   string `json:"signal"`
+	IDNumber string `json:"id_number"` // canonical 18 characters
+}
+
+// Decoy is a near miss that no rule may warn.
+type Decoy struct {
+	HouseholdID string `json:"household_id"`
+	Kind        string `json:"kind"`
+	IDNumber    string `json:"id_number"`
+}
+
+// BadRow is an injected row with exactly one defect.
+type BadRow struct {
+	File string `json:"file"`
+	// Position is the CSV line number (header = 1) or the sheet row number.
+	Position int    `json:"position"`
+	Reason   string `json:"reason"`
+	Column   string `json:"column"` // header of the bad cell; "" for header_repeat and blank_row
+}
+
+// Duplicate is a claim sent again in the next month's file, unchanged.
+type Duplicate struct {
+	File     string `json:"file"`
+	Position int    `json:"position"`
+	ClaimID  string `json:"claim_id"`
+}
+
+// FileInfo describes one written file.
+type FileInfo struct {
+	File      string `json:"file"`
+	Dataset   string `json:"dataset"`
+	Format    string `json:"format"`   // csv or xlsx
+	Encoding  string `json:"encoding"` // gbk, gb18030, utf-8; xlsx for sheets
+	BOM       bool   `json:"bom,omitempty"`
+	Sheet     string `json:"sheet,omitempty"`
+	HeaderRow int    `json:"header_row"`
+	DataRows  int    `json:"data_rows"` // every line or row after the header
+	// Columns map the file's headers to dataset fields ("" = ignored).
+	Columns []ColumnInfo `json:"columns"`
+}
+
+// ColumnInfo maps one header to a dataset field.
+type ColumnInfo struct {
+	Header string `json:"header"`
+	Field  string `json:"field"`
+}
+
+// DefaultParams are the thresholds of a generated county.
+func DefaultParams() Params {
+	return Params{
+		MedicalOOPThreshold: medicalThreshold, MedicalWindowMonths: 12,
+		SevereDisabilityLevels: []int{1, 2}, SevereDisabilityDays: severeDays,
+		DibaoStandard: dibaoStandard, LowIncomeLine: lowIncomeLine,
+		UnemployedWindowDays: unemployedWindow, UnemployedIncomeLine: lowIncomeLine,
+		FisherRiskResettlement: rsUnemployed, FisherRiskPensionInsured: false,
+	}
+}
+
+// truth records the county and the final position of every bad row.
+func (w *world) truth(files []*file) *Truth {
+	t := &Truth{
+		Options: TruthOptions{Seed: w.seed, Households: w.nHouseholds, AsOf: w.asOf.Format(time.DateOnly)},
+		Params:  DefaultParams(),
+		County:  CountyInfo{Code: countyCode, Name: countyName, Villages: len(w.county.Villages)},
+		Counts: Counts{Households: len(w.households), People: len(w.people), OutOfCounty: len(w.outsiders),
+			Claims: len(w.claims), Rows: map[string]int{}, BadRows: map[string]int{}, Planted: map[string]int{}, Decoys: map[string]int{}},
+		Planted: []Planted{}, Decoys: w.decoys, BadRows: []BadRow{}, Duplicates: []Duplicate{},
+	}
+	for _, tw := range w.county.Towns {
+		t.County.Townships = append(t.County.Townships, TownshipInfo{Code: tw.Code, Name: tw.Name, Villages: len(tw.Villages)})
+	}
+	for _, p := range w.people {
+		if p.status == active {
+			t.Counts.PeopleActive++
+		}
+	}
+	for _, h := range w.households {
+		if h.aid == aidCurrent {
+			t.Counts.CoveredHouseholds++
+		}
+	}
+	for _, pl := range w.planted {
+		t.Planted = append(t.Planted, *pl)
+		for _, s := range pl.Signals {
+			t.Counts.Planted[s.Signal]++
+		}
+	}
+	for _, d := range w.decoys {
+		t.Counts.Decoys[d.Kind]++
+	}
+	for _, f := range files {
+		info := FileInfo{File: f.name, Dataset: f.dataset, Format: f.format, Encoding: f.encoding, BOM: f.bom,
+			Sheet: f.sheet, HeaderRow: f.headerRow(), DataRows: len(f.rows)}
+		if f.format == "xlsx" {
+			info.Encoding = "xlsx"
+		}
+		for _, c := range f.cols {
+			info.Columns = append(info.Columns, ColumnInfo{Header: c.header, Field: c.field})
+		}
+		t.Files = append(t.Files, info)
+		t.Counts.Rows[f.name] = len(f.rows)
+		for i, rw := range f.rows {
+			pos := f.headerRow() + 1 + i
+			if rw.bad != nil {
+				b := *rw.bad
+				b.File, b.Position = f.name, pos
+				t.BadRows = append(t.BadRows, b)
+				t.Counts.BadRows[b.Reason]++
+			}
+			if rw.dup != "" {
+				t.Duplicates = append(t.Duplicates, Duplicate{File: f.name, Position: pos, ClaimID: rw.dup})
+			}
+		}
+	}
+	sortTruth(t)
+	return t
+}
+
+func writeTruth(dir string, t *Truth) error {
+	b, err := json.MarshalIndent(t, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode truth: %w", err)
+	}
+	path := filepath.Join(dir, "truth.json")
+	if err := os.WriteFile(path, append(b, '\n'), 0o644); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}
+
+// sortTruth puts every list in its documented order.
+func sortTruth(t *Truth) {
+	slices.SortStableFunc(t.BadRows, func(a, b BadRow) int {
+		return cmp.Or(cmp.Compare(a.File, b.File), cmp.Compare(a.Position, b.Position))
+	})
+	slices.SortStableFunc(t.Duplicates, func(a, b Duplicate) int {
+		return cmp.Or(cmp.Compare(a.File, b.File), cmp.Compare(a.Position, b.Position))
+	})
+	slices.SortStableFunc(t.Files, func(a, b FileInfo) int { return cmp.Compare(a.File, b.File) })
+}
