@@ -44,7 +44,6 @@ type SourceLoad struct {
 	raw     driver.Conn
 	source  string
 	ds      *dataset.Dataset
-	stage   string
 	qstage  string
 	started time.Time
 	done    bool
@@ -56,8 +55,7 @@ func (s *Store) BeginLoad(ctx context.Context, source string, ds *dataset.Datase
 	if err != nil {
 		return nil, fmt.Errorf("load %s: %w", source, err)
 	}
-	l := &SourceLoad{conn: conn, source: source, ds: ds,
-		stage: "stage_" + ds.Name, qstage: "stage_quarantine", started: time.Now().UTC()}
+	l := &SourceLoad{conn: conn, source: source, ds: ds, qstage: "stage_quarantine", started: time.Now().UTC()}
 	if err := conn.Raw(func(dc any) error {
 		var ok bool
 		l.raw, ok = dc.(driver.Conn)
@@ -70,7 +68,6 @@ func (s *Store) BeginLoad(ctx context.Context, source string, ds *dataset.Datase
 		return nil, fmt.Errorf("load %s: %w", source, err)
 	}
 	for _, q := range []string{
-		fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE %s AS SELECT * FROM %s LIMIT 0`, l.stage, ds.Name),
 		fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE %s AS SELECT * FROM quarantine LIMIT 0`, l.qstage),
 		`BEGIN TRANSACTION`,
 	} {
@@ -91,6 +88,7 @@ type StreamLoad struct {
 	buf      []driver.Value
 	loadedAt time.Time
 	staged   int64
+	before   int64 // rows in the dataset table when the stream started
 }
 
 // Stream starts one stream (e.g. a file) of the load, with its content hash.
@@ -102,8 +100,11 @@ func (l *SourceLoad) Stream(ctx context.Context, name, hash string) (*StreamLoad
 	now := time.Now().UTC()
 	sl := &StreamLoad{l: l, loadedAt: now, load: Load{ID: id, Source: l.source, Dataset: l.ds.Name,
 		Stream: name, Hash: hash, Started: now}}
+	if err := l.conn.QueryRowContext(ctx, `SELECT count(*) FROM `+l.ds.Name).Scan(&sl.before); err != nil {
+		return nil, fmt.Errorf("load %s %s: %w", l.source, name, err)
+	}
 	var err error
-	if sl.rows, err = duckdb.NewAppender(l.raw, "temp", "main", l.stage); err != nil {
+	if sl.rows, err = duckdb.NewAppender(l.raw, "", "main", l.ds.Name); err != nil {
 		return nil, fmt.Errorf("load %s %s: appender: %w", l.source, name, err)
 	}
 	if sl.quar, err = duckdb.NewAppender(l.raw, "temp", "main", l.qstage); err != nil {
@@ -117,7 +118,7 @@ func (l *SourceLoad) Stream(ctx context.Context, name, hash string) (*StreamLoad
 // ID is the stream's load id in the ledger.
 func (sl *StreamLoad) ID() int64 { return sl.load.ID }
 
-// Append stages one valid record (values in the dataset's field order, as
+// Append adds one valid record (values in the dataset's field order, as
 // the dataset Mapper produces them) with its natural key and position.
 func (sl *StreamLoad) Append(values []any, key string, pos int64) error {
 	n := len(values)
@@ -155,41 +156,63 @@ func nullable(s string) any {
 	return s
 }
 
-// Finish moves the staged rows into the dataset table, skipping natural keys
-// already loaded (and repeats within the stream, keeping the first), adds new
-// quarantine entries, and writes the ledger row. read is the number of data
-// rows read from the stream.
+// Finish completes the stream: the rows appended straight into the dataset
+// table are checked against their natural keys, and those already loaded
+// (or repeated within the stream, keeping the first) are taken out again
+// and counted as duplicates; new quarantine entries are added and the ledger
+// row is written. Appending first and removing the few duplicates after is
+// much cheaper than staging every row and copying it. read is the number of
+// data rows read from the stream.
 func (sl *StreamLoad) Finish(ctx context.Context, read int64) (Load, error) {
 	l := sl.l
+	fail := func(what string, err error) (Load, error) {
+		return sl.load, fmt.Errorf("load %s %s: %s: %w", l.source, sl.load.Stream, what, err)
+	}
 	if err := errors.Join(sl.rows.Close(), sl.quar.Close()); err != nil {
-		return sl.load, fmt.Errorf("load %s %s: flush: %w", l.source, sl.load.Stream, err)
+		return fail("flush", err)
 	}
-	res, err := l.conn.ExecContext(ctx, fmt.Sprintf(`INSERT INTO %[1]s
-		SELECT s.* FROM (SELECT * FROM %[2]s QUALIFY row_number() OVER (PARTITION BY _key ORDER BY _position) = 1) s
-		ANTI JOIN %[1]s t ON s._key = t._key`, l.ds.Name, l.stage))
-	if err != nil {
-		return sl.load, fmt.Errorf("load %s %s: insert: %w", l.source, sl.load.Stream, err)
+	var dups int64
+	if sl.before > 0 {
+		res, err := l.conn.ExecContext(ctx, fmt.Sprintf(`DELETE FROM %[1]s WHERE _load_id = $1
+			AND _key IN (SELECT _key FROM %[1]s WHERE _load_id <> $1)`, l.ds.Name), sl.load.ID)
+		if err != nil {
+			return fail("duplicates", err)
+		}
+		n, _ := res.RowsAffected()
+		dups += n
 	}
-	loaded, _ := res.RowsAffected()
+	var repeated int64
+	if err := l.conn.QueryRowContext(ctx, fmt.Sprintf(`SELECT count(*) - count(DISTINCT _key) FROM %s WHERE _load_id = $1`,
+		l.ds.Name), sl.load.ID).Scan(&repeated); err != nil {
+		return fail("duplicates", err)
+	}
+	if repeated > 0 {
+		res, err := l.conn.ExecContext(ctx, fmt.Sprintf(`DELETE FROM %[1]s WHERE rowid IN (
+			SELECT rowid FROM %[1]s WHERE _load_id = $1
+			QUALIFY row_number() OVER (PARTITION BY _key ORDER BY _position) > 1)`, l.ds.Name), sl.load.ID)
+		if err != nil {
+			return fail("duplicates", err)
+		}
+		n, _ := res.RowsAffected()
+		dups += n
+	}
 	// A row quarantined before from the same stream at the same position is
 	// not recorded twice when a changed file is read again.
 	if _, err := l.conn.ExecContext(ctx, fmt.Sprintf(`INSERT INTO quarantine
 		SELECT q.* FROM %[1]s q ANTI JOIN quarantine o
 		ON q.source = o.source AND q.stream = o.stream AND q.position = o.position AND q.raw = o.raw`, l.qstage)); err != nil {
-		return sl.load, fmt.Errorf("load %s %s: quarantine: %w", l.source, sl.load.Stream, err)
+		return fail("quarantine", err)
 	}
-	for _, t := range []string{l.stage, l.qstage} {
-		if _, err := l.conn.ExecContext(ctx, "DELETE FROM "+t); err != nil {
-			return sl.load, fmt.Errorf("load %s %s: %w", l.source, sl.load.Stream, err)
-		}
+	if _, err := l.conn.ExecContext(ctx, "DELETE FROM "+l.qstage); err != nil {
+		return fail("quarantine", err)
 	}
 	sl.load.Read = read
-	sl.load.Loaded = loaded
-	sl.load.Duplicates = sl.staged - loaded
+	sl.load.Loaded = sl.staged - dups
+	sl.load.Duplicates = dups
 	sl.load.Finished = time.Now().UTC()
 	sl.load.Status = StatusOK
 	if err := insertLoad(ctx, l.conn, sl.load); err != nil {
-		return sl.load, fmt.Errorf("load %s %s: ledger: %w", l.source, sl.load.Stream, err)
+		return fail("ledger", err)
 	}
 	return sl.load, nil
 }
@@ -244,7 +267,6 @@ func (l *SourceLoad) Rollback(ctx context.Context) error {
 
 func (l *SourceLoad) release(ctx context.Context) {
 	ctx = context.WithoutCancel(ctx)
-	l.conn.ExecContext(ctx, "DROP TABLE IF EXISTS "+l.stage)
 	l.conn.ExecContext(ctx, "DROP TABLE IF EXISTS "+l.qstage)
 	l.conn.Close()
 	l.done = true
