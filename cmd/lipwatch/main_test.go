@@ -1,0 +1,151 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// lipwatch runs the CLI in-process on the repository's config.yaml with the
+// store in a temp dir, returning stdout and the command's error.
+func lipwatch(t *testing.T, args ...string) (string, error) {
+	t.Helper()
+	root := newRootCmd()
+	var out bytes.Buffer
+	root.SetOut(&out)
+	root.SetErr(&out)
+	root.SetArgs(append([]string{"--config", "../../config.yaml", "--log-level", "error"}, args...))
+	err := root.Execute()
+	return out.String(), err
+}
+
+func tempStore(t *testing.T) {
+	t.Setenv("LIPWATCH_STORE_PATH", filepath.Join(t.TempDir(), "lw.duckdb"))
+}
+
+var summaryRow = regexp.MustCompile(`(?m)^(\w+)\s+(\w+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(ok|FAILED)$`)
+
+// summary parses the sync table: source -> [files unchanged read loaded dup quarantined], status.
+func summary(t *testing.T, out string) (map[string][6]int, map[string]string) {
+	t.Helper()
+	nums, status := map[string][6]int{}, map[string]string{}
+	for _, m := range summaryRow.FindAllStringSubmatch(out, -1) {
+		var n [6]int
+		for i := range n {
+			n[i], _ = strconv.Atoi(m[3+i])
+		}
+		nums[m[1]], status[m[1]] = n, m[9]
+	}
+	return nums, status
+}
+
+func TestRunTwiceLoadsOnce(t *testing.T) {
+	tempStore(t)
+	out, err := lipwatch(t, "run")
+	if err != nil {
+		t.Fatal(err)
+	}
+	nums, status := summary(t, out)
+	if len(nums) != 7 {
+		t.Fatalf("want 7 sources in the summary, got:\n%s", out)
+	}
+	for src, n := range nums {
+		if status[src] != "ok" || n[3] == 0 || n[5] == 0 {
+			t.Errorf("%s: status %s loaded %d quarantined %d", src, status[src], n[3], n[5])
+		}
+	}
+	if !strings.Contains(out, "medical quarantined: ") || !strings.Contains(out, "employment ignored columns: 姓名, 经办机构") {
+		t.Errorf("no reasons or ignored columns in:\n%s", out)
+	}
+	out, err = lipwatch(t, "run")
+	if err != nil {
+		t.Fatal(err)
+	}
+	nums, _ = summary(t, out)
+	for src, n := range nums {
+		if n[0] != 0 || n[1] == 0 || n[2] != 0 || n[3] != 0 {
+			t.Errorf("second run, %s: files %d unchanged %d read %d loaded %d", src, n[0], n[1], n[2], n[3])
+		}
+	}
+}
+
+func TestSyncOneSourceThenSources(t *testing.T) {
+	tempStore(t)
+	out, err := lipwatch(t, "sync", "medical")
+	if err != nil {
+		t.Fatal(err)
+	}
+	nums, _ := summary(t, out)
+	if len(nums) != 1 || nums["medical"][0] != 14 {
+		t.Fatalf("sync medical:\n%s", out)
+	}
+	out, err = lipwatch(t, "sources")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := map[string]string{}
+	for _, l := range strings.Split(out, "\n") {
+		if f := strings.Fields(l); len(f) > 0 {
+			lines[f[0]] = l
+		}
+	}
+	if !strings.Contains(lines["medical"], " ok") || !strings.Contains(lines["registry"], "never") {
+		t.Errorf("sources:\n%s", out)
+	}
+}
+
+func TestFailingSourceIsReportedOthersLoad(t *testing.T) {
+	tempStore(t)
+	t.Setenv("LIPWATCH_SOURCES_REGISTRY_OPTIONS_PATH", "testdata/county/no-such-registry.csv")
+	out, err := lipwatch(t, "sync")
+	if err != nil {
+		t.Fatalf("a failing source must not fail the command: %v", err)
+	}
+	_, status := summary(t, out)
+	if status["registry"] != "FAILED" || status["medical"] != "ok" || status["households"] != "ok" {
+		t.Errorf("statuses %v\n%s", status, out)
+	}
+	if !strings.Contains(out, "no-such-registry.csv") || !strings.Contains(out, "1 of 7 sources failed") {
+		t.Errorf("failure not explained:\n%s", out)
+	}
+}
+
+func TestBadInvocationsExit2(t *testing.T) {
+	tempStore(t)
+	bad := filepath.Join(t.TempDir(), "bad.yaml")
+	os.WriteFile(bad, []byte("county:\n  code: \"340799\"\nstore:\n  paht: x.duckdb\n"), 0o644)
+	for name, args := range map[string][]string{
+		"unknown source": {"sync", "nosuch"},
+		"bad config":     {"--config", bad, "sync"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := lipwatch(t, args...)
+			var ex *exitError
+			if !errors.As(err, &ex) || ex.code != 2 {
+				t.Fatalf("want exit 2, got %v", err)
+			}
+			if name == "bad config" && !strings.Contains(ex.msg, "bad.yaml:4:3: store.paht") {
+				t.Errorf("message does not name file:line:col and key: %s", ex.msg)
+			}
+		})
+	}
+}
+
+func TestGenMedicalRows(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "m.csv")
+	if _, err := lipwatch(t, "gen", "--medical-rows", "25", "--as-of", "2026-11-28", "--out", path); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(string(b), "\n"); n != 26 {
+		t.Errorf("%d lines, want header + 25", n)
+	}
+}
