@@ -53,6 +53,14 @@ func (e *env) sync(ctx context.Context, names []string, holder string) ([]ingest
 	for _, s := range srcs {
 		s.Connector.Close(ctx)
 	}
+	if keep := time.Duration(e.cfg.Sync.QuarantineKeep); keep > 0 {
+		n, err := st.PruneQuarantine(ctx, time.Now().Add(-keep))
+		if err != nil {
+			e.logger.Error("prune quarantine", "err", err)
+		} else if n > 0 {
+			e.logger.Info("pruned quarantine", "rows", n, "older_than", e.cfg.Sync.QuarantineKeep.String())
+		}
+	}
 	return results, nil
 }
 

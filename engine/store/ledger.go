@@ -73,3 +73,14 @@ func (s *Store) CountRows(ctx context.Context, dataset, source string) (int64, e
 	err := s.db.QueryRowContext(ctx, fmt.Sprintf(`SELECT count(*) FROM %s WHERE _source = ?`, dataset), source).Scan(&n)
 	return n.Int64, err
 }
+
+// PruneQuarantine deletes quarantine entries recorded before cutoff. Bad
+// rows hold personal data; they are kept only as long as someone may still
+// fix and re-send them (sync.quarantine_keep).
+func (s *Store) PruneQuarantine(ctx context.Context, cutoff time.Time) (int64, error) {
+	res, err := s.db.ExecContext(ctx, `DELETE FROM quarantine WHERE quarantined_at < ?`, cutoff.UTC())
+	if err != nil {
+		return 0, fmt.Errorf("prune quarantine: %w", err)
+	}
+	return res.RowsAffected()
+}

@@ -255,3 +255,20 @@ func TestRolledBackLoadLeavesNothing(t *testing.T) {
 		t.Error("a rolled-back stream counts as loaded")
 	}
 }
+
+func TestPruneQuarantine(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openTemp(t)
+	for _, age := range []string{"200 days", "10 days"} {
+		if _, err := s.DB().Exec(`INSERT INTO quarantine VALUES (1, 's', 'employment', 'f.csv', 2, '{}', 'blank_row', NULL, NULL, 'blank row', now()::TIMESTAMP - INTERVAL ` + age + `)`); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n, err := s.PruneQuarantine(ctx, time.Now().Add(-180*24*time.Hour))
+	if err != nil || n != 1 {
+		t.Fatalf("pruned %d, %v; want 1", n, err)
+	}
+	if c := count(t, s, `SELECT count(*) FROM quarantine`); c != 1 {
+		t.Errorf("%d left, want 1", c)
+	}
+}
