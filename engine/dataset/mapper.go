@@ -171,7 +171,7 @@ func writeKeyPart(b *strings.Builder, v any) {
 
 func isBlank(values []string) bool {
 	for _, v := range values {
-		if strings.TrimSpace(v) != "" && strings.Trim(v, " \t\u3000") != "" {
+		if trimSpace(v) != "" {
 			return false
 		}
 	}
@@ -212,8 +212,8 @@ func (f *fieldMap) parse(raw string) (any, *Problem) {
 		// and guessing would corrupt names.
 		return nil, f.problem(BadEncoding, "value is not valid text in the file's encoding (mixed encodings?)")
 	}
-	s := strings.TrimSpace(raw)
-	if s == "" || strings.Trim(s, "\u3000") == "" {
+	s := normalizeText(raw)
+	if s == "" {
 		if f.Required {
 			return nil, f.problem(MissingRequired, "required value is empty")
 		}
@@ -221,7 +221,7 @@ func (f *fieldMap) parse(raw string) (any, *Problem) {
 	}
 	switch f.Type {
 	case String:
-		return normalizeText(s), nil
+		return s, nil
 	case ID:
 		id, err := idnum.Parse(s)
 		if err != nil {
@@ -232,43 +232,42 @@ func (f *fieldMap) parse(raw string) (any, *Problem) {
 		}
 		return string(id), nil
 	case Code:
-		c := normalizeText(s)
-		if !allDigits(c) || (len(f.Digits) > 0 && !slices.Contains(f.Digits, len(c))) {
-			return nil, f.problem(BadCode, "%q is not a %v-digit code", s, f.Digits)
+		if !allDigits(s) || (len(f.Digits) > 0 && !slices.Contains(f.Digits, len(s))) {
+			return nil, f.problem(BadCode, "%q is not a %v-digit code", raw, f.Digits)
 		}
-		return c, nil
+		return s, nil
 	case Date:
-		t, err := ParseDate(normalizeText(s))
+		t, err := ParseDate(s)
 		if err != nil {
 			code := BadDate
 			if errors.Is(err, errDateImpossible) {
 				code = ImpossibleDate
 			}
-			return nil, f.problem(code, "%q %v", s, err)
+			return nil, f.problem(code, "%q %v", raw, err)
 		}
 		return t, nil
 	case Money:
-		fen, err := ParseMoney(normalizeText(s))
+		fen, err := ParseMoney(s)
 		if err != nil {
-			return nil, f.problem(BadNumber, "%q is not an amount of money", s)
+			return nil, f.problem(BadNumber, "%q is not an amount of money", raw)
 		}
 		return float64(fen) / 100, nil
 	case Int:
-		n, err := ParseInt(normalizeText(s))
+		n, err := ParseInt(s)
 		if err != nil {
-			return nil, f.problem(BadNumber, "%q is not a whole number", s)
+			return nil, f.problem(BadNumber, "%q is not a whole number", raw)
 		}
 		return n, nil
 	case Enum:
 		if v, ok := f.canonical(s); ok {
 			return v, nil
 		}
-		return nil, f.problem(BadValue, "%q is not one of %s", s, strings.Join(f.Values, ", "))
+		return nil, f.problem(BadValue, "%q is not one of %s", raw, strings.Join(f.Values, ", "))
 	case Bool:
 		if v, ok := f.canonical(s); ok {
 			return v == "true", nil
 		}
-		return nil, f.problem(BadValue, "%q is not yes/no (是/否)", s)
+		return nil, f.problem(BadValue, "%q is not yes/no (是/否)", raw)
 	}
 	return nil, f.problem(BadValue, "unsupported field type")
 }
@@ -276,7 +275,7 @@ func (f *fieldMap) parse(raw string) (any, *Problem) {
 // canonical maps a source value onto a canonical one: config aliases first,
 // then the canonical values themselves, then the built-in aliases.
 func (f *fieldMap) canonical(s string) (string, bool) {
-	k := strings.ToLower(normalizeText(s))
+	k := strings.ToLower(s)
 	if v, ok := f.extra[k]; ok {
 		return v, true
 	}

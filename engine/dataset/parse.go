@@ -26,7 +26,7 @@ var excelEpoch = time.Date(1899, 12, 30, 0, 0, 0, 0, time.UTC)
 // recognised but names no real date (e.g. "2026年2月30日") separately from an
 // unrecognised shape.
 func ParseDate(s string) (time.Time, error) {
-	s = strings.TrimSpace(s)
+	s = trimSpace(s)
 	if i := strings.IndexAny(s, " T"); i > 0 {
 		s = s[:i] // drop a time of day
 	}
@@ -106,57 +106,57 @@ func mkDate(y, m, d int) (time.Time, error) {
 }
 
 // ParseMoney reads an amount in yuan as departments write it: "1,234.50元",
-// "￥856", "1234.5", "-20.00". It returns the amount in fen (cents),
-// rounding beyond two decimals half away from zero.
+// "￥856", "RMB 1234.5", "-20.00". It returns the amount in fen (cents),
+// rounding beyond two decimals half away from zero. It runs once per amount
+// cell on every load, so it is a single pass without allocation.
 func ParseMoney(s string) (int64, error) {
-	s = strings.TrimSpace(s)
-	for _, cut := range []string{"元", "￥", "¥", "RMB", "rmb", "CNY"} {
-		if strings.Contains(s, cut) {
-			s = strings.ReplaceAll(s, cut, "")
-		}
-	}
-	s = strings.TrimSpace(s)
-	neg := false
-	if strings.HasPrefix(s, "-") {
-		neg, s = true, s[1:]
-	}
-	if s == "" {
-		return 0, errNumber
+	s = trimSpace(s)
+	for _, p := range []string{"RMB", "rmb", "CNY"} {
+		s = strings.TrimSuffix(strings.TrimPrefix(s, p), p)
 	}
 	var whole, frac int64
 	fracDigits := 0
-	seenDot, any := false, false
-	roundUp := false
+	seenDot, neg, anyDigit, roundUp := false, false, false, false
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		switch {
 		case c >= '0' && c <= '9':
-			any = true
-			if !seenDot {
+			anyDigit = true
+			d := int64(c - '0')
+			switch {
+			case !seenDot:
 				if whole > 1e15 {
 					return 0, errNumber
 				}
-				whole = whole*10 + int64(c-'0')
-			} else if fracDigits < 2 {
-				frac = frac*10 + int64(c-'0')
+				whole = whole*10 + d
+			case fracDigits < 2:
+				frac = frac*10 + d
 				fracDigits++
-			} else if fracDigits == 2 {
-				roundUp = c >= '5'
+			case fracDigits == 2:
+				roundUp = d >= 5
 				fracDigits++
 			}
 		case c == ',' && !seenDot:
 		case c == '.' && !seenDot:
 			seenDot = true
+		case c == '-' && i == 0:
+			neg = true
+		case c == ' ':
+		case c >= utf8.RuneSelf:
+			r, size := utf8.DecodeRuneInString(s[i:])
+			if r != '元' && r != '￥' && r != '¥' {
+				return 0, errNumber
+			}
+			i += size - 1
 		default:
 			return 0, errNumber
 		}
 	}
-	if !any {
+	if !anyDigit {
 		return 0, errNumber
 	}
-	for fracDigits < 2 {
+	for ; fracDigits < 2; fracDigits++ {
 		frac *= 10
-		fracDigits++
 	}
 	v := whole*100 + frac
 	if roundUp {
@@ -194,17 +194,18 @@ func allDigits(s string) bool {
 
 // normalizeText trims ASCII and full-width spaces and maps full-width ASCII
 // (Ｆ, １, ：) to half-width, so aliases and codes compare as people mean them.
+// Text without full-width characters is returned without allocating.
 func normalizeText(s string) string {
-	s = strings.TrimSpace(s)
-	s = strings.Trim(s, "\u3000")
-	ascii := true
+	s = trimSpace(s)
+	needs := false
 	for i := 0; i < len(s); i++ {
-		if s[i] >= utf8.RuneSelf {
-			ascii = false
+		// Full-width forms U+FF01..FF5E are EF BC 81..EF BD 9E; U+3000 is E3 80 80.
+		if c := s[i]; c == 0xEF || c == 0xE3 {
+			needs = true
 			break
 		}
 	}
-	if ascii {
+	if !needs {
 		return s
 	}
 	var b strings.Builder
@@ -217,5 +218,38 @@ func normalizeText(s string) string {
 		}
 		b.WriteRune(r)
 	}
-	return strings.TrimSpace(b.String())
+	return trimSpace(b.String())
+}
+
+// trimSpace trims ASCII whitespace, no-break spaces (U+00A0) and ideographic
+// spaces (U+3000) from both ends. Unlike strings.TrimSpace it never decodes
+// the other runes, which matters on Chinese text in the hot path.
+func trimSpace(s string) string {
+	for len(s) > 0 {
+		switch {
+		case s[0] == ' ' || s[0] == '\t' || s[0] == '\n' || s[0] == '\r' || s[0] == '\v' || s[0] == '\f':
+			s = s[1:]
+		case strings.HasPrefix(s, "\u00a0"):
+			s = s[2:]
+		case strings.HasPrefix(s, "\u3000"):
+			s = s[3:]
+		default:
+			goto right
+		}
+	}
+right:
+	for len(s) > 0 {
+		n := len(s)
+		switch {
+		case s[n-1] == ' ' || s[n-1] == '\t' || s[n-1] == '\n' || s[n-1] == '\r' || s[n-1] == '\v' || s[n-1] == '\f':
+			s = s[:n-1]
+		case strings.HasSuffix(s, "\u00a0"):
+			s = s[:n-2]
+		case strings.HasSuffix(s, "\u3000"):
+			s = s[:n-3]
+		default:
+			return s
+		}
+	}
+	return s
 }

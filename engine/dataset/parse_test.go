@@ -91,3 +91,13 @@ func TestNormalizeText(t *testing.T) {
 		}
 	}
 }
+
+func TestTrimSpace(t *testing.T) {
+	for in, want := range map[string]string{
+		" a ": "a", "\u3000名\u3000": "名", "\u00a0x\u00a0": "x", "\t\r\n": "", "元 ": "元", "": "", "a b": "a b",
+	} {
+		if got := trimSpace(in); got != want {
+			t.Errorf("trimSpace(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
