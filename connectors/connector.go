@@ -49,9 +49,16 @@ type Row struct {
 	// the line number in a CSV file, the row number in a sheet, the
 	// record index (1-based) in an API response.
 	Pos int64
-	// Values are aligned with Header; a short row has fewer values. The
-	// slice is valid only until the next call to Next (readers reuse it);
-	// the strings themselves may be kept.
+	// End is the last line the row occupies when it spans several (a
+	// quoted field with newlines, or an unclosed quote that swallowed the
+	// lines after it); 0 means the row is on one line.
+	End int64
+	// Values are aligned with Header. Readers of formats that omit
+	// trailing empty cells (xlsx) pad the row to the header's length, so a
+	// row of another length is a real shape problem (a stray delimiter or
+	// line break). A blank row may have no values at all. The slice is
+	// valid only until the next call to Next (readers reuse it); the
+	// strings themselves may be kept.
 	Values []string
 }
 
