@@ -16,13 +16,13 @@ func newRunCmd(g *globals) *cobra.Command {
 				return err
 			}
 			results, err := e.sync(cmd.Context(), nil, "lipwatch run")
-			if err != nil {
+			if err != nil && err != errInterrupted {
 				return err
 			}
 			w := cmd.OutOrStdout()
 			fmt.Fprintf(w, "lipwatch run: store %s\n", e.cfg.Resolve(e.cfg.Store.Path))
 			printSync(w, results)
-			return nil
+			return err
 		},
 	}
 }

@@ -27,21 +27,24 @@ func newSourcesCmd(g *globals) *cobra.Command {
 				return err
 			}
 			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 0, 2, ' ', 0)
-			fmt.Fprintln(tw, "SOURCE\tKIND\tDATASET\tENABLED\tROWS\tQUARANTINED\tLAST LOAD\tSTATUS")
+			fmt.Fprintln(tw, "SOURCE\tKIND\tDATASET\tENABLED\tROWS\tQUARANTINED\tLAST SYNC\tFILES\tLOADED\tSTATUS")
 			for _, n := range e.cfg.SourceNames() {
 				sc := e.cfg.Sources[n]
 				stt, ok := statuses[n]
 				last, status := "never", "-"
-				var rows int64
 				if ok {
-					last = stt.LastStarted.In(e.cfg.Location()).Format(time.DateTime)
-					status = stt.LastStatus
-					if stt.LastError != "" {
-						status += ": " + stt.LastError
+					last = stt.LastSync.In(e.cfg.Location()).Format(time.DateTime)
+					status = stt.Status
+					if stt.Error != "" {
+						status += ": " + stt.Error
 					}
 				}
-				rows, _ = st.CountRows(cmd.Context(), sc.Dataset, n)
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%v\t%d\t%d\t%s\t%s\n", n, sc.Kind, sc.Dataset, sc.IsEnabled(), rows, stt.Quarantined, last, status)
+				rows, err := st.CountRows(cmd.Context(), sc.Dataset, n)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%v\t%d\t%d\t%s\t%d\t%d\t%s\n", n, sc.Kind, sc.Dataset, sc.IsEnabled(),
+					rows, stt.Quarantined, last, stt.Streams, stt.Loaded, status)
 			}
 			return tw.Flush()
 		},

@@ -23,23 +23,29 @@ func newSyncCmd(g *globals) *cobra.Command {
 				return err
 			}
 			results, err := e.sync(cmd.Context(), args, "lipwatch sync")
-			if err != nil {
+			if err != nil && err != errInterrupted {
 				return err
 			}
 			printSync(cmd.OutOrStdout(), results)
-			return nil
+			return err
 		},
 	}
 }
 
 // sync runs the named sources (or all) and returns their results. Failed
 // sources are results, not errors: the command still exits 0 and the
-// summary says which failed.
+// summary says which failed. An interrupted sync (SIGINT, SIGTERM) is an
+// error once the summary of what was done has been printed by the caller.
 func (e *env) sync(ctx context.Context, names []string, holder string) ([]ingest.Result, error) {
 	srcs, failed, err := ingest.FromConfig(e.cfg, names)
 	if err != nil {
 		return nil, &exitError{code: 2, msg: err.Error()}
 	}
+	defer func() {
+		for _, s := range srcs {
+			s.Connector.Close(context.WithoutCancel(ctx))
+		}
+	}()
 	st, err := e.openStore(ctx, holder)
 	if err != nil {
 		return nil, err
@@ -47,11 +53,13 @@ func (e *env) sync(ctx context.Context, names []string, holder string) ([]ingest
 	defer st.Close()
 	sy := &ingest.Syncer{Store: st, Logger: e.logger, Timeout: time.Duration(e.cfg.Sync.SourceTimeout)}
 	for _, f := range failed {
-		_ = st.RecordFailure(ctx, f.Source, f.Dataset, "", "", time.Now().UTC(), f.Err)
+		if err := st.RecordFailure(ctx, 0, f.Source, f.Dataset, "", time.Now().UTC(), f.Err); err != nil {
+			e.logger.Error("record failure in ledger", "source", f.Source, "err", err)
+		}
 	}
 	results := append(failed, sy.Sync(ctx, srcs)...)
-	for _, s := range srcs {
-		s.Connector.Close(ctx)
+	if ctx.Err() != nil {
+		return results, errInterrupted
 	}
 	if keep := time.Duration(e.cfg.Sync.QuarantineKeep); keep > 0 {
 		n, err := st.PruneQuarantine(ctx, time.Now().Add(-keep))
@@ -63,6 +71,10 @@ func (e *env) sync(ctx context.Context, names []string, holder string) ([]ingest
 	}
 	return results, nil
 }
+
+// errInterrupted ends a command stopped by a signal, with the shell's
+// conventional status for SIGINT.
+var errInterrupted = &exitError{code: 130, msg: "interrupted: sources not yet synced are marked failed in the ledger; run again to finish"}
 
 // printSync writes the per-source summary a person reads after a sync.
 func printSync(w io.Writer, results []ingest.Result) {
@@ -103,7 +115,10 @@ func printSync(w io.Writer, results []ingest.Result) {
 			fmt.Fprintf(w, "  %s ignored columns: %s\n", r.Source, strings.Join(r.Unmapped, ", "))
 		}
 	}
-	if failed > 0 {
-		fmt.Fprintf(w, "%d of %d sources failed; the others were loaded.\n", failed, len(results))
+	switch {
+	case failed > 0 && failed < len(results):
+		fmt.Fprintf(w, "%d of %d sources failed; the others were synced.\n", failed, len(results))
+	case failed > 0:
+		fmt.Fprintf(w, "%d of %d sources failed.\n", failed, len(results))
 	}
 }

@@ -99,7 +99,14 @@ func (r *csvReader) span(rec []string) (start, end int64) {
 	e, _ := r.cr.FieldPos(last)
 	// Only a quoted field spans lines, and encoding/csv keeps each line
 	// break inside it as one '\n' (a CRLF included).
-	return int64(s), int64(e) + int64(strings.Count(rec[last], "\n"))
+	start, end = int64(s), int64(e)+int64(strings.Count(rec[last], "\n"))
+	// A quote that never closes takes the rest of the text into the field,
+	// the final line break included, which ends the last line rather than
+	// starting another: the record then ends on the text's last line.
+	if r.lines.eof {
+		end = max(min(end, r.lines.lastLine()), start)
+	}
+	return start, end
 }
 
 // Header returns the column names, trimmed. The slice must not be changed.
@@ -107,7 +114,8 @@ func (r *csvReader) Header() []string { return r.header }
 
 // Next returns the next line's row. Its Values slice is reused by the
 // following call to Next: copy it (not the strings) to keep it. An empty
-// line is a row without values.
+// line is a row without values. A record spanning lines has End set to its
+// last line.
 func (r *csvReader) Next() (connectors.Row, error) {
 	for {
 		if r.pending != nil {
@@ -116,6 +124,9 @@ func (r *csvReader) Next() (connectors.Row, error) {
 				return connectors.Row{Pos: r.next - 1}, nil
 			}
 			row := connectors.Row{Pos: r.pendStart, Values: r.pending}
+			if r.pendEnd > r.pendStart {
+				row.End = r.pendEnd
+			}
 			r.next = r.pendEnd + 1
 			r.pending = nil
 			return row, nil
@@ -172,6 +183,7 @@ type lineCounter struct {
 	newlines int64
 	any      bool // some text was read
 	lastNL   bool // the last byte read was '\n'
+	eof      bool // the text is read to its end
 }
 
 // Read reads and counts the newlines read.
@@ -181,6 +193,9 @@ func (c *lineCounter) Read(p []byte) (int, error) {
 		c.newlines += int64(bytes.Count(p[:n], []byte{'\n'}))
 		c.any = true
 		c.lastNL = p[n-1] == '\n'
+	}
+	if err == io.EOF {
+		c.eof = true
 	}
 	return n, err
 }

@@ -172,14 +172,89 @@ func TestCSVQuotedNewlines(t *testing.T) {
 		writeFile(t, dir, "a.csv", []byte(data))
 		rr := openOnly(t, newSource(t, dir, connectors.Options{"path": "a.csv"}))
 		checkRows(t, readAll(t, rr), []connectors.Row{
-			row(2, "安徽省\n某县", "张三"),
+			lines(2, 3, "安徽省\n某县", "张三"),
 			row(4, "某县某镇", "李四"),
 			row(5),
-			row(6, "一\n二\n\n三", "王五"),
-			row(10, "某村", "赵\n六"),
+			lines(6, 9, "一\n二\n\n三", "王五"),
+			lines(10, 11, "某村", "赵\n六"),
 			row(12, "某村", "钱七"),
 		})
 	}
+}
+
+// A quote that opens a field and never closes takes every following line
+// into that field: one record, spanning to the last line, and nothing after
+// it, whether or not the file ends with a line break or blank lines.
+func TestCSVUnclosedQuote(t *testing.T) {
+	tests := []struct {
+		name, data string
+		want       []connectors.Row
+	}{
+		{"final line break",
+			"身份证号,姓名,地址\n1,张三,某村\n2,李四,\"某镇\n3,王五,某村\n4,赵六,某村\n5,钱七,某村\n",
+			[]connectors.Row{
+				row(2, "1", "张三", "某村"),
+				lines(3, 6, "2", "李四", "某镇\n3,王五,某村\n4,赵六,某村\n5,钱七,某村\n"),
+			}},
+		{"no final line break",
+			"身份证号,姓名,地址\n1,张三,某村\n2,李四,\"某镇\n3,王五,某村\n4,赵六,某村\n5,钱七,某村",
+			[]connectors.Row{
+				row(2, "1", "张三", "某村"),
+				lines(3, 6, "2", "李四", "某镇\n3,王五,某村\n4,赵六,某村\n5,钱七,某村"),
+			}},
+		{"CRLF",
+			"身份证号,姓名,地址\r\n1,张三,某村\r\n2,李四,\"某镇\r\n3,王五,某村\r\n4,赵六,某村\r\n5,钱七,某村\r\n",
+			[]connectors.Row{
+				row(2, "1", "张三", "某村"),
+				lines(3, 6, "2", "李四", "某镇\n3,王五,某村\n4,赵六,某村\n5,钱七,某村\n"),
+			}},
+		{"blank lines at the end",
+			"身份证号,姓名,地址\n1,张三,某村\n2,李四,\"某镇\n3,王五,某村\n\n\n",
+			[]connectors.Row{
+				row(2, "1", "张三", "某村"),
+				lines(3, 6, "2", "李四", "某镇\n3,王五,某村\n\n\n"),
+			}},
+		{"on the last line",
+			"身份证号,姓名,地址\n1,张三,某村\n2,李四,\"某镇\n",
+			[]connectors.Row{
+				row(2, "1", "张三", "某村"),
+				row(3, "2", "李四", "某镇\n"),
+			}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			writeFile(t, dir, "a.csv", []byte(tt.data))
+			rr := openOnly(t, newSource(t, dir, connectors.Options{"path": "a.csv"}))
+			checkRows(t, readAll(t, rr), tt.want)
+		})
+	}
+}
+
+// A long file, read through the 64 KiB buffer, gives the same spans: a
+// quoted field far from the start, then an unclosed quote.
+func TestCSVSpansDeepInFile(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("地址,姓名\n")
+	const n = 5000
+	for range n {
+		b.WriteString("某县某镇某村,张三\n")
+	}
+	b.WriteString("\"安徽省\n某县\",李四\n") // lines n+2, n+3
+	b.WriteString("某村,王五\n")          // n+4
+	b.WriteString("\"某村,赵六\n")        // n+5, unclosed
+	b.WriteString("某村,钱七\n")          // n+6
+	dir := t.TempDir()
+	writeFile(t, dir, "a.csv", []byte(b.String()))
+	rows := readAll(t, openOnly(t, newSource(t, dir, connectors.Options{"path": "a.csv"})))
+	if len(rows) != n+3 {
+		t.Fatalf("got %d rows, want %d", len(rows), n+3)
+	}
+	checkRows(t, rows[n:], []connectors.Row{
+		lines(n+2, n+3, "安徽省\n某县", "李四"),
+		row(n+4, "某村", "王五"),
+		lines(n+5, n+6, "某村,赵六\n某村,钱七\n"),
+	})
 }
 
 func TestCSVTitleAboveHeader(t *testing.T) {
@@ -233,7 +308,7 @@ func TestCSVRaggedRowsAndDirtyQuotes(t *testing.T) {
 		row(3, "1", "2", "3", "4", "5"),
 		row(4, "x\"y", "2"),
 		row(5, "say \"hi\" now", "2"),
-		row(6, "never closed,3\n4,5\n"),
+		lines(6, 7, "never closed,3\n4,5\n"),
 	})
 }
 

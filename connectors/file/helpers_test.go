@@ -93,9 +93,14 @@ func readAll(t testing.TB, rr connectors.RowReader) []connectors.Row {
 	}
 }
 
-// row builds an expected row; no values means a blank row.
+// row builds an expected row on one line; no values means a blank row.
 func row(pos int64, values ...string) connectors.Row {
 	return connectors.Row{Pos: pos, Values: values}
+}
+
+// lines builds an expected row spanning lines pos to end.
+func lines(pos, end int64, values ...string) connectors.Row {
+	return connectors.Row{Pos: pos, End: end, Values: values}
 }
 
 func checkRows(t testing.TB, got, want []connectors.Row) {
@@ -106,8 +111,8 @@ func checkRows(t testing.TB, got, want []connectors.Row) {
 	}
 	for i := range want {
 		g, w := got[i], want[i]
-		if g.Pos != w.Pos || len(g.Values) != len(w.Values) || (len(w.Values) > 0 && !reflect.DeepEqual(g.Values, w.Values)) {
-			t.Errorf("row %d: got %d %q, want %d %q", i, g.Pos, g.Values, w.Pos, w.Values)
+		if g.Pos != w.Pos || g.End != w.End || len(g.Values) != len(w.Values) || (len(w.Values) > 0 && !reflect.DeepEqual(g.Values, w.Values)) {
+			t.Errorf("row %d: got %s, want %s", i, fmtRow(g), fmtRow(w))
 		}
 	}
 }
@@ -115,9 +120,16 @@ func checkRows(t testing.TB, got, want []connectors.Row) {
 func fmtRows(rows []connectors.Row) string {
 	var b strings.Builder
 	for _, r := range rows {
-		fmt.Fprintf(&b, "%d%q ", r.Pos, r.Values)
+		b.WriteString(fmtRow(r) + " ")
 	}
 	return b.String()
+}
+
+func fmtRow(r connectors.Row) string {
+	if r.End != 0 {
+		return fmt.Sprintf("%d-%d%q", r.Pos, r.End, r.Values)
+	}
+	return fmt.Sprintf("%d%q", r.Pos, r.Values)
 }
 
 func checkHeader(t testing.TB, rr connectors.RowReader, want ...string) {

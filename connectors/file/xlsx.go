@@ -23,7 +23,8 @@ type xlsxReader struct {
 	book   *excelize.File
 	rows   *excelize.Rows
 	header []string
-	pos    int64 // the sheet row last returned
+	buf    []string // Values of a row padded to the header's length, reused
+	pos    int64    // the sheet row last returned
 	err    error
 	closed bool
 }
@@ -115,9 +116,11 @@ func (r *xlsxReader) advance() ([]string, error) {
 // Header returns the column names, trimmed. The slice must not be changed.
 func (r *xlsxReader) Header() []string { return r.header }
 
-// Next returns the next sheet row; a blank row has no values and trailing
-// empty cells are not returned. Dates come as Excel serial numbers. As with
-// every RowReader here, Values is only valid until the next call.
+// Next returns the next sheet row. The workbook omits trailing empty cells,
+// so a row shorter than the header is padded with "" to the header's
+// length; a longer row is returned as it is, and a blank row has no values.
+// Dates come as Excel serial numbers. As with every RowReader here, Values
+// is only valid until the next call.
 func (r *xlsxReader) Next() (connectors.Row, error) {
 	if r.err != nil {
 		return connectors.Row{}, r.err
@@ -130,7 +133,21 @@ func (r *xlsxReader) Next() (connectors.Row, error) {
 		r.err = err
 		return connectors.Row{}, err
 	}
-	return connectors.Row{Pos: r.pos, Values: vals}, nil
+	return connectors.Row{Pos: r.pos, Values: r.pad(vals)}, nil
+}
+
+// pad extends a non-blank row shorter than the header with empty values,
+// in a buffer reused from row to row.
+func (r *xlsxReader) pad(vals []string) []string {
+	n := len(r.header)
+	if len(vals) == 0 || len(vals) >= n {
+		return vals
+	}
+	r.buf = append(r.buf[:0], vals...)
+	for len(r.buf) < n {
+		r.buf = append(r.buf, "")
+	}
+	return r.buf
 }
 
 // Close releases the sheet iterator and the workbook's temporary files. It

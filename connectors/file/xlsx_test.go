@@ -52,8 +52,8 @@ func TestXLSXChosenSheet(t *testing.T) {
 	checkRows(t, readAll(t, rr), []connectors.Row{
 		row(3, "11010519491231002X", "11010519491231002X41", "4", "1", "46086"),
 		row(4),
-		row(5, "440524188001010014", "44052418800101001452", "5", "2.5"),
-		row(6, " 340799200001010011 "),
+		row(5, "440524188001010014", "44052418800101001452", "5", "2.5", ""),
+		row(6, " 340799200001010011 ", "", "", "", ""),
 	})
 }
 
@@ -75,6 +75,38 @@ func TestXLSXRowsAbsentFromTheFile(t *testing.T) {
 	err := openErr(t, newSource(t, dir, connectors.Options{"path": "a.xlsx", "header_row": 2}))
 	if want := "a.xlsx:2: sheet Sheet1: row is blank where header_row 2 expects the column names"; err.Error() != want {
 		t.Errorf("got %q, want %q", err, want)
+	}
+}
+
+// The workbook omits trailing empty cells; the reader pads a short row to
+// the header's length, keeps a longer row's extra cells and leaves a blank
+// row without values.
+func TestXLSXRowsPaddedToHeader(t *testing.T) {
+	dir := t.TempDir()
+	f := excelize.NewFile()
+	f.SetSheetRow("Sheet1", "A1", &[]any{"身份证号", "姓名", "类别", "等级"})
+	f.SetSheetRow("Sheet1", "A2", &[]any{"11010519491231002X", "张三", 4, 1})
+	f.SetSheetRow("Sheet1", "A3", &[]any{"440524188001010014", "李四"})
+	f.SetSheetRow("Sheet1", "A4", &[]any{"340799200001010011", "", "", ""})
+	f.SetSheetRow("Sheet1", "A6", &[]any{"", "王五"})
+	f.SetSheetRow("Sheet1", "A7", &[]any{"1", "赵六", 2, 3, "多余", "", "又一格"})
+	f.SetSheetRow("Sheet1", "A8", &[]any{"1", "钱七", 2})
+	if err := f.SaveAs(filepath.Join(dir, "a.xlsx")); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	got := readAll(t, openOnly(t, newSource(t, dir, connectors.Options{"path": "a.xlsx"})))
+	checkRows(t, got, []connectors.Row{
+		row(2, "11010519491231002X", "张三", "4", "1"),
+		row(3, "440524188001010014", "李四", "", ""),
+		row(4, "340799200001010011", "", "", ""),
+		row(5),
+		row(6, "", "王五", "", ""),
+		row(7, "1", "赵六", "2", "3", "多余", "", "又一格"),
+		row(8, "1", "钱七", "2", ""),
+	})
+	if len(got[3].Values) != 0 {
+		t.Errorf("blank row 5 has values %q", got[3].Values)
 	}
 }
 

@@ -18,7 +18,7 @@ const (
 	ID                 // resident ID number, normalised to 18 characters
 	Code               // a digit string of fixed lengths (division codes)
 	Date               // a calendar date in any of the dirty formats departments use
-	Money              // yuan with two decimals; "1,234.50元" accepted
+	Money              // yuan with two decimals; "1,234.50元" accepted; held as int64 fen
 	Int                // a whole number
 	Enum               // one of a fixed set of canonical values, with aliases
 	Bool               // yes/no in Chinese or English

@@ -25,6 +25,7 @@ const (
 	BadValue        = "bad_value"
 	BadCode         = "bad_code"
 	BadEncoding     = "bad_encoding"
+	BadShape        = "bad_shape"
 )
 
 // Problem explains why a row cannot be loaded.
@@ -32,7 +33,10 @@ type Problem struct {
 	Code   string // one of the codes above
 	Field  string // the dataset field, "" for whole-row problems
 	Column string // the source's column header, "" for whole-row problems
-	Reason string // plain words, never containing an ID number
+	// Reason is in plain words. It never contains a value from an ID
+	// column; for other columns it may quote the offending value, so it is
+	// stored with the row in quarantine and never logged.
+	Reason string
 }
 
 func (p *Problem) Error() string { return p.Reason }
@@ -44,8 +48,28 @@ type MissingColumnsError struct {
 }
 
 func (e *MissingColumnsError) Error() string {
+	// The "header" may really be a data row (a wrong header_row): never
+	// print it if any cell looks like personal data.
+	for _, h := range e.Header {
+		if looksPersonal(h) {
+			return fmt.Sprintf("mapped columns not in the header: %s (the header row holds data such as ID numbers: check header_row)",
+				strings.Join(e.Missing, ", "))
+		}
+	}
 	return fmt.Sprintf("mapped columns not in the header: %s (header has: %s)",
 		strings.Join(e.Missing, ", "), strings.Join(e.Header, ", "))
+}
+
+// looksPersonal reports a cell that may be an ID number, a phone or account
+// number: six or more digits in it.
+func looksPersonal(s string) bool {
+	digits := 0
+	for _, r := range s {
+		if r >= '0' && r <= '9' || r >= '０' && r <= '９' {
+			digits++
+		}
+	}
+	return digits >= 6
 }
 
 type fieldMap struct {
@@ -59,6 +83,8 @@ type fieldMap struct {
 // Build one per stream (header); it is not safe for concurrent use.
 type Mapper struct {
 	ds       *Dataset
+	width    int // cells a row must have: up to the last named header column
+	columns  int // len(header)
 	fields   []fieldMap
 	keyIdx   []int
 	unmapped []string
@@ -78,7 +104,12 @@ func NewMapper(ds *Dataset, header []string, columns map[string]string, values m
 			idx[h] = i
 		}
 	}
-	m := &Mapper{ds: ds}
+	m := &Mapper{ds: ds, columns: len(header)}
+	for i, h := range header {
+		if normalizeText(h) != "" {
+			m.width = i + 1
+		}
+	}
 	used := map[int]bool{}
 	var missing []string
 	for _, f := range ds.Fields {
@@ -125,7 +156,8 @@ func (m *Mapper) Unmapped() []string { return m.unmapped }
 func (m *Mapper) Dataset() *Dataset { return m.ds }
 
 // Map converts one raw row into out (len(out) == len(Fields); values are
-// string, time.Time, float64 (money, in yuan), int64, bool or nil) and
+// string, time.Time (dates, UTC midnight), int64 (whole numbers, and money
+// in fen: the scaled value of a DECIMAL(14,2) column), bool or nil) and
 // returns the row's natural key. A row that cannot be loaded yields a
 // Problem and leaves out unspecified.
 func (m *Mapper) Map(values []string, out []any) (key string, p *Problem) {
@@ -134,6 +166,9 @@ func (m *Mapper) Map(values []string, out []any) (key string, p *Problem) {
 	}
 	if m.isHeader(values) {
 		return "", &Problem{Code: HeaderRepeat, Reason: "repeated header row"}
+	}
+	if p := m.shape(values); p != nil {
+		return "", p
 	}
 	for i := range m.fields {
 		f := &m.fields[i]
@@ -167,6 +202,22 @@ func writeKeyPart(b *strings.Builder, v any) {
 	default:
 		fmt.Fprint(b, x)
 	}
+}
+
+// shape reports a row with fewer cells than the named header columns, or
+// with non-empty cells past the header: a stray delimiter or line break
+// has shifted its values, so no cell can be trusted to be what its column
+// says.
+func (m *Mapper) shape(values []string) *Problem {
+	if len(values) < m.width {
+		return &Problem{Code: BadShape, Reason: fmt.Sprintf("row has %d cells; the header has %d columns (a line break or missing delimiter?)", len(values), m.width)}
+	}
+	for _, v := range values[min(len(values), m.columns):] {
+		if trimSpace(v) != "" {
+			return &Problem{Code: BadShape, Reason: fmt.Sprintf("row has %d cells; the header has %d columns (a stray delimiter?)", len(values), m.columns)}
+		}
+	}
+	return nil
 }
 
 func isBlank(values []string) bool {
@@ -251,7 +302,7 @@ func (f *fieldMap) parse(raw string) (any, *Problem) {
 		if err != nil {
 			return nil, f.problem(BadNumber, "%q is not an amount of money", raw)
 		}
-		return float64(fen) / 100, nil
+		return fen, nil
 	case Int:
 		n, err := ParseInt(s)
 		if err != nil {

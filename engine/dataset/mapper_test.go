@@ -35,7 +35,7 @@ func TestMapValidRow(t *testing.T) {
 	if key != "JS001" {
 		t.Errorf("key %q", key)
 	}
-	want := []any{"JS001", "11010519491231002X", time.Date(2026, 3, 5, 0, 0, 0, 0, time.UTC), "县人民医院", 1234.5, 800.0, nil, nil, 434.5}
+	want := []any{"JS001", "11010519491231002X", time.Date(2026, 3, 5, 0, 0, 0, 0, time.UTC), "县人民医院", int64(123450), int64(80000), nil, nil, int64(43450)}
 	for i := range want {
 		if out[i] != want[i] {
 			t.Errorf("field %s = %#v, want %#v", m.Dataset().Fields[i].Name, out[i], want[i])
@@ -49,7 +49,7 @@ func TestMapValidRow(t *testing.T) {
 func TestMapProblems(t *testing.T) {
 	m := medicalMapper(t)
 	out := make([]any, len(m.Dataset().Fields))
-	good := []string{"JS001", "11010519491231002X", "2026-03-05", "医院", "100", "50", "0", "0", "50"}
+	good := []string{"JS001", "11010519491231002X", "2026-03-05", "医院", "100", "50", "0", "0", "50", ""}
 	with := func(i int, v string) []string {
 		r := append([]string(nil), good...)
 		r[i] = v
@@ -61,13 +61,14 @@ func TestMapProblems(t *testing.T) {
 		code   string
 		column string
 	}{
-		{"blank", []string{"", " ", "　", "", "", "", "", "", ""}, BlankRow, ""},
+		{"blank", []string{"", " ", "　", "", "", "", "", "", "", ""}, BlankRow, ""},
 		{"empty slice", nil, BlankRow, ""},
 		{"repeated header", medicalHeader, HeaderRepeat, ""},
+		{"repeated header, short", medicalHeader[:9], HeaderRepeat, ""},
 		{"check digit", with(1, "110105194912310021"), BadCheckDigit, "身份证号"},
 		{"id length", with(1, "1101051949"), BadID, "身份证号"},
 		{"missing required", with(2, ""), MissingRequired, "结算日期"},
-		{"short row", good[:7], MissingRequired, "个人自付"},
+		{"short row", good[:7], BadShape, ""},
 		{"impossible date", with(2, "2026年2月30日"), ImpossibleDate, "结算日期"},
 		{"unreadable date", with(2, "上周三"), BadDate, "结算日期"},
 		{"amount", with(4, "一百元"), BadNumber, "医疗总费用"},
@@ -166,4 +167,28 @@ func contains(xs []string, s string) bool {
 		}
 	}
 	return false
+}
+
+func TestShapeProblems(t *testing.T) {
+	m := medicalMapper(t) // header has 10 columns, the last one 备注
+	out := make([]any, len(m.Dataset().Fields))
+	good := []string{"JS001", "11010519491231002X", "2026-03-05", "医院", "100", "50", "0", "0", "50", ""}
+	if _, p := m.Map(append(good, "", " "), out); p != nil {
+		t.Errorf("blank cells past the header rejected: %v", p)
+	}
+	if _, p := m.Map(append(good, "5"), out); p == nil || p.Code != BadShape {
+		t.Errorf("extra value accepted: %v", p)
+	}
+	if _, p := m.Map(good[:9], out); p == nil || p.Code != BadShape {
+		t.Errorf("short row accepted: %v", p)
+	}
+}
+
+func TestMissingColumnsNeverPrintsData(t *testing.T) {
+	ds, _ := Lookup("medical")
+	dataRow := []string{"JS001", "11010519491231002X", "2026-03-05", "张三"}
+	_, err := NewMapper(ds, dataRow, medicalColumns, nil)
+	if err == nil || strings.Contains(err.Error(), "11010519491231002X") || strings.Contains(err.Error(), "张三") {
+		t.Fatalf("error reveals the row: %v", err)
+	}
 }

@@ -42,14 +42,14 @@ func ParseDate(s string) (time.Time, error) {
 			return mkDate(y, m, d)
 		case 5:
 			n, _ := strconv.Atoi(s)
-			return excelEpoch.AddDate(0, 0, n), nil
+			return fromSerial(n)
 		}
 		return time.Time{}, errDateShape
 	}
 	// Excel serial with a fraction (a date-time cell read raw).
 	if i := strings.IndexByte(s, '.'); i == 5 && allDigits(s[:5]) && allDigits(s[6:]) && len(s) > 6 {
 		n, _ := strconv.Atoi(s[:5])
-		return excelEpoch.AddDate(0, 0, n), nil
+		return fromSerial(n)
 	}
 	// Separated forms: 2026-3-5, 2026/3/5, 2026.3.5, 2026年3月5日.
 	var parts [3]int
@@ -94,6 +94,14 @@ func ParseDate(s string) (time.Time, error) {
 	return mkDate(parts[0], parts[1], parts[2])
 }
 
+// fromSerial reads an Excel serial day number. Only five-digit serials are
+// taken (1927-05-18 to 2173): shorter numbers are far more often a year or a
+// truncated value than a date, and anything past 2100 is not a real date.
+func fromSerial(n int) (time.Time, error) {
+	t := excelEpoch.AddDate(0, 0, n)
+	return mkDate(t.Year(), int(t.Month()), t.Day())
+}
+
 func mkDate(y, m, d int) (time.Time, error) {
 	if y < 1900 || y > 2100 || m < 1 || m > 12 || d < 1 || d > 31 {
 		return time.Time{}, errDateImpossible
@@ -116,9 +124,14 @@ func ParseMoney(s string) (int64, error) {
 	}
 	var whole, frac int64
 	fracDigits := 0
-	seenDot, neg, anyDigit, roundUp := false, false, false, false
+	seenDot, neg, anyDigit, roundUp, ended := false, false, false, false, false
+	group := -1 // digits since the last thousands separator; -1 before any
+	intDigits := 0
 	for i := 0; i < len(s); i++ {
 		c := s[i]
+		if ended && c != ' ' {
+			return 0, errNumber // something after 元
+		}
 		switch {
 		case c >= '0' && c <= '9':
 			anyDigit = true
@@ -129,6 +142,10 @@ func ParseMoney(s string) (int64, error) {
 					return 0, errNumber
 				}
 				whole = whole*10 + d
+				intDigits++
+				if group >= 0 {
+					group++
+				}
 			case fracDigits < 2:
 				frac = frac*10 + d
 				fracDigits++
@@ -136,21 +153,37 @@ func ParseMoney(s string) (int64, error) {
 				roundUp = d >= 5
 				fracDigits++
 			}
-		case c == ',' && !seenDot:
+		case c == ',' && !seenDot && anyDigit:
+			// 1,234,567: the first group 1-3 digits, every later one 3.
+			if (group < 0 && intDigits > 3) || (group >= 0 && group != 3) {
+				return 0, errNumber
+			}
+			group = 0
 		case c == '.' && !seenDot:
+			if group >= 0 && group != 3 {
+				return 0, errNumber
+			}
+			group = -1
 			seenDot = true
-		case c == '-' && i == 0:
+		case c == '-' && !anyDigit && !neg:
 			neg = true
 		case c == ' ':
 		case c >= utf8.RuneSelf:
 			r, size := utf8.DecodeRuneInString(s[i:])
-			if r != '元' && r != '￥' && r != '¥' {
+			switch {
+			case r == '元' && anyDigit:
+				ended = true
+			case (r == '￥' || r == '¥') && !anyDigit:
+			default:
 				return 0, errNumber
 			}
 			i += size - 1
 		default:
 			return 0, errNumber
 		}
+	}
+	if group >= 0 && group != 3 {
+		return 0, errNumber
 	}
 	if !anyDigit {
 		return 0, errNumber

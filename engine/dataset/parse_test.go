@@ -40,6 +40,7 @@ func TestParseDate(t *testing.T) {
 		{"2025/4/31", errDateImpossible},
 		{"2023-02-29", errDateImpossible},
 		{"1899-12-31", errDateImpossible},
+		{"99999", errDateImpossible},
 		{"03/05/2026", errDateShape},
 		{"yesterday", errDateShape},
 		{"2026", errDateShape},
@@ -59,6 +60,7 @@ func TestParseMoney(t *testing.T) {
 	ok := map[string]int64{
 		"1,234.50元": 123450, "1234.5": 123450, "￥856.00": 85600, "¥ 12": 1200, "0": 0,
 		"-20.00": -2000, "3.456": 346, "3.454": 345, "1,000,000": 100000000, "12.3元": 1230,
+		"￥-5": -500, "-￥5": -500, "12,345.6元 ": 1234560, "RMB 12": 1200,
 	}
 	for in, want := range ok {
 		got, err := ParseMoney(in)
@@ -66,7 +68,7 @@ func TestParseMoney(t *testing.T) {
 			t.Errorf("ParseMoney(%q) = %d, %v; want %d", in, got, err, want)
 		}
 	}
-	for _, in := range []string{"", "元", "abc", "1.2.3", "12,34.5.6", "--5", "1e5"} {
+	for _, in := range []string{"", "元", "abc", "1.2.3", "12,34.5.6", "--5", "1e5", "3元5", "12,34,5", "1234,567", "5￥", ",5", "1,23"} {
 		if _, err := ParseMoney(in); err == nil {
 			t.Errorf("ParseMoney(%q) accepted", in)
 		}

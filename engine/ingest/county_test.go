@@ -100,10 +100,33 @@ func TestCommittedCounty(t *testing.T) {
 			continue
 		}
 		name := prefix + f.File
+		if l.Read != l.Loaded+l.Duplicates+l.Quarantined {
+			t.Errorf("%s: read %d != loaded %d + duplicates %d + quarantined %d", f.File, l.Read, l.Loaded, l.Duplicates, l.Quarantined)
+		}
 		if l.Read != int64(f.DataRows) || l.Quarantined != bad[name] || l.Duplicates != dups[name] ||
 			l.Loaded != int64(f.DataRows)-bad[name]-dups[name] {
 			t.Errorf("%s: read %d loaded %d dup %d quarantined %d; truth: %d rows, %d bad, %d duplicates",
 				f.File, l.Read, l.Loaded, l.Duplicates, l.Quarantined, f.DataRows, bad[name], dups[name])
+		}
+	}
+
+	// Money is stored in yuan: every planted large out-of-pocket person
+	// reaches the threshold over the window, as the generator meant.
+	asOf := truth.Options.AsOf
+	for _, p := range truth.Planted {
+		for _, s := range p.Signals {
+			if s.Signal != gen.SignalMedicalOOP {
+				continue
+			}
+			var oop float64
+			err := st.DB().QueryRow(`SELECT coalesce(sum(out_of_pocket), 0)::DOUBLE FROM medical
+				WHERE id_number = ? AND settle_date > ?::DATE - INTERVAL 12 MONTH AND settle_date <= ?::DATE`, s.IDNumber, asOf, asOf).Scan(&oop)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if oop < float64(truth.Params.MedicalOOPThreshold) {
+				t.Errorf("planted medical_oop person has %.2f yuan out of pocket, below %d", oop, truth.Params.MedicalOOPThreshold)
+			}
 		}
 	}
 

@@ -29,12 +29,8 @@ type Source struct {
 	Values    map[string]map[string]string // field -> source value -> canonical
 }
 
-// ReasonCount is how many rows went to quarantine for one reason.
-type ReasonCount struct {
-	Code   string
-	Column string
-	Count  int64
-}
+// ReasonCount is how many rows were newly quarantined for one reason.
+type ReasonCount = store.ReasonCount
 
 // Result is what syncing one source did.
 type Result struct {
@@ -72,7 +68,11 @@ func (s *Syncer) Sync(ctx context.Context, sources []Source) []Result {
 	out := make([]Result, 0, len(sources))
 	for _, src := range sources {
 		if ctx.Err() != nil {
-			out = append(out, Result{Source: src.Name, Dataset: src.Dataset.Name, Err: ctx.Err()})
+			err := fmt.Errorf("source %s: not synced: %w", src.Name, context.Cause(ctx))
+			if rerr := s.Store.RecordFailure(context.WithoutCancel(ctx), 0, src.Name, src.Dataset.Name, "", time.Now().UTC(), err); rerr != nil {
+				s.logger().Error("record failure in ledger", "source", src.Name, "err", rerr)
+			}
+			out = append(out, Result{Source: src.Name, Dataset: src.Dataset.Name, Err: err})
 			continue
 		}
 		out = append(out, s.SyncSource(ctx, src))
@@ -91,13 +91,21 @@ func (s *Syncer) SyncSource(ctx context.Context, src Source) Result {
 		defer cancel()
 	}
 	res := Result{Source: src.Name, Dataset: src.Dataset.Name}
-	stream, err := s.syncSource(ctx, src, &res, log)
+	syncID, err := s.Store.NewSyncID(ctx)
+	stream := ""
+	if err == nil {
+		stream, err = s.syncSource(ctx, src, syncID, &res, log)
+	}
 	res.Elapsed = time.Since(start)
 	if err != nil {
-		res.Err = fmt.Errorf("source %s: %w", src.Name, err)
+		// Connector errors name their source already; others get it here.
+		if !strings.Contains(err.Error(), "source "+src.Name) {
+			err = fmt.Errorf("source %s: %w", src.Name, err)
+		}
+		res.Err = err
 		res.Loads = nil
 		res.Reasons = nil
-		if rerr := s.Store.RecordFailure(context.WithoutCancel(ctx), src.Name, src.Dataset.Name, stream, "", start.UTC(), err); rerr != nil {
+		if rerr := s.Store.RecordFailure(context.WithoutCancel(ctx), syncID, src.Name, src.Dataset.Name, stream, start.UTC(), err); rerr != nil {
 			log.Error("record failure in ledger", "err", rerr)
 		}
 		log.Warn("source failed", "err", err)
@@ -115,7 +123,7 @@ type pending struct {
 }
 
 // syncSource does the work; on error it returns the stream it failed on.
-func (s *Syncer) syncSource(ctx context.Context, src Source, res *Result, log *slog.Logger) (string, error) {
+func (s *Syncer) syncSource(ctx context.Context, src Source, syncID int64, res *Result, log *slog.Logger) (string, error) {
 	streams, err := src.Connector.Streams(ctx)
 	if err != nil {
 		return "", err
@@ -133,6 +141,9 @@ func (s *Syncer) syncSource(ctx context.Context, src Source, res *Result, log *s
 		if done {
 			res.Unchanged++
 			log.Debug("stream unchanged", "stream", st.Name())
+			if err := s.Store.RecordUnchanged(ctx, syncID, src.Name, src.Dataset.Name, st.Name(), hash); err != nil {
+				return st.Name(), err
+			}
 			continue
 		}
 		todo = append(todo, pending{st, hash})
@@ -140,19 +151,22 @@ func (s *Syncer) syncSource(ctx context.Context, src Source, res *Result, log *s
 	if len(todo) == 0 {
 		return "", nil
 	}
-	load, err := s.Store.BeginLoad(ctx, src.Name, src.Dataset)
+	load, err := s.Store.BeginLoad(ctx, src.Name, syncID, src.Dataset)
 	if err != nil {
 		return "", err
 	}
 	defer load.Rollback(ctx) // no-op after Commit
-	reasons := map[[2]string]int64{}
 	unmapped := map[string]bool{}
+	reasons := map[[2]string]int64{}
 	for _, p := range todo {
-		ld, err := loadStream(ctx, load, src, p, reasons, unmapped)
+		ld, err := loadStream(ctx, load, src, p, unmapped)
 		if err != nil {
 			return p.stream.Name(), err
 		}
 		res.Loads = append(res.Loads, ld)
+		for _, rc := range ld.Reasons {
+			reasons[[2]string{rc.Code, rc.Column}] += rc.Count
+		}
 	}
 	if err := load.Commit(ctx); err != nil {
 		return "", err
@@ -177,8 +191,7 @@ func (s *Syncer) syncSource(ctx context.Context, src Source, res *Result, log *s
 // checkEvery is how many rows pass between context checks.
 const checkEvery = 4096
 
-func loadStream(ctx context.Context, load *store.SourceLoad, src Source, p pending,
-	reasons map[[2]string]int64, unmapped map[string]bool) (store.Load, error) {
+func loadStream(ctx context.Context, load *store.SourceLoad, src Source, p pending, unmapped map[string]bool) (store.Load, error) {
 	rr, err := p.stream.Open(ctx)
 	if err != nil {
 		return store.Load{}, err
@@ -214,7 +227,11 @@ func loadStream(ctx context.Context, load *store.SourceLoad, src Source, p pendi
 		}
 		key, prob := m.Map(row.Values, out)
 		if prob != nil {
-			reasons[[2]string{prob.Code, prob.Column}]++
+			if row.End > row.Pos {
+				p := *prob
+				p.Reason += fmt.Sprintf(" (the row spans lines %d–%d: an unclosed quote?)", row.Pos, row.End)
+				prob = &p
+			}
 			err = sl.Quarantine(row.Pos, RawJSON(header, row.Values), prob)
 		} else {
 			err = sl.Append(out, key, row.Pos)

@@ -22,36 +22,28 @@ func (s *Store) Loaded(ctx context.Context, source, stream, hash string) (bool, 
 	return n > 0, nil
 }
 
-// SourceStatus summarises a source's last load for `lipwatch sources`.
+// SourceStatus summarises a source's last sync for `lipwatch sources`.
 type SourceStatus struct {
 	Source      string
-	LastStarted time.Time
-	LastStatus  string
-	LastError   string
-	Streams     int   // streams in the last load
-	Rows        int64 // rows of this source in its dataset table
-	Quarantined int64 // quarantine entries of this source
+	LastSync    time.Time
+	Status      string // ok | unchanged | failed
+	Error       string
+	Streams     int   // streams in the last sync
+	Loaded      int64 // rows loaded by the last sync
+	Quarantined int64 // quarantine entries of this source, all syncs
 }
 
-// SourceStatuses returns the last load of every source that has one.
+// SourceStatuses returns the last sync of every source that has one.
 func (s *Store) SourceStatuses(ctx context.Context) (map[string]SourceStatus, error) {
 	rows, err := s.db.QueryContext(ctx, `
-		WITH last AS (
-			SELECT source, max(started_at) AS started FROM loads GROUP BY source
-		), runs AS (
-			-- the streams of the last load attempt: everything started within
-			-- the minute before the last start of that source
-			SELECT l.source, count(*) AS streams,
-			       bool_or(l.status = 'failed') AS failed,
-			       string_agg(DISTINCT l.error, '; ') FILTER (WHERE l.error IS NOT NULL) AS errors,
-			       max(l.started_at) AS started
-			FROM loads l JOIN last USING (source)
-			WHERE l.started_at >= last.started - INTERVAL 1 MINUTE
-			GROUP BY l.source
-		)
-		SELECT r.source, r.started, CASE WHEN r.failed THEN 'failed' ELSE 'ok' END, coalesce(r.errors, ''), r.streams,
-		       (SELECT count(*) FROM quarantine q WHERE q.source = r.source)
-		FROM runs r`)
+		WITH last AS (SELECT source, max(sync_id) AS sync_id FROM loads GROUP BY source)
+		SELECT l.source, min(l.started_at),
+		       CASE WHEN bool_or(l.status = 'failed') THEN 'failed'
+		            WHEN bool_and(l.status = 'unchanged') THEN 'unchanged' ELSE 'ok' END,
+		       coalesce(string_agg(DISTINCT l.error, '; '), ''), count(*), sum(l.rows_loaded),
+		       (SELECT count(*) FROM quarantine q WHERE q.source = l.source)
+		FROM loads l JOIN last USING (source, sync_id)
+		GROUP BY l.source`)
 	if err != nil {
 		return nil, fmt.Errorf("ledger: %w", err)
 	}
@@ -59,7 +51,7 @@ func (s *Store) SourceStatuses(ctx context.Context) (map[string]SourceStatus, er
 	out := map[string]SourceStatus{}
 	for rows.Next() {
 		var st SourceStatus
-		if err := rows.Scan(&st.Source, &st.LastStarted, &st.LastStatus, &st.LastError, &st.Streams, &st.Quarantined); err != nil {
+		if err := rows.Scan(&st.Source, &st.LastSync, &st.Status, &st.Error, &st.Streams, &st.Loaded, &st.Quarantined); err != nil {
 			return nil, err
 		}
 		out[st.Source] = st

@@ -2,10 +2,11 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
+	"strings"
 	"time"
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
@@ -13,70 +14,145 @@ import (
 	"github.com/lipwatch/lipwatch/engine/dataset"
 )
 
-// Load is one row of the load ledger: one stream of one source.
+// Load is one row of the load ledger: one stream of one source in one sync.
+// Read = Loaded + Duplicates + Quarantined.
 type Load struct {
 	ID          int64
+	SyncID      int64
 	Source      string
 	Dataset     string
 	Stream      string
 	Hash        string
-	Read        int64 // rows read from the stream (data rows, bad ones included)
+	Read        int64 // data rows read from the stream, bad ones included
 	Loaded      int64 // rows new to the dataset table
-	Duplicates  int64 // rows whose natural key was already loaded (or repeated in the stream)
-	Quarantined int64 // rows sent to quarantine
+	Duplicates  int64 // rows already loaded, or bad rows already in quarantine
+	Quarantined int64 // rows newly quarantined: bad rows and key conflicts
+	Reasons     []ReasonCount
 	Started     time.Time
 	Finished    time.Time
-	Status      string // ok | failed
+	Status      string // ok | unchanged | failed
 	Error       string
+}
+
+// ReasonCount is how many rows were newly quarantined for one reason.
+type ReasonCount struct {
+	Code   string
+	Column string
+	Count  int64
 }
 
 // Ledger statuses.
 const (
-	StatusOK     = "ok"
-	StatusFailed = "failed"
+	StatusOK        = "ok"
+	StatusUnchanged = "unchanged"
+	StatusFailed    = "failed"
 )
+
+// KeyConflict is the quarantine reason of a row whose natural key is
+// already loaded with different values (a correction, or two records
+// claiming the same identity): it is kept for an analyst, not applied.
+const KeyConflict = "key_conflict"
+
+// NewSyncID allocates the id that groups the ledger rows of one sync of
+// one source.
+func (s *Store) NewSyncID(ctx context.Context) (int64, error) {
+	var id int64
+	err := s.db.QueryRowContext(ctx, `SELECT nextval('load_id_seq')`).Scan(&id)
+	return id, err
+}
 
 // SourceLoad loads one source's streams in a single transaction: either
 // every stream's rows, quarantine entries and ledger rows are committed, or
-// none are. It holds one connection of the store until Commit or Rollback.
+// none are. It holds its own DuckDB connection, outside database/sql's
+// pool, until Commit or Rollback.
 type SourceLoad struct {
-	conn    *sql.Conn
-	raw     driver.Conn
+	dc      driver.Conn
 	source  string
+	syncID  int64
 	ds      *dataset.Dataset
-	qstage  string
 	started time.Time
 	done    bool
 }
 
-// BeginLoad starts loading source into dataset ds.
-func (s *Store) BeginLoad(ctx context.Context, source string, ds *dataset.Dataset) (*SourceLoad, error) {
-	conn, err := s.db.Conn(ctx)
+const qstage = "stage_quarantine"
+
+// BeginLoad starts loading source into dataset ds as part of sync syncID.
+func (s *Store) BeginLoad(ctx context.Context, source string, syncID int64, ds *dataset.Dataset) (*SourceLoad, error) {
+	dc, err := s.connector.Connect(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("load %s: %w", source, err)
 	}
-	l := &SourceLoad{conn: conn, source: source, ds: ds, qstage: "stage_quarantine", started: time.Now().UTC()}
-	if err := conn.Raw(func(dc any) error {
-		var ok bool
-		l.raw, ok = dc.(driver.Conn)
-		if !ok {
-			return errors.New("not a driver connection")
-		}
-		return nil
-	}); err != nil {
-		conn.Close()
-		return nil, fmt.Errorf("load %s: %w", source, err)
-	}
+	l := &SourceLoad{dc: dc, source: source, syncID: syncID, ds: ds, started: time.Now().UTC()}
 	for _, q := range []string{
-		fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE %s AS SELECT * FROM quarantine LIMIT 0`, l.qstage),
+		`CREATE OR REPLACE TEMP TABLE ` + qstage + ` AS SELECT * FROM quarantine LIMIT 0`,
 		`BEGIN TRANSACTION`,
 	} {
-		if _, err := conn.ExecContext(ctx, q); err != nil {
+		if _, err := l.exec(ctx, q); err != nil {
 			l.release(ctx)
 			return nil, fmt.Errorf("load %s: %w", source, err)
 		}
 	}
 	return l, nil
+}
+
+func named(args []any) []driver.NamedValue {
+	nv := make([]driver.NamedValue, len(args))
+	for i, a := range args {
+		nv[i] = driver.NamedValue{Ordinal: i + 1, Value: a}
+	}
+	return nv
+}
+
+// exec runs a statement on the load's connection and returns rows affected.
+func (l *SourceLoad) exec(ctx context.Context, q string, args ...any) (int64, error) {
+	res, err := l.dc.(driver.ExecerContext).ExecContext(ctx, q, named(args))
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+// query runs a query on the load's connection and hands each row to fn.
+func (l *SourceLoad) query(ctx context.Context, q string, fn func([]driver.Value) error, args ...any) error {
+	rows, err := l.dc.(driver.QueryerContext).QueryContext(ctx, q, named(args))
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	dest := make([]driver.Value, len(rows.Columns()))
+	for {
+		if err := rows.Next(dest); errors.Is(err, io.EOF) {
+			return nil
+		} else if err != nil {
+			return err
+		}
+		if err := fn(dest); err != nil {
+			return err
+		}
+	}
+}
+
+func (l *SourceLoad) queryInt(ctx context.Context, q string, args ...any) (int64, error) {
+	var n int64
+	err := l.query(ctx, q, func(v []driver.Value) error {
+		n = toInt(v[0])
+		return nil
+	}, args...)
+	return n, err
+}
+
+func toInt(v driver.Value) int64 {
+	switch x := v.(type) {
+	case int64:
+		return x
+	case int32:
+		return int64(x)
+	case uint64:
+		return int64(x)
+	case float64:
+		return int64(x)
+	}
+	return 0
 }
 
 // StreamLoad appends one stream's rows inside a SourceLoad.
@@ -87,27 +163,27 @@ type StreamLoad struct {
 	quar     *duckdb.Appender
 	buf      []driver.Value
 	loadedAt time.Time
-	staged   int64
+	appended int64 // valid rows appended
+	bad      int64 // bad rows staged for quarantine
 	before   int64 // rows in the dataset table when the stream started
 }
 
 // Stream starts one stream (e.g. a file) of the load, with its content hash.
 func (l *SourceLoad) Stream(ctx context.Context, name, hash string) (*StreamLoad, error) {
-	var id int64
-	if err := l.conn.QueryRowContext(ctx, `SELECT nextval('load_id_seq')`).Scan(&id); err != nil {
+	id, err := l.queryInt(ctx, `SELECT nextval('load_id_seq')`)
+	if err != nil {
 		return nil, fmt.Errorf("load %s %s: %w", l.source, name, err)
 	}
 	now := time.Now().UTC()
-	sl := &StreamLoad{l: l, loadedAt: now, load: Load{ID: id, Source: l.source, Dataset: l.ds.Name,
-		Stream: name, Hash: hash, Started: now}}
-	if err := l.conn.QueryRowContext(ctx, `SELECT count(*) FROM `+l.ds.Name).Scan(&sl.before); err != nil {
+	sl := &StreamLoad{l: l, loadedAt: now, load: Load{ID: id, SyncID: l.syncID, Source: l.source,
+		Dataset: l.ds.Name, Stream: name, Hash: hash, Started: now}}
+	if sl.before, err = l.queryInt(ctx, `SELECT count(*) FROM `+l.ds.Name); err != nil {
 		return nil, fmt.Errorf("load %s %s: %w", l.source, name, err)
 	}
-	var err error
-	if sl.rows, err = duckdb.NewAppender(l.raw, "", "main", l.ds.Name); err != nil {
+	if sl.rows, err = duckdb.NewAppender(l.dc, "", "main", l.ds.Name); err != nil {
 		return nil, fmt.Errorf("load %s %s: appender: %w", l.source, name, err)
 	}
-	if sl.quar, err = duckdb.NewAppender(l.raw, "temp", "main", l.qstage); err != nil {
+	if sl.quar, err = duckdb.NewAppender(l.dc, "temp", "main", qstage); err != nil {
 		sl.rows.Close()
 		return nil, fmt.Errorf("load %s %s: appender: %w", l.source, name, err)
 	}
@@ -120,6 +196,9 @@ func (sl *StreamLoad) ID() int64 { return sl.load.ID }
 
 // Append adds one valid record (values in the dataset's field order, as
 // the dataset Mapper produces them) with its natural key and position.
+// Money arrives as int64 fen: the DuckDB Appender writes an integer into a
+// DECIMAL column as its scaled value, unchanged (a float would be
+// truncated into it, not scaled), so fen in a DECIMAL(14,2) is yuan.
 func (sl *StreamLoad) Append(values []any, key string, pos int64) error {
 	n := len(values)
 	for i, v := range values {
@@ -132,9 +211,9 @@ func (sl *StreamLoad) Append(values []any, key string, pos int64) error {
 	sl.buf[n+4] = sl.load.Stream
 	sl.buf[n+5] = pos
 	if err := sl.rows.AppendRow(sl.buf...); err != nil {
-		return fmt.Errorf("stage %s row %d: %w", sl.load.Stream, pos, err)
+		return fmt.Errorf("%s:%d: append: %w", sl.load.Stream, pos, err)
 	}
-	sl.staged++
+	sl.appended++
 	return nil
 }
 
@@ -143,9 +222,9 @@ func (sl *StreamLoad) Quarantine(pos int64, raw string, p *dataset.Problem) erro
 	err := sl.quar.AppendRow(sl.load.ID, sl.load.Source, sl.load.Dataset, sl.load.Stream, pos, raw,
 		p.Code, nullable(p.Field), nullable(p.Column), p.Reason, sl.loadedAt)
 	if err != nil {
-		return fmt.Errorf("quarantine %s row %d: %w", sl.load.Stream, pos, err)
+		return fmt.Errorf("%s:%d: quarantine: %w", sl.load.Stream, pos, err)
 	}
-	sl.load.Quarantined++
+	sl.bad++
 	return nil
 }
 
@@ -156,65 +235,126 @@ func nullable(s string) any {
 	return s
 }
 
-// Finish completes the stream: the rows appended straight into the dataset
-// table are checked against their natural keys, and those already loaded
-// (or repeated within the stream, keeping the first) are taken out again
-// and counted as duplicates; new quarantine entries are added and the ledger
-// row is written. Appending first and removing the few duplicates after is
-// much cheaper than staging every row and copying it. read is the number of
-// data rows read from the stream.
+// Finish completes the stream. The rows were appended straight into the
+// dataset table (much cheaper than staging and copying every row); now the
+// few whose natural key was already loaded, or repeats within the stream,
+// are taken out again: counted as duplicates when identical, quarantined as
+// key conflicts when their values differ. Bad rows already in quarantine
+// from this stream are not recorded twice. Then the ledger row is written.
+// read is the number of data rows read from the stream.
 func (sl *StreamLoad) Finish(ctx context.Context, read int64) (Load, error) {
 	l := sl.l
 	fail := func(what string, err error) (Load, error) {
-		return sl.load, fmt.Errorf("load %s %s: %s: %w", l.source, sl.load.Stream, what, err)
+		return sl.load, fmt.Errorf("load %s: %s: %w", sl.load.Stream, what, err)
 	}
 	if err := errors.Join(sl.rows.Close(), sl.quar.Close()); err != nil {
 		return fail("flush", err)
 	}
-	var dups int64
-	if sl.before > 0 {
-		res, err := l.conn.ExecContext(ctx, fmt.Sprintf(`DELETE FROM %[1]s WHERE _load_id = $1
-			AND _key IN (SELECT _key FROM %[1]s WHERE _load_id <> $1)`, l.ds.Name), sl.load.ID)
+	ds, id := l.ds.Name, sl.load.ID
+	differ := differs(l.ds, "n", "o")
+	conflictRow := fmt.Sprintf(`SELECT n._load_id, n._source, '%s', n._stream, n._position,
+		to_json(struct_pack(%s))::VARCHAR, '%s', NULL, NULL,
+		'same natural key (%s) as the row loaded from ' || o._stream || ':' || o._position || ', with different values: kept the loaded row',
+		now()::TIMESTAMP`, ds, fieldList(l.ds, "n"), KeyConflict, strings.Join(l.ds.Key, ", "))
+	var conflicts, removed int64
+	if sl.before > 0 { // keys loaded by earlier streams or syncs
+		n, err := l.exec(ctx, `INSERT INTO `+qstage+` `+conflictRow+`
+			FROM `+ds+` n JOIN `+ds+` o ON n._key = o._key AND o._load_id <> $1
+			WHERE n._load_id = $1 AND (`+differ+`)`, id)
 		if err != nil {
+			return fail("key conflicts", err)
+		}
+		conflicts += n
+		if n, err = l.exec(ctx, `DELETE FROM `+ds+` WHERE _load_id = $1
+			AND _key IN (SELECT _key FROM `+ds+` WHERE _load_id <> $1)`, id); err != nil {
 			return fail("duplicates", err)
 		}
-		n, _ := res.RowsAffected()
-		dups += n
+		removed += n
 	}
-	var repeated int64
-	if err := l.conn.QueryRowContext(ctx, fmt.Sprintf(`SELECT count(*) - count(DISTINCT _key) FROM %s WHERE _load_id = $1`,
-		l.ds.Name), sl.load.ID).Scan(&repeated); err != nil {
+	repeated, err := l.queryInt(ctx, `SELECT count(*) - count(DISTINCT _key) FROM `+ds+` WHERE _load_id = $1`, id)
+	if err != nil {
 		return fail("duplicates", err)
 	}
-	if repeated > 0 {
-		res, err := l.conn.ExecContext(ctx, fmt.Sprintf(`DELETE FROM %[1]s WHERE rowid IN (
-			SELECT rowid FROM %[1]s WHERE _load_id = $1
-			QUALIFY row_number() OVER (PARTITION BY _key ORDER BY _position) > 1)`, l.ds.Name), sl.load.ID)
-		if err != nil {
-			return fail("duplicates", err)
+	if repeated > 0 { // keys repeated within this stream: the first one stays
+		stmts := []string{
+			`CREATE OR REPLACE TEMP TABLE stage_repeats AS SELECT rowid AS _rid, *,
+				row_number() OVER (PARTITION BY _key ORDER BY _position) AS _rn
+			FROM ` + ds + ` WHERE _load_id = $1 QUALIFY count(*) OVER (PARTITION BY _key) > 1`,
+			`INSERT INTO ` + qstage + ` ` + conflictRow + `
+			FROM stage_repeats n JOIN stage_repeats o ON n._key = o._key AND o._rn = 1
+			WHERE n._rn > 1 AND (` + differ + `)`,
+			`DELETE FROM ` + ds + ` WHERE rowid IN (SELECT _rid FROM stage_repeats WHERE _rn > 1)`,
+			`DROP TABLE stage_repeats`,
 		}
-		n, _ := res.RowsAffected()
-		dups += n
+		for i, q := range stmts {
+			var args []any
+			if strings.Contains(q, "$1") {
+				args = []any{id}
+			}
+			n, err := l.exec(ctx, q, args...)
+			if err != nil {
+				return fail("duplicates", err)
+			}
+			switch i {
+			case 1:
+				conflicts += n
+			case 2:
+				removed += n
+			}
+		}
 	}
-	// A row quarantined before from the same stream at the same position is
-	// not recorded twice when a changed file is read again.
-	if _, err := l.conn.ExecContext(ctx, fmt.Sprintf(`INSERT INTO quarantine
-		SELECT q.* FROM %[1]s q ANTI JOIN quarantine o
-		ON q.source = o.source AND q.stream = o.stream AND q.position = o.position AND q.raw = o.raw`, l.qstage)); err != nil {
+	// Quarantine: the k-th copy of a bad row in this stream is new only if
+	// quarantine holds fewer than k copies of it from the same stream, so
+	// re-reading a grown file adds only its new bad rows.
+	inserted, err := l.exec(ctx, `INSERT INTO quarantine
+		SELECT q.load_id, q.source, q.dataset, q.stream, q.position, q.raw, q.reason_code, q.field,
+		       q.column_name, q.reason, q.quarantined_at
+		FROM (SELECT *, row_number() OVER (PARTITION BY raw ORDER BY position) AS seq FROM `+qstage+`) q
+		LEFT JOIN (SELECT raw, count(*) AS n FROM quarantine WHERE source = $1 AND stream = $2 GROUP BY raw) o
+		  ON q.raw = o.raw
+		WHERE q.seq > coalesce(o.n, 0)`, sl.load.Source, sl.load.Stream)
+	if err != nil {
 		return fail("quarantine", err)
 	}
-	if _, err := l.conn.ExecContext(ctx, "DELETE FROM "+l.qstage); err != nil {
+	if _, err := l.exec(ctx, `DELETE FROM `+qstage); err != nil {
+		return fail("quarantine", err)
+	}
+	err = l.query(ctx, `SELECT reason_code, coalesce(column_name, ''), count(*) FROM quarantine
+		WHERE load_id = $1 GROUP BY ALL ORDER BY 3 DESC, 1, 2`, func(v []driver.Value) error {
+		sl.load.Reasons = append(sl.load.Reasons, ReasonCount{Code: v[0].(string), Column: v[1].(string), Count: toInt(v[2])})
+		return nil
+	}, id)
+	if err != nil {
 		return fail("quarantine", err)
 	}
 	sl.load.Read = read
-	sl.load.Loaded = sl.staged - dups
-	sl.load.Duplicates = dups
+	sl.load.Loaded = sl.appended - removed
+	sl.load.Quarantined = inserted
+	sl.load.Duplicates = read - sl.load.Loaded - inserted
 	sl.load.Finished = time.Now().UTC()
 	sl.load.Status = StatusOK
-	if err := insertLoad(ctx, l.conn, sl.load); err != nil {
+	if err := insertLoad(ctx, l.exec, sl.load); err != nil {
 		return fail("ledger", err)
 	}
 	return sl.load, nil
+}
+
+// differs is a SQL condition: rows a and b differ in some dataset field.
+func differs(ds *dataset.Dataset, a, b string) string {
+	parts := make([]string, len(ds.Fields))
+	for i, f := range ds.Fields {
+		parts[i] = fmt.Sprintf("%[1]s.%[3]s IS DISTINCT FROM %[2]s.%[3]s", a, b, f.Name)
+	}
+	return strings.Join(parts, " OR ")
+}
+
+// fieldList is struct_pack's argument list for the dataset's fields.
+func fieldList(ds *dataset.Dataset, alias string) string {
+	parts := make([]string, len(ds.Fields))
+	for i, f := range ds.Fields {
+		parts[i] = fmt.Sprintf("%[2]s := %[1]s.%[2]s", alias, f.Name)
+	}
+	return strings.Join(parts, ", ")
 }
 
 // Abort discards a stream's appenders after an error; the caller then
@@ -224,17 +364,15 @@ func (sl *StreamLoad) Abort() {
 	sl.quar.Close()
 }
 
-type execer interface {
-	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
-}
+type execFunc func(ctx context.Context, q string, args ...any) (int64, error)
 
-func insertLoad(ctx context.Context, db execer, ld Load) error {
+func insertLoad(ctx context.Context, exec execFunc, ld Load) error {
 	var finished any
 	if !ld.Finished.IsZero() {
 		finished = ld.Finished
 	}
-	_, err := db.ExecContext(ctx, `INSERT INTO loads VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		ld.ID, ld.Source, ld.Dataset, ld.Stream, nullable(ld.Hash), ld.Read, ld.Loaded, ld.Duplicates,
+	_, err := exec(ctx, `INSERT INTO loads VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+		ld.ID, ld.SyncID, ld.Source, ld.Dataset, ld.Stream, nullable(ld.Hash), ld.Read, ld.Loaded, ld.Duplicates,
 		ld.Quarantined, ld.Started, finished, ld.Status, nullable(ld.Error))
 	return err
 }
@@ -244,9 +382,9 @@ func (l *SourceLoad) Commit(ctx context.Context) error {
 	if l.done {
 		return errors.New("load already finished")
 	}
-	_, err := l.conn.ExecContext(ctx, `COMMIT`)
+	_, err := l.exec(ctx, `COMMIT`)
 	if err != nil {
-		l.conn.ExecContext(context.WithoutCancel(ctx), `ROLLBACK`)
+		l.exec(context.WithoutCancel(ctx), `ROLLBACK`)
 	}
 	l.release(ctx)
 	if err != nil {
@@ -255,31 +393,55 @@ func (l *SourceLoad) Commit(ctx context.Context) error {
 	return nil
 }
 
-// Rollback discards everything the load staged. It is safe after Commit.
+// Rollback discards everything the load wrote. It is safe after Commit.
 func (l *SourceLoad) Rollback(ctx context.Context) error {
 	if l.done {
 		return nil
 	}
-	_, err := l.conn.ExecContext(context.WithoutCancel(ctx), `ROLLBACK`)
+	_, err := l.exec(context.WithoutCancel(ctx), `ROLLBACK`)
 	l.release(ctx)
 	return err
 }
 
 func (l *SourceLoad) release(ctx context.Context) {
-	ctx = context.WithoutCancel(ctx)
-	l.conn.ExecContext(ctx, "DROP TABLE IF EXISTS "+l.qstage)
-	l.conn.Close()
+	l.exec(context.WithoutCancel(ctx), "DROP TABLE IF EXISTS "+qstage)
+	l.dc.Close()
 	l.done = true
+}
+
+// dbExec adapts the store's pool to insertLoad.
+func (s *Store) dbExec(ctx context.Context, q string, args ...any) (int64, error) {
+	res, err := s.db.ExecContext(ctx, q, args...)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+// RecordUnchanged writes a ledger row for a stream skipped because its
+// content is the same as at its last successful load, so `lipwatch sources`
+// shows that the source was checked.
+func (s *Store) RecordUnchanged(ctx context.Context, syncID int64, source, ds, stream, hash string) error {
+	id, err := s.NewSyncID(ctx)
+	if err != nil {
+		return err
+	}
+	now := time.Now().UTC()
+	return insertLoad(ctx, s.dbExec, Load{ID: id, SyncID: syncID, Source: source, Dataset: ds, Stream: stream,
+		Hash: hash, Started: now, Finished: now, Status: StatusUnchanged})
 }
 
 // RecordFailure writes a failed ledger row for a stream (or, with stream
 // "", the source as a whole) after its load was rolled back, so the failure
 // shows in `lipwatch sources` and the run summary.
-func (s *Store) RecordFailure(ctx context.Context, source, ds, stream, hash string, started time.Time, cause error) error {
-	var id int64
-	if err := s.db.QueryRowContext(ctx, `SELECT nextval('load_id_seq')`).Scan(&id); err != nil {
+func (s *Store) RecordFailure(ctx context.Context, syncID int64, source, ds, stream string, started time.Time, cause error) error {
+	id, err := s.NewSyncID(ctx)
+	if err != nil {
 		return err
 	}
-	return insertLoad(ctx, s.db, Load{ID: id, Source: source, Dataset: ds, Stream: stream, Hash: hash,
+	if syncID == 0 {
+		syncID = id
+	}
+	return insertLoad(ctx, s.dbExec, Load{ID: id, SyncID: syncID, Source: source, Dataset: ds, Stream: stream,
 		Started: started, Finished: time.Now().UTC(), Status: StatusFailed, Error: cause.Error()})
 }

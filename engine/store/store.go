@@ -94,7 +94,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 // lockError turns DuckDB's lock conflict into a message naming the holder.
 func lockError(path string, err error) error {
 	msg := err.Error()
-	if !strings.Contains(msg, "lock") {
+	if !strings.Contains(msg, "Could not set lock") && !strings.Contains(msg, "Conflicting lock") {
 		return fmt.Errorf("open store %s: %w", path, err)
 	}
 	who := "another process"
@@ -127,10 +127,7 @@ func (s *Store) Close() error {
 	if s == nil || s.db == nil {
 		return nil
 	}
-	err := s.db.Close()
-	if cerr := s.connector.Close(); err == nil {
-		err = cerr
-	}
+	err := s.db.Close() // closes the connector too
 	s.db = nil
 	_ = os.Remove(s.holder)
 	return err

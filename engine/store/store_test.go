@@ -158,7 +158,7 @@ func TestLoadSkipsDuplicatesAndCommits(t *testing.T) {
 	ds, _ := dataset.Lookup("employment")
 	load := func(days ...int) Load {
 		t.Helper()
-		l, err := s.BeginLoad(ctx, "emp", ds)
+		l, err := s.BeginLoad(ctx, "emp", 1, ds)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -189,8 +189,8 @@ func TestLoadSkipsDuplicatesAndCommits(t *testing.T) {
 	if first.Loaded != 3 || first.Duplicates != 1 || first.Quarantined != 1 || first.Read != 5 {
 		t.Fatalf("first load %+v", first)
 	}
-	second := load(3, 4) // day 3 already loaded
-	if second.Loaded != 1 || second.Duplicates != 1 {
+	second := load(3, 4) // day 3 already loaded, the bad row already quarantined
+	if second.Loaded != 1 || second.Duplicates != 2 || second.Quarantined != 0 || second.Read != 3 {
 		t.Fatalf("second load %+v", second)
 	}
 	if n := count(t, s, `SELECT count(*) FROM employment`); n != 4 {
@@ -213,7 +213,7 @@ func TestRolledBackLoadLeavesNothing(t *testing.T) {
 	ctx := context.Background()
 	s, _ := openTemp(t)
 	ds, _ := dataset.Lookup("employment")
-	l, err := s.BeginLoad(ctx, "emp", ds)
+	l, err := s.BeginLoad(ctx, "emp", 1, ds)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -240,7 +240,7 @@ func TestRolledBackLoadLeavesNothing(t *testing.T) {
 	if err := l.Rollback(ctx); err != nil {
 		t.Fatal(err)
 	}
-	s.RecordFailure(ctx, "emp", "employment", "b.csv", "sha256:b", time.Now(), errors.New("b.csv:3: broken"))
+	s.RecordFailure(ctx, 1, "emp", "employment", "b.csv", time.Now(), errors.New("b.csv:3: broken"))
 	for q, want := range map[string]int{
 		`SELECT count(*) FROM employment`:                    0,
 		`SELECT count(*) FROM quarantine`:                    0,
@@ -270,5 +270,113 @@ func TestPruneQuarantine(t *testing.T) {
 	}
 	if c := count(t, s, `SELECT count(*) FROM quarantine`); c != 1 {
 		t.Errorf("%d left, want 1", c)
+	}
+}
+
+// TestValuesRoundTrip reads stored values back as text: money in fen must
+// come out as yuan, dates as dates, booleans as booleans.
+func TestValuesRoundTrip(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openTemp(t)
+	med, _ := dataset.Lookup("medical")
+	l, err := s.BeginLoad(ctx, "med", 1, med)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sl, err := l.Stream(ctx, "m.csv", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	day := time.Date(2026, 3, 5, 0, 0, 0, 0, time.UTC)
+	row := []any{"C1", "11010519491231002X", day, "医院", int64(2178104), int64(1000050), nil, int64(0), int64(-5)}
+	if err := sl.Append(row, "C1", 2); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sl.Finish(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var got string
+	err = s.DB().QueryRow(`SELECT concat_ws('|', settle_date, total_cost, fund_paid, coalesce(critical_illness_paid::VARCHAR, 'NULL'),
+		assistance_paid, out_of_pocket) FROM medical`).Scan(&got)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "2026-03-05|21781.04|10000.50|NULL|0.00|-0.05"; got != want {
+		t.Errorf("stored %s, want %s", got, want)
+	}
+}
+
+// TestKeyConflictIsQuarantined: a row whose key is loaded with other
+// values is kept out of the table and quarantined with the place of the
+// row it conflicts with; an identical one is a plain duplicate.
+func TestKeyConflictIsQuarantined(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openTemp(t)
+	med, _ := dataset.Lookup("medical")
+	day := time.Date(2026, 3, 5, 0, 0, 0, 0, time.UTC)
+	row := func(oop int64) []any {
+		return []any{"C1", "11010519491231002X", day, "医院", int64(100000), nil, nil, nil, oop}
+	}
+	load := func(stream string, oops ...int64) Load {
+		t.Helper()
+		l, err := s.BeginLoad(ctx, "med", 1, med)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sl, err := l.Stream(ctx, stream, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, o := range oops {
+			if err := sl.Append(row(o), "C1", int64(i+2)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		ld, err := sl.Finish(ctx, int64(len(oops)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := l.Commit(ctx); err != nil {
+			t.Fatal(err)
+		}
+		return ld
+	}
+	// Within one stream: first kept, identical repeat dropped, different one quarantined.
+	first := load("a.csv", 50000, 50000, 70000)
+	if first.Loaded != 1 || first.Duplicates != 1 || first.Quarantined != 1 {
+		t.Fatalf("first %+v", first)
+	}
+	// Against an earlier load.
+	second := load("b.csv", 50000, 90000)
+	if second.Loaded != 0 || second.Duplicates != 1 || second.Quarantined != 1 {
+		t.Fatalf("second %+v", second)
+	}
+	if len(second.Reasons) != 1 || second.Reasons[0].Code != KeyConflict {
+		t.Errorf("reasons %+v", second.Reasons)
+	}
+	var oop, reason string
+	s.DB().QueryRow(`SELECT out_of_pocket::VARCHAR FROM medical`).Scan(&oop)
+	s.DB().QueryRow(`SELECT reason FROM quarantine WHERE stream = 'b.csv'`).Scan(&reason)
+	if oop != "500.00" || !strings.Contains(reason, "as the row loaded from a.csv:2") {
+		t.Errorf("kept %s; reason %q", oop, reason)
+	}
+}
+
+func TestSourceStatusIsTheLastSync(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openTemp(t)
+	s.RecordFailure(ctx, 0, "med", "medical", "", time.Now(), errors.New("no file matches"))
+	id, _ := s.NewSyncID(ctx)
+	s.RecordUnchanged(ctx, id, "med", "medical", "a.csv", "sha256:a")
+	s.RecordUnchanged(ctx, id, "med", "medical", "b.csv", "sha256:b")
+	st, err := s.SourceStatuses(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := st["med"]; got.Status != StatusUnchanged || got.Streams != 2 || got.Error != "" {
+		t.Errorf("status %+v", got)
 	}
 }

@@ -6,17 +6,19 @@ CREATE SEQUENCE load_id_seq START 1;
 
 CREATE TABLE loads (
     load_id          BIGINT PRIMARY KEY,
+    sync_id          BIGINT NOT NULL,    -- one sync of one source: all its streams share it
     source           VARCHAR NOT NULL,
     dataset          VARCHAR NOT NULL,
     stream           VARCHAR NOT NULL,   -- file path (relative to the config) or endpoint
     content_hash     VARCHAR,            -- "sha256:..." when the connector knows it
+    -- rows_read = rows_loaded + rows_duplicate + rows_quarantined
     rows_read        BIGINT NOT NULL DEFAULT 0,
-    rows_loaded      BIGINT NOT NULL DEFAULT 0,
-    rows_duplicate   BIGINT NOT NULL DEFAULT 0,
-    rows_quarantined BIGINT NOT NULL DEFAULT 0,
+    rows_loaded      BIGINT NOT NULL DEFAULT 0,   -- new rows in the dataset table
+    rows_duplicate   BIGINT NOT NULL DEFAULT 0,   -- already loaded, or already quarantined
+    rows_quarantined BIGINT NOT NULL DEFAULT 0,   -- newly quarantined (bad rows and key conflicts)
     started_at       TIMESTAMP NOT NULL,
     finished_at      TIMESTAMP,
-    status           VARCHAR NOT NULL,   -- ok | failed
+    status           VARCHAR NOT NULL,   -- ok | unchanged | failed
     error            VARCHAR
 );
 
