@@ -1,8 +1,8 @@
 //go:build tools
 
-// Package tools pins modules that the next stages build on (the rule
+// This file pins modules that the next stages build on (the rule
 // language) so that `go mod tidy` keeps their chosen versions in go.mod.
-package tools
+package lipwatch
 
 import (
 	_ "github.com/expr-lang/expr"

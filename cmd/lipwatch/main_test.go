@@ -11,9 +11,9 @@ import (
 	"testing"
 )
 
-// lipwatch runs the CLI in-process on the repository's config.yaml with the
+// runCLI runs the CLI in-process on the repository's config.yaml with the
 // store in a temp dir, returning stdout and the command's error.
-func lipwatch(t *testing.T, args ...string) (string, error) {
+func runCLI(t *testing.T, args ...string) (string, error) {
 	t.Helper()
 	root := newRootCmd()
 	var out bytes.Buffer
@@ -46,7 +46,7 @@ func summary(t *testing.T, out string) (map[string][6]int, map[string]string) {
 
 func TestRunTwiceLoadsOnce(t *testing.T) {
 	tempStore(t)
-	out, err := lipwatch(t, "run")
+	out, err := runCLI(t, "run")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,7 +62,7 @@ func TestRunTwiceLoadsOnce(t *testing.T) {
 	if !strings.Contains(out, "medical quarantined: ") || !strings.Contains(out, "employment ignored columns: 姓名, 经办机构") {
 		t.Errorf("no reasons or ignored columns in:\n%s", out)
 	}
-	out, err = lipwatch(t, "run")
+	out, err = runCLI(t, "run")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,7 +76,7 @@ func TestRunTwiceLoadsOnce(t *testing.T) {
 
 func TestSyncOneSourceThenSources(t *testing.T) {
 	tempStore(t)
-	out, err := lipwatch(t, "sync", "medical")
+	out, err := runCLI(t, "sync", "medical")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,7 +84,7 @@ func TestSyncOneSourceThenSources(t *testing.T) {
 	if len(nums) != 1 || nums["medical"][0] != 14 {
 		t.Fatalf("sync medical:\n%s", out)
 	}
-	out, err = lipwatch(t, "sources")
+	out, err = runCLI(t, "sources")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,7 +102,7 @@ func TestSyncOneSourceThenSources(t *testing.T) {
 func TestFailingSourceIsReportedOthersLoad(t *testing.T) {
 	tempStore(t)
 	t.Setenv("LIPWATCH_SOURCES_REGISTRY_OPTIONS_PATH", "testdata/county/no-such-registry.csv")
-	out, err := lipwatch(t, "sync")
+	out, err := runCLI(t, "sync")
 	if err != nil {
 		t.Fatalf("a failing source must not fail the command: %v", err)
 	}
@@ -124,7 +124,7 @@ func TestBadInvocationsExit2(t *testing.T) {
 		"bad config":     {"--config", bad, "sync"},
 	} {
 		t.Run(name, func(t *testing.T) {
-			_, err := lipwatch(t, args...)
+			_, err := runCLI(t, args...)
 			var ex *exitError
 			if !errors.As(err, &ex) || ex.code != 2 {
 				t.Fatalf("want exit 2, got %v", err)
@@ -138,7 +138,7 @@ func TestBadInvocationsExit2(t *testing.T) {
 
 func TestGenMedicalRows(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "m.csv")
-	if _, err := lipwatch(t, "gen", "--medical-rows", "25", "--as-of", "2026-11-28", "--out", path); err != nil {
+	if _, err := runCLI(t, "gen", "--medical-rows", "25", "--as-of", "2026-11-28", "--out", path); err != nil {
 		t.Fatal(err)
 	}
 	b, err := os.ReadFile(path)
@@ -147,5 +147,31 @@ func TestGenMedicalRows(t *testing.T) {
 	}
 	if n := strings.Count(string(b), "\n"); n != 26 {
 		t.Errorf("%d lines, want header + 25", n)
+	}
+}
+
+// TestEmbeddedDefault: with no config.yaml in the working directory the
+// embedded default is used, so a county generated here is synced.
+func TestEmbeddedDefault(t *testing.T) {
+	t.Chdir(t.TempDir())
+	root := newRootCmd()
+	root.SetArgs([]string{"gen", "--households", "300", "--as-of", "2026-11-28", "--out", "testdata/county"})
+	root.SetOut(new(bytes.Buffer))
+	if err := root.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	root = newRootCmd()
+	var out bytes.Buffer
+	root.SetOut(&out)
+	root.SetArgs([]string{"run", "--log-level", "error"})
+	if err := root.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	_, status := summary(t, out.String())
+	if len(status) != 7 || status["registry"] != "ok" {
+		t.Fatalf("run on the embedded default:\n%s", out.String())
+	}
+	if _, err := os.Stat(filepath.Join("var", "lipwatch.duckdb")); err != nil {
+		t.Errorf("store not where the embedded default puts it: %v", err)
 	}
 }

@@ -2,13 +2,16 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/lipwatch/lipwatch"
 	_ "github.com/lipwatch/lipwatch/connectors/all"
 	"github.com/lipwatch/lipwatch/engine/config"
 	"github.com/lipwatch/lipwatch/engine/store"
@@ -40,6 +43,20 @@ func newRootCmd() *cobra.Command {
 	return root
 }
 
+// loadConfig reads --config; when that is the default ./config.yaml and it
+// does not exist, the embedded default is used, relative to the working
+// directory, so `lipwatch gen --out testdata/county && lipwatch run` works
+// in an empty directory.
+func (g *globals) loadConfig() (*config.Config, error) {
+	if g.configPath == "config.yaml" {
+		if _, err := os.Stat(g.configPath); errors.Is(err, fs.ErrNotExist) {
+			slog.Info("no config.yaml here: using the embedded default")
+			return config.Parse("config.yaml", lipwatch.DefaultConfig)
+		}
+	}
+	return config.Load(g.configPath)
+}
+
 // env is what a command needs once config is loaded.
 type env struct {
 	cfg    *config.Config
@@ -47,7 +64,7 @@ type env struct {
 }
 
 func (g *globals) load() (*env, error) {
-	cfg, err := config.Load(g.configPath)
+	cfg, err := g.loadConfig()
 	if err != nil {
 		return nil, &exitError{code: 2, msg: err.Error()}
 	}

@@ -93,7 +93,7 @@ func printSync(w io.Writer, results []ingest.Result) {
 	tw.Flush()
 	for _, r := range results {
 		if r.Err != nil {
-			fmt.Fprintf(w, "  %s: %v\n", r.Source, r.Err)
+			fmt.Fprintf(w, "  %v\n", r.Err) // names its source
 			continue
 		}
 		if len(r.Reasons) > 0 {
