@@ -92,6 +92,7 @@ func BenchmarkSyncMedical(b *testing.B) {
 		if _, loaded, _, _ := r.Totals(); loaded != int64(n) {
 			b.Fatalf("loaded %d of %d", loaded, n)
 		}
+		syncSums := sums(b, st)
 		st.Close()
 
 		st2, err := store.Open(ctx, store.Options{Path: filepath.Join(dir, "b.duckdb")})
@@ -117,6 +118,11 @@ func BenchmarkSyncMedical(b *testing.B) {
 			b.Fatal(err)
 		}
 		rawTotal += time.Since(t0)
+		// Both paths must have stored the same values, or the comparison
+		// means nothing.
+		if got := sums(b, st2); got != syncSums {
+			b.Fatalf("sync stored %s, read_csv stored %s", syncSums, got)
+		}
 		st2.Close()
 	}
 	b.ReportMetric(syncTotal.Seconds()/float64(b.N), "sync_s")
@@ -124,4 +130,16 @@ func BenchmarkSyncMedical(b *testing.B) {
 	b.ReportMetric(rawTotal.Seconds()/float64(b.N), "read_csv_varchar_s")
 	b.ReportMetric(syncTotal.Seconds()/csvTotal.Seconds(), "ratio")
 	b.ReportMetric(float64(n)*float64(b.N)/syncTotal.Seconds(), "sync_rows/s")
+}
+
+// sums fingerprints the medical table's values: money totals and dates.
+func sums(b *testing.B, st *store.Store) string {
+	var out string
+	err := st.DB().QueryRow(`SELECT concat_ws(' ', sum(total_cost), sum(fund_paid), sum(critical_illness_paid),
+		sum(assistance_paid), sum(out_of_pocket), min(settle_date), max(settle_date), count(DISTINCT settle_date))
+		FROM medical`).Scan(&out)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return out
 }
