@@ -11,16 +11,11 @@ import (
 	"time"
 
 	"github.com/lipwatch/lipwatch/connectors"
+	"github.com/lipwatch/lipwatch/engine/config"
 	"github.com/lipwatch/lipwatch/engine/dataset"
 	"github.com/lipwatch/lipwatch/engine/gen"
 	"github.com/lipwatch/lipwatch/engine/store"
 )
-
-var medicalColumns = map[string]string{
-	"claim_id": "结算单号", "id_number": "身份证号", "settle_date": "结算日期", "hospital": "医疗机构",
-	"total_cost": "医疗总费用", "fund_paid": "统筹基金支付", "critical_illness_paid": "大病保险支付",
-	"assistance_paid": "医疗救助支付", "out_of_pocket": "个人自付",
-}
 
 // benchMedicalFile writes (once, cached in the temp dir) a medical CSV of n
 // rows from the generator.
@@ -71,6 +66,11 @@ func BenchmarkSyncMedical(b *testing.B) {
 	}
 	path := benchMedicalFile(b, n)
 	ds, _ := dataset.Lookup("medical")
+	cfg, err := config.Load("../../config.yaml") // the medical source's real column mapping
+	if err != nil {
+		b.Fatal(err)
+	}
+	medicalColumns := cfg.Sources["medical"].Columns
 	ctx := context.Background()
 	var syncTotal, csvTotal, rawTotal time.Duration
 	for i := 0; i < b.N; i++ {
