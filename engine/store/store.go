@@ -59,6 +59,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	if err := os.MkdirAll(filepath.Dir(o.Path), 0o755); err != nil {
 		return nil, fmt.Errorf("open store %s: %w", o.Path, err)
 	}
+	initCtx := context.WithoutCancel(ctx) // runs again for every new connection
 	c, err := duckdb.NewConnector(o.Path, func(execer driver.ExecerContext) error {
 		var stmts []string
 		if o.Threads > 0 {
@@ -68,7 +69,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 			stmts = append(stmts, fmt.Sprintf("SET memory_limit = '%s'", strings.ReplaceAll(o.MemoryLimit, "'", "")))
 		}
 		for _, q := range stmts {
-			if _, err := execer.ExecContext(ctx, q, nil); err != nil {
+			if _, err := execer.ExecContext(initCtx, q, nil); err != nil {
 				return err
 			}
 		}
