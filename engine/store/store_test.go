@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lipwatch/lipwatch/engine/cases"
 	"github.com/lipwatch/lipwatch/engine/dataset"
 )
 
@@ -378,5 +379,52 @@ func TestSourceStatusIsTheLastSync(t *testing.T) {
 	}
 	if got := st["med"]; got.Status != StatusUnchanged || got.Streams != 2 || got.Error != "" {
 		t.Errorf("status %+v", got)
+	}
+}
+
+func TestCasesRoundTripAndIdempotentPlan(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openTemp(t)
+	day := time.Date(2026, 11, 28, 0, 0, 0, 0, time.UTC)
+	hits := []cases.Hit{
+		{RuleID: "MED", RuleVersion: 1, Level: "orange", Reason: "r1", IDNumber: "A", HouseholdID: "H1", TownshipCode: "340799001", Facts: "{}", Evidence: "[]", Severity: 25000},
+		{RuleID: "FISH", RuleVersion: 1, Level: "yellow", Reason: "r2", IDNumber: "B", HouseholdID: "H2", TownshipCode: "340799002", Facts: "{}", Evidence: "[]"},
+	}
+	esc := cases.Escalation{MinRules: 2, Level: "red"}
+	apply := func() cases.Plan {
+		t.Helper()
+		open, err := s.OpenCases(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := cases.MakePlan(day, hits, open, nil, esc)
+		if err := s.ApplyPlan(ctx, p, day, "sha256:rules"); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	p := apply()
+	if len(p.New) != 2 || p.New[0].ID != "YJ-20261128-0001" || p.New[1].ID != "YJ-20261128-0002" {
+		t.Fatalf("new cases %+v", p.New)
+	}
+	p = apply()
+	if len(p.New) != 0 || len(p.Updated) != 0 || len(p.Refreshed) != 2 {
+		t.Fatalf("second evaluation: %d new %d updated", len(p.New), len(p.Updated))
+	}
+	open, err := s.OpenCases(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(open) != 2 || len(open[0].Hits) != 1 || open[0].Hits[0].Severity != 25000 || open[0].Level != "orange" {
+		t.Fatalf("open cases %+v", open[0])
+	}
+	// A third hit on H1 joins and escalates it.
+	hits = append(hits, cases.Hit{RuleID: "DIS", RuleVersion: 1, Level: "orange", Reason: "r3", IDNumber: "C", HouseholdID: "H1", TownshipCode: "340799001", Facts: "{}", Evidence: "[]"})
+	p = apply()
+	if len(p.Updated) != 1 || p.Updated[0].Level != "red" || p.Updated[0].Version != 2 {
+		t.Fatalf("join: %+v", p.Updated)
+	}
+	if n := count(t, s, `SELECT count(*) FROM cases`); n != 2 {
+		t.Errorf("%d cases", n)
 	}
 }

@@ -1,0 +1,203 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/lipwatch/lipwatch/engine/cases"
+)
+
+const caseColumns = `case_id, subject, coalesce(household_id, ''), township_code, level, state, opened_on,
+	dispatched_on, deadline, closed_on, coalesce(outcome, ''), version, dispatched_version`
+
+// OpenCases loads every case not closed, with its hits.
+func (s *Store) OpenCases(ctx context.Context) ([]*cases.Case, error) {
+	return s.loadCases(ctx, `state <> 'closed'`)
+}
+
+// loadCases loads cases matching a SQL condition over the cases table (built
+// by the caller from fixed fragments, never from user text) with args.
+func (s *Store) loadCases(ctx context.Context, where string, args ...any) ([]*cases.Case, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+caseColumns+` FROM cases WHERE `+where+` ORDER BY case_id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("cases: %w", err)
+	}
+	var out []*cases.Case
+	byID := map[string]*cases.Case{}
+	for rows.Next() {
+		c := &cases.Case{}
+		var disp, dead, closed sql.NullTime
+		if err := rows.Scan(&c.ID, &c.Subject, &c.HouseholdID, &c.TownshipCode, &c.Level, &c.State, &c.OpenedOn,
+			&disp, &dead, &closed, &c.Outcome, &c.Version, &c.DispatchedVersion); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("cases: %w", err)
+		}
+		c.DispatchedOn, c.Deadline, c.ClosedOn = disp.Time, dead.Time, closed.Time
+		out = append(out, c)
+		byID[c.ID] = c
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if len(out) == 0 {
+		return out, nil
+	}
+	hrows, err := s.db.QueryContext(ctx, `SELECT case_id, rule_id, id_number, rule_version, level, reason, facts, evidence,
+		severity, first_seen, last_seen, active
+		FROM case_hits WHERE case_id IN (SELECT case_id FROM cases WHERE `+where+`)
+		ORDER BY case_id, first_seen, rule_id, id_number`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("case hits: %w", err)
+	}
+	defer hrows.Close()
+	for hrows.Next() {
+		var id string
+		var h cases.CaseHit
+		if err := hrows.Scan(&id, &h.RuleID, &h.IDNumber, &h.RuleVersion, &h.Level, &h.Reason, &h.Facts, &h.Evidence,
+			&h.Severity, &h.FirstSeen, &h.LastSeen, &h.Active); err != nil {
+			return nil, fmt.Errorf("case hits: %w", err)
+		}
+		if c := byID[id]; c != nil {
+			c.Hits = append(c.Hits, h)
+		}
+	}
+	return out, hrows.Err()
+}
+
+// Suppressions returns those still in force on day.
+func (s *Store) Suppressions(ctx context.Context, day time.Time) ([]cases.Suppression, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT subject, rule_id, id_number, until, severity FROM suppressions WHERE until >= ?`, day)
+	if err != nil {
+		return nil, fmt.Errorf("suppressions: %w", err)
+	}
+	defer rows.Close()
+	var out []cases.Suppression
+	for rows.Next() {
+		var sp cases.Suppression
+		if err := rows.Scan(&sp.Subject, &sp.RuleID, &sp.IDNumber, &sp.Until, &sp.Severity); err != nil {
+			return nil, err
+		}
+		out = append(out, sp)
+	}
+	return out, rows.Err()
+}
+
+// ApplyPlan writes an evaluation's plan in one transaction: new cases get
+// readable ids (YJ-YYYYMMDD-NNNN, numbered per evaluation date), changed and
+// refreshed cases get their hits rewritten. rulesHash records which rule
+// files produced the hits.
+func (s *Store) ApplyPlan(ctx context.Context, p cases.Plan, asOf time.Time, rulesHash string) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("apply cases: %w", err)
+	}
+	defer tx.Rollback()
+	prefix := "YJ-" + asOf.Format("20060102") + "-"
+	var last sql.NullString
+	if err := tx.QueryRowContext(ctx, `SELECT max(case_id) FROM cases WHERE starts_with(case_id, ?)`, prefix).Scan(&last); err != nil {
+		return fmt.Errorf("apply cases: %w", err)
+	}
+	next := 1
+	if last.Valid {
+		n, _ := strconv.Atoi(strings.TrimPrefix(last.String, prefix))
+		next = n + 1
+	}
+	now := time.Now().UTC()
+	for _, c := range p.New {
+		c.ID = fmt.Sprintf("%s%04d", prefix, next)
+		next++
+		_, err := tx.ExecContext(ctx, `INSERT INTO cases (case_id, subject, household_id, township_code, level, state,
+			opened_on, version, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			c.ID, c.Subject, nullable(c.HouseholdID), c.TownshipCode, c.Level, c.State, c.OpenedOn, c.Version, now)
+		if err != nil {
+			return fmt.Errorf("apply cases: new %s: %w", c.ID, err)
+		}
+		if err := writeHits(ctx, tx, c, rulesHash); err != nil {
+			return err
+		}
+	}
+	for _, group := range [][]*cases.Case{p.Updated, p.Refreshed} {
+		for _, c := range group {
+			if _, err := tx.ExecContext(ctx, `UPDATE cases SET level = ?, version = ?, updated_at = ? WHERE case_id = ?`,
+				c.Level, c.Version, now, c.ID); err != nil {
+				return fmt.Errorf("apply cases: update %s: %w", c.ID, err)
+			}
+			if _, err := tx.ExecContext(ctx, `DELETE FROM case_hits WHERE case_id = ?`, c.ID); err != nil {
+				return fmt.Errorf("apply cases: update %s: %w", c.ID, err)
+			}
+			if err := writeHits(ctx, tx, c, rulesHash); err != nil {
+				return err
+			}
+		}
+	}
+	return tx.Commit()
+}
+
+func writeHits(ctx context.Context, tx *sql.Tx, c *cases.Case, rulesHash string) error {
+	for _, h := range c.Hits {
+		_, err := tx.ExecContext(ctx, `INSERT INTO case_hits VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			c.ID, h.RuleID, h.IDNumber, h.RuleVersion, rulesHash, h.Level, h.Reason, h.Facts, h.Evidence,
+			h.Severity, h.FirstSeen, h.LastSeen, h.Active)
+		if err != nil {
+			return fmt.Errorf("apply cases: hits of %s: %w", c.ID, err)
+		}
+	}
+	return nil
+}
+
+// Run is one row of the run ledger.
+type Run struct {
+	ID       int64
+	Kind     string
+	AsOf     time.Time
+	Started  time.Time
+	Finished time.Time
+	Status   string
+	Summary  string
+	Error    string
+}
+
+// BeginRun records the start of an evaluate, dispatch or nightly run.
+func (s *Store) BeginRun(ctx context.Context, kind string, asOf time.Time) (int64, error) {
+	var id int64
+	if err := s.db.QueryRowContext(ctx, `SELECT nextval('run_id_seq')`).Scan(&id); err != nil {
+		return 0, err
+	}
+	_, err := s.db.ExecContext(ctx, `INSERT INTO runs (run_id, kind, as_of, started_at, status) VALUES (?, ?, ?, ?, 'running')`,
+		id, kind, asOf, time.Now().UTC())
+	return id, err
+}
+
+// FinishRun closes a run with its summary (JSON) and error, if any.
+func (s *Store) FinishRun(ctx context.Context, id int64, summary string, runErr error) error {
+	status, msg := "ok", any(nil)
+	if runErr != nil {
+		status, msg = "failed", runErr.Error()
+	}
+	_, err := s.db.ExecContext(context.WithoutCancel(ctx), `UPDATE runs SET finished_at = ?, status = ?, summary = ?, error = ? WHERE run_id = ?`,
+		time.Now().UTC(), status, nullable(summary), msg, id)
+	return err
+}
+
+// LastRun returns the newest run of a kind with the given status, if any.
+func (s *Store) LastRun(ctx context.Context, kind, status string) (Run, bool, error) {
+	var r Run
+	var fin sql.NullTime
+	var sum, msg sql.NullString
+	err := s.db.QueryRowContext(ctx, `SELECT run_id, kind, as_of, started_at, finished_at, status, summary, error
+		FROM runs WHERE kind = ? AND status = ? ORDER BY run_id DESC LIMIT 1`, kind, status).
+		Scan(&r.ID, &r.Kind, &r.AsOf, &r.Started, &fin, &r.Status, &sum, &msg)
+	if err == sql.ErrNoRows {
+		return r, false, nil
+	}
+	if err != nil {
+		return r, false, err
+	}
+	r.Finished, r.Summary, r.Error = fin.Time, sum.String, msg.String
+	return r, true, nil
+}
