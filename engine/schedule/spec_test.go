@@ -1,0 +1,143 @@
+package schedule
+
+import (
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"time"
+)
+
+var shanghai = mustLoadLocation("Asia/Shanghai")
+
+func mustLoadLocation(name string) *time.Location {
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		panic(err)
+	}
+	return loc
+}
+
+// sh is a wall time in Shanghai.
+func sh(y int, mo time.Month, d, h, mi, s int) time.Time {
+	return time.Date(y, mo, d, h, mi, s, 0, shanghai)
+}
+
+func TestPrevTick(t *testing.T) {
+	tests := []struct {
+		name string
+		spec string
+		at   time.Time
+		want time.Time
+	}{
+		{"later that night", "30 2 * * *", sh(2026, 3, 10, 3, 0, 0), sh(2026, 3, 10, 2, 30, 0)},
+		{"just before the tick", "30 2 * * *", sh(2026, 3, 10, 2, 29, 59), sh(2026, 3, 9, 2, 30, 0)},
+		{"on the tick", "30 2 * * *", sh(2026, 3, 10, 2, 30, 0), sh(2026, 3, 10, 2, 30, 0)},
+		{"just after the tick", "30 2 * * *", sh(2026, 3, 10, 2, 30, 0).Add(time.Millisecond), sh(2026, 3, 10, 2, 30, 0)},
+		// 01:00 in Shanghai is 17:00 UTC the day before: read in UTC the
+		// answer would be 02:30 UTC on the 9th, i.e. 10:30 in Shanghai.
+		{"read in the county's zone", "30 2 * * *", sh(2026, 3, 10, 1, 0, 0).UTC().In(shanghai), sh(2026, 3, 9, 2, 30, 0)},
+		{"midnight, on it", "0 0 * * *", sh(2026, 3, 10, 0, 0, 0), sh(2026, 3, 10, 0, 0, 0)},
+		{"midnight, a second before", "0 0 * * *", sh(2026, 3, 9, 23, 59, 59), sh(2026, 3, 9, 0, 0, 0)},
+		{"late tick, after midnight", "30 23 * * *", sh(2026, 3, 10, 0, 10, 0), sh(2026, 3, 9, 23, 30, 0)},
+		{"every minute", "* * * * *", sh(2026, 3, 10, 3, 0, 30), sh(2026, 3, 10, 3, 0, 0)},
+		{"monthly, across the year", "0 0 1 * *", sh(2025, 12, 31, 23, 59, 0), sh(2025, 12, 1, 0, 0, 0)},
+		{"monthly, new year", "0 0 1 * *", sh(2026, 1, 1, 0, 0, 1), sh(2026, 1, 1, 0, 0, 0)},
+		{"weekdays, on a Sunday", "30 2 * * 1-5", sh(2026, 3, 8, 12, 0, 0), sh(2026, 3, 6, 2, 30, 0)},
+		{"yearly descriptor", "@yearly", sh(2026, 3, 10, 3, 0, 0), sh(2026, 1, 1, 0, 0, 0)},
+		{"leap day", "0 0 29 2 *", sh(2026, 3, 10, 3, 0, 0), sh(2024, 2, 29, 0, 0, 0)},
+		{"never", "0 0 30 2 *", sh(2026, 3, 10, 3, 0, 0), time.Time{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sched, err := parse(tt.spec)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := prevTick(sched, tt.at); !got.Equal(tt.want) {
+				t.Errorf("prevTick(%q, %s) = %s, want %s", tt.spec, tt.at, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestPrevTickEvery(t *testing.T) {
+	sched, err := parse("@every 1h")
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := sh(2026, 3, 10, 3, 0, 0)
+	got := prevTick(sched, at)
+	if got.After(at) || !got.After(at.Add(-time.Hour)) {
+		t.Errorf("prevTick(@every 1h, %s) = %s, want within the hour before", at, got)
+	}
+}
+
+// TestPrevTickProperty checks prevTick against cron's own Next: the result
+// is a tick, at or before at, and no tick lies between it and at.
+func TestPrevTickProperty(t *testing.T) {
+	specs := []string{"30 2 * * *", "0 0 * * *", "*/15 * * * *", "0 9-17 * * 1-5", "0 3 1,15 * *", "@weekly"}
+	rng := rand.New(rand.NewPCG(1, 2))
+	base := sh(2025, 1, 1, 0, 0, 0)
+	for _, spec := range specs {
+		sched, err := parse(spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range 300 {
+			at := base.Add(time.Duration(rng.Int64N(int64(2 * 365 * 24 * time.Hour))))
+			prev := prevTick(sched, at)
+			if prev.IsZero() || prev.After(at) {
+				t.Fatalf("%q at %s: prev %s", spec, at, prev)
+			}
+			if !sched.Next(prev.Add(-time.Second)).Equal(prev) {
+				t.Fatalf("%q at %s: prev %s is not a tick", spec, at, prev)
+			}
+			if n := sched.Next(prev); !n.After(at) {
+				t.Fatalf("%q at %s: prev %s, but %s is a later tick", spec, at, prev, n)
+			}
+		}
+	}
+}
+
+func TestNext(t *testing.T) {
+	tests := []struct {
+		name  string
+		after time.Time
+		want  time.Time
+	}{
+		{"after tonight's tick", sh(2026, 3, 10, 3, 0, 0), sh(2026, 3, 11, 2, 30, 0)},
+		{"before tonight's tick", sh(2026, 3, 10, 1, 0, 0), sh(2026, 3, 10, 2, 30, 0)},
+		{"given in UTC", time.Date(2026, 3, 9, 17, 0, 0, 0, time.UTC), sh(2026, 3, 10, 2, 30, 0)},
+		{"on the tick", sh(2026, 3, 10, 2, 30, 0), sh(2026, 3, 11, 2, 30, 0)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := Next("30 2 * * *", shanghai, tt.after)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !got.Equal(tt.want) || got.Location() != shanghai {
+				t.Errorf("Next = %s, want %s", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestNextErrors(t *testing.T) {
+	now := sh(2026, 3, 10, 3, 0, 0)
+	for _, tt := range []struct {
+		spec string
+		loc  *time.Location
+		want string
+	}{
+		{"0 2 * *", shanghai, `invalid cron schedule "0 2 * *": expected exactly 5 fields, found 4`},
+		{"", shanghai, "empty cron schedule"},
+		{"0 0 30 2 *", shanghai, `cron schedule "0 0 30 2 *" never fires`},
+		{"30 2 * * *", nil, "nil location"},
+	} {
+		_, err := Next(tt.spec, tt.loc, now)
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("Next(%q) error = %v, want it to contain %q", tt.spec, err, tt.want)
+		}
+	}
+}

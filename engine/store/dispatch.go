@@ -1,0 +1,215 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/lipwatch/lipwatch/engine/cases"
+)
+
+// CasesToDispatch returns the open cases a township has not seen in their
+// current form: new ones, and dispatched ones whose hits or level changed
+// since. With all, every open case.
+func (s *Store) CasesToDispatch(ctx context.Context, all bool) ([]*cases.Case, error) {
+	if all {
+		return s.loadCases(ctx, `state <> 'closed'`)
+	}
+	return s.loadCases(ctx, `state = 'new' OR (state = 'dispatched' AND version > dispatched_version)`)
+}
+
+// CasesWhere lists cases by the filters of `lipwatch cases list`; empty
+// filters match everything. overdueOn, when not zero, keeps open cases
+// whose deadline passed before it.
+func (s *Store) CasesWhere(ctx context.Context, township, state, level string, overdueOn time.Time) ([]*cases.Case, error) {
+	where := `($1 = '' OR township_code = $1) AND ($2 = '' OR state = $2) AND ($3 = '' OR level = $3)`
+	args := []any{township, state, level}
+	if !overdueOn.IsZero() {
+		where += ` AND state <> 'closed' AND deadline < $4`
+		args = append(args, overdueOn)
+	}
+	return s.loadCases(ctx, where, args...)
+}
+
+// Case loads one case by id.
+func (s *Store) Case(ctx context.Context, id string) (*cases.Case, error) {
+	cs, err := s.loadCases(ctx, `case_id = $1`, id)
+	if err != nil {
+		return nil, err
+	}
+	if len(cs) == 0 {
+		return nil, fmt.Errorf("case %s: %w", id, ErrNoCase)
+	}
+	return cs[0], nil
+}
+
+// ErrNoCase reports an unknown case id.
+var ErrNoCase = errors.New("no such case")
+
+// Dispatched records that a case went out on day with its deadline. A case
+// already dispatched keeps its first dispatch day and deadline: a change
+// to it is news for the township, not a new clock.
+type Dispatched struct {
+	CaseID   string
+	Version  int
+	Day      time.Time
+	Deadline time.Time
+}
+
+// MarkDispatched records dispatches in one transaction.
+func (s *Store) MarkDispatched(ctx context.Context, ds []Dispatched) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	now := time.Now().UTC()
+	for _, d := range ds {
+		_, err := tx.ExecContext(ctx, `UPDATE cases SET state = 'dispatched', dispatched_on = coalesce(dispatched_on, ?),
+			deadline = coalesce(deadline, ?), dispatched_version = ?, updated_at = ? WHERE case_id = ? AND state <> 'closed'`,
+			d.Day, d.Deadline, d.Version, now, d.CaseID)
+		if err != nil {
+			return fmt.Errorf("mark %s dispatched: %w", d.CaseID, err)
+		}
+	}
+	return tx.Commit()
+}
+
+// Closing is a verified outcome to apply to a case.
+type Closing struct {
+	CaseID     string
+	Outcome    string
+	Note       string
+	VerifiedBy string
+	On         time.Time
+	// Until is the day the closed case's hits stop being suppressed.
+	Until time.Time
+}
+
+// CloseCase closes a case with its outcome and suppresses each of its
+// active hits until c.Until (unless the evidence worsens). Closing a case
+// again with the same outcome changes nothing and reports false; another
+// outcome on a closed case is an error.
+func (s *Store) CloseCase(ctx context.Context, c Closing) (bool, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return false, err
+	}
+	defer tx.Rollback()
+	var state string
+	var outcome sql.NullString
+	err = tx.QueryRowContext(ctx, `SELECT state, outcome FROM cases WHERE case_id = ?`, c.CaseID).Scan(&state, &outcome)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, fmt.Errorf("case %s: %w", c.CaseID, ErrNoCase)
+	}
+	if err != nil {
+		return false, err
+	}
+	if state == cases.StateClosed {
+		if outcome.String == c.Outcome {
+			return false, nil
+		}
+		return false, fmt.Errorf("case %s is already closed as %s", c.CaseID, outcome.String)
+	}
+	if state != cases.StateDispatched {
+		return false, fmt.Errorf("case %s has not been dispatched yet", c.CaseID)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE cases SET state = 'closed', closed_on = ?, outcome = ?, outcome_note = ?,
+		verified_by = ?, verified_on = ?, updated_at = ? WHERE case_id = ?`,
+		c.On, c.Outcome, nullable(c.Note), nullable(c.VerifiedBy), c.On, time.Now().UTC(), c.CaseID); err != nil {
+		return false, err
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO suppressions
+		SELECT c.subject, h.rule_id, h.id_number, ?, h.severity, c.case_id
+		FROM case_hits h JOIN cases c USING (case_id) WHERE c.case_id = ? AND h.active`, c.Until, c.CaseID); err != nil {
+		return false, err
+	}
+	return true, tx.Commit()
+}
+
+// Person is what a list shows of a person: from the newest registry row.
+type Person struct {
+	IDNumber    string
+	Name        string
+	HouseholdID string
+	Relation    string
+	VillageCode string
+	Address     string
+	Status      string
+}
+
+// People returns the registry's newest row for each of ids that it knows.
+func (s *Store) People(ctx context.Context, ids []string) (map[string]Person, error) {
+	out := map[string]Person{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT id_number, name, household_id, coalesce(relation, ''), coalesce(village_code, ''),
+		coalesce(address, ''), coalesce(status, 'active')
+		FROM registry WHERE id_number IN (SELECT unnest(?::VARCHAR[]))
+		QUALIFY row_number() OVER (PARTITION BY id_number ORDER BY _load_id DESC, status_date DESC NULLS LAST, _position DESC) = 1`, ids)
+	if err != nil {
+		return nil, fmt.Errorf("people: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var p Person
+		if err := rows.Scan(&p.IDNumber, &p.Name, &p.HouseholdID, &p.Relation, &p.VillageCode, &p.Address, &p.Status); err != nil {
+			return nil, err
+		}
+		out[p.IDNumber] = p
+	}
+	return out, rows.Err()
+}
+
+// Household is a household's head and size for lists.
+type Household struct {
+	ID      string
+	Head    Person
+	Members int // active members
+}
+
+// Households returns heads and sizes of the given households.
+func (s *Store) Households(ctx context.Context, ids []string) (map[string]Household, error) {
+	out := map[string]Household{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	rows, err := s.db.QueryContext(ctx, `WITH reg AS (
+			SELECT * FROM registry WHERE household_id IN (SELECT unnest(?::VARCHAR[]))
+			QUALIFY row_number() OVER (PARTITION BY id_number ORDER BY _load_id DESC, status_date DESC NULLS LAST, _position DESC) = 1)
+		SELECT household_id, arg_min(id_number, (relation <> '户主', status <> 'active', birth_date)),
+		       count(*) FILTER (WHERE coalesce(status, 'active') = 'active')
+		FROM reg WHERE household_id IS NOT NULL GROUP BY household_id`, ids)
+	if err != nil {
+		return nil, fmt.Errorf("households: %w", err)
+	}
+	heads := map[string]string{}
+	for rows.Next() {
+		var h Household
+		var head string
+		if err := rows.Scan(&h.ID, &head, &h.Members); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		heads[h.ID] = head
+		out[h.ID] = h
+	}
+	rows.Close()
+	var headIDs []string
+	for _, id := range heads {
+		headIDs = append(headIDs, id)
+	}
+	people, err := s.People(ctx, headIDs)
+	if err != nil {
+		return nil, err
+	}
+	for hh, id := range heads {
+		h := out[hh]
+		h.Head = people[id]
+		out[hh] = h
+	}
+	return out, nil
+}
