@@ -1,0 +1,246 @@
+package dispatch
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/lipwatch/lipwatch/engine/idnum"
+)
+
+// The township list's sheet name and its column headers. ReadFeedback
+// finds columns by these headers, so they are the list's contract with the
+// townships' returned files.
+const (
+	SheetName = "预警核查清单"
+
+	HeaderCaseID     = "预警编号"
+	HeaderChange     = "变化"
+	HeaderLevel      = "预警等级"
+	HeaderVillage    = "村（社区）"
+	HeaderAddress    = "住址"
+	HeaderHousehold  = "户号"
+	HeaderHead       = "户主/当事人"
+	HeaderID         = "身份证号"
+	HeaderMembers    = "家庭人口"
+	HeaderRules      = "预警规则"
+	HeaderReasons    = "预警原因"
+	HeaderDispatched = "下发日期"
+	HeaderDeadline   = "办结期限"
+	HeaderOutcome    = "核实结果"
+	HeaderNote       = "核实说明"
+	HeaderVerifiedBy = "核实人"
+	HeaderVerifiedOn = "核实日期"
+)
+
+// Column positions in a written list (0-based). Returned lists are read by
+// header, not by position.
+const (
+	colCaseID = iota
+	colChange
+	colLevel
+	colVillage
+	colAddress
+	colHousehold
+	colHead
+	colID
+	colMembers
+	colRules
+	colReasons
+	colDispatched
+	colDeadline
+	colOutcome
+	colNote
+	colVerifiedBy
+	colVerifiedOn
+	numCols
+)
+
+// column is one column of the township list.
+type column struct {
+	header string
+	width  float64 // in Excel character widths
+	input  bool    // filled in by the township
+}
+
+// listColumns are the list's columns in order, indexed by the col* constants.
+var listColumns = [numCols]column{
+	colCaseID:     {HeaderCaseID, 18, false},
+	colChange:     {HeaderChange, 6, false},
+	colLevel:      {HeaderLevel, 9, false},
+	colVillage:    {HeaderVillage, 12, false},
+	colAddress:    {HeaderAddress, 22, false},
+	colHousehold:  {HeaderHousehold, 14, false},
+	colHead:       {HeaderHead, 11, false},
+	colID:         {HeaderID, 21, false},
+	colMembers:    {HeaderMembers, 9, false},
+	colRules:      {HeaderRules, 34, false},
+	colReasons:    {HeaderReasons, 42, false},
+	colDispatched: {HeaderDispatched, 11, false},
+	colDeadline:   {HeaderDeadline, 11, false},
+	colOutcome:    {HeaderOutcome, 16, true},
+	colNote:       {HeaderNote, 28, true},
+	colVerifiedBy: {HeaderVerifiedBy, 10, true},
+	colVerifiedOn: {HeaderVerifiedOn, 12, true},
+}
+
+// listRow is one case rendered for a list. Text fields are what the
+// township sees; dates are kept as dates so that the xlsx writer can make
+// real date cells.
+type listRow struct {
+	text       [numCols]string
+	level      string // the raw level, for the cell fill
+	members    int
+	dispatched time.Time
+	deadline   time.Time
+	overdue    bool
+}
+
+// listTitle is the list's title line, e.g. 示例县城关镇低收入人口预警核查清单（2026-11-28）.
+func listTitle(items []Item, o Options) string {
+	town := ""
+	if len(items) > 0 {
+		town = items[0].TownshipName
+	}
+	return o.County + town + "低收入人口预警核查清单（" + o.AsOf.Format(time.DateOnly) + "）"
+}
+
+// listNote is the second line of a list: who may see it and how to fill it in.
+const listNote = "本表含个人敏感信息，仅限本乡镇核查使用，严禁外传、公开或转发。" +
+	"请逐户入户核实后在“核实结果”列选择结果，填写核实说明、核实人和核实日期（如 2026-12-01），" +
+	"请勿修改“预警编号”；标题行和本说明行可以删除。请在办结期限前交回县民政局。"
+
+// prepareList checks a list's inputs and renders its rows in list order.
+func prepareList(items []Item, o Options) ([]listRow, error) {
+	if o.AsOf.IsZero() {
+		return nil, errNoAsOf
+	}
+	if _, err := o.outcomes(); err != nil {
+		return nil, err
+	}
+	for _, it := range items[min(1, len(items)):] {
+		// A list goes to one township: each township sees only its own people.
+		if it.TownshipCode != items[0].TownshipCode {
+			return nil, fmt.Errorf("dispatch: list mixes townships %q and %q (case %s); a township may see only its own cases",
+				items[0].TownshipCode, it.TownshipCode, it.CaseID)
+		}
+	}
+	sorted := slices.Clone(items)
+	slices.SortStableFunc(sorted, compareItems)
+	rows := make([]listRow, len(sorted))
+	for i, it := range sorted {
+		rows[i] = renderItem(it, o)
+	}
+	return rows, nil
+}
+
+// compareItems orders a list: red first, then the earliest deadline (no
+// deadline last), then case id.
+func compareItems(a, b Item) int {
+	if c := cmp.Compare(levelRank(a.Level), levelRank(b.Level)); c != 0 {
+		return c
+	}
+	if a.Deadline.IsZero() != b.Deadline.IsZero() {
+		if a.Deadline.IsZero() {
+			return 1
+		}
+		return -1
+	}
+	if c := a.Deadline.Compare(b.Deadline); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.CaseID, b.CaseID)
+}
+
+// renderItem turns a case into a list row.
+func renderItem(it Item, o Options) listRow {
+	r := listRow{level: it.Level, members: it.Members, dispatched: it.Dispatched, deadline: it.Deadline}
+	r.overdue = it.State != StateClosed && !it.Deadline.IsZero() && civil(it.Deadline).Before(civil(o.AsOf))
+	t := &r.text
+	t[colCaseID] = it.CaseID
+	t[colChange] = changeMark(it)
+	t[colLevel] = levelLabel(it.Level)
+	t[colVillage] = cmp.Or(it.VillageName, it.VillageCode)
+	t[colAddress] = it.Address
+	t[colHousehold] = it.HouseholdID
+	t[colHead] = it.HeadName
+	t[colID] = showID(it.HeadID, o)
+	if it.Members > 0 {
+		t[colMembers] = strconv.Itoa(it.Members)
+	}
+	t[colRules], t[colReasons] = hitLines(it, o)
+	t[colDispatched] = dateText(it.Dispatched)
+	t[colDeadline] = dateText(it.Deadline)
+	return r
+}
+
+// changeMark is the 变化 column: 新增 for a case the township has not seen,
+// 更新 for one that changed (a new hit, a higher level) since it was sent.
+func changeMark(it Item) string {
+	switch {
+	case !it.Changed:
+		return ""
+	case it.State == StateNew:
+		return "新增"
+	default:
+		return "更新"
+	}
+}
+
+// hitLines renders a case's hits as two texts with one line per hit, so
+// that line i of the rules is explained by line i of the reasons. With
+// more than one hit the lines are numbered. A hit about someone other than
+// the head names that person, with the ID masked like the head's.
+func hitLines(it Item, o Options) (rules, reasons string) {
+	var rb, eb strings.Builder
+	for i, h := range it.Hits {
+		if i > 0 {
+			rb.WriteByte('\n')
+			eb.WriteByte('\n')
+		}
+		if len(it.Hits) > 1 {
+			n := strconv.Itoa(i+1) + ". "
+			rb.WriteString(n)
+			eb.WriteString(n)
+		}
+		rb.WriteString(cmp.Or(h.RuleTitle, h.RuleID))
+		if h.RuleID != "" && h.RuleTitle != "" {
+			rb.WriteString("（" + h.RuleID + "）")
+		}
+		if h.Person != "" && (h.Person != it.HeadName || h.IDNumber != it.HeadID) {
+			eb.WriteString(h.Person)
+			if id := showID(h.IDNumber, o); id != "" {
+				eb.WriteString("（" + id + "）")
+			}
+			eb.WriteString("：")
+		}
+		eb.WriteString(h.Reason)
+	}
+	return rb.String(), eb.String()
+}
+
+// showID is an ID number as a list shows it: masked unless asked otherwise.
+func showID(id string, o Options) string {
+	if o.Unmasked {
+		return strings.TrimSpace(id)
+	}
+	return idnum.Mask(id)
+}
+
+// civil is t's calendar date (in t's own location) at midnight UTC, so that
+// dates from different locations compare by day.
+func civil(t time.Time) time.Time {
+	y, m, d := t.Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
+
+// dateText is a date as lists print it; the zero time prints empty.
+func dateText(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.Format(time.DateOnly)
+}

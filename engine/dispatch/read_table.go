@@ -1,0 +1,179 @@
+package dispatch
+
+import (
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/xuri/excelize/v2"
+	"golang.org/x/text/encoding/simplifiedchinese"
+	"golang.org/x/text/encoding/unicode"
+)
+
+// table is a returned list's sheet as rows of strings, numbered as Excel
+// shows them.
+type table struct {
+	rows []tableRow
+	// date1904 says that number cells holding dates count days from
+	// 1904-01-01 (a workbook option some Mac files still carry).
+	date1904 bool
+}
+
+// tableRow is one row of a table.
+type tableRow struct {
+	num   int // row number as the spreadsheet shows it, from 1
+	cells []string
+}
+
+// Magic bytes that tell file formats apart whatever the file is called.
+var (
+	magicZip = []byte("PK\x03\x04")                       // xlsx (a zip)
+	magicOLE = []byte("\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1") // old .xls, or an encrypted xlsx
+)
+
+// errOldFormat is returned for files Excel saved in the old binary format
+// or with a password.
+var errOldFormat = errors.New("是旧版 .xls 格式或加了密码，请在 Excel/WPS 中去掉密码并另存为 .xlsx（old .xls or password-protected file）")
+
+// readTable reads the sheet of a returned list: an xlsx workbook or a CSV
+// file, told apart by their contents rather than the name.
+func readTable(path string) (*table, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case bytes.HasPrefix(data, magicZip):
+		return readXLSXTable(data)
+	case bytes.HasPrefix(data, magicOLE):
+		return nil, errOldFormat
+	}
+	return readCSVTable(data)
+}
+
+// readXLSXTable reads the workbook's list sheet: the one called
+// 预警核查清单 if it has a 预警编号 header, else the first sheet that has.
+// Cells are read raw, so a date cell gives its serial number whatever
+// format the township's Excel showed it in.
+func readXLSXTable(data []byte) (*table, error) {
+	x, err := excelize.OpenReader(bytes.NewReader(data))
+	if err != nil {
+		return nil, err
+	}
+	defer x.Close()
+	t := &table{}
+	if props, err := x.GetWorkbookProps(); err == nil && props.Date1904 != nil {
+		t.date1904 = *props.Date1904
+	}
+	sheets := x.GetSheetList()
+	if i := slices.Index(sheets, SheetName); i > 0 {
+		sheets = append([]string{SheetName}, slices.Delete(sheets, i, i+1)...)
+	}
+	for _, sheet := range sheets {
+		rows, err := x.GetRows(sheet, excelize.Options{RawCellValue: true})
+		if err != nil {
+			return nil, fmt.Errorf("sheet %s: %w", sheet, err)
+		}
+		t.rows = t.rows[:0]
+		for i, cells := range rows {
+			t.rows = append(t.rows, tableRow{num: i + 1, cells: cells})
+		}
+		if t.headerRow() >= 0 {
+			return t, nil
+		}
+	}
+	return t, nil
+}
+
+// readCSVTable reads a CSV list: UTF-8 with or without a byte-order mark,
+// GBK/GB18030 as Excel saves "CSV (逗号分隔)" on Chinese Windows, or
+// UTF-16 as it saves "Unicode 文本"; separated by commas, tabs or
+// semicolons, whichever the header line uses most.
+func readCSVTable(data []byte) (*table, error) {
+	text, err := decodeText(data)
+	if err != nil {
+		return nil, err
+	}
+	r := csv.NewReader(strings.NewReader(text))
+	r.Comma = sniffComma(text)
+	r.FieldsPerRecord = -1
+	r.LazyQuotes = true
+	t := &table{}
+	// csv.Reader skips blank lines and joins quoted line breaks; Excel
+	// shows a blank line as an empty row and a record as one row. Track
+	// lines to number rows as Excel does.
+	row, lastLine := 0, 0
+	for {
+		rec, err := r.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		line, _ := r.FieldPos(0)
+		row += line - lastLine
+		lastLine = line
+		for _, f := range rec {
+			lastLine += strings.Count(f, "\n")
+		}
+		for i, f := range rec {
+			rec[i] = uncsvText(f)
+		}
+		t.rows = append(t.rows, tableRow{num: row, cells: rec})
+	}
+	return t, nil
+}
+
+// decodeText turns a CSV file's bytes into text.
+func decodeText(data []byte) (string, error) {
+	switch {
+	case bytes.HasPrefix(data, []byte(utf8BOM)):
+		return string(data[len(utf8BOM):]), nil
+	case bytes.HasPrefix(data, []byte{0xFF, 0xFE}), bytes.HasPrefix(data, []byte{0xFE, 0xFF}):
+		b, err := unicode.UTF16(unicode.LittleEndian, unicode.ExpectBOM).NewDecoder().Bytes(data)
+		return string(b), err
+	case utf8.Valid(data):
+		return string(data), nil
+	}
+	b, err := simplifiedchinese.GB18030.NewDecoder().Bytes(data)
+	return string(b), err
+}
+
+// sniffComma picks the separator of the line holding the 预警编号 header
+// (or the first line).
+func sniffComma(text string) rune {
+	line, _, _ := strings.Cut(text, "\n")
+	for l := range strings.Lines(text) {
+		if strings.Contains(l, HeaderCaseID) {
+			line = l
+			break
+		}
+	}
+	best, n := ',', strings.Count(line, ",")
+	for _, c := range []rune{'\t', ';'} {
+		if m := strings.Count(line, string(c)); m > n {
+			best, n = c, m
+		}
+	}
+	return best
+}
+
+// headerRow is the index of the first row with a 预警编号 cell, or -1.
+func (t *table) headerRow() int {
+	key := normKey(HeaderCaseID)
+	for i, r := range t.rows {
+		for _, c := range r.cells {
+			if normKey(c) == key {
+				return i
+			}
+		}
+	}
+	return -1
+}
