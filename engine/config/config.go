@@ -7,8 +7,10 @@
 // The variable's name is EnvPrefix followed by the key's path in upper case
 // with "_" for ".". Sources can only be overridden, not added, this way: the
 // keys bound for a source are its own, the options of its connector kind
-// and the columns of its dataset, for each source the file names. An empty
-// variable counts as unset.
+// and the columns of its dataset, for each source the file names. Other
+// mappings (county.townships) cannot be set this way either. A list key
+// takes a comma-separated value: LIPWATCH_DISPATCH_FORMATS=xlsx,csv. An
+// empty variable counts as unset.
 // Load checks everything it can without touching the store or a source and
 // reports every problem at once, each with the file, line and column (or the
 // environment variable) it came from, so a bad configuration is never applied.
@@ -26,11 +28,15 @@ import (
 
 // Config is a loaded and validated configuration.
 type Config struct {
-	County  County            `mapstructure:"county"`
-	Store   Store             `mapstructure:"store"`
-	Log     Log               `mapstructure:"log"`
-	Sync    Sync              `mapstructure:"sync"`
-	Sources map[string]Source `mapstructure:"sources"` // key = source name, [a-z][a-z0-9_]*
+	County   County            `mapstructure:"county"`
+	Store    Store             `mapstructure:"store"`
+	Log      Log               `mapstructure:"log"`
+	Sync     Sync              `mapstructure:"sync"`
+	Rules    Rules             `mapstructure:"rules"`
+	Cases    Cases             `mapstructure:"cases"`
+	Dispatch Dispatch          `mapstructure:"dispatch"`
+	Schedule Schedule          `mapstructure:"schedule"`
+	Sources  map[string]Source `mapstructure:"sources"` // key = source name, [a-z][a-z0-9_]*
 
 	// Path is the absolute path of the file loaded.
 	Path string `mapstructure:"-"`
@@ -51,6 +57,11 @@ type County struct {
 	// Timezone is an IANA zone name; dates (as-of, deadlines, schedules)
 	// are days in this zone. Default Asia/Shanghai.
 	Timezone string `mapstructure:"timezone"`
+	// Townships maps a township's nine-digit division code, which starts
+	// with Code, to its name; township lists are named after it. Optional:
+	// a township not listed goes by its code. It is a mapping, so it can
+	// only be written in the file, not set from the environment.
+	Townships map[string]string `mapstructure:"townships"`
 }
 
 // Store configures the DuckDB file.
@@ -78,6 +89,62 @@ type Sync struct {
 	SourceTimeout Duration `mapstructure:"source_timeout"`
 	// QuarantineKeep is how long quarantined rows are kept. Default 180d.
 	QuarantineKeep Duration `mapstructure:"quarantine_keep"`
+}
+
+// Rules configures where the screening rules are read from.
+type Rules struct {
+	// Dir holds the rule files, relative to the config file's directory
+	// unless absolute (see Config.Resolve). Default rules.
+	Dir string `mapstructure:"dir"`
+}
+
+// Cases configures how long a dispatched case may stay open and when a
+// closed one may be raised again.
+type Cases struct {
+	// DeadlineDays is how many working days a township has to close a case
+	// from the day it is dispatched: the county's own promise, within the
+	// national rule of 30. 1 to 365; default 15.
+	DeadlineDays int `mapstructure:"deadline_days"`
+	// ExtensionDays is the deadline, in working days from dispatch, of a
+	// case whose deadline was extended. At least DeadlineDays; default 25.
+	ExtensionDays int `mapstructure:"extension_days"`
+	// Calendar is the holiday calendar that says which days are working
+	// days (adjusted weekends included), relative to the config file's
+	// directory unless absolute. Default rules/holidays.yaml.
+	Calendar string `mapstructure:"calendar"`
+	// Cooldown is how long, after a case is closed as not eligible, the
+	// same rule raises no new case for it unless the evidence worsens.
+	// 0 turns this off; default 180d.
+	Cooldown Duration `mapstructure:"cooldown"`
+	// ReopenAfter is the same for a case closed with any other outcome.
+	// 0 turns this off; default 30d.
+	ReopenAfter Duration `mapstructure:"reopen_after"`
+}
+
+// Dispatch configures the lists handed to the townships.
+type Dispatch struct {
+	// Dir is where lists are written, relative to the config file's
+	// directory unless absolute. Default out/lists.
+	Dir string `mapstructure:"dir"`
+	// Formats are the file formats each list is written in, each one of
+	// DispatchFormats, at least one and none twice. Read case-insensitively
+	// and kept lower-case. From the environment, comma-separated:
+	// LIPWATCH_DISPATCH_FORMATS=xlsx,csv. Default xlsx and csv.
+	Formats []string `mapstructure:"formats"`
+	// Unmasked writes ID numbers in full; by default (false) lists show
+	// them masked.
+	Unmasked bool `mapstructure:"unmasked"`
+}
+
+// Schedule configures the long-running service.
+type Schedule struct {
+	// Nightly is the standard five-field cron expression ("30 2 * * *")
+	// of the nightly run, in the county's time zone, checked as a source's
+	// schedule is. Required; default "30 2 * * *".
+	Nightly string `mapstructure:"nightly"`
+	// ShutdownGrace is how long the service, asked to stop, lets running
+	// work finish before cancelling it. Positive; default 5m.
+	ShutdownGrace Duration `mapstructure:"shutdown_grace"`
 }
 
 // Source is one department's data feed: a connector kind with its options,
@@ -153,4 +220,22 @@ const (
 	DefaultLogFormat      = "text"
 	DefaultSourceTimeout  = Duration(15 * time.Minute)
 	DefaultQuarantineKeep = Duration(180 * Day)
+	DefaultRulesDir       = "rules"
+	DefaultDeadlineDays   = 15
+	DefaultExtensionDays  = 25
+	DefaultCalendar       = "rules/holidays.yaml"
+	DefaultCooldown       = Duration(180 * Day)
+	DefaultReopenAfter    = Duration(30 * Day)
+	DefaultDispatchDir    = "out/lists"
+	DefaultNightly        = "30 2 * * *"
+	DefaultShutdownGrace  = Duration(5 * time.Minute)
 )
+
+// MaxDeadlineDays bounds cases.deadline_days.
+const MaxDeadlineDays = 365
+
+// DispatchFormats lists the formats dispatch.formats may name; all of them,
+// in this order, are the default.
+func DispatchFormats() []string {
+	return []string{"xlsx", "csv"}
+}

@@ -138,6 +138,9 @@ func TestLoadGood(t *testing.T) {
 	if cfg.County.Code != "320102" || cfg.County.Name != "玄武区" {
 		t.Errorf("County = %+v", cfg.County)
 	}
+	if want := map[string]string{"320102001": "玄武门街道", "320102002": "新街口街道"}; !mapsEqual(cfg.County.Townships, want) {
+		t.Errorf("county.townships = %v, want %v", cfg.County.Townships, want)
+	}
 	if cfg.Store != (Store{Path: "data/lipwatch.duckdb", Threads: 4, MemoryLimit: "2GB"}) {
 		t.Errorf("Store = %+v", cfg.Store)
 	}
@@ -146,6 +149,20 @@ func TestLoadGood(t *testing.T) {
 	}
 	if cfg.Sync.SourceTimeout.Std() != 30*time.Minute || cfg.Sync.QuarantineKeep.Std() != 14*Day {
 		t.Errorf("Sync = %v, %v", cfg.Sync.SourceTimeout, cfg.Sync.QuarantineKeep)
+	}
+	if cfg.Rules != (Rules{Dir: "/etc/lipwatch/rules"}) {
+		t.Errorf("Rules = %+v", cfg.Rules)
+	}
+	wantCases := Cases{DeadlineDays: 10, ExtensionDays: 10, Calendar: "rules/holidays-2025.yaml", Cooldown: Duration(90 * Day), ReopenAfter: 0}
+	if cfg.Cases != wantCases {
+		t.Errorf("Cases = %+v, want %+v", cfg.Cases, wantCases)
+	}
+	// Formats are read case-insensitively and kept lower-case.
+	if d := cfg.Dispatch; d.Dir != "lists" || !slices.Equal(d.Formats, []string{"csv"}) || !d.Unmasked {
+		t.Errorf("Dispatch = %+v", d)
+	}
+	if cfg.Schedule != (Schedule{Nightly: "0 3 * * 1-5", ShutdownGrace: Duration(30 * time.Second)}) {
+		t.Errorf("Schedule = %+v", cfg.Schedule)
 	}
 	if got := cfg.SourceNames(); !slices.Equal(got, []string{"disability", "medical"}) {
 		t.Errorf("SourceNames = %v", got)
@@ -192,6 +209,122 @@ func TestDefaults(t *testing.T) {
 	}
 	if len(cfg.Sources) != 0 {
 		t.Errorf("Sources = %v", cfg.Sources)
+	}
+	if len(cfg.County.Townships) != 0 {
+		t.Errorf("county.townships = %v", cfg.County.Townships)
+	}
+	if cfg.Rules != (Rules{Dir: "rules"}) || cfg.Rules.Dir != DefaultRulesDir {
+		t.Errorf("Rules = %+v", cfg.Rules)
+	}
+	wantCases := Cases{DeadlineDays: 15, ExtensionDays: 25, Calendar: "rules/holidays.yaml", Cooldown: Duration(180 * Day), ReopenAfter: Duration(30 * Day)}
+	if cfg.Cases != wantCases {
+		t.Errorf("Cases = %+v, want %+v", cfg.Cases, wantCases)
+	}
+	if d := cfg.Dispatch; d.Dir != "out/lists" || !slices.Equal(d.Formats, []string{"xlsx", "csv"}) || d.Unmasked {
+		t.Errorf("Dispatch = %+v", d)
+	}
+	if cfg.Schedule != (Schedule{Nightly: "30 2 * * *", ShutdownGrace: Duration(5 * time.Minute)}) {
+		t.Errorf("Schedule = %+v", cfg.Schedule)
+	}
+	if got := cfg.Resolve(cfg.Cases.Calendar); got != filepath.Join(cfg.Dir, "rules", "holidays.yaml") {
+		t.Errorf("calendar resolves to %q", got)
+	}
+}
+
+// TestDefaultsAreFresh checks that a caller changing one Config's formats
+// does not change the next one's defaults.
+func TestDefaultsAreFresh(t *testing.T) {
+	cfg, err := Load("testdata/minimal.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Dispatch.Formats[0] = "pdf"
+	DispatchFormats()[0] = "pdf"
+	cfg, err = Load("testdata/minimal.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(cfg.Dispatch.Formats, []string{"xlsx", "csv"}) {
+		t.Errorf("formats = %v", cfg.Dispatch.Formats)
+	}
+}
+
+func TestEnvOverridesNewSections(t *testing.T) {
+	t.Setenv("LIPWATCH_RULES_DIR", "/srv/rules")
+	t.Setenv("LIPWATCH_CASES_DEADLINE_DAYS", " 20 ")
+	t.Setenv("LIPWATCH_CASES_EXTENSION_DAYS", "30")
+	t.Setenv("LIPWATCH_CASES_CALENDAR", "cal.yaml")
+	t.Setenv("LIPWATCH_CASES_COOLDOWN", "26w")
+	t.Setenv("LIPWATCH_CASES_REOPEN_AFTER", "36h")
+	t.Setenv("LIPWATCH_DISPATCH_DIR", "/mnt/share/lists")
+	t.Setenv("LIPWATCH_DISPATCH_FORMATS", "xlsx, CSV")
+	t.Setenv("LIPWATCH_DISPATCH_UNMASKED", "false")
+	t.Setenv("LIPWATCH_SCHEDULE_NIGHTLY", "15 1 * * *")
+	t.Setenv("LIPWATCH_SCHEDULE_SHUTDOWN_GRACE", "1m30s")
+	for _, file := range []string{"testdata/minimal.yaml", "testdata/good.yaml"} {
+		t.Run(filepath.Base(file), func(t *testing.T) {
+			cfg, err := Load(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cfg.Rules.Dir != "/srv/rules" {
+				t.Errorf("rules.dir = %q", cfg.Rules.Dir)
+			}
+			want := Cases{DeadlineDays: 20, ExtensionDays: 30, Calendar: "cal.yaml", Cooldown: Duration(26 * Week), ReopenAfter: Duration(36 * time.Hour)}
+			if cfg.Cases != want {
+				t.Errorf("Cases = %+v, want %+v", cfg.Cases, want)
+			}
+			if d := cfg.Dispatch; d.Dir != "/mnt/share/lists" || !slices.Equal(d.Formats, []string{"xlsx", "csv"}) || d.Unmasked {
+				t.Errorf("Dispatch = %+v", d)
+			}
+			if cfg.Schedule != (Schedule{Nightly: "15 1 * * *", ShutdownGrace: Duration(90 * time.Second)}) {
+				t.Errorf("Schedule = %+v", cfg.Schedule)
+			}
+		})
+	}
+}
+
+func TestEnvFormatsOneValue(t *testing.T) {
+	t.Setenv("LIPWATCH_DISPATCH_FORMATS", "csv")
+	cfg, err := Load("testdata/minimal.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(cfg.Dispatch.Formats, []string{"csv"}) {
+		t.Errorf("formats = %q", cfg.Dispatch.Formats)
+	}
+}
+
+func TestEnvProblemsInNewSections(t *testing.T) {
+	t.Setenv("LIPWATCH_DISPATCH_FORMATS", "xlsx,pdf,,XLSX")
+	t.Setenv("LIPWATCH_CASES_DEADLINE_DAYS", "two weeks")
+	t.Setenv("LIPWATCH_CASES_EXTENSION_DAYS", "5")
+	t.Setenv("LIPWATCH_DISPATCH_UNMASKED", "sometimes")
+	t.Setenv("LIPWATCH_SCHEDULE_NIGHTLY", "nightly")
+	t.Setenv("LIPWATCH_SCHEDULE_SHUTDOWN_GRACE", "-5m")
+	// good.yaml has its own formats list: the problems must still be
+	// located at the variable, not at the file's elements.
+	_, err := Load("testdata/good.yaml")
+	want := strings.Join([]string{
+		`env LIPWATCH_CASES_DEADLINE_DAYS: cases.deadline_days: want a whole number, got "two weeks"`,
+		`env LIPWATCH_DISPATCH_FORMATS: dispatch.formats[1]: "pdf" is not one of xlsx, csv`,
+		`env LIPWATCH_DISPATCH_FORMATS: dispatch.formats[2]: "" is not one of xlsx, csv`,
+		`env LIPWATCH_DISPATCH_FORMATS: dispatch.formats[3]: xlsx is listed twice`,
+		`env LIPWATCH_DISPATCH_UNMASKED: dispatch.unmasked: want true or false, got "sometimes"`,
+		`env LIPWATCH_SCHEDULE_NIGHTLY: schedule.nightly: invalid cron schedule "nightly": expected exactly 5 fields, found 1: [nightly]`,
+		`env LIPWATCH_SCHEDULE_SHUTDOWN_GRACE: schedule.shutdown_grace: must be positive, got -5m0s`,
+	}, "\n")
+	if err == nil || err.Error() != want {
+		t.Errorf("got:\n%v\nwant:\n%s", err, want)
+	}
+}
+
+func TestEnvExtensionBeforeFileDeadline(t *testing.T) {
+	t.Setenv("LIPWATCH_CASES_EXTENSION_DAYS", "5")
+	_, err := Load("testdata/good.yaml") // deadline_days: 10
+	want := `env LIPWATCH_CASES_EXTENSION_DAYS: cases.extension_days: must be at least cases.deadline_days (10), got 5`
+	if err == nil || err.Error() != want {
+		t.Errorf("got:\n%v\nwant:\n%s", err, want)
 	}
 }
 

@@ -78,6 +78,28 @@ func (d decoder) decode(path string, in any, out reflect.Value, lenient bool) {
 			d.decode(join(path, k), m[k], e, lenient)
 			out.SetMapIndex(reflect.ValueOf(k), e)
 		}
+	case t.Kind() == reflect.Slice:
+		var elems []any
+		switch v := in.(type) {
+		case []any:
+			elems = v
+		case string:
+			if !d.fromEnv(path) {
+				d.wrong(path, "a list", in)
+				return
+			}
+			// LIPWATCH_DISPATCH_FORMATS=xlsx,csv
+			for _, e := range strings.Split(v, ",") {
+				elems = append(elems, strings.TrimSpace(e))
+			}
+		default:
+			d.wrong(path, "a list", in)
+			return
+		}
+		out.Set(reflect.MakeSlice(t, len(elems), len(elems)))
+		for i, e := range elems {
+			d.decode(elemPath(path, i), e, out.Index(i), lenient)
+		}
 	case t.Kind() == reflect.Pointer:
 		e := reflect.New(t.Elem())
 		d.decode(path, in, e.Elem(), lenient)
@@ -176,7 +198,7 @@ func (d decoder) duration(path string, in any, out reflect.Value) {
 }
 
 func (d decoder) fromEnv(path string) bool {
-	_, ok := d.c.env[path]
+	_, ok := d.c.envOf(path)
 	return ok
 }
 

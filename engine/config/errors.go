@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -18,7 +19,8 @@ type Problem struct {
 	Line, Col int
 	// Env names the environment variable the value came from, if it did.
 	Env string
-	// Path is the key's dotted path, e.g. "sources.medical.dataset".
+	// Path is the key's dotted path, e.g. "sources.medical.dataset", with
+	// a list element's index in brackets: "dispatch.formats[1]".
 	Path string
 	// Msg says what is wrong, in plain words.
 	Msg string
@@ -97,7 +99,7 @@ func (c *collector) addFile(path, format string, args ...any) {
 
 func (c *collector) addAt(path string, env bool, format string, args ...any) {
 	p := Problem{File: c.file, Path: path, Msg: fmt.Sprintf(format, args...)}
-	if name, ok := c.env[path]; ok && env {
+	if name, ok := c.envOf(path); ok && env {
 		p.Env = name
 	} else {
 		for q := path; q != ""; q = parent(q) {
@@ -147,7 +149,23 @@ func (c *collector) failed(path string) bool {
 	return false
 }
 
+// envOf returns the environment variable path's value came from: its own,
+// or for a list element the list's.
+func (c *collector) envOf(path string) (string, bool) {
+	if name, ok := c.env[path]; ok {
+		return name, true
+	}
+	if list, isElem := listOf(path); isElem {
+		name, ok := c.env[list]
+		return name, ok
+	}
+	return "", false
+}
+
 func parent(path string) string {
+	if list, isElem := listOf(path); isElem {
+		return list
+	}
 	i := strings.LastIndexByte(path, '.')
 	if i < 0 {
 		return ""
@@ -162,7 +180,30 @@ func join(path, key string) string {
 	return path + "." + key
 }
 
-// index records the position of every mapping key under n.
+// elemPath returns the path of element i of the list at path.
+func elemPath(path string, i int) string {
+	return path + "[" + strconv.Itoa(i) + "]"
+}
+
+// listOf returns the path of the list a list element's path names:
+// "dispatch.formats" for "dispatch.formats[1]".
+func listOf(path string) (string, bool) {
+	if !strings.HasSuffix(path, "]") {
+		return "", false
+	}
+	i := strings.LastIndexByte(path, '[')
+	if i <= 0 {
+		return "", false
+	}
+	digits := path[i+1 : len(path)-1]
+	if digits == "" || strings.Trim(digits, "0123456789") != "" {
+		return "", false
+	}
+	return path[:i], true
+}
+
+// index records the position of every mapping key and list element
+// under n.
 func (c *collector) index(n *yaml.Node, path string, depth int) {
 	if n == nil || depth > 64 {
 		return
@@ -174,6 +215,21 @@ func (c *collector) index(n *yaml.Node, path string, depth int) {
 		}
 	case yaml.AliasNode:
 		c.index(n.Alias, path, depth+1)
+	case yaml.SequenceNode:
+		if path == "" {
+			return // not a configuration; Parse reports it
+		}
+		for i, e := range n.Content {
+			p := elemPath(path, i)
+			if _, seen := c.pos[p]; !seen {
+				at := position{line: e.Line, col: e.Column}
+				if e.Kind == yaml.ScalarNode {
+					at.scalar = e.Value
+				}
+				c.pos[p] = at
+			}
+			c.index(e, p, depth+1)
+		}
 	case yaml.MappingNode:
 		// Keys written in the mapping win over merged ones ("<<: *base").
 		var merges []*yaml.Node

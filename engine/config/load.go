@@ -95,13 +95,27 @@ func Parse(name string, data []byte) (*Config, error) {
 }
 
 func setDefaults(v *viper.Viper) {
-	for k, val := range map[string]string{
-		"county.timezone":      DefaultTimezone,
-		"store.path":           DefaultStorePath,
-		"log.level":            DefaultLogLevel,
-		"log.format":           DefaultLogFormat,
-		"sync.source_timeout":  DefaultSourceTimeout.String(),
-		"sync.quarantine_keep": DefaultQuarantineKeep.String(),
+	var formats []any
+	for _, f := range DispatchFormats() {
+		formats = append(formats, f)
+	}
+	for k, val := range map[string]any{
+		"county.timezone":         DefaultTimezone,
+		"store.path":              DefaultStorePath,
+		"log.level":               DefaultLogLevel,
+		"log.format":              DefaultLogFormat,
+		"sync.source_timeout":     DefaultSourceTimeout.String(),
+		"sync.quarantine_keep":    DefaultQuarantineKeep.String(),
+		"rules.dir":               DefaultRulesDir,
+		"cases.deadline_days":     DefaultDeadlineDays,
+		"cases.extension_days":    DefaultExtensionDays,
+		"cases.calendar":          DefaultCalendar,
+		"cases.cooldown":          DefaultCooldown.String(),
+		"cases.reopen_after":      DefaultReopenAfter.String(),
+		"dispatch.dir":            DefaultDispatchDir,
+		"dispatch.formats":        formats, // as a list read from the file
+		"schedule.nightly":        DefaultNightly,
+		"schedule.shutdown_grace": DefaultShutdownGrace.String(),
 	} {
 		v.SetDefault(strings.ReplaceAll(k, ".", delim), val)
 	}
@@ -154,8 +168,9 @@ func (c *collector) bindEnv(v *viper.Viper) {
 	}
 }
 
-// leaves appends the path of every scalar key of struct type t, following
-// mapstructure tags. Maps are skipped: their keys are not in the schema.
+// leaves appends the path of every scalar or list key of struct type t,
+// following mapstructure tags. Maps are skipped: their keys are not in the
+// schema.
 func leaves(t reflect.Type, prefix []string, out *[][]string) {
 	for i := range t.NumField() {
 		f := t.Field(i)

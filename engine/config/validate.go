@@ -15,6 +15,7 @@ import (
 
 var (
 	countyCode  = regexp.MustCompile(`^[0-9]{6}$`)
+	township    = regexp.MustCompile(`^[0-9]{9}$`)
 	sourceName  = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
 	memoryLimit = regexp.MustCompile(`(?i)^[0-9]+(\.[0-9]+)?\s*(b|bytes?|kb|mb|gb|tb|kib|mib|gib|tib)$`)
 )
@@ -44,6 +45,10 @@ func (c *collector) validate(cfg *Config) {
 		}
 	}
 
+	if ok("county.townships") {
+		c.townships(cfg.County, ok("county.code") && countyCode.MatchString(cfg.County.Code))
+	}
+
 	if ok("store.path") && strings.TrimSpace(cfg.Store.Path) == "" {
 		c.add("store.path", "must not be empty")
 	}
@@ -68,6 +73,49 @@ func (c *collector) validate(cfg *Config) {
 		c.add("sync.quarantine_keep", "must be positive, got %s", cfg.Sync.QuarantineKeep)
 	}
 
+	if ok("rules.dir") && strings.TrimSpace(cfg.Rules.Dir) == "" {
+		c.add("rules.dir", "must not be empty")
+	}
+
+	deadlineOK := false
+	if ok("cases.deadline_days") {
+		if d := cfg.Cases.DeadlineDays; d < 1 || d > MaxDeadlineDays {
+			c.add("cases.deadline_days", "must be 1 to %d working days, got %d", MaxDeadlineDays, d)
+		} else {
+			deadlineOK = true
+		}
+	}
+	if ok("cases.extension_days") && deadlineOK && cfg.Cases.ExtensionDays < cfg.Cases.DeadlineDays {
+		c.add("cases.extension_days", "must be at least cases.deadline_days (%d), got %d", cfg.Cases.DeadlineDays, cfg.Cases.ExtensionDays)
+	}
+	if ok("cases.calendar") && strings.TrimSpace(cfg.Cases.Calendar) == "" {
+		c.add("cases.calendar", "must not be empty")
+	}
+	if ok("cases.cooldown") && cfg.Cases.Cooldown < 0 {
+		c.add("cases.cooldown", "must not be negative, got %s", cfg.Cases.Cooldown)
+	}
+	if ok("cases.reopen_after") && cfg.Cases.ReopenAfter < 0 {
+		c.add("cases.reopen_after", "must not be negative, got %s", cfg.Cases.ReopenAfter)
+	}
+
+	if ok("dispatch.dir") && strings.TrimSpace(cfg.Dispatch.Dir) == "" {
+		c.add("dispatch.dir", "must not be empty")
+	}
+	if ok("dispatch.formats") {
+		c.formats(cfg.Dispatch.Formats)
+	}
+
+	if ok("schedule.nightly") {
+		if n := cfg.Schedule.Nightly; strings.TrimSpace(n) == "" {
+			c.add("schedule.nightly", "required: a cron schedule such as %q", DefaultNightly)
+		} else if _, err := cron.ParseStandard(n); err != nil {
+			c.add("schedule.nightly", "invalid cron schedule %q: %v", n, err)
+		}
+	}
+	if ok("schedule.shutdown_grace") && cfg.Schedule.ShutdownGrace <= 0 {
+		c.add("schedule.shutdown_grace", "must be positive, got %s", cfg.Schedule.ShutdownGrace)
+	}
+
 	for _, name := range cfg.SourceNames() {
 		s := cfg.Sources[name]
 		c.source(name, &s)
@@ -84,6 +132,56 @@ func (c *collector) oneOf(path, v string, allowed []string) string {
 		return v
 	}
 	return lv
+}
+
+// townships checks the township codes and names; codes are checked
+// against the county's when checkCounty (its code is valid).
+func (c *collector) townships(county County, checkCounty bool) {
+	for _, code := range sortedKeys(county.Townships) {
+		path := "county.townships." + code
+		if c.failed(path) {
+			continue
+		}
+		written := code
+		if at, found := c.pos[path]; found {
+			written = at.key
+		}
+		switch {
+		case !township.MatchString(code):
+			c.add(path, "%q is not a nine-digit township code", written)
+		case checkCounty && !strings.HasPrefix(code, county.Code):
+			c.add(path, "township %s is not in county %s: its code must start with %s", written, county.Code, county.Code)
+		}
+		if strings.TrimSpace(county.Townships[code]) == "" {
+			c.add(path, "empty township name")
+		}
+	}
+}
+
+// formats checks dispatch.formats and puts its elements in canonical
+// (lower) case.
+func (c *collector) formats(formats []string) {
+	allowed := DispatchFormats()
+	if len(formats) == 0 {
+		c.add("dispatch.formats", "must name at least one of %s", strings.Join(allowed, ", "))
+		return
+	}
+	seen := map[string]bool{}
+	for i, f := range formats {
+		path := elemPath("dispatch.formats", i)
+		if c.failed(path) {
+			continue
+		}
+		f = c.oneOf(path, f, allowed)
+		formats[i] = f
+		if !slices.Contains(allowed, f) {
+			continue
+		}
+		if seen[f] {
+			c.add(path, "%s is listed twice", f)
+		}
+		seen[f] = true
+	}
 }
 
 func (c *collector) source(name string, s *Source) {
