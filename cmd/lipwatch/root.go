@@ -8,17 +8,21 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/lipwatch/lipwatch"
 	_ "github.com/lipwatch/lipwatch/connectors/all"
 	"github.com/lipwatch/lipwatch/engine/config"
+	"github.com/lipwatch/lipwatch/engine/pipeline"
+	"github.com/lipwatch/lipwatch/engine/rule"
 	"github.com/lipwatch/lipwatch/engine/store"
 )
 
 // globals are the flags every command shares.
 type globals struct {
+	asOf       string
 	configPath string
 	logLevel   string
 	logFormat  string
@@ -39,7 +43,9 @@ func newRootCmd() *cobra.Command {
 	root.PersistentFlags().StringVar(&g.configPath, "config", def, "config file (env LIPWATCH_CONFIG)")
 	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "", "debug, info, warn or error (overrides log.level)")
 	root.PersistentFlags().StringVar(&g.logFormat, "log-format", "", "text or json (overrides log.format)")
-	root.AddCommand(newRunCmd(g), newSyncCmd(g), newSourcesCmd(g), newGenCmd())
+	root.PersistentFlags().StringVar(&g.asOf, "as-of", "", "evaluation date YYYY-MM-DD (default: today in the county's time zone)")
+	root.AddCommand(newRunCmd(g), newSyncCmd(g), newSourcesCmd(g), newGenCmd(), newEvaluateCmd(g), newDispatchCmd(g),
+		newFeedbackCmd(g), newCasesCmd(g), newRulesCmd(g), newServeCmd(g))
 	return root
 }
 
@@ -61,6 +67,7 @@ func (g *globals) loadConfig() (*config.Config, error) {
 type env struct {
 	cfg    *config.Config
 	logger *slog.Logger
+	asOf   string
 }
 
 func (g *globals) load() (*env, error) {
@@ -85,7 +92,35 @@ func (g *globals) load() (*env, error) {
 	if strings.EqualFold(format, "json") {
 		h = slog.NewJSONHandler(os.Stderr, opts)
 	}
-	return &env{cfg: cfg, logger: slog.New(h)}, nil
+	return &env{cfg: cfg, logger: slog.New(h), asOf: g.asOf}, nil
+}
+
+// day is the evaluation date: --as-of, or today in the county's zone, as a
+// calendar date at UTC midnight.
+func (e *env) day() (time.Time, error) {
+	if e.asOf == "" {
+		now := time.Now().In(e.cfg.Location())
+		return time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC), nil
+	}
+	d, err := time.Parse(time.DateOnly, e.asOf)
+	if err != nil {
+		return time.Time{}, &exitError{code: 2, msg: fmt.Sprintf("--as-of %q: want YYYY-MM-DD", e.asOf)}
+	}
+	return d, nil
+}
+
+// open loads the rules and opens the store for a command that evaluates,
+// dispatches or reads cases.
+func (e *env) open(ctx context.Context, holder string) (*pipeline.Pipeline, error) {
+	p, err := pipeline.Open(ctx, e.cfg, e.logger, holder)
+	if err != nil {
+		var rerr rule.Errors
+		if errors.As(err, &rerr) {
+			return nil, &exitError{code: 2, msg: err.Error()}
+		}
+		return nil, err
+	}
+	return p, nil
 }
 
 func (e *env) openStore(ctx context.Context, holder string) (*store.Store, error) {

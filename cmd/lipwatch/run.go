@@ -2,27 +2,114 @@ package main
 
 import (
 	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/lipwatch/lipwatch/engine/evaluate"
+	"github.com/lipwatch/lipwatch/engine/pipeline"
 )
 
 func newRunCmd(g *globals) *cobra.Command {
 	return &cobra.Command{
 		Use:   "run",
-		Short: "The nightly job: sync every source (rules, cases and lists follow in later stages)",
+		Short: "The nightly job: sync every source, evaluate the rules into cases, dispatch township lists",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			e, err := g.load()
 			if err != nil {
 				return err
 			}
-			results, err := e.sync(cmd.Context(), nil, "lipwatch run")
-			if err != nil && err != errInterrupted {
+			day, err := e.day()
+			if err != nil {
 				return err
 			}
+			p, err := e.open(cmd.Context(), "lipwatch run")
+			if err != nil {
+				return err
+			}
+			defer p.Close()
+			sum, err := p.Run(cmd.Context(), day)
 			w := cmd.OutOrStdout()
-			fmt.Fprintf(w, "lipwatch run: store %s\n", e.cfg.Resolve(e.cfg.Store.Path))
-			printSync(w, results)
+			fmt.Fprintf(w, "lipwatch run %s: store %s\n", day.Format(time.DateOnly), e.cfg.Resolve(e.cfg.Store.Path))
+			printRun(w, p, sum)
+			if err != nil && cmd.Context().Err() != nil {
+				return errInterrupted
+			}
 			return err
 		},
 	}
+}
+
+// printRun writes the nightly summary: per source loaded/quarantined, hits
+// per rule, new and updated cases per township, the lists and overdue cases.
+func printRun(w io.Writer, p *pipeline.Pipeline, sum *pipeline.RunSummary) {
+	if sum == nil {
+		return
+	}
+	if len(sum.Sync) > 0 {
+		printSync(w, sum.Sync)
+	}
+	if sum.Evaluate != nil {
+		fmt.Fprintln(w)
+		printEvaluate(w, p, sum.Evaluate)
+	}
+	if d := sum.Dispatch; d != nil {
+		fmt.Fprintln(w)
+		printDispatch(w, p, d)
+	}
+}
+
+func printEvaluate(w io.Writer, p *pipeline.Pipeline, r *evaluate.Result) {
+	fmt.Fprintf(w, "evaluated %d people at %s in %s (facts %s, rules %s)\n", r.People, r.AsOf.Format(time.DateOnly),
+		r.Total.Round(time.Millisecond), r.Facts.Round(time.Millisecond), r.Rules.Round(time.Millisecond))
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "RULE\tLEVEL\tHITS\tTITLE")
+	for _, rl := range p.Pack.Rules {
+		if rl.Enabled {
+			fmt.Fprintf(tw, "%s\t%s\t%d\t%s\n", rl.ID, rl.Level, r.HitsByRule[rl.ID], rl.Title)
+		}
+	}
+	tw.Flush()
+	perTown := map[string][2]int{}
+	for _, c := range r.Plan.New {
+		n := perTown[p.Router.Township(c.TownshipCode)]
+		n[0]++
+		perTown[p.Router.Township(c.TownshipCode)] = n
+	}
+	for _, c := range r.Plan.Updated {
+		n := perTown[p.Router.Township(c.TownshipCode)]
+		n[1]++
+		perTown[p.Router.Township(c.TownshipCode)] = n
+	}
+	fmt.Fprintf(w, "cases: %d new, %d updated, %d unchanged, %d hits suppressed after closing\n",
+		len(r.Plan.New), len(r.Plan.Updated), len(r.Plan.Refreshed), len(r.Plan.Suppressed))
+	var towns []string
+	for t := range perTown {
+		towns = append(towns, t)
+	}
+	sort.Strings(towns)
+	for _, t := range towns {
+		fmt.Fprintf(w, "  %-22s %3d new  %3d updated\n", p.Router.Name(t), perTown[t][0], perTown[t][1])
+	}
+}
+
+func printDispatch(w io.Writer, p *pipeline.Pipeline, d *pipeline.DispatchResult) {
+	fmt.Fprintf(w, "dispatched %d cases (%d new, %d changed) to %d townships: %s\n", d.Cases, d.New, d.Changed, len(d.Townships), d.Dir)
+	var towns []string
+	for t := range d.Townships {
+		towns = append(towns, t)
+	}
+	sort.Strings(towns)
+	var parts []string
+	for _, t := range towns {
+		parts = append(parts, fmt.Sprintf("%s %d", p.Router.Name(t), d.Townships[t]))
+	}
+	if len(parts) > 0 {
+		fmt.Fprintf(w, "  %s\n", strings.Join(parts, "; "))
+	}
+	fmt.Fprintf(w, "overdue open cases: %d\n", d.Overdue)
 }

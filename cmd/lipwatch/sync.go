@@ -6,11 +6,11 @@ import (
 	"io"
 	"strings"
 	"text/tabwriter"
-	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/lipwatch/lipwatch/engine/ingest"
+	"github.com/lipwatch/lipwatch/engine/pipeline"
 )
 
 func newSyncCmd(g *globals) *cobra.Command {
@@ -37,37 +37,18 @@ func newSyncCmd(g *globals) *cobra.Command {
 // summary says which failed. An interrupted sync (SIGINT, SIGTERM) is an
 // error once the summary of what was done has been printed by the caller.
 func (e *env) sync(ctx context.Context, names []string, holder string) ([]ingest.Result, error) {
-	srcs, failed, err := ingest.FromConfig(e.cfg, names)
-	if err != nil {
-		return nil, &exitError{code: 2, msg: err.Error()}
-	}
-	defer func() {
-		for _, s := range srcs {
-			s.Connector.Close(context.WithoutCancel(ctx))
-		}
-	}()
 	st, err := e.openStore(ctx, holder)
 	if err != nil {
 		return nil, err
 	}
 	defer st.Close()
-	sy := &ingest.Syncer{Store: st, Logger: e.logger, Timeout: time.Duration(e.cfg.Sync.SourceTimeout)}
-	for _, f := range failed {
-		if err := st.RecordFailure(ctx, 0, f.Source, f.Dataset, "", time.Now().UTC(), f.Err); err != nil {
-			e.logger.Error("record failure in ledger", "source", f.Source, "err", err)
-		}
+	p := &pipeline.Pipeline{Cfg: e.cfg, Store: st, Logger: e.logger}
+	results, err := p.Sync(ctx, names)
+	if err != nil {
+		return nil, &exitError{code: 2, msg: err.Error()}
 	}
-	results := append(failed, sy.Sync(ctx, srcs)...)
 	if ctx.Err() != nil {
 		return results, errInterrupted
-	}
-	if keep := time.Duration(e.cfg.Sync.QuarantineKeep); keep > 0 {
-		n, err := st.PruneQuarantine(ctx, time.Now().Add(-keep))
-		if err != nil {
-			e.logger.Error("prune quarantine", "err", err)
-		} else if n > 0 {
-			e.logger.Info("pruned quarantine", "rows", n, "older_than", e.cfg.Sync.QuarantineKeep.String())
-		}
 	}
 	return results, nil
 }

@@ -1,0 +1,142 @@
+package main
+
+import (
+	"fmt"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/lipwatch/lipwatch/engine/idnum"
+	"github.com/lipwatch/lipwatch/engine/route"
+)
+
+func newFeedbackCmd(g *globals) *cobra.Command {
+	fb := &cobra.Command{Use: "feedback", Short: "Apply outcomes from township-returned lists"}
+	fb.AddCommand(&cobra.Command{
+		Use:   "import FILE...",
+		Short: "Read returned lists (xlsx or csv), close verified cases, reject bad rows with reasons",
+		Args:  cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			e, err := g.load()
+			if err != nil {
+				return err
+			}
+			day, err := e.day()
+			if err != nil {
+				return err
+			}
+			p, err := e.open(cmd.Context(), "lipwatch feedback import")
+			if err != nil {
+				return err
+			}
+			defer p.Close()
+			r, err := p.Feedback(cmd.Context(), day, args)
+			if err != nil {
+				return err
+			}
+			w := cmd.OutOrStdout()
+			fmt.Fprintf(w, "closed %d cases, %d already applied, %d rows rejected\n", r.Closed, r.Unchanged, len(r.Rejected))
+			for _, re := range r.Rejected {
+				fmt.Fprintf(w, "  %s: %s\n", re.File, re.Reason)
+			}
+			return nil
+		},
+	})
+	return fb
+}
+
+func newCasesCmd(g *globals) *cobra.Command {
+	cs := &cobra.Command{Use: "cases", Short: "Read warning cases"}
+	var township, state, level string
+	var overdue, unmasked bool
+	list := &cobra.Command{
+		Use:   "list",
+		Short: "List cases (filters: --township, --state, --level, --overdue)",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			e, err := g.load()
+			if err != nil {
+				return err
+			}
+			day, err := e.day()
+			if err != nil {
+				return err
+			}
+			p, err := e.open(cmd.Context(), "lipwatch cases list")
+			if err != nil {
+				return err
+			}
+			defer p.Close()
+			var on time.Time
+			if overdue {
+				on = day
+			}
+			found, err := p.Store.CasesWhere(cmd.Context(), township, state, level, on)
+			if err != nil {
+				return err
+			}
+			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 0, 2, ' ', 0)
+			fmt.Fprintln(tw, "CASE\tTOWNSHIP\tLEVEL\tSTATE\tOPENED\tDEADLINE\tOVERDUE\tHITS\tOUTCOME")
+			for _, c := range found {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%v\t%d\t%s\n", c.ID, p.Router.Name(p.Router.Township(c.TownshipCode)), c.Level, c.State,
+					date(c.OpenedOn), date(c.Deadline), c.State != "closed" && route.Overdue(c.Deadline, day), len(c.Hits), c.Outcome)
+			}
+			tw.Flush()
+			fmt.Fprintf(cmd.OutOrStdout(), "%d cases\n", len(found))
+			return nil
+		},
+	}
+	f := list.Flags()
+	f.StringVar(&township, "township", "", "township code (9 digits)")
+	f.StringVar(&state, "state", "", "new, dispatched or closed")
+	f.StringVar(&level, "level", "", "red, orange or yellow")
+	f.BoolVar(&overdue, "overdue", false, "only open cases past their deadline at --as-of")
+	show := &cobra.Command{
+		Use:   "show CASE_ID",
+		Short: "Show one case with its hits and evidence (ID numbers masked unless --unmasked)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			e, err := g.load()
+			if err != nil {
+				return err
+			}
+			p, err := e.open(cmd.Context(), "lipwatch cases show")
+			if err != nil {
+				return err
+			}
+			defer p.Close()
+			c, err := p.Store.Case(cmd.Context(), args[0])
+			if err != nil {
+				return err
+			}
+			w := cmd.OutOrStdout()
+			fmt.Fprintf(w, "case %s  level %s  state %s\n", c.ID, c.Level, c.State)
+			fmt.Fprintf(w, "household %s  township %s\n", c.HouseholdID, p.Router.Name(p.Router.Township(c.TownshipCode)))
+			fmt.Fprintf(w, "opened %s  dispatched %s  deadline %s  closed %s %s\n", date(c.OpenedOn), date(c.DispatchedOn),
+				date(c.Deadline), date(c.ClosedOn), c.Outcome)
+			for _, h := range c.Hits {
+				id := idnum.Mask(h.IDNumber)
+				if unmasked {
+					id = h.IDNumber
+				}
+				active := "active"
+				if !h.Active {
+					active = "no longer firing"
+				}
+				fmt.Fprintf(w, "\n  %s v%d (%s, %s) %s\n  seen %s .. %s\n  reason: %s\n  facts: %s\n  evidence: %s\n",
+					h.RuleID, h.RuleVersion, h.Level, active, id, date(h.FirstSeen), date(h.LastSeen), h.Reason, h.Facts, h.Evidence)
+			}
+			return nil
+		},
+	}
+	show.Flags().BoolVar(&unmasked, "unmasked", false, "show ID numbers in full")
+	cs.AddCommand(list, show)
+	return cs
+}
+
+func date(t time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return t.Format(time.DateOnly)
+}

@@ -1,0 +1,70 @@
+package main
+
+import (
+	"github.com/spf13/cobra"
+)
+
+func newEvaluateCmd(g *globals) *cobra.Command {
+	var dry bool
+	cmd := &cobra.Command{
+		Use:   "evaluate",
+		Short: "Compute facts, run the rules and update warning cases",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			e, err := g.load()
+			if err != nil {
+				return err
+			}
+			day, err := e.day()
+			if err != nil {
+				return err
+			}
+			p, err := e.open(cmd.Context(), "lipwatch evaluate")
+			if err != nil {
+				return err
+			}
+			defer p.Close()
+			r, err := p.Evaluate(cmd.Context(), day, dry)
+			if err != nil {
+				return err
+			}
+			printEvaluate(cmd.OutOrStdout(), p, r)
+			if dry {
+				cmd.Println("dry run: nothing was written")
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&dry, "dry-run", false, "report what would change without writing")
+	return cmd
+}
+
+func newDispatchCmd(g *globals) *cobra.Command {
+	var all bool
+	cmd := &cobra.Command{
+		Use:   "dispatch",
+		Short: "Write per-township alert lists (xlsx, csv) and the county summary",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			e, err := g.load()
+			if err != nil {
+				return err
+			}
+			day, err := e.day()
+			if err != nil {
+				return err
+			}
+			p, err := e.open(cmd.Context(), "lipwatch dispatch")
+			if err != nil {
+				return err
+			}
+			defer p.Close()
+			d, err := p.Dispatch(cmd.Context(), day, all)
+			if err != nil {
+				return err
+			}
+			printDispatch(cmd.OutOrStdout(), p, d)
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&all, "all", false, "list every open case, not only new or changed ones")
+	return cmd
+}

@@ -1,0 +1,141 @@
+package main
+
+import (
+	"fmt"
+	"regexp"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/lipwatch/lipwatch/engine/evaluate"
+	"github.com/lipwatch/lipwatch/engine/rule"
+)
+
+func newRulesCmd(g *globals) *cobra.Command {
+	rc := &cobra.Command{Use: "rules", Short: "Analysts' tools: check, test and explain the rule files"}
+	rc.AddCommand(&cobra.Command{
+		Use:   "check",
+		Short: "Load and type-check every rule file; report all errors with file:line:col",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			e, err := g.load()
+			if err != nil {
+				return err
+			}
+			dir := e.cfg.Resolve(e.cfg.Rules.Dir)
+			pack, err := rule.Load(dir)
+			if err != nil {
+				return &exitError{code: 1, msg: err.Error()}
+			}
+			enabled := 0
+			for _, r := range pack.Rules {
+				if r.Enabled {
+					enabled++
+				}
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%s: %d files, %d fact groups, %d params, %d rules (%d enabled): ok (%s)\n",
+				dir, len(pack.Files), len(pack.Groups), len(pack.Params), len(pack.Rules), enabled, pack.Version)
+			return nil
+		},
+	})
+	var run string
+	test := &cobra.Command{
+		Use:   "test",
+		Short: "Run the tests beside each rule: PASS/FAIL/ERROR with location",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			e, err := g.load()
+			if err != nil {
+				return err
+			}
+			pack, err := rule.Load(e.cfg.Resolve(e.cfg.Rules.Dir))
+			if err != nil {
+				return &exitError{code: 1, msg: err.Error()}
+			}
+			var re *regexp.Regexp
+			if run != "" {
+				if re, err = regexp.Compile(run); err != nil {
+					return &exitError{code: 2, msg: fmt.Sprintf("--run: %v", err)}
+				}
+			}
+			w := cmd.OutOrStdout()
+			failed, passed := 0, 0
+			for _, r := range pack.Test(re) {
+				fmt.Fprintf(w, "%-5s %s:%d: %s / %s", r.Status, r.Pos.File, r.Pos.Line, r.Rule, r.Test)
+				if r.Message != "" {
+					fmt.Fprintf(w, ": %s", r.Message)
+				}
+				fmt.Fprintln(w)
+				if r.Status == "PASS" {
+					passed++
+				} else {
+					failed++
+				}
+			}
+			untested := pack.Untested()
+			fmt.Fprintf(w, "%d passed, %d failed\n", passed, failed)
+			fmt.Fprintf(w, "%d rules without tests %v\n", len(untested), untested)
+			if failed > 0 {
+				return &exitError{code: 1}
+			}
+			return nil
+		},
+	}
+	test.Flags().StringVar(&run, "run", "", "only tests whose \"RULE-ID/test name\" matches this regular expression")
+	explain := &cobra.Command{
+		Use:   "explain ID_NUMBER",
+		Short: "Every fact of a person and their household at --as-of, and each rule's verdict",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			e, err := g.load()
+			if err != nil {
+				return err
+			}
+			day, err := e.day()
+			if err != nil {
+				return err
+			}
+			p, err := e.open(cmd.Context(), "lipwatch rules explain")
+			if err != nil {
+				return err
+			}
+			defer p.Close()
+			ev := &evaluate.Evaluator{Store: p.Store, Pack: p.Pack, Logger: e.logger}
+			ex, err := ev.Explain(cmd.Context(), day, args[0])
+			if err != nil {
+				return &exitError{code: 2, msg: err.Error()}
+			}
+			w := cmd.OutOrStdout()
+			if !ex.Found {
+				fmt.Fprintf(w, "%s: not in any dataset\n", idMasked(ex.IDNumber))
+				return nil
+			}
+			fmt.Fprintf(w, "facts at %s (rule files %s)\n", date(ex.AsOf), p.Pack.Version)
+			tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+			for _, f := range ex.Facts {
+				def := ""
+				if f.Default {
+					def = "(default: no data)"
+				}
+				fmt.Fprintf(tw, "  %s\t%v\t%s\t%s\n", f.Name, f.Value, def, f.Doc)
+			}
+			tw.Flush()
+			fmt.Fprintln(w, "rules:")
+			for _, v := range ex.Verdicts {
+				verdict := "miss"
+				switch {
+				case v.Err != nil:
+					verdict = "ERROR: " + v.Err.Error()
+				case v.Hit:
+					verdict = "HIT  " + v.Reason
+				}
+				off := ""
+				if !v.Rule.Enabled {
+					off = " (disabled)"
+				}
+				fmt.Fprintf(w, "  %-30s %-6s %s%s\n    when: %s\n", v.Rule.ID, v.Rule.Level, verdict, off, v.Rule.When)
+			}
+			return nil
+		},
+	}
+	rc.AddCommand(test, explain)
+	return rc
+}

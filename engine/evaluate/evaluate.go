@@ -1,0 +1,243 @@
+package evaluate
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/lipwatch/lipwatch/engine/cases"
+	"github.com/lipwatch/lipwatch/engine/idnum"
+	"github.com/lipwatch/lipwatch/engine/rule"
+	"github.com/lipwatch/lipwatch/engine/store"
+)
+
+// Evaluator runs a rule pack against a store.
+type Evaluator struct {
+	Store  *store.Store
+	Pack   *rule.Pack
+	Logger *slog.Logger
+}
+
+// Result is what one evaluation found and, unless dry, changed.
+type Result struct {
+	AsOf       time.Time
+	People     int
+	Hits       []cases.Hit
+	HitsByRule map[string]int
+	Plan       cases.Plan
+	Facts      time.Duration // computing facts in DuckDB
+	Rules      time.Duration // running the rules over every person
+	Total      time.Duration
+}
+
+// Evaluate computes facts and hits at day and merges the hits into cases.
+// With dryRun nothing is written.
+func (e *Evaluator) Evaluate(ctx context.Context, day time.Time, dryRun bool) (*Result, error) {
+	start := time.Now()
+	res, err := e.Hits(ctx, day)
+	if err != nil {
+		return nil, err
+	}
+	open, err := e.Store.OpenCases(ctx)
+	if err != nil {
+		return nil, err
+	}
+	sup, err := e.Store.Suppressions(ctx, day)
+	if err != nil {
+		return nil, err
+	}
+	esc := cases.Escalation{MinRules: e.Pack.Escalation.MinRules, Level: e.Pack.Escalation.Level}
+	res.Plan = cases.MakePlan(day, res.Hits, open, sup, esc)
+	if !dryRun {
+		if err := e.Store.ApplyPlan(ctx, res.Plan, day, e.Pack.Version); err != nil {
+			return nil, err
+		}
+	}
+	res.Total = time.Since(start)
+	e.logger().Info("evaluated", "as_of", day.Format(time.DateOnly), "people", res.People, "hits", len(res.Hits),
+		"new_cases", len(res.Plan.New), "updated_cases", len(res.Plan.Updated), "suppressed", len(res.Plan.Suppressed),
+		"dry_run", dryRun, "facts_elapsed", res.Facts.Round(time.Millisecond), "rules_elapsed", res.Rules.Round(time.Millisecond))
+	return res, nil
+}
+
+// Hits computes the facts at day and runs every enabled rule for every
+// person. It writes nothing to the store.
+func (e *Evaluator) Hits(ctx context.Context, day time.Time) (*Result, error) {
+	res := &Result{AsOf: day, HitsByRule: map[string]int{}}
+	conn, err := e.Store.DB().Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close()
+	t0 := time.Now()
+	if err := factTables(ctx, conn, e.Pack, day); err != nil {
+		return nil, err
+	}
+	res.Facts = time.Since(t0)
+	t0 = time.Now()
+	env, err := e.Pack.NewEnv(day)
+	if err != nil {
+		return nil, err
+	}
+	var rules []*rule.Rule
+	for _, r := range e.Pack.Rules {
+		if r.Enabled {
+			rules = append(rules, r)
+		}
+	}
+	q, fields := wideQuery(e.Pack)
+	err = eachPerson(ctx, conn, q, fields, env, func(id string, vals []any) error {
+		res.People++
+		for _, r := range rules {
+			hit, reason, err := r.Eval(env)
+			if err != nil {
+				return fmt.Errorf("rule %s (%s:%d): %w", r.ID, r.Pos.File, r.Pos.Line, err)
+			}
+			if !hit {
+				continue
+			}
+			res.HitsByRule[r.ID]++
+			res.Hits = append(res.Hits, cases.Hit{RuleID: r.ID, RuleVersion: r.Version, Level: r.Level, Reason: reason,
+				IDNumber: id, HouseholdID: str(vals, fields, "person", "household_id"),
+				TownshipCode: str(vals, fields, "person", "township_code"), Facts: factsJSON(fields, vals)})
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := evidence(ctx, conn, res.Hits); err != nil {
+		return nil, err
+	}
+	res.Rules = time.Since(t0)
+	return res, nil
+}
+
+// eachPerson streams the wide fact rows, loading each into env.
+func eachPerson(ctx context.Context, conn *sql.Conn, q string, fields []*rule.Field, env *rule.Env, fn func(id string, vals []any) error) error {
+	rows, err := conn.QueryContext(ctx, q)
+	if err != nil {
+		return fmt.Errorf("facts: %w", err)
+	}
+	defer rows.Close()
+	vals := make([]any, len(fields))
+	ptrs := make([]any, len(fields)+1)
+	var id string
+	ptrs[0] = &id
+	for i := range vals {
+		ptrs[i+1] = &vals[i]
+	}
+	for rows.Next() {
+		if err := rows.Scan(ptrs...); err != nil {
+			return fmt.Errorf("facts: %w", err)
+		}
+		env.Reset()
+		for i, f := range fields {
+			if vals[i] == nil {
+				continue
+			}
+			if err := env.Set(f.Group, f.Name, vals[i]); err != nil {
+				return fmt.Errorf("fact %s.%s: %w", f.Group, f.Name, err)
+			}
+		}
+		if err := fn(id, vals); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+func str(vals []any, fields []*rule.Field, group, name string) string {
+	for i, f := range fields {
+		if f.Group == group && f.Name == name {
+			if s, ok := vals[i].(string); ok {
+				return s
+			}
+		}
+	}
+	return ""
+}
+
+// factsJSON records the fact values a rule saw, defaults included, as
+// {"group.field": value}.
+func factsJSON(fields []*rule.Field, vals []any) string {
+	m := make(map[string]any, len(fields))
+	for i, f := range fields {
+		v := vals[i]
+		if v == nil {
+			v = f.Default
+		}
+		m[f.Group+"."+f.Name] = v
+	}
+	b, _ := json.Marshal(m)
+	return string(b)
+}
+
+// evidenceDatasets are the tables searched for the rows behind a hit.
+var evidenceDatasets = []string{"registry", "medical", "disability", "employment", "fishers", "assistance"}
+
+// evidence fills each hit's Evidence with the source rows of its person:
+// {"medical": ["testdata/county/medical/medical_2026-03.csv:45", ...], ...}.
+func evidence(ctx context.Context, conn *sql.Conn, hits []cases.Hit) error {
+	if len(hits) == 0 {
+		return nil
+	}
+	ids := map[string]bool{}
+	var lits []string
+	for _, h := range hits {
+		if ids[h.IDNumber] {
+			continue
+		}
+		ids[h.IDNumber] = true
+		if _, err := idnum.Parse(h.IDNumber); err != nil || len(h.IDNumber) != 18 {
+			return fmt.Errorf("evidence: a hit has an ID number that is not canonical")
+		}
+		lits = append(lits, "'"+h.IDNumber+"'")
+	}
+	sort.Strings(lits)
+	if _, err := conn.ExecContext(ctx, `CREATE OR REPLACE TEMP TABLE hit_ids AS SELECT unnest([`+strings.Join(lits, ",")+`]) AS id_number`); err != nil {
+		return fmt.Errorf("evidence: %w", err)
+	}
+	var parts []string
+	for _, ds := range evidenceDatasets {
+		parts = append(parts, fmt.Sprintf(`SELECT id_number, '%[1]s' AS dataset,
+			list(_stream || ':' || _position ORDER BY _stream, _position) AS rows
+			FROM %[1]s WHERE id_number IN (SELECT id_number FROM hit_ids) GROUP BY id_number`, ds))
+	}
+	rows, err := conn.QueryContext(ctx, `SELECT id_number, json_group_object(dataset, rows)::VARCHAR FROM (`+
+		strings.Join(parts, " UNION ALL ")+`) GROUP BY id_number`)
+	if err != nil {
+		return fmt.Errorf("evidence: %w", err)
+	}
+	defer rows.Close()
+	byID := map[string]string{}
+	for rows.Next() {
+		var id, ev string
+		if err := rows.Scan(&id, &ev); err != nil {
+			return fmt.Errorf("evidence: %w", err)
+		}
+		byID[id] = ev
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for i := range hits {
+		hits[i].Evidence = byID[hits[i].IDNumber]
+		if hits[i].Evidence == "" {
+			hits[i].Evidence = "{}"
+		}
+	}
+	return nil
+}
+
+func (e *Evaluator) logger() *slog.Logger {
+	if e.Logger != nil {
+		return e.Logger
+	}
+	return slog.New(slog.DiscardHandler)
+}

@@ -1,0 +1,94 @@
+// Package evaluate computes the facts of rules/facts.yaml in DuckDB at an
+// evaluation date, runs the analysts' rules over every person, and turns
+// the hits into warning cases in the store. Facts are set-based SQL, one
+// query per group; only the rule conditions run in Go, once per person.
+package evaluate
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/lipwatch/lipwatch/engine/rule"
+)
+
+// factTables computes every fact group into a temp table f_<group> on conn,
+// with as_of() fixed to day, and checks that each query returns the
+// columns its group declares.
+func factTables(ctx context.Context, conn *sql.Conn, pack *rule.Pack, day time.Time) error {
+	if _, err := conn.ExecContext(ctx, fmt.Sprintf(`CREATE OR REPLACE TEMP MACRO as_of() AS DATE '%s'`, day.Format(time.DateOnly))); err != nil {
+		return fmt.Errorf("facts: %w", err)
+	}
+	for _, g := range pack.Groups {
+		if _, err := conn.ExecContext(ctx, `CREATE OR REPLACE TEMP TABLE `+table(g)+` AS `+g.SQL); err != nil {
+			return fmt.Errorf("%s:%d: facts group %s: %w", g.Pos.File, g.Pos.Line, g.Name, err)
+		}
+		cols, err := columns(ctx, conn, table(g))
+		if err != nil {
+			return err
+		}
+		key := keyColumn(g)
+		if len(cols) == 0 || cols[0] != key {
+			return fmt.Errorf("%s:%d: facts group %s: the query's first column must be %s, got %v", g.Pos.File, g.Pos.Line, g.Name, key, cols)
+		}
+		var missing []string
+		for _, f := range g.Fields {
+			if !slices.Contains(cols, f.Name) {
+				missing = append(missing, f.Name)
+			}
+		}
+		if len(missing) > 0 {
+			return fmt.Errorf("%s:%d: facts group %s: the query returns no column %s (it returns %s)", g.Pos.File, g.Pos.Line,
+				g.Name, strings.Join(missing, ", "), strings.Join(cols, ", "))
+		}
+	}
+	return nil
+}
+
+func table(g *rule.Group) string { return `"f_` + g.Name + `"` }
+
+func keyColumn(g *rule.Group) string {
+	if g.Scope == "household" {
+		return "household_id"
+	}
+	return "id_number"
+}
+
+func columns(ctx context.Context, conn *sql.Conn, table string) ([]string, error) {
+	rows, err := conn.QueryContext(ctx, `SELECT * FROM `+table+` LIMIT 0`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	return rows.Columns()
+}
+
+// wideQuery joins every group's facts onto the person group: one row per
+// person with household facts through person.household_id. Columns are
+// id_number followed by the fields of each group in pack order.
+func wideQuery(pack *rule.Pack) (string, []*rule.Field) {
+	var sel []string
+	var fields []*rule.Field
+	var joins []string
+	for _, g := range pack.Groups {
+		alias := `"g_` + g.Name + `"`
+		for i := range g.Fields {
+			f := &g.Fields[i]
+			sel = append(sel, fmt.Sprintf(`%s."%s"`, alias, f.Name))
+			fields = append(fields, f)
+		}
+		switch {
+		case g.Name == "person":
+		case g.Scope == "household":
+			joins = append(joins, fmt.Sprintf(`LEFT JOIN %s %s ON %s.household_id = "g_person".household_id AND "g_person".household_id <> ''`, table(g), alias, alias))
+		default:
+			joins = append(joins, fmt.Sprintf(`LEFT JOIN %s %s ON %s.id_number = "g_person".id_number`, table(g), alias, alias))
+		}
+	}
+	q := `SELECT "g_person".id_number, ` + strings.Join(sel, ", ") + ` FROM "f_person" "g_person" ` + strings.Join(joins, " ") +
+		` ORDER BY "g_person".id_number`
+	return q, fields
+}

@@ -1,0 +1,180 @@
+// Package pipeline is the county's nightly job put together: sync every
+// source, evaluate the rules into cases, dispatch the township lists, and
+// apply the outcomes townships send back. The command line and the
+// scheduler call it; every stage is re-runnable and writes a run ledger.
+package pipeline
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/lipwatch/lipwatch/engine/calendar"
+	"github.com/lipwatch/lipwatch/engine/config"
+	"github.com/lipwatch/lipwatch/engine/evaluate"
+	"github.com/lipwatch/lipwatch/engine/ingest"
+	"github.com/lipwatch/lipwatch/engine/route"
+	"github.com/lipwatch/lipwatch/engine/rule"
+	"github.com/lipwatch/lipwatch/engine/store"
+)
+
+// Pipeline holds what the stages share.
+type Pipeline struct {
+	Cfg    *config.Config
+	Store  *store.Store
+	Pack   *rule.Pack
+	Router *route.Router
+	Logger *slog.Logger
+}
+
+// LoadRules loads and checks the rule files and the holiday calendar named
+// by the config: a broken rule file is rejected before anything uses it.
+func LoadRules(cfg *config.Config) (*rule.Pack, *calendar.Calendar, error) {
+	pack, err := rule.Load(cfg.Resolve(cfg.Rules.Dir))
+	if err != nil {
+		return nil, nil, err
+	}
+	cal, err := calendar.Load(cfg.Resolve(cfg.Cases.Calendar))
+	if err != nil {
+		return nil, nil, err
+	}
+	return pack, cal, nil
+}
+
+// Open loads the rules and calendar, then opens the store (holder names
+// this process for another one that finds the store busy).
+func Open(ctx context.Context, cfg *config.Config, logger *slog.Logger, holder string) (*Pipeline, error) {
+	pack, cal, err := LoadRules(cfg)
+	if err != nil {
+		return nil, err
+	}
+	st, err := store.Open(ctx, store.Options{Path: cfg.Resolve(cfg.Store.Path), Threads: cfg.Store.Threads,
+		MemoryLimit: cfg.Store.MemoryLimit, Holder: holder})
+	if err != nil {
+		return nil, err
+	}
+	return &Pipeline{Cfg: cfg, Store: st, Pack: pack, Logger: logger, Router: &route.Router{
+		CountyCode: cfg.County.Code, Townships: cfg.County.Townships, Calendar: cal,
+		Days: cfg.Cases.DeadlineDays, ExtensionDays: cfg.Cases.ExtensionDays}}, nil
+}
+
+// Close closes the store.
+func (p *Pipeline) Close() error { return p.Store.Close() }
+
+func (p *Pipeline) logger() *slog.Logger {
+	if p.Logger != nil {
+		return p.Logger
+	}
+	return slog.New(slog.DiscardHandler)
+}
+
+// Sync pulls the named sources (all enabled ones when none is named).
+// Failed sources are in the results; an unknown name is an error.
+func (p *Pipeline) Sync(ctx context.Context, names []string) ([]ingest.Result, error) {
+	srcs, failed, err := ingest.FromConfig(p.Cfg, names)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		for _, s := range srcs {
+			s.Connector.Close(context.WithoutCancel(ctx))
+		}
+	}()
+	for _, f := range failed {
+		if err := p.Store.RecordFailure(ctx, 0, f.Source, f.Dataset, "", time.Now().UTC(), f.Err); err != nil {
+			p.logger().Error("record failure in ledger", "source", f.Source, "err", err)
+		}
+	}
+	sy := &ingest.Syncer{Store: p.Store, Logger: p.logger(), Timeout: time.Duration(p.Cfg.Sync.SourceTimeout)}
+	results := append(failed, sy.Sync(ctx, srcs)...)
+	if ctx.Err() == nil {
+		if keep := time.Duration(p.Cfg.Sync.QuarantineKeep); keep > 0 {
+			if n, err := p.Store.PruneQuarantine(ctx, time.Now().Add(-keep)); err != nil {
+				p.logger().Error("prune quarantine", "err", err)
+			} else if n > 0 {
+				p.logger().Info("pruned quarantine", "rows", n, "older_than", p.Cfg.Sync.QuarantineKeep.String())
+			}
+		}
+	}
+	return results, nil
+}
+
+// Evaluate runs the rules at day and updates the cases (dry: writes nothing).
+func (p *Pipeline) Evaluate(ctx context.Context, day time.Time, dry bool) (*evaluate.Result, error) {
+	ev := &evaluate.Evaluator{Store: p.Store, Pack: p.Pack, Logger: p.logger()}
+	return ev.Evaluate(ctx, day, dry)
+}
+
+// RunSummary is what the nightly job did.
+type RunSummary struct {
+	AsOf     time.Time
+	Sync     []ingest.Result
+	Evaluate *evaluate.Result
+	Dispatch *DispatchResult
+}
+
+// Run is the nightly job: sync, evaluate, dispatch, recorded in the run
+// ledger. A failed source is in the summary, not an error; a failing
+// evaluation or dispatch is.
+func (p *Pipeline) Run(ctx context.Context, day time.Time) (*RunSummary, error) {
+	id, err := p.Store.BeginRun(ctx, "run", day)
+	if err != nil {
+		return nil, err
+	}
+	sum := &RunSummary{AsOf: day}
+	err = p.run(ctx, day, sum)
+	if ferr := p.Store.FinishRun(ctx, id, sum.JSON(), err); ferr != nil {
+		p.logger().Error("run ledger", "err", ferr)
+	}
+	return sum, err
+}
+
+func (p *Pipeline) run(ctx context.Context, day time.Time, sum *RunSummary) error {
+	var err error
+	if sum.Sync, err = p.Sync(ctx, nil); err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("run interrupted after sync: %w", err)
+	}
+	if sum.Evaluate, err = p.Evaluate(ctx, day, false); err != nil {
+		return fmt.Errorf("evaluate: %w", err)
+	}
+	if sum.Dispatch, err = p.Dispatch(ctx, day, false); err != nil {
+		return fmt.Errorf("dispatch: %w", err)
+	}
+	return nil
+}
+
+// JSON renders the summary for the run ledger: counts only, no personal data.
+func (s *RunSummary) JSON() string {
+	type src struct {
+		Source                                string
+		Read, Loaded, Duplicates, Quarantined int64
+		Failed                                bool `json:",omitempty"`
+	}
+	out := struct {
+		AsOf     string
+		Sources  []src
+		HitsBy   map[string]int `json:",omitempty"`
+		NewCases int
+		Updated  int
+		Suppress int
+		Dispatch map[string]int `json:",omitempty"`
+		Overdue  int
+	}{AsOf: s.AsOf.Format(time.DateOnly)}
+	for _, r := range s.Sync {
+		read, loaded, dup, q := r.Totals()
+		out.Sources = append(out.Sources, src{r.Source, read, loaded, dup, q, r.Err != nil})
+	}
+	if e := s.Evaluate; e != nil {
+		out.HitsBy, out.NewCases, out.Updated, out.Suppress = e.HitsByRule, len(e.Plan.New), len(e.Plan.Updated), len(e.Plan.Suppressed)
+	}
+	if d := s.Dispatch; d != nil {
+		out.Dispatch, out.Overdue = d.Townships, d.Overdue
+	}
+	b, _ := json.Marshal(out)
+	return string(b)
+}

@@ -1,0 +1,209 @@
+package rule
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+	"unicode/utf8"
+)
+
+// Pos is a place in a rule file: 1-based line and column, columns counted
+// in characters (runes), as editors and yaml count them.
+type Pos struct {
+	File      string
+	Line, Col int
+}
+
+// String formats p as "file:line:col" (or "file:line", "file" when the
+// finer parts are unknown).
+func (p Pos) String() string {
+	switch {
+	case p.Line > 0 && p.Col > 0:
+		return fmt.Sprintf("%s:%d:%d", p.File, p.Line, p.Col)
+	case p.Line > 0:
+		return fmt.Sprintf("%s:%d", p.File, p.Line)
+	}
+	return p.File
+}
+
+// Error is one problem found in the rule files.
+type Error struct {
+	// Pos locates the problem.
+	Pos Pos
+	// Message says what is wrong, starting with what it is about
+	// ("rule MED-OOP-UNCOVERED: when: unknown name medcal").
+	Message string
+	// Snippet is the offending line of the file and a caret under Pos.Col,
+	// with a line-number gutter; empty when the line is not known.
+	Snippet string
+}
+
+// Error formats e as "file:line:col: message" followed by its snippet.
+func (e *Error) Error() string {
+	s := e.Pos.String() + ": " + e.Message
+	if e.Snippet != "" {
+		s += "\n" + e.Snippet
+	}
+	return s
+}
+
+// Errors is every problem Load found, in file order (facts.yaml first,
+// then the rule files by name), by line and column within a file.
+type Errors []*Error
+
+// Error lists the problems, each with its snippet, one after another.
+func (es Errors) Error() string {
+	parts := make([]string, len(es))
+	for i, e := range es {
+		parts[i] = e.Error()
+	}
+	return strings.Join(parts, "\n")
+}
+
+// collector gathers problems while loading and renders their snippets from
+// the files' text.
+type collector struct {
+	order map[string]int      // file -> rank in load order
+	lines map[string][]string // file -> its lines, for snippets
+	errs  Errors
+}
+
+func newCollector() *collector {
+	return &collector{order: map[string]int{}, lines: map[string][]string{}}
+}
+
+// addFile registers a file's text for snippets; files are ranked in the
+// order they are added.
+func (c *collector) addFile(name string, data []byte) {
+	if _, ok := c.order[name]; !ok {
+		c.order[name] = len(c.order)
+	}
+	text := strings.ReplaceAll(string(data), "\r\n", "\n")
+	c.lines[name] = strings.Split(text, "\n")
+}
+
+// add records a problem at pos.
+func (c *collector) add(pos Pos, format string, args ...any) {
+	c.errs = append(c.errs, &Error{Pos: pos, Message: fmt.Sprintf(format, args...), Snippet: c.snippet(pos)})
+}
+
+// err returns the problems in file order, or nil when there are none.
+func (c *collector) err() error {
+	if len(c.errs) == 0 {
+		return nil
+	}
+	es := slices.Clone(c.errs)
+	slices.SortStableFunc(es, func(a, b *Error) int {
+		return cmp.Or(
+			cmp.Compare(c.order[a.Pos.File], c.order[b.Pos.File]),
+			cmp.Compare(a.Pos.Line, b.Pos.Line),
+			cmp.Compare(a.Pos.Col, b.Pos.Col),
+		)
+	})
+	return es
+}
+
+// snippet renders the line at pos with a caret under its column:
+//
+//	14 |     when: medcal.oop_12m >= 3
+//	   |           ^
+//
+// The caret is placed by display width, so it lands under the right
+// character after Chinese text (two columns per character).
+func (c *collector) snippet(pos Pos) string {
+	lines := c.lines[pos.File]
+	if pos.Line < 1 || pos.Line > len(lines) {
+		return ""
+	}
+	text := strings.ReplaceAll(lines[pos.Line-1], "\t", " ")
+	col := pos.Col
+	if col < 1 {
+		col = 1 + len(text) - len(strings.TrimLeft(text, " "))
+	}
+	pad, n := 0, 0
+	for _, r := range text {
+		if n >= col-1 {
+			break
+		}
+		pad += runeWidth(r)
+		n++
+	}
+	if col-1 > n {
+		pad += col - 1 - n // past the end of the line (an error at end of input)
+	}
+	gutter := fmt.Sprintf("%5d | ", pos.Line)
+	return strings.TrimRight(gutter+text, " ") + "\n" + strings.Repeat(" ", 5) + " | " + strings.Repeat(" ", pad) + "^"
+}
+
+// runeWidth is the number of terminal columns r takes: two for East Asian
+// wide and full-width characters, zero for combining marks, else one.
+func runeWidth(r rune) int {
+	switch {
+	case r >= 0x0300 && r <= 0x036F, r >= 0x200B && r <= 0x200F, r == 0xFE0F:
+		return 0
+	case r >= 0x1100 && r <= 0x115F,
+		r >= 0x2E80 && r <= 0x303E,
+		r >= 0x3041 && r <= 0x33FF,
+		r >= 0x3400 && r <= 0x4DBF,
+		r >= 0x4E00 && r <= 0x9FFF,
+		r >= 0xA000 && r <= 0xA4CF,
+		r >= 0xAC00 && r <= 0xD7A3,
+		r >= 0xF900 && r <= 0xFAFF,
+		r >= 0xFE30 && r <= 0xFE4F,
+		r >= 0xFF00 && r <= 0xFF60,
+		r >= 0xFFE0 && r <= 0xFFE6,
+		r >= 0x1F300 && r <= 0x1F64F,
+		r >= 0x20000 && r <= 0x3FFFD:
+		return 2
+	}
+	return 1
+}
+
+// hint suggests the candidate closest to word, as " (did you mean x?)",
+// or "" when none is close enough to be a likely typo.
+func hint(word string, candidates []string) string {
+	if best := closest(word, candidates); best != "" {
+		return " (did you mean " + best + "?)"
+	}
+	return ""
+}
+
+// closest is the candidate closest to word, or "" when none is close
+// enough to be a likely typo.
+func closest(word string, candidates []string) string {
+	best, bestD := "", 0
+	for _, cand := range candidates {
+		d := editDistance(strings.ToLower(word), strings.ToLower(cand))
+		if best == "" || d < bestD {
+			best, bestD = cand, d
+		}
+	}
+	n := utf8.RuneCountInString(word)
+	if best == "" || bestD == 0 || bestD > 2 || bestD > (n+1)/2 {
+		return ""
+	}
+	return best
+}
+
+// editDistance is the Levenshtein distance between a and b, in runes.
+func editDistance(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	prev := make([]int, len(rb)+1)
+	cur := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur[0] = i
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(rb)]
+}

@@ -1,0 +1,244 @@
+package rule
+
+import (
+	"reflect"
+	"slices"
+
+	"github.com/expr-lang/expr/builtin"
+	"go.yaml.in/yaml/v3"
+)
+
+// Type is the type of a fact or param as conditions see it.
+type Type string
+
+// The types a fact or param can have.
+const (
+	Number Type = "number" // float64: yuan, ratios
+	Int    Type = "int"    // int64: counts, days, levels
+	Bool   Type = "bool"
+	String Type = "string"
+)
+
+var types = []string{string(Number), string(Int), string(Bool), string(String)}
+
+// goType is the Go type values of t are held in.
+func (t Type) goType() reflect.Type {
+	switch t {
+	case Number:
+		return reflect.TypeFor[float64]()
+	case Int:
+		return reflect.TypeFor[int64]()
+	case Bool:
+		return reflect.TypeFor[bool]()
+	}
+	return reflect.TypeFor[string]()
+}
+
+// zero is t's zero value.
+func (t Type) zero() any {
+	switch t {
+	case Number:
+		return 0.0
+	case Int:
+		return int64(0)
+	case Bool:
+		return false
+	}
+	return ""
+}
+
+// Field is one fact: a column of its group's query, referred to in
+// conditions as Group.Name (e.g. medical.oop_12m).
+type Field struct {
+	Group, Name string
+	Type        Type
+	// Default is the value of a person or household the group's query
+	// returns no row (or NULL) for, of the Go type of Type.
+	Default any
+	Doc     string
+	Pos     Pos
+	// Index is the field's place in Pack.Fields, for Env.SetIndex.
+	Index int
+}
+
+// Group is one facts query and the fields it returns.
+type Group struct {
+	Name string
+	// Scope is "person" (keyed by id_number) or "household" (keyed by
+	// household_id).
+	Scope string
+	Doc   string
+	// SQL is the query as written in facts.yaml; it returns the key column
+	// first, then one column per field.
+	SQL    string
+	Fields []Field // in file order
+	Pos    Pos
+}
+
+// The two scopes of a group.
+const (
+	ScopePerson    = "person"
+	ScopeHousehold = "household"
+)
+
+// paramsName is the name conditions use for the params; no group may
+// take it.
+const paramsName = "params"
+
+// parseFacts reads facts.yaml. Groups or fields with a problem are
+// reported and left out; their names are returned in broken so that
+// conditions using them are not reported a second time.
+func parseFacts(f *yfile, root *yaml.Node) (groups []*Group, broken map[string]bool) {
+	broken = map[string]bool{}
+	if root == nil {
+		f.c.add(Pos{File: f.name, Line: 1, Col: 1}, "no facts: write \"facts:\" and one group per query")
+		return nil, broken
+	}
+	top, ok := f.keys(root, "", "a mapping with the key facts", "facts")
+	if !ok {
+		return nil, broken
+	}
+	fp, ok := top["facts"]
+	if !ok {
+		f.errf(root, "", "missing key facts")
+		return nil, broken
+	}
+	gs, _ := f.mapping(fp.val, "facts", "a mapping of group names to groups")
+	for _, gp := range gs {
+		g, ok := parseGroup(f, gp)
+		if g == nil {
+			broken[gp.key.Value] = true
+			continue
+		}
+		if !ok {
+			broken[g.Name] = true // its fields may be partly missing
+		}
+		groups = append(groups, g)
+	}
+	if fp.val != nil && !broken[ScopePerson] && !slices.ContainsFunc(groups, func(g *Group) bool { return g.Name == ScopePerson }) {
+		f.errf(fp.key, "facts", "missing group person (its rows are the people rules are evaluated for)")
+		broken[ScopePerson] = true // rules using it are not reported again
+	}
+	return groups, broken
+}
+
+// reservedGroup says why a group name cannot be used, or "".
+func reservedGroup(name string) string {
+	switch {
+	case name == paramsName:
+		return "is where conditions find the params"
+	case helperNames[name]:
+		return "is a helper function"
+	case slices.Contains(builtin.Names, name):
+		return "is a built-in function of the condition language"
+	}
+	return ""
+}
+
+// parseGroup reads one group; ok is false if anything in it was wrong.
+func parseGroup(f *yfile, gp pair) (*Group, bool) {
+	name := gp.key.Value
+	ctx := "group " + name
+	if !f.checkName(gp.key, "facts", "group") {
+		return nil, false
+	}
+	if why := reservedGroup(name); why != "" {
+		f.errf(gp.key, "facts", "group %q cannot be used: %s", name, why)
+		return nil, false
+	}
+	m, ok := f.keys(gp.val, ctx, "a mapping with scope, doc, sql and fields", "scope", "doc", "sql", "fields")
+	if !ok {
+		return nil, false
+	}
+	g := &Group{Name: name, Pos: f.pos(gp.key)}
+	good := true
+	if p, has := m["scope"]; !has {
+		f.missing(gp.key, ctx, "scope", "missing scope (person or household)")
+		good = false
+	} else if s, ok := f.text(p, ctx); ok {
+		if s != ScopePerson && s != ScopeHousehold {
+			f.errf(p.val, ctx, "scope must be person or household, not %s", s)
+			good = false
+		}
+		g.Scope = s
+	} else {
+		good = false
+	}
+	if name == ScopePerson && g.Scope == ScopeHousehold {
+		f.errf(m["scope"].val, ctx, "the group person must have scope person")
+		good = false
+	}
+	if p, has := m["doc"]; has {
+		g.Doc, _ = f.text(p, ctx)
+	}
+	if p, has := m["sql"]; !has {
+		f.missing(gp.key, ctx, "sql", "missing sql (the query computing the fields)")
+		good = false
+	} else if s, ok := f.text(p, ctx); ok {
+		g.SQL = s
+	} else {
+		good = false
+	}
+	fp, has := m["fields"]
+	if !has || isNull(fp.val) {
+		f.missing(gp.key, ctx, "fields", "missing fields (one per column of the query)")
+		return g, false
+	}
+	fs, ok := f.mapping(fp.val, ctx, "a mapping of field names to {type, default, doc}")
+	good = good && ok
+	for _, p := range fs {
+		fd, ok := parseField(f, name, p)
+		if !ok {
+			good = false
+			continue
+		}
+		g.Fields = append(g.Fields, fd)
+	}
+	if name == ScopePerson && ok && !slices.ContainsFunc(g.Fields, func(fd Field) bool { return fd.Name == "household_id" && fd.Type == String }) {
+		f.errf(fp.key, ctx, "missing field household_id of type string (it links each person to the household facts)")
+		good = false
+	}
+	return g, good
+}
+
+// parseField reads one field of group.
+func parseField(f *yfile, group string, p pair) (Field, bool) {
+	ctx := "group " + group + ": field " + p.key.Value
+	if !f.checkName(p.key, "group "+group, "field") {
+		return Field{}, false
+	}
+	m, ok := f.keys(p.val, ctx, "a mapping {type, default, doc}", "type", "default", "doc")
+	if !ok {
+		return Field{}, false
+	}
+	fd := Field{Group: group, Name: p.key.Value, Pos: f.pos(p.key)}
+	tp, has := m["type"]
+	if !has {
+		f.missing(p.key, ctx, "type", "missing type (number, int, bool or string)")
+		return fd, false
+	}
+	t, ok := f.text(tp, ctx)
+	if !ok {
+		return fd, false
+	}
+	if !slices.Contains(types, t) {
+		f.errf(tp.val, ctx, "unknown type %s (want number, int, bool or string)%s", t, hint(t, types))
+		return fd, false
+	}
+	fd.Type = Type(t)
+	fd.Default = fd.Type.zero()
+	if dp, has := m["default"]; has && !isNull(dp.val) {
+		raw, err := scalarValue(dp.val)
+		if err == nil {
+			fd.Default, err = convert(raw, fd.Type)
+		}
+		if err != nil {
+			f.errf(dp.val, ctx, "default: %v", err)
+			return fd, false
+		}
+	}
+	if dp, has := m["doc"]; has {
+		fd.Doc, _ = f.text(dp, ctx)
+	}
+	return fd, true
+}

@@ -1,0 +1,316 @@
+package rule
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"maps"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/expr-lang/expr"
+)
+
+// File names in the rules directory with a fixed role.
+const (
+	// FactsFile defines the facts; it is read first.
+	FactsFile = "facts.yaml"
+	// HolidaysFile is the working-day calendar, read by another package;
+	// Load skips it.
+	HolidaysFile = "holidays.yaml"
+)
+
+// Pack is a loaded rules directory: facts, params and rules, type-checked
+// and compiled. It is safe for concurrent use; Envs are not.
+type Pack struct {
+	Groups     []*Group
+	Params     map[string]*Param
+	Rules      []*Rule // in file order, files by name
+	Escalation Escalation
+	// Version identifies the content of the rule files: "sha256:" and the
+	// hex digest of every file read, in the order of Files, with its name.
+	// Record it with results: same Version, same rules.
+	Version string
+	// Files are the paths read: facts.yaml, then the rule files by name.
+	Files []string
+
+	fields    []Field
+	groupIdx  map[string]map[string]int // group -> field -> index in fields
+	fieldPath [][2]int                  // index in fields -> (group, field) in the env struct
+	paramList []*Param                  // by name; index = place in the params struct
+	paramsAt  int                       // the params struct's place in the env struct
+	envType   reflect.Type
+	typeNames *strings.Replacer // Go struct type names -> "facts group X" in messages
+	opts      []expr.Option
+	rulesByID map[string]*Rule
+}
+
+// Load reads and compiles the rules directory dir: dir/facts.yaml, then
+// every other dir/*.yaml by name (skipping holidays.yaml). It reports
+// every problem it finds, not just the first, as Errors with file:line:col
+// and a caret snippet each.
+func Load(dir string) (*Pack, error) {
+	c := newCollector()
+	p := &Pack{Params: map[string]*Param{}, groupIdx: map[string]map[string]int{}, rulesByID: map[string]*Rule{}}
+
+	names, err := ruleFiles(dir)
+	if err != nil {
+		return nil, err
+	}
+	hash := sha256.New()
+	read := func(name string) ([]byte, bool) {
+		path := filepath.Join(dir, name)
+		data, err := os.ReadFile(path)
+		if err != nil {
+			c.add(Pos{File: path}, "%v", err)
+			return nil, false
+		}
+		c.addFile(path, data)
+		p.Files = append(p.Files, path)
+		fmt.Fprintf(hash, "%s\x00%d\x00", name, len(data))
+		hash.Write(data)
+		return data, true
+	}
+
+	broken := brokenNames{facts: map[string]bool{}, params: map[string]bool{}}
+	if data, ok := read(FactsFile); ok {
+		f := &yfile{name: filepath.Join(dir, FactsFile), c: c}
+		p.Groups, broken.facts = parseFacts(f, f.parseYAML(data))
+	} else {
+		broken.facts = nil // nothing can be checked against missing facts
+	}
+	for _, g := range p.Groups {
+		p.groupIdx[g.Name] = map[string]int{}
+		for i := range g.Fields {
+			g.Fields[i].Index = len(p.fields)
+			p.groupIdx[g.Name][g.Fields[i].Name] = len(p.fields)
+			p.fields = append(p.fields, g.Fields[i])
+		}
+	}
+
+	var rules []*parsedRule
+	var escPos *Pos
+	for _, name := range names {
+		data, ok := read(name)
+		if !ok {
+			continue
+		}
+		f := &yfile{name: filepath.Join(dir, name), c: c}
+		root := f.parseYAML(data)
+		if root == nil {
+			continue
+		}
+		top, _ := f.keys(root, "", "a mapping with params, rules and escalation", "params", "rules", "escalation", "facts")
+		if fp, has := top["facts"]; has {
+			f.errf(fp.key, "", "facts are defined in %s only", FactsFile)
+		}
+		if pp, has := top["params"]; has {
+			parseParams(f, pp.val, p.Params, broken.params)
+		}
+		if rp, has := top["rules"]; has {
+			rules = append(rules, parseRules(f, rp.val)...)
+		}
+		if ep, has := top["escalation"]; has {
+			if escPos != nil {
+				f.errf(ep.key, "escalation", "declared twice (first at %s)", *escPos)
+			} else if e, ok := parseEscalation(f, ep.val); ok {
+				p.Escalation = e
+			}
+			at := f.pos(ep.key)
+			escPos = &at
+		}
+	}
+	p.Version = "sha256:" + hex.EncodeToString(hash.Sum(nil))
+	for _, name := range slices.Sorted(maps.Keys(p.Params)) {
+		p.paramList = append(p.paramList, p.Params[name])
+	}
+	if broken.facts == nil {
+		return nil, c.err()
+	}
+	p.layout()
+	for _, pr := range rules {
+		p.compileRule(c, pr, broken)
+	}
+	if err := c.err(); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// ruleFiles lists dir's rule files by name, facts.yaml and holidays.yaml
+// excepted.
+func ruleFiles(dir string) ([]string, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("read rules directory: %w", err)
+	}
+	var names []string
+	for _, e := range entries {
+		name := e.Name()
+		if e.IsDir() || !strings.HasSuffix(name, ".yaml") || name == FactsFile || name == HolidaysFile {
+			continue
+		}
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	return names, nil
+}
+
+// compileRule compiles a rule's expressions and checks its tests' givens;
+// a rule without problems joins the pack.
+func (p *Pack) compileRule(c *collector, pr *parsedRule, broken brokenNames) {
+	r := pr.rule
+	good := !pr.bad
+	if r.ID != "" {
+		if first, dup := p.rulesByID[r.ID]; dup {
+			c.add(r.Pos, "rule %s: id already used (first at %s)", r.ID, first.Pos)
+			good = false
+		} else if !pr.bad {
+			p.rulesByID[r.ID] = r
+		}
+	}
+	if pr.when != nil {
+		if w := p.compileExpr(c, pr.when, true, broken); w != nil {
+			r.when, r.inputs = w.prog, w.inputs
+			r.parts = p.compileParts(w.tree)
+		} else {
+			good = false
+		}
+	}
+	if pr.reason != nil {
+		if rs := p.compileExpr(c, pr.reason, false, broken); rs != nil {
+			r.reason = rs.prog
+			for _, in := range rs.inputs {
+				if !slices.ContainsFunc(r.inputs, func(x input) bool { return x.name == in.name }) {
+					r.inputs = append(r.inputs, in)
+				}
+			}
+		} else {
+			good = false
+		}
+	}
+	for _, in := range r.inputs {
+		if in.param >= 0 {
+			r.params = append(r.params, in.param)
+		}
+	}
+	for _, pt := range pr.tests {
+		if p.checkGiven(c, pt, pr.file, broken) {
+			r.Tests = append(r.Tests, *pt.test)
+		} else {
+			good = false
+		}
+	}
+	if good {
+		r.pack = p
+		p.Rules = append(p.Rules, r)
+	}
+}
+
+// checkGiven converts a test's given facts to their types.
+func (p *Pack) checkGiven(c *collector, pt parsedTest, f *yfile, broken brokenNames) bool {
+	t := pt.test
+	t.Given = map[string]map[string]any{}
+	ctx := pt.ctx + ": given"
+	gs, ok := f.mapping(pt.given, ctx, "a mapping of groups to {fact: value}")
+	good := ok
+	for _, gp := range gs {
+		group := gp.key.Value
+		if group == paramsName {
+			f.errf(gp.key, ctx, "params cannot be given: they take their values on as_of")
+			good = false
+			continue
+		}
+		if _, known := p.groupIdx[group]; !known {
+			if !broken.facts[group] {
+				f.errf(gp.key, ctx, "unknown group %s%s", group, hint(group, p.topNames()))
+			}
+			good = false
+			continue
+		}
+		fs, ok := f.mapping(gp.val, ctx+" "+group, "a mapping {fact: value}")
+		good = good && ok
+		for _, fp := range fs {
+			name := group + "." + fp.key.Value
+			i, known := p.groupIdx[group][fp.key.Value]
+			if !known {
+				if !broken.facts[group] {
+					f.errf(fp.key, ctx, "unknown fact %s%s", name, hint(name, p.fieldNames(group)))
+				}
+				good = false
+				continue
+			}
+			raw, err := scalarValue(fp.val)
+			if err == nil && raw == nil {
+				err = fmt.Errorf("missing value (leave the fact out to keep its default)")
+			}
+			var v any
+			if err == nil {
+				v, err = convert(raw, p.fields[i].Type)
+			}
+			if err != nil {
+				f.errf(fp.val, ctx, "%s: %v", name, err)
+				good = false
+				continue
+			}
+			if t.Given[group] == nil {
+				t.Given[group] = map[string]any{}
+			}
+			t.Given[group][fp.key.Value] = v
+			t.sets = append(t.sets, set{index: i, value: v})
+		}
+	}
+	return good
+}
+
+// Fields lists every fact, group by group in file order; a field's Index
+// is its place here.
+func (p *Pack) Fields() []Field { return slices.Clone(p.fields) }
+
+// FieldIndex returns the index of group.name in Fields.
+func (p *Pack) FieldIndex(group, name string) (int, bool) {
+	i, ok := p.groupIdx[group][name]
+	return i, ok
+}
+
+// Group returns the facts group called name, or nil.
+func (p *Pack) Group(name string) *Group {
+	for _, g := range p.Groups {
+		if g.Name == name {
+			return g
+		}
+	}
+	return nil
+}
+
+// Rule returns the rule with this id, or nil.
+func (p *Pack) Rule(id string) *Rule { return p.rulesByID[id] }
+
+// Untested lists the ids of enabled rules that have no test.
+func (p *Pack) Untested() []string {
+	var ids []string
+	for _, r := range p.Rules {
+		if r.Enabled && len(r.Tests) == 0 {
+			ids = append(ids, r.ID)
+		}
+	}
+	return ids
+}
+
+// Inputs names the facts and params the rule reads (in its condition and
+// its reason), as GROUP.FIELD and params.NAME, in order of first use: the
+// evidence to record with a hit.
+func (r *Rule) Inputs() []string {
+	names := make([]string, len(r.inputs))
+	for i, in := range r.inputs {
+		names[i] = in.name
+	}
+	return names
+}
+
+// String is the rule's id and version, as recorded with hits: "ID@v2".
+func (r *Rule) String() string { return r.ID + "@v" + strconv.Itoa(r.Version) }
