@@ -19,13 +19,15 @@ func runCLI(t *testing.T, args ...string) (string, error) {
 	var out bytes.Buffer
 	root.SetOut(&out)
 	root.SetErr(&out)
-	root.SetArgs(append([]string{"--config", "../../config.yaml", "--log-level", "error"}, args...))
+	root.SetArgs(append([]string{"--config", "../../config.yaml", "--log-level", "error", "--as-of", "2026-11-28"}, args...))
 	err := root.Execute()
 	return out.String(), err
 }
 
 func tempStore(t *testing.T) {
-	t.Setenv("LIPWATCH_STORE_PATH", filepath.Join(t.TempDir(), "lw.duckdb"))
+	dir := t.TempDir()
+	t.Setenv("LIPWATCH_STORE_PATH", filepath.Join(dir, "lw.duckdb"))
+	t.Setenv("LIPWATCH_DISPATCH_DIR", filepath.Join(dir, "lists"))
 }
 
 var summaryRow = regexp.MustCompile(`(?m)^(\w+)\s+(\w+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(ok|FAILED)$`)
@@ -153,7 +155,14 @@ func TestGenMedicalRows(t *testing.T) {
 // TestEmbeddedDefault: with no config.yaml in the working directory the
 // embedded default is used, so a county generated here is synced.
 func TestEmbeddedDefault(t *testing.T) {
+	rules, err := filepath.Abs("../../rules")
+	if err != nil {
+		t.Fatal(err)
+	}
 	t.Chdir(t.TempDir())
+	if err := os.CopyFS("rules", os.DirFS(rules)); err != nil {
+		t.Fatal(err)
+	}
 	root := newRootCmd()
 	root.SetArgs([]string{"gen", "--households", "300", "--as-of", "2026-11-28", "--out", "testdata/county"})
 	root.SetOut(new(bytes.Buffer))
@@ -163,7 +172,7 @@ func TestEmbeddedDefault(t *testing.T) {
 	root = newRootCmd()
 	var out bytes.Buffer
 	root.SetOut(&out)
-	root.SetArgs([]string{"run", "--log-level", "error"})
+	root.SetArgs([]string{"run", "--log-level", "error", "--as-of", "2026-11-28"})
 	if err := root.Execute(); err != nil {
 		t.Fatal(err)
 	}
