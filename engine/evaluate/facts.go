@@ -83,7 +83,7 @@ func wideQuery(pack *rule.Pack) (string, []*rule.Field) {
 		switch {
 		case g.Name == "person":
 		case g.Scope == "household":
-			joins = append(joins, fmt.Sprintf(`LEFT JOIN %s %s ON %s.household_id = "g_person".household_id AND "g_person".household_id <> ''`, table(g), alias, alias))
+			joins = append(joins, fmt.Sprintf(`LEFT JOIN %s %s ON %s.household_id = "g_person".household_id`, table(g), alias, alias))
 		default:
 			joins = append(joins, fmt.Sprintf(`LEFT JOIN %s %s ON %s.id_number = "g_person".id_number`, table(g), alias, alias))
 		}
