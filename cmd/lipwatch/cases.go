@@ -130,7 +130,31 @@ func newCasesCmd(g *globals) *cobra.Command {
 		},
 	}
 	show.Flags().BoolVar(&unmasked, "unmasked", false, "show ID numbers in full")
-	cs.AddCommand(list, show)
+	extend := &cobra.Command{
+		Use:   "extend CASE_ID",
+		Short: "Extend a dispatched case's deadline to cases.extension_days working days from dispatch",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			e, err := g.load()
+			if err != nil {
+				return err
+			}
+			p, err := e.open(cmd.Context(), "lipwatch cases extend")
+			if err != nil {
+				return err
+			}
+			defer p.Close()
+			d, err := p.Store.ExtendCase(cmd.Context(), args[0], func(from time.Time) (time.Time, error) {
+				return p.Router.Deadline(from, true)
+			})
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "case %s: deadline extended to %s\n", args[0], date(d))
+			return nil
+		},
+	}
+	cs.AddCommand(list, show, extend)
 	return cs
 }
 

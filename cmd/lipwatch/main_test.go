@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -9,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // runCLI runs the CLI in-process on the repository's config.yaml with the
@@ -182,5 +184,72 @@ func TestEmbeddedDefault(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join("var", "lipwatch.duckdb")); err != nil {
 		t.Errorf("store not where the embedded default puts it: %v", err)
+	}
+}
+
+// TestServeRunsMissedNightAndStops: a fresh store has never run, so serve
+// runs the nightly job at once, then stops cleanly when its context ends.
+func TestServeRunsMissedNightAndStops(t *testing.T) {
+	tempStore(t)
+	lists := os.Getenv("LIPWATCH_DISPATCH_DIR")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	root := newRootCmd()
+	root.SetOut(new(bytes.Buffer))
+	root.SetArgs([]string{"--config", "../../config.yaml", "--log-level", "error", "serve"})
+	done := make(chan error, 1)
+	go func() { done <- root.ExecuteContext(ctx) }()
+	deadline := time.After(2 * time.Minute) // a safety net, not a timing assertion
+	for {
+		if entries, _ := os.ReadDir(lists); len(entries) > 0 {
+			day := filepath.Join(lists, entries[0].Name())
+			if files, _ := os.ReadDir(day); len(files) > 2 {
+				break
+			}
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("serve stopped before the missed run finished: %v", err)
+		case <-deadline:
+			t.Fatal("serve did not run the missed night")
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("serve did not stop cleanly: %v", err)
+	}
+}
+
+// TestCasesCommands runs the pipeline, then lists, shows and extends cases
+// as an analyst would.
+func TestCasesCommands(t *testing.T) {
+	tempStore(t)
+	if _, err := runCLI(t, "run"); err != nil {
+		t.Fatal(err)
+	}
+	out, err := runCLI(t, "cases", "list", "--township", "340799001")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, "YJ-20261128-") || !strings.Contains(out, "城关镇") || strings.Contains(out, "城东街道") {
+		t.Fatalf("cases list --township:\n%s", out)
+	}
+	id := regexp.MustCompile(`YJ-20261128-\d{4}`).FindString(out)
+	out, err = runCLI(t, "cases", "show", id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, "********") || regexp.MustCompile(`\d{17}[\dX]`).MatchString(out) {
+		t.Errorf("cases show must mask ID numbers:\n%s", out)
+	}
+	out, err = runCLI(t, "cases", "extend", id)
+	if err != nil || !strings.Contains(out, "deadline extended to 2027-01-04") {
+		// dispatched 2026-11-28 (Sat): 25 working days later (11/30 is the first, 2027-01-01 is off) is 2027-01-04
+		t.Errorf("extend: %v\n%s", err, out)
+	}
+	out, err = runCLI(t, "--as-of", "2027-03-01", "cases", "list", "--overdue")
+	if err != nil || !strings.Contains(out, "150 cases") {
+		t.Errorf("overdue list: %v\n%s", err, out)
 	}
 }

@@ -111,10 +111,10 @@ func (s *Store) CloseCase(ctx context.Context, c Closing) (bool, error) {
 		if outcome.String == c.Outcome {
 			return false, nil
 		}
-		return false, fmt.Errorf("case %s is already closed as %s", c.CaseID, outcome.String)
+		return false, &CaseStateError{CaseID: c.CaseID, Reason: "already closed as " + outcome.String}
 	}
 	if state != cases.StateDispatched {
-		return false, fmt.Errorf("case %s has not been dispatched yet", c.CaseID)
+		return false, &CaseStateError{CaseID: c.CaseID, Reason: "not dispatched yet"}
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE cases SET state = 'closed', closed_on = ?, outcome = ?, outcome_note = ?,
 		verified_by = ?, verified_on = ?, updated_at = ? WHERE case_id = ?`,
@@ -128,6 +128,14 @@ func (s *Store) CloseCase(ctx context.Context, c Closing) (bool, error) {
 	}
 	return true, tx.Commit()
 }
+
+// CaseStateError reports a case that cannot take an outcome in its state.
+type CaseStateError struct {
+	CaseID string
+	Reason string
+}
+
+func (e *CaseStateError) Error() string { return "case " + e.CaseID + " is " + e.Reason }
 
 // Person is what a list shows of a person: from the newest registry row.
 type Person struct {
@@ -212,4 +220,22 @@ func (s *Store) Households(ctx context.Context, ids []string) (map[string]Househ
 		out[hh] = h
 	}
 	return out, nil
+}
+
+// ExtendCase moves a dispatched case's deadline to the extended one (the
+// county allows 25 working days instead of 15 in special cases).
+func (s *Store) ExtendCase(ctx context.Context, id string, deadline func(dispatched time.Time) (time.Time, error)) (time.Time, error) {
+	c, err := s.Case(ctx, id)
+	if err != nil {
+		return time.Time{}, err
+	}
+	if c.State != cases.StateDispatched {
+		return time.Time{}, &CaseStateError{CaseID: id, Reason: c.State + ", not dispatched and open"}
+	}
+	d, err := deadline(c.DispatchedOn)
+	if err != nil {
+		return time.Time{}, err
+	}
+	_, err = s.db.ExecContext(ctx, `UPDATE cases SET deadline = ?, extended = true, updated_at = ? WHERE case_id = ?`, d, time.Now().UTC(), id)
+	return d, err
 }
