@@ -62,7 +62,50 @@ func (p *Pack) layout() {
 		expr.Env(reflect.Zero(p.envType).Interface()),
 		// now() would make results depend on the clock, not on --as-of.
 		expr.DisableBuiltin("now"),
+		expr.Patch(intIn{}),
 	}, helperOptions()...)
+}
+
+// intIn rewrites `x in 1..2` and `x in [1, 2]` on an int fact (int64)
+// into comparisons: `x >= 1 and x <= 2`, `x == 1 or x == 2`. expr does this
+// itself only for Go int; otherwise it builds the range or array on every
+// run, allocating. Same result, no allocation.
+type intIn struct{}
+
+// Visit implements ast.Visitor.
+func (intIn) Visit(node *ast.Node) {
+	b, ok := (*node).(*ast.BinaryNode)
+	if !ok || b.Operator != "in" || b.Left.Type() == nil || b.Left.Type().Kind() != reflect.Int64 {
+		return
+	}
+	switch r := b.Right.(type) {
+	case *ast.BinaryNode:
+		from, ok1 := r.Left.(*ast.IntegerNode)
+		to, ok2 := r.Right.(*ast.IntegerNode)
+		if r.Operator == ".." && ok1 && ok2 {
+			ast.Patch(node, &ast.BinaryNode{
+				Operator: "and",
+				Left:     &ast.BinaryNode{Operator: ">=", Left: b.Left, Right: from},
+				Right:    &ast.BinaryNode{Operator: "<=", Left: b.Left, Right: to},
+			})
+		}
+	case *ast.ArrayNode:
+		var or ast.Node
+		for _, n := range r.Nodes {
+			if _, ok := n.(*ast.IntegerNode); !ok {
+				return
+			}
+			eq := &ast.BinaryNode{Operator: "==", Left: b.Left, Right: n}
+			if or == nil {
+				or = eq
+			} else {
+				or = &ast.BinaryNode{Operator: "or", Left: or, Right: eq}
+			}
+		}
+		if or != nil {
+			ast.Patch(node, or)
+		}
+	}
 }
 
 // input is a fact or param an expression reads.
@@ -115,8 +158,9 @@ func (p *Pack) compileExpr(c *collector, e *exprText, isBool bool, broken broken
 	return &compiled{prog: prog, tree: tree.Node, inputs: w.inputs}
 }
 
-// brokenNames are groups, fields ("group.field") and params that were
-// reported as wrong where they are defined.
+// brokenNames are the groups (in facts) and params that had problems
+// where they are defined: already reported, so expressions using them are
+// not reported again. A group is in facts if any of its fields had one.
 type brokenNames struct {
 	facts, params map[string]bool
 }
@@ -136,8 +180,8 @@ type refWalker struct {
 func (w *refWalker) Visit(node *ast.Node) {
 	switch n := (*node).(type) {
 	case *ast.IdentifierNode:
-		if w.broken.facts[n.Value] {
-			w.skip = true
+		if w.broken.facts[n.Value] && w.p.groupIdx[n.Value] == nil {
+			w.skip = true // a group left out for its problems
 		}
 	case *ast.MemberNode:
 		base, ok1 := n.Node.(*ast.IdentifierNode)

@@ -23,7 +23,7 @@ type Env struct {
 	val      reflect.Value   // the env struct, addressable
 	fields   []reflect.Value // each fact's field in val, by index
 	defaults reflect.Value   // the env struct with defaults and params, to reset from
-	missing  []string        // per param: why it has no value at asOf, or ""
+	missing  []error         // per param: why it has no value at asOf, or nil
 	boxed    any             // a copy of val as expr reads it; nil after a Set
 	vm       vm.VM
 }
@@ -33,14 +33,8 @@ type Env struct {
 // that date.
 func (p *Pack) NewEnv(asOf time.Time) (*Env, error) {
 	e := p.newEnv(asOf)
-	var errs []error
-	for _, m := range e.missing {
-		if m != "" {
-			errs = append(errs, errors.New(m))
-		}
-	}
-	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
+	if err := errors.Join(e.missing...); err != nil {
+		return nil, err
 	}
 	return e, nil
 }
@@ -48,7 +42,7 @@ func (p *Pack) NewEnv(asOf time.Time) (*Env, error) {
 // newEnv is NewEnv that leaves params without a value at zero, recorded in
 // missing, so that only rules reading them fail (tests use it).
 func (p *Pack) newEnv(asOf time.Time) *Env {
-	e := &Env{pack: p, asOf: civil(asOf), missing: make([]string, len(p.paramList))}
+	e := &Env{pack: p, asOf: civil(asOf), missing: make([]error, len(p.paramList))}
 	e.defaults = reflect.New(p.envType).Elem()
 	for i, fd := range p.fields {
 		e.field(e.defaults, i).Set(reflect.ValueOf(fd.Default))
@@ -57,7 +51,7 @@ func (p *Pack) newEnv(asOf time.Time) *Env {
 	for i, prm := range p.paramList {
 		v, err := prm.At(asOf)
 		if err != nil {
-			e.missing[i] = err.Error()
+			e.missing[i] = err
 			continue
 		}
 		ps.Field(i).Set(reflect.ValueOf(v))
@@ -155,8 +149,8 @@ func (e *Env) Get(group, field string) (any, error) {
 		if !ok {
 			return nil, fmt.Errorf("unknown param %s", field)
 		}
-		if m := e.missing[prm.index]; m != "" {
-			return nil, errors.New(m)
+		if err := e.missing[prm.index]; err != nil {
+			return nil, err
 		}
 		return e.val.Field(e.pack.paramsAt).Field(prm.index).Interface(), nil
 	}

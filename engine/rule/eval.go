@@ -15,8 +15,8 @@ func (r *Rule) Eval(e *Env) (hit bool, reason string, err error) {
 		return false, "", fmt.Errorf("rule %s: the env was made by another pack", r.ID)
 	}
 	for _, i := range r.params {
-		if m := e.missing[i]; m != "" {
-			return false, "", fmt.Errorf("rule %s: %s", r.ID, m)
+		if err := e.missing[i]; err != nil {
+			return false, "", fmt.Errorf("rule %s: %w", r.ID, err)
 		}
 	}
 	out, err := e.vm.Run(r.when, e.env())

@@ -3,7 +3,9 @@ package rule
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"io/fs"
 	"maps"
 	"os"
 	"path/filepath"
@@ -66,7 +68,11 @@ func Load(dir string) (*Pack, error) {
 		path := filepath.Join(dir, name)
 		data, err := os.ReadFile(path)
 		if err != nil {
-			c.add(Pos{File: path}, "%v", err)
+			var pe *fs.PathError
+			if errors.As(err, &pe) {
+				err = pe.Err // the path is in the position already
+			}
+			c.add(Pos{File: path}, "cannot read: %v", err)
 			return nil, false
 		}
 		c.addFile(path, data)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"go.yaml.in/yaml/v3"
@@ -11,7 +12,7 @@ import (
 
 // ErrNoValue is returned (wrapped) when a param is asked for its value on
 // a day before its first date.
-var ErrNoValue = errors.New("no value on that date")
+var ErrNoValue = errors.New("no value")
 
 // Param is a threshold whose value changes on dates, referred to in
 // conditions as params.NAME.
@@ -23,8 +24,11 @@ type Param struct {
 	// int and number freely.
 	Type   Type
 	Values []Dated // sorted by From
-	Pos    Pos
-	index  int // place in the env's params struct
+	// Doc is the comment above the param's name in its file, without the
+	// #s: where its figures come from.
+	Doc   string
+	Pos   Pos
+	index int // place in the env's params struct
 }
 
 // Dated is a value that holds from a day on, until the next one's day.
@@ -48,7 +52,7 @@ func (p *Param) At(day time.Time) (any, error) {
 		if len(p.Values) > 0 {
 			first = p.Values[0].From.Format(time.DateOnly)
 		}
-		return nil, fmt.Errorf("param %s: %w %s (its first date is %s)", p.Name, ErrNoValue, d.Format(time.DateOnly), first)
+		return nil, fmt.Errorf("param %s: %w on %s (its first date is %s)", p.Name, ErrNoValue, d.Format(time.DateOnly), first)
 	}
 	return p.Values[i-1].Value, nil
 }
@@ -84,7 +88,7 @@ func parseParams(f *yfile, n *yaml.Node, params map[string]*Param, broken map[st
 // parseParam reads `NAME: {YYYY-MM-DD: value, ...}`.
 func parseParam(f *yfile, p pair) (*Param, bool) {
 	ctx := "param " + p.key.Value
-	param := &Param{Name: p.key.Value, Pos: f.pos(p.key)}
+	param := &Param{Name: p.key.Value, Pos: f.pos(p.key), Doc: commentText(p.key.HeadComment)}
 	if p.val.Kind == yaml.ScalarNode && !isNull(p.val) {
 		f.errf(p.val, ctx, "want dated values, e.g. \"2025-01-01: %s\" on the next line, indented", p.val.Value)
 		return nil, false
@@ -166,3 +170,14 @@ func typeOf(v any) Type {
 }
 
 func isNumeric(t Type) bool { return t == Int || t == Number }
+
+// commentText strips the # marks from a YAML comment block.
+func commentText(c string) string {
+	var lines []string
+	for line := range strings.SplitSeq(c, "\n") {
+		line = strings.TrimSpace(line)
+		line = strings.TrimSpace(strings.TrimPrefix(line, "#"))
+		lines = append(lines, line)
+	}
+	return strings.TrimSpace(strings.Join(lines, "\n"))
+}
