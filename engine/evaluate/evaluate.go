@@ -101,10 +101,14 @@ func (e *Evaluator) Hits(ctx context.Context, day time.Time) (*Result, error) {
 			if !hit {
 				continue
 			}
+			sev, err := r.SeverityOf(env)
+			if err != nil {
+				return fmt.Errorf("rule %s (%s:%d): %w", r.ID, r.Pos.File, r.Pos.Line, err)
+			}
 			res.HitsByRule[r.ID]++
 			res.Hits = append(res.Hits, cases.Hit{RuleID: r.ID, RuleVersion: r.Version, Level: r.Level, Reason: reason,
 				IDNumber: id, HouseholdID: str(vals, fields, "person", "household_id"),
-				TownshipCode: str(vals, fields, "person", "township_code"), Facts: factsJSON(fields, vals)})
+				TownshipCode: str(vals, fields, "person", "township_code"), Facts: inputsJSON(r, env), Severity: sev})
 		}
 		return nil
 	})
@@ -163,16 +167,16 @@ func str(vals []any, fields []*rule.Field, group, name string) string {
 	return ""
 }
 
-// factsJSON records the fact values a rule saw, defaults included, as
-// {"group.field": value}.
-func factsJSON(fields []*rule.Field, vals []any) string {
-	m := make(map[string]any, len(fields))
-	for i, f := range fields {
-		v := vals[i]
-		if v == nil {
-			v = f.Default
+// inputsJSON records the facts and params a rule read, with the values it
+// saw, as {"medical.oop_12m": 25300.5, "params.medical_oop_threshold": 20000}.
+func inputsJSON(r *rule.Rule, env *rule.Env) string {
+	names := r.Inputs()
+	m := make(map[string]any, len(names))
+	for _, n := range names {
+		group, field, _ := strings.Cut(n, ".")
+		if v, err := env.Get(group, field); err == nil {
+			m[n] = v
 		}
-		m[f.Group+"."+f.Name] = v
 	}
 	b, _ := json.Marshal(m)
 	return string(b)

@@ -122,12 +122,22 @@ type compiled struct {
 	inputs []input
 }
 
+// exprKind is what an expression must produce.
+type exprKind int
+
+const (
+	kindCondition exprKind = iota // when: true or false
+	kindReason                    // reason: text
+	kindNumber                    // severity: a number
+)
+
 // compileExpr type-checks and compiles one expression, reporting its
 // problems at their place in the file. A bool expression is a condition,
 // else a reason (text). It returns nil on problems, and also, silently,
 // when the expression uses a group or param that is itself broken (already
 // reported).
-func (p *Pack) compileExpr(c *collector, e *exprText, isBool bool, broken brokenNames) *compiled {
+func (p *Pack) compileExpr(c *collector, e *exprText, kind exprKind, broken brokenNames) *compiled {
+	isBool := kind == kindCondition
 	tree, err := parser.Parse(e.text)
 	if err != nil {
 		p.exprErr(c, e, isBool, err)
@@ -145,10 +155,13 @@ func (p *Pack) compileExpr(c *collector, e *exprText, isBool bool, broken broken
 		return nil
 	}
 	opts := p.opts
-	if isBool {
+	switch kind {
+	case kindCondition:
 		opts = append(opts[:len(opts):len(opts)], expr.AsBool())
-	} else {
+	case kindReason:
 		opts = append(opts[:len(opts):len(opts)], expr.AsKind(reflect.String))
+	case kindNumber:
+		opts = append(opts[:len(opts):len(opts)], expr.AsFloat64())
 	}
 	prog, err := expr.Compile(e.text, opts...)
 	if err != nil {
@@ -246,6 +259,9 @@ func (p *Pack) exprErr(c *collector, e *exprText, isBool bool, err error) {
 	}
 	if got, ok := strings.CutPrefix(msg, "expected bool, but got "); ok {
 		msg = "a condition must be true or false, not " + got
+	}
+	if got, ok := strings.CutPrefix(msg, "expected number, but got "); ok {
+		msg = "a severity must be a number, not " + got
 	}
 	if got, ok := strings.CutPrefix(msg, "expected string, but got "); ok {
 		msg = "a reason must be text, not " + got + " (format numbers with yuan(x), days(n) or string(x))"

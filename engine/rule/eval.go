@@ -36,6 +36,19 @@ func (r *Rule) Eval(e *Env) (hit bool, reason string, err error) {
 	return true, out.(string), nil
 }
 
+// SeverityOf evaluates the rule's severity expression on the env; 0 when
+// the rule declares none (then a closed case's cooldown always holds).
+func (r *Rule) SeverityOf(e *Env) (float64, error) {
+	if r.severity == nil {
+		return 0, nil
+	}
+	out, err := e.vm.Run(r.severity, e.env())
+	if err != nil {
+		return 0, fmt.Errorf("rule %s: severity: %w", r.ID, err)
+	}
+	return out.(float64), nil
+}
+
 // Hit is a rule whose condition held, with its reason.
 type Hit struct {
 	Rule   *Rule

@@ -180,15 +180,22 @@ func (p *Pack) compileRule(c *collector, pr *parsedRule, broken brokenNames) {
 		}
 	}
 	if pr.when != nil {
-		if w := p.compileExpr(c, pr.when, true, broken); w != nil {
+		if w := p.compileExpr(c, pr.when, kindCondition, broken); w != nil {
 			r.when, r.inputs = w.prog, w.inputs
 			r.parts = p.compileParts(w.tree)
 		} else {
 			good = false
 		}
 	}
+	if pr.severity != nil {
+		if sv := p.compileExpr(c, pr.severity, kindNumber, broken); sv != nil {
+			r.severity = sv.prog
+		} else {
+			good = false
+		}
+	}
 	if pr.reason != nil {
-		if rs := p.compileExpr(c, pr.reason, false, broken); rs != nil {
+		if rs := p.compileExpr(c, pr.reason, kindReason, broken); rs != nil {
 			r.reason = rs.prog
 			for _, in := range rs.inputs {
 				if !slices.ContainsFunc(r.inputs, func(x input) bool { return x.name == in.name }) {

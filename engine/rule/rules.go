@@ -42,6 +42,10 @@ type Rule struct {
 	// When is the condition, as written; Reason the reason expression, as
 	// written ("" means the title is the reason).
 	When, Reason string
+	// Severity, optional, is a number expression measuring how bad a hit
+	// is (e.g. medical.oop_12m). After a case is closed, the same rule
+	// warns again before its cooldown ends only if the severity grows.
+	Severity string
 	// Enabled rules are evaluated at night; disabled ones are still
 	// checked, tested and explained.
 	Enabled bool
@@ -51,12 +55,13 @@ type Rule struct {
 	Tests   []Test
 	Pos     Pos
 
-	pack   *Pack
-	when   *vm.Program
-	reason *vm.Program
-	parts  []part // the top-level && conditions of When, for explaining
-	inputs []input
-	params []int // indexes of the params it reads, to check they have values
+	pack     *Pack
+	when     *vm.Program
+	reason   *vm.Program
+	severity *vm.Program
+	parts    []part // the top-level && conditions of When, for explaining
+	inputs   []input
+	params   []int // indexes of the params it reads, to check they have values
 }
 
 // part is one top-level condition of a rule's When.
@@ -125,11 +130,11 @@ type exprText struct {
 
 // parsedRule is a rule as read, before its expressions are compiled.
 type parsedRule struct {
-	rule         *Rule
-	when, reason *exprText
-	tests        []parsedTest
-	file         *yfile
-	bad          bool // reported; compiled for more errors but not kept
+	rule                   *Rule
+	when, reason, severity *exprText
+	tests                  []parsedTest
+	file                   *yfile
+	bad                    bool // reported; compiled for more errors but not kept
 }
 
 type parsedTest struct {
@@ -169,7 +174,7 @@ func parseRule(f *yfile, n *yaml.Node, nth int) *parsedRule {
 		}
 	}
 	m, ok := f.keys(n, ctx, "a rule (a mapping with id, title, level, when, ...)",
-		"id", "title", "level", "doc", "enabled", "version", "when", "reason", "tests")
+		"id", "title", "level", "doc", "enabled", "version", "when", "reason", "severity", "tests")
 	if !ok {
 		return nil
 	}
@@ -238,6 +243,14 @@ func parseRule(f *yfile, n *yaml.Node, nth int) *parsedRule {
 		if reason, ok := f.text(p, ctx); ok {
 			r.Reason = reason
 			pr.reason = &exprText{text: reason, node: p.val, file: f, ctx: ctx + ": reason"}
+		} else {
+			good = false
+		}
+	}
+	if p, has := m["severity"]; has {
+		if sev, ok := f.text(p, ctx); ok {
+			r.Severity = sev
+			pr.severity = &exprText{text: sev, node: p.val, file: f, ctx: ctx + ": severity"}
 		} else {
 			good = false
 		}
