@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -251,5 +252,73 @@ func TestCasesCommands(t *testing.T) {
 	out, err = runCLI(t, "--as-of", "2027-03-01", "cases", "list", "--overdue")
 	if err != nil || !strings.Contains(out, "150 cases") {
 		t.Errorf("overdue list: %v\n%s", err, out)
+	}
+}
+
+func TestRulesCommands(t *testing.T) {
+	tempStore(t)
+	out, err := runCLI(t, "rules", "check")
+	if err != nil || !strings.Contains(out, ": ok (sha256:") {
+		t.Fatalf("rules check: %v\n%s", err, out)
+	}
+	out, err = runCLI(t, "rules", "test")
+	if err != nil || !regexp.MustCompile(`(?m)^\d+ passed, 0 failed$`).MatchString(out) || !strings.Contains(out, "0 rules without tests") {
+		t.Fatalf("rules test: %v\n%s", err, out)
+	}
+	out, err = runCLI(t, "rules", "test", "--run", "^MED-OOP")
+	if err != nil || strings.Contains(out, "FISHER") || !strings.Contains(out, "PASS") {
+		t.Fatalf("rules test --run: %v\n%s", err, out)
+	}
+
+	// A broken copy: a misspelt fact is reported with file:line:col and a caret.
+	broken := filepath.Join(t.TempDir(), "rules")
+	if err := os.CopyFS(broken, os.DirFS("../../rules")); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(broken, "medical.yaml")
+	b, _ := os.ReadFile(path)
+	os.WriteFile(path, []byte(strings.Replace(string(b), "when: medical.oop_12m", "when: medical.oop_12n", 1)), 0o644)
+	t.Setenv("LIPWATCH_RULES_DIR", broken)
+	_, err = runCLI(t, "rules", "check")
+	var ex *exitError
+	if !errors.As(err, &ex) || ex.code != 1 || !regexp.MustCompile(`medical\.yaml:\d+:\d+: rule MED-OOP-UNCOVERED: when: unknown fact medical\.oop_12n`).MatchString(ex.msg) || !strings.Contains(ex.msg, "^") {
+		t.Fatalf("broken rules: %v", err)
+	}
+	// The nightly job refuses broken rules before it uses them.
+	if _, err := runCLI(t, "evaluate"); !errors.As(err, &ex) || ex.code != 2 {
+		t.Fatalf("evaluate with broken rules: %v", err)
+	}
+}
+
+func TestRulesExplain(t *testing.T) {
+	tempStore(t)
+	if _, err := runCLI(t, "sync"); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile("../../testdata/county/truth.json")
+	var truth struct {
+		Planted []struct {
+			Signals []struct {
+				Signal   string `json:"signal"`
+				IDNumber string `json:"id_number"`
+			} `json:"signals"`
+		} `json:"planted"`
+	}
+	json.Unmarshal(b, &truth)
+	id := ""
+	for _, p := range truth.Planted {
+		for _, s := range p.Signals {
+			if s.Signal == "fisher_unresettled" && id == "" {
+				id = s.IDNumber
+			}
+		}
+	}
+	out, err := runCLI(t, "rules", "explain", id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !regexp.MustCompile(`FISHER-UNRESETTLED\s+yellow\s+HIT`).MatchString(out) || !strings.Contains(out, "fisher.resettlement") ||
+		!regexp.MustCompile(`MED-OOP-UNCOVERED\s+orange\s+miss`).MatchString(out) {
+		t.Fatalf("explain:\n%s", out)
 	}
 }
