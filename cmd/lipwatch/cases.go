@@ -9,6 +9,7 @@ import (
 
 	"github.com/lipwatch/lipwatch/engine/idnum"
 	"github.com/lipwatch/lipwatch/engine/route"
+	"github.com/lipwatch/lipwatch/engine/store"
 )
 
 func newFeedbackCmd(g *globals) *cobra.Command {
@@ -75,6 +76,10 @@ func newCasesCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if err := p.Store.Audit(cmd.Context(), store.Actor(), "cases_list", township, map[string]any{
+				"state": state, "level": level, "overdue": overdue, "cases": len(found)}); err != nil {
+				return err
+			}
 			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 0, 2, ' ', 0)
 			fmt.Fprintln(tw, "CASE\tTOWNSHIP\tLEVEL\tSTATE\tOPENED\tDEADLINE\tOVERDUE\tHITS\tOUTCOME")
 			for _, c := range found {
@@ -107,6 +112,9 @@ func newCasesCmd(g *globals) *cobra.Command {
 			defer p.Close()
 			c, err := p.Store.Case(cmd.Context(), args[0])
 			if err != nil {
+				return err
+			}
+			if err := p.Store.Audit(cmd.Context(), store.Actor(), "cases_show", c.ID, map[string]bool{"unmasked": unmasked}); err != nil {
 				return err
 			}
 			w := cmd.OutOrStdout()

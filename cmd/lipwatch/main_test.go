@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/lipwatch/lipwatch/engine/store"
 )
 
 // runCLI runs the CLI in-process on the repository's config.yaml with the
@@ -320,5 +322,28 @@ func TestRulesExplain(t *testing.T) {
 	if !regexp.MustCompile(`FISHER-UNRESETTLED\s+yellow\s+HIT`).MatchString(out) || !strings.Contains(out, "fisher.resettlement") ||
 		!regexp.MustCompile(`MED-OOP-UNCOVERED\s+orange\s+miss`).MatchString(out) {
 		t.Fatalf("explain:\n%s", out)
+	}
+}
+
+// TestAuditLog: exporting lists and viewing a case are recorded.
+func TestAuditLog(t *testing.T) {
+	tempStore(t)
+	if _, err := runCLI(t, "run"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := runCLI(t, "cases", "show", "YJ-20261128-0001", "--unmasked"); err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(context.Background(), store.Options{Path: os.Getenv("LIPWATCH_STORE_PATH")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	var actions string
+	if err := st.DB().QueryRow(`SELECT string_agg(action || ':' || coalesce(detail, ''), ' | ' ORDER BY at_time) FROM audit`).Scan(&actions); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(actions, `dispatch:{"cases":150`) || !strings.Contains(actions, `cases_show:{"unmasked":true}`) {
+		t.Errorf("audit log: %s", actions)
 	}
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/lipwatch/lipwatch/engine/evaluate"
 	"github.com/lipwatch/lipwatch/engine/rule"
+	"github.com/lipwatch/lipwatch/engine/store"
 )
 
 func newRulesCmd(g *globals) *cobra.Command {
@@ -102,6 +103,9 @@ func newRulesCmd(g *globals) *cobra.Command {
 			ex, err := ev.Explain(cmd.Context(), day, args[0])
 			if err != nil {
 				return &exitError{code: 2, msg: err.Error()}
+			}
+			if err := p.Store.Audit(cmd.Context(), store.Actor(), "rules_explain", ex.IDNumber, map[string]string{"as_of": date(day)}); err != nil {
+				return err
 			}
 			w := cmd.OutOrStdout()
 			if !ex.Found {

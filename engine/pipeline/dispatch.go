@@ -95,6 +95,10 @@ func (p *Pipeline) Dispatch(ctx context.Context, day time.Time, all bool) (*Disp
 		return nil, fmt.Errorf("dispatch %s: %w", summary, err)
 	}
 	res.Files = append(res.Files, summary)
+	if err := p.Store.Audit(ctx, p.actor(), "dispatch", res.Dir, map[string]any{
+		"files": res.Files, "cases": res.Cases, "unmasked": p.Cfg.Dispatch.Unmasked}); err != nil {
+		return nil, err
+	}
 	if err := p.Store.MarkDispatched(ctx, marks); err != nil {
 		return nil, err
 	}

@@ -28,6 +28,9 @@ func (p *Pipeline) Feedback(ctx context.Context, day time.Time, files []string) 
 		if err != nil {
 			return nil, err
 		}
+		if err := p.Store.Audit(ctx, p.actor(), "feedback_import", f, map[string]int{"rows": len(fbs), "rejected": len(rejected)}); err != nil {
+			return nil, err
+		}
 		res.Rejected = append(res.Rejected, rejected...)
 		for _, fb := range fbs {
 			on := fb.VerifiedOn

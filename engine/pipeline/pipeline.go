@@ -27,6 +27,8 @@ type Pipeline struct {
 	Pack   *rule.Pack
 	Router *route.Router
 	Logger *slog.Logger
+	// Actor names who acts, for the audit log; default the OS user@host.
+	Actor string
 }
 
 // LoadRules loads and checks the rule files and the holiday calendar named
@@ -58,6 +60,14 @@ func Open(ctx context.Context, cfg *config.Config, logger *slog.Logger, holder s
 	return &Pipeline{Cfg: cfg, Store: st, Pack: pack, Logger: logger, Router: &route.Router{
 		CountyCode: cfg.County.Code, Townships: cfg.County.Townships, Calendar: cal,
 		Days: cfg.Cases.DeadlineDays, ExtensionDays: cfg.Cases.ExtensionDays}}, nil
+}
+
+// actor is who the audit log names for this pipeline's actions.
+func (p *Pipeline) actor() string {
+	if p.Actor != "" {
+		return p.Actor
+	}
+	return store.Actor()
 }
 
 // Close closes the store.
