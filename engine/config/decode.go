@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/lipwatch/lipwatch/engine/internal/textdist"
 )
 
 var durationType = reflect.TypeFor[Duration]()
@@ -241,7 +243,7 @@ func hint(name string, known []string) string {
 	}
 	best, bestDist := "", 3
 	for _, k := range known {
-		if dist := editDistance(name, k); dist < bestDist {
+		if dist := textdist.Levenshtein(name, k); dist < bestDist {
 			best, bestDist = k, dist
 		}
 	}
@@ -260,26 +262,4 @@ func hint(name string, known []string) string {
 	known = slices.Clone(known)
 	sort.Strings(known)
 	return " (known: " + strings.Join(known, ", ") + ")"
-}
-
-// editDistance is the Levenshtein distance between a and b in runes.
-func editDistance(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(rb)]
 }

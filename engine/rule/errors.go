@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/lipwatch/lipwatch/engine/internal/textdist"
 )
 
 // Pos is a place in a rule file: 1-based line and column, columns counted
@@ -174,7 +176,7 @@ func hint(word string, candidates []string) string {
 func closest(word string, candidates []string) string {
 	best, bestD := "", 0
 	for _, cand := range candidates {
-		d := editDistance(strings.ToLower(word), strings.ToLower(cand))
+		d := textdist.Levenshtein(strings.ToLower(word), strings.ToLower(cand))
 		if best == "" || d < bestD {
 			best, bestD = cand, d
 		}
@@ -184,26 +186,4 @@ func closest(word string, candidates []string) string {
 		return ""
 	}
 	return best
-}
-
-// editDistance is the Levenshtein distance between a and b, in runes.
-func editDistance(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(rb)]
 }
