@@ -19,15 +19,7 @@ func newFeedbackCmd(g *globals) *cobra.Command {
 		Short: "Read returned lists (xlsx or csv), close verified cases, reject bad rows with reasons",
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			e, err := g.load()
-			if err != nil {
-				return err
-			}
-			day, err := e.day()
-			if err != nil {
-				return err
-			}
-			p, err := e.open(cmd.Context(), "lipwatch feedback import")
+			_, p, day, err := g.openPipeline(cmd, "lipwatch feedback import")
 			if err != nil {
 				return err
 			}
@@ -55,15 +47,7 @@ func newCasesCmd(g *globals) *cobra.Command {
 		Use:   "list",
 		Short: "List cases (filters: --township, --state, --level, --overdue)",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			e, err := g.load()
-			if err != nil {
-				return err
-			}
-			day, err := e.day()
-			if err != nil {
-				return err
-			}
-			p, err := e.open(cmd.Context(), "lipwatch cases list")
+			_, p, day, err := g.openPipeline(cmd, "lipwatch cases list")
 			if err != nil {
 				return err
 			}
@@ -101,11 +85,7 @@ func newCasesCmd(g *globals) *cobra.Command {
 		Short: "Show one case with its hits and evidence (ID numbers masked unless --unmasked)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			e, err := g.load()
-			if err != nil {
-				return err
-			}
-			p, err := e.open(cmd.Context(), "lipwatch cases show")
+			_, p, _, err := g.openPipeline(cmd, "lipwatch cases show")
 			if err != nil {
 				return err
 			}
@@ -143,11 +123,7 @@ func newCasesCmd(g *globals) *cobra.Command {
 		Short: "Extend a dispatched case's deadline to cases.extension_days working days from dispatch",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			e, err := g.load()
-			if err != nil {
-				return err
-			}
-			p, err := e.open(cmd.Context(), "lipwatch cases extend")
+			_, p, _, err := g.openPipeline(cmd, "lipwatch cases extend")
 			if err != nil {
 				return err
 			}

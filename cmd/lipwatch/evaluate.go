@@ -10,15 +10,7 @@ func newEvaluateCmd(g *globals) *cobra.Command {
 		Use:   "evaluate",
 		Short: "Compute facts, run the rules and update warning cases",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			e, err := g.load()
-			if err != nil {
-				return err
-			}
-			day, err := e.day()
-			if err != nil {
-				return err
-			}
-			p, err := e.open(cmd.Context(), "lipwatch evaluate")
+			_, p, day, err := g.openPipeline(cmd, "lipwatch evaluate")
 			if err != nil {
 				return err
 			}
@@ -44,15 +36,7 @@ func newDispatchCmd(g *globals) *cobra.Command {
 		Use:   "dispatch",
 		Short: "Write per-township alert lists (xlsx, csv) and the county summary",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			e, err := g.load()
-			if err != nil {
-				return err
-			}
-			day, err := e.day()
-			if err != nil {
-				return err
-			}
-			p, err := e.open(cmd.Context(), "lipwatch dispatch")
+			_, p, day, err := g.openPipeline(cmd, "lipwatch dispatch")
 			if err != nil {
 				return err
 			}

@@ -109,6 +109,24 @@ func (e *env) day() (time.Time, error) {
 	return d, nil
 }
 
+// openPipeline loads the config, the evaluation day, the rules and the
+// store: what every command that evaluates, dispatches or reads cases needs.
+func (g *globals) openPipeline(cmd *cobra.Command, holder string) (*env, *pipeline.Pipeline, time.Time, error) {
+	e, err := g.load()
+	if err != nil {
+		return nil, nil, time.Time{}, err
+	}
+	day, err := e.day()
+	if err != nil {
+		return nil, nil, time.Time{}, err
+	}
+	p, err := e.open(cmd.Context(), holder)
+	if err != nil {
+		return nil, nil, time.Time{}, err
+	}
+	return e, p, day, nil
+}
+
 // open loads the rules and opens the store for a command that evaluates,
 // dispatches or reads cases.
 func (e *env) open(ctx context.Context, holder string) (*pipeline.Pipeline, error) {

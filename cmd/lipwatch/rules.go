@@ -86,15 +86,7 @@ func newRulesCmd(g *globals) *cobra.Command {
 		Short: "Every fact of a person and their household at --as-of, and each rule's verdict",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			e, err := g.load()
-			if err != nil {
-				return err
-			}
-			day, err := e.day()
-			if err != nil {
-				return err
-			}
-			p, err := e.open(cmd.Context(), "lipwatch rules explain")
+			e, p, day, err := g.openPipeline(cmd, "lipwatch rules explain")
 			if err != nil {
 				return err
 			}

@@ -19,15 +19,7 @@ func newRunCmd(g *globals) *cobra.Command {
 		Use:   "run",
 		Short: "The nightly job: sync every source, evaluate the rules into cases, dispatch township lists",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			e, err := g.load()
-			if err != nil {
-				return err
-			}
-			day, err := e.day()
-			if err != nil {
-				return err
-			}
-			p, err := e.open(cmd.Context(), "lipwatch run")
+			e, p, day, err := g.openPipeline(cmd, "lipwatch run")
 			if err != nil {
 				return err
 			}
