@@ -71,18 +71,18 @@ var listColumns = [numCols]column{
 	colCaseID:     {HeaderCaseID, 18, false},
 	colChange:     {HeaderChange, 6, false},
 	colLevel:      {HeaderLevel, 9, false},
-	colVillage:    {HeaderVillage, 12, false},
+	colVillage:    {HeaderVillage, 15, false},
 	colAddress:    {HeaderAddress, 22, false},
-	colHousehold:  {HeaderHousehold, 14, false},
+	colHousehold:  {HeaderHousehold, 19, false},
 	colHead:       {HeaderHead, 11, false},
 	colID:         {HeaderID, 21, false},
 	colMembers:    {HeaderMembers, 9, false},
-	colRules:      {HeaderRules, 34, false},
-	colReasons:    {HeaderReasons, 42, false},
+	colRules:      {HeaderRules, 26, false},
+	colReasons:    {HeaderReasons, 40, false},
 	colDispatched: {HeaderDispatched, 11, false},
 	colDeadline:   {HeaderDeadline, 11, false},
 	colOutcome:    {HeaderOutcome, 16, true},
-	colNote:       {HeaderNote, 28, true},
+	colNote:       {HeaderNote, 18, true},
 	colVerifiedBy: {HeaderVerifiedBy, 10, true},
 	colVerifiedOn: {HeaderVerifiedOn, 12, true},
 }
@@ -111,7 +111,8 @@ func listTitle(items []Item, o Options) string {
 // listNote is the second line of a list: who may see it and how to fill it in.
 const listNote = "本表含个人敏感信息，仅限本乡镇核查使用，严禁外传、公开或转发。" +
 	"请逐户入户核实后在“核实结果”列选择结果，填写核实说明、核实人和核实日期（如 2026-12-01），" +
-	"请勿修改“预警编号”；标题行和本说明行可以删除。请在办结期限前交回县民政局。"
+	"请勿修改“预警编号”；标题行和本说明行可以删除。请在办结期限前交回县民政局。" +
+	"同一户有两项及以上预警时，预警等级升为红色。"
 
 // prepareList checks a list's inputs and renders its rows in list order.
 func prepareList(items []Item, o Options) ([]listRow, error) {

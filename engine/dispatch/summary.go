@@ -175,7 +175,7 @@ func WriteSummaryXLSX(path string, rows []SummaryRow, o Options) error {
 		n++
 	}
 	w.text(0, n, "合计", styleTotal)
-	w.text(1, n, fmt.Sprintf("%d 个乡镇", towns), styleTotal)
+	w.text(1, n, totalLabel(rows, towns), styleTotal)
 	for i, v := range total.counts() {
 		w.int(i+2, n, v, styleTotal)
 	}
@@ -198,4 +198,15 @@ func (r SummaryRow) add(s SummaryRow) SummaryRow {
 	r.Orange += s.Orange
 	r.Yellow += s.Yellow
 	return r
+}
+
+// totalLabel names what the totals row adds up: the townships, and the
+// county queue when it has cases, so the total is not read as townships only.
+func totalLabel(rows []SummaryRow, towns int) string {
+	for _, r := range rows {
+		if r.TownshipCode == "" {
+			return fmt.Sprintf("%d 个乡镇＋县级队列", towns)
+		}
+	}
+	return fmt.Sprintf("%d 个乡镇", towns)
 }

@@ -2,6 +2,7 @@ package dispatch
 
 import (
 	"fmt"
+	"math"
 	"strings"
 
 	"github.com/xuri/excelize/v2"
@@ -137,8 +138,41 @@ func WriteTownshipXLSX(path string, items []Item, o Options) error {
 	return nil
 }
 
+// lineHeight is the height in points of one line of 11-point CJK text.
+const lineHeight = 15
+
+// rowHeight fits a case's wrapped columns: spreadsheet programs do not all
+// grow a row for wrapped text by themselves (LibreOffice shows one line),
+// and a cut-off reason hides a hit from the township.
+func rowHeight(r listRow) float64 {
+	lines := 1
+	for _, c := range []int{colAddress, colRules, colReasons} {
+		lines = max(lines, wrappedLines(r.text[c], listColumns[c].width))
+	}
+	return float64(lines*lineHeight + 3)
+}
+
+// wrappedLines estimates the lines text takes in a column of width
+// characters: a CJK character is two character widths wide.
+func wrappedLines(text string, width float64) int {
+	n := 0
+	for _, line := range strings.Split(text, "\n") {
+		w := 0.0
+		for _, r := range line {
+			if r >= 0x2E80 {
+				w += 2
+			} else {
+				w++
+			}
+		}
+		n += max(1, int(math.Ceil(w/(width-1))))
+	}
+	return n
+}
+
 // writeListRow writes one case at sheet row n.
 func writeListRow(w *sheetWriter, n int, r listRow, st listStyles) {
+	w.do(w.x.SetRowHeight(w.name, n, rowHeight(r)))
 	for c := range numCols {
 		v := r.text[c]
 		switch c {
@@ -152,7 +186,7 @@ func writeListRow(w *sheetWriter, n int, r listRow, st listStyles) {
 			w.text(c, n, v, st.center)
 		case colCaseID:
 			w.text(c, n, v, st.key) // the key feedback comes back on
-		case colHousehold, colID:
+		case colHousehold, colID, colVillage:
 			w.text(c, n, v, st.text)
 		case colMembers:
 			if r.members > 0 {

@@ -76,10 +76,26 @@ func colName(col int) string {
 
 // style registers a cell style and returns its id.
 func (w *sheetWriter) style(s *excelize.Style) int {
+	// Name the font: a style with a font but no family makes LibreOffice
+	// fall back to a Latin serif, and Chinese text must look the same in
+	// Excel, WPS and LibreOffice.
+	if s.Font == nil {
+		s.Font = &excelize.Font{}
+	}
+	if s.Font.Family == "" {
+		s.Font.Family = fontFamily
+	}
+	if s.Font.Size == 0 {
+		s.Font.Size = 11
+	}
 	id, err := w.x.NewStyle(s)
 	w.do(err)
 	return id
 }
+
+// fontFamily is the lists' typeface: 宋体 is on every Chinese Windows and
+// WPS install; LibreOffice substitutes its CJK font for it.
+const fontFamily = "宋体"
 
 // text writes a text cell; text is always stored as a string, so that a
 // name or a number starting with = is never taken for a formula, and long
