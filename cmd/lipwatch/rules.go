@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/lipwatch/lipwatch/engine/evaluate"
+	"github.com/lipwatch/lipwatch/engine/idnum"
 	"github.com/lipwatch/lipwatch/engine/rule"
 	"github.com/lipwatch/lipwatch/engine/store"
 )
@@ -101,7 +102,7 @@ func newRulesCmd(g *globals) *cobra.Command {
 			}
 			w := cmd.OutOrStdout()
 			if !ex.Found {
-				fmt.Fprintf(w, "%s: not in any dataset\n", idMasked(ex.IDNumber))
+				fmt.Fprintf(w, "%s: not in any dataset\n", idnum.Mask(ex.IDNumber))
 				return nil
 			}
 			fmt.Fprintf(w, "facts at %s (rule files %s)\n", date(ex.AsOf), p.Pack.Version)
@@ -127,7 +128,14 @@ func newRulesCmd(g *globals) *cobra.Command {
 				if !v.Rule.Enabled {
 					off = " (disabled)"
 				}
-				fmt.Fprintf(w, "  %-30s %-6s %s%s\n    when: %s\n", v.Rule.ID, v.Rule.Level, verdict, off, v.Rule.When)
+				fmt.Fprintf(w, "  %-30s %-6s %s%s\n", v.Rule.ID, v.Rule.Level, verdict, off)
+				for _, c := range v.Conditions {
+					mark := "✓"
+					if !c.Holds {
+						mark = "✗"
+					}
+					fmt.Fprintf(w, "    %s %s\n", mark, c.Text)
+				}
 			}
 			return nil
 		},

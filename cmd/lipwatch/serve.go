@@ -6,40 +6,49 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/lipwatch/lipwatch/engine/idnum"
+	"github.com/lipwatch/lipwatch/engine/pipeline"
 	"github.com/lipwatch/lipwatch/engine/schedule"
 )
-
-func idMasked(s string) string { return idnum.Mask(s) }
 
 func newServeCmd(g *globals) *cobra.Command {
 	return &cobra.Command{
 		Use:   "serve",
 		Short: "Run the nightly job on schedule.nightly in the county's time zone until SIGTERM",
+		Long: `Runs the nightly job on schedule.nightly in the county's time zone, never two at once,
+runs a missed night at start, and stops cleanly on SIGINT/SIGTERM. The store is opened only
+while a run works, so township returns can be imported and cases read in between; rule files
+are read again for every run, and a broken rule file fails that run (see the run ledger).`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			e, err := g.load()
 			if err != nil {
 				return err
 			}
 			// Fail fast on broken rules before waiting for the first night.
-			p, err := e.open(cmd.Context(), "lipwatch serve")
-			if err != nil {
-				return err
+			if _, _, err := pipeline.LoadRules(e.cfg); err != nil {
+				return &exitError{code: 2, msg: err.Error()}
 			}
-			defer p.Close()
 			loc := e.cfg.Location()
 			s := &schedule.Scheduler{Location: loc, Logger: e.logger, ShutdownGrace: time.Duration(e.cfg.Schedule.ShutdownGrace)}
 			err = s.Add(schedule.Job{
 				Name: "nightly",
 				Spec: e.cfg.Schedule.Nightly,
 				Run: func(ctx context.Context) error {
+					p, err := pipeline.Open(ctx, e.cfg, e.logger, "lipwatch serve")
+					if err != nil {
+						return err
+					}
+					defer p.Close()
 					now := time.Now().In(loc)
-					day := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
-					_, err := p.Run(ctx, day)
+					_, err = p.Run(ctx, time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC))
 					return err
 				},
 				LastSuccess: func(ctx context.Context) (time.Time, error) {
-					r, ok, err := p.Store.LastRun(ctx, "run", "ok")
+					st, err := e.openStore(ctx, "lipwatch serve")
+					if err != nil {
+						return time.Time{}, err
+					}
+					defer st.Close()
+					r, ok, err := st.LastRun(ctx, "run", "ok")
 					if err != nil || !ok {
 						return time.Time{}, err
 					}
@@ -55,3 +64,4 @@ func newServeCmd(g *globals) *cobra.Command {
 		},
 	}
 }
+

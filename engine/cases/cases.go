@@ -106,7 +106,7 @@ type Escalation struct {
 type Plan struct {
 	New        []*Case // to create; the store assigns their ids
 	Updated    []*Case // open cases whose hits or level changed (Version bumped)
-	Refreshed  []*Case // open cases whose hits were seen again, nothing else changed
+	Refreshed  []*Case // open cases whose hits were seen again or stopped firing; nothing a township must hear
 	Suppressed []Hit   // hits held back by a suppression
 }
 
@@ -115,9 +115,19 @@ type Plan struct {
 func MakePlan(asOf time.Time, hits []Hit, open []*Case, sup []Suppression, esc Escalation) Plan {
 	byKey := map[[3]string]Suppression{}
 	for _, s := range sup {
-		if !asOf.After(s.Until) {
-			byKey[[3]string{s.Subject, s.RuleID, s.IDNumber}] = s
+		if asOf.After(s.Until) {
+			continue
 		}
+		// A key closed more than once: the longest quiet and the worst
+		// evidence seen so far hold, whatever order they were read in.
+		k := [3]string{s.Subject, s.RuleID, s.IDNumber}
+		if old, ok := byKey[k]; ok {
+			if old.Until.After(s.Until) {
+				s.Until = old.Until
+			}
+			s.Severity = max(s.Severity, old.Severity)
+		}
+		byKey[k] = s
 	}
 	bySubject := map[string]*Case{}
 	for _, c := range open {
@@ -157,6 +167,23 @@ func MakePlan(asOf time.Time, hits []Hit, open []*Case, sup []Suppression, esc E
 			plan.Refreshed = append(plan.Refreshed, c)
 		}
 	}
+	// Open cases with no hit today: their hits stop firing (the case stays
+	// open until the township reports; the hits stay as evidence).
+	for _, c := range open {
+		if _, ok := grouped[c.Subject]; ok {
+			continue
+		}
+		stopped := false
+		for i := range c.Hits {
+			if c.Hits[i].Active {
+				c.Hits[i].Active = false
+				stopped = true
+			}
+		}
+		if stopped {
+			plan.Refreshed = append(plan.Refreshed, c)
+		}
+	}
 	return plan
 }
 
@@ -171,6 +198,11 @@ func newCaseHit(h Hit, asOf time.Time) CaseHit {
 // Hits seen again only refresh their facts and reasons.
 func merge(c *Case, hs []Hit, asOf time.Time, esc Escalation) bool {
 	changed := false
+	// A household that moved goes to its new township, which must hear of it.
+	if t := hs[0].TownshipCode; t != "" && t != c.TownshipCode {
+		c.TownshipCode = t
+		changed = true
+	}
 	idx := map[[2]string]int{}
 	for i, ch := range c.Hits {
 		idx[[2]string{ch.RuleID, ch.IDNumber}] = i

@@ -100,3 +100,41 @@ func TestSuppressionUnlessWorse(t *testing.T) {
 		t.Fatalf("other rule: new %d", len(p.New))
 	}
 }
+
+func TestOpenCaseWithoutHitsTodayStopsFiring(t *testing.T) {
+	open := MakePlan(day, []Hit{hit("MED", "A", "H1", "orange", 1)}, nil, nil, esc).New
+	p := MakePlan(day.AddDate(0, 0, 1), nil, open, nil, esc)
+	if len(p.Refreshed) != 1 || p.Refreshed[0].Hits[0].Active {
+		t.Fatalf("refreshed %+v", p.Refreshed)
+	}
+	if p = MakePlan(day.AddDate(0, 0, 2), nil, open, nil, esc); len(p.Refreshed) != 0 {
+		t.Errorf("nothing changed, yet %d refreshed", len(p.Refreshed))
+	}
+}
+
+func TestMovedHouseholdFollowsItsTownship(t *testing.T) {
+	open := MakePlan(day, []Hit{hit("MED", "A", "H1", "orange", 1)}, nil, nil, esc).New
+	moved := hit("MED", "A", "H1", "orange", 1)
+	moved.TownshipCode = "340799009"
+	p := MakePlan(day.AddDate(0, 0, 1), []Hit{moved}, open, nil, esc)
+	if len(p.Updated) != 1 || p.Updated[0].TownshipCode != "340799009" {
+		t.Fatalf("updated %+v", p.Updated)
+	}
+}
+
+func TestRepeatedSuppressionsTakeTheLongestAndWorst(t *testing.T) {
+	sup := []Suppression{
+		{Subject: "H1", RuleID: "MED", IDNumber: "A", Until: day.AddDate(0, 0, 100), Severity: 10},
+		{Subject: "H1", RuleID: "MED", IDNumber: "A", Until: day.AddDate(0, 0, 5), Severity: 30},
+	}
+	for _, s := range [][]Suppression{sup, {sup[1], sup[0]}} {
+		// Both in force: the worst evidence (30) holds back a hit of 20.
+		if p := MakePlan(day.AddDate(0, 0, 3), []Hit{hit("MED", "A", "H1", "orange", 20)}, nil, s, esc); len(p.Suppressed) != 1 {
+			t.Errorf("order %v: %d suppressed", s, len(p.Suppressed))
+		}
+		// Later only the long one is in force, and 20 is worse than its 10.
+		if p := MakePlan(day.AddDate(0, 0, 50), []Hit{hit("MED", "A", "H1", "orange", 20)}, nil, s, esc); len(p.New) != 1 {
+			t.Errorf("order %v: %d new", s, len(p.New))
+		}
+	}
+}

@@ -57,6 +57,9 @@ func (e *Evaluator) Evaluate(ctx context.Context, day time.Time, dryRun bool) (*
 		if err := e.Store.ApplyPlan(ctx, res.Plan, day, e.Pack.Version); err != nil {
 			return nil, err
 		}
+		if err := e.Store.PruneSuppressions(ctx, day); err != nil {
+			return nil, err
+		}
 	}
 	res.Total = time.Since(start)
 	e.logger().Info("evaluated", "as_of", day.Format(time.DateOnly), "people", res.People, "hits", len(res.Hits),

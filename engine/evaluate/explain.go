@@ -24,6 +24,9 @@ type Verdict struct {
 	Hit    bool
 	Reason string // the rule's reason text when it hits
 	Err    error
+	// Conditions are the parts of the rule's condition (split at its
+	// top-level &&) and whether each held: why the rule missed.
+	Conditions []rule.Condition
 }
 
 // Explanation is everything `lipwatch rules explain` shows.
@@ -74,8 +77,8 @@ func (e *Evaluator) Explain(ctx context.Context, day time.Time, number string) (
 			ex.Facts = append(ex.Facts, FactValue{Name: f.Group + "." + f.Name, Scope: scope, Value: v, Default: def, Doc: f.Doc})
 		}
 		for _, r := range e.Pack.Rules {
-			hit, reason, err := r.Eval(env)
-			ex.Verdicts = append(ex.Verdicts, Verdict{Rule: r, Hit: hit, Reason: reason, Err: err})
+			x := r.Explain(env)
+			ex.Verdicts = append(ex.Verdicts, Verdict{Rule: r, Hit: x.Hit, Reason: x.Reason, Err: x.Err, Conditions: x.Conditions})
 		}
 		return nil
 	})

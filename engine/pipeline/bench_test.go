@@ -33,7 +33,8 @@ WITH reg AS (
   FROM (SELECT * FROM households QUALIFY row_number() OVER (PARTITION BY household_id ORDER BY income_assessed_date DESC NULLS LAST, _load_id DESC) = 1) h
   LEFT JOIN (SELECT household_id, count(*) FILTER (WHERE status = 'active') AS n FROM reg GROUP BY household_id) m USING (household_id)
 ), people AS (
-  SELECT id_number, reg.household_id, reg.status,
+  SELECT id_number, reg.household_id,
+         CASE WHEN reg.status_date > DATE '%[1]s' THEN 'active' ELSE coalesce(reg.status, 'active') END AS status,
          reg.household_id IS NOT NULL AND reg.household_id IN (SELECT household_id FROM covered) AS covered
   FROM (SELECT id_number FROM registry UNION SELECT id_number FROM medical UNION SELECT id_number FROM disability
         UNION SELECT id_number FROM employment UNION SELECT id_number FROM fishers UNION SELECT id_number FROM assistance) ids
@@ -47,18 +48,19 @@ UNION ALL
 SELECT 'DIS-NEW-SEVERE-UNCOVERED', p.id_number FROM people p JOIN (
   SELECT id_number, arg_max(level::INT, issued_date) AS level, max(issued_date) AS issued FROM disability
   WHERE coalesce(status, 'valid') = 'valid' AND issued_date <= DATE '%[1]s' GROUP BY id_number) d USING (id_number)
-WHERE d.level BETWEEN 1 AND 2 AND date_diff('day', d.issued, DATE '%[1]s') <= 90 AND NOT p.covered
+WHERE d.level BETWEEN 1 AND 2 AND date_diff('day', d.issued, DATE '%[1]s') <= 90 AND NOT p.covered AND p.status = 'active'
 UNION ALL
 SELECT 'UNEMP-LOWINC-UNCOVERED', p.id_number FROM people p JOIN (
   SELECT id_number FROM employment WHERE event_date <= DATE '%[1]s' GROUP BY id_number
-  HAVING arg_max(event, event_date) FILTER (WHERE event IN ('unemployed', 'employed')) = 'unemployed') e USING (id_number)
+  HAVING arg_max(event, event_date) FILTER (WHERE event IN ('unemployed', 'employed')) = 'unemployed'
+     AND date_diff('day', max(event_date) FILTER (WHERE event = 'unemployed'), DATE '%[1]s') <= 365) e USING (id_number)
 JOIN inc ON inc.household_id = p.household_id
-WHERE inc.pcm < 1170 AND NOT p.covered
+WHERE inc.pcm < 1170 AND NOT p.covered AND p.status = 'active'
 UNION ALL
 SELECT 'FISHER-UNRESETTLED', p.id_number FROM people p JOIN (
   SELECT * FROM fishers WHERE retired_date <= DATE '%[1]s'
   QUALIFY row_number() OVER (PARTITION BY id_number ORDER BY _load_id DESC, _position DESC) = 1) f USING (id_number)
-WHERE f.resettlement = 'unemployed' AND NOT coalesce(f.pension_insured, false) AND NOT p.covered
+WHERE f.resettlement = 'unemployed' AND NOT coalesce(f.pension_insured, false) AND NOT p.covered AND p.status = 'active'
 UNION ALL
 SELECT 'INTEGRITY-DECEASED-RECIPIENT', p.id_number FROM people p
 WHERE p.status IN ('deceased', 'cancelled') AND p.id_number IN (SELECT id_number FROM cur)

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/lipwatch/lipwatch/engine/cases"
@@ -59,8 +60,9 @@ func (p *Pipeline) Dispatch(ctx context.Context, day time.Time, all bool) (*Disp
 		codes = append(codes, c)
 	}
 	sort.Strings(codes)
+	seq := dispatchSeq(res.Dir)
 	for _, code := range codes {
-		base := filepath.Join(res.Dir, listName(code, p.Router.Name(code)))
+		base := filepath.Join(res.Dir, listName(code, p.Router.Name(code))+seq)
 		for _, f := range p.Cfg.Dispatch.Formats {
 			path := base + "." + f
 			var err error
@@ -76,21 +78,22 @@ func (p *Pipeline) Dispatch(ctx context.Context, day time.Time, all bool) (*Disp
 			res.Files = append(res.Files, path)
 		}
 	}
-	// The county summary covers every open case, not only what went out.
-	open, err := p.Store.OpenCases(ctx)
+	// The county summary covers every case, open and closed, not only
+	// what went out now.
+	every, err := p.Store.CasesWhere(ctx, "", "", "", time.Time{})
 	if err != nil {
 		return nil, err
 	}
-	summaryItems, _, err := p.items(ctx, open, day)
+	summaryItems, _, err := p.items(ctx, every, day)
 	if err != nil {
 		return nil, err
 	}
 	for _, it := range summaryItems {
-		if route.Overdue(it.Deadline, day) {
+		if it.State != cases.StateClosed && route.Overdue(it.Deadline, day) {
 			res.Overdue++
 		}
 	}
-	summary := filepath.Join(res.Dir, "汇总_"+day.Format("20060102")+".xlsx")
+	summary := filepath.Join(res.Dir, "汇总_"+day.Format("20060102")+seq+".xlsx")
 	if err := dispatch.WriteSummaryXLSX(summary, dispatch.Summarize(summaryItems, day), opts); err != nil {
 		return nil, fmt.Errorf("dispatch %s: %w", summary, err)
 	}
@@ -105,6 +108,23 @@ func (p *Pipeline) Dispatch(ctx context.Context, day time.Time, all bool) (*Disp
 	p.logger().Info("dispatched", "as_of", day.Format(time.DateOnly), "cases", res.Cases, "new", res.New,
 		"changed", res.Changed, "townships", len(byTownship), "files", len(res.Files), "dir", res.Dir)
 	return res, nil
+}
+
+// dispatchSeq keeps a second dispatch on the same day from overwriting the
+// lists of the first (a caught-up night and a manual dispatch): "" for the
+// first, then "_2", "_3", ...
+func dispatchSeq(dir string) string {
+	entries, _ := os.ReadDir(dir)
+	n := 0
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), "汇总_") {
+			n++
+		}
+	}
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprintf("_%d", n+1)
 }
 
 // listName is a township list's file name without extension.
@@ -142,15 +162,21 @@ func (p *Pipeline) items(ctx context.Context, cs []*cases.Case, day time.Time) (
 	}
 	var items []dispatch.Item
 	var marks []store.Dispatched
+	warned := map[int]bool{}
 	for _, c := range cs {
 		town := p.Router.Township(c.TownshipCode)
 		it := dispatch.Item{CaseID: c.ID, TownshipCode: town, TownshipName: p.Router.Name(town), HouseholdID: c.HouseholdID,
 			Level: c.Level, State: c.State, Dispatched: c.DispatchedOn, Deadline: c.Deadline,
 			Changed: c.State == cases.StateNew || c.Version > c.DispatchedVersion}
-		if it.Dispatched.IsZero() {
+		if it.Dispatched.IsZero() && c.State != cases.StateClosed {
 			it.Dispatched = day
 			if it.Deadline, err = p.Router.Deadline(day, false); err != nil {
 				return nil, nil, err
+			}
+			if y := it.Deadline.Year(); p.Router.Calendar.Provisional(y) && !warned[y] {
+				warned[y] = true
+				p.logger().Warn("deadline counted on a provisional holiday calendar year: enter the State Council's notice in the calendar file",
+					"year", it.Deadline.Year())
 			}
 		}
 		if hh, ok := households[c.HouseholdID]; ok {

@@ -17,6 +17,7 @@ import (
 	"github.com/lipwatch/lipwatch/engine/cases"
 	"github.com/lipwatch/lipwatch/engine/config"
 	"github.com/lipwatch/lipwatch/engine/gen"
+	"github.com/lipwatch/lipwatch/engine/store"
 )
 
 // signalRule is the default rule pack's rule for each planted signal.
@@ -61,12 +62,17 @@ func openCounty(t *testing.T) *county {
 	return c
 }
 
+// signalLevel is the level issue 3 asks for each signal; two or more
+// signals in one household make a case red. Fixed here, not read from the
+// rule pack under test, so a rule file that changes a level fails the test.
+var signalLevel = map[string]string{
+	"MED-OOP-UNCOVERED": "orange", "DIS-NEW-SEVERE-UNCOVERED": "orange",
+	"UNEMP-LOWINC-UNCOVERED": "yellow", "FISHER-UNRESETTLED": "yellow", "INTEGRITY-DECEASED-RECIPIENT": "red",
+}
+
 // expected is the ground truth as cases: subject -> "LEVEL RULE:id,RULE:id".
 func (c *county) expected(t *testing.T) map[string]string {
-	levels := map[string]string{}
-	for _, r := range c.p.Pack.Rules {
-		levels[r.ID] = r.Level
-	}
+	levels := signalLevel
 	want := map[string]string{}
 	for _, pl := range c.truth.Planted {
 		var hits []cases.Hit
@@ -81,8 +87,8 @@ func (c *county) expected(t *testing.T) map[string]string {
 			rules[id] = true
 			lv = cases.MaxLevel(lv, levels[id])
 		}
-		if esc := c.p.Pack.Escalation; esc.MinRules > 0 && len(rules) >= esc.MinRules {
-			lv = cases.MaxLevel(lv, esc.Level)
+		if len(rules) >= 2 {
+			lv = "red"
 		}
 		want[hits[0].Subject()] = lv + " " + hitList(hits)
 	}
@@ -209,7 +215,15 @@ func TestFeedbackClosesCases(t *testing.T) {
 		n, _ := excelize.CoordinatesToCellName(col[name]+1, row+1)
 		return n
 	}
+	// Another township's case, typed into this list.
+	var foreign string
+	all, _ := c.p.Store.CasesWhere(ctx, "340799002", "", "", time.Time{})
+	foreign = all[0].ID
+	extra := len(rows)
+	f.SetCellValue(sheet, cell(extra, "预警编号"), foreign)
+	f.SetCellValue(sheet, cell(extra, "核实结果"), "不符合条件")
 	var closedIDs, untouched []string
+	untouched = append(untouched, foreign)
 	for i := header + 1; i < len(rows); i++ {
 		id := rows[i][0]
 		switch i - header {
@@ -227,6 +241,10 @@ func TestFeedbackClosesCases(t *testing.T) {
 			f.SetCellValue(sheet, cell(i, "核实结果"), "纳入特困")
 			f.SetCellValue(sheet, cell(i, "核实日期"), "2026年2月30日") // not a date
 			untouched = append(untouched, id)
+		case 5:
+			f.SetCellValue(sheet, cell(i, "核实结果"), "不符合条件")
+			f.SetCellValue(sheet, cell(i, "核实日期"), "2025-12-01") // a mistyped year: before the dispatch
+			untouched = append(untouched, id)
 		default:
 			untouched = append(untouched, id)
 		}
@@ -240,8 +258,14 @@ func TestFeedbackClosesCases(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Closed != 2 || len(res.Rejected) != 2 {
+	if res.Closed != 2 || len(res.Rejected) != 4 {
 		t.Fatalf("closed %d, rejected %v", res.Closed, res.Rejected)
+	}
+	reasons := fmt.Sprint(res.Rejected)
+	for _, want := range []string{"不属于本表的城关镇", "before it", "核实结果"} {
+		if !strings.Contains(reasons, want) {
+			t.Errorf("no rejection mentioning %q in %s", want, reasons)
+		}
 	}
 	for _, id := range closedIDs {
 		cs, err := c.p.Store.Case(ctx, id)
@@ -259,7 +283,7 @@ func TestFeedbackClosesCases(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if again.Closed != 0 || again.Unchanged != 2 || len(again.Rejected) != 2 {
+	if again.Closed != 0 || again.Unchanged != 2 || len(again.Rejected) != 4 {
 		t.Errorf("second import: %+v", again)
 	}
 	// The next night neither closed household is warned again: the
@@ -270,5 +294,82 @@ func TestFeedbackClosesCases(t *testing.T) {
 	}
 	if len(ev.Plan.New) != 0 || len(ev.Plan.Suppressed) == 0 {
 		t.Errorf("after closing: %d new cases, %d suppressed hits", len(ev.Plan.New), len(ev.Plan.Suppressed))
+	}
+}
+
+// TestDryRunChangedCasesAndStaleOutcomes: a dry run writes nothing; a new
+// hit joining a dispatched case re-lists it as changed with its first
+// deadline; an outcome from the list sent before that hit joined settles
+// only the hits that list showed.
+func TestDryRunChangedCasesAndStaleOutcomes(t *testing.T) {
+	c := openCounty(t)
+	ctx := context.Background()
+	if _, err := c.p.Run(ctx, c.day); err != nil {
+		t.Fatal(err)
+	}
+	counts := func() string {
+		var s string
+		c.p.Store.DB().QueryRow(`SELECT concat_ws(' ', (SELECT count(*) FROM cases), (SELECT count(*) FROM case_hits),
+			(SELECT max(updated_at) FROM cases), (SELECT count(*) FROM suppressions))`).Scan(&s)
+		return s
+	}
+	before := counts()
+	if _, err := c.p.Evaluate(ctx, c.day.AddDate(0, 0, 1), true); err != nil {
+		t.Fatal(err)
+	}
+	if after := counts(); after != before {
+		t.Fatalf("dry run wrote: %s -> %s", before, after)
+	}
+
+	// A new hit joins one dispatched case.
+	open, _ := c.p.Store.OpenCases(ctx)
+	target := open[0]
+	seen := len(target.Hits)
+	joined := cases.Hit{RuleID: "TEST-JOINED", RuleVersion: 1, Level: "yellow", Reason: "test", IDNumber: target.Hits[0].IDNumber,
+		HouseholdID: target.HouseholdID, TownshipCode: target.TownshipCode, Facts: "{}", Evidence: "{}"}
+	var hits []cases.Hit
+	for _, h := range target.Hits {
+		hits = append(hits, cases.Hit{RuleID: h.RuleID, RuleVersion: h.RuleVersion, Level: h.Level, Reason: h.Reason,
+			IDNumber: h.IDNumber, HouseholdID: target.HouseholdID, TownshipCode: target.TownshipCode, Facts: h.Facts, Evidence: h.Evidence})
+	}
+	plan := cases.MakePlan(c.day.AddDate(0, 0, 1), append(hits, joined), []*cases.Case{target}, nil, cases.Escalation{MinRules: 2, Level: "red"})
+	if len(plan.Updated) != 1 {
+		t.Fatalf("join: %+v", plan)
+	}
+	if err := c.p.Store.ApplyPlan(ctx, plan, c.day.AddDate(0, 0, 1), "test"); err != nil {
+		t.Fatal(err)
+	}
+
+	// The township returns the list it had (before the hit joined): not eligible.
+	closed, err := c.p.Store.CloseCase(ctx, store.Closing{CaseID: target.ID, Outcome: "not_eligible", On: c.day.AddDate(0, 0, 2),
+		Until: c.day.AddDate(0, 0, 180)})
+	if err != nil || !closed {
+		t.Fatalf("close: %v %v", closed, err)
+	}
+	var suppressed int
+	c.p.Store.DB().QueryRow(`SELECT count(*) FROM suppressions WHERE case_id = ?`, target.ID).Scan(&suppressed)
+	if suppressed != seen {
+		t.Errorf("%d hits suppressed; the township saw %d (the joined hit was never on its list)", suppressed, seen)
+	}
+
+	// Another case changes and is re-sent as changed, keeping its deadline.
+	open, _ = c.p.Store.OpenCases(ctx)
+	other := open[0]
+	moved := cases.Hit{RuleID: "TEST-JOINED", RuleVersion: 1, Level: "yellow", Reason: "test", IDNumber: other.Hits[0].IDNumber,
+		HouseholdID: other.HouseholdID, TownshipCode: other.TownshipCode, Facts: "{}", Evidence: "{}"}
+	plan = cases.MakePlan(c.day.AddDate(0, 0, 3), []cases.Hit{moved}, []*cases.Case{other}, nil, cases.Escalation{})
+	if err := c.p.Store.ApplyPlan(ctx, plan, c.day.AddDate(0, 0, 3), "test"); err != nil {
+		t.Fatal(err)
+	}
+	d, err := c.p.Dispatch(ctx, c.day.AddDate(0, 0, 3), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Cases != 1 || d.Changed != 1 || d.New != 0 {
+		t.Fatalf("re-dispatch: %+v", d)
+	}
+	again, _ := c.p.Store.Case(ctx, other.ID)
+	if !again.Deadline.Equal(other.Deadline) || !again.DispatchedOn.Equal(other.DispatchedOn) {
+		t.Errorf("re-sent case got a new clock: %s/%s, was %s/%s", again.DispatchedOn, again.Deadline, other.DispatchedOn, other.Deadline)
 	}
 }

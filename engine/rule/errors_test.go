@@ -130,7 +130,7 @@ rules/integrity.yaml:_:36: rule INTEGRITY-DECEASED-RECIPIENT: reason: cannot use
       |                                         ^`},
 		{name: "single equals", breaks: []breakage{{"fishers.yaml", "fisher.resettlement == \"unemployed\"", "fisher.resettlement = \"unemployed\""}}, want: `
 rules/fishers.yaml:_:49: rule FISHER-UNRESETTLED: when: unexpected token Operator("=") (compare with ==)
-    _ |     when: fisher.retired && fisher.resettlement = "unemployed" && !fisher.pension_insured && !household.covered
+    _ |     when: fisher.retired && fisher.resettlement = "unemployed" && !fisher.pension_insured && !household.covered && person.status == "active"
       |                                                 ^`},
 		{name: "syntax error in double-quoted condition", breaks: []breakage{{"medical.yaml", "when: medical.oop_12m >= params.medical_oop_threshold && !household.covered", "when: \"medical.oop_12m >= \\\"x\\\" && (household.covered\""}}, want: `
 rules/medical.yaml:_:57: rule MED-OOP-UNCOVERED: when: unexpected token EOF

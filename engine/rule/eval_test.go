@@ -307,11 +307,11 @@ func TestExplain(t *testing.T) {
 	mustSet(t, e, "household", "income_known", true)
 	mustSet(t, e, "household", "income_per_capita_month", 900.0)
 	x := p.Rule("UNEMP-LOWINC-UNCOVERED").Explain(e)
-	want := "miss: employment.days_since_registered <= params.unemployed_window_days is false (employment.unemployed = true, employment.days_since_registered = 400, params.unemployed_window_days = 365, household.income_known = true, household.income_per_capita_month = 900, params.low_income_line = 1170, household.covered = false)"
+	want := "miss: employment.days_since_registered <= params.unemployed_window_days is false (employment.unemployed = true, employment.days_since_registered = 400, params.unemployed_window_days = 365, household.income_known = true, household.income_per_capita_month = 900, params.low_income_line = 1170, household.covered = false, person.status = \"active\")"
 	if got := x.String(); got != want {
 		t.Errorf("got  %s\nwant %s", got, want)
 	}
-	if len(x.Conditions) != 5 || !x.Conditions[0].Holds || x.Conditions[1].Holds {
+	if len(x.Conditions) != 6 || !x.Conditions[0].Holds || x.Conditions[1].Holds {
 		t.Errorf("conditions: %+v", x.Conditions)
 	}
 	if in := p.Rule("MED-OOP-UNCOVERED").Inputs(); strings.Join(in, " ") != "medical.oop_12m params.medical_oop_threshold household.covered" {

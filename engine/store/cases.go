@@ -4,8 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/lipwatch/lipwatch/engine/cases"
@@ -69,6 +67,13 @@ func (s *Store) loadCases(ctx context.Context, where string, args ...any) ([]*ca
 	return out, hrows.Err()
 }
 
+// PruneSuppressions deletes suppressions that ended before day: they hold
+// ID numbers and are no longer needed.
+func (s *Store) PruneSuppressions(ctx context.Context, day time.Time) error {
+	_, err := s.db.ExecContext(ctx, `DELETE FROM suppressions WHERE until < ?`, day)
+	return err
+}
+
 // Suppressions returns those still in force on day.
 func (s *Store) Suppressions(ctx context.Context, day time.Time) ([]cases.Suppression, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT subject, rule_id, id_number, until, severity FROM suppressions WHERE until >= ?`, day)
@@ -98,15 +103,12 @@ func (s *Store) ApplyPlan(ctx context.Context, p cases.Plan, asOf time.Time, rul
 	}
 	defer tx.Rollback()
 	prefix := "YJ-" + asOf.Format("20060102") + "-"
-	var last sql.NullString
-	if err := tx.QueryRowContext(ctx, `SELECT max(case_id) FROM cases WHERE starts_with(case_id, ?)`, prefix).Scan(&last); err != nil {
+	var last sql.NullInt64 // numerically: ...-10000 comes after ...-9999
+	if err := tx.QueryRowContext(ctx, `SELECT max(CAST(split_part(case_id, '-', 3) AS BIGINT)) FROM cases
+		WHERE starts_with(case_id, ?)`, prefix).Scan(&last); err != nil {
 		return fmt.Errorf("apply cases: %w", err)
 	}
-	next := 1
-	if last.Valid {
-		n, _ := strconv.Atoi(strings.TrimPrefix(last.String, prefix))
-		next = n + 1
-	}
+	next := int(last.Int64) + 1
 	now := time.Now().UTC()
 	for _, c := range p.New {
 		c.ID = fmt.Sprintf("%s%04d", prefix, next)
@@ -123,8 +125,8 @@ func (s *Store) ApplyPlan(ctx context.Context, p cases.Plan, asOf time.Time, rul
 	}
 	for _, group := range [][]*cases.Case{p.Updated, p.Refreshed} {
 		for _, c := range group {
-			if _, err := tx.ExecContext(ctx, `UPDATE cases SET level = ?, version = ?, updated_at = ? WHERE case_id = ?`,
-				c.Level, c.Version, now, c.ID); err != nil {
+			if _, err := tx.ExecContext(ctx, `UPDATE cases SET level = ?, version = ?, township_code = ?, updated_at = ? WHERE case_id = ?`,
+				c.Level, c.Version, c.TownshipCode, now, c.ID); err != nil {
 				return fmt.Errorf("apply cases: update %s: %w", c.ID, err)
 			}
 			if _, err := tx.ExecContext(ctx, `DELETE FROM case_hits WHERE case_id = ?`, c.ID); err != nil {

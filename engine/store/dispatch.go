@@ -68,8 +68,9 @@ func (s *Store) MarkDispatched(ctx context.Context, ds []Dispatched) error {
 	now := time.Now().UTC()
 	for _, d := range ds {
 		_, err := tx.ExecContext(ctx, `UPDATE cases SET state = 'dispatched', dispatched_on = coalesce(dispatched_on, ?),
-			deadline = coalesce(deadline, ?), dispatched_version = ?, updated_at = ? WHERE case_id = ? AND state <> 'closed'`,
-			d.Day, d.Deadline, d.Version, now, d.CaseID)
+			deadline = coalesce(deadline, ?), dispatched_version = ?, last_dispatched_on = ?, updated_at = ?
+			WHERE case_id = ? AND state <> 'closed'`,
+			d.Day, d.Deadline, d.Version, d.Day, now, d.CaseID)
 		if err != nil {
 			return fmt.Errorf("mark %s dispatched: %w", d.CaseID, err)
 		}
@@ -100,7 +101,9 @@ func (s *Store) CloseCase(ctx context.Context, c Closing) (bool, error) {
 	defer tx.Rollback()
 	var state string
 	var outcome sql.NullString
-	err = tx.QueryRowContext(ctx, `SELECT state, outcome FROM cases WHERE case_id = ?`, c.CaseID).Scan(&state, &outcome)
+	var dispatched, lastSent sql.NullTime
+	err = tx.QueryRowContext(ctx, `SELECT state, outcome, dispatched_on, coalesce(last_dispatched_on, dispatched_on)
+		FROM cases WHERE case_id = ?`, c.CaseID).Scan(&state, &outcome, &dispatched, &lastSent)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, fmt.Errorf("case %s: %w", c.CaseID, ErrNoCase)
 	}
@@ -116,14 +119,21 @@ func (s *Store) CloseCase(ctx context.Context, c Closing) (bool, error) {
 	if state != cases.StateDispatched {
 		return false, &CaseStateError{CaseID: c.CaseID, Reason: "not dispatched yet"}
 	}
+	if c.On.Before(dispatched.Time) {
+		return false, &CaseStateError{CaseID: c.CaseID, Reason: fmt.Sprintf("dispatched on %s: a verification on %s is before it",
+			dispatched.Time.Format(time.DateOnly), c.On.Format(time.DateOnly))}
+	}
 	if _, err := tx.ExecContext(ctx, `UPDATE cases SET state = 'closed', closed_on = ?, outcome = ?, outcome_note = ?,
 		verified_by = ?, verified_on = ?, updated_at = ? WHERE case_id = ?`,
 		c.On, c.Outcome, nullable(c.Note), nullable(c.VerifiedBy), c.On, time.Now().UTC(), c.CaseID); err != nil {
 		return false, err
 	}
+	// Only hits the township had on its last list are settled: a hit that
+	// joined the case after it was last sent has not been verified.
 	if _, err := tx.ExecContext(ctx, `INSERT INTO suppressions
 		SELECT c.subject, h.rule_id, h.id_number, ?, h.severity, c.case_id
-		FROM case_hits h JOIN cases c USING (case_id) WHERE c.case_id = ? AND h.active`, c.Until, c.CaseID); err != nil {
+		FROM case_hits h JOIN cases c USING (case_id) WHERE c.case_id = ? AND h.active AND h.first_seen <= ?`,
+		c.Until, c.CaseID, lastSent.Time); err != nil {
 		return false, err
 	}
 	return true, tx.Commit()
@@ -236,6 +246,9 @@ func (s *Store) ExtendCase(ctx context.Context, id string, deadline func(dispatc
 	if err != nil {
 		return time.Time{}, err
 	}
-	_, err = s.db.ExecContext(ctx, `UPDATE cases SET deadline = ?, extended = true, updated_at = ? WHERE case_id = ?`, d, time.Now().UTC(), id)
+	// A new version, so the next dispatch lists the case again (更新) with
+	// the new deadline.
+	_, err = s.db.ExecContext(ctx, `UPDATE cases SET deadline = ?, extended = true, version = version + 1, updated_at = ?
+		WHERE case_id = ?`, d, time.Now().UTC(), id)
 	return d, err
 }

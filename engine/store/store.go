@@ -83,6 +83,11 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		db.Close()
 		return nil, lockError(o.Path, err)
 	}
+	// The store holds ID numbers, health and disability data: owner only.
+	if err := os.Chmod(o.Path, 0o600); err != nil && !errors.Is(err, os.ErrNotExist) {
+		db.Close()
+		return nil, fmt.Errorf("open store %s: %w", o.Path, err)
+	}
 	s := &Store{db: db, connector: c, path: o.Path, holder: o.Path + ".holder"}
 	s.writeHolder(o.Holder)
 	if err := s.migrate(ctx); err != nil {
