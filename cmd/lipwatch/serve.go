@@ -64,4 +64,3 @@ are read again for every run, and a broken rule file fails that run (see the run
 		},
 	}
 }
-
