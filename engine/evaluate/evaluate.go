@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -118,7 +119,7 @@ func (e *Evaluator) Hits(ctx context.Context, day time.Time) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := evidence(ctx, conn, res.Hits); err != nil {
+	if err := evidence(ctx, conn, e.Pack, res.Hits); err != nil {
 		return nil, err
 	}
 	res.Rules = time.Since(t0)
@@ -188,9 +189,50 @@ func inputsJSON(r *rule.Rule, env *rule.Env) string {
 // evidenceDatasets are the tables searched for the rows behind a hit.
 var evidenceDatasets = []string{"registry", "medical", "disability", "employment", "fishers", "assistance"}
 
-// evidence fills each hit's Evidence with the source rows of its person:
-// {"medical": ["testdata/county/medical/medical_2026-03.csv:45", ...], ...}.
-func evidence(ctx context.Context, conn *sql.Conn, hits []cases.Hit) error {
+// ruleDatasets maps each rule to the person-keyed datasets its facts are
+// computed from: the tables named in the SQL of the fact groups it reads.
+// Only those rows are kept as a hit's evidence, so a medical hit does not
+// carry the person's disability records.
+func ruleDatasets(pack *rule.Pack) map[string][]string {
+	// The person group names every table (everyone who appears anywhere);
+	// what it says about a person comes from the registry.
+	tables := map[string][]string{"person": {"registry"}}
+	for _, g := range pack.Groups {
+		if g.Name == "person" {
+			continue
+		}
+		for _, ds := range evidenceDatasets {
+			if regexp.MustCompile(`(?i)\b` + ds + `\b`).MatchString(g.SQL) {
+				tables[g.Name] = append(tables[g.Name], ds)
+			}
+		}
+	}
+	out := map[string][]string{}
+	for _, r := range pack.Rules {
+		seen := map[string]bool{}
+		for _, in := range r.Inputs() {
+			group, _, _ := strings.Cut(in, ".")
+			if group == "household" {
+				continue // the household's own tables hold other members' data
+			}
+			for _, ds := range tables[group] {
+				if !seen[ds] {
+					seen[ds] = true
+					out[r.ID] = append(out[r.ID], ds)
+				}
+			}
+		}
+		if len(out[r.ID]) == 0 {
+			out[r.ID] = []string{"registry"}
+		}
+	}
+	return out
+}
+
+// evidence fills each hit's Evidence with the source rows behind it: the
+// person's rows in the datasets its rule's facts come from, as
+// {"medical": ["testdata/county/medical/medical_2026-03.csv:45", ...]}.
+func evidence(ctx context.Context, conn *sql.Conn, pack *rule.Pack, hits []cases.Hit) error {
 	if len(hits) == 0 {
 		return nil
 	}
@@ -216,28 +258,32 @@ func evidence(ctx context.Context, conn *sql.Conn, hits []cases.Hit) error {
 			list(_stream || ':' || _position ORDER BY _stream, _position) AS rows
 			FROM %[1]s WHERE id_number IN (SELECT id_number FROM hit_ids) GROUP BY id_number`, ds))
 	}
-	rows, err := conn.QueryContext(ctx, `SELECT id_number, json_group_object(dataset, rows)::VARCHAR FROM (`+
-		strings.Join(parts, " UNION ALL ")+`) GROUP BY id_number`)
+	rows, err := conn.QueryContext(ctx, `SELECT id_number, dataset, to_json(rows)::VARCHAR FROM (`+strings.Join(parts, " UNION ALL ")+`)`)
 	if err != nil {
 		return fmt.Errorf("evidence: %w", err)
 	}
 	defer rows.Close()
-	byID := map[string]string{}
+	byID := map[[2]string]json.RawMessage{}
 	for rows.Next() {
-		var id, ev string
-		if err := rows.Scan(&id, &ev); err != nil {
+		var id, ds, list string
+		if err := rows.Scan(&id, &ds, &list); err != nil {
 			return fmt.Errorf("evidence: %w", err)
 		}
-		byID[id] = ev
+		byID[[2]string{id, ds}] = json.RawMessage(list)
 	}
 	if err := rows.Err(); err != nil {
 		return err
 	}
+	sources := ruleDatasets(pack)
 	for i := range hits {
-		hits[i].Evidence = byID[hits[i].IDNumber]
-		if hits[i].Evidence == "" {
-			hits[i].Evidence = "{}"
+		ev := map[string]json.RawMessage{}
+		for _, ds := range sources[hits[i].RuleID] {
+			if l, ok := byID[[2]string{hits[i].IDNumber, ds}]; ok {
+				ev[ds] = l
+			}
 		}
+		b, _ := json.Marshal(ev)
+		hits[i].Evidence = string(b)
 	}
 	return nil
 }

@@ -67,3 +67,22 @@ func TestFactQueryProblemsNameTheFile(t *testing.T) {
 		t.Fatalf("empty store: %+v %v", res, err)
 	}
 }
+
+func TestEvidenceComesFromTheRulesOwnDatasets(t *testing.T) {
+	p, err := rule.Load("../../rules")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := ruleDatasets(p)
+	for id, want := range map[string]string{
+		"MED-OOP-UNCOVERED":            "medical",
+		"DIS-NEW-SEVERE-UNCOVERED":     "disability,registry",
+		"FISHER-UNRESETTLED":           "fishers,registry",
+		"UNEMP-LOWINC-UNCOVERED":       "employment,registry",
+		"INTEGRITY-DECEASED-RECIPIENT": "registry,assistance",
+	} {
+		if strings.Join(got[id], ",") != want {
+			t.Errorf("%s evidence from %v, want %s", id, got[id], want)
+		}
+	}
+}
