@@ -7,7 +7,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/lipwatch/lipwatch/engine/cases"
 	"github.com/lipwatch/lipwatch/engine/idnum"
+	"github.com/lipwatch/lipwatch/engine/pipeline"
 	"github.com/lipwatch/lipwatch/engine/route"
 	"github.com/lipwatch/lipwatch/engine/store"
 )
@@ -24,7 +26,14 @@ func newFeedbackCmd(g *globals) *cobra.Command {
 				return err
 			}
 			defer p.Close()
-			r, err := p.Feedback(cmd.Context(), day, args)
+			var r *pipeline.FeedbackResult
+			err = p.Ledgered(cmd.Context(), "feedback", day, func() (any, error) {
+				var err error
+				if r, err = p.Feedback(cmd.Context(), day, args); err != nil {
+					return nil, err
+				}
+				return map[string]int{"files": len(args), "closed": r.Closed, "unchanged": r.Unchanged, "rejected": len(r.Rejected)}, nil
+			})
 			if err != nil {
 				return err
 			}
@@ -56,7 +65,20 @@ func newCasesCmd(g *globals) *cobra.Command {
 			if overdue {
 				on = day
 			}
-			found, err := p.Store.CasesWhere(cmd.Context(), township, state, level, on)
+			var found []*cases.Case
+			if township == "county" { // the county's own queue: whatever routes there
+				all, err := p.Store.CasesWhere(cmd.Context(), "", state, level, on)
+				if err != nil {
+					return err
+				}
+				for _, c := range all {
+					if p.Router.Township(c.TownshipCode) == route.CountyQueue {
+						found = append(found, c)
+					}
+				}
+			} else if found, err = p.Store.CasesWhere(cmd.Context(), township, state, level, on); err != nil {
+				return err
+			}
 			if err != nil {
 				return err
 			}
@@ -76,7 +98,7 @@ func newCasesCmd(g *globals) *cobra.Command {
 		},
 	}
 	f := list.Flags()
-	f.StringVar(&township, "township", "", "township code (9 digits)")
+	f.StringVar(&township, "township", "", "township code (9 digits), or county for the county's own queue")
 	f.StringVar(&state, "state", "", "new, dispatched or closed")
 	f.StringVar(&level, "level", "", "red, orange or yellow")
 	f.BoolVar(&overdue, "overdue", false, "only open cases past their deadline at --as-of")

@@ -2,6 +2,9 @@ package main
 
 import (
 	"github.com/spf13/cobra"
+
+	"github.com/lipwatch/lipwatch/engine/evaluate"
+	"github.com/lipwatch/lipwatch/engine/pipeline"
 )
 
 func newEvaluateCmd(g *globals) *cobra.Command {
@@ -15,7 +18,15 @@ func newEvaluateCmd(g *globals) *cobra.Command {
 				return err
 			}
 			defer p.Close()
-			r, err := p.Evaluate(cmd.Context(), day, dry)
+			var r *evaluate.Result
+			err = p.Ledgered(cmd.Context(), "evaluate", day, func() (any, error) {
+				var err error
+				if r, err = p.Evaluate(cmd.Context(), day, dry); err != nil {
+					return nil, err
+				}
+				return map[string]any{"dry_run": dry, "people": r.People, "hits": r.HitsByRule,
+					"new": len(r.Plan.New), "updated": len(r.Plan.Updated), "suppressed": len(r.Plan.Suppressed)}, nil
+			})
 			if err != nil {
 				return err
 			}
@@ -41,7 +52,15 @@ func newDispatchCmd(g *globals) *cobra.Command {
 				return err
 			}
 			defer p.Close()
-			d, err := p.Dispatch(cmd.Context(), day, all)
+			var d *pipeline.DispatchResult
+			err = p.Ledgered(cmd.Context(), "dispatch", day, func() (any, error) {
+				var err error
+				if d, err = p.Dispatch(cmd.Context(), day, all); err != nil {
+					return nil, err
+				}
+				return map[string]any{"all": all, "cases": d.Cases, "new": d.New, "changed": d.Changed,
+					"townships": d.Townships, "overdue": d.Overdue}, nil
+			})
 			if err != nil {
 				return err
 			}

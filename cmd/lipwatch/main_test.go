@@ -251,6 +251,14 @@ func TestCasesCommands(t *testing.T) {
 		// dispatched 2026-11-28 (Sat): 25 working days later (11/30 is the first, 2027-01-01 is off) is 2027-01-04
 		t.Errorf("extend: %v\n%s", err, out)
 	}
+	out, err = runCLI(t, "cases", "list", "--township", "county")
+	if err != nil || !strings.Contains(out, "3 cases") || !strings.Contains(out, "县级队列") {
+		t.Errorf("county queue: %v\n%s", err, out)
+	}
+	out, err = runCLI(t, "--as-of", "2026-12-18", "cases", "list", "--overdue")
+	if err != nil || !strings.Contains(out, "\n0 cases") {
+		t.Errorf("nothing is overdue on the deadline day itself: %v\n%s", err, out)
+	}
 	out, err = runCLI(t, "--as-of", "2027-03-01", "cases", "list", "--overdue")
 	if err != nil || !strings.Contains(out, "150 cases") {
 		t.Errorf("overdue list: %v\n%s", err, out)
@@ -345,5 +353,13 @@ func TestAuditLog(t *testing.T) {
 	}
 	if !strings.Contains(actions, `dispatch:{"cases":150`) || !strings.Contains(actions, `cases_show:{"unmasked":true}`) {
 		t.Errorf("audit log: %s", actions)
+	}
+	if _, err := runCLI(t, "evaluate", "--dry-run"); err != nil {
+		t.Fatal(err)
+	}
+	var kinds string
+	st.DB().QueryRow(`SELECT string_agg(kind || ':' || status, ' ' ORDER BY run_id) FROM runs`).Scan(&kinds)
+	if kinds != "run:ok evaluate:ok" {
+		t.Errorf("run ledger: %s", kinds)
 	}
 }

@@ -117,6 +117,21 @@ func (p *Pipeline) Evaluate(ctx context.Context, day time.Time, dry bool) (*eval
 	return ev.Evaluate(ctx, day, dry)
 }
 
+// Ledgered runs one stage (evaluate, dispatch, feedback) as its own entry
+// in the run ledger, with the summary fn returns (counts only).
+func (p *Pipeline) Ledgered(ctx context.Context, kind string, day time.Time, fn func() (any, error)) error {
+	id, err := p.Store.BeginRun(ctx, kind, day)
+	if err != nil {
+		return err
+	}
+	summary, err := fn()
+	b, _ := json.Marshal(summary)
+	if ferr := p.Store.FinishRun(ctx, id, string(b), err); ferr != nil {
+		p.logger().Error("run ledger", "err", ferr)
+	}
+	return err
+}
+
 // RunSummary is what the nightly job did.
 type RunSummary struct {
 	AsOf     time.Time
