@@ -127,6 +127,7 @@ func DefaultOutcomes() []Outcome {
 		{"other_aid", "其他救助"},
 		{"not_eligible", "不符合条件"},
 		{"unreachable", "无法联系"},
+		{"stopped", "已停发救助"}, // 应退尽退: an integrity case settled by stopping payments
 	}
 }
 

@@ -20,7 +20,7 @@ func readOptions() Options {
 // utcDay is a date as ReadFeedback returns it.
 func utcDay(y, m, d int) time.Time { return time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC) }
 
-const allChoices = "（可选：纳入低保、纳入特困、纳入低边、纳入刚性支出困难、给予临时救助、其他救助、不符合条件、无法联系）"
+const allChoices = "（可选：纳入低保、纳入特困、纳入低边、纳入刚性支出困难、给予临时救助、其他救助、不符合条件、无法联系、已停发救助）"
 
 // TestReadFeedbackXLSX fills a written list as a township would, in place,
 // and reads it back.

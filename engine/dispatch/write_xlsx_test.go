@@ -75,7 +75,7 @@ func TestWriteTownshipXLSXLayout(t *testing.T) {
 		t.Fatalf("%d data validations, want 1", len(dvs))
 	}
 	dv := dvs[0]
-	wantList := `"纳入低保,纳入特困,纳入低边,纳入刚性支出困难,给予临时救助,其他救助,不符合条件,无法联系"`
+	wantList := `"纳入低保,纳入特困,纳入低边,纳入刚性支出困难,给予临时救助,其他救助,不符合条件,无法联系,已停发救助"`
 	if dv.Sqref != "N4:N8" || dv.Type != "list" || dv.Formula1 != wantList || !dv.AllowBlank || !dv.ShowErrorMessage {
 		t.Errorf("validation = sqref %q type %q list %q blank %v error %v; want N4:N8, a list of %s, blank allowed, errors shown",
 			dv.Sqref, dv.Type, dv.Formula1, dv.AllowBlank, dv.ShowErrorMessage, wantList)
