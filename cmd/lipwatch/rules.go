@@ -4,9 +4,11 @@ import (
 	"fmt"
 	"regexp"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/lipwatch/lipwatch/engine/calendar"
 	"github.com/lipwatch/lipwatch/engine/evaluate"
 	"github.com/lipwatch/lipwatch/engine/idnum"
 	"github.com/lipwatch/lipwatch/engine/rule"
@@ -36,7 +38,7 @@ func newRulesCmd(g *globals) *cobra.Command {
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "%s: %d files, %d fact groups, %d params, %d rules (%d enabled): ok (%s)\n",
 				dir, len(pack.Files), len(pack.Groups), len(pack.Params), len(pack.Rules), enabled, pack.Version)
-			return nil
+			return checkCalendar(cmd, e)
 		},
 	})
 	var run string
@@ -142,4 +144,33 @@ func newRulesCmd(g *globals) *cobra.Command {
 	}
 	rc.AddCommand(test, explain)
 	return rc
+}
+
+// checkCalendar loads the holiday calendar and says which years it covers;
+// deadlines counted in a provisional year, or past the last year, need the
+// State Council's notice entered before dispatches reach them.
+func checkCalendar(cmd *cobra.Command, e *env) error {
+	path := e.cfg.Resolve(e.cfg.Cases.Calendar)
+	cal, err := calendar.Load(path)
+	if err != nil {
+		return &exitError{code: 1, msg: err.Error()}
+	}
+	day, err := e.day()
+	if err != nil {
+		return err
+	}
+	years := cal.Years()
+	w := cmd.OutOrStdout()
+	fmt.Fprintf(w, "%s: working days for %d-%d\n", path, years[0], years[len(years)-1])
+	// A case dispatched today may be extended to about five weeks.
+	horizon := day.AddDate(0, 0, 60)
+	for y := day.Year(); y <= horizon.Year(); y++ {
+		switch {
+		case !cal.Covers(time.Date(y, 1, 1, 0, 0, 0, 0, time.UTC)):
+			fmt.Fprintf(w, "warning: %d is not in the calendar: deadlines reaching it will fail; enter the State Council's notice\n", y)
+		case cal.Provisional(y):
+			fmt.Fprintf(w, "warning: %d is provisional (fixed-date holidays only): enter the State Council's notice\n", y)
+		}
+	}
+	return nil
 }
