@@ -62,6 +62,23 @@ type Row struct {
 	Values []string
 }
 
+// Incremental is implemented by streams that can read only what changed
+// since a saved position — a watermark: a timestamp, an id, a cursor. The
+// sync saves the watermark in the store in the same transaction as the
+// rows, so a failed load reads the same range again next time.
+type Incremental interface {
+	Stream
+	// Resume sets where reading starts: the watermark saved by the last
+	// committed load, or "" to read everything (first load, sync --full).
+	// Connectors apply their own lookback window for late-arriving rows;
+	// rows read twice are skipped by their natural key.
+	Resume(watermark string)
+	// Watermark is the position to save once everything read has been
+	// committed. It is valid after the stream's reader returned io.EOF,
+	// and equals the resumed watermark when nothing new was read.
+	Watermark() string
+}
+
 // ErrNotFound reports that a source's location matched nothing, e.g. a
 // glob that matched no file. It is a source failure, not an empty load.
 var ErrNotFound = errors.New("source not found")
