@@ -363,3 +363,22 @@ func TestAuditLog(t *testing.T) {
 		t.Errorf("run ledger: %s", kinds)
 	}
 }
+
+func TestSyncFull(t *testing.T) {
+	tempStore(t)
+	if _, err := runCLI(t, "sync"); err != nil {
+		t.Fatal(err)
+	}
+	out, err := runCLI(t, "sync", "--full", "fishers")
+	if err != nil {
+		t.Fatal(err)
+	}
+	nums, _ := summary(t, out)
+	if n := nums["fishers"]; len(nums) != 1 || n[0] != 1 || n[2] != 196 || n[3] != 0 || n[4] != 196 {
+		t.Fatalf("sync --full fishers:\n%s", out)
+	}
+	var ex *exitError
+	if _, err := runCLI(t, "sync", "--full"); !errors.As(err, &ex) || ex.code != 2 {
+		t.Errorf("--full without a source: %v", err)
+	}
+}

@@ -14,15 +14,19 @@ import (
 )
 
 func newSyncCmd(g *globals) *cobra.Command {
-	return &cobra.Command{
-		Use:   "sync [SOURCE...]",
+	var full bool
+	cmd := &cobra.Command{
+		Use:   "sync [--full] [SOURCE...]",
 		Short: "Pull sources into the store (all enabled sources when none is named)",
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if full && len(args) == 0 {
+				return &exitError{code: 2, msg: "--full re-reads the sources you name: give at least one (lipwatch sources lists them)"}
+			}
 			e, err := g.load()
 			if err != nil {
 				return err
 			}
-			results, err := e.sync(cmd.Context(), args, "lipwatch sync")
+			results, err := e.sync(cmd.Context(), args, full, "lipwatch sync")
 			if err != nil && err != errInterrupted {
 				return err
 			}
@@ -30,20 +34,22 @@ func newSyncCmd(g *globals) *cobra.Command {
 			return err
 		},
 	}
+	cmd.Flags().BoolVar(&full, "full", false, "read the named sources from the start: unchanged files and saved watermarks are ignored; rows already loaded are still skipped")
+	return cmd
 }
 
 // sync runs the named sources (or all) and returns their results. Failed
 // sources are results, not errors: the command still exits 0 and the
 // summary says which failed. An interrupted sync (SIGINT, SIGTERM) is an
 // error once the summary of what was done has been printed by the caller.
-func (e *env) sync(ctx context.Context, names []string, holder string) ([]ingest.Result, error) {
+func (e *env) sync(ctx context.Context, names []string, full bool, holder string) ([]ingest.Result, error) {
 	st, err := e.openStore(ctx, holder)
 	if err != nil {
 		return nil, err
 	}
 	defer st.Close()
 	p := &pipeline.Pipeline{Cfg: e.cfg, Store: st, Logger: e.logger}
-	results, err := p.Sync(ctx, names)
+	results, err := p.Sync(ctx, names, full)
 	if err != nil {
 		return nil, &exitError{code: 2, msg: err.Error()}
 	}

@@ -61,6 +61,11 @@ type Syncer struct {
 	Logger *slog.Logger
 	// Timeout bounds one source's sync; zero means none.
 	Timeout time.Duration
+	// Full names sources to read again from the start (sync --full):
+	// unchanged files are read, incremental streams ignore their saved
+	// watermark. Rows already loaded are still skipped by natural key, and
+	// other sources' state is untouched.
+	Full map[string]bool
 }
 
 // Sync syncs each source in turn and returns one Result per source.
@@ -129,14 +134,26 @@ func (s *Syncer) syncSource(ctx context.Context, src Source, syncID int64, res *
 		return "", err
 	}
 	var todo []pending
+	full := s.Full[src.Name]
 	for _, st := range streams {
+		if inc, ok := st.(connectors.Incremental); ok {
+			mark := ""
+			if !full {
+				if mark, err = s.Store.Watermark(ctx, src.Name, st.Name()); err != nil {
+					return st.Name(), err
+				}
+			}
+			inc.Resume(mark)
+		}
 		hash, err := st.Fingerprint(ctx)
 		if err != nil {
 			return st.Name(), err
 		}
-		done, err := s.Store.Loaded(ctx, src.Name, st.Name(), hash)
-		if err != nil {
-			return st.Name(), err
+		done := false
+		if !full {
+			if done, err = s.Store.Loaded(ctx, src.Name, st.Name(), hash); err != nil {
+				return st.Name(), err
+			}
 		}
 		if done {
 			res.Unchanged++
@@ -244,6 +261,9 @@ func loadStream(ctx context.Context, load *store.SourceLoad, src Source, p pendi
 	if err := ctx.Err(); err != nil {
 		sl.Abort()
 		return store.Load{}, err
+	}
+	if inc, ok := p.stream.(connectors.Incremental); ok {
+		sl.SetWatermark(inc.Watermark())
 	}
 	return sl.Finish(ctx, read)
 }

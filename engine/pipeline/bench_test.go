@@ -94,7 +94,7 @@ func benchCounty(b *testing.B, n int) *Pipeline {
 		b.Fatal(err)
 	}
 	t0 := time.Now()
-	res, err := p.Sync(context.Background(), nil) // loads nothing once the store is cached
+	res, err := p.Sync(context.Background(), nil, false) // loads nothing once the store is cached
 	if err != nil {
 		b.Fatal(err)
 	}

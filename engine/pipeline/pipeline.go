@@ -81,8 +81,9 @@ func (p *Pipeline) logger() *slog.Logger {
 }
 
 // Sync pulls the named sources (all enabled ones when none is named).
-// Failed sources are in the results; an unknown name is an error.
-func (p *Pipeline) Sync(ctx context.Context, names []string) ([]ingest.Result, error) {
+// Failed sources are in the results; an unknown name is an error. With
+// full, the named sources are read from the start (see ingest.Syncer.Full).
+func (p *Pipeline) Sync(ctx context.Context, names []string, full bool) ([]ingest.Result, error) {
 	srcs, failed, err := ingest.FromConfig(p.Cfg, names)
 	if err != nil {
 		return nil, err
@@ -97,7 +98,12 @@ func (p *Pipeline) Sync(ctx context.Context, names []string) ([]ingest.Result, e
 			p.logger().Error("record failure in ledger", "source", f.Source, "err", err)
 		}
 	}
-	sy := &ingest.Syncer{Store: p.Store, Logger: p.logger(), Timeout: time.Duration(p.Cfg.Sync.SourceTimeout)}
+	sy := &ingest.Syncer{Store: p.Store, Logger: p.logger(), Timeout: time.Duration(p.Cfg.Sync.SourceTimeout), Full: map[string]bool{}}
+	if full {
+		for _, s := range srcs {
+			sy.Full[s.Name] = true
+		}
+	}
 	results := append(failed, sy.Sync(ctx, srcs)...)
 	if ctx.Err() == nil {
 		if keep := time.Duration(p.Cfg.Sync.QuarantineKeep); keep > 0 {
@@ -158,7 +164,7 @@ func (p *Pipeline) Run(ctx context.Context, day time.Time) (*RunSummary, error) 
 
 func (p *Pipeline) run(ctx context.Context, day time.Time, sum *RunSummary) error {
 	var err error
-	if sum.Sync, err = p.Sync(ctx, nil); err != nil {
+	if sum.Sync, err = p.Sync(ctx, nil, false); err != nil {
 		return err
 	}
 	if err := ctx.Err(); err != nil {

@@ -76,3 +76,14 @@ func (s *Store) PruneQuarantine(ctx context.Context, cutoff time.Time) (int64, e
 	}
 	return res.RowsAffected()
 }
+
+// Watermark returns where an incremental stream's last committed load
+// stopped, or "" when it has none.
+func (s *Store) Watermark(ctx context.Context, source, stream string) (string, error) {
+	var w sql.NullString
+	err := s.db.QueryRowContext(ctx, `SELECT watermark FROM source_state WHERE source = ? AND stream = ?`, source, stream).Scan(&w)
+	if err != nil && err != sql.ErrNoRows {
+		return "", fmt.Errorf("source state: %w", err)
+	}
+	return w.String, nil
+}

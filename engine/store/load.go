@@ -166,7 +166,12 @@ type StreamLoad struct {
 	appended int64 // valid rows appended
 	bad      int64 // bad rows staged for quarantine
 	before   int64 // rows in the dataset table when the stream started
+	mark     *string
 }
+
+// SetWatermark records where an incremental stream stopped; Finish saves
+// it with the rows, so it is kept only if the load commits.
+func (sl *StreamLoad) SetWatermark(w string) { sl.mark = &w }
 
 // Stream starts one stream (e.g. a file) of the load, with its content hash.
 func (l *SourceLoad) Stream(ctx context.Context, name, hash string) (*StreamLoad, error) {
@@ -335,6 +340,12 @@ func (sl *StreamLoad) Finish(ctx context.Context, read int64) (Load, error) {
 	sl.load.Status = StatusOK
 	if err := insertLoad(ctx, l.exec, sl.load); err != nil {
 		return fail("ledger", err)
+	}
+	if sl.mark != nil {
+		if _, err := l.exec(ctx, `INSERT OR REPLACE INTO source_state VALUES ($1, $2, $3, $4, $5)`,
+			sl.load.Source, sl.load.Stream, *sl.mark, sl.load.ID, sl.load.Finished); err != nil {
+			return fail("watermark", err)
+		}
 	}
 	return sl.load, nil
 }
