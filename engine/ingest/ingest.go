@@ -228,6 +228,7 @@ func loadStream(ctx context.Context, load *store.SourceLoad, src Source, p pendi
 	}
 	out := make([]any, len(src.Dataset.Fields))
 	var read int64
+	drift := map[[2]string]int64{} // (problem, column) -> rows, for type problems
 	for {
 		row, err := rr.Next()
 		if errors.Is(err, io.EOF) {
@@ -243,6 +244,9 @@ func loadStream(ctx context.Context, load *store.SourceLoad, src Source, p pendi
 			return store.Load{}, ctx.Err()
 		}
 		key, prob := m.Map(row.Values, out)
+		if prob != nil && typeProblem[prob.Code] {
+			drift[[2]string{prob.Code, prob.Column}]++
+		}
 		if prob != nil {
 			if row.End > row.Pos {
 				p := *prob
@@ -262,10 +266,46 @@ func loadStream(ctx context.Context, load *store.SourceLoad, src Source, p pendi
 		sl.Abort()
 		return store.Load{}, err
 	}
+	if err := schemaDrift(p.stream.Name(), read, drift); err != nil {
+		sl.Abort()
+		return store.Load{}, err
+	}
 	if inc, ok := p.stream.(connectors.Incremental); ok {
 		sl.SetWatermark(inc.Watermark())
 	}
 	return sl.Finish(ctx, read)
+}
+
+// typeProblem are the problems of a value that does not parse as its
+// column's type: when most of a column has them, the department changed
+// its format, and loading would quarantine the whole file row by row.
+var typeProblem = map[string]bool{
+	dataset.BadDate: true, dataset.ImpossibleDate: true, dataset.BadNumber: true, dataset.BadValue: true,
+	dataset.BadID: true, dataset.BadCheckDigit: true, dataset.BadCode: true,
+}
+
+// driftMinRows is how many rows a stream needs before a column failing in
+// most of them counts as a changed format rather than a few bad rows.
+const driftMinRows = 20
+
+// schemaDrift fails a stream in which a column's values mostly no longer
+// parse, naming the columns (never the values: they may be personal data).
+func schemaDrift(stream string, read int64, drift map[[2]string]int64) error {
+	if read < driftMinRows {
+		return nil
+	}
+	var cols []string
+	for k, n := range drift {
+		if n*2 >= read {
+			cols = append(cols, fmt.Sprintf("%s (%d of %d rows: %s)", k[1], n, read, k[0]))
+		}
+	}
+	if len(cols) == 0 {
+		return nil
+	}
+	sort.Strings(cols)
+	return fmt.Errorf("%s: schema drift: most values of %s no longer parse; has the department changed the column's format? Nothing of the file was loaded",
+		stream, strings.Join(cols, ", "))
 }
 
 // RawJSON renders a row as a JSON object in the source's column order, so

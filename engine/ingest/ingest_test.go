@@ -238,3 +238,27 @@ func TestRawJSON(t *testing.T) {
 		t.Errorf("got %s want %s", got, want)
 	}
 }
+
+// TestSchemaDriftFailsTheSource: a department switches its date format;
+// the source fails with the column named instead of quarantining the file
+// row by row, and the other sources still load.
+func TestSchemaDriftFailsTheSource(t *testing.T) {
+	f := newFixture(t)
+	var b strings.Builder
+	b.WriteString("身份证号,业务类型,业务日期\n")
+	for i := 0; i < 30; i++ {
+		fmt.Fprintf(&b, "11010519491231002X,失业登记,%02d-05-2026\n", i%28+1) // DD-MM-YYYY: not a format we read
+	}
+	os.WriteFile(filepath.Join(f.dir, "drift.csv"), []byte(b.String()), 0o644)
+	employmentCSV(t, filepath.Join(f.dir, "ok.csv"), 10)
+	results := f.sy.Sync(context.Background(), []Source{f.source("drift", "employment", "drift.csv"), f.source("ok", "employment", "ok.csv")})
+	if err := results[0].Err; err == nil || !strings.Contains(err.Error(), "schema drift") || !strings.Contains(err.Error(), "业务日期 (30 of 30 rows: bad_date)") {
+		t.Fatalf("drift: %v", err)
+	}
+	if results[1].Err != nil {
+		t.Fatal(results[1].Err)
+	}
+	if n := f.count(`SELECT count(*) FROM quarantine`); n != 0 {
+		t.Errorf("%d rows quarantined from a drifted file", n)
+	}
+}
