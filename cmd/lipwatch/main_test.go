@@ -382,3 +382,25 @@ func TestSyncFull(t *testing.T) {
 		t.Errorf("--full without a source: %v", err)
 	}
 }
+
+func TestQuarantineCommands(t *testing.T) {
+	tempStore(t)
+	if _, err := runCLI(t, "sync", "fishers"); err != nil {
+		t.Fatal(err)
+	}
+	out, err := runCLI(t, "quarantine", "list", "--source", "fishers")
+	if err != nil || !strings.Contains(out, "\n5 rows") || !strings.Contains(out, "testdata/county/fishers.csv:") {
+		t.Fatalf("list: %v\n%s", err, out)
+	}
+	csvPath := filepath.Join(t.TempDir(), "q.csv")
+	if out, err = runCLI(t, "quarantine", "export", "--source", "fishers", "--out", csvPath); err != nil || !strings.Contains(out, "wrote 5 rows") {
+		t.Fatalf("export: %v\n%s", err, out)
+	}
+	if fi, err := os.Stat(csvPath); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("export file: %v %v", fi, err)
+	}
+	out, err = runCLI(t, "quarantine", "retry", "fishers")
+	if err != nil || !strings.Contains(out, "5 quarantined rows retried: 0 loaded, 0 already loaded, 5 still bad") {
+		t.Fatalf("retry: %v\n%s", err, out)
+	}
+}

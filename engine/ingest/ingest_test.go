@@ -262,3 +262,38 @@ func TestSchemaDriftFailsTheSource(t *testing.T) {
 		t.Errorf("%d rows quarantined from a drifted file", n)
 	}
 }
+
+// TestRetryAfterMappingFix: a department writes a value the config does not
+// know; the rows go to quarantine; the analyst adds an alias; retry loads
+// them and leaves the truly bad ones in quarantine.
+func TestRetryAfterMappingFix(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	employmentCSV(t, filepath.Join(f.dir, "emp.csv"), 3, "11010519491231002X,待业登记,2026-05-01", ",,", "11010519491231002X,失业登记,2026年2月30日")
+	src := f.source("emp", "employment", "emp.csv")
+	if r := f.sy.SyncSource(ctx, src); r.Err != nil {
+		t.Fatal(r.Err)
+	}
+	if n := f.count(`SELECT count(*) FROM quarantine`); n != 3 {
+		t.Fatalf("%d quarantined, want 3", n)
+	}
+	src.Values = map[string]map[string]string{"event": {"待业登记": "unemployed"}}
+	r := f.sy.Retry(ctx, src)
+	if r.Err != nil {
+		t.Fatal(r.Err)
+	}
+	if read, loaded, _, quar := r.Totals(); read != 3 || loaded != 1 || quar != 2 {
+		t.Fatalf("retry read %d loaded %d quarantined %d", read, loaded, quar)
+	}
+	if n := f.count(`SELECT count(*) FROM quarantine`); n != 2 {
+		t.Errorf("%d left in quarantine, want 2", n)
+	}
+	if n := f.count(`SELECT count(*) FROM employment WHERE event_date = DATE '2026-05-01' AND _position = 5`); n != 1 {
+		t.Errorf("the fixed row is not loaded with its original position")
+	}
+	// Retrying again changes nothing.
+	r = f.sy.Retry(ctx, src)
+	if read, loaded, _, quar := r.Totals(); r.Err != nil || read != 2 || loaded != 0 || quar != 2 {
+		t.Errorf("second retry: read %d loaded %d quarantined %d, %v", read, loaded, quar, r.Err)
+	}
+}

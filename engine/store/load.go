@@ -167,6 +167,7 @@ type StreamLoad struct {
 	bad      int64 // bad rows staged for quarantine
 	before   int64 // rows in the dataset table when the stream started
 	mark     *string
+	resolved []resolved // quarantined rows a retry took care of
 }
 
 // SetWatermark records where an incremental stream stopped; Finish saves
@@ -307,6 +308,11 @@ func (sl *StreamLoad) Finish(ctx context.Context, read int64) (Load, error) {
 				removed += n
 			}
 		}
+	}
+	// A retry's rows leave quarantine first, so that those still bad are
+	// recorded again with their current reason.
+	if _, err := sl.deleteResolved(ctx); err != nil {
+		return fail("quarantine", err)
 	}
 	// Quarantine: the k-th copy of a bad row in this stream is new only if
 	// quarantine holds fewer than k copies of it from the same stream, so

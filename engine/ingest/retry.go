@@ -1,0 +1,134 @@
+package ingest
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/lipwatch/lipwatch/engine/dataset"
+	"github.com/lipwatch/lipwatch/engine/store"
+)
+
+// Retry validates a source's quarantined rows again with its current
+// mapping (after an analyst fixed a column name or added a value alias):
+// rows that now pass are loaded (or found already loaded) and leave
+// quarantine; rows still bad stay, with their current reason. One
+// transaction for the source, like a sync.
+func (s *Syncer) Retry(ctx context.Context, src Source) Result {
+	start := time.Now()
+	res := Result{Source: src.Name, Dataset: src.Dataset.Name}
+	err := s.retry(ctx, src, &res)
+	res.Elapsed = time.Since(start)
+	if err != nil {
+		res.Err = fmt.Errorf("retry quarantine of %s: %w", src.Name, err)
+		res.Loads = nil
+	}
+	return res
+}
+
+func (s *Syncer) retry(ctx context.Context, src Source, res *Result) error {
+	rows, err := s.Store.QuarantineRows(ctx, src.Name, "", 0)
+	if err != nil || len(rows) == 0 {
+		return err
+	}
+	syncID, err := s.Store.NewSyncID(ctx)
+	if err != nil {
+		return err
+	}
+	load, err := s.Store.BeginLoad(ctx, src.Name, syncID, src.Dataset)
+	if err != nil {
+		return err
+	}
+	defer load.Rollback(ctx)
+	reasons := map[[2]string]int64{}
+	for start := 0; start < len(rows); {
+		end := start
+		for end < len(rows) && rows[end].Stream == rows[start].Stream {
+			end++
+		}
+		ld, err := retryStream(ctx, load, src, rows[start:end])
+		if err != nil {
+			return err
+		}
+		res.Loads = append(res.Loads, ld)
+		for _, rc := range ld.Reasons {
+			reasons[[2]string{rc.Code, rc.Column}] += rc.Count
+		}
+		start = end
+	}
+	if err := load.Commit(ctx); err != nil {
+		return err
+	}
+	for k, n := range reasons {
+		res.Reasons = append(res.Reasons, ReasonCount{Code: k[0], Column: k[1], Count: n})
+	}
+	return nil
+}
+
+// retryStream re-validates one stream's quarantined rows.
+func retryStream(ctx context.Context, load *store.SourceLoad, src Source, rows []store.Quarantined) (store.Load, error) {
+	sl, err := load.Stream(ctx, rows[0].Stream, "")
+	if err != nil {
+		return store.Load{}, err
+	}
+	mappers := map[string]*dataset.Mapper{}
+	out := make([]any, len(src.Dataset.Fields))
+	for _, q := range rows {
+		header, values, err := parseRaw(q.Raw)
+		if err != nil {
+			sl.Abort()
+			return store.Load{}, fmt.Errorf("%s:%d: quarantined row: %w", q.Stream, q.Position, err)
+		}
+		hk := strings.Join(header, "\x1f")
+		m, ok := mappers[hk]
+		if !ok {
+			m, err = dataset.NewMapper(src.Dataset, header, src.Columns, src.Values)
+			if err != nil {
+				m = nil // the row's columns still do not match the mapping
+			}
+			mappers[hk] = m
+		}
+		sl.Resolve(q.Position, q.Raw)
+		if m == nil {
+			err = sl.Quarantine(q.Position, q.Raw, &dataset.Problem{Code: q.Code, Field: q.Field, Column: q.Column, Reason: q.Reason})
+		} else if key, prob := m.Map(values, out); prob != nil {
+			err = sl.Quarantine(q.Position, q.Raw, prob)
+		} else {
+			err = sl.Append(out, key, q.Position)
+		}
+		if err != nil {
+			sl.Abort()
+			return store.Load{}, err
+		}
+	}
+	return sl.Finish(ctx, int64(len(rows)))
+}
+
+// parseRaw reads a quarantined row back (RawJSON's output): the header in
+// the source's column order and the values; "_extra_N" keys are cells past
+// the header.
+func parseRaw(raw string) (header, values []string, err error) {
+	dec := json.NewDecoder(strings.NewReader(raw))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return nil, nil, fmt.Errorf("raw row is not a JSON object")
+	}
+	for dec.More() {
+		k, err := dec.Token()
+		if err != nil {
+			return nil, nil, err
+		}
+		var v string
+		if err := dec.Decode(&v); err != nil {
+			return nil, nil, err
+		}
+		name := k.(string)
+		if strings.HasPrefix(name, "_extra_") {
+			name = ""
+		}
+		header = append(header, name)
+		values = append(values, v)
+	}
+	return header, values, nil
+}
