@@ -404,3 +404,21 @@ func TestQuarantineCommands(t *testing.T) {
 		t.Fatalf("retry: %v\n%s", err, out)
 	}
 }
+
+func TestSourcesCheckWritesNothing(t *testing.T) {
+	tempStore(t)
+	out, err := runCLI(t, "sources", "check", "employment")
+	if err != nil || !regexp.MustCompile(`event_date +← 业务日期`).MatchString(out) || !strings.Contains(out, "would be quarantined") ||
+		!strings.Contains(out, "ignored columns: 姓名, 经办机构") {
+		t.Fatalf("check: %v\n%s", err, out)
+	}
+	if _, err := os.Stat(os.Getenv("LIPWATCH_STORE_PATH")); !os.IsNotExist(err) {
+		t.Errorf("sources check created the store: %v", err)
+	}
+	t.Setenv("LIPWATCH_SOURCES_EMPLOYMENT_COLUMNS_EVENT_DATE", "办理日期")
+	out, err = runCLI(t, "sources", "check", "employment")
+	var ex *exitError
+	if !errors.As(err, &ex) || ex.code != 1 || !strings.Contains(out, "办理日期 (event_date)") {
+		t.Fatalf("a renamed column must fail the check naming it: %v\n%s", err, out)
+	}
+}

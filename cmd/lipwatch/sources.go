@@ -9,7 +9,7 @@ import (
 )
 
 func newSourcesCmd(g *globals) *cobra.Command {
-	return &cobra.Command{
+	cmd := &cobra.Command{
 		Use:   "sources",
 		Short: "List the configured sources and their last load",
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -49,4 +49,6 @@ func newSourcesCmd(g *globals) *cobra.Command {
 			return tw.Flush()
 		},
 	}
+	cmd.AddCommand(newSourcesCheckCmd(g))
+	return cmd
 }
