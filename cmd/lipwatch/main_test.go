@@ -194,6 +194,7 @@ func TestEmbeddedDefault(t *testing.T) {
 // runs the nightly job at once, then stops cleanly when its context ends.
 func TestServeRunsMissedNightAndStops(t *testing.T) {
 	tempStore(t)
+	t.Setenv("LIPWATCH_SOURCES_FISHERS_SCHEDULE", "@every 1s")
 	lists := os.Getenv("LIPWATCH_DISPATCH_DIR")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -218,9 +219,21 @@ func TestServeRunsMissedNightAndStops(t *testing.T) {
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
+	// fishers also syncs on its own schedule, every second here: let it tick.
+	time.Sleep(2500 * time.Millisecond)
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatalf("serve did not stop cleanly: %v", err)
+	}
+	st, err := store.Open(context.Background(), store.Options{Path: os.Getenv("LIPWATCH_STORE_PATH")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	var syncs int
+	st.DB().QueryRow(`SELECT count(DISTINCT sync_id) FROM loads WHERE source = 'fishers'`).Scan(&syncs)
+	if syncs < 2 {
+		t.Errorf("fishers synced %d times: its own schedule did not run besides the nightly job", syncs)
 	}
 }
 

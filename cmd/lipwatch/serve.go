@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -13,7 +14,7 @@ import (
 func newServeCmd(g *globals) *cobra.Command {
 	return &cobra.Command{
 		Use:   "serve",
-		Short: "Run the nightly job on schedule.nightly in the county's time zone until SIGTERM",
+		Short: "Run the nightly job and per-source syncs on their schedules in the county's time zone until SIGTERM",
 		Long: `Runs the nightly job on schedule.nightly in the county's time zone, never two at once,
 runs a missed night at start, and stops cleanly on SIGINT/SIGTERM. The store is opened only
 while a run works, so township returns can be imported and cases read in between; rule files
@@ -29,10 +30,45 @@ are read again for every run, and a broken rule file fails that run (see the run
 			}
 			loc := e.cfg.Location()
 			s := &schedule.Scheduler{Location: loc, Logger: e.logger, ShutdownGrace: time.Duration(e.cfg.Schedule.ShutdownGrace)}
+			// One job at a time holds the store: DuckDB has one writer, and a
+			// source must never sync twice at once (its own schedule and the
+			// nightly run would otherwise meet).
+			var storeMu sync.Mutex
+			for _, name := range e.cfg.SourceNames() {
+				sc := e.cfg.Sources[name]
+				if sc.Schedule == "" || !sc.IsEnabled() {
+					continue
+				}
+				name := name
+				err := s.Add(schedule.Job{
+					Name: "sync " + name,
+					Spec: sc.Schedule,
+					Run: func(ctx context.Context) error {
+						storeMu.Lock()
+						defer storeMu.Unlock()
+						st, err := e.openStore(ctx, "lipwatch serve: sync "+name)
+						if err != nil {
+							return err
+						}
+						defer st.Close()
+						p := &pipeline.Pipeline{Cfg: e.cfg, Store: st, Logger: e.logger}
+						results, err := p.Sync(ctx, []string{name}, false)
+						if err != nil {
+							return err
+						}
+						return results[0].Err // in the ledger too; retried at the next tick
+					},
+				})
+				if err != nil {
+					return &exitError{code: 2, msg: err.Error()}
+				}
+			}
 			err = s.Add(schedule.Job{
 				Name: "nightly",
 				Spec: e.cfg.Schedule.Nightly,
 				Run: func(ctx context.Context) error {
+					storeMu.Lock()
+					defer storeMu.Unlock()
 					p, err := pipeline.Open(ctx, e.cfg, e.logger, "lipwatch serve")
 					if err != nil {
 						return err
@@ -43,6 +79,8 @@ are read again for every run, and a broken rule file fails that run (see the run
 					return err
 				},
 				LastSuccess: func(ctx context.Context) (time.Time, error) {
+					storeMu.Lock()
+					defer storeMu.Unlock()
 					st, err := e.openStore(ctx, "lipwatch serve")
 					if err != nil {
 						return time.Time{}, err
