@@ -62,6 +62,13 @@ type Row struct {
 	Values []string
 }
 
+// Progresser is implemented by readers that know how far through their
+// stream they are (bytes of a file read so far, and its size), so that a
+// long sync can show an ETA.
+type Progresser interface {
+	Progress() (done, total int64)
+}
+
 // Incremental is implemented by streams that can read only what changed
 // since a saved position — a watermark: a timestamp, an id, a cursor. The
 // sync saves the watermark in the store in the same transaction as the

@@ -24,6 +24,7 @@ func newRunCmd(g *globals) *cobra.Command {
 				return err
 			}
 			defer p.Close()
+			p.Progress = newProgress(e.logger).report
 			sum, err := p.Run(cmd.Context(), day)
 			w := cmd.OutOrStdout()
 			fmt.Fprintf(w, "lipwatch run %s: store %s\n", day.Format(time.DateOnly), e.cfg.Resolve(e.cfg.Store.Path))

@@ -48,7 +48,7 @@ func (e *env) sync(ctx context.Context, names []string, full bool, holder string
 		return nil, err
 	}
 	defer st.Close()
-	p := &pipeline.Pipeline{Cfg: e.cfg, Store: st, Logger: e.logger}
+	p := &pipeline.Pipeline{Cfg: e.cfg, Store: st, Logger: e.logger, Progress: newProgress(e.logger).report}
 	results, err := p.Sync(ctx, names, full)
 	if err != nil {
 		return nil, &exitError{code: 2, msg: err.Error()}

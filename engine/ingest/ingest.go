@@ -55,12 +55,26 @@ func (r Result) Totals() (read, loaded, dup, quarantined int64) {
 	return
 }
 
+// Progress is how far a stream's reading has come.
+type Progress struct {
+	Source, Stream string
+	Rows           int64
+	Elapsed        time.Duration
+	// Done and Total are bytes (or another unit) when the reader knows
+	// them (connectors.Progresser); Total 0 means unknown.
+	Done, Total int64
+	Finished    bool
+}
+
 // Syncer loads sources into a store.
 type Syncer struct {
 	Store  *store.Store
 	Logger *slog.Logger
 	// Timeout bounds one source's sync; zero means none.
 	Timeout time.Duration
+	// Progress, when set, is told how a stream's reading goes, every few
+	// thousand rows and when it ends (for progress bars and log lines).
+	Progress func(Progress)
 	// Full names sources to read again from the start (sync --full):
 	// unchanged files are read, incremental streams ignore their saved
 	// watermark. Rows already loaded are still skipped by natural key, and
@@ -176,7 +190,7 @@ func (s *Syncer) syncSource(ctx context.Context, src Source, syncID int64, res *
 	unmapped := map[string]bool{}
 	reasons := map[[2]string]int64{}
 	for _, p := range todo {
-		ld, err := loadStream(ctx, load, src, p, unmapped)
+		ld, err := loadStream(ctx, load, src, p, unmapped, s.Progress)
 		if err != nil {
 			return p.stream.Name(), err
 		}
@@ -208,7 +222,7 @@ func (s *Syncer) syncSource(ctx context.Context, src Source, syncID int64, res *
 // checkEvery is how many rows pass between context checks.
 const checkEvery = 4096
 
-func loadStream(ctx context.Context, load *store.SourceLoad, src Source, p pending, unmapped map[string]bool) (store.Load, error) {
+func loadStream(ctx context.Context, load *store.SourceLoad, src Source, p pending, unmapped map[string]bool, progress func(Progress)) (store.Load, error) {
 	rr, err := p.stream.Open(ctx)
 	if err != nil {
 		return store.Load{}, err
@@ -229,6 +243,17 @@ func loadStream(ctx context.Context, load *store.SourceLoad, src Source, p pendi
 	out := make([]any, len(src.Dataset.Fields))
 	var read int64
 	drift := map[[2]string]int64{} // (problem, column) -> rows, for type problems
+	started := time.Now()
+	report := func(finished bool) {
+		if progress == nil {
+			return
+		}
+		pr := Progress{Source: src.Name, Stream: p.stream.Name(), Rows: read, Elapsed: time.Since(started), Finished: finished}
+		if ps, ok := rr.(connectors.Progresser); ok {
+			pr.Done, pr.Total = ps.Progress()
+		}
+		progress(pr)
+	}
 	for {
 		row, err := rr.Next()
 		if errors.Is(err, io.EOF) {
@@ -239,9 +264,12 @@ func loadStream(ctx context.Context, load *store.SourceLoad, src Source, p pendi
 			return store.Load{}, err
 		}
 		read++
-		if read%checkEvery == 0 && ctx.Err() != nil {
-			sl.Abort()
-			return store.Load{}, ctx.Err()
+		if read%checkEvery == 0 {
+			if ctx.Err() != nil {
+				sl.Abort()
+				return store.Load{}, ctx.Err()
+			}
+			report(false)
 		}
 		key, prob := m.Map(row.Values, out)
 		if prob != nil && typeProblem[prob.Code] {
@@ -266,6 +294,7 @@ func loadStream(ctx context.Context, load *store.SourceLoad, src Source, p pendi
 		sl.Abort()
 		return store.Load{}, err
 	}
+	report(true)
 	if err := schemaDrift(p.stream.Name(), read, drift); err != nil {
 		sl.Abort()
 		return store.Load{}, err

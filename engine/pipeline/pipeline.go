@@ -29,6 +29,8 @@ type Pipeline struct {
 	Logger *slog.Logger
 	// Actor names who acts, for the audit log; default the OS user@host.
 	Actor string
+	// Progress, when set, follows long syncs (see ingest.Syncer.Progress).
+	Progress func(ingest.Progress)
 }
 
 // LoadRules loads and checks the rule files and the holiday calendar named
@@ -98,7 +100,8 @@ func (p *Pipeline) Sync(ctx context.Context, names []string, full bool) ([]inges
 			p.logger().Error("record failure in ledger", "source", f.Source, "err", err)
 		}
 	}
-	sy := &ingest.Syncer{Store: p.Store, Logger: p.logger(), Timeout: time.Duration(p.Cfg.Sync.SourceTimeout), Full: map[string]bool{}}
+	sy := &ingest.Syncer{Store: p.Store, Logger: p.logger(), Timeout: time.Duration(p.Cfg.Sync.SourceTimeout),
+		Full: map[string]bool{}, Progress: p.Progress}
 	if full {
 		for _, s := range srcs {
 			sy.Full[s.Name] = true
