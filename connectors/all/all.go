@@ -6,4 +6,6 @@ package all
 import (
 	// Kind "file": CSV and Excel files.
 	_ "github.com/lipwatch/lipwatch/connectors/file"
+	// Kind "sql": a query against a department's PostgreSQL database.
+	_ "github.com/lipwatch/lipwatch/connectors/sqlsrc"
 )

@@ -1,0 +1,165 @@
+package sqlsrc_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/lipwatch/lipwatch/connectors"
+	_ "github.com/lipwatch/lipwatch/connectors/sqlsrc"
+)
+
+// envURL is where .ci/postgres.sh leaves the test server's address.
+const envURL = "LIPWATCH_TEST_PG_URL"
+
+// pgURL returns the test server's connection string. Without one the test
+// is skipped, except under CI, which always runs these tests.
+func pgURL(t testing.TB) string {
+	t.Helper()
+	u := os.Getenv(envURL)
+	if u == "" {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("%s is not set: CI must run the PostgreSQL tests (.ci/run starts the server with .ci/postgres.sh)", envURL)
+		}
+		t.Skipf("PostgreSQL not available: run .ci/postgres.sh (eval \"$(bash .ci/postgres.sh | tail -1)\") to set %s", envURL)
+	}
+	return u
+}
+
+// admin connects to the test server to set up data.
+func admin(t testing.TB) *pgx.Conn {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, pgURL(t))
+	if err != nil {
+		t.Fatalf("connect to the test server: %v", err)
+	}
+	t.Cleanup(func() { conn.Close(context.Background()) })
+	return conn
+}
+
+var tableSeq atomic.Int64
+
+// table creates a table named after the test from a column list, fills it
+// with rows of SQL literals, and drops it after the test.
+func table(t testing.TB, conn *pgx.Conn, columns string, rows ...string) string {
+	t.Helper()
+	name := fmt.Sprintf("t_%d_%d", os.Getpid(), tableSeq.Add(1))
+	exec(t, conn, fmt.Sprintf("CREATE TABLE %s (%s)", name, columns))
+	t.Cleanup(func() { conn.Exec(context.Background(), "DROP TABLE IF EXISTS "+name) })
+	for _, r := range rows {
+		exec(t, conn, fmt.Sprintf("INSERT INTO %s VALUES (%s)", name, r))
+	}
+	return name
+}
+
+func exec(t testing.TB, conn *pgx.Conn, sql string, args ...any) {
+	t.Helper()
+	if _, err := conn.Exec(context.Background(), sql, args...); err != nil {
+		t.Fatalf("%s: %v", sql, err)
+	}
+}
+
+// newSQL builds a sql connector through the registry, as the engine does,
+// with the test server's connection string in a file unless opts name
+// another place.
+func newSQL(t testing.TB, name string, opts connectors.Options) connectors.Connector {
+	t.Helper()
+	dir := t.TempDir()
+	if opts["dsn_env"] == nil && opts["dsn_file"] == nil {
+		if err := os.WriteFile(filepath.Join(dir, "dsn"), []byte(pgURL(t)+"\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		opts["dsn_file"] = "dsn"
+	}
+	c, err := connectors.New("sql", connectors.Source{Name: name, BaseDir: dir, Options: opts})
+	if err != nil {
+		t.Fatalf("new connector: %v", err)
+	}
+	t.Cleanup(func() { c.Close(context.Background()) })
+	return c
+}
+
+// only returns the connector's single stream.
+func only(t testing.TB, c connectors.Connector) connectors.Incremental {
+	t.Helper()
+	streams, err := c.Streams(context.Background())
+	if err != nil {
+		t.Fatalf("streams: %v", err)
+	}
+	if len(streams) != 1 {
+		t.Fatalf("got %d streams, want 1", len(streams))
+	}
+	s, ok := streams[0].(connectors.Incremental)
+	if !ok {
+		t.Fatalf("stream %T is not Incremental", streams[0])
+	}
+	return s
+}
+
+// read opens the stream and reads every row, copying Values since readers
+// reuse the slice.
+func read(t testing.TB, s connectors.Stream) ([]string, [][]string) {
+	t.Helper()
+	rr, err := s.Open(context.Background())
+	if err != nil {
+		t.Fatalf("open: %v", err)
+	}
+	defer rr.Close()
+	var rows [][]string
+	for {
+		row, err := rr.Next()
+		if errors.Is(err, io.EOF) {
+			return rr.Header(), rows
+		}
+		if err != nil {
+			t.Fatalf("next after %d rows: %v", len(rows), err)
+		}
+		if want := int64(len(rows) + 1); row.Pos != want {
+			t.Fatalf("row %d has Pos %d", want, row.Pos)
+		}
+		rows = append(rows, append([]string(nil), row.Values...))
+	}
+}
+
+func checkTable(t testing.TB, got, want [][]string) {
+	t.Helper()
+	if reflect.DeepEqual(got, want) {
+		return
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "got %d rows, want %d\n", len(got), len(want))
+	for i := range max(len(got), len(want)) {
+		var g, w []string
+		if i < len(got) {
+			g = got[i]
+		}
+		if i < len(want) {
+			w = want[i]
+		}
+		mark := "  "
+		if !reflect.DeepEqual(g, w) {
+			mark = "! "
+		}
+		fmt.Fprintf(&b, "%s got  %q\n%s want %q\n", mark, g, mark, w)
+	}
+	t.Error(b.String())
+}
+
+// col returns column i of rows.
+func col(rows [][]string, i int) []string {
+	out := make([]string, len(rows))
+	for j, r := range rows {
+		out[j] = r[i]
+	}
+	return out
+}

@@ -1,0 +1,215 @@
+package sqlsrc
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/lipwatch/lipwatch/connectors"
+)
+
+// Kind is the connector kind this package registers: `kind: sql` in config.
+const Kind = "sql"
+
+// driverPostgres is the only driver so far; the option exists so that
+// another database can be added without changing the config of this one.
+const driverPostgres = "postgres"
+
+// Defaults, also shown in the README's table.
+const (
+	defaultName    = "query"
+	defaultTimeout = 30 * time.Minute
+)
+
+var spec = connectors.Spec{
+	Kind: Kind,
+	Doc: "Runs one SELECT per source against a department's database (PostgreSQL) and " +
+		"streams its rows as text: one stream, read incrementally when the query takes " +
+		"the saved watermark as $1. The connection string comes only from an " +
+		"environment variable or a file, never from config.",
+	Fields: []connectors.Field{
+		{
+			Name:    "driver",
+			Type:    "string",
+			Default: driverPostgres,
+			Enum:    []string{driverPostgres},
+			Doc:     "The database: postgres (PostgreSQL 10 or later, through pgx).",
+			Example: driverPostgres,
+		},
+		{
+			Name: "dsn_env",
+			Type: "string",
+			Doc: "The environment variable holding the connection string " +
+				"(postgres://user:password@host:5432/db?sslmode=require, or key=value form). " +
+				"Exactly one of dsn_env and dsn_file.",
+			Example: "LIPWATCH_FISHERS_DSN",
+		},
+		{
+			Name: "dsn_file",
+			Type: "string",
+			Doc: "A file holding the connection string (surrounding white space ignored), " +
+				"relative to the config file's directory unless absolute; read at every connect.",
+			Example: "/run/secrets/fishers_dsn",
+		},
+		{
+			Name:     "query",
+			Type:     "string",
+			Required: true,
+			Doc: "One SELECT (or WITH ... SELECT). With watermark_column, it takes the " +
+				"watermark as $1, e.g. WHERE updated_at > $1 ORDER BY updated_at; the " +
+				"server infers $1's type from where it is used.",
+			Example: "SELECT * FROM fishers WHERE updated_at > $1 ORDER BY updated_at",
+		},
+		{
+			Name: "watermark_column",
+			Type: "string",
+			Doc: "The result column whose largest value is saved after a committed load " +
+				"and passed as $1 next time. Unset: every sync reads the whole result.",
+			Example: "updated_at",
+		},
+		{
+			Name: "watermark_initial",
+			Type: "string",
+			Doc: "$1 when there is no saved watermark (first load, sync --full). " +
+				"Required with watermark_column, so that a first load cannot read nothing by accident.",
+			Example: "1970-01-01T00:00:00Z",
+		},
+		{
+			Name: "lookback",
+			Type: "duration",
+			Doc: "Subtracted from a saved date or time watermark before it is passed as $1, " +
+				"so that rows committed late with an older timestamp are still read; rows " +
+				"read twice are deduplicated downstream by their natural key.",
+			Example: "48h",
+		},
+		{
+			Name:    "fetch_size",
+			Type:    "int",
+			Default: 0,
+			Doc: "Rows per round trip through a server-side cursor. 0 streams the result " +
+				"in one go, which is faster; memory stays bounded either way.",
+			Example: "10000",
+		},
+		{
+			Name:    "timeout",
+			Type:    "duration",
+			Default: "30m",
+			Doc: "The server's statement_timeout for the query, including the time spent " +
+				"sending its rows; 0 means none.",
+			Example: "10m",
+		},
+		{
+			Name:    "name",
+			Type:    "string",
+			Default: defaultName,
+			Doc:     "The stream's name in the load ledger and in messages.",
+			Example: "fishers",
+		},
+	},
+	Validate: func(o connectors.Options) error {
+		_, err := parseOptions(o)
+		return err
+	},
+	New: newConnector,
+}
+
+func init() {
+	connectors.Register(spec)
+}
+
+// options are a source's settings, parsed and checked.
+type options struct {
+	driver           string
+	dsnEnv           string
+	dsnFile          string
+	query            string
+	watermarkColumn  string
+	watermarkInitial string
+	lookback         time.Duration
+	fetchSize        int
+	timeout          time.Duration
+	name             string
+}
+
+// param1 finds the placeholder $1 (and not $10).
+var param1 = regexp.MustCompile(`\$1([^0-9]|$)`)
+
+// parseOptions reads the options with their defaults and checks what the
+// field types cannot say: options that go together, durations, and that
+// the query's $1 agrees with watermark_column. Every problem is reported.
+func parseOptions(o connectors.Options) (options, error) {
+	opts := options{
+		driver:           strings.ToLower(o.String("driver", driverPostgres)),
+		dsnEnv:           strings.TrimSpace(o.String("dsn_env", "")),
+		dsnFile:          strings.TrimSpace(o.String("dsn_file", "")),
+		query:            strings.TrimSpace(o.String("query", "")),
+		watermarkColumn:  strings.TrimSpace(o.String("watermark_column", "")),
+		watermarkInitial: o.String("watermark_initial", ""),
+		fetchSize:        o.Int("fetch_size", 0),
+		name:             strings.TrimSpace(o.String("name", defaultName)),
+	}
+	var errs []error
+	if opts.driver != driverPostgres {
+		errs = append(errs, fmt.Errorf("options.driver: %q is not one of %s", opts.driver, driverPostgres))
+	}
+	switch {
+	case opts.dsnEnv == "" && opts.dsnFile == "":
+		errs = append(errs, errors.New("options.dsn_env: one of dsn_env and dsn_file is required (the connection string is never written in config)"))
+	case opts.dsnEnv != "" && opts.dsnFile != "":
+		errs = append(errs, errors.New("options.dsn_env: at most one of dsn_env and dsn_file"))
+	}
+	// A trailing semicolon is harmless to a person and fatal to a cursor.
+	opts.query = strings.TrimSpace(strings.TrimRight(opts.query, "; \t\r\n"))
+	usesParam := param1.MatchString(opts.query)
+	switch {
+	case opts.query == "":
+		errs = append(errs, errors.New("options.query: required for kind sql"))
+	case opts.watermarkColumn != "" && !usesParam:
+		errs = append(errs, fmt.Errorf("options.query: has no $1 to take the watermark of %s", opts.watermarkColumn))
+	case opts.watermarkColumn == "" && usesParam:
+		errs = append(errs, errors.New("options.query: uses $1 but watermark_column is not set"))
+	}
+	if opts.watermarkColumn != "" && opts.watermarkInitial == "" {
+		errs = append(errs, errors.New("options.watermark_initial: required with watermark_column, e.g. 1970-01-01 or 0"))
+	}
+	if opts.watermarkColumn == "" && opts.watermarkInitial != "" {
+		errs = append(errs, errors.New("options.watermark_initial: only applies with watermark_column"))
+	}
+	var err error
+	if opts.lookback, err = duration(o, "lookback", 0); err != nil {
+		errs = append(errs, err)
+	} else if opts.lookback > 0 && opts.watermarkColumn == "" {
+		errs = append(errs, errors.New("options.lookback: only applies with watermark_column"))
+	}
+	if opts.timeout, err = duration(o, "timeout", defaultTimeout); err != nil {
+		errs = append(errs, err)
+	}
+	if opts.fetchSize < 0 {
+		errs = append(errs, fmt.Errorf("options.fetch_size: want 0 or more, got %d", opts.fetchSize))
+	}
+	if opts.name == "" {
+		opts.name = defaultName
+	}
+	return opts, errors.Join(errs...)
+}
+
+// duration parses a Go duration option ("90s", "48h"); a bare 0 is allowed.
+func duration(o connectors.Options, name string, def time.Duration) (time.Duration, error) {
+	s := strings.TrimSpace(o.String(name, ""))
+	if s == "" {
+		return def, nil
+	}
+	if s == "0" {
+		return 0, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return 0, fmt.Errorf("options.%s: %q is not a duration such as 90s, 30m or 48h", name, s)
+	}
+	if d < 0 {
+		return 0, fmt.Errorf("options.%s: want 0 or more, got %s", name, s)
+	}
+	return d, nil
+}

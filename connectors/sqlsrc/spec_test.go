@@ -1,0 +1,159 @@
+package sqlsrc_test
+
+import (
+	"os"
+	"strings"
+	"testing"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/lipwatch/lipwatch/connectors"
+)
+
+func sqlSpec(t *testing.T) connectors.Spec {
+	t.Helper()
+	s, ok := connectors.Lookup("sql")
+	if !ok {
+		t.Fatal("kind sql is not registered")
+	}
+	return s
+}
+
+// The sample config in testdata must pass the spec's checks and build.
+func TestSampleConfig(t *testing.T) {
+	data, err := os.ReadFile("testdata/sample_config.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cfg struct {
+		Sources map[string]struct {
+			Kind    string             `yaml:"kind"`
+			Options connectors.Options `yaml:"options"`
+		} `yaml:"sources"`
+	}
+	if err := yaml.Unmarshal(data, &cfg); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for name, src := range cfg.Sources {
+		if src.Kind != "sql" {
+			continue
+		}
+		n++
+		if err := sqlSpec(t).Check(src.Options); err != nil {
+			t.Errorf("source %s: %v", name, err)
+		}
+		c, err := connectors.New("sql", connectors.Source{Name: name, BaseDir: "testdata", Options: src.Options})
+		if err != nil {
+			t.Errorf("source %s: %v", name, err)
+			continue
+		}
+		if err := c.Close(t.Context()); err != nil {
+			t.Errorf("source %s: close: %v", name, err)
+		}
+	}
+	if n == 0 {
+		t.Error("the sample has no source of kind sql")
+	}
+}
+
+// Every option is documented in the README's table.
+func TestREADMEDocumentsEveryOption(t *testing.T) {
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range sqlSpec(t).Fields {
+		if !strings.Contains(string(readme), "| `"+f.Name+"` |") {
+			t.Errorf("README.md has no table row for option %s", f.Name)
+		}
+	}
+}
+
+func TestSpecDocumentsEveryField(t *testing.T) {
+	s := sqlSpec(t)
+	if s.Doc == "" {
+		t.Error("spec has no Doc")
+	}
+	for _, f := range s.Fields {
+		if f.Doc == "" || f.Example == "" {
+			t.Errorf("field %s lacks a Doc or an Example", f.Name)
+		}
+	}
+}
+
+func TestOptionErrors(t *testing.T) {
+	const q = "SELECT * FROM fishers"
+	const qw = "SELECT * FROM fishers WHERE updated_at > $1"
+	tests := []struct {
+		name string
+		opts connectors.Options
+		want []string // each must appear in the error
+	}{
+		{"nothing", connectors.Options{}, []string{"options.query: required for kind sql"}},
+		{"no dsn", connectors.Options{"query": q},
+			[]string{"options.dsn_env: one of dsn_env and dsn_file is required (the connection string is never written in config)"}},
+		{"both dsn", connectors.Options{"query": q, "dsn_env": "X", "dsn_file": "f"},
+			[]string{"options.dsn_env: at most one of dsn_env and dsn_file"}},
+		{"dsn in config", connectors.Options{"query": q, "dsn": "postgres://u:p@h/db"},
+			[]string{"options.dsn: unknown option for kind sql"}},
+		{"mysql", connectors.Options{"query": q, "dsn_env": "X", "driver": "mysql"},
+			[]string{`options.driver: "mysql" is not one of postgres`}},
+		{"blank query", connectors.Options{"query": " ; ", "dsn_env": "X"},
+			[]string{"options.query: required for kind sql"}},
+		{"watermark without $1", connectors.Options{"query": q, "dsn_env": "X", "watermark_column": "updated_at", "watermark_initial": "0"},
+			[]string{"options.query: has no $1 to take the watermark of updated_at"}},
+		{"$10 is not $1", connectors.Options{"query": q + " LIMIT $10", "dsn_env": "X", "watermark_column": "id", "watermark_initial": "0"},
+			[]string{"options.query: has no $1"}},
+		{"$1 without watermark", connectors.Options{"query": qw, "dsn_env": "X"},
+			[]string{"options.query: uses $1 but watermark_column is not set"}},
+		{"no initial", connectors.Options{"query": qw, "dsn_env": "X", "watermark_column": "updated_at"},
+			[]string{"options.watermark_initial: required with watermark_column"}},
+		{"initial alone", connectors.Options{"query": q, "dsn_env": "X", "watermark_initial": "0"},
+			[]string{"options.watermark_initial: only applies with watermark_column"}},
+		{"lookback alone", connectors.Options{"query": q, "dsn_env": "X", "lookback": "48h"},
+			[]string{"options.lookback: only applies with watermark_column"}},
+		{"bad durations", connectors.Options{"query": qw, "dsn_env": "X", "watermark_column": "t", "watermark_initial": "0", "lookback": "2d", "timeout": "-1s"}, []string{
+			`options.lookback: "2d" is not a duration such as 90s, 30m or 48h`, "options.timeout: want 0 or more, got -1s",
+		}},
+		{"duration as a number", connectors.Options{"query": q, "dsn_env": "X", "timeout": 30},
+			[]string{"options.timeout: want a string, got 30"}},
+		{"negative fetch", connectors.Options{"query": q, "dsn_env": "X", "fetch_size": -1},
+			[]string{"options.fetch_size: want 0 or more, got -1"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := connectors.New("sql", connectors.Source{Name: "fishers", BaseDir: t.TempDir(), Options: tt.opts})
+			if err == nil {
+				t.Fatal("no error")
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("%q does not contain %q", err, w)
+				}
+			}
+			if !strings.HasPrefix(err.Error(), "source fishers: ") {
+				t.Errorf("%q does not name the source", err)
+			}
+		})
+	}
+}
+
+// The connection string file is read at Open, relative to the config's
+// directory; a missing one is named without its content.
+func TestDSNFileMissing(t *testing.T) {
+	c, err := connectors.New("sql", connectors.Source{Name: "fishers", BaseDir: t.TempDir(),
+		Options: connectors.Options{"query": "SELECT 1", "dsn_file": "secrets/none"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	streams, err := c.Streams(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = streams[0].Open(t.Context())
+	want := "source fishers: read the connection string from file secrets/none: no such file or directory"
+	if err == nil || err.Error() != want {
+		t.Errorf("got %v, want %s", err, want)
+	}
+}
