@@ -6,6 +6,8 @@ package all
 import (
 	// Kind "file": CSV and Excel files.
 	_ "github.com/lipwatch/lipwatch/connectors/file"
+	// Kind "http": JSON APIs over HTTP(S).
+	_ "github.com/lipwatch/lipwatch/connectors/httpapi"
 	// Kind "sql": a query against a department's PostgreSQL database.
 	_ "github.com/lipwatch/lipwatch/connectors/sqlsrc"
 )

@@ -8,7 +8,7 @@ import (
 )
 
 func TestKindsRegistered(t *testing.T) {
-	for _, kind := range []string{"file"} {
+	for _, kind := range []string{"file", "http", "sql"} {
 		if _, ok := connectors.Lookup(kind); !ok {
 			t.Errorf("kind %q is not registered; known: %v", kind, connectors.Kinds())
 		}

@@ -1,8 +1,11 @@
 // Package file is the connector kind for department files: CSV (in any of
-// the encodings departments use: UTF-8, GBK/GB18030, UTF-16) and Excel
-// .xlsx workbooks, matched by a path or glob. Each matched file is one
-// stream; rows come back as the department wrote them, with their line or
-// sheet-row number, blank rows included.
+// the encodings departments use: UTF-8, GBK/GB18030, UTF-16), Excel .xlsx
+// workbooks, JSON arrays, NDJSON and Parquet, matched by a path or glob.
+// Each matched file is one stream; rows come back as the department wrote
+// them, with their line, sheet-row or record number, blank rows included.
+//
+// The package is pure Go: Parquet is read with arrow-go's parquet/file
+// package, not through DuckDB, so that only the store links DuckDB.
 //
 // Importing the package registers the kind; connectors/all imports it.
 package file
@@ -205,6 +208,12 @@ func (s *stream) Open(ctx context.Context) (connectors.RowReader, error) {
 	switch format {
 	case formatXLSX:
 		rr, err = openXLSX(s.name, s.path, s.opts)
+	case formatJSON:
+		rr, err = openJSON(s.name, s.path, s.opts)
+	case formatNDJSON:
+		rr, err = openNDJSON(s.name, s.path, s.opts)
+	case formatParquet:
+		rr, err = openParquet(s.name, s.path)
 	default:
 		rr, err = openCSV(s.name, s.path, s.opts)
 	}
@@ -228,10 +237,16 @@ func (s *stream) format() (string, error) {
 		return formatCSV, nil
 	case ".xlsx", ".xlsm":
 		return formatXLSX, nil
+	case ".json":
+		return formatJSON, nil
+	case ".ndjson", ".jsonl":
+		return formatNDJSON, nil
+	case ".parquet":
+		return formatParquet, nil
 	case ".xls", ".et":
 		return "", fmt.Errorf("%s: legacy %s workbooks cannot be read; save the file as .xlsx (or CSV)", s.name, ext)
 	default:
-		return "", fmt.Errorf("%s: cannot tell the format from the extension %q; set format: csv or format: xlsx", s.name, ext)
+		return "", fmt.Errorf("%s: cannot tell the format from the extension %q; set format to one of csv, xlsx, json, ndjson, parquet", s.name, ext)
 	}
 }
 

@@ -134,7 +134,7 @@ func fmtRow(r connectors.Row) string {
 
 func checkHeader(t testing.TB, rr connectors.RowReader, want ...string) {
 	t.Helper()
-	if got := rr.Header(); !reflect.DeepEqual(got, want) {
+	if got := rr.Header(); !reflect.DeepEqual(got, want) && (len(got) != 0 || len(want) != 0) {
 		t.Errorf("header: got %q, want %q", got, want)
 	}
 }

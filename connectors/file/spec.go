@@ -3,6 +3,7 @@ package file
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/lipwatch/lipwatch/connectors"
@@ -13,9 +14,12 @@ const Kind = "file"
 
 // Option values. They are compared after lowercasing, as Spec.Check does.
 const (
-	formatAuto = "auto"
-	formatCSV  = "csv"
-	formatXLSX = "xlsx"
+	formatAuto    = "auto"
+	formatCSV     = "csv"
+	formatXLSX    = "xlsx"
+	formatJSON    = "json"
+	formatNDJSON  = "ndjson"
+	formatParquet = "parquet"
 
 	encAuto    = "auto"
 	encUTF8    = "utf-8"
@@ -26,7 +30,7 @@ const (
 
 var spec = connectors.Spec{
 	Kind: Kind,
-	Doc: "Reads CSV and Excel (.xlsx) files that departments drop in a folder: " +
+	Doc: "Reads CSV, Excel (.xlsx), JSON, NDJSON and Parquet files that departments drop in a folder: " +
 		"one stream per file matched by path, sorted by path. Values are returned " +
 		"exactly as written (no trimming); the dataset layer normalises them.",
 	Fields: []connectors.Field{
@@ -43,8 +47,9 @@ var spec = connectors.Spec{
 			Name:    "format",
 			Type:    "string",
 			Default: formatAuto,
-			Enum:    []string{formatAuto, formatCSV, formatXLSX},
-			Doc:     "auto picks by extension: .csv and .txt are CSV, .xlsx and .xlsm are Excel.",
+			Enum:    []string{formatAuto, formatCSV, formatXLSX, formatJSON, formatNDJSON, formatParquet},
+			Doc: "auto picks by extension: .csv and .txt are CSV, .xlsx and .xlsm are Excel, " +
+				".json is JSON, .ndjson and .jsonl are NDJSON (one object per line), .parquet is Parquet.",
 			Example: formatCSV,
 		},
 		{
@@ -52,7 +57,7 @@ var spec = connectors.Spec{
 			Type:    "string",
 			Default: encAuto,
 			Enum:    []string{encAuto, encUTF8, encGBK, encGB18030, encUTF16},
-			Doc: "CSV only. auto reads a byte order mark (UTF-8 or UTF-16), else takes " +
+			Doc: "CSV, JSON and NDJSON. auto reads a byte order mark (UTF-8 or UTF-16), else takes " +
 				"UTF-8 when the text is valid UTF-8, else GB18030 (which covers GBK). " +
 				"utf-16 honours a byte order mark and defaults to little-endian.",
 			Example: encGBK,
@@ -79,6 +84,13 @@ var spec = connectors.Spec{
 				"Rows above it are titles and are not read.",
 			Example: "2",
 		},
+		{
+			Name: "records",
+			Type: "string",
+			Doc: "JSON only: the dotted path to the array of records when the file is an " +
+				"object rather than an array, e.g. data.items for {\"data\": {\"items\": [...]}}.",
+			Example: "data.items",
+		},
 	},
 	Validate: func(o connectors.Options) error {
 		_, err := parseOptions(o)
@@ -99,6 +111,7 @@ type options struct {
 	delimiter rune
 	sheet     string
 	headerRow int
+	records   []string // the records option split at dots; nil for a top-level array
 }
 
 // parseOptions reads the options with their defaults. Spec.Check has
@@ -106,6 +119,7 @@ type options struct {
 // connector is built through connectors.New; the checks here cover what a
 // type cannot say (a positive header_row) and direct calls.
 func parseOptions(o connectors.Options) (options, error) {
+	var errs []error
 	opts := options{
 		path:      o.String("path", ""),
 		format:    strings.ToLower(o.String("format", formatAuto)),
@@ -113,14 +127,19 @@ func parseOptions(o connectors.Options) (options, error) {
 		sheet:     o.String("sheet", ""),
 		headerRow: o.Int("header_row", 1),
 	}
-	var errs []error
+	if rec := o.String("records", ""); rec != "" {
+		opts.records = strings.Split(rec, ".")
+		if slices.Contains(opts.records, "") {
+			errs = append(errs, fmt.Errorf("options.records: %q has an empty key; write keys separated by single dots, e.g. data.items", rec))
+		}
+	}
 	if strings.TrimSpace(opts.path) == "" {
 		errs = append(errs, errors.New("options.path: required for kind file"))
 	}
 	switch opts.format {
-	case formatAuto, formatCSV, formatXLSX:
+	case formatAuto, formatCSV, formatXLSX, formatJSON, formatNDJSON, formatParquet:
 	default:
-		errs = append(errs, fmt.Errorf("options.format: %q is not one of auto, csv, xlsx", opts.format))
+		errs = append(errs, fmt.Errorf("options.format: %q is not one of auto, csv, xlsx, json, ndjson, parquet", opts.format))
 	}
 	switch opts.encoding {
 	case encAuto, encUTF8, encGBK, encGB18030, encUTF16:
@@ -134,6 +153,9 @@ func parseOptions(o connectors.Options) (options, error) {
 		opts.delimiter = '\t'
 	default:
 		errs = append(errs, fmt.Errorf("options.delimiter: %q is not one of \",\", \";\", \"|\", tab", d))
+	}
+	if opts.records != nil && opts.format != formatAuto && opts.format != formatJSON {
+		errs = append(errs, fmt.Errorf("options.records: applies to format json only, not %s", opts.format))
 	}
 	if opts.headerRow < 1 {
 		errs = append(errs, fmt.Errorf("options.header_row: want 1 or more, got %d", opts.headerRow))

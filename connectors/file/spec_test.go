@@ -92,6 +92,8 @@ func TestOptionErrors(t *testing.T) {
 		{"header_row zero", connectors.Options{"path": "a.csv", "header_row": 0}, []string{"options.header_row: want 1 or more, got 0"}},
 		{"header_row text", connectors.Options{"path": "a.csv", "header_row": "2"}, []string{"options.header_row: want a whole number"}},
 		{"empty path", connectors.Options{"path": " "}, []string{"options.path: required"}},
+		{"records for csv", connectors.Options{"path": "a.csv", "format": "csv", "records": "data"}, []string{"options.records: applies to format json only, not csv"}},
+		{"records with an empty key", connectors.Options{"path": "a.json", "records": "data..items"}, []string{`options.records: "data..items" has an empty key`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -162,7 +162,7 @@ func TestXLSXBadFiles(t *testing.T) {
 		{"too short", "short.xlsx", []byte("PK"), nil, "short.xlsx: open workbook: zip: not a valid zip file"},
 		{"legacy xls", "old.xls", []byte{0xD0, 0xCF, 0x11, 0xE0}, nil, `old.xls: legacy .xls workbooks cannot be read; save the file as .xlsx (or CSV)`},
 		{"xls renamed", "old.xlsx", append([]byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1}, make([]byte, 512)...), nil, "old.xlsx: not an .xlsx workbook"},
-		{"unknown extension", "a.dat", []byte("a,b\n"), nil, `a.dat: cannot tell the format from the extension ".dat"; set format: csv or format: xlsx`},
+		{"unknown extension", "a.dat", []byte("a,b\n"), nil, `a.dat: cannot tell the format from the extension ".dat"; set format to one of csv, xlsx, json, ndjson, parquet`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,0 +1,384 @@
+package file
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"strings"
+)
+
+// jsonSource streams the records of a JSON file: a top-level array of
+// objects, or an object holding the array under the records path. The
+// file is read token by token with json.Decoder and one record is decoded
+// at a time, so memory does not grow with the file.
+type jsonSource struct {
+	name     string
+	path     string // absolute, to locate errors
+	encoding string
+	records  []string
+	file     *os.File
+	dec      *json.Decoder
+	n        int64 // records read
+	inArray  bool  // the records array is open
+	done     bool  // the records array is closed
+	raw      json.RawMessage
+	parser   objectParser
+}
+
+func openJSON(name, path string, opts *options) (*keyedReader, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fileError(name, err)
+	}
+	text, err := decodeReader(f, opts.encoding)
+	if err != nil {
+		f.Close()
+		return nil, fileError(name, err)
+	}
+	s := &jsonSource{name: name, path: path, encoding: opts.encoding, records: opts.records, file: f, dec: json.NewDecoder(text)}
+	if err := s.start(); err != nil {
+		f.Close()
+		return nil, err
+	}
+	r, err := newKeyedReader(name, s)
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return r, nil
+}
+
+// start reads up to the opening bracket of the records array.
+func (s *jsonSource) start() error {
+	tok, err := s.dec.Token()
+	if err == io.EOF {
+		return fmt.Errorf("%s: empty file: no JSON", s.name)
+	}
+	if err != nil {
+		return s.errorAt(err)
+	}
+	if len(s.records) == 0 {
+		switch tok {
+		case json.Delim('['):
+			s.inArray = true
+			return nil
+		case json.Delim('{'):
+			keys, err := s.keys()
+			if err != nil {
+				return err
+			}
+			return fmt.Errorf("%s: the file holds an object, not an array of records: set the records option to the path of the array (the object's keys: %s)", s.name, keys)
+		}
+		return fmt.Errorf("%s: the file holds %s, not an array of records", s.name, describe(tok))
+	}
+	for i, key := range s.records {
+		at := strings.Join(s.records[:i], ".")
+		if tok != json.Delim('{') {
+			if i == 0 {
+				return fmt.Errorf("%s: records is %s but the file holds %s, not an object", s.name, strings.Join(s.records, "."), describe(tok))
+			}
+			return fmt.Errorf("%s: records: %s holds %s, not an object", s.name, at, describe(tok))
+		}
+		var seen []string
+		for {
+			if !s.dec.More() {
+				if _, err := s.dec.Token(); err != nil {
+					return s.errorAt(err)
+				}
+				where := "the top-level object"
+				if at != "" {
+					where = at
+				}
+				return fmt.Errorf("%s: records: %s has no key %q (its keys: %s)", s.name, where, key, listKeys(seen))
+			}
+			k, err := s.dec.Token()
+			if err != nil {
+				return s.errorAt(err)
+			}
+			if k == key {
+				break
+			}
+			seen = append(seen, k.(string))
+			if err := skipValue(s.dec); err != nil {
+				return s.errorAt(err)
+			}
+		}
+		if tok, err = s.dec.Token(); err != nil {
+			return s.errorAt(err)
+		}
+	}
+	switch tok {
+	case json.Delim('['):
+		s.inArray = true
+		return nil
+	case nil: // "items": null, as some APIs write an empty list
+		s.done = true
+		return s.finish()
+	}
+	return fmt.Errorf("%s: records: %s holds %s, not an array", s.name, strings.Join(s.records, "."), describe(tok))
+}
+
+// keys lists the keys of the object just opened, for a message.
+func (s *jsonSource) keys() (string, error) {
+	var keys []string
+	for s.dec.More() {
+		k, err := s.dec.Token()
+		if err != nil {
+			return "", s.errorAt(err)
+		}
+		keys = append(keys, k.(string))
+		if err := skipValue(s.dec); err != nil {
+			return "", s.errorAt(err)
+		}
+	}
+	return listKeys(keys), nil
+}
+
+// listKeys names the first few keys of an object.
+func listKeys(keys []string) string {
+	if len(keys) == 0 {
+		return "none"
+	}
+	if len(keys) > 10 {
+		return strings.Join(keys[:10], ", ") + fmt.Sprintf(" and %d more", len(keys)-10)
+	}
+	return strings.Join(keys, ", ")
+}
+
+// describe names the kind of value a token opens.
+func describe(tok json.Token) string {
+	switch t := tok.(type) {
+	case json.Delim:
+		if t == '[' {
+			return "an array"
+		}
+		return "an object"
+	case string:
+		return "a string"
+	case float64, json.Number:
+		return "a number"
+	case bool:
+		return "a boolean"
+	}
+	return "null"
+}
+
+// skipValue reads past one value token by token, so that a large value
+// beside the records is never held in memory.
+func skipValue(dec *json.Decoder) error {
+	depth := 0
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			if err == io.EOF {
+				err = io.ErrUnexpectedEOF
+			}
+			return err
+		}
+		switch tok {
+		case json.Delim('{'), json.Delim('['):
+			depth++
+		case json.Delim('}'), json.Delim(']'):
+			depth--
+		}
+		if depth == 0 {
+			return nil
+		}
+	}
+}
+
+// next decodes the next element of the array.
+func (s *jsonSource) next(rec *record) error {
+	if s.done {
+		return io.EOF
+	}
+	if !s.dec.More() {
+		tok, err := s.dec.Token()
+		if err == nil && tok != json.Delim(']') {
+			err = fmt.Errorf("unexpected %v", tok)
+		}
+		if err != nil {
+			return s.errorAt(err)
+		}
+		s.done = true
+		if err := s.finish(); err != nil {
+			return err
+		}
+		return io.EOF
+	}
+	s.raw = s.raw[:0]
+	if err := s.dec.Decode(&s.raw); err != nil {
+		return s.errorAt(err)
+	}
+	s.n++
+	rec.pos = s.n
+	if fields, ok := s.parser.split(s.raw, rec.fields); ok {
+		rec.fields = fields
+		return nil
+	}
+	if bytes.Equal(s.raw, []byte("null")) {
+		rec.blank = true
+		return nil
+	}
+	var b bytes.Buffer
+	json.Compact(&b, s.raw)
+	rec.raw = b.String()
+	return nil
+}
+
+// finish reads what follows the records array: the rest of the objects
+// around it, then nothing. A file cut short after its last record is an
+// error, not a complete load.
+func (s *jsonSource) finish() error {
+	for range s.records {
+		for s.dec.More() {
+			if _, err := s.dec.Token(); err != nil { // a key
+				return s.errorAt(err)
+			}
+			if err := skipValue(s.dec); err != nil {
+				return s.errorAt(err)
+			}
+		}
+		if _, err := s.dec.Token(); err != nil { // '}'
+			return s.errorAt(err)
+		}
+	}
+	before := s.dec.InputOffset()
+	if tok, err := s.dec.Token(); err != io.EOF {
+		if err == nil {
+			return s.errorFrom(fmt.Errorf("found %s after the records", describe(tok)), before)
+		}
+		return s.errorAt(err)
+	}
+	return nil
+}
+
+// errorAt names the file, the line and column, and the record where
+// reading failed.
+func (s *jsonSource) errorAt(err error) error {
+	return s.errorFrom(err, s.dec.InputOffset())
+}
+
+// errorFrom is errorAt for an error in the value that starts at start
+// (or after the spaces there).
+func (s *jsonSource) errorFrom(err error, start int64) error {
+	if err == io.EOF {
+		err = io.ErrUnexpectedEOF
+	}
+	where := "before the records"
+	switch {
+	case s.done:
+		where = "after the records"
+	case s.inArray:
+		where = fmt.Sprintf("record %d", s.n+1)
+	}
+	offset, perr := s.errorOffset(err, start)
+	var line, col int64
+	if perr == nil {
+		line, col, perr = s.position(offset)
+	}
+	if perr != nil {
+		return fmt.Errorf("%s: %s: %w", s.name, where, err)
+	}
+	return fmt.Errorf("%s:%d:%d: %s: %w", s.name, line, col, where, err)
+}
+
+// reopen reads the file's text again from the start, to locate an error:
+// this happens once, on an error, and keeps the reading path free of
+// counting lines.
+func (s *jsonSource) reopen() (io.Reader, io.Closer, error) {
+	f, err := os.Open(s.path)
+	if err != nil {
+		return nil, nil, err
+	}
+	text, err := decodeReader(f, s.encoding)
+	if err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	return text, f, nil
+}
+
+// errorOffset finds the offset in the text of the byte where err arose.
+//
+// A json.SyntaxError's Offset cannot be used as it is: json.Decoder counts
+// it from different places depending on whether Token or Decode failed.
+// The decoder's input offset, though, is where the value that failed
+// starts; decoding that one value again with a fresh decoder gives the
+// error's offset within it. A value that decodes well there was valid JSON
+// in the wrong place (a key's missing colon), so the error is at its start.
+func (s *jsonSource) errorOffset(err error, start int64) (int64, error) {
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		return math.MaxInt64, nil // the end of the file
+	}
+	text, c, oerr := s.reopen()
+	if oerr != nil {
+		return 0, oerr
+	}
+	defer c.Close()
+	if _, err := io.CopyN(io.Discard, text, start); err != nil {
+		return 0, err
+	}
+	var raw json.RawMessage
+	var se *json.SyntaxError
+	switch err := json.NewDecoder(text).Decode(&raw); {
+	case errors.As(err, &se):
+		return start + se.Offset - 1, nil
+	case err == io.ErrUnexpectedEOF:
+		return math.MaxInt64, nil
+	}
+	// Where the failed value starts, past the spaces before it.
+	text, c2, oerr := s.reopen()
+	if oerr != nil {
+		return 0, oerr
+	}
+	defer c2.Close()
+	br := bufio.NewReader(text)
+	if _, err := br.Discard(int(start)); err != nil {
+		return 0, err
+	}
+	for {
+		b, err := br.ReadByte()
+		if err != nil || !isJSONSpace(b) {
+			return start, nil
+		}
+		start++
+	}
+}
+
+func isJSONSpace(b byte) bool {
+	return b == ' ' || b == '\t' || b == '\r' || b == '\n'
+}
+
+// position finds the line and column (in characters, 1-based) of the
+// byte at offset in the text, or of the end of the text.
+func (s *jsonSource) position(offset int64) (line, col int64, err error) {
+	text, c, err := s.reopen()
+	if err != nil {
+		return 0, 0, err
+	}
+	defer c.Close()
+	br := bufio.NewReader(io.LimitReader(text, offset))
+	line, col = 1, 1
+	for {
+		r, _, err := br.ReadRune()
+		if err == io.EOF {
+			return line, col, nil
+		}
+		if err != nil {
+			return 0, 0, err
+		}
+		if r == '\n' {
+			line, col = line+1, 1
+		} else {
+			col++
+		}
+	}
+}
+
+func (s *jsonSource) close() error { return s.file.Close() }

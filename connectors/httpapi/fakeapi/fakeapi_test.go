@@ -1,0 +1,244 @@
+package fakeapi_test
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lipwatch/lipwatch/connectors/httpapi/fakeapi"
+)
+
+const countyEmployment = "../../../testdata/county/employment.csv"
+
+// get fetches url and returns the status and body.
+func get(t *testing.T, req *http.Request) (int, string) {
+	t.Helper()
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, string(b)
+}
+
+func getURL(t *testing.T, url string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return get(t, req)
+}
+
+// envelope is the fake's response shape.
+type envelope struct {
+	Data struct {
+		Total      int              `json:"total"`
+		Items      []map[string]any `json:"items"`
+		NextCursor *string          `json:"next_cursor"`
+		Next       *string          `json:"next"`
+	} `json:"data"`
+}
+
+func decode(t *testing.T, body string) envelope {
+	t.Helper()
+	var e envelope
+	if err := json.Unmarshal([]byte(body), &e); err != nil {
+		t.Fatalf("%v: %s", err, body)
+	}
+	return e
+}
+
+func records(n int) []map[string]any {
+	out := make([]map[string]any, n)
+	for i := range out {
+		out[i] = map[string]any{"id": i, "updated_at": time.Date(2026, 3, 1+i, 0, 0, 0, 0, time.UTC).Format(time.DateOnly)}
+	}
+	return out
+}
+
+// The county's GB18030 employment file reads into records in column
+// order; the line with nothing on it is not a record.
+func TestReadCSV(t *testing.T) {
+	recs, fields, err := fakeapi.ReadCSV(countyEmployment)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "身份证号,姓名,业务类型,业务日期,经办机构"; strings.Join(fields, ",") != want {
+		t.Errorf("fields %q, want %s", fields, want)
+	}
+	if len(recs) != 1594 {
+		t.Errorf("%d records, want 1594", len(recs))
+	}
+	if r := recs[0]; r["身份证号"] != "340799920429789" || r["业务类型"] != "就业登记" || r["业务日期"] != "20230423" {
+		t.Errorf("first record %v", r)
+	}
+}
+
+func TestNewFromCSV(t *testing.T) {
+	srv, err := fakeapi.NewFromCSV(countyEmployment, fakeapi.Options{PageSize: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	_, body := getURL(t, srv.URL+"/employment?page=2")
+	e := decode(t, body)
+	if e.Data.Total != 1594 || len(e.Data.Items) != 594 {
+		t.Errorf("page 2: total %d, %d items", e.Data.Total, len(e.Data.Items))
+	}
+	// Keys keep the file's column order.
+	if i := strings.Index(body, `"身份证号"`); i < 0 || i > strings.Index(body, `"经办机构"`) {
+		t.Errorf("keys out of order: %.200s", body)
+	}
+}
+
+func TestPagingStyles(t *testing.T) {
+	srv := fakeapi.New(records(5), fakeapi.Options{Pagination: fakeapi.Cursor, PageSize: 2})
+	defer srv.Close()
+	var ids []any
+	url := srv.URL + "/x"
+	for range 5 {
+		_, body := getURL(t, url)
+		e := decode(t, body)
+		for _, it := range e.Data.Items {
+			ids = append(ids, it["id"])
+		}
+		if e.Data.NextCursor == nil {
+			break
+		}
+		url = srv.URL + "/x?cursor=" + *e.Data.NextCursor
+	}
+	if len(ids) != 5 {
+		t.Errorf("cursor pages gave %v", ids)
+	}
+	if code, _ := getURL(t, srv.URL+"/x?cursor=bogus"); code != http.StatusBadRequest {
+		t.Errorf("a bad cursor: %d, want 400", code)
+	}
+
+	nl := fakeapi.New(records(5), fakeapi.Options{Pagination: fakeapi.NextLink, PageSize: 2})
+	defer nl.Close()
+	n := 0
+	url = nl.URL + "/x"
+	for url != "" {
+		_, body := getURL(t, url)
+		e := decode(t, body)
+		n += len(e.Data.Items)
+		url = ""
+		if e.Data.Next != nil {
+			url = *e.Data.Next
+		}
+	}
+	if n != 5 {
+		t.Errorf("next links gave %d records", n)
+	}
+}
+
+// updated_since keeps records at or after it, in the query or a POST body.
+func TestUpdatedSince(t *testing.T) {
+	srv := fakeapi.New(records(10), fakeapi.Options{UpdatedField: "updated_at"})
+	defer srv.Close()
+	_, body := getURL(t, srv.URL+"/x?updated_since=2026-03-08")
+	if e := decode(t, body); e.Data.Total != 3 {
+		t.Errorf("GET: %d records, want 3", e.Data.Total)
+	}
+	req, _ := http.NewRequestWithContext(t.Context(), http.MethodPost, srv.URL+"/x", strings.NewReader(`{"updated_since": "2026-03-09T00:00:00Z", "page": 1}`))
+	_, body = get(t, req)
+	if e := decode(t, body); e.Data.Total != 2 {
+		t.Errorf("POST: %d records, want 2", e.Data.Total)
+	}
+	if code, _ := getURL(t, srv.URL+"/x?updated_since=soon"); code != http.StatusBadRequest {
+		t.Errorf("a bad time: %d, want 400", code)
+	}
+}
+
+func TestAuth(t *testing.T) {
+	srv := fakeapi.New(records(1), fakeapi.Options{Username: "u", Password: "p"})
+	defer srv.Close()
+	req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, srv.URL+"/x", nil)
+	if code, _ := get(t, req); code != http.StatusUnauthorized {
+		t.Errorf("no credentials: %d", code)
+	}
+	req.SetBasicAuth("u", "p")
+	if code, _ := get(t, req); code != http.StatusOK {
+		t.Errorf("right credentials: %d", code)
+	}
+}
+
+// Counted faults wear off; page faults stay until cleared.
+func TestFaults(t *testing.T) {
+	srv := fakeapi.New(records(4), fakeapi.Options{PageSize: 2})
+	defer srv.Close()
+	srv.SetFaults(fakeapi.Faults{Fail: 1, RateLimit: 1, RetryAfter: "7", TruncatePage: 2})
+	resp, err := http.Get(srv.URL + "/x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") != "7" {
+		t.Errorf("first: %d, Retry-After %q", resp.StatusCode, resp.Header.Get("Retry-After"))
+	}
+	if code, _ := getURL(t, srv.URL+"/x"); code != http.StatusInternalServerError {
+		t.Errorf("second: %d, want 500", code)
+	}
+	if code, body := getURL(t, srv.URL+"/x"); code != http.StatusOK || !json.Valid([]byte(body)) {
+		t.Errorf("third: %d %s", code, body)
+	}
+	for range 2 {
+		if _, body := getURL(t, srv.URL+"/x?page=2"); json.Valid([]byte(body)) {
+			t.Errorf("page 2 is whole: %s", body)
+		}
+	}
+	srv.ClearFaults()
+	if _, body := getURL(t, srv.URL+"/x?page=2"); !json.Valid([]byte(body)) {
+		t.Errorf("page 2 after clearing: %s", body)
+	}
+	if got := srv.Requests(); len(got) != 6 || got[5].Page != 2 {
+		t.Errorf("requests %+v", got)
+	}
+}
+
+// Close ends delayed responses instead of waiting for them.
+func TestCloseEndsDelays(t *testing.T) {
+	srv := fakeapi.New(records(1), fakeapi.Options{})
+	srv.SetFaults(fakeapi.Faults{Delay: time.Hour})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if resp, err := http.Get(srv.URL + "/x"); err == nil {
+			resp.Body.Close()
+		}
+	}()
+	for len(srv.Requests()) == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	srv.Close()
+	srv.Close()
+	<-done
+}
+
+func TestLoopbackOnly(t *testing.T) {
+	defer func() {
+		if recover() == nil {
+			t.Error("listening on all interfaces was allowed")
+		}
+	}()
+	fakeapi.New(nil, fakeapi.Options{Addr: "0.0.0.0:0"})
+}
+
+func TestAddr(t *testing.T) {
+	srv := fakeapi.New(records(1), fakeapi.Options{Addr: "127.0.0.1:0"})
+	defer srv.Close()
+	if !strings.HasPrefix(srv.URL, "http://127.0.0.1:") {
+		t.Errorf("URL %s", srv.URL)
+	}
+	if code, _ := getURL(t, srv.URL+"/x"); code != http.StatusOK {
+		t.Errorf("status %d", code)
+	}
+}

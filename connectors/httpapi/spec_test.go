@@ -1,0 +1,130 @@
+package httpapi_test
+
+import (
+	"os"
+	"strings"
+	"testing"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/lipwatch/lipwatch/connectors"
+)
+
+func httpSpec(t *testing.T) connectors.Spec {
+	t.Helper()
+	s, ok := connectors.Lookup("http")
+	if !ok {
+		t.Fatal("kind http is not registered")
+	}
+	return s
+}
+
+// The sample config in testdata must pass the spec's checks and build.
+func TestSampleConfig(t *testing.T) {
+	data, err := os.ReadFile("testdata/sample_config.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cfg struct {
+		Sources map[string]struct {
+			Kind    string             `yaml:"kind"`
+			Options connectors.Options `yaml:"options"`
+		} `yaml:"sources"`
+	}
+	if err := yaml.Unmarshal(data, &cfg); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for name, src := range cfg.Sources {
+		if src.Kind != "http" {
+			continue
+		}
+		n++
+		if err := httpSpec(t).Check(src.Options); err != nil {
+			t.Errorf("source %s: %v", name, err)
+		}
+		if _, err := connectors.New("http", connectors.Source{Name: name, BaseDir: "testdata", Options: src.Options}); err != nil {
+			t.Errorf("source %s: %v", name, err)
+		}
+	}
+	if n < 3 {
+		t.Errorf("the sample has %d sources of kind http, want the README's examples", n)
+	}
+}
+
+// Every option is documented in the README's table.
+func TestREADMEDocumentsEveryOption(t *testing.T) {
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range httpSpec(t).Fields {
+		if !strings.Contains(string(readme), "| `"+f.Name+"` |") {
+			t.Errorf("README.md has no table row for option %s", f.Name)
+		}
+	}
+}
+
+func TestSpecDocumentsEveryField(t *testing.T) {
+	s := httpSpec(t)
+	if s.Doc == "" {
+		t.Error("spec has no Doc")
+	}
+	for _, f := range s.Fields {
+		if f.Doc == "" || f.Example == "" {
+			t.Errorf("field %s lacks a Doc or an Example", f.Name)
+		}
+	}
+}
+
+func TestOptionErrors(t *testing.T) {
+	const u = "https://dsp.example.gov.cn/api"
+	tests := []struct {
+		name string
+		opts connectors.Options
+		want []string // each must appear in the error
+	}{
+		{"missing url", connectors.Options{}, []string{"options.url: required for kind http"}},
+		{"relative url", connectors.Options{"url": "/api"}, []string{"options.url: want an absolute http:// or https:// URL"}},
+		{"ftp url", connectors.Options{"url": "ftp://x/y"}, []string{"options.url: want an absolute http:// or https:// URL"}},
+		{"password in url", connectors.Options{"url": "https://u:pw@x/api"}, []string{"options.url: must not contain a user name or password"}},
+		{"token in url", connectors.Options{"url": u + "?access_token=abc"}, []string{`options.url: query parameter "access_token" looks like a secret`}},
+		{"token in config", connectors.Options{"url": u, "token": "abc"}, []string{"options.token: unknown option for kind http"}},
+		{"bad enums", connectors.Options{"url": u, "method": "PUT", "pagination": "links", "auth": "oauth"}, []string{
+			`options.method: "PUT" is not one of`, `options.pagination: "links" is not one of`, `options.auth: "oauth" is not one of`,
+		}},
+		{"body with GET", connectors.Options{"url": u, "body": "{}"}, []string{"options.body: only used with method: POST"}},
+		{"bad body", connectors.Options{"url": u, "method": "post", "body": `{"page": "{{page}}"`}, []string{"options.body: not valid JSON once placeholders are filled in"}},
+		{"unknown placeholder", connectors.Options{"url": u, "method": "POST", "body": `{"p": {{pageNum}}}`}, []string{"options.body: unknown placeholder {{pageNum}}"}},
+		{"cursor without path", connectors.Options{"url": u, "pagination": "cursor"}, []string{"options.cursor_path: required with pagination: cursor"}},
+		{"next_link without path", connectors.Options{"url": u, "pagination": "next_link"}, []string{"options.next_path: required with pagination: next_link"}},
+		{"options of another style", connectors.Options{"url": u, "pagination": "page", "cursor_path": "next", "offset_param": "start"}, []string{
+			"options.cursor_path: only used with pagination: cursor", "options.offset_param: only used with pagination: offset",
+		}},
+		{"page size without paging", connectors.Options{"url": u, "page_size": 10}, []string{"options.page_size: not used with pagination: none"}},
+		{"bad path", connectors.Options{"url": u, "records": "data..items"}, []string{`options.records: "data..items" has an empty step`}},
+		{"ranges", connectors.Options{"url": u, "pagination": "page", "page_size": 0, "max_pages": 0, "retries": -1, "first_page": -1, "rate_limit": 0}, []string{
+			"options.page_size: want 1 or more, got 0", "options.max_pages: want 1 or more", "options.retries: want 0 to 100",
+			"options.first_page: want 0 or more", "options.rate_limit: want 1 or more requests per second",
+		}},
+		{"durations", connectors.Options{"url": u, "timeout": "30", "backoff": "0s"}, []string{
+			`options.timeout: invalid duration "30"`, "options.backoff: want a positive duration",
+		}},
+		{"bearer without token", connectors.Options{"url": u, "auth": "bearer"}, []string{"options.auth: bearer needs exactly one of token_env and token_file"}},
+		{"bearer with both", connectors.Options{"url": u, "auth": "bearer", "token_env": "A", "token_file": "b"}, []string{"options.auth: bearer needs exactly one of token_env and token_file"}},
+		{"basic without user", connectors.Options{"url": u, "auth": "basic", "password_env": "P"}, []string{"options.username: required with auth: basic"}},
+		{"token without auth", connectors.Options{"url": u, "token_env": "A"}, []string{"options.token_env: only used with auth: bearer"}},
+		{"watermark half", connectors.Options{"url": u, "watermark_param": "updated_since"}, []string{"options.watermark_param and options.watermark_field go together"}},
+		{"lookback alone", connectors.Options{"url": u, "lookback": "48h"}, []string{"options.lookback: only used with watermark_param"}},
+		{"fields", connectors.Options{"url": u, "fields": []any{"a", "a"}}, []string{`options.fields: "a" is listed twice`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := connectors.New("http", connectors.Source{Name: "employment", Options: tt.opts})
+			wantErr(t, err, tt.want...)
+			if err != nil && strings.Contains(err.Error(), "abc") {
+				t.Errorf("error shows a secret: %v", err)
+			}
+		})
+	}
+}

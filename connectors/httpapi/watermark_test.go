@@ -1,0 +1,55 @@
+package httpapi
+
+import (
+	"testing"
+	"time"
+)
+
+func TestSendValue(t *testing.T) {
+	tests := []struct {
+		saved    string
+		lookback time.Duration
+		want     string
+	}{
+		{"", time.Hour, ""},
+		{"2026-03-05T10:00:00+08:00", 0, "2026-03-05T10:00:00+08:00"},
+		{"2026-03-05T10:00:00+08:00", 48 * time.Hour, "2026-03-03T10:00:00+08:00"},
+		{"2026-03-05T10:00:00.5Z", time.Hour, "2026-03-05T09:00:00.5Z"},
+		{"2026-03-05 10:00:00", 90 * time.Minute, "2026-03-05 08:30:00"},
+		{"2026-03-05", 48 * time.Hour, "2026-03-03"},
+		{"2026-03-05", 36 * time.Hour, "2026-03-03"}, // rounds down: misses nothing
+	}
+	for _, tt := range tests {
+		got, err := sendValue(tt.saved, tt.lookback)
+		if err != nil || got != tt.want {
+			t.Errorf("sendValue(%q, %s) = %q, %v; want %q", tt.saved, tt.lookback, got, err, tt.want)
+		}
+	}
+	if _, err := sendValue("42", time.Hour); err == nil {
+		t.Error("a number was taken as a watermark")
+	}
+}
+
+func TestMaxMark(t *testing.T) {
+	var m maxMark
+	for _, v := range []string{"2026-03-01", "", "not a date", "2026-03-05T10:00:00+08:00", "2026-03-05T01:00:00Z", "2026-03-02"} {
+		m.observe(v)
+	}
+	if m.raw != "2026-03-05T10:00:00+08:00" {
+		t.Errorf("max %q", m.raw)
+	}
+}
+
+func TestParseDuration(t *testing.T) {
+	tests := map[string]time.Duration{"30s": 30 * time.Second, "48h": 48 * time.Hour, "2d": 48 * time.Hour, "1d12h": 36 * time.Hour, "0s": 0}
+	for in, want := range tests {
+		if got, err := parseDuration(in); err != nil || got != want {
+			t.Errorf("%s: %s, %v; want %s", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"", "10", "xd", "1d1d"} {
+		if _, err := parseDuration(bad); err == nil {
+			t.Errorf("%q was accepted", bad)
+		}
+	}
+}
