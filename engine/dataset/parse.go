@@ -15,6 +15,9 @@ var (
 	errNumber         = errors.New("is not a number")
 )
 
+// chinaTime is China Standard Time, where instants are dated.
+var chinaTime = time.FixedZone("CST", 8*3600)
+
 // excelEpoch is day 0 of Excel's 1900 date system as it is used in practice
 // (serial 60 is the fictitious 1900-02-29; serials this small never occur
 // in our data, and the 5-digit range below excludes them).
@@ -27,6 +30,14 @@ var excelEpoch = time.Date(1899, 12, 30, 0, 0, 0, 0, time.UTC)
 // unrecognised shape.
 func ParseDate(s string) (time.Time, error) {
 	s = trimSpace(s)
+	// An instant with a zone (2026-03-04T16:30:00Z from an API or Parquet)
+	// is dated where the county is: China Standard Time, UTC+8, no DST.
+	if strings.Contains(s, "T") && (strings.HasSuffix(s, "Z") || strings.LastIndexAny(s, "+-") > strings.Index(s, "T")) {
+		if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+			t = t.In(chinaTime)
+			return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC), nil
+		}
+	}
 	if i := strings.IndexAny(s, " T"); i > 0 {
 		s = s[:i] // drop a time of day
 	}

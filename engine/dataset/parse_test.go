@@ -24,6 +24,9 @@ func TestParseDate(t *testing.T) {
 		{"2026-03-05 14:30:00", d(2026, 3, 5)},
 		{"2026-03-05T14:30:00", d(2026, 3, 5)},
 		{" 2024年2月29日 ", d(2024, 2, 29)},
+		{"2026-03-04T16:30:00Z", d(2026, 3, 5)},      // an instant: dated in China (UTC+8)
+		{"2026-03-05T07:59:00+08:00", d(2026, 3, 5)}, // already local
+		{"2026-03-05T10:00:00", d(2026, 3, 5)},       // no zone: taken as written
 	}
 	for _, c := range ok {
 		got, err := ParseDate(c.in)

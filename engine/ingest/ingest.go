@@ -229,12 +229,14 @@ func loadStream(ctx context.Context, load *store.SourceLoad, src Source, p pendi
 	}
 	defer rr.Close()
 	header := rr.Header()
-	m, err := dataset.NewMapper(src.Dataset, header, src.Columns, src.Values)
-	if err != nil {
-		return store.Load{}, fmt.Errorf("%s: %w", p.stream.Name(), err)
-	}
-	for _, c := range m.Unmapped() {
-		unmapped[c] = true
+	// An empty API response or JSON file has no header at all: that is an
+	// empty load, not a missing column (a stream with rows and no header
+	// still fails below).
+	var m *dataset.Mapper
+	if len(header) > 0 {
+		if m, err = newMapper(src, header, unmapped); err != nil {
+			return store.Load{}, fmt.Errorf("%s: %w", p.stream.Name(), err)
+		}
 	}
 	sl, err := load.Stream(ctx, p.stream.Name(), p.hash)
 	if err != nil {
@@ -264,6 +266,22 @@ func loadStream(ctx context.Context, load *store.SourceLoad, src Source, p pendi
 			return store.Load{}, err
 		}
 		read++
+		// Readers of self-describing records (JSON APIs) add columns for
+		// keys first seen later; a row longer than the header may mean the
+		// header grew.
+		if m == nil || len(row.Values) > len(header) {
+			if h := rr.Header(); len(h) > len(header) || m == nil {
+				if len(h) == 0 {
+					sl.Abort()
+					return store.Load{}, fmt.Errorf("%s: rows without a header", p.stream.Name())
+				}
+				header = h
+				if m, err = newMapper(src, header, unmapped); err != nil {
+					sl.Abort()
+					return store.Load{}, fmt.Errorf("%s: %w", p.stream.Name(), err)
+				}
+			}
+		}
 		if read%checkEvery == 0 {
 			if ctx.Err() != nil {
 				sl.Abort()
@@ -335,6 +353,19 @@ func schemaDrift(stream string, read int64, drift map[[2]string]int64) error {
 	sort.Strings(cols)
 	return fmt.Errorf("%s: schema drift: most values of %s no longer parse; has the department changed the column's format? Nothing of the file was loaded",
 		stream, strings.Join(cols, ", "))
+}
+
+// newMapper maps a stream's header onto the source's dataset and notes
+// the columns nothing uses.
+func newMapper(src Source, header []string, unmapped map[string]bool) (*dataset.Mapper, error) {
+	m, err := dataset.NewMapper(src.Dataset, header, src.Columns, src.Values)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range m.Unmapped() {
+		unmapped[c] = true
+	}
+	return m, nil
 }
 
 // RawJSON renders a row as a JSON object in the source's column order, so
