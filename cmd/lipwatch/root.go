@@ -45,7 +45,7 @@ func newRootCmd() *cobra.Command {
 	root.PersistentFlags().StringVar(&g.logFormat, "log-format", "", "text or json (overrides log.format)")
 	root.PersistentFlags().StringVar(&g.asOf, "as-of", "", "evaluation date YYYY-MM-DD (default: today in the county's time zone)")
 	root.AddCommand(newRunCmd(g), newSyncCmd(g), newSourcesCmd(g), newGenCmd(), newEvaluateCmd(g), newDispatchCmd(g),
-		newFeedbackCmd(g), newCasesCmd(g), newRulesCmd(g), newServeCmd(g), newQuarantineCmd(g))
+		newFeedbackCmd(g), newCasesCmd(g), newRulesCmd(g), newServeCmd(g), newQuarantineCmd(g), newFakeAPICmd())
 	return root
 }
 

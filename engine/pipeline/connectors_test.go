@@ -1,0 +1,162 @@
+package pipeline
+
+import (
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/lipwatch/lipwatch/connectors/httpapi/fakeapi"
+	"github.com/lipwatch/lipwatch/engine/config"
+)
+
+// pgURL returns the test PostgreSQL, skipping without one — except in CI,
+// where the server is always started and its absence is a failure.
+func pgURL(t *testing.T) string {
+	t.Helper()
+	u := os.Getenv("LIPWATCH_TEST_PG_URL")
+	if u == "" {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("LIPWATCH_TEST_PG_URL is not set: .ci/run must start PostgreSQL (.ci/postgres.sh)")
+		}
+		t.Skip("PostgreSQL not available: run .ci/postgres.sh and export LIPWATCH_TEST_PG_URL")
+	}
+	return u
+}
+
+// loadFishersIntoPostgres puts the county's fishers file, dirty rows and
+// all, into a department-style table with a row number.
+func loadFishersIntoPostgres(t *testing.T, url string) {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	f, err := os.Open("../../testdata/county/fishers.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r := csv.NewReader(f)
+	r.FieldsPerRecord, r.LazyQuotes = -1, true
+	recs, err := r.ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	header := recs[0]
+	cols := []string{`"行号" int`}
+	for _, h := range header {
+		cols = append(cols, fmt.Sprintf("%q text", h))
+	}
+	for _, q := range []string{`DROP TABLE IF EXISTS fishers_register`, `CREATE TABLE fishers_register (` + strings.Join(cols, ", ") + `)`} {
+		if _, err := conn.Exec(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rows := make([][]any, 0, len(recs)-1)
+	for i, rec := range recs[1:] {
+		row := []any{i + 2}
+		for j := range header {
+			v := ""
+			if j < len(rec) {
+				v = rec[j]
+			}
+			row = append(row, v)
+		}
+		rows = append(rows, row)
+	}
+	names := append([]string{"行号"}, header...)
+	if _, err := conn.CopyFrom(ctx, pgx.Identifier{"fishers_register"}, names, pgx.CopyFromRows(rows)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestAPIAndPostgres runs the example config end to end: employment from
+// the fake department API, fishers from a real PostgreSQL, the rest from
+// files. The warnings must be exactly the ground truth's, as with files.
+func TestAPIAndPostgres(t *testing.T) {
+	url := pgURL(t)
+	loadFishersIntoPostgres(t, url)
+	srv, err := fakeapi.NewFromCSV("../../testdata/county/employment.csv", fakeapi.Options{Pagination: "page", PageSize: 200, Token: "demo-token"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	dir := t.TempDir()
+	t.Setenv("LIPWATCH_STORE_PATH", filepath.Join(dir, "examples.duckdb"))
+	t.Setenv("LIPWATCH_DISPATCH_DIR", filepath.Join(dir, "lists"))
+	t.Setenv("LIPWATCH_SOURCES_EMPLOYMENT_OPTIONS_URL", srv.URL+"/api/v1/employment")
+	t.Setenv("LIPWATCH_API_TOKEN", "demo-token")
+	t.Setenv("LIPWATCH_FISHERS_DSN", url)
+	cfg, err := config.Load("../../testdata/examples/connectors.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := Open(context.Background(), cfg, nil, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	b, _ := os.ReadFile("../../testdata/county/truth.json")
+	c := &county{p: p}
+	if err := json.Unmarshal(b, &c.truth); err != nil {
+		t.Fatal(err)
+	}
+	c.day, _ = time.Parse(time.DateOnly, c.truth.Options.AsOf)
+	sum, err := p.Run(context.Background(), c.day)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kinds := map[string]bool{}
+	for _, r := range sum.Sync {
+		if r.Err != nil {
+			t.Fatalf("source %s: %v", r.Source, r.Err)
+		}
+		if r.Source == "employment" || r.Source == "fishers" {
+			read, loaded, _, _ := r.Totals()
+			if loaded == 0 || read == 0 {
+				t.Errorf("%s loaded nothing", r.Source)
+			}
+			kinds[r.Source] = true
+		}
+	}
+	if len(kinds) != 2 {
+		t.Fatalf("the API and PostgreSQL sources did not run: %v", kinds)
+	}
+	want, got := c.expected(t), c.actual(t)
+	var diff []string
+	for s, w := range want {
+		if got[s] != w {
+			diff = append(diff, fmt.Sprintf("%s: want %q, got %q", s, w, got[s]))
+		}
+	}
+	for s, g := range got {
+		if _, ok := want[s]; !ok {
+			diff = append(diff, fmt.Sprintf("%s: warned but not planted: %q", s, g))
+		}
+	}
+	sort.Strings(diff)
+	if len(diff) > 0 {
+		t.Fatalf("%d differences from the ground truth:\n%s", len(diff), strings.Join(diff, "\n"))
+	}
+	// The second night reads both again and loads nothing new.
+	again, err := p.Run(context.Background(), c.day)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range again.Sync {
+		if _, loaded, _, _ := r.Totals(); r.Err != nil || loaded != 0 {
+			t.Errorf("second run, %s: loaded %d, %v", r.Source, loaded, r.Err)
+		}
+	}
+}
