@@ -208,3 +208,16 @@ func (c *lineCounter) lastLine() int64 {
 	}
 	return c.newlines + 1
 }
+
+// Progress reports how many bytes of the file have been read (read-ahead
+// included) and the file's size, for a progress bar's ETA.
+func (r *csvReader) Progress() (done, total int64) {
+	if r.closed {
+		return 0, 0
+	}
+	done, _ = r.file.Seek(0, io.SeekCurrent)
+	if fi, err := r.file.Stat(); err == nil {
+		total = fi.Size()
+	}
+	return done, total
+}
