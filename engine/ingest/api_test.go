@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/lipwatch/lipwatch/connectors"
 	_ "github.com/lipwatch/lipwatch/connectors/httpapi"
@@ -27,7 +28,7 @@ func TestAPIFaultsThroughSync(t *testing.T) {
 	ds, _ := dataset.Lookup("employment")
 	conn, err := connectors.New("http", connectors.Source{Name: "emp_api", Options: connectors.Options{
 		"url": srv.URL + "/api/v1/employment", "records": "data.items", "pagination": "page", "page_size": 200,
-		"auth": "bearer", "token_env": "LIPWATCH_TEST_API_TOKEN", "timeout": "5s", "retries": 2, "backoff": "10ms"}})
+		"auth": "bearer", "token_env": "LIPWATCH_TEST_API_TOKEN", "timeout": "500ms", "retries": 2, "backoff": "10ms"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,6 +43,9 @@ func TestAPIFaultsThroughSync(t *testing.T) {
 	}{
 		{"truncated JSON", fakeapi.Faults{TruncatePage: 3}, "page 3"},
 		{"500s past the retry bound", fakeapi.Faults{Fail: 10}, "500"},
+		{"429s past the retry bound", fakeapi.Faults{RateLimit: 10, RetryAfter: "0"}, "429"},
+		{"slow responses past the timeout", fakeapi.Faults{Delay: 3 * time.Second}, "emp_api"},
+		{"a page that repeats (broken cursor)", fakeapi.Faults{RepeatPage: 2}, "repeat"},
 	} {
 		srv.SetFaults(fault.faults)
 		results := f.sy.Sync(ctx, []Source{api, other})
