@@ -297,3 +297,27 @@ func TestRetryAfterMappingFix(t *testing.T) {
 		t.Errorf("second retry: read %d loaded %d quarantined %d, %v", read, loaded, quar, r.Err)
 	}
 }
+
+func TestRetryLeavesKeyConflictsAlone(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	employmentCSV(t, filepath.Join(f.dir, "emp.csv"), 3, ",,")
+	src := f.source("emp", "employment", "emp.csv")
+	f.sy.SyncSource(ctx, src)
+	// A key conflict as the store records it: canonical fields, numbers as JSON numbers.
+	if _, err := f.store.DB().Exec(`INSERT INTO quarantine VALUES (1, 'emp', 'employment', 'emp.csv', 9,
+		'{"id_number":"11010519491231002X","event":"unemployed","event_date":"2026-01-01","amount":12.5}', 'key_conflict',
+		NULL, NULL, 'same natural key', now()::TIMESTAMP)`); err != nil {
+		t.Fatal(err)
+	}
+	r := f.sy.Retry(ctx, src)
+	if r.Err != nil {
+		t.Fatal(r.Err)
+	}
+	if n := f.count(`SELECT count(*) FROM quarantine WHERE reason_code = 'key_conflict'`); n != 1 {
+		t.Errorf("key conflict rows: %d, want 1 left alone", n)
+	}
+	if h, v, err := parseRaw(`{"a":"x","n":12.5,"b":true,"z":null}`); err != nil || strings.Join(h, ",") != "a,n,b,z" || strings.Join(v, ",") != "x,12.5,true," {
+		t.Errorf("parseRaw: %v %v %v", h, v, err)
+	}
+}

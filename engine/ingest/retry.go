@@ -29,9 +29,20 @@ func (s *Syncer) Retry(ctx context.Context, src Source) Result {
 }
 
 func (s *Syncer) retry(ctx context.Context, src Source, res *Result) error {
-	rows, err := s.Store.QuarantineRows(ctx, src.Name, "", 0)
-	if err != nil || len(rows) == 0 {
+	all, err := s.Store.QuarantineRows(ctx, src.Name, "", 0)
+	if err != nil {
 		return err
+	}
+	// Key conflicts are not a mapping problem: the row was valid and its key
+	// is loaded with other values. They wait for an analyst, not a retry.
+	var rows []store.Quarantined
+	for _, q := range all {
+		if q.Code != store.KeyConflict {
+			rows = append(rows, q)
+		}
+	}
+	if len(rows) == 0 {
+		return nil
 	}
 	syncID, err := s.Store.NewSyncID(ctx)
 	if err != nil {
@@ -119,9 +130,19 @@ func parseRaw(raw string) (header, values []string, err error) {
 		if err != nil {
 			return nil, nil, err
 		}
-		var v string
-		if err := dec.Decode(&v); err != nil {
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
 			return nil, nil, err
+		}
+		var v string
+		switch {
+		case len(raw) > 0 && raw[0] == '"':
+			if err := json.Unmarshal(raw, &v); err != nil {
+				return nil, nil, err
+			}
+		case string(raw) == "null":
+		default: // a number or boolean, as key-conflict rows record them
+			v = string(raw)
 		}
 		name := k.(string)
 		if strings.HasPrefix(name, "_extra_") {
