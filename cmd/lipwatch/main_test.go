@@ -235,6 +235,11 @@ func TestServeRunsMissedNightAndStops(t *testing.T) {
 	if syncs < 2 {
 		t.Errorf("fishers synced %d times: its own schedule did not run besides the nightly job", syncs)
 	}
+	var ledger int
+	st.DB().QueryRow(`SELECT count(*) FROM runs WHERE kind = 'sync' AND summary LIKE '%"source":"fishers"%'`).Scan(&ledger)
+	if ledger == 0 {
+		t.Error("the scheduled syncs are not in the run ledger")
+	}
 }
 
 // TestCasesCommands runs the pipeline, then lists, shows and extends cases
@@ -406,6 +411,7 @@ func TestQuarantineCommands(t *testing.T) {
 		t.Fatalf("list: %v\n%s", err, out)
 	}
 	csvPath := filepath.Join(t.TempDir(), "q.csv")
+	os.WriteFile(csvPath, nil, 0o644) // an existing, world-readable file
 	if out, err = runCLI(t, "quarantine", "export", "--source", "fishers", "--out", csvPath); err != nil || !strings.Contains(out, "wrote 5 rows") {
 		t.Fatalf("export: %v\n%s", err, out)
 	}

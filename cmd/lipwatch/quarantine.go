@@ -65,12 +65,13 @@ func newQuarantineCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if err := st.Audit(cmd.Context(), store.Actor(), "quarantine_export", out, map[string]any{
-				"source": source, "code": code, "rows": len(rows)}); err != nil {
+			f, err := os.OpenFile(out, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
+			if err != nil {
 				return err
 			}
-			f, err := os.OpenFile(out, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600) // raw rows hold personal data
-			if err != nil {
+			// Raw rows hold personal data: owner-only, also when the file existed.
+			if err := f.Chmod(0o600); err != nil {
+				f.Close()
 				return err
 			}
 			f.WriteString("\ufeff")
@@ -85,6 +86,10 @@ func newQuarantineCmd(g *globals) *cobra.Command {
 				return err
 			}
 			if err := f.Close(); err != nil {
+				return err
+			}
+			if err := st.Audit(cmd.Context(), store.Actor(), "quarantine_export", out, map[string]any{
+				"source": source, "code": code, "rows": len(rows)}); err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "wrote %d rows to %s\n", len(rows), out)

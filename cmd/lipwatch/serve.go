@@ -52,11 +52,19 @@ are read again for every run, and a broken rule file fails that run (see the run
 						}
 						defer st.Close()
 						p := &pipeline.Pipeline{Cfg: e.cfg, Store: st, Logger: e.logger}
-						results, err := p.Sync(ctx, []string{name}, false)
-						if err != nil {
-							return err
-						}
-						return results[0].Err // in the ledger too; retried at the next tick
+						now := time.Now().In(loc)
+						day := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
+						// In the run ledger as "sync" (and per stream in the load
+						// ledger); a failure is retried at the next tick.
+						return p.Ledgered(ctx, "sync", day, func() (any, error) {
+							results, err := p.Sync(ctx, []string{name}, false)
+							if err != nil {
+								return nil, err
+							}
+							read, loaded, dup, quar := results[0].Totals()
+							return map[string]any{"source": name, "read": read, "loaded": loaded, "duplicates": dup,
+								"quarantined": quar}, results[0].Err
+						})
 					},
 				})
 				if err != nil {
