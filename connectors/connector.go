@@ -62,6 +62,15 @@ type Row struct {
 	Values []string
 }
 
+// GrowingHeader is implemented by readers of self-describing records (JSON
+// APIs) whose header is the keys seen so far: a key an API leaves out while
+// it is null appears with the first record that has it. Header() may then
+// grow while reading, and a mapped column missing at first is not yet an
+// error.
+type GrowingHeader interface {
+	HeaderGrows() bool
+}
+
 // Progresser is implemented by readers that know how far through their
 // stream they are (bytes of a file read so far, and its size), so that a
 // long sync can show an ETA.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/lipwatch/lipwatch/connectors"
 	"github.com/lipwatch/lipwatch/engine/dataset"
 	"github.com/lipwatch/lipwatch/engine/ingest"
 )
@@ -70,8 +71,15 @@ func checkSource(cmd *cobra.Command, w io.Writer, src ingest.Source, sample int)
 			return err
 		}
 		header := rr.Header()
-		m, err := dataset.NewMapper(src.Dataset, header, src.Columns, src.Values)
-		if err != nil {
+		var m *dataset.Mapper
+		if g, ok := rr.(connectors.GrowingHeader); ok && g.HeaderGrows() {
+			// An API names a key once a record has it: columns not in the
+			// first page may come later (the sync decides at the end).
+			var absent *dataset.MissingColumnsError
+			if m, absent = dataset.NewPartialMapper(src.Dataset, header, src.Columns, src.Values); absent != nil {
+				fmt.Fprintf(w, "    not in the first records (may come later): %s\n", strings.Join(absent.Missing, ", "))
+			}
+		} else if m, err = dataset.NewMapper(src.Dataset, header, src.Columns, src.Values); err != nil {
 			rr.Close()
 			return fmt.Errorf("%s: %w", st.Name(), err)
 		}

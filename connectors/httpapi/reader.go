@@ -80,6 +80,10 @@ func newReader(ctx context.Context, s *stream, since string) *reader {
 // later page are appended then, so a later call may return more names.
 func (r *reader) Header() []string { return r.header }
 
+// HeaderGrows reports that keys first seen on later pages join the header
+// (connectors.GrowingHeader).
+func (r *reader) HeaderGrows() bool { return true }
+
 // Next returns the next record, fetching the next page when the current
 // one is used up.
 func (r *reader) Next() (connectors.Row, error) {

@@ -45,6 +45,8 @@ func (p *Problem) Error() string { return p.Reason }
 type MissingColumnsError struct {
 	Missing []string // "column (field)"
 	Header  []string
+	// Required lists the missing ones that feed required fields.
+	Required []string
 }
 
 func (e *MissingColumnsError) Error() string {
@@ -97,6 +99,18 @@ type Mapper struct {
 // full-width normalisation. A mapped column absent from the header is an
 // error naming every such column.
 func NewMapper(ds *Dataset, header []string, columns map[string]string, values map[string]map[string]string) (*Mapper, error) {
+	m, missing := NewPartialMapper(ds, header, columns, values)
+	if missing != nil {
+		return nil, missing
+	}
+	return m, nil
+}
+
+// NewPartialMapper is NewMapper for a header that may still grow (records
+// whose keys appear as they are first seen): mapped columns absent from the
+// header are left unmapped for now — their fields read as empty — and
+// reported in the second result (nil when none is missing).
+func NewPartialMapper(ds *Dataset, header []string, columns map[string]string, values map[string]map[string]string) (*Mapper, *MissingColumnsError) {
 	idx := make(map[string]int, len(header))
 	for i, h := range header {
 		h = normalizeText(h)
@@ -111,7 +125,7 @@ func NewMapper(ds *Dataset, header []string, columns map[string]string, values m
 		}
 	}
 	used := map[int]bool{}
-	var missing []string
+	var missing, required []string
 	for _, f := range ds.Fields {
 		fm := fieldMap{Field: f, col: -1}
 		if name, ok := columns[f.Name]; ok {
@@ -121,6 +135,9 @@ func NewMapper(ds *Dataset, header []string, columns map[string]string, values m
 				used[i] = true
 			} else {
 				missing = append(missing, fmt.Sprintf("%s (%s)", name, f.Name))
+				if f.Required {
+					required = append(required, fmt.Sprintf("%s (%s)", name, f.Name))
+				}
 			}
 		}
 		if vals := values[f.Name]; len(vals) > 0 {
@@ -131,8 +148,9 @@ func NewMapper(ds *Dataset, header []string, columns map[string]string, values m
 		}
 		m.fields = append(m.fields, fm)
 	}
+	var missingErr *MissingColumnsError
 	if len(missing) > 0 {
-		return nil, &MissingColumnsError{Missing: missing, Header: header}
+		missingErr = &MissingColumnsError{Missing: missing, Header: header, Required: required}
 	}
 	for i, h := range header {
 		if !used[i] && strings.TrimSpace(h) != "" {
@@ -146,7 +164,7 @@ func NewMapper(ds *Dataset, header []string, columns map[string]string, values m
 			}
 		}
 	}
-	return m, nil
+	return m, missingErr
 }
 
 // Unmapped lists the source's columns that no field uses.

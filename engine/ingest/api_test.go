@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -75,5 +76,42 @@ func TestAPIFaultsThroughSync(t *testing.T) {
 	r = f.sy.SyncSource(ctx, api)
 	if _, loaded, _, _ := r.Totals(); r.Err != nil || loaded != 0 {
 		t.Fatalf("third sync loaded %d: %v", loaded, r.Err)
+	}
+}
+
+// TestAPIOmittingNullKeys: an API leaves a key out of records where it is
+// null, so an optional mapped column first appears on page 2. The source
+// loads; a required column that never appears fails it, named.
+func TestAPIOmittingNullKeys(t *testing.T) {
+	recs := []map[string]any{}
+	for i := 0; i < 5; i++ {
+		r := map[string]any{"身份证号": "11010519491231002X", "退捕日期": fmt.Sprintf("2020-12-%02d", i+1), "安置去向": "未就业"}
+		if i >= 3 {
+			r["户号"] = "H1" // the optional household id, present only in later records
+		}
+		recs = append(recs, r)
+	}
+	srv := fakeapi.New(recs, fakeapi.Options{Pagination: "page", PageSize: 2})
+	defer srv.Close()
+	f := newFixture(t)
+	ds, _ := dataset.Lookup("fishers")
+	conn, err := connectors.New("http", connectors.Source{Name: "fish_api", Options: connectors.Options{
+		"url": srv.URL + "/fishers", "records": "data.items", "pagination": "page", "page_size": 2}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cols := map[string]string{"id_number": "身份证号", "household_id": "户号", "retired_date": "退捕日期", "resettlement": "安置去向"}
+	r := f.sy.SyncSource(context.Background(), Source{Name: "fish_api", Dataset: ds, Connector: conn, Columns: cols})
+	if _, loaded, _, _ := r.Totals(); r.Err != nil || loaded != 5 {
+		t.Fatalf("loaded %d: %v", loaded, r.Err)
+	}
+	if n := f.count(`SELECT count(*) FROM fishers WHERE household_id = 'H1'`); n != 2 {
+		t.Errorf("%d rows with the late key's value, want 2", n)
+	}
+	cols["boat_cert"] = "渔船证号" // optional and never sent: fine
+	cols["resettlement"] = "安置方式" // required and never sent: the source fails
+	r = f.sy.SyncSource(context.Background(), Source{Name: "fish_api", Dataset: ds, Connector: conn, Columns: cols})
+	if r.Err == nil || !strings.Contains(r.Err.Error(), "安置方式 (resettlement)") || strings.Contains(r.Err.Error(), "渔船证号") {
+		t.Fatalf("want the missing required column named: %v", r.Err)
 	}
 }

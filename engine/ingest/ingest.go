@@ -229,12 +229,29 @@ func loadStream(ctx context.Context, load *store.SourceLoad, src Source, p pendi
 	}
 	defer rr.Close()
 	header := rr.Header()
+	// Self-describing records (JSON APIs) name a key only once a record has
+	// it: a mapped column absent so far is not yet missing. It is missing
+	// if it never appears and feeds a required field (checked at the end).
+	g, ok := rr.(connectors.GrowingHeader)
+	grows := ok && g.HeaderGrows()
+	var absent *dataset.MissingColumnsError
+	mapperFor := func(h []string) (*dataset.Mapper, error) {
+		if !grows {
+			return newMapper(src, h, unmapped)
+		}
+		m, miss := dataset.NewPartialMapper(src.Dataset, h, src.Columns, src.Values)
+		absent = miss
+		for _, c := range m.Unmapped() {
+			unmapped[c] = true
+		}
+		return m, nil
+	}
 	// An empty API response or JSON file has no header at all: that is an
 	// empty load, not a missing column (a stream with rows and no header
 	// still fails below).
 	var m *dataset.Mapper
 	if len(header) > 0 {
-		if m, err = newMapper(src, header, unmapped); err != nil {
+		if m, err = mapperFor(header); err != nil {
 			return store.Load{}, fmt.Errorf("%s: %w", p.stream.Name(), err)
 		}
 	}
@@ -276,7 +293,7 @@ func loadStream(ctx context.Context, load *store.SourceLoad, src Source, p pendi
 					return store.Load{}, fmt.Errorf("%s: rows without a header", p.stream.Name())
 				}
 				header = h
-				if m, err = newMapper(src, header, unmapped); err != nil {
+				if m, err = mapperFor(header); err != nil {
 					sl.Abort()
 					return store.Load{}, fmt.Errorf("%s: %w", p.stream.Name(), err)
 				}
@@ -313,6 +330,11 @@ func loadStream(ctx context.Context, load *store.SourceLoad, src Source, p pendi
 		return store.Load{}, err
 	}
 	report(true)
+	if absent != nil && len(absent.Required) > 0 && read > 0 {
+		sl.Abort()
+		return store.Load{}, fmt.Errorf("%s: required columns never appeared in %d records: %s", p.stream.Name(), read,
+			strings.Join(absent.Required, ", "))
+	}
 	if err := schemaDrift(p.stream.Name(), read, drift); err != nil {
 		sl.Abort()
 		return store.Load{}, err
