@@ -108,7 +108,7 @@ func TestAPIOmittingNullKeys(t *testing.T) {
 	if n := f.count(`SELECT count(*) FROM fishers WHERE household_id = 'H1'`); n != 2 {
 		t.Errorf("%d rows with the late key's value, want 2", n)
 	}
-	cols["boat_cert"] = "渔船证号" // optional and never sent: fine
+	cols["boat_cert"] = "渔船证号"    // optional and never sent: fine
 	cols["resettlement"] = "安置方式" // required and never sent: the source fails
 	r = f.sy.SyncSource(context.Background(), Source{Name: "fish_api", Dataset: ds, Connector: conn, Columns: cols})
 	if r.Err == nil || !strings.Contains(r.Err.Error(), "安置方式 (resettlement)") || strings.Contains(r.Err.Error(), "渔船证号") {
