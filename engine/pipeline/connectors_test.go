@@ -155,8 +155,12 @@ func TestAPIAndPostgres(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, r := range again.Sync {
-		if _, loaded, _, _ := r.Totals(); r.Err != nil || loaded != 0 {
+		read, loaded, _, _ := r.Totals()
+		if r.Err != nil || loaded != 0 {
 			t.Errorf("second run, %s: loaded %d, %v", r.Source, loaded, r.Err)
+		}
+		if r.Source == "fishers" && read != 0 {
+			t.Errorf("second run read %d fishers rows: the watermark was not used", read)
 		}
 	}
 }
