@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -33,7 +32,16 @@ are read again for every run, and a broken rule file fails that run (see the run
 			// One job at a time holds the store: DuckDB has one writer, and a
 			// source must never sync twice at once (its own schedule and the
 			// nightly run would otherwise meet).
-			var storeMu sync.Mutex
+			storeMu := make(chan struct{}, 1) // held while a job uses the store
+			lock := func(ctx context.Context) error {
+				select {
+				case storeMu <- struct{}{}:
+					return nil
+				case <-ctx.Done(): // a job queued behind a long run gives up on shutdown
+					return ctx.Err()
+				}
+			}
+			unlock := func() { <-storeMu }
 			for _, name := range e.cfg.SourceNames() {
 				sc := e.cfg.Sources[name]
 				if sc.Schedule == "" || !sc.IsEnabled() {
@@ -44,8 +52,10 @@ are read again for every run, and a broken rule file fails that run (see the run
 					Name: "sync " + name,
 					Spec: sc.Schedule,
 					Run: func(ctx context.Context) error {
-						storeMu.Lock()
-						defer storeMu.Unlock()
+						if err := lock(ctx); err != nil {
+							return err
+						}
+						defer unlock()
 						st, err := e.openStore(ctx, "lipwatch serve: sync "+name)
 						if err != nil {
 							return err
@@ -75,8 +85,10 @@ are read again for every run, and a broken rule file fails that run (see the run
 				Name: "nightly",
 				Spec: e.cfg.Schedule.Nightly,
 				Run: func(ctx context.Context) error {
-					storeMu.Lock()
-					defer storeMu.Unlock()
+					if err := lock(ctx); err != nil {
+						return err
+					}
+					defer unlock()
 					p, err := pipeline.Open(ctx, e.cfg, e.logger, "lipwatch serve")
 					if err != nil {
 						return err
@@ -87,8 +99,10 @@ are read again for every run, and a broken rule file fails that run (see the run
 					return err
 				},
 				LastSuccess: func(ctx context.Context) (time.Time, error) {
-					storeMu.Lock()
-					defer storeMu.Unlock()
+					if err := lock(ctx); err != nil {
+						return err
+					}
+					defer unlock()
 					st, err := e.openStore(ctx, "lipwatch serve")
 					if err != nil {
 						return time.Time{}, err

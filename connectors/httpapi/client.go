@@ -11,6 +11,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -291,8 +292,13 @@ func mask(s string, secrets []string) string {
 			s = strings.ReplaceAll(s, sec, "[redacted]")
 		}
 	}
-	return s
+	// An error body may echo the request or a record: long digit runs (ID,
+	// phone and account numbers) never reach a log or the ledger.
+	return longDigits.ReplaceAllStringFunc(s, func(d string) string { return d[:2] + strings.Repeat("*", len(d)-2) })
 }
+
+// longDigits are runs of 8 or more digits (an ID number ends in X or x).
+var longDigits = regexp.MustCompile(`[0-9]{8,}[0-9Xx]*`)
 
 // shorten cuts s to about n bytes on a rune boundary, on one line.
 func shorten(s string, n int) string {
