@@ -100,7 +100,7 @@ are read again for every run, and a broken rule file fails that run (see the run
 				},
 				LastSuccess: func(ctx context.Context) (time.Time, error) {
 					if err := lock(ctx); err != nil {
-						return err
+						return time.Time{}, err
 					}
 					defer unlock()
 					st, err := e.openStore(ctx, "lipwatch serve")
