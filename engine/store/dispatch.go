@@ -166,8 +166,7 @@ func (s *Store) People(ctx context.Context, ids []string) (map[string]Person, er
 	}
 	rows, err := s.db.QueryContext(ctx, `SELECT id_number, name, household_id, coalesce(relation, ''), coalesce(village_code, ''),
 		coalesce(address, ''), coalesce(status, 'active')
-		FROM registry WHERE id_number IN (SELECT unnest(?::VARCHAR[]))
-		QUALIFY row_number() OVER (PARTITION BY id_number ORDER BY _load_id DESC, status_date DESC NULLS LAST, _position DESC) = 1`, ids)
+		FROM registry_current WHERE id_number IN (SELECT unnest(?::VARCHAR[]))`, ids)
 	if err != nil {
 		return nil, fmt.Errorf("people: %w", err)
 	}
@@ -196,8 +195,7 @@ func (s *Store) Households(ctx context.Context, ids []string) (map[string]Househ
 		return out, nil
 	}
 	rows, err := s.db.QueryContext(ctx, `WITH reg AS (
-			SELECT * FROM registry WHERE household_id IN (SELECT unnest(?::VARCHAR[]))
-			QUALIFY row_number() OVER (PARTITION BY id_number ORDER BY _load_id DESC, status_date DESC NULLS LAST, _position DESC) = 1)
+			SELECT * FROM registry_current WHERE household_id IN (SELECT unnest(?::VARCHAR[])))
 		SELECT household_id, arg_min(id_number, (relation <> '户主', status <> 'active', birth_date)),
 		       count(*) FILTER (WHERE coalesce(status, 'active') = 'active')
 		FROM reg WHERE household_id IS NOT NULL GROUP BY household_id`, ids)
