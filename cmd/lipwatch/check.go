@@ -93,6 +93,7 @@ func checkSource(cmd *cobra.Command, w io.Writer, src ingest.Source, sample int)
 		out := make([]any, len(src.Dataset.Fields))
 		read, good := 0, 0
 		reasons := map[string]int{}
+		drift := map[[2]string]int64{}
 		for read < sample {
 			row, err := rr.Next()
 			if errors.Is(err, io.EOF) {
@@ -104,6 +105,9 @@ func checkSource(cmd *cobra.Command, w io.Writer, src ingest.Source, sample int)
 			}
 			read++
 			if _, p := m.Map(row.Values, out); p != nil {
+				if ingest.IsTypeProblem(p.Code) {
+					drift[[2]string{p.Code, p.Column}]++
+				}
 				what := p.Code
 				if p.Column != "" {
 					what += " in " + p.Column
@@ -122,6 +126,9 @@ func checkSource(cmd *cobra.Command, w io.Writer, src ingest.Source, sample int)
 		sort.Strings(rs)
 		for _, r := range rs {
 			fmt.Fprintf(w, "      %s\n", r)
+		}
+		if err := ingest.SchemaDrift(st.Name(), int64(read), drift); err != nil {
+			fmt.Fprintf(w, "    WARNING: the sync would fail this stream: %v\n", err)
 		}
 	}
 	fmt.Fprintln(w)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -439,5 +440,21 @@ func TestSourcesCheckWritesNothing(t *testing.T) {
 	var ex *exitError
 	if !errors.As(err, &ex) || ex.code != 1 || !strings.Contains(out, "办理日期 (event_date)") {
 		t.Fatalf("a renamed column must fail the check naming it: %v\n%s", err, out)
+	}
+}
+
+func TestSourcesCheckWarnsOfDrift(t *testing.T) {
+	tempStore(t)
+	var b strings.Builder
+	b.WriteString("身份证号,业务类型,业务日期\n")
+	for i := 0; i < 30; i++ {
+		fmt.Fprintf(&b, "11010519491231002X,失业登记,%02d-05-2026\n", i%28+1)
+	}
+	path := filepath.Join(t.TempDir(), "emp.csv")
+	os.WriteFile(path, []byte(b.String()), 0o644)
+	t.Setenv("LIPWATCH_SOURCES_EMPLOYMENT_OPTIONS_PATH", path)
+	out, err := runCLI(t, "sources", "check", "employment")
+	if err != nil || !strings.Contains(out, "WARNING: the sync would fail this stream") || !strings.Contains(out, "业务日期 (30 of 30 rows: bad_date)") {
+		t.Fatalf("%v\n%s", err, out)
 	}
 }

@@ -307,7 +307,7 @@ func loadStream(ctx context.Context, load *store.SourceLoad, src Source, p pendi
 			report(false)
 		}
 		key, prob := m.Map(row.Values, out)
-		if prob != nil && typeProblem[prob.Code] {
+		if prob != nil && IsTypeProblem(prob.Code) {
 			drift[[2]string{prob.Code, prob.Column}]++
 		}
 		if prob != nil {
@@ -335,7 +335,7 @@ func loadStream(ctx context.Context, load *store.SourceLoad, src Source, p pendi
 		return store.Load{}, fmt.Errorf("%s: required columns never appeared in %d records: %s", p.stream.Name(), read,
 			strings.Join(absent.Required, ", "))
 	}
-	if err := schemaDrift(p.stream.Name(), read, drift); err != nil {
+	if err := SchemaDrift(p.stream.Name(), read, drift); err != nil {
 		sl.Abort()
 		return store.Load{}, err
 	}
@@ -345,9 +345,11 @@ func loadStream(ctx context.Context, load *store.SourceLoad, src Source, p pendi
 	return sl.Finish(ctx, read)
 }
 
-// typeProblem are the problems of a value that does not parse as its
+// IsTypeProblem reports a problem of a value that does not parse as its
 // column's type: when most of a column has them, the department changed
 // its format, and loading would quarantine the whole file row by row.
+func IsTypeProblem(code string) bool { return typeProblem[code] }
+
 var typeProblem = map[string]bool{
 	dataset.BadDate: true, dataset.ImpossibleDate: true, dataset.BadNumber: true, dataset.BadValue: true,
 	dataset.BadID: true, dataset.BadCheckDigit: true, dataset.BadCode: true,
@@ -357,9 +359,10 @@ var typeProblem = map[string]bool{
 // most of them counts as a changed format rather than a few bad rows.
 const driftMinRows = 20
 
-// schemaDrift fails a stream in which a column's values mostly no longer
+// SchemaDrift fails a stream in which a column's values mostly no longer
 // parse, naming the columns (never the values: they may be personal data).
-func schemaDrift(stream string, read int64, drift map[[2]string]int64) error {
+// drift counts rows per (problem code, column) for type problems.
+func SchemaDrift(stream string, read int64, drift map[[2]string]int64) error {
 	if read < driftMinRows {
 		return nil
 	}
