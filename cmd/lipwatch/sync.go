@@ -101,6 +101,13 @@ func printSync(w io.Writer, results []ingest.Result) {
 		if len(r.Unmapped) > 0 {
 			fmt.Fprintf(w, "  %s ignored columns: %s\n", r.Source, strings.Join(r.Unmapped, ", "))
 		}
+		var replaced int64
+		for _, l := range r.Loads {
+			replaced += l.Replaced
+		}
+		if replaced > 0 {
+			fmt.Fprintf(w, "  %s replaced %d loaded rows with corrected versions (on_conflict: replace)\n", r.Source, replaced)
+		}
 	}
 	switch {
 	case failed > 0 && failed < len(results):

@@ -168,6 +168,11 @@ type Source struct {
 	// canonical value. The source values are lower-cased by viper, which
 	// is harmless because aliases are matched case-insensitively.
 	Values map[string]map[string]string `mapstructure:"values"`
+	// OnConflict says what to do with a row whose natural key is already
+	// loaded with other values: "keep" (default) keeps the loaded row and
+	// quarantines the new one as key_conflict for an analyst; "replace"
+	// takes the new one (a source that sends corrections or updates).
+	OnConflict string `mapstructure:"on_conflict"`
 }
 
 // IsEnabled reports whether the source takes part in syncs; a source is

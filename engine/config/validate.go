@@ -198,6 +198,12 @@ func (c *collector) source(name string, s *Source) {
 	if s.Enabled == nil && ok("enabled") {
 		s.Enabled = new(true)
 	}
+	switch {
+	case s.OnConflict == "" && ok("on_conflict"):
+		s.OnConflict = "keep"
+	case s.OnConflict != "keep" && s.OnConflict != "replace" && ok("on_conflict"):
+		c.add(path("on_conflict"), "%q is not one of keep, replace", s.OnConflict)
+	}
 	if s.Schedule != "" && ok("schedule") {
 		if _, err := cron.ParseStandard(s.Schedule); err != nil {
 			c.add(path("schedule"), "invalid cron schedule %q: %v", s.Schedule, err)

@@ -115,3 +115,42 @@ func TestAPIOmittingNullKeys(t *testing.T) {
 		t.Fatalf("want the missing required column named: %v", r.Err)
 	}
 }
+
+// TestAPIUpdatesKeepOrReplace: an API sends a claim again with a corrected
+// amount. By default the loaded row stays and the update waits in
+// quarantine as a key conflict; with on_conflict: replace it is applied.
+func TestAPIUpdatesKeepOrReplace(t *testing.T) {
+	claims := func(oop string) []map[string]any {
+		return []map[string]any{
+			{"结算单号": "C1", "身份证号": "11010519491231002X", "结算日期": "2026-03-05", "医疗总费用": "1000", "个人自付": oop},
+			{"结算单号": "C2", "身份证号": "11010519491231002X", "结算日期": "2026-03-06", "医疗总费用": "500", "个人自付": "100"},
+		}
+	}
+	cols := map[string]string{"claim_id": "结算单号", "id_number": "身份证号", "settle_date": "结算日期", "total_cost": "医疗总费用", "out_of_pocket": "个人自付"}
+	ds, _ := dataset.Lookup("medical")
+	for _, replace := range []bool{false, true} {
+		srv := fakeapi.New(claims("300"), fakeapi.Options{Pagination: "none"})
+		f := newFixture(t)
+		conn, err := connectors.New("http", connectors.Source{Name: "med_api", Options: connectors.Options{
+			"url": srv.URL + "/claims", "records": "data.items", "pagination": "none"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		src := Source{Name: "med_api", Dataset: ds, Connector: conn, Columns: cols, Replace: replace}
+		f.sy.SyncSource(context.Background(), src)
+		srv.Replace(claims("250")) // a correction of C1
+		r := f.sy.SyncSource(context.Background(), src)
+		_, loaded, dup, quar := r.Totals()
+		var oop string
+		f.store.DB().QueryRow(`SELECT out_of_pocket::VARCHAR FROM medical WHERE claim_id = 'C1'`).Scan(&oop)
+		switch {
+		case r.Err != nil:
+			t.Fatal(r.Err)
+		case !replace && (loaded != 0 || dup != 1 || quar != 1 || oop != "300.00"):
+			t.Errorf("keep: loaded %d dup %d quarantined %d, C1 = %s", loaded, dup, quar, oop)
+		case replace && (loaded != 1 || dup != 1 || quar != 0 || oop != "250.00" || r.Loads[0].Replaced != 1):
+			t.Errorf("replace: loaded %d dup %d quarantined %d replaced %d, C1 = %s", loaded, dup, quar, r.Loads[0].Replaced, oop)
+		}
+		srv.Close()
+	}
+}

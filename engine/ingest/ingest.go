@@ -27,6 +27,9 @@ type Source struct {
 	Connector connectors.Connector
 	Columns   map[string]string            // dataset field -> source column
 	Values    map[string]map[string]string // field -> source value -> canonical
+	// Replace takes a row whose natural key is loaded with other values in
+	// place of the old one (config on_conflict: replace).
+	Replace bool
 }
 
 // ReasonCount is how many rows were newly quarantined for one reason.
@@ -187,6 +190,9 @@ func (s *Syncer) syncSource(ctx context.Context, src Source, syncID int64, res *
 		return "", err
 	}
 	defer load.Rollback(ctx) // no-op after Commit
+	if src.Replace {
+		load.ReplaceConflicts()
+	}
 	unmapped := map[string]bool{}
 	reasons := map[[2]string]int64{}
 	for _, p := range todo {

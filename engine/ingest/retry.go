@@ -53,6 +53,9 @@ func (s *Syncer) retry(ctx context.Context, src Source, res *Result) error {
 		return err
 	}
 	defer load.Rollback(ctx)
+	if src.Replace {
+		load.ReplaceConflicts()
+	}
 	reasons := map[[2]string]int64{}
 	for start := 0; start < len(rows); {
 		end := start

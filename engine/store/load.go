@@ -27,11 +27,15 @@ type Load struct {
 	Loaded      int64 // rows new to the dataset table
 	Duplicates  int64 // rows already loaded, or bad rows already in quarantine
 	Quarantined int64 // rows newly quarantined: bad rows and key conflicts
-	Reasons     []ReasonCount
-	Started     time.Time
-	Finished    time.Time
-	Status      string // ok | unchanged | failed
-	Error       string
+	// Replaced counts loaded rows that took the place of a row with the
+	// same natural key and other values (on_conflict: replace); they are
+	// also in Loaded.
+	Replaced int64
+	Reasons  []ReasonCount
+	Started  time.Time
+	Finished time.Time
+	Status   string // ok | unchanged | failed
+	Error    string
 }
 
 // ReasonCount is how many rows were newly quarantined for one reason.
@@ -67,6 +71,7 @@ func (s *Store) NewSyncID(ctx context.Context) (int64, error) {
 // pool, until Commit or Rollback.
 type SourceLoad struct {
 	dc      driver.Conn
+	replace bool // on_conflict: replace
 	source  string
 	syncID  int64
 	ds      *dataset.Dataset
@@ -102,6 +107,12 @@ func named(args []any) []driver.NamedValue {
 	}
 	return nv
 }
+
+// ReplaceConflicts makes the load take a row whose natural key is already
+// loaded with other values in place of the old one (a source that sends
+// corrections), instead of quarantining it as a key conflict. Within one
+// stream the last of several such rows wins.
+func (l *SourceLoad) ReplaceConflicts() { l.replace = true }
 
 // exec runs a statement on the load's connection and returns rows affected.
 func (l *SourceLoad) exec(ctx context.Context, q string, args ...any) (int64, error) {
@@ -262,8 +273,17 @@ func (sl *StreamLoad) Finish(ctx context.Context, read int64) (Load, error) {
 		to_json(struct_pack(%s))::VARCHAR, '%s', NULL, NULL,
 		'same natural key (%s) as the row loaded from ' || o._stream || ':' || o._position || ', with different values: kept the loaded row',
 		now()::TIMESTAMP`, ds, fieldList(l.ds, "n"), KeyConflict, strings.Join(l.ds.Key, ", "))
-	var conflicts, removed int64
-	if sl.before > 0 { // keys loaded by earlier streams or syncs
+	var conflicts, removed, replaced int64
+	if sl.before > 0 && l.replace { // corrections take the place of the loaded rows
+		n, err := l.exec(ctx, `DELETE FROM `+ds+` WHERE _load_id <> $1 AND _key IN (
+			SELECT n._key FROM `+ds+` n JOIN `+ds+` o ON n._key = o._key AND o._load_id <> $1
+			WHERE n._load_id = $1 AND (`+differ+`))`, id)
+		if err != nil {
+			return fail("replace", err)
+		}
+		replaced += n
+	}
+	if sl.before > 0 && !l.replace { // keys loaded by earlier streams or syncs
 		n, err := l.exec(ctx, `INSERT INTO `+qstage+` `+conflictRow+`
 			FROM `+ds+` n JOIN `+ds+` o ON n._key = o._key AND o._load_id <> $1
 			WHERE n._load_id = $1 AND (`+differ+`)`, id)
@@ -271,8 +291,11 @@ func (sl *StreamLoad) Finish(ctx context.Context, read int64) (Load, error) {
 			return fail("key conflicts", err)
 		}
 		conflicts += n
-		if n, err = l.exec(ctx, `DELETE FROM `+ds+` WHERE _load_id = $1
-			AND _key IN (SELECT _key FROM `+ds+` WHERE _load_id <> $1)`, id); err != nil {
+	}
+	if sl.before > 0 {
+		n, err := l.exec(ctx, `DELETE FROM `+ds+` WHERE _load_id = $1
+			AND _key IN (SELECT _key FROM `+ds+` WHERE _load_id <> $1)`, id)
+		if err != nil {
 			return fail("duplicates", err)
 		}
 		removed += n
@@ -282,13 +305,21 @@ func (sl *StreamLoad) Finish(ctx context.Context, read int64) (Load, error) {
 		return fail("duplicates", err)
 	}
 	if repeated > 0 { // keys repeated within this stream: the first one stays
+		order := "_position" // the first stays; with replace, the last
+		if l.replace {
+			order = "_position DESC"
+		}
+		conflictInsert := `INSERT INTO ` + qstage + ` ` + conflictRow + `
+			FROM stage_repeats n JOIN stage_repeats o ON n._key = o._key AND o._rn = 1
+			WHERE n._rn > 1 AND (` + differ + `)`
+		if l.replace {
+			conflictInsert = `SELECT 1 WHERE false` // nothing to quarantine: the last one wins
+		}
 		stmts := []string{
 			`CREATE OR REPLACE TEMP TABLE stage_repeats AS SELECT rowid AS _rid, *,
-				row_number() OVER (PARTITION BY _key ORDER BY _position) AS _rn
+				row_number() OVER (PARTITION BY _key ORDER BY ` + order + `) AS _rn
 			FROM ` + ds + ` WHERE _load_id = $1 QUALIFY count(*) OVER (PARTITION BY _key) > 1`,
-			`INSERT INTO ` + qstage + ` ` + conflictRow + `
-			FROM stage_repeats n JOIN stage_repeats o ON n._key = o._key AND o._rn = 1
-			WHERE n._rn > 1 AND (` + differ + `)`,
+			conflictInsert,
 			`DELETE FROM ` + ds + ` WHERE rowid IN (SELECT _rid FROM stage_repeats WHERE _rn > 1)`,
 			`DROP TABLE stage_repeats`,
 		}
@@ -339,6 +370,7 @@ func (sl *StreamLoad) Finish(ctx context.Context, read int64) (Load, error) {
 		return fail("quarantine", err)
 	}
 	sl.load.Read = read
+	sl.load.Replaced = replaced
 	sl.load.Loaded = sl.appended - removed
 	sl.load.Quarantined = inserted
 	sl.load.Duplicates = read - sl.load.Loaded - inserted
@@ -388,9 +420,11 @@ func insertLoad(ctx context.Context, exec execFunc, ld Load) error {
 	if !ld.Finished.IsZero() {
 		finished = ld.Finished
 	}
-	_, err := exec(ctx, `INSERT INTO loads VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+	_, err := exec(ctx, `INSERT INTO loads (load_id, sync_id, source, dataset, stream, content_hash, rows_read,
+		rows_loaded, rows_duplicate, rows_quarantined, started_at, finished_at, status, error, rows_replaced)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
 		ld.ID, ld.SyncID, ld.Source, ld.Dataset, ld.Stream, nullable(ld.Hash), ld.Read, ld.Loaded, ld.Duplicates,
-		ld.Quarantined, ld.Started, finished, ld.Status, nullable(ld.Error))
+		ld.Quarantined, ld.Started, finished, ld.Status, nullable(ld.Error), ld.Replaced)
 	return err
 }
 

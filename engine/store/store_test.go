@@ -428,3 +428,58 @@ func TestCasesRoundTripAndIdempotentPlan(t *testing.T) {
 		t.Errorf("%d cases", n)
 	}
 }
+
+// TestReplaceConflicts: a source that sends corrections replaces the
+// loaded row; within one stream the last version wins; nothing is
+// quarantined.
+func TestReplaceConflicts(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openTemp(t)
+	med, _ := dataset.Lookup("medical")
+	day := time.Date(2026, 11, 28, 0, 0, 0, 0, time.UTC)
+	load := func(stream string, oops ...int64) Load {
+		t.Helper()
+		l, err := s.BeginLoad(ctx, "med", 1, med)
+		if err != nil {
+			t.Fatal(err)
+		}
+		l.ReplaceConflicts()
+		sl, err := l.Stream(ctx, stream, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, o := range oops {
+			if err := sl.Append([]any{"C1", "11010519491231002X", day, "医院", int64(100000), nil, nil, nil, o}, "C1", int64(i+2)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		ld, err := sl.Finish(ctx, int64(len(oops)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := l.Commit(ctx); err != nil {
+			t.Fatal(err)
+		}
+		return ld
+	}
+	if ld := load("a.csv", 50000, 70000); ld.Loaded != 1 || ld.Duplicates != 1 || ld.Quarantined != 0 {
+		t.Fatalf("first %+v", ld)
+	}
+	if ld := load("b.csv", 90000); ld.Loaded != 1 || ld.Replaced != 1 || ld.Quarantined != 0 {
+		t.Fatalf("correction %+v", ld)
+	}
+	if ld := load("c.csv", 90000); ld.Loaded != 0 || ld.Duplicates != 1 || ld.Replaced != 0 {
+		t.Fatalf("same again %+v", ld)
+	}
+	var oop string
+	s.DB().QueryRow(`SELECT string_agg(out_of_pocket::VARCHAR, ',') FROM medical`).Scan(&oop)
+	if oop != "900.00" {
+		t.Errorf("table holds %s, want the correction 900.00 only", oop)
+	}
+	if n := count(t, s, `SELECT count(*) FROM quarantine`); n != 0 {
+		t.Errorf("%d quarantined", n)
+	}
+	if n := count(t, s, `SELECT sum(rows_replaced) FROM loads`); n != 1 {
+		t.Errorf("ledger rows_replaced %d", n)
+	}
+}
