@@ -3,8 +3,7 @@ package file
 import (
 	"bytes"
 	"encoding/json"
-	"strconv"
-	"strings"
+	"github.com/lipwatch/lipwatch/connectors/internal/jsonscan"
 	"unicode/utf8"
 )
 
@@ -25,26 +24,26 @@ const maxInterned = 4096
 // split appends the fields of data, a valid JSON value, to fields. It
 // reports false when data is not an object.
 func (p *objectParser) split(data []byte, fields []field) ([]field, bool) {
-	i := skipSpace(data, 0)
+	i := jsonscan.SkipSpace(data, 0)
 	if i >= len(data) || data[i] != '{' {
 		return fields, false
 	}
-	i = skipSpace(data, i+1)
+	i = jsonscan.SkipSpace(data, i+1)
 	if data[i] == '}' {
 		return fields, true
 	}
 	for {
-		end := stringEnd(data, i)
+		end := jsonscan.StringEnd(data, i)
 		key := p.key(data[i:end])
-		i = skipSpace(data, end) // at ':'
-		i = skipSpace(data, i+1)
-		vend := valueEnd(data, i)
+		i = jsonscan.SkipSpace(data, end) // at ':'
+		i = jsonscan.SkipSpace(data, i+1)
+		vend := jsonscan.ValueEnd(data, i)
 		fields = append(fields, field{key: key, val: p.text(data[i:vend])})
-		i = skipSpace(data, vend)
+		i = jsonscan.SkipSpace(data, vend)
 		if data[i] != ',' {
 			return fields, true // at '}'
 		}
-		i = skipSpace(data, i+1)
+		i = jsonscan.SkipSpace(data, i+1)
 	}
 }
 
@@ -82,7 +81,7 @@ func (p *objectParser) text(v []byte) string {
 		}
 		return p.compact.String()
 	}
-	return plainNumber(string(v))
+	return jsonscan.PlainNumber(string(v))
 }
 
 // unquote decodes a JSON string literal.
@@ -96,112 +95,6 @@ func unquote(q []byte) string {
 		return string(s) // cannot happen: q is valid
 	}
 	return out
-}
-
-func skipSpace(data []byte, i int) int {
-	for i < len(data) {
-		switch data[i] {
-		case ' ', '\t', '\r', '\n':
-			i++
-		default:
-			return i
-		}
-	}
-	return i
-}
-
-// stringEnd returns the index after the string literal starting at i.
-func stringEnd(data []byte, i int) int {
-	for i++; data[i] != '"'; i++ {
-		if data[i] == '\\' {
-			i++
-		}
-	}
-	return i + 1
-}
-
-// valueEnd returns the index after the value starting at i.
-func valueEnd(data []byte, i int) int {
-	switch data[i] {
-	case '"':
-		return stringEnd(data, i)
-	case '{', '[':
-		depth := 0
-		for i < len(data) {
-			switch data[i] {
-			case '"':
-				i = stringEnd(data, i)
-				continue
-			case '{', '[':
-				depth++
-			case '}', ']':
-				depth--
-				if depth == 0 {
-					return i + 1
-				}
-			}
-			i++
-		}
-		return i
-	}
-	for i < len(data) {
-		switch data[i] {
-		case ',', '}', ']', ' ', '\t', '\r', '\n':
-			return i
-		}
-		i++
-	}
-	return i
-}
-
-// maxShift bounds the exponent plainNumber expands: 1e400 is not a value
-// any department means, and a million zeros is not a useful rendering.
-const maxShift = 400
-
-// plainNumber writes a JSON number without exponent, exactly: the digits
-// are moved, never converted to a float, so 1.5e3 is 1500 and
-// 12345678901234567890 and 0.10 stay as written. An exponent beyond
-// maxShift is left as written (the dataset layer rejects the value).
-func plainNumber(lit string) string {
-	e := strings.IndexAny(lit, "eE")
-	if e < 0 {
-		return lit
-	}
-	exp, err := strconv.Atoi(strings.TrimPrefix(lit[e+1:], "+"))
-	if err != nil || exp > maxShift || exp < -maxShift {
-		return lit
-	}
-	mant, neg := lit[:e], false
-	if mant[0] == '-' {
-		mant, neg = mant[1:], true
-	}
-	intPart, frac, _ := strings.Cut(mant, ".")
-	digits := intPart + frac
-	point := len(intPart) + exp // digits before the decimal point
-	for len(digits) > 1 && digits[0] == '0' {
-		digits, point = digits[1:], point-1
-	}
-	if strings.Trim(digits, "0") == "" {
-		return "0"
-	}
-	var b strings.Builder
-	if neg {
-		b.WriteByte('-')
-	}
-	switch {
-	case point <= 0:
-		b.WriteString("0.")
-		b.WriteString(strings.Repeat("0", -point))
-		b.WriteString(digits)
-	case point >= len(digits):
-		b.WriteString(digits)
-		b.WriteString(strings.Repeat("0", point-len(digits)))
-	default:
-		b.WriteString(digits[:point])
-		b.WriteByte('.')
-		b.WriteString(digits[point:])
-	}
-	return b.String()
 }
 
 // appendJSONString writes s as a JSON string literal. Unlike

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"github.com/lipwatch/lipwatch/connectors/internal/jsonscan"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -29,76 +30,6 @@ func syntaxError(data []byte) (int64, error) {
 	return int64(len(data)), errors.New("invalid JSON")
 }
 
-// skipWS returns the index of the first non-space byte at or after i.
-func skipWS(data []byte, i int) int {
-	for i < len(data) {
-		switch data[i] {
-		case ' ', '\t', '\n', '\r':
-			i++
-		default:
-			return i
-		}
-	}
-	return i
-}
-
-// skipString returns the index after the string starting at data[i] == '"'.
-func skipString(data []byte, i int) int {
-	i++
-	for {
-		q := bytes.IndexByte(data[i:], '"')
-		if q < 0 {
-			return len(data)
-		}
-		j := i + q
-		// The quote ends the string unless an odd run of backslashes
-		// escapes it.
-		k := j
-		for k > i && data[k-1] == '\\' {
-			k--
-		}
-		if (j-k)%2 == 0 {
-			return j + 1
-		}
-		i = j + 1
-	}
-}
-
-// skipValue returns the index after the value starting at data[i].
-func skipValue(data []byte, i int) int {
-	switch data[i] {
-	case '"':
-		return skipString(data, i)
-	case '{', '[':
-		depth := 0
-		for i < len(data) {
-			switch data[i] {
-			case '"':
-				i = skipString(data, i)
-				continue
-			case '{', '[':
-				depth++
-			case '}', ']':
-				depth--
-				if depth == 0 {
-					return i + 1
-				}
-			}
-			i++
-		}
-		return i
-	default: // number, true, false, null
-		for i < len(data) {
-			switch data[i] {
-			case ',', '}', ']', ' ', '\t', '\n', '\r':
-				return i
-			}
-			i++
-		}
-		return i
-	}
-}
-
 // member is one key and value of an object, as byte ranges.
 type member struct {
 	key        []byte // without quotes, escapes not decoded
@@ -110,24 +41,24 @@ type member struct {
 // returns the index after the object. fn returning false stops early (and
 // the returned index is then meaningless).
 func eachMember(data []byte, i int, fn func(m member) bool) int {
-	i = skipWS(data, i+1)
+	i = jsonscan.SkipSpace(data, i+1)
 	if data[i] == '}' {
 		return i + 1
 	}
 	for {
-		kEnd := skipString(data, i)
+		kEnd := jsonscan.StringEnd(data, i)
 		key := data[i+1 : kEnd-1]
-		i = skipWS(data, kEnd)
-		i = skipWS(data, i+1) // past ':'
-		vEnd := skipValue(data, i)
+		i = jsonscan.SkipSpace(data, kEnd)
+		i = jsonscan.SkipSpace(data, i+1) // past ':'
+		vEnd := jsonscan.ValueEnd(data, i)
 		if !fn(member{key: key, start: i, end: vEnd, escaped: bytes.IndexByte(key, '\\') >= 0}) {
 			return -1
 		}
-		i = skipWS(data, vEnd)
+		i = jsonscan.SkipSpace(data, vEnd)
 		if data[i] == '}' {
 			return i + 1
 		}
-		i = skipWS(data, i+1) // past ','
+		i = jsonscan.SkipSpace(data, i+1) // past ','
 	}
 }
 
@@ -135,7 +66,7 @@ func eachMember(data []byte, i int, fn func(m member) bool) int {
 // data[i] == '['; fn returns the element's end. eachElement returns the
 // index after the array.
 func eachElement(data []byte, i int, fn func(start int) (end int, err error)) (int, error) {
-	i = skipWS(data, i+1)
+	i = jsonscan.SkipSpace(data, i+1)
 	if data[i] == ']' {
 		return i + 1, nil
 	}
@@ -144,11 +75,11 @@ func eachElement(data []byte, i int, fn func(start int) (end int, err error)) (i
 		if err != nil {
 			return 0, err
 		}
-		i = skipWS(data, end)
+		i = jsonscan.SkipSpace(data, end)
 		if data[i] == ']' {
 			return i + 1, nil
 		}
-		i = skipWS(data, i+1)
+		i = jsonscan.SkipSpace(data, i+1)
 	}
 }
 
@@ -156,7 +87,7 @@ func eachElement(data []byte, i int, fn func(start int) (end int, err error)) (i
 // It returns the value's range, or found false when a step is missing or
 // passes through something that is not an object.
 func lookup(data []byte, path []string) (start, end int, found bool) {
-	i := skipWS(data, 0)
+	i := jsonscan.SkipSpace(data, 0)
 	for _, step := range path {
 		if i >= len(data) || data[i] != '{' {
 			return 0, 0, false
@@ -180,14 +111,14 @@ func lookup(data []byte, path []string) (start, end int, found bool) {
 		}
 		i = next
 	}
-	return i, skipValue(data, i), true
+	return i, jsonscan.ValueEnd(data, i), true
 }
 
 // topKeys lists the keys of the top-level object, for messages about a
 // response that lacks the expected path (values are not shown: they may
 // be personal data).
 func topKeys(data []byte) []string {
-	i := skipWS(data, 0)
+	i := jsonscan.SkipSpace(data, 0)
 	if i >= len(data) || data[i] != '{' {
 		return nil
 	}
@@ -250,7 +181,7 @@ func appendValue(dst, data []byte, start, end int) []byte {
 		}
 		return append(dst, b.Bytes()...)
 	default:
-		return appendPlainNumber(dst, v)
+		return append(dst, jsonscan.PlainNumber(string(v))...)
 	}
 }
 
@@ -315,64 +246,4 @@ func hex4(b []byte) rune {
 		r = r<<4 | rune(c)
 	}
 	return r
-}
-
-// appendPlainNumber writes a JSON number literal without an exponent,
-// moving the decimal point instead of going through float64, so that no
-// digit is lost or invented: 1.5e3 is 1500, 2E-3 is 0.002, and an ID
-// number sent as a number keeps all its digits.
-func appendPlainNumber(dst, lit []byte) []byte {
-	e := bytes.IndexAny(lit, "eE")
-	if e < 0 {
-		return append(dst, lit...)
-	}
-	mant, expPart := lit[:e], lit[e+1:]
-	exp := 0
-	neg := false
-	if len(expPart) > 0 && (expPart[0] == '+' || expPart[0] == '-') {
-		neg = expPart[0] == '-'
-		expPart = expPart[1:]
-	}
-	for _, c := range expPart {
-		exp = exp*10 + int(c-'0')
-		if exp > 10000 {
-			return append(dst, lit...) // absurd exponent: keep it as written
-		}
-	}
-	if neg {
-		exp = -exp
-	}
-	if mant[0] == '-' {
-		dst = append(dst, '-')
-		mant = mant[1:]
-	}
-	intPart, frac := mant, []byte(nil)
-	if dot := bytes.IndexByte(mant, '.'); dot >= 0 {
-		intPart, frac = mant[:dot], mant[dot+1:]
-	}
-	digits := make([]byte, 0, len(intPart)+len(frac))
-	digits = append(append(digits, intPart...), frac...)
-	point := len(intPart) + exp // digits before the decimal point
-	var out []byte
-	switch {
-	case point <= 0:
-		out = append(out, '0', '.')
-		for range -point {
-			out = append(out, '0')
-		}
-		out = append(out, digits...)
-	case point >= len(digits):
-		out = append(out, digits...)
-		for range point - len(digits) {
-			out = append(out, '0')
-		}
-	default:
-		out = append(append(append(out, digits[:point]...), '.'), digits[point:]...)
-	}
-	// Leading zeros of the integer part ("05" from 0.5e1) are dropped.
-	k := 0
-	for k < len(out)-1 && out[k] == '0' && out[k+1] != '.' {
-		k++
-	}
-	return append(dst, out[k:]...)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/lipwatch/lipwatch/connectors/internal/jsonscan"
 	"hash/maphash"
 	"io"
 	"net/url"
@@ -211,7 +212,7 @@ func (r *reader) request() request {
 // holds null (no records).
 func (r *reader) records(body []byte) (start int, err error) {
 	if len(r.o.records) == 0 {
-		start = skipWS(body, 0)
+		start = jsonscan.SkipSpace(body, 0)
 		if body[start] != '[' {
 			return 0, fmt.Errorf("the response is %s, not an array of records; set records to the path of the array (its top-level keys: %s)",
 				kindOf(body[start]), strings.Join(topKeys(body), ", "))
