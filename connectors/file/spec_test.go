@@ -1,81 +1,12 @@
 package file_test
 
 import (
-	"os"
+	"github.com/lipwatch/lipwatch/connectors/connectortest"
 	"strings"
 	"testing"
 
-	"go.yaml.in/yaml/v3"
-
 	"github.com/lipwatch/lipwatch/connectors"
 )
-
-func fileSpec(t *testing.T) connectors.Spec {
-	t.Helper()
-	s, ok := connectors.Lookup("file")
-	if !ok {
-		t.Fatal("kind file is not registered")
-	}
-	return s
-}
-
-// The sample config in testdata must pass the spec's checks and build.
-func TestSampleConfig(t *testing.T) {
-	data, err := os.ReadFile("testdata/sample_config.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var cfg struct {
-		Sources map[string]struct {
-			Kind    string             `yaml:"kind"`
-			Options connectors.Options `yaml:"options"`
-		} `yaml:"sources"`
-	}
-	if err := yaml.Unmarshal(data, &cfg); err != nil {
-		t.Fatal(err)
-	}
-	n := 0
-	for name, src := range cfg.Sources {
-		if src.Kind != "file" {
-			continue
-		}
-		n++
-		if err := fileSpec(t).Check(src.Options); err != nil {
-			t.Errorf("source %s: %v", name, err)
-		}
-		if _, err := connectors.New("file", connectors.Source{Name: name, BaseDir: "testdata", Options: src.Options}); err != nil {
-			t.Errorf("source %s: %v", name, err)
-		}
-	}
-	if n == 0 {
-		t.Error("the sample has no source of kind file")
-	}
-}
-
-// Every option is documented in the README's table.
-func TestREADMEDocumentsEveryOption(t *testing.T) {
-	readme, err := os.ReadFile("README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range fileSpec(t).Fields {
-		if !strings.Contains(string(readme), "| `"+f.Name+"` |") {
-			t.Errorf("README.md has no table row for option %s", f.Name)
-		}
-	}
-}
-
-func TestSpecDocumentsEveryField(t *testing.T) {
-	s := fileSpec(t)
-	if s.Doc == "" {
-		t.Error("spec has no Doc")
-	}
-	for _, f := range s.Fields {
-		if f.Doc == "" || f.Example == "" {
-			t.Errorf("field %s lacks a Doc or an Example", f.Name)
-		}
-	}
-}
 
 func TestOptionErrors(t *testing.T) {
 	tests := []struct {
@@ -108,4 +39,10 @@ func TestOptionErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestDocs: the sample config, the spec's docs and the README's option
+// table agree with the spec.
+func TestDocs(t *testing.T) {
+	connectortest.CheckDocs(t, "file", "testdata/sample_config.yaml", "README.md")
 }

@@ -1,81 +1,12 @@
 package httpapi_test
 
 import (
-	"os"
+	"github.com/lipwatch/lipwatch/connectors/connectortest"
 	"strings"
 	"testing"
 
-	"go.yaml.in/yaml/v3"
-
 	"github.com/lipwatch/lipwatch/connectors"
 )
-
-func httpSpec(t *testing.T) connectors.Spec {
-	t.Helper()
-	s, ok := connectors.Lookup("http")
-	if !ok {
-		t.Fatal("kind http is not registered")
-	}
-	return s
-}
-
-// The sample config in testdata must pass the spec's checks and build.
-func TestSampleConfig(t *testing.T) {
-	data, err := os.ReadFile("testdata/sample_config.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var cfg struct {
-		Sources map[string]struct {
-			Kind    string             `yaml:"kind"`
-			Options connectors.Options `yaml:"options"`
-		} `yaml:"sources"`
-	}
-	if err := yaml.Unmarshal(data, &cfg); err != nil {
-		t.Fatal(err)
-	}
-	n := 0
-	for name, src := range cfg.Sources {
-		if src.Kind != "http" {
-			continue
-		}
-		n++
-		if err := httpSpec(t).Check(src.Options); err != nil {
-			t.Errorf("source %s: %v", name, err)
-		}
-		if _, err := connectors.New("http", connectors.Source{Name: name, BaseDir: "testdata", Options: src.Options}); err != nil {
-			t.Errorf("source %s: %v", name, err)
-		}
-	}
-	if n < 3 {
-		t.Errorf("the sample has %d sources of kind http, want the README's examples", n)
-	}
-}
-
-// Every option is documented in the README's table.
-func TestREADMEDocumentsEveryOption(t *testing.T) {
-	readme, err := os.ReadFile("README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range httpSpec(t).Fields {
-		if !strings.Contains(string(readme), "| `"+f.Name+"` |") {
-			t.Errorf("README.md has no table row for option %s", f.Name)
-		}
-	}
-}
-
-func TestSpecDocumentsEveryField(t *testing.T) {
-	s := httpSpec(t)
-	if s.Doc == "" {
-		t.Error("spec has no Doc")
-	}
-	for _, f := range s.Fields {
-		if f.Doc == "" || f.Example == "" {
-			t.Errorf("field %s lacks a Doc or an Example", f.Name)
-		}
-	}
-}
 
 func TestOptionErrors(t *testing.T) {
 	const u = "https://dsp.example.gov.cn/api"
@@ -127,4 +58,10 @@ func TestOptionErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestDocs: the sample config, the spec's docs and the README's option
+// table agree with the spec.
+func TestDocs(t *testing.T) {
+	connectortest.CheckDocs(t, "http", "testdata/sample_config.yaml", "README.md")
 }

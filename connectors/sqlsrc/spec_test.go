@@ -1,86 +1,12 @@
 package sqlsrc_test
 
 import (
-	"os"
+	"github.com/lipwatch/lipwatch/connectors/connectortest"
 	"strings"
 	"testing"
 
-	"go.yaml.in/yaml/v3"
-
 	"github.com/lipwatch/lipwatch/connectors"
 )
-
-func sqlSpec(t *testing.T) connectors.Spec {
-	t.Helper()
-	s, ok := connectors.Lookup("sql")
-	if !ok {
-		t.Fatal("kind sql is not registered")
-	}
-	return s
-}
-
-// The sample config in testdata must pass the spec's checks and build.
-func TestSampleConfig(t *testing.T) {
-	data, err := os.ReadFile("testdata/sample_config.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var cfg struct {
-		Sources map[string]struct {
-			Kind    string             `yaml:"kind"`
-			Options connectors.Options `yaml:"options"`
-		} `yaml:"sources"`
-	}
-	if err := yaml.Unmarshal(data, &cfg); err != nil {
-		t.Fatal(err)
-	}
-	n := 0
-	for name, src := range cfg.Sources {
-		if src.Kind != "sql" {
-			continue
-		}
-		n++
-		if err := sqlSpec(t).Check(src.Options); err != nil {
-			t.Errorf("source %s: %v", name, err)
-		}
-		c, err := connectors.New("sql", connectors.Source{Name: name, BaseDir: "testdata", Options: src.Options})
-		if err != nil {
-			t.Errorf("source %s: %v", name, err)
-			continue
-		}
-		if err := c.Close(t.Context()); err != nil {
-			t.Errorf("source %s: close: %v", name, err)
-		}
-	}
-	if n == 0 {
-		t.Error("the sample has no source of kind sql")
-	}
-}
-
-// Every option is documented in the README's table.
-func TestREADMEDocumentsEveryOption(t *testing.T) {
-	readme, err := os.ReadFile("README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range sqlSpec(t).Fields {
-		if !strings.Contains(string(readme), "| `"+f.Name+"` |") {
-			t.Errorf("README.md has no table row for option %s", f.Name)
-		}
-	}
-}
-
-func TestSpecDocumentsEveryField(t *testing.T) {
-	s := sqlSpec(t)
-	if s.Doc == "" {
-		t.Error("spec has no Doc")
-	}
-	for _, f := range s.Fields {
-		if f.Doc == "" || f.Example == "" {
-			t.Errorf("field %s lacks a Doc or an Example", f.Name)
-		}
-	}
-}
 
 func TestOptionErrors(t *testing.T) {
 	const q = "SELECT * FROM fishers"
@@ -156,4 +82,10 @@ func TestDSNFileMissing(t *testing.T) {
 	if err == nil || err.Error() != want {
 		t.Errorf("got %v, want %s", err, want)
 	}
+}
+
+// TestDocs: the sample config, the spec's docs and the README's option
+// table agree with the spec.
+func TestDocs(t *testing.T) {
+	connectortest.CheckDocs(t, "sql", "testdata/sample_config.yaml", "README.md")
 }
