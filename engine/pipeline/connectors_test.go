@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -133,20 +132,7 @@ func TestAPIAndPostgres(t *testing.T) {
 	if len(kinds) != 2 {
 		t.Fatalf("the API and PostgreSQL sources did not run: %v", kinds)
 	}
-	want, got := c.expected(t), c.actual(t)
-	var diff []string
-	for s, w := range want {
-		if got[s] != w {
-			diff = append(diff, fmt.Sprintf("%s: want %q, got %q", s, w, got[s]))
-		}
-	}
-	for s, g := range got {
-		if _, ok := want[s]; !ok {
-			diff = append(diff, fmt.Sprintf("%s: warned but not planted: %q", s, g))
-		}
-	}
-	sort.Strings(diff)
-	if len(diff) > 0 {
+	if diff := diffCases(c.expected(t), c.actual(t)); len(diff) > 0 {
 		t.Fatalf("%d differences from the ground truth:\n%s", len(diff), strings.Join(diff, "\n"))
 	}
 	// The second night reads both again and loads nothing new.

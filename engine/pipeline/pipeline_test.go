@@ -95,6 +95,23 @@ func (c *county) expected(t *testing.T) map[string]string {
 	return want
 }
 
+// diffCases lists how the cases differ from the ground truth, sorted.
+func diffCases(want, got map[string]string) []string {
+	var diff []string
+	for s, w := range want {
+		if got[s] != w {
+			diff = append(diff, fmt.Sprintf("%s: want %q, got %q", s, w, got[s]))
+		}
+	}
+	for s, g := range got {
+		if _, ok := want[s]; !ok {
+			diff = append(diff, fmt.Sprintf("%s: warned but not planted: %q", s, g))
+		}
+	}
+	sort.Strings(diff)
+	return diff
+}
+
 func hitList(hs []cases.Hit) string {
 	var s []string
 	for _, h := range hs {
@@ -138,19 +155,7 @@ func TestNightlyRunMatchesGroundTruth(t *testing.T) {
 		}
 	}
 	want, got := c.expected(t), c.actual(t)
-	var diff []string
-	for s, w := range want {
-		if got[s] != w {
-			diff = append(diff, fmt.Sprintf("%s: want %q, got %q", s, w, got[s]))
-		}
-	}
-	for s, g := range got {
-		if _, ok := want[s]; !ok {
-			diff = append(diff, fmt.Sprintf("%s: warned but not planted: %q", s, g))
-		}
-	}
-	sort.Strings(diff)
-	if len(diff) > 0 {
+	if diff := diffCases(want, got); len(diff) > 0 {
 		t.Fatalf("%d differences from the ground truth (%d planted, %d cases):\n%s", len(diff), len(want), len(got), strings.Join(diff, "\n"))
 	}
 	if sum.Dispatch == nil || sum.Dispatch.Cases != len(want) || sum.Dispatch.New != len(want) {
