@@ -62,6 +62,10 @@ type County struct {
 	// a township not listed goes by its code. It is a mapping, so it can
 	// only be written in the file, not set from the environment.
 	Townships map[string]string `mapstructure:"townships"`
+	// Divisions is an optional file (UTF-8 CSV: 代码,名称) naming the
+	// county's townships and villages, so that lists show 西关社区 rather
+	// than 340799001004; `lipwatch gen` writes one. Names in Townships win.
+	Divisions string `mapstructure:"divisions"`
 }
 
 // Store configures the DuckDB file.

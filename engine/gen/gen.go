@@ -76,6 +76,9 @@ func Generate(ctx context.Context, o Options) (*Truth, error) {
 			return nil, err
 		}
 	}
+	if err := w.writeDivisions(o.Dir); err != nil {
+		return nil, err
+	}
 	if err := writeTruth(o.Dir, t); err != nil {
 		return nil, err
 	}

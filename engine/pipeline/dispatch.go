@@ -195,6 +195,7 @@ func (p *Pipeline) items(ctx context.Context, cs []*cases.Case, day time.Time) (
 				it.VillageCode, it.Address = person.VillageCode, person.Address
 			}
 		}
+		it.VillageName = p.Villages[it.VillageCode]
 		items = append(items, it)
 		marks = append(marks, store.Dispatched{CaseID: c.ID, Version: c.Version, Day: it.Dispatched, Deadline: it.Deadline})
 	}

@@ -27,6 +27,8 @@ type Pipeline struct {
 	Pack   *rule.Pack
 	Router *route.Router
 	Logger *slog.Logger
+	// Villages names villages by 12-digit code (county.divisions).
+	Villages map[string]string
 	// Actor names who acts, for the audit log; default the OS user@host.
 	Actor string
 	// Progress, when set, follows long syncs (see ingest.Syncer.Progress).
@@ -59,8 +61,20 @@ func Open(ctx context.Context, cfg *config.Config, logger *slog.Logger, holder s
 	if err != nil {
 		return nil, err
 	}
-	return &Pipeline{Cfg: cfg, Store: st, Pack: pack, Logger: logger, Router: &route.Router{
-		CountyCode: cfg.County.Code, Townships: cfg.County.Townships, Calendar: cal,
+	towns, villages := cfg.County.Townships, map[string]string{}
+	if cfg.County.Divisions != "" {
+		d, err := route.LoadDivisions(cfg.Resolve(cfg.County.Divisions))
+		if err != nil {
+			st.Close()
+			return nil, err
+		}
+		towns, villages = d.Townships, d.Villages
+		for code, name := range cfg.County.Townships {
+			towns[code] = name
+		}
+	}
+	return &Pipeline{Cfg: cfg, Store: st, Pack: pack, Logger: logger, Villages: villages, Router: &route.Router{
+		CountyCode: cfg.County.Code, Townships: towns, Calendar: cal,
 		Days: cfg.Cases.DeadlineDays, ExtensionDays: cfg.Cases.ExtensionDays}}, nil
 }
 

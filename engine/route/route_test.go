@@ -1,6 +1,9 @@
 package route
 
 import (
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -55,5 +58,20 @@ func TestDeadlineCountsWorkingDays(t *testing.T) {
 	}
 	if !Overdue(d("2026-12-21"), d("2026-12-22")) || Overdue(d("2026-12-21"), d("2026-12-21")) || Overdue(time.Time{}, d("2026-12-22")) {
 		t.Error("Overdue")
+	}
+}
+
+func TestLoadDivisions(t *testing.T) {
+	d, err := LoadDivisions("../../testdata/county/divisions.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Townships) != 12 || len(d.Villages) != 210 || d.Townships["340799001"] != "城关镇" || d.Villages["340799001001"] == "" {
+		t.Errorf("divisions: %d townships, %d villages", len(d.Townships), len(d.Villages))
+	}
+	bad := filepath.Join(t.TempDir(), "d.csv")
+	os.WriteFile(bad, []byte("代码,名称\n3407990,某地\n"), 0o644)
+	if _, err := LoadDivisions(bad); err == nil || !strings.Contains(err.Error(), "d.csv:2:") {
+		t.Errorf("bad code: %v", err)
 	}
 }
