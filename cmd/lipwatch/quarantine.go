@@ -21,19 +21,11 @@ func newQuarantineCmd(g *globals) *cobra.Command {
 		Use:   "list",
 		Short: "List quarantined rows: source, file:position, reason (raw rows only in export)",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			e, err := g.load()
-			if err != nil {
-				return err
-			}
-			st, err := e.openStore(cmd.Context(), "lipwatch quarantine list")
+			st, rows, err := quarantined(cmd, g, "lipwatch quarantine list", source, code, limit)
 			if err != nil {
 				return err
 			}
 			defer st.Close()
-			rows, err := st.QuarantineRows(cmd.Context(), source, code, limit)
-			if err != nil {
-				return err
-			}
 			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 0, 2, ' ', 0)
 			fmt.Fprintln(tw, "SOURCE\tWHERE\tCODE\tREASON")
 			for _, r := range rows {
@@ -52,19 +44,11 @@ func newQuarantineCmd(g *globals) *cobra.Command {
 			if out == "" {
 				return &exitError{code: 2, msg: "--out FILE.csv is required"}
 			}
-			e, err := g.load()
-			if err != nil {
-				return err
-			}
-			st, err := e.openStore(cmd.Context(), "lipwatch quarantine export")
+			st, rows, err := quarantined(cmd, g, "lipwatch quarantine export", source, code, limit)
 			if err != nil {
 				return err
 			}
 			defer st.Close()
-			rows, err := st.QuarantineRows(cmd.Context(), source, code, limit)
-			if err != nil {
-				return err
-			}
 			f, err := os.OpenFile(out, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
 			if err != nil {
 				return err
@@ -137,4 +121,23 @@ func newQuarantineCmd(g *globals) *cobra.Command {
 	}
 	qc.AddCommand(list, export, retry)
 	return qc
+}
+
+// quarantined opens the store and reads the quarantine entries matching
+// the filters; the caller closes the store.
+func quarantined(cmd *cobra.Command, g *globals, holder, source, code string, limit int) (*store.Store, []store.Quarantined, error) {
+	e, err := g.load()
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := e.openStore(cmd.Context(), holder)
+	if err != nil {
+		return nil, nil, err
+	}
+	rows, err := st.QuarantineRows(cmd.Context(), source, code, limit)
+	if err != nil {
+		st.Close()
+		return nil, nil, err
+	}
+	return st, rows, nil
 }

@@ -31,15 +31,33 @@ type DispatchResult struct {
 // dispatch.dir/<day>/, then records the dispatch: new cases get their
 // deadline counted from day.
 func (p *Pipeline) Dispatch(ctx context.Context, day time.Time, all bool) (*DispatchResult, error) {
-	cs, err := p.Store.CasesToDispatch(ctx, all)
+	// Every case, open and closed, is rendered once: the county summary
+	// covers them all, and the lists take those not yet seen as they are.
+	every, err := p.Store.CasesWhere(ctx, "", "", "", time.Time{})
 	if err != nil {
 		return nil, err
+	}
+	everyItem, everyMark, err := p.items(ctx, every, day)
+	if err != nil {
+		return nil, err
+	}
+	send, err := p.Store.CasesToDispatch(ctx, all)
+	if err != nil {
+		return nil, err
+	}
+	sending := make(map[string]bool, len(send))
+	for _, c := range send {
+		sending[c.ID] = true
+	}
+	var items []dispatch.Item
+	var marks []store.Dispatched
+	for i, it := range everyItem {
+		if sending[it.CaseID] {
+			items = append(items, it)
+			marks = append(marks, everyMark[i])
+		}
 	}
 	res := &DispatchResult{Dir: filepath.Join(p.Cfg.Resolve(p.Cfg.Dispatch.Dir), day.Format(time.DateOnly)), Townships: map[string]int{}}
-	items, marks, err := p.items(ctx, cs, day)
-	if err != nil {
-		return nil, err
-	}
 	byTownship := map[string][]dispatch.Item{}
 	for _, it := range items {
 		byTownship[it.TownshipCode] = append(byTownship[it.TownshipCode], it)
@@ -78,23 +96,13 @@ func (p *Pipeline) Dispatch(ctx context.Context, day time.Time, all bool) (*Disp
 			res.Files = append(res.Files, path)
 		}
 	}
-	// The county summary covers every case, open and closed, not only
-	// what went out now.
-	every, err := p.Store.CasesWhere(ctx, "", "", "", time.Time{})
-	if err != nil {
-		return nil, err
-	}
-	summaryItems, _, err := p.items(ctx, every, day)
-	if err != nil {
-		return nil, err
-	}
-	for _, it := range summaryItems {
+	for _, it := range everyItem {
 		if it.State != cases.StateClosed && route.Overdue(it.Deadline, day) {
 			res.Overdue++
 		}
 	}
 	summary := filepath.Join(res.Dir, "汇总_"+day.Format("20060102")+seq+".xlsx")
-	if err := dispatch.WriteSummaryXLSX(summary, dispatch.Summarize(summaryItems, day), opts); err != nil {
+	if err := dispatch.WriteSummaryXLSX(summary, dispatch.Summarize(everyItem, day), opts); err != nil {
 		return nil, fmt.Errorf("dispatch %s: %w", summary, err)
 	}
 	res.Files = append(res.Files, summary)

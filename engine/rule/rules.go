@@ -239,21 +239,24 @@ func parseRule(f *yfile, n *yaml.Node, nth int) *parsedRule {
 	} else {
 		good = false
 	}
-	if p, has := m["reason"]; has {
-		if reason, ok := f.text(p, ctx); ok {
-			r.Reason = reason
-			pr.reason = &exprText{text: reason, node: p.val, file: f, ctx: ctx + ": reason"}
-		} else {
-			good = false
+	// Optional expressions: the reason text and the severity number.
+	for _, dst := range []struct {
+		key  string
+		text *string
+		expr **exprText
+	}{{"reason", &r.Reason, &pr.reason}, {"severity", &r.Severity, &pr.severity}} {
+		key := dst.key
+		p, has := m[key]
+		if !has {
+			continue
 		}
-	}
-	if p, has := m["severity"]; has {
-		if sev, ok := f.text(p, ctx); ok {
-			r.Severity = sev
-			pr.severity = &exprText{text: sev, node: p.val, file: f, ctx: ctx + ": severity"}
-		} else {
+		text, ok := f.text(p, ctx)
+		if !ok {
 			good = false
+			continue
 		}
+		*dst.text = text
+		*dst.expr = &exprText{text: text, node: p.val, file: f, ctx: ctx + ": " + key}
 	}
 	if p, has := m["tests"]; has {
 		pr.tests = parseTests(f, p.val, ctx)

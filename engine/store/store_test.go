@@ -277,30 +277,11 @@ func TestPruneQuarantine(t *testing.T) {
 // TestValuesRoundTrip reads stored values back as text: money in fen must
 // come out as yuan, dates as dates, booleans as booleans.
 func TestValuesRoundTrip(t *testing.T) {
-	ctx := context.Background()
 	s, _ := openTemp(t)
-	med, _ := dataset.Lookup("medical")
-	l, err := s.BeginLoad(ctx, "med", 1, med)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sl, err := l.Stream(ctx, "m.csv", "")
-	if err != nil {
-		t.Fatal(err)
-	}
 	day := time.Date(2026, 3, 5, 0, 0, 0, 0, time.UTC)
-	row := []any{"C1", "11010519491231002X", day, "医院", int64(2178104), int64(1000050), nil, int64(0), int64(-5)}
-	if err := sl.Append(row, "C1", 2); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := sl.Finish(ctx, 1); err != nil {
-		t.Fatal(err)
-	}
-	if err := l.Commit(ctx); err != nil {
-		t.Fatal(err)
-	}
+	loadMedical(t, s, "m.csv", false, []any{"C1", "11010519491231002X", day, "医院", int64(2178104), int64(1000050), nil, int64(0), int64(-5)})
 	var got string
-	err = s.DB().QueryRow(`SELECT concat_ws('|', settle_date, total_cost, fund_paid, coalesce(critical_illness_paid::VARCHAR, 'NULL'),
+	err := s.DB().QueryRow(`SELECT concat_ws('|', settle_date, total_cost, fund_paid, coalesce(critical_illness_paid::VARCHAR, 'NULL'),
 		assistance_paid, out_of_pocket) FROM medical`).Scan(&got)
 	if err != nil {
 		t.Fatal(err)
@@ -314,37 +295,8 @@ func TestValuesRoundTrip(t *testing.T) {
 // values is kept out of the table and quarantined with the place of the
 // row it conflicts with; an identical one is a plain duplicate.
 func TestKeyConflictIsQuarantined(t *testing.T) {
-	ctx := context.Background()
 	s, _ := openTemp(t)
-	med, _ := dataset.Lookup("medical")
-	day := time.Date(2026, 3, 5, 0, 0, 0, 0, time.UTC)
-	row := func(oop int64) []any {
-		return []any{"C1", "11010519491231002X", day, "医院", int64(100000), nil, nil, nil, oop}
-	}
-	load := func(stream string, oops ...int64) Load {
-		t.Helper()
-		l, err := s.BeginLoad(ctx, "med", 1, med)
-		if err != nil {
-			t.Fatal(err)
-		}
-		sl, err := l.Stream(ctx, stream, "")
-		if err != nil {
-			t.Fatal(err)
-		}
-		for i, o := range oops {
-			if err := sl.Append(row(o), "C1", int64(i+2)); err != nil {
-				t.Fatal(err)
-			}
-		}
-		ld, err := sl.Finish(ctx, int64(len(oops)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := l.Commit(ctx); err != nil {
-			t.Fatal(err)
-		}
-		return ld
-	}
+	load := func(stream string, oops ...int64) Load { return loadMedical(t, s, stream, false, claims(oops...)...) }
 	// Within one stream: first kept, identical repeat dropped, different one quarantined.
 	first := load("a.csv", 50000, 50000, 70000)
 	if first.Loaded != 1 || first.Duplicates != 1 || first.Quarantined != 1 {
@@ -433,35 +385,8 @@ func TestCasesRoundTripAndIdempotentPlan(t *testing.T) {
 // loaded row; within one stream the last version wins; nothing is
 // quarantined.
 func TestReplaceConflicts(t *testing.T) {
-	ctx := context.Background()
 	s, _ := openTemp(t)
-	med, _ := dataset.Lookup("medical")
-	day := time.Date(2026, 11, 28, 0, 0, 0, 0, time.UTC)
-	load := func(stream string, oops ...int64) Load {
-		t.Helper()
-		l, err := s.BeginLoad(ctx, "med", 1, med)
-		if err != nil {
-			t.Fatal(err)
-		}
-		l.ReplaceConflicts()
-		sl, err := l.Stream(ctx, stream, "")
-		if err != nil {
-			t.Fatal(err)
-		}
-		for i, o := range oops {
-			if err := sl.Append([]any{"C1", "11010519491231002X", day, "医院", int64(100000), nil, nil, nil, o}, "C1", int64(i+2)); err != nil {
-				t.Fatal(err)
-			}
-		}
-		ld, err := sl.Finish(ctx, int64(len(oops)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := l.Commit(ctx); err != nil {
-			t.Fatal(err)
-		}
-		return ld
-	}
+	load := func(stream string, oops ...int64) Load { return loadMedical(t, s, stream, true, claims(oops...)...) }
 	if ld := load("a.csv", 50000, 70000); ld.Loaded != 1 || ld.Duplicates != 1 || ld.Quarantined != 0 {
 		t.Fatalf("first %+v", ld)
 	}
@@ -482,4 +407,49 @@ func TestReplaceConflicts(t *testing.T) {
 	if n := count(t, s, `SELECT sum(rows_replaced) FROM loads`); n != 1 {
 		t.Errorf("ledger rows_replaced %d", n)
 	}
+}
+
+// loadMedical loads medical rows (claim id first, as the natural key) as
+// one stream of one committed source load.
+func loadMedical(t *testing.T, s *Store, stream string, replace bool, rows ...[]any) Load {
+	t.Helper()
+	ctx := context.Background()
+	med, _ := dataset.Lookup("medical")
+	l, err := s.BeginLoad(ctx, "med", 1, med)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if replace {
+		l.ReplaceConflicts()
+	}
+	sl, err := l.Stream(ctx, stream, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range rows {
+		if err := sl.Append(r, r[0].(string), int64(i+2)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ld, err := sl.Finish(ctx, int64(len(rows)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return ld
+}
+
+// claim is a medical row of claim C1 with the given out-of-pocket fen.
+func claim(oop int64) []any {
+	return []any{"C1", "11010519491231002X", time.Date(2026, 3, 5, 0, 0, 0, 0, time.UTC), "医院", int64(100000), nil, nil, nil, oop}
+}
+
+func claims(oops ...int64) [][]any {
+	out := make([][]any, len(oops))
+	for i, o := range oops {
+		out[i] = claim(o)
+	}
+	return out
 }
