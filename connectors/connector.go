@@ -60,6 +60,86 @@ type Row struct {
 	// valid only until the next call to Next (readers reuse it); the
 	// strings themselves may be kept.
 	Values []string
+	// Kinds, when not nil, is aligned with Values and says what each cell
+	// was in a typed format (an Excel cell's type and number format), so
+	// that validation can tell a date cell from a number and an identifier
+	// typed as text from one that went through a number. nil means every
+	// value is text as written (CSV). Like Values, it is reused by Next.
+	Kinds []CellKind
+}
+
+// CellKind is what a typed format (xlsx) held in a cell, beyond its text.
+type CellKind uint8
+
+// Cell kinds. The zero value is plain text.
+const (
+	// KindText is text as written (or a value whose type says nothing
+	// more: a boolean, a string cell).
+	KindText CellKind = iota
+	// KindNumber is a number cell that is not date-formatted, written as
+	// the file stores it ("100001", "3407990010010000", "1.0E+5"). Past 15
+	// significant digits it is not exact: Excel keeps 15, as a double's
+	// decimal precision (DBL_DIG) does.
+	KindNumber
+	// KindDate is a date-formatted number cell, already converted by the
+	// reader in the workbook's date system (1900 or 1904) to
+	// "YYYY-MM-DD" or "YYYY-MM-DD HH:MM:SS".
+	KindDate
+	// KindError is a cell holding an Excel error value; Values holds its
+	// text (#N/A, #REF!, #VALUE!, #DIV/0!, #NAME?, #NULL!, #NUM!,
+	// #GETTING_DATA, #SPILL!, #CALC!). It is never data.
+	KindError
+	// KindComputed is a formula cell saved without a computed value whose
+	// value the reader calculated itself.
+	KindComputed
+	// KindUncomputed is a formula cell saved without a computed value that
+	// could not be calculated: its value is unknown (Values holds "").
+	KindUncomputed
+)
+
+// String names the kind for messages and the quarantine's raw rows.
+func (k CellKind) String() string {
+	switch k {
+	case KindText:
+		return "text"
+	case KindNumber:
+		return "number"
+	case KindDate:
+		return "date"
+	case KindError:
+		return "error"
+	case KindComputed:
+		return "computed"
+	case KindUncomputed:
+		return "uncomputed"
+	}
+	return "unknown"
+}
+
+// ParseCellKind is String's inverse; an unknown name is KindText.
+func ParseCellKind(s string) CellKind {
+	for k := KindText; k <= KindUncomputed; k++ {
+		if k.String() == s {
+			return k
+		}
+	}
+	return KindText
+}
+
+// Note is something a reader noticed about a stream that is not a row's
+// problem but that a person loading it should know: hidden rows loaded,
+// hidden sheets not read, merged cells filled, formulas computed, old Mac
+// line endings. Notes never hold personal data.
+type Note struct {
+	Code  string // stable identifier, e.g. "hidden_rows"
+	Count int64  // how many (rows, sheets, cells) it concerns
+	Text  string // plain words, e.g. "3 hidden rows (loaded like the others)"
+}
+
+// Noter is implemented by readers that report Notes. Notes is complete
+// once Next has returned io.EOF.
+type Noter interface {
+	Notes() []Note
 }
 
 // GrowingHeader is implemented by readers of self-describing records (JSON

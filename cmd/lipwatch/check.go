@@ -76,10 +76,10 @@ func checkSource(cmd *cobra.Command, w io.Writer, src ingest.Source, sample int)
 			// An API names a key once a record has it: columns not in the
 			// first page may come later (the sync decides at the end).
 			var absent *dataset.MissingColumnsError
-			if m, absent = dataset.NewPartialMapper(src.Dataset, header, src.Columns, src.Values); absent != nil {
+			if m, absent = dataset.NewPartialMapper(src.Dataset, header, src.Mapping); absent != nil {
 				fmt.Fprintf(w, "    not in the first records (may come later): %s\n", strings.Join(absent.Missing, ", "))
 			}
-		} else if m, err = dataset.NewMapper(src.Dataset, header, src.Columns, src.Values); err != nil {
+		} else if m, err = dataset.NewMapper(src.Dataset, header, src.Mapping); err != nil {
 			rr.Close()
 			return fmt.Errorf("%s: %w", st.Name(), err)
 		}
@@ -104,7 +104,7 @@ func checkSource(cmd *cobra.Command, w io.Writer, src ingest.Source, sample int)
 				return err
 			}
 			read++
-			if _, p := m.Map(row.Values, out); p != nil {
+			if _, p := m.MapRow(row.Values, row.Kinds, out); p != nil {
 				if ingest.IsTypeProblem(p.Code) {
 					drift[[2]string{p.Code, p.Column}]++
 				}
@@ -139,7 +139,7 @@ func checkSource(cmd *cobra.Command, w io.Writer, src ingest.Source, sample int)
 func printMapping(w io.Writer, src ingest.Source) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	for _, f := range src.Dataset.Fields {
-		col, ok := src.Columns[f.Name]
+		col, ok := src.Mapping.Columns[f.Name]
 		req := ""
 		if f.Required {
 			req = "required"

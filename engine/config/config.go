@@ -172,6 +172,10 @@ type Source struct {
 	// canonical value. The source values are lower-cased by viper, which
 	// is harmless because aliases are matched case-insensitively.
 	Values map[string]map[string]string `mapstructure:"values"`
+	// Formats says how a field's values are written where the values
+	// cannot tell (dataset.CheckFormat), e.g. issued_date: epoch_ms for an
+	// API that sends dates as milliseconds since 1970.
+	Formats map[string]string `mapstructure:"formats"`
 	// OnConflict says what to do with a row whose natural key is already
 	// loaded with other values: "keep" (default) keeps the loaded row and
 	// quarantines the new one as key_conflict for an analyst; "replace"

@@ -271,6 +271,15 @@ func (c *collector) source(name string, s *Source) {
 			}
 		}
 	}
+	if ok("formats") {
+		for _, f := range sortedKeys(s.Formats) {
+			if _, isField := ds.Field(f); !isField {
+				c.add(path("formats", f), "%s is not a field of dataset %s%s", f, ds.Name, hint(f, fields))
+			} else if err := dataset.CheckFormat(ds, f, s.Formats[f]); err != nil && ok("formats."+f) {
+				c.add(path("formats", f), "%v", err)
+			}
+		}
+	}
 }
 
 // options checks a source's options against its kind's spec. Strings from

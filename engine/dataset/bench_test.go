@@ -9,7 +9,7 @@ import (
 // Go cost of `lipwatch sync` besides reading and appending.
 func BenchmarkMapMedical(b *testing.B) {
 	ds, _ := Lookup("medical")
-	m, err := NewMapper(ds, medicalHeader, medicalColumns, nil)
+	m, err := NewMapper(ds, medicalHeader, Mapping{Columns: medicalColumns})
 	if err != nil {
 		b.Fatal(err)
 	}

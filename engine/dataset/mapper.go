@@ -8,6 +8,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/lipwatch/lipwatch/connectors"
 	"github.com/lipwatch/lipwatch/engine/idnum"
 )
 
@@ -93,13 +94,26 @@ type Mapper struct {
 	key      strings.Builder
 }
 
-// NewMapper matches the source's header against the configured columns
+// Mapping is how one source's rows map onto its dataset, from the source's
+// config.
+type Mapping struct {
+	// Columns maps a dataset field to the source's column header.
+	Columns map[string]string
+	// Values maps a field to extra aliases: source value -> canonical.
+	Values map[string]map[string]string
+	// Formats maps a field to how its values are written when that cannot
+	// be told from the values themselves (see CheckFormat), e.g.
+	// issued_date: epoch_ms.
+	Formats map[string]string
+}
+
+// NewMapper matches the source's header against the mapping's columns
 // (dataset field -> source column name) and value aliases (field -> source
 // value -> canonical value). Header names compare after trimming and
 // full-width normalisation. A mapped column absent from the header is an
 // error naming every such column.
-func NewMapper(ds *Dataset, header []string, columns map[string]string, values map[string]map[string]string) (*Mapper, error) {
-	m, missing := NewPartialMapper(ds, header, columns, values)
+func NewMapper(ds *Dataset, header []string, mp Mapping) (*Mapper, error) {
+	m, missing := NewPartialMapper(ds, header, mp)
 	if missing != nil {
 		return nil, missing
 	}
@@ -110,7 +124,8 @@ func NewMapper(ds *Dataset, header []string, columns map[string]string, values m
 // whose keys appear as they are first seen): mapped columns absent from the
 // header are left unmapped for now — their fields read as empty — and
 // reported in the second result (nil when none is missing).
-func NewPartialMapper(ds *Dataset, header []string, columns map[string]string, values map[string]map[string]string) (*Mapper, *MissingColumnsError) {
+func NewPartialMapper(ds *Dataset, header []string, mp Mapping) (*Mapper, *MissingColumnsError) {
+	columns, values := mp.Columns, mp.Values
 	idx := make(map[string]int, len(header))
 	for i, h := range header {
 		h = normalizeText(h)
@@ -179,6 +194,13 @@ func (m *Mapper) Dataset() *Dataset { return m.ds }
 // returns the row's natural key. A row that cannot be loaded yields a
 // Problem and leaves out unspecified.
 func (m *Mapper) Map(values []string, out []any) (key string, p *Problem) {
+	return m.MapRow(values, nil, out)
+}
+
+// MapRow is Map for a row whose cells come with their kinds
+// (connectors.Row.Kinds; nil when every value is text as written).
+func (m *Mapper) MapRow(values []string, kinds []connectors.CellKind, out []any) (key string, p *Problem) {
+	_ = kinds // TODO(issue 7): errors, uncomputed formulas, numbers in identifiers
 	if isBlank(values) {
 		return "", &Problem{Code: BlankRow, Reason: "blank row"}
 	}

@@ -18,7 +18,7 @@ var medicalHeader = []string{"结算单号", "身份证号", "结算日期", "�
 func medicalMapper(t *testing.T) *Mapper {
 	t.Helper()
 	ds, _ := Lookup("medical")
-	m, err := NewMapper(ds, medicalHeader, medicalColumns, nil)
+	m, err := NewMapper(ds, medicalHeader, Mapping{Columns: medicalColumns})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,7 +94,7 @@ func TestEnumsAndConfigAliases(t *testing.T) {
 	ds, _ := Lookup("disability")
 	header := []string{"身份证号", "残疾类别", "残疾等级", "发证日期", "状态"}
 	cols := map[string]string{"id_number": "身份证号", "category": "残疾类别", "level": "残疾等级", "issued_date": "发证日期", "status": "状态"}
-	m, err := NewMapper(ds, header, cols, map[string]map[string]string{"status": {"在用": "valid"}})
+	m, err := NewMapper(ds, header, Mapping{Columns: cols, Values: map[string]map[string]string{"status": {"在用": "valid"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,7 +121,7 @@ func TestEnumsAndConfigAliases(t *testing.T) {
 func TestBoolField(t *testing.T) {
 	ds, _ := Lookup("fishers")
 	cols := map[string]string{"id_number": "身份证号", "retired_date": "退捕日期", "resettlement": "安置去向", "pension_insured": "是否参保"}
-	m, err := NewMapper(ds, []string{"身份证号", "退捕日期", "安置去向", "是否参保"}, cols, nil)
+	m, err := NewMapper(ds, []string{"身份证号", "退捕日期", "安置去向", "是否参保"}, Mapping{Columns: cols})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,7 +135,7 @@ func TestBoolField(t *testing.T) {
 
 func TestMissingColumns(t *testing.T) {
 	ds, _ := Lookup("medical")
-	_, err := NewMapper(ds, medicalHeader[:3], medicalColumns, nil)
+	_, err := NewMapper(ds, medicalHeader[:3], Mapping{Columns: medicalColumns})
 	var mc *MissingColumnsError
 	if !errors.As(err, &mc) {
 		t.Fatalf("got %v", err)
@@ -187,7 +187,7 @@ func TestShapeProblems(t *testing.T) {
 func TestMissingColumnsNeverPrintsData(t *testing.T) {
 	ds, _ := Lookup("medical")
 	dataRow := []string{"JS001", "11010519491231002X", "2026-03-05", "张三"}
-	_, err := NewMapper(ds, dataRow, medicalColumns, nil)
+	_, err := NewMapper(ds, dataRow, Mapping{Columns: medicalColumns})
 	if err == nil || strings.Contains(err.Error(), "11010519491231002X") || strings.Contains(err.Error(), "张三") {
 		t.Fatalf("error reveals the row: %v", err)
 	}

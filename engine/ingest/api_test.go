@@ -33,7 +33,7 @@ func TestAPIFaultsThroughSync(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	api := Source{Name: "emp_api", Dataset: ds, Connector: conn, Columns: employmentColumns}
+	api := Source{Name: "emp_api", Dataset: ds, Connector: conn, Mapping: dataset.Mapping{Columns: employmentColumns}}
 	employmentCSV(t, f.dir+"/other.csv", 10)
 	other := f.source("other", "employment", "other.csv")
 
@@ -101,7 +101,7 @@ func TestAPIOmittingNullKeys(t *testing.T) {
 		t.Fatal(err)
 	}
 	cols := map[string]string{"id_number": "身份证号", "household_id": "户号", "retired_date": "退捕日期", "resettlement": "安置去向"}
-	r := f.sy.SyncSource(context.Background(), Source{Name: "fish_api", Dataset: ds, Connector: conn, Columns: cols})
+	r := f.sy.SyncSource(context.Background(), Source{Name: "fish_api", Dataset: ds, Connector: conn, Mapping: dataset.Mapping{Columns: cols}})
 	if _, loaded, _, _ := r.Totals(); r.Err != nil || loaded != 5 {
 		t.Fatalf("loaded %d: %v", loaded, r.Err)
 	}
@@ -110,7 +110,7 @@ func TestAPIOmittingNullKeys(t *testing.T) {
 	}
 	cols["boat_cert"] = "渔船证号"    // optional and never sent: fine
 	cols["resettlement"] = "安置方式" // required and never sent: the source fails
-	r = f.sy.SyncSource(context.Background(), Source{Name: "fish_api", Dataset: ds, Connector: conn, Columns: cols})
+	r = f.sy.SyncSource(context.Background(), Source{Name: "fish_api", Dataset: ds, Connector: conn, Mapping: dataset.Mapping{Columns: cols}})
 	if r.Err == nil || !strings.Contains(r.Err.Error(), "安置方式 (resettlement)") || strings.Contains(r.Err.Error(), "渔船证号") {
 		t.Fatalf("want the missing required column named: %v", r.Err)
 	}
@@ -136,7 +136,7 @@ func TestAPIUpdatesKeepOrReplace(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		src := Source{Name: "med_api", Dataset: ds, Connector: conn, Columns: cols, Replace: replace}
+		src := Source{Name: "med_api", Dataset: ds, Connector: conn, Mapping: dataset.Mapping{Columns: cols}, Replace: replace}
 		f.sy.SyncSource(context.Background(), src)
 		srv.Replace(claims("250")) // a correction of C1
 		r := f.sy.SyncSource(context.Background(), src)

@@ -84,7 +84,7 @@ func BenchmarkSyncMedical(b *testing.B) {
 			b.Fatal(err)
 		}
 		t0 := time.Now()
-		r := (&Syncer{Store: st}).SyncSource(ctx, Source{Name: "medical", Dataset: ds, Connector: c, Columns: medicalColumns})
+		r := (&Syncer{Store: st}).SyncSource(ctx, Source{Name: "medical", Dataset: ds, Connector: c, Mapping: dataset.Mapping{Columns: medicalColumns}})
 		syncTotal += time.Since(t0)
 		if r.Err != nil {
 			b.Fatal(r.Err)

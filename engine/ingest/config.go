@@ -49,7 +49,8 @@ func FromConfig(cfg *config.Config, names []string) ([]Source, []Result, error) 
 			failed = append(failed, Result{Source: n, Dataset: sc.Dataset, Err: err})
 			continue
 		}
-		out = append(out, Source{Name: n, Dataset: ds, Connector: conn, Columns: sc.Columns, Values: sc.Values,
+		out = append(out, Source{Name: n, Dataset: ds, Connector: conn,
+			Mapping: dataset.Mapping{Columns: sc.Columns, Values: sc.Values, Formats: sc.Formats},
 			Replace: sc.OnConflict == "replace"})
 	}
 	return out, failed, nil

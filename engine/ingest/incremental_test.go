@@ -76,7 +76,7 @@ func TestIncrementalWatermark(t *testing.T) {
 		{"11010519491231002X", "失业登记", "2026-01-05"},
 		{"11010519491231002X", "就业登记", "2026-03-01"},
 	}}
-	src := Source{Name: "emp_api", Dataset: ds, Connector: api, Columns: employmentColumns}
+	src := Source{Name: "emp_api", Dataset: ds, Connector: api, Mapping: dataset.Mapping{Columns: employmentColumns}}
 	load := func() (int64, error) {
 		r := f.sy.SyncSource(ctx, src)
 		_, loaded, _, _ := r.Totals()

@@ -25,8 +25,8 @@ type Source struct {
 	Name      string
 	Dataset   *dataset.Dataset
 	Connector connectors.Connector
-	Columns   map[string]string            // dataset field -> source column
-	Values    map[string]map[string]string // field -> source value -> canonical
+	// Mapping maps the source's columns and values onto the dataset.
+	Mapping dataset.Mapping
 	// Replace takes a row whose natural key is loaded with other values in
 	// place of the old one (config on_conflict: replace).
 	Replace bool
@@ -245,7 +245,7 @@ func loadStream(ctx context.Context, load *store.SourceLoad, src Source, p pendi
 		if !grows {
 			return newMapper(src, h, unmapped)
 		}
-		m, miss := dataset.NewPartialMapper(src.Dataset, h, src.Columns, src.Values)
+		m, miss := dataset.NewPartialMapper(src.Dataset, h, src.Mapping)
 		absent = miss
 		for _, c := range m.Unmapped() {
 			unmapped[c] = true
@@ -312,7 +312,7 @@ func loadStream(ctx context.Context, load *store.SourceLoad, src Source, p pendi
 			}
 			report(false)
 		}
-		key, prob := m.Map(row.Values, out)
+		key, prob := m.MapRow(row.Values, row.Kinds, out)
 		if prob != nil && IsTypeProblem(prob.Code) {
 			drift[[2]string{prob.Code, prob.Column}]++
 		}
@@ -389,7 +389,7 @@ func SchemaDrift(stream string, read int64, drift map[[2]string]int64) error {
 // newMapper maps a stream's header onto the source's dataset and notes
 // the columns nothing uses.
 func newMapper(src Source, header []string, unmapped map[string]bool) (*dataset.Mapper, error) {
-	m, err := dataset.NewMapper(src.Dataset, header, src.Columns, src.Values)
+	m, err := dataset.NewMapper(src.Dataset, header, src.Mapping)
 	if err != nil {
 		return nil, err
 	}

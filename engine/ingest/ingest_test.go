@@ -62,7 +62,7 @@ func (f *fixture) source(name, ds, path string) Source {
 		f.t.Fatal(err)
 	}
 	d, _ := dataset.Lookup(ds)
-	return Source{Name: name, Dataset: d, Connector: c, Columns: employmentColumns}
+	return Source{Name: name, Dataset: d, Connector: c, Mapping: dataset.Mapping{Columns: employmentColumns}}
 }
 
 func (f *fixture) count(q string) int {
@@ -277,7 +277,7 @@ func TestRetryAfterMappingFix(t *testing.T) {
 	if n := f.count(`SELECT count(*) FROM quarantine`); n != 3 {
 		t.Fatalf("%d quarantined, want 3", n)
 	}
-	src.Values = map[string]map[string]string{"event": {"待业登记": "unemployed"}}
+	src.Mapping.Values = map[string]map[string]string{"event": {"待业登记": "unemployed"}}
 	r := f.sy.Retry(ctx, src)
 	if r.Err != nil {
 		t.Fatal(r.Err)

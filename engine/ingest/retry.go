@@ -98,7 +98,7 @@ func retryStream(ctx context.Context, load *store.SourceLoad, src Source, rows [
 		hk := strings.Join(header, "\x1f")
 		m, ok := mappers[hk]
 		if !ok {
-			m, err = dataset.NewMapper(src.Dataset, header, src.Columns, src.Values)
+			m, err = dataset.NewMapper(src.Dataset, header, src.Mapping)
 			if err != nil {
 				m = nil // the row's columns still do not match the mapping
 			}
