@@ -113,6 +113,14 @@ type Plan struct {
 // MakePlan merges today's hits into the open cases. open holds the cases in
 // state new or dispatched, at most one per subject.
 func MakePlan(asOf time.Time, hits []Hit, open []*Case, sup []Suppression, esc Escalation) Plan {
+	return MakePlanHeld(asOf, hits, open, sup, esc, nil)
+}
+
+// MakePlanHeld is MakePlan on a night when the rules in held were held back
+// (a source they read failed, is degraded or never loaded): their verdict
+// tonight is unknown, so their hits already on open cases neither stop
+// firing nor refresh. The caller leaves held rules' hits out of hits.
+func MakePlanHeld(asOf time.Time, hits []Hit, open []*Case, sup []Suppression, esc Escalation, held map[string]bool) Plan {
 	byKey := map[[3]string]Suppression{}
 	for _, s := range sup {
 		if asOf.After(s.Until) {
@@ -160,7 +168,7 @@ func MakePlan(asOf time.Time, hits []Hit, open []*Case, sup []Suppression, esc E
 			plan.New = append(plan.New, c)
 			continue
 		}
-		if merge(c, hs, asOf, esc) {
+		if merge(c, hs, asOf, esc, held) {
 			c.Version++
 			plan.Updated = append(plan.Updated, c)
 		} else {
@@ -175,7 +183,7 @@ func MakePlan(asOf time.Time, hits []Hit, open []*Case, sup []Suppression, esc E
 		}
 		stopped := false
 		for i := range c.Hits {
-			if c.Hits[i].Active {
+			if c.Hits[i].Active && !held[c.Hits[i].RuleID] {
 				c.Hits[i].Active = false
 				stopped = true
 			}
@@ -196,7 +204,7 @@ func newCaseHit(h Hit, asOf time.Time) CaseHit {
 // merge folds today's hits into an open case and reports whether the case
 // changed in a way a township must hear about: a new hit or a new level.
 // Hits seen again only refresh their facts and reasons.
-func merge(c *Case, hs []Hit, asOf time.Time, esc Escalation) bool {
+func merge(c *Case, hs []Hit, asOf time.Time, esc Escalation, held map[string]bool) bool {
 	changed := false
 	// A household that moved goes to its new township, which must hear of it.
 	if t := hs[0].TownshipCode; t != "" && t != c.TownshipCode {
@@ -226,7 +234,7 @@ func merge(c *Case, hs []Hit, asOf time.Time, esc Escalation) bool {
 		ch.Facts, ch.Evidence, ch.Severity = h.Facts, h.Evidence, h.Severity
 	}
 	for i := range c.Hits {
-		if !seen[i] && c.Hits[i].Active {
+		if !seen[i] && c.Hits[i].Active && !held[c.Hits[i].RuleID] {
 			c.Hits[i].Active = false // no longer fires; kept as evidence
 		}
 	}

@@ -138,3 +138,28 @@ func TestRepeatedSuppressionsTakeTheLongestAndWorst(t *testing.T) {
 		}
 	}
 }
+
+// TestHeldRuleKeepsItsHits: on a night a rule is held back (its source
+// failed), its hit on an open case neither stops firing nor is refreshed;
+// the other rules' hits go on as usual.
+func TestHeldRuleKeepsItsHits(t *testing.T) {
+	esc := Escalation{MinRules: 2, Level: "red"}
+	open := MakePlan(day, []Hit{hit("MED", "A", "H1", "orange", 1), hit("FISH", "B", "H1", "yellow", 0)}, nil, nil, esc).New
+	// Tonight MED is held (its hits are left out by the caller) and FISH no
+	// longer fires.
+	p := MakePlanHeld(day.AddDate(0, 0, 1), nil, open, nil, esc, map[string]bool{"MED": true})
+	if len(p.Refreshed) != 1 {
+		t.Fatalf("plan %+v", p)
+	}
+	for _, h := range p.Refreshed[0].Hits {
+		if want := h.RuleID == "MED"; h.Active != want {
+			t.Errorf("%s active=%v, want %v", h.RuleID, h.Active, want)
+		}
+	}
+	// Without the hold, MED would have stopped too.
+	open = MakePlan(day, []Hit{hit("MED", "A", "H1", "orange", 1)}, nil, nil, esc).New
+	p = MakePlan(day.AddDate(0, 0, 1), nil, open, nil, esc)
+	if len(p.Refreshed) != 1 || p.Refreshed[0].Hits[0].Active {
+		t.Errorf("an unheld rule that stops firing must stop: %+v", p)
+	}
+}

@@ -36,6 +36,7 @@ type Config struct {
 	Cases    Cases             `mapstructure:"cases"`
 	Dispatch Dispatch          `mapstructure:"dispatch"`
 	Schedule Schedule          `mapstructure:"schedule"`
+	Quality  Quality           `mapstructure:"quality"`
 	Sources  map[string]Source `mapstructure:"sources"` // key = source name, [a-z][a-z0-9_]*
 
 	// Path is the absolute path of the file loaded.
@@ -151,6 +152,31 @@ type Schedule struct {
 	ShutdownGrace Duration `mapstructure:"shutdown_grace"`
 }
 
+// Quality sets when a source counts as degraded (the rules that read it
+// raise no new warnings that night) and the thresholds of the cross-source
+// data-quality guards shown after every sync and by `lipwatch sources
+// report`. Percentages are whole numbers from 0 to 100.
+type Quality struct {
+	// DegradedQuarantinedPct: a file (stream) whose rows are at least this
+	// share quarantined degrades its source. 1 to 100; default 50.
+	DegradedQuarantinedPct int `mapstructure:"degraded_quarantined_pct"`
+	// UnmatchedIDsPct: warn when more than this share of a source's
+	// distinct ID numbers match no person in the registry (a mistyped or
+	// zero-padded ID column, another county's file). Default 20.
+	UnmatchedIDsPct int `mapstructure:"unmatched_ids_pct"`
+	// UnjoinedHouseholdsPct: warn when more than this share of a source's
+	// distinct 户号 join no household of the registry (a 户号 damaged by
+	// Excel, padded, or from another numbering). Default 10.
+	UnjoinedHouseholdsPct int `mapstructure:"unjoined_households_pct"`
+	// SplitHouseholds: warn when more registry households than this have
+	// members in several townships or villages. Default 0.
+	SplitHouseholds int `mapstructure:"split_households"`
+	// RowDropPct: warn when a file brings this share fewer rows than its
+	// baseline (the same file's previous version, or the source's typical
+	// file). Default 50.
+	RowDropPct int `mapstructure:"row_drop_pct"`
+}
+
 // Source is one department's data feed: a connector kind with its options,
 // the dataset it fills, and how its columns and values map onto the dataset.
 type Source struct {
@@ -242,6 +268,12 @@ const (
 	DefaultDispatchDir    = "out/lists"
 	DefaultNightly        = "30 2 * * *"
 	DefaultShutdownGrace  = Duration(5 * time.Minute)
+
+	DefaultDegradedQuarantinedPct = 50
+	DefaultUnmatchedIDsPct        = 20
+	DefaultUnjoinedHouseholdsPct  = 10
+	DefaultSplitHouseholds        = 0
+	DefaultRowDropPct             = 50
 )
 
 // MaxDeadlineDays bounds cases.deadline_days.

@@ -116,6 +116,12 @@ func setDefaults(v *viper.Viper) {
 		"dispatch.formats":        formats, // as a list read from the file
 		"schedule.nightly":        DefaultNightly,
 		"schedule.shutdown_grace": DefaultShutdownGrace.String(),
+
+		"quality.degraded_quarantined_pct": DefaultDegradedQuarantinedPct,
+		"quality.unmatched_ids_pct":        DefaultUnmatchedIDsPct,
+		"quality.unjoined_households_pct":  DefaultUnjoinedHouseholdsPct,
+		"quality.split_households":         DefaultSplitHouseholds,
+		"quality.row_drop_pct":             DefaultRowDropPct,
 	} {
 		v.SetDefault(strings.ReplaceAll(k, ".", delim), val)
 	}

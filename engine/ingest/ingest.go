@@ -39,12 +39,76 @@ type ReasonCount = store.ReasonCount
 type Result struct {
 	Source    string
 	Dataset   string
-	Loads     []store.Load // one per stream read
+	Loads     []store.Load // one per stream loaded (committed), degraded ones included
 	Unchanged int          // streams skipped: same content as the last load
 	Unmapped  []string     // source columns no field uses (reported, not fatal)
 	Reasons   []ReasonCount
-	Err       error
-	Elapsed   time.Duration
+	// Failed lists the streams that failed while others loaded: each stream
+	// (file) loads in its own transaction, so one broken month file does not
+	// keep the good ones out.
+	Failed []StreamError
+	// Held lists the streams not read because an earlier one failed, for
+	// datasets where a later load supersedes an earlier one (the registry,
+	// the assistance roster, fishers): loading them out of order would let
+	// an old state win over a newer one. They load, in order, once the
+	// failed stream does.
+	Held []string
+	// Err is set when the source failed as a whole: nothing of it loaded.
+	Err     error
+	Elapsed time.Duration
+}
+
+// StreamError is one stream that failed.
+type StreamError struct {
+	Stream string
+	Err    error
+}
+
+// Source statuses, as summaries show them.
+const (
+	StatusOK       = "ok"
+	StatusDegraded = "degraded"
+	StatusFailed   = "failed"
+)
+
+// Status is failed when nothing of the source loaded because of an error,
+// degraded when some streams failed or were held, or a loaded stream was
+// degraded (mostly quarantined, no data rows), ok otherwise.
+func (r Result) Status() string {
+	switch {
+	case r.Err != nil:
+		return StatusFailed
+	case len(r.Failed) > 0 || len(r.Held) > 0:
+		return StatusDegraded
+	}
+	for _, l := range r.Loads {
+		if l.Status == store.StatusDegraded {
+			return StatusDegraded
+		}
+	}
+	return StatusOK
+}
+
+// Problems lists, in plain words, why the source is not ok: failed and held
+// streams, and degraded loads. Empty when the status is ok.
+func (r Result) Problems() []string {
+	var out []string
+	if r.Err != nil {
+		out = append(out, r.Err.Error())
+	}
+	for _, f := range r.Failed {
+		out = append(out, f.Err.Error())
+	}
+	if len(r.Held) > 0 {
+		out = append(out, fmt.Sprintf("not read until the failed file loads (a later file supersedes an earlier one): %s",
+			strings.Join(r.Held, ", ")))
+	}
+	for _, l := range r.Loads {
+		if l.Status == store.StatusDegraded {
+			out = append(out, l.Stream+": "+l.Error)
+		}
+	}
+	return out
 }
 
 // Totals adds up the result's loads.
@@ -78,6 +142,9 @@ type Syncer struct {
 	// Progress, when set, is told how a stream's reading goes, every few
 	// thousand rows and when it ends (for progress bars and log lines).
 	Progress func(Progress)
+	// DegradedShare is the share of a stream's rows (0..1) that, when
+	// quarantined, marks the stream degraded; zero means DefaultDegradedShare.
+	DegradedShare float64
 	// Full names sources to read again from the start (sync --full):
 	// unchanged files are read, incremental streams ignore their saved
 	// watermark. Rows already loaded are still skipped by natural key, and
@@ -127,8 +194,12 @@ func (s *Syncer) SyncSource(ctx context.Context, src Source) Result {
 		res.Err = err
 		res.Loads = nil
 		res.Reasons = nil
-		if rerr := s.Store.RecordFailure(context.WithoutCancel(ctx), syncID, src.Name, src.Dataset.Name, stream, start.UTC(), err); rerr != nil {
-			log.Error("record failure in ledger", "err", rerr)
+		res.Failed, res.Held = nil, nil
+		var recorded *recordedError
+		if !errors.As(err, &recorded) {
+			if rerr := s.Store.RecordFailure(context.WithoutCancel(ctx), syncID, src.Name, src.Dataset.Name, stream, start.UTC(), err); rerr != nil {
+				log.Error("record failure in ledger", "err", rerr)
+			}
 		}
 		log.Warn("source failed", "err", err)
 		return res
@@ -139,9 +210,33 @@ func (s *Syncer) SyncSource(ctx context.Context, src Source) Result {
 	return res
 }
 
+// DefaultDegradedShare is the share of a stream's rows that, quarantined,
+// makes it degraded: most of them.
+const DefaultDegradedShare = 0.5
+
+// orderedDatasets are those whose facts take the newest row by load order
+// (registry_current, the assistance roster's versions, fishers): a stream
+// must not load after a later one of the same sync has.
+var orderedDatasets = map[string]bool{"registry": true, "assistance": true, "fishers": true}
+
 type pending struct {
 	stream connectors.Stream
 	hash   string
+}
+
+// judge says why a finished stream is degraded, or "".
+func (s *Syncer) judge(l store.Load) string {
+	share := s.DegradedShare
+	if share <= 0 {
+		share = DefaultDegradedShare
+	}
+	switch {
+	case l.Read == 0 && l.Hash != "":
+		return "no data rows: is the file empty below its header, or is the header row wrong?"
+	case l.Quarantined > 0 && float64(l.Quarantined) >= share*float64(l.Read):
+		return fmt.Sprintf("%d of %d rows quarantined", l.Quarantined, l.Read)
+	}
+	return ""
 }
 
 // syncSource does the work; on error it returns the stream it failed on.
@@ -185,28 +280,55 @@ func (s *Syncer) syncSource(ctx context.Context, src Source, syncID int64, res *
 	if len(todo) == 0 {
 		return "", nil
 	}
-	load, err := s.Store.BeginLoad(ctx, src.Name, syncID, src.Dataset)
-	if err != nil {
-		return "", err
-	}
-	defer load.Rollback(ctx) // no-op after Commit
-	if src.Replace {
-		load.ReplaceConflicts()
-	}
 	unmapped := map[string]bool{}
 	reasons := map[[2]string]int64{}
-	for _, p := range todo {
-		ld, err := loadStream(ctx, load, src, p, unmapped, s.Progress)
+	var firstErr error
+	var firstStream string
+	fail := func(stream string, err error) {
+		if firstErr == nil {
+			firstErr, firstStream = err, stream
+		}
+		res.Failed = append(res.Failed, StreamError{Stream: stream, Err: err})
+		if rerr := s.Store.RecordFailure(context.WithoutCancel(ctx), syncID, src.Name, src.Dataset.Name, stream, time.Now().UTC(), err); rerr != nil {
+			log.Error("record failure in ledger", "err", rerr)
+		}
+		log.Warn("stream failed", "stream", stream, "err", err)
+	}
+	for i, p := range todo {
+		var ld store.Load
+		err := ctx.Err()
+		if err == nil {
+			ld, err = s.loadOne(ctx, src, syncID, p, unmapped)
+		}
 		if err != nil {
-			return p.stream.Name(), err
+			if ctx.Err() != nil {
+				// Interrupted or timed out: this stream and those not yet
+				// read fail; what committed before stays.
+				err = fmt.Errorf("%s: not loaded: %w", p.stream.Name(), context.Cause(ctx))
+				for _, q := range todo[i:] {
+					fail(q.stream.Name(), fmt.Errorf("%s: not loaded: %w", q.stream.Name(), context.Cause(ctx)))
+				}
+				break
+			}
+			fail(p.stream.Name(), err)
+			if orderedDatasets[src.Dataset.Name] {
+				for _, q := range todo[i+1:] {
+					res.Held = append(res.Held, q.stream.Name())
+				}
+				break
+			}
+			continue
 		}
 		res.Loads = append(res.Loads, ld)
 		for _, rc := range ld.Reasons {
 			reasons[[2]string{rc.Code, rc.Column}] += rc.Count
 		}
 	}
-	if err := load.Commit(ctx); err != nil {
-		return "", err
+	if len(res.Loads) == 0 && firstErr != nil {
+		// Nothing loaded: the source failed. Its failures are in the ledger
+		// already, stream by stream.
+		res.Failed, res.Held = nil, nil
+		return firstStream, &recordedError{firstErr}
 	}
 	for k, n := range reasons {
 		res.Reasons = append(res.Reasons, ReasonCount{Code: k[0], Column: k[1], Count: n})
@@ -223,6 +345,33 @@ func (s *Syncer) syncSource(ctx context.Context, src Source, syncID int64, res *
 	}
 	sort.Strings(res.Unmapped)
 	return "", nil
+}
+
+// recordedError is a source failure whose ledger rows are written.
+type recordedError struct{ error }
+
+func (e *recordedError) Unwrap() error { return e.error }
+
+// loadOne loads one stream in its own transaction: its rows, quarantine
+// entries, ledger row and watermark commit together or not at all.
+func (s *Syncer) loadOne(ctx context.Context, src Source, syncID int64, p pending, unmapped map[string]bool) (store.Load, error) {
+	load, err := s.Store.BeginLoad(ctx, src.Name, syncID, src.Dataset)
+	if err != nil {
+		return store.Load{}, err
+	}
+	defer load.Rollback(ctx) // no-op after Commit
+	if src.Replace {
+		load.ReplaceConflicts()
+	}
+	load.Judge(s.judge)
+	ld, err := loadStream(ctx, load, src, p, unmapped, s.Progress)
+	if err != nil {
+		return store.Load{}, err
+	}
+	if err := load.Commit(ctx); err != nil {
+		return store.Load{}, err
+	}
+	return ld, nil
 }
 
 // checkEvery is how many rows pass between context checks.
@@ -322,7 +471,7 @@ func loadStream(ctx context.Context, load *store.SourceLoad, src Source, p pendi
 				p.Reason += fmt.Sprintf(" (the row spans lines %d–%d: an unclosed quote?)", row.Pos, row.End)
 				prob = &p
 			}
-			err = sl.Quarantine(row.Pos, RawJSON(header, row.Values), prob)
+			err = sl.Quarantine(row.Pos, RawJSON(header, row.Values, row.Kinds), prob)
 		} else {
 			err = sl.Append(out, key, row.Pos)
 		}
@@ -347,6 +496,13 @@ func loadStream(ctx context.Context, load *store.SourceLoad, src Source, p pendi
 	}
 	if inc, ok := p.stream.(connectors.Incremental); ok {
 		sl.SetWatermark(inc.Watermark())
+	}
+	if n, ok := rr.(connectors.Noter); ok {
+		var notes []store.Note
+		for _, nt := range n.Notes() {
+			notes = append(notes, store.Note{Code: nt.Code, Count: nt.Count, Text: nt.Text})
+		}
+		sl.SetNotes(notes)
 	}
 	return sl.Finish(ctx, read)
 }
@@ -401,8 +557,11 @@ func newMapper(src Source, header []string, unmapped map[string]bool) (*dataset.
 
 // RawJSON renders a row as a JSON object in the source's column order, so
 // the quarantine keeps exactly what was read. Values past the header are
-// kept under "_extra_N".
-func RawJSON(header, values []string) string {
+// kept under "_extra_N". When the reader typed some cells (xlsx: a number
+// cell, an error value), their kinds follow under "_kinds", keyed by the
+// cell's 1-based position ({"_kinds":{"3":"number"}}), so that a quarantine
+// retry judges the row as the sync did.
+func RawJSON(header, values []string, kinds []connectors.CellKind) string {
 	var b strings.Builder
 	b.WriteByte('{')
 	for i, v := range values {
@@ -417,9 +576,28 @@ func RawJSON(header, values []string) string {
 		b.WriteByte(':')
 		writeJSONString(&b, v)
 	}
+	typed := false
+	for i, k := range kinds {
+		if k == connectors.KindText || i >= len(values) {
+			continue
+		}
+		if !typed {
+			b.WriteString(`,"` + kindsKey + `":{`)
+			typed = true
+		} else {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, `"%d":"%s"`, i+1, k)
+	}
+	if typed {
+		b.WriteByte('}')
+	}
 	b.WriteByte('}')
 	return b.String()
 }
+
+// kindsKey holds the cell kinds in a quarantined row's raw JSON.
+const kindsKey = "_kinds"
 
 func writeJSONString(b *strings.Builder, s string) {
 	b.WriteByte('"')

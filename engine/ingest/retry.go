@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/lipwatch/lipwatch/connectors"
 	"github.com/lipwatch/lipwatch/engine/dataset"
 	"github.com/lipwatch/lipwatch/engine/store"
 )
@@ -53,6 +55,7 @@ func (s *Syncer) retry(ctx context.Context, src Source, res *Result) error {
 		return err
 	}
 	defer load.Rollback(ctx)
+	load.MarkRetry()
 	if src.Replace {
 		load.ReplaceConflicts()
 	}
@@ -90,7 +93,7 @@ func retryStream(ctx context.Context, load *store.SourceLoad, src Source, rows [
 	mappers := map[string]*dataset.Mapper{}
 	out := make([]any, len(src.Dataset.Fields))
 	for _, q := range rows {
-		header, values, err := parseRaw(q.Raw)
+		header, values, kinds, err := parseRaw(q.Raw)
 		if err != nil {
 			sl.Abort()
 			return store.Load{}, fmt.Errorf("%s:%d: quarantined row: %w", q.Stream, q.Position, err)
@@ -107,7 +110,7 @@ func retryStream(ctx context.Context, load *store.SourceLoad, src Source, rows [
 		sl.Resolve(q.Position, q.Raw)
 		if m == nil {
 			err = sl.Quarantine(q.Position, q.Raw, &dataset.Problem{Code: q.Code, Field: q.Field, Column: q.Column, Reason: q.Reason})
-		} else if key, prob := m.Map(values, out); prob != nil {
+		} else if key, prob := m.MapRow(values, kinds, out); prob != nil {
 			err = sl.Quarantine(q.Position, q.Raw, prob)
 		} else {
 			err = sl.Append(out, key, q.Position)
@@ -121,27 +124,34 @@ func retryStream(ctx context.Context, load *store.SourceLoad, src Source, rows [
 }
 
 // parseRaw reads a quarantined row back (RawJSON's output): the header in
-// the source's column order and the values; "_extra_N" keys are cells past
-// the header.
-func parseRaw(raw string) (header, values []string, err error) {
+// the source's column order, the values and their kinds (nil when every
+// cell was text); "_extra_N" keys are cells past the header.
+func parseRaw(raw string) (header, values []string, kinds []connectors.CellKind, err error) {
 	dec := json.NewDecoder(strings.NewReader(raw))
 	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
-		return nil, nil, fmt.Errorf("raw row is not a JSON object")
+		return nil, nil, nil, fmt.Errorf("raw row is not a JSON object")
 	}
+	var typed map[string]string
 	for dec.More() {
 		k, err := dec.Token()
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		var raw json.RawMessage
 		if err := dec.Decode(&raw); err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
+		}
+		if k == kindsKey && len(raw) > 0 && raw[0] == '{' {
+			if err := json.Unmarshal(raw, &typed); err != nil {
+				return nil, nil, nil, fmt.Errorf("raw row: %s: %w", kindsKey, err)
+			}
+			continue
 		}
 		var v string
 		switch {
 		case len(raw) > 0 && raw[0] == '"':
 			if err := json.Unmarshal(raw, &v); err != nil {
-				return nil, nil, err
+				return nil, nil, nil, err
 			}
 		case string(raw) == "null":
 		default: // a number or boolean, as key-conflict rows record them
@@ -154,5 +164,13 @@ func parseRaw(raw string) (header, values []string, err error) {
 		header = append(header, name)
 		values = append(values, v)
 	}
-	return header, values, nil
+	if len(typed) > 0 {
+		kinds = make([]connectors.CellKind, len(values))
+		for pos, k := range typed {
+			if i, err := strconv.Atoi(pos); err == nil && i >= 1 && i <= len(values) {
+				kinds[i-1] = connectors.ParseCellKind(k)
+			}
+		}
+	}
+	return header, values, kinds, nil
 }

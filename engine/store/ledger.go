@@ -15,7 +15,7 @@ func (s *Store) Loaded(ctx context.Context, source, stream, hash string) (bool, 
 	}
 	var n int
 	err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM loads
-		WHERE source = ? AND stream = ? AND content_hash = ? AND status = 'ok'`, source, stream, hash).Scan(&n)
+		WHERE source = ? AND stream = ? AND content_hash = ? AND status IN ('ok', 'degraded')`, source, stream, hash).Scan(&n)
 	if err != nil {
 		return false, fmt.Errorf("ledger: %w", err)
 	}

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql/driver"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -32,10 +33,25 @@ type Load struct {
 	// also in Loaded.
 	Replaced int64
 	Reasons  []ReasonCount
+	// Notes are what the reader noticed about the stream (hidden rows,
+	// merged cells, computed formulas ...); never personal data.
+	Notes    []Note
 	Started  time.Time
 	Finished time.Time
-	Status   string // ok | unchanged | failed
-	Error    string
+	// Status is ok, degraded (committed, but the rows were mostly
+	// quarantined or there were none: Error says which), unchanged or
+	// failed (nothing of the stream was kept: Error says why).
+	Status string
+	Error  string
+	// Origin is "sync", or "retry" for a quarantine retry.
+	Origin string
+}
+
+// Note is something a reader noticed about a stream (connectors.Note).
+type Note struct {
+	Code  string `json:"code"`
+	Count int64  `json:"count"`
+	Text  string `json:"text"`
 }
 
 // ReasonCount is how many rows were newly quarantined for one reason.
@@ -48,8 +64,15 @@ type ReasonCount struct {
 // Ledger statuses.
 const (
 	StatusOK        = "ok"
+	StatusDegraded  = "degraded"
 	StatusUnchanged = "unchanged"
 	StatusFailed    = "failed"
+)
+
+// Origins of ledger rows.
+const (
+	OriginSync  = "sync"
+	OriginRetry = "retry"
 )
 
 // KeyConflict is the quarantine reason of a row whose natural key is
@@ -72,6 +95,8 @@ func (s *Store) NewSyncID(ctx context.Context) (int64, error) {
 type SourceLoad struct {
 	dc      driver.Conn
 	replace bool // on_conflict: replace
+	origin  string
+	judge   func(Load) string
 	source  string
 	syncID  int64
 	ds      *dataset.Dataset
@@ -87,7 +112,7 @@ func (s *Store) BeginLoad(ctx context.Context, source string, syncID int64, ds *
 	if err != nil {
 		return nil, fmt.Errorf("load %s: %w", source, err)
 	}
-	l := &SourceLoad{dc: dc, source: source, syncID: syncID, ds: ds, started: time.Now().UTC()}
+	l := &SourceLoad{dc: dc, source: source, syncID: syncID, ds: ds, started: time.Now().UTC(), origin: OriginSync}
 	for _, q := range []string{
 		`CREATE OR REPLACE TEMP TABLE ` + qstage + ` AS SELECT * FROM quarantine LIMIT 0`,
 		`BEGIN TRANSACTION`,
@@ -107,6 +132,16 @@ func named(args []any) []driver.NamedValue {
 	}
 	return nv
 }
+
+// Judge sets a function that looks at each finished stream's counts and
+// returns why the stream is degraded (most of its rows quarantined, no data
+// rows), or "" when it is fine. A degraded stream is committed like any
+// other; its ledger row says degraded, with the reason as its error.
+func (l *SourceLoad) Judge(fn func(Load) string) { l.judge = fn }
+
+// MarkRetry records the load's ledger rows as a quarantine retry rather
+// than a sync.
+func (l *SourceLoad) MarkRetry() { l.origin = OriginRetry }
 
 // ReplaceConflicts makes the load take a row whose natural key is already
 // loaded with other values in place of the old one (a source that sends
@@ -181,6 +216,9 @@ type StreamLoad struct {
 	resolved []resolved // quarantined rows a retry took care of
 }
 
+// SetNotes records what the reader noticed about the stream.
+func (sl *StreamLoad) SetNotes(notes []Note) { sl.load.Notes = notes }
+
 // SetWatermark records where an incremental stream stopped; Finish saves
 // it with the rows, so it is kept only if the load commits.
 func (sl *StreamLoad) SetWatermark(w string) { sl.mark = &w }
@@ -193,7 +231,7 @@ func (l *SourceLoad) Stream(ctx context.Context, name, hash string) (*StreamLoad
 	}
 	now := time.Now().UTC()
 	sl := &StreamLoad{l: l, loadedAt: now, load: Load{ID: id, SyncID: l.syncID, Source: l.source,
-		Dataset: l.ds.Name, Stream: name, Hash: hash, Started: now}}
+		Dataset: l.ds.Name, Stream: name, Hash: hash, Started: now, Origin: l.origin}}
 	if sl.before, err = l.queryInt(ctx, `SELECT count(*) FROM `+l.ds.Name); err != nil {
 		return nil, fmt.Errorf("load %s %s: %w", l.source, name, err)
 	}
@@ -376,6 +414,11 @@ func (sl *StreamLoad) Finish(ctx context.Context, read int64) (Load, error) {
 	sl.load.Duplicates = read - sl.load.Loaded - inserted
 	sl.load.Finished = time.Now().UTC()
 	sl.load.Status = StatusOK
+	if l.judge != nil {
+		if why := l.judge(sl.load); why != "" {
+			sl.load.Status, sl.load.Error = StatusDegraded, why
+		}
+	}
 	if err := insertLoad(ctx, l.exec, sl.load); err != nil {
 		return fail("ledger", err)
 	}
@@ -420,11 +463,23 @@ func insertLoad(ctx context.Context, exec execFunc, ld Load) error {
 	if !ld.Finished.IsZero() {
 		finished = ld.Finished
 	}
+	var notes any
+	if len(ld.Notes) > 0 {
+		b, err := json.Marshal(ld.Notes)
+		if err != nil {
+			return err
+		}
+		notes = string(b)
+	}
+	origin := ld.Origin
+	if origin == "" {
+		origin = OriginSync
+	}
 	_, err := exec(ctx, `INSERT INTO loads (load_id, sync_id, source, dataset, stream, content_hash, rows_read,
-		rows_loaded, rows_duplicate, rows_quarantined, started_at, finished_at, status, error, rows_replaced)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+		rows_loaded, rows_duplicate, rows_quarantined, started_at, finished_at, status, error, rows_replaced, notes, origin)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
 		ld.ID, ld.SyncID, ld.Source, ld.Dataset, ld.Stream, nullable(ld.Hash), ld.Read, ld.Loaded, ld.Duplicates,
-		ld.Quarantined, ld.Started, finished, ld.Status, nullable(ld.Error), ld.Replaced)
+		ld.Quarantined, ld.Started, finished, ld.Status, nullable(ld.Error), ld.Replaced, notes, origin)
 	return err
 }
 

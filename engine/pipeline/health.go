@@ -1,0 +1,121 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/lipwatch/lipwatch/engine/dataset"
+	"github.com/lipwatch/lipwatch/engine/evaluate"
+	"github.com/lipwatch/lipwatch/engine/store"
+)
+
+// Health is what the store's data is worth tonight: each enabled source's
+// health, what that makes of each dataset, the rules held back because
+// of it, and the findings of the data-quality guards.
+type Health struct {
+	Sources  []store.SourceHealth  // by source name
+	Datasets evaluate.DatasetState // dataset -> why it cannot be trusted ("" when fine)
+	Held     []evaluate.Hold       // enabled rules that raise no new warnings tonight
+	Findings []store.Finding       // the guards' measures; Warn marks those past their threshold
+}
+
+// Degraded lists the sources that are not ok.
+func (h *Health) Degraded() []store.SourceHealth {
+	var out []store.SourceHealth
+	for _, s := range h.Sources {
+		if s.Status != store.HealthOK {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// Warnings lists the guards' findings past their thresholds.
+func (h *Health) Warnings() []store.Finding {
+	var out []store.Finding
+	for _, f := range h.Findings {
+		if f.Warn {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// enabledSources names the enabled sources and their datasets.
+func (p *Pipeline) enabledSources() []store.SourceSpec {
+	var out []store.SourceSpec
+	for _, n := range p.Cfg.SourceNames() {
+		if sc := p.Cfg.Sources[n]; sc.IsEnabled() {
+			out = append(out, store.SourceSpec{Name: n, Dataset: sc.Dataset})
+		}
+	}
+	return out
+}
+
+// CheckHealth judges the sources as their data stands now (after tonight's
+// sync, or whenever it is called), derives which rules must be held back,
+// and runs the data-quality guards. It writes nothing.
+func (p *Pipeline) CheckHealth(ctx context.Context) (*Health, error) {
+	srcs := p.enabledSources()
+	q := p.Cfg.Quality
+	healths, err := p.Store.SourceHealths(ctx, srcs, float64(q.DegradedQuarantinedPct)/100)
+	if err != nil {
+		return nil, err
+	}
+	h := &Health{Sources: store.SortedHealth(healths), Datasets: datasetStates(srcs, healths)}
+	deps, err := evaluate.RuleDatasets(ctx, p.Store.DB(), p.Pack)
+	if err != nil {
+		return nil, err
+	}
+	h.Held = evaluate.HeldRules(p.Pack, deps, h.Datasets)
+	h.Findings, err = p.Store.Quality(ctx, srcs, store.QualityLimits{UnmatchedIDsPct: q.UnmatchedIDsPct,
+		UnjoinedHouseholdsPct: q.UnjoinedHouseholdsPct, SplitHouseholds: q.SplitHouseholds, RowDropPct: q.RowDropPct})
+	if err != nil {
+		return nil, err
+	}
+	for _, hold := range h.Held {
+		p.logger().Warn("rule held back", "rule", hold.Rule, "reason", hold.Reason)
+	}
+	return h, nil
+}
+
+// datasetStates says, for every dataset, why it cannot be trusted tonight,
+// from the healths of the enabled sources that feed it: "" when they are
+// all ok; "no source feeds it" when none does.
+func datasetStates(srcs []store.SourceSpec, healths map[string]store.SourceHealth) evaluate.DatasetState {
+	fed := map[string][]string{}
+	for _, s := range srcs {
+		fed[s.Dataset] = append(fed[s.Dataset], s.Name)
+	}
+	out := evaluate.DatasetState{}
+	for _, ds := range dataset.Names() {
+		names := fed[ds]
+		if len(names) == 0 {
+			out[ds] = "no enabled source feeds it"
+			continue
+		}
+		sort.Strings(names)
+		var parts []string
+		for _, n := range names {
+			h := healths[n]
+			if h.Status == store.HealthOK {
+				continue
+			}
+			what := map[string]string{store.HealthDegraded: "is degraded", store.HealthFailed: "failed",
+				store.HealthNever: "has never loaded"}[h.Status]
+			reason := ""
+			if len(h.Reasons) > 0 {
+				reason = " (" + h.Reasons[0]
+				if len(h.Reasons) > 1 {
+					reason += fmt.Sprintf("; and %d more", len(h.Reasons)-1)
+				}
+				reason += ")"
+			}
+			parts = append(parts, fmt.Sprintf("source %s %s%s", n, what, reason))
+		}
+		out[ds] = strings.Join(parts, "; ")
+	}
+	return out
+}

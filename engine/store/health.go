@@ -1,0 +1,188 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Health of a source, for the rules that read its dataset.
+const (
+	HealthOK       = "ok"
+	HealthDegraded = "degraded" // loaded, but part of the data is missing
+	HealthFailed   = "failed"   // its last sync failed: what it holds may be stale or incomplete
+	HealthNever    = "never"    // it has never loaded a row
+)
+
+// SourceHealth says whether a source's data can be trusted tonight. It is
+// computed from the data as it is now, not only from the last sync: a file
+// whose rows were mostly quarantined stays degraded on the nights it is
+// skipped as unchanged, and stops being degraded once a quarantine retry
+// has loaded its rows.
+type SourceHealth struct {
+	Source  string
+	Dataset string
+	Status  string   // one of the Health* constants
+	Reasons []string // plain words, never personal data; empty when ok
+	Rows    int64    // rows of the source in its dataset table
+}
+
+// SourceSpec names a configured source and the dataset it feeds.
+type SourceSpec struct {
+	Name, Dataset string
+}
+
+// SourceHealths judges each source. A stream counts as degraded when at
+// least quarantineShare (0..1) of its rows are in quarantine, or when a
+// file had no data rows at all. The last sync decides which streams are
+// current: a failed stream (or a source that failed as a whole) makes the
+// source failed when nothing of that sync loaded, degraded otherwise.
+func (s *Store) SourceHealths(ctx context.Context, sources []SourceSpec, quarantineShare float64) (map[string]SourceHealth, error) {
+	out := map[string]SourceHealth{}
+	for _, src := range sources {
+		h, err := s.sourceHealth(ctx, src, quarantineShare)
+		if err != nil {
+			return nil, fmt.Errorf("health of source %s: %w", src.Name, err)
+		}
+		out[src.Name] = h
+	}
+	return out, nil
+}
+
+// currentStream is one stream of a source's last sync, resolved: an
+// unchanged stream stands for the load it is unchanged from.
+type currentStream struct {
+	stream, status, errText string
+	read                    int64
+	file                    bool // a content hash: a file (or another stream read whole)
+}
+
+func (s *Store) sourceHealth(ctx context.Context, src SourceSpec, share float64) (SourceHealth, error) {
+	h := SourceHealth{Source: src.Name, Dataset: src.Dataset, Status: HealthOK}
+	rows, err := s.db.QueryContext(ctx, `
+		WITH last AS (SELECT max(sync_id) AS sync_id FROM loads
+		              WHERE source = $1 AND coalesce(origin, 'sync') = 'sync'),
+		cur AS (SELECT l.* FROM loads l, last WHERE l.source = $1 AND l.sync_id = last.sync_id)
+		SELECT cur.stream,
+		       CASE WHEN cur.status = 'unchanged' THEN coalesce(prev.status, 'ok') ELSE cur.status END,
+		       coalesce(CASE WHEN cur.status = 'unchanged' THEN prev.error ELSE cur.error END, ''),
+		       coalesce(CASE WHEN cur.status = 'unchanged' THEN prev.rows_read ELSE cur.rows_read END, 0),
+		       coalesce(cur.content_hash, '') <> ''
+		FROM cur LEFT JOIN LATERAL (
+		    SELECT p.status, p.error, p.rows_read FROM loads p
+		    WHERE p.source = $1 AND p.stream = cur.stream AND p.content_hash = cur.content_hash
+		      AND p.status IN ('ok', 'degraded')
+		    ORDER BY p.load_id DESC LIMIT 1) prev ON true
+		ORDER BY cur.stream`, src.Name)
+	if err != nil {
+		return h, err
+	}
+	var streams []currentStream
+	for rows.Next() {
+		var c currentStream
+		if err := rows.Scan(&c.stream, &c.status, &c.errText, &c.read, &c.file); err != nil {
+			rows.Close()
+			return h, err
+		}
+		streams = append(streams, c)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return h, err
+	}
+	if h.Rows, err = s.CountRows(ctx, src.Dataset, src.Name); err != nil {
+		return h, err
+	}
+	perStream, err := s.streamCounts(ctx, src)
+	if err != nil {
+		return h, err
+	}
+	if len(streams) == 0 {
+		h.Status = HealthNever
+		h.Reasons = append(h.Reasons, "never synced")
+		return h, nil
+	}
+	var failed, good int
+	for _, c := range streams {
+		switch {
+		case c.status == StatusFailed:
+			failed++
+			name := c.stream
+			if name == "" {
+				name = "the source"
+			}
+			h.Reasons = append(h.Reasons, fmt.Sprintf("%s failed: %s", name, firstLine(c.errText)))
+			continue
+		case c.file && c.read == 0:
+			h.Reasons = append(h.Reasons, fmt.Sprintf("%s has no data rows", c.stream))
+		}
+		good++
+		n := perStream[c.stream]
+		if q := n.quarantined; q > 0 && float64(q) >= share*float64(q+n.loaded) {
+			h.Reasons = append(h.Reasons, fmt.Sprintf("%s: %d of %d rows are in quarantine", c.stream, q, q+n.loaded))
+		}
+	}
+	switch {
+	case failed > 0 && good == 0:
+		h.Status = HealthFailed
+	case len(h.Reasons) > 0:
+		h.Status = HealthDegraded
+	}
+	if h.Rows == 0 && h.Status != HealthFailed {
+		h.Status = HealthNever
+		h.Reasons = append(h.Reasons, "no row has ever loaded")
+	}
+	return h, nil
+}
+
+type streamCount struct{ loaded, quarantined int64 }
+
+// streamCounts counts, per stream, the source's rows now in its dataset
+// table and in quarantine.
+func (s *Store) streamCounts(ctx context.Context, src SourceSpec) (map[string]streamCount, error) {
+	out := map[string]streamCount{}
+	q := fmt.Sprintf(`SELECT _stream, count(*), 0 FROM %s WHERE _source = $1 GROUP BY _stream
+		UNION ALL SELECT stream, 0, count(*) FROM quarantine WHERE source = $1 GROUP BY stream`, quoteIdent(src.Dataset))
+	rows, err := s.db.QueryContext(ctx, q, src.Name)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var stream string
+		var loaded, quarantined int64
+		if err := rows.Scan(&stream, &loaded, &quarantined); err != nil {
+			return nil, err
+		}
+		c := out[stream]
+		c.loaded += loaded
+		c.quarantined += quarantined
+		out[stream] = c
+	}
+	return out, rows.Err()
+}
+
+// quoteIdent quotes a table name for SQL.
+func quoteIdent(name string) string {
+	return `"` + strings.ReplaceAll(name, `"`, `""`) + `"`
+}
+
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(s, "\n")
+	const max = 300
+	if r := []rune(s); len(r) > max {
+		s = string(r[:max]) + "…"
+	}
+	return s
+}
+
+// SortedHealth lists the healths by source name.
+func SortedHealth(m map[string]SourceHealth) []SourceHealth {
+	out := make([]SourceHealth, 0, len(m))
+	for _, h := range m {
+		out = append(out, h)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Source < out[j].Source })
+	return out
+}

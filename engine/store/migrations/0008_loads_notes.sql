@@ -1,0 +1,8 @@
+-- 0008: what a reader noticed about a stream (hidden rows loaded, hidden
+-- sheets not read, merged cells filled, formulas computed, old Mac line
+-- endings: JSON [{"code","count","text"}], never personal data), and where a
+-- ledger row came from: a sync, or a quarantine retry. A stream whose rows
+-- were mostly quarantined, or that had no data rows, has status 'degraded'
+-- (committed like 'ok'; the reason is in error).
+ALTER TABLE loads ADD COLUMN notes VARCHAR;
+ALTER TABLE loads ADD COLUMN origin VARCHAR DEFAULT 'sync';

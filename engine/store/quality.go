@@ -1,0 +1,191 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"sort"
+)
+
+// Codes of the cross-source data-quality guards: what no single row shows.
+const (
+	GuardUnmatchedIDs       = "unmatched_ids"       // ID numbers that match no registry person
+	GuardUnjoinedHouseholds = "unjoined_households" // 户号 that join no registry household
+	GuardSplitHouseholds    = "split_households"    // households spread over several townships or villages
+	GuardRowDrop            = "row_drop"            // a file with far fewer rows than its baseline
+)
+
+// QualityLimits are the thresholds of the guards (config quality:).
+// Percentages are 0..100.
+type QualityLimits struct {
+	UnmatchedIDsPct       int
+	UnjoinedHouseholdsPct int
+	SplitHouseholds       int
+	RowDropPct            int
+}
+
+// Finding is one guard's measure for one source (or for the registry as a
+// whole). Warn is set when it crosses its threshold. Text is plain words
+// with counts only: never an ID number, a name or a 户号.
+type Finding struct {
+	Source string // "" for findings about the registry's households
+	Guard  string
+	Count  int64 // what the guard counts (IDs, households, rows)
+	Of     int64 // out of how many (0 when not a share)
+	Warn   bool
+	Text   string
+}
+
+// rowDropMinBaseline is the smallest baseline a drop is judged against: a
+// file of 12 rows after one of 30 says nothing.
+const rowDropMinBaseline = 20
+
+// Quality runs the guards over the sources' data as it is now. sources
+// names each source and its dataset; registry sources feed the comparison
+// rather than being measured against themselves.
+func (s *Store) Quality(ctx context.Context, sources []SourceSpec, lim QualityLimits) ([]Finding, error) {
+	var out []Finding
+	hasRegistry := false
+	for _, src := range sources {
+		if src.Dataset == "registry" {
+			hasRegistry = true
+		}
+	}
+	for _, src := range sources {
+		if src.Dataset == "registry" || !hasRegistry {
+			continue
+		}
+		if hasColumn(src.Dataset, "id_number") {
+			f, err := s.share(ctx, src, "id_number", `SELECT id_number FROM registry`)
+			if err != nil {
+				return nil, err
+			}
+			if f.Of > 0 {
+				f.Guard = GuardUnmatchedIDs
+				f.Warn = f.Count*100 > int64(lim.UnmatchedIDsPct)*f.Of
+				f.Text = fmt.Sprintf("%d of %d ID numbers (%s) match no person in the registry", f.Count, f.Of, pct(f.Count, f.Of))
+				out = append(out, f)
+			}
+		}
+		if hasColumn(src.Dataset, "household_id") {
+			f, err := s.share(ctx, src, "household_id", `SELECT household_id FROM registry`)
+			if err != nil {
+				return nil, err
+			}
+			if f.Of > 0 {
+				f.Guard = GuardUnjoinedHouseholds
+				f.Warn = f.Count*100 > int64(lim.UnjoinedHouseholdsPct)*f.Of
+				f.Text = fmt.Sprintf("%d of %d 户号 (%s) join no household in the registry", f.Count, f.Of, pct(f.Count, f.Of))
+				out = append(out, f)
+			}
+		}
+	}
+	if hasRegistry {
+		f, err := s.splitHouseholds(ctx, lim.SplitHouseholds)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, f)
+	}
+	drops, err := s.rowDrops(ctx, sources, lim.RowDropPct)
+	if err != nil {
+		return nil, err
+	}
+	out = append(out, drops...)
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Source < out[j].Source })
+	return out, nil
+}
+
+// hasColumn reports whether a canonical table has a column; the datasets'
+// columns are fixed by the migrations.
+func hasColumn(dataset, column string) bool {
+	switch column {
+	case "id_number":
+		return dataset != "households"
+	case "household_id":
+		return dataset == "households" || dataset == "assistance" || dataset == "fishers"
+	}
+	return false
+}
+
+// share counts a source's distinct non-empty values of column and how many
+// of them are not in the registry query's result.
+func (s *Store) share(ctx context.Context, src SourceSpec, column, registry string) (Finding, error) {
+	f := Finding{Source: src.Name}
+	q := fmt.Sprintf(`WITH v AS (SELECT DISTINCT %[1]s AS v FROM %[2]s WHERE _source = $1 AND coalesce(%[1]s, '') <> '')
+		SELECT count(*), count(*) FILTER (WHERE v NOT IN (%[3]s)) FROM v`, column, quoteIdent(src.Dataset), registry)
+	if err := s.db.QueryRowContext(ctx, q, src.Name).Scan(&f.Of, &f.Count); err != nil {
+		return f, fmt.Errorf("quality of %s: %w", src.Name, err)
+	}
+	return f, nil
+}
+
+// splitHouseholds counts the registry's households whose current members
+// live in more than one township or village: a 户号 shared by two families,
+// or a move recorded for some members only.
+func (s *Store) splitHouseholds(ctx context.Context, limit int) (Finding, error) {
+	f := Finding{Guard: GuardSplitHouseholds}
+	err := s.db.QueryRowContext(ctx, `
+		WITH h AS (SELECT household_id, count(DISTINCT township_code) AS t, count(DISTINCT village_code) AS v
+		           FROM registry_current WHERE coalesce(status, 'active') = 'active' GROUP BY household_id)
+		SELECT count(*) FILTER (WHERE t > 1 OR v > 1), count(*) FROM h`).Scan(&f.Count, &f.Of)
+	if err != nil {
+		return f, fmt.Errorf("quality of the registry: %w", err)
+	}
+	f.Warn = f.Count > int64(limit)
+	f.Text = fmt.Sprintf("%d of %d registry households have members in several townships or villages", f.Count, f.Of)
+	return f, nil
+}
+
+// rowDrops compares each file the last sync of a source loaded with its
+// baseline: the same file's previous load, or else the median of the
+// source's other files (its last twelve loads).
+func (s *Store) rowDrops(ctx context.Context, sources []SourceSpec, dropPct int) ([]Finding, error) {
+	var out []Finding
+	for _, src := range sources {
+		rows, err := s.db.QueryContext(ctx, `
+			WITH done AS (SELECT * FROM loads WHERE source = $1 AND status IN ('ok', 'degraded')
+			              AND coalesce(origin, 'sync') = 'sync'),
+			last AS (SELECT * FROM done WHERE sync_id = (SELECT max(sync_id) FROM done))
+			SELECT last.stream, last.rows_read,
+			       (SELECT p.rows_read FROM done p WHERE p.stream = last.stream AND p.load_id < last.load_id
+			        ORDER BY p.load_id DESC LIMIT 1),
+			       (SELECT median(o.rows_read) FROM (SELECT rows_read FROM done o WHERE o.stream <> last.stream
+			        AND o.load_id < last.load_id ORDER BY o.load_id DESC LIMIT 12) o)
+			FROM last ORDER BY last.stream`, src.Name)
+		if err != nil {
+			return nil, fmt.Errorf("quality of %s: %w", src.Name, err)
+		}
+		for rows.Next() {
+			var stream string
+			var read int64
+			var same, typical *float64
+			if err := rows.Scan(&stream, &read, &same, &typical); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			base, what := typical, "the source's typical file"
+			if same != nil {
+				base, what = same, "its previous version"
+			}
+			if base == nil || *base < rowDropMinBaseline {
+				continue
+			}
+			if float64(read)*100 <= *base*float64(100-dropPct) {
+				out = append(out, Finding{Source: src.Name, Guard: GuardRowDrop, Count: read, Of: int64(*base), Warn: true,
+					Text: fmt.Sprintf("%s has %d rows, against %.0f in %s: a partial export?", stream, read, *base, what)})
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func pct(n, of int64) string {
+	if of == 0 {
+		return "0%"
+	}
+	return fmt.Sprintf("%.1f%%", float64(n)*100/float64(of))
+}
