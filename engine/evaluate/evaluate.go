@@ -22,6 +22,9 @@ type Evaluator struct {
 	Store  *store.Store
 	Pack   *rule.Pack
 	Logger *slog.Logger
+	// Held are rules held back tonight (see HeldRules): their hits are left
+	// out and their hits on open cases kept as they are.
+	Held []Hold
 }
 
 // Result is what one evaluation found and, unless dry, changed.
@@ -31,9 +34,13 @@ type Result struct {
 	Hits       []cases.Hit
 	HitsByRule map[string]int
 	Plan       cases.Plan
-	Facts      time.Duration // computing facts in DuckDB
-	Rules      time.Duration // running the rules over every person
-	Total      time.Duration
+	// Held are the rules held back, and HeldHits how many hits each of them
+	// had tonight that were left out (computed on data with a gap).
+	Held     []Hold
+	HeldHits map[string]int
+	Facts    time.Duration // computing facts in DuckDB
+	Rules    time.Duration // running the rules over every person
+	Total    time.Duration
 }
 
 // Evaluate computes facts and hits at day and merges the hits into cases.
@@ -53,7 +60,23 @@ func (e *Evaluator) Evaluate(ctx context.Context, day time.Time, dryRun bool) (*
 		return nil, err
 	}
 	esc := cases.Escalation{MinRules: e.Pack.Escalation.MinRules, Level: e.Pack.Escalation.Level}
-	res.Plan = cases.MakePlan(day, res.Hits, open, sup, esc)
+	held := map[string]bool{}
+	for _, h := range e.Held {
+		held[h.Rule] = true
+	}
+	res.Held, res.HeldHits = e.Held, map[string]int{}
+	if len(held) > 0 {
+		kept := res.Hits[:0]
+		for _, h := range res.Hits {
+			if held[h.RuleID] {
+				res.HeldHits[h.RuleID]++
+				continue
+			}
+			kept = append(kept, h)
+		}
+		res.Hits = kept
+	}
+	res.Plan = cases.MakePlanHeld(day, res.Hits, open, sup, esc, held)
 	if !dryRun {
 		if err := e.Store.ApplyPlan(ctx, res.Plan, day, e.Pack.Version); err != nil {
 			return nil, err

@@ -65,11 +65,13 @@ func (p *Pipeline) CheckHealth(ctx context.Context) (*Health, error) {
 		return nil, err
 	}
 	h := &Health{Sources: store.SortedHealth(healths), Datasets: datasetStates(srcs, healths)}
-	deps, err := evaluate.RuleDatasets(ctx, p.Store.DB(), p.Pack)
-	if err != nil {
-		return nil, err
+	if p.Pack != nil { // a sync alone loads no rules
+		deps, err := evaluate.RuleDatasets(ctx, p.Store.DB(), p.Pack)
+		if err != nil {
+			return nil, err
+		}
+		h.Held = evaluate.HeldRules(p.Pack, deps, h.Datasets)
 	}
-	h.Held = evaluate.HeldRules(p.Pack, deps, h.Datasets)
 	h.Findings, err = p.Store.Quality(ctx, srcs, store.QualityLimits{UnmatchedIDsPct: q.UnmatchedIDsPct,
 		UnjoinedHouseholdsPct: q.UnjoinedHouseholdsPct, SplitHouseholds: q.SplitHouseholds, RowDropPct: q.RowDropPct})
 	if err != nil {

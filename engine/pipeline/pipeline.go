@@ -134,9 +134,19 @@ func (p *Pipeline) Sync(ctx context.Context, names []string, full bool) ([]inges
 	return results, nil
 }
 
-// Evaluate runs the rules at day and updates the cases (dry: writes nothing).
+// Evaluate runs the rules at day and updates the cases (dry: writes
+// nothing). Rules that read a dataset whose source failed, is degraded or
+// never loaded are held back (see CheckHealth).
 func (p *Pipeline) Evaluate(ctx context.Context, day time.Time, dry bool) (*evaluate.Result, error) {
-	ev := &evaluate.Evaluator{Store: p.Store, Pack: p.Pack, Logger: p.logger()}
+	h, err := p.CheckHealth(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return p.evaluate(ctx, day, dry, h)
+}
+
+func (p *Pipeline) evaluate(ctx context.Context, day time.Time, dry bool, h *Health) (*evaluate.Result, error) {
+	ev := &evaluate.Evaluator{Store: p.Store, Pack: p.Pack, Logger: p.logger(), Held: h.Held}
 	return ev.Evaluate(ctx, day, dry)
 }
 
@@ -159,6 +169,7 @@ func (p *Pipeline) Ledgered(ctx context.Context, kind string, day time.Time, fn 
 type RunSummary struct {
 	AsOf     time.Time
 	Sync     []ingest.Result
+	Health   *Health // after the sync: sources, held rules, quality guards
 	Evaluate *evaluate.Result
 	Dispatch *DispatchResult
 }
@@ -187,7 +198,10 @@ func (p *Pipeline) run(ctx context.Context, day time.Time, sum *RunSummary) erro
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("run interrupted after sync: %w", err)
 	}
-	if sum.Evaluate, err = p.Evaluate(ctx, day, false); err != nil {
+	if sum.Health, err = p.CheckHealth(ctx); err != nil {
+		return fmt.Errorf("health: %w", err)
+	}
+	if sum.Evaluate, err = p.evaluate(ctx, day, false, sum.Health); err != nil {
 		return fmt.Errorf("evaluate: %w", err)
 	}
 	if sum.Dispatch, err = p.Dispatch(ctx, day, false); err != nil {
@@ -201,11 +215,14 @@ func (s *RunSummary) JSON() string {
 	type src struct {
 		Source                                string
 		Read, Loaded, Duplicates, Quarantined int64
-		Failed                                bool `json:",omitempty"`
+		Failed                                bool   `json:",omitempty"`
+		Status                                string // ok, degraded or failed
 	}
 	out := struct {
 		AsOf     string
 		Sources  []src
+		Held     map[string]int `json:",omitempty"` // rules held back -> hits left out
+		Warnings int            `json:",omitempty"` // data-quality guards past their thresholds
 		HitsBy   map[string]int `json:",omitempty"`
 		NewCases int
 		Updated  int
@@ -215,9 +232,23 @@ func (s *RunSummary) JSON() string {
 	}{AsOf: s.AsOf.Format(time.DateOnly)}
 	for _, r := range s.Sync {
 		read, loaded, dup, q := r.Totals()
-		out.Sources = append(out.Sources, src{r.Source, read, loaded, dup, q, r.Err != nil})
+		out.Sources = append(out.Sources, src{r.Source, read, loaded, dup, q, r.Err != nil, r.Status()})
+	}
+	if h := s.Health; h != nil {
+		out.Warnings = len(h.Warnings())
+		if len(h.Held) > 0 {
+			out.Held = map[string]int{}
+			for _, hold := range h.Held {
+				out.Held[hold.Rule] = 0
+			}
+		}
 	}
 	if e := s.Evaluate; e != nil {
+		for r, n := range e.HeldHits {
+			if out.Held != nil {
+				out.Held[r] = n
+			}
+		}
 		out.HitsBy, out.NewCases, out.Updated, out.Suppress = e.HitsByRule, len(e.Plan.New), len(e.Plan.Updated), len(e.Plan.Suppressed)
 	}
 	if d := s.Dispatch; d != nil {
