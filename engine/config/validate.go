@@ -10,7 +10,6 @@ import (
 
 	"github.com/lipwatch/lipwatch/connectors"
 	"github.com/lipwatch/lipwatch/engine/dataset"
-	"github.com/robfig/cron/v3"
 )
 
 var (
@@ -73,6 +72,8 @@ func (c *collector) validate(cfg *Config) {
 		c.add("sync.quarantine_keep", "must be positive, got %s", cfg.Sync.QuarantineKeep)
 	}
 
+	c.quality(cfg.Quality)
+
 	if ok("rules.dir") && strings.TrimSpace(cfg.Rules.Dir) == "" {
 		c.add("rules.dir", "must not be empty")
 	}
@@ -105,11 +106,12 @@ func (c *collector) validate(cfg *Config) {
 		c.formats(cfg.Dispatch.Formats)
 	}
 
+	zone := c.countyZone(cfg) // for cron messages; nil if unknown
 	if ok("schedule.nightly") {
 		if n := cfg.Schedule.Nightly; strings.TrimSpace(n) == "" {
 			c.add("schedule.nightly", "required: a cron schedule such as %q", DefaultNightly)
-		} else if _, err := cron.ParseStandard(n); err != nil {
-			c.add("schedule.nightly", "invalid cron schedule %q: %v", n, err)
+		} else {
+			c.cron("schedule.nightly", n, zone)
 		}
 	}
 	if ok("schedule.shutdown_grace") && cfg.Schedule.ShutdownGrace <= 0 {
@@ -118,7 +120,7 @@ func (c *collector) validate(cfg *Config) {
 
 	for _, name := range cfg.SourceNames() {
 		s := cfg.Sources[name]
-		c.source(name, &s)
+		c.source(name, &s, zone)
 		cfg.Sources[name] = s
 	}
 }
@@ -184,7 +186,7 @@ func (c *collector) formats(formats []string) {
 	}
 }
 
-func (c *collector) source(name string, s *Source) {
+func (c *collector) source(name string, s *Source, zone *time.Location) {
 	ok := func(key string) bool { return !c.failed("sources." + name + "." + key) }
 	path := func(key ...string) string { return strings.Join(append([]string{"sources", name}, key...), ".") }
 
@@ -205,9 +207,7 @@ func (c *collector) source(name string, s *Source) {
 		c.add(path("on_conflict"), "%q is not one of keep, replace", s.OnConflict)
 	}
 	if s.Schedule != "" && ok("schedule") {
-		if _, err := cron.ParseStandard(s.Schedule); err != nil {
-			c.add(path("schedule"), "invalid cron schedule %q: %v", s.Schedule, err)
-		}
+		c.cron(path("schedule"), s.Schedule, zone)
 	}
 
 	if ok("kind") {
