@@ -2,7 +2,6 @@ package file
 
 import (
 	"bufio"
-	"bytes"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -15,6 +14,8 @@ import (
 
 // csvReader reads a CSV file's rows with their line numbers.
 //
+// The decoded text reaches encoding/csv through textLines, which makes
+// every line break a '\n' (a lone CR included) and counts the lines.
 // encoding/csv skips empty lines without a word. To return them, the reader
 // compares where each record starts (csv.Reader.FieldPos) with where the
 // previous one ended (its start plus the newlines inside its quoted last
@@ -24,7 +25,8 @@ import (
 type csvReader struct {
 	name   string
 	file   *os.File
-	lines  *lineCounter
+	text   *textReader
+	lines  *textLines
 	cr     *csv.Reader
 	header []string
 
@@ -48,13 +50,13 @@ func openCSV(name, path string, opts *options) (*csvReader, error) {
 		f.Close()
 		return nil, fileError(name, err)
 	}
-	lc := &lineCounter{r: text}
+	lc := newTextLines(text)
 	cr := csv.NewReader(bufio.NewReaderSize(lc, 64<<10))
 	cr.Comma = opts.delimiter
 	cr.LazyQuotes = true
 	cr.FieldsPerRecord = -1
 	cr.ReuseRecord = true
-	r := &csvReader{name: name, file: f, lines: lc, cr: cr}
+	r := &csvReader{name: name, file: f, text: text, lines: lc, cr: cr}
 	if err := r.readHeader(opts.headerRow); err != nil {
 		f.Close()
 		return nil, err
@@ -78,6 +80,7 @@ func (r *csvReader) readHeader(headerRow int) error {
 		if err != nil {
 			return r.readError(err)
 		}
+		r.lines.markRecord()
 		start, end := r.span(rec)
 		switch {
 		case start == want:
@@ -97,8 +100,8 @@ func (r *csvReader) span(rec []string) (start, end int64) {
 	s, _ := r.cr.FieldPos(0)
 	last := len(rec) - 1
 	e, _ := r.cr.FieldPos(last)
-	// Only a quoted field spans lines, and encoding/csv keeps each line
-	// break inside it as one '\n' (a CRLF included).
+	// Only a quoted field spans lines, and each line break inside it is
+	// one '\n' (textLines made it so).
 	start, end = int64(s), int64(e)+int64(strings.Count(rec[last], "\n"))
 	// A quote that never closes takes the rest of the text into the field,
 	// the final line break included, which ends the last line rather than
@@ -152,19 +155,37 @@ func (r *csvReader) Next() (connectors.Row, error) {
 		case err != nil:
 			r.err = r.readError(err)
 		default:
+			r.lines.markRecord()
 			r.pendStart, r.pendEnd = r.span(rec)
 			r.pending = rec
 		}
 	}
 }
 
-// readError names the file and the line where reading failed.
+// readError names the file and the line where reading failed. An
+// undecidable encoding concerns the whole file and names no line; a
+// runaway record names the line after the last complete row, where it
+// starts (after blank lines, if any).
 func (r *csvReader) readError(err error) error {
 	var pe *csv.ParseError
-	if errors.As(err, &pe) {
+	switch {
+	case errors.Is(err, errUnknownEncoding):
+		return fmt.Errorf("%s: %w", r.name, err)
+	case errors.Is(err, errRecordTooLarge):
+		return fmt.Errorf("%s:%d: %w", r.name, max(r.next, 1),
+			recordTooLarge("a row starting on this line (or after the blank lines below it)",
+				"is there a quote that opens a field and never closes?"))
+	case errors.As(err, &pe):
 		return fmt.Errorf("%s:%d:%d: %w", r.name, pe.Line, pe.Column, pe.Err)
 	}
 	return fmt.Errorf("%s:%d: %w", r.name, max(r.next, 1), err)
+}
+
+// Notes reports what reading noticed: lone CR line endings, byte order
+// marks inside the text, UTF-16 without a byte order mark, invalid
+// sequences in the detected encoding. Complete after io.EOF.
+func (r *csvReader) Notes() []connectors.Note {
+	return append(r.text.Notes(), r.lines.notes()...)
 }
 
 // Close closes the file. It is safe to call twice.
@@ -174,39 +195,6 @@ func (r *csvReader) Close() error {
 	}
 	r.closed = true
 	return r.file.Close()
-}
-
-// lineCounter counts the newlines of the decoded text as encoding/csv
-// reads it, to know the number of lines at the end.
-type lineCounter struct {
-	r        io.Reader
-	newlines int64
-	any      bool // some text was read
-	lastNL   bool // the last byte read was '\n'
-	eof      bool // the text is read to its end
-}
-
-// Read reads and counts the newlines read.
-func (c *lineCounter) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	if n > 0 {
-		c.newlines += int64(bytes.Count(p[:n], []byte{'\n'}))
-		c.any = true
-		c.lastNL = p[n-1] == '\n'
-	}
-	if err == io.EOF {
-		c.eof = true
-	}
-	return n, err
-}
-
-// lastLine is the number of the text's last line once all of it is read:
-// a final line break ends the last line rather than starting another.
-func (c *lineCounter) lastLine() int64 {
-	if !c.any || c.lastNL {
-		return c.newlines
-	}
-	return c.newlines + 1
 }
 
 // Progress reports how many bytes of the file have been read (read-ahead

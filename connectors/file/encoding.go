@@ -3,17 +3,30 @@ package file
 import (
 	"bufio"
 	"bytes"
+	"errors"
+	"fmt"
 	"io"
 	"unicode/utf8"
 
 	"golang.org/x/text/encoding/simplifiedchinese"
 	"golang.org/x/text/encoding/unicode"
 	"golang.org/x/text/transform"
+
+	"github.com/lipwatch/lipwatch/connectors"
 )
 
-// sniffSize is how much text is examined to tell UTF-8 from GB18030. It is
-// also the read buffer's size, so a peek of that length always fits.
+// sniffSize is how much text is examined to tell UTF-8 from GB18030, and
+// UTF-16 without a byte order mark from 8-bit text. It is also the read
+// buffer's size, so a peek of that length always fits.
 const sniffSize = 64 << 10
+
+// badShare is the share of invalid sequences an encoding may show in the
+// examined text and still be chosen: at most one in badShare (5%). A
+// database export that cut a multi-byte character in half leaves one
+// invalid sequence among thousands of valid ones; text in another encoding
+// is invalid far more often (GBK text read as UTF-8 is invalid almost
+// everywhere; UTF-8 read as GB18030 at about every other run of Chinese).
+const badShare = 20
 
 var (
 	bomUTF8    = []byte{0xEF, 0xBB, 0xBF}
@@ -21,38 +34,161 @@ var (
 	bomUTF16BE = []byte{0xFE, 0xFF}
 )
 
+// errUnknownEncoding is the error of a file whose text reads as neither
+// UTF-8 nor GB18030: its encoding must be named in the options.
+var errUnknownEncoding = errors.New("cannot tell the text encoding")
+
+// textReader is a file's text decoded to UTF-8, with what decoding noticed.
+type textReader struct {
+	r     io.Reader
+	auto  *autoReader // the reader that decides at the first non-ASCII byte; nil if decided at open
+	notes []connectors.Note
+}
+
+// Read reads decoded text.
+func (t *textReader) Read(p []byte) (int, error) { return t.r.Read(p) }
+
+// Notes says how the text was decoded when it was not plain: UTF-16
+// without a byte order mark, or text in its encoding with some invalid
+// sequences. Complete once the text is read.
+func (t *textReader) Notes() []connectors.Note {
+	notes := t.notes
+	if t.auto != nil && t.auto.note != nil {
+		notes = append(notes[:len(notes):len(notes)], *t.auto.note)
+	}
+	return notes
+}
+
 // decodeReader returns r's text as UTF-8, in the configured encoding or
 // the detected one, without reading the whole file: it buffers r itself.
 // A UTF-8 byte order mark is dropped; other marks are consumed by their
-// decoders.
-func decodeReader(r io.Reader, encoding string) (io.Reader, error) {
+// decoders. A file that is plainly not text (a zip archive, a legacy .xls
+// workbook, gzip, PDF) is an error whatever the encoding.
+//
+// With encoding auto: a byte order mark decides; else a file whose NUL
+// bytes fall at every other position is UTF-16 (see sniffUTF16); else the
+// text is read as ASCII up to its first non-ASCII byte, where the next
+// sniffSize bytes decide between UTF-8 and GB18030 (see autoReader).
+func decodeReader(r io.Reader, encoding string) (*textReader, error) {
 	br := bufio.NewReaderSize(r, sniffSize)
-	switch encoding {
-	case encGBK:
-		return transform.NewReader(br, simplifiedchinese.GBK.NewDecoder()), nil
-	case encGB18030:
-		return transform.NewReader(br, simplifiedchinese.GB18030.NewDecoder()), nil
-	case encUTF16:
-		return transform.NewReader(br, unicode.UTF16(unicode.LittleEndian, unicode.UseBOM).NewDecoder()), nil
-	}
-	head, err := br.Peek(3)
+	head, err := br.Peek(8)
 	if err != nil && err != io.EOF {
 		return nil, err
+	}
+	if err := notText(head); err != nil {
+		return nil, err
+	}
+	plain := func(r io.Reader) (*textReader, error) { return &textReader{r: r}, nil }
+	switch encoding {
+	case encGBK:
+		return plain(transform.NewReader(br, simplifiedchinese.GBK.NewDecoder()))
+	case encGB18030:
+		return plain(transform.NewReader(br, simplifiedchinese.GB18030.NewDecoder()))
+	case encUTF16:
+		// A byte order mark decides; without one, where the NULs fall
+		// does, and little-endian when they cannot tell.
+		order := unicode.LittleEndian
+		if !bytes.HasPrefix(head, bomUTF16LE) && !bytes.HasPrefix(head, bomUTF16BE) {
+			if window, err := br.Peek(sniffSize); err == nil || err == io.EOF {
+				if o, ok := sniffUTF16(window); ok {
+					order = o
+				}
+			}
+		}
+		return plain(transform.NewReader(br, unicode.UTF16(order, unicode.UseBOM).NewDecoder()))
 	}
 	switch {
 	case bytes.HasPrefix(head, bomUTF8):
 		br.Discard(len(bomUTF8))
-		return br, nil
+		return plain(br)
 	case encoding == encUTF8:
-		return br, nil
+		return plain(br)
 	case bytes.HasPrefix(head, bomUTF16LE):
 		br.Discard(len(bomUTF16LE))
-		return transform.NewReader(br, unicode.UTF16(unicode.LittleEndian, unicode.IgnoreBOM).NewDecoder()), nil
+		return plain(transform.NewReader(br, unicode.UTF16(unicode.LittleEndian, unicode.IgnoreBOM).NewDecoder()))
 	case bytes.HasPrefix(head, bomUTF16BE):
 		br.Discard(len(bomUTF16BE))
-		return transform.NewReader(br, unicode.UTF16(unicode.BigEndian, unicode.IgnoreBOM).NewDecoder()), nil
+		return plain(transform.NewReader(br, unicode.UTF16(unicode.BigEndian, unicode.IgnoreBOM).NewDecoder()))
 	}
-	return &autoReader{br: br}, nil
+	window, err := br.Peek(sniffSize)
+	if err != nil && err != io.EOF {
+		return nil, err
+	}
+	if order, ok := sniffUTF16(window); ok {
+		name := "little"
+		if order == unicode.BigEndian {
+			name = "big"
+		}
+		return &textReader{
+			r: transform.NewReader(br, unicode.UTF16(order, unicode.IgnoreBOM).NewDecoder()),
+			notes: []connectors.Note{{Code: "utf16_without_bom",
+				Text: fmt.Sprintf("read as UTF-16 (%s-endian) without a byte order mark, as its NUL bytes show", name)}},
+		}, nil
+	}
+	a := &autoReader{br: br}
+	return &textReader{r: a, auto: a}, nil
+}
+
+// notText recognises files that are plainly not text by their first
+// bytes, so that they fail with a word on what they are rather than as a
+// text of unknown encoding.
+func notText(head []byte) error {
+	var what string
+	switch {
+	case bytes.HasPrefix(head, []byte("PK\x03\x04")):
+		what = "it is a zip archive, as an .xlsx workbook is: set format: xlsx if it is one, or export the sheet as CSV"
+	case bytes.HasPrefix(head, []byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1}):
+		what = "it is a legacy Excel .xls (or another OLE2) document: save it as .xlsx or CSV"
+	case bytes.HasPrefix(head, []byte{0x1F, 0x8B}):
+		what = "it is gzip-compressed: decompress it first"
+	case bytes.HasPrefix(head, []byte("%PDF-")):
+		what = "it is a PDF document"
+	default:
+		return nil
+	}
+	return fmt.Errorf("not a text file: %s", what)
+}
+
+// sniffUTF16 tells UTF-16 text without a byte order mark from 8-bit text
+// holding NUL bytes (a CHAR(n) column padded with NULs, say), and its byte
+// order. In UTF-16 every ASCII character, each line break included, is a
+// NUL beside its byte: little-endian text has its NULs at odd offsets and
+// almost none at even ones, and its '\n' bytes are followed by a NUL.
+// NUL padding in 8-bit text comes in runs that straddle both parities, or
+// one NUL per row, never after the line break. So b is UTF-16LE when it
+// has at least two (non-NUL, NUL) pairs, at most one (NUL, non-NUL) pair
+// per eight of them, at least one per sixteen pairs of text, and at least
+// half of its '\n' bytes starting a ('\n', NUL) pair; mirrored for
+// big-endian. Pairs of two NULs (UTF-16 NUL padding) count for neither.
+func sniffUTF16(b []byte) (unicode.Endianness, bool) {
+	if bytes.IndexByte(b, 0) < 0 {
+		return unicode.LittleEndian, false // the usual case, at memchr speed
+	}
+	n := len(b) &^ 1
+	var le, be, nlLE, nlBE int
+	for i := 0; i < n; i += 2 {
+		switch x, y := b[i], b[i+1]; {
+		case x != 0 && y == 0:
+			le++
+			if x == '\n' {
+				nlLE++
+			}
+		case x == 0 && y != 0:
+			be++
+			if y == '\n' {
+				nlBE++
+			}
+		}
+	}
+	newlines := bytes.Count(b[:n], []byte{'\n'})
+	pairs := n / 2
+	switch {
+	case le >= 2 && be*8 <= le && le*16 >= pairs && nlLE*2 >= newlines:
+		return unicode.LittleEndian, true
+	case be >= 2 && le*8 <= be && be*16 >= pairs && nlBE*2 >= newlines:
+		return unicode.BigEndian, true
+	}
+	return unicode.LittleEndian, false
 }
 
 // autoReader passes ASCII through until the first non-ASCII byte, then
@@ -60,15 +196,27 @@ func decodeReader(r io.Reader, encoding string) (io.Reader, error) {
 // Deciding at the first non-ASCII byte rather than at the start of the
 // file means that a GBK file whose first 64 KiB happen to be ASCII (an
 // English header, digits) is still recognised.
+//
+// The decision is statistical (see decideEncoding), so that a UTF-8 file
+// with one character cut in half stays UTF-8 (its invalid bytes pass
+// through, and the dataset layer quarantines the values holding them)
+// rather than becoming GB18030 mojibake in every row, and a GB18030 file
+// with a few broken characters stays GB18030 (they read as U+FFFD, which
+// the dataset layer quarantines too). Text that is neither is an error.
 type autoReader struct {
-	br *bufio.Reader
-	r  io.Reader // the decided reader; nil while undecided
+	br   *bufio.Reader
+	r    io.Reader // the decided reader; nil while undecided
+	err  error     // the decision's error, returned from then on
+	note *connectors.Note
 }
 
 // Read returns decoded text, deciding the encoding on first need.
 func (a *autoReader) Read(p []byte) (int, error) {
 	if a.r != nil {
 		return a.r.Read(p)
+	}
+	if a.err != nil {
+		return 0, a.err
 	}
 	if len(p) == 0 {
 		return 0, nil
@@ -80,7 +228,7 @@ func (a *autoReader) Read(p []byte) (int, error) {
 	}
 	buf, _ := a.br.Peek(min(len(p), a.br.Buffered()))
 	i := 0
-	for i < len(buf) && buf[i] < utf8.RuneSelf {
+	for i < len(buf) && buf[i] < 0x80 {
 		i++
 	}
 	if i > 0 {
@@ -92,26 +240,134 @@ func (a *autoReader) Read(p []byte) (int, error) {
 	if err != nil && err != io.EOF {
 		return 0, err
 	}
-	if validUTF8Prefix(window, err == io.EOF) {
-		a.r = a.br
-	} else {
+	gb, note, err := decideEncoding(window, err == io.EOF)
+	if err != nil {
+		a.err = err
+		return 0, err
+	}
+	a.note = note
+	if gb {
 		a.r = transform.NewReader(a.br, simplifiedchinese.GB18030.NewDecoder())
+	} else {
+		a.r = a.br
 	}
 	return a.r.Read(p)
 }
 
-// validUTF8Prefix reports whether b is valid UTF-8, ignoring a multi-byte
-// character cut off at the end of b when more text follows.
-func validUTF8Prefix(b []byte, atEOF bool) bool {
-	if !atEOF {
-		for i := len(b) - 1; i >= 0 && i >= len(b)-utf8.UTFMax; i-- {
-			if utf8.RuneStart(b[i]) {
-				if !utf8.FullRune(b[i:]) {
-					b = b[:i]
-				}
-				break
+// decideEncoding tells UTF-8 from GB18030 on window, text that starts with
+// a non-ASCII byte; atEOF says the text ends with it. UTF-8 wins when at
+// most one in badShare of its non-ASCII sequences is invalid (a clean
+// window is always UTF-8, as before); else GB18030 on the same terms; else
+// the encoding cannot be told. A note says when the chosen encoding had
+// invalid sequences in the window.
+func decideEncoding(window []byte, atEOF bool) (gb bool, note *connectors.Note, err error) {
+	okU, badU := utf8Stats(window, atEOF)
+	if badU == 0 {
+		return false, nil, nil
+	}
+	kib := (len(window) + 1023) >> 10
+	if okU >= badShare*badU {
+		return false, &connectors.Note{Code: "invalid_utf8", Count: int64(badU), Text: fmt.Sprintf(
+			"read as UTF-8, though %d byte sequence(s) in the %d KiB examined are not UTF-8 (a character cut in half?): "+
+				"values holding them are quarantined as bad_encoding", badU, kib)}, nil
+	}
+	okG, badG := gb18030Stats(window, atEOF)
+	if okG >= badShare*badG {
+		if badG == 0 {
+			return true, nil, nil
+		}
+		return true, &connectors.Note{Code: "invalid_gb18030", Count: int64(badG), Text: fmt.Sprintf(
+			"read as GB18030 (GBK), though %d byte sequence(s) in the %d KiB examined are not GB18030 (a character cut in half?): "+
+				"they read as U+FFFD and the values holding them are quarantined as bad_encoding", badG, kib)}, nil
+	}
+	return false, nil, fmt.Errorf("%w: as UTF-8, %d of the first %d non-ASCII sequences are invalid; as GB18030 (GBK), %d of %d are; "+
+		"set the source's encoding option to the file's encoding (utf-8, gbk, gb18030 or utf-16)",
+		errUnknownEncoding, badU, okU+badU, badG, okG+badG)
+}
+
+// utf8Stats counts the valid multi-byte characters of b and its runs of
+// bytes that are not UTF-8. A character cut off at the end of b is not
+// counted unless atEOF.
+func utf8Stats(b []byte, atEOF bool) (ok, bad int) {
+	inBad := false
+	for i := 0; i < len(b); {
+		if b[i] < utf8.RuneSelf {
+			i++
+			inBad = false
+			continue
+		}
+		if !atEOF && !utf8.FullRune(b[i:]) {
+			break
+		}
+		r, size := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && size == 1 {
+			if !inBad {
+				bad++
 			}
+			inBad = true
+		} else {
+			ok++
+			inBad = false
+		}
+		i += size
+	}
+	return ok, bad
+}
+
+// gb18030Stats counts the valid two- and four-byte characters of b in
+// GB18030 (of which GBK and GB2312 are subsets) and its runs of bytes that
+// are not. A character cut off at the end of b is not counted unless
+// atEOF.
+func gb18030Stats(b []byte, atEOF bool) (ok, bad int) {
+	inBad := false
+	miss := func() {
+		if !inBad {
+			bad++
+		}
+		inBad = true
+	}
+	for i := 0; i < len(b); {
+		c := b[i]
+		if c < 0x80 {
+			i++
+			inBad = false
+			continue
+		}
+		if c == 0x80 || c == 0xFF {
+			miss()
+			i++
+			continue
+		}
+		if i+1 >= len(b) {
+			if atEOF {
+				miss()
+			}
+			break
+		}
+		switch c2 := b[i+1]; {
+		case c2 >= 0x40 && c2 <= 0xFE && c2 != 0x7F:
+			ok++
+			inBad = false
+			i += 2
+		case c2 >= 0x30 && c2 <= 0x39:
+			if i+3 >= len(b) {
+				if atEOF {
+					miss()
+				}
+				return ok, bad
+			}
+			if c3, c4 := b[i+2], b[i+3]; c3 >= 0x81 && c3 <= 0xFE && c4 >= 0x30 && c4 <= 0x39 {
+				ok++
+				inBad = false
+				i += 4
+			} else {
+				miss()
+				i++
+			}
+		default:
+			miss()
+			i++
 		}
 	}
-	return utf8.Valid(b)
+	return ok, bad
 }

@@ -10,18 +10,26 @@ import (
 	"math"
 	"os"
 	"strings"
+
+	"github.com/lipwatch/lipwatch/connectors"
 )
 
 // jsonSource streams the records of a JSON file: a top-level array of
 // objects, or an object holding the array under the records path. The
 // file is read token by token with json.Decoder and one record is decoded
-// at a time, so memory does not grow with the file.
+// at a time, so memory does not grow with the file: a record, or a value
+// skipped beside the records, larger than maxRecordBytes fails the file,
+// and so does nesting deeper than maxDepth. The text goes through
+// textLines, as CSV's does, so that the lines of an error's position are
+// counted the same way whatever the line endings.
 type jsonSource struct {
 	name     string
 	path     string // absolute, to locate errors
 	encoding string
 	records  []string
 	file     *os.File
+	text     *textReader
+	lines    *textLines
 	dec      *json.Decoder
 	n        int64 // records read
 	inArray  bool  // the records array is open
@@ -30,7 +38,11 @@ type jsonSource struct {
 	parser   objectParser
 }
 
-func openJSON(name, path string, opts *options) (*keyedReader, error) {
+// maxDepth bounds the nesting of a value skipped token by token beside the
+// records, as encoding/json bounds the values it decodes (10000 levels).
+const maxDepth = 10000
+
+func openJSON(name, path string, opts *options) (*recordRows, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fileError(name, err)
@@ -40,12 +52,14 @@ func openJSON(name, path string, opts *options) (*keyedReader, error) {
 		f.Close()
 		return nil, fileError(name, err)
 	}
-	s := &jsonSource{name: name, path: path, encoding: opts.encoding, records: opts.records, file: f, dec: json.NewDecoder(text)}
+	lines := newTextLines(text)
+	s := &jsonSource{name: name, path: path, encoding: opts.encoding, records: opts.records, file: f,
+		text: text, lines: lines, dec: json.NewDecoder(lines)}
 	if err := s.start(); err != nil {
 		f.Close()
 		return nil, err
 	}
-	r, err := newKeyedReader(name, s)
+	r, err := newRecordRows(name, s)
 	if err != nil {
 		f.Close()
 		return nil, err
@@ -53,9 +67,21 @@ func openJSON(name, path string, opts *options) (*keyedReader, error) {
 	return r, nil
 }
 
+// token reads the next token, allowing it maxRecordBytes.
+func (s *jsonSource) token() (json.Token, error) {
+	s.lines.markRecord()
+	return s.dec.Token()
+}
+
+// more reports whether the current array or object has another element.
+func (s *jsonSource) more() bool {
+	s.lines.markRecord()
+	return s.dec.More()
+}
+
 // start reads up to the opening bracket of the records array.
 func (s *jsonSource) start() error {
-	tok, err := s.dec.Token()
+	tok, err := s.token()
 	if err == io.EOF {
 		return fmt.Errorf("%s: empty file: no JSON", s.name)
 	}
@@ -86,8 +112,8 @@ func (s *jsonSource) start() error {
 		}
 		var seen []string
 		for {
-			if !s.dec.More() {
-				if _, err := s.dec.Token(); err != nil {
+			if !s.more() {
+				if _, err := s.token(); err != nil {
 					return s.errorAt(err)
 				}
 				where := "the top-level object"
@@ -96,7 +122,7 @@ func (s *jsonSource) start() error {
 				}
 				return fmt.Errorf("%s: records: %s has no key %q (its keys: %s)", s.name, where, key, listKeys(seen))
 			}
-			k, err := s.dec.Token()
+			k, err := s.token()
 			if err != nil {
 				return s.errorAt(err)
 			}
@@ -104,11 +130,11 @@ func (s *jsonSource) start() error {
 				break
 			}
 			seen = append(seen, k.(string))
-			if err := skipValue(s.dec); err != nil {
+			if err := s.skipValue(); err != nil {
 				return s.errorAt(err)
 			}
 		}
-		if tok, err = s.dec.Token(); err != nil {
+		if tok, err = s.token(); err != nil {
 			return s.errorAt(err)
 		}
 	}
@@ -126,13 +152,13 @@ func (s *jsonSource) start() error {
 // keys lists the keys of the object just opened, for a message.
 func (s *jsonSource) keys() (string, error) {
 	var keys []string
-	for s.dec.More() {
-		k, err := s.dec.Token()
+	for s.more() {
+		k, err := s.token()
 		if err != nil {
 			return "", s.errorAt(err)
 		}
 		keys = append(keys, k.(string))
-		if err := skipValue(s.dec); err != nil {
+		if err := s.skipValue(); err != nil {
 			return "", s.errorAt(err)
 		}
 	}
@@ -169,11 +195,12 @@ func describe(tok json.Token) string {
 }
 
 // skipValue reads past one value token by token, so that a large value
-// beside the records is never held in memory.
-func skipValue(dec *json.Decoder) error {
+// beside the records is never held in memory whole (each of its strings
+// and numbers is, within maxRecordBytes), nor its nesting past maxDepth.
+func (s *jsonSource) skipValue() error {
 	depth := 0
 	for {
-		tok, err := dec.Token()
+		tok, err := s.token()
 		if err != nil {
 			if err == io.EOF {
 				err = io.ErrUnexpectedEOF
@@ -183,6 +210,9 @@ func skipValue(dec *json.Decoder) error {
 		switch tok {
 		case json.Delim('{'), json.Delim('['):
 			depth++
+			if depth > maxDepth {
+				return fmt.Errorf("a value nested deeper than %d levels", maxDepth)
+			}
 		case json.Delim('}'), json.Delim(']'):
 			depth--
 		}
@@ -193,12 +223,12 @@ func skipValue(dec *json.Decoder) error {
 }
 
 // next decodes the next element of the array.
-func (s *jsonSource) next(rec *record) error {
+func (s *jsonSource) next(rec *jsonRecord) error {
 	if s.done {
 		return io.EOF
 	}
-	if !s.dec.More() {
-		tok, err := s.dec.Token()
+	if !s.more() {
+		tok, err := s.token()
 		if err == nil && tok != json.Delim(']') {
 			err = fmt.Errorf("unexpected %v", tok)
 		}
@@ -212,13 +242,13 @@ func (s *jsonSource) next(rec *record) error {
 		return io.EOF
 	}
 	s.raw = s.raw[:0]
+	s.lines.markRecord()
 	if err := s.dec.Decode(&s.raw); err != nil {
 		return s.errorAt(err)
 	}
 	s.n++
 	rec.pos = s.n
-	if fields, ok := s.parser.split(s.raw, rec.fields); ok {
-		rec.fields = fields
+	if s.parser.split(s.raw, rec) {
 		return nil
 	}
 	if bytes.Equal(s.raw, []byte("null")) {
@@ -236,20 +266,20 @@ func (s *jsonSource) next(rec *record) error {
 // error, not a complete load.
 func (s *jsonSource) finish() error {
 	for range s.records {
-		for s.dec.More() {
-			if _, err := s.dec.Token(); err != nil { // a key
+		for s.more() {
+			if _, err := s.token(); err != nil { // a key
 				return s.errorAt(err)
 			}
-			if err := skipValue(s.dec); err != nil {
+			if err := s.skipValue(); err != nil {
 				return s.errorAt(err)
 			}
 		}
-		if _, err := s.dec.Token(); err != nil { // '}'
+		if _, err := s.token(); err != nil { // '}'
 			return s.errorAt(err)
 		}
 	}
 	before := s.dec.InputOffset()
-	if tok, err := s.dec.Token(); err != io.EOF {
+	if tok, err := s.token(); err != io.EOF {
 		if err == nil {
 			return s.errorFrom(fmt.Errorf("found %s after the records", describe(tok)), before)
 		}
@@ -267,8 +297,11 @@ func (s *jsonSource) errorAt(err error) error {
 // errorFrom is errorAt for an error in the value that starts at start
 // (or after the spaces there).
 func (s *jsonSource) errorFrom(err error, start int64) error {
-	if err == io.EOF {
+	switch {
+	case err == io.EOF:
 		err = io.ErrUnexpectedEOF
+	case errors.Is(err, errUnknownEncoding):
+		return fmt.Errorf("%s: %w", s.name, err) // the whole file's, not a place's
 	}
 	where := "before the records"
 	switch {
@@ -282,6 +315,13 @@ func (s *jsonSource) errorFrom(err error, start int64) error {
 	if perr == nil {
 		line, col, perr = s.position(offset)
 	}
+	if errors.Is(err, errRecordTooLarge) {
+		what := "the value"
+		if s.inArray && !s.done {
+			what = "the record"
+		}
+		err = recordTooLarge(what, "a file or an image embedded in the JSON?")
+	}
 	if perr != nil {
 		return fmt.Errorf("%s: %s: %w", s.name, where, err)
 	}
@@ -290,8 +330,8 @@ func (s *jsonSource) errorFrom(err error, start int64) error {
 
 // reopen reads the file's text again from the start, to locate an error:
 // this happens once, on an error, and keeps the reading path free of
-// counting lines.
-func (s *jsonSource) reopen() (io.Reader, io.Closer, error) {
+// counting lines. The text is the decoder's, line breaks made '\n'.
+func (s *jsonSource) reopen() (*textLines, io.Closer, error) {
 	f, err := os.Open(s.path)
 	if err != nil {
 		return nil, nil, err
@@ -301,7 +341,9 @@ func (s *jsonSource) reopen() (io.Reader, io.Closer, error) {
 		f.Close()
 		return nil, nil, err
 	}
-	return text, f, nil
+	lines := newTextLines(text)
+	lines.limit = 0 // reads up to a place the first reading reached
+	return lines, f, nil
 }
 
 // errorOffset finds the offset in the text of the byte where err arose.
@@ -316,21 +358,23 @@ func (s *jsonSource) errorOffset(err error, start int64) (int64, error) {
 	if errors.Is(err, io.ErrUnexpectedEOF) {
 		return math.MaxInt64, nil // the end of the file
 	}
-	text, c, oerr := s.reopen()
-	if oerr != nil {
-		return 0, oerr
-	}
-	defer c.Close()
-	if _, err := io.CopyN(io.Discard, text, start); err != nil {
-		return 0, err
-	}
-	var raw json.RawMessage
-	var se *json.SyntaxError
-	switch err := json.NewDecoder(text).Decode(&raw); {
-	case errors.As(err, &se):
-		return start + se.Offset - 1, nil
-	case err == io.ErrUnexpectedEOF:
-		return math.MaxInt64, nil
+	if !errors.Is(err, errRecordTooLarge) { // that value is not read again
+		text, c, oerr := s.reopen()
+		if oerr != nil {
+			return 0, oerr
+		}
+		defer c.Close()
+		if _, err := io.CopyN(io.Discard, text, start); err != nil {
+			return 0, err
+		}
+		var raw json.RawMessage
+		var se *json.SyntaxError
+		switch err := json.NewDecoder(text).Decode(&raw); {
+		case errors.As(err, &se):
+			return start + se.Offset - 1, nil
+		case err == io.ErrUnexpectedEOF:
+			return math.MaxInt64, nil
+		}
 	}
 	// Where the failed value starts, past the spaces before it.
 	text, c2, oerr := s.reopen()
@@ -379,6 +423,10 @@ func (s *jsonSource) position(offset int64) (line, col int64, err error) {
 			col++
 		}
 	}
+}
+
+func (s *jsonSource) notes() []connectors.Note {
+	return append(s.text.Notes(), s.lines.notes()...)
 }
 
 func (s *jsonSource) close() error { return s.file.Close() }

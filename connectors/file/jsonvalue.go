@@ -3,8 +3,10 @@ package file
 import (
 	"bytes"
 	"encoding/json"
-	"github.com/lipwatch/lipwatch/connectors/internal/jsonscan"
 	"unicode/utf8"
+
+	"github.com/lipwatch/lipwatch/connectors"
+	"github.com/lipwatch/lipwatch/connectors/internal/jsonscan"
 )
 
 // objectParser splits one JSON record, already known to be valid JSON,
@@ -21,16 +23,17 @@ type objectParser struct {
 // have keys of their own does not grow the map without end.
 const maxInterned = 4096
 
-// split appends the fields of data, a valid JSON value, to fields. It
-// reports false when data is not an object.
-func (p *objectParser) split(data []byte, fields []field) ([]field, bool) {
+// split appends the fields of data, a valid JSON value, to rec.fields,
+// and sets rec.numbers when one of them is a number with a fraction or an
+// exponent. It reports false when data is not an object.
+func (p *objectParser) split(data []byte, rec *jsonRecord) bool {
 	i := jsonscan.SkipSpace(data, 0)
 	if i >= len(data) || data[i] != '{' {
-		return fields, false
+		return false
 	}
 	i = jsonscan.SkipSpace(data, i+1)
 	if data[i] == '}' {
-		return fields, true
+		return true
 	}
 	for {
 		end := jsonscan.StringEnd(data, i)
@@ -38,10 +41,14 @@ func (p *objectParser) split(data []byte, fields []field) ([]field, bool) {
 		i = jsonscan.SkipSpace(data, end) // at ':'
 		i = jsonscan.SkipSpace(data, i+1)
 		vend := jsonscan.ValueEnd(data, i)
-		fields = append(fields, field{key: key, val: p.text(data[i:vend])})
+		val, kind := p.text(data[i:vend])
+		rec.fields = append(rec.fields, jsonField{key: key, val: val, kind: kind})
+		if kind != connectors.KindText {
+			rec.numbers = true
+		}
 		i = jsonscan.SkipSpace(data, vend)
 		if data[i] != ',' {
-			return fields, true // at '}'
+			return true // at '}'
 		}
 		i = jsonscan.SkipSpace(data, i+1)
 	}
@@ -63,25 +70,33 @@ func (p *objectParser) key(quoted []byte) string {
 }
 
 // text renders a value: a string unquoted, a number without exponent,
-// true or false, null as "", an object or array as compact JSON.
-func (p *objectParser) text(v []byte) string {
+// true or false, null as "", an object or array as compact JSON. Its kind
+// is KindNumber for a number literal with a fraction or an exponent, whose
+// writer may have held it in a floating-point number (an identifier that
+// went through one may be damaged: the dataset layer judges), and
+// KindText for the rest: an integer literal is exact as written, and a
+// string is text whatever it looks like.
+func (p *objectParser) text(v []byte) (string, connectors.CellKind) {
 	switch v[0] {
 	case '"':
-		return unquote(v)
+		return unquote(v), connectors.KindText
 	case 'n':
-		return ""
+		return "", connectors.KindText
 	case 't':
-		return "true"
+		return "true", connectors.KindText
 	case 'f':
-		return "false"
+		return "false", connectors.KindText
 	case '{', '[':
 		p.compact.Reset()
 		if err := json.Compact(&p.compact, v); err != nil {
-			return string(v) // cannot happen: v is valid
+			return string(v), connectors.KindText // cannot happen: v is valid
 		}
-		return p.compact.String()
+		return p.compact.String(), connectors.KindText
 	}
-	return jsonscan.PlainNumber(string(v))
+	if bytes.ContainsAny(v, ".eE") {
+		return jsonscan.PlainNumber(string(v)), connectors.KindNumber
+	}
+	return string(v), connectors.KindText
 }
 
 // unquote decodes a JSON string literal.

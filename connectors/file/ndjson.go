@@ -8,22 +8,28 @@ import (
 	"fmt"
 	"io"
 	"os"
+
+	"github.com/lipwatch/lipwatch/connectors"
 )
 
 // ndjsonSource reads a file of one JSON object per line (NDJSON, JSON
 // Lines). Lines are independent, so a line that does not parse spoils
 // only itself: it is returned with its text for the dataset layer to
-// quarantine, and reading goes on.
+// quarantine, and reading goes on. The text goes through textLines, so
+// that CRLF, CR-only and mixed line endings all end lines, and a byte
+// order mark at a line's start (NDJSON files joined together) is dropped.
 type ndjsonSource struct {
 	name   string
 	file   *os.File
+	text   *textReader
+	lines  *textLines
 	br     *bufio.Reader
 	line   int64  // the line last read
 	buf    []byte // a line longer than the reader's buffer
 	parser objectParser
 }
 
-func openNDJSON(name, path string, opts *options) (*keyedReader, error) {
+func openNDJSON(name, path string, opts *options) (*recordRows, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fileError(name, err)
@@ -33,8 +39,9 @@ func openNDJSON(name, path string, opts *options) (*keyedReader, error) {
 		f.Close()
 		return nil, fileError(name, err)
 	}
-	s := &ndjsonSource{name: name, file: f, br: bufio.NewReaderSize(text, 64<<10)}
-	r, err := newKeyedReader(name, s)
+	lines := newTextLines(text)
+	s := &ndjsonSource{name: name, file: f, text: text, lines: lines, br: bufio.NewReaderSize(lines, 64<<10)}
+	r, err := newRecordRows(name, s)
 	if err != nil {
 		f.Close()
 		return nil, err
@@ -44,11 +51,18 @@ func openNDJSON(name, path string, opts *options) (*keyedReader, error) {
 
 // next reads the next line. A line of only spaces is a blank row, and so
 // is null; a line that is not a JSON object keeps its text (see
-// keyedReader.row).
-func (s *ndjsonSource) next(rec *record) error {
+// recordRows.row).
+func (s *ndjsonSource) next(rec *jsonRecord) error {
 	line, err := s.readLine()
 	if err != nil {
-		if err != io.EOF {
+		switch {
+		case err == io.EOF:
+		case errors.Is(err, errUnknownEncoding):
+			err = fmt.Errorf("%s: %w", s.name, err)
+		case errors.Is(err, errRecordTooLarge):
+			err = fmt.Errorf("%s:%d: %w", s.name, s.line+1, recordTooLarge("the line",
+				"not one record per line (a JSON array saved as NDJSON? then set format: json)"))
+		default:
 			err = fmt.Errorf("%s:%d: %w", s.name, s.line+1, err)
 		}
 		return err
@@ -61,15 +75,15 @@ func (s *ndjsonSource) next(rec *record) error {
 		rec.blank = true
 		return nil
 	case trimmed[0] == '{' && json.Valid(trimmed):
-		rec.fields, _ = s.parser.split(trimmed, rec.fields)
+		s.parser.split(trimmed, rec)
 		return nil
 	}
 	rec.raw = string(line)
 	return nil
 }
 
-// readLine returns the next line without its line break (\n or \r\n),
-// or io.EOF when there is none. The slice is valid until the next call.
+// readLine returns the next line without its line break, or io.EOF when
+// there is none. The slice is valid until the next call.
 func (s *ndjsonSource) readLine() ([]byte, error) {
 	line, err := s.br.ReadSlice('\n')
 	if errors.Is(err, bufio.ErrBufferFull) {
@@ -86,8 +100,12 @@ func (s *ndjsonSource) readLine() ([]byte, error) {
 	if err == io.EOF && len(line) == 0 {
 		return nil, io.EOF
 	}
-	line = bytes.TrimSuffix(line, []byte("\n"))
-	return bytes.TrimSuffix(line, []byte("\r")), nil
+	s.lines.markRecord()
+	return bytes.TrimSuffix(line, []byte("\n")), nil
+}
+
+func (s *ndjsonSource) notes() []connectors.Note {
+	return append(s.text.Notes(), s.lines.notes()...)
 }
 
 func (s *ndjsonSource) close() error { return s.file.Close() }
