@@ -32,7 +32,10 @@ func newRunCmd(g *globals) *cobra.Command {
 			if err != nil && cmd.Context().Err() != nil {
 				return errInterrupted
 			}
-			return err
+			if err != nil {
+				return err
+			}
+			return degradedError(sum.Sync, sum.Health)
 		},
 	}
 }
@@ -44,7 +47,7 @@ func printRun(w io.Writer, p *pipeline.Pipeline, sum *pipeline.RunSummary) {
 		return
 	}
 	if len(sum.Sync) > 0 {
-		printSync(w, sum.Sync)
+		printSync(w, sum.Sync, sum.Health)
 	}
 	if sum.Evaluate != nil {
 		fmt.Fprintln(w)
@@ -67,6 +70,7 @@ func printEvaluate(w io.Writer, p *pipeline.Pipeline, r *evaluate.Result) {
 		}
 	}
 	tw.Flush()
+	printHeld(w, r)
 	perTown := map[string][2]int{}
 	for _, c := range r.Plan.New {
 		n := perTown[p.Router.Township(c.TownshipCode)]
@@ -105,4 +109,21 @@ func printDispatch(w io.Writer, p *pipeline.Pipeline, d *pipeline.DispatchResult
 		fmt.Fprintf(w, "  %s\n", strings.Join(parts, "; "))
 	}
 	fmt.Fprintf(w, "overdue open cases: %d\n", d.Overdue)
+}
+
+// printHeld names the rules held back tonight and why: their sources
+// failed, are degraded or never loaded, so what they would say comes from a
+// gap in the data.
+func printHeld(w io.Writer, r *evaluate.Result) {
+	if len(r.Held) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "held back tonight (no new warnings from these rules; their open cases stay as they are):")
+	for _, h := range r.Held {
+		left := ""
+		if n := r.HeldHits[h.Rule]; n > 0 {
+			left = fmt.Sprintf(" [%d hits left out]", n)
+		}
+		fmt.Fprintf(w, "  %s%s: %s\n", h.Rule, left, h.Reason)
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 	"text/tabwriter"
+	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 
@@ -26,62 +27,111 @@ func newSyncCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			results, err := e.sync(cmd.Context(), args, full, "lipwatch sync")
-			if err != nil && err != errInterrupted {
+			results, health, err := e.sync(cmd.Context(), args, full, "lipwatch sync")
+			if err != nil && err != errInterrupted && results == nil {
 				return err
 			}
-			printSync(cmd.OutOrStdout(), results)
-			return err
+			printSync(cmd.OutOrStdout(), results, health)
+			if err != nil {
+				return err
+			}
+			return degradedError(results, health)
 		},
 	}
 	cmd.Flags().BoolVar(&full, "full", false, "read the named sources from the start: unchanged files and saved watermarks are ignored; rows already loaded are still skipped")
 	return cmd
 }
 
-// sync runs the named sources (or all) and returns their results. Failed
-// sources are results, not errors: the command still exits 0 and the
-// summary says which failed. An interrupted sync (SIGINT, SIGTERM) is an
-// error once the summary of what was done has been printed by the caller.
-func (e *env) sync(ctx context.Context, names []string, full bool, holder string) ([]ingest.Result, error) {
+// sync runs the named sources (or all) and returns their results and the
+// health of the store's data afterwards. Failed sources are results, not
+// errors; the caller turns them into exit status 3 once the summary is
+// printed. An interrupted sync (SIGINT, SIGTERM) is an error once the
+// summary of what was done has been printed by the caller.
+func (e *env) sync(ctx context.Context, names []string, full bool, holder string) ([]ingest.Result, *pipeline.Health, error) {
 	st, err := e.openStore(ctx, holder)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer st.Close()
 	p := &pipeline.Pipeline{Cfg: e.cfg, Store: st, Logger: e.logger, Progress: newProgress(e.logger).report}
 	results, err := p.Sync(ctx, names, full)
 	if err != nil {
-		return nil, &exitError{code: 2, msg: err.Error()}
+		return nil, nil, &exitError{code: 2, msg: err.Error()}
 	}
 	if ctx.Err() != nil {
-		return results, errInterrupted
+		return results, nil, errInterrupted
 	}
-	return results, nil
+	health, err := p.CheckHealth(ctx)
+	if err != nil {
+		return results, nil, err
+	}
+	return results, health, nil
 }
 
 // errInterrupted ends a command stopped by a signal, with the shell's
 // conventional status for SIGINT.
 var errInterrupted = &exitError{code: 130, msg: "interrupted: sources not yet synced are marked failed in the ledger; run again to finish"}
 
-// printSync writes the per-source summary a person reads after a sync.
-func printSync(w io.Writer, results []ingest.Result) {
+// exitDegraded is the status of a sync or run that finished with a source
+// failed or degraded: the job did its work, the data is incomplete, and the
+// summary says which sources and which rules were held back.
+const exitDegraded = 3
+
+// degradedError returns the exit error when a source is not ok, tonight
+// (results) or as its data stands (health: a file mostly quarantined on an
+// earlier night and unchanged since), or nil.
+func degradedError(results []ingest.Result, health *pipeline.Health) error {
+	seen := map[string]bool{}
+	var bad []string
+	for _, r := range results {
+		if st := r.Status(); st != ingest.StatusOK {
+			seen[r.Source] = true
+			bad = append(bad, r.Source+" "+st)
+		}
+	}
+	if health != nil {
+		for _, s := range health.Degraded() {
+			if !seen[s.Source] {
+				bad = append(bad, s.Source+" "+s.Status)
+			}
+		}
+	}
+	if len(bad) == 0 {
+		return nil
+	}
+	return &exitError{code: exitDegraded, msg: "finished, but not every source is ok: " + strings.Join(bad, ", ") +
+		" (exit status 3; the summary says why)"}
+}
+
+// printSync writes the per-source summary a person reads after a sync:
+// counts, status, why a source is not ok, quarantine reasons, what the
+// readers noticed, and the data-quality warnings.
+func printSync(w io.Writer, results []ingest.Result, health *pipeline.Health) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "SOURCE\tDATASET\tFILES\tUNCHANGED\tREAD\tLOADED\tDUPLICATES\tQUARANTINED\tSTATUS")
-	var failed int
+	var failed, degraded int
 	for _, r := range results {
 		read, loaded, dup, quar := r.Totals()
 		status := "ok"
-		if r.Err != nil {
+		switch r.Status() {
+		case ingest.StatusFailed:
 			status = "FAILED"
 			failed++
+		case ingest.StatusDegraded:
+			status = "DEGRADED"
+			degraded++
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%s\n", r.Source, r.Dataset, len(r.Loads), r.Unchanged, read, loaded, dup, quar, status)
+		files := len(r.Loads) + len(r.Failed)
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%s\n", r.Source, r.Dataset, files, r.Unchanged, read, loaded, dup, quar, status)
 	}
 	tw.Flush()
 	for _, r := range results {
 		if r.Err != nil {
 			fmt.Fprintf(w, "  %v\n", r.Err) // names its source
 			continue
+		}
+		for _, p := range r.Problems() {
+			fmt.Fprintf(w, "  %s degraded: %s\n", r.Source, p)
 		}
 		if len(r.Reasons) > 0 {
 			var parts []string
@@ -99,11 +149,14 @@ func printSync(w io.Writer, results []ingest.Result) {
 			fmt.Fprintf(w, "  %s quarantined: %s\n", r.Source, strings.Join(parts, "; "))
 		}
 		if len(r.Unmapped) > 0 {
-			fmt.Fprintf(w, "  %s ignored columns: %s\n", r.Source, strings.Join(r.Unmapped, ", "))
+			fmt.Fprintf(w, "  %s ignored columns: %s\n", r.Source, columnList(r.Unmapped))
 		}
 		var replaced int64
 		for _, l := range r.Loads {
 			replaced += l.Replaced
+			for _, n := range l.Notes {
+				fmt.Fprintf(w, "  %s note: %s: %s\n", r.Source, l.Stream, n.Text)
+			}
 		}
 		if replaced > 0 {
 			fmt.Fprintf(w, "  %s replaced %d loaded rows with corrected versions (on_conflict: replace)\n", r.Source, replaced)
@@ -115,4 +168,67 @@ func printSync(w io.Writer, results []ingest.Result) {
 	case failed > 0:
 		fmt.Fprintf(w, "%d of %d sources failed.\n", failed, len(results))
 	}
+	if degraded > 0 {
+		fmt.Fprintf(w, "%d of %d sources degraded: part of their data did not load.\n", degraded, len(results))
+	}
+	if health != nil {
+		printHealthWarnings(w, health)
+	}
+}
+
+// printHealthWarnings writes the sources that are not ok (as their data
+// stands now, earlier nights included) and the guards past their
+// thresholds; `lipwatch sources report` shows every measure.
+func printHealthWarnings(w io.Writer, h *pipeline.Health) {
+	warns := h.Warnings()
+	bad := h.Degraded()
+	if len(warns) == 0 && len(bad) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "data quality (lipwatch sources report for every measure):")
+	for _, s := range bad {
+		fmt.Fprintf(w, "  %s: %s: %s\n", s.Source, s.Status, strings.Join(s.Reasons, "; "))
+	}
+	for _, f := range warns {
+		src := f.Source
+		if src == "" {
+			src = "registry households"
+		}
+		fmt.Fprintf(w, "  %s: %s\n", src, f.Text)
+	}
+}
+
+// maxListedColumns bounds the ignored-columns line.
+const maxListedColumns = 12
+
+// columnList names columns for a summary line. A header cell that looks
+// like data (a header row that is really a data row holds ID numbers,
+// phone numbers, names) is never printed: it is counted instead.
+func columnList(cols []string) string {
+	var shown []string
+	hidden := 0
+	for _, c := range cols {
+		if looksLikeData(c) || len(shown) == maxListedColumns {
+			hidden++
+			continue
+		}
+		shown = append(shown, c)
+	}
+	if hidden > 0 {
+		shown = append(shown, fmt.Sprintf("and %d more not shown (cells that look like data are never printed: is header_row right?)", hidden))
+	}
+	return strings.Join(shown, ", ")
+}
+
+// looksLikeData reports a header cell that may hold personal data rather
+// than a column's name: six or more digits, a line break, or more than 40
+// characters.
+func looksLikeData(s string) bool {
+	digits := 0
+	for _, r := range s {
+		if r >= '0' && r <= '9' || r >= '０' && r <= '９' {
+			digits++
+		}
+	}
+	return digits >= 6 || strings.ContainsAny(s, "\r\n") || utf8.RuneCountInString(s) > 40
 }

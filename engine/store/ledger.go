@@ -26,7 +26,7 @@ func (s *Store) Loaded(ctx context.Context, source, stream, hash string) (bool, 
 type SourceStatus struct {
 	Source      string
 	LastSync    time.Time
-	Status      string // ok | unchanged | failed
+	Status      string // ok | degraded (a file failed, or was degraded) | unchanged | failed
 	Error       string
 	Streams     int   // streams in the last sync
 	Loaded      int64 // rows loaded by the last sync
@@ -38,7 +38,8 @@ func (s *Store) SourceStatuses(ctx context.Context) (map[string]SourceStatus, er
 	rows, err := s.db.QueryContext(ctx, `
 		WITH last AS (SELECT source, max(sync_id) AS sync_id FROM loads GROUP BY source)
 		SELECT l.source, min(l.started_at),
-		       CASE WHEN bool_or(l.status = 'failed') THEN 'failed'
+		       CASE WHEN bool_and(l.status = 'failed') THEN 'failed'
+		            WHEN bool_or(l.status IN ('failed', 'degraded')) THEN 'degraded'
 		            WHEN bool_and(l.status = 'unchanged') THEN 'unchanged' ELSE 'ok' END,
 		       coalesce(string_agg(DISTINCT l.error, '; '), ''), count(*), sum(l.rows_loaded),
 		       (SELECT count(*) FROM quarantine q WHERE q.source = l.source)

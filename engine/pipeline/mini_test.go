@@ -1,0 +1,373 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lipwatch/lipwatch/engine/config"
+)
+
+// The mini county: six people in four households of two townships, as the
+// field cases' base (../shared/cases/field-1/base) has them, written by the
+// tests themselves. On it alone the default rules give exactly one case:
+// yellow UNEMP-LOWINC-UNCOVERED for household 3407990010010002, whose
+// registered-unemployed son lives on 500 yuan a month per person. The
+// household of 34079919700909055X is on 农村低保 and is never warned.
+//
+// A field-case test replaces one source's file with the department file it
+// is about, runs the nightly job at 2026-11-28 and checks the cases, the
+// quarantine and the sources' health.
+
+const (
+	miniAsOf       = "2026-11-28"
+	miniUnemployed = "3407990010010002" // 赵测三's household: the baseline case
+	miniCovered    = "3407990020010001" // 孙测五's household: 农村低保
+)
+
+// miniSource is one source of the mini county: its dataset, file, options
+// beyond path, and column mapping.
+type miniSource struct {
+	dataset string
+	file    string
+	body    []byte
+	options map[string]any
+	columns map[string]string
+	formats map[string]string
+}
+
+var miniBase = map[string]miniSource{
+	"registry": {dataset: "registry", file: "registry.csv", body: []byte(`公民身份号码,姓名,性别,出生日期,户号,与户主关系,乡镇街道代码,村社区代码,住址,人员状态,状态变更日期
+340799196005010116,王测一,男,1960-05-01,3407990010010001,户主,340799001,340799001001,示例县测试路1号,正常,
+340799196203020227,李测二,女,1962-03-02,3407990010010001,配偶,340799001,340799001001,示例县测试路2号,正常,
+340799198507150337,赵测三,男,1985-07-15,3407990010010002,子,340799001,340799001001,示例县测试路3号,正常,
+340799195801200442,钱测四,女,1958-01-20,3407990010010002,户主,340799001,340799001001,示例县测试路4号,正常,
+34079919700909055X,孙测五,男,1970-09-09,3407990020010001,户主,340799002,340799002001,示例县测试路5号,正常,
+340799197506060677,周测六,男,1975-06-06,3407990020010002,户主,340799002,340799002001,示例县测试路6号,正常,
+`), columns: map[string]string{"id_number": "公民身份号码", "name": "姓名", "gender": "性别", "birth_date": "出生日期",
+		"household_id": "户号", "relation": "与户主关系", "township_code": "乡镇街道代码", "village_code": "村社区代码",
+		"address": "住址", "status": "人员状态", "status_date": "状态变更日期"}},
+	"households": {dataset: "households", file: "households.csv", body: []byte(`户号,家庭年收入,家庭人口,收入核定日期
+3407990010010001,"100,000.00",2,2026-03-01
+3407990010010002,"12,000.00",2,2026-03-01
+3407990020010001,"9,000.00",1,2026-03-01
+3407990020010002,"80,000.00",1,2026-03-01
+`), columns: map[string]string{"household_id": "户号", "annual_income": "家庭年收入", "members": "家庭人口",
+		"income_assessed_date": "收入核定日期"}},
+	"assistance": {dataset: "assistance", file: "assistance.csv", body: []byte(`身份证号,户号,救助类别,开始日期,结束日期,月救助金额
+34079919700909055X,3407990020010001,农村低保,2024-01-01,,600
+`), columns: map[string]string{"id_number": "身份证号", "household_id": "户号", "category": "救助类别",
+		"start_date": "开始日期", "end_date": "结束日期", "amount_monthly": "月救助金额"}},
+	"medical": {dataset: "medical", file: "medical.csv", body: []byte(`结算单号,身份证号,结算日期,医疗机构,医疗总费用,统筹基金支付,大病保险支付,医疗救助支付,个人自付
+YB0001,340799196005010116,2026-05-01,示例县人民医院,"1,000.00元",600.00,0,0,400.00元
+`), columns: map[string]string{"claim_id": "结算单号", "id_number": "身份证号", "settle_date": "结算日期",
+		"hospital": "医疗机构", "total_cost": "医疗总费用", "fund_paid": "统筹基金支付",
+		"critical_illness_paid": "大病保险支付", "assistance_paid": "医疗救助支付", "out_of_pocket": "个人自付"}},
+	"disability": {dataset: "disability", file: "disability.csv", body: []byte(`身份证号,残疾人证号,残疾类别,残疾等级,发证日期,证件状态
+340799196203020227,34079919620302022744,肢体残疾,四级,2020-01-01,有效
+`), columns: map[string]string{"id_number": "身份证号", "cert_number": "残疾人证号", "category": "残疾类别",
+		"level": "残疾等级", "issued_date": "发证日期", "status": "证件状态"}},
+	"employment": {dataset: "employment", file: "employment.csv", body: []byte(`身份证号,姓名,业务类型,业务日期,经办机构
+340799198507150337,赵测三,失业登记,2026-06-01,城关镇劳动保障所
+`), columns: map[string]string{"id_number": "身份证号", "event": "业务类型", "event_date": "业务日期"}},
+	"fishers": {dataset: "fishers", file: "fishers.csv", body: []byte(`身份证号,姓名,户号,渔船证号,退捕日期,安置去向,是否参加养老保险
+340799197506060677,周测六,3407990020010002,皖示渔(2010)0001号,2021-01-01,就业,是
+`), columns: map[string]string{"id_number": "身份证号", "household_id": "户号", "boat_cert": "渔船证号",
+		"retired_date": "退捕日期", "resettlement": "安置去向", "pension_insured": "是否参加养老保险"}},
+}
+
+// mini is one mini county in a temporary directory.
+type mini struct {
+	t       *testing.T
+	dir     string
+	sources map[string]miniSource
+	p       *Pipeline
+}
+
+func newMini(t *testing.T) *mini {
+	t.Helper()
+	m := &mini{t: t, dir: t.TempDir(), sources: maps.Clone(miniBase)}
+	return m
+}
+
+// set replaces a source's file (and, when given, its options and columns).
+func (m *mini) set(name string, s miniSource) {
+	base := m.sources[name]
+	if s.dataset == "" {
+		s.dataset = base.dataset
+	}
+	if s.columns == nil {
+		s.columns = base.columns
+	}
+	m.sources[name] = s
+}
+
+// config writes the files and the config and loads it.
+func (m *mini) config() *config.Config {
+	t := m.t
+	t.Helper()
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, `county:
+  code: "340799"
+  name: 示例县
+  townships:
+    "340799001": 城关镇
+    "340799002": 城东街道
+store:
+  path: lw.duckdb
+log:
+  level: error
+rules:
+  dir: %q
+cases:
+  calendar: %q
+dispatch:
+  dir: lists
+sources:
+`, filepath.Join(root, "rules"), filepath.Join(root, "rules", "holidays.yaml"))
+	m.writeFiles()
+	for _, name := range slices.Sorted(maps.Keys(m.sources)) {
+		s := m.sources[name]
+		fmt.Fprintf(&b, "  %s:\n    kind: file\n    dataset: %s\n    options:\n      path: %q\n", name, s.dataset, s.file)
+		for _, k := range slices.Sorted(maps.Keys(s.options)) {
+			fmt.Fprintf(&b, "      %s: %#v\n", k, s.options[k])
+		}
+		b.WriteString("    columns:\n")
+		for _, k := range slices.Sorted(maps.Keys(s.columns)) {
+			fmt.Fprintf(&b, "      %s: %q\n", k, s.columns[k])
+		}
+		if len(s.formats) > 0 {
+			b.WriteString("    formats:\n")
+			for _, k := range slices.Sorted(maps.Keys(s.formats)) {
+				fmt.Fprintf(&b, "      %s: %s\n", k, s.formats[k])
+			}
+		}
+	}
+	path := filepath.Join(m.dir, "config.yaml")
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load(path)
+	if err != nil {
+		t.Fatalf("config:\n%s\n%v", b.String(), err)
+	}
+	return cfg
+}
+
+// writeFiles writes every source's file (a nil body removes it).
+func (m *mini) writeFiles() {
+	for _, s := range m.sources {
+		path := filepath.Join(m.dir, s.file)
+		if s.body == nil {
+			os.Remove(path)
+			continue
+		}
+		if err := os.WriteFile(path, s.body, 0o644); err != nil {
+			m.t.Fatal(err)
+		}
+	}
+}
+
+// run runs the nightly job at miniAsOf on a fresh or the same store; the
+// files are written again first, so a test may change them between nights.
+func (m *mini) run() *RunSummary {
+	t := m.t
+	t.Helper()
+	if m.p == nil {
+		p, err := Open(context.Background(), m.config(), nil, "test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { p.Close() })
+		m.p = p
+	} else {
+		m.writeFiles()
+	}
+	day, _ := time.Parse(time.DateOnly, miniAsOf)
+	sum, err := m.p.Run(context.Background(), day)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sum
+}
+
+// cases lists the open cases as "HOUSEHOLD LEVEL RULE,RULE", sorted.
+func (m *mini) cases() []string {
+	t := m.t
+	t.Helper()
+	open, err := m.p.Store.OpenCases(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, c := range open {
+		var rules []string
+		for _, h := range c.Hits {
+			if h.Active {
+				rules = append(rules, h.RuleID)
+			}
+		}
+		sort.Strings(rules)
+		out = append(out, fmt.Sprintf("%s %s %s", c.Subject, c.Level, strings.Join(rules, ",")))
+	}
+	sort.Strings(out)
+	return out
+}
+
+// quarantine lists the quarantine as "SOURCE:POSITION CODE", sorted, and
+// the reasons by the same key.
+func (m *mini) quarantine() ([]string, map[string]string) {
+	t := m.t
+	t.Helper()
+	rows, err := m.p.Store.DB().Query(`SELECT source, position, reason_code, reason FROM quarantine ORDER BY ALL`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	reasons := map[string]string{}
+	for rows.Next() {
+		var src, code, reason string
+		var pos int64
+		if err := rows.Scan(&src, &pos, &code, &reason); err != nil {
+			t.Fatal(err)
+		}
+		k := fmt.Sprintf("%s:%d %s", src, pos, code)
+		out = append(out, k)
+		reasons[k] = reason
+	}
+	return out, reasons
+}
+
+// baseline is the mini county's one case.
+var baseline = []string{miniUnemployed + " yellow UNEMP-LOWINC-UNCOVERED"}
+
+func TestMiniCountyBaseline(t *testing.T) {
+	m := newMini(t)
+	sum := m.run()
+	if got := m.cases(); !slices.Equal(got, baseline) {
+		t.Errorf("cases %q, want %q", got, baseline)
+	}
+	if q, _ := m.quarantine(); len(q) != 0 {
+		t.Errorf("quarantine %q", q)
+	}
+	for _, r := range sum.Sync {
+		if r.Status() != "ok" {
+			t.Errorf("%s: %s %v", r.Source, r.Status(), r.Problems())
+		}
+	}
+	if len(sum.Health.Held) != 0 || len(sum.Health.Degraded()) != 0 {
+		t.Errorf("held %v degraded %v", sum.Health.Held, sum.Health.Degraded())
+	}
+}
+
+// heldRules lists the rules a run held back.
+func heldRules(sum *RunSummary) []string {
+	var out []string
+	for _, h := range sum.Health.Held {
+		out = append(out, h.Rule)
+	}
+	return out
+}
+
+// TestMissingDataIsNotAWarning: the assistance roster's every row is
+// quarantined (a date format nobody reads). Read as "nobody is covered",
+// the covered family with large medical costs would be sent to a township
+// as uncovered. Instead the source is degraded, every rule that reads the
+// roster is held back with the reason, and no case is opened from the gap.
+// The next night, with the file unchanged, the gap is still there and the
+// rules still wait; once the department sends a good file, they run.
+func TestMissingDataIsNotAWarning(t *testing.T) {
+	m := newMini(t)
+	med := m.sources["medical"]
+	med.body = append(slices.Clone(med.body), []byte("YB0002,34079919700909055X,2026-10-01,示例县人民医院,40000,5000,0,0,35000\n")...)
+	m.set("medical", med)
+	asst := m.sources["assistance"]
+	good := asst.body
+	asst.body = []byte("身份证号,户号,救助类别,开始日期,结束日期,月救助金额\n34079919700909055X,3407990020010001,农村低保,二〇二四年一月,,600\n")
+	m.set("assistance", asst)
+
+	sum := m.run()
+	if got := m.cases(); len(got) != 0 {
+		t.Errorf("cases from a gap in the data: %q", got)
+	}
+	held := heldRules(sum)
+	for _, r := range []string{"MED-OOP-UNCOVERED", "UNEMP-LOWINC-UNCOVERED"} {
+		if !slices.Contains(held, r) {
+			t.Errorf("%s not held back (held %v)", r, held)
+		}
+	}
+	for _, h := range sum.Health.Held {
+		if !strings.Contains(h.Reason, "source assistance is degraded") || !strings.Contains(h.Reason, "1 of 1 rows") {
+			t.Errorf("%s: reason %q", h.Rule, h.Reason)
+		}
+	}
+	if st := sum.Sync[0].Status(); sum.Sync[0].Source != "assistance" || st != "degraded" {
+		t.Errorf("assistance: %s", st)
+	}
+	if sum.Evaluate.HeldHits["MED-OOP-UNCOVERED"] != 1 {
+		t.Errorf("held hits %v: the covered family's medical hit must be counted as left out", sum.Evaluate.HeldHits)
+	}
+
+	// Night 2: nothing changed; the roster is still missing.
+	sum = m.run()
+	if got := m.cases(); len(got) != 0 || !slices.Contains(heldRules(sum), "MED-OOP-UNCOVERED") {
+		t.Errorf("night 2: cases %q, held %v", got, heldRules(sum))
+	}
+
+	// Night 3: the department sends a good roster.
+	asst.body = good
+	m.set("assistance", asst)
+	sum = m.run()
+	if len(sum.Health.Held) != 0 {
+		t.Errorf("night 3 held %v", heldRules(sum))
+	}
+	if got := m.cases(); !slices.Equal(got, baseline) {
+		t.Errorf("night 3 cases %q, want %q (the covered family is covered)", got, baseline)
+	}
+}
+
+// TestHeldRuleKeepsOpenCase: a case is open; the next night the employment
+// file is gone (the source fails). The unemployment rule is held back: its
+// hit on the open case is neither dropped nor marked as no longer firing.
+func TestHeldRuleKeepsOpenCase(t *testing.T) {
+	m := newMini(t)
+	m.run()
+	emp := m.sources["employment"]
+	emp.body = nil
+	m.set("employment", emp)
+	sum := m.run()
+	if !slices.Contains(heldRules(sum), "UNEMP-LOWINC-UNCOVERED") {
+		t.Fatalf("held %v", heldRules(sum))
+	}
+	if got := m.cases(); !slices.Equal(got, baseline) {
+		t.Errorf("cases %q, want the open case with its hit still active", got)
+	}
+}
+
+// TestNoRegistryNoWarnings: a county whose registry has never loaded (its
+// file is missing) raises nothing: every rule reads the registry.
+func TestNoRegistryNoWarnings(t *testing.T) {
+	m := newMini(t)
+	reg := m.sources["registry"]
+	reg.body = nil
+	m.set("registry", reg)
+	sum := m.run()
+	if got := m.cases(); len(got) != 0 {
+		t.Errorf("cases %q", got)
+	}
+	if len(sum.Health.Held) != 5 {
+		t.Errorf("held %v, want every rule", heldRules(sum))
+	}
+}
