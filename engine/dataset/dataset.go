@@ -36,6 +36,20 @@ type Field struct {
 	// Aliases map what departments write onto canonical Enum or Bool
 	// values. Keys are compared after trimming and lower-casing.
 	Aliases map[string]string
+	// Identifier marks a String field that is a code-like key rather than
+	// free text: 户号, claim and certificate numbers. Its value is never
+	// quoted in a reason (it identifies a household or a person), a control
+	// character inside it is damage rather than something to tidy, the
+	// text-protection marks of spreadsheets ('…, ="…") are removed, and a
+	// value that went through a number is read back as the identifier it
+	// was ("100001.0" is 100001) or quarantined when its digits are lost
+	// (scientific notation, more than 15 digits in a number cell). ID and
+	// Code fields get the same treatment.
+	Identifier bool
+	// OpenEnd marks an end date where departments write "no end" as a date
+	// far in the future (9999-12-31, 2099-12-31) or a word (长期, 永久,
+	// 无固定期限): those read as no date (nil) instead of a bad date.
+	OpenEnd bool
 	// Doc is a short Chinese/English description for docs and messages.
 	Doc string
 }

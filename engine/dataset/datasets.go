@@ -69,7 +69,7 @@ func init() {
 			{Name: "name", Type: String, Required: true, Doc: "姓名"},
 			{Name: "gender", Type: Enum, Values: []string{"male", "female"}, Aliases: genderAliases, Doc: "性别"},
 			{Name: "birth_date", Type: Date, Doc: "出生日期"},
-			{Name: "household_id", Type: String, Required: true, Doc: "户号"},
+			{Name: "household_id", Type: String, Identifier: true, Required: true, Doc: "户号"},
 			{Name: "relation", Type: String, Doc: "与户主关系"},
 			{Name: "township_code", Type: Code, Required: true, Digits: []int{9}, Doc: "乡镇（街道）代码"},
 			{Name: "village_code", Type: Code, Digits: []int{12}, Doc: "村（社区）代码"},
@@ -82,7 +82,7 @@ func init() {
 	register(&Dataset{
 		Name: "households", Doc: "家庭收入核定（民政）household income assessments",
 		Fields: []Field{
-			{Name: "household_id", Type: String, Required: true, Doc: "户号"},
+			{Name: "household_id", Type: String, Identifier: true, Required: true, Doc: "户号"},
 			{Name: "annual_income", Type: Money, Doc: "家庭年收入（元）"},
 			{Name: "members", Type: Int, Doc: "家庭人口"},
 			{Name: "income_assessed_date", Type: Date, Doc: "收入核定日期"},
@@ -93,10 +93,10 @@ func init() {
 		Name: "assistance", Doc: "救助对象名册（民政）assistance roster",
 		Fields: []Field{
 			{Name: "id_number", Type: ID, Required: true, Doc: "身份证号"},
-			{Name: "household_id", Type: String, Doc: "户号"},
+			{Name: "household_id", Type: String, Identifier: true, Doc: "户号"},
 			{Name: "category", Type: Enum, Required: true, Values: []string{"dibao", "tekun", "dibian", "rigid", "fangfan", "other"}, Aliases: assistanceCategoryAliases, Doc: "救助类别"},
 			{Name: "start_date", Type: Date, Required: true, Doc: "开始日期"},
-			{Name: "end_date", Type: Date, Doc: "结束日期"},
+			{Name: "end_date", Type: Date, OpenEnd: true, Doc: "结束日期"},
 			{Name: "amount_monthly", Type: Money, Doc: "月救助金额（元）"},
 		},
 		Key: []string{"id_number", "category", "start_date", "end_date"},
@@ -104,7 +104,7 @@ func init() {
 	register(&Dataset{
 		Name: "medical", Doc: "医保结算（医保局）medical settlements",
 		Fields: []Field{
-			{Name: "claim_id", Type: String, Required: true, Doc: "结算单号"},
+			{Name: "claim_id", Type: String, Identifier: true, Required: true, Doc: "结算单号"},
 			{Name: "id_number", Type: ID, Required: true, Doc: "身份证号"},
 			{Name: "settle_date", Type: Date, Required: true, Doc: "结算日期"},
 			{Name: "hospital", Type: String, Doc: "医疗机构"},
@@ -120,7 +120,7 @@ func init() {
 		Name: "disability", Doc: "残疾人证（残联）disability certificates",
 		Fields: []Field{
 			{Name: "id_number", Type: ID, Required: true, Doc: "身份证号"},
-			{Name: "cert_number", Type: String, Doc: "残疾人证号"},
+			{Name: "cert_number", Type: String, Identifier: true, Doc: "残疾人证号"},
 			{Name: "category", Type: Enum, Required: true, Values: []string{"1", "2", "3", "4", "5", "6", "7"}, Aliases: disabilityCategoryAliases, Doc: "残疾类别"},
 			{Name: "level", Type: Enum, Required: true, Values: []string{"1", "2", "3", "4"}, Aliases: disabilityLevelAliases, Doc: "残疾等级"},
 			{Name: "issued_date", Type: Date, Required: true, Doc: "发证日期"},
@@ -141,8 +141,8 @@ func init() {
 		Name: "fishers", Doc: "退捕渔民（农业农村局）retired Yangtze fishers",
 		Fields: []Field{
 			{Name: "id_number", Type: ID, Required: true, Doc: "身份证号"},
-			{Name: "household_id", Type: String, Doc: "户号"},
-			{Name: "boat_cert", Type: String, Doc: "渔船证号"},
+			{Name: "household_id", Type: String, Identifier: true, Doc: "户号"},
+			{Name: "boat_cert", Type: String, Identifier: true, Doc: "渔船证号"},
 			{Name: "retired_date", Type: Date, Required: true, Doc: "退捕日期"},
 			{Name: "resettlement", Type: Enum, Required: true, Values: []string{"employed", "self_employed", "welfare_job", "unemployed", "retired"}, Aliases: resettlementAliases, Doc: "安置去向"},
 			{Name: "pension_insured", Type: Bool, Doc: "是否参加养老保险"},

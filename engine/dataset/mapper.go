@@ -3,13 +3,10 @@ package dataset
 import (
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/lipwatch/lipwatch/connectors"
-	"github.com/lipwatch/lipwatch/engine/idnum"
 )
 
 // Problem codes: why a row went to quarantine. They are stable identifiers
@@ -27,6 +24,21 @@ const (
 	BadCode         = "bad_code"
 	BadEncoding     = "bad_encoding"
 	BadShape        = "bad_shape"
+	// ExcelError: a spreadsheet error value (#N/A, #REF!, Err:502 ...) in a
+	// mapped column, from an error cell or written as text.
+	ExcelError = "excel_error"
+	// FormulaNotComputed: a formula saved without its value, which the
+	// reader could not calculate either.
+	FormulaNotComputed = "formula_not_computed"
+	// DamagedNumber: an identifier that went through a number and lost
+	// digits (scientific notation, more than 15 digits, a fraction).
+	DamagedNumber = "damaged_number"
+	// ControlChar: a control character inside a value that cannot hold
+	// one (an identifier, code, date, amount or value from a list).
+	ControlChar = "control_char"
+	// BadHeader: every row of a stream whose header cannot be mapped
+	// safely, from a mapper made by NewPartialMapper (see HeaderErr).
+	BadHeader = "bad_header"
 )
 
 // Problem explains why a row cannot be loaded.
@@ -75,29 +87,26 @@ func looksPersonal(s string) bool {
 	return digits >= 6
 }
 
-type fieldMap struct {
-	Field
-	col     int // index in the source header, -1 if unmapped
-	colName string
-	extra   map[string]string // config aliases, normalised keys
-}
-
 // Mapper turns a source's raw rows into canonical records of one dataset.
 // Build one per stream (header); it is not safe for concurrent use.
 type Mapper struct {
-	ds       *Dataset
-	width    int // cells a row must have: up to the last named header column
-	columns  int // len(header)
-	fields   []fieldMap
-	keyIdx   []int
-	unmapped []string
-	key      strings.Builder
+	ds        *Dataset
+	width     int // cells a row must have: up to the last named header column
+	columns   int // len(header)
+	fields    []fieldMap
+	keyIdx    []int
+	unmapped  []string
+	headerErr *HeaderError
+	key       strings.Builder
 }
 
 // Mapping is how one source's rows map onto its dataset, from the source's
 // config.
 type Mapping struct {
-	// Columns maps a dataset field to the source's column header.
+	// Columns maps a dataset field to the source's column header. Names
+	// compare as headerKey says (blanks, line breaks, full-width forms and
+	// required-field marks do not matter). When a header has several
+	// columns of that name, "name#2" picks the second (#1 the first).
 	Columns map[string]string
 	// Values maps a field to extra aliases: source value -> canonical.
 	Values map[string]map[string]string
@@ -109,12 +118,21 @@ type Mapping struct {
 
 // NewMapper matches the source's header against the mapping's columns
 // (dataset field -> source column name) and value aliases (field -> source
-// value -> canonical value). Header names compare after trimming and
-// full-width normalisation. A mapped column absent from the header is an
-// error naming every such column.
+// value -> canonical value). It fails with a *HeaderError when the header
+// looks like data, when a mapped name appears more than once and the
+// mapping does not say which ("name#2"), or when such a pick is past the
+// columns of that name; and with a *MissingColumnsError naming every
+// mapped column the header lacks (both, joined, when both apply).
 func NewMapper(ds *Dataset, header []string, mp Mapping) (*Mapper, error) {
 	m, missing := NewPartialMapper(ds, header, mp)
-	if missing != nil {
+	switch {
+	case m.headerErr != nil && len(m.headerErr.DataCells) > 0:
+		return nil, m.headerErr
+	case m.headerErr != nil && missing != nil:
+		return nil, errors.Join(m.headerErr, missing)
+	case m.headerErr != nil:
+		return nil, m.headerErr
+	case missing != nil:
 		return nil, missing
 	}
 	return m, nil
@@ -123,36 +141,61 @@ func NewMapper(ds *Dataset, header []string, mp Mapping) (*Mapper, error) {
 // NewPartialMapper is NewMapper for a header that may still grow (records
 // whose keys appear as they are first seen): mapped columns absent from the
 // header are left unmapped for now — their fields read as empty — and
-// reported in the second result (nil when none is missing).
+// reported in the second result (nil when none is missing). A header that
+// cannot be mapped safely (see NewMapper) cannot be reported through that
+// result: HeaderErr returns it, and until the header is fixed every row
+// the mapper is given is a BadHeader problem, so nothing loads in silence.
 func NewPartialMapper(ds *Dataset, header []string, mp Mapping) (*Mapper, *MissingColumnsError) {
 	columns, values := mp.Columns, mp.Values
-	idx := make(map[string]int, len(header))
-	for i, h := range header {
-		h = normalizeText(h)
-		if _, dup := idx[h]; !dup {
-			idx[h] = i
-		}
-	}
+	keys := make([]string, len(header))
+	byKey := make(map[string][]int, len(header))
 	m := &Mapper{ds: ds, columns: len(header)}
+	var herr HeaderError
 	for i, h := range header {
-		if normalizeText(h) != "" {
+		keys[i] = headerKey(h)
+		if keys[i] != "" {
+			byKey[keys[i]] = append(byKey[keys[i]], i)
 			m.width = i + 1
+		}
+		if headerCellLooksLikeData(h) {
+			herr.DataCells = append(herr.DataCells, i)
 		}
 	}
 	used := map[int]bool{}
 	var missing, required []string
 	for _, f := range ds.Fields {
-		fm := fieldMap{Field: f, col: -1}
+		fm := fieldMap{Field: f, col: -1, free: f.Type == String && !f.Identifier, format: mp.Formats[f.Name]}
 		if name, ok := columns[f.Name]; ok {
 			fm.colName = name
-			if i, ok := idx[normalizeText(name)]; ok {
-				fm.col = i
-				used[i] = true
-			} else {
+			pos, nth, base := byKey[headerKey(name)], 0, name
+			if len(pos) == 0 {
+				if b, n, ok := pickSuffix(name); ok {
+					pos, nth, base = byKey[headerKey(b)], n, b
+				}
+			}
+			switch {
+			case len(pos) == 0:
 				missing = append(missing, fmt.Sprintf("%s (%s)", name, f.Name))
 				if f.Required {
 					required = append(required, fmt.Sprintf("%s (%s)", name, f.Name))
 				}
+			case nth > len(pos):
+				cols := make([]string, len(pos))
+				for i, p := range pos {
+					cols[i] = ColumnName(p)
+				}
+				herr.BadPicks = append(herr.BadPicks, fmt.Sprintf("%s (%s): the header has %d column(s) named %s (%s), not %d",
+					name, f.Name, len(pos), base, joinAnd(cols), nth))
+			case nth > 0:
+				fm.col = pos[nth-1]
+			case len(pos) > 1:
+				herr.Duplicates = append(herr.Duplicates, DuplicateColumn{Field: f.Name, Name: name, Positions: pos})
+			default:
+				fm.col = pos[0]
+			}
+			if fm.col >= 0 {
+				used[fm.col] = true
+				fm.header, fm.headerKey = header[fm.col], keys[fm.col]
 			}
 		}
 		if vals := values[f.Name]; len(vals) > 0 {
@@ -163,13 +206,20 @@ func NewPartialMapper(ds *Dataset, header []string, mp Mapping) (*Mapper, *Missi
 		}
 		m.fields = append(m.fields, fm)
 	}
+	if len(herr.DataCells) > 0 || len(herr.Duplicates) > 0 || len(herr.BadPicks) > 0 {
+		m.headerErr = &herr
+	}
 	var missingErr *MissingColumnsError
 	if len(missing) > 0 {
 		missingErr = &MissingColumnsError{Missing: missing, Header: header, Required: required}
 	}
-	for i, h := range header {
-		if !used[i] && strings.TrimSpace(h) != "" {
-			m.unmapped = append(m.unmapped, h)
+	// The names of columns nothing uses are shown to people: never when
+	// the header is really data.
+	if len(herr.DataCells) == 0 {
+		for i, h := range header {
+			if !used[i] && keys[i] != "" {
+				m.unmapped = append(m.unmapped, h)
+			}
 		}
 	}
 	for _, k := range ds.Key {
@@ -182,7 +232,18 @@ func NewPartialMapper(ds *Dataset, header []string, mp Mapping) (*Mapper, *Missi
 	return m, missingErr
 }
 
-// Unmapped lists the source's columns that no field uses.
+// HeaderErr returns why the header cannot be mapped safely (a
+// *HeaderError), or nil. NewMapper fails with it; a caller of
+// NewPartialMapper should check it before reading rows.
+func (m *Mapper) HeaderErr() error {
+	if m.headerErr == nil {
+		return nil
+	}
+	return m.headerErr
+}
+
+// Unmapped lists the source's columns that no field uses (none when the
+// header looks like data: its cells would be personal data).
 func (m *Mapper) Unmapped() []string { return m.unmapped }
 
 // Dataset returns the mapper's dataset.
@@ -198,9 +259,16 @@ func (m *Mapper) Map(values []string, out []any) (key string, p *Problem) {
 }
 
 // MapRow is Map for a row whose cells come with their kinds
-// (connectors.Row.Kinds; nil when every value is text as written).
+// (connectors.Row.Kinds; nil when every value is text as written). An
+// Excel error value or a formula without a value in a mapped column
+// quarantines the row (ExcelError, FormulaNotComputed); a number cell in
+// an identifier column is read as the identifier it was, or quarantined
+// as DamagedNumber when its digits are lost. Cells of unmapped columns do
+// not matter.
 func (m *Mapper) MapRow(values []string, kinds []connectors.CellKind, out []any) (key string, p *Problem) {
-	_ = kinds // TODO(issue 7): errors, uncomputed formulas, numbers in identifiers
+	if m.headerErr != nil {
+		return "", &Problem{Code: BadHeader, Reason: "the stream's header cannot be mapped: " + m.headerErr.Error()}
+	}
 	if isBlank(values) {
 		return "", &Problem{Code: BlankRow, Reason: "blank row"}
 	}
@@ -212,11 +280,14 @@ func (m *Mapper) MapRow(values []string, kinds []connectors.CellKind, out []any)
 	}
 	for i := range m.fields {
 		f := &m.fields[i]
-		raw := ""
+		raw, kind := "", connectors.KindText
 		if f.col >= 0 && f.col < len(values) {
 			raw = values[f.col]
+			if f.col < len(kinds) {
+				kind = kinds[f.col]
+			}
 		}
-		v, prob := f.parse(raw)
+		v, prob := f.parse(raw, kind)
 		if prob != nil {
 			return "", prob
 		}
@@ -260,6 +331,7 @@ func (m *Mapper) shape(values []string) *Problem {
 	return nil
 }
 
+// isBlank reports a row with nothing in it but padding (blanks, NUL).
 func isBlank(values []string) bool {
 	for _, v := range values {
 		if trimSpace(v) != "" {
@@ -277,106 +349,13 @@ func (m *Mapper) isHeader(values []string) bool {
 		if f.col < 0 {
 			continue
 		}
-		if f.col >= len(values) || normalizeText(values[f.col]) != normalizeText(f.colName) {
+		if f.col >= len(values) {
+			return false
+		}
+		if v := values[f.col]; v != f.header && headerKey(v) != f.headerKey {
 			return false
 		}
 		seen = true
 	}
 	return seen
-}
-
-func (f *fieldMap) label() string {
-	if f.colName != "" {
-		return fmt.Sprintf("%s (%s)", f.colName, f.Name)
-	}
-	return f.Name
-}
-
-func (f *fieldMap) problem(code, format string, args ...any) *Problem {
-	return &Problem{Code: code, Field: f.Name, Column: f.colName,
-		Reason: "column " + f.label() + ": " + fmt.Sprintf(format, args...)}
-}
-
-func (f *fieldMap) parse(raw string) (any, *Problem) {
-	if !utf8.ValidString(raw) {
-		// A file that mixes encodings: the bytes cannot be stored as text,
-		// and guessing would corrupt names.
-		return nil, f.problem(BadEncoding, "value is not valid text in the file's encoding (mixed encodings?)")
-	}
-	s := normalizeText(raw)
-	if s == "" {
-		if f.Required {
-			return nil, f.problem(MissingRequired, "required value is empty")
-		}
-		return nil, nil
-	}
-	switch f.Type {
-	case String:
-		return s, nil
-	case ID:
-		id, err := idnum.Parse(s)
-		if err != nil {
-			if errors.Is(err, idnum.ErrCheckDigit) {
-				return nil, f.problem(BadCheckDigit, "%v", err)
-			}
-			return nil, f.problem(BadID, "%v", err)
-		}
-		return string(id), nil
-	case Code:
-		if !allDigits(s) || (len(f.Digits) > 0 && !slices.Contains(f.Digits, len(s))) {
-			return nil, f.problem(BadCode, "%q is not a %v-digit code", raw, f.Digits)
-		}
-		return s, nil
-	case Date:
-		t, err := ParseDate(s)
-		if err != nil {
-			code := BadDate
-			if errors.Is(err, errDateImpossible) {
-				code = ImpossibleDate
-			}
-			return nil, f.problem(code, "%q %v", raw, err)
-		}
-		return t, nil
-	case Money:
-		fen, err := ParseMoney(s)
-		if err != nil {
-			return nil, f.problem(BadNumber, "%q is not an amount of money", raw)
-		}
-		return fen, nil
-	case Int:
-		n, err := ParseInt(s)
-		if err != nil {
-			return nil, f.problem(BadNumber, "%q is not a whole number", raw)
-		}
-		return n, nil
-	case Enum:
-		if v, ok := f.canonical(s); ok {
-			return v, nil
-		}
-		return nil, f.problem(BadValue, "%q is not one of %s", raw, strings.Join(f.Values, ", "))
-	case Bool:
-		if v, ok := f.canonical(s); ok {
-			return v == "true", nil
-		}
-		return nil, f.problem(BadValue, "%q is not yes/no (是/否)", raw)
-	}
-	return nil, f.problem(BadValue, "unsupported field type")
-}
-
-// canonical maps a source value onto a canonical one: config aliases first,
-// then the canonical values themselves, then the built-in aliases.
-func (f *fieldMap) canonical(s string) (string, bool) {
-	k := strings.ToLower(s)
-	if v, ok := f.extra[k]; ok {
-		return v, true
-	}
-	if f.Type == Bool {
-		v, ok := boolAliases[k]
-		return v, ok
-	}
-	if slices.Contains(f.Values, k) {
-		return k, true
-	}
-	v, ok := f.Aliases[k]
-	return v, ok
 }

@@ -4,125 +4,11 @@ import (
 	"errors"
 	"strconv"
 	"strings"
-	"time"
 	"unicode/utf8"
 )
 
-// Errors of value parsing. They are wrapped with the column by the Mapper.
-var (
-	errDateShape      = errors.New("is not a date in any known format")
-	errDateImpossible = errors.New("is not a real calendar date")
-	errNumber         = errors.New("is not a number")
-)
-
-// chinaTime is China Standard Time, where instants are dated.
-var chinaTime = time.FixedZone("CST", 8*3600)
-
-// excelEpoch is day 0 of Excel's 1900 date system as it is used in practice
-// (serial 60 is the fictitious 1900-02-29; serials this small never occur
-// in our data, and the 5-digit range below excludes them).
-var excelEpoch = time.Date(1899, 12, 30, 0, 0, 0, 0, time.UTC)
-
-// ParseDate reads a date as departments write it: "2026-03-05", "2026/3/5",
-// "2026.3.5", "2026年3月5日", "20260305", an Excel serial number ("46086"),
-// optionally followed by a time of day. It reports whether the shape was
-// recognised but names no real date (e.g. "2026年2月30日") separately from an
-// unrecognised shape.
-func ParseDate(s string) (time.Time, error) {
-	s = trimSpace(s)
-	// An instant with a zone (2026-03-04T16:30:00Z from an API or Parquet)
-	// is dated where the county is: China Standard Time, UTC+8, no DST.
-	if strings.Contains(s, "T") && (strings.HasSuffix(s, "Z") || strings.LastIndexAny(s, "+-") > strings.Index(s, "T")) {
-		if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-			t = t.In(chinaTime)
-			return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC), nil
-		}
-	}
-	if i := strings.IndexAny(s, " T"); i > 0 {
-		s = s[:i] // drop a time of day
-	}
-	if s == "" {
-		return time.Time{}, errDateShape
-	}
-	if allDigits(s) {
-		switch len(s) {
-		case 8:
-			y, _ := strconv.Atoi(s[:4])
-			m, _ := strconv.Atoi(s[4:6])
-			d, _ := strconv.Atoi(s[6:])
-			return mkDate(y, m, d)
-		case 5:
-			n, _ := strconv.Atoi(s)
-			return fromSerial(n)
-		}
-		return time.Time{}, errDateShape
-	}
-	// Excel serial with a fraction (a date-time cell read raw).
-	if i := strings.IndexByte(s, '.'); i == 5 && allDigits(s[:5]) && allDigits(s[6:]) && len(s) > 6 {
-		n, _ := strconv.Atoi(s[:5])
-		return fromSerial(n)
-	}
-	// Separated forms: 2026-3-5, 2026/3/5, 2026.3.5, 2026年3月5日.
-	var parts [3]int
-	n := 0
-	cur, digits := 0, 0
-	for _, r := range s {
-		switch {
-		case r >= '0' && r <= '9':
-			cur = cur*10 + int(r-'0')
-			digits++
-			if digits > 4 {
-				return time.Time{}, errDateShape
-			}
-		case r == '-' || r == '/' || r == '.' || r == '年' || r == '月' || r == '日':
-			if digits == 0 {
-				return time.Time{}, errDateShape
-			}
-			if n == 3 {
-				return time.Time{}, errDateShape
-			}
-			parts[n] = cur
-			n++
-			cur, digits = 0, 0
-			if r == '日' {
-				// must be the end
-				continue
-			}
-		default:
-			return time.Time{}, errDateShape
-		}
-	}
-	if digits > 0 {
-		if n == 3 {
-			return time.Time{}, errDateShape
-		}
-		parts[n] = cur
-		n++
-	}
-	if n != 3 || parts[0] < 1000 {
-		return time.Time{}, errDateShape
-	}
-	return mkDate(parts[0], parts[1], parts[2])
-}
-
-// fromSerial reads an Excel serial day number. Only five-digit serials are
-// taken (1927-05-18 to 2173): shorter numbers are far more often a year or a
-// truncated value than a date, and anything past 2100 is not a real date.
-func fromSerial(n int) (time.Time, error) {
-	t := excelEpoch.AddDate(0, 0, n)
-	return mkDate(t.Year(), int(t.Month()), t.Day())
-}
-
-func mkDate(y, m, d int) (time.Time, error) {
-	if y < 1900 || y > 2100 || m < 1 || m > 12 || d < 1 || d > 31 {
-		return time.Time{}, errDateImpossible
-	}
-	t := time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC)
-	if t.Day() != d {
-		return time.Time{}, errDateImpossible
-	}
-	return t, nil
-}
+// errNumber reports a value that is not a number of the field's kind.
+var errNumber = errors.New("is not a number")
 
 // ParseMoney reads an amount in yuan as departments write it: "1,234.50元",
 // "￥856", "RMB 1234.5", "-20.00". It returns the amount in fen (cents),
@@ -212,14 +98,39 @@ func ParseMoney(s string) (int64, error) {
 	return v, nil
 }
 
-// ParseInt reads a whole number, allowing a trailing 人 or 口 ("3人").
+// ParseInt reads a whole number, allowing a trailing 人 or 口 ("3人") and
+// a fraction that is zero ("2.0", from a number cell) or a double's noise
+// around a whole number ("2.0000000000000004", "1.9999999999999998",
+// from a computed cell). Any other fraction ("2.5") is an error.
 func ParseInt(s string) (int64, error) {
-	s = strings.TrimSpace(s)
-	s = strings.TrimSuffix(strings.TrimSuffix(s, "人"), "口")
-	s = strings.TrimSuffix(s, ".0")
-	n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
+	s = trimSpace(s)
+	s = trimSpace(strings.TrimSuffix(strings.TrimSuffix(s, "人"), "口"))
+	up := false
+	if i := strings.IndexByte(s, '.'); i >= 0 {
+		frac := s[i+1:]
+		if frac == "" || !allDigits(frac) {
+			return 0, errNumber
+		}
+		switch {
+		case strings.Trim(frac, "0") == "":
+		case len(frac) >= 12 && strings.HasPrefix(frac, "000000000"):
+		case len(frac) >= 12 && strings.HasPrefix(frac, "999999999"):
+			up = true
+		default:
+			return 0, errNumber
+		}
+		s = s[:i]
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
 	if err != nil {
 		return 0, errNumber
+	}
+	if up {
+		if strings.HasPrefix(s, "-") {
+			n--
+		} else {
+			n++
+		}
 	}
 	return n, nil
 }
@@ -263,37 +174,4 @@ func normalizeText(s string) string {
 		b.WriteRune(r)
 	}
 	return trimSpace(b.String())
-}
-
-// trimSpace trims ASCII whitespace, no-break spaces (U+00A0) and ideographic
-// spaces (U+3000) from both ends. Unlike strings.TrimSpace it never decodes
-// the other runes, which matters on Chinese text in the hot path.
-func trimSpace(s string) string {
-	for len(s) > 0 {
-		switch {
-		case s[0] == ' ' || s[0] == '\t' || s[0] == '\n' || s[0] == '\r' || s[0] == '\v' || s[0] == '\f':
-			s = s[1:]
-		case strings.HasPrefix(s, "\u00a0"):
-			s = s[2:]
-		case strings.HasPrefix(s, "\u3000"):
-			s = s[3:]
-		default:
-			goto right
-		}
-	}
-right:
-	for len(s) > 0 {
-		n := len(s)
-		switch {
-		case s[n-1] == ' ' || s[n-1] == '\t' || s[n-1] == '\n' || s[n-1] == '\r' || s[n-1] == '\v' || s[n-1] == '\f':
-			s = s[:n-1]
-		case strings.HasSuffix(s, "\u00a0"):
-			s = s[:n-2]
-		case strings.HasSuffix(s, "\u3000"):
-			s = s[:n-3]
-		default:
-			return s
-		}
-	}
-	return s
 }

@@ -17,7 +17,8 @@ var needsWork = [128]bool{
 // it removes all whitespace anywhere (ASCII spaces and tabs, the full-width
 // space U+3000, no-break spaces, and the zero-width characters that pasted
 // text carries), maps full-width digits ０-９ and full-width Ｘ/ｘ to ASCII,
-// and uppercases x. Bytes that are not valid UTF-8 become U+FFFD, so that
+// and uppercases x. The multiplication sign × (U+00D7), which people type
+// for the check character X with a Chinese input method, is X too. Bytes that are not valid UTF-8 become U+FFFD, so that
 // removing a space can never glue two stray bytes into a new character.
 // It does not validate. A string that is already clean is returned as is,
 // without allocating.
@@ -43,7 +44,7 @@ func Normalize(s string) string {
 		case isSpace(r):
 		case r >= '０' && r <= '９':
 			b.WriteByte(byte('0' + r - '０'))
-		case r == 'x' || r == 'Ｘ' || r == 'ｘ':
+		case r == 'x' || r == 'Ｘ' || r == 'ｘ' || r == '×':
 			b.WriteByte('X')
 		default:
 			b.WriteString(s[i : i+size])

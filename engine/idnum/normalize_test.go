@@ -17,6 +17,7 @@ func TestNormalize(t *testing.T) {
 		{"zero-width characters", "\uFEFF110105\u200B\u200C\u200D\u206019491231002X", sampleA},
 		{"full-width digits", "０１２３４５６７８９", "0123456789"},
 		{"full-width X and x", "ＸｘX", "XXX"},
+		{"multiplication sign for X", "11010519491231002×", sampleA},
 		{"other characters kept", "身份证：110105-1", "身份证：110105-1"},
 		{"other letters not uppercased", "abc", "abc"},
 		{"invalid UTF-8 replaced", "1\xff2", "1\uFFFD2"},

@@ -1,0 +1,234 @@
+package dataset
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/lipwatch/lipwatch/connectors"
+	"github.com/lipwatch/lipwatch/engine/idnum"
+)
+
+// fieldMap is one dataset field as a source feeds it.
+type fieldMap struct {
+	Field
+	col       int    // index in the source header, -1 if unmapped
+	colName   string // the column name as configured
+	header    string // the header cell at col, as read
+	headerKey string // its headerKey
+	free      bool   // free text (names, addresses): String and not an Identifier
+	format    string // Mapping.Formats, e.g. epoch_ms
+	extra     map[string]string
+}
+
+func (f *fieldMap) label() string {
+	if f.colName != "" {
+		return fmt.Sprintf("%s (%s)", f.colName, f.Name)
+	}
+	return f.Name
+}
+
+func (f *fieldMap) problem(code, format string, args ...any) *Problem {
+	return &Problem{Code: code, Field: f.Name, Column: f.colName,
+		Reason: "column " + f.label() + ": " + fmt.Sprintf(format, args...)}
+}
+
+// parse reads one cell of the field. It runs for every mapped cell of
+// every row: clean values take the fast paths (no allocation for clean
+// ASCII and Chinese text).
+func (f *fieldMap) parse(raw string, kind connectors.CellKind) (any, *Problem) {
+	switch kind {
+	case connectors.KindError:
+		name, meaning := kindErrorName(raw)
+		return nil, f.problem(ExcelError, "Excel error %s (%s): fix the formula in the workbook, then sync again", name, meaning)
+	case connectors.KindUncomputed:
+		return nil, f.problem(FormulaNotComputed, "formula without a computed value: open and save the file in Excel/WPS, then sync again")
+	}
+	s, dmg, r := cleanValue(raw, f.free)
+	switch dmg {
+	case damageUTF8:
+		// A file that mixes encodings: the bytes cannot be stored as text,
+		// and guessing would corrupt names.
+		return nil, f.problem(BadEncoding, "value is not valid text in the file's encoding (mixed encodings?)")
+	case damageReplace:
+		return nil, f.problem(BadEncoding, "value holds U+FFFD (�), the mark a program leaves for bytes that were not text: a character was cut in half, or the file mixes encodings; export the file again")
+	case damageControl:
+		return nil, f.problem(ControlChar, "a control character (%U) inside the value: the export damaged it; correct the value or the export, then sync again", r)
+	}
+	s = unprotect(normalizeText(s), !f.free)
+	if name, meaning, ok := excelError(s); ok {
+		return nil, f.problem(ExcelError, "Excel error %s (%s): fix the formula in the workbook, then sync again", name, meaning)
+	}
+	if isNull(s, f.free) || (f.Type == Date && isZeroDate(s)) {
+		s = ""
+	}
+	if s == "" {
+		if f.Required {
+			return nil, f.problem(MissingRequired, "required value is empty")
+		}
+		return nil, nil
+	}
+	number := kind == connectors.KindNumber
+	if number && strings.ContainsAny(s, "Ee") {
+		if x, ok := expandExponent(s); ok {
+			s = x
+		}
+	}
+	if kind == connectors.KindDate && f.Type != Date && !f.free {
+		code, what := BadValue, "text (设置单元格格式→文本)"
+		if f.Type == Money || f.Type == Int {
+			code, what = BadNumber, "numbers (设置单元格格式→数值)"
+		}
+		return nil, f.problem(code, "the cell is formatted as a date, so it does not hold the value written: format the column as %s and send the file again", what)
+	}
+	switch f.Type {
+	case String:
+		if f.Identifier {
+			return f.identifier(s, number)
+		}
+		return s, nil
+	case ID:
+		d, why := throughNumber(s, number)
+		if why != "" {
+			return nil, f.problem(DamagedNumber, "%s", why)
+		}
+		id, err := idnum.Parse(d)
+		if err != nil {
+			if errors.Is(err, idnum.ErrCheckDigit) {
+				return nil, f.problem(BadCheckDigit, "%v", err)
+			}
+			return nil, f.problem(BadID, "%v", err)
+		}
+		return string(id), nil
+	case Code:
+		d, why := throughNumber(s, number)
+		if why != "" {
+			return nil, f.problem(DamagedNumber, "%s", why)
+		}
+		d = joinDigitGroups(d)
+		if !allDigits(d) || (len(f.Digits) > 0 && !slices.Contains(f.Digits, len(d))) {
+			return nil, f.problem(BadCode, "%q is not a %v-digit code", s, f.Digits)
+		}
+		return d, nil
+	case Date:
+		return f.date(s)
+	case Money:
+		fen, err := ParseMoney(s)
+		if err != nil {
+			return nil, f.problem(BadNumber, "%q is not an amount of money", s)
+		}
+		return fen, nil
+	case Int:
+		n, err := ParseInt(s)
+		if err != nil {
+			return nil, f.problem(BadNumber, "%q is not a whole number", s)
+		}
+		return n, nil
+	case Enum:
+		if v, ok := f.canonical(s); ok {
+			return v, nil
+		}
+		return nil, f.problem(BadValue, "%q is not one of %s", s, strings.Join(f.Values, ", "))
+	case Bool:
+		if v, ok := f.canonical(s); ok {
+			return v == "true", nil
+		}
+		return nil, f.problem(BadValue, "%q is not yes/no (是/否)", s)
+	}
+	return nil, f.problem(BadValue, "unsupported field type")
+}
+
+// identifier reads a code-like key (户号, claim number). Its value is never
+// quoted: it identifies a household or a person.
+func (f *fieldMap) identifier(s string, number bool) (any, *Problem) {
+	d, why := throughNumber(s, number)
+	if why != "" {
+		return nil, f.problem(DamagedNumber, "%s", why)
+	}
+	return joinDigitGroups(d), nil
+}
+
+// joinDigitGroups removes the spaces of a number written in groups
+// ("3407 9900 1001 0001"); anything else is returned as it is.
+func joinDigitGroups(s string) string {
+	if !strings.Contains(s, " ") {
+		return s
+	}
+	if j := strings.ReplaceAll(s, " ", ""); allDigits(j) {
+		return j
+	}
+	return s
+}
+
+// date reads a date field: open ends, Unix times where the source's
+// format says so, and every written form ParseDate knows.
+func (f *fieldMap) date(s string) (any, *Problem) {
+	if f.OpenEnd && openEndWords[s] {
+		return nil, nil
+	}
+	if f.format == FormatEpochSeconds || f.format == FormatEpochMillis {
+		t, year, isNumber, err := epochDate(s, f.format == FormatEpochMillis)
+		switch {
+		case !isNumber:
+		case f.OpenEnd && year >= openEndYear:
+			return nil, nil
+		case err != nil:
+			return nil, f.problem(ImpossibleDate, "%q as %s (set in the source's formats) is a date outside the years 1800 to 2100", s, f.format)
+		default:
+			return t, nil
+		}
+	}
+	p, err := scanDate(s)
+	if err == nil {
+		if f.OpenEnd && p.y >= openEndYear && p.realDay() {
+			return nil, nil
+		}
+		t, err := p.date()
+		if err == nil {
+			return t, nil
+		}
+		return nil, f.problem(ImpossibleDate, "%q %v", s, err)
+	}
+	switch err {
+	case errDateNumber:
+		return nil, f.problem(BadDate, "%q %v: format the column as dates (设置单元格格式→日期)", s, err)
+	case errDateEpochS, errDateEpochMS:
+		format := FormatEpochSeconds
+		if err == errDateEpochMS {
+			format = FormatEpochMillis
+		}
+		return nil, f.problem(BadDate, "%q %v: if the source sends Unix times, set formats: {%s: %s} for it", s, err, f.Name, format)
+	}
+	return nil, f.problem(BadDate, "%q %v", s, err)
+}
+
+// canonical maps a source value onto a canonical one: config aliases first,
+// then the canonical values themselves, then the built-in aliases. A whole
+// number written with a zero fraction ("4.0", from a number cell or a
+// float column) is that number.
+func (f *fieldMap) canonical(s string) (string, bool) {
+	if v, ok := f.lookup(s); ok {
+		return v, true
+	}
+	if w, frac, grouped, ok := splitNumber(s); ok && !grouped && frac != "" && strings.Trim(frac, "0") == "" {
+		return f.lookup(w)
+	}
+	return "", false
+}
+
+func (f *fieldMap) lookup(s string) (string, bool) {
+	k := strings.ToLower(s)
+	if v, ok := f.extra[k]; ok {
+		return v, true
+	}
+	if f.Type == Bool {
+		v, ok := boolAliases[k]
+		return v, ok
+	}
+	if slices.Contains(f.Values, k) {
+		return k, true
+	}
+	v, ok := f.Aliases[k]
+	return v, ok
+}
