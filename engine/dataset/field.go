@@ -149,6 +149,16 @@ func (f *fieldMap) identifier(s string, number bool) (any, *Problem) {
 	return joinDigitGroups(d), nil
 }
 
+// secondsAsMillis reports an epoch_ms value within 1e10 ms (116 days) of
+// 1970-01-01: what Unix seconds of 1973 to 2286 look like as milliseconds.
+func secondsAsMillis(s string) bool {
+	w := strings.TrimPrefix(s, "-")
+	if i := strings.IndexByte(w, '.'); i >= 0 {
+		w = w[:i]
+	}
+	return len(strings.TrimLeft(w, "0")) <= 10
+}
+
 // joinDigitGroups removes the spaces of a number written in groups
 // ("3407 9900 1001 0001"); anything else is returned as it is.
 func joinDigitGroups(s string) string {
@@ -168,9 +178,15 @@ func (f *fieldMap) date(s string) (any, *Problem) {
 		return nil, nil
 	}
 	if f.format == FormatEpochSeconds || f.format == FormatEpochMillis {
-		t, year, isNumber, err := epochDate(s, f.format == FormatEpochMillis)
+		millis := f.format == FormatEpochMillis
+		t, year, isNumber, err := epochDate(s, millis)
 		switch {
 		case !isNumber:
+		case millis && f.Name != "birth_date" && secondsAsMillis(s):
+			// Seconds read as milliseconds land in the first months of
+			// 1970, when no department recorded anything (births are the
+			// exception, and are not checked).
+			return nil, f.problem(BadDate, "%q as %s (set in the source's formats) would be a date in 1970: it looks like seconds; if the source sends seconds, set formats: {%s: %s} for it", s, f.format, f.Name, FormatEpochSeconds)
 		case f.OpenEnd && year >= openEndYear:
 			return nil, nil
 		case err != nil:
