@@ -1,6 +1,12 @@
 package main
 
 import (
+	"fmt"
+	"io"
+	"sort"
+	"text/tabwriter"
+	"time"
+
 	"github.com/spf13/cobra"
 
 	"github.com/lipwatch/lipwatch/engine/evaluate"
@@ -24,13 +30,13 @@ func newEvaluateCmd(g *globals) *cobra.Command {
 				if r, err = p.Evaluate(cmd.Context(), day, dry); err != nil {
 					return nil, err
 				}
-				return map[string]any{"dry_run": dry, "people": r.People, "hits": r.HitsByRule,
+				return map[string]any{"dry_run": dry, "people": r.People, "hits": r.HitsByRule, "eval_errors": r.EvalErrors,
 					"new": len(r.Plan.New), "updated": len(r.Plan.Updated), "suppressed": len(r.Plan.Suppressed)}, nil
 			})
 			if err != nil {
 				return err
 			}
-			printEvaluate(cmd.OutOrStdout(), p, r)
+			printEvaluation(cmd.OutOrStdout(), p, r)
 			if dry {
 				cmd.Println("dry run: nothing was written")
 			}
@@ -70,4 +76,51 @@ func newDispatchCmd(g *globals) *cobra.Command {
 	}
 	cmd.Flags().BoolVar(&all, "all", false, "list every open case, not only new or changed ones")
 	return cmd
+}
+
+// printEvaluation writes an evaluation's summary: people evaluated, hits
+// and evaluation errors per enabled rule, a line per rule that could not
+// be evaluated for some people (with the place and a fix, no personal
+// data), and new and updated cases per township.
+func printEvaluation(w io.Writer, p *pipeline.Pipeline, r *evaluate.Result) {
+	fmt.Fprintf(w, "evaluated %d people at %s in %s (facts %s, rules %s)\n", r.People, r.AsOf.Format(time.DateOnly),
+		r.Total.Round(time.Millisecond), r.Facts.Round(time.Millisecond), r.Rules.Round(time.Millisecond))
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "RULE\tLEVEL\tHITS\tERRORS\tTITLE")
+	for _, rl := range p.Pack.Rules {
+		if rl.Enabled {
+			fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\n", rl.ID, rl.Level, r.HitsByRule[rl.ID], r.EvalErrors[rl.ID], rl.Title)
+		}
+	}
+	tw.Flush()
+	for _, rl := range p.Pack.Rules {
+		if n := r.EvalErrors[rl.ID]; n > 0 {
+			people := "people"
+			if n == 1 {
+				people = "person"
+			}
+			fmt.Fprintf(w, "%s: %d %s could not be evaluated: %s\n", rl.ID, n, people, r.EvalErrorSample[rl.ID].Text())
+		}
+	}
+	perTown := map[string][2]int{}
+	for _, c := range r.Plan.New {
+		n := perTown[p.Router.Township(c.TownshipCode)]
+		n[0]++
+		perTown[p.Router.Township(c.TownshipCode)] = n
+	}
+	for _, c := range r.Plan.Updated {
+		n := perTown[p.Router.Township(c.TownshipCode)]
+		n[1]++
+		perTown[p.Router.Township(c.TownshipCode)] = n
+	}
+	fmt.Fprintf(w, "cases: %d new, %d updated, %d unchanged, %d hits suppressed after closing\n",
+		len(r.Plan.New), len(r.Plan.Updated), len(r.Plan.Refreshed), len(r.Plan.Suppressed))
+	var towns []string
+	for t := range perTown {
+		towns = append(towns, t)
+	}
+	sort.Strings(towns)
+	for _, t := range towns {
+		fmt.Fprintf(w, "  %-22s %3d new  %3d updated\n", p.Router.Name(t), perTown[t][0], perTown[t][1])
+	}
 }

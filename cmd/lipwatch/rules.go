@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"regexp"
 	"text/tabwriter"
@@ -17,9 +18,14 @@ import (
 
 func newRulesCmd(g *globals) *cobra.Command {
 	rc := &cobra.Command{Use: "rules", Short: "Analysts' tools: check, test and explain the rule files"}
-	rc.AddCommand(&cobra.Command{
+	var strict bool
+	check := &cobra.Command{
 		Use:   "check",
-		Short: "Load and type-check every rule file; report all errors with file:line:col",
+		Short: "Load and type-check every rule file; report all errors with file:line:col, and warnings (e.g. unguarded division)",
+		Long: `Load and type-check every rule file. Errors (exit 1) and warnings are listed with
+file:line:col and a caret. A warning does not stop the rules from running: e.g. a division
+whose divisor may be 0 (the rule cannot be evaluated for such a person: counted as an
+evaluation error in the run summary, never a hit). Warnings alone exit 0, unless --strict.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			e, err := g.load()
 			if err != nil {
@@ -36,11 +42,30 @@ func newRulesCmd(g *globals) *cobra.Command {
 					enabled++
 				}
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "%s: %d files, %d fact groups, %d params, %d rules (%d enabled): ok (%s)\n",
-				dir, len(pack.Files), len(pack.Groups), len(pack.Params), len(pack.Rules), enabled, pack.Version)
-			return checkCalendar(cmd, e)
+			w := cmd.OutOrStdout()
+			for _, wn := range pack.Warnings {
+				fmt.Fprintln(w, wn)
+			}
+			verdict := "ok"
+			switch n := len(pack.Warnings); {
+			case n == 1:
+				verdict = "ok with 1 warning"
+			case n > 1:
+				verdict = fmt.Sprintf("ok with %d warnings", n)
+			}
+			fmt.Fprintf(w, "%s: %d files, %d fact groups, %d params, %d rules (%d enabled): %s (%s)\n",
+				dir, len(pack.Files), len(pack.Groups), len(pack.Params), len(pack.Rules), enabled, verdict, pack.Version)
+			if err := checkCalendar(cmd, e); err != nil {
+				return err
+			}
+			if strict && len(pack.Warnings) > 0 {
+				return &exitError{code: 1, msg: fmt.Sprintf("rules check --strict: %d warnings", len(pack.Warnings))}
+			}
+			return nil
 		},
-	})
+	}
+	check.Flags().BoolVar(&strict, "strict", false, "exit 1 on warnings too")
+	rc.AddCommand(check)
 	var run string
 	test := &cobra.Command{
 		Use:   "test",
@@ -61,23 +86,33 @@ func newRulesCmd(g *globals) *cobra.Command {
 				}
 			}
 			w := cmd.OutOrStdout()
-			failed, passed := 0, 0
+			failed, passed, errored := 0, 0, 0
 			for _, r := range pack.Test(re) {
 				fmt.Fprintf(w, "%-5s %s:%d: %s / %s", r.Status, r.Pos.File, r.Pos.Line, r.Rule, r.Test)
 				if r.Message != "" {
 					fmt.Fprintf(w, ": %s", r.Message)
 				}
 				fmt.Fprintln(w)
-				if r.Status == "PASS" {
+				switch r.Status {
+				case rule.StatusPass:
 					passed++
-				} else {
+				case rule.StatusError:
+					errored++
+				default:
 					failed++
 				}
 			}
 			untested := pack.Untested()
-			fmt.Fprintf(w, "%d passed, %d failed\n", passed, failed)
+			summary := fmt.Sprintf("%d passed, %d failed", passed, failed)
+			switch {
+			case errored == 1:
+				summary += ", 1 error"
+			case errored > 1:
+				summary += fmt.Sprintf(", %d errors", errored)
+			}
+			fmt.Fprintln(w, summary)
 			fmt.Fprintf(w, "%d rules without tests %v\n", len(untested), untested)
-			if failed > 0 {
+			if failed+errored > 0 {
 				return &exitError{code: 1}
 			}
 			return nil
@@ -132,11 +167,17 @@ func newRulesCmd(g *globals) *cobra.Command {
 				}
 				fmt.Fprintf(w, "  %-30s %-6s %s%s\n", v.Rule.ID, v.Rule.Level, verdict, off)
 				for _, c := range v.Conditions {
-					mark := "✓"
-					if !c.Holds {
+					mark, note := "✓", ""
+					var ee *rule.EvalError
+					switch {
+					case errors.As(c.Err, &ee):
+						mark, note = "!", " (cannot be evaluated: "+ee.Problem+")"
+					case c.Err != nil:
+						mark, note = "!", " (cannot be evaluated)"
+					case !c.Holds:
 						mark = "✗"
 					}
-					fmt.Fprintf(w, "    %s %s\n", mark, c.Text)
+					fmt.Fprintf(w, "    %s %s%s\n", mark, c.Text, note)
 				}
 			}
 			return nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"regexp"
@@ -33,7 +34,15 @@ type Result struct {
 	People     int
 	Hits       []cases.Hit
 	HitsByRule map[string]int
-	Plan       cases.Plan
+	// EvalErrors counts, per rule id, the people the rule could not be
+	// evaluated for (a division by zero, a NaN or ±Inf: never a hit);
+	// rules without such errors are absent.
+	EvalErrors map[string]int
+	// EvalErrorSample is, per rule id in EvalErrors, the first of those
+	// errors: where in the rule files and what happened. It holds no ID
+	// number, name or fact value.
+	EvalErrorSample map[string]*rule.EvalError
+	Plan            cases.Plan
 	// Held are the rules held back, and HeldHits how many hits each of them
 	// had tonight that were left out (computed on data with a gap).
 	Held     []Hold
@@ -95,7 +104,7 @@ func (e *Evaluator) Evaluate(ctx context.Context, day time.Time, dryRun bool) (*
 // Hits computes the facts at day and runs every enabled rule for every
 // person. It writes nothing to the store.
 func (e *Evaluator) Hits(ctx context.Context, day time.Time) (*Result, error) {
-	res := &Result{AsOf: day, HitsByRule: map[string]int{}}
+	res := &Result{AsOf: day, HitsByRule: map[string]int{}, EvalErrors: map[string]int{}, EvalErrorSample: map[string]*rule.EvalError{}}
 	conn, err := e.Store.DB().Conn(ctx)
 	if err != nil {
 		return nil, err
@@ -118,19 +127,38 @@ func (e *Evaluator) Hits(ctx context.Context, day time.Time) (*Result, error) {
 		}
 	}
 	q, fields := wideQuery(e.Pack)
+	// A rule that cannot be evaluated for one person (*rule.EvalError) is
+	// counted for that rule and the evaluation goes on; any other error
+	// concerns every person and stops it.
+	perPerson := func(r *rule.Rule, err error) error {
+		var ee *rule.EvalError
+		if !errors.As(err, &ee) {
+			return fmt.Errorf("rule %s (%s:%d): %w", r.ID, r.Pos.File, r.Pos.Line, err)
+		}
+		if res.EvalErrors[r.ID]++; res.EvalErrorSample[r.ID] == nil {
+			res.EvalErrorSample[r.ID] = ee
+		}
+		return nil
+	}
 	err = eachPerson(ctx, conn, q, fields, env, func(id string, vals []any) error {
 		res.People++
 		for _, r := range rules {
 			hit, reason, err := r.Eval(env)
 			if err != nil {
-				return fmt.Errorf("rule %s (%s:%d): %w", r.ID, r.Pos.File, r.Pos.Line, err)
+				if err := perPerson(r, err); err != nil {
+					return err
+				}
+				continue
 			}
 			if !hit {
 				continue
 			}
 			sev, err := r.SeverityOf(env)
 			if err != nil {
-				return fmt.Errorf("rule %s (%s:%d): %w", r.ID, r.Pos.File, r.Pos.Line, err)
+				if err := perPerson(r, err); err != nil {
+					return err
+				}
+				continue
 			}
 			res.HitsByRule[r.ID]++
 			res.Hits = append(res.Hits, cases.Hit{RuleID: r.ID, RuleVersion: r.Version, Level: r.Level, Reason: reason,
@@ -141,6 +169,12 @@ func (e *Evaluator) Hits(ctx context.Context, day time.Time) (*Result, error) {
 	})
 	if err != nil {
 		return nil, err
+	}
+	for _, r := range rules {
+		if n := res.EvalErrors[r.ID]; n > 0 {
+			e.logger().Warn("rule could not be evaluated for some people", "rule", r.ID, "people", n,
+				"error", res.EvalErrorSample[r.ID].Text())
+		}
 	}
 	if err := evidence(ctx, conn, e.Pack, res.Hits); err != nil {
 		return nil, err

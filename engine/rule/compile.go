@@ -64,6 +64,7 @@ func (p *Pack) layout() {
 		expr.DisableBuiltin("now"),
 		expr.Patch(intIn{}),
 	}, helperOptions()...)
+	p.opts = append(p.opts, arithOptions()...)
 }
 
 // intIn rewrites `x in 1..2` and `x in [1, 2]` on an int fact (int64)
@@ -110,16 +111,38 @@ func (intIn) Visit(node *ast.Node) {
 
 // input is a fact or param an expression reads.
 type input struct {
-	name  string // medical.oop_12m or params.medical_oop_threshold
-	field int    // index in Pack.Fields, or -1 for a param
-	param int    // index in the params struct, or -1
+	name   string // medical.oop_12m or params.medical_oop_threshold
+	field  int    // index in Pack.Fields, or -1 for a param
+	param  int    // index in the params struct, or -1
+	offset int    // of its first use in the expression, in runes
+	pos    Pos    // of its first use in the rule file
 }
 
 // compiled is an expression compiled, with what it reads.
 type compiled struct {
 	prog   *vm.Program
-	tree   ast.Node
+	tree   ast.Node // as parsed, before any patch
 	inputs []input
+	loc    locator
+}
+
+// expression is one of a rule's compiled expressions.
+type expression struct {
+	name  string // when, reason or severity
+	prog  *vm.Program
+	facts []input // the facts it reads: checked for NaN and ±Inf before it runs
+	loc   locator
+}
+
+// newExpression keeps what evaluating c needs.
+func newExpression(name string, c *compiled) *expression {
+	x := &expression{name: name, prog: c.prog, loc: c.loc}
+	for _, in := range c.inputs {
+		if in.field >= 0 {
+			x.facts = append(x.facts, in)
+		}
+	}
+	return x
 }
 
 // exprKind is what an expression must produce.
@@ -163,12 +186,22 @@ func (p *Pack) compileExpr(c *collector, e *exprText, kind exprKind, broken brok
 	case kindNumber:
 		opts = append(opts[:len(opts):len(opts)], expr.AsFloat64())
 	}
-	prog, err := expr.Compile(e.text, opts...)
-	if err != nil {
+	// Type errors are reported as expr words them, before the arithmetic
+	// is rewritten into checked calls (whose operands accept anything).
+	if _, err := expr.Compile(e.text, opts...); err != nil {
 		p.exprErr(c, e, isBool, err)
 		return nil
 	}
-	return &compiled{prog: prog, tree: tree.Node, inputs: w.inputs}
+	loc := locator{file: e.file.name, lines: c.lines[e.file.name], node: e.node}
+	prog, err := expr.Compile(e.text, append(opts[:len(opts):len(opts)], expr.Patch(&arithGuard{p: p, loc: loc}))...)
+	if err != nil {
+		c.add(loc.start(), "%s: cannot check its arithmetic: %v", e.ctx, err)
+		return nil
+	}
+	for i := range w.inputs {
+		w.inputs[i].pos = loc.pos(w.inputs[i].offset)
+	}
+	return &compiled{prog: prog, tree: tree.Node, inputs: w.inputs, loc: loc}
 }
 
 // brokenNames are the groups (in facts) and params that had problems
@@ -196,6 +229,9 @@ func (w *refWalker) Visit(node *ast.Node) {
 		if w.broken.facts[n.Value] && w.p.groupIdx[n.Value] == nil {
 			w.skip = true // a group left out for its problems
 		}
+		if isGuardName(n.Value) && w.p.groupIdx[n.Value] == nil {
+			w.errs = append(w.errs, w.errAt(n, "unknown name %s", n.Value))
+		}
 	case *ast.MemberNode:
 		base, ok1 := n.Node.(*ast.IdentifierNode)
 		prop, ok2 := n.Property.(*ast.StringNode)
@@ -203,7 +239,7 @@ func (w *refWalker) Visit(node *ast.Node) {
 			return
 		}
 		name := base.Value + "." + prop.Value
-		in := input{name: name, field: -1, param: -1}
+		in := input{name: name, field: -1, param: -1, offset: base.Location().From}
 		switch {
 		case base.Value == paramsName:
 			prm, ok := w.p.Params[prop.Value]
@@ -324,13 +360,17 @@ func conjuncts(n ast.Node) []ast.Node {
 
 // compileParts compiles each top-level condition of a rule's When on its
 // own. They type-checked as part of the whole, so they compile; if one
-// does not, explaining falls back to the whole condition.
-func (p *Pack) compileParts(tree ast.Node) []part {
-	nodes := conjuncts(tree)
+// does not, explaining falls back to the whole condition. Their
+// arithmetic is checked too (a part that divides by zero does not hold,
+// with the error), placed at the start of the condition.
+func (p *Pack) compileParts(when *compiled) []part {
+	nodes := conjuncts(when.tree)
 	if len(nodes) < 2 {
 		return nil
 	}
-	opts := append(p.opts[:len(p.opts):len(p.opts)], expr.AsBool())
+	start := when.loc
+	start.fixed = true // offsets in a re-rendered part are not the file's
+	opts := append(p.opts[:len(p.opts):len(p.opts)], expr.AsBool(), expr.Patch(&arithGuard{p: p, loc: start}))
 	parts := make([]part, 0, len(nodes))
 	for _, n := range nodes {
 		text := n.String()
@@ -338,7 +378,30 @@ func (p *Pack) compileParts(tree ast.Node) []part {
 		if err != nil {
 			return nil
 		}
-		parts = append(parts, part{text: text, prog: prog})
+		x := &expression{name: "when", prog: prog, loc: start}
+		names := nameCollector{}
+		ast.Walk(&n, names)
+		for _, in := range when.inputs {
+			if in.field >= 0 && names[in.name] {
+				x.facts = append(x.facts, in)
+			}
+		}
+		parts = append(parts, part{text: text, x: x})
 	}
 	return parts
+}
+
+// nameCollector collects the GROUP.FIELD and params.NAME an expression
+// refers to.
+type nameCollector map[string]bool
+
+// Visit implements ast.Visitor.
+func (c nameCollector) Visit(node *ast.Node) {
+	if m, ok := (*node).(*ast.MemberNode); ok {
+		base, ok1 := m.Node.(*ast.IdentifierNode)
+		prop, ok2 := m.Property.(*ast.StringNode)
+		if ok1 && ok2 {
+			c[base.Value+"."+prop.Value] = true
+		}
+	}
 }

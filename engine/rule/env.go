@@ -26,6 +26,11 @@ type Env struct {
 	missing  []error         // per param: why it has no value at asOf, or nil
 	boxed    any             // a copy of val as expr reads it; nil after a Set
 	vm       vm.VM
+	// bad marks the facts set to NaN or ±Inf (badVal holds which), nbad
+	// counts them: a rule reading one cannot be evaluated.
+	bad    []bool
+	badVal []float64
+	nbad   int
 }
 
 // NewEnv returns an env with params at their values on asOf (its calendar
@@ -58,6 +63,7 @@ func (p *Pack) newEnv(asOf time.Time) *Env {
 	}
 	e.val = reflect.New(p.envType).Elem()
 	e.val.Set(e.defaults)
+	e.bad, e.badVal = make([]bool, len(p.fields)), make([]float64, len(p.fields))
 	e.fields = make([]reflect.Value, len(p.fields))
 	for i := range p.fields {
 		e.fields[i] = e.field(e.val, i)
@@ -77,6 +83,25 @@ func (e *Env) AsOf() time.Time { return e.asOf }
 func (e *Env) Reset() {
 	e.val.Set(e.defaults)
 	e.boxed = nil
+	if e.nbad > 0 {
+		clear(e.bad)
+		e.nbad = 0
+	}
+}
+
+// flag records whether fact i holds NaN or ±Inf.
+func (e *Env) flag(i int, bad bool, x float64) {
+	if bad != e.bad[i] {
+		e.bad[i] = bad
+		if bad {
+			e.nbad++
+		} else {
+			e.nbad--
+		}
+	}
+	if bad {
+		e.badVal[i] = x
+	}
 }
 
 // Set sets fact group.field to v, converted to the fact's type (see
@@ -97,6 +122,12 @@ func (e *Env) Set(group, field string, v any) error {
 // if it is whole), as are decimal strings, *big.Int and values with a
 // Float64 method (DuckDB decimals); nil (SQL NULL) sets the default. Any
 // other kind is an error and leaves the fact unchanged.
+//
+// A number that is NaN or ±Inf (a facts query can give them for doubles)
+// is not an error here: the fact is marked, and every rule that reads it
+// fails for this person with an *EvalError of kind BadFact, never a hit;
+// rules that do not read it are evaluated as usual. (A number fact keeps
+// the value, for explaining; an int fact its default.)
 func (e *Env) SetIndex(i int, v any) error {
 	if i < 0 || i >= len(e.fields) {
 		return fmt.Errorf("fact index %d out of range", i)
@@ -106,21 +137,33 @@ func (e *Env) SetIndex(i int, v any) error {
 	e.boxed = nil
 	if v == nil {
 		f.Set(e.field(e.defaults, i))
+		if e.nbad > 0 {
+			e.flag(i, false, 0)
+		}
 		return nil
 	}
 	switch fd.Type {
 	case Number:
 		if x, ok := v.(float64); ok {
 			f.SetFloat(x)
+			if !finite(x) || e.nbad > 0 {
+				e.flag(i, !finite(x), x)
+			}
 			return nil
 		}
 	case Int:
 		switch x := v.(type) {
 		case int64:
 			f.SetInt(x)
+			if e.nbad > 0 {
+				e.flag(i, false, 0)
+			}
 			return nil
 		case int32:
 			f.SetInt(int64(x))
+			if e.nbad > 0 {
+				e.flag(i, false, 0)
+			}
 			return nil
 		}
 	case Bool:
@@ -134,11 +177,25 @@ func (e *Env) SetIndex(i int, v any) error {
 			return nil
 		}
 	}
+	if isNumeric(fd.Type) {
+		if x, ok := toFloat(v); ok && !finite(x) {
+			if fd.Type == Number {
+				f.SetFloat(x)
+			} else {
+				f.Set(e.field(e.defaults, i))
+			}
+			e.flag(i, true, x)
+			return nil
+		}
+	}
 	x, err := convert(v, fd.Type)
 	if err != nil {
 		return fmt.Errorf("%s.%s: %w", fd.Group, fd.Name, err)
 	}
 	f.Set(reflect.ValueOf(x))
+	if e.nbad > 0 {
+		e.flag(i, false, 0)
+	}
 	return nil
 }
 

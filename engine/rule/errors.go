@@ -63,12 +63,27 @@ func (es Errors) Error() string {
 	return strings.Join(parts, "\n")
 }
 
+// Warning is a problem that does not stop the rules from loading, e.g. a
+// division whose divisor may be 0. Its fields are those of Error.
+type Warning Error
+
+// String formats w as "file:line:col: warning: message" followed by its
+// snippet.
+func (w *Warning) String() string {
+	s := w.Pos.String() + ": warning: " + w.Message
+	if w.Snippet != "" {
+		s += "\n" + w.Snippet
+	}
+	return s
+}
+
 // collector gathers problems while loading and renders their snippets from
 // the files' text.
 type collector struct {
 	order map[string]int      // file -> rank in load order
 	lines map[string][]string // file -> its lines, for snippets
 	errs  Errors
+	warns []*Warning
 }
 
 func newCollector() *collector {
@@ -90,20 +105,34 @@ func (c *collector) add(pos Pos, format string, args ...any) {
 	c.errs = append(c.errs, &Error{Pos: pos, Message: fmt.Sprintf(format, args...), Snippet: c.snippet(pos)})
 }
 
+// warn records a warning at pos.
+func (c *collector) warn(pos Pos, format string, args ...any) {
+	c.warns = append(c.warns, &Warning{Pos: pos, Message: fmt.Sprintf(format, args...), Snippet: c.snippet(pos)})
+}
+
 // err returns the problems in file order, or nil when there are none.
 func (c *collector) err() error {
 	if len(c.errs) == 0 {
 		return nil
 	}
 	es := slices.Clone(c.errs)
-	slices.SortStableFunc(es, func(a, b *Error) int {
-		return cmp.Or(
-			cmp.Compare(c.order[a.Pos.File], c.order[b.Pos.File]),
-			cmp.Compare(a.Pos.Line, b.Pos.Line),
-			cmp.Compare(a.Pos.Col, b.Pos.Col),
-		)
-	})
+	slices.SortStableFunc(es, c.byPlace)
 	return es
+}
+
+// sortedWarnings returns the warnings in file order.
+func (c *collector) sortedWarnings() []*Warning {
+	ws := slices.Clone(c.warns)
+	slices.SortStableFunc(ws, func(a, b *Warning) int { return c.byPlace((*Error)(a), (*Error)(b)) })
+	return ws
+}
+
+func (c *collector) byPlace(a, b *Error) int {
+	return cmp.Or(
+		cmp.Compare(c.order[a.Pos.File], c.order[b.Pos.File]),
+		cmp.Compare(a.Pos.Line, b.Pos.Line),
+		cmp.Compare(a.Pos.Col, b.Pos.Col),
+	)
 }
 
 // snippet renders the line at pos with a caret under its column:

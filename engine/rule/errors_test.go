@@ -201,7 +201,7 @@ rules/disability.yaml:_:37: rule DIS-NEW-SEVERE-UNCOVERED: test "三级（非重
     _ |         given: {disability: {level: 3.5, category: 4, days_since_issued: 10}}
       |                                     ^`},
 		{name: "test expect not hit or miss", breaks: []breakage{{"fishers.yaml", "        given: {fisher: {retired: true, resettlement: employed}}\n        expect: miss", "        given: {fisher: {retired: true, resettlement: employed}}\n        expect: no"}}, want: `
-rules/fishers.yaml:_:17: rule FISHER-UNRESETTLED: test "已安置就业": expect must be hit or miss, not no
+rules/fishers.yaml:_:17: rule FISHER-UNRESETTLED: test "已安置就业": expect must be hit, miss or error, not no
     _ |         expect: no
       |                 ^`},
 		{name: "test as_of not a date", breaks: []breakage{{"fishers.yaml", "      - name: 已安置就业\n        as_of: 2026-11-28", "      - name: 已安置就业\n        as_of: 2026/11/28"}}, want: `

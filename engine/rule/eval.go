@@ -9,7 +9,12 @@ import (
 
 // Eval runs the rule on the env: whether its condition holds, and if so
 // the reason text (its reason expression, or its title when it has none).
-// It fails if the rule reads a param with no value on the env's date.
+//
+// When the rule cannot be evaluated for this person (a division by zero,
+// a NaN or ±Inf, a fact that is NaN, in the condition or the reason) the
+// error is an *EvalError and hit is false: never a hit. Any other error
+// concerns every person: a param with no value on the env's date, an env
+// made by another pack.
 func (r *Rule) Eval(e *Env) (hit bool, reason string, err error) {
 	if r.pack == nil || e.pack != r.pack {
 		return false, "", fmt.Errorf("rule %s: the env was made by another pack", r.ID)
@@ -19,9 +24,9 @@ func (r *Rule) Eval(e *Env) (hit bool, reason string, err error) {
 			return false, "", fmt.Errorf("rule %s: %w", r.ID, err)
 		}
 	}
-	out, err := e.vm.Run(r.when, e.env())
+	out, err := r.run(e, r.when)
 	if err != nil {
-		return false, "", fmt.Errorf("rule %s: when: %w", r.ID, err)
+		return false, "", err
 	}
 	if !out.(bool) {
 		return false, "", nil
@@ -29,22 +34,43 @@ func (r *Rule) Eval(e *Env) (hit bool, reason string, err error) {
 	if r.reason == nil {
 		return true, r.Title, nil
 	}
-	out, err = e.vm.Run(r.reason, e.env())
-	if err != nil {
-		return true, r.Title, fmt.Errorf("rule %s: reason: %w", r.ID, err)
+	if out, err = r.run(e, r.reason); err != nil {
+		return false, "", err
 	}
 	return true, out.(string), nil
 }
 
+// run runs one of the rule's expressions on the env. A fact it reads that
+// is NaN or ±Inf, and a failure of the expression, are *EvalErrors.
+func (r *Rule) run(e *Env, x *expression) (any, error) {
+	if e.nbad > 0 {
+		for _, in := range x.facts {
+			if e.bad[in.field] {
+				return nil, r.badFact(e, x, in)
+			}
+		}
+	}
+	out, err := e.vm.Run(x.prog, e.env())
+	if err != nil {
+		return nil, r.evalError(x, err)
+	}
+	return out, nil
+}
+
 // SeverityOf evaluates the rule's severity expression on the env; 0 when
 // the rule declares none (then a closed case's cooldown always holds).
+// Its errors are those of Eval: an *EvalError when it cannot be evaluated
+// for this person.
 func (r *Rule) SeverityOf(e *Env) (float64, error) {
 	if r.severity == nil {
 		return 0, nil
 	}
-	out, err := e.vm.Run(r.severity, e.env())
+	if r.pack == nil || e.pack != r.pack {
+		return 0, fmt.Errorf("rule %s: the env was made by another pack", r.ID)
+	}
+	out, err := r.run(e, r.severity)
 	if err != nil {
-		return 0, fmt.Errorf("rule %s: severity: %w", r.ID, err)
+		return 0, err
 	}
 	return out.(float64), nil
 }
@@ -95,6 +121,9 @@ type Explanation struct {
 type Condition struct {
 	Text  string
 	Holds bool
+	// Err is why the part could not be evaluated on its own (it then does
+	// not hold): an *EvalError such as a division by zero.
+	Err error
 }
 
 // Input is a fact (GROUP.FIELD) or param (params.NAME) and its value.
@@ -108,8 +137,9 @@ type Input struct {
 func (r *Rule) Explain(e *Env) Explanation {
 	x := Explanation{Rule: r}
 	x.Hit, x.Reason, x.Err = r.Eval(e)
-	if x.Err != nil && !x.Hit {
-		return x
+	var ee *EvalError
+	if x.Err != nil && !errors.As(x.Err, &ee) {
+		return x // not about this person's facts: nothing more to show
 	}
 	for _, in := range r.inputs {
 		group, name, _ := strings.Cut(in.name, ".")
@@ -120,16 +150,17 @@ func (r *Rule) Explain(e *Env) Explanation {
 		x.Inputs = append(x.Inputs, Input{Name: in.name, Value: v})
 	}
 	if len(r.parts) == 0 {
-		x.Conditions = []Condition{{Text: r.When, Holds: x.Hit}}
+		c := Condition{Text: r.When, Holds: x.Hit}
+		if ee != nil && ee.Expr == "when" {
+			c.Err = ee
+		}
+		x.Conditions = []Condition{c}
 		return x
 	}
 	for _, p := range r.parts {
-		out, err := e.vm.Run(p.prog, e.env())
+		out, err := r.run(e, p.x)
 		holds, _ := out.(bool)
-		if err != nil {
-			holds = false
-		}
-		x.Conditions = append(x.Conditions, Condition{Text: p.text, Holds: holds})
+		x.Conditions = append(x.Conditions, Condition{Text: p.text, Holds: holds && err == nil, Err: err})
 	}
 	return x
 }
@@ -147,10 +178,18 @@ func (x Explanation) String() string {
 		b.WriteString("miss:")
 		sep := " "
 		for _, c := range x.Conditions {
-			if !c.Holds {
+			var ee *EvalError
+			switch {
+			case errors.As(c.Err, &ee):
+				fmt.Fprintf(&b, "%s%s cannot be evaluated (%s)", sep, c.Text, ee.Problem)
+			case c.Err != nil:
+				fmt.Fprintf(&b, "%s%s cannot be evaluated", sep, c.Text)
+			case !c.Holds:
 				fmt.Fprintf(&b, "%s%s is false", sep, c.Text)
-				sep = "; "
+			default:
+				continue
 			}
+			sep = "; "
 		}
 	}
 	if len(x.Inputs) > 0 {

@@ -1,6 +1,7 @@
 package rule
 
 import (
+	"fmt"
 	"reflect"
 	"slices"
 
@@ -231,6 +232,9 @@ func parseField(f *yfile, group string, p pair) (Field, bool) {
 		raw, err := scalarValue(dp.val)
 		if err == nil {
 			fd.Default, err = convert(raw, fd.Type)
+		}
+		if x, ok := fd.Default.(float64); err == nil && ok && !finite(x) {
+			err = fmt.Errorf("%s is not a finite number", dp.val.Value)
 		}
 		if err != nil {
 			f.errf(dp.val, ctx, "default: %v", err)

@@ -56,6 +56,9 @@ func numeric(f func(float64) string) func(args ...any) (any, error) {
 		}
 		switch x := args[0].(type) {
 		case float64:
+			if !finite(x) {
+				return nil, errNotFinite
+			}
 			return f(x), nil
 		case int64:
 			return f(float64(x)), nil

@@ -39,6 +39,10 @@ type Pack struct {
 	Version string
 	// Files are the paths read: facts.yaml, then the rule files by name.
 	Files []string
+	// Warnings are problems that do not stop the rules from loading but
+	// deserve an analyst's look (a division whose divisor may be 0), in
+	// file order, each with its place and a caret snippet.
+	Warnings []*Warning
 
 	fields    []Field
 	groupIdx  map[string]map[string]int // group -> field -> index in fields
@@ -49,6 +53,7 @@ type Pack struct {
 	typeNames *strings.Replacer // Go struct type names -> "facts group X" in messages
 	opts      []expr.Option
 	rulesByID map[string]*Rule
+	sites     []site // the checked arithmetic of every expression, by index
 }
 
 // Load reads and compiles the rules directory dir: dir/facts.yaml, then
@@ -56,17 +61,26 @@ type Pack struct {
 // every problem it finds, not just the first, as Errors with file:line:col
 // and a caret snippet each.
 func Load(dir string) (*Pack, error) {
+	if dir == "" {
+		return nil, fmt.Errorf("read rules directory: no path given")
+	}
+	return load(os.DirFS(dir), dir)
+}
+
+// load is Load reading the files from fsys, naming them in messages as
+// under dir.
+func load(fsys fs.FS, dir string) (*Pack, error) {
 	c := newCollector()
 	p := &Pack{Params: map[string]*Param{}, groupIdx: map[string]map[string]int{}, rulesByID: map[string]*Rule{}}
 
-	names, err := ruleFiles(dir)
+	names, err := ruleFiles(fsys)
 	if err != nil {
 		return nil, err
 	}
 	hash := sha256.New()
 	read := func(name string) ([]byte, bool) {
 		path := filepath.Join(dir, name)
-		data, err := os.ReadFile(path)
+		data, err := fs.ReadFile(fsys, name)
 		if err != nil {
 			var pe *fs.PathError
 			if errors.As(err, &pe) {
@@ -144,13 +158,14 @@ func Load(dir string) (*Pack, error) {
 	if err := c.err(); err != nil {
 		return nil, err
 	}
+	p.Warnings = c.sortedWarnings()
 	return p, nil
 }
 
-// ruleFiles lists dir's rule files by name, facts.yaml and holidays.yaml
+// ruleFiles lists the rule files by name, facts.yaml and holidays.yaml
 // excepted.
-func ruleFiles(dir string) ([]string, error) {
-	entries, err := os.ReadDir(dir)
+func ruleFiles(fsys fs.FS) ([]string, error) {
+	entries, err := fs.ReadDir(fsys, ".")
 	if err != nil {
 		return nil, fmt.Errorf("read rules directory: %w", err)
 	}
@@ -179,25 +194,26 @@ func (p *Pack) compileRule(c *collector, pr *parsedRule, broken brokenNames) {
 			p.rulesByID[r.ID] = r
 		}
 	}
+	var when, reason, severity *compiled
 	if pr.when != nil {
-		if w := p.compileExpr(c, pr.when, kindCondition, broken); w != nil {
-			r.when, r.inputs = w.prog, w.inputs
-			r.parts = p.compileParts(w.tree)
+		if when = p.compileExpr(c, pr.when, kindCondition, broken); when != nil {
+			r.when, r.inputs = newExpression("when", when), when.inputs
+			r.parts = p.compileParts(when)
 		} else {
 			good = false
 		}
 	}
 	if pr.severity != nil {
-		if sv := p.compileExpr(c, pr.severity, kindNumber, broken); sv != nil {
-			r.severity = sv.prog
+		if severity = p.compileExpr(c, pr.severity, kindNumber, broken); severity != nil {
+			r.severity = newExpression("severity", severity)
 		} else {
 			good = false
 		}
 	}
 	if pr.reason != nil {
-		if rs := p.compileExpr(c, pr.reason, kindReason, broken); rs != nil {
-			r.reason = rs.prog
-			for _, in := range rs.inputs {
+		if reason = p.compileExpr(c, pr.reason, kindReason, broken); reason != nil {
+			r.reason = newExpression("reason", reason)
+			for _, in := range reason.inputs {
 				if !slices.ContainsFunc(r.inputs, func(x input) bool { return x.name == in.name }) {
 					r.inputs = append(r.inputs, in)
 				}
@@ -206,9 +222,19 @@ func (p *Pack) compileRule(c *collector, pr *parsedRule, broken brokenNames) {
 			good = false
 		}
 	}
+	if when != nil {
+		good = p.checkDivisions(c, pr, when, reason, severity) && good
+	}
 	for _, in := range r.inputs {
 		if in.param >= 0 {
 			r.params = append(r.params, in.param)
+		}
+	}
+	if severity != nil {
+		for _, in := range severity.inputs {
+			if in.param >= 0 && !slices.Contains(r.params, in.param) {
+				r.params = append(r.params, in.param)
+			}
 		}
 	}
 	for _, pt := range pr.tests {

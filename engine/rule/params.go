@@ -121,6 +121,9 @@ func parseParam(f *yfile, p pair) (*Param, bool) {
 		if err == nil && v == nil {
 			err = errors.New("missing value")
 		}
+		if x, ok := v.(float64); err == nil && ok && !finite(x) {
+			err = fmt.Errorf("%s is not a finite number (a threshold cannot be NaN or infinite)", d.val.Value)
+		}
 		if err != nil {
 			f.errf(d.val, ctx, "%s: %v", d.key.Value, err)
 			good = false

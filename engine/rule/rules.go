@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/expr-lang/expr/vm"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -56,18 +55,18 @@ type Rule struct {
 	Pos     Pos
 
 	pack     *Pack
-	when     *vm.Program
-	reason   *vm.Program
-	severity *vm.Program
-	parts    []part // the top-level && conditions of When, for explaining
-	inputs   []input
-	params   []int // indexes of the params it reads, to check they have values
+	when     *expression
+	reason   *expression // nil: the title is the reason
+	severity *expression // nil: no severity
+	parts    []part      // the top-level && conditions of When, for explaining
+	inputs   []input     // of when and reason: the evidence of a hit
+	params   []int       // indexes of the params it reads, to check they have values
 }
 
 // part is one top-level condition of a rule's When.
 type part struct {
 	text string
-	prog *vm.Program
+	x    *expression // placed at the start of When: its text is re-rendered
 }
 
 // Test is one case beside a rule: given these facts on this date, the
@@ -79,8 +78,11 @@ type Test struct {
 	AsOf time.Time
 	// Given sets facts (group -> field -> value, converted to the field's
 	// type); the others keep their defaults.
-	Given  map[string]map[string]any
-	Expect string // hit or miss
+	Given map[string]map[string]any
+	// Expect is hit, miss or error: error expects the rule not to be
+	// evaluable on the given facts (an *EvalError, e.g. a division by
+	// zero), which pins down how a guarded rule behaves.
+	Expect string
 	// Reason, when not empty, is the exact reason text expected of a hit.
 	Reason string
 	Pos    Pos
@@ -116,6 +118,13 @@ func (e Escalation) Apply(levels ...string) string {
 	}
 	return best
 }
+
+// The expectations of a rule test.
+const (
+	ExpectHit   = "hit"
+	ExpectMiss  = "miss"
+	ExpectError = "error"
+)
 
 var ruleIDRE = regexp.MustCompile(`^[A-Z][A-Z0-9]*(-[A-Z0-9]+)*$`)
 
@@ -315,11 +324,11 @@ func parseTests(f *yfile, n *yaml.Node, ruleCtx string) []parsedTest {
 			good = false
 		}
 		if p, has := m["expect"]; !has {
-			f.missing(item, ctx, "expect", "missing expect (hit or miss)")
+			f.missing(item, ctx, "expect", "missing expect (hit, miss or error)")
 			good = false
 		} else if s, ok := f.text(p, ctx); ok {
-			if s != "hit" && s != "miss" {
-				f.errf(p.val, ctx, "expect must be hit or miss, not %s", s)
+			if s != ExpectHit && s != ExpectMiss && s != ExpectError {
+				f.errf(p.val, ctx, "expect must be hit, miss or error, not %s%s", s, hint(s, []string{ExpectHit, ExpectMiss, ExpectError}))
 				good = false
 			}
 			t.Expect = s
@@ -329,7 +338,7 @@ func parseTests(f *yfile, n *yaml.Node, ruleCtx string) []parsedTest {
 		if p, has := m["reason"]; has {
 			if s, ok := f.text(p, ctx); ok {
 				t.Reason = s
-				if t.Expect == "miss" {
+				if t.Expect == ExpectMiss || t.Expect == ExpectError {
 					f.errf(p.key, ctx, "reason is only checked on a hit; remove it or expect hit")
 					good = false
 				}

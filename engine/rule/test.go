@@ -1,15 +1,20 @@
 package rule
 
 import (
+	"errors"
 	"fmt"
 	"regexp"
+	"strings"
 )
 
 // The outcomes of a rule test.
 const (
-	StatusPass  = "PASS"
-	StatusFail  = "FAIL"  // the rule did not do what the test expects
-	StatusError = "ERROR" // the test could not run (e.g. as_of before a param's first date)
+	StatusPass = "PASS"
+	StatusFail = "FAIL" // the rule did not do what the test expects
+	// StatusError: the rule could not be evaluated on the test's facts
+	// (a division by zero, with its place; unless the test expects error)
+	// or the test could not run at all (as_of before a param's first date).
+	StatusError = "ERROR"
 )
 
 // TestResult is the outcome of one test beside a rule.
@@ -68,14 +73,21 @@ func runTest(r *Rule, t *Test, e *Env) (status, msg string) {
 		}
 	}
 	x := r.Explain(e)
+	var ee *EvalError
 	switch {
+	case x.Err != nil && errors.As(x.Err, &ee) && t.Expect == ExpectError:
+		return StatusPass, ""
+	case ee != nil:
+		return StatusError, strings.TrimPrefix(x.String(), "error: ") // with the facts and params it read
 	case x.Err != nil:
 		return StatusError, x.Err.Error()
-	case t.Expect == "hit" && !x.Hit:
+	case t.Expect == ExpectError:
+		return StatusFail, "expected an evaluation error, got " + x.String()
+	case t.Expect == ExpectHit && !x.Hit:
 		return StatusFail, "expected hit, got " + x.String()
-	case t.Expect == "miss" && x.Hit:
+	case t.Expect == ExpectMiss && x.Hit:
 		return StatusFail, "expected miss, got " + x.String()
-	case t.Expect == "hit" && t.Reason != "" && x.Reason != t.Reason:
+	case t.Expect == ExpectHit && t.Reason != "" && x.Reason != t.Reason:
 		return StatusFail, fmt.Sprintf("reason: got %q, want %q", x.Reason, t.Reason)
 	}
 	return StatusPass, ""
