@@ -1,14 +1,19 @@
 package evaluate
 
 import (
+	"bytes"
 	"context"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
+	"sort"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/lipwatch/lipwatch/engine/idnum"
 	"github.com/lipwatch/lipwatch/engine/rule"
 	"github.com/lipwatch/lipwatch/engine/store"
 )
@@ -85,4 +90,158 @@ func TestEvidenceComesFromTheRulesOwnDatasets(t *testing.T) {
 			t.Errorf("%s evidence from %v, want %s", id, got[id], want)
 		}
 	}
+}
+
+// perCapitaRule divides by household.members, which is 0 for a person not
+// in the registry (the field case of issue 7).
+const perCapitaRule = `rules:
+  - id: MED-PERCAPITA
+    title: 家庭人均医疗自付较大，未纳入社会救助
+    level: yellow
+    when: medical.oop_12m / household.members >= 10000 && !household.covered
+    reason: '"家庭人均自付 " + yuan(medical.oop_12m / household.members) + " 元"'
+    tests:
+      - name: 人均1.5万
+        as_of: 2026-11-28
+        given: {medical: {oop_12m: 30000}, household: {members: 2}}
+        expect: hit
+`
+
+// evalStore is a store with two registered people of one household (A
+// with 30,000 yuan of medical costs, B with none) and two people with
+// medical costs who are not in the registry (C 30,000, D 5,000).
+func evalStore(t *testing.T) (st *store.Store, ids [4]string) {
+	t.Helper()
+	ctx := context.Background()
+	st, err := store.Open(ctx, store.Options{Path: filepath.Join(t.TempDir(), "lw.duckdb")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	for i := range ids {
+		id, err := idnum.Build("340799", time.Date(1960+i, 3, 1, 0, 0, 0, 0, time.UTC), 11+2*i)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids[i] = string(id)
+	}
+	const meta = `, 'k', 'test', 1, now(), 'test.csv', 1)`
+	for _, q := range []string{
+		`INSERT INTO registry VALUES ('` + ids[0] + `', '甲', NULL, NULL, '3407990010010001', NULL, '340799001', NULL, NULL, 'active', NULL` + meta,
+		`INSERT INTO registry VALUES ('` + ids[1] + `', '乙', NULL, NULL, '3407990010010001', NULL, '340799001', NULL, NULL, 'active', NULL` + meta,
+		`INSERT INTO medical VALUES ('c1', '` + ids[0] + `', DATE '2026-10-01', NULL, 40000, NULL, NULL, NULL, 30000` + meta,
+		`INSERT INTO medical VALUES ('c2', '` + ids[2] + `', DATE '2026-10-01', NULL, 40000, NULL, NULL, NULL, 30000` + meta,
+		`INSERT INTO medical VALUES ('c3', '` + ids[3] + `', DATE '2026-10-01', NULL, 9000, NULL, NULL, NULL, 5000` + meta,
+	} {
+		if _, err := st.DB().ExecContext(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	return st, ids
+}
+
+// packWith copies rules/, adds extra.yaml and edits facts.yaml (from ->
+// to, when from is not empty).
+func packWith(t *testing.T, extra, from, to string) *rule.Pack {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "rules")
+	if err := os.CopyFS(dir, os.DirFS("../../rules")); err != nil {
+		t.Fatal(err)
+	}
+	if extra != "" {
+		os.WriteFile(filepath.Join(dir, "extra.yaml"), []byte(extra), 0o644)
+	}
+	if from != "" {
+		path := filepath.Join(dir, "facts.yaml")
+		b, _ := os.ReadFile(path)
+		if !strings.Contains(string(b), from) {
+			t.Fatalf("facts.yaml has no %q", from)
+		}
+		os.WriteFile(path, []byte(strings.Replace(string(b), from, to, 1)), 0o644)
+	}
+	p, err := rule.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestEvalErrorsAreCountedPerRule: a rule that divides by zero for some
+// people (or reads a fact the facts query gave as NaN or ±Inf) is counted
+// per rule, with one example and a warning logged once, and never hits
+// them; the other people and rules are evaluated as usual.
+func TestEvalErrorsAreCountedPerRule(t *testing.T) {
+	day := time.Date(2026, 11, 28, 0, 0, 0, 0, time.UTC)
+	hitsOf := func(res *Result) map[string][]string {
+		m := map[string][]string{}
+		for _, h := range res.Hits {
+			m[h.RuleID] = append(m[h.RuleID], h.IDNumber)
+		}
+		for _, v := range m {
+			sort.Strings(v)
+		}
+		return m
+	}
+	t.Run("division by zero", func(t *testing.T) {
+		st, ids := evalStore(t)
+		var log bytes.Buffer
+		ev := &Evaluator{Store: st, Pack: packWith(t, perCapitaRule, "", ""), Logger: slog.New(slog.NewTextHandler(&log, nil))}
+		res, err := ev.Hits(context.Background(), day)
+		if err != nil {
+			t.Fatal(err)
+		}
+		hits := hitsOf(res)
+		if res.People != 4 || !slices.Equal(hits["MED-PERCAPITA"], []string{ids[0]}) || !slices.Equal(hits["MED-OOP-UNCOVERED"], []string{ids[0], ids[2]}) {
+			t.Errorf("people %d, hits %v", res.People, hits)
+		}
+		if len(res.EvalErrors) != 1 || res.EvalErrors["MED-PERCAPITA"] != 2 {
+			t.Errorf("eval errors %v", res.EvalErrors)
+		}
+		ee := res.EvalErrorSample["MED-PERCAPITA"]
+		if ee == nil || ee.Kind != rule.DivisionByZero || !regexp.MustCompile(`^division by zero at .*extra\.yaml:5:27 \(a divisor was 0\): guard it, e\.g\. household\.members > 0 && \.\.\.$`).MatchString(ee.Text()) {
+			t.Errorf("sample %v", ee)
+		}
+		lines := strings.Split(strings.TrimSpace(log.String()), "\n")
+		var warns []string
+		for _, l := range lines {
+			if strings.Contains(l, "level=WARN") {
+				warns = append(warns, l)
+			}
+		}
+		if len(warns) != 1 || !strings.Contains(warns[0], "rule=MED-PERCAPITA people=2") || !strings.Contains(warns[0], "division by zero at") {
+			t.Errorf("want one warning for the rule, got:\n%s", log.String())
+		}
+		for _, personal := range append(ids[:], "甲", "乙", ids[2][6:14]) {
+			if strings.Contains(log.String()+ee.Error(), personal) {
+				t.Errorf("personal data %q in the log or the error", personal)
+			}
+		}
+	})
+	t.Run("NaN and Inf facts", func(t *testing.T) {
+		st, ids := evalStore(t)
+		ev := &Evaluator{Store: st, Pack: packWith(t, "", "sum(out_of_pocket)::DOUBLE AS oop_12m",
+			"CASE WHEN sum(out_of_pocket) >= 30000 THEN 'nan'::DOUBLE ELSE 'inf'::DOUBLE END AS oop_12m")}
+		res, err := ev.Hits(context.Background(), day)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if hits := hitsOf(res); len(hits["MED-OOP-UNCOVERED"]) != 0 {
+			t.Errorf("a NaN or Inf fact hit: %v", hits)
+		}
+		ee := res.EvalErrorSample["MED-OOP-UNCOVERED"]
+		if res.EvalErrors["MED-OOP-UNCOVERED"] != 3 || len(res.EvalErrors) != 1 || ee.Kind != rule.BadFact ||
+			!strings.HasPrefix(ee.Text(), "medical.oop_12m is NaN (not a number) at ") {
+			t.Errorf("eval errors %v, sample %v", res.EvalErrors, ee)
+		}
+		if res.People != len(ids) {
+			t.Errorf("people %d", res.People)
+		}
+	})
+	t.Run("not per person: stops", func(t *testing.T) {
+		st, _ := evalStore(t)
+		ev := &Evaluator{Store: st, Pack: packWith(t, "", "sum(out_of_pocket)::DOUBLE AS oop_12m", "'many' AS oop_12m")}
+		if _, err := ev.Hits(context.Background(), day); err == nil || !strings.Contains(err.Error(), `medical.oop_12m: want number, got text "many"`) {
+			t.Errorf("got %v", err)
+		}
+	})
 }
