@@ -20,12 +20,13 @@ import (
 // buffer's size, so a peek of that length always fits.
 const sniffSize = 64 << 10
 
-// badShare is the share of invalid sequences an encoding may show in the
-// examined text and still be chosen: at most one in badShare (5%). A
-// database export that cut a multi-byte character in half leaves one
-// invalid sequence among thousands of valid ones; text in another encoding
-// is invalid far more often (GBK text read as UTF-8 is invalid almost
-// everywhere; UTF-8 read as GB18030 at about every other run of Chinese).
+// badShare is the share of invalid bytes an encoding may show in the
+// examined text and still be chosen: at most one per badShare characters
+// (5%). A database export that cut a multi-byte character in half leaves
+// one or two invalid bytes among thousands of valid characters; text in
+// another encoding is invalid far more often (GBK text read as UTF-8 has
+// about five invalid bytes for one valid character; UTF-8 read as GB18030
+// breaks at about every other run of Chinese).
 const badShare = 20
 
 var (
@@ -198,7 +199,7 @@ func sniffUTF16(b []byte) (unicode.Endianness, bool) {
 // English header, digits) is still recognised.
 //
 // The decision is statistical (see decideEncoding), so that a UTF-8 file
-// with one character cut in half stays UTF-8 (its invalid bytes pass
+// with a character cut in half stays UTF-8 (its invalid bytes pass
 // through, and the dataset layer quarantines the values holding them)
 // rather than becoming GB18030 mojibake in every row, and a GB18030 file
 // with a few broken characters stays GB18030 (they read as U+FFFD, which
@@ -255,20 +256,32 @@ func (a *autoReader) Read(p []byte) (int, error) {
 }
 
 // decideEncoding tells UTF-8 from GB18030 on window, text that starts with
-// a non-ASCII byte; atEOF says the text ends with it. UTF-8 wins when at
-// most one in badShare of its non-ASCII sequences is invalid (a clean
-// window is always UTF-8, as before); else GB18030 on the same terms; else
-// the encoding cannot be told. A note says when the chosen encoding had
-// invalid sequences in the window.
+// a non-ASCII byte; atEOF says the text ends with it. It counts, reading
+// the window both ways, the valid characters and the bytes that are not
+// part of one:
+//
+//   - UTF-8 when at most one in badShare of its non-ASCII sequences is
+//     invalid (a clean window is always UTF-8, as before), or when its
+//     valid three- and four-byte characters (Chinese, in UTF-8) outnumber
+//     its invalid bytes: GBK text forms such a character by chance about
+//     once in sixty characters, and has an invalid byte in most of them,
+//     so this is damaged UTF-8, such as a short export whose one name was
+//     cut. UTF-8 is also the safe side of a doubt: an invalid byte passes
+//     through and its value is quarantined, where a wrong GB18030 reading
+//     would turn every Chinese character into another in silence.
+//   - GB18030 when at most one in badShare of its sequences is invalid.
+//   - Else the encoding cannot be told: an error that says to name it.
+//
+// A note says when the chosen encoding had invalid sequences in the window.
 func decideEncoding(window []byte, atEOF bool) (gb bool, note *connectors.Note, err error) {
-	okU, badU := utf8Stats(window, atEOF)
+	okU, okU3, badU := utf8Stats(window, atEOF)
 	if badU == 0 {
 		return false, nil, nil
 	}
 	kib := (len(window) + 1023) >> 10
-	if okU >= badShare*badU {
+	if okU >= badShare*badU || okU3 > badU {
 		return false, &connectors.Note{Code: "invalid_utf8", Count: int64(badU), Text: fmt.Sprintf(
-			"read as UTF-8, though %d byte sequence(s) in the %d KiB examined are not UTF-8 (a character cut in half?): "+
+			"read as UTF-8, though %d byte(s) in the %d KiB examined are not UTF-8 (a character cut in half?): "+
 				"values holding them are quarantined as bad_encoding", badU, kib)}, nil
 	}
 	okG, badG := gb18030Stats(window, atEOF)
@@ -277,95 +290,83 @@ func decideEncoding(window []byte, atEOF bool) (gb bool, note *connectors.Note, 
 			return true, nil, nil
 		}
 		return true, &connectors.Note{Code: "invalid_gb18030", Count: int64(badG), Text: fmt.Sprintf(
-			"read as GB18030 (GBK), though %d byte sequence(s) in the %d KiB examined are not GB18030 (a character cut in half?): "+
+			"read as GB18030 (GBK), though %d byte(s) in the %d KiB examined are not GB18030 (a character cut in half?): "+
 				"they read as U+FFFD and the values holding them are quarantined as bad_encoding", badG, kib)}, nil
 	}
-	return false, nil, fmt.Errorf("%w: as UTF-8, %d of the first %d non-ASCII sequences are invalid; as GB18030 (GBK), %d of %d are; "+
+	return false, nil, fmt.Errorf("%w: read as UTF-8, %d of the first %d non-ASCII characters are invalid, and read as GB18030 (GBK), %d of %d; "+
 		"set the source's encoding option to the file's encoding (utf-8, gbk, gb18030 or utf-16)",
 		errUnknownEncoding, badU, okU+badU, badG, okG+badG)
 }
 
-// utf8Stats counts the valid multi-byte characters of b and its runs of
-// bytes that are not UTF-8. A character cut off at the end of b is not
-// counted unless atEOF.
-func utf8Stats(b []byte, atEOF bool) (ok, bad int) {
-	inBad := false
+// utf8Stats counts the valid multi-byte characters of b, those of them of
+// three or four bytes, and the bytes that are not part of a valid
+// character. A character cut off at the end of b is not counted unless
+// atEOF.
+func utf8Stats(b []byte, atEOF bool) (ok, ok3, bad int) {
 	for i := 0; i < len(b); {
 		if b[i] < utf8.RuneSelf {
 			i++
-			inBad = false
 			continue
 		}
 		if !atEOF && !utf8.FullRune(b[i:]) {
 			break
 		}
 		r, size := utf8.DecodeRune(b[i:])
-		if r == utf8.RuneError && size == 1 {
-			if !inBad {
-				bad++
-			}
-			inBad = true
-		} else {
+		switch {
+		case r == utf8.RuneError && size == 1:
+			bad++
+		case size >= 3:
 			ok++
-			inBad = false
+			ok3++
+		default:
+			ok++
 		}
 		i += size
 	}
-	return ok, bad
+	return ok, ok3, bad
 }
 
 // gb18030Stats counts the valid two- and four-byte characters of b in
-// GB18030 (of which GBK and GB2312 are subsets) and its runs of bytes that
-// are not. A character cut off at the end of b is not counted unless
+// GB18030 (of which GBK and GB2312 are subsets) and the bytes that are not
+// part of one. A character cut off at the end of b is not counted unless
 // atEOF.
 func gb18030Stats(b []byte, atEOF bool) (ok, bad int) {
-	inBad := false
-	miss := func() {
-		if !inBad {
-			bad++
-		}
-		inBad = true
-	}
 	for i := 0; i < len(b); {
 		c := b[i]
-		if c < 0x80 {
-			i++
-			inBad = false
-			continue
-		}
-		if c == 0x80 || c == 0xFF {
-			miss()
+		switch {
+		case c < 0x80:
 			i++
 			continue
-		}
-		if i+1 >= len(b) {
+		case c == 0x80 || c == 0xFF:
+			bad++
+			i++
+			continue
+		case i+1 >= len(b):
 			if atEOF {
-				miss()
+				bad++
 			}
-			break
+			return ok, bad
 		}
 		switch c2 := b[i+1]; {
 		case c2 >= 0x40 && c2 <= 0xFE && c2 != 0x7F:
 			ok++
-			inBad = false
 			i += 2
 		case c2 >= 0x30 && c2 <= 0x39:
 			if i+3 >= len(b) {
 				if atEOF {
-					miss()
+					bad++
 				}
 				return ok, bad
 			}
 			if c3, c4 := b[i+2], b[i+3]; c3 >= 0x81 && c3 <= 0xFE && c4 >= 0x30 && c4 <= 0x39 {
 				ok++
-				inBad = false
 				i += 4
 			} else {
-				miss()
+				bad++
 				i++
 			}
 		default:
-			miss()
+			bad++
 			i++
 		}
 	}
