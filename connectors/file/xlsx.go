@@ -6,39 +6,37 @@ import (
 	"io"
 	"strings"
 
-	"github.com/xuri/excelize/v2"
-
 	"github.com/lipwatch/lipwatch/connectors"
+	"github.com/lipwatch/lipwatch/connectors/file/internal/xlsx"
 )
 
-// rawCells asks excelize for cells as stored: a date is its serial number
-// ("46086") and a number is not formatted, so that nothing depends on the
-// display formats a department happened to use.
-var rawCells = excelize.Options{RawCellValue: true}
-
-// xlsxReader streams one sheet of a workbook, row by row.
+// xlsxReader streams one sheet of a workbook, row by row, each cell with
+// its kind (see the xlsx package for how cells are read).
 type xlsxReader struct {
 	name   string
 	sheet  string
-	book   *excelize.File
-	rows   *excelize.Rows
+	book   *xlsx.Workbook
+	sh     *xlsx.Sheet
 	header []string
-	buf    []string // Values of a row padded to the header's length, reused
-	pos    int64    // the sheet row last returned
-	err    error
-	closed bool
+	vals   []string              // Values of a row padded to the header's length, reused
+	kinds  []connectors.CellKind // their kinds, reused
+	pos    int64                 // the sheet row last returned
+	hidden int64                 // hidden rows returned
+	// hiddenRead says why a hidden sheet is read: "named" in the sheet
+	// option, or "all" sheets are hidden; "" when the sheet is visible.
+	hiddenRead   string
+	hiddenOthers int // hidden sheets not read
+	err          error
+	closed       bool
 }
 
 func openXLSX(name, path string, opts *options) (*xlsxReader, error) {
-	book, err := excelize.OpenFile(path, rawCells)
+	book, err := xlsx.Open(path)
 	if err != nil {
-		if book != nil {
-			book.Close()
+		if errors.Is(err, xlsx.ErrNotWorkbook) {
+			return nil, fmt.Errorf("%s: %w", name, err)
 		}
-		if errors.Is(err, excelize.ErrWorkbookFileFormat) {
-			return nil, fmt.Errorf("%s: not an .xlsx workbook (a legacy .xls file must be saved as .xlsx or CSV): %w", name, err)
-		}
-		return nil, fileError(name, fmt.Errorf("open workbook: %w", err))
+		return nil, fileError(name, err)
 	}
 	r := &xlsxReader{name: name, book: book}
 	if err := r.start(opts); err != nil {
@@ -50,33 +48,30 @@ func openXLSX(name, path string, opts *options) (*xlsxReader, error) {
 
 // start picks the sheet, skips the title rows and reads the header.
 func (r *xlsxReader) start(opts *options) error {
-	sheets := r.book.GetSheetList()
+	sheets := r.book.Sheets()
 	if len(sheets) == 0 {
 		return fmt.Errorf("%s: the workbook has no sheets", r.name)
 	}
-	r.sheet = sheets[0]
-	if opts.sheet != "" {
-		r.sheet = ""
-		for _, s := range sheets {
-			if s == opts.sheet {
-				r.sheet = s
-				break
-			}
-			if r.sheet == "" && strings.EqualFold(s, opts.sheet) { // Excel ignores case in sheet names
-				r.sheet = s
-			}
-		}
-		if r.sheet == "" {
-			return fmt.Errorf("%s: no sheet %q; the sheets are %q", r.name, opts.sheet, sheets)
-		}
-	}
-	rows, err := r.book.Rows(r.sheet)
+	idx, err := r.pick(sheets, opts.sheet)
 	if err != nil {
-		return fmt.Errorf("%s: sheet %s: %w", r.name, r.sheet, err)
+		return err
 	}
-	r.rows = rows
+	r.sheet = sheets[idx].Name
+	for i, s := range sheets {
+		if i != idx && s.Hidden() {
+			r.hiddenOthers++
+		}
+	}
+	sh, err := r.book.OpenSheet(idx)
+	if err != nil {
+		return fmt.Errorf("%s: %w", r.name, err)
+	}
+	r.sh = sh
 	for r.pos < int64(opts.headerRow) {
-		vals, err := r.advance()
+		// Merged ranges fill the header (a name merged across two columns
+		// names both) and the rows after it, not the titles above it.
+		r.sh.SetFill(r.pos+1 == int64(opts.headerRow), 0)
+		row, err := r.advance()
 		if err == io.EOF {
 			if r.pos == 0 {
 				return fmt.Errorf("%s: sheet %s is empty: no header", r.name, r.sheet)
@@ -87,40 +82,86 @@ func (r *xlsxReader) start(opts *options) error {
 			return err
 		}
 		if r.pos == int64(opts.headerRow) {
-			if len(vals) == 0 {
+			if len(row.Values) == 0 {
 				return fmt.Errorf("%s:%d: sheet %s: row is blank where header_row %d expects the column names", r.name, r.pos, r.sheet, opts.headerRow)
 			}
-			r.header = cleanHeader(vals)
+			r.header = cleanHeader(row.Values)
 		}
 	}
+	r.sh.SetFill(true, len(r.header))
 	return nil
 }
 
-// advance moves to the next sheet row. The iterator counts rows the file
-// omits (blank rows) too, so the count is the sheet's row number.
-func (r *xlsxReader) advance() ([]string, error) {
-	if !r.rows.Next() {
-		if err := r.rows.Error(); err != nil {
-			return nil, fmt.Errorf("%s:%d: sheet %s: %w", r.name, r.pos+1, r.sheet, err)
+// pick chooses the sheet to read: the one named (exactly, else ignoring
+// case as Excel does), even when it is hidden; else the first visible sheet
+// of cells, so that a hidden lookup sheet placed first is not read instead
+// of the data.
+func (r *xlsxReader) pick(sheets []xlsx.SheetInfo, name string) (int, error) {
+	if name != "" {
+		idx := -1
+		for i, s := range sheets {
+			if s.Name == name {
+				idx = i
+				break
+			}
+			if idx < 0 && strings.EqualFold(s.Name, name) {
+				idx = i
+			}
 		}
-		return nil, io.EOF
+		if idx < 0 {
+			names := make([]string, len(sheets))
+			for i, s := range sheets {
+				names[i] = s.Name
+			}
+			return 0, fmt.Errorf("%s: no sheet %q; the sheets are %q", r.name, name, names)
+		}
+		if sheets[idx].Hidden() {
+			r.hiddenRead = "named"
+		}
+		return idx, nil
 	}
-	r.pos++
-	vals, err := r.rows.Columns(rawCells)
+	for i, s := range sheets {
+		if s.Worksheet() && !s.Hidden() {
+			return i, nil
+		}
+	}
+	for i, s := range sheets {
+		if s.Worksheet() {
+			r.hiddenRead = "all"
+			return i, nil
+		}
+	}
+	return 0, fmt.Errorf("%s: the workbook has no sheet of cells (only charts or dialogs)", r.name)
+}
+
+// advance reads the next sheet row. The sheet returns every row number,
+// those the file omits (blank rows) too, so the count is the sheet's row
+// number.
+func (r *xlsxReader) advance() (xlsx.Row, error) {
+	row, err := r.sh.Next()
+	if err == io.EOF {
+		return row, io.EOF
+	}
 	if err != nil {
-		return nil, fmt.Errorf("%s:%d: sheet %s: %w", r.name, r.pos, r.sheet, err)
+		var re *xlsx.RowError
+		if errors.As(err, &re) {
+			return row, fmt.Errorf("%s:%d: sheet %s: %w", r.name, re.Row, r.sheet, re.Err)
+		}
+		return row, fmt.Errorf("%s: sheet %s: %w", r.name, r.sheet, err)
 	}
-	return vals, nil
+	r.pos = int64(row.Num)
+	return row, nil
 }
 
 // Header returns the column names, trimmed. The slice must not be changed.
 func (r *xlsxReader) Header() []string { return r.header }
 
-// Next returns the next sheet row. The workbook omits trailing empty cells,
-// so a row shorter than the header is padded with "" to the header's
-// length; a longer row is returned as it is, and a blank row has no values.
-// Dates come as Excel serial numbers. As with every RowReader here, Values
-// is only valid until the next call.
+// Next returns the next sheet row with its cells' kinds. The workbook omits
+// trailing empty cells, so a row shorter than the header is padded with ""
+// (KindText) to the header's length; a longer row is returned as it is, and
+// a blank row has no values. A merged range's value is in every cell it
+// covers. As with every RowReader here, Values and Kinds are only valid
+// until the next call.
 func (r *xlsxReader) Next() (connectors.Row, error) {
 	if r.err != nil {
 		return connectors.Row{}, r.err
@@ -128,45 +169,117 @@ func (r *xlsxReader) Next() (connectors.Row, error) {
 	if r.closed {
 		return connectors.Row{}, fmt.Errorf("%s: read after close", r.name)
 	}
-	vals, err := r.advance()
+	row, err := r.advance()
 	if err != nil {
 		r.err = err
 		return connectors.Row{}, err
 	}
-	return connectors.Row{Pos: r.pos, Values: r.pad(vals)}, nil
+	if row.Hidden {
+		r.hidden++
+	}
+	vals, kinds := r.pad(row.Values, row.Kinds)
+	return connectors.Row{Pos: r.pos, Values: vals, Kinds: kinds}, nil
 }
 
-// pad extends a non-blank row shorter than the header with empty values,
-// in a buffer reused from row to row.
-func (r *xlsxReader) pad(vals []string) []string {
+// pad extends a non-blank row shorter than the header with empty text
+// values, in buffers reused from row to row.
+func (r *xlsxReader) pad(vals []string, kinds []connectors.CellKind) ([]string, []connectors.CellKind) {
 	n := len(r.header)
 	if len(vals) == 0 || len(vals) >= n {
-		return vals
+		return vals, kinds
 	}
-	r.buf = append(r.buf[:0], vals...)
-	for len(r.buf) < n {
-		r.buf = append(r.buf, "")
+	r.vals = append(r.vals[:0], vals...)
+	r.kinds = append(r.kinds[:0], kinds...)
+	for len(r.vals) < n {
+		r.vals = append(r.vals, "")
+		r.kinds = append(r.kinds, connectors.KindText)
 	}
-	return r.buf
+	return r.vals, r.kinds
 }
 
-// Close releases the sheet iterator and the workbook's temporary files. It
-// is safe to call twice.
+// Progress returns how much of the sheet's XML has been read, and its size.
+func (r *xlsxReader) Progress() (done, total int64) {
+	if r.sh == nil {
+		return 0, 0
+	}
+	return r.sh.Progress()
+}
+
+// Notes reports what a person loading the sheet should know: hidden rows
+// loaded, hidden sheets not read or read, merged ranges filled, formulas
+// calculated or not, the 1904 date system. Complete after io.EOF; never
+// personal data (not even sheet names, which may be a household's).
+func (r *xlsxReader) Notes() []connectors.Note {
+	var notes []connectors.Note
+	add := func(code string, n int64, format string, args ...any) {
+		notes = append(notes, connectors.Note{Code: code, Count: n, Text: fmt.Sprintf(format, args...)})
+	}
+	if r.book != nil && r.book.Date1904() {
+		add("date_system_1904", 0, "the workbook counts dates in the 1904 date system (Excel for Mac): date cells were converted in it; "+
+			"a date kept as a plain number (a cell not formatted as a date) is a 1904 serial, 1,462 days from the same number in the usual 1900 system")
+	}
+	switch r.hiddenRead {
+	case "named":
+		add("hidden_sheet_read", 1, "the sheet read is hidden in Excel (it is the one the sheet option names)")
+	case "all":
+		add("hidden_sheet_read", 1, "every sheet of the workbook is hidden in Excel; the first was read")
+	}
+	if r.hiddenOthers > 0 {
+		add("hidden_sheets", int64(r.hiddenOthers), "%d hidden %s of the workbook %s not read (name a sheet in the sheet option to read it)",
+			r.hiddenOthers, plural(r.hiddenOthers, "sheet", "sheets"), plural(r.hiddenOthers, "was", "were"))
+	}
+	if r.hidden > 0 {
+		add("hidden_rows", r.hidden, "%d hidden %s (filtered away, grouped or hidden in Excel) loaded like the others",
+			r.hidden, plural(int(r.hidden), "row", "rows"))
+	}
+	if r.sh == nil {
+		return notes
+	}
+	st := r.sh.Stats()
+	if st.MergedRanges > 0 {
+		add("merged_cells", int64(st.MergedRanges), "%d merged %s gave the value of %s top-left cell to every cell %s covers (%d %s filled)",
+			st.MergedRanges, plural(st.MergedRanges, "range", "ranges"), plural(st.MergedRanges, "its", "their"),
+			plural(st.MergedRanges, "it", "they"), st.MergedCells, plural(int(st.MergedCells), "cell", "cells"))
+	}
+	if st.Recalculated && st.Computed+st.Uncomputed > 0 {
+		add("formulas_recalculated", st.Computed+st.Uncomputed, "the workbook asks to be recalculated when opened (the tool that wrote it did not calculate), "+
+			"so the values saved with its %d %s were not trusted", st.Computed+st.Uncomputed, plural(int(st.Computed+st.Uncomputed), "formula", "formulas"))
+	}
+	if st.Computed > 0 {
+		add("formulas_computed", st.Computed, "%d %s without a saved value calculated by lipwatch", st.Computed, plural(int(st.Computed), "formula", "formulas"))
+	}
+	if st.Uncomputed > 0 {
+		why := "they use functions lipwatch cannot calculate or end in an error"
+		switch {
+		case st.CalcTooLarge:
+			why = fmt.Sprintf("the workbook is too large to calculate here (over %d MiB of XML)", xlsx.MaxCalcSize>>20)
+		case st.CalcOvertime:
+			why = fmt.Sprintf("calculating took more than %v", xlsx.MaxCalcTime)
+		}
+		add("formulas_uncomputed", st.Uncomputed, "%d %s without a saved value could not be calculated (%s): their values are unknown; "+
+			"open and save the file in Excel or WPS, then sync again", st.Uncomputed, plural(int(st.Uncomputed), "formula", "formulas"), why)
+	}
+	return notes
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// Close releases the sheet and the workbook. It is safe to call twice.
 func (r *xlsxReader) Close() error {
 	if r.closed {
 		return nil
 	}
 	r.closed = true
 	var errs []error
-	if r.rows != nil {
-		// The iterator's Close repeats an error Next already returned.
-		if err := r.rows.Close(); err != nil && err != r.rows.Error() {
-			errs = append(errs, err)
-		}
+	if r.sh != nil {
+		errs = append(errs, r.sh.Close())
 	}
-	if err := r.book.Close(); err != nil {
-		errs = append(errs, err)
-	}
+	errs = append(errs, r.book.Close())
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("%s: close: %w", r.name, err)
 	}

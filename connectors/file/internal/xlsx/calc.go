@@ -1,0 +1,103 @@
+package xlsx
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+)
+
+// Bounds on computing formulas with excelize. excelize holds the whole
+// workbook in memory (some ten times its XML) to calculate, so it is only
+// opened for a workbook whose parts inflate to less than MaxCalcSize; and a
+// formula can be slow to calculate (a VLOOKUP over a whole column, in every
+// row of a large sheet), so the time spent calculating one sheet is
+// bounded too. Past either bound a formula is left uncomputed.
+const (
+	MaxCalcSize = 64 << 20
+	MaxCalcTime = time.Minute
+)
+
+// rawValues asks excelize for values as stored (a date as its serial), so
+// that the reader converts them itself, in the workbook's date system.
+var rawValues = excelize.Options{RawCellValue: true}
+
+// calculator computes the formulas of one sheet with excelize, opening the
+// workbook on first use.
+type calculator struct {
+	path, sheet string
+	allowed     bool
+	book        *excelize.File
+	failed      bool          // the workbook could not be opened
+	spent       time.Duration // time calculating so far
+	overtime    bool          // MaxCalcTime was reached
+}
+
+// compute calculates the cell and reports whether it could: a formula
+// excelize cannot calculate (a function it lacks, an error result, which
+// excelize does not always reach as Excel would) is not computed.
+func (c *calculator) compute(ref string) (string, bool) {
+	if !c.allowed || c.failed || c.overtime {
+		return "", false
+	}
+	if c.book == nil {
+		book, err := openForCalc(c.path)
+		if err != nil {
+			c.failed = true
+			return "", false
+		}
+		c.book = book
+	}
+	start := time.Now()
+	v, err := calcCell(c.book, c.sheet, ref)
+	c.spent += time.Since(start)
+	if c.spent > MaxCalcTime {
+		c.overtime = true
+	}
+	if err != nil || isErrorText(v) {
+		return "", false
+	}
+	return v, true
+}
+
+// openForCalc opens the workbook with excelize. A panic inside excelize (a
+// damaged workbook it does not expect) is an error, not the end of the
+// sync.
+func openForCalc(path string) (book *excelize.File, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			book, err = nil, fmt.Errorf("excelize: %v", p)
+		}
+	}()
+	return excelize.OpenFile(path, rawValues)
+}
+
+// calcCell calculates one cell with excelize, a panic being an error.
+func calcCell(book *excelize.File, sheet, ref string) (v string, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			v, err = "", fmt.Errorf("excelize: %v", p)
+		}
+	}()
+	return book.CalcCellValue(sheet, ref, rawValues)
+}
+
+// close releases excelize's copy of the workbook.
+func (c *calculator) close() error {
+	if c.book == nil {
+		return nil
+	}
+	err := c.book.Close()
+	c.book = nil
+	return err
+}
+
+// isErrorText reports an Excel error value (#N/A, #DIV/0! ...).
+func isErrorText(v string) bool {
+	switch strings.ToUpper(v) {
+	case "#N/A", "#REF!", "#VALUE!", "#DIV/0!", "#NAME?", "#NULL!", "#NUM!", "#GETTING_DATA", "#SPILL!", "#CALC!":
+		return true
+	}
+	return false
+}

@@ -1,0 +1,596 @@
+package xlsx
+
+import (
+	"bufio"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/lipwatch/lipwatch/connectors"
+	"github.com/lipwatch/lipwatch/connectors/internal/jsonscan"
+)
+
+// Row is one sheet row as read. Values and Kinds are reused by the next
+// call to Next; the strings themselves may be kept.
+type Row struct {
+	Num    int                   // the row number Excel shows, from 1
+	Values []string              // by column from A; trailing empty cells left out
+	Kinds  []connectors.CellKind // aligned with Values
+	Hidden bool                  // Excel hides the row (filtered away, grouped, hidden)
+}
+
+// Stats counts what reading a sheet met; complete after io.EOF.
+type Stats struct {
+	MergedRanges int   // merged ranges that gave their value to other cells
+	MergedCells  int64 // cells given a merged range's value
+	Computed     int64 // formulas saved without a value, calculated here
+	Uncomputed   int64 // formulas saved without a value that could not be
+	// CalcTooLarge: formulas were left uncomputed because the workbook is
+	// too large to calculate (MaxCalcSize).
+	CalcTooLarge bool
+	// CalcOvertime: formulas were left uncomputed because calculating took
+	// MaxCalcTime.
+	CalcOvertime bool
+	// Recalculated: the workbook asks to be recalculated on opening, so
+	// formulas' saved values were not trusted but calculated (or left
+	// uncomputed).
+	Recalculated bool
+}
+
+// RowError is a problem at one row of a sheet: a cell past Excel's
+// limits, a value the cell's type cannot hold, damaged XML.
+type RowError struct {
+	Row int
+	Err error
+}
+
+// Error names the row.
+func (e *RowError) Error() string { return fmt.Sprintf("row %d: %v", e.Row, e.Err) }
+
+// Unwrap returns the problem.
+func (e *RowError) Unwrap() error { return e.Err }
+
+// Sheet streams the rows of one worksheet. Rows come in order, every row
+// number from 1 to the sheet's last row, those the file leaves out (blank
+// rows) included, without values.
+type Sheet struct {
+	wb    *Workbook
+	info  SheetInfo
+	rc    io.ReadCloser
+	g     *guard
+	size  int64
+	dec   *xml.Decoder
+	m     merges
+	calc  calculator
+	stats Stats
+
+	inData  bool // inside <sheetData>
+	eof     bool // </sheetData> was read
+	done    bool // io.EOF was returned
+	cur     int  // the row number last returned
+	xmlRow  int  // the number of the last <row> read
+	pend    bool // a row read from the file waits in vals and kinds
+	pendNum int
+	pendHid bool
+	fill    bool
+	width   int
+
+	vals   []string
+	kinds  []connectors.CellKind
+	gvals  []string // a row the file leaves out, filled by merged ranges
+	gkinds []connectors.CellKind
+
+	v, is, run, fmt []byte // scratch for a cell
+}
+
+// OpenSheet starts reading the i-th sheet of Sheets(). Merged ranges are
+// not filled until SetFill is called.
+func (w *Workbook) OpenSheet(i int) (*Sheet, error) {
+	info := w.sheets[i]
+	if !info.Worksheet() {
+		return nil, fmt.Errorf("sheet %s is a %s, which holds no rows of cells", info.Name, info.Type)
+	}
+	if info.part == "" || w.parts[strings.ToLower(info.part)] == nil {
+		return nil, fmt.Errorf("%w: the workbook lacks the part of sheet %s", ErrNotWorkbook, info.Name)
+	}
+	if err := w.load(); err != nil {
+		return nil, err
+	}
+	rc, g, zf, err := w.openPart(info.part)
+	if err != nil {
+		return nil, err
+	}
+	spans, err := scanMerges(g)
+	rc.Close()
+	if err != nil {
+		return nil, fmt.Errorf("sheet %s: %w", info.Name, err)
+	}
+	if rc, g, _, err = w.openPart(info.part); err != nil {
+		return nil, err
+	}
+	s := &Sheet{
+		wb: w, info: info, rc: rc, g: g, size: int64(min(zf.UncompressedSize64, 1<<62)),
+		dec:  decoder(bufio.NewReaderSize(g, 64<<10)),
+		m:    merges{spans: spans},
+		calc: calculator{path: w.path, sheet: info.Name, allowed: w.size <= MaxCalcSize},
+	}
+	s.stats.Recalculated = w.fullCalc
+	return s, nil
+}
+
+// Info describes the sheet.
+func (s *Sheet) Info() SheetInfo { return s.info }
+
+// SetFill turns the filling of merged ranges on (rows before the header
+// need none) and sets the width rows are filled to: a merged range that
+// reaches past the header's columns does not make a row longer than the
+// header (or than the row's own cells); 0 means no limit.
+func (s *Sheet) SetFill(on bool, width int) { s.fill, s.width = on, width }
+
+// Stats returns what the reading met so far.
+func (s *Sheet) Stats() Stats {
+	st := s.stats
+	st.MergedRanges, st.MergedCells = s.m.used, s.m.cells
+	return st
+}
+
+// Progress returns the bytes of the sheet's XML read so far and its size.
+func (s *Sheet) Progress() (done, total int64) { return min(s.g.n, s.size), s.size }
+
+// Close releases the sheet's part and excelize's copy of the workbook.
+func (s *Sheet) Close() error {
+	return errors.Join(s.rc.Close(), s.calc.close())
+}
+
+// Next returns the next row, or io.EOF after the last row the file holds.
+func (s *Sheet) Next() (Row, error) {
+	if s.done {
+		return Row{}, io.EOF
+	}
+	if !s.pend && !s.eof {
+		if err := s.readRow(); err != nil {
+			return Row{}, err
+		}
+	}
+	next := s.cur + 1
+	switch {
+	case s.pend && s.pendNum == next:
+		s.pend = false
+		s.cur = next
+		vals, kinds, err := s.merge(next, s.vals, s.kinds)
+		s.vals, s.kinds = vals, kinds
+		if err != nil {
+			return Row{}, err
+		}
+		n := trimmed(vals, kinds)
+		return Row{Num: next, Values: vals[:n], Kinds: kinds[:n], Hidden: s.pendHid}, nil
+	case s.pend:
+		s.cur = next
+		vals, kinds, err := s.merge(next, s.gvals[:0], s.gkinds[:0])
+		s.gvals, s.gkinds = vals, kinds
+		if err != nil {
+			return Row{}, err
+		}
+		n := trimmed(vals, kinds)
+		return Row{Num: next, Values: vals[:n], Kinds: kinds[:n]}, nil
+	}
+	s.done = true
+	s.m.finish()
+	return Row{}, io.EOF
+}
+
+// merge applies the merged ranges to a row.
+func (s *Sheet) merge(row int, vals []string, kinds []connectors.CellKind) ([]string, []connectors.CellKind, error) {
+	if len(s.m.spans) == 0 {
+		return vals, kinds, nil
+	}
+	vals, kinds, err := s.m.apply(row, vals, kinds, s.fill, s.width)
+	if err != nil {
+		return vals, kinds, &RowError{Row: row, Err: err}
+	}
+	return vals, kinds, nil
+}
+
+// trimmed is the length of a row without its trailing empty text cells,
+// which Excel does not distinguish from cells never written.
+func trimmed(vals []string, kinds []connectors.CellKind) int {
+	n := len(vals)
+	for n > 0 && vals[n-1] == "" && kinds[n-1] == connectors.KindText {
+		n--
+	}
+	return n
+}
+
+// readRow reads the next <row> of the file into vals and kinds, or notes
+// the end of the rows.
+func (s *Sheet) readRow() error {
+	for {
+		tok, err := s.dec.RawToken()
+		if err == io.EOF {
+			if s.inData {
+				return &RowError{Row: s.xmlRow + 1, Err: errors.New("the sheet's XML ends before its rows do: the file is cut short")}
+			}
+			s.eof = true
+			return nil
+		}
+		if err != nil {
+			return xmlError(s.xmlRow+1, err)
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			switch {
+			case t.Name.Local == "sheetData" && !s.inData:
+				s.inData = true
+			case !s.inData:
+			case t.Name.Local == "row":
+				return s.readCells(&t)
+			default:
+				if err := s.skip(s.xmlRow + 1); err != nil {
+					return err
+				}
+			}
+		case xml.EndElement:
+			if s.inData && t.Name.Local == "sheetData" {
+				s.inData = false
+				s.eof = true
+				return nil
+			}
+		}
+	}
+}
+
+// xmlError reports damaged XML at a row.
+func xmlError(row int, err error) error {
+	return &RowError{Row: row, Err: fmt.Errorf("the sheet's XML is damaged: %w", err)}
+}
+
+// skip reads past the element just started, in row.
+func (s *Sheet) skip(row int) error {
+	for depth := 1; depth > 0; {
+		tok, err := s.dec.RawToken()
+		if err != nil {
+			if err == io.EOF {
+				err = io.ErrUnexpectedEOF
+			}
+			return xmlError(row, err)
+		}
+		switch tok.(type) {
+		case xml.StartElement:
+			depth++
+		case xml.EndElement:
+			depth--
+		}
+	}
+	return nil
+}
+
+// readCells reads a <row> element's cells.
+func (s *Sheet) readCells(row *xml.StartElement) error {
+	num := s.xmlRow + 1
+	if r := attr(row, "r"); r != "" {
+		n, err := strconv.Atoi(r)
+		if err != nil || n < 1 {
+			return &RowError{Row: num, Err: fmt.Errorf("row number %.20q is not a number", r)}
+		}
+		num = n
+	}
+	if num > MaxRows {
+		return &RowError{Row: num, Err: fmt.Errorf("row %d is past Excel's last row, %d", num, MaxRows)}
+	}
+	if num <= s.xmlRow {
+		return &RowError{Row: num, Err: fmt.Errorf("row %d comes after row %d: the rows are out of order (the file is damaged; open and save it in Excel/WPS)", num, s.xmlRow)}
+	}
+	s.xmlRow, s.pend, s.pendNum, s.pendHid = num, true, num, truthy(attr(row, "hidden"))
+	s.vals, s.kinds = s.vals[:0], s.kinds[:0]
+	col := 0
+	for {
+		tok, err := s.dec.RawToken()
+		if err != nil {
+			if err == io.EOF {
+				err = io.ErrUnexpectedEOF
+			}
+			return xmlError(num, err)
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			if t.Name.Local != "c" {
+				if err := s.skip(num); err != nil {
+					return err
+				}
+				continue
+			}
+			if col, err = s.readCell(&t, num, col); err != nil {
+				return &RowError{Row: num, Err: err}
+			}
+		case xml.EndElement:
+			if t.Name.Local == "row" {
+				return nil
+			}
+		}
+	}
+}
+
+// cell is what one <c> element holds.
+type cell struct {
+	col     int
+	typ     string
+	style   int
+	hasV    bool
+	formula bool
+	inline  bool
+}
+
+// readCell reads one <c> element, after the previous cell at column prev,
+// and stores its value and kind. It returns the cell's column.
+func (s *Sheet) readCell(se *xml.StartElement, row, prev int) (int, error) {
+	c := cell{col: prev + 1, style: -1}
+	for _, a := range se.Attr {
+		switch a.Name.Local {
+		case "r":
+			c.col = parseCol(a.Value)
+			if c.col == 0 {
+				return prev, fmt.Errorf("cell reference %.20q is not a cell of Excel's %d columns", a.Value, MaxCols)
+			}
+		case "t":
+			c.typ = a.Value
+		case "s":
+			if n, err := strconv.Atoi(a.Value); err == nil {
+				c.style = n
+			}
+		}
+	}
+	if c.col > MaxCols {
+		return prev, fmt.Errorf("a cell after column XFD, Excel's last")
+	}
+	s.v, s.is = s.v[:0], s.is[:0]
+	if err := s.readCellBody(&c); err != nil {
+		return c.col, err
+	}
+	val, kind, err := s.value(&c, row)
+	if err != nil {
+		return c.col, fmt.Errorf("cell %s: %w", cellName(c.col, row), err)
+	}
+	if len(val) > MaxCellChars && textLen(val) > MaxCellChars {
+		return c.col, fmt.Errorf("cell %s: %d characters, past Excel's limit of %d for a cell", cellName(c.col, row), textLen(val), MaxCellChars)
+	}
+	for len(s.vals) < c.col {
+		s.vals = append(s.vals, "")
+		s.kinds = append(s.kinds, connectors.KindText)
+	}
+	s.vals[c.col-1], s.kinds[c.col-1] = val, kind
+	return c.col, nil
+}
+
+// readCellBody reads a cell's children: its value <v>, its formula <f>, its
+// inline string <is>.
+func (s *Sheet) readCellBody(c *cell) error {
+	const (
+		none = iota
+		inV
+		inF
+		inIS
+	)
+	state, depth, rph, inT, keep := none, 0, 0, false, false
+	for {
+		tok, err := s.dec.RawToken()
+		if err != nil {
+			if err == io.EOF {
+				err = io.ErrUnexpectedEOF
+			}
+			return fmt.Errorf("the sheet's XML is damaged: %w", err)
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			depth++
+			switch {
+			case depth == 1 && t.Name.Local == "v":
+				state, c.hasV = inV, true
+			case depth == 1 && t.Name.Local == "f":
+				state = inF
+				c.formula = c.formula || attr(&t, "t") == "shared"
+			case depth == 1 && t.Name.Local == "is":
+				state, c.inline = inIS, true
+			case state == inIS && t.Name.Local == "rPh":
+				rph++
+			case state == inIS && t.Name.Local == "t" && rph == 0:
+				inT, keep = true, attr(&t, "space") == "preserve"
+				s.run = s.run[:0]
+			}
+		case xml.CharData:
+			switch {
+			case state == inV:
+				s.v = append(s.v, t...)
+			case state == inF:
+				if len(bytesTrim(t)) > 0 {
+					c.formula = true
+				}
+			case inT:
+				s.run = append(s.run, t...)
+			}
+			if len(s.v) > maxRun || len(s.run) > maxRun || len(s.is) > maxRun {
+				return fmt.Errorf("a cell of more than %d MiB", maxRun>>20)
+			}
+		case xml.EndElement:
+			if depth == 0 {
+				return nil // </c>
+			}
+			depth--
+			switch {
+			case depth == 0:
+				state = none
+			case t.Name.Local == "rPh" && rph > 0:
+				rph--
+			case t.Name.Local == "t" && inT:
+				s.is = append(s.is, runText(s.run, keep)...)
+				inT = false
+			}
+		}
+	}
+}
+
+// bytesTrim trims XML white space.
+func bytesTrim(b []byte) []byte {
+	i, j := 0, len(b)
+	for i < j && isXMLSpace(b[i]) {
+		i++
+	}
+	for j > i && isXMLSpace(b[j-1]) {
+		j--
+	}
+	return b[i:j]
+}
+
+// value types a cell's content.
+func (s *Sheet) value(c *cell, row int) (string, connectors.CellKind, error) {
+	if c.formula && (!c.hasV || s.wb.fullCalc) {
+		return s.compute(c, row)
+	}
+	v := s.v
+	switch c.typ {
+	case "s":
+		v = bytesTrim(v)
+		if len(v) == 0 {
+			return "", connectors.KindText, nil
+		}
+		i, err := strconv.Atoi(string(v))
+		if err != nil || i < 0 || i >= len(s.wb.sst) {
+			return "", 0, fmt.Errorf("the cell names shared string %.20q, which the workbook does not have (it has %d): the file is damaged", v, len(s.wb.sst))
+		}
+		return s.wb.sst[i], connectors.KindText, nil
+	case "inlineStr":
+		if c.inline {
+			return decodeEscapes(string(s.is)), connectors.KindText, nil
+		}
+		return decodeEscapes(string(v)), connectors.KindText, nil
+	case "str":
+		return decodeEscapes(string(v)), connectors.KindText, nil
+	case "b":
+		switch string(bytesTrim(v)) {
+		case "1", "true":
+			return "TRUE", connectors.KindText, nil
+		case "0", "false":
+			return "FALSE", connectors.KindText, nil
+		case "":
+			return "", connectors.KindText, nil
+		}
+		return "", 0, errors.New("a boolean cell that holds neither TRUE nor FALSE: the file is damaged")
+	case "e":
+		return string(bytesTrim(v)), connectors.KindError, nil
+	case "d":
+		v = bytesTrim(v)
+		if len(v) == 0 {
+			return "", connectors.KindText, nil
+		}
+		if out, ok := isoDate(s.fmt[:0], string(v)); ok {
+			s.fmt = out
+			return string(out), connectors.KindDate, nil
+		}
+		return string(v), connectors.KindText, nil
+	case "n", "":
+		v = bytesTrim(v)
+		if len(v) == 0 {
+			return "", connectors.KindText, nil
+		}
+		return s.number(string(v), c.style)
+	}
+	return "", 0, fmt.Errorf("unknown cell type %.10q: the file is damaged", c.typ)
+}
+
+// number types a number cell: a date when its format shows one, else the
+// number in plain decimal digits.
+func (s *Sheet) number(v string, style int) (string, connectors.CellKind, error) {
+	if !isNumber(v) {
+		return "", 0, errors.New("a number cell whose value is not a number: the file is damaged (open and save it in Excel/WPS)")
+	}
+	if s.dateStyle(style) {
+		f, err := strconv.ParseFloat(v, 64)
+		if err == nil {
+			if out, ok := serialDate(s.fmt[:0], f, s.wb.date1904); ok {
+				s.fmt = out
+				return string(out), connectors.KindDate, nil
+			}
+		}
+	}
+	return jsonscan.PlainNumber(v), connectors.KindNumber, nil
+}
+
+// dateStyle reports whether the cell format at index style shows a date.
+func (s *Sheet) dateStyle(style int) bool {
+	return style >= 0 && style < len(s.wb.dateXf) && s.wb.dateXf[style]
+}
+
+// compute calculates a formula saved without a value (or whose saved
+// value the workbook says is stale).
+func (s *Sheet) compute(c *cell, row int) (string, connectors.CellKind, error) {
+	if !s.calc.allowed {
+		s.stats.CalcTooLarge = true
+	}
+	v, ok := s.calc.compute(cellName(c.col, row))
+	if s.calc.overtime {
+		s.stats.CalcOvertime = true
+	}
+	if ok && isNumber(v) {
+		switch {
+		case !s.dateStyle(c.style):
+			v = jsonscan.PlainNumber(v)
+		case s.wb.date1904:
+			// excelize counts dates in the 1900 system whatever the
+			// workbook's, so a 1904 workbook's computed date is unknown.
+			ok = false
+		default:
+			f, err := strconv.ParseFloat(v, 64)
+			if out, isDate := serialDate(s.fmt[:0], f, false); err == nil && isDate {
+				s.fmt = out
+				v = string(out)
+			} else {
+				v = jsonscan.PlainNumber(v)
+			}
+		}
+	}
+	if !ok {
+		s.stats.Uncomputed++
+		return "", connectors.KindUncomputed, nil
+	}
+	s.stats.Computed++
+	return v, connectors.KindComputed, nil
+}
+
+// isNumber reports whether v is a number as a workbook stores one:
+// -?digits[.digits][E[+-]digits], with at least one digit before the
+// exponent.
+func isNumber(v string) bool {
+	i := 0
+	if i < len(v) && v[i] == '-' {
+		i++
+	}
+	d := 0
+	for i < len(v) && v[i] >= '0' && v[i] <= '9' {
+		i, d = i+1, d+1
+	}
+	if i < len(v) && v[i] == '.' {
+		i++
+		for i < len(v) && v[i] >= '0' && v[i] <= '9' {
+			i, d = i+1, d+1
+		}
+	}
+	if d == 0 {
+		return false
+	}
+	if i < len(v) && (v[i] == 'e' || v[i] == 'E') {
+		i++
+		if i < len(v) && (v[i] == '+' || v[i] == '-') {
+			i++
+		}
+		e := 0
+		for i < len(v) && v[i] >= '0' && v[i] <= '9' {
+			i, e = i+1, e+1
+		}
+		if e == 0 {
+			return false
+		}
+	}
+	return i == len(v)
+}
