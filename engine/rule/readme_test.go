@@ -128,9 +128,10 @@ func fencedBlocks(doc string) []block {
 }
 
 // testExamples loads every ```yaml block of the README as a rule file
-// beside the shipped facts.yaml: "yaml example FILE" must load and pass
-// its tests; "yaml broken FILE" must fail with exactly the message of the
-// ```text block after it. A yaml block marked neither is an error, so no
+// beside the shipped facts.yaml: "yaml example FILE" must load with no
+// warning and pass its tests; "yaml warning FILE" must load, pass its
+// tests and warn exactly the ```text block after it; "yaml broken FILE"
+// must fail with exactly the message of the ```text block after it. A yaml block marked neither is an error, so no
 // example escapes the test.
 func testExamples(t *testing.T, doc string) {
 	facts, err := os.ReadFile(filepath.Join(rulesDir(t), FactsFile))
@@ -144,8 +145,8 @@ func testExamples(t *testing.T, doc string) {
 		if len(fields) == 0 || fields[0] != "yaml" {
 			continue
 		}
-		if len(fields) != 3 || fields[1] != "example" && fields[1] != "broken" {
-			t.Errorf("README.md:%d: a yaml block must be marked \"yaml example FILE\" or \"yaml broken FILE\", got %q", b.line, b.info)
+		if len(fields) != 3 || fields[1] != "example" && fields[1] != "broken" && fields[1] != "warning" {
+			t.Errorf("README.md:%d: a yaml block must be marked \"yaml example FILE\", \"yaml warning FILE\" or \"yaml broken FILE\", got %q", b.line, b.info)
 			continue
 		}
 		kind, name := fields[1], fields[2]
@@ -162,9 +163,22 @@ func testExamples(t *testing.T, doc string) {
 			}
 			t.Chdir(dir)
 			p, err := Load("rules")
-			if kind == "example" {
+			if kind == "example" || kind == "warning" {
 				if err != nil {
 					t.Fatalf("README.md:%d: example does not load:\n%v", b.line, err)
+				}
+				var warnings []string
+				for _, w := range p.Warnings {
+					warnings = append(warnings, w.String())
+				}
+				got := strings.Join(warnings, "\n")
+				switch {
+				case kind == "example" && got != "":
+					t.Errorf("README.md:%d: example has warnings (mark it \"yaml warning\"):\n%s", b.line, got)
+				case kind == "warning" && (i+1 >= len(blocks) || blocks[i+1].info != "text"):
+					t.Errorf("README.md:%d: a warning example must be followed by a ```text block with its warnings", b.line)
+				case kind == "warning" && got != strings.TrimSuffix(blocks[i+1].body, "\n"):
+					t.Errorf("README.md:%d: got warnings:\n%s\nwant (README.md:%d):\n%s", b.line, got, blocks[i+1].line, blocks[i+1].body)
 				}
 				results := p.Test(nil)
 				for _, r := range results {
