@@ -1,11 +1,14 @@
 package file_test
 
 import (
+	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"testing"
 
 	"golang.org/x/text/encoding/simplifiedchinese"
+	"golang.org/x/text/encoding/unicode"
 
 	"github.com/lipwatch/lipwatch/connectors"
 )
@@ -119,8 +122,12 @@ func TestJSONHeaderTrimmedValuesNot(t *testing.T) {
 func TestJSONEncodings(t *testing.T) {
 	data := `[{"姓名": "张三", "金额": 1.5}]`
 	for name, b := range map[string][]byte{
-		"utf-8 with BOM": append([]byte("\xEF\xBB\xBF"), data...),
-		"gbk":            encode(t, simplifiedchinese.GBK, data),
+		"utf-8 with BOM":       append([]byte("\xEF\xBB\xBF"), data...),
+		"gbk":                  encode(t, simplifiedchinese.GBK, data),
+		"utf-16le with BOM":    encode(t, unicode.UTF16(unicode.LittleEndian, unicode.UseBOM), data),
+		"utf-16le without BOM": encode(t, utf16LE, data),
+		"utf-16be without BOM": encode(t, utf16BE, data),
+		"gb18030 CR-only":      encode(t, simplifiedchinese.GB18030, strings.ReplaceAll("[\n"+data[1:], "\n", "\r")),
 	} {
 		t.Run(name, func(t *testing.T) {
 			dir := t.TempDir()
@@ -227,6 +234,173 @@ func TestJSONReadErrors(t *testing.T) {
 			}
 			if _, again := rr.Next(); again != err {
 				t.Errorf("the error does not repeat: %v", again)
+			}
+		})
+	}
+}
+
+// kindsText writes a row's kinds for a message, "" for nil (all text).
+func kindsText(k []connectors.CellKind) string {
+	if k == nil {
+		return "nil"
+	}
+	var b strings.Builder
+	for i, c := range k {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(c.String())
+	}
+	return b.String()
+}
+
+// checkKinds compares rows' kinds with want, one string per row as
+// kindsText writes it.
+func checkKinds(t testing.TB, rows []connectors.Row, want []string) {
+	t.Helper()
+	if len(rows) != len(want) {
+		t.Fatalf("got %d rows, want %d", len(rows), len(want))
+	}
+	for i, r := range rows {
+		if r.Kinds != nil && len(r.Kinds) != len(r.Values) {
+			t.Errorf("row %d: %d kinds for %d values", r.Pos, len(r.Kinds), len(r.Values))
+		}
+		if got := kindsText(r.Kinds); got != want[i] {
+			t.Errorf("row %d: kinds %s, want %s", r.Pos, got, want[i])
+		}
+	}
+}
+
+// readAllKinds is readAll keeping each row's Kinds, which readers reuse.
+func readAllKinds(t testing.TB, rr connectors.RowReader) []connectors.Row {
+	t.Helper()
+	var rows []connectors.Row
+	for {
+		row, err := rr.Next()
+		if errors.Is(err, io.EOF) {
+			return rows
+		}
+		if err != nil {
+			t.Fatalf("next after %d rows: %v", len(rows), err)
+		}
+		row.Values = append([]string(nil), row.Values...)
+		if row.Kinds != nil {
+			row.Kinds = append([]connectors.CellKind{}, row.Kinds...)
+		}
+		rows = append(rows, row)
+	}
+}
+
+// A number written with a fraction or an exponent may have gone through a
+// floating-point number on its way (an identifier typed into a spreadsheet
+// and exported, 100001.0 or 1.0E+5): its cell is KindNumber, so that the
+// dataset layer can judge an identifier made of it. Integer literals are
+// exact as written and strings are text whatever they look like, so a
+// record without such a number has nil Kinds. Values keep their exact
+// text, exponents expanded. A repeated key's last value wins, its kind
+// too.
+func TestJSONNumberKinds(t *testing.T) {
+	data := `[
+	  {"户号": 3407990010010001, "金额": 1234.50, "指数": 1.0E+5, "文本": "1.5", "嵌套": {"a": 1.5}, "是": true, "空": null},
+	  {"户号": "3407990010010002", "金额": 800},
+	  {"户号": 100001.0, "户号": "100001"},
+	  {"户号": "100002", "户号": 1.00002e5},
+	  {"户号": -0.0, "金额": 3407990010010001.0}
+	]`
+	dir := t.TempDir()
+	for _, name := range []string{"a.json", "a.ndjson"} {
+		t.Run(name, func(t *testing.T) {
+			text := data
+			if name == "a.ndjson" {
+				text = strings.NewReplacer("[\n", "", ",\n", "\n", "\n\t]", "\n").Replace(data)
+			}
+			writeFile(t, dir, name, []byte(text))
+			rr := openOnly(t, newSource(t, dir, connectors.Options{"path": name}))
+			checkHeader(t, rr, "户号", "金额", "指数", "文本", "嵌套", "是", "空")
+			rows := readAllKinds(t, rr)
+			want := [][]string{
+				{"3407990010010001", "1234.50", "100000", "1.5", `{"a":1.5}`, "true", ""},
+				{"3407990010010002", "800", "", "", "", "", ""},
+				{"100001", "", "", "", "", "", ""},
+				{"100002", "", "", "", "", "", ""},
+				{"-0.0", "3407990010010001.0", "", "", "", "", ""},
+			}
+			for i, w := range want {
+				if !slicesEqual(rows[i].Values, w) {
+					t.Errorf("row %d: got %q, want %q", i+1, rows[i].Values, w)
+				}
+			}
+			checkKinds(t, rows, []string{
+				"text number number text text text text",
+				"nil",
+				"text text text text text text text",
+				"number text text text text text text",
+				"number number text text text text text",
+			})
+		})
+	}
+}
+
+// A key first seen after the header's sample carries its value in the
+// text past the header: text, whatever its value was.
+func TestJSONKindsPastHeader(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("[")
+	for i := range 1000 {
+		fmt.Fprintf(&b, `{"id": %d},`, i+1)
+	}
+	b.WriteString(`{"id": 1001.5, "金额": 2.5}]`)
+	dir := t.TempDir()
+	writeFile(t, dir, "a.json", []byte(b.String()))
+	rows := readAllKinds(t, openOnly(t, newSource(t, dir, connectors.Options{"path": "a.json"})))
+	last := rows[len(rows)-1]
+	if !slicesEqual(last.Values, []string{"1001.5", `{"金额":"2.5"}`}) || kindsText(last.Kinds) != "number text" {
+		t.Errorf("last row: %q kinds %s", last.Values, kindsText(last.Kinds))
+	}
+}
+
+// The odd shapes of JSON files departments send fail with the file and
+// the path named, or read right.
+func TestJSONOddFiles(t *testing.T) {
+	deep := func(n int) string { return strings.Repeat("[", n) + strings.Repeat("]", n) }
+	tests := []struct {
+		name, data, records string
+		want                string // an error; "" to read the file
+		rows                []connectors.Row
+	}{
+		{"top-level null", "null", "", "a.json: the file holds null, not an array of records", nil},
+		{"records path to a string", `{"data": {"items": "none"}}`, "data.items", "a.json: records: data.items holds a string, not an array", nil},
+		{"records path to a number", `{"data": 0}`, "data", "a.json: records: data holds a number, not an array", nil},
+		{"records path through null", `{"data": null}`, "data.items", "a.json: records: data holds null, not an object", nil},
+		{"records null", `{"data": null}`, "data", "", nil},
+		{"a record nested too deep", `[{"a": 1}, {"a": ` + deep(20000) + `}]`, "",
+			"a.json:1:10017: record 2: invalid character '[' exceeded max depth", nil},
+		{"a value beside the records nested too deep", `{"meta": ` + deep(20000) + `, "data": [{"a": 1}]}`, "data",
+			"a.json:1:10011: before the records: a value nested deeper than 10000 levels", nil},
+		{"deep but within bounds", `{"meta": ` + deep(5000) + `, "data": [{"a": ` + deep(3) + `}]}`, "data", "",
+			[]connectors.Row{row(1, "[[[]]]")}},
+		{"CR-only lines: the error's line is right", "[\r{\"a\": 1},\r{\"a\": 2,,}]", "",
+			"a.json:3:9: record 2: invalid character ',' looking for beginning of object key string", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			writeFile(t, dir, "a.json", []byte(tt.data))
+			opts := connectors.Options{"path": "a.json"}
+			if tt.records != "" {
+				opts["records"] = tt.records
+			}
+			c := newSource(t, dir, opts)
+			if tt.want == "" {
+				checkRows(t, readAll(t, openOnly(t, c)), tt.rows)
+				return
+			}
+			rr, err := openReader(t, c)
+			for err == nil {
+				_, err = rr.Next()
+			}
+			if err.Error() != tt.want {
+				t.Errorf("got  %q\nwant %q", err, tt.want)
 			}
 		})
 	}

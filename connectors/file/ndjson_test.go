@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 
+	"golang.org/x/text/encoding/simplifiedchinese"
+
 	"github.com/lipwatch/lipwatch/connectors"
 )
 
@@ -67,5 +69,44 @@ func TestNDJSONBlank(t *testing.T) {
 		rr := openOnly(t, newSource(t, dir, connectors.Options{"path": "a.ndjson"}))
 		checkHeader(t, rr)
 		checkRows(t, readAll(t, rr), want)
+	}
+}
+
+// NDJSON lines end at LF, CRLF or a lone CR; files joined together keep a
+// byte order mark at the start of each part, which is dropped; a line
+// nested past encoding/json's depth is a broken line like any other. Line
+// numbers stay right throughout, and notes say what was met.
+func TestNDJSONLinesAsTheyArrive(t *testing.T) {
+	deep := `{"a": ` + strings.Repeat("[", 20000) + strings.Repeat("]", 20000) + `}`
+	data := "\uFEFF{\"姓名\": \"张三\", \"金额\": 1.5}\r" + // 1
+		"\r" + // 2
+		"\uFEFF{\"姓名\": \"李四\"}\r\n" + // 3
+		deep + "\n" + // 4
+		"\uFEFF{\"姓名\": \"王五\", \"金额\": 2}\r" // 5
+	for name, b := range map[string][]byte{
+		"utf-8":                []byte(data),
+		"gbk":                  encode(t, simplifiedchinese.GBK, strings.ReplaceAll(data, "\uFEFF", "")),
+		"utf-16le without BOM": encode(t, utf16LE, strings.TrimPrefix(data, "\uFEFF")),
+	} {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			writeFile(t, dir, "a.ndjson", b)
+			rr := openOnly(t, newSource(t, dir, connectors.Options{"path": "a.ndjson"}))
+			checkHeader(t, rr, "姓名", "金额")
+			checkRows(t, readAll(t, rr), []connectors.Row{
+				row(1, "张三", "1.5"),
+				row(2),
+				row(3, "李四", ""),
+				row(4, "", "", deep),
+				row(5, "王五", "2"),
+			})
+			n := notes(t, rr)
+			if n["cr_line_endings"].Count != 3 {
+				t.Errorf("cr_line_endings note: %+v, want a count of 3", n["cr_line_endings"])
+			}
+			if name == "utf-8" && n["bom_inside"].Count != 2 {
+				t.Errorf("bom_inside note: %+v, want a count of 2", n["bom_inside"])
+			}
+		})
 	}
 }
