@@ -71,15 +71,20 @@ func isBreak(r rune) bool {
 	return false
 }
 
+// mayPad reports a byte that may start a padding rune: ASCII blanks and
+// controls, and the lead bytes of the non-ASCII ones (U+0080–U+00A0 and
+// U+00AD: C2; U+1680, U+180E: E1; U+2000–U+206F: E2; U+3000: E3; U+FEFF:
+// EF). Every other byte starts a rune that is not padding, so clean text
+// (Chinese included) is checked without decoding.
+func mayPad(c byte) bool {
+	return c <= ' ' || c == 0x7f || c == 0xc2 || c == 0xe1 || c == 0xe2 || c == 0xe3 || c == 0xef
+}
+
 // trimSpace trims padding (see isPad) from both ends. It decodes a rune
-// only at an end that is not printable ASCII, so on clean text it costs
-// two byte comparisons, which matters in the hot path.
+// only where mayPad says it could be padding, which matters in the hot
+// path.
 func trimSpace(s string) string {
-	for len(s) > 0 {
-		c := s[0]
-		if c > ' ' && c < 0x7f {
-			break
-		}
+	for len(s) > 0 && mayPad(s[0]) {
 		r, n := utf8.DecodeRuneInString(s)
 		if (r == utf8.RuneError && n == 1) || !isPad(r) {
 			break
@@ -88,12 +93,19 @@ func trimSpace(s string) string {
 	}
 	for len(s) > 0 {
 		c := s[len(s)-1]
-		if c > ' ' && c < 0x7f {
-			break
+		switch {
+		case c < utf8.RuneSelf:
+			if c > ' ' && c != 0x7f {
+				return s
+			}
+		case len(s) >= 2 && s[len(s)-2] == 0xc2:
+		case len(s) >= 3 && (s[len(s)-3] == 0xe1 || s[len(s)-3] == 0xe2 || s[len(s)-3] == 0xe3 || s[len(s)-3] == 0xef):
+		default:
+			return s
 		}
 		r, n := utf8.DecodeLastRuneInString(s)
 		if (r == utf8.RuneError && n == 1) || !isPad(r) {
-			break
+			return s
 		}
 		s = s[:len(s)-n]
 	}
@@ -101,6 +113,8 @@ func trimSpace(s string) string {
 }
 
 // cleanValue trims padding from both ends of s and handles what is inside:
+// full-width ASCII (Ｆ, １, ：) becomes half-width and wide spaces (U+3000,
+// NBSP) ASCII spaces, so that values compare as people mean them;
 // invisible characters are removed; in free text (free == true: names,
 // addresses, hospitals) a run of line breaks and tabs becomes one space
 // and other control characters are removed; in any other value a control
@@ -110,34 +124,36 @@ func trimSpace(s string) string {
 // with nothing to clean is returned without allocating.
 func cleanValue(s string, free bool) (string, damage, rune) {
 	s = trimSpace(s)
+	if !utf8.ValidString(s) {
+		return s, damageUTF8, 0
+	}
 	clean := true
-	for i := 0; i < len(s); {
+	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if c < utf8.RuneSelf {
-			if c < ' ' || c == 0x7f {
+		switch {
+		case c < ' ' || c == 0x7f:
+			if !free {
+				return s, damageControl, rune(c)
+			}
+			clean = false
+		case c < utf8.RuneSelf:
+		case c == 0xc2 || c == 0xe1 || c == 0xe2 || c == 0xe3 || c == 0xef:
+			// The lead bytes of every non-ASCII rune looked at here (and
+			// of U+FFFD: EF BF BD); the others are skipped undecoded.
+			r, n := utf8.DecodeRuneInString(s[i:])
+			switch {
+			case r == utf8.RuneError:
+				return s, damageReplace, 0
+			case isControl(r) || isBreak(r):
 				if !free {
-					return s, damageControl, rune(c)
+					return s, damageControl, r
 				}
 				clean = false
+			case invisible(r), isWideSpace(r), r >= 0xff01 && r <= 0xff5e:
+				clean = false
 			}
-			i++
-			continue
+			i += n - 1
 		}
-		r, n := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && n == 1:
-			return s, damageUTF8, 0
-		case r == utf8.RuneError:
-			return s, damageReplace, 0
-		case isControl(r) || isBreak(r):
-			if !free {
-				return s, damageControl, r
-			}
-			clean = false
-		case invisible(r), isWideSpace(r):
-			clean = false
-		}
-		i += n
 	}
 	if clean {
 		return s, damageNone, 0
@@ -153,6 +169,8 @@ func cleanValue(s string, free bool) (string, damage, rune) {
 			continue
 		case isWideSpace(r):
 			r = ' '
+		case r >= 0xff01 && r <= 0xff5e:
+			r -= 0xfee0 // full-width ASCII: Ｆ, １, ：
 		}
 		if pending && r == ' ' {
 			continue // blanks after a break belong to its run

@@ -143,6 +143,11 @@ func throughNumber(s string, number bool) (string, string) {
 // thousands ("1,234,567.00"), into its whole digits (commas removed) and
 // its fraction's digits.
 func splitNumber(s string) (whole, frac string, grouped, ok bool) {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; (c < '0' || c > '9') && c != ',' && c != '.' {
+			return "", "", false, false // not a number: most identifiers
+		}
+	}
 	w := s
 	if i := strings.IndexByte(s, '.'); i >= 0 {
 		w, frac = s[:i], s[i+1:]

@@ -56,7 +56,7 @@ func (f *fieldMap) parse(raw string, kind connectors.CellKind) (any, *Problem) {
 	case damageControl:
 		return nil, f.problem(ControlChar, "a control character (%U) inside the value: the export damaged it; correct the value or the export, then sync again", r)
 	}
-	s = unprotect(normalizeText(s), !f.free)
+	s = unprotect(s, !f.free)
 	if name, meaning, ok := excelError(s); ok {
 		return nil, f.problem(ExcelError, "Excel error %s (%s): fix the formula in the workbook, then sync again", name, meaning)
 	}

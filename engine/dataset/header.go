@@ -35,6 +35,10 @@ func headerKey(s string) string {
 			i++
 			continue
 		}
+		if !mayPad(c) {
+			i++
+			continue
+		}
 		r, n := utf8.DecodeRuneInString(s[i:])
 		if isPad(r) || (r >= 0xff01 && r <= 0xff5e) {
 			work = true
