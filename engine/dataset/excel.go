@@ -2,6 +2,7 @@ package dataset
 
 import (
 	"strings"
+	"unicode"
 )
 
 // What spreadsheets leave in values: error values of formulas (cached in
@@ -95,6 +96,28 @@ func isNull(s string, free bool) bool {
 	}
 	l := strings.ToLower(s)
 	return nullMarkers[l] || (!free && l == "none")
+}
+
+// placeholderWords are what people write in an identifier column for
+// "none" (none, empty, not yet, unknown, no household number). Taken as
+// identifiers, they would pool unrelated people into one household.
+var placeholderWords = map[string]bool{
+	"无": true, "空": true, "暂无": true, "不详": true, "未知": true, "没有": true, "无户号": true, "n/a": true, "na": true,
+}
+
+// isPlaceholder reports an identifier's value that stands for none: a
+// word for none, only punctuation and symbols ("-", "/", "—", "*"), or
+// only zeros. No household, claim or certificate is numbered so.
+func isPlaceholder(s string) bool {
+	if placeholderWords[strings.ToLower(s)] || strings.Trim(s, "0") == "" {
+		return true
+	}
+	for _, r := range s {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			return false
+		}
+	}
+	return true
 }
 
 // maxExactDigits is how many significant digits survive a number: Excel

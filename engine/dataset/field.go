@@ -60,14 +60,15 @@ func (f *fieldMap) parse(raw string, kind connectors.CellKind) (any, *Problem) {
 	if name, meaning, ok := excelError(s); ok {
 		return nil, f.problem(ExcelError, "Excel error %s (%s): fix the formula in the workbook, then sync again", name, meaning)
 	}
-	if isNull(s, f.free) || (f.Type == Date && isZeroDate(s)) {
-		s = ""
-	}
-	if s == "" {
-		if f.Required {
-			return nil, f.problem(MissingRequired, "required value is empty")
+	marker := s != "" && (isNull(s, f.free) || (f.Type == Date && isZeroDate(s)) || ((f.Identifier || f.Type == Code) && isPlaceholder(s)))
+	if s == "" || marker {
+		switch {
+		case !f.Required:
+			return nil, nil
+		case marker:
+			return nil, f.problem(MissingRequired, "required value is missing: the cell holds a mark for none (such as NULL, 无, - or 0000-00-00)")
 		}
-		return nil, nil
+		return nil, f.problem(MissingRequired, "required value is empty")
 	}
 	number := kind == connectors.KindNumber
 	if number && strings.ContainsAny(s, "Ee") {

@@ -57,7 +57,8 @@ func (p *Problem) Error() string { return p.Reason }
 // MissingColumnsError reports mapped columns that the source's header lacks.
 type MissingColumnsError struct {
 	Missing []string // "column (field)"
-	Header  []string
+	// Header is the source's header as read; nil when it looks like data.
+	Header []string
 	// Required lists the missing ones that feed required fields.
 	Required []string
 }
@@ -65,8 +66,11 @@ type MissingColumnsError struct {
 func (e *MissingColumnsError) Error() string {
 	// The "header" may really be a data row (a wrong header_row): never
 	// print it if any cell looks like personal data.
+	if len(e.Header) == 0 {
+		return "mapped columns not in the header: " + strings.Join(e.Missing, ", ")
+	}
 	for _, h := range e.Header {
-		if looksPersonal(h) {
+		if looksPersonal(h) || headerCellLooksLikeData(h) {
 			return fmt.Sprintf("mapped columns not in the header: %s (the header row holds data such as ID numbers: check header_row)",
 				strings.Join(e.Missing, ", "))
 		}
@@ -212,6 +216,9 @@ func NewPartialMapper(ds *Dataset, header []string, mp Mapping) (*Mapper, *Missi
 	var missingErr *MissingColumnsError
 	if len(missing) > 0 {
 		missingErr = &MissingColumnsError{Missing: missing, Header: header, Required: required}
+		if len(herr.DataCells) > 0 {
+			missingErr.Header = nil // data, not names: never shown
+		}
 	}
 	// The names of columns nothing uses are shown to people: never when
 	// the header is really data.

@@ -66,6 +66,14 @@ func TestTextValues(t *testing.T) {
 		{name: "zero date in an optional date", row: with(6, "0000-00-00"), want: []want{{"birth_date", nil}}},
 		{name: "zero date-time", row: with(6, "0000-00-00 00:00:00"), want: []want{{"birth_date", nil}}},
 		{name: "a name None is kept", row: with(1, "None"), want: []want{{"name", "None"}}},
+		// Placeholders for "none" in identifier and code columns.
+		{name: "无 as a required 户号", row: with(2, "无"), code: MissingRequired, col: "户号", has: "a mark for none"},
+		{name: "a dash as a required 户号", row: with(2, "-"), code: MissingRequired, col: "户号"},
+		{name: "an em dash as 户号", row: with(2, "——"), code: MissingRequired, col: "户号"},
+		{name: "zeros as 户号", row: with(2, "0000000000000000"), code: MissingRequired, col: "户号"},
+		{name: "a slash as an optional code", row: with(4, "/"), want: []want{{"village_code", nil}}},
+		{name: "不详 as an optional code", row: with(4, "不详"), want: []want{{"village_code", nil}}},
+		{name: "a dash in free text is kept", row: with(5, "-"), want: []want{{"address", "-"}}},
 		// Years before 1900 (the standard's own sample ID was born in 1880).
 		{name: "a birth date in 1880", row: with(6, "1880-01-01"), want: []want{{"birth_date", day(1880, 1, 1)}}},
 	}
