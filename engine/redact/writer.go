@@ -17,8 +17,8 @@ const maxHold = 4096
 
 // Writer masks what passes through it (see Mask) and writes it to the
 // wrapped writer. A number split across two Write calls is masked whole:
-// the end of a write that may be the start of one (digits, an X, a cut
-// UTF-8 character) is held back until the next write shows how it goes on,
+// the end of a write that may be the start of one (digits, an X, a space
+// or hyphen, a cut UTF-8 character) is held back until the next write shows how it goes on,
 // until Flush or Close, or for at most the idle time (DefaultIdle), so that
 // a prompt or a progress bar ending in digits still shows. Everything else
 // is written at once: lines, and a progress bar's "\r" redraws, are not
@@ -137,8 +137,9 @@ func (w *Writer) emit(b []byte) {
 }
 
 // safeCut returns the length of the longest prefix of b after which no
-// run Mask looks at can go on: b minus a trailing cut UTF-8 character and
-// a trailing run of digits and X characters.
+// number Mask looks at can go on: b minus a trailing cut UTF-8 character
+// and a trailing run of digits, mask characters, X characters and
+// separators.
 func safeCut(b []byte) int {
 	i := len(b)
 	// A multi-byte character cut by the write: hold its first bytes.
@@ -156,7 +157,7 @@ func safeCut(b []byte) int {
 	}
 	for i > 0 {
 		r, size := utf8.DecodeLastRune(b[:i])
-		if !isDigit(r) && !isCheckX(r) {
+		if !isDigitLike(r) && !isCheckX(r) && !isSeparator(r) {
 			break
 		}
 		i -= size

@@ -66,7 +66,7 @@ func TestWriterSplitNumbers(t *testing.T) {
 func TestWriterRandomChunks(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 11))
 	parts := []string{"身份证号", "340799198707273470", fullWidth("34079919540925450X"), ",", "\n", "\r\033[K", "13812345678",
-		"3407990010010001", " rows ", "12", "x", "X", "城关镇", "2026-11-28", "\xe5\xbc"}
+		"3407990010010001", " rows ", "12", "x", "X", "城关镇", "2026-11-28", "\xe5\xbc", " ", "-", "340799 ", "1987 0727", "*", "**"}
 	for range 300 {
 		var text strings.Builder
 		for range rng.IntN(40) {
@@ -207,4 +207,26 @@ func TestWriterConcurrent(t *testing.T) {
 			t.Fatalf("line %q", l)
 		}
 	}
+}
+
+// FuzzWriter: a stream cut into writes anywhere comes out as Mask of the
+// whole stream.
+func FuzzWriter(f *testing.F) {
+	f.Add("medical ignored columns: 340799198707273470, 白明波\n", []byte{5, 30, 31})
+	f.Add(fullWidth("34079919540925450X")+" 138 1234 5678\r", []byte{1, 2, 3, 4, 5})
+	f.Fuzz(func(t *testing.T, s string, cuts []byte) {
+		var out bytes.Buffer
+		w := NewWriter(&out, time.Hour)
+		rest := s
+		for _, c := range cuts {
+			n := min(int(c), len(rest))
+			w.Write([]byte(rest[:n]))
+			rest = rest[n:]
+		}
+		w.Write([]byte(rest))
+		w.Close()
+		if out.String() != Mask(s) {
+			t.Fatalf("stream %q cut at %v\n got %q\nwant %q", s, cuts, out.String(), Mask(s))
+		}
+	})
 }
