@@ -62,7 +62,7 @@ type Sheet struct {
 	rc    io.ReadCloser
 	g     *guard
 	size  int64
-	dec   *xml.Decoder
+	dec   *tokens
 	m     merges
 	calc  calculator
 	stats Stats
@@ -113,7 +113,7 @@ func (w *Workbook) OpenSheet(i int) (*Sheet, error) {
 	}
 	s := &Sheet{
 		wb: w, info: info, rc: rc, g: g, size: int64(min(zf.UncompressedSize64, 1<<62)),
-		dec:  decoder(bufio.NewReaderSize(g, 64<<10)),
+		dec:  newTokens(bufio.NewReaderSize(g, 64<<10)),
 		m:    merges{spans: spans},
 		calc: calculator{path: w.path, sheet: info.Name, allowed: w.size <= MaxCalcSize},
 	}
@@ -208,7 +208,7 @@ func trimmed(vals []string, kinds []connectors.CellKind) int {
 // the end of the rows.
 func (s *Sheet) readRow() error {
 	for {
-		tok, err := s.dec.RawToken()
+		tok, err := s.dec.next()
 		if err == io.EOF {
 			if s.inData {
 				return &RowError{Row: s.xmlRow + 1, Err: errors.New("the sheet's XML ends before its rows do: the file is cut short")}
@@ -250,7 +250,7 @@ func xmlError(row int, err error) error {
 // skip reads past the element just started, in row.
 func (s *Sheet) skip(row int) error {
 	for depth := 1; depth > 0; {
-		tok, err := s.dec.RawToken()
+		tok, err := s.dec.next()
 		if err != nil {
 			if err == io.EOF {
 				err = io.ErrUnexpectedEOF
@@ -287,7 +287,7 @@ func (s *Sheet) readCells(row *xml.StartElement) error {
 	s.vals, s.kinds = s.vals[:0], s.kinds[:0]
 	col := 0
 	for {
-		tok, err := s.dec.RawToken()
+		tok, err := s.dec.next()
 		if err != nil {
 			if err == io.EOF {
 				err = io.ErrUnexpectedEOF
@@ -375,7 +375,7 @@ func (s *Sheet) readCellBody(c *cell) error {
 	)
 	state, depth, rph, inT, keep := none, 0, 0, false, false
 	for {
-		tok, err := s.dec.RawToken()
+		tok, err := s.dec.next()
 		if err != nil {
 			if err == io.EOF {
 				err = io.ErrUnexpectedEOF

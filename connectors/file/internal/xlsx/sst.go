@@ -21,7 +21,7 @@ var sharedTextLimit int64 = MaxSharedText
 // <r> joined; phonetic guides (<rPh>, the pinyin or kana Excel may keep
 // above the text) are not part of it.
 func readSharedStrings(r io.Reader) ([]string, error) {
-	d := decoder(r)
+	d := newTokens(r)
 	var (
 		out   []string
 		text  []byte // the current <si>
@@ -33,7 +33,7 @@ func readSharedStrings(r io.Reader) ([]string, error) {
 		total int64
 	)
 	for {
-		tok, err := d.RawToken()
+		tok, err := d.next()
 		if err == io.EOF {
 			return out, nil
 		}

@@ -17,12 +17,12 @@ const maxFormats = 1 << 20
 // id judged by builtinDate. A workbook may redefine a built-in id; its own
 // code then wins, as in Excel.
 func readStyles(r io.Reader) ([]bool, error) {
-	d := decoder(r)
+	d := newTokens(r)
 	custom := map[int]bool{} // numFmtId -> shows a date
 	var xfFmt []int          // numFmtId of each cell format
 	var inNumFmts, inCellXfs bool
 	for {
-		tok, err := d.RawToken()
+		tok, err := d.next()
 		if err == io.EOF {
 			break
 		}

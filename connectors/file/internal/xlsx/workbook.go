@@ -152,13 +152,6 @@ func (w *Workbook) openPart(name string) (io.ReadCloser, *guard, *zip.File, erro
 	return rc, &guard{r: rc, part: name}, zf, nil
 }
 
-// decoder returns an XML decoder over r that reads tokens as written.
-func decoder(r io.Reader) *xml.Decoder {
-	d := xml.NewDecoder(r)
-	d.Strict = true
-	return d
-}
-
 // attr returns the value of the attribute with the given local name,
 // whatever its namespace prefix.
 func attr(se *xml.StartElement, local string) string {
@@ -202,10 +195,10 @@ func (w *Workbook) readRels(name, dir string) (rels, error) {
 		return nil, err
 	}
 	defer rc.Close()
-	d := decoder(g)
+	d := newTokens(g)
 	var out rels
 	for {
-		tok, err := d.RawToken()
+		tok, err := d.next()
 		if err == io.EOF {
 			return out, nil
 		}
@@ -259,9 +252,9 @@ func (w *Workbook) readWorkbook(book string) error {
 		return err
 	}
 	defer rc.Close()
-	d := decoder(g)
+	d := newTokens(g)
 	for {
-		tok, err := d.RawToken()
+		tok, err := d.next()
 		if err == io.EOF {
 			break
 		}
