@@ -36,7 +36,7 @@ func tempStore(t *testing.T) {
 	t.Setenv("LIPWATCH_DISPATCH_DIR", filepath.Join(dir, "lists"))
 }
 
-var summaryRow = regexp.MustCompile(`(?m)^(\w+)\s+(\w+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(ok|FAILED)$`)
+var summaryRow = regexp.MustCompile(`(?m)^(\w+)\s+(\w+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(ok|FAILED|DEGRADED)$`)
 
 // summary parses the sync table: source -> [files unchanged read loaded dup quarantined], status.
 func summary(t *testing.T, out string) (map[string][6]int, map[string]string) {
@@ -111,8 +111,9 @@ func TestFailingSourceIsReportedOthersLoad(t *testing.T) {
 	tempStore(t)
 	t.Setenv("LIPWATCH_SOURCES_REGISTRY_OPTIONS_PATH", "testdata/county/no-such-registry.csv")
 	out, err := runCLI(t, "sync")
-	if err != nil {
-		t.Fatalf("a failing source must not fail the command: %v", err)
+	var ex *exitError
+	if !errors.As(err, &ex) || ex.code != exitDegraded {
+		t.Fatalf("a failing source must finish the sync with exit status 3, got %v", err)
 	}
 	_, status := summary(t, out)
 	if status["registry"] != "FAILED" || status["medical"] != "ok" || status["households"] != "ok" {

@@ -233,8 +233,8 @@ func (s *Syncer) judge(l store.Load) string {
 	switch {
 	case l.Read == 0 && l.Hash != "":
 		return "no data rows: is the file empty below its header, or is the header row wrong?"
-	case l.Quarantined > 0 && float64(l.Quarantined) >= share*float64(l.Read):
-		return fmt.Sprintf("%d of %d rows quarantined", l.Quarantined, l.Read)
+	case l.Bad > 0 && float64(l.Bad) >= share*float64(l.Read):
+		return fmt.Sprintf("%d of %d rows are bad (in quarantine)", l.Bad, l.Read)
 	}
 	return ""
 }

@@ -54,8 +54,8 @@ func (s *Store) SourceHealths(ctx context.Context, sources []SourceSpec, quarant
 // unchanged stream stands for the load it is unchanged from.
 type currentStream struct {
 	stream, status, errText string
-	read                    int64
-	file                    bool // a content hash: a file (or another stream read whole)
+	read, bad               int64 // of the version loaded, bad rows later fixed by a retry taken off
+	file                    bool  // a content hash: a file (or another stream read whole)
 }
 
 func (s *Store) sourceHealth(ctx context.Context, src SourceSpec, share float64) (SourceHealth, error) {
@@ -63,25 +63,33 @@ func (s *Store) sourceHealth(ctx context.Context, src SourceSpec, share float64)
 	rows, err := s.db.QueryContext(ctx, `
 		WITH last AS (SELECT max(sync_id) AS sync_id FROM loads
 		              WHERE source = $1 AND coalesce(origin, 'sync') = 'sync'),
-		cur AS (SELECT l.* FROM loads l, last WHERE l.source = $1 AND l.sync_id = last.sync_id)
-		SELECT cur.stream,
-		       CASE WHEN cur.status = 'unchanged' THEN coalesce(prev.status, 'ok') ELSE cur.status END,
-		       coalesce(CASE WHEN cur.status = 'unchanged' THEN prev.error ELSE cur.error END, ''),
-		       coalesce(CASE WHEN cur.status = 'unchanged' THEN prev.rows_read ELSE cur.rows_read END, 0),
-		       coalesce(cur.content_hash, '') <> ''
-		FROM cur LEFT JOIN LATERAL (
-		    SELECT p.status, p.error, p.rows_read FROM loads p
-		    WHERE p.source = $1 AND p.stream = cur.stream AND p.content_hash = cur.content_hash
-		      AND p.status IN ('ok', 'degraded')
-		    ORDER BY p.load_id DESC LIMIT 1) prev ON true
-		ORDER BY cur.stream`, src.Name)
+		cur AS (SELECT l.* FROM loads l, last WHERE l.source = $1 AND l.sync_id = last.sync_id),
+		res AS (
+		    SELECT cur.stream, cur.content_hash,
+		           CASE WHEN cur.status = 'unchanged' THEN coalesce(prev.status, 'ok') ELSE cur.status END AS status,
+		           coalesce(CASE WHEN cur.status = 'unchanged' THEN prev.error ELSE cur.error END, '') AS error,
+		           coalesce(CASE WHEN cur.status = 'unchanged' THEN prev.rows_read ELSE cur.rows_read END, 0) AS rows_read,
+		           coalesce(CASE WHEN cur.status = 'unchanged' THEN prev.rows_bad ELSE cur.rows_bad END, 0) AS rows_bad,
+		           CASE WHEN cur.status = 'unchanged' THEN prev.load_id ELSE cur.load_id END AS load_id
+		    FROM cur LEFT JOIN LATERAL (
+		        SELECT p.status, p.error, p.rows_read, p.rows_bad, p.load_id FROM loads p
+		        WHERE p.source = $1 AND p.stream = cur.stream AND p.content_hash = cur.content_hash
+		          AND p.status IN ('ok', 'degraded') AND coalesce(p.origin, 'sync') = 'sync'
+		        ORDER BY p.load_id DESC LIMIT 1) prev ON true)
+		SELECT res.stream, res.status, res.error, res.rows_read,
+		       greatest(res.rows_bad - coalesce((
+		           SELECT sum(r.rows_read - r.rows_bad) FROM loads r
+		           WHERE r.source = $1 AND r.stream = res.stream AND r.origin = 'retry'
+		             AND r.status IN ('ok', 'degraded') AND r.load_id > res.load_id), 0), 0)::BIGINT,
+		       coalesce(res.content_hash, '') <> ''
+		FROM res ORDER BY res.stream`, src.Name)
 	if err != nil {
 		return h, err
 	}
 	var streams []currentStream
 	for rows.Next() {
 		var c currentStream
-		if err := rows.Scan(&c.stream, &c.status, &c.errText, &c.read, &c.file); err != nil {
+		if err := rows.Scan(&c.stream, &c.status, &c.errText, &c.read, &c.bad, &c.file); err != nil {
 			rows.Close()
 			return h, err
 		}
@@ -92,10 +100,6 @@ func (s *Store) sourceHealth(ctx context.Context, src SourceSpec, share float64)
 		return h, err
 	}
 	if h.Rows, err = s.CountRows(ctx, src.Dataset, src.Name); err != nil {
-		return h, err
-	}
-	perStream, err := s.streamCounts(ctx, src)
-	if err != nil {
 		return h, err
 	}
 	if len(streams) == 0 {
@@ -116,12 +120,10 @@ func (s *Store) sourceHealth(ctx context.Context, src SourceSpec, share float64)
 			continue
 		case c.file && c.read == 0:
 			h.Reasons = append(h.Reasons, fmt.Sprintf("%s has no data rows", c.stream))
+		case c.bad > 0 && float64(c.bad) >= share*float64(c.read):
+			h.Reasons = append(h.Reasons, fmt.Sprintf("%s: %d of %d rows are in quarantine", c.stream, c.bad, c.read))
 		}
 		good++
-		n := perStream[c.stream]
-		if q := n.quarantined; q > 0 && float64(q) >= share*float64(q+n.loaded) {
-			h.Reasons = append(h.Reasons, fmt.Sprintf("%s: %d of %d rows are in quarantine", c.stream, q, q+n.loaded))
-		}
 	}
 	switch {
 	case failed > 0 && good == 0:
@@ -129,38 +131,11 @@ func (s *Store) sourceHealth(ctx context.Context, src SourceSpec, share float64)
 	case len(h.Reasons) > 0:
 		h.Status = HealthDegraded
 	}
-	if h.Rows == 0 && h.Status != HealthFailed {
+	if h.Rows == 0 && h.Status == HealthOK {
 		h.Status = HealthNever
 		h.Reasons = append(h.Reasons, "no row has ever loaded")
 	}
 	return h, nil
-}
-
-type streamCount struct{ loaded, quarantined int64 }
-
-// streamCounts counts, per stream, the source's rows now in its dataset
-// table and in quarantine.
-func (s *Store) streamCounts(ctx context.Context, src SourceSpec) (map[string]streamCount, error) {
-	out := map[string]streamCount{}
-	q := fmt.Sprintf(`SELECT _stream, count(*), 0 FROM %s WHERE _source = $1 GROUP BY _stream
-		UNION ALL SELECT stream, 0, count(*) FROM quarantine WHERE source = $1 GROUP BY stream`, quoteIdent(src.Dataset))
-	rows, err := s.db.QueryContext(ctx, q, src.Name)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var stream string
-		var loaded, quarantined int64
-		if err := rows.Scan(&stream, &loaded, &quarantined); err != nil {
-			return nil, err
-		}
-		c := out[stream]
-		c.loaded += loaded
-		c.quarantined += quarantined
-		out[stream] = c
-	}
-	return out, rows.Err()
 }
 
 // quoteIdent quotes a table name for SQL.

@@ -28,6 +28,10 @@ type Load struct {
 	Loaded      int64 // rows new to the dataset table
 	Duplicates  int64 // rows already loaded, or bad rows already in quarantine
 	Quarantined int64 // rows newly quarantined: bad rows and key conflicts
+	// Bad counts the rows of this read that are bad (key conflicts
+	// included), whether newly quarantined or already there from an earlier
+	// version of the stream: what the stream is worth now.
+	Bad int64
 	// Replaced counts loaded rows that took the place of a row with the
 	// same natural key and other values (on_conflict: replace); they are
 	// also in Loaded.
@@ -411,6 +415,7 @@ func (sl *StreamLoad) Finish(ctx context.Context, read int64) (Load, error) {
 	sl.load.Replaced = replaced
 	sl.load.Loaded = sl.appended - removed
 	sl.load.Quarantined = inserted
+	sl.load.Bad = sl.bad + conflicts
 	sl.load.Duplicates = read - sl.load.Loaded - inserted
 	sl.load.Finished = time.Now().UTC()
 	sl.load.Status = StatusOK
@@ -476,10 +481,11 @@ func insertLoad(ctx context.Context, exec execFunc, ld Load) error {
 		origin = OriginSync
 	}
 	_, err := exec(ctx, `INSERT INTO loads (load_id, sync_id, source, dataset, stream, content_hash, rows_read,
-		rows_loaded, rows_duplicate, rows_quarantined, started_at, finished_at, status, error, rows_replaced, notes, origin)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
+		rows_loaded, rows_duplicate, rows_quarantined, started_at, finished_at, status, error, rows_replaced, notes, origin,
+		rows_bad)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
 		ld.ID, ld.SyncID, ld.Source, ld.Dataset, ld.Stream, nullable(ld.Hash), ld.Read, ld.Loaded, ld.Duplicates,
-		ld.Quarantined, ld.Started, finished, ld.Status, nullable(ld.Error), ld.Replaced, notes, origin)
+		ld.Quarantined, ld.Started, finished, ld.Status, nullable(ld.Error), ld.Replaced, notes, origin, ld.Bad)
 	return err
 }
 
