@@ -124,10 +124,7 @@ func trimSpace(s string) string {
 // with nothing to clean is returned without allocating.
 func cleanValue(s string, free bool) (string, damage, rune) {
 	s = trimSpace(s)
-	if !utf8.ValidString(s) {
-		return s, damageUTF8, 0
-	}
-	clean := true
+	clean, ascii := true, true
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		switch {
@@ -139,9 +136,13 @@ func cleanValue(s string, free bool) (string, damage, rune) {
 		case c < utf8.RuneSelf:
 		case c == 0xc2 || c == 0xe1 || c == 0xe2 || c == 0xe3 || c == 0xef:
 			// The lead bytes of every non-ASCII rune looked at here (and
-			// of U+FFFD: EF BF BD); the others are skipped undecoded.
+			// of U+FFFD: EF BF BD); the others are skipped undecoded,
+			// and validated once at the end.
+			ascii = false
 			r, n := utf8.DecodeRuneInString(s[i:])
 			switch {
+			case r == utf8.RuneError && n == 1:
+				return s, damageUTF8, 0
 			case r == utf8.RuneError:
 				return s, damageReplace, 0
 			case isControl(r) || isBreak(r):
@@ -153,7 +154,12 @@ func cleanValue(s string, free bool) (string, damage, rune) {
 				clean = false
 			}
 			i += n - 1
+		default:
+			ascii = false
 		}
+	}
+	if !ascii && !utf8.ValidString(s) {
+		return s, damageUTF8, 0
 	}
 	if clean {
 		return s, damageNone, 0
@@ -203,12 +209,12 @@ func unprotect(s string, apostrophe bool) string {
 		}
 	}
 	if apostrophe && s != "" {
-		switch {
-		case s[0] == '\'':
+		switch c := s[0]; {
+		case c == '\'':
 			s = trimSpace(s[1:])
-		case strings.HasPrefix(s, "’"), strings.HasPrefix(s, "‘"):
+		case c == 0xe2 && (strings.HasPrefix(s, "’") || strings.HasPrefix(s, "‘")):
 			s = trimSpace(s[len("’"):])
-		case strings.HasPrefix(s, "＇"):
+		case c == 0xef && strings.HasPrefix(s, "＇"):
 			s = trimSpace(s[len("＇"):])
 		}
 	}

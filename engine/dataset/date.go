@@ -98,8 +98,11 @@ func scanDate(s string) (dateParts, error) {
 		return dateParts{}, errDateShape
 	}
 	day, rest := s, ""
-	if i := strings.IndexAny(s, " T"); i > 0 {
-		day, rest = s[:i], trimSpace(s[i+1:])
+	for i := 1; i < len(s); i++ {
+		if s[i] == ' ' || s[i] == 'T' {
+			day, rest = s[:i], trimSpace(s[i+1:])
+			break
+		}
 	}
 	if allDigits(day) {
 		return scanDigits(day, rest)

@@ -102,14 +102,20 @@ func isNull(s string, free bool) bool {
 // "none" (none, empty, not yet, unknown, no household number). Taken as
 // identifiers, they would pool unrelated people into one household.
 var placeholderWords = map[string]bool{
-	"无": true, "空": true, "暂无": true, "不详": true, "未知": true, "没有": true, "无户号": true, "n/a": true, "na": true,
+	"无": true, "空": true, "暂无": true, "不详": true, "未知": true, "没有": true, "无户号": true,
 }
 
 // isPlaceholder reports an identifier's value that stands for none: a
 // word for none, only punctuation and symbols ("-", "/", "—", "*"), or
 // only zeros. No household, claim or certificate is numbered so.
 func isPlaceholder(s string) bool {
-	if placeholderWords[strings.ToLower(s)] || strings.Trim(s, "0") == "" {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; (c >= '1' && c <= '9') || (c|0x20 >= 'a' && c|0x20 <= 'z') {
+			// A letter or a digit other than 0: most identifiers stop here.
+			return strings.EqualFold(s, "n/a") || strings.EqualFold(s, "na")
+		}
+	}
+	if placeholderWords[s] || strings.Trim(s, "0") == "" {
 		return true
 	}
 	for _, r := range s {
@@ -198,8 +204,14 @@ func splitNumber(s string) (whole, frac string, grouped, ok bool) {
 // Python: "3.40799E+15", "1e+05") or follows a mantissa with a point
 // (Java: "3.40799E15"). "12E45" is not taken for one: a code may look so.
 func isScientific(s string) bool {
-	i := strings.IndexAny(s, "Ee")
-	if i <= 0 || i == len(s)-1 {
+	if s == "" || s[0] < '0' || s[0] > '9' {
+		return false
+	}
+	i := 1
+	for i < len(s) && s[i] != 'E' && s[i] != 'e' {
+		i++
+	}
+	if i == len(s) || i == len(s)-1 {
 		return false
 	}
 	mant, exp := s[:i], s[i+1:]

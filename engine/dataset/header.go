@@ -47,6 +47,9 @@ func headerKey(s string) string {
 		i += n
 	}
 	if !work {
+		if !strings.HasSuffix(s, ")") {
+			return s
+		}
 		for _, mark := range []string{"(必填)", "(选填)"} {
 			if strings.HasSuffix(s, mark) {
 				return headerKey(s[:len(s)-len(mark)])
