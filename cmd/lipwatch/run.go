@@ -5,7 +5,6 @@ import (
 	"io"
 	"sort"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -59,39 +58,10 @@ func printRun(w io.Writer, p *pipeline.Pipeline, sum *pipeline.RunSummary) {
 	}
 }
 
+// printEvaluate writes the evaluation's summary and the rules held back.
 func printEvaluate(w io.Writer, p *pipeline.Pipeline, r *evaluate.Result) {
-	fmt.Fprintf(w, "evaluated %d people at %s in %s (facts %s, rules %s)\n", r.People, r.AsOf.Format(time.DateOnly),
-		r.Total.Round(time.Millisecond), r.Facts.Round(time.Millisecond), r.Rules.Round(time.Millisecond))
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "RULE\tLEVEL\tHITS\tTITLE")
-	for _, rl := range p.Pack.Rules {
-		if rl.Enabled {
-			fmt.Fprintf(tw, "%s\t%s\t%d\t%s\n", rl.ID, rl.Level, r.HitsByRule[rl.ID], rl.Title)
-		}
-	}
-	tw.Flush()
+	printEvaluation(w, p, r)
 	printHeld(w, r)
-	perTown := map[string][2]int{}
-	for _, c := range r.Plan.New {
-		n := perTown[p.Router.Township(c.TownshipCode)]
-		n[0]++
-		perTown[p.Router.Township(c.TownshipCode)] = n
-	}
-	for _, c := range r.Plan.Updated {
-		n := perTown[p.Router.Township(c.TownshipCode)]
-		n[1]++
-		perTown[p.Router.Township(c.TownshipCode)] = n
-	}
-	fmt.Fprintf(w, "cases: %d new, %d updated, %d unchanged, %d hits suppressed after closing\n",
-		len(r.Plan.New), len(r.Plan.Updated), len(r.Plan.Refreshed), len(r.Plan.Suppressed))
-	var towns []string
-	for t := range perTown {
-		towns = append(towns, t)
-	}
-	sort.Strings(towns)
-	for _, t := range towns {
-		fmt.Fprintf(w, "  %-22s %3d new  %3d updated\n", p.Router.Name(t), perTown[t][0], perTown[t][1])
-	}
 }
 
 func printDispatch(w io.Writer, p *pipeline.Pipeline, d *pipeline.DispatchResult) {

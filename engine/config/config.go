@@ -157,8 +157,10 @@ type Schedule struct {
 // data-quality guards shown after every sync and by `lipwatch sources
 // report`. Percentages are whole numbers from 0 to 100.
 type Quality struct {
-	// DegradedQuarantinedPct: a file (stream) whose rows are at least this
-	// share quarantined degrades its source. 1 to 100; default 50.
+	// DegradedQuarantinedPct: a file (stream) with more than this share of
+	// its rows quarantined degrades its source; 0 makes any bad row do so,
+	// 100 turns the check off (a file without data rows still degrades
+	// its source). Default 50.
 	DegradedQuarantinedPct int `mapstructure:"degraded_quarantined_pct"`
 	// UnmatchedIDsPct: warn when more than this share of a source's
 	// distinct ID numbers match no person in the registry (a mistyped or

@@ -8,7 +8,7 @@ func (c *collector) quality(q Quality) {
 			c.add(path, "must be a percentage from %d to 100, got %d", min, v)
 		}
 	}
-	pct("degraded_quarantined_pct", q.DegradedQuarantinedPct, 1)
+	pct("degraded_quarantined_pct", q.DegradedQuarantinedPct, 0)
 	pct("unmatched_ids_pct", q.UnmatchedIDsPct, 0)
 	pct("unjoined_households_pct", q.UnjoinedHouseholdsPct, 0)
 	pct("row_drop_pct", q.RowDropPct, 1)

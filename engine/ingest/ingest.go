@@ -143,7 +143,8 @@ type Syncer struct {
 	// thousand rows and when it ends (for progress bars and log lines).
 	Progress func(Progress)
 	// DegradedShare is the share of a stream's rows (0..1) that, when
-	// quarantined, marks the stream degraded; zero means DefaultDegradedShare.
+	// exceeded by its bad rows, marks the stream degraded; zero means
+	// DefaultDegradedShare.
 	DegradedShare float64
 	// Full names sources to read again from the start (sync --full):
 	// unchanged files are read, incremental streams ignore their saved
@@ -210,8 +211,8 @@ func (s *Syncer) SyncSource(ctx context.Context, src Source) Result {
 	return res
 }
 
-// DefaultDegradedShare is the share of a stream's rows that, quarantined,
-// makes it degraded: most of them.
+// DefaultDegradedShare is the share of a stream's rows that, exceeded by
+// its bad rows, makes it degraded: more than half of them.
 const DefaultDegradedShare = 0.5
 
 // orderedDatasets are those whose facts take the newest row by load order
@@ -233,7 +234,7 @@ func (s *Syncer) judge(l store.Load) string {
 	switch {
 	case l.Read == 0 && l.Hash != "":
 		return "no data rows: is the file empty below its header, or is the header row wrong?"
-	case l.Bad > 0 && float64(l.Bad) >= share*float64(l.Read):
+	case l.Bad > 0 && float64(l.Bad) > share*float64(l.Read):
 		return fmt.Sprintf("%d of %d rows are bad (in quarantine)", l.Bad, l.Read)
 	}
 	return ""

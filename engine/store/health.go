@@ -33,8 +33,8 @@ type SourceSpec struct {
 	Name, Dataset string
 }
 
-// SourceHealths judges each source. A stream counts as degraded when at
-// least quarantineShare (0..1) of its rows are in quarantine, or when a
+// SourceHealths judges each source. A stream counts as degraded when more
+// than quarantineShare (0..1) of its rows are in quarantine, or when a
 // file had no data rows at all. The last sync decides which streams are
 // current: a failed stream (or a source that failed as a whole) makes the
 // source failed when nothing of that sync loaded, degraded otherwise.
@@ -116,11 +116,15 @@ func (s *Store) sourceHealth(ctx context.Context, src SourceSpec, share float64)
 			if name == "" {
 				name = "the source"
 			}
-			h.Reasons = append(h.Reasons, fmt.Sprintf("%s failed: %s", name, firstLine(c.errText)))
+			msg := firstLine(c.errText)
+			if !strings.HasPrefix(msg, c.stream+":") || c.stream == "" {
+				msg = name + " failed: " + msg
+			}
+			h.Reasons = append(h.Reasons, msg)
 			continue
 		case c.file && c.read == 0:
 			h.Reasons = append(h.Reasons, fmt.Sprintf("%s has no data rows", c.stream))
-		case c.bad > 0 && float64(c.bad) >= share*float64(c.read):
+		case c.bad > 0 && float64(c.bad) > share*float64(c.read):
 			h.Reasons = append(h.Reasons, fmt.Sprintf("%s: %d of %d rows are in quarantine", c.stream, c.bad, c.read))
 		}
 		good++

@@ -44,12 +44,13 @@ const rowDropMinBaseline = 20
 // rather than being measured against themselves.
 func (s *Store) Quality(ctx context.Context, sources []SourceSpec, lim QualityLimits) ([]Finding, error) {
 	var out []Finding
-	hasRegistry := false
-	for _, src := range sources {
-		if src.Dataset == "registry" {
-			hasRegistry = true
-		}
+	// Without a loaded registry there is nothing to match against: the
+	// registry's own health says so, not a 100% here for every source.
+	var regRows int64
+	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM registry`).Scan(&regRows); err != nil {
+		return nil, fmt.Errorf("quality: %w", err)
 	}
+	hasRegistry := regRows > 0
 	for _, src := range sources {
 		if src.Dataset == "registry" || !hasRegistry {
 			continue
