@@ -248,3 +248,26 @@ func divisorGuard(d ast.Node) string {
 	}
 	return text + " != 0"
 }
+
+// hasArithmetic reports whether an expression has an operation arithGuard
+// rewrites; without one its program needs no second compile.
+func hasArithmetic(n ast.Node) bool {
+	found := arithFinder(false)
+	ast.Walk(&n, &found)
+	return bool(found)
+}
+
+type arithFinder bool
+
+// Visit implements ast.Visitor.
+func (f *arithFinder) Visit(node *ast.Node) {
+	switch n := (*node).(type) {
+	case *ast.BinaryNode:
+		switch n.Operator {
+		case "/", "%", "**", "^", "+", "-", "*":
+			*f = true
+		}
+	case *ast.BuiltinNode:
+		*f = true
+	}
+}

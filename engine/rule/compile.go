@@ -188,15 +188,18 @@ func (p *Pack) compileExpr(c *collector, e *exprText, kind exprKind, broken brok
 	}
 	// Type errors are reported as expr words them, before the arithmetic
 	// is rewritten into checked calls (whose operands accept anything).
-	if _, err := expr.Compile(e.text, opts...); err != nil {
+	prog, err := expr.Compile(e.text, opts...)
+	if err != nil {
 		p.exprErr(c, e, isBool, err)
 		return nil
 	}
 	loc := locator{file: e.file.name, lines: c.lines[e.file.name], node: e.node}
-	prog, err := expr.Compile(e.text, append(opts[:len(opts):len(opts)], expr.Patch(&arithGuard{p: p, loc: loc}))...)
-	if err != nil {
-		c.add(loc.start(), "%s: cannot check its arithmetic: %v", e.ctx, err)
-		return nil
+	if hasArithmetic(tree.Node) {
+		prog, err = expr.Compile(e.text, append(opts[:len(opts):len(opts)], expr.Patch(&arithGuard{p: p, loc: loc}))...)
+		if err != nil {
+			c.add(loc.start(), "%s: cannot check its arithmetic: %v", e.ctx, err)
+			return nil
+		}
 	}
 	for i := range w.inputs {
 		w.inputs[i].pos = loc.pos(w.inputs[i].offset)
