@@ -242,6 +242,11 @@ func TestNonFiniteConstants(t *testing.T) {
 		})
 	}
 	copyRules(t)
+	edit(t, "facts.yaml", "\n  fisher:\n", "\n  __lw_div:\n")
+	if _, err := Load("rules"); err == nil || !strings.Contains(err.Error(), `facts: group "__lw_div" cannot be used: names starting with __lw_ are lipwatch's own`) {
+		t.Errorf("group __lw_div: %v", err)
+	}
+	copyRules(t)
 	edit(t, "facts.yaml", "oop_12m:    {type: number, default: 0,", "oop_12m:    {type: number, default: -.inf,")
 	if _, err := Load("rules"); err == nil || !strings.Contains(err.Error(), "group medical: field oop_12m: default: -.inf is not a finite number") {
 		t.Errorf("default -.inf: %v", err)

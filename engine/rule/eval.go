@@ -150,7 +150,7 @@ func (r *Rule) Explain(e *Env) Explanation {
 		x.Inputs = append(x.Inputs, Input{Name: in.name, Value: v})
 	}
 	if len(r.parts) == 0 {
-		c := Condition{Text: r.When, Holds: x.Hit}
+		c := Condition{Text: r.When, Holds: x.Hit || ee != nil && ee.Expr != "when"}
 		if ee != nil && ee.Expr == "when" {
 			c.Err = ee
 		}

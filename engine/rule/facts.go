@@ -132,6 +132,8 @@ func reservedGroup(name string) string {
 		return "is a helper function"
 	case slices.Contains(builtin.Names, name):
 		return "is a built-in function of the condition language"
+	case isGuardName(name):
+		return "names starting with __lw_ are lipwatch's own"
 	}
 	return ""
 }
