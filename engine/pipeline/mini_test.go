@@ -90,6 +90,9 @@ type mini struct {
 	dir     string
 	sources map[string]miniSource
 	p       *Pipeline
+	// extraRules, when set, is one more rule file beside a copy of the
+	// project's rules.
+	extraRules string
 }
 
 func newMini(t *testing.T) *mini {
@@ -118,6 +121,16 @@ func (m *mini) config() *config.Config {
 	if err != nil {
 		t.Fatal(err)
 	}
+	rulesDir := filepath.Join(root, "rules")
+	if m.extraRules != "" {
+		rulesDir = filepath.Join(m.dir, "rules")
+		if err := os.CopyFS(rulesDir, os.DirFS(filepath.Join(root, "rules"))); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(rulesDir, "extra.yaml"), []byte(m.extraRules), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 	var b strings.Builder
 	fmt.Fprintf(&b, `county:
   code: "340799"
@@ -136,7 +149,7 @@ cases:
 dispatch:
   dir: lists
 sources:
-`, filepath.Join(root, "rules"), filepath.Join(root, "rules", "holidays.yaml"))
+`, rulesDir, filepath.Join(root, "rules", "holidays.yaml"))
 	m.writeFiles()
 	for _, name := range slices.Sorted(maps.Keys(m.sources)) {
 		s := m.sources[name]
