@@ -1,12 +1,15 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/lipwatch/lipwatch/engine/store"
 )
 
 // perCapitaRules is a copy of rules/ with an analyst's rule that divides
@@ -107,5 +110,27 @@ func TestEvaluateShowsEvalErrors(t *testing.T) {
 	}
 	if m := regexp.MustCompile(`\d{17}[\dX]`).FindString(out); m != "" {
 		t.Errorf("an ID number in the output: %s", m)
+	}
+
+	// rules explain for one of them: the error, with its place, and the
+	// part of the condition that cannot be evaluated.
+	st, err := store.Open(context.Background(), store.Options{Path: os.Getenv("LIPWATCH_STORE_PATH")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var id string
+	err = st.DB().QueryRowContext(context.Background(), `SELECT min(id_number) FROM medical
+		WHERE id_number NOT IN (SELECT id_number FROM registry)`).Scan(&id)
+	st.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err = runCLI(t, "rules", "explain", id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !regexp.MustCompile(`(?m)^  MED-PERCAPITA\s+yellow\s+ERROR: rule MED-PERCAPITA: when: division by zero at .*percapita\.yaml:5:27 \(a divisor was 0\)`).MatchString(out) ||
+		!strings.Contains(out, "    ! medical.oop_12m / household.members >= 10000 (cannot be evaluated: division by zero)\n") {
+		t.Errorf("explain:\n%s", out)
 	}
 }
