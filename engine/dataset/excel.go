@@ -70,10 +70,20 @@ func kindErrorName(raw string) (string, string) {
 	if name, meaning, ok := excelError(s); ok {
 		return name, meaning
 	}
-	if len(s) > 1 && len(s) <= 16 && s[0] == '#' && !looksPersonal(s) {
+	if len(s) > 1 && len(s) <= 16 && s[0] == '#' && !looksPersonal(s) && printableASCII(s) {
 		return s, "a formula failed"
 	}
 	return "an error value", "a formula failed"
+}
+
+// printableASCII reports a string of visible ASCII characters only.
+func printableASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] <= ' ' || s[i] >= 0x7f {
+			return false
+		}
+	}
+	return true
 }
 
 // nullMarkers are what database exports and scripts write for a missing

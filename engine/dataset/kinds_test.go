@@ -110,6 +110,8 @@ func TestCellKinds(t *testing.T) {
 			code: ExcelError, col: "户号", has: "Excel error #WHAT? (a formula failed)"},
 		{name: "error cell with no code", src: householdsSrc, row: []cell{{"", kError}, txt("12000"), txt("2"), txt("2026-03-01")},
 			code: ExcelError, col: "户号", has: "Excel error an error value"},
+		{name: "error cell whose value is not text", src: householdsSrc, row: []cell{{"#\x89", kError}, txt("12000"), txt("2"), txt("2026-03-01")},
+			code: ExcelError, col: "户号", has: "Excel error an error value (a formula failed)"},
 		{name: "#N/A as text (CSV export)", src: householdsSrc, row: []cell{txt("#N/A"), txt("12000"), txt("2"), txt("2026-03-01")},
 			code: ExcelError, col: "户号", has: "#N/A"},
 		{name: "full-width #N/A as text", src: householdsSrc, row: []cell{txt("＃Ｎ／Ａ"), txt("12000"), txt("2"), txt("2026-03-01")},
