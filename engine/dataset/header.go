@@ -150,6 +150,8 @@ type HeaderError struct {
 	BadPicks []string
 }
 
+// Error says what is wrong with the header and how to fix it, naming
+// columns as a spreadsheet shows them.
 func (e *HeaderError) Error() string {
 	if len(e.DataCells) > 0 {
 		cols := make([]string, len(e.DataCells))
