@@ -110,9 +110,14 @@ func scanDate(s string) (dateParts, error) {
 	// Excel serial with a fraction (a date-time cell read raw), or another
 	// plain decimal that no date is written as.
 	if i := strings.IndexByte(day, '.'); i > 0 && allDigits(day[:i]) && allDigits(day[i+1:]) && rest == "" {
-		if i == 5 {
+		switch i {
+		case 5:
 			n, _ := strconv.Atoi(day[:5])
 			return fromSerial(n), nil
+		case 9, 10:
+			return dateParts{}, errDateEpochS
+		case 12, 13:
+			return dateParts{}, errDateEpochMS
 		}
 		return dateParts{}, errDateNumber
 	}

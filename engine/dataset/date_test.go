@@ -93,6 +93,8 @@ func TestParseDate(t *testing.T) {
 		{"1788969600", errDateEpochS},
 		{"999999999", errDateEpochS},
 		{"1788969600000", errDateEpochMS},
+		{"1788969600000.0", errDateEpochMS},
+		{"1788969600.25", errDateEpochS},
 		{"978307200000", errDateEpochMS},
 	}
 	for _, c := range bad {
