@@ -41,6 +41,17 @@ func FuzzRuleFile(f *testing.F) {
 		}
 	}
 	f.Add([]byte(fieldCaseRule))
+	for _, when := range []string{
+		"household.members > 0 && medical.oop_12m / household.members >= 10000",
+		"medical.claims_12m % household.members == 1 || household.members ** -1 > 0",
+		`(household.members > 0 ? medical.oop_12m / household.members : 0) >= params.medical_oop_threshold`,
+		"let m = household.members; not (m == 0) and float(person.status) * m > abs(-1e308 * 10)",
+		"disability.level in 1..2 && person.status in [\"deceased\"] && max(medical.oop_12m, 3) / 0 > 1",
+	} {
+		f.Add(fmt.Appendf(nil, "params:\n  p:\n    2025-01-01: 0\nrules:\n  - id: X\n    title: t\n    level: red\n    when: %q\n"+
+			"    reason: '\"x\" + yuan(medical.oop_12m / params.p)'\n    severity: medical.oop_12m / household.members\n"+
+			"    tests:\n      - {name: a, as_of: 2026-11-28, given: {medical: {oop_12m: 3}}, expect: error}\n", when))
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		checkLoad(t, fstest.MapFS{FactsFile: {Data: shipped[FactsFile]}, "x.yaml": {Data: data}})
 	})
