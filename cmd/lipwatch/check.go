@@ -76,7 +76,12 @@ func checkSource(cmd *cobra.Command, w io.Writer, src ingest.Source, sample int)
 			// An API names a key once a record has it: columns not in the
 			// first page may come later (the sync decides at the end).
 			var absent *dataset.MissingColumnsError
-			if m, absent = dataset.NewPartialMapper(src.Dataset, header, src.Mapping); absent != nil {
+			m, absent = dataset.NewPartialMapper(src.Dataset, header, src.Mapping)
+			if err := m.HeaderErr(); err != nil {
+				rr.Close()
+				return fmt.Errorf("%s: %w", st.Name(), err)
+			}
+			if absent != nil {
 				fmt.Fprintf(w, "    not in the first records (may come later): %s\n", strings.Join(absent.Missing, ", "))
 			}
 		} else if m, err = dataset.NewMapper(src.Dataset, header, src.Mapping); err != nil {

@@ -396,6 +396,9 @@ func loadStream(ctx context.Context, load *store.SourceLoad, src Source, p pendi
 			return newMapper(src, h, unmapped)
 		}
 		m, miss := dataset.NewPartialMapper(src.Dataset, h, src.Mapping)
+		if err := m.HeaderErr(); err != nil {
+			return nil, err // a duplicate mapped name, or a header of data
+		}
 		absent = miss
 		for _, c := range m.Unmapped() {
 			unmapped[c] = true
@@ -516,6 +519,9 @@ func IsTypeProblem(code string) bool { return typeProblem[code] }
 var typeProblem = map[string]bool{
 	dataset.BadDate: true, dataset.ImpossibleDate: true, dataset.BadNumber: true, dataset.BadValue: true,
 	dataset.BadID: true, dataset.BadCheckDigit: true, dataset.BadCode: true,
+	// A column that went through a number cell by cell (the department
+	// changed the column's format from text to number) is a format change.
+	dataset.DamagedNumber: true, dataset.ControlChar: true,
 }
 
 // driftMinRows is how many rows a stream needs before a column failing in
