@@ -1008,3 +1008,17 @@ func TestXLSXFieldCases(t *testing.T) {
 		checkCells(t, got, []connectors.Row{cells(3, num("3407990010010000"), num("12000"), num("2"), date("2026-03-01"))})
 	})
 }
+
+// excelize holds a whole workbook in memory to calculate: a workbook that
+// inflates past 64 MiB is not calculated, and the note says why.
+func TestXLSXFormulasInALargeWorkbook(t *testing.T) {
+	b := sheet1(xlsxtest.Row(1, xlsxtest.Str("A1", "收入"), xlsxtest.Str("B1", "合计")) +
+		`<row r="2"><c r="A2"><v>5</v></c><c r="B2"><f>A2*2</f></c></row>`)
+	b.Parts = map[string]string{"xl/media/image1.bin": strings.Repeat("\x00", 65<<20)}
+	rr, got := readBook(t, b, nil)
+	checkCells(t, got, []connectors.Row{cells(2, num("5"), uncomputed)})
+	n := bookNotes(t, rr)["formulas_uncomputed"]
+	if n.Count != 1 || !strings.Contains(n.Text, "too large to calculate") {
+		t.Errorf("formulas_uncomputed note: %+v", n)
+	}
+}

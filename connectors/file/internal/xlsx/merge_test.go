@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"testing/iotest"
+
+	"github.com/lipwatch/lipwatch/connectors"
 )
 
 func TestScanMerges(t *testing.T) {
@@ -143,5 +145,19 @@ func TestParseRef(t *testing.T) {
 		if got := parseCol(name); got != c {
 			t.Errorf("cellName(%d) = %s, reads back as %d", c, name, got)
 		}
+	}
+}
+
+// Filling is bounded: a small file cannot fill endless cells.
+func TestMergeFillLimit(t *testing.T) {
+	defer func(n int64) { fillLimit = n }(fillLimit)
+	fillLimit = 1000
+	m := merges{spans: []span{{1, 1, MaxRows, 100}}}
+	var err error
+	for row := 1; row <= 100 && err == nil; row++ {
+		_, _, err = m.apply(row, []string{"x"}, []connectors.CellKind{connectors.KindText}, true, 0)
+	}
+	if err == nil || !strings.Contains(err.Error(), "merged ranges fill more than 1000 cells") {
+		t.Errorf("got %v", err)
 	}
 }
