@@ -98,6 +98,9 @@ func (s *ndjsonSource) readLine() ([]byte, error) {
 		return nil, err
 	}
 	if err == io.EOF && len(line) == 0 {
+		if s.lines.lastLine() > s.line { // a last line that held only a byte order mark
+			return line, nil
+		}
 		return nil, io.EOF
 	}
 	s.lines.markRecord()

@@ -51,8 +51,9 @@ type textLines struct {
 	start, end int   // the unread text is buf[start:end]
 	rerr       error // r's error, returned once buf is drained
 
-	cr bool // the last byte handed out was a '\n' made of a '\r'
-	nl bool // the last byte handed out was '\n': a line starts next
+	cr     bool // the last byte handed out was a '\n' made of a '\r'
+	nl     bool // the last byte handed out was '\n': a line starts next
+	marked bool // a byte order mark was dropped after the last byte handed out
 
 	limit    int64 // maxRecordBytes, or 0 for no limit
 	out      int64 // bytes handed out
@@ -139,6 +140,7 @@ func (t *textLines) emit(p []byte) int {
 			if bytes.HasPrefix(src, bomUTF8) {
 				src = src[len(bomUTF8):]
 				t.boms++
+				t.marked = true
 				continue
 			}
 		}
@@ -159,6 +161,7 @@ func (t *textLines) emit(p []byte) int {
 			src = src[1:]
 			t.cr = true
 		}
+		t.marked = false
 	}
 	t.start = t.end - len(src)
 	return n
@@ -169,9 +172,10 @@ func (t *textLines) emit(p []byte) int {
 func (t *textLines) markRecord() { t.mark = t.out }
 
 // lastLine is the number of the text's last line once all of it is read:
-// a final line break ends the last line rather than starting another.
+// a final line break ends the last line rather than starting another. A
+// last line that held only a byte order mark is a line all the same.
 func (t *textLines) lastLine() int64 {
-	if !t.any || t.nl {
+	if !t.any || t.nl && !t.marked {
 		return t.newlines
 	}
 	return t.newlines + 1

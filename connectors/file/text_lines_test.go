@@ -45,8 +45,8 @@ func normalized(text string) (out string, loneCR, boms, lines int64) {
 		}
 	}
 	out = b.String()
-	if out != "" && !strings.HasSuffix(out, "\n") {
-		lines++
+	if text != "" && !atLineStart || atLineStart && !strings.HasSuffix(text, "\n") && !strings.HasSuffix(text, "\r") {
+		lines++ // a last line without a line break, if only a mark
 	}
 	return out, loneCR, boms, lines
 }
@@ -69,6 +69,8 @@ func TestTextLinesEveryBoundary(t *testing.T) {
 		"bom mid-line":     "a\xEF\xBB\xBFb\n",
 		"bom at the end":   "a\n\xEF\xBB\xBF",
 		"partial bom end":  "a\n\xEF\xBB",
+		"only a bom":       "\n\xEF\xBB\xBF",
+		"boms at the end":  "a\r\n\xEF\xBB\xBF\xEF\xBB\xBF",
 		"nul":              "3407990010010001\x00\x00\x00\x00,1\r\x00\r\n",
 		"quoted cr":        "\"a\rb\",c\n",
 		"first byte bom":   "\xEF\xBB\xBFa\n", // the file's own mark is decodeReader's to drop
