@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -16,16 +17,19 @@ import (
 	_ "github.com/lipwatch/lipwatch/connectors/all"
 	"github.com/lipwatch/lipwatch/engine/config"
 	"github.com/lipwatch/lipwatch/engine/pipeline"
+	"github.com/lipwatch/lipwatch/engine/redact"
 	"github.com/lipwatch/lipwatch/engine/rule"
 	"github.com/lipwatch/lipwatch/engine/store"
 )
 
-// globals are the flags every command shares.
+// globals are the flags every command shares, and the masked stderr the
+// logs go to.
 type globals struct {
 	asOf       string
 	configPath string
 	logLevel   string
 	logFormat  string
+	stderr     io.Writer // set by mask; os.Stderr, masked, before
 }
 
 func newRootCmd() *cobra.Command {
@@ -35,6 +39,16 @@ func newRootCmd() *cobra.Command {
 		Short:         "Low-income population monitoring and early warning (低收入人口动态监测预警)",
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		// No subcommand may set its own PersistentPreRun(E): cobra would
+		// run that one instead of this.
+		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			g.mask(cmd)
+			return nil
+		},
+		PersistentPostRunE: func(cmd *cobra.Command, args []string) error {
+			flushMasked(cmd.Root())
+			return nil
+		},
 	}
 	def := os.Getenv("LIPWATCH_CONFIG")
 	if def == "" {
@@ -47,6 +61,39 @@ func newRootCmd() *cobra.Command {
 	root.AddCommand(newRunCmd(g), newSyncCmd(g), newSourcesCmd(g), newGenCmd(), newEvaluateCmd(g), newDispatchCmd(g),
 		newFeedbackCmd(g), newCasesCmd(g), newRulesCmd(g), newServeCmd(g), newQuarantineCmd(g), newFakeAPICmd())
 	return root
+}
+
+// mask puts everything the command prints through the one masking path
+// (engine/redact): its stdout and stderr, which main also wraps, and so
+// the logs (env.logger and slog's default) and the progress that go there.
+// ID numbers, bank cards and phone numbers are masked; names cannot be
+// recognised and must be kept out by the printers themselves.
+//
+// The one exception is stdout of a command run with --unmasked
+// (`cases show --unmasked`): the user asked for full ID numbers and the
+// command audits that. Its stderr stays masked.
+func (g *globals) mask(cmd *cobra.Command) {
+	root := cmd.Root()
+	out := redact.Wrap(root.OutOrStdout())
+	if f := cmd.Flags().Lookup("unmasked"); f != nil && f.Value.Type() == "bool" && f.Value.String() == "true" {
+		root.SetOut(out.Unmasked())
+	} else {
+		root.SetOut(out)
+	}
+	errw := redact.Wrap(root.ErrOrStderr())
+	root.SetErr(errw)
+	g.stderr = errw
+	slog.SetDefault(slog.New(redact.NewHandler(slog.NewTextHandler(errw, nil))))
+}
+
+// flushMasked writes what root's masking writers hold back (the end of
+// output that might be the start of a number); main also closes them.
+func flushMasked(root *cobra.Command) {
+	for _, w := range []io.Writer{root.OutOrStdout(), root.ErrOrStderr()} {
+		if m, ok := w.(*redact.Writer); ok {
+			m.Flush()
+		}
+	}
 }
 
 // loadConfig reads --config; when that is the default ./config.yaml and it
@@ -87,12 +134,20 @@ func (g *globals) load() (*env, error) {
 	if err := lv.UnmarshalText([]byte(level)); err != nil {
 		return nil, &exitError{code: 2, msg: fmt.Sprintf("log level %q: %v", level, err)}
 	}
-	opts := &slog.HandlerOptions{Level: lv}
-	var h slog.Handler = slog.NewTextHandler(os.Stderr, opts)
-	if strings.EqualFold(format, "json") {
-		h = slog.NewJSONHandler(os.Stderr, opts)
+	stderr := g.stderr
+	if stderr == nil { // a command run without the root's pre-run
+		stderr = redact.Wrap(os.Stderr)
 	}
-	return &env{cfg: cfg, logger: slog.New(h), asOf: g.asOf}, nil
+	opts := &slog.HandlerOptions{Level: lv}
+	var h slog.Handler = slog.NewTextHandler(stderr, opts)
+	if strings.EqualFold(format, "json") {
+		h = slog.NewJSONHandler(stderr, opts)
+	}
+	// Masked twice over: attributes before they are formatted, and the
+	// formatted line by the stderr writer.
+	logger := slog.New(redact.NewHandler(h))
+	slog.SetDefault(logger)
+	return &env{cfg: cfg, logger: logger, asOf: g.asOf}, nil
 }
 
 // day is the evaluation date: --as-of, or today in the county's zone, as a
