@@ -216,75 +216,18 @@ func TestXLSXCloseTwice(t *testing.T) {
 	}
 }
 
-// cell is an expected value with its kind.
-type cell struct {
-	v string
-	k connectors.CellKind
-}
-
-func txt(v string) cell  { return cell{v, connectors.KindText} }
-func num(v string) cell  { return cell{v, connectors.KindNumber} }
-func date(v string) cell { return cell{v, connectors.KindDate} }
-func xerr(v string) cell { return cell{v, connectors.KindError} }
-func calc(v string) cell { return cell{v, connectors.KindComputed} }
-
-var uncomputed = cell{"", connectors.KindUncomputed}
-
-// cells builds an expected row of typed cells; none means a blank row.
-func cells(pos int64, cs ...cell) connectors.Row {
-	r := connectors.Row{Pos: pos}
-	for _, c := range cs {
-		r.Values = append(r.Values, c.v)
-		r.Kinds = append(r.Kinds, c.k)
-	}
-	return r
-}
-
-// readCells reads every row, copying Values and Kinds.
-func readCells(t testing.TB, rr connectors.RowReader) []connectors.Row {
-	t.Helper()
-	var rows []connectors.Row
-	for {
-		r, err := rr.Next()
-		if errors.Is(err, io.EOF) {
-			return rows
-		}
-		if err != nil {
-			t.Fatalf("next after %d rows: %v", len(rows), err)
-		}
-		if len(r.Values) != len(r.Kinds) {
-			t.Fatalf("row %d: %d values but %d kinds", r.Pos, len(r.Values), len(r.Kinds))
-		}
-		r.Values = append([]string(nil), r.Values...)
-		r.Kinds = append([]connectors.CellKind(nil), r.Kinds...)
-		rows = append(rows, r)
-	}
-}
-
-func checkCells(t testing.TB, got, want []connectors.Row) {
-	t.Helper()
-	show := func(rows []connectors.Row) string {
-		var b strings.Builder
-		for _, r := range rows {
-			fmt.Fprintf(&b, "\n  %d:", r.Pos)
-			for i, v := range r.Values {
-				fmt.Fprintf(&b, " %q(%s)", v, r.Kinds[i])
-			}
-		}
-		return b.String()
-	}
-	if len(got) != len(want) {
-		t.Errorf("got %d rows, want %d:\n got%s\nwant%s", len(got), len(want), show(got), show(want))
-		return
-	}
-	for i := range want {
-		g, w := got[i], want[i]
-		if g.Pos != w.Pos || len(g.Values) != len(w.Values) ||
-			(len(w.Values) > 0 && (!reflect.DeepEqual(g.Values, w.Values) || !reflect.DeepEqual(g.Kinds, w.Kinds))) {
-			t.Errorf("row %d: got%s\nwant%s", i, show(got[i:i+1]), show(want[i:i+1]))
-		}
-	}
-}
+// Shorthands for expected typed cells.
+var (
+	txt        = xlsxtest.Text
+	num        = xlsxtest.Number
+	date       = xlsxtest.Date
+	xerr       = xlsxtest.Error
+	calc       = xlsxtest.Computed
+	uncomputed = xlsxtest.Uncomputed
+	cells      = xlsxtest.Cells
+	readCells  = xlsxtest.ReadRows
+	checkCells = xlsxtest.CheckRows
+)
 
 // readBook writes the workbook and reads it through the connector with
 // the options, returning the reader (for its header and notes) and rows.
@@ -441,7 +384,7 @@ func TestXLSXSerials(t *testing.T) {
 	tests := []struct {
 		v      string
 		in1904 bool
-		want   cell
+		want   xlsxtest.Cell
 	}{
 		{"9000", false, date("1924-08-21")},
 		{"1", false, date("1900-01-01")},
@@ -476,7 +419,7 @@ func TestXLSXCellTypes(t *testing.T) {
 	tests := []struct {
 		name string
 		xml  string // the cell, at A2
-		want cell
+		want xlsxtest.Cell
 	}{
 		{"shared string", `<c r="A2" t="s"><v>0</v></c>`, txt("张三")},
 		{"shared string that reads #N/A", `<c r="A2" t="s"><v>1</v></c>`, txt("#N/A")},

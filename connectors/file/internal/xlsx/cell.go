@@ -1,0 +1,184 @@
+package xlsx
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+
+	"github.com/lipwatch/lipwatch/connectors"
+	"github.com/lipwatch/lipwatch/connectors/internal/jsonscan"
+)
+
+// cell is what one <c> element holds.
+type cell struct {
+	col     int
+	typ     string
+	style   int
+	hasV    bool
+	formula bool
+	inline  bool
+}
+
+// value types a cell's content.
+func (s *Sheet) value(c *cell, row int) (string, connectors.CellKind, error) {
+	if c.formula && (!c.hasV || s.wb.fullCalc) {
+		return s.compute(c, row)
+	}
+	v := s.v
+	switch c.typ {
+	case "s":
+		v = bytesTrim(v)
+		if len(v) == 0 {
+			return "", connectors.KindText, nil
+		}
+		i, err := strconv.Atoi(string(v))
+		if err != nil || i < 0 || i >= len(s.wb.sst) {
+			return "", 0, fmt.Errorf("the cell names shared string %.20q, which the workbook does not have (it has %d): the file is damaged", v, len(s.wb.sst))
+		}
+		return s.wb.sst[i], connectors.KindText, nil
+	case "inlineStr":
+		if c.inline {
+			return decodeEscapes(string(s.is)), connectors.KindText, nil
+		}
+		return decodeEscapes(string(v)), connectors.KindText, nil
+	case "str":
+		return decodeEscapes(string(v)), connectors.KindText, nil
+	case "b":
+		switch string(bytesTrim(v)) {
+		case "1", "true":
+			return "TRUE", connectors.KindText, nil
+		case "0", "false":
+			return "FALSE", connectors.KindText, nil
+		case "":
+			return "", connectors.KindText, nil
+		}
+		return "", 0, errors.New("a boolean cell that holds neither TRUE nor FALSE: the file is damaged")
+	case "e":
+		return string(bytesTrim(v)), connectors.KindError, nil
+	case "d":
+		v = bytesTrim(v)
+		if len(v) == 0 {
+			return "", connectors.KindText, nil
+		}
+		if out, ok := isoDate(s.fmt[:0], string(v)); ok {
+			s.fmt = out
+			return string(out), connectors.KindDate, nil
+		}
+		return string(v), connectors.KindText, nil
+	case "n", "":
+		v = bytesTrim(v)
+		if len(v) == 0 {
+			return "", connectors.KindText, nil
+		}
+		return s.number(string(v), c.style)
+	}
+	return "", 0, fmt.Errorf("unknown cell type %.10q: the file is damaged", c.typ)
+}
+
+// number types a number cell: a date when its format shows one, else the
+// number in plain decimal digits.
+func (s *Sheet) number(v string, style int) (string, connectors.CellKind, error) {
+	if !isNumber(v) {
+		return "", 0, errors.New("a number cell whose value is not a number: the file is damaged (open and save it in Excel/WPS)")
+	}
+	if s.dateStyle(style) {
+		f, err := strconv.ParseFloat(v, 64)
+		if err == nil {
+			if out, ok := serialDate(s.fmt[:0], f, s.wb.date1904); ok {
+				s.fmt = out
+				return string(out), connectors.KindDate, nil
+			}
+		}
+	}
+	return jsonscan.PlainNumber(v), connectors.KindNumber, nil
+}
+
+// dateStyle reports whether the cell format at index style shows a date.
+func (s *Sheet) dateStyle(style int) bool {
+	return style >= 0 && style < len(s.wb.dateXf) && s.wb.dateXf[style]
+}
+
+// compute calculates a formula saved without a value (or whose saved
+// value the workbook says is stale).
+func (s *Sheet) compute(c *cell, row int) (string, connectors.CellKind, error) {
+	if !s.calc.allowed {
+		s.stats.CalcTooLarge = true
+	}
+	v, ok := s.calc.compute(cellName(c.col, row))
+	if s.calc.overtime {
+		s.stats.CalcOvertime = true
+	}
+	if ok && isNumber(v) {
+		switch {
+		case !s.dateStyle(c.style):
+			v = jsonscan.PlainNumber(v)
+		case s.wb.date1904:
+			// excelize counts dates in the 1900 system whatever the
+			// workbook's, so a 1904 workbook's computed date is unknown.
+			ok = false
+		default:
+			f, err := strconv.ParseFloat(v, 64)
+			if out, isDate := serialDate(s.fmt[:0], f, false); err == nil && isDate {
+				s.fmt = out
+				v = string(out)
+			} else {
+				v = jsonscan.PlainNumber(v)
+			}
+		}
+	}
+	if !ok {
+		s.stats.Uncomputed++
+		return "", connectors.KindUncomputed, nil
+	}
+	s.stats.Computed++
+	return v, connectors.KindComputed, nil
+}
+
+// isNumber reports whether v is a number as a workbook stores one:
+// -?digits[.digits][E[+-]digits], with at least one digit before the
+// exponent.
+func isNumber(v string) bool {
+	i := 0
+	if i < len(v) && v[i] == '-' {
+		i++
+	}
+	d := 0
+	for i < len(v) && v[i] >= '0' && v[i] <= '9' {
+		i, d = i+1, d+1
+	}
+	if i < len(v) && v[i] == '.' {
+		i++
+		for i < len(v) && v[i] >= '0' && v[i] <= '9' {
+			i, d = i+1, d+1
+		}
+	}
+	if d == 0 {
+		return false
+	}
+	if i < len(v) && (v[i] == 'e' || v[i] == 'E') {
+		i++
+		if i < len(v) && (v[i] == '+' || v[i] == '-') {
+			i++
+		}
+		e := 0
+		for i < len(v) && v[i] >= '0' && v[i] <= '9' {
+			i, e = i+1, e+1
+		}
+		if e == 0 {
+			return false
+		}
+	}
+	return i == len(v)
+}
+
+// bytesTrim trims XML white space.
+func bytesTrim(b []byte) []byte {
+	i, j := 0, len(b)
+	for i < j && isXMLSpace(b[i]) {
+		i++
+	}
+	for j > i && isXMLSpace(b[j-1]) {
+		j--
+	}
+	return b[i:j]
+}
