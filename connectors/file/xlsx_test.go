@@ -516,6 +516,9 @@ func TestXLSXFormulas(t *testing.T) {
 		{"no saved value: calculated",
 			`<row r="2"><c r="A2"><v>60000</v></c><c r="B2"><v>40000</v></c><c r="C2"><f>SUM(A2:B2)</f></c><c r="D2" t="str"><f>"户"&amp;A2</f></c></row>`,
 			false, false, []connectors.Row{cells(2, num("60000"), num("40000"), calc("100000"), calc("户60000"))}, 2, 0},
+		{"an empty saved value (openpyxl): calculated",
+			`<row r="2"><c r="A2"><v>60000</v></c><c r="B2"><v>40000</v></c><c r="C2"><f>SUM(A2:B2)</f><v></v></c><c r="D2" t="str"><f>IF(A2=0,"x","")</f><v></v></c></row>`,
+			false, false, []connectors.Row{cells(2, num("60000"), num("40000"), calc("100000"), txt(""))}, 1, 0},
 		{"shared formulas without saved values",
 			`<row r="2"><c r="A2"><v>1</v></c><c r="B2"><v>2</v></c><c r="C2"><f t="shared" ref="C2:C4" si="0">A2+B2</f></c></row>` +
 				`<row r="3"><c r="A3"><v>10</v></c><c r="B3"><v>20</v></c><c r="C3"><f t="shared" si="0"/></c></row>` +

@@ -21,7 +21,7 @@ type cell struct {
 
 // value types a cell's content.
 func (s *Sheet) value(c *cell, row int) (string, connectors.CellKind, error) {
-	if c.formula && (!c.hasV || s.wb.fullCalc) {
+	if c.formula && (s.uncached(c) || s.wb.fullCalc) {
 		return s.compute(c, row)
 	}
 	v := s.v
@@ -73,6 +73,17 @@ func (s *Sheet) value(c *cell, row int) (string, connectors.CellKind, error) {
 		return s.number(string(v), c.style)
 	}
 	return "", 0, fmt.Errorf("unknown cell type %.10q: the file is damaged", c.typ)
+}
+
+// uncached reports a formula saved without a value: no <v> at all, or an
+// empty one where only a text result can be empty (openpyxl writes
+// <f>SUM(B3:C3)</f><v></v>; Excel writes a formula whose result is ""
+// with t="str" and an empty <v>).
+func (s *Sheet) uncached(c *cell) bool {
+	if !c.hasV {
+		return true
+	}
+	return len(bytesTrim(s.v)) == 0 && c.typ != "str" && c.typ != "inlineStr"
 }
 
 // number types a number cell: a date when its format shows one, else the
