@@ -115,6 +115,9 @@ type env struct {
 	cfg    *config.Config
 	logger *slog.Logger
 	asOf   string
+	// stderr is the command's masked stderr, for what is written there
+	// besides logs (the progress bar).
+	stderr io.Writer
 }
 
 func (g *globals) load() (*env, error) {
@@ -147,7 +150,7 @@ func (g *globals) load() (*env, error) {
 	// formatted line by the stderr writer.
 	logger := slog.New(redact.NewHandler(h))
 	slog.SetDefault(logger)
-	return &env{cfg: cfg, logger: logger, asOf: g.asOf}, nil
+	return &env{cfg: cfg, logger: logger, asOf: g.asOf, stderr: stderr}, nil
 }
 
 // day is the evaluation date: --as-of, or today in the county's zone, as a
