@@ -237,9 +237,9 @@ func (r *xlsxReader) Notes() []connectors.Note {
 	}
 	st := r.sh.Stats()
 	if st.MergedRanges > 0 {
-		add("merged_cells", int64(st.MergedRanges), "%d merged %s gave the value of %s top-left cell to every cell %s covers (%d %s filled)",
+		add("merged_cells", int64(st.MergedRanges), "%d merged %s gave the value of %s top-left cell to every cell %s (%d %s filled)",
 			st.MergedRanges, plural(st.MergedRanges, "range", "ranges"), plural(st.MergedRanges, "its", "their"),
-			plural(st.MergedRanges, "it", "they"), st.MergedCells, plural(int(st.MergedCells), "cell", "cells"))
+			plural(st.MergedRanges, "it covers", "they cover"), st.MergedCells, plural(int(st.MergedCells), "cell", "cells"))
 	}
 	if st.Recalculated && st.Computed+st.Uncomputed > 0 {
 		add("formulas_recalculated", st.Computed+st.Uncomputed, "the workbook asks to be recalculated when opened (the tool that wrote it did not calculate), "+

@@ -647,8 +647,12 @@ func TestXLSXMergedRanges(t *testing.T) {
 			rr, got := readBook(t, b, tt.opts)
 			checkHeader(t, rr, tt.header...)
 			checkCells(t, got, tt.want)
-			if n := bookNotes(t, rr)["merged_cells"].Count; n != tt.ranges {
-				t.Errorf("merged_cells note counts %d ranges, want %d", n, tt.ranges)
+			n := bookNotes(t, rr)["merged_cells"]
+			if n.Count != tt.ranges {
+				t.Errorf("merged_cells note counts %d ranges, want %d", n.Count, tt.ranges)
+			}
+			if tt.ranges == 2 && !strings.HasPrefix(n.Text, "2 merged ranges gave the value of their top-left cell to every cell they cover (") {
+				t.Errorf("merged_cells note: %q", n.Text)
 			}
 		})
 	}
