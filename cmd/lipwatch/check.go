@@ -93,7 +93,7 @@ func checkSource(cmd *cobra.Command, w io.Writer, src ingest.Source, sample int)
 			printMapping(w, src)
 		}
 		if u := m.Unmapped(); len(u) > 0 {
-			fmt.Fprintf(w, "    ignored columns: %s\n", strings.Join(u, ", "))
+			fmt.Fprintf(w, "    ignored columns: %s\n", columnList(u))
 		}
 		out := make([]any, len(src.Dataset.Fields))
 		read, good := 0, 0

@@ -25,14 +25,19 @@ type progressReporter struct {
 	drawn    bool
 }
 
-func newProgress(logger *slog.Logger) *progressReporter {
+// newProgress draws on w (the command's masked stderr) when stderr is a
+// terminal, and logs otherwise.
+func newProgress(logger *slog.Logger, w io.Writer) *progressReporter {
 	fi, err := os.Stderr.Stat()
 	term := err == nil && fi.Mode()&os.ModeCharDevice != 0 && os.Getenv("TERM") != "dumb"
 	every := 10 * time.Second
 	if term {
 		every = 200 * time.Millisecond
 	}
-	return &progressReporter{w: os.Stderr, terminal: term, logger: logger, every: every}
+	if w == nil {
+		w = os.Stderr
+	}
+	return &progressReporter{w: w, terminal: term, logger: logger, every: every}
 }
 
 // report is the ingest.Syncer's Progress callback.

@@ -23,7 +23,7 @@ func newRunCmd(g *globals) *cobra.Command {
 				return err
 			}
 			defer p.Close()
-			p.Progress = newProgress(e.logger).report
+			p.Progress = newProgress(e.logger, e.stderr).report
 			sum, err := p.Run(cmd.Context(), day)
 			w := cmd.OutOrStdout()
 			fmt.Fprintf(w, "lipwatch run %s: store %s\n", day.Format(time.DateOnly), e.cfg.Resolve(e.cfg.Store.Path))
@@ -34,7 +34,7 @@ func newRunCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return degradedError(sum.Sync, sum.Health)
+			return degradedError(sum.Sync, sum.Health, true)
 		},
 	}
 }

@@ -35,7 +35,7 @@ func newSyncCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return degradedError(results, health)
+			return degradedError(results, health, len(args) == 0)
 		},
 	}
 	cmd.Flags().BoolVar(&full, "full", false, "read the named sources from the start: unchanged files and saved watermarks are ignored; rows already loaded are still skipped")
@@ -53,7 +53,7 @@ func (e *env) sync(ctx context.Context, names []string, full bool, holder string
 		return nil, nil, err
 	}
 	defer st.Close()
-	p := &pipeline.Pipeline{Cfg: e.cfg, Store: st, Logger: e.logger, Progress: newProgress(e.logger).report}
+	p := &pipeline.Pipeline{Cfg: e.cfg, Store: st, Logger: e.logger, Progress: newProgress(e.logger, e.stderr).report}
 	results, err := p.Sync(ctx, names, full)
 	if err != nil {
 		return nil, nil, &exitError{code: 2, msg: err.Error()}
@@ -79,8 +79,9 @@ const exitDegraded = 3
 
 // degradedError returns the exit error when a source is not ok, tonight
 // (results) or as its data stands (health: a file mostly quarantined on an
-// earlier night and unchanged since), or nil.
-func degradedError(results []ingest.Result, health *pipeline.Health) error {
+// earlier night and unchanged since), or nil. Unless all, only the sources
+// in results count.
+func degradedError(results []ingest.Result, health *pipeline.Health, all bool) error {
 	seen := map[string]bool{}
 	var bad []string
 	for _, r := range results {
@@ -89,9 +90,14 @@ func degradedError(results []ingest.Result, health *pipeline.Health) error {
 			bad = append(bad, r.Source+" "+st)
 		}
 	}
+	synced := map[string]bool{}
+	for _, r := range results {
+		synced[r.Source] = true
+	}
 	if health != nil {
 		for _, s := range health.Degraded() {
-			if !seen[s.Source] {
+			// A sync of named sources answers for those alone.
+			if !seen[s.Source] && (synced[s.Source] || all) {
 				bad = append(bad, s.Source+" "+s.Status)
 			}
 		}

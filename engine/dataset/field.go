@@ -4,10 +4,14 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/lipwatch/lipwatch/connectors"
 	"github.com/lipwatch/lipwatch/engine/idnum"
+	"github.com/lipwatch/lipwatch/engine/redact"
 )
 
 // fieldMap is one dataset field as a source feeds it.
@@ -109,7 +113,7 @@ func (f *fieldMap) parse(raw string, kind connectors.CellKind) (any, *Problem) {
 		}
 		d = joinDigitGroups(d)
 		if !allDigits(d) || (len(f.Digits) > 0 && !slices.Contains(f.Digits, len(d))) {
-			return nil, f.problem(BadCode, "%q is not a %v-digit code", s, f.Digits)
+			return nil, f.problem(BadCode, "%s is not a %v-digit code", shown(s), f.Digits)
 		}
 		return d, nil
 	case Date:
@@ -117,13 +121,13 @@ func (f *fieldMap) parse(raw string, kind connectors.CellKind) (any, *Problem) {
 	case Money:
 		fen, err := ParseMoney(s)
 		if err != nil {
-			return nil, f.problem(BadNumber, "%q is not an amount of money", s)
+			return nil, f.problem(BadNumber, "%s is not an amount of money", shown(s))
 		}
 		return fen, nil
 	case Int:
 		n, err := ParseInt(s)
 		if err != nil {
-			return nil, f.problem(BadNumber, "%q is not a whole number", s)
+			return nil, f.problem(BadNumber, "%s is not a whole number", shown(s))
 		}
 		return n, nil
 	case Enum:
@@ -187,11 +191,11 @@ func (f *fieldMap) date(s string) (any, *Problem) {
 			// Seconds read as milliseconds land in the first months of
 			// 1970, when no department recorded anything (births are the
 			// exception, and are not checked).
-			return nil, f.problem(BadDate, "%q as %s (set in the source's formats) would be a date in 1970: it looks like seconds; if the source sends seconds, set formats: {%s: %s} for it", s, f.format, f.Name, FormatEpochSeconds)
+			return nil, f.problem(BadDate, "%s as %s (set in the source's formats) would be a date in 1970: it looks like seconds; if the source sends seconds, set formats: {%s: %s} for it", shown(s), f.format, f.Name, FormatEpochSeconds)
 		case f.OpenEnd && year >= openEndYear:
 			return nil, nil
 		case err != nil:
-			return nil, f.problem(ImpossibleDate, "%q as %s (set in the source's formats) is a date outside the years 1800 to 2100", s, f.format)
+			return nil, f.problem(ImpossibleDate, "%s as %s (set in the source's formats) is a date outside the years 1800 to 2100", shown(s), f.format)
 		default:
 			return t, nil
 		}
@@ -205,19 +209,19 @@ func (f *fieldMap) date(s string) (any, *Problem) {
 		if err == nil {
 			return t, nil
 		}
-		return nil, f.problem(ImpossibleDate, "%q %v", s, err)
+		return nil, f.problem(ImpossibleDate, "%s %v", shown(s), err)
 	}
 	switch err {
 	case errDateNumber:
-		return nil, f.problem(BadDate, "%q %v: format the column as dates (设置单元格格式→日期)", s, err)
+		return nil, f.problem(BadDate, "%s %v: format the column as dates (设置单元格格式→日期)", shown(s), err)
 	case errDateEpochS, errDateEpochMS:
 		format := FormatEpochSeconds
 		if err == errDateEpochMS {
 			format = FormatEpochMillis
 		}
-		return nil, f.problem(BadDate, "%q %v: if the source sends Unix times, set formats: {%s: %s} for it", s, err, f.Name, format)
+		return nil, f.problem(BadDate, "%s %v: if the source sends Unix times, set formats: {%s: %s} for it", shown(s), err, f.Name, format)
 	}
-	return nil, f.problem(BadDate, "%q %v", s, err)
+	return nil, f.problem(BadDate, "%s %v", shown(s), err)
 }
 
 // canonical maps a source value onto a canonical one: config aliases first,
@@ -248,4 +252,31 @@ func (f *fieldMap) lookup(s string) (string, bool) {
 	}
 	v, ok := f.Aliases[k]
 	return v, ok
+}
+
+// shown quotes a value for a reason when it cannot be personal data: no
+// number long enough to be an ID, phone or account number (as
+// engine/redact judges it), and no run of two or more Chinese characters
+// (a name in a shifted column). Otherwise it says what the value is like
+// without showing it. Enumerated columns quote their values as they are,
+// so that an analyst can add the alias: they hold categories, not people.
+func shown(s string) string {
+	if redact.Mask(s) != s || hanRun(s) >= 2 {
+		return fmt.Sprintf("a text of %d characters (not shown: it may be personal data)", utf8.RuneCountInString(s))
+	}
+	return strconv.Quote(s)
+}
+
+// hanRun is the length of the longest run of Han characters in s.
+func hanRun(s string) int {
+	run, best := 0, 0
+	for _, r := range s {
+		if unicode.Is(unicode.Han, r) {
+			run++
+			best = max(best, run)
+		} else {
+			run = 0
+		}
+	}
+	return best
 }
