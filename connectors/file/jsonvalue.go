@@ -93,10 +93,18 @@ func (p *objectParser) text(v []byte) (string, connectors.CellKind) {
 		}
 		return p.compact.String(), connectors.KindText
 	}
-	if bytes.ContainsAny(v, ".eE") {
-		return jsonscan.PlainNumber(string(v)), connectors.KindNumber
+	// One pass over the (short) literal, as it runs for every number of
+	// files of millions of records.
+	kind := connectors.KindText
+	for _, c := range v {
+		switch c {
+		case '.':
+			kind = connectors.KindNumber
+		case 'e', 'E':
+			return jsonscan.PlainNumber(string(v)), connectors.KindNumber
+		}
 	}
-	return string(v), connectors.KindText
+	return string(v), kind
 }
 
 // unquote decodes a JSON string literal.

@@ -71,9 +71,6 @@ func newTextLines(r io.Reader) *textLines {
 	return &textLines{r: r, buf: make([]byte, sniffSize), limit: maxRecordBytes}
 }
 
-// nlBOM is a line break followed by the first byte of a byte order mark.
-var nlBOM = []byte{'\n', 0xEF}
-
 // Read hands out text with its line breaks as '\n'.
 func (t *textLines) Read(p []byte) (int, error) {
 	if len(p) == 0 {
@@ -150,8 +147,20 @@ func (t *textLines) emit(p []byte) int {
 		if cr >= 0 {
 			stop = cr
 		}
-		if i := bytes.Index(chunk[:stop], nlBOM); i >= 0 {
-			stop = i + 1 // up to the line break, to look at the next line's start
+		// Stop at a mark's first byte after a line break, for the check
+		// above. 0xEF is rare in text (it leads U+F000 to U+FFFF, the
+		// full-width forms among them), and memchr is faster than
+		// looking after every line break.
+		for off := 1; off < stop; {
+			i := bytes.IndexByte(chunk[off:stop], 0xEF)
+			if i < 0 {
+				break
+			}
+			if off += i; chunk[off-1] == '\n' {
+				stop = off
+				break
+			}
+			off++
 		}
 		n += copy(p[n:], chunk[:stop])
 		src = src[stop:]
