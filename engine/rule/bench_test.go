@@ -1,6 +1,11 @@
 package rule
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/expr-lang/expr"
+	"github.com/expr-lang/expr/vm"
+)
 
 // BenchmarkEvalAll runs every rule of the shipped pack on one env, as the
 // nightly job does ~300k times: for a person no rule hits (most people),
@@ -64,4 +69,36 @@ func (p *Pack) mustIndex(b *testing.B, group, field string) int {
 		b.Fatalf("no fact %s.%s", group, field)
 	}
 	return i
+}
+
+// BenchmarkCheckedDivision is the price of checked arithmetic: a
+// per-capita condition as the rule runs it (its / a checked call) and as
+// plain expr would run it.
+func BenchmarkCheckedDivision(b *testing.B) {
+	const when = "medical.oop_12m / household.members >= 10000 && !household.covered"
+	p := loadShipped(b)
+	e, err := p.NewEnv(countyDay)
+	if err != nil {
+		b.Fatal(err)
+	}
+	mustSet(b, e, "medical", "oop_12m", 30000.0)
+	mustSet(b, e, "household", "members", int64(2))
+	plain, err := expr.Compile(when, append(p.opts[:len(p.opts):len(p.opts)], expr.AsBool())...)
+	if err != nil {
+		b.Fatal(err)
+	}
+	checked, err := expr.Compile(when, append(p.opts[:len(p.opts):len(p.opts)], expr.AsBool(), expr.Patch(&arithGuard{p: p}))...)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for name, prog := range map[string]*vm.Program{"plain": plain, "checked": checked} {
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if out, err := e.vm.Run(prog, e.env()); err != nil || out != true {
+					b.Fatal(out, err)
+				}
+			}
+		})
+	}
 }
