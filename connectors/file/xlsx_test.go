@@ -324,6 +324,15 @@ func TestXLSXDateSystem(t *testing.T) {
 			}
 		})
 	}
+	// The date system is known when the reader opens, before any row.
+	dir := t.TempDir()
+	b := sheet1(rows)
+	b.Date1904 = true
+	b.Write(t, filepath.Join(dir, "book.xlsx"))
+	rr := openOnly(t, newSource(t, dir, connectors.Options{"path": "book.xlsx"}))
+	if _, ok := bookNotes(t, rr)["date_system_1904"]; !ok {
+		t.Error("no date_system_1904 note before the first row")
+	}
 }
 
 // A number cell is a date when its cell format's number format shows one:
