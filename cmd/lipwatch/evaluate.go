@@ -36,7 +36,7 @@ func newEvaluateCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			printEvaluation(cmd.OutOrStdout(), p, r)
+			printEvaluate(cmd.OutOrStdout(), p, r) // with the rules held back, as the nightly summary
 			if dry {
 				cmd.Println("dry run: nothing was written")
 			}
