@@ -76,8 +76,9 @@ const (
 	// KindText is text as written (or a value whose type says nothing
 	// more: a boolean, a string cell).
 	KindText CellKind = iota
-	// KindNumber is a number cell that is not date-formatted, written as
-	// the file stores it ("100001", "3407990010010000", "1.0E+5"). Past 15
+	// KindNumber is a number cell that is not date-formatted, in plain
+	// decimal digits with any exponent expanded exactly
+	// ("3.4079900100100002E+15" is "3407990010010000.2"). Past 15
 	// significant digits it is not exact: Excel keeps 15, as a double's
 	// decimal precision (DBL_DIG) does.
 	KindNumber
@@ -95,6 +96,11 @@ const (
 	// KindUncomputed is a formula cell saved without a computed value that
 	// could not be calculated: its value is unknown (Values holds "").
 	KindUncomputed
+	// KindNumber1904 is KindNumber in a workbook that counts dates in the
+	// 1904 date system (Excel for Mac): as a number it is the same, but a
+	// date field that reads it as a serial day counts from 1904-01-01, 1462
+	// days after the 1900 system's day 0.
+	KindNumber1904
 )
 
 // String names the kind for messages and the quarantine's raw rows.
@@ -112,13 +118,15 @@ func (k CellKind) String() string {
 		return "computed"
 	case KindUncomputed:
 		return "uncomputed"
+	case KindNumber1904:
+		return "number1904"
 	}
 	return "unknown"
 }
 
 // ParseCellKind is String's inverse; an unknown name is KindText.
 func ParseCellKind(s string) CellKind {
-	for k := KindText; k <= KindUncomputed; k++ {
+	for k := KindText; k <= KindNumber1904; k++ {
 		if k.String() == s {
 			return k
 		}

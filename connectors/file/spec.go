@@ -73,7 +73,7 @@ var spec = connectors.Spec{
 		{
 			Name:    "sheet",
 			Type:    "string",
-			Doc:     "Excel only: the sheet to read, by name; the first sheet when unset.",
+			Doc:     "Excel only: the sheet to read, by name (read even when hidden); the first visible sheet when unset.",
 			Example: "Sheet1",
 		},
 		{

@@ -1,6 +1,7 @@
 package dataset
 
 import (
+	"strconv"
 	"strings"
 	"unicode"
 )
@@ -303,4 +304,47 @@ func expandExponent(s string) (string, bool) {
 		out = w
 	}
 	return sign + out, true
+}
+
+// isNumeric reports a plain decimal number: digits with at most one '.' and
+// an optional leading '-' ("3407990010010000", "-12.5").
+func isNumeric(s string) bool {
+	s = strings.TrimPrefix(s, "-")
+	if s == "" {
+		return false
+	}
+	dot := false
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '.' && !dot:
+			dot = true
+		case c < '0' || c > '9':
+			return false
+		}
+	}
+	return s != "."
+}
+
+// excel1904Offset is the number of days from the 1900 date system's day 0
+// to the 1904 system's (1899-12-30 to 1904-01-01).
+const excel1904Offset = 1462
+
+// serial1904 turns a serial day of a 1904 workbook (a plain number cell read
+// in a date field) into the same day's 1900-system serial, which the date
+// parser knows. Anything but a whole or fractional positive number is
+// returned as it is.
+func serial1904(s string) string {
+	whole, frac, _ := strings.Cut(s, ".")
+	if !allDigits(whole) || (frac != "" && !allDigits(frac)) || len(whole) > 6 {
+		return s
+	}
+	n, err := strconv.Atoi(whole)
+	if err != nil {
+		return s
+	}
+	out := strconv.Itoa(n + excel1904Offset)
+	if frac != "" {
+		out += "." + frac
+	}
+	return out
 }

@@ -74,7 +74,10 @@ func (f *fieldMap) parse(raw string, kind connectors.CellKind) (any, *Problem) {
 		}
 		return nil, f.problem(MissingRequired, "required value is empty")
 	}
-	number := kind == connectors.KindNumber
+	// A value that went through a number: a number cell, or a formula's
+	// computed number.
+	number := kind == connectors.KindNumber || kind == connectors.KindNumber1904 ||
+		(kind == connectors.KindComputed && isNumeric(s))
 	if number && strings.ContainsAny(s, "Ee") {
 		if x, ok := expandExponent(s); ok {
 			s = x
@@ -117,6 +120,9 @@ func (f *fieldMap) parse(raw string, kind connectors.CellKind) (any, *Problem) {
 		}
 		return d, nil
 	case Date:
+		if kind == connectors.KindNumber1904 {
+			s = serial1904(s)
+		}
 		return f.date(s)
 	case Money:
 		fen, err := ParseMoney(s)

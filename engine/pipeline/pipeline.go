@@ -42,6 +42,7 @@ func LoadRules(cfg *config.Config) (*rule.Pack, *calendar.Calendar, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+
 	cal, err := calendar.Load(cfg.Resolve(cfg.Cases.Calendar))
 	if err != nil {
 		return nil, nil, err
@@ -55,6 +56,13 @@ func Open(ctx context.Context, cfg *config.Config, logger *slog.Logger, holder s
 	pack, cal, err := LoadRules(cfg)
 	if err != nil {
 		return nil, err
+	}
+	if logger != nil {
+		for _, w := range pack.Warnings {
+			// Analysts see them with the caret in `rules check`; the
+			// nightly log keeps the place and the words.
+			logger.Warn("rule file warning", "at", w.Pos.String(), "warning", w.Message)
+		}
 	}
 	st, err := store.Open(ctx, store.Options{Path: cfg.Resolve(cfg.Store.Path), Threads: cfg.Store.Threads,
 		MemoryLimit: cfg.Store.MemoryLimit, Holder: holder})
@@ -222,6 +230,7 @@ func (s *RunSummary) JSON() string {
 		AsOf     string
 		Sources  []src
 		Held     map[string]int `json:",omitempty"` // rules held back -> hits left out
+		Errors   map[string]int `json:",omitempty"` // rules -> people they could not be evaluated for
 		Warnings int            `json:",omitempty"` // data-quality guards past their thresholds
 		HitsBy   map[string]int `json:",omitempty"`
 		NewCases int
@@ -244,6 +253,9 @@ func (s *RunSummary) JSON() string {
 		}
 	}
 	if e := s.Evaluate; e != nil {
+		if len(e.EvalErrors) > 0 {
+			out.Errors = e.EvalErrors
+		}
 		for r, n := range e.HeldHits {
 			if out.Held != nil {
 				out.Held[r] = n

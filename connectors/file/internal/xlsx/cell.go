@@ -101,6 +101,9 @@ func (s *Sheet) number(v string, style int) (string, connectors.CellKind, error)
 			}
 		}
 	}
+	if s.wb.date1904 {
+		return jsonscan.PlainNumber(v), connectors.KindNumber1904, nil
+	}
 	return jsonscan.PlainNumber(v), connectors.KindNumber, nil
 }
 

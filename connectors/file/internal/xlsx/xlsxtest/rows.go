@@ -23,6 +23,9 @@ func Text(v string) Cell { return Cell{v, connectors.KindText} }
 // Number is a number cell.
 func Number(v string) Cell { return Cell{v, connectors.KindNumber} }
 
+// Number1904 is a number cell of a workbook in the 1904 date system.
+func Number1904(v string) Cell { return Cell{v, connectors.KindNumber1904} }
+
 // Date is a date cell, converted.
 func Date(v string) Cell { return Cell{v, connectors.KindDate} }
 
