@@ -8,6 +8,7 @@ package connectors
 import (
 	"context"
 	"errors"
+	"strings"
 )
 
 // Connector reads one configured source.
@@ -103,8 +104,24 @@ const (
 	KindNumber1904
 )
 
-// String names the kind for messages and the quarantine's raw rows.
+// KindFilled is a flag on a kind: the cell is covered by a merged range
+// and took the value (and the base kind) of the range's top-left cell. A
+// 户号 merged down a household's rows belongs to every row; an amount
+// merged over two claims' rows is one amount, not one per row.
+const KindFilled CellKind = 0x80
+
+// Base is the kind without the KindFilled flag.
+func (k CellKind) Base() CellKind { return k &^ KindFilled }
+
+// Filled reports whether the cell took its value from a merged range.
+func (k CellKind) Filled() bool { return k&KindFilled != 0 }
+
+// String names the kind for messages and the quarantine's raw rows; a
+// filled cell's kind ends in "+filled".
 func (k CellKind) String() string {
+	if k.Filled() {
+		return k.Base().String() + "+filled"
+	}
 	switch k {
 	case KindText:
 		return "text"
@@ -126,6 +143,9 @@ func (k CellKind) String() string {
 
 // ParseCellKind is String's inverse; an unknown name is KindText.
 func ParseCellKind(s string) CellKind {
+	if base, ok := strings.CutSuffix(s, "+filled"); ok {
+		return ParseCellKind(base) | KindFilled
+	}
 	for k := KindText; k <= KindNumber1904; k++ {
 		if k.String() == s {
 			return k

@@ -32,6 +32,10 @@ type parquetReader struct {
 	left   int64 // rows left in the current row group
 	pos    int64 // the row last returned, 1-based over the whole file
 	vals   []string
+	// kinds marks the floating-point columns KindNumber (nil when there is
+	// none): an ID or 户号 that pandas stored as float64 has lost its last
+	// digits, and the dataset layer quarantines it as such.
+	kinds  []connectors.CellKind
 	err    error
 	closed bool
 }
@@ -102,6 +106,12 @@ func (r *parquetReader) start(props *parquet.ReaderProperties) (err error) {
 		}
 		r.cols = append(r.cols, c)
 		r.header = append(r.header, c.name)
+		if isFloat(col) && c.maxRep == 0 {
+			if r.kinds == nil {
+				r.kinds = make([]connectors.CellKind, sc.NumColumns())
+			}
+			r.kinds[i] = connectors.KindNumber
+		}
 	}
 	r.header = cleanHeader(r.header)
 	r.vals = make([]string, len(r.cols))
@@ -211,7 +221,20 @@ func (r *parquetReader) Next() (row connectors.Row, err error) {
 		}
 		r.vals[i] = v
 	}
-	return connectors.Row{Pos: r.pos, Values: r.vals}, nil
+	return connectors.Row{Pos: r.pos, Values: r.vals, Kinds: r.kinds}, nil
+}
+
+// isFloat reports a column of binary floating-point numbers (FLOAT,
+// DOUBLE, FLOAT16): not exact past 15 significant digits.
+func isFloat(col *schema.Column) bool {
+	switch col.PhysicalType() {
+	case parquet.Types.Float, parquet.Types.Double:
+		return true
+	case parquet.Types.FixedLenByteArray:
+		_, ok := col.LogicalType().(schema.Float16LogicalType)
+		return ok
+	}
+	return false
 }
 
 // openRowGroup starts reading the next row group's column chunks.

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/lipwatch/lipwatch/connectors"
@@ -26,8 +28,11 @@ type xlsxReader struct {
 	// option, or "all" sheets are hidden; "" when the sheet is visible.
 	hiddenRead   string
 	hiddenOthers int // hidden sheets not read
-	err          error
-	closed       bool
+	// beyond counts, per column right of the header (1-based), the cells
+	// with a value there: notes a clerk typed beside the table.
+	beyond map[int]int64
+	err    error
+	closed bool
 }
 
 func openXLSX(name, path string, opts *options) (*xlsxReader, error) {
@@ -109,11 +114,10 @@ func (r *xlsxReader) pick(sheets []xlsx.SheetInfo, name string) (int, error) {
 			}
 		}
 		if idx < 0 {
-			names := make([]string, len(sheets))
-			for i, s := range sheets {
-				names[i] = s.Name
-			}
-			return 0, fmt.Errorf("%s: no sheet %q; the sheets are %q", r.name, name, names)
+			// The names are not listed: a workbook of one sheet per
+			// household names its sheets after people (王测一户).
+			return 0, fmt.Errorf("%s: no sheet %q; the workbook has %d %s (not named here: a sheet may be named after a person); open it to see the tabs and set sheet to one of them",
+				r.name, name, len(sheets), plural(len(sheets), "sheet", "sheets"))
 		}
 		if sheets[idx].Hidden() {
 			r.hiddenRead = "named"
@@ -178,6 +182,20 @@ func (r *xlsxReader) Next() (connectors.Row, error) {
 		r.hidden++
 	}
 	vals, kinds := r.pad(row.Values, row.Kinds)
+	if n := len(r.header); n > 0 && len(vals) > n {
+		// A workbook's cells cannot shift as a CSV line's can: a value
+		// right of the table is a note beside it (已入户), in a column with
+		// no name, and is not read, as any unmapped column is.
+		for i, v := range vals[n:] {
+			if v != "" {
+				if r.beyond == nil {
+					r.beyond = map[int]int64{}
+				}
+				r.beyond[n+i+1]++
+			}
+		}
+		vals, kinds = vals[:n], kinds[:n]
+	}
 	return connectors.Row{Pos: r.pos, Values: vals, Kinds: kinds}, nil
 }
 
@@ -230,6 +248,16 @@ func (r *xlsxReader) Notes() []connectors.Note {
 	if r.hiddenOthers > 0 {
 		add("hidden_sheets", int64(r.hiddenOthers), "%d hidden %s of the workbook %s not read (name a sheet in the sheet option to read it)",
 			r.hiddenOthers, plural(r.hiddenOthers, "sheet", "sheets"), plural(r.hiddenOthers, "was", "were"))
+	}
+	if len(r.beyond) > 0 {
+		var cols []string
+		var n int64
+		for _, c := range slices.Sorted(maps.Keys(r.beyond)) {
+			cols = append(cols, xlsx.ColumnLetters(c))
+			n += r.beyond[c]
+		}
+		add("cells_beyond_header", n, "%d %s right of the table, in %s %s without a header, not read (notes beside the table?)",
+			n, plural(int(n), "cell", "cells"), plural(len(cols), "column", "columns"), strings.Join(cols, ", "))
 	}
 	if r.hidden > 0 {
 		add("hidden_rows", r.hidden, "%d hidden %s (filtered away, grouped or hidden in Excel) loaded like the others",

@@ -85,8 +85,9 @@ func TestXLSXRowsAbsentFromTheFile(t *testing.T) {
 }
 
 // The workbook omits trailing empty cells; the reader pads a short row to
-// the header's length, keeps a longer row's extra cells and leaves a blank
-// row without values.
+// the header's length and leaves a blank row without values. Cells right of
+// the header are notes beside the table (a workbook's cells cannot shift as
+// a CSV line's can): not read, counted in a note naming their columns.
 func TestXLSXRowsPaddedToHeader(t *testing.T) {
 	dir := t.TempDir()
 	f := excelize.NewFile()
@@ -101,18 +102,23 @@ func TestXLSXRowsPaddedToHeader(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.Close()
-	got := readAll(t, openOnly(t, newSource(t, dir, connectors.Options{"path": "a.xlsx"})))
+	rr := openOnly(t, newSource(t, dir, connectors.Options{"path": "a.xlsx"}))
+	got := readAll(t, rr)
 	checkRows(t, got, []connectors.Row{
 		row(2, "11010519491231002X", "张三", "4", "1"),
 		row(3, "440524188001010014", "李四", "", ""),
 		row(4, "340799200001010011", "", "", ""),
 		row(5),
 		row(6, "", "王五", "", ""),
-		row(7, "1", "赵六", "2", "3", "多余", "", "又一格"),
+		row(7, "1", "赵六", "2", "3"),
 		row(8, "1", "钱七", "2", ""),
 	})
 	if len(got[3].Values) != 0 {
 		t.Errorf("blank row 5 has values %q", got[3].Values)
+	}
+	n := bookNotes(t, rr)["cells_beyond_header"]
+	if n.Count != 2 || !strings.Contains(n.Text, "columns E, G without a header") {
+		t.Errorf("note %+v", n)
 	}
 }
 
@@ -141,7 +147,7 @@ func TestXLSXUnknownSheet(t *testing.T) {
 	dir := t.TempDir()
 	writeWorkbook(t, filepath.Join(dir, "disability.xlsx"))
 	err := openErr(t, newSource(t, dir, connectors.Options{"path": "disability.xlsx", "sheet": "Sheet1"}))
-	want := `disability.xlsx: no sheet "Sheet1"; the sheets are ["说明" "残疾人证"]`
+	want := `disability.xlsx: no sheet "Sheet1"; the workbook has 2 sheets (not named here: a sheet may be named after a person); open it to see the tabs and set sheet to one of them`
 	if err.Error() != want {
 		t.Errorf("got %q, want %q", err, want)
 	}
@@ -221,6 +227,7 @@ var (
 	txt        = xlsxtest.Text
 	num        = xlsxtest.Number
 	num1904    = xlsxtest.Number1904
+	filled     = xlsxtest.Filled
 	date       = xlsxtest.Date
 	xerr       = xlsxtest.Error
 	calc       = xlsxtest.Computed
@@ -607,8 +614,8 @@ func TestXLSXMergedRanges(t *testing.T) {
 			nil, []string{"姓名", "户号", "核定日期"},
 			[]connectors.Row{
 				cells(2, txt("王测一"), txt("3407990010010001"), date("2026-03-05")),
-				cells(3, txt("李测二"), txt("3407990010010001"), date("2026-03-05")),
-				cells(4, txt("赵测三"), txt("3407990010010001"), date("2026-03-05")),
+				cells(3, txt("李测二"), filled(txt("3407990010010001")), filled(date("2026-03-05"))),
+				cells(4, txt("赵测三"), filled(txt("3407990010010001")), filled(date("2026-03-05"))),
 				cells(5, txt("钱测四"), txt("3407990010010002"), txt("")),
 			}, 2},
 		{"across the header",
@@ -623,7 +630,7 @@ func TestXLSXMergedRanges(t *testing.T) {
 				xlsxtest.Row(3, xlsxtest.Str("A3", "旧值"), xlsxtest.Str("B3", "乙")),
 			`<mergeCells><mergeCell ref="A2:A3"/></mergeCells>`,
 			nil, []string{"户号", "姓名"},
-			[]connectors.Row{cells(2, txt("1"), txt("甲")), cells(3, txt("1"), txt("乙"))}, 1},
+			[]connectors.Row{cells(2, txt("1"), txt("甲")), cells(3, filled(txt("1")), txt("乙"))}, 1},
 		{"not past the header's width",
 			xlsxtest.Row(1, xlsxtest.Str("A1", "姓名"), xlsxtest.Str("B1", "备注")) +
 				xlsxtest.Row(2, xlsxtest.Str("A2", "甲"), xlsxtest.Str("B2", "长备注")),
@@ -636,7 +643,7 @@ func TestXLSXMergedRanges(t *testing.T) {
 				xlsxtest.Row(4, xlsxtest.Str("B4", "丙")),
 			`<mergeCells><mergeCell ref="A2:A4"/></mergeCells>`,
 			nil, []string{"户号", "姓名"},
-			[]connectors.Row{cells(2, txt("1"), txt("甲")), cells(3, txt("1"), txt("")), cells(4, txt("1"), txt("丙"))}, 1},
+			[]connectors.Row{cells(2, txt("1"), txt("甲")), cells(3, filled(txt("1")), txt("")), cells(4, filled(txt("1")), txt("丙"))}, 1},
 		{"a title merged across the columns is not read",
 			xlsxtest.Row(1, xlsxtest.Str("A1", "2026年家庭收入核定表")) +
 				xlsxtest.Row(2, xlsxtest.Str("A2", "户号"), xlsxtest.Str("B2", "收入")) +
@@ -650,7 +657,7 @@ func TestXLSXMergedRanges(t *testing.T) {
 				xlsxtest.Row(3, xlsxtest.Str("A3", "残留"), xlsxtest.Str("B3", "乙")),
 			`<mergeCells><mergeCell ref="A2:A3"/></mergeCells>`,
 			nil, []string{"户号", "姓名"},
-			[]connectors.Row{cells(2, txt(""), txt("甲")), cells(3, txt(""), txt("乙"))}, 1},
+			[]connectors.Row{cells(2, txt(""), txt("甲")), cells(3, filled(txt("")), txt("乙"))}, 1},
 		{"past the last row the file holds",
 			xlsxtest.Row(1, xlsxtest.Str("A1", "户号")) + xlsxtest.Row(2, xlsxtest.Str("A2", "1")),
 			`<mergeCells><mergeCell ref="A2:A100"/></mergeCells>`,
@@ -817,7 +824,7 @@ func TestXLSXPositions(t *testing.T) {
 			[]connectors.Row{cells(2, txt("甲"), num("1")), cells(3, txt("乙"), num("2"))}},
 		{"cells without references after one with",
 			`<row r="3"><c r="B3"><v>1</v></c><c><v>2</v></c></row>`,
-			[]connectors.Row{cells(2), cells(3, txt(""), num("1"), num("2"))}},
+			[]connectors.Row{cells(2), cells(3, txt(""), num("1"))}}, // C3 is right of the header
 		{"a row without a reference after one with",
 			`<row r="4"><c r="A4"><v>1</v></c></row><row><c r="A5"><v>2</v></c></row>`,
 			[]connectors.Row{cells(2), cells(3), cells(4, num("1"), txt("")), cells(5, num("2"), txt(""))}},
@@ -939,7 +946,7 @@ func TestXLSXFieldCases(t *testing.T) {
 		_, got := readBook(t, b, nil)
 		checkCells(t, got, []connectors.Row{
 			cells(2, txt("340799196005010116"), txt("王测一"), txt("3407990010010001"), txt("340799001")),
-			cells(3, txt("340799196203020227"), txt("李测二"), txt("3407990010010001"), txt("340799001")),
+			cells(3, txt("340799196203020227"), txt("李测二"), filled(txt("3407990010010001")), filled(txt("340799001"))),
 		})
 	})
 	t.Run("03 formula without a cached value", func(t *testing.T) {

@@ -306,25 +306,6 @@ func expandExponent(s string) (string, bool) {
 	return sign + out, true
 }
 
-// isNumeric reports a plain decimal number: digits with at most one '.' and
-// an optional leading '-' ("3407990010010000", "-12.5").
-func isNumeric(s string) bool {
-	s = strings.TrimPrefix(s, "-")
-	if s == "" {
-		return false
-	}
-	dot := false
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c == '.' && !dot:
-			dot = true
-		case c < '0' || c > '9':
-			return false
-		}
-	}
-	return s != "."
-}
-
 // excel1904Offset is the number of days from the 1900 date system's day 0
 // to the 1904 system's (1899-12-30 to 1904-01-01).
 const excel1904Offset = 1462

@@ -42,6 +42,12 @@ func (f *fieldMap) problem(code, format string, args ...any) *Problem {
 // every row: clean values take the fast paths (no allocation for clean
 // ASCII and Chinese text).
 func (f *fieldMap) parse(raw string, kind connectors.CellKind) (any, *Problem) {
+	if kind.Filled() && (f.Type == Money || f.Type == Int) && raw != "" {
+		// One amount merged over several rows is not each row's amount:
+		// filled in, a person's costs would count twice.
+		return nil, f.problem(BadNumber, "the cell is part of a merged range over several rows, so its amount is not this row's own: unmerge the cells and give each row its own value, then send the file again")
+	}
+	kind = kind.Base()
 	switch kind {
 	case connectors.KindError:
 		name, meaning := kindErrorName(raw)
@@ -74,10 +80,11 @@ func (f *fieldMap) parse(raw string, kind connectors.CellKind) (any, *Problem) {
 		}
 		return nil, f.problem(MissingRequired, "required value is empty")
 	}
-	// A value that went through a number: a number cell, or a formula's
-	// computed number.
-	number := kind == connectors.KindNumber || kind == connectors.KindNumber1904 ||
-		(kind == connectors.KindComputed && isNumeric(s))
+	// A value that went through a number: a number cell. A formula that
+	// lipwatch computed (KindComputed) is not counted: its result may be
+	// text (a VLOOKUP of 户号 written as text) and the calculation does not
+	// say which, so it is taken as written.
+	number := kind == connectors.KindNumber || kind == connectors.KindNumber1904
 	if number && strings.ContainsAny(s, "Ee") {
 		if x, ok := expandExponent(s); ok {
 			s = x

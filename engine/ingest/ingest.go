@@ -231,11 +231,12 @@ func (s *Syncer) judge(l store.Load) string {
 	if share <= 0 {
 		share = DefaultDegradedShare
 	}
+	data := l.Read - l.Blank // blank rows are not missing data
 	switch {
-	case l.Read == 0 && l.Hash != "":
+	case data == 0 && l.Hash != "":
 		return "no data rows: is the file empty below its header, or is the header row wrong?"
-	case l.Bad > 0 && float64(l.Bad) > share*float64(l.Read):
-		return fmt.Sprintf("%d of %d rows are bad (in quarantine)", l.Bad, l.Read)
+	case l.Bad > 0 && float64(l.Bad) > share*float64(data):
+		return fmt.Sprintf("%d of %d rows are bad (in quarantine)", l.Bad, data)
 	}
 	return ""
 }

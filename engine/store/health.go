@@ -54,7 +54,7 @@ func (s *Store) SourceHealths(ctx context.Context, sources []SourceSpec, quarant
 // unchanged stream stands for the load it is unchanged from.
 type currentStream struct {
 	stream, status, errText string
-	read, bad               int64 // of the version loaded, bad rows later fixed by a retry taken off
+	read, bad               int64 // of the version loaded, blank rows aside; bad rows later fixed by a retry taken off
 	file                    bool  // a content hash: a file (or another stream read whole)
 }
 
@@ -68,17 +68,18 @@ func (s *Store) sourceHealth(ctx context.Context, src SourceSpec, share float64)
 		    SELECT cur.stream, cur.content_hash,
 		           CASE WHEN cur.status = 'unchanged' THEN coalesce(prev.status, 'ok') ELSE cur.status END AS status,
 		           coalesce(CASE WHEN cur.status = 'unchanged' THEN prev.error ELSE cur.error END, '') AS error,
-		           coalesce(CASE WHEN cur.status = 'unchanged' THEN prev.rows_read ELSE cur.rows_read END, 0) AS rows_read,
+		           coalesce(CASE WHEN cur.status = 'unchanged' THEN prev.rows_read - prev.rows_blank
+		                         ELSE cur.rows_read - cur.rows_blank END, 0) AS rows_read,
 		           coalesce(CASE WHEN cur.status = 'unchanged' THEN prev.rows_bad ELSE cur.rows_bad END, 0) AS rows_bad,
 		           CASE WHEN cur.status = 'unchanged' THEN prev.load_id ELSE cur.load_id END AS load_id
 		    FROM cur LEFT JOIN LATERAL (
-		        SELECT p.status, p.error, p.rows_read, p.rows_bad, p.load_id FROM loads p
+		        SELECT p.status, p.error, p.rows_read, p.rows_bad, p.rows_blank, p.load_id FROM loads p
 		        WHERE p.source = $1 AND p.stream = cur.stream AND p.content_hash = cur.content_hash
 		          AND p.status IN ('ok', 'degraded') AND coalesce(p.origin, 'sync') = 'sync'
 		        ORDER BY p.load_id DESC LIMIT 1) prev ON true)
 		SELECT res.stream, res.status, res.error, res.rows_read,
 		       greatest(res.rows_bad - coalesce((
-		           SELECT sum(r.rows_read - r.rows_bad) FROM loads r
+		           SELECT sum(r.rows_read - r.rows_bad - r.rows_blank) FROM loads r
 		           WHERE r.source = $1 AND r.stream = res.stream AND r.origin = 'retry'
 		             AND r.status IN ('ok', 'degraded') AND r.load_id > res.load_id), 0), 0)::BIGINT,
 		       coalesce(res.content_hash, '') <> ''

@@ -29,9 +29,12 @@ type Load struct {
 	Duplicates  int64 // rows already loaded, or bad rows already in quarantine
 	Quarantined int64 // rows newly quarantined: bad rows and key conflicts
 	// Bad counts the rows of this read that are bad (key conflicts
-	// included), whether newly quarantined or already there from an earlier
-	// version of the stream: what the stream is worth now.
+	// included, blank rows not), whether newly quarantined or already there
+	// from an earlier version of the stream: what the stream is worth now.
 	Bad int64
+	// Blank counts the blank rows read (quarantined as blank_row): Excel's
+	// formatted empty rows below a table are not missing data.
+	Blank int64
 	// Replaced counts loaded rows that took the place of a row with the
 	// same natural key and other values (on_conflict: replace); they are
 	// also in Loaded.
@@ -214,7 +217,8 @@ type StreamLoad struct {
 	buf      []driver.Value
 	loadedAt time.Time
 	appended int64 // valid rows appended
-	bad      int64 // bad rows staged for quarantine
+	bad      int64 // bad rows staged for quarantine, blank ones aside
+	blank    int64 // blank rows staged for quarantine
 	before   int64 // rows in the dataset table when the stream started
 	mark     *string
 	resolved []resolved // quarantined rows a retry took care of
@@ -283,7 +287,11 @@ func (sl *StreamLoad) Quarantine(pos int64, raw string, p *dataset.Problem) erro
 	if err != nil {
 		return fmt.Errorf("%s:%d: quarantine: %w", sl.load.Stream, pos, err)
 	}
-	sl.bad++
+	if p.Code == dataset.BlankRow {
+		sl.blank++
+	} else {
+		sl.bad++
+	}
 	return nil
 }
 
@@ -416,6 +424,7 @@ func (sl *StreamLoad) Finish(ctx context.Context, read int64) (Load, error) {
 	sl.load.Loaded = sl.appended - removed
 	sl.load.Quarantined = inserted
 	sl.load.Bad = sl.bad + conflicts
+	sl.load.Blank = sl.blank
 	sl.load.Duplicates = read - sl.load.Loaded - inserted
 	sl.load.Finished = time.Now().UTC()
 	sl.load.Status = StatusOK
@@ -482,10 +491,10 @@ func insertLoad(ctx context.Context, exec execFunc, ld Load) error {
 	}
 	_, err := exec(ctx, `INSERT INTO loads (load_id, sync_id, source, dataset, stream, content_hash, rows_read,
 		rows_loaded, rows_duplicate, rows_quarantined, started_at, finished_at, status, error, rows_replaced, notes, origin,
-		rows_bad)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
+		rows_bad, rows_blank)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)`,
 		ld.ID, ld.SyncID, ld.Source, ld.Dataset, ld.Stream, nullable(ld.Hash), ld.Read, ld.Loaded, ld.Duplicates,
-		ld.Quarantined, ld.Started, finished, ld.Status, nullable(ld.Error), ld.Replaced, notes, origin, ld.Bad)
+		ld.Quarantined, ld.Started, finished, ld.Status, nullable(ld.Error), ld.Replaced, notes, origin, ld.Bad, ld.Blank)
 	return err
 }
 

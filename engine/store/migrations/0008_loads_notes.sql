@@ -8,4 +8,7 @@
 -- earlier version of the file included: what the file is worth now.
 ALTER TABLE loads ADD COLUMN notes VARCHAR;
 ALTER TABLE loads ADD COLUMN rows_bad BIGINT DEFAULT 0;
+-- Blank rows (Excel's formatted empty rows below a table) are quarantined
+-- as blank_row but are not data: rows_blank keeps them out of the shares.
+ALTER TABLE loads ADD COLUMN rows_blank BIGINT DEFAULT 0;
 ALTER TABLE loads ADD COLUMN origin VARCHAR DEFAULT 'sync';

@@ -247,7 +247,10 @@ func (m *merges) apply(row int, vals []string, kinds []connectors.CellKind, fill
 					vals = append(vals, "")
 					kinds = append(kinds, connectors.KindText)
 				}
-				vals[c-1], kinds[c-1] = lv.val, lv.kind
+				// Marked as filled: a value merged over several rows is
+				// one value for all of them (a 户号), and an amount must
+				// not count once per row.
+				vals[c-1], kinds[c-1] = lv.val, lv.kind|connectors.KindFilled
 				m.filled++
 				m.cells++
 				lv.used = true

@@ -82,3 +82,9 @@ func cellName(col, row int) string {
 	}
 	return string(b[i:]) + strconv.Itoa(row)
 }
+
+// ColumnLetters names a 1-based column as Excel does: 1 is "A", 27 "AA".
+func ColumnLetters(col int) string {
+	name := cellName(col, 1)
+	return name[:len(name)-1]
+}

@@ -35,6 +35,10 @@ func Error(v string) Cell { return Cell{v, connectors.KindError} }
 // Computed is a formula calculated by the reader.
 func Computed(v string) Cell { return Cell{v, connectors.KindComputed} }
 
+// Filled is c as a cell covered by a merged range shows it: the top-left
+// cell's value and kind, marked filled.
+func Filled(c Cell) Cell { return Cell{c.V, c.K | connectors.KindFilled} }
+
 // Uncomputed is a formula that could not be calculated.
 var Uncomputed = Cell{"", connectors.KindUncomputed}
 
