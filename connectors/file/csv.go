@@ -163,13 +163,13 @@ func (r *csvReader) Next() (connectors.Row, error) {
 }
 
 // readError names the file and the line where reading failed. An
-// undecidable encoding concerns the whole file and names no line; a
+// encoding problem concerns the whole file and names no line; a
 // runaway record names the line after the last complete row, where it
 // starts (after blank lines, if any).
 func (r *csvReader) readError(err error) error {
 	var pe *csv.ParseError
 	switch {
-	case errors.Is(err, errUnknownEncoding):
+	case isEncodingError(err):
 		return fmt.Errorf("%s: %w", r.name, err)
 	case errors.Is(err, errRecordTooLarge):
 		return fmt.Errorf("%s:%d: %w", r.name, max(r.next, 1),

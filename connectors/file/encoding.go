@@ -35,9 +35,20 @@ var (
 	bomUTF16BE = []byte{0xFE, 0xFF}
 )
 
-// errUnknownEncoding is the error of a file whose text reads as neither
-// UTF-8 nor GB18030: its encoding must be named in the options.
-var errUnknownEncoding = errors.New("cannot tell the text encoding")
+// encodingError is a problem with a whole file's text encoding: text
+// that reads as neither UTF-8 nor GB18030, or that is plainly not in the
+// encoding the source names. It is found where the first non-ASCII byte
+// is, but concerns the file, so messages name no line.
+type encodingError struct{ msg string }
+
+// Error says what is wrong and which encoding option to set.
+func (e *encodingError) Error() string { return e.msg }
+
+// isEncodingError reports whether err is an encodingError.
+func isEncodingError(err error) bool {
+	var e *encodingError
+	return errors.As(err, &e)
+}
 
 // textReader is a file's text decoded to UTF-8, with what decoding noticed.
 type textReader struct {
@@ -70,6 +81,10 @@ func (t *textReader) Notes() []connectors.Note {
 // bytes fall at every other position is UTF-16 (see sniffUTF16); else the
 // text is read as ASCII up to its first non-ASCII byte, where the next
 // sniffSize bytes decide between UTF-8 and GB18030 (see autoReader).
+// A named encoding is checked the same way against text that is plainly
+// in another (see checkNamed): a department that switched its export to
+// UTF-8 while the source still says gbk fails rather than loading
+// two-character names as other characters, without one invalid byte.
 func decodeReader(r io.Reader, encoding string) (*textReader, error) {
 	br := bufio.NewReaderSize(r, sniffSize)
 	head, err := br.Peek(8)
@@ -80,20 +95,30 @@ func decodeReader(r io.Reader, encoding string) (*textReader, error) {
 		return nil, err
 	}
 	plain := func(r io.Reader) (*textReader, error) { return &textReader{r: r}, nil }
+	checked := func(named string) (*textReader, error) {
+		a := &autoReader{br: br, named: named}
+		return &textReader{r: a, auto: a}, nil
+	}
 	switch encoding {
-	case encGBK:
-		return plain(transform.NewReader(br, simplifiedchinese.GBK.NewDecoder()))
-	case encGB18030:
-		return plain(transform.NewReader(br, simplifiedchinese.GB18030.NewDecoder()))
+	case encGBK, encGB18030:
+		return checked(encoding)
 	case encUTF16:
 		// A byte order mark decides; without one, where the NULs fall
-		// does, and little-endian when they cannot tell.
+		// does, and little-endian when they cannot tell. Text without a
+		// single NUL is not UTF-16 (its line breaks would have one).
 		order := unicode.LittleEndian
 		if !bytes.HasPrefix(head, bomUTF16LE) && !bytes.HasPrefix(head, bomUTF16BE) {
-			if window, err := br.Peek(sniffSize); err == nil || err == io.EOF {
-				if o, ok := sniffUTF16(window); ok {
-					order = o
-				}
+			window, err := br.Peek(sniffSize)
+			if err != nil && err != io.EOF {
+				return nil, err
+			}
+			if len(window) >= 2 && bytes.IndexByte(window, 0) < 0 {
+				return nil, &encodingError{"the text is not UTF-16 as the source's encoding option says: it has neither a " +
+					"UTF-16 byte order mark nor the NUL bytes UTF-16 puts beside every ASCII character and line break; " +
+					"set encoding to auto, or to the file's encoding"}
+			}
+			if o, ok := sniffUTF16(window); ok {
+				order = o
 			}
 		}
 		return plain(transform.NewReader(br, unicode.UTF16(order, unicode.UseBOM).NewDecoder()))
@@ -103,7 +128,7 @@ func decodeReader(r io.Reader, encoding string) (*textReader, error) {
 		br.Discard(len(bomUTF8))
 		return plain(br)
 	case encoding == encUTF8:
-		return plain(br)
+		return checked(encUTF8)
 	case bytes.HasPrefix(head, bomUTF16LE):
 		br.Discard(len(bomUTF16LE))
 		return plain(transform.NewReader(br, unicode.UTF16(unicode.LittleEndian, unicode.IgnoreBOM).NewDecoder()))
@@ -204,11 +229,14 @@ func sniffUTF16(b []byte) (unicode.Endianness, bool) {
 // rather than becoming GB18030 mojibake in every row, and a GB18030 file
 // with a few broken characters stays GB18030 (they read as U+FFFD, which
 // the dataset layer quarantines too). Text that is neither is an error.
+// With a named encoding it checks the text at the same byte instead (see
+// checkNamed).
 type autoReader struct {
-	br   *bufio.Reader
-	r    io.Reader // the decided reader; nil while undecided
-	err  error     // the decision's error, returned from then on
-	note *connectors.Note
+	br    *bufio.Reader
+	named string    // the encoding the source names, to check; "" to detect
+	r     io.Reader // the decided reader; nil while undecided
+	err   error     // the decision's error, returned from then on
+	note  *connectors.Note
 }
 
 // Read returns decoded text, deciding the encoding on first need.
@@ -241,18 +269,53 @@ func (a *autoReader) Read(p []byte) (int, error) {
 	if err != nil && err != io.EOF {
 		return 0, err
 	}
-	gb, note, err := decideEncoding(window, err == io.EOF)
+	var gb bool
+	if a.named == "" {
+		gb, a.note, err = decideEncoding(window, err == io.EOF)
+	} else {
+		gb, err = a.named != encUTF8, checkNamed(a.named, window, err == io.EOF)
+	}
 	if err != nil {
 		a.err = err
 		return 0, err
 	}
-	a.note = note
-	if gb {
+	switch {
+	case a.named == encGBK:
+		a.r = transform.NewReader(a.br, simplifiedchinese.GBK.NewDecoder())
+	case gb:
 		a.r = transform.NewReader(a.br, simplifiedchinese.GB18030.NewDecoder())
-	} else {
+	default:
 		a.r = a.br
 	}
 	return a.r.Read(p)
+}
+
+// checkNamed checks the encoding a source names against window, text that
+// starts with a non-ASCII byte, and fails when the text is plainly in
+// another: under gbk or gb18030, text whose non-ASCII bytes are all valid
+// UTF-8 with at least two three-byte characters (GBK text almost never
+// forms one by chance, let alone only those); under utf-8, text that
+// decideEncoding would not take for UTF-8 but for GB18030. Damaged text is
+// left to the named encoding.
+func checkNamed(named string, window []byte, atEOF bool) error {
+	okU, okU3, badU := utf8Stats(window, atEOF)
+	if named != encUTF8 {
+		if badU == 0 && okU3 >= 2 {
+			return &encodingError{fmt.Sprintf("the text is UTF-8, not %s as the source's encoding option says "+
+				"(its first %d non-ASCII characters are all valid UTF-8, as %s text almost never is): set encoding to utf-8, or to auto",
+				named, okU, named)}
+		}
+		return nil
+	}
+	if badU == 0 || okU >= badShare*badU || okU3 > badU {
+		return nil
+	}
+	if okG, badG := gb18030Stats(window, atEOF); okG >= badShare*badG {
+		return &encodingError{fmt.Sprintf("the text is not UTF-8 as the source's encoding option says "+
+			"(%d of its first %d non-ASCII sequences are invalid UTF-8) but reads as GB18030 (GBK): set encoding to gbk, or to auto",
+			badU, okU+badU)}
+	}
+	return nil
 }
 
 // decideEncoding tells UTF-8 from GB18030 on window, text that starts with
@@ -293,9 +356,9 @@ func decideEncoding(window []byte, atEOF bool) (gb bool, note *connectors.Note, 
 			"read as GB18030 (GBK), though %d byte(s) in the %d KiB examined are not GB18030 (a character cut in half?): "+
 				"they read as U+FFFD and the values holding them are quarantined as bad_encoding", badG, kib)}, nil
 	}
-	return false, nil, fmt.Errorf("%w: read as UTF-8, %d of the first %d non-ASCII characters are invalid, and read as GB18030 (GBK), %d of %d; "+
-		"set the source's encoding option to the file's encoding (utf-8, gbk, gb18030 or utf-16)",
-		errUnknownEncoding, badU, okU+badU, badG, okG+badG)
+	return false, nil, &encodingError{fmt.Sprintf("cannot tell the text encoding: read as UTF-8, %d of the first %d non-ASCII sequences are invalid, "+
+		"and read as GB18030 (GBK), %d of %d; set the source's encoding option to the file's encoding (utf-8, gbk, gb18030 or utf-16)",
+		badU, okU+badU, badG, okG+badG)}
 }
 
 // utf8Stats counts the valid multi-byte characters of b, those of them of

@@ -10,6 +10,7 @@ import (
 	"math"
 	"os"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/lipwatch/lipwatch/connectors"
 )
@@ -166,14 +167,34 @@ func (s *jsonSource) keys() (string, error) {
 }
 
 // listKeys names the first few keys of an object.
+//
+// Keys are listed only when they look like an API's field names: an
+// object keyed by ID numbers (or of many keys, keyed by the records'
+// own values) is personal data, and only its number of keys is given.
 func listKeys(keys []string) string {
 	if len(keys) == 0 {
 		return "none"
 	}
 	if len(keys) > 10 {
-		return strings.Join(keys[:10], ", ") + fmt.Sprintf(" and %d more", len(keys)-10)
+		return fmt.Sprintf("%d keys, not listed: so many are probably the records' own values", len(keys))
+	}
+	for _, k := range keys {
+		if digitCount(k) >= 6 || utf8.RuneCountInString(k) > 40 {
+			return fmt.Sprintf("%d keys, not listed: they look like data (ID or account numbers)", len(keys))
+		}
 	}
 	return strings.Join(keys, ", ")
+}
+
+// digitCount counts the ASCII and full-width digits of s.
+func digitCount(s string) int {
+	n := 0
+	for _, r := range s {
+		if r >= '0' && r <= '9' || r >= '０' && r <= '９' {
+			n++
+		}
+	}
+	return n
 }
 
 // describe names the kind of value a token opens.
@@ -300,7 +321,7 @@ func (s *jsonSource) errorFrom(err error, start int64) error {
 	switch {
 	case err == io.EOF:
 		err = io.ErrUnexpectedEOF
-	case errors.Is(err, errUnknownEncoding):
+	case isEncodingError(err):
 		return fmt.Errorf("%s: %w", s.name, err) // the whole file's, not a place's
 	}
 	where := "before the records"

@@ -57,7 +57,7 @@ func (s *ndjsonSource) next(rec *jsonRecord) error {
 	if err != nil {
 		switch {
 		case err == io.EOF:
-		case errors.Is(err, errUnknownEncoding):
+		case isEncodingError(err):
 			err = fmt.Errorf("%s: %w", s.name, err)
 		case errors.Is(err, errRecordTooLarge):
 			err = fmt.Errorf("%s:%d: %w", s.name, s.line+1, recordTooLarge("the line",

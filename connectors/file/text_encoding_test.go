@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"fmt"
+	"io"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -268,6 +269,66 @@ func TestCSVNotText(t *testing.T) {
 				if err.Error() != tt.want {
 					t.Errorf("encoding %s: got %q\nwant %q", enc, err, tt.want)
 				}
+			}
+		})
+	}
+}
+
+// A named encoding that the text plainly is not fails the file, naming
+// the option to set: a department that switched its export to UTF-8 while
+// the source still says gbk would otherwise load two-character names as
+// other characters without a single invalid byte (王五 as 鐜嬩簲); the
+// other way round every value would be quarantined; and 8-bit text read
+// as UTF-16 becomes CJK characters. Text in the named encoding reads as
+// before, whatever its ASCII prefix.
+func TestCSVNamedEncodingChecked(t *testing.T) {
+	utf8Text := "sfzh,xm,hh\n11010519491231002X,王五,3407990010010001\n440524188001010014,李四,3407990010010001\n"
+	var longASCII strings.Builder
+	longASCII.WriteString("id,name\n")
+	for longASCII.Len() < 100<<10 {
+		longASCII.WriteString("340799200001010011,x\n")
+	}
+	longASCII.WriteString("340799200001010011,张三\n")
+	tests := []struct {
+		name, encoding string
+		data           []byte
+		want           string // an error; "" to read the file
+	}{
+		{"utf-8 under gbk", "gbk", []byte(utf8Text),
+			"a.csv: the text is UTF-8, not gbk as the source's encoding option says (its first 4 non-ASCII characters are all valid UTF-8, " +
+				"as gbk text almost never is): set encoding to utf-8, or to auto"},
+		{"utf-8 under gb18030", "gb18030", []byte(utf8Text),
+			"a.csv: the text is UTF-8, not gb18030 as the source's encoding option says (its first 4 non-ASCII characters are all valid UTF-8, " +
+				"as gb18030 text almost never is): set encoding to utf-8, or to auto"},
+		{"gbk under utf-8", "utf-8", encode(t, simplifiedchinese.GBK, utf8Text),
+			"a.csv: the text is not UTF-8 as the source's encoding option says (8 of its first 8 non-ASCII sequences are invalid UTF-8) " +
+				"but reads as GB18030 (GBK): set encoding to gbk, or to auto"},
+		{"utf-8 under utf-16", "utf-16", []byte(utf8Text),
+			"a.csv: the text is not UTF-16 as the source's encoding option says: it has neither a UTF-16 byte order mark nor the NUL bytes " +
+				"UTF-16 puts beside every ASCII character and line break; set encoding to auto, or to the file's encoding"},
+		{"gbk under gbk", "gbk", encode(t, simplifiedchinese.GBK, utf8Text), ""},
+		{"gbk after 100 KiB of ASCII under gbk", "gbk", encode(t, simplifiedchinese.GBK, longASCII.String()), ""},
+		{"utf-8 with a cut character under utf-8", "utf-8", []byte(utf8Text[:strings.Index(utf8Text, "五")+1] + utf8Text[strings.Index(utf8Text, "五")+3:]), ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			writeFile(t, dir, "a.csv", tt.data)
+			rr, err := openReader(t, newSource(t, dir, connectors.Options{"path": "a.csv", "encoding": tt.encoding}))
+			var rows []connectors.Row
+			for err == nil {
+				var r connectors.Row
+				if r, err = rr.Next(); err == nil {
+					rows = append(rows, r)
+				}
+			}
+			switch {
+			case tt.want == "" && err != io.EOF:
+				t.Errorf("got %v, want the file read", err)
+			case tt.want == "" && !strings.Contains(fmt.Sprint(rows[len(rows)-1].Values), "李四") && !strings.Contains(fmt.Sprint(rows[len(rows)-1].Values), "张三"):
+				t.Errorf("last row %q", rows[len(rows)-1].Values)
+			case tt.want != "" && fmt.Sprint(err) != tt.want:
+				t.Errorf("got  %v\nwant %s", err, tt.want)
 			}
 		})
 	}
