@@ -95,11 +95,17 @@ func (s *jsonSource) start() error {
 			s.inArray = true
 			return nil
 		case json.Delim('{'):
-			keys, err := s.keys()
+			var paths []string
+			keys, err := s.arrayPaths("", 3, &paths)
 			if err != nil {
-				return err
+				return s.errorAt(err)
 			}
-			return fmt.Errorf("%s: the file holds an object, not an array of records: set the records option to the path of the array (the object's keys: %s)", s.name, keys)
+			if len(paths) > 0 {
+				return fmt.Errorf("%s: the file holds an object, not an array of records: set the records option to the path of the array (arrays in it: %s)",
+					s.name, strings.Join(paths, ", "))
+			}
+			return fmt.Errorf("%s: the file holds an object, not an array of records, and no array in its first 3 levels "+
+				"(its keys: %s): export the records as an array of objects, or set the records option to the path of the array", s.name, listKeys(keys))
 		}
 		return fmt.Errorf("%s: the file holds %s, not an array of records", s.name, describe(tok))
 	}
@@ -111,7 +117,7 @@ func (s *jsonSource) start() error {
 			}
 			return fmt.Errorf("%s: records: %s holds %s, not an object", s.name, at, describe(tok))
 		}
-		var seen []string
+		var seen []objectKey
 		for {
 			if !s.more() {
 				if _, err := s.token(); err != nil {
@@ -130,8 +136,12 @@ func (s *jsonSource) start() error {
 			if k == key {
 				break
 			}
-			seen = append(seen, k.(string))
-			if err := s.skipValue(); err != nil {
+			v, err := s.token()
+			if err != nil {
+				return s.errorAt(err)
+			}
+			seen = append(seen, objectKey{name: k.(string), plain: !isDelim(v)})
+			if err := s.skipFrom(v); err != nil {
 				return s.errorAt(err)
 			}
 		}
@@ -150,51 +160,114 @@ func (s *jsonSource) start() error {
 	return fmt.Errorf("%s: records: %s holds %s, not an array", s.name, strings.Join(s.records, "."), describe(tok))
 }
 
-// keys lists the keys of the object just opened, for a message.
-func (s *jsonSource) keys() (string, error) {
-	var keys []string
+// objectKey is a key of an object beside the records, for a message: its
+// name, and whether its value is a plain one (not an object or array).
+type objectKey struct {
+	name  string
+	plain bool
+}
+
+// arrayPaths reads the rest of the object just opened and returns its
+// keys, with the dotted paths of the arrays in it appended to paths (the
+// first five, to depth levels), for a message. A path is given only
+// through keys that may be shown (see showKey).
+func (s *jsonSource) arrayPaths(prefix string, depth int, paths *[]string) ([]objectKey, error) {
+	var keys []objectKey
 	for s.more() {
 		k, err := s.token()
 		if err != nil {
-			return "", s.errorAt(err)
+			return nil, err
 		}
-		keys = append(keys, k.(string))
-		if err := s.skipValue(); err != nil {
-			return "", s.errorAt(err)
+		v, err := s.token()
+		if err != nil {
+			return nil, err
+		}
+		key := objectKey{name: k.(string), plain: !isDelim(v)}
+		keys = append(keys, key)
+		path := key.name
+		if prefix != "" {
+			path = prefix + "." + key.name
+		}
+		through := showKey(key) && !strings.Contains(key.name, ".") && isASCII(key.name)
+		switch {
+		case v == json.Delim('[') && through && len(*paths) < 5:
+			*paths = append(*paths, path)
+		case v == json.Delim('{') && through && depth > 1:
+			if _, err := s.arrayPaths(path, depth-1, paths); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		if err := s.skipFrom(v); err != nil {
+			return nil, err
 		}
 	}
-	return listKeys(keys), nil
+	_, err := s.token() // '}'
+	return keys, err
 }
 
-// listKeys names the first few keys of an object.
-//
-// Keys are listed only when they look like an API's field names: an
-// object keyed by ID numbers (or of many keys, keyed by the records'
-// own values) is personal data, and only its number of keys is given.
-func listKeys(keys []string) string {
-	if len(keys) == 0 {
-		return "none"
-	}
-	if len(keys) > 10 {
-		return fmt.Sprintf("%d keys, not listed: so many are probably the records' own values", len(keys))
-	}
-	for _, k := range keys {
-		if digitCount(k) >= 6 || utf8.RuneCountInString(k) > 40 {
-			return fmt.Sprintf("%d keys, not listed: they look like data (ID or account numbers)", len(keys))
-		}
-	}
-	return strings.Join(keys, ", ")
+// isDelim reports whether a token opens (or closes) an object or array.
+func isDelim(tok json.Token) bool {
+	_, ok := tok.(json.Delim)
+	return ok
 }
 
-// digitCount counts the ASCII and full-width digits of s.
-func digitCount(s string) int {
-	n := 0
-	for _, r := range s {
+// showKey reports whether a message may quote a key of an object around
+// the records. Such objects are an API's envelope (code, data, items) or
+// a record itself (身份证号, 姓名), but an export may also be keyed by
+// record: by ID numbers, claim numbers or names, which are personal data.
+// So a key is shown when it has no run of six digits and at most 40
+// characters, and, unless it is ASCII, only when its value is a plain
+// value (a field's name, not a record's key holding an object or array).
+func showKey(k objectKey) bool {
+	run := 0
+	for _, r := range k.name {
 		if r >= '0' && r <= '9' || r >= '０' && r <= '９' {
-			n++
+			if run++; run >= 6 {
+				return false
+			}
+		} else {
+			run = 0
 		}
 	}
-	return n
+	return utf8.RuneCountInString(k.name) <= 40 && (k.plain || isASCII(k.name))
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// listKeys names the first few keys of an object that may be shown, and
+// counts the others.
+func listKeys(keys []objectKey) string {
+	var shown []string
+	for _, k := range keys {
+		if showKey(k) {
+			shown = append(shown, k.name)
+		}
+	}
+	hidden := len(keys) - len(shown)
+	var b strings.Builder
+	switch {
+	case len(keys) == 0:
+		return "none"
+	case len(shown) > 10:
+		fmt.Fprintf(&b, "%s and %d more", strings.Join(shown[:10], ", "), len(shown)-10)
+	default:
+		b.WriteString(strings.Join(shown, ", "))
+	}
+	if hidden > 0 {
+		if len(shown) > 0 {
+			b.WriteString(" and ")
+		}
+		fmt.Fprintf(&b, "%d not shown, as they look like data such as ID numbers or names", hidden)
+	}
+	return b.String()
 }
 
 // describe names the kind of value a token opens.
@@ -219,15 +292,20 @@ func describe(tok json.Token) string {
 // beside the records is never held in memory whole (each of its strings
 // and numbers is, within maxRecordBytes), nor its nesting past maxDepth.
 func (s *jsonSource) skipValue() error {
+	tok, err := s.token()
+	if err != nil {
+		if err == io.EOF {
+			err = io.ErrUnexpectedEOF
+		}
+		return err
+	}
+	return s.skipFrom(tok)
+}
+
+// skipFrom is skipValue for a value whose first token was read.
+func (s *jsonSource) skipFrom(tok json.Token) error {
 	depth := 0
 	for {
-		tok, err := s.token()
-		if err != nil {
-			if err == io.EOF {
-				err = io.ErrUnexpectedEOF
-			}
-			return err
-		}
 		switch tok {
 		case json.Delim('{'), json.Delim('['):
 			depth++
@@ -239,6 +317,13 @@ func (s *jsonSource) skipValue() error {
 		}
 		if depth == 0 {
 			return nil
+		}
+		var err error
+		if tok, err = s.token(); err != nil {
+			if err == io.EOF {
+				err = io.ErrUnexpectedEOF
+			}
+			return err
 		}
 	}
 }
@@ -444,6 +529,11 @@ func (s *jsonSource) position(offset int64) (line, col int64, err error) {
 			col++
 		}
 	}
+}
+
+func (s *jsonSource) notRecords(rec *jsonRecord, n int) error {
+	return fmt.Errorf(`%s: %s is a JSON object (record %d is %s): a file of records is an array of objects, `+
+		`[{"身份证号": "…", "姓名": "…"}, …]; export the records so, or as CSV`, s.name, sampleWords(n, "record"), rec.pos, rawKind(rec.raw))
 }
 
 func (s *jsonSource) notes() []connectors.Note {

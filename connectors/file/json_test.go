@@ -175,7 +175,7 @@ func TestJSONOpenErrors(t *testing.T) {
 		{"empty", "", "", "a.json: empty file: no JSON"},
 		{"spaces", " \n ", "", "a.json: empty file: no JSON"},
 		{"object without records", `{"code": 0, "data": {"items": []}}`, "",
-			"a.json: the file holds an object, not an array of records: set the records option to the path of the array (the object's keys: code, data)"},
+			"a.json: the file holds an object, not an array of records: set the records option to the path of the array (arrays in it: data.items)"},
 		{"scalar", `"x"`, "", "a.json: the file holds a string, not an array of records"},
 		{"records on an array", `[{"a": 1}]`, "data.items", "a.json: records is data.items but the file holds an array, not an object"},
 		{"missing key", `{"code": 0, "data": {"list": [], "total": 0}}`, "data.items",
@@ -400,6 +400,85 @@ func TestJSONOddFiles(t *testing.T) {
 				_, err = rr.Next()
 			}
 			if err.Error() != tt.want {
+				t.Errorf("got  %q\nwant %q", err, tt.want)
+			}
+		})
+	}
+}
+
+// Messages about the objects around the records never quote data: an
+// export keyed by record (by ID number, claim number or name) has its
+// keys counted, not listed, and no path is suggested through them; a
+// record's own field names, and an API envelope's keys, are shown, and
+// the arrays in an envelope are offered as records paths.
+func TestJSONMessagesShowNoData(t *testing.T) {
+	many := `{"a1": 1, "a2": 1, "a3": 1, "a4": 1, "a5": 1, "a6": 1, "a7": 1, "a8": 1, "a9": 1, "b1": 1, "b2": 1, "b3": 1}`
+	tests := []struct {
+		name, data, records, want string
+	}{
+		{"keyed by ID number", `{"340799196005010116": {"业务类型": "失业登记"}, "340799196203020227": {"业务类型": "就业登记"}}`, "",
+			"a.json: the file holds an object, not an array of records, and no array in its first 3 levels (its keys: 2 not shown, " +
+				"as they look like data such as ID numbers or names): export the records as an array of objects, or set the records option to the path of the array"},
+		{"keyed by name, holding arrays", `{"张三": [{"业务类型": "失业登记"}], "李四": {"记录": [1]}}`, "",
+			"a.json: the file holds an object, not an array of records, and no array in its first 3 levels (its keys: 2 not shown, " +
+				"as they look like data such as ID numbers or names): export the records as an array of objects, or set the records option to the path of the array"},
+		{"one record, not in an array", `{"身份证号": "340799196005010116", "姓名": "张三", "JS20260000001": "x"}`, "",
+			"a.json: the file holds an object, not an array of records, and no array in its first 3 levels (its keys: 身份证号, 姓名 and 1 not shown, " +
+				"as they look like data such as ID numbers or names): export the records as an array of objects, or set the records option to the path of the array"},
+		{"an API's envelope", `{"code": 0, "data": {"total": 2, "list": [{"a": 1}], "page": {"rows": []}}, "meta": [1]}`, "",
+			"a.json: the file holds an object, not an array of records: set the records option to the path of the array (arrays in it: data.list, data.page.rows, meta)"},
+		{"many keys", many, "",
+			"a.json: the file holds an object, not an array of records, and no array in its first 3 levels (its keys: a1, a2, a3, a4, a5, a6, a7, a8, a9, b1 and 2 more): " +
+				"export the records as an array of objects, or set the records option to the path of the array"},
+		{"records path through a keyed object", `{"data": {"340799196005010116": {"a": 1}, "total": 1}}`, "data.items",
+			`a.json: records: data has no key "items" (its keys: total and 1 not shown, as they look like data such as ID numbers or names)`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			writeFile(t, dir, "a.json", []byte(tt.data))
+			opts := connectors.Options{"path": "a.json"}
+			if tt.records != "" {
+				opts["records"] = tt.records
+			}
+			err := openErr(t, newSource(t, dir, opts))
+			if err.Error() != tt.want {
+				t.Errorf("got  %q\nwant %q", err, tt.want)
+			}
+			for _, data := range []string{"340799", "张三", "李四", "JS2026"} {
+				if strings.Contains(err.Error(), data) {
+					t.Errorf("the message shows %s", data)
+				}
+			}
+		})
+	}
+}
+
+// A file of JSON values none of which is an object (a table saved as an
+// array of arrays, a list of ID numbers, NDJSON lines all cut short) is
+// not a file of records: it fails saying what records must be, quoting
+// none of them. Some objects among other values read as before (the
+// others are quarantined with their text).
+func TestJSONNoRecordIsAnObject(t *testing.T) {
+	tests := []struct{ name, file, data, want string }{
+		{"array of arrays", "a.json", `[["身份证号", "业务类型"], ["340799196005010116", "失业登记"]]`,
+			`a.json: none of its 2 records is a JSON object (record 1 is an array): a file of records is an array of objects, ` +
+				`[{"身份证号": "…", "姓名": "…"}, …]; export the records so, or as CSV`},
+		{"array of strings", "a.json", `[null, "340799196005010116", "340799196203020227"]`,
+			`a.json: none of its 3 records is a JSON object (record 2 is a string): a file of records is an array of objects, ` +
+				`[{"身份证号": "…", "姓名": "…"}, …]; export the records so, or as CSV`},
+		{"ndjson of arrays", "a.ndjson", "[\"身份证号\", \"业务类型\"]\n[\"340799196005010116\", \"失业登记\"]\n",
+			`a.ndjson: none of its 2 lines is a JSON object (line 1 is an array): NDJSON has one object per line, ` +
+				`{"身份证号": "…", "姓名": "…"}; export the records so, or as CSV`},
+		{"ndjson all cut short", "a.ndjson", "\n{\"身份证号\": \"3407991960\n{\"身份证号\": \"3407991962\n",
+			`a.ndjson: none of its 3 lines is a JSON object (line 2 is not valid JSON (cut short?)): NDJSON has one object per line, ` +
+				`{"身份证号": "…", "姓名": "…"}; export the records so, or as CSV`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			writeFile(t, dir, tt.file, []byte(tt.data))
+			if err := openErr(t, newSource(t, dir, connectors.Options{"path": tt.file})); err.Error() != tt.want {
 				t.Errorf("got  %q\nwant %q", err, tt.want)
 			}
 		})

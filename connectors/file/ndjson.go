@@ -107,6 +107,11 @@ func (s *ndjsonSource) readLine() ([]byte, error) {
 	return bytes.TrimSuffix(line, []byte("\n")), nil
 }
 
+func (s *ndjsonSource) notRecords(rec *jsonRecord, n int) error {
+	return fmt.Errorf(`%s: %s is a JSON object (line %d is %s): NDJSON has one object per line, `+
+		`{"身份证号": "…", "姓名": "…"}; export the records so, or as CSV`, s.name, sampleWords(n, "line"), rec.pos, rawKind(rec.raw))
+}
+
 func (s *ndjsonSource) notes() []connectors.Note {
 	return append(s.text.Notes(), s.lines.notes()...)
 }

@@ -1,8 +1,10 @@
 package file
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/lipwatch/lipwatch/connectors"
 )
@@ -45,6 +47,10 @@ type recordStream interface {
 	next(rec *jsonRecord) error
 	// notes is what reading the text noticed (see connectors.Noter).
 	notes() []connectors.Note
+	// notRecords is the error of a file none of whose first records (n
+	// read, all if fewer than keySample) is an object; rec is the first
+	// that is something else.
+	notRecords(rec *jsonRecord, n int) error
 	close() error
 }
 
@@ -66,7 +72,10 @@ type recordRows struct {
 }
 
 // newRecordRows reads ahead up to keySample records to learn the header.
-// The caller closes src when it fails.
+// A file whose records read so are none of them objects, though some are
+// something (an array of arrays, a table's rows as lists), is not a file
+// of records: it fails, rather than yield rows without a header. The
+// caller closes src when it fails.
 func newRecordRows(name string, src recordStream) (*recordRows, error) {
 	r := &recordRows{name: name, src: src, index: map[string]int{}}
 	var keys []string
@@ -88,8 +97,42 @@ func newRecordRows(name string, src recordStream) (*recordRows, error) {
 		}
 		r.ahead = append(r.ahead, rec)
 	}
+	if len(keys) == 0 {
+		for i := range r.ahead {
+			if r.ahead[i].raw != "" {
+				return nil, src.notRecords(&r.ahead[i], len(r.ahead))
+			}
+		}
+	}
 	r.header = cleanHeader(keys)
 	return r, nil
+}
+
+// rawKind names what a record that is not an object is, for a message,
+// without quoting it (it may be personal data).
+func rawKind(raw string) string {
+	t := strings.TrimSpace(raw)
+	if !json.Valid([]byte(t)) {
+		return "not valid JSON (cut short?)"
+	}
+	switch t[0] {
+	case '[':
+		return "an array"
+	case '"':
+		return "a string"
+	case 't', 'f':
+		return "a boolean"
+	}
+	return "a number"
+}
+
+// sampleWords says which records were looked at: all of a short file, or
+// the first keySample.
+func sampleWords(n int, unit string) string {
+	if n < keySample {
+		return fmt.Sprintf("none of its %d %ss", n, unit)
+	}
+	return fmt.Sprintf("none of its first %d %ss", n, unit)
 }
 
 // Header returns the keys of the first records, trimmed, in the order

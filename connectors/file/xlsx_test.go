@@ -170,8 +170,8 @@ func TestXLSXBadFiles(t *testing.T) {
 		opts       connectors.Options
 		want       string
 	}{
-		{"not a zip", "bad.xlsx", []byte("this is not a workbook at all"), nil, "bad.xlsx: open workbook: zip: not a valid zip file"},
-		{"too short", "short.xlsx", []byte("PK"), nil, "short.xlsx: open workbook: zip: not a valid zip file"},
+		{"not a zip", "bad.xlsx", []byte("this is not a workbook at all"), nil, "bad.xlsx: not an .xlsx workbook: the file is not a zip archive"},
+		{"too short", "short.xlsx", []byte("PK"), nil, "short.xlsx: not an .xlsx workbook: the file is not a zip archive"},
 		{"legacy xls", "old.xls", []byte{0xD0, 0xCF, 0x11, 0xE0}, nil, `old.xls: legacy .xls workbooks cannot be read; save the file as .xlsx (or CSV)`},
 		{"xls renamed", "old.xlsx", append([]byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1}, make([]byte, 512)...), nil, "old.xlsx: not an .xlsx workbook"},
 		{"unknown extension", "a.dat", []byte("a,b\n"), nil, `a.dat: cannot tell the format from the extension ".dat"; set format to one of csv, xlsx, json, ndjson, parquet`},

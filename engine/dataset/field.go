@@ -60,7 +60,7 @@ func (f *fieldMap) parse(raw string, kind connectors.CellKind) (any, *Problem) {
 	case damageUTF8:
 		// A file that mixes encodings: the bytes cannot be stored as text,
 		// and guessing would corrupt names.
-		return nil, f.problem(BadEncoding, "value is not valid text in the file's encoding (mixed encodings?)")
+		return nil, f.problem(BadEncoding, "value is not valid text in the file's encoding: a character cut in half by the export, or a file that mixes encodings; export the file again")
 	case damageReplace:
 		return nil, f.problem(BadEncoding, "value holds U+FFFD (�), the mark a program leaves for bytes that were not text: a character was cut in half, or the file mixes encodings; export the file again")
 	case damageControl:
@@ -68,6 +68,9 @@ func (f *fieldMap) parse(raw string, kind connectors.CellKind) (any, *Problem) {
 	}
 	s = unprotect(s, !f.free)
 	if name, meaning, ok := excelError(s); ok {
+		if strings.Trim(name, "#") == "" {
+			return nil, f.problem(ExcelError, "%s in place of a value (%s), then save and send the file again", name, meaning)
+		}
 		return nil, f.problem(ExcelError, "Excel error %s (%s): fix the formula in the workbook, then sync again", name, meaning)
 	}
 	marker := s != "" && (isNull(s, f.free) || (f.Type == Date && isZeroDate(s)) || ((f.Identifier || f.Type == Code) && isPlaceholder(s)))

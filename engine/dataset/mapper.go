@@ -328,14 +328,26 @@ func writeKeyPart(b *strings.Builder, v any) {
 // says.
 func (m *Mapper) shape(values []string) *Problem {
 	if len(values) < m.width {
-		return &Problem{Code: BadShape, Reason: fmt.Sprintf("row has %d cells; the header has %d columns (a line break or missing delimiter?)", len(values), m.width)}
+		return &Problem{Code: BadShape, Reason: fmt.Sprintf("row has %s; the header has %d columns (a line break or missing delimiter?)", cellCount(len(values)), m.width)}
 	}
 	for _, v := range values[min(len(values), m.columns):] {
-		if trimSpace(v) != "" {
-			return &Problem{Code: BadShape, Reason: fmt.Sprintf("row has %d cells; the header has %d columns (a stray delimiter?)", len(values), m.columns)}
+		if t := trimSpace(v); t != "" {
+			if t[0] == '{' || t[0] == '[' {
+				// What the JSON and NDJSON readers put past the header: a
+				// record that is not an object, or keys the header lacks.
+				return &Problem{Code: BadShape, Reason: "the record is not a JSON object with the header's keys: a line cut short, two records on one line, or keys that the first records lack"}
+			}
+			return &Problem{Code: BadShape, Reason: fmt.Sprintf("row has %s; the header has %d columns (a stray delimiter?)", cellCount(len(values)), m.columns)}
 		}
 	}
 	return nil
+}
+
+func cellCount(n int) string {
+	if n == 1 {
+		return "1 cell"
+	}
+	return fmt.Sprintf("%d cells", n)
 }
 
 // isBlank reports a row with nothing in it but padding (blanks, NUL).

@@ -57,7 +57,7 @@ func TestTextValues(t *testing.T) {
 		// 6. Encoding damage.
 		{name: "U+FFFD in a name", row: with(1, "王\ufffd一"), code: BadEncoding, col: "姓名", has: "U+FFFD"},
 		{name: "U+FFFD at the end of an address", row: with(5, "示例县测试路\ufffd"), code: BadEncoding, col: "住址", has: "cut in half"},
-		{name: "invalid UTF-8 in a name", row: with(1, "\xcd\xf5\xb2\xe2"), code: BadEncoding, col: "姓名", has: "mixed encodings"},
+		{name: "invalid UTF-8 in a name", row: with(1, "\xcd\xf5\xb2\xe2"), code: BadEncoding, col: "姓名", has: "mixes encodings"},
 		{name: "U+FFFD in 户号", row: with(2, "340799001001000\ufffd"), code: BadEncoding, col: "户号"},
 		// Null markers of database exports.
 		{name: "NULL in a required 户号", row: with(2, "NULL"), code: MissingRequired, col: "户号"},

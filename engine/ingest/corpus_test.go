@@ -226,7 +226,7 @@ func textCases(t *testing.T) []corpusCase {
 		// A footer line: 制表人 and 审核人 with their names.
 		{kind: "csv-footer-line", dataset: "employment",
 			files: one("emp.csv", csvOf("employment", emp(idA, "失业登记", "2026-03-05"), emp(idB, "就业登记", "2026-03-06"), "制表人：王测一　审核人：李测二")),
-			want:  quarantined(2, quar{4, "bad_shape", "row has 1 cells"})},
+			want:  quarantined(2, quar{4, "bad_shape", "row has 1 cell;"})},
 		// The same row exported twice: loaded once.
 		{kind: "csv-duplicate-rows", dataset: "employment",
 			files: one("emp.csv", csvOf("employment", emp(idA, "失业登记", "2026-03-05"), emp(idA, "失业登记", "2026-03-05"))),
@@ -239,6 +239,15 @@ func textCases(t *testing.T) []corpusCase {
 		{kind: "csv-null-marks", dataset: "assistance",
 			files: one("asst.csv", csvOf("assistance", idA+",NULL,城市低保,2024-01-01,\\N,(null)")),
 			want:  readRight(1, "household_id IS NULL AND end_date IS NULL AND amount_monthly IS NULL")},
+		// commas: a clean file must not be degraded by them (its rules held back).
+		{kind: "csv-trailing-empty-rows", dataset: "employment",
+			files: one("emp.csv", csvOf("employment", emp(idA, "失业登记", "2026-03-05"), ",,", ",,", ",,")),
+			want:  quarantined(1, quar{3, "blank_row", "blank row"}, quar{4, "blank_row", "blank row"}, quar{5, "blank_row", "blank row"})},
+		// named legacy encoding must fail the file, naming the encoding.
+		{kind: "csv-utf8-under-gbk-option", dataset: "registry", options: connectors.Options{"encoding": "gbk"},
+			columns: map[string]string{"id_number": "sfzh", "name": "xm", "household_id": "hh", "township_code": "xzdm"},
+			files:   one("reg.csv", []byte("sfzh,xm,hh,xzdm\n"+idA+",王五,"+hhA+",340799001\n"+idB+",李四,"+hhA+",340799001\n"+idC+",赵六,"+hhB+",340799001\n")),
+			want:    failed("encoding", 0)},
 	}
 }
 
@@ -621,6 +630,24 @@ func xlsxCases(t *testing.T) []corpusCase {
 		{kind: "xlsx-not-a-zip", dataset: "employment", path: "in/*",
 			files: []corpusFile{{"in/a.csv", csvOf("employment", emp(idA, "失业登记", "2026-03-05"))}, {"in/b.xlsx", []byte("<html>404 Not Found</html>")}},
 			want:  failed("in/b.xlsx", 1)},
+		// Formatted empty rows below the data (Excel's used range): the same.
+		{kind: "xlsx-trailing-empty-rows", dataset: "employment",
+			files: one("emp.xlsx", rawXLSX(t, false, xsheet{name: "名单", rows: [][]string{empHead, {idA, "失业登记", "d:46086"}, {"", "", ""}, {"", "", ""}}})),
+			want:  quarantined(1, quar{3, "blank_row", "blank row"}, quar{4, "blank_row", "blank row"})},
+		// cell is (column D) rather than "a stray delimiter?".
+		{kind: "xlsx-note-beyond-header", dataset: "employment",
+			files: one("emp.xlsx", rawXLSX(t, false, xsheet{name: "名单", rows: [][]string{empHead, {idA, "失业登记", "d:46086", "已入户"}, {idB, "就业登记", "d:46087"}}})),
+			want:  readRight(2).withNote("column D without a header")},
+		// sheet names (they are people's names).
+		{kind: "xlsx-sheet-named-after-person", dataset: "employment", options: connectors.Options{"sheet": "名单"},
+			files: one("emp.xlsx", rawXLSX(t, false, xsheet{name: "王测一户", rows: [][]string{empHead, {idA, "失业登记", "d:46086"}}})),
+			want:  failed(`no sheet "名单"`, 0)},
+		// not theirs: the second row must not load with it.
+		{kind: "xlsx-merged-amount", dataset: "medical",
+			files: one("med.xlsx", rawXLSX(t, false, xsheet{name: "结算", extra: `<mergeCells count="1"><mergeCell ref="F2:F3"/></mergeCells>`,
+				rows: [][]string{strings.Split(corpusHeaders["medical"], ","), {"YB0001", idA, "d:46086", "示例县人民医院", "n:500", "n:400"},
+					{"YB0002", idA, "d:46087", "示例县人民医院", "n:300", ""}}})),
+			want: quarantined(1, quar{3, "bad_number", "merged"}).withChecks("claim_id = 'YB0001' AND out_of_pocket = 400")},
 	}
 }
 
@@ -674,7 +701,20 @@ func jsonCases(t *testing.T) []corpusCase {
 		{kind: "ndjson-blank-and-broken-lines", dataset: "employment",
 			files: one("emp.ndjson", []byte(`{"身份证号": "`+idA+`", "业务类型": "失业登记", "业务日期": "2026-03-05"}`+"\n\n"+
 				`{"身份证号": "`+idB+`", "业务类型": "就业登记"`+"\n"+`{"身份证号": "`+idC+`", "业务类型": "失业登记", "业务日期": "2026-03-07"}`+"\n")),
-			want: quarantined(2, quar{2, "blank_row", "blank row"}, quar{3, "bad_shape", "row has"})},
+			want: quarantined(2, quar{2, "blank_row", "blank row"}, quar{3, "bad_shape", "not a JSON object"})},
+		// JSON object (cut short?).
+		{kind: "ndjson-broken-line-reason", dataset: "employment",
+			files: one("emp.ndjson", []byte(`{"身份证号": "`+idA+`", "业务类型": "失业登记", "业务日期": "2026-03-05"}`+"\n"+
+				`{"身份证号": "`+idB+`", "业务类型": "就业登记"`+"\n")),
+			want: quarantined(1, quar{2, "bad_shape", "JSON"})},
+		// the error must not list the keys (they are ID numbers).
+		{kind: "json-object-keyed-by-id", dataset: "employment",
+			files: one("emp.json", []byte(`{"`+idA+`": {"业务类型": "失业登记"}, "`+idB+`": {"业务类型": "就业登记"}}`)),
+			want:  failed("set the records option", 0)},
+		// nor what to do; it must say the records are not objects.
+		{kind: "json-array-of-arrays-message", dataset: "employment",
+			files: one("emp.json", []byte(`[["身份证号", "业务类型", "业务日期"], ["`+idA+`", "失业登记", "2026-03-05"]]`)),
+			want:  failed("object", 0)},
 	}
 }
 
@@ -714,6 +754,11 @@ func parquetCases(t *testing.T) []corpusCase {
 			files: one("asst.parquet", parquetFile(t, str("身份证号", idA, idB), pqColumn{name: "户号", pt: parquet.Types.Double, vals: []float64{100001, 0}, null: []bool{false, true}},
 				str("救助类别", "城市低保", "城市低保"), str("开始日期", "2024-01-01", "2024-01-01"), str("结束日期", "", ""), str("月救助金额", "600", "600"))),
 			want: readRight(2, "household_id = '100001' AND id_number = '"+idA+"'", "household_id IS NULL AND id_number = '"+idB+"'")},
+		// ID of another person): damaged, never loaded.
+		{kind: "parquet-id-as-double", dataset: "employment",
+			files: one("emp.parquet", parquetFile(t, pqColumn{name: "身份证号", pt: parquet.Types.Double, vals: []float64{340799196005010298}},
+				str("业务类型", "失业登记"), str("业务日期", "2026-03-05"))),
+			want: quarantined(0, quar{1, "damaged_number", "身份证号 (id_number)"}).withStatus(StatusDegraded)},
 	}
 }
 

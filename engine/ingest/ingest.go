@@ -450,7 +450,7 @@ func loadStream(ctx context.Context, load *store.SourceLoad, src Source, p pendi
 			if h := rr.Header(); len(h) > len(header) || m == nil {
 				if len(h) == 0 {
 					sl.Abort()
-					return store.Load{}, fmt.Errorf("%s: rows without a header", p.stream.Name())
+					return store.Load{}, fmt.Errorf("%s: rows without a header: the records are not objects with named fields (an array of arrays, or of plain values?); export each record as an object such as {\"身份证号\": \"...\"}", p.stream.Name())
 				}
 				header = h
 				if m, err = mapperFor(header); err != nil {

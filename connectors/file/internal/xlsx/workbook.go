@@ -87,6 +87,11 @@ func open(f *os.File, path string) (*Workbook, error) {
 		return nil, fmt.Errorf("%w: it is a legacy .xls file or a workbook saved with a password; save it as .xlsx without a password, or as CSV", ErrNotWorkbook)
 	}
 	zr, err := zip.NewReader(f, fi.Size())
+	if errors.Is(err, zip.ErrFormat) {
+		// An .xlsx is a zip archive: this file is something else under
+		// the name (an HTML error page, a CSV renamed, a broken download).
+		return nil, fmt.Errorf("%w: the file is not a zip archive, as every .xlsx is (a CSV or web page renamed .xlsx, or a broken download?): %v", ErrNotWorkbook, err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("open workbook: %w", err)
 	}
