@@ -87,6 +87,9 @@ func fuzzFile(t *testing.T, dir, name string, data []byte) string {
 	return path
 }
 
+// fuzzEncodings are the encoding options a fuzz input picks from.
+var fuzzEncodings = []string{encUTF8, encAuto, encGBK, encGB18030, encUTF16}
+
 // checkFuzzError fails unless err names the file.
 func checkFuzzError(t *testing.T, name string, err error) {
 	if !strings.HasPrefix(err.Error(), name+":") {
@@ -104,14 +107,11 @@ func checkRowShape(t *testing.T, r connectors.Row) {
 func FuzzCSV(f *testing.F) {
 	dir := f.TempDir()
 	for i, s := range textSeeds() {
-		f.Add(s, uint8(i%3), uint8(0), i%2 == 0)
+		f.Add(s, uint8(i%3), uint8(0), uint8(i))
 	}
 	delims := []string{",", ";", "|", "tab"}
-	f.Fuzz(func(t *testing.T, data []byte, headerRow, delim uint8, auto bool) {
-		encoding := encUTF8
-		if auto {
-			encoding = encAuto
-		}
+	f.Fuzz(func(t *testing.T, data []byte, headerRow, delim, enc uint8) {
+		encoding := fuzzEncodings[int(enc)%len(fuzzEncodings)]
 		opts, err := parseOptions(connectors.Options{"path": "a.csv", "encoding": encoding,
 			"header_row": 1 + int(headerRow%4), "delimiter": delims[delim%4]})
 		if err != nil {
@@ -163,14 +163,11 @@ func FuzzCSV(f *testing.F) {
 func FuzzJSON(f *testing.F) {
 	dir := f.TempDir()
 	for i, s := range textSeeds() {
-		f.Add(s, uint8(i%3), i%2 == 0)
+		f.Add(s, uint8(i%3), uint8(i))
 	}
 	paths := []string{"", "data", "data.items"}
-	f.Fuzz(func(t *testing.T, data []byte, records uint8, auto bool) {
-		encoding := encUTF8
-		if auto {
-			encoding = encAuto
-		}
+	f.Fuzz(func(t *testing.T, data []byte, records, enc uint8) {
+		encoding := fuzzEncodings[int(enc)%len(fuzzEncodings)]
 		opts, err := parseOptions(connectors.Options{"path": "a.json", "encoding": encoding, "records": paths[records%3]})
 		if err != nil {
 			t.Fatal(err)
@@ -208,13 +205,10 @@ func FuzzJSON(f *testing.F) {
 func FuzzNDJSON(f *testing.F) {
 	dir := f.TempDir()
 	for i, s := range textSeeds() {
-		f.Add(s, i%2 == 0)
+		f.Add(s, uint8(i))
 	}
-	f.Fuzz(func(t *testing.T, data []byte, auto bool) {
-		encoding := encUTF8
-		if auto {
-			encoding = encAuto
-		}
+	f.Fuzz(func(t *testing.T, data []byte, enc uint8) {
+		encoding := fuzzEncodings[int(enc)%len(fuzzEncodings)]
 		opts, err := parseOptions(connectors.Options{"path": "a.ndjson", "encoding": encoding})
 		if err != nil {
 			t.Fatal(err)
