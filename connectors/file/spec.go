@@ -57,9 +57,10 @@ var spec = connectors.Spec{
 			Type:    "string",
 			Default: encAuto,
 			Enum:    []string{encAuto, encUTF8, encGBK, encGB18030, encUTF16},
-			Doc: "CSV, JSON and NDJSON. auto reads a byte order mark (UTF-8 or UTF-16), else takes " +
-				"UTF-8 when the text is valid UTF-8, else GB18030 (which covers GBK). " +
-				"utf-16 honours a byte order mark and defaults to little-endian.",
+			Doc: "CSV, JSON and NDJSON. auto reads a byte order mark, else recognises UTF-16 by its NUL bytes, " +
+				"else decides between UTF-8 and GB18030 (which covers GBK) at the first non-ASCII byte by how many " +
+				"sequences are valid in each; text that is neither fails. A named encoding is checked against the " +
+				"text the same way. utf-16 honours a byte order mark and defaults to little-endian.",
 			Example: encGBK,
 		},
 		{
