@@ -51,33 +51,35 @@ func (s *Store) Quality(ctx context.Context, sources []SourceSpec, lim QualityLi
 		return nil, fmt.Errorf("quality: %w", err)
 	}
 	hasRegistry := regRows > 0
+	// The two matching guards: a source's values of a column against the
+	// registry's.
+	guards := []struct {
+		column, guard string
+		limit         int
+		what          string
+	}{
+		{"id_number", GuardUnmatchedIDs, lim.UnmatchedIDsPct, "ID numbers (%s) match no person in the registry"},
+		{"household_id", GuardUnjoinedHouseholds, lim.UnjoinedHouseholdsPct, "户号 (%s) join no household in the registry"},
+	}
 	for _, src := range sources {
 		if src.Dataset == "registry" || !hasRegistry {
 			continue
 		}
-		if hasColumn(src.Dataset, "id_number") {
-			f, err := s.share(ctx, src, "id_number", `SELECT id_number FROM registry`)
+		for _, g := range guards {
+			if !hasColumn(src.Dataset, g.column) {
+				continue
+			}
+			f, err := s.share(ctx, src, g.column, `SELECT `+g.column+` FROM registry`)
 			if err != nil {
 				return nil, err
 			}
-			if f.Of > 0 {
-				f.Guard = GuardUnmatchedIDs
-				f.Warn = f.Count*100 > int64(lim.UnmatchedIDsPct)*f.Of
-				f.Text = fmt.Sprintf("%d of %d ID numbers (%s) match no person in the registry", f.Count, f.Of, pct(f.Count, f.Of))
-				out = append(out, f)
+			if f.Of == 0 {
+				continue
 			}
-		}
-		if hasColumn(src.Dataset, "household_id") {
-			f, err := s.share(ctx, src, "household_id", `SELECT household_id FROM registry`)
-			if err != nil {
-				return nil, err
-			}
-			if f.Of > 0 {
-				f.Guard = GuardUnjoinedHouseholds
-				f.Warn = f.Count*100 > int64(lim.UnjoinedHouseholdsPct)*f.Of
-				f.Text = fmt.Sprintf("%d of %d 户号 (%s) join no household in the registry", f.Count, f.Of, pct(f.Count, f.Of))
-				out = append(out, f)
-			}
+			f.Guard = g.guard
+			f.Warn = f.Count*100 > int64(g.limit)*f.Of
+			f.Text = fmt.Sprintf("%d of %d "+g.what, f.Count, f.Of, pct(f.Count, f.Of))
+			out = append(out, f)
 		}
 	}
 	if hasRegistry {
