@@ -459,3 +459,35 @@ func TestSourcesCheckWarnsOfDrift(t *testing.T) {
 		t.Fatalf("%v\n%s", err, out)
 	}
 }
+
+// TestSourcesReport: on the synthetic county every source is ok and no
+// guard warns (exit 0); with the assistance roster replaced by a file whose
+// every row is bad, sync and run finish with exit status 3, the rules that
+// read the roster are held back, and the report says why.
+func TestSourcesReport(t *testing.T) {
+	tempStore(t)
+	if _, err := runCLI(t, "sync"); err != nil {
+		t.Fatal(err)
+	}
+	out, err := runCLI(t, "sources", "report")
+	if err != nil || !strings.Contains(out, "unmatched_ids") || strings.Contains(out, "WARN") {
+		t.Fatalf("report on the county: %v\n%s", err, out)
+	}
+	bad := filepath.Join(t.TempDir(), "assistance.csv")
+	os.WriteFile(bad, []byte("身份证号,户号,救助类别,开始日期,结束日期,月救助金额\n340799196005010116,3407990010010001,低保,二〇二四年,,600\n"), 0o644)
+	t.Setenv("LIPWATCH_SOURCES_ASSISTANCE_OPTIONS_PATH", bad)
+	t.Setenv("LIPWATCH_SOURCES_ASSISTANCE_OPTIONS_FORMAT", "csv")
+	out, err = runCLI(t, "run")
+	var ex *exitError
+	if !errors.As(err, &ex) || ex.code != exitDegraded {
+		t.Fatalf("run with a degraded roster: %v\n%s", err, out)
+	}
+	if !strings.Contains(out, "held back tonight") || !strings.Contains(out, "MED-OOP-UNCOVERED") || !strings.Contains(out, "DEGRADED") {
+		t.Errorf("run summary:\n%s", out)
+	}
+	out, err = runCLI(t, "sources", "report")
+	if !errors.As(err, &ex) || ex.code != exitDegraded || !strings.Contains(out, "1 of 1 rows are in quarantine") ||
+		!strings.Contains(out, "rules held back tonight") {
+		t.Errorf("report: %v\n%s", err, out)
+	}
+}

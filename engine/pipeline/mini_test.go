@@ -14,6 +14,7 @@ import (
 
 	"github.com/lipwatch/lipwatch/engine/config"
 	"github.com/lipwatch/lipwatch/engine/ingest"
+	"github.com/lipwatch/lipwatch/engine/store"
 )
 
 // The mini county: six people in four households of two townships, as the
@@ -416,5 +417,71 @@ func TestRetryMendsHealth(t *testing.T) {
 	}
 	if len(h.Held) != 0 || len(h.Degraded()) != 0 {
 		t.Errorf("after the retry: held %v, degraded %v", h.Held, h.Degraded())
+	}
+}
+
+// findings indexes a health's guard findings by "source guard".
+func findings(h *Health) map[string]store.Finding {
+	out := map[string]store.Finding{}
+	for _, f := range h.Findings {
+		out[f.Source+" "+f.Guard] = f
+	}
+	return out
+}
+
+// TestQualityGuards: what no single row shows. A medical claim of a person
+// the registry does not know, a 户号 that joins no household, a household
+// whose members live in two townships, and a file that shrank to a fraction
+// of its last version are each measured and, past their thresholds,
+// warned of — with counts only.
+func TestQualityGuards(t *testing.T) {
+	m := newMini(t)
+	sum := m.run()
+	for _, f := range sum.Health.Findings {
+		if f.Warn {
+			t.Errorf("baseline warns: %s %s", f.Source, f.Text)
+		}
+	}
+	med := m.sources["medical"]
+	med.body = append(slices.Clone(med.body), []byte("YB0009,11010519491231002X,2026-05-02,示例县人民医院,100,50,0,0,50\n")...)
+	m.set("medical", med)
+	hh := m.sources["households"]
+	hh.body = append(slices.Clone(hh.body), []byte("3407990099990001,\"5,000.00\",1,2026-03-01\n")...)
+	m.set("households", hh)
+	reg := m.sources["registry"]
+	reg.body = []byte(strings.Replace(string(reg.body), "3407990010010002,子,340799001,340799001001", "3407990010010002,子,340799002,340799002001", 1))
+	m.set("registry", reg)
+	var emp strings.Builder
+	emp.WriteString("身份证号,姓名,业务类型,业务日期,经办机构\n")
+	for i := range 40 {
+		fmt.Fprintf(&emp, "340799198507150337,赵测三,失业登记,2025-%02d-%02d,所\n", i%12+1, i%28+1)
+	}
+	e := m.sources["employment"]
+	e.body = []byte(emp.String())
+	m.set("employment", e)
+	m.run()
+	e.body = []byte(strings.Join(strings.SplitAfter(emp.String(), "\n")[:11], ""))
+	m.set("employment", e)
+	sum = m.run()
+	f := findings(sum.Health)
+	for key, want := range map[string]string{
+		"medical unmatched_ids":          "1 of 2 ID numbers (50.0%) match no person in the registry",
+		"households unjoined_households": "1 of 5 户号 (20.0%) join no household in the registry",
+		" split_households":              "1 of 4 registry households have members in several townships or villages",
+		"employment row_drop":            "employment.csv has 10 rows, against 40 in its previous version: a partial export?",
+	} {
+		if got := f[key]; !got.Warn || got.Text != want {
+			t.Errorf("%s: %+v, want a warning %q", key, got, want)
+		}
+	}
+	if got := f["assistance unmatched_ids"]; got.Warn || got.Of != 1 {
+		t.Errorf("assistance: %+v", got)
+	}
+	for _, x := range sum.Health.Findings {
+		for _, personal := range []string{"11010519491231002X", "3407990099990001", "赵测三"} {
+			if strings.Contains(x.Text, personal) {
+				t.Errorf("finding %q shows %s", x.Text, personal)
+			}
+		}
 	}
 }
