@@ -512,44 +512,6 @@ func loadStream(ctx context.Context, load *store.SourceLoad, src Source, p pendi
 	return sl.Finish(ctx, read)
 }
 
-// IsTypeProblem reports a problem of a value that does not parse as its
-// column's type: when most of a column has them, the department changed
-// its format, and loading would quarantine the whole file row by row.
-func IsTypeProblem(code string) bool { return typeProblem[code] }
-
-var typeProblem = map[string]bool{
-	dataset.BadDate: true, dataset.ImpossibleDate: true, dataset.BadNumber: true, dataset.BadValue: true,
-	dataset.BadID: true, dataset.BadCheckDigit: true, dataset.BadCode: true,
-	// A column that went through a number cell by cell (the department
-	// changed the column's format from text to number) is a format change.
-	dataset.DamagedNumber: true, dataset.ControlChar: true,
-}
-
-// driftMinRows is how many rows a stream needs before a column failing in
-// most of them counts as a changed format rather than a few bad rows.
-const driftMinRows = 20
-
-// SchemaDrift fails a stream in which a column's values mostly no longer
-// parse, naming the columns (never the values: they may be personal data).
-// drift counts rows per (problem code, column) for type problems.
-func SchemaDrift(stream string, read int64, drift map[[2]string]int64) error {
-	if read < driftMinRows {
-		return nil
-	}
-	var cols []string
-	for k, n := range drift {
-		if n*2 >= read {
-			cols = append(cols, fmt.Sprintf("%s (%d of %d rows: %s)", k[1], n, read, k[0]))
-		}
-	}
-	if len(cols) == 0 {
-		return nil
-	}
-	sort.Strings(cols)
-	return fmt.Errorf("%s: schema drift: most values of %s no longer parse; has the department changed the column's format? Nothing of the file was loaded",
-		stream, strings.Join(cols, ", "))
-}
-
 // newMapper maps a stream's header onto the source's dataset and notes
 // the columns nothing uses.
 func newMapper(src Source, header []string, unmapped map[string]bool) (*dataset.Mapper, error) {
@@ -561,72 +523,6 @@ func newMapper(src Source, header []string, unmapped map[string]bool) (*dataset.
 		unmapped[c] = true
 	}
 	return m, nil
-}
-
-// RawJSON renders a row as a JSON object in the source's column order, so
-// the quarantine keeps exactly what was read. Values past the header are
-// kept under "_extra_N". When the reader typed some cells (xlsx: a number
-// cell, an error value), their kinds follow under "_kinds", keyed by the
-// cell's 1-based position ({"_kinds":{"3":"number"}}), so that a quarantine
-// retry judges the row as the sync did.
-func RawJSON(header, values []string, kinds []connectors.CellKind) string {
-	var b strings.Builder
-	b.WriteByte('{')
-	for i, v := range values {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		name := fmt.Sprintf("_extra_%d", i+1)
-		if i < len(header) && header[i] != "" {
-			name = header[i]
-		}
-		writeJSONString(&b, name)
-		b.WriteByte(':')
-		writeJSONString(&b, v)
-	}
-	typed := false
-	for i, k := range kinds {
-		if k == connectors.KindText || i >= len(values) {
-			continue
-		}
-		if !typed {
-			b.WriteString(`,"` + kindsKey + `":{`)
-			typed = true
-		} else {
-			b.WriteByte(',')
-		}
-		fmt.Fprintf(&b, `"%d":"%s"`, i+1, k)
-	}
-	if typed {
-		b.WriteByte('}')
-	}
-	b.WriteByte('}')
-	return b.String()
-}
-
-// kindsKey holds the cell kinds in a quarantined row's raw JSON.
-const kindsKey = "_kinds"
-
-func writeJSONString(b *strings.Builder, s string) {
-	b.WriteByte('"')
-	for _, r := range s {
-		switch {
-		case r == '"' || r == '\\':
-			b.WriteByte('\\')
-			b.WriteRune(r)
-		case r == '\n':
-			b.WriteString(`\n`)
-		case r == '\r':
-			b.WriteString(`\r`)
-		case r == '\t':
-			b.WriteString(`\t`)
-		case r < 0x20:
-			fmt.Fprintf(b, `\u%04x`, r)
-		default:
-			b.WriteRune(r)
-		}
-	}
-	b.WriteByte('"')
 }
 
 func (s *Syncer) logger() *slog.Logger {
