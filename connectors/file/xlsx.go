@@ -286,6 +286,8 @@ func (r *xlsxReader) Notes() []connectors.Note {
 			why = fmt.Sprintf("the workbook is too large to calculate here (over %d MiB of XML)", xlsx.MaxCalcSize>>20)
 		case st.CalcOvertime:
 			why = fmt.Sprintf("calculating took more than %v", xlsx.MaxCalcTime)
+		case st.Untrusted == st.Uncomputed:
+			why = "they use functions such as SUMIF, COUNTIF or SUMPRODUCT, or arithmetic on ranges, that lipwatch does not trust itself to calculate as Excel does"
 		}
 		add("formulas_uncomputed", st.Uncomputed, "%d %s without a saved value could not be calculated (%s): their values are unknown; "+
 			"open and save the file in Excel or WPS, then sync again", st.Uncomputed, plural(int(st.Uncomputed), "formula", "formulas"), why)

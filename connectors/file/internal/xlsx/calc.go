@@ -35,6 +35,7 @@ type calculator struct {
 	failed      bool          // the workbook could not be opened
 	spent       time.Duration // time calculating so far
 	overtime    bool          // MaxCalcTime was reached
+	untrusted   int64         // formulas not computed: a function or array arithmetic excelize may get wrong
 }
 
 // compute calculates the cell and reports whether it could: a formula
@@ -51,6 +52,10 @@ func (c *calculator) compute(ref string) (string, bool) {
 			return "", false
 		}
 		c.book = book
+	}
+	if f, err := c.book.GetCellFormula(c.sheet, ref); err != nil || !trusted(f) {
+		c.untrusted++
+		return "", false
 	}
 	start := time.Now()
 	v, err := calcCell(c.book, c.sheet, ref)

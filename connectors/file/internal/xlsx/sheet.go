@@ -33,6 +33,10 @@ type Stats struct {
 	// CalcOvertime: formulas were left uncomputed because calculating took
 	// MaxCalcTime.
 	CalcOvertime bool
+	// Untrusted counts formulas left uncomputed because they use a
+	// function (SUMIF, COUNTIF, SUMPRODUCT ...) or array arithmetic that
+	// excelize may answer differently from Excel (see trustedFunctions).
+	Untrusted int64
 	// Recalculated: the workbook asks to be recalculated on opening, so
 	// formulas' saved values were not trusted but calculated (or left
 	// uncomputed).
@@ -133,6 +137,7 @@ func (s *Sheet) SetFill(on bool, width int) { s.fill, s.width = on, width }
 func (s *Sheet) Stats() Stats {
 	st := s.stats
 	st.MergedRanges, st.MergedCells = s.m.used, s.m.cells
+	st.Untrusted = s.calc.untrusted
 	return st
 }
 

@@ -1,0 +1,61 @@
+package xlsx
+
+import (
+	"path/filepath"
+	"testing"
+
+	"github.com/lipwatch/lipwatch/connectors"
+	"github.com/lipwatch/lipwatch/connectors/file/internal/xlsx/xlsxtest"
+)
+
+func TestTrustedFormulas(t *testing.T) {
+	for f, want := range map[string]bool{
+		"SUM(B3:C3)":     true,
+		"B3+C3":          true,
+		"ROUND(B3/12,2)": true,
+		"IFERROR(VLOOKUP(A2,户号对照!A:B,2,FALSE),\"\")": true,
+		"DATE(2026,3,1)":                     true,
+		"_xlfn.CONCAT(A1,B1)":                false, // not checked against Excel
+		"SUMIF(成员收入!A:A,A2,成员收入!C:C)":        false,
+		"COUNTIF(A:A,A2)":                    false,
+		"SUMPRODUCT((成员!A2:A9=A2)*成员!B2:B9)": false,
+		"SUM(IF(成员!A2:A9=A2,成员!B2:B9))":      false, // an array formula
+		"SUM(B2:B9*C2:C9)":                   false,
+		"SUM(-B2:B9)":                        false,
+		"TODAY()-B2":                         false, // volatile
+		"SUM({1,2,3})":                       false,
+	} {
+		if got := trusted(f); got != want {
+			t.Errorf("trusted(%q) = %v, want %v", f, got, want)
+		}
+	}
+}
+
+// A formula excelize may answer wrongly (SUMIF over number-like text keys
+// gives 0 where Excel gives the sum) is left uncomputed and counted as
+// untrusted; a plain SUM beside it is computed.
+func TestUntrustedFormulaNotComputed(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "a.xlsx")
+	xlsxtest.Book{Sheets: []xlsxtest.Sheet{{Name: "S", Rows: `<row r="1"><c r="A1" t="inlineStr"><is><t>3407990010010001</t></is></c>` +
+		`<c r="B1"><v>6000</v></c><c r="C1"><v>4000</v></c><c r="D1"><f>SUM(B1:C1)</f></c><c r="E1"><f>SUMIF(A1:A1,A1,B1:B1)</f></c></row>`}}}.Write(t, path)
+	wb, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer wb.Close()
+	sh, err := wb.OpenSheet(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sh.Close()
+	row, err := sh.Next()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if row.Values[3] != "10000" || row.Kinds[3] != connectors.KindComputed || row.Kinds[4] != connectors.KindUncomputed {
+		t.Errorf("got %q %v", row.Values, row.Kinds)
+	}
+	if st := sh.Stats(); st.Untrusted != 1 || st.Computed != 1 || st.Uncomputed != 1 {
+		t.Errorf("stats %+v", st)
+	}
+}
