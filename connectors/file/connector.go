@@ -139,10 +139,51 @@ func (c *connector) match() ([]string, error) {
 		return nil, notFound
 	}
 	slices.SortFunc(paths, func(a, b string) int {
-		return strings.Compare(filepath.ToSlash(a), filepath.ToSlash(b))
+		return naturalCompare(filepath.ToSlash(a), filepath.ToSlash(b))
 	})
 	return paths, nil
 }
+
+// naturalCompare orders paths as a person reads them: runs of digits by
+// their value, so that 户籍2026年9月.csv comes before 户籍2026年10月.csv and
+// medical_2026-3.csv before medical_2026-10.csv. The order matters: for the
+// registry and the assistance roster a later file's state supersedes an
+// earlier one's. Equal values with other digits (09 and 9) and the rest
+// compare as text.
+func naturalCompare(a, b string) int {
+	i, j := 0, 0
+	for i < len(a) && j < len(b) {
+		if isDigit(a[i]) && isDigit(b[j]) {
+			si, sj := i, j
+			for i < len(a) && isDigit(a[i]) {
+				i++
+			}
+			for j < len(b) && isDigit(b[j]) {
+				j++
+			}
+			x := strings.TrimLeft(a[si:i], "0")
+			y := strings.TrimLeft(b[sj:j], "0")
+			if len(x) != len(y) {
+				return cmp.Compare(len(x), len(y))
+			}
+			if c := strings.Compare(x, y); c != 0 {
+				return c
+			}
+			continue
+		}
+		if a[i] != b[j] {
+			return cmp.Compare(a[i], b[j])
+		}
+		i++
+		j++
+	}
+	if c := cmp.Compare(len(a)-i, len(b)-j); c != 0 {
+		return c
+	}
+	return strings.Compare(a, b)
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
 // hasMeta reports whether a path element holds glob syntax.
 func hasMeta(elem string) bool {

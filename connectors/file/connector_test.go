@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -217,5 +218,31 @@ func TestUnreadableFile(t *testing.T) {
 	}
 	if !errors.Is(err, os.ErrPermission) {
 		t.Error("the cause is lost")
+	}
+}
+
+// Files are read in the order a person reads their names: months by their
+// number, so that a registry's October file (户籍2026年10月) loads after
+// September's and its states win.
+func TestNaturalFileOrder(t *testing.T) {
+	dir := t.TempDir()
+	names := []string{"户籍2026年10月.csv", "户籍2026年9月.csv", "户籍2026年11月.csv", "户籍2025年12月.csv", "户籍2026年1月.csv"}
+	for _, n := range names {
+		if err := os.WriteFile(filepath.Join(dir, n), []byte("a\n1\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c := newSource(t, dir, connectors.Options{"path": "户籍*.csv"})
+	streams, err := c.Streams(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, s := range streams {
+		got = append(got, s.Name())
+	}
+	want := []string{"户籍2025年12月.csv", "户籍2026年1月.csv", "户籍2026年9月.csv", "户籍2026年10月.csv", "户籍2026年11月.csv"}
+	if !slices.Equal(got, want) {
+		t.Errorf("order %q, want %q", got, want)
 	}
 }

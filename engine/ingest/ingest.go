@@ -144,7 +144,7 @@ type Syncer struct {
 	Progress func(Progress)
 	// DegradedShare is the share of a stream's rows (0..1) that, when
 	// exceeded by its bad rows, marks the stream degraded; zero means
-	// DefaultDegradedShare.
+	// DefaultDegradedShare and a negative value 0 (any bad row).
 	DegradedShare float64
 	// Full names sources to read again from the start (sync --full):
 	// unchanged files are read, incremental streams ignore their saved
@@ -228,8 +228,11 @@ type pending struct {
 // judge says why a finished stream is degraded, or "".
 func (s *Syncer) judge(l store.Load) string {
 	share := s.DegradedShare
-	if share <= 0 {
+	switch {
+	case share == 0:
 		share = DefaultDegradedShare
+	case share < 0:
+		share = 0 // configured 0%: any bad row degrades
 	}
 	data := l.Read - l.Blank // blank rows are not missing data
 	switch {

@@ -60,7 +60,7 @@ func (p *Pipeline) enabledSources() []store.SourceSpec {
 func (p *Pipeline) CheckHealth(ctx context.Context) (*Health, error) {
 	srcs := p.enabledSources()
 	q := p.Cfg.Quality
-	healths, err := p.Store.SourceHealths(ctx, srcs, float64(q.DegradedQuarantinedPct)/100)
+	healths, err := p.Store.SourceHealths(ctx, srcs, max(p.degradedShare(), 0))
 	if err != nil {
 		return nil, err
 	}
@@ -120,4 +120,15 @@ func datasetStates(srcs []store.SourceSpec, healths map[string]store.SourceHealt
 		out[ds] = strings.Join(parts, "; ")
 	}
 	return out
+}
+
+// degradedShare is quality.degraded_quarantined_pct as a share (0..1); the
+// sync's judgement of each file and the health's of each source use it
+// alike. 0 (any bad row) is kept apart from "unset".
+func (p *Pipeline) degradedShare() float64 {
+	share := float64(p.Cfg.Quality.DegradedQuarantinedPct) / 100
+	if share == 0 {
+		return -1 // ingest: any bad row degrades
+	}
+	return share
 }

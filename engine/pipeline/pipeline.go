@@ -123,7 +123,7 @@ func (p *Pipeline) Sync(ctx context.Context, names []string, full bool) ([]inges
 		}
 	}
 	sy := &ingest.Syncer{Store: p.Store, Logger: p.logger(), Timeout: time.Duration(p.Cfg.Sync.SourceTimeout),
-		Full: map[string]bool{}, Progress: p.Progress}
+		Full: map[string]bool{}, Progress: p.Progress, DegradedShare: p.degradedShare()}
 	if full {
 		for _, s := range srcs {
 			sy.Full[s.Name] = true

@@ -137,8 +137,18 @@ func (s *Store) sourceHealth(ctx context.Context, src SourceSpec, share float64)
 		h.Status = HealthDegraded
 	}
 	if h.Rows == 0 && h.Status == HealthOK {
-		h.Status = HealthNever
-		h.Reasons = append(h.Reasons, "no row has ever loaded")
+		// Rows read that were all duplicates (the same file under another
+		// source) are in the store: the data is there, under the other.
+		var read int64
+		err := s.db.QueryRowContext(ctx, `SELECT coalesce(sum(rows_read - coalesce(rows_blank, 0)), 0) FROM loads
+			WHERE source = $1 AND status IN ('ok', 'degraded')`, src.Name).Scan(&read)
+		if err != nil {
+			return h, err
+		}
+		if read == 0 {
+			h.Status = HealthNever
+			h.Reasons = append(h.Reasons, "no row has ever loaded")
+		}
 	}
 	return h, nil
 }
