@@ -112,8 +112,8 @@ func retryStream(ctx context.Context, load *store.SourceLoad, src Source, rows [
 			err = sl.Quarantine(q.Position, q.Raw, &dataset.Problem{Code: q.Code, Field: q.Field, Column: q.Column, Reason: q.Reason})
 		} else if key, prob := m.MapRow(values, kinds, out); prob != nil {
 			err = sl.Quarantine(q.Position, q.Raw, prob)
-		} else {
-			err = sl.Append(out, key, q.Position)
+		} else if err = sl.Append(out, key, q.Position); err == nil {
+			sl.KeepOrder(q.Position, q.LoadID)
 		}
 		if err != nil {
 			sl.Abort()

@@ -222,6 +222,7 @@ type StreamLoad struct {
 	before   int64 // rows in the dataset table when the stream started
 	mark     *string
 	resolved []resolved // quarantined rows a retry took care of
+	reorder  [][2]int64 // position -> load id a retried row keeps (KeepOrder)
 }
 
 // SetNotes records what the reader noticed about the stream.
@@ -435,6 +436,9 @@ func (sl *StreamLoad) Finish(ctx context.Context, read int64) (Load, error) {
 	}
 	if err := insertLoad(ctx, l.exec, sl.load); err != nil {
 		return fail("ledger", err)
+	}
+	if err := sl.applyOrder(ctx); err != nil {
+		return fail("load order", err)
 	}
 	if sl.mark != nil {
 		if _, err := l.exec(ctx, `INSERT OR REPLACE INTO source_state VALUES ($1, $2, $3, $4, $5)`,

@@ -59,6 +59,26 @@ type resolved struct {
 	raw string
 }
 
+// KeepOrder gives the row loaded at pos the load id of the load that first
+// read it (its quarantine entry's), when Finish has counted the stream: a
+// row that a quarantine retry loads today is still as old as its file.
+// Facts take the newest state by load order (the registry's newest row,
+// the assistance roster's newest version), so a retried row must not
+// overrule a later file that has loaded since.
+func (sl *StreamLoad) KeepOrder(pos, loadID int64) {
+	sl.reorder = append(sl.reorder, [2]int64{pos, loadID})
+}
+
+func (sl *StreamLoad) applyOrder(ctx context.Context) error {
+	for _, r := range sl.reorder {
+		if _, err := sl.l.exec(ctx, `UPDATE `+sl.l.ds.Name+` SET _load_id = $1 WHERE _load_id = $2 AND _position = $3`,
+			r[1], sl.load.ID, r[0]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func (sl *StreamLoad) deleteResolved(ctx context.Context) (int64, error) {
 	var n int64
 	for _, r := range sl.resolved {
