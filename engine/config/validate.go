@@ -240,6 +240,8 @@ func (c *collector) source(name string, s *Source, zone *time.Location) {
 				c.add(path("columns", f), "%s is not a field of dataset %s%s", f, ds.Name, hint(f, fields))
 			} else if ok("columns."+f) && strings.TrimSpace(s.Columns[f]) == "" {
 				c.add(path("columns", f), "empty column header")
+			} else if m := badPick.FindStringSubmatch(s.Columns[f]); m != nil && ok("columns."+f) {
+				c.add(path("columns", f), "%q: the column pick #%s counts from 1 (#1 is the first column of that name)", s.Columns[f], m[1])
 			}
 		}
 		for _, f := range ds.Fields {

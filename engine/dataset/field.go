@@ -150,12 +150,12 @@ func (f *fieldMap) parse(raw string, kind connectors.CellKind) (any, *Problem) {
 		if v, ok := f.canonical(s); ok {
 			return v, nil
 		}
-		return nil, f.problem(BadValue, "%q is not one of %s", s, strings.Join(f.Values, ", "))
+		return nil, f.problem(BadValue, "%s is not one of %s%s", shown(s), strings.Join(f.Values, ", "), aliasHint(s))
 	case Bool:
 		if v, ok := f.canonical(s); ok {
 			return v == "true", nil
 		}
-		return nil, f.problem(BadValue, "%q is not yes/no (是/否)", s)
+		return nil, f.problem(BadValue, "%s is not yes/no (是/否)%s", shown(s), aliasHint(s))
 	}
 	return nil, f.problem(BadValue, "unsupported field type")
 }
@@ -208,6 +208,10 @@ func (f *fieldMap) date(s string) (any, *Problem) {
 			// 1970, when no department recorded anything (births are the
 			// exception, and are not checked).
 			return nil, f.problem(BadDate, "%s as %s (set in the source's formats) would be a date in 1970: it looks like seconds; if the source sends seconds, set formats: {%s: %s} for it", shown(s), f.format, f.Name, FormatEpochSeconds)
+		case !millis && f.Name != "birth_date" && err == nil && year < epochPlausibleYear:
+			// 20260501 or an Excel serial (46143) read as seconds lands in
+			// 1970: a department's record of that year is not plausible.
+			return nil, f.problem(BadDate, "%s as %s (set in the source's formats) would be a date in %d: it looks like a date written as digits (yyyymmdd) or an Excel serial, not Unix seconds", shown(s), f.format, year)
 		case f.OpenEnd && year >= openEndYear:
 			return nil, nil
 		case err != nil:
@@ -273,9 +277,9 @@ func (f *fieldMap) lookup(s string) (string, bool) {
 // shown quotes a value for a reason when it cannot be personal data: no
 // number long enough to be an ID, phone or account number (as
 // engine/redact judges it), and no run of two or more Chinese characters
-// (a name in a shifted column). Otherwise it says what the value is like
-// without showing it. Enumerated columns quote their values as they are,
-// so that an analyst can add the alias: they hold categories, not people.
+// (a name in a shifted column: 周测六 in 安置去向). Otherwise it says what the
+// value is like without showing it; `lipwatch quarantine export` (an
+// audited, owner-only file) shows the row as it was.
 func shown(s string) string {
 	if redact.Mask(s) != s || hanRun(s) >= 2 {
 		return fmt.Sprintf("a text of %d characters (not shown: it may be personal data)", utf8.RuneCountInString(s))
@@ -295,4 +299,13 @@ func hanRun(s string) int {
 		}
 	}
 	return best
+}
+
+// aliasHint tells an analyst where to see a value the reason does not show
+// and how to map it.
+func aliasHint(s string) string {
+	if shown(s) == strconv.Quote(s) {
+		return ": if it means one of them, add it under the source's values:"
+	}
+	return "; lipwatch quarantine export shows it: if it means one of them, add it under the source's values:"
 }

@@ -39,3 +39,8 @@ func formatsFor(t Type) []string {
 	}
 	return nil
 }
+
+// epochPlausibleYear is the earliest year a Unix time in seconds may name
+// outside a birth date: departments' electronic records start in the 1990s,
+// and a yyyymmdd date or an Excel serial read as seconds lands in 1970.
+const epochPlausibleYear = 1980

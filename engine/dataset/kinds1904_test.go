@@ -1,6 +1,7 @@
 package dataset
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -43,5 +44,29 @@ func TestNumber1904AndComputed(t *testing.T) {
 				t.Errorf("%q %q %v: got %v %v", tc.hh, tc.date, tc.kinds, out[0], out[3])
 			}
 		}
+	}
+}
+
+// TestEpochSecondsPlausible: under formats epoch_s, 20260501 (a yyyymmdd
+// date) or 46143 (an Excel serial) would be a day of 1970: quarantined.
+func TestEpochSecondsPlausible(t *testing.T) {
+	ds, _ := Lookup("medical")
+	m, err := NewMapper(ds, medicalHeader, Mapping{Columns: medicalColumns, Formats: map[string]string{"settle_date": FormatEpochSeconds}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := make([]any, len(ds.Fields))
+	row := func(date string) []string {
+		return []string{"YB1", "11010519491231002X", date, "医院", "100", "", "", "", "50", ""}
+	}
+	for _, v := range []string{"20260501", "46143"} {
+		if _, p := m.Map(row(v), out); p == nil || p.Code != BadDate || !strings.Contains(p.Reason, "not Unix seconds") {
+			t.Errorf("%s: %v", v, p)
+		}
+	}
+	if _, p := m.Map(row("1788969600"), out); p != nil {
+		t.Errorf("a real epoch: %v", p)
+	} else if got := out[2].(time.Time).Format(time.DateOnly); got != "2026-09-10" {
+		t.Errorf("1788969600 read as %s", got)
 	}
 }

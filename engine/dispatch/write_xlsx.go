@@ -149,8 +149,13 @@ func rowHeight(r listRow) float64 {
 	for _, c := range []int{colAddress, colRules, colReasons} {
 		lines = max(lines, wrappedLines(r.text[c], listColumns[c].width))
 	}
-	return float64(lines*lineHeight + 3)
+	// Excel's rows are at most 409 points high; past that the row shows
+	// what fits and its cell is still whole (a very long address).
+	return min(float64(lines*lineHeight+3), maxRowHeight)
 }
+
+// maxRowHeight is the tallest row Excel allows, in points.
+const maxRowHeight = 409
 
 // wrappedLines estimates the lines text takes in a column of width
 // characters: a CJK character is two character widths wide.

@@ -64,6 +64,14 @@ func parseAt(spec string, county *time.Location, now time.Time) (cron.Schedule, 
 	if err != nil {
 		return nil, fmt.Errorf("invalid cron schedule %q: %w", spec, err)
 	}
+	if _, ok := sched.(cron.ConstantDelaySchedule); ok {
+		// cron turns a negative, zero or sub-second @every into a job
+		// every second: "@every -1h" would run the nightly job all day.
+		d, err := time.ParseDuration(strings.TrimSpace(strings.TrimPrefix(s, "@every")))
+		if err != nil || d < time.Second {
+			return nil, fmt.Errorf("cron schedule %q: @every takes a duration of at least a second, such as @every 1h", spec)
+		}
+	}
 	if sched.Next(now).IsZero() {
 		return nil, fmt.Errorf("cron schedule %q never fires", spec)
 	}

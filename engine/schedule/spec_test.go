@@ -251,3 +251,16 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// TestParseRejectsTinyIntervals: "@every -1h", "@every 0s" and "@every 1ns"
+// parse in cron as a job every second: rejected.
+func TestParseRejectsTinyIntervals(t *testing.T) {
+	for _, spec := range []string{"@every -1h", "@every 0s", "@every 1ns", "@every 500ms"} {
+		if _, err := Parse(spec, nil); err == nil || !strings.Contains(err.Error(), "at least a second") {
+			t.Errorf("%s: %v", spec, err)
+		}
+	}
+	if _, err := Parse("@every 1h", nil); err != nil {
+		t.Error(err)
+	}
+}
