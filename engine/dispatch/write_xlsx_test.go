@@ -284,3 +284,20 @@ func mapsEqual(a, b map[string]string) bool {
 	}
 	return true
 }
+
+// A 1,000-character name or address (one registry cell) must not stop the
+// lists: Excel's rows are at most 409 points high, and a taller one was an
+// error that failed the whole dispatch.
+func TestLongTextRowHeightCapped(t *testing.T) {
+	var r listRow
+	r.text[colAddress] = strings.Repeat("测试路", 400)
+	if h := rowHeight(r); h != maxRowHeight {
+		t.Errorf("height %v, want %v", h, maxRowHeight)
+	}
+	fx := newFixture(t)
+	fx.items[0].Address = strings.Repeat("长地址", 500)
+	fx.items[0].HeadName = strings.Repeat("名", 1000)
+	if err := WriteTownshipXLSX(filepath.Join(t.TempDir(), "a.xlsx"), fx.items, testOptions()); err != nil {
+		t.Fatal(err)
+	}
+}
