@@ -64,6 +64,10 @@ type Dataset struct {
 	// state (registry, assistance), the key includes the changing fields, so
 	// that a new state is loaded as a new row and the newest one wins.
 	Key []string
+	// Check, when set, judges a row whose every field parsed: what no
+	// single cell shows (个人自付 larger than the whole bill). values are in
+	// Fields order, as Mapper.Map fills them.
+	Check func(values []any) *Problem
 }
 
 // Field returns the named field.

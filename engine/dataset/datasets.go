@@ -149,4 +149,5 @@ func init() {
 		},
 		Key: []string{"id_number", "retired_date", "resettlement", "pension_insured"},
 	})
+	all["medical"].Check = checkMedical(all["medical"])
 }

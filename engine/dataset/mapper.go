@@ -300,6 +300,11 @@ func (m *Mapper) MapRow(values []string, kinds []connectors.CellKind, out []any)
 		}
 		out[i] = v
 	}
+	if m.ds.Check != nil {
+		if p := m.ds.Check(out); p != nil {
+			return "", p
+		}
+	}
 	m.key.Reset()
 	for n, i := range m.keyIdx {
 		if n > 0 {

@@ -40,3 +40,35 @@ func TestReasonsShowNoPersonalData(t *testing.T) {
 		}
 	}
 }
+
+// TestMedicalAmountsTogether: 个人自付 cannot exceed the bill, and a phone
+// number in an amount column (13.8 billion yuan) is no bill at all.
+func TestMedicalAmountsTogether(t *testing.T) {
+	ds, _ := Lookup("medical")
+	m, err := NewMapper(ds, medicalHeader, Mapping{Columns: medicalColumns})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := make([]any, len(ds.Fields))
+	row := func(total, oop string) []string {
+		return []string{"YB1", "11010519491231002X", "2026-03-01", "医院", total, "", "", "", oop, ""}
+	}
+	for _, tc := range []struct {
+		total, oop, code string
+	}{
+		{"100", "13812345678", BadNumber},
+		{"1,000.00", "1,200.00", BadValue},
+		{"1,000.00", "1,000.00", ""},
+		{"30000", "12000", ""},
+	} {
+		_, p := m.Map(row(tc.total, tc.oop), out)
+		switch {
+		case tc.code == "" && p != nil:
+			t.Errorf("%s/%s: %v", tc.total, tc.oop, p)
+		case tc.code != "" && (p == nil || p.Code != tc.code):
+			t.Errorf("%s/%s: %v, want %s", tc.total, tc.oop, p, tc.code)
+		case p != nil && strings.Contains(p.Reason, "13812345678"):
+			t.Errorf("reason shows the number: %s", p.Reason)
+		}
+	}
+}

@@ -116,3 +116,39 @@ func TestExpectValues(t *testing.T) {
 		t.Errorf("got %v", err)
 	}
 }
+
+// TestRuleTestsEvaluateSeverity: the night evaluates a hit's severity, and
+// a severity that divides by zero loses the hit there; `rules test` says
+// so rather than passing the test.
+func TestRuleTestsEvaluateSeverity(t *testing.T) {
+	copyRules(t)
+	write(t, "extra.yaml", `rules:
+  - id: MED-SEV
+    title: 医疗自付较大
+    level: yellow
+    when: medical.oop_12m >= 10000
+    severity: medical.oop_12m / household.members
+    tests:
+      - name: 有人口
+        as_of: 2026-11-28
+        given: {medical: {oop_12m: 30000}, household: {members: 2}}
+        expect: hit
+      - name: 无人口
+        as_of: 2026-11-28
+        given: {medical: {oop_12m: 30000}}
+        expect: hit
+`)
+	p, err := Load("rules")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, r := range p.Test(nil) {
+		if r.Rule == "MED-SEV" {
+			got[r.Test] = r.Status
+		}
+	}
+	if got["有人口"] != StatusPass || got["无人口"] != StatusError {
+		t.Errorf("statuses %v", got)
+	}
+}
