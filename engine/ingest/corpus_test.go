@@ -341,8 +341,8 @@ func valueCases(t *testing.T) []corpusCase {
 		return corpusCase{kind: kind, dataset: "assistance", files: one("asst.csv", csvOf("assistance", rows...)), want: readRight(len(ends), checks...)}
 	}
 	money := func(kind, total, want string) corpusCase {
-		return corpusCase{kind: kind, dataset: "medical", files: one("med.csv", csvOf("medical", med("YB0001", total, "400.00"))),
-			want: readRight(1, "total_cost = "+want+" AND out_of_pocket = 400")}
+		return corpusCase{kind: kind, dataset: "medical", files: one("med.csv", csvOf("medical", med("YB0001", total, "40.00"))),
+			want: readRight(1, "total_cost = "+want+" AND out_of_pocket = 40")}
 	}
 	badMoney := func(kind, total string) corpusCase {
 		return corpusCase{kind: kind, dataset: "medical", files: one("med.csv", csvOf("medical", med("YB0001", "500.00", "100.00"), med("YB0002", total, "400.00"))),
@@ -424,6 +424,12 @@ func valueCases(t *testing.T) []corpusCase {
 		money("money-fullwidth-digits", "１２３４.５", "1234.50"),
 		// A reversal (冲正) in a settlement file: a negative amount.
 		money("money-negative-reversal", "-50.00", "-50"),
+		// 个人自付 larger than the whole bill: the columns are shifted.
+		{kind: "money-oop-over-total", dataset: "medical", files: one("med.csv", csvOf("medical", med("YB0001", "500.00", "100.00"), med("YB0002", "100.00", "400.00"))),
+			want: quarantined(1, quar{3, "bad_value", "more than 医疗总费用"})},
+		// A phone number in 个人自付: 13.8 billion yuan is no bill.
+		{kind: "money-phone-number", dataset: "medical", files: one("med.csv", csvOf("medical", med("YB0001", "500.00", "100.00"), med("YB0002", "13812345678", "13812345678"))),
+			want: quarantined(1, quar{3, "bad_number", "beyond any real bill"})},
 		// A grouping that is no grouping: 1,23.4.
 		badMoney("money-bad-grouping", `"1,23.4"`),
 		// 万元 written into a 元 column: 1.5万 is not 1.5 yuan.
@@ -437,7 +443,7 @@ func valueCases(t *testing.T) []corpusCase {
 		// Codes exported from a float column: 4.0, 1.0.
 		dis("enum-float-codes", "4.0", "1.0", "有效", readRight(2, "category = '4' AND level = '1'")),
 		// A level that does not exist.
-		dis("enum-unknown-value", "肢体残疾", "五级", "有效", quarantined(1, quar{3, "bad_value", "五级"})),
+		dis("enum-unknown-value", "肢体残疾", "五级", "有效", quarantined(1, quar{3, "bad_value", "quarantine export shows it"})),
 		// A department's own word for a value, added in config (values: {event: {待业登记: unemployed}}).
 		{kind: "enum-config-alias", dataset: "employment", files: one("emp.csv", csvOf("employment", emp(idA, "待业登记", "2026-03-05"))),
 			values: map[string]map[string]string{"event": {"待业登记": "unemployed"}}, want: readRight(1, "event = 'unemployed'")},
@@ -449,7 +455,7 @@ func valueCases(t *testing.T) []corpusCase {
 		// A yes/no that is neither.
 		{kind: "bool-unknown", dataset: "fishers",
 			files: one("fish.csv", csvOf("fishers", idF+","+hhB+",皖示渔(2010)0001号,2021-01-01,未安置,否", idA+","+hhA+",皖示渔(2011)0002号,2021-01-01,就业,待核实")),
-			want:  quarantined(1, quar{3, "bad_value", "待核实"})},
+			want:  quarantined(1, quar{3, "bad_value", "not yes/no"})},
 	}
 }
 

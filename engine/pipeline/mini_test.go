@@ -449,7 +449,8 @@ func TestQualityGuards(t *testing.T) {
 	hh.body = append(slices.Clone(hh.body), []byte("3407990099990001,\"5,000.00\",1,2026-03-01\n")...)
 	m.set("households", hh)
 	reg := m.sources["registry"]
-	reg.body = []byte(strings.Replace(string(reg.body), "3407990010010002,子,340799001,340799001001", "3407990010010002,子,340799002,340799002001", 1))
+	reg.body = []byte(strings.Replace(string(reg.body), "3407990010010002,子,340799001,340799001001", "3407990010010002,子,340799002,340799002001", 1) +
+		"340799196203020227,李测二,女,1962-03-02,3407990020010001,配偶,340799002,340799002001,示例县测试路5号,正常,\n")
 	m.set("registry", reg)
 	var emp strings.Builder
 	emp.WriteString("身份证号,姓名,业务类型,业务日期,经办机构\n")
@@ -468,6 +469,7 @@ func TestQualityGuards(t *testing.T) {
 		"medical unmatched_ids":          "1 of 2 ID numbers (50.0%) match no person in the registry",
 		"households unjoined_households": "1 of 5 户号 (20.0%) join no household in the registry",
 		" split_households":              "1 of 4 registry households have members in several townships or villages",
+		" people_twice":                  "people placed in two households or townships by one registry file: 1 (the row read last is the one used)",
 		"employment row_drop":            "employment.csv has 10 rows, against 40 in its previous version: a partial export?",
 	} {
 		if got := f[key]; !got.Warn || got.Text != want {

@@ -12,6 +12,7 @@ const (
 	GuardUnjoinedHouseholds = "unjoined_households" // 户号 that join no registry household
 	GuardSplitHouseholds    = "split_households"    // households spread over several townships or villages
 	GuardRowDrop            = "row_drop"            // a file with far fewer rows than its baseline
+	GuardPeopleTwice        = "people_twice"        // one ID in two households or townships within one registry file
 )
 
 // QualityLimits are the thresholds of the guards (config quality:).
@@ -85,6 +86,10 @@ func (s *Store) Quality(ctx context.Context, sources []SourceSpec, lim QualityLi
 	if hasRegistry {
 		f, err := s.splitHouseholds(ctx, lim.SplitHouseholds)
 		if err != nil {
+			return nil, err
+		}
+		out = append(out, f)
+		if f, err = s.peopleTwice(ctx); err != nil {
 			return nil, err
 		}
 		out = append(out, f)
@@ -191,4 +196,23 @@ func pct(n, of int64) string {
 		return "0%"
 	}
 	return fmt.Sprintf("%.1f%%", float64(n)*100/float64(of))
+}
+
+// peopleTwice counts the people that one registry file (one load) places
+// in two households or townships at once: the row read last wins in
+// registry_current, and a warning may follow the wrong household. It warns
+// whenever there is one.
+func (s *Store) peopleTwice(ctx context.Context) (Finding, error) {
+	f := Finding{Guard: GuardPeopleTwice}
+	err := s.db.QueryRowContext(ctx, `
+		SELECT count(DISTINCT id_number) FROM (
+		    SELECT id_number, _load_id FROM registry
+		    GROUP BY id_number, _load_id
+		    HAVING count(DISTINCT household_id) > 1 OR count(DISTINCT township_code) > 1)`).Scan(&f.Count)
+	if err != nil {
+		return f, fmt.Errorf("quality of the registry: %w", err)
+	}
+	f.Warn = f.Count > 0
+	f.Text = fmt.Sprintf("people placed in two households or townships by one registry file: %d (the row read last is the one used)", f.Count)
+	return f, nil
 }
