@@ -423,6 +423,7 @@ func loadStream(ctx context.Context, load *store.SourceLoad, src Source, p pendi
 		return store.Load{}, err
 	}
 	out := make([]any, len(src.Dataset.Fields))
+	twice := newPeopleTwice(src.Dataset)
 	var read int64
 	drift := map[[2]string]int64{} // (problem, column) -> rows, for type problems
 	started := time.Now()
@@ -481,6 +482,7 @@ func loadStream(ctx context.Context, load *store.SourceLoad, src Source, p pendi
 			}
 			err = sl.Quarantine(row.Pos, RawJSON(header, row.Values, row.Kinds), prob)
 		} else {
+			twice.see(out)
 			err = sl.Append(out, key, row.Pos)
 		}
 		if err != nil {
@@ -505,13 +507,17 @@ func loadStream(ctx context.Context, load *store.SourceLoad, src Source, p pendi
 	if inc, ok := p.stream.(connectors.Incremental); ok {
 		sl.SetWatermark(inc.Watermark())
 	}
+	var notes []store.Note
 	if n, ok := rr.(connectors.Noter); ok {
-		var notes []store.Note
 		for _, nt := range n.Notes() {
 			notes = append(notes, store.Note{Code: nt.Code, Count: nt.Count, Text: nt.Text})
 		}
-		sl.SetNotes(notes)
 	}
+	if n := twice.count(); n > 0 {
+		notes = append(notes, store.Note{Code: store.GuardPeopleTwice, Count: n,
+			Text: fmt.Sprintf("%d %s placed in two households or townships by this file (the row read last is the one used)", n, plural(n, "person", "people"))})
+	}
+	sl.SetNotes(notes)
 	return sl.Finish(ctx, read)
 }
 

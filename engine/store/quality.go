@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"sort"
 )
@@ -89,7 +90,7 @@ func (s *Store) Quality(ctx context.Context, sources []SourceSpec, lim QualityLi
 			return nil, err
 		}
 		out = append(out, f)
-		if f, err = s.peopleTwice(ctx); err != nil {
+		if f, err = s.peopleTwice(ctx, sources); err != nil {
 			return nil, err
 		}
 		out = append(out, f)
@@ -198,19 +199,44 @@ func pct(n, of int64) string {
 	return fmt.Sprintf("%.1f%%", float64(n)*100/float64(of))
 }
 
-// peopleTwice counts the people that one registry file (one load) places
-// in two households or townships at once: the row read last wins in
-// registry_current, and a warning may follow the wrong household. It warns
-// whenever there is one.
-func (s *Store) peopleTwice(ctx context.Context) (Finding, error) {
+// peopleTwice adds up what the sync noticed (ingest notes people_twice)
+// in the newest version of each registry file: people placed in two
+// households or townships by one file, whose row read last is the one
+// registry_current keeps, so a warning may follow the wrong household. It
+// warns whenever there is one.
+func (s *Store) peopleTwice(ctx context.Context, sources []SourceSpec) (Finding, error) {
 	f := Finding{Guard: GuardPeopleTwice}
-	err := s.db.QueryRowContext(ctx, `
-		SELECT count(DISTINCT id_number) FROM (
-		    SELECT id_number, _load_id FROM registry
-		    GROUP BY id_number, _load_id
-		    HAVING count(DISTINCT household_id) > 1 OR count(DISTINCT township_code) > 1)`).Scan(&f.Count)
-	if err != nil {
-		return f, fmt.Errorf("quality of the registry: %w", err)
+	for _, src := range sources {
+		if src.Dataset != "registry" {
+			continue
+		}
+		rows, err := s.db.QueryContext(ctx, `
+			SELECT coalesce(l.notes, '') FROM loads l
+			WHERE l.source = $1 AND l.status IN ('ok', 'degraded') AND coalesce(l.origin, 'sync') = 'sync'
+			  AND l.load_id = (SELECT max(p.load_id) FROM loads p WHERE p.source = l.source AND p.stream = l.stream
+			                   AND p.status IN ('ok', 'degraded') AND coalesce(p.origin, 'sync') = 'sync')`, src.Name)
+		if err != nil {
+			return f, fmt.Errorf("quality of %s: %w", src.Name, err)
+		}
+		for rows.Next() {
+			var text string
+			if err := rows.Scan(&text); err != nil {
+				rows.Close()
+				return f, err
+			}
+			var notes []Note
+			if text != "" && json.Unmarshal([]byte(text), &notes) == nil {
+				for _, n := range notes {
+					if n.Code == GuardPeopleTwice {
+						f.Count += n.Count
+					}
+				}
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return f, err
+		}
 	}
 	f.Warn = f.Count > 0
 	f.Text = fmt.Sprintf("people placed in two households or townships by one registry file: %d (the row read last is the one used)", f.Count)
