@@ -3,6 +3,8 @@ package main
 import (
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -85,6 +87,14 @@ func printDispatch(w io.Writer, p *pipeline.Pipeline, d *pipeline.DispatchResult
 // failed, are degraded or never loaded, so what they would say comes from a
 // gap in the data.
 func printHeld(w io.Writer, r *evaluate.Result) {
+	var people []string
+	for _, rl := range slices.Sorted(maps.Keys(r.HeldPeople)) {
+		people = append(people, fmt.Sprintf("%s %d", rl, r.HeldPeople[rl]))
+	}
+	if len(people) > 0 {
+		fmt.Fprintf(w, "held back for people whose own registry or assistance rows are in quarantine (no warning from the gap; lipwatch quarantine list): %s\n",
+			strings.Join(people, ", "))
+	}
 	if len(r.Held) == 0 {
 		return
 	}

@@ -116,11 +116,19 @@ func MakePlan(asOf time.Time, hits []Hit, open []*Case, sup []Suppression, esc E
 	return MakePlanHeld(asOf, hits, open, sup, esc, nil)
 }
 
-// MakePlanHeld is MakePlan on a night when the rules in held were held back
-// (a source they read failed, is degraded or never loaded): their verdict
-// tonight is unknown, so their hits already on open cases neither stop
-// firing nor refresh. The caller leaves held rules' hits out of hits.
-func MakePlanHeld(asOf time.Time, hits []Hit, open []*Case, sup []Suppression, esc Escalation, held map[string]bool) Plan {
+// Held says whether a rule's verdict on a person is unknown tonight: the
+// whole rule was held back (a source it reads failed, is degraded or never
+// loaded), or that person's own rows are in quarantine. nil holds nothing.
+type Held func(ruleID, idNumber, householdID string) bool
+
+// MakePlanHeld is MakePlan on a night when some rules, or some rules for
+// some people, were held back: their verdict tonight is unknown, so their
+// hits already on open cases neither stop firing nor refresh. The caller
+// leaves held hits out of hits.
+func MakePlanHeld(asOf time.Time, hits []Hit, open []*Case, sup []Suppression, esc Escalation, held Held) Plan {
+	if held == nil {
+		held = func(string, string, string) bool { return false }
+	}
 	byKey := map[[3]string]Suppression{}
 	for _, s := range sup {
 		if asOf.After(s.Until) {
@@ -183,7 +191,7 @@ func MakePlanHeld(asOf time.Time, hits []Hit, open []*Case, sup []Suppression, e
 		}
 		stopped := false
 		for i := range c.Hits {
-			if c.Hits[i].Active && !held[c.Hits[i].RuleID] {
+			if c.Hits[i].Active && !held(c.Hits[i].RuleID, c.Hits[i].IDNumber, c.HouseholdID) {
 				c.Hits[i].Active = false
 				stopped = true
 			}
@@ -204,7 +212,7 @@ func newCaseHit(h Hit, asOf time.Time) CaseHit {
 // merge folds today's hits into an open case and reports whether the case
 // changed in a way a township must hear about: a new hit or a new level.
 // Hits seen again only refresh their facts and reasons.
-func merge(c *Case, hs []Hit, asOf time.Time, esc Escalation, held map[string]bool) bool {
+func merge(c *Case, hs []Hit, asOf time.Time, esc Escalation, held Held) bool {
 	changed := false
 	// A household that moved goes to its new township, which must hear of it.
 	if t := hs[0].TownshipCode; t != "" && t != c.TownshipCode {
@@ -234,7 +242,7 @@ func merge(c *Case, hs []Hit, asOf time.Time, esc Escalation, held map[string]bo
 		ch.Facts, ch.Evidence, ch.Severity = h.Facts, h.Evidence, h.Severity
 	}
 	for i := range c.Hits {
-		if !seen[i] && c.Hits[i].Active && !held[c.Hits[i].RuleID] {
+		if !seen[i] && c.Hits[i].Active && !held(c.Hits[i].RuleID, c.Hits[i].IDNumber, c.HouseholdID) {
 			c.Hits[i].Active = false // no longer fires; kept as evidence
 		}
 	}

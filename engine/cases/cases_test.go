@@ -147,7 +147,7 @@ func TestHeldRuleKeepsItsHits(t *testing.T) {
 	open := MakePlan(day, []Hit{hit("MED", "A", "H1", "orange", 1), hit("FISH", "B", "H1", "yellow", 0)}, nil, nil, esc).New
 	// Tonight MED is held (its hits are left out by the caller) and FISH no
 	// longer fires.
-	p := MakePlanHeld(day.AddDate(0, 0, 1), nil, open, nil, esc, map[string]bool{"MED": true})
+	p := MakePlanHeld(day.AddDate(0, 0, 1), nil, open, nil, esc, func(rule, _, _ string) bool { return rule == "MED" })
 	if len(p.Refreshed) != 1 {
 		t.Fatalf("plan %+v", p)
 	}

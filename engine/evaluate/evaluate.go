@@ -26,6 +26,27 @@ type Evaluator struct {
 	// Held are rules held back tonight (see HeldRules): their hits are left
 	// out and their hits on open cases kept as they are.
 	Held []Hold
+	// Gaps are, per dataset, the people ("P:" + ID number) and households
+	// ("H:" + 户号) whose own rows of it are in quarantine tonight; Deps
+	// are the datasets each rule reads (RuleDatasets). A rule reading a
+	// dataset with a person's gap raises no new hit for that person: it
+	// is held back for them alone, as a whole rule is for a failed source.
+	Gaps map[string]map[string]bool
+	Deps map[string][]string
+}
+
+// held reports whether rule's verdict on the person is unknown tonight.
+func (e *Evaluator) held(ruleHeld map[string]bool, rule, id, household string) bool {
+	if ruleHeld[rule] {
+		return true
+	}
+	for _, d := range e.Deps[rule] {
+		g := e.Gaps[d]
+		if g["P:"+id] || (household != "" && g["H:"+household]) {
+			return true
+		}
+	}
+	return false
 }
 
 // Result is what one evaluation found and, unless dry, changed.
@@ -47,6 +68,11 @@ type Result struct {
 	// had tonight that were left out (computed on data with a gap).
 	Held     []Hold
 	HeldHits map[string]int
+	// HeldPeople counts, per rule, the hits left out because the person's
+	// (or household's) own rows of a dataset the rule reads are in
+	// quarantine (a typo in a 低保 recipient's start date must not make the
+	// family look uncovered).
+	HeldPeople map[string]int
 	Facts    time.Duration // computing facts in DuckDB
 	Rules    time.Duration // running the rules over every person
 	Total    time.Duration
@@ -69,23 +95,26 @@ func (e *Evaluator) Evaluate(ctx context.Context, day time.Time, dryRun bool) (*
 		return nil, err
 	}
 	esc := cases.Escalation{MinRules: e.Pack.Escalation.MinRules, Level: e.Pack.Escalation.Level}
-	held := map[string]bool{}
+	ruleHeld := map[string]bool{}
 	for _, h := range e.Held {
-		held[h.Rule] = true
+		ruleHeld[h.Rule] = true
 	}
-	res.Held, res.HeldHits = e.Held, map[string]int{}
-	if len(held) > 0 {
-		kept := res.Hits[:0]
-		for _, h := range res.Hits {
-			if held[h.RuleID] {
-				res.HeldHits[h.RuleID]++
-				continue
-			}
+	res.Held, res.HeldHits, res.HeldPeople = e.Held, map[string]int{}, map[string]int{}
+	kept := res.Hits[:0]
+	for _, h := range res.Hits {
+		switch {
+		case ruleHeld[h.RuleID]:
+			res.HeldHits[h.RuleID]++
+		case e.held(nil, h.RuleID, h.IDNumber, h.HouseholdID):
+			res.HeldPeople[h.RuleID]++
+		default:
 			kept = append(kept, h)
 		}
-		res.Hits = kept
 	}
-	res.Plan = cases.MakePlanHeld(day, res.Hits, open, sup, esc, held)
+	res.Hits = kept
+	res.Plan = cases.MakePlanHeld(day, res.Hits, open, sup, esc, func(rule, id, household string) bool {
+		return e.held(ruleHeld, rule, id, household)
+	})
 	if !dryRun {
 		if err := e.Store.ApplyPlan(ctx, res.Plan, day, e.Pack.Version); err != nil {
 			return nil, err

@@ -241,8 +241,8 @@ func TestFieldFormulaWithoutCachedValue(t *testing.T) {
 // Case 04: 户号 holds cached Excel errors (#N/A from a VLOOKUP that found
 // nothing). Loaded as a household "#N/A", strangers are pooled into one
 // family and one's 低保 covers another. The rows are quarantined with the
-// error named; the person with large costs is still warned, in the county
-// queue, since the registry no longer knows their household.
+// error named; the person with large costs is held back, not warned from
+// the gap, and counted until the workbook is fixed.
 func TestFieldExcelErrorHousehold(t *testing.T) {
 	m := newMini(t)
 	st := &strTable{}
@@ -257,12 +257,19 @@ func TestFieldExcelErrorHousehold(t *testing.T) {
 	med := m.sources["medical"]
 	med.body = append(slices.Clone(med.body), []byte(`YB0201,340799197506060677,2026-07-01,省立医院,"90,000.00","50,000.00","10,000.00",0,"30,000.00"`+"\n")...)
 	m.set("medical", med)
-	m.run()
+	sum := m.run()
 	reasons := wantQuarantine(t, m, "registry:6 excel_error", "registry:7 excel_error")
 	if r := reasons["registry:6 excel_error"]; !strings.Contains(r, "#N/A") {
 		t.Errorf("reason %q does not name the error", r)
 	}
-	wantCases(t, m, append(baseline, "P:340799197506060677 orange MED-OOP-UNCOVERED")...)
+	// 周测六's registry row is quarantined, so his household, and whether it
+	// is covered, are unknown tonight: his 30,000 yuan is not sent out as
+	// "not covered" from that gap, but held back for him, counted in the
+	// summary, until the workbook's VLOOKUP is fixed.
+	wantCases(t, m, baseline...)
+	if sum.Evaluate.HeldPeople["MED-OOP-UNCOVERED"] != 1 {
+		t.Errorf("held people %v, want the 30,000-yuan hit held back", sum.Evaluate.HeldPeople)
+	}
 	var n int
 	m.p.Store.DB().QueryRow(`SELECT count(*) FROM registry WHERE household_id LIKE '#%'`).Scan(&n)
 	if n != 0 {

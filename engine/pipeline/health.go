@@ -19,6 +19,11 @@ type Health struct {
 	Datasets evaluate.DatasetState // dataset -> why it cannot be trusted ("" when fine)
 	Held     []evaluate.Hold       // enabled rules that raise no new warnings tonight
 	Findings []store.Finding       // the guards' measures; Warn marks those past their threshold
+	// Gaps are the people and households whose own registry or assistance
+	// rows are in quarantine (see personGaps), and Deps the datasets each
+	// rule reads: those rules raise no new warning for them tonight.
+	Gaps map[string]map[string]bool
+	Deps map[string][]string
 }
 
 // Degraded lists the sources that are not ok.
@@ -70,7 +75,11 @@ func (p *Pipeline) CheckHealth(ctx context.Context) (*Health, error) {
 		if err != nil {
 			return nil, err
 		}
+		h.Deps = deps
 		h.Held = evaluate.HeldRules(p.Pack, deps, h.Datasets)
+	}
+	if h.Gaps, err = p.personGaps(ctx, srcs); err != nil {
+		return nil, err
 	}
 	h.Findings, err = p.Store.Quality(ctx, srcs, store.QualityLimits{UnmatchedIDsPct: q.UnmatchedIDsPct,
 		UnjoinedHouseholdsPct: q.UnjoinedHouseholdsPct, SplitHouseholds: q.SplitHouseholds, RowDropPct: q.RowDropPct})

@@ -487,3 +487,34 @@ func TestQualityGuards(t *testing.T) {
 		}
 	}
 }
+
+// TestPersonGapHoldsTheirWarnings: one typo in a 低保 recipient's start
+// date (2024-13-01) quarantines their roster row. The roster is not
+// degraded (one bad row of three), but without that row the family looks
+// uncovered and its large medical costs would send a township to a family
+// already on 低保. The rules reading the roster are held back for that
+// person alone; once a corrected roster loads, the hold ends.
+func TestPersonGapHoldsTheirWarnings(t *testing.T) {
+	m := newMini(t)
+	med := m.sources["medical"]
+	med.body = append(slices.Clone(med.body), []byte("YB0002,34079919700909055X,2026-10-01,示例县人民医院,40000,5000,0,0,35000\n")...)
+	m.set("medical", med)
+	asst := m.sources["assistance"]
+	const head = "身份证号,户号,救助类别,开始日期,结束日期,月救助金额\n"
+	others := "340799197506060677,3407990020010002,低保边缘,2025-01-01,,0\n340799196005010116,3407990010010001,其他,2025-01-01,,0\n"
+	asst.body = []byte(head + "34079919700909055X,3407990020010001,农村低保,2024-13-01,,600\n" + others)
+	m.set("assistance", asst)
+	sum := m.run()
+	if got := m.cases(); !slices.Equal(got, baseline) {
+		t.Errorf("cases %q, want only the baseline", got)
+	}
+	if len(sum.Health.Held) != 0 || sum.Evaluate.HeldPeople["MED-OOP-UNCOVERED"] != 1 {
+		t.Errorf("held %v, held people %v", heldRules(sum), sum.Evaluate.HeldPeople)
+	}
+	asst.body = []byte(head + "34079919700909055X,3407990020010001,农村低保,2024-01-01,,600\n" + others)
+	m.set("assistance", asst)
+	sum = m.run()
+	if got := m.cases(); !slices.Equal(got, baseline) || len(sum.Evaluate.HeldPeople) != 0 {
+		t.Errorf("after the fix: cases %q, held people %v", got, sum.Evaluate.HeldPeople)
+	}
+}

@@ -154,7 +154,7 @@ func (p *Pipeline) Evaluate(ctx context.Context, day time.Time, dry bool) (*eval
 }
 
 func (p *Pipeline) evaluate(ctx context.Context, day time.Time, dry bool, h *Health) (*evaluate.Result, error) {
-	ev := &evaluate.Evaluator{Store: p.Store, Pack: p.Pack, Logger: p.logger(), Held: h.Held}
+	ev := &evaluate.Evaluator{Store: p.Store, Pack: p.Pack, Logger: p.logger(), Held: h.Held, Gaps: h.Gaps, Deps: h.Deps}
 	return ev.Evaluate(ctx, day, dry)
 }
 
@@ -230,6 +230,7 @@ func (s *RunSummary) JSON() string {
 		AsOf     string
 		Sources  []src
 		Held     map[string]int `json:",omitempty"` // rules held back -> hits left out
+		HeldFor  map[string]int `json:",omitempty"` // rules -> hits left out for people whose own rows are in quarantine
 		Errors   map[string]int `json:",omitempty"` // rules -> people they could not be evaluated for
 		Warnings int            `json:",omitempty"` // data-quality guards past their thresholds
 		HitsBy   map[string]int `json:",omitempty"`
@@ -255,6 +256,9 @@ func (s *RunSummary) JSON() string {
 	if e := s.Evaluate; e != nil {
 		if len(e.EvalErrors) > 0 {
 			out.Errors = e.EvalErrors
+		}
+		if len(e.HeldPeople) > 0 {
+			out.HeldFor = e.HeldPeople
 		}
 		for r, n := range e.HeldHits {
 			if out.Held != nil {

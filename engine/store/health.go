@@ -176,3 +176,56 @@ func SortedHealth(m map[string]SourceHealth) []SourceHealth {
 	sort.Slice(out, func(i, j int) bool { return out[i].Source < out[j].Source })
 	return out
 }
+
+// Gap is a person ("P:" + ID number) or household ("H:" + 户号) with a row
+// of a dataset in quarantine, first read by load LoadID.
+type Gap struct {
+	Dataset string
+	Key     string
+	LoadID  int64
+}
+
+// OpenGaps keeps the gaps that no later load has closed: the dataset has
+// no row of that person (or household) loaded after the quarantined one's
+// load, so what the dataset says of them tonight is missing that row.
+func (s *Store) OpenGaps(ctx context.Context, gaps []Gap) ([]Gap, error) {
+	type group struct{ dataset, col string }
+	byGroup := map[group][]Gap{}
+	for _, g := range gaps {
+		col := "id_number"
+		if strings.HasPrefix(g.Key, "H:") {
+			col = "household_id"
+		}
+		byGroup[group{g.Dataset, col}] = append(byGroup[group{g.Dataset, col}], g)
+	}
+	var out []Gap
+	for grp, list := range byGroup {
+		for start := 0; start < len(list); start += 500 {
+			batch := list[start:min(start+500, len(list))]
+			var vals []string
+			for i, g := range batch {
+				key := g.Key[2:]
+				vals = append(vals, fmt.Sprintf("(%d, '%s', %d)", i, strings.ReplaceAll(key, "'", "''"), g.LoadID))
+			}
+			rows, err := s.db.QueryContext(ctx, fmt.Sprintf(`WITH g(i, k, l) AS (VALUES %s)
+				SELECT g.i FROM g WHERE NOT EXISTS (SELECT 1 FROM %s d WHERE d.%s = g.k AND d._load_id > g.l)`,
+				strings.Join(vals, ", "), quoteIdent(grp.dataset), grp.col))
+			if err != nil {
+				return nil, err
+			}
+			for rows.Next() {
+				var i int
+				if err := rows.Scan(&i); err != nil {
+					rows.Close()
+					return nil, err
+				}
+				out = append(out, batch[i])
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return out, nil
+}
