@@ -110,8 +110,16 @@ const (
 // merged over two claims' rows is one amount, not one per row.
 const KindFilled CellKind = 0x80
 
-// Base is the kind without the KindFilled flag.
-func (k CellKind) Base() CellKind { return k &^ KindFilled }
+// KindScaled is a flag on a number's kind: the cell's number format shows
+// it in a unit of its own (0.00"万元"), so the stored number is in that
+// unit, not in yuan: 30 shown as 30.00万元 is 300,000 yuan.
+const KindScaled CellKind = 0x40
+
+// Base is the kind without the KindFilled and KindScaled flags.
+func (k CellKind) Base() CellKind { return k &^ (KindFilled | KindScaled) }
+
+// Scaled reports whether the number is shown in a unit of its own.
+func (k CellKind) Scaled() bool { return k&KindScaled != 0 }
 
 // Filled reports whether the cell took its value from a merged range.
 func (k CellKind) Filled() bool { return k&KindFilled != 0 }
@@ -120,7 +128,10 @@ func (k CellKind) Filled() bool { return k&KindFilled != 0 }
 // filled cell's kind ends in "+filled".
 func (k CellKind) String() string {
 	if k.Filled() {
-		return k.Base().String() + "+filled"
+		return (k &^ KindFilled).String() + "+filled"
+	}
+	if k.Scaled() {
+		return (k &^ KindScaled).String() + "+scaled"
 	}
 	switch k {
 	case KindText:
@@ -145,6 +156,9 @@ func (k CellKind) String() string {
 func ParseCellKind(s string) CellKind {
 	if base, ok := strings.CutSuffix(s, "+filled"); ok {
 		return ParseCellKind(base) | KindFilled
+	}
+	if base, ok := strings.CutSuffix(s, "+scaled"); ok {
+		return ParseCellKind(base) | KindScaled
 	}
 	for k := KindText; k <= KindNumber1904; k++ {
 		if k.String() == s {

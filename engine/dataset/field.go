@@ -47,6 +47,9 @@ func (f *fieldMap) parse(raw string, kind connectors.CellKind) (any, *Problem) {
 		// filled in, a person's costs would count twice.
 		return nil, f.problem(BadNumber, "the cell is part of a merged range over several rows, so its amount is not this row's own: unmerge the cells and give each row its own value, then send the file again")
 	}
+	if kind.Scaled() && (f.Type == Money || f.Type == Int) && raw != "" {
+		return nil, f.problem(BadNumber, "the cell shows its number in a unit of its own (its number format, such as 0.00\"万元\"), so the stored number is not in yuan: give the amounts in yuan, or in a text column, and send the file again")
+	}
 	kind = kind.Base()
 	switch kind {
 	case connectors.KindError:

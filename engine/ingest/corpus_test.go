@@ -654,6 +654,17 @@ func xlsxCases(t *testing.T) []corpusCase {
 				rows: [][]string{strings.Split(corpusHeaders["medical"], ","), {"YB0001", idA, "d:46086", "示例县人民医院", "n:500", "n:400"},
 					{"YB0002", idA, "d:46087", "示例县人民医院", "n:300", ""}}})),
 			want: quarantined(1, quar{3, "bad_number", "merged"}).withChecks("claim_id = 'YB0001' AND out_of_pocket = 400")},
+		// 家庭年收入 typed as 10 in a cell formatted 0.00"万元": Excel shows
+		// 10.00万元, the file stores 10. Read as 10 yuan, a well-off family
+		// would look poor.
+		{kind: "xlsx-amount-in-wan", dataset: "households",
+			files: one("hh.xlsx", rawXLSX(t, false, xsheet{name: "家庭收入", rows: [][]string{strings.Split(corpusHeaders["households"], ","), {hhA, "wan:10", "n:2", "d:46082"}}})),
+			want:  quarantined(0, quar{2, "bad_number", "unit of its own"}).withStatus(StatusDegraded)},
+		// 户号 in a number cell formatted 0000000000 (Excel shows its leading
+		// zeros): the value is what it shows.
+		{kind: "xlsx-zero-padded-number", dataset: "households",
+			files: one("hh.xlsx", rawXLSX(t, false, xsheet{name: "家庭收入", rows: [][]string{strings.Split(corpusHeaders["households"], ","), {"pad:10010002", "n:12000", "n:2", "d:46082"}}})),
+			want:  readRight(1, "household_id = '0010010002'")},
 	}
 }
 

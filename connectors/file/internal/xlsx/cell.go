@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/lipwatch/lipwatch/connectors"
 	"github.com/lipwatch/lipwatch/connectors/internal/jsonscan"
@@ -101,15 +102,35 @@ func (s *Sheet) number(v string, style int) (string, connectors.CellKind, error)
 			}
 		}
 	}
+	kind := connectors.KindNumber
 	if s.wb.date1904 {
-		return jsonscan.PlainNumber(v), connectors.KindNumber1904, nil
+		kind = connectors.KindNumber1904
 	}
-	return jsonscan.PlainNumber(v), connectors.KindNumber, nil
+	plain := jsonscan.PlainNumber(v)
+	xf := s.xf(style)
+	if xf.unit {
+		kind |= connectors.KindScaled
+	}
+	if xf.pad > len(plain) && allDigitsStr(plain) {
+		// A format of zeros shows the number with leading zeros, as an
+		// identifier keeps them (0010010002): the value is what it shows.
+		plain = strings.Repeat("0", xf.pad-len(plain)) + plain
+	}
+	return plain, kind, nil
+}
+
+// xf is what the cell format at index style shows; the zero xfInfo (a
+// plain number) for an index the styles do not define.
+func (s *Sheet) xf(style int) xfInfo {
+	if style >= 0 && style < len(s.wb.xfs) {
+		return s.wb.xfs[style]
+	}
+	return xfInfo{}
 }
 
 // dateStyle reports whether the cell format at index style shows a date.
 func (s *Sheet) dateStyle(style int) bool {
-	return style >= 0 && style < len(s.wb.dateXf) && s.wb.dateXf[style]
+	return s.xf(style).date
 }
 
 // compute calculates a formula saved without a value (or whose saved
@@ -195,4 +216,17 @@ func bytesTrim(b []byte) []byte {
 		j--
 	}
 	return b[i:j]
+}
+
+// allDigitsStr reports a non-empty string of ASCII digits.
+func allDigitsStr(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }

@@ -80,3 +80,34 @@ func elapsedToken(t string) bool {
 	}
 	return true
 }
+
+// unitWords are units a number format may show after the number, as
+// Chinese workbooks write amounts: 30 shown as 30.00万元 is 300,000 yuan.
+var unitWords = []string{"万", "千", "亿", "百"}
+
+// hasUnit reports whether a number format code shows a unit of magnitude
+// in its literal text ("万元", 0.0"千元").
+func hasUnit(code string) bool {
+	if i := strings.IndexByte(code, ';'); i >= 0 {
+		code = code[:i]
+	}
+	for _, u := range unitWords {
+		if strings.Contains(code, u) {
+			return true
+		}
+	}
+	return false
+}
+
+// zeroPad returns the width of a format made of zeros only ("000000"),
+// which shows a number with leading zeros: what a department does to keep
+// an identifier's zeros in a number cell. 0 for any other format.
+func zeroPad(code string) int {
+	if i := strings.IndexByte(code, ';'); i >= 0 {
+		code = code[:i]
+	}
+	if len(code) < 2 || strings.Trim(code, "0") != "" {
+		return 0
+	}
+	return len(code)
+}

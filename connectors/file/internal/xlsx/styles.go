@@ -11,14 +11,25 @@ import (
 // define (Excel's own limit is 64,000 cell formats).
 const maxFormats = 1 << 20
 
+// xfInfo is what a cell format's number format says of a number cell.
+type xfInfo struct {
+	date bool // it shows a date
+	// unit: it shows the number in a unit of its own text (0.00"万元"): the
+	// stored 30 is what the clerk means as 300,000 yuan.
+	unit bool
+	// pad is the width of a format of zeros only ("0000000000"): a number
+	// shown with leading zeros, as identifiers are; 0 for other formats.
+	pad int
+}
+
 // readStyles reads a styles part and reports, for each cell format (the
-// index a cell's s= attribute names), whether its number format shows a
-// date: a custom format code (numFmts) judged by isDateCode, or a built-in
-// id judged by builtinDate. A workbook may redefine a built-in id; its own
-// code then wins, as in Excel.
-func readStyles(r io.Reader) ([]bool, error) {
+// index a cell's s= attribute names), what its number format shows: a
+// date (a custom format code judged by isDateCode, or a built-in id judged
+// by builtinDate), a unit, zero padding. A workbook may redefine a built-in
+// id; its own code then wins, as in Excel.
+func readStyles(r io.Reader) ([]xfInfo, error) {
 	d := newTokens(r)
-	custom := map[int]bool{} // numFmtId -> shows a date
+	custom := map[int]xfInfo{} // numFmtId -> what it shows
 	var xfFmt []int          // numFmtId of each cell format
 	var inNumFmts, inCellXfs bool
 	for {
@@ -47,7 +58,8 @@ func readStyles(r io.Reader) ([]bool, error) {
 				if len(custom) >= maxFormats {
 					return nil, fmt.Errorf("more than %d number formats", maxFormats)
 				}
-				custom[id] = isDateCode(attr(&t, "formatCode"))
+				code := attr(&t, "formatCode")
+				custom[id] = xfInfo{date: isDateCode(code), unit: hasUnit(code), pad: zeroPad(code)}
 			case "xf":
 				if !inCellXfs {
 					continue // a cell style's format
@@ -70,13 +82,13 @@ func readStyles(r io.Reader) ([]bool, error) {
 			}
 		}
 	}
-	dateXf := make([]bool, len(xfFmt))
+	xfs := make([]xfInfo, len(xfFmt))
 	for i, id := range xfFmt {
-		if date, ok := custom[id]; ok {
-			dateXf[i] = date
+		if info, ok := custom[id]; ok {
+			xfs[i] = info
 		} else {
-			dateXf[i] = builtinDate(id)
+			xfs[i] = xfInfo{date: builtinDate(id)}
 		}
 	}
-	return dateXf, nil
+	return xfs, nil
 }

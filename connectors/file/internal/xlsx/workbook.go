@@ -60,7 +60,7 @@ type Workbook struct {
 
 	loaded bool
 	sst    []string
-	dateXf []bool // by cell format (s=) index: the format shows a date
+	xfs    []xfInfo // by cell format (s=) index: what its number format shows
 }
 
 // Open opens the workbook at path and reads its list of sheets.
@@ -314,7 +314,7 @@ func (w *Workbook) load() error {
 		if err != nil {
 			return err
 		}
-		w.dateXf, err = readStyles(g)
+		w.xfs, err = readStyles(g)
 		rc.Close()
 		if err != nil {
 			return fmt.Errorf("read %s: %w", w.stylPart, err)
