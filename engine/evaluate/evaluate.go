@@ -73,9 +73,9 @@ type Result struct {
 	// quarantine (a typo in a 低保 recipient's start date must not make the
 	// family look uncovered).
 	HeldPeople map[string]int
-	Facts    time.Duration // computing facts in DuckDB
-	Rules    time.Duration // running the rules over every person
-	Total    time.Duration
+	Facts      time.Duration // computing facts in DuckDB
+	Rules      time.Duration // running the rules over every person
+	Total      time.Duration
 }
 
 // Evaluate computes facts and hits at day and merges the hits into cases.

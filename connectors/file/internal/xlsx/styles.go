@@ -30,7 +30,7 @@ type xfInfo struct {
 func readStyles(r io.Reader) ([]xfInfo, error) {
 	d := newTokens(r)
 	custom := map[int]xfInfo{} // numFmtId -> what it shows
-	var xfFmt []int          // numFmtId of each cell format
+	var xfFmt []int            // numFmtId of each cell format
 	var inNumFmts, inCellXfs bool
 	for {
 		tok, err := d.next()
