@@ -3,8 +3,10 @@ package dataset
 // The canonical datasets of DESIGN.md. Aliases cover how departments
 // commonly write each value; a source's config may add its own.
 
+// genderAliases include the names and codes of GB/T 2261.1 (1 男性, 2 女性).
 var genderAliases = map[string]string{
 	"男": "male", "女": "female", "m": "male", "f": "female", "1": "male", "2": "female",
+	"男性": "male", "女性": "female",
 }
 
 var registryStatusAliases = map[string]string{

@@ -128,6 +128,11 @@ func (f *fieldMap) parse(raw string, kind connectors.CellKind) (any, *Problem) {
 			return nil, f.problem(DamagedNumber, "%s", why)
 		}
 		d = joinDigitGroups(d)
+		if len(d) == 12 && strings.HasSuffix(d, "000") && slices.Contains(f.Digits, 9) && !slices.Contains(f.Digits, 12) {
+			// A township's code in the 12-digit form of the division
+			// codes (GB/T 10114: its village part 000) is the township.
+			d = d[:9]
+		}
 		if !allDigits(d) || (len(f.Digits) > 0 && !slices.Contains(f.Digits, len(d))) {
 			return nil, f.problem(BadCode, "%s is not a %v-digit code", shown(s), f.Digits)
 		}

@@ -72,3 +72,27 @@ func TestMedicalAmountsTogether(t *testing.T) {
 		}
 	}
 }
+
+// TestStandardForms: the GB/T 2261.1 gender names (男性, 女性) and a
+// township's code in its 12-digit form (340799001000) are read, not
+// quarantined: one such cell would take the whole person out of the
+// registry.
+func TestStandardForms(t *testing.T) {
+	ds, _ := Lookup("registry")
+	header := []string{"公民身份号码", "姓名", "性别", "户号", "乡镇街道代码"}
+	m, err := NewMapper(ds, header, Mapping{Columns: map[string]string{"id_number": "公民身份号码", "name": "姓名",
+		"gender": "性别", "household_id": "户号", "township_code": "乡镇街道代码"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := make([]any, len(ds.Fields))
+	if _, p := m.Map([]string{"11010519491231002X", "张测", "男性", "1001", "340799001000"}, out); p != nil {
+		t.Fatal(p)
+	}
+	if out[2] != "male" || out[6] != "340799001" {
+		t.Errorf("gender %v township %v", out[2], out[6])
+	}
+	if _, p := m.Map([]string{"11010519491231002X", "张测", "男", "1001", "340799001002"}, out); p == nil || p.Code != BadCode {
+		t.Errorf("a village's code as the township's: %v", p)
+	}
+}
