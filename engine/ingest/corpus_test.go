@@ -60,6 +60,9 @@ func TestBadInputCorpusInREADME(t *testing.T) {
 	if n := strings.Count(section, "\n| `"); n != len(corpusCases(t)) {
 		t.Errorf("README's corpus table has %d kinds, the corpus %d", n, len(corpusCases(t)))
 	}
+	if want := fmt.Sprintf("a county meets: %d kinds.", len(corpusCases(t))); !strings.Contains(strings.Join(strings.Fields(section), " "), want) {
+		t.Errorf("README's corpus section does not say %q", want)
+	}
 }
 
 // one is a case's single file.
