@@ -391,7 +391,7 @@ func TestRetryLeavesKeyConflictsAlone(t *testing.T) {
 }
 
 // TestRetryKeepsLoadOrder: a row quarantined in January's registry file
-// (性别 男性, before the alias was added) and retried after February's file
+// (性别 男士, before the alias was added) and retried after February's file
 // recorded the person's death must not make them alive again: a retried
 // row keeps the place of the file it came from.
 func TestRetryKeepsLoadOrder(t *testing.T) {
@@ -400,7 +400,7 @@ func TestRetryKeepsLoadOrder(t *testing.T) {
 	in := filepath.Join(f.dir, "reg")
 	os.Mkdir(in, 0o755)
 	const head = "公民身份号码,姓名,性别,户号,乡镇街道代码,人员状态,状态变更日期\n"
-	os.WriteFile(filepath.Join(in, "2026-01.csv"), []byte(head+"11010519491231002X,张测,男性,1001,110105001,正常,2026-01-05\n"), 0o644)
+	os.WriteFile(filepath.Join(in, "2026-01.csv"), []byte(head+"11010519491231002X,张测,男士,1001,110105001,正常,2026-01-05\n"), 0o644)
 	src := f.source("reg", "registry", "reg/*.csv")
 	src.Mapping = dataset.Mapping{Columns: map[string]string{"id_number": "公民身份号码", "name": "姓名", "gender": "性别",
 		"household_id": "户号", "township_code": "乡镇街道代码", "status": "人员状态", "status_date": "状态变更日期"}}
@@ -411,7 +411,7 @@ func TestRetryKeepsLoadOrder(t *testing.T) {
 	if r := f.sy.SyncSource(ctx, src); r.Err != nil {
 		t.Fatal(r.Err)
 	}
-	src.Mapping.Values = map[string]map[string]string{"gender": {"男性": "male"}}
+	src.Mapping.Values = map[string]map[string]string{"gender": {"男士": "male"}}
 	r := f.sy.Retry(ctx, src)
 	if _, loaded, _, _ := r.Totals(); r.Err != nil || loaded != 1 {
 		t.Fatalf("retry: %v loaded %d", r.Err, loaded)
