@@ -99,11 +99,21 @@ func printHeld(w io.Writer, r *evaluate.Result) {
 		return
 	}
 	fmt.Fprintln(w, "held back tonight (no new warnings from these rules; their open cases stay as they are):")
+	// Rules held for the same reason share a line: a failed registry holds
+	// every rule, and its reason once is enough.
+	var reasons []string
+	byReason := map[string][]string{}
 	for _, h := range r.Held {
-		left := ""
+		rule := h.Rule
 		if n := r.HeldHits[h.Rule]; n > 0 {
-			left = fmt.Sprintf(" [%d hits left out]", n)
+			rule += fmt.Sprintf(" [%d hits left out]", n)
 		}
-		fmt.Fprintf(w, "  %s%s: %s\n", h.Rule, left, h.Reason)
+		if _, ok := byReason[h.Reason]; !ok {
+			reasons = append(reasons, h.Reason)
+		}
+		byReason[h.Reason] = append(byReason[h.Reason], rule)
+	}
+	for _, why := range reasons {
+		fmt.Fprintf(w, "  %s: %s\n", strings.Join(byReason[why], ", "), why)
 	}
 }
