@@ -109,8 +109,16 @@ func printReport(w io.Writer, h *pipeline.Health, q config.Quality) {
 	tw.Flush()
 	if len(h.Held) > 0 {
 		fmt.Fprintln(w, "\nrules held back tonight (no new warnings until their sources are ok):")
+		var reasons []string
+		byReason := map[string][]string{}
 		for _, hold := range h.Held {
-			fmt.Fprintf(w, "  %s: %s\n", hold.Rule, hold.Reason)
+			if _, ok := byReason[hold.Reason]; !ok {
+				reasons = append(reasons, hold.Reason)
+			}
+			byReason[hold.Reason] = append(byReason[hold.Reason], hold.Rule)
+		}
+		for _, why := range reasons {
+			fmt.Fprintf(w, "  %s: %s\n", strings.Join(byReason[why], ", "), why)
 		}
 	}
 	fmt.Fprintf(w, "\ndata-quality guards (config quality: unmatched_ids_pct %d, unjoined_households_pct %d, split_households %d, row_drop_pct %d):\n",
