@@ -17,20 +17,7 @@ func TestCalcTimeLimit(t *testing.T) {
 	calcTimeLimit = 0
 	path := filepath.Join(t.TempDir(), "a.xlsx")
 	xlsxtest.Book{Sheets: []xlsxtest.Sheet{{Name: "S", Rows: `<row r="1"><c r="A1"><f>1+1</f></c><c r="B1"><f>2+2</f></c></row>`}}}.Write(t, path)
-	wb, err := Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer wb.Close()
-	sh, err := wb.OpenSheet(0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sh.Close()
-	row, err := sh.Next()
-	if err != nil {
-		t.Fatal(err)
-	}
+	sh, row := firstRow(t, path)
 	// The first formula is calculated; the time is then spent.
 	if row.Values[0] != "2" || row.Kinds[0] != connectors.KindComputed || row.Kinds[1] != connectors.KindUncomputed {
 		t.Errorf("got %q %v", row.Values, row.Kinds)

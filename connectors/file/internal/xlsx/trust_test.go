@@ -38,24 +38,32 @@ func TestUntrustedFormulaNotComputed(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "a.xlsx")
 	xlsxtest.Book{Sheets: []xlsxtest.Sheet{{Name: "S", Rows: `<row r="1"><c r="A1" t="inlineStr"><is><t>3407990010010001</t></is></c>` +
 		`<c r="B1"><v>6000</v></c><c r="C1"><v>4000</v></c><c r="D1"><f>SUM(B1:C1)</f></c><c r="E1"><f>SUMIF(A1:A1,A1,B1:B1)</f></c></row>`}}}.Write(t, path)
-	wb, err := Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer wb.Close()
-	sh, err := wb.OpenSheet(0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sh.Close()
-	row, err := sh.Next()
-	if err != nil {
-		t.Fatal(err)
-	}
+	sh, row := firstRow(t, path)
 	if row.Values[3] != "10000" || row.Kinds[3] != connectors.KindComputed || row.Kinds[4] != connectors.KindUncomputed {
 		t.Errorf("got %q %v", row.Values, row.Kinds)
 	}
 	if st := sh.Stats(); st.Untrusted != 1 || st.Computed != 1 || st.Uncomputed != 1 {
 		t.Errorf("stats %+v", st)
 	}
+}
+
+// firstRow opens the workbook's first sheet and reads its first row; the
+// sheet and workbook close when the test ends.
+func firstRow(t *testing.T, path string) (*Sheet, Row) {
+	t.Helper()
+	wb, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { wb.Close() })
+	sh, err := wb.OpenSheet(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sh.Close() })
+	row, err := sh.Next()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sh, row
 }
