@@ -74,7 +74,7 @@ func kindErrorName(raw string) (string, string) {
 	// An error code of another program (#BLOCKED!, #UNKNOWN!) is quoted; a
 	// text with digits in it never is (an error cell's text may be anything
 	// a crafted or damaged file holds, an ID number among them).
-	if len(s) > 1 && len(s) <= 16 && s[0] == '#' && !strings.ContainsAny(s, "0123456789") && printableASCII(s) {
+	if len(s) > 1 && len(s) <= 10 && s[0] == '#' && !strings.ContainsAny(s, "0123456789") && printableASCII(s) {
 		return s, "a formula failed"
 	}
 	return "an error value", "a formula failed"
