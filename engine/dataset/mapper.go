@@ -383,3 +383,32 @@ func (m *Mapper) isHeader(values []string) bool {
 	}
 	return seen
 }
+
+// Identify reads, from a row that may be bad in other cells, the fields
+// that say whom it is about — the ID number and the 户号 — cleaned as the
+// loader cleans them (padding, Excel's protective marks, a number's ".0"),
+// "" for one that does not parse or is not mapped. The pipeline uses it to
+// hold back the warnings of people whose own rows are in quarantine.
+func (m *Mapper) Identify(values []string, kinds []connectors.CellKind) (idNumber, householdID string) {
+	for i := range m.fields {
+		f := &m.fields[i]
+		if f.col < 0 || f.col >= len(values) || (f.Name != "id_number" && f.Name != "household_id") {
+			continue
+		}
+		kind := connectors.KindText
+		if f.col < len(kinds) {
+			kind = kinds[f.col]
+		}
+		v, prob := f.parse(values[f.col], kind)
+		s, ok := v.(string)
+		if prob != nil || !ok {
+			continue
+		}
+		if f.Name == "id_number" {
+			idNumber = s
+		} else {
+			householdID = s
+		}
+	}
+	return idNumber, householdID
+}

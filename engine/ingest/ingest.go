@@ -368,6 +368,9 @@ func (s *Syncer) loadOne(ctx context.Context, src Source, syncID int64, p pendin
 	if src.Replace {
 		load.ReplaceConflicts()
 	}
+	if orderedDatasets[src.Dataset.Name] {
+		load.TouchRepeats()
+	}
 	load.Judge(s.judge)
 	ld, err := loadStream(ctx, load, src, p, unmapped, s.Progress)
 	if err != nil {

@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -419,5 +420,35 @@ func TestRetryKeepsLoadOrder(t *testing.T) {
 	var status string
 	if err := f.store.DB().QueryRow(`SELECT status FROM registry_current`).Scan(&status); err != nil || status != "deceased" {
 		t.Errorf("registry_current says %q (%v): the retried January row overruled February's", status, err)
+	}
+}
+
+// TestRetryTwoVersions: an overwritten roster's row was quarantined in two
+// versions (the second ends the aid). After an alias and a retry, each row
+// keeps its own file version's place, found by key and position: the
+// newest version (ended) is the newest row.
+func TestRetryTwoVersions(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	path := filepath.Join(f.dir, "asst.csv")
+	const head = "身份证号,户号,救助类别,开始日期,结束日期\n"
+	os.WriteFile(path, []byte(head+"11010519491231002X,1001,村保,2024-01-01,\n"), 0o644)
+	src := f.source("asst", "assistance", "asst.csv")
+	src.Mapping = dataset.Mapping{Columns: map[string]string{"id_number": "身份证号", "household_id": "户号", "category": "救助类别",
+		"start_date": "开始日期", "end_date": "结束日期"}}
+	f.sy.SyncSource(ctx, src)
+	os.WriteFile(path, []byte(head+"11010519491231002X,1001,村保,2024-01-01,2026-06-30\n"), 0o644)
+	f.sy.SyncSource(ctx, src)
+	src.Mapping.Values = map[string]map[string]string{"category": {"村保": "dibao"}}
+	r := f.sy.Retry(ctx, src)
+	if _, loaded, _, _ := r.Totals(); r.Err != nil || loaded != 2 {
+		t.Fatalf("retry: %v loaded %d", r.Err, loaded)
+	}
+	var end sql.NullString
+	if err := f.store.DB().QueryRow(`SELECT end_date::VARCHAR FROM assistance ORDER BY _load_id DESC, _position DESC LIMIT 1`).Scan(&end); err != nil || end.String != "2026-06-30" {
+		t.Errorf("newest version ends %v (%v), want 2026-06-30", end, err)
+	}
+	if n := f.count(`SELECT count(DISTINCT _load_id) FROM assistance`); n != 2 {
+		t.Errorf("%d load ids among the two versions, want 2", n)
 	}
 }

@@ -113,7 +113,7 @@ func retryStream(ctx context.Context, load *store.SourceLoad, src Source, rows [
 		} else if key, prob := m.MapRow(values, kinds, out); prob != nil {
 			err = sl.Quarantine(q.Position, q.Raw, prob)
 		} else if err = sl.Append(out, key, q.Position); err == nil {
-			sl.KeepOrder(q.Position, q.LoadID)
+			sl.KeepOrder(q.Position, key, q.LoadID)
 		}
 		if err != nil {
 			sl.Abort()

@@ -3,11 +3,9 @@ package pipeline
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"strings"
-	"unicode"
 
-	"github.com/lipwatch/lipwatch/engine/idnum"
+	"github.com/lipwatch/lipwatch/engine/dataset"
 	"github.com/lipwatch/lipwatch/engine/ingest"
 	"github.com/lipwatch/lipwatch/engine/store"
 )
@@ -33,32 +31,46 @@ var skipCodes = map[string]bool{store.KeyConflict: true, "blank_row": true, "hea
 // personGaps finds, per dataset of gapDatasets, the people ("P:" + ID
 // number) and households ("H:" + 户号) with a row in quarantine that no
 // later load of the dataset has superseded (a row of theirs loaded since).
+// The ID and 户号 are read from the quarantined row by the source's own
+// mapping, cleaned as the loader cleans them; a person's gap holds their
+// registry household too, since a household is warned as one.
 func (p *Pipeline) personGaps(ctx context.Context, srcs []store.SourceSpec) (map[string]map[string]bool, error) {
 	var cand []store.Gap
 	for _, s := range srcs {
 		if !gapDatasets[s.Dataset] {
 			continue
 		}
+		ds, ok := dataset.Lookup(s.Dataset)
+		if !ok {
+			continue
+		}
 		sc := p.Cfg.Sources[s.Name]
+		mapping := dataset.Mapping{Columns: sc.Columns, Values: sc.Values, Formats: sc.Formats}
 		rows, err := p.Store.QuarantineRows(ctx, s.Name, "", 0)
 		if err != nil {
 			return nil, err
 		}
+		mappers := map[string]*dataset.Mapper{}
 		for _, q := range rows {
 			if skipCodes[q.Code] {
 				continue
 			}
-			header, values, _, err := ingest.ParseRaw(q.Raw)
+			header, values, kinds, err := ingest.ParseRaw(q.Raw)
 			if err != nil {
 				continue
 			}
-			if v := cell(header, values, sc.Columns["id_number"]); v != "" {
-				if id, err := idnum.Parse(v); err == nil {
-					cand = append(cand, store.Gap{Dataset: s.Dataset, Key: "P:" + string(id), LoadID: q.LoadID})
-				}
+			hk := strings.Join(header, "\x1f")
+			m, ok := mappers[hk]
+			if !ok {
+				m, _ = dataset.NewPartialMapper(ds, header, mapping)
+				mappers[hk] = m
 			}
-			if v := cleanKey(cell(header, values, sc.Columns["household_id"])); v != "" {
-				cand = append(cand, store.Gap{Dataset: s.Dataset, Key: "H:" + v, LoadID: q.LoadID})
+			id, household := m.Identify(values, kinds)
+			if id != "" {
+				cand = append(cand, store.Gap{Dataset: s.Dataset, Key: "P:" + id, LoadID: q.LoadID})
+			}
+			if household != "" {
+				cand = append(cand, store.Gap{Dataset: s.Dataset, Key: "H:" + household, LoadID: q.LoadID})
 			}
 			if len(cand) > maxGaps {
 				p.logger().Warn("too many quarantined rows to hold people back one by one", "max", maxGaps)
@@ -74,41 +86,26 @@ func (p *Pipeline) personGaps(ctx context.Context, srcs []store.SourceSpec) (map
 		return nil, fmt.Errorf("gaps: %w", err)
 	}
 	out := map[string]map[string]bool{}
+	var people []string
 	for _, g := range open {
 		if out[g.Dataset] == nil {
 			out[g.Dataset] = map[string]bool{}
 		}
 		out[g.Dataset][g.Key] = true
+		if id, ok := strings.CutPrefix(g.Key, "P:"); ok {
+			people = append(people, id)
+		}
+	}
+	// A person's gap is their household's: the spouse of a recipient whose
+	// roster row is quarantined lives in a family that looks uncovered.
+	households, err := p.Store.RegistryHouseholds(ctx, people)
+	if err != nil {
+		return nil, fmt.Errorf("gaps: %w", err)
+	}
+	for _, g := range open {
+		if id, ok := strings.CutPrefix(g.Key, "P:"); ok && households[id] != "" {
+			out[g.Dataset]["H:"+households[id]] = true
+		}
 	}
 	return out, nil
-}
-
-// cell is the value of the column a mapping names in a raw row; a pick
-// "name#N" is the N-th column of that name.
-func cell(header, values []string, column string) string {
-	if column == "" {
-		return ""
-	}
-	n := 1
-	if i := strings.LastIndexByte(column, '#'); i > 0 {
-		if k, err := strconv.Atoi(column[i+1:]); err == nil && k >= 1 {
-			column, n = column[:i], k
-		}
-	}
-	want := strings.Join(strings.Fields(column), "")
-	for i, h := range header {
-		if strings.Join(strings.Fields(h), "") == want && i < len(values) {
-			if n--; n == 0 {
-				return values[i]
-			}
-		}
-	}
-	return ""
-}
-
-// cleanKey trims what padding a 户号 may carry (spaces, NULs, a number's
-// ".0"), as the dataset layer would.
-func cleanKey(s string) string {
-	s = strings.TrimFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) })
-	return strings.TrimSuffix(s, ".0")
 }

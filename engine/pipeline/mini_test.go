@@ -518,3 +518,69 @@ func TestPersonGapHoldsTheirWarnings(t *testing.T) {
 		t.Errorf("after the fix: cases %q, held people %v", got, sum.Evaluate.HeldPeople)
 	}
 }
+
+// TestPersonGapEdges: the hold reaches the household of the person whose
+// row is quarantined (a spouse's roster row, its 户号 left empty), reads IDs
+// as the loader does (="…" protection), and lasts while the bad row is
+// still in the newest roster even when another row of the person loads.
+func TestPersonGapEdges(t *testing.T) {
+	m := newMini(t)
+	med := m.sources["medical"]
+	med.body = append(slices.Clone(med.body), []byte("YB0002,340799196005010116,2026-10-01,示例县人民医院,40000,5000,0,0,35000\n")...)
+	m.set("medical", med)
+	asst := m.sources["assistance"]
+	const head = "身份证号,户号,救助类别,开始日期,结束日期,月救助金额\n"
+	base := string(miniBase["assistance"].body[len(head):])
+	// 李测二 (王测一's wife) is on 低保; her row's start date is impossible,
+	// its 户号 empty, her ID written ="…".
+	asst.body = []byte(head + base + "\"=\"\"340799196203020227\"\"\",,农村低保,2024-02-30,,600\n")
+	m.set("assistance", asst)
+	sum := m.run()
+	if got := m.cases(); !slices.Equal(got, baseline) || sum.Evaluate.HeldPeople["MED-OOP-UNCOVERED"] != 1 {
+		t.Fatalf("night 1: cases %q, held people %v", got, sum.Evaluate.HeldPeople)
+	}
+	// Night 2: the same roster plus a new, unrelated row of hers: the bad
+	// row is still there, so the hold stays.
+	asst.body = append(slices.Clone(asst.body), []byte("340799196203020227,3407990010010001,刚性支出困难,2026-10-01,2026-10-31,0\n")...)
+	m.set("assistance", asst)
+	sum = m.run()
+	if got := m.cases(); !slices.Equal(got, baseline) || sum.Evaluate.HeldPeople["MED-OOP-UNCOVERED"] != 1 {
+		t.Errorf("night 2: cases %q, held people %v", got, sum.Evaluate.HeldPeople)
+	}
+}
+
+// TestRevertedFileWins: a registry re-sent in its earlier version after a
+// wrong one (a death recorded by mistake) is read again, and its state is
+// the newest.
+func TestRevertedFileWins(t *testing.T) {
+	m := newMini(t)
+	reg := m.sources["registry"]
+	good := reg.body
+	m.run()
+	reg.body = []byte(strings.Replace(string(good), "34079919700909055X,孙测五,男,1970-09-09,3407990020010001,户主,340799002,340799002001,示例县测试路5号,正常,",
+		"34079919700909055X,孙测五,男,1970-09-09,3407990020010001,户主,340799002,340799002001,示例县测试路5号,死亡,2026-10-01", 1))
+	m.set("registry", reg)
+	m.run()
+	status := func() string {
+		var s string
+		m.p.Store.DB().QueryRow(`SELECT status FROM registry_current WHERE id_number = '34079919700909055X'`).Scan(&s)
+		return s
+	}
+	if s := status(); s != "deceased" {
+		t.Fatalf("after the wrong version: %s", s)
+	}
+	reg.body = good
+	m.set("registry", reg)
+	sum := m.run()
+	if s := status(); s != "active" {
+		t.Errorf("after the old version was re-sent: %s, want active", s)
+	}
+	for _, r := range sum.Sync {
+		if r.Source == "registry" && r.Unchanged != 0 {
+			t.Errorf("the re-sent file was skipped as unchanged")
+		}
+	}
+	if got := m.cases(); slices.ContainsFunc(got, func(c string) bool { return strings.Contains(c, "INTEGRITY") }) {
+		t.Errorf("cases %q", got)
+	}
+}

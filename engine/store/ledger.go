@@ -7,19 +7,25 @@ import (
 	"time"
 )
 
-// Loaded reports whether stream of source was already loaded successfully
-// with exactly this content hash, so that reading it again would add nothing.
+// Loaded reports whether stream's last committed load (of a sync) had
+// exactly this content hash, so that reading it again would add nothing.
 func (s *Store) Loaded(ctx context.Context, source, stream, hash string) (bool, error) {
 	if hash == "" {
 		return false, nil
 	}
-	var n int
-	err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM loads
-		WHERE source = ? AND stream = ? AND content_hash = ? AND status IN ('ok', 'degraded')`, source, stream, hash).Scan(&n)
+	// The last committed load's content, not any earlier one: a file that
+	// goes back to an older version is read again (its state is the newest).
+	var last sql.NullString
+	err := s.db.QueryRowContext(ctx, `SELECT content_hash FROM loads
+		WHERE source = ? AND stream = ? AND status IN ('ok', 'degraded') AND coalesce(origin, 'sync') = 'sync'
+		ORDER BY load_id DESC LIMIT 1`, source, stream).Scan(&last)
+	if err == sql.ErrNoRows {
+		return false, nil
+	}
 	if err != nil {
 		return false, fmt.Errorf("ledger: %w", err)
 	}
-	return n > 0, nil
+	return last.String == hash, nil
 }
 
 // SourceStatus summarises a source's last sync for `lipwatch sources`.

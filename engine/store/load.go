@@ -103,6 +103,7 @@ type SourceLoad struct {
 	dc      driver.Conn
 	replace bool // on_conflict: replace
 	origin  string
+	touch   bool // TouchRepeats
 	judge   func(Load) string
 	source  string
 	syncID  int64
@@ -145,6 +146,12 @@ func named(args []any) []driver.NamedValue {
 // rows), or "" when it is fine. A degraded stream is committed like any
 // other; its ledger row says degraded, with the reason as its error.
 func (l *SourceLoad) Judge(fn func(Load) string) { l.judge = fn }
+
+// TouchRepeats makes the rows a stream repeats, unchanged, from an earlier
+// load take the stream's load id and place, as if read now: for datasets in
+// which the newest load's state wins (the registry, the assistance roster),
+// a re-sent older file must win over a wrong version loaded in between.
+func (l *SourceLoad) TouchRepeats() { l.touch = true }
 
 // MarkRetry records the load's ledger rows as a quarantine retry rather
 // than a sync.
@@ -222,7 +229,7 @@ type StreamLoad struct {
 	before   int64 // rows in the dataset table when the stream started
 	mark     *string
 	resolved []resolved // quarantined rows a retry took care of
-	reorder  [][2]int64 // position -> load id a retried row keeps (KeepOrder)
+	reorder  []reorder  // load ids retried rows keep (KeepOrder)
 }
 
 // SetNotes records what the reader noticed about the stream.
@@ -343,6 +350,19 @@ func (sl *StreamLoad) Finish(ctx context.Context, read int64) (Load, error) {
 		}
 		conflicts += n
 	}
+	touch := sl.before > 0 && l.touch && l.origin != OriginRetry
+	if touch {
+		// Rows this file repeats, unchanged, from an earlier load: noted
+		// before the copies go, so that the kept rows can take this load's
+		// place below.
+		if _, err := l.exec(ctx, `CREATE OR REPLACE TEMP TABLE stage_touch AS
+			SELECT n._key, n._stream, n._position, n._loaded_at FROM `+ds+` n
+			WHERE n._load_id = $1 AND EXISTS (SELECT 1 FROM `+ds+` o
+			    WHERE o._key = n._key AND o._load_id <> $1 AND NOT (`+differ+`))
+			QUALIFY row_number() OVER (PARTITION BY n._key ORDER BY n._position) = 1`, id); err != nil {
+			return fail("duplicates", err)
+		}
+	}
 	if sl.before > 0 {
 		n, err := l.exec(ctx, `DELETE FROM `+ds+` WHERE _load_id = $1
 			AND _key IN (SELECT _key FROM `+ds+` WHERE _load_id <> $1)`, id)
@@ -350,6 +370,25 @@ func (sl *StreamLoad) Finish(ctx context.Context, read int64) (Load, error) {
 			return fail("duplicates", err)
 		}
 		removed += n
+	}
+	if touch {
+		// In a dataset where the newest load's state wins, a file that
+		// states again what an older one said (a registry re-sent after a
+		// wrong version) must win over what came between: the rows it
+		// repeats become this load's, read from this file.
+		for _, q := range []string{
+			`UPDATE ` + ds + ` SET _load_id = $1, _stream = t._stream, _position = t._position, _loaded_at = t._loaded_at
+				FROM stage_touch t WHERE ` + ds + `._key = t._key AND ` + ds + `._load_id <> $1`,
+			`DROP TABLE stage_touch`,
+		} {
+			var args []any
+			if strings.Contains(q, "$1") {
+				args = []any{id}
+			}
+			if _, err := l.exec(ctx, q, args...); err != nil {
+				return fail("duplicates", err)
+			}
+		}
 	}
 	repeated, err := l.queryInt(ctx, `SELECT count(*) - count(DISTINCT _key) FROM `+ds+` WHERE _load_id = $1`, id)
 	if err != nil {
@@ -409,15 +448,26 @@ func (sl *StreamLoad) Finish(ctx context.Context, read int64) (Load, error) {
 	if err != nil {
 		return fail("quarantine", err)
 	}
-	if _, err := l.exec(ctx, `DELETE FROM `+qstage); err != nil {
-		return fail("quarantine", err)
-	}
 	err = l.query(ctx, `SELECT reason_code, coalesce(column_name, ''), count(*) FROM quarantine
 		WHERE load_id = $1 GROUP BY ALL ORDER BY 3 DESC, 1, 2`, func(v []driver.Value) error {
 		sl.load.Reasons = append(sl.load.Reasons, ReasonCount{Code: v[0].(string), Column: v[1].(string), Count: toInt(v[2])})
 		return nil
 	}, id)
 	if err != nil {
+		return fail("quarantine", err)
+	}
+	if l.origin != OriginRetry {
+		// A bad row read again in a changed file is still bad in this
+		// version: its entry takes this load's id, so that it counts as
+		// part of the newest file (a person whose row is still broken
+		// stays held back; a retry gives the row this file's place).
+		if _, err := l.exec(ctx, `UPDATE quarantine SET load_id = $1
+			WHERE source = $2 AND stream = $3 AND load_id <> $1 AND raw IN (SELECT raw FROM `+qstage+`)`,
+			id, sl.load.Source, sl.load.Stream); err != nil {
+			return fail("quarantine", err)
+		}
+	}
+	if _, err := l.exec(ctx, `DELETE FROM `+qstage); err != nil {
 		return fail("quarantine", err)
 	}
 	sl.load.Read = read

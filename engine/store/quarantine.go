@@ -65,14 +65,22 @@ type resolved struct {
 // Facts take the newest state by load order (the registry's newest row,
 // the assistance roster's newest version), so a retried row must not
 // overrule a later file that has loaded since.
-func (sl *StreamLoad) KeepOrder(pos, loadID int64) {
-	sl.reorder = append(sl.reorder, [2]int64{pos, loadID})
+// The row is found by its natural key and position: two versions of a
+// file may hold different rows at the same position.
+func (sl *StreamLoad) KeepOrder(pos int64, key string, loadID int64) {
+	sl.reorder = append(sl.reorder, reorder{pos, key, loadID})
+}
+
+type reorder struct {
+	pos    int64
+	key    string
+	loadID int64
 }
 
 func (sl *StreamLoad) applyOrder(ctx context.Context) error {
 	for _, r := range sl.reorder {
-		if _, err := sl.l.exec(ctx, `UPDATE `+sl.l.ds.Name+` SET _load_id = $1 WHERE _load_id = $2 AND _position = $3`,
-			r[1], sl.load.ID, r[0]); err != nil {
+		if _, err := sl.l.exec(ctx, `UPDATE `+sl.l.ds.Name+` SET _load_id = $1 WHERE _load_id = $2 AND _position = $3 AND _key = $4`,
+			r.loadID, sl.load.ID, r.pos, r.key); err != nil {
 			return err
 		}
 	}
