@@ -36,6 +36,21 @@ type calculator struct {
 	spent       time.Duration // time calculating so far
 	overtime    bool          // MaxCalcTime was reached
 	untrusted   int64         // formulas not computed: a function or array arithmetic excelize may get wrong
+	// tainted says where the workbook's formulas are that lipwatch does
+	// not trust and that excelize would compute when a trusted formula
+	// reads them.
+	tainted func() *taint
+}
+
+// reliable reports whether lipwatch may take excelize's result for
+// formula in this calculator's sheet: the formula is trusted, and no sheet
+// it reads (its own included) holds an untrusted formula excelize would
+// compute on the way.
+func (c *calculator) reliable(formula string) bool {
+	if !trusted(formula) {
+		return false
+	}
+	return c.tainted == nil || !c.tainted().readsTainted(c.sheet, formula)
 }
 
 // compute calculates the cell and reports whether it could: a formula
@@ -53,7 +68,7 @@ func (c *calculator) compute(ref string) (string, bool) {
 		}
 		c.book = book
 	}
-	if f, err := c.book.GetCellFormula(c.sheet, ref); err != nil || !trusted(f) {
+	if f, err := c.book.GetCellFormula(c.sheet, ref); err != nil || !c.reliable(f) {
 		c.untrusted++
 		return "", false
 	}

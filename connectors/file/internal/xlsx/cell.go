@@ -111,10 +111,14 @@ func (s *Sheet) number(v string, style int) (string, connectors.CellKind, error)
 	if xf.unit {
 		kind |= connectors.KindScaled
 	}
-	if xf.pad > len(plain) && allDigitsStr(plain) {
+	if xf.pad > 0 && allDigitsStr(plain) {
 		// A format of zeros shows the number with leading zeros, as an
-		// identifier keeps them (0010010002): the value is what it shows.
-		plain = strings.Repeat("0", xf.pad-len(plain)) + plain
+		// identifier keeps them (0010010002), after any literal prefix it
+		// has ("340799"0000000000): the value is what it shows.
+		if xf.pad > len(plain) {
+			plain = strings.Repeat("0", xf.pad-len(plain)) + plain
+		}
+		plain = xf.prefix + plain
 	}
 	return plain, kind, nil
 }
@@ -166,7 +170,11 @@ func (s *Sheet) compute(c *cell, row int) (string, connectors.CellKind, error) {
 		return "", connectors.KindUncomputed, nil
 	}
 	s.stats.Computed++
-	return v, connectors.KindComputed, nil
+	kind := connectors.KindComputed
+	if s.xf(c.style).unit && isNumber(v) {
+		kind |= connectors.KindScaled // a computed amount shown in 万元 is in 万元 too
+	}
+	return v, kind, nil
 }
 
 // isNumber reports whether v is a number as a workbook stores one:

@@ -1,6 +1,9 @@
 package xlsx
 
-import "strings"
+import (
+	"strings"
+	"unicode/utf8"
+)
 
 // builtinDate reports whether a built-in number format (one a workbook
 // names by id without defining it) shows a date or a time of day.
@@ -81,33 +84,133 @@ func elapsedToken(t string) bool {
 	return true
 }
 
-// unitWords are units a number format may show after the number, as
-// Chinese workbooks write amounts: 30 shown as 30.00万元 is 300,000 yuan.
-var unitWords = []string{"万", "千", "亿", "百"}
+// unitWords are units of magnitude a number format may show after the
+// number, as Chinese workbooks write amounts: 30 shown as 30.00万元 is
+// 300,000 yuan. W is the Latin shorthand of 万.
+var unitWords = []string{"万", "萬", "千", "仟", "亿", "億", "百", "佰", "W", "w"}
 
 // hasUnit reports whether a number format code shows a unit of magnitude
-// in its literal text ("万元", 0.0"千元").
+// in the literal text of one of its sections ("万元", 0.0"千元", or a
+// negative section's) while the stored number is in that unit. A section
+// that scales the number itself for display (#,##0,"千": a comma after the
+// last digit placeholder divides by 1,000) stores yuan and shows thousands:
+// the stored number is not in the unit.
 func hasUnit(code string) bool {
-	if i := strings.IndexByte(code, ';'); i >= 0 {
-		code = code[:i]
-	}
-	for _, u := range unitWords {
-		if strings.Contains(code, u) {
+	for _, sec := range formatSections(code) {
+		lit, digits := splitLiterals(sec)
+		if !containsAny(lit, unitWords) {
+			continue
+		}
+		if !scalingComma(digits) {
 			return true
 		}
 	}
 	return false
 }
 
-// zeroPad returns the width of a format made of zeros only ("000000"),
-// which shows a number with leading zeros: what a department does to keep
-// an identifier's zeros in a number cell. 0 for any other format.
-func zeroPad(code string) int {
-	if i := strings.IndexByte(code, ';'); i >= 0 {
-		code = code[:i]
+// zeroPad returns the width of a format whose number part is zeros only
+// ("000000"), which shows a number with leading zeros, and the literal
+// text shown before it ("340799"0000000000): what a department does to
+// keep an identifier's zeros in a number cell. Width 0 for any other format.
+func zeroPad(code string) (prefix string, width int) {
+	sec := formatSections(code)[0]
+	var lit strings.Builder
+	i := 0
+	for i < len(sec) {
+		switch c := sec[i]; {
+		case c == '"':
+			j := strings.IndexByte(sec[i+1:], '"')
+			if j < 0 {
+				return "", 0
+			}
+			lit.WriteString(sec[i+1 : i+1+j])
+			i += j + 2
+		case c == '\\' && i+1 < len(sec):
+			_, size := utf8.DecodeRuneInString(sec[i+1:])
+			lit.WriteString(sec[i+1 : i+1+size])
+			i += 1 + size
+		default:
+			rest := sec[i:]
+			if len(rest) < 2 || strings.Trim(rest, "0") != "" {
+				return "", 0
+			}
+			return lit.String(), len(rest)
+		}
 	}
-	if len(code) < 2 || strings.Trim(code, "0") != "" {
-		return 0
+	return "", 0
+}
+
+// formatSections splits a format code into its sections (positive;
+// negative; zero; text), ignoring semicolons inside quotes.
+func formatSections(code string) []string {
+	var out []string
+	quoted, start := false, 0
+	for i := 0; i < len(code); i++ {
+		switch code[i] {
+		case '"':
+			quoted = !quoted
+		case '\\':
+			i++
+		case ';':
+			if !quoted {
+				out = append(out, code[start:i])
+				start = i + 1
+			}
+		}
 	}
-	return len(code)
+	return append(out, code[start:])
+}
+
+// splitLiterals separates a section's literal text (quoted, escaped with a
+// backslash, or a CJK character written as it is) from the rest; text in
+// [brackets] (colours, conditions, locales) is dropped.
+func splitLiterals(sec string) (lit, rest string) {
+	var l, r strings.Builder
+	for i := 0; i < len(sec); {
+		c := sec[i]
+		switch {
+		case c == '"':
+			j := strings.IndexByte(sec[i+1:], '"')
+			if j < 0 {
+				l.WriteString(sec[i+1:])
+				return l.String(), r.String()
+			}
+			l.WriteString(sec[i+1 : i+1+j])
+			i += j + 2
+		case c == '\\' && i+1 < len(sec):
+			_, size := utf8.DecodeRuneInString(sec[i+1:])
+			l.WriteString(sec[i+1 : i+1+size])
+			i += 1 + size
+		case c == '[':
+			j := strings.IndexByte(sec[i:], ']')
+			if j < 0 {
+				return l.String(), r.String()
+			}
+			i += j + 1
+		case c >= utf8.RuneSelf:
+			_, size := utf8.DecodeRuneInString(sec[i:])
+			l.WriteString(sec[i : i+size])
+			i += size
+		default:
+			r.WriteByte(c)
+			i++
+		}
+	}
+	return l.String(), r.String()
+}
+
+// scalingComma reports a comma right after the last digit placeholder
+// (#,##0, or 0.0,): Excel then shows the number divided by 1,000.
+func scalingComma(digits string) bool {
+	last := strings.LastIndexAny(digits, "0#?")
+	return last >= 0 && last+1 < len(digits) && digits[last+1] == ','
+}
+
+func containsAny(s string, words []string) bool {
+	for _, w := range words {
+		if strings.Contains(s, w) {
+			return true
+		}
+	}
+	return false
 }

@@ -118,7 +118,7 @@ func (w *Workbook) OpenSheet(i int) (*Sheet, error) {
 		wb: w, info: info, rc: rc, g: g, size: int64(min(zf.UncompressedSize64, 1<<62)),
 		dec:  newTokens(bufio.NewReaderSize(g, 64<<10)),
 		m:    merges{spans: spans},
-		calc: calculator{path: w.path, sheet: info.Name, allowed: w.size <= MaxCalcSize},
+		calc: calculator{path: w.path, sheet: info.Name, allowed: w.size <= MaxCalcSize, tainted: w.taintOf},
 	}
 	s.stats.Recalculated = w.fullCalc
 	return s, nil

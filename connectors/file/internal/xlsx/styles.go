@@ -19,7 +19,10 @@ type xfInfo struct {
 	unit bool
 	// pad is the width of a format of zeros only ("0000000000"): a number
 	// shown with leading zeros, as identifiers are; 0 for other formats.
-	pad int
+	// prefix is the literal text such a format shows before the number
+	// ("340799"0000000000).
+	pad    int
+	prefix string
 }
 
 // readStyles reads a styles part and reports, for each cell format (the
@@ -59,7 +62,8 @@ func readStyles(r io.Reader) ([]xfInfo, error) {
 					return nil, fmt.Errorf("more than %d number formats", maxFormats)
 				}
 				code := attr(&t, "formatCode")
-				custom[id] = xfInfo{date: isDateCode(code), unit: hasUnit(code), pad: zeroPad(code)}
+				prefix, pad := zeroPad(code)
+				custom[id] = xfInfo{date: isDateCode(code), unit: hasUnit(code), pad: pad, prefix: prefix}
 			case "xf":
 				if !inCellXfs {
 					continue // a cell style's format

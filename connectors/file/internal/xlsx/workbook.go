@@ -55,6 +55,7 @@ type Workbook struct {
 	sheets   []SheetInfo
 	date1904 bool
 	fullCalc bool
+	taint    *taint // where untrusted formulas are, once worked out (taintOf)
 	sstPart  string
 	stylPart string
 
