@@ -164,6 +164,14 @@ func printSync(w io.Writer, results []ingest.Result, health *pipeline.Health) {
 				fmt.Fprintf(w, "  %s note: %s: %s\n", r.Source, l.Stream, n.Text)
 			}
 		}
+		if ingest.IsOrdered(r.Dataset) && len(r.Loads) > 1 {
+			var names []string
+			for _, l := range r.Loads {
+				names = append(names, l.Stream)
+			}
+			fmt.Fprintf(w, "  %s: %d files loaded in this order, the last one's states winning (check it when names do not sort by date): %s\n",
+				r.Source, len(names), strings.Join(names, ", "))
+		}
 		if replaced > 0 {
 			fmt.Fprintf(w, "  %s replaced %d loaded rows with corrected versions (on_conflict: replace)\n", r.Source, replaced)
 		}

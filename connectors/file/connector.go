@@ -145,12 +145,45 @@ func (c *connector) match() ([]string, error) {
 }
 
 // naturalCompare orders paths as a person reads them: runs of digits by
-// their value, so that 户籍2026年9月.csv comes before 户籍2026年10月.csv and
-// medical_2026-3.csv before medical_2026-10.csv. The order matters: for the
-// registry and the assistance roster a later file's state supersedes an
-// earlier one's. Equal values with other digits (09 and 9) and the rest
-// compare as text.
+// their value (full-width digits too), so that 户籍2026年9月.csv comes before
+// 户籍2026年10月.csv and medical_2026-3.csv before medical_2026-10.csv; and a
+// name before the same name with more to it (户籍2026年10月.csv before
+// 户籍2026年10月-更正.csv and 户籍2026年10月 (2).csv), the extension aside.
+// The order matters: for the registry and the assistance roster a later
+// file's state supersedes an earlier one's. Equal values with other digits
+// (09 and 9) and the rest compare as text.
 func naturalCompare(a, b string) int {
+	sa, ea := splitExt(halfWidthDigits(a))
+	sb, eb := splitExt(halfWidthDigits(b))
+	if c := naturalCore(sa, sb); c != 0 {
+		return c
+	}
+	if c := strings.Compare(ea, eb); c != 0 {
+		return c
+	}
+	return strings.Compare(a, b)
+}
+
+// splitExt splits a path into its stem and its extension.
+func splitExt(p string) (string, string) {
+	ext := path.Ext(p)
+	return p[:len(p)-len(ext)], ext
+}
+
+// halfWidthDigits writes full-width digits (２０２６) as ASCII ones.
+func halfWidthDigits(s string) string {
+	if !strings.ContainsAny(s, "０１２３４５６７８９") {
+		return s
+	}
+	return strings.Map(func(r rune) rune {
+		if r >= '０' && r <= '９' {
+			return r - '０' + '0'
+		}
+		return r
+	}, s)
+}
+
+func naturalCore(a, b string) int {
 	i, j := 0, 0
 	for i < len(a) && j < len(b) {
 		if isDigit(a[i]) && isDigit(b[j]) {
@@ -177,10 +210,7 @@ func naturalCompare(a, b string) int {
 		i++
 		j++
 	}
-	if c := cmp.Compare(len(a)-i, len(b)-j); c != 0 {
-		return c
-	}
-	return strings.Compare(a, b)
+	return cmp.Compare(len(a)-i, len(b)-j)
 }
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }

@@ -226,7 +226,8 @@ func TestUnreadableFile(t *testing.T) {
 // September's and its states win.
 func TestNaturalFileOrder(t *testing.T) {
 	dir := t.TempDir()
-	names := []string{"户籍2026年10月.csv", "户籍2026年9月.csv", "户籍2026年11月.csv", "户籍2025年12月.csv", "户籍2026年1月.csv"}
+	names := []string{"户籍2026年10月.csv", "户籍2026年9月.csv", "户籍2026年11月.csv", "户籍2025年12月.csv", "户籍2026年1月.csv",
+		"户籍2026年10月-更正.csv", "户籍2026年10月 (2).csv", "户籍２０２６年１２月.csv"}
 	for _, n := range names {
 		if err := os.WriteFile(filepath.Join(dir, n), []byte("a\n1\n"), 0o644); err != nil {
 			t.Fatal(err)
@@ -241,7 +242,8 @@ func TestNaturalFileOrder(t *testing.T) {
 	for _, s := range streams {
 		got = append(got, s.Name())
 	}
-	want := []string{"户籍2025年12月.csv", "户籍2026年1月.csv", "户籍2026年9月.csv", "户籍2026年10月.csv", "户籍2026年11月.csv"}
+	want := []string{"户籍2025年12月.csv", "户籍2026年1月.csv", "户籍2026年9月.csv", "户籍2026年10月.csv",
+		"户籍2026年10月 (2).csv", "户籍2026年10月-更正.csv", "户籍2026年11月.csv", "户籍２０２６年１２月.csv"}
 	if !slices.Equal(got, want) {
 		t.Errorf("order %q, want %q", got, want)
 	}

@@ -220,6 +220,10 @@ const DefaultDegradedShare = 0.5
 // must not load after a later one of the same sync has.
 var orderedDatasets = map[string]bool{"registry": true, "assistance": true, "fishers": true}
 
+// IsOrdered reports whether a dataset's facts take the newest state by
+// load order, so that the order its files load in matters.
+func IsOrdered(dataset string) bool { return orderedDatasets[dataset] }
+
 type pending struct {
 	stream connectors.Stream
 	hash   string
