@@ -3,6 +3,8 @@ package main
 import (
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -120,6 +122,18 @@ func printReport(w io.Writer, h *pipeline.Health, q config.Quality) {
 		for _, why := range reasons {
 			fmt.Fprintf(w, "  %s: %s\n", strings.Join(byReason[why], ", "), why)
 		}
+	}
+	for _, ds := range slices.Sorted(maps.Keys(h.Gaps)) {
+		people, households := 0, 0
+		for k := range h.Gaps[ds] {
+			if strings.HasPrefix(k, "P:") {
+				people++
+			} else {
+				households++
+			}
+		}
+		fmt.Fprintf(w, "\nheld back from the rules reading %s: %d people, %d households (their own rows are in quarantine: lipwatch quarantine list)\n",
+			ds, people, households)
 	}
 	fmt.Fprintf(w, "\ndata-quality guards (config quality: unmatched_ids_pct %d, unjoined_households_pct %d, split_households %d, row_drop_pct %d):\n",
 		q.UnmatchedIDsPct, q.UnjoinedHouseholdsPct, q.SplitHouseholds, q.RowDropPct)
