@@ -99,13 +99,18 @@ func printHeld(w io.Writer, r *evaluate.Result) {
 		return
 	}
 	fmt.Fprintln(w, "held back tonight (no new warnings from these rules; their open cases stay as they are):")
-	// Rules held for the same reason share a line: a failed registry holds
-	// every rule, and its reason once is enough.
+	printHolds(w, r.Held, r.HeldHits)
+}
+
+// printHolds writes the rules held back, one line per reason: a failed
+// registry holds every rule, and its reason once is enough. left, when
+// given, counts the hits each rule had that were left out.
+func printHolds(w io.Writer, holds []evaluate.Hold, left map[string]int) {
 	var reasons []string
 	byReason := map[string][]string{}
-	for _, h := range r.Held {
+	for _, h := range holds {
 		rule := h.Rule
-		if n := r.HeldHits[h.Rule]; n > 0 {
+		if n := left[h.Rule]; n > 0 {
 			rule += fmt.Sprintf(" [%d hits left out]", n)
 		}
 		if _, ok := byReason[h.Reason]; !ok {

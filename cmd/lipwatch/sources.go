@@ -111,17 +111,7 @@ func printReport(w io.Writer, h *pipeline.Health, q config.Quality) {
 	tw.Flush()
 	if len(h.Held) > 0 {
 		fmt.Fprintln(w, "\nrules held back tonight (no new warnings until their sources are ok):")
-		var reasons []string
-		byReason := map[string][]string{}
-		for _, hold := range h.Held {
-			if _, ok := byReason[hold.Reason]; !ok {
-				reasons = append(reasons, hold.Reason)
-			}
-			byReason[hold.Reason] = append(byReason[hold.Reason], hold.Rule)
-		}
-		for _, why := range reasons {
-			fmt.Fprintf(w, "  %s: %s\n", strings.Join(byReason[why], ", "), why)
-		}
+		printHolds(w, h.Held, nil)
 	}
 	for _, ds := range slices.Sorted(maps.Keys(h.Gaps)) {
 		people, households := 0, 0

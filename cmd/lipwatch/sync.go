@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/lipwatch/lipwatch/engine/dataset"
 	"github.com/lipwatch/lipwatch/engine/ingest"
 	"github.com/lipwatch/lipwatch/engine/pipeline"
 )
@@ -238,11 +239,5 @@ func columnList(cols []string) string {
 // than a column's name: six or more digits, a line break, or more than 40
 // characters.
 func looksLikeData(s string) bool {
-	digits := 0
-	for _, r := range s {
-		if r >= '0' && r <= '9' || r >= '０' && r <= '９' {
-			digits++
-		}
-	}
-	return digits >= 6 || strings.ContainsAny(s, "\r\n") || utf8.RuneCountInString(s) > 40
+	return dataset.LooksPersonal(s) || strings.ContainsAny(s, "\r\n") || utf8.RuneCountInString(s) > 40
 }

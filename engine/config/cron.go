@@ -15,16 +15,3 @@ func (c *collector) cron(path, spec string, zone *time.Location) {
 		c.add(path, "%v", err)
 	}
 }
-
-// countyZone is the county's time zone for cron messages, or nil when
-// county.timezone is not a zone (that is reported on its own).
-func (c *collector) countyZone(cfg *Config) *time.Location {
-	if c.failed("county.timezone") || cfg.County.Timezone == "" {
-		return nil
-	}
-	loc, err := time.LoadLocation(cfg.County.Timezone)
-	if err != nil {
-		return nil
-	}
-	return loc
-}

@@ -11,7 +11,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/lipwatch/lipwatch/connectors"
 	"github.com/lipwatch/lipwatch/engine/dataset"
@@ -90,8 +89,7 @@ func Parse(name string, data []byte) (*Config, error) {
 	if err := c.err(); err != nil {
 		return nil, err
 	}
-	cfg.loc, _ = time.LoadLocation(cfg.County.Timezone)
-	return cfg, nil
+	return cfg, nil // cfg.loc was set while validating the zone
 }
 
 func setDefaults(v *viper.Viper) {

@@ -1,11 +1,5 @@
 package config
 
-import "regexp"
-
-// badPick is a column pick that counts from 0 or below ("身份证号#0",
-// "身份证号#-1"): "name#N" picks the N-th column of that name, from 1.
-var badPick = regexp.MustCompile(`#(0+|-[0-9]+)$`)
-
 // quality checks the data-quality thresholds.
 func (c *collector) quality(q Quality) {
 	pct := func(key string, v, min int) {

@@ -17,6 +17,9 @@ var (
 	township    = regexp.MustCompile(`^[0-9]{9}$`)
 	sourceName  = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
 	memoryLimit = regexp.MustCompile(`(?i)^[0-9]+(\.[0-9]+)?\s*(b|bytes?|kb|mb|gb|tb|kib|mib|gib|tib)$`)
+	// badPick is a column pick that counts from 0 or below ("身份证号#0",
+	// "身份证号#-1"): "name#N" picks the N-th column of that name, from 1.
+	badPick = regexp.MustCompile(`#(0+|-[0-9]+)$`)
 )
 
 var (
@@ -39,8 +42,11 @@ func (c *collector) validate(cfg *Config) {
 		}
 	}
 	if ok("county.timezone") {
-		if _, err := time.LoadLocation(cfg.County.Timezone); err != nil || cfg.County.Timezone == "" {
+		loc, err := time.LoadLocation(cfg.County.Timezone)
+		if err != nil || cfg.County.Timezone == "" {
 			c.add("county.timezone", "unknown time zone %q (e.g. %s)", cfg.County.Timezone, DefaultTimezone)
+		} else {
+			cfg.loc = loc
 		}
 	}
 
@@ -106,7 +112,7 @@ func (c *collector) validate(cfg *Config) {
 		c.formats(cfg.Dispatch.Formats)
 	}
 
-	zone := c.countyZone(cfg) // for cron messages; nil if unknown
+	zone := cfg.loc // for cron messages; nil if unknown
 	if ok("schedule.nightly") {
 		if n := cfg.Schedule.Nightly; strings.TrimSpace(n) == "" {
 			c.add("schedule.nightly", "required: a cron schedule such as %q", DefaultNightly)

@@ -113,7 +113,7 @@ func columnLetters(i int) string {
 func headerCellLooksLikeData(h string) bool {
 	if i := strings.IndexAny(h, "\r\n"); i >= 0 {
 		for _, line := range strings.FieldsFunc(h[i:], func(r rune) bool { return r == '\r' || r == '\n' }) {
-			if looksPersonal(line) {
+			if LooksPersonal(line) {
 				return true
 			}
 		}

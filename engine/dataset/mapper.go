@@ -70,7 +70,7 @@ func (e *MissingColumnsError) Error() string {
 		return "mapped columns not in the header: " + strings.Join(e.Missing, ", ")
 	}
 	for _, h := range e.Header {
-		if looksPersonal(h) || headerCellLooksLikeData(h) {
+		if LooksPersonal(h) || headerCellLooksLikeData(h) {
 			return fmt.Sprintf("mapped columns not in the header: %s (the header row holds data such as ID numbers: check header_row)",
 				strings.Join(e.Missing, ", "))
 		}
@@ -79,9 +79,9 @@ func (e *MissingColumnsError) Error() string {
 		strings.Join(e.Missing, ", "), strings.Join(e.Header, ", "))
 }
 
-// looksPersonal reports a cell that may be an ID number, a phone or account
+// LooksPersonal reports a cell that may be an ID number, a phone or account
 // number: six or more digits in it.
-func looksPersonal(s string) bool {
+func LooksPersonal(s string) bool {
 	digits := 0
 	for _, r := range s {
 		if r >= '0' && r <= '9' || r >= '０' && r <= '９' {

@@ -12,6 +12,11 @@ import (
 	"github.com/lipwatch/lipwatch/engine/rule"
 )
 
+// queryRower is a *sql.DB or a *sql.Conn.
+type queryRower interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
 // views maps the store's views onto the dataset they read.
 var views = map[string]string{"registry_current": "registry"}
 
@@ -22,7 +27,7 @@ var views = map[string]string{"registry_current": "registry"}
 // datasets. The person group is the exception: it lists everyone who
 // appears in any dataset, but what it says about a person comes from the
 // registry alone, so it depends on the registry alone.
-func GroupDatasets(ctx context.Context, db *sql.DB, pack *rule.Pack) (map[string][]string, error) {
+func GroupDatasets(ctx context.Context, db queryRower, pack *rule.Pack) (map[string][]string, error) {
 	out := map[string][]string{}
 	for _, g := range pack.Groups {
 		if g.Name == "person" {
@@ -52,7 +57,7 @@ func GroupDatasets(ctx context.Context, db *sql.DB, pack *rule.Pack) (map[string
 // RuleDatasets returns, for each rule, the datasets it depends on: those of
 // the fact groups it reads, and the registry (every rule is evaluated for
 // the registry's people and routed by it).
-func RuleDatasets(ctx context.Context, db *sql.DB, pack *rule.Pack) (map[string][]string, error) {
+func RuleDatasets(ctx context.Context, db queryRower, pack *rule.Pack) (map[string][]string, error) {
 	groups, err := GroupDatasets(ctx, db, pack)
 	if err != nil {
 		return nil, err
@@ -77,7 +82,7 @@ func RuleDatasets(ctx context.Context, db *sql.DB, pack *rule.Pack) (map[string]
 }
 
 // queryTables lists the table names a SELECT statement reads.
-func queryTables(ctx context.Context, db *sql.DB, query string) ([]string, error) {
+func queryTables(ctx context.Context, db queryRower, query string) ([]string, error) {
 	var text string
 	if err := db.QueryRowContext(ctx, `SELECT json_serialize_sql($1::VARCHAR)::VARCHAR`, query).Scan(&text); err != nil {
 		return nil, err

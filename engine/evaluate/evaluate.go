@@ -7,7 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -275,21 +275,16 @@ func inputsJSON(r *rule.Rule, env *rule.Env) string {
 // evidenceDatasets are the tables searched for the rows behind a hit.
 var evidenceDatasets = []string{"registry", "medical", "disability", "employment", "fishers", "assistance"}
 
-// ruleDatasets maps each rule to the person-keyed datasets its facts are
-// computed from: the tables named in the SQL of the fact groups it reads.
-// Only those rows are kept as a hit's evidence, so a medical hit does not
-// carry the person's disability records.
-func ruleDatasets(pack *rule.Pack) map[string][]string {
-	// The person group names every table (everyone who appears anywhere);
-	// what it says about a person comes from the registry.
-	tables := map[string][]string{"person": {"registry"}}
-	for _, g := range pack.Groups {
-		if g.Name == "person" {
-			continue
-		}
-		for _, ds := range evidenceDatasets {
-			if regexp.MustCompile(`(?i)\b` + ds + `\b`).MatchString(g.SQL) {
-				tables[g.Name] = append(tables[g.Name], ds)
+// evidenceSources maps each rule to the person-keyed datasets its facts are
+// computed from, given what each fact group reads (GroupDatasets). Only
+// those rows are kept as a hit's evidence, so a medical hit does not carry
+// the person's disability records.
+func evidenceSources(pack *rule.Pack, groups map[string][]string) map[string][]string {
+	tables := map[string][]string{}
+	for g, ds := range groups {
+		for _, d := range ds {
+			if slices.Contains(evidenceDatasets, d) {
+				tables[g] = append(tables[g], d)
 			}
 		}
 	}
@@ -360,7 +355,11 @@ func evidence(ctx context.Context, conn *sql.Conn, pack *rule.Pack, hits []cases
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	sources := ruleDatasets(pack)
+	groups, err := GroupDatasets(ctx, conn, pack)
+	if err != nil {
+		return fmt.Errorf("evidence: %w", err)
+	}
+	sources := evidenceSources(pack, groups)
 	for i := range hits {
 		ev := map[string]json.RawMessage{}
 		for _, ds := range sources[hits[i].RuleID] {

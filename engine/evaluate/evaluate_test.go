@@ -3,6 +3,7 @@ package evaluate
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -78,7 +79,16 @@ func TestEvidenceComesFromTheRulesOwnDatasets(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := ruleDatasets(p)
+	db, err := sql.Open("duckdb", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	groups, err := GroupDatasets(context.Background(), db, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := evidenceSources(p, groups)
 	for id, want := range map[string]string{
 		"MED-OOP-UNCOVERED":            "medical",
 		"DIS-NEW-SEVERE-UNCOVERED":     "disability,registry",

@@ -225,7 +225,7 @@ func isSeparator(r rune) bool { return r == ' ' || r == '-' }
 func isDigit(r rune) bool { return r >= '0' && r <= '9' || r >= '０' && r <= '９' }
 
 // isCheckX: the check character X of an ID number, in any width and case.
-func isCheckX(r rune) bool { return r == 'X' || r == 'x' || r == 'Ｘ' || r == 'ｘ' }
+func isCheckX(r rune) bool { return r == 'X' || r == 'x' || r == 'Ｘ' || r == 'ｘ' || r == '×' }
 
 // digitValue is the value of an ASCII or full-width digit, -1 otherwise.
 func digitValue(r rune) int {

@@ -169,3 +169,11 @@ func BenchmarkMask(b *testing.B) {
 		})
 	}
 }
+
+// An ID whose check character was typed as × (the multiplication sign,
+// which idnum reads as X) is masked as a whole: no birth-date digit shows.
+func TestMaskTimesSign(t *testing.T) {
+	if got, want := Mask("34079919700909055×"), "340799********055×"; got != want {
+		t.Errorf("Mask = %s, want %s", got, want)
+	}
+}

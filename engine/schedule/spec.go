@@ -40,9 +40,6 @@ func Parse(spec string, county *time.Location) (cron.Schedule, error) {
 	return parseAt(spec, county, time.Now())
 }
 
-// parse is Parse without the county's zone name in messages.
-func parse(spec string) (cron.Schedule, error) { return Parse(spec, nil) }
-
 // parseAt is Parse with the instant the never-fires check starts from.
 func parseAt(spec string, county *time.Location, now time.Time) (cron.Schedule, error) {
 	s := strings.TrimSpace(spec)
@@ -58,7 +55,7 @@ func parseAt(spec string, county *time.Location, now time.Time) (cron.Schedule, 
 		if county != nil {
 			where += " (" + county.String() + ")"
 		}
-		return nil, fmt.Errorf("schedules are read in %s; remove %s", where, s[:len(prefix)]+zone)
+		return nil, fmt.Errorf("schedules are read in %s; remove %s", where, prefix+zone)
 	}
 	sched, err := parseStandard(s)
 	if err != nil {

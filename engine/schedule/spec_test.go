@@ -66,7 +66,7 @@ func TestPrevTick(t *testing.T) {
 }
 
 func TestPrevTickEvery(t *testing.T) {
-	sched, err := parse("@every 1h")
+	sched, err := Parse("@every 1h", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,7 +84,7 @@ func TestPrevTickProperty(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	base := sh(2025, 1, 1, 0, 0, 0)
 	for _, spec := range specs {
-		sched, err := parse(spec)
+		sched, err := Parse(spec, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

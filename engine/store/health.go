@@ -205,7 +205,7 @@ func (s *Store) OpenGaps(ctx context.Context, gaps []Gap) ([]Gap, error) {
 			var vals []string
 			for i, g := range batch {
 				key := g.Key[2:]
-				vals = append(vals, fmt.Sprintf("(%d, '%s', %d)", i, strings.ReplaceAll(key, "'", "''"), g.LoadID))
+				vals = append(vals, fmt.Sprintf("(%d, %s, %d)", i, sqlString(key), g.LoadID))
 			}
 			rows, err := s.db.QueryContext(ctx, fmt.Sprintf(`WITH g(i, k, l) AS (VALUES %s)
 				SELECT g.i FROM g WHERE NOT EXISTS (SELECT 1 FROM %s d WHERE d.%s = g.k AND d._load_id > g.l)`,
@@ -238,7 +238,7 @@ func (s *Store) RegistryHouseholds(ctx context.Context, ids []string) (map[strin
 		batch := ids[start:min(start+500, len(ids))]
 		var lits []string
 		for _, id := range batch {
-			lits = append(lits, "'"+strings.ReplaceAll(id, "'", "''")+"'")
+			lits = append(lits, sqlString(id))
 		}
 		rows, err := s.db.QueryContext(ctx, `SELECT id_number, household_id FROM registry_current WHERE id_number IN (`+strings.Join(lits, ",")+`)`)
 		if err != nil {
@@ -259,3 +259,6 @@ func (s *Store) RegistryHouseholds(ctx context.Context, ids []string) (map[strin
 	}
 	return out, nil
 }
+
+// sqlString writes s as a SQL string literal.
+func sqlString(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
