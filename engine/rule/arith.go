@@ -173,6 +173,29 @@ func notFinite(args []any, x float64, op string) *arithError {
 type arithGuard struct {
 	p   *Pack
 	loc locator
+	// guards is the hint for each / and % by its offset, read by a
+	// patch that runs first: when arithGuard reaches a division its
+	// divisor is already rewritten and would print the checked calls.
+	guards guardCollector
+}
+
+// checkArithmetic is the expr options that compile an expression with its
+// arithmetic checked, each site registered in p at its place under loc.
+func checkArithmetic(p *Pack, loc locator) []expr.Option {
+	g := &arithGuard{p: p, loc: loc, guards: guardCollector{}}
+	return []expr.Option{expr.Patch(g.guards), expr.Patch(g)}
+}
+
+// guardCollector maps the offset of each / and % to the guard a hint
+// suggests for its divisor (divisorGuard), from the type-checked tree as
+// written.
+type guardCollector map[int]string
+
+// Visit implements ast.Visitor.
+func (c guardCollector) Visit(node *ast.Node) {
+	if b, ok := (*node).(*ast.BinaryNode); ok && (b.Operator == "/" || b.Operator == "%") {
+		c[b.Location().From] = divisorGuard(b.Right)
+	}
 }
 
 // Visit implements ast.Visitor. Walk visits children first, so operands
@@ -182,9 +205,9 @@ func (g *arithGuard) Visit(node *ast.Node) {
 	case *ast.BinaryNode:
 		switch n.Operator {
 		case "/":
-			g.call(node, fnDiv, n, divisorGuard(n.Right))
+			g.call(node, fnDiv, n, g.guards[n.Location().From])
 		case "%":
-			g.call(node, fnMod, n, divisorGuard(n.Right))
+			g.call(node, fnMod, n, g.guards[n.Location().From])
 		case "**", "^":
 			g.call(node, fnPow, n, "")
 		case "+", "-", "*":

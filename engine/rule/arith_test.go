@@ -77,6 +77,8 @@ func TestArithmeticErrors(t *testing.T) {
 			"division by zero at rules/extra.yaml:5:29 (a divisor was 0): guard it, e.g. medical.oop_12m != 0 && ...", DivisionByZero},
 		{"divisor an expression", "medical.oop_12m / (household.members - 1) > 2", []factValue{members(1)}, false,
 			"division by zero at rules/extra.yaml:5:27 (a divisor was 0): guard it, e.g. (household.members - 1) != 0 && ...", DivisionByZero},
+		{"divisor a float expression", "medical.oop_12m / (medical.total_12m - medical.oop_12m) > 1", []factValue{oop(500), {"medical", "total_12m", 500.0}}, false,
+			"division by zero at rules/extra.yaml:5:27 (a divisor was 0): guard it, e.g. (medical.total_12m - medical.oop_12m) != 0 && ...", DivisionByZero},
 		{"int remainder by zero", "medical.claims_12m % household.members == 1", []factValue{claims(3)}, false,
 			"division by zero at rules/extra.yaml:5:30 (the divisor of % was 0): guard it, e.g. household.members > 0 && ...", DivisionByZero},
 		{"int remainder", "medical.claims_12m % household.members == 1", []factValue{claims(7), members(3)}, true, "", ""},

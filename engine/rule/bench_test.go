@@ -87,7 +87,7 @@ func BenchmarkCheckedDivision(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	checked, err := expr.Compile(when, append(p.opts[:len(p.opts):len(p.opts)], expr.AsBool(), expr.Patch(&arithGuard{p: p}))...)
+	checked, err := expr.Compile(when, append(append(p.opts[:len(p.opts):len(p.opts)], expr.AsBool()), checkArithmetic(p, locator{})...)...)
 	if err != nil {
 		b.Fatal(err)
 	}

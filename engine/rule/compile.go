@@ -195,7 +195,7 @@ func (p *Pack) compileExpr(c *collector, e *exprText, kind exprKind, broken brok
 	}
 	loc := locator{file: e.file.name, lines: c.lines[e.file.name], node: e.node}
 	if hasArithmetic(tree.Node) {
-		prog, err = expr.Compile(e.text, append(opts[:len(opts):len(opts)], expr.Patch(&arithGuard{p: p, loc: loc}))...)
+		prog, err = expr.Compile(e.text, append(opts[:len(opts):len(opts)], checkArithmetic(p, loc)...)...)
 		if err != nil {
 			c.add(loc.start(), "%s: cannot check its arithmetic: %v", e.ctx, err)
 			return nil
@@ -373,11 +373,11 @@ func (p *Pack) compileParts(when *compiled) []part {
 	}
 	start := when.loc
 	start.fixed = true // offsets in a re-rendered part are not the file's
-	opts := append(p.opts[:len(p.opts):len(p.opts)], expr.AsBool(), expr.Patch(&arithGuard{p: p, loc: start}))
+	opts := append(p.opts[:len(p.opts):len(p.opts)], expr.AsBool())
 	parts := make([]part, 0, len(nodes))
 	for _, n := range nodes {
 		text := n.String()
-		prog, err := expr.Compile(text, opts...)
+		prog, err := expr.Compile(text, append(opts[:len(opts):len(opts)], checkArithmetic(p, start)...)...)
 		if err != nil {
 			return nil
 		}
