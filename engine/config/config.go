@@ -21,6 +21,8 @@ import (
 	"sort"
 	"time"
 
+	"github.com/lipwatch/lipwatch/engine/dataset"
+
 	// The county's time zone must load on hosts without a zoneinfo database
 	// (Windows desktops, minimal containers).
 	_ "time/tzdata"
@@ -209,6 +211,11 @@ type Source struct {
 	// quarantines the new one as key_conflict for an analyst; "replace"
 	// takes the new one (a source that sends corrections or updates).
 	OnConflict string `mapstructure:"on_conflict"`
+}
+
+// Mapping is how the source's columns and values map onto its dataset.
+func (s Source) Mapping() dataset.Mapping {
+	return dataset.Mapping{Columns: s.Columns, Values: s.Values, Formats: s.Formats}
 }
 
 // IsEnabled reports whether the source takes part in syncs; a source is

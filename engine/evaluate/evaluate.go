@@ -35,11 +35,10 @@ type Evaluator struct {
 	Deps map[string][]string
 }
 
-// held reports whether rule's verdict on the person is unknown tonight.
-func (e *Evaluator) held(ruleHeld map[string]bool, rule, id, household string) bool {
-	if ruleHeld[rule] {
-		return true
-	}
+// gapHeld reports whether rule's verdict on the person is unknown tonight
+// because their own (or their household's) rows of a dataset it reads are
+// in quarantine.
+func (e *Evaluator) gapHeld(rule, id, household string) bool {
 	for _, d := range e.Deps[rule] {
 		g := e.Gaps[d]
 		if g["P:"+id] || (household != "" && g["H:"+household]) {
@@ -105,7 +104,7 @@ func (e *Evaluator) Evaluate(ctx context.Context, day time.Time, dryRun bool) (*
 		switch {
 		case ruleHeld[h.RuleID]:
 			res.HeldHits[h.RuleID]++
-		case e.held(nil, h.RuleID, h.IDNumber, h.HouseholdID):
+		case e.gapHeld(h.RuleID, h.IDNumber, h.HouseholdID):
 			res.HeldPeople[h.RuleID]++
 		default:
 			kept = append(kept, h)
@@ -113,7 +112,7 @@ func (e *Evaluator) Evaluate(ctx context.Context, day time.Time, dryRun bool) (*
 	}
 	res.Hits = kept
 	res.Plan = cases.MakePlanHeld(day, res.Hits, open, sup, esc, func(rule, id, household string) bool {
-		return e.held(ruleHeld, rule, id, household)
+		return ruleHeld[rule] || e.gapHeld(rule, id, household)
 	})
 	if !dryRun {
 		if err := e.Store.ApplyPlan(ctx, res.Plan, day, e.Pack.Version); err != nil {

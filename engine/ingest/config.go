@@ -50,7 +50,7 @@ func FromConfig(cfg *config.Config, names []string) ([]Source, []Result, error) 
 			continue
 		}
 		out = append(out, Source{Name: n, Dataset: ds, Connector: conn,
-			Mapping: dataset.Mapping{Columns: sc.Columns, Values: sc.Values, Formats: sc.Formats},
+			Mapping: sc.Mapping(),
 			Replace: sc.OnConflict == "replace"})
 	}
 	return out, failed, nil

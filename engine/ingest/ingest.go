@@ -313,7 +313,6 @@ func (s *Syncer) syncSource(ctx context.Context, src Source, syncID int64, res *
 			if ctx.Err() != nil {
 				// Interrupted or timed out: this stream and those not yet
 				// read fail; what committed before stays.
-				err = fmt.Errorf("%s: not loaded: %w", p.stream.Name(), context.Cause(ctx))
 				for _, q := range todo[i:] {
 					fail(q.stream.Name(), fmt.Errorf("%s: not loaded: %w", q.stream.Name(), context.Cause(ctx)))
 				}

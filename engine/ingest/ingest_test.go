@@ -301,10 +301,10 @@ func TestRawJSON(t *testing.T) {
 	if got != want {
 		t.Fatalf("got %s want %s", got, want)
 	}
-	h, v, k, err := parseRaw(got)
+	h, v, k, err := ParseRaw(got)
 	if err != nil || strings.Join(h, ",") != "a,户号,c" || strings.Join(v, ",") != "x,3407990010010000,#N/A" ||
 		!slices.Equal(k, kinds) {
-		t.Errorf("parseRaw(RawJSON) = %q %q %v %v", h, v, k, err)
+		t.Errorf("ParseRaw(RawJSON) = %q %q %v %v", h, v, k, err)
 	}
 }
 
@@ -386,7 +386,7 @@ func TestRetryLeavesKeyConflictsAlone(t *testing.T) {
 	if n := f.count(`SELECT count(*) FROM quarantine WHERE reason_code = 'key_conflict'`); n != 1 {
 		t.Errorf("key conflict rows: %d, want 1 left alone", n)
 	}
-	if h, v, k, err := parseRaw(`{"a":"x","n":12.5,"b":true,"z":null}`); err != nil || strings.Join(h, ",") != "a,n,b,z" || strings.Join(v, ",") != "x,12.5,true," || k != nil {
+	if h, v, k, err := ParseRaw(`{"a":"x","n":12.5,"b":true,"z":null}`); err != nil || strings.Join(h, ",") != "a,n,b,z" || strings.Join(v, ",") != "x,12.5,true," || k != nil {
 		t.Errorf("parseRaw: %v %v %v %v", h, v, k, err)
 	}
 }

@@ -72,10 +72,3 @@ func writeJSONString(b *strings.Builder, s string) {
 	}
 	b.WriteByte('"')
 }
-
-// ParseRaw reads a quarantined row back (RawJSON's output): the header in
-// the source's column order ("" for cells past it), the values, and their
-// kinds (nil when every cell was text).
-func ParseRaw(raw string) (header, values []string, kinds []connectors.CellKind, err error) {
-	return parseRaw(raw)
-}

@@ -93,7 +93,7 @@ func retryStream(ctx context.Context, load *store.SourceLoad, src Source, rows [
 	mappers := map[string]*dataset.Mapper{}
 	out := make([]any, len(src.Dataset.Fields))
 	for _, q := range rows {
-		header, values, kinds, err := parseRaw(q.Raw)
+		header, values, kinds, err := ParseRaw(q.Raw)
 		if err != nil {
 			sl.Abort()
 			return store.Load{}, fmt.Errorf("%s:%d: quarantined row: %w", q.Stream, q.Position, err)
@@ -123,10 +123,10 @@ func retryStream(ctx context.Context, load *store.SourceLoad, src Source, rows [
 	return sl.Finish(ctx, int64(len(rows)))
 }
 
-// parseRaw reads a quarantined row back (RawJSON's output): the header in
-// the source's column order, the values and their kinds (nil when every
-// cell was text); "_extra_N" keys are cells past the header.
-func parseRaw(raw string) (header, values []string, kinds []connectors.CellKind, err error) {
+// ParseRaw reads a quarantined row back (RawJSON's output): the header in
+// the source's column order ("" for cells past it: "_extra_N" keys), the
+// values and their kinds (nil when every cell was text).
+func ParseRaw(raw string) (header, values []string, kinds []connectors.CellKind, err error) {
 	dec := json.NewDecoder(strings.NewReader(raw))
 	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
 		return nil, nil, nil, fmt.Errorf("raw row is not a JSON object")

@@ -153,7 +153,7 @@ func TestFieldDate1904(t *testing.T) {
 	wantCases(t, m, append(baseline, "3407990020010002 orange DIS-NEW-SEVERE-UNCOVERED")...)
 	wantQuarantine(t, m)
 	var issued string
-	m.p.Store.DB().QueryRow(`SELECT issued_date::VARCHAR FROM disability WHERE level = '1'`).Scan(&issued)
+	m.scan(`SELECT issued_date::VARCHAR FROM disability WHERE level = '1'`, &issued)
 	if issued != "2026-10-20" {
 		t.Errorf("issued %s, want 2026-10-20", issued)
 	}
@@ -201,7 +201,7 @@ func TestFieldMergedHouseholdCells(t *testing.T) {
 	wantCases(t, m) // household 0002 is covered: no warning, and nobody lost their household
 	wantQuarantine(t, m)
 	var n int
-	m.p.Store.DB().QueryRow(`SELECT count(DISTINCT household_id) FROM registry WHERE household_id <> ''`).Scan(&n)
+	m.scan(`SELECT count(DISTINCT household_id) FROM registry WHERE household_id <> ''`, &n)
 	if n != 4 {
 		t.Errorf("%d households, want 4 (each merged range's 户号 on both members)", n)
 	}
@@ -229,13 +229,12 @@ func TestFieldFormulaWithoutCachedValue(t *testing.T) {
 
 	m = newMini(t)
 	m.set("households", miniSource{file: "households.xlsx", body: build("NOSUCHFUNCTION(B4:C4)"), options: map[string]any{"sheet": "家庭收入核定", "header_row": 2}})
-	sum := m.run()
+	m.run()
 	reasons := wantQuarantine(t, m, "households:4 formula_not_computed")
 	if r := reasons["households:4 formula_not_computed"]; !strings.Contains(r, "open and save the file in Excel/WPS") {
 		t.Errorf("reason %q does not say what to do", r)
 	}
 	wantCases(t, m) // the household's income is unknown tonight: no warning from a guess
-	_ = sum
 }
 
 // Case 04: 户号 holds cached Excel errors (#N/A from a VLOOKUP that found
@@ -271,7 +270,7 @@ func TestFieldExcelErrorHousehold(t *testing.T) {
 		t.Errorf("held people %v, want the 30,000-yuan hit held back", sum.Evaluate.HeldPeople)
 	}
 	var n int
-	m.p.Store.DB().QueryRow(`SELECT count(*) FROM registry WHERE household_id LIKE '#%'`).Scan(&n)
+	m.scan(`SELECT count(*) FROM registry WHERE household_id LIKE '#%'`, &n)
 	if n != 0 {
 		t.Errorf("%d registry rows with an error as 户号", n)
 	}

@@ -26,7 +26,7 @@ const maxGaps = 100_000
 // skipCodes are the quarantine reasons that name no missing row of a
 // person: a key conflict's row is loaded in another version; blank rows
 // and repeated headers are nobody's.
-var skipCodes = map[string]bool{store.KeyConflict: true, "blank_row": true, "header_repeat": true}
+var skipCodes = map[string]bool{store.KeyConflict: true, dataset.BlankRow: true, dataset.HeaderRepeat: true}
 
 // personGaps finds, per dataset of gapDatasets, the people ("P:" + ID
 // number) and households ("H:" + 户号) with a row in quarantine that no
@@ -45,7 +45,7 @@ func (p *Pipeline) personGaps(ctx context.Context, srcs []store.SourceSpec) (map
 			continue
 		}
 		sc := p.Cfg.Sources[s.Name]
-		mapping := dataset.Mapping{Columns: sc.Columns, Values: sc.Values, Formats: sc.Formats}
+		mapping := sc.Mapping()
 		rows, err := p.Store.QuarantineRows(ctx, s.Name, "", 0)
 		if err != nil {
 			return nil, err
@@ -98,13 +98,13 @@ func (p *Pipeline) personGaps(ctx context.Context, srcs []store.SourceSpec) (map
 	}
 	// A person's gap is their household's: the spouse of a recipient whose
 	// roster row is quarantined lives in a family that looks uncovered.
-	households, err := p.Store.RegistryHouseholds(ctx, people)
+	registered, err := p.Store.People(ctx, people)
 	if err != nil {
 		return nil, fmt.Errorf("gaps: %w", err)
 	}
 	for _, g := range open {
-		if id, ok := strings.CutPrefix(g.Key, "P:"); ok && households[id] != "" {
-			out[g.Dataset]["H:"+households[id]] = true
+		if id, ok := strings.CutPrefix(g.Key, "P:"); ok && registered[id].HouseholdID != "" {
+			out[g.Dataset]["H:"+registered[id].HouseholdID] = true
 		}
 	}
 	return out, nil

@@ -102,6 +102,15 @@ func newMini(t *testing.T) *mini {
 	return m
 }
 
+// scan reads one row of a query on the store into dst, failing the test
+// when the query does.
+func (m *mini) scan(query string, dst ...any) {
+	m.t.Helper()
+	if err := m.p.Store.DB().QueryRow(query).Scan(dst...); err != nil {
+		m.t.Fatalf("%s: %v", query, err)
+	}
+}
+
 // set replaces a source's file (and, when given, its options and columns).
 func (m *mini) set(name string, s miniSource) {
 	base := m.sources[name]
@@ -563,7 +572,7 @@ func TestRevertedFileWins(t *testing.T) {
 	m.run()
 	status := func() string {
 		var s string
-		m.p.Store.DB().QueryRow(`SELECT status FROM registry_current WHERE id_number = '34079919700909055X'`).Scan(&s)
+		m.scan(`SELECT status FROM registry_current WHERE id_number = '34079919700909055X'`, &s)
 		return s
 	}
 	if s := status(); s != "deceased" {

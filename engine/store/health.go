@@ -230,35 +230,5 @@ func (s *Store) OpenGaps(ctx context.Context, gaps []Gap) ([]Gap, error) {
 	return out, nil
 }
 
-// RegistryHouseholds returns the registry household (registry_current) of each of
-// the ID numbers that has one.
-func (s *Store) RegistryHouseholds(ctx context.Context, ids []string) (map[string]string, error) {
-	out := map[string]string{}
-	for start := 0; start < len(ids); start += 500 {
-		batch := ids[start:min(start+500, len(ids))]
-		var lits []string
-		for _, id := range batch {
-			lits = append(lits, sqlString(id))
-		}
-		rows, err := s.db.QueryContext(ctx, `SELECT id_number, household_id FROM registry_current WHERE id_number IN (`+strings.Join(lits, ",")+`)`)
-		if err != nil {
-			return nil, err
-		}
-		for rows.Next() {
-			var id, hh string
-			if err := rows.Scan(&id, &hh); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			out[id] = hh
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
-}
-
 // sqlString writes s as a SQL string literal.
 func sqlString(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
