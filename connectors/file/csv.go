@@ -41,16 +41,10 @@ type csvReader struct {
 }
 
 func openCSV(name, path string, opts *options) (*csvReader, error) {
-	f, err := os.Open(path)
+	f, text, lc, err := openText(path, opts.encoding)
 	if err != nil {
 		return nil, fileError(name, err)
 	}
-	text, err := decodeReader(f, opts.encoding)
-	if err != nil {
-		f.Close()
-		return nil, fileError(name, err)
-	}
-	lc := newTextLines(text)
 	cr := csv.NewReader(bufio.NewReaderSize(lc, 64<<10))
 	cr.Comma = opts.delimiter
 	cr.LazyQuotes = true

@@ -44,16 +44,10 @@ type jsonSource struct {
 const maxDepth = 10000
 
 func openJSON(name, path string, opts *options) (*recordRows, error) {
-	f, err := os.Open(path)
+	f, text, lines, err := openText(path, opts.encoding)
 	if err != nil {
 		return nil, fileError(name, err)
 	}
-	text, err := decodeReader(f, opts.encoding)
-	if err != nil {
-		f.Close()
-		return nil, fileError(name, err)
-	}
-	lines := newTextLines(text)
 	s := &jsonSource{name: name, path: path, encoding: opts.encoding, records: opts.records, file: f,
 		text: text, lines: lines, dec: json.NewDecoder(lines)}
 	if err := s.start(); err != nil {
@@ -438,16 +432,10 @@ func (s *jsonSource) errorFrom(err error, start int64) error {
 // this happens once, on an error, and keeps the reading path free of
 // counting lines. The text is the decoder's, line breaks made '\n'.
 func (s *jsonSource) reopen() (*textLines, io.Closer, error) {
-	f, err := os.Open(s.path)
+	f, _, lines, err := openText(s.path, s.encoding)
 	if err != nil {
 		return nil, nil, err
 	}
-	text, err := decodeReader(f, s.encoding)
-	if err != nil {
-		f.Close()
-		return nil, nil, err
-	}
-	lines := newTextLines(text)
 	lines.limit = 0 // reads up to a place the first reading reached
 	return lines, f, nil
 }

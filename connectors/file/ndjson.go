@@ -30,16 +30,10 @@ type ndjsonSource struct {
 }
 
 func openNDJSON(name, path string, opts *options) (*recordRows, error) {
-	f, err := os.Open(path)
+	f, text, lines, err := openText(path, opts.encoding)
 	if err != nil {
 		return nil, fileError(name, err)
 	}
-	text, err := decodeReader(f, opts.encoding)
-	if err != nil {
-		f.Close()
-		return nil, fileError(name, err)
-	}
-	lines := newTextLines(text)
 	s := &ndjsonSource{name: name, file: f, text: text, lines: lines, br: bufio.NewReaderSize(lines, 64<<10)}
 	r, err := newRecordRows(name, s)
 	if err != nil {

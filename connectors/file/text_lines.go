@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 
 	"github.com/lipwatch/lipwatch/connectors"
 )
@@ -63,6 +64,22 @@ type textLines struct {
 	boms     int64 // byte order marks dropped at line starts
 	any      bool  // some text was handed out
 	eof      bool  // the text is read to its end
+}
+
+// openText opens the file at path and reads its text in encoding
+// (decodeReader) line by line (newTextLines). The caller closes the file;
+// on an error nothing is left open.
+func openText(path, encoding string) (*os.File, *textReader, *textLines, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	text, err := decodeReader(f, encoding)
+	if err != nil {
+		f.Close()
+		return nil, nil, nil, err
+	}
+	return f, text, newTextLines(text), nil
 }
 
 // newTextLines reads r's text through a buffer of sniffSize bytes, with

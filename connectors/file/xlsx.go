@@ -225,11 +225,11 @@ func (r *xlsxReader) Progress() (done, total int64) {
 
 // Notes reports what a person loading the sheet should know: hidden rows
 // loaded, hidden sheets not read or read, merged ranges filled, formulas
-// calculated or not, the 1904 date system. Complete after io.EOF; the
-// notes on the workbook (date_system_1904, hidden_sheets,
-// hidden_sheet_read) are there from the start, so that a caller can read a
-// plain number in a date column of a 1904 workbook as a 1904 serial. Never
-// personal data (not even sheet names, which may be a household's).
+// calculated or not, the 1904 date system. Complete after io.EOF (the
+// notes on the workbook are there from the start); a plain number of a
+// 1904 workbook comes as KindNumber1904, so a date field reads it in that
+// system without the notes. Never personal data (not even sheet names,
+// which may be a household's).
 func (r *xlsxReader) Notes() []connectors.Note {
 	var notes []connectors.Note
 	add := func(code string, n int64, format string, args ...any) {

@@ -110,9 +110,9 @@ func (f *fieldMap) parse(raw string, kind connectors.CellKind) (any, *Problem) {
 		}
 		return s, nil
 	case ID:
-		d, why := throughNumber(s, number)
-		if why != "" {
-			return nil, f.problem(DamagedNumber, "%s", why)
+		d, p := f.digits(s, number)
+		if p != nil {
+			return nil, p
 		}
 		id, err := idnum.Parse(d)
 		if err != nil {
@@ -123,9 +123,9 @@ func (f *fieldMap) parse(raw string, kind connectors.CellKind) (any, *Problem) {
 		}
 		return string(id), nil
 	case Code:
-		d, why := throughNumber(s, number)
-		if why != "" {
-			return nil, f.problem(DamagedNumber, "%s", why)
+		d, p := f.digits(s, number)
+		if p != nil {
+			return nil, p
 		}
 		d = joinDigitGroups(d)
 		if len(d) == 12 && strings.HasSuffix(d, "000") && slices.Contains(f.Digits, 9) && !slices.Contains(f.Digits, 12) {
@@ -171,11 +171,21 @@ func (f *fieldMap) parse(raw string, kind connectors.CellKind) (any, *Problem) {
 // identifier reads a code-like key (户号, claim number). Its value is never
 // quoted: it identifies a household or a person.
 func (f *fieldMap) identifier(s string, number bool) (any, *Problem) {
-	d, why := throughNumber(s, number)
-	if why != "" {
-		return nil, f.problem(DamagedNumber, "%s", why)
+	d, p := f.digits(s, number)
+	if p != nil {
+		return nil, p
 	}
 	return joinDigitGroups(d), nil
+}
+
+// digits is an identifier's text read through a number cell (throughNumber),
+// or DamagedNumber when its digits are lost.
+func (f *fieldMap) digits(s string, number bool) (string, *Problem) {
+	d, why := throughNumber(s, number)
+	if why != "" {
+		return "", f.problem(DamagedNumber, "%s", why)
+	}
+	return d, nil
 }
 
 // secondsAsMillis reports an epoch_ms value within 1e10 ms (116 days) of

@@ -108,7 +108,7 @@ func FuzzMapRow(f *testing.F) {
 		if kindBytes != nil {
 			kinds = make([]connectors.CellKind, len(kindBytes))
 			for i, b := range kindBytes {
-				kinds[i] = connectors.CellKind(b % 6)
+				kinds[i] = connectors.CellKind(b%7) | connectors.CellKind(b)&(connectors.KindFilled|connectors.KindScaled) // every base kind, with the flags
 			}
 		}
 		key, p := tg.m.MapRow(values, kinds, tg.out)

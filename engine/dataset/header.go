@@ -47,15 +47,7 @@ func headerKey(s string) string {
 		i += n
 	}
 	if !work {
-		if !strings.HasSuffix(s, ")") {
-			return s
-		}
-		for _, mark := range []string{"(必填)", "(选填)"} {
-			if strings.HasSuffix(s, mark) {
-				return headerKey(s[:len(s)-len(mark)])
-			}
-		}
-		return s
+		return dropMark(s)
 	}
 	b := make([]byte, 0, len(s))
 	for _, r := range s {
@@ -67,11 +59,19 @@ func headerKey(s string) string {
 		}
 		b = utf8.AppendRune(b, r)
 	}
-	k := strings.Trim(string(b), "*")
+	return dropMark(strings.Trim(string(b), "*"))
+}
+
+// dropMark is key k (blank and full-width free) without a trailing
+// "(必填)" or "(选填)", keyed again: "*" may stand before the mark, and a
+// template may put on more than one.
+func dropMark(k string) string {
+	if !strings.HasSuffix(k, ")") {
+		return k
+	}
 	for _, mark := range []string{"(必填)", "(选填)"} {
-		if t := strings.TrimSuffix(k, mark); t != k {
-			k = strings.Trim(t, "*")
-			break
+		if t, ok := strings.CutSuffix(k, mark); ok {
+			return headerKey(t)
 		}
 	}
 	return k

@@ -84,10 +84,10 @@ func elapsedToken(t string) bool {
 	return true
 }
 
-// unitWords are units of magnitude a number format may show after the
+// unitRunes are units of magnitude a number format may show after the
 // number, as Chinese workbooks write amounts: 30 shown as 30.00万元 is
 // 300,000 yuan. W is the Latin shorthand of 万.
-var unitWords = []string{"万", "萬", "千", "仟", "亿", "億", "百", "佰", "W", "w"}
+const unitRunes = "万萬千仟亿億百佰Ww"
 
 // hasUnit reports whether a number format code shows a unit of magnitude
 // in the literal text of one of its sections ("万元", 0.0"千元", or a
@@ -98,7 +98,7 @@ var unitWords = []string{"万", "萬", "千", "仟", "亿", "億", "百", "佰",
 func hasUnit(code string) bool {
 	for _, sec := range formatSections(code) {
 		lit, digits := splitLiterals(sec)
-		if !containsAny(lit, unitWords) {
+		if !strings.ContainsAny(lit, unitRunes) {
 			continue
 		}
 		if !scalingComma(digits) {
@@ -204,13 +204,4 @@ func splitLiterals(sec string) (lit, rest string) {
 func scalingComma(digits string) bool {
 	last := strings.LastIndexAny(digits, "0#?")
 	return last >= 0 && last+1 < len(digits) && digits[last+1] == ','
-}
-
-func containsAny(s string, words []string) bool {
-	for _, w := range words {
-		if strings.Contains(s, w) {
-			return true
-		}
-	}
-	return false
 }

@@ -61,7 +61,6 @@ func (e *RowError) Unwrap() error { return e.Err }
 // rows) included, without values.
 type Sheet struct {
 	wb    *Workbook
-	info  SheetInfo
 	rc    io.ReadCloser
 	g     *guard
 	size  int64
@@ -115,7 +114,7 @@ func (w *Workbook) OpenSheet(i int) (*Sheet, error) {
 		return nil, err
 	}
 	s := &Sheet{
-		wb: w, info: info, rc: rc, g: g, size: int64(min(zf.UncompressedSize64, 1<<62)),
+		wb: w, rc: rc, g: g, size: int64(min(zf.UncompressedSize64, 1<<62)),
 		dec:  newTokens(bufio.NewReaderSize(g, 64<<10)),
 		m:    merges{spans: spans},
 		calc: calculator{path: w.path, sheet: info.Name, allowed: w.size <= MaxCalcSize, tainted: w.taintOf},
@@ -123,9 +122,6 @@ func (w *Workbook) OpenSheet(i int) (*Sheet, error) {
 	s.stats.Recalculated = w.fullCalc
 	return s, nil
 }
-
-// Info describes the sheet.
-func (s *Sheet) Info() SheetInfo { return s.info }
 
 // SetFill turns the filling of merged ranges on (rows before the header
 // need none) and sets the width rows are filled to: a merged range that

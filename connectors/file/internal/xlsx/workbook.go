@@ -54,7 +54,7 @@ type Workbook struct {
 	size     int64                // inflated size of every part
 	sheets   []SheetInfo
 	date1904 bool
-	fullCalc bool
+	fullCalc bool   // calcPr fullCalcOnLoad: tools that write formulas without computing them set it
 	taint    *taint // where untrusted formulas are, once worked out (taintOf)
 	sstPart  string
 	stylPart string
@@ -139,11 +139,6 @@ func (w *Workbook) Sheets() []SheetInfo { return w.sheets }
 // Date1904 reports whether the workbook counts dates in the 1904 date
 // system (serial 0 is 1904-01-01) rather than the 1900 one.
 func (w *Workbook) Date1904() bool { return w.date1904 }
-
-// RecalcOnLoad reports whether the workbook asks to be recalculated when
-// opened (calcPr fullCalcOnLoad): tools that write formulas without
-// calculating them set it, and store 0 or nothing as their values.
-func (w *Workbook) RecalcOnLoad() bool { return w.fullCalc }
 
 // openPart opens a part by name, guarded.
 func (w *Workbook) openPart(name string) (io.ReadCloser, *guard, *zip.File, error) {
