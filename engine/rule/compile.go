@@ -400,11 +400,22 @@ type nameCollector map[string]bool
 
 // Visit implements ast.Visitor.
 func (c nameCollector) Visit(node *ast.Node) {
-	if m, ok := (*node).(*ast.MemberNode); ok {
-		base, ok1 := m.Node.(*ast.IdentifierNode)
-		prop, ok2 := m.Property.(*ast.StringNode)
-		if ok1 && ok2 {
-			c[base.Value+"."+prop.Value] = true
-		}
+	if base, prop, ok := memberName(*node); ok {
+		c[base+"."+prop] = true
 	}
+}
+
+// memberName splits a reference written NAME.FIELD (a fact or a param)
+// into its two names; ok is false for any other node.
+func memberName(n ast.Node) (base, prop string, ok bool) {
+	m, ok := n.(*ast.MemberNode)
+	if !ok {
+		return "", "", false
+	}
+	b, ok1 := m.Node.(*ast.IdentifierNode)
+	p, ok2 := m.Property.(*ast.StringNode)
+	if !ok1 || !ok2 {
+		return "", "", false
+	}
+	return b.Value, p.Value, true
 }

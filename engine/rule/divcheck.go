@@ -193,20 +193,16 @@ func (w *divWalker) division(b *ast.BinaryNode, ks []known) {
 // divisorGuardText is the guard to suggest for divisor d: "d > 0" for an
 // int fact (a count), "d != 0" otherwise.
 func divisorGuardText(p *Pack, d ast.Node) string {
-	if m, ok := d.(*ast.MemberNode); ok {
-		if base, ok := m.Node.(*ast.IdentifierNode); ok {
-			if prop, ok := m.Property.(*ast.StringNode); ok {
-				if i, ok := p.groupIdx[base.Value][prop.Value]; ok && p.fields[i].Type == Int {
-					return d.String() + " > 0"
-				}
-				if prm, ok := p.Params[prop.Value]; ok && base.Value == paramsName && prm.Type == Int {
-					return d.String() + " > 0"
-				}
-			}
+	if base, prop, ok := memberName(d); ok {
+		if i, ok := p.groupIdx[base][prop]; ok && p.fields[i].Type == Int {
+			return d.String() + " > 0"
 		}
-		return d.String() + " != 0"
+		if prm, ok := p.Params[prop]; ok && base == paramsName && prm.Type == Int {
+			return d.String() + " > 0"
+		}
 	}
-	if _, ok := d.(*ast.IdentifierNode); ok {
+	switch d.(type) {
+	case *ast.MemberNode, *ast.IdentifierNode:
 		return d.String() + " != 0"
 	}
 	return "(" + d.String() + ") != 0"
@@ -258,16 +254,11 @@ func (p *Pack) constRange(n ast.Node) (lo, hi float64, ok bool) {
 
 // paramOf is the param n refers to (params.NAME), or nil.
 func (p *Pack) paramOf(n ast.Node) *Param {
-	m, ok := n.(*ast.MemberNode)
-	if !ok {
+	base, prop, ok := memberName(n)
+	if !ok || base != paramsName {
 		return nil
 	}
-	base, ok1 := m.Node.(*ast.IdentifierNode)
-	prop, ok2 := m.Property.(*ast.StringNode)
-	if !ok1 || !ok2 || base.Value != paramsName {
-		return nil
-	}
-	return p.Params[prop.Value]
+	return p.Params[prop]
 }
 
 // zeroDates lists the dates from which a param divisor is 0.

@@ -74,27 +74,6 @@ func FuzzFactsFile(f *testing.F) {
 	})
 }
 
-// With LW_FUZZ_STATS=FILE, each fuzz worker writes its number of execs
-// and the slowest one to FILE.PID every 256 execs: go test's own exec
-// count is reported only when a worker hands back, which on a loaded
-// machine may be long after.
-var fuzzStats struct {
-	execs   int
-	slowest time.Duration
-}
-
-func countExec(start time.Time) {
-	path := os.Getenv("LW_FUZZ_STATS")
-	if path == "" {
-		return
-	}
-	fuzzStats.execs++
-	fuzzStats.slowest = max(fuzzStats.slowest, time.Since(start))
-	if fuzzStats.execs%256 == 0 {
-		os.WriteFile(fmt.Sprintf("%s.%d", path, os.Getpid()), fmt.Appendf(nil, "execs %d slowest %s\n", fuzzStats.execs, fuzzStats.slowest), 0o644)
-	}
-}
-
 // shippedFiles reads rules/*.yaml but holidays.yaml.
 func shippedFiles(t testing.TB) map[string][]byte {
 	t.Helper()
@@ -124,7 +103,6 @@ func checkLoad(t *testing.T, fsys fstest.MapFS) {
 		err   error
 		panic string
 	}
-	defer countExec(time.Now())
 	done := make(chan result, 1)
 	go func() {
 		// Load runs beside a watchdog; a panic here would kill the fuzz

@@ -81,10 +81,11 @@ func runTest(r *Rule, t *Test, e *Env) (status, msg string) {
 		}
 	}
 	var ee *EvalError
+	evalErr := errors.As(x.Err, &ee)
 	switch {
-	case x.Err != nil && errors.As(x.Err, &ee) && t.Expect == ExpectError:
+	case evalErr && t.Expect == ExpectError:
 		return StatusPass, ""
-	case ee != nil:
+	case evalErr:
 		return StatusError, strings.TrimPrefix(x.String(), "error: ") // with the facts and params it read
 	case x.Err != nil:
 		return StatusError, x.Err.Error()
