@@ -74,7 +74,8 @@ func openErr(t testing.TB, c connectors.Connector) error {
 	return err
 }
 
-// readAll reads every row, copying Values since readers reuse them.
+// readAll reads every row, copying Values and Kinds since readers reuse
+// them.
 func readAll(t testing.TB, rr connectors.RowReader) []connectors.Row {
 	t.Helper()
 	var rows []connectors.Row
@@ -88,6 +89,9 @@ func readAll(t testing.TB, rr connectors.RowReader) []connectors.Row {
 		}
 		if row.Values != nil {
 			row.Values = append([]string{}, row.Values...)
+		}
+		if row.Kinds != nil {
+			row.Kinds = append([]connectors.CellKind{}, row.Kinds...)
 		}
 		rows = append(rows, row)
 	}

@@ -1,9 +1,8 @@
 package file_test
 
 import (
-	"errors"
 	"fmt"
-	"io"
+	"slices"
 	"strings"
 	"testing"
 
@@ -271,26 +270,6 @@ func checkKinds(t testing.TB, rows []connectors.Row, want []string) {
 	}
 }
 
-// readAllKinds is readAll keeping each row's Kinds, which readers reuse.
-func readAllKinds(t testing.TB, rr connectors.RowReader) []connectors.Row {
-	t.Helper()
-	var rows []connectors.Row
-	for {
-		row, err := rr.Next()
-		if errors.Is(err, io.EOF) {
-			return rows
-		}
-		if err != nil {
-			t.Fatalf("next after %d rows: %v", len(rows), err)
-		}
-		row.Values = append([]string(nil), row.Values...)
-		if row.Kinds != nil {
-			row.Kinds = append([]connectors.CellKind{}, row.Kinds...)
-		}
-		rows = append(rows, row)
-	}
-}
-
 // A number written with a fraction or an exponent may have gone through a
 // floating-point number on its way (an identifier typed into a spreadsheet
 // and exported, 100001.0 or 1.0E+5): its cell is KindNumber, so that the
@@ -317,7 +296,7 @@ func TestJSONNumberKinds(t *testing.T) {
 			writeFile(t, dir, name, []byte(text))
 			rr := openOnly(t, newSource(t, dir, connectors.Options{"path": name}))
 			checkHeader(t, rr, "户号", "金额", "指数", "文本", "嵌套", "是", "空")
-			rows := readAllKinds(t, rr)
+			rows := readAll(t, rr)
 			want := [][]string{
 				{"3407990010010001", "1234.50", "100000", "1.5", `{"a":1.5}`, "true", ""},
 				{"3407990010010002", "800", "", "", "", "", ""},
@@ -326,7 +305,7 @@ func TestJSONNumberKinds(t *testing.T) {
 				{"-0.0", "3407990010010001.0", "", "", "", "", ""},
 			}
 			for i, w := range want {
-				if !slicesEqual(rows[i].Values, w) {
+				if !slices.Equal(rows[i].Values, w) {
 					t.Errorf("row %d: got %q, want %q", i+1, rows[i].Values, w)
 				}
 			}
@@ -352,9 +331,9 @@ func TestJSONKindsPastHeader(t *testing.T) {
 	b.WriteString(`{"id": 1001.5, "金额": 2.5}]`)
 	dir := t.TempDir()
 	writeFile(t, dir, "a.json", []byte(b.String()))
-	rows := readAllKinds(t, openOnly(t, newSource(t, dir, connectors.Options{"path": "a.json"})))
+	rows := readAll(t, openOnly(t, newSource(t, dir, connectors.Options{"path": "a.json"})))
 	last := rows[len(rows)-1]
-	if !slicesEqual(last.Values, []string{"1001.5", `{"金额":"2.5"}`}) || kindsText(last.Kinds) != "number text" {
+	if !slices.Equal(last.Values, []string{"1001.5", `{"金额":"2.5"}`}) || kindsText(last.Kinds) != "number text" {
 		t.Errorf("last row: %q kinds %s", last.Values, kindsText(last.Kinds))
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"compress/gzip"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -132,13 +133,11 @@ func TestCSVShortGBK(t *testing.T) {
 		rows := readAll(t, openOnly(t, newSource(t, dir, connectors.Options{"path": "a.csv"})))
 		lines := strings.Split(strings.TrimSuffix(data, "\n"), "\n")
 		last := strings.Split(lines[len(lines)-1], ",")
-		if got := rows[len(rows)-1].Values; !slicesEqual(got, last) {
+		if got := rows[len(rows)-1].Values; !slices.Equal(got, last) {
 			t.Errorf("%q: last row %q, want %q", data, got, last)
 		}
 	}
 }
-
-func slicesEqual(a, b []string) bool { return strings.Join(a, "\x00") == strings.Join(b, "\x00") }
 
 // Text that reads as neither UTF-8 nor GB18030 (two exports in different
 // encodings joined together, a Big5 or Latin-1 file) cannot be told: the

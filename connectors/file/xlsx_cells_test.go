@@ -76,20 +76,6 @@ func bookErr(t *testing.T, b xlsxtest.Book, opts connectors.Options) error {
 	}
 }
 
-// bookNotes returns the reader's notes by code.
-func bookNotes(t *testing.T, rr connectors.RowReader) map[string]connectors.Note {
-	t.Helper()
-	n, ok := rr.(connectors.Noter)
-	if !ok {
-		t.Fatal("the xlsx reader reports no notes")
-	}
-	out := map[string]connectors.Note{}
-	for _, nt := range n.Notes() {
-		out[nt.Code] = nt
-	}
-	return out
-}
-
 // sheet1 is a workbook of one sheet named S.
 func sheet1(rows string) xlsxtest.Book {
 	return xlsxtest.Book{Sheets: []xlsxtest.Sheet{{Name: "S", Rows: rows}}}
@@ -129,7 +115,7 @@ func TestXLSXDateSystem(t *testing.T) {
 				cells(2, date(tt.d1), plain("1")),
 				cells(3, date(tt.d2), plain("44853")),
 			})
-			if _, ok := bookNotes(t, rr)["date_system_1904"]; ok != tt.noteWant {
+			if _, ok := notes(t, rr)["date_system_1904"]; ok != tt.noteWant {
 				t.Errorf("date_system_1904 note: %v, want %v", ok, tt.noteWant)
 			}
 		})
@@ -140,7 +126,7 @@ func TestXLSXDateSystem(t *testing.T) {
 	b.Date1904 = true
 	b.Write(t, filepath.Join(dir, "book.xlsx"))
 	rr := openOnly(t, newSource(t, dir, connectors.Options{"path": "book.xlsx"}))
-	if _, ok := bookNotes(t, rr)["date_system_1904"]; !ok {
+	if _, ok := notes(t, rr)["date_system_1904"]; !ok {
 		t.Error("no date_system_1904 note before the first row")
 	}
 }
@@ -373,7 +359,7 @@ func TestXLSXFormulas(t *testing.T) {
 			b.Date1904, b.FullCalcOnLoad, b.Formats = tt.in1904, tt.recalc, []any{14}
 			rr, got := readBook(t, b, nil)
 			checkCells(t, got, tt.want)
-			ns := bookNotes(t, rr)
+			ns := notes(t, rr)
 			if n := ns["formulas_computed"].Count; n != tt.computed {
 				t.Errorf("formulas_computed: %d, want %d (%v)", n, tt.computed, ns)
 			}
@@ -466,7 +452,7 @@ func TestXLSXMergedRanges(t *testing.T) {
 			rr, got := readBook(t, b, tt.opts)
 			checkHeader(t, rr, tt.header...)
 			checkCells(t, got, tt.want)
-			n := bookNotes(t, rr)["merged_cells"]
+			n := notes(t, rr)["merged_cells"]
 			if n.Count != tt.ranges {
 				t.Errorf("merged_cells note counts %d ranges, want %d", n.Count, tt.ranges)
 			}
@@ -496,7 +482,7 @@ func TestXLSXHiddenRows(t *testing.T) {
 		`<row r="4" hidden="true" customHeight="1" ht="0"><c r="A4" t="inlineStr"><is><t>丙</t></is></c></row>`)
 	rr, got := readBook(t, b, nil)
 	checkCells(t, got, []connectors.Row{cells(2, txt("甲")), cells(3, txt("乙")), cells(4, txt("丙"))})
-	n := bookNotes(t, rr)["hidden_rows"]
+	n := notes(t, rr)["hidden_rows"]
 	if n.Count != 2 || !strings.Contains(n.Text, "2 hidden rows") {
 		t.Errorf("hidden_rows note: %+v", n)
 	}

@@ -44,7 +44,7 @@ func TestXLSXSheetChoice(t *testing.T) {
 			}
 			rr, got := readBook(t, xlsxtest.Book{Sheets: tt.sheets}, opts)
 			checkCells(t, got, []connectors.Row{cells(2, txt(tt.want))})
-			ns := bookNotes(t, rr)
+			ns := notes(t, rr)
 			for _, code := range []string{"hidden_sheets", "hidden_sheet_read"} {
 				if ns[code].Count != tt.notes[code] {
 					t.Errorf("note %s counts %d, want %d (%v)", code, ns[code].Count, tt.notes[code], ns)
@@ -236,7 +236,7 @@ func TestXLSXFieldCases(t *testing.T) {
 				xlsxtest.Row(2, ss("A2", 6), ss("B2", 7), ss("C2", 8), ss("D2", 9), xlsxtest.Num("E2", "44853", 1), ss("F2", 10))}}}
 		rr, got := readBook(t, b, nil)
 		checkCells(t, got, []connectors.Row{cells(2, txt("340799196005010116"), txt("34079919600501011641"), txt("肢体残疾"), txt("一级"), date("2026-10-20"), txt("有效"))})
-		if _, ok := bookNotes(t, rr)["date_system_1904"]; !ok {
+		if _, ok := notes(t, rr)["date_system_1904"]; !ok {
 			t.Error("no date_system_1904 note")
 		}
 	})
@@ -295,7 +295,7 @@ func TestXLSXFormulasInALargeWorkbook(t *testing.T) {
 	b.Parts = map[string]string{"xl/media/image1.bin": strings.Repeat("\x00", 65<<20)}
 	rr, got := readBook(t, b, nil)
 	checkCells(t, got, []connectors.Row{cells(2, num("5"), uncomputed)})
-	n := bookNotes(t, rr)["formulas_uncomputed"]
+	n := notes(t, rr)["formulas_uncomputed"]
 	if n.Count != 1 || !strings.Contains(n.Text, "too large to calculate") {
 		t.Errorf("formulas_uncomputed note: %+v", n)
 	}

@@ -110,7 +110,7 @@ func TestXLSXRowsPaddedToHeader(t *testing.T) {
 	if len(got[3].Values) != 0 {
 		t.Errorf("blank row 5 has values %q", got[3].Values)
 	}
-	n := bookNotes(t, rr)["cells_beyond_header"]
+	n := notes(t, rr)["cells_beyond_header"]
 	if n.Count != 2 || !strings.Contains(n.Text, "columns E, G without a header") {
 		t.Errorf("note %+v", n)
 	}

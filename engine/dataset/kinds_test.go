@@ -85,10 +85,6 @@ const idA = "340799196005010116" // valid, fictional area 340799
 
 // TestCellKinds: what a typed cell was decides how its value reads.
 func TestCellKinds(t *testing.T) {
-	type want struct {
-		field string
-		value any
-	}
 	cases := []struct {
 		name string
 		src  source
@@ -208,29 +204,43 @@ func TestCellKinds(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			m := c.src.mapper(t)
-			got, _, p := mapCells(m, c.row, c.note)
-			if c.code == "" {
-				if p != nil {
-					t.Fatalf("quarantined: %s: %s", p.Code, p.Reason)
-				}
-				for _, w := range c.want {
-					if g := got[w.field]; g != w.value {
-						if gt, ok := g.(time.Time); !ok || !gt.Equal(w.value.(time.Time)) {
-							t.Errorf("%s = %#v, want %#v", w.field, g, w.value)
-						}
-					}
-				}
-				return
-			}
-			if p == nil {
-				t.Fatalf("loaded %v, want %s", got, c.code)
-			}
-			if p.Code != c.code || p.Column != c.col || !strings.Contains(p.Reason, c.has) {
-				t.Errorf("got %s in %q: %s\nwant %s in %q with %q", p.Code, p.Column, p.Reason, c.code, c.col, c.has)
-			}
-			assertNoIdentifier(t, p.Reason, c.row)
+			wantMapped(t, m, c.row, c.note, c.want, c.code, c.col, c.has)
 		})
 	}
+}
+
+// want is a field's value when a row loads.
+type want struct {
+	field string
+	value any
+}
+
+// wantMapped maps row (and note, the unmapped 备注 cell) and checks it
+// loads with the wanted values when code is "", or else is quarantined as
+// code in column col, the reason containing has and no identifier.
+func wantMapped(t *testing.T, m *Mapper, row []cell, note cell, values []want, code, col, has string) {
+	t.Helper()
+	got, _, p := mapCells(m, row, note)
+	if code == "" {
+		if p != nil {
+			t.Fatalf("quarantined: %s: %s", p.Code, p.Reason)
+		}
+		for _, w := range values {
+			if g := got[w.field]; g != w.value {
+				if gt, ok := g.(time.Time); !ok || !gt.Equal(w.value.(time.Time)) {
+					t.Errorf("%s = %#v, want %#v", w.field, g, w.value)
+				}
+			}
+		}
+		return
+	}
+	if p == nil {
+		t.Fatalf("loaded %v, want %s", got, code)
+	}
+	if p.Code != code || p.Column != col || !strings.Contains(p.Reason, has) {
+		t.Errorf("got %s in %q: %s\nwant %s in %q with %q", p.Code, p.Column, p.Reason, code, col, has)
+	}
+	assertNoIdentifier(t, p.Reason, row)
 }
 
 // assertNoIdentifier fails when a reason quotes a run of six or more digits

@@ -9,10 +9,6 @@ import (
 // TestTextValues: text as it arrives (padding, control characters,
 // encoding damage, text-protection marks, null markers) through a mapper.
 func TestTextValues(t *testing.T) {
-	type want struct {
-		field string
-		value any
-	}
 	ok := func(v string) []cell { // a registry row with one cell replaced later
 		return []cell{txt(idA), txt("王测一"), txt("3407990010010001"), txt("340799001"), txt("340799001001"), txt("示例县测试路1号"), txt("1960-05-01")}
 	}
@@ -80,27 +76,7 @@ func TestTextValues(t *testing.T) {
 	m := registrySrc.mapper(t)
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			got, _, p := mapCells(m, c.row, txt(""))
-			if c.code == "" {
-				if p != nil {
-					t.Fatalf("quarantined: %s: %s", p.Code, p.Reason)
-				}
-				for _, w := range c.want {
-					if g := got[w.field]; g != w.value {
-						if gt, ok := g.(time.Time); !ok || !gt.Equal(w.value.(time.Time)) {
-							t.Errorf("%s = %#v, want %#v", w.field, g, w.value)
-						}
-					}
-				}
-				return
-			}
-			if p == nil {
-				t.Fatalf("loaded %v, want %s", got, c.code)
-			}
-			if p.Code != c.code || p.Column != c.col || !strings.Contains(p.Reason, c.has) {
-				t.Errorf("got %s in %q: %s\nwant %s in %q with %q", p.Code, p.Column, p.Reason, c.code, c.col, c.has)
-			}
-			assertNoIdentifier(t, p.Reason, c.row)
+			wantMapped(t, m, c.row, txt(""), c.want, c.code, c.col, c.has)
 		})
 	}
 }

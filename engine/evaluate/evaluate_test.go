@@ -22,21 +22,7 @@ import (
 // brokenFacts copies rules/ and edits facts.yaml.
 func brokenFacts(t *testing.T, from, to string) *rule.Pack {
 	t.Helper()
-	dir := filepath.Join(t.TempDir(), "rules")
-	if err := os.CopyFS(dir, os.DirFS("../../rules")); err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(dir, "facts.yaml")
-	b, _ := os.ReadFile(path)
-	if !strings.Contains(string(b), from) {
-		t.Fatalf("facts.yaml has no %q", from)
-	}
-	os.WriteFile(path, []byte(strings.Replace(string(b), from, to, 1)), 0o644)
-	p, err := rule.Load(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
+	return packWith(t, "", from, to)
 }
 
 // TestFactQueryProblemsNameTheFile: an analyst's facts query that fails or
