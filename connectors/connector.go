@@ -178,6 +178,26 @@ type Note struct {
 	Text  string // plain words, e.g. "3 hidden rows (loaded like the others)"
 }
 
+// Note codes that incremental connectors report about their watermark
+// column, so that the ledger (and sources check) can say what an
+// incremental read could not use. Count is the number of records.
+const (
+	// NoteFutureWatermark: records whose watermark value lies after the
+	// read's start in the source's time (a typo such as 2099-12-31). They
+	// are loaded like the others but never move the saved watermark.
+	NoteFutureWatermark = "future_watermark"
+	// NoteNullWatermark: records read with no watermark value (NULL or
+	// empty). An incremental query "col > $1" never reads such rows again.
+	NoteNullWatermark = "null_watermark"
+	// NoteBadWatermark: records whose watermark value is not a time or
+	// number the connector can order; they do not move the watermark.
+	NoteBadWatermark = "bad_watermark"
+	// NoteReread: the source was read again within one sync because the
+	// first pass came up short of the total it reported (records moved
+	// between pages).
+	NoteReread = "reread"
+)
+
 // Noter is implemented by readers that report Notes. Notes is complete
 // once Next has returned io.EOF.
 type Noter interface {

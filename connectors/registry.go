@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"sync"
+	"time"
 )
 
 // Options are a source's kind-specific settings from config, keyed by the
@@ -18,12 +19,27 @@ type Source struct {
 	BaseDir string
 	// Options are the kind-specific settings.
 	Options Options
+	// Location is the county's time zone (config county.timezone): the
+	// zone of times a source writes without one, unless the source's
+	// options name another. nil: see Zone.
+	Location *time.Location
 }
+
+// Zone is the source's Location, or UTC+8 (China Standard Time, which
+// has had no daylight saving since 1991) when none was given.
+func (s Source) Zone() *time.Location {
+	if s.Location != nil {
+		return s.Location
+	}
+	return chinaTime
+}
+
+var chinaTime = time.FixedZone("CST", 8*3600)
 
 // Field describes one option of a connector kind, for validation and docs.
 type Field struct {
 	Name     string
-	Type     string // "string", "int", "bool", "duration", "list"
+	Type     string // "string", "int", "bool", "duration", "list", "lookback" (a duration or a whole number)
 	Default  any
 	Required bool
 	Enum     []string

@@ -55,6 +55,19 @@ func checkType(f Field, v any) error {
 		if len(f.Enum) > 0 && !slices.Contains(f.Enum, strings.ToLower(s)) {
 			return fmt.Errorf("%q is not one of %s", s, strings.Join(f.Enum, ", "))
 		}
+	case "lookback":
+		// A duration for a time watermark ("48h"), or a count for a
+		// numeric one (1000: re-read the last 1000 ids).
+		switch n := v.(type) {
+		case string:
+		case int, int64:
+		case float64:
+			if n != float64(int64(n)) {
+				return fmt.Errorf("want a duration such as 48h or a whole number, got %v", v)
+			}
+		default:
+			return fmt.Errorf("want a duration such as 48h or a whole number, got %v", v)
+		}
 	case "int":
 		switch n := v.(type) {
 		case int, int64:

@@ -44,7 +44,7 @@ func FromConfig(cfg *config.Config, names []string) ([]Source, []Result, error) 
 		if !ok {
 			return nil, nil, fmt.Errorf("source %s: unknown dataset %q", n, sc.Dataset)
 		}
-		conn, err := connectors.New(sc.Kind, connectors.Source{Name: n, BaseDir: cfg.Dir, Options: sc.Options})
+		conn, err := connectors.New(sc.Kind, connectors.Source{Name: n, BaseDir: cfg.Dir, Options: sc.Options, Location: cfg.Location()})
 		if err != nil {
 			failed = append(failed, Result{Source: n, Dataset: sc.Dataset, Err: err})
 			continue
