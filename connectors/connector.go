@@ -196,6 +196,10 @@ const (
 	// first pass came up short of the total it reported (records moved
 	// between pages).
 	NoteReread = "reread"
+	// NoteWatermarkReset: the saved watermark lay after the read's start
+	// (saved by an older version from a future-dated record), so the
+	// source was read from the start, as sync --full reads it. Count is 1.
+	NoteWatermarkReset = "watermark_reset"
 )
 
 // Noter is implemented by readers that report Notes. Notes is complete
