@@ -211,11 +211,21 @@ type Source struct {
 	// quarantines the new one as key_conflict for an analyst; "replace"
 	// takes the new one (a source that sends corrections or updates).
 	OnConflict string `mapstructure:"on_conflict"`
+	// MissingValues are values that mean "no value" in this source, in
+	// every column, beyond the built-in marks (dataset.Mapping.Missing):
+	// e.g. [暂缺, "-1"] for a department that writes those.
+	MissingValues []string `mapstructure:"missing_values"`
+	// Reconcile, when set, reads an incremental source (http, sql with a
+	// watermark) in full every so often ("7d"), right after that night's
+	// incremental read, to find what incremental reads missed: records
+	// older than the lookback when they arrived, or with no watermark
+	// value. The rows it finds are counted in the ledger (NoteFullRead).
+	Reconcile Duration `mapstructure:"reconcile"`
 }
 
 // Mapping is how the source's columns and values map onto its dataset.
 func (s Source) Mapping() dataset.Mapping {
-	return dataset.Mapping{Columns: s.Columns, Values: s.Values, Formats: s.Formats}
+	return dataset.Mapping{Columns: s.Columns, Values: s.Values, Formats: s.Formats, Missing: s.MissingValues}
 }
 
 // IsEnabled reports whether the source takes part in syncs; a source is

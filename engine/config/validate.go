@@ -212,6 +212,21 @@ func (c *collector) source(name string, s *Source, zone *time.Location) {
 	case s.OnConflict != "keep" && s.OnConflict != "replace" && ok("on_conflict"):
 		c.add(path("on_conflict"), "%q is not one of keep, replace", s.OnConflict)
 	}
+	if ok("reconcile") {
+		switch {
+		case s.Reconcile < 0:
+			c.add(path("reconcile"), "must be positive, got %s", s.Reconcile)
+		case s.Reconcile > 0 && s.Kind == "file":
+			c.add(path("reconcile"), "applies to incremental sources (http, sql): a file source is read whenever its content changes")
+		}
+	}
+	if ok("missing_values") {
+		for i, v := range s.MissingValues {
+			if strings.TrimSpace(v) == "" {
+				c.add(elemPath(path("missing_values"), i), "empty value: an empty cell is missing already")
+			}
+		}
+	}
 	if s.Schedule != "" && ok("schedule") {
 		c.cron(path("schedule"), s.Schedule, zone)
 	}

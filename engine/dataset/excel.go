@@ -95,16 +95,17 @@ func printableASCII(s string) bool {
 // a 户号 "NULL" would otherwise pool unrelated people into one household.
 var nullMarkers = map[string]bool{
 	"null": true, `\n`: true, "(null)": true, "<null>": true, "nan": true,
+	"undefined": true, // JavaScript's, from an API that serialised a missing property as text
 }
 
 // isNull reports a null marker (case-insensitive). "None" (Python's) is a
 // null marker too except in free text, where it may be a word.
 func isNull(s string, free bool) bool {
-	if len(s) < 2 || len(s) > 6 {
+	if len(s) < 2 || len(s) > 9 {
 		return false
 	}
 	switch s[0] {
-	case 'N', 'n', '\\', '(', '<':
+	case 'N', 'n', '\\', '(', '<', 'U', 'u':
 	default:
 		return false
 	}

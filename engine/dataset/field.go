@@ -24,6 +24,7 @@ type fieldMap struct {
 	free      bool   // free text (names, addresses): String and not an Identifier
 	format    string // Mapping.Formats, e.g. epoch_ms
 	extra     map[string]string
+	missing   map[string]bool // Mapping.Missing, lower-cased
 }
 
 func (f *fieldMap) label() string {
@@ -76,7 +77,7 @@ func (f *fieldMap) parse(raw string, kind connectors.CellKind) (any, *Problem) {
 		}
 		return nil, f.problem(ExcelError, "Excel error %s (%s): fix the formula in the workbook, then sync again", name, meaning)
 	}
-	marker := s != "" && (isNull(s, f.free) || (f.Type == Date && isZeroDate(s)) || ((f.Identifier || f.Type == Code) && isPlaceholder(s)))
+	marker := s != "" && (isNull(s, f.free) || (f.missing != nil && f.missing[strings.ToLower(s)]) || (f.Type == Date && isZeroDate(s)) || ((f.Identifier || f.Type == Code) && isPlaceholder(s)))
 	if s == "" || marker {
 		switch {
 		case !f.Required:

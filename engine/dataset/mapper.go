@@ -118,6 +118,12 @@ type Mapping struct {
 	// be told from the values themselves (see CheckFormat), e.g.
 	// issued_date: epoch_ms.
 	Formats map[string]string
+	// Missing lists values that mean "no value" in this source, beyond the
+	// built-in marks (NULL, \N, (null), NaN, undefined; in identifier and
+	// code columns 无, -, only zeros ...): a source that writes 暂缺 or
+	// "null" in its own way. Compared after trimming, ignoring case, in
+	// every column. A missing required value is quarantined as such.
+	Missing []string
 }
 
 // NewMapper matches the source's header against the mapping's columns
@@ -166,9 +172,10 @@ func NewPartialMapper(ds *Dataset, header []string, mp Mapping) (*Mapper, *Missi
 		}
 	}
 	used := map[int]bool{}
+	missingValues := missingSet(mp.Missing)
 	var missing, required []string
 	for _, f := range ds.Fields {
-		fm := fieldMap{Field: f, col: -1, free: f.Type == String && !f.Identifier, format: mp.Formats[f.Name]}
+		fm := fieldMap{Field: f, col: -1, free: f.Type == String && !f.Identifier, format: mp.Formats[f.Name], missing: missingValues}
 		if name, ok := columns[f.Name]; ok {
 			fm.colName = name
 			pos, nth, base := byKey[headerKey(name)], 0, name
@@ -411,4 +418,19 @@ func (m *Mapper) Identify(values []string, kinds []connectors.CellKind) (idNumbe
 		}
 	}
 	return idNumber, householdID
+}
+
+// missingSet is Mapping.Missing as a set of lower-cased, trimmed values;
+// nil when there are none.
+func missingSet(values []string) map[string]bool {
+	if len(values) == 0 {
+		return nil
+	}
+	m := make(map[string]bool, len(values))
+	for _, v := range values {
+		if v = strings.ToLower(strings.TrimSpace(v)); v != "" {
+			m[v] = true
+		}
+	}
+	return m
 }

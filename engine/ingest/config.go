@@ -3,6 +3,7 @@ package ingest
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/lipwatch/lipwatch/connectors"
 	"github.com/lipwatch/lipwatch/engine/config"
@@ -50,8 +51,9 @@ func FromConfig(cfg *config.Config, names []string) ([]Source, []Result, error) 
 			continue
 		}
 		out = append(out, Source{Name: n, Dataset: ds, Connector: conn,
-			Mapping: sc.Mapping(),
-			Replace: sc.OnConflict == "replace"})
+			Mapping:   sc.Mapping(),
+			Replace:   sc.OnConflict == "replace",
+			Reconcile: time.Duration(sc.Reconcile)})
 	}
 	return out, failed, nil
 }

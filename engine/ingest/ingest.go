@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/lipwatch/lipwatch/connectors"
+	"github.com/lipwatch/lipwatch/engine/config"
 	"github.com/lipwatch/lipwatch/engine/dataset"
 	"github.com/lipwatch/lipwatch/engine/store"
 )
@@ -30,6 +31,10 @@ type Source struct {
 	// Replace takes a row whose natural key is loaded with other values in
 	// place of the old one (config on_conflict: replace).
 	Replace bool
+	// Reconcile, when not zero, reads the source's incremental streams in
+	// full once this long has passed since their last full read, right
+	// after the sync's incremental read (config reconcile).
+	Reconcile time.Duration
 }
 
 // ReasonCount is how many rows were newly quarantined for one reason.
@@ -227,6 +232,12 @@ func IsOrdered(dataset string) bool { return orderedDatasets[dataset] }
 type pending struct {
 	stream connectors.Stream
 	hash   string
+	// full says why an incremental stream is read in full ("first load",
+	// "sync --full", "reconciliation every 7d"); "" for an ordinary read.
+	full string
+	// again marks a reconciliation: the stream's second read in the sync,
+	// from the start, after its ordinary read committed.
+	again bool
 }
 
 // judge says why a finished stream is degraded, or "".
@@ -257,6 +268,7 @@ func (s *Syncer) syncSource(ctx context.Context, src Source, syncID int64, res *
 	var todo []pending
 	full := s.Full[src.Name]
 	for _, st := range streams {
+		why := ""
 		if inc, ok := st.(connectors.Incremental); ok {
 			mark := ""
 			if !full {
@@ -265,6 +277,12 @@ func (s *Syncer) syncSource(ctx context.Context, src Source, syncID int64, res *
 				}
 			}
 			inc.Resume(mark)
+			switch {
+			case full:
+				why = "sync --full"
+			case mark == "":
+				why = "first load"
+			}
 		}
 		hash, err := st.Fingerprint(ctx)
 		if err != nil {
@@ -284,11 +302,18 @@ func (s *Syncer) syncSource(ctx context.Context, src Source, syncID int64, res *
 			}
 			continue
 		}
-		todo = append(todo, pending{st, hash})
+		todo = append(todo, pending{stream: st, hash: hash, full: why})
 	}
 	if len(todo) == 0 {
 		return "", nil
 	}
+	// A reconciliation reads the incremental streams again in full, after
+	// their ordinary read: what it loads is what incremental reads missed.
+	again, err := s.reconcile(ctx, src, todo)
+	if err != nil {
+		return "", err
+	}
+	todo = append(todo, again...)
 	unmapped := map[string]bool{}
 	reasons := map[[2]string]int64{}
 	var firstErr error
@@ -303,25 +328,39 @@ func (s *Syncer) syncSource(ctx context.Context, src Source, syncID int64, res *
 		}
 		log.Warn("stream failed", "stream", stream, "err", err)
 	}
+	failed := map[string]bool{}
 	for i, p := range todo {
+		if p.again {
+			if failed[p.stream.Name()] {
+				continue // its ordinary read failed: the next sync reconciles
+			}
+			p.stream.(connectors.Incremental).Resume("")
+		}
 		var ld store.Load
 		err := ctx.Err()
 		if err == nil {
 			ld, err = s.loadOne(ctx, src, syncID, p, unmapped)
 		}
 		if err != nil {
+			failed[p.stream.Name()] = true
+		}
+		if err != nil {
 			if ctx.Err() != nil {
 				// Interrupted or timed out: this stream and those not yet
 				// read fail; what committed before stays.
 				for _, q := range todo[i:] {
-					fail(q.stream.Name(), fmt.Errorf("%s: not loaded: %w", q.stream.Name(), context.Cause(ctx)))
+					if !q.again || q == p {
+						fail(q.stream.Name(), fmt.Errorf("%s: not loaded: %w", q.stream.Name(), context.Cause(ctx)))
+					}
 				}
 				break
 			}
 			fail(p.stream.Name(), err)
 			if orderedDatasets[src.Dataset.Name] {
 				for _, q := range todo[i+1:] {
-					res.Held = append(res.Held, q.stream.Name())
+					if !q.again {
+						res.Held = append(res.Held, q.stream.Name())
+					}
 				}
 				break
 			}
@@ -353,6 +392,31 @@ func (s *Syncer) syncSource(ctx context.Context, src Source, syncID int64, res *
 	}
 	sort.Strings(res.Unmapped)
 	return "", nil
+}
+
+// reconcile lists the incremental streams of todo to read again in full
+// when the source's reconciliation is due: Reconcile has passed since its
+// last full read (a first load and sync --full count). Streams read in
+// full anyway are not read twice.
+func (s *Syncer) reconcile(ctx context.Context, src Source, todo []pending) ([]pending, error) {
+	if src.Reconcile <= 0 {
+		return nil, nil
+	}
+	last, err := s.Store.LastFullRead(ctx, src.Name)
+	if err != nil {
+		return nil, err
+	}
+	if !last.IsZero() && time.Since(last) < src.Reconcile {
+		return nil, nil
+	}
+	var again []pending
+	for _, p := range todo {
+		if _, ok := p.stream.(connectors.Incremental); ok && p.full == "" {
+			again = append(again, pending{stream: p.stream, again: true,
+				full: "reconciliation every " + config.Duration(src.Reconcile).String()})
+		}
+	}
+	return again, nil
 }
 
 // recordedError is a source failure whose ledger rows are written.
@@ -512,6 +576,9 @@ func loadStream(ctx context.Context, load *store.SourceLoad, src Source, p pendi
 	}
 	if inc, ok := p.stream.(connectors.Incremental); ok {
 		sl.SetWatermark(inc.Watermark())
+		if p.full != "" {
+			sl.MarkFullRead(p.full)
+		}
 	}
 	var notes []store.Note
 	if n, ok := rr.(connectors.Noter); ok {

@@ -3,7 +3,9 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -93,4 +95,95 @@ func (s *Store) Watermark(ctx context.Context, source, stream string) (string, e
 		return "", fmt.Errorf("source state: %w", err)
 	}
 	return w.String, nil
+}
+
+// watermarkNotes are the load notes that say what an incremental read
+// could not use: the codes of connectors.Note* (kept as text here, so
+// that the store does not import the connectors).
+var watermarkNotes = map[string]bool{
+	"future_watermark": true, "null_watermark": true, "bad_watermark": true,
+	"reread": true, "watermark_reset": true,
+}
+
+// IncrementalState is one incremental stream as `sources check` shows it.
+type IncrementalState struct {
+	Stream    string
+	Watermark string    // as saved, "" for none
+	SavedAt   time.Time // when the watermark was saved (UTC)
+	// Notes are the watermark notes of the stream's last committed load:
+	// records with future, missing or unreadable watermark values, a
+	// re-read, a reset watermark.
+	Notes []Note
+	// LastFullRead is when the stream was last read in full (first load,
+	// sync --full or reconciliation), zero if never; FullReadFound the
+	// rows that read loaded that were not loaded before, FullReadWhy why.
+	LastFullRead  time.Time
+	FullReadFound int64
+	FullReadWhy   string
+}
+
+// IncrementalStates lists the incremental streams of a source, by name:
+// the saved watermark, what the last load noted about watermark values,
+// and the last full read.
+func (s *Store) IncrementalStates(ctx context.Context, source string) ([]IncrementalState, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT st.stream, st.watermark, st.updated_at,
+		    (SELECT coalesce(l.notes, '') FROM loads l WHERE l.source = st.source AND l.stream = st.stream
+		        AND l.status IN ('ok', 'degraded') ORDER BY l.load_id DESC LIMIT 1),
+		    (SELECT max(l.finished_at) FROM loads l WHERE l.source = st.source AND l.stream = st.stream
+		        AND l.status IN ('ok', 'degraded') AND l.notes LIKE '%"code":"full_read"%'),
+		    (SELECT l.notes FROM loads l WHERE l.source = st.source AND l.stream = st.stream
+		        AND l.status IN ('ok', 'degraded') AND l.notes LIKE '%"code":"full_read"%' ORDER BY l.load_id DESC LIMIT 1)
+		FROM source_state st WHERE st.source = ? ORDER BY st.stream`, source)
+	if err != nil {
+		return nil, fmt.Errorf("source state: %w", err)
+	}
+	defer rows.Close()
+	var out []IncrementalState
+	for rows.Next() {
+		var st IncrementalState
+		var last, fullNotes sql.NullString
+		var fullAt sql.NullTime
+		if err := rows.Scan(&st.Stream, &st.Watermark, &st.SavedAt, &last, &fullAt, &fullNotes); err != nil {
+			return nil, fmt.Errorf("source state: %w", err)
+		}
+		for _, n := range parseNotes(last.String) {
+			if watermarkNotes[n.Code] {
+				st.Notes = append(st.Notes, n)
+			}
+		}
+		if fullAt.Valid {
+			st.LastFullRead = fullAt.Time
+			for _, n := range parseNotes(fullNotes.String) {
+				if n.Code == NoteFullRead {
+					st.FullReadFound = n.Count
+					if i, j := strings.Index(n.Text, "("), strings.Index(n.Text, ")"); i >= 0 && j > i {
+						st.FullReadWhy = n.Text[i+1 : j]
+					}
+				}
+			}
+		}
+		out = append(out, st)
+	}
+	return out, rows.Err()
+}
+
+// LastFullRead is when any incremental stream of source was last read in
+// full (first load, sync --full or reconciliation); zero if never.
+func (s *Store) LastFullRead(ctx context.Context, source string) (time.Time, error) {
+	var t sql.NullTime
+	err := s.db.QueryRowContext(ctx, `SELECT max(finished_at) FROM loads WHERE source = ?
+		AND status IN ('ok', 'degraded') AND notes LIKE '%"code":"full_read"%'`, source).Scan(&t)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("last full read of %s: %w", source, err)
+	}
+	return t.Time, nil
+}
+
+// parseNotes reads a load's notes column; "" or bad JSON is none.
+func parseNotes(text string) []Note {
+	var notes []Note
+	if text != "" && json.Unmarshal([]byte(text), &notes) != nil {
+		return nil
+	}
+	return notes
 }

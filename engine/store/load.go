@@ -228,12 +228,26 @@ type StreamLoad struct {
 	blank    int64 // blank rows staged for quarantine
 	before   int64 // rows in the dataset table when the stream started
 	mark     *string
+	fullRead string     // why an incremental stream was read in full; "" when not (MarkFullRead)
 	resolved []resolved // quarantined rows a retry took care of
 	reorder  []reorder  // load ids retried rows keep (KeepOrder)
 }
 
 // SetNotes records what the reader noticed about the stream.
 func (sl *StreamLoad) SetNotes(notes []Note) { sl.load.Notes = notes }
+
+// NoteFullRead is the note on the load of an incremental stream read in
+// full: on its first load, by sync --full, or by the source's periodic
+// reconciliation (config reconcile: 7d). Its Count is the rows the read
+// loaded that were not loaded before: for a reconciliation, which runs
+// right after the night's incremental read, the rows the incremental
+// reads had missed.
+const NoteFullRead = "full_read"
+
+// MarkFullRead says the stream is an incremental one read in full, and
+// why ("reconciliation every 7d", "sync --full", "first load"); Finish
+// adds a NoteFullRead note counting the rows it loaded.
+func (sl *StreamLoad) MarkFullRead(why string) { sl.fullRead = why }
 
 // SetWatermark records where an incremental stream stopped; Finish saves
 // it with the rows, so it is kept only if the load commits.
@@ -477,6 +491,10 @@ func (sl *StreamLoad) Finish(ctx context.Context, read int64) (Load, error) {
 	sl.load.Bad = sl.bad + conflicts
 	sl.load.Blank = sl.blank
 	sl.load.Duplicates = read - sl.load.Loaded - inserted
+	if sl.fullRead != "" {
+		sl.load.Notes = append(sl.load.Notes, Note{Code: NoteFullRead, Count: sl.load.Loaded,
+			Text: fmt.Sprintf("read in full (%s): %d rows not loaded before", sl.fullRead, sl.load.Loaded)})
+	}
 	sl.load.Finished = time.Now().UTC()
 	sl.load.Status = StatusOK
 	if l.judge != nil {

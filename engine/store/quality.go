@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"sort"
 )
@@ -224,12 +223,9 @@ func (s *Store) peopleTwice(ctx context.Context, sources []SourceSpec) (Finding,
 				rows.Close()
 				return f, err
 			}
-			var notes []Note
-			if text != "" && json.Unmarshal([]byte(text), &notes) == nil {
-				for _, n := range notes {
-					if n.Code == GuardPeopleTwice {
-						f.Count += n.Count
-					}
+			for _, n := range parseNotes(text) {
+				if n.Code == GuardPeopleTwice {
+					f.Count += n.Count
 				}
 			}
 		}
