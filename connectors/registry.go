@@ -57,6 +57,10 @@ type Spec struct {
 	// per-field checks pass.
 	Validate func(Options) error
 	New      func(src Source) (Connector, error)
+	// Incremental says the kind's streams can read only what changed
+	// since a saved watermark (connectors.Incremental), so that a
+	// periodic full re-read (config reconcile) means something.
+	Incremental bool
 }
 
 var (

@@ -212,13 +212,8 @@ func (c *collector) source(name string, s *Source, zone *time.Location) {
 	case s.OnConflict != "keep" && s.OnConflict != "replace" && ok("on_conflict"):
 		c.add(path("on_conflict"), "%q is not one of keep, replace", s.OnConflict)
 	}
-	if ok("reconcile") {
-		switch {
-		case s.Reconcile < 0:
-			c.add(path("reconcile"), "must be positive, got %s", s.Reconcile)
-		case s.Reconcile > 0 && s.Kind == "file":
-			c.add(path("reconcile"), "applies to incremental sources (http, sql): a file source is read whenever its content changes")
-		}
+	if ok("reconcile") && s.Reconcile < 0 {
+		c.add(path("reconcile"), "must be positive, got %s", s.Reconcile)
 	}
 	if ok("missing_values") {
 		for i, v := range s.MissingValues {
@@ -239,6 +234,11 @@ func (c *collector) source(name string, s *Source, zone *time.Location) {
 			c.add(path("kind"), "unknown connector kind %q (known: %s)", s.Kind, list(connectors.Kinds()))
 		case ok("options"):
 			c.options(name, spec, s)
+			fallthrough
+		default:
+			if s.Reconcile > 0 && !spec.Incremental && ok("reconcile") {
+				c.add(path("reconcile"), "applies to incremental sources (a watermark: kind http or sql); a %s source is read in full whenever its content changes", s.Kind)
+			}
 		}
 	}
 

@@ -6,6 +6,7 @@ import (
 	"io"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/lipwatch/lipwatch/connectors"
 	"github.com/lipwatch/lipwatch/engine/dataset"
@@ -126,5 +127,71 @@ func TestFullRereadsUnchangedFiles(t *testing.T) {
 	r := f.sy.SyncSource(context.Background(), src)
 	if read, loaded, dup, _ := r.Totals(); r.Err != nil || r.Unchanged != 0 || read != 5 || loaded != 0 || dup != 5 {
 		t.Fatalf("full re-read: %+v", r)
+	}
+}
+
+// Issue 8, item 10: a record that arrives with a watermark older than the
+// saved one (a back-dated entry, past any lookback) is never read by an
+// incremental read. The source's reconciliation reads it in full, right
+// after the night's ordinary read, and the ledger says how many rows it
+// found that incremental reads had missed.
+func TestReconcileFindsWhatIncrementalReadsMissed(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	ds, _ := dataset.Lookup("employment")
+	api := &memSource{rows: [][]string{
+		{"11010519491231002X", "失业登记", "2026-03-01"},
+		{"11010519491231002X", "就业登记", "2026-03-05"},
+	}}
+	src := Source{Name: "emp_api", Dataset: ds, Connector: api, Mapping: dataset.Mapping{Columns: employmentColumns},
+		Reconcile: 7 * 24 * time.Hour}
+	sync := func() Result {
+		t.Helper()
+		r := f.sy.SyncSource(ctx, src)
+		if r.Err != nil {
+			t.Fatal(r.Err)
+		}
+		return r
+	}
+	// The first load is a full read: it counts as the first reconciliation.
+	if r := sync(); len(r.Loads) != 1 || r.Loads[0].Loaded != 2 {
+		t.Fatalf("first load: %+v", r.Loads)
+	}
+	// A late entry dated before the watermark, and an ordinary new one.
+	api.rows = append(api.rows,
+		[]string{"11010519491231002X", "失业登记", "2026-02-01"},
+		[]string{"11010519491231002X", "就业登记", "2026-04-01"})
+	if r := sync(); len(r.Loads) != 1 || r.Loads[0].Loaded != 1 {
+		t.Fatalf("incremental read (reconciliation not due): %+v", r.Loads)
+	}
+	if n := f.count(`SELECT count(*) FROM employment WHERE event_date = DATE '2026-02-01'`); n != 0 {
+		t.Fatalf("the back-dated entry was read by an incremental read: %d", n)
+	}
+	// A week later the reconciliation is due: the ordinary read first,
+	// then the full one, which finds the back-dated entry.
+	if _, err := f.store.DB().Exec(`UPDATE loads SET finished_at = finished_at - INTERVAL 8 DAY WHERE source = 'emp_api'`); err != nil {
+		t.Fatal(err)
+	}
+	r := sync()
+	if len(r.Loads) != 2 || r.Loads[0].Loaded != 0 || r.Loads[1].Loaded != 1 {
+		t.Fatalf("reconciliation night: %+v", r.Loads)
+	}
+	if n := f.count(`SELECT count(*) FROM employment WHERE event_date = DATE '2026-02-01'`); n != 1 {
+		t.Fatalf("the reconciliation did not load the back-dated entry: %d", n)
+	}
+	if got := api.resumed[len(api.resumed)-2:]; got[0] != "2026-04-01" || got[1] != "" {
+		t.Fatalf("resumed %v: want the saved watermark, then a full read", api.resumed)
+	}
+	states, err := f.store.IncrementalStates(ctx, "emp_api")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(states) != 1 || states[0].Watermark != "2026-04-01" || states[0].FullReadFound != 1 ||
+		states[0].FullReadWhy != "reconciliation every 7d" || time.Since(states[0].LastFullRead) > time.Hour {
+		t.Fatalf("states: %+v", states)
+	}
+	// Not due again the next night.
+	if r := sync(); len(r.Loads) != 1 {
+		t.Fatalf("the night after: %d loads", len(r.Loads))
 	}
 }
