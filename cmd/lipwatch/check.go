@@ -1,18 +1,23 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"sort"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/lipwatch/lipwatch/connectors"
+	"github.com/lipwatch/lipwatch/engine/config"
 	"github.com/lipwatch/lipwatch/engine/dataset"
 	"github.com/lipwatch/lipwatch/engine/ingest"
+	"github.com/lipwatch/lipwatch/engine/store"
 )
 
 // newSourcesCheckCmd is `lipwatch sources check [SOURCE...]`: connect,
@@ -33,12 +38,23 @@ func newSourcesCheckCmd(g *globals) *cobra.Command {
 				return &exitError{code: 2, msg: err.Error()}
 			}
 			w := cmd.OutOrStdout()
+			// The saved state of incremental sources comes from the store;
+			// the check itself needs none, so a busy or missing store only
+			// leaves that part out.
+			saved := savedState{}
+			if _, err := os.Stat(e.cfg.Resolve(e.cfg.Store.Path)); err == nil { // never create one
+				if saved.st, err = e.openStore(cmd.Context(), "lipwatch sources check"); err != nil {
+					saved.err = err
+				} else {
+					defer saved.st.Close()
+				}
+			}
 			bad := len(failed)
 			for _, f := range failed {
 				fmt.Fprintf(w, "%s: FAILED: %v\n", f.Source, f.Err)
 			}
 			for _, src := range srcs {
-				if err := checkSource(cmd, w, src, sample); err != nil {
+				if err := checkSource(cmd, w, src, sample, saved, e.cfg.Location()); err != nil {
 					fmt.Fprintf(w, "%s: FAILED: %v\n\n", src.Name, err)
 					bad++
 				}
@@ -54,13 +70,24 @@ func newSourcesCheckCmd(g *globals) *cobra.Command {
 	return cmd
 }
 
-func checkSource(cmd *cobra.Command, w io.Writer, src ingest.Source, sample int) error {
+// savedState is the store as sources check sees it: st nil with no err
+// when there is no store yet (nothing synced), err when it cannot be read
+// (another process holds it).
+type savedState struct {
+	st  *store.Store
+	err error
+}
+
+func checkSource(cmd *cobra.Command, w io.Writer, src ingest.Source, sample int, saved savedState, loc *time.Location) error {
 	ctx := cmd.Context()
 	streams, err := src.Connector.Streams(ctx)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(w, "%s → %s: %d stream(s)\n", src.Name, src.Dataset.Name, len(streams))
+	if err := printIncremental(ctx, w, src, streams, saved, loc); err != nil {
+		return err
+	}
 	for i, st := range streams {
 		if i == 3 {
 			fmt.Fprintf(w, "  ... %d more streams not sampled\n", len(streams)-3)
@@ -155,4 +182,70 @@ func printMapping(w io.Writer, src ingest.Source) {
 		fmt.Fprintf(tw, "    %s\t← %s\t%s\n", f.Name, col, req)
 	}
 	tw.Flush()
+}
+
+// printIncremental shows, for each incremental stream of src, what the
+// store holds: the saved watermark, what the last load noted about
+// watermark values (future, missing, unreadable; a re-read), and the last
+// full read (first load, sync --full or reconciliation).
+func printIncremental(ctx context.Context, w io.Writer, src ingest.Source, streams []connectors.Stream, saved savedState, loc *time.Location) error {
+	incremental := false
+	for _, s := range streams {
+		if _, ok := s.(connectors.Incremental); ok {
+			incremental = true
+		}
+	}
+	if !incremental {
+		return nil
+	}
+	if saved.err != nil {
+		fmt.Fprintf(w, "  saved watermarks not shown: %v\n", saved.err)
+		return nil
+	}
+	var states []store.IncrementalState
+	if saved.st != nil {
+		var err error
+		if states, err = saved.st.IncrementalStates(ctx, src.Name); err != nil {
+			return err
+		}
+	}
+	byStream := map[string]store.IncrementalState{}
+	for _, s := range states {
+		byStream[s.Stream] = s
+	}
+	at := func(t time.Time) string { return t.In(loc).Format("2006-01-02 15:04") }
+	for _, s := range streams {
+		if _, ok := s.(connectors.Incremental); !ok {
+			continue
+		}
+		state, ok := byStream[s.Name()]
+		if !ok {
+			fmt.Fprintf(w, "  %s: incremental, no watermark saved yet (the next sync reads everything)\n", s.Name())
+			continue
+		}
+		fmt.Fprintf(w, "  %s: incremental, watermark %s (saved %s)\n", s.Name(), state.Watermark, at(state.SavedAt))
+		if len(state.Notes) == 0 {
+			fmt.Fprintln(w, "    last load: every record had a usable watermark value")
+		}
+		for _, n := range state.Notes {
+			fmt.Fprintf(w, "    last load: %s\n", n.Text)
+		}
+		switch {
+		case state.LastFullRead.IsZero():
+			fmt.Fprintln(w, "    last full read: never")
+		default:
+			fmt.Fprintf(w, "    last full read: %s (%s): %d rows not loaded before\n", at(state.LastFullRead), state.FullReadWhy, state.FullReadFound)
+		}
+		if src.Reconcile > 0 {
+			next := state.LastFullRead.Add(src.Reconcile)
+			if state.LastFullRead.IsZero() || !next.After(time.Now()) {
+				fmt.Fprintln(w, "    reconciliation: due at the next sync")
+			} else {
+				fmt.Fprintf(w, "    reconciliation: every %s, next at the first sync after %s\n", config.Duration(src.Reconcile), at(next))
+			}
+		} else {
+			fmt.Fprintln(w, "    reconciliation: not set; records that arrive older than the lookback, or without a watermark value, are never read (set reconcile: 7d on the source)")
+		}
+	}
+	return nil
 }
