@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/lipwatch/lipwatch/connectors"
 )
@@ -120,24 +121,6 @@ func (s *stream) Watermark() string {
 	return s.watermark
 }
 
-// param is the query's $1 for the resumed watermark: watermark_initial when
-// there is none, else the watermark less the lookback. ok is false when the
-// query takes no parameter.
-func (s *stream) param() (p string, ok bool, err error) {
-	o := &s.c.opts
-	if o.watermarkColumn == "" {
-		return "", false, nil
-	}
-	s.mu.Lock()
-	resumed := s.resumed
-	s.mu.Unlock()
-	if resumed == "" {
-		return o.watermarkInitial, true, nil
-	}
-	p, err = minusLookback(resumed, o.lookback)
-	return p, true, err
-}
-
 // Open connects, starts the query and returns a reader of its rows. The
 // rows come as the server sends them: nothing is held beyond the current
 // row (or, with fetch_size, the current batch of the cursor).
@@ -146,27 +129,58 @@ func (s *stream) Open(ctx context.Context) (connectors.RowReader, error) {
 		return nil, err
 	}
 	c := s.c
-	p, hasParam, err := s.param()
-	if err != nil {
-		return nil, fmt.Errorf("source %s: %w", c.src.Name, err)
-	}
+	start := now()
 	d, err := c.loadDSN()
 	if err != nil {
 		return nil, err
 	}
-	r, err := openReader(ctx, s, d, p, hasParam)
+	r, err := openReader(ctx, s, d, start)
 	if err != nil {
 		return nil, err // not a nil *reader in a non-nil interface
 	}
 	return r, nil
 }
 
-// finish records the watermark once the reader reached the end.
-func (s *stream) finish(t *tracker) {
-	if t == nil || t.best == "" {
+// resumedWatermark is the watermark given to Resume.
+func (s *stream) resumedWatermark() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.resumed
+}
+
+// finish records the watermark once the reader reached the end: the
+// largest value read that is not after the read's start, or the resumed
+// watermark when there is none. After a reset (the resumed watermark lay
+// after the start) there is no resumed one to keep: "" reads from
+// watermark_initial next time.
+func (s *stream) finish(t *tracker, reset bool) {
+	if t == nil {
+		return
+	}
+	w := t.watermark()
+	if w == "" && !reset {
 		return
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.watermark = t.best
+	s.watermark = w
+}
+
+// now is when a read starts; tests set it.
+var now = time.Now
+
+// naiveZone is the zone of the database's times written without one: the
+// timezone option, else the county's.
+func (c *connector) naiveZone() *time.Location {
+	if c.opts.zone != nil {
+		return c.opts.zone
+	}
+	return c.src.Zone()
+}
+
+// instants reports whether naive timestamps are written as instants: when
+// the timezone option names another zone than the county's, a naive
+// timestamp written as it is would be read downstream in the wrong zone.
+func (c *connector) instants() bool {
+	return c.opts.zone != nil && c.opts.zone.String() != c.src.Zone().String()
 }

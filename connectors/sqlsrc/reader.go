@@ -43,7 +43,9 @@ type reader struct {
 
 	header  []string
 	renders []render
-	tracker *tracker // nil without watermark_column
+	kinds   []connectors.CellKind // KindNumber for float columns; nil without one
+	tracker *tracker              // nil without watermark_column
+	reset   string                // the resumed watermark, when it lay after the start
 
 	buf    []byte   // the current row's values, rendered back to back
 	ends   []int    // where each value ends in buf
@@ -56,8 +58,10 @@ type reader struct {
 }
 
 // openReader connects with the source's connection string and starts the
-// query, with p as $1 when hasParam.
-func openReader(ctx context.Context, s *stream, d dsn, p string, hasParam bool) (_ *reader, err error) {
+// query. With a watermark column the query is described first, so that $1
+// (the resumed watermark less the lookback) is worked out in the column's
+// type; start is the read's start, after which no watermark is saved.
+func openReader(ctx context.Context, s *stream, d dsn, start time.Time) (_ *reader, err error) {
 	c := s.c
 	r := &reader{s: s, source: c.src.Name, dsn: d, parent: ctx, fetchSize: c.opts.fetchSize}
 	r.ctx, r.cancel = context.WithCancel(ctx)
@@ -76,7 +80,7 @@ func openReader(ctx context.Context, s *stream, d dsn, p string, hasParam bool) 
 		return nil, &safeError{fmt.Sprintf("source %s: the connection string in %s is not valid: %s",
 			r.source, d.where, d.redact(err.Error()))}
 	}
-	r.configure(cfg, c.opts.timeout)
+	r.configure(cfg, c.opts.timeout, c.src.Zone())
 	connCtx := r.ctx
 	if cfg.ConnectTimeout == 0 {
 		var cancel context.CancelFunc
@@ -89,14 +93,29 @@ func openReader(ctx context.Context, s *stream, d dsn, p string, hasParam bool) 
 		return nil, r.wrap(fmt.Sprintf("connect to %s as %s", net.JoinHostPort(cfg.Host, strconv.Itoa(int(cfg.Port))), cfg.User), err)
 	}
 
+	query := c.opts.query
 	var params [][]byte
-	if hasParam {
+	if c.opts.watermarkColumn != "" {
+		// The unnamed statement: described now, run below.
+		sd, err := r.conn.Prepare(r.ctx, "", query, nil)
+		if err != nil {
+			return nil, r.wrap("run query", err)
+		}
+		if len(sd.Fields) == 0 {
+			return nil, r.wrap("run query", errors.New("the query returned no result columns"))
+		}
+		if err := r.describe(sd.Fields, start); err != nil {
+			return nil, err
+		}
+		p, err := r.param()
+		if err != nil {
+			return nil, fmt.Errorf("source %s: %w", r.source, err)
+		}
 		params = [][]byte{[]byte(p)}
 	}
 	// Parameter type 0 lets the server infer $1's type from where the query
 	// uses it, so the watermark can be a time, a number or text as written.
 	oids := make([]uint32, len(params))
-	query := c.opts.query
 	if r.fetchSize > 0 {
 		if err := r.exec("BEGIN READ ONLY", nil, nil); err != nil {
 			return nil, err
@@ -108,7 +127,11 @@ func openReader(ctx context.Context, s *stream, d dsn, p string, hasParam bool) 
 	}
 	// nil formats: parameters and results in text. The server then does the
 	// formatting, as for COPY, and render only touches a few types.
-	r.rr = r.conn.ExecParams(r.ctx, query, params, oids, nil, nil)
+	if params != nil {
+		r.rr = r.conn.ExecPrepared(r.ctx, "", params, nil, nil)
+	} else {
+		r.rr = r.conn.ExecParams(r.ctx, query, nil, nil, nil, nil)
+	}
 	fields := r.rr.FieldDescriptions()
 	if fields == nil {
 		_, err := r.rr.Close()
@@ -117,18 +140,47 @@ func openReader(ctx context.Context, s *stream, d dsn, p string, hasParam bool) 
 		}
 		return nil, r.wrap("run query", err)
 	}
-	if err := r.describe(fields); err != nil {
-		return nil, err
+	if r.header == nil {
+		if err := r.describe(fields, start); err != nil {
+			return nil, err
+		}
 	}
 	return r, nil
+}
+
+// param is the query's $1: watermark_initial when nothing was resumed,
+// else the resumed watermark less the lookback, in the column's form. A
+// resumed watermark after the read's start (saved by an older version from
+// a future-dated record) would skip every record until it: the read starts
+// from watermark_initial instead, as sync --full does, and says so.
+func (r *reader) param() (string, error) {
+	o := &r.s.c.opts
+	resumed := r.s.resumedWatermark()
+	t := r.tracker
+	switch {
+	case resumed == "":
+		return o.watermarkInitial, nil
+	case t.afterStart(resumed):
+		r.reset = resumed
+		return o.watermarkInitial, nil
+	}
+	p, err := minusLookback(resumed, t.class, o.lookback, t.column)
+	if err != nil {
+		return "", err
+	}
+	t.seed(resumed)
+	return p, nil
 }
 
 // configure sets the session up for faithful text: ISO dates, hex bytea,
 // shortest exact floats, read-only, the statement timeout, and a query
 // cancelled on the server (not only abandoned) when ctx is done.
-func (r *reader) configure(cfg *pgconn.Config, timeout time.Duration) {
+func (r *reader) configure(cfg *pgconn.Config, timeout time.Duration, county *time.Location) {
 	if cfg.RuntimeParams == nil {
 		cfg.RuntimeParams = map[string]string{}
+	}
+	if name := sessionZone(county); name != "" && !setsTimeZone(cfg.RuntimeParams) {
+		cfg.RuntimeParams["TimeZone"] = name
 	}
 	cfg.RuntimeParams["datestyle"] = "ISO, YMD"
 	cfg.RuntimeParams["bytea_output"] = "hex"
@@ -143,6 +195,32 @@ func (r *reader) configure(cfg *pgconn.Config, timeout time.Duration) {
 	}
 }
 
+// sessionZone is the county's zone as the session's TimeZone: its IANA
+// name, or "" for a zone PostgreSQL may not know by its name (Local, a
+// fixed offset such as the default UTC+8).
+func sessionZone(loc *time.Location) string {
+	name := loc.String()
+	if name == "" || name == "Local" {
+		return ""
+	}
+	if _, err := time.LoadLocation(name); err != nil {
+		return ""
+	}
+	return name
+}
+
+// setsTimeZone reports whether the connection string sets the session's
+// time zone itself: timezone=..., or -c timezone=... in options.
+func setsTimeZone(params map[string]string) bool {
+	for k, v := range params {
+		if strings.EqualFold(k, "timezone") ||
+			(strings.EqualFold(k, "options") && strings.Contains(strings.ToLower(v), "timezone")) {
+			return true
+		}
+	}
+	return false
+}
+
 // exec runs a statement whose result is not read.
 func (r *reader) exec(sql string, params [][]byte, oids []uint32) error {
 	_, err := r.conn.ExecParams(r.ctx, sql, params, oids, nil, nil).Close()
@@ -154,16 +232,31 @@ func (r *reader) exec(sql string, params [][]byte, oids []uint32) error {
 
 // describe takes the header and per-column rendering from the result's
 // fields, and finds the watermark column.
-func (r *reader) describe(fields []pgconn.FieldDescription) error {
+func (r *reader) describe(fields []pgconn.FieldDescription, start time.Time) error {
+	c := r.s.c
 	r.header = make([]string, len(fields))
 	r.renders = make([]render, len(fields))
+	zone := c.naiveZone()
 	for i, f := range fields {
 		r.header[i] = strings.TrimSpace(f.Name)
 		r.renders[i] = renderFor(f.DataTypeOID)
+		switch f.DataTypeOID {
+		case oidTimestamp:
+			if c.instants() {
+				r.renders[i] = renderTimestampIn(zone)
+			}
+		case oidFloat4, oidFloat8:
+			// An identifier in a float column may have lost digits: the
+			// dataset layer judges values that went through a number.
+			if r.kinds == nil {
+				r.kinds = make([]connectors.CellKind, len(fields))
+			}
+			r.kinds[i] = connectors.KindNumber
+		}
 	}
 	r.ends = make([]int, len(fields))
 	r.values = make([]string, len(fields))
-	col := r.s.c.opts.watermarkColumn
+	col := c.opts.watermarkColumn
 	if col == "" {
 		return nil
 	}
@@ -186,10 +279,7 @@ func (r *reader) describe(fields []pgconn.FieldDescription) error {
 		return fmt.Errorf("source %s: watermark_column %q is not a column of the query's result (columns: %s)",
 			r.source, col, strings.Join(r.header, ", "))
 	}
-	r.s.mu.Lock()
-	resumed := r.s.resumed
-	r.s.mu.Unlock()
-	r.tracker = newTracker(idx, fields[idx].DataTypeOID, resumed)
+	r.tracker = newTracker(idx, r.header[idx], classOf(fields[idx].DataTypeOID), zone, start)
 	return nil
 }
 
@@ -215,7 +305,7 @@ func (r *reader) Next() (connectors.Row, error) {
 		}
 		if r.fetchSize == 0 || r.batchRows < r.fetchSize {
 			r.done = true
-			r.s.finish(r.tracker)
+			r.s.finish(r.tracker, r.reset != "")
 			return connectors.Row{}, io.EOF
 		}
 		r.batchRows = 0
@@ -243,11 +333,38 @@ func (r *reader) Next() (connectors.Row, error) {
 		r.values[i] = line[start:end]
 		start = end
 	}
-	if t := r.tracker; t != nil && raw[t.col] != nil {
-		t.observe(r.values[t.col])
+	if t := r.tracker; t != nil {
+		switch {
+		case raw[t.col] == nil:
+			t.observe("")
+		case t.class == classTimestamp:
+			// The value as the database wrote it, whatever render made
+			// of it: $1 goes back as the source wrote it.
+			t.observe(string(raw[t.col]))
+		default:
+			t.observe(r.values[t.col])
+		}
 	}
-	return connectors.Row{Pos: r.pos, Values: r.values}, nil
+	return connectors.Row{Pos: r.pos, Values: r.values, Kinds: r.kinds}, nil
 }
+
+// Notes says what the read could not use of the watermark column: records
+// with none, records dated after the read's start, values that are not a
+// position, and a resumed watermark from the future that was not used.
+// It is complete once Next has returned io.EOF.
+func (r *reader) Notes() []connectors.Note {
+	var out []connectors.Note
+	if r.reset != "" {
+		out = append(out, connectors.Note{Code: connectors.NoteWatermarkReset, Count: 1,
+			Text: fmt.Sprintf("the saved watermark %s lay after this read's start (saved from a future-dated record): read from watermark_initial, as sync --full reads", r.reset)})
+	}
+	if r.tracker != nil {
+		out = append(out, r.tracker.notes()...)
+	}
+	return out
+}
+
+var _ connectors.Noter = (*reader)(nil)
 
 // Close stops the query if it is still running (the server is asked to
 // cancel it) and closes the connection. It is safe to call twice.

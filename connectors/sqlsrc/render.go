@@ -3,6 +3,7 @@ package sqlsrc
 import (
 	"bytes"
 	"strconv"
+	"time"
 )
 
 // PostgreSQL type OIDs whose text form is rewritten. Every other type is
@@ -128,5 +129,39 @@ func renderTimestamptz(dst, src []byte) []byte {
 		return append(dst, ":00"...)
 	default: // +05:30, or +08:05:43
 		return append(dst, z...)
+	}
+}
+
+// renderTimestampIn writes a timestamp without time zone, taken to be in
+// loc, as the instant it is there in RFC 3339: "2026-03-04 20:00:00" in
+// UTC is "2026-03-04T20:00:00Z", so that the dataset layer, which dates an
+// instant in the county's zone, dates it 2026-03-05. The fraction is kept
+// as written. What does not parse (infinity, BC, a year past 9999) is
+// written as renderTimestamp writes it.
+func renderTimestampIn(loc *time.Location) render {
+	return func(dst, src []byte) []byte {
+		st, ok := parseStamp(string(src), loc)
+		if !ok || st.dateOnly {
+			return renderTimestamp(dst, src)
+		}
+		_, off := st.at.Zone()
+		dst = renderTimestamp(dst, src)
+		switch {
+		case off == 0:
+			return append(dst, 'Z')
+		case off < 0:
+			dst = append(dst, '-')
+			off = -off
+		default:
+			dst = append(dst, '+')
+		}
+		dst = appendInt(dst, off/3600, 2)
+		dst = append(dst, ':')
+		dst = appendInt(dst, off%3600/60, 2)
+		if s := off % 60; s != 0 { // local mean time: no RFC 3339 form
+			dst = append(dst, ':')
+			dst = appendInt(dst, s, 2)
+		}
+		return dst
 	}
 }

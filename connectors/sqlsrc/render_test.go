@@ -3,7 +3,6 @@ package sqlsrc
 import (
 	"strings"
 	"testing"
-	"time"
 )
 
 // What the server writes (DateStyle ISO) and what a reader gets.
@@ -46,64 +45,6 @@ func TestRender(t *testing.T) {
 	// render appends to what is there.
 	if got := string(renderBool([]byte("ab"), []byte("t"))); got != "abtrue" {
 		t.Errorf("append: %q", got)
-	}
-}
-
-func TestMinusLookback(t *testing.T) {
-	tests := []struct {
-		w    string
-		d    time.Duration
-		want string
-	}{
-		{"2026-03-05T10:00:00+08:00", 48 * time.Hour, "2026-03-03T10:00:00+08:00"},
-		{"2026-03-05T10:00:00Z", time.Hour, "2026-03-05T09:00:00Z"},
-		{"2026-03-05T10:00:00.25+05:30", 30 * time.Minute, "2026-03-05T09:30:00.25+05:30"},
-		{"2026-03-05T10:00:00", 24 * time.Hour, "2026-03-04T10:00:00"},
-		{"2026-03-05 10:00:00", 24 * time.Hour, "2026-03-04T10:00:00"},
-		{"2026-03-05", 36 * time.Hour, "2026-03-03"},
-		{"2026-03-05", 24 * time.Hour, "2026-03-04"},
-		{"17", 0, "17"},
-	}
-	for _, tt := range tests {
-		got, err := minusLookback(tt.w, tt.d)
-		if err != nil || got != tt.want {
-			t.Errorf("%q less %s: %q, %v; want %q", tt.w, tt.d, got, err, tt.want)
-		}
-	}
-	if _, err := minusLookback("17", time.Hour); err == nil {
-		t.Error("a number less a duration: no error")
-	}
-}
-
-// The tracker compares in the column's type and never goes below the
-// resumed watermark.
-func TestTracker(t *testing.T) {
-	tests := []struct {
-		oid     uint32
-		resumed string
-		values  []string
-		want    string
-	}{
-		{oidInt8, "", []string{"9", "10", "8"}, "10"},
-		{oidInt8, "12", []string{"9", "10"}, "12"},
-		{oidInt8, "x", []string{"9", "10"}, "10"}, // a resumed value of another type is ignored
-		{oidNumeric, "", []string{"9.5", "10.25", "-100"}, "10.25"},
-		{oidFloat8, "", []string{"NaN", "2.5", "100000000000000000000"}, "100000000000000000000"},
-		{oidDate, "2026-03-01", []string{"2026-02-28", "infinity", "2026-03-02"}, "2026-03-02"},
-		{oidTimestamptz, "", []string{"2026-03-05T10:00:00+08:00", "2026-03-05T03:00:00Z"}, "2026-03-05T03:00:00Z"},
-		{oidTimestamptz, "", []string{"2026-03-05T10:00:00+08:00", "2026-03-05T01:00:00Z"}, "2026-03-05T10:00:00+08:00"},
-		{oidTimestamp, "", []string{"2026-03-05T10:00:00.5", "2026-03-05T10:00:00.25"}, "2026-03-05T10:00:00.5"},
-		{25, "", []string{"A009", "A010", ""}, "A010"},
-		{25, "", nil, ""},
-	}
-	for _, tt := range tests {
-		tr := newTracker(0, tt.oid, tt.resumed)
-		for _, v := range tt.values {
-			tr.observe(v)
-		}
-		if tr.best != tt.want {
-			t.Errorf("type %d from %q over %q: %q, want %q", tt.oid, tt.resumed, tt.values, tr.best, tt.want)
-		}
 	}
 }
 

@@ -78,11 +78,24 @@ var spec = connectors.Spec{
 		},
 		{
 			Name: "lookback",
-			Type: "duration",
-			Doc: "Subtracted from a saved date or time watermark before it is passed as $1, " +
-				"so that rows committed late with an older timestamp are still read; rows " +
-				"read twice are deduplicated downstream by their natural key.",
+			Type: "lookback",
+			Doc: "How far back from the saved watermark the next sync reads again, for rows " +
+				"committed late: a duration (48h) for a date or time watermark_column, moved back " +
+				"and sent in the form the column wrote it; a whole number (1000) for a numeric one, " +
+				"$1 = saved - 1000, for ids handed out in one order and committed in another. " +
+				"Rows read twice are deduplicated downstream by their natural key; a row that " +
+				"arrives older than the window is never read (see reconcile).",
 			Example: "48h",
+		},
+		{
+			Name: "timezone",
+			Type: "string",
+			Doc: "The zone (an IANA name such as UTC) that the database's timestamp without " +
+				"time zone values and date-time text are in. Default: the county's zone. When it " +
+				"differs, timestamp values are written as instants with that zone's offset " +
+				"(2026-03-04T20:00:00Z), so that they are dated right downstream; the watermark " +
+				"keeps the value as the database wrote it.",
+			Example: "UTC",
 		},
 		{
 			Name:    "fetch_size",
@@ -127,7 +140,8 @@ type options struct {
 	query            string
 	watermarkColumn  string
 	watermarkInitial string
-	lookback         time.Duration
+	lookback         lookback
+	zone             *time.Location // the timezone option; nil: the county's
 	fetchSize        int
 	timeout          time.Duration
 	name             string
@@ -178,10 +192,20 @@ func parseOptions(o connectors.Options) (options, error) {
 		errs = append(errs, errors.New("options.watermark_initial: only applies with watermark_column"))
 	}
 	var err error
-	if opts.lookback, err = duration(o, "lookback", 0); err != nil {
+	if opts.lookback, err = parseLookback(o); err != nil {
 		errs = append(errs, err)
-	} else if opts.lookback > 0 && opts.watermarkColumn == "" {
+	} else if !opts.lookback.none() && opts.watermarkColumn == "" {
 		errs = append(errs, errors.New("options.lookback: only applies with watermark_column"))
+	} else if _, isTime := parseStamp(opts.watermarkInitial, time.UTC); opts.lookback.n > 0 && isTime {
+		// A count is clearly for numbers; the column's type is known
+		// only when the query runs, where the other mismatches are found.
+		errs = append(errs, fmt.Errorf("options.lookback: %d is a count of ids for a numeric watermark, but watermark_initial %q is a date or time: give lookback a duration, such as 48h",
+			opts.lookback.n, opts.watermarkInitial))
+	}
+	if name := strings.TrimSpace(o.String("timezone", "")); name != "" {
+		if opts.zone, err = time.LoadLocation(name); err != nil || name == "Local" {
+			errs = append(errs, fmt.Errorf("options.timezone: %q is not a time zone: want an IANA name such as UTC or Asia/Shanghai", name))
+		}
 	}
 	if opts.timeout, err = duration(o, "timeout", defaultTimeout); err != nil {
 		errs = append(errs, err)
