@@ -66,25 +66,26 @@ type creds struct {
 	hint    string   // where the secret came from, for a 401 message
 }
 
-// get fetches one page: the whole body of a 2xx response, after retries.
-// Errors never contain the request's query (a watermark is harmless, but
-// a future option could put a key there) nor any secret.
-func (f *fetcher) get(ctx context.Context, req request, cr *creds) ([]byte, error) {
+// get fetches one page: the whole body of a 2xx response and its
+// Content-Type, after retries. Errors never contain the request's query
+// (a watermark is harmless, but a future option could put a key there)
+// nor any secret.
+func (f *fetcher) get(ctx context.Context, req request, cr *creds) ([]byte, string, error) {
 	attempts := f.opts.retries + 1
 	var last error
 	for attempt := range attempts {
 		if err := f.limiter.wait(ctx); err != nil {
-			return nil, err
+			return nil, "", err
 		}
-		body, wait, err := f.try(ctx, req, cr)
+		body, ctype, wait, err := f.try(ctx, req, cr)
 		if err == nil {
-			return body, nil
+			return body, ctype, nil
 		}
 		if ctx.Err() != nil {
-			return nil, context.Cause(ctx)
+			return nil, "", context.Cause(ctx)
 		}
 		if wait < 0 { // not worth retrying
-			return nil, err
+			return nil, "", err
 		}
 		last = err
 		if attempt == attempts-1 {
@@ -94,10 +95,10 @@ func (f *fetcher) get(ctx context.Context, req request, cr *creds) ([]byte, erro
 			wait = f.backoff(attempt)
 		}
 		if wait > maxRetryAfter {
-			return nil, fmt.Errorf("server asks to retry after %s, more than the %s the connector waits: %w", wait.Round(time.Second), maxRetryAfter, err)
+			return nil, "", fmt.Errorf("server asks to retry after %s, more than the %s the connector waits: %w", wait.Round(time.Second), maxRetryAfter, err)
 		}
 		if err := sleepCtx(ctx, wait); err != nil {
-			return nil, err
+			return nil, "", err
 		}
 	}
 	label := "error"
@@ -105,12 +106,12 @@ func (f *fetcher) get(ctx context.Context, req request, cr *creds) ([]byte, erro
 	if errors.As(last, &se) {
 		label = "status"
 	}
-	return nil, fmt.Errorf("gave up after %d attempts; last %s: %w", attempts, label, last)
+	return nil, "", fmt.Errorf("gave up after %d attempts; last %s: %w", attempts, label, last)
 }
 
 // try makes one attempt. wait is < 0 when the error is final, > 0 when the
 // server said how long to wait (Retry-After), 0 to back off as usual.
-func (f *fetcher) try(ctx context.Context, req request, cr *creds) (body []byte, wait time.Duration, err error) {
+func (f *fetcher) try(ctx context.Context, req request, cr *creds) (body []byte, ctype string, wait time.Duration, err error) {
 	actx, cancel := context.WithTimeout(ctx, f.opts.timeout)
 	defer cancel()
 	var rd io.Reader
@@ -119,7 +120,7 @@ func (f *fetcher) try(ctx context.Context, req request, cr *creds) (body []byte,
 	}
 	hr, err := http.NewRequestWithContext(actx, req.method, req.url.String(), rd)
 	if err != nil {
-		return nil, -1, errors.New("cannot build the request")
+		return nil, "", -1, errors.New("cannot build the request")
 	}
 	hr.Header.Set("Accept", "application/json")
 	hr.Header.Set("User-Agent", "lipwatch")
@@ -131,7 +132,7 @@ func (f *fetcher) try(ctx context.Context, req request, cr *creds) (body []byte,
 	}
 	resp, err := f.client.Do(hr)
 	if err != nil {
-		return nil, f.transportWait(ctx, actx, err), f.transportError(actx, err, cr)
+		return nil, "", f.transportWait(ctx, actx, err), f.transportError(actx, err, cr)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
@@ -141,19 +142,19 @@ func (f *fetcher) try(ctx context.Context, req request, cr *creds) (body []byte,
 			se.hint = cr.hint
 		}
 		if !retryable(resp.StatusCode) {
-			return nil, -1, se
+			return nil, "", -1, se
 		}
-		return nil, retryAfter(resp.Header.Get("Retry-After"), time.Now()), se
+		return nil, "", retryAfter(resp.Header.Get("Retry-After"), time.Now()), se
 	}
 	body, err = readBody(resp, maxPageBytes+1)
 	if err != nil {
 		// The connection broke mid-body: as transient as a refused one.
-		return nil, f.transportWait(ctx, actx, err), f.transportError(actx, err, cr)
+		return nil, "", f.transportWait(ctx, actx, err), f.transportError(actx, err, cr)
 	}
 	if len(body) > maxPageBytes {
-		return nil, -1, fmt.Errorf("response larger than %d MiB; ask for smaller pages (page_size)", maxPageBytes>>20)
+		return nil, "", -1, fmt.Errorf("response larger than %d MiB; ask for smaller pages (page_size)", maxPageBytes>>20)
 	}
-	return body, 0, nil
+	return body, resp.Header.Get("Content-Type"), 0, nil
 }
 
 // readBody reads up to limit bytes of the body, in one allocation when

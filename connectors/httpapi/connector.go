@@ -13,10 +13,12 @@ package httpapi
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/lipwatch/lipwatch/connectors"
 )
@@ -32,6 +34,8 @@ type connector struct {
 	transport *http.Transport
 	fetch     *fetcher
 	closed    atomic.Bool
+	// now is the clock read at Open as the sync's start; tests set it.
+	now func() time.Time
 }
 
 func newConnector(src connectors.Source) (connectors.Connector, error) {
@@ -41,7 +45,7 @@ func newConnector(src connectors.Source) (connectors.Connector, error) {
 	}
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.MaxIdleConnsPerHost = 4
-	c := &connector{src: src, opts: opts, transport: tr}
+	c := &connector{src: src, opts: opts, transport: tr, now: time.Now}
 	c.fetch = &fetcher{
 		// No client timeout: each attempt has its own context deadline,
 		// which also covers reading the body.
@@ -77,6 +81,15 @@ func streamName(path string) string {
 	return path
 }
 
+// zone is where watermark values written without a zone are: the
+// timezone option, else the source's (the county's) zone.
+func (c *connector) zone() *time.Location {
+	if c.opts.zone != nil {
+		return c.opts.zone
+	}
+	return c.src.Zone()
+}
+
 // Close drops idle connections. It is safe to call twice; readers still
 // open keep working until they are closed.
 func (c *connector) Close(context.Context) error {
@@ -94,7 +107,8 @@ type stream struct {
 
 	mu     sync.Mutex
 	resume string  // the saved watermark, "" for a full read
-	seen   maxMark // the greatest watermark_field value read
+	base   string  // what Watermark keeps when nothing later was read: resume, or "" once Open found it in the future
+	seen   maxMark // the greatest watermark_field value not after the start, once a read reached io.EOF
 }
 
 var _ connectors.Incremental = (*stream)(nil)
@@ -110,39 +124,42 @@ func (s *stream) Fingerprint(context.Context) (string, error) { return "", nil }
 func (s *stream) Resume(watermark string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.resume = watermark
+	s.resume, s.base = watermark, watermark
 	s.seen = maxMark{}
 }
 
-// Watermark is the greatest watermark_field value read, or the resumed
-// watermark when nothing read was later (a lookback re-reads older
-// records, which must not move the watermark back).
+// Watermark is the greatest watermark_field value the last read got that
+// is not after the read's start, or the resumed watermark when nothing
+// read was later (a lookback re-reads older records, which must not move
+// the watermark back). A resumed watermark that was itself after the
+// start is dropped (see Open). A read that failed leaves it as resumed:
+// it is set only when the reader reaches io.EOF.
 func (s *stream) Watermark() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if !s.seen.set {
-		return s.resume
+		return s.base
 	}
-	if r, ok := parseMark(s.resume); ok && !s.seen.m.t.After(r.t) {
-		return s.resume
+	if r, ok := parseMark(s.base, s.c.zone()); ok && !s.seen.m.t.After(r.t) {
+		return s.base
 	}
 	return s.seen.raw
 }
 
-// observe folds a page's greatest watermark value into the stream's.
-func (s *stream) observe(m maxMark) {
-	if !m.set {
-		return
-	}
+// publish sets the read's greatest usable watermark value, once the read
+// has reached its end.
+func (s *stream) publish(m maxMark) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if !s.seen.set || m.m.t.After(s.seen.m.t) {
-		s.seen = m
-	}
+	s.seen = m
 }
 
 // Open sends the first request and reads its page, so that Header is
 // known on return. Later pages are fetched as Next reaches them.
+//
+// The sync's start is taken here. A saved watermark after it (saved by an
+// older version from a record dated in the future) is not sent: the read
+// starts from the beginning, as a full read does, with a note.
 func (s *stream) Open(ctx context.Context) (connectors.RowReader, error) {
 	if s.c.closed.Load() {
 		return nil, s.c.errorf(s.name, 0, errClosed)
@@ -150,15 +167,32 @@ func (s *stream) Open(ctx context.Context) (connectors.RowReader, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	clk := newClock(s.c.now(), s.c.zone())
 	s.mu.Lock()
 	resume := s.resume
 	s.seen = maxMark{}
+	var reset *connectors.Note
+	if resume != "" {
+		m, ok := parseMark(resume, clk.loc)
+		if !ok {
+			s.mu.Unlock()
+			return nil, s.c.errorf(s.name, 0, errBadSaved(resume))
+		}
+		if clk.future(m) {
+			reset = &connectors.Note{Code: connectors.NoteWatermarkReset, Count: 1, Text: fmt.Sprintf(
+				"the saved watermark (%s) lay after the sync's start (saved by an older version from a record dated in the future): "+
+					"read from the start, as sync --full does", shorten(resume, 40))}
+			resume = ""
+		}
+	}
+	s.base = resume
 	s.mu.Unlock()
-	since, err := sendValue(resume, s.c.opts.lookback)
+	since, err := sendValue(resume, s.c.opts.lookback, clk.loc)
 	if err != nil {
 		return nil, s.c.errorf(s.name, 0, err)
 	}
-	r := newReader(ctx, s, since)
+	r := newReader(ctx, s, since, clk)
+	r.reset = reset
 	if err := r.fetchPage(); err != nil {
 		r.Close()
 		return nil, err

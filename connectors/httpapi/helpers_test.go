@@ -117,7 +117,8 @@ func open(t testing.TB, c connectors.Connector) connectors.RowReader {
 	return rr
 }
 
-// readAll reads every row, copying Values since readers may reuse them.
+// readAll reads every row, copying Values and Kinds since readers may
+// reuse them.
 func readAll(t testing.TB, rr connectors.RowReader) []connectors.Row {
 	t.Helper()
 	rows, err := readUntilErr(rr)
@@ -139,6 +140,9 @@ func readUntilErr(rr connectors.RowReader) ([]connectors.Row, error) {
 			return rows, err
 		}
 		row.Values = append([]string(nil), row.Values...)
+		if row.Kinds != nil {
+			row.Kinds = append([]connectors.CellKind(nil), row.Kinds...)
+		}
 		rows = append(rows, row)
 	}
 }

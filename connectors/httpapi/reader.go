@@ -2,16 +2,18 @@ package httpapi
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
-	"github.com/lipwatch/lipwatch/connectors/internal/jsonscan"
 	"hash/maphash"
 	"io"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/lipwatch/lipwatch/connectors"
+	"github.com/lipwatch/lipwatch/connectors/internal/jsonscan"
 )
 
 // reader reads an endpoint page by page. It holds one page at a time: the
@@ -27,7 +29,8 @@ type reader struct {
 	col    map[string]int
 
 	// Paging state: what the next request asks for.
-	pages  int      // pages fetched so far
+	pass   int      // 1 for the first pass over the source, 2 for a re-read, ...
+	pages  int      // pages fetched so far in this pass
 	pageNo int      // pagination page
 	offset int      // pagination offset
 	cursor string   // pagination cursor; "" on the first request
@@ -39,35 +42,55 @@ type reader struct {
 	prevHash uint64
 	prevN    int
 
-	// The current page's rows: n rows of width cells each.
-	cells []string
-	width int
-	n, i  int
-	pos   int64
+	// The current page's rows: n rows of width cells each, and their
+	// kinds when the page has a number with a fraction or an exponent
+	// (nil otherwise: all text).
+	cells   []string
+	kinds   []connectors.CellKind // nil: the page is all text
+	kindBuf []connectors.CellKind // kinds' storage, reused
+	width   int
+	n, i    int
+	pos     int64
+
+	// With total_path: the greatest total the API reported, and the
+	// identities (hashes) of the records read; sorted and deduplicated up
+	// to sorted.
+	total    int64
+	hasTotal bool
+	ids      []uint64
+	short    int64 // records the first pass came up short by
+
+	marks marks            // watermark_field values read
+	reset *connectors.Note // the saved watermark was dropped (see stream.Open)
+	eof   bool             // io.EOF returned: the read is complete
 
 	// Scratch space reused from page to page.
 	pairs  []pair
 	vals   []byte
 	offs   []int
 	bounds []int
+	idBuf  []byte
 
 	err    error // sticky: once failed, always failed
 	closed bool
 }
 
-// pair is one record member: its column and value.
+// pair is one record member: its column, value and kind.
 type pair struct {
-	col int
-	val string
+	col  int
+	val  string
+	kind connectors.CellKind
 }
 
-func newReader(ctx context.Context, s *stream, since string) *reader {
+func newReader(ctx context.Context, s *stream, since string, clk clock) *reader {
 	ctx, cancel := context.WithCancel(ctx)
 	r := &reader{
 		ctx: ctx, cancel: cancel, s: s, o: &s.c.opts, since: since,
 		col:    map[string]int{},
+		pass:   1,
 		pageNo: s.c.opts.firstPage,
 		seed:   maphash.MakeSeed(),
+		marks:  marks{clock: clk},
 	}
 	for _, f := range s.c.opts.fields {
 		r.col[f] = len(r.header)
@@ -95,8 +118,14 @@ func (r *reader) Next() (connectors.Row, error) {
 		return connectors.Row{}, r.err
 	}
 	for r.i >= r.n {
-		if r.done {
+		if r.eof {
 			return connectors.Row{}, io.EOF
+		}
+		if r.done {
+			if err := r.endPass(); err != nil {
+				return connectors.Row{}, err
+			}
+			continue
 		}
 		if err := r.fetchPage(); err != nil {
 			return connectors.Row{}, err
@@ -105,20 +134,121 @@ func (r *reader) Next() (connectors.Row, error) {
 	lo := r.i * r.width
 	r.i++
 	r.pos++
-	return connectors.Row{Pos: r.pos, Values: r.cells[lo : lo+r.width : lo+r.width]}, nil
+	row := connectors.Row{Pos: r.pos, Values: r.cells[lo : lo+r.width : lo+r.width]}
+	if r.kinds != nil {
+		row.Kinds = r.kinds[lo : lo+r.width : lo+r.width]
+	}
+	return row, nil
+}
+
+// endPass is reached when a pass over the source has fetched its last
+// page. With total_path it checks that the distinct records read reach
+// the greatest total reported, and starts another pass (reread) or fails
+// when they do not. Otherwise, or then, the read is complete: its
+// watermark is handed to the stream and Next returns io.EOF.
+func (r *reader) endPass() error {
+	if r.o.totalPath != nil {
+		path := strings.Join(r.o.totalPath, ".")
+		if !r.hasTotal {
+			return r.fail(fmt.Errorf("no page had a total at %s (total_path); check the path against a response", path))
+		}
+		slices.Sort(r.ids)
+		r.ids = slices.Compact(r.ids)
+		if got := int64(len(r.ids)); got < r.total {
+			if r.pass == 1 {
+				r.short = r.total - got
+			}
+			if r.pass <= r.o.reread {
+				r.restart()
+				return nil
+			}
+			passes := "1 pass"
+			if r.pass > 1 {
+				passes = strconv.Itoa(r.pass) + " passes"
+			}
+			cause := "records moved between pages while they were read (offset paging over changing data)"
+			if r.o.pagination != pagePage && r.o.pagination != pageOffset {
+				cause = "the API counts records it did not serve, or records changed while they were read"
+			}
+			r.err = r.s.c.errorf(r.s.name, 0, fmt.Errorf(
+				"read %d distinct records of the %d the API reports at %s, after %s: %s; the watermark was not moved. "+
+					"Use cursor or keyset paging (README)", got, r.total, path, passes, cause))
+			return r.err
+		}
+	}
+	r.eof = true
+	r.s.publish(r.marks.max)
+	return nil
+}
+
+// restart begins another pass over the source from its first page.
+func (r *reader) restart() {
+	r.pass++
+	r.pages = 0
+	r.pageNo = r.o.firstPage
+	r.offset, r.cursor, r.next = 0, "", nil
+	r.done = false
+	// The first page of a pass may well repeat the last of the one before.
+	r.prevHash, r.prevN = 0, 0
+	r.n, r.i = 0, 0
+}
+
+// Notes says what the read could not use or had to do: records whose
+// watermark_field is after the sync's start, empty or not a time; a
+// saved watermark dropped; passes read again. Complete after io.EOF.
+func (r *reader) Notes() []connectors.Note {
+	var notes []connectors.Note
+	if r.reset != nil {
+		notes = append(notes, *r.reset)
+	}
+	if r.pass > 1 {
+		notes = append(notes, connectors.Note{Code: connectors.NoteReread, Count: int64(r.pass - 1), Text: fmt.Sprintf(
+			"the first pass read %d distinct records fewer than the %d the API reports at %s (records moved between pages while they were read): "+
+				"read again from the first page (%s); rows read twice are skipped by natural key",
+			r.short, r.total, strings.Join(r.o.totalPath, "."), plural(int64(r.pass-1), "more pass", "more passes"))})
+	}
+	field := r.o.watermarkField
+	w := &r.marks
+	if w.nFuture > 0 {
+		notes = append(notes, connectors.Note{Code: connectors.NoteFutureWatermark, Count: w.nFuture, Text: fmt.Sprintf(
+			"%s with %s after the sync's start (greatest %s): loaded, not used as the watermark",
+			plural(w.nFuture, "record", "records"), field, shorten(w.future.raw, 40))})
+	}
+	if w.nNull > 0 {
+		notes = append(notes, connectors.Note{Code: connectors.NoteNullWatermark, Count: w.nNull, Text: fmt.Sprintf(
+			"%s with no %s (null or empty): loaded, but an incremental read's %s filter never matches them again; a reconcile re-reads them",
+			plural(w.nNull, "record", "records"), field, r.o.watermarkParam)})
+	}
+	if w.nBad > 0 {
+		notes = append(notes, connectors.Note{Code: connectors.NoteBadWatermark, Count: w.nBad, Text: fmt.Sprintf(
+			"%s whose %s is not a time (RFC 3339, YYYY-MM-DD HH:MM:SS or YYYY-MM-DD): loaded, not used as the watermark",
+			plural(w.nBad, "record", "records"), field)})
+	}
+	return notes
+}
+
+// plural writes n with the word that goes with it.
+func plural(n int64, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return strconv.FormatInt(n, 10) + " " + many
 }
 
 // Close stops any request in flight. It is safe to call twice.
 func (r *reader) Close() error {
 	r.closed = true
 	r.cancel()
-	r.cells, r.pairs, r.vals = nil, nil, nil
+	r.cells, r.kinds, r.kindBuf, r.pairs, r.vals, r.ids = nil, nil, nil, nil, nil, nil
 	return nil
 }
 
 // fail records err as the reader's final error, named by source, stream
-// and page.
+// and page (and pass, on a re-read).
 func (r *reader) fail(err error) error {
+	if r.pass > 1 {
+		err = fmt.Errorf("re-reading (pass %d): %w", r.pass, err)
+	}
 	r.err = r.s.c.errorf(r.s.name, r.pages, err)
 	return r.err
 }
@@ -132,15 +262,24 @@ func (r *reader) fetchPage() error {
 	}
 	r.pages++
 	req := r.request()
-	body, err := r.s.c.fetch.get(r.ctx, req, r.s.creds)
+	body, ctype, err := r.s.c.fetch.get(r.ctx, req, r.s.creds)
 	if err != nil {
+		return r.fail(err)
+	}
+	if body, err = decodeBody(body, ctype, r.o.encoding); err != nil {
 		return r.fail(err)
 	}
 	if off, err := syntaxError(body); off >= 0 {
 		return r.fail(fmt.Errorf("invalid JSON at byte %d of %d: %v", off, len(body), err))
 	}
+	if err := r.checkStatus(body); err != nil {
+		return r.fail(err)
+	}
 	start, err := r.records(body)
 	if err != nil {
+		if perr := r.looksFailed(body); perr != nil {
+			return r.fail(perr)
+		}
 		return r.fail(err)
 	}
 	n, end := 0, 0
@@ -150,6 +289,14 @@ func (r *reader) fetchPage() error {
 		}
 	} else {
 		r.n, r.i = 0, 0
+	}
+	if n == 0 {
+		if perr := r.looksFailed(body); perr != nil {
+			return r.fail(perr)
+		}
+	}
+	if err := r.readTotal(body); err != nil {
+		return r.fail(err)
 	}
 	if n > 0 {
 		h := maphash.Bytes(r.seed, body[start:end])
@@ -238,8 +385,9 @@ func (r *reader) records(body []byte) (start int, err error) {
 func (r *reader) parse(body []byte, start int) (n, end int, err error) {
 	r.pairs = r.pairs[:0]
 	ends := r.bounds[:0]
-	var mark maxMark
 	wmField := r.o.watermarkField
+	wholeIDs := r.o.totalPath != nil && r.o.keyFields == nil
+	numbers := false
 	var key []byte
 	end, err = eachElement(body, start, func(s int) (int, error) {
 		if body[s] != '{' {
@@ -261,9 +409,14 @@ func (r *reader) parse(body []byte, start int) (n, end int, err error) {
 				r.header = append(r.header, name)
 				r.col[name] = c
 			}
+			kind := connectors.KindText
+			if v := body[m.start]; v == '-' || v >= '0' && v <= '9' {
+				kind = numberKind(body[m.start:m.end])
+				numbers = numbers || kind != connectors.KindText
+			}
 			r.offs = append(r.offs, len(r.vals))
 			r.vals = appendValue(r.vals, body, m.start, m.end)
-			r.pairs = append(r.pairs, pair{col: c})
+			r.pairs = append(r.pairs, pair{col: c, kind: kind})
 			return true
 		})
 		all := string(r.vals)
@@ -273,6 +426,7 @@ func (r *reader) parse(body []byte, start int) (n, end int, err error) {
 				wmCol = c
 			}
 		}
+		wmSeen := false
 		for j := first; j < len(r.pairs); j++ {
 			hi := len(all)
 			if j+1 < len(r.pairs) {
@@ -280,8 +434,15 @@ func (r *reader) parse(body []byte, start int) (n, end int, err error) {
 			}
 			r.pairs[j].val = all[r.offs[j-first]:hi]
 			if r.pairs[j].col == wmCol {
-				mark.observe(r.pairs[j].val)
+				r.marks.observe(r.pairs[j].val, true)
+				wmSeen = true
 			}
+		}
+		if wmField != "" && !wmSeen {
+			r.marks.observe("", false)
+		}
+		if wholeIDs {
+			r.ids = append(r.ids, maphash.Bytes(r.seed, body[s:e]))
 		}
 		ends = append(ends, len(r.pairs))
 		return e, nil
@@ -292,23 +453,74 @@ func (r *reader) parse(body []byte, start int) (n, end int, err error) {
 	}
 	n = len(ends)
 	r.width = len(r.header)
-	if need := n * r.width; cap(r.cells) >= need {
+	need := n * r.width
+	if cap(r.cells) >= need {
 		r.cells = r.cells[:need]
 		clear(r.cells)
 	} else {
 		r.cells = make([]string, need)
 	}
+	// Kinds only for a page that has a number with a fraction or an
+	// exponent; a page without keeps nil (all text), never the last
+	// page's kinds.
+	var kinds []connectors.CellKind
+	if numbers {
+		if cap(r.kindBuf) >= need {
+			kinds = r.kindBuf[:need]
+			clear(kinds)
+		} else {
+			kinds = make([]connectors.CellKind, need)
+			r.kindBuf = kinds
+		}
+	}
+	r.kinds = kinds
 	lo := 0
 	for rec, hi := range ends {
 		row := r.cells[rec*r.width : (rec+1)*r.width]
 		for _, p := range r.pairs[lo:hi] {
 			row[p.col] = p.val
+			if kinds != nil {
+				kinds[rec*r.width+p.col] = p.kind
+			}
 		}
 		lo = hi
+		if r.o.keyFields != nil && r.o.totalPath != nil {
+			r.ids = append(r.ids, r.keyID(row))
+		}
 	}
 	r.n, r.i = n, 0
-	r.s.observe(mark)
 	return n, end, nil
+}
+
+// numberKind is the kind of a number literal, as connectors/file's JSON
+// reader decides it: KindNumber with a fraction or an exponent (its
+// writer may have held it in a floating-point number, which keeps 15
+// significant digits: an identifier that went through one is damaged,
+// and the dataset layer judges), KindText for an integer, which is exact
+// as written.
+func numberKind(lit []byte) connectors.CellKind {
+	for _, c := range lit {
+		if c == '.' || c == 'e' || c == 'E' {
+			return connectors.KindNumber
+		}
+	}
+	return connectors.KindText
+}
+
+// keyID is a record's identity under key_fields: a hash of those values
+// (a missing key is empty).
+func (r *reader) keyID(row []string) uint64 {
+	b := r.idBuf[:0]
+	for _, f := range r.o.keyFields {
+		v := ""
+		if c, ok := r.col[f]; ok && c < len(row) {
+			v = row[c]
+		}
+		b = binary.LittleEndian.AppendUint64(b, uint64(len(v)))
+		b = append(b, v...)
+	}
+	r.idBuf = b
+	return maphash.Bytes(r.seed, b)
 }
 
 // advance works out the next request from the page just read, or marks

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -120,8 +121,47 @@ var spec = connectors.Spec{
 			Doc: "Incremental: the record field whose greatest value becomes the new watermark " +
 				"(RFC 3339, YYYY-MM-DD HH:MM:SS or YYYY-MM-DD).", Example: "updated_at"},
 		{Name: "lookback", Type: "duration", Default: "0s",
-			Doc:     "Incremental: subtracted from the watermark sent, to catch late-arriving records.",
+			Doc: "Incremental: subtracted from the watermark sent, to catch late-arriving records. " +
+				"Records that arrive later than this, or whose watermark_field is empty, are never " +
+				"read by an incremental sync: a source-level reconcile re-reads everything periodically.",
 			Example: "48h"},
+		{Name: "timezone", Type: "string",
+			Doc: "Incremental: the IANA zone of watermark_field values written without one " +
+				"(YYYY-MM-DD HH:MM:SS, YYYY-MM-DD); default the county's (county.timezone). A value " +
+				"after the sync's start in this zone is loaded but never becomes the watermark.",
+			Example: "Asia/Shanghai"},
+		{Name: "status_path", Type: "string",
+			Doc: "Dotted path to the platform's status code in each response; a page whose " +
+				"code is not one of success fails the read with the platform's code and message. " +
+				"Unset: a page with no records whose top-level code, errcode, status or error_code " +
+				"does not look like success fails.",
+			Example: "code"},
+		{Name: "success", Type: "list", Default: []any{0, 200},
+			Doc: "status_path: the codes that mean success, compared as text (200 and \"200\" " +
+				"are the same).",
+			Example: `[0, 200, "00000"]`},
+		{Name: "message_path", Type: "string",
+			Doc: "Dotted path to the platform's message, shown when a page fails; unset: the " +
+				"first of msg, message, errmsg and error at the top level.",
+			Example: "msg"},
+		{Name: "total_path", Type: "string",
+			Doc: "Dotted path to the total number of records the API reports. A read that got " +
+				"fewer distinct records than the greatest total seen is read again (reread) and " +
+				"then fails rather than commit with records missing.",
+			Example: "data.total"},
+		{Name: "key_fields", Type: "list",
+			Doc: "total_path: the record keys that identify a record when counting distinct " +
+				"records; unset: the whole record as written (an edited record then counts as a " +
+				"new one).",
+			Example: "[身份证号, 业务日期]"},
+		{Name: "reread", Type: "int", Default: 1,
+			Doc: "total_path: how many more passes over the source when the distinct records " +
+				"read fall short of the total; 0 fails at once.",
+			Example: "2"},
+		{Name: "encoding", Type: "string", Enum: []string{encUTF8, encGBK, encGB18030, encBig5},
+			Doc: "The response body's encoding, overriding the charset its Content-Type declares; " +
+				"unset: the declared charset, else UTF-8.",
+			Example: encGBK},
 	},
 	Validate: func(o connectors.Options) error {
 		_, err := parseOptions(o)
@@ -169,6 +209,20 @@ type options struct {
 	watermarkParam string
 	watermarkField string
 	lookback       time.Duration
+	// zone is the timezone option's location; nil: the source's zone.
+	zone *time.Location
+
+	// The envelope: where the platform's status, message and total are,
+	// and the codes that mean success, as text.
+	statusPath  []string
+	success     []string
+	messagePath []string
+	totalPath   []string
+	keyFields   []string
+	reread      int
+
+	// encoding overrides the declared charset; "" follows it.
+	encoding string
 }
 
 // onlyWith lists options that mean something only with one value of
@@ -188,6 +242,10 @@ var onlyWith = []struct {
 	{"username", "auth", authBasic},
 	{"password_env", "auth", authBasic},
 	{"password_file", "auth", authBasic},
+	{"success", "status_path", ""},
+	{"key_fields", "total_path", ""},
+	{"reread", "total_path", ""},
+	{"timezone", "watermark_field", ""},
 }
 
 // secretWords mark query parameter names that carry credentials, which
@@ -247,6 +305,12 @@ func parseOptions(o connectors.Options) (options, error) {
 		if _, set := o[w.name]; !set {
 			continue
 		}
+		if w.value == "" { // another option that must be set
+			if _, set := o[w.other]; !set {
+				add("options.%s: only used with %s", w.name, w.other)
+			}
+			continue
+		}
 		got := opts.pagination
 		switch w.other {
 		case "method":
@@ -288,8 +352,42 @@ func parseOptions(o connectors.Options) (options, error) {
 	if opts.pagination == pageNextLink && len(opts.nextPath) == 0 {
 		add("options.next_path: required with pagination: next_link")
 	}
-	if opts.fields, err = parseFields(o["fields"]); err != nil {
+	if opts.fields, err = parseFields("fields", o["fields"]); err != nil {
 		errs = append(errs, err)
+	}
+	for _, p := range []struct {
+		name string
+		dst  *[]string
+	}{{"status_path", &opts.statusPath}, {"message_path", &opts.messagePath}, {"total_path", &opts.totalPath}} {
+		if *p.dst, err = parsePath(p.name, o.String(p.name, "")); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if opts.success, err = parseSuccess(o["success"]); err != nil {
+		errs = append(errs, err)
+	}
+	if opts.keyFields, err = parseFields("key_fields", o["key_fields"]); err != nil {
+		errs = append(errs, err)
+	}
+	if _, set := o["key_fields"]; set && err == nil && len(opts.keyFields) == 0 {
+		add("options.key_fields: name at least one key, or leave it unset to count whole records")
+	}
+	opts.reread = o.Int("reread", 1)
+	if opts.reread < 0 || opts.reread > 10 {
+		add("options.reread: want 0 to 10 passes, got %d", opts.reread)
+	}
+	if name := o.String("timezone", ""); name != "" {
+		if loc, err := time.LoadLocation(name); err != nil || strings.TrimSpace(name) != name || name == "Local" {
+			add("options.timezone: %q is not an IANA time zone name such as Asia/Shanghai or UTC", name)
+		} else {
+			opts.zone = loc
+		}
+	}
+	opts.encoding = strings.ToLower(o.String("encoding", ""))
+	switch opts.encoding {
+	case "", encUTF8, encGBK, encGB18030, encBig5:
+	default:
+		add("options.encoding: %q is not one of %s, %s, %s, %s", opts.encoding, encUTF8, encGBK, encGB18030, encBig5)
 	}
 
 	for _, p := range []struct {
@@ -400,8 +498,47 @@ func parsePath(name, s string) ([]string, error) {
 	return parts, nil
 }
 
-// parseFields reads the fields list: names, none empty or repeated.
-func parseFields(v any) ([]string, error) {
+// parseSuccess reads the success codes as text (200 and "200" are the
+// same code); unset, 0 and 200.
+func parseSuccess(v any) ([]string, error) {
+	var l []any
+	switch x := v.(type) {
+	case nil:
+		return []string{"0", "200"}, nil
+	case []string:
+		for _, s := range x {
+			l = append(l, s)
+		}
+	case []any:
+		l = x
+	default:
+		return nil, fmt.Errorf("options.success: want a list, got %v", v)
+	}
+	var out []string
+	for _, e := range l {
+		switch n := e.(type) {
+		case string:
+			out = append(out, strings.TrimSpace(n))
+		case bool:
+			out = append(out, strconv.FormatBool(n))
+		case int:
+			out = append(out, strconv.Itoa(n))
+		case int64:
+			out = append(out, strconv.FormatInt(n, 10))
+		case float64:
+			out = append(out, strconv.FormatFloat(n, 'f', -1, 64))
+		default:
+			return nil, fmt.Errorf("options.success: want codes (numbers or strings), got %v", e)
+		}
+	}
+	if len(out) == 0 {
+		return nil, errors.New("options.success: name at least one code")
+	}
+	return out, nil
+}
+
+// parseFields reads a list of record keys: names, none empty or repeated.
+func parseFields(name string, v any) ([]string, error) {
 	var out []string
 	switch l := v.(type) {
 	case nil:
@@ -412,20 +549,20 @@ func parseFields(v any) ([]string, error) {
 		for _, e := range l {
 			s, ok := e.(string)
 			if !ok {
-				return nil, fmt.Errorf("options.fields: want names, got %v", e)
+				return nil, fmt.Errorf("options.%s: want names, got %v", name, e)
 			}
 			out = append(out, s)
 		}
 	default:
-		return nil, fmt.Errorf("options.fields: want a list, got %v", v)
+		return nil, fmt.Errorf("options.%s: want a list, got %v", name, v)
 	}
 	seen := map[string]bool{}
 	for _, f := range out {
 		if f == "" {
-			return nil, errors.New("options.fields: a name is empty")
+			return nil, fmt.Errorf("options.%s: a name is empty", name)
 		}
 		if seen[f] {
-			return nil, fmt.Errorf("options.fields: %q is listed twice", f)
+			return nil, fmt.Errorf("options.%s: %q is listed twice", name, f)
 		}
 		seen[f] = true
 	}

@@ -29,7 +29,9 @@ func pagesServer(t testing.TB, pages ...string) *httptest.Server {
 
 // Values are strings as a person would read them: numbers in full without
 // exponent, booleans true/false, null empty, nested values as JSON text.
-// Keys first seen on a later page are appended to the header.
+// Keys first seen on a later page are appended to the header. Numbers
+// with a fraction or an exponent are KindNumber (their writer may have
+// held them in a float), integers and everything else text.
 func TestValues(t *testing.T) {
 	srv := pagesServer(t,
 		`[
@@ -45,10 +47,14 @@ func TestValues(t *testing.T) {
 		t.Fatalf("header %q, want %q", got, first)
 	}
 	rows := readAll(t, rr)
+	const T, N = connectors.KindText, connectors.KindNumber
 	want := []connectors.Row{
-		{Pos: 1, Values: []string{"340799199001011234", "1500", "-0.002", "true", "", `{"town":"城关镇","no":[1,2]}`, "张\"三\"\n", "😀", "1.50"}},
-		{Pos: 2, Values: []string{"1", "", "", "false", "", "", "李四", "", ""}},
-		{Pos: 3, Values: []string{"2", "5", "", "", "", "", "", "", "", "新字段"}},
+		{Pos: 1, Values: []string{"340799199001011234", "1500", "-0.002", "true", "", `{"town":"城关镇","no":[1,2]}`, "张\"三\"\n", "😀", "1.50"},
+			Kinds: []connectors.CellKind{T, N, N, T, T, T, T, T, N}},
+		{Pos: 2, Values: []string{"1", "", "", "false", "", "", "李四", "", ""},
+			Kinds: []connectors.CellKind{T, T, T, T, T, T, T, T, T}},
+		{Pos: 3, Values: []string{"2", "5", "", "", "", "", "", "", "", "新字段"},
+			Kinds: []connectors.CellKind{T, N, T, T, T, T, T, T, T, T}},
 	}
 	if !reflect.DeepEqual(rows, want) {
 		t.Errorf("rows\n got %+v\nwant %+v", rows, want)

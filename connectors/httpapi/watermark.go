@@ -34,9 +34,10 @@ func parseDuration(s string) (time.Duration, error) {
 	return total + d, nil
 }
 
-// Watermark layouts, tried in order. A naive date-time (no zone) is the
-// server's local time: compared with others of its kind, it orders right
-// whatever the zone is.
+// Watermark layouts, tried in order. A value without a zone is in the
+// source's zone (the timezone option, else the county's): compared with
+// others of its kind it orders right whatever the zone is, and compared
+// with the sync's start it is read in that zone.
 var markLayouts = []string{
 	time.RFC3339Nano,
 	time.DateTime, // 2006-01-02 15:04:05
@@ -52,30 +53,36 @@ type mark struct {
 	layout string
 }
 
-// parseMark reads a watermark value written in one of markLayouts.
-func parseMark(s string) (mark, bool) {
+// parseMark reads a watermark value written in one of markLayouts; a
+// value without a zone is in loc.
+func parseMark(s string, loc *time.Location) (mark, bool) {
 	s = strings.TrimSpace(s)
 	if len(s) < len(time.DateOnly) {
 		return mark{}, false
 	}
 	for _, l := range markLayouts {
-		if t, err := time.Parse(l, s); err == nil {
+		if t, err := time.ParseInLocation(l, s, loc); err == nil {
 			return mark{t: t, layout: l}, true
 		}
 	}
 	return mark{}, false
 }
 
+// errBadSaved is the message for a saved watermark that is not a time.
+func errBadSaved(saved string) error {
+	return fmt.Errorf("saved watermark %q is not a time (want RFC 3339, YYYY-MM-DD HH:MM:SS or YYYY-MM-DD)", saved)
+}
+
 // sendValue is the watermark parameter for a saved watermark: the saved
 // value minus the lookback, in the value's own layout. A date-only value
 // moves back by whole days, rounding down, so no record is missed.
-func sendValue(saved string, lookback time.Duration) (string, error) {
+func sendValue(saved string, lookback time.Duration, loc *time.Location) (string, error) {
 	if saved == "" {
 		return "", nil
 	}
-	m, ok := parseMark(saved)
+	m, ok := parseMark(saved, loc)
 	if !ok {
-		return "", fmt.Errorf("saved watermark %q is not a time (want RFC 3339, YYYY-MM-DD HH:MM:SS or YYYY-MM-DD)", saved)
+		return "", errBadSaved(saved)
 	}
 	if lookback == 0 {
 		return strings.TrimSpace(saved), nil
@@ -94,14 +101,60 @@ type maxMark struct {
 	set bool
 }
 
-// observe takes a record's value; values that are not times are ignored
-// (they reach the dataset layer, which judges them).
-func (x *maxMark) observe(s string) {
-	m, ok := parseMark(s)
-	if !ok {
+// take keeps raw, parsed as m, when it is the greatest so far.
+func (x *maxMark) take(raw string, m mark) {
+	if !x.set || m.t.After(x.m.t) {
+		x.raw, x.m, x.set = strings.TrimSpace(raw), m, true
+	}
+}
+
+// clock is the sync's start, against which watermark values are judged.
+type clock struct {
+	loc      *time.Location // the zone of values written without one
+	start    time.Time
+	startDay time.Time // midnight starting the start's date in loc
+}
+
+func newClock(start time.Time, loc *time.Location) clock {
+	y, m, d := start.In(loc).Date()
+	return clock{loc: loc, start: start, startDay: time.Date(y, m, d, 0, 0, 0, 0, loc)}
+}
+
+// future reports whether m lies after the start: a date-only value when
+// its date is after the start's date in the source's zone, as a record
+// dated today is not from the future at any hour.
+func (c clock) future(m mark) bool {
+	if m.layout == time.DateOnly {
+		return m.t.After(c.startDay)
+	}
+	return m.t.After(c.start)
+}
+
+// marks tallies the watermark_field values of one read: the greatest not
+// after the start (the next watermark) and what could not be used.
+type marks struct {
+	clock
+	max    maxMark // the greatest value not after the start
+	future maxMark // the greatest value after it
+	// Records read (a record read twice counts twice).
+	nFuture, nNull, nBad int64
+}
+
+// observe takes one record's value; present is false when the record
+// lacks the field.
+func (w *marks) observe(val string, present bool) {
+	if !present || strings.TrimSpace(val) == "" {
+		w.nNull++
 		return
 	}
-	if !x.set || m.t.After(x.m.t) {
-		x.raw, x.m, x.set = strings.TrimSpace(s), m, true
+	m, ok := parseMark(val, w.loc)
+	switch {
+	case !ok:
+		w.nBad++
+	case w.clock.future(m):
+		w.nFuture++
+		w.future.take(val, m)
+	default:
+		w.max.take(val, m)
 	}
 }

@@ -20,23 +20,23 @@ func TestSendValue(t *testing.T) {
 		{"2026-03-05", 36 * time.Hour, "2026-03-03"}, // rounds down: misses nothing
 	}
 	for _, tt := range tests {
-		got, err := sendValue(tt.saved, tt.lookback)
+		got, err := sendValue(tt.saved, tt.lookback, time.UTC)
 		if err != nil || got != tt.want {
 			t.Errorf("sendValue(%q, %s) = %q, %v; want %q", tt.saved, tt.lookback, got, err, tt.want)
 		}
 	}
-	if _, err := sendValue("42", time.Hour); err == nil {
+	if _, err := sendValue("42", time.Hour, time.UTC); err == nil {
 		t.Error("a number was taken as a watermark")
 	}
 }
 
 func TestMaxMark(t *testing.T) {
-	var m maxMark
+	m := marks{clock: newClock(time.Date(2026, 3, 6, 0, 0, 0, 0, time.UTC), time.UTC)}
 	for _, v := range []string{"2026-03-01", "", "not a date", "2026-03-05T10:00:00+08:00", "2026-03-05T01:00:00Z", "2026-03-02"} {
-		m.observe(v)
+		m.observe(v, true)
 	}
-	if m.raw != "2026-03-05T10:00:00+08:00" {
-		t.Errorf("max %q", m.raw)
+	if m.max.raw != "2026-03-05T10:00:00+08:00" || m.nNull != 1 || m.nBad != 1 || m.nFuture != 0 {
+		t.Errorf("max %q, %d null, %d bad, %d future", m.max.raw, m.nNull, m.nBad, m.nFuture)
 	}
 }
 

@@ -30,7 +30,19 @@ type Faults struct {
 	// RepeatPage serves page K (K >= 2) with the records of page K-1, as
 	// a server whose cursor or page parameter is broken does.
 	RepeatPage int
+	// ErrorPage answers page K (1-based) with HTTP 200 and ErrorBody, as
+	// data-sharing platforms answer errors. ErrorBody defaults to
+	// DefaultErrorBody.
+	ErrorPage int
+	ErrorBody string
+	// TotalExtra is added to the total the envelope reports, as an API
+	// that counts records it does not serve (deleted ones, say) does.
+	TotalExtra int
 }
+
+// DefaultErrorBody is a platform's answer to an expired token: HTTP 200,
+// an error code and an empty list.
+const DefaultErrorBody = `{"code":401,"msg":"令牌已过期","data":{"total":0,"items":[]}}`
 
 // SetFaults replaces the faults in force.
 func (h *Handler) SetFaults(f Faults) {
@@ -51,6 +63,9 @@ type applied struct {
 	failStatus   int
 	truncatePage int
 	repeatPage   int
+	errorPage    int
+	errorBody    string
+	totalExtra   int
 }
 
 // takeFaults works out the faults of one request and uses up the
@@ -59,7 +74,11 @@ func (h *Handler) takeFaults() applied {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	f := &h.faults
-	a := applied{truncatePage: f.TruncatePage, repeatPage: f.RepeatPage}
+	a := applied{truncatePage: f.TruncatePage, repeatPage: f.RepeatPage,
+		errorPage: f.ErrorPage, errorBody: f.ErrorBody, totalExtra: f.TotalExtra}
+	if a.errorBody == "" {
+		a.errorBody = DefaultErrorBody
+	}
 	if f.Delay > 0 {
 		a.delay = f.Delay
 		if f.DelayN > 0 {

@@ -13,11 +13,16 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"golang.org/x/text/encoding"
+	"golang.org/x/text/encoding/simplifiedchinese"
+	"golang.org/x/text/encoding/traditionalchinese"
 )
 
-// record is one record, encoded once when added.
+// record is one record, encoded once when added or updated.
 type record struct {
-	raw     []byte // the JSON object, keys in Options.Fields order
+	m       map[string]any // as added, for Update
+	raw     []byte         // the JSON object, keys in Options.Fields order
 	updated time.Time
 	dated   bool // updated holds the UpdatedField's value
 }
@@ -39,6 +44,40 @@ func (h *Handler) Replace(records []map[string]any) {
 	h.records = nil
 	h.mu.Unlock()
 	h.Add(records...)
+}
+
+// Update changes record i (0-based, in the order added): the fields in
+// changes replace the record's, and a nil value removes the field. With
+// Options.Order the record moves to its new place, as a record edited in
+// a department's system does.
+func (h *Handler) Update(i int, changes map[string]any) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	m := make(map[string]any, len(h.records[i].m)+len(changes))
+	for k, v := range h.records[i].m {
+		m[k] = v
+	}
+	for k, v := range changes {
+		if v == nil {
+			delete(m, k)
+		} else {
+			m[k] = v
+		}
+	}
+	// A copy: a page being served keeps the slice it took.
+	recs := append([]record(nil), h.records...)
+	recs[i] = h.encode(m)
+	h.records = recs
+}
+
+// OnPage calls fn with the 1-based page number of every page served,
+// after the page is put together and before it is sent: a change fn makes
+// (Update, Add) shows from the next request on, "between two page
+// requests". nil stops calling.
+func (h *Handler) OnPage(fn func(page int)) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.onPage = fn
 }
 
 // Len is the number of records held.
@@ -81,7 +120,7 @@ func (h *Handler) encode(m map[string]any) record {
 		b.Write(vb)
 	}
 	b.WriteByte('}')
-	rec := record{raw: b.Bytes()}
+	rec := record{m: m, raw: b.Bytes()}
 	if h.opts.UpdatedField != "" {
 		if s, ok := m[h.opts.UpdatedField].(string); ok {
 			rec.updated, rec.dated = parseTime(s)
@@ -189,6 +228,9 @@ func (h *Handler) servePage(w http.ResponseWriter, r *http.Request, q params, lo
 			}
 		}
 	}
+	if o.Order != "" {
+		recs = sorted(recs, o.Order == "desc")
+	}
 	total := len(recs)
 	limit := o.PageSize
 	if q.hasSize && q.pageSize > 0 {
@@ -239,8 +281,15 @@ func (h *Handler) servePage(w http.ResponseWriter, r *http.Request, q params, lo
 	more := end < total && o.Pagination != None
 
 	var b bytes.Buffer
+	if o.BOM {
+		b.WriteString("\uFEFF")
+	}
 	if !o.Bare {
-		fmt.Fprintf(&b, `{"code":0,"msg":"ok","data":{"total":%d,"items":`, total)
+		code := []byte("0")
+		if o.Code != nil {
+			code, _ = json.Marshal(o.Code)
+		}
+		fmt.Fprintf(&b, `{"code":%s,"msg":"ok","data":{"total":%d,"items":`, code, total+f.totalExtra)
 	}
 	b.WriteByte('[')
 	for i, rec := range items {
@@ -275,12 +324,71 @@ func (h *Handler) servePage(w http.ResponseWriter, r *http.Request, q params, lo
 		b.WriteString("}}")
 	}
 	body := b.Bytes()
+	if f.errorPage > 0 && pageK == f.errorPage {
+		body = []byte(f.errorBody)
+	}
 	if f.truncatePage > 0 && pageK == f.truncatePage {
 		body = body[:len(body)/2]
 	}
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	h.mu.Lock()
+	hook := h.onPage
+	h.mu.Unlock()
+	if hook != nil {
+		hook(pageK)
+	}
+	ctype, body, err := encodeBody(o, body)
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, err.Error())
+		return
+	}
+	w.Header().Set("Content-Type", ctype)
 	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 	w.Write(body)
+}
+
+// sorted returns recs ordered on their time, oldest or newest first;
+// records without a time go last. recs is not changed.
+func sorted(recs []record, desc bool) []record {
+	out := slices.Clone(recs)
+	slices.SortStableFunc(out, func(a, b record) int {
+		switch {
+		case a.dated != b.dated:
+			if a.dated {
+				return -1
+			}
+			return 1
+		case desc:
+			return b.updated.Compare(a.updated)
+		}
+		return a.updated.Compare(b.updated)
+	})
+	return out
+}
+
+// encodeBody encodes a UTF-8 body in Options.Charset and returns the
+// Content-Type to send with it.
+func encodeBody(o Options, body []byte) (string, []byte, error) {
+	ctype := "application/json; charset=utf-8"
+	var enc encoding.Encoding
+	switch strings.ToLower(o.Charset) {
+	case "", "utf-8":
+	case "gbk":
+		enc, ctype = simplifiedchinese.GBK, "application/json; charset=GBK"
+	case "gb18030":
+		enc, ctype = simplifiedchinese.GB18030, "application/json; charset=GB18030"
+	case "big5":
+		enc, ctype = traditionalchinese.Big5, "application/json; charset=Big5"
+	default:
+		return "", nil, fmt.Errorf("fakeapi: unknown charset %q", o.Charset)
+	}
+	if o.ContentType != "" {
+		ctype = o.ContentType
+	}
+	if enc == nil {
+		return ctype, body, nil
+	}
+	out, err := enc.NewEncoder().Bytes(body)
+	return ctype, out, err
 }
 
 // Cursors are opaque to clients: the offset of the next record, encoded.

@@ -15,6 +15,14 @@
 // (next_cursor in the cursor style, next in the next_link style, null on
 // the last page), or with Options.Bare the bare array of records.
 //
+// Beyond faults of transport and paging, it can answer as data-sharing
+// platforms do when they fail: HTTP 200 with an error envelope
+// (Faults.ErrorPage); overstate its total (Faults.TotalExtra); serve
+// records newest or oldest first (Options.Order) while a test edits them
+// between page requests (Update, OnPage), so that offset paging over
+// changing data skips and repeats records; and serve its body in GBK or
+// with a byte order mark (Options.Charset, ContentType, BOM).
+//
 // It listens on the loopback interface only.
 package fakeapi
 
@@ -68,6 +76,21 @@ type Options struct {
 	// Addr is the address to listen on: a loopback address such as
 	// "127.0.0.1:8089". Default "127.0.0.1:0" (any free port).
 	Addr string
+	// Order serves the records sorted on UpdatedField: "desc" newest
+	// first, "asc" oldest first, as "ORDER BY update_time" does; "" in
+	// the order they were added. Records without a time go last.
+	Order string
+	// Code is the envelope's code on success (default 0), e.g. 200 or
+	// "00000".
+	Code any
+	// Charset encodes the body: "" or "utf-8", "GBK", "GB18030" or
+	// "Big5". The Content-Type names it unless ContentType is set.
+	Charset string
+	// ContentType, when set, is the Content-Type header as given, to
+	// serve a body under a wrong or missing charset.
+	ContentType string
+	// BOM starts every body with a UTF-8 byte order mark.
+	BOM bool
 }
 
 // Server is a running fake API. Its URL field is the base URL; every path
@@ -129,6 +152,7 @@ type Handler struct {
 	records  []record
 	faults   Faults
 	requests []Request
+	onPage   func(page int)
 }
 
 // NewHandler returns the API over records, to mount anywhere.

@@ -1,0 +1,153 @@
+package httpapi
+
+import (
+	"bytes"
+	"fmt"
+	"mime"
+	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/text/encoding"
+	"golang.org/x/text/encoding/simplifiedchinese"
+	"golang.org/x/text/encoding/traditionalchinese"
+)
+
+// Values of the encoding option.
+const (
+	encUTF8    = "utf-8"
+	encGBK     = "gbk"
+	encGB18030 = "gb18030"
+	encBig5    = "big5"
+)
+
+var bomUTF8 = []byte{0xEF, 0xBB, 0xBF}
+
+// badShare: a body is taken for text in another encoding only when at
+// least one in badShare of its non-ASCII sequences is invalid in the one
+// it was read in, as connectors/file decides: a character cut in half
+// among thousands is damage, left to the dataset layer.
+const badShare = 20
+
+// charsetEncoding maps a declared charset to the encoding that reads it,
+// and to the name it is reported under. GBK and GB2312 are read as
+// GB18030, their superset. ok is false for a charset the connector does
+// not read.
+func charsetEncoding(charset string) (enc encoding.Encoding, name string, ok bool) {
+	switch strings.ToLower(strings.TrimSpace(charset)) {
+	case "", "utf-8", "utf8", "us-ascii", "ascii":
+		return nil, encUTF8, true
+	case "gbk", "gb2312", "gb18030", "x-gbk", "cp936", "windows-936", "euc-cn":
+		return simplifiedchinese.GB18030, encGB18030, true
+	case "big5", "big-5", "x-x-big5", "cp950":
+		return traditionalchinese.Big5, encBig5, true
+	}
+	return nil, "", false
+}
+
+// decodeBody returns a response body as UTF-8: a leading UTF-8 byte order
+// mark dropped, then read in the encoding option's encoding or, unset, the
+// charset the Content-Type declares (UTF-8 when it declares none).
+//
+// An encoding option is trusted as given. A declared charset is checked
+// against a body plainly in another encoding, since servers misdeclare:
+// a body declared (or defaulting to) UTF-8 that is not UTF-8 but reads as
+// GB18030, or one declared GBK whose non-ASCII text is all UTF-8 and
+// mostly three-byte characters (Chinese in UTF-8; GBK text almost never
+// reads so), fails, saying which encoding option to set. Scattered
+// invalid bytes do not: they pass through (UTF-8) or read as U+FFFD
+// (GBK), and the dataset layer quarantines the values holding them.
+func decodeBody(body []byte, contentType, option string) ([]byte, error) {
+	bom := bytes.HasPrefix(body, bomUTF8)
+	if bom {
+		body = body[len(bomUTF8):]
+	}
+	if option != "" {
+		enc, _, _ := charsetEncoding(option)
+		if enc == nil {
+			return body, nil
+		}
+		return enc.NewDecoder().Bytes(body)
+	}
+	declared := ""
+	if contentType != "" {
+		if _, params, err := mime.ParseMediaType(contentType); err == nil {
+			declared = params["charset"]
+		}
+	}
+	if bom {
+		// A byte order mark is UTF-8's own mark, whatever the header says.
+		declared = encUTF8
+	}
+	enc, name, ok := charsetEncoding(declared)
+	if !ok {
+		return nil, fmt.Errorf("the response declares charset=%s, which the connector does not read (it reads UTF-8, GBK, GB2312, GB18030 and Big5); "+
+			"set the encoding option to the body's real encoding to override the header", shorten(declared, 40))
+	}
+	what := "declares charset=" + declared
+	if declared == "" {
+		what = "declares no charset (read as UTF-8)"
+	}
+	if enc == nil {
+		if utf8.Valid(body) {
+			return body, nil
+		}
+		okU, _, badU := utf8Stats(body)
+		if okU >= badShare*badU {
+			return body, nil // damaged UTF-8: the dataset layer judges
+		}
+		okG, badG := gb18030Stats(body)
+		if badG*badShare <= okG {
+			return nil, fmt.Errorf("the response %s but is not UTF-8 (%d of its %d non-ASCII sequences are invalid); it reads as GBK (GB18030): set encoding: gbk",
+				what, badU, okU+badU)
+		}
+		return body, nil
+	}
+	if name == encGB18030 {
+		if okU, okU3, badU := utf8Stats(body); badU == 0 && okU3 >= 2 && okU3*2 >= okU {
+			return nil, fmt.Errorf("the response %s but its text is UTF-8 (its %d non-ASCII characters are all valid UTF-8, as GBK text almost never is): set encoding: utf-8",
+				what, okU)
+		}
+	}
+	return enc.NewDecoder().Bytes(body)
+}
+
+// utf8Stats counts the valid multi-byte characters of b, those of three
+// or four bytes, and the bytes that are not part of a valid character.
+func utf8Stats(b []byte) (ok, ok3, bad int) {
+	for i := 0; i < len(b); {
+		if b[i] < utf8.RuneSelf {
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRune(b[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			bad++
+		case size >= 3:
+			ok++
+			ok3++
+		default:
+			ok++
+		}
+		i += size
+	}
+	return ok, ok3, bad
+}
+
+// gb18030Stats counts the non-ASCII characters of b read as GB18030 and
+// those of them that are not valid (U+FFFD).
+func gb18030Stats(b []byte) (ok, bad int) {
+	dec, err := simplifiedchinese.GB18030.NewDecoder().Bytes(b)
+	if err != nil {
+		return 0, 1
+	}
+	for _, r := range string(dec) {
+		switch {
+		case r == utf8.RuneError:
+			bad++
+		case r >= utf8.RuneSelf:
+			ok++
+		}
+	}
+	return ok, bad
+}
