@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -74,6 +75,12 @@ func exec(t testing.TB, conn *pgx.Conn, sql string, args ...any) {
 // another place.
 func newSQL(t testing.TB, name string, opts connectors.Options) connectors.Connector {
 	t.Helper()
+	return newSQLIn(t, name, nil, opts)
+}
+
+// newSQLIn is newSQL for a county in zone loc (nil: the default UTC+8).
+func newSQLIn(t testing.TB, name string, loc *time.Location, opts connectors.Options) connectors.Connector {
+	t.Helper()
 	dir := t.TempDir()
 	if opts["dsn_env"] == nil && opts["dsn_file"] == nil {
 		if err := os.WriteFile(filepath.Join(dir, "dsn"), []byte(pgURL(t)+"\n"), 0o600); err != nil {
@@ -81,7 +88,7 @@ func newSQL(t testing.TB, name string, opts connectors.Options) connectors.Conne
 		}
 		opts["dsn_file"] = "dsn"
 	}
-	c, err := connectors.New("sql", connectors.Source{Name: name, BaseDir: dir, Options: opts})
+	c, err := connectors.New("sql", connectors.Source{Name: name, BaseDir: dir, Options: opts, Location: loc})
 	if err != nil {
 		t.Fatalf("new connector: %v", err)
 	}
@@ -162,4 +169,71 @@ func col(rows [][]string, i int) []string {
 		out[j] = r[i]
 	}
 	return out
+}
+
+// result is everything one read gave.
+type result struct {
+	header []string
+	rows   [][]string
+	kinds  [][]connectors.CellKind // per row, copied; nil rows when Kinds was nil
+	notes  map[string]connectors.Note
+}
+
+// readAll is read that also keeps each row's kinds and the reader's
+// notes, taken after io.EOF.
+func readAll(t testing.TB, s connectors.Stream) result {
+	t.Helper()
+	rr, err := s.Open(context.Background())
+	if err != nil {
+		t.Fatalf("open: %v", err)
+	}
+	defer rr.Close()
+	var res result
+	for {
+		row, err := rr.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatalf("next after %d rows: %v", len(res.rows), err)
+		}
+		res.rows = append(res.rows, append([]string(nil), row.Values...))
+		var k []connectors.CellKind
+		if row.Kinds != nil {
+			k = append(k, row.Kinds...)
+		}
+		res.kinds = append(res.kinds, k)
+	}
+	res.header = rr.Header()
+	res.notes = map[string]connectors.Note{}
+	n, ok := rr.(connectors.Noter)
+	if !ok {
+		t.Fatalf("reader %T is not a connectors.Noter", rr)
+	}
+	for _, nt := range n.Notes() {
+		if _, dup := res.notes[nt.Code]; dup {
+			t.Errorf("note %s twice", nt.Code)
+		}
+		res.notes[nt.Code] = nt
+	}
+	return res
+}
+
+// counts is the notes' counts by code.
+func (r result) counts() map[string]int64 {
+	out := map[string]int64{}
+	for code, n := range r.notes {
+		out[code] = n.Count
+	}
+	return out
+}
+
+// zone loads an IANA zone.
+func zone(t testing.TB, name string) *time.Location {
+	t.Helper()
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return loc
 }
