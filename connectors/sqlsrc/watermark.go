@@ -68,14 +68,18 @@ func (c class) what() string {
 // lookback is the lookback option: a duration for a date or time
 // watermark, or a count of ids for a numeric one. The zero value is none.
 type lookback struct {
-	d time.Duration
-	n int64
+	d   time.Duration
+	n   int64
+	raw string // as written, for messages
 }
 
 func (l lookback) none() bool { return l.d == 0 && l.n == 0 }
 
-// String is the option as a person would write it.
+// String is the option as written.
 func (l lookback) String() string {
+	if l.raw != "" {
+		return l.raw
+	}
 	if l.n > 0 {
 		return strconv.FormatInt(l.n, 10)
 	}
@@ -117,7 +121,7 @@ func parseLookback(o connectors.Options) (lookback, error) {
 		if d < 0 {
 			return lookback{}, fmt.Errorf("options.lookback: want 0 or more, got %s", s)
 		}
-		return lookback{d: d}, nil
+		return lookback{d: d, raw: s}, nil
 	}
 	return lookback{}, fmt.Errorf("options.lookback: %v %s", o["lookback"], want)
 }

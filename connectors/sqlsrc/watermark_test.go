@@ -102,7 +102,7 @@ func TestParseLookback(t *testing.T) {
 	}
 	for _, tt := range tests {
 		got, err := parseLookback(connectors.Options{"lookback": tt.v})
-		if tt.err == "" && (err != nil || got != tt.want) {
+		if tt.err == "" && (err != nil || got.d != tt.want.d || got.n != tt.want.n) {
 			t.Errorf("%#v: %+v, %v; want %+v", tt.v, got, err, tt.want)
 		}
 		if tt.err != "" && (err == nil || !strings.Contains(err.Error(), tt.err)) {
