@@ -1,0 +1,144 @@
+package httpapi_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/lipwatch/lipwatch/connectors"
+	"github.com/lipwatch/lipwatch/connectors/httpapi/fakeapi"
+)
+
+// A platform that answers an error with HTTP 200 and an empty list
+// (here: the token expired before page 3 of 6 records in pages of 2)
+// fails the read at that page, showing the platform's code and message,
+// whether status_path is set or the code is recognised without it. It
+// used to end the read there with 4 of the 6 records, status ok.
+func TestErrorAnsweredWith200(t *testing.T) {
+	tests := []struct {
+		name  string
+		body  string // "" for fakeapi.DefaultErrorBody
+		extra connectors.Options
+		want  []string
+	}{
+		{"status_path", "", connectors.Options{"status_path": "code"}, []string{
+			`page 3: the API answered code 401, msg "令牌已过期": not one of the success codes (0, 200)`}},
+		{"status_path, message_path", `{"code":"E401","data":{"items":null,"error":{"reason":"令牌已过期"}}}`,
+			connectors.Options{"status_path": "code", "message_path": "data.error", "success": []any{0, "200"}}, []string{
+				`page 3: the API answered code "E401", data.error "{\"reason\":\"令牌已过期\"}": not one of the success codes (0, 200)`}},
+		{"unconfigured, empty list", "", nil, []string{
+			`page 3: the API answered code 401, msg "令牌已过期", with no records: taken for the platform's error, not the end of the data`,
+			"If code 401 means success here, set status_path: code and success: [401]"}},
+		{"unconfigured, null list", `{"errcode":40014,"errmsg":"invalid access_token","data":{"items":null}}`, nil, []string{
+			`page 3: the API answered errcode 40014, errmsg "invalid access_token", with no records`}},
+		{"unconfigured, no list", `{"status":"FAIL","message":"系统维护中"}`, nil, []string{
+			`page 3: the API answered status "FAIL", message "系统维护中", with no records`,
+			`set status_path: status and success: ["FAIL"]`}},
+		{"message masked", `{"code":403,"msg":"用户 340799199001011234 无权访问","data":{"items":[]}}`, nil, []string{
+			`msg "用户 34**************** 无权访问"`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			srv := serve(t, employment(6), fakeapi.Options{})
+			srv.SetFaults(fakeapi.Faults{ErrorPage: 3, ErrorBody: tt.body})
+			o := pageOpts(srv, "page", 2)
+			for k, v := range tt.extra {
+				o[k] = v
+			}
+			st := only(t, newSource(t, o)).(connectors.Incremental)
+			rr, err := st.Open(t.Context())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rr.Close()
+			rows, err := readUntilErr(rr)
+			wantErr(t, err, append([]string{"source employment: /api/v1/employment: "}, tt.want...)...)
+			if len(rows) != 4 {
+				t.Errorf("read %d rows before the error, want 4", len(rows))
+			}
+			if err != nil && strings.Contains(err.Error(), "340799199001011234") {
+				t.Errorf("error shows an ID number: %v", err)
+			}
+			// Sticky: the read stays failed.
+			if _, again := rr.Next(); again == nil || again.Error() != err.Error() {
+				t.Errorf("next after the error: %v", again)
+			}
+		})
+	}
+}
+
+// The token never shows, even where the platform echoes it.
+func TestErrorAnsweredWith200Masked(t *testing.T) {
+	t.Setenv("LIPWATCH_TEST_TOKEN", token)
+	srv := serve(t, employment(3), fakeapi.Options{Token: token})
+	srv.SetFaults(fakeapi.Faults{ErrorPage: 1, ErrorBody: `{"code":401,"msg":"token ` + token + ` expired","data":{"items":[]}}`})
+	o := pageOpts(srv, "page", 2)
+	o["auth"], o["token_env"], o["status_path"] = "bearer", "LIPWATCH_TEST_TOKEN", "code"
+	_, err := syncErr(t.Context(), newSource(t, o))
+	wantErr(t, err, `page 1: the API answered code 401, msg "token [redacted] expired"`)
+	if err != nil && strings.Contains(err.Error(), token) {
+		t.Errorf("error shows the token: %v", err)
+	}
+}
+
+// Success codes are compared as text: a platform answering "00000" reads
+// in full once success says so; by default (0, 200) its first page fails.
+// Without status_path, "00000" looks like success.
+func TestSuccessCodes(t *testing.T) {
+	tests := []struct {
+		name    string
+		code    any
+		extra   connectors.Options
+		wantErr string
+	}{
+		{"200 as a number", 200, connectors.Options{"status_path": "code"}, ""},
+		{"200 as a string", "200", connectors.Options{"status_path": "code"}, ""},
+		{"00000 listed", "00000", connectors.Options{"status_path": "code", "success": []any{"00000"}}, ""},
+		{"00000 not listed", "00000", connectors.Options{"status_path": "code"}, `page 1: the API answered code "00000", msg "ok": not one of the success codes (0, 200)`},
+		{"1 listed", 1, connectors.Options{"status_path": "code", "success": []any{1}}, ""},
+		{"00000 unconfigured", "00000", nil, ""},
+		{"SUCCESS unconfigured", "SUCCESS", nil, ""},
+		{"1 unconfigured", 1, nil, "page 4: the API answered code 1, msg \"ok\", with no records"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			srv := serve(t, employment(5), fakeapi.Options{Code: tt.code})
+			o := pageOpts(srv, "page", 2)
+			for k, v := range tt.extra {
+				o[k] = v
+			}
+			rows, err := syncErr(t.Context(), newSource(t, o))
+			if tt.wantErr != "" {
+				wantErr(t, err, tt.wantErr)
+				return
+			}
+			if err != nil || len(rows) != 5 {
+				t.Errorf("read %d rows, %v; want 5", len(rows), err)
+			}
+		})
+	}
+}
+
+// Without status_path, a page that has records is never judged by its
+// code: only an empty page could be a platform's error in disguise.
+func TestCodeIgnoredOnPagesWithRecords(t *testing.T) {
+	srv := pagesServer(t,
+		`{"code": 206, "msg": "部分数据", "data": {"items": [{"a": 1}, {"a": 2}]}}`,
+		`{"code": 0, "data": {"items": []}}`,
+	)
+	rows, err := syncErr(t.Context(), newSource(t, connectors.Options{"url": srv.URL + "/api", "records": "data.items", "pagination": "page", "page_size": 2}))
+	if err != nil || len(rows) != 2 {
+		t.Errorf("read %d rows, %v; want 2", len(rows), err)
+	}
+}
+
+// A status_path the response lacks fails the first page, naming the
+// response's keys.
+func TestStatusPathMissing(t *testing.T) {
+	srv := serve(t, employment(3), fakeapi.Options{})
+	o := pageOpts(srv, "page", 2)
+	o["status_path"] = "result.code"
+	_, err := syncErr(t.Context(), newSource(t, o))
+	wantErr(t, err, "page 1: the response has no result.code (status_path; its top-level keys: code, msg, data)")
+}
