@@ -25,15 +25,36 @@ func incOpts(srv *fakeapi.Server, lookback string) connectors.Options {
 // watermark and the first error.
 func incSync(t *testing.T, c connectors.Connector, saved string) ([]connectors.Row, []string, string, error) {
 	t.Helper()
+	rows, header, mark, _, err := incRead(t, c, saved)
+	return rows, header, mark, err
+}
+
+// incRead is incSync that also returns the reader's notes.
+func incRead(t *testing.T, c connectors.Connector, saved string) ([]connectors.Row, []string, string, []connectors.Note, error) {
+	t.Helper()
 	st := only(t, c).(connectors.Incremental)
 	st.Resume(saved)
 	rr, err := st.Open(t.Context())
 	if err != nil {
-		return nil, nil, "", err
+		return nil, nil, "", nil, err
 	}
 	defer rr.Close()
 	rows, err := readUntilErr(rr)
-	return rows, rr.Header(), st.Watermark(), err
+	noter, ok := rr.(connectors.Noter)
+	if !ok {
+		t.Fatal("the reader is not a connectors.Noter")
+	}
+	return rows, rr.Header(), st.Watermark(), noter.Notes(), err
+}
+
+// noteCount is the count of the note with code, or -1 when there is none.
+func noteCount(notes []connectors.Note, code string) int64 {
+	for _, n := range notes {
+		if n.Code == code {
+			return n.Count
+		}
+	}
+	return -1
 }
 
 func updatedAt(i int) string { return employmentFrom(i, 1)[0]["updated_at"].(string) }
