@@ -242,3 +242,71 @@ func TestAddr(t *testing.T) {
 		t.Errorf("status %d", code)
 	}
 }
+
+// ErrorPage answers page K with HTTP 200 and an error envelope;
+// TotalExtra overstates the total; Code sets the success code.
+func TestErrorPageAndTotal(t *testing.T) {
+	srv := fakeapi.New(records(4), fakeapi.Options{PageSize: 2, Code: "00000"})
+	defer srv.Close()
+	srv.SetFaults(fakeapi.Faults{ErrorPage: 2, TotalExtra: 3})
+	code, body := getURL(t, srv.URL+"/x?page=1")
+	if e := decode(t, body); code != http.StatusOK || e.Data.Total != 7 || !strings.HasPrefix(body, `{"code":"00000"`) {
+		t.Errorf("page 1: %d %s", code, body)
+	}
+	if code, body := getURL(t, srv.URL+"/x?page=2"); code != http.StatusOK || body != fakeapi.DefaultErrorBody {
+		t.Errorf("page 2: %d %s", code, body)
+	}
+}
+
+// Order sorts on the updated field; Update moves a record; OnPage runs
+// between a page being put together and sent.
+func TestOrderUpdateOnPage(t *testing.T) {
+	srv := fakeapi.New(records(4), fakeapi.Options{PageSize: 2, UpdatedField: "updated_at", Order: "desc"})
+	defer srv.Close()
+	var pages []int
+	srv.OnPage(func(page int) {
+		pages = append(pages, page)
+		if page == 1 {
+			srv.Update(0, map[string]any{"updated_at": "2026-04-01"})
+		}
+	})
+	ids := func(body string) []any {
+		var out []any
+		for _, it := range decode(t, body).Data.Items {
+			out = append(out, it["id"])
+		}
+		return out
+	}
+	_, body := getURL(t, srv.URL+"/x?page=1")
+	if got := ids(body); len(got) != 2 || got[0] != 3.0 || got[1] != 2.0 {
+		t.Errorf("page 1 newest first: %v", got)
+	}
+	_, body = getURL(t, srv.URL+"/x?page=1")
+	if got := ids(body); got[0] != 0.0 || got[1] != 3.0 {
+		t.Errorf("page 1 after the update: %v", got)
+	}
+	if len(pages) != 2 {
+		t.Errorf("OnPage saw %v", pages)
+	}
+}
+
+// Charset encodes the body and names it in the Content-Type; BOM starts
+// the body with a byte order mark.
+func TestCharset(t *testing.T) {
+	srv := fakeapi.New([]map[string]any{{"name": "张三"}}, fakeapi.Options{Charset: "GBK", Bare: true})
+	defer srv.Close()
+	resp, err := http.Get(srv.URL + "/x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if ct := resp.Header.Get("Content-Type"); ct != "application/json; charset=GBK" || string(b) != "[{\"name\":\"\xd5\xc5\xc8\xfd\"}]" {
+		t.Errorf("%s: %q", ct, b)
+	}
+	bom := fakeapi.New([]map[string]any{{"name": "张三"}}, fakeapi.Options{BOM: true, Bare: true})
+	defer bom.Close()
+	if _, body := getURL(t, bom.URL+"/x"); !strings.HasPrefix(body, "\xef\xbb\xbf[") {
+		t.Errorf("no byte order mark: %q", body)
+	}
+}
