@@ -65,8 +65,11 @@ var spec = connectors.Spec{
 		{
 			Name: "watermark_column",
 			Type: "string",
-			Doc: "The result column whose largest value is saved after a committed load " +
-				"and passed as $1 next time. Unset: every sync reads the whole result.",
+			Doc: "The result column whose largest value not after the read's start is saved " +
+				"after a committed load and passed as $1 next time. Records dated later (a " +
+				"typo such as 2099-12-31) are loaded and noted but never saved as the watermark; " +
+				"records with no value (NULL) are noted, as col > $1 never reads them again. " +
+				"Unset: every sync reads the whole result.",
 			Example: "updated_at",
 		},
 		{
