@@ -96,7 +96,8 @@ func openReader(ctx context.Context, s *stream, d dsn, start time.Time) (_ *read
 	query := c.opts.query
 	var params [][]byte
 	if c.opts.watermarkColumn != "" {
-		// The unnamed statement: described now, run below.
+		// Described first (the unnamed statement), to learn the watermark
+		// column's type before $1 is worked out.
 		sd, err := r.conn.Prepare(r.ctx, "", query, nil)
 		if err != nil {
 			return nil, r.wrap("run query", err)
@@ -126,12 +127,11 @@ func openReader(ctx context.Context, s *stream, d dsn, start time.Time) (_ *read
 		query, params, oids = "FETCH FORWARD "+strconv.Itoa(r.fetchSize)+" FROM "+cursorName, nil, nil
 	}
 	// nil formats: parameters and results in text. The server then does the
-	// formatting, as for COPY, and render only touches a few types.
-	if params != nil {
-		r.rr = r.conn.ExecPrepared(r.ctx, "", params, nil, nil)
-	} else {
-		r.rr = r.conn.ExecParams(r.ctx, query, nil, nil, nil, nil)
-	}
+	// formatting, as for COPY, and render only touches a few types. The
+	// query is parsed again rather than run from the described statement:
+	// behind a pooler in transaction mode (PgBouncer) the next message may
+	// reach another server connection, where that statement does not exist.
+	r.rr = r.conn.ExecParams(r.ctx, query, params, oids, nil, nil)
 	fields := r.rr.FieldDescriptions()
 	if fields == nil {
 		_, err := r.rr.Close()
