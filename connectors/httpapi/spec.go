@@ -91,7 +91,7 @@ var spec = connectors.Spec{
 			Doc:     "pagination next_link (required): dotted path to the next page's URL in the response.",
 			Example: "links.next"},
 		{Name: "max_pages", Type: "int", Default: 100000,
-			Doc: "A bound on the pages read in one sync; reaching it fails the sync.", Example: "5000"},
+			Doc: "A bound on the pages read in one pass over the source; reaching it fails the sync.", Example: "5000"},
 		{Name: "auth", Type: "string", Default: authNone, Enum: []string{authNone, authBearer, authBasic},
 			Doc: "none, bearer (Authorization: Bearer, from token_env or token_file) or " +
 				"basic (username with password_env or password_file).", Example: authBearer},
