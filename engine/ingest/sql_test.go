@@ -54,8 +54,8 @@ func TestSQLFutureWatermarkAndReconcile(t *testing.T) {
 		('110105194912310038', '失业登记', '2026-04-01', '2099-12-31 00:00:00')`)
 	t.Setenv("LIPWATCH_TEST_INGEST_DSN", url)
 	c, err := connectors.New("sql", connectors.Source{Name: "jyss_db", Options: connectors.Options{
-		"dsn_env": "LIPWATCH_TEST_INGEST_DSN",
-		"query":   `SELECT 身份证号, 业务类型, 业务日期, 更新时间 FROM ingest_jyss WHERE 更新时间 > $1 ORDER BY 更新时间`,
+		"dsn_env":          "LIPWATCH_TEST_INGEST_DSN",
+		"query":            `SELECT 身份证号, 业务类型, 业务日期, 更新时间 FROM ingest_jyss WHERE 更新时间 > $1 ORDER BY 更新时间`,
 		"watermark_column": "更新时间", "watermark_initial": "1970-01-01 00:00:00", "lookback": "48h"}})
 	if err != nil {
 		t.Fatal(err)
