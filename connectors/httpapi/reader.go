@@ -16,6 +16,11 @@ import (
 	"github.com/lipwatch/lipwatch/connectors/internal/jsonscan"
 )
 
+var (
+	_ connectors.Noter         = (*reader)(nil)
+	_ connectors.GrowingHeader = (*reader)(nil)
+)
+
 // reader reads an endpoint page by page. It holds one page at a time: the
 // response body while the page is parsed, then the page's rows.
 type reader struct {
@@ -203,9 +208,9 @@ func (r *reader) Notes() []connectors.Note {
 	}
 	if r.pass > 1 {
 		notes = append(notes, connectors.Note{Code: connectors.NoteReread, Count: int64(r.pass - 1), Text: fmt.Sprintf(
-			"the first pass read %d distinct records fewer than the %d the API reports at %s (records moved between pages while they were read): "+
-				"read again from the first page (%s); rows read twice are skipped by natural key",
-			r.short, r.total, strings.Join(r.o.totalPath, "."), plural(int64(r.pass-1), "more pass", "more passes"))})
+			"the first pass came up %s short of the %d the API reports at %s (records moved between pages while they were read): "+
+				"read again from the first page, %s; rows read twice are skipped by natural key",
+			plural(r.short, "record", "records"), r.total, strings.Join(r.o.totalPath, "."), plural(int64(r.pass-1), "more pass", "more passes"))})
 	}
 	field := r.o.watermarkField
 	w := &r.marks
