@@ -167,7 +167,8 @@ var spec = connectors.Spec{
 		_, err := parseOptions(o)
 		return err
 	},
-	New: newConnector,
+	New:         newConnector,
+	Incremental: true,
 }
 
 func init() {

@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -152,5 +153,49 @@ func TestAPIUpdatesKeepOrReplace(t *testing.T) {
 			t.Errorf("replace: loaded %d dup %d quarantined %d replaced %d, C1 = %s", loaded, dup, quar, r.Loads[0].Replaced, oop)
 		}
 		srv.Close()
+	}
+}
+
+// Issue 8, items 6 and 7, through the http connector and the sync: a 户号
+// written by a float serializer (3.40799001001E15) or an ID number sent
+// as a double is damaged and quarantined, never loaded as household
+// 3407990010010000; words for "none" in 户号 ("null", "undefined", "-",
+// "无") are missing, never a household that pools strangers.
+func TestAPIIdentifiersAndPlaceholders(t *testing.T) {
+	rec := func(id any, household any, day string) map[string]any {
+		r := map[string]any{"身份证号": id, "退捕日期": day, "安置去向": "未就业"}
+		if household != nil {
+			r["户号"] = household
+		}
+		return r
+	}
+	srv := fakeapi.New([]map[string]any{
+		rec("11010519491231002X", json.Number("3.40799001001E15"), "2020-12-01"),
+		rec(json.Number("1.10105194912310E17"), "3407990010010001", "2020-12-02"),
+		rec("11010519491231002X", "null", "2020-12-03"),
+		rec("11010519491231002X", "undefined", "2020-12-04"),
+		rec("11010519491231002X", "-", "2020-12-05"),
+		rec("11010519491231002X", "无", "2020-12-06"),
+		rec("11010519491231002X", json.Number("3407990010010002"), "2020-12-07"), // an integer literal is exact
+	}, fakeapi.Options{Pagination: "page", PageSize: 3})
+	defer srv.Close()
+	f := newFixture(t)
+	ds, _ := dataset.Lookup("fishers")
+	conn, err := connectors.New("http", connectors.Source{Name: "fish_api", Options: connectors.Options{
+		"url": srv.URL + "/fishers", "records": "data.items", "pagination": "page", "page_size": 3}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cols := map[string]string{"id_number": "身份证号", "household_id": "户号", "retired_date": "退捕日期", "resettlement": "安置去向"}
+	r := f.sy.SyncSource(context.Background(), Source{Name: "fish_api", Dataset: ds, Connector: conn, Mapping: dataset.Mapping{Columns: cols}})
+	read, loaded, _, quarantined := r.Totals()
+	if r.Err != nil || read != 7 || loaded != 5 || quarantined != 2 {
+		t.Fatalf("read %d loaded %d quarantined %d: %v", read, loaded, quarantined, r.Err)
+	}
+	if n := f.count(`SELECT count(*) FROM fishers WHERE household_id IS NOT NULL AND household_id <> '3407990010010002'`); n != 0 {
+		t.Errorf("%d rows loaded with a 户号 that is not one", n)
+	}
+	if n := f.count(`SELECT count(*) FROM quarantine WHERE source = 'fish_api' AND reason_code = 'damaged_number'`); n != 2 {
+		t.Errorf("%d rows quarantined as damaged_number, want 2 (户号 and ID number through a double)", n)
 	}
 }

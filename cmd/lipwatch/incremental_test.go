@@ -1,0 +1,101 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/lipwatch/lipwatch/connectors/httpapi/fakeapi"
+)
+
+// incrementalConfig writes a county config with one incremental API
+// source (employment, 更新时间 as its watermark) at url, with extra lines
+// for the source, and points the store into a temp dir.
+func incrementalConfig(t *testing.T, url, extra string) string {
+	t.Helper()
+	dir := t.TempDir()
+	cfg := fmt.Sprintf(`county:
+  code: "340799"
+  townships:
+    "340799001": 城关镇
+store:
+  path: %s
+sources:
+  employment:
+    kind: http
+    dataset: employment
+%s    options:
+      url: %s
+      records: data.items
+      pagination: page
+      page_size: 2
+      watermark_param: updated_since
+      watermark_field: 更新时间
+      lookback: 1d
+      retries: 0
+    columns:
+      id_number: 身份证号
+      event: 业务类型
+      event_date: 业务日期
+`, filepath.Join(dir, "lw.duckdb"), extra, url)
+	path := filepath.Join(dir, "config.yaml")
+	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("LIPWATCH_DISPATCH_DIR", filepath.Join(dir, "lists"))
+	return path
+}
+
+func runWith(t *testing.T, config string, args ...string) (string, error) {
+	t.Helper()
+	root := newRootCmd()
+	var out strings.Builder
+	root.SetOut(&out)
+	root.SetErr(&out)
+	root.SetArgs(append([]string{"--config", config, "--log-level", "error"}, args...))
+	err := root.Execute()
+	return out.String(), err
+}
+
+func employmentRecord(id, event, day, updated string) map[string]any {
+	return map[string]any{"身份证号": id, "业务类型": event, "业务日期": day, "更新时间": updated}
+}
+
+// Issue 8: sources check shows, per incremental source, the saved
+// watermark, the records whose watermark could not be used, and the last
+// reconciliation with the rows it found.
+func TestSourcesCheckShowsIncrementalState(t *testing.T) {
+	api := fakeapi.New([]map[string]any{
+		employmentRecord("11010519491231002X", "失业登记", "2026-03-01", "2026-03-01 09:00:00"),
+		employmentRecord("11010519491231002X", "就业登记", "2026-03-05", "2026-03-05 10:20:30"),
+		employmentRecord("110105194912310038", "失业登记", "2026-04-01", "2099-12-31 00:00:00"), // a typo
+	}, fakeapi.Options{UpdatedField: "更新时间"})
+	defer api.Close()
+	config := incrementalConfig(t, api.URL+"/api/v1/employment", "    reconcile: 7d\n")
+
+	out, err := runWith(t, config, "sources", "check", "employment")
+	if err != nil || !strings.Contains(out, "/api/v1/employment: incremental, no watermark saved yet") {
+		t.Fatalf("check before any sync: %v\n%s", err, out)
+	}
+	if out, err := runWith(t, config, "sync", "employment"); err != nil {
+		t.Fatalf("sync: %v\n%s", err, out)
+	}
+	out, err = runWith(t, config, "sources", "check", "employment")
+	if err != nil {
+		t.Fatalf("check: %v\n%s", err, out)
+	}
+	for _, want := range []*regexp.Regexp{
+		// The future-dated record loads but never becomes the watermark.
+		regexp.MustCompile(`/api/v1/employment: incremental, watermark 2026-03-05 10:20:30 \(saved \d{4}-\d\d-\d\d \d\d:\d\d\)`),
+		regexp.MustCompile(`last load: 1 record.*2099-12-31`),
+		regexp.MustCompile(`last full read: \d{4}-\d\d-\d\d \d\d:\d\d \(first load\): 3 rows not loaded before`),
+		regexp.MustCompile(`reconciliation: every 7d, next at the first sync after \d{4}-\d\d-\d\d \d\d:\d\d`),
+	} {
+		if !want.MatchString(out) {
+			t.Errorf("check output lacks %s:\n%s", want, out)
+		}
+	}
+}
