@@ -224,6 +224,9 @@ func printIncremental(ctx context.Context, w io.Writer, src ingest.Source, strea
 			continue
 		}
 		fmt.Fprintf(w, "  %s: incremental, watermark %s (saved %s)\n", s.Name(), state.Watermark, at(state.SavedAt))
+		if t, ok := watermarkTime(state.Watermark, loc); ok && t.After(time.Now()) {
+			fmt.Fprintln(w, "    WARNING: the saved watermark is after now (a future-dated record, saved by an older version): the next sync discards it and reads from the start")
+		}
 		if len(state.Notes) == 0 {
 			fmt.Fprintln(w, "    last load: every record had a usable watermark value")
 		}
@@ -248,4 +251,16 @@ func printIncremental(ctx context.Context, w io.Writer, src ingest.Source, strea
 		}
 	}
 	return nil
+}
+
+// watermarkTime reads a saved watermark that is a date or time, as the
+// connectors write them; a time without a zone is in loc.
+func watermarkTime(w string, loc *time.Location) (time.Time, bool) {
+	w = strings.TrimSpace(w)
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02 15:04:05.999999999", "2006-01-02T15:04:05.999999999", time.DateOnly} {
+		if t, err := time.ParseInLocation(layout, w, loc); err == nil {
+			return t, true
+		}
+	}
+	return time.Time{}, false
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -9,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/lipwatch/lipwatch/connectors/httpapi/fakeapi"
+	"github.com/lipwatch/lipwatch/engine/store"
 )
 
 // incrementalConfig writes a county config with one incremental API
@@ -97,5 +99,27 @@ func TestSourcesCheckShowsIncrementalState(t *testing.T) {
 		if !want.MatchString(out) {
 			t.Errorf("check output lacks %s:\n%s", want, out)
 		}
+	}
+
+	// A watermark saved in the future (by an older version) is shown with
+	// a warning, and the next sync reads from the start: a full read.
+	st, err := store.Open(context.Background(), store.Options{Path: filepath.Join(filepath.Dir(config), "lw.duckdb")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.DB().Exec(`UPDATE source_state SET watermark = '2099-12-31 00:00:00'`); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	if out, err = runWith(t, config, "sources", "check", "employment"); err != nil || !strings.Contains(out, "WARNING: the saved watermark is after now") {
+		t.Fatalf("check with a future watermark: %v\n%s", err, out)
+	}
+	if out, err := runWith(t, config, "sync", "employment"); err != nil {
+		t.Fatalf("sync: %v\n%s", err, out)
+	}
+	out, err = runWith(t, config, "sources", "check", "employment")
+	if err != nil || !strings.Contains(out, "incremental, watermark 2026-03-05 10:20:30") || strings.Contains(out, "WARNING") ||
+		!regexp.MustCompile(`last full read: .* \(saved watermark after the sync's start, reset\): 0 rows not loaded before`).MatchString(out) {
+		t.Fatalf("after the reset: %v\n%s", err, out)
 	}
 }

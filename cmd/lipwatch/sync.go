@@ -158,6 +158,9 @@ func printSync(w io.Writer, results []ingest.Result, health *pipeline.Health) {
 		if len(r.Unmapped) > 0 {
 			fmt.Fprintf(w, "  %s ignored columns: %s\n", r.Source, columnList(r.Unmapped))
 		}
+		if r.Reconcile != nil {
+			fmt.Fprintf(w, "  %s: %v\n", r.Source, r.Reconcile)
+		}
 		var replaced int64
 		for _, l := range r.Loads {
 			replaced += l.Replaced

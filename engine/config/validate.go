@@ -217,7 +217,7 @@ func (c *collector) source(name string, s *Source, zone *time.Location) {
 	}
 	if ok("missing_values") {
 		for i, v := range s.MissingValues {
-			if strings.TrimSpace(v) == "" {
+			if strings.TrimSpace(v) == "" && ok(elemPath("missing_values", i)) {
 				c.add(elemPath(path("missing_values"), i), "empty value: an empty cell is missing already")
 			}
 		}

@@ -130,7 +130,7 @@ func isPlaceholder(s string) bool {
 			return strings.EqualFold(s, "n/a") || strings.EqualFold(s, "na")
 		}
 	}
-	if placeholderWords[s] || strings.Trim(s, "0") == "" {
+	if placeholderWords[s] || strings.Trim(s, "0") == "" || zeroNumber(s) {
 		return true
 	}
 	for _, r := range s {
@@ -141,6 +141,16 @@ func isPlaceholder(s string) bool {
 	return true
 }
 
+// zeroNumber reports a zero written as a number with a sign or a
+// fraction ("-0", "+0", "0.0", "-0.00"): what a serializer writes for a
+// missing number, never an identifier.
+func zeroNumber(s string) bool {
+	if s != "" && (s[0] == '-' || s[0] == '+') {
+		s = s[1:]
+	}
+	return s != "" && strings.Trim(s, "0.") == "" && strings.Count(s, ".") <= 1 && strings.Trim(s, ".") != ""
+}
+
 // maxExactDigits is how many significant digits survive a number: Excel
 // keeps 15, and 15 is a double's decimal precision (DBL_DIG). An
 // identifier longer than that which went through a number has lost its
@@ -149,9 +159,13 @@ const maxExactDigits = 15
 
 // Reasons for an identifier that went through a number.
 const (
-	whyScientific = "the identifier went through a number and lost digits (scientific notation): export the column as text (设置单元格格式→文本) and send the file again"
-	whyTooLong    = "the identifier went through a number, which keeps only 15 significant digits, and it has more: its last digits are lost; format the column as text (设置单元格格式→文本), enter or export the values again, and send the file again"
-	whyFraction   = "the identifier has a fraction, so it went through a number and is not the identifier written: export the column as text (设置单元格格式→文本) and send the file again"
+	whyScientific = "the identifier went through a number and lost digits (scientific notation): " + sendAsText
+	whyTooLong    = "the identifier went through a number, which keeps only 15 significant digits, and it has more: its last digits are lost; " + sendAsText
+	whyFraction   = "the identifier has a fraction, so it went through a number and is not the identifier written: " + sendAsText
+	// sendAsText says where a number comes from and what to ask for: the
+	// same advice fits a spreadsheet, an API and a database export.
+	sendAsText = "have the department send it as text (in a spreadsheet: format the column as text, 设置单元格格式→文本, and enter or export the values again; " +
+		"from an API or a database: a string, not a JSON number or a float column), then sync again"
 )
 
 // throughNumber reads an identifier (an ID number, 户号, claim or

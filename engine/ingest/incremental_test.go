@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -18,6 +19,9 @@ type memSource struct {
 	rows    [][]string // id, event, date (YYYY-MM-DD)
 	resumed []string   // watermarks the sync resumed from
 	failAt  int        // fail the read at this row (0: never)
+	// failFull fails every read from the start (a full read), as an API
+	// may that times out on a large result.
+	failFull bool
 }
 
 func (m *memSource) Streams(context.Context) ([]connectors.Stream, error) {
@@ -55,7 +59,7 @@ func (r *memReader) Next() (connectors.Row, error) {
 	for r.i < len(r.s.src.rows) {
 		row := r.s.src.rows[r.i]
 		r.i++
-		if r.s.src.failAt == r.i {
+		if r.s.src.failAt == r.i || (r.s.src.failFull && r.s.since == "") {
 			return connectors.Row{}, errors.New("connection reset")
 		}
 		if row[2] <= r.s.since {
@@ -193,5 +197,42 @@ func TestReconcileFindsWhatIncrementalReadsMissed(t *testing.T) {
 	// Not due again the next night.
 	if r := sync(); len(r.Loads) != 1 {
 		t.Fatalf("the night after: %d loads", len(r.Loads))
+	}
+}
+
+// A reconciliation that fails does not fail the source: the night's
+// incremental read stands, nothing is recorded as the stream's failure
+// (which would hold the rules reading it back), and the next sync tries
+// the reconciliation again.
+func TestReconcileFailureKeepsTheNight(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	ds, _ := dataset.Lookup("employment")
+	api := &memSource{rows: [][]string{{"11010519491231002X", "失业登记", "2026-03-01"}}}
+	src := Source{Name: "emp_api", Dataset: ds, Connector: api, Mapping: dataset.Mapping{Columns: employmentColumns},
+		Reconcile: 7 * 24 * time.Hour}
+	if r := f.sy.SyncSource(ctx, src); r.Err != nil {
+		t.Fatal(r.Err)
+	}
+	if _, err := f.store.DB().Exec(`UPDATE loads SET finished_at = finished_at - INTERVAL 8 DAY`); err != nil {
+		t.Fatal(err)
+	}
+	api.rows = append(api.rows, []string{"11010519491231002X", "就业登记", "2026-04-01"})
+	api.failFull = true
+	r := f.sy.SyncSource(ctx, src)
+	if r.Err != nil || len(r.Failed) != 0 || len(r.Loads) != 1 || r.Loads[0].Loaded != 1 {
+		t.Fatalf("the night's incremental read: err %v, failed %v, loads %+v", r.Err, r.Failed, r.Loads)
+	}
+	if r.Reconcile == nil || !strings.Contains(r.Reconcile.Error(), "reconciliation of api/employment") ||
+		!strings.Contains(r.Reconcile.Error(), "connection reset") {
+		t.Fatalf("reconciliation error: %v", r.Reconcile)
+	}
+	if n := f.count(`SELECT count(*) FROM loads WHERE status = 'failed'`); n != 0 {
+		t.Errorf("%d failed loads in the ledger: a reconciliation failure must not fail the stream", n)
+	}
+	api.failFull = false
+	r = f.sy.SyncSource(ctx, src)
+	if r.Err != nil || r.Reconcile != nil || len(r.Loads) != 2 {
+		t.Fatalf("the next sync must reconcile: %+v", r)
 	}
 }

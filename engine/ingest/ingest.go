@@ -58,6 +58,11 @@ type Result struct {
 	// an old state win over a newer one. They load, in order, once the
 	// failed stream does.
 	Held []string
+	// Reconcile is set when the source's reconciliation (a full re-read
+	// after the night's incremental read) failed. The incremental read's
+	// loads stand and the source is not failed for it: the next sync
+	// tries the reconciliation again.
+	Reconcile error
 	// Err is set when the source failed as a whole: nothing of it loaded.
 	Err     error
 	Elapsed time.Duration
@@ -341,15 +346,22 @@ func (s *Syncer) syncSource(ctx context.Context, src Source, syncID int64, res *
 		if err == nil {
 			ld, err = s.loadOne(ctx, src, syncID, p, unmapped)
 		}
-		if err != nil {
-			failed[p.stream.Name()] = true
+		if err != nil && p.again {
+			// Not the stream's failure: its incremental read committed.
+			res.Reconcile = fmt.Errorf("reconciliation of %s (a full re-read; tonight's incremental read loaded, and the next sync tries again): %w", p.stream.Name(), err)
+			log.Warn("reconciliation failed", "stream", p.stream.Name(), "err", err)
+			if ctx.Err() != nil {
+				break
+			}
+			continue
 		}
 		if err != nil {
+			failed[p.stream.Name()] = true
 			if ctx.Err() != nil {
 				// Interrupted or timed out: this stream and those not yet
 				// read fail; what committed before stays.
 				for _, q := range todo[i:] {
-					if !q.again || q == p {
+					if !q.again {
 						fail(q.stream.Name(), fmt.Errorf("%s: not loaded: %w", q.stream.Name(), context.Cause(ctx)))
 					}
 				}
@@ -584,6 +596,10 @@ func loadStream(ctx context.Context, load *store.SourceLoad, src Source, p pendi
 	if n, ok := rr.(connectors.Noter); ok {
 		for _, nt := range n.Notes() {
 			notes = append(notes, store.Note{Code: nt.Code, Count: nt.Count, Text: nt.Text})
+			if nt.Code == connectors.NoteWatermarkReset && p.full == "" {
+				// The connector read from the start: a full read.
+				sl.MarkFullRead("saved watermark after the sync's start, reset")
+			}
 		}
 	}
 	if n := twice.count(); n > 0 {
