@@ -247,7 +247,7 @@ func printIncremental(ctx context.Context, w io.Writer, src ingest.Source, strea
 				fmt.Fprintf(w, "    reconciliation: every %s, next at the first sync after %s\n", config.Duration(src.Reconcile), at(next))
 			}
 		} else {
-			fmt.Fprintln(w, "    reconciliation: not set; records that arrive older than the lookback, or without a watermark value, are never read (set reconcile: 7d on the source)")
+			fmt.Fprintln(w, "    reconciliation: not set; records that arrive older than the lookback are never read (set reconcile: 7d on the source)")
 		}
 	}
 	return nil

@@ -63,20 +63,32 @@ var spec = connectors.Spec{
 			Example: "SELECT * FROM fishers WHERE updated_at > $1 ORDER BY updated_at",
 		},
 		{
+			Name: "full_query",
+			Type: "string",
+			Doc: "The query for full reads, when there is no saved watermark (first load, " +
+				"sync --full, a reconciliation, a watermark reset): the same columns without " +
+				"$1, so that rows whose watermark_column is NULL (which col > $1 never matches) " +
+				"are read too. Only with watermark_column, and instead of watermark_initial. " +
+				"Unset: a full read runs query with watermark_initial as $1.",
+			Example: "SELECT * FROM fishers",
+		},
+		{
 			Name: "watermark_column",
 			Type: "string",
 			Doc: "The result column whose largest value not after the read's start is saved " +
 				"after a committed load and passed as $1 next time. Records dated later (a " +
 				"typo such as 2099-12-31) are loaded and noted but never saved as the watermark; " +
-				"records with no value (NULL) are noted, as col > $1 never reads them again. " +
+				"records with no value (NULL) are noted when read, and a query col > $1 never " +
+				"reads them (see full_query). " +
 				"Unset: every sync reads the whole result.",
 			Example: "updated_at",
 		},
 		{
 			Name: "watermark_initial",
 			Type: "string",
-			Doc: "$1 when there is no saved watermark (first load, sync --full). " +
-				"Required with watermark_column, so that a first load cannot read nothing by accident.",
+			Doc: "$1 when there is no saved watermark (first load, sync --full, a reconciliation). " +
+				"Required with watermark_column unless full_query is set (then it is not used, " +
+				"and an error), so that a first load cannot read nothing by accident.",
 			Example: "1970-01-01T00:00:00Z",
 		},
 		{
@@ -142,6 +154,7 @@ type options struct {
 	dsnEnv           string
 	dsnFile          string
 	query            string
+	fullQuery        string // for full reads; "" runs query with watermarkInitial
 	watermarkColumn  string
 	watermarkInitial string
 	lookback         lookback
@@ -189,8 +202,22 @@ func parseOptions(o connectors.Options) (options, error) {
 	case opts.watermarkColumn == "" && usesParam:
 		errs = append(errs, errors.New("options.query: uses $1 but watermark_column is not set"))
 	}
-	if opts.watermarkColumn != "" && opts.watermarkInitial == "" {
-		errs = append(errs, errors.New("options.watermark_initial: required with watermark_column, e.g. 1970-01-01 or 0"))
+	if full := o.String("full_query", ""); full != "" {
+		opts.fullQuery = strings.TrimSpace(strings.TrimRight(full, "; \t\r\n"))
+		switch {
+		case opts.fullQuery == "":
+			errs = append(errs, errors.New("options.full_query: empty; remove it, or give the query for full reads"))
+		case opts.watermarkColumn == "":
+			errs = append(errs, errors.New("options.full_query: only applies with watermark_column (without one every read is a full read of query)"))
+		case param1.MatchString(opts.fullQuery):
+			errs = append(errs, errors.New("options.full_query: uses $1, but a full read has no watermark to pass: read every row, e.g. SELECT ... FROM t without WHERE col > $1"))
+		}
+	}
+	switch {
+	case opts.watermarkColumn != "" && opts.fullQuery == "" && opts.watermarkInitial == "":
+		errs = append(errs, errors.New("options.watermark_initial: required with watermark_column, e.g. 1970-01-01 or 0 (or set full_query)"))
+	case opts.watermarkColumn != "" && opts.fullQuery != "" && opts.watermarkInitial != "":
+		errs = append(errs, errors.New("options.watermark_initial: not used with full_query (a full read runs full_query, which takes no $1): remove one of them"))
 	}
 	if opts.watermarkColumn == "" && opts.watermarkInitial != "" {
 		errs = append(errs, errors.New("options.watermark_initial: only applies with watermark_column"))
