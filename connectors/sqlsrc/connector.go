@@ -26,8 +26,9 @@ var errClosed = errors.New("connector is closed")
 // connector runs one source's query. It holds no connection between reads:
 // each reader opens its own and closes it.
 type connector struct {
-	src  connectors.Source
-	opts options
+	src    connectors.Source
+	opts   options
+	advice []connectors.Note // reported by every read: see Advice
 
 	mu      sync.Mutex
 	closed  bool
@@ -39,7 +40,7 @@ func newConnector(src connectors.Source) (connectors.Connector, error) {
 	if err != nil {
 		return nil, fmt.Errorf("source %s: %w", src.Name, err)
 	}
-	return &connector{src: src, opts: opts, readers: map[*reader]context.CancelFunc{}}, nil
+	return &connector{src: src, opts: opts, advice: opts.adviceNotes(), readers: map[*reader]context.CancelFunc{}}, nil
 }
 
 // Streams returns the source's one stream: its query. It does not connect;
@@ -104,8 +105,8 @@ func (s *stream) Name() string { return s.c.opts.name }
 // reading it, so every sync runs the query (with the watermark, when set).
 func (s *stream) Fingerprint(context.Context) (string, error) { return "", nil }
 
-// Resume sets the saved watermark the next Open starts from; "" reads from
-// watermark_initial.
+// Resume sets the saved watermark the next Open starts from; "" is a full
+// read: full_query when it is set, else query from watermark_initial.
 func (s *stream) Resume(watermark string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

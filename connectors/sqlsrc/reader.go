@@ -46,6 +46,8 @@ type reader struct {
 	kinds   []connectors.CellKind // KindNumber for float columns; nil without one
 	tracker *tracker              // nil without watermark_column
 	reset   string                // the resumed watermark, when it lay after the start
+	full    bool                  // running full_query
+	advice  []connectors.Note     // the connector's, unless the column is NOT NULL
 
 	buf    []byte   // the current row's values, rendered back to back
 	ends   []int    // where each value ends in buf
@@ -60,10 +62,12 @@ type reader struct {
 // openReader connects with the source's connection string and starts the
 // query. With a watermark column the query is described first, so that $1
 // (the resumed watermark less the lookback) is worked out in the column's
-// type; start is the read's start, after which no watermark is saved.
+// type; start is the read's start, after which no watermark is saved. A
+// full read (nothing resumed, or a resumed watermark after the start) runs
+// full_query instead when it is set, with no parameter.
 func openReader(ctx context.Context, s *stream, d dsn, start time.Time) (_ *reader, err error) {
 	c := s.c
-	r := &reader{s: s, source: c.src.Name, dsn: d, parent: ctx, fetchSize: c.opts.fetchSize}
+	r := &reader{s: s, source: c.src.Name, dsn: d, parent: ctx, fetchSize: c.opts.fetchSize, advice: c.advice}
 	r.ctx, r.cancel = context.WithCancel(ctx)
 	if err := c.track(r, r.cancel); err != nil {
 		r.cancel()
@@ -95,7 +99,11 @@ func openReader(ctx context.Context, s *stream, d dsn, start time.Time) (_ *read
 
 	query := c.opts.query
 	var params [][]byte
-	if c.opts.watermarkColumn != "" {
+	switch {
+	case c.opts.watermarkColumn == "":
+	case c.opts.fullQuery != "" && s.resumedWatermark() == "":
+		query, r.full = c.opts.fullQuery, true
+	default:
 		// Described first (the unnamed statement), to learn the watermark
 		// column's type before $1 is worked out.
 		sd, err := r.conn.Prepare(r.ctx, "", query, nil)
@@ -108,9 +116,18 @@ func openReader(ctx context.Context, s *stream, d dsn, start time.Time) (_ *read
 		if err := r.describe(sd.Fields, start); err != nil {
 			return nil, err
 		}
+		if len(r.advice) > 0 && r.notNull(sd.Fields[r.tracker.col]) {
+			r.advice = nil
+		}
 		p, err := r.param()
 		if err != nil {
 			return nil, fmt.Errorf("source %s: %w", r.source, err)
+		}
+		if r.reset != "" && c.opts.fullQuery != "" {
+			// A reset is a full read: full_query's result is described
+			// when it runs.
+			query, r.full, r.header, r.tracker = c.opts.fullQuery, true, nil, nil
+			break
 		}
 		params = [][]byte{[]byte(p)}
 	}
@@ -221,6 +238,20 @@ func setsTimeZone(params map[string]string) bool {
 	return false
 }
 
+// notNull reports whether f, the watermark column of the result, is a
+// table's column declared NOT NULL: then no row has NULL there, and the
+// null_watermark_unread advice does not apply. Any doubt (an expression,
+// a view's column, a failed look-up) is false.
+func (r *reader) notNull(f pgconn.FieldDescription) bool {
+	if f.TableOID == 0 || f.TableAttributeNumber == 0 {
+		return false
+	}
+	res := r.conn.ExecParams(r.ctx, "SELECT attnotnull FROM pg_catalog.pg_attribute WHERE attrelid = $1 AND attnum = $2",
+		[][]byte{[]byte(strconv.FormatUint(uint64(f.TableOID), 10)), []byte(strconv.Itoa(int(f.TableAttributeNumber)))},
+		[]uint32{0, 0}, nil, nil).Read()
+	return res.Err == nil && len(res.Rows) == 1 && string(res.Rows[0][0]) == "t"
+}
+
 // exec runs a statement whose result is not read.
 func (r *reader) exec(sql string, params [][]byte, oids []uint32) error {
 	_, err := r.conn.ExecParams(r.ctx, sql, params, oids, nil, nil).Close()
@@ -276,10 +307,15 @@ func (r *reader) describe(fields []pgconn.FieldDescription, start time.Time) err
 		}
 	}
 	if idx < 0 {
-		return fmt.Errorf("source %s: watermark_column %q is not a column of the query's result (columns: %s)",
-			r.source, col, strings.Join(r.header, ", "))
+		which := "the query's"
+		if r.full {
+			which = "full_query's"
+		}
+		return fmt.Errorf("source %s: watermark_column %q is not a column of %s result (columns: %s)",
+			r.source, col, which, strings.Join(r.header, ", "))
 	}
 	r.tracker = newTracker(idx, r.header[idx], classOf(fields[idx].DataTypeOID), zone, start)
+	r.tracker.full = r.full
 	return nil
 }
 
@@ -350,10 +386,11 @@ func (r *reader) Next() (connectors.Row, error) {
 
 // Notes says what the read could not use of the watermark column: records
 // with none, records dated after the read's start, values that are not a
-// position, and a resumed watermark from the future that was not used.
-// It is complete once Next has returned io.EOF.
+// position, and a resumed watermark from the future that was not used;
+// and, at every read, a query that never reads rows whose watermark is
+// NULL (see Advice). It is complete once Next has returned io.EOF.
 func (r *reader) Notes() []connectors.Note {
-	var out []connectors.Note
+	out := append([]connectors.Note(nil), r.advice...)
 	if r.reset != "" {
 		out = append(out, connectors.Note{Code: connectors.NoteWatermarkReset, Count: 1,
 			Text: fmt.Sprintf("the saved watermark %s lay after this read's start (saved from a future-dated record): read from watermark_initial, as sync --full reads", r.reset)})

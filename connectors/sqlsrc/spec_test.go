@@ -35,6 +35,14 @@ func TestOptionErrors(t *testing.T) {
 			[]string{"options.query: uses $1 but watermark_column is not set"}},
 		{"no initial", connectors.Options{"query": qw, "dsn_env": "X", "watermark_column": "updated_at"},
 			[]string{"options.watermark_initial: required with watermark_column"}},
+		{"full_query with $1", connectors.Options{"query": qw, "dsn_env": "X", "watermark_column": "updated_at", "full_query": qw},
+			[]string{"options.full_query: uses $1, but a full read has no watermark to pass"}},
+		{"full_query without watermark", connectors.Options{"query": q, "dsn_env": "X", "full_query": q},
+			[]string{"options.full_query: only applies with watermark_column"}},
+		{"full_query and initial", connectors.Options{"query": qw, "dsn_env": "X", "watermark_column": "updated_at", "full_query": q, "watermark_initial": "0"},
+			[]string{"options.watermark_initial: not used with full_query"}},
+		{"blank full_query", connectors.Options{"query": qw, "dsn_env": "X", "watermark_column": "updated_at", "full_query": " ;"},
+			[]string{"options.full_query: empty", "options.watermark_initial: required with watermark_column"}},
 		{"initial alone", connectors.Options{"query": q, "dsn_env": "X", "watermark_initial": "0"},
 			[]string{"options.watermark_initial: only applies with watermark_column"}},
 		{"lookback alone", connectors.Options{"query": q, "dsn_env": "X", "lookback": "48h"},
@@ -70,6 +78,16 @@ func TestOptionErrors(t *testing.T) {
 				t.Errorf("%q does not name the source", err)
 			}
 		})
+	}
+}
+
+// full_query takes the place of watermark_initial: with it, none is needed.
+func TestFullQueryOptions(t *testing.T) {
+	_, err := connectors.New("sql", connectors.Source{Name: "fishers", BaseDir: t.TempDir(), Options: connectors.Options{
+		"query": "SELECT * FROM fishers WHERE updated_at > $1", "dsn_env": "X",
+		"watermark_column": "updated_at", "full_query": "SELECT * FROM fishers;"}})
+	if err != nil {
+		t.Error(err)
 	}
 }
 

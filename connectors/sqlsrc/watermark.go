@@ -432,6 +432,7 @@ type tracker struct {
 	class  class
 	zone   *time.Location // of naive times
 	start  time.Time      // the read's start: no later watermark is saved
+	full   bool           // the read runs full_query
 
 	best string // the largest value seen, as the watermark; "" for none
 	// best parsed, in the field its class uses, to spare parsing it again
@@ -545,10 +546,15 @@ func (t *tracker) notes() []connectors.Note {
 			Text: fmt.Sprintf("%s dated after this read's start (the latest %s %s): loaded like the others, but they do not move the watermark and are read again at every sync",
 				records(t.future), t.column, t.latest)})
 	}
-	if t.nulls > 0 {
+	switch {
+	case t.nulls > 0 && t.full:
 		out = append(out, connectors.Note{Code: connectors.NoteNullWatermark, Count: t.nulls,
-			Text: fmt.Sprintf("%s with no %s (NULL or empty): a query %s > $1 never reads such records again once they change (see the sql connector's README: COALESCE, or reconcile)",
+			Text: fmt.Sprintf("%s with no %s (NULL or empty), read by full_query: a query %s > $1 does not read them, so a change to one is read at the next full read (sync --full, or reconcile on the source)",
 				records(t.nulls), t.column, t.column)})
+	case t.nulls > 0:
+		out = append(out, connectors.Note{Code: connectors.NoteNullWatermark, Count: t.nulls,
+			Text: fmt.Sprintf("%s with no %s (NULL or empty): a query %s > $1 never reads such records (see the sql connector's README: COALESCE, OR %s IS NULL, or full_query with reconcile)",
+				records(t.nulls), t.column, t.column, t.column)})
 	}
 	bad := t.bad
 	if t.class == classText && t.timeText {
