@@ -87,8 +87,9 @@ var spec = connectors.Spec{
 			Name: "watermark_initial",
 			Type: "string",
 			Doc: "$1 when there is no saved watermark (first load, sync --full, a reconciliation). " +
-				"Required with watermark_column unless full_query is set (then it is not used, " +
-				"and an error), so that a first load cannot read nothing by accident.",
+				"Required with watermark_column, so that a first load cannot read nothing by " +
+				"accident, unless full_query is set: full reads then run full_query, and " +
+				"watermark_initial is refused as unused.",
 			Example: "1970-01-01T00:00:00Z",
 		},
 		{
