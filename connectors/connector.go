@@ -224,6 +224,14 @@ type Progresser interface {
 	Progress() (done, total int64)
 }
 
+// Adviser is implemented by connectors that can tell from their options
+// alone what is wrong short of an error: a query that never reads rows
+// whose watermark is NULL, say. `lipwatch sources check` shows it before
+// any read. Each piece of advice is plain words; nil means none.
+type Adviser interface {
+	Advice() []string
+}
+
 // Incremental is implemented by streams that can read only what changed
 // since a saved position — a watermark: a timestamp, an id, a cursor. The
 // sync saves the watermark in the store in the same transaction as the

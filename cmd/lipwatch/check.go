@@ -85,6 +85,11 @@ func checkSource(cmd *cobra.Command, w io.Writer, src ingest.Source, sample int,
 		return err
 	}
 	fmt.Fprintf(w, "%s → %s: %d stream(s)\n", src.Name, src.Dataset.Name, len(streams))
+	if a, ok := src.Connector.(connectors.Adviser); ok {
+		for _, advice := range a.Advice() {
+			fmt.Fprintf(w, "  WARNING: %s\n", advice)
+		}
+	}
 	if err := printIncremental(ctx, w, src, streams, saved, loc); err != nil {
 		return err
 	}

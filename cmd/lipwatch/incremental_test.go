@@ -123,3 +123,53 @@ func TestSourcesCheckShowsIncrementalState(t *testing.T) {
 		t.Fatalf("after the reset: %v\n%s", err, out)
 	}
 }
+
+// A sql source whose query never reads rows with a NULL watermark is
+// warned about by sources check before any read, and not once full_query
+// reads them.
+func TestSourcesCheckWarnsOfNullWatermarks(t *testing.T) {
+	url := os.Getenv("LIPWATCH_TEST_PG_URL")
+	if url == "" {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("LIPWATCH_TEST_PG_URL is not set: .ci/run must start PostgreSQL (.ci/postgres.sh)")
+		}
+		t.Skip("PostgreSQL not available: run .ci/postgres.sh and export LIPWATCH_TEST_PG_URL")
+	}
+	t.Setenv("LIPWATCH_TEST_CHECK_DSN", url)
+	dir := t.TempDir()
+	write := func(fullQuery string) string {
+		cfg := fmt.Sprintf(`county:
+  code: "340799"
+  townships:
+    "340799001": 城关镇
+store:
+  path: %s
+sources:
+  employment:
+    kind: sql
+    dataset: employment
+    options:
+      dsn_env: LIPWATCH_TEST_CHECK_DSN
+      query: SELECT * FROM (SELECT '11010519491231002X' AS 身份证号, '失业登记' AS 业务类型, DATE '2026-03-01' AS 业务日期, TIMESTAMP '2026-03-01 09:00:00' AS 更新时间) t WHERE 更新时间 > $1
+      watermark_column: 更新时间
+%s    columns:
+      id_number: 身份证号
+      event: 业务类型
+      event_date: 业务日期
+`, filepath.Join(dir, "lw.duckdb"), fullQuery)
+		path := filepath.Join(dir, "config.yaml")
+		if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	out, err := runWith(t, write("      watermark_initial: \"1970-01-01\"\n"), "sources", "check", "employment")
+	if err != nil || !strings.Contains(out, "WARNING: rows whose 更新时间 is NULL are never read") {
+		t.Fatalf("check of the plain shape: %v\n%s", err, out)
+	}
+	out, err = runWith(t, write("      full_query: SELECT '11010519491231002X' AS 身份证号, '失业登记' AS 业务类型, DATE '2026-03-01' AS 业务日期, NULL::timestamp AS 更新时间\n"),
+		"sources", "check", "employment")
+	if err != nil || strings.Contains(out, "WARNING") {
+		t.Fatalf("check with full_query: %v\n%s", err, out)
+	}
+}

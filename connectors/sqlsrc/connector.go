@@ -43,6 +43,12 @@ func newConnector(src connectors.Source) (connectors.Connector, error) {
 	return &connector{src: src, opts: opts, advice: opts.adviceNotes(), readers: map[*reader]context.CancelFunc{}}, nil
 }
 
+// Advice is what the options say is wrong short of an error
+// (connectors.Adviser): see the package function Advice.
+func (c *connector) Advice() []string { return c.opts.advice() }
+
+var _ connectors.Adviser = (*connector)(nil)
+
 // Streams returns the source's one stream: its query. It does not connect;
 // Open does.
 func (c *connector) Streams(ctx context.Context) ([]connectors.Stream, error) {

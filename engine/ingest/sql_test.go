@@ -54,9 +54,12 @@ func TestSQLFutureWatermarkAndReconcile(t *testing.T) {
 		('110105194912310038', '失业登记', '2026-04-01', '2099-12-31 00:00:00')`)
 	t.Setenv("LIPWATCH_TEST_INGEST_DSN", url)
 	c, err := connectors.New("sql", connectors.Source{Name: "jyss_db", Options: connectors.Options{
-		"dsn_env":          "LIPWATCH_TEST_INGEST_DSN",
-		"query":            `SELECT 身份证号, 业务类型, 业务日期, 更新时间 FROM ingest_jyss WHERE 更新时间 > $1 ORDER BY 更新时间`,
-		"watermark_column": "更新时间", "watermark_initial": "1970-01-01 00:00:00", "lookback": "48h"}})
+		"dsn_env": "LIPWATCH_TEST_INGEST_DSN",
+		"query":   `SELECT 身份证号, 业务类型, 业务日期, 更新时间 FROM ingest_jyss WHERE 更新时间 > $1 ORDER BY 更新时间`,
+		// Full reads (the first load, reconciliations) read every row,
+		// also those whose 更新时间 is NULL, which "> $1" never reads.
+		"full_query":       `SELECT 身份证号, 业务类型, 业务日期, 更新时间 FROM ingest_jyss`,
+		"watermark_column": "更新时间", "lookback": "48h"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,9 +92,11 @@ func TestSQLFutureWatermarkAndReconcile(t *testing.T) {
 	if !future {
 		t.Errorf("the ledger does not note the future-dated record: %+v", states[0].Notes)
 	}
-	// A correction back-dated past the lookback, and an ordinary new row.
+	// A correction back-dated past the lookback, a row entered without
+	// an update time, and an ordinary new row.
 	exec(`INSERT INTO ingest_jyss VALUES
 		('11010519491231002X', '就业登记', '2026-02-01', '2026-02-01 08:00:00'),
+		('11010519491231002X', '就业登记', '2026-01-15', NULL),
 		('11010519491231002X', '失业登记', '2026-04-02', '2026-04-02 08:00:00')`)
 	if r := sync(); len(r.Loads) != 1 || r.Loads[0].Loaded != 1 {
 		t.Fatalf("incremental read: %+v", r.Loads)
@@ -100,13 +105,20 @@ func TestSQLFutureWatermarkAndReconcile(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := sync()
-	if len(r.Loads) != 2 || r.Loads[0].Loaded != 0 || r.Loads[1].Loaded != 1 {
+	if len(r.Loads) != 2 || r.Loads[0].Loaded != 0 || r.Loads[1].Loaded != 2 {
 		t.Fatalf("reconciliation night: %+v", r.Loads)
 	}
-	if n := f.count(`SELECT count(*) FROM employment WHERE event_date = DATE '2026-02-01'`); n != 1 {
-		t.Fatalf("the back-dated correction was not found: %d", n)
+	if n := f.count(`SELECT count(*) FROM employment WHERE event_date IN (DATE '2026-02-01', DATE '2026-01-15')`); n != 2 {
+		t.Fatalf("the back-dated correction and the row without an update time were not found: %d", n)
 	}
-	if states, err = f.store.IncrementalStates(ctx, "jyss_db"); err != nil || states[0].FullReadFound != 1 ||
+	nullNoted := false
+	for _, n := range r.Loads[1].Notes {
+		nullNoted = nullNoted || (n.Code == connectors.NoteNullWatermark && n.Count == 1)
+	}
+	if !nullNoted {
+		t.Errorf("the reconciliation does not count the row without an update time: %+v", r.Loads[1].Notes)
+	}
+	if states, err = f.store.IncrementalStates(ctx, "jyss_db"); err != nil || states[0].FullReadFound != 2 ||
 		states[0].FullReadWhy != "reconciliation every 7d" || !strings.HasPrefix(states[0].Watermark, "2026-04-02") {
 		t.Fatalf("after the reconciliation: %+v, %v", states, err)
 	}

@@ -102,7 +102,7 @@ func (s *Store) Watermark(ctx context.Context, source, stream string) (string, e
 // that the store does not import the connectors).
 var watermarkNotes = map[string]bool{
 	"future_watermark": true, "null_watermark": true, "bad_watermark": true,
-	"reread": true, "watermark_reset": true,
+	"reread": true, "watermark_reset": true, "null_watermark_unread": true, "total_below_read": true,
 }
 
 // IncrementalState is one incremental stream as `sources check` shows it.
