@@ -16,6 +16,11 @@ import (
 	"github.com/lipwatch/lipwatch/connectors/internal/jsonscan"
 )
 
+// NoteTotalBelowRead is the note of a read that got more distinct
+// records than the total at total_path, which then may not hold the
+// total and protects nothing. (connectors has no constant for it yet.)
+const NoteTotalBelowRead = "total_below_read"
+
 var (
 	_ connectors.Noter         = (*reader)(nil)
 	_ connectors.GrowingHeader = (*reader)(nil)
@@ -49,32 +54,56 @@ type reader struct {
 
 	// The current page's rows: n rows of width cells each, and their
 	// kinds when the page has a number with a fraction or an exponent
-	// (nil otherwise: all text).
+	// (nil otherwise: all text). On a pass after the first, emit says
+	// which rows are handed out (records no earlier pass read); nil: all.
 	cells   []string
 	kinds   []connectors.CellKind // nil: the page is all text
 	kindBuf []connectors.CellKind // kinds' storage, reused
+	emit    []bool
+	emitBuf []bool
 	width   int
 	n, i    int
-	pos     int64
+	base    int64 // Pos of the page's first record, less 1
+	pos     int64 // records served so far, over every pass
+	read    int64 // records served in the first pass
 
-	// With total_path: the greatest total the API reported, and the
-	// identities (hashes) of the records read; sorted and deduplicated up
-	// to sorted.
+	// With total_path or verify: the identities (8-byte hashes) of the
+	// records read. ids[:sorted] are those of the passes before this one,
+	// sorted and deduplicated; this pass's new ones are appended, and
+	// passNew holds them to hand out a record once per pass.
+	track   bool
+	ids     []uint64
+	sorted  int
+	passNew map[uint64]struct{}
+	// keySeen marks the columns some record of the read had, to check
+	// key_fields against.
+	keySeen []bool
+
+	// With total_path: the greatest total the API reported.
 	total    int64
 	hasTotal bool
-	ids      []uint64
 	short    int64 // records the first pass came up short by
+
+	// With verify: the greatest watermark value of the passes before this
+	// one, and the records of this pass that they had not read and that
+	// are not newer than it (skipped by them: gaps), in this pass and in
+	// all; firstGaps is what the verify pass (the second) found.
+	bound     maxMark
+	gaps      int64
+	found     int64
+	firstGaps int64
 
 	marks marks            // watermark_field values read
 	reset *connectors.Note // the saved watermark was dropped (see stream.Open)
 	eof   bool             // io.EOF returned: the read is complete
 
 	// Scratch space reused from page to page.
-	pairs  []pair
-	vals   []byte
-	offs   []int
-	bounds []int
-	idBuf  []byte
+	pairs   []pair
+	vals    []byte
+	offs    []int
+	bounds  []int
+	idBuf   []byte
+	pageIDs []uint64
 
 	err    error // sticky: once failed, always failed
 	closed bool
@@ -96,6 +125,7 @@ func newReader(ctx context.Context, s *stream, since string, clk clock) *reader 
 		pageNo: s.c.opts.firstPage,
 		seed:   maphash.MakeSeed(),
 		marks:  marks{clock: clk},
+		track:  s.c.opts.totalPath != nil || s.c.opts.verify,
 	}
 	for _, f := range s.c.opts.fields {
 		r.col[f] = len(r.header)
@@ -122,7 +152,13 @@ func (r *reader) Next() (connectors.Row, error) {
 	if r.err != nil {
 		return connectors.Row{}, r.err
 	}
-	for r.i >= r.n {
+	for {
+		for r.emit != nil && r.i < r.n && !r.emit[r.i] {
+			r.i++ // read by an earlier pass
+		}
+		if r.i < r.n {
+			break
+		}
 		if r.eof {
 			return connectors.Row{}, io.EOF
 		}
@@ -138,8 +174,7 @@ func (r *reader) Next() (connectors.Row, error) {
 	}
 	lo := r.i * r.width
 	r.i++
-	r.pos++
-	row := connectors.Row{Pos: r.pos, Values: r.cells[lo : lo+r.width : lo+r.width]}
+	row := connectors.Row{Pos: r.base + int64(r.i), Values: r.cells[lo : lo+r.width : lo+r.width]}
 	if r.kinds != nil {
 		row.Kinds = r.kinds[lo : lo+r.width : lo+r.width]
 	}
@@ -147,43 +182,109 @@ func (r *reader) Next() (connectors.Row, error) {
 }
 
 // endPass is reached when a pass over the source has fetched its last
-// page. With total_path it checks that the distinct records read reach
-// the greatest total reported, and starts another pass (reread) or fails
-// when they do not. Otherwise, or then, the read is complete: its
-// watermark is handed to the stream and Next returns io.EOF.
+// page. It decides whether to read the source again:
+//
+//   - with verify, after the first pass (the verify pass), and after a
+//     pass that found records the passes before it had skipped (gaps:
+//     not read by them, and not newer than the greatest watermark value
+//     they read);
+//   - with total_path, while the distinct records read fall short of the
+//     greatest total reported;
+//
+// up to reread more passes, failing when the last still needed another.
+// Otherwise the read is complete: its watermark is handed to the stream
+// and Next returns io.EOF.
 func (r *reader) endPass() error {
-	if r.o.totalPath != nil {
-		path := strings.Join(r.o.totalPath, ".")
-		if !r.hasTotal {
-			return r.fail(fmt.Errorf("no page had a total at %s (total_path); check the path against a response", path))
-		}
+	if r.track {
 		slices.Sort(r.ids)
 		r.ids = slices.Compact(r.ids)
-		if got := int64(len(r.ids)); got < r.total {
+		r.sorted = len(r.ids)
+		r.passNew = nil
+	}
+	if r.pass == 1 {
+		r.read = r.pos
+	}
+	if err := r.checkKeyFields(); err != nil {
+		return err
+	}
+	var again []string // why another pass is needed
+	got := int64(len(r.ids))
+	if r.o.totalPath != nil {
+		if !r.hasTotal {
+			return r.fail(fmt.Errorf("no page had a total at %s (total_path); check the path against a response", strings.Join(r.o.totalPath, ".")))
+		}
+		if got < r.total {
 			if r.pass == 1 {
 				r.short = r.total - got
 			}
-			if r.pass <= r.o.reread {
-				r.restart()
-				return nil
-			}
-			passes := "1 pass"
-			if r.pass > 1 {
-				passes = strconv.Itoa(r.pass) + " passes"
-			}
-			cause := "records moved between pages while they were read (offset paging over changing data)"
-			if r.o.pagination != pagePage && r.o.pagination != pageOffset {
-				cause = "the API counts records it did not serve, or records changed while they were read"
-			}
-			r.err = r.s.c.errorf(r.s.name, 0, fmt.Errorf(
-				"read %d distinct records of the %d the API reports at %s, after %s: %s; the watermark was not moved. "+
-					"Use cursor or keyset paging (README)", got, r.total, path, passes, cause))
-			return r.err
+			again = append(again, fmt.Sprintf("read %d distinct records of the %d the API reports at %s", got, r.total, strings.Join(r.o.totalPath, ".")))
 		}
+	}
+	if r.o.verify {
+		switch {
+		case r.pass == 1 && r.read > 0:
+			again = append(again, "") // the verify pass
+		case r.pass > 1 && r.gaps > 0:
+			if r.pass == 2 {
+				r.firstGaps = r.gaps
+			}
+			r.found += r.gaps
+			again = append(again, fmt.Sprintf("the last pass still found %s that the passes before it had not read, with %s not after the greatest they read",
+				plural(r.gaps, "record", "records"), r.o.watermarkField))
+		}
+	}
+	if len(again) > 0 {
+		if r.pass <= r.o.reread {
+			r.restart()
+			return nil
+		}
+		var why []string
+		for _, w := range again {
+			if w != "" {
+				why = append(why, w)
+			}
+		}
+		if len(why) == 0 { // reread 0 with verify is refused by parseOptions
+			why = append(why, "no pass was left to verify the first")
+		}
+		cause := "records moved between pages while they were read (offset paging over changing data)"
+		if r.o.pagination != pagePage && r.o.pagination != pageOffset {
+			cause = "the API counts records it did not serve, or records changed while they were read"
+		}
+		r.err = r.s.c.errorf(r.s.name, 0, fmt.Errorf("%s, after %s: %s; the watermark was not moved. Use cursor or keyset paging (README)",
+			strings.Join(why, "; "), plural(int64(r.pass), "pass", "passes"), cause))
+		return r.err
 	}
 	r.eof = true
 	r.s.publish(r.marks.max)
 	return nil
+}
+
+// checkKeyFields fails a read of records none of which had a key that
+// key_fields names: a misspelt key would make every record's identity
+// the same there, silently weakening the checks that count on it.
+func (r *reader) checkKeyFields() error {
+	if r.o.keyFields == nil || !r.track || r.pos == 0 {
+		return nil
+	}
+	var missing []string
+	for _, f := range r.o.keyFields {
+		if c, ok := r.col[f]; !ok || c >= len(r.keySeen) || !r.keySeen[c] {
+			missing = append(missing, f)
+		}
+	}
+	if missing == nil {
+		return nil
+	}
+	var seen []string
+	for c, ok := range r.keySeen {
+		if ok && len(seen) < 30 {
+			seen = append(seen, r.header[c])
+		}
+	}
+	r.err = r.s.c.errorf(r.s.name, 0, fmt.Errorf("key_fields names %s, which no record of the read had (their keys: %s); "+
+		"correct key_fields: a key that is not there makes every record's identity the same there", strings.Join(missing, ", "), strings.Join(seen, ", ")))
+	return r.err
 }
 
 // restart begins another pass over the source from its first page.
@@ -196,6 +297,7 @@ func (r *reader) restart() {
 	// The first page of a pass may well repeat the last of the one before.
 	r.prevHash, r.prevN = 0, 0
 	r.n, r.i = 0, 0
+	r.bound, r.gaps = r.marks.max, 0
 }
 
 // Notes says what the read could not use or had to do: records whose
@@ -206,11 +308,32 @@ func (r *reader) Notes() []connectors.Note {
 	if r.reset != nil {
 		notes = append(notes, *r.reset)
 	}
-	if r.pass > 1 {
+	if r.pass > 1 && (r.short > 0 || r.found > 0) {
+		// A verify pass that found nothing is routine: no note.
+		var why []string
+		if r.short > 0 {
+			why = append(why, fmt.Sprintf("the first pass came up %s short of the %d the API reports at %s",
+				plural(r.short, "record", "records"), r.total, strings.Join(r.o.totalPath, ".")))
+		}
+		if r.found > 0 {
+			why = append(why, fmt.Sprintf("the verify pass found %s the first pass had skipped (%s in all)",
+				plural(r.firstGaps, "record", "records"), plural(r.found, "record", "records")))
+		}
 		notes = append(notes, connectors.Note{Code: connectors.NoteReread, Count: int64(r.pass - 1), Text: fmt.Sprintf(
-			"the first pass came up %s short of the %d the API reports at %s (records moved between pages while they were read): "+
-				"read again from the first page, %s; rows read twice are skipped by natural key",
-			plural(r.short, "record", "records"), r.total, strings.Join(r.o.totalPath, "."), plural(int64(r.pass-1), "more pass", "more passes"))})
+			"%s (records moved between pages while they were read): read again from the first page, %s; "+
+				"a later pass hands out only records the passes before it had not read",
+			strings.Join(why, "; "), plural(int64(r.pass-1), "more pass", "more passes"))})
+	}
+	if r.eof && r.o.totalPath != nil && r.hasTotal && int64(len(r.ids)) > r.total {
+		got := int64(len(r.ids))
+		also := ""
+		if r.o.keyFields == nil {
+			also = ", or records were edited while read (counted as whole records, an edited record counts twice: set key_fields to a record number)"
+		}
+		notes = append(notes, connectors.Note{Code: NoteTotalBelowRead, Count: got, Text: fmt.Sprintf(
+			"read %d distinct records, more than the %d the API reports at %s: total_path may not hold the total "+
+				"(a page's own count?), and then it cannot show records missing%s; check total_path against a response",
+			got, r.total, strings.Join(r.o.totalPath, "."), also)})
 	}
 	field := r.o.watermarkField
 	w := &r.marks
@@ -390,8 +513,8 @@ func (r *reader) records(body []byte) (start int, err error) {
 func (r *reader) parse(body []byte, start int) (n, end int, err error) {
 	r.pairs = r.pairs[:0]
 	ends := r.bounds[:0]
-	wmField := r.o.watermarkField
-	wholeIDs := r.o.totalPath != nil && r.o.keyFields == nil
+	wholeIDs := r.track && r.o.keyFields == nil
+	r.pageIDs = r.pageIDs[:0]
 	numbers := false
 	var key []byte
 	end, err = eachElement(body, start, func(s int) (int, error) {
@@ -425,29 +548,15 @@ func (r *reader) parse(body []byte, start int) (n, end int, err error) {
 			return true
 		})
 		all := string(r.vals)
-		wmCol := -1
-		if wmField != "" {
-			if c, ok := r.col[wmField]; ok {
-				wmCol = c
-			}
-		}
-		wmSeen := false
 		for j := first; j < len(r.pairs); j++ {
 			hi := len(all)
 			if j+1 < len(r.pairs) {
 				hi = r.offs[j-first+1]
 			}
 			r.pairs[j].val = all[r.offs[j-first]:hi]
-			if r.pairs[j].col == wmCol {
-				r.marks.observe(r.pairs[j].val, true)
-				wmSeen = true
-			}
-		}
-		if wmField != "" && !wmSeen {
-			r.marks.observe("", false)
 		}
 		if wholeIDs {
-			r.ids = append(r.ids, maphash.Bytes(r.seed, body[s:e]))
+			r.pageIDs = append(r.pageIDs, maphash.Bytes(r.seed, body[s:e]))
 		}
 		ends = append(ends, len(r.pairs))
 		return e, nil
@@ -489,12 +598,101 @@ func (r *reader) parse(body []byte, start int) (n, end int, err error) {
 			}
 		}
 		lo = hi
-		if r.o.keyFields != nil && r.o.totalPath != nil {
-			r.ids = append(r.ids, r.keyID(row))
+	}
+	if r.o.keyFields != nil && r.track {
+		r.markKeys()
+	}
+	r.base = r.pos
+	r.pos += int64(n)
+	r.n, r.i = n, 0
+	r.emit = nil
+	wmCol := -1
+	if f := r.o.watermarkField; f != "" {
+		if c, ok := r.col[f]; ok {
+			wmCol = c
 		}
 	}
-	r.n, r.i = n, 0
+	for rec := range n {
+		row := r.cells[rec*r.width : (rec+1)*r.width]
+		wm := ""
+		if wmCol >= 0 {
+			wm = row[wmCol]
+		}
+		if !r.track {
+			r.observe(wm, true)
+			continue
+		}
+		var id uint64
+		if wholeIDs {
+			id = r.pageIDs[rec]
+		} else {
+			id = r.keyID(row)
+		}
+		if r.pass == 1 {
+			r.ids = append(r.ids, id)
+			r.observe(wm, true)
+			continue
+		}
+		if r.emit == nil {
+			if cap(r.emitBuf) < n {
+				r.emitBuf = make([]bool, n)
+			}
+			r.emit = r.emitBuf[:n]
+			clear(r.emit)
+		}
+		if _, ok := slices.BinarySearch(r.ids[:r.sorted], id); ok {
+			continue // read by an earlier pass
+		}
+		if _, ok := r.passNew[id]; ok {
+			continue // already handed out in this pass
+		}
+		if r.passNew == nil {
+			r.passNew = map[uint64]struct{}{}
+		}
+		r.passNew[id] = struct{}{}
+		r.ids = append(r.ids, id)
+		r.emit[rec] = true
+		newer := false
+		if r.o.verify {
+			if newer = r.newer(wm); !newer {
+				r.gaps++
+			}
+		}
+		// A record newer than the passes before read (a new arrival) is
+		// handed out but does not move the watermark: the next sync reads
+		// it again, and anything this pass skipped around it.
+		r.observe(wm, !newer)
+	}
 	return n, end, nil
+}
+
+// observe tallies a record's watermark_field value when the source has
+// one.
+func (r *reader) observe(val string, mayMove bool) {
+	if r.o.watermarkField != "" {
+		r.marks.observe(val, mayMove)
+	}
+}
+
+// newer reports whether a watermark value lies after the greatest the
+// passes before this one read: a new arrival, not a record they skipped.
+// A value that is not a time, or none, is not newer.
+func (r *reader) newer(val string) bool {
+	if !r.bound.set || strings.TrimSpace(val) == "" {
+		return false
+	}
+	m, ok := parseMark(val, r.marks.loc)
+	return ok && m.t.After(r.bound.m.t)
+}
+
+// markKeys marks the columns the page's records had, for checkKeyFields.
+func (r *reader) markKeys() {
+	if len(r.keySeen) < len(r.header) {
+		r.keySeen = append(r.keySeen, make([]bool, len(r.header)-len(r.keySeen))...)
+	}
+	for _, p := range r.pairs {
+		r.keySeen[p.col] = true
+	}
 }
 
 // numberKind is the kind of a number literal, as connectors/file's JSON

@@ -133,16 +133,18 @@ var spec = connectors.Spec{
 		{Name: "status_path", Type: "string",
 			Doc: "Dotted path to the platform's status code in each response; a page whose " +
 				"code is not one of success fails the read with the platform's code and message. " +
-				"Unset: a page with no records whose top-level code, errcode, status or error_code " +
-				"does not look like success fails.",
+				"Unset: a page with no records fails when a status key (code, errcode, status, " +
+				"resultCode, ret, errno and the like, at the top level or next to the records) does " +
+				"not look like success, or success, ok or isSuccess is false.",
 			Example: "code"},
 		{Name: "success", Type: "list", Default: []any{0, 200},
-			Doc: "status_path: the codes that mean success, compared as text (200 and \"200\" " +
-				"are the same).",
+			Doc: "status_path: the codes that mean success, compared as numbers when both are " +
+				"numbers (200, \"200\" and 200.0 are the same; \"0000\" is 0), else as text.",
 			Example: `[0, 200, "00000"]`},
 		{Name: "message_path", Type: "string",
 			Doc: "Dotted path to the platform's message, shown when a page fails; unset: the " +
-				"first of msg, message, errmsg and error at the top level.",
+				"first of msg, message, errmsg, resultMsg, error and the like, at the top level or " +
+				"next to the records. A message quoting a record (a run of 8 or more digits) is withheld.",
 			Example: "msg"},
 		{Name: "total_path", Type: "string",
 			Doc: "Dotted path to the total number of records the API reports. A read that got " +
@@ -150,14 +152,19 @@ var spec = connectors.Spec{
 				"then fails rather than commit with records missing.",
 			Example: "data.total"},
 		{Name: "key_fields", Type: "list",
-			Doc: "total_path: the record keys that identify a record when counting distinct " +
-				"records; unset: the whole record as written (an edited record then counts as a " +
-				"new one).",
-			Example: "[身份证号, 业务日期]"},
-		{Name: "reread", Type: "int", Default: 1,
-			Doc: "total_path: how many more passes over the source when the distinct records " +
-				"read fall short of the total; 0 fails at once.",
+			Doc: "total_path or verify: the record keys that identify a record, best a record " +
+				"number that an edit never changes; unset: the whole record as written (an edited " +
+				"record then counts as a new one). A key no record of the read has fails the read.",
+			Example: "[记录编号]"},
+		{Name: "reread", Type: "int", Default: "2 with verify, else 1",
+			Doc: "total_path or verify: how many more passes over the source at most: the verify " +
+				"pass and the passes that check again after records were found missing; 0 fails at once.",
 			Example: "2"},
+		{Name: "verify", Type: "bool", Default: "true for page or offset paging with watermark_param, else false",
+			Doc: "page or offset paging: read the pages a second time after the first pass; a record " +
+				"the first pass did not read, not newer than what it read, was skipped while records " +
+				"moved between pages: it is loaded and the source read again (up to reread), or the read fails.",
+			Example: "false"},
 		{Name: "encoding", Type: "string", Enum: []string{encUTF8, encGBK, encGB18030, encBig5},
 			Doc: "The response body's encoding, overriding the charset its Content-Type declares; " +
 				"unset: the declared charset, else UTF-8.",
@@ -221,6 +228,9 @@ type options struct {
 	totalPath   []string
 	keyFields   []string
 	reread      int
+	// verify reads a page or offset source a second time to find the
+	// records the first pass skipped (see reader.endPass).
+	verify bool
 
 	// encoding overrides the declared charset; "" follows it.
 	encoding string
@@ -244,8 +254,6 @@ var onlyWith = []struct {
 	{"password_env", "auth", authBasic},
 	{"password_file", "auth", authBasic},
 	{"success", "status_path", ""},
-	{"key_fields", "total_path", ""},
-	{"reread", "total_path", ""},
 	{"timezone", "watermark_field", ""},
 }
 
@@ -373,9 +381,36 @@ func parseOptions(o connectors.Options) (options, error) {
 	if _, set := o["key_fields"]; set && err == nil && len(opts.keyFields) == 0 {
 		add("options.key_fields: name at least one key, or leave it unset to count whole records")
 	}
-	opts.reread = o.Int("reread", 1)
+	paged := opts.pagination == pagePage || opts.pagination == pageOffset
+	opts.verify = paged && opts.watermarkParam != ""
+	if v, set := o["verify"]; set {
+		b, ok := v.(bool)
+		switch {
+		case !ok:
+			add("options.verify: want true or false, got %v", v)
+		case b && !paged:
+			add("options.verify: only used with pagination page or offset (cursor and next_link paging do not shift when records change)")
+		default:
+			opts.verify = b
+		}
+	}
+	defReread := 1
+	if opts.verify {
+		defReread = 2 // the verify pass and one to check again
+	}
+	opts.reread = o.Int("reread", defReread)
 	if opts.reread < 0 || opts.reread > 10 {
 		add("options.reread: want 0 to 10 passes, got %d", opts.reread)
+	}
+	if opts.verify && opts.reread == 0 {
+		add("options.reread: 0 leaves no pass for verify; set verify: false to read the source once")
+	}
+	if opts.totalPath == nil && !opts.verify {
+		for _, name := range []string{"key_fields", "reread"} {
+			if _, set := o[name]; set {
+				add("options.%s: only used with total_path or verify", name)
+			}
+		}
 	}
 	if name := o.String("timezone", ""); name != "" {
 		if loc, err := time.LoadLocation(name); err != nil || strings.TrimSpace(name) != name || name == "Local" {

@@ -140,10 +140,11 @@ type marks struct {
 	nFuture, nNull, nBad int64
 }
 
-// observe takes one record's value; present is false when the record
-// lacks the field.
-func (w *marks) observe(val string, present bool) {
-	if !present || strings.TrimSpace(val) == "" {
+// observe takes one record's value ("" when the record lacks the field
+// or it is null). mayMove false counts the value without letting it
+// become the next watermark (a new arrival seen by a verify pass).
+func (w *marks) observe(val string, mayMove bool) {
+	if strings.TrimSpace(val) == "" {
 		w.nNull++
 		return
 	}
@@ -154,7 +155,7 @@ func (w *marks) observe(val string, present bool) {
 	case w.clock.future(m):
 		w.nFuture++
 		w.future.take(val, m)
-	default:
+	case mayMove:
 		w.max.take(val, m)
 	}
 }

@@ -310,3 +310,16 @@ func TestCharset(t *testing.T) {
 		t.Errorf("no byte order mark: %q", body)
 	}
 }
+
+// Delete takes a record out of the list served: the records after it
+// move up one place, and the total counts one fewer.
+func TestDelete(t *testing.T) {
+	srv := fakeapi.New(records(4), fakeapi.Options{PageSize: 2})
+	defer srv.Close()
+	srv.Delete(1)
+	_, body := getURL(t, srv.URL+"/x?page=1")
+	e := decode(t, body)
+	if len(e.Data.Items) != 2 || e.Data.Items[0]["id"] != 0.0 || e.Data.Items[1]["id"] != 2.0 || e.Data.Total != 3 || srv.Len() != 3 {
+		t.Errorf("after Delete(1): %s", body)
+	}
+}

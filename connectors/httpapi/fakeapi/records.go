@@ -70,6 +70,16 @@ func (h *Handler) Update(i int, changes map[string]any) {
 	h.records = recs
 }
 
+// Delete removes record i (0-based, in the order added), as a record
+// deleted in a department's system disappears from its list; the records
+// after it move up one place, here and in the list served.
+func (h *Handler) Delete(i int) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	// A copy: a page being served keeps the slice it took.
+	h.records = slices.Delete(slices.Clone(h.records), i, i+1)
+}
+
 // OnPage calls fn with the 1-based page number of every page served,
 // after the page is put together and before it is sent: a change fn makes
 // (Update, Add) shows from the next request on, "between two page

@@ -19,7 +19,7 @@
 // platforms do when they fail: HTTP 200 with an error envelope
 // (Faults.ErrorPage); overstate its total (Faults.TotalExtra); serve
 // records newest or oldest first (Options.Order) while a test edits them
-// between page requests (Update, OnPage), so that offset paging over
+// between page requests (Update, Delete, Add, OnPage), so that offset paging over
 // changing data skips and repeats records; and serve its body in GBK or
 // with a byte order mark (Options.Charset, ContentType, BOM).
 //
