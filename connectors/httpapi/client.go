@@ -138,6 +138,9 @@ func (f *fetcher) try(ctx context.Context, req request, cr *creds) (body []byte,
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		snippet, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
 		se := &statusError{code: resp.StatusCode, status: resp.Status, snippet: shorten(mask(string(snippet), cr.secrets), 200)}
+		if quotesRecord(string(snippet)) {
+			se.snippet = withheldBody
+		}
 		if resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden {
 			se.hint = cr.hint
 		}
@@ -300,6 +303,28 @@ func mask(s string, secrets []string) string {
 
 // longDigits are runs of 8 or more digits (an ID number ends in X or x).
 var longDigits = regexp.MustCompile(`[0-9]{8,}[0-9Xx]*`)
+
+// quotedRuns are runs of 8 or more digits and asterisks: a number in full
+// or as a platform masks it (34****************, 138****1234).
+var quotedRuns = regexp.MustCompile(`[0-9*]{8,}`)
+
+// withheldBody stands for a response body (or the part of it shown) that
+// quotes a record's data.
+const withheldBody = "(body withheld: it quotes a record's data)"
+
+// quotesRecord reports whether text a platform wrote (a message, an
+// error body) quotes a record: it holds a run of 8 or more digits, or of
+// digits and asterisks (an ID or phone number, masked or not). Masking the
+// number would leave what stands around it, such as the person's name
+// (身份证号34****************(张三)查询失败), so such text is withheld whole.
+func quotesRecord(text string) bool {
+	for _, run := range quotedRuns.FindAllString(text, -1) {
+		if strings.ContainsAny(run, "0123456789") {
+			return true
+		}
+	}
+	return false
+}
 
 // shorten cuts s to about n bytes on a rune boundary, on one line.
 func shorten(s string, n int) string {

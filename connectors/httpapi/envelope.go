@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"math/big"
 	"slices"
 	"strconv"
 	"strings"
@@ -17,17 +18,26 @@ import (
 // page, that ends the read early with status ok: the records after it
 // are silently not loaded. The checks here fail such a page instead.
 
-// codeKeys are the top-level keys that, without status_path, are taken
-// for the platform's status code on a page with no records.
-var codeKeys = []string{"code", "errcode", "status", "error_code"}
+// codeKeys are the keys that, without status_path, are taken for the
+// platform's status code on a page with no records, at the top level and
+// in the object that holds the records (data.code when records is
+// data.list). Every one present is checked.
+var codeKeys = []string{"code", "errcode", "errCode", "error_code", "errorCode", "status", "statusCode",
+	"resultCode", "result_code", "retCode", "ret_code", "ret", "errno", "rtnCode"}
+
+// flagKeys are the keys of a boolean that says whether the call succeeded;
+// false (or "false") is a failure.
+var flagKeys = []string{"success", "ok", "succeeded", "isSuccess"}
 
 // successLike are the values of codeKeys that look like success, compared
-// as text, ignoring case.
+// as text, ignoring case, or as numbers (200.0 and "0000" look like
+// success too).
 var successLike = []string{"0", "200", "success", "ok", "true", "00000"}
 
-// messageKeys are where a platform's message is looked for at the top
-// level when message_path is not set.
-var messageKeys = []string{"msg", "message", "errmsg", "error"}
+// messageKeys are where a platform's message is looked for, at the top
+// level and then next to the records, when message_path is not set.
+var messageKeys = []string{"msg", "message", "errmsg", "errMsg", "error_msg", "errorMsg", "resultMsg", "result_msg",
+	"retMsg", "ret_msg", "rtnMsg", "error"}
 
 // checkStatus fails a page whose status_path value is not one of the
 // success codes. Without status_path it does nothing.
@@ -40,18 +50,55 @@ func (r *reader) checkStatus(body []byte) error {
 	if !found {
 		return fmt.Errorf("the response has no %s (status_path; its top-level keys: %s)", path, strings.Join(topKeys(body), ", "))
 	}
-	if slices.Contains(r.o.success, codeText(body, s, e)) {
+	code := codeText(body, s, e)
+	if slices.ContainsFunc(r.o.success, func(v string) bool { return sameCode(v, code) }) {
 		return nil
 	}
 	return fmt.Errorf("the API answered %s%s: not one of the success codes (%s); nothing after this page is read, and nothing of this read is committed",
 		r.shown(path, body[s:e]), r.message(body), strings.Join(r.o.success, ", "))
 }
 
+// sameCode compares two status codes: as numbers when both are decimal
+// numbers (200, "200" and 200.0 are one code; "0000" is 0), else as text.
+func sameCode(a, b string) bool {
+	if a == b {
+		return true
+	}
+	x, ok1 := decimal(a)
+	y, ok2 := decimal(b)
+	return ok1 && ok2 && x.Cmp(y) == 0
+}
+
+// decimal reads a plain decimal number: digits, an optional sign,
+// fraction and exponent (no hexadecimal, no "Inf").
+func decimal(s string) (*big.Rat, bool) {
+	s = strings.TrimSpace(s)
+	if s == "" || len(s) > 40 {
+		return nil, false
+	}
+	digits := false
+	for i, c := range s {
+		switch {
+		case c >= '0' && c <= '9':
+			digits = true
+		case c == '.' || c == 'e' || c == 'E' || (c == '-' || c == '+') && (i == 0 || s[i-1] == 'e' || s[i-1] == 'E'):
+		default:
+			return nil, false
+		}
+	}
+	if !digits {
+		return nil, false
+	}
+	return new(big.Rat).SetString(s)
+}
+
 // looksFailed is the check for a page with no records when status_path
-// is not set: a top-level code, errcode, status or error_code whose value
-// does not look like success (0, 200, "success", "ok", true, "00000")
-// fails it, as a platform's error that would otherwise end the read as if
-// the data had ended. Pages with records are never judged so.
+// is not set. At the top level and in the object that holds the records,
+// every one of codeKeys whose value does not look like success (0, 200,
+// "success", "ok", true, "00000", or a number equal to 0 or 200) fails
+// it, as does any of flagKeys that is false: a platform's error that
+// would otherwise end the read as if the data had ended. Pages with
+// records are never judged so.
 func (r *reader) looksFailed(body []byte) error {
 	if r.o.statusPath != nil {
 		return nil
@@ -60,21 +107,51 @@ func (r *reader) looksFailed(body []byte) error {
 	if i >= len(body) || body[i] != '{' {
 		return nil
 	}
-	for _, k := range codeKeys {
-		s, e, found := lookup(body, []string{k})
-		if !found || body[s] == 'n' || body[s] == '{' || body[s] == '[' {
-			continue
+	for _, prefix := range r.envelopes(body) {
+		for _, k := range codeKeys {
+			path := append(slices.Clip(prefix), k)
+			s, e, found := lookup(body, path)
+			if !found || body[s] == 'n' || body[s] == '{' || body[s] == '[' {
+				continue
+			}
+			code := codeText(body, s, e)
+			if code == "" || slices.ContainsFunc(successLike, func(v string) bool { return strings.EqualFold(v, code) || sameCode(v, code) }) {
+				continue
+			}
+			name := strings.Join(path, ".")
+			lit := shorten(r.mask(string(body[s:e])), 40)
+			return fmt.Errorf("the API answered %s%s, with no records: taken for the platform's error, not the end of the data. "+
+				"If %s %s means success here, set status_path: %s and success: [%s]",
+				r.shown(name, body[s:e]), r.message(body), name, lit, name, lit)
 		}
-		code := codeText(body, s, e)
-		if code == "" || slices.ContainsFunc(successLike, func(v string) bool { return strings.EqualFold(v, code) }) {
-			return nil
+		for _, k := range flagKeys {
+			path := append(slices.Clip(prefix), k)
+			s, e, found := lookup(body, path)
+			if !found || !strings.EqualFold(codeText(body, s, e), "false") {
+				continue
+			}
+			name := strings.Join(path, ".")
+			return fmt.Errorf("the API answered %s%s, with no records: taken for the platform's error, not the end of the data. "+
+				"If the platform's status code says otherwise, set status_path to it and success to its success codes",
+				r.shown(name, body[s:e]), r.message(body))
 		}
-		lit := string(body[s:e])
-		return fmt.Errorf("the API answered %s%s, with no records: taken for the platform's error, not the end of the data. "+
-			"If %s %s means success here, set status_path: %s and success: [%s]",
-			r.shown(k, body[s:e]), r.message(body), k, shorten(r.mask(lit), 40), k, shorten(r.mask(lit), 40))
 	}
 	return nil
+}
+
+// envelopes are the objects a platform's status and message are looked
+// for in: the top level, and the object holding the records array when
+// that is deeper (data for data.list).
+func (r *reader) envelopes(body []byte) [][]string {
+	out := [][]string{nil}
+	if len(r.o.records) < 2 {
+		return out
+	}
+	parent := r.o.records[:len(r.o.records)-1]
+	if s, _, found := lookup(body, parent); found && body[s] == '{' {
+		out = append(out, parent)
+	}
+	return out
 }
 
 // readTotal keeps the greatest total_path value seen. A page without it
@@ -114,15 +191,18 @@ func (r *reader) shown(name string, lit []byte) string {
 }
 
 // message is ", <key> \"<text>\"" for the platform's message: at
-// message_path, else the first of msg, message, errmsg and error at the
-// top level; "" when there is none. It is masked (an error may echo an ID
-// number or the token) and cut short.
+// message_path, else the first of messageKeys at the top level or next to
+// the records; "" when there is none. It is masked (an error may echo the
+// token) and cut short; a message that quotes a record (quotesRecord) is
+// withheld whole: ", <key> (withheld: it quotes a record's data)".
 func (r *reader) message(body []byte) string {
 	paths := [][]string{r.o.messagePath}
 	if r.o.messagePath == nil {
 		paths = paths[:0]
-		for _, k := range messageKeys {
-			paths = append(paths, []string{k})
+		for _, prefix := range r.envelopes(body) {
+			for _, k := range messageKeys {
+				paths = append(paths, append(slices.Clip(prefix), k))
+			}
 		}
 	}
 	for _, p := range paths {
@@ -142,6 +222,9 @@ func (r *reader) message(body []byte) string {
 		}
 		if strings.TrimSpace(text) == "" {
 			continue
+		}
+		if quotesRecord(text) {
+			return fmt.Sprintf(", %s (withheld: it quotes a record's data)", strings.Join(p, "."))
 		}
 		return fmt.Sprintf(", %s %q", strings.Join(p, "."), shorten(r.mask(text), 200))
 	}
