@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"mime"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"golang.org/x/text/encoding"
@@ -51,9 +52,10 @@ func charsetEncoding(charset string) (enc encoding.Encoding, name string, ok boo
 // An encoding option is trusted as given. A declared charset is checked
 // against a body plainly in another encoding, since servers misdeclare:
 // a body declared (or defaulting to) UTF-8 that is not UTF-8 but reads as
-// GB18030, or one declared GBK whose non-ASCII text is all UTF-8 and
-// mostly three-byte characters (Chinese in UTF-8; GBK text almost never
-// reads so), fails, saying which encoding option to set. Scattered
+// GB18030, or that is UTF-8 only by chance (gbkByChance), or one declared
+// GBK or Big5 whose non-ASCII text is all UTF-8 and mostly three-byte
+// characters (Chinese in UTF-8; GBK or Big5 text almost never reads so),
+// fails, saying which encoding option to set. Scattered
 // invalid bytes do not: they pass through (UTF-8) or read as U+FFFD
 // (GBK), and the dataset layer quarantines the values holding them.
 func decodeBody(body []byte, contentType, option string) ([]byte, error) {
@@ -78,7 +80,7 @@ func decodeBody(body []byte, contentType, option string) ([]byte, error) {
 		// A byte order mark is UTF-8's own mark, whatever the header says.
 		declared = encUTF8
 	}
-	enc, name, ok := charsetEncoding(declared)
+	enc, _, ok := charsetEncoding(declared)
 	if !ok {
 		return nil, fmt.Errorf("the response declares charset=%s, which the connector does not read (it reads UTF-8, GBK, GB2312, GB18030 and Big5); "+
 			"set the encoding option to the body's real encoding to override the header", shorten(declared, 40))
@@ -89,6 +91,11 @@ func decodeBody(body []byte, contentType, option string) ([]byte, error) {
 	}
 	if enc == nil {
 		if utf8.Valid(body) {
+			if !bom {
+				if err := gbkByChance(body, what); err != nil {
+					return nil, err
+				}
+			}
 			return body, nil
 		}
 		okU, _, badU := utf8Stats(body)
@@ -102,13 +109,58 @@ func decodeBody(body []byte, contentType, option string) ([]byte, error) {
 		}
 		return body, nil
 	}
-	if name == encGB18030 {
-		if okU, okU3, badU := utf8Stats(body); badU == 0 && okU3 >= 2 && okU3*2 >= okU {
-			return nil, fmt.Errorf("the response %s but its text is UTF-8 (its %d non-ASCII characters are all valid UTF-8, as GBK text almost never is): set encoding: utf-8",
-				what, okU)
-		}
+	// Any declared charset other than UTF-8 (GBK, Big5) is checked so.
+	if okU, okU3, badU := utf8Stats(body); badU == 0 && okU3 >= 2 && okU3*2 >= okU {
+		return nil, fmt.Errorf("the response %s but its text is UTF-8 (its %d non-ASCII characters are all valid UTF-8, as %s text almost never is): set encoding: utf-8",
+			what, okU, strings.ToUpper(shorten(declared, 20)))
 	}
 	return enc.NewDecoder().Bytes(body)
+}
+
+// gbkByChance fails a body read as UTF-8 (declared so, or undeclared) that
+// is valid UTF-8 only by chance: every non-ASCII character is a two-byte
+// one (U+0080–U+07FF: Latin accents, Greek, Cyrillic, Hebrew, Arabic),
+// none Chinese, while read as GB18030 nearly all are Chinese. GBK names
+// such as 郑叶 (D6 A3 D2 B6) are such bytes; read as UTF-8 they would load
+// as ֣Ҷ. Real UTF-8 Chinese text is three bytes a character, so a page
+// with any Chinese in it passes.
+func gbkByChance(body []byte, what string) error {
+	two := 0
+	for i := 0; i < len(body); {
+		if body[i] < utf8.RuneSelf {
+			i++
+			continue
+		}
+		_, size := utf8.DecodeRune(body[i:])
+		if size != 2 {
+			return nil
+		}
+		two++
+		i += size
+	}
+	if two == 0 {
+		return nil
+	}
+	dec, err := simplifiedchinese.GB18030.NewDecoder().Bytes(body)
+	if err != nil {
+		return nil
+	}
+	han, other := 0, 0
+	for _, r := range string(dec) {
+		switch {
+		case r < utf8.RuneSelf:
+		case unicode.Is(unicode.Han, r):
+			han++
+		default:
+			other++
+		}
+	}
+	if han == 0 || han < 9*other {
+		return nil
+	}
+	return fmt.Errorf("the response %s, and its text is valid UTF-8 only by chance: its %d non-ASCII characters are all two-byte ones "+
+		"(Latin accents, Greek, Cyrillic, Hebrew or Arabic letters), none Chinese, while read as GBK they are %d Chinese characters: "+
+		"set encoding: gbk (or encoding: utf-8 if the text really is in those letters)", what, two, han)
 }
 
 // utf8Stats counts the valid multi-byte characters of b, those of three

@@ -162,3 +162,69 @@ func TestCharsetDamagedUTF8(t *testing.T) {
 		t.Errorf("%d rows; first %q, last %q", len(rows), rows[0].Values[0], rows[30].Values[0])
 	}
 }
+
+// A GBK body that declares no charset (or UTF-8) but whose bytes happen to
+// be valid UTF-8 (only two-byte sequences, no Chinese in UTF-8's reading)
+// would load 郑叶 as ֣Ҷ with status ok: it fails, saying to set
+// encoding: gbk. The encoding option is trusted as given; a body with
+// any Chinese in UTF-8 (three-byte characters) is not judged so.
+func TestCharsetGBKValidAsUTF8(t *testing.T) {
+	mojibake := make([]string, len(gbkValidUTF8))
+	for i, n := range gbkValidUTF8 {
+		b, _ := simplifiedchinese.GBK.NewEncoder().Bytes([]byte(n))
+		mojibake[i] = string(b)
+	}
+	if !utf8.ValidString(mojibake[0]) {
+		t.Fatalf("%q in GBK is not valid UTF-8; the test needs names that are", gbkValidUTF8[0])
+	}
+	tests := []struct {
+		name    string
+		names   []string
+		fake    fakeapi.Options
+		extra   connectors.Options
+		want    []string
+		wantErr string
+	}{
+		{"undeclared", gbkValidUTF8, fakeapi.Options{Charset: "GBK", ContentType: "application/json"}, nil, nil,
+			"page 1: the response declares no charset (read as UTF-8), and its text is valid UTF-8 only by chance: its 4 non-ASCII characters are all two-byte ones " +
+				"(Latin accents, Greek, Cyrillic, Hebrew or Arabic letters), none Chinese, while read as GBK they are 4 Chinese characters: " +
+				"set encoding: gbk (or encoding: utf-8 if the text really is in those letters)"},
+		{"declared UTF-8", gbkValidUTF8, fakeapi.Options{Charset: "GBK", ContentType: "application/json; charset=UTF-8"}, nil, nil,
+			"page 1: the response declares charset=UTF-8, and its text is valid UTF-8 only by chance"},
+		{"undeclared, encoding gbk", gbkValidUTF8, fakeapi.Options{Charset: "GBK", ContentType: "application/json"}, connectors.Options{"encoding": "gbk"}, gbkValidUTF8, ""},
+		{"undeclared, encoding utf-8 (trusted)", gbkValidUTF8, fakeapi.Options{Charset: "GBK", ContentType: "application/json"}, connectors.Options{"encoding": "utf-8"}, mojibake, ""},
+		{"Cyrillic in UTF-8, undeclared", []string{"Иван", "Пётр"}, fakeapi.Options{ContentType: "application/json"}, nil, nil,
+			"page 1: the response declares no charset (read as UTF-8), and its text is valid UTF-8 only by chance: its 8 non-ASCII characters are all two-byte ones " +
+				"(Latin accents, Greek, Cyrillic, Hebrew or Arabic letters), none Chinese, while read as GBK they are 8 Chinese characters: set encoding: gbk (or encoding: utf-8 if the text really is in those letters)"},
+		{"Cyrillic in UTF-8, encoding utf-8", []string{"Иван", "Пётр"}, fakeapi.Options{ContentType: "application/json"}, connectors.Options{"encoding": "utf-8"}, []string{"Иван", "Пётр"}, ""},
+		{"Chinese and accents in UTF-8", []string{"José", "张三"}, fakeapi.Options{ContentType: "application/json"}, nil, []string{"José", "张三"}, ""},
+		{"with a byte order mark", []string{"Иван", "Пётр"}, fakeapi.Options{BOM: true, ContentType: "application/json"}, nil, []string{"Иван", "Пётр"}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := readNames(t, tt.names, tt.fake, tt.extra)
+			if tt.wantErr != "" {
+				wantErr(t, err, "source employment: /api/v1/employment: "+tt.wantErr)
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("names %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+// A UTF-8 body declared Big5 (or any charset other than UTF-8) fails,
+// saying to set encoding: utf-8, rather than load as garbage.
+func TestCharsetUTF8DeclaredBig5(t *testing.T) {
+	names := []string{"张三", "李四", "王五"}
+	_, err := readNames(t, names, fakeapi.Options{ContentType: "application/json; charset=big5"}, nil)
+	wantErr(t, err, "page 1: the response declares charset=big5 but its text is UTF-8 (its 4 non-ASCII characters are all valid UTF-8, as BIG5 text almost never is): set encoding: utf-8")
+	got, err := readNames(t, names, fakeapi.Options{ContentType: "application/json; charset=big5"}, connectors.Options{"encoding": "utf-8"})
+	if err != nil || !slices.Equal(got, names) {
+		t.Errorf("with encoding utf-8: %q, %v", got, err)
+	}
+}
