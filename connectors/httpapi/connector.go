@@ -176,7 +176,7 @@ func (s *stream) Open(ctx context.Context) (connectors.RowReader, error) {
 		m, ok := parseMark(resume, clk.loc)
 		if !ok {
 			s.mu.Unlock()
-			return nil, s.c.errorf(s.name, 0, errBadSaved(resume))
+			return nil, s.c.errorf(s.name, 0, errBadSaved(resume, s.c.src.Name))
 		}
 		if clk.future(m) {
 			reset = &connectors.Note{Code: connectors.NoteWatermarkReset, Count: 1, Text: fmt.Sprintf(
@@ -187,7 +187,7 @@ func (s *stream) Open(ctx context.Context) (connectors.RowReader, error) {
 	}
 	s.base = resume
 	s.mu.Unlock()
-	since, err := sendValue(resume, s.c.opts.lookback, clk.loc)
+	since, err := sendValue(resume, s.c.opts.lookback, clk.loc, s.c.src.Name)
 	if err != nil {
 		return nil, s.c.errorf(s.name, 0, err)
 	}

@@ -196,3 +196,22 @@ func TestBadSavedWatermark(t *testing.T) {
 	_, _, _, err := incSync(t, newSource(t, incOpts(srv, "1h")), "yesterday")
 	wantErr(t, err, `source employment: /api/v1/employment: saved watermark "yesterday" is not a time`)
 }
+
+// A saved watermark that is not a time (epoch milliseconds saved under
+// another configuration) fails the sync before any request, saying how to
+// recover: sync --full reads from the start and saves a new watermark.
+func TestSavedWatermarkNotATime(t *testing.T) {
+	srv := serve(t, employment(3), fakeapi.Options{UpdatedField: "updated_at"})
+	_, _, _, _, err := incRead(t, newSource(t, incOpts(srv, "")), "1733000000000")
+	wantErr(t, err, `source employment: /api/v1/employment: saved watermark "17***********" is not a time (want RFC 3339, YYYY-MM-DD HH:MM:SS or YYYY-MM-DD), `+
+		"so no incremental read can start from it; to recover, run lipwatch sync --full employment: it reads the source from the start and saves a new watermark")
+	if n := len(srv.Requests()); n != 0 {
+		t.Errorf("%d requests, want none", n)
+	}
+	// What sync --full does: read from the start (no watermark), and save
+	// the greatest value read.
+	rows, _, mark, _, err := incRead(t, newSource(t, incOpts(srv, "")), "")
+	if err != nil || len(rows) != 3 || mark != updatedAt(2) {
+		t.Errorf("full read: %d rows, watermark %q, %v; want 3 and %q", len(rows), mark, err, updatedAt(2))
+	}
+}

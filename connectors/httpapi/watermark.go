@@ -68,21 +68,26 @@ func parseMark(s string, loc *time.Location) (mark, bool) {
 	return mark{}, false
 }
 
-// errBadSaved is the message for a saved watermark that is not a time.
-func errBadSaved(saved string) error {
-	return fmt.Errorf("saved watermark %q is not a time (want RFC 3339, YYYY-MM-DD HH:MM:SS or YYYY-MM-DD)", saved)
+// errBadSaved is the message for a saved watermark that is not a time
+// (saved under another configuration, or by another connector), which
+// would fail every sync: it says how to recover. The value is masked, as
+// every error text is (a misconfigured watermark_field could have saved
+// an ID number).
+func errBadSaved(saved, source string) error {
+	return fmt.Errorf("saved watermark %q is not a time (want RFC 3339, YYYY-MM-DD HH:MM:SS or YYYY-MM-DD), so no incremental read can start from it; "+
+		"to recover, run lipwatch sync --full %s: it reads the source from the start and saves a new watermark", shorten(mask(saved, nil), 40), source)
 }
 
 // sendValue is the watermark parameter for a saved watermark: the saved
 // value minus the lookback, in the value's own layout. A date-only value
 // moves back by whole days, rounding down, so no record is missed.
-func sendValue(saved string, lookback time.Duration, loc *time.Location) (string, error) {
+func sendValue(saved string, lookback time.Duration, loc *time.Location, source string) (string, error) {
 	if saved == "" {
 		return "", nil
 	}
 	m, ok := parseMark(saved, loc)
 	if !ok {
-		return "", errBadSaved(saved)
+		return "", errBadSaved(saved, source)
 	}
 	if lookback == 0 {
 		return strings.TrimSpace(saved), nil

@@ -20,12 +20,12 @@ func TestSendValue(t *testing.T) {
 		{"2026-03-05", 36 * time.Hour, "2026-03-03"}, // rounds down: misses nothing
 	}
 	for _, tt := range tests {
-		got, err := sendValue(tt.saved, tt.lookback, time.UTC)
+		got, err := sendValue(tt.saved, tt.lookback, time.UTC, "employment")
 		if err != nil || got != tt.want {
 			t.Errorf("sendValue(%q, %s) = %q, %v; want %q", tt.saved, tt.lookback, got, err, tt.want)
 		}
 	}
-	if _, err := sendValue("42", time.Hour, time.UTC); err == nil {
+	if _, err := sendValue("42", time.Hour, time.UTC, "employment"); err == nil {
 		t.Error("a number was taken as a watermark")
 	}
 }
