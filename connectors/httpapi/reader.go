@@ -87,11 +87,10 @@ type reader struct {
 	// With verify: the greatest watermark value of the passes before this
 	// one, and the records of this pass that they had not read and that
 	// are not newer than it (skipped by them: gaps), in this pass and in
-	// all; firstGaps is what the verify pass (the second) found.
-	bound     maxMark
-	gaps      int64
-	found     int64
-	firstGaps int64
+	// all passes.
+	bound maxMark
+	gaps  int64
+	found int64
 
 	marks marks            // watermark_field values read
 	reset *connectors.Note // the saved watermark was dropped (see stream.Open)
@@ -225,12 +224,12 @@ func (r *reader) endPass() error {
 		case r.pass == 1 && r.read > 0:
 			again = append(again, "") // the verify pass
 		case r.pass > 1 && r.gaps > 0:
-			if r.pass == 2 {
-				r.firstGaps = r.gaps
-			}
 			r.found += r.gaps
-			again = append(again, fmt.Sprintf("the last pass still found %s that the passes before it had not read, with %s not after the greatest they read",
-				plural(r.gaps, "record", "records"), r.o.watermarkField))
+			w := fmt.Sprintf("the last pass still found %s that the passes before it had not read", plural(r.gaps, "record", "records"))
+			if r.o.watermarkField != "" {
+				w += ", with " + r.o.watermarkField + " not after the greatest they read"
+			}
+			again = append(again, w)
 		}
 	}
 	if len(again) > 0 {
@@ -316,8 +315,8 @@ func (r *reader) Notes() []connectors.Note {
 				plural(r.short, "record", "records"), r.total, strings.Join(r.o.totalPath, ".")))
 		}
 		if r.found > 0 {
-			why = append(why, fmt.Sprintf("the verify pass found %s the first pass had skipped (%s in all)",
-				plural(r.firstGaps, "record", "records"), plural(r.found, "record", "records")))
+			why = append(why, fmt.Sprintf("the passes after the first found %s that the passes before them had skipped",
+				plural(r.found, "record", "records")))
 		}
 		notes = append(notes, connectors.Note{Code: connectors.NoteReread, Count: int64(r.pass - 1), Text: fmt.Sprintf(
 			"%s (records moved between pages while they were read): read again from the first page, %s; "+

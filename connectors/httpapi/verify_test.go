@@ -88,7 +88,7 @@ func TestVerifyDeleteAndAppend(t *testing.T) {
 			if last := rows[len(rows)-1]; last.Pos != 9 {
 				t.Errorf("the record found has Pos %d, want 9 (positions go on across passes)", last.Pos)
 			}
-			wantNote(t, notes, connectors.NoteReread, "the verify pass found 1 record the first pass had skipped (1 record in all) "+
+			wantNote(t, notes, connectors.NoteReread, "the passes after the first found 1 record that the passes before them had skipped "+
 				"(records moved between pages while they were read): read again from the first page, 2 more passes; "+
 				"a later pass hands out only records the passes before it had not read")
 			if n := noteCount(notes, connectors.NoteReread); n != 2 {
@@ -329,4 +329,36 @@ func TestTotalBelowRead(t *testing.T) {
 	if n := noteCount(notes, "total_below_read"); n != 6 {
 		t.Errorf("total_below_read counts %d, want 6", n)
 	}
+}
+
+// verify: true on a page source without a watermark: every record the
+// first pass did not read counts as skipped (nothing tells a new one), so
+// a source that keeps changing fails, and one that changed once is read
+// in full.
+func TestVerifyWithoutWatermark(t *testing.T) {
+	srv := serve(t, employment(6), fakeapi.Options{Pagination: fakeapi.Offset})
+	var once sync.Once
+	srv.OnPage(func(page int) {
+		if page == 1 {
+			once.Do(func() { srv.Delete(0) })
+		}
+	})
+	o := pageOpts(srv, fakeapi.Offset, 3)
+	o["verify"] = true
+	rr := open(t, newSource(t, o))
+	rows := readAll(t, rr)
+	haveIDs(t, rr.Header(), rows, 0, 1, 2, 4, 5, 3)
+
+	moving := serve(t, employment(6), fakeapi.Options{Pagination: fakeapi.Offset})
+	n := 0
+	moving.OnPage(func(page int) {
+		if page == 1 {
+			n++
+			moving.Add(employmentFrom(100+n, 1)...)
+		}
+	})
+	o = pageOpts(moving, fakeapi.Offset, 3)
+	o["verify"] = true
+	_, err := syncErr(t.Context(), newSource(t, o))
+	wantErr(t, err, "the last pass still found 1 record that the passes before it had not read, after 3 passes: records moved between pages")
 }
