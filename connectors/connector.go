@@ -200,6 +200,11 @@ const (
 	// (saved by an older version from a future-dated record), so the
 	// source was read from the start, as sync --full reads it. Count is 1.
 	NoteWatermarkReset = "watermark_reset"
+	// NoteTotalBelowRead: more distinct records were read than the total
+	// the source reported, so its total (total_path) may not be the total
+	// and cannot catch records skipped while reading. Count is the records
+	// read.
+	NoteTotalBelowRead = "total_below_read"
 )
 
 // Noter is implemented by readers that report Notes. Notes is complete

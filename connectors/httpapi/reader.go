@@ -16,11 +16,6 @@ import (
 	"github.com/lipwatch/lipwatch/connectors/internal/jsonscan"
 )
 
-// NoteTotalBelowRead is the note of a read that got more distinct
-// records than the total at total_path, which then may not hold the
-// total and protects nothing. (connectors has no constant for it yet.)
-const NoteTotalBelowRead = "total_below_read"
-
 var (
 	_ connectors.Noter         = (*reader)(nil)
 	_ connectors.GrowingHeader = (*reader)(nil)
@@ -329,7 +324,7 @@ func (r *reader) Notes() []connectors.Note {
 		if r.o.keyFields == nil {
 			also = ", or records were edited while read (counted as whole records, an edited record counts twice: set key_fields to a record number)"
 		}
-		notes = append(notes, connectors.Note{Code: NoteTotalBelowRead, Count: got, Text: fmt.Sprintf(
+		notes = append(notes, connectors.Note{Code: connectors.NoteTotalBelowRead, Count: got, Text: fmt.Sprintf(
 			"read %d distinct records, more than the %d the API reports at %s: total_path may not hold the total "+
 				"(a page's own count?), and then it cannot show records missing%s; check total_path against a response",
 			got, r.total, strings.Join(r.o.totalPath, "."), also)})

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/lipwatch/lipwatch/connectors"
-	"github.com/lipwatch/lipwatch/connectors/httpapi"
 	"github.com/lipwatch/lipwatch/connectors/httpapi/fakeapi"
 )
 
@@ -158,7 +157,7 @@ func TestShortfallAscendingKeyFields(t *testing.T) {
 	if ids := distinctIDs(t, header, rows); len(ids) != 6 || len(rows) != 7 {
 		t.Errorf("read %d rows of %d distinct records, want 7 of 6: %q", len(rows), len(ids), ids)
 	}
-	if noteCount(notes, connectors.NoteReread) != 2 || noteCount(notes, httpapi.NoteTotalBelowRead) != 7 {
+	if noteCount(notes, connectors.NoteReread) != 2 || noteCount(notes, connectors.NoteTotalBelowRead) != 7 {
 		t.Errorf("notes %+v, want reread counting 2 passes and total_below_read counting 7", notes)
 	}
 }
