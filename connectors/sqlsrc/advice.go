@@ -65,10 +65,19 @@ const (
 // $1 < column) and never asks for column IS NULL, so that a row whose
 // column is NULL is never read. A query that names the column in IS NULL
 // (ISNULL) or as the first argument of COALESCE, IFNULL or NVL anywhere is
-// taken to handle NULL. It also follows a plain alias (SELECT gxsj AS
-// 更新时间 ... WHERE gxsj > $1). It is a textual check, blind to comments
-// and string literals. cmp is the comparison as written.
+// taken to handle NULL (not in a final ORDER BY). It also follows a plain
+// alias (SELECT gxsj AS 更新时间 ... WHERE gxsj > $1). A query whose WHERE
+// names the column another way ((col) > $1, date_trunc('day', col) > $1)
+// without handling NULL reads no NULL row either: cmp is then "its
+// condition on $1". It is a textual check, blind to comments and string
+// literals. cmp is the comparison as written.
 func unreadNulls(query, column string) (cmp string, ok bool) {
+	// NULL handling counts where it filters: not in a final ORDER BY
+	// (ORDER BY COALESCE(col, now()) reads no NULL row).
+	filter := query
+	if i := strings.LastIndex(strings.ToLower(query), "order by"); i > 0 {
+		filter = query[:i]
+	}
 	names := []string{column}
 	alias := regexp.MustCompile(`(?i)(?:^|[\s,(])((?:[` + identChar + `]+|"(?:[^"]|"")+")(?:\.(?:[` + identChar + `]+|"(?:[^"]|"")+"))*)\s+as\s+` +
 		nameRE(column) + `(?:[^` + identChar + `"]|$)`)
@@ -83,7 +92,7 @@ func unreadNulls(query, column string) (cmp string, ok bool) {
 		after := `(?:[^` + identChar + `"]|$)`
 		isNull := regexp.MustCompile(`(?i)` + before + id + `\s*(?:is\s+null|isnull)` + after)
 		wrapped := regexp.MustCompile(`(?i)(?:^|[^` + identChar + `"])(?:coalesce|ifnull|nvl)\s*\(\s*(?:[` + identChar + `"]+\.)*` + id + `\s*,`)
-		if isNull.MatchString(query) || wrapped.MatchString(query) {
+		if isNull.MatchString(filter) || wrapped.MatchString(filter) {
 			return "", false
 		}
 		forms := []*regexp.Regexp{
@@ -95,6 +104,19 @@ func unreadNulls(query, column string) (cmp string, ok bool) {
 			if m := re.FindStringSubmatch(query); m != nil {
 				cmp = strings.Join(strings.Fields(m[1]), " ")
 				ok = true
+			}
+		}
+	}
+	if !ok {
+		// A comparison written some other way ((col) > $1, $1 < t.col,
+		// date_trunc('day', col) > $1): the query's condition names the
+		// column and nothing in it reads a NULL watermark, so a NULL row
+		// is never read.
+		where := strings.Index(strings.ToLower(filter), "where")
+		for _, name := range names {
+			named := regexp.MustCompile(`(?i)(?:^|[^` + identChar + `"])` + nameRE(name) + `(?:[^` + identChar + `"]|$)`)
+			if where >= 0 && named.MatchString(filter[where:]) {
+				return "its condition on $1", true
 			}
 		}
 	}

@@ -207,7 +207,14 @@ func TestAdvice(t *testing.T) {
 		{"SELECT * FROM f WHERE NVL(updated_at, created_at) > $1", "updated_at", ""},
 		{"SELECT * FROM f WHERE updated_at_old > $1", "updated_at", ""},
 		{"SELECT * FROM f WHERE old_updated_at > $1", "updated_at", ""},
-		{"SELECT * FROM f WHERE updated_at > $10 AND x > $1", "updated_at", ""},
+		// A NULL updated_at never passes a condition on it with $10 either.
+		{"SELECT * FROM f WHERE updated_at > $10 AND x > $1", "updated_at", "its condition on $1"},
+		// Comparisons written other ways still never read a NULL row.
+		{"SELECT * FROM f WHERE (updated_at) > $1", "updated_at", "its condition on $1"},
+		{"SELECT * FROM f t WHERE $1 < t.updated_at", "updated_at", "its condition on $1"},
+		{"SELECT * FROM f WHERE date_trunc('day', updated_at) > $1", "updated_at", "its condition on $1"},
+		// NULL handling in the final ORDER BY reads no NULL row.
+		{"SELECT * FROM f WHERE updated_at > $1 ORDER BY COALESCE(updated_at, now())", "updated_at", "updated_at > $1"},
 	}
 	for _, tt := range tests {
 		got := sqlsrc.Advice(connectors.Options{"dsn_env": "X", "query": tt.query,
