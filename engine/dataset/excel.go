@@ -122,15 +122,19 @@ var placeholderWords = map[string]bool{
 
 // isPlaceholder reports an identifier's value that stands for none: a
 // word for none, only punctuation and symbols ("-", "/", "—", "*"), or
-// only zeros. No household, claim or certificate is numbered so.
+// only zeros, or a zero written as a number ("-0", "0.0", "0e0"). No
+// household, claim or certificate is numbered so.
 func isPlaceholder(s string) bool {
+	if zeroNumber(s) {
+		return true
+	}
 	for i := 0; i < len(s); i++ {
 		if c := s[i]; (c >= '1' && c <= '9') || (c|0x20 >= 'a' && c|0x20 <= 'z') {
 			// A letter or a digit other than 0: most identifiers stop here.
 			return strings.EqualFold(s, "n/a") || strings.EqualFold(s, "na")
 		}
 	}
-	if placeholderWords[s] || strings.Trim(s, "0") == "" || zeroNumber(s) {
+	if placeholderWords[s] || strings.Trim(s, "0") == "" {
 		return true
 	}
 	for _, r := range s {
@@ -141,12 +145,19 @@ func isPlaceholder(s string) bool {
 	return true
 }
 
-// zeroNumber reports a zero written as a number with a sign or a
-// fraction ("-0", "+0", "0.0", "-0.00"): what a serializer writes for a
-// missing number, never an identifier.
+// zeroNumber reports a zero written as a number with a sign, a fraction
+// or an exponent ("-0", "+0", "0.0", "-0.00", "0e0", "-0E-8"): what a
+// serializer writes for a missing number, never an identifier.
 func zeroNumber(s string) bool {
 	if s != "" && (s[0] == '-' || s[0] == '+') {
 		s = s[1:]
+	}
+	if i := strings.IndexAny(s, "eE"); i >= 0 {
+		exp := strings.TrimLeft(s[i+1:], "+-")
+		if len(s[i+1:])-len(exp) > 1 || !allDigits(exp) {
+			return false
+		}
+		s = s[:i]
 	}
 	return s != "" && strings.Trim(s, "0.") == "" && strings.Count(s, ".") <= 1 && strings.Trim(s, ".") != ""
 }

@@ -131,7 +131,7 @@ func TestIsNull(t *testing.T) {
 func TestIsPlaceholder(t *testing.T) {
 	for in, want := range map[string]bool{
 		"无": true, "暂无": true, "N/A": true, "na": true, "-": true, "--": true, "—": true, "/": true, "*": true, "？": true,
-		"0": true, "000000": true, "-0": true, "+0": true, "-0.0": true, "0.00": true, "-1": false, "0.1": false, ".": true, "100001": false, "YB0101": false, "皖怀渔(2010)0001号": false, "无锡001": false, "A": false,
+		"0": true, "000000": true, "-0": true, "+0": true, "-0.0": true, "0.00": true, "0e0": true, "-0E-8": true, "0.0E+5": true, "0e": false, "0e+-1": false, "1e0": false, "-1": false, "0.1": false, ".": true, "100001": false, "YB0101": false, "皖怀渔(2010)0001号": false, "无锡001": false, "A": false,
 	} {
 		if got := isPlaceholder(in); got != want {
 			t.Errorf("isPlaceholder(%q) = %v, want %v", in, got, want)
