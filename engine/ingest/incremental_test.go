@@ -11,6 +11,7 @@ import (
 
 	"github.com/lipwatch/lipwatch/connectors"
 	"github.com/lipwatch/lipwatch/engine/dataset"
+	"github.com/lipwatch/lipwatch/engine/store"
 )
 
 // memSource is a department system seen through an incremental stream:
@@ -234,5 +235,35 @@ func TestReconcileFailureKeepsTheNight(t *testing.T) {
 	r = f.sy.SyncSource(ctx, src)
 	if r.Err != nil || r.Reconcile != nil || len(r.Loads) != 2 {
 		t.Fatalf("the next sync must reconcile: %+v", r)
+	}
+}
+
+// A small incremental read after a full one is the rule, not a partial
+// export: the row-drop guard leaves incremental streams out.
+func TestRowDropGuardSkipsIncrementalStreams(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	ds, _ := dataset.Lookup("employment")
+	api := &memSource{}
+	for d := 1; d <= 60; d++ {
+		api.rows = append(api.rows, []string{"11010519491231002X", "失业登记", time.Date(2025, 1, d, 0, 0, 0, 0, time.UTC).Format(time.DateOnly)})
+	}
+	src := Source{Name: "emp_api", Dataset: ds, Connector: api, Mapping: dataset.Mapping{Columns: employmentColumns}}
+	for _, add := range []string{"", "2026-06-01"} {
+		if add != "" {
+			api.rows = append(api.rows, []string{"11010519491231002X", "就业登记", add})
+		}
+		if r := f.sy.SyncSource(ctx, src); r.Err != nil {
+			t.Fatal(r.Err)
+		}
+	}
+	findings, err := f.store.Quality(ctx, []store.SourceSpec{{Name: "emp_api", Dataset: "employment"}}, store.QualityLimits{RowDropPct: 50})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, fd := range findings {
+		if fd.Guard == store.GuardRowDrop {
+			t.Errorf("row-drop finding on an incremental stream: %s", fd.Text)
+		}
 	}
 }

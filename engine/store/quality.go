@@ -146,7 +146,10 @@ func (s *Store) splitHouseholds(ctx context.Context, limit int) (Finding, error)
 
 // rowDrops compares each file the last sync of a source loaded with its
 // baseline: the same file's previous load, or else the median of the
-// source's other files (its last twelve loads).
+// source's other files (its last twelve loads). Incremental streams (an
+// API or a query read from a watermark) are left out: each read brings
+// what changed, so a small one after a full one is the rule, not a
+// partial export.
 func (s *Store) rowDrops(ctx context.Context, sources []SourceSpec, dropPct int) ([]Finding, error) {
 	var out []Finding
 	for _, src := range sources {
@@ -159,7 +162,8 @@ func (s *Store) rowDrops(ctx context.Context, sources []SourceSpec, dropPct int)
 			        ORDER BY p.load_id DESC LIMIT 1),
 			       (SELECT median(o.rows_read) FROM (SELECT rows_read FROM done o WHERE o.stream <> last.stream
 			        AND o.load_id < last.load_id ORDER BY o.load_id DESC LIMIT 12) o)
-			FROM last ORDER BY last.stream`, src.Name)
+			FROM last WHERE NOT EXISTS (SELECT 1 FROM source_state st WHERE st.source = last.source AND st.stream = last.stream)
+			ORDER BY last.stream`, src.Name)
 		if err != nil {
 			return nil, fmt.Errorf("quality of %s: %w", src.Name, err)
 		}
