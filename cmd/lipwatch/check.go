@@ -244,6 +244,9 @@ func printIncremental(ctx context.Context, w io.Writer, src ingest.Source, strea
 		default:
 			fmt.Fprintf(w, "    last full read: %s (%s): %d rows not loaded before\n", at(state.LastFullRead), state.FullReadWhy, state.FullReadFound)
 		}
+		if state.ReconcileFailed != "" {
+			fmt.Fprintf(w, "    last reconciliation FAILED at %s (tried again at the next sync): %s\n", at(state.ReconcileFailedAt), state.ReconcileFailed)
+		}
 		if src.Reconcile > 0 {
 			next := state.LastFullRead.Add(src.Reconcile)
 			if state.LastFullRead.IsZero() || !next.After(time.Now()) {

@@ -228,13 +228,24 @@ func TestReconcileFailureKeepsTheNight(t *testing.T) {
 		!strings.Contains(r.Reconcile.Error(), "connection reset") {
 		t.Fatalf("reconciliation error: %v", r.Reconcile)
 	}
-	if n := f.count(`SELECT count(*) FROM loads WHERE status = 'failed'`); n != 0 {
+	if n := f.count(`SELECT count(*) FROM loads WHERE status = 'failed' AND origin <> 'reconcile'`); n != 0 {
 		t.Errorf("%d failed loads in the ledger: a reconciliation failure must not fail the stream", n)
+	}
+	statuses, err := f.store.SourceStatuses(ctx)
+	if err != nil || statuses["emp_api"].Status != "ok" {
+		t.Errorf("source status %+v, %v: want ok", statuses["emp_api"], err)
+	}
+	states, err := f.store.IncrementalStates(ctx, "emp_api")
+	if err != nil || len(states) != 1 || !strings.Contains(states[0].ReconcileFailed, "connection reset") {
+		t.Fatalf("sources check must see the failed reconciliation: %+v, %v", states, err)
 	}
 	api.failFull = false
 	r = f.sy.SyncSource(ctx, src)
 	if r.Err != nil || r.Reconcile != nil || len(r.Loads) != 2 {
 		t.Fatalf("the next sync must reconcile: %+v", r)
+	}
+	if states, err = f.store.IncrementalStates(ctx, "emp_api"); err != nil || states[0].ReconcileFailed != "" {
+		t.Fatalf("after a reconciliation that worked: %+v, %v", states, err)
 	}
 }
 

@@ -350,6 +350,9 @@ func (s *Syncer) syncSource(ctx context.Context, src Source, syncID int64, res *
 			// Not the stream's failure: its incremental read committed.
 			res.Reconcile = fmt.Errorf("reconciliation of %s (a full re-read; tonight's incremental read loaded, and the next sync tries again): %w", p.stream.Name(), err)
 			log.Warn("reconciliation failed", "stream", p.stream.Name(), "err", err)
+			if rerr := s.Store.RecordReconcileFailure(context.WithoutCancel(ctx), syncID, src.Name, src.Dataset.Name, p.stream.Name(), time.Now().UTC(), err); rerr != nil {
+				log.Error("record reconciliation failure in ledger", "err", rerr)
+			}
 			if ctx.Err() != nil {
 				break
 			}

@@ -44,14 +44,15 @@ type SourceStatus struct {
 // SourceStatuses returns the last sync of every source that has one.
 func (s *Store) SourceStatuses(ctx context.Context) (map[string]SourceStatus, error) {
 	rows, err := s.db.QueryContext(ctx, `
-		WITH last AS (SELECT source, max(sync_id) AS sync_id FROM loads GROUP BY source)
+		WITH own AS (SELECT * FROM loads WHERE coalesce(origin, 'sync') <> 'reconcile'),
+		last AS (SELECT source, max(sync_id) AS sync_id FROM own GROUP BY source)
 		SELECT l.source, min(l.started_at),
 		       CASE WHEN bool_and(l.status = 'failed') THEN 'failed'
 		            WHEN bool_or(l.status IN ('failed', 'degraded')) THEN 'degraded'
 		            WHEN bool_and(l.status = 'unchanged') THEN 'unchanged' ELSE 'ok' END,
 		       coalesce(string_agg(DISTINCT l.error, '; '), ''), count(*), sum(l.rows_loaded),
 		       (SELECT count(*) FROM quarantine q WHERE q.source = l.source)
-		FROM loads l JOIN last USING (source, sync_id)
+		FROM own l JOIN last USING (source, sync_id)
 		GROUP BY l.source`)
 	if err != nil {
 		return nil, fmt.Errorf("ledger: %w", err)
@@ -120,6 +121,10 @@ type IncrementalState struct {
 	LastFullRead  time.Time
 	FullReadFound int64
 	FullReadWhy   string
+	// ReconcileFailed is the error of a reconciliation that failed after
+	// the last full read, "" if none did; ReconcileFailedAt its time.
+	ReconcileFailed   string
+	ReconcileFailedAt time.Time
 }
 
 // IncrementalStates lists the incremental streams of a source, by name:
@@ -132,7 +137,10 @@ func (s *Store) IncrementalStates(ctx context.Context, source string) ([]Increme
 		    (SELECT max(l.finished_at) FROM loads l WHERE l.source = st.source AND l.stream = st.stream
 		        AND l.status IN ('ok', 'degraded') AND l.notes LIKE '%"code":"full_read"%'),
 		    (SELECT l.notes FROM loads l WHERE l.source = st.source AND l.stream = st.stream
-		        AND l.status IN ('ok', 'degraded') AND l.notes LIKE '%"code":"full_read"%' ORDER BY l.load_id DESC LIMIT 1)
+		        AND l.status IN ('ok', 'degraded') AND l.notes LIKE '%"code":"full_read"%' ORDER BY l.load_id DESC LIMIT 1),
+		    (SELECT l.error FROM loads l WHERE l.source = st.source AND l.stream = st.stream AND l.origin = 'reconcile'
+		        ORDER BY l.load_id DESC LIMIT 1),
+		    (SELECT max(l.finished_at) FROM loads l WHERE l.source = st.source AND l.stream = st.stream AND l.origin = 'reconcile')
 		FROM source_state st WHERE st.source = ? ORDER BY st.stream`, source)
 	if err != nil {
 		return nil, fmt.Errorf("source state: %w", err)
@@ -141,10 +149,13 @@ func (s *Store) IncrementalStates(ctx context.Context, source string) ([]Increme
 	var out []IncrementalState
 	for rows.Next() {
 		var st IncrementalState
-		var last, fullNotes sql.NullString
-		var fullAt sql.NullTime
-		if err := rows.Scan(&st.Stream, &st.Watermark, &st.SavedAt, &last, &fullAt, &fullNotes); err != nil {
+		var last, fullNotes, failed sql.NullString
+		var fullAt, failedAt sql.NullTime
+		if err := rows.Scan(&st.Stream, &st.Watermark, &st.SavedAt, &last, &fullAt, &fullNotes, &failed, &failedAt); err != nil {
 			return nil, fmt.Errorf("source state: %w", err)
+		}
+		if failedAt.Valid && (!fullAt.Valid || failedAt.Time.After(fullAt.Time)) {
+			st.ReconcileFailed, st.ReconcileFailedAt = failed.String, failedAt.Time
 		}
 		for _, n := range parseNotes(last.String) {
 			if watermarkNotes[n.Code] {

@@ -80,6 +80,11 @@ const (
 const (
 	OriginSync  = "sync"
 	OriginRetry = "retry"
+	// OriginReconcile marks the ledger row of a failed reconciliation (a
+	// full re-read after the night's incremental one): kept for sources
+	// check, left out of the source's status and health, since the
+	// night's own read stands.
+	OriginReconcile = "reconcile"
 )
 
 // KeyConflict is the quarantine reason of a row whose natural key is
@@ -628,6 +633,16 @@ func (s *Store) RecordUnchanged(ctx context.Context, syncID int64, source, ds, s
 // "", the source as a whole) after its load was rolled back, so the failure
 // shows in `lipwatch sources` and the run summary.
 func (s *Store) RecordFailure(ctx context.Context, syncID int64, source, ds, stream string, started time.Time, cause error) error {
+	return s.recordFailure(ctx, syncID, source, ds, stream, started, cause, OriginSync)
+}
+
+// RecordReconcileFailure records a failed reconciliation of stream: shown
+// by IncrementalStates, not counted in the source's status or health.
+func (s *Store) RecordReconcileFailure(ctx context.Context, syncID int64, source, ds, stream string, started time.Time, cause error) error {
+	return s.recordFailure(ctx, syncID, source, ds, stream, started, cause, OriginReconcile)
+}
+
+func (s *Store) recordFailure(ctx context.Context, syncID int64, source, ds, stream string, started time.Time, cause error, origin string) error {
 	id, err := s.NewSyncID(ctx)
 	if err != nil {
 		return err
@@ -636,5 +651,5 @@ func (s *Store) RecordFailure(ctx context.Context, syncID int64, source, ds, str
 		syncID = id
 	}
 	return insertLoad(ctx, s.dbExec, Load{ID: id, SyncID: syncID, Source: source, Dataset: ds, Stream: stream,
-		Started: started, Finished: time.Now().UTC(), Status: StatusFailed, Error: cause.Error()})
+		Started: started, Finished: time.Now().UTC(), Status: StatusFailed, Error: cause.Error(), Origin: origin})
 }
