@@ -165,14 +165,29 @@ func (r *reader) readTotal(body []byte) error {
 	if !found || body[s] == 'n' {
 		return nil
 	}
-	t, err := strconv.ParseInt(strings.TrimSpace(codeText(body, s, e)), 10, 64)
-	if err != nil || t < 0 {
+	t, ok := wholeCount(codeText(body, s, e))
+	if !ok {
 		return fmt.Errorf("%s is %s, not a count of records (total_path)", strings.Join(r.o.totalPath, "."), shorten(r.mask(string(body[s:e])), 40))
 	}
 	if !r.hasTotal || t > r.total {
 		r.total, r.hasTotal = t, true
 	}
 	return nil
+}
+
+// wholeCount reads a count: a whole number, not negative, written as an
+// integer or with a zero fraction or an exponent (6, "6", 6.0, 6e0), as
+// success codes are compared numerically.
+func wholeCount(text string) (int64, bool) {
+	text = strings.TrimSpace(text)
+	if t, err := strconv.ParseInt(text, 10, 64); err == nil {
+		return t, t >= 0
+	}
+	x, ok := decimal(text)
+	if !ok || !x.IsInt() || x.Sign() < 0 || !x.Num().IsInt64() {
+		return 0, false
+	}
+	return x.Num().Int64(), true
 }
 
 // codeText is a status value as text: a string's contents, a number or

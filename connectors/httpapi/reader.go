@@ -42,10 +42,13 @@ type reader struct {
 	next   *url.URL // pagination next_link; nil on the first request
 	done   bool     // the last page has been fetched
 
-	// The previous non-empty page, to catch a source serving it again.
-	seed     maphash.Seed
-	prevHash uint64
-	prevN    int
+	// The previous non-empty page of this pass, to catch a source serving
+	// it again, and the most records a page before it had (a repeat of a
+	// short page is the end of the data, see fetchPage).
+	seed      maphash.Seed
+	prevHash  uint64
+	prevN     int
+	maxBefore int
 
 	// The current page's rows: n rows of width cells each, and their
 	// kinds when the page has a number with a fraction or an exponent
@@ -70,6 +73,15 @@ type reader struct {
 	ids     []uint64
 	sorted  int
 	passNew map[uint64]struct{}
+	// cur is this pass's records that are not after the bound (T0, the
+	// greatest watermark value of the first pass): identity and content
+	// hash. At the end of a pass it is settled into prev, the set of
+	// identities (sorted, distinct) that the next pass must agree with,
+	// and prevConf, the identities the pass read with two contents.
+	cur       []idPair
+	prev      []uint64
+	prevConf  []uint64
+	pagePairs []idPair // scratch: one page's pairs, for the same-page check
 	// keySeen marks the columns some record of the read had, to check
 	// key_fields against.
 	keySeen []bool
@@ -79,13 +91,13 @@ type reader struct {
 	hasTotal bool
 	short    int64 // records the first pass came up short by
 
-	// With verify: the greatest watermark value of the passes before this
-	// one, and the records of this pass that they had not read and that
-	// are not newer than it (skipped by them: gaps), in this pass and in
-	// all passes.
-	bound maxMark
-	gaps  int64
-	found int64
+	// With verify: the greatest watermark value of the first pass (T0),
+	// the records passes after the first found that no pass before had
+	// read and that are not after T0 (skipped by them), and whether two
+	// passes in a row ever disagreed.
+	bound     maxMark
+	found     int64
+	disagreed bool
 
 	marks marks            // watermark_field values read
 	reset *connectors.Note // the saved watermark was dropped (see stream.Open)
@@ -102,6 +114,10 @@ type reader struct {
 	err    error // sticky: once failed, always failed
 	closed bool
 }
+
+// idPair is a record's identity and the hash of its whole content (the
+// same with no key_fields).
+type idPair struct{ id, content uint64 }
 
 // pair is one record member: its column, value and kind.
 type pair struct {
@@ -178,28 +194,41 @@ func (r *reader) Next() (connectors.Row, error) {
 // endPass is reached when a pass over the source has fetched its last
 // page. It decides whether to read the source again:
 //
-//   - with verify, after the first pass (the verify pass), and after a
-//     pass that found records the passes before it had skipped (gaps:
-//     not read by them, and not newer than the greatest watermark value
-//     they read);
+//   - with verify, after the first pass, and after every pass that does
+//     not agree with the one before it on the set of identities whose
+//     watermark value is not after T0, the greatest the first pass read
+//     (records without a time count as not after it; records after it
+//     are new arrivals, handed out but never compared): a record one pass
+//     read and the next did not (deleted, or skipped), or the other way
+//     round, means records moved, and only two passes in a row that agree
+//     show that neither skipped anything;
 //   - with total_path, while the distinct records read fall short of the
 //     greatest total reported;
+//   - with key_fields, after a pass that read one identity with two
+//     contents on different pages (an edit while the pass read, or a key
+//     that is not unique: two passes in a row showing it fail the read);
 //
 // up to reread more passes, failing when the last still needed another.
 // Otherwise the read is complete: its watermark is handed to the stream
 // and Next returns io.EOF.
 func (r *reader) endPass() error {
+	var set, conflicts []uint64
 	if r.track {
 		slices.Sort(r.ids)
 		r.ids = slices.Compact(r.ids)
 		r.sorted = len(r.ids)
 		r.passNew = nil
+		set, conflicts = r.settle()
 	}
 	if r.pass == 1 {
 		r.read = r.pos
+		r.bound = r.marks.max // T0
 	}
 	if err := r.checkKeyFields(); err != nil {
 		return err
+	}
+	if firstCommon(conflicts, r.prevConf) {
+		return r.notUnique()
 	}
 	var again []string // why another pass is needed
 	got := int64(len(r.ids))
@@ -214,19 +243,35 @@ func (r *reader) endPass() error {
 			again = append(again, fmt.Sprintf("read %d distinct records of the %d the API reports at %s", got, r.total, strings.Join(r.o.totalPath, ".")))
 		}
 	}
+	disagree := false
 	if r.o.verify {
 		switch {
 		case r.pass == 1 && r.read > 0:
 			again = append(again, "") // the verify pass
-		case r.pass > 1 && r.gaps > 0:
-			r.found += r.gaps
-			w := fmt.Sprintf("the last pass still found %s that the passes before it had not read", plural(r.gaps, "record", "records"))
+		case r.pass > 1 && !slices.Equal(set, r.prev):
+			disagree = true
+			r.disagreed = true
+			gained, lost := setDiff(r.prev, set)
+			on := "the records read"
 			if r.o.watermarkField != "" {
-				w += ", with " + r.o.watermarkField + " not after the greatest they read"
+				on = "the records with " + r.o.watermarkField + " not after the greatest the first pass read"
 			}
-			again = append(again, w)
+			var how []string
+			if gained > 0 {
+				how = append(how, fmt.Sprintf("read %s that pass %d had not", plural(gained, "record", "records"), r.pass-1))
+			}
+			if lost > 0 {
+				how = append(how, fmt.Sprintf("missed %s that pass %d had read", plural(lost, "record", "records"), r.pass-1))
+			}
+			again = append(again, fmt.Sprintf("the last two passes did not agree on %s (pass %d %s)", on, r.pass, strings.Join(how, " and ")))
 		}
 	}
+	if len(conflicts) > 0 {
+		again = append(again, fmt.Sprintf("the last pass read %s with the same key_fields [%s] values and different content on different pages "+
+			"(a record edited while it was read, or key_fields not unique)", plural(int64(len(conflicts)), "record", "records"), strings.Join(r.o.keyFields, ", ")))
+	}
+	r.prev, r.prevConf = set, conflicts
+	r.cur = r.cur[:0]
 	if len(again) > 0 {
 		if r.pass <= r.o.reread {
 			r.restart()
@@ -245,13 +290,95 @@ func (r *reader) endPass() error {
 		if r.o.pagination != pagePage && r.o.pagination != pageOffset {
 			cause = "the API counts records it did not serve, or records changed while they were read"
 		}
-		r.err = r.s.c.errorf(r.s.name, 0, fmt.Errorf("%s, after %s: %s; the watermark was not moved. Use cursor or keyset paging (README)",
-			strings.Join(why, "; "), plural(int64(r.pass), "pass", "passes"), cause))
+		hint := ""
+		if disagree && r.o.keyFields == nil {
+			hint = "; if the records carry a field that changes on every request (a query time, a signed link), set key_fields to the record's own number"
+		}
+		r.err = r.s.c.errorf(r.s.name, 0, fmt.Errorf("%s, after %s: %s; the watermark was not moved. Use cursor or keyset paging (README)%s",
+			strings.Join(why, "; "), plural(int64(r.pass), "pass", "passes"), cause, hint))
 		return r.err
 	}
 	r.eof = true
 	r.s.publish(r.marks.max)
 	return nil
+}
+
+// settle sorts the pass's pairs and returns the set of its identities
+// (sorted, distinct) and those it read with two contents.
+func (r *reader) settle() (set, conflicts []uint64) {
+	slices.SortFunc(r.cur, func(a, b idPair) int {
+		if a.id != b.id {
+			return cmpU64(a.id, b.id)
+		}
+		return cmpU64(a.content, b.content)
+	})
+	set = make([]uint64, 0, len(r.cur))
+	for i, p := range r.cur {
+		if i > 0 && r.cur[i-1].id == p.id {
+			if r.cur[i-1].content != p.content && (len(conflicts) == 0 || conflicts[len(conflicts)-1] != p.id) {
+				conflicts = append(conflicts, p.id)
+			}
+			continue
+		}
+		set = append(set, p.id)
+	}
+	return set, conflicts
+}
+
+func cmpU64(a, b uint64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// setDiff counts the members of b not in a (gained) and of a not in b
+// (lost); both are sorted and distinct.
+func setDiff(a, b []uint64) (gained, lost int64) {
+	i, j := 0, 0
+	for i < len(a) || j < len(b) {
+		switch {
+		case j == len(b) || i < len(a) && a[i] < b[j]:
+			lost++
+			i++
+		case i == len(a) || b[j] < a[i]:
+			gained++
+			j++
+		default:
+			i++
+			j++
+		}
+	}
+	return gained, lost
+}
+
+// firstCommon reports whether two sorted lists share a member.
+func firstCommon(a, b []uint64) bool {
+	i, j := 0, 0
+	for i < len(a) && j < len(b) {
+		switch {
+		case a[i] < b[j]:
+			i++
+		case a[i] > b[j]:
+			j++
+		default:
+			return true
+		}
+	}
+	return false
+}
+
+// notUnique fails the read: key_fields gave two records with different
+// content one identity, in one page or in two passes in a row, so it
+// cannot tell them apart and a record skipped behind the other would go
+// unnoticed.
+func (r *reader) notUnique() error {
+	r.err = r.s.c.errorf(r.s.name, 0, fmt.Errorf("key_fields [%s] is not unique: two records in one page/pass share it with different values; "+
+		"set key_fields to the record's own number (记录编号, id)", strings.Join(r.o.keyFields, ", ")))
+	return r.err
 }
 
 // checkKeyFields fails a read of records none of which had a key that
@@ -289,9 +416,8 @@ func (r *reader) restart() {
 	r.offset, r.cursor, r.next = 0, "", nil
 	r.done = false
 	// The first page of a pass may well repeat the last of the one before.
-	r.prevHash, r.prevN = 0, 0
+	r.prevHash, r.prevN, r.maxBefore = 0, 0, 0
 	r.n, r.i = 0, 0
-	r.bound, r.gaps = r.marks.max, 0
 }
 
 // Notes says what the read could not use or had to do: records whose
@@ -302,8 +428,8 @@ func (r *reader) Notes() []connectors.Note {
 	if r.reset != nil {
 		notes = append(notes, *r.reset)
 	}
-	if r.pass > 1 && (r.short > 0 || r.found > 0) {
-		// A verify pass that found nothing is routine: no note.
+	if r.pass > 1 && (r.short > 0 || r.found > 0 || r.disagreed || r.pass > 2) {
+		// A verify pass that agrees with the first is routine: no note.
 		var why []string
 		if r.short > 0 {
 			why = append(why, fmt.Sprintf("the first pass came up %s short of the %d the API reports at %s",
@@ -312,6 +438,9 @@ func (r *reader) Notes() []connectors.Note {
 		if r.found > 0 {
 			why = append(why, fmt.Sprintf("the passes after the first found %s that the passes before them had skipped",
 				plural(r.found, "record", "records")))
+		}
+		if len(why) == 0 {
+			why = append(why, "the passes did not agree on the records read (records deleted, edited or moved while they were read)")
 		}
 		notes = append(notes, connectors.Note{Code: connectors.NoteReread, Count: int64(r.pass - 1), Text: fmt.Sprintf(
 			"%s (records moved between pages while they were read): read again from the first page, %s; "+
@@ -409,8 +538,6 @@ func (r *reader) fetchPage() error {
 		if n, end, err = r.parse(body, start); err != nil {
 			return r.fail(err)
 		}
-	} else {
-		r.n, r.i = 0, 0
 	}
 	if n == 0 {
 		if perr := r.looksFailed(body); perr != nil {
@@ -423,14 +550,40 @@ func (r *reader) fetchPage() error {
 	if n > 0 {
 		h := maphash.Bytes(r.seed, body[start:end])
 		if n == r.prevN && h == r.prevHash {
+			if r.shortRepeat(n) {
+				// The data ended at the page repeated, and a record added
+				// before it since pushed its last record here: the end of
+				// the data (a verify pass checks that nothing is missing).
+				r.n, r.i = 0, 0
+				r.done = true
+				return nil
+			}
 			return r.fail(fmt.Errorf("the page repeats the %d records of page %d; the source's paging is broken (a cursor or page parameter it ignores?)", n, r.pages-1))
 		}
+		r.maxBefore = max(r.maxBefore, r.prevN)
 		r.prevHash, r.prevN = h, n
+	}
+	if err := r.accept(n); err != nil {
+		return err
 	}
 	if err := r.advance(body, req.url, n); err != nil {
 		return r.fail(err)
 	}
 	return nil
+}
+
+// shortRepeat reports whether a page repeating the one before it, of n
+// records, repeats a short page in page or offset paging: fewer records
+// than page_size and than the pages before it had (a server may cap the
+// page size). That page was the end of the data when it was read; a
+// record added before it since pushed its last records a place further,
+// where the next request finds them again. A full page repeated is a
+// paging parameter the source ignores.
+func (r *reader) shortRepeat(n int) bool {
+	if r.o.pagination != pagePage && r.o.pagination != pageOffset {
+		return false
+	}
+	return n < r.o.pageSize && (r.maxBefore == 0 || n < r.maxBefore)
 }
 
 // request builds the next page's request. Paging and watermark values go
@@ -507,7 +660,6 @@ func (r *reader) records(body []byte) (start int, err error) {
 func (r *reader) parse(body []byte, start int) (n, end int, err error) {
 	r.pairs = r.pairs[:0]
 	ends := r.bounds[:0]
-	wholeIDs := r.track && r.o.keyFields == nil
 	r.pageIDs = r.pageIDs[:0]
 	numbers := false
 	var key []byte
@@ -549,7 +701,7 @@ func (r *reader) parse(body []byte, start int) (n, end int, err error) {
 			}
 			r.pairs[j].val = all[r.offs[j-first]:hi]
 		}
-		if wholeIDs {
+		if r.track {
 			r.pageIDs = append(r.pageIDs, maphash.Bytes(r.seed, body[s:e]))
 		}
 		ends = append(ends, len(r.pairs))
@@ -596,6 +748,14 @@ func (r *reader) parse(body []byte, start int) (n, end int, err error) {
 	if r.o.keyFields != nil && r.track {
 		r.markKeys()
 	}
+	return n, end, nil
+}
+
+// accept makes the n records parse read the page's rows: it numbers
+// them, tallies their watermark values and, with total_path or verify,
+// their identities, and on a pass after the first marks which are handed
+// out (records no earlier pass read).
+func (r *reader) accept(n int) error {
 	r.base = r.pos
 	r.pos += int64(n)
 	r.n, r.i = n, 0
@@ -605,6 +765,10 @@ func (r *reader) parse(body []byte, start int) (n, end int, err error) {
 		if c, ok := r.col[f]; ok {
 			wmCol = c
 		}
+	}
+	keyed := r.track && r.o.keyFields != nil
+	if keyed {
+		r.pagePairs = r.pagePairs[:0]
 	}
 	for rec := range n {
 		row := r.cells[rec*r.width : (rec+1)*r.width]
@@ -616,11 +780,17 @@ func (r *reader) parse(body []byte, start int) (n, end int, err error) {
 			r.observe(wm, true)
 			continue
 		}
-		var id uint64
-		if wholeIDs {
-			id = r.pageIDs[rec]
-		} else {
-			id = r.keyID(row)
+		content := r.pageIDs[rec]
+		id := content
+		if keyed {
+			if k, ok := r.keyID(row); ok {
+				id = k
+			}
+			r.pagePairs = append(r.pagePairs, idPair{id, content})
+		}
+		after := r.after(wm)
+		if !after {
+			r.cur = append(r.cur, idPair{id, content})
 		}
 		if r.pass == 1 {
 			r.ids = append(r.ids, id)
@@ -646,18 +816,37 @@ func (r *reader) parse(body []byte, start int) (n, end int, err error) {
 		r.passNew[id] = struct{}{}
 		r.ids = append(r.ids, id)
 		r.emit[rec] = true
-		newer := false
-		if r.o.verify {
-			if newer = r.newer(wm); !newer {
-				r.gaps++
-			}
+		if r.o.verify && !after {
+			r.found++ // skipped by the passes before
 		}
-		// A record newer than the passes before read (a new arrival) is
-		// handed out but does not move the watermark: the next sync reads
-		// it again, and anything this pass skipped around it.
-		r.observe(wm, !newer)
+		// A record after T0 (a new arrival) is handed out but does not
+		// move the watermark: the next sync reads it again, and anything
+		// this pass skipped around it.
+		r.observe(wm, !after)
 	}
-	return n, end, nil
+	if keyed && samePageConflict(r.pagePairs) {
+		return r.notUnique()
+	}
+	return nil
+}
+
+// samePageConflict reports whether one page has two records with the
+// same identity and different content: a page is one response, so that
+// is no edit made while the source was read, but a key that is not
+// unique. pairs is sorted in place.
+func samePageConflict(pairs []idPair) bool {
+	slices.SortFunc(pairs, func(a, b idPair) int {
+		if a.id != b.id {
+			return cmpU64(a.id, b.id)
+		}
+		return cmpU64(a.content, b.content)
+	})
+	for i := 1; i < len(pairs); i++ {
+		if pairs[i].id == pairs[i-1].id && pairs[i].content != pairs[i-1].content {
+			return true
+		}
+	}
+	return false
 }
 
 // observe tallies a record's watermark_field value when the source has
@@ -668,15 +857,23 @@ func (r *reader) observe(val string, mayMove bool) {
 	}
 }
 
-// newer reports whether a watermark value lies after the greatest the
-// passes before this one read: a new arrival, not a record they skipped.
-// A value that is not a time, or none, is not newer.
-func (r *reader) newer(val string) bool {
-	if !r.bound.set || strings.TrimSpace(val) == "" {
+// after reports whether, with verify, a record's watermark value lies
+// after T0, the greatest the first pass read: a new arrival, left out of
+// the passes' comparison and not used as the watermark. In the first pass that is a value after the sync's start
+// (T0 is the greatest value not after it). A value that is not a time,
+// or none, is not after T0.
+func (r *reader) after(val string) bool {
+	if !r.o.verify || r.o.watermarkField == "" || strings.TrimSpace(val) == "" {
 		return false
 	}
 	m, ok := parseMark(val, r.marks.loc)
-	return ok && m.t.After(r.bound.m.t)
+	if !ok {
+		return false
+	}
+	if r.pass == 1 {
+		return r.marks.clock.future(m)
+	}
+	return r.bound.set && m.t.After(r.bound.m.t)
 }
 
 // markKeys marks the columns the page's records had, for checkKeyFields.
@@ -704,20 +901,26 @@ func numberKind(lit []byte) connectors.CellKind {
 	return connectors.KindText
 }
 
-// keyID is a record's identity under key_fields: a hash of those values
-// (a missing key is empty).
-func (r *reader) keyID(row []string) uint64 {
+// keyID is a record's identity under key_fields: a hash of those values.
+// ok is false when any of them is empty, null or missing: records
+// without their key would all share one identity there, and one skipped
+// behind another would go unnoticed, so such a record is identified by
+// its whole content instead.
+func (r *reader) keyID(row []string) (id uint64, ok bool) {
 	b := r.idBuf[:0]
 	for _, f := range r.o.keyFields {
 		v := ""
-		if c, ok := r.col[f]; ok && c < len(row) {
+		if c, found := r.col[f]; found && c < len(row) {
 			v = row[c]
+		}
+		if strings.TrimSpace(v) == "" {
+			return 0, false
 		}
 		b = binary.LittleEndian.AppendUint64(b, uint64(len(v)))
 		b = append(b, v...)
 	}
 	r.idBuf = b
-	return maphash.Bytes(r.seed, b)
+	return maphash.Bytes(r.seed, b), true
 }
 
 // advance works out the next request from the page just read, or marks

@@ -156,14 +156,16 @@ var spec = connectors.Spec{
 				"number that an edit never changes; unset: the whole record as written (an edited " +
 				"record then counts as a new one). A key no record of the read has fails the read.",
 			Example: "[记录编号]"},
-		{Name: "reread", Type: "int", Default: "2 with verify, else 1",
+		{Name: "reread", Type: "int", Default: "3 with verify, else 1",
 			Doc: "total_path or verify: how many more passes over the source at most: the verify " +
-				"pass and the passes that check again after records were found missing; 0 fails at once.",
+				"passes (until two passes in a row agree on the records read) and the passes that check " +
+				"again after records were found missing; 0 fails at once.",
 			Example: "2"},
 		{Name: "verify", Type: "bool", Default: "true for page or offset paging with watermark_param, else false",
-			Doc: "page or offset paging: read the pages a second time after the first pass; a record " +
-				"the first pass did not read, not newer than what it read, was skipped while records " +
-				"moved between pages: it is loaded and the source read again (up to reread), or the read fails.",
+			Doc: "page or offset paging: read the pages again after the first pass, until two passes " +
+				"in a row agree on the records not newer than the first pass's greatest watermark value; " +
+				"a record one pass skipped while records moved between pages is loaded. Passes that " +
+				"never agree (up to reread) fail the read.",
 			Example: "false"},
 		{Name: "encoding", Type: "string", Enum: []string{encUTF8, encGBK, encGB18030, encBig5},
 			Doc: "The response body's encoding, overriding the charset its Content-Type declares; " +
@@ -396,7 +398,7 @@ func parseOptions(o connectors.Options) (options, error) {
 	}
 	defReread := 1
 	if opts.verify {
-		defReread = 2 // the verify pass and one to check again
+		defReread = 3 // up to four passes: a quiet source needs two that agree
 	}
 	opts.reread = o.Int("reread", defReread)
 	if opts.reread < 0 || opts.reread > 10 {

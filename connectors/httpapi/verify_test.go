@@ -212,8 +212,8 @@ func TestVerifyRecordWithoutTime(t *testing.T) {
 
 // Records that keep moving: a late record (dated before everything read)
 // appears before every pass's second page request, so every pass finds
-// one the passes before it had not read. After the verify pass and one
-// more (reread 2, the default) the read fails, and the watermark stays.
+// one the pass before it had not read: no two passes agree. After four
+// passes (reread 3, the default) the read fails, and the watermark stays.
 func TestVerifyStillMoving(t *testing.T) {
 	srv := serve(t, employment(6), fakeapi.Options{Pagination: fakeapi.Offset, UpdatedField: "updated_at", Order: "asc"})
 	late := 0
@@ -229,9 +229,10 @@ func TestVerifyStillMoving(t *testing.T) {
 	o["watermark_param"], o["watermark_field"] = "updated_since", "updated_at"
 	const saved = "2026-02-01T00:00:00+08:00"
 	rows, _, mark, err := incSync(t, newSource(t, o), saved)
-	wantErr(t, err, "source employment: /api/v1/employment: the last pass still found 1 record that the passes before it had not read, "+
-		"with updated_at not after the greatest they read, after 3 passes: records moved between pages while they were read "+
-		"(offset paging over changing data); the watermark was not moved. Use cursor or keyset paging (README)")
+	wantErr(t, err, "source employment: /api/v1/employment: the last two passes did not agree on the records with updated_at "+
+		"not after the greatest the first pass read (pass 4 read 1 record that pass 3 had not), after 4 passes: records moved between pages while they were read "+
+		"(offset paging over changing data); the watermark was not moved. Use cursor or keyset paging (README); "+
+		"if the records carry a field that changes on every request (a query time, a signed link), set key_fields to the record's own number")
 	if mark != saved {
 		t.Errorf("watermark %q after a failed read, want the saved %q", mark, saved)
 	}
@@ -360,5 +361,5 @@ func TestVerifyWithoutWatermark(t *testing.T) {
 	o = pageOpts(moving, fakeapi.Offset, 3)
 	o["verify"] = true
 	_, err := syncErr(t.Context(), newSource(t, o))
-	wantErr(t, err, "the last pass still found 1 record that the passes before it had not read, after 3 passes: records moved between pages")
+	wantErr(t, err, "the last two passes did not agree on the records read (pass 4 read 1 record that pass 3 had not), after 4 passes: records moved between pages")
 }
