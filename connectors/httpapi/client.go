@@ -137,8 +137,12 @@ func (f *fetcher) try(ctx context.Context, req request, cr *creds) (body []byte,
 	defer resp.Body.Close()
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		snippet, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
-		se := &statusError{code: resp.StatusCode, status: resp.Status, snippet: shorten(mask(string(snippet), cr.secrets), 200)}
-		if quotesRecord(string(snippet)) {
+		text := string(snippet)
+		if dec, err := decodeBody(snippet, resp.Header.Get("Content-Type"), f.opts.encoding); err == nil {
+			text = string(dec) // a GBK body in full-width digits is judged as it reads
+		}
+		se := &statusError{code: resp.StatusCode, status: resp.Status, snippet: shorten(mask(text, cr.secrets), 200)}
+		if quotesRecord(text) || quotesRecord(string(snippet)) {
 			se.snippet = withheldBody
 		}
 		if resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden {
@@ -304,27 +308,65 @@ func mask(s string, secrets []string) string {
 // longDigits are runs of 8 or more digits (an ID number ends in X or x).
 var longDigits = regexp.MustCompile(`[0-9]{8,}[0-9Xx]*`)
 
-// quotedRuns are runs of 8 or more digits and asterisks: a number in full
-// or as a platform masks it (34****************, 138****1234).
-var quotedRuns = regexp.MustCompile(`[0-9*]{8,}`)
-
 // withheldBody stands for a response body (or the part of it shown) that
 // quotes a record's data.
 const withheldBody = "(body withheld: it quotes a record's data)"
 
 // quotesRecord reports whether text a platform wrote (a message, an
-// error body) quotes a record: it holds a run of 8 or more digits, or of
-// digits and asterisks (an ID or phone number, masked or not). Masking the
+// error body) quotes a record, so that it is withheld whole: masking a
 // number would leave what stands around it, such as the person's name
-// (身份证号34****************(张三)查询失败), so such text is withheld whole.
+// (身份证号34****************(张三)查询失败). It does when, with full-width
+// digits and asterisks (３４, ＊) and the mask signs × and ✱ read as
+// ASCII ones, it holds
+//
+//   - 8 or more digits and asterisks, at least one a digit, in one run in
+//     which spaces and dashes between them are passed over (an ID or
+//     phone number, masked or not: 138****1234, 3407 9919 7909 2655 11,
+//     340799-1979-0926-5511), or
+//   - a digit anywhere, and it names an identity field (身份证, 证件号,
+//     户号, 姓名, 名字): 身份证尾号5511的赵六.
+//
+// Dates and times in a message (2026-03-05 10:20) can count as such a
+// run: the message is then withheld too, which costs a clue, not a
+// person's data.
 func quotesRecord(text string) bool {
-	for _, run := range quotedRuns.FindAllString(text, -1) {
-		if strings.ContainsAny(run, "0123456789") {
+	run, digits, anyDigit := 0, false, false
+	for _, c := range text {
+		switch {
+		case c >= '０' && c <= '９':
+			c = '0' + (c - '０')
+		case c == '＊' || c == '×' || c == '✱' || c == '∗':
+			c = '*'
+		}
+		switch {
+		case c >= '0' && c <= '9' || c == '*':
+			run++
+			if c != '*' {
+				digits, anyDigit = true, true
+			}
+			if run >= 8 && digits {
+				return true
+			}
+		case run > 0 && (c == ' ' || c == '-' || c == '\u3000' || c == '－' || c == '\u2010' || c == '\u2013' || c == '\u2014'):
+			// passed over: the run goes on
+		default:
+			run, digits = 0, false
+		}
+	}
+	if !anyDigit {
+		return false
+	}
+	for _, f := range identityFields {
+		if strings.Contains(text, f) {
 			return true
 		}
 	}
 	return false
 }
+
+// identityFields are words that name a person's identifying field; a
+// message naming one next to any digit quotes part of a record.
+var identityFields = []string{"身份证", "证件号", "户号", "姓名", "名字"}
 
 // shorten cuts s to about n bytes on a rune boundary, on one line.
 func shorten(s string, n int) string {

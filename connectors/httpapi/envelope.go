@@ -8,8 +8,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-
-	"github.com/lipwatch/lipwatch/connectors/internal/jsonscan"
 )
 
 // Data-sharing platforms answer most errors with HTTP 200 and an envelope
@@ -17,22 +15,6 @@ import (
 // {"code":401,"msg":"令牌已过期","data":{"list":[]}}. Read as an empty
 // page, that ends the read early with status ok: the records after it
 // are silently not loaded. The checks here fail such a page instead.
-
-// codeKeys are the keys that, without status_path, are taken for the
-// platform's status code on a page with no records, at the top level and
-// in the object that holds the records (data.code when records is
-// data.list). Every one present is checked.
-var codeKeys = []string{"code", "errcode", "errCode", "error_code", "errorCode", "status", "statusCode",
-	"resultCode", "result_code", "retCode", "ret_code", "ret", "errno", "rtnCode"}
-
-// flagKeys are the keys of a boolean that says whether the call succeeded;
-// false (or "false") is a failure.
-var flagKeys = []string{"success", "ok", "succeeded", "isSuccess"}
-
-// successLike are the values of codeKeys that look like success, compared
-// as text, ignoring case, or as numbers (200.0 and "0000" look like
-// success too).
-var successLike = []string{"0", "200", "success", "ok", "true", "00000"}
 
 // messageKeys are where a platform's message is looked for, at the top
 // level and then next to the records, when message_path is not set.
@@ -92,53 +74,6 @@ func decimal(s string) (*big.Rat, bool) {
 	return new(big.Rat).SetString(s)
 }
 
-// looksFailed is the check for a page with no records when status_path
-// is not set. At the top level and in the object that holds the records,
-// every one of codeKeys whose value does not look like success (0, 200,
-// "success", "ok", true, "00000", or a number equal to 0 or 200) fails
-// it, as does any of flagKeys that is false: a platform's error that
-// would otherwise end the read as if the data had ended. Pages with
-// records are never judged so.
-func (r *reader) looksFailed(body []byte) error {
-	if r.o.statusPath != nil {
-		return nil
-	}
-	i := jsonscan.SkipSpace(body, 0)
-	if i >= len(body) || body[i] != '{' {
-		return nil
-	}
-	for _, prefix := range r.envelopes(body) {
-		for _, k := range codeKeys {
-			path := append(slices.Clip(prefix), k)
-			s, e, found := lookup(body, path)
-			if !found || body[s] == 'n' || body[s] == '{' || body[s] == '[' {
-				continue
-			}
-			code := codeText(body, s, e)
-			if code == "" || slices.ContainsFunc(successLike, func(v string) bool { return strings.EqualFold(v, code) || sameCode(v, code) }) {
-				continue
-			}
-			name := strings.Join(path, ".")
-			lit := shorten(r.mask(string(body[s:e])), 40)
-			return fmt.Errorf("the API answered %s%s, with no records: taken for the platform's error, not the end of the data. "+
-				"If %s %s means success here, set status_path: %s and success: [%s]",
-				r.shown(name, body[s:e]), r.message(body), name, lit, name, lit)
-		}
-		for _, k := range flagKeys {
-			path := append(slices.Clip(prefix), k)
-			s, e, found := lookup(body, path)
-			if !found || !strings.EqualFold(codeText(body, s, e), "false") {
-				continue
-			}
-			name := strings.Join(path, ".")
-			return fmt.Errorf("the API answered %s%s, with no records: taken for the platform's error, not the end of the data. "+
-				"If the platform's status code says otherwise, set status_path to it and success to its success codes",
-				r.shown(name, body[s:e]), r.message(body))
-		}
-	}
-	return nil
-}
-
 // envelopes are the objects a platform's status and message are looked
 // for in: the top level, and the object holding the records array when
 // that is deeper (data for data.list).
@@ -167,7 +102,7 @@ func (r *reader) readTotal(body []byte) error {
 	}
 	t, ok := wholeCount(codeText(body, s, e))
 	if !ok {
-		return fmt.Errorf("%s is %s, not a count of records (total_path)", strings.Join(r.o.totalPath, "."), shorten(r.mask(string(body[s:e])), 40))
+		return fmt.Errorf("%s is %s, not a count of records (total_path)", strings.Join(r.o.totalPath, "."), r.lit(body[s:e]))
 	}
 	if !r.hasTotal || t > r.total {
 		r.total, r.hasTotal = t, true
@@ -202,6 +137,9 @@ func codeText(body []byte, s, e int) string {
 // shown writes "name value" for a message, the value as the JSON
 // literal it is (a string quoted), masked and cut short.
 func (r *reader) shown(name string, lit []byte) string {
+	if quotesRecord(string(lit)) {
+		return name + " (withheld: it quotes a record's data)"
+	}
 	return name + " " + shorten(r.mask(string(lit)), 60)
 }
 
@@ -220,6 +158,14 @@ func (r *reader) message(body []byte) string {
 			}
 		}
 	}
+	if r.o.messagePath == nil {
+		// Then any message deeper in the envelope (error.message).
+		for _, l := range walkLeaves(body, -1, -1, nil) {
+			if l.kind == leafMessage || l.kind == leafError {
+				paths = append(paths, strings.Split(l.path, "."))
+			}
+		}
+	}
 	for _, p := range paths {
 		s, e, found := lookup(body, p)
 		if !found || body[s] == 'n' {
@@ -228,6 +174,9 @@ func (r *reader) message(body []byte) string {
 		var text string
 		switch body[s] {
 		case '{', '[':
+			if r.o.messagePath == nil {
+				continue // {"error": {"code": ..., "message": ...}}: its message leaf follows
+			}
 			var b bytes.Buffer
 			if json.Compact(&b, body[s:e]) == nil {
 				text = b.String()

@@ -153,11 +153,13 @@ func TestSuccessCodes(t *testing.T) {
 }
 
 // Without status_path, a page that has records is never judged by its
-// code: only an empty page could be a platform's error in disguise.
+// code: only an empty page could be a platform's error in disguise (an
+// empty page whose code differs from the last page with records is one:
+// TestEmptyPageHeuristic).
 func TestCodeIgnoredOnPagesWithRecords(t *testing.T) {
 	srv := pagesServer(t,
 		`{"code": 206, "msg": "部分数据", "data": {"items": [{"a": 1}, {"a": 2}]}}`,
-		`{"code": 0, "data": {"items": []}}`,
+		`{"data": {"items": []}}`,
 	)
 	rows, err := syncErr(t.Context(), newSource(t, connectors.Options{"url": srv.URL + "/api", "records": "data.items", "pagination": "page", "page_size": 2}))
 	if err != nil || len(rows) != 2 {
@@ -180,7 +182,7 @@ func TestStatusPathMissing(t *testing.T) {
 // at the top level and next to the records.
 func TestEmptyPageLooksSucceeded(t *testing.T) {
 	srv := pagesServer(t,
-		`{"code": 0, "data": {"items": [{"a": 1}, {"a": 2}]}}`,
+		`{"code": 200, "data": {"items": [{"a": 1}, {"a": 2}]}}`,
 		`{"code": 200.0, "errcode": "0000", "success": true, "ok": "true", "ret": 0, "data": {"code": "200", "isSuccess": true, "items": []}}`,
 	)
 	rows, err := syncErr(t.Context(), newSource(t, connectors.Options{"url": srv.URL + "/api", "records": "data.items", "pagination": "page", "page_size": 2}))

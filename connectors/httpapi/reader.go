@@ -110,6 +110,11 @@ type reader struct {
 	bounds  []int
 	idBuf   []byte
 	pageIDs []uint64
+	leafBuf []leaf
+
+	// Without status_path: the status leaves of the last page with
+	// records, to compare an empty page's with (looksFailed).
+	lastStatus []statusValue
 
 	err    error // sticky: once failed, always failed
 	closed bool
@@ -562,6 +567,7 @@ func (r *reader) fetchPage() error {
 		}
 		r.maxBefore = max(r.maxBefore, r.prevN)
 		r.prevHash, r.prevN = h, n
+		r.rememberStatus(body, start, end)
 	}
 	if err := r.accept(n); err != nil {
 		return err
