@@ -273,7 +273,8 @@ func TestVerifyQueryTimeField(t *testing.T) {
 // pushes the last record of the short last page a place further, where
 // the closing request finds it again. A repeated short page is the end of
 // the data (the verify pass checks that nothing is missing), not broken
-// paging; a repeated full page still fails (TestFaults).
+// paging; a repeated full page still fails (TestFaults,
+// TestCappedRepeatStillFails).
 func TestShortPageRepeatEndsPass(t *testing.T) {
 	for _, verify := range []bool{true, false} {
 		t.Run(fmt.Sprint("verify ", verify), func(t *testing.T) {
@@ -318,4 +319,18 @@ func TestTotalWithZeroFraction(t *testing.T) {
 	o["url"] = bad.URL + "/api"
 	_, err = syncErr(t.Context(), newSource(t, o))
 	wantErr(t, err, "page 1: data.total is 6.5, not a count of records (total_path)")
+}
+
+// A server that caps the page size below page_size serves only pages
+// "shorter" than page_size: a repeat of one as long as the page before
+// it, or of the first page, is still broken paging.
+func TestCappedRepeatStillFails(t *testing.T) {
+	for _, page := range []int{2, 3} {
+		t.Run(fmt.Sprint("page ", page), func(t *testing.T) {
+			srv := serve(t, employment(6), fakeapi.Options{Pagination: fakeapi.Page, MaxPageSize: 2})
+			srv.SetFaults(fakeapi.Faults{RepeatPage: page})
+			_, err := syncErr(t.Context(), newSource(t, pageOpts(srv, fakeapi.Page, 5)))
+			wantErr(t, err, fmt.Sprintf("page %d: the page repeats the 2 records of page %d", page, page-1))
+		})
+	}
 }

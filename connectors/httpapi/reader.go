@@ -433,7 +433,7 @@ func (r *reader) Notes() []connectors.Note {
 	if r.reset != nil {
 		notes = append(notes, *r.reset)
 	}
-	if r.pass > 1 && (r.short > 0 || r.found > 0 || r.disagreed || r.pass > 2) {
+	if r.pass > 1 && (r.short > 0 || r.found > 0 || r.disagreed || r.pass > 2 || !r.o.verify) {
 		// A verify pass that agrees with the first is routine: no note.
 		var why []string
 		if r.short > 0 {
@@ -496,6 +496,7 @@ func (r *reader) Close() error {
 	r.closed = true
 	r.cancel()
 	r.cells, r.kinds, r.kindBuf, r.pairs, r.vals, r.ids = nil, nil, nil, nil, nil, nil
+	r.cur, r.prev, r.pagePairs, r.passNew = nil, nil, nil, nil
 	return nil
 }
 
@@ -580,16 +581,18 @@ func (r *reader) fetchPage() error {
 
 // shortRepeat reports whether a page repeating the one before it, of n
 // records, repeats a short page in page or offset paging: fewer records
-// than page_size and than the pages before it had (a server may cap the
-// page size). That page was the end of the data when it was read; a
-// record added before it since pushed its last records a place further,
-// where the next request finds them again. A full page repeated is a
-// paging parameter the source ignores.
+// than page_size and than a page before it had. That page was the end of
+// the data when it was read; a record added before it since pushed its
+// last records a place further, where the next request finds them again.
+// A full page repeated is a paging parameter the source ignores, and so
+// is the first page of a pass repeated: a server that caps the page size
+// below page_size serves only "short" pages, and its first page cannot be
+// told from a last one.
 func (r *reader) shortRepeat(n int) bool {
 	if r.o.pagination != pagePage && r.o.pagination != pageOffset {
 		return false
 	}
-	return n < r.o.pageSize && (r.maxBefore == 0 || n < r.maxBefore)
+	return n < r.o.pageSize && n < r.maxBefore
 }
 
 // request builds the next page's request. Paging and watermark values go

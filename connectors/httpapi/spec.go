@@ -133,9 +133,11 @@ var spec = connectors.Spec{
 		{Name: "status_path", Type: "string",
 			Doc: "Dotted path to the platform's status code in each response; a page whose " +
 				"code is not one of success fails the read with the platform's code and message. " +
-				"Unset: a page with no records fails when a status key (code, errcode, status, " +
-				"resultCode, ret, errno and the like, at the top level or next to the records) does " +
-				"not look like success, or success, ok or isSuccess is false.",
+				"Unset: a page with no records fails when, to depth 3 outside the records, a status key " +
+				"(one ending in code, status, state, result, ret, errno, rc) does not look like success " +
+				"or changed since the last page with records, a flag (success, ok, flag, isSuccess) is " +
+				"false, 0, n or no, an error text (error, errmsg) is set, or a message (msg, message, " +
+				"desc, reason) says neither success nor no data.",
 			Example: "code"},
 		{Name: "success", Type: "list", Default: []any{0, 200},
 			Doc: "status_path: the codes that mean success, compared as numbers when both are " +
@@ -144,7 +146,9 @@ var spec = connectors.Spec{
 		{Name: "message_path", Type: "string",
 			Doc: "Dotted path to the platform's message, shown when a page fails; unset: the " +
 				"first of msg, message, errmsg, resultMsg, error and the like, at the top level or " +
-				"next to the records. A message quoting a record (a run of 8 or more digits) is withheld.",
+				"next to the records, else deeper. A message quoting a record (8 or more digits and " +
+				"asterisks, full-width too, spaces and dashes passed over, or a digit next to 身份证, " +
+				"证件号, 户号, 姓名 or 名字) is withheld.",
 			Example: "msg"},
 		{Name: "total_path", Type: "string",
 			Doc: "Dotted path to the total number of records the API reports. A read that got " +
@@ -153,8 +157,10 @@ var spec = connectors.Spec{
 			Example: "data.total"},
 		{Name: "key_fields", Type: "list",
 			Doc: "total_path or verify: the record keys that identify a record, best a record " +
-				"number that an edit never changes; unset: the whole record as written (an edited " +
-				"record then counts as a new one). A key no record of the read has fails the read.",
+				"number that an edit never changes and no two records share; unset: the whole record " +
+				"as written (an edited record then counts as a new one). A record with any of them " +
+				"empty is identified by its whole content. A key no record of the read has, or two " +
+				"records with different content share (in one page, or in two passes), fails the read.",
 			Example: "[记录编号]"},
 		{Name: "reread", Type: "int", Default: "3 with verify, else 1",
 			Doc: "total_path or verify: how many more passes over the source at most: the verify " +
