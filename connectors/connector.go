@@ -192,9 +192,10 @@ const (
 	// NoteBadWatermark: records whose watermark value is not a time or
 	// number the connector can order; they do not move the watermark.
 	NoteBadWatermark = "bad_watermark"
-	// NoteReread: the source was read again within one sync because the
-	// first pass came up short of the total it reported (records moved
-	// between pages).
+	// NoteReread: the source was read again within one sync because a
+	// pass came up short of the total it reported, or a verification pass
+	// found records an earlier pass had skipped (records moved between
+	// pages). Count is the passes read again.
 	NoteReread = "reread"
 	// NoteWatermarkReset: the saved watermark lay after the read's start
 	// (saved by an older version from a future-dated record), so the
