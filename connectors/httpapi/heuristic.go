@@ -9,22 +9,33 @@ import (
 
 // Without status_path, a page with no records may be a platform's error
 // answered with HTTP 200 ({"code":401,"msg":"令牌已过期","data":{"list":[]}},
-// {"head":{"rtnCode":"9999"}}, {"msg":"token无效","data":{"list":[]}}):
-// read as the end of the data it would end the read early, status ok,
-// with the records after it never loaded. looksFailed judges such a page
-// by the scalar values around the records (its leaves), by their key
-// names; pages with records are never judged, but their status leaves are
-// kept to compare with a later empty page.
+// {"success":false,...}, {"msg":"token无效","data":{"list":[]}}): read as
+// the end of the data it would end the read early, status ok, with the
+// records after it never loaded. An empty page is judged on evidence and
+// against a baseline, not by lists of names that pass or fail:
+//
+//   - the baseline is the status-like and message leaves (scalar values
+//     outside the records array, to depth 3) of the pages with records,
+//     kept across the passes of one read;
+//   - after a page with records, an empty page fails only when a
+//     status-like leaf of the baseline has another value (code 200, then
+//     401 or 0), or a leaf carries positive evidence of an error (below);
+//     a key echoed from the request (appCode, townCode, encode) never
+//     changes, so it never fails a page;
+//   - an empty page before any page with records (a quiet night's first
+//     page) fails only on positive evidence of an error. A read that ends
+//     there has read nothing, so its watermark does not move and the next
+//     sync asks again: nothing is lost for good.
 
 // leafKind is what a leaf's key says it holds.
 type leafKind uint8
 
 const (
 	leafOther   leafKind = iota
-	leafStatus           // code, errcode, returnCode, status, state, result, ret, errno, rc, ...
-	leafFlag             // success, ok, flag, isSuccess, succeeded, succ
-	leafMessage          // msg, message, resultMsg, desc, reason, ...
-	leafError            // error, errmsg, errorMsg: any text but a success word is an error
+	leafStatus           // a key containing code, status, state, result, ret, errno, flag, success or ok
+	leafFlag             // success, ok, isSuccess, succeeded, succ
+	leafMessage          // msg, message, resultMsg, desc, reason, info, ...
+	leafError            // error, err, errmsg, errorMsg, ...: any text but success or no data is an error
 )
 
 // leafDepth is how deep leaves are looked for: head.code, data.code,
@@ -35,50 +46,59 @@ const leafDepth = 3
 type leaf struct {
 	path string // dotted
 	kind leafKind
-	// status/state/result: "normal" looks like success too.
-	state bool
-	s, e  int
+	s, e int
 }
 
-// statusWords are the status keys that are not codes; a key equal to or
-// ending in "code" is one too, unless it is one of notStatusCodes.
-var statusWords = map[string]bool{"status": true, "state": true, "result": true, "ret": true, "errno": true, "rc": true}
+var flagWords = map[string]bool{"success": true, "ok": true, "issuccess": true, "succeeded": true, "succ": true,
+	"issucceed": true, "issucc": true}
 
-// notStatusCodes are keys ending in "code" that name a code of a thing,
-// not of the call (a request echoed in the envelope).
-var notStatusCodes = map[string]bool{"areacode": true, "regioncode": true, "citycode": true, "countycode": true,
-	"provincecode": true, "districtcode": true, "divisioncode": true, "orgcode": true, "deptcode": true,
-	"zipcode": true, "postcode": true, "postalcode": true, "qrcode": true, "barcode": true}
+// statusParts make a key status-like when it contains one of them.
+var statusParts = []string{"code", "status", "state", "result", "ret", "errno", "flag", "success", "ok"}
 
-var flagWords = map[string]bool{"success": true, "ok": true, "flag": true, "issuccess": true, "succeeded": true, "succ": true}
+// notStatusParts keep a key out of the status-like ones: paging, counts,
+// times and tokens change from page to page without saying anything
+// about the call.
+var notStatusParts = []string{"page", "last", "next", "more", "total", "count", "size", "time", "date", "trace",
+	"seq", "token", "sign", "nonce", "cookie", "id"}
 
-var messageWords = map[string]leafKind{"msg": leafMessage, "message": leafMessage, "resultmsg": leafMessage,
-	"result_msg": leafMessage, "retmsg": leafMessage, "ret_msg": leafMessage, "respmsg": leafMessage, "rtnmsg": leafMessage,
-	"rspmsg": leafMessage, "returnmsg": leafMessage, "desc": leafMessage, "reason": leafMessage,
-	"error": leafError, "errmsg": leafError, "errormsg": leafError, "error_msg": leafError, "errmessage": leafError,
-	"errormessage": leafError}
+var messageNames = map[string]bool{"msg": true, "message": true, "desc": true, "description": true, "reason": true,
+	"info": true, "tip": true, "tips": true, "detail": true, "details": true, "hint": true, "remark": true}
+
+var messageSuffixes = []string{"msg", "message", "desc", "description", "reason", "info", "tip", "tips", "detail"}
 
 // keyKind classifies a key, ignoring case.
-func keyKind(key string) (leafKind, bool) {
+func keyKind(key string) leafKind {
 	k := strings.ToLower(key)
-	switch {
-	case flagWords[k]:
-		return leafFlag, false
-	case statusWords[k]:
-		return leafStatus, k == "status" || k == "state" || k == "result"
-	case strings.HasSuffix(k, "code") && !notStatusCodes[k]:
-		return leafStatus, false
+	if flagWords[k] {
+		return leafFlag
 	}
-	if kind, ok := messageWords[k]; ok {
-		return kind, false
+	msgLike := messageNames[k]
+	for _, s := range messageSuffixes {
+		msgLike = msgLike || strings.HasSuffix(k, s)
 	}
-	return leafOther, false
+	if k == "error" || k == "err" || msgLike && strings.HasPrefix(k, "err") {
+		return leafError
+	}
+	if msgLike {
+		return leafMessage
+	}
+	for _, p := range notStatusParts {
+		if strings.Contains(k, p) {
+			return leafOther
+		}
+	}
+	for _, p := range statusParts {
+		if strings.Contains(k, p) {
+			return leafStatus
+		}
+	}
+	return leafOther
 }
 
-// walkLeaves appends the status, flag and message leaves of body (an
-// object) to out, in document order, to leafDepth. The value starting at
-// skip (the records array, which ends at skipEnd) is passed over without
-// being scanned again; other arrays are not looked into.
+// walkLeaves appends the status, flag, message and error leaves of body
+// (an object) to out, in document order, to leafDepth. The value starting
+// at skip (the records array, which ends at skipEnd) is passed over
+// without being scanned again; arrays and nulls are not looked into.
 func walkLeaves(body []byte, skip, skipEnd int, out []leaf) []leaf {
 	i := jsonscan.SkipSpace(body, 0)
 	if i >= len(body) || body[i] != '{' {
@@ -109,8 +129,8 @@ func walkLeaves(body []byte, skip, skipEnd int, out []leaf) []leaf {
 				}
 			case '[', 'n':
 			default:
-				if kind, state := keyKind(string(key)); kind != leafOther {
-					out = append(out, leaf{path: join(prefix, string(key)), kind: kind, state: state, s: i, e: end})
+				if kind := keyKind(string(key)); kind != leafOther {
+					out = append(out, leaf{path: join(prefix, string(key)), kind: kind, s: i, e: end})
 				}
 			}
 			i = jsonscan.SkipSpace(body, end)
@@ -131,156 +151,296 @@ func join(prefix, key string) string {
 	return prefix + "." + key
 }
 
-// successWords are texts of a status or a message that look like success.
-var successWords = map[string]bool{"success": true, "ok": true, "true": true, "y": true, "yes": true,
-	"succeed": true, "succeeded": true, "成功": true}
-
-// noDataWords are messages of an empty last page: no data, or success.
-var noDataWords = map[string]bool{"暂无数据": true, "无数据": true, "没有数据": true, "查询结果为空": true, "数据为空": true,
-	"暂无记录": true, "无记录": true, "没有记录": true, "no data": true, "no records": true, "no data found": true,
-	"no records found": true, "empty": true, "查询成功": true, "操作成功": true, "请求成功": true, "处理成功": true,
-	"执行成功": true, "调用成功": true, "获取成功": true}
-
-// statusSucceeded reports whether a status value looks like success:
-// numerically 0 or 200 ("0000" is 0, 200.0 is 200), or a success word;
-// for status, state and result also "normal".
-func statusSucceeded(text string, state bool) bool {
-	if x, ok := decimal(text); ok {
-		return x.Sign() == 0 || x.IsInt() && x.Num().IsInt64() && x.Num().Int64() == 200
-	}
-	t := strings.ToLower(strings.TrimSpace(text))
-	return successWords[t] || state && t == "normal"
+// baseLeaf is a leaf of the pages with records: the values it had (at
+// most baseValues; more, and it varies from page to page and says
+// nothing).
+type baseLeaf struct {
+	kind    leafKind
+	vals    []string // codeText
+	lits    []string // as written, for advice
+	varying bool
 }
 
-// flagFailed reports whether a flag says the call failed.
-func flagFailed(text string) bool {
-	switch strings.ToLower(strings.TrimSpace(text)) {
-	case "false", "0", "n", "no", "fail":
-		return true
-	}
-	x, ok := decimal(text)
-	return ok && x.Sign() == 0
-}
+const baseValues = 4
 
-// messageFine reports whether a message says success or no data: every
-// part of it, between punctuation, is a success word or a no-data phrase
-// ("查询成功，暂无数据").
-func messageFine(text string) bool {
-	parts := strings.FieldsFunc(text, func(c rune) bool {
-		return strings.ContainsRune(",，.。;；:：!！、()（）[]【】", c)
-	})
-	if len(parts) == 0 {
-		return true
-	}
-	for _, p := range parts {
-		p = strings.ToLower(strings.TrimSpace(p))
-		if p != "" && !successWords[p] && !noDataWords[p] {
-			return false
+func (b *baseLeaf) has(text string) bool {
+	for _, v := range b.vals {
+		if sameCode(v, text) {
+			return true
 		}
 	}
-	return true
+	return false
 }
 
-// statusLeaves keeps the status and flag values of a page with records
-// (as "path=text"), for looksFailed to compare an empty page with.
-func (r *reader) rememberStatus(body []byte, start, end int) {
+// rememberBaseline adds the leaves of a page with records (the records
+// array between start and end) to the read's baseline.
+func (r *reader) rememberBaseline(body []byte, start, end int) {
 	if r.o.statusPath != nil {
 		return
 	}
+	if r.baseline == nil {
+		r.baseline = map[string]*baseLeaf{}
+	}
 	r.leafBuf = walkLeaves(body, start, end, r.leafBuf[:0])
-	r.lastStatus = r.lastStatus[:0]
 	for _, l := range r.leafBuf {
-		if l.kind == leafStatus || l.kind == leafFlag {
-			r.lastStatus = append(r.lastStatus, statusValue{path: l.path, text: codeText(body, l.s, l.e), lit: strings.TrimSpace(string(body[l.s:l.e]))})
+		text := codeText(body, l.s, l.e)
+		b := r.baseline[l.path]
+		if b == nil {
+			b = &baseLeaf{kind: l.kind}
+			r.baseline[l.path] = b
 		}
+		if b.varying || b.has(text) {
+			continue
+		}
+		if len(b.vals) == baseValues {
+			b.varying = true
+			continue
+		}
+		b.vals = append(b.vals, text)
+		b.lits = append(b.lits, strings.TrimSpace(string(body[l.s:l.e])))
 	}
 }
 
-// statusValue is a status leaf of the last page with records.
-type statusValue struct{ path, text, lit string }
+// failWords are words of a failure in a status or message text.
+var failWords = []string{"fail", "error", "invalid", "expire", "denied", "deny", "unauthori", "forbidden", "token",
+	"exception", "illegal", "timeout", "timed out", "refuse", "reject", "not allowed", "permission", "busy", "exceed",
+	"失败", "错误", "过期", "无效", "异常", "拒绝", "未授权", "无权", "权限", "非法", "超时", "禁止", "令牌", "失效",
+	"繁忙", "频繁", "限流", "鉴权", "签名", "未登录", "重新登录", "密钥"}
 
-// looksFailed is the check for a page with no records when status_path
-// is not set. Looking at the scalar leaves outside the records array (to
-// depth 3), in this order, it fails the page on:
+// hasFailWord reports whether a text says something failed.
+func hasFailWord(text string) bool {
+	t := strings.ToLower(text)
+	for _, w := range failWords {
+		if strings.Contains(t, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// noDataParts are parts of a message that says there are no (more)
+// records.
+var noDataParts = []string{"暂无", "无数据", "没有数据", "没有更多", "无更多", "最后一页", "为空", "查无", "未查询到", "未查到",
+	"无符合", "不存在", "无记录", "没有记录", "no data", "no record", "no more", "empty", "nothing"}
+
+// saysNoData reports whether a text says there are no (more) records.
+func saysNoData(text string) bool {
+	t := strings.ToLower(text)
+	for _, w := range noDataParts {
+		if strings.Contains(t, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// successTokens are words of success, found as parts of a text
+// ("request:ok", "查询成功，共0条").
+var successTokens = []string{"ok", "success", "succeed", "成功", "完成", "正常"}
+
+func saysSuccess(text string) bool {
+	parts := strings.FieldsFunc(strings.ToLower(text), func(c rune) bool {
+		return strings.ContainsRune(" ,，.。;；:：!！、()（）[]【】_-/", c)
+	})
+	for _, p := range parts {
+		for _, w := range successTokens {
+			if p == w || w != "ok" && strings.Contains(p, w) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// evidence reports whether a leaf says, by itself, that the call failed:
 //
-//   - a status leaf (a key equal to or ending in "code", or status, state,
-//     result, ret, errno, rc) whose value does not look like success
-//     (numerically 0 or 200, success, ok, true, y, yes, succeed(ed), 成功,
-//     and normal for status, state and result);
-//   - a flag (success, ok, flag, isSuccess, succeeded, succ) that is
-//     false, 0, "0", n, no or fail;
-//   - a status or flag leaf whose value differs from the last page with
-//     records (code 200, then 401);
-//   - an error leaf (error, errmsg, errorMsg) with any text but a success
-//     word, even beside a success code ({"code":"SUCCESS","error":"token
-//     expired"}; {"errcode":0,"errmsg":"ok"} is success);
-//   - a message leaf (msg, message, resultMsg, retMsg, respMsg, desc,
-//     reason...) whose text is neither success nor "no data" (暂无数据,
-//     查询成功, no data...).
-//
-// Anything else, and a bare array, ends the read as the end of the data.
-func (r *reader) looksFailed(body []byte) error {
+//   - a flag (success, ok, isSuccess, succeeded) that is false, 0, n, no
+//     or fail;
+//   - a status-like value that is a number from 400 to 599 or below 0,
+//     or text with a failure word (fail, error, invalid, expired, token,
+//     失败, 错误, 过期, 无效, 令牌, 未授权…);
+//   - a message with a failure word;
+//   - an error leaf (error, errmsg, errorMsg) that is true, a number
+//     other than 0, or text that says neither success nor no data.
+func evidence(kind leafKind, text string) bool {
+	t := strings.ToLower(strings.TrimSpace(text))
+	switch kind {
+	case leafFlag:
+		switch t {
+		case "false", "0", "n", "no", "fail", "failed", "failure":
+			return true
+		}
+		return hasFailWord(t)
+	case leafStatus:
+		if x, ok := decimal(t); ok {
+			if x.Sign() < 0 {
+				return true
+			}
+			if x.IsInt() && x.Num().IsInt64() {
+				v := x.Num().Int64()
+				return v >= 400 && v <= 599
+			}
+			return false
+		}
+		return hasFailWord(t)
+	case leafMessage:
+		return hasFailWord(t)
+	case leafError:
+		switch t {
+		case "", "false", "null", "none", "ok":
+			return false
+		case "true":
+			return true
+		}
+		if x, ok := decimal(t); ok {
+			return x.Sign() != 0
+		}
+		return hasFailWord(t) || !saysNoData(t) && !saysSuccess(t)
+	}
+	return false
+}
+
+// taken ends the message of a page judged the platform's error.
+const taken = ", with no records: taken for the platform's error, not the end of the data. "
+
+// genericAdvice is what to do when no leaf can be named.
+const genericAdvice = "If it is really the end of the data, set status_path to the key of the platform's status code and success to its success values"
+
+// judgeEmpty is the check for a page with no records (an empty or null
+// list, or no records path at all) when status_path is not set. Before
+// any page with records it fails the page only on positive evidence of
+// an error; after one, also when a status-like leaf of the baseline has
+// another value here, unless the page's message says there is no more
+// data (code 204, "暂无数据") and nothing is evidence of an error.
+// Anything else, and a bare array, is the end of the data.
+func (r *reader) judgeEmpty(body []byte) error {
 	if r.o.statusPath != nil {
 		return nil
 	}
 	leaves := walkLeaves(body, -1, -1, r.leafBuf[:0])
 	r.leafBuf = leaves
-	const taken = ", with no records: taken for the platform's error, not the end of the data. "
-	var firstStatus *leaf
+	var changed, evid *leaf
+	var was *baseLeaf
+	noData := false
 	for k := range leaves {
 		l := &leaves[k]
 		text := codeText(body, l.s, l.e)
-		switch l.kind {
-		case leafStatus:
-			if firstStatus == nil {
-				firstStatus = l
+		if l.kind == leafMessage || l.kind == leafError {
+			noData = noData || saysNoData(text) && !hasFailWord(text)
+		}
+		if b := r.baseline[l.path]; b != nil {
+			if b.varying || b.has(text) {
+				continue // as on the pages with records
 			}
-			if text != "" && !statusSucceeded(text, l.state) {
-				lit := r.lit(body[l.s:l.e])
-				return fmt.Errorf("the API answered %s%s"+taken+"If %s %s means success here, set status_path: %s and success: [%s]",
-					r.shown(l.path, body[l.s:l.e]), r.message(body), l.path, lit, l.path, lit)
+			if changed == nil && (l.kind == leafStatus || l.kind == leafFlag) {
+				changed, was = l, b
 			}
-		case leafFlag:
-			if flagFailed(text) {
-				return fmt.Errorf("the API answered %s%s"+taken+"If the platform's status code says otherwise, set status_path to it and success to its success codes",
-					r.shown(l.path, body[l.s:l.e]), r.message(body))
-			}
+		}
+		if evid == nil && evidence(l.kind, text) {
+			evid = l
 		}
 	}
-	for k := range leaves {
-		l := &leaves[k]
-		if l.kind != leafStatus && l.kind != leafFlag {
-			continue
+	switch {
+	case evid != nil && (evid.kind == leafStatus || evid.kind == leafFlag):
+		lit := r.lit(body[evid.s:evid.e])
+		advice, was2 := genericAdvice, ""
+		switch {
+		case evid == changed:
+			was2 = fmt.Sprintf(" (%s on the pages with records)", r.lit([]byte(was.lits[0])))
+			if a := r.changeAdvice(body, changed, was); a != "" {
+				advice = a
+			}
+		case lit != "…" && evid.kind == leafStatus:
+			advice = fmt.Sprintf("If %s %s means success here, set status_path: %s and success: [%s]", evid.path, lit, evid.path, lit)
 		}
-		text := codeText(body, l.s, l.e)
-		for _, old := range r.lastStatus {
-			if old.path == l.path && !sameCode(old.text, text) {
-				lit := r.lit(body[l.s:l.e])
-				return fmt.Errorf("the API answered %s (%s on the last page with records)%s"+taken+
-					"If both mean success here, set status_path: %s and success: [%s, %s]",
-					r.shown(l.path, body[l.s:l.e]), r.lit([]byte(old.lit)), r.message(body), l.path, r.lit([]byte(old.lit)), lit)
+		return fmt.Errorf("the API answered %s%s%s"+taken+"%s", r.shown(evid.path, body[evid.s:evid.e]), was2, r.message(body), advice)
+	case evid != nil:
+		text := strings.TrimSpace(scalarText(body, evid.s, evid.e))
+		advice := genericAdvice
+		if changed != nil {
+			if a := r.changeAdvice(body, changed, was); a != "" {
+				advice = a
 			}
 		}
-	}
-	advice := "If it is really the end of the data, set status_path to the platform's status code and success to its success codes"
-	if firstStatus != nil {
-		lit := r.lit(body[firstStatus.s:firstStatus.e])
-		advice = fmt.Sprintf("If it is really the end of the data, set status_path: %s and success: [%s]", firstStatus.path, lit)
-	}
-	for _, kind := range []leafKind{leafError, leafMessage} {
-		for k := range leaves {
-			l := &leaves[k]
-			if l.kind != kind {
-				continue
-			}
-			text := strings.TrimSpace(scalarText(body, l.s, l.e))
-			if text == "" || kind == leafError && successWords[strings.ToLower(text)] || kind == leafMessage && messageFine(text) {
-				continue
-			}
-			return fmt.Errorf("the API answered %s"+taken+"%s (and message_path: %s)", r.quoted(l.path, text), advice, l.path)
+		ctx := ""
+		if c := r.context(body, leaves, evid); c != nil {
+			ctx = r.shown(c.path, body[c.s:c.e]) + ", "
 		}
+		return fmt.Errorf("the API answered %s%s"+taken+"%s (and message_path: %s)", ctx, r.quoted(evid.path, text), advice, evid.path)
+	case changed != nil && !noData:
+		advice := r.changeAdvice(body, changed, was)
+		if advice == "" {
+			advice = genericAdvice
+		}
+		old := r.lit([]byte(was.lits[0]))
+		return fmt.Errorf("the API answered %s (%s on the pages with records)%s"+taken+"%s",
+			r.shown(changed.path, body[changed.s:changed.e]), old, r.message(body), advice)
 	}
 	return nil
+}
+
+// callCodes are the keys of a call's status code, shown beside a failing
+// message (never advised for that alone).
+var callCodes = map[string]bool{"code": true, "errcode": true, "error_code": true, "errorcode": true, "err_code": true,
+	"retcode": true, "ret_code": true, "rtncode": true, "respcode": true, "rspcode": true, "resultcode": true,
+	"result_code": true, "returncode": true, "return_code": true, "statuscode": true, "status_code": true,
+	"status": true, "state": true, "result": true, "ret": true, "errno": true}
+
+// context is a status code beside a failing message (in its object),
+// shown with it, unless it is as on the pages with records.
+func (r *reader) context(body []byte, leaves []leaf, msg *leaf) *leaf {
+	prefix := ""
+	if i := strings.LastIndexByte(msg.path, '.'); i >= 0 {
+		prefix = msg.path[:i+1]
+	}
+	for k := range leaves {
+		l := &leaves[k]
+		name, ok := strings.CutPrefix(l.path, prefix)
+		if !ok || strings.Contains(name, ".") || l.kind != leafStatus || !callCodes[strings.ToLower(name)] {
+			continue
+		}
+		if b := r.baseline[l.path]; b != nil && (b.varying || b.has(codeText(body, l.s, l.e))) {
+			continue
+		}
+		return l
+	}
+	return nil
+}
+
+// changeAdvice suggests the changed leaf as status_path with both its
+// values as success, or "" when a value is withheld.
+func (r *reader) changeAdvice(body []byte, l *leaf, was *baseLeaf) string {
+	lit := r.lit(body[l.s:l.e])
+	var olds []string
+	for _, o := range was.lits {
+		o = r.lit([]byte(o))
+		if o == "…" || lit == "…" {
+			return ""
+		}
+		olds = append(olds, o)
+	}
+	return fmt.Sprintf("If both mean success here, set status_path: %s and success: [%s, %s]", l.path, strings.Join(olds, ", "), lit)
+}
+
+// emptyParent reports whether the records path ends, before the records,
+// in a value that holds nothing: null, {}, [] or "" ("data": null for
+// data.list), or the records value itself is {} or "".
+func emptyParent(body []byte, path []string) bool {
+	for k := len(path); k >= 1; k-- {
+		s, e, found := lookup(body, path[:k])
+		if !found {
+			continue
+		}
+		v := strings.TrimSpace(string(body[s:e]))
+		switch {
+		case v == "null", v == `""`:
+			return true
+		case v[0] == '{' || v[0] == '[':
+			return jsonscan.SkipSpace(body, s+1) == e-1 // nothing inside
+		}
+		return false
+	}
+	return false
 }
 
 // lit is a status value's JSON literal as shown: masked and cut short,

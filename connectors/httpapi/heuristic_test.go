@@ -25,66 +25,76 @@ func envelopeRead(t *testing.T, path, first, second string, extra connectors.Opt
 	return syncErr(t.Context(), newSource(t, o))
 }
 
-// Without status_path, an empty page whose envelope looks like a
-// platform's error fails the read, wherever the status sits (to depth 3)
-// and whatever it is called; it used to end the read with status ok.
+// Without status_path, an empty page fails when it carries positive
+// evidence of an error (a code from 400 to 599 or below 0, a failure
+// word, a false success flag), wherever it sits (to depth 3), or when a
+// status-like value of the pages with records changed; it used to end the
+// read with status ok.
 func TestEmptyPageHeuristic(t *testing.T) {
 	const recs = `{"data": {"list": [{"id": 1}, {"id": 2}]}}`
 	tests := []struct {
-		name, second string
-		want         []string
+		name, first, second string
+		want                []string
 	}{
-		{"Code", `{"Code": 401, "data": {"list": []}}`, []string{"the API answered Code 401, with no records", "set status_path: Code and success: [401]"}},
-		{"CODE", `{"CODE": "E401", "data": {"list": []}}`, []string{`the API answered CODE "E401", with no records`}},
-		{"head.code", `{"head": {"code": "9999", "msg": "系统异常"}, "data": {"list": []}}`, []string{
-			`the API answered head.code "9999", head.msg "系统异常", with no records`, `set status_path: head.code and success: ["9999"]`}},
-		{"header.rtnCode", `{"header": {"rtnCode": "E01", "rtnMsg": "令牌失效"}, "data": {"list": []}}`, []string{
+		{"Code", recs, `{"Code": 401, "data": {"list": []}}`, []string{"the API answered Code 401, with no records", "set status_path: Code and success: [401]"}},
+		{"CODE changed", `{"CODE": "E0000", "data": {"list": [{"id": 1}, {"id": 2}]}}`, `{"CODE": "E401", "data": {"list": []}}`, []string{
+			`the API answered CODE "E401" ("E0000" on the pages with records), with no records`, `set status_path: CODE and success: ["E0000", "E401"]`}},
+		{"head.code", recs, `{"head": {"code": "9999", "msg": "系统异常"}, "data": {"list": []}}`, []string{
+			`the API answered head.code "9999", head.msg "系统异常", with no records`,
+			"set status_path to the key of the platform's status code and success to its success values (and message_path: head.msg)"}},
+		{"header.rtnCode", recs, `{"header": {"rtnCode": "E01", "rtnMsg": "令牌失效"}, "data": {"list": []}}`, []string{
 			`the API answered header.rtnCode "E01", header.rtnMsg "令牌失效", with no records`}},
-		{"status.code", `{"status": {"code": 401, "message": "unauthorized"}, "data": {"list": []}}`, []string{
+		{"status.code", recs, `{"status": {"code": 401, "message": "unauthorized"}, "data": {"list": []}}`, []string{
 			`the API answered status.code 401, status.message "unauthorized", with no records`}},
-		{"error.code", `{"error": {"code": "invalid_token", "message": "token expired"}, "data": {"list": []}}`, []string{
+		{"error.code", recs, `{"error": {"code": "invalid_token", "message": "token expired"}, "data": {"list": []}}`, []string{
 			`the API answered error.code "invalid_token", error.message "token expired", with no records`}},
-		{"returnCode", `{"returnCode": "1001", "data": {"list": []}}`, []string{`the API answered returnCode "1001"`}},
-		{"respCode", `{"respCode": "9999", "respMsg": "签名错误", "data": {"list": []}}`, []string{`the API answered respCode "9999"`}},
-		{"rspCode", `{"rspCode": -1, "data": {"list": []}}`, []string{`the API answered rspCode -1`}},
-		{"state fail", `{"state": "fail", "data": {"list": []}}`, []string{`the API answered state "fail"`}},
-		{"result error", `{"result": "error", "data": {"list": []}}`, []string{`the API answered result "error"`}},
-		{"flag false", `{"flag": false, "data": {"list": []}}`, []string{`the API answered flag false, with no records`}},
-		{"success N", `{"success": "N", "data": {"list": []}}`, []string{`the API answered success "N"`}},
-		{"success 0", `{"success": 0, "data": {"list": []}}`, []string{`the API answered success 0`}},
-		{"isSuccess 0", `{"isSuccess": "0", "data": {"list": []}}`, []string{`the API answered isSuccess "0"`}},
-		{"message only", `{"msg": "token无效", "data": {"list": []}}`, []string{
+		{"returnCode changed", `{"returnCode": "0000", "data": {"list": [{"id": 1}, {"id": 2}]}}`, `{"returnCode": "1001", "data": {"list": []}}`,
+			[]string{`the API answered returnCode "1001" ("0000" on the pages with records)`}},
+		{"respCode", recs, `{"respCode": "9999", "respMsg": "签名错误", "data": {"list": []}}`, []string{`the API answered respCode "9999", respMsg "签名错误"`}},
+		{"rspCode", recs, `{"rspCode": -1, "data": {"list": []}}`, []string{`the API answered rspCode -1`}},
+		{"state fail", recs, `{"state": "fail", "data": {"list": []}}`, []string{`the API answered state "fail"`}},
+		{"result error", recs, `{"result": "error", "data": {"list": []}}`, []string{`the API answered result "error"`}},
+		{"flag changed", `{"flag": true, "data": {"list": [{"id": 1}, {"id": 2}]}}`, `{"flag": false, "data": {"list": []}}`,
+			[]string{`the API answered flag false (true on the pages with records), with no records`}},
+		{"success false", recs, `{"success": false, "data": {"list": []}}`, []string{`the API answered success false, with no records`}},
+		{"success N", recs, `{"success": "N", "data": {"list": []}}`, []string{`the API answered success "N"`}},
+		{"success 0", recs, `{"success": 0, "data": {"list": []}}`, []string{`the API answered success 0`}},
+		{"isSuccess 0", recs, `{"isSuccess": "0", "data": {"list": []}}`, []string{`the API answered isSuccess "0"`}},
+		{"message only", recs, `{"msg": "token无效", "data": {"list": []}}`, []string{
 			`the API answered msg "token无效", with no records: taken for the platform's error, not the end of the data. ` +
-				`If it is really the end of the data, set status_path to the platform's status code and success to its success codes (and message_path: msg)`}},
-		{"error beside a success code", `{"code": "SUCCESS", "error": "token expired", "data": {"list": []}}`, []string{
-			`the API answered error "token expired", with no records`, `set status_path: code and success: ["SUCCESS"] (and message_path: error)`}},
-		{"errmsg beside a success code", `{"code": 0, "errmsg": "暂无数据", "data": {"list": []}}`, []string{`the API answered errmsg "暂无数据"`}},
-		{"data.msg only", `{"data": {"msg": "签名过期", "list": null}}`, []string{`the API answered data.msg "签名过期"`}},
-		{"message quoting a record", `{"msg": "身份证尾号5511的赵六 无权查询", "data": {"list": []}}`, []string{
+				`If it is really the end of the data, set status_path to the key of the platform's status code and success to its success values (and message_path: msg)`}},
+		{"error beside a success code", recs, `{"code": "SUCCESS", "error": "token expired", "data": {"list": []}}`, []string{
+			`the API answered code "SUCCESS", error "token expired", with no records`,
+			"set status_path to the key of the platform's status code and success to its success values (and message_path: error)"}},
+		{"data.msg only", recs, `{"data": {"msg": "签名过期", "list": null}}`, []string{`the API answered data.msg "签名过期"`}},
+		{"message quoting a record", recs, `{"msg": "身份证尾号5511的赵六 无权查询", "data": {"list": []}}`, []string{
 			`the API answered msg (withheld: it quotes a record's data), with no records`}},
+		{"changed value withheld", `{"code": 0, "data": {"list": [{"id": 1}, {"id": 2}]}}`, `{"code": "340799199001011234", "data": {"list": []}}`, []string{
+			`code (withheld: it quotes a record's data) (0 on the pages with records)`,
+			"set status_path to the key of the platform's status code and success to its success values"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			rows, err := envelopeRead(t, "data.list", recs, tt.second, nil)
+			rows, err := envelopeRead(t, "data.list", tt.first, tt.second, nil)
 			wantErr(t, err, append([]string{"page 2: "}, tt.want...)...)
 			if len(rows) != 2 {
 				t.Errorf("read %d rows before the error, want 2", len(rows))
 			}
-			if err != nil && strings.Contains(err.Error(), "赵六") {
-				t.Errorf("error shows a name: %v", err)
+			if err != nil && (strings.Contains(err.Error(), "赵六") || strings.Contains(err.Error(), "1234")) {
+				t.Errorf("error shows a record: %v", err)
 			}
 		})
 	}
 }
 
-// A status that changes between the last page with records and an empty
-// page fails it, even when the new value would look like success alone.
+// A status that changes between the pages with records and an empty page
+// fails it, even when the new value would look like success alone.
 func TestEmptyPageStatusChanged(t *testing.T) {
 	_, err := envelopeRead(t, "data.list", `{"code": 200, "data": {"list": [{"id": 1}, {"id": 2}]}}`, `{"code": 0, "data": {"list": []}}`, nil)
-	wantErr(t, err, "page 2: the API answered code 0 (200 on the last page with records), with no records: taken for the platform's error",
+	wantErr(t, err, "page 2: the API answered code 0 (200 on the pages with records), with no records: taken for the platform's error",
 		"If both mean success here, set status_path: code and success: [200, 0]")
 	_, err = envelopeRead(t, "data.list", `{"head": {"code": "0000"}, "data": {"list": [{"id": 1}, {"id": 2}]}}`, `{"head": {"code": 200}, "data": {"list": []}}`, nil)
-	wantErr(t, err, `page 2: the API answered head.code 200 ("0000" on the last page with records)`)
+	wantErr(t, err, `page 2: the API answered head.code 200 ("0000" on the pages with records)`)
 	// The same code written otherwise is the same code.
 	if _, err := envelopeRead(t, "data.list", `{"code": 200, "data": {"list": [{"id": 1}, {"id": 2}]}}`, `{"code": "200", "data": {"list": []}}`, nil); err != nil {
 		t.Errorf("200 then \"200\": %v", err)
@@ -108,6 +118,8 @@ func TestEmptyPageLegitimate(t *testing.T) {
 			`{"code": 0, "traceId": "b81d22e4", "timestamp": 1772323200987, "data": {"list": []}}`},
 		{"errcode 0 errmsg ok", "data.list", `{"errcode": 0, "errmsg": "ok", "data": {"list": [{"id": 1}, {"id": 2}]}}`,
 			`{"errcode": 0, "errmsg": "ok", "data": {"list": []}}`},
+		{"errmsg 暂无数据 beside a success code", "data.list", `{"code": 0, "errmsg": "", "data": {"list": [{"id": 1}, {"id": 2}]}}`,
+			`{"code": 0, "errmsg": "暂无数据", "data": {"list": []}}`},
 		{"查询成功，暂无数据", "data.list", `{"code": "0000", "msg": "查询成功", "data": {"list": [{"id": 1}, {"id": 2}]}}`,
 			`{"code": "0000", "msg": "查询成功，暂无数据", "data": {"list": null}}`},
 		{"areaCode echoed", "data.list", `{"code": 0, "params": {"areaCode": "340799"}, "data": {"list": [{"id": 1}, {"id": 2}]}}`,

@@ -112,9 +112,10 @@ type reader struct {
 	pageIDs []uint64
 	leafBuf []leaf
 
-	// Without status_path: the status leaves of the last page with
-	// records, to compare an empty page's with (looksFailed).
-	lastStatus []statusValue
+	// Without status_path: the status-like and message leaves of the
+	// pages with records of the read, to judge an empty page against
+	// (judgeEmpty); nil until a page with records was read.
+	baseline map[string]*baseLeaf
 
 	err    error // sticky: once failed, always failed
 	closed bool
@@ -532,12 +533,21 @@ func (r *reader) fetchPage() error {
 	if err := r.checkStatus(body); err != nil {
 		return r.fail(err)
 	}
-	start, err := r.records(body)
+	start, missing, err := r.records(body)
 	if err != nil {
-		if perr := r.looksFailed(body); perr != nil {
+		return r.fail(err)
+	}
+	if missing && r.o.statusPath == nil {
+		// No records path: judged as an empty page; before any page with
+		// records, a body that is not empty where the records would be
+		// is more likely a wrong records option than the end.
+		if perr := r.judgeEmpty(body); perr != nil {
 			return r.fail(perr)
 		}
-		return r.fail(err)
+		if r.baseline == nil && !emptyParent(body, r.o.records) {
+			return r.fail(fmt.Errorf("the response has no %s (its top-level keys: %s); if this is how the API says there are no records, set status_path and success",
+				strings.Join(r.o.records, "."), strings.Join(topKeys(body), ", ")))
+		}
 	}
 	n, end := 0, 0
 	if start >= 0 {
@@ -545,8 +555,8 @@ func (r *reader) fetchPage() error {
 			return r.fail(err)
 		}
 	}
-	if n == 0 {
-		if perr := r.looksFailed(body); perr != nil {
+	if n == 0 && !missing {
+		if perr := r.judgeEmpty(body); perr != nil {
 			return r.fail(perr)
 		}
 	}
@@ -568,7 +578,7 @@ func (r *reader) fetchPage() error {
 		}
 		r.maxBefore = max(r.maxBefore, r.prevN)
 		r.prevHash, r.prevN = h, n
-		r.rememberStatus(body, start, end)
+		r.rememberBaseline(body, start, end)
 	}
 	if err := r.accept(n); err != nil {
 		return err
@@ -640,27 +650,32 @@ func (r *reader) request() request {
 }
 
 // records finds the start of the records array, or -1 when the path
-// holds null (no records).
-func (r *reader) records(body []byte) (start int, err error) {
+// holds null (no records). missing reports a response without the path,
+// or with {} or "" there (start is then -1): with status_path (checked
+// already) that is a page without records; without, judgeEmpty decides.
+func (r *reader) records(body []byte) (start int, missing bool, err error) {
 	if len(r.o.records) == 0 {
 		start = jsonscan.SkipSpace(body, 0)
 		if body[start] != '[' {
-			return 0, fmt.Errorf("the response is %s, not an array of records; set records to the path of the array (its top-level keys: %s)",
+			return 0, false, fmt.Errorf("the response is %s, not an array of records; set records to the path of the array (its top-level keys: %s)",
 				kindOf(body[start]), strings.Join(topKeys(body), ", "))
 		}
-		return start, nil
+		return start, false, nil
 	}
 	path := strings.Join(r.o.records, ".")
-	start, _, found := lookup(body, r.o.records)
+	start, end, found := lookup(body, r.o.records)
 	switch {
 	case !found:
-		return 0, fmt.Errorf("the response has no %s (its top-level keys: %s)", path, strings.Join(topKeys(body), ", "))
+		return -1, true, nil
 	case body[start] == 'n':
-		return -1, nil
+		return -1, false, nil
 	case body[start] != '[':
-		return 0, fmt.Errorf("%s is %s, not an array of records", path, kindOf(body[start]))
+		if body[start] == '{' && jsonscan.SkipSpace(body, start+1) == end-1 || body[start] == '"' && end-start == 2 {
+			return -1, true, nil
+		}
+		return 0, false, fmt.Errorf("%s is %s, not an array of records", path, kindOf(body[start]))
 	}
-	return start, nil
+	return start, false, nil
 }
 
 // parse reads the records of the array at body[start] into the page's

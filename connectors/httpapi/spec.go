@@ -133,11 +133,10 @@ var spec = connectors.Spec{
 		{Name: "status_path", Type: "string",
 			Doc: "Dotted path to the platform's status code in each response; a page whose " +
 				"code is not one of success fails the read with the platform's code and message. " +
-				"Unset: a page with no records fails when, to depth 3 outside the records, a status key " +
-				"(one ending in code, status, state, result, ret, errno, rc) does not look like success " +
-				"or changed since the last page with records, a flag (success, ok, flag, isSuccess) is " +
-				"false, 0, n or no, an error text (error, errmsg) is set, or a message (msg, message, " +
-				"desc, reason) says neither success nor no data.",
+				"Unset: a page with no records fails on positive evidence of an error (a status-like " +
+				"value from 400 to 599 or below 0, a failure word such as error, expired, token, 失败, " +
+				"过期, 无效, a success flag that is false) or, after pages with records, when a " +
+				"status-like value of those pages changed (200, then 401 or 0); else it is the end.",
 			Example: "code"},
 		{Name: "success", Type: "list", Default: []any{0, 200},
 			Doc: "status_path: the codes that mean success, compared as numbers when both are " +
