@@ -49,7 +49,7 @@ func withIDs(recs []map[string]any, first int) []map[string]any {
 // record 6 and disagrees with pass 2 (record 7 gone, record 6 new), and
 // pass 4 agrees with pass 3: every record read, the watermark at T0.
 func TestVerifySkippedTwice(t *testing.T) {
-	for _, style := range []string{fakeapi.Offset, fakeapi.Page} {
+	for _, style := range []string{fakeapi.Page} {
 		for _, extra := range []connectors.Options{nil, {"total_path": "data.total", "key_fields": []any{"id"}}} {
 			t.Run(fmt.Sprint(style, extra), func(t *testing.T) {
 				srv := serve(t, withIDs(employment(9), 0), fakeapi.Options{Pagination: style, UpdatedField: "updated_at", Order: "desc"})
@@ -95,8 +95,8 @@ func TestVerifySkippedTwice(t *testing.T) {
 
 // A quiet source is read twice: two passes that agree.
 func TestVerifyQuietTwoPasses(t *testing.T) {
-	srv := serve(t, employment(7), fakeapi.Options{Pagination: fakeapi.Offset, UpdatedField: "updated_at", Order: "desc"})
-	o := pageOpts(srv, fakeapi.Offset, 3)
+	srv := serve(t, employment(7), fakeapi.Options{Pagination: fakeapi.Page, UpdatedField: "updated_at", Order: "desc"})
+	o := pageOpts(srv, fakeapi.Page, 3)
 	o["watermark_param"], o["watermark_field"] = "updated_since", "updated_at"
 	rows, _, mark, notes, err := incRead(t, newSource(t, o), "")
 	if err != nil || len(rows) != 7 || len(notes) != 0 || mark != updatedAt(6) {
@@ -154,7 +154,7 @@ func TestKeyFieldsEmptyValues(t *testing.T) {
 					}
 				}
 			}
-			srv := serve(t, recs, fakeapi.Options{Pagination: fakeapi.Offset, UpdatedField: "updated_at", Order: "asc"})
+			srv := serve(t, recs, fakeapi.Options{Pagination: fakeapi.Page, UpdatedField: "updated_at", Order: "asc"})
 			var once sync.Once
 			srv.OnPage(func(page int) {
 				if page == 1 {
@@ -166,7 +166,7 @@ func TestKeyFieldsEmptyValues(t *testing.T) {
 					})
 				}
 			})
-			o := pageOpts(srv, fakeapi.Offset, 3)
+			o := pageOpts(srv, fakeapi.Page, 3)
 			o["watermark_param"], o["watermark_field"], o["key_fields"] = "updated_since", "updated_at", []any{"记录编号"}
 			rows, header, _, notes, err := incRead(t, newSource(t, o), "")
 			if err != nil {
@@ -278,14 +278,14 @@ func TestVerifyQueryTimeField(t *testing.T) {
 func TestShortPageRepeatEndsPass(t *testing.T) {
 	for _, verify := range []bool{true, false} {
 		t.Run(fmt.Sprint("verify ", verify), func(t *testing.T) {
-			srv := serve(t, employment(5), fakeapi.Options{Pagination: fakeapi.Offset, UpdatedField: "updated_at", Order: "desc"})
+			srv := serve(t, employment(5), fakeapi.Options{Pagination: fakeapi.Page, UpdatedField: "updated_at", Order: "desc"})
 			var once sync.Once
 			srv.OnPage(func(page int) {
 				if page == 3 { // [0], the short last page
 					once.Do(func() { srv.Add(employmentFrom(5, 1)...) })
 				}
 			})
-			o := pageOpts(srv, fakeapi.Offset, 2)
+			o := pageOpts(srv, fakeapi.Page, 2)
 			o["watermark_param"], o["watermark_field"], o["verify"] = "updated_since", "updated_at", verify
 			rows, header, mark, _, err := incRead(t, newSource(t, o), "")
 			if err != nil {

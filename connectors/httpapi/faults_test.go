@@ -175,6 +175,14 @@ func TestRepeatedPage(t *testing.T) {
 			srv := serve(t, employment(50), fakeapi.Options{Pagination: style})
 			srv.SetFaults(fakeapi.Faults{RepeatPage: 3})
 			rows, err := syncErr(t.Context(), newSource(t, pageOpts(srv, style, 10)))
+			if style == fakeapi.Offset {
+				// Asked from offset 27, the fake serves from 17 (a repeat of
+				// records read): taken for records inserted before the page
+				// (harmless); the next page then starts past a gap, which
+				// fails the read after every pass saw it.
+				wantErr(t, err, "at offset 36 the page did not start with the last record of the page before", "after 4 passes")
+				return
+			}
 			wantErr(t, err, "source employment: /api/v1/employment: page 3: the page repeats the 10 records of page 2")
 			if len(rows) != 20 {
 				t.Errorf("read %d rows before the error, want 20", len(rows))

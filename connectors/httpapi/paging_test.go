@@ -35,7 +35,7 @@ func TestPaginationStyles(t *testing.T) {
 		{"offset", fakeapi.Options{Pagination: fakeapi.Offset},
 			func(s *fakeapi.Server) connectors.Options { return pageOpts(s, "offset", 50) }, 6},
 		{"offset, server caps the page size", fakeapi.Options{Pagination: fakeapi.Offset, MaxPageSize: 20},
-			func(s *fakeapi.Server) connectors.Options { return pageOpts(s, "offset", 50) }, 13},
+			func(s *fakeapi.Server) connectors.Options { return pageOpts(s, "offset", 50) }, 14}, // 20, then 19 new a page (overlap), and the closing request
 		{"cursor", fakeapi.Options{Pagination: fakeapi.Cursor},
 			func(s *fakeapi.Server) connectors.Options { return pageOpts(s, "cursor", 50) }, 5},
 		{"next_link", fakeapi.Options{Pagination: fakeapi.NextLink},

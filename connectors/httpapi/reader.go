@@ -99,6 +99,19 @@ type reader struct {
 	found     int64
 	disagreed bool
 
+	// Offset paging with overlap: each page after the first is asked for
+	// from the previous page's last record (see overlapCheck).
+	overlap   bool
+	hasLast   bool     // the next page must start with lastID
+	lastID    uint64   // identity of the previous page's last record
+	passSeen  []uint64 // identities read in this pass, in order
+	disturbed bool     // this pass saw the list shift left: records may have been skipped
+	shiftAt   int      // the offset where it did
+	shifted   int      // passes that saw the list shift left
+	// A pass ended at a page whose records all arrived after the read's
+	// start (an ascending list that grows while it is read).
+	stoppedNew int
+
 	marks marks            // watermark_field values read
 	reset *connectors.Note // the saved watermark was dropped (see stream.Open)
 	eof   bool             // io.EOF returned: the read is complete
@@ -142,6 +155,9 @@ func newReader(ctx context.Context, s *stream, since string, clk clock) *reader 
 		seed:   maphash.MakeSeed(),
 		marks:  marks{clock: clk},
 		track:  s.c.opts.totalPath != nil || s.c.opts.verify,
+	}
+	if s.c.opts.pagination == pageOffset && s.c.opts.pageSize >= 2 {
+		r.overlap, r.track = true, true
 	}
 	for _, f := range s.c.opts.fields {
 		r.col[f] = len(r.header)
@@ -254,7 +270,7 @@ func (r *reader) endPass() error {
 		switch {
 		case r.pass == 1 && r.read > 0:
 			again = append(again, "") // the verify pass
-		case r.pass > 1 && !slices.Equal(set, r.prev):
+		case r.pass > 1 && !slices.Equal(set, r.prev) && !r.disturbed:
 			disagree = true
 			r.disagreed = true
 			gained, lost := setDiff(r.prev, set)
@@ -271,6 +287,12 @@ func (r *reader) endPass() error {
 			}
 			again = append(again, fmt.Sprintf("the last two passes did not agree on %s (pass %d %s)", on, r.pass, strings.Join(how, " and ")))
 		}
+	}
+	if r.disturbed {
+		r.shifted++
+		again = append(again, fmt.Sprintf("pass %d found the list shifted between two page requests (at offset %d the page did not start with "+
+			"the last record of the page before, nor with one read before it: records deleted or moved before the page boundary), so records may have been skipped",
+			r.pass, r.shiftAt))
 	}
 	if len(conflicts) > 0 {
 		again = append(again, fmt.Sprintf("the last pass read %s with the same key_fields [%s] values and different content on different pages "+
@@ -421,6 +443,8 @@ func (r *reader) restart() {
 	r.pageNo = r.o.firstPage
 	r.offset, r.cursor, r.next = 0, "", nil
 	r.done = false
+	r.hasLast, r.disturbed = false, false
+	r.passSeen = r.passSeen[:0]
 	// The first page of a pass may well repeat the last of the one before.
 	r.prevHash, r.prevN, r.maxBefore = 0, 0, 0
 	r.n, r.i = 0, 0
@@ -444,6 +468,10 @@ func (r *reader) Notes() []connectors.Note {
 		if r.found > 0 {
 			why = append(why, fmt.Sprintf("the passes after the first found %s that the passes before them had skipped",
 				plural(r.found, "record", "records")))
+		}
+		if r.shifted > 0 {
+			why = append(why, fmt.Sprintf("%s found the list shifted between two page requests (records deleted or moved before a page boundary)",
+				plural(int64(r.shifted), "pass", "passes")))
 		}
 		if len(why) == 0 {
 			why = append(why, "the passes did not agree on the records read (records deleted, edited or moved while they were read)")
@@ -580,7 +608,8 @@ func (r *reader) fetchPage() error {
 		r.prevHash, r.prevN = h, n
 		r.rememberBaseline(body, start, end)
 	}
-	if err := r.accept(n); err != nil {
+	from, dupes := r.overlapCheck(n)
+	if err := r.accept(from, n, dupes); err != nil {
 		return err
 	}
 	if err := r.advance(body, req.url, n); err != nil {
@@ -775,14 +804,61 @@ func (r *reader) parse(body []byte, start int) (n, end int, err error) {
 	return n, end, nil
 }
 
-// accept makes the n records parse read the page's rows: it numbers
-// them, tallies their watermark values and, with total_path or verify,
-// their identities, and on a pass after the first marks which are handed
-// out (records no earlier pass read).
-func (r *reader) accept(n int) error {
-	r.base = r.pos
-	r.pos += int64(n)
-	r.n, r.i = n, 0
+// recID is the identity of the page's record rec: its key_fields values,
+// else (or with any of them empty) the hash of its whole content.
+func (r *reader) recID(rec int) uint64 {
+	id := r.pageIDs[rec]
+	if r.o.keyFields != nil {
+		if k, ok := r.keyID(r.cells[rec*r.width : (rec+1)*r.width]); ok {
+			id = k
+		}
+	}
+	return id
+}
+
+// overlapCheck compares, in offset paging with overlap, the first record
+// of a page asked for from the previous page's last record with that
+// record. It returns the first record to take (1 when it is the overlap,
+// dropped so that it is not handed out twice) and, when the list shifted
+// right (the first record is one read earlier in this pass: records
+// inserted before the boundary), the identities this pass read, so that
+// their repeats are skipped. A first record never read in this pass means
+// the list shifted left (records deleted or moved before the boundary):
+// records may have been skipped, and the pass is disturbed.
+func (r *reader) overlapCheck(n int) (from int, dupes map[uint64]struct{}) {
+	if !r.overlap || !r.hasLast || n == 0 {
+		return 0, nil
+	}
+	id := r.recID(0)
+	switch {
+	case id == r.lastID:
+		return 1, nil
+	case slices.Contains(r.passSeen, id):
+		if r.pass == 1 { // later passes skip what the read has already
+			dupes = make(map[uint64]struct{}, len(r.passSeen))
+			for _, v := range r.passSeen {
+				dupes[v] = struct{}{}
+			}
+		}
+		return 0, dupes
+	}
+	if !r.disturbed {
+		r.disturbed, r.shiftAt = true, r.offset
+	}
+	return 0, nil
+}
+
+// accept makes the n records parse read the page's rows from rec from on
+// (1 skips an overlap record): it numbers them, tallies their watermark
+// values and, with total_path, verify or offset paging, their identities,
+// and on a pass after the first marks which are handed out (records no
+// earlier pass read); dupes are records this pass read already, not
+// handed out again. A page whose records all arrived after the read's
+// start ends the pass.
+func (r *reader) accept(from, n int, dupes map[uint64]struct{}) error {
+	r.base = r.pos - int64(from)
+	r.pos += int64(n - from)
+	r.n, r.i = n, from
 	r.emit = nil
 	wmCol := -1
 	if f := r.o.watermarkField; f != "" {
@@ -794,11 +870,16 @@ func (r *reader) accept(n int) error {
 	if keyed {
 		r.pagePairs = r.pagePairs[:0]
 	}
-	for rec := range n {
+	allNew := wmCol >= 0 && n > from
+	for rec := from; rec < n; rec++ {
 		row := r.cells[rec*r.width : (rec+1)*r.width]
 		wm := ""
 		if wmCol >= 0 {
 			wm = row[wmCol]
+		}
+		if allNew {
+			m, ok := parseMark(wm, r.marks.loc)
+			allNew = ok && r.marks.clock.future(m)
 		}
 		if !r.track {
 			r.observe(wm, true)
@@ -812,21 +893,34 @@ func (r *reader) accept(n int) error {
 			}
 			r.pagePairs = append(r.pagePairs, idPair{id, content})
 		}
+		if r.pass > 1 || dupes != nil {
+			if r.emit == nil {
+				if cap(r.emitBuf) < n {
+					r.emitBuf = make([]bool, n)
+				}
+				r.emit = r.emitBuf[:n]
+				clear(r.emit)
+			}
+		}
+		if dupes != nil {
+			if _, ok := dupes[id]; ok {
+				continue // read already in this pass (the list shifted right)
+			}
+		}
+		if r.overlap {
+			r.passSeen = append(r.passSeen, id)
+		}
 		after := r.after(wm)
 		if !after {
 			r.cur = append(r.cur, idPair{id, content})
 		}
 		if r.pass == 1 {
+			if r.emit != nil {
+				r.emit[rec] = true
+			}
 			r.ids = append(r.ids, id)
 			r.observe(wm, true)
 			continue
-		}
-		if r.emit == nil {
-			if cap(r.emitBuf) < n {
-				r.emitBuf = make([]bool, n)
-			}
-			r.emit = r.emitBuf[:n]
-			clear(r.emit)
 		}
 		if _, ok := slices.BinarySearch(r.ids[:r.sorted], id); ok {
 			continue // read by an earlier pass
@@ -850,6 +944,14 @@ func (r *reader) accept(n int) error {
 	}
 	if keyed && samePageConflict(r.pagePairs) {
 		return r.notUnique()
+	}
+	if allNew && r.o.pagination != pageNone {
+		// Every record of the page arrived after the read's start: an
+		// ascending list that grows while it is read would be chased
+		// forever. The watermark never moves past the start, so the next
+		// sync reads them, and whatever follows them.
+		r.done = true
+		r.stoppedNew++
 	}
 	return nil
 }
@@ -960,8 +1062,24 @@ func (r *reader) advance(body []byte, at *url.URL, n int) error {
 		r.pageNo++
 	case pageOffset:
 		// By what came, not by page_size: a server that caps the page
-		// size still gets every record asked for.
-		r.offset += n
+		// size still gets every record asked for. With overlap, the next
+		// page is asked for from this one's last record.
+		if !r.overlap {
+			r.offset += n
+			break
+		}
+		switch {
+		case r.disturbed:
+			r.done = true // read the source again
+		case n == 1 && r.hasLast && r.i == 1:
+			r.done = true // only the overlap record: the end
+		case n >= 2:
+			r.offset += n - 1
+			r.hasLast, r.lastID = true, r.recID(n-1)
+		default:
+			r.offset += n
+			r.hasLast = false
+		}
 	case pageCursor:
 		c := pathText(body, o.cursorPath)
 		if c == "" {

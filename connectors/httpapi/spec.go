@@ -155,19 +155,21 @@ var spec = connectors.Spec{
 				"then fails rather than commit with records missing.",
 			Example: "data.total"},
 		{Name: "key_fields", Type: "list",
-			Doc: "total_path or verify: the record keys that identify a record, best a record " +
+			Doc: "total_path, verify or offset paging: the record keys that identify a record, best a record " +
 				"number that an edit never changes and no two records share; unset: the whole record " +
 				"as written (an edited record then counts as a new one). A record with any of them " +
 				"empty is identified by its whole content. A key no record of the read has, or two " +
 				"records with different content share (in one page, or in two passes), fails the read.",
 			Example: "[记录编号]"},
-		{Name: "reread", Type: "int", Default: "3 with verify, else 1",
-			Doc: "total_path or verify: how many more passes over the source at most: the verify " +
-				"passes (until two passes in a row agree on the records read) and the passes that check " +
-				"again after records were found missing; 0 fails at once.",
+		{Name: "reread", Type: "int", Default: "3 with verify or offset paging, else 1",
+			Doc: "total_path, verify or offset paging: how many more passes over the source at most: " +
+				"the verify passes (until two passes in a row agree on the records read), the passes " +
+				"that check again after records were found missing, and those after an offset pass " +
+				"saw the list shift; 0 fails at once.",
 			Example: "2"},
-		{Name: "verify", Type: "bool", Default: "true for page or offset paging with watermark_param, else false",
-			Doc: "page or offset paging: read the pages again after the first pass, until two passes " +
+		{Name: "verify", Type: "bool", Default: "true for page paging with watermark_param, else false",
+			Doc: "page paging (offset paging needs none: it reads with overlap, see README): read " +
+				"the pages again after the first pass, until two passes " +
 				"in a row agree on the records not newer than the first pass's greatest watermark value; " +
 				"a record one pass skipped while records moved between pages is loaded. Passes that " +
 				"never agree (up to reread) fail the read.",
@@ -389,7 +391,9 @@ func parseOptions(o connectors.Options) (options, error) {
 		add("options.key_fields: name at least one key, or leave it unset to count whole records")
 	}
 	paged := opts.pagination == pagePage || opts.pagination == pageOffset
-	opts.verify = paged && opts.watermarkParam != ""
+	// Offset paging reads with overlap (each page from the last record of
+	// the one before), which shows records moving: no verify pass.
+	opts.verify = opts.pagination == pagePage && opts.watermarkParam != ""
 	if v, set := o["verify"]; set {
 		b, ok := v.(bool)
 		switch {
@@ -402,7 +406,7 @@ func parseOptions(o connectors.Options) (options, error) {
 		}
 	}
 	defReread := 1
-	if opts.verify {
+	if opts.verify || opts.pagination == pageOffset {
 		defReread = 3 // up to four passes: a quiet source needs two that agree
 	}
 	opts.reread = o.Int("reread", defReread)
@@ -412,10 +416,10 @@ func parseOptions(o connectors.Options) (options, error) {
 	if opts.verify && opts.reread == 0 {
 		add("options.reread: 0 leaves no pass for verify; set verify: false to read the source once")
 	}
-	if opts.totalPath == nil && !opts.verify {
+	if opts.totalPath == nil && !opts.verify && opts.pagination != pageOffset {
 		for _, name := range []string{"key_fields", "reread"} {
 			if _, set := o[name]; set {
-				add("options.%s: only used with total_path or verify", name)
+				add("options.%s: only used with total_path, verify or offset paging", name)
 			}
 		}
 	}

@@ -49,7 +49,7 @@ func TestOptionErrors(t *testing.T) {
 		{"lookback alone", connectors.Options{"url": u, "lookback": "48h"}, []string{"options.lookback: only used with watermark_param"}},
 		{"fields", connectors.Options{"url": u, "fields": []any{"a", "a"}}, []string{`options.fields: "a" is listed twice`}},
 		{"envelope options alone", connectors.Options{"url": u, "success": []any{0}, "key_fields": []any{"id"}, "reread": 2}, []string{
-			"options.success: only used with status_path", "options.key_fields: only used with total_path or verify", "options.reread: only used with total_path or verify",
+			"options.success: only used with status_path", "options.key_fields: only used with total_path, verify or offset paging", "options.reread: only used with total_path, verify or offset paging",
 		}},
 		{"envelope values", connectors.Options{"url": u, "status_path": "code", "success": []any{}, "total_path": "data..total", "key_fields": []any{}, "reread": 11}, []string{
 			"options.success: name at least one code", `options.total_path: "data..total" has an empty step`,
@@ -60,7 +60,7 @@ func TestOptionErrors(t *testing.T) {
 		{"timezone alone", connectors.Options{"url": u, "timezone": "UTC"}, []string{"options.timezone: only used with watermark_field"}},
 		{"verify", connectors.Options{"url": u, "pagination": "cursor", "cursor_path": "next", "verify": true}, []string{
 			"options.verify: only used with pagination page or offset"}},
-		{"verify without a pass", connectors.Options{"url": u, "pagination": "offset", "watermark_param": "s", "watermark_field": "f", "reread": 0}, []string{
+		{"verify without a pass", connectors.Options{"url": u, "pagination": "page", "watermark_param": "s", "watermark_field": "f", "reread": 0}, []string{
 			"options.reread: 0 leaves no pass for verify; set verify: false"}},
 		{"encoding", connectors.Options{"url": u, "encoding": "latin1"}, []string{`options.encoding: "latin1" is not one of utf-8, gbk, gb18030, big5`}},
 	}

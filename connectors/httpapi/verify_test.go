@@ -64,7 +64,7 @@ func deleteAndAppend(srv *fakeapi.Server) {
 // not new), hands it out and reads once more, which finds nothing: the
 // read succeeds with every record and a reread note.
 func TestVerifyDeleteAndAppend(t *testing.T) {
-	for _, style := range []string{fakeapi.Offset, fakeapi.Page} {
+	for _, style := range []string{fakeapi.Page} {
 		t.Run(style, func(t *testing.T) {
 			// The loss is real: total_path alone reads 6 of 6 and moves the
 			// watermark past record 3 for good.
@@ -116,13 +116,13 @@ func TestVerifyEditAscending(t *testing.T) {
 			if keys != nil {
 				extra["key_fields"] = keys
 			}
-			c, _ := changingSource(t, fakeapi.Offset, "asc", connectors.Options{"verify": false}, edit)
+			c, _ := changingSource(t, fakeapi.Page, "asc", connectors.Options{"verify": false}, edit)
 			rows, header, _, err := incSync(t, c, "")
 			if err != nil || len(distinctIDs(t, header, rows)) != 5 {
 				t.Fatalf("unverified: %d rows of %d people, %v; the fake should skip one", len(rows), len(distinctIDs(t, header, rows)), err)
 			}
 
-			c, _ = changingSource(t, fakeapi.Offset, "asc", extra, edit)
+			c, _ = changingSource(t, fakeapi.Page, "asc", extra, edit)
 			rows, header, mark, notes, err := incRead(t, c, "")
 			if err != nil {
 				t.Fatal(err)
@@ -147,7 +147,7 @@ func TestVerifyEditAscending(t *testing.T) {
 // (no third pass, no note), and not used as the watermark, so the next
 // sync reads it again (and whatever this pass might have missed near it).
 func TestVerifyNewArrival(t *testing.T) {
-	c, srv := changingSource(t, fakeapi.Offset, "desc", nil, func(srv *fakeapi.Server) { srv.Add(employmentFrom(6, 1)...) })
+	c, srv := changingSource(t, fakeapi.Page, "desc", nil, func(srv *fakeapi.Server) { srv.Add(employmentFrom(6, 1)...) })
 	rows, header, mark, notes, err := incRead(t, c, "")
 	if err != nil {
 		t.Fatal(err)
@@ -186,14 +186,14 @@ func TestVerifyRecordWithoutTime(t *testing.T) {
 			}
 			// Served as added: deleting record 0 after page 1 moves record 3
 			// (the 4th) onto page 1, which is never asked for again.
-			srv := serve(t, recs, fakeapi.Options{Pagination: fakeapi.Offset, UpdatedField: "updated_at"})
+			srv := serve(t, recs, fakeapi.Options{Pagination: fakeapi.Page, UpdatedField: "updated_at"})
 			var once sync.Once
 			srv.OnPage(func(page int) {
 				if page == 1 {
 					once.Do(func() { srv.Delete(0) })
 				}
 			})
-			o := pageOpts(srv, fakeapi.Offset, 3)
+			o := pageOpts(srv, fakeapi.Page, 3)
 			o["watermark_param"], o["watermark_field"] = "updated_since", "updated_at"
 			rows, header, mark, notes, err := incRead(t, newSource(t, o), "")
 			if err != nil {
@@ -215,7 +215,7 @@ func TestVerifyRecordWithoutTime(t *testing.T) {
 // one the pass before it had not read: no two passes agree. After four
 // passes (reread 3, the default) the read fails, and the watermark stays.
 func TestVerifyStillMoving(t *testing.T) {
-	srv := serve(t, employment(6), fakeapi.Options{Pagination: fakeapi.Offset, UpdatedField: "updated_at", Order: "asc"})
+	srv := serve(t, employment(6), fakeapi.Options{Pagination: fakeapi.Page, UpdatedField: "updated_at", Order: "asc"})
 	late := 0
 	srv.OnPage(func(page int) {
 		if page == 1 {
@@ -225,7 +225,7 @@ func TestVerifyStillMoving(t *testing.T) {
 			srv.Add(r)
 		}
 	})
-	o := pageOpts(srv, fakeapi.Offset, 3)
+	o := pageOpts(srv, fakeapi.Page, 3)
 	o["watermark_param"], o["watermark_field"] = "updated_since", "updated_at"
 	const saved = "2026-02-01T00:00:00+08:00"
 	rows, _, mark, err := incSync(t, newSource(t, o), saved)
@@ -252,11 +252,11 @@ func TestVerifyWhen(t *testing.T) {
 		extra    connectors.Options
 		requests int
 	}{
-		{"offset, incremental", fakeapi.Offset, true, nil, 6},
+		{"offset, incremental (overlap, no verify pass)", fakeapi.Offset, true, nil, 4},
 		{"page, incremental", fakeapi.Page, true, nil, 6},
 		{"page, not incremental", fakeapi.Page, false, nil, 3},
 		{"cursor, incremental", fakeapi.Cursor, true, nil, 2},
-		{"offset, verify false", fakeapi.Offset, true, connectors.Options{"verify": false}, 3},
+		{"page, verify false", fakeapi.Page, true, connectors.Options{"verify": false}, 3},
 		{"page, not incremental, verify true", fakeapi.Page, false, connectors.Options{"verify": true}, 6},
 	}
 	for _, tt := range tests {
@@ -337,20 +337,20 @@ func TestTotalBelowRead(t *testing.T) {
 // a source that keeps changing fails, and one that changed once is read
 // in full.
 func TestVerifyWithoutWatermark(t *testing.T) {
-	srv := serve(t, employment(6), fakeapi.Options{Pagination: fakeapi.Offset})
+	srv := serve(t, employment(6), fakeapi.Options{Pagination: fakeapi.Page})
 	var once sync.Once
 	srv.OnPage(func(page int) {
 		if page == 1 {
 			once.Do(func() { srv.Delete(0) })
 		}
 	})
-	o := pageOpts(srv, fakeapi.Offset, 3)
+	o := pageOpts(srv, fakeapi.Page, 3)
 	o["verify"] = true
 	rr := open(t, newSource(t, o))
 	rows := readAll(t, rr)
 	haveIDs(t, rr.Header(), rows, 0, 1, 2, 4, 5, 3)
 
-	moving := serve(t, employment(6), fakeapi.Options{Pagination: fakeapi.Offset})
+	moving := serve(t, employment(6), fakeapi.Options{Pagination: fakeapi.Page})
 	n := 0
 	moving.OnPage(func(page int) {
 		if page == 1 {
@@ -358,7 +358,7 @@ func TestVerifyWithoutWatermark(t *testing.T) {
 			moving.Add(employmentFrom(100+n, 1)...)
 		}
 	})
-	o = pageOpts(moving, fakeapi.Offset, 3)
+	o = pageOpts(moving, fakeapi.Page, 3)
 	o["verify"] = true
 	_, err := syncErr(t.Context(), newSource(t, o))
 	wantErr(t, err, "the last two passes did not agree on the records read (pass 4 read 1 record that pass 3 had not), after 4 passes: records moved between pages")
