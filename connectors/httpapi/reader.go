@@ -109,8 +109,14 @@ type reader struct {
 	shiftAt   int      // the offset where it did
 	shifted   int      // passes that saw the list shift left
 	// A pass ended at a page whose records all arrived after the read's
-	// start (an ascending list that grows while it is read).
+	// start (an ascending list that grows while it is read). ascending:
+	// the pass's watermark values so far never went down; oldSeen: it
+	// read one not after the start; lastMark: the last it read.
 	stoppedNew int
+	ascending  bool
+	oldSeen    bool
+	lastMark   mark
+	hasMark    bool
 
 	marks marks            // watermark_field values read
 	reset *connectors.Note // the saved watermark was dropped (see stream.Open)
@@ -149,12 +155,13 @@ func newReader(ctx context.Context, s *stream, since string, clk clock) *reader 
 	ctx, cancel := context.WithCancel(ctx)
 	r := &reader{
 		ctx: ctx, cancel: cancel, s: s, o: &s.c.opts, since: since,
-		col:    map[string]int{},
-		pass:   1,
-		pageNo: s.c.opts.firstPage,
-		seed:   maphash.MakeSeed(),
-		marks:  marks{clock: clk},
-		track:  s.c.opts.totalPath != nil || s.c.opts.verify,
+		col:       map[string]int{},
+		pass:      1,
+		ascending: true,
+		pageNo:    s.c.opts.firstPage,
+		seed:      maphash.MakeSeed(),
+		marks:     marks{clock: clk},
+		track:     s.c.opts.totalPath != nil || s.c.opts.verify,
 	}
 	if s.c.opts.pagination == pageOffset && s.c.opts.pageSize >= 2 {
 		r.overlap, r.track = true, true
@@ -444,6 +451,7 @@ func (r *reader) restart() {
 	r.offset, r.cursor, r.next = 0, "", nil
 	r.done = false
 	r.hasLast, r.disturbed = false, false
+	r.ascending, r.oldSeen, r.hasMark = true, false, false
 	r.passSeen = r.passSeen[:0]
 	// The first page of a pass may well repeat the last of the one before.
 	r.prevHash, r.prevN, r.maxBefore = 0, 0, 0
@@ -870,16 +878,30 @@ func (r *reader) accept(from, n int, dupes map[uint64]struct{}) error {
 	if keyed {
 		r.pagePairs = r.pagePairs[:0]
 	}
-	allNew := wmCol >= 0 && n > from
+	// allNew: every record of the page arrived after the read's start,
+	// in a pass sorted ascending on watermark_field that read older ones
+	// before (so that every later page is newer still).
+	allNew := wmCol >= 0 && n > from && r.o.pagination != pageNone
+	oldBefore := r.oldSeen
 	for rec := from; rec < n; rec++ {
 		row := r.cells[rec*r.width : (rec+1)*r.width]
 		wm := ""
 		if wmCol >= 0 {
 			wm = row[wmCol]
 		}
-		if allNew {
+		if wmCol >= 0 && r.ascending {
 			m, ok := parseMark(wm, r.marks.loc)
-			allNew = ok && r.marks.clock.future(m)
+			switch {
+			case !ok || r.hasMark && m.t.Before(r.lastMark.t):
+				r.ascending = false
+			default:
+				r.lastMark, r.hasMark = m, true
+				if r.marks.clock.future(m) {
+					break
+				}
+				r.oldSeen = true
+				allNew = false
+			}
 		}
 		if !r.track {
 			r.observe(wm, true)
@@ -945,7 +967,7 @@ func (r *reader) accept(from, n int, dupes map[uint64]struct{}) error {
 	if keyed && samePageConflict(r.pagePairs) {
 		return r.notUnique()
 	}
-	if allNew && r.o.pagination != pageNone {
+	if allNew && r.ascending && oldBefore {
 		// Every record of the page arrived after the read's start: an
 		// ascending list that grows while it is read would be chased
 		// forever. The watermark never moves past the start, so the next
