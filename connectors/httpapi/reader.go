@@ -113,6 +113,7 @@ type reader struct {
 	// the pass's watermark values so far never went down; oldSeen: it
 	// read one not after the start; lastMark: the last it read.
 	stoppedNew int
+	capOK      bool // page paging: the server caps the page size and counts pages by it (checkCap)
 	ascending  bool
 	oldSeen    bool
 	lastMark   mark
@@ -613,8 +614,12 @@ func (r *reader) fetchPage() error {
 			return r.fail(fmt.Errorf("the page repeats the %d records of page %d; the source's paging is broken (a cursor or page parameter it ignores?)", n, r.pages-1))
 		}
 		r.maxBefore = max(r.maxBefore, r.prevN)
+		prevN := r.prevN
 		r.prevHash, r.prevN = h, n
 		r.rememberBaseline(body, start, end)
+		if err := r.checkCap(prevN, body, start); err != nil {
+			return r.fail(err)
+		}
 	}
 	from, dupes := r.overlapCheck(n)
 	if err := r.accept(from, n, dupes); err != nil {
@@ -624,6 +629,59 @@ func (r *reader) fetchPage() error {
 		return r.fail(err)
 	}
 	return nil
+}
+
+// checkCap is page paging's check of a server that caps the page size:
+// a page after a short one (fewer records than page_size) that is not
+// empty means the short page was not the end. A server that counts its
+// pages by the size it serves (page N from (N-1)×M) is read in full; one
+// that counts them by the size asked for (page N from (N-1)×page_size)
+// skips the records between, with status ok. To tell them apart, the
+// page is asked for again with the short page's size: the same first
+// record, and the server counts by what it serves (the read goes on, not
+// asking again); another, and the read fails, saying which page_size to
+// set. prevN is the records of the page before (0: none in this pass).
+func (r *reader) checkCap(prevN int, body []byte, start int) error {
+	if r.o.pagination != pagePage || r.capOK || prevN == 0 || prevN >= r.o.pageSize {
+		return nil
+	}
+	rec, ok := firstRecord(body, start)
+	if !ok {
+		return nil
+	}
+	first := maphash.Bytes(r.seed, rec)
+	req := r.requestSized(prevN)
+	pbody, ctype, err := r.s.c.fetch.get(r.ctx, req, r.s.creds)
+	if err != nil {
+		return fmt.Errorf("asking page %d again with page size %d (the page before had %d records of page_size %d): %w", r.pageNo, prevN, prevN, r.o.pageSize, err)
+	}
+	if pbody, err = decodeBody(pbody, ctype, r.o.encoding); err != nil {
+		return err
+	}
+	same := false
+	if off, _ := syntaxError(pbody); off < 0 {
+		if ps, missing, err := r.records(pbody); err == nil && !missing && ps >= 0 {
+			if pf, ok := firstRecord(pbody, ps); ok {
+				same = maphash.Bytes(r.seed, pf) == first
+			}
+		}
+	}
+	if same {
+		r.capOK = true
+		return nil
+	}
+	return fmt.Errorf("page %d had %d records of page_size %d and more came after it: the server caps the page size but counts pages at %d, "+
+		"so the records between were skipped; set page_size: %d", r.pageNo-1, prevN, r.o.pageSize, r.o.pageSize, prevN)
+}
+
+// firstRecord is the first element of the array at body[start]; ok is
+// false when it is empty.
+func firstRecord(body []byte, start int) (rec []byte, ok bool) {
+	i := jsonscan.SkipSpace(body, start+1)
+	if i >= len(body) || body[i] == ']' {
+		return nil, false
+	}
+	return body[i:jsonscan.ValueEnd(body, i)], true
 }
 
 // shortRepeat reports whether a page repeating the one before it, of n
@@ -644,9 +702,12 @@ func (r *reader) shortRepeat(n int) bool {
 
 // request builds the next page's request. Paging and watermark values go
 // in the body when its template names them, else in the query string.
-func (r *reader) request() request {
+func (r *reader) request() request { return r.requestSized(r.o.pageSize) }
+
+// requestSized builds the next page's request asking for size records.
+func (r *reader) requestSized(pageSize int) request {
 	o := r.o
-	v := vars{page: r.pageNo, pageSize: o.pageSize, offset: r.offset, cursor: r.cursor, watermark: r.since}
+	v := vars{page: r.pageNo, pageSize: pageSize, offset: r.offset, cursor: r.cursor, watermark: r.since}
 	req := request{method: o.method}
 	if o.body != nil {
 		req.body = o.body.render(v)
@@ -665,7 +726,7 @@ func (r *reader) request() request {
 	if o.watermarkParam != "" && r.since != "" {
 		set(o.watermarkParam, phWatermark, r.since)
 	}
-	size := strconv.Itoa(o.pageSize)
+	size := strconv.Itoa(pageSize)
 	switch o.pagination {
 	case pagePage:
 		set(o.pageParam, phPage, strconv.Itoa(r.pageNo))
