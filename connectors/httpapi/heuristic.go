@@ -105,11 +105,14 @@ func walkLeaves(body []byte, skip, skipEnd int, out []leaf) []leaf {
 		return out
 	}
 	var key []byte
-	var walk func(i, depth int, prefix string)
-	walk = func(i, depth int, prefix string) {
+	// walk reads the object at body[i] and returns where it ends. An
+	// object within the depth is walked, not scanned first, so that the
+	// records array inside it (at skip) is passed over, never scanned.
+	var walk func(i, depth int, prefix string) int
+	walk = func(i, depth int, prefix string) int {
 		i = jsonscan.SkipSpace(body, i+1)
 		if body[i] == '}' {
-			return
+			return i + 1
 		}
 		for {
 			kEnd := jsonscan.StringEnd(body, i)
@@ -117,25 +120,24 @@ func walkLeaves(body []byte, skip, skipEnd int, out []leaf) []leaf {
 			i = jsonscan.SkipSpace(body, kEnd)
 			i = jsonscan.SkipSpace(body, i+1) // past ':'
 			var end int
-			if i == skip {
+			switch {
+			case i == skip:
 				end = skipEnd
-			} else {
-				end = jsonscan.ValueEnd(body, i)
-			}
-			switch body[i] {
-			case '{':
-				if depth < leafDepth {
-					walk(i, depth+1, join(prefix, string(key)))
-				}
-			case '[', 'n':
+			case body[i] == '{' && depth < leafDepth:
+				end = walk(i, depth+1, join(prefix, string(key)))
 			default:
-				if kind := keyKind(string(key)); kind != leafOther {
-					out = append(out, leaf{path: join(prefix, string(key)), kind: kind, s: i, e: end})
+				end = jsonscan.ValueEnd(body, i)
+				switch body[i] {
+				case '{', '[', 'n':
+				default:
+					if kind := keyKind(string(key)); kind != leafOther {
+						out = append(out, leaf{path: join(prefix, string(key)), kind: kind, s: i, e: end})
+					}
 				}
 			}
 			i = jsonscan.SkipSpace(body, end)
 			if body[i] == '}' {
-				return
+				return i + 1
 			}
 			i = jsonscan.SkipSpace(body, i+1) // past ','
 		}
