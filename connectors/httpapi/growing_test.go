@@ -10,10 +10,10 @@ import (
 )
 
 // An ascending list that gains records at every request (each updated
-// after the read's start) never reaches an empty page: a pass used to be
-// chased until max_pages failed the sync. A pass now ends at a page whose
-// records all arrived after the read's start: the watermark never moves
-// past the start, so the next sync reads them.
+// after the read's start) never reaches an empty page: a pass is chased
+// until max_pages, and the read fails loudly, saying the list kept
+// growing and what to do. (No pass ends at a page of records newer than
+// the start: see TestFutureBlockSortedByID.)
 func TestGrowingAscendingList(t *testing.T) {
 	for _, style := range []string{fakeapi.Page, fakeapi.Offset} {
 		t.Run(style, func(t *testing.T) {
@@ -31,26 +31,42 @@ func TestGrowingAscendingList(t *testing.T) {
 				}
 			})
 			o := pageOpts(srv, style, 2)
-			o["watermark_param"], o["watermark_field"], o["max_pages"] = "updated_since", "updated_at", 40
+			o["watermark_param"], o["watermark_field"], o["max_pages"] = "updated_since", "updated_at", 8
+			_, _, mark, _, err := incRead(t, newSource(t, o), "")
+			wantErr(t, err, "max_pages (8)", "the list kept growing while it was read", "after the read's start", "cursor paging", "smaller window")
+			if mark != "" {
+				t.Errorf("watermark %q after a failed read, want none", mark)
+			}
+		})
+	}
+}
+
+// A list sorted by record number (not by time) holding a block of
+// placeholder future dates (records 61-100 at 9999-12-31) is read to its
+// end: a pass used to stop at the first page of the block, as if an
+// ascending list had reached records newer than the read, and records
+// 101-199 were never read, with every sync ok.
+func TestFutureBlockSortedByID(t *testing.T) {
+	recs := withIDs(employment(200), 0)
+	for i := 61; i <= 100; i++ {
+		recs[i]["updated_at"] = "9999-12-31T00:00:00+08:00"
+	}
+	for _, style := range []string{fakeapi.Page, fakeapi.Offset} {
+		t.Run(style, func(t *testing.T) {
+			srv := serve(t, recs, fakeapi.Options{Pagination: style, UpdatedField: "updated_at"})
+			o := pageOpts(srv, style, 20)
+			o["watermark_param"], o["watermark_field"] = "updated_since", "updated_at"
 			rows, header, mark, _, err := incRead(t, newSource(t, o), "")
 			if err != nil {
 				t.Fatal(err)
 			}
-			ids := column(t, header, rows, "id")
-			old := 0
-			for _, id := range ids {
-				if len(id) == 1 {
-					old++
-				}
+			want := make([]int, 200)
+			for i := range want {
+				want[i] = i
 			}
-			if old != 5 {
-				t.Errorf("read ids %q, want the 5 records there before the read among them", ids)
-			}
-			if mark != updatedAt(4) {
-				t.Errorf("watermark %q, want %q (never past the start)", mark, updatedAt(4))
-			}
-			if got := len(srv.Requests()); got > 12 {
-				t.Errorf("%d requests, want a few", got)
+			haveIDs(t, header, rows, want...)
+			if mark != updatedAt(199) {
+				t.Errorf("watermark %q, want %q", mark, updatedAt(199))
 			}
 		})
 	}

@@ -108,16 +108,7 @@ type reader struct {
 	disturbed bool     // this pass saw the list shift left: records may have been skipped
 	shiftAt   int      // the offset where it did
 	shifted   int      // passes that saw the list shift left
-	// A pass ended at a page whose records all arrived after the read's
-	// start (an ascending list that grows while it is read). ascending:
-	// the pass's watermark values so far never went down; oldSeen: it
-	// read one not after the start; lastMark: the last it read.
-	stoppedNew int
-	capOK      bool // page paging: the server caps the page size and counts pages by it (checkCap)
-	ascending  bool
-	oldSeen    bool
-	lastMark   mark
-	hasMark    bool
+	capOK     bool     // page paging: the server caps the page size and counts pages by it (checkCap)
 
 	marks marks            // watermark_field values read
 	reset *connectors.Note // the saved watermark was dropped (see stream.Open)
@@ -156,13 +147,12 @@ func newReader(ctx context.Context, s *stream, since string, clk clock) *reader 
 	ctx, cancel := context.WithCancel(ctx)
 	r := &reader{
 		ctx: ctx, cancel: cancel, s: s, o: &s.c.opts, since: since,
-		col:       map[string]int{},
-		pass:      1,
-		ascending: true,
-		pageNo:    s.c.opts.firstPage,
-		seed:      maphash.MakeSeed(),
-		marks:     marks{clock: clk},
-		track:     s.c.opts.totalPath != nil || s.c.opts.verify,
+		col:    map[string]int{},
+		pass:   1,
+		pageNo: s.c.opts.firstPage,
+		seed:   maphash.MakeSeed(),
+		marks:  marks{clock: clk},
+		track:  s.c.opts.totalPath != nil || s.c.opts.verify,
 	}
 	if s.c.opts.pagination == pageOffset && s.c.opts.pageSize >= 2 {
 		r.overlap, r.track = true, true
@@ -452,7 +442,6 @@ func (r *reader) restart() {
 	r.offset, r.cursor, r.next = 0, "", nil
 	r.done = false
 	r.hasLast, r.disturbed = false, false
-	r.ascending, r.oldSeen, r.hasMark = true, false, false
 	r.passSeen = r.passSeen[:0]
 	// The first page of a pass may well repeat the last of the one before.
 	r.prevHash, r.prevN, r.maxBefore = 0, 0, 0
@@ -552,7 +541,16 @@ func (r *reader) fail(err error) error {
 // the following request asks for.
 func (r *reader) fetchPage() error {
 	if r.pages >= r.o.maxPages {
-		r.err = r.s.c.errorf(r.s.name, 0, fmt.Errorf("stopped after max_pages (%d) pages with more to come; raise max_pages if the source is really that large", r.o.maxPages))
+		grew := ""
+		if n := r.marks.nFuture; n > 0 {
+			grew = fmt.Sprintf(" (%s with %s after the read's start were read)", plural(n, "record", "records"), r.o.watermarkField)
+		}
+		// No pass ends at records newer than the read's start: a list
+		// sorted by something else (an id) may hold a block of future
+		// dates (9999-12-31 placeholders) with older records after it.
+		r.err = r.s.c.errorf(r.s.name, 0, fmt.Errorf("stopped after max_pages (%d) pages with more to come: the list kept growing while it was read%s, "+
+			"or the source is larger than max_pages pages; use cursor paging, or a smaller window (a lookback or a watermark_param range) "+
+			"so that a read ends before the list grows a page, or raise max_pages if the source is really that large", r.o.maxPages, grew))
 		return r.err
 	}
 	r.pages++
@@ -922,8 +920,7 @@ func (r *reader) overlapCheck(n int) (from int, dupes map[uint64]struct{}) {
 // values and, with total_path, verify or offset paging, their identities,
 // and on a pass after the first marks which are handed out (records no
 // earlier pass read); dupes are records this pass read already, not
-// handed out again. A page whose records all arrived after the read's
-// start ends the pass.
+// handed out again.
 func (r *reader) accept(from, n int, dupes map[uint64]struct{}) error {
 	r.base = r.pos - int64(from)
 	r.pos += int64(n - from)
@@ -939,30 +936,11 @@ func (r *reader) accept(from, n int, dupes map[uint64]struct{}) error {
 	if keyed {
 		r.pagePairs = r.pagePairs[:0]
 	}
-	// allNew: every record of the page arrived after the read's start,
-	// in a pass sorted ascending on watermark_field that read older ones
-	// before (so that every later page is newer still).
-	allNew := wmCol >= 0 && n > from && r.o.pagination != pageNone
-	oldBefore := r.oldSeen
 	for rec := from; rec < n; rec++ {
 		row := r.cells[rec*r.width : (rec+1)*r.width]
 		wm := ""
 		if wmCol >= 0 {
 			wm = row[wmCol]
-		}
-		if wmCol >= 0 && r.ascending {
-			m, ok := parseMark(wm, r.marks.loc)
-			switch {
-			case !ok || r.hasMark && m.t.Before(r.lastMark.t):
-				r.ascending = false
-			default:
-				r.lastMark, r.hasMark = m, true
-				if r.marks.clock.future(m) {
-					break
-				}
-				r.oldSeen = true
-				allNew = false
-			}
 		}
 		if !r.track {
 			r.observe(wm, true)
@@ -1027,14 +1005,6 @@ func (r *reader) accept(from, n int, dupes map[uint64]struct{}) error {
 	}
 	if keyed && samePageConflict(r.pagePairs) {
 		return r.notUnique()
-	}
-	if allNew && r.ascending && oldBefore {
-		// Every record of the page arrived after the read's start: an
-		// ascending list that grows while it is read would be chased
-		// forever. The watermark never moves past the start, so the next
-		// sync reads them, and whatever follows them.
-		r.done = true
-		r.stoppedNew++
 	}
 	return nil
 }
