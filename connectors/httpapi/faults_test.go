@@ -177,10 +177,10 @@ func TestRepeatedPage(t *testing.T) {
 			rows, err := syncErr(t.Context(), newSource(t, pageOpts(srv, style, 10)))
 			if style == fakeapi.Offset {
 				// Asked from offset 27, the fake serves from 17 (a repeat of
-				// records read): taken for records inserted before the page
-				// (harmless); the next page then starts past a gap, which
-				// fails the read after every pass saw it.
-				wantErr(t, err, "at offset 36 the page did not start with the last record of the page before", "after 4 passes")
+				// records read), which does not begin with the tail of the
+				// page before ending at its last record: a disturbed pass,
+				// which fails the read after every pass saw it.
+				wantErr(t, err, "at offset 27 the page did not start with the tail of the page before", "after 4 passes")
 				return
 			}
 			wantErr(t, err, "source employment: /api/v1/employment: page 3: the page repeats the 10 records of page 2")

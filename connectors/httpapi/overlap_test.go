@@ -212,3 +212,102 @@ func TestOffsetOverlapTransientTotal(t *testing.T) {
 	_, _, _, err := incSync(t, c, "")
 	wantErr(t, err, "read 9 distinct records of the 10 the API reports at data.total")
 }
+
+// moveEnd rewrites record i (0-based, in the order added) without a
+// visible change: it moves to the end of the physical order, and so to
+// the end of its group of ties in the sort key (the fake's sort is
+// stable).
+func moveEnd(srv *fakeapi.Server, rec map[string]any, i int) {
+	srv.Delete(i)
+	srv.Add(rec)
+}
+
+// allIDs lists 0..n-1.
+func allIDs(n int) []int {
+	out := make([]int, n)
+	for i := range out {
+		out[i] = i
+	}
+	return out
+}
+
+// The tester's L9: ascending, records 14-20 share one updated_at (a bulk
+// import, ties served in physical order). After page 1 (records 0-19),
+// record 2 is deleted and record 15 rewritten without visible change,
+// moving to the end of its tie group: the page asked from offset 19
+// starts with record 15, read before. That used to be taken for a right
+// shift (records inserted), and record 20 was lost with status ok; the
+// page does not begin with the tail of page 1 ending at record 19, so the
+// pass is read again, and every record is read.
+func TestOffsetOverlapTieMovesAscending(t *testing.T) {
+	recs := withIDs(employment(60), 0)
+	for i := 14; i <= 20; i++ {
+		recs[i]["updated_at"] = updatedAt(17)
+	}
+	moved := recs[15]
+	c, _ := offsetSource(t, recs, "asc", 20, nil, func(srv *fakeapi.Server, call int) {
+		if call == 1 {
+			srv.Delete(2)
+			moveEnd(srv, moved, 14) // record 15, one place up after the delete
+		}
+	})
+	rows, header, _, notes, err := incRead(t, c, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	haveIDs(t, header, rows, allIDs(60)...)
+	noteHas(t, notes, connectors.NoteReread, "found the list shifted")
+}
+
+// The tester's L10: newest first, records 39-45 share one updated_at.
+// After page 1 (records 59-46, then 39-44 of the tie group), record 54 is
+// deleted and record 40 moves to the end of the tie group: the page asked
+// from offset 19 starts with record 40, read before, and record 45 used to
+// be lost. Now the pass is read again and every record is read.
+func TestOffsetOverlapTieMovesNewestFirst(t *testing.T) {
+	recs := withIDs(employment(60), 0)
+	for i := 39; i <= 45; i++ {
+		recs[i]["updated_at"] = updatedAt(42)
+	}
+	moved := recs[40]
+	c, _ := offsetSource(t, recs, "desc", 20, nil, func(srv *fakeapi.Server, call int) {
+		if call == 1 {
+			srv.Delete(54)
+			moveEnd(srv, moved, 40)
+		}
+	})
+	rows, header, _, notes, err := incRead(t, c, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	haveIDs(t, header, rows, allIDs(60)...)
+	noteHas(t, notes, connectors.NoteReread, "found the list shifted")
+}
+
+// The tester's L8: ascending with key_fields, 21 records in pages of 20.
+// After page 1 (records 0-19), record 0 is deleted, record 1 edited (it
+// moves to the end) and a new record added: the page asked from offset
+// 19 starts with record 1, read before under its key, and record 20 used
+// to be lost. Now the pass is read again and every record is read.
+func TestOffsetOverlapEditKeyFields(t *testing.T) {
+	c, _ := offsetSource(t, withIDs(employment(21), 0), "asc", 20, connectors.Options{"key_fields": []any{"id"}}, func(srv *fakeapi.Server, call int) {
+		if call == 1 {
+			srv.Delete(0)
+			srv.Update(0, map[string]any{"业务类型": "就业登记", "updated_at": day0.Add(1000 * time.Hour).Format(time.RFC3339)})
+			n := withIDs(employmentFrom(100, 1), 100)
+			n[0]["updated_at"] = day0.Add(1001 * time.Hour).Format(time.RFC3339)
+			srv.Add(n...)
+		}
+	})
+	rows, header, _, notes, err := incRead(t, c, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := column(t, header, rows, "id")
+	for _, want := range []string{"0", "20", "100"} {
+		if !slices.Contains(ids, want) {
+			t.Errorf("read ids %q, want %s among them", ids, want)
+		}
+	}
+	noteHas(t, notes, connectors.NoteReread, "found the list shifted")
+}

@@ -102,9 +102,9 @@ type reader struct {
 	// Offset paging with overlap: each page after the first is asked for
 	// from the previous page's last record (see overlapCheck).
 	overlap   bool
-	hasLast   bool     // the next page must start with lastID
-	lastID    uint64   // identity of the previous page's last record
-	passSeen  []uint64 // identities read in this pass, in order
+	hasLast   bool     // the next page must start with a run of prevPage's tail
+	prevPage  []uint64 // identities of the previous page's records, in order
+	thisPage  []uint64 // scratch: the current page's identities, in order
 	disturbed bool     // this pass saw the list shift left: records may have been skipped
 	shiftAt   int      // the offset where it did
 	shifted   int      // passes that saw the list shift left
@@ -289,7 +289,7 @@ func (r *reader) endPass() error {
 	if r.disturbed {
 		r.shifted++
 		again = append(again, fmt.Sprintf("pass %d found the list shifted between two page requests (at offset %d the page did not start with "+
-			"the last record of the page before, nor with one read before it: records deleted or moved before the page boundary), so records may have been skipped",
+			"the tail of the page before, in order, up to its last record: records deleted, or moved among themselves by an edit or ties in the sort key, before the page boundary), so records may have been skipped",
 			r.pass, r.shiftAt))
 	}
 	if len(conflicts) > 0 {
@@ -442,7 +442,7 @@ func (r *reader) restart() {
 	r.offset, r.cursor, r.next = 0, "", nil
 	r.done = false
 	r.hasLast, r.disturbed = false, false
-	r.passSeen = r.passSeen[:0]
+	r.prevPage = r.prevPage[:0]
 	// The first page of a pass may well repeat the last of the one before.
 	r.prevHash, r.prevN, r.maxBefore = 0, 0, 0
 	r.n, r.i = 0, 0
@@ -619,7 +619,17 @@ func (r *reader) fetchPage() error {
 			return r.fail(err)
 		}
 	}
-	from, dupes := r.overlapCheck(n)
+	from := r.overlapCheck(n)
+	var dupes map[uint64]struct{}
+	if r.disturbed && r.pass == 1 && r.overlap && n > 0 {
+		// The page that shows the disturbance may repeat records this
+		// pass read (a record moved among ties): not handed out twice.
+		// (Later passes skip what the read has already.)
+		dupes = make(map[uint64]struct{}, len(r.ids))
+		for _, v := range r.ids {
+			dupes[v] = struct{}{}
+		}
+	}
 	if err := r.accept(from, n, dupes); err != nil {
 		return err
 	}
@@ -883,36 +893,42 @@ func (r *reader) recID(rec int) uint64 {
 	return id
 }
 
-// overlapCheck compares, in offset paging with overlap, the first record
-// of a page asked for from the previous page's last record with that
-// record. It returns the first record to take (1 when it is the overlap,
-// dropped so that it is not handed out twice) and, when the list shifted
-// right (the first record is one read earlier in this pass: records
-// inserted before the boundary), the identities this pass read, so that
-// their repeats are skipped. A first record never read in this pass means
-// the list shifted left (records deleted or moved before the boundary):
-// records may have been skipped, and the pass is disturbed.
-func (r *reader) overlapCheck(n int) (from int, dupes map[uint64]struct{}) {
-	if !r.overlap || !r.hasLast || n == 0 {
-		return 0, nil
+// overlapCheck compares, in offset paging with overlap, the start of a
+// page asked for from the previous page's last record with the previous
+// page. It returns the first record to take.
+//
+// The list did not shift before the boundary, or only to the right (k
+// records inserted before it), when the page begins with a run of the
+// previous page's tail, in the same order, ending exactly at its last
+// record: k+1 records equal to the previous page's last k+1. They are
+// dropped (read already), and the records after them are new to the
+// pass. Anything else (the last record absent, or present but what comes
+// before it not the previous page's tail in order) means records were
+// deleted before the boundary, or changed places among themselves (ties
+// in the sort key served in physical order, an edit in an ascending
+// list): records may have been skipped, and the pass is disturbed.
+func (r *reader) overlapCheck(n int) (from int) {
+	if !r.overlap {
+		return 0
 	}
-	id := r.recID(0)
-	switch {
-	case id == r.lastID:
-		return 1, nil
-	case slices.Contains(r.passSeen, id):
-		if r.pass == 1 { // later passes skip what the read has already
-			dupes = make(map[uint64]struct{}, len(r.passSeen))
-			for _, v := range r.passSeen {
-				dupes[v] = struct{}{}
-			}
+	r.thisPage = r.thisPage[:0]
+	for rec := range n {
+		r.thisPage = append(r.thisPage, r.recID(rec))
+	}
+	if !r.hasLast || n == 0 {
+		return 0
+	}
+	prev, page := r.prevPage, r.thisPage
+	last := prev[len(prev)-1]
+	for j := 0; j < n && j < len(prev); j++ {
+		if page[j] == last && slices.Equal(page[:j+1], prev[len(prev)-1-j:]) {
+			return j + 1
 		}
-		return 0, dupes
 	}
 	if !r.disturbed {
 		r.disturbed, r.shiftAt = true, r.offset
 	}
-	return 0, nil
+	return 0
 }
 
 // accept makes the n records parse read the page's rows from rec from on
@@ -965,11 +981,8 @@ func (r *reader) accept(from, n int, dupes map[uint64]struct{}) error {
 		}
 		if dupes != nil {
 			if _, ok := dupes[id]; ok {
-				continue // read already in this pass (the list shifted right)
+				continue // read already in this pass
 			}
-		}
-		if r.overlap {
-			r.passSeen = append(r.passSeen, id)
 		}
 		after := r.after(wm)
 		if !after {
@@ -1128,7 +1141,8 @@ func (r *reader) advance(body []byte, at *url.URL, n int) error {
 			r.done = true // only the overlap record: the end
 		case n >= 2:
 			r.offset += n - 1
-			r.hasLast, r.lastID = true, r.recID(n-1)
+			r.hasLast = true
+			r.prevPage, r.thisPage = r.thisPage, r.prevPage
 		default:
 			r.offset += n
 			r.hasLast = false
