@@ -225,7 +225,7 @@ func TestKeyFieldsNotUnique(t *testing.T) {
 }
 
 // queryTimeServer serves n records (记录编号, updated_at) newest first in
-// pages (page, page_size), each record carrying 查询时间, the time of the
+// pages (page or offset, page_size), each record carrying 查询时间, the time of the
 // response, different on every one.
 func queryTimeServer(t *testing.T, n int) *httptest.Server {
 	var mu sync.Mutex
@@ -237,8 +237,12 @@ func queryTimeServer(t *testing.T, n int) *httptest.Server {
 		mu.Unlock()
 		page, _ := strconv.Atoi(r.URL.Query().Get("page"))
 		size, _ := strconv.Atoi(r.URL.Query().Get("page_size"))
+		start := (page - 1) * size
+		if off := r.URL.Query().Get("offset"); off != "" {
+			start, _ = strconv.Atoi(off)
+		}
 		var items []map[string]any
-		for i := (page - 1) * size; i < page*size && i < n; i++ {
+		for i := start; i < start+size && i < n; i++ {
 			k := n - 1 - i
 			items = append(items, map[string]any{"记录编号": fmt.Sprintf("R%03d", k), "updated_at": updatedAt(k), "查询时间": stamp})
 		}
@@ -259,7 +263,27 @@ func TestVerifyQueryTimeField(t *testing.T) {
 		"watermark_param": "updated_since", "watermark_field": "updated_at"}
 	_, err := syncErr(t.Context(), newSource(t, o))
 	wantErr(t, err, "the last two passes did not agree", "after 4 passes",
-		"Use cursor or keyset paging (README); if the records carry a field that changes on every request (a query time, a signed link), "+
+		"Use cursor or keyset paging (README); if the records carry a field that changes on every request (a query time such as 查询时间, a per-page 序号, a signed link), "+
+			"set key_fields to the record's own number")
+
+	o["key_fields"] = []any{"记录编号"}
+	rows, err := syncErr(t.Context(), newSource(t, o))
+	if err != nil || len(rows) != 5 {
+		t.Errorf("with key_fields: %d rows, %v; want 5", len(rows), err)
+	}
+}
+
+// Offset paging's overlap compares records by identity too: with a field
+// that changes on every response, no page begins with the record the page
+// before ended with, every pass looks shifted, and the failure gives the
+// same hint as page paging's; with key_fields the read succeeds.
+func TestOffsetQueryTimeField(t *testing.T) {
+	srv := queryTimeServer(t, 5)
+	o := connectors.Options{"url": srv.URL + endpoint, "records": "data.items", "pagination": "offset", "page_size": 2,
+		"watermark_param": "updated_since", "watermark_field": "updated_at"}
+	_, err := syncErr(t.Context(), newSource(t, o))
+	wantErr(t, err, "found the list shifted", "after 4 passes",
+		"Use cursor or keyset paging (README); if the records carry a field that changes on every request (a query time such as 查询时间, a per-page 序号, a signed link), "+
 			"set key_fields to the record's own number")
 
 	o["key_fields"] = []any{"记录编号"}

@@ -317,8 +317,12 @@ func (r *reader) endPass() error {
 			cause = "the API counts records it did not serve, or records changed while they were read"
 		}
 		hint := ""
-		if disagree && r.o.keyFields == nil {
-			hint = "; if the records carry a field that changes on every request (a query time, a signed link), set key_fields to the record's own number"
+		if (disagree || r.disturbed && r.o.pagination == pageOffset) && r.o.keyFields == nil {
+			// Offset paging compares each page's first records with the
+			// page before by identity: a field that changes on every
+			// request makes every record new, so every pass looks shifted.
+			hint = "; if the records carry a field that changes on every request (a query time such as 查询时间, a per-page 序号, a signed link), " +
+				"set key_fields to the record's own number"
 		}
 		r.err = r.s.c.errorf(r.s.name, 0, fmt.Errorf("%s, after %s: %s; the watermark was not moved. Use cursor or keyset paging (README)%s",
 			strings.Join(why, "; "), plural(int64(r.pass), "pass", "passes"), cause, hint))

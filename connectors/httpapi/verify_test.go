@@ -232,7 +232,7 @@ func TestVerifyStillMoving(t *testing.T) {
 	wantErr(t, err, "source employment: /api/v1/employment: the last two passes did not agree on the records with updated_at "+
 		"not after the greatest the first pass read (pass 4 read 1 record that pass 3 had not), after 4 passes: records moved between pages while they were read "+
 		"(offset paging over changing data); the watermark was not moved. Use cursor or keyset paging (README); "+
-		"if the records carry a field that changes on every request (a query time, a signed link), set key_fields to the record's own number")
+		"if the records carry a field that changes on every request (a query time such as 查询时间, a per-page 序号, a signed link), set key_fields to the record's own number")
 	if mark != saved {
 		t.Errorf("watermark %q after a failed read, want the saved %q", mark, saved)
 	}
