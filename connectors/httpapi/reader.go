@@ -154,7 +154,7 @@ func newReader(ctx context.Context, s *stream, since string, clk clock) *reader 
 		marks:  marks{clock: clk},
 		track:  s.c.opts.totalPath != nil || s.c.opts.verify,
 	}
-	if s.c.opts.pagination == pageOffset && s.c.opts.pageSize >= 2 {
+	if s.c.opts.pagination == pageOffset && s.c.opts.pageSize >= 2 && s.c.opts.overlap {
 		r.overlap, r.track = true, true
 	}
 	for _, f := range s.c.opts.fields {
@@ -561,6 +561,20 @@ func (r *reader) fetchPage() error {
 	req := r.request()
 	body, ctype, err := r.s.c.fetch.get(r.ctx, req, r.s.creds)
 	if err != nil {
+		var se *statusError
+		if errors.As(err, &se) && se.code == 400 && r.unaligned() {
+			if !r.overlap && r.prevN > 0 && r.prevN < r.o.pageSize && (r.offset-r.prevN)%r.o.pageSize == 0 {
+				// overlap: false, an API that takes only aligned offsets:
+				// the closing request after a short page is not aligned,
+				// and the short page was the end (verify checks the rest).
+				r.n, r.i = 0, 0
+				r.done = true
+				return nil
+			}
+			if r.overlap {
+				err = fmt.Errorf("%w; %s", err, alignHint)
+			}
+		}
 		return r.fail(err)
 	}
 	if body, err = decodeBody(body, ctype, r.o.encoding); err != nil {
@@ -613,7 +627,11 @@ func (r *reader) fetchPage() error {
 				r.done = true
 				return nil
 			}
-			return r.fail(fmt.Errorf("the page repeats the %d records of page %d; the source's paging is broken (a cursor or page parameter it ignores?)", n, r.pages-1))
+			hint := ""
+			if r.overlap && r.unaligned() {
+				hint = "; " + alignHint
+			}
+			return r.fail(fmt.Errorf("the page repeats the %d records of page %d; the source's paging is broken (a cursor or page parameter it ignores?)%s", n, r.pages-1, hint))
 		}
 		r.maxBefore = max(r.maxBefore, r.prevN)
 		prevN := r.prevN
@@ -641,6 +659,18 @@ func (r *reader) fetchPage() error {
 		return r.fail(err)
 	}
 	return nil
+}
+
+// alignHint is added to a failure of a request whose offset is not a
+// multiple of page_size.
+const alignHint = "if the API takes only offsets that are multiples of page_size, set overlap: false"
+
+// unaligned reports whether the request just made, in offset paging,
+// asked for an offset that is not a multiple of page_size (as the
+// overlap does): an API that takes only aligned offsets rounds it down
+// (the page repeats) or rejects it (HTTP 400).
+func (r *reader) unaligned() bool {
+	return r.o.pagination == pageOffset && r.o.pageSize > 0 && r.offset%r.o.pageSize != 0
 }
 
 // checkCap is page paging's check of a server that caps the page size:

@@ -167,12 +167,18 @@ var spec = connectors.Spec{
 				"that check again after records were found missing, and those after an offset pass " +
 				"saw the list shift; 0 fails at once.",
 			Example: "2"},
-		{Name: "verify", Type: "bool", Default: "true for page paging with watermark_param, else false",
-			Doc: "page paging (offset paging needs none: it reads with overlap, see README): read " +
+		{Name: "verify", Type: "bool", Default: "true for page paging (or offset paging with overlap: false) with watermark_param, else false",
+			Doc: "page paging, and offset paging with overlap: false (with overlap it needs none, see README): read " +
 				"the pages again after the first pass, until two passes " +
 				"in a row agree on the records not newer than the first pass's greatest watermark value; " +
 				"a record one pass skipped while records moved between pages is loaded. Passes that " +
 				"never agree (up to reread) fail the read.",
+			Example: "false"},
+		{Name: "overlap", Type: "bool", Default: true,
+			Doc: "offset paging: ask each page from the previous page's last record, to see the list shift " +
+				"(README); false asks offsets that are multiples of page_size, for an API that takes " +
+				"only those (it rounds others down, or rejects them), and then verify passes check " +
+				"the read as in page paging.",
 			Example: "false"},
 		{Name: "encoding", Type: "string", Enum: []string{encUTF8, encGBK, encGB18030, encBig5},
 			Doc: "The response body's encoding, overriding the charset its Content-Type declares; " +
@@ -240,6 +246,9 @@ type options struct {
 	// verify reads a page or offset source a second time to find the
 	// records the first pass skipped (see reader.endPass).
 	verify bool
+	// overlap: offset paging asks each page from the previous page's
+	// last record (default); false asks page-aligned offsets.
+	overlap bool
 
 	// encoding overrides the declared charset; "" follows it.
 	encoding string
@@ -393,7 +402,20 @@ func parseOptions(o connectors.Options) (options, error) {
 	paged := opts.pagination == pagePage || opts.pagination == pageOffset
 	// Offset paging reads with overlap (each page from the last record of
 	// the one before), which shows records moving: no verify pass.
-	opts.verify = opts.pagination == pagePage && opts.watermarkParam != ""
+	// Without overlap it is checked as page paging is.
+	opts.overlap = true
+	if v, set := o["overlap"]; set {
+		b, ok := v.(bool)
+		switch {
+		case !ok:
+			add("options.overlap: want true or false, got %v", v)
+		case opts.pagination != pageOffset:
+			add("options.overlap: only used with pagination offset")
+		default:
+			opts.overlap = b
+		}
+	}
+	opts.verify = (opts.pagination == pagePage || opts.pagination == pageOffset && !opts.overlap) && opts.watermarkParam != ""
 	if v, set := o["verify"]; set {
 		b, ok := v.(bool)
 		switch {
