@@ -226,17 +226,16 @@ func TestEmptyPageSilentLossStillFails(t *testing.T) {
 
 // A response without the records path: after pages with records (and an
 // unchanged status) it is the end; on a first page it is the end when
-// the path's parent is empty ("data": null), an error with the platform's
-// words on evidence, and otherwise (a misconfigured records option?) an
+// the path's parent is empty ("data": null) or the response holds no
+// array at all, an error with the platform's words on evidence, and
+// otherwise (an array elsewhere: a misconfigured records option?) an
 // error listing the top-level keys. With status_path and a success code
 // it is the end wherever it comes.
 func TestEmptyPageMissingPath(t *testing.T) {
 	const full = `{"code":200,"msg":"成功","data":{"list":@LIST@}}`
-	_, err := envelopeSync(t, "data.list", 0, full, `{"code":200,"msg":"成功"}`, nil)
-	wantErr(t, err, "page 1: the response has no data.list (its top-level keys: code, msg); "+
+	_, err := envelopeSync(t, "data.rows", 3, full, "", nil)
+	wantErr(t, err, "page 1: the response has no data.rows (its top-level keys: code, msg, data); "+
 		"if this is how the API says there are no records, set status_path and success")
-	_, err = envelopeSync(t, "data.rows", 3, full, "", nil)
-	wantErr(t, err, "page 1: the response has no data.rows")
 	_, err = envelopeSync(t, "data.list", 0, full, `{"code":403,"msg":"未授权"}`, nil)
 	wantErr(t, err, `page 1: the API answered code 403, msg "未授权"`)
 	for _, empty := range []string{`{"code":200,"msg":"成功"}`, `{"code":200,"msg":"暂无数据","data":null}`, `{"code":200,"msg":"暂无数据","data":{}}`} {
@@ -248,5 +247,36 @@ func TestEmptyPageMissingPath(t *testing.T) {
 		if err != nil || len(rows) != 0 {
 			t.Errorf("status_path, first page %s: %d rows, %v; want 0", empty, len(rows), err)
 		}
+	}
+}
+
+// Quiet nights: first pages that mean "no records" without status_path.
+// No array anywhere (the records path missing, its parent holding none,
+// or no data at all), or a failure code or flag beside a message that
+// says there is no data: no records, no error. An expired token or an
+// invalid one still fails, with or without an empty list.
+func TestEmptyFirstPageShapes(t *testing.T) {
+	const full = `{"code":200,"msg":"成功","data":{"list":@LIST@}}`
+	for _, empty := range []string{
+		`{"code":200,"msg":"查询结果为空","data":{"total":0}}`,
+		`{"code":200,"msg":"成功"}`,
+		`{"code":404,"msg":"暂无数据","data":null}`,
+		`{"success":false,"msg":"未查询到数据","data":null}`,
+	} {
+		rows, err := envelopeSync(t, "data.list", 0, full, empty, nil)
+		if err != nil || len(rows) != 0 {
+			t.Errorf("first page %s: %d rows, %v; want 0, no error", empty, len(rows), err)
+		}
+		rows, err = envelopeSync(t, "data.list", 3, full, empty, nil)
+		if err != nil || len(rows) != 3 {
+			t.Errorf("closing page %s: %d rows, %v; want 3, no error", empty, len(rows), err)
+		}
+	}
+	for _, bad := range []struct{ env, want string }{
+		{`{"code":401,"msg":"令牌已过期","data":{"list":[]}}`, "page 1: the API answered code 401"},
+		{`{"success":false,"msg":"token无效"}`, "page 1: the API answered success false"},
+	} {
+		_, err := envelopeSync(t, "data.list", 0, full, bad.env, nil)
+		wantErr(t, err, bad.want, "taken for the platform's error")
 	}
 }

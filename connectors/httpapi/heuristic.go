@@ -323,12 +323,13 @@ func (r *reader) judgeEmpty(body []byte) error {
 	r.leafBuf = leaves
 	var changed, evid *leaf
 	var was *baseLeaf
-	noData := false
+	noData, msgEvid := false, false
 	for k := range leaves {
 		l := &leaves[k]
 		text := codeText(body, l.s, l.e)
 		if l.kind == leafMessage || l.kind == leafError {
 			noData = noData || saysNoData(text) && !hasFailWord(text)
+			msgEvid = msgEvid || evidence(l.kind, text)
 		}
 		if b := r.baseline[l.path]; b != nil {
 			if b.varying || b.has(text) {
@@ -341,6 +342,12 @@ func (r *reader) judgeEmpty(body []byte) error {
 		if evid == nil && evidence(l.kind, text) {
 			evid = l
 		}
+	}
+	if evid != nil && noData && !msgEvid {
+		// A status or flag of failure beside a message that says there
+		// is no data ({"code":404,"msg":"暂无数据"}, {"success":false,
+		// "msg":"未查询到数据"}): the platform's way of saying so.
+		evid = nil
 	}
 	switch {
 	case evid != nil && (evid.kind == leafStatus || evid.kind == leafFlag):
@@ -441,6 +448,30 @@ func emptyParent(body []byte, path []string) bool {
 			return jsonscan.SkipSpace(body, s+1) == e-1 // nothing inside
 		}
 		return false
+	}
+	return false
+}
+
+// hasArray reports whether the value at body[s] is an array or holds one
+// within depth levels of objects.
+func hasArray(body []byte, s, depth int) bool {
+	s = jsonscan.SkipSpace(body, s)
+	if s >= len(body) {
+		return false
+	}
+	switch body[s] {
+	case '[':
+		return true
+	case '{':
+		if depth == 0 {
+			return false
+		}
+		found := false
+		eachMember(body, s, func(m member) bool {
+			found = hasArray(body, m.start, depth-1)
+			return !found
+		})
+		return found
 	}
 	return false
 }

@@ -593,11 +593,14 @@ func (r *reader) fetchPage() error {
 	if missing && r.o.statusPath == nil {
 		// No records path: judged as an empty page; before any page with
 		// records, a body that is not empty where the records would be
-		// is more likely a wrong records option than the end.
+		// and holds an array somewhere is more likely a wrong records
+		// option than the end.
 		if perr := r.judgeEmpty(body); perr != nil {
 			return r.fail(perr)
 		}
-		if r.baseline == nil && !emptyParent(body, r.o.records) {
+		// A response holding no array at all ({"code":200,"msg":"成功"},
+		// {"data":{"total":0}}) has no records to be misplaced.
+		if r.baseline == nil && !emptyParent(body, r.o.records) && hasArray(body, 0, 3) {
 			return r.fail(fmt.Errorf("the response has no %s (its top-level keys: %s); if this is how the API says there are no records, set status_path and success",
 				strings.Join(r.o.records, "."), strings.Join(topKeys(body), ", ")))
 		}
