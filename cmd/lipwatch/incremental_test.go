@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -171,5 +172,36 @@ sources:
 		"sources", "check", "employment")
 	if err != nil || strings.Contains(out, "WARNING") {
 		t.Fatalf("check with full_query: %v\n%s", err, out)
+	}
+}
+
+// Issue 9: a facts.yaml that deletes, copies out or runs SQL from text is
+// refused by rules check, naming the place, before it could run.
+func TestRulesCheckRefusesFactsThatWrite(t *testing.T) {
+	tempStore(t)
+	for name, to := range map[string]string{
+		"delete":  "      FROM ids LEFT JOIN reg USING (id_number); DELETE FROM audit; SELECT 1\n",
+		"copy":    "      FROM ids LEFT JOIN reg USING (id_number); COPY (SELECT * FROM registry) TO '/tmp/lipwatch-stolen.csv'\n",
+		"query()": "      FROM ids LEFT JOIN reg USING (id_number), query('DELETE FROM audit') AS q\n",
+	} {
+		t.Run(name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "rules")
+			if err := os.CopyFS(dir, os.DirFS("../../rules")); err != nil {
+				t.Fatal(err)
+			}
+			path := filepath.Join(dir, "facts.yaml")
+			b, _ := os.ReadFile(path)
+			const at = "      FROM ids LEFT JOIN reg USING (id_number)\n"
+			if !strings.Contains(string(b), at) {
+				t.Fatalf("facts.yaml has no %q", at)
+			}
+			os.WriteFile(path, []byte(strings.Replace(string(b), at, to, 1)), 0o644)
+			t.Setenv("LIPWATCH_RULES_DIR", dir)
+			_, err := runCLI(t, "rules", "check")
+			var ex *exitError
+			if !errors.As(err, &ex) || ex.code != 1 || !regexp.MustCompile(`facts\.yaml:\d+: facts group person: .*(may only read|runs SQL given as text)`).MatchString(ex.msg) {
+				t.Fatalf("rules check: %v", err)
+			}
+		})
 	}
 }

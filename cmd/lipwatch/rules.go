@@ -1,6 +1,8 @@
 package main
 
 import (
+	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"regexp"
@@ -34,6 +36,9 @@ evaluation error in the run summary, never a hit). Warnings alone exit 0, unless
 			dir := e.cfg.Resolve(e.cfg.Rules.Dir)
 			pack, err := rule.Load(dir)
 			if err != nil {
+				return &exitError{code: 1, msg: err.Error()}
+			}
+			if err := checkFactQueries(cmd.Context(), pack); err != nil {
 				return &exitError{code: 1, msg: err.Error()}
 			}
 			enabled := 0
@@ -214,4 +219,16 @@ func checkCalendar(cmd *cobra.Command, e *env) error {
 		}
 	}
 	return nil
+}
+
+// checkFactQueries checks that every fact query only reads (one SELECT,
+// no SQL run from text), with DuckDB's parser on an empty in-memory
+// database: rules check needs no store.
+func checkFactQueries(ctx context.Context, pack *rule.Pack) error {
+	db, err := sql.Open("duckdb", "")
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	return evaluate.CheckFacts(ctx, db, pack)
 }

@@ -19,6 +19,11 @@ import (
 // with as_of() fixed to day, and checks that each query returns the
 // columns its group declares.
 func factTables(ctx context.Context, conn *sql.Conn, pack *rule.Pack, day time.Time) error {
+	// A pack loaded from files that changed since rules check still only
+	// reads: checked again here, before any of it runs.
+	if err := CheckFacts(ctx, conn, pack); err != nil {
+		return err
+	}
 	if _, err := conn.ExecContext(ctx, fmt.Sprintf(`CREATE OR REPLACE TEMP MACRO as_of() AS DATE '%s'`, day.Format(time.DateOnly))); err != nil {
 		return fmt.Errorf("facts: %w", err)
 	}

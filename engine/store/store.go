@@ -68,6 +68,12 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		if o.MemoryLimit != "" {
 			stmts = append(stmts, fmt.Sprintf("SET memory_limit = '%s'", strings.ReplaceAll(o.MemoryLimit, "'", "")))
 		}
+		// No SQL run on the store reads or writes files, attaches other
+		// databases or loads extensions: lipwatch reads sources and writes
+		// lists itself. Refused here, no fact query an analyst writes can
+		// copy ID numbers out or read the machine's files. It cannot be
+		// turned back on while the store is open.
+		stmts = append(stmts, "SET enable_external_access = false")
 		for _, q := range stmts {
 			if _, err := execer.ExecContext(initCtx, q, nil); err != nil {
 				return err
