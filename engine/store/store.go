@@ -5,12 +5,14 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"database/sql/driver"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -56,7 +58,12 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	if o.Path == "" {
 		return nil, errors.New("open store: no path")
 	}
-	if err := os.MkdirAll(filepath.Dir(o.Path), 0o755); err != nil {
+	if err := notAStore(o.Path); err != nil {
+		return nil, err
+	}
+	// The directory holds the WAL and temp files beside the store, with
+	// the same data in them: owner only when lipwatch creates it.
+	if err := os.MkdirAll(filepath.Dir(o.Path), 0o700); err != nil {
 		return nil, fmt.Errorf("open store %s: %w", o.Path, err)
 	}
 	initCtx := context.WithoutCancel(ctx) // runs again for every new connection
@@ -100,7 +107,71 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		s.Close()
 		return nil, err
 	}
+	if err := s.markInterrupted(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
 	return s, nil
+}
+
+// markInterrupted closes the runs a process left "running" when it died
+// (kill -9, a power cut): only one process holds the store, so a run still
+// running when it opens is no run at all. They become "interrupted", with
+// the time they were found so.
+func (s *Store) markInterrupted(ctx context.Context) error {
+	_, err := s.db.ExecContext(ctx, `UPDATE runs SET status = 'interrupted', finished_at = now()::TIMESTAMP,
+		error = 'the process ended before the run finished (killed, or the machine stopped); found when the store was next opened'
+		WHERE status = 'running'`)
+	if err != nil {
+		return fmt.Errorf("open store %s: mark interrupted runs: %w", s.path, err)
+	}
+	return nil
+}
+
+// duckMagic is what a DuckDB database file holds at byte 8 (after its
+// header's checksum).
+var duckMagic = []byte("DUCK")
+
+// notAStore refuses a store path that exists but is not a DuckDB file (a
+// CSV named by mistake, a directory): opening it would fail or, worse,
+// lipwatch would change the file's mode. A missing file is a new store.
+func notAStore(path string) error {
+	fi, err := os.Stat(path)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return nil
+	case err != nil:
+		return fmt.Errorf("open store %s: %w", path, err)
+	case !fi.Mode().IsRegular():
+		return fmt.Errorf("open store %s: not a DuckDB file but a %s; store.path names the database file lipwatch keeps", path, fileKind(fi.Mode()))
+	case fi.Size() == 0:
+		return fmt.Errorf("open store %s: the file exists and is empty, which DuckDB cannot open; remove it and lipwatch creates the store there", path)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("open store %s: %w", path, err)
+	}
+	defer f.Close()
+	head := make([]byte, 12)
+	if n, _ := io.ReadFull(f, head); n < len(head) || !bytes.Equal(head[8:12], duckMagic) {
+		return fmt.Errorf("open store %s: the file exists and is not a DuckDB database (store.path names the database file lipwatch keeps, not a department file); it was left as it is", path)
+	}
+	return nil
+}
+
+// fileKind names a file mode that is not a regular file.
+func fileKind(m os.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "directory"
+	case m&os.ModeNamedPipe != 0:
+		return "named pipe (FIFO)"
+	case m&os.ModeSocket != 0:
+		return "socket"
+	case m&os.ModeDevice != 0:
+		return "device"
+	}
+	return "special file"
 }
 
 // lockError turns DuckDB's lock conflict into a message naming the holder.
