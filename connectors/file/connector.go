@@ -111,6 +111,8 @@ func (c *connector) match() ([]string, error) {
 		case fi.IsDir():
 			return nil, fmt.Errorf("source %s: path %q is a directory; match its files with a glob such as %q",
 				c.src.Name, c.opts.path, path.Join(pattern, "*.csv"))
+		case !fi.Mode().IsRegular():
+			return nil, notRegular(c.src.Name, root, fi.Mode())
 		}
 		return []string{root}, nil
 	}
@@ -133,6 +135,9 @@ func (c *connector) match() ([]string, error) {
 		if fi.IsDir() {
 			continue
 		}
+		if !fi.Mode().IsRegular() {
+			return nil, notRegular(c.src.Name, p, fi.Mode())
+		}
 		paths = append(paths, p)
 	}
 	if len(paths) == 0 {
@@ -142,6 +147,23 @@ func (c *connector) match() ([]string, error) {
 		return naturalCompare(filepath.ToSlash(a), filepath.ToSlash(b))
 	})
 	return paths, nil
+}
+
+// notRegular refuses a matched path that is not a regular file (after
+// symbolic links): reading a named pipe blocks until something writes to
+// it, a device such as /dev/zero never ends, and neither is a department's
+// file.
+func notRegular(source, p string, m fs.FileMode) error {
+	kind := "special file"
+	switch {
+	case m&fs.ModeNamedPipe != 0:
+		kind = "named pipe (FIFO)"
+	case m&fs.ModeSocket != 0:
+		kind = "socket"
+	case m&fs.ModeDevice != 0:
+		kind = "device"
+	}
+	return fmt.Errorf("source %s: %s is a %s, not a file: only regular files are read (a pipe would block the sync, a device never ends)", source, p, kind)
 }
 
 // naturalCompare orders paths as a person reads them: runs of digits by

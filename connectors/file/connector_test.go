@@ -10,7 +10,9 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/lipwatch/lipwatch/connectors"
 )
@@ -246,5 +248,39 @@ func TestNaturalFileOrder(t *testing.T) {
 		"户籍2026年10月 (2).csv", "户籍2026年10月-更正.csv", "户籍2026年11月.csv", "户籍２０２６年１２月.csv"}
 	if !slices.Equal(got, want) {
 		t.Errorf("order %q, want %q", got, want)
+	}
+}
+
+// Issue 9: a FIFO matched by a source's path used to hang the sync for
+// ever, and a symbolic link to /dev/zero until the source timeout; both
+// are refused at once, naming the path.
+func TestSpecialFilesRefused(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "medical_1.csv"), []byte("结算单号\nC1\n"), 0o644)
+	if err := syscall.Mkfifo(filepath.Join(dir, "medical_2.csv"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("/dev/zero", filepath.Join(dir, "zero.csv")); err != nil {
+		t.Fatal(err)
+	}
+	for pattern, want := range map[string]string{
+		"medical_*.csv": "medical_2.csv is a named pipe (FIFO), not a file",
+		"medical_2.csv": "medical_2.csv is a named pipe (FIFO), not a file",
+		"zero.csv":      "zero.csv is a device, not a file",
+	} {
+		c, err := connectors.New("file", connectors.Source{Name: "medical", BaseDir: dir, Options: connectors.Options{"path": pattern}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan error, 1)
+		go func() { _, err := c.Streams(context.Background()); done <- err }()
+		select {
+		case err := <-done:
+			if err == nil || !strings.Contains(err.Error(), want) {
+				t.Errorf("%s: %v, want %q", pattern, err, want)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%s: Streams did not return", pattern)
+		}
 	}
 }
