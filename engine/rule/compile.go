@@ -161,6 +161,13 @@ const (
 // reported).
 func (p *Pack) compileExpr(c *collector, e *exprText, kind exprKind, broken brokenNames) *compiled {
 	isBool := kind == kindCondition
+	if offset, why := exprTooBig(e.text); why != "" {
+		// The parser recurses once per bracket: a million of them would
+		// overflow the stack and kill the process, not report an error.
+		loc := locator{file: e.file.name, lines: c.lines[e.file.name], node: e.node}
+		c.add(loc.pos(offset), "%s: %s", e.ctx, why)
+		return nil
+	}
 	tree, err := parser.Parse(e.text)
 	if err != nil {
 		p.exprErr(c, e, isBool, err)
@@ -418,4 +425,43 @@ func memberName(n ast.Node) (base, prop string, ok bool) {
 		return "", "", false
 	}
 	return b.Value, p.Value, true
+}
+
+// Bounds on an expression, far beyond any rule's and far below what would
+// overflow the parser's stack: its length in bytes, and how deeply its
+// brackets nest.
+const (
+	maxExprBytes = 16 << 10
+	maxExprDepth = 64
+)
+
+// exprTooBig says why an expression is refused before it is parsed, with
+// the offset to point at, or "" when it is within the bounds. Brackets
+// inside string literals do not count.
+func exprTooBig(s string) (offset int, why string) {
+	if len(s) > maxExprBytes {
+		return 0, fmt.Sprintf("the expression is %d bytes long, more than the %d an expression may have; split the condition into facts or several rules", len(s), maxExprBytes)
+	}
+	depth := 0
+	var quote byte
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case quote != 0:
+			if c == '\\' && quote != '`' {
+				i++
+			} else if c == quote {
+				quote = 0
+			}
+		case c == '"' || c == '\'' || c == '`':
+			quote = c
+		case c == '(' || c == '[' || c == '{':
+			if depth++; depth > maxExprDepth {
+				return i, fmt.Sprintf("brackets nested more than %d deep; write the condition flatter", maxExprDepth)
+			}
+		case c == ')' || c == ']' || c == '}':
+			depth--
+		}
+	}
+	return 0, ""
 }

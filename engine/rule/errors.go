@@ -142,6 +142,13 @@ func (c *collector) byPlace(a, b *Error) int {
 //
 // The caret is placed by display width, so it lands under the right
 // character after Chinese text (two columns per character).
+// A line longer than snippetMax characters is shown snippetReach
+// characters on each side of the caret.
+const (
+	snippetMax   = 400
+	snippetReach = 100
+)
+
 func (c *collector) snippet(pos Pos) string {
 	lines := c.lines[pos.File]
 	if pos.Line < 1 || pos.Line > len(lines) {
@@ -151,6 +158,19 @@ func (c *collector) snippet(pos Pos) string {
 	col := pos.Col
 	if col < 1 {
 		col = 1 + len(text) - len(strings.TrimLeft(text, " "))
+	}
+	if rs := []rune(text); len(rs) > snippetMax {
+		// A very long line (a generated condition) is shown around the
+		// caret only, not whole.
+		from, to := max(0, col-1-snippetReach), min(len(rs), col-1+snippetReach)
+		text = string(rs[from:to])
+		col -= from
+		if from > 0 {
+			text, col = "…"+text, col+1
+		}
+		if to < len(rs) {
+			text += "…"
+		}
 	}
 	pad, n := 0, 0
 	for _, r := range text {
