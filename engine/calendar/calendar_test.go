@@ -2,6 +2,7 @@ package calendar
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -374,5 +375,26 @@ func TestZeroCalendar(t *testing.T) {
 				t.Errorf("a zero calendar covers something")
 			}
 		})
+	}
+}
+
+// Issue 9: a holidays file that is an alias bomb is refused at once,
+// with its place, instead of expanding to billions of nodes.
+func TestParseRefusesAliasBomb(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("x:\n  a0: &a0 [2026-01-01, 2026-01-01, 2026-01-01, 2026-01-01, 2026-01-01, 2026-01-01, 2026-01-01, 2026-01-01, 2026-01-01, 2026-01-01]\n")
+	for i := 1; i <= 9; i++ {
+		fmt.Fprintf(&b, "  a%d: &a%d [", i, i)
+		for j := 0; j < 10; j++ {
+			if j > 0 {
+				b.WriteString(", ")
+			}
+			fmt.Fprintf(&b, "*a%d", i-1)
+		}
+		b.WriteString("]\n")
+	}
+	_, err := Parse("holidays.yaml", []byte(b.String()))
+	if err == nil || !strings.Contains(err.Error(), "holidays.yaml:") || !strings.Contains(err.Error(), "expand to more than 1000000 nodes") {
+		t.Fatalf("got %v", err)
 	}
 }

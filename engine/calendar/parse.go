@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/lipwatch/lipwatch/engine/internal/yamlguard"
 )
 
 // Load reads and parses the holiday file at path (see Parse). Errors name
@@ -52,6 +54,11 @@ func Parse(name string, data []byte) (*Calendar, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		p.yamlError(err)
+		return nil, p.err()
+	}
+	var bomb *yamlguard.Error
+	if err := yamlguard.Check(&doc); errors.As(err, &bomb) {
+		p.problems = append(p.problems, problem{line: bomb.Line, col: bomb.Col, msg: bomb.Error()})
 		return nil, p.err()
 	}
 	c := p.document(&doc)

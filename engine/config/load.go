@@ -16,6 +16,8 @@ import (
 	"github.com/lipwatch/lipwatch/engine/dataset"
 	"github.com/spf13/viper"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/lipwatch/lipwatch/engine/internal/yamlguard"
 )
 
 // EnvPrefix starts every environment variable that overrides a key.
@@ -52,6 +54,11 @@ func Parse(name string, data []byte) (*Config, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		c.yamlError(err)
+		return nil, c.err()
+	}
+	var bomb *yamlguard.Error
+	if err := yamlguard.Check(&doc); errors.As(err, &bomb) {
+		c.problems = append(c.problems, Problem{File: name, Line: bomb.Line, Col: bomb.Col, Msg: bomb.Error()})
 		return nil, c.err()
 	}
 	if len(doc.Content) > 0 && doc.Content[0].Kind != yaml.MappingNode {
