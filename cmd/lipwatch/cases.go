@@ -156,6 +156,11 @@ func newCasesCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			// Who gave a township more time, and when, is part of the
+			// case's record.
+			if err := p.Store.Audit(cmd.Context(), store.Actor(), "cases_extend", args[0], map[string]any{"deadline": date(d)}); err != nil {
+				return err
+			}
 			fmt.Fprintf(cmd.OutOrStdout(), "case %s: deadline extended to %s\n", args[0], date(d))
 			return nil
 		},

@@ -271,6 +271,17 @@ func TestCasesCommands(t *testing.T) {
 		// dispatched 2026-11-28 (Sat): 25 working days later (11/30 is the first, 2027-01-01 is off) is 2027-01-04
 		t.Errorf("extend: %v\n%s", err, out)
 	}
+	// The extension is in the audit: who, when, which case, the new deadline.
+	if st, err := store.Open(context.Background(), store.Options{Path: os.Getenv("LIPWATCH_STORE_PATH")}); err != nil {
+		t.Fatal(err)
+	} else {
+		var detail string
+		err := st.DB().QueryRow(`SELECT detail FROM audit WHERE action = 'cases_extend' AND subject = ?`, id).Scan(&detail)
+		st.Close()
+		if err != nil || !strings.Contains(detail, `"deadline":"2027-01-04"`) {
+			t.Errorf("cases extend not audited: %q, %v", detail, err)
+		}
+	}
 	out, err = runCLI(t, "cases", "list", "--township", "county")
 	if err != nil || !strings.Contains(out, "3 cases") || !strings.Contains(out, "县级队列") {
 		t.Errorf("county queue: %v\n%s", err, out)
