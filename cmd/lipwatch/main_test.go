@@ -221,6 +221,18 @@ func TestServeRunsMissedNightAndStops(t *testing.T) {
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
+	// A second serve for the same store refuses to start, naming the first.
+	second := newRootCmd()
+	var secondOut bytes.Buffer
+	second.SetOut(&secondOut)
+	second.SetErr(&secondOut)
+	second.SetArgs([]string{"--config", "../../config.yaml", "--log-level", "error", "serve"})
+	err2 := second.ExecuteContext(ctx)
+	var ex *exitError
+	if !errors.As(err2, &ex) || ex.code != 1 || !strings.Contains(ex.msg, "another lipwatch serve runs for this store") ||
+		!strings.Contains(ex.msg, fmt.Sprintf("pid %d", os.Getpid())) {
+		t.Fatalf("second serve: %v", err2)
+	}
 	// fishers also syncs on its own schedule, every second here: let it tick.
 	time.Sleep(2500 * time.Millisecond)
 	cancel()

@@ -8,6 +8,7 @@ import (
 
 	"github.com/lipwatch/lipwatch/engine/pipeline"
 	"github.com/lipwatch/lipwatch/engine/schedule"
+	"github.com/lipwatch/lipwatch/engine/store"
 )
 
 func newServeCmd(g *globals) *cobra.Command {
@@ -27,6 +28,13 @@ are read again for every run, and a broken rule file fails that run (see the run
 			if _, _, err := pipeline.LoadRules(e.cfg); err != nil {
 				return &exitError{code: 2, msg: err.Error()}
 			}
+			// One serve per store: a second would find the store busy at
+			// every tick and never run a night.
+			release, err := store.LockServe(e.cfg.Resolve(e.cfg.Store.Path))
+			if err != nil {
+				return &exitError{code: 1, msg: err.Error()}
+			}
+			defer release()
 			loc := e.cfg.Location()
 			s := &schedule.Scheduler{Location: loc, Logger: e.logger, ShutdownGrace: time.Duration(e.cfg.Schedule.ShutdownGrace)}
 			// One job at a time holds the store: DuckDB has one writer, and a

@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -93,4 +95,24 @@ func TestKilledRunIsMarkedInterrupted(t *testing.T) {
 	if status != "interrupted" || finished == nil || !strings.Contains(msg, "process ended before the run finished") {
 		t.Errorf("status %q, finished %v, error %q", status, finished, msg)
 	}
+}
+
+// Issue 9: a second `lipwatch serve` for the same store refuses to start,
+// naming the first; once the first stops, it starts.
+func TestLockServe(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "lw.duckdb")
+	release, err := LockServe(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = LockServe(path)
+	if !errors.Is(err, ErrServing) || !strings.Contains(err.Error(), fmt.Sprintf("pid %d", os.Getpid())) {
+		t.Fatalf("second serve: %v", err)
+	}
+	release()
+	again, err := LockServe(path)
+	if err != nil {
+		t.Fatalf("after the first stopped: %v", err)
+	}
+	again()
 }
