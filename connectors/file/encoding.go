@@ -6,13 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"unicode/utf8"
 
 	"golang.org/x/text/encoding/simplifiedchinese"
 	"golang.org/x/text/encoding/unicode"
 	"golang.org/x/text/transform"
 
 	"github.com/lipwatch/lipwatch/connectors"
+	"github.com/lipwatch/lipwatch/connectors/internal/textenc"
 )
 
 // sniffSize is how much text is examined to tell UTF-8 from GB18030, and
@@ -298,7 +298,7 @@ func (a *autoReader) Read(p []byte) (int, error) {
 // decideEncoding would not take for UTF-8 but for GB18030. Damaged text is
 // left to the named encoding.
 func checkNamed(named string, window []byte, atEOF bool) error {
-	okU, okU3, badU := utf8Stats(window, atEOF)
+	okU, okU3, badU := textenc.UTF8Stats(window, atEOF)
 	if named != encUTF8 {
 		if badU == 0 && okU3 >= 2 {
 			return &encodingError{fmt.Sprintf("the text is UTF-8, not %s as the source's encoding option says "+
@@ -310,7 +310,7 @@ func checkNamed(named string, window []byte, atEOF bool) error {
 	if badU == 0 || okU >= badShare*badU || okU3 > badU {
 		return nil
 	}
-	if okG, badG := gb18030Stats(window, atEOF); okG >= badShare*badG {
+	if okG, badG := textenc.GB18030Stats(window, atEOF); okG >= badShare*badG {
 		return &encodingError{fmt.Sprintf("the text is not UTF-8 as the source's encoding option says "+
 			"(%d of its first %d non-ASCII sequences are invalid UTF-8) but reads as GB18030 (GBK): set encoding to gbk, or to auto",
 			badU, okU+badU)}
@@ -337,7 +337,7 @@ func checkNamed(named string, window []byte, atEOF bool) error {
 //
 // A note says when the chosen encoding had invalid sequences in the window.
 func decideEncoding(window []byte, atEOF bool) (gb bool, note *connectors.Note, err error) {
-	okU, okU3, badU := utf8Stats(window, atEOF)
+	okU, okU3, badU := textenc.UTF8Stats(window, atEOF)
 	if badU == 0 {
 		return false, nil, nil
 	}
@@ -347,7 +347,7 @@ func decideEncoding(window []byte, atEOF bool) (gb bool, note *connectors.Note, 
 			"read as UTF-8, though %d byte(s) in the %d KiB examined are not UTF-8 (a character cut in half?): "+
 				"values holding them are quarantined as bad_encoding", badU, kib)}, nil
 	}
-	okG, badG := gb18030Stats(window, atEOF)
+	okG, badG := textenc.GB18030Stats(window, atEOF)
 	if okG >= badShare*badG {
 		if badG == 0 {
 			return true, nil, nil
@@ -359,79 +359,4 @@ func decideEncoding(window []byte, atEOF bool) (gb bool, note *connectors.Note, 
 	return false, nil, &encodingError{fmt.Sprintf("cannot tell the text encoding: read as UTF-8, %d of the first %d non-ASCII sequences are invalid, "+
 		"and read as GB18030 (GBK), %d of %d; set the source's encoding option to the file's encoding (utf-8, gbk, gb18030 or utf-16)",
 		badU, okU+badU, badG, okG+badG)}
-}
-
-// utf8Stats counts the valid multi-byte characters of b, those of them of
-// three or four bytes, and the bytes that are not part of a valid
-// character. A character cut off at the end of b is not counted unless
-// atEOF.
-func utf8Stats(b []byte, atEOF bool) (ok, ok3, bad int) {
-	for i := 0; i < len(b); {
-		if b[i] < utf8.RuneSelf {
-			i++
-			continue
-		}
-		if !atEOF && !utf8.FullRune(b[i:]) {
-			break
-		}
-		r, size := utf8.DecodeRune(b[i:])
-		switch {
-		case r == utf8.RuneError && size == 1:
-			bad++
-		case size >= 3:
-			ok++
-			ok3++
-		default:
-			ok++
-		}
-		i += size
-	}
-	return ok, ok3, bad
-}
-
-// gb18030Stats counts the valid two- and four-byte characters of b in
-// GB18030 (of which GBK and GB2312 are subsets) and the bytes that are not
-// part of one. A character cut off at the end of b is not counted unless
-// atEOF.
-func gb18030Stats(b []byte, atEOF bool) (ok, bad int) {
-	for i := 0; i < len(b); {
-		c := b[i]
-		switch {
-		case c < 0x80:
-			i++
-			continue
-		case c == 0x80 || c == 0xFF:
-			bad++
-			i++
-			continue
-		case i+1 >= len(b):
-			if atEOF {
-				bad++
-			}
-			return ok, bad
-		}
-		switch c2 := b[i+1]; {
-		case c2 >= 0x40 && c2 <= 0xFE && c2 != 0x7F:
-			ok++
-			i += 2
-		case c2 >= 0x30 && c2 <= 0x39:
-			if i+3 >= len(b) {
-				if atEOF {
-					bad++
-				}
-				return ok, bad
-			}
-			if c3, c4 := b[i+2], b[i+3]; c3 >= 0x81 && c3 <= 0xFE && c4 >= 0x30 && c4 <= 0x39 {
-				ok++
-				i += 4
-			} else {
-				bad++
-				i++
-			}
-		default:
-			bad++
-			i++
-		}
-	}
-	return ok, bad
 }

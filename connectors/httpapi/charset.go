@@ -11,6 +11,8 @@ import (
 	"golang.org/x/text/encoding"
 	"golang.org/x/text/encoding/simplifiedchinese"
 	"golang.org/x/text/encoding/traditionalchinese"
+
+	"github.com/lipwatch/lipwatch/connectors/internal/textenc"
 )
 
 // Values of the encoding option.
@@ -98,11 +100,11 @@ func decodeBody(body []byte, contentType, option string) ([]byte, error) {
 			}
 			return body, nil
 		}
-		okU, _, badU := utf8Stats(body)
+		okU, _, badU := textenc.UTF8Stats(body, true)
 		if okU >= badShare*badU {
 			return body, nil // damaged UTF-8: the dataset layer judges
 		}
-		okG, badG := gb18030Stats(body)
+		okG, badG := textenc.GB18030Stats(body, true)
 		if badG*badShare <= okG {
 			return nil, fmt.Errorf("the response %s but is not UTF-8 (%d of its %d non-ASCII sequences are invalid); it reads as GBK (GB18030): set encoding: gbk",
 				what, badU, okU+badU)
@@ -110,7 +112,7 @@ func decodeBody(body []byte, contentType, option string) ([]byte, error) {
 		return body, nil
 	}
 	// Any declared charset other than UTF-8 (GBK, Big5) is checked so.
-	if okU, okU3, badU := utf8Stats(body); badU == 0 && okU3 >= 2 && okU3*2 >= okU {
+	if okU, okU3, badU := textenc.UTF8Stats(body, true); badU == 0 && okU3 >= 2 && okU3*2 >= okU {
 		return nil, fmt.Errorf("the response %s but its text is UTF-8 (its %d non-ASCII characters are all valid UTF-8, as %s text almost never is): set encoding: utf-8",
 			what, okU, strings.ToUpper(shorten(declared, 20)))
 	}
@@ -161,45 +163,4 @@ func gbkByChance(body []byte, what string) error {
 	return fmt.Errorf("the response %s, and its text is valid UTF-8 only by chance: its %d non-ASCII characters are all two-byte ones "+
 		"(Latin accents, Greek, Cyrillic, Hebrew or Arabic letters), none Chinese, while read as GBK they are %d Chinese characters: "+
 		"set encoding: gbk (or encoding: utf-8 if the text really is in those letters)", what, two, han)
-}
-
-// utf8Stats counts the valid multi-byte characters of b, those of three
-// or four bytes, and the bytes that are not part of a valid character.
-func utf8Stats(b []byte) (ok, ok3, bad int) {
-	for i := 0; i < len(b); {
-		if b[i] < utf8.RuneSelf {
-			i++
-			continue
-		}
-		r, size := utf8.DecodeRune(b[i:])
-		switch {
-		case r == utf8.RuneError && size == 1:
-			bad++
-		case size >= 3:
-			ok++
-			ok3++
-		default:
-			ok++
-		}
-		i += size
-	}
-	return ok, ok3, bad
-}
-
-// gb18030Stats counts the non-ASCII characters of b read as GB18030 and
-// those of them that are not valid (U+FFFD).
-func gb18030Stats(b []byte) (ok, bad int) {
-	dec, err := simplifiedchinese.GB18030.NewDecoder().Bytes(b)
-	if err != nil {
-		return 0, 1
-	}
-	for _, r := range string(dec) {
-		switch {
-		case r == utf8.RuneError:
-			bad++
-		case r >= utf8.RuneSelf:
-			ok++
-		}
-	}
-	return ok, bad
 }
