@@ -12,22 +12,29 @@ import (
 
 	"github.com/lipwatch/lipwatch/connectors/httpapi/fakeapi"
 	"github.com/lipwatch/lipwatch/engine/store"
+	"github.com/lipwatch/lipwatch/internal/pgtest"
 )
+
+// countyConfig writes a one-township county config with the given
+// sources: block into dir, the store beside it, and returns its path.
+func countyConfig(t *testing.T, dir, sources string) string {
+	t.Helper()
+	cfg := fmt.Sprintf("county:\n  code: \"340799\"\n  townships:\n    \"340799001\": 城关镇\nstore:\n  path: %s\nsources:\n%s",
+		filepath.Join(dir, "lw.duckdb"), sources)
+	path := filepath.Join(dir, "config.yaml")
+	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("LIPWATCH_DISPATCH_DIR", filepath.Join(dir, "lists"))
+	return path
+}
 
 // incrementalConfig writes a county config with one incremental API
 // source (employment, 更新时间 as its watermark) at url, with extra lines
 // for the source, and points the store into a temp dir.
 func incrementalConfig(t *testing.T, url, extra string) string {
 	t.Helper()
-	dir := t.TempDir()
-	cfg := fmt.Sprintf(`county:
-  code: "340799"
-  townships:
-    "340799001": 城关镇
-store:
-  path: %s
-sources:
-  employment:
+	return countyConfig(t, t.TempDir(), fmt.Sprintf(`  employment:
     kind: http
     dataset: employment
 %s    options:
@@ -43,13 +50,7 @@ sources:
       id_number: 身份证号
       event: 业务类型
       event_date: 业务日期
-`, filepath.Join(dir, "lw.duckdb"), extra, url)
-	path := filepath.Join(dir, "config.yaml")
-	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	t.Setenv("LIPWATCH_DISPATCH_DIR", filepath.Join(dir, "lists"))
-	return path
+`, extra, url))
 }
 
 func runWith(t *testing.T, config string, args ...string) (string, error) {
@@ -129,24 +130,10 @@ func TestSourcesCheckShowsIncrementalState(t *testing.T) {
 // warned about by sources check before any read, and not once full_query
 // reads them.
 func TestSourcesCheckWarnsOfNullWatermarks(t *testing.T) {
-	url := os.Getenv("LIPWATCH_TEST_PG_URL")
-	if url == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("LIPWATCH_TEST_PG_URL is not set: .ci/run must start PostgreSQL (.ci/postgres.sh)")
-		}
-		t.Skip("PostgreSQL not available: run .ci/postgres.sh and export LIPWATCH_TEST_PG_URL")
-	}
-	t.Setenv("LIPWATCH_TEST_CHECK_DSN", url)
+	t.Setenv("LIPWATCH_TEST_CHECK_DSN", pgtest.URL(t))
 	dir := t.TempDir()
 	write := func(fullQuery string) string {
-		cfg := fmt.Sprintf(`county:
-  code: "340799"
-  townships:
-    "340799001": 城关镇
-store:
-  path: %s
-sources:
-  employment:
+		return countyConfig(t, dir, fmt.Sprintf(`  employment:
     kind: sql
     dataset: employment
     options:
@@ -157,12 +144,7 @@ sources:
       id_number: 身份证号
       event: 业务类型
       event_date: 业务日期
-`, filepath.Join(dir, "lw.duckdb"), fullQuery)
-		path := filepath.Join(dir, "config.yaml")
-		if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		return path
+`, fullQuery))
 	}
 	out, err := runWith(t, write("      watermark_initial: \"1970-01-01\"\n"), "sources", "check", "employment")
 	if err != nil || !strings.Contains(out, "WARNING: rows whose 更新时间 is NULL are never read") {

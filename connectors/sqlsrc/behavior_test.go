@@ -15,6 +15,8 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/lipwatch/lipwatch/connectors"
+
+	"github.com/lipwatch/lipwatch/internal/pgtest"
 )
 
 // running counts the server's active queries whose text contains marker,
@@ -89,7 +91,7 @@ func TestCancel(t *testing.T) {
 // Every error names the source; SQL errors carry the server's message;
 // none carries the connection string or its password.
 func TestErrors(t *testing.T) {
-	good := pgURL(t)
+	good := pgtest.URL(t)
 	u, err := url.Parse(good)
 	if err != nil {
 		t.Fatal(err)

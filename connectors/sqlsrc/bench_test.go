@@ -11,6 +11,8 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/lipwatch/lipwatch/connectors"
+
+	"github.com/lipwatch/lipwatch/internal/pgtest"
 )
 
 // benchRows is the size of the benchmark's table.
@@ -49,7 +51,7 @@ func BenchmarkPostgres(b *testing.B) {
 	for _, fetch := range []int{0, 10000} {
 		b.Run(fmt.Sprintf("fetch_size=%d", fetch), func(b *testing.B) {
 			c := newSQL(b, "medical", connectors.Options{"query": query, "fetch_size": fetch})
-			cp, err := pgconn.Connect(b.Context(), pgURL(b))
+			cp, err := pgconn.Connect(b.Context(), pgtest.URL(b))
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -10,6 +10,8 @@ import (
 
 	"github.com/lipwatch/lipwatch/connectors"
 	"github.com/lipwatch/lipwatch/connectors/connectortest"
+
+	"github.com/lipwatch/lipwatch/internal/pgtest"
 )
 
 // The sql kind passes the suite every connector kind passes, reading a
@@ -17,7 +19,7 @@ import (
 // (rendered back in RFC 3339, UTC as the fixture's session sets it) that
 // is also the watermark, with a lookback.
 func TestConformance(t *testing.T) {
-	pgURL(t)
+	pgtest.URL(t)
 	connectortest.Run(t, connectortest.Fixture{
 		Kind: "sql",
 		New: func(t *testing.T, header []string, rows [][]string) connectors.Connector {
@@ -39,7 +41,7 @@ func TestConformance(t *testing.T) {
 			}
 			upd := pgx.Identifier{connectortest.UpdatedColumn}.Sanitize()
 			exec(t, conn, "ALTER TABLE "+tbl+" ALTER COLUMN "+upd+" TYPE timestamptz USING "+upd+"::timestamptz")
-			t.Setenv("LIPWATCH_TEST_CONFORMANCE_DSN", withParam(t, pgURL(t), "timezone", "UTC"))
+			t.Setenv("LIPWATCH_TEST_CONFORMANCE_DSN", withParam(t, pgtest.URL(t), "timezone", "UTC"))
 			return newSQL(t, "conformance", connectors.Options{
 				"dsn_env":           "LIPWATCH_TEST_CONFORMANCE_DSN",
 				"query":             "SELECT * FROM " + tbl + " WHERE " + upd + " > $1 ORDER BY " + pgx.Identifier{connectortest.IDColumn}.Sanitize(),
@@ -53,7 +55,7 @@ func TestConformance(t *testing.T) {
 				return newSQL(t, source, connectors.Options{"query": "SELECT * FROM no_such_table"})
 			},
 			"wrong_password": func(t *testing.T, source string) connectors.Connector {
-				u, err := url.Parse(pgURL(t))
+				u, err := url.Parse(pgtest.URL(t))
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -17,30 +17,15 @@ import (
 
 	"github.com/lipwatch/lipwatch/connectors"
 	_ "github.com/lipwatch/lipwatch/connectors/sqlsrc"
+
+	"github.com/lipwatch/lipwatch/internal/pgtest"
 )
-
-// envURL is where .ci/postgres.sh leaves the test server's address.
-const envURL = "LIPWATCH_TEST_PG_URL"
-
-// pgURL returns the test server's connection string. Without one the test
-// is skipped, except under CI, which always runs these tests.
-func pgURL(t testing.TB) string {
-	t.Helper()
-	u := os.Getenv(envURL)
-	if u == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is not set: CI must run the PostgreSQL tests (.ci/run starts the server with .ci/postgres.sh)", envURL)
-		}
-		t.Skipf("PostgreSQL not available: run .ci/postgres.sh (eval \"$(bash .ci/postgres.sh | tail -1)\") to set %s", envURL)
-	}
-	return u
-}
 
 // admin connects to the test server to set up data.
 func admin(t testing.TB) *pgx.Conn {
 	t.Helper()
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, pgURL(t))
+	conn, err := pgx.Connect(ctx, pgtest.URL(t))
 	if err != nil {
 		t.Fatalf("connect to the test server: %v", err)
 	}
@@ -83,7 +68,7 @@ func newSQLIn(t testing.TB, name string, loc *time.Location, opts connectors.Opt
 	t.Helper()
 	dir := t.TempDir()
 	if opts["dsn_env"] == nil && opts["dsn_file"] == nil {
-		if err := os.WriteFile(filepath.Join(dir, "dsn"), []byte(pgURL(t)+"\n"), 0o600); err != nil {
+		if err := os.WriteFile(filepath.Join(dir, "dsn"), []byte(pgtest.URL(t)+"\n"), 0o600); err != nil {
 			t.Fatal(err)
 		}
 		opts["dsn_file"] = "dsn"

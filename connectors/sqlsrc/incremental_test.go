@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/lipwatch/lipwatch/connectors"
+
+	"github.com/lipwatch/lipwatch/internal/pgtest"
 )
 
 // A sync resumes from the saved watermark less the lookback: a row whose
@@ -18,7 +20,7 @@ func TestIncrementalLookback(t *testing.T) {
 		`'B', 'unemployed',    '2026-03-02 08:00:00+08'`,
 		`'C', 'self_employed', '2026-03-03 08:00:00+08'`,
 	)
-	t.Setenv("LIPWATCH_TEST_FISHERS_DSN", withParam(t, pgURL(t), "timezone", "Asia/Shanghai"))
+	t.Setenv("LIPWATCH_TEST_FISHERS_DSN", withParam(t, pgtest.URL(t), "timezone", "Asia/Shanghai"))
 	opts := func(lookback string) connectors.Options {
 		o := connectors.Options{
 			"dsn_env":           "LIPWATCH_TEST_FISHERS_DSN",

@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/lipwatch/lipwatch/connectors"
+
+	"github.com/lipwatch/lipwatch/internal/pgtest"
 )
 
 // withParam adds a query parameter to a postgres:// URL.
@@ -49,7 +51,7 @@ func TestTypes(t *testing.T) {
 		{tz: "Asia/Kolkata", ts1: "2026-03-05T07:30:00+05:30", ts2: "2026-03-05T00:00:00.123456+05:30", fetchSize: 2},
 	} {
 		t.Run(tc.tz, func(t *testing.T) {
-			t.Setenv("LIPWATCH_TEST_FISHERS_DSN", withParam(t, pgURL(t), "timezone", tc.tz))
+			t.Setenv("LIPWATCH_TEST_FISHERS_DSN", withParam(t, pgtest.URL(t), "timezone", tc.tz))
 			c := newSQL(t, "fishers", connectors.Options{
 				"dsn_env":    "LIPWATCH_TEST_FISHERS_DSN",
 				"query":      "SELECT * FROM " + tbl + " ORDER BY 身份证号;",

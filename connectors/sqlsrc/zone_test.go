@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/lipwatch/lipwatch/connectors"
+
+	"github.com/lipwatch/lipwatch/internal/pgtest"
 )
 
 // A timestamp without time zone holding UTC (timezone: UTC) is written as
@@ -112,7 +114,7 @@ func TestSessionTimeZone(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			dsn := pgURL(t)
+			dsn := pgtest.URL(t)
 			if tt.dsnTZ != "" {
 				dsn = withParam(t, dsn, "timezone", tt.dsnTZ)
 			}

@@ -150,23 +150,15 @@ func TestReconcileFindsWhatIncrementalReadsMissed(t *testing.T) {
 	}}
 	src := Source{Name: "emp_api", Dataset: ds, Connector: api, Mapping: dataset.Mapping{Columns: employmentColumns},
 		Reconcile: 7 * 24 * time.Hour}
-	sync := func() Result {
-		t.Helper()
-		r := f.sy.SyncSource(ctx, src)
-		if r.Err != nil {
-			t.Fatal(r.Err)
-		}
-		return r
-	}
 	// The first load is a full read: it counts as the first reconciliation.
-	if r := sync(); len(r.Loads) != 1 || r.Loads[0].Loaded != 2 {
+	if r := f.synced(src); len(r.Loads) != 1 || r.Loads[0].Loaded != 2 {
 		t.Fatalf("first load: %+v", r.Loads)
 	}
 	// A late entry dated before the watermark, and an ordinary new one.
 	api.rows = append(api.rows,
 		[]string{"11010519491231002X", "失业登记", "2026-02-01"},
 		[]string{"11010519491231002X", "就业登记", "2026-04-01"})
-	if r := sync(); len(r.Loads) != 1 || r.Loads[0].Loaded != 1 {
+	if r := f.synced(src); len(r.Loads) != 1 || r.Loads[0].Loaded != 1 {
 		t.Fatalf("incremental read (reconciliation not due): %+v", r.Loads)
 	}
 	if n := f.count(`SELECT count(*) FROM employment WHERE event_date = DATE '2026-02-01'`); n != 0 {
@@ -174,10 +166,8 @@ func TestReconcileFindsWhatIncrementalReadsMissed(t *testing.T) {
 	}
 	// A week later the reconciliation is due: the ordinary read first,
 	// then the full one, which finds the back-dated entry.
-	if _, err := f.store.DB().Exec(`UPDATE loads SET finished_at = finished_at - INTERVAL 8 DAY WHERE source = 'emp_api'`); err != nil {
-		t.Fatal(err)
-	}
-	r := sync()
+	f.ageLoads("emp_api", 8)
+	r := f.synced(src)
 	if len(r.Loads) != 2 || r.Loads[0].Loaded != 0 || r.Loads[1].Loaded != 1 {
 		t.Fatalf("reconciliation night: %+v", r.Loads)
 	}
@@ -196,7 +186,7 @@ func TestReconcileFindsWhatIncrementalReadsMissed(t *testing.T) {
 		t.Fatalf("states: %+v", states)
 	}
 	// Not due again the next night.
-	if r := sync(); len(r.Loads) != 1 {
+	if r := f.synced(src); len(r.Loads) != 1 {
 		t.Fatalf("the night after: %d loads", len(r.Loads))
 	}
 }
@@ -215,9 +205,7 @@ func TestReconcileFailureKeepsTheNight(t *testing.T) {
 	if r := f.sy.SyncSource(ctx, src); r.Err != nil {
 		t.Fatal(r.Err)
 	}
-	if _, err := f.store.DB().Exec(`UPDATE loads SET finished_at = finished_at - INTERVAL 8 DAY`); err != nil {
-		t.Fatal(err)
-	}
+	f.ageLoads("emp_api", 8)
 	api.rows = append(api.rows, []string{"11010519491231002X", "就业登记", "2026-04-01"})
 	api.failFull = true
 	r := f.sy.SyncSource(ctx, src)

@@ -67,6 +67,25 @@ func (f *fixture) source(name, ds, path string) Source {
 	return Source{Name: name, Dataset: d, Connector: c, Mapping: dataset.Mapping{Columns: employmentColumns}}
 }
 
+// synced syncs src and fails the test if the source failed.
+func (f *fixture) synced(src Source) Result {
+	f.t.Helper()
+	r := f.sy.SyncSource(context.Background(), src)
+	if r.Err != nil {
+		f.t.Fatal(r.Err)
+	}
+	return r
+}
+
+// ageLoads moves a source's loads days back in the ledger, as if they were
+// that old (to make a reconciliation due).
+func (f *fixture) ageLoads(source string, days int) {
+	f.t.Helper()
+	if _, err := f.store.DB().Exec(fmt.Sprintf(`UPDATE loads SET finished_at = finished_at - INTERVAL %d DAY WHERE source = ?`, days), source); err != nil {
+		f.t.Fatal(err)
+	}
+}
+
 func (f *fixture) count(q string) int {
 	f.t.Helper()
 	var n int

@@ -2,7 +2,6 @@ package ingest
 
 import (
 	"context"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -12,20 +11,9 @@ import (
 	"github.com/lipwatch/lipwatch/connectors"
 	_ "github.com/lipwatch/lipwatch/connectors/sqlsrc"
 	"github.com/lipwatch/lipwatch/engine/dataset"
-)
 
-// pgURL is the throwaway PostgreSQL that .ci/run starts (.ci/postgres.sh).
-func pgURL(t *testing.T) string {
-	t.Helper()
-	u := os.Getenv("LIPWATCH_TEST_PG_URL")
-	if u == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("LIPWATCH_TEST_PG_URL is not set: .ci/run must start PostgreSQL (.ci/postgres.sh)")
-		}
-		t.Skip("PostgreSQL not available: run .ci/postgres.sh and export LIPWATCH_TEST_PG_URL")
-	}
-	return u
-}
+	"github.com/lipwatch/lipwatch/internal/pgtest"
+)
 
 // Issue 8 through a real department database: a record dated 2099 (a
 // typo) loads but never becomes the watermark, and what the last load
@@ -33,7 +21,7 @@ func pgURL(t *testing.T) string {
 // never read incrementally and is found by the reconciliation, which the
 // ledger counts.
 func TestSQLFutureWatermarkAndReconcile(t *testing.T) {
-	url := pgURL(t)
+	url := pgtest.URL(t)
 	ctx := context.Background()
 	conn, err := pgx.Connect(ctx, url)
 	if err != nil {
@@ -67,15 +55,7 @@ func TestSQLFutureWatermarkAndReconcile(t *testing.T) {
 	ds, _ := dataset.Lookup("employment")
 	src := Source{Name: "jyss_db", Dataset: ds, Connector: c, Mapping: dataset.Mapping{Columns: employmentColumns},
 		Reconcile: 7 * 24 * time.Hour}
-	sync := func() Result {
-		t.Helper()
-		r := f.sy.SyncSource(ctx, src)
-		if r.Err != nil {
-			t.Fatal(r.Err)
-		}
-		return r
-	}
-	if r := sync(); len(r.Loads) != 1 || r.Loads[0].Loaded != 3 {
+	if r := f.synced(src); len(r.Loads) != 1 || r.Loads[0].Loaded != 3 {
 		t.Fatalf("first load: %+v", r.Loads)
 	}
 	states, err := f.store.IncrementalStates(ctx, "jyss_db")
@@ -98,13 +78,11 @@ func TestSQLFutureWatermarkAndReconcile(t *testing.T) {
 		('11010519491231002X', '就业登记', '2026-02-01', '2026-02-01 08:00:00'),
 		('11010519491231002X', '就业登记', '2026-01-15', NULL),
 		('11010519491231002X', '失业登记', '2026-04-02', '2026-04-02 08:00:00')`)
-	if r := sync(); len(r.Loads) != 1 || r.Loads[0].Loaded != 1 {
+	if r := f.synced(src); len(r.Loads) != 1 || r.Loads[0].Loaded != 1 {
 		t.Fatalf("incremental read: %+v", r.Loads)
 	}
-	if _, err := f.store.DB().Exec(`UPDATE loads SET finished_at = finished_at - INTERVAL 8 DAY WHERE source = 'jyss_db'`); err != nil {
-		t.Fatal(err)
-	}
-	r := sync()
+	f.ageLoads("jyss_db", 8)
+	r := f.synced(src)
 	if len(r.Loads) != 2 || r.Loads[0].Loaded != 0 || r.Loads[1].Loaded != 2 {
 		t.Fatalf("reconciliation night: %+v", r.Loads)
 	}

@@ -15,21 +15,9 @@ import (
 
 	"github.com/lipwatch/lipwatch/connectors/httpapi/fakeapi"
 	"github.com/lipwatch/lipwatch/engine/config"
-)
 
-// pgURL returns the test PostgreSQL, skipping without one — except in CI,
-// where the server is always started and its absence is a failure.
-func pgURL(t *testing.T) string {
-	t.Helper()
-	u := os.Getenv("LIPWATCH_TEST_PG_URL")
-	if u == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("LIPWATCH_TEST_PG_URL is not set: .ci/run must start PostgreSQL (.ci/postgres.sh)")
-		}
-		t.Skip("PostgreSQL not available: run .ci/postgres.sh and export LIPWATCH_TEST_PG_URL")
-	}
-	return u
-}
+	"github.com/lipwatch/lipwatch/internal/pgtest"
+)
 
 // loadFishersIntoPostgres puts the county's fishers file, dirty rows and
 // all, into a department-style table with a row number.
@@ -84,7 +72,7 @@ func loadFishersIntoPostgres(t *testing.T, url string) {
 // the fake department API, fishers from a real PostgreSQL, the rest from
 // files. The warnings must be exactly the ground truth's, as with files.
 func TestAPIAndPostgres(t *testing.T) {
-	url := pgURL(t)
+	url := pgtest.URL(t)
 	loadFishersIntoPostgres(t, url)
 	srv, err := fakeapi.NewFromCSV("../../testdata/county/employment.csv", fakeapi.Options{Pagination: "page", PageSize: 200, Token: "demo-token"})
 	if err != nil {
