@@ -255,41 +255,30 @@ func queryTimeServer(t *testing.T, n int) *httptest.Server {
 }
 
 // A field that changes on every response makes every whole record new on
-// every pass: no two passes agree, and the message says what to do; with
-// key_fields set to the record's number the read succeeds.
-func TestVerifyQueryTimeField(t *testing.T) {
-	srv := queryTimeServer(t, 5)
-	o := connectors.Options{"url": srv.URL + endpoint, "records": "data.items", "pagination": "page", "page_size": 2,
-		"watermark_param": "updated_since", "watermark_field": "updated_at"}
-	_, err := syncErr(t.Context(), newSource(t, o))
-	wantErr(t, err, "the last two passes did not agree", "after 4 passes",
-		"Use cursor or keyset paging (README); if the records carry a field that changes on every request (a query time such as 查询时间, a per-page 序号, a signed link), "+
-			"set key_fields to the record's own number")
+// every pass: under page paging no two passes agree, under offset paging
+// no page begins with the record the page before ended with, so every pass
+// looks shifted. Either way the failure says what to do; with key_fields
+// set to the record's number the read succeeds.
+func TestQueryTimeField(t *testing.T) {
+	for pagination, how := range map[string]string{
+		"page":   "the last two passes did not agree",
+		"offset": "found the list shifted",
+	} {
+		t.Run(pagination, func(t *testing.T) {
+			srv := queryTimeServer(t, 5)
+			o := connectors.Options{"url": srv.URL + endpoint, "records": "data.items", "pagination": pagination, "page_size": 2,
+				"watermark_param": "updated_since", "watermark_field": "updated_at"}
+			_, err := syncErr(t.Context(), newSource(t, o))
+			wantErr(t, err, how, "after 4 passes",
+				"Use cursor or keyset paging (README); if the records carry a field that changes on every request (a query time such as 查询时间, a per-page 序号, a signed link), "+
+					"set key_fields to the record's own number")
 
-	o["key_fields"] = []any{"记录编号"}
-	rows, err := syncErr(t.Context(), newSource(t, o))
-	if err != nil || len(rows) != 5 {
-		t.Errorf("with key_fields: %d rows, %v; want 5", len(rows), err)
-	}
-}
-
-// Offset paging's overlap compares records by identity too: with a field
-// that changes on every response, no page begins with the record the page
-// before ended with, every pass looks shifted, and the failure gives the
-// same hint as page paging's; with key_fields the read succeeds.
-func TestOffsetQueryTimeField(t *testing.T) {
-	srv := queryTimeServer(t, 5)
-	o := connectors.Options{"url": srv.URL + endpoint, "records": "data.items", "pagination": "offset", "page_size": 2,
-		"watermark_param": "updated_since", "watermark_field": "updated_at"}
-	_, err := syncErr(t.Context(), newSource(t, o))
-	wantErr(t, err, "found the list shifted", "after 4 passes",
-		"Use cursor or keyset paging (README); if the records carry a field that changes on every request (a query time such as 查询时间, a per-page 序号, a signed link), "+
-			"set key_fields to the record's own number")
-
-	o["key_fields"] = []any{"记录编号"}
-	rows, err := syncErr(t.Context(), newSource(t, o))
-	if err != nil || len(rows) != 5 {
-		t.Errorf("with key_fields: %d rows, %v; want 5", len(rows), err)
+			o["key_fields"] = []any{"记录编号"}
+			rows, err := syncErr(t.Context(), newSource(t, o))
+			if err != nil || len(rows) != 5 {
+				t.Errorf("with key_fields: %d rows, %v; want 5", len(rows), err)
+			}
+		})
 	}
 }
 
