@@ -242,7 +242,7 @@ func printIncremental(ctx context.Context, w io.Writer, src ingest.Source, strea
 		case state.LastFullRead.IsZero():
 			fmt.Fprintln(w, "    last full read: never")
 		default:
-			fmt.Fprintf(w, "    last full read: %s (%s): %d rows not loaded before\n", at(state.LastFullRead), state.FullReadWhy, state.FullReadFound)
+			fmt.Fprintf(w, "    last full read: %s, %s\n", at(state.LastFullRead), state.FullRead.Text)
 		}
 		if state.ReconcileFailed != "" {
 			fmt.Fprintf(w, "    last reconciliation FAILED at %s (tried again at the next sync): %s\n", at(state.ReconcileFailedAt), state.ReconcileFailed)

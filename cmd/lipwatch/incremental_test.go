@@ -95,7 +95,7 @@ func TestSourcesCheckShowsIncrementalState(t *testing.T) {
 		// The future-dated record loads but never becomes the watermark.
 		regexp.MustCompile(`/api/v1/employment: incremental, watermark 2026-03-05 10:20:30 \(saved \d{4}-\d\d-\d\d \d\d:\d\d\)`),
 		regexp.MustCompile(`last load: 1 record.*2099-12-31`),
-		regexp.MustCompile(`last full read: \d{4}-\d\d-\d\d \d\d:\d\d \(first load\): 3 rows not loaded before`),
+		regexp.MustCompile(`last full read: \d{4}-\d\d-\d\d \d\d:\d\d, read in full \(first load\): 3 rows not loaded before`),
 		regexp.MustCompile(`reconciliation: every 7d, next at the first sync after \d{4}-\d\d-\d\d \d\d:\d\d`),
 	} {
 		if !want.MatchString(out) {
@@ -121,7 +121,7 @@ func TestSourcesCheckShowsIncrementalState(t *testing.T) {
 	}
 	out, err = runWith(t, config, "sources", "check", "employment")
 	if err != nil || !strings.Contains(out, "incremental, watermark 2026-03-05 10:20:30") || strings.Contains(out, "WARNING") ||
-		!regexp.MustCompile(`last full read: .* \(saved watermark after the sync's start, reset\): 0 rows not loaded before`).MatchString(out) {
+		!regexp.MustCompile(`last full read: .*, read in full \(saved watermark after the sync's start, reset\): 0 rows not loaded before`).MatchString(out) {
 		t.Fatalf("after the reset: %v\n%s", err, out)
 	}
 }

@@ -181,8 +181,8 @@ func TestReconcileFindsWhatIncrementalReadsMissed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(states) != 1 || states[0].Watermark != "2026-04-01" || states[0].FullReadFound != 1 ||
-		states[0].FullReadWhy != "reconciliation every 7d" || time.Since(states[0].LastFullRead) > time.Hour {
+	if len(states) != 1 || states[0].Watermark != "2026-04-01" || states[0].FullRead.Count != 1 ||
+		!strings.Contains(states[0].FullRead.Text, "(reconciliation every 7d)") || time.Since(states[0].LastFullRead) > time.Hour {
 		t.Fatalf("states: %+v", states)
 	}
 	// Not due again the next night.

@@ -96,8 +96,8 @@ func TestSQLFutureWatermarkAndReconcile(t *testing.T) {
 	if !nullNoted {
 		t.Errorf("the reconciliation does not count the row without an update time: %+v", r.Loads[1].Notes)
 	}
-	if states, err = f.store.IncrementalStates(ctx, "jyss_db"); err != nil || states[0].FullReadFound != 2 ||
-		states[0].FullReadWhy != "reconciliation every 7d" || !strings.HasPrefix(states[0].Watermark, "2026-04-02") {
+	if states, err = f.store.IncrementalStates(ctx, "jyss_db"); err != nil || states[0].FullRead.Count != 2 ||
+		!strings.Contains(states[0].FullRead.Text, "(reconciliation every 7d)") || !strings.HasPrefix(states[0].Watermark, "2026-04-02") {
 		t.Fatalf("after the reconciliation: %+v, %v", states, err)
 	}
 }

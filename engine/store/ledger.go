@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"strings"
 	"time"
 )
 
@@ -116,11 +115,11 @@ type IncrementalState struct {
 	// re-read, a reset watermark.
 	Notes []Note
 	// LastFullRead is when the stream was last read in full (first load,
-	// sync --full or reconciliation), zero if never; FullReadFound the
-	// rows that read loaded that were not loaded before, FullReadWhy why.
-	LastFullRead  time.Time
-	FullReadFound int64
-	FullReadWhy   string
+	// sync --full or reconciliation), zero if never; FullRead that load's
+	// NoteFullRead note: why, and (Count) the rows it loaded that were not
+	// loaded before.
+	LastFullRead time.Time
+	FullRead     Note
 	// ReconcileFailed is the error of a reconciliation that failed after
 	// the last full read, "" if none did; ReconcileFailedAt its time.
 	ReconcileFailed   string
@@ -166,10 +165,7 @@ func (s *Store) IncrementalStates(ctx context.Context, source string) ([]Increme
 			st.LastFullRead = fullAt.Time
 			for _, n := range parseNotes(fullNotes.String) {
 				if n.Code == NoteFullRead {
-					st.FullReadFound = n.Count
-					if i, j := strings.Index(n.Text, "("), strings.Index(n.Text, ")"); i >= 0 && j > i {
-						st.FullReadWhy = n.Text[i+1 : j]
-					}
+					st.FullRead = n
 				}
 			}
 		}
