@@ -227,18 +227,17 @@ func (c *collector) source(name string, s *Source, zone *time.Location) {
 	}
 
 	if ok("kind") {
-		switch spec, found := connectors.Lookup(s.Kind); {
+		spec, found := connectors.Lookup(s.Kind)
+		switch {
 		case s.Kind == "":
 			c.add(path("kind"), "required (known: %s)", list(connectors.Kinds()))
 		case !found:
 			c.add(path("kind"), "unknown connector kind %q (known: %s)", s.Kind, list(connectors.Kinds()))
 		case ok("options"):
 			c.options(name, spec, s)
-			fallthrough
-		default:
-			if s.Reconcile > 0 && !spec.Incremental && ok("reconcile") {
-				c.add(path("reconcile"), "applies to incremental sources (a watermark: kind http or sql); a %s source is read in full whenever its content changes", s.Kind)
-			}
+		}
+		if found && s.Reconcile > 0 && !spec.Incremental && ok("reconcile") {
+			c.add(path("reconcile"), "applies to incremental sources (a watermark: kind http or sql); a %s source is read in full whenever its content changes", s.Kind)
 		}
 	}
 
