@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/lipwatch/lipwatch/connectors"
+	"github.com/lipwatch/lipwatch/connectors/internal/jsonscan"
 )
 
 // keySample is how many records the JSON and NDJSON readers read ahead to
@@ -115,15 +116,7 @@ func rawKind(raw string) string {
 	if !json.Valid([]byte(t)) {
 		return "not valid JSON (cut short?)"
 	}
-	switch t[0] {
-	case '[':
-		return "an array"
-	case '"':
-		return "a string"
-	case 't', 'f':
-		return "a boolean"
-	}
-	return "a number"
+	return jsonscan.KindOf(t[0])
 }
 
 // sampleWords says which records were looked at: all of a short file, or

@@ -130,24 +130,6 @@ func topKeys(data []byte) []string {
 	return keys
 }
 
-// kindOf names a JSON value's type by its first byte, for messages.
-func kindOf(c byte) string {
-	switch c {
-	case '{':
-		return "an object"
-	case '[':
-		return "an array"
-	case '"':
-		return "a string"
-	case 't', 'f':
-		return "a boolean"
-	case 'n':
-		return "null"
-	default:
-		return "a number"
-	}
-}
-
 // scalarText is the text of a string, number or boolean value; null,
 // objects and arrays give "". It serves cursors and next links.
 func scalarText(data []byte, start, end int) string {

@@ -801,7 +801,7 @@ func (r *reader) records(body []byte) (start int, missing bool, err error) {
 		start = jsonscan.SkipSpace(body, 0)
 		if body[start] != '[' {
 			return 0, false, fmt.Errorf("the response is %s, not an array of records; set records to the path of the array (its top-level keys: %s)",
-				kindOf(body[start]), strings.Join(topKeys(body), ", "))
+				jsonscan.KindOf(body[start]), strings.Join(topKeys(body), ", "))
 		}
 		return start, false, nil
 	}
@@ -816,7 +816,7 @@ func (r *reader) records(body []byte) (start int, missing bool, err error) {
 		if body[start] == '{' && jsonscan.SkipSpace(body, start+1) == end-1 || body[start] == '"' && end-start == 2 {
 			return -1, true, nil
 		}
-		return 0, false, fmt.Errorf("%s is %s, not an array of records", path, kindOf(body[start]))
+		return 0, false, fmt.Errorf("%s is %s, not an array of records", path, jsonscan.KindOf(body[start]))
 	}
 	return start, false, nil
 }
@@ -832,7 +832,7 @@ func (r *reader) parse(body []byte, start int) (n, end int, err error) {
 	var key []byte
 	end, err = eachElement(body, start, func(s int) (int, error) {
 		if body[s] != '{' {
-			return 0, fmt.Errorf("record %d (at byte %d) is %s, not an object", len(ends)+1, s, kindOf(body[s]))
+			return 0, fmt.Errorf("record %d (at byte %d) is %s, not an object", len(ends)+1, s, jsonscan.KindOf(body[s]))
 		}
 		first := len(r.pairs)
 		r.vals = r.vals[:0]

@@ -129,3 +129,21 @@ func PlainNumber(lit string) string {
 	}
 	return b.String()
 }
+
+// KindOf names a JSON value's type by its first byte, for messages.
+func KindOf(c byte) string {
+	switch c {
+	case '{':
+		return "an object"
+	case '[':
+		return "an array"
+	case '"':
+		return "a string"
+	case 't', 'f':
+		return "a boolean"
+	case 'n':
+		return "null"
+	default:
+		return "a number"
+	}
+}
