@@ -152,6 +152,15 @@ type Schedule struct {
 	// ShutdownGrace is how long the service, asked to stop, lets running
 	// work finish before cancelling it. Positive; default 5m.
 	ShutdownGrace Duration `mapstructure:"shutdown_grace"`
+	// BusyWait bounds how long a scheduled run that finds the store held
+	// by another lipwatch process (cases list, feedback import, a manual
+	// run) keeps trying before it gives up; a nightly run given up is run
+	// when the store frees. Positive; default 30m.
+	BusyWait Duration `mapstructure:"busy_wait"`
+	// BusyRetry is the first wait before trying a busy store again; it
+	// doubles up to four times this, each wait jittered (down by up to
+	// half). Positive; default 30s.
+	BusyRetry Duration `mapstructure:"busy_retry"`
 }
 
 // Quality sets when a source counts as degraded (the rules that read it
@@ -287,6 +296,8 @@ const (
 	DefaultDispatchDir    = "out/lists"
 	DefaultNightly        = "30 2 * * *"
 	DefaultShutdownGrace  = Duration(5 * time.Minute)
+	DefaultBusyWait       = Duration(30 * time.Minute)
+	DefaultBusyRetry      = Duration(30 * time.Second)
 
 	DefaultDegradedQuarantinedPct = 50
 	DefaultUnmatchedIDsPct        = 20

@@ -161,7 +161,7 @@ func TestLoadGood(t *testing.T) {
 	if d := cfg.Dispatch; d.Dir != "lists" || !slices.Equal(d.Formats, []string{"csv"}) || !d.Unmasked {
 		t.Errorf("Dispatch = %+v", d)
 	}
-	if cfg.Schedule != (Schedule{Nightly: "0 3 * * 1-5", ShutdownGrace: Duration(30 * time.Second)}) {
+	if cfg.Schedule != (Schedule{Nightly: "0 3 * * 1-5", ShutdownGrace: Duration(30 * time.Second), BusyWait: Duration(45 * time.Minute), BusyRetry: DefaultBusyRetry}) {
 		t.Errorf("Schedule = %+v", cfg.Schedule)
 	}
 	if got := cfg.SourceNames(); !slices.Equal(got, []string{"disability", "medical"}) {
@@ -223,7 +223,7 @@ func TestDefaults(t *testing.T) {
 	if d := cfg.Dispatch; d.Dir != "out/lists" || !slices.Equal(d.Formats, []string{"xlsx", "csv"}) || d.Unmasked {
 		t.Errorf("Dispatch = %+v", d)
 	}
-	if cfg.Schedule != (Schedule{Nightly: "30 2 * * *", ShutdownGrace: Duration(5 * time.Minute)}) {
+	if cfg.Schedule != (Schedule{Nightly: "30 2 * * *", ShutdownGrace: Duration(5 * time.Minute), BusyWait: Duration(30 * time.Minute), BusyRetry: Duration(30 * time.Second)}) {
 		t.Errorf("Schedule = %+v", cfg.Schedule)
 	}
 	if got := cfg.Resolve(cfg.Cases.Calendar); got != filepath.Join(cfg.Dir, "rules", "holidays.yaml") {
@@ -261,6 +261,8 @@ func TestEnvOverridesNewSections(t *testing.T) {
 	t.Setenv("LIPWATCH_DISPATCH_UNMASKED", "false")
 	t.Setenv("LIPWATCH_SCHEDULE_NIGHTLY", "15 1 * * *")
 	t.Setenv("LIPWATCH_SCHEDULE_SHUTDOWN_GRACE", "1m30s")
+	t.Setenv("LIPWATCH_SCHEDULE_BUSY_WAIT", "2h")
+	t.Setenv("LIPWATCH_SCHEDULE_BUSY_RETRY", "250ms")
 	for _, file := range []string{"testdata/minimal.yaml", "testdata/good.yaml"} {
 		t.Run(filepath.Base(file), func(t *testing.T) {
 			cfg, err := Load(file)
@@ -277,7 +279,7 @@ func TestEnvOverridesNewSections(t *testing.T) {
 			if d := cfg.Dispatch; d.Dir != "/mnt/share/lists" || !slices.Equal(d.Formats, []string{"xlsx", "csv"}) || d.Unmasked {
 				t.Errorf("Dispatch = %+v", d)
 			}
-			if cfg.Schedule != (Schedule{Nightly: "15 1 * * *", ShutdownGrace: Duration(90 * time.Second)}) {
+			if cfg.Schedule != (Schedule{Nightly: "15 1 * * *", ShutdownGrace: Duration(90 * time.Second), BusyWait: Duration(2 * time.Hour), BusyRetry: Duration(250 * time.Millisecond)}) {
 				t.Errorf("Schedule = %+v", cfg.Schedule)
 			}
 		})
@@ -302,6 +304,8 @@ func TestEnvProblemsInNewSections(t *testing.T) {
 	t.Setenv("LIPWATCH_DISPATCH_UNMASKED", "sometimes")
 	t.Setenv("LIPWATCH_SCHEDULE_NIGHTLY", "nightly")
 	t.Setenv("LIPWATCH_SCHEDULE_SHUTDOWN_GRACE", "-5m")
+	t.Setenv("LIPWATCH_SCHEDULE_BUSY_WAIT", "0s")
+	t.Setenv("LIPWATCH_SCHEDULE_BUSY_RETRY", "-1s")
 	// good.yaml has its own formats list: the problems must still be
 	// located at the variable, not at the file's elements.
 	_, err := Load("testdata/good.yaml")
@@ -311,6 +315,8 @@ func TestEnvProblemsInNewSections(t *testing.T) {
 		`env LIPWATCH_DISPATCH_FORMATS: dispatch.formats[2]: "" is not one of xlsx, csv`,
 		`env LIPWATCH_DISPATCH_FORMATS: dispatch.formats[3]: xlsx is listed twice`,
 		`env LIPWATCH_DISPATCH_UNMASKED: dispatch.unmasked: want true or false, got "sometimes"`,
+		`env LIPWATCH_SCHEDULE_BUSY_RETRY: schedule.busy_retry: must be positive, got -1s`,
+		`env LIPWATCH_SCHEDULE_BUSY_WAIT: schedule.busy_wait: must be positive, got 0s`,
 		`env LIPWATCH_SCHEDULE_NIGHTLY: schedule.nightly: invalid cron schedule "nightly": expected exactly 5 fields, found 1: [nightly]`,
 		`env LIPWATCH_SCHEDULE_SHUTDOWN_GRACE: schedule.shutdown_grace: must be positive, got -5m0s`,
 	}, "\n")

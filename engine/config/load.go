@@ -121,6 +121,8 @@ func setDefaults(v *viper.Viper) {
 		"dispatch.formats":        formats, // as a list read from the file
 		"schedule.nightly":        DefaultNightly,
 		"schedule.shutdown_grace": DefaultShutdownGrace.String(),
+		"schedule.busy_wait":      DefaultBusyWait.String(),
+		"schedule.busy_retry":     DefaultBusyRetry.String(),
 
 		"quality.degraded_quarantined_pct": DefaultDegradedQuarantinedPct,
 		"quality.unmatched_ids_pct":        DefaultUnmatchedIDsPct,

@@ -123,6 +123,12 @@ func (c *collector) validate(cfg *Config) {
 	if ok("schedule.shutdown_grace") && cfg.Schedule.ShutdownGrace <= 0 {
 		c.add("schedule.shutdown_grace", "must be positive, got %s", cfg.Schedule.ShutdownGrace)
 	}
+	if ok("schedule.busy_wait") && cfg.Schedule.BusyWait <= 0 {
+		c.add("schedule.busy_wait", "must be positive, got %s", cfg.Schedule.BusyWait)
+	}
+	if ok("schedule.busy_retry") && cfg.Schedule.BusyRetry <= 0 {
+		c.add("schedule.busy_retry", "must be positive, got %s", cfg.Schedule.BusyRetry)
+	}
 
 	for _, name := range cfg.SourceNames() {
 		s := cfg.Sources[name]
