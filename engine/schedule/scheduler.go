@@ -1,8 +1,10 @@
 // Package schedule runs jobs on cron schedules in the county's time zone for
 // `lipwatch serve`: one run of a job at a time (a tick that finds the
 // previous run still going is skipped, not queued), a run missed while the
-// process was down is caught up at start, and a stop waits for running jobs
-// within a grace period.
+// process was down is caught up at start, a run that finds what it needs
+// held by another process waits for it (bounded, with backoff) and, given
+// up, is run once it is free, and a stop waits for running jobs within a
+// grace period.
 package schedule
 
 import (
@@ -10,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"sync"
@@ -19,6 +22,18 @@ import (
 // DefaultShutdownGrace is how long Run waits for running jobs after its
 // context is done, unless Scheduler.ShutdownGrace says otherwise.
 const DefaultShutdownGrace = 30 * time.Second
+
+// DefaultBusyWait and DefaultBusyRetry are how long a run that finds its
+// resource busy is tried again, and the first wait between tries, unless
+// Scheduler.BusyWait and BusyRetry say otherwise.
+const (
+	DefaultBusyWait  = 30 * time.Minute
+	DefaultBusyRetry = 30 * time.Second
+)
+
+// busyGrowth caps the doubling wait between busy tries, as a multiple of
+// the first; it is also the interval of an owed run's probes.
+const busyGrowth = 4
 
 // maxSleep caps one wait between ticks, so that a step of the wall clock or
 // a suspended machine delays a tick by at most this much.
@@ -47,6 +62,14 @@ type Scheduler struct {
 	// ShutdownGrace bounds the wait for running jobs once Run's context is
 	// done; zero means DefaultShutdownGrace.
 	ShutdownGrace time.Duration
+	// BusyWait bounds how long a run whose Run returns a Job.Busy error is
+	// tried again, from its first try; zero means DefaultBusyWait.
+	BusyWait time.Duration
+	// BusyRetry is the first wait between busy tries; it doubles up to
+	// four times this, which is also the interval of an owed run's probes.
+	// Each wait is jittered by up to a quarter either way, so that jobs
+	// waiting together spread out. Zero means DefaultBusyRetry.
+	BusyRetry time.Duration
 
 	mu      sync.Mutex
 	entries []*entry
@@ -78,7 +101,7 @@ func (s *Scheduler) Add(j Job) error {
 			return fmt.Errorf("schedule: job %q added twice", j.Name)
 		}
 	}
-	s.entries = append(s.entries, &entry{job: j, sched: sched})
+	s.entries = append(s.entries, &entry{job: j, sched: sched, wake: make(chan struct{}, 1)})
 	return nil
 }
 
@@ -127,14 +150,29 @@ func (s *Scheduler) loop(ctx context.Context, e *entry, start time.Time) {
 			log.Warn("job has no further scheduled runs")
 			return
 		}
+		now := s.now()
+		// A run given up on a busy resource is tried again on its own,
+		// between ticks, until a try finds the resource free.
+		owed, probe, owing := e.owing()
+		if owing && !now.Before(probe) && !e.running.Load() {
+			e.reprobe(now.Add(s.jitter(s.probeInterval())))
+			s.start(ctx, e, log, "owed", owed)
+			continue
+		}
 		// Re-read the clock after every wake rather than trusting one long
 		// timer: the schedule is in wall time, timers are monotonic.
-		if wait := next.Sub(s.now()); wait > 0 {
-			timer.Reset(min(wait, maxSleep))
+		if wait := next.Sub(now); wait > 0 {
+			sleep := min(wait, maxSleep)
+			if d := probe.Sub(now); owing && d > 0 {
+				sleep = min(sleep, d)
+			}
+			timer.Reset(sleep)
 			select {
 			case <-ctx.Done():
 				return
 			case <-timer.C:
+			case <-e.wake: // a run gave up: its first probe is to be timed
+				timer.Stop() // no stale tick after Stop (Go 1.23 timers)
 			}
 			continue
 		}
@@ -169,6 +207,7 @@ func (s *Scheduler) catchUp(ctx context.Context, e *entry, start time.Time, log 
 			log.Info("running missed job", "missed_run", prev, "last_success", last.In(s.Location))
 		}
 	default:
+		log.Info("no missed run", "last_run", prev, "last_success", last.In(s.Location))
 		return
 	}
 	s.start(ctx, e, log, "missed", prev)
@@ -186,17 +225,88 @@ func (s *Scheduler) start(ctx context.Context, e *entry, log *slog.Logger, trigg
 	}
 	s.runs.Go(func() {
 		defer e.running.Store(false)
-		s.execute(ctx, e, log, trigger)
+		s.execute(ctx, e, log, trigger, due)
 	})
 }
 
-// execute runs e once and logs how it went. A failure or panic is logged
-// and goes no further: the next tick runs the job again.
-func (s *Scheduler) execute(ctx context.Context, e *entry, log *slog.Logger, trigger string) {
-	log.Info("job started", "trigger", trigger)
-	begin := time.Now()
-	err := e.call(ctx)
-	elapsed := time.Since(begin).Round(time.Millisecond)
+// execute runs e for the tick due and logs how it went. A try that finds
+// the resource busy is tried again after a wait (see busyTry). Any other
+// failure, or a panic, is logged and goes no further: the next tick runs
+// the job again.
+func (s *Scheduler) execute(ctx context.Context, e *entry, log *slog.Logger, trigger string, due time.Time) {
+	a := Attempt{Due: due.In(s.Location), Trigger: trigger, Try: 1, First: s.now()}
+	for ; ; a.Try++ {
+		a.Started = s.now()
+		if a.Try == 1 {
+			log.Info("job started", "trigger", trigger, "due", a.Due)
+		} else {
+			log.Info("job started", "trigger", trigger, "due", a.Due, "try", a.Try)
+		}
+		begin := time.Now()
+		err := e.call(withAttempt(ctx, a))
+		elapsed := time.Since(begin).Round(time.Millisecond)
+		if ctx.Err() == nil && e.busy(err) {
+			wait, again := s.busyTry(e, log, a, err)
+			if !again {
+				return
+			}
+			timer := time.NewTimer(wait)
+			select {
+			case <-ctx.Done():
+				timer.Stop()
+				log.Warn("job stopped by shutdown while waiting for a busy resource", "trigger", trigger, "due", a.Due, "tries", a.Try)
+				return
+			case <-timer.C:
+			}
+			continue
+		}
+		s.finished(ctx, log, err, elapsed)
+		e.settle(a.Due)
+		return
+	}
+}
+
+// busyTry handles a try that found the resource busy: it tells the job
+// (OnBusy) and returns the wait before the next try, or again false when
+// the run stops trying: it waited BusyWait (a job with LastSuccess then
+// owes it), or it was a probe of an owed run (the loop probes again).
+func (s *Scheduler) busyTry(e *entry, log *slog.Logger, a Attempt, err error) (wait time.Duration, again bool) {
+	bt := BusyTry{Attempt: a, Err: err, Waited: s.now().Sub(a.First)}
+	catchUp := e.job.LastSuccess != nil
+	switch {
+	case a.Trigger == "owed":
+		bt.Retry = s.probeInterval()
+		log.Info("owed job still busy; trying again later", "due", a.Due, "retry_in", bt.Retry, "err", err)
+	case bt.Waited >= s.busyWait():
+		bt.GaveUp = true
+		if catchUp {
+			bt.Retry = s.probeInterval()
+			log.Error("job gave up waiting for a busy resource; it runs once the resource is free",
+				"trigger", a.Trigger, "due", a.Due, "waited", bt.Waited.Round(time.Second), "tries", a.Try, "err", err)
+		} else {
+			log.Error("job gave up waiting for a busy resource; the next tick runs it",
+				"trigger", a.Trigger, "due", a.Due, "waited", bt.Waited.Round(time.Second), "tries", a.Try, "err", err)
+		}
+	default:
+		// The last wait ends at BusyWait, so that the last try is there.
+		bt.Retry = min(s.jitter(s.busyBackoff(a.Try)), s.busyWait()-bt.Waited)
+		log.Warn("job busy; trying again", "trigger", a.Trigger, "due", a.Due, "try", a.Try,
+			"retry_in", bt.Retry.Round(time.Millisecond), "waited", bt.Waited.Round(time.Millisecond), "err", err)
+	}
+	if e.job.OnBusy != nil {
+		e.job.OnBusy(bt)
+	}
+	if bt.GaveUp && catchUp {
+		e.owe(a.Due, s.now().Add(s.jitter(s.probeInterval())))
+	}
+	if a.Trigger == "owed" || bt.GaveUp {
+		return 0, false
+	}
+	return bt.Retry, true
+}
+
+// finished logs how a run ended.
+func (s *Scheduler) finished(ctx context.Context, log *slog.Logger, err error, elapsed time.Duration) {
 	var pe *PanicError
 	switch {
 	case errors.As(err, &pe):
@@ -208,6 +318,42 @@ func (s *Scheduler) execute(ctx context.Context, e *entry, log *slog.Logger, tri
 	default:
 		log.Info("job finished", "elapsed", elapsed)
 	}
+}
+
+func (s *Scheduler) busyWait() time.Duration {
+	if s.BusyWait > 0 {
+		return s.BusyWait
+	}
+	return DefaultBusyWait
+}
+
+func (s *Scheduler) busyRetry() time.Duration {
+	if s.BusyRetry > 0 {
+		return s.BusyRetry
+	}
+	return DefaultBusyRetry
+}
+
+// busyBackoff is the wait after busy try n (1-based), before jitter:
+// BusyRetry doubled n-1 times, capped at busyGrowth times BusyRetry.
+func (s *Scheduler) busyBackoff(n int) time.Duration {
+	d := s.busyRetry()
+	for i := 1; i < n && d < busyGrowth*s.busyRetry(); i++ {
+		d *= 2
+	}
+	return min(d, busyGrowth*s.busyRetry())
+}
+
+// probeInterval is how often an owed run is tried, before jitter.
+func (s *Scheduler) probeInterval() time.Duration { return busyGrowth * s.busyRetry() }
+
+// jitter spreads d by up to a quarter either way.
+func (s *Scheduler) jitter(d time.Duration) time.Duration {
+	q := int64(d / 4)
+	if q <= 0 {
+		return d
+	}
+	return d - time.Duration(q) + time.Duration(rand.Int64N(2*q+1))
 }
 
 // drain waits for running jobs for at most the shutdown grace.

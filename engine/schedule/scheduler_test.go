@@ -6,8 +6,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -585,4 +587,330 @@ func TestClockJumpRunsOnce(t *testing.T) {
 			t.Fatalf("Run: %v", err)
 		}
 	})
+}
+
+// errBusy stands for the store another process holds.
+var errBusy = errors.New("open store: store is in use by another process: held by \"lipwatch cases list\" (pid 42)")
+
+func isBusy(err error) bool { return errors.Is(err, errBusy) }
+
+// busyRecorder collects what a job hears through OnBusy and the attempts
+// its Run is given.
+type busyRecorder struct {
+	mu       sync.Mutex
+	tries    []BusyTry
+	attempts []Attempt
+}
+
+func (b *busyRecorder) onBusy(bt BusyTry) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.tries = append(b.tries, bt)
+}
+
+func (b *busyRecorder) attempt(ctx context.Context) Attempt {
+	a, ok := AttemptOf(ctx)
+	if !ok {
+		panic("Run's ctx carries no Attempt")
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.attempts = append(b.attempts, a)
+	return a
+}
+
+func (b *busyRecorder) snapshot() ([]BusyTry, []Attempt) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return slices.Clone(b.tries), slices.Clone(b.attempts)
+}
+
+// TestBusyTickRetriedWithBackoff: a tick that finds the store busy is
+// tried again after waits that double from BusyRetry (jittered by a
+// quarter), and runs once the store is free; every try is heard of and
+// every try is for the same tick.
+func TestBusyTickRetriedWithBackoff(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var logs logSink
+		var rec busyRecorder
+		s := &Scheduler{Location: shanghai, Logger: logs.logger(), BusyRetry: 30 * time.Second, BusyWait: 30 * time.Minute}
+		mustAdd(t, s, Job{
+			Name: "nightly",
+			Spec: "0 9 * * *",
+			Run: func(ctx context.Context) error {
+				if a := rec.attempt(ctx); a.Try <= 3 {
+					return fmt.Errorf("try %d: %w", a.Try, errBusy)
+				}
+				return nil
+			},
+			LastSuccess: func(context.Context) (time.Time, error) { return EndOfDay(sh(1999, 12, 31, 0, 0, 0), shanghai), nil },
+			Busy:        isBusy,
+			OnBusy:      rec.onBusy,
+		})
+		stop := start(t, s)
+		time.Sleep(90 * time.Minute) // 09:30: the 09:00 tick has had its tries
+		synctest.Wait()
+		if err := stop(); err != nil {
+			t.Fatalf("Run: %v", err)
+		}
+		tries, attempts := rec.snapshot()
+		if len(attempts) != 4 || len(tries) != 3 {
+			t.Fatalf("%d tries, %d busy; want 4 tries, 3 of them busy", len(attempts), len(tries))
+		}
+		tick := sh(2000, 1, 1, 9, 0, 0)
+		for i, a := range attempts {
+			if !a.Due.Equal(tick) || a.Trigger != "schedule" || a.Try != i+1 || !a.First.Equal(tick) {
+				t.Errorf("attempt %d = %+v, want try %d of the 09:00 tick", i, a, i+1)
+			}
+		}
+		for i, bt := range tries {
+			base := []time.Duration{30 * time.Second, time.Minute, 2 * time.Minute}[i]
+			if bt.Retry < base*3/4 || bt.Retry > base*5/4 || bt.GaveUp || !isBusy(bt.Err) {
+				t.Errorf("busy try %d: retry in %s (want %s ± a quarter), gave up %v, err %v", i+1, bt.Retry, base, bt.GaveUp, bt.Err)
+			}
+			if next := attempts[i+1].Started; !next.Equal(bt.Started.Add(bt.Retry)) {
+				t.Errorf("try %d started at %s, want %s after try %d", i+2, next, bt.Retry, i+1)
+			}
+		}
+		if got := logs.records(t, "job busy; trying again"); len(got) != 3 || got[0]["level"] != "WARN" || got[0]["err"] == nil {
+			t.Errorf("busy logs = %v", got)
+		}
+		if got := logs.records(t, "job finished"); len(got) != 1 {
+			t.Errorf("finished logs = %v", got)
+		}
+		logs.checkKeys(t)
+	})
+}
+
+// TestBusyGivesUpThenOwedRunsWhenFree: a store held past BusyWait makes
+// the run give up (heard of once, GaveUp); the night is owed and probed,
+// one try at a time, until the store is free, then run for its own tick;
+// once it has run nothing more is probed.
+func TestBusyGivesUpThenOwedRunsWhenFree(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var logs logSink
+		var rec busyRecorder
+		var free atomic.Bool
+		var done atomic.Int32
+		s := &Scheduler{Location: shanghai, Logger: logs.logger(), BusyRetry: time.Minute, BusyWait: 10 * time.Minute}
+		mustAdd(t, s, Job{
+			Name: "nightly",
+			Spec: "0 9 * * *",
+			Run: func(ctx context.Context) error {
+				rec.attempt(ctx)
+				if !free.Load() {
+					return errBusy
+				}
+				done.Add(1)
+				return nil
+			},
+			LastSuccess: func(context.Context) (time.Time, error) { return EndOfDay(sh(1999, 12, 31, 0, 0, 0), shanghai), nil },
+			Busy:        isBusy,
+			OnBusy:      rec.onBusy,
+		})
+		stop := start(t, s)
+		time.Sleep(130 * time.Minute) // 09:00 tick, given up at 09:10, probed until 10:10
+		synctest.Wait()
+		tries, _ := rec.snapshot()
+		var gaveUp, probes int
+		for _, bt := range tries {
+			switch {
+			case bt.GaveUp:
+				gaveUp++
+				if bt.Waited < 10*time.Minute || bt.Trigger != "schedule" || bt.Retry != 4*time.Minute {
+					t.Errorf("gave up: %+v", bt)
+				}
+			case bt.Trigger == "owed":
+				probes++
+				if !bt.Due.Equal(sh(2000, 1, 1, 9, 0, 0)) || bt.Try != 1 {
+					t.Errorf("probe: %+v", bt)
+				}
+			}
+		}
+		if gaveUp != 1 || probes < 10 || probes > 20 { // an hour of probes every 4m ± 1m
+			t.Fatalf("gave up %d times, %d probes: %+v", gaveUp, probes, tries)
+		}
+		if done.Load() != 0 {
+			t.Fatal("ran while busy")
+		}
+		free.Store(true)
+		time.Sleep(6 * time.Minute) // the next probe finds the store free
+		synctest.Wait()
+		if done.Load() != 1 {
+			t.Fatalf("owed run did not run once the store was free (%d runs)", done.Load())
+		}
+		_, attempts := rec.snapshot()
+		if last := attempts[len(attempts)-1]; last.Trigger != "owed" || !last.Due.Equal(sh(2000, 1, 1, 9, 0, 0)) {
+			t.Errorf("the run that ran: %+v, want the owed 09:00 tick", last)
+		}
+		n := len(attempts)
+		time.Sleep(time.Hour) // no more probes: nothing is owed
+		synctest.Wait()
+		if _, attempts = rec.snapshot(); len(attempts) != n {
+			t.Errorf("%d tries after the owed run ran: %+v", len(attempts)-n, attempts[n:])
+		}
+		if err := stop(); err != nil {
+			t.Fatalf("Run: %v", err)
+		}
+		if got := logs.records(t, "job gave up waiting for a busy resource; it runs once the resource is free"); len(got) != 1 || got[0]["level"] != "ERROR" {
+			t.Errorf("gave-up logs = %v", got)
+		}
+		logs.checkKeys(t)
+	})
+}
+
+// TestBusyWithoutCatchUpWaitsForNextTick: a job that does not catch up
+// (a source's own sync) gives up and owes nothing: its next tick runs it.
+func TestBusyWithoutCatchUpWaitsForNextTick(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var rec busyRecorder
+		var free atomic.Bool
+		s := &Scheduler{Location: shanghai, BusyRetry: time.Minute, BusyWait: 5 * time.Minute}
+		mustAdd(t, s, Job{
+			Name: "sync medical",
+			Spec: "0 * * * *",
+			Run: func(ctx context.Context) error {
+				rec.attempt(ctx)
+				if !free.Load() {
+					return errBusy
+				}
+				return nil
+			},
+			Busy:   isBusy,
+			OnBusy: rec.onBusy,
+		})
+		stop := start(t, s)
+		time.Sleep(30 * time.Minute) // 08:30: the 09:00 tick has not come
+		synctest.Wait()
+		if _, attempts := rec.snapshot(); len(attempts) != 0 {
+			t.Fatalf("ran before its tick: %+v", attempts)
+		}
+		time.Sleep(40 * time.Minute) // 09:10: the 09:00 run gave up at 09:05
+		synctest.Wait()
+		tries, attempts := rec.snapshot()
+		if n := len(tries); n == 0 || !tries[n-1].GaveUp || tries[n-1].Retry != 0 || len(attempts) != n {
+			t.Fatalf("tries %+v", tries)
+		}
+		free.Store(true)
+		time.Sleep(40 * time.Minute) // 09:50: nothing owed, nothing probed
+		synctest.Wait()
+		if _, a := rec.snapshot(); len(a) != len(attempts) {
+			t.Fatalf("tried between ticks: %+v", a[len(attempts):])
+		}
+		time.Sleep(15 * time.Minute) // 10:05: the 10:00 tick ran it
+		synctest.Wait()
+		if _, a := rec.snapshot(); len(a) != len(attempts)+1 || !a[len(a)-1].Due.Equal(sh(2000, 1, 1, 10, 0, 0)) {
+			t.Fatalf("after the next tick: %+v", a[len(attempts):])
+		}
+		if err := stop(); err != nil {
+			t.Fatalf("Run: %v", err)
+		}
+	})
+}
+
+// TestShutdownStopsBusyWait: a stop while a run waits for a busy store
+// ends the wait at once, not at the next try.
+func TestShutdownStopsBusyWait(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var logs logSink
+		tried := make(chan struct{}, 1)
+		s := &Scheduler{Location: shanghai, Logger: logs.logger(), BusyRetry: 10 * time.Minute}
+		mustAdd(t, s, Job{
+			Name: "nightly",
+			Spec: "30 2 * * *",
+			Run: func(context.Context) error {
+				select {
+				case tried <- struct{}{}:
+				default:
+				}
+				return errBusy
+			},
+			LastSuccess: func(context.Context) (time.Time, error) { return time.Time{}, nil },
+			Busy:        isBusy,
+		})
+		stop := start(t, s)
+		<-tried
+		synctest.Wait() // waiting before the second try
+		begin := time.Now()
+		if err := stop(); err != nil {
+			t.Fatalf("Run: %v", err)
+		}
+		if waited := time.Since(begin); waited != 0 {
+			t.Errorf("stop took %s of the virtual clock, want none", waited)
+		}
+		if got := logs.records(t, "job stopped by shutdown while waiting for a busy resource"); len(got) != 1 {
+			t.Errorf("logs = %v", got)
+		}
+	})
+}
+
+// TestCatchUpByDay: a job whose runs are for a date reports EndOfDay of
+// the last date it did, and the catch-up goes by that date, not by when
+// the run started; the catch-up's Attempt is for the missed tick.
+func TestCatchUpByDay(t *testing.T) {
+	day := func(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
+	tests := []struct {
+		name    string
+		spec    string
+		now     time.Time
+		lastDay time.Time // as-of of the last successful run
+		wantDue time.Time // zero: nothing missed
+	}{
+		// The 28th's 23:50 run waited for the store and started at 00:10 on the 29th.
+		{"late run is its own night", "50 23 * * *", sh(2026, 11, 29, 0, 20, 0), day(2026, 11, 28), time.Time{}},
+		{"night before missed", "50 23 * * *", sh(2026, 11, 29, 0, 20, 0), day(2026, 11, 27), sh(2026, 11, 28, 23, 50, 0)},
+		{"tonight done", "30 2 * * *", sh(2026, 11, 29, 3, 0, 0), day(2026, 11, 29), time.Time{}},
+		// A re-run for an old date, started just now, is not tonight's.
+		{"old date re-run", "30 2 * * *", sh(2026, 11, 29, 3, 0, 0), day(2026, 11, 20), sh(2026, 11, 29, 2, 30, 0)},
+		{"yesterday, before tonight's tick", "30 2 * * *", sh(2026, 11, 29, 1, 0, 0), day(2026, 11, 28), time.Time{}},
+		{"yesterday, after tonight's tick", "30 2 * * *", sh(2026, 11, 29, 2, 31, 0), day(2026, 11, 28), sh(2026, 11, 29, 2, 30, 0)},
+		// Weekdays only: Saturday's manual run does not do Monday's night.
+		{"weekday schedule", "0 3 * * 1-5", sh(2026, 11, 30, 4, 0, 0), day(2026, 11, 28), sh(2026, 11, 30, 3, 0, 0)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				var rec busyRecorder
+				s := &Scheduler{Location: shanghai, Now: func() time.Time { return tt.now }}
+				mustAdd(t, s, Job{
+					Name: "nightly",
+					Spec: tt.spec,
+					Run:  func(ctx context.Context) error { rec.attempt(ctx); return nil },
+					LastSuccess: func(context.Context) (time.Time, error) {
+						return EndOfDay(tt.lastDay, shanghai), nil
+					},
+				})
+				stop := start(t, s)
+				synctest.Wait()
+				if err := stop(); err != nil {
+					t.Fatalf("Run: %v", err)
+				}
+				_, attempts := rec.snapshot()
+				switch {
+				case tt.wantDue.IsZero() && len(attempts) != 0:
+					t.Errorf("caught up %+v; nothing was missed", attempts)
+				case !tt.wantDue.IsZero() && (len(attempts) != 1 || !attempts[0].Due.Equal(tt.wantDue) || attempts[0].Trigger != "missed"):
+					t.Errorf("attempts %+v, want one catch-up due %s", attempts, tt.wantDue)
+				}
+			})
+		})
+	}
+}
+
+func TestEndOfDay(t *testing.T) {
+	asOf := time.Date(2026, 11, 28, 0, 0, 0, 0, time.UTC) // a date as the store keeps it
+	got := EndOfDay(asOf, shanghai)
+	if want := sh(2026, 11, 29, 0, 0, 0).Add(-time.Nanosecond); !got.Equal(want) || got.Location() != shanghai {
+		t.Errorf("EndOfDay = %s, want %s", got, want)
+	}
+}
+
+func TestPrev(t *testing.T) {
+	got, err := Prev("30 2 * * *", shanghai, sh(2026, 11, 29, 1, 0, 0))
+	if err != nil || !got.Equal(sh(2026, 11, 28, 2, 30, 0)) {
+		t.Errorf("Prev = %s, %v", got, err)
+	}
+	if _, err := Prev("30 2 * *", shanghai, time.Now()); err == nil {
+		t.Error("Prev of a bad spec: no error")
+	}
 }

@@ -143,3 +143,21 @@ func prevTick(sched cron.Schedule, at time.Time) time.Time {
 		}
 	}
 }
+
+// Prev returns the latest time at or before at when spec fires, read in
+// loc, in loc: the tick a run at at would catch up. It is an error if the
+// spec is invalid (see Parse) or did not fire in the last eight years.
+func Prev(spec string, loc *time.Location, at time.Time) (time.Time, error) {
+	if loc == nil {
+		return time.Time{}, errors.New("schedule: nil location")
+	}
+	sched, err := Parse(spec, loc)
+	if err != nil {
+		return time.Time{}, err
+	}
+	prev := prevTick(sched, at.In(loc))
+	if prev.IsZero() {
+		return time.Time{}, fmt.Errorf("cron schedule %q did not fire before %s", spec, at.In(loc).Format(time.RFC3339))
+	}
+	return prev, nil
+}
