@@ -194,3 +194,59 @@ func parseNotes(text string) []Note {
 	}
 	return notes
 }
+
+// RunBusy is the run-ledger status of a try that found the store held by
+// another process: a scheduled run records it, with the holder in its
+// error, once it gets the store (see RecordRuns).
+const RunBusy = "busy"
+
+// RecordRuns adds runs that have already ended to the run ledger, as they
+// were (kind, as-of, times, status, summary, error), in one transaction.
+// A try that found the store busy could not write to it then: `lipwatch
+// serve` keeps such tries and records them here when it next holds the
+// store, before the run it then starts, so the ledger reads in order.
+func (s *Store) RecordRuns(ctx context.Context, runs []Run) error {
+	if len(runs) == 0 {
+		return nil
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("run ledger: %w", err)
+	}
+	defer tx.Rollback()
+	for _, r := range runs {
+		var id int64
+		if err := tx.QueryRowContext(ctx, `SELECT nextval('run_id_seq')`).Scan(&id); err != nil {
+			return fmt.Errorf("run ledger: %w", err)
+		}
+		var fin any
+		if !r.Finished.IsZero() {
+			fin = r.Finished.UTC()
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO runs (run_id, kind, as_of, started_at, finished_at, status, summary, error)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			id, r.Kind, r.AsOf, r.Started.UTC(), fin, r.Status, nullable(r.Summary), nullable(r.Error)); err != nil {
+			return fmt.Errorf("run ledger: %w", err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("run ledger: %w", err)
+	}
+	return nil
+}
+
+// LastAsOf returns the latest as-of date of the runs of a kind with the
+// given status, among dates not after notAfter (so that a run for a
+// future date, a test of tomorrow's rules, is not taken for tonight's);
+// false if there is none. The nightly catch-up goes by it: a run for the
+// 28th that started after midnight, having waited for the store, is the
+// 28th's night.
+func (s *Store) LastAsOf(ctx context.Context, kind, status string, notAfter time.Time) (time.Time, bool, error) {
+	var d sql.NullTime
+	err := s.db.QueryRowContext(ctx, `SELECT max(as_of) FROM runs WHERE kind = ? AND status = ? AND as_of <= ?`,
+		kind, status, notAfter).Scan(&d)
+	if err != nil {
+		return time.Time{}, false, fmt.Errorf("run ledger: %w", err)
+	}
+	return d.Time, d.Valid, nil
+}
