@@ -16,10 +16,17 @@ import (
 
 func newFeedbackCmd(g *globals) *cobra.Command {
 	fb := &cobra.Command{Use: "feedback", Short: "Apply outcomes from township-returned lists"}
-	fb.AddCommand(&cobra.Command{
+	var township string
+	imp := &cobra.Command{
 		Use:   "import FILE...",
 		Short: "Read returned lists (xlsx or csv), close verified cases, reject bad rows with reasons",
-		Args:  cobra.MinimumNArgs(1),
+		Long: `Reads returned township lists and closes the cases they verify. Each list is bound to the
+township it was sent to by the mark lipwatch wrote into it (a hidden sheet and document
+properties in an xlsx, a 清单标识 row in a CSV); rows of another township's cases are rejected.
+A list without a mark (a sheet copied into a new workbook, a list typed up by hand) is refused
+unless --township names the township it answers for. A list's outcomes and its audit row are
+written together: a crash leaves all of them or none.`,
+		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			_, p, day, err := g.openPipeline(cmd, "lipwatch feedback import")
 			if err != nil {
@@ -29,7 +36,7 @@ func newFeedbackCmd(g *globals) *cobra.Command {
 			var r *pipeline.FeedbackResult
 			err = p.Ledgered(cmd.Context(), "feedback", day, func() (any, error) {
 				var err error
-				if r, err = p.Feedback(cmd.Context(), day, args); err != nil {
+				if r, err = p.Feedback(cmd.Context(), day, args, township); err != nil {
 					return nil, err
 				}
 				return map[string]int{"files": len(args), "closed": r.Closed, "unchanged": r.Unchanged, "rejected": len(r.Rejected)}, nil
@@ -42,9 +49,15 @@ func newFeedbackCmd(g *globals) *cobra.Command {
 			for _, re := range r.Rejected {
 				fmt.Fprintf(w, "  %s: %s\n", re.File, re.Reason)
 			}
+			if r.RefusedFiles > 0 {
+				// The other lists were imported; this one needs a person.
+				return &exitError{code: 3, msg: fmt.Sprintf("%d of %d lists refused whole (not bound to a township): see above", r.RefusedFiles, len(args))}
+			}
 			return nil
 		},
-	})
+	}
+	imp.Flags().StringVar(&township, "township", "", "the township (code, or county) a list without a lipwatch mark answers for")
+	fb.AddCommand(imp)
 	return fb
 }
 

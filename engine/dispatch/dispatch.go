@@ -106,6 +106,9 @@ type Options struct {
 	AsOf time.Time
 	// Outcomes are the allowed 核实结果; nil means DefaultOutcomes().
 	Outcomes []Outcome
+	// Mark, when set, is written into a township list (see Mark) so that
+	// the returned list is bound to its township and batch.
+	Mark Mark
 }
 
 // Outcome is one allowed verification outcome: Code is what the store

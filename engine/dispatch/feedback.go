@@ -20,6 +20,20 @@ type Feedback struct {
 	VerifiedOn time.Time // 核实日期 as a calendar date at midnight UTC; zero when left empty
 }
 
+// Returned is a township's returned list as read.
+type Returned struct {
+	File string
+	// Mark is what lipwatch wrote into the list when it sent it: the
+	// township it belongs to and its batch. Zero when the file carries
+	// none (a list typed up by hand, or a CSV whose mark row was deleted).
+	Mark  Mark
+	Sheet string // the list sheet of an xlsx; empty for CSV
+	// Feedback are the rows that can be applied, Rejected the rows that
+	// cannot, each with its reason.
+	Feedback []Feedback
+	Rejected []RowError
+}
+
 // RowError is a row of a returned list that could not be taken, with the
 // reason in plain words for the township. Reasons quote what the township
 // wrote, with any long run of digits masked, so they never carry an ID
@@ -53,29 +67,33 @@ func (e RowError) Error() string { return e.File + ": " + e.Reason }
 // the later row; with the same outcome the later row is dropped and the
 // first one stands. The error is for a file that cannot be read at all or
 // has no 预警编号 or 核实结果 column. Whether the cases exist, are open and
-// belong to the sender is for the caller to check.
-func ReadFeedback(path string, o Options) ([]Feedback, []RowError, error) {
+// belong to the sender is for the caller to check, with the list's Mark.
+//
+// An xlsx whose sheets hold two 预警编号 headers is an error naming them:
+// which one is the township's answer cannot be known. So is a mark that
+// was edited.
+func ReadFeedback(path string, o Options) (*Returned, error) {
 	outs, err := o.outcomes()
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	t, err := readTable(path)
 	if err != nil {
-		return nil, nil, fmt.Errorf("dispatch: read feedback %s: %w", path, err)
+		return nil, fmt.Errorf("dispatch: read feedback %s: %w", path, err)
 	}
 	h := t.headerRow()
 	if h < 0 {
-		return nil, nil, fmt.Errorf("dispatch: read feedback %s: 找不到表头“%s”（no %s header）", path, HeaderCaseID, HeaderCaseID)
+		return nil, fmt.Errorf("dispatch: read feedback %s: 找不到表头“%s”（no %s header）", path, HeaderCaseID, HeaderCaseID)
 	}
 	cols, err := mapColumns(t.rows[h].cells)
 	if err != nil {
-		return nil, nil, fmt.Errorf("dispatch: read feedback %s: %w", path, err)
+		return nil, fmt.Errorf("dispatch: read feedback %s: %w", path, err)
 	}
 	rd := newFeedbackReader(path, o, outs, cols, t.date1904)
 	for _, r := range t.rows[h+1:] {
 		rd.row(r)
 	}
-	return rd.feedback, rd.errs, nil
+	return &Returned{File: path, Mark: t.mark, Sheet: t.sheet, Feedback: rd.feedback, Rejected: rd.errs}, nil
 }
 
 // feedbackColumns are the positions of the columns ReadFeedback uses;

@@ -51,7 +51,7 @@ func FuzzReadFeedback(f *testing.F) {
 		if err := os.WriteFile(path, data, 0o600); err != nil {
 			t.Fatal(err)
 		}
-		got, rejected, err := ReadFeedback(path, readOptions())
+		got, rejected, err := readBack(path, readOptions())
 		if err != nil {
 			return
 		}

@@ -65,7 +65,7 @@ func TestReadFeedbackXLSX(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "returned.xlsx")
 	saveAs(t, x, path)
 
-	fb, errs, err := ReadFeedback(path, readOptions())
+	fb, errs, err := readBack(path, readOptions())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,7 +124,7 @@ func TestReadFeedbackReordered(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "城关镇-回传.xlsx")
 	saveAs(t, x, path)
 
-	fb, errs, err := ReadFeedback(path, readOptions())
+	fb, errs, err := readBack(path, readOptions())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -160,7 +160,7 @@ func TestReadFeedbackFileErrors(t *testing.T) {
 		{"missing file", filepath.Join(dir, "none.xlsx"), "no such file"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, _, err := ReadFeedback(tc.path, readOptions())
+			_, _, err := readBack(tc.path, readOptions())
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("err = %v, want %q", err, tc.want)
 			}
@@ -169,7 +169,7 @@ func TestReadFeedbackFileErrors(t *testing.T) {
 	t.Run("old xls", func(t *testing.T) {
 		path := filepath.Join(dir, "old.xls")
 		writeBytes(t, path, []byte("\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1rest of an old workbook"))
-		_, _, err := ReadFeedback(path, readOptions())
+		_, _, err := readBack(path, readOptions())
 		if err == nil || !strings.Contains(err.Error(), "另存为 .xlsx") {
 			t.Errorf("err = %v, want a hint to save as .xlsx", err)
 		}

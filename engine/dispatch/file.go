@@ -8,8 +8,8 @@ import (
 )
 
 // fileMode is the permission of written lists: they hold personal
-// information, so other users of the machine cannot read them.
-const fileMode = 0o640
+// information, so no other user of the machine (nor a group) can read them.
+const fileMode = 0o600
 
 // writeFile writes path through a temporary file in the same directory
 // and renames it into place, so that a half-written list is never picked

@@ -21,3 +21,12 @@ func writeBytes(t testing.TB, path string, data []byte) {
 		t.Fatal(err)
 	}
 }
+
+// readBack reads a returned list as the tests of rows need it.
+func readBack(path string, o Options) ([]Feedback, []RowError, error) {
+	r, err := ReadFeedback(path, o)
+	if err != nil {
+		return nil, nil, err
+	}
+	return r.Feedback, r.Rejected, nil
+}

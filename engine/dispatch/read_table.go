@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -19,7 +18,9 @@ import (
 // table is a returned list's sheet as rows of strings, numbered as Excel
 // shows them.
 type table struct {
-	rows []tableRow
+	rows  []tableRow
+	sheet string // the list sheet's name; empty for CSV
+	mark  Mark   // what lipwatch wrote into the list; zero when absent
 	// date1904 says that number cells holding dates count days from
 	// 1904-01-01 (a workbook option some Mac files still carry).
 	date1904 bool
@@ -57,8 +58,9 @@ func readTable(path string) (*table, error) {
 	return readCSVTable(data)
 }
 
-// readXLSXTable reads the workbook's list sheet: the one called
-// 预警核查清单 if it has a 预警编号 header, else the first sheet that has.
+// readXLSXTable reads the workbook's list sheet — the one sheet with a
+// 预警编号 header; two such sheets are an error naming both, since which of
+// them is the township's answer cannot be known — and the list's mark.
 // Cells are read raw, so a date cell gives its serial number whatever
 // format the township's Excel showed it in.
 func readXLSXTable(data []byte) (*table, error) {
@@ -71,22 +73,33 @@ func readXLSXTable(data []byte) (*table, error) {
 	if props, err := x.GetWorkbookProps(); err == nil && props.Date1904 != nil {
 		t.date1904 = *props.Date1904
 	}
-	sheets := x.GetSheetList()
-	if i := slices.Index(sheets, SheetName); i > 0 {
-		sheets = append([]string{SheetName}, slices.Delete(sheets, i, i+1)...)
+	if t.mark, err = readXLSXMark(x); err != nil {
+		return nil, err
 	}
-	for _, sheet := range sheets {
+	var found []string
+	for _, sheet := range x.GetSheetList() {
+		if sheet == markSheet {
+			continue
+		}
 		rows, err := x.GetRows(sheet, excelize.Options{RawCellValue: true})
 		if err != nil {
 			return nil, fmt.Errorf("sheet %s: %w", sheet, err)
 		}
-		t.rows = t.rows[:0]
+		st := &table{}
 		for i, cells := range rows {
-			t.rows = append(t.rows, tableRow{num: i + 1, cells: cells})
+			st.rows = append(st.rows, tableRow{num: i + 1, cells: cells})
 		}
-		if t.headerRow() >= 0 {
-			return t, nil
+		if st.headerRow() < 0 {
+			continue
 		}
+		found = append(found, sheet)
+		if len(found) == 1 {
+			t.rows, t.sheet = st.rows, sheet
+		}
+	}
+	if len(found) > 1 {
+		return nil, fmt.Errorf("工作簿中有%d个工作表含“%s”表头（“%s”），无法确定哪一个是交回的核查清单；请只保留本乡镇的清单工作表后再交回（ambiguous: sheets %s all have a %s header）",
+			len(found), HeaderCaseID, strings.Join(found, "”“"), strings.Join(found, ", "), HeaderCaseID)
 	}
 	return t, nil
 }
@@ -127,6 +140,15 @@ func readCSVTable(data []byte) (*table, error) {
 			rec[i] = uncsvText(f)
 		}
 		t.rows = append(t.rows, tableRow{num: row, cells: rec})
+	}
+	h := t.headerRow()
+	for _, r := range t.rows[:max(h, 0)] {
+		if m, ok, err := parseCSVMark(r.cells); ok {
+			if err != nil {
+				return nil, fmt.Errorf("第%d行 %w", r.num, err)
+			}
+			t.mark = m
+		}
 	}
 	return t, nil
 }

@@ -33,6 +33,9 @@ func WriteTownshipCSV(path string, items []Item, o Options) error {
 		cw.UseCRLF = true
 		cw.Write([]string{csvText(listTitle(items, o))})
 		cw.Write([]string{csvText(listNote)})
+		if !o.Mark.IsZero() {
+			cw.Write(csvMarkRow(o.Mark))
+		}
 		header := make([]string, numCols)
 		for c, col := range listColumns {
 			header[c] = col.header

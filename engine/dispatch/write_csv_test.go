@@ -95,7 +95,7 @@ func TestReadFeedbackCSV(t *testing.T) {
 	t.Run("utf-8", func(t *testing.T) {
 		p := filepath.Join(dir, "utf8.csv")
 		writeBytes(t, p, append([]byte(utf8BOM), encodeCSV(t, recs)...))
-		fb, errs, err := ReadFeedback(p, readOptions())
+		fb, errs, err := readBack(p, readOptions())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -109,7 +109,7 @@ func TestReadFeedbackCSV(t *testing.T) {
 			t.Fatal(err)
 		}
 		writeBytes(t, p, gbk)
-		fb, errs, err := ReadFeedback(p, readOptions())
+		fb, errs, err := readBack(p, readOptions())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -119,7 +119,7 @@ func TestReadFeedbackCSV(t *testing.T) {
 	t.Run("title lines removed", func(t *testing.T) {
 		p := filepath.Join(dir, "bare.csv")
 		writeBytes(t, p, encodeCSV(t, recs[2:]))
-		fb, errs, err := ReadFeedback(p, readOptions())
+		fb, errs, err := readBack(p, readOptions())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -136,7 +136,7 @@ func TestReadCSVRowNumbers(t *testing.T) {
 		"YJ-20261128-0001,\"1. a\r\n2. b\r\n3. c\",纳入低保\r\n"+
 		"\r\n"+
 		"YJ-20261128-0002,x,bad\r\n"))
-	fb, errs, err := ReadFeedback(p, readOptions())
+	fb, errs, err := readBack(p, readOptions())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -132,6 +132,7 @@ func WriteTownshipXLSX(path string, items []Item, o Options) error {
 	w.do(w.x.AutoFilter(w.name, ref(0, headerRow)+":"+ref(numCols-1, max(last, headerRow)), nil))
 	w.freeze(1, headerRow)
 	w.printSetup(headerRow, privacyHeader)
+	writeXLSXMark(w, o.Mark)
 	if err := w.save(path); err != nil {
 		return fmt.Errorf("dispatch: township list: %w", err)
 	}

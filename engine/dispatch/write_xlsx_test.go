@@ -219,7 +219,7 @@ func TestWriteTownshipXLSXEmpty(t *testing.T) {
 	if len(rows) != 3 || rows[2][0] != HeaderCaseID {
 		t.Errorf("empty list rows = %q, want title, note and header", rows)
 	}
-	fb, errs, err := ReadFeedback(path, testOptions())
+	fb, errs, err := readBack(path, testOptions())
 	if err != nil || len(fb) != 0 || len(errs) != 0 {
 		t.Errorf("ReadFeedback(empty list) = %v, %v, %v", fb, errs, err)
 	}

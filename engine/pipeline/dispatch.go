@@ -1,22 +1,29 @@
 package pipeline
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/lipwatch/lipwatch/engine/cases"
 	"github.com/lipwatch/lipwatch/engine/dispatch"
+	"github.com/lipwatch/lipwatch/engine/internal/crashpoint"
 	"github.com/lipwatch/lipwatch/engine/route"
 	"github.com/lipwatch/lipwatch/engine/store"
 )
 
 // DispatchResult is what a dispatch wrote.
 type DispatchResult struct {
+	Batch     string // the dispatch batch id, e.g. PD-20261128-1; empty when nothing was sent
 	Dir       string
 	Files     []string
 	Cases     int            // cases on the lists
@@ -24,13 +31,28 @@ type DispatchResult struct {
 	Changed   int            // of which dispatched before, changed since
 	Townships map[string]int // cases per township code (CountyQueue = "")
 	Overdue   int            // open cases past their deadline on the day
+	// Resumed are earlier batches whose files a crash had left unwritten,
+	// written now with their own names and deadlines.
+	Resumed []string
 }
 
 // Dispatch writes, per township, the list of cases it has not seen in
 // their current form (all open cases with all), plus a county summary, into
-// dispatch.dir/<day>/, then records the dispatch: new cases get their
-// deadline counted from day.
+// dispatch.dir/<day>/, as one dispatch batch: new cases get their deadline
+// counted from day.
+//
+// The batch — its cases and deadlines, file names, what the files hold,
+// and its audit row — is recorded in the store in one transaction before
+// any file is written; the files are then written and the batch marked
+// written. A dispatch first finishes any batch a crash left unwritten,
+// with the same names and deadlines, so a crash never makes a second set
+// of lists. A day that already has its batch and nothing new to send gets
+// no second one.
 func (p *Pipeline) Dispatch(ctx context.Context, day time.Time, all bool) (*DispatchResult, error) {
+	resumed, err := p.resumeBatches(ctx)
+	if err != nil {
+		return nil, err
+	}
 	// Every case, open and closed, is rendered once: the county summary
 	// covers them all, and the lists take those not yet seen as they are.
 	every, err := p.Store.CasesWhere(ctx, "", "", "", time.Time{})
@@ -54,10 +76,13 @@ func (p *Pipeline) Dispatch(ctx context.Context, day time.Time, all bool) (*Disp
 	for i, it := range everyItem {
 		if sending[it.CaseID] {
 			items = append(items, it)
-			marks = append(marks, everyMark[i])
+			m := everyMark[i]
+			m.Township = it.TownshipCode
+			marks = append(marks, m)
 		}
 	}
-	res := &DispatchResult{Dir: filepath.Join(p.Cfg.Resolve(p.Cfg.Dispatch.Dir), day.Format(time.DateOnly)), Townships: map[string]int{}}
+	res := &DispatchResult{Dir: filepath.Join(p.Cfg.Resolve(p.Cfg.Dispatch.Dir), day.Format(time.DateOnly)),
+		Townships: map[string]int{}, Resumed: resumed}
 	byTownship := map[string][]dispatch.Item{}
 	for _, it := range items {
 		byTownship[it.TownshipCode] = append(byTownship[it.TownshipCode], it)
@@ -69,70 +94,219 @@ func (p *Pipeline) Dispatch(ctx context.Context, day time.Time, all bool) (*Disp
 		}
 	}
 	res.Cases = len(items)
-	opts := dispatch.Options{Unmasked: p.Cfg.Dispatch.Unmasked, County: p.Cfg.County.Name, AsOf: day}
-	if err := os.MkdirAll(res.Dir, 0o750); err != nil {
-		return nil, fmt.Errorf("dispatch: %w", err)
-	}
-	codes := make([]string, 0, len(byTownship))
-	for c := range byTownship {
-		codes = append(codes, c)
-	}
-	sort.Strings(codes)
-	seq := dispatchSeq(res.Dir)
-	for _, code := range codes {
-		base := filepath.Join(res.Dir, listName(code, p.Router.Name(code))+seq)
-		for _, f := range p.Cfg.Dispatch.Formats {
-			path := base + "." + f
-			var err error
-			switch f {
-			case "xlsx":
-				err = dispatch.WriteTownshipXLSX(path, byTownship[code], opts)
-			case "csv":
-				err = dispatch.WriteTownshipCSV(path, byTownship[code], opts)
-			}
-			if err != nil {
-				return nil, fmt.Errorf("dispatch %s: %w", path, err)
-			}
-			res.Files = append(res.Files, path)
-		}
-	}
 	for _, it := range everyItem {
 		if it.State != cases.StateClosed && route.Overdue(it.Deadline, day) {
 			res.Overdue++
 		}
 	}
-	summary := filepath.Join(res.Dir, "汇总_"+day.Format("20060102")+seq+".xlsx")
-	if err := dispatch.WriteSummaryXLSX(summary, dispatch.Summarize(everyItem, day), opts); err != nil {
-		return nil, fmt.Errorf("dispatch %s: %w", summary, err)
-	}
-	res.Files = append(res.Files, summary)
-	if err := p.Store.Audit(ctx, p.actor(), "dispatch", res.Dir, map[string]any{
-		"files": res.Files, "cases": res.Cases, "unmasked": p.Cfg.Dispatch.Unmasked}); err != nil {
+	done, err := p.Store.BatchesOn(ctx, day)
+	if err != nil {
 		return nil, err
 	}
-	if err := p.Store.MarkDispatched(ctx, marks); err != nil {
+	if len(items) == 0 && done > 0 {
+		p.logger().Info("nothing new to dispatch; the day's lists stand", "as_of", day.Format(time.DateOnly), "batches", done)
+		return res, nil
+	}
+	seq := max(done, summariesIn(res.Dir)) + 1
+	suffix := ""
+	if seq > 1 {
+		suffix = fmt.Sprintf("_%d", seq)
+	}
+	res.Batch = store.BatchID(day, seq)
+	pl := batchPayload{AsOf: day, County: p.Cfg.County.Name, Unmasked: p.Cfg.Dispatch.Unmasked}
+	for _, code := range slices.Sorted(maps.Keys(byTownship)) {
+		base := filepath.Join(res.Dir, listName(code, p.Router.Name(code))+suffix)
+		for _, f := range p.Cfg.Dispatch.Formats {
+			pl.Lists = append(pl.Lists, batchList{Path: base + "." + f, Format: f, Township: code, Items: byTownship[code]})
+			res.Files = append(res.Files, base+"."+f)
+		}
+	}
+	pl.SummaryPath = filepath.Join(res.Dir, "汇总_"+day.Format("20060102")+suffix+".xlsx")
+	pl.Summary = dispatch.Summarize(everyItem, day)
+	res.Files = append(res.Files, pl.SummaryPath)
+	payload, err := pl.encode()
+	if err != nil {
 		return nil, err
 	}
-	p.logger().Info("dispatched", "as_of", day.Format(time.DateOnly), "cases", res.Cases, "new", res.New,
+	b := store.Batch{ID: res.Batch, AsOf: day, Dir: res.Dir, Files: res.Files, Cases: res.Cases, Payload: payload}
+	if err := p.Store.RecordBatch(ctx, b, marks, p.actor(), map[string]any{
+		"dir": res.Dir, "files": res.Files, "cases": res.Cases, "unmasked": p.Cfg.Dispatch.Unmasked}); err != nil {
+		return nil, err
+	}
+	crashpoint.Here("dispatch.recorded")
+	if err := p.writeBatch(res.Batch, pl); err != nil {
+		return nil, err
+	}
+	if err := p.Store.BatchWritten(ctx, res.Batch); err != nil {
+		return nil, err
+	}
+	p.logger().Info("dispatched", "batch", res.Batch, "as_of", day.Format(time.DateOnly), "cases", res.Cases, "new", res.New,
 		"changed", res.Changed, "townships", len(byTownship), "files", len(res.Files), "dir", res.Dir)
 	return res, nil
 }
 
-// dispatchSeq keeps a second dispatch on the same day from overwriting the
-// lists of the first (a caught-up night and a manual dispatch): "" for the
-// first, then "_2", "_3", ...
-func dispatchSeq(dir string) string {
+// resumeBatches writes the files of batches a crash left unwritten, from
+// what the store recorded, and marks them written: the same file names,
+// cases and deadlines as the batch had.
+func (p *Pipeline) resumeBatches(ctx context.Context) ([]string, error) {
+	pending, err := p.Store.PendingBatches(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	for _, b := range pending {
+		pl, err := decodeBatchPayload(b.Payload)
+		if err != nil {
+			return nil, fmt.Errorf("dispatch batch %s: %w", b.ID, err)
+		}
+		if err := p.writeBatch(b.ID, pl); err != nil {
+			return nil, err
+		}
+		if err := p.Store.Audit(ctx, p.actor(), "dispatch_resumed", b.ID, map[string]any{"files": b.Files}); err != nil {
+			return nil, err
+		}
+		if err := p.Store.BatchWritten(ctx, b.ID); err != nil {
+			return nil, err
+		}
+		p.logger().Warn("finished a dispatch batch a crash had left unwritten", "batch", b.ID, "files", len(b.Files))
+		ids = append(ids, b.ID)
+	}
+	return ids, nil
+}
+
+// writeBatch writes a batch's files. Each file is written atomically, so
+// writing a batch again after a crash replaces what the first attempt
+// wrote with the same bytes; temporary files a killed attempt left behind
+// (they hold personal data) are removed first.
+func (p *Pipeline) writeBatch(id string, pl batchPayload) error {
+	dirs := map[string]bool{filepath.Dir(pl.SummaryPath): true}
+	for _, l := range pl.Lists {
+		dirs[filepath.Dir(l.Path)] = true
+	}
+	for d := range dirs {
+		if err := privateDir(d); err != nil {
+			return fmt.Errorf("dispatch batch %s: %w", id, err)
+		}
+	}
+	opts := dispatch.Options{Unmasked: pl.Unmasked, County: pl.County, AsOf: pl.AsOf}
+	for i, l := range pl.Lists {
+		removeTemps(l.Path)
+		o := opts
+		o.Mark = dispatch.Mark{Batch: id, Township: l.Township}
+		var err error
+		switch l.Format {
+		case "xlsx":
+			err = dispatch.WriteTownshipXLSX(l.Path, l.Items, o)
+		case "csv":
+			err = dispatch.WriteTownshipCSV(l.Path, l.Items, o)
+		default:
+			err = fmt.Errorf("unknown list format %q", l.Format)
+		}
+		if err != nil {
+			return fmt.Errorf("dispatch %s: %w", l.Path, err)
+		}
+		if i == 0 {
+			crashpoint.Here("dispatch.list_written")
+		}
+	}
+	removeTemps(pl.SummaryPath)
+	if err := dispatch.WriteSummaryXLSX(pl.SummaryPath, pl.Summary, opts); err != nil {
+		return fmt.Errorf("dispatch %s: %w", pl.SummaryPath, err)
+	}
+	return nil
+}
+
+// privateDir makes dir (and its parents) with mode 0700 and narrows dir
+// itself to 0700 if it exists wider: the day folders are lipwatch's own,
+// and hold lists of people in hardship.
+func privateDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return err
+	}
+	if fi.Mode().Perm()&0o077 != 0 {
+		return os.Chmod(dir, 0o700)
+	}
+	return nil
+}
+
+// removeTemps removes the temporary files an interrupted write of path
+// left behind (see dispatch's atomic write: .<name>.<random>.tmp).
+func removeTemps(path string) {
+	olds, _ := filepath.Glob(filepath.Join(filepath.Dir(path), "."+globEscape(filepath.Base(path))+".*.tmp"))
+	for _, o := range olds {
+		_ = os.Remove(o)
+	}
+}
+
+// globEscape quotes the characters filepath.Match treats specially.
+func globEscape(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, "*", `\*`, "?", `\?`, "[", `\[`)
+	return r.Replace(s)
+}
+
+// summariesIn counts the county summaries already in a day folder, so that
+// a batch never overwrites files an older lipwatch wrote there.
+func summariesIn(dir string) int {
 	entries, _ := os.ReadDir(dir)
 	n := 0
 	for _, e := range entries {
-		if strings.HasPrefix(e.Name(), "汇总_") {
+		if strings.HasPrefix(e.Name(), "汇总_") && strings.HasSuffix(e.Name(), ".xlsx") {
 			n++
 		}
 	}
-	if n == 0 {
-		return ""
+	return n
+}
+
+// batchPayload is what a batch's files hold, recorded with the batch so
+// that a crash before the files are written loses nothing: the files can
+// be written again exactly.
+type batchPayload struct {
+	AsOf        time.Time
+	County      string
+	Unmasked    bool
+	Lists       []batchList
+	SummaryPath string
+	Summary     []dispatch.SummaryRow
+}
+
+// batchList is one township list file of a batch.
+type batchList struct {
+	Path     string
+	Format   string // xlsx | csv
+	Township string // township code; '' = the county's own queue
+	Items    []dispatch.Item
+}
+
+// encode is the payload as gzip JSON.
+func (pl batchPayload) encode() ([]byte, error) {
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	if err := json.NewEncoder(zw).Encode(pl); err != nil {
+		return nil, err
 	}
-	return fmt.Sprintf("_%d", n+1)
+	if err := zw.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+func decodeBatchPayload(b []byte) (batchPayload, error) {
+	var pl batchPayload
+	if len(b) == 0 {
+		return pl, errors.New("no payload recorded")
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(b))
+	if err != nil {
+		return pl, err
+	}
+	if err := json.NewDecoder(zr).Decode(&pl); err != nil {
+		return pl, err
+	}
+	return pl, nil
 }
 
 // listName is a township list's file name without extension.

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/lipwatch/lipwatch/engine/dispatch"
+	"github.com/lipwatch/lipwatch/engine/internal/crashpoint"
+	"github.com/lipwatch/lipwatch/engine/route"
 	"github.com/lipwatch/lipwatch/engine/store"
 )
 
@@ -14,28 +16,55 @@ import (
 type FeedbackResult struct {
 	Closed    int                 // cases closed by this import
 	Unchanged int                 // outcomes already applied (importing again changes nothing)
-	Rejected  []dispatch.RowError // rows not taken, each with its reason
+	Rejected  []dispatch.RowError // rows not taken, each with its reason; Row 0 for a list refused whole
+	// RefusedFiles counts lists refused whole: not bound to a township.
+	RefusedFiles int
 }
 
-// Feedback applies the outcomes in returned township lists. Valid rows
-// close their cases; invalid rows are rejected with a reason and change
-// nothing; importing the same file again changes nothing.
-func (p *Pipeline) Feedback(ctx context.Context, day time.Time, files []string) (*FeedbackResult, error) {
+// Feedback applies the outcomes in returned township lists. A list that
+// cannot be read is refused whole with the reason, and the others are
+// still imported. Each list is
+// bound to one township by the mark lipwatch wrote into it when it was
+// sent (or, for a list without one, by township: a township code or
+// "county", given by whoever imports it); a list that cannot be bound is
+// refused whole, and rows of another township's cases are always
+// rejected. Valid rows close their cases; invalid rows are rejected with a
+// reason and change nothing; a list's outcomes and its audit row are
+// written in one transaction; importing the same file again changes
+// nothing.
+func (p *Pipeline) Feedback(ctx context.Context, day time.Time, files []string, township string) (*FeedbackResult, error) {
 	res := &FeedbackResult{}
 	opts := dispatch.Options{County: p.Cfg.County.Name, AsOf: day}
 	for _, f := range files {
-		fbs, rejected, err := dispatch.ReadFeedback(f, opts)
+		r, err := dispatch.ReadFeedback(f, opts)
+		if err != nil {
+			// A list that cannot be read (or bound to one sheet) does not
+			// stop the others.
+			res.Rejected = append(res.Rejected, dispatch.RowError{File: f, Reason: "整表未导入：" + err.Error()})
+			res.RefusedFiles++
+			continue
+		}
+		town, refusal, err := p.listTownship(ctx, r, township)
 		if err != nil {
 			return nil, err
 		}
-		res.Rejected = append(res.Rejected, rejected...)
-		fbs, foreign, err := p.ownTownship(ctx, fbs)
+		if refusal != "" {
+			res.Rejected = append(res.Rejected, dispatch.RowError{File: f, Reason: refusal})
+			res.RefusedFiles++
+			if err := p.Store.Audit(ctx, p.actor(), "feedback_refused", f, map[string]any{
+				"batch": r.Mark.Batch, "rows": len(r.Feedback)}); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		res.Rejected = append(res.Rejected, r.Rejected...)
+		fbs, foreign, err := p.ownTownship(ctx, r.Feedback, town)
 		if err != nil {
 			return nil, err
 		}
 		res.Rejected = append(res.Rejected, foreign...)
-		var closedIDs []string
-		for _, fb := range fbs {
+		closings := make([]store.Closing, len(fbs))
+		for i, fb := range fbs {
 			on := fb.VerifiedOn
 			if on.IsZero() {
 				on = day
@@ -46,74 +75,105 @@ func (p *Pipeline) Feedback(ctx context.Context, day time.Time, files []string) 
 			}
 			// The cooldown runs from the import, not from a date a township
 			// typed: a mistyped year must not shorten it.
-			closed, err := p.Store.CloseCase(ctx, store.Closing{CaseID: fb.CaseID, Outcome: fb.Outcome, Note: fb.Note,
-				VerifiedBy: fb.VerifiedBy, On: on, Until: day.Add(time.Duration(keep))})
+			closings[i] = store.Closing{CaseID: fb.CaseID, Outcome: fb.Outcome, Note: fb.Note,
+				VerifiedBy: fb.VerifiedBy, On: on, Until: day.Add(time.Duration(keep))}
+		}
+		crashpoint.Here("feedback.read")
+		results, err := p.Store.ApplyOutcomes(ctx, closings, p.actor(), "feedback_import", f, func(rs []store.ClosingResult) any {
+			var closed []string
+			for i, cr := range rs {
+				if cr.Closed {
+					closed = append(closed, closings[i].CaseID)
+				}
+			}
+			return map[string]any{"rows": len(fbs), "closed": closed, "rejected": len(r.Rejected) + len(foreign),
+				"township": town, "batch": r.Mark.Batch}
+		})
+		if err != nil {
+			return nil, err
+		}
+		for i, cr := range results {
 			var state *store.CaseStateError
 			switch {
-			case errors.Is(err, store.ErrNoCase):
-				res.Rejected = append(res.Rejected, rowError(fb, "预警编号不存在 (no such case)"))
-			case errors.As(err, &state):
-				res.Rejected = append(res.Rejected, rowError(fb, state.Error()))
-			case err != nil:
-				return nil, err
-			case closed:
+			case errors.Is(cr.Err, store.ErrNoCase):
+				res.Rejected = append(res.Rejected, rowError(fbs[i], "预警编号不存在 (no such case)"))
+			case errors.As(cr.Err, &state):
+				res.Rejected = append(res.Rejected, rowError(fbs[i], state.Error()))
+			case cr.Closed:
 				res.Closed++
-				closedIDs = append(closedIDs, fb.CaseID)
 			default:
 				res.Unchanged++
 			}
 		}
-		if err := p.Store.Audit(ctx, p.actor(), "feedback_import", f, map[string]any{
-			"rows": len(fbs), "closed": closedIDs, "rejected": len(rejected)}); err != nil {
-			return nil, err
-		}
 	}
-	p.logger().Info("feedback imported", "files", len(files), "closed", res.Closed, "unchanged", res.Unchanged, "rejected", len(res.Rejected))
+	p.logger().Info("feedback imported", "files", len(files), "closed", res.Closed, "unchanged", res.Unchanged,
+		"rejected", len(res.Rejected), "refused_files", res.RefusedFiles)
 	return res, nil
 }
 
-// ownTownship keeps the rows of the township a returned list belongs to —
-// the township most of its cases are in — and rejects the others: a list
-// may close only its own township's cases (a mistyped or copied 预警编号
-// must not close another township's case). A list whose cases split evenly
-// between townships cannot be placed, and all its rows are rejected.
-func (p *Pipeline) ownTownship(ctx context.Context, fbs []dispatch.Feedback) ([]dispatch.Feedback, []dispatch.RowError, error) {
-	town := make([]string, len(fbs))
-	count := map[string]int{}
-	for i, fb := range fbs {
-		c, err := p.Store.Case(ctx, fb.CaseID)
-		if errors.Is(err, store.ErrNoCase) {
-			town[i] = "?"
-			continue
-		}
-		if err != nil {
-			return nil, nil, err
-		}
-		town[i] = p.Router.Township(c.TownshipCode)
-		count[town[i]]++
+// listTownship is the township a returned list answers for: the one its
+// mark names, which must be a batch this store sent to that township; or,
+// for a list without a mark, the one the importer named. A refusal is the
+// reason, in the township's words, the whole list is not taken.
+func (p *Pipeline) listTownship(ctx context.Context, r *dispatch.Returned, named string) (town, refusal string, err error) {
+	if named == "county" {
+		named = route.CountyQueue
+	} else if named == "" {
+		named = "-" // none given
 	}
-	owner, best, tie := "", 0, false
-	for t, n := range count {
-		switch {
-		case n > best:
-			owner, best, tie = t, n, false
-		case n == best:
-			tie = true
+	name := func(code string) string {
+		if code == route.CountyQueue {
+			return p.Router.Name(code)
 		}
+		return p.Router.Name(code) + "（" + code + "）"
 	}
+	if r.Mark.IsZero() {
+		if named == "-" {
+			return "", "本表没有县民政局下发时写入的清单标识（可能是复制到新工作簿的表、手工制作的表，或删去了标识行的 CSV），无法确认属于哪个乡镇，整表未导入；" +
+				"请交回下发的原表，或由县局用 feedback import --township 指定乡镇后导入 (the list carries no lipwatch mark: give --township)", nil
+		}
+		if named != route.CountyQueue && p.Router.Name(named) == named {
+			return "", "", fmt.Errorf("feedback import: --township %s is not a township of the county (a township code, or county)", named)
+		}
+		return named, "", nil
+	}
+	b, err := p.Store.LoadBatch(ctx, r.Mark.Batch)
+	switch {
+	case errors.Is(err, store.ErrNoBatch):
+		return "", "清单标识中的下发批次 " + r.Mark.Batch + " 不是本系统下发的，整表未导入 (unknown dispatch batch)", nil
+	case err != nil:
+		return "", "", err
+	}
+	if b.Townships[r.Mark.Township] == 0 {
+		return "", "清单标识称本表是批次 " + b.ID + " 下发给" + name(r.Mark.Township) + "的清单，但该批次没有发给它，整表未导入 (the batch sent no list to that township)", nil
+	}
+	if named != "-" && named != r.Mark.Township {
+		return "", "本表的清单标识属于" + name(r.Mark.Township) + "，与指定的 --township " + name(named) + " 不一致，整表未导入 (--township disagrees with the list's mark)", nil
+	}
+	return r.Mark.Township, "", nil
+}
+
+// ownTownship keeps the rows of cases in the list's township and rejects
+// the others: a list may close only its own township's cases (a mistyped
+// or copied 预警编号 must not close another township's case). Unknown case
+// ids are kept for ApplyOutcomes to report.
+func (p *Pipeline) ownTownship(ctx context.Context, fbs []dispatch.Feedback, town string) ([]dispatch.Feedback, []dispatch.RowError, error) {
 	var keep []dispatch.Feedback
 	var rejected []dispatch.RowError
-	for i, fb := range fbs {
+	for _, fb := range fbs {
+		c, err := p.Store.Case(ctx, fb.CaseID)
 		switch {
-		case town[i] == "?":
-			keep = append(keep, fb) // CloseCase reports the unknown id
-		case tie:
-			rejected = append(rejected, rowError(fb, "本表的预警分属多个乡镇，无法确定所属乡镇 (the list mixes townships)"))
-		case town[i] != owner:
-			rejected = append(rejected, rowError(fb, "该预警属于"+p.Router.Name(town[i])+"，不属于本表的"+p.Router.Name(owner)+" (another township's case)"))
-		default:
+		case errors.Is(err, store.ErrNoCase):
 			keep = append(keep, fb)
+			continue
+		case err != nil:
+			return nil, nil, err
 		}
+		if owner := p.Router.Township(c.TownshipCode); owner != town {
+			rejected = append(rejected, rowError(fb, "该预警属于"+p.Router.Name(owner)+"，不属于本表的"+p.Router.Name(town)+" (another township's case)"))
+			continue
+		}
+		keep = append(keep, fb)
 	}
 	return keep, rejected, nil
 }

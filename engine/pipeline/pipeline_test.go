@@ -259,7 +259,7 @@ func TestFeedbackClosesCases(t *testing.T) {
 		t.Fatal(err)
 	}
 	day := c.day.AddDate(0, 0, 3)
-	res, err := c.p.Feedback(ctx, day, []string{returned})
+	res, err := c.p.Feedback(ctx, day, []string{returned}, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -284,7 +284,7 @@ func TestFeedbackClosesCases(t *testing.T) {
 			t.Errorf("%s changed to %s by a bad or empty row", id, cs.State)
 		}
 	}
-	again, err := c.p.Feedback(ctx, day, []string{returned})
+	again, err := c.p.Feedback(ctx, day, []string{returned}, "")
 	if err != nil {
 		t.Fatal(err)
 	}

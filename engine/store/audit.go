@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -23,6 +24,17 @@ func Actor() string {
 // personal data is always audited; a failure to record it is an error, so
 // nothing is shown or written unrecorded.
 func (s *Store) Audit(ctx context.Context, actor, action, subject string, detail any) error {
+	return audit(ctx, s.db, actor, action, subject, detail)
+}
+
+// execer is what both *sql.DB and *sql.Tx offer, so that an audit row can
+// go into the transaction of the change it records.
+type execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+// audit writes one audit row through db.
+func audit(ctx context.Context, db execer, actor, action, subject string, detail any) error {
 	var d any
 	if detail != nil {
 		b, err := json.Marshal(detail)
@@ -31,7 +43,7 @@ func (s *Store) Audit(ctx context.Context, actor, action, subject string, detail
 		}
 		d = string(b)
 	}
-	if _, err := s.db.ExecContext(ctx, `INSERT INTO audit VALUES (?, ?, ?, ?, ?)`,
+	if _, err := db.ExecContext(ctx, `INSERT INTO audit VALUES (?, ?, ?, ?, ?)`,
 		time.Now().UTC(), actor, action, nullable(subject), d); err != nil {
 		return fmt.Errorf("audit: %w", err)
 	}

@@ -56,15 +56,11 @@ type Dispatched struct {
 	Version  int
 	Day      time.Time
 	Deadline time.Time
+	Township string // the township whose list carried it ('' = county queue)
 }
 
-// MarkDispatched records dispatches in one transaction.
-func (s *Store) MarkDispatched(ctx context.Context, ds []Dispatched) error {
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
+// markDispatched records dispatches in tx.
+func markDispatched(ctx context.Context, tx *sql.Tx, ds []Dispatched) error {
 	now := time.Now().UTC()
 	for _, d := range ds {
 		_, err := tx.ExecContext(ctx, `UPDATE cases SET state = 'dispatched', dispatched_on = coalesce(dispatched_on, ?),
@@ -75,7 +71,7 @@ func (s *Store) MarkDispatched(ctx context.Context, ds []Dispatched) error {
 			return fmt.Errorf("mark %s dispatched: %w", d.CaseID, err)
 		}
 	}
-	return tx.Commit()
+	return nil
 }
 
 // Closing is a verified outcome to apply to a case.
@@ -99,10 +95,59 @@ func (s *Store) CloseCase(ctx context.Context, c Closing) (bool, error) {
 		return false, err
 	}
 	defer tx.Rollback()
+	closed, err := closeCase(ctx, tx, c)
+	if err != nil {
+		return false, err
+	}
+	return closed, tx.Commit()
+}
+
+// ClosingResult is what ApplyOutcomes did with one Closing: Closed when it
+// closed the case, neither when the same outcome was already applied, Err
+// (wrapping ErrNoCase or a *CaseStateError) when the case cannot take it.
+type ClosingResult struct {
+	Closed bool
+	Err    error
+}
+
+// ApplyOutcomes closes cases from one returned list and writes its audit
+// row in one transaction: a crash leaves either every outcome of the list
+// and its audit row, or none of them. detail gets the results, in the
+// order of cs, and returns the audit row's detail. The error is for the
+// store; a case that cannot take its outcome is a ClosingResult.Err.
+func (s *Store) ApplyOutcomes(ctx context.Context, cs []Closing, actor, action, subject string,
+	detail func([]ClosingResult) any) ([]ClosingResult, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	out := make([]ClosingResult, len(cs))
+	for i, c := range cs {
+		closed, err := closeCase(ctx, tx, c)
+		var state *CaseStateError
+		switch {
+		case errors.Is(err, ErrNoCase), errors.As(err, &state):
+			out[i].Err = err
+		case err != nil:
+			return nil, err
+		default:
+			out[i].Closed = closed
+		}
+	}
+	if err := audit(ctx, tx, actor, action, subject, detail(out)); err != nil {
+		return nil, err
+	}
+	return out, tx.Commit()
+}
+
+// closeCase is CloseCase within tx. A case-state refusal is returned
+// before anything is written, so tx stays usable.
+func closeCase(ctx context.Context, tx *sql.Tx, c Closing) (bool, error) {
 	var state string
 	var outcome sql.NullString
 	var dispatched, lastSent sql.NullTime
-	err = tx.QueryRowContext(ctx, `SELECT state, outcome, dispatched_on, coalesce(last_dispatched_on, dispatched_on)
+	err := tx.QueryRowContext(ctx, `SELECT state, outcome, dispatched_on, coalesce(last_dispatched_on, dispatched_on)
 		FROM cases WHERE case_id = ?`, c.CaseID).Scan(&state, &outcome, &dispatched, &lastSent)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, fmt.Errorf("case %s: %w", c.CaseID, ErrNoCase)
@@ -136,7 +181,7 @@ func (s *Store) CloseCase(ctx context.Context, c Closing) (bool, error) {
 		c.Until, c.CaseID, lastSent.Time); err != nil {
 		return false, err
 	}
-	return true, tx.Commit()
+	return true, nil
 }
 
 // CaseStateError reports a case that cannot take an outcome in its state.

@@ -1,0 +1,237 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/lipwatch/lipwatch/engine/cases"
+)
+
+// townList is the xlsx list a dispatch wrote for a township code.
+func townList(t *testing.T, files []string, code string) string {
+	t.Helper()
+	for _, f := range files {
+		if strings.HasPrefix(filepath.Base(f), code+"_") && strings.HasSuffix(f, ".xlsx") {
+			return f
+		}
+	}
+	t.Fatalf("no list for %s in %v", code, files)
+	return ""
+}
+
+// listIDs reads the case ids of a list and the header's column numbers.
+func listIDs(t *testing.T, x *excelize.File) (ids []string, header int, col map[string]int) {
+	t.Helper()
+	rows, err := x.GetRows(x.GetSheetName(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	col = map[string]int{}
+	header = -1
+	for i, r := range rows {
+		if header < 0 && len(r) > 0 && r[0] == "预警编号" {
+			header = i
+			for j, h := range r {
+				col[h] = j + 1
+			}
+			continue
+		}
+		if header >= 0 && len(r) > 0 && r[0] != "" {
+			ids = append(ids, r[0])
+		}
+	}
+	return ids, header, col
+}
+
+func setCell(t *testing.T, x *excelize.File, col, row int, v string) {
+	t.Helper()
+	name, _ := excelize.CoordinatesToCellName(col, row)
+	if err := x.SetCellValue(x.GetSheetName(0), name, v); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestReturnedListBoundToItsTownship: a list is its township's answer
+// only for its township, whatever its rows say. 城关镇's list carrying
+// more of 城东街道's case ids than its own closes only its own; the same
+// rows copied into a new workbook (no mark) are refused whole unless the
+// importer names the township; a named township that disagrees with the
+// mark is refused; another township's list imported as 城关镇's closes
+// nothing.
+func TestReturnedListBoundToItsTownship(t *testing.T) {
+	c := openCounty(t)
+	ctx := context.Background()
+	sum, err := c.p.Run(ctx, c.day)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Dispatch.Batch == "" {
+		t.Fatal("no batch")
+	}
+	own := townList(t, sum.Dispatch.Files, "340799001")
+	other := townList(t, sum.Dispatch.Files, "340799002")
+	ox, err := excelize.OpenFile(other)
+	if err != nil {
+		t.Fatal(err)
+	}
+	foreign, _, _ := listIDs(t, ox)
+	ox.Close()
+	x, err := excelize.OpenFile(own)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mine, header, col := listIDs(t, x)
+	if len(foreign) < 2 || len(mine) < 1 {
+		t.Fatalf("too few cases: %d foreign, %d own", len(foreign), len(mine))
+	}
+	// One own case and every foreign case (a majority) marked 不符合条件.
+	setCell(t, x, col["核实结果"], header+2, "不符合条件")
+	for i, id := range foreign {
+		r := header + 2 + len(mine) + 1 + i
+		setCell(t, x, col["预警编号"], r, id)
+		setCell(t, x, col["核实结果"], r, "不符合条件")
+	}
+	dir := t.TempDir()
+	returned := filepath.Join(dir, "城关镇交回.xlsx")
+	if err := x.SaveAs(returned); err != nil {
+		t.Fatal(err)
+	}
+
+	// The same cells in a new workbook: the mark stays behind.
+	rows, _ := x.GetRows(x.GetSheetName(0))
+	x.Close()
+	nx := excelize.NewFile()
+	for i, r := range rows {
+		cell, _ := excelize.CoordinatesToCellName(1, i+1)
+		vals := make([]any, len(r))
+		for j, v := range r {
+			vals[j] = v
+		}
+		nx.SetSheetRow("Sheet1", cell, &vals)
+	}
+	copied := filepath.Join(dir, "复制.xlsx")
+	if err := nx.SaveAs(copied); err != nil {
+		t.Fatal(err)
+	}
+	nx.Close()
+
+	state := func(id string) string {
+		cs, err := c.p.Store.Case(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cs.State
+	}
+	day := c.day.AddDate(0, 0, 2)
+
+	// Unmarked, nobody named: refused whole, nothing closed.
+	res, err := c.p.Feedback(ctx, day, []string{copied}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.RefusedFiles != 1 || res.Closed != 0 || !strings.Contains(fmt.Sprint(res.Rejected), "--township") {
+		t.Fatalf("unmarked list: %+v", res)
+	}
+	// Marked, but the importer names another township: refused.
+	res, err = c.p.Feedback(ctx, day, []string{returned}, "340799002")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.RefusedFiles != 1 || res.Closed != 0 || !strings.Contains(fmt.Sprint(res.Rejected), "不一致") {
+		t.Fatalf("--township against the mark: %+v", res)
+	}
+	// Unmarked and named as 城东街道's: 城关镇's own row is the foreign one now.
+	res, err = c.p.Feedback(ctx, day, []string{copied}, "340799002")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Closed != len(foreign) || state(mine[0]) != cases.StateDispatched {
+		t.Fatalf("unmarked list named 340799002: closed %d (want %d), own case %s", res.Closed, len(foreign), state(mine[0]))
+	}
+
+	// Reopen the picture: a fresh county, the marked list as returned.
+	c = openCounty(t)
+	sum, err = c.p.Run(ctx, c.day)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err = c.p.Feedback(ctx, day, []string{returned}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Closed != 1 || state(mine[0]) != cases.StateClosed {
+		t.Errorf("own case: closed %d, state %s", res.Closed, state(mine[0]))
+	}
+	for _, id := range foreign {
+		if s := state(id); s != cases.StateDispatched {
+			t.Errorf("foreign case %s is %s", id, s)
+		}
+	}
+	if n := strings.Count(fmt.Sprint(res.Rejected), "不属于本表的城关镇"); n != len(foreign) {
+		t.Errorf("%d foreign rows rejected as another township's, want %d: %v", n, len(foreign), res.Rejected)
+	}
+	// The audit row names the list's township and batch.
+	var detail string
+	if err := c.p.Store.DB().QueryRow(`SELECT detail FROM audit WHERE action = 'feedback_import' AND subject = ?`, returned).Scan(&detail); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(detail, `"township":"340799001"`) || !strings.Contains(detail, sum.Dispatch.Batch) || !strings.Contains(detail, mine[0]) {
+		t.Errorf("audit detail %s", detail)
+	}
+}
+
+// TestOneBatchPerDay: running the night again the same day sends nothing
+// new and writes no second set of lists; a resend (--all) is a new batch
+// with its own suffix; every batch's files and audit row are in the store.
+func TestOneBatchPerDay(t *testing.T) {
+	c := openCounty(t)
+	ctx := context.Background()
+	first, err := c.p.Run(ctx, c.day)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := c.p.Run(ctx, c.day)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.Dispatch.Batch != "" || len(again.Dispatch.Files) != 0 {
+		t.Errorf("second run the same day: batch %q, files %v", again.Dispatch.Batch, again.Dispatch.Files)
+	}
+	entries, _ := os.ReadDir(first.Dispatch.Dir)
+	for _, e := range entries {
+		if strings.Contains(e.Name(), "_2.") {
+			t.Errorf("second set of lists: %s", e.Name())
+		}
+	}
+	all, err := c.p.Dispatch(ctx, c.day, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if all.Batch != "PD-"+c.day.Format("20060102")+"-2" || !strings.HasSuffix(all.Files[0], "_2.xlsx") {
+		t.Errorf("resend: batch %s, files %v", all.Batch, all.Files)
+	}
+	var batches, audits, pending int
+	c.p.Store.DB().QueryRow(`SELECT count(*), count(*) FILTER (WHERE written_at IS NULL OR payload IS NOT NULL) FROM dispatch_batches`).Scan(&batches, &pending)
+	c.p.Store.DB().QueryRow(`SELECT count(*) FROM audit WHERE action = 'dispatch'`).Scan(&audits)
+	if batches != 2 || audits != 2 || pending != 0 {
+		t.Errorf("%d batches (%d pending or keeping a payload), %d dispatch audit rows; want 2, 0, 2", batches, pending, audits)
+	}
+	for _, f := range append(first.Dispatch.Files, all.Files...) {
+		fi, err := os.Stat(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi.Mode().Perm() != 0o600 {
+			t.Errorf("%s: mode %v, want 0600", f, fi.Mode().Perm())
+		}
+	}
+	if fi, err := os.Stat(first.Dispatch.Dir); err != nil || fi.Mode().Perm() != 0o700 {
+		t.Errorf("list folder: %v %v, want 0700", fi.Mode().Perm(), err)
+	}
+}
