@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"os"
+	"path/filepath"
 	"text/tabwriter"
 	"time"
 
@@ -49,6 +50,9 @@ func newQuarantineCmd(g *globals) *cobra.Command {
 				return err
 			}
 			defer st.Close()
+			if err := os.MkdirAll(filepath.Dir(out), 0o700); err != nil {
+				return err
+			}
 			f, err := os.OpenFile(out, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
 			if err != nil {
 				return err

@@ -202,7 +202,7 @@ func (s *Store) writeHolder(command string) {
 	}
 	host, _ := os.Hostname()
 	b, _ := json.Marshal(holderInfo{PID: os.Getpid(), Command: command, Host: host, Since: time.Now().UTC().Truncate(time.Second)})
-	_ = os.WriteFile(s.holder, b, 0o644) // advisory only: DuckDB's lock is what protects the file
+	_ = os.WriteFile(s.holder, b, 0o600) // advisory only: DuckDB's lock is what protects the file
 }
 
 // Close closes the store. It is safe to call twice.
