@@ -1,6 +1,8 @@
 package dispatch
 
 import (
+	"archive/zip"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -172,5 +174,71 @@ func TestAmbiguousSheetsRejected(t *testing.T) {
 	_, err := ReadFeedback(p, readOptions())
 	if err == nil || !strings.Contains(err.Error(), "“预警核查清单”“城东街道”") {
 		t.Fatalf("err = %v, want both sheets named", err)
+	}
+}
+
+// TestReturnedListBombRefused: a small xlsx whose one cell unzips to
+// 100 MiB, or a file far larger than any list, is refused before it is
+// inflated, naming the part and the bound.
+func TestReturnedListBombRefused(t *testing.T) {
+	fx := newFixture(t)
+	dir := t.TempDir()
+	list := filepath.Join(dir, "list.xlsx")
+	if err := WriteTownshipXLSX(list, fx.items, markedOptions()); err != nil {
+		t.Fatal(err)
+	}
+	// Copy the list's parts, with a shared-strings part of 100 MiB.
+	src, err := zip.OpenReader(list)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	bomb := filepath.Join(dir, "bomb.xlsx")
+	f, err := os.Create(bomb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zw := zip.NewWriter(f)
+	for _, part := range src.File {
+		w, err := zw.Create(part.Name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if part.Name == "xl/sharedStrings.xml" {
+			io.WriteString(w, `<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><si><t>`)
+			chunk := strings.Repeat("核", 1<<16)
+			for range (100 << 20) / len(chunk) {
+				io.WriteString(w, chunk)
+			}
+			io.WriteString(w, `</t></si></sst>`)
+			continue
+		}
+		r, err := part.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(w, r)
+		r.Close()
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	fi, _ := os.Stat(bomb)
+	_, err = ReadFeedback(bomb, readOptions())
+	if err == nil || !strings.Contains(err.Error(), "xl/sharedStrings.xml") || !strings.Contains(err.Error(), "at most 64 MiB") {
+		t.Fatalf("bomb of %d KiB: err = %v", fi.Size()>>10, err)
+	}
+	t.Logf("%d KiB xlsx unzipping to 100 MiB: %v", fi.Size()>>10, err)
+
+	big := filepath.Join(dir, "big.csv")
+	if err := os.WriteFile(big, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(big, 40<<20); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ReadFeedback(big, readOptions()); err == nil || !strings.Contains(err.Error(), "a list is at most 32 MiB") {
+		t.Fatalf("40 MiB file: err = %v", err)
 	}
 }

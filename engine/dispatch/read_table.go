@@ -1,6 +1,7 @@
 package dispatch
 
 import (
+	"archive/zip"
 	"bytes"
 	"encoding/csv"
 	"errors"
@@ -42,9 +43,30 @@ var (
 // or with a password.
 var errOldFormat = errors.New("是旧版 .xls 格式或加了密码，请在 Excel/WPS 中去掉密码并另存为 .xlsx（old .xls or password-protected file）")
 
+// Bounds of a returned list. A county's largest township list is a few
+// thousand rows: about 1 MiB as xlsx, 5 MiB unzipped. Far above that is a
+// wrong file or a zip bomb (a 195 KB xlsx holding one 190 MB cell), which
+// must not take the machine's memory.
+const (
+	maxListFile     = 32 << 20  // bytes of the file as returned
+	maxListUnzipped = 256 << 20 // bytes of an xlsx's parts unzipped, all together
+	maxListPart     = 64 << 20  // bytes of one unzipped part (a sheet, the shared strings)
+)
+
 // readTable reads the sheet of a returned list: an xlsx workbook or a CSV
 // file, told apart by their contents rather than the name.
 func readTable(path string) (*table, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("不是普通文件，无法作为核查清单读取（not a regular file: %s）", fi.Mode().Type())
+	}
+	if fi.Size() > maxListFile {
+		return nil, fmt.Errorf("文件有 %d MiB，超过核查清单的上限 %d MiB，请确认是否交错了文件（file is %d MiB, a list is at most %d MiB）",
+			fi.Size()>>20, maxListFile>>20, fi.Size()>>20, maxListFile>>20)
+	}
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
@@ -64,7 +86,10 @@ func readTable(path string) (*table, error) {
 // Cells are read raw, so a date cell gives its serial number whatever
 // format the township's Excel showed it in.
 func readXLSXTable(data []byte) (*table, error) {
-	x, err := excelize.OpenReader(bytes.NewReader(data))
+	if err := checkUnzipped(data); err != nil {
+		return nil, err
+	}
+	x, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{UnzipSizeLimit: maxListUnzipped, UnzipXMLSizeLimit: maxListPart})
 	if err != nil {
 		return nil, err
 	}
@@ -102,6 +127,25 @@ func readXLSXTable(data []byte) (*table, error) {
 			len(found), HeaderCaseID, strings.Join(found, "”“"), strings.Join(found, ", "), HeaderCaseID)
 	}
 	return t, nil
+}
+
+// checkUnzipped refuses an xlsx whose parts unzip, by what the zip
+// directory declares, past the bounds, before any part is inflated; the
+// declared sizes are then held to by excelize's own limits.
+func checkUnzipped(data []byte) error {
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		return err
+	}
+	var total uint64
+	for _, f := range zr.File {
+		total += f.UncompressedSize64
+		if f.UncompressedSize64 > maxListPart || total > maxListUnzipped {
+			return fmt.Errorf("xlsx 解压后过大（%s 为 %d MiB），不像核查清单，未读取（unzipped part %s is %d MiB; a list's parts are at most %d MiB, %d MiB together）",
+				f.Name, f.UncompressedSize64>>20, f.Name, f.UncompressedSize64>>20, maxListPart>>20, maxListUnzipped>>20)
+		}
+	}
+	return nil
 }
 
 // readCSVTable reads a CSV list: UTF-8 with or without a byte-order mark,
