@@ -20,8 +20,8 @@ import (
 )
 
 // TestConformance runs the connector conformance suite over each format
-// the kind reads. Slow is not set: a local file cannot stall, and the sync
-// checks the context between rows.
+// the kind reads. Its slow source is a file of 50 GiB (sparse: it takes no
+// disk), which reads for minutes unless the context stops it.
 func TestConformance(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
@@ -44,6 +44,14 @@ func TestConformance(t *testing.T) {
 					return newConformanceSource(t, "conformance", dir, connectors.Options{"path": "*" + filepath.Ext(tc.file)})
 				},
 				Broken: brokenFileSources,
+				Slow: func(t *testing.T) connectors.Connector {
+					dir := t.TempDir()
+					path := writeFile(t, dir, tc.file, nil)
+					if err := os.Truncate(path, 50<<30); err != nil {
+						t.Skipf("no sparse file of 50 GiB here: %v", err)
+					}
+					return newConformanceSource(t, "slow", dir, connectors.Options{"path": "*" + filepath.Ext(tc.file)})
+				},
 			})
 		})
 	}

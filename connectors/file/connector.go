@@ -26,6 +26,7 @@ import (
 	"strings"
 
 	"github.com/lipwatch/lipwatch/connectors"
+	"github.com/lipwatch/lipwatch/connectors/file/internal/xlsx"
 )
 
 // connector reads the files of one source. It holds nothing open between
@@ -46,6 +47,29 @@ func newConnector(src connectors.Source) (connectors.Connector, error) {
 		return nil, fmt.Errorf("source %s: base directory: %w", src.Name, err)
 	}
 	return &connector{src: src, baseDir: base, opts: opts}, nil
+}
+
+// Defaults of the limits on reading a workbook (SetXLSXLimits).
+const (
+	DefaultXLSXMaxUnzipped      = xlsx.DefaultMaxUnzipped   // 1 GiB
+	DefaultXLSXMaxSharedStrings = xlsx.DefaultMaxSharedText // 256 MiB
+)
+
+// SetXLSXLimits bounds what reading a workbook may cost, for every file
+// the connector opens from now on; 0 (or less) keeps a default. The limits
+// are the same for every source (config sync.xlsx_max_unzipped and
+// sync.xlsx_max_shared_strings), so they are not options of a source: the
+// sync sets them on each connector it builds.
+//
+// maxUnzipped is the most bytes the parts of a workbook that are read (the
+// sheet, its shared strings, styles and workbook part) may inflate to,
+// added up (DefaultXLSXMaxUnzipped); maxSharedStrings the most memory its
+// shared strings table may take, held whole while the sheet is read
+// (DefaultXLSXMaxSharedStrings). A workbook past either fails when it is
+// opened, before the part is inflated or kept, with an error naming the
+// file, the part, the limit and the config key.
+func (c *connector) SetXLSXLimits(maxUnzipped, maxSharedStrings int64) {
+	c.opts.xlsx = xlsx.Options{MaxUnzipped: max(maxUnzipped, 0), MaxSharedText: max(maxSharedStrings, 0)}
 }
 
 // notFoundError names the source and pattern that matched nothing and
@@ -154,16 +178,7 @@ func (c *connector) match() ([]string, error) {
 // it, a device such as /dev/zero never ends, and neither is a department's
 // file.
 func notRegular(source, p string, m fs.FileMode) error {
-	kind := "special file"
-	switch {
-	case m&fs.ModeNamedPipe != 0:
-		kind = "named pipe (FIFO)"
-	case m&fs.ModeSocket != 0:
-		kind = "socket"
-	case m&fs.ModeDevice != 0:
-		kind = "device"
-	}
-	return fmt.Errorf("source %s: %s is a %s, not a file: only regular files are read (a pipe would block the sync, a device never ends)", source, p, kind)
+	return fmt.Errorf("source %s: %s is a %s, not a file: only regular files are read (a pipe would block the sync, a device never ends)", source, p, specialKind(m))
 }
 
 // naturalCompare orders paths as a person reads them: runs of digits by
@@ -267,12 +282,12 @@ type stream struct {
 func (s *stream) Name() string { return s.name }
 
 // Fingerprint hashes the file's bytes, reading it in chunks and stopping
-// when ctx is done.
+// when ctx is done (with ctx's error).
 func (s *stream) Fingerprint(ctx context.Context) (string, error) {
 	if err := ctx.Err(); err != nil {
 		return "", err
 	}
-	f, err := os.Open(s.path)
+	f, err := openRegular(s.path)
 	if err != nil {
 		return "", fileError(s.name, err)
 	}
@@ -288,7 +303,9 @@ func (s *stream) Fingerprint(ctx context.Context) (string, error) {
 	return "sha256:" + hex.EncodeToString(h.Sum(nil)), nil
 }
 
-// Open starts reading the file in its format.
+// Open starts reading the file in its format. The reader keeps ctx: every
+// read of the file checks it, so that a timeout or an interrupt stops a
+// reading wherever it is (Next then returns an error wrapping ctx's).
 func (s *stream) Open(ctx context.Context) (connectors.RowReader, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -300,15 +317,15 @@ func (s *stream) Open(ctx context.Context) (connectors.RowReader, error) {
 	var rr connectors.RowReader
 	switch format {
 	case formatXLSX:
-		rr, err = openXLSX(s.name, s.path, s.opts)
+		rr, err = openXLSX(ctx, s.name, s.path, s.opts)
 	case formatJSON:
-		rr, err = openJSON(s.name, s.path, s.opts)
+		rr, err = openJSON(ctx, s.name, s.path, s.opts)
 	case formatNDJSON:
-		rr, err = openNDJSON(s.name, s.path, s.opts)
+		rr, err = openNDJSON(ctx, s.name, s.path, s.opts)
 	case formatParquet:
-		rr, err = openParquet(s.name, s.path)
+		rr, err = openParquet(ctx, s.name, s.path)
 	default:
-		rr, err = openCSV(s.name, s.path, s.opts)
+		rr, err = openCSV(ctx, s.name, s.path, s.opts)
 	}
 	if err != nil {
 		return nil, err
@@ -351,18 +368,4 @@ func fileError(name string, err error) error {
 		return fmt.Errorf("%s: %s: %w", name, pe.Op, pe.Err)
 	}
 	return fmt.Errorf("%s: %w", name, err)
-}
-
-// ctxReader stops a long read when its context is done.
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-// Read reads from the file unless the context is done.
-func (c *ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
 }

@@ -2,6 +2,7 @@ package file
 
 import (
 	"bufio"
+	"context"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -40,8 +41,8 @@ type csvReader struct {
 	closed    bool
 }
 
-func openCSV(name, path string, opts *options) (*csvReader, error) {
-	f, text, lc, err := openText(path, opts.encoding)
+func openCSV(ctx context.Context, name, path string, opts *options) (*csvReader, error) {
+	f, text, lc, err := openText(ctx, path, opts.encoding)
 	if err != nil {
 		return nil, fileError(name, err)
 	}

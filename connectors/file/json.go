@@ -3,6 +3,7 @@ package file
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -24,6 +25,7 @@ import (
 // textLines, as CSV's does, so that the lines of an error's position are
 // counted the same way whatever the line endings.
 type jsonSource struct {
+	ctx      context.Context // stops every read of the file
 	name     string
 	path     string // absolute, to locate errors
 	encoding string
@@ -43,12 +45,12 @@ type jsonSource struct {
 // records, as encoding/json bounds the values it decodes (10000 levels).
 const maxDepth = 10000
 
-func openJSON(name, path string, opts *options) (*recordRows, error) {
-	f, text, lines, err := openText(path, opts.encoding)
+func openJSON(ctx context.Context, name, path string, opts *options) (*recordRows, error) {
+	f, text, lines, err := openText(ctx, path, opts.encoding)
 	if err != nil {
 		return nil, fileError(name, err)
 	}
-	s := &jsonSource{name: name, path: path, encoding: opts.encoding, records: opts.records, file: f,
+	s := &jsonSource{ctx: ctx, name: name, path: path, encoding: opts.encoding, records: opts.records, file: f,
 		text: text, lines: lines, dec: json.NewDecoder(lines)}
 	if err := s.start(); err != nil {
 		f.Close()
@@ -432,7 +434,7 @@ func (s *jsonSource) errorFrom(err error, start int64) error {
 // this happens once, on an error, and keeps the reading path free of
 // counting lines. The text is the decoder's, line breaks made '\n'.
 func (s *jsonSource) reopen() (*textLines, io.Closer, error) {
-	f, _, lines, err := openText(s.path, s.encoding)
+	f, _, lines, err := openText(s.ctx, s.path, s.encoding)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -3,6 +3,7 @@ package file
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -29,8 +30,8 @@ type ndjsonSource struct {
 	parser objectParser
 }
 
-func openNDJSON(name, path string, opts *options) (*recordRows, error) {
-	f, text, lines, err := openText(path, opts.encoding)
+func openNDJSON(ctx context.Context, name, path string, opts *options) (*recordRows, error) {
+	f, text, lines, err := openText(ctx, path, opts.encoding)
 	if err != nil {
 		return nil, fileError(name, err)
 	}

@@ -1,6 +1,7 @@
 package file
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -25,6 +26,7 @@ const pqBatch = 1024
 type parquetReader struct {
 	name   string
 	file   *os.File
+	src    *ctxFile // the file, read through ctx
 	pf     *file.Reader
 	cols   []*pqColumn
 	header []string
@@ -59,8 +61,8 @@ type pqColumn struct {
 	list []byte
 }
 
-func openParquet(name, path string) (*parquetReader, error) {
-	f, err := os.Open(path)
+func openParquet(ctx context.Context, name, path string) (*parquetReader, error) {
+	f, err := openRegular(path)
 	if err != nil {
 		return nil, fileError(name, err)
 	}
@@ -68,7 +70,7 @@ func openParquet(name, path string) (*parquetReader, error) {
 	// Read pages through a small buffer rather than a whole column chunk
 	// (a row group can hold hundreds of megabytes) at once.
 	props.BufferedStreamEnabled = true
-	r := &parquetReader{name: name, file: f}
+	r := &parquetReader{name: name, file: f, src: &ctxFile{ctx: ctx, f: f}}
 	if err := r.start(props); err != nil {
 		f.Close()
 		return nil, err
@@ -83,7 +85,7 @@ func (r *parquetReader) start(props *parquet.ReaderProperties) (err error) {
 			err = fmt.Errorf("%s: not a readable Parquet file: %v", r.name, p)
 		}
 	}()
-	pf, err := file.NewParquetReader(r.file, file.WithReadProps(props))
+	pf, err := file.NewParquetReader(r.src, file.WithReadProps(props))
 	if err != nil {
 		return fmt.Errorf("%s: not a readable Parquet file: %w", r.name, err)
 	}

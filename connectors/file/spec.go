@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/lipwatch/lipwatch/connectors"
+	"github.com/lipwatch/lipwatch/connectors/file/internal/xlsx"
 )
 
 // Kind is the connector kind this package registers: `kind: file` in config.
@@ -112,7 +113,8 @@ type options struct {
 	delimiter rune
 	sheet     string
 	headerRow int
-	records   []string // the records option split at dots; nil for a top-level array
+	records   []string     // the records option split at dots; nil for a top-level array
+	xlsx      xlsx.Options // set by the sync (SetXLSXLimits), not by the source's options
 }
 
 // parseOptions reads the options with their defaults. Spec.Check has

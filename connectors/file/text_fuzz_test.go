@@ -2,6 +2,7 @@ package file
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"io"
 	"math"
@@ -118,7 +119,7 @@ func FuzzCSV(f *testing.F) {
 			t.Fatal(err)
 		}
 		lines, decErr := decodedLines(data, encoding)
-		r, err := openCSV("a.csv", fuzzFile(t, dir, "a.csv", data), &opts)
+		r, err := openCSV(context.Background(), "a.csv", fuzzFile(t, dir, "a.csv", data), &opts)
 		if err != nil {
 			checkFuzzError(t, "a.csv", err)
 			return
@@ -172,7 +173,7 @@ func FuzzJSON(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		r, err := openJSON("a.json", fuzzFile(t, dir, "a.json", data), &opts)
+		r, err := openJSON(context.Background(), "a.json", fuzzFile(t, dir, "a.json", data), &opts)
 		if err != nil {
 			checkFuzzError(t, "a.json", err)
 			return
@@ -214,7 +215,7 @@ func FuzzNDJSON(f *testing.F) {
 			t.Fatal(err)
 		}
 		lines, decErr := decodedLines(data, encoding)
-		r, err := openNDJSON("a.ndjson", fuzzFile(t, dir, "a.ndjson", data), &opts)
+		r, err := openNDJSON(context.Background(), "a.ndjson", fuzzFile(t, dir, "a.ndjson", data), &opts)
 		if err != nil {
 			checkFuzzError(t, "a.ndjson", err)
 			return

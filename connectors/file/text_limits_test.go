@@ -2,6 +2,7 @@ package file
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -66,11 +67,11 @@ func readAllErr(t *testing.T, format, path string, opts connectors.Options) (err
 	name := filepath.Base(path)
 	switch format {
 	case formatCSV:
-		rr, err = openCSV(name, path, &o)
+		rr, err = openCSV(context.Background(), name, path, &o)
 	case formatJSON:
-		rr, err = openJSON(name, path, &o)
+		rr, err = openJSON(context.Background(), name, path, &o)
 	case formatNDJSON:
-		rr, err = openNDJSON(name, path, &o)
+		rr, err = openNDJSON(context.Background(), name, path, &o)
 	}
 	if err != nil {
 		return err, 0, 0

@@ -2,6 +2,7 @@ package file
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -66,15 +67,16 @@ type textLines struct {
 	eof      bool  // the text is read to its end
 }
 
-// openText opens the file at path and reads its text in encoding
-// (decodeReader) line by line (newTextLines). The caller closes the file;
-// on an error nothing is left open.
-func openText(path, encoding string) (*os.File, *textReader, *textLines, error) {
-	f, err := os.Open(path)
+// openText opens the file at path (a regular file: openRegular) and reads
+// its text in encoding (decodeReader) line by line (newTextLines), every
+// read stopping once ctx is done. The caller closes the file; on an error
+// nothing is left open.
+func openText(ctx context.Context, path, encoding string) (*os.File, *textReader, *textLines, error) {
+	f, err := openRegular(path)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	text, err := decodeReader(f, encoding)
+	text, err := decodeReader(&ctxReader{ctx: ctx, r: f}, encoding)
 	if err != nil {
 		f.Close()
 		return nil, nil, nil, err

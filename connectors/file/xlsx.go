@@ -1,6 +1,7 @@
 package file
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -35,13 +36,14 @@ type xlsxReader struct {
 	closed bool
 }
 
-func openXLSX(name, path string, opts *options) (*xlsxReader, error) {
-	book, err := xlsx.Open(path)
+func openXLSX(ctx context.Context, name, path string, opts *options) (*xlsxReader, error) {
+	f, err := openRegular(path)
 	if err != nil {
-		if errors.Is(err, xlsx.ErrNotWorkbook) {
-			return nil, fmt.Errorf("%s: %w", name, err)
-		}
 		return nil, fileError(name, err)
+	}
+	book, err := xlsx.OpenFile(ctx, f, opts.xlsx)
+	if err != nil {
+		return nil, xlsxError(name, err)
 	}
 	r := &xlsxReader{name: name, book: book}
 	if err := r.start(opts); err != nil {
@@ -49,6 +51,21 @@ func openXLSX(name, path string, opts *options) (*xlsxReader, error) {
 		return nil, err
 	}
 	return r, nil
+}
+
+// xlsxError names the file in an error opening a workbook or its sheet,
+// and the setting that raises a limit the workbook passed.
+func xlsxError(name string, err error) error {
+	var le *xlsx.LimitError
+	switch {
+	case errors.As(err, &le) && le.What == xlsx.LimitSharedText:
+		return fmt.Errorf("%s: %w (the limit is sync.xlsx_max_shared_strings; raise it if the workbook is genuine)", name, err)
+	case errors.As(err, &le):
+		return fmt.Errorf("%s: %w (the limit is sync.xlsx_max_unzipped; raise it if the workbook is genuine)", name, err)
+	case errors.Is(err, xlsx.ErrNotWorkbook):
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	return fileError(name, err)
 }
 
 // start picks the sheet, skips the title rows and reads the header.
@@ -69,7 +86,7 @@ func (r *xlsxReader) start(opts *options) error {
 	}
 	sh, err := r.book.OpenSheet(idx)
 	if err != nil {
-		return fmt.Errorf("%s: %w", r.name, err)
+		return xlsxError(r.name, err)
 	}
 	r.sh = sh
 	for r.pos < int64(opts.headerRow) {

@@ -2,6 +2,7 @@ package xlsx
 
 import (
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
@@ -26,16 +27,25 @@ var calcTimeLimit = MaxCalcTime
 // that the reader converts them itself, in the workbook's date system.
 var rawValues = excelize.Options{RawCellValue: true}
 
+// calcOpen are the options excelize opens a workbook with to calculate:
+// raw values, and no part inflated past MaxCalcSize in all (the reader
+// checked the declared sizes already; excelize checks them again) nor
+// written to a temporary file (excelize writes parts larger than
+// UnzipXMLSizeLimit to the system's temporary directory, and a
+// department's sheet holds personal data).
+var calcOpen = excelize.Options{RawCellValue: true, UnzipSizeLimit: MaxCalcSize, UnzipXMLSizeLimit: MaxCalcSize}
+
 // calculator computes the formulas of one sheet with excelize, opening the
 // workbook on first use.
 type calculator struct {
-	path, sheet string
-	allowed     bool
-	book        *excelize.File
-	failed      bool          // the workbook could not be opened
-	spent       time.Duration // time calculating so far
-	overtime    bool          // MaxCalcTime was reached
-	untrusted   int64         // formulas not computed: a function or array arithmetic excelize may get wrong
+	wb        *Workbook
+	sheet     string
+	allowed   bool
+	book      *excelize.File
+	failed    bool          // the workbook could not be opened
+	spent     time.Duration // time calculating so far
+	overtime  bool          // MaxCalcTime was reached
+	untrusted int64         // formulas not computed: a function or array arithmetic excelize may get wrong
 	// tainted says where the workbook's formulas are that lipwatch does
 	// not trust and that excelize would compute when a trusted formula
 	// reads them.
@@ -56,12 +66,16 @@ func (c *calculator) reliable(formula string) bool {
 // compute calculates the cell and reports whether it could: a formula
 // excelize cannot calculate (a function it lacks, an error result, which
 // excelize does not always reach as Excel would) is not computed.
+//
+// Once the workbook's context is done (the sync's timeout, an interrupt),
+// nothing more is calculated: the reading is about to fail with the
+// context's error at its next read of the file.
 func (c *calculator) compute(ref string) (string, bool) {
-	if !c.allowed || c.failed || c.overtime {
+	if !c.allowed || c.failed || c.overtime || c.wb.ctx.Err() != nil {
 		return "", false
 	}
 	if c.book == nil {
-		book, err := openForCalc(c.path)
+		book, err := openForCalc(c.wb)
 		if err != nil {
 			c.failed = true
 			return "", false
@@ -84,16 +98,21 @@ func (c *calculator) compute(ref string) (string, bool) {
 	return v, true
 }
 
-// openForCalc opens the workbook with excelize. A panic inside excelize (a
-// damaged workbook it does not expect) is an error, not the end of the
-// sync.
-func openForCalc(path string) (book *excelize.File, err error) {
+// openForCalc opens the workbook with excelize, from the file already open
+// (not again by its name, which could be something else by now) and
+// through the workbook's context. A panic inside excelize (a damaged
+// workbook it does not expect) is an error, not the end of the sync.
+func openForCalc(w *Workbook) (book *excelize.File, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			book, err = nil, fmt.Errorf("excelize: %v", p)
 		}
 	}()
-	return excelize.OpenFile(path, rawValues)
+	fi, err := w.file.Stat()
+	if err != nil {
+		return nil, err
+	}
+	return excelize.OpenReader(io.NewSectionReader(w.src, 0, fi.Size()), calcOpen)
 }
 
 // calcCell calculates one cell with excelize, a panic being an error.

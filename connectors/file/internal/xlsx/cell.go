@@ -36,6 +36,9 @@ func (s *Sheet) value(c *cell, row int) (string, connectors.CellKind, error) {
 		if err != nil || i < 0 || i >= len(s.wb.sst) {
 			return "", 0, fmt.Errorf("the cell names shared string %.20q, which the workbook does not have (it has %d): the file is damaged", v, len(s.wb.sst))
 		}
+		if n, ok := s.wb.long[i]; ok {
+			return "", 0, fmt.Errorf("the cell's shared string holds more than Excel's limit of %d characters for a cell (%d bytes of text): the file is damaged or crafted", MaxCellChars, n)
+		}
 		return s.wb.sst[i], connectors.KindText, nil
 	case "inlineStr":
 		if c.inline {

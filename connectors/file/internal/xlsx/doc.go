@@ -31,7 +31,11 @@
 // connectors.KindUncomputed.
 //
 // Bounds keep a damaged or crafted file from taking the machine: Excel's
-// own limits on rows, columns and characters per cell, MaxSharedText for
-// the shared strings, MaxMerges and MaxMergeFill for merged ranges, and
-// no stretch of a part without markup longer than 4 MiB.
+// own limits on rows, columns and characters per cell (a shared string
+// past it is not kept), Options.MaxUnzipped for what the parts read
+// inflate to and Options.MaxSharedText for the memory of the shared
+// strings, MaxMerges and MaxMergeFill for merged ranges, and no stretch of
+// a part without markup longer than 4 MiB. Every read of the file checks
+// the context OpenFile was given, so that a timeout stops a reading
+// wherever it is.
 package xlsx

@@ -2,6 +2,7 @@ package xlsx
 
 import (
 	"bufio"
+	"context"
 	"encoding/xml"
 	"errors"
 	"fmt"
@@ -117,7 +118,7 @@ func (w *Workbook) OpenSheet(i int) (*Sheet, error) {
 		wb: w, rc: rc, g: g, size: int64(min(zf.UncompressedSize64, 1<<62)),
 		dec:  newTokens(bufio.NewReaderSize(g, 64<<10)),
 		m:    merges{spans: spans},
-		calc: calculator{path: w.path, sheet: info.Name, allowed: w.size <= MaxCalcSize, tainted: w.taintOf},
+		calc: calculator{wb: w, sheet: info.Name, allowed: w.size <= MaxCalcSize, tainted: w.taintOf},
 	}
 	s.stats.Recalculated = w.fullCalc
 	return s, nil
@@ -244,6 +245,9 @@ func (s *Sheet) readRow() error {
 
 // xmlError reports damaged XML at a row.
 func xmlError(row int, err error) error {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return &RowError{Row: row, Err: err} // stopped, not damaged
+	}
 	return &RowError{Row: row, Err: fmt.Errorf("the sheet's XML is damaged: %w", err)}
 }
 

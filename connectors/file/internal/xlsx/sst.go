@@ -2,29 +2,31 @@ package xlsx
 
 import (
 	"encoding/xml"
-	"fmt"
 	"io"
 )
 
-// MaxSharedText bounds the memory the shared strings table may take: the
-// text of its strings plus a string header (16 bytes) each. The table is
-// held whole because cells name its strings by index in any order. A
-// county's 350,000-row registry needs some 40 MB; past 1 GiB the workbook
-// is not a department file.
-const MaxSharedText = 1 << 30
-
-// sharedTextLimit is the limit in force, a variable so that tests can lower it.
-var sharedTextLimit int64 = MaxSharedText
+// maxStringRaw bounds the text of one shared string as written (escaped)
+// that is kept while it is read: a string of Excel's 32,767 characters
+// takes at most some 330 KB written out, so a longer one is past the limit
+// of a cell however it is escaped, and the rest of it is only counted.
+const maxStringRaw = 1 << 20
 
 // readSharedStrings reads the shared strings table (xl/sharedStrings.xml).
 // Each <si> is one string: its plain <t>, or the <t> of its rich text runs
 // <r> joined; phonetic guides (<rPh>, the pinyin or kana Excel may keep
 // above the text) are not part of it.
-func readSharedStrings(r io.Reader) ([]string, error) {
+//
+// A string longer than Excel's limit for a cell (MaxCellChars) is not
+// kept: it is "" in the table, and long maps its index to its length in
+// bytes (of its text as read), so that a cell naming it fails saying so,
+// while a workbook that holds one no cell uses reads as Excel reads it.
+// Past limit bytes of memory (the strings' text plus 16 bytes each), the
+// table fails with a *LimitError (its Part left for the caller to name).
+func readSharedStrings(r io.Reader, limit int64) (out []string, long map[int]int, err error) {
 	d := newTokens(r)
 	var (
-		out   []string
 		text  []byte // the current <si>
+		size  int    // its length as written, past maxStringRaw too
 		run   []byte // the current <t>
 		inSI  bool
 		inT   bool
@@ -32,20 +34,23 @@ func readSharedStrings(r io.Reader) ([]string, error) {
 		rph   int  // depth inside <rPh>
 		total int64
 	)
+	over := func() error {
+		return &LimitError{What: LimitSharedText, Size: total, Limit: limit}
+	}
 	for {
 		tok, err := d.next()
 		if err == io.EOF {
-			return out, nil
+			return out, long, nil
 		}
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
 			switch t.Name.Local {
 			case "si":
 				inSI, inT, rph = true, false, 0
-				text = text[:0]
+				text, size = text[:0], 0
 			case "rPh":
 				rph++
 			case "t":
@@ -57,13 +62,19 @@ func readSharedStrings(r io.Reader) ([]string, error) {
 			}
 		case xml.CharData:
 			if inT {
-				run = append(run, t...)
+				size += len(t)
+				if size <= maxStringRaw {
+					run = append(run, t...)
+				}
 			}
 		case xml.EndElement:
 			switch t.Name.Local {
 			case "t":
 				if inT {
-					text = append(text, runText(run, keep)...)
+					if size <= maxStringRaw {
+						text = append(text, runText(run, keep)...)
+					}
+					run = run[:0]
 					inT = false
 				}
 			case "rPh":
@@ -75,16 +86,27 @@ func readSharedStrings(r io.Reader) ([]string, error) {
 					continue
 				}
 				inSI = false
-				s := decodeEscapes(string(text))
+				s := ""
+				if size <= maxStringRaw {
+					s = decodeEscapes(string(text))
+				}
+				if size > maxStringRaw || textLen(s) > MaxCellChars {
+					if long == nil {
+						long = map[int]int{}
+					}
+					long[len(out)] = size
+					s = ""
+				}
 				total += int64(len(s)) + 16
-				if total > sharedTextLimit {
-					return nil, fmt.Errorf("the shared strings hold more than %d MiB of text, more than a department file holds: the file is damaged or crafted", sharedTextLimit>>20)
+				if total > limit {
+					return nil, nil, over()
 				}
 				out = append(out, s)
 			}
 		}
-		if int64(len(text)) > sharedTextLimit {
-			return nil, fmt.Errorf("the shared strings hold more than %d MiB of text, more than a department file holds: the file is damaged or crafted", sharedTextLimit>>20)
+		if total+int64(len(text)+len(run)) > limit {
+			total += int64(len(text) + len(run))
+			return nil, nil, over()
 		}
 	}
 }

@@ -6,8 +6,6 @@ import (
 )
 
 func TestSharedStringsLimit(t *testing.T) {
-	defer func(n int64) { sharedTextLimit = n }(sharedTextLimit)
-	sharedTextLimit = 1000
 	tests := []struct {
 		name, xml string
 		ok        bool
@@ -19,7 +17,7 @@ func TestSharedStringsLimit(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := readSharedStrings(strings.NewReader("<sst>" + tt.xml + "</sst>"))
+			_, _, err := readSharedStrings(strings.NewReader("<sst>"+tt.xml+"</sst>"), 1000)
 			if (err == nil) != tt.ok {
 				t.Errorf("err = %v, want ok=%v", err, tt.ok)
 			}

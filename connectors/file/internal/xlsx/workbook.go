@@ -3,6 +3,7 @@ package xlsx
 import (
 	"archive/zip"
 	"bytes"
+	"context"
 	"encoding/xml"
 	"errors"
 	"fmt"
@@ -44,12 +45,106 @@ func (s SheetInfo) Hidden() bool { return s.State != StateVisible }
 // Worksheet reports whether the sheet holds cells.
 func (s SheetInfo) Worksheet() bool { return s.Type == "worksheet" }
 
+// Defaults of Options.
+const (
+	// DefaultMaxUnzipped is the default Options.MaxUnzipped: 1 GiB. A
+	// county's 350,000-row registry inflates to some 150 MB; Excel's
+	// largest sheet of real data (1,048,576 rows) to a few hundred.
+	DefaultMaxUnzipped = 1 << 30
+	// DefaultMaxSharedText is the default Options.MaxSharedText: 256 MiB.
+	// A county's 350,000-row registry needs some 40 MB; Excel's largest
+	// sheet with three distinct texts in every row some 110 MB.
+	DefaultMaxSharedText = 256 << 20
+)
+
+// Options bound what reading a workbook may cost, so that a damaged or
+// crafted file (a zip bomb: 195 KB that inflate to gigabytes) fails rather
+// than taking the machine's memory or the night. A zero field takes its
+// default.
+type Options struct {
+	// MaxUnzipped is the most bytes the parts read may inflate to, added
+	// up: the workbook part and its relationships, the styles, the shared
+	// strings and each sheet opened (parts not read, such as pictures, do
+	// not count). Sizes are those the zip entries declare, which
+	// archive/zip holds a part to (it fails a part that inflates past its
+	// entry's size), so the limit is checked before a part is inflated.
+	// Past it, opening the part fails with a *LimitError. Bytes; default
+	// DefaultMaxUnzipped.
+	MaxUnzipped int64
+	// MaxSharedText is the most memory the shared strings table may take:
+	// the text of its strings plus 16 bytes each (a string header). The
+	// table is held whole while a sheet is read, because cells name its
+	// strings by index in any order. Past it, opening the first sheet
+	// fails with a *LimitError. Bytes; default DefaultMaxSharedText.
+	MaxSharedText int64
+}
+
+// LimitError reports a workbook that needs more than Options allow.
+type LimitError struct {
+	// What is the limit passed: "unzipped" (Options.MaxUnzipped) or
+	// "shared strings" (Options.MaxSharedText).
+	What string
+	// Part is the part whose reading passed the limit.
+	Part string
+	// Size is the part's size: for "unzipped", its inflated size as its
+	// zip entry declares it; for "shared strings", the memory its strings
+	// had taken when reading stopped (bytes).
+	Size int64
+	// Total is what the parts read add up to with this one (bytes;
+	// "unzipped" only).
+	Total int64
+	// Limit is the limit in force (bytes).
+	Limit int64
+}
+
+// Error says which limit the part passed and by how much.
+func (e *LimitError) Error() string {
+	if e.What == LimitSharedText {
+		return fmt.Sprintf("the shared strings (%s) take more than %s of memory, more than a department file needs: the file is damaged or crafted",
+			e.Part, Size(e.Limit))
+	}
+	with := ""
+	if Size(e.Total) != Size(e.Size) {
+		with = fmt.Sprintf(" (%s with the parts read before it)", Size(e.Total))
+	}
+	return fmt.Sprintf("the workbook's parts inflate past %s: %s alone is %s unzipped%s, more than a department file needs: the file is damaged or crafted (a zip bomb)",
+		Size(e.Limit), e.Part, Size(e.Size), with)
+}
+
+// LimitError.What values.
+const (
+	LimitUnzipped   = "unzipped"
+	LimitSharedText = "shared strings"
+)
+
+// Size writes a number of bytes as a person reads it: 195 KiB, 190 MiB,
+// 1 GiB, with one decimal below ten units (1.5 GiB).
+func Size(n int64) string {
+	const units = "KMGTPE"
+	if n < 1024 {
+		return fmt.Sprintf("%d bytes", n)
+	}
+	v, i := float64(n)/1024, 0
+	for v >= 1024 && i < len(units)-1 {
+		v /= 1024
+		i++
+	}
+	if v < 10 && v != float64(int64(v)) {
+		return fmt.Sprintf("%.1f %ciB", v, units[i])
+	}
+	return fmt.Sprintf("%.0f %ciB", v, units[i])
+}
+
 // Workbook is an open .xlsx file. Its sheets are read one at a time with
 // OpenSheet; the shared strings and styles are loaded when the first sheet
 // is opened. It is not safe for concurrent use.
 type Workbook struct {
-	path     string
 	file     *os.File
+	ctx      context.Context      // every read of the file checks it
+	src      *ctxFile             // the file, read through ctx
+	opts     Options              // defaults filled in
+	inflated int64                // what the parts read so far inflate to (Options.MaxUnzipped)
+	read     map[string]bool      // the parts counted in inflated, by lower-case name
 	parts    map[string]*zip.File // by lower-case name: OPC names ignore case
 	size     int64                // inflated size of every part
 	sheets   []SheetInfo
@@ -61,16 +156,33 @@ type Workbook struct {
 
 	loaded bool
 	sst    []string
-	xfs    []xfInfo // by cell format (s=) index: what its number format shows
+	long   map[int]int // shared strings past Excel's limit for a cell (kept as ""): their length in bytes
+	xfs    []xfInfo    // by cell format (s=) index: what its number format shows
 }
 
-// Open opens the workbook at path and reads its list of sheets.
+// Open opens the workbook at path with the default Options and reads its
+// list of sheets.
 func Open(path string) (*Workbook, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
-	w, err := open(f, path)
+	return OpenFile(context.Background(), f, Options{})
+}
+
+// OpenFile reads the list of sheets of the workbook in f, an open file
+// named f.Name(), which the Workbook then owns: Close closes it, and so
+// does OpenFile when it fails. Every read of the file, for as long as the
+// workbook and its sheets are read, first checks ctx and fails with its
+// error once it is done.
+func OpenFile(ctx context.Context, f *os.File, opts Options) (*Workbook, error) {
+	if opts.MaxUnzipped <= 0 {
+		opts.MaxUnzipped = DefaultMaxUnzipped
+	}
+	if opts.MaxSharedText <= 0 {
+		opts.MaxSharedText = DefaultMaxSharedText
+	}
+	w, err := open(ctx, f, opts)
 	if err != nil {
 		f.Close()
 		return nil, err
@@ -78,16 +190,20 @@ func Open(path string) (*Workbook, error) {
 	return w, nil
 }
 
-func open(f *os.File, path string) (*Workbook, error) {
+func open(ctx context.Context, f *os.File, opts Options) (*Workbook, error) {
 	fi, err := f.Stat()
 	if err != nil {
 		return nil, err
 	}
+	src := &ctxFile{ctx: ctx, f: f}
 	var magic [8]byte
-	if n, _ := f.ReadAt(magic[:], 0); n == 8 && bytes.Equal(magic[:], []byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1}) {
+	if n, _ := src.ReadAt(magic[:], 0); n == 8 && bytes.Equal(magic[:], []byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1}) {
 		return nil, fmt.Errorf("%w: it is a legacy .xls file or a workbook saved with a password; save it as .xlsx without a password, or as CSV", ErrNotWorkbook)
 	}
-	zr, err := zip.NewReader(f, fi.Size())
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	zr, err := zip.NewReader(src, fi.Size())
 	if errors.Is(err, zip.ErrFormat) {
 		// An .xlsx is a zip archive: this file is something else under
 		// the name (an HTML error page, a CSV renamed, a broken download).
@@ -96,7 +212,8 @@ func open(f *os.File, path string) (*Workbook, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open workbook: %w", err)
 	}
-	w := &Workbook{path: path, file: f, parts: make(map[string]*zip.File, len(zr.File))}
+	w := &Workbook{file: f, ctx: ctx, src: src, opts: opts, read: map[string]bool{},
+		parts: make(map[string]*zip.File, len(zr.File))}
 	for _, zf := range zr.File {
 		name := strings.ToLower(strings.TrimPrefix(zf.Name, "/"))
 		if _, dup := w.parts[name]; !dup {
@@ -122,6 +239,20 @@ func open(f *os.File, path string) (*Workbook, error) {
 	return w, nil
 }
 
+// ctxFile reads a file at offsets unless its context is done.
+type ctxFile struct {
+	ctx context.Context
+	f   *os.File
+}
+
+// ReadAt reads unless the context is done, when it returns its error.
+func (c *ctxFile) ReadAt(p []byte, off int64) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.f.ReadAt(p, off)
+}
+
 // Close releases the file. It is safe to call twice.
 func (w *Workbook) Close() error {
 	if w.file == nil {
@@ -140,11 +271,21 @@ func (w *Workbook) Sheets() []SheetInfo { return w.sheets }
 // system (serial 0 is 1904-01-01) rather than the 1900 one.
 func (w *Workbook) Date1904() bool { return w.date1904 }
 
-// openPart opens a part by name, guarded.
+// openPart opens a part by name, guarded, once its inflated size is
+// counted against Options.MaxUnzipped (a part read twice counts once).
 func (w *Workbook) openPart(name string) (io.ReadCloser, *guard, *zip.File, error) {
-	zf := w.parts[strings.ToLower(name)]
+	key := strings.ToLower(name)
+	zf := w.parts[key]
 	if zf == nil {
 		return nil, nil, nil, fmt.Errorf("%w: the workbook lacks its part %s", ErrNotWorkbook, name)
+	}
+	if !w.read[key] {
+		size := int64(min(zf.UncompressedSize64, 1<<62))
+		if w.inflated+size > w.opts.MaxUnzipped {
+			return nil, nil, nil, &LimitError{What: LimitUnzipped, Part: name, Size: size, Total: w.inflated + size, Limit: w.opts.MaxUnzipped}
+		}
+		w.read[key] = true
+		w.inflated += size
 	}
 	rc, err := zf.Open()
 	if err != nil {
@@ -321,8 +462,13 @@ func (w *Workbook) load() error {
 		if err != nil {
 			return err
 		}
-		w.sst, err = readSharedStrings(g)
+		w.sst, w.long, err = readSharedStrings(g, w.opts.MaxSharedText)
 		rc.Close()
+		var le *LimitError
+		if errors.As(err, &le) {
+			le.Part = w.sstPart
+			return le
+		}
 		if err != nil {
 			return fmt.Errorf("read %s: %w", w.sstPart, err)
 		}
