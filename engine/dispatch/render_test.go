@@ -58,3 +58,44 @@ func TestRenderWithLibreOffice(t *testing.T) {
 		}
 	}
 }
+
+// TestMarkSurvivesLibreOffice saves a marked list again with LibreOffice,
+// as a township using it would, and reads the mark back: LibreOffice keeps
+// the custom document properties and the mark sheet (very hidden becomes
+// hidden, which is still out of sight).
+func TestMarkSurvivesLibreOffice(t *testing.T) {
+	soffice := ""
+	for _, name := range []string{"soffice", "libreoffice"} {
+		if p, err := exec.LookPath(name); err == nil {
+			soffice = p
+			break
+		}
+	}
+	if soffice == "" {
+		t.Skip("LibreOffice is not installed")
+	}
+	if testing.Short() {
+		t.Skip("slow: starts LibreOffice")
+	}
+	dir := t.TempDir()
+	fx := newFixture(t)
+	list := filepath.Join(dir, "list.xlsx")
+	if err := WriteTownshipXLSX(list, fx.items, markedOptions()); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "out")
+	profile := "file://" + filepath.ToSlash(t.TempDir())
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
+	defer cancel()
+	if b, err := exec.CommandContext(ctx, soffice, "-env:UserInstallation="+profile, "--headless",
+		"--convert-to", "xlsx:Calc MS Excel 2007 XML", "--outdir", out, list).CombinedOutput(); err != nil {
+		t.Fatalf("soffice: %v\n%s", err, b)
+	}
+	r, err := ReadFeedback(filepath.Join(out, "list.xlsx"), readOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Mark != markedOptions().Mark || r.Sheet != SheetName {
+		t.Errorf("after LibreOffice: mark %+v, sheet %q", r.Mark, r.Sheet)
+	}
+}
