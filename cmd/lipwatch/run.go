@@ -67,7 +67,15 @@ func printEvaluate(w io.Writer, p *pipeline.Pipeline, r *evaluate.Result) {
 }
 
 func printDispatch(w io.Writer, p *pipeline.Pipeline, d *pipeline.DispatchResult) {
-	fmt.Fprintf(w, "dispatched %d cases (%d new, %d changed) to %d townships: %s\n", d.Cases, d.New, d.Changed, len(d.Townships), d.Dir)
+	for _, b := range d.Resumed {
+		fmt.Fprintf(w, "finished dispatch batch %s, which a crash had left unwritten (same files, same deadlines)\n", b)
+	}
+	if d.Batch == "" {
+		fmt.Fprintf(w, "nothing new to dispatch: the lists already in %s stand\n", d.Dir)
+		fmt.Fprintf(w, "overdue open cases: %d\n", d.Overdue)
+		return
+	}
+	fmt.Fprintf(w, "dispatched %d cases (%d new, %d changed) to %d townships as batch %s: %s\n", d.Cases, d.New, d.Changed, len(d.Townships), d.Batch, d.Dir)
 	var towns []string
 	for t := range d.Townships {
 		towns = append(towns, t)

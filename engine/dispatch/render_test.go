@@ -33,7 +33,7 @@ func TestRenderWithLibreOffice(t *testing.T) {
 	}
 	fx := newFixture(t)
 	list := filepath.Join(dir, "list.xlsx")
-	if err := WriteTownshipXLSX(list, fx.items, testOptions()); err != nil {
+	if err := WriteTownshipXLSX(list, fx.items, markedOptions()); err != nil { // as sent: with its mark
 		t.Fatal(err)
 	}
 	profile := "file://" + filepath.ToSlash(t.TempDir())
