@@ -12,6 +12,7 @@ import (
 	"io"
 	"log/slog"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -187,7 +188,7 @@ func (s *Syncer) SyncSource(ctx context.Context, src Source) Result {
 	log := s.logger().With("source", src.Name, "dataset", src.Dataset.Name)
 	if s.Timeout > 0 {
 		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, s.Timeout)
+		ctx, cancel = context.WithTimeoutCause(ctx, s.Timeout, &TimeoutError{After: s.Timeout})
 		defer cancel()
 	}
 	res := Result{Source: src.Name, Dataset: src.Dataset.Name}
@@ -198,6 +199,13 @@ func (s *Syncer) SyncSource(ctx context.Context, src Source) Result {
 	}
 	res.Elapsed = time.Since(start)
 	if err != nil {
+		var te *TimeoutError
+		if errors.As(context.Cause(ctx), &te) && !errors.As(err, &te) {
+			// Stopped by the timeout outside a stream's reading (listing
+			// the files, a query of the store): say so, not only the
+			// context's "deadline exceeded".
+			err = fmt.Errorf("%w: %v", te, err)
+		}
 		// Connector errors name their source already; others get it here.
 		if !strings.Contains(err.Error(), "source "+src.Name) {
 			err = fmt.Errorf("source %s: %w", src.Name, err)
@@ -268,6 +276,9 @@ func (s *Syncer) judge(l store.Load) string {
 func (s *Syncer) syncSource(ctx context.Context, src Source, syncID int64, res *Result, log *slog.Logger) (string, error) {
 	streams, err := src.Connector.Streams(ctx)
 	if err != nil {
+		if ctx.Err() != nil {
+			err = fmt.Errorf("listing the source's streams: %w", context.Cause(ctx))
+		}
 		return "", err
 	}
 	var todo []pending
@@ -291,6 +302,9 @@ func (s *Syncer) syncSource(ctx context.Context, src Source, syncID int64, res *
 		}
 		hash, err := st.Fingerprint(ctx)
 		if err != nil {
+			if ctx.Err() != nil {
+				err = fmt.Errorf("reading %s: %w while computing its checksum, before any row was read", st.Name(), context.Cause(ctx))
+			}
 			return st.Name(), err
 		}
 		done := false
@@ -361,9 +375,16 @@ func (s *Syncer) syncSource(ctx context.Context, src Source, syncID int64, res *
 		if err != nil {
 			failed[p.stream.Name()] = true
 			if ctx.Err() != nil {
-				// Interrupted or timed out: this stream and those not yet
-				// read fail; what committed before stays.
-				for _, q := range todo[i:] {
+				// Interrupted or timed out: this stream (its error says
+				// where the reading stopped) and those not yet read fail;
+				// what committed before stays.
+				var te *TimeoutError
+				if !errors.Is(err, context.Cause(ctx)) && !errors.As(err, &te) {
+					// Stopped in the store, after the reading.
+					err = fmt.Errorf("%s: %w: %v", p.stream.Name(), context.Cause(ctx), err)
+				}
+				fail(p.stream.Name(), err)
+				for _, q := range todo[i+1:] {
 					if !q.again {
 						fail(q.stream.Name(), fmt.Errorf("%s: not loaded: %w", q.stream.Name(), context.Cause(ctx)))
 					}
@@ -434,6 +455,58 @@ func (s *Syncer) reconcile(ctx context.Context, src Source, todo []pending) ([]p
 	return again, nil
 }
 
+// TimeoutError is why a source's sync stopped when Syncer.Timeout (config
+// sync.source_timeout) ran out. Errors of the sync wrap it, after what was
+// being done and how far it got: "reading medical/2026-11.csv: timed out
+// after 15m0s (sync.source_timeout) after 12,345 rows". errors.Is(err,
+// context.DeadlineExceeded) holds for it.
+type TimeoutError struct {
+	After time.Duration // the timeout
+}
+
+// Error says how long the source had and which setting gave it.
+func (e *TimeoutError) Error() string {
+	return fmt.Sprintf("timed out after %v (sync.source_timeout)", e.After)
+}
+
+// Is makes a timeout a context.DeadlineExceeded.
+func (e *TimeoutError) Is(target error) bool { return target == context.DeadlineExceeded }
+
+// stopped describes a stream whose reading its context stopped (the
+// source's timeout, an interrupt): which stream, how many rows were read,
+// how far into the file, and that its transaction loads nothing of it.
+// The error wraps the context's cause.
+func stopped(ctx context.Context, stream string, rows int64, rr connectors.RowReader) error {
+	where := "before its first row"
+	if rows > 0 {
+		where = "with " + grouped(rows) + " " + plural(rows, "row", "rows") + " read"
+	}
+	if ps, ok := rr.(connectors.Progresser); ok && rows > 0 {
+		if done, total := ps.Progress(); total > 0 && done > 0 {
+			where += fmt.Sprintf(" (%d%% of it)", done*100/total)
+		}
+	}
+	return fmt.Errorf("reading %s: %w %s; nothing of the file was loaded", stream, context.Cause(ctx), where)
+}
+
+// grouped writes n with its thousands separated by commas: 12,345.
+func grouped(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	if neg {
+		b.WriteByte('-')
+	}
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}
+
 // recordedError is a source failure whose ledger rows are written.
 type recordedError struct{ error }
 
@@ -470,6 +543,9 @@ const checkEvery = 4096
 func loadStream(ctx context.Context, load *store.SourceLoad, src Source, p pending, unmapped map[string]bool, progress func(Progress)) (store.Load, error) {
 	rr, err := p.stream.Open(ctx)
 	if err != nil {
+		if ctx.Err() != nil {
+			return store.Load{}, stopped(ctx, p.stream.Name(), 0, nil)
+		}
 		return store.Load{}, err
 	}
 	defer rr.Close()
@@ -529,6 +605,9 @@ func loadStream(ctx context.Context, load *store.SourceLoad, src Source, p pendi
 		}
 		if err != nil {
 			sl.Abort()
+			if ctx.Err() != nil {
+				return store.Load{}, stopped(ctx, p.stream.Name(), read, rr)
+			}
 			return store.Load{}, err
 		}
 		read++
@@ -551,7 +630,7 @@ func loadStream(ctx context.Context, load *store.SourceLoad, src Source, p pendi
 		if read%checkEvery == 0 {
 			if ctx.Err() != nil {
 				sl.Abort()
-				return store.Load{}, ctx.Err()
+				return store.Load{}, stopped(ctx, p.stream.Name(), read, rr)
 			}
 			report(false)
 		}
@@ -575,9 +654,9 @@ func loadStream(ctx context.Context, load *store.SourceLoad, src Source, p pendi
 			return store.Load{}, err
 		}
 	}
-	if err := ctx.Err(); err != nil {
+	if ctx.Err() != nil {
 		sl.Abort()
-		return store.Load{}, err
+		return store.Load{}, stopped(ctx, p.stream.Name(), read, rr)
 	}
 	report(true)
 	if absent != nil && len(absent.Required) > 0 && read > 0 {
