@@ -96,7 +96,25 @@ type Sync struct {
 	SourceTimeout Duration `mapstructure:"source_timeout"`
 	// QuarantineKeep is how long quarantined rows are kept. Default 180d.
 	QuarantineKeep Duration `mapstructure:"quarantine_keep"`
+	// XLSXMaxUnzipped bounds what the parts of a source's workbook that
+	// are read (its sheet, shared strings, styles and workbook part) may
+	// inflate to, added up, as the zip archive declares them: a workbook
+	// past it fails, naming the file and the part, before anything is
+	// inflated (a zip bomb: 195 KB that inflate to gigabytes). At least
+	// MinXLSXLimit; default 1GiB (a county's 350,000-row registry inflates
+	// to some 150 MB).
+	XLSXMaxUnzipped Size `mapstructure:"xlsx_max_unzipped"`
+	// XLSXMaxSharedStrings bounds the memory a source's workbook's shared
+	// strings table may take (it is held whole while the sheet is read): a
+	// workbook past it fails, naming the file. At least MinXLSXLimit;
+	// default 256MiB (a county's 350,000-row registry needs some 40 MB).
+	XLSXMaxSharedStrings Size `mapstructure:"xlsx_max_shared_strings"`
 }
+
+// MinXLSXLimit is the least sync.xlsx_max_unzipped and
+// sync.xlsx_max_shared_strings may be: below it, ordinary workbooks would
+// fail.
+const MinXLSXLimit = MiB
 
 // Rules configures where the screening rules are read from.
 type Rules struct {
@@ -304,6 +322,9 @@ const (
 	DefaultUnjoinedHouseholdsPct  = 10
 	DefaultSplitHouseholds        = 0
 	DefaultRowDropPct             = 50
+
+	DefaultXLSXMaxUnzipped      = GiB
+	DefaultXLSXMaxSharedStrings = 256 * MiB
 )
 
 // MaxDeadlineDays bounds cases.deadline_days.

@@ -147,8 +147,8 @@ func TestLoadGood(t *testing.T) {
 	if cfg.Log != (Log{Level: "info", Format: "json"}) {
 		t.Errorf("Log = %+v", cfg.Log)
 	}
-	if cfg.Sync.SourceTimeout.Std() != 30*time.Minute || cfg.Sync.QuarantineKeep.Std() != 14*Day {
-		t.Errorf("Sync = %v, %v", cfg.Sync.SourceTimeout, cfg.Sync.QuarantineKeep)
+	if want := (Sync{SourceTimeout: Duration(30 * time.Minute), QuarantineKeep: Duration(14 * Day), XLSXMaxUnzipped: 2 * GiB, XLSXMaxSharedStrings: 512_000_000}); cfg.Sync != want {
+		t.Errorf("Sync = %+v, want %+v", cfg.Sync, want)
 	}
 	if cfg.Rules != (Rules{Dir: "/etc/lipwatch/rules"}) {
 		t.Errorf("Rules = %+v", cfg.Rules)
@@ -204,8 +204,8 @@ func TestDefaults(t *testing.T) {
 	if cfg.Log != (Log{Level: "info", Format: "text"}) {
 		t.Errorf("Log = %+v", cfg.Log)
 	}
-	if cfg.Sync.SourceTimeout.Std() != 15*time.Minute || cfg.Sync.QuarantineKeep.Std() != 180*Day {
-		t.Errorf("Sync = %v, %v", cfg.Sync.SourceTimeout, cfg.Sync.QuarantineKeep)
+	if want := (Sync{SourceTimeout: Duration(15 * time.Minute), QuarantineKeep: Duration(180 * Day), XLSXMaxUnzipped: GiB, XLSXMaxSharedStrings: 256 * MiB}); cfg.Sync != want {
+		t.Errorf("Sync = %+v, want %+v", cfg.Sync, want)
 	}
 	if len(cfg.Sources) != 0 {
 		t.Errorf("Sources = %v", cfg.Sources)
@@ -365,6 +365,7 @@ func TestEnvOverridesKeyNotInFile(t *testing.T) {
 	t.Setenv("LIPWATCH_STORE_THREADS", "8")
 	t.Setenv("LIPWATCH_SYNC_SOURCE_TIMEOUT", "1h30m")
 	t.Setenv("LIPWATCH_SYNC_QUARANTINE_KEEP", "1w")
+	t.Setenv("LIPWATCH_SYNC_XLSX_MAX_UNZIPPED", "512MiB")
 	t.Setenv("LIPWATCH_COUNTY_NAME", "玄武区")
 	t.Setenv("LIPWATCH_SOURCES_MEDICAL_OPTIONS_PATH", "medical/*.csv")
 	t.Setenv("LIPWATCH_SOURCES_MEDICAL_OPTIONS_HEADER_ROW", "3")
@@ -377,8 +378,8 @@ func TestEnvOverridesKeyNotInFile(t *testing.T) {
 	if cfg.Store.Path != "other.duckdb" || cfg.Store.Threads != 8 {
 		t.Errorf("Store = %+v", cfg.Store)
 	}
-	if cfg.Sync.SourceTimeout.Std() != 90*time.Minute || cfg.Sync.QuarantineKeep.Std() != Week {
-		t.Errorf("Sync = %v, %v", cfg.Sync.SourceTimeout, cfg.Sync.QuarantineKeep)
+	if want := (Sync{SourceTimeout: Duration(90 * time.Minute), QuarantineKeep: Duration(Week), XLSXMaxUnzipped: 512 * MiB, XLSXMaxSharedStrings: DefaultXLSXMaxSharedStrings}); cfg.Sync != want {
+		t.Errorf("Sync = %+v, want %+v", cfg.Sync, want)
 	}
 	if cfg.County.Name != "玄武区" {
 		t.Errorf("county.name = %q", cfg.County.Name)

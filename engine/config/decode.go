@@ -11,7 +11,10 @@ import (
 	"github.com/lipwatch/lipwatch/engine/internal/textdist"
 )
 
-var durationType = reflect.TypeFor[Duration]()
+var (
+	durationType = reflect.TypeFor[Duration]()
+	sizeType     = reflect.TypeFor[Size]()
+)
 
 // decoder fills a Config from viper's merged settings, walking the struct
 // by its mapstructure tags. It does its own walk rather than
@@ -34,6 +37,8 @@ func (d decoder) decode(path string, in any, out reflect.Value, lenient bool) {
 	switch {
 	case t == durationType:
 		d.duration(path, in, out)
+	case t == sizeType:
+		d.size(path, in, out)
 	case t.Kind() == reflect.Struct:
 		m, ok := in.(map[string]any)
 		if !ok {
@@ -191,6 +196,29 @@ func (d decoder) duration(path string, in any, out reflect.Value) {
 		return
 	}
 	v, err := ParseDuration(s)
+	if err != nil {
+		d.c.bad[path] = true
+		d.c.add(path, "%v", err)
+		return
+	}
+	out.SetInt(int64(v))
+}
+
+func (d decoder) size(path string, in any, out reflect.Value) {
+	var s string
+	switch v := in.(type) {
+	case string:
+		s = v
+	case int, int64, uint64, float64:
+		s = fmt.Sprint(v) // rejected below, asking for a unit
+	case Size:
+		out.SetInt(int64(v))
+		return
+	default:
+		d.wrong(path, `a size such as "1GiB" or "256MiB"`, in)
+		return
+	}
+	v, err := ParseSize(s)
 	if err != nil {
 		d.c.bad[path] = true
 		d.c.add(path, "%v", err)

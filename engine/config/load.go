@@ -129,6 +129,9 @@ func setDefaults(v *viper.Viper) {
 		"quality.unjoined_households_pct":  DefaultUnjoinedHouseholdsPct,
 		"quality.split_households":         DefaultSplitHouseholds,
 		"quality.row_drop_pct":             DefaultRowDropPct,
+
+		"sync.xlsx_max_unzipped":       DefaultXLSXMaxUnzipped.String(),
+		"sync.xlsx_max_shared_strings": DefaultXLSXMaxSharedStrings.String(),
 	} {
 		v.SetDefault(strings.ReplaceAll(k, ".", delim), val)
 	}
@@ -193,7 +196,7 @@ func leaves(t reflect.Type, prefix []string, out *[][]string) {
 		}
 		p := append(slices.Clone(prefix), tag)
 		switch {
-		case f.Type == durationType:
+		case f.Type == durationType, f.Type == sizeType:
 			*out = append(*out, p)
 		case f.Type.Kind() == reflect.Struct:
 			leaves(f.Type, p, out)

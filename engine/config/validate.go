@@ -77,6 +77,14 @@ func (c *collector) validate(cfg *Config) {
 	if ok("sync.quarantine_keep") && cfg.Sync.QuarantineKeep <= 0 {
 		c.add("sync.quarantine_keep", "must be positive, got %s", cfg.Sync.QuarantineKeep)
 	}
+	for _, l := range []struct {
+		key string
+		v   Size
+	}{{"sync.xlsx_max_unzipped", cfg.Sync.XLSXMaxUnzipped}, {"sync.xlsx_max_shared_strings", cfg.Sync.XLSXMaxSharedStrings}} {
+		if ok(l.key) && l.v < MinXLSXLimit {
+			c.add(l.key, "must be at least %s (below it, ordinary workbooks fail), got %s", MinXLSXLimit, l.v)
+		}
+	}
 
 	c.quality(cfg.Quality)
 

@@ -21,8 +21,16 @@ func (e *UnknownSourceError) Error() string {
 	return fmt.Sprintf("unknown source %q (configured: %s)", e.Name, strings.Join(e.Configured, ", "))
 }
 
+// xlsxLimiter is implemented by connectors that read Excel workbooks (kind
+// file): FromConfig gives them the limits of config sync.xlsx_max_unzipped
+// and sync.xlsx_max_shared_strings, which hold for every source.
+type xlsxLimiter interface {
+	SetXLSXLimits(maxUnzipped, maxSharedStrings int64)
+}
+
 // FromConfig builds the named sources (every enabled one when names is
-// empty) from a validated config. A source whose connector cannot be built
+// empty) from a validated config, with the sync's limits on what reading a
+// file may cost (sync.xlsx_*). A source whose connector cannot be built
 // comes back as a failed Result so that it is reported like any other
 // failing source; an unknown name is an error.
 func FromConfig(cfg *config.Config, names []string) ([]Source, []Result, error) {
@@ -49,6 +57,9 @@ func FromConfig(cfg *config.Config, names []string) ([]Source, []Result, error) 
 		if err != nil {
 			failed = append(failed, Result{Source: n, Dataset: sc.Dataset, Err: err})
 			continue
+		}
+		if l, ok := conn.(xlsxLimiter); ok {
+			l.SetXLSXLimits(cfg.Sync.XLSXMaxUnzipped.Bytes(), cfg.Sync.XLSXMaxSharedStrings.Bytes())
 		}
 		out = append(out, Source{Name: n, Dataset: ds, Connector: conn,
 			Mapping:   sc.Mapping(),
