@@ -263,11 +263,22 @@ func (s *Syncer) judge(l store.Load) string {
 		share = 0 // configured 0%: any bad row degrades
 	}
 	data := l.Read - l.Blank // blank rows are not missing data
+	bad := l.Bad
+	for _, n := range l.Notes {
+		if n.Code == NoteRepeatedBadRows {
+			// Bad rows only counted (blank ones, only counted, are
+			// out of Read and of Blank alike).
+			data += n.Count
+			bad += n.Count
+		}
+	}
 	switch {
 	case data == 0 && l.Hash != "":
 		return "no data rows: is the file empty below its header, or is the header row wrong?"
-	case l.Bad > 0 && float64(l.Bad) > share*float64(data):
-		return fmt.Sprintf("%d of %d rows are bad (in quarantine)", l.Bad, data)
+	case bad > l.Bad && float64(bad) > share*float64(data):
+		return fmt.Sprintf("%d of %d rows are bad (in quarantine, copies past the first %d of a row only counted)", bad, data, RepeatKeep)
+	case bad > 0 && float64(bad) > share*float64(data):
+		return fmt.Sprintf("%d of %d rows are bad (in quarantine)", bad, data)
 	}
 	return ""
 }
@@ -585,6 +596,7 @@ func loadStream(ctx context.Context, load *store.SourceLoad, src Source, p pendi
 	}
 	out := make([]any, len(src.Dataset.Fields))
 	twice := newPeopleTwice(src.Dataset)
+	rep := newRepeats()
 	var read int64
 	drift := map[[2]string]int64{} // (problem, column) -> rows, for type problems
 	started := time.Now()
@@ -644,7 +656,11 @@ func loadStream(ctx context.Context, load *store.SourceLoad, src Source, p pendi
 				p.Reason += fmt.Sprintf(" (the row spans lines %d–%d: an unclosed quote?)", row.Pos, row.End)
 				prob = &p
 			}
-			err = sl.Quarantine(row.Pos, RawJSON(header, row.Values, row.Kinds), prob)
+			raw := RawJSON(header, row.Values, row.Kinds)
+			if rep.over(prob, raw) {
+				continue // counted in a note, not quarantined again
+			}
+			err = sl.Quarantine(row.Pos, raw, prob)
 		} else {
 			twice.see(out)
 			err = sl.Append(out, key, row.Pos)
@@ -684,12 +700,16 @@ func loadStream(ctx context.Context, load *store.SourceLoad, src Source, p pendi
 			}
 		}
 	}
+	notes = append(notes, rep.notes()...)
 	if n := twice.count(); n > 0 {
 		notes = append(notes, store.Note{Code: store.GuardPeopleTwice, Count: n,
 			Text: fmt.Sprintf("%d %s placed in two households or townships by this file (the row read last is the one used)", n, plural(n, "person", "people"))})
 	}
 	sl.SetNotes(notes)
-	return sl.Finish(ctx, read)
+	// Rows only counted are not among the rows read, so that the ledger's
+	// rows read are its rows loaded, duplicates and quarantined, and its
+	// blank and bad rows are of those; the notes carry the counted ones.
+	return sl.Finish(ctx, read-rep.total)
 }
 
 // newMapper maps a stream's header onto the source's dataset and notes
