@@ -230,7 +230,7 @@ func TestHostileInputs(t *testing.T) {
 				return "", ""
 			},
 			args: []string{"feedback", "import", "returned.xlsx"}, code: 3,
-			message: regexp.MustCompile(`returned\.xlsx.*xl/sharedStrings\.xml is \d+ MiB; a list's parts are at most 64 MiB`),
+			message: regexp.MustCompile(`returned\.xlsx.*xl/sharedStrings\.xml is \d+ MiB; a list's parts are at most 16 MiB`),
 		},
 		hostileCase{
 			name: "returned list: two sheets with a 预警编号 header",

@@ -226,7 +226,7 @@ func TestReturnedListBombRefused(t *testing.T) {
 	f.Close()
 	fi, _ := os.Stat(bomb)
 	_, err = ReadFeedback(bomb, readOptions())
-	if err == nil || !strings.Contains(err.Error(), "xl/sharedStrings.xml") || !strings.Contains(err.Error(), "at most 64 MiB") {
+	if err == nil || !strings.Contains(err.Error(), "xl/sharedStrings.xml") || !strings.Contains(err.Error(), "at most 16 MiB") {
 		t.Fatalf("bomb of %d KiB: err = %v", fi.Size()>>10, err)
 	}
 	t.Logf("%d KiB xlsx unzipping to 100 MiB: %v", fi.Size()>>10, err)

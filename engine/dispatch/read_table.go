@@ -48,9 +48,9 @@ var errOldFormat = errors.New("是旧版 .xls 格式或加了密码，请在 Exc
 // wrong file or a zip bomb (a 195 KB xlsx holding one 190 MB cell), which
 // must not take the machine's memory.
 const (
-	maxListFile     = 32 << 20  // bytes of the file as returned
-	maxListUnzipped = 256 << 20 // bytes of an xlsx's parts unzipped, all together
-	maxListPart     = 64 << 20  // bytes of one unzipped part (a sheet, the shared strings)
+	maxListFile     = 32 << 20 // bytes of the file as returned
+	maxListUnzipped = 64 << 20 // bytes of an xlsx's parts unzipped, all together
+	maxListPart     = 16 << 20 // bytes of one unzipped part (a sheet, the shared strings): excelize holds a part in memory several times over (a 15 MB cell: 176 MB RSS)
 )
 
 // readTable reads the sheet of a returned list: an xlsx workbook or a CSV

@@ -100,7 +100,7 @@ func TestCommittedCounty(t *testing.T) {
 			continue
 		}
 		name := prefix + f.File
-		if l.Read != l.Loaded+l.Duplicates+l.Quarantined {
+		if l.Read != l.Loaded+l.Duplicates+l.Quarantined+l.Counted {
 			t.Errorf("%s: read %d != loaded %d + duplicates %d + quarantined %d", f.File, l.Read, l.Loaded, l.Duplicates, l.Quarantined)
 		}
 		if l.Read != int64(f.DataRows) || l.Quarantined != bad[name] || l.Duplicates != dups[name] ||

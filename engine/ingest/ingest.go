@@ -263,22 +263,13 @@ func (s *Syncer) judge(l store.Load) string {
 		share = 0 // configured 0%: any bad row degrades
 	}
 	data := l.Read - l.Blank // blank rows are not missing data
-	bad := l.Bad
-	for _, n := range l.Notes {
-		if n.Code == NoteRepeatedBadRows {
-			// Bad rows only counted (blank ones, only counted, are
-			// out of Read and of Blank alike).
-			data += n.Count
-			bad += n.Count
-		}
-	}
 	switch {
 	case data == 0 && l.Hash != "":
 		return "no data rows: is the file empty below its header, or is the header row wrong?"
-	case bad > l.Bad && float64(bad) > share*float64(data):
-		return fmt.Sprintf("%d of %d rows are bad (in quarantine, copies past the first %d of a row only counted)", bad, data, RepeatKeep)
-	case bad > 0 && float64(bad) > share*float64(data):
-		return fmt.Sprintf("%d of %d rows are bad (in quarantine)", bad, data)
+	case l.Bad > 0 && float64(l.Bad) > share*float64(data) && l.Counted > 0:
+		return fmt.Sprintf("%d of %d rows are bad (in quarantine, copies past the first %d of a row only counted)", l.Bad, data, RepeatKeep)
+	case l.Bad > 0 && float64(l.Bad) > share*float64(data):
+		return fmt.Sprintf("%d of %d rows are bad (in quarantine)", l.Bad, data)
 	}
 	return ""
 }
@@ -658,7 +649,8 @@ func loadStream(ctx context.Context, load *store.SourceLoad, src Source, p pendi
 			}
 			raw := RawJSON(header, row.Values, row.Kinds)
 			if rep.over(prob, raw) {
-				continue // counted in a note, not quarantined again
+				sl.Count(prob, 1) // counted (and in a note), not quarantined again
+				continue
 			}
 			err = sl.Quarantine(row.Pos, raw, prob)
 		} else {
@@ -706,10 +698,7 @@ func loadStream(ctx context.Context, load *store.SourceLoad, src Source, p pendi
 			Text: fmt.Sprintf("%d %s placed in two households or townships by this file (the row read last is the one used)", n, plural(n, "person", "people"))})
 	}
 	sl.SetNotes(notes)
-	// Rows only counted are not among the rows read, so that the ledger's
-	// rows read are its rows loaded, duplicates and quarantined, and its
-	// blank and bad rows are of those; the notes carry the counted ones.
-	return sl.Finish(ctx, read-rep.total)
+	return sl.Finish(ctx, read)
 }
 
 // newMapper maps a stream's header onto the source's dataset and notes

@@ -98,7 +98,7 @@ func (r *repeats) notes() []store.Note {
 	blank := r.counted[dataset.BlankRow+"\x00"]
 	if blank > 0 {
 		out = append(out, store.Note{Code: NoteBlankRows, Count: r.blank,
-			Text: fmt.Sprintf("%s blank %s (every cell empty): %s in quarantine, the other %s only counted here, not among the rows read",
+			Text: fmt.Sprintf("%s blank %s (every cell empty): %s in quarantine, the other %s only counted (among the rows read and blank rows)",
 				grouped(r.blank), plural(r.blank, "row", "rows"), grouped(r.blank-blank), grouped(blank))})
 	}
 	if bad := r.total - blank; bad > 0 {
@@ -128,7 +128,7 @@ func (r *repeats) notes() []store.Note {
 			reasons = append(reasons, grouped(x.n)+" "+x.what)
 		}
 		out = append(out, store.Note{Code: NoteRepeatedBadRows, Count: bad,
-			Text: fmt.Sprintf("%s more %s of %s bad %s repeated more than %d times (%s) only counted here, not among the rows read; the first %d copies of each are in quarantine",
+			Text: fmt.Sprintf("%s more %s of %s bad %s repeated more than %d times (%s) only counted (among the rows read and bad rows); the first %d copies of each are in quarantine",
 				grouped(bad), plural(bad, "copy", "copies"), grouped(int64(r.rows)), plural(int64(r.rows), "row", "rows"), RepeatKeep,
 				strings.Join(reasons, "; "), RepeatKeep)})
 	}

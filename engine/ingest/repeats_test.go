@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -41,10 +42,10 @@ func TestBlankLinesCounted(t *testing.T) {
 		t.Errorf("%d rows in quarantine, want %d", n, RepeatKeep)
 	}
 	if n := note(t, l, NoteBlankRows); n.Count != 1_000_000 ||
-		n.Text != "1,000,000 blank rows (every cell empty): 100 in quarantine, the other 999,900 only counted here, not among the rows read" {
+		n.Text != "1,000,000 blank rows (every cell empty): 100 in quarantine, the other 999,900 only counted (among the rows read and blank rows)" {
 		t.Errorf("note %+v", n)
 	}
-	if l.Read != RepeatKeep || l.Blank != RepeatKeep || l.Quarantined != RepeatKeep || l.Loaded != 0 || l.Duplicates != 0 {
+	if l.Read != 1_000_000 || l.Blank != 1_000_000 || l.Counted != 1_000_000-RepeatKeep || l.Quarantined != RepeatKeep || l.Loaded != 0 || l.Duplicates != 0 {
 		t.Errorf("load %+v", l)
 	}
 	if res.Status() != StatusDegraded || !strings.Contains(res.Problems()[0], "no data rows") {
@@ -81,14 +82,46 @@ func TestRepeatedBadRowsCounted(t *testing.T) {
 	if n := f.count(`SELECT count(*) FROM quarantine WHERE source = 'emp'`); n != RepeatKeep+2 {
 		t.Errorf("%d rows in quarantine, want %d", n, RepeatKeep+2)
 	}
-	want := "900 more copies of 1 bad row repeated more than 100 times (900 missing_required in 身份证号) only counted here, not among the rows read; the first 100 copies of each are in quarantine"
+	want := "900 more copies of 1 bad row repeated more than 100 times (900 missing_required in 身份证号) only counted (among the rows read and bad rows); the first 100 copies of each are in quarantine"
 	if n := note(t, l, NoteRepeatedBadRows); n.Count != 900 || n.Text != want {
 		t.Errorf("note %+v\nwant %s", n, want)
 	}
-	if l.Read != 10+RepeatKeep+2 || l.Loaded != 10 || l.Quarantined != RepeatKeep+2 {
+	if l.Read != 1012 || l.Loaded != 10 || l.Quarantined != RepeatKeep+2 || l.Counted != 900 || l.Bad != 1002 || l.Duplicates != 0 {
 		t.Errorf("load %+v", l)
 	}
 	if res.Status() != StatusDegraded || res.Problems()[0] != "emp.csv: 1002 of 1012 rows are bad (in quarantine, copies past the first 100 of a row only counted)" {
 		t.Errorf("status %s: %q", res.Status(), res.Problems())
+	}
+}
+
+// A file of 10,000 good rows and 20,000 copies of one bad row: the
+// ledger's rows read and bad rows count every copy, so that the source's
+// health — what `sources report` and the night's held rules go by — is
+// degraded, as the sync summary says, and not judged on the 100 copies in
+// quarantine.
+func TestRepeatedBadRowsInHealth(t *testing.T) {
+	f := newFixture(t)
+	extra := make([]string, 20_000)
+	for i := range extra {
+		extra[i] = ",失业登记,2026年3月5日" // no ID
+	}
+	employmentCSV(t, filepath.Join(f.dir, "emp.csv"), 10_000, extra...)
+	res := f.synced(f.source("emp", "employment", "emp.csv"))
+	if res.Status() != StatusDegraded {
+		t.Fatalf("sync: %s %v", res.Status(), res.Problems())
+	}
+	hs, err := f.store.SourceHealths(context.Background(), []store.SourceSpec{{Name: "emp", Dataset: "employment"}}, 0.5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := hs["emp"]
+	want := "emp.csv: 20000 of 30000 rows are bad (in quarantine; 19900 copies of rows repeated more than 100 times only counted)"
+	if h.Status != store.HealthDegraded || len(h.Reasons) != 1 || h.Reasons[0] != want {
+		t.Errorf("health %+v\nwant %s", h, want)
+	}
+	var read, counted int64
+	f.store.DB().QueryRow(`SELECT rows_read, rows_counted FROM loads WHERE source = 'emp'`).Scan(&read, &counted)
+	if read != 30_000 || counted != 19_900 {
+		t.Errorf("ledger: read %d, counted %d", read, counted)
 	}
 }

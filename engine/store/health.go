@@ -55,6 +55,7 @@ func (s *Store) SourceHealths(ctx context.Context, sources []SourceSpec, quarant
 type currentStream struct {
 	stream, status, errText string
 	read, bad               int64 // of the version loaded, blank rows aside; bad rows later fixed by a retry taken off
+	counted                 int64 // of the bad or blank rows, copies only counted, not in quarantine
 	file                    bool  // a content hash: a file (or another stream read whole)
 }
 
@@ -71,9 +72,10 @@ func (s *Store) sourceHealth(ctx context.Context, src SourceSpec, share float64)
 		           coalesce(CASE WHEN cur.status = 'unchanged' THEN prev.rows_read - prev.rows_blank
 		                         ELSE cur.rows_read - cur.rows_blank END, 0) AS rows_read,
 		           coalesce(CASE WHEN cur.status = 'unchanged' THEN prev.rows_bad ELSE cur.rows_bad END, 0) AS rows_bad,
+		           coalesce(CASE WHEN cur.status = 'unchanged' THEN prev.rows_counted ELSE cur.rows_counted END, 0) AS rows_counted,
 		           CASE WHEN cur.status = 'unchanged' THEN prev.load_id ELSE cur.load_id END AS load_id
 		    FROM cur LEFT JOIN LATERAL (
-		        SELECT p.status, p.error, p.rows_read, p.rows_bad, p.rows_blank, p.load_id FROM loads p
+		        SELECT p.status, p.error, p.rows_read, p.rows_bad, p.rows_blank, p.rows_counted, p.load_id FROM loads p
 		        WHERE p.source = $1 AND p.stream = cur.stream AND p.content_hash = cur.content_hash
 		          AND p.status IN ('ok', 'degraded') AND coalesce(p.origin, 'sync') = 'sync'
 		        ORDER BY p.load_id DESC LIMIT 1) prev ON true)
@@ -82,7 +84,7 @@ func (s *Store) sourceHealth(ctx context.Context, src SourceSpec, share float64)
 		           SELECT sum(r.rows_read - r.rows_bad - r.rows_blank) FROM loads r
 		           WHERE r.source = $1 AND r.stream = res.stream AND r.origin = 'retry'
 		             AND r.status IN ('ok', 'degraded') AND r.load_id > res.load_id), 0), 0)::BIGINT,
-		       coalesce(res.content_hash, '') <> ''
+		       coalesce(res.content_hash, '') <> '', res.rows_counted
 		FROM res ORDER BY res.stream`, src.Name)
 	if err != nil {
 		return h, err
@@ -90,7 +92,7 @@ func (s *Store) sourceHealth(ctx context.Context, src SourceSpec, share float64)
 	var streams []currentStream
 	for rows.Next() {
 		var c currentStream
-		if err := rows.Scan(&c.stream, &c.status, &c.errText, &c.read, &c.bad, &c.file); err != nil {
+		if err := rows.Scan(&c.stream, &c.status, &c.errText, &c.read, &c.bad, &c.file, &c.counted); err != nil {
 			rows.Close()
 			return h, err
 		}
@@ -125,6 +127,9 @@ func (s *Store) sourceHealth(ctx context.Context, src SourceSpec, share float64)
 			continue
 		case c.file && c.read == 0:
 			h.Reasons = append(h.Reasons, fmt.Sprintf("%s has no data rows", c.stream))
+		case c.bad > 0 && float64(c.bad) > share*float64(c.read) && c.counted > 0:
+			h.Reasons = append(h.Reasons, fmt.Sprintf("%s: %d of %d rows are bad (in quarantine; %d copies of rows repeated more than 100 times only counted)",
+				c.stream, c.bad, c.read, c.counted))
 		case c.bad > 0 && float64(c.bad) > share*float64(c.read):
 			h.Reasons = append(h.Reasons, fmt.Sprintf("%s: %d of %d rows are in quarantine", c.stream, c.bad, c.read))
 		}

@@ -35,6 +35,10 @@ type Load struct {
 	// Blank counts the blank rows read (quarantined as blank_row): Excel's
 	// formatted empty rows below a table are not missing data.
 	Blank int64
+	// Counted are the rows read that were only counted (Count), not
+	// quarantined one by one: copies of a bad or blank row past the first
+	// few. They are in Read, and in Bad or Blank.
+	Counted int64
 	// Replaced counts loaded rows that took the place of a row with the
 	// same natural key and other values (on_conflict: replace); they are
 	// also in Loaded.
@@ -231,6 +235,8 @@ type StreamLoad struct {
 	appended int64 // valid rows appended
 	bad      int64 // bad rows staged for quarantine, blank ones aside
 	blank    int64 // blank rows staged for quarantine
+	cbad     int64 // bad rows only counted
+	cblank   int64 // blank rows only counted
 	before   int64 // rows in the dataset table when the stream started
 	mark     *string
 	fullRead string     // why an incremental stream was read in full; "" when not (MarkFullRead)
@@ -320,6 +326,17 @@ func (sl *StreamLoad) Quarantine(pos int64, raw string, p *dataset.Problem) erro
 		sl.bad++
 	}
 	return nil
+}
+
+// Count records n more rows with problem p that are not quarantined one
+// by one (copies of a row already in quarantine): they count as read and
+// as bad or blank, so that a file's health is what it holds.
+func (sl *StreamLoad) Count(p *dataset.Problem, n int64) {
+	if p.Code == dataset.BlankRow {
+		sl.cblank += n
+	} else {
+		sl.cbad += n
+	}
 }
 
 func nullable(s string) any {
@@ -493,9 +510,10 @@ func (sl *StreamLoad) Finish(ctx context.Context, read int64) (Load, error) {
 	sl.load.Replaced = replaced
 	sl.load.Loaded = sl.appended - removed
 	sl.load.Quarantined = inserted
-	sl.load.Bad = sl.bad + conflicts
-	sl.load.Blank = sl.blank
-	sl.load.Duplicates = read - sl.load.Loaded - inserted
+	sl.load.Bad = sl.bad + conflicts + sl.cbad
+	sl.load.Blank = sl.blank + sl.cblank
+	sl.load.Counted = sl.cbad + sl.cblank
+	sl.load.Duplicates = read - sl.load.Loaded - inserted - sl.load.Counted
 	if sl.fullRead != "" {
 		sl.load.Notes = append(sl.load.Notes, Note{Code: NoteFullRead, Count: sl.load.Loaded,
 			Text: fmt.Sprintf("read in full (%s): %d rows not loaded before", sl.fullRead, sl.load.Loaded)})
@@ -568,10 +586,10 @@ func insertLoad(ctx context.Context, exec execFunc, ld Load) error {
 	}
 	_, err := exec(ctx, `INSERT INTO loads (load_id, sync_id, source, dataset, stream, content_hash, rows_read,
 		rows_loaded, rows_duplicate, rows_quarantined, started_at, finished_at, status, error, rows_replaced, notes, origin,
-		rows_bad, rows_blank)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)`,
+		rows_bad, rows_blank, rows_counted)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)`,
 		ld.ID, ld.SyncID, ld.Source, ld.Dataset, ld.Stream, nullable(ld.Hash), ld.Read, ld.Loaded, ld.Duplicates,
-		ld.Quarantined, ld.Started, finished, ld.Status, nullable(ld.Error), ld.Replaced, notes, origin, ld.Bad, ld.Blank)
+		ld.Quarantined, ld.Started, finished, ld.Status, nullable(ld.Error), ld.Replaced, notes, origin, ld.Bad, ld.Blank, ld.Counted)
 	return err
 }
 
