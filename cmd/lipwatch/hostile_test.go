@@ -45,6 +45,57 @@ type hostileCase struct {
 	after   func(t *testing.T, dir string)
 }
 
+// hugeCellXLSX writes a valid workbook whose B2 is one shared string of
+// size bytes, compressed to a few hundred KB.
+func hugeCellXLSX(t *testing.T, path string, size int) {
+	t.Helper()
+	x := excelize.NewFile()
+	x.SetSheetRow("Sheet1", "A1", &[]any{"公民身份号码", "姓名", "出生日期", "户号", "乡镇街道代码"})
+	x.SetSheetRow("Sheet1", "A2", &[]any{"11010519491231002X", "HUGECELL", "1949-12-31", "H1", "340799001"})
+	small := filepath.Join(t.TempDir(), "small.xlsx")
+	if err := x.SaveAs(small); err != nil {
+		t.Fatal(err)
+	}
+	x.Close()
+	src, err := zip.OpenReader(small)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	zw := zip.NewWriter(f)
+	for _, part := range src.File {
+		w, err := zw.Create(part.Name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, _ := part.Open()
+		b, _ := io.ReadAll(r)
+		r.Close()
+		if part.Name != "xl/sharedStrings.xml" {
+			w.Write(b)
+			continue
+		}
+		before, after, ok := strings.Cut(string(b), "HUGECELL")
+		if !ok {
+			t.Fatal("no placeholder in the shared strings")
+		}
+		io.WriteString(w, before)
+		chunk := strings.Repeat("名", 1<<16)
+		for range size / len(chunk) {
+			io.WriteString(w, chunk)
+		}
+		io.WriteString(w, after)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // hostileConfig is a one-township county with the repository's rules.
 func hostileConfig(t *testing.T, dir, sources, extra string) string {
 	t.Helper()
@@ -270,6 +321,48 @@ func TestHostileInputs(t *testing.T) {
 					t.Error("the registry was copied out")
 				}
 			},
+		},
+	)
+	cases = append(cases,
+		hostileCase{
+			name: "registry.xlsx: 200 KB holding one 190 MiB cell",
+			setup: func(t *testing.T, dir string) (string, string) {
+				p := filepath.Join(dir, "registry.xlsx")
+				hugeCellXLSX(t, p, 190<<20)
+				return registrySource(p), ""
+			},
+			args: []string{"sync"}, code: 3, message: regexp.MustCompile(`registry\.xlsx.*(32,?767|limit|damaged or crafted)`),
+		},
+		hostileCase{
+			name: "registry.csv: 1,000,000 blank lines",
+			setup: func(t *testing.T, dir string) (string, string) {
+				p := filepath.Join(dir, "registry.csv")
+				if err := os.WriteFile(p, []byte(header+strings.Repeat("\n", 1_000_000)), 0o600); err != nil {
+					t.Fatal(err)
+				}
+				return registrySource(p), ""
+			},
+			args: []string{"sync"}, code: 3, message: regexp.MustCompile(`1,000,000 blank rows`),
+			after: func(t *testing.T, dir string) {
+				out, err := exec.Command(privacyBin, "--config", filepath.Join(dir, "config.yaml"), "quarantine", "list").CombinedOutput()
+				if err != nil || !strings.Contains(string(out), "\n100 rows\n") {
+					t.Errorf("quarantine list: %v\n%.500s", err, out)
+				}
+			},
+		},
+		hostileCase{
+			name: "registry.csv: a 50 GiB sparse file of zeros",
+			setup: func(t *testing.T, dir string) (string, string) {
+				p := filepath.Join(dir, "registry.csv")
+				if err := os.WriteFile(p, []byte(header), 0o600); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.Truncate(p, 50<<30); err != nil {
+					t.Fatal(err)
+				}
+				return registrySource(p), ""
+			},
+			args: []string{"sync"}, code: 3, message: regexp.MustCompile(`registry\.csv.*timed out after 5s \(sync\.source_timeout\)`),
 		},
 	)
 	type figure struct {
