@@ -35,8 +35,13 @@ type globals struct {
 func newRootCmd() *cobra.Command {
 	g := &globals{}
 	root := &cobra.Command{
-		Use:           "lipwatch",
-		Short:         "Low-income population monitoring and early warning (低收入人口动态监测预警)",
+		Use:   "lipwatch",
+		Short: "Low-income population monitoring and early warning (低收入人口动态监测预警)",
+		Long: `Low-income population monitoring and early warning (低收入人口动态监测预警).
+
+Exit statuses: 0 done, every source ok; 1 the job failed; 2 a bad config, rule file or
+command line; 3 done, but a source failed or is degraded; 75 the store is held by another
+lipwatch process (named in the message): nothing was done, try again later; 130 interrupted.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		// No subcommand may set its own PersistentPreRun(E): cobra would
@@ -194,16 +199,22 @@ func (e *env) open(ctx context.Context, holder string) (*pipeline.Pipeline, erro
 		if errors.As(err, &rerr) {
 			return nil, &exitError{code: 2, msg: err.Error()}
 		}
-		return nil, err
+		return nil, storeError(err)
 	}
 	return p, nil
 }
 
+// openStore opens the store; one held by another process is an error
+// with exit status exitBusy that names the holder (store.ErrLocked).
 func (e *env) openStore(ctx context.Context, holder string) (*store.Store, error) {
-	return store.Open(ctx, store.Options{
+	st, err := store.Open(ctx, store.Options{
 		Path:        e.cfg.Resolve(e.cfg.Store.Path),
 		Threads:     e.cfg.Store.Threads,
 		MemoryLimit: e.cfg.Store.MemoryLimit,
 		Holder:      holder,
 	})
+	if err != nil {
+		return nil, storeError(err)
+	}
+	return st, nil
 }

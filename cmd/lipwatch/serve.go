@@ -2,6 +2,12 @@ package main
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -18,7 +24,14 @@ func newServeCmd(g *globals) *cobra.Command {
 		Long: `Runs the nightly job on schedule.nightly in the county's time zone, never two at once,
 runs a missed night at start, and stops cleanly on SIGINT/SIGTERM. The store is opened only
 while a run works, so township returns can be imported and cases read in between; rule files
-are read again for every run, and a broken rule file fails that run (see the run ledger).`,
+are read again for every run, and a broken rule file fails that run (see the run ledger).
+
+A run that finds the store held by another lipwatch command tries again, every
+schedule.busy_retry at first and up to four times that (jittered), for schedule.busy_wait;
+a night still busy then is given up and run as soon as the store is free. Every busy try is
+in the run ledger (status busy, naming the holder), recorded when serve next holds the store.
+A night is the as-of date of its tick: missed nights are caught up by the as-of date of the
+last successful one, whenever it ran.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			e, err := g.load()
 			if err != nil {
@@ -36,7 +49,13 @@ are read again for every run, and a broken rule file fails that run (see the run
 			}
 			defer release()
 			loc := e.cfg.Location()
-			s := &schedule.Scheduler{Location: loc, Logger: e.logger, ShutdownGrace: time.Duration(e.cfg.Schedule.ShutdownGrace)}
+			s := &schedule.Scheduler{
+				Location:      loc,
+				Logger:        e.logger,
+				ShutdownGrace: time.Duration(e.cfg.Schedule.ShutdownGrace),
+				BusyWait:      time.Duration(e.cfg.Schedule.BusyWait),
+				BusyRetry:     time.Duration(e.cfg.Schedule.BusyRetry),
+			}
 			// One job at a time holds the store: DuckDB has one writer, and a
 			// source must never sync twice at once (its own schedule and the
 			// nightly run would otherwise meet).
@@ -50,6 +69,18 @@ are read again for every run, and a broken rule file fails that run (see the run
 				}
 			}
 			unlock := func() { <-storeMu }
+			book := &busyBook{loc: loc, logger: e.logger}
+			// openStore opens the store for a job and first records the
+			// busy tries kept since it was last held.
+			openStore := func(ctx context.Context, holder string) (*store.Store, error) {
+				st, err := e.openStore(ctx, holder)
+				if err != nil {
+					return nil, err
+				}
+				book.flush(ctx, st)
+				return st, nil
+			}
+			busy := func(err error) bool { return errors.Is(err, store.ErrLocked) }
 			for _, name := range e.cfg.SourceNames() {
 				sc := e.cfg.Sources[name]
 				if sc.Schedule == "" || !sc.IsEnabled() {
@@ -64,17 +95,15 @@ are read again for every run, and a broken rule file fails that run (see the run
 							return err
 						}
 						defer unlock()
-						st, err := e.openStore(ctx, "lipwatch serve: sync "+name)
+						st, err := openStore(ctx, "lipwatch serve: sync "+name)
 						if err != nil {
 							return err
 						}
 						defer st.Close()
 						p := &pipeline.Pipeline{Cfg: e.cfg, Store: st, Logger: e.logger}
-						now := time.Now().In(loc)
-						day := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
 						// In the run ledger as "sync" (and per stream in the load
 						// ledger); a failure is retried at the next tick.
-						return p.Ledgered(ctx, "sync", day, func() (any, error) {
+						return p.Ledgered(ctx, "sync", tickDay(ctx, loc), func() (any, error) {
 							results, err := p.Sync(ctx, []string{name}, false)
 							if err != nil {
 								return nil, err
@@ -84,6 +113,8 @@ are read again for every run, and a broken rule file fails that run (see the run
 								"quarantined": quar}, results[0].Err
 						})
 					},
+					Busy:   busy,
+					OnBusy: func(bt schedule.BusyTry) { book.heard("sync", map[string]any{"source": name}, bt) },
 				})
 				if err != nil {
 					return &exitError{code: 2, msg: err.Error()}
@@ -97,38 +128,194 @@ are read again for every run, and a broken rule file fails that run (see the run
 						return err
 					}
 					defer unlock()
-					p, err := pipeline.Open(ctx, e.cfg, e.logger, "lipwatch serve")
+					p, err := e.open(ctx, "lipwatch serve")
 					if err != nil {
 						return err
 					}
 					defer p.Close()
-					now := time.Now().In(loc)
-					_, err = p.Run(ctx, time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC))
+					book.flush(ctx, p.Store)
+					// The night of the tick, however late the run: one due at
+					// 23:50 that waited for the store past midnight is still
+					// that day's.
+					_, err = p.Run(ctx, tickDay(ctx, loc))
 					return err
 				},
+				// The newest as-of date of a successful nightly run, whenever
+				// it ran, up to today (a run for a future date is a test).
 				LastSuccess: func(ctx context.Context) (time.Time, error) {
 					if err := lock(ctx); err != nil {
 						return time.Time{}, err
 					}
 					defer unlock()
-					st, err := e.openStore(ctx, "lipwatch serve")
+					st, err := openStore(ctx, "lipwatch serve")
 					if err != nil {
 						return time.Time{}, err
 					}
 					defer st.Close()
-					r, ok, err := st.LastRun(ctx, "run", "ok")
+					asOf, ok, err := st.LastAsOf(ctx, "run", "ok", dayOf(time.Now(), loc))
 					if err != nil || !ok {
 						return time.Time{}, err
 					}
-					return r.Started, nil
+					return schedule.EndOfDay(asOf, loc), nil
 				},
+				Busy:   busy,
+				OnBusy: func(bt schedule.BusyTry) { book.heard("run", nil, bt) },
 			})
 			if err != nil {
 				return &exitError{code: 2, msg: err.Error()}
 			}
 			next, _ := schedule.Next(e.cfg.Schedule.Nightly, loc, time.Now())
-			e.logger.Info("serving", "nightly", e.cfg.Schedule.Nightly, "next_run", next.Format(time.RFC3339))
-			return s.Run(cmd.Context())
+			e.logger.Info("serving", "nightly", e.cfg.Schedule.Nightly, "next_run", next.Format(time.RFC3339),
+				"busy_wait", e.cfg.Schedule.BusyWait.String())
+			err = s.Run(cmd.Context())
+			// Busy tries not yet recorded: try the store once more. Not
+			// after a shutdown that left a job running: it may hold the
+			// store in this very process.
+			if err == nil && book.len() > 0 {
+				ctx := context.WithoutCancel(cmd.Context())
+				if st, oerr := openStore(ctx, "lipwatch serve"); oerr == nil {
+					st.Close()
+				}
+			}
+			book.dropped()
+			return err
 		},
 	}
+}
+
+// tickDay is the as-of date of the run ctx is for: the date, in the
+// county's zone, of the tick it is due at; today for a run the scheduler
+// did not start.
+func tickDay(ctx context.Context, loc *time.Location) time.Time {
+	if a, ok := schedule.AttemptOf(ctx); ok && !a.Due.IsZero() {
+		return dayOf(a.Due, loc)
+	}
+	return dayOf(time.Now(), loc)
+}
+
+// dayOf is t's calendar date in loc, at UTC midnight as the store keeps
+// dates.
+func dayOf(t time.Time, loc *time.Location) time.Time {
+	y, m, d := t.In(loc).Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
+
+// busyBook keeps the tries that found the store held by another process
+// until serve holds it again and can write them to the run ledger (status
+// busy, the holder in the error), before the run that then starts. The
+// probes of an owed run, one every few minutes for as long as the store
+// stays busy, are kept as one row per job, counted.
+type busyBook struct {
+	loc    *time.Location
+	logger *slog.Logger
+
+	mu      sync.Mutex
+	pending []*store.Run
+	probes  map[string]*probeRow // kind+summary -> the row counting an owed run's probes
+}
+
+// probeRow counts the busy probes of one owed run.
+type probeRow struct {
+	run   *store.Run
+	tries int
+	last  error
+}
+
+// heard keeps a busy try of a run of kind ("run", "sync"); extra goes
+// into its summary (a sync's source).
+func (b *busyBook) heard(kind string, extra map[string]any, bt schedule.BusyTry) {
+	now := time.Now()
+	summary := map[string]any{"trigger": bt.Trigger, "due": bt.Due.Format(time.RFC3339), "try": bt.Try}
+	for k, v := range extra {
+		summary[k] = v
+	}
+	var msg string
+	switch {
+	case bt.Trigger == "owed":
+		delete(summary, "try")
+		key := fmt.Sprint(kind, extra)
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		if b.probes == nil {
+			b.probes = map[string]*probeRow{}
+		}
+		p := b.probes[key]
+		if p == nil {
+			p = &probeRow{run: &store.Run{Kind: kind, AsOf: dayOf(bt.Due, b.loc), Started: bt.Started, Status: store.RunBusy}}
+			b.probes[key] = p
+			b.pending = append(b.pending, p.run)
+		}
+		p.tries++
+		p.last = bt.Err
+		p.run.Finished = now
+		summary["tries"] = p.tries
+		p.run.Summary = marshal(summary)
+		p.run.Error = fmt.Sprintf("store busy: tried %d times since %s after giving up, every %s: %v",
+			p.tries, p.run.Started.In(b.loc).Format(time.RFC3339), roundWait(bt.Retry), p.last)
+		return
+	case bt.GaveUp:
+		then := "the next tick runs it"
+		if kind == "run" {
+			then = "the night runs as soon as the store is free"
+		}
+		msg = fmt.Sprintf("store busy: gave up after waiting %s (%d tries); %s: %v", roundWait(bt.Waited), bt.Try, then, bt.Err)
+		summary["gave_up"] = true
+	default:
+		msg = fmt.Sprintf("store busy (try %d, next in %s): %v", bt.Try, roundWait(bt.Retry), bt.Err)
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.pending = append(b.pending, &store.Run{Kind: kind, AsOf: dayOf(bt.Due, b.loc), Started: bt.Started, Finished: now,
+		Status: store.RunBusy, Summary: marshal(summary), Error: msg})
+}
+
+// flush records the kept tries in st's run ledger; on failure they are
+// kept for the next time.
+func (b *busyBook) flush(ctx context.Context, st *store.Store) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if len(b.pending) == 0 {
+		return
+	}
+	runs := make([]store.Run, len(b.pending))
+	for i, r := range b.pending {
+		runs[i] = *r
+	}
+	slices.SortStableFunc(runs, func(x, y store.Run) int { return x.Started.Compare(y.Started) })
+	if err := st.RecordRuns(ctx, runs); err != nil {
+		b.logger.Error("run ledger: busy tries not recorded; kept for the next run", "tries", len(runs), "err", err)
+		return
+	}
+	b.logger.Info("run ledger: recorded the tries that found the store busy", "tries", len(runs))
+	b.pending, b.probes = nil, nil
+}
+
+func (b *busyBook) len() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return len(b.pending)
+}
+
+// dropped logs the tries serve stops without having recorded.
+func (b *busyBook) dropped() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, r := range b.pending {
+		b.logger.Warn("busy try not recorded in the run ledger: the store was not free before serve stopped",
+			"kind", r.Kind, "as_of", r.AsOf.Format(time.DateOnly), "started", r.Started.Format(time.RFC3339), "err", r.Error)
+	}
+}
+
+// roundWait rounds a wait for a message: to the second, or the
+// millisecond below one.
+func roundWait(d time.Duration) time.Duration {
+	if d < time.Second {
+		return d.Round(time.Millisecond)
+	}
+	return d.Round(time.Second)
+}
+
+func marshal(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
 }
