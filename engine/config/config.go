@@ -39,6 +39,7 @@ type Config struct {
 	Dispatch Dispatch          `mapstructure:"dispatch"`
 	Schedule Schedule          `mapstructure:"schedule"`
 	Quality  Quality           `mapstructure:"quality"`
+	Portal   Portal            `mapstructure:"portal"`
 	Sources  map[string]Source `mapstructure:"sources"` // key = source name, [a-z][a-z0-9_]*
 
 	// Path is the absolute path of the file loaded.
@@ -181,6 +182,32 @@ type Schedule struct {
 	BusyRetry Duration `mapstructure:"busy_retry"`
 }
 
+// Portal is the township portal `lipwatch serve` runs (issue 10).
+type Portal struct {
+	// Listen is the portal's address, e.g. "127.0.0.1:8080" behind the
+	// county's reverse proxy; "" runs no portal. Default "".
+	Listen string `mapstructure:"listen"`
+	// TLSCert and TLSKey are PEM files; both or neither. Without them the
+	// portal speaks plain HTTP (the reverse proxy terminates TLS).
+	TLSCert string `mapstructure:"tls_cert"`
+	TLSKey  string `mapstructure:"tls_key"`
+	// SecureCookies marks the session cookie Secure: browsers send it
+	// only over HTTPS (and to localhost). Turn it off only for a portal
+	// reached over plain HTTP on a closed network. Default true.
+	SecureCookies bool `mapstructure:"secure_cookies"`
+	// SessionLifetime is the longest a login lasts; IdleTimeout ends a
+	// session not used for that long. Defaults 12h and 30m.
+	SessionLifetime Duration `mapstructure:"session_lifetime"`
+	IdleTimeout     Duration `mapstructure:"idle_timeout"`
+	// LoginMaxFailures wrong passwords in a row lock an account for
+	// Lockout. Defaults 5 and 15m (the figures of GB/T 22239-2019 level
+	// 3's "login failure handling": lock after a few failures for a while).
+	LoginMaxFailures int      `mapstructure:"login_max_failures"`
+	Lockout          Duration `mapstructure:"lockout"`
+	// PasswordMinLength is the shortest password accepted. Default 10.
+	PasswordMinLength int `mapstructure:"password_min_length"`
+}
+
 // Quality sets when a source counts as degraded (the rules that read it
 // raise no new warnings that night) and the thresholds of the cross-source
 // data-quality guards shown after every sync and by `lipwatch sources
@@ -316,6 +343,12 @@ const (
 	DefaultShutdownGrace  = Duration(5 * time.Minute)
 	DefaultBusyWait       = Duration(30 * time.Minute)
 	DefaultBusyRetry      = Duration(30 * time.Second)
+
+	DefaultSessionLifetime   = Duration(12 * time.Hour)
+	DefaultIdleTimeout       = Duration(30 * time.Minute)
+	DefaultLoginMaxFailures  = 5
+	DefaultLockout           = Duration(15 * time.Minute)
+	DefaultPasswordMinLength = 10
 
 	DefaultDegradedQuarantinedPct = 50
 	DefaultUnmatchedIDsPct        = 20

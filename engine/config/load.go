@@ -130,6 +130,13 @@ func setDefaults(v *viper.Viper) {
 		"quality.split_households":         DefaultSplitHouseholds,
 		"quality.row_drop_pct":             DefaultRowDropPct,
 
+		"portal.secure_cookies":      true,
+		"portal.session_lifetime":    DefaultSessionLifetime.String(),
+		"portal.idle_timeout":        DefaultIdleTimeout.String(),
+		"portal.login_max_failures":  DefaultLoginMaxFailures,
+		"portal.lockout":             DefaultLockout.String(),
+		"portal.password_min_length": DefaultPasswordMinLength,
+
 		"sync.xlsx_max_unzipped":       DefaultXLSXMaxUnzipped.String(),
 		"sync.xlsx_max_shared_strings": DefaultXLSXMaxSharedStrings.String(),
 	} {

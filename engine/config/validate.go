@@ -131,6 +131,23 @@ func (c *collector) validate(cfg *Config) {
 	if ok("schedule.shutdown_grace") && cfg.Schedule.ShutdownGrace <= 0 {
 		c.add("schedule.shutdown_grace", "must be positive, got %s", cfg.Schedule.ShutdownGrace)
 	}
+	if (cfg.Portal.TLSCert == "") != (cfg.Portal.TLSKey == "") {
+		c.add("portal.tls_cert", "portal.tls_cert and portal.tls_key go together: give both or neither")
+	}
+	for _, k := range []struct {
+		path string
+		d    Duration
+	}{{"portal.session_lifetime", cfg.Portal.SessionLifetime}, {"portal.idle_timeout", cfg.Portal.IdleTimeout}, {"portal.lockout", cfg.Portal.Lockout}} {
+		if ok(k.path) && k.d <= 0 {
+			c.add(k.path, "must be positive, got %s", k.d)
+		}
+	}
+	if ok("portal.login_max_failures") && cfg.Portal.LoginMaxFailures < 1 {
+		c.add("portal.login_max_failures", "must be at least 1, got %d", cfg.Portal.LoginMaxFailures)
+	}
+	if ok("portal.password_min_length") && cfg.Portal.PasswordMinLength < 8 {
+		c.add("portal.password_min_length", "must be at least 8, got %d", cfg.Portal.PasswordMinLength)
+	}
 	if ok("schedule.busy_wait") && cfg.Schedule.BusyWait <= 0 {
 		c.add("schedule.busy_wait", "must be positive, got %s", cfg.Schedule.BusyWait)
 	}
