@@ -1,6 +1,7 @@
 package dispatch
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -183,7 +184,29 @@ func (rd *feedbackReader) row(r tableRow) {
 	case result == "":
 		return // not verified yet
 	}
+	fb, problems := rd.parse(rawID, result, get(rd.cols.note), get(rd.cols.verifiedBy), get(rd.cols.verifiedOn))
+	if len(problems) > 0 {
+		rd.fail(r.num, fb.CaseID, strings.Join(problems, "；"))
+		return
+	}
+	if i, dup := rd.seen[fb.CaseID]; dup {
+		first := rd.feedback[i]
+		if first.Outcome != fb.Outcome {
+			rd.fail(r.num, fb.CaseID, fmt.Sprintf("%s %s 与第%d行重复，且%s不一致（第%d行为“%s”，本行为“%s”）",
+				HeaderCaseID, fb.CaseID, first.Row, HeaderOutcome, first.Row, rd.labels[first.Outcome], rd.labels[fb.Outcome]))
+		}
+		return
+	}
+	fb.File, fb.Row = rd.path, r.num
+	rd.seen[fb.CaseID] = len(rd.feedback)
+	rd.feedback = append(rd.feedback, fb)
+}
 
+// parse checks one verification — the case id, the outcome (a label or a
+// code), and the date if given — as a returned list's row and the portal's
+// form both give it: one set of rules for both. Problems are in the
+// township's words, quoting what was written with long digit runs masked.
+func (rd *feedbackReader) parse(rawID, result, note, verifiedBy, verifiedOn string) (Feedback, []string) {
 	var problems []string
 	caseID, ok := parseCaseID(rawID)
 	if !ok {
@@ -194,7 +217,7 @@ func (rd *feedbackReader) row(r tableRow) {
 		problems = append(problems, fmt.Sprintf("%s“%s”不是允许的选项（可选：%s）", HeaderOutcome, safeValue(result), rd.choices))
 	}
 	var on time.Time
-	if s := get(rd.cols.verifiedOn); s != "" {
+	if s := strings.TrimSpace(verifiedOn); s != "" {
 		d, err := rd.date(s)
 		switch {
 		case err != nil:
@@ -205,23 +228,28 @@ func (rd *feedbackReader) row(r tableRow) {
 			on = d
 		}
 	}
+	return Feedback{CaseID: caseID, Outcome: code, Note: strings.TrimSpace(note), VerifiedBy: strings.TrimSpace(verifiedBy), VerifiedOn: on}, problems
+}
+
+// CheckVerification checks a verification entered outside a list (the
+// portal's outcome form) by the rules a returned list's row follows:
+// the case id well formed, the outcome one of o's (label or code), the
+// date, if given, a date no later than o.AsOf. The error, in the
+// township's words, lists every problem.
+func CheckVerification(o Options, caseID, outcome, note, verifiedBy, verifiedOn string) (Feedback, error) {
+	outs, err := o.outcomes()
+	if err != nil {
+		return Feedback{}, err
+	}
+	rd := newFeedbackReader("", o, outs, feedbackColumns{}, false)
+	if strings.TrimSpace(outcome) == "" {
+		return Feedback{}, errors.New("请选择" + HeaderOutcome)
+	}
+	fb, problems := rd.parse(caseID, outcome, note, verifiedBy, verifiedOn)
 	if len(problems) > 0 {
-		rd.fail(r.num, caseID, strings.Join(problems, "；"))
-		return
+		return Feedback{}, errors.New(strings.Join(problems, "；"))
 	}
-	if i, dup := rd.seen[caseID]; dup {
-		first := rd.feedback[i]
-		if first.Outcome != code {
-			rd.fail(r.num, caseID, fmt.Sprintf("%s %s 与第%d行重复，且%s不一致（第%d行为“%s”，本行为“%s”）",
-				HeaderCaseID, caseID, first.Row, HeaderOutcome, first.Row, rd.labels[first.Outcome], rd.labels[code]))
-		}
-		return
-	}
-	rd.seen[caseID] = len(rd.feedback)
-	rd.feedback = append(rd.feedback, Feedback{
-		File: rd.path, Row: r.num, CaseID: caseID, Outcome: code,
-		Note: get(rd.cols.note), VerifiedBy: get(rd.cols.verifiedBy), VerifiedOn: on,
-	})
+	return fb, nil
 }
 
 // fail records a RowError for sheet row n.

@@ -317,6 +317,14 @@ func listName(code, name string) string {
 	return code + "_" + name
 }
 
+// Items renders cases as lists show them (names from the registry,
+// routing, village, deadlines a new case would get if dispatched on day):
+// what the portal shows, the same as the lists.
+func (p *Pipeline) Items(ctx context.Context, cs []*cases.Case, day time.Time) ([]dispatch.Item, error) {
+	items, _, err := p.items(ctx, cs, day)
+	return items, err
+}
+
 // items turns cases into list rows, with the people's names from the
 // registry, routing and, for cases not yet dispatched, the deadline they
 // get when dispatched on day.

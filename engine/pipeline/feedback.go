@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/lipwatch/lipwatch/engine/dispatch"
@@ -65,18 +66,7 @@ func (p *Pipeline) Feedback(ctx context.Context, day time.Time, files []string, 
 		res.Rejected = append(res.Rejected, foreign...)
 		closings := make([]store.Closing, len(fbs))
 		for i, fb := range fbs {
-			on := fb.VerifiedOn
-			if on.IsZero() {
-				on = day
-			}
-			keep := p.Cfg.Cases.ReopenAfter
-			if fb.Outcome == "not_eligible" {
-				keep = p.Cfg.Cases.Cooldown
-			}
-			// The cooldown runs from the import, not from a date a township
-			// typed: a mistyped year must not shorten it.
-			closings[i] = store.Closing{CaseID: fb.CaseID, Outcome: fb.Outcome, Note: fb.Note,
-				VerifiedBy: fb.VerifiedBy, On: on, Until: day.Add(time.Duration(keep))}
+			closings[i] = p.closing(fb, day)
 		}
 		crashpoint.Here("feedback.read")
 		results, err := p.Store.ApplyOutcomes(ctx, closings, p.actor(), "feedback_import", f, func(rs []store.ClosingResult) any {
@@ -109,6 +99,66 @@ func (p *Pipeline) Feedback(ctx context.Context, day time.Time, files []string, 
 	p.logger().Info("feedback imported", "files", len(files), "closed", res.Closed, "unchanged", res.Unchanged,
 		"rejected", len(res.Rejected), "refused_files", res.RefusedFiles)
 	return res, nil
+}
+
+// closing is the store's Closing for a verification applied on day.
+func (p *Pipeline) closing(fb dispatch.Feedback, day time.Time) store.Closing {
+	on := fb.VerifiedOn
+	if on.IsZero() {
+		on = day
+	}
+	keep := p.Cfg.Cases.ReopenAfter
+	if fb.Outcome == "not_eligible" {
+		keep = p.Cfg.Cases.Cooldown
+	}
+	// The cooldown runs from the import, not from a date a township
+	// typed: a mistyped year must not shorten it.
+	return store.Closing{CaseID: fb.CaseID, Outcome: fb.Outcome, Note: fb.Note,
+		VerifiedBy: fb.VerifiedBy, On: on, Until: day.Add(time.Duration(keep))}
+}
+
+// RecordOutcome applies one verification entered in the portal by actor
+// for township town (route.CountyQueue for the county's own queue), with
+// the rules feedback import applies to a list's row: the case must be
+// town's, open and dispatched, the date no earlier than its dispatch; the
+// outcome and its audit row (action portal_outcome) are one transaction.
+// A refusal is a reason in the township's words; the error is for the
+// store.
+func (p *Pipeline) RecordOutcome(ctx context.Context, day time.Time, actor, town string, fb dispatch.Feedback) (closed bool, refusal string, err error) {
+	keep, foreign, err := p.ownTownship(ctx, []dispatch.Feedback{fb}, town)
+	if err != nil {
+		return false, "", err
+	}
+	if len(foreign) > 0 || len(keep) == 0 {
+		return false, "该预警不属于本乡镇", nil
+	}
+	c := p.closing(fb, day)
+	rs, err := p.Store.ApplyOutcomes(ctx, []store.Closing{c}, actor, "portal_outcome", fb.CaseID, func(rs []store.ClosingResult) any {
+		return map[string]any{"outcome": fb.Outcome, "closed": rs[0].Closed, "township": town}
+	})
+	if err != nil {
+		return false, "", err
+	}
+	var state *store.CaseStateError
+	switch {
+	case errors.Is(rs[0].Err, store.ErrNoCase):
+		return false, "预警编号不存在", nil
+	case errors.As(rs[0].Err, &state):
+		return false, caseStateWords(state), nil
+	}
+	return rs[0].Closed, "", nil
+}
+
+// caseStateWords says in the township's words why a case cannot take an
+// outcome.
+func caseStateWords(e *store.CaseStateError) string {
+	switch {
+	case strings.HasPrefix(e.Reason, "already closed"):
+		return "该预警已办结，核实结果不同的须由县局处理（" + e.Reason + "）"
+	case strings.HasPrefix(e.Reason, "not dispatched"):
+		return "该预警尚未下发"
+	}
+	return "核实日期早于下发日期（" + e.Reason + "）"
 }
 
 // listTownship is the township a returned list answers for: the one its
