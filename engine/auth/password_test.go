@@ -265,3 +265,21 @@ func TestGenerate(t *testing.T) {
 		t.Errorf("policy asking 22 characters and 4 classes: %q, %v", long, err)
 	}
 }
+
+func TestNormalizeDisplayName(t *testing.T) {
+	tests := []struct{ in, want, msg string }{
+		{" 张敏 ", "张敏", ""},
+		{"", "", ""},
+		{"城关镇民政办 张敏", "城关镇民政办 张敏", ""},
+		{strings.Repeat("张", 64), strings.Repeat("张", 64), ""},
+		{strings.Repeat("张", 65), "", "65 characters"},
+		{"张\n敏", "", "control"},
+		{"张\xff", "", "invalid UTF-8"},
+	}
+	for _, tt := range tests {
+		got, err := NormalizeDisplayName(tt.in)
+		if got != tt.want || (err == nil) != (tt.msg == "") || err != nil && !strings.Contains(err.Error(), tt.msg) {
+			t.Errorf("NormalizeDisplayName(%q) = %q, %v; want %q, %q", tt.in, got, err, tt.want, tt.msg)
+		}
+	}
+}

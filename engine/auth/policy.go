@@ -305,3 +305,20 @@ func randomString(n int) (string, error) {
 	}
 	return string(b), nil
 }
+
+// DisplayNameMax bounds an account's display name (characters).
+const DisplayNameMax = 64
+
+// NormalizeDisplayName checks an account's display name (张敏, 城关镇民政办):
+// surrounding spaces removed, at most DisplayNameMax characters, no control
+// characters. Empty is allowed.
+func NormalizeDisplayName(s string) (string, error) {
+	d := strings.TrimSpace(s)
+	if !utf8.ValidString(d) || strings.IndexFunc(d, unicode.IsControl) >= 0 {
+		return "", errors.New("display name: holds a control character or invalid UTF-8")
+	}
+	if n := utf8.RuneCountInString(d); n > DisplayNameMax {
+		return "", fmt.Errorf("display name: %d characters, at most %d", n, DisplayNameMax)
+	}
+	return d, nil
+}
