@@ -187,6 +187,12 @@ type Portal struct {
 	// Listen is the portal's address, e.g. "127.0.0.1:8080" behind the
 	// county's reverse proxy; "" runs no portal. Default "".
 	Listen string `mapstructure:"listen"`
+	// PublicURL is the address townships type, e.g.
+	// https://jiuzhu.example.gov.cn, when a reverse proxy in front of the
+	// portal changes the scheme or host: forms posted from it are taken as
+	// the portal's own (the CSRF origin check), and notifications link to
+	// it. Optional.
+	PublicURL string `mapstructure:"public_url"`
 	// TLSCert and TLSKey are PEM files; both or neither. Without them the
 	// portal speaks plain HTTP (the reverse proxy terminates TLS).
 	TLSCert string `mapstructure:"tls_cert"`

@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"net/url"
 	"regexp"
 	"slices"
 	"strconv"
@@ -130,6 +131,11 @@ func (c *collector) validate(cfg *Config) {
 	}
 	if ok("schedule.shutdown_grace") && cfg.Schedule.ShutdownGrace <= 0 {
 		c.add("schedule.shutdown_grace", "must be positive, got %s", cfg.Schedule.ShutdownGrace)
+	}
+	if u := cfg.Portal.PublicURL; u != "" {
+		if pu, err := url.Parse(u); err != nil || (pu.Scheme != "http" && pu.Scheme != "https") || pu.Host == "" || (pu.Path != "" && pu.Path != "/") {
+			c.add("portal.public_url", "want the portal's address as townships type it, e.g. https://jiuzhu.example.gov.cn, got %q", u)
+		}
 	}
 	if (cfg.Portal.TLSCert == "") != (cfg.Portal.TLSKey == "") {
 		c.add("portal.tls_cert", "portal.tls_cert and portal.tls_key go together: give both or neither")

@@ -1,0 +1,438 @@
+package portal
+
+import (
+	"cmp"
+	"errors"
+	"net"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/justinas/nosurf"
+
+	"github.com/lipwatch/lipwatch/engine/auth"
+	"github.com/lipwatch/lipwatch/engine/cases"
+	"github.com/lipwatch/lipwatch/engine/dispatch"
+	"github.com/lipwatch/lipwatch/engine/idnum"
+	"github.com/lipwatch/lipwatch/engine/route"
+	"github.com/lipwatch/lipwatch/engine/store"
+)
+
+// routeTable is every route of the portal with the access it needs. A
+// route added here is checked by serve() and must be listed in the
+// isolation test (portal_test.go), which fails otherwise.
+func (s *Server) routeTable() []Route {
+	return []Route{
+		{"GET", "/static/", Public, nil},
+		{"GET", "/login", Public, s.loginPage},
+		{"POST", "/login", Public, s.login},
+		{"POST", "/logout", LoggedIn, s.logout},
+		{"GET", "/password", LoggedIn, s.passwordPage},
+		{"POST", "/password", LoggedIn, s.changePassword},
+		{"GET", "/{$}", LoggedIn, func(w http.ResponseWriter, r *http.Request, q *request) {
+			http.Redirect(w, r, "/cases", http.StatusSeeOther)
+		}},
+		{"GET", "/cases", LoggedIn, s.caseList},
+		{"GET", "/cases/{id}", CaseInScope, s.casePage},
+		{"POST", "/cases/{id}/outcome", CaseToClose, s.recordOutcome},
+	}
+}
+
+// actor names an account in the audit log.
+func actor(u *store.User) string { return "portal:" + u.Username }
+
+// clientAddr is the address a request came from, for the audit log.
+func clientAddr(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+func (s *Server) loginPage(w http.ResponseWriter, r *http.Request, q *request) {
+	s.render(w, r, q, "login", map[string]any{"Next": localPath(r.URL.Query().Get("next"))})
+}
+
+// login checks a username and password. The answer to a wrong password,
+// an unknown username, a disabled or a locked account is the same words
+// and the same time (auth.CheckNoAccount), except that a locked account
+// is told so: its owner must know to wait or call the county.
+func (s *Server) login(w http.ResponseWriter, r *http.Request, q *request) {
+	ctx := r.Context()
+	pc := s.p.Cfg.Portal
+	name, password := strings.TrimSpace(r.PostFormValue("username")), r.PostFormValue("password")
+	next := localPath(r.PostFormValue("next"))
+	again := func(msg string) {
+		w.WriteHeader(http.StatusUnauthorized)
+		s.render(w, r, q, "login", map[string]any{"Next": next, "Error": msg, "Username": name})
+	}
+	const wrong = "用户名或密码不正确"
+	norm, err := auth.NormalizeUsername(name)
+	var u *store.User
+	if err == nil {
+		u, err = s.p.Store.User(ctx, norm)
+	}
+	now := time.Now()
+	switch {
+	case errors.Is(err, store.ErrNoUser) || u == nil || u.Disabled:
+		auth.CheckNoAccount(password)
+		// The name typed is not recorded: it may be a password typed
+		// into the wrong field.
+		if aerr := s.p.Store.Audit(ctx, "portal", "login_failed", "", map[string]any{"from": clientAddr(r), "known": false}); aerr != nil {
+			s.fail(w, r, aerr)
+			return
+		}
+		again(wrong)
+		return
+	case err != nil:
+		s.fail(w, r, err)
+		return
+	case u.Locked(now):
+		auth.CheckNoAccount(password)
+		_, _ = s.p.Store.RecordLoginFailure(ctx, u.Username, clientAddr(r), now, pc.LoginMaxFailures, time.Duration(pc.Lockout))
+		again("登录失败次数过多，账号已暂时锁定，请稍后再试或联系县民政局")
+		return
+	}
+	ok, err := auth.CheckPassword(password, u.PasswordHash)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if !ok {
+		locked, err := s.p.Store.RecordLoginFailure(ctx, u.Username, clientAddr(r), now, pc.LoginMaxFailures, time.Duration(pc.Lockout))
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		if locked {
+			again("登录失败次数过多，账号已暂时锁定，请稍后再试或联系县民政局")
+			return
+		}
+		again(wrong)
+		return
+	}
+	if err := s.p.Store.RecordLoginSuccess(ctx, u.Username, clientAddr(r), now); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	// A new session token at login: one planted before it is worthless.
+	if err := s.sessions.RenewToken(ctx); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.sessions.Put(ctx, sessionUser, u.Username)
+	if u.MustChangePassword {
+		next = "/password"
+	}
+	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+func (s *Server) logout(w http.ResponseWriter, r *http.Request, q *request) {
+	if err := s.p.Store.Audit(r.Context(), actor(q.user), "logout", q.user.Username, nil); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	_ = s.sessions.Destroy(r.Context())
+	http.Redirect(w, r, "/login", http.StatusSeeOther)
+}
+
+func (s *Server) passwordPage(w http.ResponseWriter, r *http.Request, q *request) {
+	s.render(w, r, q, "password", map[string]any{"Forced": q.user.MustChangePassword, "MinLength": s.policy().MinLength})
+}
+
+func (s *Server) policy() auth.Policy {
+	p := auth.DefaultPolicy()
+	if n := s.p.Cfg.Portal.PasswordMinLength; n > 0 {
+		p.MinLength = n
+	}
+	return p
+}
+
+// changePassword sets the account's own password: the current one, then
+// the new one twice, by the password policy.
+func (s *Server) changePassword(w http.ResponseWriter, r *http.Request, q *request) {
+	ctx := r.Context()
+	current, next, confirm := r.PostFormValue("current"), r.PostFormValue("new"), r.PostFormValue("confirm")
+	again := func(msg string) {
+		w.WriteHeader(http.StatusUnprocessableEntity)
+		s.render(w, r, q, "password", map[string]any{"Forced": q.user.MustChangePassword, "MinLength": s.policy().MinLength, "Error": msg})
+	}
+	ok, err := auth.CheckPassword(current, q.user.PasswordHash)
+	switch {
+	case err != nil:
+		s.fail(w, r, err)
+		return
+	case !ok:
+		again("当前密码不正确")
+		return
+	case next != confirm:
+		again("两次输入的新密码不一致")
+		return
+	case next == current:
+		again("新密码不能与当前密码相同")
+		return
+	}
+	if err := s.policy().Check(q.user.Username, next); err != nil {
+		var pe *auth.PolicyError
+		if errors.As(err, &pe) {
+			again(pe.Chinese())
+			return
+		}
+		s.fail(w, r, err)
+		return
+	}
+	hash, err := auth.HashPassword(next)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if err := s.p.Store.SetPassword(ctx, actor(q.user), q.user.Username, hash, false); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if err := s.sessions.RenewToken(ctx); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, q, "message", map[string]any{"Title": "密码已修改", "Message": "新密码已生效。", "Link": "/cases", "LinkText": "进入我的预警"})
+}
+
+// listRow is one case on the list page.
+type listRow struct {
+	dispatch.Item
+	Overdue  bool
+	DaysLeft int  // working days to the deadline, negative when overdue
+	HasDays  bool // a deadline and a calendar to count it on
+	Open     bool
+}
+
+// caseList is "my open cases": the cases of the account's scope, most
+// urgent first (overdue, then level, then the nearest deadline), with
+// filters and a search by 户号 or name.
+func (s *Server) caseList(w http.ResponseWriter, r *http.Request, q *request) {
+	ctx := r.Context()
+	f := r.URL.Query()
+	state, level, village, search := f.Get("state"), f.Get("level"), f.Get("village"), strings.TrimSpace(f.Get("q"))
+	overdueOnly := f.Get("overdue") == "1"
+	township := ""
+	if !q.scope.IsCounty() {
+		township = q.scope.Township
+	}
+	all, err := s.p.Store.CasesWhere(ctx, township, storeState(state), level, time.Time{})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if state == "" { // open ones by default
+		all = slices.DeleteFunc(all, func(c *cases.Case) bool { return c.State == cases.StateClosed })
+	}
+	items, err := s.p.Items(ctx, all, q.day)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	villages := map[string]string{}
+	var rows []listRow
+	for _, it := range items {
+		if !q.scope.CanSeeCase(it.TownshipCode, it.VillageCode) {
+			continue
+		}
+		if it.VillageCode != "" {
+			villages[it.VillageCode] = cmp.Or(it.VillageName, it.VillageCode)
+		}
+		row := listRow{Item: it, Open: it.State != cases.StateClosed}
+		row.Overdue = row.Open && route.Overdue(it.Deadline, q.day)
+		if row.Open && !it.Deadline.IsZero() {
+			if n, err := s.workdaysLeft(q.day, it.Deadline); err == nil {
+				row.DaysLeft, row.HasDays = n, true
+			}
+		}
+		switch {
+		case village != "" && it.VillageCode != village:
+			continue
+		case overdueOnly && !row.Overdue:
+			continue
+		case search != "" && !matches(it, search):
+			continue
+		}
+		rows = append(rows, row)
+	}
+	slices.SortStableFunc(rows, func(a, b listRow) int {
+		if a.Overdue != b.Overdue {
+			if a.Overdue {
+				return -1
+			}
+			return 1
+		}
+		if c := cmp.Compare(levelRank(a.Level), levelRank(b.Level)); c != 0 {
+			return c
+		}
+		if c := a.Deadline.Compare(b.Deadline); c != 0 {
+			return c
+		}
+		return cmp.Compare(b.CaseID, a.CaseID) // newest first
+	})
+	type option struct{ Code, Name string }
+	var vs []option
+	for code, name := range villages {
+		vs = append(vs, option{code, name})
+	}
+	slices.SortFunc(vs, func(a, b option) int { return cmp.Compare(a.Code, b.Code) })
+	if err := s.p.Store.Audit(ctx, actor(q.user), "cases_list", q.scope.String(), map[string]any{"rows": len(rows), "q": search != ""}); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, q, "cases", map[string]any{
+		"Rows": rows, "Villages": vs, "State": state, "Level": level, "Village": village, "Q": search, "Overdue": overdueOnly,
+		"Where": s.scopeName(q.scope),
+	})
+}
+
+// storeState maps the state filter to the store's states; "" and "open"
+// are filtered after loading.
+func storeState(s string) string {
+	switch s {
+	case cases.StateNew, cases.StateDispatched, cases.StateClosed:
+		return s
+	}
+	return ""
+}
+
+func (s *Server) workdaysLeft(day, deadline time.Time) (int, error) {
+	cal := s.p.Router.Calendar
+	if cal == nil {
+		return 0, errors.New("no calendar")
+	}
+	if deadline.Before(day) {
+		n, err := cal.WorkdaysBetween(deadline, day)
+		return -n, err
+	}
+	return cal.WorkdaysBetween(day, deadline)
+}
+
+// matches is the search: a 户号 (or its start), or part of the head's or
+// a warned person's name.
+func matches(it dispatch.Item, q string) bool {
+	if strings.HasPrefix(it.HouseholdID, q) || strings.Contains(it.HeadName, q) {
+		return true
+	}
+	for _, h := range it.Hits {
+		if strings.Contains(h.Person, q) {
+			return true
+		}
+	}
+	return false
+}
+
+func levelRank(level string) int {
+	switch level {
+	case dispatch.LevelRed:
+		return 0
+	case dispatch.LevelOrange:
+		return 1
+	case dispatch.LevelYellow:
+		return 2
+	}
+	return 3
+}
+
+// scopeName is where an account works, in words: 全县, 城关镇, 城关镇 东门社区.
+func (s *Server) scopeName(sc auth.Scope) string {
+	switch {
+	case sc.IsCounty():
+		return cmp.Or(s.p.Cfg.County.Name, "全县")
+	case sc.Role == auth.Village:
+		var names []string
+		for _, v := range sc.Villages {
+			names = append(names, cmp.Or(s.p.Villages[v], v))
+		}
+		return s.p.Router.Name(sc.Township) + " " + strings.Join(names, "、")
+	}
+	return s.p.Router.Name(sc.Township)
+}
+
+// casePage shows one case: the household, every hit with its reason, the
+// dates, and the outcome form when the account may close it. ID numbers
+// are masked. The view is audited.
+func (s *Server) casePage(w http.ResponseWriter, r *http.Request, q *request) {
+	s.showCase(w, r, q, http.StatusOK, "", nil)
+}
+
+func (s *Server) showCase(w http.ResponseWriter, r *http.Request, q *request, status int, problem string, form map[string]string) {
+	ctx := r.Context()
+	if err := s.p.Store.Audit(ctx, actor(q.user), "cases_show", q.kase.ID, map[string]any{"unmasked": false}); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	it := q.item
+	type hitView struct {
+		Title, Level, Reason, Person, ID string
+	}
+	var hits []hitView
+	for _, h := range it.Hits {
+		hits = append(hits, hitView{Title: cmp.Or(h.RuleTitle, h.RuleID), Level: h.Level, Reason: h.Reason, Person: h.Person, ID: maskID(h.IDNumber)})
+	}
+	open := q.kase.State != cases.StateClosed
+	var daysLeft int
+	hasDays := false
+	if open && !it.Deadline.IsZero() {
+		if n, err := s.workdaysLeft(q.day, it.Deadline); err == nil {
+			daysLeft, hasDays = n, true
+		}
+	}
+	w.WriteHeader(status)
+	s.render(w, r, q, "case", map[string]any{
+		"Case": q.kase, "Item": it, "Hits": hits, "HeadID": maskID(it.HeadID), "Open": open,
+		"Overdue": open && route.Overdue(it.Deadline, q.day), "DaysLeft": daysLeft, "HasDays": hasDays,
+		"CanClose": open && q.kase.State == cases.StateDispatched && q.scope.CanCloseCase(it.TownshipCode, it.VillageCode),
+		"Outcomes": dispatch.DefaultOutcomes(), "Problem": problem, "Form": form, "Today": q.day.Format(time.DateOnly),
+		"OutcomeLabel": outcomeLabel(q.kase.Outcome),
+	})
+}
+
+// recordOutcome records the verification outcome of a case: the same
+// checks as a returned list's row (dispatch.CheckVerification) and the
+// same application (pipeline.RecordOutcome), audited as portal_outcome.
+func (s *Server) recordOutcome(w http.ResponseWriter, r *http.Request, q *request) {
+	form := map[string]string{
+		"outcome": r.PostFormValue("outcome"), "note": r.PostFormValue("note"),
+		"verified_by": r.PostFormValue("verified_by"), "verified_on": r.PostFormValue("verified_on"),
+	}
+	fb, err := dispatch.CheckVerification(dispatch.Options{County: s.p.Cfg.County.Name, AsOf: q.day}, q.kase.ID,
+		form["outcome"], form["note"], form["verified_by"], form["verified_on"])
+	if err != nil {
+		s.showCase(w, r, q, http.StatusUnprocessableEntity, err.Error(), form)
+		return
+	}
+	if fb.VerifiedBy == "" {
+		fb.VerifiedBy = cmp.Or(q.user.DisplayName, q.user.Username)
+	}
+	closed, refusal, err := s.p.RecordOutcome(r.Context(), q.day, actor(q.user), q.item.TownshipCode, fb)
+	switch {
+	case err != nil:
+		s.fail(w, r, err)
+		return
+	case refusal != "":
+		s.showCase(w, r, q, http.StatusConflict, refusal, form)
+		return
+	}
+	s.log.Info("portal outcome recorded", "case", q.kase.ID, "outcome", fb.Outcome, "closed", closed, "account", q.user.Username)
+	http.Redirect(w, r, "/cases/"+q.kase.ID+"?done=1", http.StatusSeeOther)
+}
+
+func outcomeLabel(code string) string {
+	for _, o := range dispatch.DefaultOutcomes() {
+		if o.Code == code {
+			return o.Label
+		}
+	}
+	return code
+}
+
+// maskID shows an ID number as lists do: 340799********123X.
+func maskID(id string) string { return idnum.Mask(id) }
+
+// csrfToken is the form token of the request.
+func csrfToken(r *http.Request) string { return nosurf.Token(r) }

@@ -1,0 +1,343 @@
+// Package portal is the township portal (乡镇工作台) that `lipwatch serve`
+// runs on the store it holds: county and township staff log in, see the
+// warning cases of their scope, and record verification outcomes.
+//
+// Every route is declared once, in routes(), with the access it needs;
+// serve() checks that access — the session, the account's scope and, for
+// a route about one case, that the case is in scope — for every request
+// before any handler runs, so no handler can forget it. A case out of
+// scope answers 404, as an unknown one does: another township's case ids
+// are not confirmed to exist. Pages are server-rendered (html/template)
+// in Chinese with no script beyond what a form needs, for old Windows PCs
+// at 1366×768 and phone browsers.
+package portal
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/alexedwards/scs/v2"
+	"github.com/go-chi/httprate"
+	"github.com/justinas/nosurf"
+
+	"github.com/lipwatch/lipwatch/engine/auth"
+	"github.com/lipwatch/lipwatch/engine/cases"
+	"github.com/lipwatch/lipwatch/engine/dispatch"
+	"github.com/lipwatch/lipwatch/engine/pipeline"
+	"github.com/lipwatch/lipwatch/engine/store"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// Options configure a portal.
+type Options struct {
+	// Pipeline gives the store, the config (county, portal section), the
+	// router and the rules. Required.
+	Pipeline *pipeline.Pipeline
+	// Logger receives the portal's logs (never personal data); nil
+	// discards them.
+	Logger *slog.Logger
+	// LoginsPerMinute bounds login attempts from one client address;
+	// 0 means DefaultLoginsPerMinute.
+	LoginsPerMinute int
+	// Today is the county's current day (at UTC midnight), which
+	// deadlines and overdue are reckoned against; nil means the wall
+	// clock in the county's zone.
+	Today func() time.Time
+}
+
+// DefaultLoginsPerMinute is how many login attempts one address may make
+// in a minute: a township office behind one NAT address has a few dozen
+// staff, a guesser wants thousands.
+const DefaultLoginsPerMinute = 30
+
+// Server is the portal's HTTP handler.
+type Server struct {
+	p        *pipeline.Pipeline
+	log      *slog.Logger
+	today    func() time.Time
+	sessions *scs.SessionManager
+	pages    map[string]*template.Template
+	routes   []Route
+	handler  http.Handler
+}
+
+// Access is who may reach a route.
+type Access int
+
+const (
+	// Public routes need no login: the login page, static files.
+	Public Access = iota
+	// LoggedIn routes need a session of an enabled account (one that
+	// must change its password reaches only the password page).
+	LoggedIn
+	// CaseInScope routes are about the case {id}: logged in, and the case
+	// in the account's scope (else 404).
+	CaseInScope
+	// CaseToClose routes record an outcome of the case {id}: CaseInScope,
+	// and the scope may close it (else 403).
+	CaseToClose
+)
+
+func (a Access) String() string {
+	return [...]string{"public", "logged-in", "case-in-scope", "case-to-close"}[a]
+}
+
+// Route is one page or action of the portal.
+type Route struct {
+	Method, Path string // a net/http pattern's parts, e.g. GET /cases/{id}
+	Access       Access
+	handle       func(w http.ResponseWriter, r *http.Request, q *request)
+}
+
+// request is what serve() established before the handler runs.
+type request struct {
+	user  *store.User // nil on public routes
+	scope auth.Scope
+	kase  *cases.Case    // CaseInScope, CaseToClose
+	item  *dispatch.Item // the case as lists show it
+	day   time.Time
+}
+
+// New builds the portal.
+func New(o Options) (*Server, error) {
+	if o.Pipeline == nil || o.Pipeline.Store == nil {
+		return nil, errors.New("portal: no pipeline or store")
+	}
+	s := &Server{p: o.Pipeline, log: o.Logger, today: o.Today}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.today == nil {
+		loc := o.Pipeline.Cfg.Location()
+		s.today = func() time.Time {
+			now := time.Now().In(loc)
+			return time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
+		}
+	}
+	pc := o.Pipeline.Cfg.Portal
+	s.sessions = scs.New()
+	s.sessions.Store = o.Pipeline.Store.Sessions()
+	s.sessions.Lifetime = time.Duration(pc.SessionLifetime)
+	s.sessions.IdleTimeout = time.Duration(pc.IdleTimeout)
+	s.sessions.Cookie.Name = "lipwatch_session"
+	s.sessions.Cookie.HttpOnly = true
+	s.sessions.Cookie.SameSite = http.SameSiteLaxMode
+	s.sessions.Cookie.Secure = pc.SecureCookies
+	s.sessions.ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) {
+		s.log.Error("portal session", "err", err)
+		http.Error(w, "服务器内部错误", http.StatusInternalServerError)
+	}
+	var err error
+	if s.pages, err = parsePages(); err != nil {
+		return nil, err
+	}
+	s.routes = s.routeTable()
+	mux := http.NewServeMux()
+	static, _ := fs.Sub(staticFS, "static")
+	staticH := http.StripPrefix("/static/", http.FileServerFS(static))
+	for _, rt := range s.routes {
+		rt := rt
+		var h http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { s.serve(w, r, rt) })
+		if rt.Method == http.MethodPost && rt.Path == "/login" {
+			// Slows a guesser from one address; the account lockout stops
+			// one spread over many.
+			h = httprate.Limit(cmpOr(o.LoginsPerMinute, DefaultLoginsPerMinute), time.Minute, httprate.WithKeyFuncs(httprate.KeyByIP),
+				httprate.WithLimitHandler(func(w http.ResponseWriter, r *http.Request) {
+					http.Error(w, "登录尝试过于频繁，请稍后再试", http.StatusTooManyRequests)
+				}))(h)
+		}
+		if rt.Path == "/static/" {
+			h = staticH
+		}
+		mux.Handle(rt.Method+" "+rt.Path, h)
+	}
+	csrf := nosurf.New(mux)
+	csrf.SetBaseCookie(http.Cookie{Name: "lipwatch_csrf", Path: "/", HttpOnly: true, Secure: pc.SecureCookies, SameSite: http.SameSiteLaxMode})
+	csrf.SetFailureHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.log.Warn("portal: form refused (CSRF check)", "path", r.URL.Path, "reason", fmt.Sprint(nosurf.Reason(r)))
+		http.Error(w, "表单已失效或来源不明，请返回上一页刷新后重新提交", http.StatusForbidden)
+	}))
+	csrf.ExemptGlob("/static/*")
+	// The portal's own origin is the scheme it is served with; a proxy's
+	// https origin is allowed through public_url below.
+	csrf.SetIsTLSFunc(func(r *http.Request) bool { return r.TLS != nil })
+	if u := pc.PublicURL; u != "" {
+		// Behind a proxy that terminates TLS the portal sees http://…
+		// while browsers send Origin: https://…: that origin is ours.
+		allowed, err := nosurf.StaticOrigins(strings.TrimSuffix(u, "/"))
+		if err != nil {
+			return nil, fmt.Errorf("portal: public_url: %w", err)
+		}
+		csrf.SetIsAllowedOriginFunc(allowed)
+	}
+	s.handler = securityHeaders(s.sessions.LoadAndSave(csrf))
+	return s, nil
+}
+
+func cmpOr(a, b int) int {
+	if a > 0 {
+		return a
+	}
+	return b
+}
+
+// ServeHTTP serves the portal.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// Routes lists every route with its access, for the isolation test and
+// the docs.
+func (s *Server) Routes() []Route { return append([]Route(nil), s.routes...) }
+
+// securityHeaders are sent with every answer: no framing, no sniffing, no
+// referrer leaving the portal, no caching of pages with personal data.
+func securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "same-origin") // a Referer only to the portal itself: the CSRF check of browsers without Origin
+		h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'")
+		if !strings.HasPrefix(r.URL.Path, "/static/") {
+			h.Set("Cache-Control", "no-store")
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// serve is the one gate every request passes: it establishes the account
+// and its scope and, for case routes, loads the case and checks it is in
+// scope, before the route's handler runs.
+func (s *Server) serve(w http.ResponseWriter, r *http.Request, rt Route) {
+	ctx := r.Context()
+	q := &request{day: s.today()}
+	if rt.Access == Public {
+		rt.handle(w, r, q)
+		return
+	}
+	name := s.sessions.GetString(ctx, sessionUser)
+	if name == "" {
+		s.toLogin(w, r)
+		return
+	}
+	u, err := s.p.Store.User(ctx, name)
+	switch {
+	case errors.Is(err, store.ErrNoUser):
+		s.endSession(w, r)
+		return
+	case err != nil:
+		s.fail(w, r, err)
+		return
+	case u.Disabled:
+		// Disabled (or locked out) since login: the session ends now.
+		s.endSession(w, r)
+		return
+	}
+	// A password set by the county (new account, reset) is changed before
+	// anything else; so is one whose hash was issued for an older policy.
+	if u.MustChangePassword && rt.Path != "/password" && rt.Path != "/logout" {
+		http.Redirect(w, r, "/password", http.StatusSeeOther)
+		return
+	}
+	q.user, q.scope = u, u.Scope()
+	if rt.Access == CaseInScope || rt.Access == CaseToClose {
+		c, it, err := s.caseInScope(ctx, q, r.PathValue("id"))
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		if c == nil {
+			s.notFound(w, r, q)
+			return
+		}
+		if rt.Access == CaseToClose && !q.scope.CanCloseCase(it.TownshipCode, it.VillageCode) {
+			s.forbidden(w, r, q, "您的账号可以查看此预警，但不能登记核实结果（由乡镇经办人登记）")
+			return
+		}
+		q.kase, q.item = c, it
+	}
+	rt.handle(w, r, q)
+}
+
+// caseInScope loads case id as lists show it; nil when it does not exist
+// or is out of q's scope.
+func (s *Server) caseInScope(ctx context.Context, q *request, id string) (*cases.Case, *dispatch.Item, error) {
+	if id == "" || len(id) > 40 {
+		return nil, nil, nil
+	}
+	c, err := s.p.Store.Case(ctx, id)
+	if errors.Is(err, store.ErrNoCase) {
+		return nil, nil, nil
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	items, err := s.p.Items(ctx, []*cases.Case{c}, q.day)
+	if err != nil || len(items) != 1 {
+		return nil, nil, err
+	}
+	if !q.scope.CanSeeCase(items[0].TownshipCode, items[0].VillageCode) {
+		return nil, nil, nil
+	}
+	return c, &items[0], nil
+}
+
+const sessionUser = "user"
+
+func (s *Server) toLogin(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodGet {
+		http.Redirect(w, r, "/login?next="+urlPath(r), http.StatusSeeOther)
+		return
+	}
+	http.Error(w, "登录已过期，请重新登录", http.StatusUnauthorized)
+}
+
+func (s *Server) endSession(w http.ResponseWriter, r *http.Request) {
+	_ = s.sessions.Destroy(r.Context())
+	s.toLogin(w, r)
+}
+
+// urlPath is the request's path and query, for a return after login:
+// only a local path, never another site.
+func urlPath(r *http.Request) string {
+	p := r.URL.EscapedPath()
+	if r.URL.RawQuery != "" {
+		p += "?" + r.URL.RawQuery
+	}
+	return template.URLQueryEscaper(p)
+}
+
+// localPath keeps a "next" target on this site.
+func localPath(next string) string {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+		return "/cases"
+	}
+	return next
+}
+
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	s.log.Error("portal", "path", r.URL.Path, "err", err)
+	http.Error(w, "服务器内部错误，请稍后再试或联系县民政局", http.StatusInternalServerError)
+}
+
+func (s *Server) notFound(w http.ResponseWriter, r *http.Request, q *request) {
+	w.WriteHeader(http.StatusNotFound)
+	s.render(w, r, q, "message", map[string]any{"Title": "未找到", "Message": "没有这条预警，或它不在您的管辖范围内。"})
+}
+
+func (s *Server) forbidden(w http.ResponseWriter, r *http.Request, q *request, msg string) {
+	w.WriteHeader(http.StatusForbidden)
+	s.render(w, r, q, "message", map[string]any{"Title": "无权操作", "Message": msg})
+}

@@ -1,0 +1,483 @@
+package portal
+
+import (
+	"context"
+	"html"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	_ "github.com/lipwatch/lipwatch/connectors/all" // the county's connectors
+	"github.com/lipwatch/lipwatch/engine/auth"
+	"github.com/lipwatch/lipwatch/engine/cases"
+	"github.com/lipwatch/lipwatch/engine/config"
+	"github.com/lipwatch/lipwatch/engine/pipeline"
+	"github.com/lipwatch/lipwatch/engine/store"
+)
+
+// The synthetic county after one night, with accounts of every role.
+type county struct {
+	p   *pipeline.Pipeline
+	srv *httptest.Server
+	s   *Server
+	day time.Time
+	// cases by routed township code, and the first village with cases
+	// in township A.
+	byTown                          map[string][]string
+	villageA                        string
+	villageCaseA, otherVillageCaseA string
+}
+
+const (
+	townA    = "340799001" // 城关镇
+	townB    = "340799002" // 城东街道
+	password = "Lw-portal-2026!"
+)
+
+var (
+	countyOnce sync.Once
+	shared     *county
+	sharedErr  error
+)
+
+// openCounty runs one night on the synthetic county and starts the portal
+// on it, once per test binary (tests only read it or change their own
+// cases).
+func openCounty(t *testing.T) *county {
+	t.Helper()
+	countyOnce.Do(func() { shared, sharedErr = buildCounty() })
+	if sharedErr != nil {
+		t.Fatal(sharedErr)
+	}
+	return shared
+}
+
+var countyDir string
+
+func buildCounty() (*county, error) {
+	ctx := context.Background()
+	dir, err := osMkdirTemp()
+	if err != nil {
+		return nil, err
+	}
+	countyDir = dir
+	cfg, err := config.Load("../../config.yaml")
+	if err != nil {
+		return nil, err
+	}
+	cfg.Store.Path = filepath.Join(dir, "lw.duckdb")
+	cfg.Dispatch.Dir = filepath.Join(dir, "lists")
+	cfg.Portal.SecureCookies = false // httptest speaks plain HTTP on 127.0.0.1
+	p, err := pipeline.Open(ctx, cfg, nil, "portal test")
+	if err != nil {
+		return nil, err
+	}
+	day := time.Date(2026, 11, 28, 0, 0, 0, 0, time.UTC)
+	if _, err := p.Run(ctx, day); err != nil {
+		return nil, err
+	}
+	c := &county{p: p, day: day, byTown: map[string][]string{}}
+	all, err := p.Store.CasesWhere(ctx, "", "", "", time.Time{})
+	if err != nil {
+		return nil, err
+	}
+	items, err := p.Items(ctx, all, day)
+	if err != nil {
+		return nil, err
+	}
+	for _, it := range items {
+		c.byTown[it.TownshipCode] = append(c.byTown[it.TownshipCode], it.CaseID)
+		if it.TownshipCode == townA && it.VillageCode != "" {
+			switch {
+			case c.villageA == "":
+				c.villageA, c.villageCaseA = it.VillageCode, it.CaseID
+			case it.VillageCode != c.villageA && c.otherVillageCaseA == "":
+				c.otherVillageCaseA = it.CaseID
+			}
+		}
+	}
+	hash, err := auth.HashPassword(password)
+	if err != nil {
+		return nil, err
+	}
+	for _, u := range []store.NewUser{
+		{Username: "admin", Scope: auth.Scope{Role: auth.Admin}},
+		{Username: "analyst", Scope: auth.Scope{Role: auth.Analyst}},
+		{Username: "officer_a", DisplayName: "张敏", Scope: auth.Scope{Role: auth.Township, Township: townA}},
+		{Username: "officer_b", Scope: auth.Scope{Role: auth.Township, Township: townB}},
+		{Username: "village_a", Scope: auth.Scope{Role: auth.Village, Township: townA, Villages: []string{c.villageA}}},
+		{Username: "newcomer", Scope: auth.Scope{Role: auth.Township, Township: townA}, MustChangePassword: true},
+		{Username: "locked", Scope: auth.Scope{Role: auth.Township, Township: townA}},
+	} {
+		u.PasswordHash = hash
+		if err := p.Store.AddUser(ctx, "test", u); err != nil {
+			return nil, err
+		}
+	}
+	s, err := New(Options{Pipeline: p, Today: func() time.Time { return day.AddDate(0, 0, 2) }, LoginsPerMinute: 100000, Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))})
+	if err != nil {
+		return nil, err
+	}
+	c.s = s
+	c.srv = httptest.NewServer(s)
+	return c, nil
+}
+
+// client is a browser: a cookie jar, no redirects followed.
+type client struct {
+	t    *testing.T
+	c    *county
+	http *http.Client
+}
+
+func (c *county) client(t *testing.T) *client {
+	jar, _ := cookiejar.New(nil)
+	return &client{t: t, c: c, http: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error {
+		return http.ErrUseLastResponse
+	}}}
+}
+
+var tokenRE = regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)
+
+func (cl *client) get(path string) (int, string, http.Header) {
+	cl.t.Helper()
+	resp, err := cl.http.Get(cl.c.srv.URL + path)
+	if err != nil {
+		cl.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b), resp.Header
+}
+
+// token is a CSRF token for this client's forms, from a page that has one.
+func (cl *client) token() string {
+	cl.t.Helper()
+	_, body, _ := cl.get("/login")
+	m := tokenRE.FindStringSubmatch(body)
+	if m == nil {
+		cl.t.Fatalf("no CSRF token on the login page")
+	}
+	return html.UnescapeString(m[1]) // as a browser reads the attribute
+}
+
+func (cl *client) post(path string, form url.Values) (int, string, http.Header) {
+	cl.t.Helper()
+	if form.Get("csrf_token") == "" {
+		form.Set("csrf_token", cl.token())
+	}
+	req, _ := http.NewRequest(http.MethodPost, cl.c.srv.URL+path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", cl.c.srv.URL) // as a browser posting the portal's own form
+	resp, err := cl.http.Do(req)
+	if err != nil {
+		cl.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b), resp.Header
+}
+
+func (cl *client) login(name string) *client {
+	cl.t.Helper()
+	code, body, h := cl.post("/login", url.Values{"username": {name}, "password": {password}})
+	if code != http.StatusSeeOther {
+		cl.t.Fatalf("login %s: %d %s", name, code, body)
+	}
+	_ = h
+	return cl
+}
+
+// Every route × every account × a case of the account's township and one
+// of another: nothing of another township is shown or changed. The test
+// fails when a route is added without an expectation here.
+func TestIsolation(t *testing.T) {
+	c := openCounty(t)
+	own, foreign := c.byTown[townA][0], c.byTown[townB][0]
+	if c.villageCaseA == "" || c.otherVillageCaseA == "" {
+		t.Fatal("the county has no two villages with cases in township A")
+	}
+	// What each route must answer, by account: "ok" (2xx/3xx to a page of
+	// its own), "login" (redirect to the login page / 401), "404", "403".
+	type want map[string]string
+	accounts := []string{"", "admin", "analyst", "officer_a", "officer_b", "village_a"}
+	expect := map[string]func(acct, id string) string{
+		"GET /static/":  func(acct, id string) string { return "ok" },
+		"GET /login":    func(acct, id string) string { return "ok" },
+		"POST /login":   func(acct, id string) string { return "ok" }, // a failed login page, for any account
+		"POST /logout":  func(acct, id string) string { return loggedIn(acct, "ok") },
+		"GET /password": func(acct, id string) string { return loggedIn(acct, "ok") },
+		"POST /password": func(acct, id string) string {
+			return loggedIn(acct, "ok") // a refused change (wrong current password): the account's own page
+		},
+		"GET /{$}":   func(acct, id string) string { return loggedIn(acct, "ok") },
+		"GET /cases": func(acct, id string) string { return loggedIn(acct, "ok") },
+		"GET /cases/{id}": func(acct, id string) string {
+			return loggedIn(acct, seesCase(acct, id, c))
+		},
+		"POST /cases/{id}/outcome": func(acct, id string) string {
+			r := seesCase(acct, id, c)
+			if r == "ok" && (acct == "analyst" || acct == "village_a") {
+				return "403"
+			}
+			return loggedIn(acct, r)
+		},
+	}
+	for _, rt := range c.s.Routes() {
+		key := rt.Method + " " + rt.Path
+		if _, ok := expect[key]; !ok {
+			t.Errorf("route %s (%s) is not in the isolation test: add what every account must get from it", key, rt.Access)
+		}
+	}
+	// One logged-in browser per account (a login costs an Argon2id hash);
+	// logging out is tried last and logs in again after.
+	clients := map[string]*client{}
+	browser := func(acct string) *client {
+		if clients[acct] == nil {
+			clients[acct] = c.client(t)
+			if acct != "" {
+				clients[acct].login(acct)
+			}
+		}
+		return clients[acct]
+	}
+	routes := c.s.Routes()
+	slices.SortStableFunc(routes, func(a, b Route) int {
+		if a.Path == "/logout" {
+			return 1
+		}
+		if b.Path == "/logout" {
+			return -1
+		}
+		return 0
+	})
+	const unknown = "YJ-20990101-9999"
+	for _, rt := range routes {
+		key := rt.Method + " " + rt.Path
+		f := expect[key]
+		if f == nil {
+			continue
+		}
+		for _, acct := range accounts {
+			for _, id := range []string{own, foreign, c.villageCaseA, c.otherVillageCaseA, unknown} {
+				if !strings.Contains(rt.Path, "{id}") && id != own {
+					continue
+				}
+				cl := browser(acct)
+				path := strings.ReplaceAll(strings.TrimSuffix(rt.Path, "{$}"), "{id}", id)
+				if rt.Path == "/static/" {
+					path = "/static/portal.css"
+				}
+				var code int
+				var body string
+				if rt.Method == http.MethodGet {
+					code, body, _ = cl.get(path)
+				} else {
+					form := url.Values{}
+					switch rt.Path {
+					case "/login":
+						form = url.Values{"username": {"nobody"}, "password": {"wrong"}} // an unknown name: locks no account
+					case "/password":
+						form = url.Values{"current": {"wrong"}, "new": {"x"}, "confirm": {"x"}}
+					case "/cases/{id}/outcome":
+						form = url.Values{"outcome": {"bogus"}} // refused by validation even when allowed: nothing closes
+					}
+					code, body, _ = cl.post(path, form)
+				}
+				got := classify(code, body)
+				w := f(acct, id)
+				if id == unknown && acct != "" && strings.Contains(rt.Path, "{id}") {
+					w = "404"
+				}
+				if got != w {
+					t.Errorf("%s as %q on %s: got %s (%d), want %s", key, acct, id, got, code, w)
+				}
+				// No page shown to township A's people names a case of B.
+				if (acct == "officer_a" || acct == "village_a") && containsAny(body, c.byTown[townB]) {
+					t.Errorf("%s as %s shows a case of %s", key, acct, townB)
+				}
+				if rt.Path == "/logout" {
+					delete(clients, acct)
+				}
+			}
+		}
+	}
+}
+
+// classify sorts an answer: ok, login, 403, 404, or the code.
+func classify(code int, body string) string {
+	switch {
+	case code == http.StatusSeeOther && strings.Contains(body, "/login"), code == http.StatusUnauthorized && !strings.Contains(body, "用户名或密码不正确"):
+		return "login"
+	case code == http.StatusNotFound:
+		return "404"
+	case code == http.StatusForbidden:
+		return "403"
+	case code < 500:
+		return "ok"
+	}
+	return http.StatusText(code)
+}
+
+func loggedIn(acct, then string) string {
+	if acct == "" {
+		return "login"
+	}
+	return then
+}
+
+// seesCase is whether acct may see case id: ok or 404.
+func seesCase(acct, id string, c *county) string {
+	switch acct {
+	case "admin", "analyst":
+		return "ok"
+	case "officer_a":
+		if slices.Contains(c.byTown[townA], id) {
+			return "ok"
+		}
+	case "officer_b":
+		if slices.Contains(c.byTown[townB], id) {
+			return "ok"
+		}
+	case "village_a":
+		if id == c.villageCaseA {
+			return "ok"
+		}
+	}
+	return "404"
+}
+
+func containsAny(s string, ids []string) bool {
+	for _, id := range ids {
+		if strings.Contains(s, id) {
+			return true
+		}
+	}
+	return false
+}
+
+// A township officer sees her township's open cases, opens one and
+// records an outcome that closes it, audited with her account; the same
+// form refuses an outcome that is not one of the list's, with the list's
+// words.
+func TestOfficerRecordsOutcome(t *testing.T) {
+	c := openCounty(t)
+	cl := c.client(t).login("officer_a")
+	code, body, _ := cl.get("/cases")
+	if code != 200 {
+		t.Fatalf("cases: %d", code)
+	}
+	for _, id := range c.byTown[townA] {
+		if !strings.Contains(body, id) {
+			t.Errorf("own case %s not listed", id)
+		}
+	}
+	id := c.byTown[townA][len(c.byTown[townA])-1]
+	code, body, _ = cl.get("/cases/" + id)
+	if code != 200 || !strings.Contains(body, "登记核实结果") || !regexp.MustCompile(`\d{6}\*{8}\d{3}[\dX]`).MatchString(body) {
+		t.Fatalf("case page: %d, outcome form or masked ID missing", code)
+	}
+	code, body, _ = cl.post("/cases/"+id+"/outcome", url.Values{"outcome": {"已核实"}})
+	if code != http.StatusUnprocessableEntity || !strings.Contains(body, "不是允许的选项") {
+		t.Errorf("bad outcome: %d", code)
+	}
+	code, _, h := cl.post("/cases/"+id+"/outcome", url.Values{"outcome": {"dibao"}, "note": {"入户核实，符合低保条件"}, "verified_on": {"2026-11-29"}})
+	if code != http.StatusSeeOther || !strings.HasPrefix(h.Get("Location"), "/cases/"+id) {
+		t.Fatalf("outcome: %d %s", code, h.Get("Location"))
+	}
+	got, err := c.p.Store.Case(context.Background(), id)
+	if err != nil || got.State != cases.StateClosed || got.Outcome != "dibao" {
+		t.Fatalf("case after the outcome: %+v %v", got, err)
+	}
+	var actor, detail string
+	if err := c.p.Store.DB().QueryRow(`SELECT actor, detail FROM audit WHERE action = 'portal_outcome' AND subject = ?`, id).Scan(&actor, &detail); err != nil {
+		t.Fatal(err)
+	}
+	if actor != "portal:officer_a" || !strings.Contains(detail, `"closed":true`) {
+		t.Errorf("audit: %s %s", actor, detail)
+	}
+	// Closed: no more form, and a second outcome is refused.
+	_, body, _ = cl.get("/cases/" + id)
+	if strings.Contains(body, "登记核实结果") || !strings.Contains(body, "纳入低保") {
+		t.Errorf("closed case page still offers the form or lacks the outcome")
+	}
+}
+
+// Logins: a wrong password locks the account after the configured number
+// of failures, a locked account cannot log in even with its password, an
+// unknown name gets the same words as a wrong password; an account that
+// must change its password reaches nothing else first; CSRF tokens are
+// required on every form.
+func TestLoginRules(t *testing.T) {
+	c := openCounty(t)
+	cl := c.client(t)
+	for i := range c.p.Cfg.Portal.LoginMaxFailures {
+		code, body, _ := cl.post("/login", url.Values{"username": {"locked"}, "password": {"nope"}})
+		if code != http.StatusUnauthorized {
+			t.Fatalf("failure %d: %d", i, code)
+		}
+		if i == c.p.Cfg.Portal.LoginMaxFailures-1 && !strings.Contains(body, "锁定") {
+			t.Errorf("the last failure does not say the account is locked")
+		}
+	}
+	if code, body, _ := cl.post("/login", url.Values{"username": {"locked"}, "password": {password}}); code != http.StatusUnauthorized || !strings.Contains(body, "锁定") {
+		t.Errorf("locked account logged in: %d", code)
+	}
+	_, unknown, _ := cl.post("/login", url.Values{"username": {"nobody"}, "password": {"nope"}})
+	_, wrong, _ := cl.post("/login", url.Values{"username": {"officer_b"}, "password": {"nope"}})
+	if !strings.Contains(unknown, "用户名或密码不正确") || !strings.Contains(wrong, "用户名或密码不正确") {
+		t.Errorf("unknown and wrong answers differ")
+	}
+
+	nc := c.client(t).login("newcomer")
+	if code, _, h := nc.get("/cases"); code != http.StatusSeeOther || h.Get("Location") != "/password" {
+		t.Errorf("must-change account reached /cases: %d %s", code, h.Get("Location"))
+	}
+	if code, body, _ := nc.post("/password", url.Values{"current": {password}, "new": {"12345678"}, "confirm": {"12345678"}}); code != http.StatusUnprocessableEntity || !strings.Contains(body, "error") {
+		t.Errorf("weak password accepted: %d", code)
+	}
+	if code, _, _ := nc.post("/password", url.Values{"current": {password}, "new": {"Township-Desk-77"}, "confirm": {"Township-Desk-77"}}); code != http.StatusOK {
+		t.Errorf("password change: %d", code)
+	}
+	if code, _, _ := nc.get("/cases"); code != http.StatusOK {
+		t.Errorf("after the change /cases: %d", code)
+	}
+
+	// A form without the token, or with another session's, is refused.
+	oc := c.client(t).login("officer_a")
+	req, _ := http.NewRequest(http.MethodPost, c.srv.URL+"/cases/"+c.byTown[townA][0]+"/outcome", strings.NewReader("outcome=dibao"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := oc.http.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden {
+		t.Errorf("outcome without a CSRF token: %d", resp.StatusCode)
+	}
+}
+
+func osMkdirTemp() (string, error) { return os.MkdirTemp("", "lipwatch-portal-") }
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if shared != nil {
+		shared.srv.Close()
+		shared.p.Close()
+	}
+	if countyDir != "" {
+		os.RemoveAll(countyDir)
+	}
+	os.Exit(code)
+}

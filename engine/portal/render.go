@@ -1,0 +1,82 @@
+package portal
+
+import (
+	"bytes"
+	"fmt"
+	"html/template"
+	"net/http"
+	"time"
+
+	"github.com/lipwatch/lipwatch/engine/dispatch"
+)
+
+// pageNames are the templates of templates/, each rendered inside layout.
+var pageNames = []string{"login", "password", "cases", "case", "message"}
+
+var funcs = template.FuncMap{
+	"date": func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return t.Format(time.DateOnly)
+	},
+	"level": func(l string) string {
+		switch l {
+		case dispatch.LevelRed:
+			return "红色"
+		case dispatch.LevelOrange:
+			return "橙色"
+		case dispatch.LevelYellow:
+			return "黄色"
+		}
+		return l
+	},
+	"state": func(s string) string {
+		switch s {
+		case "new":
+			return "待下发"
+		case "dispatched":
+			return "核实中"
+		case "closed":
+			return "已办结"
+		}
+		return s
+	},
+	"neg": func(n int) int { return -n },
+}
+
+func parsePages() (map[string]*template.Template, error) {
+	pages := map[string]*template.Template{}
+	for _, name := range pageNames {
+		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html")
+		if err != nil {
+			return nil, fmt.Errorf("portal: template %s: %w", name, err)
+		}
+		pages[name] = t
+	}
+	return pages, nil
+}
+
+// render writes page with data, inside the layout, which shows the
+// account and the CSRF token every form carries. It renders into a
+// buffer first, so that a template error never sends half a page.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, q *request, page string, data map[string]any) {
+	if data == nil {
+		data = map[string]any{}
+	}
+	data["CSRF"] = csrfToken(r)
+	data["County"] = s.p.Cfg.County.Name
+	if q != nil && q.user != nil {
+		data["User"] = q.user
+		data["Role"] = q.user.Role.Chinese()
+		data["WhereName"] = s.scopeName(q.scope)
+	}
+	var buf bytes.Buffer
+	if err := s.pages[page].Execute(&buf, data); err != nil {
+		s.log.Error("portal render", "page", page, "err", err)
+		http.Error(w, "服务器内部错误", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	_, _ = w.Write(buf.Bytes())
+}
