@@ -1,0 +1,135 @@
+package portal
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/lipwatch/lipwatch/engine/cases"
+)
+
+// browser starts headless Chromium (Debian's chromium, which .ci/run
+// installs) for a test; without it the test is skipped, except in CI.
+func browser(t *testing.T) context.Context {
+	t.Helper()
+	path := ""
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			path = p
+			break
+		}
+	}
+	if path == "" {
+		if os.Getenv("CI") != "" {
+			t.Fatal("chromium is not installed: .ci/run installs it (apt-get install chromium)")
+		}
+		t.Skip("chromium is not installed")
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(path),
+		chromedp.NoSandbox, // root in CI
+		chromedp.WindowSize(1366, 768),
+		chromedp.Flag("lang", "zh-CN"),
+	)
+	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
+	t.Cleanup(cancel)
+	ctx, cancel2 := chromedp.NewContext(actx)
+	t.Cleanup(cancel2)
+	ctx, cancel3 := context.WithTimeout(ctx, 90*time.Second)
+	t.Cleanup(cancel3)
+	return ctx
+}
+
+// screenshot keeps a full-page PNG under the test's temp dir (or
+// LIPWATCH_SCREENSHOT_DIR, to look at it).
+func screenshot(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	dir := os.Getenv("LIPWATCH_SCREENSHOT_DIR")
+	if dir == "" {
+		dir = t.TempDir()
+	}
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)) // 100: PNG
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, name+".png")
+	if err := os.WriteFile(path, png, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshot %s (%d KB)", path, len(png)>>10)
+}
+
+// In a real browser: a township officer logs in, changes nothing else
+// first, sees only her township's cases, opens one and records an outcome
+// that closes it.
+func TestBrowserOfficerClosesCase(t *testing.T) {
+	c := openCounty(t)
+	ctx := browser(t)
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(c.srv.URL+"/cases"), // not logged in: the login page
+		chromedp.WaitVisible(`input[name=username]`),
+		chromedp.SendKeys(`input[name=username]`, "officer_a"),
+		chromedp.SendKeys(`input[name=password]`, password),
+		chromedp.Submit(`input[name=password]`),
+		chromedp.WaitVisible(`table.cases`),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	listText, err := chromedp.Run(ctx, chromedp.Text(`table.cases`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	screenshot(t, ctx, "cases")
+	for _, id := range c.byTown[townB] {
+		if strings.Contains(listText, id) {
+			t.Fatalf("another township's case %s on the list", id)
+		}
+	}
+	// An open case of hers that the other tests leave alone.
+	var id string
+	for _, cand := range c.byTown[townA][1:] {
+		cs, err := c.p.Store.Case(context.Background(), cand)
+		if err == nil && cs.State == cases.StateDispatched && strings.Contains(listText, cand) {
+			id = cand
+			break
+		}
+	}
+	if id == "" {
+		t.Fatal("no open case of township A on the list")
+	}
+	err = chromedp.Do(ctx,
+		chromedp.Click(`a[href="/cases/`+id+`"]`),
+		chromedp.WaitVisible(`form.outcome`),
+		chromedp.SetValue(`select[name=outcome]`, "tekun"),
+		chromedp.SendKeys(`textarea[name=note]`, "入户核实，无劳动能力、无赡养人"),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	screenshot(t, ctx, "case")
+	err = chromedp.Do(ctx,
+		chromedp.Submit(`form.outcome select[name=outcome]`),
+		chromedp.WaitNotPresent(`form.outcome`),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done, err := chromedp.Run(ctx, chromedp.Text(`main`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(done, "纳入特困") || !strings.Contains(done, "已办结") {
+		t.Errorf("after the outcome the page says: %.300s", done)
+	}
+	got, err := c.p.Store.Case(context.Background(), id)
+	if err != nil || got.State != cases.StateClosed || got.Outcome != "tekun" {
+		t.Errorf("case %s after the outcome: %+v %v", id, got, err)
+	}
+}
