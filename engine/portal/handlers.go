@@ -5,6 +5,9 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -36,6 +39,8 @@ func (s *Server) routeTable() []Route {
 		{"GET", "/cases", LoggedIn, s.caseList},
 		{"GET", "/cases/{id}", CaseInScope, s.casePage},
 		{"POST", "/cases/{id}/outcome", CaseToClose, s.recordOutcome},
+		{"POST", "/cases/{id}/unmask", CaseInScope, s.unmask},
+		{"GET", "/list.xlsx", LoggedIn, s.downloadList},
 	}
 }
 
@@ -360,20 +365,62 @@ func (s *Server) casePage(w http.ResponseWriter, r *http.Request, q *request) {
 	s.showCase(w, r, q, http.StatusOK, "", nil)
 }
 
+// caseView says how a case page is shown.
+type caseView struct {
+	status   int
+	problem  string            // a refusal of the outcome form, in the township's words
+	form     map[string]string // the outcome form as filled in, shown again with the problem
+	unmasked bool              // full ID numbers, asked for with a reason
+	reason   string
+}
+
 func (s *Server) showCase(w http.ResponseWriter, r *http.Request, q *request, status int, problem string, form map[string]string) {
+	s.showCaseView(w, r, q, caseView{status: status, problem: problem, form: form})
+}
+
+func (s *Server) showCaseView(w http.ResponseWriter, r *http.Request, q *request, v caseView) {
 	ctx := r.Context()
-	if err := s.p.Store.Audit(ctx, actor(q.user), "cases_show", q.kase.ID, map[string]any{"unmasked": false}); err != nil {
+	detail := map[string]any{"unmasked": v.unmasked}
+	if v.unmasked {
+		detail["reason"] = v.reason
+	}
+	if err := s.p.Store.Audit(ctx, actor(q.user), "cases_show", q.kase.ID, detail); err != nil {
 		s.fail(w, r, err)
 		return
 	}
+	showID := maskID
+	if v.unmasked {
+		showID = func(id string) string { return id }
+	}
 	it := q.item
+	docs := map[string]string{}
+	for _, rl := range s.p.Pack.Rules {
+		docs[rl.ID] = rl.Doc
+	}
 	type hitView struct {
-		Title, Level, Reason, Person, ID string
+		Title, Level, Reason, Person, ID, Doc string
 	}
 	var hits []hitView
 	for _, h := range it.Hits {
-		hits = append(hits, hitView{Title: cmp.Or(h.RuleTitle, h.RuleID), Level: h.Level, Reason: h.Reason, Person: h.Person, ID: maskID(h.IDNumber)})
+		hits = append(hits, hitView{Title: cmp.Or(h.RuleTitle, h.RuleID), Level: h.Level, Reason: h.Reason, Person: h.Person,
+			ID: showID(h.IDNumber), Doc: docs[h.RuleID]})
 	}
+	members, err := s.p.Store.Members(ctx, it.HouseholdID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	type memberView struct{ Name, Relation, ID, Status string }
+	var mv []memberView
+	for _, m := range members {
+		mv = append(mv, memberView{Name: m.Name, Relation: m.Relation, ID: showID(m.IDNumber), Status: personStatus(m.Status)})
+	}
+	history, err := s.p.Store.CaseHistory(ctx, q.kase.ID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	status, problem, form := v.status, v.problem, v.form
 	open := q.kase.State != cases.StateClosed
 	var daysLeft int
 	hasDays := false
@@ -384,7 +431,8 @@ func (s *Server) showCase(w http.ResponseWriter, r *http.Request, q *request, st
 	}
 	w.WriteHeader(status)
 	s.render(w, r, q, "case", map[string]any{
-		"Case": q.kase, "Item": it, "Hits": hits, "HeadID": maskID(it.HeadID), "Open": open,
+		"Case": q.kase, "Item": it, "Hits": hits, "HeadID": showID(it.HeadID), "Open": open,
+		"Members": mv, "History": history, "Unmasked": v.unmasked, "Reason": v.reason,
 		"Overdue": open && route.Overdue(it.Deadline, q.day), "DaysLeft": daysLeft, "HasDays": hasDays,
 		"CanClose": open && q.kase.State == cases.StateDispatched && q.scope.CanCloseCase(it.TownshipCode, it.VillageCode),
 		"Outcomes": dispatch.DefaultOutcomes(), "Problem": problem, "Form": form, "Today": q.day.Format(time.DateOnly),
@@ -420,6 +468,98 @@ func (s *Server) recordOutcome(w http.ResponseWriter, r *http.Request, q *reques
 	}
 	s.log.Info("portal outcome recorded", "case", q.kase.ID, "outcome", fb.Outcome, "closed", closed, "account", q.user.Username)
 	http.Redirect(w, r, "/cases/"+q.kase.ID+"?done=1", http.StatusSeeOther)
+}
+
+// unmask shows the case page with full ID numbers, once, for a reason
+// the account gives; the view and the reason are audited.
+func (s *Server) unmask(w http.ResponseWriter, r *http.Request, q *request) {
+	reason := strings.TrimSpace(r.PostFormValue("reason"))
+	if len([]rune(reason)) < 4 {
+		s.showCaseView(w, r, q, caseView{status: http.StatusUnprocessableEntity, problem: "查看完整身份证号须填写事由（至少4个字），事由将被记录"})
+		return
+	}
+	if len(reason) > 200 {
+		reason = string([]rune(reason)[:100])
+	}
+	s.showCaseView(w, r, q, caseView{status: http.StatusOK, unmasked: true, reason: reason})
+}
+
+// downloadList sends the account's open cases as the township list
+// (xlsx), the same file dispatch writes: a township officer's township; a
+// village assistant's villages; for the county, the township given by
+// ?township= (county for the county's own queue). Audited.
+func (s *Server) downloadList(w http.ResponseWriter, r *http.Request, q *request) {
+	ctx := r.Context()
+	town := q.scope.Township
+	if q.scope.IsCounty() {
+		town = r.URL.Query().Get("township")
+		if town == "county" {
+			town = route.CountyQueue
+		} else if town == "" || s.p.Router.Name(town) == town {
+			http.Error(w, "请指定乡镇（township=乡镇代码，或 county 表示县级队列）", http.StatusBadRequest)
+			return
+		}
+	}
+	all, err := s.p.Store.CasesWhere(ctx, "", "", "", time.Time{})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	all = slices.DeleteFunc(all, func(c *cases.Case) bool { return c.State == cases.StateClosed })
+	items, err := s.p.Items(ctx, all, q.day)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	items = slices.DeleteFunc(items, func(it dispatch.Item) bool {
+		return it.TownshipCode != town || !q.scope.CanSeeCase(it.TownshipCode, it.VillageCode)
+	})
+	batch, err := s.p.Store.LastBatchFor(ctx, town)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	o := dispatch.Options{County: s.p.Cfg.County.Name, AsOf: q.day}
+	if batch != "" {
+		// Returned, it answers for this township like the dispatched list.
+		o.Mark = dispatch.Mark{Batch: batch, Township: town}
+	}
+	tmp, err := os.MkdirTemp("", "lipwatch-list-")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	defer os.RemoveAll(tmp)
+	name := cmp.Or(s.p.Router.Name(town), "县级队列") + "_" + q.day.Format("20060102") + ".xlsx"
+	path := filepath.Join(tmp, "list.xlsx")
+	if err := dispatch.WriteTownshipXLSX(path, items, o); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if err := s.p.Store.Audit(ctx, actor(q.user), "list_download", town, map[string]any{"cases": len(items), "unmasked": false}); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+	w.Header().Set("Content-Disposition", "attachment; filename*=UTF-8''"+url.PathEscape(name))
+	_, _ = w.Write(b)
+}
+
+func personStatus(s string) string {
+	switch s {
+	case "active", "":
+		return "正常"
+	case "deceased":
+		return "死亡"
+	case "cancelled":
+		return "注销"
+	}
+	return s
 }
 
 func outcomeLabel(code string) string {

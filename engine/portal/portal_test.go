@@ -22,8 +22,10 @@ import (
 	"github.com/lipwatch/lipwatch/engine/auth"
 	"github.com/lipwatch/lipwatch/engine/cases"
 	"github.com/lipwatch/lipwatch/engine/config"
+	"github.com/lipwatch/lipwatch/engine/dispatch"
 	"github.com/lipwatch/lipwatch/engine/pipeline"
 	"github.com/lipwatch/lipwatch/engine/store"
+	"github.com/xuri/excelize/v2"
 )
 
 // The synthetic county after one night, with accounts of every role.
@@ -226,6 +228,10 @@ func TestIsolation(t *testing.T) {
 		"GET /cases/{id}": func(acct, id string) string {
 			return loggedIn(acct, seesCase(acct, id, c))
 		},
+		"POST /cases/{id}/unmask": func(acct, id string) string {
+			return loggedIn(acct, seesCase(acct, id, c))
+		},
+		"GET /list.xlsx": func(acct, id string) string { return loggedIn(acct, "ok") }, // county roles: 400, a township is asked for
 		"POST /cases/{id}/outcome": func(acct, id string) string {
 			r := seesCase(acct, id, c)
 			if r == "ok" && (acct == "analyst" || acct == "village_a") {
@@ -292,8 +298,13 @@ func TestIsolation(t *testing.T) {
 						form = url.Values{"current": {"wrong"}, "new": {"x"}, "confirm": {"x"}}
 					case "/cases/{id}/outcome":
 						form = url.Values{"outcome": {"bogus"}} // refused by validation even when allowed: nothing closes
+					case "/cases/{id}/unmask":
+						form = url.Values{"reason": {"入户核实需核对证件"}}
 					}
 					code, body, _ = cl.post(path, form)
+				}
+				if strings.HasSuffix(path, ".xlsx") && code == http.StatusOK {
+					body = xlsxText(t, body)
 				}
 				got := classify(code, body)
 				w := f(acct, id)
@@ -313,6 +324,24 @@ func TestIsolation(t *testing.T) {
 			}
 		}
 	}
+}
+
+// xlsxText is every cell of a workbook, for the isolation checks.
+func xlsxText(t *testing.T, data string) string {
+	t.Helper()
+	x, err := excelize.OpenReader(strings.NewReader(data))
+	if err != nil {
+		t.Fatalf("not an xlsx: %v", err)
+	}
+	defer x.Close()
+	var b strings.Builder
+	for _, sh := range x.GetSheetList() {
+		rows, _ := x.GetRows(sh)
+		for _, r := range rows {
+			b.WriteString(strings.Join(r, "\t") + "\n")
+		}
+	}
+	return b.String()
 }
 
 // classify sorts an answer: ok, login, 403, 404, or the code.
@@ -379,8 +408,9 @@ func TestOfficerRecordsOutcome(t *testing.T) {
 		t.Fatalf("cases: %d", code)
 	}
 	for _, id := range c.byTown[townA] {
-		if !strings.Contains(body, id) {
-			t.Errorf("own case %s not listed", id)
+		cs, _ := c.p.Store.Case(context.Background(), id)
+		if cs.State != cases.StateClosed && !strings.Contains(body, id) {
+			t.Errorf("own open case %s not listed", id)
 		}
 	}
 	id := c.byTown[townA][len(c.byTown[townA])-1]
@@ -480,4 +510,55 @@ func TestMain(m *testing.M) {
 		os.RemoveAll(countyDir)
 	}
 	os.Exit(code)
+}
+
+// Full ID numbers only for a reason, audited with it; the list download
+// is the township's own cases, marked with its last batch so that the
+// filled-in file can be imported like the dispatched list.
+func TestUnmaskAndDownload(t *testing.T) {
+	c := openCounty(t)
+	ctx := context.Background()
+	cl := c.client(t).login("officer_a")
+	id := c.byTown[townA][0]
+	full := regexp.MustCompile(`\b\d{17}[\dX]\b`)
+	_, body, _ := cl.get("/cases/" + id)
+	if full.MatchString(body) {
+		t.Fatal("case page shows a full ID number")
+	}
+	code, body, _ := cl.post("/cases/"+id+"/unmask", url.Values{"reason": {"短"}})
+	if code != http.StatusUnprocessableEntity || full.MatchString(body) {
+		t.Errorf("unmask without a reason: %d", code)
+	}
+	code, body, _ = cl.post("/cases/"+id+"/unmask", url.Values{"reason": {"入户核实需核对证件"}})
+	if code != http.StatusOK || !full.MatchString(body) {
+		t.Fatalf("unmask: %d, full IDs shown: %v", code, full.MatchString(body))
+	}
+	var detail string
+	if err := c.p.Store.DB().QueryRow(`SELECT detail FROM audit WHERE action = 'cases_show' AND subject = ? AND actor = 'portal:officer_a'
+		AND detail LIKE '%"unmasked":true%'`, id).Scan(&detail); err != nil || !strings.Contains(detail, "入户核实需核对证件") {
+		t.Errorf("unmask audit: %q %v", detail, err)
+	}
+
+	code, body, h := cl.get("/list.xlsx")
+	if code != http.StatusOK || !strings.Contains(h.Get("Content-Disposition"), "attachment") {
+		t.Fatalf("download: %d %v", code, h)
+	}
+	path := filepath.Join(t.TempDir(), "list.xlsx")
+	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r, err := dispatch.ReadFeedback(path, dispatch.Options{AsOf: c.day})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Mark.Township != townA || r.Mark.Batch == "" {
+		t.Errorf("downloaded list's mark: %+v", r.Mark)
+	}
+	text := xlsxText(t, body)
+	for _, cid := range c.byTown[townA] {
+		cs, _ := c.p.Store.Case(ctx, cid)
+		if cs.State != cases.StateClosed && !strings.Contains(text, cid) {
+			t.Errorf("own open case %s not in the download", cid)
+		}
+	}
 }

@@ -42,7 +42,8 @@ var funcs = template.FuncMap{
 		}
 		return s
 	},
-	"neg": func(n int) int { return -n },
+	"neg":     func(n int) int { return -n },
+	"outcome": outcomeLabel,
 }
 
 func parsePages() (map[string]*template.Template, error) {

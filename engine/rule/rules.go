@@ -35,8 +35,9 @@ type Rule struct {
 	ID    string
 	Title string // Chinese, shown on township lists
 	Level string // red, orange or yellow
-	// Doc is optional free text for analysts (why the rule exists, its
-	// policy basis); it is not shown to townships.
+	// Doc is optional free text: what the township should check at the
+	// visit (the portal's case page shows it as 核查要点) and, for
+	// analysts, the rule's policy basis.
 	Doc string
 	// When is the condition, as written; Reason the reason expression, as
 	// written ("" means the title is the reason).
