@@ -442,6 +442,14 @@ func TestOfficerRecordsOutcome(t *testing.T) {
 	if strings.Contains(body, "登记核实结果") || !strings.Contains(body, "纳入低保") {
 		t.Errorf("closed case page still offers the form or lacks the outcome")
 	}
+	// Its history: opened, dispatched in the night's batch, closed.
+	hist := regexp.MustCompile(`(?s)2026-11-28 生成预警.*2026-11-28 下发（批次 PD-20261128-1，办结期限 2026-12-18）.*2026-11-29 办结：纳入低保（核实人 张敏）`)
+	if !hist.MatchString(body) {
+		t.Errorf("history missing or out of order")
+	}
+	if !strings.Contains(body, "核查要点") || !strings.Contains(body, "与户主关系") {
+		t.Errorf("case page lacks the rule's doc or the members")
+	}
 }
 
 // Logins: a wrong password locks the account after the configured number
