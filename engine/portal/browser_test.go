@@ -133,3 +133,30 @@ func TestBrowserOfficerClosesCase(t *testing.T) {
 		t.Errorf("case %s after the outcome: %+v %v", id, got, err)
 	}
 }
+
+// The county admin's overview of every township, in a browser.
+func TestBrowserCountyPage(t *testing.T) {
+	c := openCounty(t)
+	ctx := browser(t)
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(c.srv.URL+"/county"),
+		chromedp.WaitVisible(`input[name=username]`),
+		chromedp.SendKeys(`input[name=username]`, "admin"),
+		chromedp.SendKeys(`input[name=password]`, password),
+		chromedp.Submit(`input[name=password]`),
+		chromedp.WaitVisible(`table.county`),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	screenshot(t, ctx, "county")
+	text, err := chromedp.Run(ctx, chromedp.Text(`table.county`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"城关镇", "城东街道", "县级队列", "合计"} {
+		if !strings.Contains(text, name) {
+			t.Errorf("county page lacks %s", name)
+		}
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -41,6 +42,10 @@ func (s *Server) routeTable() []Route {
 		{"POST", "/cases/{id}/outcome", CaseToClose, s.recordOutcome},
 		{"POST", "/cases/{id}/unmask", CaseInScope, s.unmask},
 		{"GET", "/list.xlsx", LoggedIn, s.downloadList},
+		{"POST", "/cases/{id}/extension", CaseInScope, s.requestExtension},
+		{"GET", "/county", CountyOnly, s.countyPage},
+		{"GET", "/extensions", AdminOnly, s.extensionsPage},
+		{"POST", "/extensions/{rid}", AdminOnly, s.decideExtension},
 	}
 }
 
@@ -221,9 +226,11 @@ func (s *Server) caseList(w http.ResponseWriter, r *http.Request, q *request) {
 	f := r.URL.Query()
 	state, level, village, search := f.Get("state"), f.Get("level"), f.Get("village"), strings.TrimSpace(f.Get("q"))
 	overdueOnly := f.Get("overdue") == "1"
-	township := ""
+	township, routed := "", "" // routed: the county's filter by township ("county" = its own queue)
 	if !q.scope.IsCounty() {
 		township = q.scope.Township
+	} else if routed = f.Get("township"); routed == "county" {
+		routed = route.CountyQueue
 	}
 	all, err := s.p.Store.CasesWhere(ctx, township, storeState(state), level, time.Time{})
 	if err != nil {
@@ -255,6 +262,8 @@ func (s *Server) caseList(w http.ResponseWriter, r *http.Request, q *request) {
 			}
 		}
 		switch {
+		case q.scope.IsCounty() && f.Has("township") && it.TownshipCode != routed:
+			continue
 		case village != "" && it.VillageCode != village:
 			continue
 		case overdueOnly && !row.Overdue:
@@ -289,9 +298,13 @@ func (s *Server) caseList(w http.ResponseWriter, r *http.Request, q *request) {
 		s.fail(w, r, err)
 		return
 	}
+	where := s.scopeName(q.scope)
+	if q.scope.IsCounty() && f.Has("township") {
+		where = s.p.Router.Name(routed)
+	}
 	s.render(w, r, q, "cases", map[string]any{
 		"Rows": rows, "Villages": vs, "State": state, "Level": level, "Village": village, "Q": search, "Overdue": overdueOnly,
-		"Where": s.scopeName(q.scope),
+		"Where": where, "Township": f.Get("township"),
 	})
 }
 
@@ -420,6 +433,22 @@ func (s *Server) showCaseView(w http.ResponseWriter, r *http.Request, q *request
 		s.fail(w, r, err)
 		return
 	}
+	requests, err := s.p.Store.CaseExtensionRequests(ctx, q.kase.ID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	canAsk := q.scope.CanRequestExtension() && q.kase.State == cases.StateDispatched
+	for _, er := range requests {
+		if er.State != store.ExtensionRefused {
+			canAsk = false // one waiting, or extended already
+		}
+	}
+	for _, e := range history {
+		if e.What == "extended" {
+			canAsk = false
+		}
+	}
 	status, problem, form := v.status, v.problem, v.form
 	open := q.kase.State != cases.StateClosed
 	var daysLeft int
@@ -433,6 +462,7 @@ func (s *Server) showCaseView(w http.ResponseWriter, r *http.Request, q *request
 	s.render(w, r, q, "case", map[string]any{
 		"Case": q.kase, "Item": it, "Hits": hits, "HeadID": showID(it.HeadID), "Open": open,
 		"Members": mv, "History": history, "Unmasked": v.unmasked, "Reason": v.reason,
+		"Requests": requests, "CanAskExtension": canAsk, "ExtensionDays": s.p.Cfg.Cases.ExtensionDays,
 		"Overdue": open && route.Overdue(it.Deadline, q.day), "DaysLeft": daysLeft, "HasDays": hasDays,
 		"CanClose": open && q.kase.State == cases.StateDispatched && q.scope.CanCloseCase(it.TownshipCode, it.VillageCode),
 		"Outcomes": dispatch.DefaultOutcomes(), "Problem": problem, "Form": form, "Today": q.day.Format(time.DateOnly),
@@ -548,6 +578,198 @@ func (s *Server) downloadList(w http.ResponseWriter, r *http.Request, q *request
 	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 	w.Header().Set("Content-Disposition", "attachment; filename*=UTF-8''"+url.PathEscape(name))
 	_, _ = w.Write(b)
+}
+
+// requestExtension records a township officer's request for more time,
+// for the county to decide.
+func (s *Server) requestExtension(w http.ResponseWriter, r *http.Request, q *request) {
+	if !q.scope.CanRequestExtension() {
+		s.forbidden(w, r, q, "延期申请由乡镇经办人提出")
+		return
+	}
+	reason := strings.TrimSpace(r.PostFormValue("reason"))
+	if n := len([]rune(reason)); n < 4 || n > 500 {
+		s.showCase(w, r, q, http.StatusUnprocessableEntity, "请填写申请延期的理由（4至500字）", nil)
+		return
+	}
+	_, err := s.p.Store.RequestExtension(r.Context(), actor(q.user), q.kase.ID, reason)
+	var state *store.CaseStateError
+	switch {
+	case errors.As(err, &state):
+		s.showCase(w, r, q, http.StatusConflict, "不能申请延期：该预警"+extensionStateWords(state.Reason), nil)
+		return
+	case err != nil:
+		s.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/cases/"+q.kase.ID+"?asked=1", http.StatusSeeOther)
+}
+
+func extensionStateWords(reason string) string {
+	switch {
+	case strings.HasPrefix(reason, "extended"):
+		return "已延期过"
+	case strings.HasPrefix(reason, "waiting"):
+		return "已有待县局审批的延期申请"
+	case strings.Contains(reason, "already"):
+		return "的延期申请已处理"
+	}
+	return "不在核实中"
+}
+
+// extensionsPage lists the requests waiting for the county's decision,
+// then the decided ones.
+func (s *Server) extensionsPage(w http.ResponseWriter, r *http.Request, q *request) {
+	ctx := r.Context()
+	all, err := s.p.Store.ExtensionRequests(ctx, "")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	type view struct {
+		store.ExtensionRequest
+		Township string
+	}
+	var pending, decided []view
+	for i := len(all) - 1; i >= 0; i-- {
+		er := all[i]
+		c, err := s.p.Store.Case(ctx, er.CaseID)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		v := view{er, s.p.Router.Name(s.p.Router.Township(c.TownshipCode))}
+		if er.State == store.ExtensionPending {
+			pending = append(pending, v)
+		} else if len(decided) < 50 {
+			decided = append(decided, v)
+		}
+	}
+	slices.Reverse(pending) // oldest first: the longest waiting
+	s.render(w, r, q, "extensions", map[string]any{"Pending": pending, "Decided": decided, "ExtensionDays": s.p.Cfg.Cases.ExtensionDays})
+}
+
+// decideExtension approves or refuses a request: approved, the case's
+// deadline becomes the extended one, counted in working days from its
+// dispatch.
+func (s *Server) decideExtension(w http.ResponseWriter, r *http.Request, q *request) {
+	rid, err := strconv.ParseInt(r.PathValue("rid"), 10, 64)
+	if err != nil {
+		s.notFound(w, r, q)
+		return
+	}
+	var approve bool
+	switch r.PostFormValue("decision") {
+	case "approve":
+		approve = true
+	case "refuse":
+	default:
+		http.Error(w, "请选择同意或不同意", http.StatusUnprocessableEntity)
+		return
+	}
+	_, err = s.p.Store.DecideExtension(r.Context(), actor(q.user), rid, approve, strings.TrimSpace(r.PostFormValue("note")),
+		func(dispatched time.Time) (time.Time, error) { return s.p.Router.Deadline(dispatched, true) })
+	var state *store.CaseStateError
+	switch {
+	case errors.Is(err, store.ErrNoRequest):
+		s.notFound(w, r, q)
+		return
+	case errors.As(err, &state):
+		w.WriteHeader(http.StatusConflict)
+		s.render(w, r, q, "message", map[string]any{"Title": "无法处理", "Message": "该申请已处理，或预警已不在核实中。", "Link": "/extensions", "LinkText": "返回延期申请"})
+		return
+	case err != nil:
+		s.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/extensions", http.StatusSeeOther)
+}
+
+// townshipRow is one township's line on the county page.
+type townshipRow struct {
+	Code, Name                       string
+	Open, Overdue, Red, ClosedMonth  int
+	ClosedWithDeadline, ClosedOnTime int // of the closed cases with a deadline, those closed by it
+}
+
+// OnTime is the share of closed cases verified by their deadline, in
+// percent; -1 when none closed.
+func (t townshipRow) OnTime() int {
+	if t.ClosedWithDeadline == 0 {
+		return -1
+	}
+	return t.ClosedOnTime * 100 / t.ClosedWithDeadline
+}
+
+// countyPage is every township at a glance: open, overdue and red cases,
+// closed this month, and the share verified on time; the county's own
+// queue (cases no township could be found for) first.
+func (s *Server) countyPage(w http.ResponseWriter, r *http.Request, q *request) {
+	ctx := r.Context()
+	all, err := s.p.Store.CasesWhere(ctx, "", "", "", time.Time{})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	rows := map[string]*townshipRow{}
+	row := func(code string) *townshipRow {
+		if rows[code] == nil {
+			rows[code] = &townshipRow{Code: code, Name: s.p.Router.Name(code)}
+		}
+		return rows[code]
+	}
+	for code := range s.p.Cfg.County.Townships {
+		row(code)
+	}
+	monthStart := time.Date(q.day.Year(), q.day.Month(), 1, 0, 0, 0, 0, time.UTC)
+	for _, c := range all {
+		t := row(s.p.Router.Township(c.TownshipCode))
+		if c.State == cases.StateClosed {
+			if !c.ClosedOn.Before(monthStart) {
+				t.ClosedMonth++
+			}
+			if !c.Deadline.IsZero() {
+				t.ClosedWithDeadline++
+				if !c.ClosedOn.After(c.Deadline) {
+					t.ClosedOnTime++
+				}
+			}
+			continue
+		}
+		t.Open++
+		if c.Level == dispatch.LevelRed {
+			t.Red++
+		}
+		if route.Overdue(c.Deadline, q.day) {
+			t.Overdue++
+		}
+	}
+	var list []townshipRow
+	total := townshipRow{Name: "合计"}
+	for _, t := range rows {
+		list = append(list, *t)
+		total.Open += t.Open
+		total.Overdue += t.Overdue
+		total.Red += t.Red
+		total.ClosedMonth += t.ClosedMonth
+		total.ClosedWithDeadline += t.ClosedWithDeadline
+		total.ClosedOnTime += t.ClosedOnTime
+	}
+	slices.SortFunc(list, func(a, b townshipRow) int {
+		if (a.Code == route.CountyQueue) != (b.Code == route.CountyQueue) {
+			if a.Code == route.CountyQueue {
+				return -1
+			}
+			return 1
+		}
+		return cmp.Compare(a.Code, b.Code)
+	})
+	pending, err := s.p.Store.ExtensionRequests(ctx, store.ExtensionPending)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, q, "county", map[string]any{"Rows": list, "Total": total, "Pending": len(pending), "Month": q.day.Format("2006年1月")})
 }
 
 func personStatus(s string) string {

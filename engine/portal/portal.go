@@ -89,10 +89,14 @@ const (
 	// CaseToClose routes record an outcome of the case {id}: CaseInScope,
 	// and the scope may close it (else 403).
 	CaseToClose
+	// CountyOnly routes are the county's pages: county roles (else 403).
+	CountyOnly
+	// AdminOnly routes are the county admin's (else 403).
+	AdminOnly
 )
 
 func (a Access) String() string {
-	return [...]string{"public", "logged-in", "case-in-scope", "case-to-close"}[a]
+	return [...]string{"public", "logged-in", "case-in-scope", "case-to-close", "county-only", "admin-only"}[a]
 }
 
 // Route is one page or action of the portal.
@@ -252,6 +256,14 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, rt Route) {
 		return
 	}
 	q.user, q.scope = u, u.Scope()
+	switch {
+	case rt.Access == CountyOnly && !q.scope.IsCounty():
+		s.forbidden(w, r, q, "此页面仅供县级账号使用")
+		return
+	case rt.Access == AdminOnly && !q.scope.CanAdmin():
+		s.forbidden(w, r, q, "此操作仅供县级管理员使用")
+		return
+	}
 	if rt.Access == CaseInScope || rt.Access == CaseToClose {
 		c, it, err := s.caseInScope(ctx, q, r.PathValue("id"))
 		if err != nil {

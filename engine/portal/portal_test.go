@@ -2,6 +2,7 @@ package portal
 
 import (
 	"context"
+	"fmt"
 	"html"
 	"io"
 	"log/slog"
@@ -232,6 +233,31 @@ func TestIsolation(t *testing.T) {
 			return loggedIn(acct, seesCase(acct, id, c))
 		},
 		"GET /list.xlsx": func(acct, id string) string { return loggedIn(acct, "ok") }, // county roles: 400, a township is asked for
+		"POST /cases/{id}/extension": func(acct, id string) string {
+			r := seesCase(acct, id, c)
+			if r == "ok" && acct != "officer_a" && acct != "officer_b" {
+				return "403" // only township officers ask
+			}
+			return loggedIn(acct, r) // allowed: a too-short reason, refused with the form again
+		},
+		"GET /county": func(acct, id string) string {
+			if acct == "admin" || acct == "analyst" {
+				return "ok"
+			}
+			return loggedIn(acct, "403")
+		},
+		"GET /extensions": func(acct, id string) string {
+			if acct == "admin" {
+				return "ok"
+			}
+			return loggedIn(acct, "403")
+		},
+		"POST /extensions/{rid}": func(acct, id string) string {
+			if acct == "admin" {
+				return "404" // no such request
+			}
+			return loggedIn(acct, "403")
+		},
 		"POST /cases/{id}/outcome": func(acct, id string) string {
 			r := seesCase(acct, id, c)
 			if r == "ok" && (acct == "analyst" || acct == "village_a") {
@@ -282,6 +308,7 @@ func TestIsolation(t *testing.T) {
 				}
 				cl := browser(acct)
 				path := strings.ReplaceAll(strings.TrimSuffix(rt.Path, "{$}"), "{id}", id)
+				path = strings.ReplaceAll(path, "{rid}", "999999")
 				if rt.Path == "/static/" {
 					path = "/static/portal.css"
 				}
@@ -300,6 +327,10 @@ func TestIsolation(t *testing.T) {
 						form = url.Values{"outcome": {"bogus"}} // refused by validation even when allowed: nothing closes
 					case "/cases/{id}/unmask":
 						form = url.Values{"reason": {"入户核实需核对证件"}}
+					case "/cases/{id}/extension":
+						form = url.Values{"reason": {"短"}}
+					case "/extensions/{rid}":
+						form = url.Values{"decision": {"approve"}}
 					}
 					code, body, _ = cl.post(path, form)
 				}
@@ -568,5 +599,64 @@ func TestUnmaskAndDownload(t *testing.T) {
 		if cs.State != cases.StateClosed && !strings.Contains(text, cid) {
 			t.Errorf("own open case %s not in the download", cid)
 		}
+	}
+}
+
+// A township officer asks for more time; the county admin approves it;
+// the deadline moves to the extended one (working days from the
+// dispatch), the case is re-listed, and each step is audited. A second
+// request is refused.
+func TestExtensionRequest(t *testing.T) {
+	c := openCounty(t)
+	ctx := context.Background()
+	id := c.byTown[townA][2]
+	officer := c.client(t).login("officer_a")
+	code, body, _ := officer.get("/cases/" + id)
+	if code != 200 || !strings.Contains(body, "申请延期") {
+		t.Fatalf("case page offers no extension: %d", code)
+	}
+	if code, _, _ := officer.post("/cases/"+id+"/extension", url.Values{"reason": {"户主外出务工，需等其返乡后入户核实"}}); code != http.StatusSeeOther {
+		t.Fatalf("request: %d", code)
+	}
+	if code, _, _ := officer.post("/cases/"+id+"/extension", url.Values{"reason": {"再次申请延期试试"}}); code != http.StatusConflict {
+		t.Errorf("second request while one waits: %d", code)
+	}
+	reqs, err := c.p.Store.ExtensionRequests(ctx, store.ExtensionPending)
+	if err != nil || len(reqs) != 1 || reqs[0].CaseID != id || reqs[0].RequestedBy != "portal:officer_a" {
+		t.Fatalf("pending requests: %+v %v", reqs, err)
+	}
+	// Township officers cannot decide.
+	if code, _, _ := officer.post(fmt.Sprintf("/extensions/%d", reqs[0].ID), url.Values{"decision": {"approve"}}); code != http.StatusForbidden {
+		t.Errorf("officer decided: %d", code)
+	}
+	admin := c.client(t).login("admin")
+	_, page, _ := admin.get("/extensions")
+	if !strings.Contains(page, id) || !strings.Contains(page, "户主外出务工") {
+		t.Errorf("extensions page lacks the request")
+	}
+	before, _ := c.p.Store.Case(ctx, id)
+	if code, _, _ := admin.post(fmt.Sprintf("/extensions/%d", reqs[0].ID), url.Values{"decision": {"approve"}, "note": {"同意"}}); code != http.StatusSeeOther {
+		t.Fatalf("approve: %d", code)
+	}
+	after, _ := c.p.Store.Case(ctx, id)
+	want, _ := c.p.Router.Deadline(before.DispatchedOn, true)
+	if !after.Deadline.Equal(want) || after.Version != before.Version+1 {
+		t.Errorf("deadline %s (want %s), version %d -> %d", after.Deadline, want, before.Version, after.Version)
+	}
+	var n int
+	c.p.Store.DB().QueryRow(`SELECT count(*) FROM audit WHERE subject = ? AND action IN ('extension_request', 'cases_extend', 'extension_decided')`, id).Scan(&n)
+	if n != 3 {
+		t.Errorf("%d audit rows for the request, want 3", n)
+	}
+	if code, _, _ := admin.post(fmt.Sprintf("/extensions/%d", reqs[0].ID), url.Values{"decision": {"refuse"}}); code != http.StatusConflict {
+		t.Errorf("deciding twice: %d", code)
+	}
+	_, body, _ = officer.get("/cases/" + id)
+	if strings.Contains(body, `action="/cases/`+id+`/extension"`) || !strings.Contains(body, "县局已同意") {
+		t.Errorf("after approval the case page still offers a request or lacks the decision")
+	}
+	_, county, _ := admin.get("/county")
+	if !strings.Contains(county, "城关镇") || !strings.Contains(county, "按期办结率") {
+		t.Errorf("county page")
 	}
 }

@@ -11,7 +11,7 @@ import (
 )
 
 // pageNames are the templates of templates/, each rendered inside layout.
-var pageNames = []string{"login", "password", "cases", "case", "message"}
+var pageNames = []string{"login", "password", "cases", "case", "message", "county", "extensions"}
 
 var funcs = template.FuncMap{
 	"date": func(t time.Time) string {
@@ -71,6 +71,8 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, q *request, page
 		data["User"] = q.user
 		data["Role"] = q.user.Role.Chinese()
 		data["WhereName"] = s.scopeName(q.scope)
+		data["IsCounty"] = q.scope.IsCounty()
+		data["IsAdmin"] = q.scope.CanAdmin()
 	}
 	var buf bytes.Buffer
 	if err := s.pages[page].Execute(&buf, data); err != nil {

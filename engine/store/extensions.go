@@ -1,0 +1,173 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/lipwatch/lipwatch/engine/cases"
+)
+
+// ExtensionRequest is a township's request for more time on a case.
+type ExtensionRequest struct {
+	ID          int64
+	CaseID      string
+	RequestedBy string
+	RequestedAt time.Time
+	Reason      string
+	State       string // pending | approved | refused
+	DecidedBy   string
+	DecidedAt   time.Time
+	Note        string
+	NewDeadline time.Time
+}
+
+// Extension request states.
+const (
+	ExtensionPending  = "pending"
+	ExtensionApproved = "approved"
+	ExtensionRefused  = "refused"
+)
+
+// ErrNoRequest reports an unknown extension request.
+var ErrNoRequest = errors.New("no such extension request")
+
+// RequestExtension records account's request for more time on case id,
+// audited (extension_request) in the same transaction. The case must be
+// dispatched, open, not extended yet, and without a pending request: a
+// *CaseStateError says which is not so.
+func (s *Store) RequestExtension(ctx context.Context, account, id, reason string) (int64, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, err
+	}
+	defer tx.Rollback()
+	var state string
+	var extended bool
+	err = tx.QueryRowContext(ctx, `SELECT state, extended FROM cases WHERE case_id = ?`, id).Scan(&state, &extended)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, fmt.Errorf("case %s: %w", id, ErrNoCase)
+	}
+	if err != nil {
+		return 0, err
+	}
+	var pending int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM extension_requests WHERE case_id = ? AND state = 'pending'`, id).Scan(&pending); err != nil {
+		return 0, err
+	}
+	switch {
+	case state != cases.StateDispatched:
+		return 0, &CaseStateError{CaseID: id, Reason: state + ", not dispatched and open"}
+	case extended:
+		return 0, &CaseStateError{CaseID: id, Reason: "extended already"}
+	case pending > 0:
+		return 0, &CaseStateError{CaseID: id, Reason: "waiting for the county's decision on an earlier request"}
+	}
+	var rid int64
+	if err := tx.QueryRowContext(ctx, `SELECT nextval('extension_request_seq')`).Scan(&rid); err != nil {
+		return 0, err
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO extension_requests (request_id, case_id, requested_by, requested_at, reason, state)
+		VALUES (?, ?, ?, ?, ?, 'pending')`, rid, id, account, time.Now().UTC(), reason); err != nil {
+		return 0, err
+	}
+	if err := audit(ctx, tx, account, "extension_request", id, map[string]any{"request": rid}); err != nil {
+		return 0, err
+	}
+	return rid, tx.Commit()
+}
+
+// ExtensionRequests lists requests in a state ("" for all), oldest first.
+func (s *Store) ExtensionRequests(ctx context.Context, state string) ([]ExtensionRequest, error) {
+	return s.extensionRequests(ctx, `$1 = '' OR state = $1`, state)
+}
+
+// CaseExtensionRequests lists a case's requests, oldest first.
+func (s *Store) CaseExtensionRequests(ctx context.Context, id string) ([]ExtensionRequest, error) {
+	return s.extensionRequests(ctx, `case_id = $1`, id)
+}
+
+func (s *Store) extensionRequests(ctx context.Context, where string, arg any) ([]ExtensionRequest, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT request_id, case_id, requested_by, requested_at, reason, state,
+		coalesce(decided_by, ''), decided_at, coalesce(decision_note, ''), new_deadline
+		FROM extension_requests WHERE `+where+` ORDER BY request_id`, arg)
+	if err != nil {
+		return nil, fmt.Errorf("extension requests: %w", err)
+	}
+	defer rows.Close()
+	var out []ExtensionRequest
+	for rows.Next() {
+		var r ExtensionRequest
+		var decided, deadline sql.NullTime
+		if err := rows.Scan(&r.ID, &r.CaseID, &r.RequestedBy, &r.RequestedAt, &r.Reason, &r.State, &r.DecidedBy, &decided, &r.Note, &deadline); err != nil {
+			return nil, err
+		}
+		r.DecidedAt, r.NewDeadline = decided.Time, deadline.Time
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// DecideExtension approves or refuses a pending request, by account,
+// with a note. Approving moves the case's deadline to deadline(the case's
+// dispatch day) and re-lists it (a new version, as `cases extend` does);
+// the decision, the case and the audit rows (extension_decided, and
+// cases_extend when approved) are one transaction. A request decided
+// already, or a case no longer open, is a *CaseStateError.
+func (s *Store) DecideExtension(ctx context.Context, account string, rid int64, approve bool, note string,
+	deadline func(dispatched time.Time) (time.Time, error)) (ExtensionRequest, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return ExtensionRequest{}, err
+	}
+	defer tx.Rollback()
+	var r ExtensionRequest
+	err = tx.QueryRowContext(ctx, `SELECT request_id, case_id, state FROM extension_requests WHERE request_id = ?`, rid).Scan(&r.ID, &r.CaseID, &r.State)
+	if errors.Is(err, sql.ErrNoRows) {
+		return r, fmt.Errorf("extension request %d: %w", rid, ErrNoRequest)
+	}
+	if err != nil {
+		return r, err
+	}
+	if r.State != ExtensionPending {
+		return r, &CaseStateError{CaseID: r.CaseID, Reason: "its extension request was " + r.State + " already"}
+	}
+	now := time.Now().UTC()
+	r.State, r.DecidedBy, r.DecidedAt, r.Note = ExtensionRefused, account, now, note
+	if approve {
+		var state string
+		var dispatched sql.NullTime
+		if err := tx.QueryRowContext(ctx, `SELECT state, dispatched_on FROM cases WHERE case_id = ?`, r.CaseID).Scan(&state, &dispatched); err != nil {
+			return r, err
+		}
+		if state != cases.StateDispatched {
+			return r, &CaseStateError{CaseID: r.CaseID, Reason: state + ", not dispatched and open"}
+		}
+		d, err := deadline(dispatched.Time)
+		if err != nil {
+			return r, err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE cases SET deadline = ?, extended = true, version = version + 1, updated_at = ?
+			WHERE case_id = ?`, d, now, r.CaseID); err != nil {
+			return r, err
+		}
+		r.State, r.NewDeadline = ExtensionApproved, d
+		if err := audit(ctx, tx, account, "cases_extend", r.CaseID, map[string]any{"deadline": d.Format(time.DateOnly), "request": rid}); err != nil {
+			return r, err
+		}
+	}
+	var nd any
+	if !r.NewDeadline.IsZero() {
+		nd = r.NewDeadline
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE extension_requests SET state = ?, decided_by = ?, decided_at = ?, decision_note = ?, new_deadline = ?
+		WHERE request_id = ?`, r.State, account, now, nullable(note), nd, rid); err != nil {
+		return r, err
+	}
+	if err := audit(ctx, tx, account, "extension_decided", r.CaseID, map[string]any{"request": rid, "state": r.State}); err != nil {
+		return r, err
+	}
+	return r, tx.Commit()
+}
