@@ -77,7 +77,7 @@ func (s *Store) CaseHistory(ctx context.Context, id string) ([]CaseEvent, error)
 }
 
 // LastBatchFor is the newest dispatch batch that sent a list to township
-// town ('' = the county queue); "" when none did.
+// town (” = the county queue); "" when none did.
 func (s *Store) LastBatchFor(ctx context.Context, town string) (string, error) {
 	var id sql.NullString
 	err := s.db.QueryRowContext(ctx, `SELECT b.batch_id FROM dispatch_batches b
