@@ -160,3 +160,29 @@ func TestBrowserCountyPage(t *testing.T) {
 		}
 	}
 }
+
+// The statistics dashboard draws its charts (ECharts, from the binary) in
+// a browser: every chart has a canvas.
+func TestBrowserStatsCharts(t *testing.T) {
+	c := openCounty(t)
+	ctx := browser(t)
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(c.srv.URL+"/stats"),
+		chromedp.WaitVisible(`input[name=username]`),
+		chromedp.SendKeys(`input[name=username]`, "analyst"),
+		chromedp.SendKeys(`input[name=password]`, password),
+		chromedp.Submit(`input[name=password]`),
+		chromedp.WaitVisible(`[data-chart="chart-outcomes"][data-drawn="1"]`),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	screenshot(t, ctx, "stats")
+	n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('[data-chart] canvas').length`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n < 4 {
+		t.Errorf("%d charts drawn, want 4", n)
+	}
+}

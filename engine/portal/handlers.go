@@ -44,6 +44,8 @@ func (s *Server) routeTable() []Route {
 		{"GET", "/list.xlsx", LoggedIn, s.downloadList},
 		{"POST", "/cases/{id}/extension", CaseInScope, s.requestExtension},
 		{"GET", "/county", CountyOnly, s.countyPage},
+		{"GET", "/stats", CountyOnly, s.statsPage},
+		{"GET", "/stats.csv", CountyOnly, s.statsCSV},
 		{"GET", "/extensions", AdminOnly, s.extensionsPage},
 		{"POST", "/extensions/{rid}", AdminOnly, s.decideExtension},
 	}

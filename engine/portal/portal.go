@@ -187,7 +187,14 @@ func New(o Options) (*Server, error) {
 		}
 		csrf.SetIsAllowedOriginFunc(allowed)
 	}
-	s.handler = securityHeaders(s.sessions.LoadAndSave(csrf))
+	withSession := s.sessions.LoadAndSave(csrf)
+	s.handler = securityHeaders(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/static/") {
+			staticH.ServeHTTP(w, r) // no session, no personal data: cacheable
+			return
+		}
+		withSession.ServeHTTP(w, r)
+	}))
 	return s, nil
 }
 

@@ -246,6 +246,18 @@ func TestIsolation(t *testing.T) {
 			}
 			return loggedIn(acct, "403")
 		},
+		"GET /stats": func(acct, id string) string {
+			if acct == "admin" || acct == "analyst" {
+				return "ok"
+			}
+			return loggedIn(acct, "403")
+		},
+		"GET /stats.csv": func(acct, id string) string {
+			if acct == "admin" || acct == "analyst" {
+				return "404" // no ?t=: no such statistic
+			}
+			return loggedIn(acct, "403")
+		},
 		"GET /extensions": func(acct, id string) string {
 			if acct == "admin" {
 				return "ok"
@@ -658,5 +670,37 @@ func TestExtensionRequest(t *testing.T) {
 	_, county, _ := admin.get("/county")
 	if !strings.Contains(county, "城关镇") || !strings.Contains(county, "按期办结率") {
 		t.Errorf("county page")
+	}
+}
+
+// The statistics agree with the cases: the month's warnings by level add
+// up to the cases opened, and each table exports as CSV.
+func TestStats(t *testing.T) {
+	c := openCounty(t)
+	all, err := c.p.Store.CasesWhere(context.Background(), "", "", "", time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	levels := map[string]int{}
+	for _, cs := range all {
+		levels[cs.Level]++
+	}
+	cl := c.client(t).login("analyst")
+	code, body, h := cl.get("/stats.csv?t=monthly")
+	if code != 200 || !strings.HasPrefix(h.Get("Content-Type"), "text/csv") {
+		t.Fatalf("csv: %d %s", code, h.Get("Content-Type"))
+	}
+	want := fmt.Sprintf("2026-11,%d,%d,%d,%d", levels["red"], levels["orange"], levels["yellow"], len(all))
+	if !strings.Contains(body, want) {
+		t.Errorf("monthly: want a row %q in\n%s", want, body)
+	}
+	if !strings.HasPrefix(body, "\ufeff月份,红色,橙色,黄色,合计") {
+		t.Errorf("monthly header: %.60q", body)
+	}
+	_, page, _ := cl.get("/stats")
+	for _, key := range []string{"monthly", "rules", "townships", "outcomes"} {
+		if !strings.Contains(page, `id="chart-`+key+`"`) || !strings.Contains(page, "/stats.csv?t="+key) {
+			t.Errorf("stats page lacks %s", key)
+		}
 	}
 }

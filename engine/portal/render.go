@@ -11,7 +11,7 @@ import (
 )
 
 // pageNames are the templates of templates/, each rendered inside layout.
-var pageNames = []string{"login", "password", "cases", "case", "message", "county", "extensions"}
+var pageNames = []string{"login", "password", "cases", "case", "message", "county", "extensions", "stats"}
 
 var funcs = template.FuncMap{
 	"date": func(t time.Time) string {

@@ -6,15 +6,21 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"errors"
+	"sync"
 	"time"
 )
 
 // Sessions keeps the portal's login sessions in the store; it is the
 // store github.com/alexedwards/scs/v2 asks for (Find, Commit, Delete and
-// their context forms). Tokens are kept hashed.
-type Sessions struct{ s *Store }
+// their context forms). Tokens are kept hashed. Writes are serialised:
+// a browser's parallel requests renew the same session at once, and two
+// DuckDB transactions replacing one row conflict.
+type Sessions struct {
+	s  *Store
+	mu sync.Mutex
+}
 
-// Sessions returns the store's session keeper.
+// Sessions returns a session keeper of the store; the portal makes one.
 func (s *Store) Sessions() *Sessions { return &Sessions{s: s} }
 
 func tokenKey(token string) string {
@@ -35,6 +41,8 @@ func (ss *Sessions) FindCtx(ctx context.Context, token string) ([]byte, bool, er
 
 // CommitCtx saves a session until expiry.
 func (ss *Sessions) CommitCtx(ctx context.Context, token string, b []byte, expiry time.Time) error {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
 	tx, err := ss.s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -52,6 +60,8 @@ func (ss *Sessions) CommitCtx(ctx context.Context, token string, b []byte, expir
 
 // DeleteCtx ends a session.
 func (ss *Sessions) DeleteCtx(ctx context.Context, token string) error {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
 	_, err := ss.s.db.ExecContext(ctx, `DELETE FROM sessions WHERE token = ?`, tokenKey(token))
 	return err
 }
@@ -71,6 +81,8 @@ func (ss *Sessions) Delete(token string) error { return ss.DeleteCtx(context.Bac
 
 // DeleteExpired removes sessions past their expiry; it returns how many.
 func (ss *Sessions) DeleteExpired(ctx context.Context) (int64, error) {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
 	res, err := ss.s.db.ExecContext(ctx, `DELETE FROM sessions WHERE expiry <= ?`, time.Now().UTC())
 	if err != nil {
 		return 0, err

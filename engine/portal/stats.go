@@ -1,0 +1,248 @@
+package portal
+
+import (
+	"cmp"
+	"encoding/csv"
+	"encoding/json"
+	"html/template"
+	"net/http"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/lipwatch/lipwatch/engine/cases"
+	"github.com/lipwatch/lipwatch/engine/dispatch"
+	"github.com/lipwatch/lipwatch/engine/route"
+)
+
+// statTable is one statistic as a table: the chart beside it draws the
+// same numbers, and /stats.csv exports it.
+type statTable struct {
+	Key, Title string
+	Header     []string
+	Rows       [][]string
+	// Chart is the ECharts option drawing the table, as JSON for the
+	// page's script (static/stats.js) to hand to echarts.setOption.
+	Chart template.JS
+}
+
+// stats computes the county's statistics over the twelve months up to
+// day: warnings per month by level, cases per rule, per township, the
+// outcomes, and the working days to verify with the on-time share.
+func (s *Server) stats(all []*cases.Case, day time.Time) []statTable {
+	first := time.Date(day.Year(), day.Month(), 1, 0, 0, 0, 0, time.UTC).AddDate(0, -11, 0)
+	var months []string
+	for m := first; !m.After(day); m = m.AddDate(0, 1, 0) {
+		months = append(months, m.Format("2006-01"))
+	}
+	levels := []string{dispatch.LevelRed, dispatch.LevelOrange, dispatch.LevelYellow}
+	byMonth := map[string]map[string]int{}
+	rules := map[string]int{}
+	type town struct {
+		opened, closed, onTime, withDeadline int
+		days                                 []int
+	}
+	towns := map[string]*town{}
+	outcomes := map[string]int{}
+	titles := map[string]string{}
+	for _, r := range s.p.Pack.Rules {
+		titles[r.ID] = r.Title
+	}
+	for _, c := range all {
+		if c.OpenedOn.Before(first) || c.OpenedOn.After(day) {
+			continue
+		}
+		m := c.OpenedOn.Format("2006-01")
+		if byMonth[m] == nil {
+			byMonth[m] = map[string]int{}
+		}
+		byMonth[m][c.Level]++
+		seen := map[string]bool{}
+		for _, h := range c.Hits {
+			if !seen[h.RuleID] {
+				seen[h.RuleID] = true
+				rules[h.RuleID]++
+			}
+		}
+		code := s.p.Router.Township(c.TownshipCode)
+		t := towns[code]
+		if t == nil {
+			t = &town{}
+			towns[code] = t
+		}
+		t.opened++
+		if c.State == cases.StateClosed {
+			t.closed++
+			outcomes[c.Outcome]++
+			if !c.Deadline.IsZero() {
+				t.withDeadline++
+				if !c.ClosedOn.After(c.Deadline) {
+					t.onTime++
+				}
+			}
+			if !c.DispatchedOn.IsZero() && s.p.Router.Calendar != nil {
+				if n, err := s.p.Router.Calendar.WorkdaysBetween(c.DispatchedOn, c.ClosedOn); err == nil {
+					t.days = append(t.days, n)
+				}
+			}
+		}
+	}
+	var out []statTable
+
+	// Warnings per month by level.
+	mt := statTable{Key: "monthly", Title: "每月新增预警（按等级）", Header: []string{"月份", "红色", "橙色", "黄色", "合计"}}
+	series := make([][]int, len(levels))
+	for _, m := range months {
+		row := []string{m}
+		total := 0
+		for i, l := range levels {
+			n := byMonth[m][l]
+			series[i] = append(series[i], n)
+			row = append(row, strconv.Itoa(n))
+			total += n
+		}
+		mt.Rows = append(mt.Rows, append(row, strconv.Itoa(total)))
+	}
+	colors := []string{"#c00000", "#ed7d31", "#ffc000"}
+	names := []string{"红色", "橙色", "黄色"}
+	var ser []map[string]any
+	for i := range levels {
+		ser = append(ser, map[string]any{"name": names[i], "type": "bar", "stack": "level", "data": series[i], "itemStyle": map[string]any{"color": colors[i]}})
+	}
+	mt.Chart = chartJSON(map[string]any{
+		"tooltip": map[string]any{"trigger": "axis"}, "legend": map[string]any{},
+		"xAxis": map[string]any{"type": "category", "data": months}, "yAxis": map[string]any{"type": "value", "minInterval": 1},
+		"series": ser,
+	})
+	out = append(out, mt)
+
+	// Cases per rule.
+	rt := statTable{Key: "rules", Title: "各预警规则的预警户数", Header: []string{"规则", "名称", "户数"}}
+	ids := make([]string, 0, len(rules))
+	for id := range rules {
+		ids = append(ids, id)
+	}
+	slices.SortFunc(ids, func(a, b string) int { return cmp.Or(cmp.Compare(rules[b], rules[a]), cmp.Compare(a, b)) })
+	var ruleNames []string
+	var ruleCounts []int
+	for _, id := range ids {
+		rt.Rows = append(rt.Rows, []string{id, titles[id], strconv.Itoa(rules[id])})
+		ruleNames = append(ruleNames, cmp.Or(titles[id], id))
+		ruleCounts = append(ruleCounts, rules[id])
+	}
+	slices.Reverse(ruleNames)
+	slices.Reverse(ruleCounts)
+	rt.Chart = chartJSON(map[string]any{
+		"tooltip": map[string]any{}, "grid": map[string]any{"left": 8, "right": 24, "containLabel": true},
+		"xAxis": map[string]any{"type": "value", "minInterval": 1}, "yAxis": map[string]any{"type": "category", "data": ruleNames, "axisLabel": map[string]any{"width": 220, "overflow": "truncate"}},
+		"series": []any{map[string]any{"type": "bar", "data": ruleCounts, "itemStyle": map[string]any{"color": "#1f4e79"}}},
+	})
+	out = append(out, rt)
+
+	// Per township: warnings, closed, median working days to verify,
+	// on-time share.
+	tt := statTable{Key: "townships", Title: "各乡镇预警与核实时效", Header: []string{"乡镇", "预警户数", "已办结", "核实用时中位数（工作日）", "按期办结率"}}
+	codes := make([]string, 0, len(towns))
+	for code := range towns {
+		codes = append(codes, code)
+	}
+	slices.Sort(codes)
+	var townNames []string
+	var opened, medians []any
+	for _, code := range codes {
+		t := towns[code]
+		med, onTime := "—", "—"
+		var medV any = nil
+		if len(t.days) > 0 {
+			slices.Sort(t.days)
+			m := median(t.days)
+			med, medV = strconv.FormatFloat(m, 'f', -1, 64), m
+		}
+		if t.withDeadline > 0 {
+			onTime = strconv.Itoa(t.onTime*100/t.withDeadline) + "%"
+		}
+		name := s.p.Router.Name(code)
+		if code == route.CountyQueue {
+			name = "县级队列"
+		}
+		tt.Rows = append(tt.Rows, []string{name, strconv.Itoa(t.opened), strconv.Itoa(t.closed), med, onTime})
+		townNames = append(townNames, name)
+		opened = append(opened, t.opened)
+		medians = append(medians, medV)
+	}
+	tt.Chart = chartJSON(map[string]any{
+		"tooltip": map[string]any{"trigger": "axis"}, "legend": map[string]any{},
+		"xAxis": map[string]any{"type": "category", "data": townNames, "axisLabel": map[string]any{"interval": 0, "rotate": 30}},
+		"yAxis": []any{map[string]any{"type": "value", "name": "户数", "minInterval": 1}, map[string]any{"type": "value", "name": "工作日"}},
+		"series": []any{
+			map[string]any{"name": "预警户数", "type": "bar", "data": opened, "itemStyle": map[string]any{"color": "#1f4e79"}},
+			map[string]any{"name": "核实用时中位数", "type": "line", "yAxisIndex": 1, "data": medians, "connectNulls": true},
+		},
+	})
+	out = append(out, tt)
+
+	// Outcomes.
+	ot := statTable{Key: "outcomes", Title: "核实结果", Header: []string{"结果", "户数"}}
+	var pie []any
+	for _, o := range dispatch.DefaultOutcomes() {
+		if n := outcomes[o.Code]; n > 0 {
+			ot.Rows = append(ot.Rows, []string{o.Label, strconv.Itoa(n)})
+			pie = append(pie, map[string]any{"name": o.Label, "value": n})
+		}
+	}
+	ot.Chart = chartJSON(map[string]any{
+		"tooltip": map[string]any{"trigger": "item"}, "legend": map[string]any{"bottom": 0},
+		"series": []any{map[string]any{"type": "pie", "radius": []string{"35%", "65%"}, "data": pie}},
+	})
+	out = append(out, ot)
+	return out
+}
+
+// median of sorted ns.
+func median(ns []int) float64 {
+	n := len(ns)
+	if n%2 == 1 {
+		return float64(ns[n/2])
+	}
+	return float64(ns[n/2-1]+ns[n/2]) / 2
+}
+
+func chartJSON(v any) template.JS {
+	b, _ := json.Marshal(v)
+	return template.JS(b)
+}
+
+// statsPage is the statistics dashboard: each chart with its table, each
+// table downloadable as CSV.
+func (s *Server) statsPage(w http.ResponseWriter, r *http.Request, q *request) {
+	all, err := s.p.Store.CasesWhere(r.Context(), "", "", "", time.Time{})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, q, "stats", map[string]any{"Tables": s.stats(all, q.day), "Day": q.day.Format(time.DateOnly)})
+}
+
+// statsCSV exports one statistic (?t=monthly|rules|townships|outcomes)
+// as CSV (UTF-8 with BOM, for Excel).
+func (s *Server) statsCSV(w http.ResponseWriter, r *http.Request, q *request) {
+	all, err := s.p.Store.CasesWhere(r.Context(), "", "", "", time.Time{})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	key := r.URL.Query().Get("t")
+	for _, t := range s.stats(all, q.day) {
+		if t.Key != key {
+			continue
+		}
+		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+		w.Header().Set("Content-Disposition", `attachment; filename="stats_`+key+`_`+q.day.Format("20060102")+`.csv"`)
+		_, _ = w.Write([]byte("\ufeff"))
+		cw := csv.NewWriter(w)
+		cw.Write(t.Header)
+		cw.WriteAll(t.Rows)
+		return
+	}
+	http.Error(w, "没有这项统计", http.StatusNotFound)
+}
