@@ -49,6 +49,12 @@ type Options struct {
 	// Logger receives the portal's logs (never personal data); nil
 	// discards them.
 	Logger *slog.Logger
+	// Exclusive, when set, is held while a request changes cases (an
+	// outcome, an extension): serve passes its job lock, so that such a
+	// change never meets the nightly run writing the same cases (two
+	// DuckDB transactions on one row conflict). It waits while the night
+	// runs; nil means no lock.
+	Exclusive func(ctx context.Context) (release func(), err error)
 	// LoginsPerMinute bounds login attempts from one client address;
 	// 0 means DefaultLoginsPerMinute.
 	LoginsPerMinute int
@@ -65,13 +71,14 @@ const DefaultLoginsPerMinute = 30
 
 // Server is the portal's HTTP handler.
 type Server struct {
-	p        *pipeline.Pipeline
-	log      *slog.Logger
-	today    func() time.Time
-	sessions *scs.SessionManager
-	pages    map[string]*template.Template
-	routes   []Route
-	handler  http.Handler
+	exclusive func(ctx context.Context) (func(), error)
+	p         *pipeline.Pipeline
+	log       *slog.Logger
+	today     func() time.Time
+	sessions  *scs.SessionManager
+	pages     map[string]*template.Template
+	routes    []Route
+	handler   http.Handler
 }
 
 // Access is who may reach a route.
@@ -120,7 +127,10 @@ func New(o Options) (*Server, error) {
 	if o.Pipeline == nil || o.Pipeline.Store == nil {
 		return nil, errors.New("portal: no pipeline or store")
 	}
-	s := &Server{p: o.Pipeline, log: o.Logger, today: o.Today}
+	s := &Server{p: o.Pipeline, log: o.Logger, today: o.Today, exclusive: o.Exclusive}
+	if s.exclusive == nil {
+		s.exclusive = func(context.Context) (func(), error) { return func() {}, nil }
+	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -270,6 +280,15 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, rt Route) {
 	case rt.Access == AdminOnly && !q.scope.CanAdmin():
 		s.forbidden(w, r, q, "此操作仅供县级管理员使用")
 		return
+	}
+	if rt.Method == http.MethodPost && (rt.Access == CaseInScope || rt.Access == CaseToClose || rt.Access == AdminOnly) {
+		// A change to cases: never at once with the nightly run's.
+		release, err := s.exclusive(ctx)
+		if err != nil {
+			http.Error(w, "系统正在进行夜间数据处理，请稍后再试", http.StatusServiceUnavailable)
+			return
+		}
+		defer release()
 	}
 	if rt.Access == CaseInScope || rt.Access == CaseToClose {
 		c, it, err := s.caseInScope(ctx, q, r.PathValue("id"))
