@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/xuri/excelize/v2"
@@ -19,6 +20,13 @@ import (
 type Mark struct {
 	Batch    string // dispatch batch id, e.g. PD-20261128-1
 	Township string // township code; "" for the county's own queue
+	// Store is the id of the store that sent the list (32 hex digits):
+	// a trial or rebuilt store of the same county makes the same batch
+	// and case ids.
+	Store string
+	// Sig signs the three (32 hex digits, the store's HMAC): an edited
+	// mark does not verify. The caller makes and checks it.
+	Sig string
 }
 
 // IsZero reports a list without a mark.
@@ -29,6 +37,8 @@ const (
 	markSheet        = "lipwatch"
 	markPropBatch    = "lipwatch.batch"
 	markPropTownship = "lipwatch.township"
+	markPropStore    = "lipwatch.store"
+	markPropSig      = "lipwatch.sig"
 	markLabel        = "清单标识（请勿修改）"
 	markCounty       = "county" // the county queue's township in a mark
 )
@@ -36,31 +46,38 @@ const (
 var (
 	batchPattern    = regexp.MustCompile(`^PD-\d{8}-\d{1,4}$`)
 	townshipPattern = regexp.MustCompile(`^(\d{6,12}|county)$`)
+	hexPattern      = regexp.MustCompile(`^[0-9a-f]{32}$`)
 )
 
 // errBadMark is returned for a mark that lipwatch did not write as it is:
 // edited, truncated, or the two copies in an xlsx disagreeing.
 var errBadMark = errors.New("清单标识被修改过，无法确认本表所属乡镇；请使用县民政局下发的原表填写（the list's lipwatch mark was altered）")
 
-// markValues are the mark's two values as written.
-func (m Mark) values() (batch, township string) {
-	township = m.Township
+// values are the mark's values as written: batch, township, store, sig.
+func (m Mark) values() []string {
+	township := m.Township
 	if township == "" {
 		township = markCounty
 	}
-	return m.Batch, township
+	return []string{m.Batch, township, m.Store, m.Sig}
 }
 
-// parseMark checks a mark's two values as read.
-func parseMark(batch, township string) (Mark, error) {
-	batch, township = strings.TrimSpace(batch), strings.TrimSpace(township)
-	if !batchPattern.MatchString(batch) || !townshipPattern.MatchString(township) {
+// parseMark checks a mark's values as read (batch, township, store, sig).
+func parseMark(v []string) (Mark, error) {
+	for len(v) < 4 {
+		v = append(v, "")
+	}
+	for i := range v {
+		v[i] = strings.TrimSpace(v[i])
+	}
+	if !batchPattern.MatchString(v[0]) || !townshipPattern.MatchString(v[1]) || !hexPattern.MatchString(v[2]) || !hexPattern.MatchString(v[3]) {
 		return Mark{}, errBadMark
 	}
-	if township == markCounty {
-		township = ""
+	m := Mark{Batch: v[0], Township: v[1], Store: v[2], Sig: v[3]}
+	if m.Township == markCounty {
+		m.Township = ""
 	}
-	return Mark{Batch: batch, Township: township}, nil
+	return m, nil
 }
 
 // writeXLSXMark writes m into the workbook: a very hidden, protected
@@ -69,16 +86,18 @@ func writeXLSXMark(w *sheetWriter, m Mark) {
 	if m.IsZero() {
 		return
 	}
-	batch, town := m.values()
+	v := m.values()
 	x := w.x
 	_, err := x.NewSheet(markSheet)
 	w.do(err)
-	w.do(x.SetSheetRow(markSheet, "A1", &[]string{"batch", batch}))
-	w.do(x.SetSheetRow(markSheet, "A2", &[]string{"township", town}))
+	for i, name := range []string{"batch", "township", "store", "sig"} {
+		w.do(x.SetSheetRow(markSheet, fmt.Sprintf("A%d", i+1), &[]string{name, v[i]}))
+	}
 	w.do(x.SetSheetVisible(markSheet, false, true))
 	w.do(x.ProtectSheet(markSheet, &excelize.SheetProtectionOptions{}))
-	w.do(x.SetCustomProps(excelize.CustomProperty{Name: markPropBatch, Value: batch}))
-	w.do(x.SetCustomProps(excelize.CustomProperty{Name: markPropTownship, Value: town}))
+	for i, name := range []string{markPropBatch, markPropTownship, markPropStore, markPropSig} {
+		w.do(x.SetCustomProps(excelize.CustomProperty{Name: name, Value: v[i]}))
+	}
 	// The list sheet stays the one that opens.
 	if i, err := x.GetSheetIndex(w.name); err == nil {
 		x.SetActiveSheet(i)
@@ -90,18 +109,17 @@ func writeXLSXMark(w *sheetWriter, m Mark) {
 func readXLSXMark(x *excelize.File) (Mark, error) {
 	var fromProps, fromSheet *Mark
 	if props, err := x.GetCustomProps(); err == nil {
-		var batch, town string
+		v := make([]string, 4)
 		n := 0
 		for _, p := range props {
-			switch p.Name {
-			case markPropBatch:
-				batch, n = fmt.Sprint(p.Value), n+1
-			case markPropTownship:
-				town, n = fmt.Sprint(p.Value), n+1
+			for i, name := range []string{markPropBatch, markPropTownship, markPropStore, markPropSig} {
+				if p.Name == name {
+					v[i], n = fmt.Sprint(p.Value), n+1
+				}
 			}
 		}
 		if n > 0 {
-			m, err := parseMark(batch, town)
+			m, err := parseMark(v)
 			if err != nil {
 				return Mark{}, err
 			}
@@ -113,13 +131,13 @@ func readXLSXMark(x *excelize.File) (Mark, error) {
 		if err != nil {
 			return Mark{}, err
 		}
-		get := func(r int) string {
+		v := make([]string, 4)
+		for r := range v {
 			if r < len(rows) && len(rows[r]) > 1 {
-				return rows[r][1]
+				v[r] = rows[r][1]
 			}
-			return ""
 		}
-		m, err := parseMark(get(0), get(1))
+		m, err := parseMark(v)
 		if err != nil {
 			return Mark{}, err
 		}
@@ -138,8 +156,7 @@ func readXLSXMark(x *excelize.File) (Mark, error) {
 
 // csvMarkRow is the row a CSV list carries its mark in, above the header.
 func csvMarkRow(m Mark) []string {
-	batch, town := m.values()
-	return []string{markLabel, batch, town}
+	return append([]string{markLabel}, m.values()...)
 }
 
 // parseCSVMark reads a row above a CSV list's header: ok when it is the
@@ -148,12 +165,6 @@ func parseCSVMark(cells []string) (m Mark, ok bool, err error) {
 	if len(cells) == 0 || normKey(cells[0]) != normKey(markLabel) {
 		return Mark{}, false, nil
 	}
-	get := func(i int) string {
-		if i < len(cells) {
-			return cells[i]
-		}
-		return ""
-	}
-	m, err = parseMark(get(1), get(2))
+	m, err = parseMark(slices.Clone(cells[1:]))
 	return m, true, err
 }

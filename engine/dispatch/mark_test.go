@@ -11,9 +11,18 @@ import (
 	"github.com/xuri/excelize/v2"
 )
 
+const (
+	testStore = "0123456789abcdef0123456789abcdef"
+	testSig   = "fedcba9876543210fedcba9876543210"
+)
+
+func testMark(batch, town string) Mark {
+	return Mark{Batch: batch, Township: town, Store: testStore, Sig: testSig}
+}
+
 func markedOptions() Options {
 	o := testOptions()
-	o.Mark = Mark{Batch: "PD-20261128-1", Township: "340799001"}
+	o.Mark = testMark("PD-20261128-1", "340799001")
 	return o
 }
 
@@ -24,7 +33,7 @@ func markedOptions() Options {
 func TestMarkTravelsWithTheList(t *testing.T) {
 	fx := newFixture(t)
 	dir := t.TempDir()
-	for _, m := range []Mark{{"PD-20261128-1", "340799001"}, {"PD-20261201-12", ""}} {
+	for _, m := range []Mark{testMark("PD-20261128-1", "340799001"), testMark("PD-20261201-12", "")} {
 		o := testOptions()
 		o.Mark = m
 		xl := filepath.Join(dir, "list.xlsx")
@@ -123,6 +132,9 @@ func TestMarkAbsentOrAltered(t *testing.T) {
 		"batch garbled": func(x *excelize.File) error {
 			return x.SetCustomProps(excelize.CustomProperty{Name: markPropBatch, Value: "PD-2026"})
 		},
+		"signature cut": func(x *excelize.File) error {
+			return x.SetCustomProps(excelize.CustomProperty{Name: markPropSig, Value: "fedcba98"})
+		},
 	} {
 		x := openXLSX(t, marked)
 		if err := edit(x); err != nil {
@@ -147,6 +159,11 @@ func TestMarkAbsentOrAltered(t *testing.T) {
 	writeBytes(t, csvPath, []byte(strings.Replace(string(b), ",340799001", ",34079900x", 1)))
 	if _, err := ReadFeedback(csvPath, readOptions()); err == nil || !strings.Contains(err.Error(), "第3行 清单标识被修改过") {
 		t.Errorf("edited csv mark: err = %v", err)
+	}
+	// Two mark rows that disagree: refused, not the last one winning.
+	writeBytes(t, csvPath, []byte(strings.Replace(string(b), "清单标识（请勿修改）,PD-20261128-1,340799001,", "清单标识（请勿修改）,PD-20261128-1,340799002,"+testStore+","+testSig+"\r\n清单标识（请勿修改）,PD-20261128-1,340799001,", 1)))
+	if _, err := ReadFeedback(csvPath, readOptions()); err == nil || !strings.Contains(err.Error(), "清单标识被修改过") {
+		t.Errorf("two csv marks: err = %v", err)
 	}
 }
 

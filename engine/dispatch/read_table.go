@@ -186,12 +186,16 @@ func readCSVTable(data []byte) (*table, error) {
 		t.rows = append(t.rows, tableRow{num: row, cells: rec})
 	}
 	h := t.headerRow()
+	seen := false
 	for _, r := range t.rows[:max(h, 0)] {
 		if m, ok, err := parseCSVMark(r.cells); ok {
 			if err != nil {
 				return nil, fmt.Errorf("第%d行 %w", r.num, err)
 			}
-			t.mark = m
+			if seen && m != t.mark {
+				return nil, fmt.Errorf("第%d行 %w", r.num, errBadMark) // two marks that disagree
+			}
+			t.mark, seen = m, true
 		}
 	}
 	return t, nil

@@ -134,7 +134,7 @@ func (p *Pipeline) Dispatch(ctx context.Context, day time.Time, all bool) (*Disp
 		return nil, err
 	}
 	crashpoint.Here("dispatch.recorded")
-	if err := p.writeBatch(res.Batch, pl); err != nil {
+	if err := p.writeBatch(ctx, res.Batch, pl); err != nil {
 		return nil, err
 	}
 	if err := p.Store.BatchWritten(ctx, res.Batch); err != nil {
@@ -159,7 +159,7 @@ func (p *Pipeline) resumeBatches(ctx context.Context) ([]string, error) {
 		if err != nil {
 			return nil, fmt.Errorf("dispatch batch %s: %w", b.ID, err)
 		}
-		if err := p.writeBatch(b.ID, pl); err != nil {
+		if err := p.writeBatch(ctx, b.ID, pl); err != nil {
 			return nil, err
 		}
 		if err := p.Store.Audit(ctx, p.actor(), "dispatch_resumed", b.ID, map[string]any{"files": b.Files}); err != nil {
@@ -178,7 +178,7 @@ func (p *Pipeline) resumeBatches(ctx context.Context) ([]string, error) {
 // writing a batch again after a crash replaces what the first attempt
 // wrote with the same bytes; temporary files a killed attempt left behind
 // (they hold personal data) are removed first.
-func (p *Pipeline) writeBatch(id string, pl batchPayload) error {
+func (p *Pipeline) writeBatch(ctx context.Context, id string, pl batchPayload) error {
 	dirs := map[string]bool{filepath.Dir(pl.SummaryPath): true}
 	for _, l := range pl.Lists {
 		dirs[filepath.Dir(l.Path)] = true
@@ -192,8 +192,10 @@ func (p *Pipeline) writeBatch(id string, pl batchPayload) error {
 	for i, l := range pl.Lists {
 		removeTemps(l.Path)
 		o := opts
-		o.Mark = dispatch.Mark{Batch: id, Township: l.Township}
 		var err error
+		if o.Mark, err = p.Mark(ctx, id, l.Township); err != nil {
+			return fmt.Errorf("dispatch batch %s: %w", id, err)
+		}
 		switch l.Format {
 		case "xlsx":
 			err = dispatch.WriteTownshipXLSX(l.Path, l.Items, o)
@@ -214,6 +216,20 @@ func (p *Pipeline) writeBatch(id string, pl batchPayload) error {
 		return fmt.Errorf("dispatch %s: %w", pl.SummaryPath, err)
 	}
 	return nil
+}
+
+// Mark is the signed mark of batch's list for township town: what binds a
+// returned list to that township in this store (see dispatch.Mark).
+func (p *Pipeline) Mark(ctx context.Context, batch, town string) (dispatch.Mark, error) {
+	id, err := p.Store.ID(ctx)
+	if err != nil {
+		return dispatch.Mark{}, err
+	}
+	sig, err := p.Store.SignList(ctx, batch, town, id)
+	if err != nil {
+		return dispatch.Mark{}, err
+	}
+	return dispatch.Mark{Batch: batch, Township: town, Store: id, Sig: sig}, nil
 }
 
 // privateDir makes dir (and its parents) with mode 0700 and narrows dir

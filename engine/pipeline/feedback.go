@@ -187,6 +187,18 @@ func (p *Pipeline) listTownship(ctx context.Context, r *dispatch.Returned, named
 		}
 		return named, "", nil
 	}
+	self, err := p.Store.ID(ctx)
+	if err != nil {
+		return "", "", err
+	}
+	if r.Mark.Store != self {
+		return "", "本表是另一个系统（另一个数据库）下发的清单，不是本系统下发的，整表未导入 (the list was sent by another lipwatch store)", nil
+	}
+	if ok, err := p.Store.VerifyList(ctx, r.Mark.Batch, r.Mark.Township, r.Mark.Store, r.Mark.Sig); err != nil {
+		return "", "", err
+	} else if !ok {
+		return "", "清单标识被修改过（签名不符），无法确认本表所属乡镇，整表未导入；请使用县民政局下发的原表 (the list's mark does not verify)", nil
+	}
 	b, err := p.Store.LoadBatch(ctx, r.Mark.Batch)
 	switch {
 	case errors.Is(err, store.ErrNoBatch):

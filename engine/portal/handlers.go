@@ -554,7 +554,10 @@ func (s *Server) downloadList(w http.ResponseWriter, r *http.Request, q *request
 	o := dispatch.Options{County: s.p.Cfg.County.Name, AsOf: q.day}
 	if batch != "" {
 		// Returned, it answers for this township like the dispatched list.
-		o.Mark = dispatch.Mark{Batch: batch, Township: town}
+		if o.Mark, err = s.p.Mark(ctx, batch, town); err != nil {
+			s.fail(w, r, err)
+			return
+		}
 	}
 	tmp, err := os.MkdirTemp("", "lipwatch-list-")
 	if err != nil {
