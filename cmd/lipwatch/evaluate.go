@@ -49,6 +49,7 @@ func newEvaluateCmd(g *globals) *cobra.Command {
 
 func newDispatchCmd(g *globals) *cobra.Command {
 	var all bool
+	var rewrite string
 	cmd := &cobra.Command{
 		Use:   "dispatch",
 		Short: "Write per-township alert lists (xlsx, csv) and the county summary",
@@ -58,6 +59,15 @@ func newDispatchCmd(g *globals) *cobra.Command {
 				return err
 			}
 			defer p.Close()
+			if rewrite != "" {
+				d, err := p.Rewrite(cmd.Context(), rewrite)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "rewrote dispatch batch %s: %d files in %s (%d open cases, deadlines as given)\n",
+					d.Batch, len(d.Files), d.Dir, d.Cases)
+				return nil
+			}
 			var d *pipeline.DispatchResult
 			err = p.Ledgered(cmd.Context(), "dispatch", day, func() (any, error) {
 				var err error
@@ -75,6 +85,7 @@ func newDispatchCmd(g *globals) *cobra.Command {
 		},
 	}
 	cmd.Flags().BoolVar(&all, "all", false, "list every open case, not only new or changed ones")
+	cmd.Flags().StringVar(&rewrite, "rewrite", "", "write a written batch's files again under the same names (a lost or deleted list), e.g. PD-20261128-1")
 	return cmd
 }
 

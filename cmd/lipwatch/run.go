@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -68,10 +69,18 @@ func printEvaluate(w io.Writer, p *pipeline.Pipeline, r *evaluate.Result) {
 
 func printDispatch(w io.Writer, p *pipeline.Pipeline, d *pipeline.DispatchResult) {
 	for _, b := range d.Resumed {
-		fmt.Fprintf(w, "finished dispatch batch %s, which a crash had left unwritten (same files, same deadlines)\n", b)
+		if b.Relocated {
+			fmt.Fprintf(w, "finished dispatch batch %s, which a crash had left unwritten: its folder could not be written, so its lists are in %s (same names, same deadlines)\n", b.ID, b.Dir)
+		} else {
+			fmt.Fprintf(w, "finished dispatch batch %s, which a crash had left unwritten (same files in %s, same deadlines)\n", b.ID, b.Dir)
+		}
 	}
 	if d.Batch == "" {
-		fmt.Fprintf(w, "nothing new to dispatch: the lists already in %s stand\n", d.Dir)
+		fmt.Fprintf(w, "nothing new to dispatch: the lists of %s in %s stand\n", strings.Join(d.Standing, ", "), d.Dir)
+		if n := len(d.Missing); n > 0 {
+			fmt.Fprintf(w, "  but %d of their files are gone (deleted or moved), e.g. %s: lipwatch dispatch --rewrite %s writes them again under the same names\n",
+				n, filepath.Base(d.Missing[0]), d.Standing[len(d.Standing)-1])
+		}
 		fmt.Fprintf(w, "overdue open cases: %d\n", d.Overdue)
 		return
 	}

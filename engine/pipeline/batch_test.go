@@ -284,3 +284,72 @@ func TestForgedMarkRefused(t *testing.T) {
 		t.Fatalf("forged mark: %+v", res)
 	}
 }
+
+// A batch recorded for a folder that can no longer be written (replaced
+// by a file, unmounted) does not block dispatch for ever: the next
+// dispatch writes its lists under today's dispatch.dir, same names and
+// deadlines, and records where. Deleted lists are reported, not said to
+// stand, and --rewrite writes them again under their names.
+func TestBatchRelocatedAndRewritten(t *testing.T) {
+	c := openCounty(t)
+	ctx := context.Background()
+	if _, err := c.p.Evaluate(ctx, c.day, false); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	blocked := filepath.Join(dir, "mnt")
+	if err := os.WriteFile(blocked, []byte("not a folder"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c.p.Cfg.Dispatch.Dir = filepath.Join(blocked, "lists")
+	if _, err := c.p.Dispatch(ctx, c.day, false); err == nil {
+		t.Fatal("dispatch into a folder under a file succeeded")
+	}
+	_, err := c.p.Dispatch(ctx, c.day, false) // still blocked: the same error, naming the batch
+	if err == nil || !strings.Contains(err.Error(), "dispatch batch PD-20261128-1") || !strings.Contains(err.Error(), "dispatch.dir") {
+		t.Fatalf("blocked again: %v", err)
+	}
+	c.p.Cfg.Dispatch.Dir = filepath.Join(dir, "lists")
+	res, err := c.p.Dispatch(ctx, c.day, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := filepath.Join(dir, "lists", "2026-11-28")
+	if len(res.Resumed) != 1 || !res.Resumed[0].Relocated || res.Resumed[0].Dir != want {
+		t.Fatalf("resumed: %+v", res.Resumed)
+	}
+	b, err := c.p.Store.LoadBatch(ctx, "PD-20261128-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !b.Written || b.Dir != want {
+		t.Errorf("batch after relocation: written %v, dir %s", b.Written, b.Dir)
+	}
+	for _, f := range b.Files {
+		if _, err := os.Stat(f); err != nil || filepath.Dir(f) != want {
+			t.Errorf("file %s: %v", f, err)
+		}
+	}
+	// Nothing new; a list deleted is reported, then written again.
+	lost := b.Files[0]
+	os.Remove(lost)
+	res, err = c.p.Dispatch(ctx, c.day, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Batch != "" || len(res.Missing) != 1 || res.Missing[0] != lost || res.Dir != want {
+		t.Errorf("after deleting a list: %+v", res)
+	}
+	rw, err := c.p.Rewrite(ctx, "PD-20261128-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(lost); err != nil || len(rw.Files) != len(b.Files) {
+		t.Errorf("rewrite: %v, %d files", err, len(rw.Files))
+	}
+	var n int
+	c.p.Store.DB().QueryRow(`SELECT count(*) FROM audit WHERE action IN ('dispatch_relocated', 'dispatch_rewritten')`).Scan(&n)
+	if n != 2 {
+		t.Errorf("%d relocation/rewrite audit rows, want 2", n)
+	}
+}

@@ -33,7 +33,20 @@ type DispatchResult struct {
 	Overdue   int            // open cases past their deadline on the day
 	// Resumed are earlier batches whose files a crash had left unwritten,
 	// written now with their own names and deadlines.
-	Resumed []string
+	Resumed []ResumedBatch
+	// Standing are the day's batches already written when there was
+	// nothing new to send; Missing their files that are gone (deleted or
+	// moved): `dispatch --rewrite BATCH` writes them again.
+	Standing []string
+	Missing  []string
+}
+
+// ResumedBatch is a batch finished after a crash, and where its files are.
+type ResumedBatch struct {
+	ID, Dir string
+	// Relocated says the files went to Dir because the folder the batch
+	// was recorded for could not be written.
+	Relocated bool
 }
 
 // Dispatch writes, per township, the list of cases it has not seen in
@@ -104,7 +117,21 @@ func (p *Pipeline) Dispatch(ctx context.Context, day time.Time, all bool) (*Disp
 		return nil, err
 	}
 	if len(items) == 0 && done > 0 {
-		p.logger().Info("nothing new to dispatch; the day's lists stand", "as_of", day.Format(time.DateOnly), "batches", done)
+		standing, err := p.Store.BatchesBetween(ctx, day, day)
+		if err != nil {
+			return nil, err
+		}
+		for _, b := range standing {
+			res.Standing = append(res.Standing, b.ID)
+			res.Dir = b.Dir
+			for _, f := range b.Files {
+				if _, err := os.Stat(f); err != nil {
+					res.Missing = append(res.Missing, f)
+				}
+			}
+		}
+		p.logger().Info("nothing new to dispatch; the day's lists stand", "as_of", day.Format(time.DateOnly), "batches", done,
+			"missing_files", len(res.Missing))
 		return res, nil
 	}
 	seq := max(done, summariesIn(res.Dir)) + 1
@@ -148,30 +175,149 @@ func (p *Pipeline) Dispatch(ctx context.Context, day time.Time, all bool) (*Disp
 // resumeBatches writes the files of batches a crash left unwritten, from
 // what the store recorded, and marks them written: the same file names,
 // cases and deadlines as the batch had.
-func (p *Pipeline) resumeBatches(ctx context.Context) ([]string, error) {
+func (p *Pipeline) resumeBatches(ctx context.Context) ([]ResumedBatch, error) {
 	pending, err := p.Store.PendingBatches(ctx)
 	if err != nil {
 		return nil, err
 	}
-	var ids []string
+	var out []ResumedBatch
 	for _, b := range pending {
 		pl, err := decodeBatchPayload(b.Payload)
 		if err != nil {
 			return nil, fmt.Errorf("dispatch batch %s: %w", b.ID, err)
 		}
+		rb := ResumedBatch{ID: b.ID, Dir: b.Dir}
 		if err := p.writeBatch(ctx, b.ID, pl); err != nil {
-			return nil, err
+			// The folder it was recorded for cannot be written (moved,
+			// replaced, no longer mounted): its cases are dispatched
+			// already, so the lists must reach the townships from
+			// somewhere — the day's folder under today's dispatch.dir.
+			here := filepath.Join(p.Cfg.Resolve(p.Cfg.Dispatch.Dir), pl.AsOf.Format(time.DateOnly))
+			if here == b.Dir {
+				return nil, batchUnwritable(b, err)
+			}
+			moved := pl.relocate(here)
+			if err2 := p.writeBatch(ctx, b.ID, moved); err2 != nil {
+				return nil, batchUnwritable(b, fmt.Errorf("%w; nor under %s: %w", err, here, err2))
+			}
+			if err := p.Store.RelocateBatch(ctx, p.actor(), b.ID, here, moved.files(), b.Dir); err != nil {
+				return nil, err
+			}
+			p.logger().Warn("a dispatch batch's folder could not be written: its lists went to today's dispatch.dir",
+				"batch", b.ID, "recorded", b.Dir, "written", here, "err", err)
+			rb.Dir, rb.Relocated = here, true
 		}
-		if err := p.Store.Audit(ctx, p.actor(), "dispatch_resumed", b.ID, map[string]any{"files": b.Files}); err != nil {
+		if err := p.Store.Audit(ctx, p.actor(), "dispatch_resumed", b.ID, map[string]any{"dir": rb.Dir, "files": b.Files}); err != nil {
 			return nil, err
 		}
 		if err := p.Store.BatchWritten(ctx, b.ID); err != nil {
 			return nil, err
 		}
-		p.logger().Warn("finished a dispatch batch a crash had left unwritten", "batch", b.ID, "files", len(b.Files))
-		ids = append(ids, b.ID)
+		p.logger().Warn("finished a dispatch batch a crash had left unwritten", "batch", b.ID, "files", len(b.Files), "dir", rb.Dir)
+		out = append(out, rb)
 	}
-	return ids, nil
+	return out, nil
+}
+
+// batchUnwritable says what to do about a recorded batch whose lists
+// cannot be written: until they are, every dispatch tries again.
+func batchUnwritable(b store.Batch, err error) error {
+	return fmt.Errorf("dispatch batch %s of %s (its cases are recorded as dispatched, with their deadlines) could not be written: %w; "+
+		"make the folder writable, or point dispatch.dir at a writable folder, and run dispatch again",
+		b.ID, b.AsOf.Format(time.DateOnly), err)
+}
+
+// relocate is the payload with every file in dir instead.
+func (pl batchPayload) relocate(dir string) batchPayload {
+	out := pl
+	out.Lists = slices.Clone(pl.Lists)
+	for i := range out.Lists {
+		out.Lists[i].Path = filepath.Join(dir, filepath.Base(out.Lists[i].Path))
+	}
+	out.SummaryPath = filepath.Join(dir, filepath.Base(pl.SummaryPath))
+	return out
+}
+
+// files are the payload's paths, the lists' then the summary's.
+func (pl batchPayload) files() []string {
+	var out []string
+	for _, l := range pl.Lists {
+		out = append(out, l.Path)
+	}
+	return append(out, pl.SummaryPath)
+}
+
+// Rewrite writes a written batch's files again, under the same names: a
+// township lost its list, or a file was deleted. The lists show the
+// batch's cases as they stand now (with the deadlines they were given;
+// closed ones are left out), the summary every case as of the batch's
+// day. Audited as dispatch_rewritten.
+func (p *Pipeline) Rewrite(ctx context.Context, id string) (*DispatchResult, error) {
+	b, err := p.Store.LoadBatch(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if !b.Written {
+		return nil, fmt.Errorf("dispatch batch %s is not written yet: run dispatch, which finishes it", id)
+	}
+	ids, err := p.Store.BatchCases(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	inBatch := map[string]bool{}
+	for _, c := range ids {
+		inBatch[c] = true
+	}
+	every, err := p.Store.CasesWhere(ctx, "", "", "", time.Time{})
+	if err != nil {
+		return nil, err
+	}
+	everyItem, _, err := p.items(ctx, every, b.AsOf)
+	if err != nil {
+		return nil, err
+	}
+	pl := batchPayload{AsOf: b.AsOf, County: p.Cfg.County.Name, Unmasked: p.Cfg.Dispatch.Unmasked, Summary: dispatch.Summarize(everyItem, b.AsOf)}
+	res := &DispatchResult{Batch: id, Dir: b.Dir, Townships: map[string]int{}}
+	for _, f := range b.Files {
+		base := filepath.Base(f)
+		if strings.HasPrefix(base, "汇总_") {
+			pl.SummaryPath = f
+			continue
+		}
+		town, ok := p.fileTownship(base)
+		if !ok {
+			return nil, fmt.Errorf("dispatch batch %s: cannot tell the township of %s", id, base)
+		}
+		l := batchList{Path: f, Format: strings.TrimPrefix(filepath.Ext(f), "."), Township: town}
+		for _, it := range everyItem {
+			if inBatch[it.CaseID] && it.TownshipCode == town && it.State != cases.StateClosed {
+				l.Items = append(l.Items, it)
+			}
+		}
+		pl.Lists = append(pl.Lists, l)
+		res.Townships[town] = len(l.Items)
+		res.Files = append(res.Files, f)
+	}
+	res.Files = append(res.Files, pl.SummaryPath)
+	for _, n := range res.Townships {
+		res.Cases += n
+	}
+	if err := p.Store.Audit(ctx, p.actor(), "dispatch_rewritten", id, map[string]any{"dir": b.Dir, "files": res.Files, "cases": res.Cases}); err != nil {
+		return nil, err
+	}
+	if err := p.writeBatch(ctx, id, pl); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// fileTownship is the township code a list's file name starts with.
+func (p *Pipeline) fileTownship(base string) (string, bool) {
+	if strings.HasPrefix(base, listName(route.CountyQueue, "")) {
+		return route.CountyQueue, true
+	}
+	code, _, ok := strings.Cut(base, "_")
+	return code, ok && code != ""
 }
 
 // writeBatch writes a batch's files. Each file is written atomically, so

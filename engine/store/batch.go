@@ -186,3 +186,43 @@ func (s *Store) batchTownships(ctx context.Context, id string) (map[string]int, 
 	}
 	return out, rows.Err()
 }
+
+// RelocateBatch records that a batch's files are written to dir, under
+// files, instead of where it was recorded (the folder could no longer be
+// made); audited with both places.
+func (s *Store) RelocateBatch(ctx context.Context, actor, id, dir string, files []string, from string) error {
+	b, err := json.Marshal(files)
+	if err != nil {
+		return err
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `UPDATE dispatch_batches SET dir = ?, files = ? WHERE batch_id = ?`, dir, string(b), id); err != nil {
+		return fmt.Errorf("dispatch batch %s: %w", id, err)
+	}
+	if err := audit(ctx, tx, actor, "dispatch_relocated", id, map[string]any{"from": from, "to": dir, "files": files}); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// BatchCases returns the case ids of a batch.
+func (s *Store) BatchCases(ctx context.Context, id string) ([]string, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT case_id FROM dispatch_batch_cases WHERE batch_id = ? ORDER BY case_id`, id)
+	if err != nil {
+		return nil, fmt.Errorf("dispatch batch %s: %w", id, err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var c string
+		if err := rows.Scan(&c); err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
