@@ -33,6 +33,11 @@ written together: a crash leaves all of them or none.`,
 				return err
 			}
 			defer p.Close()
+			if township != "" {
+				if _, err := p.ResolveTownship(township); err != nil {
+					return &exitError{code: 2, msg: "--township: " + err.Error()}
+				}
+			}
 			var r *pipeline.FeedbackResult
 			err = p.Ledgered(cmd.Context(), "feedback", day, func() (any, error) {
 				var err error
@@ -46,17 +51,25 @@ written together: a crash leaves all of them or none.`,
 			}
 			w := cmd.OutOrStdout()
 			fmt.Fprintf(w, "closed %d cases, %d already applied, %d rows rejected\n", r.Closed, r.Unchanged, len(r.Rejected))
-			for _, re := range r.Rejected {
+			const show = 100
+			for i, re := range r.Rejected {
+				if i == show {
+					fmt.Fprintf(w, "  … and %d more rows rejected\n", len(r.Rejected)-show)
+					break
+				}
 				fmt.Fprintf(w, "  %s: %s\n", re.File, re.Reason)
 			}
-			if r.RefusedFiles > 0 {
+			switch {
+			case r.RefusedFiles > 0:
 				// The other lists were imported; this one needs a person.
-				return &exitError{code: 3, msg: fmt.Sprintf("%d of %d lists refused whole (not bound to a township): see above", r.RefusedFiles, len(args))}
+				return &exitError{code: 3, msg: fmt.Sprintf("%d of %d lists refused whole: see above", r.RefusedFiles, len(args))}
+			case len(r.Rejected) > 0:
+				return &exitError{code: 3, msg: fmt.Sprintf("%d rows rejected: see above; send them back to their township", len(r.Rejected))}
 			}
 			return nil
 		},
 	}
-	imp.Flags().StringVar(&township, "township", "", "the township (code, or county) a list without a lipwatch mark answers for")
+	imp.Flags().StringVar(&township, "township", "", "the township (code or name, or county) a list without a lipwatch mark answers for")
 	fb.AddCommand(imp)
 	return fb
 }

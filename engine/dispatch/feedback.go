@@ -10,6 +10,11 @@ import (
 	"github.com/lipwatch/lipwatch/engine/dataset"
 )
 
+// MaxListRows bounds the rows of a returned list: a township's list holds
+// a few hundred cases, its biggest a few thousand. A file past it is a
+// wrong file, or one made to hold the store for long.
+const MaxListRows = 10000
+
 // Feedback is one verified case from a township's returned list.
 type Feedback struct {
 	File       string    // the path ReadFeedback was given
@@ -89,6 +94,10 @@ func ReadFeedback(path string, o Options) (*Returned, error) {
 	cols, err := mapColumns(t.rows[h].cells)
 	if err != nil {
 		return nil, fmt.Errorf("dispatch: read feedback %s: %w", path, err)
+	}
+	if n := len(t.rows) - h - 1; n > MaxListRows {
+		return nil, fmt.Errorf("dispatch: read feedback %s: 本表有 %d 行，超过核查清单的上限 %d 行，请确认是否交错了文件（%d rows; a returned list has at most %d）",
+			path, n, MaxListRows, n, MaxListRows)
 	}
 	rd := newFeedbackReader(path, o, outs, cols, t.date1904)
 	for _, r := range t.rows[h+1:] {

@@ -2,6 +2,7 @@ package dispatch
 
 import (
 	"archive/zip"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -257,5 +258,20 @@ func TestReturnedListBombRefused(t *testing.T) {
 	}
 	if _, err := ReadFeedback(big, readOptions()); err == nil || !strings.Contains(err.Error(), "a list is at most 32 MiB") {
 		t.Fatalf("40 MiB file: err = %v", err)
+	}
+}
+
+// A returned list of more rows than any township's list is refused before
+// a row is read: one such file would hold the store for many minutes.
+func TestReturnedListRowBound(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(HeaderCaseID + "," + HeaderOutcome + "\n")
+	for i := range MaxListRows + 1 {
+		fmt.Fprintf(&b, "YJ-20261128-%04d,不符合条件\n", i%10000)
+	}
+	p := filepath.Join(t.TempDir(), "huge.csv")
+	writeBytes(t, p, []byte(b.String()))
+	if _, err := ReadFeedback(p, readOptions()); err == nil || !strings.Contains(err.Error(), "超过核查清单的上限 10000 行") {
+		t.Fatalf("err = %v", err)
 	}
 }

@@ -148,9 +148,12 @@ func TestReturnedListBoundToItsTownship(t *testing.T) {
 		t.Fatalf("--township against the mark: %+v", res)
 	}
 	// Unmarked and named as 城东街道's: 城关镇's own row is the foreign one now.
-	res, err = c.p.Feedback(ctx, day, []string{copied}, "340799002")
+	res, err = c.p.Feedback(ctx, day, []string{copied}, "城东街道") // by name
 	if err != nil {
 		t.Fatal(err)
+	}
+	if _, err := c.p.Feedback(ctx, day, []string{copied}, "东城街道"); err == nil || !strings.Contains(err.Error(), "340799002 城东街道") {
+		t.Errorf("unknown township name: %v", err)
 	}
 	if res.Closed != len(foreign) || state(mine[0]) != cases.StateDispatched {
 		t.Fatalf("unmarked list named 340799002: closed %d (want %d), own case %s", res.Closed, len(foreign), state(mine[0]))

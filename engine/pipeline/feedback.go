@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -101,6 +102,31 @@ func (p *Pipeline) Feedback(ctx context.Context, day time.Time, files []string, 
 	return res, nil
 }
 
+// ResolveTownship reads a township as an operator gives it: its code, its
+// name (城关镇), or "county" for the county's own queue. The error lists
+// the county's townships.
+func (p *Pipeline) ResolveTownship(arg string) (string, error) {
+	arg = strings.TrimSpace(arg)
+	if arg == "county" || arg == p.Router.Name(route.CountyQueue) {
+		return route.CountyQueue, nil
+	}
+	if _, ok := p.Router.Townships[arg]; ok {
+		return arg, nil
+	}
+	for code, name := range p.Router.Townships {
+		if name == arg {
+			return code, nil
+		}
+	}
+	var known []string
+	for code, name := range p.Router.Townships {
+		known = append(known, code+" "+name)
+	}
+	slices.Sort(known)
+	return "", fmt.Errorf("%q is not a township of the county: give a code or a name (%s), or county for the county's own queue",
+		arg, strings.Join(known, ", "))
+}
+
 // closing is the store's Closing for a verification applied on day.
 func (p *Pipeline) closing(fb dispatch.Feedback, day time.Time) store.Closing {
 	on := fb.VerifiedOn
@@ -166,10 +192,10 @@ func caseStateWords(e *store.CaseStateError) string {
 // for a list without a mark, the one the importer named. A refusal is the
 // reason, in the township's words, the whole list is not taken.
 func (p *Pipeline) listTownship(ctx context.Context, r *dispatch.Returned, named string) (town, refusal string, err error) {
-	if named == "county" {
-		named = route.CountyQueue
-	} else if named == "" {
+	if named == "" {
 		named = "-" // none given
+	} else if named, err = p.ResolveTownship(named); err != nil {
+		return "", "", err
 	}
 	name := func(code string) string {
 		if code == route.CountyQueue {
@@ -181,9 +207,6 @@ func (p *Pipeline) listTownship(ctx context.Context, r *dispatch.Returned, named
 		if named == "-" {
 			return "", "本表没有县民政局下发时写入的清单标识（可能是复制到新工作簿的表、手工制作的表，或删去了标识行的 CSV），无法确认属于哪个乡镇，整表未导入；" +
 				"请交回下发的原表，或由县局用 feedback import --township 指定乡镇后导入 (the list carries no lipwatch mark: give --township)", nil
-		}
-		if named != route.CountyQueue && p.Router.Name(named) == named {
-			return "", "", fmt.Errorf("feedback import: --township %s is not a township of the county (a township code, or county)", named)
 		}
 		return named, "", nil
 	}
@@ -220,18 +243,23 @@ func (p *Pipeline) listTownship(ctx context.Context, r *dispatch.Returned, named
 // or copied 预警编号 must not close another township's case). Unknown case
 // ids are kept for ApplyOutcomes to report.
 func (p *Pipeline) ownTownship(ctx context.Context, fbs []dispatch.Feedback, town string) ([]dispatch.Feedback, []dispatch.RowError, error) {
+	ids := make([]string, len(fbs))
+	for i, fb := range fbs {
+		ids[i] = fb.CaseID
+	}
+	towns, err := p.Store.CaseTownships(ctx, ids)
+	if err != nil {
+		return nil, nil, err
+	}
 	var keep []dispatch.Feedback
 	var rejected []dispatch.RowError
 	for _, fb := range fbs {
-		c, err := p.Store.Case(ctx, fb.CaseID)
-		switch {
-		case errors.Is(err, store.ErrNoCase):
-			keep = append(keep, fb)
+		code, ok := towns[fb.CaseID]
+		if !ok {
+			keep = append(keep, fb) // ApplyOutcomes reports the unknown id
 			continue
-		case err != nil:
-			return nil, nil, err
 		}
-		if owner := p.Router.Township(c.TownshipCode); owner != town {
+		if owner := p.Router.Township(code); owner != town {
 			rejected = append(rejected, rowError(fb, "该预警属于"+p.Router.Name(owner)+"，不属于本表的"+p.Router.Name(town)+" (another township's case)"))
 			continue
 		}

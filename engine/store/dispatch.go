@@ -45,6 +45,28 @@ func (s *Store) Case(ctx context.Context, id string) (*cases.Case, error) {
 	return cs[0], nil
 }
 
+// CaseTownships returns the township code of each of ids that is a case
+// (one query, for a returned list's thousands of rows).
+func (s *Store) CaseTownships(ctx context.Context, ids []string) (map[string]string, error) {
+	out := map[string]string{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT case_id, township_code FROM cases WHERE case_id IN (SELECT unnest(?::VARCHAR[]))`, ids)
+	if err != nil {
+		return nil, fmt.Errorf("cases: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, town string
+		if err := rows.Scan(&id, &town); err != nil {
+			return nil, err
+		}
+		out[id] = town
+	}
+	return out, rows.Err()
+}
+
 // ErrNoCase reports an unknown case id.
 var ErrNoCase = errors.New("no such case")
 
