@@ -42,8 +42,8 @@ func newQuarantineCmd(g *globals) *cobra.Command {
 		Use:   "export --out FILE.csv",
 		Short: "Write quarantined rows with their raw content to a CSV (UTF-8 with BOM) for the department to correct; audited",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if out == "" {
-				return &exitError{code: 2, msg: "--out FILE.csv is required"}
+			if out == "" || out == "-" {
+				return &exitError{code: 2, msg: "--out FILE.csv is required: the raw rows go to a private file (0600), never to the terminal"}
 			}
 			st, rows, err := quarantined(cmd, g, "lipwatch quarantine export", source, code, limit)
 			if err != nil {

@@ -60,12 +60,15 @@ func readTable(path string) (*table, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("不是普通文件，无法作为核查清单读取（not a regular file: %s）", fi.Mode().Type())
-	}
-	if fi.Size() > maxListFile {
-		return nil, fmt.Errorf("文件有 %d MiB，超过核查清单的上限 %d MiB，请确认是否交错了文件（file is %d MiB, a list is at most %d MiB）",
-			fi.Size()>>20, maxListFile>>20, fi.Size()>>20, maxListFile>>20)
+	switch {
+	case fi.IsDir():
+		return nil, errors.New("这是一个文件夹，不是核查清单文件（a directory, not a list）")
+	case !fi.Mode().IsRegular():
+		return nil, errors.New("不是普通文件，无法作为核查清单读取（not a regular file: a pipe, device or socket）")
+	case fi.Size() > maxListFile:
+		mib := float64(fi.Size()) / (1 << 20)
+		return nil, fmt.Errorf("文件有 %.1f MiB，超过核查清单的上限 %d MiB，请确认是否交错了文件（file is %.1f MiB, a list is at most %d MiB）",
+			mib, maxListFile>>20, mib, maxListFile>>20)
 	}
 	data, err := os.ReadFile(path)
 	if err != nil {

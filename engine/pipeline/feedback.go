@@ -89,7 +89,7 @@ func (p *Pipeline) Feedback(ctx context.Context, day time.Time, files []string, 
 			case errors.Is(cr.Err, store.ErrNoCase):
 				res.Rejected = append(res.Rejected, rowError(fbs[i], "预警编号不存在 (no such case)"))
 			case errors.As(cr.Err, &state):
-				res.Rejected = append(res.Rejected, rowError(fbs[i], state.Error()))
+				res.Rejected = append(res.Rejected, rowError(fbs[i], caseStateWords(state)))
 			case cr.Closed:
 				res.Closed++
 			default:
