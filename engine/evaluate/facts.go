@@ -18,22 +18,46 @@ import (
 // factTables computes every fact group into a temp table f_<group> on conn,
 // with as_of() fixed to day, and checks that each query returns the
 // columns its group declares.
+//
+// The queries run in a READ ONLY transaction: whatever got past CheckFacts
+// still cannot write to the store (temp tables, which are the
+// connection's own, are allowed there). The transaction ends before
+// factTables returns, committed or rolled back, so the connection is clean
+// for the reads that follow and for the pool.
 func factTables(ctx context.Context, conn *sql.Conn, pack *rule.Pack, day time.Time) error {
 	// A pack loaded from files that changed since rules check still only
 	// reads: checked again here, before any of it runs.
 	if err := CheckFacts(ctx, conn, pack); err != nil {
 		return err
 	}
+	return computeFacts(ctx, conn, pack, day)
+}
+
+// computeFacts runs the (checked) fact queries in the read-only
+// transaction.
+func computeFacts(ctx context.Context, conn *sql.Conn, pack *rule.Pack, day time.Time) (err error) {
+	if _, err := conn.ExecContext(ctx, `BEGIN TRANSACTION READ ONLY`); err != nil {
+		return fmt.Errorf("facts: starting the read-only transaction: %w", err)
+	}
+	defer func() {
+		end := `COMMIT`
+		if err != nil {
+			end = `ROLLBACK`
+		}
+		if _, xerr := conn.ExecContext(context.WithoutCancel(ctx), end); xerr != nil && err == nil {
+			err = fmt.Errorf("facts: %w", xerr)
+		}
+	}()
 	if _, err := conn.ExecContext(ctx, fmt.Sprintf(`CREATE OR REPLACE TEMP MACRO as_of() AS DATE '%s'`, day.Format(time.DateOnly))); err != nil {
 		return fmt.Errorf("facts: %w", err)
 	}
 	for _, g := range pack.Groups {
 		if _, err := conn.ExecContext(ctx, `CREATE OR REPLACE TEMP TABLE `+table(g)+` AS `+g.SQL); err != nil {
-			return fmt.Errorf("%s:%d: facts group %s: %w", g.Pos.File, g.Pos.Line, g.Name, err)
+			return factError(g, err)
 		}
 		cols, err := columns(ctx, conn, table(g))
 		if err != nil {
-			return err
+			return factError(g, err)
 		}
 		key := keyColumn(g)
 		if len(cols) == 0 || cols[0] != key {
@@ -51,6 +75,16 @@ func factTables(ctx context.Context, conn *sql.Conn, pack *rule.Pack, day time.T
 		}
 	}
 	return nil
+}
+
+// factError names the group and facts.yaml's line for an error of its
+// query, and says why a write failed.
+func factError(g *rule.Group, err error) error {
+	why := ""
+	if strings.Contains(err.Error(), "read-only") {
+		why = " (fact queries run in a read-only transaction: they may only read)"
+	}
+	return fmt.Errorf("%s:%d: facts group %s: the query failed%s: %w", g.Pos.File, g.Pos.Line, g.Name, why, err)
 }
 
 func table(g *rule.Group) string { return `"f_` + g.Name + `"` }
