@@ -146,21 +146,18 @@ func (c *connector) match() ([]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("source %s: path %q: %w", c.src.Name, c.opts.path, err)
 	}
+	// A match that is not a regular file (a named pipe, a device, a socket,
+	// a symbolic link to one or to nothing) is kept: it becomes a stream
+	// that fails alone when it is opened, naming it, and the source's other
+	// files load (stream.Fingerprint, stream.Open).
 	var paths []string
 	for _, m := range matches {
 		if strings.HasPrefix(path.Base(m), "~$") {
 			continue // the lock file Excel keeps beside an open workbook
 		}
 		p := filepath.Join(root, filepath.FromSlash(m))
-		fi, err := os.Stat(p)
-		if err != nil {
-			return nil, fmt.Errorf("source %s: %w", c.src.Name, err)
-		}
-		if fi.IsDir() {
+		if fi, err := os.Stat(p); err == nil && fi.IsDir() {
 			continue
-		}
-		if !fi.Mode().IsRegular() {
-			return nil, notRegular(c.src.Name, p, fi.Mode())
 		}
 		paths = append(paths, p)
 	}
@@ -283,12 +280,25 @@ func (s *stream) Name() string { return s.name }
 
 // Fingerprint hashes the file's bytes, reading it in chunks and stopping
 // when ctx is done (with ctx's error).
+//
+// A path that is no regular file (a named pipe, a device, a socket, a
+// dangling link) has no bytes to hash and is not read: its fingerprint
+// says so ("unreadable:..."), no load ever has it, and Open fails with
+// the reason. The sync then records that file's failure alone and loads
+// the source's other files, as it does for any broken file.
 func (s *stream) Fingerprint(ctx context.Context) (string, error) {
 	if err := ctx.Err(); err != nil {
 		return "", err
 	}
+	if s.unreadable() != nil {
+		return "unreadable:" + s.name, nil
+	}
 	f, err := openRegular(s.path)
 	if err != nil {
+		var nr *notRegularError
+		if errors.As(err, &nr) {
+			return "unreadable:" + s.name, nil // replaced by one since the check above
+		}
 		return "", fileError(s.name, err)
 	}
 	defer f.Close()
@@ -309,6 +319,9 @@ func (s *stream) Fingerprint(ctx context.Context) (string, error) {
 func (s *stream) Open(ctx context.Context) (connectors.RowReader, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
+	}
+	if why := s.unreadable(); why != nil {
+		return nil, why
 	}
 	format, err := s.format()
 	if err != nil {
@@ -335,6 +348,20 @@ func (s *stream) Open(ctx context.Context) (connectors.RowReader, error) {
 		return nil, err
 	}
 	return rr, nil
+}
+
+// unreadable says why the stream's path is not a file that can be read,
+// nil when it is a regular file (after symbolic links). The file opened
+// is checked again (openRegular): what counts is what is there then.
+func (s *stream) unreadable() error {
+	fi, err := os.Stat(s.path)
+	switch {
+	case err != nil:
+		return fileError(s.name, err)
+	case !fi.Mode().IsRegular():
+		return fmt.Errorf("%s is a %s, not a file: only regular files are read (a pipe would block the sync, a device never ends)", s.name, specialKind(fi.Mode()))
+	}
+	return nil
 }
 
 // format is the configured format, or the one the extension names.

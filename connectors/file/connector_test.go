@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"net"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -252,8 +253,9 @@ func TestNaturalFileOrder(t *testing.T) {
 }
 
 // Issue 9: a FIFO matched by a source's path used to hang the sync for
-// ever, and a symbolic link to /dev/zero until the source timeout; both
-// are refused at once, naming the path.
+// ever, and a symbolic link to /dev/zero until the source timeout. A path
+// naming one is refused at once, naming it; a glob matching one lists it
+// as a stream that fails alone (TestSpecialFileAmongMatchesFailsAlone).
 func TestSpecialFilesRefused(t *testing.T) {
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "medical_1.csv"), []byte("结算单号\nC1\n"), 0o644)
@@ -264,7 +266,6 @@ func TestSpecialFilesRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	for pattern, want := range map[string]string{
-		"medical_*.csv": "medical_2.csv is a named pipe (FIFO), not a file",
 		"medical_2.csv": "medical_2.csv is a named pipe (FIFO), not a file",
 		"zero.csv":      "zero.csv is a device, not a file",
 	} {
@@ -282,5 +283,88 @@ func TestSpecialFilesRefused(t *testing.T) {
 		case <-time.After(10 * time.Second):
 			t.Fatalf("%s: Streams did not return", pattern)
 		}
+	}
+}
+
+// Issue 9 (tester's finding B): with path in/*.csv, a real a.csv and a
+// b.csv linked to /dev/zero, the whole source failed and a.csv was not
+// loaded. Each special file a glob matches — a named pipe, a device, a
+// socket, a link to one or to nothing — is now a stream of its own that
+// the sync reads as it reads any file: its fingerprint is taken without
+// reading it (nothing to hash, and the sync must not block), and opening
+// it fails, naming it and what it is. The regular files read as usual.
+func TestSpecialFileAmongMatchesFailsAlone(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in")
+	writeFile(t, in, "a.csv", []byte("结算单号\nC1\nC2\n"))
+	for name, mk := range map[string]func(string) error{
+		"b.csv": func(p string) error { return os.Symlink("/dev/zero", p) },
+		"c.csv": func(p string) error { return syscall.Mkfifo(p, 0o600) },
+		"d.csv": func(p string) error {
+			l, err := net.Listen("unix", p)
+			if err == nil {
+				t.Cleanup(func() { l.Close() })
+			}
+			return err
+		},
+		"e.csv": func(p string) error { return os.Symlink(filepath.Join(dir, "gone.csv"), p) },
+	} {
+		if err := mk(filepath.Join(in, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := map[string]string{
+		"in/b.csv": "in/b.csv is a device, not a file",
+		"in/c.csv": "in/c.csv is a named pipe (FIFO), not a file",
+		"in/d.csv": "in/d.csv is a socket, not a file",
+		"in/e.csv": "in/e.csv: stat: no such file or directory",
+	}
+	c := newSource(t, dir, connectors.Options{"path": "in/*.csv"})
+	streams, err := c.Streams(t.Context())
+	if err != nil {
+		t.Fatalf("one special file failed the source: %v", err)
+	}
+	var names []string
+	for _, s := range streams {
+		names = append(names, s.Name())
+		done := make(chan struct{})
+		var fp string
+		var fpErr, openErr error
+		var rows []connectors.Row
+		go func() {
+			defer close(done)
+			if fp, fpErr = s.Fingerprint(t.Context()); fpErr != nil {
+				return
+			}
+			var rr connectors.RowReader
+			if rr, openErr = s.Open(t.Context()); openErr == nil {
+				rows = readAll(t, rr)
+				rr.Close()
+			}
+		}()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second): // a hang guard, not a timing
+			t.Fatalf("%s: blocked", s.Name())
+		}
+		if fpErr != nil {
+			t.Errorf("%s: fingerprint: %v (a fingerprint error fails the whole source)", s.Name(), fpErr)
+			continue
+		}
+		if w, special := want[s.Name()]; special {
+			if strings.HasPrefix(fp, "sha256:") {
+				t.Errorf("%s: fingerprint %s, want one saying it was not read", s.Name(), fp)
+			}
+			if openErr == nil || !strings.Contains(openErr.Error(), w) {
+				t.Errorf("%s: open: %v, want %q", s.Name(), openErr, w)
+			}
+			continue
+		}
+		if openErr != nil || len(rows) != 2 || !strings.HasPrefix(fp, "sha256:") {
+			t.Errorf("%s: %s, %d rows, %v: want the file read", s.Name(), fp, len(rows), openErr)
+		}
+	}
+	if !slices.Equal(names, []string{"in/a.csv", "in/b.csv", "in/c.csv", "in/d.csv", "in/e.csv"}) {
+		t.Errorf("streams %q", names)
 	}
 }

@@ -27,10 +27,18 @@ func openRegular(path string) (*os.File, error) {
 	}
 	if !fi.Mode().IsRegular() {
 		f.Close()
-		return nil, fmt.Errorf("not a regular file but a %s (put in place of the file matched?): only regular files are read (a pipe would block the sync, a device never ends)",
-			specialKind(fi.Mode()))
+		return nil, &notRegularError{mode: fi.Mode()}
 	}
 	return f, nil
+}
+
+// notRegularError is openRegular's refusal of a file that is not a
+// regular one.
+type notRegularError struct{ mode fs.FileMode }
+
+func (e *notRegularError) Error() string {
+	return fmt.Sprintf("not a regular file but a %s (put in place of the file matched?): only regular files are read (a pipe would block the sync, a device never ends)",
+		specialKind(e.mode))
 }
 
 // specialKind names what a file that is not a regular one is.
