@@ -7,11 +7,14 @@ import (
 	"io"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/lipwatch/lipwatch/connectors"
 	"github.com/lipwatch/lipwatch/connectors/file/internal/xlsx/xlsxtest"
+	"github.com/lipwatch/lipwatch/engine/dataset"
 )
 
 // Typed cells: kinds, dates, formulas, merged ranges, hidden rows and
@@ -131,6 +134,97 @@ func TestXLSXDateSystem(t *testing.T) {
 	}
 }
 
+// Issue 9 (tester's finding C): a date cell holding 0, -0 or 0.5 in a
+// workbook of the 1904 date system loaded as 1904-01-01, where the same
+// cell of a 1900 workbook is refused as a number. An empty or zeroed date
+// is no date in either system: both refuse it, in an event's date and in
+// an end date (an assistance period ended in 1904 would leave a family
+// uncovered), whether the cell is formatted as a date or not. Real dates
+// load in both.
+func TestXLSXZeroDateRefusedInBothSystems(t *testing.T) {
+	const id = "11010519491231002X"
+	for _, tc := range []struct {
+		dataset string
+		header  []string
+		columns map[string]string
+		lead    []string // the cells before the date
+		field   string   // the date field
+	}{
+		{"employment", []string{"身份证号", "业务类型", "业务日期"},
+			map[string]string{"id_number": "身份证号", "event": "业务类型", "event_date": "业务日期"},
+			[]string{id, "就业登记"}, "event_date"},
+		{"assistance", []string{"身份证号", "救助类别", "开始日期", "结束日期"},
+			map[string]string{"id_number": "身份证号", "category": "救助类别", "start_date": "开始日期", "end_date": "结束日期"},
+			[]string{id, "低保", "2020-01-01"}, "end_date"},
+	} {
+		for _, date1904 := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s 1904=%v", tc.dataset, date1904), func(t *testing.T) {
+				real := "46315" // 2026-10-20
+				if date1904 {
+					real = "44853"
+				}
+				cols := "ABCDEFG"
+				header := ""
+				for i, h := range tc.header {
+					header += xlsxtest.Str(cols[i:i+1]+"1", h)
+				}
+				rows := xlsxtest.Row(1, header)
+				// value, cell format (1: a date format, 0: General)
+				cells := []struct {
+					v     string
+					style int
+				}{{"0", 1}, {"-0", 1}, {"0.5", 1}, {"0", 0}, {real, 1}, {real, 0}}
+				for i, c := range cells {
+					r := i + 2
+					var cs []string
+					for j, v := range tc.lead {
+						cs = append(cs, xlsxtest.Str(fmt.Sprintf("%c%d", cols[j], r), v))
+					}
+					cs = append(cs, xlsxtest.Num(fmt.Sprintf("%c%d", cols[len(tc.lead)], r), c.v, c.style))
+					rows += xlsxtest.Row(r, cs...)
+				}
+				b := sheet1(rows)
+				b.Date1904 = date1904
+				b.Formats = []any{14}
+				rr, got := readBook(t, b, nil)
+				ds, _ := dataset.Lookup(tc.dataset)
+				m, err := dataset.NewMapper(ds, rr.Header(), dataset.Mapping{Columns: tc.columns})
+				if err != nil {
+					t.Fatal(err)
+				}
+				field := slices.IndexFunc(ds.Fields, func(f dataset.Field) bool { return f.Name == tc.field })
+				if len(got) != len(cells) {
+					t.Fatalf("%d rows, want %d", len(got), len(cells))
+				}
+				for i, row := range got {
+					out := make([]any, len(ds.Fields))
+					_, p := m.MapRow(row.Values, row.Kinds, out)
+					c := cells[i]
+					if c.v == real {
+						if p != nil {
+							t.Errorf("%s (format %d): %v", c.v, c.style, p)
+						} else if d, ok := out[field].(time.Time); !ok || d.Format(time.DateOnly) != "2026-10-20" {
+							t.Errorf("%s (format %d): %s = %v, want 2026-10-20", c.v, c.style, tc.field, out[field])
+						}
+						continue
+					}
+					if p == nil {
+						t.Errorf("%s (format %d): %s loaded as %v, want it refused", c.v, c.style, tc.field, out[field])
+						continue
+					}
+					if p.Field != tc.field || p.Code != dataset.BadDate {
+						t.Errorf("%s (format %d): %s %s: %s, want %s refused", c.v, c.style, p.Code, p.Field, p.Reason, tc.field)
+					}
+					// The reason quotes what the cell holds, not a 1900 serial.
+					if strings.Contains(p.Reason, "1462") || strings.Contains(p.Reason, "1904") {
+						t.Errorf("%s (format %d): %s", c.v, c.style, p.Reason)
+					}
+				}
+			})
+		}
+	}
+}
+
 // A number cell is a date when its cell format's number format shows one:
 // a built-in date id, or a custom code with date tokens outside quotes,
 // brackets and escapes. Elapsed times and number formats are numbers.
@@ -205,7 +299,10 @@ func TestXLSXSerials(t *testing.T) {
 		{"0.5", false, num("0.5")}, // a bare time of day
 		{"0", false, num("0")},
 		{"-3", false, num("-3")},
-		{"0", true, date("1904-01-01")},
+		{"0", true, num1904("0")}, // issue 9: no date in 1904 either
+		{"-0", true, num1904("-0")},
+		{"0.5", true, num1904("0.5")},
+		{"1", true, date("1904-01-02")},
 		{"9000", true, date("1928-08-22")},
 	}
 	for _, tt := range tests {

@@ -341,15 +341,18 @@ const excel1904Offset = 1462
 
 // serial1904 turns a serial day of a 1904 workbook (a plain number cell read
 // in a date field) into the same day's 1900-system serial, which the date
-// parser knows. Anything but a whole or fractional positive number is
-// returned as it is.
+// parser knows. Only a number that becomes a serial the parser takes (five
+// whole digits, 1927 to 2173), with or without a fraction, is turned: any
+// other — 0, -0, 0.5, a year such as 2026 — is returned as it is, so that
+// the date field refuses it as the number the cell holds, as it refuses
+// the same number from a 1900 workbook.
 func serial1904(s string) string {
 	whole, frac, _ := strings.Cut(s, ".")
 	if !allDigits(whole) || (frac != "" && !allDigits(frac)) || len(whole) > 6 {
 		return s
 	}
 	n, err := strconv.Atoi(whole)
-	if err != nil {
+	if err != nil || n+excel1904Offset < 10000 || n+excel1904Offset > 99999 {
 		return s
 	}
 	out := strconv.Itoa(n + excel1904Offset)

@@ -25,10 +25,14 @@ const (
 // "YYYY-MM-DD HH:MM:SS" when it has a time of day (the fraction, rounded to
 // the second as Excel shows it), in the workbook's date system. It reports
 // false for a number that names no day Excel shows: a negative one, one
-// past 9999-12-31, or in the 1900 system one below 1 (a bare time of day,
-// which Excel shows on the nonexistent 1900-01-00). Serial 60 of the 1900
-// system is Excel's fictitious 1900-02-29 and is returned as such, so that
-// the date parser downstream calls it what it is, an impossible date.
+// past 9999-12-31, or one below 1 (0, -0, a bare time of day such as 0.5:
+// what an empty or zeroed date cell holds). In the 1900 system Excel shows
+// those on the nonexistent 1900-01-00; in the 1904 system on 1904-01-01,
+// but a zero is no more a date there, and taken as one it would date an
+// event, or end an assistance period, in 1904. Either way the cell stays a
+// number, which a date field refuses. Serial 60 of the 1900 system is
+// Excel's fictitious 1900-02-29 and is returned as such, so that the date
+// parser downstream calls it what it is, an impossible date.
 func serialDate(dst []byte, v float64, date1904 bool) ([]byte, bool) {
 	if math.IsNaN(v) || v < 0 || v > 3e6 {
 		return dst, false
@@ -39,10 +43,10 @@ func serialDate(dst []byte, v float64, date1904 bool) ([]byte, bool) {
 	n := int(days)
 	var d int
 	switch {
-	case date1904:
-		d = epoch1904 + n
 	case n < 1:
 		return dst, false
+	case date1904:
+		d = epoch1904 + n
 	case n < 60:
 		d = epoch1900Early + n
 	case n == 60:

@@ -1,6 +1,7 @@
 package xlsx
 
 import (
+	"math"
 	"testing"
 	"time"
 )
@@ -27,9 +28,15 @@ func TestSerialDate(t *testing.T) {
 		{"past the last day", 2958466, false, ""},
 		{"a bare time of day", 0.5, false, ""},
 		{"zero", 0, false, ""},
+		{"minus zero", math.Copysign(0, -1), false, ""},
 		{"negative", -1, false, ""},
-		{"1904: day 0", 0, true, "1904-01-01"},
-		{"1904: a time on day 0", 0.25, true, "1904-01-01 06:00:00"},
+		// Issue 9: a zero (or a bare time) is no date in either system.
+		{"1904: day 0", 0, true, ""},
+		{"1904: minus zero", math.Copysign(0, -1), true, ""},
+		{"1904: a time on day 0", 0.25, true, ""},
+		{"1904: noon of day 0", 0.5, true, ""},
+		{"1904: day 1", 1, true, "1904-01-02"},
+		{"1904: a time on day 1", 1.25, true, "1904-01-02 06:00:00"},
 		{"1904: field case 01", 44853, true, "2026-10-20"},
 		{"1904: field case 01, second row", 42369, true, "2020-01-01"},
 		{"1904: 1462 days fewer than 1900", 46086 - 1462, true, "2026-03-05"},
