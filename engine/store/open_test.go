@@ -2,8 +2,11 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
+	"database/sql"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -115,4 +118,112 @@ func TestLockServe(t *testing.T) {
 		t.Fatalf("after the first stopped: %v", err)
 	}
 	again()
+}
+
+// foreignDB writes a DuckDB database at path with the statements, as
+// another application would, and returns what its files hold (the
+// database, and the write-ahead log when one is left).
+func foreignDB(t *testing.T, path string, stmts ...string) map[string]string {
+	t.Helper()
+	db, err := sql.Open("duckdb", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range stmts {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(path, 0o644); err != nil { // past the test binary's umask
+		t.Fatal(err)
+	}
+	return filesOf(t, path)
+}
+
+// filesOf is the content and mode of the file at path and of what lies
+// beside it with path's name as a prefix (.wal, .holder, .tmp).
+func filesOf(t *testing.T, path string) map[string]string {
+	t.Helper()
+	entries, err := os.ReadDir(filepath.Dir(path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	for _, e := range entries {
+		if !strings.HasPrefix(e.Name(), filepath.Base(path)) {
+			continue
+		}
+		p := filepath.Join(filepath.Dir(path), e.Name())
+		fi, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := os.ReadFile(p)
+		out[e.Name()] = fmt.Sprintf("%v %x", fi.Mode(), sha256.Sum256(b))
+	}
+	return out
+}
+
+// Issue 9 (tester's finding D): an existing DuckDB file of another
+// application (one table, accounts) was migrated in place — lipwatch's
+// tables created beside accounts — grown and chmod'ed 0644 to 0600. A
+// DuckDB database that holds tables but no record of lipwatch's
+// migrations is refused, naming the path and saying whose it is, and
+// left as it was, a write-ahead log beside it included; an empty DuckDB
+// file and a lipwatch store still open.
+func TestOpenRefusesAnotherApplicationsDatabase(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	for name, stmts := range map[string][]string{
+		"accounts.duckdb": {`CREATE TABLE accounts (id INTEGER, owner VARCHAR)`, `INSERT INTO accounts VALUES (1, 'a'), (2, 'b')`},
+		// Its last changes still in the write-ahead log, as a process
+		// killed (or one that does not checkpoint on close) leaves them.
+		"wal.duckdb": {`PRAGMA disable_checkpoint_on_shutdown`, `SET checkpoint_threshold = '1GB'`,
+			`CREATE TABLE accounts (id INTEGER)`, `INSERT INTO accounts VALUES (1)`},
+		// Other tools keep a schema_migrations table too.
+		"migrate.duckdb": {`CREATE TABLE schema_migrations (version BIGINT, dirty BOOLEAN)`, `INSERT INTO schema_migrations VALUES (1, false)`,
+			`CREATE TABLE orders (id INTEGER)`},
+		"lookalike.duckdb": {`CREATE TABLE schema_migrations (version INTEGER, name VARCHAR, applied_at TIMESTAMP)`,
+			`INSERT INTO schema_migrations VALUES (1, '0001_create_orders.sql', now())`, `CREATE TABLE orders (id INTEGER)`},
+		"view.duckdb":     {`CREATE VIEW v AS SELECT 1 AS x`},
+		"sequence.duckdb": {`CREATE SEQUENCE s`},
+	} {
+		t.Run(name, func(t *testing.T) {
+			path := filepath.Join(dir, name)
+			before := foreignDB(t, path, stmts...)
+			if name == "wal.duckdb" && len(before) != 2 {
+				t.Fatalf("no write-ahead log left: %v", before)
+			}
+			st, err := Open(ctx, Options{Path: path})
+			if err == nil {
+				st.Close()
+				t.Fatal("opened as a store")
+			}
+			if !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "another application's DuckDB database") {
+				t.Errorf("%v: want the path and whose it is", err)
+			}
+			if after := filesOf(t, path); !maps.Equal(after, before) {
+				t.Errorf("the database was changed:\n%v\nwas\n%v", after, before)
+			}
+		})
+	}
+	// An empty DuckDB database (made by lipwatch's DuckDB and never
+	// written) becomes a store, as a missing file does.
+	empty := filepath.Join(dir, "empty.duckdb")
+	foreignDB(t, empty)
+	st, err := Open(ctx, Options{Path: empty})
+	if err != nil {
+		t.Fatalf("an empty DuckDB file: %v", err)
+	}
+	st.Close()
+	// A lipwatch store opens again (and again).
+	for range 2 {
+		if st, err = Open(ctx, Options{Path: empty}); err != nil {
+			t.Fatalf("a lipwatch store: %v", err)
+		}
+		st.Close()
+	}
 }

@@ -61,6 +61,9 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	if err := notAStore(o.Path); err != nil {
 		return nil, err
 	}
+	if err := notOurs(ctx, o.Path); err != nil {
+		return nil, err
+	}
 	// The directory holds the WAL and temp files beside the store, with
 	// the same data in them: owner only when lipwatch creates it.
 	if err := os.MkdirAll(filepath.Dir(o.Path), 0o700); err != nil {
@@ -159,6 +162,109 @@ func notAStore(path string) error {
 	return nil
 }
 
+// notOurs refuses an existing DuckDB database that is not a lipwatch store:
+// one holding tables, views or sequences but no record of lipwatch's
+// migrations (schema_migrations with the first migration's name). Opened
+// for writing, it would be migrated in place — lipwatch's tables created
+// beside the other application's — grown and chmod'ed. It is looked at
+// through a read-only DuckDB open, which changes nothing of the file or
+// of a write-ahead log beside it; the error names the path and leaves the
+// file as it is. A DuckDB file with nothing in it is a new store. When
+// the read-only open fails because another process holds the file, the
+// check is left to the real open, which names the holder.
+func notOurs(ctx context.Context, path string) error {
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	c, err := duckdb.NewConnector(path+"?access_mode=READ_ONLY", nil)
+	if err != nil {
+		if isLockConflict(err) {
+			return nil
+		}
+		return fmt.Errorf("open store %s: reading the database to see whether it is lipwatch's: %w; it was left as it is", path, err)
+	}
+	db := sql.OpenDB(c)
+	defer db.Close()
+	objects, err := userObjects(ctx, db)
+	if err != nil {
+		if isLockConflict(err) {
+			return nil
+		}
+		return fmt.Errorf("open store %s: reading the database to see whether it is lipwatch's: %w; it was left as it is", path, err)
+	}
+	if len(objects) == 0 {
+		return nil // an empty DuckDB database: lipwatch makes it a store
+	}
+	ours, err := migrationRecord(ctx, db)
+	if err != nil {
+		return fmt.Errorf("open store %s: reading the database to see whether it is lipwatch's: %w; it was left as it is", path, err)
+	}
+	if ours {
+		return nil
+	}
+	shown := objects
+	if len(shown) > 5 {
+		shown = append(shown[:5:5], "…")
+	}
+	return fmt.Errorf("open store %s: the file is another application's DuckDB database (it holds %s, and no record of lipwatch's migrations): "+
+		"store.path names the database file lipwatch keeps; it was left as it is", path, strings.Join(shown, ", "))
+}
+
+// userObjects lists the tables, views and sequences of the database (not
+// DuckDB's own, nor temporary ones), sorted.
+func userObjects(ctx context.Context, db *sql.DB) ([]string, error) {
+	rows, err := db.QueryContext(ctx, `
+		SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() AND NOT internal AND NOT temporary
+		UNION ALL SELECT view_name FROM duckdb_views() WHERE database_name = current_database() AND NOT internal AND NOT temporary
+		UNION ALL SELECT sequence_name FROM duckdb_sequences() WHERE database_name = current_database() AND NOT temporary
+		ORDER BY 1`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			return nil, err
+		}
+		out = append(out, name)
+	}
+	return out, rows.Err()
+}
+
+// migrationRecord reports whether the database records lipwatch's
+// migrations: a schema_migrations table of lipwatch's shape (version,
+// name, applied_at) whose first migration carries the name of this
+// binary's first. Other tools keep a schema_migrations too (golang-migrate,
+// Rails), of other shapes and names.
+func migrationRecord(ctx context.Context, db *sql.DB) (bool, error) {
+	var cols int
+	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM duckdb_columns() WHERE database_name = current_database()
+		AND schema_name = 'main' AND table_name = 'schema_migrations' AND column_name IN ('version', 'name', 'applied_at')`).Scan(&cols); err != nil {
+		return false, err
+	}
+	if cols != 3 {
+		return false, nil
+	}
+	ms, err := migrations()
+	if err != nil || len(ms) == 0 {
+		return false, err
+	}
+	var n int
+	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM main.schema_migrations WHERE version = ? AND name = ?`,
+		ms[0].version, ms[0].name).Scan(&n); err != nil {
+		return false, err
+	}
+	return n > 0, nil
+}
+
+// isLockConflict reports DuckDB's error for a file another process holds.
+func isLockConflict(err error) bool {
+	msg := err.Error()
+	return strings.Contains(msg, "Could not set lock") || strings.Contains(msg, "Conflicting lock")
+}
+
 // fileKind names a file mode that is not a regular file.
 func fileKind(m os.FileMode) string {
 	switch {
@@ -177,7 +283,7 @@ func fileKind(m os.FileMode) string {
 // lockError turns DuckDB's lock conflict into a message naming the holder.
 func lockError(path string, err error) error {
 	msg := err.Error()
-	if !strings.Contains(msg, "Could not set lock") && !strings.Contains(msg, "Conflicting lock") {
+	if !isLockConflict(err) {
 		return fmt.Errorf("open store %s: %w", path, err)
 	}
 	who := "another process"
