@@ -30,9 +30,24 @@ type globals struct {
 	logLevel   string
 	logFormat  string
 	stderr     io.Writer // set by mask; os.Stderr, masked, before
+
+	// server is set for a command that `lipwatch serve` runs for the CLI
+	// (see admin.go): the command uses serve's config and open store
+	// instead of its own, and touches no process-wide state.
+	server *served
+	// cfg is the config once loaded, for the command and the forwarding
+	// check before it.
+	cfg *config.Config
 }
 
 func newRootCmd() *cobra.Command {
+	root, _ := newRoot()
+	return root
+}
+
+// newRoot builds the command tree, fresh for every command line (serve
+// runs several side by side), with the globals its commands share.
+func newRoot() (*cobra.Command, *globals) {
 	g := &globals{}
 	root := &cobra.Command{
 		Use:   "lipwatch",
@@ -48,7 +63,9 @@ lipwatch process (named in the message): nothing was done, try again later; 130 
 		// run that one instead of this.
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
 			g.mask(cmd)
-			return nil
+			// A command that uses the store goes through the serve that
+			// holds it, if one answers (admin.go).
+			return g.route(cmd, args)
 		},
 		PersistentPostRunE: func(cmd *cobra.Command, args []string) error {
 			flushMasked(cmd.Root())
@@ -65,7 +82,7 @@ lipwatch process (named in the message): nothing was done, try again later; 130 
 	root.PersistentFlags().StringVar(&g.asOf, "as-of", "", "evaluation date YYYY-MM-DD (default: today in the county's time zone)")
 	root.AddCommand(newRunCmd(g), newSyncCmd(g), newSourcesCmd(g), newGenCmd(), newEvaluateCmd(g), newDispatchCmd(g),
 		newFeedbackCmd(g), newCasesCmd(g), newRulesCmd(g), newServeCmd(g), newQuarantineCmd(g), newFakeAPICmd(), newUsersCmd(g))
-	return root
+	return root, g
 }
 
 // mask puts everything the command prints through the one masking path
@@ -88,7 +105,9 @@ func (g *globals) mask(cmd *cobra.Command) {
 	errw := redact.Wrap(root.ErrOrStderr())
 	root.SetErr(errw)
 	g.stderr = errw
-	slog.SetDefault(slog.New(redact.NewHandler(slog.NewTextHandler(errw, nil))))
+	if g.server == nil { // process-wide: not for one of the commands serve runs side by side
+		slog.SetDefault(slog.New(redact.NewHandler(slog.NewTextHandler(errw, nil))))
+	}
 }
 
 // flushMasked writes what root's masking writers hold back (the end of
@@ -105,14 +124,26 @@ func flushMasked(root *cobra.Command) {
 // does not exist, the embedded default is used, relative to the working
 // directory, so `lipwatch gen --out testdata/county && lipwatch run` works
 // in an empty directory.
+//
+// A command serve runs for the CLI has serve's config; --config only
+// found the store (and so serve) for it.
 func (g *globals) loadConfig() (*config.Config, error) {
+	if g.server != nil {
+		return g.server.cfg, nil
+	}
+	if g.cfg != nil {
+		return g.cfg, nil
+	}
+	var err error
 	if g.configPath == "config.yaml" {
-		if _, err := os.Stat(g.configPath); errors.Is(err, fs.ErrNotExist) {
+		if _, serr := os.Stat(g.configPath); errors.Is(serr, fs.ErrNotExist) {
 			slog.Info("no config.yaml here: using the embedded default")
-			return config.Parse("config.yaml", lipwatch.DefaultConfig)
+			g.cfg, err = config.Parse("config.yaml", lipwatch.DefaultConfig)
+			return g.cfg, err
 		}
 	}
-	return config.Load(g.configPath)
+	g.cfg, err = config.Load(g.configPath)
+	return g.cfg, err
 }
 
 // env is what a command needs once config is loaded.
@@ -123,6 +154,8 @@ type env struct {
 	// stderr is the command's masked stderr, for what is written there
 	// besides logs (the progress bar).
 	stderr io.Writer
+	// server: the command runs in serve, on serve's open store.
+	server *served
 }
 
 func (g *globals) load() (*env, error) {
@@ -154,8 +187,10 @@ func (g *globals) load() (*env, error) {
 	// Masked twice over: attributes before they are formatted, and the
 	// formatted line by the stderr writer.
 	logger := slog.New(redact.NewHandler(h))
-	slog.SetDefault(logger)
-	return &env{cfg: cfg, logger: logger, asOf: g.asOf, stderr: stderr}, nil
+	if g.server == nil { // process-wide: see mask
+		slog.SetDefault(logger)
+	}
+	return &env{cfg: cfg, logger: logger, asOf: g.asOf, stderr: stderr, server: g.server}, nil
 }
 
 // day is the evaluation date: --as-of, or today in the county's zone, as a
@@ -192,8 +227,22 @@ func (g *globals) openPipeline(cmd *cobra.Command, holder string) (*env, *pipeli
 
 // open loads the rules and opens the store for a command that evaluates,
 // dispatches or reads cases.
+//
+// In serve, the pipeline is on a view of serve's store (its Close leaves
+// the store open) and its audit rows name the user who asked.
 func (e *env) open(ctx context.Context, holder string) (*pipeline.Pipeline, error) {
-	p, err := pipeline.Open(ctx, e.cfg, e.logger, holder)
+	var p *pipeline.Pipeline
+	var err error
+	if e.server != nil {
+		view := e.server.store.Shared()
+		if p, err = pipeline.New(e.cfg, view, e.logger); err != nil {
+			view.Close()
+		} else {
+			p.Actor = e.server.actor
+		}
+	} else {
+		p, err = pipeline.Open(ctx, e.cfg, e.logger, holder)
+	}
 	if err != nil {
 		var rerr rule.Errors
 		if errors.As(err, &rerr) {
@@ -205,8 +254,12 @@ func (e *env) open(ctx context.Context, holder string) (*pipeline.Pipeline, erro
 }
 
 // openStore opens the store; one held by another process is an error
-// with exit status exitBusy that names the holder (store.ErrLocked).
+// with exit status exitBusy that names the holder (store.ErrLocked). In
+// serve, it is a view of serve's store, which its Close leaves open.
 func (e *env) openStore(ctx context.Context, holder string) (*store.Store, error) {
+	if e.server != nil {
+		return e.server.store.Shared(), nil
+	}
 	st, err := store.Open(ctx, store.Options{
 		Path:        e.cfg.Resolve(e.cfg.Store.Path),
 		Threads:     e.cfg.Store.Threads,

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/lipwatch/lipwatch/engine/pipeline"
+	"github.com/lipwatch/lipwatch/engine/rule"
 	"github.com/lipwatch/lipwatch/engine/schedule"
 	"github.com/lipwatch/lipwatch/engine/store"
 )
@@ -22,16 +23,21 @@ func newServeCmd(g *globals) *cobra.Command {
 		Use:   "serve",
 		Short: "Run the nightly job and per-source syncs on their schedules in the county's time zone until SIGTERM",
 		Long: `Runs the nightly job on schedule.nightly in the county's time zone, never two at once,
-runs a missed night at start, and stops cleanly on SIGINT/SIGTERM. The store is opened only
-while a run works, so township returns can be imported and cases read in between; rule files
-are read again for every run, and a broken rule file fails that run (see the run ledger).
+runs a missed night at start, and stops cleanly on SIGINT/SIGTERM. Rule files are read again
+for every run, and a broken rule file fails that run (see the run ledger).
 
-A run that finds the store held by another lipwatch command tries again, every
-schedule.busy_retry at first and up to four times that (jittered), for schedule.busy_wait;
-a night still busy then is given up and run as soon as the store is free. Every busy try is
-in the run ledger (status busy, naming the holder), recorded when serve next holds the store.
-A night is the as-of date of its tick: missed nights are caught up by the as-of date of the
-last successful one, whenever it ran.`,
+serve holds the store from start to stop (DuckDB allows one process per file). The CLI keeps
+working: a command that uses the store finds serve's admin socket beside it (<store>.sock,
+owner-only, for serve's own user) and serve runs the command for it on its open store, with
+serve's config; the output and the exit status are the command's. Commands that write wait
+for serve's running job (the nightly run, a sync) and say so; those that read run at once.
+
+A store another lipwatch command holds when serve starts is waited for: the first job tries
+again every schedule.busy_retry at first and up to four times that (jittered), for
+schedule.busy_wait; a night still busy then is given up and run as soon as the store is free.
+Every busy try is in the run ledger (status busy, naming the holder), recorded when serve holds
+the store. A night is the as-of date of its tick: missed nights are caught up by the as-of date
+of the last successful one, whenever it ran.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			e, err := g.load()
 			if err != nil {
@@ -49,37 +55,23 @@ last successful one, whenever it ran.`,
 			}
 			defer release()
 			loc := e.cfg.Location()
+			grace := time.Duration(e.cfg.Schedule.ShutdownGrace)
+			if grace <= 0 {
+				grace = schedule.DefaultShutdownGrace
+			}
 			s := &schedule.Scheduler{
 				Location:      loc,
 				Logger:        e.logger,
-				ShutdownGrace: time.Duration(e.cfg.Schedule.ShutdownGrace),
+				ShutdownGrace: grace,
 				BusyWait:      time.Duration(e.cfg.Schedule.BusyWait),
 				BusyRetry:     time.Duration(e.cfg.Schedule.BusyRetry),
 			}
-			// One job at a time holds the store: DuckDB has one writer, and a
-			// source must never sync twice at once (its own schedule and the
-			// nightly run would otherwise meet).
-			storeMu := make(chan struct{}, 1) // held while a job uses the store
-			lock := func(ctx context.Context) error {
-				select {
-				case storeMu <- struct{}{}:
-					return nil
-				case <-ctx.Done(): // a job queued behind a long run gives up on shutdown
-					return ctx.Err()
-				}
-			}
-			unlock := func() { <-storeMu }
+			// One job at a time: DuckDB has one writer, and a source must
+			// never sync twice at once (its own schedule and the nightly run
+			// would otherwise meet). Forwarded commands that write take it too.
+			jobs := newJobLock()
 			book := &busyBook{loc: loc, logger: e.logger}
-			// openStore opens the store for a job and first records the
-			// busy tries kept since it was last held.
-			openStore := func(ctx context.Context, holder string) (*store.Store, error) {
-				st, err := e.openStore(ctx, holder)
-				if err != nil {
-					return nil, err
-				}
-				book.flush(ctx, st)
-				return st, nil
-			}
+			h := &holding{ctx: cmd.Context(), e: e, book: book, jobs: jobs}
 			busy := func(err error) bool { return errors.Is(err, store.ErrLocked) }
 			for _, name := range e.cfg.SourceNames() {
 				sc := e.cfg.Sources[name]
@@ -91,15 +83,14 @@ last successful one, whenever it ran.`,
 					Name: "sync " + name,
 					Spec: sc.Schedule,
 					Run: func(ctx context.Context) error {
-						if err := lock(ctx); err != nil {
+						if err := jobs.lock(ctx, "the sync of "+name, nil); err != nil {
 							return err
 						}
-						defer unlock()
-						st, err := openStore(ctx, "lipwatch serve: sync "+name)
+						defer jobs.unlock()
+						st, err := h.store(ctx)
 						if err != nil {
 							return err
 						}
-						defer st.Close()
 						p := &pipeline.Pipeline{Cfg: e.cfg, Store: st, Logger: e.logger}
 						// In the run ledger as "sync" (and per stream in the load
 						// ledger); a failure is retried at the next tick.
@@ -124,16 +115,23 @@ last successful one, whenever it ran.`,
 				Name: "nightly",
 				Spec: e.cfg.Schedule.Nightly,
 				Run: func(ctx context.Context) error {
-					if err := lock(ctx); err != nil {
+					if err := jobs.lock(ctx, "the nightly run", nil); err != nil {
 						return err
 					}
-					defer unlock()
-					p, err := e.open(ctx, "lipwatch serve")
+					defer jobs.unlock()
+					st, err := h.store(ctx)
 					if err != nil {
 						return err
 					}
-					defer p.Close()
-					book.flush(ctx, p.Store)
+					// Rules read again for every night.
+					p, err := pipeline.New(e.cfg, st, e.logger)
+					if err != nil {
+						var rerr rule.Errors
+						if errors.As(err, &rerr) {
+							return &exitError{code: 2, msg: err.Error()}
+						}
+						return err
+					}
 					// The night of the tick, however late the run: one due at
 					// 23:50 that waited for the store past midnight is still
 					// that day's.
@@ -143,15 +141,14 @@ last successful one, whenever it ran.`,
 				// The newest as-of date of a successful nightly run, whenever
 				// it ran, up to today (a run for a future date is a test).
 				LastSuccess: func(ctx context.Context) (time.Time, error) {
-					if err := lock(ctx); err != nil {
+					if err := jobs.lock(ctx, "the check for a missed night", nil); err != nil {
 						return time.Time{}, err
 					}
-					defer unlock()
-					st, err := openStore(ctx, "lipwatch serve")
+					defer jobs.unlock()
+					st, err := h.store(ctx)
 					if err != nil {
 						return time.Time{}, err
 					}
-					defer st.Close()
 					asOf, ok, err := st.LastAsOf(ctx, "run", "ok", dayOf(time.Now(), loc))
 					if err != nil || !ok {
 						return time.Time{}, err
@@ -168,19 +165,89 @@ last successful one, whenever it ran.`,
 			e.logger.Info("serving", "nightly", e.cfg.Schedule.Nightly, "next_run", next.Format(time.RFC3339),
 				"busy_wait", e.cfg.Schedule.BusyWait.String())
 			err = s.Run(cmd.Context())
-			// Busy tries not yet recorded: try the store once more. Not
-			// after a shutdown that left a job running: it may hold the
-			// store in this very process.
-			if err == nil && book.len() > 0 {
-				ctx := context.WithoutCancel(cmd.Context())
-				if st, oerr := openStore(ctx, "lipwatch serve"); oerr == nil {
-					st.Close()
-				}
-			}
-			book.dropped()
-			return err
+			return h.stop(err, grace)
 		},
 	}
+}
+
+// holding is the store serve holds: opened by the first job that needs it
+// (the check for a missed night, at start), which waits and retries while
+// another process holds it, and kept open until serve stops. Its admin
+// socket starts with it.
+type holding struct {
+	ctx  context.Context // serve's
+	e    *env
+	book *busyBook
+	jobs *jobLock
+
+	mu      sync.Mutex
+	st      *store.Store
+	admin   *adminServer
+	stopped bool
+}
+
+// store returns the store serve holds, opening it the first time, and
+// records in its run ledger the busy tries kept since.
+func (h *holding) store(ctx context.Context) (*store.Store, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.st == nil {
+		if h.stopped {
+			return nil, errors.New("serve is stopping")
+		}
+		st, err := h.e.openStore(ctx, "lipwatch serve")
+		if err != nil {
+			return nil, err
+		}
+		h.st = st
+		if a, err := startAdmin(h.ctx, h.e.cfg, st, h.e.logger, h.jobs); err != nil {
+			h.e.logger.Error("admin socket: CLI commands cannot reach serve, and exit 75 while it holds the store", "err", err)
+		} else {
+			h.admin = a
+			h.e.logger.Info("holding the store until serve stops; CLI commands go through the admin socket",
+				"store", st.Path(), "socket", a.ln.Path())
+		}
+	}
+	h.book.flush(ctx, h.st)
+	return h.st, nil
+}
+
+// stop ends serve once the scheduler has (err: jobs left running): the
+// admin socket goes, forwarded commands are waited for (their ctx, serve's,
+// is done) within grace, and the store is closed unless something may
+// still use it. Busy tries never recorded are tried once more.
+func (h *holding) stop(err error, grace time.Duration) error {
+	h.mu.Lock()
+	h.stopped = true
+	st, admin := h.st, h.admin
+	h.mu.Unlock()
+	if admin != nil {
+		if aerr := admin.close(grace); aerr != nil {
+			h.e.logger.Warn("stopping", "err", aerr)
+			if err == nil {
+				err = aerr
+			}
+		}
+	}
+	ctx := context.WithoutCancel(h.ctx)
+	switch {
+	case err != nil:
+		// A job or command still runs in this process: leave the store to
+		// it; the process ends anyway.
+	case st != nil:
+		h.book.flush(ctx, st)
+		if cerr := st.Close(); cerr != nil {
+			h.e.logger.Error("close store", "err", cerr)
+		}
+	case h.book.len() > 0:
+		// Busy tries not yet recorded: try the store once more.
+		if st, oerr := h.e.openStore(ctx, "lipwatch serve"); oerr == nil {
+			h.book.flush(ctx, st)
+			st.Close()
+		}
+	}
+	h.book.dropped()
+	return err
 }
 
 // tickDay is the as-of date of the run ctx is for: the date, in the

@@ -86,6 +86,38 @@ func Open(ctx context.Context, cfg *config.Config, logger *slog.Logger, holder s
 		Days: cfg.Cases.DeadlineDays, ExtensionDays: cfg.Cases.ExtensionDays}}, nil
 }
 
+// New is Open on a store already open: `lipwatch serve` holds the store
+// from start to stop, and its jobs and the commands forwarded to it build
+// their pipelines on it. It loads the rules and calendar (again for every
+// pipeline: a rule file changed since is read) and the county's divisions.
+// Close closes st: give it a view (store.Store.Shared) to keep st open, or
+// do not call Close.
+func New(cfg *config.Config, st *store.Store, logger *slog.Logger) (*Pipeline, error) {
+	pack, cal, err := LoadRules(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if logger != nil {
+		for _, w := range pack.Warnings {
+			logger.Warn("rule file warning", "at", w.Pos.String(), "warning", w.Message)
+		}
+	}
+	towns, villages := cfg.County.Townships, map[string]string{}
+	if cfg.County.Divisions != "" {
+		d, err := route.LoadDivisions(cfg.Resolve(cfg.County.Divisions))
+		if err != nil {
+			return nil, err
+		}
+		towns, villages = d.Townships, d.Villages
+		for code, name := range cfg.County.Townships {
+			towns[code] = name
+		}
+	}
+	return &Pipeline{Cfg: cfg, Store: st, Pack: pack, Logger: logger, Villages: villages, Router: &route.Router{
+		CountyCode: cfg.County.Code, Townships: towns, Calendar: cal,
+		Days: cfg.Cases.DeadlineDays, ExtensionDays: cfg.Cases.ExtensionDays}}, nil
+}
+
 // actor is who the audit log names for this pipeline's actions.
 func (p *Pipeline) actor() string {
 	if p.Actor != "" {

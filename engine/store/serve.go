@@ -48,3 +48,33 @@ func LockServe(path string) (release func(), err error) {
 		f.Close()
 	}, nil
 }
+
+// HeldBy names the process that holds the store at path, from the file
+// beside it (advisory: written when a process opens the store, removed
+// when it closes it; a process killed with -9 leaves it). ok is false when
+// there is none.
+func HeldBy(path string) (command string, pid int, ok bool) {
+	b, err := os.ReadFile(path + ".holder")
+	if err != nil {
+		return "", 0, false
+	}
+	var h holderInfo
+	if json.Unmarshal(b, &h) != nil || h.PID <= 0 {
+		return "", 0, false
+	}
+	return h.Command, h.PID, true
+}
+
+// ServePID is the pid the serve lock file of the store at path names: the
+// serve that runs for it, or ran last (the file stays after it stops).
+func ServePID(path string) (int, bool) {
+	b, err := os.ReadFile(path + ".serve")
+	if err != nil {
+		return 0, false
+	}
+	var h holderInfo
+	if json.Unmarshal(b, &h) != nil || h.PID <= 0 {
+		return 0, false
+	}
+	return h.PID, true
+}
