@@ -219,11 +219,17 @@ func TestOpenRefusesAnotherApplicationsDatabase(t *testing.T) {
 		t.Fatalf("an empty DuckDB file: %v", err)
 	}
 	st.Close()
-	// A lipwatch store opens again (and again).
+	// A lipwatch store opens again (and again), also while this process
+	// holds it (a test reading the store a command writes).
 	for range 2 {
 		if st, err = Open(ctx, Options{Path: empty}); err != nil {
 			t.Fatalf("a lipwatch store: %v", err)
 		}
+		again, err := Open(ctx, Options{Path: empty})
+		if err != nil {
+			t.Fatalf("a lipwatch store this process holds: %v", err)
+		}
+		again.Close()
 		st.Close()
 	}
 }

@@ -171,14 +171,17 @@ func notAStore(path string) error {
 // of a write-ahead log beside it; the error names the path and leaves the
 // file as it is. A DuckDB file with nothing in it is a new store. When
 // the read-only open fails because another process holds the file, the
-// check is left to the real open, which names the holder.
+// check is left to the real open, which names the holder; and so it is
+// when this process has the file open already (DuckDB shares one instance
+// per file in a process, and refuses a second one of another
+// configuration): it was checked when it was first opened.
 func notOurs(ctx context.Context, path string) error {
 	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
 		return nil
 	}
 	c, err := duckdb.NewConnector(path+"?access_mode=READ_ONLY", nil)
 	if err != nil {
-		if isLockConflict(err) {
+		if isLockConflict(err) || strings.Contains(err.Error(), "different configuration than existing connections") {
 			return nil
 		}
 		return fmt.Errorf("open store %s: reading the database to see whether it is lipwatch's: %w; it was left as it is", path, err)
