@@ -81,6 +81,7 @@ var storeCommands = map[string]string{
 	"rules explain":        storeRead,
 	"quarantine list":      storeRead,
 	"quarantine export":    storeRead,
+	"audit":                storeWrite, // reads the log, and records that it did
 	"gen":                  storeNone,
 	"rules check":          storeNone,
 	"rules test":           storeNone,

@@ -51,7 +51,7 @@ like all output. Reading the log is itself audited (audit_read).`,
 			if err != nil {
 				return err
 			}
-			if err := st.Audit(cmd.Context(), store.Actor(), "audit_read", f.Subject, map[string]any{
+			if err := st.Audit(cmd.Context(), g.actor(), "audit_read", f.Subject, map[string]any{
 				"account": f.Actor, "action": f.Action, "from": from, "to": to, "rows": len(rows)}); err != nil {
 				return err
 			}

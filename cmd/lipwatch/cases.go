@@ -11,7 +11,6 @@ import (
 	"github.com/lipwatch/lipwatch/engine/idnum"
 	"github.com/lipwatch/lipwatch/engine/pipeline"
 	"github.com/lipwatch/lipwatch/engine/route"
-	"github.com/lipwatch/lipwatch/engine/store"
 )
 
 func newFeedbackCmd(g *globals) *cobra.Command {
@@ -108,7 +107,7 @@ func newCasesCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if err := p.Store.Audit(cmd.Context(), store.Actor(), "cases_list", township, map[string]any{
+			if err := p.Store.Audit(cmd.Context(), g.actor(), "cases_list", township, map[string]any{
 				"state": state, "level": level, "overdue": overdue, "cases": len(found)}); err != nil {
 				return err
 			}
@@ -142,7 +141,7 @@ func newCasesCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if err := p.Store.Audit(cmd.Context(), store.Actor(), "cases_show", c.ID, map[string]bool{"unmasked": unmasked}); err != nil {
+			if err := p.Store.Audit(cmd.Context(), g.actor(), "cases_show", c.ID, map[string]bool{"unmasked": unmasked}); err != nil {
 				return err
 			}
 			w := cmd.OutOrStdout()
@@ -184,7 +183,7 @@ func newCasesCmd(g *globals) *cobra.Command {
 			}
 			// Who gave a township more time, and when, is part of the
 			// case's record.
-			if err := p.Store.Audit(cmd.Context(), store.Actor(), "cases_extend", args[0], map[string]any{"deadline": date(d)}); err != nil {
+			if err := p.Store.Audit(cmd.Context(), g.actor(), "cases_extend", args[0], map[string]any{"deadline": date(d)}); err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "case %s: deadline extended to %s\n", args[0], date(d))

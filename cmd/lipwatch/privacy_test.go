@@ -72,7 +72,7 @@ func runsPrivacyTest() bool {
 	}
 	top, _, _ := strings.Cut(f.Value.String(), "/")
 	re, err := regexp.Compile(top)
-	return err != nil || re.MatchString("TestPrivacy") || re.MatchString("TestKillNine") || re.MatchString("TestHostileInputs") || re.MatchString("TestServeAdmin")
+	return err != nil || re.MatchString("TestPrivacy") || re.MatchString("TestKillNine") || re.MatchString("TestHostileInputs") || re.MatchString("TestServePortal") || re.MatchString("TestServeAdmin")
 }
 
 // secrets are what must never be printed: the registry's ID numbers and

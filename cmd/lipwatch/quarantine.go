@@ -76,7 +76,7 @@ func newQuarantineCmd(g *globals) *cobra.Command {
 			if err := f.Close(); err != nil {
 				return err
 			}
-			if err := st.Audit(cmd.Context(), store.Actor(), "quarantine_export", out, map[string]any{
+			if err := st.Audit(cmd.Context(), g.actor(), "quarantine_export", out, map[string]any{
 				"source": source, "code": code, "rows": len(rows)}); err != nil {
 				return err
 			}

@@ -15,7 +15,6 @@ import (
 	"github.com/lipwatch/lipwatch/engine/evaluate"
 	"github.com/lipwatch/lipwatch/engine/idnum"
 	"github.com/lipwatch/lipwatch/engine/rule"
-	"github.com/lipwatch/lipwatch/engine/store"
 )
 
 func newRulesCmd(g *globals) *cobra.Command {
@@ -139,7 +138,7 @@ evaluation error in the run summary, never a hit). Warnings alone exit 0, unless
 			if err != nil {
 				return &exitError{code: 2, msg: err.Error()}
 			}
-			if err := p.Store.Audit(cmd.Context(), store.Actor(), "rules_explain", ex.IDNumber, map[string]string{"as_of": date(day)}); err != nil {
+			if err := p.Store.Audit(cmd.Context(), g.actor(), "rules_explain", ex.IDNumber, map[string]string{"as_of": date(day)}); err != nil {
 				return err
 			}
 			w := cmd.OutOrStdout()

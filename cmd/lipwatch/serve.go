@@ -26,6 +26,8 @@ func newServeCmd(g *globals) *cobra.Command {
 runs a missed night at start, and stops cleanly on SIGINT/SIGTERM. Rule files are read again
 for every run, and a broken rule file fails that run (see the run ledger).
 
+With portal.listen set, serve runs the township portal (乡镇工作台) there, on the store it holds.
+
 serve holds the store from start to stop (DuckDB allows one process per file). The CLI keeps
 working: a command that uses the store finds serve's admin socket beside it (<store>.sock,
 owner-only, for serve's own user) and serve runs the command for it on its open store, with
@@ -72,6 +74,11 @@ of the last successful one, whenever it ran.`,
 			jobs := newJobLock()
 			book := &busyBook{loc: loc, logger: e.logger}
 			h := &holding{ctx: cmd.Context(), e: e, book: book, jobs: jobs}
+			// The portal's address is bound now: a wrong portal.listen
+			// stops serve here, not at the first night.
+			if h.portal, err = listenPortal(e.cfg, e.logger, jobs); err != nil {
+				return &exitError{code: 1, msg: err.Error()}
+			}
 			busy := func(err error) bool { return errors.Is(err, store.ErrLocked) }
 			for _, name := range e.cfg.SourceNames() {
 				sc := e.cfg.Sources[name]
@@ -180,6 +187,8 @@ type holding struct {
 	book *busyBook
 	jobs *jobLock
 
+	portal *portalServer // nil without portal.listen
+
 	mu      sync.Mutex
 	st      *store.Store
 	admin   *adminServer
@@ -207,6 +216,11 @@ func (h *holding) store(ctx context.Context) (*store.Store, error) {
 			h.e.logger.Info("holding the store until serve stops; CLI commands go through the admin socket",
 				"store", st.Path(), "socket", a.ln.Path())
 		}
+		if h.portal != nil {
+			if err := h.portal.start(st); err != nil {
+				h.e.logger.Error("portal: cannot serve; it answers 503", "err", err)
+			}
+		}
 	}
 	h.book.flush(ctx, h.st)
 	return h.st, nil
@@ -221,6 +235,11 @@ func (h *holding) stop(err error, grace time.Duration) error {
 	h.stopped = true
 	st, admin := h.st, h.admin
 	h.mu.Unlock()
+	if h.portal != nil {
+		if perr := h.portal.stop(grace); perr != nil {
+			h.e.logger.Warn("stopping the portal", "err", perr)
+		}
+	}
 	if admin != nil {
 		if aerr := admin.close(grace); aerr != nil {
 			h.e.logger.Warn("stopping", "err", aerr)

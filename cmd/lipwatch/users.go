@@ -76,7 +76,7 @@ users_reset_password, users_grant) with the OS user who made it.`,
 				return err
 			}
 			defer st.Close()
-			if err := st.AddUser(cmd.Context(), store.Actor(), store.NewUser{Username: name, DisplayName: dn, Scope: sc,
+			if err := st.AddUser(cmd.Context(), g.actor(), store.NewUser{Username: name, DisplayName: dn, Scope: sc,
 				PasswordHash: hash, MustChangePassword: true}); err != nil {
 				return err
 			}
@@ -151,7 +151,7 @@ users_reset_password, users_grant) with the OS user who made it.`,
 					return err
 				}
 				defer st.Close()
-				if err := st.SetDisabled(cmd.Context(), store.Actor(), name, disabled); err != nil {
+				if err := st.SetDisabled(cmd.Context(), g.actor(), name, disabled); err != nil {
 					return err
 				}
 				fmt.Fprintf(cmd.OutOrStdout(), "%sd %s\n", verb, name)
@@ -182,7 +182,7 @@ users_reset_password, users_grant) with the OS user who made it.`,
 				return err
 			}
 			defer st.Close()
-			if err := st.SetPassword(cmd.Context(), store.Actor(), name, hash, true); err != nil {
+			if err := st.SetPassword(cmd.Context(), g.actor(), name, hash, true); err != nil {
 				return err
 			}
 			w := cmd.OutOrStdout()
@@ -222,7 +222,7 @@ users_reset_password, users_grant) with the OS user who made it.`,
 			if err != nil {
 				return err
 			}
-			if err := st.Grant(cmd.Context(), store.Actor(), name, sc); err != nil {
+			if err := st.Grant(cmd.Context(), g.actor(), name, sc); err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "%s: %s -> %s\n", name, describeScope(known, before.Scope()), describeScope(known, sc))
