@@ -23,7 +23,7 @@ func LockServe(path string) (release func(), err error) {
 	if err := os.MkdirAll(filepath.Dir(lockPath), 0o700); err != nil {
 		return nil, fmt.Errorf("serve lock %s: %w", lockPath, err)
 	}
-	f, err := os.OpenFile(lockPath, os.O_RDWR|os.O_CREATE, 0o600)
+	f, err := os.OpenFile(lockPath, os.O_RDWR|os.O_CREATE|oNoFollow, 0o600) // never through a planted link
 	if err != nil {
 		return nil, fmt.Errorf("serve lock %s: %w", lockPath, err)
 	}

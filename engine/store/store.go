@@ -311,7 +311,14 @@ func (s *Store) writeHolder(command string) {
 	}
 	host, _ := os.Hostname()
 	b, _ := json.Marshal(holderInfo{PID: os.Getpid(), Command: command, Host: host, Since: time.Now().UTC().Truncate(time.Second)})
-	_ = os.WriteFile(s.holder, b, 0o600) // advisory only: DuckDB's lock is what protects the file
+	// Advisory only (DuckDB's lock is what protects the file), and never
+	// written through a link planted in the store's folder.
+	f, err := os.OpenFile(s.holder, os.O_WRONLY|os.O_CREATE|os.O_TRUNC|oNoFollow, 0o600)
+	if err != nil {
+		return
+	}
+	_, _ = f.Write(b)
+	_ = f.Close()
 }
 
 // Close closes the store. It is safe to call twice.
