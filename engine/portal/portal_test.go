@@ -139,12 +139,12 @@ func buildCounty() (*county, error) {
 
 // client is a browser: a cookie jar, no redirects followed.
 type client struct {
-	t    *testing.T
+	t    testing.TB
 	c    *county
 	http *http.Client
 }
 
-func (c *county) client(t *testing.T) *client {
+func (c *county) client(t testing.TB) *client {
 	jar, _ := cookiejar.New(nil)
 	return &client{t: t, c: c, http: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error {
 		return http.ErrUseLastResponse
