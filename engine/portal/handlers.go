@@ -211,6 +211,9 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request, q *reque
 	s.render(w, r, q, "message", map[string]any{"Title": "密码已修改", "Message": "新密码已生效。", "Link": "/cases", "LinkText": "进入我的预警"})
 }
 
+// pageSize is how many cases a page of the case list shows.
+const pageSize = 100
+
 // listRow is one case on the list page.
 type listRow struct {
 	dispatch.Item
@@ -304,9 +307,32 @@ func (s *Server) caseList(w http.ResponseWriter, r *http.Request, q *request) {
 	if q.scope.IsCounty() && f.Has("township") {
 		where = s.p.Router.Name(routed)
 	}
+	// Pages of pageSize rows, the most urgent first: a county's thousands
+	// of cases are not one page on an old PC.
+	total, pages := len(rows), max(1, (len(rows)+pageSize-1)/pageSize)
+	page, _ := strconv.Atoi(f.Get("page"))
+	page = min(max(page, 1), pages)
+	rows = rows[(page-1)*pageSize : min(page*pageSize, total)]
+	link := func(n int) string {
+		v := url.Values{}
+		for k, vs := range f {
+			if k != "page" {
+				v[k] = vs
+			}
+		}
+		v.Set("page", strconv.Itoa(n))
+		return "/cases?" + v.Encode()
+	}
+	var prev, next string
+	if page > 1 {
+		prev = link(page - 1)
+	}
+	if page < pages {
+		next = link(page + 1)
+	}
 	s.render(w, r, q, "cases", map[string]any{
 		"Rows": rows, "Villages": vs, "State": state, "Level": level, "Village": village, "Q": search, "Overdue": overdueOnly,
-		"Where": where, "Township": f.Get("township"),
+		"Where": where, "Township": f.Get("township"), "Total": total, "Page": page, "Pages": pages, "Prev": prev, "Next": next,
 	})
 }
 

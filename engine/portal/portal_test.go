@@ -704,3 +704,29 @@ func TestStats(t *testing.T) {
 		}
 	}
 }
+
+// The county's list comes in pages of 100, the most urgent first, the
+// filters kept in the page links.
+func TestCaseListPages(t *testing.T) {
+	c := openCounty(t)
+	cl := c.client(t).login("admin")
+	_, first, _ := cl.get("/cases?level=")
+	open := 0
+	all, _ := c.p.Store.CasesWhere(context.Background(), "", "", "", time.Time{})
+	for _, cs := range all {
+		if cs.State != cases.StateClosed {
+			open++
+		}
+	}
+	if open <= pageSize {
+		t.Skipf("%d open cases: one page", open)
+	}
+	rowsOf := func(body string) int { return strings.Count(body, `<tr class="lv-`) }
+	if n := rowsOf(first); n != pageSize || !strings.Contains(first, "第 1/2 页") || !strings.Contains(first, `href="/cases?level=&amp;page=2"`) {
+		t.Errorf("first page: %d rows", n)
+	}
+	_, second, _ := cl.get("/cases?level=&page=2")
+	if n := rowsOf(second); n != open-pageSize || !strings.Contains(second, "上一页") {
+		t.Errorf("second page: %d rows, want %d", n, open-pageSize)
+	}
+}
