@@ -53,15 +53,25 @@ func newSourcesCheckCmd(g *globals) *cobra.Command {
 			for _, f := range failed {
 				fmt.Fprintf(w, "%s: FAILED: %v\n", f.Source, f.Err)
 			}
+			partial := 0
 			for _, src := range srcs {
-				if err := checkSource(cmd, w, src, sample, saved, e.cfg.Location()); err != nil {
+				err := checkSource(cmd, w, src, sample, saved, e.cfg.Location())
+				var some errStreamsFailed
+				switch {
+				case errors.As(err, &some):
+					fmt.Fprintf(w, "%s: DEGRADED: %v\n\n", src.Name, err)
+					partial++
+				case err != nil:
 					fmt.Fprintf(w, "%s: FAILED: %v\n\n", src.Name, err)
 					bad++
 				}
 				src.Connector.Close(cmd.Context())
 			}
-			if bad > 0 {
+			switch {
+			case bad > 0:
 				return &exitError{code: 1, msg: fmt.Sprintf("%d of %d sources failed the check", bad, len(srcs)+len(failed))}
+			case partial > 0:
+				return &exitError{code: 3, msg: fmt.Sprintf("%d of %d sources have streams that failed the check; the others would load", partial, len(srcs)+len(failed))}
 			}
 			return nil
 		},
@@ -93,11 +103,41 @@ func checkSource(cmd *cobra.Command, w io.Writer, src ingest.Source, sample int,
 	if err := printIncremental(ctx, w, src, streams, saved, loc); err != nil {
 		return err
 	}
+	failed := 0
 	for i, st := range streams {
 		if i == 3 {
 			fmt.Fprintf(w, "  ... %d more streams not sampled\n", len(streams)-3)
 			break
 		}
+		// A stream that fails fails alone, as in a sync: the others are
+		// still sampled.
+		if err := sampleStream(ctx, w, src, st, i, sample); err != nil {
+			fmt.Fprintf(w, "  %s: FAILED: %v\n", st.Name(), err)
+			failed++
+		}
+	}
+	fmt.Fprintln(w)
+	sampled := min(len(streams), 3)
+	switch {
+	case sampled > 0 && failed == sampled:
+		return fmt.Errorf("every stream sampled failed")
+	case failed > 0:
+		return errStreamsFailed{failed, sampled}
+	}
+	return nil
+}
+
+// errStreamsFailed: some streams of a source failed the check, others
+// passed (the sync would load those).
+type errStreamsFailed struct{ failed, sampled int }
+
+func (e errStreamsFailed) Error() string {
+	return fmt.Sprintf("%d of %d streams sampled failed; a sync loads the others", e.failed, e.sampled)
+}
+
+// sampleStream reads a sample of one stream and shows how it maps.
+func sampleStream(ctx context.Context, w io.Writer, src ingest.Source, st connectors.Stream, i, sample int) error {
+	{
 		rr, err := st.Open(ctx)
 		if err != nil {
 			return err
@@ -168,7 +208,6 @@ func checkSource(cmd *cobra.Command, w io.Writer, src ingest.Source, sample int,
 			fmt.Fprintf(w, "    WARNING: the sync would fail this stream: %v\n", err)
 		}
 	}
-	fmt.Fprintln(w)
 	return nil
 }
 
