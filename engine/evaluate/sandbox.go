@@ -11,6 +11,7 @@ import (
 
 	"github.com/lipwatch/lipwatch/engine/dataset"
 	"github.com/lipwatch/lipwatch/engine/rule"
+	"github.com/lipwatch/lipwatch/engine/store"
 )
 
 // Fact queries are written by whoever edits rules/facts.yaml and run on
@@ -42,6 +43,9 @@ type queryer interface {
 
 // textSQLFunctions run SQL given as a string, out of the parser's sight.
 var textSQLFunctions = map[string]bool{"query": true, "query_table": true, "json_execute_serialized_sql": true}
+
+// settingsFunctions read the database's settings and variables: no fact.
+var settingsFunctions = map[string]bool{"current_setting": true, "getvariable": true, "getenv": true}
 
 // tableFunctions are the table functions a fact query may call in FROM:
 // each makes rows from its arguments alone. Every other table function
@@ -153,8 +157,25 @@ func (c *checker) checkQuery(q string) error {
 	}
 	c.ctes = map[string]bool{}
 	cteNames(stmt, c.ctes)
+	// A WITH may not take the name of one of the store's own tables: WITH
+	// names are gathered from the whole query, so one named audit in a
+	// subquery would make the real audit look readable elsewhere.
+	for _, n := range reservedNames() {
+		if c.ctes[n] {
+			if _, ok := dataset.Lookup(n); ok {
+				continue // shadowing a dataset hides nothing
+			}
+			if _, ok := views[n]; ok {
+				continue
+			}
+			return fmt.Errorf("the query names a WITH %s, the name of one of the store's own tables; give it another name", n)
+		}
+	}
 	return c.walk(stmt)
 }
+
+// reservedNames are the store's own tables, views, sequences and macros.
+func reservedNames() []string { return store.SchemaNames() }
 
 // cteNames collects the names of the common table expressions (WITH)
 // anywhere in a serialized statement.
@@ -291,6 +312,9 @@ func (c *checker) walk(v any) error {
 				return err
 			}
 		}
+		if t["type"] == "SHOW_REF" {
+			return fmt.Errorf("the query uses SHOW, DESCRIBE or SUMMARIZE, which read the catalog; a fact query reads the datasets only")
+		}
 		if name, ok := t["function_name"].(string); ok {
 			if err := c.function(name); err != nil {
 				return err
@@ -327,6 +351,9 @@ func (c *checker) function(name string) error {
 	n := strings.ToLower(name)
 	if textSQLFunctions[n] {
 		return fmt.Errorf("the query calls %s(), which runs SQL given as text; write the SQL itself", name)
+	}
+	if settingsFunctions[n] {
+		return fmt.Errorf("the query calls %s(), which reads the database's settings; a fact query reads the datasets only", name)
 	}
 	if n == asOfMacro || specialForms[n] {
 		return nil

@@ -162,6 +162,13 @@ func TestFactQueriesCallOnlyPureFunctions(t *testing.T) {
 		},
 		"settings": {
 			"duckdb_settings": table(`duckdb_settings()`),
+			"current_setting": value(`current_setting('threads')`),
+			"getvariable":     value(`getvariable('x')`),
+			"SHOW":            table(`(SHOW TABLES)`),
+		},
+		"a WITH named like a store table (second tester)": {
+			"store_meta": {from, "      FROM medical, (WITH a AS (WITH store_meta AS (SELECT 1) SELECT 1) SELECT value FROM store_meta) AS probe\n"},
+			"audit":      {from, "      FROM medical, (WITH x AS (WITH audit AS (SELECT 1 AS actor) SELECT 1) SELECT actor FROM audit) AS probe\n"},
 		},
 		"attached databases": {
 			"duckdb_databases": table(`duckdb_databases()`),
@@ -268,7 +275,7 @@ func TestFactQueriesMayComputeFreely(t *testing.T) {
 	  trim(s) || lpad(s, 5, '0') AS pad, i::VARCHAR AS iv, TRY_CAST(s AS INTEGER) AS tc, hash(s) AS h, md5(s) AS md5,
 	  (SELECT max(g) FROM y) AS ymax, EXISTS (SELECT 1 FROM z WHERE v = i) AS ex, (SELECT count(*) FROM j) AS jn,
 	  (SELECT count(*) FROM jt) AS jtn, quantile_cont(i, 0.5) OVER () AS med, string_agg(s, ',') OVER () AS sa,
-	  bool_or(i > 3) OVER () AS bo, any_value(s) OVER () AS av, current_setting('threads') AS threads
+	  bool_or(i > 3) OVER () AS bo, any_value(s) OVER () AS av
 	FROM x
 	QUALIFY row_number() OVER (PARTITION BY i ORDER BY d) = 1`
 	if _, err := db.Exec(`CREATE MACRO as_of() AS DATE '2026-11-28'`); err != nil {

@@ -5,6 +5,7 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -113,4 +114,30 @@ func (s *Store) AppliedMigrations(ctx context.Context) ([]int, error) {
 		out = append(out, v)
 	}
 	return out, rows.Err()
+}
+
+// createdRE finds the names the migrations create.
+var createdRE = regexp.MustCompile(`(?i)\bCREATE\s+(?:OR\s+REPLACE\s+)?(?:TABLE|VIEW|SEQUENCE|MACRO)\s+(?:IF\s+NOT\s+EXISTS\s+)?([A-Za-z_][A-Za-z0-9_]*)`)
+
+// SchemaNames lists, in lower case, every table, view, sequence and macro
+// the store's migrations create, and the migrations' own ledger: the
+// names a fact query's WITH may not take (it would shadow one of them, and
+// make the real one look readable elsewhere in the query).
+func SchemaNames() []string {
+	ms, err := migrations()
+	if err != nil {
+		return nil
+	}
+	seen := map[string]bool{"schema_migrations": true}
+	for _, m := range ms {
+		for _, g := range createdRE.FindAllStringSubmatch(m.sql, -1) {
+			seen[strings.ToLower(g[1])] = true
+		}
+	}
+	out := make([]string, 0, len(seen))
+	for n := range seen {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
 }
