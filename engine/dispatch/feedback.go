@@ -24,6 +24,11 @@ type Feedback struct {
 	Note       string    // 核实说明, trimmed
 	VerifiedBy string    // 核实人, trimmed
 	VerifiedOn time.Time // 核实日期 as a calendar date at midnight UTC; zero when left empty
+	// HouseholdID is the row's 户号 as the list shows it, "" when the
+	// list has no such column or the cell is empty: the caller checks it
+	// against the case, so that rows pasted from another list under a
+	// genuine mark do not close cases of other households.
+	HouseholdID string
 }
 
 // Returned is a township's returned list as read.
@@ -109,15 +114,16 @@ func ReadFeedback(path string, o Options) (*Returned, error) {
 // feedbackColumns are the positions of the columns ReadFeedback uses;
 // -1 for an optional column that is absent.
 type feedbackColumns struct {
-	caseID, outcome, note, verifiedBy, verifiedOn int
+	caseID, outcome, note, verifiedBy, verifiedOn, household int
 }
 
 // mapColumns finds the columns by header. 预警编号 and 核实结果 are
 // required; a header that occurs twice is an error only for the columns
 // that are read.
 func mapColumns(header []string) (feedbackColumns, error) {
-	cols := feedbackColumns{-1, -1, -1, -1, -1}
+	cols := feedbackColumns{-1, -1, -1, -1, -1, -1}
 	targets := map[string]*int{
+		normKey(HeaderHousehold):  &cols.household,
 		normKey(HeaderCaseID):     &cols.caseID,
 		normKey(HeaderOutcome):    &cols.outcome,
 		normKey(HeaderNote):       &cols.note,
@@ -206,7 +212,7 @@ func (rd *feedbackReader) row(r tableRow) {
 		}
 		return
 	}
-	fb.File, fb.Row = rd.path, r.num
+	fb.File, fb.Row, fb.HouseholdID = rd.path, r.num, get(rd.cols.household)
 	rd.seen[fb.CaseID] = len(rd.feedback)
 	rd.feedback = append(rd.feedback, fb)
 }
@@ -250,7 +256,7 @@ func CheckVerification(o Options, caseID, outcome, note, verifiedBy, verifiedOn 
 	if err != nil {
 		return Feedback{}, err
 	}
-	rd := newFeedbackReader("", o, outs, feedbackColumns{}, false)
+	rd := newFeedbackReader("", o, outs, feedbackColumns{-1, -1, -1, -1, -1, -1}, false)
 	if strings.TrimSpace(outcome) == "" {
 		return Feedback{}, errors.New("请选择" + HeaderOutcome)
 	}

@@ -70,9 +70,9 @@ func TestReadFeedbackXLSX(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantFB := []Feedback{
-		{path, 4, "YJ-20261120-0002", "dibao", "已入户核实，家庭人均收入低于低保标准", "周敏", utcDay(2026, 12, 1)},
-		{path, 6, "YJ-20261101-0005", "not_eligible", "家庭有经营性收入", "周敏", utcDay(2026, 12, 1)},
-		{path, 13, "YJ-20261128-0003", "dibian", "", "", utcDay(2026, 12, 1)},
+		{path, 4, "YJ-20261120-0002", "dibao", "已入户核实，家庭人均收入低于低保标准", "周敏", utcDay(2026, 12, 1), ""},
+		{path, 6, "YJ-20261101-0005", "not_eligible", "家庭有经营性收入", "周敏", utcDay(2026, 12, 1), ""},
+		{path, 13, "YJ-20261128-0003", "dibian", "", "", utcDay(2026, 12, 1), ""},
 	}
 	wantErrs := []RowError{
 		{path, 5, "YJ-20261128-0001", "第5行 核实结果“已核实”不是允许的选项" + allChoices},
@@ -129,9 +129,9 @@ func TestReadFeedbackReordered(t *testing.T) {
 		t.Fatal(err)
 	}
 	assertFeedback(t, fb, []Feedback{
-		{path, 2, "YJ-20261120-0002", "dibao", "ok", "周敏", utcDay(2026, 12, 2)},
-		{path, 3, "YJ-20261128-0001", "rigid", "", "", utcDay(2026, 12, 3)},
-		{path, 5, "YJ-20261128-0004", "unreachable", "三次上门无人", "", time.Time{}},
+		{path, 2, "YJ-20261120-0002", "dibao", "ok", "周敏", utcDay(2026, 12, 2), ""},
+		{path, 3, "YJ-20261128-0001", "rigid", "", "", utcDay(2026, 12, 3), ""},
+		{path, 5, "YJ-20261128-0004", "unreachable", "三次上门无人", "", time.Time{}, ""},
 	})
 	assertRowErrors(t, errs, []RowError{
 		{path, 7, "YJ-20261101-0005", "第7行 核实结果“已办结”不是允许的选项" + allChoices},
@@ -176,8 +176,14 @@ func TestReadFeedbackFileErrors(t *testing.T) {
 	})
 }
 
+// assertFeedback compares rows but their 户号 (HouseholdID), which the
+// lists of the fixtures carry and TestFeedbackHouseholdRead checks.
 func assertFeedback(t *testing.T, got, want []Feedback) {
 	t.Helper()
+	got = slices.Clone(got)
+	for i := range got {
+		got[i].HouseholdID = ""
+	}
 	if !slices.EqualFunc(got, want, func(a, b Feedback) bool { return a == b }) {
 		t.Errorf("feedback:\n%s\nwant:\n%s", fmtSlice(got), fmtSlice(want))
 	}
@@ -187,5 +193,27 @@ func assertRowErrors(t *testing.T, got, want []RowError) {
 	t.Helper()
 	if !slices.Equal(got, want) {
 		t.Errorf("row errors:\n%s\nwant:\n%s", fmtSlice(got), fmtSlice(want))
+	}
+}
+
+// The 户号 of a returned row is read, for the caller to check against the
+// case (rows pasted from another list).
+func TestFeedbackHouseholdRead(t *testing.T) {
+	fx := newFixture(t)
+	path := filepath.Join(t.TempDir(), "list.xlsx")
+	if err := WriteTownshipXLSX(path, fx.items, testOptions()); err != nil {
+		t.Fatal(err)
+	}
+	x := openXLSX(t, path)
+	if err := x.SetCellValue(SheetName, "N4", "纳入低保"); err != nil { // the first case: YJ-20261120-0002
+		t.Fatal(err)
+	}
+	saveAs(t, x, path)
+	fb, _, err := readBack(path, readOptions())
+	if err != nil || len(fb) != 1 {
+		t.Fatalf("%v %v", fb, err)
+	}
+	if fb[0].CaseID != "YJ-20261120-0002" || fb[0].HouseholdID != "340799001002000008" {
+		t.Errorf("row: %+v", fb[0])
 	}
 }

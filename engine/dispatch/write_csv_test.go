@@ -82,9 +82,9 @@ func TestReadFeedbackCSV(t *testing.T) {
 	fill(7, "", "尚未入户", "", "")
 	wantFB := func(path string, shift int) []Feedback {
 		return []Feedback{
-			{path, 4 - shift, "YJ-20261120-0002", "dibao", "收入低于标准", "周敏", utcDay(2026, 12, 1)},
-			{path, 5 - shift, "YJ-20261128-0001", "tekun", "", "周敏", utcDay(2026, 12, 2)},
-			{path, 6 - shift, "YJ-20261101-0005", "not_eligible", "", "", utcDay(2026, 12, 1)},
+			{path, 4 - shift, "YJ-20261120-0002", "dibao", "收入低于标准", "周敏", utcDay(2026, 12, 1), ""},
+			{path, 5 - shift, "YJ-20261128-0001", "tekun", "", "周敏", utcDay(2026, 12, 2), ""},
+			{path, 6 - shift, "YJ-20261101-0005", "not_eligible", "", "", utcDay(2026, 12, 1), ""},
 		}
 	}
 	wantErrs := func(path string, shift int) []RowError {

@@ -356,3 +356,38 @@ func TestBatchRelocatedAndRewritten(t *testing.T) {
 		t.Errorf("%d relocation/rewrite audit rows, want 2", n)
 	}
 }
+
+// Rows pasted under a genuine mark from another list — another store's
+// of the same county, whose case ids look alike — are rejected when their
+// 户号 is not their case's household.
+func TestTransplantedRowsRejected(t *testing.T) {
+	c := openCounty(t)
+	ctx := context.Background()
+	sum, err := c.p.Run(ctx, c.day)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, err := excelize.OpenFile(townList(t, sum.Dispatch.Files, "340799001"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids, header, col := listIDs(t, x)
+	setCell(t, x, col["户号"], header+2, "3407990019999999") // another household
+	setCell(t, x, col["核实结果"], header+2, "不符合条件")
+	setCell(t, x, col["核实结果"], header+3, "纳入低保") // an untouched row closes
+	returned := filepath.Join(t.TempDir(), "back.xlsx")
+	if err := x.SaveAs(returned); err != nil {
+		t.Fatal(err)
+	}
+	x.Close()
+	res, err := c.p.Feedback(ctx, c.day.AddDate(0, 0, 1), []string{returned}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Closed != 1 || len(res.Rejected) != 1 || !strings.Contains(res.Rejected[0].Reason, "户号与该预警的家庭不符") {
+		t.Fatalf("closed %d, rejected %v", res.Closed, res.Rejected)
+	}
+	if cs, _ := c.p.Store.Case(ctx, ids[0]); cs.State != cases.StateDispatched {
+		t.Errorf("the transplanted row closed %s", ids[0])
+	}
+}

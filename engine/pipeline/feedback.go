@@ -247,19 +247,25 @@ func (p *Pipeline) ownTownship(ctx context.Context, fbs []dispatch.Feedback, tow
 	for i, fb := range fbs {
 		ids[i] = fb.CaseID
 	}
-	towns, err := p.Store.CaseTownships(ctx, ids)
+	homes, err := p.Store.CaseHomes(ctx, ids)
 	if err != nil {
 		return nil, nil, err
 	}
 	var keep []dispatch.Feedback
 	var rejected []dispatch.RowError
 	for _, fb := range fbs {
-		code, ok := towns[fb.CaseID]
+		home, ok := homes[fb.CaseID]
 		if !ok {
 			keep = append(keep, fb) // ApplyOutcomes reports the unknown id
 			continue
 		}
-		if owner := p.Router.Township(code); owner != town {
+		// A row whose 户号 is not its case's household was pasted from
+		// another list (another store's, whose case ids look alike).
+		if fb.HouseholdID != "" && home.Household != "" && strings.TrimSpace(fb.HouseholdID) != home.Household {
+			rejected = append(rejected, rowError(fb, "本行户号与该预警的家庭不符，可能是从其他清单复制的行 (the row's 户号 is not the case's household)"))
+			continue
+		}
+		if owner := p.Router.Township(home.Township); owner != town {
 			rejected = append(rejected, rowError(fb, "该预警属于"+p.Router.Name(owner)+"，不属于本表的"+p.Router.Name(town)+" (another township's case)"))
 			continue
 		}

@@ -45,24 +45,30 @@ func (s *Store) Case(ctx context.Context, id string) (*cases.Case, error) {
 	return cs[0], nil
 }
 
-// CaseTownships returns the township code of each of ids that is a case
-// (one query, for a returned list's thousands of rows).
-func (s *Store) CaseTownships(ctx context.Context, ids []string) (map[string]string, error) {
-	out := map[string]string{}
+// CaseHome is where a case is: its township code and household ("" for
+// a person without one).
+type CaseHome struct{ Township, Household string }
+
+// CaseHomes returns the township and household of each of ids that is a
+// case (one query, for a returned list's thousands of rows).
+func (s *Store) CaseHomes(ctx context.Context, ids []string) (map[string]CaseHome, error) {
+	out := map[string]CaseHome{}
 	if len(ids) == 0 {
 		return out, nil
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT case_id, township_code FROM cases WHERE case_id IN (SELECT unnest(?::VARCHAR[]))`, ids)
+	rows, err := s.db.QueryContext(ctx, `SELECT case_id, township_code, coalesce(household_id, '') FROM cases
+		WHERE case_id IN (SELECT unnest(?::VARCHAR[]))`, ids)
 	if err != nil {
 		return nil, fmt.Errorf("cases: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var id, town string
-		if err := rows.Scan(&id, &town); err != nil {
+		var id string
+		var h CaseHome
+		if err := rows.Scan(&id, &h.Township, &h.Household); err != nil {
 			return nil, err
 		}
-		out[id] = town
+		out[id] = h
 	}
 	return out, rows.Err()
 }
