@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"sort"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/lipwatch/lipwatch/engine/evaluate"
 	"github.com/lipwatch/lipwatch/engine/pipeline"
+	"github.com/lipwatch/lipwatch/engine/store"
 )
 
 func newEvaluateCmd(g *globals) *cobra.Command {
@@ -60,7 +62,13 @@ func newDispatchCmd(g *globals) *cobra.Command {
 			}
 			defer p.Close()
 			if rewrite != "" {
+				if all {
+					return &exitError{code: 2, msg: "--rewrite writes a batch's files again; --all makes a new batch: give one of them"}
+				}
 				d, err := p.Rewrite(cmd.Context(), rewrite)
+				if errors.Is(err, store.ErrNoBatch) {
+					return &exitError{code: 2, msg: err.Error()}
+				}
 				if err != nil {
 					return err
 				}

@@ -67,6 +67,22 @@ func printEvaluate(w io.Writer, p *pipeline.Pipeline, r *evaluate.Result) {
 	printHeld(w, r)
 }
 
+// printMissing names the recent lists that are gone, per batch.
+func printMissing(w io.Writer, d *pipeline.DispatchResult) {
+	byBatch := map[string][]string{}
+	var order []string
+	for _, m := range d.Missing {
+		if byBatch[m.Batch] == nil {
+			order = append(order, m.Batch)
+		}
+		byBatch[m.Batch] = append(byBatch[m.Batch], filepath.Base(m.Path))
+	}
+	for _, b := range order {
+		fmt.Fprintf(w, "  %d files of batch %s are gone (deleted or moved), e.g. %s: lipwatch dispatch --rewrite %s writes them again under the same names\n",
+			len(byBatch[b]), b, byBatch[b][0], b)
+	}
+}
+
 func printDispatch(w io.Writer, p *pipeline.Pipeline, d *pipeline.DispatchResult) {
 	for _, b := range d.Resumed {
 		if b.Relocated {
@@ -77,10 +93,7 @@ func printDispatch(w io.Writer, p *pipeline.Pipeline, d *pipeline.DispatchResult
 	}
 	if d.Batch == "" {
 		fmt.Fprintf(w, "nothing new to dispatch: the lists of %s in %s stand\n", strings.Join(d.Standing, ", "), d.Dir)
-		if n := len(d.Missing); n > 0 {
-			fmt.Fprintf(w, "  but %d of their files are gone (deleted or moved), e.g. %s: lipwatch dispatch --rewrite %s writes them again under the same names\n",
-				n, filepath.Base(d.Missing[0]), d.Standing[len(d.Standing)-1])
-		}
+		printMissing(w, d)
 		fmt.Fprintf(w, "overdue open cases: %d\n", d.Overdue)
 		return
 	}
@@ -97,6 +110,7 @@ func printDispatch(w io.Writer, p *pipeline.Pipeline, d *pipeline.DispatchResult
 	if len(parts) > 0 {
 		fmt.Fprintf(w, "  %s\n", strings.Join(parts, "; "))
 	}
+	printMissing(w, d)
 	fmt.Fprintf(w, "overdue open cases: %d\n", d.Overdue)
 }
 

@@ -340,7 +340,7 @@ func TestBatchRelocatedAndRewritten(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Batch != "" || len(res.Missing) != 1 || res.Missing[0] != lost || res.Dir != want {
+	if res.Batch != "" || len(res.Missing) != 1 || res.Missing[0].Path != lost || res.Missing[0].Batch != "PD-20261128-1" || res.Dir != want {
 		t.Errorf("after deleting a list: %+v", res)
 	}
 	rw, err := c.p.Rewrite(ctx, "PD-20261128-1")
@@ -389,5 +389,45 @@ func TestTransplantedRowsRejected(t *testing.T) {
 	}
 	if cs, _ := c.p.Store.Case(ctx, ids[0]); cs.State != cases.StateDispatched {
 		t.Errorf("the transplanted row closed %s", ids[0])
+	}
+}
+
+// A batch whose day folder became a file, with dispatch.dir unchanged,
+// goes to a folder named after the batch beside it, instead of blocking
+// every dispatch (second tester); a list of an earlier batch deleted is
+// reported too.
+func TestBatchFolderReplacedByFile(t *testing.T) {
+	c := openCounty(t)
+	ctx := context.Background()
+	if _, err := c.p.Evaluate(ctx, c.day, false); err != nil {
+		t.Fatal(err)
+	}
+	lists := filepath.Join(t.TempDir(), "lists")
+	if err := os.MkdirAll(lists, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	c.p.Cfg.Dispatch.Dir = lists
+	day := filepath.Join(lists, "2026-11-28")
+	if err := os.WriteFile(day, []byte("x"), 0o600); err != nil { // the day's folder is a file
+		t.Fatal(err)
+	}
+	if _, err := c.p.Dispatch(ctx, c.day, false); err == nil {
+		t.Fatal("dispatch wrote into a file")
+	}
+	res, err := c.p.Dispatch(ctx, c.day.AddDate(0, 0, 1), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Resumed) != 1 || res.Resumed[0].Dir != day+"_PD-20261128-1" {
+		t.Fatalf("resumed: %+v", res.Resumed)
+	}
+	b, _ := c.p.Store.LoadBatch(ctx, "PD-20261128-1")
+	os.Remove(b.Files[0])
+	res, err = c.p.Dispatch(ctx, c.day.AddDate(0, 0, 2), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Missing) != 1 || res.Missing[0].Batch != "PD-20261128-1" {
+		t.Errorf("missing: %+v", res.Missing)
 	}
 }

@@ -38,8 +38,16 @@ type DispatchResult struct {
 	// nothing new to send; Missing their files that are gone (deleted or
 	// moved): `dispatch --rewrite BATCH` writes them again.
 	Standing []string
-	Missing  []string
+	Missing  []MissingFile
 }
+
+// MissingFile is a list of a recent batch that is no longer where it was
+// written.
+type MissingFile struct{ Batch, Path string }
+
+// missingLookback is how many days back a dispatch with nothing new looks
+// for lists that were deleted or moved.
+const missingLookback = 31
 
 // ResumedBatch is a batch finished after a crash, and where its files are.
 type ResumedBatch struct {
@@ -116,18 +124,27 @@ func (p *Pipeline) Dispatch(ctx context.Context, day time.Time, all bool) (*Disp
 	if err != nil {
 		return nil, err
 	}
-	if len(items) == 0 && done > 0 {
-		standing, err := p.Store.BatchesBetween(ctx, day, day)
-		if err != nil {
-			return nil, err
+	// The lists of the last weeks' batches (their cases may still be
+	// open): one deleted or moved is reported, for --rewrite.
+	recent, err := p.Store.BatchesBetween(ctx, day.AddDate(0, 0, -missingLookback), day)
+	if err != nil {
+		return nil, err
+	}
+	for _, b := range recent {
+		if !b.Written {
+			continue
 		}
-		for _, b := range standing {
-			res.Standing = append(res.Standing, b.ID)
-			res.Dir = b.Dir
-			for _, f := range b.Files {
-				if _, err := os.Stat(f); err != nil {
-					res.Missing = append(res.Missing, f)
-				}
+		for _, f := range b.Files {
+			if _, err := os.Stat(f); err != nil {
+				res.Missing = append(res.Missing, MissingFile{Batch: b.ID, Path: f})
+			}
+		}
+	}
+	if len(items) == 0 && done > 0 {
+		for _, b := range recent {
+			if b.AsOf.Equal(day) {
+				res.Standing = append(res.Standing, b.ID)
+				res.Dir = b.Dir
 			}
 		}
 		p.logger().Info("nothing new to dispatch; the day's lists stand", "as_of", day.Format(time.DateOnly), "batches", done,
@@ -189,23 +206,32 @@ func (p *Pipeline) resumeBatches(ctx context.Context) ([]ResumedBatch, error) {
 		rb := ResumedBatch{ID: b.ID, Dir: b.Dir}
 		if err := p.writeBatch(ctx, b.ID, pl); err != nil {
 			// The folder it was recorded for cannot be written (moved,
-			// replaced, no longer mounted): its cases are dispatched
-			// already, so the lists must reach the townships from
-			// somewhere — the day's folder under today's dispatch.dir.
+			// replaced by a file, no longer mounted): its cases are
+			// dispatched already, so the lists must reach the townships
+			// from somewhere — the day's folder under today's dispatch.dir,
+			// or beside it one named after the batch.
 			here := filepath.Join(p.Cfg.Resolve(p.Cfg.Dispatch.Dir), pl.AsOf.Format(time.DateOnly))
-			if here == b.Dir {
-				return nil, batchUnwritable(b, err)
+			var tried []error
+			for _, dir := range []string{here, here + "_" + b.ID} {
+				if dir == b.Dir {
+					continue
+				}
+				moved := pl.relocate(dir)
+				if err2 := p.writeBatch(ctx, b.ID, moved); err2 != nil {
+					tried = append(tried, fmt.Errorf("nor under %s: %w", dir, err2))
+					continue
+				}
+				if err := p.Store.RelocateBatch(ctx, p.actor(), b.ID, dir, moved.files(), b.Dir); err != nil {
+					return nil, err
+				}
+				p.logger().Warn("a dispatch batch's folder could not be written: its lists went elsewhere",
+					"batch", b.ID, "recorded", b.Dir, "written", dir, "err", err)
+				rb.Dir, rb.Relocated = dir, true
+				break
 			}
-			moved := pl.relocate(here)
-			if err2 := p.writeBatch(ctx, b.ID, moved); err2 != nil {
-				return nil, batchUnwritable(b, fmt.Errorf("%w; nor under %s: %w", err, here, err2))
+			if !rb.Relocated {
+				return nil, batchUnwritable(b, errors.Join(append([]error{err}, tried...)...))
 			}
-			if err := p.Store.RelocateBatch(ctx, p.actor(), b.ID, here, moved.files(), b.Dir); err != nil {
-				return nil, err
-			}
-			p.logger().Warn("a dispatch batch's folder could not be written: its lists went to today's dispatch.dir",
-				"batch", b.ID, "recorded", b.Dir, "written", here, "err", err)
-			rb.Dir, rb.Relocated = here, true
 		}
 		if err := p.Store.Audit(ctx, p.actor(), "dispatch_resumed", b.ID, map[string]any{"dir": rb.Dir, "files": b.Files}); err != nil {
 			return nil, err
