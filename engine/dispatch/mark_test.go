@@ -275,3 +275,20 @@ func TestReturnedListRowBound(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// A returned file of millions of tiny lines, or of a row with hundreds of
+// thousands of cells, is refused as soon as it passes the bounds, not
+// after it is all held in memory (second tester: 2.3 GB, 623 MB).
+func TestReturnedListRefusedWhileReading(t *testing.T) {
+	dir := t.TempDir()
+	tiny := filepath.Join(dir, "tiny.csv")
+	writeBytes(t, tiny, []byte(HeaderCaseID+","+HeaderOutcome+"\n"+strings.Repeat("a\n", 5_000_000)))
+	if _, err := ReadFeedback(tiny, readOptions()); err == nil || !strings.Contains(err.Error(), "more than 10100 rows") {
+		t.Errorf("tiny lines: %v", err)
+	}
+	wide := filepath.Join(dir, "wide.csv")
+	writeBytes(t, wide, []byte(HeaderCaseID+","+HeaderOutcome+"\n"+strings.Repeat(",", 300_000)+"\n"))
+	if _, err := ReadFeedback(wide, readOptions()); err == nil || !strings.Contains(err.Error(), "a row of 300001 cells") {
+		t.Errorf("wide row: %v", err)
+	}
+}

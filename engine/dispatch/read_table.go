@@ -53,6 +53,25 @@ const (
 	maxListPart     = 16 << 20 // bytes of one unzipped part (a sheet, the shared strings): excelize holds a part in memory several times over (a 15 MB cell: 176 MB RSS)
 )
 
+// maxListColumns bounds a returned row's cells: the list has 17 columns,
+// a township may add a few of its own.
+const maxListColumns = 256
+
+// tableBounds refuses a table past the rows or columns a returned list can
+// have, as soon as it is read: a 31 MB file of 16 million one-character
+// lines would otherwise take gigabytes before its rows were counted.
+func tableBounds(rows, cols int) error {
+	switch {
+	case rows > MaxListRows+100: // title, note and blank rows besides the cases
+		return fmt.Errorf("本表超过 %d 行，超过核查清单的上限，请确认是否交错了文件（more than %d rows; a returned list has at most %d）",
+			MaxListRows+100, MaxListRows+100, MaxListRows)
+	case cols > maxListColumns:
+		return fmt.Errorf("本表有一行超过 %d 列，不像核查清单，请确认是否交错了文件（a row of %d cells; a list has at most %d columns）",
+			maxListColumns, cols, maxListColumns)
+	}
+	return nil
+}
+
 // readTable reads the sheet of a returned list: an xlsx workbook or a CSV
 // file, told apart by their contents rather than the name.
 func readTable(path string) (*table, error) {
@@ -109,13 +128,27 @@ func readXLSXTable(data []byte) (*table, error) {
 		if sheet == markSheet {
 			continue
 		}
-		rows, err := x.GetRows(sheet, excelize.Options{RawCellValue: true})
+		st := &table{}
+		it, err := x.Rows(sheet)
 		if err != nil {
 			return nil, fmt.Errorf("sheet %s: %w", sheet, err)
 		}
-		st := &table{}
-		for i, cells := range rows {
-			st.rows = append(st.rows, tableRow{num: i + 1, cells: cells})
+		for n := 1; it.Next(); n++ {
+			cells, err := it.Columns(excelize.Options{RawCellValue: true})
+			if err != nil {
+				it.Close()
+				return nil, fmt.Errorf("sheet %s: %w", sheet, err)
+			}
+			if err := tableBounds(len(st.rows)+1, len(cells)); err != nil {
+				it.Close()
+				return nil, fmt.Errorf("sheet %s: %w", sheet, err)
+			}
+			st.rows = append(st.rows, tableRow{num: n, cells: cells})
+		}
+		it.Close()
+		// Trailing empty rows, as GetRows drops them.
+		for len(st.rows) > 0 && len(st.rows[len(st.rows)-1].cells) == 0 {
+			st.rows = st.rows[:len(st.rows)-1]
 		}
 		if st.headerRow() < 0 {
 			continue
@@ -185,6 +218,9 @@ func readCSVTable(data []byte) (*table, error) {
 		}
 		for i, f := range rec {
 			rec[i] = uncsvText(f)
+		}
+		if err := tableBounds(len(t.rows)+1, len(rec)); err != nil {
+			return nil, err
 		}
 		t.rows = append(t.rows, tableRow{num: row, cells: rec})
 	}
