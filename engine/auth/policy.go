@@ -162,10 +162,11 @@ func (p Policy) Check(username, password string) error {
 			fmt.Sprintf("须包含小写字母、大写字母、数字、符号中的至少 %d 类（现为 %d 类）", p.MinClasses, classes),
 			fmt.Sprintf("mixes %d of lower case, upper case, digits and symbols, want %d", classes, p.MinClasses)})
 	}
-	if username != "" && strings.EqualFold(strings.TrimSpace(password), strings.TrimSpace(username)) {
+	if u := strings.ToLower(strings.TrimSpace(username)); u != "" && strings.Contains(strings.ToLower(password), u) {
+		// Admin1admin1 for admin1: a guesser tries the name first.
 		probs = append(probs, Problem{"is_username",
-			"不能与用户名相同",
-			"equals the username"})
+			"不能包含用户名",
+			"contains the username"})
 	}
 	if IsCommon(password) {
 		probs = append(probs, Problem{"common",

@@ -193,6 +193,11 @@ type Portal struct {
 	// the portal's own (the CSRF origin check), and notifications link to
 	// it. Optional.
 	PublicURL string `mapstructure:"public_url"`
+	// TrustedProxies are the addresses (IPs or CIDRs) of the reverse
+	// proxies in front of the portal: from them, the client's address is
+	// the last one they add to X-Forwarded-For — for the per-address login
+	// limit and the audit. From anyone else the header is ignored.
+	TrustedProxies []string `mapstructure:"trusted_proxies"`
 	// TLSCert and TLSKey are PEM files; both or neither. Without them the
 	// portal speaks plain HTTP (the reverse proxy terminates TLS).
 	TLSCert string `mapstructure:"tls_cert"`

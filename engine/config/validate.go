@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"net"
 	"net/url"
 	"regexp"
 	"slices"
@@ -135,6 +136,11 @@ func (c *collector) validate(cfg *Config) {
 	if u := cfg.Portal.PublicURL; u != "" {
 		if pu, err := url.Parse(u); err != nil || (pu.Scheme != "http" && pu.Scheme != "https") || pu.Host == "" || (pu.Path != "" && pu.Path != "/") {
 			c.add("portal.public_url", "want the portal's address as townships type it, e.g. https://jiuzhu.example.gov.cn, got %q", u)
+		}
+	}
+	for _, tp := range cfg.Portal.TrustedProxies {
+		if _, _, err := net.ParseCIDR(tp); err != nil && net.ParseIP(tp) == nil {
+			c.add("portal.trusted_proxies", "%q is neither an IP address nor a CIDR such as 10.0.0.0/24", tp)
 		}
 	}
 	if (cfg.Portal.TLSCert == "") != (cfg.Portal.TLSKey == "") {

@@ -160,7 +160,18 @@ func (p *Pipeline) RecordOutcome(ctx context.Context, day time.Time, actor, town
 	}
 	c := p.closing(fb, day)
 	rs, err := p.Store.ApplyOutcomes(ctx, []store.Closing{c}, actor, "portal_outcome", fb.CaseID, func(rs []store.ClosingResult) any {
-		return map[string]any{"outcome": fb.Outcome, "closed": rs[0].Closed, "township": town}
+		result := "closed"
+		switch {
+		case rs[0].Err != nil:
+			result = "refused"
+		case !rs[0].Closed:
+			result = "unchanged"
+		}
+		detail := map[string]any{"outcome": fb.Outcome, "closed": rs[0].Closed, "result": result, "township": town}
+		if !fb.VerifiedOn.IsZero() {
+			detail["verified_on"] = fb.VerifiedOn.Format(time.DateOnly)
+		}
+		return detail
 	})
 	if err != nil {
 		return false, "", err
@@ -184,7 +195,7 @@ func caseStateWords(e *store.CaseStateError) string {
 	case strings.HasPrefix(e.Reason, "not dispatched"):
 		return "该预警尚未下发"
 	}
-	return "核实日期早于下发日期（" + e.Reason + "）"
+	return "核实日期早于该预警的下发日期，请核对后重新填写"
 }
 
 // listTownship is the township a returned list answers for: the one its

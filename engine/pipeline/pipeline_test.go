@@ -267,7 +267,7 @@ func TestFeedbackClosesCases(t *testing.T) {
 		t.Fatalf("closed %d, rejected %v", res.Closed, res.Rejected)
 	}
 	reasons := fmt.Sprint(res.Rejected)
-	for _, want := range []string{"不属于本表的城关镇", "before it", "核实结果"} {
+	for _, want := range []string{"不属于本表的城关镇", "早于该预警的下发日期", "核实结果"} {
 		if !strings.Contains(reasons, want) {
 			t.Errorf("no rejection mentioning %q in %s", want, reasons)
 		}

@@ -186,3 +186,34 @@ func TestBrowserStatsCharts(t *testing.T) {
 		t.Errorf("%d charts drawn, want 4", n)
 	}
 }
+
+// On a phone (390 px wide) the list's cards name each value and the case
+// page fits the width.
+func TestBrowserPhone(t *testing.T) {
+	c := openCounty(t)
+	ctx := browser(t)
+	err := chromedp.Do(ctx,
+		chromedp.EmulateViewport(390, 844),
+		chromedp.Navigate(c.srv.URL+"/cases"),
+		chromedp.WaitVisible(`input[name=username]`),
+		chromedp.SendKeys(`input[name=username]`, "village_a"),
+		chromedp.SendKeys(`input[name=password]`, password),
+		chromedp.Submit(`input[name=password]`),
+		chromedp.WaitVisible(`table.cases`),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	screenshot(t, ctx, "phone-cases")
+	if err := chromedp.Do(ctx, chromedp.Click(`table.cases a`), chromedp.WaitVisible(`table.hits`)); err != nil {
+		t.Fatal(err)
+	}
+	screenshot(t, ctx, "phone-case")
+	width, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if width > 400 {
+		t.Errorf("the case page is %d px wide on a 390 px phone", width)
+	}
+}

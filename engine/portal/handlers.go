@@ -54,13 +54,38 @@ func (s *Server) routeTable() []Route {
 // actor names an account in the audit log.
 func actor(u *store.User) string { return "portal:" + u.Username }
 
-// clientAddr is the address a request came from, for the audit log.
-func clientAddr(r *http.Request) string {
+// clientAddr is the address a request came from: the connection's, or,
+// from a trusted proxy, the last address it adds to X-Forwarded-For (the
+// ones before it are the client's to write, so never trusted).
+func (s *Server) clientAddr(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
-		return r.RemoteAddr
+		host = r.RemoteAddr
+	}
+	if !s.trusted(host) {
+		return host
+	}
+	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
+	for i := len(hops) - 1; i >= 0; i-- {
+		h := strings.TrimSpace(hops[i])
+		if net.ParseIP(h) == nil {
+			break
+		}
+		if !s.trusted(h) {
+			return h
+		}
 	}
 	return host
+}
+
+func (s *Server) trusted(addr string) bool {
+	ip := net.ParseIP(addr)
+	for _, n := range s.proxies {
+		if ip != nil && n.Contains(ip) {
+			return true
+		}
+	}
+	return false
 }
 
 func (s *Server) loginPage(w http.ResponseWriter, r *http.Request, q *request) {
@@ -92,7 +117,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, q *request) {
 		auth.CheckNoAccount(password)
 		// The name typed is not recorded: it may be a password typed
 		// into the wrong field.
-		if aerr := s.p.Store.Audit(ctx, "portal", "login_failed", "", map[string]any{"from": clientAddr(r), "known": false}); aerr != nil {
+		if aerr := s.p.Store.Audit(ctx, "portal", "login_failed", "", map[string]any{"from": s.clientAddr(r), "known": false}); aerr != nil {
 			s.fail(w, r, aerr)
 			return
 		}
@@ -102,9 +127,15 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, q *request) {
 		s.fail(w, r, err)
 		return
 	case u.Locked(now):
-		auth.CheckNoAccount(password)
-		_, _ = s.p.Store.RecordLoginFailure(ctx, u.Username, clientAddr(r), now, pc.LoginMaxFailures, time.Duration(pc.Lockout))
-		again("登录失败次数过多，账号已暂时锁定，请稍后再试或联系县民政局")
+		// Only someone who gives the right password learns of the lock:
+		// to anyone else a locked account answers as an unknown one.
+		right, _ := auth.CheckPassword(password, u.PasswordHash)
+		_, _ = s.p.Store.RecordLoginFailure(ctx, u.Username, s.clientAddr(r), now, pc.LoginMaxFailures, time.Duration(pc.Lockout))
+		if right {
+			again("登录失败次数过多，账号已暂时锁定，请稍后再试或联系县民政局重置")
+			return
+		}
+		again(wrong)
 		return
 	}
 	ok, err := auth.CheckPassword(password, u.PasswordHash)
@@ -113,19 +144,14 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, q *request) {
 		return
 	}
 	if !ok {
-		locked, err := s.p.Store.RecordLoginFailure(ctx, u.Username, clientAddr(r), now, pc.LoginMaxFailures, time.Duration(pc.Lockout))
-		if err != nil {
+		if _, err := s.p.Store.RecordLoginFailure(ctx, u.Username, s.clientAddr(r), now, pc.LoginMaxFailures, time.Duration(pc.Lockout)); err != nil {
 			s.fail(w, r, err)
 			return
 		}
-		if locked {
-			again("登录失败次数过多，账号已暂时锁定，请稍后再试或联系县民政局")
-			return
-		}
-		again(wrong)
+		again(wrong) // locked or not: the same words as an unknown name
 		return
 	}
-	if err := s.p.Store.RecordLoginSuccess(ctx, u.Username, clientAddr(r), now); err != nil {
+	if err := s.p.Store.RecordLoginSuccess(ctx, u.Username, s.clientAddr(r), now); err != nil {
 		s.fail(w, r, err)
 		return
 	}
@@ -135,6 +161,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, q *request) {
 		return
 	}
 	s.sessions.Put(ctx, sessionUser, u.Username)
+	s.sessions.Put(ctx, sessionPassword, passwordStamp(u))
 	if u.MustChangePassword {
 		next = "/password"
 	}
@@ -207,6 +234,10 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request, q *reque
 	if err := s.sessions.RenewToken(ctx); err != nil {
 		s.fail(w, r, err)
 		return
+	}
+	// This session goes on with the new password; every other one ends.
+	if nu, err := s.p.Store.User(ctx, q.user.Username); err == nil {
+		s.sessions.Put(ctx, sessionPassword, passwordStamp(nu))
 	}
 	s.render(w, r, q, "message", map[string]any{"Title": "密码已修改", "Message": "新密码已生效。", "Link": "/cases", "LinkText": "进入我的预警"})
 }
@@ -361,7 +392,7 @@ func (s *Server) workdaysLeft(day, deadline time.Time) (int, error) {
 // matches is the search: a 户号 (or its start), or part of the head's or
 // a warned person's name.
 func matches(it dispatch.Item, q string) bool {
-	if strings.HasPrefix(it.HouseholdID, q) || strings.Contains(it.HeadName, q) {
+	if strings.Contains(it.HouseholdID, q) || strings.Contains(it.HeadName, q) {
 		return true
 	}
 	for _, h := range it.Hits {
@@ -494,7 +525,7 @@ func (s *Server) showCaseView(w http.ResponseWriter, r *http.Request, q *request
 		"Overdue": open && route.Overdue(it.Deadline, q.day), "DaysLeft": daysLeft, "HasDays": hasDays,
 		"CanClose": open && q.kase.State == cases.StateDispatched && q.scope.CanCloseCase(it.TownshipCode, it.VillageCode),
 		"Outcomes": dispatch.DefaultOutcomes(), "Problem": problem, "Form": form, "Today": q.day.Format(time.DateOnly),
-		"OutcomeLabel": outcomeLabel(q.kase.Outcome),
+		"OutcomeLabel": outcomeLabel(q.kase.Outcome), "Done": r.URL.Query().Get("done") == "1",
 	})
 }
 
@@ -524,7 +555,11 @@ func (s *Server) recordOutcome(w http.ResponseWriter, r *http.Request, q *reques
 		s.showCase(w, r, q, http.StatusConflict, refusal, form)
 		return
 	}
-	s.log.Info("portal outcome recorded", "case", q.kase.ID, "outcome", fb.Outcome, "closed", closed, "account", q.user.Username)
+	if !closed {
+		s.showCase(w, r, q, http.StatusConflict, "该预警已按“"+outcomeLabel(fb.Outcome)+"”办结，本次提交未作任何更改", nil)
+		return
+	}
+	s.log.Info("portal outcome recorded", "case", q.kase.ID, "outcome", fb.Outcome, "account", q.user.Username)
 	http.Redirect(w, r, "/cases/"+q.kase.ID+"?done=1", http.StatusSeeOther)
 }
 

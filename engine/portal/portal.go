@@ -20,6 +20,7 @@ import (
 	"html/template"
 	"io/fs"
 	"log/slog"
+	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -72,6 +73,7 @@ const DefaultLoginsPerMinute = 30
 // Server is the portal's HTTP handler.
 type Server struct {
 	exclusive func(ctx context.Context) (func(), error)
+	proxies   []*net.IPNet
 	p         *pipeline.Pipeline
 	log       *slog.Logger
 	today     func() time.Time
@@ -142,6 +144,20 @@ func New(o Options) (*Server, error) {
 		}
 	}
 	pc := o.Pipeline.Cfg.Portal
+	for _, tp := range pc.TrustedProxies {
+		if !strings.Contains(tp, "/") {
+			if ip := net.ParseIP(tp); ip != nil && ip.To4() != nil {
+				tp += "/32"
+			} else {
+				tp += "/128"
+			}
+		}
+		_, n, err := net.ParseCIDR(tp)
+		if err != nil {
+			return nil, fmt.Errorf("portal: trusted_proxies: %w", err)
+		}
+		s.proxies = append(s.proxies, n)
+	}
 	s.sessions = scs.New()
 	s.sessions.Store = o.Pipeline.Store.Sessions()
 	s.sessions.Lifetime = time.Duration(pc.SessionLifetime)
@@ -161,14 +177,23 @@ func New(o Options) (*Server, error) {
 	s.routes = s.routeTable()
 	mux := http.NewServeMux()
 	static, _ := fs.Sub(staticFS, "static")
-	staticH := http.StripPrefix("/static/", http.FileServerFS(static))
+	files := http.FileServerFS(static)
+	staticH := http.StripPrefix("/static/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "" || strings.HasSuffix(r.URL.Path, "/") {
+			http.NotFound(w, r) // no listing of the assets
+			return
+		}
+		w.Header().Set("Cache-Control", "public, max-age=86400") // the binary's own files: a day
+		files.ServeHTTP(w, r)
+	}))
 	for _, rt := range s.routes {
 		rt := rt
 		var h http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { s.serve(w, r, rt) })
 		if rt.Method == http.MethodPost && rt.Path == "/login" {
 			// Slows a guesser from one address; the account lockout stops
 			// one spread over many.
-			h = httprate.Limit(cmpOr(o.LoginsPerMinute, DefaultLoginsPerMinute), time.Minute, httprate.WithKeyFuncs(httprate.KeyByIP),
+			h = httprate.Limit(cmpOr(o.LoginsPerMinute, DefaultLoginsPerMinute), time.Minute,
+				httprate.WithKeyFuncs(func(r *http.Request) (string, error) { return s.clientAddr(r), nil }),
 				httprate.WithLimitHandler(func(w http.ResponseWriter, r *http.Request) {
 					http.Error(w, "登录尝试过于频繁，请稍后再试", http.StatusTooManyRequests)
 				}))(h)
@@ -272,6 +297,12 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, rt Route) {
 		http.Redirect(w, r, "/password", http.StatusSeeOther)
 		return
 	}
+	// A password changed since this session logged in ends it: a stolen
+	// session does not outlive the change.
+	if s.sessions.GetString(ctx, sessionPassword) != passwordStamp(u) {
+		s.endSession(w, r)
+		return
+	}
 	q.user, q.scope = u, u.Scope()
 	switch {
 	case rt.Access == CountyOnly && !q.scope.IsCounty():
@@ -292,6 +323,18 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, rt Route) {
 	}
 	if rt.Access == CaseInScope || rt.Access == CaseToClose {
 		c, it, err := s.caseInScope(ctx, q, r.PathValue("id"))
+		if errors.Is(err, errOutOfScope) {
+			// Answered as an unknown case, but recorded: someone tried
+			// another township's (or village's) case.
+			if aerr := s.p.Store.Audit(ctx, "portal:"+u.Username, "scope_denied", r.PathValue("id"),
+				map[string]any{"route": rt.Method + " " + rt.Path, "scope": q.scope.String()}); aerr != nil {
+				s.fail(w, r, aerr)
+				return
+			}
+			s.log.Warn("portal: a case out of the account's scope", "account", u.Username, "route", rt.Path)
+			s.notFound(w, r, q)
+			return
+		}
 		if err != nil {
 			s.fail(w, r, err)
 			return
@@ -327,15 +370,24 @@ func (s *Server) caseInScope(ctx context.Context, q *request, id string) (*cases
 		return nil, nil, err
 	}
 	if !q.scope.CanSeeCase(items[0].TownshipCode, items[0].VillageCode) {
-		return nil, nil, nil
+		return nil, nil, errOutOfScope
 	}
 	return c, &items[0], nil
 }
 
-const sessionUser = "user"
+// errOutOfScope: the case exists, in another township or village.
+var errOutOfScope = errors.New("case out of scope")
+
+const (
+	sessionUser     = "user"
+	sessionPassword = "password" // when the account's password was set, at login
+)
+
+// passwordStamp identifies the account's current password.
+func passwordStamp(u *store.User) string { return u.PasswordChangedAt.UTC().Format(time.RFC3339Nano) }
 
 func (s *Server) toLogin(w http.ResponseWriter, r *http.Request) {
-	if r.Method == http.MethodGet {
+	if r.Method == http.MethodGet || r.Method == http.MethodHead {
 		http.Redirect(w, r, "/login?next="+urlPath(r), http.StatusSeeOther)
 		return
 	}
@@ -359,7 +411,9 @@ func urlPath(r *http.Request) string {
 
 // localPath keeps a "next" target on this site.
 func localPath(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") ||
+		strings.ContainsFunc(next, func(r rune) bool { return r == '\\' || r < 0x20 || r == 0x7f }) {
+		// Browsers drop tabs and newlines and read \ as /: "/\t/evil" is //evil.
 		return "/cases"
 	}
 	return next

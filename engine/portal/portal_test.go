@@ -6,6 +6,7 @@ import (
 	"html"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -503,16 +504,15 @@ func TestOfficerRecordsOutcome(t *testing.T) {
 func TestLoginRules(t *testing.T) {
 	c := openCounty(t)
 	cl := c.client(t)
-	for i := range c.p.Cfg.Portal.LoginMaxFailures {
+	for i := range c.p.Cfg.Portal.LoginMaxFailures + 1 {
 		code, body, _ := cl.post("/login", url.Values{"username": {"locked"}, "password": {"nope"}})
-		if code != http.StatusUnauthorized {
-			t.Fatalf("failure %d: %d", i, code)
-		}
-		if i == c.p.Cfg.Portal.LoginMaxFailures-1 && !strings.Contains(body, "锁定") {
-			t.Errorf("the last failure does not say the account is locked")
+		if code != http.StatusUnauthorized || strings.Contains(body, "账号已暂时锁定") {
+			// A guesser cannot tell a locked account from an unknown name.
+			t.Fatalf("failure %d: %d, says locked: %v", i, code, strings.Contains(body, "账号已暂时锁定"))
 		}
 	}
-	if code, body, _ := cl.post("/login", url.Values{"username": {"locked"}, "password": {password}}); code != http.StatusUnauthorized || !strings.Contains(body, "锁定") {
+	// Its owner, with the right password, is told to wait.
+	if code, body, _ := cl.post("/login", url.Values{"username": {"locked"}, "password": {password}}); code != http.StatusUnauthorized || !strings.Contains(body, "账号已暂时锁定") {
 		t.Errorf("locked account logged in: %d", code)
 	}
 	_, unknown, _ := cl.post("/login", url.Values{"username": {"nobody"}, "password": {"nope"}})
@@ -728,5 +728,77 @@ func TestCaseListPages(t *testing.T) {
 	_, second, _ := cl.get("/cases?level=&page=2")
 	if n := rowsOf(second); n != open-pageSize || !strings.Contains(second, "上一页") {
 		t.Errorf("second page: %d rows, want %d", n, open-pageSize)
+	}
+}
+
+// A password change ends every other session of the account; this one
+// goes on.
+func TestPasswordChangeEndsOtherSessions(t *testing.T) {
+	c := openCounty(t)
+	ctx := context.Background()
+	hash, _ := auth.HashPassword(password)
+	if err := c.p.Store.AddUser(ctx, "test", store.NewUser{Username: "twosessions", Scope: auth.Scope{Role: auth.Township, Township: townA}, PasswordHash: hash}); err != nil {
+		t.Fatal(err)
+	}
+	a, b := c.client(t).login("twosessions"), c.client(t).login("twosessions")
+	if code, _, _ := a.post("/password", url.Values{"current": {password}, "new": {"Xiangzhen-Desk-88"}, "confirm": {"Xiangzhen-Desk-88"}}); code != http.StatusOK {
+		t.Fatalf("change: %d", code)
+	}
+	if code, _, _ := a.get("/cases"); code != http.StatusOK {
+		t.Errorf("the session that changed it: %d", code)
+	}
+	if code, _, h := b.get("/cases"); code != http.StatusSeeOther || !strings.HasPrefix(h.Get("Location"), "/login") {
+		t.Errorf("the other session: %d %s", code, h.Get("Location"))
+	}
+}
+
+// A return address after login stays on the portal, whatever a browser
+// would make of tabs and backslashes in it; a case of another township
+// answers 404 and is recorded.
+func TestNextAndScopeDenied(t *testing.T) {
+	for _, next := range []string{"/\t/evil.example/x", "/\\evil.example", "//evil.example", "https://evil.example", "/\n/evil"} {
+		if got := localPath(next); got != "/cases" {
+			t.Errorf("localPath(%q) = %q", next, got)
+		}
+	}
+	if got := localPath("/cases/YJ-20261128-0001?x=1"); got != "/cases/YJ-20261128-0001?x=1" {
+		t.Errorf("a local path: %q", got)
+	}
+	c := openCounty(t)
+	foreign := c.byTown[townB][1]
+	cl := c.client(t).login("officer_a")
+	if code, _, _ := cl.get("/cases/" + foreign); code != http.StatusNotFound {
+		t.Fatalf("foreign case: %d", code)
+	}
+	var n int
+	c.p.Store.DB().QueryRow(`SELECT count(*) FROM audit WHERE action = 'scope_denied' AND actor = 'portal:officer_a' AND subject = ?`, foreign).Scan(&n)
+	if n != 1 {
+		t.Errorf("%d scope_denied audit rows", n)
+	}
+}
+
+// Behind a trusted proxy the client is the last address the proxy adds;
+// X-Forwarded-For from anyone else is ignored.
+func TestClientAddr(t *testing.T) {
+	s := &Server{}
+	for _, tp := range []string{"10.0.0.5/32", "192.168.1.0/24"} {
+		_, n, _ := net.ParseCIDR(tp)
+		s.proxies = append(s.proxies, n)
+	}
+	for _, tc := range []struct{ remote, xff, want string }{
+		{"203.0.113.9:5000", "1.2.3.4", "203.0.113.9"},       // not a proxy: the header is the client's
+		{"10.0.0.5:5000", "1.2.3.4", "1.2.3.4"},              // the proxy says who
+		{"10.0.0.5:5000", "6.6.6.6, 1.2.3.4", "1.2.3.4"},     // the client wrote 6.6.6.6 itself
+		{"10.0.0.5:5000", "1.2.3.4, 192.168.1.7", "1.2.3.4"}, // two proxies
+		{"10.0.0.5:5000", "", "10.0.0.5"},
+	} {
+		r := httptest.NewRequest(http.MethodGet, "/", nil)
+		r.RemoteAddr = tc.remote
+		if tc.xff != "" {
+			r.Header.Set("X-Forwarded-For", tc.xff)
+		}
+		if got := s.clientAddr(r); got != tc.want {
+			t.Errorf("%s with %q: %s, want %s", tc.remote, tc.xff, got, tc.want)
+		}
 	}
 }

@@ -200,7 +200,7 @@ func (s *Store) Grant(ctx context.Context, actor, username string, sc auth.Scope
 
 // RecordLoginFailure counts a wrong password for username at now, from
 // the client address from ("" when unknown), audited login_failed with
-// the account as actor. The maxFailures-th failure in a row locks the
+// the account as actor (portal:NAME, as every portal action). The maxFailures-th failure in a row locks the
 // account until now+lockFor and starts the count again; a failure while
 // locked changes nothing but is audited. It reports whether the account
 // is locked after it. maxFailures <= 0 never locks. An unknown username
@@ -220,7 +220,7 @@ func (s *Store) RecordLoginFailure(ctx context.Context, username, from string, n
 			locked = true
 			detail["locked_until"] = u.LockedUntil.UTC().Format(time.RFC3339)
 			detail["while_locked"] = true
-			return audit(ctx, tx, name, "login_failed", name, detail)
+			return audit(ctx, tx, "portal:"+name, "login_failed", name, detail)
 		}
 		n := u.FailedLogins + 1
 		var until any // NULL: an expired lock is cleared
@@ -234,7 +234,7 @@ func (s *Store) RecordLoginFailure(ctx context.Context, username, from string, n
 			return err
 		}
 		detail["failed_logins"] = u.FailedLogins + 1
-		return audit(ctx, tx, name, "login_failed", name, detail)
+		return audit(ctx, tx, "portal:"+name, "login_failed", name, detail)
 	})
 	return locked, err
 }
@@ -251,7 +251,7 @@ func (s *Store) RecordLoginSuccess(ctx context.Context, username, from string, n
 			WHERE username = ?`, now, now, name); err != nil {
 			return err
 		}
-		return audit(ctx, tx, name, "login", name, map[string]any{"from": from, "failed_logins_before": u.FailedLogins})
+		return audit(ctx, tx, "portal:"+name, "login", name, map[string]any{"from": from, "failed_logins_before": u.FailedLogins})
 	})
 }
 

@@ -291,7 +291,7 @@ func TestLoginFailuresLock(t *testing.T) {
 		t.Errorf("after a login: %+v", *u)
 	}
 	fails := auditRows(t, s, "login_failed")
-	if len(fails) != 5 || fails[0].actor != "zhangmin" || fails[0].detail != `{"failed_logins":1,"from":"10.0.0.7"}` ||
+	if len(fails) != 5 || fails[0].actor != "portal:zhangmin" || fails[0].detail != `{"failed_logins":1,"from":"10.0.0.7"}` ||
 		fails[2].detail != `{"failed_logins":3,"from":"10.0.0.7","locked_until":"2026-11-28T02:17:00Z"}` ||
 		fails[3].detail != `{"from":"10.0.0.7","locked_until":"2026-11-28T02:17:00Z","while_locked":true}` {
 		t.Errorf("login_failed audit: %+v", fails)
