@@ -131,10 +131,19 @@ func readXLSXMark(x *excelize.File) (Mark, error) {
 		if err != nil {
 			return Mark{}, err
 		}
+		// Exactly the four rows lipwatch writes, each named: an extra or
+		// renamed row is an edit.
+		names := []string{"batch", "township", "store", "sig"}
 		v := make([]string, 4)
-		for r := range v {
-			if r < len(rows) && len(rows[r]) > 1 {
-				v[r] = rows[r][1]
+		for r, row := range rows {
+			switch {
+			case len(row) == 0 || (len(row) == 1 && row[0] == ""):
+				continue
+			case r >= len(names) || len(row) > 2 || row[0] != names[r]:
+				return Mark{}, errBadMark
+			}
+			if len(row) > 1 {
+				v[r] = row[1]
 			}
 		}
 		m, err := parseMark(v)
@@ -165,6 +174,11 @@ func parseCSVMark(cells []string) (m Mark, ok bool, err error) {
 	if len(cells) == 0 || normKey(cells[0]) != normKey(markLabel) {
 		return Mark{}, false, nil
 	}
-	m, err = parseMark(slices.Clone(cells[1:]))
+	for _, extra := range cells[min(len(cells), 5):] {
+		if strings.TrimSpace(extra) != "" {
+			return Mark{}, true, errBadMark // more than the mark's four values
+		}
+	}
+	m, err = parseMark(slices.Clone(cells[1:min(len(cells), 5)]))
 	return m, true, err
 }

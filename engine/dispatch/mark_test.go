@@ -133,6 +133,12 @@ func TestMarkAbsentOrAltered(t *testing.T) {
 		"batch garbled": func(x *excelize.File) error {
 			return x.SetCustomProps(excelize.CustomProperty{Name: markPropBatch, Value: "PD-2026"})
 		},
+		"a second township row in the hidden sheet": func(x *excelize.File) error {
+			if err := x.UnprotectSheet(markSheet); err != nil {
+				return err
+			}
+			return x.SetSheetRow(markSheet, "A5", &[]string{"township", "340799002"})
+		},
 		"signature cut": func(x *excelize.File) error {
 			return x.SetCustomProps(excelize.CustomProperty{Name: markPropSig, Value: "fedcba98"})
 		},
