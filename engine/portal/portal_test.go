@@ -487,7 +487,7 @@ func TestOfficerRecordsOutcome(t *testing.T) {
 		t.Errorf("closed case page still offers the form or lacks the outcome")
 	}
 	// Its history: opened, dispatched in the night's batch, closed.
-	hist := regexp.MustCompile(`(?s)2026-11-28 生成预警.*2026-11-28 下发（批次 PD-20261128-1，办结期限 2026-12-18）.*2026-11-29 办结：纳入低保（核实人 张敏）`)
+	hist := regexp.MustCompile(`(?s)2026-11-28 生成预警.*2026-11-28 下发（批次 PD-20261128-1，办结期限 2026-12-18）.*2026-11-29 办结：纳入低保（核实人 张敏），核实说明：入户核实，符合低保条件`)
 	if !hist.MatchString(body) {
 		t.Errorf("history missing or out of order")
 	}

@@ -41,21 +41,22 @@ type CaseEvent struct {
 	Deadline time.Time
 	Actor    string // extended, closed: who
 	Outcome  string // closed: the outcome code
+	Note     string // closed: the 核实说明
 }
 
 // CaseHistory returns a case's steps in order: opened, each dispatch
 // batch it was on, extensions, and its closing.
 func (s *Store) CaseHistory(ctx context.Context, id string) ([]CaseEvent, error) {
 	rows, err := s.db.QueryContext(ctx, `
-		SELECT opened_on::TIMESTAMP, 'opened', '', NULL::DATE, '', '', 0 AS ord FROM cases WHERE case_id = $1
+		SELECT opened_on::TIMESTAMP, 'opened', '', NULL::DATE, '', '', 0 AS ord, '' AS note FROM cases WHERE case_id = $1
 		UNION ALL
-		SELECT b.as_of::TIMESTAMP, 'dispatched', b.batch_id, bc.deadline, '', '', 1
+		SELECT b.as_of::TIMESTAMP, 'dispatched', b.batch_id, bc.deadline, '', '', 1, ''
 		FROM dispatch_batch_cases bc JOIN dispatch_batches b USING (batch_id) WHERE bc.case_id = $1
 		UNION ALL
-		SELECT at_time, 'extended', '', TRY_CAST(json_extract_string(detail, '$.deadline') AS DATE), actor, '', 2
+		SELECT at_time, 'extended', '', TRY_CAST(json_extract_string(detail, '$.deadline') AS DATE), actor, '', 2, ''
 		FROM audit WHERE action = 'cases_extend' AND subject = $1
 		UNION ALL
-		SELECT closed_on::TIMESTAMP, 'closed', '', NULL::DATE, coalesce(verified_by, ''), coalesce(outcome, ''), 3
+		SELECT closed_on::TIMESTAMP, 'closed', '', NULL::DATE, coalesce(verified_by, ''), coalesce(outcome, ''), 3, coalesce(outcome_note, '')
 		FROM cases WHERE case_id = $1 AND state = 'closed'
 		ORDER BY 1, 7`, id)
 	if err != nil {
@@ -67,7 +68,7 @@ func (s *Store) CaseHistory(ctx context.Context, id string) ([]CaseEvent, error)
 		var e CaseEvent
 		var deadline sql.NullTime
 		var ord int
-		if err := rows.Scan(&e.On, &e.What, &e.Batch, &deadline, &e.Actor, &e.Outcome, &ord); err != nil {
+		if err := rows.Scan(&e.On, &e.What, &e.Batch, &deadline, &e.Actor, &e.Outcome, &ord, &e.Note); err != nil {
 			return nil, err
 		}
 		e.Deadline = deadline.Time
