@@ -207,6 +207,20 @@ func (e *Evaluator) Hits(ctx context.Context, day time.Time) (*Result, error) {
 	if err := evidence(ctx, conn, e.Pack, res.Hits); err != nil {
 		return nil, err
 	}
+	// Reports from the ground are hits of the built-in GRID-REPORT rule
+	// every night until their case is closed.
+	reports, err := e.Store.OpenGroundReports(ctx, day)
+	if err != nil {
+		return nil, err
+	}
+	ground, err := GroundHits(ctx, e.Store, reports)
+	if err != nil {
+		return nil, err
+	}
+	res.Hits = append(res.Hits, ground...)
+	if len(ground) > 0 {
+		res.HitsByRule[GroundRule] += len(ground)
+	}
 	res.Rules = time.Since(t0)
 	return res, nil
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/lipwatch/lipwatch/engine/cases"
 	"github.com/lipwatch/lipwatch/engine/dispatch"
+	"github.com/lipwatch/lipwatch/engine/evaluate"
 	"github.com/lipwatch/lipwatch/engine/internal/crashpoint"
 	"github.com/lipwatch/lipwatch/engine/route"
 	"github.com/lipwatch/lipwatch/engine/store"
@@ -538,6 +539,7 @@ func (p *Pipeline) items(ctx context.Context, cs []*cases.Case, day time.Time) (
 	for _, r := range p.Pack.Rules {
 		titles[r.ID] = r.Title
 	}
+	titles[evaluate.GroundRule] = evaluate.GroundTitle
 	var items []dispatch.Item
 	var marks []store.Dispatched
 	warned := map[int]bool{}

@@ -18,6 +18,7 @@ import (
 	"github.com/lipwatch/lipwatch/engine/auth"
 	"github.com/lipwatch/lipwatch/engine/cases"
 	"github.com/lipwatch/lipwatch/engine/dispatch"
+	"github.com/lipwatch/lipwatch/engine/evaluate"
 	"github.com/lipwatch/lipwatch/engine/idnum"
 	"github.com/lipwatch/lipwatch/engine/route"
 	"github.com/lipwatch/lipwatch/engine/store"
@@ -48,6 +49,8 @@ func (s *Server) routeTable() []Route {
 		{"GET", "/stats.csv", CountyOnly, s.statsCSV},
 		{"GET", "/extensions", AdminOnly, s.extensionsPage},
 		{"POST", "/extensions/{rid}", AdminOnly, s.decideExtension},
+		{"GET", "/report", LoggedIn, s.reportPage},
+		{"POST", "/report", LoggedIn, s.fileReport},
 	}
 }
 
@@ -469,6 +472,7 @@ func (s *Server) showCaseView(w http.ResponseWriter, r *http.Request, q *request
 	for _, rl := range s.p.Pack.Rules {
 		docs[rl.ID] = rl.Doc
 	}
+	docs[evaluate.GroundRule] = "入户核实报告所述困难：了解家庭成员、收入、支出和照料情况，符合条件的按规定纳入相应救助。"
 	type hitView struct {
 		Title, Level, Reason, Person, ID, Doc string
 	}
@@ -836,6 +840,69 @@ func (s *Server) countyPage(w http.ResponseWriter, r *http.Request, q *request) 
 		return
 	}
 	s.render(w, r, q, "county", map[string]any{"Rows": list, "Total": total, "Pending": len(pending), "Month": q.day.Format("2006年1月")})
+}
+
+// reportPage is the form of a report from the ground (主动发现).
+func (s *Server) reportPage(w http.ResponseWriter, r *http.Request, q *request) {
+	if !q.scope.CanReport() {
+		s.forbidden(w, r, q, "主动发现报告由乡镇经办人、村协理员或县级管理员填写")
+		return
+	}
+	s.render(w, r, q, "report", map[string]any{"Kinds": evaluate.GroundKinds})
+}
+
+// fileReport records a report from the ground: the person's household's
+// case is joined or opened at once and routed like any other case.
+func (s *Server) fileReport(w http.ResponseWriter, r *http.Request, q *request) {
+	if !q.scope.CanReport() {
+		s.forbidden(w, r, q, "主动发现报告由乡镇经办人、村协理员或县级管理员填写")
+		return
+	}
+	form := map[string]string{"id_number": strings.TrimSpace(r.PostFormValue("id_number")), "kind": r.PostFormValue("kind"),
+		"note": strings.TrimSpace(r.PostFormValue("note"))}
+	again := func(msg string) {
+		w.WriteHeader(http.StatusUnprocessableEntity)
+		s.render(w, r, q, "report", map[string]any{"Kinds": evaluate.GroundKinds, "Error": msg, "Form": form})
+	}
+	id, err := idnum.Parse(form["id_number"])
+	switch {
+	case err != nil:
+		again("身份证号不正确，请核对（18位，末位可以是X）")
+		return
+	case evaluate.GroundKindLabel(form["kind"]) == "":
+		again("请选择困难类型")
+		return
+	case len([]rune(form["note"])) > 500:
+		again("情况说明最多500字")
+		return
+	}
+	release, err := s.exclusive(r.Context())
+	if err != nil {
+		http.Error(w, "系统正在进行夜间数据处理，请稍后再试", http.StatusServiceUnavailable)
+		return
+	}
+	defer release()
+	res, err := s.p.FileGroundReport(r.Context(), q.day, store.GroundReport{ReportedBy: actor(q.user), ReportedAt: time.Now(),
+		IDNumber: string(id), Kind: form["kind"], Note: form["note"]})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	msg := "报告已登记。"
+	link, linkText := "/report", "继续报告"
+	if res.CaseID != "" {
+		what := "已加入该户正在核实的预警 "
+		if res.New {
+			what = "已生成预警 "
+		}
+		msg += what + res.CaseID + "，由" + s.p.Router.Name(res.Township) + "核实。"
+		if res.Township == q.scope.Township || q.scope.IsCounty() {
+			link, linkText = "/cases/"+res.CaseID, "查看该预警"
+		}
+	} else {
+		msg += "该人员的同类情况近期已核实办结，本报告已记录，如情况有变化请联系乡镇。"
+	}
+	s.render(w, r, q, "message", map[string]any{"Title": "主动发现报告", "Message": msg, "Link": link, "LinkText": linkText})
 }
 
 func personStatus(s string) string {

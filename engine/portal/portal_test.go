@@ -247,6 +247,18 @@ func TestIsolation(t *testing.T) {
 			}
 			return loggedIn(acct, "403")
 		},
+		"GET /report": func(acct, id string) string {
+			if acct == "analyst" {
+				return "403"
+			}
+			return loggedIn(acct, "ok")
+		},
+		"POST /report": func(acct, id string) string {
+			if acct == "analyst" {
+				return "403"
+			}
+			return loggedIn(acct, "ok") // a wrong ID number: the form again
+		},
 		"GET /stats": func(acct, id string) string {
 			if acct == "admin" || acct == "analyst" {
 				return "ok"
@@ -344,6 +356,8 @@ func TestIsolation(t *testing.T) {
 						form = url.Values{"reason": {"短"}}
 					case "/extensions/{rid}":
 						form = url.Values{"decision": {"approve"}}
+					case "/report":
+						form = url.Values{"id_number": {"110105194912310021"}, "kind": {"illness"}} // a wrong check digit
 					}
 					code, body, _ = cl.post(path, form)
 				}
@@ -800,5 +814,69 @@ func TestClientAddr(t *testing.T) {
 		if got := s.clientAddr(r); got != tc.want {
 			t.Errorf("%s with %q: %s, want %s", tc.remote, tc.xff, got, tc.want)
 		}
+	}
+}
+
+
+// A village assistant reports a person of another township found on the
+// ground: a case opens in that township (not hers: she is not shown it);
+// a report about a household with an open case joins it; the nightly
+// evaluation keeps the report's hit until the case is closed.
+func TestGroundReport(t *testing.T) {
+	c := openCounty(t)
+	ctx := context.Background()
+	var stranger, neighbour string
+	if err := c.p.Store.DB().QueryRow(`SELECT id_number FROM registry_current r WHERE township_code = ? AND status = 'active'
+		AND NOT EXISTS (SELECT 1 FROM cases c WHERE c.subject = r.household_id) ORDER BY id_number LIMIT 1`, townB).Scan(&stranger); err != nil {
+		t.Fatal(err)
+	}
+	joined := c.byTown[townA][3]
+	cs, _ := c.p.Store.Case(ctx, joined)
+	if err := c.p.Store.DB().QueryRow(`SELECT id_number FROM registry_current WHERE household_id = ? ORDER BY id_number LIMIT 1`, cs.HouseholdID).Scan(&neighbour); err != nil {
+		t.Fatal(err)
+	}
+	cl := c.client(t).login("village_a")
+	code, body, _ := cl.post("/report", url.Values{"id_number": {stranger}, "kind": {"illness"}, "note": {"户主住院，家中无劳动力"}})
+	if code != http.StatusOK || !strings.Contains(body, "已生成预警") || !strings.Contains(body, "由城东街道核实") || strings.Contains(body, "查看该预警") {
+		t.Fatalf("report of another township's person: %d\n%s", code, body)
+	}
+	open, _ := c.p.Store.OpenCases(ctx)
+	var made *cases.Case
+	for _, oc := range open {
+		for _, h := range oc.Hits {
+			if h.RuleID == "GRID-REPORT" && h.IDNumber == stranger {
+				made = oc
+			}
+		}
+	}
+	if made == nil || c.p.Router.Township(made.TownshipCode) != townB || made.Level != "orange" {
+		t.Fatalf("case of the report: %+v", made)
+	}
+	officer := c.client(t).login("officer_a")
+	if code, body, _ := officer.post("/report", url.Values{"id_number": {neighbour}, "kind": {"care"}}); code != http.StatusOK || !strings.Contains(body, "已加入该户正在核实的预警 "+joined) {
+		t.Fatalf("report joining an open case: %d\n%s", code, body)
+	}
+	after, _ := c.p.Store.Case(ctx, joined)
+	if after.Version != cs.Version+1 {
+		t.Errorf("joined case version %d -> %d", cs.Version, after.Version)
+	}
+	// The night keeps both reports' hits, and the case's other hits.
+	if _, err := c.p.Evaluate(ctx, c.day.AddDate(0, 0, 2), false); err != nil {
+		t.Fatal(err)
+	}
+	again, _ := c.p.Store.Case(ctx, joined)
+	active := map[string]bool{}
+	for _, h := range again.Hits {
+		if h.Active {
+			active[h.RuleID] = true
+		}
+	}
+	if !active["GRID-REPORT"] || len(active) < 2 {
+		t.Errorf("after the night: active hits %v", active)
+	}
+	var n int
+	c.p.Store.DB().QueryRow(`SELECT count(*) FROM audit WHERE action = 'ground_report'`).Scan(&n)
+	if n < 2 {
+		t.Errorf("%d ground_report audit rows", n)
 	}
 }

@@ -11,7 +11,7 @@ import (
 )
 
 // pageNames are the templates of templates/, each rendered inside layout.
-var pageNames = []string{"login", "password", "cases", "case", "message", "county", "extensions", "stats"}
+var pageNames = []string{"login", "password", "cases", "case", "message", "county", "extensions", "stats", "report"}
 
 var funcs = template.FuncMap{
 	"date": func(t time.Time) string {
@@ -73,6 +73,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, q *request, page
 		data["WhereName"] = s.scopeName(q.scope)
 		data["IsCounty"] = q.scope.IsCounty()
 		data["IsAdmin"] = q.scope.CanAdmin()
+		data["CanReport"] = q.scope.CanReport()
 	}
 	var buf bytes.Buffer
 	if err := s.pages[page].Execute(&buf, data); err != nil {

@@ -209,6 +209,10 @@ func closeCase(ctx context.Context, tx *sql.Tx, c Closing) (bool, error) {
 		c.Until, c.CaseID, lastSent.Time); err != nil {
 		return false, err
 	}
+	// The reports from the ground behind it are answered.
+	if err := settleGroundReports(ctx, tx, c.CaseID); err != nil {
+		return false, err
+	}
 	return true, nil
 }
 
