@@ -817,7 +817,6 @@ func TestClientAddr(t *testing.T) {
 	}
 }
 
-
 // A village assistant reports a person of another township found on the
 // ground: a case opens in that township (not hers: she is not shown it);
 // a report about a household with an open case joins it; the nightly
