@@ -217,3 +217,48 @@ func TestBrowserPhone(t *testing.T) {
 		t.Errorf("the case page is %d px wide on a 390 px phone", width)
 	}
 }
+
+// In a browser: a village assistant files a ground report about a person
+// of her township without an open case; it becomes a case of the right
+// township.
+func TestBrowserGroundReport(t *testing.T) {
+	c := openCounty(t)
+	var person string
+	if err := c.p.Store.DB().QueryRow(`SELECT id_number FROM registry_current r WHERE township_code = ? AND status = 'active'
+		AND NOT EXISTS (SELECT 1 FROM cases c WHERE c.subject = r.household_id)
+		AND NOT EXISTS (SELECT 1 FROM ground_reports g WHERE g.id_number = r.id_number)
+		ORDER BY id_number DESC LIMIT 1`, townA).Scan(&person); err != nil {
+		t.Fatal(err)
+	}
+	ctx := browser(t)
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(c.srv.URL+"/report"),
+		chromedp.WaitVisible(`input[name=username]`),
+		chromedp.SendKeys(`input[name=username]`, "village_a"),
+		chromedp.SendKeys(`input[name=password]`, password),
+		chromedp.Submit(`input[name=password]`),
+		chromedp.WaitVisible(`form.report`),
+		chromedp.SendKeys(`input[name=id_number]`, person),
+		chromedp.SetValue(`select[name=kind]`, "income"),
+		chromedp.SendKeys(`textarea[name=note]`, "工厂停工，夫妻二人均失业"),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	screenshot(t, ctx, "report")
+	if err := chromedp.Do(ctx, chromedp.Submit(`form.report select[name=kind]`), chromedp.WaitNotPresent(`form.report`)); err != nil {
+		t.Fatal(err)
+	}
+	text, err := chromedp.Run(ctx, chromedp.Text(`main`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(text, "已生成预警") || !strings.Contains(text, "由城关镇核实") {
+		t.Errorf("after the report: %.300s", text)
+	}
+	var town string
+	if err := c.p.Store.DB().QueryRow(`SELECT c.township_code FROM cases c JOIN case_hits h USING (case_id)
+		WHERE h.rule_id = 'GRID-REPORT' AND h.id_number = ?`, person).Scan(&town); err != nil || town != townA {
+		t.Errorf("the report's case: township %q, %v", town, err)
+	}
+}
