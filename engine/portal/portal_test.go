@@ -712,7 +712,7 @@ func TestStats(t *testing.T) {
 		t.Errorf("monthly header: %.60q", body)
 	}
 	_, page, _ := cl.get("/stats")
-	for _, key := range []string{"monthly", "rules", "townships", "outcomes"} {
+	for _, key := range []string{"monthly", "sources", "rules", "townships", "outcomes"} {
 		if !strings.Contains(page, `id="chart-`+key+`"`) || !strings.Contains(page, "/stats.csv?t="+key) {
 			t.Errorf("stats page lacks %s", key)
 		}
@@ -877,5 +877,11 @@ func TestGroundReport(t *testing.T) {
 	c.p.Store.DB().QueryRow(`SELECT count(*) FROM audit WHERE action = 'ground_report'`).Scan(&n)
 	if n < 2 {
 		t.Errorf("%d ground_report audit rows", n)
+	}
+	// The statistics count them apart from the data's warnings.
+	_, csv, _ := c.client(t).login("analyst").get("/stats.csv?t=sources")
+	m := regexp.MustCompile(`(?m)^2026-11,(\d+),(\d+),`).FindStringSubmatch(csv)
+	if m == nil || m[1] == "0" || m[1] == "" {
+		t.Errorf("ground reports in the statistics:\n%s", csv)
 	}
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/lipwatch/lipwatch/engine/cases"
 	"github.com/lipwatch/lipwatch/engine/dispatch"
+	"github.com/lipwatch/lipwatch/engine/evaluate"
 	"github.com/lipwatch/lipwatch/engine/route"
 )
 
@@ -44,7 +45,8 @@ func (s *Server) stats(all []*cases.Case, day time.Time) []statTable {
 	}
 	towns := map[string]*town{}
 	outcomes := map[string]int{}
-	titles := map[string]string{}
+	ground, data := map[string]int{}, map[string]int{} // month -> cases with a ground report, cases from the data alone
+	titles := map[string]string{evaluate.GroundRule: evaluate.GroundTitle}
 	for _, r := range s.p.Pack.Rules {
 		titles[r.ID] = r.Title
 	}
@@ -57,6 +59,17 @@ func (s *Server) stats(all []*cases.Case, day time.Time) []statTable {
 			byMonth[m] = map[string]int{}
 		}
 		byMonth[m][c.Level]++
+		fromGround := false
+		for _, h := range c.Hits {
+			if h.RuleID == evaluate.GroundRule {
+				fromGround = true
+			}
+		}
+		if fromGround {
+			ground[m]++
+		} else {
+			data[m]++
+		}
 		seen := map[string]bool{}
 		for _, h := range c.Hits {
 			if !seen[h.RuleID] {
@@ -115,6 +128,23 @@ func (s *Server) stats(all []*cases.Case, day time.Time) []statTable {
 		"series": ser,
 	})
 	out = append(out, mt)
+
+	// Ground reports against the data's warnings.
+	gt := statTable{Key: "sources", Title: "主动发现与数据比对预警（按月）", Header: []string{"月份", "主动发现", "数据比对", "合计"}}
+	var gs, ds []int
+	for _, m := range months {
+		gt.Rows = append(gt.Rows, []string{m, strconv.Itoa(ground[m]), strconv.Itoa(data[m]), strconv.Itoa(ground[m] + data[m])})
+		gs, ds = append(gs, ground[m]), append(ds, data[m])
+	}
+	gt.Chart = chartJSON(map[string]any{
+		"tooltip": map[string]any{"trigger": "axis"}, "legend": map[string]any{},
+		"xAxis": map[string]any{"type": "category", "data": months}, "yAxis": map[string]any{"type": "value", "minInterval": 1},
+		"series": []any{
+			map[string]any{"name": "主动发现", "type": "bar", "stack": "src", "data": gs, "itemStyle": map[string]any{"color": "#70ad47"}},
+			map[string]any{"name": "数据比对", "type": "bar", "stack": "src", "data": ds, "itemStyle": map[string]any{"color": "#1f4e79"}},
+		},
+	})
+	out = append(out, gt)
 
 	// Cases per rule.
 	rt := statTable{Key: "rules", Title: "各预警规则的预警户数", Header: []string{"规则", "名称", "户数"}}
@@ -223,7 +253,7 @@ func (s *Server) statsPage(w http.ResponseWriter, r *http.Request, q *request) {
 	s.render(w, r, q, "stats", map[string]any{"Tables": s.stats(all, q.day), "Day": q.day.Format(time.DateOnly)})
 }
 
-// statsCSV exports one statistic (?t=monthly|rules|townships|outcomes)
+// statsCSV exports one statistic (?t=monthly|sources|rules|townships|outcomes)
 // as CSV (UTF-8 with BOM, for Excel).
 func (s *Server) statsCSV(w http.ResponseWriter, r *http.Request, q *request) {
 	all, err := s.p.Store.CasesWhere(r.Context(), "", "", "", time.Time{})
