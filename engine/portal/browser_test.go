@@ -262,3 +262,21 @@ func TestBrowserGroundReport(t *testing.T) {
 		t.Errorf("the report's case: township %q, %v", town, err)
 	}
 }
+
+// The sources page in a browser, for a look.
+func TestBrowserSourcesPage(t *testing.T) {
+	c := openCounty(t)
+	ctx := browser(t)
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(c.srv.URL+"/sources"),
+		chromedp.WaitVisible(`input[name=username]`),
+		chromedp.SendKeys(`input[name=username]`, "admin"),
+		chromedp.SendKeys(`input[name=password]`, password),
+		chromedp.Submit(`input[name=password]`),
+		chromedp.WaitVisible(`table.runs`),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	screenshot(t, ctx, "sources")
+}

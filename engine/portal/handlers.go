@@ -49,6 +49,7 @@ func (s *Server) routeTable() []Route {
 		{"GET", "/stats.csv", CountyOnly, s.statsCSV},
 		{"GET", "/extensions", AdminOnly, s.extensionsPage},
 		{"POST", "/extensions/{rid}", AdminOnly, s.decideExtension},
+		{"GET", "/sources", CountyOnly, s.sourcesPage},
 		{"GET", "/report", LoggedIn, s.reportPage},
 		{"POST", "/report", LoggedIn, s.fileReport},
 	}
@@ -840,6 +841,41 @@ func (s *Server) countyPage(w http.ResponseWriter, r *http.Request, q *request) 
 		return
 	}
 	s.render(w, r, q, "county", map[string]any{"Rows": list, "Total": total, "Pending": len(pending), "Month": q.day.Format("2006年1月")})
+}
+
+// sourcesPage is the departments' data as it stands: each source's health
+// (ok, degraded, failed, never loaded, and why), its last sync, the rules
+// held back tonight because of it, and the last runs of the ledger (busy
+// and interrupted ones too).
+func (s *Server) sourcesPage(w http.ResponseWriter, r *http.Request, q *request) {
+	ctx := r.Context()
+	h, err := s.p.CheckHealth(ctx)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	last, err := s.p.Store.SourceStatuses(ctx)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	type row struct {
+		store.SourceHealth
+		Last store.SourceStatus
+	}
+	var rows []row
+	for _, sh := range h.Sources {
+		rows = append(rows, row{sh, last[sh.Source]})
+	}
+	runs, err := s.p.Store.RecentRuns(ctx, 20)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	for i := range runs {
+		runs[i].Error, _, _ = strings.Cut(runs[i].Error, "\n")
+	}
+	s.render(w, r, q, "sources", map[string]any{"Sources": rows, "Held": h.Held, "Runs": runs})
 }
 
 // reportPage is the form of a report from the ground (主动发现).

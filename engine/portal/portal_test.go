@@ -247,6 +247,12 @@ func TestIsolation(t *testing.T) {
 			}
 			return loggedIn(acct, "403")
 		},
+		"GET /sources": func(acct, id string) string {
+			if acct == "admin" || acct == "analyst" {
+				return "ok"
+			}
+			return loggedIn(acct, "403")
+		},
 		"GET /report": func(acct, id string) string {
 			if acct == "analyst" {
 				return "403"
@@ -883,5 +889,18 @@ func TestGroundReport(t *testing.T) {
 	m := regexp.MustCompile(`(?m)^2026-11,(\d+),(\d+),`).FindStringSubmatch(csv)
 	if m == nil || m[1] == "0" || m[1] == "" {
 		t.Errorf("ground reports in the statistics:\n%s", csv)
+	}
+}
+
+
+// The county sees each department's source with its health and last sync,
+// and the last runs of the ledger.
+func TestSourcesPage(t *testing.T) {
+	c := openCounty(t)
+	_, body, _ := c.client(t).login("analyst").get("/sources")
+	for _, want := range []string{"registry", "medical", "households", "最近运行记录", "<td>夜间运行</td>", "2026-11-28"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("sources page lacks %q", want)
+		}
 	}
 }

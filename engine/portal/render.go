@@ -11,7 +11,7 @@ import (
 )
 
 // pageNames are the templates of templates/, each rendered inside layout.
-var pageNames = []string{"login", "password", "cases", "case", "message", "county", "extensions", "stats", "report"}
+var pageNames = []string{"login", "password", "cases", "case", "message", "county", "extensions", "stats", "report", "sources"}
 
 var funcs = template.FuncMap{
 	"date": func(t time.Time) string {
@@ -42,7 +42,49 @@ var funcs = template.FuncMap{
 		}
 		return s
 	},
-	"neg":     func(n int) int { return -n },
+	"neg": func(n int) int { return -n },
+	"stamp": func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return t.In(time.FixedZone("CST", 8*3600)).Format("2006-01-02 15:04")
+	},
+	"kind": func(k string) string {
+		switch k {
+		case "run":
+			return "夜间运行"
+		case "sync":
+			return "数据同步"
+		case "evaluate":
+			return "规则评估"
+		case "dispatch":
+			return "清单下发"
+		case "feedback":
+			return "回填导入"
+		}
+		return k
+	},
+	"health": func(st string) string {
+		switch st {
+		case "ok":
+			return "正常"
+		case "degraded":
+			return "部分缺失"
+		case "failed":
+			return "失败"
+		case "never":
+			return "从未导入"
+		case "busy":
+			return "数据库被占用"
+		case "interrupted":
+			return "中断"
+		case "running":
+			return "运行中"
+		case "unchanged":
+			return "无变化"
+		}
+		return st
+	},
 	"outcome": outcomeLabel,
 }
 

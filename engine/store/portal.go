@@ -89,3 +89,24 @@ func (s *Store) LastBatchFor(ctx context.Context, town string) (string, error) {
 	}
 	return id.String, nil
 }
+
+// RecentRuns returns the newest n runs of the ledger, newest first.
+func (s *Store) RecentRuns(ctx context.Context, n int) ([]Run, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT run_id, kind, as_of, started_at, finished_at, status, coalesce(summary, ''), coalesce(error, '')
+		FROM runs ORDER BY started_at DESC, run_id DESC LIMIT ?`, n)
+	if err != nil {
+		return nil, fmt.Errorf("runs: %w", err)
+	}
+	defer rows.Close()
+	var out []Run
+	for rows.Next() {
+		var r Run
+		var fin sql.NullTime
+		if err := rows.Scan(&r.ID, &r.Kind, &r.AsOf, &r.Started, &fin, &r.Status, &r.Summary, &r.Error); err != nil {
+			return nil, err
+		}
+		r.Finished = fin.Time
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
