@@ -50,6 +50,7 @@ func (s *Server) routeTable() []Route {
 		{"GET", "/extensions", AdminOnly, s.extensionsPage},
 		{"POST", "/extensions/{rid}", AdminOnly, s.decideExtension},
 		{"GET", "/sources", CountyOnly, s.sourcesPage},
+		{"POST", "/cases/{id}/assign", AdminOnly, s.assignTownship},
 		{"GET", "/report", LoggedIn, s.reportPage},
 		{"POST", "/report", LoggedIn, s.fileReport},
 	}
@@ -527,6 +528,7 @@ func (s *Server) showCaseView(w http.ResponseWriter, r *http.Request, q *request
 		"Case": q.kase, "Item": it, "Hits": hits, "HeadID": showID(it.HeadID), "Open": open,
 		"Members": mv, "History": history, "Unmasked": v.unmasked, "Reason": v.reason,
 		"Requests": requests, "CanAskExtension": canAsk, "ExtensionDays": s.p.Cfg.Cases.ExtensionDays,
+		"CanAssign": q.scope.CanAdmin() && open && it.TownshipCode == route.CountyQueue, "Townships": s.townshipOptions(),
 		"Overdue": open && route.Overdue(it.Deadline, q.day), "DaysLeft": daysLeft, "HasDays": hasDays,
 		"CanClose": open && q.kase.State == cases.StateDispatched && q.scope.CanCloseCase(it.TownshipCode, it.VillageCode),
 		"Outcomes": dispatch.DefaultOutcomes(), "Problem": problem, "Form": form, "Today": q.day.Format(time.DateOnly),
@@ -843,6 +845,34 @@ func (s *Server) countyPage(w http.ResponseWriter, r *http.Request, q *request) 
 	s.render(w, r, q, "county", map[string]any{"Rows": list, "Total": total, "Pending": len(pending), "Month": q.day.Format("2006年1月")})
 }
 
+// assignTownship routes a case of the county's own queue to a township
+// the county admin chooses (the household's township could not be found).
+func (s *Server) assignTownship(w http.ResponseWriter, r *http.Request, q *request) {
+	id := r.PathValue("id")
+	town := r.PostFormValue("township")
+	if _, ok := s.p.Router.Townships[town]; !ok {
+		http.Error(w, "请选择本县的乡镇", http.StatusUnprocessableEntity)
+		return
+	}
+	err := s.p.Store.AssignTownship(r.Context(), actor(q.user), id, town, func(code string) bool {
+		return s.p.Router.Township(code) == route.CountyQueue
+	})
+	var state *store.CaseStateError
+	switch {
+	case errors.Is(err, store.ErrNoCase):
+		s.notFound(w, r, q)
+		return
+	case errors.As(err, &state):
+		w.WriteHeader(http.StatusConflict)
+		s.render(w, r, q, "message", map[string]any{"Title": "无法分派", "Message": "该预警已办结，或已有所属乡镇。", "Link": "/cases/" + id, "LinkText": "返回预警"})
+		return
+	case err != nil:
+		s.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/cases/"+id, http.StatusSeeOther)
+}
+
 // sourcesPage is the departments' data as it stands: each source's health
 // (ok, degraded, failed, never loaded, and why), its last sync, the rules
 // held back tonight because of it, and the last runs of the ledger (busy
@@ -939,6 +969,16 @@ func (s *Server) fileReport(w http.ResponseWriter, r *http.Request, q *request) 
 		msg += "该人员的同类情况近期已核实办结，本报告已记录，如情况有变化请联系乡镇。"
 	}
 	s.render(w, r, q, "message", map[string]any{"Title": "主动发现报告", "Message": msg, "Link": link, "LinkText": linkText})
+}
+
+// townshipOptions are the county's townships, by code, for a select.
+func (s *Server) townshipOptions() []struct{ Code, Name string } {
+	var out []struct{ Code, Name string }
+	for code, name := range s.p.Router.Townships {
+		out = append(out, struct{ Code, Name string }{code, name})
+	}
+	slices.SortFunc(out, func(a, b struct{ Code, Name string }) int { return cmp.Compare(a.Code, b.Code) })
+	return out
 }
 
 func personStatus(s string) string {

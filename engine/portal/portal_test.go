@@ -247,6 +247,12 @@ func TestIsolation(t *testing.T) {
 			}
 			return loggedIn(acct, "403")
 		},
+		"POST /cases/{id}/assign": func(acct, id string) string {
+			if acct == "admin" {
+				return "ok" // no township chosen: refused with a message
+			}
+			return loggedIn(acct, "403")
+		},
 		"GET /sources": func(acct, id string) string {
 			if acct == "admin" || acct == "analyst" {
 				return "ok"
@@ -372,7 +378,7 @@ func TestIsolation(t *testing.T) {
 				}
 				got := classify(code, body)
 				w := f(acct, id)
-				if id == unknown && acct != "" && strings.Contains(rt.Path, "{id}") {
+				if id == unknown && acct != "" && (rt.Access == CaseInScope || rt.Access == CaseToClose) {
 					w = "404"
 				}
 				if got != w {
@@ -892,7 +898,6 @@ func TestGroundReport(t *testing.T) {
 	}
 }
 
-
 // The county sees each department's source with its health and last sync,
 // and the last runs of the ledger.
 func TestSourcesPage(t *testing.T) {
@@ -902,5 +907,38 @@ func TestSourcesPage(t *testing.T) {
 		if !strings.Contains(body, want) {
 			t.Errorf("sources page lacks %q", want)
 		}
+	}
+}
+
+// The county admin routes a case of the county's own queue to a township;
+// the next night keeps it there, and the township sees it.
+func TestAssignCountyQueue(t *testing.T) {
+	c := openCounty(t)
+	ctx := context.Background()
+	queue := c.byTown[""]
+	if len(queue) == 0 {
+		t.Skip("no case in the county queue")
+	}
+	id := queue[0]
+	admin := c.client(t).login("admin")
+	_, page, _ := admin.get("/cases/" + id)
+	if !strings.Contains(page, "分派乡镇") {
+		t.Fatal("no assignment form on a county-queue case")
+	}
+	if code, _, _ := admin.post("/cases/"+id+"/assign", url.Values{"township": {townB}}); code != http.StatusSeeOther {
+		t.Fatalf("assign: %d", code)
+	}
+	if code, _, _ := admin.post("/cases/"+id+"/assign", url.Values{"township": {townA}}); code != http.StatusConflict {
+		t.Errorf("assigning again: %d", code)
+	}
+	if _, err := c.p.Evaluate(ctx, c.day.AddDate(0, 0, 3), false); err != nil {
+		t.Fatal(err)
+	}
+	cs, _ := c.p.Store.Case(ctx, id)
+	if cs.TownshipCode != townB {
+		t.Errorf("after the night the case is in %q", cs.TownshipCode)
+	}
+	if code, _, _ := c.client(t).login("officer_b").get("/cases/" + id); code != http.StatusOK {
+		t.Errorf("the township cannot open its assigned case: %d", code)
 	}
 }

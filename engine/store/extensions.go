@@ -171,3 +171,39 @@ func (s *Store) DecideExtension(ctx context.Context, account string, rid int64, 
 	}
 	return r, tx.Commit()
 }
+
+// AssignTownship routes an open case of the county's own queue (no
+// township could be found for its household) to township code town, by
+// account; audited (case_assigned) in the same transaction. The case is
+// re-listed (a new version), and re-evaluation keeps the township: hits
+// without one do not move a case. fromQueue says whether the case's
+// current township is the county queue's (the caller routes).
+func (s *Store) AssignTownship(ctx context.Context, account, id, town string, fromQueue func(code string) bool) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	var state, current string
+	err = tx.QueryRowContext(ctx, `SELECT state, township_code FROM cases WHERE case_id = ?`, id).Scan(&state, &current)
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("case %s: %w", id, ErrNoCase)
+	}
+	if err != nil {
+		return err
+	}
+	switch {
+	case state == cases.StateClosed:
+		return &CaseStateError{CaseID: id, Reason: "closed"}
+	case !fromQueue(current):
+		return &CaseStateError{CaseID: id, Reason: "routed to a township already"}
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE cases SET township_code = ?, version = version + 1, updated_at = ? WHERE case_id = ?`,
+		town, time.Now().UTC(), id); err != nil {
+		return err
+	}
+	if err := audit(ctx, tx, account, "case_assigned", id, map[string]any{"township": town, "was": current}); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
