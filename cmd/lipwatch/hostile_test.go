@@ -384,11 +384,7 @@ func TestHostileInputs(t *testing.T) {
 			defer cancel()
 			cmd := exec.CommandContext(ctx, privacyBin, append([]string{"--config", config, "--as-of", "2026-11-28"}, hc.args...)...)
 			cmd.Dir = dir
-			for _, kv := range os.Environ() {
-				if !strings.HasPrefix(kv, "LIPWATCH_") {
-					cmd.Env = append(cmd.Env, kv)
-				}
-			}
+			cmd.Env = environWithoutLipwatch()
 			if rulesDir != "" {
 				cmd.Env = append(cmd.Env, "LIPWATCH_RULES_DIR="+rulesDir)
 			}

@@ -52,13 +52,7 @@ func newKillEnv(t *testing.T) *killEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var env []string
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "LIPWATCH_") {
-			env = append(env, kv)
-		}
-	}
-	env = append(env, "LIPWATCH_STORE_PATH="+filepath.Join(dir, "lw.duckdb"), "LIPWATCH_DISPATCH_DIR="+filepath.Join(dir, "lists"))
+	env := append(environWithoutLipwatch(), "LIPWATCH_STORE_PATH="+filepath.Join(dir, "lw.duckdb"), "LIPWATCH_DISPATCH_DIR="+filepath.Join(dir, "lists"))
 	return &killEnv{t: t, dir: dir, config: config, env: env}
 }
 

@@ -62,6 +62,19 @@ func TestMain(m *testing.M) {
 	}())
 }
 
+// environWithoutLipwatch is this process's environment without the
+// caller's LIPWATCH_* settings: a test's lipwatch process gets only the
+// ones the test gives it.
+func environWithoutLipwatch() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "LIPWATCH_") {
+			env = append(env, kv)
+		}
+	}
+	return env
+}
+
 // runsPrivacyTest reports whether -run selects a test that runs the built
 // binary (TestPrivacy, TestKillNine, TestHostileInputs), so that other tests of the package
 // do not wait for the build.
@@ -238,13 +251,7 @@ func newPrivacyEnv(t *testing.T, s *secrets, format string, extra ...string) *pr
 	if err != nil {
 		t.Fatal(err)
 	}
-	var env []string
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "LIPWATCH_") {
-			env = append(env, kv)
-		}
-	}
-	env = append(env,
+	env := append(environWithoutLipwatch(),
 		"LIPWATCH_STORE_PATH="+filepath.Join(dir, "lw.duckdb"),
 		"LIPWATCH_DISPATCH_DIR="+filepath.Join(dir, "lists"),
 		"LIPWATCH_LOG_LEVEL=debug",

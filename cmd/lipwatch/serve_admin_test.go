@@ -257,12 +257,7 @@ func newAdminEnv(t *testing.T) *adminEnv {
 		t.Fatal(err)
 	}
 	a.storePath = filepath.Join(a.dir, "store", "lw.duckdb")
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "LIPWATCH_") {
-			a.env = append(a.env, kv)
-		}
-	}
-	a.env = append(a.env, "LIPWATCH_STORE_PATH="+a.storePath, "LIPWATCH_DISPATCH_DIR="+filepath.Join(a.dir, "lists"),
+	a.env = append(environWithoutLipwatch(), "LIPWATCH_STORE_PATH="+a.storePath, "LIPWATCH_DISPATCH_DIR="+filepath.Join(a.dir, "lists"),
 		"LIPWATCH_SCHEDULE_NIGHTLY="+farNightly, "LIPWATCH_LOG_LEVEL=warn")
 	return a
 }

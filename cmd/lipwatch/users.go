@@ -47,11 +47,7 @@ users_reset_password, users_grant) with the OS user who made it.`,
 		Short: "Add an account; prints its one-time password once",
 		Args:  oneName,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			e, err := g.load()
-			if err != nil {
-				return err
-			}
-			name, err := usernameArg(args[0])
+			e, name, err := g.loadAccount(args[0])
 			if err != nil {
 				return err
 			}
@@ -138,11 +134,7 @@ users_reset_password, users_grant) with the OS user who made it.`,
 			Short: short,
 			Args:  oneName,
 			RunE: func(cmd *cobra.Command, args []string) error {
-				e, err := g.load()
-				if err != nil {
-					return err
-				}
-				name, err := usernameArg(args[0])
+				e, name, err := g.loadAccount(args[0])
 				if err != nil {
 					return err
 				}
@@ -165,11 +157,7 @@ users_reset_password, users_grant) with the OS user who made it.`,
 		Short: "Give an account a new one-time password (printed once; must be changed at login) and unlock it",
 		Args:  oneName,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			e, err := g.load()
-			if err != nil {
-				return err
-			}
-			name, err := usernameArg(args[0])
+			e, name, err := g.loadAccount(args[0])
 			if err != nil {
 				return err
 			}
@@ -197,11 +185,7 @@ users_reset_password, users_grant) with the OS user who made it.`,
 		Short: "Give an account a new role and scope (the whole scope is replaced)",
 		Args:  oneName,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			e, err := g.load()
-			if err != nil {
-				return err
-			}
-			name, err := usernameArg(args[0])
+			e, name, err := g.loadAccount(args[0])
 			if err != nil {
 				return err
 			}
@@ -418,4 +402,19 @@ func allDigits(s string) bool {
 		}
 	}
 	return s != ""
+}
+
+// loadAccount loads the config and checks the account name argument: the
+// start of every users command about one account (a bad name exits 2
+// before the store is opened).
+func (g *globals) loadAccount(arg string) (*env, string, error) {
+	e, err := g.load()
+	if err != nil {
+		return nil, "", err
+	}
+	name, err := usernameArg(arg)
+	if err != nil {
+		return nil, "", err
+	}
+	return e, name, nil
 }

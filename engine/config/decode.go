@@ -182,49 +182,44 @@ func (d decoder) decode(path string, in any, out reflect.Value, lenient bool) {
 }
 
 func (d decoder) duration(path string, in any, out reflect.Value) {
-	var s string
-	switch v := in.(type) {
-	case string:
-		s = v
-	case int, int64, uint64, float64:
-		s = fmt.Sprint(v) // rejected below, asking for a unit
-	case Duration:
-		out.SetInt(int64(v))
-		return
-	default:
-		d.wrong(path, `a duration such as "15m" or "180d"`, in)
-		return
-	}
-	v, err := ParseDuration(s)
-	if err != nil {
-		d.c.bad[path] = true
-		d.c.add(path, "%v", err)
-		return
-	}
-	out.SetInt(int64(v))
+	d.withUnit(path, in, out, `a duration such as "15m" or "180d"`, func(s string) (int64, error) {
+		v, err := ParseDuration(s)
+		return int64(v), err
+	})
 }
 
 func (d decoder) size(path string, in any, out reflect.Value) {
+	d.withUnit(path, in, out, `a size such as "1GiB" or "256MiB"`, func(s string) (int64, error) {
+		v, err := ParseSize(s)
+		return int64(v), err
+	})
+}
+
+// withUnit decodes a value written with a unit (a Duration, a Size): text
+// parsed by parse, a bare number refused asking for the unit, or a value
+// of out's own type (a default) taken as it is.
+func (d decoder) withUnit(path string, in any, out reflect.Value, want string, parse func(string) (int64, error)) {
 	var s string
 	switch v := in.(type) {
 	case string:
 		s = v
 	case int, int64, uint64, float64:
-		s = fmt.Sprint(v) // rejected below, asking for a unit
-	case Size:
-		out.SetInt(int64(v))
-		return
+		s = fmt.Sprint(v) // rejected by parse, asking for a unit
 	default:
-		d.wrong(path, `a size such as "1GiB" or "256MiB"`, in)
+		if rv := reflect.ValueOf(in); in != nil && rv.Type() == out.Type() {
+			out.SetInt(rv.Int())
+			return
+		}
+		d.wrong(path, want, in)
 		return
 	}
-	v, err := ParseSize(s)
+	v, err := parse(s)
 	if err != nil {
 		d.c.bad[path] = true
 		d.c.add(path, "%v", err)
 		return
 	}
-	out.SetInt(int64(v))
+	out.SetInt(v)
 }
 
 func (d decoder) fromEnv(path string) bool {

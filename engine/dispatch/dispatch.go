@@ -66,8 +66,9 @@ const (
 	LevelYellow = "yellow"
 )
 
-// levelRank orders levels for sorting: red first, unknown levels last.
-func levelRank(level string) int {
+// LevelRank orders levels for sorting: red 0, orange 1, yellow 2,
+// unknown levels 3 (last).
+func LevelRank(level string) int {
 	switch level {
 	case LevelRed:
 		return 0
@@ -79,8 +80,9 @@ func levelRank(level string) int {
 	return 3
 }
 
-// levelLabel is a level as townships read it.
-func levelLabel(level string) string {
+// LevelLabel is a level as townships read it: 红色, 橙色, 黄色; an
+// unknown level as given.
+func LevelLabel(level string) string {
 	switch level {
 	case LevelRed:
 		return "红色"

@@ -141,7 +141,7 @@ func prepareList(items []Item, o Options) ([]listRow, error) {
 // compareItems orders a list: red first, then the earliest deadline (no
 // deadline last), then case id.
 func compareItems(a, b Item) int {
-	if c := cmp.Compare(levelRank(a.Level), levelRank(b.Level)); c != 0 {
+	if c := cmp.Compare(LevelRank(a.Level), LevelRank(b.Level)); c != 0 {
 		return c
 	}
 	if a.Deadline.IsZero() != b.Deadline.IsZero() {
@@ -163,7 +163,7 @@ func renderItem(it Item, o Options) listRow {
 	t := &r.text
 	t[colCaseID] = it.CaseID
 	t[colChange] = changeMark(it)
-	t[colLevel] = levelLabel(it.Level)
+	t[colLevel] = LevelLabel(it.Level)
 	t[colVillage] = cmp.Or(it.VillageName, it.VillageCode)
 	t[colAddress] = it.Address
 	t[colHousehold] = it.HouseholdID

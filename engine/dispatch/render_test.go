@@ -9,24 +9,28 @@ import (
 	"time"
 )
 
+// libreOffice is LibreOffice's command, or skips the test: without it, or
+// in -short runs (it is slow to start).
+func libreOffice(t *testing.T) string {
+	t.Helper()
+	for _, name := range []string{"soffice", "libreoffice"} {
+		if p, err := exec.LookPath(name); err == nil {
+			if testing.Short() {
+				t.Skip("slow: starts LibreOffice")
+			}
+			return p
+		}
+	}
+	t.Skip("LibreOffice is not installed")
+	return ""
+}
+
 // TestRenderWithLibreOffice converts a written list to PDF and PNG with
 // LibreOffice, when it is installed, to catch a workbook that Excel-like
 // programs refuse or lay out badly. Set LIPWATCH_RENDER_DIR to keep the
 // output for a look.
 func TestRenderWithLibreOffice(t *testing.T) {
-	soffice := ""
-	for _, name := range []string{"soffice", "libreoffice"} {
-		if p, err := exec.LookPath(name); err == nil {
-			soffice = p
-			break
-		}
-	}
-	if soffice == "" {
-		t.Skip("LibreOffice is not installed")
-	}
-	if testing.Short() {
-		t.Skip("slow: starts LibreOffice")
-	}
+	soffice := libreOffice(t)
 	dir := os.Getenv("LIPWATCH_RENDER_DIR")
 	if dir == "" {
 		dir = t.TempDir()
@@ -64,19 +68,7 @@ func TestRenderWithLibreOffice(t *testing.T) {
 // the custom document properties and the mark sheet (very hidden becomes
 // hidden, which is still out of sight).
 func TestMarkSurvivesLibreOffice(t *testing.T) {
-	soffice := ""
-	for _, name := range []string{"soffice", "libreoffice"} {
-		if p, err := exec.LookPath(name); err == nil {
-			soffice = p
-			break
-		}
-	}
-	if soffice == "" {
-		t.Skip("LibreOffice is not installed")
-	}
-	if testing.Short() {
-		t.Skip("slow: starts LibreOffice")
-	}
+	soffice := libreOffice(t)
 	dir := t.TempDir()
 	fx := newFixture(t)
 	list := filepath.Join(dir, "list.xlsx")

@@ -51,39 +51,24 @@ func LoadRules(cfg *config.Config) (*rule.Pack, *calendar.Calendar, error) {
 }
 
 // Open loads the rules and calendar, then opens the store (holder names
-// this process for another one that finds the store busy).
+// this process for another one that finds the store busy). Broken rules
+// are reported before the store is touched.
 func Open(ctx context.Context, cfg *config.Config, logger *slog.Logger, holder string) (*Pipeline, error) {
-	pack, cal, err := LoadRules(cfg)
+	pack, cal, err := loadRules(cfg, logger)
 	if err != nil {
 		return nil, err
-	}
-	if logger != nil {
-		for _, w := range pack.Warnings {
-			// Analysts see them with the caret in `rules check`; the
-			// nightly log keeps the place and the words.
-			logger.Warn("rule file warning", "at", w.Pos.String(), "warning", w.Message)
-		}
 	}
 	st, err := store.Open(ctx, store.Options{Path: cfg.Resolve(cfg.Store.Path), Threads: cfg.Store.Threads,
 		MemoryLimit: cfg.Store.MemoryLimit, Holder: holder})
 	if err != nil {
 		return nil, err
 	}
-	towns, villages := cfg.County.Townships, map[string]string{}
-	if cfg.County.Divisions != "" {
-		d, err := route.LoadDivisions(cfg.Resolve(cfg.County.Divisions))
-		if err != nil {
-			st.Close()
-			return nil, err
-		}
-		towns, villages = d.Townships, d.Villages
-		for code, name := range cfg.County.Townships {
-			towns[code] = name
-		}
+	p, err := build(cfg, st, logger, pack, cal)
+	if err != nil {
+		st.Close()
+		return nil, err
 	}
-	return &Pipeline{Cfg: cfg, Store: st, Pack: pack, Logger: logger, Villages: villages, Router: &route.Router{
-		CountyCode: cfg.County.Code, Townships: towns, Calendar: cal,
-		Days: cfg.Cases.DeadlineDays, ExtensionDays: cfg.Cases.ExtensionDays}}, nil
+	return p, nil
 }
 
 // New is Open on a store already open: `lipwatch serve` holds the store
@@ -93,15 +78,31 @@ func Open(ctx context.Context, cfg *config.Config, logger *slog.Logger, holder s
 // Close closes st: give it a view (store.Store.Shared) to keep st open, or
 // do not call Close.
 func New(cfg *config.Config, st *store.Store, logger *slog.Logger) (*Pipeline, error) {
-	pack, cal, err := LoadRules(cfg)
+	pack, cal, err := loadRules(cfg, logger)
 	if err != nil {
 		return nil, err
+	}
+	return build(cfg, st, logger, pack, cal)
+}
+
+// loadRules is LoadRules with the rule files' warnings logged: analysts
+// see them with the caret in `rules check`; the nightly log keeps the
+// place and the words.
+func loadRules(cfg *config.Config, logger *slog.Logger) (*rule.Pack, *calendar.Calendar, error) {
+	pack, cal, err := LoadRules(cfg)
+	if err != nil {
+		return nil, nil, err
 	}
 	if logger != nil {
 		for _, w := range pack.Warnings {
 			logger.Warn("rule file warning", "at", w.Pos.String(), "warning", w.Message)
 		}
 	}
+	return pack, cal, nil
+}
+
+// build makes the pipeline on st: the county's divisions and the router.
+func build(cfg *config.Config, st *store.Store, logger *slog.Logger, pack *rule.Pack, cal *calendar.Calendar) (*Pipeline, error) {
 	towns, villages := cfg.County.Townships, map[string]string{}
 	if cfg.County.Divisions != "" {
 		d, err := route.LoadDivisions(cfg.Resolve(cfg.County.Divisions))

@@ -21,6 +21,7 @@ import (
 	"github.com/lipwatch/lipwatch/engine/evaluate"
 	"github.com/lipwatch/lipwatch/engine/idnum"
 	"github.com/lipwatch/lipwatch/engine/route"
+	"github.com/lipwatch/lipwatch/engine/rule"
 	"github.com/lipwatch/lipwatch/engine/store"
 )
 
@@ -321,7 +322,7 @@ func (s *Server) caseList(w http.ResponseWriter, r *http.Request, q *request) {
 			}
 			return 1
 		}
-		if c := cmp.Compare(levelRank(a.Level), levelRank(b.Level)); c != 0 {
+		if c := cmp.Compare(dispatch.LevelRank(a.Level), dispatch.LevelRank(b.Level)); c != 0 {
 			return c
 		}
 		if c := a.Deadline.Compare(b.Deadline); c != 0 {
@@ -408,18 +409,6 @@ func matches(it dispatch.Item, q string) bool {
 	return false
 }
 
-func levelRank(level string) int {
-	switch level {
-	case dispatch.LevelRed:
-		return 0
-	case dispatch.LevelOrange:
-		return 1
-	case dispatch.LevelYellow:
-		return 2
-	}
-	return 3
-}
-
 // scopeName is where an account works, in words: 全县, 城关镇, 城关镇 东门社区.
 func (s *Server) scopeName(sc auth.Scope) string {
 	switch {
@@ -465,7 +454,7 @@ func (s *Server) showCaseView(w http.ResponseWriter, r *http.Request, q *request
 		s.fail(w, r, err)
 		return
 	}
-	showID := maskID
+	showID := idnum.Mask // as lists show it: 340799********123X
 	if v.unmasked {
 		showID = func(id string) string { return id }
 	}
@@ -491,7 +480,7 @@ func (s *Server) showCaseView(w http.ResponseWriter, r *http.Request, q *request
 	type memberView struct{ Name, Relation, ID, Status string }
 	var mv []memberView
 	for _, m := range members {
-		mv = append(mv, memberView{Name: m.Name, Relation: m.Relation, ID: showID(m.IDNumber), Status: personStatus(m.Status)})
+		mv = append(mv, memberView{Name: m.Name, Relation: m.Relation, ID: showID(m.IDNumber), Status: rule.StatusName(m.Status)})
 	}
 	history, err := s.p.Store.CaseHistory(ctx, q.kase.ID)
 	if err != nil {
@@ -981,18 +970,6 @@ func (s *Server) townshipOptions() []struct{ Code, Name string } {
 	return out
 }
 
-func personStatus(s string) string {
-	switch s {
-	case "active", "":
-		return "正常"
-	case "deceased":
-		return "死亡"
-	case "cancelled":
-		return "注销"
-	}
-	return s
-}
-
 func outcomeLabel(code string) string {
 	for _, o := range dispatch.DefaultOutcomes() {
 		if o.Code == code {
@@ -1001,9 +978,6 @@ func outcomeLabel(code string) string {
 	}
 	return code
 }
-
-// maskID shows an ID number as lists do: 340799********123X.
-func maskID(id string) string { return idnum.Mask(id) }
 
 // csrfToken is the form token of the request.
 func csrfToken(r *http.Request) string { return nosurf.Token(r) }

@@ -13,6 +13,7 @@
 package portal
 
 import (
+	"cmp"
 	"context"
 	"embed"
 	"errors"
@@ -192,7 +193,7 @@ func New(o Options) (*Server, error) {
 		if rt.Method == http.MethodPost && rt.Path == "/login" {
 			// Slows a guesser from one address; the account lockout stops
 			// one spread over many.
-			h = httprate.Limit(cmpOr(o.LoginsPerMinute, DefaultLoginsPerMinute), time.Minute,
+			h = httprate.Limit(cmp.Or(o.LoginsPerMinute, DefaultLoginsPerMinute), time.Minute,
 				httprate.WithKeyFuncs(func(r *http.Request) (string, error) { return s.clientAddr(r), nil }),
 				httprate.WithLimitHandler(func(w http.ResponseWriter, r *http.Request) {
 					http.Error(w, "登录尝试过于频繁，请稍后再试", http.StatusTooManyRequests)
@@ -231,13 +232,6 @@ func New(o Options) (*Server, error) {
 		withSession.ServeHTTP(w, r)
 	}))
 	return s, nil
-}
-
-func cmpOr(a, b int) int {
-	if a > 0 {
-		return a
-	}
-	return b
 }
 
 // ServeHTTP serves the portal.

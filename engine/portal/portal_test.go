@@ -195,11 +195,10 @@ func (cl *client) post(path string, form url.Values) (int, string, http.Header) 
 
 func (cl *client) login(name string) *client {
 	cl.t.Helper()
-	code, body, h := cl.post("/login", url.Values{"username": {name}, "password": {password}})
+	code, body, _ := cl.post("/login", url.Values{"username": {name}, "password": {password}})
 	if code != http.StatusSeeOther {
 		cl.t.Fatalf("login %s: %d %s", name, code, body)
 	}
-	_ = h
 	return cl
 }
 

@@ -20,17 +20,7 @@ var funcs = template.FuncMap{
 		}
 		return t.Format(time.DateOnly)
 	},
-	"level": func(l string) string {
-		switch l {
-		case dispatch.LevelRed:
-			return "红色"
-		case dispatch.LevelOrange:
-			return "橙色"
-		case dispatch.LevelYellow:
-			return "黄色"
-		}
-		return l
-	},
+	"level": dispatch.LevelLabel,
 	"state": func(s string) string {
 		switch s {
 		case "new":
