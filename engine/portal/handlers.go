@@ -48,6 +48,7 @@ func (s *Server) routeTable() []Route {
 		{"GET", "/county", CountyOnly, s.countyPage},
 		{"GET", "/stats", CountyOnly, s.statsPage},
 		{"GET", "/stats.csv", CountyOnly, s.statsCSV},
+		{"GET", "/stats.xlsx", CountyOnly, s.statsXLSX},
 		{"GET", "/extensions", AdminOnly, s.extensionsPage},
 		{"POST", "/extensions/{rid}", AdminOnly, s.decideExtension},
 		{"GET", "/sources", CountyOnly, s.sourcesPage},

@@ -282,6 +282,12 @@ func TestIsolation(t *testing.T) {
 			}
 			return loggedIn(acct, "403")
 		},
+		"GET /stats.xlsx": func(acct, id string) string {
+			if acct == "admin" || acct == "analyst" {
+				return "ok"
+			}
+			return loggedIn(acct, "403")
+		},
 		"GET /extensions": func(acct, id string) string {
 			if acct == "admin" {
 				return "ok"
@@ -727,6 +733,45 @@ func TestStats(t *testing.T) {
 		if !strings.Contains(page, `id="chart-`+key+`"`) || !strings.Contains(page, "/stats.csv?t="+key) {
 			t.Errorf("stats page lacks %s", key)
 		}
+	}
+
+	// The workbook: one sheet per table, counts as numbers; audited.
+	exports := func() (n int) {
+		c.p.Store.DB().QueryRow(`SELECT count(*) FROM audit WHERE action = 'stats_export' AND actor = 'portal:analyst'`).Scan(&n)
+		return n
+	}
+	before := exports()
+	code, body, h = cl.get("/stats.xlsx")
+	if code != 200 || !strings.Contains(h.Get("Content-Disposition"), ".xlsx") {
+		t.Fatalf("xlsx: %d %s", code, h.Get("Content-Disposition"))
+	}
+	f, err := excelize.OpenReader(strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	sheets := f.GetSheetList()
+	if len(sheets) != 5 || sheets[0] != "每月新增预警（按等级）" {
+		t.Fatalf("sheets: %q", sheets)
+	}
+	rows, _ := f.GetRows(sheets[0])
+	var last []string
+	for _, r := range rows {
+		if len(r) > 0 && r[0] == "2026-11" {
+			last = r
+		}
+	}
+	if want := []string{"2026-11", fmt.Sprint(levels["red"]), fmt.Sprint(levels["orange"]), fmt.Sprint(levels["yellow"]), fmt.Sprint(len(all))}; !slices.Equal(last, want) {
+		t.Errorf("monthly sheet: %q, want %q", last, want)
+	}
+	if typ, _ := f.GetCellType(sheets[0], "E2"); typ == excelize.CellTypeSharedString || typ == excelize.CellTypeInlineString {
+		t.Errorf("a count is text in the workbook (%v)", typ)
+	}
+	if typ, _ := f.GetCellType(sheets[0], "A2"); typ != excelize.CellTypeSharedString && typ != excelize.CellTypeInlineString {
+		t.Errorf("a month is not text (%v)", typ)
+	}
+	if n := exports() - before; n != 1 {
+		t.Errorf("stats_export audited %d times", n)
 	}
 }
 
