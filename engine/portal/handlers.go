@@ -3,6 +3,8 @@ package portal
 import (
 	"cmp"
 	"errors"
+	"fmt"
+	"maps"
 	"net"
 	"net/http"
 	"net/url"
@@ -904,42 +906,153 @@ func (s *Server) reportPage(w http.ResponseWriter, r *http.Request, q *request) 
 		s.forbidden(w, r, q, "主动发现报告由乡镇经办人、村协理员或县级管理员填写")
 		return
 	}
-	s.render(w, r, q, "report", map[string]any{"Kinds": evaluate.GroundKinds})
+	s.render(w, r, q, "report", s.reportForm(q, map[string]string{"village": s.homeVillage(q)}))
+}
+
+// reportForm is what the report form shows: the difficulties, the county's
+// villages by township (the reporter's township first), and what the
+// reporter typed.
+func (s *Server) reportForm(q *request, form map[string]string) map[string]any {
+	type village struct{ Code, Name string }
+	type town struct {
+		Name     string
+		Villages []village
+	}
+	byTown := map[string][]village{}
+	for code, name := range s.p.Villages {
+		if len(code) < 9 {
+			continue
+		}
+		byTown[code[:9]] = append(byTown[code[:9]], village{code, name})
+	}
+	var towns []town
+	for _, t := range s.townshipOptions() {
+		vs := byTown[t.Code]
+		if len(vs) == 0 {
+			continue
+		}
+		slices.SortFunc(vs, func(a, b village) int { return cmp.Compare(a.Code, b.Code) })
+		if t.Code == q.scope.Township {
+			towns = append([]town{{t.Name, vs}}, towns...)
+		} else {
+			towns = append(towns, town{t.Name, vs})
+		}
+	}
+	return map[string]any{"Kinds": evaluate.GroundKinds, "Towns": towns, "Form": form}
+}
+
+// homeVillage is the village the form starts at: a village assistant's
+// first village, else none.
+func (s *Server) homeVillage(q *request) string {
+	if len(q.scope.Villages) > 0 {
+		return q.scope.Villages[0]
+	}
+	return ""
 }
 
 // fileReport records a report from the ground: the person's household's
-// case is joined or opened at once and routed like any other case.
+// case is joined or opened at once and routed like any other case. The
+// person is named by ID number, or by name and village: one living person
+// of that name in the village is taken; namesakes are shown (masked ID,
+// gender, birth year, relation to the head) for the reporter to pick one;
+// none is said so, and nothing is recorded.
 func (s *Server) fileReport(w http.ResponseWriter, r *http.Request, q *request) {
 	if !q.scope.CanReport() {
 		s.forbidden(w, r, q, "主动发现报告由乡镇经办人、村协理员或县级管理员填写")
 		return
 	}
+	ctx := r.Context()
 	form := map[string]string{"id_number": strings.TrimSpace(r.PostFormValue("id_number")), "kind": r.PostFormValue("kind"),
-		"note": strings.TrimSpace(r.PostFormValue("note"))}
-	again := func(msg string) {
+		"note": strings.TrimSpace(r.PostFormValue("note")), "name": strings.TrimSpace(r.PostFormValue("name")),
+		"village": r.PostFormValue("village")}
+	again := func(msg string, extra map[string]any) {
 		w.WriteHeader(http.StatusUnprocessableEntity)
-		s.render(w, r, q, "report", map[string]any{"Kinds": evaluate.GroundKinds, "Error": msg, "Form": form})
+		data := s.reportForm(q, form)
+		data["Error"] = msg
+		maps.Copy(data, extra)
+		s.render(w, r, q, "report", data)
 	}
-	id, err := idnum.Parse(form["id_number"])
 	switch {
-	case err != nil:
-		again("身份证号不正确，请核对（18位，末位可以是X）")
-		return
 	case evaluate.GroundKindLabel(form["kind"]) == "":
-		again("请选择困难类型")
+		again("请选择困难类型", nil)
 		return
 	case len([]rune(form["note"])) > 500:
-		again("情况说明最多500字")
+		again("情况说明最多500字", nil)
 		return
 	}
-	release, err := s.exclusive(r.Context())
+	var id string
+	foundBy := "id"
+	if form["id_number"] != "" {
+		n, err := idnum.Parse(form["id_number"])
+		if err != nil {
+			again("身份证号不正确，请核对（18位，末位可以是X）", nil)
+			return
+		}
+		id = string(n)
+	} else {
+		foundBy = "name"
+		switch {
+		case form["name"] == "":
+			again("请填写身份证号，或填写姓名并选择所在村（社区）", nil)
+			return
+		case s.p.Villages[form["village"]] == "":
+			again("请选择所在村（社区）", nil)
+			return
+		case len([]rune(form["name"])) > 30:
+			again("姓名过长，请核对", nil)
+			return
+		}
+		people, err := s.p.Store.PeopleNamed(ctx, form["name"], form["village"])
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		if err := s.p.Store.Audit(ctx, actor(q.user), "ground_lookup", form["village"], map[string]any{"found": len(people)}); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		village := s.p.Villages[form["village"]]
+		pick, picked := -1, r.PostFormValue("pick")
+		if picked != "" {
+			// The pick is an index into the namesakes as they were shown,
+			// with their count: a registry changed in between shows them again.
+			i, _, _ := strings.Cut(picked, "/")
+			n, err1 := strconv.Atoi(i)
+			if err1 == nil && picked == fmt.Sprintf("%d/%d", n, len(people)) && n >= 0 && n < len(people) {
+				pick = n
+			}
+		}
+		switch {
+		case len(people) == 0:
+			again(fmt.Sprintf("在%s的户籍中没有找到在册人员「%s」。请核对姓名和村（社区），或填写身份证号。", village, form["name"]), nil)
+			return
+		case len(people) > store.NamesakesLimit:
+			again(fmt.Sprintf("%s有多名在册人员名为「%s」，请填写身份证号。", village, form["name"]), nil)
+			return
+		case len(people) == 1:
+			pick = 0
+		case pick < 0:
+			type choice struct {
+				Value, Masked, Gender, Relation string
+				BirthYear                       int
+			}
+			var cs []choice
+			for i, p := range people {
+				cs = append(cs, choice{fmt.Sprintf("%d/%d", i, len(people)), idnum.Mask(p.IDNumber), p.Gender, p.Relation, p.BirthYear})
+			}
+			again(fmt.Sprintf("%s有%d名在册人员名为「%s」，请选择您报告的是哪一位。", village, len(people), form["name"]), map[string]any{"Namesakes": cs})
+			return
+		}
+		id = people[pick].IDNumber
+	}
+	release, err := s.exclusive(ctx)
 	if err != nil {
 		http.Error(w, "系统正在进行夜间数据处理，请稍后再试", http.StatusServiceUnavailable)
 		return
 	}
 	defer release()
-	res, err := s.p.FileGroundReport(r.Context(), q.day, store.GroundReport{ReportedBy: actor(q.user), ReportedAt: time.Now(),
-		IDNumber: string(id), Kind: form["kind"], Note: form["note"]})
+	res, err := s.p.FileGroundReport(ctx, q.day, store.GroundReport{ReportedBy: actor(q.user), ReportedAt: time.Now(),
+		IDNumber: id, Kind: form["kind"], Note: form["note"], FoundBy: foundBy})
 	if err != nil {
 		s.fail(w, r, err)
 		return

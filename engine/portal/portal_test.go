@@ -24,6 +24,7 @@ import (
 	"github.com/lipwatch/lipwatch/engine/auth"
 	"github.com/lipwatch/lipwatch/engine/cases"
 	"github.com/lipwatch/lipwatch/engine/config"
+	"github.com/lipwatch/lipwatch/engine/idnum"
 	"github.com/lipwatch/lipwatch/engine/dispatch"
 	"github.com/lipwatch/lipwatch/engine/pipeline"
 	"github.com/lipwatch/lipwatch/engine/store"
@@ -984,5 +985,97 @@ func TestAssignCountyQueue(t *testing.T) {
 	}
 	if code, _, _ := c.client(t).login("officer_b").get("/cases/" + id); code != http.StatusOK {
 		t.Errorf("the township cannot open its assigned case: %d", code)
+	}
+}
+
+// A reporter who knows a name and a village, not the ID number: one
+// person of that name is taken; namesakes are shown masked for her to
+// pick one; a name nobody has is refused with the form kept, and nothing
+// is recorded.
+func TestGroundReportByName(t *testing.T) {
+	c := openCounty(t)
+	db := c.p.Store.DB()
+	// A person alone with her name in her village, of a household with no case.
+	var id, name, village string
+	if err := db.QueryRow(`SELECT any_value(id_number), name, village_code FROM registry_current r
+		WHERE status = 'active' AND township_code = ? AND NOT EXISTS (SELECT 1 FROM cases c WHERE c.subject = r.household_id)
+		GROUP BY name, village_code HAVING count(*) = 1 ORDER BY village_code, name LIMIT 1`, townA).Scan(&id, &name, &village); err != nil {
+		t.Fatal(err)
+	}
+	reports := func() (n int) {
+		db.QueryRow(`SELECT count(*) FROM ground_reports`).Scan(&n)
+		return n
+	}
+	cl := c.client(t).login("village_a")
+	before := reports()
+	// Spaces typed inside the name do not matter.
+	spaced := string([]rune(name)[:1]) + "　" + string([]rune(name)[1:])
+	code, body, _ := cl.post("/report", url.Values{"name": {spaced}, "village": {village}, "kind": {"income"}})
+	if code != http.StatusOK || !strings.Contains(body, "已生成预警") {
+		t.Fatalf("report by name: %d\n%s", code, body)
+	}
+	var got, foundBy string
+	db.QueryRow(`SELECT g.id_number, json_extract_string(a.detail, '$.found_by') FROM ground_reports g
+		JOIN audit a ON a.action = 'ground_report' AND a.subject = g.report_id::VARCHAR ORDER BY g.report_id DESC LIMIT 1`).Scan(&got, &foundBy)
+	if got != id || foundBy != "name" {
+		t.Errorf("report by name recorded %s (%s), want %s", idnum.Mask(got), foundBy, idnum.Mask(id))
+	}
+
+	// Namesakes in one village: listed masked, one picked.
+	var twin, twinVillage string
+	var n int
+	if err := db.QueryRow(`SELECT name, village_code, count(*) FROM registry_current WHERE status = 'active'
+		GROUP BY name, village_code HAVING count(*) BETWEEN 2 AND 5 ORDER BY village_code, name LIMIT 1`).Scan(&twin, &twinVillage, &n); err != nil {
+		t.Fatalf("the synthetic county has no namesakes in a village: %v", err)
+	}
+	var ids []string
+	rows, _ := db.Query(`SELECT id_number FROM registry_current WHERE status = 'active' AND name = ? AND village_code = ? ORDER BY id_number`, twin, twinVillage)
+	for rows.Next() {
+		var s string
+		rows.Scan(&s)
+		ids = append(ids, s)
+	}
+	rows.Close()
+	form := url.Values{"name": {twin}, "village": {twinVillage}, "kind": {"care"}, "note": {"独居老人"}}
+	before = reports()
+	code, body, _ = cl.post("/report", form)
+	if code != http.StatusUnprocessableEntity || !strings.Contains(body, fmt.Sprintf("有%d名在册人员名为「%s」", n, twin)) || reports() != before {
+		t.Fatalf("namesakes: %d, %d reports recorded\n%s", code, reports()-before, body)
+	}
+	for i, full := range ids {
+		if strings.Contains(body, full) || !strings.Contains(body, idnum.Mask(full)) || !strings.Contains(body, fmt.Sprintf(`value="%d/%d"`, i, n)) {
+			t.Errorf("namesake %d: want masked %s and its pick, never the full number", i, idnum.Mask(full))
+		}
+	}
+	if !strings.Contains(body, "独居老人") {
+		t.Error("the form lost the note")
+	}
+	form.Set("pick", fmt.Sprintf("%d/%d", n-1, n))
+	if code, body, _ = cl.post("/report", form); code != http.StatusOK || !strings.Contains(body, "报告已登记") {
+		t.Fatalf("picked namesake: %d\n%s", code, body)
+	}
+	db.QueryRow(`SELECT id_number FROM ground_reports ORDER BY report_id DESC LIMIT 1`).Scan(&got)
+	if got != ids[n-1] {
+		t.Errorf("picked the last namesake, recorded %s", idnum.Mask(got))
+	}
+	// A pick made against another count (the registry changed) asks again.
+	form.Set("pick", fmt.Sprintf("0/%d", n+1))
+	before = reports()
+	if code, _, _ := cl.post("/report", form); code != http.StatusUnprocessableEntity || reports() != before {
+		t.Errorf("stale pick: %d", code)
+	}
+
+	// Nobody of that name: refused, the form kept, nothing recorded.
+	before = reports()
+	code, body, _ = cl.post("/report", url.Values{"name": {"查无此人"}, "village": {village}, "kind": {"income"}, "note": {"门口遇到"}})
+	if code != http.StatusUnprocessableEntity || !strings.Contains(body, "没有找到在册人员「查无此人」") || !strings.Contains(body, "门口遇到") || reports() != before {
+		t.Errorf("unknown name: %d, %d recorded\n%s", code, reports()-before, body)
+	}
+	// Neither ID nor name; a name without a village.
+	if code, body, _ := cl.post("/report", url.Values{"kind": {"income"}}); code != http.StatusUnprocessableEntity || !strings.Contains(body, "请填写身份证号，或填写姓名") {
+		t.Errorf("empty report: %d", code)
+	}
+	if code, body, _ := cl.post("/report", url.Values{"name": {name}, "kind": {"income"}}); code != http.StatusUnprocessableEntity || !strings.Contains(body, "请选择所在村") {
+		t.Errorf("no village: %d", code)
 	}
 }

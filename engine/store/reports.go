@@ -1,11 +1,14 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
+	"unicode"
 )
 
 // GroundReport is a person in difficulty reported from the ground.
@@ -17,6 +20,10 @@ type GroundReport struct {
 	Kind       string // a GroundKinds code
 	Note       string
 	State      string // open | settled
+	// FoundBy says how the reporter named the person: "id" (the ID
+	// number) or "name" (name and village, picked in the registry). Only
+	// audited.
+	FoundBy string
 }
 
 // AddGroundReport records a report, audited (ground_report) in the same
@@ -35,7 +42,7 @@ func (s *Store) AddGroundReport(ctx context.Context, r GroundReport) (int64, err
 		id, r.ReportedBy, r.ReportedAt.UTC(), r.IDNumber, r.Kind, nullable(r.Note)); err != nil {
 		return 0, fmt.Errorf("ground report: %w", err)
 	}
-	if err := audit(ctx, tx, r.ReportedBy, "ground_report", fmt.Sprint(id), map[string]any{"kind": r.Kind}); err != nil {
+	if err := audit(ctx, tx, r.ReportedBy, "ground_report", fmt.Sprint(id), map[string]any{"kind": r.Kind, "found_by": cmp.Or(r.FoundBy, "id")}); err != nil {
 		return 0, err
 	}
 	return id, tx.Commit()
@@ -84,4 +91,64 @@ func settleGroundReports(ctx context.Context, tx *sql.Tx, caseID string) error {
 		WHERE state = 'open' AND id_number IN (SELECT id_number FROM case_hits WHERE case_id = ? AND rule_id = 'GRID-REPORT')`,
 		caseID, caseID)
 	return err
+}
+
+// Namesake is a person of the registry found by name and village, for a
+// reporter to pick: enough to tell namesakes apart, nothing more.
+type Namesake struct {
+	IDNumber  string
+	Name      string
+	Gender    string // as the registry has it: 男 / 女 / ""
+	BirthYear int    // 0 when unknown
+	Relation  string // to the head of household, e.g. 户主, 子, 配偶
+}
+
+// NamesakesLimit is the most namesakes PeopleNamed returns: past it, a
+// reporter must give the ID number.
+const NamesakesLimit = 20
+
+// PeopleNamed returns the living people of the registry whose name is
+// name in village (a 12-digit code), by ID number; names compare without
+// spaces (half- or full-width) and with the middle dot of minority names
+// written any common way (·•・.). At most NamesakesLimit+1 are returned,
+// so that the caller can tell "too many".
+func (s *Store) PeopleNamed(ctx context.Context, name, village string) ([]Namesake, error) {
+	name = NormalizeName(name)
+	if name == "" || village == "" {
+		return nil, nil
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT id_number, name, coalesce(gender, ''), coalesce(year(birth_date), 0), coalesce(relation, '')
+		FROM registry_current
+		WHERE village_code = ? AND coalesce(status, 'active') = 'active'
+		  AND regexp_replace(regexp_replace(name, '[\s\x{3000}]', '', 'g'), '[•・.．]', '·', 'g') = ?
+		ORDER BY id_number LIMIT ?`, village, name, NamesakesLimit+1)
+	if err != nil {
+		return nil, fmt.Errorf("people named in %s: %w", village, err)
+	}
+	defer rows.Close()
+	var out []Namesake
+	for rows.Next() {
+		var n Namesake
+		if err := rows.Scan(&n.IDNumber, &n.Name, &n.Gender, &n.BirthYear, &n.Relation); err != nil {
+			return nil, err
+		}
+		out = append(out, n)
+	}
+	return out, rows.Err()
+}
+
+// NormalizeName is a person's name as PeopleNamed compares it: no spaces
+// (half- or full-width), one middle dot (·).
+func NormalizeName(name string) string {
+	var b strings.Builder
+	for _, r := range name {
+		switch {
+		case unicode.IsSpace(r) || r == '\u3000':
+		case strings.ContainsRune("•・.．", r):
+			b.WriteRune('·')
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
 }
