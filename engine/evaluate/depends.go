@@ -119,8 +119,9 @@ func queryTables(ctx context.Context, db queryRower, query string) ([]string, er
 
 // Hold is a rule held back on a night, and why.
 type Hold struct {
-	Rule   string
-	Reason string // plain words: which datasets and sources, and their state
+	Rule     string
+	Reason   string   // plain words: which datasets and sources, and their state
+	Datasets []string // the datasets in trouble that the rule reads
 }
 
 // DatasetState is how much a dataset can be trusted tonight: "" when all is
@@ -137,14 +138,15 @@ func HeldRules(pack *rule.Pack, deps map[string][]string, state DatasetState) []
 		if !r.Enabled {
 			continue
 		}
-		var why []string
+		var why, sets []string
 		for _, d := range deps[r.ID] {
 			if s := state[d]; s != "" {
 				why = append(why, d+": "+s)
+				sets = append(sets, d)
 			}
 		}
 		if len(why) > 0 {
-			out = append(out, Hold{Rule: r.ID, Reason: strings.Join(why, "; ")})
+			out = append(out, Hold{Rule: r.ID, Reason: strings.Join(why, "; "), Datasets: sets})
 		}
 	}
 	return out

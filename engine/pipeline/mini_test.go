@@ -336,6 +336,18 @@ func TestMissingDataIsNotAWarning(t *testing.T) {
 		if !strings.Contains(h.Reason, "source assistance") || !strings.Contains(h.Reason, "assistance.csv: 1 of 1 rows are in quarantine") {
 			t.Errorf("%s: reason %q", h.Rule, h.Reason)
 		}
+		if !slices.Equal(h.Datasets, []string{"assistance"}) {
+			t.Errorf("%s: held for datasets %q", h.Rule, h.Datasets)
+		}
+	}
+	for _, sh := range sum.Health.Sources {
+		if sh.Source != "assistance" {
+			continue
+		}
+		want := store.HealthCause{Kind: "quarantine", Stream: "assistance.csv", Bad: 1, Read: 1}
+		if len(sh.Causes) != len(sh.Reasons) || len(sh.Causes) != 1 || sh.Causes[0] != want {
+			t.Errorf("assistance's causes %+v for reasons %q", sh.Causes, sh.Reasons)
+		}
 	}
 	if st := sum.Sync[0].Status(); sum.Sync[0].Source != "assistance" || st != "degraded" {
 		t.Errorf("assistance: %s", st)

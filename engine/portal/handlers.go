@@ -897,7 +897,21 @@ func (s *Server) sourcesPage(w http.ResponseWriter, r *http.Request, q *request)
 	for i := range runs {
 		runs[i].Error, _, _ = strings.Cut(runs[i].Error, "\n")
 	}
-	s.render(w, r, q, "sources", map[string]any{"Sources": rows, "Held": h.Held, "Runs": runs})
+	type held struct {
+		evaluate.Hold
+		Title string
+	}
+	var holds []held
+	for _, hd := range h.Held {
+		title := hd.Rule
+		for _, r := range s.p.Pack.Rules {
+			if r.ID == hd.Rule {
+				title = r.Title
+			}
+		}
+		holds = append(holds, held{hd, title})
+	}
+	s.render(w, r, q, "sources", map[string]any{"Sources": rows, "Held": holds, "Runs": runs})
 }
 
 // reportPage is the form of a report from the ground (主动发现).
@@ -1038,7 +1052,8 @@ func (s *Server) fileReport(w http.ResponseWriter, r *http.Request, q *request) 
 			}
 			var cs []choice
 			for i, p := range people {
-				cs = append(cs, choice{fmt.Sprintf("%d/%d", i, len(people)), idnum.Mask(p.IDNumber), p.Gender, p.Relation, p.BirthYear})
+				gender := map[string]string{"male": "男", "female": "女"}[p.Gender]
+				cs = append(cs, choice{fmt.Sprintf("%d/%d", i, len(people)), idnum.Mask(p.IDNumber), gender, p.Relation, p.BirthYear})
 			}
 			again(fmt.Sprintf("%s有%d名在册人员名为「%s」，请选择您报告的是哪一位。", village, len(people), form["name"]), map[string]any{"Namesakes": cs})
 			return

@@ -1050,6 +1050,9 @@ func TestGroundReportByName(t *testing.T) {
 	if !strings.Contains(body, "独居老人") {
 		t.Error("the form lost the note")
 	}
+	if strings.Contains(body, "male") || !strings.Contains(body, "年生") {
+		t.Error("namesakes: gender and birth year not in Chinese")
+	}
 	form.Set("pick", fmt.Sprintf("%d/%d", n-1, n))
 	if code, body, _ = cl.post("/report", form); code != http.StatusOK || !strings.Contains(body, "报告已登记") {
 		t.Fatalf("picked namesake: %d\n%s", code, body)
@@ -1077,5 +1080,32 @@ func TestGroundReportByName(t *testing.T) {
 	}
 	if code, body, _ := cl.post("/report", url.Values{"name": {name}, "kind": {"income"}}); code != http.StatusUnprocessableEntity || !strings.Contains(body, "请选择所在村") {
 		t.Errorf("no village: %d", code)
+	}
+}
+
+// The sources page says in Chinese why a source is not ok; the
+// connector's own message follows a failure as it is.
+func TestCauseText(t *testing.T) {
+	for _, tc := range []struct {
+		c    store.HealthCause
+		want string
+	}{
+		{store.HealthCause{Kind: "never_synced"}, "从未同步"},
+		{store.HealthCause{Kind: "failed", Stream: "medical.csv", Err: "medical.csv: column 个人自付 missing"}, "medical.csv 读取失败（medical.csv: column 个人自付 missing）"},
+		{store.HealthCause{Kind: "failed", Err: "dial tcp: refused"}, "该数据源 读取失败（dial tcp: refused）"},
+		{store.HealthCause{Kind: "empty", Stream: "a.xlsx"}, "a.xlsx 没有数据行（可能是空表或只有表头）"},
+		{store.HealthCause{Kind: "quarantine", Stream: "a.csv", Bad: 7, Read: 10}, "a.csv 共 10 行，其中 7 行有误，已隔离待核"},
+		{store.HealthCause{Kind: "quarantine", Stream: "a.csv", Bad: 300, Read: 310, Counted: 199}, "a.csv 共 310 行，其中 300 行有误，已隔离待核（另有 199 行为同一行重复超过100次，只计数）"},
+		{store.HealthCause{Kind: "none_loaded"}, "已同步，但没有一行数据导入成功"},
+	} {
+		if got := causeText(tc.c); got != tc.want {
+			t.Errorf("%+v: %q, want %q", tc.c, got, tc.want)
+		}
+	}
+	if got := datasetName("registry"); got != "户籍人口（公安）" {
+		t.Errorf("registry: %q", got)
+	}
+	if got := datasetName("nonesuch"); got != "nonesuch" {
+		t.Errorf("unknown dataset: %q", got)
 	}
 }

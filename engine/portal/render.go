@@ -2,18 +2,25 @@ package portal
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"html/template"
 	"net/http"
+	"strings"
 	"time"
+	"unicode"
 
+	"github.com/lipwatch/lipwatch/engine/dataset"
 	"github.com/lipwatch/lipwatch/engine/dispatch"
+	"github.com/lipwatch/lipwatch/engine/store"
 )
 
 // pageNames are the templates of templates/, each rendered inside layout.
 var pageNames = []string{"login", "password", "cases", "case", "message", "county", "extensions", "stats", "report", "sources"}
 
 var funcs = template.FuncMap{
+	"cause":   causeText,
+	"dataset": datasetName,
 	"date": func(t time.Time) string {
 		if t.IsZero() {
 			return ""
@@ -116,3 +123,43 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, q *request, page
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	_, _ = w.Write(buf.Bytes())
 }
+
+// causeText says in Chinese why a source is not ok. A failure's own
+// message (the connector's, naming the file and the field) follows as it
+// is: it is for whoever fixes the source.
+func causeText(c store.HealthCause) string {
+	at := c.Stream
+	if at == "" {
+		at = "该数据源"
+	}
+	switch c.Kind {
+	case "never_synced":
+		return "从未同步"
+	case "none_loaded":
+		return "已同步，但没有一行数据导入成功"
+	case "failed":
+		return at + " 读取失败（" + c.Err + "）"
+	case "empty":
+		return at + " 没有数据行（可能是空表或只有表头）"
+	case "quarantine":
+		msg := fmt.Sprintf("%s 共 %d 行，其中 %d 行有误，已隔离待核", at, c.Read, c.Bad)
+		if c.Counted > 0 {
+			msg += fmt.Sprintf("（另有 %d 行为同一行重复超过100次，只计数）", c.Counted)
+		}
+		return msg
+	}
+	return c.Kind
+}
+
+// datasetName is a dataset's Chinese name (its doc up to the English), or
+// its name.
+func datasetName(name string) string {
+	ds, ok := dataset.Lookup(name)
+	if !ok {
+		return name
+	}
+	zh := strings.TrimSpace(strings.TrimRightFunc(ds.Doc[:strings.IndexFunc(ds.Doc+"a", isASCIILetter)], unicode.IsSpace))
+	return cmp.Or(zh, name)
+}
+
+func isASCIILetter(r rune) bool { return r < 0x80 && unicode.IsLetter(r) }

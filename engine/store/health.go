@@ -25,7 +25,26 @@ type SourceHealth struct {
 	Dataset string
 	Status  string   // one of the Health* constants
 	Reasons []string // plain words, never personal data; empty when ok
-	Rows    int64    // rows of the source in its dataset table
+	// Causes are the Reasons as data, one for one, for a page to put in
+	// its own words.
+	Causes []HealthCause
+	Rows   int64 // rows of the source in its dataset table
+}
+
+// HealthCause is one reason a source is not ok.
+type HealthCause struct {
+	// Kind is never_synced, failed (Err says why), empty (a file without
+	// data rows), quarantine (Bad of Read rows; Counted of them only
+	// counted, being copies of one row past 100) or none_loaded.
+	Kind               string
+	Stream             string // the file or stream; "" for the source as a whole
+	Bad, Read, Counted int64
+	Err                string // failed: the first line of the error
+}
+
+func (h *SourceHealth) add(c HealthCause, reason string) {
+	h.Causes = append(h.Causes, c)
+	h.Reasons = append(h.Reasons, reason)
 }
 
 // SourceSpec names a configured source and the dataset it feeds.
@@ -107,7 +126,7 @@ func (s *Store) sourceHealth(ctx context.Context, src SourceSpec, share float64)
 	}
 	if len(streams) == 0 {
 		h.Status = HealthNever
-		h.Reasons = append(h.Reasons, "never synced")
+		h.add(HealthCause{Kind: "never_synced"}, "never synced")
 		return h, nil
 	}
 	var failed, good int
@@ -123,15 +142,17 @@ func (s *Store) sourceHealth(ctx context.Context, src SourceSpec, share float64)
 			if !strings.HasPrefix(msg, c.stream+":") || c.stream == "" {
 				msg = name + " failed: " + msg
 			}
-			h.Reasons = append(h.Reasons, msg)
+			h.add(HealthCause{Kind: "failed", Stream: c.stream, Err: firstLine(c.errText)}, msg)
 			continue
 		case c.file && c.read == 0:
-			h.Reasons = append(h.Reasons, fmt.Sprintf("%s has no data rows", c.stream))
+			h.add(HealthCause{Kind: "empty", Stream: c.stream}, fmt.Sprintf("%s has no data rows", c.stream))
 		case c.bad > 0 && float64(c.bad) > share*float64(c.read) && c.counted > 0:
-			h.Reasons = append(h.Reasons, fmt.Sprintf("%s: %d of %d rows are bad (in quarantine; %d copies of rows repeated more than 100 times only counted)",
-				c.stream, c.bad, c.read, c.counted))
+			h.add(HealthCause{Kind: "quarantine", Stream: c.stream, Bad: c.bad, Read: c.read, Counted: c.counted},
+				fmt.Sprintf("%s: %d of %d rows are bad (in quarantine; %d copies of rows repeated more than 100 times only counted)",
+					c.stream, c.bad, c.read, c.counted))
 		case c.bad > 0 && float64(c.bad) > share*float64(c.read):
-			h.Reasons = append(h.Reasons, fmt.Sprintf("%s: %d of %d rows are in quarantine", c.stream, c.bad, c.read))
+			h.add(HealthCause{Kind: "quarantine", Stream: c.stream, Bad: c.bad, Read: c.read},
+				fmt.Sprintf("%s: %d of %d rows are in quarantine", c.stream, c.bad, c.read))
 		}
 		good++
 	}
@@ -152,7 +173,7 @@ func (s *Store) sourceHealth(ctx context.Context, src SourceSpec, share float64)
 		}
 		if read == 0 {
 			h.Status = HealthNever
-			h.Reasons = append(h.Reasons, "no row has ever loaded")
+			h.add(HealthCause{Kind: "none_loaded"}, "no row has ever loaded")
 		}
 	}
 	return h, nil

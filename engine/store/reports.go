@@ -98,7 +98,7 @@ func settleGroundReports(ctx context.Context, tx *sql.Tx, caseID string) error {
 type Namesake struct {
 	IDNumber  string
 	Name      string
-	Gender    string // as the registry has it: 男 / 女 / ""
+	Gender    string // as the registry has it: male / female / ""
 	BirthYear int    // 0 when unknown
 	Relation  string // to the head of household, e.g. 户主, 子, 配偶
 }
