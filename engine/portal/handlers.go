@@ -277,69 +277,161 @@ func (s *Server) caseList(w http.ResponseWriter, r *http.Request, q *request) {
 	} else if routed = f.Get("township"); routed == "county" {
 		routed = route.CountyQueue
 	}
-	all, err := s.p.Store.CasesWhere(ctx, township, storeState(state), level, time.Time{})
+	// A list that needs each case's village or people (a village or name
+	// filter, a village assistant's scope, villages not configured) makes
+	// the list's items of every case; otherwise the cases are sorted and
+	// paged bare, and only the page's hundred become items.
+	whole := search != "" || village != "" || q.scope.Role == auth.Village || len(s.p.Villages) == 0
+	var cs []*cases.Case
+	var err error
+	if whole {
+		cs, err = s.p.Store.CasesWhere(ctx, township, storeState(state), level, time.Time{})
+	} else {
+		cs, err = s.p.Store.CaseHeadsWhere(ctx, township, storeState(state), level)
+	}
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	if state == "" { // open ones by default
-		all = slices.DeleteFunc(all, func(c *cases.Case) bool { return c.State == cases.StateClosed })
+		cs = slices.DeleteFunc(cs, func(c *cases.Case) bool { return c.State == cases.StateClosed })
 	}
-	items, err := s.p.Items(ctx, all, q.day)
-	if err != nil {
-		s.fail(w, r, err)
-		return
+	type candidate struct {
+		c        *cases.Case
+		it       *dispatch.Item // nil until made
+		town     string
+		deadline time.Time
+		overdue  bool
 	}
+	var cands []candidate
 	villages := map[string]string{}
-	var rows []listRow
-	for _, it := range items {
-		if !q.scope.CanSeeCase(it.TownshipCode, it.VillageCode) {
-			continue
+	if whole {
+		items, err := s.p.Items(ctx, cs, q.day)
+		if err != nil {
+			s.fail(w, r, err)
+			return
 		}
-		if it.VillageCode != "" {
-			villages[it.VillageCode] = cmp.Or(it.VillageName, it.VillageCode)
-		}
-		row := listRow{Item: it, Open: it.State != cases.StateClosed}
-		row.Overdue = row.Open && route.Overdue(it.Deadline, q.day)
-		if row.Open && !it.Deadline.IsZero() {
-			if n, err := s.workdaysLeft(q.day, it.Deadline); err == nil {
-				row.DaysLeft, row.HasDays = n, true
+		for i := range items {
+			it := &items[i]
+			if !q.scope.CanSeeCase(it.TownshipCode, it.VillageCode) {
+				continue
 			}
+			if it.VillageCode != "" {
+				villages[it.VillageCode] = cmp.Or(it.VillageName, it.VillageCode)
+			}
+			cands = append(cands, candidate{c: cs[i], it: it, town: it.TownshipCode, deadline: it.Deadline})
 		}
-		switch {
-		case q.scope.IsCounty() && f.Has("township") && it.TownshipCode != routed:
-			continue
-		case village != "" && it.VillageCode != village:
-			continue
-		case overdueOnly && !row.Overdue:
-			continue
-		case search != "" && !matches(it, search):
-			continue
+	} else {
+		// The deadline a case not yet dispatched would get today, as Items
+		// gives it.
+		var pending time.Time
+		for _, c := range cs {
+			town := s.p.Router.Township(c.TownshipCode)
+			if !q.scope.CanSeeCase(town, "") {
+				continue
+			}
+			dl := c.Deadline
+			if c.DispatchedOn.IsZero() && c.State != cases.StateClosed {
+				if pending.IsZero() {
+					if pending, err = s.p.Router.Deadline(q.day, false); err != nil {
+						s.fail(w, r, err)
+						return
+					}
+				}
+				dl = pending
+			}
+			cands = append(cands, candidate{c: c, town: town, deadline: dl})
 		}
-		rows = append(rows, row)
 	}
-	slices.SortStableFunc(rows, func(a, b listRow) int {
-		if a.Overdue != b.Overdue {
-			if a.Overdue {
+	kept := cands[:0]
+	for _, k := range cands {
+		k.overdue = k.c.State != cases.StateClosed && route.Overdue(k.deadline, q.day)
+		switch {
+		case q.scope.IsCounty() && f.Has("township") && k.town != routed:
+			continue
+		case village != "" && k.it.VillageCode != village:
+			continue
+		case overdueOnly && !k.overdue:
+			continue
+		case search != "" && !matches(*k.it, search):
+			continue
+		}
+		kept = append(kept, k)
+	}
+	slices.SortStableFunc(kept, func(a, b candidate) int {
+		if a.overdue != b.overdue {
+			if a.overdue {
 				return -1
 			}
 			return 1
 		}
-		if c := cmp.Compare(dispatch.LevelRank(a.Level), dispatch.LevelRank(b.Level)); c != 0 {
+		if c := cmp.Compare(dispatch.LevelRank(a.c.Level), dispatch.LevelRank(b.c.Level)); c != 0 {
 			return c
 		}
-		if c := a.Deadline.Compare(b.Deadline); c != 0 {
+		if c := a.deadline.Compare(b.deadline); c != 0 {
 			return c
 		}
-		return cmp.Compare(b.CaseID, a.CaseID) // newest first
+		return cmp.Compare(b.c.ID, a.c.ID) // newest first
 	})
+	// Pages of pageSize rows, the most urgent first: a county's thousands
+	// of cases are not one page on an old PC.
+	total, pages := len(kept), max(1, (len(kept)+pageSize-1)/pageSize)
+	page, _ := strconv.Atoi(f.Get("page"))
+	page = min(max(page, 1), pages)
+	kept = kept[(page-1)*pageSize : min(page*pageSize, total)]
+	if !whole {
+		ids := make([]string, len(kept))
+		for i, k := range kept {
+			ids[i] = k.c.ID
+		}
+		full, err := s.p.Store.CasesByID(ctx, ids)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		items, err := s.p.Items(ctx, full, q.day)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		byID := map[string]*dispatch.Item{}
+		for i := range items {
+			byID[items[i].CaseID] = &items[i]
+		}
+		for i := range kept {
+			if kept[i].it = byID[kept[i].c.ID]; kept[i].it == nil {
+				s.fail(w, r, fmt.Errorf("case %s vanished while listing", kept[i].c.ID))
+				return
+			}
+		}
+		// The village filter offers the scope's villages from the divisions.
+		town := cmp.Or(township, routed)
+		for code, name := range s.p.Villages {
+			switch {
+			case town == "" && len(code) >= 9: // the whole county: say whose
+				villages[code] = s.p.Router.Name(code[:9]) + " " + name
+			case strings.HasPrefix(code, town):
+				villages[code] = name
+			}
+		}
+	}
+	rows := make([]listRow, 0, len(kept))
+	for _, k := range kept {
+		row := listRow{Item: *k.it, Open: k.c.State != cases.StateClosed, Overdue: k.overdue}
+		if row.Open && !row.Deadline.IsZero() {
+			if n, err := s.workdaysLeft(q.day, row.Deadline); err == nil {
+				row.DaysLeft, row.HasDays = n, true
+			}
+		}
+		rows = append(rows, row)
+	}
 	type option struct{ Code, Name string }
 	var vs []option
 	for code, name := range villages {
 		vs = append(vs, option{code, name})
 	}
 	slices.SortFunc(vs, func(a, b option) int { return cmp.Compare(a.Code, b.Code) })
-	if err := s.p.Store.Audit(ctx, actor(q.user), "cases_list", q.scope.String(), map[string]any{"rows": len(rows), "q": search != ""}); err != nil {
+	if err := s.p.Store.Audit(ctx, actor(q.user), "cases_list", q.scope.String(), map[string]any{"rows": total, "q": search != ""}); err != nil {
 		s.fail(w, r, err)
 		return
 	}
@@ -347,12 +439,6 @@ func (s *Server) caseList(w http.ResponseWriter, r *http.Request, q *request) {
 	if q.scope.IsCounty() && f.Has("township") {
 		where = s.p.Router.Name(routed)
 	}
-	// Pages of pageSize rows, the most urgent first: a county's thousands
-	// of cases are not one page on an old PC.
-	total, pages := len(rows), max(1, (len(rows)+pageSize-1)/pageSize)
-	page, _ := strconv.Atoi(f.Get("page"))
-	page = min(max(page, 1), pages)
-	rows = rows[(page-1)*pageSize : min(page*pageSize, total)]
 	link := func(n int) string {
 		v := url.Values{}
 		for k, vs := range f {

@@ -1,6 +1,7 @@
 package portal
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"html"
@@ -27,6 +28,7 @@ import (
 	"github.com/lipwatch/lipwatch/engine/dispatch"
 	"github.com/lipwatch/lipwatch/engine/idnum"
 	"github.com/lipwatch/lipwatch/engine/pipeline"
+	"github.com/lipwatch/lipwatch/engine/route"
 	"github.com/lipwatch/lipwatch/engine/store"
 	"github.com/xuri/excelize/v2"
 )
@@ -1107,5 +1109,73 @@ func TestCauseText(t *testing.T) {
 	}
 	if got := datasetName("nonesuch"); got != "nonesuch" {
 		t.Errorf("unknown dataset: %q", got)
+	}
+}
+
+// The list's order is one order, whichever way it is made: the county's
+// list (sorted bare, items made for each page) read page by page, the
+// officer's and the village assistant's (items made for every case) are
+// the same order restricted to what each sees, and the county's order is
+// overdue first, then level, then the nearest deadline, newest first.
+func TestCaseListOrder(t *testing.T) {
+	c := openCounty(t)
+	ctx := context.Background()
+	idsOf := func(acct, query string) []string {
+		cl := c.client(t).login(acct)
+		var out []string
+		for page := 1; ; page++ {
+			_, body, _ := cl.get(fmt.Sprintf("/cases?%spage=%d", query, page))
+			for _, m := range regexp.MustCompile(`<a href="/cases/([^"]+)">`).FindAllStringSubmatch(body, -1) {
+				out = append(out, m[1])
+			}
+			if !strings.Contains(body, "下一页") {
+				return out
+			}
+		}
+	}
+	county := idsOf("admin", "")
+	open, _ := c.p.Store.OpenCases(ctx)
+	items, err := c.p.Items(ctx, open, c.day)
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.SortStableFunc(items, func(a, b dispatch.Item) int {
+		ao, bo := route.Overdue(a.Deadline, c.day), route.Overdue(b.Deadline, c.day)
+		if ao != bo {
+			if ao {
+				return -1
+			}
+			return 1
+		}
+		return cmp.Or(cmp.Compare(dispatch.LevelRank(a.Level), dispatch.LevelRank(b.Level)), a.Deadline.Compare(b.Deadline), cmp.Compare(b.CaseID, a.CaseID))
+	})
+	var want []string
+	town := map[string]string{}
+	village := map[string]string{}
+	for _, it := range items {
+		want = append(want, it.CaseID)
+		town[it.CaseID], village[it.CaseID] = it.TownshipCode, it.VillageCode
+	}
+	if !slices.Equal(county, want) {
+		t.Fatalf("county order:\n got %q\nwant %q", county, want)
+	}
+	restrict := func(keep func(id string) bool) []string {
+		var out []string
+		for _, id := range county {
+			if keep(id) {
+				out = append(out, id)
+			}
+		}
+		return out
+	}
+	if got, w := idsOf("officer_a", ""), restrict(func(id string) bool { return town[id] == townA }); !slices.Equal(got, w) || len(w) == 0 {
+		t.Errorf("officer's order:\n got %q\nwant %q", got, w)
+	}
+	if got, w := idsOf("village_a", ""), restrict(func(id string) bool { return town[id] == townA && village[id] == c.villageA }); !slices.Equal(got, w) || len(w) == 0 {
+		t.Errorf("village assistant's order:\n got %q\nwant %q", got, w)
+	}
+	// A village filter (items for every case) keeps the order too.
+	if got, w := idsOf("admin", "village="+c.villageA+"&"), restrict(func(id string) bool { return village[id] == c.villageA }); !slices.Equal(got, w) {
+		t.Errorf("county filtered by village:\n got %q\nwant %q", got, w)
 	}
 }

@@ -20,30 +20,13 @@ func (s *Store) OpenCases(ctx context.Context) ([]*cases.Case, error) {
 // loadCases loads cases matching a SQL condition over the cases table (built
 // by the caller from fixed fragments, never from user text) with args.
 func (s *Store) loadCases(ctx context.Context, where string, args ...any) ([]*cases.Case, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+caseColumns+` FROM cases WHERE `+where+` ORDER BY case_id`, args...)
-	if err != nil {
-		return nil, fmt.Errorf("cases: %w", err)
+	out, err := s.loadCaseHeads(ctx, where, args...)
+	if err != nil || len(out) == 0 {
+		return out, err
 	}
-	var out []*cases.Case
 	byID := map[string]*cases.Case{}
-	for rows.Next() {
-		c := &cases.Case{}
-		var disp, dead, closed sql.NullTime
-		if err := rows.Scan(&c.ID, &c.Subject, &c.HouseholdID, &c.TownshipCode, &c.Level, &c.State, &c.OpenedOn,
-			&disp, &dead, &closed, &c.Outcome, &c.Version, &c.DispatchedVersion); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("cases: %w", err)
-		}
-		c.DispatchedOn, c.Deadline, c.ClosedOn = disp.Time, dead.Time, closed.Time
-		out = append(out, c)
+	for _, c := range out {
 		byID[c.ID] = c
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	if len(out) == 0 {
-		return out, nil
 	}
 	hrows, err := s.db.QueryContext(ctx, `SELECT case_id, rule_id, id_number, rule_version, level, reason, facts, evidence,
 		severity, first_seen, last_seen, active
@@ -65,6 +48,27 @@ func (s *Store) loadCases(ctx context.Context, where string, args ...any) ([]*ca
 		}
 	}
 	return out, hrows.Err()
+}
+
+// loadCaseHeads is loadCases without the hits.
+func (s *Store) loadCaseHeads(ctx context.Context, where string, args ...any) ([]*cases.Case, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+caseColumns+` FROM cases WHERE `+where+` ORDER BY case_id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("cases: %w", err)
+	}
+	defer rows.Close()
+	var out []*cases.Case
+	for rows.Next() {
+		c := &cases.Case{}
+		var disp, dead, closed sql.NullTime
+		if err := rows.Scan(&c.ID, &c.Subject, &c.HouseholdID, &c.TownshipCode, &c.Level, &c.State, &c.OpenedOn,
+			&disp, &dead, &closed, &c.Outcome, &c.Version, &c.DispatchedVersion); err != nil {
+			return nil, fmt.Errorf("cases: %w", err)
+		}
+		c.DispatchedOn, c.Deadline, c.ClosedOn = disp.Time, dead.Time, closed.Time
+		out = append(out, c)
+	}
+	return out, rows.Err()
 }
 
 // PruneSuppressions deletes suppressions that ended before day: they hold

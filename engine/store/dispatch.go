@@ -33,6 +33,21 @@ func (s *Store) CasesWhere(ctx context.Context, township, state, level string, o
 	return s.loadCases(ctx, where, args...)
 }
 
+// CaseHeadsWhere is CasesWhere without the hits: for a list that sorts
+// and pages thousands of cases before it shows a hundred.
+func (s *Store) CaseHeadsWhere(ctx context.Context, township, state, level string) ([]*cases.Case, error) {
+	return s.loadCaseHeads(ctx, `($1 = '' OR township_code = $1) AND ($2 = '' OR state = $2) AND ($3 = '' OR level = $3)`,
+		township, state, level)
+}
+
+// CasesByID loads the cases of ids that exist, with their hits, by id.
+func (s *Store) CasesByID(ctx context.Context, ids []string) ([]*cases.Case, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	return s.loadCases(ctx, `case_id IN (SELECT unnest($1::VARCHAR[]))`, ids)
+}
+
 // Case loads one case by id.
 func (s *Store) Case(ctx context.Context, id string) (*cases.Case, error) {
 	cs, err := s.loadCases(ctx, `case_id = $1`, id)
