@@ -40,6 +40,8 @@ type Config struct {
 	Schedule Schedule          `mapstructure:"schedule"`
 	Quality  Quality           `mapstructure:"quality"`
 	Portal   Portal            `mapstructure:"portal"`
+	Ops      Ops               `mapstructure:"ops"`
+	Notify   Notify            `mapstructure:"notify"`
 	Sources  map[string]Source `mapstructure:"sources"` // key = source name, [a-z][a-z0-9_]*
 
 	// Path is the absolute path of the file loaded.

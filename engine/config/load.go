@@ -142,6 +142,11 @@ func setDefaults(v *viper.Viper) {
 	} {
 		v.SetDefault(strings.ReplaceAll(k, ".", delim), val)
 	}
+	for _, defaults := range []map[string]any{opsDefaults(), notifyDefaults()} {
+		for k, val := range defaults {
+			v.SetDefault(strings.ReplaceAll(k, ".", delim), val)
+		}
+	}
 }
 
 // bindEnv binds an environment variable to every leaf key the schema

@@ -167,6 +167,9 @@ func (c *collector) validate(cfg *Config) {
 		c.add("schedule.busy_retry", "must be positive, got %s", cfg.Schedule.BusyRetry)
 	}
 
+	c.validateOps(cfg)
+	c.validateNotify(cfg)
+
 	for _, name := range cfg.SourceNames() {
 		s := cfg.Sources[name]
 		c.source(name, &s, zone)
