@@ -64,6 +64,10 @@ type Options struct {
 	// deadlines and overdue are reckoned against; nil means the wall
 	// clock in the county's zone.
 	Today func() time.Time
+	// Reload, when set, reloads serve's config and rule files (the county
+	// admin's button on /sources): an invalid file is not applied and its
+	// error is returned. nil hides the button.
+	Reload func(ctx context.Context) error
 }
 
 // DefaultLoginsPerMinute is how many login attempts one address may make
