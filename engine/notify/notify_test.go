@@ -20,8 +20,8 @@ import (
 	"mime"
 	"net"
 	"net/http"
-	netmail "net/mail"
 	"net/http/httptest"
+	netmail "net/mail"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -284,7 +284,7 @@ func (s *session) Auth(mech string) (sasl.Server, error) {
 }
 
 func (s *session) Mail(from string, opts *smtp.MailOptions) error { s.from = from; return nil }
-func (s *session) Rcpt(to string, opts *smtp.RcptOptions) error  { return nil }
+func (s *session) Rcpt(to string, opts *smtp.RcptOptions) error   { return nil }
 func (s *session) Data(r io.Reader) error {
 	data, _ := io.ReadAll(r)
 	_, isTLS := s.c.TLSConnectionState()
