@@ -117,29 +117,72 @@ func (e *PanicError) Error() string { return fmt.Sprintf("panic: %v", e.Value) }
 
 // entry is an added job with its parsed schedule and in-flight guard.
 type entry struct {
-	job     Job
-	sched   cron.Schedule
-	running atomic.Bool // a run, scheduled, caught up or owed, is in progress
+	name    string        // job.Name, which Replace never changes
+	gone    chan struct{} // closed when Replace removes the job
+	running atomic.Bool   // a run, scheduled, caught up or owed, is in progress
 
 	mu      sync.Mutex
+	job     Job
+	sched   cron.Schedule
+	resched bool          // Replace changed the spec: the loop reckons its next tick anew
 	owed    time.Time     // due tick of a run given up on a busy resource; zero if none
 	probeAt time.Time     // when to try the owed run next
-	wake    chan struct{} // tells the loop that owed changed
+	wake    chan struct{} // tells the loop that owed or the spec changed
+}
+
+func newEntry(j Job, sched cron.Schedule) *entry {
+	return &entry{name: j.Name, gone: make(chan struct{}), job: j, sched: sched, wake: make(chan struct{}, 1)}
+}
+
+// current returns the job and its schedule as they are now.
+func (e *entry) current() (Job, cron.Schedule) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.job, e.sched
+}
+
+// replace gives the entry a new Job (same name); a changed spec wakes the
+// loop to reckon its next tick by it.
+func (e *entry) replace(j Job, sched cron.Schedule) {
+	e.mu.Lock()
+	changed := j.Spec != e.job.Spec
+	e.job = j
+	if changed {
+		e.sched, e.resched = sched, true
+	}
+	e.mu.Unlock()
+	if changed {
+		select {
+		case e.wake <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// rescheduled returns the new schedule once after replace changed it.
+func (e *entry) rescheduled() (cron.Schedule, bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if !e.resched {
+		return nil, false
+	}
+	e.resched = false
+	return e.sched, true
 }
 
 // call runs the job once, turning a panic into a *PanicError.
-func (e *entry) call(ctx context.Context) (err error) {
+func call(ctx context.Context, job Job) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = &PanicError{Value: r, Stack: debug.Stack()}
 		}
 	}()
-	return e.job.Run(ctx)
+	return job.Run(ctx)
 }
 
-// busy reports whether err is one that Job.Busy calls busy.
-func (e *entry) busy(err error) bool {
-	return err != nil && e.job.Busy != nil && e.job.Busy(err)
+// busy reports whether err is one that job.Busy calls busy.
+func busy(job Job, err error) bool {
+	return err != nil && job.Busy != nil && job.Busy(err)
 }
 
 // owe records that the run due at due gave up and is to be tried at probe.

@@ -17,6 +17,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/robfig/cron/v3"
 )
 
 // DefaultShutdownGrace is how long Run waits for running jobs after its
@@ -45,6 +47,8 @@ var (
 	// ErrShutdownTimeout is returned by Run when jobs were still running
 	// at the end of the shutdown grace.
 	ErrShutdownTimeout = errors.New("shutdown grace expired with jobs still running")
+	// ErrStopping is returned by Replace once Run's context is done.
+	ErrStopping = errors.New("scheduler stopping")
 )
 
 // Scheduler runs jobs on their schedules until its Run's context is done.
@@ -71,25 +75,23 @@ type Scheduler struct {
 	// waiting together spread out. Zero means DefaultBusyRetry.
 	BusyRetry time.Duration
 
-	mu      sync.Mutex
-	entries []*entry
-	started bool
-	runs    sync.WaitGroup // runs in flight; Add only from loops
+	mu       sync.Mutex
+	entries  []*entry // the jobs now
+	all      []*entry // every job ever added, for the runs a stop waits for
+	started  bool
+	stopping bool            // Run's ctx is done: Replace starts no loop
+	ctx      context.Context // Run's, for the loops Replace starts
+	loops    sync.WaitGroup  // job loops; Add only under mu before stopping
+	runs     sync.WaitGroup  // runs in flight; Add only from loops
 }
 
 // Add registers a job. It is an error if the job has no name or Run func,
 // if another job has its name, or if its Spec is invalid or never fires; the
 // error names the job.
 func (s *Scheduler) Add(j Job) error {
-	if j.Name == "" {
-		return errors.New("schedule: job has no name")
-	}
-	if j.Run == nil {
-		return fmt.Errorf("schedule: job %q: no Run func", j.Name)
-	}
-	sched, err := parseAt(j.Spec, nil, s.now()) // never fires: judged on the scheduler's clock
+	sched, err := s.check(j)
 	if err != nil {
-		return fmt.Errorf("schedule: job %q: %w", j.Name, err)
+		return err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -101,7 +103,85 @@ func (s *Scheduler) Add(j Job) error {
 			return fmt.Errorf("schedule: job %q added twice", j.Name)
 		}
 	}
-	s.entries = append(s.entries, &entry{job: j, sched: sched, wake: make(chan struct{}, 1)})
+	e := newEntry(j, sched)
+	s.entries = append(s.entries, e)
+	s.all = append(s.all, e)
+	return nil
+}
+
+// check validates j as Add does and parses its Spec.
+func (s *Scheduler) check(j Job) (cron.Schedule, error) {
+	if j.Name == "" {
+		return nil, errors.New("schedule: job has no name")
+	}
+	if j.Run == nil {
+		return nil, fmt.Errorf("schedule: job %q: no Run func", j.Name)
+	}
+	sched, err := parseAt(j.Spec, nil, s.now()) // never fires: judged on the scheduler's clock
+	if err != nil {
+		return nil, fmt.Errorf("schedule: job %q: %w", j.Name, err)
+	}
+	return sched, nil
+}
+
+// Replace makes jobs the scheduler's jobs, as a reloaded configuration
+// says them: every job is checked first, as Add checks it, and on an error
+// nothing changes. Before Run it sets the jobs Run starts with. While Run
+// runs, a job whose name is already there keeps its place — its run in
+// progress and a run it owes go on — and takes the new Job from its next
+// run on, its next tick reckoned by the new Spec from now when the Spec
+// changed; a new name is scheduled from now (no catch-up: that is for
+// ticks missed while the process was down); a name no longer there gets
+// no more ticks, and a run of it in progress finishes (a stop waits for
+// it as for any run). It returns ErrStopping once Run's ctx is done.
+func (s *Scheduler) Replace(jobs []Job) error {
+	scheds := make([]cron.Schedule, len(jobs))
+	seen := map[string]bool{}
+	for i, j := range jobs {
+		sched, err := s.check(j)
+		if err != nil {
+			return err
+		}
+		if seen[j.Name] {
+			return fmt.Errorf("schedule: job %q added twice", j.Name)
+		}
+		seen[j.Name] = true
+		scheds[i] = sched
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.stopping {
+		return fmt.Errorf("schedule: replace: %w", ErrStopping)
+	}
+	old := map[string]*entry{}
+	for _, e := range s.entries {
+		old[e.name] = e
+	}
+	entries := make([]*entry, 0, len(jobs))
+	for i, j := range jobs {
+		if e := old[j.Name]; e != nil {
+			delete(old, j.Name)
+			e.replace(j, scheds[i])
+			entries = append(entries, e)
+			continue
+		}
+		e := newEntry(j, scheds[i])
+		entries = append(entries, e)
+		s.all = append(s.all, e)
+		if s.started {
+			s.logger().Info("job added", "job", j.Name)
+			s.loops.Go(func() { s.loop(s.ctx, e, s.now().In(s.Location), false) })
+		}
+	}
+	for _, e := range s.entries {
+		if old[e.name] == e {
+			close(e.gone)
+			if s.started {
+				s.logger().Info("job removed", "job", e.name)
+			}
+		}
+	}
+	s.entries = entries
 	return nil
 }
 
@@ -121,31 +201,46 @@ func (s *Scheduler) Run(ctx context.Context) error {
 		return fmt.Errorf("schedule: run: %w", ErrStarted)
 	}
 	s.started = true
-	entries := slices.Clone(s.entries)
-	s.mu.Unlock()
-
+	s.ctx = ctx
 	// One instant for every job's catch-up and first tick, so that no tick
 	// falls between the two.
 	start := s.now().In(s.Location)
-	var loops sync.WaitGroup
-	for _, e := range entries {
-		loops.Go(func() { s.loop(ctx, e, start) })
+	for _, e := range s.entries {
+		s.loops.Go(func() { s.loop(ctx, e, start, true) })
 	}
+	s.mu.Unlock()
 	<-ctx.Done()
-	loops.Wait() // after this no run starts, so s.runs.Wait is safe
-	return s.drain(entries)
+	s.mu.Lock()
+	s.stopping = true // no loop starts after this
+	all := slices.Clone(s.all)
+	s.mu.Unlock()
+	s.loops.Wait() // after this no run starts, so s.runs.Wait is safe
+	return s.drain(all)
 }
 
-// loop catches e up and then starts it at each tick until ctx is done.
-func (s *Scheduler) loop(ctx context.Context, e *entry, start time.Time) {
-	log := s.logger().With("job", e.job.Name)
-	next := e.sched.Next(start)
+// loop catches e up (catchUp: the jobs Run starts with) and then starts
+// it at each tick until ctx is done or e is removed.
+func (s *Scheduler) loop(ctx context.Context, e *entry, start time.Time, catchUp bool) {
+	log := s.logger().With("job", e.name)
+	_, sched := e.current()
+	next := sched.Next(start)
 	log.Info("job scheduled", "next_run", next)
-	s.catchUp(ctx, e, start, log)
+	if catchUp {
+		s.catchUp(ctx, e, start, log)
+	}
 
 	timer := time.NewTimer(maxSleep)
 	defer timer.Stop()
 	for {
+		select {
+		case <-e.gone:
+			return
+		default:
+		}
+		if sched, ok := e.rescheduled(); ok {
+			next = sched.Next(s.now().In(s.Location))
+			log.Info("job rescheduled", "next_run", next)
+		}
 		if next.IsZero() {
 			log.Warn("job has no further scheduled runs")
 			return
@@ -170,15 +265,18 @@ func (s *Scheduler) loop(ctx context.Context, e *entry, start time.Time) {
 			select {
 			case <-ctx.Done():
 				return
+			case <-e.gone:
+				return
 			case <-timer.C:
-			case <-e.wake: // a run gave up: its first probe is to be timed
+			case <-e.wake: // a run gave up (its first probe is to be timed), or the job was replaced
 				timer.Stop() // no stale tick after Stop (Go 1.23 timers)
 			}
 			continue
 		}
 		s.start(ctx, e, log, "schedule", next)
 		// From now, not from next: ticks missed while asleep are not queued.
-		next = e.sched.Next(s.now().In(s.Location))
+		_, sched := e.current()
+		next = sched.Next(s.now().In(s.Location))
 		log.Debug("job scheduled", "next_run", next)
 	}
 }
@@ -186,14 +284,15 @@ func (s *Scheduler) loop(ctx context.Context, e *entry, start time.Time) {
 // catchUp starts e once if its last success is older than its latest tick
 // at or before start: the process was down then, or that run failed.
 func (s *Scheduler) catchUp(ctx context.Context, e *entry, start time.Time, log *slog.Logger) {
-	if e.job.LastSuccess == nil {
+	job, sched := e.current()
+	if job.LastSuccess == nil {
 		return
 	}
-	prev := prevTick(e.sched, start)
+	prev := prevTick(sched, start)
 	if prev.IsZero() {
 		return
 	}
-	last, err := e.job.LastSuccess(ctx)
+	last, err := job.LastSuccess(ctx)
 	switch {
 	case ctx.Err() != nil:
 		return
@@ -234,6 +333,7 @@ func (s *Scheduler) start(ctx context.Context, e *entry, log *slog.Logger, trigg
 // failure, or a panic, is logged and goes no further: the next tick runs
 // the job again.
 func (s *Scheduler) execute(ctx context.Context, e *entry, log *slog.Logger, trigger string, due time.Time) {
+	job, _ := e.current() // the Job as it was when the run started, for all its tries
 	a := Attempt{Due: due.In(s.Location), Trigger: trigger, Try: 1, First: s.now()}
 	for ; ; a.Try++ {
 		a.Started = s.now()
@@ -243,10 +343,10 @@ func (s *Scheduler) execute(ctx context.Context, e *entry, log *slog.Logger, tri
 			log.Info("job started", "trigger", trigger, "due", a.Due, "try", a.Try)
 		}
 		begin := time.Now()
-		err := e.call(withAttempt(ctx, a))
+		err := call(withAttempt(ctx, a), job)
 		elapsed := time.Since(begin).Round(time.Millisecond)
-		if ctx.Err() == nil && e.busy(err) {
-			wait, again := s.busyTry(e, log, a, err)
+		if ctx.Err() == nil && busy(job, err) {
+			wait, again := s.busyTry(e, job, log, a, err)
 			if !again {
 				return
 			}
@@ -270,9 +370,9 @@ func (s *Scheduler) execute(ctx context.Context, e *entry, log *slog.Logger, tri
 // (OnBusy) and returns the wait before the next try, or again false when
 // the run stops trying: it waited BusyWait (a job with LastSuccess then
 // owes it), or it was a probe of an owed run (the loop probes again).
-func (s *Scheduler) busyTry(e *entry, log *slog.Logger, a Attempt, err error) (wait time.Duration, again bool) {
+func (s *Scheduler) busyTry(e *entry, job Job, log *slog.Logger, a Attempt, err error) (wait time.Duration, again bool) {
 	bt := BusyTry{Attempt: a, Err: err, Waited: s.now().Sub(a.First)}
-	catchUp := e.job.LastSuccess != nil
+	catchUp := job.LastSuccess != nil
 	switch {
 	case a.Trigger == "owed":
 		bt.Retry = s.probeInterval()
@@ -293,8 +393,8 @@ func (s *Scheduler) busyTry(e *entry, log *slog.Logger, a Attempt, err error) (w
 		log.Warn("job busy; trying again", "trigger", a.Trigger, "due", a.Due, "try", a.Try,
 			"retry_in", bt.Retry.Round(time.Millisecond), "waited", bt.Waited.Round(time.Millisecond), "err", err)
 	}
-	if e.job.OnBusy != nil {
-		e.job.OnBusy(bt)
+	if job.OnBusy != nil {
+		job.OnBusy(bt)
 	}
 	if bt.GaveUp && catchUp {
 		e.owe(a.Due, s.now().Add(s.jitter(s.probeInterval())))
@@ -392,7 +492,7 @@ func runningNames(entries []*entry) []string {
 	var names []string
 	for _, e := range entries {
 		if e.running.Load() {
-			names = append(names, e.job.Name)
+			names = append(names, e.name)
 		}
 	}
 	return names

@@ -914,3 +914,68 @@ func TestPrev(t *testing.T) {
 		t.Error("Prev of a bad spec: no error")
 	}
 }
+
+// TestReplace: a reloaded config's jobs take over while Run runs — a
+// changed spec is followed from its next tick, a new job is scheduled, a
+// removed one ticks no more — and an invalid job set changes nothing.
+func TestReplace(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var logs logSink
+		var nightly, oldSync, newSync atomic.Int32
+		count := func(n *atomic.Int32) func(context.Context) error {
+			return func(context.Context) error { n.Add(1); return nil }
+		}
+		s := &Scheduler{Location: shanghai, Logger: logs.logger()}
+		mustAdd(t, s, Job{Name: "nightly", Spec: "30 2 * * *", Run: count(&nightly)})
+		mustAdd(t, s, Job{Name: "sync old", Spec: "@every 1h", Run: count(&oldSync)})
+		stop := start(t, s) // 2000-01-01 08:00 in Shanghai
+		time.Sleep(90 * time.Minute)
+		synctest.Wait()
+		if got := oldSync.Load(); got != 1 {
+			t.Fatalf("sync old ran %d times before the replace, want 1", got)
+		}
+
+		bad := []Job{{Name: "nightly", Spec: "0 4 * * *", Run: count(&nightly)}, {Name: "broken", Spec: "0 0 30 2 *", Run: count(&newSync)}}
+		if err := s.Replace(bad); err == nil || !strings.Contains(err.Error(), `"broken"`) {
+			t.Fatalf("Replace with a job that never fires: %v", err)
+		}
+		err := s.Replace([]Job{
+			{Name: "nightly", Spec: "0 4 * * *", Run: count(&nightly)},
+			{Name: "sync new", Spec: "@every 1h", Run: count(&newSync)},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(19 * time.Hour) // 2000-01-02 04:30
+		synctest.Wait()
+		if got := oldSync.Load(); got != 1 {
+			t.Errorf("the removed job ran %d times, want 1 (before the replace)", got)
+		}
+		if got := newSync.Load(); got < 18 {
+			t.Errorf("the added job ran %d times in 19 hours", got)
+		}
+		if got := nightly.Load(); got != 1 {
+			t.Errorf("nightly ran %d times, want 1 (at 04:00, not 02:30)", got)
+		}
+		started := logs.records(t, "job started")
+		var nightlyDue []any
+		for _, r := range started {
+			if r["job"] == "nightly" {
+				nightlyDue = append(nightlyDue, r["due"])
+			}
+		}
+		if len(nightlyDue) != 1 || nightlyDue[0] != "2000-01-02T04:00:00+08:00" {
+			t.Errorf("nightly runs due %v, want [2000-01-02T04:00:00+08:00]", nightlyDue)
+		}
+		if r := logs.records(t, "job rescheduled"); len(r) != 1 || r[0]["next_run"] != "2000-01-02T04:00:00+08:00" {
+			t.Errorf("rescheduled logs %v", r)
+		}
+		if err := stop(); err != nil {
+			t.Fatalf("Run: %v", err)
+		}
+		if err := s.Replace(nil); !errors.Is(err, ErrStopping) {
+			t.Errorf("Replace after stop: %v, want ErrStopping", err)
+		}
+		logs.checkKeys(t)
+	})
+}
