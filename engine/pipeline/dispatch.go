@@ -175,7 +175,8 @@ func (p *Pipeline) Dispatch(ctx context.Context, day time.Time, all bool) (*Disp
 	}
 	b := store.Batch{ID: res.Batch, AsOf: day, Dir: res.Dir, Files: res.Files, Cases: res.Cases, Payload: payload}
 	if err := p.Store.RecordBatch(ctx, b, marks, p.actor(), map[string]any{
-		"dir": res.Dir, "files": res.Files, "cases": res.Cases, "unmasked": p.Cfg.Dispatch.Unmasked}); err != nil {
+		"dir": res.Dir, "files": res.Files, "cases": res.Cases, "unmasked": p.Cfg.Dispatch.Unmasked},
+		p.dispatchEvents(res.Batch, byTownship)...); err != nil {
 		return nil, err
 	}
 	crashpoint.Here("dispatch.recorded")

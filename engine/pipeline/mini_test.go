@@ -94,6 +94,8 @@ type mini struct {
 	// extraRules, when set, is one more rule file beside a copy of the
 	// project's rules.
 	extraRules string
+	// extraConfig, when set, is more top-level config (YAML).
+	extraConfig string
 }
 
 func newMini(t *testing.T) *mini {
@@ -178,6 +180,7 @@ sources:
 			}
 		}
 	}
+	b.WriteString(m.extraConfig)
 	path := filepath.Join(m.dir, "config.yaml")
 	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
 		t.Fatal(err)

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"math"
 	"time"
 
 	"github.com/lipwatch/lipwatch/engine/calendar"
@@ -200,7 +201,7 @@ func (p *Pipeline) Ledgered(ctx context.Context, kind string, day time.Time, fn 
 	}
 	summary, err := fn()
 	b, _ := json.Marshal(summary)
-	if ferr := p.Store.FinishRun(ctx, id, string(b), err); ferr != nil {
+	if ferr := p.Store.FinishRun(ctx, id, string(b), err, p.runEvents(kind, day, id, err, nil)...); ferr != nil {
 		p.logger().Error("run ledger", "err", ferr)
 	}
 	return err
@@ -213,6 +214,10 @@ type RunSummary struct {
 	Health   *Health // after the sync: sources, held rules, quality guards
 	Evaluate *evaluate.Result
 	Dispatch *DispatchResult
+	Chased   int // notifications of reminders, escalations and digests recorded
+	// Stages is how long each stage that ran took (sync, health,
+	// evaluate, dispatch), for the ledger and serve's metrics.
+	Stages map[string]time.Duration
 }
 
 // Run is the nightly job: sync, evaluate, dispatch, recorded in the run
@@ -225,7 +230,7 @@ func (p *Pipeline) Run(ctx context.Context, day time.Time) (*RunSummary, error) 
 	}
 	sum := &RunSummary{AsOf: day}
 	err = p.run(ctx, day, sum)
-	if ferr := p.Store.FinishRun(ctx, id, sum.JSON(), err); ferr != nil {
+	if ferr := p.Store.FinishRun(ctx, id, sum.JSON(), err, p.runEvents("run", day, id, err, sum.Health)...); ferr != nil {
 		p.logger().Error("run ledger", "err", ferr)
 	}
 	return sum, err
@@ -233,21 +238,42 @@ func (p *Pipeline) Run(ctx context.Context, day time.Time) (*RunSummary, error) 
 
 func (p *Pipeline) run(ctx context.Context, day time.Time, sum *RunSummary) error {
 	var err error
-	if sum.Sync, err = p.Sync(ctx, nil, false); err != nil {
+	sum.Stages = map[string]time.Duration{}
+	begin := time.Now()
+	timed := func(stage string) {
+		now := time.Now()
+		sum.Stages[stage] = now.Sub(begin)
+		begin = now
+	}
+	sum.Sync, err = p.Sync(ctx, nil, false)
+	timed("sync")
+	if err != nil {
 		return err
 	}
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("run interrupted after sync: %w", err)
 	}
-	if sum.Health, err = p.CheckHealth(ctx); err != nil {
+	sum.Health, err = p.CheckHealth(ctx)
+	timed("health")
+	if err != nil {
 		return fmt.Errorf("health: %w", err)
 	}
-	if sum.Evaluate, err = p.evaluate(ctx, day, false, sum.Health); err != nil {
+	sum.Evaluate, err = p.evaluate(ctx, day, false, sum.Health)
+	timed("evaluate")
+	if err != nil {
 		return fmt.Errorf("evaluate: %w", err)
 	}
-	if sum.Dispatch, err = p.Dispatch(ctx, day, false); err != nil {
+	sum.Dispatch, err = p.Dispatch(ctx, day, false)
+	timed("dispatch")
+	if err != nil {
 		return fmt.Errorf("dispatch: %w", err)
 	}
+	// Reminders and escalations: a failure here is logged, not the
+	// night's (its lists are out).
+	if sum.Chased, err = p.Chase(ctx, day); err != nil {
+		p.logger().Error("notify: chasing deadlines", "err", err)
+	}
+	timed("notify")
 	return nil
 }
 
@@ -272,7 +298,15 @@ func (s *RunSummary) JSON() string {
 		Suppress int
 		Dispatch map[string]int `json:",omitempty"`
 		Overdue  int
+		// StageSeconds: how long each stage took, in seconds.
+		StageSeconds map[string]float64 `json:",omitempty"`
 	}{AsOf: s.AsOf.Format(time.DateOnly)}
+	for stage, d := range s.Stages {
+		if out.StageSeconds == nil {
+			out.StageSeconds = map[string]float64{}
+		}
+		out.StageSeconds[stage] = math.Round(d.Seconds()*1000) / 1000
+	}
 	for _, r := range s.Sync {
 		read, loaded, dup, q := r.Totals()
 		out.Sources = append(out.Sources, src{r.Source, read, loaded, dup, q, r.Err != nil, r.Status()})

@@ -46,9 +46,10 @@ func (s *Store) BatchesOn(ctx context.Context, day time.Time) (int, error) {
 	return n, nil
 }
 
-// RecordBatch records b, its cases (marked dispatched as ds says) and its
-// audit row in one transaction. b.ID must be new.
-func (s *Store) RecordBatch(ctx context.Context, b Batch, ds []Dispatched, actor string, auditDetail any) error {
+// RecordBatch records b, its cases (marked dispatched as ds says), its
+// audit row and its notifications (events) in one transaction. b.ID must
+// be new.
+func (s *Store) RecordBatch(ctx context.Context, b Batch, ds []Dispatched, actor string, auditDetail any, events ...Event) error {
 	files, err := json.Marshal(b.Files)
 	if err != nil {
 		return err
@@ -87,6 +88,9 @@ func (s *Store) RecordBatch(ctx context.Context, b Batch, ds []Dispatched, actor
 		return err
 	}
 	if err := audit(ctx, tx, actor, "dispatch", b.ID, auditDetail); err != nil {
+		return err
+	}
+	if _, err := addEvents(ctx, tx, events); err != nil {
 		return err
 	}
 	return tx.Commit()

@@ -180,14 +180,25 @@ func (s *Store) BeginRun(ctx context.Context, kind string, asOf time.Time) (int6
 }
 
 // FinishRun closes a run with its summary (JSON) and error, if any.
-func (s *Store) FinishRun(ctx context.Context, id int64, summary string, runErr error) error {
+func (s *Store) FinishRun(ctx context.Context, id int64, summary string, runErr error, events ...Event) error {
 	status, msg := "ok", any(nil)
 	if runErr != nil {
 		status, msg = "failed", runErr.Error()
 	}
-	_, err := s.db.ExecContext(context.WithoutCancel(ctx), `UPDATE runs SET finished_at = ?, status = ?, summary = ?, error = ? WHERE run_id = ?`,
-		time.Now().UTC(), status, nullable(summary), msg, id)
-	return err
+	ctx = context.WithoutCancel(ctx)
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `UPDATE runs SET finished_at = ?, status = ?, summary = ?, error = ? WHERE run_id = ?`,
+		time.Now().UTC(), status, nullable(summary), msg, id); err != nil {
+		return err
+	}
+	if _, err := addEvents(ctx, tx, events); err != nil {
+		return err
+	}
+	return tx.Commit()
 }
 
 // LastRun returns the newest run of a kind with the given status, if any.
