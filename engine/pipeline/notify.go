@@ -272,7 +272,7 @@ func (p *Pipeline) Chase(ctx context.Context, day time.Time) (int, error) {
 		marks []store.NotifyMark
 		due   map[string]int // deadline -> cases
 	}
-	reminders := map[string]map[int]*chased{} // township -> reminder day -> cases
+	reminders := map[string]map[int]*chased{}   // township -> reminder day -> cases
 	escalations := map[int]map[string]*chased{} // level -> township -> cases
 	worst := map[int]map[string]int{}           // level -> township -> most working days overdue
 	for _, c := range open {
