@@ -87,6 +87,10 @@ var storeCommands = map[string]string{
 	"rules test":           storeNone,
 	"fakeapi":              storeNone,
 	"serve":                storeNone, // never forwarded: it is the one that holds the store
+	"runs":                 storeRead,
+	"runs show":            storeRead,
+	"backup":               storeWrite, // one snapshot; the job lock puts it between two jobs
+	"restore":              storeNone,  // never forwarded: it replaces the store, and refuses while serve runs
 }
 
 // pathParams names the file-path parameters of the commands that take
@@ -95,6 +99,7 @@ var storeCommands = map[string]string{
 var pathParams = map[string][]string{
 	"feedback import":   {"args"},
 	"quarantine export": {"out"},
+	"backup":            {"out"},
 }
 
 // commandKey is cmd's path under the root: "cases show".

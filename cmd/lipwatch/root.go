@@ -82,6 +82,7 @@ lipwatch process (named in the message): nothing was done, try again later; 130 
 	root.PersistentFlags().StringVar(&g.asOf, "as-of", "", "evaluation date YYYY-MM-DD (default: today in the county's time zone)")
 	root.AddCommand(newRunCmd(g), newSyncCmd(g), newSourcesCmd(g), newGenCmd(), newEvaluateCmd(g), newDispatchCmd(g),
 		newFeedbackCmd(g), newCasesCmd(g), newRulesCmd(g), newServeCmd(g), newQuarantineCmd(g), newFakeAPICmd(), newUsersCmd(g), newAuditCmd(g))
+	root.AddCommand(newRunsCmd(g), newBackupCmd(g), newRestoreCmd(g)) // operations (issue 11)
 	return root, g
 }
 
