@@ -73,6 +73,10 @@ var storeCommands = map[string]string{
 	"users reset-password": storeWrite,
 	"users grant":          storeWrite,
 	"users list":           storeRead,
+	"notify list":          storeRead,
+	"notify send":          storeWrite,
+	"notify retry":         storeWrite,
+	"notify test":          storeNone, // sends a test message; the store is not opened
 	"sources":              storeRead,
 	"sources check":        storeRead,
 	"sources report":       storeRead,

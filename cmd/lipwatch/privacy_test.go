@@ -85,7 +85,7 @@ func runsPrivacyTest() bool {
 	}
 	top, _, _ := strings.Cut(f.Value.String(), "/")
 	re, err := regexp.Compile(top)
-	return err != nil || re.MatchString("TestPrivacy") || re.MatchString("TestKillNine") || re.MatchString("TestHostileInputs") || re.MatchString("TestServePortal") || re.MatchString("TestServeAdmin")
+	return err != nil || re.MatchString("TestPrivacy") || re.MatchString("TestKillNine") || re.MatchString("TestHostileInputs") || re.MatchString("TestServePortal") || re.MatchString("TestServeAdmin") || re.MatchString("TestServeReload") || re.MatchString("TestKillNineNotify")
 }
 
 // secrets are what must never be printed: the registry's ID numbers and

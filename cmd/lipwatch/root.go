@@ -83,6 +83,7 @@ lipwatch process (named in the message): nothing was done, try again later; 130 
 	root.AddCommand(newRunCmd(g), newSyncCmd(g), newSourcesCmd(g), newGenCmd(), newEvaluateCmd(g), newDispatchCmd(g),
 		newFeedbackCmd(g), newCasesCmd(g), newRulesCmd(g), newServeCmd(g), newQuarantineCmd(g), newFakeAPICmd(), newUsersCmd(g), newAuditCmd(g))
 	root.AddCommand(newRunsCmd(g), newBackupCmd(g), newRestoreCmd(g)) // operations (issue 11)
+	root.AddCommand(newNotifyCmd(g))
 	return root, g
 }
 

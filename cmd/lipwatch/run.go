@@ -34,6 +34,14 @@ func newRunCmd(g *globals) *cobra.Command {
 			if err != nil && cmd.Context().Err() != nil {
 				return errInterrupted
 			}
+			// Without serve, this command sends the night's notifications
+			// itself, for at most notify.command_wait after its work is
+			// recorded (serve sends them on its own).
+			if g.server == nil && cmd.Context().Err() == nil {
+				if _, derr := deliverNow(cmd.Context(), cmd, p, e.cfg.Notify.CommandWait.Std()); derr != nil {
+					e.logger.Error("notify", "err", derr)
+				}
+			}
 			if err != nil {
 				return err
 			}
