@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"os"
 	"path/filepath"
@@ -9,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	duckdb "github.com/duckdb/duckdb-go/v2"
 )
 
 // TestBackupRoundTrip: values no text form keeps by accident (bytes in a
@@ -154,5 +157,56 @@ func TestRestoreRefusals(t *testing.T) {
 	release()
 	if matches, _ := filepath.Glob(path + ".*restor*"); len(matches) > 0 {
 		t.Errorf("refused restores left %v", matches)
+	}
+}
+
+// TestRestoreOlderBackup: a backup of a store one migration behind this
+// lipwatch is restored at its own schema, then migrated.
+func TestRestoreOlderBackup(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	ms, err := migrations()
+	if err != nil || len(ms) < 2 {
+		t.Fatal(err)
+	}
+	old := ms[len(ms)-2].version
+	c, err := duckdb.NewConnector(filepath.Join(dir, "old.duckdb"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := &Store{db: sql.OpenDB(c), connector: c, path: filepath.Join(dir, "old.duckdb")}
+	defer st.db.Close()
+	if _, err := st.db.ExecContext(ctx, `CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)`); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range ms[:len(ms)-1] {
+		if err := st.apply(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := st.BeginRun(ctx, "run", time.Date(2026, 11, 28, 0, 0, 0, 0, time.UTC)); err != nil {
+		t.Fatal(err)
+	}
+	m, err := st.Backup(ctx, filepath.Join(dir, "bk"), "old")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.SchemaVersion != old {
+		t.Fatalf("backup at schema %d, want %d", m.SchemaVersion, old)
+	}
+	target := filepath.Join(dir, "new.duckdb")
+	if _, err := Restore(ctx, RestoreOptions{Dir: filepath.Join(dir, "bk"), Path: target, Actor: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	rs, err := Open(ctx, Options{Path: target})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rs.Close()
+	applied, _ := rs.AppliedMigrations(ctx)
+	var status string
+	rs.DB().QueryRow(`SELECT status FROM runs`).Scan(&status)
+	if len(applied) != len(ms) || applied[len(applied)-1] != SchemaVersion() || status != "interrupted" {
+		t.Errorf("restored store: migrations %v (want up to %d), the run the backup caught running is %q, want interrupted", applied, SchemaVersion(), status)
 	}
 }
