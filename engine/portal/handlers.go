@@ -57,6 +57,7 @@ func (s *Server) routeTable() []Route {
 		{"POST", "/cases/{id}/assign", AdminOnly, s.assignTownship},
 		{"GET", "/report", LoggedIn, s.reportPage},
 		{"POST", "/report", LoggedIn, s.fileReport},
+		{"POST", "/reload", AdminOnly, s.reloadConfig},
 	}
 }
 
@@ -997,7 +998,41 @@ func (s *Server) sourcesPage(w http.ResponseWriter, r *http.Request, q *request)
 		}
 		holds = append(holds, held{hd, title})
 	}
-	s.render(w, r, q, "sources", map[string]any{"Sources": rows, "Held": holds, "Runs": runs})
+	s.render(w, r, q, "sources", map[string]any{"Sources": rows, "Held": holds, "Runs": runs,
+		"CanReload": s.reload != nil && q.scope.CanAdmin()})
+}
+
+// reloadConfig is the county admin's button for serve's reload of the
+// config and rule files (as SIGHUP): a file that does not load is not
+// applied, and the page says why. Audited (config_reload).
+func (s *Server) reloadConfig(w http.ResponseWriter, r *http.Request, q *request) {
+	if s.reload == nil {
+		s.notFound(w, r, q)
+		return
+	}
+	err := s.reload(r.Context())
+	detail := map[string]any{"ok": err == nil}
+	if err != nil {
+		detail["error"] = oneLine(err.Error())
+	}
+	if aerr := s.p.Store.Audit(r.Context(), actor(q.user), "config_reload", "", detail); aerr != nil {
+		s.fail(w, r, aerr)
+		return
+	}
+	if err != nil {
+		w.WriteHeader(http.StatusUnprocessableEntity)
+		s.render(w, r, q, "message", map[string]any{"Title": "重新加载失败",
+			"Message": "配置或规则文件有误，未被采用，系统继续使用原有的配置和规则。错误（技术信息）：" + err.Error(),
+			"Link": "/sources", "LinkText": "返回数据源"})
+		return
+	}
+	s.render(w, r, q, "message", map[string]any{"Title": "已重新加载", "Message": "配置和规则文件已重新加载并生效。",
+		"Link": "/sources", "LinkText": "返回数据源"})
+}
+
+func oneLine(s string) string {
+	first, _, _ := strings.Cut(s, "\n")
+	return first
 }
 
 // reportPage is the form of a report from the ground (主动发现).

@@ -77,6 +77,7 @@ const DefaultLoginsPerMinute = 30
 
 // Server is the portal's HTTP handler.
 type Server struct {
+	reload func(ctx context.Context) error // nil: no reload button
 	exclusive func(ctx context.Context) (func(), error)
 	proxies   []*net.IPNet
 	p         *pipeline.Pipeline
@@ -134,7 +135,7 @@ func New(o Options) (*Server, error) {
 	if o.Pipeline == nil || o.Pipeline.Store == nil {
 		return nil, errors.New("portal: no pipeline or store")
 	}
-	s := &Server{p: o.Pipeline, log: o.Logger, today: o.Today, exclusive: o.Exclusive}
+	s := &Server{p: o.Pipeline, log: o.Logger, today: o.Today, exclusive: o.Exclusive, reload: o.Reload}
 	if s.exclusive == nil {
 		s.exclusive = func(context.Context) (func(), error) { return func() {}, nil }
 	}

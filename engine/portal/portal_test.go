@@ -3,6 +3,7 @@ package portal
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"html"
 	"io"
@@ -18,6 +19,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -44,6 +46,10 @@ type county struct {
 	byTown                          map[string][]string
 	villageA                        string
 	villageCaseA, otherVillageCaseA string
+	// reloads counts the reload button's calls; reloadErr is what the
+	// next one returns.
+	reloads   atomic.Int32
+	reloadErr atomic.Pointer[error]
 }
 
 const (
@@ -132,7 +138,15 @@ func buildCounty() (*county, error) {
 			return nil, err
 		}
 	}
-	s, err := New(Options{Pipeline: p, Today: func() time.Time { return day.AddDate(0, 0, 2) }, LoginsPerMinute: 100000, Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))})
+	s, err := New(Options{Pipeline: p, Today: func() time.Time { return day.AddDate(0, 0, 2) }, LoginsPerMinute: 100000,
+		Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
+		Reload: func(context.Context) error {
+			c.reloads.Add(1)
+			if e := c.reloadErr.Load(); e != nil {
+				return *e
+			}
+			return nil
+		}})
 	if err != nil {
 		return nil, err
 	}
@@ -282,6 +296,12 @@ func TestIsolation(t *testing.T) {
 		"GET /stats.csv": func(acct, id string) string {
 			if acct == "admin" || acct == "analyst" {
 				return "404" // no ?t=: no such statistic
+			}
+			return loggedIn(acct, "403")
+		},
+		"POST /reload": func(acct, id string) string {
+			if acct == "admin" {
+				return "ok"
 			}
 			return loggedIn(acct, "403")
 		},
@@ -1177,5 +1197,39 @@ func TestCaseListOrder(t *testing.T) {
 	// A village filter (items for every case) keeps the order too.
 	if got, w := idsOf("admin", "village="+c.villageA+"&"), restrict(func(id string) bool { return village[id] == c.villageA }); !slices.Equal(got, w) {
 		t.Errorf("county filtered by village:\n got %q\nwant %q", got, w)
+	}
+}
+
+// The county admin reloads the config and rules from the sources page;
+// a file that does not load is not applied and the page says so; others
+// have no button and are refused.
+func TestReloadButton(t *testing.T) {
+	c := openCounty(t)
+	admin := c.client(t).login("admin")
+	if _, page, _ := admin.get("/sources"); !strings.Contains(page, `action="/reload"`) {
+		t.Error("the admin's sources page has no reload button")
+	}
+	if _, page, _ := c.client(t).login("analyst").get("/sources"); strings.Contains(page, `action="/reload"`) {
+		t.Error("the analyst has a reload button")
+	}
+	before := c.reloads.Load()
+	if code, body, _ := admin.post("/reload", url.Values{}); code != http.StatusOK || !strings.Contains(body, "已重新加载") {
+		t.Errorf("reload: %d", code)
+	}
+	bad := errors.New("rules/medical.yaml:12:5: unknown field conditon")
+	c.reloadErr.Store(&bad)
+	defer c.reloadErr.Store(nil)
+	code, body, _ := admin.post("/reload", url.Values{})
+	if code != http.StatusUnprocessableEntity || !strings.Contains(body, "未被采用") || !strings.Contains(body, "rules/medical.yaml:12:5") {
+		t.Errorf("failed reload: %d\n%s", code, body)
+	}
+	if n := c.reloads.Load() - before; n != 2 {
+		t.Errorf("%d reloads", n)
+	}
+	var ok, failed int
+	c.p.Store.DB().QueryRow(`SELECT count(*) FILTER (WHERE detail LIKE '%"ok":true%'), count(*) FILTER (WHERE detail LIKE '%"ok":false%')
+		FROM audit WHERE action = 'config_reload' AND actor = 'portal:admin'`).Scan(&ok, &failed)
+	if ok < 1 || failed < 1 {
+		t.Errorf("audit: %d ok, %d failed", ok, failed)
 	}
 }
