@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -115,4 +116,39 @@ func equalIDs(a, b []int64) bool {
 		}
 	}
 	return true
+}
+
+// TestOpsOutputIsClean: what runs, backup and restore print names no
+// person: no ID number, no registry name (scanned as the privacy test
+// does), after a night and a returned list with rejected rows.
+func TestOpsOutputIsClean(t *testing.T) {
+	s := loadSecrets(t, "../../testdata/county/registry.csv")
+	tempStore(t)
+	dir := filepath.Dir(os.Getenv("LIPWATCH_STORE_PATH"))
+	var outs []string
+	do := func(args ...string) string {
+		out, err := runCLI(t, args...)
+		var ex *exitError
+		if err != nil && !(errors.As(err, &ex) && ex.code == exitDegraded) {
+			t.Fatalf("%v: %v\n%s", args, err, out)
+		}
+		outs = append(outs, out)
+		return out
+	}
+	do("run")
+	do("--as-of", "2026-12-01", "feedback", "import", returnedList(t, &privacyEnv{t: t, dir: dir}))
+	list := do("runs", "--limit", "0")
+	do("runs", "--json", "--limit", "0")
+	for _, id := range regexp.MustCompile(`(?m)^(\d+) `).FindAllStringSubmatch(list, -1) {
+		do("runs", "show", id[1])
+	}
+	bk := filepath.Join(t.TempDir(), "bk")
+	do("backup", "--out", bk)
+	t.Setenv("LIPWATCH_STORE_PATH", filepath.Join(t.TempDir(), "lw.duckdb"))
+	do("restore", "--from", bk)
+	for _, out := range outs {
+		if found := s.scan(out); len(found) > 0 {
+			t.Errorf("personal data %v in\n%s", found, out)
+		}
+	}
 }
