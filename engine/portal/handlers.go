@@ -1023,7 +1023,7 @@ func (s *Server) reloadConfig(w http.ResponseWriter, r *http.Request, q *request
 		w.WriteHeader(http.StatusUnprocessableEntity)
 		s.render(w, r, q, "message", map[string]any{"Title": "重新加载失败",
 			"Message": "配置或规则文件有误，未被采用，系统继续使用原有的配置和规则。错误（技术信息）：" + err.Error(),
-			"Link": "/sources", "LinkText": "返回数据源"})
+			"Link":    "/sources", "LinkText": "返回数据源"})
 		return
 	}
 	s.render(w, r, q, "message", map[string]any{"Title": "已重新加载", "Message": "配置和规则文件已重新加载并生效。",

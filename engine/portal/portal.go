@@ -77,7 +77,7 @@ const DefaultLoginsPerMinute = 30
 
 // Server is the portal's HTTP handler.
 type Server struct {
-	reload func(ctx context.Context) error // nil: no reload button
+	reload    func(ctx context.Context) error // nil: no reload button
 	exclusive func(ctx context.Context) (func(), error)
 	proxies   []*net.IPNet
 	p         *pipeline.Pipeline
