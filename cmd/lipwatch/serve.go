@@ -8,10 +8,12 @@ import (
 	"log/slog"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/lipwatch/lipwatch/engine/config"
 	"github.com/lipwatch/lipwatch/engine/pipeline"
 	"github.com/lipwatch/lipwatch/engine/rule"
 	"github.com/lipwatch/lipwatch/engine/schedule"
@@ -24,9 +26,17 @@ func newServeCmd(g *globals) *cobra.Command {
 		Short: "Run the nightly job and per-source syncs on their schedules in the county's time zone until SIGTERM",
 		Long: `Runs the nightly job on schedule.nightly in the county's time zone, never two at once,
 runs a missed night at start, and stops cleanly on SIGINT/SIGTERM. Rule files are read again
-for every run, and a broken rule file fails that run (see the run ledger).
+for every run; a night that finds them broken runs on the last good rules and logs the error.
+
+SIGHUP (or the county admin's button in the portal) reloads config.yaml and the rule files:
+both are checked in full first, and a broken one is not applied (the last good stay, the
+error is logged and counted in /metrics); settings that cannot change while serve runs
+(store.*, portal.listen and TLS files, ops.listen, log.*, schedule.shutdown_grace, busy_wait,
+busy_retry) are logged as needing a restart and kept.
 
 With portal.listen set, serve runs the township portal (乡镇工作台) there, on the store it holds.
+/healthz, /readyz and /metrics (Prometheus) are served on ops.listen, or on portal.listen when
+ops.listen is empty (deny /metrics at the reverse proxy then).
 
 serve holds the store from start to stop (DuckDB allows one process per file). The CLI keeps
 working: a command that uses the store finds serve's admin socket beside it (<store>.sock,
@@ -45,8 +55,10 @@ of the last successful one, whenever it ran.`,
 			if err != nil {
 				return err
 			}
-			// Fail fast on broken rules before waiting for the first night.
-			if _, _, err := pipeline.LoadRules(e.cfg); err != nil {
+			// Fail fast on broken rules, calendar or divisions before waiting
+			// for the first night; they are the last good ones until a reload.
+			good, err := pipeline.New(e.cfg, nil, e.logger)
+			if err != nil {
 				return &exitError{code: 2, msg: err.Error()}
 			}
 			// One serve per store: a second would find the store busy at
@@ -73,99 +85,25 @@ of the last successful one, whenever it ran.`,
 			// would otherwise meet). Forwarded commands that write take it too.
 			jobs := newJobLock()
 			book := &busyBook{loc: loc, logger: e.logger}
-			h := &holding{ctx: cmd.Context(), e: e, book: book, jobs: jobs}
-			// The portal's address is bound now: a wrong portal.listen
-			// stops serve here, not at the first night.
-			if h.portal, err = listenPortal(e.cfg, e.logger, jobs); err != nil {
+			h := &holding{ctx: cmd.Context(), e: e, book: book, jobs: jobs, sched: s}
+			h.cfg.Store(e.cfg)
+			h.keepGood(good)
+			// The ops and portal addresses are bound now: a wrong one stops
+			// serve here, not at the first night.
+			if h.ops, err = listenOps(h); err != nil {
 				return &exitError{code: 1, msg: err.Error()}
 			}
-			busy := func(err error) bool { return errors.Is(err, store.ErrLocked) }
-			for _, name := range e.cfg.SourceNames() {
-				sc := e.cfg.Sources[name]
-				if sc.Schedule == "" || !sc.IsEnabled() {
-					continue
-				}
-				name := name
-				err := s.Add(schedule.Job{
-					Name: "sync " + name,
-					Spec: sc.Schedule,
-					Run: func(ctx context.Context) error {
-						if err := jobs.lock(ctx, "the sync of "+name, nil); err != nil {
-							return err
-						}
-						defer jobs.unlock()
-						st, err := h.store(ctx)
-						if err != nil {
-							return err
-						}
-						p := &pipeline.Pipeline{Cfg: e.cfg, Store: st, Logger: e.logger}
-						// In the run ledger as "sync" (and per stream in the load
-						// ledger); a failure is retried at the next tick.
-						return p.Ledgered(ctx, "sync", tickDay(ctx, loc), func() (any, error) {
-							results, err := p.Sync(ctx, []string{name}, false)
-							if err != nil {
-								return nil, err
-							}
-							read, loaded, dup, quar := results[0].Totals()
-							return map[string]any{"source": name, "read": read, "loaded": loaded, "duplicates": dup,
-								"quarantined": quar}, results[0].Err
-						})
-					},
-					Busy:   busy,
-					OnBusy: func(bt schedule.BusyTry) { book.heard("sync", map[string]any{"source": name}, bt) },
-				})
-				if err != nil {
-					return &exitError{code: 2, msg: err.Error()}
-				}
+			if h.portal, err = listenPortal(e.cfg, e.logger, jobs, h.ops.onPortal(e.cfg)); err != nil {
+				h.ops.stop(grace)
+				return &exitError{code: 1, msg: err.Error()}
 			}
-			err = s.Add(schedule.Job{
-				Name: "nightly",
-				Spec: e.cfg.Schedule.Nightly,
-				Run: func(ctx context.Context) error {
-					if err := jobs.lock(ctx, "the nightly run", nil); err != nil {
-						return err
-					}
-					defer jobs.unlock()
-					st, err := h.store(ctx)
-					if err != nil {
-						return err
-					}
-					// Rules read again for every night.
-					p, err := pipeline.New(e.cfg, st, e.logger)
-					if err != nil {
-						var rerr rule.Errors
-						if errors.As(err, &rerr) {
-							return &exitError{code: 2, msg: err.Error()}
-						}
-						return err
-					}
-					// The night of the tick, however late the run: one due at
-					// 23:50 that waited for the store past midnight is still
-					// that day's.
-					_, err = p.Run(ctx, tickDay(ctx, loc))
-					return err
-				},
-				// The newest as-of date of a successful nightly run, whenever
-				// it ran, up to today (a run for a future date is a test).
-				LastSuccess: func(ctx context.Context) (time.Time, error) {
-					if err := jobs.lock(ctx, "the check for a missed night", nil); err != nil {
-						return time.Time{}, err
-					}
-					defer jobs.unlock()
-					st, err := h.store(ctx)
-					if err != nil {
-						return time.Time{}, err
-					}
-					asOf, ok, err := st.LastAsOf(ctx, "run", "ok", dayOf(time.Now(), loc))
-					if err != nil || !ok {
-						return time.Time{}, err
-					}
-					return schedule.EndOfDay(asOf, loc), nil
-				},
-				Busy:   busy,
-				OnBusy: func(bt schedule.BusyTry) { book.heard("run", nil, bt) },
-			})
-			if err != nil {
+			if h.portal != nil {
+				h.portal.reload = h.reload
+			}
+			// From here SIGHUP reloads rather than ends the process.
+			stopHUP := h.reloadOnHUP(cmd.Context())
+			defer stopHUP()
+			if err := s.Replace(h.scheduled(e.cfg)); err != nil {
 				return &exitError{code: 2, msg: err.Error()}
 			}
 			next, _ := schedule.Next(e.cfg.Schedule.Nightly, loc, time.Now())
@@ -175,6 +113,96 @@ of the last successful one, whenever it ran.`,
 			return h.stop(err, grace)
 		},
 	}
+}
+
+// scheduled is serve's jobs for cfg: each source's own sync (those with a
+// schedule) and the nightly run. A reload replaces them (schedule.Replace).
+func (h *holding) scheduled(cfg *config.Config) []schedule.Job {
+	e, jobs, book, loc := h.e, h.jobs, h.book, cfg.Location()
+	busy := func(err error) bool { return errors.Is(err, store.ErrLocked) }
+	var out []schedule.Job
+	for _, name := range cfg.SourceNames() {
+		sc := cfg.Sources[name]
+		if sc.Schedule == "" || !sc.IsEnabled() {
+			continue
+		}
+		out = append(out, schedule.Job{
+			Name: "sync " + name,
+			Spec: sc.Schedule,
+			Run: func(ctx context.Context) error {
+				if err := jobs.lock(ctx, "the sync of "+name, nil); err != nil {
+					return err
+				}
+				defer jobs.unlock()
+				st, err := h.store(ctx)
+				if err != nil {
+					return err
+				}
+				p := &pipeline.Pipeline{Cfg: cfg, Store: st, Logger: e.logger}
+				// In the run ledger as "sync" (and per stream in the load
+				// ledger); a failure is retried at the next tick.
+				return p.Ledgered(ctx, "sync", tickDay(ctx, loc), func() (any, error) {
+					results, err := p.Sync(ctx, []string{name}, false)
+					if err != nil {
+						return nil, err
+					}
+					read, loaded, dup, quar := results[0].Totals()
+					return map[string]any{"source": name, "read": read, "loaded": loaded, "duplicates": dup,
+						"quarantined": quar}, results[0].Err
+				})
+			},
+			Busy:   busy,
+			OnBusy: func(bt schedule.BusyTry) { book.heard("sync", map[string]any{"source": name}, bt) },
+		})
+	}
+	return append(out, schedule.Job{
+		Name: "nightly",
+		Spec: cfg.Schedule.Nightly,
+		Run: func(ctx context.Context) error {
+			if err := jobs.lock(ctx, "the nightly run", nil); err != nil {
+				return err
+			}
+			defer jobs.unlock()
+			st, err := h.store(ctx)
+			if err != nil {
+				return err
+			}
+			// Rules read again for every night; broken ones give way to
+			// the last good (see nightPipeline).
+			p, err := h.nightPipeline(cfg, st)
+			if err != nil {
+				var rerr rule.Errors
+				if errors.As(err, &rerr) {
+					return &exitError{code: 2, msg: err.Error()}
+				}
+				return err
+			}
+			// The night of the tick, however late the run: one due at
+			// 23:50 that waited for the store past midnight is still
+			// that day's.
+			_, err = p.Run(ctx, tickDay(ctx, loc))
+			return err
+		},
+		// The newest as-of date of a successful nightly run, whenever
+		// it ran, up to today (a run for a future date is a test).
+		LastSuccess: func(ctx context.Context) (time.Time, error) {
+			if err := jobs.lock(ctx, "the check for a missed night", nil); err != nil {
+				return time.Time{}, err
+			}
+			defer jobs.unlock()
+			st, err := h.store(ctx)
+			if err != nil {
+				return time.Time{}, err
+			}
+			asOf, ok, err := st.LastAsOf(ctx, "run", "ok", dayOf(time.Now(), loc))
+			if err != nil || !ok {
+				return time.Time{}, err
+			}
+			return schedule.EndOfDay(asOf, loc), nil
+		},
+		Busy:   busy,
+		OnBusy: func(bt schedule.BusyTry) { book.heard("run", nil, bt) },
+	})
 }
 
 // holding is the store serve holds: opened by the first job that needs it
@@ -188,9 +216,16 @@ type holding struct {
 	jobs *jobLock
 
 	portal *portalServer // nil without portal.listen
+	ops    *opsServer    // health, readiness, metrics; reload counters
+	sched  *schedule.Scheduler
+
+	cfg      atomic.Pointer[config.Config] // the config in force: the start's, then the last good reload's
+	good     atomic.Pointer[goodRules]     // the last rules, calendar and divisions that loaded
+	reloadMu sync.Mutex                    // one reload at a time
 
 	mu      sync.Mutex
 	st      *store.Store
+	openErr error // why the store is not open yet, for /readyz
 	admin   *adminServer
 	stopped bool
 }
@@ -206,9 +241,10 @@ func (h *holding) store(ctx context.Context) (*store.Store, error) {
 		}
 		st, err := h.e.openStore(ctx, "lipwatch serve")
 		if err != nil {
+			h.openErr = err
 			return nil, err
 		}
-		h.st = st
+		h.st, h.openErr = st, nil
 		if a, err := startAdmin(h.ctx, h.e.cfg, st, h.e.logger, h.jobs); err != nil {
 			h.e.logger.Error("admin socket: CLI commands cannot reach serve, and exit 75 while it holds the store", "err", err)
 		} else {
@@ -217,7 +253,7 @@ func (h *holding) store(ctx context.Context) (*store.Store, error) {
 				"store", st.Path(), "socket", a.ln.Path())
 		}
 		if h.portal != nil {
-			if err := h.portal.start(st); err != nil {
+			if err := h.portal.start(st, h.config()); err != nil {
 				h.e.logger.Error("portal: cannot serve; it answers 503", "err", err)
 			}
 		}
@@ -239,6 +275,9 @@ func (h *holding) stop(err error, grace time.Duration) error {
 		if perr := h.portal.stop(grace); perr != nil {
 			h.e.logger.Warn("stopping the portal", "err", perr)
 		}
+	}
+	if oerr := h.ops.stop(grace); oerr != nil {
+		h.e.logger.Warn("stopping the ops listener", "err", oerr)
 	}
 	if admin != nil {
 		if aerr := admin.close(grace); aerr != nil {

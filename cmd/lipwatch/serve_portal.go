@@ -23,19 +23,23 @@ const portalWait = 20 * time.Second
 
 // portalServer is the township portal serve runs: its address is bound
 // at start, so that a wrong portal.listen stops serve at once; it answers
-// 503 until serve holds the store, then serves engine/portal on it.
+// 503 until serve holds the store, then serves engine/portal on it. A
+// reload swaps in a portal built on the new config and rules.
 type portalServer struct {
-	cfg    *config.Config
+	cfg    *config.Config // the start's: the address and TLS files
 	logger *slog.Logger
 	jobs   *jobLock
+	ops    http.Handler // /healthz, /readyz, /metrics when ops.listen is empty; else nil
+	reload func(ctx context.Context, trigger string) error
 	ln     net.Listener
 	srv    *http.Server
 	ready  atomic.Pointer[portal.Server]
 	served chan error
 }
 
-// listenPortal binds portal.listen; nil when it is not set.
-func listenPortal(cfg *config.Config, logger *slog.Logger, jobs *jobLock) (*portalServer, error) {
+// listenPortal binds portal.listen; nil when it is not set. ops, when not
+// nil, answers opsPaths on the portal's address.
+func listenPortal(cfg *config.Config, logger *slog.Logger, jobs *jobLock, ops http.Handler) (*portalServer, error) {
 	pc := cfg.Portal
 	if pc.Listen == "" {
 		return nil, nil
@@ -44,7 +48,7 @@ func listenPortal(cfg *config.Config, logger *slog.Logger, jobs *jobLock) (*port
 	if err != nil {
 		return nil, fmt.Errorf("portal.listen %s: %w", pc.Listen, err)
 	}
-	ps := &portalServer{cfg: cfg, logger: logger, jobs: jobs, ln: ln, served: make(chan error, 1)}
+	ps := &portalServer{cfg: cfg, logger: logger, jobs: jobs, ops: ops, ln: ln, served: make(chan error, 1)}
 	ps.srv = &http.Server{
 		Handler:           ps,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -68,8 +72,13 @@ func listenPortal(cfg *config.Config, logger *slog.Logger, jobs *jobLock) (*port
 	return ps, nil
 }
 
-// ServeHTTP serves the portal once it is ready.
+// ServeHTTP serves the portal once it is ready (health and readiness at
+// once).
 func (ps *portalServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if ps.ops != nil && opsPaths[r.URL.Path] {
+		ps.ops.ServeHTTP(w, r)
+		return
+	}
 	p := ps.ready.Load()
 	if p == nil {
 		w.Header().Set("Retry-After", "30")
@@ -79,13 +88,35 @@ func (ps *portalServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	p.ServeHTTP(w, r)
 }
 
-// start serves the portal on the store serve holds.
-func (ps *portalServer) start(st *store.Store) error {
-	p, err := pipeline.New(ps.cfg, st, ps.logger)
+// start serves the portal on the store serve holds, with cfg, the config
+// in force.
+func (ps *portalServer) start(st *store.Store, cfg *config.Config) error {
+	p, err := pipeline.New(cfg, st, ps.logger)
 	if err != nil {
 		return err
 	}
-	srv, err := portal.New(portal.Options{
+	srv, err := ps.build(p)
+	if err != nil {
+		return err
+	}
+	ps.ready.Store(srv)
+	ps.logger.Info("portal serving", "addr", ps.ln.Addr().String())
+	return nil
+}
+
+// build makes the portal on p, with serve's job lock and reload.
+func (ps *portalServer) build(p *pipeline.Pipeline) (*portal.Server, error) {
+	var reload func(ctx context.Context) error
+	if ps.reload != nil {
+		reload = func(ctx context.Context) error {
+			// As a change in the portal: a running night is waited for
+			// this long, then the admin is told to try again.
+			ctx, cancel := context.WithTimeout(ctx, portalWait)
+			defer cancel()
+			return ps.reload(ctx, "portal")
+		}
+	}
+	return portal.New(portal.Options{
 		Pipeline: p,
 		Logger:   ps.logger,
 		Exclusive: func(ctx context.Context) (func(), error) {
@@ -96,13 +127,8 @@ func (ps *portalServer) start(st *store.Store) error {
 			}
 			return ps.jobs.unlock, nil
 		},
+		Reload: reload,
 	})
-	if err != nil {
-		return err
-	}
-	ps.ready.Store(srv)
-	ps.logger.Info("portal serving", "addr", ps.ln.Addr().String())
-	return nil
 }
 
 // stop ends the portal within grace: requests in flight finish.
