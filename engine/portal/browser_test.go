@@ -224,10 +224,10 @@ func TestBrowserPhone(t *testing.T) {
 func TestBrowserGroundReport(t *testing.T) {
 	c := openCounty(t)
 	var person string
-	if err := c.p.Store.DB().QueryRow(`SELECT id_number FROM registry_current r WHERE township_code = ? AND status = 'active'
+	if err := c.p.Store.DB().QueryRow(`SELECT id_number FROM registry_current r WHERE village_code = ? AND status = 'active'
 		AND NOT EXISTS (SELECT 1 FROM cases c WHERE c.subject = r.household_id)
 		AND NOT EXISTS (SELECT 1 FROM ground_reports g WHERE g.id_number = r.id_number)
-		ORDER BY id_number DESC LIMIT 1`, townA).Scan(&person); err != nil {
+		ORDER BY id_number DESC LIMIT 1`, c.villageA).Scan(&person); err != nil {
 		t.Fatal(err)
 	}
 	ctx := browser(t)

@@ -2,6 +2,7 @@ package portal
 
 import (
 	"cmp"
+	"context"
 	"errors"
 	"fmt"
 	"maps"
@@ -1055,7 +1056,7 @@ func (s *Server) reportForm(q *request, form map[string]string) map[string]any {
 	}
 	byTown := map[string][]village{}
 	for code, name := range s.p.Villages {
-		if len(code) < 9 {
+		if len(code) < 9 || !s.mayLookUp(q, code) {
 			continue
 		}
 		byTown[code[:9]] = append(byTown[code[:9]], village{code, name})
@@ -1074,6 +1075,18 @@ func (s *Server) reportForm(q *request, form map[string]string) map[string]any {
 		}
 	}
 	return map[string]any{"Kinds": evaluate.GroundKinds, "Towns": towns, "Form": form}
+}
+
+// mayLookUp reports whether the account may find people by name in
+// village: in the villages whose cases it sees (a township officer her
+// township's, a village assistant hers, the county admin all). Anyone
+// else is reported by ID number: a name lookup elsewhere would tell the
+// reporter who lives where.
+func (s *Server) mayLookUp(q *request, village string) bool {
+	if len(village) < 9 {
+		return false
+	}
+	return q.scope.CanSeeCase(village[:9], village)
 }
 
 // homeVillage is the village the form starts at: a village assistant's
@@ -1130,8 +1143,8 @@ func (s *Server) fileReport(w http.ResponseWriter, r *http.Request, q *request) 
 		case form["name"] == "":
 			again("请填写身份证号，或填写姓名并选择所在村（社区）", nil)
 			return
-		case s.p.Villages[form["village"]] == "":
-			again("请选择所在村（社区）", nil)
+		case s.p.Villages[form["village"]] == "" || !s.mayLookUp(q, form["village"]):
+			again("请选择所在村（社区）；本辖区以外的人员请填写身份证号", nil)
 			return
 		case len([]rune(form["name"])) > 30:
 			again("姓名过长，请核对", nil)
@@ -1142,7 +1155,7 @@ func (s *Server) fileReport(w http.ResponseWriter, r *http.Request, q *request) 
 			s.fail(w, r, err)
 			return
 		}
-		if err := s.p.Store.Audit(ctx, actor(q.user), "ground_lookup", form["village"], map[string]any{"found": len(people)}); err != nil {
+		if err := s.p.Store.Audit(ctx, actor(q.user), "ground_lookup", form["village"], map[string]any{"name": form["name"], "found": len(people)}); err != nil {
 			s.fail(w, r, err)
 			return
 		}
@@ -1181,6 +1194,26 @@ func (s *Server) fileReport(w http.ResponseWriter, r *http.Request, q *request) 
 		}
 		id = people[pick].IDNumber
 	}
+	known, err := s.p.Store.People(ctx, []string{id})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if p, ok := known[id]; ok && p.Status != "" && p.Status != "active" {
+		again("户籍登记该人员已死亡或已注销，不能报告；如登记有误，请联系县民政局核实", nil)
+		return
+	}
+	open, err := s.p.Store.OpenGroundReports(ctx, q.day)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	for _, o := range open {
+		if o.ReportedBy == actor(q.user) && o.IDNumber == id && o.Kind == form["kind"] {
+			again("您已报告过该人员的这类困难，正在核实中，无需重复报告；有新情况请联系乡镇", nil)
+			return
+		}
+	}
 	release, err := s.exclusive(ctx)
 	if err != nil {
 		http.Error(w, "系统正在进行夜间数据处理，请稍后再试", http.StatusServiceUnavailable)
@@ -1193,21 +1226,39 @@ func (s *Server) fileReport(w http.ResponseWriter, r *http.Request, q *request) 
 		s.fail(w, r, err)
 		return
 	}
-	msg := "报告已登记。"
+	// What the reporter is told about the case depends on whether she
+	// sees it: of a household outside her scope she learns nothing — not
+	// its case, its township, nor that it was lately closed.
+	msg := "报告已登记，已转交所属乡镇入户核实。"
 	link, linkText := "/report", "继续报告"
 	if res.CaseID != "" {
-		what := "已加入该户正在核实的预警 "
-		if res.New {
-			what = "已生成预警 "
-		}
-		msg += what + res.CaseID + "，由" + s.p.Router.Name(res.Township) + "核实。"
-		if res.Township == q.scope.Township || q.scope.IsCounty() {
+		if seen, err := s.seesCase(ctx, q, res.CaseID); err != nil {
+			s.fail(w, r, err)
+			return
+		} else if seen {
+			what := "已加入该户正在核实的预警 "
+			if res.New {
+				what = "已生成预警 "
+			}
+			msg = "报告已登记。" + what + res.CaseID + "，由" + s.p.Router.Name(res.Township) + "核实。"
 			link, linkText = "/cases/"+res.CaseID, "查看该预警"
 		}
-	} else {
-		msg += "该人员的同类情况近期已核实办结，本报告已记录，如情况有变化请联系乡镇。"
 	}
 	s.render(w, r, q, "message", map[string]any{"Title": "主动发现报告", "Message": msg, "Link": link, "LinkText": linkText})
+}
+
+// seesCase reports whether the account sees case id (as the case pages
+// decide it: township, and village for a village assistant).
+func (s *Server) seesCase(ctx context.Context, q *request, id string) (bool, error) {
+	c, err := s.p.Store.Case(ctx, id)
+	if err != nil {
+		return false, err
+	}
+	items, err := s.p.Items(ctx, []*cases.Case{c}, q.day)
+	if err != nil || len(items) != 1 {
+		return false, err
+	}
+	return q.scope.CanSeeCase(items[0].TownshipCode, items[0].VillageCode), nil
 }
 
 // townshipOptions are the county's townships, by code, for a select.

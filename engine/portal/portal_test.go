@@ -915,8 +915,15 @@ func TestGroundReport(t *testing.T) {
 	}
 	cl := c.client(t).login("village_a")
 	code, body, _ := cl.post("/report", url.Values{"id_number": {stranger}, "kind": {"illness"}, "note": {"户主住院，家中无劳动力"}})
-	if code != http.StatusOK || !strings.Contains(body, "已生成预警") || !strings.Contains(body, "由城东街道核实") || strings.Contains(body, "查看该预警") {
+	// Of a household outside her scope she learns nothing: not its case,
+	// its township, or whether it had one.
+	if code != http.StatusOK || !strings.Contains(body, "报告已登记，已转交所属乡镇入户核实") || strings.Contains(body, "YJ-") ||
+		strings.Contains(body, "城东街道") || strings.Contains(body, "查看该预警") {
 		t.Fatalf("report of another township's person: %d\n%s", code, body)
+	}
+	// The same again: refused as already reported, nothing recorded twice.
+	if code, body, _ := cl.post("/report", url.Values{"id_number": {stranger}, "kind": {"illness"}}); code != http.StatusUnprocessableEntity || !strings.Contains(body, "已报告过") {
+		t.Errorf("a repeated report: %d", code)
 	}
 	open, _ := c.p.Store.OpenCases(ctx)
 	var made *cases.Case
@@ -1017,11 +1024,12 @@ func TestAssignCountyQueue(t *testing.T) {
 func TestGroundReportByName(t *testing.T) {
 	c := openCounty(t)
 	db := c.p.Store.DB()
-	// A person alone with her name in her village, of a household with no case.
+	// A person alone with her name in the assistant's village, of a
+	// household with no case.
 	var id, name, village string
 	if err := db.QueryRow(`SELECT any_value(id_number), name, village_code FROM registry_current r
-		WHERE status = 'active' AND township_code = ? AND NOT EXISTS (SELECT 1 FROM cases c WHERE c.subject = r.household_id)
-		GROUP BY name, village_code HAVING count(*) = 1 ORDER BY village_code, name LIMIT 1`, townA).Scan(&id, &name, &village); err != nil {
+		WHERE status = 'active' AND village_code = ? AND NOT EXISTS (SELECT 1 FROM cases c WHERE c.subject = r.household_id)
+		GROUP BY name, village_code HAVING count(*) = 1 ORDER BY village_code, name LIMIT 1`, c.villageA).Scan(&id, &name, &village); err != nil {
 		t.Fatal(err)
 	}
 	reports := func() (n int) {
@@ -1058,6 +1066,14 @@ func TestGroundReportByName(t *testing.T) {
 		ids = append(ids, s)
 	}
 	rows.Close()
+	// Outside her villages she may not look people up by name.
+	var foreignVillage string
+	db.QueryRow(`SELECT min(village_code) FROM registry_current WHERE township_code = ?`, townB).Scan(&foreignVillage)
+	if code, body, _ := cl.post("/report", url.Values{"name": {"张三"}, "village": {foreignVillage}, "kind": {"care"}}); code != http.StatusUnprocessableEntity ||
+		!strings.Contains(body, "本辖区以外的人员请填写身份证号") || strings.Contains(body, `value="`+foreignVillage+`"`) {
+		t.Errorf("a lookup outside her villages: %d", code)
+	}
+	cl = c.client(t).login("admin") // the county admin looks up anywhere
 	form := url.Values{"name": {twin}, "village": {twinVillage}, "kind": {"care"}, "note": {"独居老人"}}
 	before = reports()
 	code, body, _ = cl.post("/report", form)
@@ -1155,12 +1171,13 @@ func TestCaseListOrder(t *testing.T) {
 	}
 	county := idsOf("admin", "")
 	open, _ := c.p.Store.OpenCases(ctx)
-	items, err := c.p.Items(ctx, open, c.day)
+	today := c.day.AddDate(0, 0, 2) // the portal's (Options.Today)
+	items, err := c.p.Items(ctx, open, today)
 	if err != nil {
 		t.Fatal(err)
 	}
 	slices.SortStableFunc(items, func(a, b dispatch.Item) int {
-		ao, bo := route.Overdue(a.Deadline, c.day), route.Overdue(b.Deadline, c.day)
+		ao, bo := route.Overdue(a.Deadline, today), route.Overdue(b.Deadline, today)
 		if ao != bo {
 			if ao {
 				return -1
