@@ -60,9 +60,7 @@ func notifyKillConfig(t *testing.T, dir, url string) string {
 		t.Fatal(err)
 	}
 	cfg := regexp.MustCompile(`(?m)^(\s*(?:path|dir|calendar|divisions):\s*)((?:testdata|rules)\S*)`).ReplaceAllString(string(b), "${1}"+root+"/${2}")
-	cfg += fmt.Sprintf(`
-notify:
-  receivers:
+	receivers := fmt.Sprintf(`  receivers:
     hook:
       kind: webhook
       url: %s
@@ -70,6 +68,11 @@ notify:
       county: true
       ops: true
 `, url)
+	withHook := regexp.MustCompile(`(?m)^  receivers: \{\}.*\n`).ReplaceAllLiteralString(cfg, receivers)
+	if withHook == cfg {
+		t.Fatal("config.yaml has no `  receivers: {}` line under notify: to replace")
+	}
+	cfg = withHook
 	path := filepath.Join(dir, "config.yaml")
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)

@@ -44,6 +44,19 @@ const (
 // would check: malformed, another algorithm, or parameters out of bounds.
 var ErrBadHash = errors.New("not a usable argon2id password hash")
 
+// MaxConcurrentHashes bounds the Argon2id computations running at once in
+// the process: each takes HashParams.Memory (64 MiB), so thirty logins
+// at the same moment would take 1.9 GB; past the bound they wait their
+// turn (a login takes some 100 ms).
+const MaxConcurrentHashes = 4
+
+var hashSlots = make(chan struct{}, MaxConcurrentHashes)
+
+func hashSlot() func() {
+	hashSlots <- struct{}{}
+	return func() { <-hashSlots }
+}
+
 // HashPassword hashes password with Argon2id and HashParams and a fresh
 // random salt, for the store. The password itself is never kept. An
 // empty password is refused; the policy (Policy.Check) is the caller's.
@@ -52,6 +65,7 @@ func HashPassword(password string) (string, error) {
 		return "", errors.New("hash password: empty password")
 	}
 	p := HashParams
+	defer hashSlot()()
 	h, err := argon2id.CreateHash(password, &p)
 	if err != nil {
 		return "", fmt.Errorf("hash password: %w", err)
@@ -66,7 +80,9 @@ func CheckPassword(password, hash string) (bool, error) {
 	if err := usableHash(hash); err != nil {
 		return false, err
 	}
+	release := hashSlot()
 	ok, err := argon2id.ComparePasswordAndHash(password, hash)
+	release()
 	if err != nil {
 		return false, fmt.Errorf("%w: %v", ErrBadHash, err)
 	}

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/alexedwards/argon2id"
 
@@ -134,6 +135,10 @@ func TestPolicyCheck(t *testing.T) {
 		{"newline", "zhangmin", "Chengguan-\n2026", def, []string{"control_char"}},
 		{"invalid UTF-8", "zhangmin", "Chengguan-2026\xff", def, []string{"control_char"}},
 		{"edge space", "zhangmin", " Chengguan-2026", def, []string{"edge_space"}},
+		// Past the classes and the list, still guessable (zxcvbn).
+		{"keyboard run", "zhangmin", "Qwer1234qwer", def, []string{"guessable"}},
+		{"repeats", "zhangmin", "aaaaaaaaA1", def, []string{"guessable"}},
+		{"sequence", "zhangmin", "Abcdefg123", def, []string{"guessable"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -282,5 +287,34 @@ func TestNormalizeDisplayName(t *testing.T) {
 		if got != tt.want || (err == nil) != (tt.msg == "") || err != nil && !strings.Contains(err.Error(), tt.msg) {
 			t.Errorf("NormalizeDisplayName(%q) = %q, %v; want %q, %q", tt.in, got, err, tt.want, tt.msg)
 		}
+	}
+}
+
+// At most MaxConcurrentHashes Argon2id computations run at once: with
+// every slot taken, a check waits until one is given back.
+func TestHashesBounded(t *testing.T) {
+	h, err := HashPassword("Xiangzhen-Desk-88")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range MaxConcurrentHashes {
+		hashSlots <- struct{}{}
+	}
+	done := make(chan bool)
+	go func() {
+		ok, _ := CheckPassword("Xiangzhen-Desk-88", h)
+		done <- ok
+	}()
+	select {
+	case <-done:
+		t.Fatal("a check ran with every slot taken")
+	case <-time.After(300 * time.Millisecond):
+	}
+	<-hashSlots
+	if ok := <-done; !ok {
+		t.Error("the check, once a slot was free, did not match")
+	}
+	for range MaxConcurrentHashes - 1 {
+		<-hashSlots
 	}
 }

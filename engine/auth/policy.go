@@ -1,6 +1,8 @@
 package auth
 
 import (
+	"github.com/trustelem/zxcvbn"
+
 	"bufio"
 	"crypto/rand"
 	_ "embed"
@@ -172,12 +174,23 @@ func (p Policy) Check(username, password string) error {
 		probs = append(probs, Problem{"common",
 			"这是常见密码，很容易被猜中，请换一个",
 			"is a common password"})
+	} else if len(probs) == 0 && zxcvbn.PasswordStrength(password, []string{username, "lipwatch", "minzheng", "jiuzhu"}).Score < MinStrength {
+		// Keyboard runs, repeats, a word and a year (Qwer1234qwer,
+		// Admin@123abc, aaaaaaaaA1): zxcvbn's estimate of the guesses
+		// needed, as Dropbox published it.
+		probs = append(probs, Problem{"guessable",
+			"太容易被猜中（如键盘顺序、重复字符、常见单词加数字），请换一个更长、更不规则的密码",
+			"is easy to guess (zxcvbn score below 3)"})
 	}
 	if len(probs) == 0 {
 		return nil
 	}
 	return &PolicyError{Problems: probs}
 }
+
+// MinStrength is the least zxcvbn score (0–4) a password must reach: 3
+// is "safely unguessable" (about 10^10 guesses) in zxcvbn's scale.
+const MinStrength = 3
 
 func count(bs ...bool) int {
 	n := 0

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/lipwatch/lipwatch/engine/dataset"
 )
@@ -231,6 +232,12 @@ func (rd *feedbackReader) parse(rawID, result, note, verifiedBy, verifiedOn stri
 	if !ok {
 		problems = append(problems, fmt.Sprintf("%s“%s”不是允许的选项（可选：%s）", HeaderOutcome, safeValue(result), rd.choices))
 	}
+	if n := utf8.RuneCountInString(strings.TrimSpace(note)); n > MaxNoteRunes {
+		problems = append(problems, fmt.Sprintf("%s有 %d 字，最多 %d 字", HeaderNote, n, MaxNoteRunes))
+	}
+	if n := utf8.RuneCountInString(strings.TrimSpace(verifiedBy)); n > MaxVerifierRunes {
+		problems = append(problems, fmt.Sprintf("%s有 %d 字，最多 %d 字（填写核实人姓名）", HeaderVerifiedBy, n, MaxVerifierRunes))
+	}
 	var on time.Time
 	if s := strings.TrimSpace(verifiedOn); s != "" {
 		d, err := rd.date(s)
@@ -245,6 +252,13 @@ func (rd *feedbackReader) parse(rawID, result, note, verifiedBy, verifiedOn stri
 	}
 	return Feedback{CaseID: caseID, Outcome: code, Note: strings.TrimSpace(note), VerifiedBy: strings.TrimSpace(verifiedBy), VerifiedOn: on}, problems
 }
+
+// Bounds of a verification's free text, for a returned list and the
+// portal alike: a 核实说明 is a paragraph, a 核实人 one or two names.
+const (
+	MaxNoteRunes     = 1000
+	MaxVerifierRunes = 50
+)
 
 // CheckVerification checks a verification entered outside a list (the
 // portal's outcome form) by the rules a returned list's row follows:

@@ -217,3 +217,17 @@ func TestFeedbackHouseholdRead(t *testing.T) {
 		t.Errorf("row: %+v", fb[0])
 	}
 }
+
+// A verification's free text is bounded, by the same check for the
+// portal's form and a returned list: a note of 1000 characters is taken,
+// 1001 are not; a 核实人 of 51 characters is refused; both say the bound.
+func TestCheckVerificationBounds(t *testing.T) {
+	o := readOptions()
+	if _, err := CheckVerification(o, "YJ-20261128-0001", "不符合条件", strings.Repeat("核", MaxNoteRunes), "张敏", "2026-12-01"); err != nil {
+		t.Errorf("a note at the bound: %v", err)
+	}
+	_, err := CheckVerification(o, "YJ-20261128-0001", "不符合条件", strings.Repeat("核", MaxNoteRunes+1), strings.Repeat("张", MaxVerifierRunes+1), "2026-12-01")
+	if err == nil || !strings.Contains(err.Error(), "核实说明有 1001 字，最多 1000 字") || !strings.Contains(err.Error(), "核实人有 51 字，最多 50 字") {
+		t.Errorf("past the bounds: %v", err)
+	}
+}

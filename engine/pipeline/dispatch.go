@@ -90,8 +90,19 @@ func (p *Pipeline) Dispatch(ctx context.Context, day time.Time, all bool) (*Disp
 		return nil, err
 	}
 	sending := make(map[string]bool, len(send))
+	later := 0
 	for _, c := range send {
+		// A dispatch for a past day (--as-of) leaves out the cases opened
+		// after it: they were not known then, and a deadline counted from
+		// before their opening would cost the township working days.
+		if c.OpenedOn.After(day) {
+			later++
+			continue
+		}
 		sending[c.ID] = true
+	}
+	if later > 0 {
+		p.logger().Warn("dispatch for a past day: cases opened after it are left for a later dispatch", "as_of", day.Format(time.DateOnly), "cases", later)
 	}
 	var items []dispatch.Item
 	var marks []store.Dispatched

@@ -191,7 +191,14 @@ func (p *Pipeline) RecordOutcome(ctx context.Context, day time.Time, actor, town
 func caseStateWords(e *store.CaseStateError) string {
 	switch {
 	case strings.HasPrefix(e.Reason, "already closed"):
-		return "该预警已办结，核实结果不同的须由县局处理（" + e.Reason + "）"
+		code := strings.TrimPrefix(e.Reason, "already closed as ")
+		label := code
+		for _, o := range dispatch.DefaultOutcomes() {
+			if o.Code == code {
+				label = o.Label
+			}
+		}
+		return "该预警已办结（核实结果：" + label + "），如结果有误，请联系县民政局更正"
 	case strings.HasPrefix(e.Reason, "not dispatched"):
 		return "该预警尚未下发"
 	}

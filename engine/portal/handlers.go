@@ -610,8 +610,9 @@ func (s *Server) showCaseView(w http.ResponseWriter, r *http.Request, q *request
 		"Requests": requests, "CanAskExtension": canAsk, "ExtensionDays": s.p.Cfg.Cases.ExtensionDays,
 		"CanAssign": q.scope.CanAdmin() && open && it.TownshipCode == route.CountyQueue, "Townships": s.townshipOptions(),
 		"Overdue": open && route.Overdue(it.Deadline, q.day), "DaysLeft": daysLeft, "HasDays": hasDays,
-		"CanClose": open && q.kase.State == cases.StateDispatched && q.scope.CanCloseCase(it.TownshipCode, it.VillageCode),
-		"Outcomes": dispatch.DefaultOutcomes(), "Problem": problem, "Form": form, "Today": q.day.Format(time.DateOnly),
+		"CanClose":     open && q.kase.State == cases.StateDispatched && q.scope.CanCloseCase(it.TownshipCode, it.VillageCode),
+		"DeadlineDays": s.p.Router.Days,
+		"Outcomes":     dispatch.DefaultOutcomes(), "Problem": problem, "Form": form, "Today": q.day.Format(time.DateOnly),
 		"OutcomeLabel": outcomeLabel(q.kase.Outcome), "Done": r.URL.Query().Get("done") == "1",
 	})
 }
@@ -922,7 +923,7 @@ func (s *Server) countyPage(w http.ResponseWriter, r *http.Request, q *request) 
 		s.fail(w, r, err)
 		return
 	}
-	s.render(w, r, q, "county", map[string]any{"Rows": list, "Total": total, "Pending": len(pending), "Month": q.day.Format("2006年1月")})
+	s.render(w, r, q, "county", map[string]any{"Rows": list, "Total": total, "Pending": len(pending), "IsAdmin": q.scope.CanAdmin(), "Month": q.day.Format("2006年1月")})
 }
 
 // assignTownship routes a case of the county's own queue to a township

@@ -172,6 +172,9 @@ func New(o Options) (*Server, error) {
 	s.sessions.Cookie.HttpOnly = true
 	s.sessions.Cookie.SameSite = http.SameSiteLaxMode
 	s.sessions.Cookie.Secure = pc.SecureCookies
+	// A session cookie, not a persistent one: closing the browser on a
+	// township's shared PC ends the login.
+	s.sessions.Cookie.Persist = false
 	s.sessions.ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) {
 		s.log.Error("portal session", "err", err)
 		http.Error(w, "服务器内部错误", http.StatusInternalServerError)
@@ -209,7 +212,25 @@ func New(o Options) (*Server, error) {
 		}
 		mux.Handle(rt.Method+" "+rt.Path, h)
 	}
-	csrf := nosurf.New(mux)
+	// What no route matches is answered in Chinese, not net/http's
+	// "404 page not found" and "Method Not Allowed".
+	routed := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, pattern := mux.Handler(r); pattern != "" {
+			mux.ServeHTTP(w, r)
+			return
+		}
+		for _, m := range []string{http.MethodGet, http.MethodPost} {
+			other := r.Clone(r.Context())
+			other.Method = m
+			if _, pattern := mux.Handler(other); pattern != "" && m != r.Method {
+				w.Header().Set("Allow", m)
+				http.Error(w, "不支持这种访问方式，请从工作台页面进入", http.StatusMethodNotAllowed)
+				return
+			}
+		}
+		http.Error(w, "页面不存在，请从工作台首页进入", http.StatusNotFound)
+	})
+	csrf := nosurf.New(routed)
 	csrf.SetBaseCookie(http.Cookie{Name: "lipwatch_csrf", Path: "/", HttpOnly: true, Secure: pc.SecureCookies, SameSite: http.SameSiteLaxMode})
 	csrf.SetFailureHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.log.Warn("portal: form refused (CSRF check)", "path", r.URL.Path, "reason", fmt.Sprint(nosurf.Reason(r)))

@@ -20,6 +20,7 @@ var pageNames = []string{"login", "password", "cases", "case", "message", "count
 
 var funcs = template.FuncMap{
 	"cause":   causeText,
+	"who":     who,
 	"dataset": datasetName,
 	"date": func(t time.Time) string {
 		if t.IsZero() {
@@ -163,3 +164,16 @@ func datasetName(name string) string {
 }
 
 func isASCIILetter(r rune) bool { return r < 0x80 && unicode.IsLetter(r) }
+
+// who names an actor of the audit log for a page: a portal account as
+// 账号 NAME, the county's command line as 县局; a plain name (a 核实人
+// typed in) as it is.
+func who(actor string) string {
+	switch {
+	case strings.HasPrefix(actor, "portal:"):
+		return "账号 " + strings.TrimPrefix(actor, "portal:")
+	case strings.Contains(actor, "@"):
+		return "县局"
+	}
+	return actor
+}
