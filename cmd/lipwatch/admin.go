@@ -66,6 +66,7 @@ var storeCommands = map[string]string{
 	"dispatch":             storeWrite,
 	"feedback import":      storeWrite,
 	"cases extend":         storeWrite,
+	"cases reopen":         storeWrite,
 	"quarantine retry":     storeWrite,
 	"users add":            storeWrite,
 	"users disable":        storeWrite,

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"errors"
 	"fmt"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -11,6 +13,7 @@ import (
 	"github.com/lipwatch/lipwatch/engine/idnum"
 	"github.com/lipwatch/lipwatch/engine/pipeline"
 	"github.com/lipwatch/lipwatch/engine/route"
+	"github.com/lipwatch/lipwatch/engine/store"
 )
 
 func newFeedbackCmd(g *globals) *cobra.Command {
@@ -190,7 +193,43 @@ func newCasesCmd(g *globals) *cobra.Command {
 			return nil
 		},
 	}
-	cs.AddCommand(list, show, extend)
+	var reason string
+	reopen := &cobra.Command{
+		Use:   "reopen CASE_ID --reason TEXT",
+		Short: "Reopen a closed case to correct an outcome recorded by mistake (the township records the right one)",
+		Long: `Reopens a closed case, for the county to correct an outcome recorded by mistake (不符合条件
+clicked for 纳入低保, say): the outcome, 核实人 and 核实说明 are cleared, the case is open again with a
+deadline of cases.deadline_days working days from today, and the next dispatch lists it again; the
+suppression its closing made is lifted and the ground reports it settled are open again. Refused
+for a case not closed, or whose household has another case open. Audited (case_reopened) with the
+reason and the outcome undone.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if strings.TrimSpace(reason) == "" {
+				return &exitError{code: 2, msg: "--reason is required: why the outcome is corrected (it is in the case's history)"}
+			}
+			_, p, day, err := g.openPipeline(cmd, "lipwatch cases reopen")
+			if err != nil {
+				return err
+			}
+			defer p.Close()
+			d, err := p.Router.Deadline(day, false)
+			if err != nil {
+				return err
+			}
+			if err := p.Store.ReopenCase(cmd.Context(), g.actor(), args[0], strings.TrimSpace(reason), d); err != nil {
+				var state *store.CaseStateError
+				if errors.As(err, &state) {
+					return &exitError{code: 1, msg: err.Error()}
+				}
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "case %s: reopened, deadline %s; it is on the next dispatch\n", args[0], date(d))
+			return nil
+		},
+	}
+	reopen.Flags().StringVar(&reason, "reason", "", "why the outcome is corrected (required; audited)")
+	cs.AddCommand(list, show, extend, reopen)
 	return cs
 }
 

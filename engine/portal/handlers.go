@@ -59,6 +59,7 @@ func (s *Server) routeTable() []Route {
 		{"GET", "/report", LoggedIn, s.reportPage},
 		{"POST", "/report", LoggedIn, s.fileReport},
 		{"POST", "/reload", AdminOnly, s.reloadConfig},
+		{"POST", "/cases/{id}/reopen", AdminOnly, s.reopenCase},
 	}
 }
 
@@ -612,6 +613,7 @@ func (s *Server) showCaseView(w http.ResponseWriter, r *http.Request, q *request
 		"Overdue": open && route.Overdue(it.Deadline, q.day), "DaysLeft": daysLeft, "HasDays": hasDays,
 		"CanClose":     open && q.kase.State == cases.StateDispatched && q.scope.CanCloseCase(it.TownshipCode, it.VillageCode),
 		"DeadlineDays": s.p.Router.Days,
+		"CanReopen":    !open && q.scope.CanAdmin(),
 		"Outcomes":     dispatch.DefaultOutcomes(), "Problem": problem, "Form": form, "Today": q.day.Format(time.DateOnly),
 		"OutcomeLabel": outcomeLabel(q.kase.Outcome), "Done": r.URL.Query().Get("done") == "1",
 	})
@@ -946,6 +948,45 @@ func (s *Server) assignTownship(w http.ResponseWriter, r *http.Request, q *reque
 	case errors.As(err, &state):
 		w.WriteHeader(http.StatusConflict)
 		s.render(w, r, q, "message", map[string]any{"Title": "无法分派", "Message": "该预警已办结，或已有所属乡镇。", "Link": "/cases/" + id, "LinkText": "返回预警"})
+		return
+	case err != nil:
+		s.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/cases/"+id, http.StatusSeeOther)
+}
+
+// reopenCase is the county admin's correction of an outcome recorded by
+// mistake: the case is open again with a deadline counted from today
+// (store.ReopenCase), for its township to record the right outcome.
+func (s *Server) reopenCase(w http.ResponseWriter, r *http.Request, q *request) {
+	id := r.PathValue("id")
+	reason := strings.TrimSpace(r.PostFormValue("reason"))
+	if reason == "" || len([]rune(reason)) > 500 {
+		http.Error(w, "请填写更正的事由（500字以内）", http.StatusUnprocessableEntity)
+		return
+	}
+	release, err := s.exclusive(r.Context())
+	if err != nil {
+		http.Error(w, "系统正在进行夜间数据处理，请稍后再试", http.StatusServiceUnavailable)
+		return
+	}
+	defer release()
+	d, err := s.p.Router.Deadline(q.day, false)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	err = s.p.Store.ReopenCase(r.Context(), actor(q.user), id, reason, d)
+	var state *store.CaseStateError
+	switch {
+	case errors.Is(err, store.ErrNoCase):
+		s.notFound(w, r, q)
+		return
+	case errors.As(err, &state):
+		w.WriteHeader(http.StatusConflict)
+		s.render(w, r, q, "message", map[string]any{"Title": "无法重新打开", "Message": "该预警未办结，或该户已有其他正在核实的预警（请在那条预警中登记）。",
+			"Link": "/cases/" + id, "LinkText": "返回预警"})
 		return
 	case err != nil:
 		s.fail(w, r, err)

@@ -299,6 +299,12 @@ func TestIsolation(t *testing.T) {
 			}
 			return loggedIn(acct, "403")
 		},
+		"POST /cases/{id}/reopen": func(acct, id string) string {
+			if acct == "admin" {
+				return "ok" // no reason given: refused with a message
+			}
+			return loggedIn(acct, "403")
+		},
 		"POST /reload": func(acct, id string) string {
 			if acct == "admin" {
 				return "ok"
@@ -1248,5 +1254,60 @@ func TestReloadButton(t *testing.T) {
 		FROM audit WHERE action = 'config_reload' AND actor = 'portal:admin'`).Scan(&ok, &failed)
 	if ok < 1 || failed < 1 {
 		t.Errorf("audit: %d ok, %d failed", ok, failed)
+	}
+}
+
+// An outcome recorded by mistake is corrected: the county admin reopens
+// the case with a reason; it is open again with a deadline counted from
+// today, its suppression lifted, its history saying so; the township
+// records the right outcome. An open case cannot be reopened, and no
+// other role may.
+func TestReopenCase(t *testing.T) {
+	c := openCounty(t)
+	ctx := context.Background()
+	id := c.byTown[townA][len(c.byTown[townA])-2]
+	officer := c.client(t).login("officer_a")
+	if code, _, _ := officer.post("/cases/"+id+"/outcome", url.Values{"outcome": {"not_eligible"}, "verified_on": {"2026-11-29"}}); code != http.StatusSeeOther {
+		t.Fatalf("the wrong outcome: %d", code)
+	}
+	var suppressed int
+	c.p.Store.DB().QueryRow(`SELECT count(*) FROM suppressions WHERE case_id = ?`, id).Scan(&suppressed)
+	if suppressed == 0 {
+		t.Fatal("closing made no suppression")
+	}
+	if code, _, _ := officer.post("/cases/"+id+"/reopen", url.Values{"reason": {"误选"}}); code != http.StatusForbidden {
+		t.Errorf("an officer reopening: %d", code)
+	}
+	admin := c.client(t).login("admin")
+	if _, body, _ := admin.get("/cases/" + id); !strings.Contains(body, "更正核实结果") {
+		t.Error("the admin's page of a closed case offers no correction")
+	}
+	if code, _, _ := admin.post("/cases/"+id+"/reopen", url.Values{"reason": {""}}); code != http.StatusUnprocessableEntity {
+		t.Errorf("no reason: %d", code)
+	}
+	if code, _, _ := admin.post("/cases/"+id+"/reopen", url.Values{"reason": {"乡镇误选不符合条件，应为纳入低保"}}); code != http.StatusSeeOther {
+		t.Fatalf("reopen: %d", code)
+	}
+	got, _ := c.p.Store.Case(ctx, id)
+	want, _ := c.p.Router.Deadline(c.day.AddDate(0, 0, 2), false)
+	if got.State != cases.StateDispatched || got.Outcome != "" || !got.Deadline.Equal(want) {
+		t.Errorf("reopened: state %s, outcome %q, deadline %s (want %s)", got.State, got.Outcome, got.Deadline.Format(time.DateOnly), want.Format(time.DateOnly))
+	}
+	c.p.Store.DB().QueryRow(`SELECT count(*) FROM suppressions WHERE case_id = ?`, id).Scan(&suppressed)
+	if suppressed != 0 {
+		t.Errorf("%d suppressions left", suppressed)
+	}
+	if code, _, _ := admin.post("/cases/"+id+"/reopen", url.Values{"reason": {"again"}}); code != http.StatusConflict {
+		t.Errorf("reopening an open case: %d", code)
+	}
+	_, body, _ := officer.get("/cases/" + id)
+	if !strings.Contains(body, "重新打开，更正核实结果（原结果：不符合条件；账号 admin；事由：乡镇误选不符合条件，应为纳入低保）") || !strings.Contains(body, "登记核实结果") {
+		t.Errorf("the officer's page after the reopening lacks its history or the form")
+	}
+	if code, _, _ := officer.post("/cases/"+id+"/outcome", url.Values{"outcome": {"dibao"}, "verified_on": {"2026-11-30"}}); code != http.StatusSeeOther {
+		t.Errorf("the right outcome: %d", code)
+	}
+	if got, _ := c.p.Store.Case(ctx, id); got.Outcome != "dibao" {
+		t.Errorf("outcome after the correction: %q", got.Outcome)
 	}
 }

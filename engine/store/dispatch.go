@@ -342,3 +342,56 @@ func (s *Store) ExtendCase(ctx context.Context, id string, deadline func(dispatc
 		WHERE case_id = ?`, d, time.Now().UTC(), id)
 	return d, err
 }
+
+// ReopenCase undoes a case's closing, for the county to correct an
+// outcome recorded by mistake: the case is open again (dispatched), its
+// outcome, 核实人 and 核实说明 cleared, its deadline the one given
+// (counted from today by the caller), a new version so that the next
+// dispatch lists it again; the suppressions its closing made are lifted
+// and the ground reports it settled are open again. One transaction with
+// its audit row (case_reopened: the reason and the outcome undone). A case
+// not closed, or whose household has another case open, is refused
+// (*CaseStateError).
+func (s *Store) ReopenCase(ctx context.Context, actor, id, reason string, deadline time.Time) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	var state, subject string
+	var outcome sql.NullString
+	err = tx.QueryRowContext(ctx, `SELECT state, subject, outcome FROM cases WHERE case_id = ?`, id).Scan(&state, &subject, &outcome)
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("case %s: %w", id, ErrNoCase)
+	}
+	if err != nil {
+		return err
+	}
+	if state != cases.StateClosed {
+		return &CaseStateError{CaseID: id, Reason: "not closed"}
+	}
+	var other sql.NullString
+	if err := tx.QueryRowContext(ctx, `SELECT min(case_id) FROM cases WHERE subject = ? AND state <> 'closed' AND case_id <> ?`,
+		subject, id).Scan(&other); err != nil {
+		return err
+	}
+	if other.Valid {
+		return &CaseStateError{CaseID: id, Reason: "of a household with another open case, " + other.String}
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE cases SET state = 'dispatched', closed_on = NULL, outcome = NULL, outcome_note = NULL,
+		verified_by = NULL, verified_on = NULL, deadline = ?, version = version + 1, updated_at = ? WHERE case_id = ?`,
+		deadline, time.Now().UTC(), id); err != nil {
+		return fmt.Errorf("reopen %s: %w", id, err)
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM suppressions WHERE case_id = ?`, id); err != nil {
+		return fmt.Errorf("reopen %s: %w", id, err)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE ground_reports SET state = 'open', settled_case = NULL WHERE settled_case = ?`, id); err != nil {
+		return fmt.Errorf("reopen %s: %w", id, err)
+	}
+	if err := audit(ctx, tx, actor, "case_reopened", id, map[string]any{"reason": reason, "outcome": outcome.String,
+		"deadline": deadline.Format(time.DateOnly)}); err != nil {
+		return err
+	}
+	return tx.Commit()
+}

@@ -35,13 +35,13 @@ func (s *Store) Members(ctx context.Context, householdID string) ([]Person, erro
 // CaseEvent is one step in a case's history.
 type CaseEvent struct {
 	On    time.Time
-	What  string // opened | dispatched | extended | closed
+	What  string // opened | dispatched | extended | reopened | closed
 	Batch string // dispatched: the batch id
 	// Deadline is the deadline a dispatch or an extension carried.
 	Deadline time.Time
 	Actor    string // extended, closed: who
-	Outcome  string // closed: the outcome code
-	Note     string // closed: the 核实说明
+	Outcome  string // closed: the outcome code; reopened: the outcome undone
+	Note     string // closed: the 核实说明; reopened: the reason
 }
 
 // CaseHistory returns a case's steps in order: opened, each dispatch
@@ -55,6 +55,10 @@ func (s *Store) CaseHistory(ctx context.Context, id string) ([]CaseEvent, error)
 		UNION ALL
 		SELECT at_time, 'extended', '', TRY_CAST(json_extract_string(detail, '$.deadline') AS DATE), actor, '', 2, ''
 		FROM audit WHERE action = 'cases_extend' AND subject = $1
+		UNION ALL
+		SELECT at_time::DATE::TIMESTAMP, 'reopened', '', TRY_CAST(json_extract_string(detail, '$.deadline') AS DATE), actor,
+			coalesce(json_extract_string(detail, '$.outcome'), ''), 2, coalesce(json_extract_string(detail, '$.reason'), '')
+		FROM audit WHERE action = 'case_reopened' AND subject = $1
 		UNION ALL
 		SELECT closed_on::TIMESTAMP, 'closed', '', NULL::DATE, coalesce(verified_by, ''), coalesce(outcome, ''), 3, coalesce(outcome_note, '')
 		FROM cases WHERE case_id = $1 AND state = 'closed'
