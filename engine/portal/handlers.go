@@ -625,7 +625,7 @@ func (s *Server) showCaseView(w http.ResponseWriter, r *http.Request, q *request
 func (s *Server) recordOutcome(w http.ResponseWriter, r *http.Request, q *request) {
 	form := map[string]string{
 		"outcome": r.PostFormValue("outcome"), "note": r.PostFormValue("note"),
-		"verified_by": r.PostFormValue("verified_by"), "verified_on": r.PostFormValue("verified_on"),
+		"verified_by": r.PostFormValue("verified_by"), "verified_on": cmp.Or(strings.TrimSpace(r.PostFormValue("verified_on")), q.day.Format(time.DateOnly)),
 	}
 	fb, err := dispatch.CheckVerification(dispatch.Options{County: s.p.Cfg.County.Name, AsOf: q.day}, q.kase.ID,
 		form["outcome"], form["note"], form["verified_by"], form["verified_on"])
