@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os/signal"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -51,6 +52,9 @@ Every busy try is in the run ledger (status busy, naming the holder), recorded w
 the store. A night is the as-of date of its tick: missed nights are caught up by the as-of date
 of the last successful one, whenever it ran.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			// SIGHUP is held from here, not fatal, and reloads once serve is set up.
+			hup := holdHUP()
+			defer signal.Stop(hup)
 			e, err := g.load()
 			if err != nil {
 				return err
@@ -100,9 +104,10 @@ of the last successful one, whenever it ran.`,
 			if h.portal != nil {
 				h.portal.reload = h.reload
 			}
-			// From here SIGHUP reloads rather than ends the process.
-			stopHUP := h.reloadOnHUP(cmd.Context())
+			// SIGHUP reloads from here (one held since the start too).
+			hupCtx, stopHUP := context.WithCancel(cmd.Context())
 			defer stopHUP()
+			go h.reloadOnHUP(hupCtx, hup)
 			if err := s.Replace(h.scheduled(e.cfg)); err != nil {
 				return &exitError{code: 2, msg: err.Error()}
 			}

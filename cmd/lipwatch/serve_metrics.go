@@ -37,7 +37,7 @@ var (
 		"When the newest successful run of each kind finished. Unix seconds; source: store table runs (status ok).",
 		[]string{"kind"}, nil)
 	descStage = prometheus.NewDesc("lipwatch_last_run_stage_duration_seconds",
-		"How long each stage (sync, health, evaluate, dispatch) of the newest finished nightly run took. Seconds; source: store table runs, kind run, summary StageSeconds.",
+		"How long each stage (sync, health, evaluate, dispatch, notify) of the newest finished nightly run took. Seconds; source: store table runs, kind run, summary StageSeconds.",
 		[]string{"stage"}, nil)
 	descRowsRead = prometheus.NewDesc("lipwatch_source_rows_read_total",
 		"Rows read from each source, all syncs (read = loaded + duplicates + quarantined + counted). Rows; source: store table loads (rows_read).",

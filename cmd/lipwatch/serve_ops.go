@@ -215,25 +215,23 @@ func (h *holding) nightPipeline(cfg *config.Config, st *store.Store) (*pipeline.
 	return good.on(cfg, st, logger), nil
 }
 
-// reloadOnHUP reloads on every SIGHUP until ctx is done or the returned
-// func is called.
-func (h *holding) reloadOnHUP(ctx context.Context) (stop func()) {
+// holdHUP catches SIGHUP from serve's start, so that one sent before
+// serve can reload is kept for it rather than ending the process.
+func holdHUP() chan os.Signal {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
-	ctx, cancel := context.WithCancel(ctx)
-	go func() {
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-hup:
-				_ = h.reload(ctx, "SIGHUP") // logged and counted
-			}
+	return hup
+}
+
+// reloadOnHUP reloads on every SIGHUP until ctx is done.
+func (h *holding) reloadOnHUP(ctx context.Context, hup <-chan os.Signal) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-hup:
+			_ = h.reload(ctx, "SIGHUP") // logged and counted
 		}
-	}()
-	return func() {
-		signal.Stop(hup)
-		cancel()
 	}
 }
 
