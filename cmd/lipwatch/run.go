@@ -36,8 +36,8 @@ func newRunCmd(g *globals) *cobra.Command {
 			}
 			// Without serve, this command sends the night's notifications
 			// itself, for at most notify.command_wait after its work is
-			// recorded (serve sends them on its own).
-			if g.server == nil && cmd.Context().Err() == nil {
+			// recorded (serve sends them on its own; 0 leaves them to it).
+			if g.server == nil && cmd.Context().Err() == nil && e.cfg.Notify.CommandWait > 0 {
 				if _, derr := deliverNow(cmd.Context(), cmd, p, e.cfg.Notify.CommandWait.Std()); derr != nil {
 					e.logger.Error("notify", "err", derr)
 				}

@@ -186,6 +186,7 @@ func (h *holding) scheduled(cfg *config.Config) []schedule.Job {
 			// 23:50 that waited for the store past midnight is still
 			// that day's.
 			_, err = p.Run(ctx, tickDay(ctx, loc))
+			h.notify.kick()
 			return err
 		},
 		// The newest as-of date of a successful nightly run, whenever
@@ -221,6 +222,7 @@ type holding struct {
 	jobs *jobLock
 
 	portal *portalServer // nil without portal.listen
+	notify *notifier     // sends notifications once the store is held
 	ops    *opsServer    // health, readiness, metrics; reload counters
 	sched  *schedule.Scheduler
 
@@ -262,6 +264,7 @@ func (h *holding) store(ctx context.Context) (*store.Store, error) {
 				h.e.logger.Error("portal: cannot serve; it answers 503", "err", err)
 			}
 		}
+		h.notify = startNotifier(h.ctx, h.config, st, h.e.logger)
 	}
 	h.book.flush(ctx, h.st)
 	return h.st, nil
@@ -276,6 +279,7 @@ func (h *holding) stop(err error, grace time.Duration) error {
 	h.stopped = true
 	st, admin := h.st, h.admin
 	h.mu.Unlock()
+	h.notify.stop()
 	if h.portal != nil {
 		if perr := h.portal.stop(grace); perr != nil {
 			h.e.logger.Warn("stopping the portal", "err", perr)

@@ -36,7 +36,8 @@ type Notify struct {
 	Poll Duration `mapstructure:"poll"`
 	// CommandWait bounds how long a command run without serve (`lipwatch
 	// run`) spends sending after its work is recorded; what is not sent
-	// by then waits for the next run, `notify retry` or serve. Default 20s.
+	// by then waits for the next run, `notify retry` or serve; 0 sends
+	// nothing (a county whose serve sends). Default 20s.
 	CommandWait Duration `mapstructure:"command_wait"`
 }
 
