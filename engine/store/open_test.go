@@ -233,3 +233,28 @@ func TestOpenRefusesAnotherApplicationsDatabase(t *testing.T) {
 		st.Close()
 	}
 }
+
+// A first open killed after creating the migrations' ledger and before
+// its first migration committed leaves a database holding only that
+// ledger, empty: it opens as the new store it was to be (TestKillNine
+// found it); another tool's lone ledger, with rows, is still refused.
+func TestOpenAfterKilledFirstOpen(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "lw.duckdb")
+	foreignDB(t, path, `CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)`)
+	st, err := Open(ctx, Options{Path: path})
+	if err != nil {
+		t.Fatalf("a store whose first open was killed: %v", err)
+	}
+	if v, err := st.AppliedMigrations(ctx); err != nil || len(v) != SchemaVersion() {
+		t.Errorf("migrations after the reopen: %v %v", v, err)
+	}
+	st.Close()
+	other := filepath.Join(dir, "other.duckdb")
+	foreignDB(t, other, `CREATE TABLE schema_migrations (version BIGINT, dirty BOOLEAN)`, `INSERT INTO schema_migrations VALUES (3, false)`)
+	if st, err := Open(ctx, Options{Path: other}); err == nil {
+		st.Close()
+		t.Error("another tool's lone migrations ledger opened as a store")
+	}
+}

@@ -198,6 +198,16 @@ func notOurs(ctx context.Context, path string) error {
 	if len(objects) == 0 {
 		return nil // an empty DuckDB database: lipwatch makes it a store
 	}
+	if len(objects) == 1 && strings.EqualFold(objects[0], "schema_migrations") {
+		// A first open killed between creating the migrations' ledger and
+		// committing the first migration leaves the ledger alone and
+		// empty: lipwatch's own, still new. (Another tool's ledger has
+		// rows, or tables beside it.)
+		var n int
+		if err := db.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations`).Scan(&n); err == nil && n == 0 {
+			return nil
+		}
+	}
 	ours, err := migrationRecord(ctx, db)
 	if err != nil {
 		return fmt.Errorf("open store %s: reading the database to see whether it is lipwatch's: %w; it was left as it is", path, err)
