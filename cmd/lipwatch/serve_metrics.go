@@ -54,6 +54,12 @@ var (
 	descOpen = prometheus.NewDesc("lipwatch_cases_open",
 		"Open cases (new or dispatched, not closed) per township; township is the division code, or county for the county's own queue. Cases; source: store table cases.",
 		[]string{"township", "township_name"}, nil)
+	descDeliveries = prometheus.NewDesc("lipwatch_notify_deliveries",
+		"Notifications per receiver and delivery state: sent, pending (to try, or waiting for a retry), sending (left by a crash: sent again marked resent), failed (given up after notify.max_attempts; lipwatch notify retry). Deliveries; source: store table notify_deliveries.",
+		[]string{"receiver", "state"}, nil)
+	descResent = prometheus.NewDesc("lipwatch_notify_resent_total",
+		"Notifications sent again after a crash in the middle of a send, per receiver (the receiver may have two copies; the second says so). Deliveries; source: store table notify_deliveries.",
+		[]string{"receiver"}, nil)
 	descOverdue = prometheus.NewDesc("lipwatch_cases_overdue",
 		"Open cases whose deadline is before today in the county's time zone, per township (as `lipwatch cases list --overdue`). Cases; source: store table cases.",
 		[]string{"township", "township_name"}, nil)
@@ -62,7 +68,7 @@ var (
 // Describe sends the descriptions of every figure.
 func (c *storeCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descStoreOpen, descRuns, descRunning, descLastDuration, descLastSuccess, descStage,
-		descRowsRead, descRowsLoaded, descRowsQuarantined, descLastSync, descOpen, descOverdue} {
+		descRowsRead, descRowsLoaded, descRowsQuarantined, descLastSync, descOpen, descOverdue, descDeliveries, descResent} {
 		ch <- d
 	}
 }
@@ -88,6 +94,7 @@ func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
 		{descStage, collectStages},
 		{descRowsRead, collectSources},
 		{descOpen, c.collectCases},
+		{descDeliveries, c.collectNotify},
 	} {
 		if err := q.collect(ctx, db, ch); err != nil {
 			ch <- prometheus.NewInvalidMetric(q.desc, err)
@@ -256,4 +263,42 @@ func (c *storeCollector) collectCases(ctx context.Context, db *sql.DB, ch chan<-
 // UTC, as Unix seconds.
 func unixSeconds(t time.Time) float64 {
 	return float64(time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), time.UTC).UnixNano()) / 1e9
+}
+
+// collectNotify: deliveries per receiver and state, every configured
+// receiver and state reported (0 included), and resends.
+func (c *storeCollector) collectNotify(ctx context.Context, db *sql.DB, ch chan<- prometheus.Metric) error {
+	rows, err := db.QueryContext(ctx, `SELECT receiver, state, count(*), count(*) FILTER (WHERE resent) FROM notify_deliveries GROUP BY ALL`)
+	if err != nil {
+		return fmt.Errorf("notify deliveries: %w", err)
+	}
+	defer rows.Close()
+	counts := map[string]map[string]float64{}
+	resent := map[string]float64{}
+	for name := range c.h.config().Notify.Receivers {
+		counts[name] = map[string]float64{}
+		resent[name] = 0
+	}
+	for rows.Next() {
+		var r, st string
+		var n, re float64
+		if err := rows.Scan(&r, &st, &n, &re); err != nil {
+			return fmt.Errorf("notify deliveries: %w", err)
+		}
+		if counts[r] == nil {
+			counts[r] = map[string]float64{}
+		}
+		counts[r][st] = n
+		resent[r] += re
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for r, by := range counts {
+		for _, st := range []string{"sent", "pending", "sending", "failed"} {
+			ch <- prometheus.MustNewConstMetric(descDeliveries, prometheus.GaugeValue, by[st], r, st)
+		}
+		ch <- prometheus.MustNewConstMetric(descResent, prometheus.CounterValue, resent[r], r)
+	}
+	return nil
 }

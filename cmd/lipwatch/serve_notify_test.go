@@ -45,6 +45,8 @@ func TestServeNotifies(t *testing.T) {
 		t.Fatalf("pending deliveries after the run: %d %v", len(pending), err)
 	}
 
+	addr := freeAddr(t)
+	t.Setenv("LIPWATCH_OPS_LISTEN", addr)
 	ctx, cancel := context.WithCancel(context.Background())
 	sv := &serving{logs: &syncBuffer{}, cancel: cancel, done: make(chan struct{})}
 	root := newRootCmd()
@@ -68,5 +70,13 @@ func TestServeNotifies(t *testing.T) {
 		if n := len(got[d.Key]); n != 1 {
 			t.Errorf("%s received %d times", d.Key, n)
 		}
+	}
+	// The scrape counts them.
+	m, _ := scrape(t, addr)
+	if v := sample(t, m, `lipwatch_notify_deliveries{receiver="hook",state="sent"}`); v < float64(len(pending)) {
+		t.Errorf("sent deliveries in /metrics: %v, want at least %d", v, len(pending))
+	}
+	if v := sample(t, m, `lipwatch_notify_deliveries{receiver="hook",state="failed"}`); v != 0 {
+		t.Errorf("failed deliveries in /metrics: %v", v)
 	}
 }
