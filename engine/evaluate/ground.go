@@ -68,7 +68,10 @@ func GroundHits(ctx context.Context, st *store.Store, reports []store.GroundRepo
 			if r.Note != "" {
 				reason += "（" + r.Note + "）"
 			}
-			reasons = append(reasons, reason+"，"+r.ReportedAt.In(time.FixedZone("CST", 8*3600)).Format(time.DateOnly)+" 报告")
+			// Who reported it, so that the township can ask: the account
+			// (a portal account's name, never a person's ID).
+			by := strings.TrimPrefix(r.ReportedBy, "portal:")
+			reasons = append(reasons, reason+"，"+r.ReportedAt.In(time.FixedZone("CST", 8*3600)).Format(time.DateOnly)+" 由账号 "+by+" 报告")
 			ids = append(ids, r.ID)
 		}
 		facts, _ := json.Marshal(map[string]any{"reports": len(rs), "kind": rs[len(rs)-1].Kind})
