@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"regexp"
@@ -37,9 +36,11 @@ evaluation error in the run summary, never a hit). Warnings alone exit 0, unless
 			if err != nil {
 				return &exitError{code: 1, msg: err.Error()}
 			}
-			if err := checkFactQueries(cmd.Context(), pack); err != nil {
-				return &exitError{code: 1, msg: err.Error()}
+			factWarns, err := checkFactQueries(cmd.Context(), pack)
+			if err != nil {
+				return err
 			}
+			pack.Warnings = append(pack.Warnings, factWarns...)
 			enabled := 0
 			for _, r := range pack.Rules {
 				if r.Enabled {
@@ -90,8 +91,12 @@ evaluation error in the run summary, never a hit). Warnings alone exit 0, unless
 				}
 			}
 			w := cmd.OutOrStdout()
+			factResults, err := testFacts(cmd.Context(), pack, re)
+			if err != nil {
+				return err
+			}
 			failed, passed, errored := 0, 0, 0
-			for _, r := range pack.Test(re) {
+			for _, r := range append(factResults, pack.Test(re)...) {
 				fmt.Fprintf(w, "%-5s %s:%d: %s / %s", r.Status, r.Pos.File, r.Pos.Line, r.Rule, r.Test)
 				if r.Message != "" {
 					fmt.Fprintf(w, ": %s", r.Message)
@@ -122,7 +127,7 @@ evaluation error in the run summary, never a hit). Warnings alone exit 0, unless
 			return nil
 		},
 	}
-	test.Flags().StringVar(&run, "run", "", "only tests whose \"RULE-ID/test name\" matches this regular expression")
+	test.Flags().StringVar(&run, "run", "", "only tests whose \"RULE-ID/test name\" (a fact test: \"facts.GROUP/test name\") matches this regular expression")
 	explain := &cobra.Command{
 		Use:   "explain ID_NUMBER",
 		Short: "Every fact of a person and their household at --as-of, and each rule's verdict",
@@ -220,14 +225,40 @@ func checkCalendar(cmd *cobra.Command, e *env) error {
 	return nil
 }
 
-// checkFactQueries checks that every fact query only reads (one SELECT,
-// no SQL run from text), with DuckDB's parser on an empty in-memory
-// database: rules check needs no store.
-func checkFactQueries(ctx context.Context, pack *rule.Pack) error {
-	db, err := sql.Open("duckdb", "")
+// checkFactQueries checks every fact query as the night runs it, on an
+// empty store with the schema (never the county's store, which rules
+// check does not open): the sandbox, then the query run read-only, its
+// columns against the declared fields. Problems are rule errors (exit 1)
+// at their place in facts.yaml; the warnings are returned.
+func checkFactQueries(ctx context.Context, pack *rule.Pack) ([]*rule.Warning, error) {
+	st, done, err := evaluate.OpenEmptyStore(ctx, "lipwatch rules check")
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer db.Close()
-	return evaluate.CheckFacts(ctx, db, pack)
+	defer done()
+	errs, warns, err := evaluate.CheckFactQueries(ctx, st, pack)
+	if err != nil {
+		return nil, err
+	}
+	if len(errs) > 0 {
+		return nil, &exitError{code: 1, msg: errs.Error()}
+	}
+	return warns, nil
+}
+
+// testFacts runs the tests beside the fact groups on an empty store.
+func testFacts(ctx context.Context, pack *rule.Pack, run *regexp.Regexp) ([]rule.TestResult, error) {
+	n := 0
+	for _, g := range pack.Groups {
+		n += len(g.Tests)
+	}
+	if n == 0 {
+		return nil, nil
+	}
+	st, done, err := evaluate.OpenEmptyStore(ctx, "lipwatch rules test")
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	return evaluate.TestFacts(ctx, st, pack, run)
 }

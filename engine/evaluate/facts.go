@@ -52,7 +52,13 @@ func computeFacts(ctx context.Context, conn *sql.Conn, pack *rule.Pack, day time
 		return fmt.Errorf("facts: %w", err)
 	}
 	for _, g := range pack.Groups {
-		if _, err := conn.ExecContext(ctx, `CREATE OR REPLACE TEMP TABLE `+table(g)+` AS `+g.SQL); err != nil {
+		args, err := pack.FactArgs(g, day)
+		if err != nil {
+			return fmt.Errorf("%s:%d: facts group %s: %w", g.Pos.File, g.Pos.Line, g.Name, err)
+		}
+		// The query starts on a line of its own, so that DuckDB's "LINE n"
+		// is the query's line n+1 (factError places it in facts.yaml).
+		if _, err := conn.ExecContext(ctx, `CREATE OR REPLACE TEMP TABLE `+table(g)+" AS\n"+g.Query, args...); err != nil {
 			return factError(g, err)
 		}
 		cols, err := columns(ctx, conn, table(g))
@@ -84,8 +90,20 @@ func factError(g *rule.Group, err error) error {
 	if strings.Contains(err.Error(), "read-only") {
 		why = " (fact queries run in a read-only transaction: they may only read)"
 	}
-	return fmt.Errorf("%s:%d: facts group %s: the query failed%s: %w", g.Pos.File, g.Pos.Line, g.Name, why, err)
+	pos, msg := g.ErrorPos(err, 1)
+	pos.Col = 0 // file:line, as the night's other errors
+	return fmt.Errorf("%s: facts group %s: the query failed%s: %w", pos, g.Name, why, placedError{msg, err})
 }
+
+// placedError is DuckDB's error with its "LINE n:" excerpt taken out (the
+// place is in facts.yaml's terms before it); it unwraps to DuckDB's.
+type placedError struct {
+	msg string
+	err error
+}
+
+func (e placedError) Error() string { return e.msg }
+func (e placedError) Unwrap() error { return e.err }
 
 func table(g *rule.Group) string { return `"f_` + g.Name + `"` }
 

@@ -58,6 +58,10 @@ var tableFunctions = []string{"generate_series", "json_each", "json_tree", "rang
 // checked.
 const asOfMacro = "as_of"
 
+// paramFunc is how a fact query reads a param (rule.Group.Query has each
+// call replaced by a bound parameter).
+const paramFunc = "param"
+
 // specialForms are written as function calls but bound by DuckDB as
 // expressions of their own: unnest in a select list.
 var specialForms = map[string]bool{"unnest": true, "unlist": true}
@@ -67,14 +71,30 @@ var specialForms = map[string]bool{"unnest": true, "unlist": true}
 // known to be pure reads. Errors name facts.yaml's line, the group and the
 // function, all at once.
 func CheckFacts(ctx context.Context, db queryer, pack *rule.Pack) error {
-	c := &checker{ctx: ctx, db: db, checked: map[string]error{}}
 	var errs []error
-	for _, g := range pack.Groups {
-		if err := c.checkQuery(g.SQL); err != nil {
-			errs = append(errs, fmt.Errorf("%s:%d: facts group %s: %w", g.Pos.File, g.Pos.Line, g.Name, err))
-		}
+	for _, ge := range checkGroups(ctx, db, pack) {
+		errs = append(errs, fmt.Errorf("%s:%d: facts group %s: %w", ge.group.Pos.File, ge.group.Pos.Line, ge.group.Name, ge.err))
 	}
 	return errors.Join(errs...)
+}
+
+// groupError is a fact group's query refused by the checker.
+type groupError struct {
+	group *rule.Group
+	err   error
+}
+
+// checkGroups checks every group's query (as run: params bound as $n)
+// and returns the refused ones, in pack order.
+func checkGroups(ctx context.Context, db queryer, pack *rule.Pack) []groupError {
+	c := &checker{ctx: ctx, db: db, checked: map[string]error{}}
+	var out []groupError
+	for _, g := range pack.Groups {
+		if err := c.checkQuery(g.Query); err != nil {
+			out = append(out, groupError{g, err})
+		}
+	}
+	return out
 }
 
 // serialized is the part of json_serialize_sql's answer that is read.
@@ -357,6 +377,11 @@ func (c *checker) function(name string) error {
 	}
 	if n == asOfMacro || specialForms[n] {
 		return nil
+	}
+	if n == paramFunc {
+		// Load replaces every param('NAME') it can read by a bound
+		// parameter: this one it could not.
+		return fmt.Errorf("the query calls %s() in a way that cannot be read: write param('NAME') with one param's name in single quotes", name)
 	}
 	funcs, err := c.catalog()
 	if err != nil {

@@ -71,9 +71,21 @@ type Group struct {
 	Doc   string
 	// SQL is the query as written in facts.yaml; it returns the key column
 	// first, then one column per field.
-	SQL    string
+	SQL string
+	// Query is SQL as run: each param('NAME') replaced by a positional
+	// parameter ($1, $2, ... padded with spaces to the call's length, so
+	// lines and columns are SQL's). Params names the param bound to each,
+	// in order: FactArgs gives their values at a date.
+	Query  string
+	Params []string
 	Fields []Field // in file order
-	Pos    Pos
+	// Tests are the fact tests beside the group (tests: in facts.yaml).
+	Tests []*FactTest
+	Pos   Pos
+
+	place    sqlPlace     // where SQL is in facts.yaml
+	refs     []paramRef   // every param('NAME') in SQL
+	problems []sqlProblem // param calls that could not be read
 }
 
 // The two scopes of a group.
@@ -89,15 +101,22 @@ const paramsName = "params"
 // parseFacts reads facts.yaml. Groups or fields with a problem are
 // reported and left out; their names are returned in broken so that
 // conditions using them are not reported a second time.
-func parseFacts(f *yfile, root *yaml.Node) (groups []*Group, broken map[string]bool) {
+//
+// facts.yaml may also define params (params:), as any rule file may: those
+// its queries read (param('NAME')) belong beside them, so that the facts
+// load and are tested with facts.yaml alone.
+func parseFacts(f *yfile, root *yaml.Node, params map[string]*Param, brokenParams map[string]bool) (groups []*Group, broken map[string]bool) {
 	broken = map[string]bool{}
 	if root == nil {
 		f.c.add(Pos{File: f.name, Line: 1, Col: 1}, "no facts: write \"facts:\" and one group per query")
 		return nil, broken
 	}
-	top, ok := f.keys(root, "", "a mapping with the key facts", "facts")
+	top, ok := f.keys(root, "", "a mapping with the key facts (and params)", "facts", "params")
 	if !ok {
 		return nil, broken
+	}
+	if pp, has := top["params"]; has {
+		parseParams(f, pp.val, params, brokenParams)
 	}
 	fp, ok := top["facts"]
 	if !ok {
@@ -149,7 +168,7 @@ func parseGroup(f *yfile, gp pair) (*Group, bool) {
 		f.errf(gp.key, "facts", "group %q cannot be used: %s", name, why)
 		return nil, false
 	}
-	m, ok := f.keys(gp.val, ctx, "a mapping with scope, doc, sql and fields", "scope", "doc", "sql", "fields")
+	m, ok := f.keys(gp.val, ctx, "a mapping with scope, doc, sql, fields and tests", "scope", "doc", "sql", "fields", "tests")
 	if !ok {
 		return nil, false
 	}
@@ -179,6 +198,8 @@ func parseGroup(f *yfile, gp pair) (*Group, bool) {
 		good = false
 	} else if s, ok := f.text(p, ctx); ok {
 		g.SQL = s
+		g.place = placeSQL(f, p.key, p.val)
+		g.Query, g.Params, g.refs, g.problems = rewriteParams(s)
 	} else {
 		good = false
 	}
@@ -200,6 +221,14 @@ func parseGroup(f *yfile, gp pair) (*Group, bool) {
 	if name == ScopePerson && ok && !slices.ContainsFunc(g.Fields, func(fd Field) bool { return fd.Name == "household_id" && fd.Type == String }) {
 		f.errf(fp.key, ctx, "missing field household_id of type string (it links each person to the household facts)")
 		good = false
+	}
+	if tp, has := m["tests"]; has {
+		// A test's expected value of a field that is not (or no longer,
+		// renamed) declared is reported only when every field is well.
+		fieldsOK := ok && len(g.Fields) == len(fs)
+		tests, ok := parseFactTests(f, g, tp.val, fieldsOK)
+		g.Tests = tests
+		good = good && ok
 	}
 	return g, good
 }

@@ -53,7 +53,9 @@ type Pack struct {
 	typeNames *strings.Replacer // Go struct type names -> "facts group X" in messages
 	opts      []expr.Option
 	rulesByID map[string]*Rule
-	sites     []site // the checked arithmetic of every expression, by index
+	sites     []site              // the checked arithmetic of every expression, by index
+	fileOrder map[string]int      // file -> rank in load order, for FactError
+	fileLines map[string][]string // file -> its lines, for FactError's snippets
 }
 
 // Load reads and compiles the rules directory dir: dir/facts.yaml, then
@@ -99,7 +101,7 @@ func load(fsys fs.FS, dir string) (*Pack, error) {
 	broken := brokenNames{facts: map[string]bool{}, params: map[string]bool{}}
 	if data, ok := read(FactsFile); ok {
 		f := &yfile{name: filepath.Join(dir, FactsFile), c: c}
-		p.Groups, broken.facts = parseFacts(f, f.parseYAML(data))
+		p.Groups, broken.facts = parseFacts(f, f.parseYAML(data), p.Params, broken.params)
 	} else {
 		broken.facts = nil // nothing can be checked against missing facts
 	}
@@ -147,6 +149,10 @@ func load(fsys fs.FS, dir string) (*Pack, error) {
 	p.Version = "sha256:" + hex.EncodeToString(hash.Sum(nil))
 	for _, name := range slices.Sorted(maps.Keys(p.Params)) {
 		p.paramList = append(p.paramList, p.Params[name])
+	}
+	p.fileOrder, p.fileLines = c.order, c.lines
+	if broken.facts != nil {
+		p.resolveFactParams(c, broken.facts, broken.params)
 	}
 	if broken.facts == nil {
 		return nil, c.err()
