@@ -217,7 +217,7 @@ reason and the outcome undone.`,
 			if err != nil {
 				return err
 			}
-			if err := p.Store.ReopenCase(cmd.Context(), g.actor(), args[0], strings.TrimSpace(reason), d); err != nil {
+			if err := p.Store.ReopenCase(cmd.Context(), g.actor(), args[0], strings.TrimSpace(reason), day, d); err != nil {
 				var state *store.CaseStateError
 				if errors.As(err, &state) {
 					return &exitError{code: 1, msg: err.Error()}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -38,9 +39,15 @@ func newNotifyListCmd(g *globals) *cobra.Command {
 		Use:   "list",
 		Short: "List notifications and their delivery to each receiver, newest first",
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if f.State != "" && !slices.Contains([]string{"pending", "sending", "sent", "failed"}, f.State) {
+				return &exitError{code: 2, msg: fmt.Sprintf("--state %q: want one of pending, sending, sent, failed", f.State)}
+			}
 			e, err := g.load()
 			if err != nil {
 				return err
+			}
+			if _, ok := e.cfg.Notify.Receivers[f.Receiver]; f.Receiver != "" && !ok {
+				return &exitError{code: 2, msg: fmt.Sprintf("--receiver %s: no such receiver in notify.receivers", f.Receiver)}
 			}
 			st, err := e.openStore(cmd.Context(), "lipwatch notify list")
 			if err != nil {
@@ -130,6 +137,8 @@ func deliverNow(ctx context.Context, cmd *cobra.Command, p *pipeline.Pipeline, w
 	}
 	if res.Sent+res.Failed+res.GaveUp+res.Waiting > 0 {
 		fmt.Fprintf(cmd.OutOrStdout(), "notifications: %d sent, %d to retry, %d given up, %d waiting\n", res.Sent, res.Failed, res.GaveUp, res.Waiting)
+	} else if cmd.Name() == "send" {
+		fmt.Fprintln(cmd.OutOrStdout(), "notifications: nothing due")
 	}
 	return res, nil
 }
@@ -245,8 +254,11 @@ func newNotifyTestCmd(g *globals) *cobra.Command {
 
 func hears(county, ops bool, towns []string) string {
 	var out []string
-	if len(towns) > 0 {
-		out = append(out, fmt.Sprintf("乡镇 %v", towns))
+	switch {
+	case slices.Contains(towns, "all"):
+		out = append(out, "各乡镇")
+	case len(towns) > 0:
+		out = append(out, "乡镇 "+strings.Join(towns, "、"))
 	}
 	if county {
 		out = append(out, "县级")
@@ -254,5 +266,5 @@ func hears(county, ops bool, towns []string) string {
 	if ops {
 		out = append(out, "系统运维")
 	}
-	return fmt.Sprint(out)
+	return strings.Join(out, "、")
 }

@@ -3,6 +3,7 @@ package pipeline
 import (
 	"cmp"
 	"context"
+	"net"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -252,6 +253,19 @@ func (p *Pipeline) Chase(ctx context.Context, day time.Time) (int, error) {
 					"请按国务院办公厅节假日安排通知录入 " + p.Cfg.Cases.Calendar}}))
 		}
 	}
+	// Runs a dead process left unfinished (marked interrupted when the
+	// store was next opened): the operators hear of each once.
+	stopped, err := p.Store.InterruptedRuns(ctx, day.AddDate(0, 0, -7))
+	if err != nil {
+		return 0, err
+	}
+	for _, r := range stopped {
+		what := map[string]string{"run": "夜间运行", "sync": "数据同步", "evaluate": "规则评估", "dispatch": "清单下发", "feedback": "回填导入"}[r.Kind]
+		evs = append(evs, p.event(AudienceOps, notify.Message{Event: fmt.Sprintf("run:%d", r.ID), Kind: "run",
+			Title: cmp.Or(what, r.Kind) + "中断（业务日期 " + r.AsOf.Format(time.DateOnly) + "）",
+			Lines: []string{fmt.Sprintf("运行编号 %d 未完成：进程被终止或服务器重启。请用 lipwatch runs show %d 查看，必要时重新运行", r.ID, r.ID)},
+			Link:  p.link("/sources")}))
+	}
 	// A holiday waits for the next working day; so does a day the
 	// calendar does not cover (the calendar event above says so).
 	if work, err := cal.IsWorkday(day); err != nil || !work {
@@ -272,7 +286,7 @@ func (p *Pipeline) Chase(ctx context.Context, day time.Time) (int, error) {
 		marks []store.NotifyMark
 		due   map[string]int // deadline -> cases
 	}
-	reminders := map[string]map[int]*chased{}   // township -> reminder day -> cases
+	reminders := map[string]map[int]*chased{}   // township -> working days left -> cases
 	escalations := map[int]map[string]*chased{} // level -> township -> cases
 	worst := map[int]map[string]int{}           // level -> township -> most working days overdue
 	for _, c := range open {
@@ -301,10 +315,12 @@ func (p *Pipeline) Chase(ctx context.Context, day time.Time) (int, error) {
 					if reminders[town] == nil {
 						reminders[town] = map[int]*chased{}
 					}
-					ch := reminders[town][n]
+					// Grouped by the working days actually left: a case first
+					// reminded on its deadline day is told "today".
+					ch := reminders[town][left]
 					if ch == nil {
 						ch = &chased{due: map[string]int{}}
-						reminders[town][n] = ch
+						reminders[town][left] = ch
 					}
 					// Every larger reminder day is settled with it.
 					for _, k := range days {
@@ -368,7 +384,7 @@ func (p *Pipeline) Chase(ctx context.Context, day time.Time) (int, error) {
 			ch := escalations[level][town]
 			kind, title := "overdue", fmt.Sprintf("逾期督办：%s 有 %d 户预警超过办结期限", p.Router.Name(town), ch.cases)
 			if level == 2 {
-				kind, title = "escalation", fmt.Sprintf("二级督办：%s 有 %d 户预警逾期超过 %d 个工作日", p.Router.Name(town), ch.cases, p.Cfg.Notify.EscalateAfter)
+				kind, title = "escalation", fmt.Sprintf("二级督办：%s 有 %d 户预警逾期已达 %d 个工作日", p.Router.Name(town), ch.cases, p.Cfg.Notify.EscalateAfter)
 			}
 			evs = append(evs, p.event(AudienceCounty, notify.Message{Event: fmt.Sprintf("escalate:%d:%s:%s", level, cmp.Or(town, "county"), d), Kind: kind,
 				Title: title, Lines: []string{fmt.Sprintf("最长已逾期 %d 个工作日", worst[level][town]), "请督促乡镇尽快核实办结或申请延期"},
@@ -474,6 +490,11 @@ func (p *Pipeline) Receivers() (map[string]notify.Receiver, error) {
 				errs = append(errs, fmt.Errorf("notify.receivers.%s: %w", name, err))
 			}
 		}
+		for _, t := range rc.Townships {
+			if t != "all" && len(p.Router.Townships) > 0 && p.Router.Townships[t] == "" {
+				errs = append(errs, fmt.Errorf("notify.receivers.%s.townships: %s is not one of the county's townships (county.townships, county.divisions)", name, t))
+			}
+		}
 		out[name] = r
 	}
 	return out, errors.Join(errs...)
@@ -517,6 +538,14 @@ func (p *Pipeline) Deliver(ctx context.Context) (DeliverResult, error) {
 		return res, err
 	}
 	receivers, rerr := p.Receivers()
+	// A receiver whose secret cannot be read fails with the reason, which
+	// names the variable or file (never a value).
+	secretErr := map[string]error{}
+	for _, e := range unjoin(rerr) {
+		if name, ok := receiverOf(e); ok && (strings.Contains(e.Error(), ": environment variable") || strings.Contains(e.Error(), ": secret file")) {
+			secretErr[name] = e
+		}
+	}
 	byReceiver := map[string][]store.Delivery{}
 	for _, d := range due {
 		byReceiver[d.Receiver] = append(byReceiver[d.Receiver], d)
@@ -557,8 +586,8 @@ func (p *Pipeline) Deliver(ctx context.Context) (DeliverResult, error) {
 				case serr != nil:
 				case !known:
 					serr = fmt.Errorf("receiver %s is no longer configured", d.Receiver)
-				case rerr != nil && strings.Contains(rerr.Error(), "notify.receivers."+d.Receiver+":"):
-					serr = fmt.Errorf("receiver %s: its secret cannot be read (see the config check)", d.Receiver)
+				case secretErr[d.Receiver] != nil:
+					serr = secretErr[d.Receiver]
 				default:
 					serr = notify.Send(ctx, nil, r, m)
 				}
@@ -573,11 +602,11 @@ func (p *Pipeline) Deliver(ctx context.Context) (DeliverResult, error) {
 						res.Resent++
 					}
 				case attempts >= p.Cfg.Notify.MaxAttempts:
-					err = p.Store.DeliveryFailed(ctx, d.EventID, d.Receiver, serr.Error(), time.Now(), true)
+					err = p.Store.DeliveryFailed(ctx, d.EventID, d.Receiver, serr.Error(), time.Now(), true, maybeReceived(serr))
 					res.GaveUp++
 					p.logger().Error("notify: gave up", "event", d.Key, "receiver", d.Receiver, "attempts", attempts, "err", serr)
 				default:
-					err = p.Store.DeliveryFailed(ctx, d.EventID, d.Receiver, serr.Error(), time.Now().Add(notify.Backoff(attempts)), false)
+					err = p.Store.DeliveryFailed(ctx, d.EventID, d.Receiver, serr.Error(), time.Now().Add(notify.Backoff(attempts)), false, maybeReceived(serr))
 					res.Failed++
 					p.logger().Warn("notify: send failed, will retry", "event", d.Key, "receiver", d.Receiver, "attempts", attempts, "err", serr)
 				}
@@ -590,4 +619,33 @@ func (p *Pipeline) Deliver(ctx context.Context) (DeliverResult, error) {
 	}
 	wg.Wait()
 	return res, nil
+}
+
+// maybeReceived reports whether a failed send may have reached the
+// receiver all the same: it timed out waiting for the answer.
+func maybeReceived(err error) bool {
+	var ne net.Error
+	return errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout())
+}
+
+// unjoin splits an errors.Join.
+func unjoin(err error) []error {
+	if err == nil {
+		return nil
+	}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()
+	}
+	return []error{err}
+}
+
+// receiverOf is the receiver an error of Receivers is about.
+func receiverOf(err error) (string, bool) {
+	rest, ok := strings.CutPrefix(err.Error(), "notify.receivers.")
+	if !ok {
+		return "", false
+	}
+	name, _, _ := strings.Cut(rest, ":")
+	name, _, _ = strings.Cut(name, ".")
+	return name, true
 }

@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -194,7 +195,6 @@ func TestNotifyRetries(t *testing.T) {
 	m.set("fishers", reg)
 	hook.status = 500
 	wecom.hang = make(chan struct{})
-	defer close(wecom.hang)
 	m.run()
 	ctx := context.Background()
 	start := time.Now()
@@ -223,6 +223,16 @@ func TestNotifyRetries(t *testing.T) {
 		}
 	}
 	t.Logf("a pass with one receiver hanging (2 s timeout) and one failing took %s", took)
+	// The robot that timed out may have the message: the next copy says
+	// it is one.
+	close(wecom.hang)
+	wecom.hang = nil
+	if n, err := m.p.Store.RetryDeliveries(ctx, "chengguan", nil); err != nil || n != 1 {
+		t.Fatalf("retry chengguan: %d %v", n, err)
+	}
+	if res, _ := m.p.Deliver(ctx); res.Sent != 1 || len(wecom.texts()) != 1 || !strings.Contains(wecom.texts()[0], "补发") {
+		t.Errorf("after a timeout, the copy: %+v %q", res, wecom.texts())
+	}
 	// Fixed: retry now sends them.
 	hook.status = 0
 	n, err := m.p.Store.RetryDeliveries(ctx, "ops", nil)
@@ -332,6 +342,20 @@ func TestChaseHolidays(t *testing.T) {
 	if n, _ := m.p.Chase(ctx, time.Date(2026, 10, 15, 0, 0, 0, 0, time.UTC)); n != 0 {
 		t.Errorf("the same day again: %d events", n)
 	}
+	// First reminded on its deadline day: "today", not "1 working day".
+	setDeadline("2026-11-05")
+	got := chase("2026-11-05", "2026-11-05")
+	var title string
+	db.QueryRow(`SELECT json_extract_string(message, '$.title') FROM notify_events WHERE event_key = 'remind:340799001:2026-11-05:0'`).Scan(&title)
+	if !slices.Contains(got["2026-11-05"], "remind:340799001:2026-11-05:0") || !strings.HasSuffix(title, "1 户预警今天到期") {
+		t.Errorf("reminded on the deadline day: %q, %q", got["2026-11-05"], title)
+	}
+	// A run a dead process left unfinished: the operators hear of it once.
+	db.Exec(`INSERT INTO runs (run_id, kind, as_of, started_at, status) VALUES (9001, 'run', DATE '2026-11-05', TIMESTAMP '2026-11-05 02:00:00', 'interrupted')`)
+	got = chase("2026-11-06", "2026-11-09")
+	if !slices.Contains(got["2026-11-06"], "run:9001") || slices.Contains(got["2026-11-09"], "run:9001") {
+		t.Errorf("an interrupted run: %q", got)
+	}
 }
 
 func slicesUnion(a, b map[string][]string) []string {
@@ -346,4 +370,20 @@ func slicesUnion(a, b map[string][]string) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// A receiver whose secret cannot be read fails naming the variable, and
+// the others are sent.
+func TestNotifyMissingSecret(t *testing.T) {
+	m, wecom, ding, _ := notifyMini(t)
+	m.run()
+	os.Unsetenv("LW_TEST_WECOM_KEY")
+	res, err := m.p.Deliver(context.Background())
+	if err != nil || res.Sent != 1 || res.Failed != 1 || len(ding.texts()) != 1 || len(wecom.texts()) != 0 {
+		t.Fatalf("deliver: %+v %v", res, err)
+	}
+	ds, _ := m.p.Store.Deliveries(context.Background(), store.DeliveryFilter{Receiver: "chengguan"})
+	if len(ds) != 1 || !strings.Contains(ds[0].LastError, "environment variable LW_TEST_WECOM_KEY is not set") {
+		t.Errorf("chengguan: %+v", ds)
+	}
 }

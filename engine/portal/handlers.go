@@ -966,18 +966,13 @@ func (s *Server) reopenCase(w http.ResponseWriter, r *http.Request, q *request) 
 		http.Error(w, "请填写更正的事由（500字以内）", http.StatusUnprocessableEntity)
 		return
 	}
-	release, err := s.exclusive(r.Context())
-	if err != nil {
-		http.Error(w, "系统正在进行夜间数据处理，请稍后再试", http.StatusServiceUnavailable)
-		return
-	}
-	defer release()
+	// serve() holds the job lock for an admin's change.
 	d, err := s.p.Router.Deadline(q.day, false)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	err = s.p.Store.ReopenCase(r.Context(), actor(q.user), id, reason, d)
+	err = s.p.Store.ReopenCase(r.Context(), actor(q.user), id, reason, q.day, d)
 	var state *store.CaseStateError
 	switch {
 	case errors.Is(err, store.ErrNoCase):
@@ -1241,20 +1236,22 @@ func (s *Server) fileReport(w http.ResponseWriter, r *http.Request, q *request) 
 		s.fail(w, r, err)
 		return
 	}
-	if p, ok := known[id]; ok && p.Status != "" && p.Status != "active" {
+	// The registry's word on the person is told only to a reporter whose
+	// scope holds the person: to anyone else it would say who lives, and
+	// where. Outside it, the report goes on to the township, which checks.
+	if p, ok := known[id]; ok && p.Status != "" && p.Status != "active" && len(p.VillageCode) >= 9 && q.scope.CanSeeCase(p.VillageCode[:9], p.VillageCode) {
 		again("户籍登记该人员已死亡或已注销，不能报告；如登记有误，请联系县民政局核实", nil)
 		return
 	}
-	open, err := s.p.Store.OpenGroundReports(ctx, q.day)
-	if err != nil {
+	// The same account's report of the same person and difficulty within
+	// 30 days, whatever became of it (so the answer says nothing of the
+	// case): a double click, or a second filing of one finding.
+	if dup, err := s.p.Store.ReportedSince(ctx, actor(q.user), id, form["kind"], time.Now().AddDate(0, 0, -30)); err != nil {
 		s.fail(w, r, err)
 		return
-	}
-	for _, o := range open {
-		if o.ReportedBy == actor(q.user) && o.IDNumber == id && o.Kind == form["kind"] {
-			again("您已报告过该人员的这类困难，正在核实中，无需重复报告；有新情况请联系乡镇", nil)
-			return
-		}
+	} else if dup {
+		again("您在30天内已报告过该人员的这类困难，无需重复报告；有新情况请联系乡镇", nil)
+		return
 	}
 	release, err := s.exclusive(ctx)
 	if err != nil {
@@ -1271,7 +1268,7 @@ func (s *Server) fileReport(w http.ResponseWriter, r *http.Request, q *request) 
 	// What the reporter is told about the case depends on whether she
 	// sees it: of a household outside her scope she learns nothing — not
 	// its case, its township, nor that it was lately closed.
-	msg := "报告已登记，已转交所属乡镇入户核实。"
+	msg := "报告已登记，已转交核实。"
 	link, linkText := "/report", "继续报告"
 	if res.CaseID != "" {
 		if seen, err := s.seesCase(ctx, q, res.CaseID); err != nil {

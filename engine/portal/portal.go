@@ -126,6 +126,8 @@ type request struct {
 	user  *store.User // nil on public routes
 	scope auth.Scope
 	kase  *cases.Case    // CaseInScope, CaseToClose
+	// release gives back serve's job lock, when the request holds it.
+	release func()
 	item  *dispatch.Item // the case as lists show it
 	day   time.Time
 }
@@ -332,14 +334,30 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, rt Route) {
 		s.forbidden(w, r, q, "此操作仅供县级管理员使用")
 		return
 	}
-	if rt.Method == http.MethodPost && (rt.Access == CaseInScope || rt.Access == CaseToClose || rt.Access == AdminOnly) {
-		// A change to cases: never at once with the nightly run's.
+	// A change to cases: never at once with the nightly run's. Taken
+	// after the scope is checked (a request for another township's case
+	// is answered at once), and not for /reload, whose reload takes serve's
+	// job lock itself.
+	lock := func() bool {
+		if rt.Method != http.MethodPost || rt.Path == "/reload" ||
+			(rt.Access != CaseInScope && rt.Access != CaseToClose && rt.Access != AdminOnly) {
+			return true
+		}
 		release, err := s.exclusive(ctx)
 		if err != nil {
 			http.Error(w, "系统正在进行夜间数据处理，请稍后再试", http.StatusServiceUnavailable)
-			return
+			return false
 		}
-		defer release()
+		q.release = release
+		return true
+	}
+	defer func() {
+		if q.release != nil {
+			q.release()
+		}
+	}()
+	if rt.Access == AdminOnly && !lock() {
+		return
 	}
 	if rt.Access == CaseInScope || rt.Access == CaseToClose {
 		c, it, err := s.caseInScope(ctx, q, r.PathValue("id"))
@@ -366,6 +384,20 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, rt Route) {
 		if rt.Access == CaseToClose && !q.scope.CanCloseCase(it.TownshipCode, it.VillageCode) {
 			s.forbidden(w, r, q, "您的账号可以查看此预警，但不能登记核实结果（由乡镇经办人登记）")
 			return
+		}
+		if q.release == nil && rt.Method == http.MethodPost {
+			if !lock() {
+				return
+			}
+			// The case as it is now that the night cannot change it.
+			if c, it, err = s.caseInScope(ctx, q, r.PathValue("id")); err != nil || c == nil {
+				if err != nil && !errors.Is(err, errOutOfScope) {
+					s.fail(w, r, err)
+				} else {
+					s.notFound(w, r, q)
+				}
+				return
+			}
 		}
 		q.kase, q.item = c, it
 	}

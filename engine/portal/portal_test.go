@@ -138,9 +138,27 @@ func buildCounty() (*county, error) {
 			return nil, err
 		}
 	}
+	// serve's job lock as serve gives it: one holder, not re-entrant; a
+	// request that took it twice would wait here and fail, not pass.
+	jobLock := make(chan struct{}, 1)
+	exclusive := func(ctx context.Context) (func(), error) {
+		select {
+		case jobLock <- struct{}{}:
+			return func() { <-jobLock }, nil
+		case <-time.After(3 * time.Second):
+			return nil, errors.New("the job lock is held (taken twice by one request?)")
+		}
+	}
 	s, err := New(Options{Pipeline: p, Today: func() time.Time { return day.AddDate(0, 0, 2) }, LoginsPerMinute: 100000,
-		Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
-		Reload: func(context.Context) error {
+		Logger:    slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
+		Exclusive: exclusive,
+		Reload: func(ctx context.Context) error {
+			// serve's reload swaps under the job lock.
+			release, err := exclusive(ctx)
+			if err != nil {
+				return err
+			}
+			defer release()
 			c.reloads.Add(1)
 			if e := c.reloadErr.Load(); e != nil {
 				return *e
@@ -923,9 +941,22 @@ func TestGroundReport(t *testing.T) {
 	code, body, _ := cl.post("/report", url.Values{"id_number": {stranger}, "kind": {"illness"}, "note": {"户主住院，家中无劳动力"}})
 	// Of a household outside her scope she learns nothing: not its case,
 	// its township, or whether it had one.
-	if code != http.StatusOK || !strings.Contains(body, "报告已登记，已转交所属乡镇入户核实") || strings.Contains(body, "YJ-") ||
+	if code != http.StatusOK || !strings.Contains(body, "报告已登记，已转交核实") || strings.Contains(body, "YJ-") ||
 		strings.Contains(body, "城东街道") || strings.Contains(body, "查看该预警") {
 		t.Fatalf("report of another township's person: %d\n%s", code, body)
+	}
+	// A deceased person: refused to a reporter whose township holds her
+	// (the registry's word), taken from one whose does not (it would tell
+	// her who died where).
+	var dead string
+	if err := c.p.Store.DB().QueryRow(`SELECT min(id_number) FROM registry_current WHERE township_code = ? AND status = 'deceased'`, townA).Scan(&dead); err != nil || dead == "" {
+		t.Fatalf("no deceased person in township A: %v", err)
+	}
+	if code, body, _ := c.client(t).login("officer_a").post("/report", url.Values{"id_number": {dead}, "kind": {"care"}}); code != http.StatusUnprocessableEntity || !strings.Contains(body, "已死亡或已注销") {
+		t.Errorf("a deceased person of her own township: %d", code)
+	}
+	if code, body, _ := c.client(t).login("officer_b").post("/report", url.Values{"id_number": {dead}, "kind": {"care"}}); code != http.StatusOK || strings.Contains(body, "死亡") {
+		t.Errorf("a deceased person of another township: %d\n%s", code, body)
 	}
 	// The same again: refused as already reported, nothing recorded twice.
 	if code, body, _ := cl.post("/report", url.Values{"id_number": {stranger}, "kind": {"illness"}}); code != http.StatusUnprocessableEntity || !strings.Contains(body, "已报告过") {
@@ -1309,5 +1340,32 @@ func TestReopenCase(t *testing.T) {
 	}
 	if got, _ := c.p.Store.Case(ctx, id); got.Outcome != "dibao" {
 		t.Errorf("outcome after the correction: %q", got.Outcome)
+	}
+}
+
+// An extension of a reopened case is counted from its reopening, and an
+// extension never brings a deadline forward.
+func TestExtendAfterReopen(t *testing.T) {
+	c := openCounty(t)
+	ctx := context.Background()
+	id := c.byTown[townB][len(c.byTown[townB])-1]
+	if _, err := c.p.Store.ApplyOutcomes(ctx, []store.Closing{{CaseID: id, Outcome: "not_eligible", On: c.day, Until: c.day.AddDate(0, 6, 0)}},
+		"test", "test_close", id, func([]store.ClosingResult) any { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	later := time.Date(2027, 3, 1, 0, 0, 0, 0, time.UTC)
+	d, _ := c.p.Router.Deadline(later, false)
+	if err := c.p.Store.ReopenCase(ctx, "test", id, "误选", later, d); err != nil {
+		t.Fatal(err)
+	}
+	ext, err := c.p.Store.ExtendCase(ctx, id, func(from time.Time) (time.Time, error) { return c.p.Router.Deadline(from, true) })
+	want, _ := c.p.Router.Deadline(later, true)
+	if err != nil || !ext.Equal(want) || ext.Before(d) {
+		t.Errorf("extended to %s (%v), want %s, never before %s", ext.Format(time.DateOnly), err, want.Format(time.DateOnly), d.Format(time.DateOnly))
+	}
+	// Extended again: no earlier than it is.
+	again, _ := c.p.Store.ExtendCase(ctx, id, func(time.Time) (time.Time, error) { return c.day, nil })
+	if !again.Equal(ext) {
+		t.Errorf("a second extension moved the deadline to %s", again.Format(time.DateOnly))
 	}
 }

@@ -336,6 +336,11 @@ func (s *Store) ExtendCase(ctx context.Context, id string, deadline func(dispatc
 	if err != nil {
 		return time.Time{}, err
 	}
+	if d.Before(c.Deadline) {
+		// An extension never brings a deadline forward (one moved later
+		// by a reopening, say).
+		d = c.Deadline
+	}
 	// A new version, so the next dispatch lists the case again (更新) with
 	// the new deadline.
 	_, err = s.db.ExecContext(ctx, `UPDATE cases SET deadline = ?, extended = true, version = version + 1, updated_at = ?
@@ -349,10 +354,12 @@ func (s *Store) ExtendCase(ctx context.Context, id string, deadline func(dispatc
 // (counted from today by the caller), a new version so that the next
 // dispatch lists it again; the suppressions its closing made are lifted
 // and the ground reports it settled are open again. One transaction with
-// its audit row (case_reopened: the reason and the outcome undone). A case
+// its audit row (case_reopened: the reason and the outcome undone). Its
+// dispatch day becomes day, the reopening's: an extension is counted from
+// it, not from the first dispatch. A case
 // not closed, or whose household has another case open, is refused
 // (*CaseStateError).
-func (s *Store) ReopenCase(ctx context.Context, actor, id, reason string, deadline time.Time) error {
+func (s *Store) ReopenCase(ctx context.Context, actor, id, reason string, day, deadline time.Time) error {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -379,8 +386,8 @@ func (s *Store) ReopenCase(ctx context.Context, actor, id, reason string, deadli
 		return &CaseStateError{CaseID: id, Reason: "of a household with another open case, " + other.String}
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE cases SET state = 'dispatched', closed_on = NULL, outcome = NULL, outcome_note = NULL,
-		verified_by = NULL, verified_on = NULL, deadline = ?, version = version + 1, updated_at = ? WHERE case_id = ?`,
-		deadline, time.Now().UTC(), id); err != nil {
+		verified_by = NULL, verified_on = NULL, dispatched_on = ?, deadline = ?, version = version + 1, updated_at = ? WHERE case_id = ?`,
+		day, deadline, time.Now().UTC(), id); err != nil {
 		return fmt.Errorf("reopen %s: %w", id, err)
 	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM suppressions WHERE case_id = ?`, id); err != nil {

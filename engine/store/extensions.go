@@ -138,8 +138,8 @@ func (s *Store) DecideExtension(ctx context.Context, account string, rid int64, 
 	r.State, r.DecidedBy, r.DecidedAt, r.Note = ExtensionRefused, account, now, note
 	if approve {
 		var state string
-		var dispatched sql.NullTime
-		if err := tx.QueryRowContext(ctx, `SELECT state, dispatched_on FROM cases WHERE case_id = ?`, r.CaseID).Scan(&state, &dispatched); err != nil {
+		var dispatched, current sql.NullTime
+		if err := tx.QueryRowContext(ctx, `SELECT state, dispatched_on, deadline FROM cases WHERE case_id = ?`, r.CaseID).Scan(&state, &dispatched, &current); err != nil {
 			return r, err
 		}
 		if state != cases.StateDispatched {
@@ -148,6 +148,9 @@ func (s *Store) DecideExtension(ctx context.Context, account string, rid int64, 
 		d, err := deadline(dispatched.Time)
 		if err != nil {
 			return r, err
+		}
+		if current.Valid && d.Before(current.Time) {
+			d = current.Time // an extension never brings a deadline forward
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE cases SET deadline = ?, extended = true, version = version + 1, updated_at = ?
 			WHERE case_id = ?`, d, now, r.CaseID); err != nil {

@@ -214,14 +214,16 @@ func (s *Store) DeliverySent(ctx context.Context, eventID int64, receiver string
 }
 
 // DeliveryFailed records a failed attempt: pending again from next, or
-// failed for good when giveUp.
-func (s *Store) DeliveryFailed(ctx context.Context, eventID int64, receiver string, msg string, next time.Time, giveUp bool) error {
+// failed for good when giveUp. maybeGot marks an attempt that may have
+// reached the receiver (it timed out waiting for the answer): the next
+// copy is marked resent.
+func (s *Store) DeliveryFailed(ctx context.Context, eventID int64, receiver string, msg string, next time.Time, giveUp, maybeGot bool) error {
 	state := "pending"
 	if giveUp {
 		state = "failed"
 	}
-	_, err := s.db.ExecContext(context.WithoutCancel(ctx), `UPDATE notify_deliveries SET state = ?, next_at = ?, last_error = ?
-		WHERE event_id = ? AND receiver = ?`, state, next.UTC(), msg, eventID, receiver)
+	_, err := s.db.ExecContext(context.WithoutCancel(ctx), `UPDATE notify_deliveries SET state = ?, next_at = ?, last_error = ?, resent = resent OR ?
+		WHERE event_id = ? AND receiver = ?`, state, next.UTC(), msg, maybeGot, eventID, receiver)
 	return err
 }
 
@@ -261,6 +263,27 @@ func (s *Store) DeliveryCounts(ctx context.Context) (map[string]map[string]int64
 			out[r] = map[string]int64{}
 		}
 		out[r][st] = n
+	}
+	return out, rows.Err()
+}
+
+// InterruptedRuns returns the runs marked interrupted (a process that
+// died in the middle of one) that started at or after since, oldest
+// first.
+func (s *Store) InterruptedRuns(ctx context.Context, since time.Time) ([]Run, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT run_id, kind, as_of, started_at FROM runs
+		WHERE status = 'interrupted' AND started_at >= ? ORDER BY run_id`, since.UTC())
+	if err != nil {
+		return nil, fmt.Errorf("interrupted runs: %w", err)
+	}
+	defer rows.Close()
+	var out []Run
+	for rows.Next() {
+		r := Run{Status: "interrupted"}
+		if err := rows.Scan(&r.ID, &r.Kind, &r.AsOf, &r.Started); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
 	}
 	return out, rows.Err()
 }

@@ -152,3 +152,12 @@ func NormalizeName(name string) string {
 	}
 	return b.String()
 }
+
+// ReportedSince reports whether account filed a report of person id with
+// kind at or after since, whatever became of it.
+func (s *Store) ReportedSince(ctx context.Context, account, id, kind string, since time.Time) (bool, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM ground_reports WHERE reported_by = ? AND id_number = ? AND kind = ? AND reported_at >= ?`,
+		account, id, kind, since.UTC()).Scan(&n)
+	return n > 0, err
+}
