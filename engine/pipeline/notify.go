@@ -3,11 +3,11 @@ package pipeline
 import (
 	"cmp"
 	"context"
-	"net"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
+	"net"
 	"slices"
 	"strings"
 	"sync"

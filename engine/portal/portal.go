@@ -125,11 +125,11 @@ type Route struct {
 type request struct {
 	user  *store.User // nil on public routes
 	scope auth.Scope
-	kase  *cases.Case    // CaseInScope, CaseToClose
+	kase  *cases.Case // CaseInScope, CaseToClose
 	// release gives back serve's job lock, when the request holds it.
 	release func()
-	item  *dispatch.Item // the case as lists show it
-	day   time.Time
+	item    *dispatch.Item // the case as lists show it
+	day     time.Time
 }
 
 // New builds the portal.
