@@ -181,7 +181,7 @@ func TestRulesCheckRefusesFactsThatWrite(t *testing.T) {
 			t.Setenv("LIPWATCH_RULES_DIR", dir)
 			_, err := runCLI(t, "rules", "check")
 			var ex *exitError
-			if !errors.As(err, &ex) || ex.code != 1 || !regexp.MustCompile(`facts\.yaml:\d+: facts group person: .*(may only read|runs SQL given as text)`).MatchString(ex.msg) {
+			if !errors.As(err, &ex) || ex.code != 1 || !regexp.MustCompile(`facts\.yaml:\d+:\d+: group person: sql: .*(may only read|runs SQL given as text)`).MatchString(ex.msg) {
 				t.Fatalf("rules check: %v", err)
 			}
 		})

@@ -1,0 +1,151 @@
+package main
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// factRules copies rules/ with facts.yaml edited (each from replaced by
+// its to) and points LIPWATCH_RULES_DIR at the copy. The store path is a
+// file that does not exist: rules check and rules test must not open it.
+func factRules(t *testing.T, edits ...string) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "rules")
+	if err := os.CopyFS(dir, os.DirFS("../../rules")); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "facts.yaml")
+	b, _ := os.ReadFile(path)
+	s := string(b)
+	for i := 0; i+1 < len(edits); i += 2 {
+		if !strings.Contains(s, edits[i]) {
+			t.Fatalf("facts.yaml has no %q", edits[i])
+		}
+		s = strings.Replace(s, edits[i], edits[i+1], 1)
+	}
+	if err := os.WriteFile(path, []byte(s), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("LIPWATCH_RULES_DIR", dir)
+	store := filepath.Join(t.TempDir(), "county", "lw.duckdb")
+	t.Setenv("LIPWATCH_STORE_PATH", store)
+	t.Cleanup(func() {
+		if _, err := os.Stat(filepath.Dir(store)); err == nil {
+			t.Errorf("rules check/test created the county's store folder %s", filepath.Dir(store))
+		}
+	})
+	return dir
+}
+
+func factsExit(err error) int {
+	var ee *exitError
+	if errors.As(err, &ee) {
+		return ee.code
+	}
+	if err != nil {
+		return -1
+	}
+	return 0
+}
+
+// TestRulesCheckFactQueries (issue 12): a misspelt column, a declared
+// field the query does not return, a field whose type does not fit and a
+// param that does not exist are errors at their place in facts.yaml, every
+// bad group at once, exit 1 — before any night runs them.
+func TestRulesCheckFactQueries(t *testing.T) {
+	factRules(t,
+		"sum(out_of_pocket)::DOUBLE AS oop_12m", "sum(out_of_pockt)::DOUBLE AS oop_12m",
+		"             hh.members,\n", "             hh.members AS member,\n",
+		"coalesce(reg.village_code, '') AS village_code", "reg.birth_date AS village_code",
+	)
+	out, err := runCLI(t, "rules", "check")
+	if factsExit(err) != 1 {
+		t.Fatalf("exit %d (%v), want 1\n%s", factsExit(err), err, out)
+	}
+	msg := err.Error()
+	for _, want := range []string{
+		// DuckDB's caret, mapped into the block scalar.
+		"facts.yaml:77:7: group person: field village_code: declared string, but the query's column is DATE (cast it: ::VARCHAR)",
+		"facts.yaml:98:18: group medical: sql: Binder Error: Referenced column \"out_of_pockt\" not found in FROM clause!",
+		"   98 |              sum(out_of_pockt)::DOUBLE AS oop_12m,\n      |                  ^",
+		"group household: field members: the query returns no column members (it returns household_id, covered, member, income_known, income_per_capita_month) (did you mean member?: name the column with AS members)",
+	} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("missing %q in:\n%s", want, msg)
+		}
+	}
+}
+
+// TestRulesCheckFactParams: a fact query reads params as param('NAME'); an
+// unknown name is an error at its place (the rules do not load), and $1 is
+// refused.
+func TestRulesCheckFactParams(t *testing.T) {
+	factRules(t, "arg_max(level::INTEGER, issued_date) AS level,", "arg_max(level::INTEGER, issued_date) AS level, param('new_disability_dayz') AS d, $1 AS e,")
+	out, err := runCLI(t, "rules", "check")
+	if factsExit(err) != 1 {
+		t.Fatalf("exit %d (%v), want 1\n%s", factsExit(err), err, out)
+	}
+	for _, want := range []string{
+		"facts.yaml:144:61: group disability: sql: unknown param new_disability_dayz (did you mean new_disability_days?)\n  144 |",
+		"facts.yaml:144:96: group disability: sql: a fact query reads params as param('NAME'), not as $1",
+	} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("missing %q in:\n%s", want, err)
+		}
+	}
+}
+
+// TestRulesCheckFactWarnings: a column no field declares is a warning
+// (exit 0, --strict 1); the shipped facts check clean.
+func TestRulesCheckFactWarnings(t *testing.T) {
+	factRules(t, "count(*) AS claims_12m", "count(*) AS claims_12m, max(hospital) AS hospital")
+	out, err := runCLI(t, "rules", "check")
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if !strings.Contains(out, "facts.yaml:96:5: warning: group medical: sql: the query returns column hospital, which no field declares") {
+		t.Errorf("no warning:\n%s", out)
+	}
+	if _, err := runCLI(t, "rules", "check", "--strict"); factsExit(err) != 1 {
+		t.Errorf("--strict: %v", err)
+	}
+	factRules(t)
+	out, err = runCLI(t, "rules", "check")
+	if err != nil || strings.Contains(out, "warning: group") {
+		t.Errorf("shipped facts: %v\n%s", err, out)
+	}
+}
+
+// TestRulesTestFacts: the tests beside facts.yaml's groups run with the
+// rule tests, named facts.GROUP/TEST; a wrong expectation fails at its
+// line, a row of an unknown column is an error, both exit 1.
+func TestRulesTestFacts(t *testing.T) {
+	factRules(t)
+	out, err := runCLI(t, "rules", "test", "--run", `^facts\.medical/`)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if !strings.Contains(out, "PASS  ") || !strings.Contains(out, "facts.medical / 窗口两端") || !strings.Contains(out, "3 passed, 0 failed") {
+		t.Errorf("medical fact tests:\n%s", out)
+	}
+	factRules(t,
+		"p1: {oop_12m: 110, total_12m: 220, claims_12m: 2}", "p1: {oop_12m: 1110, total_12m: 220, claims_12m: 2}",
+		"- {id_number: p4, category: dibao, start_date: 2026-11-29}", "- {id_number: p4, categry: dibao, start_date: 2026-11-29}",
+	)
+	out, err = runCLI(t, "rules", "test")
+	if factsExit(err) != 1 {
+		t.Fatalf("exit %d, want 1\n%s", factsExit(err), out)
+	}
+	for _, want := range []string{
+		"facts.yaml:120: facts.medical / 窗口两端：恰好12个月前不计入，评估日当天计入，评估日之后不计入: p1: medical.oop_12m = 110, want 1110",
+		"ERROR ", "facts.assistance / 起止日两端都算在享受期内: given: assistance has no column categry",
+		"1 failed, 1 error",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("missing %q in:\n%s", want, out)
+		}
+	}
+}
