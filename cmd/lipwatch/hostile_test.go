@@ -315,7 +315,7 @@ func TestHostileInputs(t *testing.T) {
 				os.WriteFile(path, []byte(strings.Replace(string(b), at, evil, 1)), 0o600)
 				return "", "rules_override: " + rules + "\n"
 			},
-			args: []string{"rules", "check"}, code: 1, message: regexp.MustCompile(`facts\.yaml:\d+: facts group person: .*may only read`),
+			args: []string{"rules", "check"}, code: 1, message: regexp.MustCompile(`facts\.yaml:\d+:\d+: group person: sql: .*may only read`),
 			after: func(t *testing.T, dir string) {
 				if _, err := os.Stat(filepath.Join(dir, "stolen.csv")); err == nil {
 					t.Error("the registry was copied out")
