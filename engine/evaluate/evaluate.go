@@ -204,6 +204,15 @@ func (e *Evaluator) Hits(ctx context.Context, day time.Time) (*Result, error) {
 				"error", res.EvalErrorSample[r.ID].Text())
 		}
 	}
+	if res.Hits, err = onePerHousehold(ctx, conn, rules, res.Hits); err != nil {
+		return nil, err
+	}
+	for k := range res.HitsByRule {
+		res.HitsByRule[k] = 0
+	}
+	for _, h := range res.Hits {
+		res.HitsByRule[h.RuleID]++
+	}
 	if err := evidence(ctx, conn, e.Pack, res.Hits); err != nil {
 		return nil, err
 	}
@@ -391,4 +400,62 @@ func (e *Evaluator) logger() *slog.Logger {
 		return e.Logger
 	}
 	return slog.New(slog.DiscardHandler)
+}
+
+// onePerHousehold keeps, for each rule of scope household, one hit per
+// household: the head's (户主 in the registry's newest rows) when the rule
+// holds for the head, else the member's with the smallest ID number. A
+// person with no household keeps her own hit. Order is kept.
+func onePerHousehold(ctx context.Context, conn *sql.Conn, rules []*rule.Rule, hits []cases.Hit) ([]cases.Hit, error) {
+	household := map[string]bool{}
+	for _, r := range rules {
+		if r.Scope == rule.ScopeHousehold {
+			household[r.ID] = true
+		}
+	}
+	if len(household) == 0 {
+		return hits, nil
+	}
+	heads := map[string]string{}
+	rows, err := conn.QueryContext(ctx, `SELECT household_id, min(id_number) FROM registry_current
+		WHERE relation = '户主' AND household_id IS NOT NULL GROUP BY household_id`)
+	if err != nil {
+		return nil, fmt.Errorf("household heads: %w", err)
+	}
+	for rows.Next() {
+		var hh, id string
+		if err := rows.Scan(&hh, &id); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		heads[hh] = id
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	// The chosen hit of each (rule, household).
+	chosen := map[[2]string]int{}
+	for i, h := range hits {
+		if !household[h.RuleID] || h.HouseholdID == "" {
+			continue
+		}
+		k := [2]string{h.RuleID, h.HouseholdID}
+		j, seen := chosen[k]
+		switch {
+		case !seen:
+			chosen[k] = i
+		case hits[j].IDNumber == heads[h.HouseholdID]:
+		case h.IDNumber == heads[h.HouseholdID] || h.IDNumber < hits[j].IDNumber:
+			chosen[k] = i
+		}
+	}
+	out := hits[:0:0]
+	for i, h := range hits {
+		if household[h.RuleID] && h.HouseholdID != "" && chosen[[2]string{h.RuleID, h.HouseholdID}] != i {
+			continue
+		}
+		out = append(out, h)
+	}
+	return out, nil
 }

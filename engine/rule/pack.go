@@ -230,6 +230,7 @@ func (p *Pack) compileRule(c *collector, pr *parsedRule, broken brokenNames) {
 	}
 	if when != nil {
 		good = p.checkDivisions(c, pr, when, reason, severity) && good
+		p.checkScope(c, r, when)
 	}
 	for _, in := range r.inputs {
 		if in.param >= 0 {
@@ -359,3 +360,27 @@ func (r *Rule) Inputs() []string {
 
 // String is the rule's id and version, as recorded with hits: "ID@v2".
 func (r *Rule) String() string { return r.ID + "@v" + strconv.Itoa(r.Version) }
+
+// checkScope warns of a person rule whose condition reads household facts
+// and nothing of the person: it holds for every member alike, and lists
+// a household once per member. scope: household gives it one hit.
+func (p *Pack) checkScope(c *collector, r *Rule, when *compiled) {
+	if r.Scope != ScopePerson {
+		return
+	}
+	household := false
+	for _, in := range when.inputs {
+		if in.field < 0 {
+			continue // a param
+		}
+		f := p.fields[in.field]
+		g := p.Group(f.Group)
+		if g == nil || g.Scope != ScopeHousehold {
+			return // reads something of the person
+		}
+		household = true
+	}
+	if household {
+		c.warn(r.Pos, "rule %s: its condition reads only household facts, so it holds for every member of a household alike and lists the household once per member; add scope: household for one hit per household", r.ID)
+	}
+}

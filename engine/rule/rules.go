@@ -46,6 +46,13 @@ type Rule struct {
 	// is (e.g. medical.oop_12m). After a case is closed, the same rule
 	// warns again before its cooldown ends only if the severity grows.
 	Severity string
+	// Scope is what one hit stands for: ScopePerson (each person the
+	// condition holds for) or ScopeHousehold (one hit per household, on
+	// its head when the head is among those it holds for, else on the
+	// member with the smallest ID number): for a rule about the household
+	// (its income, its size), which would otherwise list a four-person
+	// household four times. Default person.
+	Scope string
 	// Enabled rules are evaluated at night; disabled ones are still
 	// checked, tested and explained.
 	Enabled bool
@@ -184,11 +191,11 @@ func parseRule(f *yfile, n *yaml.Node, nth int) *parsedRule {
 		}
 	}
 	m, ok := f.keys(n, ctx, "a rule (a mapping with id, title, level, when, ...)",
-		"id", "title", "level", "doc", "enabled", "version", "when", "reason", "severity", "tests")
+		"id", "title", "level", "doc", "scope", "enabled", "version", "when", "reason", "severity", "tests")
 	if !ok {
 		return nil
 	}
-	r := &Rule{Enabled: true, Version: 1, Pos: f.pos(n)}
+	r := &Rule{Enabled: true, Version: 1, Scope: ScopePerson, Pos: f.pos(n)}
 	pr := &parsedRule{rule: r, file: f}
 	good := true
 	required := func(key, what string) (pair, string, bool) {
@@ -226,6 +233,17 @@ func parseRule(f *yfile, n *yaml.Node, nth int) *parsedRule {
 	}
 	if p, has := m["doc"]; has {
 		r.Doc, _ = f.text(p, ctx)
+	}
+	if p, has := m["scope"]; has {
+		if s, ok := f.text(p, ctx); ok {
+			if s != ScopePerson && s != ScopeHousehold {
+				f.errf(p.val, ctx, "scope must be person or household, not %s%s", s, hint(s, []string{ScopePerson, ScopeHousehold}))
+				good = false
+			}
+			r.Scope = s
+		} else {
+			good = false
+		}
 	}
 	if p, has := m["enabled"]; has {
 		if p.val.Kind != yaml.ScalarNode || p.val.Tag != "!!bool" {
