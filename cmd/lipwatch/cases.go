@@ -1,8 +1,10 @@
 package main
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -84,18 +86,37 @@ func newCasesCmd(g *globals) *cobra.Command {
 		Use:   "list",
 		Short: "List cases (filters: --township, --state, --level, --overdue)",
 		RunE: func(cmd *cobra.Command, args []string) error {
+			// Filters are checked, never read as "nothing matches".
+			states := []string{"new", "dispatched", "closed", "open"}
+			if state != "" && !slices.Contains(states, state) {
+				return &exitError{code: 2, msg: fmt.Sprintf("--state %q: want one of %s (open: new or dispatched)", state, strings.Join(states, ", "))}
+			}
+			if level != "" && !slices.Contains([]string{"red", "orange", "yellow"}, level) {
+				return &exitError{code: 2, msg: fmt.Sprintf("--level %q: want red, orange or yellow", level)}
+			}
 			_, p, day, err := g.openPipeline(cmd, "lipwatch cases list")
 			if err != nil {
 				return err
 			}
 			defer p.Close()
+			if township != "" && township != "county" {
+				code, err := townshipArg(p, township)
+				if err != nil {
+					return err
+				}
+				township = code
+			}
+			storeState := state
+			if state == "open" {
+				storeState = ""
+			}
 			var on time.Time
 			if overdue {
 				on = day
 			}
 			var found []*cases.Case
 			if township == "county" { // the county's own queue: whatever routes there
-				all, err := p.Store.CasesWhere(cmd.Context(), "", state, level, on)
+				all, err := p.Store.CasesWhere(cmd.Context(), "", storeState, level, on)
 				if err != nil {
 					return err
 				}
@@ -104,9 +125,13 @@ func newCasesCmd(g *globals) *cobra.Command {
 						found = append(found, c)
 					}
 				}
-			} else if found, err = p.Store.CasesWhere(cmd.Context(), township, state, level, on); err != nil {
+			} else if found, err = p.Store.CasesWhere(cmd.Context(), township, storeState, level, on); err != nil {
 				return err
 			}
+			if state == "open" {
+				found = slices.DeleteFunc(found, func(c *cases.Case) bool { return c.State == cases.StateClosed })
+			}
+			items, err := p.Items(cmd.Context(), found, day)
 			if err != nil {
 				return err
 			}
@@ -115,9 +140,11 @@ func newCasesCmd(g *globals) *cobra.Command {
 				return err
 			}
 			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 0, 2, ' ', 0)
-			fmt.Fprintln(tw, "CASE\tTOWNSHIP\tLEVEL\tSTATE\tOPENED\tDEADLINE\tOVERDUE\tHITS\tOUTCOME")
-			for _, c := range found {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%v\t%d\t%s\n", c.ID, p.Router.Name(p.Router.Township(c.TownshipCode)), c.Level, c.State,
+			fmt.Fprintln(tw, "CASE\tTOWNSHIP\tVILLAGE\tHOUSEHOLD\tLEVEL\tSTATE\tOPENED\tDEADLINE\tOVERDUE\tHITS\tOUTCOME")
+			for i, c := range found {
+				it := items[i]
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%v\t%d\t%s\n", c.ID, p.Router.Name(p.Router.Township(c.TownshipCode)),
+					cmp.Or(it.VillageName, it.VillageCode, "-"), cmp.Or(c.HouseholdID, "-"), c.Level, c.State,
 					date(c.OpenedOn), date(c.Deadline), c.State != "closed" && route.Overdue(c.Deadline, day), len(c.Hits), c.Outcome)
 			}
 			tw.Flush()
@@ -126,8 +153,8 @@ func newCasesCmd(g *globals) *cobra.Command {
 		},
 	}
 	f := list.Flags()
-	f.StringVar(&township, "township", "", "township code (9 digits), or county for the county's own queue")
-	f.StringVar(&state, "state", "", "new, dispatched or closed")
+	f.StringVar(&township, "township", "", "township code (9 digits) or name (城关镇), or county for the county's own queue")
+	f.StringVar(&state, "state", "", "new, dispatched, closed, or open (new or dispatched)")
 	f.StringVar(&level, "level", "", "red, orange or yellow")
 	f.BoolVar(&overdue, "overdue", false, "only open cases past their deadline at --as-of")
 	show := &cobra.Command{
@@ -152,6 +179,31 @@ func newCasesCmd(g *globals) *cobra.Command {
 			fmt.Fprintf(w, "household %s  township %s\n", c.HouseholdID, p.Router.Name(p.Router.Township(c.TownshipCode)))
 			fmt.Fprintf(w, "opened %s  dispatched %s  deadline %s  closed %s %s\n", date(c.OpenedOn), date(c.DispatchedOn),
 				date(c.Deadline), date(c.ClosedOn), c.Outcome)
+			hist, err := p.Store.CaseHistory(cmd.Context(), c.ID)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(w, "history:")
+			for _, e := range hist {
+				line := "  " + date(e.On) + " " + e.What
+				switch e.What {
+				case "dispatched":
+					line += " in " + e.Batch + ", deadline " + date(e.Deadline)
+				case "extended":
+					line += " to " + date(e.Deadline) + " by " + e.Actor
+				case "reopened":
+					line += " by " + e.Actor + " (was " + e.Outcome + "): " + e.Note + "; deadline " + date(e.Deadline)
+				case "closed":
+					line += ": " + e.Outcome
+					if e.Actor != "" {
+						line += ", verified by " + e.Actor
+					}
+					if e.Note != "" {
+						line += ", note: " + e.Note
+					}
+				}
+				fmt.Fprintln(w, line)
+			}
 			for _, h := range c.Hits {
 				id := idnum.Mask(h.IDNumber)
 				if unmasked {
@@ -238,4 +290,24 @@ func date(t time.Time) string {
 		return "-"
 	}
 	return t.Format(time.DateOnly)
+}
+
+// townshipArg reads a --township value: a township's 9-digit code or its
+// name (城关镇); anything else is an error listing the county's townships.
+func townshipArg(p *pipeline.Pipeline, v string) (string, error) {
+	if _, ok := p.Router.Townships[v]; ok {
+		return v, nil
+	}
+	var names []string
+	for code, name := range p.Router.Townships {
+		if name == v {
+			return code, nil
+		}
+		names = append(names, name+" "+code)
+	}
+	slices.Sort(names)
+	if len(p.Router.Townships) == 0 && len(v) == 9 {
+		return v, nil // no divisions configured: any code goes
+	}
+	return "", &exitError{code: 2, msg: fmt.Sprintf("--township %q: not a township of the county; give a code or a name, or county for the county's own queue: %s", v, strings.Join(names, ", "))}
 }

@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/lipwatch/lipwatch/engine/config"
 	"github.com/lipwatch/lipwatch/engine/ingest"
 	"github.com/lipwatch/lipwatch/engine/store"
 )
@@ -142,6 +144,12 @@ func quarantined(cmd *cobra.Command, g *globals, holder, source, code string, li
 	if err != nil {
 		st.Close()
 		return nil, nil, err
+	}
+	// A source that is neither configured nor in the quarantine is a
+	// mistake, not "0 rows".
+	if names := e.cfg.SourceNames(); source != "" && len(rows) == 0 && !slices.Contains(names, source) {
+		st.Close()
+		return nil, nil, &exitError{code: 2, msg: fmt.Sprintf("--source %q: no such source%s", source, config.Hint(source, names))}
 	}
 	return st, rows, nil
 }

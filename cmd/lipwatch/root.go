@@ -84,7 +84,49 @@ lipwatch process (named in the message): nothing was done, try again later; 130 
 		newFeedbackCmd(g), newCasesCmd(g), newRulesCmd(g), newServeCmd(g), newQuarantineCmd(g), newFakeAPICmd(), newUsersCmd(g), newAuditCmd(g))
 	root.AddCommand(newRunsCmd(g), newBackupCmd(g), newRestoreCmd(g)) // operations (issue 11)
 	root.AddCommand(newNotifyCmd(g))
+	guardSubcommands(root)
 	return root, g
+}
+
+// guardSubcommands makes a misspelt subcommand an error (exit 2, with
+// cobra's suggestions) rather than a help page with exit 0, or the group's
+// own command run with the word ignored (`sources chek` listing the
+// sources).
+func guardSubcommands(c *cobra.Command) {
+	for _, sub := range c.Commands() {
+		guardSubcommands(sub)
+	}
+	if c == c.Root() || !c.HasSubCommands() || c.Args != nil {
+		return
+	}
+	c.SuggestionsMinimumDistance = 2
+	unknown := func(cmd *cobra.Command, args []string) error {
+		msg := fmt.Sprintf("unknown command %q for %q", args[0], cmd.CommandPath())
+		if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+			msg += "; did you mean " + strings.Join(s, " or ") + "?"
+		}
+		return &exitError{code: 2, msg: msg + " (see " + cmd.CommandPath() + " --help)"}
+	}
+	if c.RunE == nil && c.Run == nil {
+		// A group: its help, or the error; it never opens the store.
+		if c.Annotations == nil {
+			c.Annotations = map[string]string{}
+		}
+		c.Annotations[annStore] = storeNone
+		c.RunE = func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return cmd.Help()
+			}
+			return unknown(cmd, args)
+		}
+		return
+	}
+	c.Args = func(cmd *cobra.Command, args []string) error {
+		if len(args) > 0 {
+			return unknown(cmd, args)
+		}
+		return nil
+	}
 }
 
 // mask puts everything the command prints through the one masking path
@@ -191,6 +233,11 @@ func (g *globals) load() (*env, error) {
 	logger := slog.New(redact.NewHandler(h))
 	if g.server == nil { // process-wide: see mask
 		slog.SetDefault(logger)
+	}
+	if g.server == nil { // serve's own environment was checked when it started
+		for _, w := range cfg.EnvWarnings {
+			logger.Warn(w)
+		}
 	}
 	return &env{cfg: cfg, logger: logger, asOf: g.asOf, stderr: stderr, server: g.server}, nil
 }

@@ -44,6 +44,10 @@ type Config struct {
 	Notify   Notify            `mapstructure:"notify"`
 	Sources  map[string]Source `mapstructure:"sources"` // key = source name, [a-z][a-z0-9_]*
 
+	// EnvWarnings name the LIPWATCH_ environment variables set that no
+	// key takes (misspelt, most likely), for the caller to log.
+	EnvWarnings []string `mapstructure:"-"`
+
 	// Path is the absolute path of the file loaded.
 	Path string `mapstructure:"-"`
 	// Dir is Path's directory; relative paths in the configuration resolve

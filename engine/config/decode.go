@@ -258,6 +258,12 @@ func sortedKeys[V any](m map[string]V) []string {
 	return out
 }
 
+// Hint is the config's "did you mean" for other parts of lipwatch (the
+// CLI's filters): " (did you mean X?)" for the closest of known to a
+// misspelt name, or the list of known when none is close; "" when known
+// is empty.
+func Hint(name string, known []string) string { return hint(name, known) }
+
 // hint suggests the closest of known to a misspelt name, or lists known
 // when none is close.
 func hint(name string, known []string) string {

@@ -77,12 +77,13 @@ type collector struct {
 	file     string
 	pos      map[string]position // dotted lower-case path -> key position
 	env      map[string]string   // dotted path -> env var, for values taken from the environment
+	bound    map[string]bool     // every env var bound to a key
 	problems []Problem
 	bad      map[string]bool // paths whose value could not be decoded
 }
 
 func newCollector(file string) *collector {
-	return &collector{file: file, pos: map[string]position{}, env: map[string]string{}, bad: map[string]bool{}}
+	return &collector{file: file, pos: map[string]position{}, env: map[string]string{}, bound: map[string]bool{}, bad: map[string]bool{}}
 }
 
 // add records a problem at path, located at the environment variable the

@@ -96,6 +96,7 @@ func Parse(name string, data []byte) (*Config, error) {
 	if err := c.err(); err != nil {
 		return nil, err
 	}
+	cfg.EnvWarnings = c.unknownEnv(cfg)
 	return cfg, nil // cfg.loc was set while validating the zone
 }
 
@@ -160,6 +161,7 @@ func (c *collector) bindEnv(v *viper.Viper) {
 		key := strings.Join(parts, delim)
 		name := EnvPrefix + strings.ToUpper(strings.Join(parts, "_"))
 		_ = v.BindEnv(key, name) // only fails without a key
+		c.bound[name] = true
 		if os.Getenv(name) != "" {
 			c.env[strings.Join(parts, ".")] = name
 		}
@@ -278,4 +280,45 @@ func lowerKeys(v any) any {
 		return out
 	}
 	return v
+}
+
+// notSettings are LIPWATCH_ variables that are not config keys: the
+// config file's path, and the test hooks.
+var notSettings = []string{"LIPWATCH_CONFIG", "LIPWATCH_CRASH_AT", "LIPWATCH_SCREENSHOT_DIR", "LIPWATCH_PRIVACY_BIN"}
+var notSettingPrefixes = []string{"LIPWATCH_TEST_", "LIPWATCH_KILL_", "LIPWATCH_BENCH_"}
+
+// unknownEnv lists the LIPWATCH_ variables set that no key takes (a
+// misspelt LIPWATCH_STORE_PATHH would be ignored in silence), with the
+// closest known name; a variable the config names as a secret's source
+// (…_env) is not one of them.
+func (c *collector) unknownEnv(cfg *Config) []string {
+	secrets := map[string]bool{}
+	for _, r := range cfg.Notify.Receivers {
+		for _, n := range []string{r.KeyEnv, r.TokenEnv, r.SecretEnv, r.PasswordEnv} {
+			secrets[n] = true
+		}
+	}
+	for _, src := range cfg.Sources {
+		for k, v := range src.Options {
+			if s, ok := v.(string); ok && strings.HasSuffix(k, "_env") {
+				secrets[s] = true
+			}
+		}
+	}
+	known := make([]string, 0, len(c.bound))
+	for n := range c.bound {
+		known = append(known, n)
+	}
+	slices.Sort(known)
+	var out []string
+	for _, kv := range os.Environ() {
+		name, _, _ := strings.Cut(kv, "=")
+		if !strings.HasPrefix(name, EnvPrefix) || c.bound[name] || secrets[name] || slices.Contains(notSettings, name) ||
+			slices.ContainsFunc(notSettingPrefixes, func(p string) bool { return strings.HasPrefix(name, p) }) {
+			continue
+		}
+		out = append(out, name+" is set but is no setting lipwatch knows: it is ignored"+hint(name, known))
+	}
+	slices.Sort(out)
+	return out
 }

@@ -1,0 +1,60 @@
+package main
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/lipwatch/lipwatch/engine/config"
+)
+
+// The CLI never reads a mistake as "nothing matches" or as another
+// command: unknown filter values and misspelt subcommands exit 2 with the
+// valid choices or a suggestion; a township may be given by name.
+func TestCLINeverMisleads(t *testing.T) {
+	tempStore(t)
+	if _, err := runCLI(t, "run"); err != nil {
+		var ex *exitError
+		if !errors.As(err, &ex) || ex.code != 3 {
+			t.Fatal(err)
+		}
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"rules", "chek"}, `unknown command "chek" for "lipwatch rules"; did you mean check?`},
+		{[]string{"sources", "chek"}, `unknown command "chek" for "lipwatch sources"; did you mean check?`},
+		{[]string{"cases", "lst"}, `unknown command "lst" for "lipwatch cases"; did you mean list?`},
+		{[]string{"cases", "list", "--state", "opn"}, `--state "opn": want one of new, dispatched, closed, open`},
+		{[]string{"cases", "list", "--level", "purple"}, `--level "purple": want red, orange or yellow`},
+		{[]string{"cases", "list", "--township", "城管镇"}, `not a township of the county; give a code or a name`},
+		{[]string{"quarantine", "list", "--source", "medicl"}, `--source "medicl": no such source (did you mean medical?)`},
+		{[]string{"notify", "list", "--state", "bogus"}, `--state "bogus": want one of pending, sending, sent, failed`},
+	} {
+		out, err := runCLI(t, tc.args...)
+		var ex *exitError
+		if !errors.As(err, &ex) || ex.code != 2 || !strings.Contains(ex.msg, tc.want) {
+			t.Errorf("%v: %v (%q)\n%s", tc.args, err, tc.want, out)
+		}
+	}
+	// A township by name is the township; open is new or dispatched.
+	byName, err := runCLI(t, "cases", "list", "--township", "城关镇", "--state", "open")
+	byCode, err2 := runCLI(t, "cases", "list", "--township", "340799001", "--state", "open")
+	if err != nil || err2 != nil || byName != byCode || !strings.Contains(byName, "VILLAGE") || strings.Count(byName, "\n") < 3 {
+		t.Errorf("by name:\n%s\nby code:\n%s", byName, byCode)
+	}
+}
+
+// A LIPWATCH_ variable no key takes is named with the closest one.
+func TestUnknownEnvWarned(t *testing.T) {
+	t.Setenv("LIPWATCH_STORE_PATHH", "/tmp/x")
+	t.Setenv("LIPWATCH_TEST_ANYTHING", "1") // test hooks are not settings
+	cfg, err := config.Load("../../config.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cfg.EnvWarnings) != 1 || !strings.Contains(cfg.EnvWarnings[0], "LIPWATCH_STORE_PATHH is set but is no setting lipwatch knows: it is ignored (did you mean LIPWATCH_STORE_PATH?)") {
+		t.Errorf("warnings: %q", cfg.EnvWarnings)
+	}
+}
