@@ -100,11 +100,11 @@ func newCasesCmd(g *globals) *cobra.Command {
 			}
 			defer p.Close()
 			if township != "" && township != "county" {
-				code, err := townshipArg(p, township)
+				code, err := p.ResolveTownship(township)
 				if err != nil {
-					return err
+					return &exitError{code: 2, msg: "--township: " + err.Error()}
 				}
-				township = code
+				township = cmp.Or(code, "county") // the county queue's name too
 			}
 			storeState := state
 			if state == "open" {
@@ -290,24 +290,4 @@ func date(t time.Time) string {
 		return "-"
 	}
 	return t.Format(time.DateOnly)
-}
-
-// townshipArg reads a --township value: a township's 9-digit code or its
-// name (城关镇); anything else is an error listing the county's townships.
-func townshipArg(p *pipeline.Pipeline, v string) (string, error) {
-	if _, ok := p.Router.Townships[v]; ok {
-		return v, nil
-	}
-	var names []string
-	for code, name := range p.Router.Townships {
-		if name == v {
-			return code, nil
-		}
-		names = append(names, name+" "+code)
-	}
-	slices.Sort(names)
-	if len(p.Router.Townships) == 0 && len(v) == 9 {
-		return v, nil // no divisions configured: any code goes
-	}
-	return "", &exitError{code: 2, msg: fmt.Sprintf("--township %q: not a township of the county; give a code or a name, or county for the county's own queue: %s", v, strings.Join(names, ", "))}
 }

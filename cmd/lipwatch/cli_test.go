@@ -28,7 +28,7 @@ func TestCLINeverMisleads(t *testing.T) {
 		{[]string{"cases", "lst"}, `unknown command "lst" for "lipwatch cases"; did you mean list?`},
 		{[]string{"cases", "list", "--state", "opn"}, `--state "opn": want one of new, dispatched, closed, open`},
 		{[]string{"cases", "list", "--level", "purple"}, `--level "purple": want red, orange or yellow`},
-		{[]string{"cases", "list", "--township", "城管镇"}, `not a township of the county; give a code or a name`},
+		{[]string{"cases", "list", "--township", "城管镇"}, `is not a township of the county: give a code or a name`},
 		{[]string{"quarantine", "list", "--source", "medicl"}, `--source "medicl": no such source (did you mean medical?)`},
 		{[]string{"notify", "list", "--state", "bogus"}, `--state "bogus": want one of pending, sending, sent, failed`},
 	} {
