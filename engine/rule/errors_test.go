@@ -221,9 +221,13 @@ rules/medical.yaml:_:1: unknown key rule (did you mean rules?)
     _ | rule:
       | ^`},
 		{name: "YAML syntax", breaks: []breakage{{"medical.yaml", "    level: orange", "    level: orange\n   oops: ["}}, want: `
-rules/medical.yaml:_:1: YAML syntax: did not find expected '-' indicator
-    _ | rules:
-      | ^`},
+rules/medical.yaml:_:4: YAML syntax: this line is indented 3 spaces but level on line {L medical.yaml|    level: orange} is indented 4; indent it like level (the keys of one mapping start in the same column)
+    _ |    oops: [
+      |    ^`},
+		{name: "YAML syntax in facts", breaks: []breakage{{"facts.yaml", "    doc: 人员（户籍与各部门数据中出现的所有人）", "    doc: 人员: 户籍与各部门数据中出现的所有人"}}, want: `
+rules/facts.yaml:_:12: YAML syntax: the value of doc holds ": ", which YAML reads as the start of another key; put the whole value in quotes, or write the colon as "："
+    _ |     doc: 人员: 户籍与各部门数据中出现的所有人
+      |              ^`},
 		{name: "facts: unknown type", breaks: []breakage{{"facts.yaml", "oop_12m:    {type: number,", "oop_12m:    {type: float,"}}, want: `
 rules/facts.yaml:_:26: group medical: field oop_12m: unknown type float (want number, int, bool or string)
     _ |       oop_12m:    {type: float, default: 0, doc: 近12个月个人自付合计（元）}

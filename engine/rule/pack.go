@@ -101,7 +101,12 @@ func load(fsys fs.FS, dir string) (*Pack, error) {
 	broken := brokenNames{facts: map[string]bool{}, params: map[string]bool{}}
 	if data, ok := read(FactsFile); ok {
 		f := &yfile{name: filepath.Join(dir, FactsFile), c: c}
-		p.Groups, broken.facts = parseFacts(f, f.parseYAML(data), p.Params, broken.params)
+		root := f.parseYAML(data)
+		if f.syntaxErr {
+			broken.facts = nil // reported; rules are not checked against facts that did not parse
+		} else {
+			p.Groups, broken.facts = parseFacts(f, root, p.Params, broken.params)
+		}
 	} else {
 		broken.facts = nil // nothing can be checked against missing facts
 	}

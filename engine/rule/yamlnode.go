@@ -20,15 +20,17 @@ type yfile struct {
 	// misspelt ones, so that "missing when" is not reported beside
 	// "unknown key whne (did you mean when?)".
 	suggested map[string]bool
+	// syntaxErr is set when parseYAML found the file not to be YAML
+	// (reported), as opposed to empty.
+	syntaxErr bool
 }
 
 // pair is one key and its value in a YAML mapping.
 type pair struct{ key, val *yaml.Node }
 
-var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
-
 // parseYAML parses data as one YAML document and returns its root node,
-// or nil for an empty file. A syntax error is reported at its line.
+// or nil for an empty file. A syntax error is reported where the mistake
+// is, in plain words when it is a common one (see explainYAML).
 func (f *yfile) parseYAML(data []byte) *yaml.Node {
 	dec := yaml.NewDecoder(strings.NewReader(string(data)))
 	var doc yaml.Node
@@ -36,17 +38,9 @@ func (f *yfile) parseYAML(data []byte) *yaml.Node {
 		if errors.Is(err, io.EOF) {
 			return nil
 		}
-		msg, line := err.Error(), 1
-		if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
-			line, _ = strconv.Atoi(m[1])
-			msg = m[2]
-		}
-		msg = strings.TrimPrefix(msg, "yaml: ")
-		col := 1
-		if lines := f.c.lines[f.name]; line >= 1 && line <= len(lines) {
-			col += len([]rune(lines[line-1])) - len([]rune(strings.TrimLeft(lines[line-1], " ")))
-		}
-		f.c.add(Pos{File: f.name, Line: line, Col: col}, "YAML syntax: %s", msg)
+		line, col, msg := explainYAML(f.c.lines[f.name], err)
+		f.syntaxErr = true
+		f.c.add(Pos{File: f.name, Line: line, Col: col}, "%s", msg)
 		return nil
 	}
 	var extra yaml.Node
