@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"net"
 	"strings"
 	"testing"
 
@@ -56,5 +57,24 @@ func TestUnknownEnvWarned(t *testing.T) {
 	}
 	if len(cfg.EnvWarnings) != 1 || !strings.Contains(cfg.EnvWarnings[0], "LIPWATCH_STORE_PATHH is set but is no setting lipwatch knows: it is ignored (did you mean LIPWATCH_STORE_PATH?)") {
 		t.Errorf("warnings: %q", cfg.EnvWarnings)
+	}
+}
+
+// fakeapi refuses an address in use or off loopback with an error, never
+// a panic.
+func TestFakeAPIRefuses(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	for addr, want := range map[string]string{
+		ln.Addr().String(): "address already in use",
+		"0.0.0.0:0":        "is not a loopback address",
+	} {
+		_, err := runCLI(t, "fakeapi", "--csv", "../../testdata/county/employment.csv", "--addr", addr)
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("--addr %s: %v, want %q", addr, err, want)
+		}
 	}
 }

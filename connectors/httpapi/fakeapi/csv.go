@@ -23,7 +23,7 @@ func NewFromCSV(path string, opts Options) (*Server, error) {
 	if opts.Fields == nil {
 		opts.Fields = fields
 	}
-	return New(records, opts), nil
+	return Start(records, opts)
 }
 
 // ReadCSV reads a CSV file with a header line into records of strings and

@@ -102,21 +102,36 @@ type Server struct {
 }
 
 // New serves records on the loopback interface. It panics if it cannot
-// listen, as httptest.NewServer does: it is meant for tests and demos.
+// listen, as httptest.NewServer does: it is meant for tests (Start
+// returns the error instead).
 func New(records []map[string]any, opts Options) *Server {
+	srv, err := Start(records, opts)
+	if err != nil {
+		panic(err.Error())
+	}
+	return srv
+}
+
+// Start serves records on the loopback interface: on opts.Addr, which
+// must be a loopback address, or on a free port. The error names the
+// address (in use, not loopback, malformed).
+func Start(records []map[string]any, opts Options) (*Server, error) {
+	var l net.Listener
+	if opts.Addr != "" {
+		var err error
+		if l, err = listenLoopback(opts.Addr); err != nil {
+			return nil, fmt.Errorf("fakeapi: %w", err)
+		}
+	}
 	h := NewHandler(records, opts)
 	ts := httptest.NewUnstartedServer(h)
-	if opts.Addr != "" {
-		l, err := listenLoopback(opts.Addr)
-		if err != nil {
-			panic("fakeapi: " + err.Error())
-		}
+	if l != nil {
 		ts.Listener.Close()
 		ts.Listener = l
 	}
 	ts.Start()
 	h.base = ts.URL
-	return &Server{Server: ts, Handler: h}
+	return &Server{Server: ts, Handler: h}, nil
 }
 
 // listenLoopback listens on addr, which must be on the loopback interface.
