@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -54,6 +55,16 @@ written together: a crash leaves all of them or none.`,
 				return err
 			}
 			w := cmd.OutOrStdout()
+			tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+			fmt.Fprintln(tw, "LIST\tTOWNSHIP\tBATCH\tCLOSED\tALREADY\tREJECTED")
+			for _, f := range r.Files {
+				town := p.Router.Name(f.Township)
+				if f.Refused {
+					town = "REFUSED"
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%d\n", filepath.Base(f.File), town, cmp.Or(f.Batch, "-"), f.Closed, f.Unchanged, f.Rejected)
+			}
+			tw.Flush()
 			fmt.Fprintf(w, "closed %d cases, %d already applied, %d rows rejected\n", r.Closed, r.Unchanged, len(r.Rejected))
 			const show = 100
 			for i, re := range r.Rejected {

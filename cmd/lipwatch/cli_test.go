@@ -3,6 +3,9 @@ package main
 import (
 	"errors"
 	"net"
+	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -76,5 +79,33 @@ func TestFakeAPIRefuses(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("--addr %s: %v, want %q", addr, err, want)
 		}
+	}
+}
+
+// feedback import says what each list gave: its township and batch, how
+// many cases it closed, and a list refused whole.
+func TestFeedbackPerList(t *testing.T) {
+	tempStore(t)
+	if _, err := runCLI(t, "run"); err != nil {
+		var ex *exitError
+		if !errors.As(err, &ex) || ex.code != 3 {
+			t.Fatal(err)
+		}
+	}
+	lists, _ := filepath.Glob(filepath.Join(os.Getenv("LIPWATCH_DISPATCH_DIR"), "2026-11-28", "*城关镇*.xlsx"))
+	if len(lists) == 0 {
+		t.Fatal("no list of 城关镇")
+	}
+	junk := filepath.Join(t.TempDir(), "notes.xlsx")
+	os.WriteFile(junk, []byte("not a workbook"), 0o600)
+	out, err := runCLI(t, "feedback", "import", lists[0], junk)
+	var ex *exitError
+	if !errors.As(err, &ex) || ex.code != 3 {
+		t.Fatalf("import: %v\n%s", err, out)
+	}
+	if !regexp.MustCompile(`(?m)^LIST\s+TOWNSHIP\s+BATCH\s+CLOSED\s+ALREADY\s+REJECTED$`).MatchString(out) ||
+		!regexp.MustCompile(`(?m)^\S*城关镇\S*\.xlsx\s+城关镇\s+PD-20261128-1\s+0\s+0\s+0$`).MatchString(out) ||
+		!regexp.MustCompile(`(?m)^notes\.xlsx\s+REFUSED\s+-\s+0\s+0\s+1$`).MatchString(out) {
+		t.Errorf("per-list table:\n%s", out)
 	}
 }

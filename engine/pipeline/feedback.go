@@ -21,6 +21,17 @@ type FeedbackResult struct {
 	Rejected  []dispatch.RowError // rows not taken, each with its reason; Row 0 for a list refused whole
 	// RefusedFiles counts lists refused whole: not bound to a township.
 	RefusedFiles int
+	// Files says what each list gave, in the order given.
+	Files []FileFeedback
+}
+
+// FileFeedback is what one returned list gave.
+type FileFeedback struct {
+	File                        string
+	Township                    string // the township it answers for (route.CountyQueue: the county's queue)
+	Batch                       string // the dispatch batch it came from, "" for a list without a mark
+	Closed, Unchanged, Rejected int
+	Refused                     bool // not imported at all (the reason is among the rejected rows)
 }
 
 // Feedback applies the outcomes in returned township lists. A list that
@@ -38,14 +49,23 @@ func (p *Pipeline) Feedback(ctx context.Context, day time.Time, files []string, 
 	res := &FeedbackResult{}
 	opts := dispatch.Options{County: p.Cfg.County.Name, AsOf: day}
 	for _, f := range files {
+		before, closedBefore, unchangedBefore := len(res.Rejected), res.Closed, res.Unchanged
+		ff := FileFeedback{File: f}
+		done := func() {
+			ff.Closed, ff.Unchanged, ff.Rejected = res.Closed-closedBefore, res.Unchanged-unchangedBefore, len(res.Rejected)-before
+			res.Files = append(res.Files, ff)
+		}
 		r, err := dispatch.ReadFeedback(f, opts)
 		if err != nil {
 			// A list that cannot be read (or bound to one sheet) does not
 			// stop the others.
 			res.Rejected = append(res.Rejected, dispatch.RowError{File: f, Reason: "整表未导入：" + err.Error()})
 			res.RefusedFiles++
+			ff.Refused = true
+			done()
 			continue
 		}
+		ff.Batch = r.Mark.Batch
 		town, refusal, err := p.listTownship(ctx, r, township)
 		if err != nil {
 			return nil, err
@@ -57,8 +77,11 @@ func (p *Pipeline) Feedback(ctx context.Context, day time.Time, files []string, 
 				"batch": r.Mark.Batch, "rows": len(r.Feedback)}); err != nil {
 				return nil, err
 			}
+			ff.Refused = true
+			done()
 			continue
 		}
+		ff.Township = town
 		res.Rejected = append(res.Rejected, r.Rejected...)
 		fbs, foreign, err := p.ownTownship(ctx, r.Feedback, town)
 		if err != nil {
@@ -96,6 +119,7 @@ func (p *Pipeline) Feedback(ctx context.Context, day time.Time, files []string, 
 				res.Unchanged++
 			}
 		}
+		done()
 	}
 	p.logger().Info("feedback imported", "files", len(files), "closed", res.Closed, "unchanged", res.Unchanged,
 		"rejected", len(res.Rejected), "refused_files", res.RefusedFiles)
