@@ -197,7 +197,13 @@ func (p *Pack) compileExpr(c *collector, e *exprText, kind exprKind, broken brok
 	// is rewritten into checked calls (whose operands accept anything).
 	prog, err := expr.Compile(e.text, opts...)
 	if err != nil {
-		p.exprErr(c, e, isBool, err)
+		errs := []error{err}
+		if kind == kindCondition {
+			errs = typeErrors(e.text, opts, err)
+		}
+		for _, err := range errs {
+			p.exprErr(c, e, isBool, err)
+		}
 		return nil
 	}
 	loc := locator{file: e.file.name, lines: c.lines[e.file.name], node: e.node}

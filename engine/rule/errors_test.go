@@ -108,6 +108,27 @@ rules/employment.yaml:_:21: rule UNEMP-LOWINC-UNCOVERED: reason: unknown param l
 rules/medical.yaml:_:80: rule MED-OOP-UNCOVERED: when: invalid operation: > (mismatched types bool and int)
     _ |     when: medical.oop_12m >= params.medical_oop_threshold && household.covered > 3
       |                                                                                ^`},
+		{name: "two type errors at once", breaks: []breakage{{"medical.yaml", "when: medical.oop_12m >= params.medical_oop_threshold && !household.covered", `when: medical.oop_12m > "a" && person.age + "x" > 1`}}, want: `
+rules/medical.yaml:_:27: rule MED-OOP-UNCOVERED: when: invalid operation: > (mismatched types number and string)
+    _ |     when: medical.oop_12m > "a" && person.age + "x" > 1
+      |                           ^
+rules/medical.yaml:_:47: rule MED-OOP-UNCOVERED: when: invalid operation: + (mismatched types int and string)
+    _ |     when: medical.oop_12m > "a" && person.age + "x" > 1
+      |                                               ^`},
+		{name: "three type errors over lines, inside brackets and ||", breaks: []breakage{{"disability.yaml", "      disability.level in 1..2\n      && disability.days_since_issued <= params.new_disability_days\n      && !household.covered\n", "      disability.level in 1..2\n      && (disability.days_since_issued <= \"90\" || household.covered > 1)\n      && !household.covered\n      && (person.status == 1) && 1 < disability.level < 3\n"}}, want: `
+rules/disability.yaml:_:40: rule DIS-NEW-SEVERE-UNCOVERED: when: invalid operation: <= (mismatched types int and string)
+    _ |       && (disability.days_since_issued <= "90" || household.covered > 1)
+      |                                        ^
+rules/disability.yaml:_:69: rule DIS-NEW-SEVERE-UNCOVERED: when: invalid operation: > (mismatched types bool and int)
+    _ |       && (disability.days_since_issued <= "90" || household.covered > 1)
+      |                                                                     ^
+rules/disability.yaml:_:25: rule DIS-NEW-SEVERE-UNCOVERED: when: invalid operation: == (mismatched types string and int)
+    _ |       && (person.status == 1) && 1 < disability.level < 3
+      |                         ^`},
+		{name: "one type error, twice in a part", breaks: []breakage{{"medical.yaml", "when: medical.oop_12m >= params.medical_oop_threshold && !household.covered", `when: medical.oop_12m > "a" && !household.covered`}}, want: `
+rules/medical.yaml:_:27: rule MED-OOP-UNCOVERED: when: invalid operation: > (mismatched types number and string)
+    _ |     when: medical.oop_12m > "a" && !household.covered
+      |                           ^`},
 		{name: "condition not bool", breaks: []breakage{{"medical.yaml", "when: medical.oop_12m >= params.medical_oop_threshold && !household.covered", "when: medical.oop_12m"}}, want: `
 rules/medical.yaml:_:11: rule MED-OOP-UNCOVERED: when: a condition must be true or false, not number
     _ |     when: medical.oop_12m
