@@ -31,7 +31,8 @@ import (
 // data: the line and column (1-based, in characters) of the likely
 // mistake and a message in plain words saying how to fix it, falling back
 // to yaml.v3's words at its line. The message starts "YAML syntax: ".
-// Holiday calendars and other YAML files the project reads use it too.
+// It is exported for the project's other YAML files (holidays.yaml does
+// not use it yet).
 func YAMLSyntaxError(data []byte, err error) (line, col int, msg string) {
 	lines := strings.Split(strings.ReplaceAll(string(data), "\r\n", "\n"), "\n")
 	return explainYAML(lines, err)
