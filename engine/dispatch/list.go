@@ -108,6 +108,32 @@ func listTitle(items []Item, o Options) string {
 	return o.County + town + "低收入人口预警核查清单（" + o.AsOf.Format(time.DateOnly) + "）"
 }
 
+// noteFor is a list's second line: listNote for a township's, or, for
+// the county's own queue (cases whose township the registry does not
+// give), what they are and what the county does with them.
+func noteFor(items []Item) string {
+	if countyQueue(items) {
+		return countyQueueNote
+	}
+	return listNote
+}
+
+// headerFor is the line printed at the top of each page of a list.
+func headerFor(items []Item) string {
+	if countyQueue(items) {
+		return "仅限县民政局核查使用，严禁外传"
+	}
+	return privacyHeader
+}
+
+// countyQueue reports whether a list is the county's own queue's.
+func countyQueue(items []Item) bool { return len(items) > 0 && items[0].TownshipCode == "" }
+
+// countyQueueNote is the county queue's list's second line.
+const countyQueueNote = "本表为未能确定所属乡镇的预警：户籍登记中没有乡镇，或乡镇代码不属于本县（多为外县户籍、户籍信息不全或身份证号有误）。" +
+	"请县民政局根据住址、村（社区）和预警原因核实当事人所属乡镇，在工作台“分派乡镇”后由该乡镇入户核实；或由县局直接核实，在“核实结果”列填写。" +
+	"本表含个人敏感信息，仅限县民政局使用，严禁外传、公开或转发。"
+
 // listNote is the second line of a list: who may see it and how to fill it in.
 const listNote = "本表含个人敏感信息，仅限本乡镇核查使用，严禁外传、公开或转发。" +
 	"请逐户入户核实后在“核实结果”列选择结果，填写核实说明、核实人和核实日期（如 2026-12-01），" +
@@ -168,6 +194,11 @@ func renderItem(it Item, o Options) listRow {
 	t[colAddress] = it.Address
 	t[colHousehold] = it.HouseholdID
 	t[colHead] = it.HeadName
+	if it.HeadName == "" && it.HouseholdID == "" {
+		// Known only from a department's record, not from the registry:
+		// the list says so rather than leave the person blank.
+		t[colHead] = "（户籍中无此人）"
+	}
 	t[colID] = showID(it.HeadID, o)
 	if it.Members > 0 {
 		t[colMembers] = strconv.Itoa(it.Members)

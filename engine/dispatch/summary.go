@@ -180,7 +180,7 @@ func WriteSummaryXLSX(path string, rows []SummaryRow, o Options) error {
 		w.int(i+2, n, v, styleTotal)
 	}
 	w.freeze(2, headerRow)
-	w.printSetup(headerRow, title)
+	w.printSetup(headerRow, title, 1, 0)
 	if err := w.save(path); err != nil {
 		return fmt.Errorf("dispatch: summary: %w", err)
 	}

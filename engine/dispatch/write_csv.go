@@ -32,7 +32,7 @@ func WriteTownshipCSV(path string, items []Item, o Options) error {
 		cw := csv.NewWriter(bw)
 		cw.UseCRLF = true
 		cw.Write([]string{csvText(listTitle(items, o))})
-		cw.Write([]string{csvText(listNote)})
+		cw.Write([]string{csvText(noteFor(items))})
 		if !o.Mark.IsZero() {
 			cw.Write(csvMarkRow(o.Mark))
 		}

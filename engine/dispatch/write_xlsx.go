@@ -85,6 +85,9 @@ func newListStyles(w *sheetWriter) listStyles {
 	return st
 }
 
+// bannerCols is how many columns the title and note rows span.
+const bannerCols = colID + 1
+
 // WriteTownshipXLSX writes a township's alert list to path: one sheet
 // 预警核查清单 with a title, a privacy and instructions line, the header on
 // row 3 and one row per case, red cases first, then by deadline and case
@@ -101,8 +104,11 @@ func WriteTownshipXLSX(path string, items []Item, o Options) error {
 	w := newBook(SheetName, title, o.AsOf)
 	st := newListStyles(w)
 
-	w.banner(titleRow, numCols, title, st.title, 32)
-	w.banner(noteRow, numCols, listNote, st.note, 48)
+	// The title and the note span the columns the first printed page
+	// holds (预警编号 to 身份证号), not all seventeen: printed two pages
+	// wide, a banner across all would be cut in the middle of a word.
+	w.banner(titleRow, bannerCols, title, st.title, 32)
+	w.banner(noteRow, bannerCols, noteFor(items), st.note, 64)
 	for c, col := range listColumns {
 		style := st.header
 		if col.input {
@@ -131,7 +137,9 @@ func WriteTownshipXLSX(path string, items []Item, o Options) error {
 	}
 	w.do(w.x.AutoFilter(w.name, ref(0, headerRow)+":"+ref(numCols-1, max(last, headerRow)), nil))
 	w.freeze(1, headerRow)
-	w.printSetup(headerRow, privacyHeader)
+	// Two A4 pages wide, 预警编号 repeated on the second: one page wide
+	// would print the seventeen columns at about 5 pt.
+	w.printSetup(headerRow, headerFor(items), 2, 1)
 	writeXLSXMark(w, o.Mark)
 	if err := w.save(path); err != nil {
 		return fmt.Errorf("dispatch: township list: %w", err)

@@ -45,7 +45,7 @@ func TestWriteTownshipXLSXLayout(t *testing.T) {
 	for _, m := range merged {
 		areas = append(areas, m.GetStartAxis()+":"+m.GetEndAxis())
 	}
-	if want := []string{"A1:Q1", "A2:Q2"}; !slices.Equal(areas, want) {
+	if want := []string{"A1:H1", "A2:H2"}; !slices.Equal(areas, want) { // the first printed page's columns
 		t.Errorf("merged = %q, want %q", areas, want)
 	}
 
@@ -147,8 +147,11 @@ func TestWriteTownshipXLSXLayout(t *testing.T) {
 			printTitles = dn.RefersTo
 		}
 	}
-	if printTitles != "'预警核查清单'!$3:$3" {
-		t.Errorf("print titles = %q, want the header row", printTitles)
+	if printTitles != "'预警核查清单'!$A:$A,'预警核查清单'!$3:$3" {
+		t.Errorf("print titles = %q, want 预警编号 and the header row", printTitles)
+	}
+	if layout.FitToWidth == nil || *layout.FitToWidth != 2 || layout.Size == nil || *layout.Size != 9 {
+		t.Errorf("fit to width %v pages on paper size %v, want 2 pages of A4 (9)", layout.FitToWidth, layout.Size)
 	}
 	if w, _ := x.GetColWidth(SheetName, "K"); w < 30 {
 		t.Errorf("预警原因 column width %v, want a wide column", w)

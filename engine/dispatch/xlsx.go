@@ -145,19 +145,24 @@ func (w *sheetWriter) freeze(cols, rows int) {
 	}))
 }
 
-// printSetup makes the sheet print landscape on A4, one page wide and as
-// many pages long as it takes, with headerRow repeated on every page (the
-// title prints once) and header printed at the top of each page.
-func (w *sheetWriter) printSetup(headerRow int, header string) {
-	landscape, a4, wide, long := "landscape", 9, 1, 0
+// printSetup makes the sheet print landscape on A4, pagesWide pages wide
+// and as many pages long as it takes, with headerRow repeated on every
+// page (the title prints once), the first repeatCols columns repeated on
+// every page across, and header printed at the top of each page.
+func (w *sheetWriter) printSetup(headerRow int, header string, pagesWide, repeatCols int) {
+	landscape, a4, long := "landscape", 9, 0
 	fit := true
 	w.do(w.x.SetPageLayout(w.name, &excelize.PageLayoutOptions{
-		Size: &a4, Orientation: &landscape, FitToWidth: &wide, FitToHeight: &long,
+		Size: &a4, Orientation: &landscape, FitToWidth: &pagesWide, FitToHeight: &long,
 	}))
 	w.do(w.x.SetSheetProps(w.name, &excelize.SheetPropsOptions{FitToPage: &fit}))
+	titles := "'" + w.name + "'!$" + strconv.Itoa(headerRow) + ":$" + strconv.Itoa(headerRow)
+	if repeatCols > 0 {
+		titles = "'" + w.name + "'!$A:$" + colName(repeatCols-1) + "," + titles
+	}
 	w.do(w.x.SetDefinedName(&excelize.DefinedName{
 		Name:     "_xlnm.Print_Titles",
-		RefersTo: "'" + w.name + "'!$" + strconv.Itoa(headerRow) + ":$" + strconv.Itoa(headerRow),
+		RefersTo: titles,
 		Scope:    w.name,
 	}))
 	w.do(w.x.SetHeaderFooter(w.name, &excelize.HeaderFooterOptions{
