@@ -284,7 +284,7 @@ func lowerKeys(v any) any {
 
 // notSettings are LIPWATCH_ variables that are not config keys: the
 // config file's path, and the test hooks.
-var notSettings = []string{"LIPWATCH_CONFIG", "LIPWATCH_CRASH_AT", "LIPWATCH_SCREENSHOT_DIR", "LIPWATCH_PRIVACY_BIN"}
+var notSettings = []string{"LIPWATCH_CONFIG", "LIPWATCH_CRASH_AT", "LIPWATCH_SCREENSHOT_DIR", "LIPWATCH_RENDER_DIR", "LIPWATCH_PRIVACY_BIN"}
 var notSettingPrefixes = []string{"LIPWATCH_TEST_", "LIPWATCH_KILL_", "LIPWATCH_BENCH_"}
 
 // unknownEnv lists the LIPWATCH_ variables set that no key takes (a
