@@ -84,6 +84,7 @@ var storeCommands = map[string]string{
 	"cases list":           storeRead,
 	"cases show":           storeRead,
 	"rules explain":        storeRead,
+	"rules diff":           storeRead,
 	"quarantine list":      storeRead,
 	"quarantine export":    storeRead,
 	"audit":                storeWrite, // reads the log, and records that it did

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -107,5 +108,42 @@ func TestFeedbackPerList(t *testing.T) {
 		!regexp.MustCompile(`(?m)^\S*城关镇\S*\.xlsx\s+城关镇\s+PD-20261128-1\s+0\s+0\s+0$`).MatchString(out) ||
 		!regexp.MustCompile(`(?m)^notes\.xlsx\s+REFUSED\s+-\s+0\s+0\s+1$`).MatchString(out) {
 		t.Errorf("per-list table:\n%s", out)
+	}
+}
+
+// rules diff: a lowered threshold in a working copy of rules/ shows the
+// households it would open, per township and rule, and exits 1; the live
+// rules against themselves (a directory, or git's HEAD) exit 0.
+func TestRulesDiffCLI(t *testing.T) {
+	tempStore(t)
+	if _, err := runCLI(t, "run"); err != nil {
+		var ex *exitError
+		if !errors.As(err, &ex) || ex.code != 3 {
+			t.Fatal(err)
+		}
+	}
+	dir := filepath.Join(t.TempDir(), "rules")
+	if err := os.CopyFS(dir, os.DirFS("../../rules")); err != nil {
+		t.Fatal(err)
+	}
+	params := filepath.Join(dir, "params.yaml")
+	b, _ := os.ReadFile(params)
+	os.WriteFile(params, []byte(strings.Replace(string(b), "    2024-01-01: 20000", "    2024-01-01: 15000", 1)), 0o600)
+	t.Setenv("LIPWATCH_RULES_DIR", dir)
+	out, err := runCLI(t, "rules", "diff", "--live", "../../rules")
+	var ex *exitError
+	if !errors.As(err, &ex) || ex.code != 1 || !strings.Contains(out, "would open") ||
+		!regexp.MustCompile(`(?m)^MED-OOP-UNCOVERED\s+6\s+0\s+0\s+0$`).MatchString(out) {
+		t.Errorf("lowered threshold: %v\n%s", err, out)
+	}
+	os.Unsetenv("LIPWATCH_RULES_DIR")
+	if out, err := runCLI(t, "rules", "diff", "--live", "../../rules"); err != nil || !strings.Contains(out, "no household's case would change") {
+		t.Errorf("the same rules: %v\n%s", err, out)
+	}
+	if exec.Command("git", "-C", "../../rules", "rev-parse", "HEAD").Run() == nil {
+		// (Uncommitted rule edits make a difference: the exit status may be 1.)
+		if out, err := runCLI(t, "rules", "diff"); (err != nil && !errors.As(err, &ex)) || !strings.Contains(out, "live git HEAD:rules") {
+			t.Errorf("against HEAD: %v\n%s", err, out)
+		}
 	}
 }
