@@ -39,7 +39,7 @@ func TestOptionErrors(t *testing.T) {
 			"options.first_page: want 0 or more", "options.rate_limit: want 1 or more requests per second",
 		}},
 		{"durations", connectors.Options{"url": u, "timeout": "30", "backoff": "0s"}, []string{
-			`options.timeout: invalid duration "30"`, "options.backoff: want a positive duration",
+			`options.timeout: "30" has no unit`, "options.backoff: want a positive duration",
 		}},
 		{"bearer without token", connectors.Options{"url": u, "auth": "bearer"}, []string{"options.auth: bearer needs exactly one of token_env and token_file"}},
 		{"bearer with both", connectors.Options{"url": u, "auth": "bearer", "token_env": "A", "token_file": "b"}, []string{"options.auth: bearer needs exactly one of token_env and token_file"}},

@@ -2,37 +2,15 @@ package httpapi
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
+
+	"github.com/lipwatch/lipwatch/connectors"
 )
 
-// day is the unit parseDuration adds to time.ParseDuration's, as the rest
-// of lipwatch's config writes retention periods ("180d").
-const day = 24 * time.Hour
-
-// parseDuration reads "30s", "1h30m", "48h" or whole days ("2d", "1d12h").
-func parseDuration(s string) (time.Duration, error) {
-	in := strings.TrimSpace(s)
-	rest := in
-	var total time.Duration
-	if i := strings.IndexByte(rest, 'd'); i > 0 {
-		n, err := strconv.Atoi(rest[:i])
-		if err != nil || n < 0 {
-			return 0, fmt.Errorf("invalid duration %q; write e.g. \"30s\", \"48h\" or \"2d\"", s)
-		}
-		total = time.Duration(n) * day
-		rest = rest[i+1:]
-		if rest == "" {
-			return total, nil
-		}
-	}
-	d, err := time.ParseDuration(rest)
-	if err != nil {
-		return 0, fmt.Errorf("invalid duration %q; write e.g. \"30s\", \"48h\" or \"2d\"", s)
-	}
-	return total + d, nil
-}
+// parseDuration reads a duration option as every duration in lipwatch's
+// config is read (connectors.ParseDuration: "30s", "48h", "2d", "2w", 0).
+func parseDuration(s string) (time.Duration, error) { return connectors.ParseDuration(s) }
 
 // Watermark layouts, tried in order. A value without a zone is in the
 // source's zone (the timezone option, else the county's): compared with

@@ -260,9 +260,9 @@ func duration(o connectors.Options, name string, def time.Duration) (time.Durati
 	if s == "0" {
 		return 0, nil
 	}
-	d, err := time.ParseDuration(s)
+	d, err := connectors.ParseDuration(s)
 	if err != nil {
-		return 0, fmt.Errorf("options.%s: %q is not a duration such as 90s, 30m or 48h", name, s)
+		return 0, fmt.Errorf("options.%s: %w", name, err)
 	}
 	if d < 0 {
 		return 0, fmt.Errorf("options.%s: want 0 or more, got %s", name, s)

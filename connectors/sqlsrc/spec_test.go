@@ -47,8 +47,8 @@ func TestOptionErrors(t *testing.T) {
 			[]string{"options.watermark_initial: only applies with watermark_column"}},
 		{"lookback alone", connectors.Options{"query": q, "dsn_env": "X", "lookback": "48h"},
 			[]string{"options.lookback: only applies with watermark_column"}},
-		{"bad durations", connectors.Options{"query": qw, "dsn_env": "X", "watermark_column": "t", "watermark_initial": "0", "lookback": "2d", "timeout": "-1s"}, []string{
-			`options.lookback: "2d" is not a duration such as 90s, 30m or 48h`, "options.timeout: want 0 or more, got -1s",
+		{"bad durations", connectors.Options{"query": qw, "dsn_env": "X", "watermark_column": "t", "watermark_initial": "0", "lookback": "2 days", "timeout": "-1s"}, []string{
+			`options.lookback: "2 days" is not a duration such as 90s, 30m or 48h`, "options.timeout: want 0 or more, got -1s",
 		}},
 		{"bad lookback", connectors.Options{"query": qw, "dsn_env": "X", "watermark_column": "t", "watermark_initial": "0", "lookback": -3},
 			[]string{"options.lookback: want 0 or more, got -3"}},

@@ -114,7 +114,7 @@ func parseLookback(o connectors.Options) (lookback, error) {
 			}
 			return countLookback(n)
 		}
-		d, err := time.ParseDuration(s)
+		d, err := connectors.ParseDuration(s)
 		if err != nil {
 			return lookback{}, fmt.Errorf("options.lookback: %q %s", s, want)
 		}

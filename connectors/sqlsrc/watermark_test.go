@@ -94,7 +94,9 @@ func TestParseLookback(t *testing.T) {
 		{float64(50), lookback{n: 50}, ""},
 		{"1000", lookback{n: 1000}, ""},
 		{" 1000 ", lookback{n: 1000}, ""},
-		{"2d", lookback{}, `"2d" is not a duration such as 90s, 30m or 48h, nor a whole number of ids such as 1000`},
+		{"2d", lookback{d: 48 * time.Hour}, ""}, // days and weeks, as everywhere in the config
+		{"2w", lookback{d: 14 * 24 * time.Hour}, ""},
+		{"2 days", lookback{}, `"2 days" is not a duration such as 90s, 30m or 48h, nor a whole number of ids such as 1000`},
 		{-5, lookback{}, "want 0 or more, got -5"},
 		{"-1h", lookback{}, "want 0 or more, got -1h"},
 		{1.5, lookback{}, "1.5 is not a duration"},

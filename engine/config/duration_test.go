@@ -23,7 +23,7 @@ func TestParseDuration(t *testing.T) {
 		{in: "-1d", want: -Day},
 		{in: "0s", want: 0},
 		{in: "10", wantErr: `"10" has no unit; write e.g. "10m", "10h" or "10d"`},
-		{in: "0", wantErr: `"0" has no unit; write e.g. "0m", "0h" or "0d"`},
+		{in: "0", want: 0}, // zero in any unit: the one bare number taken
 		{in: "abc", wantErr: `invalid duration "abc"; write e.g. "15m", "1h30m", "180d" or "2w" (units ns, us, ms, s, m, h, d, w)`},
 		{in: "6 months", wantErr: `invalid duration "6 months"; write e.g. "15m", "1h30m", "180d" or "2w" (units ns, us, ms, s, m, h, d, w)`},
 		{in: "1y", wantErr: `invalid duration "1y"; write e.g. "15m", "1h30m", "180d" or "2w" (units ns, us, ms, s, m, h, d, w)`},
