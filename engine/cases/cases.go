@@ -6,6 +6,7 @@
 package cases
 
 import (
+	lvl "github.com/lipwatch/lipwatch/engine/level"
 	"sort"
 	"time"
 )
@@ -18,11 +19,10 @@ const (
 )
 
 // Levels, most severe first.
-var levelRank = map[string]int{"red": 3, "orange": 2, "yellow": 1}
 
 // MaxLevel returns the more severe of two levels.
 func MaxLevel(a, b string) string {
-	if levelRank[b] > levelRank[a] {
+	if lvl.Rank(b) > lvl.Rank(a) {
 		return b
 	}
 	return a
@@ -248,7 +248,7 @@ func merge(c *Case, hs []Hit, asOf time.Time, esc Escalation, held Held) bool {
 	}
 	if lv := level(c, esc); lv != c.Level {
 		// Only a rise is news; a case never drops below what was sent.
-		if levelRank[lv] > levelRank[c.Level] {
+		if lvl.Rank(lv) > lvl.Rank(c.Level) {
 			changed = true
 			c.Level = lv
 		}

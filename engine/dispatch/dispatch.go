@@ -18,6 +18,7 @@ package dispatch
 import (
 	"errors"
 	"fmt"
+	"github.com/lipwatch/lipwatch/engine/level"
 	"strings"
 	"time"
 )
@@ -59,40 +60,15 @@ const (
 	StateClosed     = "closed"
 )
 
-// Warning levels, most severe first.
+// Warning levels, most severe first (engine/level).
 const (
-	LevelRed    = "red"
-	LevelOrange = "orange"
-	LevelYellow = "yellow"
+	LevelRed    = level.Red
+	LevelOrange = level.Orange
+	LevelYellow = level.Yellow
 )
 
-// LevelRank orders levels for sorting: red 0, orange 1, yellow 2,
-// unknown levels 3 (last).
-func LevelRank(level string) int {
-	switch level {
-	case LevelRed:
-		return 0
-	case LevelOrange:
-		return 1
-	case LevelYellow:
-		return 2
-	}
-	return 3
-}
-
-// LevelLabel is a level as townships read it: 红色, 橙色, 黄色; an
-// unknown level as given.
-func LevelLabel(level string) string {
-	switch level {
-	case LevelRed:
-		return "红色"
-	case LevelOrange:
-		return "橙色"
-	case LevelYellow:
-		return "黄色"
-	}
-	return level
-}
+// LevelLabel is a level as townships read it (level.Label).
+func LevelLabel(l string) string { return level.Label(l) }
 
 // Options control how lists are written and read.
 type Options struct {

@@ -3,6 +3,7 @@ package dispatch
 import (
 	"cmp"
 	"fmt"
+	"github.com/lipwatch/lipwatch/engine/level"
 	"slices"
 	"strconv"
 	"strings"
@@ -167,7 +168,7 @@ func prepareList(items []Item, o Options) ([]listRow, error) {
 // compareItems orders a list: red first, then the earliest deadline (no
 // deadline last), then case id.
 func compareItems(a, b Item) int {
-	if c := cmp.Compare(LevelRank(a.Level), LevelRank(b.Level)); c != 0 {
+	if c := level.MoreSevere(a.Level, b.Level); c != 0 {
 		return c
 	}
 	if a.Deadline.IsZero() != b.Deadline.IsZero() {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	lvl "github.com/lipwatch/lipwatch/engine/level"
 	"maps"
 	"net"
 	"net/http"
@@ -368,7 +369,7 @@ func (s *Server) caseList(w http.ResponseWriter, r *http.Request, q *request) {
 			}
 			return 1
 		}
-		if c := cmp.Compare(dispatch.LevelRank(a.c.Level), dispatch.LevelRank(b.c.Level)); c != 0 {
+		if c := lvl.MoreSevere(a.c.Level, b.c.Level); c != 0 {
 			return c
 		}
 		if c := a.deadline.Compare(b.deadline); c != 0 {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	lvl "github.com/lipwatch/lipwatch/engine/level"
 	"html"
 	"io"
 	"log/slog"
@@ -1221,7 +1222,7 @@ func TestCaseListOrder(t *testing.T) {
 			}
 			return 1
 		}
-		return cmp.Or(cmp.Compare(dispatch.LevelRank(a.Level), dispatch.LevelRank(b.Level)), a.Deadline.Compare(b.Deadline), cmp.Compare(b.CaseID, a.CaseID))
+		return cmp.Or(lvl.MoreSevere(a.Level, b.Level), a.Deadline.Compare(b.Deadline), cmp.Compare(b.CaseID, a.CaseID))
 	})
 	var want []string
 	town := map[string]string{}

@@ -2,6 +2,7 @@ package rule
 
 import (
 	"fmt"
+	"github.com/lipwatch/lipwatch/engine/level"
 	"regexp"
 	"strconv"
 	"time"
@@ -9,25 +10,16 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// The warning levels, most severe first.
+// The warning levels, most severe first (engine/level).
 const (
-	Red    = "red"
-	Orange = "orange"
-	Yellow = "yellow"
+	Red    = level.Red
+	Orange = level.Orange
+	Yellow = level.Yellow
 )
 
-// LevelRank orders levels: red 3, orange 2, yellow 1, anything else 0.
-func LevelRank(level string) int {
-	switch level {
-	case Red:
-		return 3
-	case Orange:
-		return 2
-	case Yellow:
-		return 1
-	}
-	return 0
-}
+// LevelRank orders levels: red 3, orange 2, yellow 1, anything else 0
+// (level.Rank).
+func LevelRank(l string) int { return level.Rank(l) }
 
 // Rule is one warning rule: when its condition holds for a person, the
 // person's household is warned at its level with its reason.
