@@ -270,21 +270,7 @@ func hint(name string, known []string) string {
 	if len(known) == 0 {
 		return ""
 	}
-	best, bestDist := "", 3
-	for _, k := range known {
-		if dist := textdist.Levenshtein(name, k); dist < bestDist {
-			best, bestDist = k, dist
-		}
-	}
-	if best == "" && len(name) >= 3 {
-		// A shortened name: "amount" for amount_monthly.
-		for _, k := range known {
-			if strings.HasPrefix(k, name) {
-				best = k
-				break
-			}
-		}
-	}
+	best := textdist.Closest(name, known)
 	if best != "" {
 		return " (did you mean " + best + "?)"
 	}

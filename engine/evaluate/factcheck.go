@@ -139,12 +139,7 @@ func checkColumns(pack *rule.Pack, g *rule.Group, cols []*sql.ColumnType) (rule.
 
 // suggest is " (did you mean x?)" for the column closest to name.
 func suggest(name string, cols []string) string {
-	best, bestD := "", 3
-	for _, c := range cols {
-		if d := textdist.Levenshtein(name, c); d < bestD {
-			best, bestD = c, d
-		}
-	}
+	best := textdist.Closest(name, cols)
 	if best == "" {
 		return ""
 	}

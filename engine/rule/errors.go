@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/lipwatch/lipwatch/engine/internal/textdist"
 )
@@ -220,19 +219,5 @@ func hint(word string, candidates []string) string {
 	return ""
 }
 
-// closest is the candidate closest to word, or "" when none is close
-// enough to be a likely typo.
-func closest(word string, candidates []string) string {
-	best, bestD := "", 0
-	for _, cand := range candidates {
-		d := textdist.Levenshtein(strings.ToLower(word), strings.ToLower(cand))
-		if best == "" || d < bestD {
-			best, bestD = cand, d
-		}
-	}
-	n := utf8.RuneCountInString(word)
-	if best == "" || bestD == 0 || bestD > 2 || bestD > (n+1)/2 {
-		return ""
-	}
-	return best
-}
+// closest is the candidate word most likely meant (textdist.Closest).
+func closest(word string, candidates []string) string { return textdist.Closest(word, candidates) }

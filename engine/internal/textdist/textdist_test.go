@@ -12,3 +12,24 @@ func TestLevenshtein(t *testing.T) {
 		}
 	}
 }
+
+// Closest: a typo within 2 edits (case ignored, at most half the word), a
+// shortened name, and nothing for a word too far from every candidate.
+func TestClosest(t *testing.T) {
+	for _, tc := range []struct {
+		word string
+		want string
+	}{
+		{"medicl", "medical"},
+		{"MEDICAL_x", "medical"},
+		{"Medical", "medical"},
+		{"amount", "amount_monthly"},
+		{"ab", ""},
+		{"xyz", ""},
+		{"check", ""}, // the word itself is no suggestion
+	} {
+		if got := Closest(tc.word, []string{"medical", "amount_monthly", "check"}); got != tc.want {
+			t.Errorf("Closest(%q) = %q, want %q", tc.word, got, tc.want)
+		}
+	}
+}
