@@ -20,6 +20,7 @@ import (
 	"testing"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/text/encoding/simplifiedchinese"
 
@@ -213,16 +214,14 @@ func (s *secrets) scan(text string) []string {
 // failure message itself shows no ID.
 func excerpt(text string, i, j int) string {
 	from, to := max(0, i-40), min(len(text), j+40)
-	for from > 0 && !isRuneStart(text[from]) {
+	for from > 0 && !utf8.RuneStart(text[from]) {
 		from--
 	}
-	for to < len(text) && !isRuneStart(text[to]) {
+	for to < len(text) && !utf8.RuneStart(text[to]) {
 		to++
 	}
 	return fmt.Sprintf("in %q", redact.Mask(text[from:to]))
 }
-
-func isRuneStart(b byte) bool { return b&0xC0 != 0x80 }
 
 // privacyEnv runs commands on one store, at debug level in one log format.
 type privacyEnv struct {
