@@ -100,7 +100,7 @@ func newNotifyListCmd(g *globals) *cobra.Command {
 					state += " (resent)"
 				}
 				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", d.EventID, d.Kind, d.Key, d.Receiver, state, d.Attempts,
-					when.UTC().Format("2006-01-02 15:04:05"), oneLine(d.LastError))
+					when.UTC().Format("2006-01-02 15:04:05"), firstLine(d.LastError))
 			}
 			tw.Flush()
 			fmt.Fprintf(out, "%d deliveries\n", len(ds))
@@ -112,16 +112,6 @@ func newNotifyListCmd(g *globals) *cobra.Command {
 	cmd.Flags().IntVar(&f.Limit, "limit", 50, "at most this many, newest first")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "JSON instead of a table")
 	return cmd
-}
-
-// oneLine is s up to its first line break.
-func oneLine(s string) string {
-	for i, r := range s {
-		if r == '\n' {
-			return s[:i]
-		}
-	}
-	return s
 }
 
 // deliverNow sends what is due, for at most wait, and says what it did.

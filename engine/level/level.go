@@ -10,9 +10,6 @@ const (
 	Yellow = "yellow" // 黄色
 )
 
-// All lists the levels, most severe first.
-var All = []string{Red, Orange, Yellow}
-
 // Rank orders levels by severity: red 3, orange 2, yellow 1; anything
 // else 0 (so an unknown level is never the most severe, and sorts last
 // in a list ordered most severe first).

@@ -19,6 +19,7 @@ import (
 	"github.com/lipwatch/lipwatch/engine/dispatch"
 	"github.com/lipwatch/lipwatch/engine/internal/crashpoint"
 	"github.com/lipwatch/lipwatch/engine/notify"
+	"github.com/lipwatch/lipwatch/engine/redact"
 	"github.com/lipwatch/lipwatch/engine/route"
 	"github.com/lipwatch/lipwatch/engine/store"
 )
@@ -193,31 +194,9 @@ func (p *Pipeline) runEvents(kind string, day time.Time, runID int64, runErr err
 	return evs
 }
 
-// redactLine keeps an error's words for operators and drops what might
-// be personal: any run of 15 or more digits (an ID number quoted by a
-// department's file) becomes ***.
-func redactLine(s string) string {
-	var b strings.Builder
-	run := []rune{}
-	flush := func() {
-		if len(run) >= 15 {
-			b.WriteString("***")
-		} else {
-			b.WriteString(string(run))
-		}
-		run = run[:0]
-	}
-	for _, r := range s {
-		if r >= '0' && r <= '9' || (len(run) >= 14 && (r == 'X' || r == 'x')) {
-			run = append(run, r)
-			continue
-		}
-		flush()
-		b.WriteRune(r)
-	}
-	flush()
-	return notifyClip(b.String(), 300)
-}
+// redactLine keeps an error's words for operators, its ID-like numbers
+// masked (engine/redact, as every log line), and at most 300 characters.
+func redactLine(s string) string { return notifyClip(redact.Mask(s), 300) }
 
 func notifyClip(s string, n int) string {
 	r := []rune(s)
@@ -467,10 +446,21 @@ func isoWeek(d time.Time) int {
 }
 
 // Receivers are the configured receivers with their secrets read; an
-// error names the receiver and where its secret should come from.
+// error names the receiver and where its secret should come from, or a
+// township code the county does not have.
 func (p *Pipeline) Receivers() (map[string]notify.Receiver, error) {
-	out := map[string]notify.Receiver{}
+	out, unreadable, others := p.receivers()
 	var errs []error
+	for _, name := range slices.Sorted(maps.Keys(unreadable)) {
+		errs = append(errs, unreadable[name])
+	}
+	return out, errors.Join(append(errs, others...)...)
+}
+
+// receivers builds the receivers; unreadable holds, per receiver, why a
+// secret of it cannot be read (it cannot send), others the rest.
+func (p *Pipeline) receivers() (out map[string]notify.Receiver, unreadable map[string]error, others []error) {
+	out, unreadable = map[string]notify.Receiver{}, map[string]error{}
 	for name, rc := range p.Cfg.Notify.Receivers {
 		r := notify.Receiver{Name: name, Kind: rc.Kind, URL: rc.URL, SMTPHost: rc.SMTPHost, SMTPPort: cmp.Or(rc.SMTPPort, 587),
 			From: rc.From, To: rc.To, Username: rc.Username, PerMinute: rc.PerMinute, Timeout: time.Duration(rc.Timeout)}
@@ -480,24 +470,28 @@ func (p *Pipeline) Receivers() (map[string]notify.Receiver, error) {
 		if r.PerMinute == 0 && (r.Kind == notify.WeCom || r.Kind == notify.DingTalk) {
 			r.PerMinute = notify.RobotPerMinute
 		}
-		var err error
+		var errs []error
 		for _, s := range []struct {
 			dst       *string
 			env, file string
 		}{{&r.Key, rc.KeyEnv, rc.KeyFile}, {&r.Token, rc.TokenEnv, rc.TokenFile}, {&r.Secret, rc.SecretEnv, rc.SecretFile},
 			{&r.Password, rc.PasswordEnv, rc.PasswordFile}} {
+			var err error
 			if *s.dst, err = p.Cfg.SecretOf(s.env, s.file); err != nil {
 				errs = append(errs, fmt.Errorf("notify.receivers.%s: %w", name, err))
 			}
 		}
+		if len(errs) > 0 {
+			unreadable[name] = errors.Join(errs...)
+		}
 		for _, t := range rc.Townships {
 			if t != "all" && len(p.Router.Townships) > 0 && p.Router.Townships[t] == "" {
-				errs = append(errs, fmt.Errorf("notify.receivers.%s.townships: %s is not one of the county's townships (county.townships, county.divisions)", name, t))
+				others = append(others, fmt.Errorf("notify.receivers.%s.townships: %s is not one of the county's townships (county.townships, county.divisions)", name, t))
 			}
 		}
 		out[name] = r
 	}
-	return out, errors.Join(errs...)
+	return out, unreadable, others
 }
 
 // DeliverResult is what a delivery pass did.
@@ -537,15 +531,9 @@ func (p *Pipeline) Deliver(ctx context.Context) (DeliverResult, error) {
 	if err != nil || len(due) == 0 {
 		return res, err
 	}
-	receivers, rerr := p.Receivers()
 	// A receiver whose secret cannot be read fails with the reason, which
 	// names the variable or file (never a value).
-	secretErr := map[string]error{}
-	for _, e := range unjoin(rerr) {
-		if name, ok := receiverOf(e); ok && (strings.Contains(e.Error(), ": environment variable") || strings.Contains(e.Error(), ": secret file")) {
-			secretErr[name] = e
-		}
-	}
+	receivers, secretErr, _ := p.receivers()
 	byReceiver := map[string][]store.Delivery{}
 	for _, d := range due {
 		byReceiver[d.Receiver] = append(byReceiver[d.Receiver], d)
@@ -626,26 +614,4 @@ func (p *Pipeline) Deliver(ctx context.Context) (DeliverResult, error) {
 func maybeReceived(err error) bool {
 	var ne net.Error
 	return errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout())
-}
-
-// unjoin splits an errors.Join.
-func unjoin(err error) []error {
-	if err == nil {
-		return nil
-	}
-	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		return j.Unwrap()
-	}
-	return []error{err}
-}
-
-// receiverOf is the receiver an error of Receivers is about.
-func receiverOf(err error) (string, bool) {
-	rest, ok := strings.CutPrefix(err.Error(), "notify.receivers.")
-	if !ok {
-		return "", false
-	}
-	name, _, _ := strings.Cut(rest, ":")
-	name, _, _ = strings.Cut(name, ".")
-	return name, true
 }

@@ -941,20 +941,25 @@ func (s *Server) assignTownship(w http.ResponseWriter, r *http.Request, q *reque
 	err := s.p.Store.AssignTownship(r.Context(), actor(q.user), id, town, func(code string) bool {
 		return s.p.Router.Township(code) == route.CountyQueue
 	})
+	s.caseChanged(w, r, q, id, err, "无法分派", "该预警已办结，或已有所属乡镇。")
+}
+
+// caseChanged answers an admin's change to case id: back to its page, 404
+// for an unknown case, or, when the case's state refused the change
+// (*store.CaseStateError), 409 with title and msg.
+func (s *Server) caseChanged(w http.ResponseWriter, r *http.Request, q *request, id string, err error, title, msg string) {
 	var state *store.CaseStateError
 	switch {
 	case errors.Is(err, store.ErrNoCase):
 		s.notFound(w, r, q)
-		return
 	case errors.As(err, &state):
 		w.WriteHeader(http.StatusConflict)
-		s.render(w, r, q, "message", map[string]any{"Title": "无法分派", "Message": "该预警已办结，或已有所属乡镇。", "Link": "/cases/" + id, "LinkText": "返回预警"})
-		return
+		s.render(w, r, q, "message", map[string]any{"Title": title, "Message": msg, "Link": "/cases/" + id, "LinkText": "返回预警"})
 	case err != nil:
 		s.fail(w, r, err)
-		return
+	default:
+		http.Redirect(w, r, "/cases/"+id, http.StatusSeeOther)
 	}
-	http.Redirect(w, r, "/cases/"+id, http.StatusSeeOther)
 }
 
 // reopenCase is the county admin's correction of an outcome recorded by
@@ -974,21 +979,7 @@ func (s *Server) reopenCase(w http.ResponseWriter, r *http.Request, q *request) 
 		return
 	}
 	err = s.p.Store.ReopenCase(r.Context(), actor(q.user), id, reason, q.day, d)
-	var state *store.CaseStateError
-	switch {
-	case errors.Is(err, store.ErrNoCase):
-		s.notFound(w, r, q)
-		return
-	case errors.As(err, &state):
-		w.WriteHeader(http.StatusConflict)
-		s.render(w, r, q, "message", map[string]any{"Title": "无法重新打开", "Message": "该预警未办结，或该户已有其他正在核实的预警（请在那条预警中登记）。",
-			"Link": "/cases/" + id, "LinkText": "返回预警"})
-		return
-	case err != nil:
-		s.fail(w, r, err)
-		return
-	}
-	http.Redirect(w, r, "/cases/"+id, http.StatusSeeOther)
+	s.caseChanged(w, r, q, id, err, "无法重新打开", "该预警未办结，或该户已有其他正在核实的预警（请在那条预警中登记）。")
 }
 
 // sourcesPage is the departments' data as it stands: each source's health

@@ -105,13 +105,6 @@ func (m NotifyMark) Key() string {
 	return m.CaseID + "|" + m.What + "|" + m.Deadline.Format(time.DateOnly)
 }
 
-// EventRecorded reports whether an event with key is recorded.
-func (s *Store) EventRecorded(ctx context.Context, key string) (bool, error) {
-	var n int
-	err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM notify_events WHERE event_key = ?`, key).Scan(&n)
-	return n > 0, err
-}
-
 // Delivery is one event's delivery to one receiver.
 type Delivery struct {
 	EventID   int64
@@ -242,29 +235,6 @@ func (s *Store) RetryDeliveries(ctx context.Context, receiver string, events []i
 	}
 	n, _ := res.RowsAffected()
 	return int(n), nil
-}
-
-// DeliveryCounts returns, per receiver, how many deliveries are in each
-// state.
-func (s *Store) DeliveryCounts(ctx context.Context) (map[string]map[string]int64, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT receiver, state, count(*) FROM notify_deliveries GROUP BY ALL`)
-	if err != nil {
-		return nil, fmt.Errorf("notify deliveries: %w", err)
-	}
-	defer rows.Close()
-	out := map[string]map[string]int64{}
-	for rows.Next() {
-		var r, st string
-		var n int64
-		if err := rows.Scan(&r, &st, &n); err != nil {
-			return nil, err
-		}
-		if out[r] == nil {
-			out[r] = map[string]int64{}
-		}
-		out[r][st] = n
-	}
-	return out, rows.Err()
 }
 
 // InterruptedRuns returns the runs marked interrupted (a process that
