@@ -7,10 +7,13 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/lipwatch/lipwatch/engine/config"
+	"github.com/xuri/excelize/v2"
 )
 
 // The CLI never reads a mistake as "nothing matches" or as another
@@ -84,7 +87,10 @@ func TestFakeAPIRefuses(t *testing.T) {
 }
 
 // feedback import says what each list gave: its township and batch, how
-// many cases it closed, and a list refused whole.
+// many cases it closed and rows it rejected, and a list refused whole.
+// In 城关镇's list one case is verified with its date, one has an
+// outcome but a blank 核实日期 (rejected, with its row number, and still
+// open) and one only a note (not verified yet): the dated one closes.
 func TestFeedbackPerList(t *testing.T) {
 	tempStore(t)
 	if _, err := runCLI(t, "run"); err != nil {
@@ -97,17 +103,49 @@ func TestFeedbackPerList(t *testing.T) {
 	if len(lists) == 0 {
 		t.Fatal("no list of 城关镇")
 	}
+	x, err := excelize.OpenFile(lists[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	sheet := x.GetSheetName(0)
+	rows, _ := x.GetRows(sheet)
+	head := slices.IndexFunc(rows, func(r []string) bool { return len(r) > 0 && r[0] == "预警编号" })
+	if head < 0 || len(rows) < head+4 {
+		t.Fatalf("no header or too few cases in %s", lists[0])
+	}
+	set := func(row int, column, v string) { // row as Excel numbers it
+		name, _ := excelize.CoordinatesToCellName(slices.Index(rows[head], column)+1, row)
+		if err := x.SetCellValue(sheet, name, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	set(head+2, "核实结果", "不符合条件")
+	set(head+2, "核实日期", "2026-11-29")
+	set(head+3, "核实结果", "纳入低保") // no 核实日期
+	set(head+4, "核实说明", "下周入户")
+	blank := rows[head+2][0] // the case on Excel row head+3
+	returned := filepath.Join(t.TempDir(), "城关镇交回.xlsx")
+	if err := x.SaveAs(returned); err != nil {
+		t.Fatal(err)
+	}
+	x.Close()
 	junk := filepath.Join(t.TempDir(), "notes.xlsx")
 	os.WriteFile(junk, []byte("not a workbook"), 0o600)
-	out, err := runCLI(t, "feedback", "import", lists[0], junk)
+	out, err := runCLI(t, "--as-of", "2026-11-30", "feedback", "import", returned, junk)
 	var ex *exitError
 	if !errors.As(err, &ex) || ex.code != 3 {
 		t.Fatalf("import: %v\n%s", err, out)
 	}
 	if !regexp.MustCompile(`(?m)^LIST\s+TOWNSHIP\s+BATCH\s+CLOSED\s+ALREADY\s+REJECTED$`).MatchString(out) ||
-		!regexp.MustCompile(`(?m)^\S*城关镇\S*\.xlsx\s+城关镇\s+PD-20261128-1\s+0\s+0\s+0$`).MatchString(out) ||
+		!regexp.MustCompile(`(?m)^城关镇交回\.xlsx\s+城关镇\s+PD-20261128-1\s+1\s+0\s+1$`).MatchString(out) ||
 		!regexp.MustCompile(`(?m)^notes\.xlsx\s+REFUSED\s+-\s+0\s+0\s+1$`).MatchString(out) {
 		t.Errorf("per-list table:\n%s", out)
+	}
+	if want := returned + ": 第" + strconv.Itoa(head+3) + "行 未填写核实日期"; !strings.Contains(out, want) {
+		t.Errorf("no %q in:\n%s", want, out)
+	}
+	if show, err := runCLI(t, "cases", "show", blank); err != nil || !strings.Contains(show, "state dispatched") {
+		t.Errorf("the case with a blank date: %v\n%s", err, show)
 	}
 }
 

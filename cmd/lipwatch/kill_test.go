@@ -118,8 +118,9 @@ func (k *killEnv) killed(crashAt string, delay time.Duration, asOf string, args 
 	return false
 }
 
-// returnList fills every row of 城关镇's list of the day with 不符合条件
-// and saves it as the township's returned file.
+// returnList fills every row of 城关镇's list of the day with 不符合条件,
+// verified (核实日期) that day, and saves it as the township's returned
+// file.
 func (k *killEnv) returnList(day string) string {
 	k.t.Helper()
 	list := filepath.Join(k.dir, "lists", day, "340799001_城关镇.xlsx")
@@ -133,15 +134,17 @@ func (k *killEnv) returnList(day string) string {
 	if err != nil {
 		k.t.Fatal(err)
 	}
-	header, col := -1, 0
+	header, col, dateCol := -1, 0, 0
 	for i, r := range rows {
 		if header < 0 && len(r) > 0 && r[0] == "预警编号" {
-			header, col = i, slices.Index(r, "核实结果")+1
+			header, col, dateCol = i, slices.Index(r, "核实结果")+1, slices.Index(r, "核实日期")+1
 			continue
 		}
 		if header >= 0 && len(r) > 0 && r[0] != "" {
 			cell, _ := excelize.CoordinatesToCellName(col, i+1)
 			x.SetCellValue(sheet, cell, "不符合条件")
+			cell, _ = excelize.CoordinatesToCellName(dateCol, i+1)
+			x.SetCellValue(sheet, cell, day) // verified the day it was sent
 		}
 	}
 	out := filepath.Join(k.dir, "城关镇交回.xlsx")

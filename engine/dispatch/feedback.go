@@ -24,7 +24,7 @@ type Feedback struct {
 	Outcome    string    // an Outcome code, e.g. dibao
 	Note       string    // 核实说明, trimmed
 	VerifiedBy string    // 核实人, trimmed
-	VerifiedOn time.Time // 核实日期 as a calendar date at midnight UTC; zero when left empty
+	VerifiedOn time.Time // 核实日期 as a calendar date at midnight UTC; never zero (a blank date is rejected)
 	// HouseholdID is the row's 户号 as the list shows it, "" when the
 	// list has no such column or the cell is empty: the caller checks it
 	// against the case, so that rows pasted from another list under a
@@ -70,9 +70,10 @@ func (e RowError) Error() string { return e.File + ": " + e.Reason }
 //   - a 核实结果 without a 预警编号: a RowError;
 //   - an empty 核实结果: skipped, the case is not verified yet;
 //   - otherwise the case id must be well formed (YJ-YYYYMMDD-NNNN), the
-//     result an outcome's label or code, and 核实日期, if filled in, a date
-//     (a date cell, or text such as 2026-12-01, 2026/12/1, 2026年12月1日)
-//     no later than Options.AsOf when that is set. A row that passes is a
+//     result an outcome's label or code, and 核实日期 filled in (a blank
+//     one, or a list without the column, is a RowError) with a date (a
+//     date cell, or text such as 2026-12-01, 2026/12/1, 2026年12月1日) no
+//     later than Options.AsOf when that is set. A row that passes is a
 //     Feedback; one that fails is one RowError listing all its problems.
 //
 // A case id that comes again with a different outcome is a RowError for
@@ -150,6 +151,7 @@ func mapColumns(header []string) (feedbackColumns, error) {
 // feedbackReader turns data rows into Feedback and RowErrors.
 type feedbackReader struct {
 	path     string
+	form     bool // the portal's outcome form, not a list
 	asOf     time.Time
 	cols     feedbackColumns
 	date1904 bool
@@ -219,7 +221,7 @@ func (rd *feedbackReader) row(r tableRow) {
 }
 
 // parse checks one verification — the case id, the outcome (a label or a
-// code), and the date if given — as a returned list's row and the portal's
+// code), and the date, which must be given — as a returned list's row and the portal's
 // form both give it: one set of rules for both. Problems are in the
 // township's words, quoting what was written with long digit runs masked.
 func (rd *feedbackReader) parse(rawID, result, note, verifiedBy, verifiedOn string) (Feedback, []string) {
@@ -239,7 +241,12 @@ func (rd *feedbackReader) parse(rawID, result, note, verifiedBy, verifiedOn stri
 		problems = append(problems, fmt.Sprintf("%s有 %d 字，最多 %d 字（填写核实人姓名）", HeaderVerifiedBy, n, MaxVerifierRunes))
 	}
 	var on time.Time
-	if s := strings.TrimSpace(verifiedOn); s != "" {
+	if s := strings.TrimSpace(verifiedOn); s == "" {
+		// A case is closed on the day it was verified: a blank date
+		// would be taken as the import's, which says nothing of when
+		// the township went to the household.
+		problems = append(problems, rd.blankDate())
+	} else {
 		d, err := rd.date(s)
 		switch {
 		case err != nil:
@@ -253,6 +260,19 @@ func (rd *feedbackReader) parse(rawID, result, note, verifiedBy, verifiedOn stri
 	return Feedback{CaseID: caseID, Outcome: code, Note: strings.TrimSpace(note), VerifiedBy: strings.TrimSpace(verifiedBy), VerifiedOn: on}, problems
 }
 
+// blankDate is the problem of a verification without a 核实日期, naming
+// the missing column when a list has none, and asking for it when the
+// portal's form left it empty.
+func (rd *feedbackReader) blankDate() string {
+	switch {
+	case rd.form:
+		return "请填写" + HeaderVerifiedOn + "（入户核实的日期，如 2026-12-01）"
+	case rd.cols.verifiedOn < 0:
+		return fmt.Sprintf("未填写%s：本表没有“%s”列，请在下发的原表中填写（the list has no %s column）", HeaderVerifiedOn, HeaderVerifiedOn, HeaderVerifiedOn)
+	}
+	return fmt.Sprintf("未填写%s，请填写入户核实的日期，如 2026-12-01（%s is blank）", HeaderVerifiedOn, HeaderVerifiedOn)
+}
+
 // Bounds of a verification's free text, for a returned list and the
 // portal alike: a 核实说明 is a paragraph, a 核实人 one or two names.
 const (
@@ -263,7 +283,7 @@ const (
 // CheckVerification checks a verification entered outside a list (the
 // portal's outcome form) by the rules a returned list's row follows:
 // the case id well formed, the outcome one of o's (label or code), the
-// date, if given, a date no later than o.AsOf. The error, in the
+// date given and a date no later than o.AsOf. The error, in the
 // township's words, lists every problem.
 func CheckVerification(o Options, caseID, outcome, note, verifiedBy, verifiedOn string) (Feedback, error) {
 	outs, err := o.outcomes()
@@ -271,6 +291,7 @@ func CheckVerification(o Options, caseID, outcome, note, verifiedBy, verifiedOn 
 		return Feedback{}, err
 	}
 	rd := newFeedbackReader("", o, outs, feedbackColumns{-1, -1, -1, -1, -1, -1}, false)
+	rd.form = true
 	if strings.TrimSpace(outcome) == "" {
 		return Feedback{}, errors.New("请选择" + HeaderOutcome)
 	}

@@ -49,10 +49,13 @@ func TestReadFeedbackXLSX(t *testing.T) {
 	// Rows the township added below the list.
 	set("A9", "YJ-20261120-0002") // again, with another outcome
 	set("N9", "纳入特困")
+	set("Q9", "2026-12-02")
 	set("A10", "YJ-20261101-0005") // again, with the same outcome
 	set("N10", "不符合条件")
+	set("Q10", "2026-12-02")
 	set("A11", "YJ-2026-1") // malformed
 	set("N11", "纳入低保")
+	set("Q11", "2026-12-02")
 	set("N12", "纳入低保") // no case id
 	set("A13", " yj－20261128－0003 ")
 	set("N13", "ｄｉｂｉａｎ")
@@ -62,6 +65,7 @@ func TestReadFeedbackXLSX(t *testing.T) {
 	set("Q14", "2026-12-30") // after the import date
 	set("A15", "YJ-20261128-0008")
 	set("N15", fx.ids[0]) // an ID number in the wrong column
+	set("Q15", "2026-12-03")
 	path := filepath.Join(t.TempDir(), "returned.xlsx")
 	saveAs(t, x, path)
 
@@ -108,7 +112,7 @@ func TestReadFeedbackReordered(t *testing.T) {
 		{time.Date(2026, 12, 2, 0, 0, 0, 0, time.UTC), "x", "YJ-20261120-0002", "纳入低保", "周敏", "ok"},
 		{"2026.12.3", nil, "YJ-20261128-0001", "rigid", nil, nil},
 		nil, // a blank row
-		{nil, nil, "YJ-20261128-0004", "无法联系 ", nil, "三次上门无人"},
+		{"2026-12-04", nil, "YJ-20261128-0004", "无法联系 ", nil, "三次上门无人"},
 		{nil, nil, "YJ-20261128-0003", nil, nil, "下周入户"},
 		{"2026-12-01", nil, "YJ-20261101-0005", "已办结", nil, nil},
 	}
@@ -131,7 +135,7 @@ func TestReadFeedbackReordered(t *testing.T) {
 	assertFeedback(t, fb, []Feedback{
 		{path, 2, "YJ-20261120-0002", "dibao", "ok", "周敏", utcDay(2026, 12, 2), ""},
 		{path, 3, "YJ-20261128-0001", "rigid", "", "", utcDay(2026, 12, 3), ""},
-		{path, 5, "YJ-20261128-0004", "unreachable", "三次上门无人", "", time.Time{}, ""},
+		{path, 5, "YJ-20261128-0004", "unreachable", "三次上门无人", "", utcDay(2026, 12, 4), ""},
 	})
 	assertRowErrors(t, errs, []RowError{
 		{path, 7, "YJ-20261101-0005", "第7行 核实结果“已办结”不是允许的选项" + allChoices},
@@ -208,6 +212,9 @@ func TestFeedbackHouseholdRead(t *testing.T) {
 	if err := x.SetCellValue(SheetName, "N4", "纳入低保"); err != nil { // the first case: YJ-20261120-0002
 		t.Fatal(err)
 	}
+	if err := x.SetCellValue(SheetName, "Q4", "2026-12-01"); err != nil {
+		t.Fatal(err)
+	}
 	saveAs(t, x, path)
 	fb, _, err := readBack(path, readOptions())
 	if err != nil || len(fb) != 1 {
@@ -229,5 +236,75 @@ func TestCheckVerificationBounds(t *testing.T) {
 	_, err := CheckVerification(o, "YJ-20261128-0001", "不符合条件", strings.Repeat("核", MaxNoteRunes+1), strings.Repeat("张", MaxVerifierRunes+1), "2026-12-01")
 	if err == nil || !strings.Contains(err.Error(), "核实说明有 1001 字，最多 1000 字") || !strings.Contains(err.Error(), "核实人有 51 字，最多 50 字") {
 		t.Errorf("past the bounds: %v", err)
+	}
+}
+
+// A row with an outcome but a blank 核实日期 is rejected with its row
+// number and the reason, and the other rows of the list are read as
+// before: a dated outcome is taken, a row with no outcome (a note, or a
+// date alone) is not verified yet and skipped. A list without the
+// 核实日期 column rejects its outcomes, naming the column.
+func TestReadFeedbackBlankDate(t *testing.T) {
+	x, _, _ := writeList(t, testOptions())
+	// Rows 4-8 hold the cases in wantOrder: 0002, 0001, 0005, 0004, 0003.
+	// Row 4 is dated, row 5 has no date, row 6 a date of spaces; row 7
+	// a note and row 8 a date without an outcome: not verified yet.
+	for cell, v := range map[string]string{
+		"N4": "纳入低保", "Q4": "2026-12-01",
+		"N5": "纳入特困",
+		"N6": "不符合条件", "Q6": "  ", "P6": "周敏",
+		"O7": "尚未入户",
+		"Q8": "2026-12-02",
+	} {
+		if err := x.SetCellValue(SheetName, cell, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	path := filepath.Join(t.TempDir(), "returned.xlsx")
+	saveAs(t, x, path)
+	fb, errs, err := readBack(path, readOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	assertFeedback(t, fb, []Feedback{
+		{path, 4, "YJ-20261120-0002", "dibao", "", "", utcDay(2026, 12, 1), ""},
+	})
+	blank := "未填写核实日期，请填写入户核实的日期，如 2026-12-01（核实日期 is blank）"
+	assertRowErrors(t, errs, []RowError{
+		{path, 5, "YJ-20261128-0001", "第5行 " + blank},
+		{path, 6, "YJ-20261101-0005", "第6行 " + blank},
+	})
+
+	t.Run("no date column", func(t *testing.T) {
+		p := filepath.Join(t.TempDir(), "typed.csv")
+		writeBytes(t, p, []byte("预警编号,核实结果,核实说明\r\n"+
+			"YJ-20261128-0001,纳入低保,\r\n"+
+			"YJ-20261128-0002,,下周入户\r\n"))
+		fb, errs, err := readBack(p, readOptions())
+		if err != nil {
+			t.Fatal(err)
+		}
+		assertFeedback(t, fb, nil)
+		assertRowErrors(t, errs, []RowError{
+			{p, 2, "YJ-20261128-0001", "第2行 未填写核实日期：本表没有“核实日期”列，请在下发的原表中填写（the list has no 核实日期 column）"},
+		})
+	})
+}
+
+// The portal's form follows the same rule: a blank 核实日期 is refused,
+// in the township's words, with any other problem of the form.
+func TestCheckVerificationBlankDate(t *testing.T) {
+	o := readOptions()
+	for _, on := range []string{"", " \t"} {
+		if _, err := CheckVerification(o, "YJ-20261128-0001", "纳入低保", "", "张敏", on); err == nil || err.Error() != "请填写核实日期（入户核实的日期，如 2026-12-01）" {
+			t.Errorf("date %q: %v, want a request for the 核实日期", on, err)
+		}
+	}
+	_, err := CheckVerification(o, "YJ-20261128-0001", "已核实", "", "", "")
+	if err == nil || !strings.Contains(err.Error(), "不是允许的选项") || !strings.Contains(err.Error(), "请填写核实日期") {
+		t.Errorf("bad outcome, blank date: %v", err)
+	}
+	if fb, err := CheckVerification(o, "YJ-20261128-0001", "纳入低保", "", "", "2026-12-01"); err != nil || !fb.VerifiedOn.Equal(utcDay(2026, 12, 1)) {
+		t.Errorf("dated: %+v %v", fb, err)
 	}
 }

@@ -49,6 +49,9 @@ func TestMarkTravelsWithTheList(t *testing.T) {
 		if err := x.SetCellValue(SheetName, "N3", "纳入低保"); err != nil {
 			t.Fatal(err)
 		}
+		if err := x.SetCellValue(SheetName, "Q3", "2026-12-01"); err != nil {
+			t.Fatal(err)
+		}
 		back := filepath.Join(dir, "back.xlsx")
 		saveAs(t, x, back)
 		r, err := ReadFeedback(back, readOptions())

@@ -78,7 +78,7 @@ func TestReadFeedbackCSV(t *testing.T) {
 	fill(3, "纳入低保", "收入低于标准", "周敏", "2026/12/1")
 	fill(4, "纳入特困", "", "周敏", "2026-12-02")
 	fill(5, "不符合条件", "", "", "46357") // a date cell Excel saved as its serial
-	fill(6, "已核实", "", "", "")
+	fill(6, "已核实", "", "", "2026-12-03")
 	fill(7, "", "尚未入户", "", "")
 	wantFB := func(path string, shift int) []Feedback {
 		return []Feedback{
@@ -132,10 +132,10 @@ func TestReadFeedbackCSV(t *testing.T) {
 // them: a quoted line break stays in its row, a blank line is a row.
 func TestReadCSVRowNumbers(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "rows.csv")
-	writeBytes(t, p, []byte("预警编号,预警原因,核实结果\r\n"+
-		"YJ-20261128-0001,\"1. a\r\n2. b\r\n3. c\",纳入低保\r\n"+
+	writeBytes(t, p, []byte("预警编号,预警原因,核实结果,核实日期\r\n"+
+		"YJ-20261128-0001,\"1. a\r\n2. b\r\n3. c\",纳入低保,2026-12-01\r\n"+
 		"\r\n"+
-		"YJ-20261128-0002,x,bad\r\n"))
+		"YJ-20261128-0002,x,bad,2026-12-01\r\n"))
 	fb, errs, err := readBack(p, readOptions())
 	if err != nil {
 		t.Fatal(err)

@@ -93,10 +93,12 @@ func TestReturnedListBoundToItsTownship(t *testing.T) {
 	}
 	// One own case and every foreign case (a majority) marked 不符合条件.
 	setCell(t, x, col["核实结果"], header+2, "不符合条件")
+	setCell(t, x, col["核实日期"], header+2, "2026-11-30")
 	for i, id := range foreign {
 		r := header + 2 + len(mine) + 1 + i
 		setCell(t, x, col["预警编号"], r, id)
 		setCell(t, x, col["核实结果"], r, "不符合条件")
+		setCell(t, x, col["核实日期"], r, "2026-11-30")
 	}
 	dir := t.TempDir()
 	returned := filepath.Join(dir, "城关镇交回.xlsx")
@@ -374,7 +376,9 @@ func TestTransplantedRowsRejected(t *testing.T) {
 	ids, header, col := listIDs(t, x)
 	setCell(t, x, col["户号"], header+2, "3407990019999999") // another household
 	setCell(t, x, col["核实结果"], header+2, "不符合条件")
+	setCell(t, x, col["核实日期"], header+2, "2026-11-29")
 	setCell(t, x, col["核实结果"], header+3, "纳入低保") // an untouched row closes
+	setCell(t, x, col["核实日期"], header+3, "2026-11-29")
 	returned := filepath.Join(t.TempDir(), "back.xlsx")
 	if err := x.SaveAs(returned); err != nil {
 		t.Fatal(err)

@@ -152,6 +152,9 @@ func (p *Pipeline) ResolveTownship(arg string) (string, error) {
 }
 
 // closing is the store's Closing for a verification applied on day.
+// dispatch's checks reject a blank 核实日期, so VerifiedOn is set for
+// every row and form that gets here; day stands in only for a Feedback
+// made some other way.
 func (p *Pipeline) closing(fb dispatch.Feedback, day time.Time) store.Closing {
 	on := fb.VerifiedOn
 	if on.IsZero() {

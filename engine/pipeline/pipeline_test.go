@@ -178,8 +178,8 @@ func TestNightlyRunMatchesGroundTruth(t *testing.T) {
 }
 
 // TestFeedbackClosesCases: a township fills in its list; valid outcomes
-// close their cases, bad rows are rejected with reasons and change
-// nothing, and importing again changes nothing.
+// close their cases, bad rows (a blank 核实日期 among them) are rejected
+// with reasons and change nothing, and importing again changes nothing.
 func TestFeedbackClosesCases(t *testing.T) {
 	c := openCounty(t)
 	ctx := context.Background()
@@ -213,7 +213,7 @@ func TestFeedbackClosesCases(t *testing.T) {
 			break
 		}
 	}
-	if header < 0 || len(rows) < header+4 {
+	if header < 0 || len(rows) < header+7 {
 		t.Fatalf("list has too few cases to test: %d rows", len(rows))
 	}
 	cell := func(row int, name string) string {
@@ -227,7 +227,9 @@ func TestFeedbackClosesCases(t *testing.T) {
 	extra := len(rows)
 	f.SetCellValue(sheet, cell(extra, "预警编号"), foreign)
 	f.SetCellValue(sheet, cell(extra, "核实结果"), "不符合条件")
+	f.SetCellValue(sheet, cell(extra, "核实日期"), "2026-11-30")
 	var closedIDs, untouched []string
+	var blankRow int
 	untouched = append(untouched, foreign)
 	for i := header + 1; i < len(rows); i++ {
 		id := rows[i][0]
@@ -238,9 +240,11 @@ func TestFeedbackClosesCases(t *testing.T) {
 			closedIDs = append(closedIDs, id)
 		case 2:
 			f.SetCellValue(sheet, cell(i, "核实结果"), "纳入低保")
+			f.SetCellValue(sheet, cell(i, "核实日期"), "2026-11-30")
 			closedIDs = append(closedIDs, id)
 		case 3:
 			f.SetCellValue(sheet, cell(i, "核实结果"), "已核实") // not an allowed outcome
+			f.SetCellValue(sheet, cell(i, "核实日期"), "2026-11-30")
 			untouched = append(untouched, id)
 		case 4:
 			f.SetCellValue(sheet, cell(i, "核实结果"), "纳入特困")
@@ -250,6 +254,10 @@ func TestFeedbackClosesCases(t *testing.T) {
 			f.SetCellValue(sheet, cell(i, "核实结果"), "不符合条件")
 			f.SetCellValue(sheet, cell(i, "核实日期"), "2025-12-01") // a mistyped year: before the dispatch
 			untouched = append(untouched, id)
+		case 6:
+			f.SetCellValue(sheet, cell(i, "核实结果"), "纳入低保") // no 核实日期
+			untouched = append(untouched, id)
+			blankRow = i + 1 // as Excel numbers it
 		default:
 			untouched = append(untouched, id)
 		}
@@ -263,11 +271,15 @@ func TestFeedbackClosesCases(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Closed != 2 || len(res.Rejected) != 4 {
+	if res.Closed != 2 || len(res.Rejected) != 5 {
 		t.Fatalf("closed %d, rejected %v", res.Closed, res.Rejected)
 	}
+	if len(res.Files) != 1 || res.Files[0].Closed != 2 || res.Files[0].Rejected != 5 {
+		t.Errorf("per file: %+v", res.Files)
+	}
 	reasons := fmt.Sprint(res.Rejected)
-	for _, want := range []string{"不属于本表的城关镇", "早于该预警的下发日期", "核实结果"} {
+	for _, want := range []string{"不属于本表的城关镇", "早于该预警的下发日期", "核实结果",
+		fmt.Sprintf("第%d行 未填写核实日期", blankRow)} {
 		if !strings.Contains(reasons, want) {
 			t.Errorf("no rejection mentioning %q in %s", want, reasons)
 		}
@@ -288,7 +300,7 @@ func TestFeedbackClosesCases(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if again.Closed != 0 || again.Unchanged != 2 || len(again.Rejected) != 4 {
+	if again.Closed != 0 || again.Unchanged != 2 || len(again.Rejected) != 5 {
 		t.Errorf("second import: %+v", again)
 	}
 	// The next night neither closed household is warned again: the

@@ -623,10 +623,12 @@ func (s *Server) showCaseView(w http.ResponseWriter, r *http.Request, q *request
 // recordOutcome records the verification outcome of a case: the same
 // checks as a returned list's row (dispatch.CheckVerification) and the
 // same application (pipeline.RecordOutcome), audited as portal_outcome.
+// The form offers today as the 核实日期; one sent empty is refused, as a
+// returned list's blank date is, not taken as today.
 func (s *Server) recordOutcome(w http.ResponseWriter, r *http.Request, q *request) {
 	form := map[string]string{
 		"outcome": r.PostFormValue("outcome"), "note": r.PostFormValue("note"),
-		"verified_by": r.PostFormValue("verified_by"), "verified_on": cmp.Or(strings.TrimSpace(r.PostFormValue("verified_on")), q.day.Format(time.DateOnly)),
+		"verified_by": r.PostFormValue("verified_by"), "verified_on": r.PostFormValue("verified_on"),
 	}
 	fb, err := dispatch.CheckVerification(dispatch.Options{County: s.p.Cfg.County.Name, AsOf: q.day}, q.kase.ID,
 		form["outcome"], form["note"], form["verified_by"], form["verified_on"])

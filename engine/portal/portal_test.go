@@ -522,7 +522,7 @@ func containsAny(s string, ids []string) bool {
 // A township officer sees her township's open cases, opens one and
 // records an outcome that closes it, audited with her account; the same
 // form refuses an outcome that is not one of the list's, with the list's
-// words.
+// words, and a blank 核实日期.
 func TestOfficerRecordsOutcome(t *testing.T) {
 	c := openCounty(t)
 	cl := c.client(t).login("officer_a")
@@ -544,6 +544,18 @@ func TestOfficerRecordsOutcome(t *testing.T) {
 	code, body, _ = cl.post("/cases/"+id+"/outcome", url.Values{"outcome": {"已核实"}})
 	if code != http.StatusUnprocessableEntity || !strings.Contains(body, "不是允许的选项") {
 		t.Errorf("bad outcome: %d", code)
+	}
+	// The form offers today as the date; one sent empty is refused, as a
+	// returned list's blank 核实日期 is, and closes nothing.
+	for _, on := range []url.Values{{"verified_on": {""}}, {"verified_on": {"  "}}, {}} {
+		on.Set("outcome", "dibao")
+		code, body, _ = cl.post("/cases/"+id+"/outcome", on)
+		if code != http.StatusUnprocessableEntity || !strings.Contains(body, "请填写核实日期") {
+			t.Errorf("blank date %q: %d, want 422 asking for the 核实日期", on.Get("verified_on"), code)
+		}
+	}
+	if got, _ := c.p.Store.Case(context.Background(), id); got.State == cases.StateClosed {
+		t.Fatalf("a blank date closed the case: %+v", got)
 	}
 	code, _, h := cl.post("/cases/"+id+"/outcome", url.Values{"outcome": {"dibao"}, "note": {"入户核实，符合低保条件"}, "verified_on": {"2026-11-29"}})
 	if code != http.StatusSeeOther || !strings.HasPrefix(h.Get("Location"), "/cases/"+id) {
