@@ -85,6 +85,7 @@ var storeCommands = map[string]string{
 	"cases show":           storeRead,
 	"rules explain":        storeRead,
 	"rules diff":           storeRead,
+	"rules backtest":       storeRead,
 	"quarantine list":      storeRead,
 	"quarantine export":    storeRead,
 	"audit":                storeWrite, // reads the log, and records that it did

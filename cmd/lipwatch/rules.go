@@ -192,7 +192,7 @@ evaluation error in the run summary, never a hit). Warnings alone exit 0, unless
 			return nil
 		},
 	}
-	rc.AddCommand(test, explain, newRulesDiffCmd(g))
+	rc.AddCommand(test, explain, newRulesDiffCmd(g), newRulesBacktestCmd(g))
 	return rc
 }
 

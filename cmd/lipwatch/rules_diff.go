@@ -9,7 +9,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -168,7 +167,7 @@ func printDiff(w io.Writer, p *pipeline.Pipeline, d *pipeline.RulesDiff, from, t
 			byRule[r][c.Kind]++
 		}
 	}
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	tw := newTable(w)
 	fmt.Fprintln(tw, "TOWNSHIP\tCHANGE\tHOUSEHOLDS\tEXAMPLES")
 	for _, k := range order {
 		var ex []string
@@ -192,7 +191,7 @@ func printDiff(w io.Writer, p *pipeline.Pipeline, d *pipeline.RulesDiff, from, t
 	}
 	tw.Flush()
 	fmt.Fprintln(w)
-	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	tw = newTable(w)
 	fmt.Fprintln(tw, "RULE\tOPENS\tNO LONGER OPENS\tSTARTS\tSTOPS")
 	for _, r := range rules {
 		n := byRule[r]

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -195,7 +196,9 @@ func runJSON(r store.Run, loc *time.Location) runRecord {
 		Summary: json.RawMessage("null")}
 	if !r.Finished.IsZero() {
 		fin := r.Finished.In(loc)
-		d := r.Finished.Sub(r.Started).Seconds()
+		// Milliseconds: a float's long tail of digits (1.9096760000000002)
+		// would look like an ID number to the output's masking.
+		d := math.Round(r.Finished.Sub(r.Started).Seconds()*1000) / 1000
 		rec.Finished, rec.DurationS = &fin, &d
 	}
 	if r.Summary != "" {

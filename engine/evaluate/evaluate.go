@@ -33,6 +33,13 @@ type Evaluator struct {
 	// is held back for them alone, as a whole rule is for a failed source.
 	Gaps map[string]map[string]bool
 	Deps map[string][]string
+	// KnownBy, when set, evaluates over the data as it was known at that
+	// moment: only rows loaded before it are read (see knownBy).
+	KnownBy time.Time
+	// RulesOnly leaves out what a replay of the rules does not need:
+	// reports from the ground (they are not the rules') and the hits'
+	// evidence.
+	RulesOnly bool
 }
 
 // gapHeld reports whether rule's verdict on the person is unknown tonight
@@ -138,6 +145,13 @@ func (e *Evaluator) Hits(ctx context.Context, day time.Time) (*Result, error) {
 		return nil, err
 	}
 	defer conn.Close()
+	if !e.KnownBy.IsZero() {
+		undo, err := knownBy(ctx, conn, e.KnownBy)
+		if err != nil {
+			return nil, err
+		}
+		defer undo() // before the connection goes back to the pool
+	}
 	t0 := time.Now()
 	if err := factTables(ctx, conn, e.Pack, day); err != nil {
 		return nil, err
@@ -212,6 +226,10 @@ func (e *Evaluator) Hits(ctx context.Context, day time.Time) (*Result, error) {
 	}
 	for _, h := range res.Hits {
 		res.HitsByRule[h.RuleID]++
+	}
+	if e.RulesOnly {
+		res.Rules = time.Since(t0)
+		return res, nil
 	}
 	if err := evidence(ctx, conn, e.Pack, res.Hits); err != nil {
 		return nil, err

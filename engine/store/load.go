@@ -369,6 +369,15 @@ func (sl *StreamLoad) Finish(ctx context.Context, read int64) (Load, error) {
 		now()::TIMESTAMP`, ds, fieldList(l.ds, "n"), KeyConflict, strings.Join(l.ds.Key, ", "))
 	var conflicts, removed, replaced int64
 	if sl.before > 0 && l.replace { // corrections take the place of the loaded rows
+		// A correction is known since the row it corrects was: rules
+		// backtest then finds the record at past dates (with the
+		// corrected values; the old ones are not kept).
+		if _, err := l.exec(ctx, `UPDATE `+ds+` SET _loaded_at = o.first FROM (
+			SELECT _key, min(_loaded_at) AS first FROM `+ds+` WHERE _load_id <> $1
+			AND _key IN (SELECT _key FROM `+ds+` WHERE _load_id = $1) GROUP BY _key) o
+			WHERE `+ds+`._key = o._key AND `+ds+`._load_id = $1 AND o.first < `+ds+`._loaded_at`, id); err != nil {
+			return fail("replace", err)
+		}
 		n, err := l.exec(ctx, `DELETE FROM `+ds+` WHERE _load_id <> $1 AND _key IN (
 			SELECT n._key FROM `+ds+` n JOIN `+ds+` o ON n._key = o._key AND o._load_id <> $1
 			WHERE n._load_id = $1 AND (`+differ+`))`, id)
@@ -392,7 +401,7 @@ func (sl *StreamLoad) Finish(ctx context.Context, read int64) (Load, error) {
 		// before the copies go, so that the kept rows can take this load's
 		// place below.
 		if _, err := l.exec(ctx, `CREATE OR REPLACE TEMP TABLE stage_touch AS
-			SELECT n._key, n._stream, n._position, n._loaded_at FROM `+ds+` n
+			SELECT n._key, n._stream, n._position FROM `+ds+` n
 			WHERE n._load_id = $1 AND EXISTS (SELECT 1 FROM `+ds+` o
 			    WHERE o._key = n._key AND o._load_id <> $1 AND NOT (`+differ+`))
 			QUALIFY row_number() OVER (PARTITION BY n._key ORDER BY n._position) = 1`, id); err != nil {
@@ -413,7 +422,9 @@ func (sl *StreamLoad) Finish(ctx context.Context, read int64) (Load, error) {
 		// wrong version) must win over what came between: the rows it
 		// repeats become this load's, read from this file.
 		for _, q := range []string{
-			`UPDATE ` + ds + ` SET _load_id = $1, _stream = t._stream, _position = t._position, _loaded_at = t._loaded_at
+			// _loaded_at stays: it is when the row was first known
+			// (rules backtest reads the data as known at past dates).
+			`UPDATE ` + ds + ` SET _load_id = $1, _stream = t._stream, _position = t._position
 				FROM stage_touch t WHERE ` + ds + `._key = t._key AND ` + ds + `._load_id <> $1`,
 			`DROP TABLE stage_touch`,
 		} {

@@ -453,3 +453,60 @@ func claims(oops ...int64) [][]any {
 	}
 	return out
 }
+
+// A row's _loaded_at is when it was first known (rules backtest reads
+// the data as known at past dates): a correction keeps the time of the
+// row it corrects, and a row sent again unchanged (TouchRepeats, as the
+// registry's loads do) keeps its first time while it becomes the newest
+// load's.
+func TestLoadedAtIsFirstKnown(t *testing.T) {
+	s, _ := openTemp(t)
+	ctx := context.Background()
+	loadedAt := func() (time.Time, int64) {
+		t.Helper()
+		var at time.Time
+		var id int64
+		if err := s.DB().QueryRow(`SELECT _loaded_at, _load_id FROM medical`).Scan(&at, &id); err != nil {
+			t.Fatal(err)
+		}
+		return at, id
+	}
+	loadMedical(t, s, "a.csv", true, claim(50000))
+	first, _ := loadedAt()
+	time.Sleep(5 * time.Millisecond)
+	if ld := loadMedical(t, s, "b.csv", true, claim(90000)); ld.Replaced != 1 {
+		t.Fatalf("correction %+v", ld)
+	}
+	if at, _ := loadedAt(); !at.Equal(first) {
+		t.Errorf("the correction is known since %v, the row it corrects since %v", at, first)
+	}
+	// Sent again unchanged, by a source whose newest load wins.
+	time.Sleep(5 * time.Millisecond)
+	med, _ := dataset.Lookup("medical")
+	l, err := s.BeginLoad(ctx, "med", 2, med)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.TouchRepeats()
+	sl, err := l.Stream(ctx, "c.csv", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sl.Append(claim(90000), "C1", 2); err != nil {
+		t.Fatal(err)
+	}
+	ld, err := sl.Finish(ctx, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	at, id := loadedAt()
+	if id != ld.ID {
+		t.Errorf("the repeated row belongs to load %d, want the newest %d", id, ld.ID)
+	}
+	if !at.Equal(first) {
+		t.Errorf("the repeated row is known since %v, want its first load %v", at, first)
+	}
+}
