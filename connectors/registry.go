@@ -36,31 +36,39 @@ func (s Source) Zone() *time.Location {
 
 var chinaTime = time.FixedZone("CST", 8*3600)
 
-// Field describes one option of a connector kind, for validation and docs.
+// Field describes one option of a connector kind, derived from the tags
+// of the kind's options struct (see KindSpec): for the config's
+// environment variables, the docs and their checks.
 type Field struct {
-	Name     string
-	Type     string // "string", "int", "bool", "duration", "list", "lookback" (a duration or a whole number)
-	Default  any
+	Name string
+	// Type is "string", "int", "bool", "duration", "list", or an
+	// OptionValue's own (OptionTyper: "lookback").
+	Type string
+	// Default is the value when the option is not given, as one writes it
+	// ("30m", "1", "0,200"); "" when there is none. When Computed, it says
+	// how the kind works the default out from other options.
+	Default  string
+	Computed bool
 	Required bool
 	Enum     []string
 	Doc      string
 	Example  string
 }
 
-// Spec declares a connector kind: its options and how to build it.
+// Spec is a registered connector kind: its options and how to build it.
+// Make it with KindSpec.Spec.
 type Spec struct {
-	Kind   string
-	Doc    string
+	Kind string
+	Doc  string
+	// Fields are the kind's options, in the order its struct declares
+	// them.
 	Fields []Field
-	// Validate, when set, checks what the field list cannot express
-	// (ranges, options that go together); Check calls it after the
-	// per-field checks pass.
-	Validate func(Options) error
-	New      func(src Source) (Connector, error)
-	// Incremental says the kind's streams can read only what changed
-	// since a saved watermark (connectors.Incremental), so that a
-	// periodic full re-read (config reconcile) means something.
+	// Incremental: see KindSpec.
 	Incremental bool
+
+	fields *fields
+	decode func(Options) (any, error)
+	build  func(Source, any) (Connector, error)
 }
 
 var (
@@ -68,11 +76,15 @@ var (
 	specs = map[string]Spec{}
 )
 
-// Register makes a connector kind available. It panics on a duplicate kind,
-// as that is a programming error found at start-up.
+// Register makes a connector kind available. It panics on a duplicate kind
+// and on a Spec not made by KindSpec.Spec, as those are programming errors
+// found at start-up.
 func Register(s Spec) {
 	mu.Lock()
 	defer mu.Unlock()
+	if s.decode == nil {
+		panic("connectors: kind " + s.Kind + " has no options struct: make its Spec with KindSpec")
+	}
 	if _, dup := specs[s.Kind]; dup {
 		panic("connectors: kind registered twice: " + s.Kind)
 	}
@@ -99,15 +111,17 @@ func Kinds() []string {
 	return out
 }
 
-// New builds a connector for src with the registered kind, after checking
-// the options against the kind's spec.
+// New builds a connector for src with the registered kind, from its
+// options decoded and checked as Spec.Check does; their problems are
+// OptionErrors, joined, under "source NAME: ".
 func New(kind string, src Source) (Connector, error) {
 	s, ok := Lookup(kind)
 	if !ok {
 		return nil, fmt.Errorf("source %s: unknown connector kind %q (known: %v)", src.Name, kind, Kinds())
 	}
-	if err := s.Check(src.Options); err != nil {
+	opts, err := s.decode(src.Options)
+	if err != nil {
 		return nil, fmt.Errorf("source %s: %w", src.Name, err)
 	}
-	return s.New(src)
+	return s.build(src, opts)
 }

@@ -14,7 +14,9 @@ import (
 // sources of this kind in the sample config pass the spec's checks and
 // build (relative paths against the sample's directory), the spec and
 // every option have a Doc and an Example, and the README has a table row
-// ("| `name` |") for every option.
+// ("| `name` | type | default | meaning |") for every option, whose
+// default cell shows the option's default (from its options struct's
+// default tag) in backquotes: `30s`, `[0, 200]` for a list.
 func CheckDocs(t *testing.T, kind, sample, readme string) {
 	t.Helper()
 	spec, ok := connectors.Lookup(kind)
@@ -73,10 +75,52 @@ func CheckDocs(t *testing.T, kind, sample, readme string) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		rows := map[string][]string{}
+		for _, line := range strings.Split(string(text), "\n") {
+			if cells := tableRow(line); len(cells) >= 4 {
+				rows[cells[0]] = cells
+			}
+		}
 		for _, f := range spec.Fields {
-			if !strings.Contains(string(text), "| `"+f.Name+"` |") {
+			cells, ok := rows["`"+f.Name+"`"]
+			if !ok {
 				t.Errorf("%s has no table row for option %s", readme, f.Name)
+				continue
+			}
+			if f.Default == "" || f.Computed {
+				continue
+			}
+			shown := f.Default
+			if f.Type == "list" {
+				shown = "[" + strings.Join(strings.Split(f.Default, ","), ", ") + "]"
+			}
+			if !strings.Contains(cells[2], "`"+shown+"`") {
+				t.Errorf("%s: option %s's default is %s, but the table's default cell says %q", readme, f.Name, shown, cells[2])
 			}
 		}
 	})
+}
+
+// tableRow splits a Markdown table row into its cells, trimmed; "\\|"
+// stays inside a cell. A line that is no row gives nil.
+func tableRow(line string) []string {
+	if !strings.HasPrefix(line, "|") || !strings.HasSuffix(strings.TrimSpace(line), "|") {
+		return nil
+	}
+	line = strings.TrimSpace(line)
+	var cells []string
+	var cell strings.Builder
+	for i := 1; i < len(line); i++ {
+		switch {
+		case line[i] == '\\' && i+1 < len(line) && line[i+1] == '|':
+			cell.WriteString("\\|")
+			i++
+		case line[i] == '|':
+			cells = append(cells, strings.TrimSpace(cell.String()))
+			cell.Reset()
+		default:
+			cell.WriteByte(line[i])
+		}
+	}
+	return cells
 }

@@ -37,8 +37,8 @@ type connector struct {
 	opts    options
 }
 
-func newConnector(src connectors.Source) (connectors.Connector, error) {
-	opts, err := parseOptions(src.Options)
+func newConnector(src connectors.Source, o Options) (connectors.Connector, error) {
+	opts, err := parseOptions(o)
 	if err != nil {
 		return nil, err
 	}

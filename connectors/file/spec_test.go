@@ -1,11 +1,12 @@
 package file_test
 
 import (
-	"github.com/lipwatch/lipwatch/connectors/connectortest"
 	"strings"
 	"testing"
 
 	"github.com/lipwatch/lipwatch/connectors"
+	"github.com/lipwatch/lipwatch/connectors/connectortest"
+	"github.com/lipwatch/lipwatch/connectors/file"
 )
 
 func TestOptionErrors(t *testing.T) {
@@ -32,6 +33,7 @@ func TestOptionErrors(t *testing.T) {
 			if err == nil {
 				t.Fatal("no error")
 			}
+			connectortest.CheckOptionErrors(t, "file", err)
 			for _, w := range tt.want {
 				if !strings.Contains(err.Error(), w) {
 					t.Errorf("%q does not contain %q", err, w)
@@ -45,4 +47,17 @@ func TestOptionErrors(t *testing.T) {
 // table agree with the spec.
 func TestDocs(t *testing.T) {
 	connectortest.CheckDocs(t, "file", "testdata/sample_config.yaml", "README.md")
+}
+
+// The defaults are the options struct's tags, and the same as when each
+// was written twice, in the spec and again in the connector's code.
+func TestDefaults(t *testing.T) {
+	got, err := connectors.Decode[file.Options]("file", connectors.Options{"path": "a.csv"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := file.Options{Path: "a.csv", Format: "auto", Encoding: "auto", Delimiter: ",", HeaderRow: 1}
+	if got != want {
+		t.Errorf("defaults\n%+v\nwant\n%+v", got, want)
+	}
 }

@@ -113,7 +113,7 @@ func FuzzCSV(f *testing.F) {
 	delims := []string{",", ";", "|", "tab"}
 	f.Fuzz(func(t *testing.T, data []byte, headerRow, delim, enc uint8) {
 		encoding := fuzzEncodings[int(enc)%len(fuzzEncodings)]
-		opts, err := parseOptions(connectors.Options{"path": "a.csv", "encoding": encoding,
+		opts, err := optionsOf(connectors.Options{"path": "a.csv", "encoding": encoding,
 			"header_row": 1 + int(headerRow%4), "delimiter": delims[delim%4]})
 		if err != nil {
 			t.Fatal(err)
@@ -169,7 +169,7 @@ func FuzzJSON(f *testing.F) {
 	paths := []string{"", "data", "data.items"}
 	f.Fuzz(func(t *testing.T, data []byte, records, enc uint8) {
 		encoding := fuzzEncodings[int(enc)%len(fuzzEncodings)]
-		opts, err := parseOptions(connectors.Options{"path": "a.json", "encoding": encoding, "records": paths[records%3]})
+		opts, err := optionsOf(connectors.Options{"path": "a.json", "encoding": encoding, "records": paths[records%3]})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -210,7 +210,7 @@ func FuzzNDJSON(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte, enc uint8) {
 		encoding := fuzzEncodings[int(enc)%len(fuzzEncodings)]
-		opts, err := parseOptions(connectors.Options{"path": "a.ndjson", "encoding": encoding})
+		opts, err := optionsOf(connectors.Options{"path": "a.ndjson", "encoding": encoding})
 		if err != nil {
 			t.Fatal(err)
 		}

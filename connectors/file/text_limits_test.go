@@ -52,7 +52,7 @@ func writeHuge(t *testing.T, name, head string, fill byte, n int, tail string) s
 // meanwhile.
 func readAllErr(t *testing.T, format, path string, opts connectors.Options) (err error, rows int, alloc uint64) {
 	t.Helper()
-	o, perr := parseOptions(opts)
+	o, perr := optionsOf(opts)
 	if perr != nil {
 		t.Fatal(perr)
 	}

@@ -38,8 +38,8 @@ type connector struct {
 	now func() time.Time
 }
 
-func newConnector(src connectors.Source) (connectors.Connector, error) {
-	opts, err := parseOptions(src.Options)
+func newConnector(src connectors.Source, o Options) (connectors.Connector, error) {
+	opts, err := parseOptions(o)
 	if err != nil {
 		return nil, err
 	}

@@ -15,7 +15,8 @@ import (
 // Kind is the connector kind this package registers: `kind: http` in config.
 const Kind = "http"
 
-// Option values. They are compared after lowercasing, as Spec.Check does.
+// Option values, as the enumerations in Options spell them (decoding
+// matches them ignoring case and stores this spelling).
 const (
 	methodGet  = "GET"
 	methodPost = "POST"
@@ -43,155 +44,102 @@ const (
 	maxRetryAfter = 10 * time.Minute
 )
 
-var spec = connectors.Spec{
+// Options are an http source's options, as config gives them (see
+// connectors.KindSpec for the tags): the one place their names, types,
+// defaults and allowed values are written.
+type Options struct {
+	connectors.Given
+
+	URL         string   `option:"url,required" example:"https://dsp.example.gov.cn/api/v1/employment/records?dataset=jyss" doc:"The endpoint, http:// or https://, with any fixed query parameters. It must carry no user name, password or secret-looking parameter: secrets come only from the *_env and *_file options."`
+	Method      string   `option:"method" default:"GET" enum:"GET POST" example:"POST" doc:"GET, or POST with body."`
+	Body        string   `option:"body" example:"{\"pageNum\": {{page}}, \"pageSize\": {{page_size}}, \"updateTime\": {{watermark}}}" doc:"POST only: the JSON request body, a template in which {{page}}, {{page_size}}, {{offset}}, {{cursor}} and {{watermark}} stand for JSON values. A value named in the body is not also sent as a query parameter."`
+	Records     string   `option:"records" example:"data.items" doc:"Dotted path to the records array in the response; unset: the response is the array."`
+	Fields      []string `option:"fields" example:"[身份证号, 业务类型, 业务日期, updated_at]" doc:"Record keys that make the header, in order, so that an empty response still has one; keys not listed are appended when first seen."`
+	Pagination  string   `option:"pagination" default:"none" enum:"none page offset cursor next_link" example:"page" doc:"How the next page is asked for."`
+	PageParam   string   `option:"page_param" default:"page" example:"pageNum" doc:"pagination page: the page-number parameter."`
+	FirstPage   int      `option:"first_page" default:"1" min:"0" example:"0" doc:"pagination page: the number of the first page (0 or 1)."`
+	SizeParam   string   `option:"size_param" default:"page_size" example:"pageSize" doc:"The page-size parameter, sent with page_size (not with pagination none)."`
+	PageSize    int      `option:"page_size" default:"100" min:"1" example:"1000" doc:"Records asked for per page."`
+	OffsetParam string   `option:"offset_param" default:"offset" example:"start" doc:"pagination offset: the parameter counting records to skip."`
+	CursorParam string   `option:"cursor_param" default:"cursor" example:"nextToken" doc:"pagination cursor: the parameter carrying the cursor."`
+	CursorPath  string   `option:"cursor_path" example:"data.next_cursor" doc:"pagination cursor (required): dotted path to the next cursor in the response."`
+	NextPath    string   `option:"next_path" example:"links.next" doc:"pagination next_link (required): dotted path to the next page's URL in the response."`
+	MaxPages    int      `option:"max_pages" default:"100000" min:"1" example:"5000" doc:"A bound on the pages read in one pass over the source; reaching it fails the sync."`
+
+	Auth         string `option:"auth" default:"none" enum:"none bearer basic" example:"bearer" doc:"none, bearer (Authorization: Bearer, from token_env or token_file) or basic (username with password_env or password_file)."`
+	TokenEnv     string `option:"token_env" example:"LIPWATCH_DSP_TOKEN" doc:"auth bearer: the environment variable holding the token."`
+	TokenFile    string `option:"token_file" example:"/run/secrets/dsp_token" doc:"auth bearer: a file holding the token (relative to the config file's directory)."`
+	Username     string `option:"username" example:"mzj_lipwatch" doc:"auth basic: the user name."`
+	PasswordEnv  string `option:"password_env" example:"LIPWATCH_DSP_PASSWORD" doc:"auth basic: the environment variable holding the password."`
+	PasswordFile string `option:"password_file" example:"/run/secrets/dsp_password" doc:"auth basic: a file holding the password."`
+
+	Timeout   time.Duration `option:"timeout" default:"30s" example:"1m" doc:"Per request, from sending it to reading the whole response."`
+	Retries   int           `option:"retries" default:"5" min:"0" max:"100" example:"8" doc:"Retries of one request after timeouts, connection errors, 5xx and 429."`
+	Backoff   time.Duration `option:"backoff" default:"1s" example:"2s" doc:"The first wait before a retry; it doubles each time (with jitter), up to 1m."`
+	RateLimit int           `option:"rate_limit" min:"1" example:"5" doc:"At most this many requests per second; unset: no limit."`
+
+	WatermarkParam string        `option:"watermark_param" example:"updated_since" doc:"Incremental: the query parameter (or {{watermark}} in body) carrying the saved watermark minus lookback; not sent on a full read."`
+	WatermarkField string        `option:"watermark_field" example:"updated_at" doc:"Incremental: the record field whose greatest value becomes the new watermark (RFC 3339, YYYY-MM-DD HH:MM:SS or YYYY-MM-DD)."`
+	Lookback       time.Duration `option:"lookback" default:"0s" example:"48h" doc:"Incremental: subtracted from the watermark sent, to catch late-arriving records. Records that arrive later than this, or whose watermark_field is empty, are never read by an incremental sync: a source-level reconcile re-reads everything periodically."`
+	Timezone       string        `option:"timezone" example:"Asia/Shanghai" doc:"Incremental: the IANA zone of watermark_field values written without one (YYYY-MM-DD HH:MM:SS, YYYY-MM-DD); default the county's (county.timezone). A value after the sync's start in this zone is loaded but never becomes the watermark."`
+
+	StatusPath  string   `option:"status_path" example:"code" doc:"Dotted path to the platform's status code in each response; a page whose code is not one of success fails the read with the platform's code and message. Unset: a page with no records fails on positive evidence of an error (a status-like value from 400 to 599 or below 0, a failure word such as error, expired, token, 失败, 过期, 无效, a success flag that is false) or, after pages with records, when a status-like value of those pages changed (200, then 401 or 0); else it is the end."`
+	Success     codes    `option:"success" default:"0,200" example:"[0, 200, \"00000\"]" doc:"status_path: the codes that mean success, compared as numbers when both are numbers (200, \"200\" and 200.0 are the same; \"0000\" is 0), else as text."`
+	MessagePath string   `option:"message_path" example:"msg" doc:"Dotted path to the platform's message, shown when a page fails; unset: the first of msg, message, errmsg, resultMsg, error and the like, at the top level or next to the records, else deeper. A message quoting a record (8 or more digits and asterisks, full-width too, spaces and dashes passed over, or a digit next to 身份证, 证件号, 户号, 姓名 or 名字) is withheld."`
+	TotalPath   string   `option:"total_path" example:"data.total" doc:"Dotted path to the total number of records the API reports. A read that got fewer distinct records than the greatest total seen is read again (reread) and then fails rather than commit with records missing."`
+	KeyFields   []string `option:"key_fields" example:"[记录编号]" doc:"total_path, verify or offset paging: the record keys that identify a record, best a record number that an edit never changes and no two records share; unset: the whole record as written (an edited record then counts as a new one). A record with any of them empty is identified by its whole content. A key no record of the read has, or two records with different content share (in one page, or in two passes), fails the read."`
+	Reread      int      `option:"reread" computed:"3 with verify or offset paging, else 1" min:"0" max:"10" example:"2" doc:"total_path, verify or offset paging: how many more passes over the source at most: the verify passes (until two passes in a row agree on the records read), the passes that check again after records were found missing, and those after an offset pass saw the list shift; 0 fails at once."`
+	Verify      bool     `option:"verify" computed:"true for page paging (or offset paging with overlap: false) with watermark_param, else false" example:"false" doc:"page paging, and offset paging with overlap: false (with overlap it needs none, see README): read the pages again after the first pass, until two passes in a row agree on the records not newer than the first pass's greatest watermark value; a record one pass skipped while records moved between pages is loaded. Passes that never agree (up to reread) fail the read."`
+	Overlap     bool     `option:"overlap" default:"true" example:"false" doc:"offset paging: ask each page from the previous page's last record, to see the list shift (README); false asks offsets that are multiples of page_size, for an API that takes only those (it rounds others down, or rejects them), and then verify passes check the read as in page paging."`
+	Encoding    string   `option:"encoding" enum:"utf-8 gbk gb18030 big5" example:"gbk" doc:"The response body's encoding, overriding the charset its Content-Type declares; unset: the declared charset, else UTF-8."`
+}
+
+// codes are the success option's codes, as text: 200 and "200" are the
+// same code (compared as numbers where both are).
+type codes []string
+
+// DecodeOption reads a list of numbers or strings (connectors.OptionValue).
+func (c *codes) DecodeOption(v any) error {
+	l, ok := v.([]any)
+	if !ok {
+		return fmt.Errorf("want a list, got %v", v)
+	}
+	out := make(codes, 0, len(l))
+	for _, e := range l {
+		switch n := e.(type) {
+		case string:
+			out = append(out, strings.TrimSpace(n))
+		case bool:
+			out = append(out, strconv.FormatBool(n))
+		case int:
+			out = append(out, strconv.Itoa(n))
+		case int64:
+			out = append(out, strconv.FormatInt(n, 10))
+		case uint64:
+			out = append(out, strconv.FormatUint(n, 10))
+		case float64:
+			out = append(out, strconv.FormatFloat(n, 'f', -1, 64))
+		default:
+			return fmt.Errorf("want codes (numbers or strings), got %v", e)
+		}
+	}
+	*c = out
+	return nil
+}
+
+var spec = connectors.KindSpec[Options]{
 	Kind: Kind,
 	Doc: "Reads records from a JSON API over HTTP(S), page by page: one stream per " +
 		"endpoint, named by the URL's path. Each record object becomes a row of " +
 		"strings under the union of its keys. Incremental: a watermark query " +
 		"parameter taken from the source's saved state.",
-	Fields: []connectors.Field{
-		{Name: "url", Type: "string", Required: true,
-			Doc: "The endpoint, http:// or https://, with any fixed query parameters. " +
-				"It must carry no user name, password or secret-looking parameter: secrets " +
-				"come only from the *_env and *_file options.",
-			Example: "https://dsp.example.gov.cn/api/v1/employment/records?dataset=jyss"},
-		{Name: "method", Type: "string", Default: methodGet, Enum: []string{"get", "post"},
-			Doc: "GET, or POST with body.", Example: "POST"},
-		{Name: "body", Type: "string",
-			Doc: "POST only: the JSON request body, a template in which {{page}}, {{page_size}}, " +
-				"{{offset}}, {{cursor}} and {{watermark}} stand for JSON values. A value named " +
-				"in the body is not also sent as a query parameter.",
-			Example: `{"pageNum": {{page}}, "pageSize": {{page_size}}, "updateTime": {{watermark}}}`},
-		{Name: "records", Type: "string",
-			Doc:     "Dotted path to the records array in the response; unset: the response is the array.",
-			Example: "data.items"},
-		{Name: "fields", Type: "list",
-			Doc: "Record keys that make the header, in order, so that an empty response still " +
-				"has one; keys not listed are appended when first seen.",
-			Example: "[身份证号, 业务类型, 业务日期, updated_at]"},
-		{Name: "pagination", Type: "string", Default: pageNone,
-			Enum: []string{pageNone, pagePage, pageOffset, pageCursor, pageNextLink},
-			Doc:  "How the next page is asked for.", Example: pagePage},
-		{Name: "page_param", Type: "string", Default: "page",
-			Doc: "pagination page: the page-number parameter.", Example: "pageNum"},
-		{Name: "first_page", Type: "int", Default: 1,
-			Doc: "pagination page: the number of the first page (0 or 1).", Example: "0"},
-		{Name: "size_param", Type: "string", Default: "page_size",
-			Doc: "The page-size parameter, sent with page_size (not with pagination none).", Example: "pageSize"},
-		{Name: "page_size", Type: "int", Default: 100,
-			Doc: "Records asked for per page.", Example: "1000"},
-		{Name: "offset_param", Type: "string", Default: "offset",
-			Doc: "pagination offset: the parameter counting records to skip.", Example: "start"},
-		{Name: "cursor_param", Type: "string", Default: "cursor",
-			Doc: "pagination cursor: the parameter carrying the cursor.", Example: "nextToken"},
-		{Name: "cursor_path", Type: "string",
-			Doc:     "pagination cursor (required): dotted path to the next cursor in the response.",
-			Example: "data.next_cursor"},
-		{Name: "next_path", Type: "string",
-			Doc:     "pagination next_link (required): dotted path to the next page's URL in the response.",
-			Example: "links.next"},
-		{Name: "max_pages", Type: "int", Default: 100000,
-			Doc: "A bound on the pages read in one pass over the source; reaching it fails the sync.", Example: "5000"},
-		{Name: "auth", Type: "string", Default: authNone, Enum: []string{authNone, authBearer, authBasic},
-			Doc: "none, bearer (Authorization: Bearer, from token_env or token_file) or " +
-				"basic (username with password_env or password_file).", Example: authBearer},
-		{Name: "token_env", Type: "string",
-			Doc: "auth bearer: the environment variable holding the token.", Example: "LIPWATCH_DSP_TOKEN"},
-		{Name: "token_file", Type: "string",
-			Doc:     "auth bearer: a file holding the token (relative to the config file's directory).",
-			Example: "/run/secrets/dsp_token"},
-		{Name: "username", Type: "string",
-			Doc: "auth basic: the user name.", Example: "mzj_lipwatch"},
-		{Name: "password_env", Type: "string",
-			Doc: "auth basic: the environment variable holding the password.", Example: "LIPWATCH_DSP_PASSWORD"},
-		{Name: "password_file", Type: "string",
-			Doc: "auth basic: a file holding the password.", Example: "/run/secrets/dsp_password"},
-		{Name: "timeout", Type: "duration", Default: "30s",
-			Doc: "Per request, from sending it to reading the whole response.", Example: "1m"},
-		{Name: "retries", Type: "int", Default: 5,
-			Doc: "Retries of one request after timeouts, connection errors, 5xx and 429.", Example: "8"},
-		{Name: "backoff", Type: "duration", Default: "1s",
-			Doc: "The first wait before a retry; it doubles each time (with jitter), up to 1m.", Example: "2s"},
-		{Name: "rate_limit", Type: "int",
-			Doc: "At most this many requests per second; unset: no limit.", Example: "5"},
-		{Name: "watermark_param", Type: "string",
-			Doc: "Incremental: the query parameter (or {{watermark}} in body) carrying the saved " +
-				"watermark minus lookback; not sent on a full read.", Example: "updated_since"},
-		{Name: "watermark_field", Type: "string",
-			Doc: "Incremental: the record field whose greatest value becomes the new watermark " +
-				"(RFC 3339, YYYY-MM-DD HH:MM:SS or YYYY-MM-DD).", Example: "updated_at"},
-		{Name: "lookback", Type: "duration", Default: "0s",
-			Doc: "Incremental: subtracted from the watermark sent, to catch late-arriving records. " +
-				"Records that arrive later than this, or whose watermark_field is empty, are never " +
-				"read by an incremental sync: a source-level reconcile re-reads everything periodically.",
-			Example: "48h"},
-		{Name: "timezone", Type: "string",
-			Doc: "Incremental: the IANA zone of watermark_field values written without one " +
-				"(YYYY-MM-DD HH:MM:SS, YYYY-MM-DD); default the county's (county.timezone). A value " +
-				"after the sync's start in this zone is loaded but never becomes the watermark.",
-			Example: "Asia/Shanghai"},
-		{Name: "status_path", Type: "string",
-			Doc: "Dotted path to the platform's status code in each response; a page whose " +
-				"code is not one of success fails the read with the platform's code and message. " +
-				"Unset: a page with no records fails on positive evidence of an error (a status-like " +
-				"value from 400 to 599 or below 0, a failure word such as error, expired, token, 失败, " +
-				"过期, 无效, a success flag that is false) or, after pages with records, when a " +
-				"status-like value of those pages changed (200, then 401 or 0); else it is the end.",
-			Example: "code"},
-		{Name: "success", Type: "list", Default: []any{0, 200},
-			Doc: "status_path: the codes that mean success, compared as numbers when both are " +
-				"numbers (200, \"200\" and 200.0 are the same; \"0000\" is 0), else as text.",
-			Example: `[0, 200, "00000"]`},
-		{Name: "message_path", Type: "string",
-			Doc: "Dotted path to the platform's message, shown when a page fails; unset: the " +
-				"first of msg, message, errmsg, resultMsg, error and the like, at the top level or " +
-				"next to the records, else deeper. A message quoting a record (8 or more digits and " +
-				"asterisks, full-width too, spaces and dashes passed over, or a digit next to 身份证, " +
-				"证件号, 户号, 姓名 or 名字) is withheld.",
-			Example: "msg"},
-		{Name: "total_path", Type: "string",
-			Doc: "Dotted path to the total number of records the API reports. A read that got " +
-				"fewer distinct records than the greatest total seen is read again (reread) and " +
-				"then fails rather than commit with records missing.",
-			Example: "data.total"},
-		{Name: "key_fields", Type: "list",
-			Doc: "total_path, verify or offset paging: the record keys that identify a record, best a record " +
-				"number that an edit never changes and no two records share; unset: the whole record " +
-				"as written (an edited record then counts as a new one). A record with any of them " +
-				"empty is identified by its whole content. A key no record of the read has, or two " +
-				"records with different content share (in one page, or in two passes), fails the read.",
-			Example: "[记录编号]"},
-		{Name: "reread", Type: "int", Default: "3 with verify or offset paging, else 1",
-			Doc: "total_path, verify or offset paging: how many more passes over the source at most: " +
-				"the verify passes (until two passes in a row agree on the records read), the passes " +
-				"that check again after records were found missing, and those after an offset pass " +
-				"saw the list shift; 0 fails at once.",
-			Example: "2"},
-		{Name: "verify", Type: "bool", Default: "true for page paging (or offset paging with overlap: false) with watermark_param, else false",
-			Doc: "page paging, and offset paging with overlap: false (with overlap it needs none, see README): read " +
-				"the pages again after the first pass, until two passes " +
-				"in a row agree on the records not newer than the first pass's greatest watermark value; " +
-				"a record one pass skipped while records moved between pages is loaded. Passes that " +
-				"never agree (up to reread) fail the read.",
-			Example: "false"},
-		{Name: "overlap", Type: "bool", Default: true,
-			Doc: "offset paging: ask each page from the previous page's last record, to see the list shift " +
-				"(README); false asks offsets that are multiples of page_size, for an API that takes " +
-				"only those (it rounds others down, or rejects them), and then verify passes check " +
-				"the read as in page paging.",
-			Example: "false"},
-		{Name: "encoding", Type: "string", Enum: []string{encUTF8, encGBK, encGB18030, encBig5},
-			Doc: "The response body's encoding, overriding the charset its Content-Type declares; " +
-				"unset: the declared charset, else UTF-8.",
-			Example: encGBK},
-	},
-	Validate: func(o connectors.Options) error {
+	Check: func(o Options) error {
 		_, err := parseOptions(o)
 		return err
 	},
 	New:         newConnector,
 	Incremental: true,
-}
+}.Spec()
 
 func init() {
 	connectors.Register(spec)
@@ -279,184 +227,156 @@ var onlyWith = []struct {
 // must not be written in config text.
 var secretWords = []string{"token", "secret", "password", "passwd", "apikey", "api_key", "access_key", "accesskey", "signature"}
 
-// parseOptions reads the options with their defaults and checks what the
-// field list cannot: URL shape, options that go together, ranges, the body
-// template. Every problem is reported at once.
-func parseOptions(o connectors.Options) (options, error) {
+// parseOptions checks what the tags cannot say: URL shape, options that
+// go together, the body template, paths, and derives what the reader uses.
+// Every problem is reported at once.
+func parseOptions(o Options) (options, error) {
 	opts := options{
-		method:         strings.ToUpper(o.String("method", methodGet)),
-		pagination:     strings.ToLower(o.String("pagination", pageNone)),
-		pageParam:      o.String("page_param", "page"),
-		firstPage:      o.Int("first_page", 1),
-		sizeParam:      o.String("size_param", "page_size"),
-		pageSize:       o.Int("page_size", 100),
-		offsetParam:    o.String("offset_param", "offset"),
-		cursorParam:    o.String("cursor_param", "cursor"),
-		maxPages:       o.Int("max_pages", 100000),
-		auth:           strings.ToLower(o.String("auth", authNone)),
-		tokenEnv:       o.String("token_env", ""),
-		tokenFile:      o.String("token_file", ""),
-		username:       o.String("username", ""),
-		passwordEnv:    o.String("password_env", ""),
-		passwordFile:   o.String("password_file", ""),
-		retries:        o.Int("retries", 5),
-		rateLimit:      o.Int("rate_limit", 0),
-		watermarkParam: o.String("watermark_param", ""),
-		watermarkField: o.String("watermark_field", ""),
+		method:         o.Method,
+		pagination:     o.Pagination,
+		pageParam:      o.PageParam,
+		firstPage:      o.FirstPage,
+		sizeParam:      o.SizeParam,
+		pageSize:       o.PageSize,
+		offsetParam:    o.OffsetParam,
+		cursorParam:    o.CursorParam,
+		maxPages:       o.MaxPages,
+		auth:           o.Auth,
+		tokenEnv:       o.TokenEnv,
+		tokenFile:      o.TokenFile,
+		username:       o.Username,
+		passwordEnv:    o.PasswordEnv,
+		passwordFile:   o.PasswordFile,
+		timeout:        o.Timeout,
+		retries:        o.Retries,
+		backoff:        o.Backoff,
+		rateLimit:      o.RateLimit,
+		watermarkParam: o.WatermarkParam,
+		watermarkField: o.WatermarkField,
+		lookback:       o.Lookback,
+		success:        o.Success,
+		overlap:        o.Overlap,
+		encoding:       o.Encoding,
 	}
 	var errs []error
-	add := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	add := func(option, format string, args ...any) {
+		errs = append(errs, connectors.OptionErrorf(option, format, args...))
+	}
 
-	u, err := parseURL(o.String("url", ""))
+	u, err := parseURL(o.URL)
 	if err != nil {
 		errs = append(errs, err)
 	}
 	opts.url = u
 
-	switch opts.method {
-	case methodGet, methodPost:
-	default:
-		add("options.method: %q is not one of GET, POST", opts.method)
-	}
-	switch opts.pagination {
-	case pageNone, pagePage, pageOffset, pageCursor, pageNextLink:
-	default:
-		add("options.pagination: %q is not one of none, page, offset, cursor, next_link", opts.pagination)
-	}
-	switch opts.auth {
-	case authNone, authBearer, authBasic:
-	default:
-		add("options.auth: %q is not one of none, bearer, basic", opts.auth)
-	}
 	for _, w := range onlyWith {
-		if _, set := o[w.name]; !set {
+		if !o.Gave(w.name) {
 			continue
 		}
 		if w.value == "" { // another option that must be set
-			if _, set := o[w.other]; !set {
-				add("options.%s: only used with %s", w.name, w.other)
+			if !o.Gave(w.other) {
+				add(w.name, "only used with %s", w.other)
 			}
 			continue
 		}
 		got := opts.pagination
 		switch w.other {
 		case "method":
-			got = strings.ToLower(opts.method)
+			got = opts.method
 		case "auth":
 			got = opts.auth
 		}
-		if got != strings.ToLower(w.value) {
-			add("options.%s: only used with %s: %s", w.name, w.other, w.value)
+		if got != w.value {
+			add(w.name, "only used with %s: %s", w.other, w.value)
 		}
 	}
 	if opts.pagination == pageNone {
 		for _, name := range []string{"size_param", "page_size"} {
-			if _, set := o[name]; set {
-				add("options.%s: not used with pagination: none", name)
+			if o.Gave(name) {
+				add(name, "not used with pagination: none")
 			}
 		}
 	}
 
-	if s := o.String("body", ""); s != "" && opts.method == methodPost {
-		t, err := parseTemplate(s)
+	if o.Body != "" && opts.method == methodPost {
+		t, err := parseTemplate(o.Body)
 		if err != nil {
-			add("options.body: %v", err)
+			add("body", "%v", err)
 		}
 		opts.body = t
 	}
-	if opts.records, err = parsePath("records", o.String("records", "")); err != nil {
-		errs = append(errs, err)
-	}
-	if opts.cursorPath, err = parsePath("cursor_path", o.String("cursor_path", "")); err != nil {
-		errs = append(errs, err)
-	}
-	if opts.nextPath, err = parsePath("next_path", o.String("next_path", "")); err != nil {
-		errs = append(errs, err)
-	}
-	if opts.pagination == pageCursor && len(opts.cursorPath) == 0 {
-		add("options.cursor_path: required with pagination: cursor")
-	}
-	if opts.pagination == pageNextLink && len(opts.nextPath) == 0 {
-		add("options.next_path: required with pagination: next_link")
-	}
-	if opts.fields, err = parseFields("fields", o["fields"]); err != nil {
-		errs = append(errs, err)
-	}
 	for _, p := range []struct {
-		name string
-		dst  *[]string
-	}{{"status_path", &opts.statusPath}, {"message_path", &opts.messagePath}, {"total_path", &opts.totalPath}} {
-		if *p.dst, err = parsePath(p.name, o.String(p.name, "")); err != nil {
+		name, value string
+		dst         *[]string
+	}{
+		{"records", o.Records, &opts.records},
+		{"cursor_path", o.CursorPath, &opts.cursorPath},
+		{"next_path", o.NextPath, &opts.nextPath},
+		{"status_path", o.StatusPath, &opts.statusPath},
+		{"message_path", o.MessagePath, &opts.messagePath},
+		{"total_path", o.TotalPath, &opts.totalPath},
+	} {
+		if *p.dst, err = parsePath(p.name, p.value); err != nil {
 			errs = append(errs, err)
 		}
 	}
-	if opts.success, err = parseSuccess(o["success"]); err != nil {
+	if opts.pagination == pageCursor && len(opts.cursorPath) == 0 {
+		add("cursor_path", "required with pagination: cursor")
+	}
+	if opts.pagination == pageNextLink && len(opts.nextPath) == 0 {
+		add("next_path", "required with pagination: next_link")
+	}
+	if opts.fields, err = parseFields("fields", o.Fields); err != nil {
 		errs = append(errs, err)
 	}
-	if opts.keyFields, err = parseFields("key_fields", o["key_fields"]); err != nil {
+	if len(opts.success) == 0 {
+		add("success", "name at least one code")
+	}
+	if opts.keyFields, err = parseFields("key_fields", o.KeyFields); err != nil {
 		errs = append(errs, err)
 	}
-	if _, set := o["key_fields"]; set && err == nil && len(opts.keyFields) == 0 {
-		add("options.key_fields: name at least one key, or leave it unset to count whole records")
+	if o.Gave("key_fields") && err == nil && len(opts.keyFields) == 0 {
+		add("key_fields", "name at least one key, or leave it unset to count whole records")
 	}
 	paged := opts.pagination == pagePage || opts.pagination == pageOffset
 	// Offset paging reads with overlap (each page from the last record of
 	// the one before), which shows records moving: no verify pass.
 	// Without overlap it is checked as page paging is.
-	opts.overlap = true
-	if v, set := o["overlap"]; set {
-		b, ok := v.(bool)
-		switch {
-		case !ok:
-			add("options.overlap: want true or false, got %v", v)
-		case opts.pagination != pageOffset:
-			add("options.overlap: only used with pagination offset")
-		default:
-			opts.overlap = b
-		}
+	if o.Gave("overlap") && opts.pagination != pageOffset {
+		add("overlap", "only used with pagination offset")
+		opts.overlap = true
 	}
 	opts.verify = (opts.pagination == pagePage || opts.pagination == pageOffset && !opts.overlap) && opts.watermarkParam != ""
-	if v, set := o["verify"]; set {
-		b, ok := v.(bool)
-		switch {
-		case !ok:
-			add("options.verify: want true or false, got %v", v)
-		case b && !paged:
-			add("options.verify: only used with pagination page or offset (cursor and next_link paging do not shift when records change)")
-		default:
-			opts.verify = b
+	if o.Gave("verify") {
+		if o.Verify && !paged {
+			add("verify", "only used with pagination page or offset (cursor and next_link paging do not shift when records change)")
+		} else {
+			opts.verify = o.Verify
 		}
 	}
-	defReread := 1
+	opts.reread = 1
 	if opts.verify || opts.pagination == pageOffset {
-		defReread = 3 // up to four passes: a quiet source needs two that agree
+		opts.reread = 3 // up to four passes: a quiet source needs two that agree
 	}
-	opts.reread = o.Int("reread", defReread)
-	if opts.reread < 0 || opts.reread > 10 {
-		add("options.reread: want 0 to 10 passes, got %d", opts.reread)
+	if o.Gave("reread") {
+		opts.reread = o.Reread
 	}
 	if opts.verify && opts.reread == 0 {
-		add("options.reread: 0 leaves no pass for verify; set verify: false to read the source once")
+		add("reread", "0 leaves no pass for verify; set verify: false to read the source once")
 	}
 	if opts.totalPath == nil && !opts.verify && opts.pagination != pageOffset {
 		for _, name := range []string{"key_fields", "reread"} {
-			if _, set := o[name]; set {
-				add("options.%s: only used with total_path, verify or offset paging", name)
+			if o.Gave(name) {
+				add(name, "only used with total_path, verify or offset paging")
 			}
 		}
 	}
-	if name := o.String("timezone", ""); name != "" {
+	if name := o.Timezone; name != "" {
 		if loc, err := time.LoadLocation(name); err != nil || strings.TrimSpace(name) != name || name == "Local" {
-			add("options.timezone: %q is not an IANA time zone name such as Asia/Shanghai or UTC", name)
+			add("timezone", "%q is not an IANA time zone name such as Asia/Shanghai or UTC", name)
 		} else {
 			opts.zone = loc
 		}
-	}
-	opts.encoding = strings.ToLower(o.String("encoding", ""))
-	switch opts.encoding {
-	case "", encUTF8, encGBK, encGB18030, encBig5:
-	default:
-		add("options.encoding: %q is not one of %s, %s, %s, %s", opts.encoding, encUTF8, encGBK, encGB18030, encBig5)
 	}
 
 	for _, p := range []struct {
@@ -464,64 +384,41 @@ func parseOptions(o connectors.Options) (options, error) {
 		v    string
 	}{{"page_param", opts.pageParam}, {"size_param", opts.sizeParam}, {"offset_param", opts.offsetParam}, {"cursor_param", opts.cursorParam}} {
 		if strings.TrimSpace(p.v) == "" {
-			add("options.%s: must not be empty", p.name)
+			add(p.name, "must not be empty")
 		}
-	}
-	if opts.firstPage < 0 {
-		add("options.first_page: want 0 or more, got %d", opts.firstPage)
-	}
-	if opts.pageSize < 1 {
-		add("options.page_size: want 1 or more, got %d", opts.pageSize)
-	}
-	if opts.maxPages < 1 {
-		add("options.max_pages: want 1 or more, got %d", opts.maxPages)
-	}
-	if opts.retries < 0 || opts.retries > 100 {
-		add("options.retries: want 0 to 100, got %d", opts.retries)
-	}
-	if _, set := o["rate_limit"]; set && opts.rateLimit < 1 {
-		add("options.rate_limit: want 1 or more requests per second, got %d", opts.rateLimit)
 	}
 
 	switch opts.auth {
 	case authBearer:
 		if (opts.tokenEnv == "") == (opts.tokenFile == "") {
-			add("options.auth: bearer needs exactly one of token_env and token_file")
+			add("auth", "bearer needs exactly one of token_env and token_file")
 		}
 	case authBasic:
 		if strings.TrimSpace(opts.username) == "" {
-			add("options.username: required with auth: basic")
+			add("username", "required with auth: basic")
 		}
 		if (opts.passwordEnv == "") == (opts.passwordFile == "") {
-			add("options.auth: basic needs exactly one of password_env and password_file")
+			add("auth", "basic needs exactly one of password_env and password_file")
 		}
 	}
 
 	for _, d := range []struct {
 		name string
-		def  string
-		dst  *time.Duration
-		zero bool // zero allowed
-	}{
-		{"timeout", "30s", &opts.timeout, false},
-		{"backoff", "1s", &opts.backoff, false},
-		{"lookback", "0s", &opts.lookback, true},
-	} {
-		v, err := parseDuration(o.String(d.name, d.def))
-		switch {
-		case err != nil:
-			add("options.%s: %v", d.name, err)
-		case v < 0 || (v == 0 && !d.zero):
-			add("options.%s: want a positive duration, got %s", d.name, o.String(d.name, d.def))
+		v    time.Duration
+	}{{"timeout", opts.timeout}, {"backoff", opts.backoff}} {
+		if d.v == 0 {
+			add(d.name, "want a positive duration, got 0")
 		}
-		*d.dst = v
 	}
 
-	if (opts.watermarkParam == "") != (opts.watermarkField == "") {
-		add("options.watermark_param and options.watermark_field go together: the parameter sends the saved watermark, the field gives the next one")
+	switch {
+	case opts.watermarkParam != "" && opts.watermarkField == "":
+		add("watermark_param", "goes with watermark_field: the parameter sends the saved watermark, the field gives the next one")
+	case opts.watermarkParam == "" && opts.watermarkField != "":
+		add("watermark_field", "goes with watermark_param: the parameter sends the saved watermark, the field gives the next one")
 	}
-	if _, set := o["lookback"]; set && opts.watermarkParam == "" {
-		add("options.lookback: only used with watermark_param")
+	if o.Gave("lookback") && opts.watermarkParam == "" {
+		add("lookback", "only used with watermark_param")
 	}
 	return opts, errors.Join(errs...)
 }
@@ -530,24 +427,24 @@ func parseOptions(o connectors.Options) (options, error) {
 // credentials, which belong in the environment or a file.
 func parseURL(s string) (*url.URL, error) {
 	if strings.TrimSpace(s) == "" {
-		return nil, errors.New("options.url: required for kind http")
+		return nil, connectors.OptionErrorf("url", "required for kind http")
 	}
 	u, err := url.Parse(s)
 	if err != nil {
 		// url.Parse quotes the input, which may be a secret: say less.
-		return nil, errors.New("options.url: not a valid URL")
+		return nil, connectors.OptionErrorf("url", "not a valid URL")
 	}
 	if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
-		return nil, errors.New("options.url: want an absolute http:// or https:// URL")
+		return nil, connectors.OptionErrorf("url", "want an absolute http:// or https:// URL")
 	}
 	if u.User != nil {
-		return nil, errors.New("options.url: must not contain a user name or password; use auth: basic with password_env or password_file")
+		return nil, connectors.OptionErrorf("url", "must not contain a user name or password; use auth: basic with password_env or password_file")
 	}
 	for name := range u.Query() {
 		lower := strings.ToLower(name)
 		for _, w := range secretWords {
 			if strings.Contains(lower, w) {
-				return nil, fmt.Errorf("options.url: query parameter %q looks like a secret; secrets come only from token_env/token_file or password_env/password_file", name)
+				return nil, connectors.OptionErrorf("url", "query parameter %q looks like a secret; secrets come only from token_env/token_file or password_env/password_file", name)
 			}
 		}
 	}
@@ -562,78 +459,22 @@ func parsePath(name, s string) ([]string, error) {
 	}
 	parts := strings.Split(s, ".")
 	if slices.Contains(parts, "") {
-		return nil, fmt.Errorf("options.%s: %q has an empty step; write keys separated by single dots, e.g. data.items", name, s)
+		return nil, connectors.OptionErrorf(name, "%q has an empty step; write keys separated by single dots, e.g. data.items", s)
 	}
 	return parts, nil
 }
 
-// parseSuccess reads the success codes as text (200 and "200" are the
-// same code); unset, 0 and 200.
-func parseSuccess(v any) ([]string, error) {
-	var l []any
-	switch x := v.(type) {
-	case nil:
-		return []string{"0", "200"}, nil
-	case []string:
-		for _, s := range x {
-			l = append(l, s)
-		}
-	case []any:
-		l = x
-	default:
-		return nil, fmt.Errorf("options.success: want a list, got %v", v)
-	}
-	var out []string
-	for _, e := range l {
-		switch n := e.(type) {
-		case string:
-			out = append(out, strings.TrimSpace(n))
-		case bool:
-			out = append(out, strconv.FormatBool(n))
-		case int:
-			out = append(out, strconv.Itoa(n))
-		case int64:
-			out = append(out, strconv.FormatInt(n, 10))
-		case float64:
-			out = append(out, strconv.FormatFloat(n, 'f', -1, 64))
-		default:
-			return nil, fmt.Errorf("options.success: want codes (numbers or strings), got %v", e)
-		}
-	}
-	if len(out) == 0 {
-		return nil, errors.New("options.success: name at least one code")
-	}
-	return out, nil
-}
-
-// parseFields reads a list of record keys: names, none empty or repeated.
-func parseFields(name string, v any) ([]string, error) {
-	var out []string
-	switch l := v.(type) {
-	case nil:
-		return nil, nil
-	case []string:
-		out = append(out, l...)
-	case []any:
-		for _, e := range l {
-			s, ok := e.(string)
-			if !ok {
-				return nil, fmt.Errorf("options.%s: want names, got %v", name, e)
-			}
-			out = append(out, s)
-		}
-	default:
-		return nil, fmt.Errorf("options.%s: want a list, got %v", name, v)
-	}
+// parseFields checks a list of record keys: none empty or repeated.
+func parseFields(name string, fields []string) ([]string, error) {
 	seen := map[string]bool{}
-	for _, f := range out {
+	for _, f := range fields {
 		if f == "" {
-			return nil, fmt.Errorf("options.%s: a name is empty", name)
+			return nil, connectors.OptionErrorf(name, "a name is empty")
 		}
 		if seen[f] {
-			return nil, fmt.Errorf("options.%s: %q is listed twice", name, f)
+			return nil, connectors.OptionErrorf(name, "%q is listed twice", f)
 		}
 		seen[f] = true
 	}
-	return out, nil
+	return fields, nil
 }

@@ -1,11 +1,15 @@
 package httpapi_test
 
 import (
-	"github.com/lipwatch/lipwatch/connectors/connectortest"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/lipwatch/lipwatch/connectors"
+	"github.com/lipwatch/lipwatch/connectors/connectortest"
+	"github.com/lipwatch/lipwatch/connectors/httpapi"
 )
 
 func TestOptionErrors(t *testing.T) {
@@ -36,25 +40,31 @@ func TestOptionErrors(t *testing.T) {
 		{"bad path", connectors.Options{"url": u, "records": "data..items"}, []string{`options.records: "data..items" has an empty step`}},
 		{"ranges", connectors.Options{"url": u, "pagination": "page", "page_size": 0, "max_pages": 0, "retries": -1, "first_page": -1, "rate_limit": 0}, []string{
 			"options.page_size: want 1 or more, got 0", "options.max_pages: want 1 or more", "options.retries: want 0 to 100",
-			"options.first_page: want 0 or more", "options.rate_limit: want 1 or more requests per second",
+			"options.first_page: want 0 or more", "options.rate_limit: want 1 or more, got 0",
 		}},
-		{"durations", connectors.Options{"url": u, "timeout": "30", "backoff": "0s"}, []string{
-			`options.timeout: "30" has no unit`, "options.backoff: want a positive duration",
+		{"durations", connectors.Options{"url": u, "timeout": "30", "backoff": "-1s"}, []string{
+			`options.timeout: "30" has no unit`, "options.backoff: want 0 or more, got -1s",
+		}},
+		{"zero durations", connectors.Options{"url": u, "timeout": 0, "backoff": "0s"}, []string{
+			"options.timeout: want a positive duration", "options.backoff: want a positive duration",
 		}},
 		{"bearer without token", connectors.Options{"url": u, "auth": "bearer"}, []string{"options.auth: bearer needs exactly one of token_env and token_file"}},
 		{"bearer with both", connectors.Options{"url": u, "auth": "bearer", "token_env": "A", "token_file": "b"}, []string{"options.auth: bearer needs exactly one of token_env and token_file"}},
 		{"basic without user", connectors.Options{"url": u, "auth": "basic", "password_env": "P"}, []string{"options.username: required with auth: basic"}},
 		{"token without auth", connectors.Options{"url": u, "token_env": "A"}, []string{"options.token_env: only used with auth: bearer"}},
-		{"watermark half", connectors.Options{"url": u, "watermark_param": "updated_since"}, []string{"options.watermark_param and options.watermark_field go together"}},
+		{"watermark half", connectors.Options{"url": u, "watermark_param": "updated_since"}, []string{"options.watermark_param: goes with watermark_field"}},
+		{"watermark other half", connectors.Options{"url": u, "watermark_field": "updated_at"}, []string{"options.watermark_field: goes with watermark_param"}},
 		{"lookback alone", connectors.Options{"url": u, "lookback": "48h"}, []string{"options.lookback: only used with watermark_param"}},
 		{"fields", connectors.Options{"url": u, "fields": []any{"a", "a"}}, []string{`options.fields: "a" is listed twice`}},
 		{"envelope options alone", connectors.Options{"url": u, "success": []any{0}, "key_fields": []any{"id"}, "reread": 2}, []string{
 			"options.success: only used with status_path", "options.key_fields: only used with total_path, verify or offset paging", "options.reread: only used with total_path, verify or offset paging",
 		}},
-		{"envelope values", connectors.Options{"url": u, "status_path": "code", "success": []any{}, "total_path": "data..total", "key_fields": []any{}, "reread": 11}, []string{
+		{"envelope values", connectors.Options{"url": u, "status_path": "code", "success": []any{}, "total_path": "data..total", "key_fields": []any{}}, []string{
 			"options.success: name at least one code", `options.total_path: "data..total" has an empty step`,
-			"options.key_fields: name at least one key", "options.reread: want 0 to 10 passes, got 11",
+			"options.key_fields: name at least one key",
 		}},
+		{"reread range", connectors.Options{"url": u, "total_path": "data.total", "reread": 11}, []string{"options.reread: want 0 to 10, got 11"}},
+		{"fields of numbers", connectors.Options{"url": u, "fields": []any{"a", 3}}, []string{"options.fields: want a list of strings; element 2 is number 3 (write it in quotes)"}},
 		{"success values", connectors.Options{"url": u, "status_path": "code", "success": []any{[]any{1}}}, []string{"options.success: want codes (numbers or strings)"}},
 		{"timezone", connectors.Options{"url": u, "watermark_param": "s", "watermark_field": "f", "timezone": "Beijing"}, []string{`options.timezone: "Beijing" is not an IANA time zone name`}},
 		{"timezone alone", connectors.Options{"url": u, "timezone": "UTC"}, []string{"options.timezone: only used with watermark_field"}},
@@ -68,6 +78,7 @@ func TestOptionErrors(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := connectors.New("http", connectors.Source{Name: "employment", Options: tt.opts})
 			wantErr(t, err, tt.want...)
+			connectortest.CheckOptionErrors(t, "http", err)
 			if err != nil && strings.Contains(err.Error(), "abc") {
 				t.Errorf("error shows a secret: %v", err)
 			}
@@ -79,4 +90,28 @@ func TestOptionErrors(t *testing.T) {
 // table agree with the spec.
 func TestDocs(t *testing.T) {
 	connectortest.CheckDocs(t, "http", "testdata/sample_config.yaml", "README.md")
+}
+
+// The defaults are the options struct's tags, and the same as when each
+// was written twice, in the spec and again in the connector's code.
+// (reread and verify are worked out from other options: see their tests.)
+func TestDefaults(t *testing.T) {
+	const u = "https://dsp.example.gov.cn/api"
+	got, err := connectors.Decode[httpapi.Options]("http", connectors.Options{"url": u})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !got.Gave("url") || got.Gave("method") {
+		t.Errorf("given: url %v, method %v", got.Gave("url"), got.Gave("method"))
+	}
+	if !slices.Equal([]string(got.Success), []string{"0", "200"}) {
+		t.Errorf("success = %q, want [0 200]", got.Success)
+	}
+	got.Given, got.Success = connectors.Given{}, nil
+	want := httpapi.Options{URL: u, Method: "GET", Pagination: "none", PageParam: "page", FirstPage: 1,
+		SizeParam: "page_size", PageSize: 100, OffsetParam: "offset", CursorParam: "cursor", MaxPages: 100000,
+		Auth: "none", Timeout: 30 * time.Second, Retries: 5, Backoff: time.Second, Lookback: 0, Overlap: true}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("defaults\n%+v\nwant\n%+v", got, want)
+	}
 }

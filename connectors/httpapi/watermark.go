@@ -4,13 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
-
-	"github.com/lipwatch/lipwatch/connectors"
 )
-
-// parseDuration reads a duration option as every duration in lipwatch's
-// config is read (connectors.ParseDuration: "30s", "48h", "2d", "2w", 0).
-func parseDuration(s string) (time.Duration, error) { return connectors.ParseDuration(s) }
 
 // Watermark layouts, tried in order. A value without a zone is in the
 // source's zone (the timezone option, else the county's): compared with

@@ -39,17 +39,3 @@ func TestMaxMark(t *testing.T) {
 		t.Errorf("max %q, %d null, %d bad, %d future", m.max.raw, m.nNull, m.nBad, m.nFuture)
 	}
 }
-
-func TestParseDuration(t *testing.T) {
-	tests := map[string]time.Duration{"30s": 30 * time.Second, "48h": 48 * time.Hour, "2d": 48 * time.Hour, "1d12h": 36 * time.Hour, "0s": 0, "2w": 14 * 24 * time.Hour, "0": 0}
-	for in, want := range tests {
-		if got, err := parseDuration(in); err != nil || got != want {
-			t.Errorf("%s: %s, %v; want %s", in, got, err, want)
-		}
-	}
-	for _, bad := range []string{"", "10", "xd", "2 days"} {
-		if _, err := parseDuration(bad); err == nil {
-			t.Errorf("%q was accepted", bad)
-		}
-	}
-}

@@ -24,7 +24,8 @@ const NoteNullWatermarkUnread = "null_watermark_unread"
 // can still be said. `lipwatch sources check` can show it per sql source
 // before any read; nil means nothing to say.
 func Advice(o connectors.Options) []string {
-	opts, _ := parseOptions(o)
+	d, _ := connectors.Decode[Options](Kind, o)
+	opts, _ := parseOptions(d)
 	return opts.advice()
 }
 

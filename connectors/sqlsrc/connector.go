@@ -35,8 +35,8 @@ type connector struct {
 	readers map[*reader]context.CancelFunc // open readers, to cancel on Close
 }
 
-func newConnector(src connectors.Source) (connectors.Connector, error) {
-	opts, err := parseOptions(src.Options)
+func newConnector(src connectors.Source, o Options) (connectors.Connector, error) {
+	opts, err := parseOptions(o)
 	if err != nil {
 		return nil, fmt.Errorf("source %s: %w", src.Name, err)
 	}

@@ -1,11 +1,13 @@
 package sqlsrc_test
 
 import (
-	"github.com/lipwatch/lipwatch/connectors/connectortest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/lipwatch/lipwatch/connectors"
+	"github.com/lipwatch/lipwatch/connectors/connectortest"
+	"github.com/lipwatch/lipwatch/connectors/sqlsrc"
 )
 
 func TestOptionErrors(t *testing.T) {
@@ -59,7 +61,7 @@ func TestOptionErrors(t *testing.T) {
 		{"local timezone", connectors.Options{"query": q, "dsn_env": "X", "timezone": "Local"},
 			[]string{`options.timezone: "Local" is not a time zone`}},
 		{"duration as a number", connectors.Options{"query": q, "dsn_env": "X", "timeout": 30},
-			[]string{"options.timeout: want a string, got 30"}},
+			[]string{`options.timeout: "30" has no unit; write e.g. "30m", "30h" or "30d"`}},
 		{"negative fetch", connectors.Options{"query": q, "dsn_env": "X", "fetch_size": -1},
 			[]string{"options.fetch_size: want 0 or more, got -1"}},
 	}
@@ -69,6 +71,7 @@ func TestOptionErrors(t *testing.T) {
 			if err == nil {
 				t.Fatal("no error")
 			}
+			connectortest.CheckOptionErrors(t, "sql", err)
 			for _, w := range tt.want {
 				if !strings.Contains(err.Error(), w) {
 					t.Errorf("%q does not contain %q", err, w)
@@ -114,4 +117,17 @@ func TestDSNFileMissing(t *testing.T) {
 // table agree with the spec.
 func TestDocs(t *testing.T) {
 	connectortest.CheckDocs(t, "sql", "testdata/sample_config.yaml", "README.md")
+}
+
+// The defaults are the options struct's tags, and the same as when each
+// was written twice, in the spec and again in the connector's code.
+func TestDefaults(t *testing.T) {
+	got, err := connectors.Decode[sqlsrc.Options]("sql", connectors.Options{"query": "SELECT 1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := sqlsrc.Options{Driver: "postgres", Query: "SELECT 1", FetchSize: 0, Timeout: 30 * time.Minute, Name: "query"}
+	if got != want {
+		t.Errorf("defaults\n%+v\nwant\n%+v", got, want)
+	}
 }

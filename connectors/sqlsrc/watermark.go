@@ -86,51 +86,58 @@ func (l lookback) String() string {
 	return l.d.String()
 }
 
-// parseLookback reads the lookback option: a duration string ("48h"), or a
-// whole number, as a YAML int or a string of digits ("1000").
-func parseLookback(o connectors.Options) (lookback, error) {
+// OptionType names the lookback's type in the spec's fields.
+func (l *lookback) OptionType() string { return "lookback" }
+
+// DecodeOption reads the lookback option (connectors.OptionValue): a
+// duration string ("48h"), or a whole number, as a YAML int or a string of
+// digits ("1000").
+func (l *lookback) DecodeOption(v any) error {
 	const want = "is not a duration such as 90s, 30m or 48h, nor a whole number of ids such as 1000"
-	switch v := o["lookback"].(type) {
+	*l = lookback{}
+	switch v := v.(type) {
 	case nil:
-		return lookback{}, nil
+		return nil
 	case int:
-		return countLookback(int64(v))
+		return l.count(int64(v))
 	case int64:
-		return countLookback(v)
+		return l.count(v)
 	case float64:
 		if v != math.Trunc(v) || math.Abs(v) > 1<<62 {
-			return lookback{}, fmt.Errorf("options.lookback: %v %s", v, want)
+			return fmt.Errorf("%v %s", v, want)
 		}
-		return countLookback(int64(v))
+		return l.count(int64(v))
 	case string:
 		s := strings.TrimSpace(v)
 		if s == "" || s == "0" {
-			return lookback{}, nil
+			return nil
 		}
 		if allDigits(s) {
 			n, err := strconv.ParseInt(s, 10, 64)
 			if err != nil {
-				return lookback{}, fmt.Errorf("options.lookback: %q is too large", s)
+				return fmt.Errorf("%q is too large", s)
 			}
-			return countLookback(n)
+			return l.count(n)
 		}
 		d, err := connectors.ParseDuration(s)
 		if err != nil {
-			return lookback{}, fmt.Errorf("options.lookback: %q %s", s, want)
+			return fmt.Errorf("%q %s", s, want)
 		}
 		if d < 0 {
-			return lookback{}, fmt.Errorf("options.lookback: want 0 or more, got %s", s)
+			return fmt.Errorf("want 0 or more, got %s", s)
 		}
-		return lookback{d: d, raw: s}, nil
+		*l = lookback{d: d, raw: s}
+		return nil
 	}
-	return lookback{}, fmt.Errorf("options.lookback: %v %s", o["lookback"], want)
+	return fmt.Errorf("%v %s", v, want)
 }
 
-func countLookback(n int64) (lookback, error) {
+func (l *lookback) count(n int64) error {
 	if n < 0 {
-		return lookback{}, fmt.Errorf("options.lookback: want 0 or more, got %d", n)
+		return fmt.Errorf("want 0 or more, got %d", n)
 	}
-	return lookback{n: n}, nil
+	*l = lookback{n: n}
+	return nil
 }
 
 func allDigits(s string) bool {

@@ -103,7 +103,8 @@ func TestParseLookback(t *testing.T) {
 		{"99999999999999999999", lookback{}, "too large"},
 	}
 	for _, tt := range tests {
-		got, err := parseLookback(connectors.Options{"lookback": tt.v})
+		var got lookback
+		err := got.DecodeOption(tt.v)
 		if tt.err == "" && (err != nil || got.d != tt.want.d || got.n != tt.want.n) {
 			t.Errorf("%#v: %+v, %v; want %+v", tt.v, got, err, tt.want)
 		}

@@ -10,30 +10,9 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/lipwatch/lipwatch/connectors"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden from the current messages")
-
-// The tests register their own connector kind rather than depend on the
-// real ones, whose options may change.
-func init() {
-	connectors.Register(connectors.Spec{
-		Kind: "testfile",
-		Doc:  "a stand-in for the file connector",
-		Fields: []connectors.Field{
-			{Name: "path", Type: "string", Required: true},
-			{Name: "encoding", Type: "string", Enum: []string{"auto", "utf-8", "gbk"}},
-			{Name: "header_row", Type: "int"},
-			{Name: "api_token", Type: "string"},
-			{Name: "password", Type: "string", Enum: []string{"only-this-one"}},
-		},
-		New: func(connectors.Source) (connectors.Connector, error) {
-			return nil, errors.New("testfile connectors are not built in these tests")
-		},
-	})
-}
 
 // TestMain clears LIPWATCH_* so that the environment running the tests
 // cannot change what they see.

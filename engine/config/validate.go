@@ -1,12 +1,12 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"net/url"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -350,75 +350,39 @@ func (c *collector) source(name string, s *Source, zone *time.Location) {
 	}
 }
 
-// options checks a source's options against its kind's spec. Strings from
-// the environment are first read as the option's type, as a YAML value of
-// that type would be.
+// options checks a source's options against its kind's spec and places
+// each problem (a connectors.OptionError) at its option: the key's line in
+// the file, or the environment variable it came from. Strings from the
+// environment are first read as the option's type (Spec.FromText), as a
+// YAML value of that type would be. An unknown option gets the config's
+// "did you mean".
 func (c *collector) options(name string, spec connectors.Spec, s *Source) {
-	prefix := "sources." + name + "."
-	types := map[string]string{}
-	for _, f := range spec.Fields {
-		types[strings.ToLower(f.Name)] = f.Type
-	}
+	prefix := "sources." + name + ".options"
 	skip := map[string]bool{}
 	for _, k := range sortedKeys(s.Options) {
 		str, isStr := s.Options[k].(string)
-		if _, env := c.env[prefix+"options."+k]; !env || !isStr {
+		if _, env := c.env[prefix+"."+k]; !env || !isStr {
 			continue
 		}
-		v, err := fromString(types[k], str)
+		v, err := spec.FromText(k, str)
 		if err != nil {
 			skip[k] = true
-			c.add(prefix+"options."+k, "%s", redact(k, s.Options[k], err.Error()))
+			c.add(prefix+"."+k, "%s", redact(k, s.Options[k], err.Error()))
 			continue
 		}
 		s.Options[k] = v
 	}
-	err := spec.Check(connectors.Options(s.Options))
-	if err == nil {
-		return
+	for _, e := range connectors.OptionErrors(spec.Check(connectors.Options(s.Options))) {
+		switch {
+		case e.Option == "":
+			c.add(prefix, "%s", e.Err)
+		case skip[e.Option]:
+		case errors.Is(e, connectors.ErrUnknownOption):
+			c.add(prefix+"."+e.Option, "%v%s", e.Err, hint(e.Option, spec.Names()))
+		default:
+			c.add(prefix+"."+e.Option, "%s", redact(e.Option, s.Options[e.Option], e.Err.Error()))
+		}
 	}
-	errs := []error{err}
-	if j, isJoin := err.(interface{ Unwrap() []error }); isJoin {
-		errs = j.Unwrap()
-	}
-	for _, e := range errs {
-		head, msg, found := strings.Cut(e.Error(), ": ")
-		key, isOpt := strings.CutPrefix(head, "options.")
-		if !found || !isOpt {
-			c.add(prefix+"options", "%s", e.Error())
-			continue
-		}
-		if skip[key] {
-			continue
-		}
-		c.add(prefix+head, "%s", redact(key, s.Options[key], msg))
-	}
-}
-
-// fromString reads an environment string as an option of type typ.
-func fromString(typ, s string) (any, error) {
-	s = strings.TrimSpace(s)
-	switch typ {
-	case "int":
-		n, err := strconv.Atoi(s)
-		if err != nil {
-			return nil, fmt.Errorf("want a whole number, got %q", s)
-		}
-		return n, nil
-	case "bool":
-		b, err := strconv.ParseBool(s)
-		if err != nil {
-			return nil, fmt.Errorf("want true or false, got %q", s)
-		}
-		return b, nil
-	case "list":
-		var out []any
-		for _, e := range strings.Split(s, ",") {
-			out = append(out, strings.TrimSpace(e))
-		}
-		return out, nil
-	}
-	return s, nil
 }
 
 // secretWords mark options whose values must never appear in a message.
