@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/lipwatch/lipwatch/connectors"
+	"github.com/lipwatch/lipwatch/connectors/connectortest"
 )
 
 func streamNames(t *testing.T, c connectors.Connector) []string {
@@ -168,7 +169,7 @@ func TestCloseTwice(t *testing.T) {
 	dir := t.TempDir()
 	writeFile(t, dir, "a.csv", []byte("a\n1\n"))
 	c := newSource(t, dir, connectors.Options{"path": "a.csv"})
-	rr := openOnly(t, c)
+	rr := connectortest.OpenOnly(t, c)
 	for i := range 2 {
 		if err := rr.Close(); err != nil {
 			t.Errorf("reader close %d: %v", i+1, err)
@@ -338,7 +339,7 @@ func TestSpecialFileAmongMatchesFailsAlone(t *testing.T) {
 			}
 			var rr connectors.RowReader
 			if rr, openErr = s.Open(t.Context()); openErr == nil {
-				rows = readAll(t, rr)
+				rows = connectortest.ReadAll(t, rr)
 				rr.Close()
 			}
 		}()

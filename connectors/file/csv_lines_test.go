@@ -8,6 +8,7 @@ import (
 	"golang.org/x/text/encoding/simplifiedchinese"
 
 	"github.com/lipwatch/lipwatch/connectors"
+	"github.com/lipwatch/lipwatch/connectors/connectortest"
 )
 
 // notes returns the reader's notes (after io.EOF), by code.
@@ -63,9 +64,9 @@ func TestCSVLineEndings(t *testing.T) {
 			data := joinLines(lines, nl)
 			dir := t.TempDir()
 			writeFile(t, dir, "a.csv", []byte(data))
-			rr := openOnly(t, newSource(t, dir, connectors.Options{"path": "a.csv", "header_row": 2}))
+			rr := connectortest.OpenOnly(t, newSource(t, dir, connectors.Options{"path": "a.csv", "header_row": 2}))
 			checkHeader(t, rr, "身份证号", "渔船\n证号", "姓名")
-			checkRows(t, readAll(t, rr), []connectors.Row{
+			checkRows(t, connectortest.ReadAll(t, rr), []connectors.Row{
 				row(4, "1", "船1", "张三"),
 				row(5),
 				row(6, "", "", ""),
@@ -95,9 +96,9 @@ func TestCSVClassicMacFile(t *testing.T) {
 		"340799196005010116,王测一,3407990010010001,皖示渔(2011)0002号,2021-01-01,就业,是,\r"
 	dir := t.TempDir()
 	writeFile(t, dir, "fishers_mac.csv", []byte(data))
-	rr := openOnly(t, newSource(t, dir, connectors.Options{"path": "fishers_mac.csv"}))
+	rr := connectortest.OpenOnly(t, newSource(t, dir, connectors.Options{"path": "fishers_mac.csv"}))
 	checkHeader(t, rr, "身份证号", "姓名", "户号", "渔船证号", "退捕日期", "安置去向", "是否参加养老保险", "备注")
-	checkRows(t, readAll(t, rr), []connectors.Row{
+	checkRows(t, connectortest.ReadAll(t, rr), []connectors.Row{
 		row(2, "340799197506060677", "周测六", "3407990020010002", "皖示渔(2010)0001号", "2021-01-01", "未安置", "否", ""),
 		row(3, "340799196005010116", "王测一", "3407990010010001", "皖示渔(2011)0002号", "2021-01-01", "就业", "是", ""),
 	})
@@ -111,8 +112,8 @@ func TestCSVClassicMacFile(t *testing.T) {
 func TestCSVLoneCRInQuotedValue(t *testing.T) {
 	dir := t.TempDir()
 	writeFile(t, dir, "a.csv", []byte("地址,姓名\n\"某村\r某组\",张三\n某村,李四\n"))
-	rr := openOnly(t, newSource(t, dir, connectors.Options{"path": "a.csv"}))
-	checkRows(t, readAll(t, rr), []connectors.Row{lines(2, 3, "某村\n某组", "张三"), row(4, "某村", "李四")})
+	rr := connectortest.OpenOnly(t, newSource(t, dir, connectors.Options{"path": "a.csv"}))
+	checkRows(t, connectortest.ReadAll(t, rr), []connectors.Row{lines(2, 3, "某村\n某组", "张三"), row(4, "某村", "李四")})
 }
 
 // CR-only lines deep in a file, through every buffer: each row keeps its
@@ -130,7 +131,7 @@ func TestCSVCRLinesDeepInFile(t *testing.T) {
 	}
 	dir := t.TempDir()
 	writeFile(t, dir, "a.csv", []byte(b.String()))
-	rows := readAll(t, openOnly(t, newSource(t, dir, connectors.Options{"path": "a.csv"})))
+	rows := connectortest.ReadAll(t, connectortest.OpenOnly(t, newSource(t, dir, connectors.Options{"path": "a.csv"})))
 	if len(rows) != n {
 		t.Fatalf("got %d rows, want %d", len(rows), n)
 	}
@@ -158,9 +159,9 @@ func TestCSVByteOrderMarkInside(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			dir := t.TempDir()
 			writeFile(t, dir, "a.csv", data)
-			rr := openOnly(t, newSource(t, dir, connectors.Options{"path": "a.csv"}))
+			rr := connectortest.OpenOnly(t, newSource(t, dir, connectors.Options{"path": "a.csv"}))
 			checkHeader(t, rr, "身份证号", "姓名")
-			checkRows(t, readAll(t, rr), []connectors.Row{
+			checkRows(t, connectortest.ReadAll(t, rr), []connectors.Row{
 				row(2, "11010519491231002X", "张三"),
 				row(3, "身份证号", "姓名"),
 				row(4, "11010519491231002X", "张三"),
@@ -182,9 +183,9 @@ func TestCSVHeaderCells(t *testing.T) {
 		data := strings.ReplaceAll("\"身份证\n号码\",\" 姓名\u3000\",户号\x00\x00,\"家庭\n\n人口\"\n1,张三,2,3\n", "\n", nl)
 		dir := t.TempDir()
 		writeFile(t, dir, "a.csv", []byte(data))
-		rr := openOnly(t, newSource(t, dir, connectors.Options{"path": "a.csv"}))
+		rr := connectortest.OpenOnly(t, newSource(t, dir, connectors.Options{"path": "a.csv"}))
 		checkHeader(t, rr, "身份证\n号码", "姓名", "户号", "家庭\n\n人口")
-		checkRows(t, readAll(t, rr), []connectors.Row{row(5, "1", "张三", "2", "3")})
+		checkRows(t, connectortest.ReadAll(t, rr), []connectors.Row{row(5, "1", "张三", "2", "3")})
 	}
 }
 
@@ -211,9 +212,9 @@ func TestCSVNULPadding(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			dir := t.TempDir()
 			writeFile(t, dir, "a.csv", b)
-			rr := openOnly(t, newSource(t, dir, connectors.Options{"path": "a.csv"}))
+			rr := connectortest.OpenOnly(t, newSource(t, dir, connectors.Options{"path": "a.csv"}))
 			checkHeader(t, rr, "户号", "家庭年收入", "家庭人口", "收入核定日期")
-			checkRows(t, readAll(t, rr), want)
+			checkRows(t, connectortest.ReadAll(t, rr), want)
 			if n := notes(t, rr); len(n) != 0 {
 				t.Errorf("unexpected notes: %v", n)
 			}
@@ -233,7 +234,7 @@ func TestCSVSingleNULPerRowIsNotUTF16(t *testing.T) {
 	}
 	dir := t.TempDir()
 	writeFile(t, dir, "a.csv", []byte(b.String()))
-	rows := readAll(t, openOnly(t, newSource(t, dir, connectors.Options{"path": "a.csv"})))
+	rows := connectortest.ReadAll(t, connectortest.OpenOnly(t, newSource(t, dir, connectors.Options{"path": "a.csv"})))
 	if len(rows) != 200 || !reflect.DeepEqual(rows[199], row(201, "123\x00", "45")) {
 		t.Fatalf("got %d rows, last %s", len(rows), fmtRow(rows[len(rows)-1]))
 	}

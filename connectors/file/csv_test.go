@@ -10,6 +10,7 @@ import (
 	"golang.org/x/text/encoding/unicode"
 
 	"github.com/lipwatch/lipwatch/connectors"
+	"github.com/lipwatch/lipwatch/connectors/connectortest"
 )
 
 // medicalCSV is a small settlement file as the 医保局 sends it. The last
@@ -68,9 +69,9 @@ func TestCSVEncodings(t *testing.T) {
 			if tt.encoding != "" {
 				opts["encoding"] = tt.encoding
 			}
-			rr := openOnly(t, newSource(t, dir, opts))
+			rr := connectortest.OpenOnly(t, newSource(t, dir, opts))
 			checkHeader(t, rr, medicalHeader...)
-			checkRows(t, readAll(t, rr), tt.want)
+			checkRows(t, connectortest.ReadAll(t, rr), tt.want)
 		})
 	}
 }
@@ -88,7 +89,7 @@ func TestCSVDetectsGBKAfterLongASCIIPrefix(t *testing.T) {
 	b.WriteString("340799200001010011,张三\n")
 	dir := t.TempDir()
 	writeFile(t, dir, "a.csv", encode(t, simplifiedchinese.GBK, b.String()))
-	rows := readAll(t, openOnly(t, newSource(t, dir, connectors.Options{"path": "a.csv"})))
+	rows := connectortest.ReadAll(t, connectortest.OpenOnly(t, newSource(t, dir, connectors.Options{"path": "a.csv"})))
 	last := rows[len(rows)-1]
 	if last.Pos != int64(n+2) || last.Values[1] != "张三" {
 		t.Errorf("last row: got %d %q, want %d [... 张三]", last.Pos, last.Values, n+2)
@@ -107,7 +108,7 @@ func TestCSVDetectionWindowSplitsCharacter(t *testing.T) {
 		}
 		dir := t.TempDir()
 		writeFile(t, dir, "a.csv", []byte(b.String()))
-		rows := readAll(t, openOnly(t, newSource(t, dir, connectors.Options{"path": "a.csv"})))
+		rows := connectortest.ReadAll(t, connectortest.OpenOnly(t, newSource(t, dir, connectors.Options{"path": "a.csv"})))
 		if got := rows[len(rows)-1].Values[0]; got != "张三李四" {
 			t.Fatalf("shift %d: last value %q, want 张三李四", shift, got)
 		}
@@ -129,8 +130,8 @@ func TestCSVBlankLinesKeepPositions(t *testing.T) {
 		}, nl)
 		dir := t.TempDir()
 		writeFile(t, dir, "a.csv", []byte(data+nl))
-		rr := openOnly(t, newSource(t, dir, connectors.Options{"path": "a.csv"}))
-		checkRows(t, readAll(t, rr), []connectors.Row{
+		rr := connectortest.OpenOnly(t, newSource(t, dir, connectors.Options{"path": "a.csv"}))
+		checkRows(t, connectortest.ReadAll(t, rr), []connectors.Row{
 			row(2, "1", "张三", "10"),
 			row(3),
 			row(4, "", "", ""),
@@ -146,16 +147,16 @@ func TestCSVBlankLinesKeepPositions(t *testing.T) {
 func TestCSVLastLineWithoutNewline(t *testing.T) {
 	dir := t.TempDir()
 	writeFile(t, dir, "a.csv", []byte("a,b\n1,2\n\n3,4"))
-	rr := openOnly(t, newSource(t, dir, connectors.Options{"path": "a.csv"}))
-	checkRows(t, readAll(t, rr), []connectors.Row{row(2, "1", "2"), row(3), row(4, "3", "4")})
+	rr := connectortest.OpenOnly(t, newSource(t, dir, connectors.Options{"path": "a.csv"}))
+	checkRows(t, connectortest.ReadAll(t, rr), []connectors.Row{row(2, "1", "2"), row(3), row(4, "3", "4")})
 }
 
 func TestCSVHeaderOnly(t *testing.T) {
 	dir := t.TempDir()
 	writeFile(t, dir, "a.csv", []byte("身份证号,姓名\n"))
-	rr := openOnly(t, newSource(t, dir, connectors.Options{"path": "a.csv"}))
+	rr := connectortest.OpenOnly(t, newSource(t, dir, connectors.Options{"path": "a.csv"}))
 	checkHeader(t, rr, "身份证号", "姓名")
-	checkRows(t, readAll(t, rr), nil)
+	checkRows(t, connectortest.ReadAll(t, rr), nil)
 }
 
 func TestCSVQuotedNewlines(t *testing.T) {
@@ -170,8 +171,8 @@ func TestCSVQuotedNewlines(t *testing.T) {
 			"\n", nl)
 		dir := t.TempDir()
 		writeFile(t, dir, "a.csv", []byte(data))
-		rr := openOnly(t, newSource(t, dir, connectors.Options{"path": "a.csv"}))
-		checkRows(t, readAll(t, rr), []connectors.Row{
+		rr := connectortest.OpenOnly(t, newSource(t, dir, connectors.Options{"path": "a.csv"}))
+		checkRows(t, connectortest.ReadAll(t, rr), []connectors.Row{
 			lines(2, 3, "安徽省\n某县", "张三"),
 			row(4, "某县某镇", "李四"),
 			row(5),
@@ -225,8 +226,8 @@ func TestCSVUnclosedQuote(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
 			writeFile(t, dir, "a.csv", []byte(tt.data))
-			rr := openOnly(t, newSource(t, dir, connectors.Options{"path": "a.csv"}))
-			checkRows(t, readAll(t, rr), tt.want)
+			rr := connectortest.OpenOnly(t, newSource(t, dir, connectors.Options{"path": "a.csv"}))
+			checkRows(t, connectortest.ReadAll(t, rr), tt.want)
 		})
 	}
 }
@@ -246,7 +247,7 @@ func TestCSVSpansDeepInFile(t *testing.T) {
 	b.WriteString("某村,钱七\n")          // n+6
 	dir := t.TempDir()
 	writeFile(t, dir, "a.csv", []byte(b.String()))
-	rows := readAll(t, openOnly(t, newSource(t, dir, connectors.Options{"path": "a.csv"})))
+	rows := connectortest.ReadAll(t, connectortest.OpenOnly(t, newSource(t, dir, connectors.Options{"path": "a.csv"})))
 	if len(rows) != n+3 {
 		t.Fatalf("got %d rows, want %d", len(rows), n+3)
 	}
@@ -263,9 +264,9 @@ func TestCSVTitleAboveHeader(t *testing.T) {
 		"1,张三,10\n"
 	dir := t.TempDir()
 	writeFile(t, dir, "a.csv", []byte(data))
-	rr := openOnly(t, newSource(t, dir, connectors.Options{"path": "a.csv", "header_row": 2}))
+	rr := connectortest.OpenOnly(t, newSource(t, dir, connectors.Options{"path": "a.csv", "header_row": 2}))
 	checkHeader(t, rr, "身份证号", "姓名", "金额")
-	checkRows(t, readAll(t, rr), []connectors.Row{row(3, "1", "张三", "10")})
+	checkRows(t, connectortest.ReadAll(t, rr), []connectors.Row{row(3, "1", "张三", "10")})
 }
 
 func TestCSVHeaderRowErrors(t *testing.T) {
@@ -302,8 +303,8 @@ func TestCSVRaggedRowsAndDirtyQuotes(t *testing.T) {
 		"4,5\n"
 	dir := t.TempDir()
 	writeFile(t, dir, "a.csv", []byte(data))
-	rr := openOnly(t, newSource(t, dir, connectors.Options{"path": "a.csv"}))
-	checkRows(t, readAll(t, rr), []connectors.Row{
+	rr := connectortest.OpenOnly(t, newSource(t, dir, connectors.Options{"path": "a.csv"}))
+	checkRows(t, connectortest.ReadAll(t, rr), []connectors.Row{
 		row(2, "1"),
 		row(3, "1", "2", "3", "4", "5"),
 		row(4, "x\"y", "2"),
@@ -317,9 +318,9 @@ func TestCSVValuesUntouchedHeaderTrimmed(t *testing.T) {
 		" 11010519491231002X ,\u3000张三,１２３\n"
 	dir := t.TempDir()
 	writeFile(t, dir, "a.csv", []byte(data))
-	rr := openOnly(t, newSource(t, dir, connectors.Options{"path": "a.csv"}))
+	rr := connectortest.OpenOnly(t, newSource(t, dir, connectors.Options{"path": "a.csv"}))
 	checkHeader(t, rr, "身份证号", "姓名", "金额")
-	checkRows(t, readAll(t, rr), []connectors.Row{row(2, " 11010519491231002X ", "\u3000张三", "１２３")})
+	checkRows(t, connectortest.ReadAll(t, rr), []connectors.Row{row(2, " 11010519491231002X ", "\u3000张三", "１２３")})
 }
 
 func TestCSVDelimiters(t *testing.T) {
@@ -330,9 +331,9 @@ func TestCSVDelimiters(t *testing.T) {
 		}
 		dir := t.TempDir()
 		writeFile(t, dir, "a.txt", []byte(data))
-		rr := openOnly(t, newSource(t, dir, connectors.Options{"path": "a.txt", "delimiter": d.opt}))
+		rr := connectortest.OpenOnly(t, newSource(t, dir, connectors.Options{"path": "a.txt", "delimiter": d.opt}))
 		checkHeader(t, rr, "姓名", "金额")
-		checkRows(t, readAll(t, rr), []connectors.Row{row(2, "张三", "1,5")})
+		checkRows(t, connectortest.ReadAll(t, rr), []connectors.Row{row(2, "张三", "1,5")})
 	}
 }
 
@@ -341,7 +342,7 @@ func TestCSVDelimiters(t *testing.T) {
 func TestCSVValuesReused(t *testing.T) {
 	dir := t.TempDir()
 	writeFile(t, dir, "a.csv", []byte("a,b\n1,2\n3,4\n"))
-	rr := openOnly(t, newSource(t, dir, connectors.Options{"path": "a.csv"}))
+	rr := connectortest.OpenOnly(t, newSource(t, dir, connectors.Options{"path": "a.csv"}))
 	r1, _ := rr.Next()
 	first := r1.Values[0]
 	rr.Next()
@@ -353,8 +354,8 @@ func TestCSVValuesReused(t *testing.T) {
 func TestCSVEOFRepeats(t *testing.T) {
 	dir := t.TempDir()
 	writeFile(t, dir, "a.csv", bytes.Repeat([]byte("a\n"), 2))
-	rr := openOnly(t, newSource(t, dir, connectors.Options{"path": "a.csv"}))
-	readAll(t, rr)
+	rr := connectortest.OpenOnly(t, newSource(t, dir, connectors.Options{"path": "a.csv"}))
+	connectortest.ReadAll(t, rr)
 	if _, err := rr.Next(); err == nil {
 		t.Error("Next after EOF returned no error")
 	}

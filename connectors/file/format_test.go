@@ -10,6 +10,7 @@ import (
 	"github.com/apache/arrow-go/v18/parquet/schema"
 
 	"github.com/lipwatch/lipwatch/connectors"
+	"github.com/lipwatch/lipwatch/connectors/connectortest"
 )
 
 // writeOneColumnParquet writes a Parquet file with one string column 姓名.
@@ -42,7 +43,7 @@ func TestFormatByExtension(t *testing.T) {
 			t.Errorf("%s: %v", s.Name(), err)
 			continue
 		}
-		rows := readAll(t, rr)
+		rows := connectortest.ReadAll(t, rr)
 		rr.Close()
 		if s.Name() == "b.xlsx" {
 			continue // its content is checked in xlsx_test.go
@@ -78,8 +79,8 @@ func TestFormatOptionOverridesExtension(t *testing.T) {
 		{"path": "answer.dat", "format": "JSON", "records": "data"},
 		{"path": "table.bin", "format": "parquet"},
 	} {
-		rr := openOnly(t, newSource(t, dir, opts))
+		rr := connectortest.OpenOnly(t, newSource(t, dir, opts))
 		checkHeader(t, rr, "姓名")
-		checkRows(t, readAll(t, rr), []connectors.Row{row(1, "张三")})
+		checkRows(t, connectortest.ReadAll(t, rr), []connectors.Row{row(1, "张三")})
 	}
 }

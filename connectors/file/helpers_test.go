@@ -2,9 +2,7 @@ package file_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -12,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/lipwatch/lipwatch/connectors"
+	"github.com/lipwatch/lipwatch/connectors/connectortest"
 	_ "github.com/lipwatch/lipwatch/connectors/file"
 )
 
@@ -19,12 +18,7 @@ import (
 // engine does.
 func newSource(t testing.TB, dir string, opts connectors.Options) connectors.Connector {
 	t.Helper()
-	c, err := connectors.New("file", connectors.Source{Name: "test", BaseDir: dir, Options: opts})
-	if err != nil {
-		t.Fatalf("new connector: %v", err)
-	}
-	t.Cleanup(func() { c.Close(context.Background()) })
-	return c
+	return connectortest.New(t, "file", connectors.Source{Name: "test", BaseDir: dir, Options: opts})
 }
 
 // writeFile writes data to dir/name, creating directories.
@@ -40,25 +34,6 @@ func writeFile(t testing.TB, dir, name string, data []byte) string {
 	return p
 }
 
-// openOnly returns the reader of the source's single stream.
-func openOnly(t testing.TB, c connectors.Connector) connectors.RowReader {
-	t.Helper()
-	ctx := context.Background()
-	streams, err := c.Streams(ctx)
-	if err != nil {
-		t.Fatalf("streams: %v", err)
-	}
-	if len(streams) != 1 {
-		t.Fatalf("got %d streams, want 1", len(streams))
-	}
-	rr, err := streams[0].Open(ctx)
-	if err != nil {
-		t.Fatalf("open: %v", err)
-	}
-	t.Cleanup(func() { rr.Close() })
-	return rr
-}
-
 // openErr returns the error opening the source's single stream.
 func openErr(t testing.TB, c connectors.Connector) error {
 	t.Helper()
@@ -72,29 +47,6 @@ func openErr(t testing.TB, c connectors.Connector) error {
 		t.Fatal("open succeeded, want an error")
 	}
 	return err
-}
-
-// readAll reads every row, copying Values and Kinds since readers reuse
-// them.
-func readAll(t testing.TB, rr connectors.RowReader) []connectors.Row {
-	t.Helper()
-	var rows []connectors.Row
-	for {
-		row, err := rr.Next()
-		if errors.Is(err, io.EOF) {
-			return rows
-		}
-		if err != nil {
-			t.Fatalf("next after %d rows: %v", len(rows), err)
-		}
-		if row.Values != nil {
-			row.Values = append([]string{}, row.Values...)
-		}
-		if row.Kinds != nil {
-			row.Kinds = append([]connectors.CellKind{}, row.Kinds...)
-		}
-		rows = append(rows, row)
-	}
 }
 
 // row builds an expected row on one line; no values means a blank row.

@@ -10,6 +10,7 @@ import (
 	"golang.org/x/text/encoding/unicode"
 
 	"github.com/lipwatch/lipwatch/connectors"
+	"github.com/lipwatch/lipwatch/connectors/connectortest"
 )
 
 // employmentJSON is a 人社局 export: keys differ between records, values
@@ -34,9 +35,9 @@ var employmentRows = []connectors.Row{
 func TestJSONArray(t *testing.T) {
 	dir := t.TempDir()
 	writeFile(t, dir, "employment.json", []byte(employmentJSON))
-	rr := openOnly(t, newSource(t, dir, connectors.Options{"path": "employment.json"}))
+	rr := connectortest.OpenOnly(t, newSource(t, dir, connectors.Options{"path": "employment.json"}))
 	checkHeader(t, rr, employmentHeader...)
-	checkRows(t, readAll(t, rr), employmentRows)
+	checkRows(t, connectortest.ReadAll(t, rr), employmentRows)
 }
 
 func TestJSONRecordsPath(t *testing.T) {
@@ -46,9 +47,9 @@ func TestJSONRecordsPath(t *testing.T) {
 	wrapped := `{"code": 0, "msg": "成功", "meta": {"items": "not these", "list": [[1], {"a": [2]}]},
 	  "data": {"total": 3, "items": ` + employmentJSON + `, "page": {"no": 1}}, "trailer": null}`
 	writeFile(t, dir, "employment.json", []byte(wrapped))
-	rr := openOnly(t, newSource(t, dir, connectors.Options{"path": "employment.json", "records": "data.items"}))
+	rr := connectortest.OpenOnly(t, newSource(t, dir, connectors.Options{"path": "employment.json", "records": "data.items"}))
 	checkHeader(t, rr, employmentHeader...)
-	checkRows(t, readAll(t, rr), employmentRows)
+	checkRows(t, connectortest.ReadAll(t, rr), employmentRows)
 }
 
 // A null or an empty array under the records path is an empty load.
@@ -60,9 +61,9 @@ func TestJSONNoRecords(t *testing.T) {
 		if strings.HasPrefix(data, "{") {
 			opts["records"] = "data.items"
 		}
-		rr := openOnly(t, newSource(t, dir, opts))
+		rr := connectortest.OpenOnly(t, newSource(t, dir, opts))
 		checkHeader(t, rr)
-		checkRows(t, readAll(t, rr), nil)
+		checkRows(t, connectortest.ReadAll(t, rr), nil)
 	}
 }
 
@@ -71,9 +72,9 @@ func TestJSONNoRecords(t *testing.T) {
 func TestJSONElementsNotObjects(t *testing.T) {
 	dir := t.TempDir()
 	writeFile(t, dir, "a.json", []byte(`[{"a": 1, "b": "x"}, 5, "文本", null, [1, 2], {"b": "y"}]`))
-	rr := openOnly(t, newSource(t, dir, connectors.Options{"path": "a.json"}))
+	rr := connectortest.OpenOnly(t, newSource(t, dir, connectors.Options{"path": "a.json"}))
 	checkHeader(t, rr, "a", "b")
-	checkRows(t, readAll(t, rr), []connectors.Row{
+	checkRows(t, connectortest.ReadAll(t, rr), []connectors.Row{
 		row(1, "1", "x"),
 		row(2, "", "", "5"),
 		row(3, "", "", `"文本"`),
@@ -95,9 +96,9 @@ func TestJSONKeysAfterHeaderSample(t *testing.T) {
 	b.WriteString(`{"id": 1001, "备注": "迟到的键", "x": "a\"<b>"}, {"id": 1002, "备注": null, "x": ""}]`)
 	dir := t.TempDir()
 	writeFile(t, dir, "a.json", []byte(b.String()))
-	rr := openOnly(t, newSource(t, dir, connectors.Options{"path": "a.json"}))
+	rr := connectortest.OpenOnly(t, newSource(t, dir, connectors.Options{"path": "a.json"}))
 	checkHeader(t, rr, "id")
-	rows := readAll(t, rr)
+	rows := connectortest.ReadAll(t, rr)
 	if len(rows) != 1002 {
 		t.Fatalf("got %d rows, want 1002", len(rows))
 	}
@@ -112,9 +113,9 @@ func TestJSONKeysAfterHeaderSample(t *testing.T) {
 func TestJSONHeaderTrimmedValuesNot(t *testing.T) {
 	dir := t.TempDir()
 	writeFile(t, dir, "a.json", []byte(`[{" 姓名\u3000": "　张三 ", "\u59d3\u540d2": "\u674e\n四"}]`))
-	rr := openOnly(t, newSource(t, dir, connectors.Options{"path": "a.json"}))
+	rr := connectortest.OpenOnly(t, newSource(t, dir, connectors.Options{"path": "a.json"}))
 	checkHeader(t, rr, "姓名", "姓名2")
-	checkRows(t, readAll(t, rr), []connectors.Row{row(1, "　张三 ", "李\n四")})
+	checkRows(t, connectortest.ReadAll(t, rr), []connectors.Row{row(1, "　张三 ", "李\n四")})
 }
 
 // JSON from Windows tools: a byte order mark, or GBK text.
@@ -131,9 +132,9 @@ func TestJSONEncodings(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			dir := t.TempDir()
 			writeFile(t, dir, "a.json", b)
-			rr := openOnly(t, newSource(t, dir, connectors.Options{"path": "a.json"}))
+			rr := connectortest.OpenOnly(t, newSource(t, dir, connectors.Options{"path": "a.json"}))
 			checkHeader(t, rr, "姓名", "金额")
-			checkRows(t, readAll(t, rr), []connectors.Row{row(1, "张三", "1.5")})
+			checkRows(t, connectortest.ReadAll(t, rr), []connectors.Row{row(1, "张三", "1.5")})
 		})
 	}
 }
@@ -163,8 +164,8 @@ func TestJSONNumbersWithoutExponent(t *testing.T) {
 	b.WriteString("]")
 	dir := t.TempDir()
 	writeFile(t, dir, "a.json", []byte(b.String()))
-	rr := openOnly(t, newSource(t, dir, connectors.Options{"path": "a.json"}))
-	checkRows(t, readAll(t, rr), want)
+	rr := connectortest.OpenOnly(t, newSource(t, dir, connectors.Options{"path": "a.json"}))
+	checkRows(t, connectortest.ReadAll(t, rr), want)
 }
 
 func TestJSONOpenErrors(t *testing.T) {
@@ -221,7 +222,7 @@ func TestJSONReadErrors(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
 			writeFile(t, dir, "a.json", []byte(head.String()+tt.tail))
-			rr := openOnly(t, newSource(t, dir, connectors.Options{"path": "a.json", "records": "data"}))
+			rr := connectortest.OpenOnly(t, newSource(t, dir, connectors.Options{"path": "a.json", "records": "data"}))
 			var n int
 			var err error
 			for err == nil {
@@ -294,9 +295,9 @@ func TestJSONNumberKinds(t *testing.T) {
 				text = strings.NewReplacer("[\n", "", ",\n", "\n", "\n\t]", "\n").Replace(data)
 			}
 			writeFile(t, dir, name, []byte(text))
-			rr := openOnly(t, newSource(t, dir, connectors.Options{"path": name}))
+			rr := connectortest.OpenOnly(t, newSource(t, dir, connectors.Options{"path": name}))
 			checkHeader(t, rr, "户号", "金额", "指数", "文本", "嵌套", "是", "空")
-			rows := readAll(t, rr)
+			rows := connectortest.ReadAll(t, rr)
 			want := [][]string{
 				{"3407990010010001", "1234.50", "100000", "1.5", `{"a":1.5}`, "true", ""},
 				{"3407990010010002", "800", "", "", "", "", ""},
@@ -331,7 +332,7 @@ func TestJSONKindsPastHeader(t *testing.T) {
 	b.WriteString(`{"id": 1001.5, "金额": 2.5}]`)
 	dir := t.TempDir()
 	writeFile(t, dir, "a.json", []byte(b.String()))
-	rows := readAll(t, openOnly(t, newSource(t, dir, connectors.Options{"path": "a.json"})))
+	rows := connectortest.ReadAll(t, connectortest.OpenOnly(t, newSource(t, dir, connectors.Options{"path": "a.json"})))
 	last := rows[len(rows)-1]
 	if !slices.Equal(last.Values, []string{"1001.5", `{"金额":"2.5"}`}) || kindsText(last.Kinds) != "number text" {
 		t.Errorf("last row: %q kinds %s", last.Values, kindsText(last.Kinds))
@@ -371,7 +372,7 @@ func TestJSONOddFiles(t *testing.T) {
 			}
 			c := newSource(t, dir, opts)
 			if tt.want == "" {
-				checkRows(t, readAll(t, openOnly(t, c)), tt.rows)
+				checkRows(t, connectortest.ReadAll(t, connectortest.OpenOnly(t, c)), tt.rows)
 				return
 			}
 			rr, err := openReader(t, c)

@@ -7,6 +7,7 @@ import (
 	"golang.org/x/text/encoding/simplifiedchinese"
 
 	"github.com/lipwatch/lipwatch/connectors"
+	"github.com/lipwatch/lipwatch/connectors/connectortest"
 )
 
 // A blank line and a broken line are rows of their own, at their line
@@ -26,9 +27,9 @@ func TestNDJSON(t *testing.T) {
 		"{\"身份证号\": \"440524188001010014\", \"金额\": 12345678901234567890}"
 	dir := t.TempDir()
 	writeFile(t, dir, "people.ndjson", []byte(data))
-	rr := openOnly(t, newSource(t, dir, connectors.Options{"path": "people.ndjson"}))
+	rr := connectortest.OpenOnly(t, newSource(t, dir, connectors.Options{"path": "people.ndjson"}))
 	checkHeader(t, rr, "身份证号", "姓名", "金额", "住址", "标签")
-	checkRows(t, readAll(t, rr), []connectors.Row{
+	checkRows(t, connectortest.ReadAll(t, rr), []connectors.Row{
 		row(1, "11010519491231002X", "张三", "150", "", ""),
 		row(2),
 		row(3, "", "李四", "", `{"村":"东村"}`, "[1,2.50]"),
@@ -47,9 +48,9 @@ func TestNDJSONLongLine(t *testing.T) {
 	data := `{"a": "` + long + `"}` + "\n" + `{"a": "x", "b": "` + long + "\n" + `{"a": "y"}` + "\n"
 	dir := t.TempDir()
 	writeFile(t, dir, "a.jsonl", []byte(data))
-	rr := openOnly(t, newSource(t, dir, connectors.Options{"path": "a.jsonl"}))
+	rr := connectortest.OpenOnly(t, newSource(t, dir, connectors.Options{"path": "a.jsonl"}))
 	checkHeader(t, rr, "a")
-	checkRows(t, readAll(t, rr), []connectors.Row{
+	checkRows(t, connectortest.ReadAll(t, rr), []connectors.Row{
 		row(1, long),
 		row(2, "", `{"a": "x", "b": "`+long),
 		row(3, "y"),
@@ -66,9 +67,9 @@ func TestNDJSONBlank(t *testing.T) {
 	} {
 		dir := t.TempDir()
 		writeFile(t, dir, "a.ndjson", []byte(data))
-		rr := openOnly(t, newSource(t, dir, connectors.Options{"path": "a.ndjson"}))
+		rr := connectortest.OpenOnly(t, newSource(t, dir, connectors.Options{"path": "a.ndjson"}))
 		checkHeader(t, rr)
-		checkRows(t, readAll(t, rr), want)
+		checkRows(t, connectortest.ReadAll(t, rr), want)
 	}
 }
 
@@ -91,9 +92,9 @@ func TestNDJSONLinesAsTheyArrive(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			dir := t.TempDir()
 			writeFile(t, dir, "a.ndjson", b)
-			rr := openOnly(t, newSource(t, dir, connectors.Options{"path": "a.ndjson"}))
+			rr := connectortest.OpenOnly(t, newSource(t, dir, connectors.Options{"path": "a.ndjson"}))
 			checkHeader(t, rr, "姓名", "金额")
-			checkRows(t, readAll(t, rr), []connectors.Row{
+			checkRows(t, connectortest.ReadAll(t, rr), []connectors.Row{
 				row(1, "张三", "1.5"),
 				row(2),
 				row(3, "李四", ""),

@@ -18,6 +18,7 @@ import (
 	"github.com/apache/arrow-go/v18/parquet/schema"
 
 	"github.com/lipwatch/lipwatch/connectors"
+	"github.com/lipwatch/lipwatch/connectors/connectortest"
 )
 
 // columnWriter writes one column chunk of a row group.
@@ -180,9 +181,9 @@ func TestParquetTypes(t *testing.T) {
 			levels([]parquet.ByteArray{}, []int16{1}, nil),
 		},
 	})
-	rr := openOnly(t, newSource(t, dir, connectors.Options{"path": "registry.parquet"}))
+	rr := connectortest.OpenOnly(t, newSource(t, dir, connectors.Options{"path": "registry.parquet"}))
 	checkHeader(t, rr, "身份证号", "姓名", "人数", "补贴", "金额", "大额", "出生日期", "登记时间", "本地时间", "在册", "标签", "住址.县", "住址.村")
-	checkRows(t, readAll(t, rr), []connectors.Row{
+	checkRows(t, connectortest.ReadAll(t, rr), []connectors.Row{
 		row(1, "11010519491231002X", "张三", "3", "0.1", "1234.50", "1234567890123456789.0123", "2026-03-05",
 			"2026-03-05T08:30:00.123456Z", "2026-03-05T16:30:00", "true", `["低保","残疾"]`, "示例县", "东村"),
 		row(2, "440524188001010014", "", "9007199254740993", "1000000000000000000000", "-0.05", "-0.0001", "1949-12-31",
@@ -249,9 +250,9 @@ func TestParquetBatchesAndRowGroups(t *testing.T) {
 	dir := t.TempDir()
 	writeParquet(t, filepath.Join(dir, "big.parquet"), fields, rowGroups,
 		parquet.WithDataPageSize(1024), parquet.WithDictionaryDefault(false), parquet.WithBatchSize(100))
-	rr := openOnly(t, newSource(t, dir, connectors.Options{"path": "big.parquet"}))
+	rr := connectortest.OpenOnly(t, newSource(t, dir, connectors.Options{"path": "big.parquet"}))
 	checkHeader(t, rr, "id", "n", "items")
-	got := readAll(t, rr)
+	got := connectortest.ReadAll(t, rr)
 	if len(got) != len(want) {
 		t.Fatalf("got %d rows, want %d", len(got), len(want))
 	}
@@ -328,7 +329,7 @@ func TestParquetCorruptPages(t *testing.T) {
 	if err := os.WriteFile(p, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	rr := openOnly(t, newSource(t, dir, connectors.Options{"path": "bad.parquet"}))
+	rr := connectortest.OpenOnly(t, newSource(t, dir, connectors.Options{"path": "bad.parquet"}))
 	_, err = rr.Next()
 	if err == nil || !strings.HasPrefix(err.Error(), "bad.parquet: ") || !strings.Contains(err.Error(), "row 1") {
 		t.Errorf("got %v, want an error naming bad.parquet and row 1", err)

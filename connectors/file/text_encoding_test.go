@@ -15,6 +15,7 @@ import (
 	"golang.org/x/text/encoding/unicode"
 
 	"github.com/lipwatch/lipwatch/connectors"
+	"github.com/lipwatch/lipwatch/connectors/connectortest"
 )
 
 var (
@@ -86,9 +87,9 @@ func TestCSVUTF8WithCutCharacter(t *testing.T) {
 			}
 			dir := t.TempDir()
 			writeFile(t, dir, "a.csv", []byte(data))
-			rr := openOnly(t, newSource(t, dir, connectors.Options{"path": "a.csv"}))
+			rr := connectortest.OpenOnly(t, newSource(t, dir, connectors.Options{"path": "a.csv"}))
 			checkHeader(t, rr, "身份证号", "姓名", "住址")
-			checkRows(t, readAll(t, rr), want)
+			checkRows(t, connectortest.ReadAll(t, rr), want)
 			if n := notes(t, rr)["invalid_utf8"]; n.Count != tt.bad {
 				t.Errorf("invalid_utf8 note: %+v, want a count of %d", n, tt.bad)
 			}
@@ -113,9 +114,9 @@ func TestCSVGBKWithBrokenCharacter(t *testing.T) {
 	}
 	dir := t.TempDir()
 	writeFile(t, dir, "a.csv", enc)
-	rr := openOnly(t, newSource(t, dir, connectors.Options{"path": "a.csv"}))
+	rr := connectortest.OpenOnly(t, newSource(t, dir, connectors.Options{"path": "a.csv"}))
 	checkHeader(t, rr, "身份证号", "姓名", "住址")
-	checkRows(t, readAll(t, rr), want)
+	checkRows(t, connectortest.ReadAll(t, rr), want)
 	if n := notes(t, rr)["invalid_gb18030"]; n.Count != 2 {
 		t.Errorf("invalid_gb18030 note: %+v, want a count of 2", n)
 	}
@@ -130,7 +131,7 @@ func TestCSVShortGBK(t *testing.T) {
 	} {
 		dir := t.TempDir()
 		writeFile(t, dir, "a.csv", encode(t, simplifiedchinese.GBK, data))
-		rows := readAll(t, openOnly(t, newSource(t, dir, connectors.Options{"path": "a.csv"})))
+		rows := connectortest.ReadAll(t, connectortest.OpenOnly(t, newSource(t, dir, connectors.Options{"path": "a.csv"})))
 		lines := strings.Split(strings.TrimSuffix(data, "\n"), "\n")
 		last := strings.Split(lines[len(lines)-1], ",")
 		if got := rows[len(rows)-1].Values; !slices.Equal(got, last) {
@@ -226,10 +227,10 @@ func TestCSVUTF16WithoutBOM(t *testing.T) {
 			if tt.encoding != "" {
 				opts["encoding"] = tt.encoding
 			}
-			rr := openOnly(t, newSource(t, dir, opts))
+			rr := connectortest.OpenOnly(t, newSource(t, dir, opts))
 			header, _, _ := strings.Cut(tt.text, "\n")
 			checkHeader(t, rr, strings.Split(strings.TrimSuffix(header, "\r"), ",")...)
-			checkRows(t, readAll(t, rr), tt.want)
+			checkRows(t, connectortest.ReadAll(t, rr), tt.want)
 			if _, ok := notes(t, rr)["utf16_without_bom"]; ok != (tt.encoding == "") {
 				t.Errorf("utf16_without_bom note %v, want %v", ok, tt.encoding == "")
 			}

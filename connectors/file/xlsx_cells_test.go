@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/lipwatch/lipwatch/connectors"
+	"github.com/lipwatch/lipwatch/connectors/connectortest"
 	"github.com/lipwatch/lipwatch/connectors/file/internal/xlsx/xlsxtest"
 	"github.com/lipwatch/lipwatch/engine/dataset"
 )
@@ -46,7 +47,7 @@ func readBook(t *testing.T, b xlsxtest.Book, opts connectors.Options) (connector
 	for k, v := range opts {
 		o[k] = v
 	}
-	rr := openOnly(t, newSource(t, dir, o))
+	rr := connectortest.OpenOnly(t, newSource(t, dir, o))
 	return rr, readCells(t, rr)
 }
 
@@ -128,7 +129,7 @@ func TestXLSXDateSystem(t *testing.T) {
 	b := sheet1(rows)
 	b.Date1904 = true
 	b.Write(t, filepath.Join(dir, "book.xlsx"))
-	rr := openOnly(t, newSource(t, dir, connectors.Options{"path": "book.xlsx"}))
+	rr := connectortest.OpenOnly(t, newSource(t, dir, connectors.Options{"path": "book.xlsx"}))
 	if _, ok := notes(t, rr)["date_system_1904"]; !ok {
 		t.Error("no date_system_1904 note before the first row")
 	}

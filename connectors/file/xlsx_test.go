@@ -10,6 +10,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/lipwatch/lipwatch/connectors"
+	"github.com/lipwatch/lipwatch/connectors/connectortest"
 )
 
 // writeWorkbook writes a 残联-style workbook: a cover sheet first, then the
@@ -45,7 +46,7 @@ func writeWorkbook(t testing.TB, path string) {
 func TestXLSXChosenSheet(t *testing.T) {
 	dir := t.TempDir()
 	writeWorkbook(t, filepath.Join(dir, "disability.xlsx"))
-	rr := openOnly(t, newSource(t, dir, connectors.Options{
+	rr := connectortest.OpenOnly(t, newSource(t, dir, connectors.Options{
 		"path": "*.xlsx", "sheet": "残疾人证", "header_row": 2,
 	}))
 	checkHeader(t, rr, "身份证号", "残疾人证号", "类别", "等级", "发证日期")
@@ -68,9 +69,9 @@ func TestXLSXRowsAbsentFromTheFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.Close()
-	rr := openOnly(t, newSource(t, dir, connectors.Options{"path": "a.xlsx", "header_row": 3}))
+	rr := connectortest.OpenOnly(t, newSource(t, dir, connectors.Options{"path": "a.xlsx", "header_row": 3}))
 	checkHeader(t, rr, "", "身份证号", "姓名")
-	checkRows(t, readAll(t, rr), []connectors.Row{row(4), row(5), row(6, "", "", "张三"), row(7), row(8), row(9)})
+	checkRows(t, connectortest.ReadAll(t, rr), []connectors.Row{row(4), row(5), row(6, "", "", "张三"), row(7), row(8), row(9)})
 
 	err := openErr(t, newSource(t, dir, connectors.Options{"path": "a.xlsx", "header_row": 2}))
 	if want := "a.xlsx:2: sheet Sheet1: row is blank where header_row 2 expects the column names"; err.Error() != want {
@@ -96,8 +97,8 @@ func TestXLSXRowsPaddedToHeader(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.Close()
-	rr := openOnly(t, newSource(t, dir, connectors.Options{"path": "a.xlsx"}))
-	got := readAll(t, rr)
+	rr := connectortest.OpenOnly(t, newSource(t, dir, connectors.Options{"path": "a.xlsx"}))
+	got := connectortest.ReadAll(t, rr)
 	checkRows(t, got, []connectors.Row{
 		row(2, "11010519491231002X", "张三", "4", "1"),
 		row(3, "440524188001010014", "李四", "", ""),
@@ -125,16 +126,16 @@ func TestXLSXSheetNameIgnoresCase(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.Close()
-	rr := openOnly(t, newSource(t, dir, connectors.Options{"path": "a.xlsx", "sheet": "SHEET1"}))
-	checkRows(t, readAll(t, rr), []connectors.Row{row(2, "张三")})
+	rr := connectortest.OpenOnly(t, newSource(t, dir, connectors.Options{"path": "a.xlsx", "sheet": "SHEET1"}))
+	checkRows(t, connectortest.ReadAll(t, rr), []connectors.Row{row(2, "张三")})
 }
 
 func TestXLSXFirstSheetByDefault(t *testing.T) {
 	dir := t.TempDir()
 	writeWorkbook(t, filepath.Join(dir, "disability.xlsx"))
-	rr := openOnly(t, newSource(t, dir, connectors.Options{"path": "disability.xlsx"}))
+	rr := connectortest.OpenOnly(t, newSource(t, dir, connectors.Options{"path": "disability.xlsx"}))
 	checkHeader(t, rr, "本表由县残联导出")
-	checkRows(t, readAll(t, rr), nil)
+	checkRows(t, connectortest.ReadAll(t, rr), nil)
 }
 
 func TestXLSXUnknownSheet(t *testing.T) {
@@ -193,10 +194,10 @@ func TestFormatOverride(t *testing.T) {
 	if err := os.Rename(filepath.Join(dir, "book.xlsx"), filepath.Join(dir, "book.bin")); err != nil {
 		t.Fatal(err)
 	}
-	rr := openOnly(t, newSource(t, dir, connectors.Options{"path": "export.dat", "format": "csv"}))
-	checkRows(t, readAll(t, rr), []connectors.Row{row(2, "张三")})
-	rr = openOnly(t, newSource(t, dir, connectors.Options{"path": "book.bin", "format": "XLSX", "sheet": "残疾人证", "header_row": 2}))
-	if got := len(readAll(t, rr)); got != 4 {
+	rr := connectortest.OpenOnly(t, newSource(t, dir, connectors.Options{"path": "export.dat", "format": "csv"}))
+	checkRows(t, connectortest.ReadAll(t, rr), []connectors.Row{row(2, "张三")})
+	rr = connectortest.OpenOnly(t, newSource(t, dir, connectors.Options{"path": "book.bin", "format": "XLSX", "sheet": "残疾人证", "header_row": 2}))
+	if got := len(connectortest.ReadAll(t, rr)); got != 4 {
 		t.Errorf("got %d rows, want 4", got)
 	}
 }
@@ -204,7 +205,7 @@ func TestFormatOverride(t *testing.T) {
 func TestXLSXCloseTwice(t *testing.T) {
 	dir := t.TempDir()
 	writeWorkbook(t, filepath.Join(dir, "a.xlsx"))
-	rr := openOnly(t, newSource(t, dir, connectors.Options{"path": "a.xlsx"}))
+	rr := connectortest.OpenOnly(t, newSource(t, dir, connectors.Options{"path": "a.xlsx"}))
 	if err := rr.Close(); err != nil {
 		t.Fatal(err)
 	}

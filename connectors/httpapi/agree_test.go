@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/lipwatch/lipwatch/connectors"
+	"github.com/lipwatch/lipwatch/connectors/connectortest"
 	"github.com/lipwatch/lipwatch/connectors/httpapi/fakeapi"
 )
 
@@ -125,7 +126,7 @@ func TestVerifyNeverAgrees(t *testing.T) {
 	o["watermark_param"], o["watermark_field"], o["key_fields"] = "updated_since", "updated_at", []any{"id"}
 	const saved = "2026-02-01T00:00:00+08:00"
 	_, _, mark, err := incSync(t, newSource(t, o), saved)
-	wantErr(t, err, "the last two passes did not agree on the records with updated_at not after the greatest the first pass read (pass 4 ",
+	connectortest.WantErr(t, err, "the last two passes did not agree on the records with updated_at not after the greatest the first pass read (pass 4 ",
 		"records that pass 3 had read), after 4 passes: records moved between pages while they were read",
 		"the watermark was not moved. Use cursor or keyset paging (README)")
 	if err != nil && strings.Contains(err.Error(), "query time") {
@@ -209,7 +210,7 @@ func TestKeyFieldsNotUnique(t *testing.T) {
 				o[k] = v
 			}
 			_, err := syncErr(t.Context(), newSource(t, o))
-			wantErr(t, err, "source employment: /api/v1/employment: "+msg)
+			connectortest.WantErr(t, err, "source employment: /api/v1/employment: "+msg)
 		})
 	}
 	// The same key and the same content (a record served twice) is one
@@ -269,7 +270,7 @@ func TestQueryTimeField(t *testing.T) {
 			o := connectors.Options{"url": srv.URL + endpoint, "records": "data.items", "pagination": pagination, "page_size": 2,
 				"watermark_param": "updated_since", "watermark_field": "updated_at"}
 			_, err := syncErr(t.Context(), newSource(t, o))
-			wantErr(t, err, how, "after 4 passes",
+			connectortest.WantErr(t, err, how, "after 4 passes",
 				"Use cursor or keyset paging (README); if the records carry a field that changes on every request (a query time such as 查询时间, a per-page 序号, a signed link), "+
 					"set key_fields to the record's own number")
 
@@ -331,7 +332,7 @@ func TestTotalWithZeroFraction(t *testing.T) {
 	bad := pagesServer(t, `{"data": {"total": 6.5, "items": [{"id": 1}]}}`)
 	o["url"] = bad.URL + "/api"
 	_, err = syncErr(t.Context(), newSource(t, o))
-	wantErr(t, err, "page 1: data.total is 6.5, not a count of records (total_path)")
+	connectortest.WantErr(t, err, "page 1: data.total is 6.5, not a count of records (total_path)")
 }
 
 // A server that caps the page size below page_size serves only pages
@@ -343,7 +344,7 @@ func TestCappedRepeatStillFails(t *testing.T) {
 			srv := serve(t, employment(6), fakeapi.Options{Pagination: fakeapi.Page, MaxPageSize: 2})
 			srv.SetFaults(fakeapi.Faults{RepeatPage: page})
 			_, err := syncErr(t.Context(), newSource(t, pageOpts(srv, fakeapi.Page, 5)))
-			wantErr(t, err, fmt.Sprintf("page %d: the page repeats the 2 records of page %d", page, page-1))
+			connectortest.WantErr(t, err, fmt.Sprintf("page %d: the page repeats the 2 records of page %d", page, page-1))
 		})
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/lipwatch/lipwatch/connectors"
+	"github.com/lipwatch/lipwatch/connectors/connectortest"
 )
 
 // alignedServer serves n records (记录编号, updated_at) newest first at
@@ -55,7 +56,7 @@ func TestOffsetAlignedOnly(t *testing.T) {
 			if reject {
 				want = "HTTP 400"
 			}
-			wantErr(t, err, want, "if the API takes only offsets that are multiples of page_size, set overlap: false")
+			connectortest.WantErr(t, err, want, "if the API takes only offsets that are multiples of page_size, set overlap: false")
 
 			*offsets = nil
 			o["overlap"] = false
@@ -81,6 +82,6 @@ func TestOverlapOptionChecked(t *testing.T) {
 		{"url": "http://127.0.0.1:1/x", "pagination": "offset", "overlap": "no"},
 	} {
 		_, err := connectors.New("http", connectors.Source{Name: sourceName, BaseDir: t.TempDir(), Options: o})
-		wantErr(t, err, "options.overlap")
+		connectortest.WantErr(t, err, "options.overlap")
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/lipwatch/lipwatch/connectors"
+	"github.com/lipwatch/lipwatch/connectors/connectortest"
 	"github.com/lipwatch/lipwatch/connectors/httpapi/fakeapi"
 )
 
@@ -20,7 +21,7 @@ func TestBearerFromEnv(t *testing.T) {
 	srv := serve(t, employment(30), fakeapi.Options{Token: token})
 	o := pageOpts(srv, "page", 10)
 	o["auth"], o["token_env"] = "bearer", "LIPWATCH_TEST_TOKEN"
-	if rows := readAll(t, open(t, newSource(t, o))); len(rows) != 30 {
+	if rows := connectortest.ReadAll(t, connectortest.OpenOnly(t, newSource(t, o))); len(rows) != 30 {
 		t.Errorf("read %d rows, want 30", len(rows))
 	}
 }
@@ -38,7 +39,7 @@ func TestBearerFromFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close(t.Context())
-	if rows := readAll(t, open(t, c)); len(rows) != 30 {
+	if rows := connectortest.ReadAll(t, connectortest.OpenOnly(t, c)); len(rows) != 30 {
 		t.Errorf("read %d rows, want 30", len(rows))
 	}
 }
@@ -48,13 +49,13 @@ func TestBasicAuth(t *testing.T) {
 	srv := serve(t, employment(5), fakeapi.Options{Username: "mzj", Password: "pa55-word"})
 	o := pageOpts(srv, "page", 10)
 	o["auth"], o["username"], o["password_env"] = "basic", "mzj", "LIPWATCH_TEST_PASSWORD"
-	if rows := readAll(t, open(t, newSource(t, o))); len(rows) != 5 {
+	if rows := connectortest.ReadAll(t, connectortest.OpenOnly(t, newSource(t, o))); len(rows) != 5 {
 		t.Errorf("read %d rows, want 5", len(rows))
 	}
 
 	t.Setenv("LIPWATCH_TEST_PASSWORD", "wrong-pa55")
 	_, err := syncErr(t.Context(), newSource(t, o))
-	wantErr(t, err, "source employment", "HTTP 401 Unauthorized", "password in environment variable LIPWATCH_TEST_PASSWORD")
+	connectortest.WantErr(t, err, "source employment", "HTTP 401 Unauthorized", "password in environment variable LIPWATCH_TEST_PASSWORD")
 	if strings.Contains(err.Error(), "wrong-pa55") {
 		t.Errorf("error reveals the password: %v", err)
 	}
@@ -68,7 +69,7 @@ func TestWrongToken(t *testing.T) {
 	o := pageOpts(srv, "page", 10)
 	o["auth"], o["token_env"] = "bearer", "LIPWATCH_TEST_TOKEN"
 	_, err := syncErr(t.Context(), newSource(t, o))
-	wantErr(t, err, "source employment: /api/v1/employment: page 1: HTTP 401 Unauthorized (check the token in environment variable LIPWATCH_TEST_TOKEN)")
+	connectortest.WantErr(t, err, "source employment: /api/v1/employment: page 1: HTTP 401 Unauthorized (check the token in environment variable LIPWATCH_TEST_TOKEN)")
 	if strings.Contains(err.Error(), token) {
 		t.Errorf("error reveals the token: %v", err)
 	}
@@ -87,7 +88,7 @@ func TestSecretMaskedInErrors(t *testing.T) {
 	}))
 	defer srv.Close()
 	_, err := syncErr(t.Context(), newSource(t, connectors.Options{"url": srv.URL + "/x", "auth": "bearer", "token_env": "LIPWATCH_TEST_TOKEN"}))
-	wantErr(t, err, "HTTP 403 Forbidden", "token [redacted] has no access")
+	connectortest.WantErr(t, err, "HTTP 403 Forbidden", "token [redacted] has no access")
 	if strings.Contains(err.Error(), token) {
 		t.Errorf("error reveals the token: %v", err)
 	}
@@ -112,7 +113,7 @@ func TestMissingSecret(t *testing.T) {
 			o[k] = v
 		}
 		_, err := syncErr(t.Context(), newSource(t, o))
-		wantErr(t, err, tt.want)
+		connectortest.WantErr(t, err, tt.want)
 	}
 	if n := len(srv.Requests()); n != 0 {
 		t.Errorf("%d requests, want none", n)

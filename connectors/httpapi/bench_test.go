@@ -5,6 +5,8 @@ import (
 	"io"
 	"testing"
 
+	"github.com/lipwatch/lipwatch/connectors/connectortest"
+
 	"github.com/lipwatch/lipwatch/connectors/httpapi/fakeapi"
 )
 
@@ -19,7 +21,7 @@ func BenchmarkHTTPRows(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
-		rr, err := only(b, c).Open(b.Context())
+		rr, err := connectortest.OnlyStream(b, c).Open(b.Context())
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/lipwatch/lipwatch/connectors"
+	"github.com/lipwatch/lipwatch/connectors/connectortest"
 )
 
 // cappedServer serves records 1..n ({"id": i}) in page paging, at most
@@ -50,7 +51,7 @@ func TestCappedPageSize(t *testing.T) {
 	}
 	srv, _ := cappedServer(t, 20, 2, true)
 	rows, err := syncErr(t.Context(), newSource(t, opts(srv, 3)))
-	wantErr(t, err, "page 2: page 1 had 2 records of page_size 3 and more came after it: the server caps the page size but counts pages at 3, "+
+	connectortest.WantErr(t, err, "page 2: page 1 had 2 records of page_size 3 and more came after it: the server caps the page size but counts pages at 3, "+
 		"so the records between were skipped; set page_size: 2")
 	if len(rows) != 2 {
 		t.Errorf("read %d rows before the error, want 2", len(rows))

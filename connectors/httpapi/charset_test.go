@@ -11,6 +11,7 @@ import (
 	"golang.org/x/text/encoding/simplifiedchinese"
 
 	"github.com/lipwatch/lipwatch/connectors"
+	"github.com/lipwatch/lipwatch/connectors/connectortest"
 	"github.com/lipwatch/lipwatch/connectors/httpapi/fakeapi"
 )
 
@@ -43,7 +44,7 @@ func readNames(t *testing.T, names []string, fake fakeapi.Options, extra connect
 		return nil, err
 	}
 	defer rr.Close()
-	rows, err := readUntilErr(rr)
+	rows, err := connectortest.ReadRows(rr)
 	if err != nil {
 		return nil, err
 	}
@@ -125,7 +126,7 @@ func TestCharsetWrong(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			got, err := readNames(t, names, tt.fake, tt.extra)
 			if tt.wantErr != "" {
-				wantErr(t, err, "source employment: /api/v1/employment: "+tt.wantErr)
+				connectortest.WantErr(t, err, "source employment: /api/v1/employment: "+tt.wantErr)
 				return
 			}
 			if err != nil {
@@ -204,7 +205,7 @@ func TestCharsetGBKValidAsUTF8(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			got, err := readNames(t, tt.names, tt.fake, tt.extra)
 			if tt.wantErr != "" {
-				wantErr(t, err, "source employment: /api/v1/employment: "+tt.wantErr)
+				connectortest.WantErr(t, err, "source employment: /api/v1/employment: "+tt.wantErr)
 				return
 			}
 			if err != nil {
@@ -222,7 +223,7 @@ func TestCharsetGBKValidAsUTF8(t *testing.T) {
 func TestCharsetUTF8DeclaredBig5(t *testing.T) {
 	names := []string{"张三", "李四", "王五"}
 	_, err := readNames(t, names, fakeapi.Options{ContentType: "application/json; charset=big5"}, nil)
-	wantErr(t, err, "page 1: the response declares charset=big5 but its text is UTF-8 (its 4 non-ASCII characters are all valid UTF-8, as BIG5 text almost never is): set encoding: utf-8")
+	connectortest.WantErr(t, err, "page 1: the response declares charset=big5 but its text is UTF-8 (its 4 non-ASCII characters are all valid UTF-8, as BIG5 text almost never is): set encoding: utf-8")
 	got, err := readNames(t, names, fakeapi.Options{ContentType: "application/json; charset=big5"}, connectors.Options{"encoding": "utf-8"})
 	if err != nil || !slices.Equal(got, names) {
 		t.Errorf("with encoding utf-8: %q, %v", got, err)

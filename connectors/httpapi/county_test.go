@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/lipwatch/lipwatch/connectors"
+	"github.com/lipwatch/lipwatch/connectors/connectortest"
 	"github.com/lipwatch/lipwatch/connectors/httpapi/fakeapi"
 )
 
@@ -22,11 +23,11 @@ func TestCountyEmploymentThroughFakeAPI(t *testing.T) {
 	}
 	t.Cleanup(srv.Close)
 	t.Setenv("LIPWATCH_TEST_TOKEN", token)
-	rr := open(t, newSource(t, connectors.Options{
+	rr := connectortest.OpenOnly(t, newSource(t, connectors.Options{
 		"url": srv.URL + endpoint, "records": "data.items", "pagination": "page", "page_size": 500,
 		"auth": "bearer", "token_env": "LIPWATCH_TEST_TOKEN",
 	}))
-	rows := readAll(t, rr)
+	rows := connectortest.ReadAll(t, rr)
 	if !reflect.DeepEqual(rr.Header(), fieldNames) {
 		t.Errorf("header %q, want %q", rr.Header(), fieldNames)
 	}

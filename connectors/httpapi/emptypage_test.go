@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/lipwatch/lipwatch/connectors"
+	"github.com/lipwatch/lipwatch/connectors/connectortest"
 )
 
 // envelopeServer serves n records {"id": i} in pages of 2 (page paging)
@@ -206,7 +207,7 @@ func TestEmptyPageSilentLossStillFails(t *testing.T) {
 			t.Cleanup(errSrv.Close)
 			o := connectors.Options{"url": errSrv.URL + "/api", "pagination": "page", "page_size": 2, "records": "data.list"}
 			rows, err := syncErr(t.Context(), newSource(t, o))
-			wantErr(t, err, tt.want, "taken for the platform's error")
+			connectortest.WantErr(t, err, tt.want, "taken for the platform's error")
 			if len(rows) != 2 {
 				t.Errorf("read %d rows before the error, want 2", len(rows))
 			}
@@ -215,7 +216,7 @@ func TestEmptyPageSilentLossStillFails(t *testing.T) {
 			}
 			rows, err = envelopeSync(t, "data.list", 0, full, tt.empty, nil)
 			if tt.first {
-				wantErr(t, err, "page 1: the API answered", "taken for the platform's error")
+				connectortest.WantErr(t, err, "page 1: the API answered", "taken for the platform's error")
 			} else if err != nil || len(rows) != 0 {
 				// A first page has no baseline: code 0 alone is no evidence.
 				t.Errorf("as a first page: %d rows, %v; want the end", len(rows), err)
@@ -234,10 +235,10 @@ func TestEmptyPageSilentLossStillFails(t *testing.T) {
 func TestEmptyPageMissingPath(t *testing.T) {
 	const full = `{"code":200,"msg":"成功","data":{"list":@LIST@}}`
 	_, err := envelopeSync(t, "data.rows", 3, full, "", nil)
-	wantErr(t, err, "page 1: the response has no data.rows (its top-level keys: code, msg, data); "+
+	connectortest.WantErr(t, err, "page 1: the response has no data.rows (its top-level keys: code, msg, data); "+
 		"if this is how the API says there are no records, set status_path and success")
 	_, err = envelopeSync(t, "data.list", 0, full, `{"code":403,"msg":"未授权"}`, nil)
-	wantErr(t, err, `page 1: the API answered code 403, msg "未授权"`)
+	connectortest.WantErr(t, err, `page 1: the API answered code 403, msg "未授权"`)
 	for _, empty := range []string{`{"code":200,"msg":"成功"}`, `{"code":200,"msg":"暂无数据","data":null}`, `{"code":200,"msg":"暂无数据","data":{}}`} {
 		rows, err := envelopeSync(t, "data.list", 3, full, empty, connectors.Options{"status_path": "code", "success": []any{200}})
 		if err != nil || len(rows) != 3 {
@@ -277,6 +278,6 @@ func TestEmptyFirstPageShapes(t *testing.T) {
 		{`{"success":false,"msg":"token无效"}`, "page 1: the API answered success false"},
 	} {
 		_, err := envelopeSync(t, "data.list", 0, full, bad.env, nil)
-		wantErr(t, err, bad.want, "taken for the platform's error")
+		connectortest.WantErr(t, err, bad.want, "taken for the platform's error")
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/lipwatch/lipwatch/connectors"
+	"github.com/lipwatch/lipwatch/connectors/connectortest"
 	"github.com/lipwatch/lipwatch/connectors/httpapi/fakeapi"
 )
 
@@ -69,14 +70,14 @@ func TestErrorAnsweredWith200(t *testing.T) {
 			for k, v := range tt.extra {
 				o[k] = v
 			}
-			st := only(t, newSource(t, o)).(connectors.Incremental)
+			st := connectortest.OnlyStream(t, newSource(t, o)).(connectors.Incremental)
 			rr, err := st.Open(t.Context())
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer rr.Close()
-			rows, err := readUntilErr(rr)
-			wantErr(t, err, append([]string{"source employment: /api/v1/employment: "}, tt.want...)...)
+			rows, err := connectortest.ReadRows(rr)
+			connectortest.WantErr(t, err, append([]string{"source employment: /api/v1/employment: "}, tt.want...)...)
 			if len(rows) != 4 {
 				t.Errorf("read %d rows before the error, want 4", len(rows))
 			}
@@ -101,7 +102,7 @@ func TestErrorAnsweredWith200Masked(t *testing.T) {
 	o := pageOpts(srv, "page", 2)
 	o["auth"], o["token_env"], o["status_path"] = "bearer", "LIPWATCH_TEST_TOKEN", "code"
 	_, err := syncErr(t.Context(), newSource(t, o))
-	wantErr(t, err, `page 1: the API answered code 401, msg "token [redacted] expired"`)
+	connectortest.WantErr(t, err, `page 1: the API answered code 401, msg "token [redacted] expired"`)
 	if err != nil && strings.Contains(err.Error(), token) {
 		t.Errorf("error shows the token: %v", err)
 	}
@@ -145,7 +146,7 @@ func TestSuccessCodes(t *testing.T) {
 			}
 			rows, err := syncErr(t.Context(), newSource(t, o))
 			if tt.wantErr != "" {
-				wantErr(t, err, tt.wantErr)
+				connectortest.WantErr(t, err, tt.wantErr)
 				return
 			}
 			if err != nil || len(rows) != 5 {
@@ -177,7 +178,7 @@ func TestStatusPathMissing(t *testing.T) {
 	o := pageOpts(srv, "page", 2)
 	o["status_path"] = "result.code"
 	_, err := syncErr(t.Context(), newSource(t, o))
-	wantErr(t, err, "page 1: the response has no result.code (status_path; its top-level keys: code, msg, data)")
+	connectortest.WantErr(t, err, "page 1: the response has no result.code (status_path; its top-level keys: code, msg, data)")
 }
 
 // Without status_path, an empty page whose every status key looks like
@@ -207,7 +208,7 @@ func TestStatusBodyWithheld(t *testing.T) {
 		}))
 		t.Cleanup(srv.Close)
 		_, err := syncErr(t.Context(), newSource(t, connectors.Options{"url": srv.URL + "/api"}))
-		wantErr(t, err, "page 1: HTTP 400 Bad Request: (body withheld: it quotes a record's data)")
+		connectortest.WantErr(t, err, "page 1: HTTP 400 Bad Request: (body withheld: it quotes a record's data)")
 		if err != nil && (strings.Contains(err.Error(), "张三") || strings.Contains(err.Error(), "34**")) {
 			t.Errorf("error shows the body: %v", err)
 		}

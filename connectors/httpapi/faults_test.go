@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/lipwatch/lipwatch/connectors"
+	"github.com/lipwatch/lipwatch/connectors/connectortest"
 	"github.com/lipwatch/lipwatch/connectors/httpapi/fakeapi"
 )
 
@@ -32,8 +33,8 @@ func TestFaultsRetried(t *testing.T) {
 			srv.SetFaults(tt.faults)
 			o := pageOpts(srv, "page", 10)
 			o["timeout"] = "200ms"
-			rr := open(t, newSource(t, o))
-			rows := readAll(t, rr)
+			rr := connectortest.OpenOnly(t, newSource(t, o))
+			rows := connectortest.ReadAll(t, rr)
 			if len(rows) != 30 {
 				t.Fatalf("read %d rows, want 30", len(rows))
 			}
@@ -64,10 +65,10 @@ func TestFaultsGiveUp(t *testing.T) {
 			srv := serve(t, employment(30), fakeapi.Options{})
 			o := pageOpts(srv, "page", 10)
 			o["retries"], o["timeout"] = 2, "100ms"
-			rr := open(t, newSource(t, o))
+			rr := connectortest.OpenOnly(t, newSource(t, o))
 			srv.SetFaults(tt.faults) // page 1 came; page 2 meets the fault
-			rows, err := readUntilErr(rr)
-			wantErr(t, err, "source employment: /api/v1/employment: "+tt.want)
+			rows, err := connectortest.ReadRows(rr)
+			connectortest.WantErr(t, err, "source employment: /api/v1/employment: "+tt.want)
 			if len(rows) != 10 {
 				t.Errorf("read %d rows before the error, want 10", len(rows))
 			}
@@ -92,7 +93,7 @@ func TestClientErrorNotRetried(t *testing.T) {
 	srv := serve(t, employment(5), fakeapi.Options{})
 	srv.SetFaults(fakeapi.Faults{Fail: 100, FailStatus: http.StatusNotFound})
 	_, err := syncErr(t.Context(), newSource(t, pageOpts(srv, "page", 10)))
-	wantErr(t, err, "source employment: /api/v1/employment: page 1: HTTP 404 Not Found")
+	connectortest.WantErr(t, err, "source employment: /api/v1/employment: page 1: HTTP 404 Not Found")
 	if got := len(srv.Requests()); got != 1 {
 		t.Errorf("%d requests, want 1", got)
 	}
@@ -105,7 +106,7 @@ func TestConnectionRefused(t *testing.T) {
 	srv.Close()
 	o := connectors.Options{"url": url + endpoint, "retries": 1}
 	_, err := syncErr(t.Context(), newSource(t, o))
-	wantErr(t, err, "source employment: /api/v1/employment: page 1: gave up after 2 attempts; last error: ", "connection refused")
+	connectortest.WantErr(t, err, "source employment: /api/v1/employment: page 1: gave up after 2 attempts; last error: ", "connection refused")
 }
 
 // 429 with Retry-After in seconds: the connector waits at least that
@@ -115,7 +116,7 @@ func TestRetryAfterSeconds(t *testing.T) {
 	srv := serve(t, employment(30), fakeapi.Options{})
 	srv.SetFaults(fakeapi.Faults{RateLimit: 1, RetryAfter: "1"})
 	start := time.Now()
-	rows := readAll(t, open(t, newSource(t, pageOpts(srv, "page", 10))))
+	rows := connectortest.ReadAll(t, connectortest.OpenOnly(t, newSource(t, pageOpts(srv, "page", 10))))
 	if waited := time.Since(start); waited < time.Second {
 		t.Errorf("read in %s, want at least the 1s Retry-After", waited)
 	}
@@ -130,7 +131,7 @@ func TestRetryAfterDate(t *testing.T) {
 	srv := serve(t, employment(30), fakeapi.Options{})
 	at := time.Now().Add(2 * time.Second).UTC()
 	srv.SetFaults(fakeapi.Faults{RateLimit: 1, RetryAfter: at.Format(http.TimeFormat)})
-	rows := readAll(t, open(t, newSource(t, pageOpts(srv, "page", 10))))
+	rows := connectortest.ReadAll(t, connectortest.OpenOnly(t, newSource(t, pageOpts(srv, "page", 10))))
 	if now := time.Now(); now.Before(at.Truncate(time.Second)) {
 		t.Errorf("read by %s, before the Retry-After date %s", now.Format(time.StampMilli), at.Format(time.StampMilli))
 	}
@@ -144,7 +145,7 @@ func TestRetryAfterTooLong(t *testing.T) {
 	srv := serve(t, employment(5), fakeapi.Options{})
 	srv.SetFaults(fakeapi.Faults{RateLimit: 1, RetryAfter: "86400"})
 	_, err := syncErr(t.Context(), newSource(t, pageOpts(srv, "page", 10)))
-	wantErr(t, err, "source employment: /api/v1/employment: page 1: server asks to retry after", "more than the 10m0s the connector waits: HTTP 429")
+	connectortest.WantErr(t, err, "source employment: /api/v1/employment: page 1: server asks to retry after", "more than the 10m0s the connector waits: HTTP 429")
 }
 
 // Truncated JSON fails the read, naming the page and the byte; once the
@@ -154,13 +155,13 @@ func TestTruncatedJSON(t *testing.T) {
 	srv.SetFaults(fakeapi.Faults{TruncatePage: 3})
 	c := newSource(t, pageOpts(srv, "page", 10))
 	rows, err := syncErr(t.Context(), c)
-	wantErr(t, err, "source employment: /api/v1/employment: page 3: invalid JSON at byte ", "unexpected end of JSON input")
+	connectortest.WantErr(t, err, "source employment: /api/v1/employment: page 3: invalid JSON at byte ", "unexpected end of JSON input")
 	if len(rows) != 20 {
 		t.Errorf("read %d rows before the error, want 20", len(rows))
 	}
 	srv.ClearFaults()
-	rr := open(t, c)
-	rows = readAll(t, rr)
+	rr := connectortest.OpenOnly(t, c)
+	rows = connectortest.ReadAll(t, rr)
 	if len(rows) != 30 {
 		t.Fatalf("after the fault cleared: read %d rows, want 30", len(rows))
 	}
@@ -180,10 +181,10 @@ func TestRepeatedPage(t *testing.T) {
 				// records read), which does not begin with the tail of the
 				// page before ending at its last record: a disturbed pass,
 				// which fails the read after every pass saw it.
-				wantErr(t, err, "at offset 27 the page did not start with the tail of the page before", "after 4 passes")
+				connectortest.WantErr(t, err, "at offset 27 the page did not start with the tail of the page before", "after 4 passes")
 				return
 			}
-			wantErr(t, err, "source employment: /api/v1/employment: page 3: the page repeats the 10 records of page 2")
+			connectortest.WantErr(t, err, "source employment: /api/v1/employment: page 3: the page repeats the 10 records of page 2")
 			if len(rows) != 20 {
 				t.Errorf("read %d rows before the error, want 20", len(rows))
 			}
@@ -195,7 +196,7 @@ func TestRepeatedPage(t *testing.T) {
 func TestIgnoredPageParameter(t *testing.T) {
 	srv := serve(t, employment(20), fakeapi.Options{Pagination: fakeapi.None})
 	_, err := syncErr(t.Context(), newSource(t, pageOpts(srv, "page", 10)))
-	wantErr(t, err, "page 2: the page repeats the 20 records of page 1")
+	connectortest.WantErr(t, err, "page 2: the page repeats the 20 records of page 1")
 }
 
 // max_pages bounds a read.
@@ -204,7 +205,7 @@ func TestMaxPages(t *testing.T) {
 	o := pageOpts(srv, "page", 10)
 	o["max_pages"] = 3
 	rows, err := syncErr(t.Context(), newSource(t, o))
-	wantErr(t, err, "source employment: /api/v1/employment: stopped after max_pages (3) pages with more to come")
+	connectortest.WantErr(t, err, "source employment: /api/v1/employment: stopped after max_pages (3) pages with more to come")
 	if len(rows) != 30 {
 		t.Errorf("read %d rows, want 30", len(rows))
 	}
@@ -218,5 +219,5 @@ func TestNextLinkToOtherHost(t *testing.T) {
 	defer srv.Close()
 	o := connectors.Options{"url": srv.URL + "/api", "records": "items", "pagination": "next_link", "next_path": "next"}
 	_, err := syncErr(t.Context(), newSource(t, o))
-	wantErr(t, err, "page 1: the next link leads to http://203.0.113.9, not http://127.0.0.1:")
+	connectortest.WantErr(t, err, "page 1: the next link leads to http://203.0.113.9, not http://127.0.0.1:")
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/lipwatch/lipwatch/connectors"
+	"github.com/lipwatch/lipwatch/connectors/connectortest"
 	"github.com/lipwatch/lipwatch/connectors/httpapi"
 	"github.com/lipwatch/lipwatch/connectors/httpapi/fakeapi"
 )
@@ -209,7 +210,7 @@ func TestFailedReadKeepsWatermark(t *testing.T) {
 	srv.SetFaults(fakeapi.Faults{TruncatePage: 3})
 	const saved = "2026-02-01T00:00:00+08:00"
 	rows, _, mark, _, err := incRead(t, newSource(t, incOpts(srv, "")), saved)
-	wantErr(t, err, "page 3: invalid JSON")
+	connectortest.WantErr(t, err, "page 3: invalid JSON")
 	if len(rows) != 20 || mark != saved {
 		t.Errorf("%d rows, watermark %q; want 20 rows and the saved %q", len(rows), mark, saved)
 	}

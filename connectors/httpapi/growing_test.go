@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+
+	"github.com/lipwatch/lipwatch/connectors/connectortest"
 	"time"
 
 	"github.com/lipwatch/lipwatch/connectors/httpapi/fakeapi"
@@ -33,7 +35,7 @@ func TestGrowingAscendingList(t *testing.T) {
 			o := pageOpts(srv, style, 2)
 			o["watermark_param"], o["watermark_field"], o["max_pages"] = "updated_since", "updated_at", 8
 			_, _, mark, _, err := incRead(t, newSource(t, o), "")
-			wantErr(t, err, "max_pages (8)", "the list kept growing while it was read", "after the read's start", "cursor paging", "smaller window")
+			connectortest.WantErr(t, err, "max_pages (8)", "the list kept growing while it was read", "after the read's start", "cursor paging", "smaller window")
 			if mark != "" {
 				t.Errorf("watermark %q after a failed read, want none", mark)
 			}

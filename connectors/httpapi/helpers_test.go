@@ -2,15 +2,13 @@ package httpapi_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io"
 	"maps"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/lipwatch/lipwatch/connectors"
+	"github.com/lipwatch/lipwatch/connectors/connectortest"
 	_ "github.com/lipwatch/lipwatch/connectors/httpapi"
 	"github.com/lipwatch/lipwatch/connectors/httpapi/fakeapi"
 )
@@ -70,12 +68,7 @@ func newSource(t testing.TB, opts connectors.Options) connectors.Connector {
 	t.Helper()
 	all := maps.Clone(fast)
 	maps.Copy(all, opts)
-	c, err := connectors.New("http", connectors.Source{Name: sourceName, BaseDir: t.TempDir(), Options: all})
-	if err != nil {
-		t.Fatalf("new connector: %v", err)
-	}
-	t.Cleanup(func() { c.Close(context.Background()) })
-	return c
+	return connectortest.New(t, "http", connectors.Source{Name: sourceName, BaseDir: t.TempDir(), Options: all})
 }
 
 // pageOpts are the connector options for the fake's envelope and a style.
@@ -93,60 +86,6 @@ func pageOpts(srv *fakeapi.Server, style string, size int) connectors.Options {
 	return o
 }
 
-// only returns the source's one stream.
-func only(t testing.TB, c connectors.Connector) connectors.Stream {
-	t.Helper()
-	streams, err := c.Streams(context.Background())
-	if err != nil {
-		t.Fatalf("streams: %v", err)
-	}
-	if len(streams) != 1 {
-		t.Fatalf("got %d streams, want 1", len(streams))
-	}
-	return streams[0]
-}
-
-// open opens the source's one stream.
-func open(t testing.TB, c connectors.Connector) connectors.RowReader {
-	t.Helper()
-	rr, err := only(t, c).Open(context.Background())
-	if err != nil {
-		t.Fatalf("open: %v", err)
-	}
-	t.Cleanup(func() { rr.Close() })
-	return rr
-}
-
-// readAll reads every row, copying Values and Kinds since readers may
-// reuse them.
-func readAll(t testing.TB, rr connectors.RowReader) []connectors.Row {
-	t.Helper()
-	rows, err := readUntilErr(rr)
-	if err != nil {
-		t.Fatalf("next after %d rows: %v", len(rows), err)
-	}
-	return rows
-}
-
-// readUntilErr reads until io.EOF (nil error) or another error.
-func readUntilErr(rr connectors.RowReader) ([]connectors.Row, error) {
-	var rows []connectors.Row
-	for {
-		row, err := rr.Next()
-		if errors.Is(err, io.EOF) {
-			return rows, nil
-		}
-		if err != nil {
-			return rows, err
-		}
-		row.Values = append([]string(nil), row.Values...)
-		if row.Kinds != nil {
-			row.Kinds = append([]connectors.CellKind(nil), row.Kinds...)
-		}
-		rows = append(rows, row)
-	}
-}
-
 // syncErr opens and reads the source's stream, returning the rows read
 // and the first error, from Streams, Open or Next.
 func syncErr(ctx context.Context, c connectors.Connector) ([]connectors.Row, error) {
@@ -159,20 +98,7 @@ func syncErr(ctx context.Context, c connectors.Connector) ([]connectors.Row, err
 		return nil, err
 	}
 	defer rr.Close()
-	return readUntilErr(rr)
-}
-
-// wantErr checks that err is set and contains every part.
-func wantErr(t testing.TB, err error, parts ...string) {
-	t.Helper()
-	if err == nil {
-		t.Fatalf("no error, want one containing %q", parts)
-	}
-	for _, p := range parts {
-		if !strings.Contains(err.Error(), p) {
-			t.Errorf("error %q does not contain %q", err, p)
-		}
-	}
+	return connectortest.ReadRows(rr)
 }
 
 // column returns the values of one column, by name.

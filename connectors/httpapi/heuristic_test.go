@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/lipwatch/lipwatch/connectors"
+	"github.com/lipwatch/lipwatch/connectors/connectortest"
 )
 
 // envelopeRead reads a page API whose page 1 is first (two records) and
@@ -76,7 +77,7 @@ func TestEmptyPageHeuristic(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			rows, err := envelopeRead(t, "data.list", tt.first, tt.second, nil)
-			wantErr(t, err, append([]string{"page 2: "}, tt.want...)...)
+			connectortest.WantErr(t, err, append([]string{"page 2: "}, tt.want...)...)
 			if len(rows) != 2 {
 				t.Errorf("read %d rows before the error, want 2", len(rows))
 			}
@@ -91,10 +92,10 @@ func TestEmptyPageHeuristic(t *testing.T) {
 // fails it, even when the new value would look like success alone.
 func TestEmptyPageStatusChanged(t *testing.T) {
 	_, err := envelopeRead(t, "data.list", `{"code": 200, "data": {"list": [{"id": 1}, {"id": 2}]}}`, `{"code": 0, "data": {"list": []}}`, nil)
-	wantErr(t, err, "page 2: the API answered code 0 (200 on the pages with records), with no records: taken for the platform's error",
+	connectortest.WantErr(t, err, "page 2: the API answered code 0 (200 on the pages with records), with no records: taken for the platform's error",
 		"If both mean success here, set status_path: code and success: [200, 0]")
 	_, err = envelopeRead(t, "data.list", `{"head": {"code": "0000"}, "data": {"list": [{"id": 1}, {"id": 2}]}}`, `{"head": {"code": 200}, "data": {"list": []}}`, nil)
-	wantErr(t, err, `page 2: the API answered head.code 200 ("0000" on the pages with records)`)
+	connectortest.WantErr(t, err, `page 2: the API answered head.code 200 ("0000" on the pages with records)`)
 	// The same code written otherwise is the same code.
 	if _, err := envelopeRead(t, "data.list", `{"code": 200, "data": {"list": [{"id": 1}, {"id": 2}]}}`, `{"code": "200", "data": {"list": []}}`, nil); err != nil {
 		t.Errorf("200 then \"200\": %v", err)
@@ -151,10 +152,10 @@ func TestMessageQuotingRecordWithheld(t *testing.T) {
 		t.Run(q.name, func(t *testing.T) {
 			body := fmt.Sprintf(`{"code": 500, "msg": "%s 查询失败", "data": {"list": []}}`, q.text)
 			_, err := envelopeRead(t, "data.list", `{"code": 0, "data": {"list": [{"id": 1}, {"id": 2}]}}`, body, connectors.Options{"status_path": "code"})
-			wantErr(t, err, "page 2: the API answered code 500, msg (withheld: it quotes a record's data): not one of the success codes")
+			connectortest.WantErr(t, err, "page 2: the API answered code 500, msg (withheld: it quotes a record's data): not one of the success codes")
 			// Unconfigured, the heuristic's message too.
 			_, err2 := envelopeRead(t, "data.list", `{"data": {"list": [{"id": 1}, {"id": 2}]}}`, fmt.Sprintf(`{"msg": "%s 无权查询", "data": {"list": []}}`, q.text), nil)
-			wantErr(t, err2, "page 2: the API answered msg (withheld: it quotes a record's data), with no records")
+			connectortest.WantErr(t, err2, "page 2: the API answered msg (withheld: it quotes a record's data), with no records")
 			// An HTTP error's body.
 			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				w.WriteHeader(http.StatusBadRequest)
@@ -162,7 +163,7 @@ func TestMessageQuotingRecordWithheld(t *testing.T) {
 			}))
 			t.Cleanup(srv.Close)
 			_, err3 := syncErr(t.Context(), newSource(t, connectors.Options{"url": srv.URL + "/api"}))
-			wantErr(t, err3, "page 1: HTTP 400 Bad Request: (body withheld: it quotes a record's data)")
+			connectortest.WantErr(t, err3, "page 1: HTTP 400 Bad Request: (body withheld: it quotes a record's data)")
 			for _, e := range []error{err, err2, err3} {
 				if e != nil && (strings.Contains(e.Error(), q.name) || strings.Contains(e.Error(), "5511")) {
 					t.Errorf("error shows the record: %v", e)
@@ -175,6 +176,6 @@ func TestMessageQuotingRecordWithheld(t *testing.T) {
 	for _, msg := range []string{"系统繁忙，请稍后再试", "第 2 页超出范围，共 10 页"} {
 		_, err := envelopeRead(t, "data.list", `{"code": 0, "data": {"list": [{"id": 1}, {"id": 2}]}}`,
 			fmt.Sprintf(`{"code": 500, "msg": %q, "data": {"list": []}}`, msg), connectors.Options{"status_path": "code"})
-		wantErr(t, err, fmt.Sprintf("msg %q", msg))
+		connectortest.WantErr(t, err, fmt.Sprintf("msg %q", msg))
 	}
 }

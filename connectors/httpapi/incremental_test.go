@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/lipwatch/lipwatch/connectors"
+	"github.com/lipwatch/lipwatch/connectors/connectortest"
 	"github.com/lipwatch/lipwatch/connectors/httpapi/fakeapi"
 )
 
@@ -32,14 +33,14 @@ func incSync(t *testing.T, c connectors.Connector, saved string) ([]connectors.R
 // incRead is incSync that also returns the reader's notes.
 func incRead(t *testing.T, c connectors.Connector, saved string) ([]connectors.Row, []string, string, []connectors.Note, error) {
 	t.Helper()
-	st := only(t, c).(connectors.Incremental)
+	st := connectortest.OnlyStream(t, c).(connectors.Incremental)
 	st.Resume(saved)
 	rr, err := st.Open(t.Context())
 	if err != nil {
 		return nil, nil, "", nil, err
 	}
 	defer rr.Close()
-	rows, err := readUntilErr(rr)
+	rows, err := connectortest.ReadRows(rr)
 	noter, ok := rr.(connectors.Noter)
 	if !ok {
 		t.Fatal("the reader is not a connectors.Noter")
@@ -133,7 +134,7 @@ func TestIncrementalAfterFault(t *testing.T) {
 	if _, _, _, err := incSync(t, c, saved); err == nil {
 		t.Fatal("the faulty sync succeeded")
 	} else {
-		wantErr(t, err, "source employment", "page 2: invalid JSON")
+		connectortest.WantErr(t, err, "source employment", "page 2: invalid JSON")
 	}
 
 	srv.ClearFaults()
@@ -194,7 +195,7 @@ func TestIncrementalPOST(t *testing.T) {
 func TestBadSavedWatermark(t *testing.T) {
 	srv := serve(t, employment(5), fakeapi.Options{UpdatedField: "updated_at"})
 	_, _, _, err := incSync(t, newSource(t, incOpts(srv, "1h")), "yesterday")
-	wantErr(t, err, `source employment: /api/v1/employment: saved watermark "yesterday" is not a time`)
+	connectortest.WantErr(t, err, `source employment: /api/v1/employment: saved watermark "yesterday" is not a time`)
 }
 
 // A saved watermark that is not a time (epoch milliseconds saved under
@@ -203,7 +204,7 @@ func TestBadSavedWatermark(t *testing.T) {
 func TestSavedWatermarkNotATime(t *testing.T) {
 	srv := serve(t, employment(3), fakeapi.Options{UpdatedField: "updated_at"})
 	_, _, _, _, err := incRead(t, newSource(t, incOpts(srv, "")), "1733000000000")
-	wantErr(t, err, `source employment: /api/v1/employment: saved watermark "17***********" is not a time (want RFC 3339, YYYY-MM-DD HH:MM:SS or YYYY-MM-DD), `+
+	connectortest.WantErr(t, err, `source employment: /api/v1/employment: saved watermark "17***********" is not a time (want RFC 3339, YYYY-MM-DD HH:MM:SS or YYYY-MM-DD), `+
 		"so no incremental read can start from it; to recover, run lipwatch sync --full employment: it reads the source from the start and saves a new watermark")
 	if n := len(srv.Requests()); n != 0 {
 		t.Errorf("%d requests, want none", n)

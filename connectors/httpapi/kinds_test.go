@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/lipwatch/lipwatch/connectors"
+	"github.com/lipwatch/lipwatch/connectors/connectortest"
 )
 
 // An identifier that went through a float serializer (户号 written as
@@ -18,7 +19,7 @@ func TestNumberKinds(t *testing.T) {
 		  {"户号": 340799001001, "人口": 2, "面积": "3.40799001001E15"}]`,
 		`[{"户号": "340799001002", "人口": 4, "面积": "60"}]`,
 	)
-	rr := open(t, newSource(t, connectors.Options{"url": srv.URL + "/api", "pagination": "page", "page_size": 2}))
+	rr := connectortest.OpenOnly(t, newSource(t, connectors.Options{"url": srv.URL + "/api", "pagination": "page", "page_size": 2}))
 	var rows []connectors.Row
 	for range 3 {
 		row, err := rr.Next()

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/lipwatch/lipwatch/connectors"
+	"github.com/lipwatch/lipwatch/connectors/connectortest"
 	"github.com/lipwatch/lipwatch/connectors/httpapi/fakeapi"
 )
 
@@ -62,7 +63,7 @@ func TestCancelStopsPromptly(t *testing.T) {
 				}
 				defer rr.Close()
 				srv.SetFaults(tt.faults)
-				_, err = readUntilErr(rr)
+				_, err = connectortest.ReadRows(rr)
 			}
 			if !errors.Is(err, context.Canceled) {
 				t.Fatalf("got %v, want context.Canceled", err)
@@ -83,7 +84,7 @@ func TestCancelStopsPromptly(t *testing.T) {
 func TestCloseTwice(t *testing.T) {
 	srv := serve(t, employment(30), fakeapi.Options{})
 	c := newSource(t, pageOpts(srv, "page", 10))
-	rr := open(t, c)
+	rr := connectortest.OpenOnly(t, c)
 	if _, err := rr.Next(); err != nil {
 		t.Fatal(err)
 	}
@@ -95,7 +96,7 @@ func TestCloseTwice(t *testing.T) {
 	if _, err := rr.Next(); err == nil || errors.Is(err, io.EOF) {
 		t.Errorf("next after close: %v, want an error", err)
 	} else {
-		wantErr(t, err, "source employment: /api/v1/employment: closed")
+		connectortest.WantErr(t, err, "source employment: /api/v1/employment: closed")
 	}
 	for range 2 {
 		if err := c.Close(t.Context()); err != nil {
@@ -103,7 +104,7 @@ func TestCloseTwice(t *testing.T) {
 		}
 	}
 	_, err := c.Streams(t.Context())
-	wantErr(t, err, "source employment: closed")
+	connectortest.WantErr(t, err, "source employment: closed")
 }
 
 // An empty source loads nothing: no rows, and no header unless the fields
@@ -112,8 +113,8 @@ func TestEmptySource(t *testing.T) {
 	for _, style := range []string{fakeapi.Page, fakeapi.Offset, fakeapi.Cursor, fakeapi.NextLink, fakeapi.None} {
 		t.Run(style, func(t *testing.T) {
 			srv := serve(t, nil, fakeapi.Options{Pagination: style})
-			rr := open(t, newSource(t, pageOpts(srv, style, 10)))
-			if rows := readAll(t, rr); len(rows) != 0 {
+			rr := connectortest.OpenOnly(t, newSource(t, pageOpts(srv, style, 10)))
+			if rows := connectortest.ReadAll(t, rr); len(rows) != 0 {
 				t.Errorf("read %d rows", len(rows))
 			}
 			if h := rr.Header(); len(h) != 0 {
@@ -128,8 +129,8 @@ func TestEmptySource(t *testing.T) {
 		srv := serve(t, nil, fakeapi.Options{})
 		o := pageOpts(srv, "page", 10)
 		o["fields"] = []any{"身份证号", "业务类型"}
-		rr := open(t, newSource(t, o))
-		if rows := readAll(t, rr); len(rows) != 0 {
+		rr := connectortest.OpenOnly(t, newSource(t, o))
+		if rows := connectortest.ReadAll(t, rr); len(rows) != 0 {
 			t.Errorf("read %d rows", len(rows))
 		}
 		if h := rr.Header(); len(h) != 2 {
@@ -138,8 +139,8 @@ func TestEmptySource(t *testing.T) {
 	})
 	t.Run("null records", func(t *testing.T) {
 		srv := pagesServer(t, `{"data": {"items": null}}`)
-		rr := open(t, newSource(t, connectors.Options{"url": srv.URL + "/api", "records": "data.items", "pagination": "page"}))
-		if rows := readAll(t, rr); len(rows) != 0 {
+		rr := connectortest.OpenOnly(t, newSource(t, connectors.Options{"url": srv.URL + "/api", "records": "data.items", "pagination": "page"}))
+		if rows := connectortest.ReadAll(t, rr); len(rows) != 0 {
 			t.Errorf("read %d rows", len(rows))
 		}
 	})
@@ -148,7 +149,7 @@ func TestEmptySource(t *testing.T) {
 // Fingerprint is "" (every sync reads) and the stream is incremental.
 func TestStreamContract(t *testing.T) {
 	srv := serve(t, employment(1), fakeapi.Options{})
-	st := only(t, newSource(t, pageOpts(srv, "page", 10)))
+	st := connectortest.OnlyStream(t, newSource(t, pageOpts(srv, "page", 10)))
 	fp, err := st.Fingerprint(t.Context())
 	if fp != "" || err != nil {
 		t.Errorf("fingerprint %q, %v; want \"\", nil", fp, err)

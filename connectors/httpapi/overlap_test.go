@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/lipwatch/lipwatch/connectors"
+	"github.com/lipwatch/lipwatch/connectors/connectortest"
 	"github.com/lipwatch/lipwatch/connectors/httpapi/fakeapi"
 )
 
@@ -50,8 +51,8 @@ func offsets(srv *fakeapi.Server) []string {
 // which returns only the overlap record), where the verify pass cost 22.
 func TestOffsetOverlapQuiet(t *testing.T) {
 	c, srv := offsetSource(t, employment(200), "asc", 20, nil, nil)
-	rr := open(t, c)
-	rows := readAll(t, rr)
+	rr := connectortest.OpenOnly(t, c)
+	rows := connectortest.ReadAll(t, rr)
 	checkRecords(t, rr.Header(), rows, 0)
 	if len(rows) != 200 {
 		t.Fatalf("read %d rows, want 200", len(rows))
@@ -112,7 +113,7 @@ func TestOffsetOverlapNeverSettles(t *testing.T) {
 		}
 	})
 	_, _, mark, err := incSync(t, c, "")
-	wantErr(t, err, "found the list shifted between two page requests", "after 4 passes: records moved between pages while they were read",
+	connectortest.WantErr(t, err, "found the list shifted between two page requests", "after 4 passes: records moved between pages while they were read",
 		"the watermark was not moved")
 	if mark != "" {
 		t.Errorf("watermark %q handed out", mark)
@@ -210,7 +211,7 @@ func TestOffsetOverlapTransientTotal(t *testing.T) {
 			}
 		})
 	_, _, _, err := incSync(t, c, "")
-	wantErr(t, err, "read 9 distinct records of the 10 the API reports at data.total")
+	connectortest.WantErr(t, err, "read 9 distinct records of the 10 the API reports at data.total")
 }
 
 // moveEnd rewrites record i (0-based, in the order added) without a

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/lipwatch/lipwatch/connectors"
+	"github.com/lipwatch/lipwatch/connectors/connectortest"
 	"github.com/lipwatch/lipwatch/connectors/httpapi/fakeapi"
 )
 
@@ -54,14 +55,14 @@ func TestPaginationStyles(t *testing.T) {
 			t.Parallel()
 			srv := serve(t, employment(n), tt.fake)
 			c := newSource(t, tt.opts(srv))
-			if name := only(t, c).Name(); name != endpoint {
+			if name := connectortest.OnlyStream(t, c).Name(); name != endpoint {
 				t.Errorf("stream name %q, want %q", name, endpoint)
 			}
-			rr := open(t, c)
+			rr := connectortest.OpenOnly(t, c)
 			if got := rr.Header(); !reflect.DeepEqual(got, fields) {
 				t.Errorf("header %q, want %q", got, fields)
 			}
-			rows := readAll(t, rr)
+			rows := connectortest.ReadAll(t, rr)
 			if len(rows) != n {
 				t.Fatalf("read %d rows, want %d", len(rows), n)
 			}
@@ -76,7 +77,7 @@ func TestPaginationStyles(t *testing.T) {
 // Pages are fetched as the reader reaches them, not all at Open.
 func TestPagesFetchedLazily(t *testing.T) {
 	srv := serve(t, employment(120), fakeapi.Options{})
-	rr := open(t, newSource(t, pageOpts(srv, "page", 50)))
+	rr := connectortest.OpenOnly(t, newSource(t, pageOpts(srv, "page", 50)))
 	if got := len(srv.Requests()); got != 1 {
 		t.Fatalf("%d requests after Open, want 1", got)
 	}
@@ -116,7 +117,7 @@ func TestParameterNames(t *testing.T) {
 		"url": srv.URL + endpoint + "?dataset=jyss", "records": "data.items",
 		"pagination": "page", "page_param": "pageNum", "size_param": "pageSize", "page_size": 2,
 	})
-	if rows := readAll(t, open(t, c)); len(rows) != 2 {
+	if rows := connectortest.ReadAll(t, connectortest.OpenOnly(t, c)); len(rows) != 2 {
 		t.Fatalf("read %d rows, want 2", len(rows))
 	}
 	mu.Lock()
@@ -142,7 +143,7 @@ func TestPOSTBody(t *testing.T) {
 		"pagination": "page", "page_size": 10,
 		"body": `{"page": {{page}}, "page_size": {{page_size}}, "dept": "人社局"}`,
 	})
-	rows := readAll(t, open(t, c))
+	rows := connectortest.ReadAll(t, connectortest.OpenOnly(t, c))
 	if len(rows) != 25 {
 		t.Fatalf("read %d rows, want 25", len(rows))
 	}
@@ -181,7 +182,7 @@ func TestRecordsPathErrors(t *testing.T) {
 				delete(o, "records")
 			}
 			_, err := syncErr(t.Context(), newSource(t, o))
-			wantErr(t, err, tt.want...)
+			connectortest.WantErr(t, err, tt.want...)
 			if err != nil && strings.Contains(err.Error(), "测试") {
 				t.Errorf("error shows record values: %v", err)
 			}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/lipwatch/lipwatch/connectors"
+	"github.com/lipwatch/lipwatch/connectors/connectortest"
 	"github.com/lipwatch/lipwatch/connectors/httpapi/fakeapi"
 )
 
@@ -103,7 +104,7 @@ func TestShortfallFailsWithoutReread(t *testing.T) {
 	c, _ := movingSource(t, "desc", 1, connectors.Options{"total_path": "data.total", "reread": 0, "verify": false})
 	const saved = "2026-02-01T00:00:00+08:00"
 	rows, _, mark, err := incSync(t, c, saved)
-	wantErr(t, err, "source employment: /api/v1/employment: read 5 distinct records of the 6 the API reports at data.total, after 1 pass: "+
+	connectortest.WantErr(t, err, "source employment: /api/v1/employment: read 5 distinct records of the 6 the API reports at data.total, after 1 pass: "+
 		"records moved between pages while they were read (offset paging over changing data); the watermark was not moved. Use cursor or keyset paging (README)")
 	if len(rows) != 6 {
 		t.Errorf("read %d rows before the error, want 6", len(rows))
@@ -143,7 +144,7 @@ func TestShortfallAscendingKeyFields(t *testing.T) {
 
 	c, _ = movingSource(t, "asc", 1, connectors.Options{"total_path": "data.total", "key_fields": []any{"身份证号"}, "reread": 0, "verify": false})
 	_, _, _, err = incSync(t, c, "")
-	wantErr(t, err, "read 5 distinct records of the 6 the API reports at data.total; ",
+	connectortest.WantErr(t, err, "read 5 distinct records of the 6 the API reports at data.total; ",
 		"the last pass read 1 record with the same key_fields [身份证号] values and different content on different pages "+
 			"(a record edited while it was read, or key_fields not unique), after 1 pass")
 
@@ -184,7 +185,7 @@ func TestShortfallAfterTwoPasses(t *testing.T) {
 			if style == fakeapi.Offset {
 				passes = "4 passes" // reread 3 by default with offset paging
 			}
-			wantErr(t, err, "read 6 distinct records of the 7 the API reports at data.total, after "+passes+": "+cause)
+			connectortest.WantErr(t, err, "read 6 distinct records of the 7 the API reports at data.total, after "+passes+": "+cause)
 			// A later pass hands out only the records no pass before it read.
 			if len(rows) != 6 {
 				t.Errorf("read %d rows, want 6", len(rows))
@@ -200,11 +201,11 @@ func TestTotalPathErrors(t *testing.T) {
 	o := pageOpts(srv, "page", 2)
 	o["total_path"] = "data.count"
 	_, err := syncErr(t.Context(), newSource(t, o))
-	wantErr(t, err, "no page had a total at data.count (total_path)")
+	connectortest.WantErr(t, err, "no page had a total at data.count (total_path)")
 
 	o["total_path"] = "msg"
 	_, err = syncErr(t.Context(), newSource(t, o))
-	wantErr(t, err, `page 1: msg is "ok", not a count of records (total_path)`)
+	connectortest.WantErr(t, err, `page 1: msg is "ok", not a count of records (total_path)`)
 }
 
 // Records that are all there read in one pass, with no note.

@@ -77,7 +77,7 @@ func TestOptionErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := connectors.New("http", connectors.Source{Name: "employment", Options: tt.opts})
-			wantErr(t, err, tt.want...)
+			connectortest.WantErr(t, err, tt.want...)
 			connectortest.CheckOptionErrors(t, "http", err)
 			if err != nil && strings.Contains(err.Error(), "abc") {
 				t.Errorf("error shows a secret: %v", err)

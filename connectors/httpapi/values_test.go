@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/lipwatch/lipwatch/connectors"
+	"github.com/lipwatch/lipwatch/connectors/connectortest"
 )
 
 // pagesServer serves the given JSON texts as pages 1, 2, ... of a page
@@ -41,12 +42,12 @@ func TestValues(t *testing.T) {
 		]`,
 		`[{"id": 2, "remark": "新字段", "amount": 0.5e1}]`,
 	)
-	rr := open(t, newSource(t, connectors.Options{"url": srv.URL + "/api", "pagination": "page", "page_size": 2}))
+	rr := connectortest.OpenOnly(t, newSource(t, connectors.Options{"url": srv.URL + "/api", "pagination": "page", "page_size": 2}))
 	first := []string{"id", "amount", "rate", "ok", "note", "addr", "name", "emoji", "tail"}
 	if got := rr.Header(); !reflect.DeepEqual(got, first) {
 		t.Fatalf("header %q, want %q", got, first)
 	}
-	rows := readAll(t, rr)
+	rows := connectortest.ReadAll(t, rr)
 	const T, N = connectors.KindText, connectors.KindNumber
 	want := []connectors.Row{
 		{Pos: 1, Values: []string{"340799199001011234", "1500", "-0.002", "true", "", `{"town":"城关镇","no":[1,2]}`, "张\"三\"\n", "😀", "1.50"},
@@ -68,8 +69,8 @@ func TestValues(t *testing.T) {
 // still has one; other keys follow.
 func TestFieldsOption(t *testing.T) {
 	srv := pagesServer(t, `[{"b": "2", "x": "9", "a": "1"}]`)
-	rr := open(t, newSource(t, connectors.Options{"url": srv.URL + "/api", "pagination": "page", "fields": []any{"a", "b", "c"}}))
-	rows := readAll(t, rr)
+	rr := connectortest.OpenOnly(t, newSource(t, connectors.Options{"url": srv.URL + "/api", "pagination": "page", "fields": []any{"a", "b", "c"}}))
+	rows := connectortest.ReadAll(t, rr)
 	if got, want := rr.Header(), []string{"a", "b", "c", "x"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("header %q, want %q", got, want)
 	}
@@ -82,5 +83,5 @@ func TestFieldsOption(t *testing.T) {
 func TestRecordNotObject(t *testing.T) {
 	srv := pagesServer(t, `[{"a": 1}, "x"]`)
 	_, err := syncErr(t.Context(), newSource(t, connectors.Options{"url": srv.URL + "/api", "pagination": "page"}))
-	wantErr(t, err, "source employment: /api: page 1: record 2 (at byte 11) is a string, not an object")
+	connectortest.WantErr(t, err, "source employment: /api: page 1: record 2 (at byte 11) is a string, not an object")
 }

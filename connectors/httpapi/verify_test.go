@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/lipwatch/lipwatch/connectors"
+	"github.com/lipwatch/lipwatch/connectors/connectortest"
 	"github.com/lipwatch/lipwatch/connectors/httpapi/fakeapi"
 )
 
@@ -229,7 +230,7 @@ func TestVerifyStillMoving(t *testing.T) {
 	o["watermark_param"], o["watermark_field"] = "updated_since", "updated_at"
 	const saved = "2026-02-01T00:00:00+08:00"
 	rows, _, mark, err := incSync(t, newSource(t, o), saved)
-	wantErr(t, err, "source employment: /api/v1/employment: the last two passes did not agree on the records with updated_at "+
+	connectortest.WantErr(t, err, "source employment: /api/v1/employment: the last two passes did not agree on the records with updated_at "+
 		"not after the greatest the first pass read (pass 4 read 1 record that pass 3 had not), after 4 passes: records moved between pages while they were read "+
 		"(offset paging over changing data); the watermark was not moved. Use cursor or keyset paging (README); "+
 		"if the records carry a field that changes on every request (a query time such as 查询时间, a per-page 序号, a signed link), set key_fields to the record's own number")
@@ -301,7 +302,7 @@ func TestKeyFieldsUnknown(t *testing.T) {
 				o[k] = v
 			}
 			rows, err := syncErr(t.Context(), newSource(t, o))
-			wantErr(t, err, "source employment: /api/v1/employment: key_fields names 身份证, which no record of the read had "+
+			connectortest.WantErr(t, err, "source employment: /api/v1/employment: key_fields names 身份证, which no record of the read had "+
 				"(their keys: 身份证号, 姓名, 业务类型, 业务日期, updated_at); correct key_fields")
 			if len(rows) != 6 {
 				t.Errorf("read %d rows before the error, want 6", len(rows))
@@ -319,8 +320,8 @@ func TestTotalBelowRead(t *testing.T) {
 		`{"data": {"total": 0, "items": []}}`,
 	)
 	o := connectors.Options{"url": srv.URL + "/api", "records": "data.items", "pagination": "page", "page_size": 3, "total_path": "data.total", "key_fields": []any{"id"}}
-	rr := open(t, newSource(t, o))
-	rows := readAll(t, rr)
+	rr := connectortest.OpenOnly(t, newSource(t, o))
+	rows := connectortest.ReadAll(t, rr)
 	if len(rows) != 6 {
 		t.Fatalf("read %d rows, want 6", len(rows))
 	}
@@ -346,8 +347,8 @@ func TestVerifyWithoutWatermark(t *testing.T) {
 	})
 	o := pageOpts(srv, fakeapi.Page, 3)
 	o["verify"] = true
-	rr := open(t, newSource(t, o))
-	rows := readAll(t, rr)
+	rr := connectortest.OpenOnly(t, newSource(t, o))
+	rows := connectortest.ReadAll(t, rr)
 	haveIDs(t, rr.Header(), rows, 0, 1, 2, 4, 5, 3)
 
 	moving := serve(t, employment(6), fakeapi.Options{Pagination: fakeapi.Page})
@@ -361,5 +362,5 @@ func TestVerifyWithoutWatermark(t *testing.T) {
 	o = pageOpts(moving, fakeapi.Page, 3)
 	o["verify"] = true
 	_, err := syncErr(t.Context(), newSource(t, o))
-	wantErr(t, err, "the last two passes did not agree on the records read (pass 4 read 1 record that pass 3 had not), after 4 passes: records moved between pages")
+	connectortest.WantErr(t, err, "the last two passes did not agree on the records read (pass 4 read 1 record that pass 3 had not), after 4 passes: records moved between pages")
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/lipwatch/lipwatch/connectors"
+	"github.com/lipwatch/lipwatch/connectors/connectortest"
 	_ "github.com/lipwatch/lipwatch/connectors/sqlsrc"
 
 	"github.com/lipwatch/lipwatch/internal/pgtest"
@@ -73,27 +74,16 @@ func newSQLIn(t testing.TB, name string, loc *time.Location, opts connectors.Opt
 		}
 		opts["dsn_file"] = "dsn"
 	}
-	c, err := connectors.New("sql", connectors.Source{Name: name, BaseDir: dir, Options: opts, Location: loc})
-	if err != nil {
-		t.Fatalf("new connector: %v", err)
-	}
-	t.Cleanup(func() { c.Close(context.Background()) })
-	return c
+	return connectortest.New(t, "sql", connectors.Source{Name: name, BaseDir: dir, Options: opts, Location: loc})
 }
 
-// only returns the connector's single stream.
+// only returns the connector's single stream, which is Incremental.
 func only(t testing.TB, c connectors.Connector) connectors.Incremental {
 	t.Helper()
-	streams, err := c.Streams(context.Background())
-	if err != nil {
-		t.Fatalf("streams: %v", err)
-	}
-	if len(streams) != 1 {
-		t.Fatalf("got %d streams, want 1", len(streams))
-	}
-	s, ok := streams[0].(connectors.Incremental)
+	st := connectortest.OnlyStream(t, c)
+	s, ok := st.(connectors.Incremental)
 	if !ok {
-		t.Fatalf("stream %T is not Incremental", streams[0])
+		t.Fatalf("stream %T is not Incremental", st)
 	}
 	return s
 }
