@@ -9,6 +9,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/term"
+
 	"github.com/lipwatch/lipwatch/engine/ingest"
 )
 
@@ -28,16 +30,22 @@ type progressReporter struct {
 // newProgress draws on w (the command's masked stderr) when stderr is a
 // terminal, and logs otherwise.
 func newProgress(logger *slog.Logger, w io.Writer) *progressReporter {
-	fi, err := os.Stderr.Stat()
-	term := err == nil && fi.Mode()&os.ModeCharDevice != 0 && os.Getenv("TERM") != "dumb"
+	tty := isTerminal(os.Stderr)
 	every := 10 * time.Second
-	if term {
+	if tty {
 		every = 200 * time.Millisecond
 	}
 	if w == nil {
 		w = os.Stderr
 	}
-	return &progressReporter{w: w, terminal: term, logger: logger, every: every}
+	return &progressReporter{w: w, terminal: tty, logger: logger, every: every}
+}
+
+// isTerminal reports whether f is a terminal a bar can be drawn on: one
+// that answers terminal requests (a character device such as /dev/null is
+// not), and not TERM=dumb.
+func isTerminal(f *os.File) bool {
+	return term.IsTerminal(int(f.Fd())) && os.Getenv("TERM") != "dumb"
 }
 
 // report is the ingest.Syncer's Progress callback.

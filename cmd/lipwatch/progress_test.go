@@ -1,6 +1,8 @@
 package main
 
 import (
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -16,5 +18,26 @@ func TestProgressLine(t *testing.T) {
 	}
 	if got := progressLine(ingest.Progress{Source: "api", Stream: "/v1/x", Rows: 10}, 5); got != "api /v1/x  10 rows  5 rows/s" {
 		t.Errorf("unknown size: %q", got)
+	}
+}
+
+// A sync's progress is drawn as a bar only on a terminal: stderr sent to
+// /dev/null (a character device, which the mode bits took for one) or to
+// a file is logged instead.
+func TestProgressNotTerminal(t *testing.T) {
+	devnull, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer devnull.Close()
+	file, err := os.Create(filepath.Join(t.TempDir(), "stderr.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer file.Close()
+	for _, f := range []*os.File{devnull, file} {
+		if isTerminal(f) {
+			t.Errorf("%s is taken for a terminal", f.Name())
+		}
 	}
 }
