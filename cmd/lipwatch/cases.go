@@ -98,7 +98,11 @@ func newCasesCmd(g *globals) *cobra.Command {
 		Short: "List cases (filters: --township, --state, --level, --overdue)",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			// Filters are checked, never read as "nothing matches".
-			states := []string{"new", "dispatched", "closed", "open"}
+			var states []string
+			for _, st := range cases.States() {
+				states = append(states, string(st))
+			}
+			states = append(states, "open")
 			if state != "" && !slices.Contains(states, state) {
 				return &exitError{code: 2, msg: fmt.Sprintf("--state %q: want one of %s (open: new or dispatched)", state, strings.Join(states, ", "))}
 			}

@@ -54,9 +54,17 @@ func newRoot() (*cobra.Command, *globals) {
 		Short: "Low-income population monitoring and early warning (低收入人口动态监测预警)",
 		Long: `Low-income population monitoring and early warning (低收入人口动态监测预警).
 
-Exit statuses: 0 done, every source ok; 1 the job failed; 2 a bad config, rule file or
-command line; 3 done, but a source failed or is degraded; 75 the store is held by another
-lipwatch process (named in the message): nothing was done, try again later; 130 interrupted.`,
+Exit statuses (the same for every command):
+  0    done, nothing to report
+  1    the job failed, or a check's verdict is no: rules check found errors (warnings with
+       --strict), rules test a failing test, rules diff a change (as diff(1)), sources check a
+       source that cannot be read, notify send a message not delivered
+  2    nothing was done: a bad config, rule file, flag or argument (every problem listed)
+  3    done, but partly: a source failed or is degraded (run, sync; the rules it feeds held),
+       feedback import rejected rows or refused a list, sources check a stream that fails
+  75   the store is held by another lipwatch process (named in the message): nothing was
+       done, try again later (EX_TEMPFAIL)
+  130  interrupted`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		// No subcommand may set its own PersistentPreRun(E): cobra would

@@ -11,15 +11,6 @@ import (
 	"time"
 )
 
-// States of a case. Overdue is derived from the deadline, not stored.
-const (
-	StateNew        = "new"
-	StateDispatched = "dispatched"
-	StateClosed     = "closed"
-)
-
-// Levels, most severe first.
-
 // MaxLevel returns the more severe of two levels.
 func MaxLevel(a, b string) string {
 	if lvl.Rank(b) > lvl.Rank(a) {
@@ -73,7 +64,7 @@ type Case struct {
 	HouseholdID  string
 	TownshipCode string
 	Level        string
-	State        string
+	State        State
 	OpenedOn     time.Time
 	DispatchedOn time.Time
 	Deadline     time.Time

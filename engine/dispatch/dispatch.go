@@ -18,9 +18,11 @@ package dispatch
 import (
 	"errors"
 	"fmt"
-	"github.com/lipwatch/lipwatch/engine/level"
 	"strings"
 	"time"
+
+	"github.com/lipwatch/lipwatch/engine/cases"
+	"github.com/lipwatch/lipwatch/engine/level"
 )
 
 // Hit is one rule that fired for someone in the case's household.
@@ -49,16 +51,9 @@ type Item struct {
 	Hits         []Hit
 	Dispatched   time.Time // date the case was first sent to the township
 	Deadline     time.Time // date by which the township must report an outcome
-	State        string    // new | dispatched | closed
-	Changed      bool      // new or changed since the last dispatch (the 变化 column)
+	State        cases.State
+	Changed      bool // new or changed since the last dispatch (the 变化 column)
 }
-
-// Case states, as the store keeps them.
-const (
-	StateNew        = "new"
-	StateDispatched = "dispatched"
-	StateClosed     = "closed"
-)
 
 // Warning levels, most severe first (engine/level).
 const (

@@ -11,6 +11,8 @@ import (
 
 	"github.com/lipwatch/lipwatch/engine/idnum"
 	"github.com/xuri/excelize/v2"
+
+	"github.com/lipwatch/lipwatch/engine/cases"
 )
 
 // day is a calendar date in the county's zone, as the store hands them out.
@@ -62,13 +64,13 @@ func newFixture(t testing.TB) fixture {
 		town(Item{
 			CaseID: "YJ-20261128-0003", VillageCode: "340799001003", VillageName: "东门社区",
 			HouseholdID: "340799001003000217", Address: "东门社区幸福路12号", HeadName: "王五", HeadID: wang, Members: 1,
-			Level: LevelYellow, Dispatched: day(2026, 11, 28), Deadline: day(2026, 12, 19), State: StateNew, Changed: true,
+			Level: LevelYellow, Dispatched: day(2026, 11, 28), Deadline: day(2026, 12, 19), State: cases.StateNew, Changed: true,
 			Hits: []Hit{{RuleID: "EMP-UNEMPLOYED", RuleTitle: "登记失业超过6个月", Level: LevelYellow, Reason: "2026-03-02 登记失业", Person: "王五", IDNumber: wang}},
 		}),
 		town(Item{
 			CaseID: "YJ-20261128-0001", VillageCode: "340799001001", VillageName: "城关社区",
 			HouseholdID: "340799001001000042", Address: "城关社区解放路3号", HeadName: "张三", HeadID: zhang, Members: 3,
-			Level: LevelRed, Dispatched: day(2026, 11, 28), Deadline: day(2026, 12, 19), State: StateNew, Changed: true,
+			Level: LevelRed, Dispatched: day(2026, 11, 28), Deadline: day(2026, 12, 19), State: cases.StateNew, Changed: true,
 			Hits: []Hit{
 				{RuleID: "MED-OOP-UNCOVERED", RuleTitle: "个人医疗自付费用较大，家庭未纳入社会救助", Level: LevelRed, Reason: "近12个月医疗自付 30000 元", Person: "张三", IDNumber: zhang},
 				{RuleID: "DIS-SEVERE-NEW", RuleTitle: "新增一、二级残疾人", Level: LevelOrange, Reason: "2026-10-09 新办残疾证（肢体二级）", Person: "刘梅", IDNumber: zhangW},
@@ -77,19 +79,19 @@ func newFixture(t testing.TB) fixture {
 		town(Item{
 			CaseID: "YJ-20261120-0002", VillageCode: "340799001002", VillageName: "西湖村",
 			HouseholdID: "340799001002000008", Address: "西湖村三组", HeadName: "李四", HeadID: li, Members: 4,
-			Level: LevelRed, Dispatched: day(2026, 11, 20), Deadline: day(2026, 12, 11), State: StateDispatched,
+			Level: LevelRed, Dispatched: day(2026, 11, 20), Deadline: day(2026, 12, 11), State: cases.StateDispatched,
 			Hits: []Hit{{RuleID: "MED-OOP-UNCOVERED", RuleTitle: "个人医疗自付费用较大，家庭未纳入社会救助", Level: LevelRed, Reason: "近12个月医疗自付 26500 元", Person: "李四", IDNumber: li}},
 		}),
 		town(Item{
 			CaseID: "YJ-20261128-0004", VillageCode: "340799001002", VillageName: "西湖村",
 			HouseholdID: "", Address: "西湖村五组", HeadName: "陈小", HeadID: chen,
-			Level: LevelOrange, Dispatched: day(2026, 11, 14), Deadline: day(2026, 12, 5), State: StateDispatched, Changed: true,
+			Level: LevelOrange, Dispatched: day(2026, 11, 14), Deadline: day(2026, 12, 5), State: cases.StateDispatched, Changed: true,
 			Hits: []Hit{{RuleID: "CHILD-LEFT", RuleTitle: "留守儿童无人监护", Level: LevelOrange, Reason: "父母均在外务工", Person: "陈小", IDNumber: chen}},
 		}),
 		town(Item{
 			CaseID: "YJ-20261101-0005", VillageCode: "340799001001", VillageName: "城关社区",
 			HouseholdID: "340799001001000100", Address: "城关社区南街8号", HeadName: "赵六", HeadID: zhao, Members: 2,
-			Level: LevelOrange, Dispatched: day(2026, 11, 1), Deadline: day(2026, 11, 20), State: StateDispatched,
+			Level: LevelOrange, Dispatched: day(2026, 11, 1), Deadline: day(2026, 11, 20), State: cases.StateDispatched,
 			Hits: []Hit{{RuleID: "FISHER-NO-PENSION", RuleTitle: "退捕渔民未参加养老保险", Level: LevelOrange, Reason: "2020-12-31 退捕，未参保", Person: "赵六", IDNumber: zhao}},
 		}),
 	}

@@ -3,13 +3,14 @@ package dispatch
 import (
 	"cmp"
 	"fmt"
-	"github.com/lipwatch/lipwatch/engine/level"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/lipwatch/lipwatch/engine/cases"
 	"github.com/lipwatch/lipwatch/engine/idnum"
+	"github.com/lipwatch/lipwatch/engine/level"
 )
 
 // The township list's sheet name and its column headers. ReadFeedback
@@ -186,7 +187,7 @@ func compareItems(a, b Item) int {
 // renderItem turns a case into a list row.
 func renderItem(it Item, o Options) listRow {
 	r := listRow{level: it.Level, members: it.Members, dispatched: it.Dispatched, deadline: it.Deadline}
-	r.overdue = it.State != StateClosed && !it.Deadline.IsZero() && civil(it.Deadline).Before(civil(o.AsOf))
+	r.overdue = it.State != cases.StateClosed && !it.Deadline.IsZero() && civil(it.Deadline).Before(civil(o.AsOf))
 	t := &r.text
 	t[colCaseID] = it.CaseID
 	t[colChange] = changeMark(it)
@@ -216,7 +217,7 @@ func changeMark(it Item) string {
 	switch {
 	case !it.Changed:
 		return ""
-	case it.State == StateNew:
+	case it.State == cases.StateNew:
 		return "新增"
 	default:
 		return "更新"

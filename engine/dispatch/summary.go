@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/xuri/excelize/v2"
+
+	"github.com/lipwatch/lipwatch/engine/cases"
 )
 
 // SummarySheetName is the name of the county summary's sheet.
@@ -45,7 +47,7 @@ func Summarize(items []Item, asOf time.Time) []SummaryRow {
 			byCode[it.TownshipCode] = r
 			rows = append(rows, r)
 		}
-		if it.State == StateClosed {
+		if it.State == cases.StateClosed {
 			r.Closed++
 			continue
 		}

@@ -4,6 +4,8 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
+
+	"github.com/lipwatch/lipwatch/engine/cases"
 )
 
 func TestSummarize(t *testing.T) {
@@ -12,10 +14,10 @@ func TestSummarize(t *testing.T) {
 	// Another township, and a closed case and an unrouted one.
 	items = append(items,
 		Item{CaseID: "YJ-20261010-0009", TownshipCode: "340799002", TownshipName: "河口镇", Level: LevelRed,
-			Deadline: day(2026, 10, 31), State: StateClosed},
+			Deadline: day(2026, 10, 31), State: cases.StateClosed},
 		Item{CaseID: "YJ-20261128-0010", TownshipCode: "340799002", TownshipName: "河口镇", Level: LevelYellow,
-			Deadline: day(2026, 11, 28), State: StateNew, Changed: true},
-		Item{CaseID: "YJ-20261128-0011", Level: LevelOrange, Deadline: day(2026, 12, 19), State: StateNew, Changed: true},
+			Deadline: day(2026, 11, 28), State: cases.StateNew, Changed: true},
+		Item{CaseID: "YJ-20261128-0011", Level: LevelOrange, Deadline: day(2026, 12, 19), State: cases.StateNew, Changed: true},
 	)
 	got := Summarize(items, asOf)
 	want := []SummaryRow{

@@ -124,7 +124,7 @@ func TestReturnedListBoundToItsTownship(t *testing.T) {
 	}
 	nx.Close()
 
-	state := func(id string) string {
+	state := func(id string) cases.State {
 		cs, err := c.p.Store.Case(ctx, id)
 		if err != nil {
 			t.Fatal(err)

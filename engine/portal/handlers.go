@@ -469,9 +469,8 @@ func (s *Server) caseList(w http.ResponseWriter, r *http.Request, q *request) {
 // storeState maps the state filter to the store's states; "" and "open"
 // are filtered after loading.
 func storeState(s string) string {
-	switch s {
-	case cases.StateNew, cases.StateDispatched, cases.StateClosed:
-		return s
+	if st, ok := cases.ParseState(s); ok {
+		return string(st)
 	}
 	return ""
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/lipwatch/lipwatch/engine/cases"
 	"github.com/lipwatch/lipwatch/engine/dataset"
 	"github.com/lipwatch/lipwatch/engine/dispatch"
 	"github.com/lipwatch/lipwatch/engine/store"
@@ -29,18 +30,8 @@ var funcs = template.FuncMap{
 		return t.Format(time.DateOnly)
 	},
 	"level": dispatch.LevelLabel,
-	"state": func(s string) string {
-		switch s {
-		case "new":
-			return "待下发"
-		case "dispatched":
-			return "核实中"
-		case "closed":
-			return "已办结"
-		}
-		return s
-	},
-	"neg": func(n int) int { return -n },
+	"state": func(s cases.State) string { return s.Label() },
+	"neg":   func(n int) int { return -n },
 	"stamp": func(t time.Time) string {
 		if t.IsZero() {
 			return ""

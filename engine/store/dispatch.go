@@ -187,7 +187,7 @@ func (s *Store) ApplyOutcomes(ctx context.Context, cs []Closing, actor, action, 
 // closeCase is CloseCase within tx. A case-state refusal is returned
 // before anything is written, so tx stays usable.
 func closeCase(ctx context.Context, tx *sql.Tx, c Closing) (bool, error) {
-	var state string
+	var state cases.State
 	var outcome sql.NullString
 	var dispatched, lastSent sql.NullTime
 	err := tx.QueryRowContext(ctx, `SELECT state, outcome, dispatched_on, coalesce(last_dispatched_on, dispatched_on)
@@ -330,7 +330,7 @@ func (s *Store) ExtendCase(ctx context.Context, id string, deadline func(dispatc
 		return time.Time{}, err
 	}
 	if c.State != cases.StateDispatched {
-		return time.Time{}, &CaseStateError{CaseID: id, Reason: c.State + ", not dispatched and open"}
+		return time.Time{}, &CaseStateError{CaseID: id, Reason: string(c.State) + ", not dispatched and open"}
 	}
 	d, err := deadline(c.DispatchedOn)
 	if err != nil {
@@ -365,7 +365,8 @@ func (s *Store) ReopenCase(ctx context.Context, actor, id, reason string, day, d
 		return err
 	}
 	defer tx.Rollback()
-	var state, subject string
+	var state cases.State
+	var subject string
 	var outcome sql.NullString
 	err = tx.QueryRowContext(ctx, `SELECT state, subject, outcome FROM cases WHERE case_id = ?`, id).Scan(&state, &subject, &outcome)
 	if errors.Is(err, sql.ErrNoRows) {

@@ -44,7 +44,7 @@ func (s *Store) RequestExtension(ctx context.Context, account, id, reason string
 		return 0, err
 	}
 	defer tx.Rollback()
-	var state string
+	var state cases.State
 	var extended bool
 	err = tx.QueryRowContext(ctx, `SELECT state, extended FROM cases WHERE case_id = ?`, id).Scan(&state, &extended)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -59,7 +59,7 @@ func (s *Store) RequestExtension(ctx context.Context, account, id, reason string
 	}
 	switch {
 	case state != cases.StateDispatched:
-		return 0, &CaseStateError{CaseID: id, Reason: state + ", not dispatched and open"}
+		return 0, &CaseStateError{CaseID: id, Reason: string(state) + ", not dispatched and open"}
 	case extended:
 		return 0, &CaseStateError{CaseID: id, Reason: "extended already"}
 	case pending > 0:
@@ -137,13 +137,13 @@ func (s *Store) DecideExtension(ctx context.Context, account string, rid int64, 
 	now := time.Now().UTC()
 	r.State, r.DecidedBy, r.DecidedAt, r.Note = ExtensionRefused, account, now, note
 	if approve {
-		var state string
+		var state cases.State
 		var dispatched, current sql.NullTime
 		if err := tx.QueryRowContext(ctx, `SELECT state, dispatched_on, deadline FROM cases WHERE case_id = ?`, r.CaseID).Scan(&state, &dispatched, &current); err != nil {
 			return r, err
 		}
 		if state != cases.StateDispatched {
-			return r, &CaseStateError{CaseID: r.CaseID, Reason: state + ", not dispatched and open"}
+			return r, &CaseStateError{CaseID: r.CaseID, Reason: string(state) + ", not dispatched and open"}
 		}
 		d, err := deadline(dispatched.Time)
 		if err != nil {
@@ -187,7 +187,8 @@ func (s *Store) AssignTownship(ctx context.Context, account, id, town string, fr
 		return err
 	}
 	defer tx.Rollback()
-	var state, current string
+	var state cases.State
+	var current string
 	err = tx.QueryRowContext(ctx, `SELECT state, township_code FROM cases WHERE case_id = ?`, id).Scan(&state, &current)
 	if errors.Is(err, sql.ErrNoRows) {
 		return fmt.Errorf("case %s: %w", id, ErrNoCase)
