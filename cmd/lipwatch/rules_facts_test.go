@@ -98,6 +98,28 @@ func TestRulesCheckFactParams(t *testing.T) {
 	}
 }
 
+// TestRulesCheckFactTestRows: the fact tests' rows are checked by rules
+// check too, not only when rules test runs them: a misspelt column and an
+// unknown dataset are errors at their place, with the closest name.
+func TestRulesCheckFactTestRows(t *testing.T) {
+	factRules(t,
+		"- {id_number: p1, settle_date: 2025-11-28, out_of_pocket: 1000, total_cost: 2000}",
+		"- {id_number: p1, settle_dat: 2025-11-28, out_of_pocket: 1000, total_cost: 2000}",
+		"          medical:\n            - {id_number: p3,", "          medicl:\n            - {id_number: p3,")
+	out, err := runCLI(t, "rules", "check")
+	if factsExit(err) != 1 {
+		t.Fatalf("exit %d (%v), want 1\n%s", factsExit(err), err, out)
+	}
+	for _, want := range []string{
+		`group medical: test "窗口两端：恰好12个月前不计入，评估日当天计入，评估日之后不计入": given: medical has no column settle_dat (did you mean settle_date?)`,
+		`group person: test "评估日之后的死亡尚未发生；生日当天满周岁": given: medicl is not a dataset (did you mean medical?)`,
+	} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("missing %q in:\n%s", want, err)
+		}
+	}
+}
+
 // TestRulesCheckFactWarnings: a column no field declares is a warning
 // (exit 0, --strict 1); the shipped facts check clean.
 func TestRulesCheckFactWarnings(t *testing.T) {

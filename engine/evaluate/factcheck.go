@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/lipwatch/lipwatch/engine/dataset"
 	"github.com/lipwatch/lipwatch/engine/internal/textdist"
 	"github.com/lipwatch/lipwatch/engine/rule"
 	"github.com/lipwatch/lipwatch/engine/store"
@@ -76,6 +77,7 @@ func CheckFactQueries(ctx context.Context, st *store.Store, pack *rule.Pack) (ru
 		e, w := checkColumns(pack, g, cols)
 		errs, warns = append(errs, e...), append(warns, w...)
 	}
+	errs = append(errs, checkGiven(pack)...)
 	if len(errs) > 0 {
 		errs = pack.SortErrors(errs)
 	}
@@ -182,4 +184,45 @@ func castHint(ft rule.Type) string {
 		return "compare it, e.g. x IS NOT NULL, or cast it: ::BOOLEAN"
 	}
 	return "cast it: ::VARCHAR"
+}
+
+// checkGiven checks the datasets and columns the fact tests give rows of
+// (rules check; rules test reports the same as an ERROR of the test): an
+// unknown one is an error at its place, with the closest name. Each
+// unknown column is reported once per test.
+func checkGiven(pack *rule.Pack) rule.Errors {
+	var errs rule.Errors
+	for _, g := range pack.Groups {
+		for _, t := range g.Tests {
+			seen := map[string]bool{}
+			for _, gr := range t.Given {
+				ds, ok := dataset.Lookup(gr.Dataset)
+				if !ok {
+					errs = append(errs, pack.FactError(gr.Pos, "group %s: test %q: given: %s is not a dataset%s", g.Name, t.Name,
+						gr.Dataset, didYouMean(gr.Dataset, dataset.Names())))
+					continue
+				}
+				names := append(ds.FieldNames(), "_load_id", "_position")
+				for _, row := range gr.Rows {
+					for _, c := range row.Cols {
+						if slices.Contains(names, c.Name) || seen[gr.Dataset+"."+c.Name] {
+							continue
+						}
+						seen[gr.Dataset+"."+c.Name] = true
+						errs = append(errs, pack.FactError(c.Pos, "group %s: test %q: given: %s has no column %s%s", g.Name, t.Name,
+							gr.Dataset, c.Name, didYouMean(c.Name, names)))
+					}
+				}
+			}
+		}
+	}
+	return errs
+}
+
+// didYouMean is " (did you mean X?)" for the closest of names, or "".
+func didYouMean(word string, names []string) string {
+	if best := textdist.Closest(word, names); best != "" {
+		return " (did you mean " + best + "?)"
+	}
+	return ""
 }
