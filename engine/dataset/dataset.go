@@ -22,6 +22,8 @@ const (
 	Int                // a whole number
 	Enum               // one of a fixed set of canonical values, with aliases
 	Bool               // yes/no in Chinese or English
+	Decimal            // a quantity with two decimals (building area in m²), its Units accepted after it; held as int64 hundredths
+	Month              // a calendar month (202611, 2026-11, 2026年11月, or a date): its first day
 )
 
 // Field is one column of a dataset.
@@ -46,6 +48,9 @@ type Field struct {
 	// (scientific notation, more than 15 digits in a number cell). ID and
 	// Code fields get the same treatment.
 	Identifier bool
+	// Units are the unit marks a Decimal may carry after its number
+	// ("㎡", "平方米"), compared as written.
+	Units []string
 	// OpenEnd marks an end date where departments write "no end" as a date
 	// far in the future (9999-12-31, 2099-12-31) or a word (长期, 永久,
 	// 无固定期限): those read as no date (nil) instead of a bad date.

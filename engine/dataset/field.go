@@ -43,12 +43,12 @@ func (f *fieldMap) problem(code, format string, args ...any) *Problem {
 // every row: clean values take the fast paths (no allocation for clean
 // ASCII and Chinese text).
 func (f *fieldMap) parse(raw string, kind connectors.CellKind) (any, *Problem) {
-	if kind.Filled() && (f.Type == Money || f.Type == Int) && raw != "" {
+	if kind.Filled() && (f.Type == Money || f.Type == Int || f.Type == Decimal) && raw != "" {
 		// One amount merged over several rows is not each row's amount:
 		// filled in, a person's costs would count twice.
 		return nil, f.problem(BadNumber, "the cell is part of a merged range over several rows, so its amount is not this row's own: unmerge the cells and give each row its own value, then send the file again")
 	}
-	if kind.Scaled() && (f.Type == Money || f.Type == Int) && raw != "" {
+	if kind.Scaled() && (f.Type == Money || f.Type == Int || f.Type == Decimal) && raw != "" {
 		return nil, f.problem(BadNumber, "the cell shows its number in a unit of its own (its number format, such as 0.00\"万元\"), so the stored number is not in yuan: give the amounts in yuan, or in a text column, and send the file again")
 	}
 	kind = kind.Base()
@@ -97,9 +97,9 @@ func (f *fieldMap) parse(raw string, kind connectors.CellKind) (any, *Problem) {
 			s = x
 		}
 	}
-	if kind == connectors.KindDate && f.Type != Date && !f.free {
+	if kind == connectors.KindDate && f.Type != Date && f.Type != Month && !f.free {
 		code, what := BadValue, "text (设置单元格格式→文本)"
-		if f.Type == Money || f.Type == Int {
+		if f.Type == Money || f.Type == Int || f.Type == Decimal {
 			code, what = BadNumber, "numbers (设置单元格格式→数值)"
 		}
 		return nil, f.problem(code, "the cell is formatted as a date, so it does not hold the value written: format the column as %s and send the file again", what)
@@ -149,6 +149,28 @@ func (f *fieldMap) parse(raw string, kind connectors.CellKind) (any, *Problem) {
 			return nil, f.problem(BadNumber, "%s is not an amount of money", shown(s))
 		}
 		return fen, nil
+	case Decimal:
+		v := s
+		for _, u := range f.Units {
+			if t, ok := strings.CutSuffix(v, u); ok {
+				v = trimSpace(t)
+				break
+			}
+		}
+		n, err := ParseMoney(v)
+		if err != nil || strings.ContainsAny(v, "元￥") {
+			return nil, f.problem(BadNumber, "%s is not a number%s", shown(s), unitsHint(f.Units))
+		}
+		return n, nil
+	case Month:
+		if kind == connectors.KindNumber1904 {
+			s = serial1904(s)
+		}
+		m, err := ParseMonth(s)
+		if err != nil {
+			return nil, f.problem(BadDate, "%s %v", shown(s), err)
+		}
+		return m, nil
 	case Int:
 		n, err := ParseInt(s)
 		if err != nil {
@@ -327,4 +349,12 @@ func aliasHint(s string) string {
 		return ": if it means one of them, add it under the source's values:"
 	}
 	return "; lipwatch quarantine export shows it: if it means one of them, add it under the source's values:"
+}
+
+// unitsHint names the units a Decimal may carry, for its error.
+func unitsHint(units []string) string {
+	if len(units) == 0 {
+		return ""
+	}
+	return " (a number, optionally followed by " + strings.Join(units, ", ") + ")"
 }

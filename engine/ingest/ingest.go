@@ -236,7 +236,8 @@ const DefaultDegradedShare = 0.5
 // orderedDatasets are those whose facts take the newest row by load order
 // (registry_current, the assistance roster's versions, fishers): a stream
 // must not load after a later one of the same sync has.
-var orderedDatasets = map[string]bool{"registry": true, "assistance": true, "fishers": true}
+var orderedDatasets = map[string]bool{"registry": true, "assistance": true, "fishers": true,
+	"vehicles": true, "property": true, "business": true, "public_employees": true}
 
 // IsOrdered reports whether a dataset's facts take the newest state by
 // load order, so that the order its files load in matters.

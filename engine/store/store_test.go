@@ -110,6 +110,7 @@ func TestTablesMatchDatasets(t *testing.T) {
 	sqlType := map[dataset.Type]string{
 		dataset.String: "VARCHAR", dataset.ID: "VARCHAR", dataset.Code: "VARCHAR", dataset.Enum: "VARCHAR",
 		dataset.Date: "DATE", dataset.Money: "DECIMAL(14,2)", dataset.Int: "BIGINT", dataset.Bool: "BOOLEAN",
+		dataset.Decimal: "DECIMAL(14,2)", dataset.Month: "DATE",
 	}
 	for _, ds := range dataset.All() {
 		rows, err := s.DB().Query(`SELECT column_name, data_type, is_nullable FROM information_schema.columns
