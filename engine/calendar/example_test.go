@@ -62,4 +62,6 @@ func ExampleParse() {
 	fmt.Println(err)
 	// Output:
 	// holidays.yaml:7:9: workday 2025-10-10 is a Friday: only a Saturday or Sunday can be a make-up working day
+	//     7 |       - 2025-10-10
+	//       |         ^
 }

@@ -1,7 +1,6 @@
 package calendar
 
 import (
-	"cmp"
 	"errors"
 	"fmt"
 	"maps"
@@ -14,6 +13,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/lipwatch/lipwatch/engine/internal/yamldiag"
 	"github.com/lipwatch/lipwatch/engine/internal/yamlguard"
 )
 
@@ -44,24 +44,26 @@ func Load(path string) (*Calendar, error) {
 //	    holidays: [2027-01-01]
 //
 // A holiday range may include weekend days (the notice's spans do). Parse
-// checks the whole file and reports every problem at once, one per line as
-// "name:line:col: message", in file order: a date that is not a date, a
-// range that ends before it starts, a date outside its year's section, a
-// workday that is not a Saturday or Sunday, a day listed both as holiday and
-// as workday, unknown keys, a year given twice, and YAML syntax errors.
+// checks the whole file and reports every problem at once, in file order,
+// each as "name:line:col: message" followed by the line of the file and a
+// caret under the column (as rule files' problems are): a date that is not
+// a date, a range that ends before it starts, a date outside its year's
+// section, a workday that is not a Saturday or Sunday, a day listed both as
+// holiday and as workday, unknown keys, a year given twice, and YAML syntax
+// errors, explained where the mistake is (a tab in the indentation, a line
+// indented unlike its neighbours, an unclosed quote or bracket).
 func Parse(name string, data []byte) (*Calendar, error) {
-	p := &parser{name: name}
-	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
-		p.yamlError(err)
+	p := &parser{name: name, c: yamldiag.NewCollector()}
+	doc, ok := p.c.Parse(name, data)
+	if !ok {
 		return nil, p.err()
 	}
 	var bomb *yamlguard.Error
-	if err := yamlguard.Check(&doc); errors.As(err, &bomb) {
-		p.problems = append(p.problems, problem{line: bomb.Line, col: bomb.Col, msg: bomb.Error()})
+	if err := yamlguard.Check(doc); errors.As(err, &bomb) {
+		p.c.Addf(yamldiag.Pos{File: name, Line: bomb.Line, Col: bomb.Col}, "%s", bomb.Error())
 		return nil, p.err()
 	}
-	c := p.document(&doc)
+	c := p.document(doc)
 	if err := p.err(); err != nil {
 		return nil, err
 	}
@@ -71,75 +73,29 @@ func Parse(name string, data []byte) (*Calendar, error) {
 // yearKeys are the keys of a year's section, in the order the docs give.
 var yearKeys = []string{"source", "provisional", "holidays", "workdays"}
 
-// problem is one thing wrong with the file.
-type problem struct {
-	line, col int // 1-based; 0 when the problem has no place in the file
-	msg       string
-}
-
 // parser walks the YAML node tree, collecting problems as it goes so that
 // one run reports them all.
 type parser struct {
-	name     string
-	problems []problem
+	name string
+	c    *yamldiag.Collector
 }
 
+// addf records a problem at n, or of the whole file when n is nil.
 func (p *parser) addf(n *yaml.Node, format string, args ...any) {
-	pr := problem{msg: fmt.Sprintf(format, args...)}
+	pos := yamldiag.Pos{File: p.name}
 	if n != nil {
-		pr.line, pr.col = n.Line, n.Column
+		pos = yamldiag.NodePos(p.name, n)
 	}
-	p.problems = append(p.problems, pr)
+	p.c.Addf(pos, format, args...)
 }
 
-// err returns every problem, sorted by position, joined one per line; nil
-// when there is none.
+// err returns every problem in file order, each with its line of the file
+// and a caret (problems of the whole file last); nil when there is none.
 func (p *parser) err() error {
-	ps := slices.Clone(p.problems)
-	// File order; problems of the whole file (no line) come last, since
-	// they are usually the consequence of one before.
-	slices.SortStableFunc(ps, func(a, b problem) int {
-		return cmp.Or(cmp.Compare(unplaced(a), unplaced(b)), cmp.Compare(a.line, b.line), cmp.Compare(a.col, b.col))
-	})
-	errs := make([]error, len(ps))
-	for i, pr := range ps {
-		switch {
-		case pr.col > 0:
-			errs[i] = fmt.Errorf("%s:%d:%d: %s", p.name, pr.line, pr.col, pr.msg)
-		case pr.line > 0:
-			errs[i] = fmt.Errorf("%s:%d: %s", p.name, pr.line, pr.msg)
-		default:
-			errs[i] = fmt.Errorf("%s: %s", p.name, pr.msg)
-		}
+	if ps := p.c.Problems(); ps != nil {
+		return yamldiag.List(ps)
 	}
-	return errors.Join(errs...)
-}
-
-// unplaced is 1 for a problem of the whole file, 0 for one with a line.
-func unplaced(pr problem) int {
-	if pr.line == 0 {
-		return 1
-	}
-	return 0
-}
-
-var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
-
-// yamlError records a syntax error from the YAML decoder at the line the
-// decoder names (it gives no column).
-func (p *parser) yamlError(err error) {
-	for _, l := range strings.Split(err.Error(), "\n") {
-		l = strings.TrimSpace(l)
-		if l == "" {
-			continue
-		}
-		pr := problem{msg: "invalid YAML: " + strings.TrimPrefix(l, "yaml: ")}
-		if m := yamlLine.FindStringSubmatch(l); m != nil {
-			pr.line, _ = strconv.Atoi(m[1])
-			pr.msg = "invalid YAML: " + m[2]
-		}
-		p.problems = append(p.problems, pr)
-	}
+	return nil
 }
 
 // document checks the top level, which holds only "years".
@@ -216,7 +172,7 @@ func (p *parser) years(n *yaml.Node) *Calendar {
 // year checks the section of year y (key k, value v) and builds it, or
 // returns nil when it has problems.
 func (p *parser) year(y int, k, v *yaml.Node) *year {
-	before := len(p.problems)
+	before := p.c.Len()
 	if v.Kind != yaml.MappingNode {
 		p.addf(k, "year %d: want a mapping with %s, got %s", y, strings.Join(yearKeys, ", "), kind(v))
 		return nil
@@ -289,7 +245,7 @@ func (p *parser) year(y int, k, v *yaml.Node) *year {
 	if source == "" && !provisional {
 		p.addf(k, "year %d: source: required: the notice the dates come from, e.g. 国办发明电〔2024〕12号 (or provisional: true until it is published)", y)
 	}
-	if len(p.problems) > before {
+	if p.c.Len() > before {
 		return nil
 	}
 	hd, wd := map[int]bool{}, map[int]bool{}
@@ -377,26 +333,7 @@ func parseYear(s string) (int, bool) {
 }
 
 // deref follows a YAML alias to the node it names.
-func deref(n *yaml.Node) *yaml.Node {
-	for n.Kind == yaml.AliasNode && n.Alias != nil {
-		n = n.Alias
-	}
-	return n
-}
+func deref(n *yaml.Node) *yaml.Node { return yamldiag.Resolve(n) }
 
 // kind names what a node holds, for "want X, got Y" messages.
-func kind(n *yaml.Node) string {
-	switch n.Kind {
-	case yaml.MappingNode:
-		return "a mapping"
-	case yaml.SequenceNode:
-		return "a list"
-	case yaml.ScalarNode:
-		if n.Tag == "!!null" {
-			return "nothing"
-		}
-		return strconv.Quote(n.Value)
-	default:
-		return "something else"
-	}
-}
+func kind(n *yaml.Node) string { return yamldiag.Describe(n) }

@@ -2,7 +2,11 @@ package calendar
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
+	"regexp"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -226,9 +230,10 @@ func TestParseBad(t *testing.T) {
 		},
 		{
 			name: "invalid YAML",
-			// A tab in the indentation, as an editor may insert.
+			// A tab in the indentation, as an editor may insert (more in
+			// TestParseYAMLMistakes).
 			src:  "years:\n  2025:\n    source: test\n    holidays:\n\t- 2025-01-01\n",
-			want: `h.yaml:5: invalid YAML: found character that cannot start any token`,
+			want: `h.yaml:5:1: YAML syntax: a tab in the indentation: YAML allows only spaces there; replace the tab with spaces`,
 		},
 		{
 			// Every problem at once, in file order, and none repeated.
@@ -260,8 +265,83 @@ func TestParseBad(t *testing.T) {
 			if c != nil {
 				t.Errorf("Parse returned a calendar with its error")
 			}
-			if err.Error() != tt.want {
-				t.Errorf("error\n got: %s\nwant: %s", err, tt.want)
+			if got := withoutSnippets(t, tt.src, err.Error()); got != tt.want {
+				t.Errorf("error\n got: %s\nwant: %s", got, tt.want)
+			}
+		})
+	}
+}
+
+var headerRE = regexp.MustCompile(`^h\.yaml:(\d+)(?::(\d+))?: `)
+
+// withoutSnippets checks that each problem of msg placed at a line is
+// followed by that line of src and a caret under its column (src's lines
+// are ASCII after the column), and returns msg without them.
+func withoutSnippets(t *testing.T, src, msg string) string {
+	t.Helper()
+	srcLines := strings.Split(src, "\n")
+	lines := strings.Split(msg, "\n")
+	var out []string
+	for i := 0; i < len(lines); i++ {
+		out = append(out, lines[i])
+		m := headerRE.FindStringSubmatch(lines[i])
+		if m == nil {
+			continue
+		}
+		line, _ := strconv.Atoi(m[1])
+		col, _ := strconv.Atoi(m[2])
+		text := strings.ReplaceAll(srcLines[line-1], "\t", " ")
+		if col == 0 {
+			col = 1 + len(text) - len(strings.TrimLeft(text, " "))
+		}
+		want := fmt.Sprintf("%5d | %s\n      | %s^", line, strings.TrimRight(text, " "), strings.Repeat(" ", col-1))
+		if i+3 > len(lines) || strings.Join(lines[i+1:i+3], "\n") != want {
+			t.Errorf("problem %q: want the snippet\n%s\nin\n%s", lines[i], want, msg)
+			continue
+		}
+		i += 2
+	}
+	return strings.Join(out, "\n")
+}
+
+// TestParseYAMLMistakes: the common YAML mistakes in holidays.yaml are
+// said in plain words where they are, with the line and a caret, as in
+// the rule files.
+func TestParseYAMLMistakes(t *testing.T) {
+	const head = "years:\n  2025:\n    source: 国办发明电〔2024〕12号\n"
+	for _, tt := range []struct{ name, src, want string }{
+		{"tab", head + "    holidays:\n\t  - 2025-01-01\n", `
+h.yaml:5:1: YAML syntax: a tab in the indentation: YAML allows only spaces there; replace the tab with spaces
+    5 |    - 2025-01-01
+      | ^`},
+		{"one space short", head + "    holidays: [2025-01-01]\n   workdays: [2025-01-26]\n", `
+h.yaml:5:4: YAML syntax: this line is indented 3 spaces, between holidays on line 4 (4 spaces) and 2025 on line 2 (2 spaces); indent it like one of them
+    5 |    workdays: [2025-01-26]
+      |    ^`},
+		{"stray colon", "years:\n  2025:\n    source: 国办发明电: 2024年12号\n    holidays: [2025-01-01]\n", `
+h.yaml:3:18: YAML syntax: the value of source holds ": ", which YAML reads as the start of another key; put the whole value in quotes, or write the colon as "："
+    3 |     source: 国办发明电: 2024年12号
+      |                       ^`},
+		{"unclosed quote", head + "    holidays:\n      - \"2025-01-01\n    workdays: [2025-01-26]\n", `
+h.yaml:5:9: YAML syntax: the quote " opened here is never closed; end the value with "
+    5 |       - "2025-01-01
+      |         ^`},
+		{"a word where true or false is wanted", "years:\n  2027:\n    provisional: 暂定\n", `
+h.yaml:2:3: year 2027: source: required: the notice the dates come from, e.g. 国办发明电〔2024〕12号 (or provisional: true until it is published)
+    2 |   2027:
+      |   ^
+h.yaml:3:18: provisional: want true or false, got "暂定"
+    3 |     provisional: 暂定
+      |                  ^`},
+		{"two documents", head + "    holidays: [2025-01-01]\n---\nyears: {}\n", `
+h.yaml:5:1: only one YAML document per file (remove the ---)
+    5 | ---
+      | ^`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse("h.yaml", []byte(tt.src))
+			if want := strings.TrimPrefix(tt.want, "\n"); err == nil || err.Error() != want {
+				t.Errorf("got:\n%v\nwant:\n%s", err, want)
 			}
 		})
 	}

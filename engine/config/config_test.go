@@ -407,7 +407,7 @@ func TestParseEmbedded(t *testing.T) {
 		t.Errorf("Dir = %q, store at %q", cfg.Dir, cfg.Resolve(cfg.Store.Path))
 	}
 	_, err = Parse("config.yaml", []byte("county:\n  code: \"1\"\n"))
-	if err == nil || err.Error() != `config.yaml:2:3: county.code: "1" is not a six-digit division code` {
+	if err == nil || err.Error() != "config.yaml:2:3: county.code: \"1\" is not a six-digit division code\n    2 |   code: \"1\"\n      |   ^" {
 		t.Errorf("got %v", err)
 	}
 }

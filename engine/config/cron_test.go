@@ -40,7 +40,7 @@ func TestCronUnknownCountyZone(t *testing.T) {
 		t.Fatalf("want two problems, got %v", err)
 	}
 	if got := cerr.Problems[1]; got.Path != "schedule.nightly" || got.Line != 5 || got.Col != 3 ||
-		got.Msg != "schedules are read in the county's time zone; remove TZ=Asia/Shanghia" {
+		got.Message != "schedules are read in the county's time zone; remove TZ=Asia/Shanghia" {
 		t.Errorf("problem = %+v", got)
 	}
 }

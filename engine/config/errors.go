@@ -1,142 +1,113 @@
 package config
 
 import (
-	"cmp"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/lipwatch/lipwatch/engine/internal/yamldiag"
 )
 
-// Problem is one thing wrong with a configuration.
-type Problem struct {
-	// File is the configuration file as named to Load.
-	File string
-	// Line and Col locate the key in File (1-based); 0 when the key is not
-	// in the file, in which case the nearest enclosing key is used if any.
-	Line, Col int
-	// Env names the environment variable the value came from, if it did.
-	Env string
-	// Path is the key's dotted path, e.g. "sources.medical.dataset", with
-	// a list element's index in brackets: "dispatch.formats[1]".
-	Path string
-	// Msg says what is wrong, in plain words.
-	Msg string
-}
-
-// String formats p as "file:line:col: path: msg", or with "env NAME" in
-// place of the file position when the value came from the environment.
-func (p Problem) String() string {
-	var b strings.Builder
-	switch {
-	case p.Env != "":
-		b.WriteString("env ")
-		b.WriteString(p.Env)
-	case p.Line > 0 && p.Col > 0:
-		fmt.Fprintf(&b, "%s:%d:%d", p.File, p.Line, p.Col)
-	case p.Line > 0:
-		fmt.Fprintf(&b, "%s:%d", p.File, p.Line)
-	default:
-		b.WriteString(p.File)
-	}
-	b.WriteString(": ")
-	if p.Path != "" {
-		b.WriteString(p.Path)
-		b.WriteString(": ")
-	}
-	b.WriteString(p.Msg)
-	return b.String()
-}
+// Problem is one thing wrong with a configuration: the file (as named to
+// Load) and the line and column of the key, or of the value when the
+// value is of the wrong type (1-based; 0 when the key is not in the file,
+// in which case the nearest enclosing key is used if any); Env, the
+// environment variable the value came from, if it did; Path, the key's
+// dotted path ("sources.medical.dataset", a list element's index in
+// brackets: "dispatch.formats[1]"); Message, what is wrong in plain words;
+// and Snippet, the line of the file with a caret under the column.
+// String formats it as "file:line:col: path: message", or with "env NAME"
+// in place of the position; Error adds the snippet. It is the diagnostic
+// of every YAML file lipwatch reads (the rule files and holidays.yaml too).
+type Problem = yamldiag.Problem
 
 // Error is what Load returns for a configuration it cannot accept: every
-// problem found, in file order.
+// problem found, in file order, those from the environment last.
 type Error struct {
 	Problems []Problem
 }
 
-// Error lists the problems one per line.
+// Error lists the problems, each followed by its line of the file and a
+// caret.
 func (e *Error) Error() string {
 	lines := make([]string, len(e.Problems))
-	for i, p := range e.Problems {
-		lines[i] = p.String()
+	for i := range e.Problems {
+		lines[i] = e.Problems[i].Error()
 	}
 	return strings.Join(lines, "\n")
 }
 
 // position is where a key sits in the file.
 type position struct {
-	line, col int
-	key       string // as written, before viper lower-cases it
-	scalar    string // the value as written, when it is a scalar
+	line, col   int
+	vline, vcol int    // where its value starts, when on the key's line (else 0)
+	key         string // as written, before viper lower-cases it
+	scalar      string // the value as written, when it is a scalar
 }
 
-// collector gathers problems and locates them.
+// collector locates problems by key path and gathers them (in yamldiag's
+// collector, which renders their snippets and sorts them).
 type collector struct {
-	file     string
-	pos      map[string]position // dotted lower-case path -> key position
-	env      map[string]string   // dotted path -> env var, for values taken from the environment
-	bound    map[string]bool     // every env var bound to a key
-	problems []Problem
-	bad      map[string]bool // paths whose value could not be decoded
+	file  string
+	diag  *yamldiag.Collector
+	pos   map[string]position // dotted lower-case path -> key position
+	env   map[string]string   // dotted path -> env var, for values taken from the environment
+	bound map[string]bool     // every env var bound to a key
+	bad   map[string]bool     // paths whose value could not be decoded
 }
 
 func newCollector(file string) *collector {
-	return &collector{file: file, pos: map[string]position{}, env: map[string]string{}, bound: map[string]bool{}, bad: map[string]bool{}}
+	diag := yamldiag.NewCollector()
+	diag.Secret = IsSecret // no token or password in a snippet
+	return &collector{file: file, diag: diag, pos: map[string]position{}, env: map[string]string{}, bound: map[string]bool{}, bad: map[string]bool{}}
 }
 
 // add records a problem at path, located at the environment variable the
-// value came from, or else at the key itself or its nearest enclosing key
-// in the file.
+// value came from, or else in the file: at the value when it could not be
+// decoded (path is marked bad: a wrong type, a duration without a unit)
+// and sits on its key's line, else at the key itself or its nearest
+// enclosing key.
 func (c *collector) add(path, format string, args ...any) {
 	c.addAt(path, true, format, args...)
 }
 
-// addFile records a problem about a key that can only come from the file.
+// addFile records a problem about a key that can only come from the file,
+// at the key.
 func (c *collector) addFile(path, format string, args ...any) {
 	c.addAt(path, false, format, args...)
 }
 
 func (c *collector) addAt(path string, env bool, format string, args ...any) {
-	p := Problem{File: c.file, Path: path, Msg: fmt.Sprintf(format, args...)}
+	p := &Problem{Pos: yamldiag.Pos{File: c.file}, Path: path, Message: fmt.Sprintf(format, args...)}
 	if name, ok := c.envOf(path); ok && env {
 		p.Env = name
 	} else {
 		for q := path; q != ""; q = parent(q) {
 			if at, ok := c.pos[q]; ok {
 				p.Line, p.Col = at.line, at.col
+				if q == path && env && c.bad[path] && at.vline > 0 {
+					p.Line, p.Col = at.vline, at.vcol
+				}
 				break
 			}
 		}
 	}
-	c.problems = append(c.problems, p)
+	c.diag.Add(p)
 }
 
 // err returns the problems sorted by position, or nil.
 func (c *collector) err() error {
-	if len(c.problems) == 0 {
+	ps := c.diag.Problems()
+	if ps == nil {
 		return nil
 	}
-	ps := slices.Clone(c.problems)
-	// Stable: problems at one key keep the order they were checked in.
-	slices.SortStableFunc(ps, func(a, b Problem) int {
-		return cmp.Or(
-			cmp.Compare(envRank(a), envRank(b)),
-			cmp.Compare(a.Line, b.Line),
-			cmp.Compare(a.Col, b.Col),
-			cmp.Compare(a.Env, b.Env),
-		)
-	})
-	return &Error{Problems: ps}
-}
-
-// envRank puts problems from the environment after those from the file.
-func envRank(p Problem) int {
-	if p.Env != "" {
-		return 1
+	out := make([]Problem, len(ps))
+	for i, p := range ps {
+		out[i] = *p
 	}
-	return 0
+	return &Error{Problems: out}
 }
 
 // failed reports whether path or a key enclosing it could not be decoded,
@@ -223,7 +194,7 @@ func (c *collector) index(n *yaml.Node, path string, depth int) {
 		for i, e := range n.Content {
 			p := elemPath(path, i)
 			if _, seen := c.pos[p]; !seen {
-				at := position{line: e.Line, col: e.Column}
+				at := position{line: e.Line, col: e.Column, vline: e.Line, vcol: e.Column}
 				if e.Kind == yaml.ScalarNode {
 					at.scalar = e.Value
 				}
@@ -245,6 +216,9 @@ func (c *collector) index(n *yaml.Node, path string, depth int) {
 				at := position{line: k.Line, col: k.Column, key: k.Value}
 				if v.Kind == yaml.ScalarNode {
 					at.scalar = v.Value
+				}
+				if v.Line == k.Line {
+					at.vline, at.vcol = v.Line, v.Column
 				}
 				c.pos[p] = at
 			}

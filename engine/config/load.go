@@ -1,15 +1,12 @@
 package config
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
-	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/lipwatch/lipwatch/connectors"
@@ -17,6 +14,7 @@ import (
 	"github.com/spf13/viper"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/lipwatch/lipwatch/engine/internal/yamldiag"
 	"github.com/lipwatch/lipwatch/engine/internal/yamlguard"
 )
 
@@ -51,36 +49,35 @@ func Parse(name string, data []byte) (*Config, error) {
 	}
 	c := newCollector(name)
 
-	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
-		c.yamlError(err)
+	// The file is parsed once, into yaml.Node: the nodes give every key's
+	// line and column. Its values, decoded from the nodes, are what viper
+	// merges with the defaults and the environment.
+	doc, ok := c.diag.Parse(name, data)
+	if !ok {
 		return nil, c.err()
 	}
 	var bomb *yamlguard.Error
-	if err := yamlguard.Check(&doc); errors.As(err, &bomb) {
-		c.problems = append(c.problems, Problem{File: name, Line: bomb.Line, Col: bomb.Col, Msg: bomb.Error()})
+	if err := yamlguard.Check(doc); errors.As(err, &bomb) {
+		c.diag.Addf(yamldiag.Pos{File: name, Line: bomb.Line, Col: bomb.Col}, "%s", bomb.Error())
 		return nil, c.err()
 	}
 	if len(doc.Content) > 0 && doc.Content[0].Kind != yaml.MappingNode {
-		top := doc.Content[0]
-		c.problems = append(c.problems, Problem{File: name, Line: top.Line, Col: top.Column,
-			Msg: "want a mapping of keys (county:, store:, sources:, ...) at the top level"})
+		c.diag.Addf(yamldiag.NodePos(name, doc.Content[0]), "want a mapping of keys (county:, store:, sources:, ...) at the top level")
 		return nil, c.err()
 	}
-	c.index(&doc, "", 0)
+	c.index(doc, "", 0)
 	// Decoding catches what the parser lets through, such as a key
 	// written twice in one mapping.
 	var raw map[string]any
 	if err := doc.Decode(&raw); err != nil {
-		c.yamlError(err)
+		c.diag.DecodeError(name, doc, err)
 		return nil, c.err()
 	}
+	lower, _ := lowerKeys(raw).(map[string]any) // before viper lower-cases raw in place
 
 	v := viper.NewWithOptions(viper.KeyDelimiter(delim))
-	v.SetConfigType("yaml")
-	if err := v.ReadConfig(bytes.NewReader(data)); err != nil {
-		c.yamlError(err)
-		return nil, c.err()
+	if raw != nil {
+		_ = v.MergeConfigMap(raw) // never fails
 	}
 	setDefaults(v)
 	c.bindEnv(v)
@@ -90,7 +87,7 @@ func Parse(name string, data []byte) (*Config, error) {
 	// AllSettings drops keys whose value is null or an empty mapping; put
 	// them back so that a misspelt "sourcs: {}" is still reported.
 	settings := v.AllSettings()
-	fillMissing(settings, lowerKeys(raw).(map[string]any))
+	fillMissing(settings, lower)
 	d.decode("", settings, reflect.ValueOf(cfg).Elem(), false)
 	c.validate(cfg)
 	if err := c.err(); err != nil {
@@ -218,32 +215,6 @@ func leaves(t reflect.Type, prefix []string, out *[][]string) {
 		default:
 			*out = append(*out, p)
 		}
-	}
-}
-
-var yamlLine = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
-
-// yamlError turns a YAML parse or decode error into problems with a line.
-func (c *collector) yamlError(err error) {
-	var lines []string
-	var te *yaml.TypeError
-	if errors.As(err, &te) {
-		lines = te.Errors
-	} else {
-		var pe viper.ConfigParseError
-		if errors.As(err, &pe) && pe.Unwrap() != nil {
-			err = pe.Unwrap()
-		}
-		lines = []string{err.Error()}
-	}
-	for _, l := range lines {
-		p := Problem{File: c.file, Msg: strings.TrimPrefix(l, "yaml: ")}
-		if m := yamlLine.FindStringSubmatch(l); m != nil {
-			p.Line, _ = strconv.Atoi(m[1])
-			p.Msg = m[2]
-		}
-		p.Msg = "invalid YAML: " + p.Msg
-		c.problems = append(c.problems, p)
 	}
 }
 

@@ -164,7 +164,7 @@ func (p *Pack) compileExpr(c *collector, e *exprText, kind exprKind, broken brok
 	if offset, why := exprTooBig(e.text); why != "" {
 		// The parser recurses once per bracket: a million of them would
 		// overflow the stack and kill the process, not report an error.
-		loc := locator{file: e.file.name, lines: c.lines[e.file.name], node: e.node}
+		loc := locator{file: e.file.name, lines: c.Lines(e.file.name), node: e.node}
 		c.add(loc.pos(offset), "%s: %s", e.ctx, why)
 		return nil
 	}
@@ -206,7 +206,7 @@ func (p *Pack) compileExpr(c *collector, e *exprText, kind exprKind, broken brok
 		}
 		return nil
 	}
-	loc := locator{file: e.file.name, lines: c.lines[e.file.name], node: e.node}
+	loc := locator{file: e.file.name, lines: c.Lines(e.file.name), node: e.node}
 	if hasArithmetic(tree.Node) {
 		prog, err = expr.Compile(e.text, append(opts[:len(opts):len(opts)], checkArithmetic(p, loc)...)...)
 		if err != nil {
@@ -325,7 +325,7 @@ func (p *Pack) exprErr(c *collector, e *exprText, isBool bool, err error) {
 	if !isBool && syntax && !strings.ContainsAny(e.text, "\"'`") {
 		msg += ` (a reason is an expression: put its text in quotes, e.g. "新办残疾人证：" + level_name(disability.level))`
 	}
-	line, col := locate(c.lines[e.file.name], e.node, offset)
+	line, col := locate(c.Lines(e.file.name), e.node, offset)
 	c.add(Pos{File: e.file.name, Line: line, Col: col}, "%s: %s", e.ctx, msg)
 }
 

@@ -10,6 +10,8 @@ import (
 	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/lipwatch/lipwatch/engine/internal/yamldiag"
 )
 
 // A fact query reads a param as param('NAME'): the value in force at the
@@ -147,7 +149,7 @@ func placeSQL(f *yfile, key, n *yaml.Node) sqlPlace {
 	sp := sqlPlace{key: f.pos(key), val: f.pos(n)}
 	switch {
 	case n.Style&yaml.LiteralStyle != 0:
-		lines := f.c.lines[f.name]
+		lines := f.c.Lines(f.name)
 		sp.first = n.Line + 1
 		for l := sp.first; l <= len(lines); l++ {
 			if t := strings.TrimLeft(lines[l-1], " "); t != "" {
@@ -219,7 +221,7 @@ func (g *Group) ErrorPos(err error, lineOffset int) (pos Pos, msg string) {
 		if w >= width {
 			break
 		}
-		w += runeWidth(r)
+		w += yamldiag.RuneWidth(r)
 		col++
 	}
 	col += utf8.RuneCountInString(qlines[line-1][:start])

@@ -15,6 +15,8 @@ import (
 	"strings"
 
 	"github.com/expr-lang/expr"
+
+	"github.com/lipwatch/lipwatch/engine/internal/yamldiag"
 )
 
 // File names in the rules directory with a fixed role.
@@ -54,8 +56,7 @@ type Pack struct {
 	opts      []expr.Option
 	rulesByID map[string]*Rule
 	sites     []site              // the checked arithmetic of every expression, by index
-	fileOrder map[string]int      // file -> rank in load order, for FactError
-	fileLines map[string][]string // file -> its lines, for FactError's snippets
+	files     *yamldiag.Collector // the load's: the files' order and lines, for FactError
 }
 
 // Load reads and compiles the rules directory dir: dir/facts.yaml, then
@@ -91,7 +92,6 @@ func load(fsys fs.FS, dir string) (*Pack, error) {
 			c.add(Pos{File: path}, "cannot read: %v", err)
 			return nil, false
 		}
-		c.addFile(path, data)
 		p.Files = append(p.Files, path)
 		fmt.Fprintf(hash, "%s\x00%d\x00", name, len(data))
 		hash.Write(data)
@@ -155,7 +155,7 @@ func load(fsys fs.FS, dir string) (*Pack, error) {
 	for _, name := range slices.Sorted(maps.Keys(p.Params)) {
 		p.paramList = append(p.paramList, p.Params[name])
 	}
-	p.fileOrder, p.fileLines = c.order, c.lines
+	p.files = c.Collector
 	if broken.facts != nil {
 		p.resolveFactParams(c, broken.facts, broken.params)
 	}

@@ -3,13 +3,14 @@ package rule
 import (
 	"errors"
 	"fmt"
-	"io"
 	"regexp"
-	"strconv"
 	"strings"
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/lipwatch/lipwatch/engine/internal/yamldiag"
+	"github.com/lipwatch/lipwatch/engine/internal/yamlguard"
 )
 
 // yfile walks one parsed rule file, reporting problems at node positions.
@@ -29,23 +30,20 @@ type yfile struct {
 type pair struct{ key, val *yaml.Node }
 
 // parseYAML parses data as one YAML document and returns its root node,
-// or nil for an empty file. A syntax error is reported where the mistake
-// is, in plain words when it is a common one (see explainYAML).
+// or nil for an empty file or one that is not YAML. A syntax error is
+// reported where the mistake is, in plain words when it is a common one,
+// and aliases that expand past all bounds are refused (yamldiag, yamlguard).
 func (f *yfile) parseYAML(data []byte) *yaml.Node {
-	dec := yaml.NewDecoder(strings.NewReader(string(data)))
-	var doc yaml.Node
-	if err := dec.Decode(&doc); err != nil {
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		line, col, msg := explainYAML(f.c.lines[f.name], err)
+	doc, ok := f.c.Parse(f.name, data)
+	if !ok {
 		f.syntaxErr = true
-		f.c.add(Pos{File: f.name, Line: line, Col: col}, "%s", msg)
 		return nil
 	}
-	var extra yaml.Node
-	if err := dec.Decode(&extra); err == nil {
-		f.c.add(Pos{File: f.name, Line: extra.Line, Col: extra.Column}, "only one YAML document per file (remove the ---)")
+	var bomb *yamlguard.Error
+	if err := yamlguard.Check(doc); errors.As(err, &bomb) {
+		f.syntaxErr = true
+		f.c.add(Pos{File: f.name, Line: bomb.Line, Col: bomb.Col}, "%s", bomb.Error())
+		return nil
 	}
 	if len(doc.Content) == 0 {
 		return nil
@@ -54,17 +52,10 @@ func (f *yfile) parseYAML(data []byte) *yaml.Node {
 }
 
 // resolve follows aliases (*name) to the node they stand for.
-func resolve(n *yaml.Node) *yaml.Node {
-	for i := 0; n != nil && n.Kind == yaml.AliasNode && i < 100; i++ {
-		n = n.Alias
-	}
-	return n
-}
+func resolve(n *yaml.Node) *yaml.Node { return yamldiag.Resolve(n) }
 
 // pos is where n starts.
-func (f *yfile) pos(n *yaml.Node) Pos {
-	return Pos{File: f.name, Line: n.Line, Col: n.Column}
-}
+func (f *yfile) pos(n *yaml.Node) Pos { return yamldiag.NodePos(f.name, n) }
 
 // errf reports a problem at n, prefixed with ctx ("rule X") when not empty.
 func (f *yfile) errf(n *yaml.Node, ctx, format string, args ...any) {
@@ -127,20 +118,7 @@ func (f *yfile) keys(n *yaml.Node, ctx, want string, allowed ...string) (map[str
 }
 
 // describe names the kind of a node for messages.
-func describe(n *yaml.Node) string {
-	switch n.Kind {
-	case yaml.MappingNode:
-		return "a mapping"
-	case yaml.SequenceNode:
-		return "a list"
-	case yaml.ScalarNode:
-		if n.Tag == "!!null" {
-			return "nothing"
-		}
-		return strconv.Quote(n.Value)
-	}
-	return "something else"
-}
+func describe(n *yaml.Node) string { return yamldiag.Describe(n) }
 
 // missing reports a required key that is absent, unless a misspelt key
 // was just reported as probably meaning it.

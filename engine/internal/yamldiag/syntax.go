@@ -1,4 +1,4 @@
-package rule
+package yamldiag
 
 import (
 	"errors"
@@ -27,15 +27,13 @@ import (
 // bracket never closed — and where; when none fits, yaml.v3's own words
 // are given at that line.
 
-// YAMLSyntaxError explains a YAML syntax error err that yaml.v3 gave for
-// data: the line and column (1-based, in characters) of the likely
-// mistake and a message in plain words saying how to fix it, falling back
-// to yaml.v3's words at its line. The message starts "YAML syntax: ".
-// It is exported for the project's other YAML files (holidays.yaml does
-// not use it yet).
-func YAMLSyntaxError(data []byte, err error) (line, col int, msg string) {
-	lines := strings.Split(strings.ReplaceAll(string(data), "\r\n", "\n"), "\n")
-	return explainYAML(lines, err)
+// Explain explains a YAML syntax error err that yaml.v3 gave for data:
+// the line and column (1-based, in characters) of the likely mistake and
+// a message in plain words saying how to fix it, falling back to yaml.v3's
+// words at its line. The message starts "YAML syntax: ". Parse reports
+// syntax errors with it.
+func Explain(data []byte, err error) (line, col int, msg string) {
+	return explain(splitLines(data), err)
 }
 
 // maxExplainBytes bounds the files whose errors are searched for by
@@ -45,8 +43,11 @@ const maxExplainBytes = 1 << 20
 
 var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
-// explainYAML is YAMLSyntaxError on the file's lines.
-func explainYAML(lines []string, err error) (line, col int, msg string) {
+// explain is Explain on the file's lines.
+func explain(lines []string, err error) (line, col int, msg string) {
+	if len(lines) == 0 {
+		lines = []string{""} // a file not registered: yaml.v3's words
+	}
 	words, line := err.Error(), 0
 	if m := yamlLineRE.FindStringSubmatch(words); m != nil {
 		line, _ = strconv.Atoi(m[1])

@@ -1,4 +1,4 @@
-package rule
+package yamldiag
 
 import (
 	"errors"
@@ -10,16 +10,16 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// explain parses src as parseYAML does and explains its error as
+// explained parses src as Parse does and explains its error as
 // "line:col: message", or "" when it parses.
-func explain(t *testing.T, src string) string {
+func explained(t *testing.T, src string) string {
 	t.Helper()
 	var doc yaml.Node
 	err := yaml.NewDecoder(strings.NewReader(src)).Decode(&doc)
 	if err == nil || errors.Is(err, io.EOF) {
 		return ""
 	}
-	line, col, msg := YAMLSyntaxError([]byte(src), err)
+	line, col, msg := Explain([]byte(src), err)
 	return fmt.Sprintf("%d:%d: %s", line, col, msg)
 }
 
@@ -29,9 +29,9 @@ const ruleHead = `rules:
     title: 个人医疗自付费用较大
 `
 
-// TestYAMLSyntaxError: each common mistake is found at its line and
+// TestExplain: each common mistake is found at its line and
 // column and explained in plain words, whatever line yaml.v3 named.
-func TestYAMLSyntaxError(t *testing.T) {
+func TestExplain(t *testing.T) {
 	cases := []struct {
 		name, src, want string
 	}{
@@ -70,7 +70,7 @@ func TestYAMLSyntaxError(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := explain(t, tc.src); got != tc.want {
+			if got := explained(t, tc.src); got != tc.want {
 				var doc yaml.Node
 				err := yaml.NewDecoder(strings.NewReader(tc.src)).Decode(&doc)
 				t.Errorf("got  %s\nwant %s\nyaml.v3 said: %v\nsrc:\n%s", got, tc.want, err, tc.src)
