@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/lipwatch/lipwatch/engine/ingest"
 )
 
 // The field cases (../shared/cases/field-1, modelled on real reports of
@@ -317,8 +319,12 @@ func TestFieldDuplicateHeader(t *testing.T) {
 	m := newMini(t)
 	m.set("registry", miniSource{file: "registry.csv", body: []byte(b.String()), options: map[string]any{"header_row": 2}, columns: cols})
 	sum := m.run()
-	r := sum.Sync[len(sum.Sync)-1]
-	if r.Source != "registry" || r.Status() != "failed" || !strings.Contains(r.Err.Error(), "columns C (3) and E (5)") {
+	i := slices.IndexFunc(sum.Sync, func(r ingest.Result) bool { return r.Source == "registry" })
+	if i < 0 {
+		t.Fatalf("no registry in the sync: %+v", sum.Sync)
+	}
+	r := sum.Sync[i]
+	if r.Status() != "failed" || !strings.Contains(r.Err.Error(), "columns C (3) and E (5)") {
 		t.Fatalf("registry %s: %v", r.Status(), r.Err)
 	}
 	wantCases(t, m) // no registry: every rule waits
