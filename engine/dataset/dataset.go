@@ -14,16 +14,16 @@ type Type int
 
 // Field types. Each maps to one DuckDB column type (see SQLType).
 const (
-	String Type = iota // free text, trimmed
-	ID                 // resident ID number, normalised to 18 characters
-	Code               // a digit string of fixed lengths (division codes)
-	Date               // a calendar date in any of the dirty formats departments use
-	Money              // yuan with two decimals; "1,234.50元" accepted; held as int64 fen
-	Int                // a whole number
-	Enum               // one of a fixed set of canonical values, with aliases
-	Bool               // yes/no in Chinese or English
-	Decimal            // a quantity with two decimals (building area in m²), its Units accepted after it; held as int64 hundredths
-	Month              // a calendar month (202611, 2026-11, 2026年11月, or a date): its first day
+	String  Type = iota // free text, trimmed
+	ID                  // resident ID number, normalised to 18 characters
+	Code                // a digit string of fixed lengths (division codes)
+	Date                // a calendar date in any of the dirty formats departments use
+	Money               // yuan with two decimals; "1,234.50元" accepted; held as int64 fen
+	Int                 // a whole number
+	Enum                // one of a fixed set of canonical values, with aliases
+	Bool                // yes/no in Chinese or English
+	Decimal             // a quantity with two decimals (building area in m²), its Units accepted after it; held as int64 hundredths
+	Month               // a calendar month (202611, 2026-11, 2026年11月, or a date): its first day
 )
 
 // Field is one column of a dataset.
