@@ -60,7 +60,7 @@ func TestRulesCheckWarnsOfDivision(t *testing.T) {
       |                           ^
 `
 	if !strings.Contains(out, want) || !strings.Contains(out, "percapita.yaml:6:47: warning: rule MED-PERCAPITA: reason: division by household.members") ||
-		!regexp.MustCompile(`rules: 8 files, 7 fact groups, \d+ params, 6 rules \(6 enabled\): ok with 2 warnings \(sha256:`).MatchString(out) {
+		!regexp.MustCompile(`rules: \d+ files, \d+ fact groups, \d+ params, \d+ rules \(\d+ enabled\): ok with 2 warnings \(sha256:`).MatchString(out) {
 		t.Errorf("rules check:\n%s", out)
 	}
 	_, err = runCLI(t, "rules", "check", "--strict")

@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -40,6 +41,22 @@ func factRules(t *testing.T, edits ...string) string {
 	return dir
 }
 
+// factLine is the 1-based line of facts.yaml in dir where text (which may
+// span lines) begins: the tests name places without pinning the file's
+// layout.
+func factLine(t *testing.T, dir, text string) int {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, "facts.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := strings.Index(string(b), text)
+	if i < 0 {
+		t.Fatalf("facts.yaml has no %q", text)
+	}
+	return strings.Count(string(b[:i]), "\n") + 1
+}
+
 func factsExit(err error) int {
 	var ee *exitError
 	if errors.As(err, &ee) {
@@ -56,7 +73,7 @@ func factsExit(err error) int {
 // param that does not exist are errors at their place in facts.yaml, every
 // bad group at once, exit 1 — before any night runs them.
 func TestRulesCheckFactQueries(t *testing.T) {
-	factRules(t,
+	dir := factRules(t,
 		"sum(out_of_pocket)::DOUBLE AS oop_12m", "sum(out_of_pockt)::DOUBLE AS oop_12m",
 		"             hh.members,\n", "             hh.members AS member,\n",
 		"coalesce(reg.village_code, '') AS village_code", "reg.birth_date AS village_code",
@@ -68,10 +85,13 @@ func TestRulesCheckFactQueries(t *testing.T) {
 	msg := err.Error()
 	for _, want := range []string{
 		// DuckDB's caret, mapped into the block scalar.
-		"facts.yaml:77:7: group person: field village_code: declared string, but the query's column is DATE (cast it: ::VARCHAR)",
-		"facts.yaml:98:18: group medical: sql: Binder Error: Referenced column \"out_of_pockt\" not found in FROM clause!",
-		"   98 |              sum(out_of_pockt)::DOUBLE AS oop_12m,\n      |                  ^",
-		"group household: field members: the query returns no column members (it returns household_id, covered, member, income_known, income_per_capita_month) (did you mean member?: name the column with AS members)",
+		fmt.Sprintf("facts.yaml:%d:7: group person: field village_code: declared string, but the query's column is DATE (cast it: ::VARCHAR)",
+			factLine(t, dir, "village_code:  {type: string")),
+		fmt.Sprintf("facts.yaml:%d:18: group medical: sql: Binder Error: Referenced column \"out_of_pockt\" not found in FROM clause!",
+			factLine(t, dir, "sum(out_of_pockt)")),
+		fmt.Sprintf("  %3d |              sum(out_of_pockt)::DOUBLE AS oop_12m,\n      |                  ^", factLine(t, dir, "sum(out_of_pockt)")),
+		"group household: field members: the query returns no column members (it returns household_id, ",
+		"member, income_known, income_per_capita_month) (did you mean member?: name the column with AS members)",
 	} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("missing %q in:\n%s", want, msg)
@@ -83,14 +103,15 @@ func TestRulesCheckFactQueries(t *testing.T) {
 // unknown name is an error at its place (the rules do not load), and $1 is
 // refused.
 func TestRulesCheckFactParams(t *testing.T) {
-	factRules(t, "arg_max(level::INTEGER, issued_date) AS level,", "arg_max(level::INTEGER, issued_date) AS level, param('new_disability_dayz') AS d, $1 AS e,")
+	dir := factRules(t, "arg_max(level::INTEGER, issued_date) AS level,", "arg_max(level::INTEGER, issued_date) AS level, param('new_disability_dayz') AS d, $1 AS e,")
 	out, err := runCLI(t, "rules", "check")
 	if factsExit(err) != 1 {
 		t.Fatalf("exit %d (%v), want 1\n%s", factsExit(err), err, out)
 	}
 	for _, want := range []string{
-		"facts.yaml:144:61: group disability: sql: unknown param new_disability_dayz (did you mean new_disability_days?)\n  144 |",
-		"facts.yaml:144:96: group disability: sql: a fact query reads params as param('NAME'), not as $1",
+		fmt.Sprintf("facts.yaml:%[1]d:61: group disability: sql: unknown param new_disability_dayz (did you mean new_disability_days?)\n  %[1]d |",
+			factLine(t, dir, "new_disability_dayz")),
+		fmt.Sprintf("facts.yaml:%d:96: group disability: sql: a fact query reads params as param('NAME'), not as $1", factLine(t, dir, "new_disability_dayz")),
 	} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("missing %q in:\n%s", want, err)
@@ -123,12 +144,13 @@ func TestRulesCheckFactTestRows(t *testing.T) {
 // TestRulesCheckFactWarnings: a column no field declares is a warning
 // (exit 0, --strict 1); the shipped facts check clean.
 func TestRulesCheckFactWarnings(t *testing.T) {
-	factRules(t, "count(*) AS claims_12m", "count(*) AS claims_12m, max(hospital) AS hospital")
+	dir := factRules(t, "count(*) AS claims_12m", "count(*) AS claims_12m, max(hospital) AS hospital")
 	out, err := runCLI(t, "rules", "check")
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
-	if !strings.Contains(out, "facts.yaml:96:5: warning: group medical: sql: the query returns column hospital, which no field declares") {
+	if !strings.Contains(out, fmt.Sprintf("facts.yaml:%d:5: warning: group medical: sql: the query returns column hospital, which no field declares",
+		factLine(t, dir, "  medical:\n    scope: person")+3)) {
 		t.Errorf("no warning:\n%s", out)
 	}
 	if _, err := runCLI(t, "rules", "check", "--strict"); factsExit(err) != 1 {
@@ -153,7 +175,7 @@ func TestRulesTestFacts(t *testing.T) {
 	if !strings.Contains(out, "PASS  ") || !strings.Contains(out, "facts.medical / 窗口两端") || !strings.Contains(out, "3 passed, 0 failed") {
 		t.Errorf("medical fact tests:\n%s", out)
 	}
-	factRules(t,
+	dir := factRules(t,
 		"p1: {oop_12m: 110, total_12m: 220, claims_12m: 2}", "p1: {oop_12m: 1110, total_12m: 220, claims_12m: 2}",
 		"- {id_number: p4, category: dibao, start_date: 2026-11-29}", "- {id_number: p4, categry: dibao, start_date: 2026-11-29}",
 	)
@@ -162,7 +184,8 @@ func TestRulesTestFacts(t *testing.T) {
 		t.Fatalf("exit %d, want 1\n%s", factsExit(err), out)
 	}
 	for _, want := range []string{
-		"facts.yaml:120: facts.medical / 窗口两端：恰好12个月前不计入，评估日当天计入，评估日之后不计入: p1: medical.oop_12m = 110, want 1110",
+		fmt.Sprintf("facts.yaml:%d: facts.medical / 窗口两端：恰好12个月前不计入，评估日当天计入，评估日之后不计入: p1: medical.oop_12m = 110, want 1110",
+			factLine(t, dir, "p1: {oop_12m: 1110")),
 		"ERROR ", "facts.assistance / 起止日两端都算在享受期内: given: assistance has no column categry",
 		"1 failed, 1 error",
 	} {
