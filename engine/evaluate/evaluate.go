@@ -74,6 +74,12 @@ type Result struct {
 	// had tonight that were left out (computed on data with a gap).
 	Held     []Hold
 	HeldHits map[string]int
+	// FactFailures are the fact groups whose query failed on tonight's
+	// data (in pack order), and FactHolds the rules held back because they
+	// read one: they raised no hits, and their hits on open cases stay as
+	// they are. They are also in Held after Evaluate.
+	FactFailures []FactFailure
+	FactHolds    []Hold
 	// HeldPeople counts, per rule, the hits left out because the person's
 	// (or household's) own rows of a dataset the rule reads are in
 	// quarantine (a typo in a 低保 recipient's start date must not make the
@@ -102,10 +108,11 @@ func (e *Evaluator) Evaluate(ctx context.Context, day time.Time, dryRun bool) (*
 	}
 	esc := cases.Escalation{MinRules: e.Pack.Escalation.MinRules, Level: e.Pack.Escalation.Level}
 	ruleHeld := map[string]bool{}
-	for _, h := range e.Held {
+	held := append(slices.Clone(e.Held), res.FactHolds...)
+	for _, h := range held {
 		ruleHeld[h.Rule] = true
 	}
-	res.Held, res.HeldHits, res.HeldPeople = e.Held, map[string]int{}, map[string]int{}
+	res.Held, res.HeldHits, res.HeldPeople = held, map[string]int{}, map[string]int{}
 	kept := res.Hits[:0]
 	for _, h := range res.Hits {
 		switch {
@@ -153,7 +160,8 @@ func (e *Evaluator) Hits(ctx context.Context, day time.Time) (*Result, error) {
 		defer undo() // before the connection goes back to the pool
 	}
 	t0 := time.Now()
-	if err := factTables(ctx, conn, e.Pack, day); err != nil {
+	failed, err := factTables(ctx, conn, e.Pack, day)
+	if err != nil {
 		return nil, err
 	}
 	res.Facts = time.Since(t0)
@@ -164,8 +172,19 @@ func (e *Evaluator) Hits(ctx context.Context, day time.Time) (*Result, error) {
 	}
 	var rules []*rule.Rule
 	for _, r := range e.Pack.Rules {
-		if r.Enabled {
-			rules = append(rules, r)
+		if !r.Enabled {
+			continue
+		}
+		if h, ok := factHold(r, e.Pack, failed); ok {
+			res.FactHolds = append(res.FactHolds, h)
+			continue
+		}
+		rules = append(rules, r)
+	}
+	for _, g := range e.Pack.Groups {
+		if err := failed[g.Name]; err != nil {
+			res.FactFailures = append(res.FactFailures, FactFailure{Group: g.Name, Err: err})
+			e.logger().Error("facts group failed tonight: the rules that read it are held back", "group", g.Name, "err", err)
 		}
 	}
 	q, fields := wideQuery(e.Pack)
@@ -476,4 +495,29 @@ func onePerHousehold(ctx context.Context, conn *sql.Conn, rules []*rule.Rule, hi
 		out = append(out, h)
 	}
 	return out, nil
+}
+
+// FactFailure is a fact group whose query failed on the night's data.
+type FactFailure struct {
+	Group string
+	Err   error
+}
+
+// factHold holds r back when it reads a fact group that failed tonight.
+func factHold(r *rule.Rule, pack *rule.Pack, failed map[string]error) (Hold, bool) {
+	var groups []string
+	for _, in := range r.Inputs() {
+		g, _, _ := strings.Cut(in, ".")
+		if failed[g] != nil && !slices.Contains(groups, g) {
+			groups = append(groups, g)
+		}
+	}
+	if len(groups) == 0 {
+		return Hold{}, false
+	}
+	var why []string
+	for _, g := range groups {
+		why = append(why, fmt.Sprintf("facts group %s failed tonight (%v)", g, failed[g]))
+	}
+	return Hold{Rule: r.ID, Reason: strings.Join(why, "; ")}, true
 }

@@ -35,26 +35,30 @@ func TestFactQueryProblemsNameTheFile(t *testing.T) {
 	}
 	defer st.Close()
 	day := time.Date(2026, 11, 28, 0, 0, 0, 0, time.UTC)
-	for name, c := range map[string]struct{ from, to, want string }{
-		"missing column": {"count(*) AS claims_12m", "count(*) AS claims",
-			`facts\.yaml:\d+: facts group medical: the query returns no column claims_12m`},
-		"bad sql": {"FROM medical\n", "FROM medicl\n",
-			`facts\.yaml:\d+: facts group person: (?s).*medicl`},
-	} {
-		t.Run(name, func(t *testing.T) {
-			ev := &Evaluator{Store: st, Pack: brokenFacts(t, c.from, c.to)}
-			_, err := ev.Hits(context.Background(), day)
-			if err == nil || !regexp.MustCompile(c.want).MatchString(err.Error()) {
-				t.Fatalf("got %v, want %s", err, c.want)
-			}
-		})
+	// The person group failing stops the evaluation: nobody can be
+	// evaluated.
+	ev := &Evaluator{Store: st, Pack: brokenFacts(t, "FROM medical\n", "FROM medicl\n")}
+	if _, err := ev.Hits(context.Background(), day); err == nil ||
+		!regexp.MustCompile(`facts\.yaml:\d+: facts group person: (?s).*medicl`).MatchString(err.Error()) {
+		t.Fatalf("person group: %v", err)
+	}
+	// Another group failing holds back the rules that read it, with the
+	// reason at its place; the others run.
+	ev = &Evaluator{Store: st, Pack: brokenFacts(t, "count(*) AS claims_12m", "count(*) AS claims")}
+	res, err := ev.Hits(context.Background(), day)
+	if err != nil || len(res.FactFailures) != 1 || res.FactFailures[0].Group != "medical" ||
+		!regexp.MustCompile(`facts\.yaml:\d+: facts group medical: the query returns no column claims_12m`).MatchString(res.FactFailures[0].Err.Error()) {
+		t.Fatalf("medical group: %+v %v", res, err)
+	}
+	if len(res.FactHolds) != 1 || res.FactHolds[0].Rule != "MED-OOP-UNCOVERED" || !strings.Contains(res.FactHolds[0].Reason, "facts group medical failed tonight") {
+		t.Errorf("holds %+v", res.FactHolds)
 	}
 	// The shipped facts run on an empty store and find nobody.
 	p, err := rule.Load("../../rules")
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := (&Evaluator{Store: st, Pack: p}).Hits(context.Background(), day)
+	res, err = (&Evaluator{Store: st, Pack: p}).Hits(context.Background(), day)
 	if err != nil || res.People != 0 || len(res.Hits) != 0 {
 		t.Fatalf("empty store: %+v %v", res, err)
 	}

@@ -1,6 +1,7 @@
 package evaluate
 
 import (
+	"errors"
 	"context"
 	"fmt"
 	"time"
@@ -51,8 +52,16 @@ func (e *Evaluator) Explain(ctx context.Context, day time.Time, number string) (
 		return nil, err
 	}
 	defer conn.Close()
-	if err := factTables(ctx, conn, e.Pack, day); err != nil {
+	failed, err := factTables(ctx, conn, e.Pack, day)
+	if err != nil {
 		return nil, err
+	}
+	if len(failed) > 0 { // explain shows every fact: one it cannot compute is an error here
+		var errs []error
+		for _, g := range e.Pack.Groups {
+			errs = append(errs, failed[g.Name])
+		}
+		return nil, errors.Join(errs...)
 	}
 	env, err := e.Pack.NewEnv(day)
 	if err != nil {

@@ -7,7 +7,9 @@ package evaluate
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -17,25 +19,59 @@ import (
 
 // factTables computes every fact group into a temp table f_<group> on conn,
 // with as_of() fixed to day, and checks that each query returns the
-// columns its group declares.
+// columns its group declares, one row per key.
 //
-// The queries run in a READ ONLY transaction: whatever got past CheckFacts
-// still cannot write to the store (temp tables, which are the
-// connection's own, are allowed there). The transaction ends before
-// factTables returns, committed or rolled back, so the connection is clean
-// for the reads that follow and for the pool.
-func factTables(ctx context.Context, conn *sql.Conn, pack *rule.Pack, day time.Time) error {
+// Each query runs in a READ ONLY transaction of its own: whatever got past
+// CheckFacts still cannot write to the store (temp tables, which are the
+// connection's own, are allowed there), and one group that fails on the
+// county's data does not take the others with it. Every transaction ends
+// before factTables returns, so the connection is clean for the reads that
+// follow and for the pool.
+//
+// A group other than person that fails (its query errs on tonight's data,
+// returns too few columns or several rows for one key) is returned in
+// failed, with a stand-in table of its columns and no rows: the rules
+// that read it are held back tonight (Hits), the others run. The person
+// group failing, or the store, is an error: nobody can be evaluated.
+func factTables(ctx context.Context, conn *sql.Conn, pack *rule.Pack, day time.Time) (failed map[string]error, err error) {
 	// A pack loaded from files that changed since rules check still only
 	// reads: checked again here, before any of it runs.
 	if err := CheckFacts(ctx, conn, pack); err != nil {
-		return err
+		return nil, err
 	}
 	return computeFacts(ctx, conn, pack, day)
 }
 
-// computeFacts runs the (checked) fact queries in the read-only
+// computeFacts runs the (checked) fact queries, each in its own read-only
 // transaction.
-func computeFacts(ctx context.Context, conn *sql.Conn, pack *rule.Pack, day time.Time) (err error) {
+func computeFacts(ctx context.Context, conn *sql.Conn, pack *rule.Pack, day time.Time) (map[string]error, error) {
+	if _, err := conn.ExecContext(ctx, fmt.Sprintf(`CREATE OR REPLACE TEMP MACRO as_of() AS DATE '%s'`, day.Format(time.DateOnly))); err != nil {
+		return nil, fmt.Errorf("facts: %w", err)
+	}
+	failed := map[string]error{}
+	for _, g := range pack.Groups {
+		err := computeGroup(ctx, conn, pack, g, day)
+		if err == nil {
+			continue
+		}
+		if g.Name == "person" || ctx.Err() != nil {
+			return nil, err
+		}
+		failed[g.Name] = err
+		if serr := standIn(ctx, conn, g); serr != nil {
+			return nil, errors.Join(err, serr)
+		}
+	}
+	return failed, nil
+}
+
+// computeGroup computes one group's table in a read-only transaction and
+// checks its columns and that it has one row per key.
+func computeGroup(ctx context.Context, conn *sql.Conn, pack *rule.Pack, g *rule.Group, day time.Time) (err error) {
+	args, err := pack.FactArgs(g, day)
+	if err != nil {
+		return fmt.Errorf("%s:%d: facts group %s: %w", g.Pos.File, g.Pos.Line, g.Name, err)
+	}
 	if _, err := conn.ExecContext(ctx, `BEGIN TRANSACTION READ ONLY`); err != nil {
 		return fmt.Errorf("facts: starting the read-only transaction: %w", err)
 	}
@@ -48,37 +84,63 @@ func computeFacts(ctx context.Context, conn *sql.Conn, pack *rule.Pack, day time
 			err = fmt.Errorf("facts: %w", xerr)
 		}
 	}()
-	if _, err := conn.ExecContext(ctx, fmt.Sprintf(`CREATE OR REPLACE TEMP MACRO as_of() AS DATE '%s'`, day.Format(time.DateOnly))); err != nil {
-		return fmt.Errorf("facts: %w", err)
+	// The query starts on a line of its own, so that DuckDB's "LINE n"
+	// is the query's line n+1 (factError places it in facts.yaml).
+	if _, err := conn.ExecContext(ctx, `CREATE OR REPLACE TEMP TABLE `+table(g)+" AS\n"+g.Query, args...); err != nil {
+		return factError(g, err)
 	}
-	for _, g := range pack.Groups {
-		args, err := pack.FactArgs(g, day)
-		if err != nil {
-			return fmt.Errorf("%s:%d: facts group %s: %w", g.Pos.File, g.Pos.Line, g.Name, err)
+	cols, err := columns(ctx, conn, table(g))
+	if err != nil {
+		return factError(g, err)
+	}
+	key := keyColumn(g)
+	if len(cols) == 0 || cols[0] != key {
+		return fmt.Errorf("%s:%d: facts group %s: the query's first column must be %s, got %v", g.Pos.File, g.Pos.Line, g.Name, key, cols)
+	}
+	var missing []string
+	for _, f := range g.Fields {
+		if !slices.Contains(cols, f.Name) {
+			missing = append(missing, f.Name)
 		}
-		// The query starts on a line of its own, so that DuckDB's "LINE n"
-		// is the query's line n+1 (factError places it in facts.yaml).
-		if _, err := conn.ExecContext(ctx, `CREATE OR REPLACE TEMP TABLE `+table(g)+" AS\n"+g.Query, args...); err != nil {
-			return factError(g, err)
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("%s:%d: facts group %s: the query returns no column %s (it returns %s)", g.Pos.File, g.Pos.Line,
+			g.Name, strings.Join(missing, ", "), strings.Join(cols, ", "))
+	}
+	// One row per key: the rules would otherwise see each person once per
+	// extra row (a join that fans out), with wrong counts and no error.
+	// rules check cannot see it on an empty store.
+	var keys, rows int64
+	if err := conn.QueryRowContext(ctx, `SELECT count(*) FILTER (WHERE n > 1), coalesce(sum(n) FILTER (WHERE n > 1), 0)
+		FROM (SELECT count(*) AS n FROM `+table(g)+` GROUP BY `+key+`)`).Scan(&keys, &rows); err != nil {
+		return factError(g, err)
+	}
+	if keys > 0 {
+		return fmt.Errorf("%s:%d: facts group %s: the query returns more than one row for %d keys (%s; %d rows for them): a group gives one row per key — GROUP BY %s, or keep one row with QUALIFY row_number() OVER (PARTITION BY %s ...) = 1",
+			g.Pos.File, g.Pos.Line, g.Name, keys, key, rows, key, key)
+	}
+	return nil
+}
+
+// standIn replaces a failed group's table by an empty one of its declared
+// columns, so that the wide query still runs; the rules reading the group
+// are held back, never evaluated on it.
+func standIn(ctx context.Context, conn *sql.Conn, g *rule.Group) error {
+	cols := []string{"NULL::VARCHAR AS " + keyColumn(g)}
+	for _, f := range g.Fields {
+		t := "VARCHAR"
+		switch f.Type {
+		case rule.Number:
+			t = "DOUBLE"
+		case rule.Int:
+			t = "BIGINT"
+		case rule.Bool:
+			t = "BOOLEAN"
 		}
-		cols, err := columns(ctx, conn, table(g))
-		if err != nil {
-			return factError(g, err)
-		}
-		key := keyColumn(g)
-		if len(cols) == 0 || cols[0] != key {
-			return fmt.Errorf("%s:%d: facts group %s: the query's first column must be %s, got %v", g.Pos.File, g.Pos.Line, g.Name, key, cols)
-		}
-		var missing []string
-		for _, f := range g.Fields {
-			if !slices.Contains(cols, f.Name) {
-				missing = append(missing, f.Name)
-			}
-		}
-		if len(missing) > 0 {
-			return fmt.Errorf("%s:%d: facts group %s: the query returns no column %s (it returns %s)", g.Pos.File, g.Pos.Line,
-				g.Name, strings.Join(missing, ", "), strings.Join(cols, ", "))
-		}
+		cols = append(cols, fmt.Sprintf(`NULL::%s AS "%s"`, t, f.Name))
+	}
+	if _, err := conn.ExecContext(ctx, `CREATE OR REPLACE TEMP TABLE `+table(g)+` AS SELECT `+strings.Join(cols, ", ")+` WHERE false`); err != nil {
+		return fmt.Errorf("facts group %s: %w", g.Name, err)
 	}
 	return nil
 }
@@ -92,7 +154,11 @@ func factError(g *rule.Group, err error) error {
 	}
 	pos, msg := g.ErrorPos(err, 1)
 	pos.Col = 0 // file:line, as the night's other errors
-	return fmt.Errorf("%s: facts group %s: the query failed%s: %w", pos, g.Name, why, placedError{msg, err})
+	// DuckDB quotes the value it failed on ("Could not convert string
+	// '张三' to INT32"): on the county's data that is a name, an address
+	// or an ID number, which must stay out of logs and the run ledger.
+	msg = quotedValue.ReplaceAllString(msg, "'…'")
+	return fmt.Errorf("%s: facts group %s: the query failed%s: %w", pos, g.Name, why, placedError{msg, scrubbed{err}})
 }
 
 // placedError is DuckDB's error with its "LINE n:" excerpt taken out (the
@@ -103,6 +169,16 @@ type placedError struct {
 }
 
 func (e placedError) Error() string { return e.msg }
+
+// quotedValue is a value DuckDB quotes in an error message.
+var quotedValue = regexp.MustCompile(`'[^']*'`)
+
+// scrubbed is a DuckDB error whose text has its quoted values taken out;
+// it unwraps to the error itself, for errors.Is and errors.As.
+type scrubbed struct{ err error }
+
+func (e scrubbed) Error() string { return quotedValue.ReplaceAllString(e.err.Error(), "'…'") }
+func (e scrubbed) Unwrap() error { return e.err }
 func (e placedError) Unwrap() error { return e.err }
 
 func table(g *rule.Group) string { return `"f_` + g.Name + `"` }

@@ -1,0 +1,67 @@
+package evaluate
+
+import (
+	"context"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lipwatch/lipwatch/engine/store"
+)
+
+// A fact query that returns several rows for one person (a GROUP BY left
+// out, a join that fans out) passes rules check on the empty store; at
+// evaluation it is a failure at its group, which holds back the rules
+// reading it — never a night of wrong counts, nor a night without lists.
+// And a query that fails on the county's data does not quote the value it
+// failed on (a name, an ID number) into the error, which reaches the logs
+// and the run ledger.
+func TestFactQueriesOnCountyData(t *testing.T) {
+	ctx := context.Background()
+	st, err := store.Open(ctx, store.Options{Path: filepath.Join(t.TempDir(), "lw.duckdb")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	for _, q := range []string{
+		`INSERT INTO registry (id_number, name, household_id, township_code, status, _key, _source, _load_id, _loaded_at, _stream, _position)
+		 VALUES ('11010519491231002X', '张三丰', 'h1', '340799001', 'active', 'k1', 's', 1, now()::TIMESTAMP, 'r.csv', 2)`,
+		`INSERT INTO medical (claim_id, id_number, settle_date, total_cost, out_of_pocket, _key, _source, _load_id, _loaded_at, _stream, _position)
+		 VALUES ('c1', '11010519491231002X', DATE '2026-10-01', 100, 50, 'c1', 's', 2, now()::TIMESTAMP, 'm.csv', 2),
+		        ('c2', '11010519491231002X', DATE '2026-11-01', 100, 50, 'c2', 's', 2, now()::TIMESTAMP, 'm.csv', 3)`,
+	} {
+		if _, err := st.DB().Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	day := time.Date(2026, 11, 28, 0, 0, 0, 0, time.UTC)
+
+	fan := packWith(t, "", "sum(out_of_pocket)::DOUBLE AS oop_12m,\n             sum(total_cost)::DOUBLE AS total_12m,\n             count(*) AS claims_12m",
+		"out_of_pocket::DOUBLE AS oop_12m,\n             total_cost::DOUBLE AS total_12m,\n             1 AS claims_12m")
+	for i, g := range fan.Groups {
+		if g.Name == "medical" {
+			fan.Groups[i].Query = strings.Replace(g.Query, "GROUP BY id_number", "", 1)
+		}
+	}
+	res, err := (&Evaluator{Store: st, Pack: fan}).Evaluate(ctx, day, true)
+	if err != nil || len(res.FactFailures) != 1 ||
+		!regexp.MustCompile(`facts\.yaml:\d+: facts group medical: the query returns more than one row for 1 keys \(id_number; 2 rows for them\)`).MatchString(res.FactFailures[0].Err.Error()) {
+		t.Fatalf("a fanned-out group: %+v %v", res, err)
+	}
+	// Its rules are held back tonight (and say why); the person was
+	// evaluated once, by the other rules.
+	if res.People != 1 || len(res.Held) != 1 || res.Held[0].Rule != "MED-OOP-UNCOVERED" {
+		t.Errorf("people %d, held %+v", res.People, res.Held)
+	}
+
+	conv := packWith(t, "", "coalesce(reg.village_code, '') AS village_code", "coalesce(reg.village_code, '') AS village_code, reg.name::INTEGER AS nm")
+	_, err = (&Evaluator{Store: st, Pack: conv}).Hits(ctx, day)
+	if err == nil || !strings.Contains(err.Error(), "facts group person: the query failed") {
+		t.Fatalf("a conversion that fails on the data: %v", err)
+	}
+	if strings.Contains(err.Error(), "张三丰") || !strings.Contains(err.Error(), "'…'") {
+		t.Errorf("the error quotes the county's data: %v", err)
+	}
+}
