@@ -385,11 +385,12 @@ func (c *collector) options(name string, spec connectors.Spec, s *Source) {
 	}
 }
 
-// secretWords mark options whose values must never appear in a message.
-var secretWords = []string{"token", "password", "secret"}
+// secretWords mark options whose values must never appear in a message
+// (a DSN carries the database password).
+var secretWords = []string{"token", "password", "secret", "dsn"}
 
 // IsSecret reports whether an option's value must be kept out of messages
-// and logs: its name contains token, password or secret.
+// and logs: its name contains token, password, secret or dsn.
 func IsSecret(option string) bool {
 	o := strings.ToLower(option)
 	for _, w := range secretWords {

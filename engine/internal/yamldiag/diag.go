@@ -137,6 +137,14 @@ func (c *Collector) Lines(file string) []string { return c.lines[file] }
 // start of its value.
 var keyRE = regexp.MustCompile(`(?:^|[\s{,\-])["']?([\w.-]+)["']?:(?:\s+|$)`)
 
+// userinfoRE is the password of a URL's userinfo (scheme://user:password@).
+var userinfoRE = regexp.MustCompile(`([A-Za-z][A-Za-z0-9+.-]*://[^/:@\s"']*:)[^@\s"']+@`)
+
+// MaskUserinfo hides the password of every URL in s
+// ("postgres://reader:<redacted>@db:5432/x"): a DSN or an endpoint written
+// with its password must not reach a message or a log, whatever its key.
+func MaskUserinfo(s string) string { return userinfoRE.ReplaceAllString(s, "${1}<redacted>@") }
+
 // redact is a file's lines as snippets show them: from the value of a
 // key that c.Secret names on, a line shows "<redacted>", and so do the
 // lines after it indented more than the key (the rest of a value written
@@ -145,6 +153,8 @@ func (c *Collector) redact(lines []string) []string {
 	lines = slices.Clone(lines)
 	under := -1 // the column of the secret key whose value may go on, or -1
 	for i, l := range lines {
+		l = MaskUserinfo(l)
+		lines[i] = l
 		text := strings.TrimLeft(l, " \t")
 		indent := len(l) - len(text)
 		if under >= 0 {
@@ -185,6 +195,7 @@ func (c *Collector) Addf(pos Pos, format string, args ...any) *Problem {
 // Add records p, giving it the snippet of its position unless it has one
 // or came from the environment, and returns it.
 func (c *Collector) Add(p *Problem) *Problem {
+	p.Message = MaskUserinfo(p.Message)
 	if p.Snippet == "" && p.Env == "" {
 		p.Snippet = c.Snippet(p.Pos)
 	}
