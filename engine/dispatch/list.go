@@ -66,27 +66,28 @@ type column struct {
 	header string
 	width  float64 // in Excel character widths
 	input  bool    // filled in by the township
+	wrap   bool    // its text wraps, and the row grows to show it all
 }
 
 // listColumns are the list's columns in order, indexed by the col* constants.
 var listColumns = [numCols]column{
-	colCaseID:     {HeaderCaseID, 18, false},
-	colChange:     {HeaderChange, 6, false},
-	colLevel:      {HeaderLevel, 9, false},
-	colVillage:    {HeaderVillage, 15, false},
-	colAddress:    {HeaderAddress, 22, false},
-	colHousehold:  {HeaderHousehold, 19, false},
-	colHead:       {HeaderHead, 11, false},
-	colID:         {HeaderID, 21, false},
-	colMembers:    {HeaderMembers, 9, false},
-	colRules:      {HeaderRules, 26, false},
-	colReasons:    {HeaderReasons, 40, false},
-	colDispatched: {HeaderDispatched, 11, false},
-	colDeadline:   {HeaderDeadline, 11, false},
-	colOutcome:    {HeaderOutcome, 16, true},
-	colNote:       {HeaderNote, 18, true},
-	colVerifiedBy: {HeaderVerifiedBy, 10, true},
-	colVerifiedOn: {HeaderVerifiedOn, 12, true},
+	colCaseID:     {HeaderCaseID, 18, false, false},
+	colChange:     {HeaderChange, 6, false, false},
+	colLevel:      {HeaderLevel, 9, false, false},
+	colVillage:    {HeaderVillage, 15, false, true},
+	colAddress:    {HeaderAddress, 22, false, true},
+	colHousehold:  {HeaderHousehold, 19, false, false},
+	colHead:       {HeaderHead, 11, false, true}, // （户籍中无此人）, a long name
+	colID:         {HeaderID, 21, false, false},
+	colMembers:    {HeaderMembers, 9, false, false},
+	colRules:      {HeaderRules, 26, false, true},
+	colReasons:    {HeaderReasons, 40, false, true},
+	colDispatched: {HeaderDispatched, 11, false, false},
+	colDeadline:   {HeaderDeadline, 11, false, false},
+	colOutcome:    {HeaderOutcome, 16, true, true},
+	colNote:       {HeaderNote, 18, true, true},
+	colVerifiedBy: {HeaderVerifiedBy, 10, true, true},
+	colVerifiedOn: {HeaderVerifiedOn, 12, true, false},
 }
 
 // listRow is one case rendered for a list. Text fields are what the

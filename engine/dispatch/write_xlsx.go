@@ -2,7 +2,6 @@ package dispatch
 
 import (
 	"fmt"
-	"math"
 	"strings"
 
 	"github.com/xuri/excelize/v2"
@@ -23,6 +22,7 @@ const privacyHeader = "仅限本乡镇核查使用，严禁外传"
 type listStyles struct {
 	title, note, header, inputHeader int
 	key, text, wrap, center, date    int
+	wrapCenter                       int
 	overdue                          int
 	input, inputDate                 int
 	level                            map[string]int
@@ -36,17 +36,21 @@ func newListStyles(w *sheetWriter) listStyles {
 		}
 		return w.style(s)
 	}
-	top := excelize.Alignment{Vertical: "top"}
+	// A cell that does not wrap shrinks its text if it is too wide: a case
+	// id, 户号 or date is cut off (a date shows ###) where the Latin
+	// letters of 宋体 are drawn in a wider font (LibreOffice's DejaVu Sans).
+	top := excelize.Alignment{Vertical: "top", ShrinkToFit: true}
 	wrapTop := excelize.Alignment{Vertical: "top", WrapText: true}
-	centerTop := excelize.Alignment{Vertical: "top", Horizontal: "center"}
+	centerTop := excelize.Alignment{Vertical: "top", Horizontal: "center", ShrinkToFit: true}
+	wrapCenterTop := excelize.Alignment{Vertical: "top", Horizontal: "center", WrapText: true}
 	dateFmt := ptr("yyyy-mm-dd")
 	st := listStyles{
 		title: w.style(&excelize.Style{
-			Font:      &excelize.Font{Bold: true, Size: 16},
-			Alignment: &excelize.Alignment{Horizontal: "center", Vertical: "center"},
+			Font:      &excelize.Font{Bold: true, Size: titleSize},
+			Alignment: &excelize.Alignment{Horizontal: "center", Vertical: "center", WrapText: true},
 		}),
 		note: w.style(&excelize.Style{
-			Font:      &excelize.Font{Size: 10, Color: colourWarnText},
+			Font:      &excelize.Font{Size: noteSize, Color: colourWarnText},
 			Alignment: &excelize.Alignment{Vertical: "center", WrapText: true},
 		}),
 		header: w.style(&excelize.Style{
@@ -57,11 +61,12 @@ func newListStyles(w *sheetWriter) listStyles {
 			Font: &excelize.Font{Bold: true}, Fill: fill(colourInput), Border: border(),
 			Alignment: &excelize.Alignment{Horizontal: "center", Vertical: "center", WrapText: true},
 		}),
-		key:    body(top, func(s *excelize.Style) { s.Font = &excelize.Font{Bold: true} }),
-		text:   body(top, nil),
-		wrap:   body(wrapTop, nil),
-		center: body(centerTop, nil),
-		date:   body(centerTop, func(s *excelize.Style) { s.CustomNumFmt = dateFmt }),
+		key:        body(top, func(s *excelize.Style) { s.Font = &excelize.Font{Bold: true} }),
+		text:       body(top, nil),
+		wrap:       body(wrapTop, nil),
+		center:     body(centerTop, nil),
+		wrapCenter: body(wrapCenterTop, nil),
+		date:       body(centerTop, func(s *excelize.Style) { s.CustomNumFmt = dateFmt }),
 		overdue: body(centerTop, func(s *excelize.Style) {
 			s.CustomNumFmt = dateFmt
 			s.Font = &excelize.Font{Bold: true, Color: colourWarnText}
@@ -85,8 +90,34 @@ func newListStyles(w *sheetWriter) listStyles {
 	return st
 }
 
-// bannerCols is how many columns the title and note rows span.
-const bannerCols = colID + 1
+// The title and the note rows are merged across the columns 变化 to 身份证号:
+// within the first printed page, since printed two pages wide a banner
+// across all seventeen columns would be cut in the middle of a word, and
+// not over 预警编号, which is printed again at the left of every page
+// across: a banner starting there printed the start of its text on
+// those pages too.
+const (
+	bannerFirst = colChange
+	bannerLast  = colID
+)
+
+// bannerWidth is the width of the banners' merged columns, in characters.
+func bannerWidth() float64 {
+	w := 0.0
+	for c := bannerFirst; c <= bannerLast; c++ {
+		w += listColumns[c].width
+	}
+	return w
+}
+
+// listBanner writes a banner of a list: text in row, across the banner
+// columns, merged, as high as the text needs at size points.
+func listBanner(w *sheetWriter, row int, text string, style int, size, minHeight float64) {
+	w.text(bannerFirst, row, text, style)
+	w.do(w.x.MergeCell(w.name, ref(bannerFirst, row), ref(bannerLast, row)))
+	w.setStyle(bannerLast, row, style)
+	w.do(w.x.SetRowHeight(w.name, row, max(minHeight, textHeight(text, bannerWidth(), size))))
+}
 
 // WriteTownshipXLSX writes a township's alert list to path: one sheet
 // 预警核查清单 with a title, a privacy and instructions line, the header on
@@ -104,11 +135,8 @@ func WriteTownshipXLSX(path string, items []Item, o Options) error {
 	w := newBook(SheetName, title, o.AsOf)
 	st := newListStyles(w)
 
-	// The title and the note span the columns the first printed page
-	// holds (预警编号 to 身份证号), not all seventeen: printed two pages
-	// wide, a banner across all would be cut in the middle of a word.
-	w.banner(titleRow, bannerCols, title, st.title, 32)
-	w.banner(noteRow, bannerCols, noteFor(items), st.note, 64)
+	listBanner(w, titleRow, title, st.title, titleSize*boldWidth, 32)
+	listBanner(w, noteRow, noteFor(items), st.note, noteSize, 0)
 	for c, col := range listColumns {
 		style := st.header
 		if col.input {
@@ -117,7 +145,7 @@ func WriteTownshipXLSX(path string, items []Item, o Options) error {
 		w.text(c, headerRow, col.header, style)
 		w.do(w.x.SetColWidth(w.name, colName(c), colName(c), col.width))
 	}
-	w.do(w.x.SetRowHeight(w.name, headerRow, 30))
+	w.do(w.x.SetRowHeight(w.name, headerRow, headerHeight()))
 	for i, r := range rows {
 		writeListRow(w, firstData+i, r, st)
 	}
@@ -147,41 +175,26 @@ func WriteTownshipXLSX(path string, items []Item, o Options) error {
 	return nil
 }
 
-// lineHeight is the height in points of one line of 11-point CJK text.
-const lineHeight = 15
-
-// rowHeight fits a case's wrapped columns: spreadsheet programs do not all
-// grow a row for wrapped text by themselves (LibreOffice shows one line),
-// and a cut-off reason hides a hit from the township.
+// rowHeight fits a case's wrapped cells (those of the columns that wrap):
+// its height is that of the most lines any of them takes.
 func rowHeight(r listRow) float64 {
 	lines := 1
-	for _, c := range []int{colAddress, colRules, colReasons} {
-		lines = max(lines, wrappedLines(r.text[c], listColumns[c].width))
+	for c, col := range listColumns {
+		if col.wrap {
+			lines = max(lines, textLines(r.text[c], col.width, bodySize))
+		}
 	}
-	// Excel's rows are at most 409 points high; past that the row shows
-	// what fits and its cell is still whole (a very long address).
-	return min(float64(lines*lineHeight+3), maxRowHeight)
+	return linesHeight(lines, bodySize)
 }
 
-// maxRowHeight is the tallest row Excel allows, in points.
-const maxRowHeight = 409
-
-// wrappedLines estimates the lines text takes in a column of width
-// characters: a CJK character is two character widths wide.
-func wrappedLines(text string, width float64) int {
-	n := 0
-	for _, line := range strings.Split(text, "\n") {
-		w := 0.0
-		for _, r := range line {
-			if r >= 0x2E80 {
-				w += 2
-			} else {
-				w++
-			}
-		}
-		n += max(1, int(math.Ceil(w/(width-1))))
+// headerHeight fits the header row's wrapped, bold headers, at least 30
+// points.
+func headerHeight() float64 {
+	h := 30.0
+	for _, col := range listColumns {
+		h = max(h, textHeight(col.header, col.width, bodySize*boldWidth))
 	}
-	return n
+	return h
 }
 
 // writeListRow writes one case at sheet row n.
@@ -196,11 +209,13 @@ func writeListRow(w *sheetWriter, n int, r listRow, st listStyles) {
 				style = st.center
 			}
 			w.text(c, n, v, style)
-		case colChange, colHead:
+		case colChange:
 			w.text(c, n, v, st.center)
+		case colHead:
+			w.text(c, n, v, st.wrapCenter)
 		case colCaseID:
 			w.text(c, n, v, st.key) // the key feedback comes back on
-		case colHousehold, colID, colVillage:
+		case colHousehold, colID:
 			w.text(c, n, v, st.text)
 		case colMembers:
 			if r.members > 0 {

@@ -29,11 +29,11 @@ func TestWriteTownshipXLSXLayout(t *testing.T) {
 	if got := x.GetSheetList(); !slices.Equal(got, []string{SheetName}) {
 		t.Fatalf("sheets = %q", got)
 	}
-	title, _ := x.GetCellValue(SheetName, "A1")
+	title, _ := x.GetCellValue(SheetName, "B1")
 	if want := "示例县城关镇低收入人口预警核查清单（2026-11-28）"; title != want {
 		t.Errorf("title = %q, want %q", title, want)
 	}
-	note, _ := x.GetCellValue(SheetName, "A2")
+	note, _ := x.GetCellValue(SheetName, "B2")
 	if !strings.Contains(note, "仅限本乡镇核查使用，严禁外传") {
 		t.Errorf("note line lacks the privacy notice: %q", note)
 	}
@@ -45,7 +45,8 @@ func TestWriteTownshipXLSXLayout(t *testing.T) {
 	for _, m := range merged {
 		areas = append(areas, m.GetStartAxis()+":"+m.GetEndAxis())
 	}
-	if want := []string{"A1:H1", "A2:H2"}; !slices.Equal(areas, want) { // the first printed page's columns
+	// The first printed page's columns but 预警编号, which is printed on every page.
+	if want := []string{"B1:H1", "B2:H2"}; !slices.Equal(areas, want) {
 		t.Errorf("merged = %q, want %q", areas, want)
 	}
 
@@ -302,5 +303,202 @@ func TestLongTextRowHeightCapped(t *testing.T) {
 	fx.items[0].HeadName = strings.Repeat("名", 1000)
 	if err := WriteTownshipXLSX(filepath.Join(t.TempDir(), "a.xlsx"), fx.items, testOptions()); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// longFixture is the fixture with long rule titles, reasons, villages and
+// addresses: a case with four hits whose rule ids wrap as words, a reason
+// with a long number no line break can split, and an address and a village
+// two lines long.
+func longFixture(t *testing.T) fixture {
+	fx := newFixture(t)
+	for i := range fx.items {
+		it := &fx.items[i]
+		switch it.CaseID {
+		case "YJ-20261128-0001":
+			it.Hits = append(it.Hits,
+				Hit{RuleID: "UNEMP-LOWINC-UNCOVERED", RuleTitle: "登记失业且家庭人均收入低于低收入标准，家庭未纳入社会救助", Level: LevelYellow,
+					Reason: "登记失业 287 天，家庭人均月收入 600.00 元，低于低收入标准 1,170.00 元", Person: it.HeadName, IDNumber: it.HeadID},
+				Hit{RuleID: "INTEGRITY-DECEASED-RECIPIENT", RuleTitle: "救助对象已死亡或户籍注销，仍在享受救助（应退尽退）", Level: LevelRed,
+					Reason: "户籍状态为死亡，仍在享受低保，应停发并核查追回（民政系统救助对象编号 MZJZ2026034079900100042）", Person: "刘梅", IDNumber: fx.ids[1]},
+			)
+		case "YJ-20261128-0003":
+			it.Hits[0].RuleTitle = "救助家庭有两套以上住房或有商铺、车库、办公用房（应退尽退核查）"
+			it.Hits[0].RuleID = "INTEGRITY-PROPERTY"
+			it.Hits[0].Reason = "家庭享受低保，家庭成员名下有住宅 2 套、商铺（车库、办公用房）1 处；不动产权证号 皖(2026)示例县不动产权第0012345号"
+		case "YJ-20261128-0004":
+			it.VillageName = "城关镇解放路社区居民委员会第三网格"
+			it.Address = "示例县城关镇解放路社区幸福家园小区12栋3单元502室（租住）"
+		}
+	}
+	return fx
+}
+
+// minLines is a lower bound of the lines text takes wrapped in a column
+// width characters wide at size points, reckoned apart from the writer's
+// own estimate and on the generous side: a CJK character is two
+// characters wide and any other one (at 11 points; 宋体's are 2.1 and
+// 1.05 in Excel's Calibri-digit units), the whole width is usable (the
+// margins are not), and a line breaks wherever Excel and LibreOffice may
+// break one: after a space or a hyphen and beside a CJK character (they
+// also keep ，and ）off the start of a line, which only adds lines).
+func minLines(text string, width, size float64) int {
+	cjk := func(r rune) bool { return r >= 0x2E80 }
+	n := 0
+	for _, line := range strings.Split(text, "\n") {
+		// The pieces no line break splits, and their widths.
+		var pieces []float64
+		var prev rune
+		for i, r := range []rune(line) {
+			w := 1.0
+			if cjk(r) {
+				w = 2
+			}
+			w *= size / 11
+			if i == 0 || !(prev == ' ' || prev == '-' || cjk(prev) || cjk(r)) {
+				if i == 0 {
+					pieces = append(pieces, 0)
+				}
+				pieces[len(pieces)-1] += w
+			} else {
+				pieces = append(pieces, w)
+			}
+			prev = r
+		}
+		lines, x := 1, 0.0
+		for _, p := range pieces {
+			switch {
+			case x+p <= width:
+				x += p
+			case p > width: // split anywhere, at the least from where the line is
+				x += p
+				for x > width {
+					lines++
+					x -= width
+				}
+			default:
+				lines++
+				x = p
+			}
+		}
+		n += lines
+	}
+	return n
+}
+
+// A list's rows are as high as their wrapped text: a printed list cut the
+// last line of a rule (its id) off the bottom of the cell. Every wrapped
+// cell with text, the merged title and note included, must fit in its
+// row at lines 1.448 times its font size high (the ascent and descent of
+// Noto Sans CJK, LibreOffice's substitute for 宋体; 宋体's own are 1.3 in
+// Excel): the lines are counted from the column's width in the file, or
+// the merged columns' together.
+func TestListRowsFitTheirText(t *testing.T) {
+	fx := longFixture(t)
+	for _, tc := range []struct {
+		name  string
+		items []Item
+	}{
+		{"township", fx.items},
+		{"county queue", countyQueueItems(fx.items)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "list.xlsx")
+			if err := WriteTownshipXLSX(path, tc.items, testOptions()); err != nil {
+				t.Fatal(err)
+			}
+			x := openXLSX(t, path)
+			merged, err := x.GetMergeCells(SheetName)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rows, err := x.GetRows(SheetName)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(rows) != headerRow+len(tc.items) {
+				t.Fatalf("%d rows, want %d", len(rows), headerRow+len(tc.items))
+			}
+			checked := 0
+			for i, row := range rows {
+				n := i + 1
+				height, err := x.GetRowHeight(SheetName, n)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for c, text := range row {
+					if text == "" {
+						continue
+					}
+					cell := ref(c, n)
+					s := cellStyle(t, x, cell)
+					if s.Alignment == nil || !s.Alignment.WrapText {
+						continue
+					}
+					last := c
+					for _, m := range merged {
+						if m.GetStartAxis() == cell {
+							col, _, _ := excelize.CellNameToCoordinates(m.GetEndAxis())
+							last = col - 1
+						}
+					}
+					width := 0.0
+					for k := c; k <= last; k++ {
+						w, err := x.GetColWidth(SheetName, colName(k))
+						if err != nil {
+							t.Fatal(err)
+						}
+						width += w
+					}
+					size := 11.0
+					if s.Font != nil && s.Font.Size > 0 {
+						size = s.Font.Size
+					}
+					lines := minLines(text, width, size)
+					if need := float64(lines) * 1.448 * size; height < need {
+						t.Errorf("row %d is %v pt high; %s (%s, %v characters wide, %v pt) takes at least %d lines, %.1f pt: %q",
+							n, height, cell, rows[headerRow-1][min(c, len(rows[headerRow-1])-1)], width, size, lines, need, text)
+					}
+					checked++
+				}
+			}
+			if checked < 3*len(tc.items) {
+				t.Errorf("%d wrapped cells checked, want at least %d", checked, 3*len(tc.items))
+			}
+		})
+	}
+}
+
+// countyQueueItems are items as the county's own queue has them: no
+// township.
+func countyQueueItems(items []Item) []Item {
+	out := slices.Clone(items)
+	for i := range out {
+		out[i].TownshipCode, out[i].TownshipName = "", ""
+	}
+	return out
+}
+
+// 预警编号 is printed again at the left of every page across; a title or
+// note starting in that column printed a piece of its text there on the
+// pages of the right-hand columns. Above the header, column A is empty.
+func TestListBannersClearOfRepeatedColumn(t *testing.T) {
+	for _, items := range [][]Item{newFixture(t).items, countyQueueItems(newFixture(t).items)} {
+		path := filepath.Join(t.TempDir(), "list.xlsx")
+		if err := WriteTownshipXLSX(path, items, testOptions()); err != nil {
+			t.Fatal(err)
+		}
+		x := openXLSX(t, path)
+		for n := 1; n < headerRow; n++ {
+			if v, _ := x.GetCellValue(SheetName, ref(0, n)); v != "" {
+				t.Errorf("A%d = %q, want empty: column A is printed on every page", n, v)
+			}
+		}
+		merged, _ := x.GetMergeCells(SheetName)
+		for _, m := range merged {
+			if col, _, _ := excelize.CellNameToCoordinates(m.GetStartAxis()); col == 1 {
+				t.Errorf("merged %s:%s covers column A", m.GetStartAxis(), m.GetEndAxis())
+			}
+		}
 	}
 }
