@@ -107,6 +107,10 @@ var pathParams = map[string][]string{
 	"feedback import":   {"args"},
 	"quarantine export": {"out"},
 	"backup":            {"out"},
+	// A flag named with "?" is a path when it names one that exists here,
+	// else something else (--live HEAD: a git revision).
+	"rules diff":     {"working", "live?"},
+	"rules backtest": {"rules?"},
 }
 
 // commandKey is cmd's path under the root: "cases show".
@@ -281,6 +285,8 @@ func forwardArgs(cmd *cobra.Command, args []string) ([]string, error) {
 		}
 		for _, v := range vals {
 			if slices.Contains(paths, f.Name) {
+				v = abs(v)
+			} else if _, serr := os.Stat(v); serr == nil && slices.Contains(paths, f.Name+"?") {
 				v = abs(v)
 			}
 			if f.Value.Type() == "stringSlice" {

@@ -81,7 +81,7 @@ Exit status: 0 done, 2 a flag or rule file is wrong.`,
 			var pack *rule.Pack
 			source := e.cfg.Resolve(e.cfg.Rules.Dir)
 			if rulesFrom != "" {
-				if pack, source, err = loadLiveRules(source, rulesFrom); err != nil {
+				if pack, source, err = loadLiveRules(source, rulesFrom, "--rules"); err != nil {
 					return &exitError{code: 2, msg: err.Error()}
 				}
 			}

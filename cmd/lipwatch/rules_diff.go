@@ -21,7 +21,7 @@ import (
 const diffExamples = 3
 
 func newRulesDiffCmd(g *globals) *cobra.Command {
-	var live string
+	var live, working string
 	cmd := &cobra.Command{
 		Use:   "diff [--live DIR|REV]",
 		Short: "What the working rule files would change tonight against the live ones, per township and rule; writes nothing",
@@ -32,7 +32,9 @@ would open, would no longer open, change level, or whose hits would start or sto
 few examples each.
 
 --live is a directory of rule files, or a git revision of the rules directory (default HEAD: the
-rule files as last committed), read with git archive.
+rule files as last committed), read with git archive. --working is a directory of candidate rule
+files to compare instead of rules.dir: while serve runs (and rules.dir is what tonight uses), an
+analyst edits a copy and previews it with --working COPY --live <rules.dir or HEAD>.
 
 Exit status: 0 nothing would change, 1 something would (as diff(1)), 2 a rule file or the
 command line is wrong.`,
@@ -44,11 +46,18 @@ command line is wrong.`,
 			}
 			defer p.Close()
 			workDir := e.cfg.Resolve(e.cfg.Rules.Dir)
-			livePack, from, err := loadLiveRules(workDir, live)
+			livePack, from, err := loadLiveRules(workDir, live, "--live")
 			if err != nil {
 				return &exitError{code: 2, msg: err.Error()}
 			}
-			d, err := p.DiffRules(cmd.Context(), day, livePack)
+			workPack := p.Pack
+			if working != "" {
+				if workPack, err = rule.Load(working); err != nil {
+					return &exitError{code: 2, msg: fmt.Sprintf("--working %s: %v", working, err)}
+				}
+				workDir = working
+			}
+			d, err := p.DiffPacks(cmd.Context(), day, livePack, workPack)
 			if err != nil {
 				return err
 			}
@@ -60,19 +69,26 @@ command line is wrong.`,
 		},
 	}
 	cmd.Flags().StringVar(&live, "live", "HEAD", "the live rules: a directory, or a git revision of the rules directory")
+	cmd.Flags().StringVar(&working, "working", "", "the candidate rules: a directory (default rules.dir)")
 	return cmd
 }
 
-// loadLiveRules loads the live rules: a directory, or rules at a git
-// revision of the repository holding workDir. It says where they came from.
-func loadLiveRules(workDir, live string) (*rule.Pack, string, error) {
+// loadLiveRules loads rule files named by flag: a directory, or rules at a
+// git revision of the repository holding workDir. It says where they came
+// from.
+func loadLiveRules(workDir, live, flag string) (*rule.Pack, string, error) {
 	if st, err := os.Stat(live); err == nil && st.IsDir() {
 		pack, err := rule.Load(live)
-		return pack, live, err
+		if err != nil {
+			return nil, "", fmt.Errorf("%s %s: %w", flag, live, err)
+		}
+		return pack, live, nil
+	} else if err == nil {
+		return nil, "", fmt.Errorf("%s %s: a file, not a directory of rule files", flag, live)
 	}
 	top, err := exec.Command("git", "-C", workDir, "rev-parse", "--show-toplevel").Output()
 	if err != nil {
-		return nil, "", fmt.Errorf("--live %s: not a directory, and %s is not in a git repository to take a revision from", live, workDir)
+		return nil, "", fmt.Errorf("%s %s: not a directory, and %s is not in a git repository to take a revision from", flag, live, workDir)
 	}
 	root := strings.TrimSpace(string(top))
 	real, err := filepath.EvalSymlinks(workDir)
@@ -87,7 +103,14 @@ func loadLiveRules(workDir, live string) (*rule.Pack, string, error) {
 	git := exec.Command("git", "-C", root, "archive", "--format=tar", live, "--", filepath.ToSlash(rel))
 	git.Stdout, git.Stderr = &out, &stderr
 	if err := git.Run(); err != nil {
-		return nil, "", fmt.Errorf("--live %s: git archive: %s", live, strings.TrimSpace(stderr.String()))
+		msg := strings.TrimSpace(stderr.String())
+		switch {
+		case strings.Contains(msg, "not a valid object name"):
+			msg = "no such directory, and no such git revision"
+		case strings.Contains(msg, "did not match any files"):
+			msg = fmt.Sprintf("the rules directory %s is not committed to git at that revision (commit it, or give a directory)", rel)
+		}
+		return nil, "", fmt.Errorf("%s %s: %s", flag, live, msg)
 	}
 	tmp, err := os.MkdirTemp("", "lipwatch-live-rules-")
 	if err != nil {
@@ -120,7 +143,7 @@ func loadLiveRules(workDir, live string) (*rule.Pack, string, error) {
 	}
 	pack, err := rule.Load(filepath.Join(tmp, rel))
 	if err != nil {
-		return nil, "", fmt.Errorf("--live %s: %w", live, err)
+		return nil, "", fmt.Errorf("%s %s: %w", flag, live, err)
 	}
 	return pack, "git " + live + ":" + filepath.ToSlash(rel), nil
 }

@@ -52,6 +52,12 @@ type outlook struct {
 // same held rules and data gaps, suppressions, escalation), writing
 // nothing, and returns every household whose case would differ.
 func (p *Pipeline) DiffRules(ctx context.Context, day time.Time, live *rule.Pack) (*RulesDiff, error) {
+	return p.DiffPacks(ctx, day, live, p.Pack)
+}
+
+// DiffPacks is DiffRules with working rule files other than the
+// pipeline's own (a candidate copy), leaving the pipeline's untouched.
+func (p *Pipeline) DiffPacks(ctx context.Context, day time.Time, live, working *rule.Pack) (*RulesDiff, error) {
 	h, err := p.CheckHealth(ctx)
 	if err != nil {
 		return nil, err
@@ -60,7 +66,7 @@ func (p *Pipeline) DiffRules(ctx context.Context, day time.Time, live *rule.Pack
 	if err != nil {
 		return nil, err
 	}
-	after, err := p.outlook(ctx, day, p.Pack, h)
+	after, err := p.outlook(ctx, day, working, h)
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,61 @@
+package main
+
+import (
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// rules diff --working previews a candidate copy without touching
+// rules.dir (which serve uses every night), and the rule-file flags say in
+// plain words what they could not read.
+func TestRulesDiffWorkingCopy(t *testing.T) {
+	tempStore(t)
+	if _, err := runCLI(t, "run"); err != nil {
+		var ex *exitError
+		if !errors.As(err, &ex) || ex.code != 3 {
+			t.Fatal(err)
+		}
+	}
+	dir := filepath.Join(t.TempDir(), "candidate")
+	if err := os.CopyFS(dir, os.DirFS("../../rules")); err != nil {
+		t.Fatal(err)
+	}
+	params := filepath.Join(dir, "params.yaml")
+	b, _ := os.ReadFile(params)
+	os.WriteFile(params, []byte(strings.Replace(string(b), "    2024-01-01: 20000", "    2024-01-01: 15000", 1)), 0o600)
+	out, err := runCLI(t, "rules", "diff", "--working", dir, "--live", "../../rules")
+	var ex *exitError
+	if !errors.As(err, &ex) || ex.code != 1 || !strings.Contains(out, "-> working "+dir) ||
+		!regexp.MustCompile(`(?m)^MED-OOP-UNCOVERED\s+6\s+0\s+0\s+0$`).MatchString(out) {
+		t.Errorf("--working: %v\n%s", err, out)
+	}
+	// The pipeline's own rules were left as they were: rules.dir against
+	// itself changes nothing.
+	if out, err := runCLI(t, "rules", "diff", "--live", "../../rules"); err != nil || !strings.Contains(out, "no household's case would change") {
+		t.Errorf("rules.dir against itself: %v\n%s", err, out)
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"rules", "diff", "--working", "/no/such/dir"}, "--working /no/such/dir:"},
+		{[]string{"rules", "diff", "--live", params}, "--live " + params + ": a file, not a directory of rule files"},
+		{[]string{"rules", "backtest", "--from", "2026-06-01", "--rules", params}, "--rules " + params + ": a file"},
+	} {
+		out, err := runCLI(t, c.args...)
+		if !errors.As(err, &ex) || ex.code != 2 || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%v: %v, want exit 2 with %q\n%s", c.args, err, c.want, out)
+		}
+	}
+	if exec.Command("git", "-C", "../../rules", "rev-parse", "HEAD").Run() == nil {
+		_, err := runCLI(t, "rules", "diff", "--live", "no-such-revision-or-dir")
+		if !errors.As(err, &ex) || ex.code != 2 || !strings.Contains(err.Error(), "no such directory, and no such git revision") {
+			t.Errorf("an unknown revision: %v", err)
+		}
+	}
+}
