@@ -65,8 +65,8 @@ func (w *world) injectBad(r *rand.Rand, f *file, emptyLine bool) {
 			rw.cells = w.baseRow(r, f)
 			id := wrongCheck(r, rw.cells[idCol].text)
 			rw.cells[idCol] = txt(id)
-			if c := f.col("cert_number"); c >= 0 {
-				rw.cells[c] = txt(id + rw.cells[c].text[18:])
+			if c := f.col("cert_number"); c >= 0 && f.dataset == "disability" {
+				rw.cells[c] = txt(id + rw.cells[c].text[18:]) // 残疾人证号 begins with the ID
 			}
 			rw.bad.Column = f.cols[idCol].header
 		case ReasonMissingRequired:
@@ -107,7 +107,14 @@ func (f *file) insert(r *rand.Rand, rw row) {
 // and harmless if a loader wrongly accepted it: small amounts, old or mild
 // facts, assistance that ended long ago.
 func (w *world) baseRow(r *rand.Rand, f *file) []cell {
+	switch f.dataset {
+	case "vehicles", "property", "business", "contributions", "public_employees":
+		return w.assetBaseRow(r, f)
+	}
 	p := w.somebody(r)
+	if w.badTouched != nil {
+		w.badTouched[p.hh] = true
+	}
 	old := w.asOf.AddDate(-between(r, 3, 8), 0, -r.IntN(300))
 	switch f.dataset {
 	case "registry":

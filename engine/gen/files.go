@@ -102,15 +102,35 @@ func (w *world) files() ([]*file, error) {
 	out := []*file{w.registryFile(), w.householdsFile(), w.assistanceFile()}
 	out = append(out, w.medicalFiles()...)
 	out = append(out, w.disabilityFile(), w.employmentFile(), w.fishersFile())
-	for _, f := range out {
-		if len(f.rows) < 2 {
-			return nil, fmt.Errorf("%w: county too small: %s has %d rows", ErrOptions, f.name, len(f.rows))
-		}
+	if err := checkSizes(out); err != nil {
+		return nil, err
 	}
+	w.badTouched = map[*household]bool{}
 	for _, f := range out {
 		w.injectBad(w.rng("bad:"+f.name), f, f.name == "employment.csv")
 	}
-	return out, nil
+	// The asset files come after, from streams of their own: their roles
+	// avoid the households the bad rows above are about.
+	w.assets()
+	assets := w.assetFiles()
+	if err := checkSizes(assets); err != nil {
+		return nil, err
+	}
+	for _, f := range assets {
+		w.injectBad(w.rng("bad:"+f.name), f, false)
+	}
+	return append(out, assets...), nil
+}
+
+// checkSizes refuses files with fewer than two rows: bad rows go between
+// data rows.
+func checkSizes(files []*file) error {
+	for _, f := range files {
+		if len(f.rows) < 2 {
+			return fmt.Errorf("%w: county too small: %s has %d rows", ErrOptions, f.name, len(f.rows))
+		}
+	}
+	return nil
 }
 
 func (w *world) somebody(r *rand.Rand) *person { return w.bgPeople[r.IntN(len(w.bgPeople))] }

@@ -1,9 +1,11 @@
 // Package gen writes a synthetic county deterministically from a seed: the
 // department files lipwatch loads (registry, income assessments, assistance
 // roster, medical settlements, disability certificates, employment records,
-// retired fishers), with the dirt real exports carry, a known set of bad rows,
-// planted warning situations, decoys that must not be warned, and a
-// truth.json that records all of it for tests.
+// retired fishers, and the assets: vehicles, real property, business
+// registrations, social insurance contributions, public employees), with
+// the dirt real exports carry, a known set of bad rows, planted warning
+// situations, decoys that must not be warned, and a truth.json that
+// records all of it for tests.
 //
 // Everything is drawn from PCG generators seeded from Options.Seed, one per
 // concern, so the same Options always give byte-identical files.

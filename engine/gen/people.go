@@ -48,6 +48,9 @@ type household struct {
 	role role
 	// aid is the household's assistance state.
 	aid aidState
+	// asset is the household's role among the asset signals and decoys
+	// (assets.go), apart from role: it is drawn after the other files.
+	asset assetRole
 	// oopSpent is the background 个人自付 of all members so far, in fen.
 	oopSpent int64
 }
@@ -91,6 +94,20 @@ type world struct {
 	boatSeq  int       // last 渔船证号 sequence
 	bgPeople []*person // active adults of background households: bad rows are theirs
 	claimSeq [medicalMonths]int
+
+	// badTouched are the households whose people the bad rows of the
+	// files before the asset files were drawn for: a quarantined registry
+	// or roster row holds their warnings back, so no asset role goes there.
+	badTouched map[*household]bool
+	// The asset records (assets.go).
+	vehicles   []*vehicle
+	properties []*property
+	businesses []*business
+	contribs   []*contribRun
+	publicJobs []*publicJob
+	plateSeen  map[string]bool
+	certSeq    int
+	codeSeen   map[string]bool
 }
 
 // household composition types with their weights (per 100), giving about

@@ -1,9 +1,7 @@
 package gen
 
 import (
-	"cmp"
 	"math/rand/v2"
-	"slices"
 	"time"
 )
 
@@ -59,17 +57,7 @@ func (w *world) plant(r *rand.Rand) error {
 		w.plantSignal(r, pick{SignalMedicalOOP, p})
 		w.planted = append(w.planted, &Planted{Signals: []PlantedSignal{{Signal: SignalMedicalOOP, IDNumber: p.id}}})
 	}
-	for _, pl := range w.planted {
-		slices.SortFunc(pl.Signals, func(a, b PlantedSignal) int {
-			return cmp.Or(cmp.Compare(a.IDNumber, b.IDNumber), cmp.Compare(a.Signal, b.Signal))
-		})
-	}
-	slices.SortFunc(w.planted, func(a, b *Planted) int {
-		return cmp.Or(cmp.Compare(a.HouseholdID, b.HouseholdID), cmp.Compare(a.Signals[0].IDNumber, b.Signals[0].IDNumber))
-	})
-	slices.SortFunc(w.decoys, func(a, b Decoy) int {
-		return cmp.Or(cmp.Compare(a.HouseholdID, b.HouseholdID), cmp.Compare(a.Kind, b.Kind), cmp.Compare(a.IDNumber, b.IDNumber))
-	})
+	w.sortPlanted()
 	return nil
 }
 

@@ -56,6 +56,21 @@ var layouts = map[string]layout{
 	"fishers.csv": {"fishers", "utf-8", "", 1,
 		[]string{"身份证号", "姓名", "户号", "渔船证号", "退捕日期", "安置去向", "是否参加养老保险"},
 		[]string{"id_number", "", "household_id", "boat_cert", "retired_date", "resettlement", "pension_insured"}},
+	"vehicles.xlsx": {"vehicles", "xlsx", "机动车登记信息", 1,
+		[]string{"号牌号码", "所有人", "所有人身份证号", "车辆类型", "初次登记日期", "机动车状态", "注销日期"},
+		[]string{"plate", "", "id_number", "vehicle_type", "registered_date", "status", "cancelled_date"}},
+	"property.csv": {"property", "gbk", "", 1,
+		[]string{"不动产权证号", "权利人", "权利人证件号", "规划用途", "建筑面积", "登记日期", "登记状态", "注销日期"},
+		[]string{"cert_number", "", "id_number", "purpose", "area", "registered_date", "status", "cancelled_date"}},
+	"business.csv": {"business", "utf-8", "", 1,
+		[]string{"统一社会信用代码", "主体名称", "主体类型", "法定代表人（经营者）", "证件号码", "从业人数", "登记状态", "成立日期", "注销日期"},
+		[]string{"credit_code", "", "entity_type", "", "id_number", "employees", "status", "established_date", "cancelled_date"}},
+	"contributions.csv": {"contributions", "gb18030", "", 1,
+		[]string{"身份证号", "姓名", "险种", "单位名称", "费款所属期", "缴费基数"},
+		[]string{"id_number", "", "scheme", "employer", "month", "base_monthly"}},
+	"public_employees.xlsx": {"public_employees", "xlsx", "财政供养人员", 1,
+		[]string{"身份证号", "姓名", "工作单位", "入职日期", "离职日期"},
+		[]string{"id_number", "", "employer", "start_date", "end_date"}},
 }
 
 func layoutOf(name string) (layout, bool) {
@@ -226,8 +241,16 @@ func checkRow(t *testing.T, l layout, rr readRow) []defect {
 				out = append(out, defect{"bad_money", col})
 			}
 		case dataset.Int:
-			if _, err := strconv.Atoi(v); err != nil {
+			if _, err := strconv.Atoi(strings.TrimSuffix(v, "人")); err != nil {
 				out = append(out, defect{"bad_int", col})
+			}
+		case dataset.Decimal:
+			if _, ok := parseArea(v); !ok {
+				out = append(out, defect{"bad_decimal", col})
+			}
+		case dataset.Month:
+			if _, ok := parseMonth(v); !ok {
+				out = append(out, defect{"bad_month", col})
 			}
 		case dataset.Code:
 			if !allDigits(v) || !slices.Contains(fd.Digits, len(v)) {
@@ -261,6 +284,31 @@ func parseDate(s string) (time.Time, bool) {
 		return excelDay0.AddDate(0, 0, n), true
 	}
 	return time.Time{}, false
+}
+
+// parseMonth reads a 费款所属期: "202611", "2026-11" or "2026年11月".
+func parseMonth(s string) (time.Time, bool) {
+	for _, layout := range []string{"200601", "2006-01", "2006年1月"} {
+		if d, err := time.Parse(layout, s); err == nil {
+			return d, true
+		}
+	}
+	return time.Time{}, false
+}
+
+// parseArea reads a building area, "89.56", "89.56㎡" or "120平方米", into
+// hundredths of m².
+func parseArea(s string) (int64, bool) {
+	for _, unit := range []string{"平方米", "平米", "㎡"} {
+		if v, ok := strings.CutSuffix(s, unit); ok {
+			s = v
+			break
+		}
+	}
+	if strings.ContainsAny(s, "元￥,") {
+		return 0, false
+	}
+	return parseMoney(s)
 }
 
 func isSerial(s string) bool {

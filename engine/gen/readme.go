@@ -50,6 +50,18 @@ const readmeNotes = `## What is in the files
 - disability.xlsx: 残疾人证号 = 18-digit ID + category digit + level digit; 发证日期 are date cells.
 - employment.csv: 姓名 and 经办机构 are extra columns the loader ignores.
 - fishers.csv: retired fishers (退捕 2020-2021).
+- vehicles.xlsx: one row per vehicle, its current state: 车辆类型 as GA 802 names or codes (小型轿车,
+  K33, 轻型普通货车, 普通二轮摩托车, 残疾人机动轮椅车, 三轮汽车 ...), 机动车状态 正常/A, 注销/E,
+  达到报废标准/P/报废 with a 注销日期; dates are date cells (some text).
+- property.csv: one row per certificate and 权利人: co-owners (共同共有) have a row each with the same
+  不动产权证号, so homes are counted by certificate. 规划用途 成套住宅/住宅/宅基地, 商业/商铺, 车库/车位,
+  办公 ...; 建筑面积 "89.56", "89.56㎡", "120平方米"; a sold home is 注销 with its 注销日期.
+- business.csv: one row per entity: 统一社会信用代码 (GB 32100 check character), 主体类型
+  个体工商户/有限责任公司/农民专业合作社, 从业人数 (a family shop "0", sometimes "3人", empty when not
+  reported), 登记状态 存续/在业/注销/吊销/歇业 with a 注销日期 for the ended.
+- contributions.csv: one row per person, 险种 and 费款所属期 (202611, 2026-11, 2026年11月); 缴费基数 in
+  yuan a month (rising 4% each July); 城乡居民养老保险 is paid yearly (January, no base).
+- public_employees.xlsx: 财政供养人员 with 入职日期 and 离职日期 (empty while in post).
 
 Valid rows carry dirt the loader must accept: 15-digit legacy IDs, lowercase x, full-width digits,
 a space inside an ID, dates as "2026年3月5日", "2026/3/5", "20260305", "2026-03-05" or Excel
@@ -63,5 +75,8 @@ and the column of the bad cell.
 
 truth.json also lists the planted situations (signals a rule must raise, per household and
 person), the decoys (near misses no rule may warn), the thresholds they were built around
-("params") and, for every file, how its headers map onto dataset fields.
+("params") and, for every file, how its headers map onto dataset fields. The asset signals
+(vehicle, property, business, family shop, public employee, steady wage) are each planted alone on
+a household aided on AsOf (a row of 低保, 特困, 低边 or 刚性支出困难 in force); no other aided
+household holds anything that bars assistance.
 `

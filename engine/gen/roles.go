@@ -17,6 +17,19 @@ const (
 	SignalDeceasedRecipient   = "deceased_recipient"
 )
 
+// Asset signals (应退尽退): a member of an aided household — one with an
+// assistance row in force on AsOf of category dibao, tekun, dibian or rigid
+// — holds what bars assistance. Each is planted alone on an aided
+// background household (see assets.go).
+const (
+	SignalVehicleRecipient        = "vehicle_recipient"         // an active car or truck
+	SignalPropertyRecipient       = "property_recipient"        // a second home, or a shop, garage or office
+	SignalBusinessRecipient       = "business_recipient"        // an active enterprise or 个体工商户 with employees
+	SignalFamilyShopRecipient     = "family_shop_recipient"     // an active 个体工商户 with no employees
+	SignalPublicEmployeeRecipient = "public_employee_recipient" // a public employee now
+	SignalSteadyWageRecipient     = "steady_wage_recipient"     // 8+ months of wage contributions >= 2,500
+)
+
 // Decoy kinds: near misses that no rule may warn.
 const (
 	DecoyMedicalCovered         = "medical_covered"           // large 个人自付, household covered
@@ -30,6 +43,22 @@ const (
 	DecoyFisherEmployed         = "fisher_employed"           // 就业, not insured
 	DecoyDeceasedNoAssistance   = "deceased_no_assistance"    // deceased, never assisted
 	DecoyDeceasedAssistanceEnds = "deceased_assistance_ended" // deceased, assistance ended before AsOf
+)
+
+// Asset decoys: near misses of the asset signals, on aided background
+// households unless said otherwise.
+const (
+	DecoyVehicleExcepted    = "vehicle_excepted"     // an active mobility vehicle, motorcycle or farm vehicle
+	DecoyVehicleCancelled   = "vehicle_cancelled"    // a car cancelled or scrapped before AsOf
+	DecoyVehicleUnaided     = "vehicle_unaided"      // an active car in a household not aided
+	DecoyPropertyOneHome    = "property_one_home"    // exactly one home (some co-owned: two rows, one certificate)
+	DecoyPropertySold       = "property_sold"        // two homes, one 注销 before AsOf
+	DecoyBusinessCancelled  = "business_cancelled"   // an enterprise with employees, 注销 or 吊销 before AsOf
+	DecoyPublicEmployeeLeft = "public_employee_left" // public employment ended before AsOf
+	DecoyWageBelowLine      = "wage_below_line"      // 12 months in the window, base 1,500-1,924
+	DecoyWageOld            = "wage_old"             // 8+ months above the line, all 13-24 months before AsOf
+	DecoyWageFewMonths      = "wage_few_months"      // 3-5 months in the window above the line
+	DecoyResidentPension    = "resident_pension"     // 12 months of 城乡居民养老保险 in the window
 )
 
 // aidState is a household's assistance.

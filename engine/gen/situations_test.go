@@ -29,6 +29,7 @@ type countyFacts struct {
 	fishers  map[string][]fisherFact
 	aids     map[string][]aidFact // by id
 	aidHH    map[string][]aidFact // by household
+	assets   *assetFacts
 }
 
 type claimFact struct {
@@ -50,6 +51,7 @@ type fisherFact struct {
 }
 type aidFact struct {
 	start, end time.Time
+	category   string
 }
 
 func (a aidFact) current(on time.Time) bool {
@@ -64,6 +66,7 @@ func readFacts(t *testing.T, dir string, tr *Truth) *countyFacts {
 		statusOn: map[string]time.Time{}, members: map[string][]string{}, income: map[string]int64{}, size: map[string]int{},
 		claims: map[string][]claimFact{}, certs: map[string][]certFact{}, events: map[string][]eventFact{},
 		fishers: map[string][]fisherFact{}, aids: map[string][]aidFact{}, aidHH: map[string][]aidFact{},
+		assets: newAssetFacts(),
 	}
 	seenClaim := map[string]bool{}
 	for _, fi := range tr.Files {
@@ -102,7 +105,7 @@ func readFacts(t *testing.T, dir string, tr *Truth) *countyFacts {
 				n, _ := strconv.Atoi(get("members"))
 				f.income[get("household_id")], f.size[get("household_id")] = money("annual_income"), n
 			case "assistance":
-				a := aidFact{date("start_date"), date("end_date")}
+				a := aidFact{date("start_date"), date("end_date"), enum("category")}
 				f.aids[id] = append(f.aids[id], a)
 				f.aidHH[get("household_id")] = append(f.aidHH[get("household_id")], a)
 			case "medical":
@@ -121,6 +124,8 @@ func readFacts(t *testing.T, dir string, tr *Truth) *countyFacts {
 				f.events[id] = append(f.events[id], eventFact{enum("event"), date("event_date")})
 			case "fishers":
 				f.fishers[id] = append(f.fishers[id], fisherFact{enum("resettlement"), get("pension_insured"), date("retired_date")})
+			default:
+				f.assets.read(t, fi.File, l.dataset, id, rr, get, enum, date)
 			}
 		}
 	}
@@ -229,6 +234,7 @@ func (f *countyFacts) signals(p Params) []string {
 			}
 		}
 	}
+	out = append(out, f.assetSignals()...)
 	sort.Strings(out)
 	return out
 }
@@ -301,6 +307,7 @@ func checkSituations(t *testing.T, dir string, tr *Truth) {
 		checkDecoy(t, f, d)
 	}
 	checkBackground(t, f, special)
+	checkAssetBackground(t, f, tr)
 	checkCounts(t, tr, n)
 }
 
@@ -329,6 +336,11 @@ func checkPlanted(t *testing.T, f *countyFacts, pl Planted) {
 		case SignalFisherUnresettled:
 			if y := f.fishers[id][0].retired.Year(); y < 2020 || y > 2021 {
 				t.Errorf("planted %s %s: retired %d", pl.HouseholdID, id, y)
+			}
+		case SignalDeceasedRecipient:
+		default:
+			if why := f.assetPlanted(pl.HouseholdID, s); why != "" {
+				t.Errorf("planted %s %s %s: %s", pl.HouseholdID, s.Signal, id, why)
 			}
 		}
 	}
@@ -372,7 +384,10 @@ func checkDecoy(t *testing.T, f *countyFacts, d Decoy) {
 			ok = ok && !a.end.IsZero() && a.end.Before(f.asOf)
 		}
 	default:
-		t.Errorf("unknown decoy kind %s", d.Kind)
+		var known bool
+		if ok, known = f.assetDecoy(d); !known {
+			t.Errorf("unknown decoy kind %s", d.Kind)
+		}
 	}
 	if !ok {
 		t.Errorf("decoy %s %s %s is not what its kind says", hh, d.Kind, id)
@@ -453,6 +468,7 @@ func checkCounts(t *testing.T, tr *Truth, households int) {
 	if multi < 3 || ended < 2 || outside != 3 {
 		t.Errorf("%d multi-signal households, %d with ended assistance, %d out of county", multi, ended, outside)
 	}
+	checkAssetCounts(t, tr, households)
 	if ratio := float64(tr.Counts.People) / float64(tr.Counts.Households); ratio < 2.5 || ratio > 3.1 {
 		t.Errorf("%.2f people per household", ratio)
 	}

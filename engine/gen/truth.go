@@ -55,6 +55,24 @@ type Params struct {
 	// A fisher is at risk with this resettlement and pension status.
 	FisherRiskResettlement   string `json:"fisher_risk_resettlement"`
 	FisherRiskPensionInsured bool   `json:"fisher_risk_pension_insured"`
+	// The asset checks (应退尽退) concern aided households: a member has an
+	// assistance row in force on AsOf of one of AidedCategories. A signal
+	// is a member's car or truck in force (VehicleBarTypes); more than
+	// MaxHomes residential properties in force in the household (counted
+	// by certificate: co-owners share one), or any one of
+	// PropertyBarPurposes; an active enterprise or 个体工商户 with
+	// employees (with none: the family-shop signal); a current public
+	// post; wage contributions with a base of at least WageBaseLine yuan
+	// a month in at least WageMonths distinct months among the
+	// WageWindowMonths up to AsOf's month (planted ones: 8 or more months
+	// at 2,500 or more).
+	AidedCategories     []string `json:"aided_categories"`
+	VehicleBarTypes     []string `json:"vehicle_bar_types"`
+	MaxHomes            int      `json:"max_homes"`
+	PropertyBarPurposes []string `json:"property_bar_purposes"`
+	WageBaseLine        int      `json:"wage_base_line"`
+	WageMonths          int      `json:"wage_months"`
+	WageWindowMonths    int      `json:"wage_window_months"`
 }
 
 // CountyInfo describes the division tree.
@@ -155,6 +173,9 @@ func DefaultParams() Params {
 		DibaoStandard: dibaoStandard, LowIncomeLine: lowIncomeLine,
 		UnemployedWindowDays: unemployedWindow, UnemployedIncomeLine: lowIncomeLine,
 		FisherRiskResettlement: rsUnemployed, FisherRiskPensionInsured: false,
+		AidedCategories: slices.Clone(aidedCategories), VehicleBarTypes: []string{"car", "truck"}, MaxHomes: 1,
+		PropertyBarPurposes: []string{"shop", "garage", "office"},
+		WageBaseLine:        wageBaseLine, WageMonths: wageMonths, WageWindowMonths: wageWindowMonths,
 	}
 }
 
