@@ -39,6 +39,7 @@ func newEvaluateCmd(g *globals) *cobra.Command {
 				return err
 			}
 			printEvaluate(cmd.OutOrStdout(), p, r) // with the rules held back, as the nightly summary
+			printPastReview(cmd.OutOrStdout(), p.ParamsPastReview(day))
 			if dry {
 				cmd.Println("dry run: nothing was written")
 			}

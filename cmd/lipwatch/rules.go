@@ -25,7 +25,10 @@ func newRulesCmd(g *globals) *cobra.Command {
 		Long: `Load and type-check every rule file. Errors (exit 1) and warnings are listed with
 file:line:col and a caret. A warning does not stop the rules from running: e.g. a division
 whose divisor may be 0 (the rule cannot be evaluated for such a person: counted as an
-evaluation error in the run summary, never a hit). Warnings alone exit 0, unless --strict.`,
+evaluation error in the run summary, never a hit), or a param past its review date
+(review_by before --as-of: the night evaluates it as always and lists it in its summary).
+A review date within 30 days is a note. Warnings alone exit 0, unless --strict; notes
+never change the exit code.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			e, err := g.load()
 			if err != nil {
@@ -41,6 +44,12 @@ evaluation error in the run summary, never a hit). Warnings alone exit 0, unless
 				return err
 			}
 			pack.Warnings = append(pack.Warnings, factWarns...)
+			day, err := e.day()
+			if err != nil {
+				return err
+			}
+			reviewWarns, notes := pack.ReviewWarnings(day)
+			pack.Warnings = append(pack.Warnings, reviewWarns...)
 			enabled := 0
 			for _, r := range pack.Rules {
 				if r.Enabled {
@@ -51,12 +60,25 @@ evaluation error in the run summary, never a hit). Warnings alone exit 0, unless
 			for _, wn := range pack.Warnings {
 				fmt.Fprintln(w, wn)
 			}
+			for _, n := range notes {
+				fmt.Fprintln(w, n)
+			}
 			verdict := "ok"
 			switch n := len(pack.Warnings); {
 			case n == 1:
 				verdict = "ok with 1 warning"
 			case n > 1:
 				verdict = fmt.Sprintf("ok with %d warnings", n)
+			}
+			if n := len(notes); n > 0 {
+				sep, plural := " with ", "s"
+				if len(pack.Warnings) > 0 {
+					sep = " and "
+				}
+				if n == 1 {
+					plural = ""
+				}
+				verdict += fmt.Sprintf("%s%d note%s", sep, n, plural)
 			}
 			fmt.Fprintf(w, "%s: %d files, %d fact groups, %d params, %d rules (%d enabled): %s (%s)\n",
 				dir, len(pack.Files), len(pack.Groups), len(pack.Params), len(pack.Rules), enabled, verdict, pack.Version)

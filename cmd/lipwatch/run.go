@@ -14,6 +14,7 @@ import (
 
 	"github.com/lipwatch/lipwatch/engine/evaluate"
 	"github.com/lipwatch/lipwatch/engine/pipeline"
+	"github.com/lipwatch/lipwatch/engine/rule"
 )
 
 func newRunCmd(g *globals) *cobra.Command {
@@ -63,6 +64,7 @@ func printRun(w io.Writer, p *pipeline.Pipeline, sum *pipeline.RunSummary) {
 		fmt.Fprintln(w)
 		printEvaluate(w, p, sum.Evaluate)
 	}
+	printPastReview(w, sum.PastReview)
 	if d := sum.Dispatch; d != nil {
 		fmt.Fprintln(w)
 		printDispatch(w, p, d)
@@ -73,6 +75,20 @@ func printRun(w io.Writer, p *pipeline.Pipeline, sum *pipeline.RunSummary) {
 func printEvaluate(w io.Writer, p *pipeline.Pipeline, r *evaluate.Result) {
 	printEvaluation(w, p, r)
 	printHeld(w, r)
+}
+
+// printPastReview names, in one line, the params past their review date:
+// evaluated as always, for a date running out must never stop a night.
+func printPastReview(w io.Writer, rs []rule.Review) {
+	if len(rs) == 0 {
+		return
+	}
+	names := make([]string, len(rs))
+	for i, r := range rs {
+		names[i] = fmt.Sprintf("%s (review_by %s)", r.Param.Name, r.Param.ReviewBy.Format(time.DateOnly))
+	}
+	fmt.Fprintf(w, "params past their review date (evaluated as always; confirm the values and set new review dates, see lipwatch rules check): %s\n",
+		strings.Join(names, ", "))
 }
 
 // printMissing names the recent lists that are gone, per batch.

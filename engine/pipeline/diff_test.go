@@ -38,7 +38,7 @@ func TestDiffRules(t *testing.T) {
 	}
 	params := filepath.Join(dir, "params.yaml")
 	b, _ := os.ReadFile(params)
-	lowered := strings.Replace(string(b), "  medical_oop_threshold:\n    2024-01-01: 20000", "  medical_oop_threshold:\n    2024-01-01: 15000", 1)
+	lowered := strings.Replace(string(b), "  medical_oop_threshold:\n    values:\n      2024-01-01: 20000", "  medical_oop_threshold:\n    values:\n      2024-01-01: 15000", 1)
 	if lowered == string(b) {
 		t.Fatal("params.yaml has no medical_oop_threshold of 20000 to lower")
 	}

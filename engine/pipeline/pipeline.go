@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"strings"
 	"time"
 
 	"github.com/lipwatch/lipwatch/engine/calendar"
@@ -215,6 +216,10 @@ type RunSummary struct {
 	Evaluate *evaluate.Result
 	Dispatch *DispatchResult
 	Chased   int // notifications of reminders, escalations and digests recorded
+	// PastReview are the params past their review date (review_by before
+	// AsOf), in file order: the night evaluates them as always and says
+	// so in its summary and log (ParamsPastReview).
+	PastReview []rule.Review
 	// Stages is how long each stage that ran took (sync, health,
 	// evaluate, dispatch), for the ledger and serve's metrics.
 	Stages map[string]time.Duration
@@ -239,6 +244,7 @@ func (p *Pipeline) Run(ctx context.Context, day time.Time) (*RunSummary, error) 
 func (p *Pipeline) run(ctx context.Context, day time.Time, sum *RunSummary) error {
 	var err error
 	sum.Stages = map[string]time.Duration{}
+	sum.PastReview = p.ParamsPastReview(day)
 	begin := time.Now()
 	timed := func(stage string) {
 		now := time.Now()
@@ -277,6 +283,26 @@ func (p *Pipeline) run(ctx context.Context, day time.Time, sum *RunSummary) erro
 	return nil
 }
 
+// ParamsPastReview lists the params past their review date on day
+// (Pack.Reviews) and logs them as one warning, by name and date, never
+// their values. It never fails a night: the params are evaluated as
+// always, for a date running out must not stop the warnings.
+func (p *Pipeline) ParamsPastReview(day time.Time) []rule.Review {
+	if p.Pack == nil {
+		return nil
+	}
+	rs := p.Pack.Reviews(day, -1)
+	if len(rs) > 0 {
+		names := make([]string, len(rs))
+		for i, r := range rs {
+			names[i] = r.Param.Name + " (review_by " + r.Param.ReviewBy.Format(time.DateOnly) + ")"
+		}
+		p.logger().Warn("params past their review date: evaluated as always; confirm their values and set new review dates (lipwatch rules check)",
+			"params", strings.Join(names, ", "))
+	}
+	return rs
+}
+
 // JSON renders the summary for the run ledger: counts only, no personal data.
 func (s *RunSummary) JSON() string {
 	type src struct {
@@ -298,6 +324,8 @@ func (s *RunSummary) JSON() string {
 		Suppress int
 		Dispatch map[string]int `json:",omitempty"`
 		Overdue  int
+		// PastReview names the params past their review date.
+		PastReview []string `json:",omitempty"`
 		// StageSeconds: how long each stage took, in seconds.
 		StageSeconds map[string]float64 `json:",omitempty"`
 	}{AsOf: s.AsOf.Format(time.DateOnly)}
@@ -336,6 +364,9 @@ func (s *RunSummary) JSON() string {
 	}
 	if d := s.Dispatch; d != nil {
 		out.Dispatch, out.Overdue = d.Townships, d.Overdue
+	}
+	for _, r := range s.PastReview {
+		out.PastReview = append(out.PastReview, r.Param.Name)
 	}
 	b, _ := json.Marshal(out)
 	return string(b)

@@ -1029,7 +1029,19 @@ func (s *Server) sourcesPage(w http.ResponseWriter, r *http.Request, q *request)
 		}
 		holds = append(holds, held{hd, title})
 	}
-	s.render(w, r, q, "sources", map[string]any{"Sources": rows, "Held": holds, "Runs": runs,
+	// The params past their review date: each night evaluates them as
+	// always and names them; here the county admin sees which to have
+	// confirmed (names, dates and sources, never the values).
+	type review struct {
+		Name, Doc, Source string
+		ReviewBy          time.Time
+	}
+	var reviews []review
+	for _, rv := range s.p.Pack.Reviews(q.day, -1) {
+		doc, _, _ := strings.Cut(rv.Param.Doc, "\n")
+		reviews = append(reviews, review{rv.Param.Name, doc, rv.Param.Source, rv.Param.ReviewBy})
+	}
+	s.render(w, r, q, "sources", map[string]any{"Sources": rows, "Held": holds, "Runs": runs, "Reviews": reviews,
 		"CanReload": s.reload != nil && q.scope.CanAdmin()})
 }
 

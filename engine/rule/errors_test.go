@@ -185,22 +185,22 @@ rules/integrity.yaml:_:5: rule #1: missing id (e.g. MED-OOP-UNCOVERED)
 rules/integrity.yaml:_:9: rule integrity deceased: id must be upper-case letters and digits joined by -, like MED-OOP-UNCOVERED
     _ |   - id: integrity deceased
       |         ^`},
-		{name: "param date not a date", breaks: []breakage{{"params.yaml", "    2026-01-01: 1170", "    2026-13-01: 1170"}}, want: `
-rules/params.yaml:_:5: param low_income_line: 2026-13-01 is not a date (write YYYY-MM-DD)
-    _ |     2026-13-01: 1170
-      |     ^`},
-		{name: "param date twice", breaks: []breakage{{"params.yaml", "    2026-01-01: 1170", "    2024-01-01: 1170"}}, want: `
-rules/params.yaml:_:5: param low_income_line: duplicate key 2024-01-01 (first at line {L params.yaml|    2024-01-01: 1125})
-    _ |     2024-01-01: 1170
-      |     ^`},
-		{name: "param of two types", breaks: []breakage{{"params.yaml", "    2026-01-01: 1170", "    2026-01-01: 一千一百七十"}}, want: `
-rules/params.yaml:_:17: param low_income_line: 2026-01-01: value is string but the earlier values are int; all values of a param have one type
-    _ |     2026-01-01: 一千一百七十
-      |                 ^`},
-		{name: "param without dates", breaks: []breakage{{"params.yaml", "  medical_oop_threshold:\n    2024-01-01: 20000", "  medical_oop_threshold: 20000"}}, want: `
-rules/params.yaml:_:26: param medical_oop_threshold: want dated values, e.g. "2025-01-01: 20000" on the next line, indented
-    _ |   medical_oop_threshold: 20000
-      |                          ^`},
+		{name: "param date not a date", breaks: []breakage{{"params.yaml", "      2026-01-01: 1170", "      2026-13-01: 1170"}}, want: `
+rules/params.yaml:_:7: param low_income_line: 2026-13-01 is not a date (write YYYY-MM-DD)
+    _ |       2026-13-01: 1170
+      |       ^`},
+		{name: "param date twice", breaks: []breakage{{"params.yaml", "      2026-01-01: 1170", "      2024-01-01: 1170"}}, want: `
+rules/params.yaml:_:7: param low_income_line: values: duplicate key 2024-01-01 (first at line {L params.yaml|      2024-01-01: 1125})
+    _ |       2024-01-01: 1170
+      |       ^`},
+		{name: "param of two types", breaks: []breakage{{"params.yaml", "      2026-01-01: 1170", "      2026-01-01: 一千一百七十"}}, want: `
+rules/params.yaml:_:19: param low_income_line: 2026-01-01: value is string but the earlier values are int; all values of a param have one type
+    _ |       2026-01-01: 一千一百七十
+      |                   ^`},
+		{name: "param values without dates", breaks: []breakage{{"params.yaml", "    values:\n      2024-01-01: 20000", "    values: 20000"}}, want: `
+rules/params.yaml:_:13: param medical_oop_threshold: values: want dated values, e.g. "2025-01-01: 20000" on the next line, indented
+    _ |     values: 20000
+      |             ^`},
 		{name: "param defined twice", breaks: []breakage{{"medical.yaml", "rules:", "params:\n  new_disability_days:\n    2025-01-01: 60\n\nrules:"}}, want: `
 rules/params.yaml:_:3: param new_disability_days: defined twice (first at rules/medical.yaml:{L medical.yaml|new_disability_days:}:3)
     _ |   new_disability_days:

@@ -26,9 +26,19 @@ type Param struct {
 	Values []Dated // sorted by From
 	// Doc is the comment above the param's name in its file, without the
 	// #s: where its figures come from.
-	Doc   string
-	Pos   Pos
-	index int // place in the env's params struct
+	Doc string
+	// ReviewBy is the day by which someone must confirm the values again
+	// (review_by, in the long form of a param), zero when none is set.
+	// Past it, rules check warns and the night lists the param; it is
+	// evaluated as always (a date running out never stops a night).
+	ReviewBy time.Time
+	// ReviewPos is where the review_by date is written.
+	ReviewPos Pos
+	// Source is where the figures come from (source, in the long form),
+	// e.g. a document's number; "" when not given.
+	Source string
+	Pos    Pos
+	index  int // place in the env's params struct
 }
 
 // Dated is a value that holds from a day on, until the next one's day.
@@ -85,7 +95,23 @@ func parseParams(f *yfile, n *yaml.Node, params map[string]*Param, broken map[st
 	}
 }
 
-// parseParam reads `NAME: {YYYY-MM-DD: value, ...}`.
+// paramKeys are the keys of a param written in its long form.
+var paramKeys = []string{"values", "review_by", "source"}
+
+// parseParam reads a param in either of its forms: the short one, dates
+// to values,
+//
+//	NAME: {YYYY-MM-DD: value, ...}
+//
+// or the long one, the same under values with what is known of them:
+//
+//	NAME:
+//	  values: {YYYY-MM-DD: value, ...}
+//	  review_by: YYYY-MM-DD   # optional: the day to confirm the values again by
+//	  source: 县民政局〔2024〕12号  # optional: where the figures come from
+//
+// A mapping with a key of the long form, or one misspelt, is the long
+// form.
 func parseParam(f *yfile, p pair) (*Param, bool) {
 	ctx := "param " + p.key.Value
 	param := &Param{Name: p.key.Value, Pos: f.pos(p.key), Doc: commentText(p.key.HeadComment)}
@@ -97,17 +123,97 @@ func parseParam(f *yfile, p pair) (*Param, bool) {
 	if !ok {
 		return nil, false
 	}
-	if len(ds) == 0 {
-		f.errf(p.key, ctx, "no values: write one date and value per line, e.g. \"2025-01-01: 20000\"")
+	long := false
+	for _, d := range ds {
+		long = long || slices.Contains(paramKeys, d.key.Value) || closest(d.key.Value, paramKeys) != ""
+	}
+	if !long {
+		if len(ds) == 0 {
+			f.errf(p.key, ctx, "no values: write one date and value per line, e.g. \"2025-01-01: 20000\"")
+			return nil, false
+		}
+		return param, parseValues(f, ctx, ds, param)
+	}
+	good := true
+	var values *pair
+	for _, d := range ds {
+		switch d.key.Value {
+		case "values":
+			values = &d
+		case "review_by":
+			if isNull(d.val) {
+				f.errf(d.key, ctx, "review_by: missing date (write YYYY-MM-DD: the day by which the values must be confirmed again)")
+				good = false
+				continue
+			}
+			if d.val.Kind != yaml.ScalarNode {
+				f.errf(d.val, ctx, "review_by: want a date (YYYY-MM-DD), got %s", describe(d.val))
+				good = false
+				continue
+			}
+			day, ok := parseDate(d.val.Value)
+			if !ok {
+				f.errf(d.val, ctx, "review_by: %s is not a date (write YYYY-MM-DD: the day by which the values must be confirmed again)", d.val.Value)
+				good = false
+				continue
+			}
+			param.ReviewBy, param.ReviewPos = day, f.pos(d.val)
+		case "source":
+			src, ok := f.text(d, ctx)
+			good = good && ok
+			param.Source = strings.TrimSpace(src)
+		default:
+			good = false
+			if _, isDate := parseDate(d.key.Value); isDate {
+				f.errf(d.key, ctx, "%s: the dated values go under values: beside review_by and source", d.key.Value)
+				continue
+			}
+			if h := hint(d.key.Value, paramKeys); h != "" {
+				f.errf(d.key, ctx, "unknown key %s%s", d.key.Value, h)
+			} else {
+				f.errf(d.key, ctx, "unknown key %s (a param has values, review_by and source)", d.key.Value)
+			}
+		}
+	}
+	switch {
+	case values == nil:
+		if !slices.ContainsFunc(ds, func(d pair) bool {
+			_, isDate := parseDate(d.key.Value)
+			return isDate || closest(d.key.Value, paramKeys) == "values" // reported as such
+		}) {
+			f.errf(p.key, ctx, "no values: write them under values:, one date and value per line, e.g. \"2025-01-01: 20000\"")
+		}
+		return nil, false
+	case values.val.Kind == yaml.ScalarNode && !isNull(values.val):
+		f.errf(values.val, ctx, "values: want dated values, e.g. \"2025-01-01: %s\" on the next line, indented", values.val.Value)
 		return nil, false
 	}
+	vs, ok := f.mapping(values.val, ctx+": values", "a mapping of dates (YYYY-MM-DD) to values")
+	if !ok {
+		return nil, false
+	}
+	if len(vs) == 0 {
+		f.errf(values.key, ctx, "no values: write one date and value per line under values:, e.g. \"2025-01-01: 20000\"")
+		return nil, false
+	}
+	good = parseValues(f, ctx, vs, param) && good
+	return param, good
+}
+
+// parseValues reads a param's dates and values into it, reporting every
+// bad one.
+func parseValues(f *yfile, ctx string, ds []pair, param *Param) bool {
 	good := true
 	seen := map[time.Time]int{}
 	var hasFraction bool
 	for _, d := range ds {
 		day, ok := parseDate(d.key.Value)
 		if !ok {
-			f.errf(d.key, ctx, "%s is not a date (write YYYY-MM-DD)", d.key.Value)
+			if d.key.Value != "" && (d.key.Value[0] < '0' || d.key.Value[0] > '9') {
+				f.errf(d.key, ctx, "%s is not a date (write YYYY-MM-DD; the long form of a param has values, review_by and source)", d.key.Value)
+			} else {
+				f.errf(d.key, ctx, "%s is not a date (write YYYY-MM-DD)", d.key.Value)
+			}
 			good = false
 			continue
 		}
@@ -145,7 +251,7 @@ func parseParam(f *yfile, p pair) (*Param, bool) {
 		param.Values = append(param.Values, Dated{From: day, Value: v, Pos: f.pos(d.val)})
 	}
 	if !good {
-		return nil, false
+		return false
 	}
 	if hasFraction {
 		param.Type = Number
@@ -156,7 +262,7 @@ func parseParam(f *yfile, p pair) (*Param, bool) {
 		}
 	}
 	slices.SortFunc(param.Values, func(a, b Dated) int { return a.From.Compare(b.From) })
-	return param, true
+	return true
 }
 
 // typeOf is the Type of a value decoded by scalarValue.

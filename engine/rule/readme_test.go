@@ -77,13 +77,16 @@ func factsTable(p *Pack) string {
 
 func paramsTable(p *Pack) string {
 	var b strings.Builder
-	b.WriteString("| 参数 param | 类型 type | 自 from | 值 value | 说明 doc |\n|---|---|---|---|---|\n")
+	b.WriteString("| 参数 param | 类型 type | 自 from | 值 value | 复核 review by | 来源 source | 说明 doc |\n|---|---|---|---|---|---|---|\n")
 	for _, prm := range p.paramList {
 		doc, _, _ := strings.Cut(prm.Doc, "\n")
-		name, typ := "`params."+prm.Name+"`", string(prm.Type)
+		name, typ, source, review := "`params."+prm.Name+"`", string(prm.Type), prm.Source, ""
+		if !prm.ReviewBy.IsZero() {
+			review = prm.ReviewBy.Format(time.DateOnly)
+		}
 		for _, v := range prm.Values {
-			fmt.Fprintf(&b, "| %s | %s | %s | `%s` | %s |\n", name, typ, v.From.Format(time.DateOnly), cell(FormatValue(v.Value)), cell(doc))
-			name, typ, doc = "", "", "" // later values of the same param
+			fmt.Fprintf(&b, "| %s | %s | %s | `%s` | %s | %s | %s |\n", name, typ, v.From.Format(time.DateOnly), cell(FormatValue(v.Value)), review, cell(source), cell(doc))
+			name, typ, review, source, doc = "", "", "", "", "" // later values of the same param
 		}
 	}
 	return b.String() + "\n"
