@@ -86,6 +86,7 @@ var storeCommands = map[string]string{
 	"rules explain":        storeRead,
 	"rules diff":           storeRead,
 	"rules backtest":       storeRead,
+	"rules yield":          storeRead,
 	"quarantine list":      storeRead,
 	"quarantine export":    storeRead,
 	"audit":                storeWrite, // reads the log, and records that it did

@@ -214,7 +214,7 @@ never change the exit code.`,
 			return nil
 		},
 	}
-	rc.AddCommand(test, explain, newRulesDiffCmd(g), newRulesBacktestCmd(g))
+	rc.AddCommand(test, explain, newRulesDiffCmd(g), newRulesBacktestCmd(g), newRulesYieldCmd(g))
 	return rc
 }
 

@@ -104,10 +104,12 @@ func (r SummaryRow) counts() []int {
 	return []int{r.New, r.Updated, r.Open, r.Overdue, r.Closed, r.Red, r.Orange, r.Yellow}
 }
 
-// WriteSummaryXLSX writes the county's summary to path: one sheet 汇总 with
+// WriteSummaryXLSX writes the county's summary to path: a sheet 汇总 with
 // a line per township (ordered by code, the county queue last) and a 合计
-// line, overdue counts above zero in red. It holds no personal data.
-func WriteSummaryXLSX(path string, rows []SummaryRow, o Options) error {
+// line, overdue counts above zero in red; and, when yield is not nil, a
+// sheet 预警核实成效 with a line per rule (see SummaryYield). It holds no
+// personal data.
+func WriteSummaryXLSX(path string, rows []SummaryRow, yield *SummaryYield, o Options) error {
 	if o.AsOf.IsZero() {
 		return errNoAsOf
 	}
@@ -183,6 +185,9 @@ func WriteSummaryXLSX(path string, rows []SummaryRow, o Options) error {
 	}
 	w.freeze(2, headerRow)
 	w.printSetup(headerRow, title, 1, 0)
+	if yield != nil && w.err == nil {
+		w.do(writeYieldSheet(w, yield, o))
+	}
 	if err := w.save(path); err != nil {
 		return fmt.Errorf("dispatch: summary: %w", err)
 	}

@@ -38,7 +38,7 @@ func TestWriteSummaryXLSX(t *testing.T) {
 		{TownshipCode: "340799001", TownshipName: "城关镇", New: 2, Updated: 1, Open: 5, Overdue: 1, Red: 2, Orange: 2, Yellow: 1},
 	}
 	path := filepath.Join(t.TempDir(), "汇总.xlsx")
-	if err := WriteSummaryXLSX(path, rows, testOptions()); err != nil {
+	if err := WriteSummaryXLSX(path, rows, nil, testOptions()); err != nil {
 		t.Fatal(err)
 	}
 	x := openXLSX(t, path)
@@ -62,7 +62,7 @@ func TestWriteSummaryXLSX(t *testing.T) {
 	if !panes.Freeze || panes.TopLeftCell != "C4" {
 		t.Errorf("panes = %+v, want frozen at C4", panes)
 	}
-	if err := WriteSummaryXLSX(path, rows, Options{}); err == nil {
+	if err := WriteSummaryXLSX(path, rows, nil, Options{}); err == nil {
 		t.Error("a summary without an as-of date was written")
 	}
 }

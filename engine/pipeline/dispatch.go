@@ -179,6 +179,9 @@ func (p *Pipeline) Dispatch(ctx context.Context, day time.Time, all bool) (*Disp
 	}
 	pl.SummaryPath = filepath.Join(res.Dir, "汇总_"+day.Format("20060102")+suffix+".xlsx")
 	pl.Summary = dispatch.Summarize(everyItem, day)
+	if pl.Yield, err = p.summaryYield(every, day); err != nil {
+		return nil, err
+	}
 	res.Files = append(res.Files, pl.SummaryPath)
 	payload, err := pl.encode()
 	if err != nil {
@@ -316,6 +319,9 @@ func (p *Pipeline) Rewrite(ctx context.Context, id string) (*DispatchResult, err
 		return nil, err
 	}
 	pl := batchPayload{AsOf: b.AsOf, County: p.Cfg.County.Name, Unmasked: p.Cfg.Dispatch.Unmasked, Summary: dispatch.Summarize(everyItem, b.AsOf)}
+	if pl.Yield, err = p.summaryYield(every, b.AsOf); err != nil {
+		return nil, err
+	}
 	res := &DispatchResult{Batch: id, Dir: b.Dir, Townships: map[string]int{}}
 	for _, f := range b.Files {
 		base := filepath.Base(f)
@@ -397,7 +403,7 @@ func (p *Pipeline) writeBatch(ctx context.Context, id string, pl batchPayload) e
 		}
 	}
 	removeTemps(pl.SummaryPath)
-	if err := dispatch.WriteSummaryXLSX(pl.SummaryPath, pl.Summary, opts); err != nil {
+	if err := dispatch.WriteSummaryXLSX(pl.SummaryPath, pl.Summary, pl.Yield, opts); err != nil {
 		return fmt.Errorf("dispatch %s: %w", pl.SummaryPath, err)
 	}
 	return nil
@@ -472,6 +478,19 @@ type batchPayload struct {
 	Lists       []batchList
 	SummaryPath string
 	Summary     []dispatch.SummaryRow
+	// Yield is the summary's sheet 预警核实成效; nil in a batch recorded
+	// by a lipwatch before it (its summary is written without the sheet).
+	Yield *dispatch.SummaryYield `json:",omitempty"`
+}
+
+// summaryYield is the county summary's warning yield on day: the twelve
+// months up to it, every township.
+func (p *Pipeline) summaryYield(every []*cases.Case, day time.Time) (*dispatch.SummaryYield, error) {
+	y, err := p.YieldOf(every, YieldOptions{AsOf: day})
+	if err != nil {
+		return nil, err
+	}
+	return y.SummaryYield(), nil
 }
 
 // batchList is one township list file of a batch.

@@ -789,7 +789,7 @@ func TestStats(t *testing.T) {
 		t.Errorf("monthly header: %.60q", body)
 	}
 	_, page, _ := cl.get("/stats")
-	for _, key := range []string{"monthly", "sources", "rules", "townships", "outcomes"} {
+	for _, key := range []string{"monthly", "sources", "rules", "yield", "townships", "outcomes"} {
 		if !strings.Contains(page, `id="chart-`+key+`"`) || !strings.Contains(page, "/stats.csv?t="+key) {
 			t.Errorf("stats page lacks %s", key)
 		}
@@ -811,7 +811,7 @@ func TestStats(t *testing.T) {
 	}
 	defer f.Close()
 	sheets := f.GetSheetList()
-	if len(sheets) != 5 || sheets[0] != "每月新增预警（按等级）" {
+	if len(sheets) != 6 || sheets[0] != "每月新增预警（按等级）" {
 		t.Fatalf("sheets: %q", sheets)
 	}
 	rows, _ := f.GetRows(sheets[0])

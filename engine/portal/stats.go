@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"html/template"
+	"math"
 	"net/http"
 	"slices"
 	"strconv"
@@ -16,6 +17,7 @@ import (
 	"github.com/lipwatch/lipwatch/engine/cases"
 	"github.com/lipwatch/lipwatch/engine/dispatch"
 	"github.com/lipwatch/lipwatch/engine/evaluate"
+	"github.com/lipwatch/lipwatch/engine/pipeline"
 	"github.com/lipwatch/lipwatch/engine/route"
 )
 
@@ -28,12 +30,16 @@ type statTable struct {
 	// Chart is the ECharts option drawing the table, as JSON for the
 	// page's script (static/stats.js) to hand to echarts.setOption.
 	Chart template.JS
+	// Wide puts the table under the chart at the page's width (many
+	// columns), not beside it.
+	Wide bool
 }
 
 // stats computes the county's statistics over the twelve months up to
-// day: warnings per month by level, cases per rule, per township, the
-// outcomes, and the working days to verify with the on-time share.
-func (s *Server) stats(all []*cases.Case, day time.Time) []statTable {
+// day: warnings per month by level, cases per rule, the yield of each
+// rule's warnings, per township, the outcomes, and the working days to
+// verify with the on-time share.
+func (s *Server) stats(all []*cases.Case, day time.Time) ([]statTable, error) {
 	first := time.Date(day.Year(), day.Month(), 1, 0, 0, 0, 0, time.UTC).AddDate(0, -11, 0)
 	var months []string
 	for m := first; !m.After(day); m = m.AddDate(0, 1, 0) {
@@ -172,6 +178,13 @@ func (s *Server) stats(all []*cases.Case, day time.Time) []statTable {
 	})
 	out = append(out, rt)
 
+	// What became of each rule's warnings: the yield.
+	yt, err := s.yieldTable(all, day)
+	if err != nil {
+		return nil, err
+	}
+	out = append(out, yt)
+
 	// Per township: warnings, closed, median working days to verify,
 	// on-time share.
 	tt := statTable{Key: "townships", Title: "各乡镇预警与核实时效", Header: []string{"乡镇", "预警户数", "已办结", "核实用时中位数（工作日）", "按期办结率"}}
@@ -228,7 +241,75 @@ func (s *Server) stats(all []*cases.Case, day time.Time) []statTable {
 		"series": []any{map[string]any{"type": "pie", "radius": []string{"35%", "65%"}, "data": pie}},
 	})
 	out = append(out, ot)
-	return out
+	return out, nil
+}
+
+// yieldTable is 预警核实成效（按规则）: the pipeline's yield of the warnings
+// raised in the twelve months up to day, a line per rule (a household
+// warned by two rules under each) and the households' total; the chart
+// stacks each rule's warnings by how they ended, its yield a point on a
+// scale of its own.
+func (s *Server) yieldTable(all []*cases.Case, day time.Time) (statTable, error) {
+	y, err := s.p.YieldOf(all, pipeline.YieldOptions{AsOf: day})
+	if err != nil {
+		return statTable{}, err
+	}
+	t := statTable{Key: "yield", Title: "预警核实成效（按规则）", Wide: true,
+		Header: []string{"规则", "名称", "预警户数", "纳入", "给予救助", "停发", "不符合条件", "无法联系", "核实中", "逾期", "核实成效"}}
+	row := func(id, title string, c dispatch.YieldCount) []string {
+		yield := dispatch.NoYieldText
+		if v, ok := c.Yield(); ok {
+			yield = dispatch.YieldPercent(v)
+		}
+		r := []string{id, title}
+		for _, n := range []int{c.Warnings, c.Enrolled, c.Aid, c.Stopped, c.NotEligible, c.Unreachable, c.Open, c.Overdue} {
+			r = append(r, strconv.Itoa(n))
+		}
+		return append(r, yield)
+	}
+	type bar struct{ name, color string }
+	bars := []bar{{"纳入", "#2e7d32"}, {"给予救助", "#70ad47"}, {"停发", "#7030a0"}, {"不符合条件", "#c00000"}, {"无法联系", "#a6a6a6"}, {"核实中", "#ffc000"}}
+	data := make([][]int, len(bars))
+	var names []string
+	var yields []any
+	for _, r := range y.Rules {
+		t.Rows = append(t.Rows, row(r.Rule, r.Title, r.YieldCount))
+		if r.Warnings == 0 {
+			continue // a rule that raised nothing has nothing to draw
+		}
+		names = append(names, cmp.Or(r.Title, r.Rule))
+		for i, n := range []int{r.Enrolled, r.Aid, r.Stopped, r.NotEligible, r.Unreachable, r.Open} {
+			data[i] = append(data[i], n)
+		}
+		if v, ok := r.Yield(); ok {
+			yields = append(yields, math.Round(1000*v)/10)
+		} else {
+			yields = append(yields, nil)
+		}
+	}
+	t.Rows = append(t.Rows, row("合计", "按户计（每户一次）", y.Total))
+	// The first rule at the top.
+	slices.Reverse(names)
+	slices.Reverse(yields)
+	var series []any
+	for i, b := range bars {
+		slices.Reverse(data[i])
+		series = append(series, map[string]any{"name": b.name, "type": "bar", "stack": "outcome", "data": data[i], "itemStyle": map[string]any{"color": b.color}})
+	}
+	series = append(series, map[string]any{"name": "核实成效（%）", "type": "scatter", "xAxisIndex": 1, "data": yields, "symbol": "diamond",
+		"symbolSize": 14, "itemStyle": map[string]any{"color": "#1f4e79"}})
+	t.Chart = chartJSON(map[string]any{
+		"tooltip": map[string]any{"trigger": "axis", "axisPointer": map[string]any{"type": "shadow"}}, "legend": map[string]any{"bottom": 0},
+		"grid": map[string]any{"left": 8, "right": 32, "top": 48, "bottom": 64, "containLabel": true},
+		"xAxis": []any{
+			map[string]any{"type": "value", "name": "户数", "nameLocation": "middle", "nameGap": 24, "minInterval": 1, "position": "bottom"},
+			map[string]any{"type": "value", "name": "核实成效（%）", "nameLocation": "middle", "nameGap": 24, "min": 0, "max": 100,
+				"position": "top", "splitLine": map[string]any{"show": false}},
+		},
+		"yAxis":  map[string]any{"type": "category", "data": names, "axisLabel": map[string]any{"width": 220, "overflow": "truncate"}},
+		"series": series,
+	})
+	return t, nil
 }
 
 // median of sorted ns.
@@ -253,10 +334,15 @@ func (s *Server) statsPage(w http.ResponseWriter, r *http.Request, q *request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.render(w, r, q, "stats", map[string]any{"Tables": s.stats(all, q.day), "Day": q.day.Format(time.DateOnly)})
+	tables, err := s.stats(all, q.day)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, q, "stats", map[string]any{"Tables": tables, "Day": q.day.Format(time.DateOnly)})
 }
 
-// statsCSV exports one statistic (?t=monthly|sources|rules|townships|outcomes)
+// statsCSV exports one statistic (?t=monthly|sources|rules|yield|townships|outcomes)
 // as CSV (UTF-8 with BOM, for Excel).
 func (s *Server) statsCSV(w http.ResponseWriter, r *http.Request, q *request) {
 	all, err := s.p.Store.CasesWhere(r.Context(), "", "", "", time.Time{})
@@ -264,8 +350,13 @@ func (s *Server) statsCSV(w http.ResponseWriter, r *http.Request, q *request) {
 		s.fail(w, r, err)
 		return
 	}
+	tables, err := s.stats(all, q.day)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	key := r.URL.Query().Get("t")
-	for _, t := range s.stats(all, q.day) {
+	for _, t := range tables {
 		if t.Key != key {
 			continue
 		}
@@ -289,11 +380,17 @@ func (s *Server) statsXLSX(w http.ResponseWriter, r *http.Request, q *request) {
 		s.fail(w, r, err)
 		return
 	}
-	tables := s.stats(all, q.day)
+	tables, err := s.stats(all, q.day)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	f := excelize.NewFile()
 	defer f.Close()
 	bold, _ := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}})
 	pct, _ := f.NewStyle(&excelize.Style{NumFmt: 9}) // 0%
+	tenths := "0.0%"
+	pct1, _ := f.NewStyle(&excelize.Style{CustomNumFmt: &tenths}) // a yield: 0.3%
 	for i, t := range tables {
 		sheet := statSheetName(t.Title)
 		if i == 0 {
@@ -321,7 +418,11 @@ func (s *Server) statsXLSX(w http.ResponseWriter, r *http.Request, q *request) {
 					if p, ok := strings.CutSuffix(v, "%"); ok {
 						if n, err := strconv.ParseFloat(p, 64); err == nil {
 							_ = f.SetCellFloat(sheet, cell, n/100, -1, 64)
-							_ = f.SetCellStyle(sheet, cell, cell, pct)
+							if strings.Contains(p, ".") {
+								_ = f.SetCellStyle(sheet, cell, cell, pct1)
+							} else {
+								_ = f.SetCellStyle(sheet, cell, cell, pct)
+							}
 							continue
 						}
 					}
