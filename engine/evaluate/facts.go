@@ -177,8 +177,8 @@ var quotedValue = regexp.MustCompile(`'[^']*'`)
 // it unwraps to the error itself, for errors.Is and errors.As.
 type scrubbed struct{ err error }
 
-func (e scrubbed) Error() string { return quotedValue.ReplaceAllString(e.err.Error(), "'…'") }
-func (e scrubbed) Unwrap() error { return e.err }
+func (e scrubbed) Error() string    { return quotedValue.ReplaceAllString(e.err.Error(), "'…'") }
+func (e scrubbed) Unwrap() error    { return e.err }
 func (e placedError) Unwrap() error { return e.err }
 
 func table(g *rule.Group) string { return `"f_` + g.Name + `"` }
