@@ -147,7 +147,10 @@ func (c *county) planted(t *testing.T) (perRule, perTown map[string]int) {
 	for _, pl := range c.truth.Planted {
 		seen := map[string]bool{}
 		for _, s := range pl.Signals {
-			id := signalRule[s.Signal]
+			id, ok := signalRule[s.Signal]
+			if !ok {
+				t.Fatalf("no rule for planted signal %s", s.Signal)
+			}
 			if !seen[id] {
 				seen[id] = true
 				perRule[id]++
