@@ -27,6 +27,13 @@ var signalRule = map[string]string{
 	gen.SignalUnemployedLowIncome: "UNEMP-LOWINC-UNCOVERED",
 	gen.SignalFisherUnresettled:   "FISHER-UNRESETTLED",
 	gen.SignalDeceasedRecipient:   "INTEGRITY-DECEASED-RECIPIENT",
+	// Issue 13: integrity from assets and employment.
+	gen.SignalVehicleRecipient:        "INTEGRITY-VEHICLE",
+	gen.SignalPropertyRecipient:       "INTEGRITY-PROPERTY",
+	gen.SignalBusinessRecipient:       "INTEGRITY-BUSINESS",
+	gen.SignalFamilyShopRecipient:     "INTEGRITY-FAMILY-SHOP",
+	gen.SignalPublicEmployeeRecipient: "INTEGRITY-PUBLIC-EMPLOYEE",
+	gen.SignalSteadyWageRecipient:     "INTEGRITY-STEADY-WAGE",
 }
 
 type county struct {
@@ -68,7 +75,14 @@ func openCounty(t *testing.T) *county {
 var signalLevel = map[string]string{
 	"MED-OOP-UNCOVERED": "orange", "DIS-NEW-SEVERE-UNCOVERED": "orange",
 	"UNEMP-LOWINC-UNCOVERED": "yellow", "FISHER-UNRESETTLED": "yellow", "INTEGRITY-DECEASED-RECIPIENT": "red",
+	"INTEGRITY-VEHICLE": "orange", "INTEGRITY-PROPERTY": "orange", "INTEGRITY-BUSINESS": "orange",
+	"INTEGRITY-FAMILY-SHOP": "yellow", "INTEGRITY-PUBLIC-EMPLOYEE": "orange", "INTEGRITY-STEADY-WAGE": "orange",
 }
+
+// householdRules are the rules of scope household: their one hit per
+// household is on its head (户主), whoever of it holds what the rule saw
+// (truth names the member).
+var householdRules = map[string]bool{"INTEGRITY-PROPERTY": true}
 
 // expected is the ground truth as cases: subject -> "LEVEL RULE:id,RULE:id".
 func (c *county) expected(t *testing.T) map[string]string {
@@ -83,7 +97,11 @@ func (c *county) expected(t *testing.T) map[string]string {
 			if !ok {
 				t.Fatalf("no rule for planted signal %s", s.Signal)
 			}
-			hits = append(hits, cases.Hit{RuleID: id, IDNumber: s.IDNumber, HouseholdID: pl.HouseholdID})
+			person := s.IDNumber
+			if householdRules[id] {
+				person = c.head(t, pl.HouseholdID)
+			}
+			hits = append(hits, cases.Hit{RuleID: id, IDNumber: person, HouseholdID: pl.HouseholdID})
 			rules[id] = true
 			lv = cases.MaxLevel(lv, levels[id])
 		}
@@ -93,6 +111,17 @@ func (c *county) expected(t *testing.T) map[string]string {
 		want[hits[0].Subject()] = lv + " " + hitList(hits)
 	}
 	return want
+}
+
+// head is the ID number of a household's head (户主) in the registry.
+func (c *county) head(t *testing.T, household string) string {
+	t.Helper()
+	var id string
+	if err := c.p.Store.DB().QueryRow(`SELECT min(id_number) FROM registry_current WHERE household_id = ? AND relation = '户主'`,
+		household).Scan(&id); err != nil {
+		t.Fatalf("head of %s: %v", household, err)
+	}
+	return id
 }
 
 // diffCases lists how the cases differ from the ground truth, sorted.
