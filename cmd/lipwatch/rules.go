@@ -20,7 +20,8 @@ func newRulesCmd(g *globals) *cobra.Command {
 	rc := &cobra.Command{Use: "rules", Short: "Analysts' tools: check, test and explain the rule files"}
 	var strict bool
 	check := &cobra.Command{
-		Use:   "check",
+		Use:   "check [DIR]",
+		Args:  cobra.MaximumNArgs(1),
 		Short: "Load and type-check every rule file; report all errors with file:line:col, and warnings (e.g. unguarded division)",
 		Long: `Load and type-check every rule file. Errors (exit 1) and warnings are listed with
 file:line:col and a caret. A warning does not stop the rules from running: e.g. a division
@@ -28,13 +29,14 @@ whose divisor may be 0 (the rule cannot be evaluated for such a person: counted 
 evaluation error in the run summary, never a hit), or a param past its review date
 (review_by before --as-of: the night evaluates it as always and lists it in its summary).
 A review date within 30 days is a note. Warnings alone exit 0, unless --strict; notes
-never change the exit code.`,
+never change the exit code. DIR is a directory of rule files to check instead of rules.dir
+(a working copy).`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			e, err := g.load()
 			if err != nil {
 				return err
 			}
-			dir := e.cfg.Resolve(e.cfg.Rules.Dir)
+			dir := rulesDirArg(e, args)
 			pack, err := rule.Load(dir)
 			if err != nil {
 				return &exitError{code: 1, msg: err.Error()}
@@ -95,14 +97,15 @@ never change the exit code.`,
 	rc.AddCommand(check)
 	var run string
 	test := &cobra.Command{
-		Use:   "test",
-		Short: "Run the tests beside each rule: PASS/FAIL/ERROR with location",
+		Use:   "test [DIR]",
+		Args:  cobra.MaximumNArgs(1),
+		Short: "Run the tests beside each rule (of DIR, default rules.dir): PASS/FAIL/ERROR with location",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			e, err := g.load()
 			if err != nil {
 				return err
 			}
-			pack, err := rule.Load(e.cfg.Resolve(e.cfg.Rules.Dir))
+			pack, err := rule.Load(rulesDirArg(e, args))
 			if err != nil {
 				return &exitError{code: 1, msg: err.Error()}
 			}
@@ -283,4 +286,13 @@ func testFacts(ctx context.Context, pack *rule.Pack, run *regexp.Regexp) ([]rule
 	}
 	defer done()
 	return evaluate.TestFacts(ctx, st, pack, run)
+}
+
+// rulesDirArg is the rules directory a command is given (its one
+// argument), else the config's rules.dir.
+func rulesDirArg(e *env, args []string) string {
+	if len(args) == 1 {
+		return args[0]
+	}
+	return e.cfg.Resolve(e.cfg.Rules.Dir)
 }

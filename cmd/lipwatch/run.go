@@ -46,7 +46,10 @@ func newRunCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return degradedError(sum.Sync, sum.Health, true)
+			if err := degradedError(sum.Sync, sum.Health, true); err != nil {
+				return err
+			}
+			return factFailuresError(sum.Evaluate)
 		},
 	}
 }
@@ -176,4 +179,18 @@ func printHolds(w io.Writer, holds []evaluate.Hold, left map[string]int) {
 	for _, why := range reasons {
 		fmt.Fprintf(w, "  %s: %s\n", strings.Join(byReason[why], ", "), why)
 	}
+}
+
+// factFailuresError is exit status 3 for a night on which a fact group
+// failed on the data: the lists went out, without the rules reading it.
+func factFailuresError(r *evaluate.Result) error {
+	if r == nil || len(r.FactFailures) == 0 {
+		return nil
+	}
+	var groups []string
+	for _, f := range r.FactFailures {
+		groups = append(groups, f.Group)
+	}
+	return &exitError{code: exitDegraded, msg: "finished, but facts group " + strings.Join(groups, ", ") +
+		" failed on tonight's data and the rules reading it were held back (exit status 3; the summary says why)"}
 }

@@ -324,6 +324,9 @@ func (s *RunSummary) JSON() string {
 		Suppress int
 		Dispatch map[string]int `json:",omitempty"`
 		Overdue  int
+		// FactFailures names the fact groups that failed tonight (their
+		// rules are in Held).
+		FactFailures []string `json:",omitempty"`
 		// PastReview names the params past their review date.
 		PastReview []string `json:",omitempty"`
 		// StageSeconds: how long each stage took, in seconds.
@@ -349,6 +352,15 @@ func (s *RunSummary) JSON() string {
 		}
 	}
 	if e := s.Evaluate; e != nil {
+		for _, f := range e.FactFailures {
+			out.FactFailures = append(out.FactFailures, f.Group)
+		}
+		for _, hold := range e.FactHolds {
+			if out.Held == nil {
+				out.Held = map[string]int{}
+			}
+			out.Held[hold.Rule] = 0
+		}
 		if len(e.EvalErrors) > 0 {
 			out.Errors = e.EvalErrors
 		}

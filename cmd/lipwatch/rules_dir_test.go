@@ -1,0 +1,71 @@
+package main
+
+import (
+	"os"
+	"regexp"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// rules check DIR and rules test DIR check the directory given (an
+// analyst's working copy), not rules.dir: a broken copy is never "ok".
+func TestRulesCheckDir(t *testing.T) {
+	tempStore(t)
+	dir := filepath.Join(t.TempDir(), "copy")
+	if err := os.CopyFS(dir, os.DirFS("../../rules")); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "medical.yaml")
+	b, _ := os.ReadFile(path)
+	os.WriteFile(path, []byte(strings.Replace(string(b), "medical.oop_12m >= params", "medcal.oop_12m >= params", 1)), 0o600)
+	out, err := runCLI(t, "rules", "check", dir)
+	if factsExit(err) != 1 || !strings.Contains(err.Error(), filepath.Join(dir, "medical.yaml")) || !strings.Contains(err.Error(), "did you mean medical?") {
+		t.Errorf("rules check DIR: exit %d %v\n%s", factsExit(err), err, out)
+	}
+	if out, err := runCLI(t, "rules", "test", dir); factsExit(err) != 1 {
+		t.Errorf("rules test DIR: exit %d %v\n%s", factsExit(err), err, out)
+	}
+	// Without DIR, rules.dir (the shipped rules) is checked: ok.
+	if out, err := runCLI(t, "rules", "check"); err != nil || !strings.Contains(out, ": ok") {
+		t.Errorf("rules check: %v\n%s", err, out)
+	}
+	if _, err := runCLI(t, "rules", "check", dir, dir); err == nil {
+		t.Error("two directories: accepted")
+	}
+}
+
+// A fact group that fails on the county's data (here a GROUP BY left out:
+// several rows per person) holds back the rules that read it and says why;
+// the other rules' lists go out, and the night exits 3.
+func TestRunHoldsRulesOfAFailedFactGroup(t *testing.T) {
+	tempStore(t)
+	dir := filepath.Join(t.TempDir(), "rules")
+	if err := os.CopyFS(dir, os.DirFS("../../rules")); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "facts.yaml")
+	b, _ := os.ReadFile(path)
+	s := strings.Replace(string(b), "             sum(out_of_pocket)::DOUBLE AS oop_12m,\n             sum(total_cost)::DOUBLE AS total_12m,\n             count(*) AS claims_12m",
+		"             out_of_pocket::DOUBLE AS oop_12m,\n             total_cost::DOUBLE AS total_12m,\n             1 AS claims_12m", 1)
+	s = strings.Replace(s, "        AND settle_date <= as_of()\n      GROUP BY id_number\n", "        AND settle_date <= as_of()\n", 1)
+	if s == string(b) {
+		t.Fatal("facts.yaml's medical group is not as this test knows it")
+	}
+	os.WriteFile(path, []byte(s), 0o600)
+	t.Setenv("LIPWATCH_RULES_DIR", dir)
+	out, err := runCLI(t, "run")
+	if factsExit(err) != 3 || !strings.Contains(err.Error(), "facts group medical failed on tonight's data") {
+		t.Fatalf("run: exit %d %v\n%s", factsExit(err), err, out)
+	}
+	if !strings.Contains(out, "MED-OOP-UNCOVERED: facts group medical failed tonight") || !strings.Contains(out, "more than one row for") {
+		t.Errorf("the summary does not say why MED-OOP-UNCOVERED was held:\n%s", out)
+	}
+	if !strings.Contains(out, "DIS-NEW-SEVERE-UNCOVERED") || !strings.Contains(out, "dispatched ") {
+		t.Errorf("the other rules' lists did not go out:\n%s", out)
+	}
+	runs, err := runCLI(t, "runs", "--json")
+	if err != nil || !regexp.MustCompile(`"FactFailures":\s*\[\s*"medical"\s*\]`).MatchString(runs) {
+		t.Errorf("the run ledger: %v\n%s", err, runs)
+	}
+}
