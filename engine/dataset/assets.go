@@ -66,7 +66,7 @@ var businessTypeAliases = map[string]string{
 // businessStatusAliases: the registration states of 国家企业信用信息公示系统.
 var businessStatusAliases = map[string]string{
 	"存续": "active", "在业": "active", "开业": "active", "正常": "active", "存续（在营、开业、在册）": "active", "存续(在营、开业、在册)": "active",
-	"注销": "cancelled", "已注销": "cancelled", "吊销": "revoked", "已吊销": "revoked", "吊销，未注销": "revoked",
+	"注销": "cancelled", "已注销": "cancelled", "吊销": "revoked", "已吊销": "revoked", "吊销，未注销": "revoked", "吊销,未注销": "revoked",
 	"迁出": "cancelled", "歇业": "suspended", "停业": "suspended",
 }
 

@@ -90,4 +90,11 @@ func TestAssetDatasets(t *testing.T) {
 	if p != nil || out[2] != "individual" || out[3] != int64(0) || out[4] != "active" {
 		t.Errorf("business: %v %v", out, p)
 	}
+	// Full-width punctuation is read as ASCII before the aliases: both match.
+	for _, st := range []string{"吊销，未注销", "吊销,未注销"} {
+		out, p = mapRow("business", bcols, bh, []string{"92340799MA2XXXXX1X", "11010519491231002X", "有限责任公司（自然人独资）", "3", st, "2023-04-01", "2025-01-01"})
+		if p != nil || out[4] != "revoked" || out[2] != "enterprise" {
+			t.Errorf("%s: %v %v", st, out, p)
+		}
+	}
 }
