@@ -288,7 +288,7 @@ func (c *collector) unknownEnv(cfg *Config) []string {
 			slices.ContainsFunc(notSettingPrefixes, func(p string) bool { return strings.HasPrefix(name, p) }) {
 			continue
 		}
-		out = append(out, name+" is set but is no setting lipwatch knows: it is ignored"+hint(name, known))
+		out = append(out, name+" is set but is no setting lipwatch knows: it is ignored"+envHint(name, known))
 	}
 	slices.Sort(out)
 	return out

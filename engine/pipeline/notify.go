@@ -169,7 +169,8 @@ func (p *Pipeline) runEvents(kind string, day time.Time, runID int64, runErr err
 	}
 	var evs []store.Event
 	d := day.Format(time.DateOnly)
-	if runErr != nil {
+	var partial *store.PartialError
+	if runErr != nil && !errors.As(runErr, &partial) { // a run done but partly did not fail
 		what := map[string]string{"run": "夜间运行", "sync": "数据同步", "evaluate": "规则评估", "dispatch": "清单下发"}[kind]
 		first, _, _ := strings.Cut(runErr.Error(), "\n")
 		evs = append(evs, p.event(AudienceOps, notify.Message{Event: fmt.Sprintf("run:%d", runID), Kind: "run",

@@ -67,6 +67,8 @@ var funcs = template.FuncMap{
 			return "数据库被占用"
 		case "interrupted":
 			return "中断"
+		case "partial":
+			return "部分完成"
 		case "running":
 			return "运行中"
 		case "unchanged":

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
@@ -179,10 +180,26 @@ func (s *Store) BeginRun(ctx context.Context, kind string, asOf time.Time) (int6
 	return id, err
 }
 
-// FinishRun closes a run with its summary (JSON) and error, if any.
+// RunPartial is the ledger status of a run that was done, but partly, as
+// its exit status 3 says: a feedback import that rejected rows or refused
+// a list.
+const RunPartial = "partial"
+
+// PartialError is the error of a run that was done, but partly:
+// FinishRun records it as RunPartial with its words, not as failed.
+type PartialError struct{ Msg string }
+
+func (e *PartialError) Error() string { return e.Msg }
+
+// FinishRun closes a run with its summary (JSON) and error, if any: status
+// ok, failed, or partial for a *PartialError.
 func (s *Store) FinishRun(ctx context.Context, id int64, summary string, runErr error, events ...Event) error {
 	status, msg := "ok", any(nil)
-	if runErr != nil {
+	var partial *PartialError
+	switch {
+	case errors.As(runErr, &partial):
+		status, msg = RunPartial, runErr.Error()
+	case runErr != nil:
 		status, msg = "failed", runErr.Error()
 	}
 	ctx = context.WithoutCancel(ctx)
