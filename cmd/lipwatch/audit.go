@@ -2,7 +2,7 @@ package main
 
 import (
 	"fmt"
-	"text/tabwriter"
+	"slices"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -21,6 +21,13 @@ shown or unmasked, outcome, extension, login and account change, with who did it
 (user@host) or a portal account (portal:NAME). Newest first. ID numbers in subjects are masked
 like all output. Reading the log is itself audited (audit_read).`,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			// Filters are checked, never read as "nothing matches".
+			if f.Action != "" && !slices.Contains(store.AuditActions, f.Action) {
+				return choiceError("--action", f.Action, store.AuditActions)
+			}
+			if f.Limit < 0 {
+				return &exitError{code: 2, msg: fmt.Sprintf("--limit %d: want 0 (the newest 1000) or more", f.Limit)}
+			}
 			for _, d := range []struct {
 				flag, v string
 				t       *time.Time
@@ -55,7 +62,7 @@ like all output. Reading the log is itself audited (audit_read).`,
 				"account": f.Actor, "action": f.Action, "from": from, "to": to, "rows": len(rows)}); err != nil {
 				return err
 			}
-			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 0, 2, ' ', 0)
+			tw := newTable(cmd.OutOrStdout())
 			fmt.Fprintln(tw, "TIME (UTC)\tACTOR\tACTION\tSUBJECT\tDETAIL")
 			for _, r := range rows {
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.At.UTC().Format("2006-01-02 15:04:05"), r.Actor, r.Action, r.Subject, r.Detail)
@@ -66,7 +73,7 @@ like all output. Reading the log is itself audited (audit_read).`,
 		},
 	}
 	cmd.Flags().StringVar(&f.Actor, "account", "", "only rows whose actor contains this (e.g. portal:zhangmin)")
-	cmd.Flags().StringVar(&f.Action, "action", "", "only this action (e.g. cases_show, login_failed, portal_outcome)")
+	cmd.Flags().StringVar(&f.Action, "action", "", "only this action (e.g. cases_show, login_failed, portal_outcome; engine/store AuditActions lists them)")
 	cmd.Flags().StringVar(&f.Subject, "subject", "", "only this subject (a case id, a file)")
 	cmd.Flags().StringVar(&from, "from", "", "from this day (YYYY-MM-DD, UTC)")
 	cmd.Flags().StringVar(&to, "to", "", "to this day inclusive (YYYY-MM-DD, UTC)")

@@ -6,7 +6,6 @@ import (
 	"io"
 	"runtime/debug"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -134,7 +133,7 @@ lipwatch). serve cannot start while a restore runs. Audited in the restored stor
 }
 
 func printTables(w io.Writer, m *store.Manifest) {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	tw := newTable(w)
 	fmt.Fprintln(tw, "TABLE\tROWS\t")
 	for _, t := range m.Tables {
 		fmt.Fprintf(tw, "%s\t%d\t\n", t.Name, t.Rows)

@@ -4,10 +4,10 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -33,6 +33,18 @@ unless --township names the township it answers for. A list's outcomes and its a
 written together: a crash leaves all of them or none.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			// A list that cannot be opened is refused like one that cannot
+			// be read, and the others imported; when none can be, nothing
+			// is done.
+			var unreadable []string
+			for _, f := range args {
+				if err := readable(f); err != nil {
+					unreadable = append(unreadable, err.Error())
+				}
+			}
+			if len(unreadable) == len(args) {
+				return &exitError{code: 2, msg: "nothing imported: no list could be read: " + strings.Join(unreadable, "; ")}
+			}
 			_, p, day, err := g.openPipeline(cmd, "lipwatch feedback import")
 			if err != nil {
 				return err
@@ -44,18 +56,21 @@ written together: a crash leaves all of them or none.`,
 				}
 			}
 			var r *pipeline.FeedbackResult
+			// The ledger records the import as its exit status says: ok,
+			// partial (3) or failed.
 			err = p.Ledgered(cmd.Context(), "feedback", day, func() (any, error) {
 				var err error
 				if r, err = p.Feedback(cmd.Context(), day, args, township); err != nil {
 					return nil, err
 				}
-				return map[string]int{"files": len(args), "closed": r.Closed, "unchanged": r.Unchanged, "rejected": len(r.Rejected)}, nil
+				return map[string]int{"files": len(args), "closed": r.Closed, "unchanged": r.Unchanged, "rejected": len(r.Rejected),
+					"refused": r.RefusedFiles}, feedbackOutcome(r, len(args))
 			})
-			if err != nil {
+			if r == nil {
 				return err
 			}
 			w := cmd.OutOrStdout()
-			tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+			tw := newTable(w)
 			fmt.Fprintln(tw, "LIST\tTOWNSHIP\tBATCH\tCLOSED\tALREADY\tREJECTED")
 			for _, f := range r.Files {
 				town := p.Router.Name(f.Township)
@@ -74,19 +89,55 @@ written together: a crash leaves all of them or none.`,
 				}
 				fmt.Fprintf(w, "  %s: %s\n", re.File, re.Reason)
 			}
-			switch {
-			case r.RefusedFiles > 0:
-				// The other lists were imported; this one needs a person.
-				return &exitError{code: 3, msg: fmt.Sprintf("%d of %d lists refused whole: see above", r.RefusedFiles, len(args))}
-			case len(r.Rejected) > 0:
-				return &exitError{code: 3, msg: fmt.Sprintf("%d rows rejected: see above; send them back to their township", len(r.Rejected))}
-			}
-			return nil
+			return err
 		},
 	}
 	imp.Flags().StringVar(&township, "township", "", "the township (code or name, or county) a list without a lipwatch mark answers for")
 	fb.AddCommand(imp)
 	return fb
+}
+
+// readable reports why a returned list cannot be opened, if it cannot.
+func readable(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err != nil {
+		return err
+	} else if fi.IsDir() {
+		return fmt.Errorf("%s is a directory, not a list", path)
+	}
+	return nil
+}
+
+// feedbackOutcome is an import's end as its exit status says it: nil when
+// every list was imported without a rejected row; exit 2 when every list
+// was refused whole (nothing was imported: a file or --township to fix);
+// else 3, done but partly, which the run ledger records as partial.
+func feedbackOutcome(r *pipeline.FeedbackResult, files int) error {
+	var msg string
+	switch {
+	case r.RefusedFiles == files:
+		return &exitError{code: 2, msg: fmt.Sprintf("nothing imported: %s refused whole: see above", plural(files, "list", "lists"))}
+	case r.RefusedFiles > 0:
+		// The other lists were imported; this one needs a person.
+		msg = fmt.Sprintf("%d of %d lists refused whole: see above", r.RefusedFiles, files)
+	case len(r.Rejected) > 0:
+		msg = fmt.Sprintf("%d rows rejected: see above; send them back to their township", len(r.Rejected))
+	default:
+		return nil
+	}
+	return &exitError{code: exitDegraded, msg: msg, err: &store.PartialError{Msg: msg}}
+}
+
+// plural is n and the word for one or for more.
+func plural(n int, one, more string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, more)
 }
 
 func newCasesCmd(g *globals) *cobra.Command {
@@ -154,7 +205,7 @@ func newCasesCmd(g *globals) *cobra.Command {
 				"state": state, "level": level, "overdue": overdue, "cases": len(found)}); err != nil {
 				return err
 			}
-			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 0, 2, ' ', 0)
+			tw := newTable(cmd.OutOrStdout())
 			fmt.Fprintln(tw, "CASE\tTOWNSHIP\tVILLAGE\tHOUSEHOLD\tLEVEL\tSTATE\tOPENED\tDEADLINE\tOVERDUE\tHITS\tOUTCOME")
 			for i, c := range found {
 				it := items[i]
@@ -184,14 +235,23 @@ func newCasesCmd(g *globals) *cobra.Command {
 			defer p.Close()
 			c, err := p.Store.Case(cmd.Context(), args[0])
 			if err != nil {
-				return err
+				return noCase(err)
 			}
 			if err := p.Store.Audit(cmd.Context(), g.actor(), "cases_show", c.ID, map[string]bool{"unmasked": unmasked}); err != nil {
 				return err
 			}
 			w := cmd.OutOrStdout()
 			fmt.Fprintf(w, "case %s  level %s  state %s\n", c.ID, c.Level, c.State)
-			fmt.Fprintf(w, "household %s  township %s\n", c.HouseholdID, p.Router.Name(p.Router.Township(c.TownshipCode)))
+			household := c.HouseholdID
+			if household == "" {
+				// A person's case: the registry knows no household for them.
+				id := strings.TrimPrefix(c.Subject, "P:")
+				if !unmasked {
+					id = idnum.Mask(id)
+				}
+				household = "无户籍户号 (a person's case: " + id + ")"
+			}
+			fmt.Fprintf(w, "household %s  township %s\n", household, p.Router.Name(p.Router.Township(c.TownshipCode)))
 			fmt.Fprintf(w, "opened %s  dispatched %s  deadline %s  closed %s %s\n", date(c.OpenedOn), date(c.DispatchedOn),
 				date(c.Deadline), date(c.ClosedOn), c.Outcome)
 			hist, err := p.Store.CaseHistory(cmd.Context(), c.ID)
@@ -249,7 +309,7 @@ func newCasesCmd(g *globals) *cobra.Command {
 				return p.Router.Deadline(from, true)
 			})
 			if err != nil {
-				return err
+				return noCase(err)
 			}
 			// Who gave a township more time, and when, is part of the
 			// case's record.
@@ -289,7 +349,7 @@ reason and the outcome undone.`,
 				if errors.As(err, &state) {
 					return &exitError{code: 1, msg: err.Error()}
 				}
-				return err
+				return noCase(err)
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "case %s: reopened, deadline %s; it is on the next dispatch\n", args[0], date(d))
 			return nil
@@ -298,6 +358,15 @@ reason and the outcome undone.`,
 	reopen.Flags().StringVar(&reason, "reason", "", "why the outcome is corrected (required; audited)")
 	cs.AddCommand(list, show, extend, reopen)
 	return cs
+}
+
+// noCase makes an unknown case id a mistake in the argument (exit 2:
+// nothing was done); other errors pass unchanged.
+func noCase(err error) error {
+	if errors.Is(err, store.ErrNoCase) {
+		return &exitError{code: 2, msg: err.Error() + " (case ids are as lipwatch cases list shows them, e.g. YJ-20261128-0001)", err: err}
+	}
+	return err
 }
 
 func date(t time.Time) string {

@@ -8,7 +8,6 @@ import (
 	"os"
 	"sort"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -28,6 +27,7 @@ func newSourcesCheckCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "check [SOURCE...]",
 		Short: "Connect to sources, read a sample, show the column mapping and what would be quarantined; writes nothing",
+		Args:  cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			e, err := g.load()
 			if err != nil {
@@ -213,7 +213,7 @@ func sampleStream(ctx context.Context, w io.Writer, src ingest.Source, st connec
 
 // printMapping shows which source column feeds each dataset field.
 func printMapping(w io.Writer, src ingest.Source) {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	tw := newTable(w)
 	for _, f := range src.Dataset.Fields {
 		col, ok := src.Mapping.Columns[f.Name]
 		req := ""

@@ -80,8 +80,9 @@ func TestFakeAPIRefuses(t *testing.T) {
 		"0.0.0.0:0":        "is not a loopback address",
 	} {
 		_, err := runCLI(t, "fakeapi", "--csv", "../../testdata/county/employment.csv", "--addr", addr)
-		if err == nil || !strings.Contains(err.Error(), want) {
-			t.Errorf("--addr %s: %v, want %q", addr, err, want)
+		var ex *exitError
+		if !errors.As(err, &ex) || ex.code != 2 || !strings.Contains(err.Error(), want) {
+			t.Errorf("--addr %s: %v, want exit 2 with %q", addr, err, want)
 		}
 	}
 }
@@ -146,6 +147,24 @@ func TestFeedbackPerList(t *testing.T) {
 	}
 	if show, err := runCLI(t, "cases", "show", blank); err != nil || !strings.Contains(show, "state dispatched") {
 		t.Errorf("the case with a blank date: %v\n%s", err, show)
+	}
+	// Done but partly, in the run ledger as the exit status says it.
+	if runs, err := runCLI(t, "runs", "--kind", "feedback"); err != nil ||
+		!regexp.MustCompile(`(?m)^\d+\s+feedback\s+2026-11-30\s.*\spartial\s+2 files: 1 closed, 0 already applied, 2 rejected, 1 refused whole\s+1 of 2 lists refused whole`).MatchString(runs) {
+		t.Errorf("the import in the ledger: %v\n%s", err, runs)
+	}
+	// Nothing imported is exit 2: no list could be read (the store is not
+	// even opened: no ledger row), or every list was refused whole.
+	_, err = runCLI(t, "feedback", "import", filepath.Join(t.TempDir(), "no-such.xlsx"))
+	if !errors.As(err, &ex) || ex.code != 2 || !strings.Contains(ex.msg, "nothing imported: no list could be read: open ") {
+		t.Errorf("a missing list: %v", err)
+	}
+	out, err = runCLI(t, "feedback", "import", junk)
+	if !errors.As(err, &ex) || ex.code != 2 || ex.msg != "nothing imported: 1 list refused whole: see above" || !strings.Contains(out, "REFUSED") {
+		t.Errorf("a list refused whole: %v\n%s", err, out)
+	}
+	if runs, _ := runCLI(t, "runs", "--kind", "feedback"); !strings.Contains(runs, "2 runs") || !strings.Contains(runs, "failed") {
+		t.Errorf("the ledger after the imports that did nothing:\n%s", runs)
 	}
 }
 

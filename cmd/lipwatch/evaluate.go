@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"sort"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -105,7 +104,7 @@ func newDispatchCmd(g *globals) *cobra.Command {
 func printEvaluation(w io.Writer, p *pipeline.Pipeline, r *evaluate.Result) {
 	fmt.Fprintf(w, "evaluated %d people at %s in %s (facts %s, rules %s)\n", r.People, r.AsOf.Format(time.DateOnly),
 		r.Total.Round(time.Millisecond), r.Facts.Round(time.Millisecond), r.Rules.Round(time.Millisecond))
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	tw := newTable(w)
 	fmt.Fprintln(tw, "RULE\tLEVEL\tHITS\tERRORS\tTITLE")
 	for _, rl := range p.Pack.Rules {
 		if rl.Enabled {
@@ -140,7 +139,10 @@ func printEvaluation(w io.Writer, p *pipeline.Pipeline, r *evaluate.Result) {
 		towns = append(towns, t)
 	}
 	sort.Strings(towns)
+	// Aligned as the terminal draws the townships' Chinese names.
+	tw = newTable(w)
 	for _, t := range towns {
-		fmt.Fprintf(w, "  %-22s %3d new  %3d updated\n", p.Router.Name(t), perTown[t][0], perTown[t][1])
+		fmt.Fprintf(tw, "  %s\t%3d new\t%3d updated\n", p.Router.Name(t), perTown[t][0], perTown[t][1])
 	}
+	tw.Flush()
 }

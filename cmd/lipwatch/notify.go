@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -85,7 +84,7 @@ func newNotifyListCmd(g *globals) *cobra.Command {
 				enc.SetIndent("", "  ")
 				return enc.Encode(rows)
 			}
-			tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+			tw := newTable(out)
 			fmt.Fprintln(tw, "EVENT\tKIND\tKEY\tRECEIVER\tSTATE\tTRIES\tWHEN (UTC)\tERROR")
 			for _, d := range ds {
 				when := d.Created
@@ -165,6 +164,7 @@ func newNotifyRetryCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "retry [EVENT...]",
 		Short: "Try failed notifications again now (of a receiver, or the events given), and send them",
+		Args:  cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var ids []int64
 			for _, a := range args {

@@ -6,12 +6,13 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"text/tabwriter"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/lipwatch/lipwatch/engine/config"
+	"github.com/lipwatch/lipwatch/engine/dataset"
 	"github.com/lipwatch/lipwatch/engine/ingest"
 	"github.com/lipwatch/lipwatch/engine/store"
 )
@@ -29,7 +30,7 @@ func newQuarantineCmd(g *globals) *cobra.Command {
 				return err
 			}
 			defer st.Close()
-			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 0, 2, ' ', 0)
+			tw := newTable(cmd.OutOrStdout())
 			fmt.Fprintln(tw, "SOURCE\tWHERE\tCODE\tREASON")
 			for _, r := range rows {
 				fmt.Fprintf(tw, "%s\t%s:%d\t%s\t%s\n", r.Source, r.Stream, r.Position, r.Code, r.Reason)
@@ -122,11 +123,21 @@ func newQuarantineCmd(g *globals) *cobra.Command {
 	}
 	for _, c := range []*cobra.Command{list, export} {
 		c.Flags().StringVar(&source, "source", "", "only this source")
-		c.Flags().StringVar(&code, "reason", "", "only this reason code (e.g. bad_check_digit)")
+		c.Flags().StringVar(&code, "reason", "", "only this reason code: "+strings.Join(quarantineCodes, ", "))
 		c.Flags().IntVar(&limit, "limit", 0, "at most this many rows (0: all)")
 	}
 	qc.AddCommand(list, export, retry)
 	return qc
+}
+
+// quarantineCodes are the reason codes a row goes to quarantine with: the
+// problem codes of engine/dataset (TestQuarantineCodesAreDatasets keeps
+// the two the same).
+var quarantineCodes = []string{
+	dataset.BadCheckDigit, dataset.BadID, dataset.DamagedNumber, dataset.MissingRequired,
+	dataset.ImpossibleDate, dataset.BadDate, dataset.BadNumber, dataset.BadValue, dataset.BadCode,
+	dataset.BadEncoding, dataset.ControlChar, dataset.ExcelError, dataset.FormulaNotComputed,
+	dataset.BadShape, dataset.BadHeader, dataset.BlankRow, dataset.HeaderRepeat,
 }
 
 // quarantined opens the store and reads the quarantine entries matching
@@ -146,10 +157,14 @@ func quarantined(cmd *cobra.Command, g *globals, holder, source, code string, li
 		return nil, nil, err
 	}
 	// A source that is neither configured nor in the quarantine is a
-	// mistake, not "0 rows".
+	// mistake, not "0 rows"; so is a reason code no check writes.
 	if names := e.cfg.SourceNames(); source != "" && len(rows) == 0 && !slices.Contains(names, source) {
 		st.Close()
 		return nil, nil, &exitError{code: 2, msg: fmt.Sprintf("--source %q: no such source%s", source, config.Hint(source, names))}
+	}
+	if code != "" && len(rows) == 0 && !slices.Contains(quarantineCodes, code) {
+		st.Close()
+		return nil, nil, choiceError("--reason", code, quarantineCodes)
 	}
 	return st, rows, nil
 }

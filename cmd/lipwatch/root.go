@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -8,10 +9,13 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/lipwatch/lipwatch"
 	_ "github.com/lipwatch/lipwatch/connectors/all"
@@ -59,9 +63,12 @@ Exit statuses (the same for every command):
   1    the job failed, or a check's verdict is no: rules check found errors (warnings with
        --strict), rules test a failing test, rules diff a change (as diff(1)), sources check a
        source that cannot be read, notify send a message not delivered
-  2    nothing was done: a bad config, rule file, flag or argument (every problem listed)
+  2    nothing was done: a bad config, rule file, command, flag or argument (every problem
+       listed): a misspelt command, an unknown flag, a wrong number of arguments, an id that
+       names nothing (cases show, runs show), a feedback import that imported nothing
   3    done, but partly: a source failed or is degraded (run, sync; the rules it feeds held),
-       feedback import rejected rows or refused a list, sources check a stream that fails
+       feedback import rejected rows or refused a list (the run ledger: partial), sources
+       check a stream that fails
   75   the store is held by another lipwatch process (named in the message): nothing was
        done, try again later (EX_TEMPFAIL)
   130  interrupted`,
@@ -92,49 +99,129 @@ Exit statuses (the same for every command):
 		newFeedbackCmd(g), newCasesCmd(g), newRulesCmd(g), newServeCmd(g), newQuarantineCmd(g), newFakeAPICmd(), newUsersCmd(g), newAuditCmd(g))
 	root.AddCommand(newRunsCmd(g), newBackupCmd(g), newRestoreCmd(g)) // operations (issue 11)
 	root.AddCommand(newNotifyCmd(g))
-	guardSubcommands(root)
+	guardCommandLine(root)
 	return root, g
 }
 
-// guardSubcommands makes a misspelt subcommand an error (exit 2, with
-// cobra's suggestions) rather than a help page with exit 0, or the group's
-// own command run with the word ignored (`sources chek` listing the
-// sources).
-func guardSubcommands(c *cobra.Command) {
+// guardCommandLine makes every mistake on the command line exit 2
+// ("nothing was done"), in the house style, before anything runs: a
+// misspelt command or subcommand (with the closest one, instead of a help
+// page with exit 0 or the group's own command run with the word ignored:
+// `sources chek` listing the sources), a flag no command has, a flag's bad
+// value, a wrong number of arguments (with the usage line), and arguments
+// given to a command that takes none (which cobra would ignore: `dispatch
+// foo` dispatched).
+func guardCommandLine(root *cobra.Command) {
+	root.SetFlagErrorFunc(flagError)
+	guardArgs(root)
+}
+
+// guardArgs gives every command below c (and c) an Args validator whose
+// errors are exit status 2: a group refuses any word that is not one of
+// its subcommands; a command without a validator takes no arguments.
+func guardArgs(c *cobra.Command) {
 	for _, sub := range c.Commands() {
-		guardSubcommands(sub)
+		guardArgs(sub)
 	}
-	if c == c.Root() || !c.HasSubCommands() || c.Args != nil {
-		return
-	}
-	c.SuggestionsMinimumDistance = 2
-	unknown := func(cmd *cobra.Command, args []string) error {
-		msg := fmt.Sprintf("unknown command %q for %q", args[0], cmd.CommandPath())
-		if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
-			msg += "; did you mean " + strings.Join(s, " or ") + "?"
-		}
-		return &exitError{code: 2, msg: msg + " (see " + cmd.CommandPath() + " --help)"}
-	}
-	if c.RunE == nil && c.Run == nil {
-		// A group: its help, or the error; it never opens the store.
-		if c.Annotations == nil {
-			c.Annotations = map[string]string{}
-		}
-		c.Annotations[annStore] = storeNone
-		c.RunE = func(cmd *cobra.Command, args []string) error {
-			if len(args) == 0 {
-				return cmd.Help()
+	if c.HasSubCommands() {
+		c.Args = func(cmd *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return unknownCommand(cmd, args[0])
 			}
-			return unknown(cmd, args)
+			return nil
+		}
+		if c.RunE == nil && c.Run == nil {
+			// A group: its help; it never opens the store.
+			if c.Annotations == nil {
+				c.Annotations = map[string]string{}
+			}
+			c.Annotations[annStore] = storeNone
+			c.RunE = func(cmd *cobra.Command, args []string) error { return cmd.Help() }
 		}
 		return
+	}
+	valid := c.Args
+	if valid == nil {
+		valid = cobra.NoArgs
 	}
 	c.Args = func(cmd *cobra.Command, args []string) error {
-		if len(args) > 0 {
-			return unknown(cmd, args)
+		err := valid(cmd, args)
+		var ex *exitError
+		if err == nil || errors.As(err, &ex) {
+			return err
 		}
-		return nil
+		msg := commandKey(cmd) + ": " + err.Error()
+		if len(args) > 0 && strings.HasPrefix(err.Error(), "unknown command ") { // cobra.NoArgs's words
+			quoted := make([]string, len(args))
+			for i, a := range args {
+				quoted[i] = strconv.Quote(a)
+			}
+			msg = commandKey(cmd) + " takes no arguments, got " + strings.Join(quoted, " ")
+		}
+		return &exitError{code: 2, msg: msg + "; usage: " + cmd.UseLine()}
 	}
+}
+
+// unknownCommand is the error for a word that is none of cmd's
+// subcommands, with the closest one, or the choices of a group.
+func unknownCommand(cmd *cobra.Command, word string) error {
+	var names []string
+	for _, sub := range cmd.Commands() {
+		if sub.IsAvailableCommand() {
+			names = append(names, sub.Name())
+			names = append(names, sub.Aliases...)
+		}
+	}
+	msg := fmt.Sprintf("unknown command %q for %q", word, cmd.CommandPath())
+	switch best := config.Closest(word, names); {
+	case best != "":
+		msg += "; did you mean " + best + "?"
+	case cmd.HasParent():
+		msg += "; its commands: " + strings.Join(names, ", ")
+	}
+	return &exitError{code: 2, msg: msg + " (see " + cmd.CommandPath() + " --help)"}
+}
+
+// flagError is every command's flag error (cobra: the root's is
+// inherited): exit status 2, with the closest flag for an unknown one. In
+// a group, a word before the bad flag is the mistake to report: `rules chek
+// --strict` is a misspelt subcommand, not a flag the group lacks.
+func flagError(cmd *cobra.Command, err error) error {
+	if cmd.HasSubCommands() {
+		if args := cmd.Flags().Args(); len(args) > 0 {
+			return unknownCommand(cmd, args[0])
+		}
+	}
+	msg := err.Error()
+	if name, ok := strings.CutPrefix(msg, "unknown flag: --"); ok {
+		var names []string
+		cmd.Flags().VisitAll(func(f *pflag.Flag) {
+			if !f.Hidden {
+				names = append(names, f.Name)
+			}
+		})
+		if best := config.Closest(name, names); best != "" {
+			msg += "; did you mean --" + best + "?"
+		}
+	}
+	if cmd.HasParent() {
+		msg = commandKey(cmd) + ": " + msg
+	}
+	return &exitError{code: 2, msg: msg + " (see " + cmd.CommandPath() + " --help)", err: err}
+}
+
+// choiceError refuses a flag's value that is none of choices (exit 2):
+// with the closest choice when one is close (and the choices, when they
+// are few), else the choices.
+func choiceError(flag, value string, choices []string) error {
+	want := "want one of " + strings.Join(choices, ", ")
+	switch best := config.Closest(value, choices); {
+	case best != "" && len(choices) > 8:
+		return &exitError{code: 2, msg: fmt.Sprintf("%s %q: did you mean %s?", flag, value, best)}
+	case best != "":
+		return &exitError{code: 2, msg: fmt.Sprintf("%s %q: did you mean %s? (%s)", flag, value, best, want)}
+	}
+	return &exitError{code: 2, msg: fmt.Sprintf("%s %q: %s", flag, value, want)}
 }
 
 // mask puts everything the command prints through the one masking path
@@ -290,6 +377,9 @@ func (g *globals) openPipeline(cmd *cobra.Command, holder string) (*env, *pipeli
 func (e *env) open(ctx context.Context, holder string) (*pipeline.Pipeline, error) {
 	var p *pipeline.Pipeline
 	var err error
+	if _, err := e.rulesDir(); err != nil {
+		return nil, err
+	}
 	if e.server != nil {
 		view := e.server.store.Shared()
 		if p, err = pipeline.New(e.cfg, view, e.logger); err != nil {
@@ -308,6 +398,29 @@ func (e *env) open(ctx context.Context, holder string) (*pipeline.Pipeline, erro
 		return nil, storeError(err)
 	}
 	return p, nil
+}
+
+// rulesDir is the rules directory, rules.dir resolved against the config
+// file's; one that is not there is a mistake in the config (exit 2) named
+// with the key that sets it, not "open .: no such file or directory".
+func (e *env) rulesDir() (string, error) {
+	dir := e.cfg.Resolve(e.cfg.Rules.Dir)
+	fi, err := os.Stat(dir)
+	switch {
+	case err == nil && fi.IsDir():
+		return dir, nil
+	case err == nil:
+		err = errors.New("is not a directory")
+	case errors.Is(err, fs.ErrNotExist):
+		err = errors.New("does not exist")
+	}
+	abs, _ := filepath.Abs(dir)
+	where := e.cfg.Path
+	if _, serr := os.Stat(where); where == "" || serr != nil {
+		where = "the embedded default config"
+	}
+	return dir, &exitError{code: 2, msg: fmt.Sprintf("rules directory %s %v: rules.dir (%q in %s, or LIPWATCH_RULES_DIR) names the directory of the rule files",
+		cmp.Or(abs, dir), err, e.cfg.Rules.Dir, where)}
 }
 
 // openStore opens the store; one held by another process is an error

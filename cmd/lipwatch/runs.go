@@ -10,7 +10,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -33,8 +32,9 @@ func newRunsCmd(g *globals) *cobra.Command {
 		Short: "Read the run ledger: what ran, when, how long, what failed (filters: --kind, --status, --since)",
 		Long: `Reads the run ledger (table runs), newest first: every nightly run, sync of a source on its
 own schedule, evaluate, dispatch and feedback import, with its as-of date, when it started (in the
-county's time zone), how long it took, its status (running, ok, failed, busy: the store was held by
-another process, interrupted: the process ended before the run did) and the first line of its error.
+county's time zone), how long it took, its status (running, ok, failed, partial: done but partly, as
+exit status 3 says — a feedback import that rejected rows —, busy: the store was held by another
+process, interrupted: the process ended before the run did) and the first line of its error.
 'lipwatch runs show ID' prints one run in full: its summary and the whole error.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -44,6 +44,17 @@ another process, interrupted: the process ended before the run did) and the firs
 			e, err := g.load()
 			if err != nil {
 				return err
+			}
+			// Filters are checked, never read as "nothing matches".
+			for _, k := range kinds {
+				if !slices.Contains(runKinds, k) {
+					return choiceError("--kind", k, runKinds)
+				}
+			}
+			for _, s := range statuses {
+				if !slices.Contains(runStatuses, s) {
+					return choiceError("--status", s, runStatuses)
+				}
 			}
 			f := store.RunFilter{Kinds: kinds, Statuses: statuses, Limit: limit}
 			if since != "" {
@@ -68,7 +79,7 @@ another process, interrupted: the process ended before the run did) and the firs
 			}
 			printRuns(w, runs, e.cfg.Location())
 			if len(runs) == 0 && (len(kinds) > 0 || len(statuses) > 0) {
-				// A misspelt kind matches nothing: say what there is.
+				// A kind or status the ledger has none of yet: say what there is.
 				k, s, err := st.RunValues(cmd.Context())
 				if err == nil {
 					fmt.Fprintf(w, "kinds in the ledger: %s; statuses: %s\n", orNone(k), orNone(s))
@@ -77,8 +88,8 @@ another process, interrupted: the process ended before the run did) and the firs
 			return nil
 		},
 	}
-	cmd.Flags().StringSliceVar(&kinds, "kind", nil, "only these kinds: run, sync, evaluate, dispatch, feedback (comma-separated or repeated)")
-	cmd.Flags().StringSliceVar(&statuses, "status", nil, "only these statuses: running, ok, failed, busy, interrupted")
+	cmd.Flags().StringSliceVar(&kinds, "kind", nil, "only these kinds: "+strings.Join(runKinds, ", ")+" (comma-separated or repeated)")
+	cmd.Flags().StringSliceVar(&statuses, "status", nil, "only these statuses: "+strings.Join(runStatuses, ", "))
 	cmd.Flags().StringVar(&since, "since", "", "only runs started on or after this day (YYYY-MM-DD, county's time zone)")
 	cmd.Flags().IntVar(&limit, "limit", 20, "at most this many runs, newest first (0: all)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON (one array of runs) instead of a table")
@@ -103,8 +114,8 @@ another process, interrupted: the process ended before the run did) and the firs
 			}
 			defer st.Close()
 			r, err := st.RunByID(cmd.Context(), id)
-			if errors.Is(err, store.ErrNoRun) {
-				return &exitError{code: 1, msg: err.Error(), err: err}
+			if errors.Is(err, store.ErrNoRun) { // the argument names no run: nothing was done
+				return &exitError{code: 2, msg: err.Error() + " (run ids are as lipwatch runs shows them)", err: err}
 			}
 			if err != nil {
 				return err
@@ -127,6 +138,14 @@ another process, interrupted: the process ended before the run did) and the firs
 	return cmd
 }
 
+// The kinds of run the ledger records (pipeline.Ledgered, pipeline.Run,
+// serve's syncs of a source) and their statuses (store.BeginRun,
+// FinishRun, RecordRuns; interrupted when the store is next opened).
+var (
+	runKinds    = []string{"run", "sync", "evaluate", "dispatch", "feedback"}
+	runStatuses = []string{"running", "ok", store.RunPartial, "failed", store.RunBusy, "interrupted"}
+)
+
 func orNone(v []string) string {
 	if len(v) == 0 {
 		return "none"
@@ -136,7 +155,7 @@ func orNone(v []string) string {
 
 // printRuns writes the runs as a table, one line each.
 func printRuns(w io.Writer, runs []store.Run, loc *time.Location) {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	tw := newTable(w)
 	fmt.Fprintln(tw, "ID\tKIND\tAS-OF\tSTARTED\tDURATION\tSTATUS\tSUMMARY\tERROR")
 	for _, r := range runs {
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Kind, r.AsOf.Format(time.DateOnly),
@@ -341,6 +360,9 @@ func summaryLine(r store.Run) string {
 		}
 	case r.Kind == "feedback" && m["files"] != nil:
 		add("%d files: %d closed, %d already applied, %d rejected", num("files"), num("closed"), num("unchanged"), num("rejected"))
+		if n := num("refused"); n > 0 {
+			add("%d refused whole", n)
+		}
 	default:
 		for _, k := range slices.Sorted(maps.Keys(m)) {
 			switch v := m[k].(type) {

@@ -88,7 +88,18 @@ func TestRunsCommand(t *testing.T) {
 			t.Errorf("runs %v: ids %v, want %v", tc.args, ids, tc.ids)
 		}
 	}
-	out, _ = runCLI(t, "runs", "--kind", "nightly")
+	// A kind or status no run can have is refused, never "0 runs"; one
+	// the ledger has none of yet is 0 runs, and what there is.
+	var ex *exitError
+	for _, tc := range []struct{ args []string }{{[]string{"--kind", "nightly"}}, {[]string{"--kind", "run,evaluat"}}, {[]string{"--status", "bogus"}}} {
+		if _, err := runCLI(t, append([]string{"runs"}, tc.args...)...); !errors.As(err, &ex) || ex.code != 2 || !strings.Contains(ex.msg, "want one of") {
+			t.Errorf("runs %v: %v", tc.args, err)
+		}
+	}
+	if _, err := runCLI(t, "runs", "--kind", "run,evaluat"); err == nil || !strings.Contains(err.Error(), `--kind "evaluat": did you mean evaluate?`) {
+		t.Errorf("runs --kind evaluat: %v", err)
+	}
+	out, _ = runCLI(t, "runs", "--kind", "feedback")
 	if !strings.Contains(out, "0 runs") || !strings.Contains(out, "kinds in the ledger: run, sync") {
 		t.Errorf("a kind the ledger does not have:\n%s", out)
 	}
@@ -97,8 +108,7 @@ func TestRunsCommand(t *testing.T) {
 		!strings.Contains(out, `"source": "medical"`) {
 		t.Errorf("runs show 2: %v\n%s", err, out)
 	}
-	var ex *exitError
-	if _, err := runCLI(t, "runs", "show", "99"); !errors.As(err, &ex) || ex.code != 1 || !strings.Contains(ex.msg, "run 99: no such run") {
+	if _, err := runCLI(t, "runs", "show", "99"); !errors.As(err, &ex) || ex.code != 2 || !strings.Contains(ex.msg, "run 99: no such run") {
 		t.Errorf("runs show 99: %v", err)
 	}
 	if _, err := runCLI(t, "runs", "--since", "29.11.2026"); !errors.As(err, &ex) || ex.code != 2 {

@@ -433,7 +433,7 @@ func TestServeAdmin(t *testing.T) {
 	if un := a.run(0, nil, append(asOf, "cases", "show", "YJ-20261128-0001", "--unmasked")...); !fullID.MatchString(un.stdout) {
 		t.Errorf("cases show --unmasked through serve does not show the ID numbers:\n%s", un)
 	}
-	a.run(1, nil, append(asOf, "cases", "show", "YJ-20261128-9999")...) // no such case: the command's own status
+	a.run(2, nil, append(asOf, "cases", "show", "YJ-20261128-9999")...) // no such case (a wrong argument): the command's own status
 
 	// Writing: the nightly job again, then a returned list given by a path
 	// relative to the CLI's directory.

@@ -6,7 +6,6 @@ import (
 	"maps"
 	"slices"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -33,7 +32,7 @@ func newSourcesCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 0, 2, ' ', 0)
+			tw := newTable(cmd.OutOrStdout())
 			fmt.Fprintln(tw, "SOURCE\tKIND\tDATASET\tENABLED\tROWS\tQUARANTINED\tLAST SYNC\tFILES\tLOADED\tSTATUS")
 			for _, n := range e.cfg.SourceNames() {
 				sc := e.cfg.Sources[n]
@@ -103,7 +102,7 @@ Exit status 3 when a source is not ok or a guard is past its threshold.`,
 
 // printReport writes the health report: sources, rules held back, guards.
 func printReport(w io.Writer, h *pipeline.Health, q config.Quality) {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	tw := newTable(w)
 	fmt.Fprintln(tw, "SOURCE\tDATASET\tHEALTH\tROWS\tWHY")
 	for _, s := range h.Sources {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\n", s.Source, s.Dataset, s.Status, s.Rows, strings.Join(s.Reasons, "; "))
@@ -127,7 +126,7 @@ func printReport(w io.Writer, h *pipeline.Health, q config.Quality) {
 	}
 	fmt.Fprintf(w, "\ndata-quality guards (config quality: unmatched_ids_pct %d, unjoined_households_pct %d, split_households %d, row_drop_pct %d):\n",
 		q.UnmatchedIDsPct, q.UnjoinedHouseholdsPct, q.SplitHouseholds, q.RowDropPct)
-	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	tw = newTable(w)
 	fmt.Fprintln(tw, "SOURCE\tGUARD\tSTATE\tMEASURE")
 	for _, f := range h.Findings {
 		src, state := f.Source, "ok"

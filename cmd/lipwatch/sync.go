@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"text/tabwriter"
 	"unicode/utf8"
 
 	"github.com/spf13/cobra"
@@ -20,6 +19,7 @@ func newSyncCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "sync [--full] [SOURCE...]",
 		Short: "Pull sources into the store (all enabled sources when none is named)",
+		Args:  cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if full && len(args) == 0 {
 				return &exitError{code: 2, msg: "--full re-reads the sources you name: give at least one (lipwatch sources lists them)"}
@@ -114,7 +114,7 @@ func degradedError(results []ingest.Result, health *pipeline.Health, all bool) e
 // counts, status, why a source is not ok, quarantine reasons, what the
 // readers noticed, and the data-quality warnings.
 func printSync(w io.Writer, results []ingest.Result, health *pipeline.Health) {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	tw := newTable(w)
 	fmt.Fprintln(tw, "SOURCE\tDATASET\tFILES\tUNCHANGED\tREAD\tLOADED\tDUPLICATES\tQUARANTINED\tSTATUS")
 	var failed, degraded int
 	for _, r := range results {

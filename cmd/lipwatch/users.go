@@ -6,7 +6,6 @@ import (
 	"io"
 	"slices"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -88,7 +87,6 @@ users_reset_password, users_grant) with the OS user who made it.`,
 	list := &cobra.Command{
 		Use:   "list",
 		Short: "List accounts: role, township, villages, disabled or locked, last login (never passwords or hashes)",
-		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			e, err := g.load()
 			if err != nil {
@@ -108,7 +106,7 @@ users_reset_password, users_grant) with the OS user who made it.`,
 				return err
 			}
 			now, loc := time.Now(), e.cfg.Location()
-			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 0, 2, ' ', 0)
+			tw := newTable(cmd.OutOrStdout())
 			fmt.Fprintln(tw, "USERNAME\tNAME\tROLE\tTOWNSHIP\tVILLAGES\tSTATUS\tLAST LOGIN")
 			for _, u := range us {
 				last := "never"
@@ -222,14 +220,7 @@ users_reset_password, users_grant) with the OS user who made it.`,
 // oneName accepts exactly one argument, the username; otherwise exit 2.
 func oneName(cmd *cobra.Command, args []string) error {
 	if len(args) != 1 {
-		return &exitError{code: 2, msg: fmt.Sprintf("%s: want one username, got %d arguments", cmd.CommandPath(), len(args))}
-	}
-	return nil
-}
-
-func noArgs(cmd *cobra.Command, args []string) error {
-	if len(args) > 0 {
-		return &exitError{code: 2, msg: fmt.Sprintf("%s takes no arguments, got %q", cmd.CommandPath(), args)}
+		return &exitError{code: 2, msg: fmt.Sprintf("%s: want one username, got %d arguments; usage: %s", commandKey(cmd), len(args), cmd.UseLine())}
 	}
 	return nil
 }
