@@ -1,12 +1,12 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -146,7 +146,11 @@ func TestBackupRestore(t *testing.T) {
 		{"a missing file", "audit.jsonl.gz", func(p string) { os.Remove(p) }},
 		{"a changed manifest", "manifest.json", func(p string) {
 			b, _ := os.ReadFile(p)
-			os.WriteFile(p, bytes.Replace(b, []byte(`"rows": 150`), []byte(`"rows": 151`), 1), 0o600)
+			changed := regexp.MustCompile(`"rows": \d+`).ReplaceAllStringFunc(string(b), func(m string) string { return m + "1" })
+			if changed == string(b) {
+				t.Fatal("the manifest has no row counts to change")
+			}
+			os.WriteFile(p, []byte(changed), 0o600)
 		}},
 		{"no SHA256SUMS", "SHA256SUMS", func(p string) { os.Remove(p) }},
 	} {

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lipwatch/lipwatch/engine/config"
 	"github.com/lipwatch/lipwatch/engine/store"
 )
 
@@ -28,6 +29,32 @@ func runCLI(t *testing.T, args ...string) (string, error) {
 	root.SetArgs(append([]string{"--config", "../../config.yaml", "--log-level", "error", "--as-of", "2026-11-28"}, args...))
 	err := root.Execute()
 	return out.String(), err
+}
+
+// countySources is the number of sources the project's config.yaml has:
+// the synthetic county's files.
+func countySources(t *testing.T) int {
+	t.Helper()
+	cfg, err := config.Load("../../config.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(cfg.Sources)
+}
+
+// plantedCases is the number of cases the synthetic county's night opens:
+// one per planted household (testdata/county/truth.json).
+func plantedCases(t *testing.T) int {
+	t.Helper()
+	var truth struct{ Planted []json.RawMessage }
+	b, err := os.ReadFile("../../testdata/county/truth.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &truth); err != nil {
+		t.Fatal(err)
+	}
+	return len(truth.Planted)
 }
 
 func tempStore(t *testing.T) {
@@ -59,8 +86,8 @@ func TestRunTwiceLoadsOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	nums, status := summary(t, out)
-	if len(nums) != 7 {
-		t.Fatalf("want 7 sources in the summary, got:\n%s", out)
+	if len(nums) != countySources(t) {
+		t.Fatalf("want %d sources in the summary, got:\n%s", countySources(t), out)
 	}
 	for src, n := range nums {
 		if status[src] != "ok" || n[3] == 0 || n[5] == 0 {
@@ -119,7 +146,7 @@ func TestFailingSourceIsReportedOthersLoad(t *testing.T) {
 	if status["registry"] != "FAILED" || status["medical"] != "ok" || status["households"] != "ok" {
 		t.Errorf("statuses %v\n%s", status, out)
 	}
-	if !strings.Contains(out, "no-such-registry.csv") || !strings.Contains(out, "1 of 7 sources failed") {
+	if !strings.Contains(out, "no-such-registry.csv") || !strings.Contains(out, fmt.Sprintf("1 of %d sources failed", countySources(t))) {
 		t.Errorf("failure not explained:\n%s", out)
 	}
 }
@@ -184,7 +211,7 @@ func TestEmbeddedDefault(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, status := summary(t, out.String())
-	if len(status) != 7 || status["registry"] != "ok" {
+	if len(status) != countySources(t) || status["registry"] != "ok" {
 		t.Fatalf("run on the embedded default:\n%s", out.String())
 	}
 	if _, err := os.Stat(filepath.Join("var", "lipwatch.duckdb")); err != nil {
@@ -303,7 +330,7 @@ func TestCasesCommands(t *testing.T) {
 		t.Errorf("nothing is overdue on the deadline day itself: %v\n%s", err, out)
 	}
 	out, err = runCLI(t, "--as-of", "2027-03-01", "cases", "list", "--overdue")
-	if err != nil || !strings.Contains(out, "150 cases") {
+	if err != nil || !strings.Contains(out, fmt.Sprintf("%d cases", plantedCases(t))) {
 		t.Errorf("overdue list: %v\n%s", err, out)
 	}
 }
@@ -394,7 +421,7 @@ func TestAuditLog(t *testing.T) {
 	if err := st.DB().QueryRow(`SELECT string_agg(action || ':' || coalesce(detail, ''), ' | ' ORDER BY at_time) FROM audit`).Scan(&actions); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(actions, `dispatch:{"cases":150`) || !strings.Contains(actions, `cases_show:{"unmasked":true}`) {
+	if !strings.Contains(actions, fmt.Sprintf(`dispatch:{"cases":%d`, plantedCases(t))) || !strings.Contains(actions, `cases_show:{"unmasked":true}`) {
 		t.Errorf("audit log: %s", actions)
 	}
 	if _, err := runCLI(t, "evaluate", "--dry-run"); err != nil {

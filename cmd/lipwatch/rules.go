@@ -4,8 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"regexp"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -36,7 +36,10 @@ never change the exit code. DIR is a directory of rule files to check instead of
 			if err != nil {
 				return err
 			}
-			dir := rulesDirArg(e, args)
+			dir, err := rulesDirArg(e, args)
+			if err != nil {
+				return err
+			}
 			pack, err := rule.Load(dir)
 			if err != nil {
 				return &exitError{code: 1, msg: err.Error()}
@@ -105,7 +108,11 @@ never change the exit code. DIR is a directory of rule files to check instead of
 			if err != nil {
 				return err
 			}
-			pack, err := rule.Load(rulesDirArg(e, args))
+			dir, err := rulesDirArg(e, args)
+			if err != nil {
+				return err
+			}
+			pack, err := rule.Load(dir)
 			if err != nil {
 				return &exitError{code: 1, msg: err.Error()}
 			}
@@ -146,6 +153,9 @@ never change the exit code. DIR is a directory of rule files to check instead of
 			}
 			fmt.Fprintln(w, summary)
 			fmt.Fprintf(w, "%d rules without tests %v\n", len(untested), untested)
+			if re != nil && passed+failed+errored == 0 {
+				return &exitError{code: 2, msg: fmt.Sprintf("no test matches --run %q (tests are named RULE-ID/test name, facts.GROUP/test name)", run)}
+			}
 			if failed+errored > 0 {
 				return &exitError{code: 1}
 			}
@@ -177,7 +187,7 @@ never change the exit code. DIR is a directory of rule files to check instead of
 				return nil
 			}
 			fmt.Fprintf(w, "facts at %s (rule files %s)\n", date(ex.AsOf), p.Pack.Version)
-			tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+			tw := newTable(w)
 			for _, f := range ex.Facts {
 				def := ""
 				if f.Default {
@@ -289,10 +299,14 @@ func testFacts(ctx context.Context, pack *rule.Pack, run *regexp.Regexp) ([]rule
 }
 
 // rulesDirArg is the rules directory a command is given (its one
-// argument), else the config's rules.dir.
-func rulesDirArg(e *env, args []string) string {
+// argument), else the config's rules.dir (exit 2 naming it when it is
+// missing).
+func rulesDirArg(e *env, args []string) (string, error) {
 	if len(args) == 1 {
-		return args[0]
+		if fi, err := os.Stat(args[0]); err != nil || !fi.IsDir() {
+			return "", &exitError{code: 2, msg: fmt.Sprintf("%s: not a directory of rule files", args[0])}
+		}
+		return args[0], nil
 	}
-	return e.cfg.Resolve(e.cfg.Rules.Dir)
+	return e.rulesDir()
 }

@@ -69,3 +69,23 @@ func TestRunHoldsRulesOfAFailedFactGroup(t *testing.T) {
 		t.Errorf("the run ledger: %v\n%s", err, runs)
 	}
 }
+
+// rules test --run that selects no test, and a rules.dir that does not
+// exist, are mistakes (exit 2), not "0 passed" or an error about ".".
+func TestRulesCommandsRefuseNothing(t *testing.T) {
+	tempStore(t)
+	_, err := runCLI(t, "rules", "test", "--run", "^NO-SUCH-RULE/")
+	if factsExit(err) != 2 || !strings.Contains(err.Error(), "no test matches --run") {
+		t.Errorf("--run matching nothing: %v", err)
+	}
+	t.Setenv("LIPWATCH_RULES_DIR", filepath.Join(t.TempDir(), "nope"))
+	for _, args := range [][]string{{"rules", "check"}, {"rules", "test"}} {
+		_, err := runCLI(t, args...)
+		if factsExit(err) != 2 || !strings.Contains(err.Error(), "rules.dir") || !strings.Contains(err.Error(), "does not exist") {
+			t.Errorf("%v with no rules directory: %v", args, err)
+		}
+	}
+	if _, err := runCLI(t, "rules", "check", "/no/such/dir"); factsExit(err) != 2 {
+		t.Errorf("rules check /no/such/dir: %v", err)
+	}
+}

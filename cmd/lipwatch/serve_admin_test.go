@@ -422,7 +422,7 @@ func TestServeAdmin(t *testing.T) {
 		t.Errorf("cases list through serve differs from the direct one:\n%s\nwant\n%s", list, direct.stdout)
 	}
 	fwdTime := a.timed(5, append(asOf, "cases", "list")...)
-	t.Logf("cases list (150 cases), median of 5 processes: direct %s, through serve %s", directTime.Round(time.Millisecond), fwdTime.Round(time.Millisecond))
+	t.Logf("cases list (%d cases), median of 5 processes: direct %s, through serve %s", plantedCases(t), directTime.Round(time.Millisecond), fwdTime.Round(time.Millisecond))
 	if n := strings.Count(a.serveLog.String(), `msg="forwarded command" command="lipwatch cases list"`); n != 6 {
 		t.Errorf("serve ran cases list %d times, want 6:\n%s", n, a.serveLog)
 	}
@@ -438,7 +438,7 @@ func TestServeAdmin(t *testing.T) {
 	// Writing: the nightly job again, then a returned list given by a path
 	// relative to the CLI's directory.
 	run := a.run(0, nil, append(asOf, "run")...)
-	if !strings.Contains(run.stdout, "lipwatch run 2026-11-28") || !strings.Contains(run.stdout, "cases: 0 new, 0 updated, 150 unchanged") {
+	if !strings.Contains(run.stdout, "lipwatch run 2026-11-28") || !strings.Contains(run.stdout, fmt.Sprintf("cases: 0 new, 0 updated, %d unchanged", plantedCases(t))) {
 		t.Errorf("run through serve:\n%s", run)
 	}
 	returned := returnedList(t, &privacyEnv{t: t, dir: a.dir})
