@@ -35,7 +35,7 @@ func runCLI(t *testing.T, args ...string) (string, error) {
 // the synthetic county's files.
 func countySources(t *testing.T) int {
 	t.Helper()
-	cfg, err := config.Load("../../config.yaml")
+	cfg, err := config.Load(repoFile("config.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,7 +47,7 @@ func countySources(t *testing.T) int {
 func plantedCases(t *testing.T) int {
 	t.Helper()
 	var truth struct{ Planted []json.RawMessage }
-	b, err := os.ReadFile("../../testdata/county/truth.json")
+	b, err := os.ReadFile(repoFile("testdata/county/truth.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,6 +56,13 @@ func plantedCases(t *testing.T) int {
 	}
 	return len(truth.Planted)
 }
+
+// repoRoot is the repository's root, taken when the test binary starts
+// (in this package's directory): tests that change directory still find it.
+var repoRoot, _ = filepath.Abs("../..")
+
+// repoFile is a path under the repository's root.
+func repoFile(rel string) string { return filepath.Join(repoRoot, rel) }
 
 func tempStore(t *testing.T) {
 	dir := t.TempDir()

@@ -404,7 +404,7 @@ func TestServeAdmin(t *testing.T) {
 	asOf := []string{"--as-of", "2026-11-28"}
 	a.run(0, nil, append(asOf, "run")...)
 	direct := a.run(0, nil, append(asOf, "cases", "list")...)
-	if !strings.Contains(direct.stdout, "\n150 cases") {
+	if !strings.Contains(direct.stdout, fmt.Sprintf("\n%d cases", plantedCases(t))) {
 		t.Fatalf("cases list:\n%s", direct)
 	}
 	directTime := a.timed(5, append(asOf, "cases", "list")...)
@@ -524,7 +524,7 @@ func TestServeAdmin(t *testing.T) {
 		t.Fatalf("after kill -9 the socket is gone (%v): the stale case is not tested", err)
 	}
 	after := a.run(0, nil, append(asOf, "cases", "list")...)
-	if !strings.Contains(after.stdout, "\n150 cases") || !strings.Contains(after.stdout, "closed") {
+	if !strings.Contains(after.stdout, fmt.Sprintf("\n%d cases", plantedCases(t))) || !strings.Contains(after.stdout, "closed") {
 		t.Errorf("cases list after serve was killed:\n%s", after)
 	}
 	killed := time.Now().UTC().Add(time.Second)
