@@ -172,7 +172,7 @@ func TestRulesTestFacts(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
-	if !strings.Contains(out, "PASS  ") || !strings.Contains(out, "facts.medical / 窗口两端") || !strings.Contains(out, "3 passed, 0 failed") {
+	if !strings.Contains(out, "PASS  ") || !strings.Contains(out, "facts.medical / 窗口两端") || !strings.Contains(out, "4 passed, 0 failed") {
 		t.Errorf("medical fact tests:\n%s", out)
 	}
 	dir := factRules(t,
