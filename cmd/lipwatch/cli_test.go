@@ -20,13 +20,7 @@ import (
 // command: unknown filter values and misspelt subcommands exit 2 with the
 // valid choices or a suggestion; a township may be given by name.
 func TestCLINeverMisleads(t *testing.T) {
-	tempStore(t)
-	if _, err := runCLI(t, "run"); err != nil {
-		var ex *exitError
-		if !errors.As(err, &ex) || ex.code != 3 {
-			t.Fatal(err)
-		}
-	}
+	runCounty(t)
 	for _, tc := range []struct {
 		args []string
 		want string
@@ -93,13 +87,7 @@ func TestFakeAPIRefuses(t *testing.T) {
 // outcome but a blank 核实日期 (rejected, with its row number, and still
 // open) and one only a note (not verified yet): the dated one closes.
 func TestFeedbackPerList(t *testing.T) {
-	tempStore(t)
-	if _, err := runCLI(t, "run"); err != nil {
-		var ex *exitError
-		if !errors.As(err, &ex) || ex.code != 3 {
-			t.Fatal(err)
-		}
-	}
+	runCounty(t)
 	lists, _ := filepath.Glob(filepath.Join(os.Getenv("LIPWATCH_DISPATCH_DIR"), "2026-11-28", "*城关镇*.xlsx"))
 	if len(lists) == 0 {
 		t.Fatal("no list of 城关镇")
@@ -172,13 +160,7 @@ func TestFeedbackPerList(t *testing.T) {
 // households it would open, per township and rule, and exits 1; the live
 // rules against themselves (a directory, or git's HEAD) exit 0.
 func TestRulesDiffCLI(t *testing.T) {
-	tempStore(t)
-	if _, err := runCLI(t, "run"); err != nil {
-		var ex *exitError
-		if !errors.As(err, &ex) || ex.code != 3 {
-			t.Fatal(err)
-		}
-	}
+	runCounty(t)
 	dir := filepath.Join(t.TempDir(), "rules")
 	if err := os.CopyFS(dir, os.DirFS("../../rules")); err != nil {
 		t.Fatal(err)

@@ -64,6 +64,19 @@ var repoRoot, _ = filepath.Abs("../..")
 // repoFile is a path under the repository's root.
 func repoFile(rel string) string { return filepath.Join(repoRoot, rel) }
 
+// runCounty runs the night on the synthetic county in a temporary store
+// (exit 0, or 3 when a source is degraded, which is still a night).
+func runCounty(t *testing.T) {
+	t.Helper()
+	tempStore(t)
+	if _, err := runCLI(t, "run"); err != nil {
+		var ex *exitError
+		if !errors.As(err, &ex) || ex.code != 3 {
+			t.Fatal(err)
+		}
+	}
+}
+
 func tempStore(t *testing.T) {
 	dir := t.TempDir()
 	t.Setenv("LIPWATCH_STORE_PATH", filepath.Join(dir, "lw.duckdb"))

@@ -150,7 +150,7 @@ func printBacktest(w io.Writer, p *pipeline.Pipeline, bt *pipeline.Backtest, sou
 		tw = newTable(w)
 		fmt.Fprintln(tw, "MONTH\tTOWNSHIP\tRULE\tRAISED\tENROLLED\tAID\tSTOPPED\tNOT ELIGIBLE\tUNREACHABLE\tOPEN\tNEVER LISTED")
 		for _, r := range bt.Rows {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\n", r.Month, p.Router.Name(r.Township), r.Rule, r.Raised,
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\n", r.Month, p.Router.Name(r.Township), r.Rule, r.Warnings,
 				r.Enrolled, r.Aid, r.Stopped, r.NotEligible, r.Unreachable, r.Open, r.Unlisted)
 		}
 		tw.Flush()
@@ -160,10 +160,10 @@ func printBacktest(w io.Writer, p *pipeline.Pipeline, bt *pipeline.Backtest, sou
 	fmt.Fprintln(tw, "RULE\tSTANDING\tRAISED\tVERIFIED\tCONFIRMED\tNOT ELIGIBLE\tPRECISION\tOPEN\tNEVER LISTED")
 	for _, r := range bt.Rules {
 		prec := "-"
-		if v, ok := r.Precision(); ok {
-			prec = fmt.Sprintf("%.0f%% (%d/%d)", 100*v, r.Confirmed(), r.Confirmed()+r.NotEligible)
+		if v, ok := r.Yield(); ok {
+			prec = fmt.Sprintf("%.0f%% (%d/%d)", 100*v, r.Confirmed(), r.Decided())
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%s\t%d\t%d\n", r.Rule, bt.Standing[r.Rule], r.Raised, r.Verified(), r.Confirmed(),
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%s\t%d\t%d\n", r.Rule, bt.Standing[r.Rule], r.Warnings, r.Closed(), r.Confirmed(),
 			r.NotEligible, prec, r.Open, r.Unlisted)
 	}
 	tw.Flush()
@@ -218,12 +218,12 @@ func writeBacktestJSON(w io.Writer, p *pipeline.Pipeline, bt *pipeline.Backtest,
 			Hits: d.Hits, Raised: d.Raised})
 	}
 	counts := func(r pipeline.BacktestRow) backtestCounts {
-		c := backtestCounts{Month: r.Month, Rule: r.Rule, Raised: r.Raised, Enrolled: r.Enrolled, Aid: r.Aid,
+		c := backtestCounts{Month: r.Month, Rule: r.Rule, Raised: r.Warnings, Enrolled: r.Enrolled, Aid: r.Aid,
 			Stopped: r.Stopped, NotEligible: r.NotEligible, Unreachable: r.Unreachable, Open: r.Open, NeverListed: r.Unlisted}
 		if r.Month != "" {
 			c.Township, c.TownshipName = r.Township, p.Router.Name(r.Township)
 		}
-		if v, ok := r.Precision(); ok {
+		if v, ok := r.Yield(); ok {
 			c.Precision = &v
 		}
 		return c

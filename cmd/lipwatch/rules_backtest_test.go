@@ -16,13 +16,7 @@ import (
 // replays another directory's rules, and a lower medical line raises more
 // medical warnings.
 func TestRulesBacktestCLI(t *testing.T) {
-	tempStore(t)
-	if _, err := runCLI(t, "run"); err != nil {
-		var ex *exitError
-		if !errors.As(err, &ex) || ex.code != 3 {
-			t.Fatal(err)
-		}
-	}
+	runCounty(t)
 	for _, args := range [][]string{
 		{"rules", "backtest"},
 		{"rules", "backtest", "--from", "2026-13-01"},

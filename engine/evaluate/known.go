@@ -68,21 +68,31 @@ func timestampLiteral(t time.Time) string { return t.UTC().Format("2006-01-02 15
 func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
 
 // KnownRows counts, per dataset, the rows loaded before cutoff (all rows
-// for a zero cutoff).
+// for a zero cutoff), in one query.
 func KnownRows(ctx context.Context, db *sql.DB, cutoff time.Time) (map[string]int64, error) {
-	out := map[string]int64{}
+	where := ""
+	if !cutoff.IsZero() {
+		where = fmt.Sprintf(` WHERE _loaded_at < TIMESTAMP '%s'`, timestampLiteral(cutoff))
+	}
+	var parts []string
 	for _, n := range dataset.Names() {
-		q := `SELECT count(*) FROM main.` + quoteIdent(n)
-		if !cutoff.IsZero() {
-			q += fmt.Sprintf(` WHERE _loaded_at < TIMESTAMP '%s'`, timestampLiteral(cutoff))
-		}
+		parts = append(parts, fmt.Sprintf(`SELECT '%s' AS dataset, count(*) AS n FROM main.%s%s`, n, quoteIdent(n), where))
+	}
+	rows, err := db.QueryContext(ctx, strings.Join(parts, " UNION ALL "))
+	if err != nil {
+		return nil, fmt.Errorf("rows known by %s: %w", timestampLiteral(cutoff), err)
+	}
+	defer rows.Close()
+	out := map[string]int64{}
+	for rows.Next() {
+		var n string
 		var c int64
-		if err := db.QueryRowContext(ctx, q).Scan(&c); err != nil {
-			return nil, fmt.Errorf("rows of %s: %w", n, err)
+		if err := rows.Scan(&n, &c); err != nil {
+			return nil, err
 		}
 		out[n] = c
 	}
-	return out, nil
+	return out, rows.Err()
 }
 
 // FirstLoad is when the oldest row of any dataset was loaded; zero when

@@ -59,44 +59,17 @@ type BacktestOptions struct {
 	Progress func(day time.Time, i, n int)
 }
 
-// BacktestCount is what became of some raised warnings.
+// BacktestCount is what became of some raised warnings: the counts of
+// the warning yield (dispatch.YieldCount: Warnings is the number raised,
+// Closed the verified ones, Yield the precision; Overdue is not kept) and
+// the warnings whose household the real nights never listed.
 type BacktestCount struct {
-	Raised int
-	// Of the raised: those whose household's case was closed with an
-	// outcome, by class (dispatch.OutcomeClass).
-	Enrolled, Aid, Stopped, NotEligible, Unreachable int
-	Open                                             int // its case is still open: not verified yet
-	Unlisted                                         int // the real nights never listed the household for it
-}
-
-// Verified is the number of raised warnings whose household a township
-// verified and reported on.
-func (c BacktestCount) Verified() int {
-	return c.Enrolled + c.Aid + c.Stopped + c.NotEligible + c.Unreachable
-}
-
-// Confirmed is the number verified and found right: enrolled, given aid,
-// or assistance stopped.
-func (c BacktestCount) Confirmed() int { return c.Enrolled + c.Aid + c.Stopped }
-
-// Precision is Confirmed over Confirmed + NotEligible (the warnings whose
-// verification said yes or no), and false when there are none.
-func (c BacktestCount) Precision() (float64, bool) {
-	n := c.Confirmed() + c.NotEligible
-	if n == 0 {
-		return 0, false
-	}
-	return float64(c.Confirmed()) / float64(n), true
+	dispatch.YieldCount
+	Unlisted int
 }
 
 func (c *BacktestCount) add(o BacktestCount) {
-	c.Raised += o.Raised
-	c.Enrolled += o.Enrolled
-	c.Aid += o.Aid
-	c.Stopped += o.Stopped
-	c.NotEligible += o.NotEligible
-	c.Unreachable += o.Unreachable
-	c.Open += o.Open
+	c.YieldCount.Add(o.YieldCount)
 	c.Unlisted += o.Unlisted
 }
 
@@ -227,29 +200,15 @@ func (p *Pipeline) Backtest(ctx context.Context, o BacktestOptions) (*Backtest, 
 				}
 				w := BacktestWarning{Day: day, Rule: k[0], Subject: k[1], Township: now[k]}
 				var cnt BacktestCount
-				cnt.Raised = 1
-				if c := matchCase(bySubject[k[1]], day); c != nil {
-					w.CaseID = c.ID
-					if c.State != cases.StateClosed {
-						w.Class = "open"
-						cnt.Open = 1
-					} else {
-						w.Class = dispatch.OutcomeClass(c.Outcome)
-						switch w.Class {
-						case dispatch.ClassEnrolled:
-							cnt.Enrolled = 1
-						case dispatch.ClassAid:
-							cnt.Aid = 1
-						case dispatch.ClassStopped:
-							cnt.Stopped = 1
-						case dispatch.ClassNotEligible:
-							cnt.NotEligible = 1
-						default: // unreachable, or an outcome no class knows
-							cnt.Unreachable = 1
-						}
-					}
-				} else {
-					cnt.Unlisted = 1
+				switch c := matchCase(bySubject[k[1]], day); {
+				case c == nil:
+					cnt.Warnings, cnt.Unlisted = 1, 1
+				case c.State != cases.StateClosed:
+					w.CaseID, w.Class = c.ID, "open"
+					cnt.Count("", true, false)
+				default:
+					w.CaseID, w.Class = c.ID, dispatch.OutcomeClass(c.Outcome)
+					cnt.Count(w.Class, false, false)
 				}
 				bt.Warnings = append(bt.Warnings, w)
 				bd.Raised++

@@ -183,17 +183,17 @@ func TestBacktestCounty(t *testing.T) {
 	// Totals per rule and per month add up to the warnings.
 	var enrolled, notEligible, sum int
 	for _, r := range bt.Rules {
-		if r.Raised != byRule[r.Rule] {
-			t.Errorf("rule %s raised %d, the oracle %d", r.Rule, r.Raised, byRule[r.Rule])
+		if r.Warnings != byRule[r.Rule] {
+			t.Errorf("rule %s raised %d, the oracle %d", r.Rule, r.Warnings, byRule[r.Rule])
 		}
-		if r.Raised != r.Verified()+r.Open+r.Unlisted {
+		if r.Warnings != r.Closed()+r.Open+r.Unlisted {
 			t.Errorf("rule %s: %+v does not add up", r.Rule, r.BacktestCount)
 		}
 		enrolled += r.Enrolled
 		notEligible += r.NotEligible
 	}
 	for _, r := range bt.Rows {
-		sum += r.Raised
+		sum += r.Warnings
 	}
 	if sum != len(wantW) {
 		t.Errorf("the monthly rows count %d warnings, want %d", sum, len(wantW))

@@ -286,28 +286,33 @@ rules/facts.yaml:_:43: group medical: field claims_12m: default: want int, got t
       |                                           ^`},
 	}
 	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			copyRules(t)
-			for _, b := range tc.breaks {
-				if b.old == "" {
-					write(t, b.file, b.new)
-				} else {
-					edit(t, b.file, b.old, b.new)
-				}
-			}
-			p, err := Load("rules")
-			if err == nil {
-				t.Fatalf("Load succeeded (%d rules), want:\n%s", len(p.Rules), tc.want)
-			}
-			var es Errors
-			if !errors.As(err, &es) {
-				t.Fatalf("error is %T, want Errors: %v", err, err)
-			}
-			want := expandLines(t, strings.TrimPrefix(tc.want, "\n"))
-			if got := err.Error(); got != want {
-				t.Errorf("got:\n%s\nwant:\n%s", got, want)
-			}
-		})
+		t.Run(tc.name, func(t *testing.T) { wantLoadError(t, tc.breaks, tc.want) })
+	}
+}
+
+// wantLoadError breaks a copy of rules/ and checks that Load fails with
+// exactly want (its line numbers filled in by expandLines).
+func wantLoadError(t *testing.T, breaks []breakage, want string) {
+	t.Helper()
+	copyRules(t)
+	for _, b := range breaks {
+		if b.old == "" {
+			write(t, b.file, b.new)
+		} else {
+			edit(t, b.file, b.old, b.new)
+		}
+	}
+	p, err := Load("rules")
+	if err == nil {
+		t.Fatalf("Load succeeded (%d rules), want:\n%s", len(p.Rules), want)
+	}
+	var es Errors
+	if !errors.As(err, &es) {
+		t.Fatalf("error is %T, want Errors: %v", err, err)
+	}
+	want = expandLines(t, strings.TrimPrefix(want, "\n"))
+	if got := err.Error(); got != want {
+		t.Errorf("got:\n%s\nwant:\n%s", got, want)
 	}
 }
 

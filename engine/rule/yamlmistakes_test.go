@@ -1,7 +1,6 @@
 package rule
 
 import (
-	"errors"
 	"strings"
 	"testing"
 )
@@ -61,24 +60,6 @@ rules/facts.yaml:_:43: group medical: field oop_12m: default: want number, got t
       |                                           ^`},
 	}
 	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			copyRules(t)
-			for _, b := range tc.breaks {
-				if b.old == "" {
-					write(t, b.file, b.new)
-				} else {
-					edit(t, b.file, b.old, b.new)
-				}
-			}
-			_, err := Load("rules")
-			var es Errors
-			if !errors.As(err, &es) {
-				t.Fatalf("error %v, want Errors", err)
-			}
-			want := expandLines(t, strings.TrimPrefix(tc.want, "\n"))
-			if got := err.Error(); got != want {
-				t.Errorf("got:\n%s\nwant:\n%s", got, want)
-			}
-		})
+		t.Run(tc.name, func(t *testing.T) { wantLoadError(t, tc.breaks, tc.want) })
 	}
 }
