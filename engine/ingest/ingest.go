@@ -237,7 +237,8 @@ const DefaultDegradedShare = 0.5
 // (registry_current, the assistance roster's versions, fishers): a stream
 // must not load after a later one of the same sync has.
 var orderedDatasets = map[string]bool{"registry": true, "assistance": true, "fishers": true,
-	"vehicles": true, "property": true, "business": true, "public_employees": true}
+	"vehicles": true, "property": true, "business": true, "public_employees": true,
+	"students": true, "staff_relatives": true}
 
 // IsOrdered reports whether a dataset's facts take the newest state by
 // load order, so that the order its files load in matters.
