@@ -193,7 +193,7 @@ func TestRulesYieldCLI(t *testing.T) {
 	towns := 0
 	for _, r := range y.PerTownship {
 		towns += r.Warnings
-		if r.Township == "" && r.TownshipName != "县级队列（乡镇未明）" {
+		if r.Township == "" && r.TownshipName != "县级队列（乡镇未明或须回避）" {
 			t.Errorf("the county queue is named %q", r.TownshipName)
 		}
 	}
@@ -224,7 +224,7 @@ func TestRulesYieldCLI(t *testing.T) {
 		t.Errorf("--township 城关镇: %+v, total %d (want %d), %d townships", one.Township, one.Total.Warnings, in, len(one.PerTownship))
 	}
 	out, err = runCLI(t, "rules", "yield", "--township", "county", "--from", "2026-10", "--to", "2026-10")
-	if err != nil || !strings.Contains(out, "warnings raised 2026-10, outcomes as of 2026-11-28, township 县级队列（乡镇未明）") ||
+	if err != nil || !strings.Contains(out, "warnings raised 2026-10, outcomes as of 2026-11-28, township 县级队列（乡镇未明或须回避）") ||
 		!strings.Contains(out, "no warning was raised in the period") {
 		t.Errorf("the county queue in October: %v\n%s", err, out)
 	}

@@ -31,7 +31,16 @@ type Hit struct {
 	Facts        string // JSON: the fact values the rule saw
 	Evidence     string // JSON: the source rows behind the facts
 	Severity     float64
+	// Mark: the hit of a mark rule, which never opens a case by itself and
+	// never sets its level (rule.Rule.Mark). Route "county" sends the case
+	// carrying it to the county's own queue (rule.Rule.Route).
+	Mark  bool
+	Route string
 }
+
+// RouteCounty is the Route of a hit that sends its case to the county's
+// own queue (rule.RouteCounty).
+const RouteCounty = "county"
 
 // Subject is what a case is about: the household, or the person when the
 // registry knows no household for them.
@@ -54,7 +63,9 @@ type CaseHit struct {
 	Severity    float64
 	FirstSeen   time.Time
 	LastSeen    time.Time
-	Active      bool // false once the rule stops firing; the case stays open
+	Active      bool   // false once the rule stops firing; the case stays open
+	Mark        bool   // a mark: attached to the case, never its level (Hit.Mark)
+	Route       string // "county": the case goes to the county's own queue while it is active
 }
 
 // Case is a warning case.
@@ -158,10 +169,16 @@ func MakePlanHeld(asOf time.Time, hits []Hit, open []*Case, sup []Suppression, e
 		hs := grouped[subj]
 		c, ok := bySubject[subj]
 		if !ok {
-			c = &Case{Subject: subj, HouseholdID: hs[0].HouseholdID, TownshipCode: hs[0].TownshipCode,
+			if onlyMarks(hs) {
+				continue // a mark never opens a case by itself
+			}
+			c = &Case{Subject: subj, HouseholdID: hs[0].HouseholdID, TownshipCode: township(hs),
 				State: StateNew, OpenedOn: asOf, Version: 1}
 			for _, h := range hs {
 				c.Hits = append(c.Hits, newCaseHit(h, asOf))
+			}
+			if routed(c) {
+				c.TownshipCode = ""
 			}
 			c.Level = level(c, esc)
 			plan.New = append(plan.New, c)
@@ -197,7 +214,39 @@ func MakePlanHeld(asOf time.Time, hits []Hit, open []*Case, sup []Suppression, e
 func newCaseHit(h Hit, asOf time.Time) CaseHit {
 	return CaseHit{RuleID: h.RuleID, IDNumber: h.IDNumber, RuleVersion: h.RuleVersion, Level: h.Level,
 		Reason: h.Reason, Facts: h.Facts, Evidence: h.Evidence, Severity: h.Severity,
-		FirstSeen: asOf, LastSeen: asOf, Active: true}
+		FirstSeen: asOf, LastSeen: asOf, Active: true, Mark: h.Mark, Route: h.Route}
+}
+
+// onlyMarks reports whether a subject's hits are all marks.
+func onlyMarks(hs []Hit) bool {
+	for _, h := range hs {
+		if !h.Mark {
+			return false
+		}
+	}
+	return true
+}
+
+// township is the registry township of a subject's hits: the first one
+// known ("" when none is).
+func township(hs []Hit) string {
+	for _, h := range hs {
+		if h.TownshipCode != "" {
+			return h.TownshipCode
+		}
+	}
+	return ""
+}
+
+// routed reports whether an active hit of the case sends it to the
+// county's own queue.
+func routed(c *Case) bool {
+	for _, h := range c.Hits {
+		if h.Active && h.Route == RouteCounty {
+			return true
+		}
+	}
+	return false
 }
 
 // merge folds today's hits into an open case and reports whether the case
@@ -205,11 +254,6 @@ func newCaseHit(h Hit, asOf time.Time) CaseHit {
 // Hits seen again only refresh their facts and reasons.
 func merge(c *Case, hs []Hit, asOf time.Time, esc Escalation, held Held) bool {
 	changed := false
-	// A household that moved goes to its new township, which must hear of it.
-	if t := hs[0].TownshipCode; t != "" && t != c.TownshipCode {
-		c.TownshipCode = t
-		changed = true
-	}
 	idx := map[[2]string]int{}
 	for i, ch := range c.Hits {
 		idx[[2]string{ch.RuleID, ch.IDNumber}] = i
@@ -231,11 +275,30 @@ func merge(c *Case, hs []Hit, asOf time.Time, esc Escalation, held Held) bool {
 		ch.Active, ch.LastSeen = true, asOf
 		ch.RuleVersion, ch.Level, ch.Reason = h.RuleVersion, h.Level, h.Reason
 		ch.Facts, ch.Evidence, ch.Severity = h.Facts, h.Evidence, h.Severity
+		ch.Mark, ch.Route = h.Mark, h.Route
 	}
 	for i := range c.Hits {
 		if !seen[i] && c.Hits[i].Active && !held(c.Hits[i].RuleID, c.Hits[i].IDNumber, c.HouseholdID) {
 			c.Hits[i].Active = false // no longer fires; kept as evidence
 		}
+	}
+	// A case routed to the county's own queue (recusal) never goes to the
+	// household's own township while the hit routing it is active (or held
+	// tonight); the county may have given it to another township to check,
+	// which it keeps. Otherwise a household that moved goes to its new
+	// township. Either way the new desk must hear of it.
+	home, desk := township(hs), c.TownshipCode
+	switch {
+	case routed(c):
+		if home != "" && desk == home {
+			desk = ""
+		}
+	case home != "":
+		desk = home
+	}
+	if desk != c.TownshipCode {
+		c.TownshipCode = desk
+		changed = true
 	}
 	if lv := level(c, esc); lv != c.Level {
 		// Only a rise is news; a case never drops below what was sent.
@@ -253,7 +316,7 @@ func level(c *Case, esc Escalation) string {
 	lv := ""
 	rules := map[string]bool{}
 	for _, h := range c.Hits {
-		if !h.Active {
+		if !h.Active || h.Mark {
 			continue
 		}
 		lv = MaxLevel(lv, h.Level)

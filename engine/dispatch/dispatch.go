@@ -33,6 +33,10 @@ type Hit struct {
 	Reason    string // the rule's reason text, e.g. "近12个月医疗自付 30000 元"
 	Person    string // name of the person the hit is about
 	IDNumber  string // full 18-character ID; masked on output unless Options.Unmasked
+	// Mark: a rule's note on the case, not a warning (rule.Rule.Mark):
+	// listed after the warnings, with ※, e.g. who must stay out of the
+	// verification (回避).
+	Mark bool
 }
 
 // Item is one warning case (one per household) as it appears on a list.

@@ -133,8 +133,9 @@ func headerFor(items []Item) string {
 func countyQueue(items []Item) bool { return len(items) > 0 && items[0].TownshipCode == "" }
 
 // countyQueueNote is the county queue's list's second line.
-const countyQueueNote = "本表为未能确定所属乡镇的预警：户籍登记中没有乡镇，或乡镇代码不属于本县（多为外县户籍、户籍信息不全或身份证号有误）。" +
-	"请县民政局根据住址、村（社区）和预警原因核实当事人所属乡镇，在工作台“分派乡镇”后由该乡镇入户核实；或由县局直接核实，在“核实结果”列填写。" +
+const countyQueueNote = "本表为县级队列的预警。一是未能确定所属乡镇的：户籍登记中没有乡镇，或乡镇代码不属于本县（多为外县户籍、户籍信息不全或身份证号有误），" +
+	"请县民政局根据住址、村（社区）和预警原因核实当事人所属乡镇，在工作台“分派乡镇”后由该乡镇入户核实，或由县局直接核实，在“核实结果”列填写。" +
+	"二是预警原因中标有“※ …本乡镇回避”的乡镇社会救助经办人员近亲属：须由县局直接核实或分派其他乡镇交叉核查，不得分派给该户所在乡镇。" +
 	"本表含个人敏感信息，仅限县民政局使用，严禁外传、公开或转发。"
 
 // listNote is the second line of a list: who may see it and how to fill it in.
@@ -229,14 +230,36 @@ func changeMark(it Item) string {
 // that line i of the rules is explained by line i of the reasons. With
 // more than one hit the lines are numbered. A hit about someone other than
 // the head names that person, with the ID masked like the head's.
+//
+// Marks (a rule's note, not a warning: 回避) come after the warnings,
+// unnumbered, each line starting with ※.
 func hitLines(it Item, o Options) (rules, reasons string) {
 	var rb, eb strings.Builder
-	for i, h := range it.Hits {
+	hits := slices.Clone(it.Hits)
+	slices.SortStableFunc(hits, func(a, b Hit) int {
+		switch {
+		case a.Mark == b.Mark:
+			return 0
+		case b.Mark:
+			return -1
+		}
+		return 1
+	})
+	warnings := 0
+	for _, h := range hits {
+		if !h.Mark {
+			warnings++
+		}
+	}
+	for i, h := range hits {
 		if i > 0 {
 			rb.WriteByte('\n')
 			eb.WriteByte('\n')
 		}
-		if len(it.Hits) > 1 {
+		if h.Mark {
+			rb.WriteString("※ ")
+			eb.WriteString("※ ")
+		} else if warnings > 1 {
 			n := strconv.Itoa(i+1) + ". "
 			rb.WriteString(n)
 			eb.WriteString(n)

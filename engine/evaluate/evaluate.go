@@ -224,7 +224,8 @@ func (e *Evaluator) Hits(ctx context.Context, day time.Time) (*Result, error) {
 			res.HitsByRule[r.ID]++
 			res.Hits = append(res.Hits, cases.Hit{RuleID: r.ID, RuleVersion: r.Version, Level: r.Level, Reason: reason,
 				IDNumber: id, HouseholdID: str(vals, fields, "person", "household_id"),
-				TownshipCode: str(vals, fields, "person", "township_code"), Facts: inputsJSON(r, env), Severity: sev})
+				TownshipCode: str(vals, fields, "person", "township_code"), Facts: inputsJSON(r, env), Severity: sev,
+				Mark: r.Mark, Route: r.Route})
 		}
 		return nil
 	})

@@ -183,6 +183,9 @@ func (p *Pipeline) Backtest(ctx context.Context, o BacktestOptions) (*Backtest, 
 		}
 		now := map[[2]string]string{}
 		for _, h := range res.Hits {
+			if h.Mark {
+				continue // a mark is not a warning: it rides on one
+			}
 			now[[2]string{h.RuleID, h.Subject()}] = p.Router.Township(h.TownshipCode)
 		}
 		bd := BacktestDate{Day: day, Warmup: i == 0, People: res.People, Hits: len(subjects(now))}

@@ -600,7 +600,7 @@ func (p *Pipeline) items(ctx context.Context, cs []*cases.Case, day time.Time) (
 			}
 			person := people[h.IDNumber]
 			it.Hits = append(it.Hits, dispatch.Hit{RuleID: h.RuleID, RuleTitle: titles[h.RuleID], Level: h.Level,
-				Reason: h.Reason, Person: person.Name, IDNumber: h.IDNumber})
+				Reason: h.Reason, Person: person.Name, IDNumber: h.IDNumber, Mark: h.Mark})
 			if it.HeadID == "" { // no household: the warned person heads the row
 				it.HeadName, it.HeadID = person.Name, h.IDNumber
 				it.VillageCode, it.Address = person.VillageCode, person.Address

@@ -146,7 +146,7 @@ func (p *Pipeline) YieldOf(all []*cases.Case, o YieldOptions) (*Yield, error) {
 		m := opened.Format("2006-01")
 		seen := map[string]bool{}
 		for _, h := range c.Hits {
-			if seen[h.RuleID] {
+			if h.Mark || seen[h.RuleID] { // a mark is not a warning
 				continue
 			}
 			seen[h.RuleID] = true

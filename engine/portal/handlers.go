@@ -558,12 +558,19 @@ func (s *Server) showCaseView(w http.ResponseWriter, r *http.Request, q *request
 	docs[evaluate.GroundRule] = "入户核实报告所述困难：了解家庭成员、收入、支出和照料情况，符合条件的按规定纳入相应救助。"
 	type hitView struct {
 		Title, Level, Reason, Person, ID, Doc string
+		Mark                                  bool
 	}
-	var hits []hitView
+	var hits, marks []hitView
 	for _, h := range it.Hits {
-		hits = append(hits, hitView{Title: cmp.Or(h.RuleTitle, h.RuleID), Level: h.Level, Reason: h.Reason, Person: h.Person,
-			ID: showID(h.IDNumber), Doc: docs[h.RuleID]})
+		v := hitView{Title: cmp.Or(h.RuleTitle, h.RuleID), Level: h.Level, Reason: h.Reason, Person: h.Person,
+			ID: showID(h.IDNumber), Doc: docs[h.RuleID], Mark: h.Mark}
+		if h.Mark {
+			marks = append(marks, v) // after the warnings, as on the list
+		} else {
+			hits = append(hits, v)
+		}
 	}
+	hits = append(hits, marks...)
 	members, err := s.p.Store.Members(ctx, it.HouseholdID)
 	if err != nil {
 		s.fail(w, r, err)
@@ -604,12 +611,24 @@ func (s *Server) showCaseView(w http.ResponseWriter, r *http.Request, q *request
 			daysLeft, hasDays = n, true
 		}
 	}
+	// A case routed here by a rule (recusal) is not for its household's
+	// own township: the form leaves that township out.
+	recused := false
+	for _, h := range it.Hits {
+		if rl := s.p.Pack.Rule(h.RuleID); rl != nil && rl.Route == rule.RouteCounty {
+			recused = true
+		}
+	}
+	towns := s.townshipOptions()
+	if recused && len(it.VillageCode) >= 9 {
+		towns = slices.DeleteFunc(towns, func(o struct{ Code, Name string }) bool { return o.Code == it.VillageCode[:9] })
+	}
 	w.WriteHeader(status)
 	s.render(w, r, q, "case", map[string]any{
 		"Case": q.kase, "Item": it, "Hits": hits, "HeadID": showID(it.HeadID), "Open": open,
 		"Members": mv, "History": history, "Unmasked": v.unmasked, "Reason": v.reason,
 		"Requests": requests, "CanAskExtension": canAsk, "ExtensionDays": s.p.Cfg.Cases.ExtensionDays,
-		"CanAssign": q.scope.CanAdmin() && open && it.TownshipCode == route.CountyQueue, "Townships": s.townshipOptions(),
+		"CanAssign": q.scope.CanAdmin() && open && it.TownshipCode == route.CountyQueue, "Townships": towns, "Recused": recused,
 		"Overdue": open && route.Overdue(it.Deadline, q.day), "DaysLeft": daysLeft, "HasDays": hasDays,
 		"CanClose":     open && q.kase.State == cases.StateDispatched && q.scope.CanCloseCase(it.TownshipCode, it.VillageCode),
 		"DeadlineDays": s.p.Router.Days,
@@ -942,6 +961,13 @@ func (s *Server) assignTownship(w http.ResponseWriter, r *http.Request, q *reque
 	err := s.p.Store.AssignTownship(r.Context(), actor(q.user), id, town, func(code string) bool {
 		return s.p.Router.Township(code) == route.CountyQueue
 	})
+	if errors.Is(err, store.ErrRecusal) {
+		w.WriteHeader(http.StatusConflict)
+		s.render(w, r, q, "message", map[string]any{"Title": "须回避，不能分派给该乡镇",
+			"Message": "该户为" + s.p.Router.Name(town) + "社会救助经办人员的近亲属，该乡镇须回避：请分派其他乡镇交叉核查，或由县民政局直接核实。",
+			"Link":    "/cases/" + id, "LinkText": "返回预警"})
+		return
+	}
 	s.caseChanged(w, r, q, id, err, "无法分派", "该预警已办结，或已有所属乡镇。")
 }
 

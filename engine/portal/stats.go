@@ -81,7 +81,7 @@ func (s *Server) stats(all []*cases.Case, day time.Time) ([]statTable, error) {
 		}
 		seen := map[string]bool{}
 		for _, h := range c.Hits {
-			if !seen[h.RuleID] {
+			if !h.Mark && !seen[h.RuleID] { // a mark is not a warning
 				seen[h.RuleID] = true
 				rules[h.RuleID]++
 			}

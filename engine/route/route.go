@@ -1,7 +1,8 @@
 // Package route decides where a warning case goes and by when: the
 // household's township from the registry, or the county's own queue when
-// no township is known (never dropped), with a deadline counted in working
-// days on the official holiday calendar.
+// no township is known (never dropped) or a rule routes it there (route:
+// county, a township's own staff's relative), with a deadline counted in
+// working days on the official holiday calendar.
 package route
 
 import (
@@ -16,7 +17,7 @@ import (
 const CountyQueue = ""
 
 // CountyQueueName names the county queue in lists and summaries.
-const CountyQueueName = "县级队列（乡镇未明）"
+const CountyQueueName = "县级队列（乡镇未明或须回避）"
 
 // Router routes cases and sets deadlines.
 type Router struct {

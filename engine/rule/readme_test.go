@@ -97,7 +97,14 @@ func rulesTable(p *Pack) string {
 	b.WriteString("默认规则 · The default rules:\n\n")
 	b.WriteString("| ID | 等级 level | 标题 title | 文件 file | 版本 version | 启用 enabled | 测试 tests |\n|---|---|---|---|---|---|---|\n")
 	for _, r := range p.Rules {
-		fmt.Fprintf(&b, "| `%s` | %s | %s | `%s` | %d | %v | %d |\n", r.ID, r.Level, cell(r.Title), filepath.Base(r.Pos.File), r.Version, r.Enabled, len(r.Tests))
+		lv := r.Level
+		if r.Mark {
+			lv = "mark" // a mark has no level (提示)
+			if r.Route != "" {
+				lv += ", route: " + r.Route
+			}
+		}
+		fmt.Fprintf(&b, "| `%s` | %s | %s | `%s` | %d | %v | %d |\n", r.ID, lv, cell(r.Title), filepath.Base(r.Pos.File), r.Version, r.Enabled, len(r.Tests))
 	}
 	if p.Escalation.MinRules > 0 {
 		fmt.Fprintf(&b, "\n分级预警 · escalation: %d 条及以上规则命中同一家庭 → `%s` · %d or more rules on one household → `%s`.\n",

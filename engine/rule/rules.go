@@ -45,6 +45,16 @@ type Rule struct {
 	// (its income, its size), which would otherwise list a four-person
 	// household four times. Default person.
 	Scope string
+	// Mark makes the rule a mark (提示): its hit never opens a case by
+	// itself, never sets or raises a case's level and never counts for the
+	// escalation; it is attached to the case another rule opens or keeps
+	// open for the same household, and its reason is shown on the list
+	// (e.g. the recusal of a relative's office). A mark has no level.
+	Mark bool
+	// Route, optional, is where a case carrying an active hit of the rule
+	// goes instead of its township: RouteCounty, the county's own queue
+	// (e.g. a household related to the township's own assistance staff).
+	Route string
 	// Enabled rules are evaluated at night; disabled ones are still
 	// checked, tested and explained.
 	Enabled bool
@@ -121,6 +131,12 @@ func (e Escalation) Apply(levels ...string) string {
 
 // The expectations of a rule test.
 const (
+	// RouteCounty sends a case to the county's own queue (route: county).
+	RouteCounty = "county"
+)
+
+// The expectations of a rule test.
+const (
 	ExpectHit   = "hit"
 	ExpectMiss  = "miss"
 	ExpectError = "error"
@@ -183,7 +199,7 @@ func parseRule(f *yfile, n *yaml.Node, nth int) *parsedRule {
 		}
 	}
 	m, ok := f.keys(n, ctx, "a rule (a mapping with id, title, level, when, ...)",
-		"id", "title", "level", "doc", "scope", "enabled", "version", "when", "reason", "severity", "tests")
+		"id", "title", "level", "doc", "scope", "mark", "route", "enabled", "version", "when", "reason", "severity", "tests")
 	if !ok {
 		return nil
 	}
@@ -214,7 +230,31 @@ func parseRule(f *yfile, n *yaml.Node, nth int) *parsedRule {
 	} else {
 		good = false
 	}
-	if p, level, ok := required("level", "red, orange or yellow"); ok {
+	if p, has := m["mark"]; has {
+		if p.val.Kind != yaml.ScalarNode || p.val.Tag != "!!bool" {
+			f.errf(p.val, ctx, "mark must be true or false, not %s", describe(p.val))
+			good = false
+		} else {
+			_ = p.val.Decode(&r.Mark)
+		}
+	}
+	if p, has := m["route"]; has {
+		if s, ok := f.text(p, ctx); ok {
+			if s != RouteCounty {
+				f.errf(p.val, ctx, "route must be county (the county's own queue), not %s%s", s, hint(s, []string{RouteCounty}))
+				good = false
+			}
+			r.Route = s
+		} else {
+			good = false
+		}
+	}
+	if p, has := m["level"]; r.Mark && has {
+		f.errf(p.key, ctx, "a mark (mark: true) has no level: it never sets a case's level; remove level")
+		good = false
+	} else if r.Mark {
+		// A mark has no level.
+	} else if p, level, ok := required("level", "red, orange or yellow"); ok {
 		if LevelRank(level) == 0 {
 			f.errf(p.val, ctx, "level must be red, orange or yellow, not %s%s", level, hint(level, []string{Red, Orange, Yellow}))
 			good = false

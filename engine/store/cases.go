@@ -30,7 +30,7 @@ func (s *Store) loadCases(ctx context.Context, where string, args ...any) ([]*ca
 		byID[c.ID] = c
 	}
 	hrows, err := s.db.QueryContext(ctx, `SELECT case_id, rule_id, id_number, rule_version, level, reason, facts, evidence,
-		severity, first_seen, last_seen, active
+		severity, first_seen, last_seen, active, mark, route
 		FROM case_hits WHERE case_id IN (SELECT case_id FROM cases WHERE `+where+`)
 		ORDER BY case_id, first_seen, rule_id, id_number`, args...)
 	if err != nil {
@@ -41,7 +41,7 @@ func (s *Store) loadCases(ctx context.Context, where string, args ...any) ([]*ca
 		var id string
 		var h cases.CaseHit
 		if err := hrows.Scan(&id, &h.RuleID, &h.IDNumber, &h.RuleVersion, &h.Level, &h.Reason, &h.Facts, &h.Evidence,
-			&h.Severity, &h.FirstSeen, &h.LastSeen, &h.Active); err != nil {
+			&h.Severity, &h.FirstSeen, &h.LastSeen, &h.Active, &h.Mark, &h.Route); err != nil {
 			return nil, fmt.Errorf("case hits: %w", err)
 		}
 		if c := byID[id]; c != nil {
@@ -147,9 +147,11 @@ func (s *Store) ApplyPlan(ctx context.Context, p cases.Plan, asOf time.Time, rul
 
 func writeHits(ctx context.Context, tx *sql.Tx, c *cases.Case, rulesHash string) error {
 	for _, h := range c.Hits {
-		_, err := tx.ExecContext(ctx, `INSERT INTO case_hits VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		_, err := tx.ExecContext(ctx, `INSERT INTO case_hits (case_id, rule_id, id_number, rule_version, rules_hash, level,
+			reason, facts, evidence, severity, first_seen, last_seen, active, mark, route)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			c.ID, h.RuleID, h.IDNumber, h.RuleVersion, rulesHash, h.Level, h.Reason, h.Facts, h.Evidence,
-			h.Severity, h.FirstSeen, h.LastSeen, h.Active)
+			h.Severity, h.FirstSeen, h.LastSeen, h.Active, h.Mark, h.Route)
 		if err != nil {
 			return fmt.Errorf("apply cases: hits of %s: %w", c.ID, err)
 		}

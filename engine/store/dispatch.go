@@ -91,6 +91,11 @@ func (s *Store) CaseHomes(ctx context.Context, ids []string) (map[string]CaseHom
 // ErrNoCase reports an unknown case id.
 var ErrNoCase = errors.New("no such case")
 
+// ErrRecusal refuses to give a case routed to the county's queue by a
+// rule (route: county: the household is related to the township's own
+// assistance staff) to that township.
+var ErrRecusal = errors.New("the household is related to that township's own assistance staff (recusal): the county checks it or gives it to another township")
+
 // Dispatched records that a case went out on day with its deadline. A case
 // already dispatched keeps its first dispatch day and deadline: a change
 // to it is news for the township, not a new clock.
@@ -220,7 +225,7 @@ func closeCase(ctx context.Context, tx *sql.Tx, c Closing) (bool, error) {
 	// joined the case after it was last sent has not been verified.
 	if _, err := tx.ExecContext(ctx, `INSERT INTO suppressions
 		SELECT c.subject, h.rule_id, h.id_number, ?, h.severity, c.case_id
-		FROM case_hits h JOIN cases c USING (case_id) WHERE c.case_id = ? AND h.active AND h.first_seen <= ?`,
+		FROM case_hits h JOIN cases c USING (case_id) WHERE c.case_id = ? AND h.active AND NOT h.mark AND h.first_seen <= ?`,
 		c.Until, c.CaseID, lastSent.Time); err != nil {
 		return false, err
 	}

@@ -180,7 +180,10 @@ func (s *Store) DecideExtension(ctx context.Context, account string, rid int64, 
 // account; audited (case_assigned) in the same transaction. The case is
 // re-listed (a new version), and re-evaluation keeps the township: hits
 // without one do not move a case. fromQueue says whether the case's
-// current township is the county queue's (the caller routes).
+// current township is the county queue's (the caller routes). A case
+// routed to the queue by a rule (route: county, recusal) cannot go to its
+// household's own township (ErrRecusal): the county checks it or gives it
+// to another township.
 func (s *Store) AssignTownship(ctx context.Context, account, id, town string, fromQueue func(code string) bool) error {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -201,6 +204,15 @@ func (s *Store) AssignTownship(ctx context.Context, account, id, town string, fr
 		return &CaseStateError{CaseID: id, Reason: "closed"}
 	case !fromQueue(current):
 		return &CaseStateError{CaseID: id, Reason: "routed to a township already"}
+	}
+	var recused bool
+	if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM case_hits WHERE case_id = ? AND active AND route = 'county')
+		AND EXISTS (SELECT 1 FROM registry_current r JOIN cases c ON r.household_id = c.household_id
+		            WHERE c.case_id = ? AND r.township_code = ?)`, id, id, town).Scan(&recused); err != nil {
+		return err
+	}
+	if recused {
+		return fmt.Errorf("case %s: %w", id, ErrRecusal)
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE cases SET township_code = ?, version = version + 1, updated_at = ? WHERE case_id = ?`,
 		town, time.Now().UTC(), id); err != nil {
