@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/lipwatch/lipwatch/engine/cases"
+	"github.com/lipwatch/lipwatch/engine/dataset"
 	"github.com/lipwatch/lipwatch/engine/idnum"
 	"github.com/lipwatch/lipwatch/engine/rule"
 	"github.com/lipwatch/lipwatch/engine/store"
@@ -332,13 +333,24 @@ func inputsJSON(r *rule.Rule, env *rule.Env) string {
 	return string(b)
 }
 
-// evidenceDatasets are the tables searched for the rows behind a hit.
-var evidenceDatasets = []string{"registry", "medical", "disability", "employment", "fishers", "assistance"}
+// evidenceDatasets are the tables searched for the rows behind a hit:
+// every dataset keyed by a person's ID number (all but households).
+var evidenceDatasets = func() []string {
+	var out []string
+	for _, ds := range dataset.All() {
+		if _, ok := ds.Field("id_number"); ok {
+			out = append(out, ds.Name)
+		}
+	}
+	return out
+}()
 
 // evidenceSources maps each rule to the person-keyed datasets its facts are
 // computed from, given what each fact group reads (GroupDatasets). Only
 // those rows are kept as a hit's evidence, so a medical hit does not carry
-// the person's disability records.
+// the person's disability records. A person rule skips the household
+// group's tables (they hold other members' rows); a household rule's hit
+// stands for the whole household and reads them all.
 func evidenceSources(pack *rule.Pack, groups map[string][]string) map[string][]string {
 	tables := map[string][]string{}
 	for g, ds := range groups {
@@ -353,7 +365,7 @@ func evidenceSources(pack *rule.Pack, groups map[string][]string) map[string][]s
 		seen := map[string]bool{}
 		for _, in := range r.Inputs() {
 			group, _, _ := strings.Cut(in, ".")
-			if group == "household" {
+			if group == "household" && r.Scope != rule.ScopeHousehold {
 				continue // the household's own tables hold other members' data
 			}
 			for _, ds := range tables[group] {
@@ -366,20 +378,33 @@ func evidenceSources(pack *rule.Pack, groups map[string][]string) map[string][]s
 		if len(out[r.ID]) == 0 {
 			out[r.ID] = []string{"registry"}
 		}
+		slices.Sort(out[r.ID])
 	}
 	return out
 }
 
 // evidence fills each hit's Evidence with the source rows behind it: the
 // person's rows in the datasets its rule's facts come from, as
-// {"medical": ["testdata/county/medical/medical_2026-03.csv:45", ...]}.
+// {"medical": ["testdata/county/medical/medical_2026-03.csv:45", ...]};
+// for a rule of scope household, the rows of every member of the
+// household in the registry's newest rows (a household's spending, its
+// homes), member by member in ID order.
 func evidence(ctx context.Context, conn *sql.Conn, pack *rule.Pack, hits []cases.Hit) error {
 	if len(hits) == 0 {
 		return nil
 	}
+	householdRule := map[string]bool{}
+	for _, r := range pack.Rules {
+		householdRule[r.ID] = r.Scope == rule.ScopeHousehold
+	}
 	ids := map[string]bool{}
-	var lits []string
+	var lits, hhLits []string
+	hhSeen := map[string]bool{}
 	for _, h := range hits {
+		if householdRule[h.RuleID] && h.HouseholdID != "" && !hhSeen[h.HouseholdID] {
+			hhSeen[h.HouseholdID] = true
+			hhLits = append(hhLits, "'"+strings.ReplaceAll(h.HouseholdID, "'", "''")+"'")
+		}
 		if ids[h.IDNumber] {
 			continue
 		}
@@ -390,6 +415,38 @@ func evidence(ctx context.Context, conn *sql.Conn, pack *rule.Pack, hits []cases
 		lits = append(lits, "'"+h.IDNumber+"'")
 	}
 	sort.Strings(lits)
+	members := map[string][]string{} // household → its members' ID numbers, sorted
+	if len(hhLits) > 0 {
+		sort.Strings(hhLits)
+		rows, err := conn.QueryContext(ctx, `SELECT household_id, to_json(list(DISTINCT id_number ORDER BY id_number))::VARCHAR
+			FROM registry_current WHERE household_id IN (`+strings.Join(hhLits, ",")+`) GROUP BY household_id`)
+		if err != nil {
+			return fmt.Errorf("evidence: %w", err)
+		}
+		for rows.Next() {
+			var hh, list string
+			if err := rows.Scan(&hh, &list); err != nil {
+				rows.Close()
+				return fmt.Errorf("evidence: %w", err)
+			}
+			var ms []string
+			if err := json.Unmarshal([]byte(list), &ms); err != nil {
+				rows.Close()
+				return fmt.Errorf("evidence: %w", err)
+			}
+			members[hh] = ms
+			for _, m := range ms {
+				if !ids[m] && len(m) == 18 {
+					ids[m] = true
+					lits = append(lits, "'"+strings.ReplaceAll(m, "'", "''")+"'")
+				}
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("evidence: %w", err)
+		}
+	}
 	if _, err := conn.ExecContext(ctx, `CREATE OR REPLACE TEMP TABLE hit_ids AS SELECT unnest([`+strings.Join(lits, ",")+`]) AS id_number`); err != nil {
 		return fmt.Errorf("evidence: %w", err)
 	}
@@ -404,13 +461,17 @@ func evidence(ctx context.Context, conn *sql.Conn, pack *rule.Pack, hits []cases
 		return fmt.Errorf("evidence: %w", err)
 	}
 	defer rows.Close()
-	byID := map[[2]string]json.RawMessage{}
+	byID := map[[2]string][]string{}
 	for rows.Next() {
 		var id, ds, list string
 		if err := rows.Scan(&id, &ds, &list); err != nil {
 			return fmt.Errorf("evidence: %w", err)
 		}
-		byID[[2]string{id, ds}] = json.RawMessage(list)
+		var l []string
+		if err := json.Unmarshal([]byte(list), &l); err != nil {
+			return fmt.Errorf("evidence: %w", err)
+		}
+		byID[[2]string{id, ds}] = l
 	}
 	if err := rows.Err(); err != nil {
 		return err
@@ -421,10 +482,17 @@ func evidence(ctx context.Context, conn *sql.Conn, pack *rule.Pack, hits []cases
 	}
 	sources := evidenceSources(pack, groups)
 	for i := range hits {
-		ev := map[string]json.RawMessage{}
+		people := []string{hits[i].IDNumber}
+		if ms, ok := members[hits[i].HouseholdID]; ok && householdRule[hits[i].RuleID] {
+			people = ms
+		}
+		ev := map[string][]string{}
 		for _, ds := range sources[hits[i].RuleID] {
-			if l, ok := byID[[2]string{hits[i].IDNumber, ds}]; ok {
-				ev[ds] = l
+			for _, id := range people {
+				ev[ds] = append(ev[ds], byID[[2]string{id, ds}]...)
+			}
+			if len(ev[ds]) == 0 {
+				delete(ev, ds)
 			}
 		}
 		b, _ := json.Marshal(ev)

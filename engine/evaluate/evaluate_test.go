@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lipwatch/lipwatch/engine/cases"
 	"github.com/lipwatch/lipwatch/engine/idnum"
 	"github.com/lipwatch/lipwatch/engine/rule"
 	"github.com/lipwatch/lipwatch/engine/store"
@@ -92,7 +93,13 @@ func TestEvidenceComesFromTheRulesOwnDatasets(t *testing.T) {
 		"DIS-NEW-SEVERE-UNCOVERED":     "disability,registry",
 		"FISHER-UNRESETTLED":           "fishers,registry",
 		"UNEMP-LOWINC-UNCOVERED":       "employment,registry",
-		"INTEGRITY-DECEASED-RECIPIENT": "registry,assistance",
+		"INTEGRITY-DECEASED-RECIPIENT": "assistance,registry",
+		// Household rules read the household's tables too: a household's
+		// spending is its members' bills, fees and rehabilitation.
+		"RIGID-SPENDING-UNCOVERED": "assistance,medical,registry,rehabilitation,students",
+		"INTEGRITY-PROPERTY":       "assistance,property,registry",
+		"RECUSAL-AIDED":            "assistance,registry,staff_relatives",
+		"INTEGRITY-VEHICLE":        "vehicles",
 	} {
 		if strings.Join(got[id], ",") != want {
 			t.Errorf("%s evidence from %v, want %s", id, got[id], want)
@@ -264,4 +271,34 @@ func sorted(s []string) []string {
 	out := slices.Clone(s)
 	slices.Sort(out)
 	return out
+}
+
+// A household rule's evidence is every member's rows: 乙's household is
+// hit on 乙, and 甲's medical bill is the evidence; a person rule's hit on
+// 乙 carries none of 甲's rows.
+func TestHouseholdEvidenceIsTheMembers(t *testing.T) {
+	st, ids := evalStore(t)
+	p, err := rule.Load("../../rules")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	conn, err := st.DB().Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	hits := []cases.Hit{
+		{RuleID: "RIGID-SPENDING-UNCOVERED", IDNumber: ids[1], HouseholdID: "3407990010010001"},
+		{RuleID: "MED-OOP-UNCOVERED", IDNumber: ids[1], HouseholdID: "3407990010010001"},
+	}
+	if err := evidence(ctx, conn, p, hits); err != nil {
+		t.Fatal(err)
+	}
+	if want := `{"medical":["test.csv:1"],"registry":["test.csv:1","test.csv:1"]}`; hits[0].Evidence != want {
+		t.Errorf("household rule's evidence %s, want %s", hits[0].Evidence, want)
+	}
+	if hits[1].Evidence != `{}` {
+		t.Errorf("person rule's evidence %s, want none of the other member's rows", hits[1].Evidence)
+	}
 }
