@@ -288,8 +288,15 @@ func newCasesCmd(g *globals) *cobra.Command {
 				if !h.Active {
 					active = "no longer firing"
 				}
+				lv := h.Level
+				if h.Mark {
+					lv = "mark" // a note on the case, not a warning
+					if h.Route != "" {
+						lv += ", routes to the " + h.Route
+					}
+				}
 				fmt.Fprintf(w, "\n  %s v%d (%s, %s) %s\n  seen %s .. %s\n  reason: %s\n  facts: %s\n  evidence: %s\n",
-					h.RuleID, h.RuleVersion, h.Level, active, id, date(h.FirstSeen), date(h.LastSeen), h.Reason, h.Facts, h.Evidence)
+					h.RuleID, h.RuleVersion, lv, active, id, date(h.FirstSeen), date(h.LastSeen), h.Reason, h.Facts, h.Evidence)
 			}
 			return nil
 		},
