@@ -108,7 +108,7 @@ func printEvaluation(w io.Writer, p *pipeline.Pipeline, r *evaluate.Result) {
 	fmt.Fprintln(tw, "RULE\tLEVEL\tHITS\tERRORS\tTITLE")
 	for _, rl := range p.Pack.Rules {
 		if rl.Enabled {
-			fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\n", rl.ID, rl.Level, r.HitsByRule[rl.ID], r.EvalErrors[rl.ID], rl.Title)
+			fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\n", rl.ID, rl.LevelText(), r.HitsByRule[rl.ID], r.EvalErrors[rl.ID], rl.Title)
 		}
 	}
 	tw.Flush()

@@ -209,7 +209,7 @@ never change the exit code. DIR is a directory of rule files to check instead of
 				if !v.Rule.Enabled {
 					off = " (disabled)"
 				}
-				fmt.Fprintf(w, "  %-30s %-6s %s%s\n", v.Rule.ID, v.Rule.Level, verdict, off)
+				fmt.Fprintf(w, "  %-30s %-6s %s%s\n", v.Rule.ID, v.Rule.LevelText(), verdict, off)
 				for _, c := range v.Conditions {
 					mark, note := "✓", ""
 					var ee *rule.EvalError

@@ -73,6 +73,15 @@ type Rule struct {
 	params   []int       // indexes of the params it reads, to check they have values
 }
 
+// LevelText is the rule's level as the CLI prints it: red, orange or
+// yellow, or "mark" for a mark (which has none).
+func (r *Rule) LevelText() string {
+	if r.Mark {
+		return "mark"
+	}
+	return r.Level
+}
+
 // part is one top-level condition of a rule's When.
 type part struct {
 	text string
