@@ -429,7 +429,7 @@ func exactClaim(r *rand.Rand, p *person, date time.Time, oop int64) *claim {
 // The medical lines.
 
 // takeMedRelative: a person's 12-month 个人自付 in [18,591.30, 20,000): the
-// planted ones 18,700-19,900, half of them in a household whose rigid
+// planted ones 18,700-19,900 (one exactly 18,591.30), half of them in a household whose rigid
 // spending is over the share (only the exclusion keeps
 // RIGID-SPENDING-UNCOVERED off); decoys covered, just below, or before the
 // window.
@@ -458,6 +458,13 @@ func (w *world) takeMedRelative(r *rand.Rand, h *household, i int) *person {
 		most := int64(claimOOPMax)
 		if i%3 == 1 {
 			most = 1400000 // one large bill among them (the single-stay line does not apply above 18,591.30)
+		}
+		if kind == SignalMedicalOOPRelative && i == 3 {
+			// Exactly on the line: the last settlement makes up the rest.
+			w.claimsFor(r, pl, p, relativeLine-w.oop12(p)-3000_00, most, from, to)
+			rest := relativeLine - w.oop12(p) - w.inWin(pl)
+			pl.claims = append(pl.claims, exactClaim(r, p, dateBetween(r, from, to), rest))
+			break
 		}
 		w.claimsFor(r, pl, p, target-w.oop12(p), most, from, to)
 	case DecoyMedRelativeBelow:

@@ -327,7 +327,7 @@ func (f *countyFacts) rigidPlanted(hh string, s PlantedSignal) (why string, know
 	oop, most := f.oopWin(s.IDNumber)
 	switch s.Signal {
 	case SignalMedicalOOPRelative:
-		if oop < 1870000 || oop > 1990500 {
+		if oop != relativeLine && (oop < 1870000 || oop > 1990500) {
 			return fmt.Sprintf("12-month oop %d fen", oop), true
 		}
 	case SignalMedicalSingleStay:
