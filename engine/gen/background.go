@@ -285,7 +285,7 @@ func (w *world) addAidRows(r *rand.Rand, h *household, start, end time.Time, kee
 				e = stop
 			}
 		}
-		w.aids = append(w.aids, &aid{p: p, category: cat, start: start, end: e, amount: aidAmount(r, cat)})
+		w.aids = append(w.aids, &aid{p: p, category: cat, start: start, end: e, amount: aidAmount(r, cat), period: start})
 	}
 }
 

@@ -110,6 +110,8 @@ func (w *world) baseRow(r *rand.Rand, f *file) []cell {
 	switch f.dataset {
 	case "vehicles", "property", "business", "contributions", "public_employees":
 		return w.assetBaseRow(r, f)
+	case "students", "rehabilitation", "staff_relatives":
+		return w.rigidBaseRow(r, f)
 	}
 	p := w.somebody(r)
 	if w.badTouched != nil {

@@ -112,6 +112,29 @@ func (w *world) files() ([]*file, error) {
 	// The asset files come after, from streams of their own: their roles
 	// avoid the households the bad rows above are about.
 	w.assets()
+	// So do the rest of issue 13's (rigid.go). They change values of the
+	// assessments and the roster in place: those two files are built again
+	// from their streams, the same rows with the changed values; their
+	// medical claims are a late batch at the end of the month files.
+	w.rigid()
+	for i, f := range out[:3] {
+		switch f.dataset {
+		case "households":
+			out[i] = w.householdsFile()
+		case "assistance":
+			out[i] = w.assistanceFile()
+		default:
+			continue
+		}
+		w.injectBad(w.rng("bad:"+out[i].name), out[i], false)
+	}
+	var medical []*file
+	for _, f := range out {
+		if f.dataset == "medical" {
+			medical = append(medical, f)
+		}
+	}
+	w.appendLateClaims(medical)
 	assets := w.assetFiles()
 	if err := checkSizes(assets); err != nil {
 		return nil, err
@@ -119,7 +142,14 @@ func (w *world) files() ([]*file, error) {
 	for _, f := range assets {
 		w.injectBad(w.rng("bad:"+f.name), f, false)
 	}
-	return append(out, assets...), nil
+	rigid := w.rigidFiles()
+	if err := checkSizes(rigid); err != nil {
+		return nil, err
+	}
+	for _, f := range rigid {
+		w.injectBad(w.rng("bad:"+f.name), f, false)
+	}
+	return append(append(out, assets...), rigid...), nil
 }
 
 // checkSizes refuses files with fewer than two rows: bad rows go between
@@ -221,7 +251,7 @@ func (w *world) assistanceFile() *file {
 	f := &file{name: "assistance.xlsx", dataset: "assistance", format: "xlsx", sheet: "救助对象名册", cols: assistanceCols}
 	aids := slices.Clone(w.aids)
 	slices.SortStableFunc(aids, func(a, b *aid) int {
-		return cmp.Or(cmp.Compare(a.p.hh.id, b.p.hh.id), a.start.Compare(b.start))
+		return cmp.Or(cmp.Compare(a.p.hh.id, b.p.hh.id), a.period.Compare(b.period))
 	})
 	sheetDate := func(d time.Time) cell {
 		if d.IsZero() {
@@ -235,7 +265,7 @@ func (w *world) assistanceFile() *file {
 	// A household's rows of one period share how the category is written.
 	catText := map[string]string{}
 	for _, a := range aids {
-		key := a.p.hh.id + a.category + a.start.String()
+		key := a.p.hh.id + a.category + a.period.String()
 		if _, ok := catText[key]; !ok {
 			catText[key] = categoryText(r, a.category, a.p.hh.village.Urban)
 		}

@@ -1,8 +1,9 @@
 // Package gen writes a synthetic county deterministically from a seed: the
 // department files lipwatch loads (registry, income assessments, assistance
 // roster, medical settlements, disability certificates, employment records,
-// retired fishers, and the assets: vehicles, real property, business
-// registrations, social insurance contributions, public employees), with
+// retired fishers, the assets: vehicles, real property, business
+// registrations, social insurance contributions, public employees, and
+// students, rehabilitation services and staff's declared relatives), with
 // the dirt real exports carry, a known set of bad rows, planted warning
 // situations, decoys that must not be warned, and a truth.json that
 // records all of it for tests.

@@ -58,7 +58,7 @@ func TestGenerateIsDeterministic(t *testing.T) {
 	b, _ := generate(t, 7, 400)
 	c, _ := generate(t, 8, 400)
 	fa, fb, fc := readTree(t, a), readTree(t, b), readTree(t, c)
-	if len(fa) != 1+1+1+medicalMonths+1+1+1+5+2+1 { // + 5 asset files, truth.json, README.md, divisions.csv
+	if len(fa) != 1+1+1+medicalMonths+1+1+1+5+3+2+1 { // + 5 asset files, 3 of rigid spending and recusal, truth.json, README.md, divisions.csv
 		t.Errorf("%d files written", len(fa))
 	}
 	for name, want := range fa {

@@ -51,6 +51,9 @@ type household struct {
 	// asset is the household's role among the asset signals and decoys
 	// (assets.go), apart from role: it is drawn after the other files.
 	asset assetRole
+	// rigid is the household's role among the signals and decoys of the
+	// rest of issue 13 (rigid.go), drawn after the asset roles.
+	rigid rigidRole
 	// oopSpent is the background 个人自付 of all members so far, in fen.
 	oopSpent int64
 }
@@ -108,6 +111,23 @@ type world struct {
 	plateSeen  map[string]bool
 	certSeq    int
 	codeSeen   map[string]bool
+
+	// The rest of issue 13 (rigid.go, recusal.go).
+	lateClaims []*claim // the late batch of the medical files
+	studies    []*study
+	rehabs     []*rehab
+	staff      []*staffer
+	decls      []*decl
+	claimsOf   map[*person][]*claim
+	studiesOf  map[*person][]*study
+	rehabsOf   map[*person][]*rehab
+	certsOf    map[*person][]*cert
+	coveredHH  map[*household]bool
+	aidedHH    map[*household]bool
+	freeIn     map[*village][]*household // free households for staff and background relatives
+	staffHome  map[*household]bool
+	byUnit     map[string][]*staffer
+	hhByID     map[string]*household
 }
 
 // household composition types with their weights (per 100), giving about

@@ -58,7 +58,45 @@ func (w *world) plant(r *rand.Rand) error {
 		w.planted = append(w.planted, &Planted{Signals: []PlantedSignal{{Signal: SignalMedicalOOP, IDNumber: p.id}}})
 	}
 	w.sortPlanted()
+	w.belowRigidShare()
 	return nil
+}
+
+// belowSingleStay evens out a medical_below decoy's settlements when one
+// reaches the single-stay line (MED-SINGLE-STAY-UNCOVERED): the total
+// stays, each is below 10,000. It draws nothing.
+func (w *world) belowSingleStay(cs []*claim) {
+	var sum, most int64
+	for _, c := range cs {
+		sum, most = sum+c.oop, max(most, c.oop)
+	}
+	if most < singleStayLine*100 {
+		return
+	}
+	for _, c := range cs {
+		fund, crit := float64(c.fund)/float64(c.total), float64(c.critical)/float64(c.total)
+		*c = *claimWithOOP(c.p, c.date, c.hospital, sum/int64(len(cs)), fund, crit)
+	}
+}
+
+// belowRigidShare raises the assessed income of a medical_below decoy's
+// household whose costs would be rigid spending over the share
+// (RIGID-SPENDING-UNCOVERED): to twice its costs. It draws nothing.
+func (w *world) belowRigidShare() {
+	for _, h := range w.households {
+		if h.role.decoy != DecoyMedicalBelow {
+			continue
+		}
+		var sum int64
+		for _, c := range w.claims {
+			if c.p.hh == h {
+				sum += c.oop
+			}
+		}
+		if float64(sum) > 0.59*float64(h.income) {
+			h.income = (2*sum/100_00 + 1) * 100_00
+		}
+	}
 }
 
 func (w *world) plantSignal(r *rand.Rand, pk pick) {
@@ -83,7 +121,9 @@ func (w *world) plantDecoy(r *rand.Rand, h *household, kind string, p *person) {
 	case DecoyMedicalCovered:
 		w.bigClaims(r, p, int64(between(r, 26000, 50000))*100, w.asOf.Add(-days(320)), w.asOf.Add(-days(3)), 2, 5)
 	case DecoyMedicalBelow:
+		n := len(w.claims)
 		w.bigClaims(r, p, int64(between(r, 15300, 18500))*100, w.asOf.Add(-days(320)), w.asOf.Add(-days(3)), 2, 4)
+		w.belowSingleStay(w.claims[n:])
 	case DecoyMedicalOld:
 		w.bigClaims(r, p, int64(between(r, 26000, 50000))*100, w.months()[0], w.asOf.AddDate(0, -13, 0), 2, 4)
 	case DecoyDisabilityOld:

@@ -71,6 +71,15 @@ var layouts = map[string]layout{
 	"public_employees.xlsx": {"public_employees", "xlsx", "财政供养人员", 1,
 		[]string{"身份证号", "姓名", "工作单位", "入职日期", "离职日期"},
 		[]string{"id_number", "", "employer", "start_date", "end_date"}},
+	"students.xlsx": {"students", "xlsx", "学生信息", 2,
+		[]string{"学生姓名", "身份证件号", "学校名称", "学段", "年级", "入学日期", "离校日期", "学费和住宿费（元/学年）"},
+		[]string{"", "id_number", "school", "level", "", "enrolled_date", "left_date", "fees_yearly"}},
+	"rehabilitation.csv": {"rehabilitation", "gbk", "", 1,
+		[]string{"身份证号", "姓名", "残疾人证号", "康复机构", "康复项目", "服务日期", "费用合计", "救助金额", "个人负担"},
+		[]string{"id_number", "", "", "", "item", "service_date", "total_cost", "", "self_paid"}},
+	"staff_relatives.xlsx": {"staff_relatives", "xlsx", "近亲属备案", 2,
+		[]string{"序号", "工作人员姓名", "工作人员身份证号", "人员类别", "工作单位", "单位区划代码", "近亲属姓名", "近亲属身份证号", "与本人关系", "备案日期", "终止日期"},
+		[]string{"", "", "staff_id_number", "staff_role", "", "staff_unit_code", "", "id_number", "relation", "registered_date", "ended_date"}},
 }
 
 func layoutOf(name string) (layout, bool) {
@@ -228,6 +237,9 @@ func checkRow(t *testing.T, l layout, rr readRow) []defect {
 				out = append(out, defect{"bad_id:" + err.Error(), col})
 			}
 		case dataset.Date:
+			if fd.OpenEnd && openEndWord(v) {
+				continue
+			}
 			if _, ok := parseDate(v); !ok {
 				out = append(out, defect{ReasonImpossibleDate, col})
 			} else if rr.formatted != nil && isSerial(v) {
@@ -269,6 +281,10 @@ func checkRow(t *testing.T, l layout, rr readRow) []defect {
 	}
 	return out
 }
+
+// openEndWord: what departments write in an end-date column for "no end"
+// (those the generator uses).
+func openEndWord(s string) bool { return s == "至今" || s == "长期" }
 
 var excelDay0 = time.Date(1899, 12, 30, 0, 0, 0, 0, time.UTC)
 

@@ -43,10 +43,12 @@ const readmeNotes = `## What is in the files
   the members still 正常; 家庭年收入 is a number or text like "36,000.00元"; dates are date cells.
 - assistance.xlsx: one row per covered member and period (特困: the person alone). A household is
   covered on AsOf if any member has a row with 开始日期 <= AsOf and 结束日期 empty or >= AsOf.
-  Some households' rows all ended before AsOf: they are not covered.
+  Some households' rows all ended before AsOf: they are not covered. A 刚性支出困难 status lasts at most
+  12 months: only the planted overdue ones began 12 months or more before AsOf.
 - medical/medical_YYYY-MM.csv: one file per month, 14 months up to AsOf; some with a BOM.
   个人自付 = 医疗总费用 - 统筹基金支付 - 大病保险支付 - 医疗救助支付. A few claims are sent again,
-  unchanged, in the next month's file (truth.json "duplicates").
+  unchanged, in the next month's file (truth.json "duplicates"); the claims of the medical-line and
+  rigid-spending subjects are a late batch (补录) at the end of their month's file.
 - disability.xlsx: 残疾人证号 = 18-digit ID + category digit + level digit; 发证日期 are date cells.
 - employment.csv: 姓名 and 经办机构 are extra columns the loader ignores.
 - fishers.csv: retired fishers (退捕 2020-2021).
@@ -62,6 +64,15 @@ const readmeNotes = `## What is in the files
 - contributions.csv: one row per person, 险种 and 费款所属期 (202611, 2026-11, 2026年11月); 缴费基数 in
   yuan a month (rising 4% each July); 城乡居民养老保险 is paid yearly (January, no base).
 - public_employees.xlsx: 财政供养人员 with 入职日期 and 离职日期 (empty while in post).
+- students.xlsx: the 学生资助管理信息系统's students, row 1 a merged title, row 2 the header: one row per
+  enrolment (学段 学前教育/小学/初中/普通高中/中职/本科 ...), 离校日期 empty, 至今 or 长期 while enrolled (the
+  level left this summer has one), 学费和住宿费（元/学年） empty where nothing is charged; a student who left
+  later is written again at the end with the 离校日期 (the newer row counts).
+- rehabilitation.csv: 残联 rehabilitation services, GBK: monthly training and aids fitted, 个人负担 what the
+  family paid (most of it paid by 救助).
+- staff_relatives.xlsx: 近亲属备案表 of assistance staff (county 6-digit, township 9-digit, community 12-digit
+  units) and village cadres (12-digit), row 1 a merged title: 近亲属身份证号 is the relative; a declaration
+  ended later (离任) is written again at the end with its 终止日期.
 
 Valid rows carry dirt the loader must accept: 15-digit legacy IDs, lowercase x, full-width digits,
 a space inside an ID, dates as "2026年3月5日", "2026/3/5", "20260305", "2026-03-05" or Excel
@@ -78,5 +89,11 @@ person), the decoys (near misses no rule may warn), the thresholds they were bui
 ("params") and, for every file, how its headers map onto dataset fields. The asset signals
 (vehicle, property, business, family shop, public employee, steady wage) are each planted alone on
 a household aided on AsOf (a row of 低保, 特困, 低边 or 刚性支出困难 in force); no other aided
-household holds anything that bars assistance.
+household holds anything that bars assistance. The medical lines relative to income and for one
+hospital stay, rigid spending (医疗、教育、康复) over 60% of income and the overdue review of 刚性支出困难
+are planted on households of their own, beside decoys; no background household not covered and
+below the per-capita disposable income spends more than 55% of its income. Recusal: every staff
+member and declared relative of the background lives in a household neither aided nor warned; the
+planted aided related households, and the planted warnings marked for recusal (truth.json "marks":
+recusal_route_county, the case listed for the county, "routed_to": ""; recusal_note) are listed.
 `

@@ -108,6 +108,10 @@ type aid struct {
 	start    time.Time
 	end      time.Time
 	amount   int64 // fen per month
+	// period is the start the period's rows were drawn with: the rows of
+	// one period are written alike, even when a review moved the start of
+	// some (rigid.go).
+	period time.Time
 }
 
 // months lists the first day of each of the 14 months of medical files,

@@ -73,6 +73,25 @@ type Params struct {
 	WageBaseLine        int      `json:"wage_base_line"`
 	WageMonths          int      `json:"wage_months"`
 	WageWindowMonths    int      `json:"wage_window_months"`
+	// The medical lines beside MedicalOOPThreshold, over the same window,
+	// for people whose household is not covered: a 12-month 个人自付 of at
+	// least MedicalOOPIncomeShare × DisposableIncomePerCapita (18,591.30)
+	// and below MedicalOOPThreshold; one settlement of at least
+	// MedicalSingleOOPThreshold with the 12-month total below both.
+	DisposableIncomePerCapita int     `json:"disposable_income_per_capita"` // yuan a person a year
+	MedicalOOPIncomeShare     float64 `json:"medical_oop_income_share"`
+	MedicalSingleOOPThreshold int     `json:"medical_single_oop_threshold"` // yuan
+	// Rigid spending (刚性支出困难) of a household not covered, with an
+	// assessment made by AsOf and a per-capita income (annual income /
+	// 家庭人口) below DisposableIncomePerCapita: its active members'
+	// 个人自付, 学费和住宿费 of each enrolment in force on some day of the
+	// window, and rehabilitation 个人负担, over the medical window, above
+	// RigidSpendingIncomeShare of its annual income, while no member's
+	// 个人自付 reaches a medical line and no settlement the single one. A
+	// row of 刚性支出困难 in force on AsOf that began RigidReviewMonths or
+	// more before it is overdue.
+	RigidSpendingIncomeShare float64 `json:"rigid_spending_income_share"`
+	RigidReviewMonths        int     `json:"rigid_review_months"`
 }
 
 // CountyInfo describes the division tree.
@@ -103,6 +122,7 @@ type Counts struct {
 	BadRows map[string]int `json:"bad_rows"` // per reason
 	Planted map[string]int `json:"planted"`  // per signal
 	Decoys  map[string]int `json:"decoys"`   // per kind
+	Marks   map[string]int `json:"marks"`    // planted households per mark
 }
 
 // Planted is a household (or, with HouseholdID "", an out-of-county person)
@@ -114,6 +134,14 @@ type Planted struct {
 	// AssistanceEnded marks households that had assistance rows, all ended
 	// before AsOf: they are not covered.
 	AssistanceEnded bool `json:"assistance_ended,omitempty"`
+	// Marks are the mark rules' signals the household's case carries
+	// besides its warnings (MarkRouteCounty, MarkNote: recusal): a mark
+	// opens no case and counts for no level. At most one.
+	Marks []string `json:"marks,omitempty"`
+	// RoutedTo is the township code whose list the case goes on: the
+	// household's TownshipCode, or "" for the county's own queue (the
+	// out-of-county, and cases marked MarkRouteCounty).
+	RoutedTo string `json:"routed_to"`
 }
 
 // PlantedSignal is one signal on one person.
@@ -176,6 +204,9 @@ func DefaultParams() Params {
 		AidedCategories: slices.Clone(aidedCategories), VehicleBarTypes: []string{"car", "truck"}, MaxHomes: 1,
 		PropertyBarPurposes: []string{"shop", "garage", "office"},
 		WageBaseLine:        wageBaseLine, WageMonths: wageMonths, WageWindowMonths: wageWindowMonths,
+		DisposableIncomePerCapita: disposableIncome, MedicalOOPIncomeShare: medicalIncomeShare,
+		MedicalSingleOOPThreshold: singleStayLine,
+		RigidSpendingIncomeShare:  rigidShare, RigidReviewMonths: rigidReviewMonths,
 	}
 }
 
@@ -186,7 +217,7 @@ func (w *world) truth(files []*file) *Truth {
 		Params:  DefaultParams(),
 		County:  CountyInfo{Code: countyCode, Name: countyName, Villages: len(w.county.Villages)},
 		Counts: Counts{Households: len(w.households), People: len(w.people), OutOfCounty: len(w.outsiders),
-			Claims: len(w.claims), Rows: map[string]int{}, BadRows: map[string]int{}, Planted: map[string]int{}, Decoys: map[string]int{}},
+			Claims: len(w.claims), Rows: map[string]int{}, BadRows: map[string]int{}, Planted: map[string]int{}, Decoys: map[string]int{}, Marks: map[string]int{}},
 		Planted: []Planted{}, Decoys: w.decoys, BadRows: []BadRow{}, Duplicates: []Duplicate{},
 	}
 	for _, tw := range w.county.Towns {
@@ -203,9 +234,17 @@ func (w *world) truth(files []*file) *Truth {
 		}
 	}
 	for _, pl := range w.planted {
-		t.Planted = append(t.Planted, *pl)
+		p := *pl
+		p.RoutedTo = p.TownshipCode
+		if slices.Contains(p.Marks, MarkRouteCounty) {
+			p.RoutedTo = ""
+		}
+		t.Planted = append(t.Planted, p)
 		for _, s := range pl.Signals {
 			t.Counts.Planted[s.Signal]++
+		}
+		for _, m := range pl.Marks {
+			t.Counts.Marks[m]++
 		}
 	}
 	for _, d := range w.decoys {
