@@ -119,21 +119,6 @@ YB0001,340799196005010116,2026-05-01,示例县人民医院,"1,000.00元",600.00,
 	"public_employees": {dataset: "public_employees", file: "public_employees.csv", body: []byte(`身份证号,工作单位,入职日期,离职日期
 340799195801200442,示例县城关镇人民政府,1980-01-01,2018-01-31
 `), columns: map[string]string{"id_number": "身份证号", "employer": "工作单位", "start_date": "入职日期", "end_date": "离职日期"}},
-	// Rigid spending and recusal (issue 13): an enrolment that ended long
-	// ago, a service the family paid nothing for, and a declaration that
-	// relates two households neither aided nor warned.
-	"students": {dataset: "students", file: "students.csv", body: []byte(`身份证件号,学校名称,学段,入学日期,离校日期,学费和住宿费
-340799196203020227,示例县第一中学,普通高中,1978-09-01,1981-07-01,
-`), columns: map[string]string{"id_number": "身份证件号", "school": "学校名称", "level": "学段", "enrolled_date": "入学日期",
-		"left_date": "离校日期", "fees_yearly": "学费和住宿费"}},
-	"rehabilitation": {dataset: "rehabilitation", file: "rehabilitation.csv", body: []byte(`身份证号,服务日期,康复项目,费用合计,个人负担
-340799196203020227,2026-03-31,肢体康复训练,1200.00,0.00
-`), columns: map[string]string{"id_number": "身份证号", "service_date": "服务日期", "item": "康复项目", "total_cost": "费用合计",
-		"self_paid": "个人负担"}},
-	"staff_relatives": {dataset: "staff_relatives", file: "staff_relatives.csv", body: []byte(`近亲属身份证号,工作人员身份证号,人员类别,单位区划代码,与本人关系,备案日期,终止日期
-340799197506060677,340799196005010116,村干部,340799001001,其他近亲属,2024-01-01,
-`), columns: map[string]string{"id_number": "近亲属身份证号", "staff_id_number": "工作人员身份证号", "staff_role": "人员类别",
-		"staff_unit_code": "单位区划代码", "relation": "与本人关系", "registered_date": "备案日期", "ended_date": "终止日期"}},
 }
 
 // mini is one mini county in a temporary directory.

@@ -60,15 +60,6 @@ func isMarkRule(id string) bool {
 	return false
 }
 
-// marksLanded turns on the checks of the planted cases' marks and routing
-// (checkMarks, and the county queue's count in
-// TestNightlyRunMatchesGroundTruth). TODO(lead, issue 13 C): set it to true
-// once the engine attaches mark rules' hits to cases (RECUSAL-ROUTE-COUNTY,
-// RECUSAL-NOTE in a case's hits, never counted as warnings) and lists a
-// RECUSAL-ROUTE-COUNTY case for the county (TownshipCode ""). Until then
-// mark hits, if any, are only kept out of the warnings compared.
-const marksLanded = false
-
 type county struct {
 	p     *Pipeline
 	truth gen.Truth
@@ -117,7 +108,8 @@ var signalLevel = map[string]string{
 // householdRules are the rules of scope household: their one hit per
 // household is on its head (户主), whoever of it holds what the rule saw
 // (truth names the member).
-var householdRules = map[string]bool{"INTEGRITY-PROPERTY": true, "RIGID-SPENDING-UNCOVERED": true, "RECUSAL-AIDED": true}
+var householdRules = map[string]bool{"INTEGRITY-PROPERTY": true, "RIGID-SPENDING-UNCOVERED": true, "RECUSAL-AIDED": true,
+	"RIGID-REVIEW-OVERDUE": true}
 
 // expected is the ground truth as cases: subject -> "LEVEL RULE:id,RULE:id".
 func (c *county) expected(t *testing.T) map[string]string {
@@ -127,6 +119,20 @@ func (c *county) expected(t *testing.T) map[string]string {
 		var hits []cases.Hit
 		rules := map[string]bool{}
 		lv := ""
+		// A household rule hits once: on the head when the head is among the
+		// people it holds for, else on the smallest ID number of them.
+		onWhom := map[string]string{}
+		for _, s := range pl.Signals {
+			id := signalRule[s.Signal]
+			if !householdRules[id] {
+				continue
+			}
+			if head := c.head(t, pl.HouseholdID); s.IDNumber == head || id != "RIGID-REVIEW-OVERDUE" {
+				onWhom[id] = head // the household's own facts: the head
+			} else if w, ok := onWhom[id]; !ok || (w != head && s.IDNumber < w) {
+				onWhom[id] = s.IDNumber
+			}
+		}
 		for _, s := range pl.Signals {
 			id, ok := signalRule[s.Signal]
 			if !ok {
@@ -134,7 +140,10 @@ func (c *county) expected(t *testing.T) map[string]string {
 			}
 			person := s.IDNumber
 			if householdRules[id] {
-				person = c.head(t, pl.HouseholdID)
+				if rules[id] {
+					continue
+				}
+				person = onWhom[id]
 			}
 			hits = append(hits, cases.Hit{RuleID: id, IDNumber: person, HouseholdID: pl.HouseholdID})
 			rules[id] = true
@@ -206,7 +215,7 @@ func (c *county) actual(t *testing.T) map[string]string {
 // checkMarks compares the open cases' marks and routing with the ground
 // truth: each planted case carries exactly its planted marks (as active
 // hits of the mark rules) and is listed for truth's routed_to ("" the
-// county's queue); no other case carries a mark. Enabled by marksLanded.
+// county's queue); no other case carries a mark.
 func (c *county) checkMarks(t *testing.T) {
 	t.Helper()
 	open, err := c.p.Store.OpenCases(context.Background())
@@ -253,11 +262,8 @@ func (c *county) checkMarks(t *testing.T) {
 }
 
 // countyQueue is how many planted cases go to the county's own queue: the
-// out-of-county people, and (once marks landed) the cases routed there.
+// out-of-county people and the cases routed there (recusal).
 func (c *county) countyQueue() int {
-	if !marksLanded {
-		return c.truth.Counts.OutOfCounty
-	}
 	n := 0
 	for _, pl := range c.truth.Planted {
 		if pl.RoutedTo == "" {
@@ -290,12 +296,10 @@ func TestNightlyRunMatchesGroundTruth(t *testing.T) {
 		t.Fatalf("dispatch %+v, want all %d cases new", sum.Dispatch, len(want))
 	}
 	if want := c.countyQueue(); sum.Dispatch.Townships[""] != want {
-		t.Errorf("county queue has %d cases, want %d (the out-of-county people, and the cases routed to the county once marks landed)",
+		t.Errorf("county queue has %d cases, want %d (the out-of-county people, and the cases routed to the county)",
 			sum.Dispatch.Townships[""], want)
 	}
-	if marksLanded {
-		c.checkMarks(t)
-	}
+	c.checkMarks(t)
 
 	again, err := c.p.Run(ctx, c.day)
 	if err != nil {
