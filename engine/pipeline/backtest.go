@@ -235,7 +235,7 @@ func (p *Pipeline) Backtest(ctx context.Context, o BacktestOptions) (*Backtest, 
 		bt.Rows = append(bt.Rows, BacktestRow{Month: k[0], Township: k[1], Rule: k[2], BacktestCount: *rows[k]})
 	}
 	for _, r := range pack.Rules {
-		if !r.Enabled {
+		if !r.Enabled || r.Mark { // a mark is not a warning
 			continue
 		}
 		row := BacktestRow{Rule: r.ID}

@@ -102,8 +102,9 @@ YB0001,340799196005010116,2026-05-01,示例县人民医院,"1,000.00元",600.00,
 `), columns: map[string]string{"id_number": "身份证号", "scheme": "险种", "employer": "单位名称", "month": "费款所属期",
 		"base_monthly": "缴费基数"}},
 	// Rigid spending and recusal (issue 13): a vocational student without
-	// fees, a small rehabilitation bill, and a village cadre's relative who
-	// lives outside the county — none a reason to warn or mark.
+	// fees, a small rehabilitation bill, and a village cadre's relative
+	// whose declaration ended when the cadre left office — none a reason to
+	// warn or mark.
 	"students": {dataset: "students", file: "students.csv", body: []byte(`学生身份证号,学校名称,学段,入学日期,离校日期,学费和住宿费
 340799198507150337,示例县成人教育中心,中职,2026-03-01,,0
 `), columns: map[string]string{"id_number": "学生身份证号", "school": "学校名称", "level": "学段", "enrolled_date": "入学日期",
@@ -113,7 +114,7 @@ YB0001,340799196005010116,2026-05-01,示例县人民医院,"1,000.00元",600.00,
 `), columns: map[string]string{"id_number": "身份证号", "service_date": "服务日期", "item": "康复项目", "total_cost": "费用合计",
 		"self_paid": "个人负担"}},
 	"staff_relatives": {dataset: "staff_relatives", file: "staff_relatives.csv", body: []byte(`近亲属身份证号,工作人员身份证号,人员类别,工作单位代码,关系,备案日期,终止日期
-110105198001010016,340799199001010032,村干部,340799002001,兄弟,2024-06-01,
+340799197506060677,340799199001010032,村干部,340799002001,兄弟,2021-01-01,2024-12-31
 `), columns: map[string]string{"id_number": "近亲属身份证号", "staff_id_number": "工作人员身份证号", "staff_role": "人员类别",
 		"staff_unit_code": "工作单位代码", "relation": "关系", "registered_date": "备案日期", "ended_date": "终止日期"}},
 	"public_employees": {dataset: "public_employees", file: "public_employees.csv", body: []byte(`身份证号,工作单位,入职日期,离职日期

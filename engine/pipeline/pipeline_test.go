@@ -445,8 +445,20 @@ func TestFeedbackClosesCases(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(ev.Plan.New) != 0 || len(ev.Plan.Suppressed) == 0 {
-		t.Errorf("after closing: %d new cases, %d suppressed hits", len(ev.Plan.New), len(ev.Plan.Suppressed))
+	// (Four days on, decoys planted a day short of an edge — a 刚性支出困难
+	// period a day short of 12 months — may open cases of their own.)
+	closedSubjects := map[string]bool{}
+	for _, id := range closedIDs {
+		cs, _ := c.p.Store.Case(ctx, id)
+		closedSubjects[cs.Subject] = true
+	}
+	for _, n := range ev.Plan.New {
+		if closedSubjects[n.Subject] {
+			t.Errorf("after closing: %s warned again", n.Subject)
+		}
+	}
+	if len(ev.Plan.Suppressed) == 0 {
+		t.Errorf("after closing: no suppressed hits")
 	}
 }
 

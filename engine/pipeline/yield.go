@@ -161,12 +161,13 @@ func (p *Pipeline) YieldOf(all []*cases.Case, o YieldOptions) (*Yield, error) {
 		y.Total.Count(class, open, overdue)
 	}
 
-	// The rules' order: the pack's enabled rules, the ground's, the rest.
+	// The rules' order: the pack's enabled rules (not the marks: a mark is
+	// not a warning), the ground's, the rest.
 	titles := map[string]string{evaluate.GroundRule: evaluate.GroundTitle}
 	var order []string
 	for _, r := range p.Pack.Rules {
 		titles[r.ID] = r.Title
-		if r.Enabled {
+		if r.Enabled && !r.Mark {
 			order = append(order, r.ID)
 		}
 	}
