@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -25,7 +26,7 @@ func TestRulesDiffWorkingCopy(t *testing.T) {
 	out, err := runCLI(t, "rules", "diff", "--working", dir, "--live", "../../rules")
 	var ex *exitError
 	if !errors.As(err, &ex) || ex.code != 1 || !strings.Contains(out, "-> working "+dir) ||
-		!regexp.MustCompile(`(?m)^MED-OOP-UNCOVERED\s+6\s+0\s+0\s+0$`).MatchString(out) {
+		!loweredLineOpens(out) {
 		t.Errorf("--working: %v\n%s", err, out)
 	}
 	// The pipeline's own rules were left as they were: rules.dir against
@@ -52,4 +53,17 @@ func TestRulesDiffWorkingCopy(t *testing.T) {
 			t.Errorf("an unknown revision: %v", err)
 		}
 	}
+}
+
+// loweredLineOpens reports whether a rules diff's table has the medical
+// line lowered to 15,000 open cases for at least the six planted near
+// misses (15,300 to 18,500 yuan) and close none (engine/pipeline's
+// TestDiffRules checks each household).
+func loweredLineOpens(out string) bool {
+	m := regexp.MustCompile(`(?m)^MED-OOP-UNCOVERED\s+(\d+)\s+0\s+\d+\s+0$`).FindStringSubmatch(out)
+	if m == nil {
+		return false
+	}
+	n, _ := strconv.Atoi(m[1])
+	return n >= 6
 }
