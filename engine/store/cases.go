@@ -3,9 +3,12 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/duckdb/duckdb-go/v2"
 
 	"github.com/lipwatch/lipwatch/engine/cases"
 )
@@ -101,62 +104,132 @@ func (s *Store) Suppressions(ctx context.Context, day time.Time) ([]cases.Suppre
 // readable ids (YJ-YYYYMMDD-NNNN, numbered per evaluation date), changed and
 // refreshed cases get their hits rewritten. rulesHash records which rule
 // files produced the hits.
-func (s *Store) ApplyPlan(ctx context.Context, p cases.Plan, asOf time.Time, rulesHash string) error {
-	tx, err := s.db.BeginTx(ctx, nil)
+//
+// The writes are set-based: the cases and their hits go through DuckDB's
+// Appender into temporary stage tables on the store's own connection, and
+// a handful of statements move them into cases and case_hits — not one
+// statement a row (BenchmarkApplyPlan measures both).
+func (s *Store) ApplyPlan(ctx context.Context, p cases.Plan, asOf time.Time, rulesHash string) (err error) {
+	dc, err := s.connector.Connect(ctx)
 	if err != nil {
 		return fmt.Errorf("apply cases: %w", err)
 	}
-	defer tx.Rollback()
+	defer dc.Close()
+	exec := func(q string, args ...any) error {
+		_, err := dc.(driver.ExecerContext).ExecContext(ctx, q, named(args))
+		return err
+	}
+	for _, q := range []string{
+		`CREATE OR REPLACE TEMP TABLE stage_case_heads (case_id VARCHAR, subject VARCHAR, household_id VARCHAR,
+			township_code VARCHAR, level VARCHAR, state VARCHAR, opened_on DATE, version BIGINT, is_new BOOLEAN)`,
+		`CREATE OR REPLACE TEMP TABLE stage_case_hits (case_id VARCHAR, rule_id VARCHAR, id_number VARCHAR, rule_version BIGINT,
+			level VARCHAR, reason VARCHAR, facts VARCHAR, evidence VARCHAR, severity DOUBLE, first_seen DATE, last_seen DATE,
+			active BOOLEAN, mark BOOLEAN, route VARCHAR)`,
+		`BEGIN TRANSACTION`,
+	} {
+		if err := exec(q); err != nil {
+			return fmt.Errorf("apply cases: %w", err)
+		}
+	}
+	defer func() {
+		if err != nil {
+			dc.(driver.ExecerContext).ExecContext(context.WithoutCancel(ctx), `ROLLBACK`, nil)
+		}
+	}()
 	prefix := "YJ-" + asOf.Format("20060102") + "-"
-	var last sql.NullInt64 // numerically: ...-10000 comes after ...-9999
-	if err := tx.QueryRowContext(ctx, `SELECT max(CAST(split_part(case_id, '-', 3) AS BIGINT)) FROM cases
-		WHERE starts_with(case_id, ?)`, prefix).Scan(&last); err != nil {
+	var last int64 // numerically: ...-10000 comes after ...-9999
+	rows, err := dc.(driver.QueryerContext).QueryContext(ctx, `SELECT coalesce(max(CAST(split_part(case_id, '-', 3) AS BIGINT)), 0)
+		FROM cases WHERE starts_with(case_id, ?)`, named([]any{prefix}))
+	if err != nil {
 		return fmt.Errorf("apply cases: %w", err)
 	}
-	next := int(last.Int64) + 1
+	v := make([]driver.Value, 1)
+	if err = rows.Next(v); err != nil {
+		rows.Close()
+		return fmt.Errorf("apply cases: %w", err)
+	}
+	rows.Close()
+	last = toInt(v[0])
+	for i, c := range p.New {
+		c.ID = fmt.Sprintf("%s%04d", prefix, last+int64(i)+1)
+	}
+	if err = stageCases(dc, p); err != nil {
+		return fmt.Errorf("apply cases: %w", err)
+	}
 	now := time.Now().UTC()
-	for _, c := range p.New {
-		c.ID = fmt.Sprintf("%s%04d", prefix, next)
-		next++
-		_, err := tx.ExecContext(ctx, `INSERT INTO cases (case_id, subject, household_id, township_code, level, state,
-			opened_on, version, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			c.ID, c.Subject, nullable(c.HouseholdID), c.TownshipCode, c.Level, c.State, c.OpenedOn, c.Version, now)
-		if err != nil {
-			return fmt.Errorf("apply cases: new %s: %w", c.ID, err)
-		}
-		if err := writeHits(ctx, tx, c, rulesHash); err != nil {
-			return err
-		}
-	}
-	for _, group := range [][]*cases.Case{p.Updated, p.Refreshed} {
-		for _, c := range group {
-			if _, err := tx.ExecContext(ctx, `UPDATE cases SET level = ?, version = ?, township_code = ?, updated_at = ? WHERE case_id = ?`,
-				c.Level, c.Version, c.TownshipCode, now, c.ID); err != nil {
-				return fmt.Errorf("apply cases: update %s: %w", c.ID, err)
-			}
-			if _, err := tx.ExecContext(ctx, `DELETE FROM case_hits WHERE case_id = ?`, c.ID); err != nil {
-				return fmt.Errorf("apply cases: update %s: %w", c.ID, err)
-			}
-			if err := writeHits(ctx, tx, c, rulesHash); err != nil {
-				return err
-			}
-		}
-	}
-	return tx.Commit()
-}
-
-func writeHits(ctx context.Context, tx *sql.Tx, c *cases.Case, rulesHash string) error {
-	for _, h := range c.Hits {
-		_, err := tx.ExecContext(ctx, `INSERT INTO case_hits (case_id, rule_id, id_number, rule_version, rules_hash, level,
-			reason, facts, evidence, severity, first_seen, last_seen, active, mark, route)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			c.ID, h.RuleID, h.IDNumber, h.RuleVersion, rulesHash, h.Level, h.Reason, h.Facts, h.Evidence,
-			h.Severity, h.FirstSeen, h.LastSeen, h.Active, h.Mark, h.Route)
-		if err != nil {
-			return fmt.Errorf("apply cases: hits of %s: %w", c.ID, err)
+	for _, st := range []struct {
+		q    string
+		args []any
+	}{
+		{`INSERT INTO cases (case_id, subject, household_id, township_code, level, state, opened_on, version, updated_at)
+			SELECT case_id, subject, household_id, township_code, level, state, opened_on, version, ? FROM stage_case_heads WHERE is_new`, []any{now}},
+		{`UPDATE cases SET level = s.level, version = s.version, township_code = s.township_code, updated_at = ?
+			FROM stage_case_heads s WHERE cases.case_id = s.case_id AND NOT s.is_new`, []any{now}},
+		{`DELETE FROM case_hits WHERE case_id IN (SELECT case_id FROM stage_case_heads WHERE NOT is_new)`, nil},
+		{`INSERT INTO case_hits (case_id, rule_id, id_number, rule_version, rules_hash, level, reason, facts, evidence,
+			severity, first_seen, last_seen, active, mark, route)
+			SELECT case_id, rule_id, id_number, rule_version, ?, level, reason, facts, evidence,
+			severity, first_seen, last_seen, active, mark, route FROM stage_case_hits`, []any{rulesHash}},
+		{`COMMIT`, nil},
+	} {
+		if err = exec(st.q, st.args...); err != nil {
+			return fmt.Errorf("apply cases: %w", err)
 		}
 	}
 	return nil
+}
+
+// stageCases appends the plan's new, updated and refreshed cases and all
+// their hits to the stage tables.
+func stageCases(dc driver.Conn, p cases.Plan) error {
+	heads, err := duckdb.NewAppender(dc, "temp", "main", "stage_case_heads")
+	if err != nil {
+		return err
+	}
+	hits, err := duckdb.NewAppender(dc, "temp", "main", "stage_case_hits")
+	if err != nil {
+		heads.Close()
+		return err
+	}
+	add := func(c *cases.Case, isNew bool) error {
+		var hh driver.Value
+		if c.HouseholdID != "" {
+			hh = c.HouseholdID
+		}
+		if err := heads.AppendRow(c.ID, c.Subject, hh, c.TownshipCode, c.Level, string(c.State), c.OpenedOn,
+			int64(c.Version), isNew); err != nil {
+			return err
+		}
+		for _, h := range c.Hits {
+			if err := hits.AppendRow(c.ID, h.RuleID, h.IDNumber, int64(h.RuleVersion), h.Level, h.Reason, h.Facts, h.Evidence,
+				h.Severity, h.FirstSeen, h.LastSeen, h.Active, h.Mark, h.Route); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	err = func() error {
+		for _, c := range p.New {
+			if err := add(c, true); err != nil {
+				return err
+			}
+		}
+		for _, group := range [][]*cases.Case{p.Updated, p.Refreshed} {
+			for _, c := range group {
+				if err := add(c, false); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}()
+	if cerr := heads.Close(); err == nil {
+		err = cerr
+	}
+	if cerr := hits.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 // Run is one row of the run ledger.
