@@ -434,7 +434,13 @@ func (e *env) openStore(ctx context.Context, holder string) (*store.Store, error
 		Path:        e.cfg.Resolve(e.cfg.Store.Path),
 		Threads:     e.cfg.Store.Threads,
 		MemoryLimit: e.cfg.Store.MemoryLimit,
-		Holder:      holder,
+		TempDirectory: func() string {
+			if e.cfg.Store.TempDirectory == "" {
+				return ""
+			}
+			return e.cfg.Resolve(e.cfg.Store.TempDirectory)
+		}(),
+		Holder: holder,
 	})
 	if err != nil {
 		return nil, storeError(err)

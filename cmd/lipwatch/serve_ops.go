@@ -245,6 +245,7 @@ var restartOnly = []struct {
 	{"store.path", func(c *config.Config) string { return c.Resolve(c.Store.Path) }, func(n, c *config.Config) { n.Store.Path = c.Store.Path }},
 	{"store.threads", func(c *config.Config) string { return fmt.Sprint(c.Store.Threads) }, func(n, c *config.Config) { n.Store.Threads = c.Store.Threads }},
 	{"store.memory_limit", func(c *config.Config) string { return c.Store.MemoryLimit }, func(n, c *config.Config) { n.Store.MemoryLimit = c.Store.MemoryLimit }},
+	{"store.temp_directory", func(c *config.Config) string { return c.Store.TempDirectory }, func(n, c *config.Config) { n.Store.TempDirectory = c.Store.TempDirectory }},
 	{"portal.listen", func(c *config.Config) string { return c.Portal.Listen }, func(n, c *config.Config) { n.Portal.Listen = c.Portal.Listen }},
 	{"portal.tls_cert", func(c *config.Config) string { return resolved(c, c.Portal.TLSCert) }, func(n, c *config.Config) { n.Portal.TLSCert = c.Portal.TLSCert }},
 	{"portal.tls_key", func(c *config.Config) string { return resolved(c, c.Portal.TLSKey) }, func(n, c *config.Config) { n.Portal.TLSKey = c.Portal.TLSKey }},

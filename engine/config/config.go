@@ -87,6 +87,12 @@ type Store struct {
 	Threads int `mapstructure:"threads"`
 	// MemoryLimit is DuckDB's memory_limit, e.g. "2GB"; "" leaves the default.
 	MemoryLimit string `mapstructure:"memory_limit"`
+	// TempDirectory is where DuckDB spills what does not fit in
+	// memory_limit (large joins and sorts at province scale), relative to
+	// the config file's directory unless absolute; "" leaves DuckDB's
+	// default, the store's path with .tmp. It holds the same personal data
+	// as the store: keep it on the same protected disk.
+	TempDirectory string `mapstructure:"temp_directory"`
 }
 
 // Log configures the process log.

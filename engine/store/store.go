@@ -28,6 +28,9 @@ type Options struct {
 	// Threads and MemoryLimit tune DuckDB; zero values keep its defaults.
 	Threads     int
 	MemoryLimit string
+	// TempDirectory is where DuckDB spills beyond MemoryLimit; "" keeps
+	// DuckDB's default (Path + ".tmp"). Created owner-only when missing.
+	TempDirectory string
 	// Holder describes this process for the error another process gets
 	// while it holds the store, e.g. "lipwatch sync".
 	Holder string
@@ -69,6 +72,11 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	if err := os.MkdirAll(filepath.Dir(o.Path), 0o700); err != nil {
 		return nil, fmt.Errorf("open store %s: %w", o.Path, err)
 	}
+	if o.TempDirectory != "" {
+		if err := os.MkdirAll(o.TempDirectory, 0o700); err != nil {
+			return nil, fmt.Errorf("open store %s: temp_directory: %w", o.Path, err)
+		}
+	}
 	initCtx := context.WithoutCancel(ctx) // runs again for every new connection
 	c, err := duckdb.NewConnector(o.Path, func(execer driver.ExecerContext) error {
 		var stmts []string
@@ -77,6 +85,9 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		}
 		if o.MemoryLimit != "" {
 			stmts = append(stmts, fmt.Sprintf("SET memory_limit = '%s'", strings.ReplaceAll(o.MemoryLimit, "'", "")))
+		}
+		if o.TempDirectory != "" {
+			stmts = append(stmts, fmt.Sprintf("SET temp_directory = '%s'", strings.ReplaceAll(o.TempDirectory, "'", "''")))
 		}
 		// No SQL run on the store reads or writes files, attaches other
 		// databases or loads extensions: lipwatch reads sources and writes
