@@ -85,7 +85,11 @@ type Case struct {
 	// it with DispatchedVersion to list only new or changed cases.
 	Version           int
 	DispatchedVersion int
-	Hits              []CaseHit
+	// Assigned: the county gave the case to its township (分派) — to a
+	// township it could not find, or to another township to cross-check a
+	// recusal case (交叉核查).
+	Assigned bool
+	Hits     []CaseHit
 }
 
 // Suppression keeps a rule from warning the same person of a subject again
@@ -284,13 +288,14 @@ func merge(c *Case, hs []Hit, asOf time.Time, esc Escalation, held Held) bool {
 	}
 	// A case routed to the county's own queue (recusal) never goes to the
 	// household's own township while the hit routing it is active (or held
-	// tonight); the county may have given it to another township to check,
-	// which it keeps. Otherwise a household that moved goes to its new
+	// tonight); a township the county gave it to (Assigned) to cross-check
+	// keeps it, any other desk (the township of a household that moved)
+	// gives it up. Otherwise a household that moved goes to its new
 	// township. Either way the new desk must hear of it.
 	home, desk := township(hs), c.TownshipCode
 	switch {
 	case routed(c):
-		if home != "" && desk == home {
+		if !c.Assigned || desk == home {
 			desk = ""
 		}
 	case home != "":

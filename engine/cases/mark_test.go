@@ -71,13 +71,30 @@ func TestUnknownTownshipStaysInCountyQueue(t *testing.T) {
 func TestRoutedCaseKeepsAnotherTownship(t *testing.T) {
 	route := mark("ROUTE", "A", "H1", RouteCounty)
 	open := MakePlan(day, []Hit{hit("MED", "A", "H1", "orange", 25000), route}, nil, nil, esc).New
-	open[0].State, open[0].TownshipCode = StateDispatched, "340799002" // assigned by the county
+	open[0].State, open[0].TownshipCode, open[0].Assigned = StateDispatched, "340799002", true // assigned by the county
 	p := MakePlan(day.AddDate(0, 0, 1), []Hit{hit("MED", "A", "H1", "orange", 25000), route}, open, nil, esc)
 	if len(p.Updated) != 0 || p.Refreshed[0].TownshipCode != "340799002" {
 		t.Fatalf("plan: updated %+v refreshed %+v", p.Updated, p.Refreshed)
 	}
 	open[0].TownshipCode = "340799001" // assigned back to its own township by mistake: the night takes it back
 	p = MakePlan(day.AddDate(0, 0, 2), []Hit{hit("MED", "A", "H1", "orange", 25000), route}, open, nil, esc)
+	if len(p.Updated) != 1 || p.Updated[0].TownshipCode != "" {
+		t.Fatalf("plan: updated %+v", p.Updated)
+	}
+}
+
+// A household that moves into the township where its relative handles
+// assistance: its case, at the old township, goes to the county's queue —
+// the old township was not a cross-check the county chose.
+func TestMovedHouseholdRoutedToCounty(t *testing.T) {
+	note := mark("NOTE", "A", "H1", "")
+	open := MakePlan(day, []Hit{hit("MED", "A", "H1", "orange", 25000), note}, nil, nil, esc).New
+	open[0].State = StateDispatched
+	moved := hit("MED", "A", "H1", "orange", 25000)
+	moved.TownshipCode = "340799002"
+	route := mark("ROUTE", "A", "H1", RouteCounty)
+	route.TownshipCode = "340799002"
+	p := MakePlan(day.AddDate(0, 0, 1), []Hit{moved, route}, open, nil, esc)
 	if len(p.Updated) != 1 || p.Updated[0].TownshipCode != "" {
 		t.Fatalf("plan: updated %+v", p.Updated)
 	}

@@ -81,7 +81,7 @@ func init() {
 		},
 		Key: []string{"id_number", "household_id", "township_code", "village_code", "status", "status_date"},
 	})
-	register(&Dataset{
+	register(withChecks(&Dataset{
 		Name: "households", Doc: "家庭收入核定（民政）household income assessments",
 		Fields: []Field{
 			{Name: "household_id", Type: String, Identifier: true, Required: true, Doc: "户号"},
@@ -90,7 +90,8 @@ func init() {
 			{Name: "income_assessed_date", Type: Date, Doc: "收入核定日期"},
 		},
 		Key: []string{"household_id", "income_assessed_date"},
-	})
+	}, nonNegative("annual_income")))
+
 	register(&Dataset{
 		Name: "assistance", Doc: "救助对象名册（民政）assistance roster",
 		Fields: []Field{

@@ -71,4 +71,26 @@ func TestRigidAndRecusalDatasets(t *testing.T) {
 		!strings.Contains(p.Reason, "工作单位代码") {
 		t.Errorf("a 10-digit unit code: %v", p)
 	}
+
+	// Rows whose cells parse but do not hold together are refused, each
+	// naming the field: a negative fee or payment would lower a
+	// household's spending, an end before its start would count a period
+	// that never was, a staff member is not his own relative.
+	for _, c := range []struct {
+		name   string
+		cols   map[string]string
+		row    []string
+		reason string
+	}{
+		{"students", scols, []string{id, "县第一中学", "普通高中", "2024-09-01", "", "-3000"}, "学费和住宿费（元/学年） (fees_yearly) is negative"},
+		{"students", scols, []string{id, "县第一中学", "普通高中", "2024-09-01", "2024-06-30", "3000"}, "离校日期（毕业、退学、转出） (left_date) 2024-06-30 is before 入学日期 (enrolled_date) 2024-09-01"},
+		{"rehabilitation", rcols, []string{id, "2026/3/5", "肢体康复训练", "1000", "5000"}, "个人负担（元） (self_paid) is more than 费用合计（元） (total_cost)"},
+		{"rehabilitation", rcols, []string{id, "2026/3/5", "肢体康复训练", "1000", "-400"}, "(self_paid) is negative"},
+		{"staff_relatives", kcols, []string{id, id, "村干部", "340102001001", "儿子", "", ""}, "are the same person"},
+		{"staff_relatives", kcols, []string{id, "110105198001010016", "村干部", "340102001001", "儿子", "2025-01-01", "2024-12-31"}, "(ended_date) 2024-12-31 is before"},
+	} {
+		if _, p := mapRow(c.name, c.cols, c.row); p == nil || !strings.Contains(p.Reason, c.reason) {
+			t.Errorf("%s %v: %v, want %q", c.name, c.row, p, c.reason)
+		}
+	}
 }

@@ -135,7 +135,7 @@ func countyQueue(items []Item) bool { return len(items) > 0 && items[0].Township
 // countyQueueNote is the county queue's list's second line.
 const countyQueueNote = "本表为县级队列的预警。一是未能确定所属乡镇的：户籍登记中没有乡镇，或乡镇代码不属于本县（多为外县户籍、户籍信息不全或身份证号有误），" +
 	"请县民政局根据住址、村（社区）和预警原因核实当事人所属乡镇，在工作台“分派乡镇”后由该乡镇入户核实，或由县局直接核实，在“核实结果”列填写。" +
-	"二是预警原因中标有“※ …本乡镇回避”的乡镇社会救助经办人员近亲属：须由县局直接核实或分派其他乡镇交叉核查，不得分派给该户所在乡镇。" +
+	"二是预警原因中标有“※ …户籍所在乡镇回避”的乡镇社会救助经办人员近亲属：须由县局直接核实或分派其他乡镇交叉核查，不得分派给该户所在乡镇。" +
 	"本表含个人敏感信息，仅限县民政局使用，严禁外传、公开或转发。"
 
 // listNote is the second line of a list: who may see it and how to fill it in.

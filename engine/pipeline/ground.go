@@ -64,7 +64,7 @@ func (p *Pipeline) FileGroundReport(ctx context.Context, day time.Time, r store.
 			if ch.Active && !(ch.RuleID == h.RuleID && ch.IDNumber == h.IDNumber) {
 				all = append(all, cases.Hit{RuleID: ch.RuleID, RuleVersion: ch.RuleVersion, Level: ch.Level, Reason: ch.Reason,
 					IDNumber: ch.IDNumber, HouseholdID: c.HouseholdID, TownshipCode: c.TownshipCode,
-					Facts: ch.Facts, Evidence: ch.Evidence, Severity: ch.Severity})
+					Facts: ch.Facts, Evidence: ch.Evidence, Severity: ch.Severity, Mark: ch.Mark, Route: ch.Route})
 			}
 		}
 	}
@@ -86,7 +86,9 @@ func (p *Pipeline) FileGroundReport(ctx context.Context, day time.Time, r store.
 	}
 	for _, c := range open {
 		if c.Subject == h.Subject() {
-			res.CaseID = c.ID
+			// Where the case is now: a recusal case stays in the county's
+			// queue whoever reported.
+			res.CaseID, res.Township = c.ID, p.Router.Township(c.TownshipCode)
 		}
 	}
 	if res.CaseID == "" && len(plan.Suppressed) > 0 {

@@ -5,9 +5,12 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/xuri/excelize/v2"
 
+	"github.com/lipwatch/lipwatch/engine/cases"
+	"github.com/lipwatch/lipwatch/engine/evaluate"
 	"github.com/lipwatch/lipwatch/engine/route"
 	"github.com/lipwatch/lipwatch/engine/store"
 )
@@ -78,7 +81,7 @@ func TestRecusalRoutesAndMarks(t *testing.T) {
 		}
 	}
 	if !strings.Contains(county, miniUnemployed) ||
-		!strings.Contains(county, "※ 家庭成员为本乡镇社会救助经办人员的子女：本乡镇回避，由县民政局组织核查") {
+		!strings.Contains(county, "※ 家庭成员为户籍所在乡镇的社会救助经办人员的子女：户籍所在乡镇回避，由县民政局组织核查或指定其他乡镇交叉核查") {
 		t.Errorf("county queue's list:\n%s", county)
 	}
 	if !strings.Contains(chengdong, miniCovered) ||
@@ -92,10 +95,26 @@ func TestRecusalRoutesAndMarks(t *testing.T) {
 		}
 	}
 
-	// The county cannot give the case to the household's own township; it
-	// may give it to another one, and the next night keeps it there.
+	// A report from the ground about the routed household (its own
+	// township's grid worker) joins the case and leaves it in the county's
+	// queue, its mark a mark.
+	day, _ := time.Parse(time.DateOnly, miniAsOf)
+	g, err := m.p.FileGroundReport(context.Background(), day, store.GroundReport{ReportedBy: "portal:grid", ReportedAt: day,
+		IDNumber: "340799195801200442", Kind: evaluate.GroundKinds[0].Code, Note: "测试"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g.New || g.Township != route.CountyQueue {
+		t.Errorf("ground report: %+v, want it joined to the case in the county's queue", g)
+	}
 	var id string
 	m.scan(`SELECT case_id FROM cases WHERE subject = '`+miniUnemployed+`'`, &id)
+	if cs, _ := m.p.Store.Case(context.Background(), id); cs.TownshipCode != route.CountyQueue || !recusedCase(cs) || cs.Level != "red" {
+		t.Errorf("after the ground report: township %q level %s hits %+v", cs.TownshipCode, cs.Level, cs.Hits)
+	}
+
+	// The county cannot give the case to the household's own township; it
+	// may give it to another one, and the next night keeps it there.
 	fromQueue := func(code string) bool { return code == route.CountyQueue }
 	ctx := context.Background()
 	if err := m.p.Store.AssignTownship(ctx, "admin", id, "340799001", fromQueue); !errors.Is(err, store.ErrRecusal) {
@@ -109,4 +128,24 @@ func TestRecusalRoutesAndMarks(t *testing.T) {
 	if town != "340799002" {
 		t.Errorf("after the next night the case assigned to 城东街道 is at %q", town)
 	}
+
+	// Every township whose assistance staff are related is out, not only
+	// the household's own: 钱测四 is also the mother of 城东街道's staff.
+	src := m.sources["staff_relatives"]
+	src.body = append(src.body, []byte("340799195801200442,340799198001010038,民政助理员,340799002001,母亲,2025-01-01,\n")...)
+	m.sources["staff_relatives"] = src
+	m.run()
+	if got, err := m.p.Store.RecusedTownships(ctx, miniUnemployed); err != nil || strings.Join(got, ",") != "340799001,340799002" {
+		t.Errorf("recused townships %v, %v", got, err)
+	}
+}
+
+// recusedCase reports whether a case carries an active route mark.
+func recusedCase(cs *cases.Case) bool {
+	for _, h := range cs.Hits {
+		if h.Active && h.Mark && h.Route == cases.RouteCounty {
+			return true
+		}
+	}
+	return false
 }

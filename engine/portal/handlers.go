@@ -620,8 +620,15 @@ func (s *Server) showCaseView(w http.ResponseWriter, r *http.Request, q *request
 		}
 	}
 	towns := s.townshipOptions()
-	if recused && len(it.VillageCode) >= 9 {
-		towns = slices.DeleteFunc(towns, func(o struct{ Code, Name string }) bool { return o.Code == it.VillageCode[:9] })
+	if it.HouseholdID != "" {
+		// Townships whose own assistance staff are related to the household
+		// are not offered (the store refuses them too).
+		out, err := s.p.Store.RecusedTownships(ctx, it.HouseholdID)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		towns = slices.DeleteFunc(towns, func(o struct{ Code, Name string }) bool { return slices.Contains(out, o.Code) })
 	}
 	w.WriteHeader(status)
 	s.render(w, r, q, "case", map[string]any{
@@ -964,7 +971,7 @@ func (s *Server) assignTownship(w http.ResponseWriter, r *http.Request, q *reque
 	if errors.Is(err, store.ErrRecusal) {
 		w.WriteHeader(http.StatusConflict)
 		s.render(w, r, q, "message", map[string]any{"Title": "须回避，不能分派给该乡镇",
-			"Message": "该户为" + s.p.Router.Name(town) + "社会救助经办人员的近亲属，该乡镇须回避：请分派其他乡镇交叉核查，或由县民政局直接核实。",
+			"Message": "该户为" + s.p.Router.Name(town) + "社会救助经办人员的近亲属（近亲属备案），该乡镇须回避：请分派其他乡镇交叉核查，或由县民政局直接核实。",
 			"Link":    "/cases/" + id, "LinkText": "返回预警"})
 		return
 	}

@@ -1119,7 +1119,7 @@ func TestAssignRecusedCase(t *testing.T) {
 	}
 	admin := c.client(t).login("admin")
 	_, page, _ := admin.get("/cases/" + cs.ID)
-	for _, want := range []string{"分派其他乡镇（回避）", "本乡镇须回避", "提示", "本乡镇回避，由县民政局组织核查"} {
+	for _, want := range []string{"分派其他乡镇（回避）", "该乡镇须回避", "提示", "户籍所在乡镇回避，由县民政局组织核查或指定其他乡镇交叉核查"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the recused case's page lacks %q", want)
 		}

@@ -14,7 +14,7 @@ import (
 )
 
 const caseColumns = `case_id, subject, coalesce(household_id, ''), township_code, level, state, opened_on,
-	dispatched_on, deadline, closed_on, coalesce(outcome, ''), version, dispatched_version`
+	dispatched_on, deadline, closed_on, coalesce(outcome, ''), version, dispatched_version, coalesce(assigned, false)`
 
 // OpenCases loads every case not closed, with its hits.
 func (s *Store) OpenCases(ctx context.Context) ([]*cases.Case, error) {
@@ -66,7 +66,7 @@ func (s *Store) loadCaseHeads(ctx context.Context, where string, args ...any) ([
 		c := &cases.Case{}
 		var disp, dead, closed sql.NullTime
 		if err := rows.Scan(&c.ID, &c.Subject, &c.HouseholdID, &c.TownshipCode, &c.Level, &c.State, &c.OpenedOn,
-			&disp, &dead, &closed, &c.Outcome, &c.Version, &c.DispatchedVersion); err != nil {
+			&disp, &dead, &closed, &c.Outcome, &c.Version, &c.DispatchedVersion, &c.Assigned); err != nil {
 			return nil, fmt.Errorf("cases: %w", err)
 		}
 		c.DispatchedOn, c.Deadline, c.ClosedOn = disp.Time, dead.Time, closed.Time

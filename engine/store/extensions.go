@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/lipwatch/lipwatch/engine/cases"
@@ -205,16 +206,20 @@ func (s *Store) AssignTownship(ctx context.Context, account, id, town string, fr
 	case !fromQueue(current):
 		return &CaseStateError{CaseID: id, Reason: "routed to a township already"}
 	}
-	var recused bool
-	if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM case_hits WHERE case_id = ? AND active AND route = 'county')
-		AND EXISTS (SELECT 1 FROM registry_current r JOIN cases c ON r.household_id = c.household_id
-		            WHERE c.case_id = ? AND r.township_code = ?)`, id, id, town).Scan(&recused); err != nil {
+	var household sql.NullString
+	if err := tx.QueryRowContext(ctx, `SELECT household_id FROM cases WHERE case_id = ?`, id).Scan(&household); err != nil {
 		return err
 	}
-	if recused {
-		return fmt.Errorf("case %s: %w", id, ErrRecusal)
+	if household.Valid {
+		recused, err := recusedTownships(ctx, tx, household.String)
+		if err != nil {
+			return err
+		}
+		if slices.Contains(recused, town) {
+			return fmt.Errorf("case %s: %w", id, ErrRecusal)
+		}
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE cases SET township_code = ?, version = version + 1, updated_at = ? WHERE case_id = ?`,
+	if _, err := tx.ExecContext(ctx, `UPDATE cases SET township_code = ?, assigned = true, version = version + 1, updated_at = ? WHERE case_id = ?`,
 		town, time.Now().UTC(), id); err != nil {
 		return err
 	}
@@ -222,4 +227,35 @@ func (s *Store) AssignTownship(ctx context.Context, account, id, town string, fr
 		return err
 	}
 	return tx.Commit()
+}
+
+// RecusedTownships are the townships a household's case must not be given
+// to (回避): those whose assistance staff have declared an active member of
+// the household as a close relative, or live in it, by a declaration not
+// ended (staff_relatives). Sorted 9-digit codes; none without declarations.
+func (s *Store) RecusedTownships(ctx context.Context, household string) ([]string, error) {
+	return recusedTownships(ctx, s.db, household)
+}
+
+func recusedTownships(ctx context.Context, q interface {
+	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+}, household string) ([]string, error) {
+	rows, err := q.QueryContext(ctx, `SELECT DISTINCT left(s.staff_unit_code, 9) AS town
+		FROM staff_relatives s JOIN registry_current r ON s.id_number = r.id_number OR s.staff_id_number = r.id_number
+		WHERE r.household_id = ? AND r.status = 'active' AND s.staff_role = 'assistance_staff'
+		  AND length(s.staff_unit_code) >= 9 AND (s.ended_date IS NULL OR s.ended_date > current_date)
+		ORDER BY town`, household)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var t string
+		if err := rows.Scan(&t); err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
 }
