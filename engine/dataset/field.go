@@ -135,7 +135,7 @@ func (f *fieldMap) parse(raw string, kind connectors.CellKind) (any, *Problem) {
 			d = d[:9]
 		}
 		if !allDigits(d) || (len(f.Digits) > 0 && !slices.Contains(f.Digits, len(d))) {
-			return nil, f.problem(BadCode, "%s is not a %v-digit code", shown(s), f.Digits)
+			return nil, f.problem(BadCode, "%s is not a %s-digit code", shown(s), orList(f.Digits))
 		}
 		return d, nil
 	case Date:
@@ -357,4 +357,20 @@ func unitsHint(units []string) string {
 		return ""
 	}
 	return " (a number, optionally followed by " + strings.Join(units, ", ") + ")"
+}
+
+// orList writes lengths as a reader says them: "9", "9 or 12", "6, 9 or 12".
+func orList(ns []int) string {
+	var b strings.Builder
+	for i, n := range ns {
+		switch {
+		case i == 0:
+		case i == len(ns)-1:
+			b.WriteString(" or ")
+		default:
+			b.WriteString(", ")
+		}
+		b.WriteString(strconv.Itoa(n))
+	}
+	return b.String()
 }
