@@ -28,6 +28,15 @@ import (
 // household (户号 in the registry, NULL without one); a household rule's one
 // hit lands on the household's head (户主) when the rule holds for the
 // head, else on the member with the smallest ID number, as the engine's.
+//
+// Where facts.yaml departs from the documented meaning the query keeps the
+// meaning, so that the two disagree on data that shows it (the synthetic
+// county does not): a member of a household is one alive on the evaluation
+// date as person.status says (no status is active, a death dated later has
+// not happened), where the household, rigid and recusal facts count only
+// registry rows whose status reads 'active'; and a disability certificate
+// is read from its newest row, where the disability fact keeps a cancelled
+// certificate's earlier 'valid' row.
 const handSQL = `
 WITH
 -- Everyone the rules are evaluated for: the registry and the person-keyed
@@ -44,7 +53,7 @@ ids AS (
 -- status date, then the last line. Status on the evaluation date: a death
 -- or cancellation dated after it has not happened yet; no status is active.
 reg AS (
-  SELECT id_number, household_id, relation, township_code,
+  SELECT id_number, household_id, relation, township_code, status_date,
          CASE WHEN status_date > DATE '%[1]s' THEN 'active' ELSE coalesce(status, 'active') END AS status
   FROM registry
   QUALIFY row_number() OVER (PARTITION BY id_number
@@ -104,11 +113,20 @@ med AS (
   WHERE settle_date > DATE '%[1]s' - INTERVAL 12 MONTH AND settle_date <= DATE '%[1]s'
   GROUP BY id_number
 ),
--- The newest valid disability certificate issued by the evaluation date.
+-- Disability certificates issued by the evaluation date, each as its
+-- newest row says (a cancellation comes as a new row of the certificate:
+-- the same 证号, or without one the same category, level and issue date),
+-- and of those still valid the one issued last.
 cert AS (
   SELECT id_number, level::INTEGER AS level, issued_date
-  FROM disability
-  WHERE coalesce(status, 'valid') = 'valid' AND issued_date <= DATE '%[1]s'
+  FROM (SELECT * FROM disability
+        WHERE issued_date <= DATE '%[1]s'
+        QUALIFY row_number() OVER (PARTITION BY id_number, cert_number,
+                                     CASE WHEN cert_number IS NULL THEN category END,
+                                     CASE WHEN cert_number IS NULL THEN level END,
+                                     CASE WHEN cert_number IS NULL THEN issued_date END
+                                   ORDER BY _load_id DESC, _position DESC) = 1)
+  WHERE coalesce(status, 'valid') = 'valid'
   QUALIFY row_number() OVER (PARTITION BY id_number ORDER BY issued_date DESC, _load_id DESC, _position DESC) = 1
 ),
 -- Registered unemployed: the latest 失业 or 就业 registration by the
@@ -205,15 +223,19 @@ rehab AS (
   WHERE service_date > DATE '%[1]s' - INTERVAL 12 MONTH AND service_date <= DATE '%[1]s'
   GROUP BY id_number
 ),
--- A household's rigid spending: what its members alive on the evaluation
--- date paid in the window for medical care, school and rehabilitation; the
--- largest member's medical total and the largest single settlement.
+-- A household's rigid spending: what it paid in the window for its members
+-- alive on the evaluation date — medical care, school, rehabilitation — and
+-- for those who died in the window — their medical care and rehabilitation
+-- (a family's bills for the member it lost are its own); the largest
+-- member's medical total and the largest single settlement among them.
 burden AS (
   SELECT r.household_id,
-         sum(coalesce(m.oop, 0) + coalesce(s.fees, 0) + coalesce(b.paid, 0)) AS spending,
+         sum(coalesce(m.oop, 0) + coalesce(b.paid, 0)
+             + CASE WHEN r.status = 'active' THEN coalesce(s.fees, 0) ELSE 0 END) AS spending,
          max(coalesce(m.oop, 0)) AS top_member, max(coalesce(m.top_stay, 0)) AS top_stay
   FROM reg r LEFT JOIN med m USING (id_number) LEFT JOIN school s USING (id_number) LEFT JOIN rehab b USING (id_number)
   WHERE r.status = 'active'
+     OR (r.status = 'deceased' AND r.status_date > DATE '%[1]s' - INTERVAL 12 MONTH)
   GROUP BY r.household_id
 ),
 -- 刚性支出困难 in force for 12 months or more (rigid_review_months): the
@@ -224,15 +246,25 @@ overdue AS (
     USING (id_number)
   WHERE g.since + INTERVAL 12 MONTH <= DATE '%[1]s'
 ),
--- Recusal: declarations in force on the evaluation date (from the
--- registration day, none: always, until the day before the end), each
--- (relative, staff member) pair read from its newest row, and the
--- households where a member alive is the relative or the staff member;
--- own_township when the staff member handles assistance in a unit inside
--- that member's township (a 9- or 12-digit code beginning with it).
-pair AS (
+-- Recusal: a (relative, staff member) pair may have been declared several
+-- times; each period (备案日期) is as its 终止 row says when it has one (the
+-- newest such), else as its newest row, whatever order the file lists them
+-- in. A period is in force from its registration (none: always) to the day
+-- before its end; the pair is declared on the evaluation date when one of
+-- its periods is, as the latest of those says. Households where a member
+-- alive is the relative or the staff member are related; own_township when
+-- the staff member handles assistance in a unit inside that member's
+-- township (a 9- or 12-digit code beginning with it).
+period AS (
   SELECT * FROM staff_relatives
-  QUALIFY row_number() OVER (PARTITION BY id_number, staff_id_number ORDER BY _load_id DESC, _position DESC) = 1
+  QUALIFY row_number() OVER (PARTITION BY id_number, staff_id_number, registered_date
+                             ORDER BY ended_date IS NOT NULL DESC, _load_id DESC, _position DESC) = 1
+),
+pair AS (
+  SELECT * FROM period
+  WHERE (registered_date IS NULL OR registered_date <= DATE '%[1]s')
+    AND (ended_date IS NULL OR ended_date > DATE '%[1]s')
+  QUALIFY row_number() OVER (PARTITION BY id_number, staff_id_number ORDER BY registered_date DESC NULLS LAST) = 1
 ),
 tie AS (
   SELECT r.household_id,
@@ -241,8 +273,6 @@ tie AS (
   FROM (SELECT id_number AS member, * FROM pair UNION ALL SELECT staff_id_number AS member, * FROM pair) d
   JOIN reg r ON r.id_number = d.member
   WHERE r.status = 'active'
-    AND (d.registered_date IS NULL OR d.registered_date <= DATE '%[1]s')
-    AND (d.ended_date IS NULL OR d.ended_date > DATE '%[1]s')
   GROUP BY r.household_id
 )
 -- medical_oop_threshold: 20000; medical_oop_income_share: 0.45 of
