@@ -296,10 +296,30 @@ func (w *world) oop12(p *person) int64 {
 	return s
 }
 
-// studyCounts: an enrolment counts in the window when it began by AsOf and
-// had not left by the window's start.
+// studyCounts: an enrolment's fees count in the window when its latest
+// school year begun by AsOf — the enrolment date or an anniversary of it —
+// began in the window and before leaving (facts.yaml rigid: a year's fees
+// are paid when it begins).
 func (w *world) studyCounts(s *study) bool {
-	return !s.enrolled.After(w.asOf) && (s.left.IsZero() || s.left.After(w.windowStart()))
+	if s.enrolled.After(w.asOf) {
+		return false
+	}
+	start := addYears(s.enrolled, w.asOf.Year()-s.enrolled.Year())
+	if start.After(w.asOf) {
+		start = addYears(s.enrolled, w.asOf.Year()-s.enrolled.Year()-1)
+	}
+	return start.After(w.windowStart()) && (s.left.IsZero() || start.Before(s.left))
+}
+
+// addYears is t n years on, 29 February becoming the 28th in a common
+// year (as DuckDB's date + INTERVAL n YEAR does).
+func addYears(t time.Time, n int) time.Time {
+	y := t.Year() + n
+	d := t.Day()
+	if t.Month() == time.February && d == 29 && !(y%4 == 0 && (y%100 != 0 || y%400 == 0)) {
+		d = 28
+	}
+	return time.Date(y, t.Month(), d, 0, 0, 0, 0, t.Location())
 }
 
 // spend12 is a household's rigid spending in the window (fen), all members
