@@ -48,6 +48,39 @@ func (g *guard) Read(p []byte) (int, error) {
 }
 
 func (g *guard) scan(b []byte) error {
+	// Text and tags only (what a sheet is, but for its declaration), that
+	// cannot make a stretch too long: only the stretch after the last '<'
+	// matters, as the byte-by-byte scan below would find.
+	if g.state == gText && g.run+len(b) <= maxRun && len(b) > 0 && b[len(b)-1] != '<' &&
+		!afterLT(b, '!') && !afterLT(b, '?') {
+		if l := bytes.LastIndexByte(b, '<'); l >= 0 {
+			g.run = len(b) - l - 1
+		} else {
+			g.run += len(b)
+		}
+		return nil
+	}
+	return g.scanBytes(b)
+}
+
+// afterLT reports whether c follows a '<' in b, or starts b (where what
+// comes before is not known here). It looks for c, which is rare in a
+// sheet, not for '<', which is everywhere.
+func afterLT(b []byte, c byte) bool {
+	for i := 0; ; {
+		j := bytes.IndexByte(b[i:], c)
+		if j < 0 {
+			return false
+		}
+		if i+j == 0 || b[i+j-1] == '<' {
+			return true
+		}
+		i += j + 1
+	}
+}
+
+// scanBytes is scan byte by byte, through every state.
+func (g *guard) scanBytes(b []byte) error {
 	for i := 0; i < len(b); {
 		switch g.state {
 		case gText:
