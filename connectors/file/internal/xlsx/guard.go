@@ -8,9 +8,10 @@ import (
 
 // maxRun bounds a stretch of a part without markup: a text or a tag longer
 // than this is not something a spreadsheet writes (a cell holds at most
-// 32,767 characters, some 330 KB escaped), and encoding/xml holds a whole
-// text, comment or CDATA section in memory, so a crafted part of one huge
-// text (a zip bomb inflates a few KB to gigabytes) would take the machine.
+// 32,767 characters, some 330 KB escaped), and the XML tokenizer holds a
+// whole tag, text, comment or CDATA section in memory, so a crafted part of
+// one huge text (a zip bomb inflates a few KB to gigabytes) would take the
+// machine.
 const maxRun = 4 << 20
 
 // guard reads a part's inflated bytes for the XML decoder: it counts them

@@ -97,19 +97,35 @@ func (w *Workbook) OpenSheet(i int) (*Sheet, error) {
 	if info.part == "" || w.parts[strings.ToLower(info.part)] == nil {
 		return nil, fmt.Errorf("%w: the workbook lacks the part of sheet %s", ErrNotWorkbook, info.Name)
 	}
-	if err := w.load(); err != nil {
+	// The merged ranges are scanned for (the sheet inflated once to its
+	// end) while the shared strings are read, on a core each. The sheet
+	// is opened, and its size counted against MaxUnzipped, once the
+	// shared strings are, as it was when they were read first; a failure
+	// of theirs comes first.
+	var (
+		spans   []span
+		openErr error
+		scanErr error
+	)
+	if err := w.load(func() {
+		rc, g, _, err := w.openPart(info.part)
+		if err != nil {
+			openErr = err
+			return
+		}
+		spans, scanErr = scanMerges(g)
+		rc.Close()
+	}); err != nil {
 		return nil, err
+	}
+	if openErr != nil {
+		return nil, openErr
+	}
+	if scanErr != nil {
+		return nil, fmt.Errorf("sheet %s: %w", info.Name, scanErr)
 	}
 	rc, g, zf, err := w.openPart(info.part)
 	if err != nil {
-		return nil, err
-	}
-	spans, err := scanMerges(g)
-	rc.Close()
-	if err != nil {
-		return nil, fmt.Errorf("sheet %s: %w", info.Name, err)
-	}
-	if rc, g, _, err = w.openPart(info.part); err != nil {
 		return nil, err
 	}
 	s := &Sheet{

@@ -427,8 +427,30 @@ func (w *Workbook) readWorkbook(book string) error {
 	return nil
 }
 
-// load reads the shared strings and the cell formats, once.
-func (w *Workbook) load() error {
+// load reads the cell formats and the shared strings, once. during, if
+// not nil, is run on a goroutine of its own while the shared strings are
+// read, once their part is opened (so that the parts are counted against
+// MaxUnzipped in the same order whatever runs first), or at the end when
+// there are none to read; load returns once during has.
+func (w *Workbook) load(during func()) (err error) {
+	var wait chan struct{}
+	start := func() {
+		if during == nil {
+			return
+		}
+		f, done := during, make(chan struct{})
+		during, wait = nil, done
+		go func() {
+			defer close(done)
+			f()
+		}()
+	}
+	defer func() {
+		start() // not started yet: the workbook was loaded, or failed
+		if wait != nil {
+			<-wait
+		}
+	}()
 	if w.loaded {
 		return nil
 	}
@@ -448,6 +470,7 @@ func (w *Workbook) load() error {
 		if err != nil {
 			return err
 		}
+		start()
 		w.sst, w.long, err = readSharedStrings(g, w.opts.MaxSharedText)
 		rc.Close()
 		var le *LimitError

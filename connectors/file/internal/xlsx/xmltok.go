@@ -187,22 +187,31 @@ func (t *tokens) fill() bool {
 		}
 		t.buf = append(t.buf, make([]byte, len(t.buf))...)
 	}
-	for range 100 {
+	// Read a good part of the room left, so that a reader that returns a
+	// few bytes at a time does not make a long tag be read again and
+	// again.
+	want := t.end + min(len(t.buf)-t.end, 16<<10)
+	start := t.end
+	for empty := 0; t.end < want; {
 		n, err := t.r.Read(t.buf[t.end:])
 		t.end += n
 		if err != nil {
 			t.rerr = err
-			return n > 0
+			break
 		}
-		if n > 0 {
-			return true
+		if n == 0 {
+			if empty++; empty == 100 {
+				t.rerr = io.ErrNoProgress
+				break
+			}
 		}
 	}
-	t.rerr = io.ErrNoProgress
-	return false
+	return t.end > start
 }
 
-// syntaxError is encoding/xml's error, at the line of buf[i].
+// syntaxError is encoding/xml's error, at the line of buf[i]: i is where
+// encoding/xml stands when it fails, after the bytes it has read (the
+// offending byte included when it reads it, not when it puts it back).
 func (t *tokens) syntaxError(i int, msg string) error {
 	i = min(max(i, 0), t.end)
 	return &xml.SyntaxError{Msg: msg, Line: 1 + t.lines + bytes.Count(t.buf[:i], []byte{'\n'})}
@@ -645,7 +654,7 @@ func (t *tokens) readEnd() (tokKind, error) {
 		return tokNone, t.eof(i)
 	}
 	if t.buf[i] != '>' {
-		return tokNone, t.syntaxError(i, "invalid characters between </"+string(local)+" and >")
+		return tokNone, t.syntaxError(i+1, "invalid characters between </"+string(local)+" and >")
 	}
 	t.space, t.local = space, local
 	t.pos = i + 1
@@ -675,7 +684,7 @@ func (t *tokens) readStart() (tokKind, error) {
 				return tokNone, t.eof(i + 1)
 			}
 			if t.buf[i+1] != '>' {
-				return tokNone, t.syntaxError(i+1, "expected /> in element")
+				return tokNone, t.syntaxError(i+2, "expected /> in element")
 			}
 			t.closeNext = true
 			i += 2
@@ -698,7 +707,7 @@ func (t *tokens) readStart() (tokKind, error) {
 			return tokNone, t.eof(i)
 		}
 		if t.buf[i] != '=' {
-			return tokNone, t.syntaxError(i, "attribute name without = in element")
+			return tokNone, t.syntaxError(i+1, "attribute name without = in element")
 		}
 		i = t.skipSpace(i+1, limit)
 		if i >= limit {
@@ -706,7 +715,7 @@ func (t *tokens) readStart() (tokKind, error) {
 		}
 		q := t.buf[i]
 		if q != '"' && q != '\'' {
-			return tokNone, t.syntaxError(i, "unquoted or missing attribute value in element")
+			return tokNone, t.syntaxError(i+1, "unquoted or missing attribute value in element")
 		}
 		if a.value, i, err = t.decode(i+1, limit, q); err != nil {
 			return tokNone, err
@@ -795,7 +804,7 @@ func (t *tokens) readBang() (tokKind, error) {
 			return tokNone, t.eof(t.end)
 		}
 		if t.buf[t.pos+3] != '-' {
-			return tokNone, t.syntaxError(t.pos+3, "invalid sequence <!- not part of <!--")
+			return tokNone, t.syntaxError(t.pos+4, "invalid sequence <!- not part of <!--")
 		}
 		e := t.findBytes(4, []byte("--"))
 		if e < 0 {
@@ -806,7 +815,7 @@ func (t *tokens) readBang() (tokKind, error) {
 			return tokNone, t.eof(t.end)
 		}
 		if t.buf[t.pos+k+2] != '>' {
-			return tokNone, t.syntaxError(t.pos+k+2, `invalid sequence "--" not allowed in comments`)
+			return tokNone, t.syntaxError(t.pos+k+3, `invalid sequence "--" not allowed in comments`)
 		}
 		t.pos += k + 3
 		return tokOther, nil
@@ -816,7 +825,7 @@ func (t *tokens) readBang() (tokKind, error) {
 				return tokNone, t.eof(t.end)
 			}
 			if t.buf[t.pos+3+i] != "CDATA["[i] {
-				return tokNone, t.syntaxError(t.pos+3+i, "invalid <![ sequence")
+				return tokNone, t.syntaxError(t.pos+4+i, "invalid <![ sequence")
 			}
 		}
 		e := t.findBytes(9, []byte("]]>"))

@@ -216,6 +216,8 @@ var tokenCases = []string{
 	"<a>\n<!-- \n -- \n-->",
 	"<a>\n<![CDATA[\n\x01]]></a>",
 	"<?xml version=\"1.0\"?>\n<a>\n</a>\n<b/>",
+	"<!-\n", "<![CDAT\n", "<!-- --\n", "<a/\n>", "<a>\n</a\n\nx>", "<a\nb\n\n\"", "<a b\n=\n\n\n",
+	"<\n", "<?\n?>", "<a>&amp\n;</a>", "<a>&#12\n</a>",
 }
 
 func TestTokensLikeEncodingXML(t *testing.T) {
