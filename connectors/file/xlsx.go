@@ -34,6 +34,48 @@ type xlsxReader struct {
 	beyond map[int]int64
 	err    error
 	closed bool
+
+	// After the header, the sheet is read ahead by a goroutine (ahead), in
+	// batches of rows, so that reading the sheet (inflating, parsing) and
+	// what the caller does with its rows (mapping, validating, storing)
+	// take a core each. The sheet is only touched by that goroutine until
+	// it has sent its last batch or Close has stopped it.
+	ahead   *aheadReader
+	batch   *rowBatch // the batch Next returns rows from
+	next    int       // the index in batch of the row Next returns next
+	stats   xlsx.Stats
+	done    int64 // Progress as of the batch
+	total   int64
+	started bool
+}
+
+// Read-ahead of a sheet's rows: batches of aheadRows rows, or fewer rows
+// of aheadCells cells (a sheet as wide as Excel's 16,384 columns holds a
+// few rows in memory, not hundreds), at most aheadBatches of them waiting.
+const (
+	aheadRows    = 512
+	aheadCells   = 1 << 16
+	aheadBatches = 4
+)
+
+// rowBatch is rows read ahead, with what the sheet said when they were read.
+type rowBatch struct {
+	rows  []xlsx.Row // Values and Kinds are slices of vals and kinds
+	vals  []string
+	kinds []connectors.CellKind
+	ends  []int // where each row's values end in vals
+	err   error // after the rows: io.EOF or the reading's error
+	stats xlsx.Stats
+	done  int64 // Progress
+	total int64
+}
+
+// aheadReader is the goroutine reading a sheet ahead.
+type aheadReader struct {
+	ready chan *rowBatch
+	free  chan *rowBatch
+	stop  chan struct{}
+	exit  chan struct{} // closed when the goroutine has left the sheet
 }
 
 func openXLSX(ctx context.Context, name, path string, opts *options) (*xlsxReader, error) {
@@ -160,18 +202,75 @@ func (r *xlsxReader) pick(sheets []xlsx.SheetInfo, name string) (int, error) {
 // number.
 func (r *xlsxReader) advance() (xlsx.Row, error) {
 	row, err := r.sh.Next()
-	if err == io.EOF {
-		return row, io.EOF
-	}
 	if err != nil {
-		var re *xlsx.RowError
-		if errors.As(err, &re) {
-			return row, fmt.Errorf("%s:%d: sheet %s: %w", r.name, re.Row, r.sheet, re.Err)
-		}
-		return row, fmt.Errorf("%s: sheet %s: %w", r.name, r.sheet, err)
+		return row, r.rowError(err)
 	}
 	r.pos = int64(row.Num)
 	return row, nil
+}
+
+// rowError names the file and the sheet (and the row) in an error reading
+// the sheet; io.EOF is returned as it is.
+func (r *xlsxReader) rowError(err error) error {
+	if err == io.EOF {
+		return io.EOF
+	}
+	var re *xlsx.RowError
+	if errors.As(err, &re) {
+		return fmt.Errorf("%s:%d: sheet %s: %w", r.name, re.Row, r.sheet, re.Err)
+	}
+	return fmt.Errorf("%s: sheet %s: %w", r.name, r.sheet, err)
+}
+
+// readAhead starts the goroutine reading the sheet's rows after the header.
+func (r *xlsxReader) readAhead() {
+	a := &aheadReader{
+		ready: make(chan *rowBatch, aheadBatches),
+		free:  make(chan *rowBatch, aheadBatches+2),
+		stop:  make(chan struct{}),
+		exit:  make(chan struct{}),
+	}
+	r.ahead = a
+	sh := r.sh
+	go func() {
+		defer close(a.exit)
+		for {
+			var b *rowBatch
+			select {
+			case b = <-a.free:
+			default:
+				b = &rowBatch{}
+			}
+			b.rows, b.vals, b.kinds, b.ends, b.err = b.rows[:0], b.vals[:0], b.kinds[:0], b.ends[:0], nil
+			for len(b.rows) < aheadRows && len(b.vals) < aheadCells {
+				row, err := sh.Next()
+				if err != nil {
+					b.err = r.rowError(err)
+					break
+				}
+				// The sheet reuses its slices; the strings may be kept.
+				b.vals = append(b.vals, row.Values...)
+				b.kinds = append(b.kinds, row.Kinds...)
+				b.rows = append(b.rows, xlsx.Row{Num: row.Num, Hidden: row.Hidden})
+				b.ends = append(b.ends, len(b.vals))
+			}
+			start := 0
+			for i, end := range b.ends {
+				b.rows[i].Values, b.rows[i].Kinds = b.vals[start:end:end], b.kinds[start:end:end]
+				start = end
+			}
+			b.stats = sh.Stats()
+			b.done, b.total = sh.Progress()
+			select {
+			case a.ready <- b:
+			case <-a.stop:
+				return
+			}
+			if b.err != nil {
+				return
+			}
+		}
+	}()
 }
 
 // Header returns the column names, trimmed. The slice must not be changed.
@@ -190,11 +289,12 @@ func (r *xlsxReader) Next() (connectors.Row, error) {
 	if r.closed {
 		return connectors.Row{}, fmt.Errorf("%s: read after close", r.name)
 	}
-	row, err := r.advance()
+	row, err := r.nextRow()
 	if err != nil {
 		r.err = err
 		return connectors.Row{}, err
 	}
+	r.pos = int64(row.Num)
 	if row.Hidden {
 		r.hidden++
 	}
@@ -216,6 +316,35 @@ func (r *xlsxReader) Next() (connectors.Row, error) {
 	return connectors.Row{Pos: r.pos, Values: vals, Kinds: kinds}, nil
 }
 
+// nextRow returns the next row read ahead, starting the reading ahead at
+// the first call.
+func (r *xlsxReader) nextRow() (xlsx.Row, error) {
+	if !r.started {
+		r.started = true
+		r.stats = r.sh.Stats()
+		r.done, r.total = r.sh.Progress()
+		r.readAhead()
+	}
+	for r.batch == nil || r.next == len(r.batch.rows) {
+		if b := r.batch; b != nil {
+			if b.err != nil {
+				return xlsx.Row{}, b.err
+			}
+			r.batch = nil
+			select {
+			case r.ahead.free <- b: // the rows returned from it are done with
+			default:
+			}
+		}
+		b := <-r.ahead.ready
+		r.batch, r.next = b, 0
+		r.stats, r.done, r.total = b.stats, b.done, b.total
+	}
+	row := r.batch.rows[r.next]
+	r.next++
+	return row, nil
+}
+
 // pad extends a non-blank row shorter than the header with empty text
 // values, in buffers reused from row to row.
 func (r *xlsxReader) pad(vals []string, kinds []connectors.CellKind) ([]string, []connectors.CellKind) {
@@ -234,10 +363,13 @@ func (r *xlsxReader) pad(vals []string, kinds []connectors.CellKind) ([]string, 
 
 // Progress returns how much of the sheet's XML has been read, and its size.
 func (r *xlsxReader) Progress() (done, total int64) {
-	if r.sh == nil {
+	switch {
+	case r.sh == nil:
 		return 0, 0
+	case !r.started:
+		return r.sh.Progress()
 	}
-	return r.sh.Progress()
+	return r.done, r.total // as of the rows returned
 }
 
 // Notes reports what a person loading the sheet should know: hidden rows
@@ -283,7 +415,10 @@ func (r *xlsxReader) Notes() []connectors.Note {
 	if r.sh == nil {
 		return notes
 	}
-	st := r.sh.Stats()
+	st := r.stats // as of the rows returned: all of them after io.EOF
+	if !r.started {
+		st = r.sh.Stats()
+	}
 	if st.MergedRanges > 0 {
 		add("merged_cells", int64(st.MergedRanges), "%d merged %s gave the value of %s top-left cell to every cell %s (%d %s filled)",
 			st.MergedRanges, plural(st.MergedRanges, "range", "ranges"), plural(st.MergedRanges, "its", "their"),
@@ -325,6 +460,10 @@ func (r *xlsxReader) Close() error {
 		return nil
 	}
 	r.closed = true
+	if a := r.ahead; a != nil {
+		close(a.stop)
+		<-a.exit // the goroutine has left the sheet
+	}
 	var errs []error
 	if r.sh != nil {
 		errs = append(errs, r.sh.Close())

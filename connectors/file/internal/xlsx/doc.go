@@ -16,11 +16,13 @@
 // whole sheet into memory, gigabytes for such a sheet; xlsxreader
 // (thedatashed) streams but knows neither the 1904 system, nor formulas,
 // merged cells or hidden rows. So this package reads the parts with
-// archive/zip and encoding/xml: the workbook (sheets, their states, the
+// archive/zip and an XML tokenizer of its own (xmltok.go: encoding/xml's
+// tokens and errors, without its allocation per token, which made reading
+// a sheet several times slower): the workbook (sheets, their states, the
 // date system), the styles (which cell formats show dates, ECMA-376 Part 1,
 // 18.8.30), the shared strings, and the sheet itself in two passes, a
-// cheap scan for merged ranges (they are written after the rows) and the
-// streaming read of the rows.
+// cheap scan for merged ranges (they are written after the rows), run
+// while the shared strings are read, and the streaming read of the rows.
 //
 // excelize is kept for what it does well: calculating formulas. A formula
 // saved without a value (files written by openpyxl or report generators

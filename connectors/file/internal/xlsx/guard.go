@@ -8,9 +8,10 @@ import (
 
 // maxRun bounds a stretch of a part without markup: a text or a tag longer
 // than this is not something a spreadsheet writes (a cell holds at most
-// 32,767 characters, some 330 KB escaped), and encoding/xml holds a whole
-// text, comment or CDATA section in memory, so a crafted part of one huge
-// text (a zip bomb inflates a few KB to gigabytes) would take the machine.
+// 32,767 characters, some 330 KB escaped), and the XML tokenizer holds a
+// whole tag, text, comment or CDATA section in memory, so a crafted part of
+// one huge text (a zip bomb inflates a few KB to gigabytes) would take the
+// machine.
 const maxRun = 4 << 20
 
 // guard reads a part's inflated bytes for the XML decoder: it counts them
@@ -48,6 +49,39 @@ func (g *guard) Read(p []byte) (int, error) {
 }
 
 func (g *guard) scan(b []byte) error {
+	// Text and tags only (what a sheet is, but for its declaration), that
+	// cannot make a stretch too long: only the stretch after the last '<'
+	// matters, as the byte-by-byte scan below would find.
+	if g.state == gText && g.run+len(b) <= maxRun && len(b) > 0 && b[len(b)-1] != '<' &&
+		!afterLT(b, '!') && !afterLT(b, '?') {
+		if l := bytes.LastIndexByte(b, '<'); l >= 0 {
+			g.run = len(b) - l - 1
+		} else {
+			g.run += len(b)
+		}
+		return nil
+	}
+	return g.scanBytes(b)
+}
+
+// afterLT reports whether c follows a '<' in b, or starts b (where what
+// comes before is not known here). It looks for c, which is rare in a
+// sheet, not for '<', which is everywhere.
+func afterLT(b []byte, c byte) bool {
+	for i := 0; ; {
+		j := bytes.IndexByte(b[i:], c)
+		if j < 0 {
+			return false
+		}
+		if i+j == 0 || b[i+j-1] == '<' {
+			return true
+		}
+		i += j + 1
+	}
+}
+
+// scanBytes is scan byte by byte, through every state.
+func (g *guard) scanBytes(b []byte) error {
 	for i := 0; i < len(b); {
 		switch g.state {
 		case gText:

@@ -55,7 +55,7 @@ func parseRef(s string) (col, row int, ok bool) {
 // parseCol reads the column letters at the start of a cell reference,
 // ignoring the row digits (which a cell's r= repeats from its row): 0 when
 // there are none or the column is past XFD.
-func parseCol(s string) int {
+func parseCol[T string | []byte](s T) int {
 	col := 0
 	for i := 0; i < len(s); i++ {
 		c := s[i] | 0x20

@@ -1,9 +1,7 @@
 package xlsx
 
 import (
-	"bufio"
 	"context"
-	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
@@ -99,24 +97,40 @@ func (w *Workbook) OpenSheet(i int) (*Sheet, error) {
 	if info.part == "" || w.parts[strings.ToLower(info.part)] == nil {
 		return nil, fmt.Errorf("%w: the workbook lacks the part of sheet %s", ErrNotWorkbook, info.Name)
 	}
-	if err := w.load(); err != nil {
+	// The merged ranges are scanned for (the sheet inflated once to its
+	// end) while the shared strings are read, on a core each. The sheet
+	// is opened, and its size counted against MaxUnzipped, once the
+	// shared strings are, as it was when they were read first; a failure
+	// of theirs comes first.
+	var (
+		spans   []span
+		openErr error
+		scanErr error
+	)
+	if err := w.load(func() {
+		rc, g, _, err := w.openPart(info.part)
+		if err != nil {
+			openErr = err
+			return
+		}
+		spans, scanErr = scanMerges(g)
+		rc.Close()
+	}); err != nil {
 		return nil, err
+	}
+	if openErr != nil {
+		return nil, openErr
+	}
+	if scanErr != nil {
+		return nil, fmt.Errorf("sheet %s: %w", info.Name, scanErr)
 	}
 	rc, g, zf, err := w.openPart(info.part)
 	if err != nil {
 		return nil, err
 	}
-	spans, err := scanMerges(g)
-	rc.Close()
-	if err != nil {
-		return nil, fmt.Errorf("sheet %s: %w", info.Name, err)
-	}
-	if rc, g, _, err = w.openPart(info.part); err != nil {
-		return nil, err
-	}
 	s := &Sheet{
 		wb: w, rc: rc, g: g, size: int64(min(zf.UncompressedSize64, 1<<62)),
-		dec:  newTokens(bufio.NewReaderSize(g, 64<<10)),
+		dec:  newTokens(g),
 		m:    merges{spans: spans},
 		calc: calculator{wb: w, sheet: info.Name, allowed: w.size <= MaxCalcSize, tainted: w.taintOf},
 	}
@@ -209,7 +223,7 @@ func trimmed(vals []string, kinds []connectors.CellKind) int {
 // the end of the rows.
 func (s *Sheet) readRow() error {
 	for {
-		tok, err := s.dec.next()
+		kind, err := s.dec.next()
 		if err == io.EOF {
 			if s.inData {
 				return &RowError{Row: s.xmlRow + 1, Err: errors.New("the sheet's XML ends before its rows do: the file is cut short")}
@@ -220,21 +234,21 @@ func (s *Sheet) readRow() error {
 		if err != nil {
 			return xmlError(s.xmlRow+1, err)
 		}
-		switch t := tok.(type) {
-		case xml.StartElement:
+		switch kind {
+		case tokStart:
 			switch {
-			case t.Name.Local == "sheetData" && !s.inData:
+			case s.dec.is("sheetData") && !s.inData:
 				s.inData = true
 			case !s.inData:
-			case t.Name.Local == "row":
-				return s.readCells(&t)
+			case s.dec.is("row"):
+				return s.readCells()
 			default:
 				if err := s.skip(s.xmlRow + 1); err != nil {
 					return err
 				}
 			}
-		case xml.EndElement:
-			if s.inData && t.Name.Local == "sheetData" {
+		case tokEnd:
+			if s.inData && s.dec.is("sheetData") {
 				s.inData = false
 				s.eof = true
 				return nil
@@ -254,28 +268,28 @@ func xmlError(row int, err error) error {
 // skip reads past the element just started, in row.
 func (s *Sheet) skip(row int) error {
 	for depth := 1; depth > 0; {
-		tok, err := s.dec.next()
+		kind, err := s.dec.next()
 		if err != nil {
 			if err == io.EOF {
 				err = io.ErrUnexpectedEOF
 			}
 			return xmlError(row, err)
 		}
-		switch tok.(type) {
-		case xml.StartElement:
+		switch kind {
+		case tokStart:
 			depth++
-		case xml.EndElement:
+		case tokEnd:
 			depth--
 		}
 	}
 	return nil
 }
 
-// readCells reads a <row> element's cells.
-func (s *Sheet) readCells(row *xml.StartElement) error {
+// readCells reads the cells of the <row> element just started.
+func (s *Sheet) readCells() error {
 	num := s.xmlRow + 1
-	if r := attr(row, "r"); r != "" {
-		n, err := strconv.Atoi(r)
+	if r := s.dec.attr("r"); len(r) > 0 {
+		n, err := strconv.Atoi(string(r))
 		if err != nil || n < 1 {
 			return &RowError{Row: num, Err: fmt.Errorf("row number %.20q is not a number", r)}
 		}
@@ -287,51 +301,52 @@ func (s *Sheet) readCells(row *xml.StartElement) error {
 	if num <= s.xmlRow {
 		return &RowError{Row: num, Err: fmt.Errorf("row %d comes after row %d: the rows are out of order (the file is damaged; open and save it in Excel/WPS)", num, s.xmlRow)}
 	}
-	s.xmlRow, s.pend, s.pendNum, s.pendHid = num, true, num, truthy(attr(row, "hidden"))
+	s.xmlRow, s.pend, s.pendNum, s.pendHid = num, true, num, truthy(string(s.dec.attr("hidden")))
 	s.vals, s.kinds = s.vals[:0], s.kinds[:0]
 	col := 0
 	for {
-		tok, err := s.dec.next()
+		kind, err := s.dec.next()
 		if err != nil {
 			if err == io.EOF {
 				err = io.ErrUnexpectedEOF
 			}
 			return xmlError(num, err)
 		}
-		switch t := tok.(type) {
-		case xml.StartElement:
-			if t.Name.Local != "c" {
+		switch kind {
+		case tokStart:
+			if !s.dec.is("c") {
 				if err := s.skip(num); err != nil {
 					return err
 				}
 				continue
 			}
-			if col, err = s.readCell(&t, num, col); err != nil {
+			if col, err = s.readCell(num, col); err != nil {
 				return &RowError{Row: num, Err: err}
 			}
-		case xml.EndElement:
-			if t.Name.Local == "row" {
+		case tokEnd:
+			if s.dec.is("row") {
 				return nil
 			}
 		}
 	}
 }
 
-// readCell reads one <c> element, after the previous cell at column prev,
-// and stores its value and kind. It returns the cell's column.
-func (s *Sheet) readCell(se *xml.StartElement, row, prev int) (int, error) {
+// readCell reads the <c> element just started, after the previous cell at
+// column prev, and stores its value and kind. It returns the cell's column.
+func (s *Sheet) readCell(row, prev int) (int, error) {
 	c := cell{col: prev + 1, style: -1}
-	for _, a := range se.Attr {
-		switch a.Name.Local {
+	for i := range s.dec.attrs {
+		a := &s.dec.attrs[i]
+		switch string(a.local) {
 		case "r":
-			c.col = parseCol(a.Value)
+			c.col = parseCol(a.value)
 			if c.col == 0 {
-				return prev, fmt.Errorf("cell reference %.20q is not a cell of Excel's %d columns", a.Value, MaxCols)
+				return prev, fmt.Errorf("cell reference %.20q is not a cell of Excel's %d columns", a.value, MaxCols)
 			}
 		case "t":
-			c.typ = a.Value
+			c.typ = cellType(a.value)
 		case "s":
-			if n, err := strconv.Atoi(a.Value); err == nil {
+			if n, ok := atoi(a.value); ok {
 				c.style = n
 			}
 		}
@@ -369,31 +384,33 @@ func (s *Sheet) readCellBody(c *cell) error {
 	)
 	state, depth, rph, inT, keep := none, 0, 0, false, false
 	for {
-		tok, err := s.dec.next()
+		kind, err := s.dec.next()
 		if err != nil {
 			if err == io.EOF {
 				err = io.ErrUnexpectedEOF
 			}
 			return fmt.Errorf("the sheet's XML is damaged: %w", err)
 		}
-		switch t := tok.(type) {
-		case xml.StartElement:
+		d := s.dec
+		switch kind {
+		case tokStart:
 			depth++
 			switch {
-			case depth == 1 && t.Name.Local == "v":
+			case depth == 1 && d.is("v"):
 				state, c.hasV = inV, true
-			case depth == 1 && t.Name.Local == "f":
+			case depth == 1 && d.is("f"):
 				state = inF
-				c.formula = c.formula || attr(&t, "t") == "shared"
-			case depth == 1 && t.Name.Local == "is":
+				c.formula = c.formula || string(d.attr("t")) == "shared"
+			case depth == 1 && d.is("is"):
 				state, c.inline = inIS, true
-			case state == inIS && t.Name.Local == "rPh":
+			case state == inIS && d.is("rPh"):
 				rph++
-			case state == inIS && t.Name.Local == "t" && rph == 0:
-				inT, keep = true, attr(&t, "space") == "preserve"
+			case state == inIS && d.is("t") && rph == 0:
+				inT, keep = true, string(d.attr("space")) == "preserve"
 				s.run = s.run[:0]
 			}
-		case xml.CharData:
+		case tokText:
+			t := d.text
 			switch {
 			case state == inV:
 				s.v = append(s.v, t...)
@@ -407,7 +424,7 @@ func (s *Sheet) readCellBody(c *cell) error {
 			if len(s.v) > maxRun || len(s.run) > maxRun || len(s.is) > maxRun {
 				return fmt.Errorf("a cell of more than %d MiB", maxRun>>20)
 			}
-		case xml.EndElement:
+		case tokEnd:
 			if depth == 0 {
 				return nil // </c>
 			}
@@ -415,12 +432,40 @@ func (s *Sheet) readCellBody(c *cell) error {
 			switch {
 			case depth == 0:
 				state = none
-			case t.Name.Local == "rPh" && rph > 0:
+			case d.is("rPh") && rph > 0:
 				rph--
-			case t.Name.Local == "t" && inT:
+			case d.is("t") && inT:
 				s.is = append(s.is, runText(s.run, keep)...)
 				inT = false
 			}
 		}
 	}
+}
+
+// cellType is a cell's t= attribute as a string, without allocating one for
+// the types Excel writes.
+func cellType(v []byte) string {
+	switch string(v) {
+	case "s":
+		return "s"
+	case "n":
+		return "n"
+	case "str":
+		return "str"
+	case "inlineStr":
+		return "inlineStr"
+	case "b":
+		return "b"
+	case "e":
+		return "e"
+	case "d":
+		return "d"
+	}
+	return string(v)
+}
+
+// atoi is strconv.Atoi of bytes.
+func atoi(v []byte) (int, bool) {
+	n, err := strconv.Atoi(string(v))
+	return n, err == nil
 }

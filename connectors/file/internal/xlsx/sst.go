@@ -1,9 +1,6 @@
 package xlsx
 
-import (
-	"encoding/xml"
-	"io"
-)
+import "io"
 
 // maxStringRaw bounds the text of one shared string as written (escaped)
 // that is kept while it is read: a string of Excel's 32,767 characters
@@ -38,16 +35,16 @@ func readSharedStrings(r io.Reader, limit int64) (out []string, long map[int]int
 		return &LimitError{What: LimitSharedText, Size: total, Limit: limit}
 	}
 	for {
-		tok, err := d.next()
+		kind, err := d.next()
 		if err == io.EOF {
 			return out, long, nil
 		}
 		if err != nil {
 			return nil, nil, err
 		}
-		switch t := tok.(type) {
-		case xml.StartElement:
-			switch t.Name.Local {
+		switch kind {
+		case tokStart:
+			switch string(d.local) {
 			case "si":
 				inSI, inT, rph = true, false, 0
 				text, size = text[:0], 0
@@ -56,19 +53,19 @@ func readSharedStrings(r io.Reader, limit int64) (out []string, long map[int]int
 			case "t":
 				if inSI && rph == 0 {
 					inT = true
-					keep = attr(&t, "space") == "preserve"
+					keep = string(d.attr("space")) == "preserve"
 					run = run[:0]
 				}
 			}
-		case xml.CharData:
-			if inT {
+		case tokText:
+			if t := d.text; inT {
 				size += len(t)
 				if size <= maxStringRaw {
 					run = append(run, t...)
 				}
 			}
-		case xml.EndElement:
-			switch t.Name.Local {
+		case tokEnd:
+			switch string(d.local) {
 			case "t":
 				if inT {
 					if size <= maxStringRaw {

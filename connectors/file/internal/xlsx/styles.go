@@ -1,7 +1,6 @@
 package xlsx
 
 import (
-	"encoding/xml"
 	"fmt"
 	"io"
 	"strconv"
@@ -36,16 +35,16 @@ func readStyles(r io.Reader) ([]xfInfo, error) {
 	var xfFmt []int            // numFmtId of each cell format
 	var inNumFmts, inCellXfs bool
 	for {
-		tok, err := d.next()
+		kind, err := d.next()
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
 			return nil, err
 		}
-		switch t := tok.(type) {
-		case xml.StartElement:
-			switch t.Name.Local {
+		switch kind {
+		case tokStart:
+			switch string(d.local) {
 			case "numFmts":
 				inNumFmts = true
 			case "cellXfs":
@@ -54,14 +53,14 @@ func readStyles(r io.Reader) ([]xfInfo, error) {
 				if !inNumFmts {
 					continue // a conditional format's (dxf) number format
 				}
-				id, err := strconv.Atoi(attr(&t, "numFmtId"))
+				id, err := strconv.Atoi(string(d.attr("numFmtId")))
 				if err != nil {
 					continue
 				}
 				if len(custom) >= maxFormats {
 					return nil, fmt.Errorf("more than %d number formats", maxFormats)
 				}
-				code := attr(&t, "formatCode")
+				code := string(d.attr("formatCode"))
 				prefix, pad := zeroPad(code)
 				custom[id] = xfInfo{date: isDateCode(code), unit: hasUnit(code), pad: pad, prefix: prefix}
 			case "xf":
@@ -71,14 +70,14 @@ func readStyles(r io.Reader) ([]xfInfo, error) {
 				if len(xfFmt) >= maxFormats {
 					return nil, fmt.Errorf("more than %d cell formats", maxFormats)
 				}
-				id, err := strconv.Atoi(attr(&t, "numFmtId"))
+				id, err := strconv.Atoi(string(d.attr("numFmtId")))
 				if err != nil {
 					id = 0 // General
 				}
 				xfFmt = append(xfFmt, id)
 			}
-		case xml.EndElement:
-			switch t.Name.Local {
+		case tokEnd:
+			switch string(d.local) {
 			case "numFmts":
 				inNumFmts = false
 			case "cellXfs":

@@ -4,7 +4,6 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
-	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
@@ -294,17 +293,6 @@ func (w *Workbook) openPart(name string) (io.ReadCloser, *guard, *zip.File, erro
 	return rc, &guard{r: rc, part: name}, zf, nil
 }
 
-// attr returns the value of the attribute with the given local name,
-// whatever its namespace prefix.
-func attr(se *xml.StartElement, local string) string {
-	for _, a := range se.Attr {
-		if a.Name.Local == local {
-			return a.Value
-		}
-	}
-	return ""
-}
-
 // truthy reads an xsd:boolean attribute.
 func truthy(v string) bool { return v == "1" || v == "true" }
 
@@ -340,27 +328,26 @@ func (w *Workbook) readRels(name, dir string) (rels, error) {
 	d := newTokens(g)
 	var out rels
 	for {
-		tok, err := d.next()
+		kind, err := d.next()
 		if err == io.EOF {
 			return out, nil
 		}
 		if err != nil {
 			return nil, fmt.Errorf("read %s: %w", name, err)
 		}
-		se, ok := tok.(xml.StartElement)
-		if !ok || se.Name.Local != "Relationship" || strings.EqualFold(attr(&se, "TargetMode"), "External") {
+		if kind != tokStart || !d.is("Relationship") || strings.EqualFold(string(d.attr("TargetMode")), "External") {
 			continue
 		}
 		if len(out) >= 4*maxSheets {
 			return nil, fmt.Errorf("read %s: more than %d relationships", name, 4*maxSheets)
 		}
-		t := strings.ReplaceAll(attr(&se, "Target"), `\`, "/")
+		t := strings.ReplaceAll(string(d.attr("Target")), `\`, "/")
 		if strings.HasPrefix(t, "/") {
 			t = path.Clean(t)[1:]
 		} else {
 			t = path.Join(dir, t)
 		}
-		out = append(out, rel{id: attr(&se, "Id"), typ: attr(&se, "Type"), target: t})
+		out = append(out, rel{id: string(d.attr("Id")), typ: string(d.attr("Type")), target: t})
 	}
 }
 
@@ -396,33 +383,32 @@ func (w *Workbook) readWorkbook(book string) error {
 	defer rc.Close()
 	d := newTokens(g)
 	for {
-		tok, err := d.next()
+		kind, err := d.next()
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
 			return fmt.Errorf("read %s: %w", book, err)
 		}
-		se, ok := tok.(xml.StartElement)
-		if !ok {
+		if kind != tokStart {
 			continue
 		}
-		switch se.Name.Local {
+		switch string(d.local) {
 		case "workbookPr":
-			w.date1904 = truthy(attr(&se, "date1904"))
+			w.date1904 = truthy(string(d.attr("date1904")))
 		case "calcPr":
-			w.fullCalc = truthy(attr(&se, "fullCalcOnLoad"))
+			w.fullCalc = truthy(string(d.attr("fullCalcOnLoad")))
 		case "sheet":
 			if len(w.sheets) >= maxSheets {
 				return fmt.Errorf("read %s: more than %d sheets", book, maxSheets)
 			}
-			s := SheetInfo{Name: attr(&se, "name"), State: attr(&se, "state"), Type: "worksheet"}
+			s := SheetInfo{Name: string(d.attr("name")), State: string(d.attr("state")), Type: "worksheet"}
 			switch s.State {
 			case StateHidden, StateVeryHidden:
 			default:
 				s.State = StateVisible
 			}
-			if r, ok := byID[attr(&se, "id")]; ok {
+			if r, ok := byID[string(d.attr("id"))]; ok {
 				s.part = r.target
 				if i := strings.LastIndexByte(r.typ, '/'); i >= 0 {
 					s.Type = r.typ[i+1:]
@@ -441,8 +427,30 @@ func (w *Workbook) readWorkbook(book string) error {
 	return nil
 }
 
-// load reads the shared strings and the cell formats, once.
-func (w *Workbook) load() error {
+// load reads the cell formats and the shared strings, once. during, if
+// not nil, is run on a goroutine of its own while the shared strings are
+// read, once their part is opened (so that the parts are counted against
+// MaxUnzipped in the same order whatever runs first), or at the end when
+// there are none to read; load returns once during has.
+func (w *Workbook) load(during func()) (err error) {
+	var wait chan struct{}
+	start := func() {
+		if during == nil {
+			return
+		}
+		f, done := during, make(chan struct{})
+		during, wait = nil, done
+		go func() {
+			defer close(done)
+			f()
+		}()
+	}
+	defer func() {
+		start() // not started yet: the workbook was loaded, or failed
+		if wait != nil {
+			<-wait
+		}
+	}()
 	if w.loaded {
 		return nil
 	}
@@ -462,6 +470,7 @@ func (w *Workbook) load() error {
 		if err != nil {
 			return err
 		}
+		start()
 		w.sst, w.long, err = readSharedStrings(g, w.opts.MaxSharedText)
 		rc.Close()
 		var le *LimitError
