@@ -87,16 +87,20 @@ type world struct {
 	outsiders  []*person // out-of-county patients
 	usedIDs    map[string]bool
 
-	claims   []*claim
-	certs    []*cert
-	events   []*empEvent
-	fishers  []*fisher
-	aids     []*aid
-	planted  []*Planted
-	decoys   []Decoy
-	boatSeq  int       // last 渔船证号 sequence
-	bgPeople []*person // active adults of background households: bad rows are theirs
-	claimSeq [medicalMonths]int
+	claims  []*claim
+	certs   []*cert
+	events  []*empEvent
+	fishers []*fisher
+	aids    []*aid
+	// aidsByHH indexes aids by household for aidsOf, built when
+	// aidsIndexed (the rows it holds) falls behind len(aids).
+	aidsByHH    map[*household][]*aid
+	aidsIndexed int
+	planted     []*Planted
+	decoys      []Decoy
+	boatSeq     int       // last 渔船证号 sequence
+	bgPeople    []*person // active adults of background households: bad rows are theirs
+	claimSeq    [medicalMonths]int
 
 	// badTouched are the households whose people the bad rows of the
 	// files before the asset files were drawn for: a quarantined registry
