@@ -391,3 +391,12 @@ const MaxDeadlineDays = 365
 func DispatchFormats() []string {
 	return []string{"xlsx", "csv"}
 }
+
+// StoreTempDirectory is store.temp_directory resolved against the config
+// file's directory, "" when unset (DuckDB's default).
+func (c *Config) StoreTempDirectory() string {
+	if c.Store.TempDirectory == "" {
+		return ""
+	}
+	return c.Resolve(c.Store.TempDirectory)
+}

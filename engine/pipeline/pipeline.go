@@ -61,7 +61,7 @@ func Open(ctx context.Context, cfg *config.Config, logger *slog.Logger, holder s
 		return nil, err
 	}
 	st, err := store.Open(ctx, store.Options{Path: cfg.Resolve(cfg.Store.Path), Threads: cfg.Store.Threads,
-		MemoryLimit: cfg.Store.MemoryLimit, TempDirectory: resolveTemp(cfg), Holder: holder})
+		MemoryLimit: cfg.Store.MemoryLimit, TempDirectory: cfg.StoreTempDirectory(), Holder: holder})
 	if err != nil {
 		return nil, err
 	}
@@ -382,13 +382,4 @@ func (s *RunSummary) JSON() string {
 	}
 	b, _ := json.Marshal(out)
 	return string(b)
-}
-
-// resolveTemp is store.temp_directory resolved against the config file's
-// directory ("" when unset: DuckDB's default).
-func resolveTemp(cfg *config.Config) string {
-	if cfg.Store.TempDirectory == "" {
-		return ""
-	}
-	return cfg.Resolve(cfg.Store.TempDirectory)
 }

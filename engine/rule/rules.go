@@ -239,14 +239,17 @@ func parseRule(f *yfile, n *yaml.Node, nth int) *parsedRule {
 	} else {
 		good = false
 	}
-	if p, has := m["mark"]; has {
-		if p.val.Kind != yaml.ScalarNode || p.val.Tag != "!!bool" {
-			f.errf(p.val, ctx, "mark must be true or false, not %s", describe(p.val))
-			good = false
-		} else {
-			_ = p.val.Decode(&r.Mark)
+	boolKey := func(key string, dst *bool) {
+		if p, has := m[key]; has {
+			if p.val.Kind != yaml.ScalarNode || p.val.Tag != "!!bool" {
+				f.errf(p.val, ctx, "%s must be true or false, not %s", key, describe(p.val))
+				good = false
+			} else {
+				_ = p.val.Decode(dst)
+			}
 		}
 	}
+	boolKey("mark", &r.Mark)
 	if p, has := m["route"]; has {
 		if s, ok := f.text(p, ctx); ok {
 			if s != RouteCounty {
@@ -258,11 +261,11 @@ func parseRule(f *yfile, n *yaml.Node, nth int) *parsedRule {
 			good = false
 		}
 	}
-	if p, has := m["level"]; r.Mark && has {
-		f.errf(p.key, ctx, "a mark (mark: true) has no level: it never sets a case's level; remove level")
-		good = false
-	} else if r.Mark {
-		// A mark has no level.
+	if r.Mark { // a mark has no level
+		if p, has := m["level"]; has {
+			f.errf(p.key, ctx, "a mark (mark: true) has no level: it never sets a case's level; remove level")
+			good = false
+		}
 	} else if p, level, ok := required("level", "red, orange or yellow"); ok {
 		if LevelRank(level) == 0 {
 			f.errf(p.val, ctx, "level must be red, orange or yellow, not %s%s", level, hint(level, []string{Red, Orange, Yellow}))
@@ -286,14 +289,7 @@ func parseRule(f *yfile, n *yaml.Node, nth int) *parsedRule {
 			good = false
 		}
 	}
-	if p, has := m["enabled"]; has {
-		if p.val.Kind != yaml.ScalarNode || p.val.Tag != "!!bool" {
-			f.errf(p.val, ctx, "enabled must be true or false, not %s", describe(p.val))
-			good = false
-		} else {
-			_ = p.val.Decode(&r.Enabled)
-		}
-	}
+	boolKey("enabled", &r.Enabled)
 	if p, has := m["version"]; has {
 		v, err := strconv.Atoi(p.val.Value)
 		if p.val.Kind != yaml.ScalarNode || p.val.Tag != "!!int" || err != nil || v < 1 {
