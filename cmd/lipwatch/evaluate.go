@@ -15,7 +15,7 @@ import (
 )
 
 func newEvaluateCmd(g *globals) *cobra.Command {
-	var dry bool
+	var dry, full bool
 	cmd := &cobra.Command{
 		Use:   "evaluate",
 		Short: "Compute facts, run the rules and update warning cases",
@@ -25,6 +25,7 @@ func newEvaluateCmd(g *globals) *cobra.Command {
 				return err
 			}
 			defer p.Close()
+			p.Full = full
 			var r *evaluate.Result
 			err = p.Ledgered(cmd.Context(), "evaluate", day, func() (any, error) {
 				var err error
@@ -46,6 +47,7 @@ func newEvaluateCmd(g *globals) *cobra.Command {
 		},
 	}
 	cmd.Flags().BoolVar(&dry, "dry-run", false, "report what would change without writing")
+	cmd.Flags().BoolVar(&full, "full", false, "evaluate everyone, even when no data changed since the last evaluation")
 	return cmd
 }
 
@@ -104,6 +106,10 @@ func newDispatchCmd(g *globals) *cobra.Command {
 func printEvaluation(w io.Writer, p *pipeline.Pipeline, r *evaluate.Result) {
 	fmt.Fprintf(w, "evaluated %d people at %s in %s (facts %s, rules %s)\n", r.People, r.AsOf.Format(time.DateOnly),
 		r.Total.Round(time.Millisecond), r.Facts.Round(time.Millisecond), r.Rules.Round(time.Millisecond))
+	if r.Incremental {
+		fmt.Fprintf(w, "no data changed since the evaluation of %s: evaluated again the %d people the date reached (with their households), the others' hits kept (--full evaluates everyone)\n",
+			r.Since.Format(time.DateOnly), r.Reached)
+	}
 	tw := newTable(w)
 	fmt.Fprintln(tw, "RULE\tLEVEL\tHITS\tERRORS\tTITLE")
 	for _, rl := range p.Pack.Rules {

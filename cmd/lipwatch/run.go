@@ -18,7 +18,8 @@ import (
 )
 
 func newRunCmd(g *globals) *cobra.Command {
-	return &cobra.Command{
+	var full bool
+	cmd := &cobra.Command{
 		Use:   "run",
 		Short: "The nightly job: sync every source, evaluate the rules into cases, dispatch township lists",
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -28,6 +29,7 @@ func newRunCmd(g *globals) *cobra.Command {
 			}
 			defer p.Close()
 			p.Progress = newProgress(e.logger, e.stderr).report
+			p.Full = full
 			sum, err := p.Run(cmd.Context(), day)
 			w := cmd.OutOrStdout()
 			fmt.Fprintf(w, "lipwatch run %s: store %s\n", day.Format(time.DateOnly), e.cfg.Resolve(e.cfg.Store.Path))
@@ -52,6 +54,8 @@ func newRunCmd(g *globals) *cobra.Command {
 			return factFailuresError(sum.Evaluate)
 		},
 	}
+	cmd.Flags().BoolVar(&full, "full", false, "evaluate everyone, even when no data changed since the last evaluation")
+	return cmd
 }
 
 // printRun writes the nightly summary: per source loaded/quarantined, hits

@@ -41,6 +41,14 @@ type Evaluator struct {
 	// reports from the ground (they are not the rules') and the hits'
 	// evidence.
 	RulesOnly bool
+	// keep records tonight's facts for the next night (Evaluate, when
+	// it writes).
+	keep bool
+	// Prior is the last evaluation's record (store.LoadPrior). When the
+	// data and the rule files are as it saw them and the date moved
+	// forward, only what the date reached is evaluated again (see Prior);
+	// otherwise, and when nil, everyone is.
+	Prior *Prior
 }
 
 // gapHeld reports whether rule's verdict on the person is unknown tonight
@@ -89,12 +97,25 @@ type Result struct {
 	Facts      time.Duration // computing facts in DuckDB
 	Rules      time.Duration // running the rules over every person
 	Total      time.Duration
+	// Incremental is set when only the people the date reached were
+	// evaluated (Reached of them, with their households); FullWhy says
+	// why a night with a Prior was a full evaluation.
+	Incremental bool
+	Since       time.Time // the prior evaluation's date, when Incremental
+	Reached     int64
+	FullWhy     string
+	// Next is what this evaluation leaves for the next night's Prior; nil
+	// when it cannot serve as one (a fact group failed, a rule could not
+	// be evaluated for someone, or the data was not the store's own).
+	Next *Prior
 }
 
 // Evaluate computes facts and hits at day and merges the hits into cases.
 // With dryRun nothing is written.
 func (e *Evaluator) Evaluate(ctx context.Context, day time.Time, dryRun bool) (*Result, error) {
 	start := time.Now()
+	e.keep = !dryRun && e.KnownBy.IsZero()
+	defer func() { e.keep = false }()
 	res, err := e.Hits(ctx, day)
 	if err != nil {
 		return nil, err
@@ -136,11 +157,21 @@ func (e *Evaluator) Evaluate(ctx context.Context, day time.Time, dryRun bool) (*
 		if err := e.Store.PruneSuppressions(ctx, day); err != nil {
 			return nil, err
 		}
+		if e.KnownBy.IsZero() {
+			if res.Next != nil {
+				err = e.Store.SavePrior(ctx, res.Next)
+			} else {
+				err = e.Store.ForgetPrior(ctx)
+			}
+			if err != nil {
+				return nil, err
+			}
+		}
 	}
 	res.Total = time.Since(start)
 	e.logger().Info("evaluated", "as_of", day.Format(time.DateOnly), "people", res.People, "hits", len(res.Hits),
 		"new_cases", len(res.Plan.New), "updated_cases", len(res.Plan.Updated), "suppressed", len(res.Plan.Suppressed),
-		"dry_run", dryRun, "facts_elapsed", res.Facts.Round(time.Millisecond), "rules_elapsed", res.Rules.Round(time.Millisecond))
+		"dry_run", dryRun, "incremental", res.Incremental, "reached", res.Reached, "full_why", res.FullWhy, "facts_elapsed", res.Facts.Round(time.Millisecond), "rules_elapsed", res.Rules.Round(time.Millisecond))
 	return res, nil
 }
 
@@ -160,10 +191,34 @@ func (e *Evaluator) Hits(ctx context.Context, day time.Time) (*Result, error) {
 		}
 		defer undo() // before the connection goes back to the pool
 	}
+	var data string
+	if e.KnownBy.IsZero() && !e.RulesOnly {
+		if data, err = DataSignature(ctx, conn); err != nil {
+			return nil, err
+		}
+	}
 	t0 := time.Now()
-	failed, err := factTables(ctx, conn, e.Pack, day)
-	if err != nil {
-		return nil, err
+	if data != "" && e.Prior != nil {
+		if res.FullWhy = incrementalWhy(e.Pack, e.Prior, day, data); res.FullWhy == "" {
+			reached, undo, err := incrementalFacts(ctx, conn, e.Pack, e.Prior.AsOf, day)
+			switch {
+			case ctx.Err() != nil:
+				return nil, ctx.Err()
+			case err != nil:
+				// Never a reason to stop the night: everyone is evaluated.
+				res.FullWhy = "the incremental evaluation failed: " + err.Error()
+				e.logger().Warn("incremental evaluation failed: evaluating everyone", "err", err)
+			default:
+				defer undo()
+				res.Incremental, res.Since, res.Reached = true, e.Prior.AsOf, reached
+			}
+		}
+	}
+	failed := map[string]error{}
+	if !res.Incremental {
+		if failed, err = factTables(ctx, conn, e.Pack, day); err != nil {
+			return nil, err
+		}
 	}
 	res.Facts = time.Since(t0)
 	t0 = time.Now()
@@ -189,6 +244,10 @@ func (e *Evaluator) Hits(ctx context.Context, day time.Time) (*Result, error) {
 		}
 	}
 	q, fields := wideQuery(e.Pack)
+	if res.Incremental {
+		q = strings.Replace(q, ` ORDER BY "g_person".id_number`,
+			` WHERE "g_person".id_number IN (SELECT id_number FROM temp.main.inc_eval) ORDER BY "g_person".id_number`, 1)
+	}
 	// A rule that cannot be evaluated for one person (*rule.EvalError) is
 	// counted for that rule and the evaluation goes on; any other error
 	// concerns every person and stops it.
@@ -239,9 +298,11 @@ func (e *Evaluator) Hits(ctx context.Context, day time.Time) (*Result, error) {
 				"error", res.EvalErrorSample[r.ID].Text())
 		}
 	}
+	e.logger().Debug("evaluate: rules run", "people", res.People, "elapsed", time.Since(t0))
 	if res.Hits, err = onePerHousehold(ctx, conn, rules, res.Hits); err != nil {
 		return nil, err
 	}
+	sortHits(e.Pack, res.Hits)
 	for k := range res.HitsByRule {
 		res.HitsByRule[k] = 0
 	}
@@ -252,8 +313,40 @@ func (e *Evaluator) Hits(ctx context.Context, day time.Time) (*Result, error) {
 		res.Rules = time.Since(t0)
 		return res, nil
 	}
-	if err := evidence(ctx, conn, e.Pack, res.Hits); err != nil {
+	if res.Incremental {
+		// Evidence depends on the rows alone, which did not change: a hit
+		// the prior evaluation had keeps its evidence.
+		err = evidenceSince(ctx, conn, e.Pack, e.Prior.Hits, res.Hits)
+	} else {
+		err = evidence(ctx, conn, e.Pack, res.Hits)
+	}
+	if err != nil {
 		return nil, err
+	}
+	e.logger().Debug("evaluate: evidence gathered", "hits", len(res.Hits), "elapsed", time.Since(t0))
+	if res.Incremental {
+		if res.Hits, err = mergePrior(ctx, conn, e.Pack, e.Prior.Hits, res.Hits); err != nil {
+			return nil, err
+		}
+		res.People = e.Prior.People
+		for k := range res.HitsByRule {
+			res.HitsByRule[k] = 0
+		}
+		for _, h := range res.Hits {
+			res.HitsByRule[h.RuleID]++
+		}
+	}
+	e.logger().Debug("evaluate: hits merged", "hits", len(res.Hits), "elapsed", time.Since(t0))
+	if e.keep && data != "" && len(res.FactFailures) == 0 && len(res.EvalErrors) == 0 {
+		if err := keepFacts(ctx, conn, e.Pack, day, data, res.Incremental); err != nil {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			e.logger().Warn("tonight's facts were not kept: the next night evaluates everyone", "err", err)
+		} else {
+			res.Next = &Prior{AsOf: day, PackVersion: e.Pack.Version, Data: data, People: res.People, Hits: slices.Clone(res.Hits)}
+		}
+		e.logger().Debug("evaluate: facts kept", "elapsed", time.Since(t0))
 	}
 	// Reports from the ground are hits of the built-in GRID-REPORT rule
 	// every night until their case is closed.

@@ -35,6 +35,9 @@ type Pipeline struct {
 	Actor string
 	// Progress, when set, follows long syncs (see ingest.Syncer.Progress).
 	Progress func(ingest.Progress)
+	// Full evaluates everyone even on a night whose data did not change
+	// since the last evaluation (see evaluate.Prior): lipwatch run --full.
+	Full bool
 }
 
 // LoadRules loads and checks the rule files and the holiday calendar named
@@ -190,6 +193,13 @@ func (p *Pipeline) Evaluate(ctx context.Context, day time.Time, dry bool) (*eval
 
 func (p *Pipeline) evaluate(ctx context.Context, day time.Time, dry bool, h *Health) (*evaluate.Result, error) {
 	ev := &evaluate.Evaluator{Store: p.Store, Pack: p.Pack, Logger: p.logger(), Held: h.Held, Gaps: h.Gaps, Deps: h.Deps}
+	if !p.Full {
+		prior, err := p.Store.LoadPrior(ctx)
+		if err != nil {
+			return nil, err
+		}
+		ev.Prior = prior
+	}
 	return ev.Evaluate(ctx, day, dry)
 }
 

@@ -78,7 +78,11 @@ type Group struct {
 	// in order: FactArgs gives their values at a date.
 	Query  string
 	Params []string
-	Fields []Field // in file order
+	// ChangesOn are the ways the evaluation date alone changes the
+	// group's result (see Edge); nil when not declared, empty when
+	// declared empty (the group does not change with the date).
+	ChangesOn []Edge
+	Fields    []Field // in file order
 	// Tests are the fact tests beside the group (tests: in facts.yaml).
 	Tests []*FactTest
 	Pos   Pos
@@ -168,7 +172,7 @@ func parseGroup(f *yfile, gp pair) (*Group, bool) {
 		f.errf(gp.key, "facts", "group %q cannot be used: %s", name, why)
 		return nil, false
 	}
-	m, ok := f.keys(gp.val, ctx, "a mapping with scope, doc, sql, fields and tests", "scope", "doc", "sql", "fields", "tests")
+	m, ok := f.keys(gp.val, ctx, "a mapping with scope, doc, sql, changes_on, fields and tests", "scope", "doc", "sql", "changes_on", "fields", "tests")
 	if !ok {
 		return nil, false
 	}
@@ -202,6 +206,9 @@ func parseGroup(f *yfile, gp pair) (*Group, bool) {
 		g.Query, g.Params, g.refs, g.problems = rewriteParams(s)
 	} else {
 		good = false
+	}
+	if p, has := m["changes_on"]; has && !isNull(p.val) {
+		good = parseEdges(f, g, p, nil) && good
 	}
 	fp, has := m["fields"]
 	if !has || isNull(fp.val) {

@@ -1,0 +1,563 @@
+package evaluate
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"log/slog"
+	"reflect"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/lipwatch/lipwatch/engine/cases"
+	"github.com/lipwatch/lipwatch/engine/dataset"
+	"github.com/lipwatch/lipwatch/engine/rule"
+	"github.com/lipwatch/lipwatch/engine/store"
+)
+
+// An incremental night. When no source loaded, replaced or removed a row
+// since the last evaluation, the rule files are the same and only the date
+// moved forward, a person's hits can change only where the date crosses an
+// edge of a fact (rule.Edge, facts.yaml changes_on): a claim leaving the
+// 12-month window, a birthday, a certificate one day older. Such a night
+// evaluates only the households those edges reach between the two dates —
+// every member of each, with every row of theirs — and keeps everyone
+// else's hits from the last evaluation (Prior). The result is the full
+// evaluation's: TestIncrementalEqualsFull (engine/pipeline) compares the
+// two on the synthetic county, day after day.
+//
+// The reached people's facts are computed by the same queries, on the
+// evaluation's own connection, over temp views of every dataset holding
+// only their rows (as knownBy shadows the datasets for a backtest). A
+// fact group that read another household's rows would be computed wrong
+// that way; none of the default pack does, and the test above would show
+// one that did.
+
+// Prior is what the last evaluation left for the next night: its date,
+// the rule pack and the data it saw, how many people it evaluated and
+// every hit it computed (before rules held back tonight or quarantine
+// gaps took any out; without reports from the ground, which are read
+// again every night).
+type Prior = store.Prior
+
+// DataSignature identifies the rows of every dataset: per table its row
+// count and the sum and maximum of its rows' load ids and positions. A
+// load that adds, replaces, removes or sends again any row changes it (a
+// row sent again takes the new load's id).
+func DataSignature(ctx context.Context, q interface {
+	QueryRowContext(context.Context, string, ...any) *sql.Row
+}) (string, error) {
+	var parts []string
+	for _, n := range dataset.Names() {
+		parts = append(parts, fmt.Sprintf(`SELECT '%s' || ':' || count(*) || ':' || coalesce(max(_load_id), 0) || ':' || coalesce(sum(_load_id), 0) || ':' || coalesce(sum(_position), 0) AS s FROM main.%s`, n, quoteIdent(n)))
+	}
+	var sig string
+	if err := q.QueryRowContext(ctx, `SELECT string_agg(s, ' ' ORDER BY s) FROM (`+strings.Join(parts, " UNION ALL ")+`)`).Scan(&sig); err != nil {
+		return "", fmt.Errorf("data signature: %w", err)
+	}
+	return sig, nil
+}
+
+// incrementalWhy says why tonight cannot be an incremental night after
+// prior, or "" when it can.
+func incrementalWhy(pack *rule.Pack, prior *Prior, day time.Time, data string) string {
+	switch {
+	case prior == nil:
+		return "no earlier evaluation recorded"
+	case prior.PackVersion != pack.Version:
+		return "the rule files changed"
+	case prior.Data != data:
+		return "data changed"
+	case !civil(day).After(civil(prior.AsOf)):
+		return "the date did not move forward"
+	}
+	if ok, group := pack.DateEdgesComplete(); !ok {
+		return "facts group " + group + " reads as_of() but declares no changes_on"
+	}
+	for name, p := range pack.Params {
+		a, errA := p.At(prior.AsOf)
+		b, errB := p.At(day)
+		if (errA == nil) != (errB == nil) || !reflect.DeepEqual(a, b) {
+			return "param " + name + " changes value"
+		}
+	}
+	return ""
+}
+
+func civil(t time.Time) time.Time { return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC) }
+
+// edgeQuery is the SELECT of the rows one edge reaches between prev
+// (exclusive) and day, as (p, h): the row's person (its id_number) and its
+// household (its household_id), either NULL when the dataset has none.
+// The edge's dates are widened (a group may compare with < or <=, and
+// month arithmetic clamps at a month's end, which moves a change up to
+// three days): evaluating a key again that did not change costs time,
+// never correctness.
+func edgeQuery(pack *rule.Pack, e rule.Edge, prev, day time.Time) (string, error) {
+	ds, ok := dataset.Lookup(e.Dataset)
+	if !ok {
+		return "", fmt.Errorf("changes_on %s: no dataset %s", e.Text, e.Dataset)
+	}
+	p, h := "NULL::VARCHAR", "NULL::VARCHAR"
+	if _, ok := ds.Field("id_number"); ok {
+		p = "id_number"
+	}
+	if _, ok := ds.Field("household_id"); ok {
+		h = "household_id"
+	}
+	if p == h {
+		return "", fmt.Errorf("changes_on %s: dataset %s has neither id_number nor household_id", e.Text, e.Dataset)
+	}
+	sel := `SELECT ` + p + ` AS p, ` + h + ` AS h FROM main.` + quoteIdent(ds.Name)
+	if e.Kind == rule.EdgeDaily {
+		return sel, nil
+	}
+	f, ok := ds.Field(e.Column)
+	if !ok || (f.Type != dataset.Date && f.Type != dataset.Month) {
+		return "", fmt.Errorf("changes_on %s: dataset %s has no date column %s", e.Text, e.Dataset, e.Column)
+	}
+	col := quoteIdent(e.Column)
+	prev, day = civil(prev), civil(day)
+	if e.Kind == rule.EdgeYearly {
+		if day.Sub(prev) >= 300*24*time.Hour {
+			return sel + ` WHERE ` + col + ` IS NOT NULL`, nil
+		}
+		// The anniversary's month and day as a number 101..1231, within
+		// the span (which may wrap around the new year; 29 February is
+		// celebrated on the 28th or the 1st of March in other years).
+		a, b := prev.AddDate(0, 0, -2), day.AddDate(0, 0, 1)
+		md := `(month(` + col + `) * 100 + day(` + col + `))`
+		am, bm := int(a.Month())*100+a.Day(), int(b.Month())*100+b.Day()
+		cond := fmt.Sprintf(`%s BETWEEN %d AND %d`, md, am, bm)
+		if b.Year() > a.Year() {
+			cond = fmt.Sprintf(`(%s >= %d OR %s <= %d)`, md, am, md, bm)
+		}
+		return sel + ` WHERE ` + cond, nil
+	}
+	n := e.Offset
+	if e.Param != "" {
+		prm, ok := pack.Params[e.Param]
+		if !ok {
+			return "", fmt.Errorf("changes_on %s: unknown param %s", e.Text, e.Param)
+		}
+		v, err := prm.At(day)
+		if err != nil {
+			return "", err
+		}
+		i, ok := v.(int64)
+		if !ok {
+			return "", fmt.Errorf("changes_on %s: param %s is not an int", e.Text, e.Param)
+		}
+		n = int(i)
+	}
+	lo := prev.AddDate(0, 0, -1)
+	if e.Unit == "month" || e.Unit == "year" {
+		lo = prev.AddDate(0, 0, -3)
+	}
+	hi := day.AddDate(0, 0, 1)
+	moved := col
+	if n != 0 {
+		moved = fmt.Sprintf(`(%s + INTERVAL (%d) %s)`, col, n, strings.ToUpper(e.Unit))
+	}
+	return sel + fmt.Sprintf(` WHERE %s BETWEEN DATE '%s' AND DATE '%s'`, moved, lo.Format(time.DateOnly), hi.Format(time.DateOnly)), nil
+}
+
+// priorTable is where a group's facts of the last evaluation are kept.
+func priorTable(g *rule.Group) string { return `"eval_prior_f_` + g.Name + `"` }
+
+// incrementalFacts makes every group's f_<group> for day out of the prior
+// evaluation's facts (kept in eval_prior_f_<group>) and the keys the date
+// reached: each group with reached keys is computed again for them alone,
+// over temp views of every dataset holding only the rows of their
+// households' members, and f_<group> becomes a view of the prior rows of
+// the other keys and the fresh ones. It leaves in temp table inc_eval the
+// people whose rules must run again (those whose facts may have changed,
+// with every member of their households: a household rule's hit is chosen
+// among the members), and in inc_k_<group> each group's reached keys.
+// undo takes every temp object away (and discards the connection when it
+// cannot).
+func incrementalFacts(ctx context.Context, conn *sql.Conn, pack *rule.Pack, prev, day time.Time) (reached int64, undo func(), err error) {
+	var catalog string
+	if err := conn.QueryRowContext(ctx, `SELECT current_database()`).Scan(&catalog); err != nil {
+		return 0, nil, fmt.Errorf("incremental night: %w", err)
+	}
+	var drops []string // in reverse order of creation
+	undo = func() {
+		var errs []error
+		for i := len(drops) - 1; i >= 0; i-- {
+			_, err := conn.ExecContext(context.WithoutCancel(ctx), drops[i])
+			errs = append(errs, err)
+		}
+		if errors.Join(errs...) != nil {
+			_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+		}
+	}
+	fail := func(err error) (int64, func(), error) {
+		undo()
+		return 0, nil, fmt.Errorf("incremental night: %w", err)
+	}
+	exec := func(q string, drop string) error {
+		if _, err := conn.ExecContext(ctx, q); err != nil {
+			return err
+		}
+		if drop != "" {
+			drops = append(drops, drop)
+		}
+		return nil
+	}
+	if err := CheckFacts(ctx, conn, pack); err != nil {
+		return fail(err)
+	}
+	if err := exec(fmt.Sprintf(`CREATE OR REPLACE TEMP MACRO as_of() AS DATE '%s'`, day.Format(time.DateOnly)), ""); err != nil {
+		return fail(err)
+	}
+	// Each person's household, as the prior evaluation's person facts hold
+	// it (the registry's newest row: the data has not changed since), read
+	// from there rather than by ranking the whole registry again.
+	cur := `(SELECT id_number, household_id FROM ` + quoteIdent(catalog) + `.main.` + priorTable(personGroup(pack)) + `)`
+	// The groups household rules read: a change in one of them can change
+	// which member a household rule's hit stands on, so the whole
+	// household is evaluated again.
+	householdRead := map[string]bool{}
+	for _, r := range pack.Rules {
+		if r.Enabled && r.Scope == rule.ScopeHousehold {
+			for _, in := range r.Inputs() {
+				group, _, _ := strings.Cut(in, ".")
+				householdRead[group] = true
+			}
+		}
+	}
+	var changedPeople, changedHouseholds []string
+	log := slog.Default()
+	// Each distinct edge is read once, into a table of its own.
+	edgeTables := map[string]string{}
+	for _, g := range pack.Groups {
+		gt := time.Now()
+		keys := `temp.main."inc_k_` + g.Name + `"`
+		var qs []string
+		for _, e := range g.ChangesOn {
+			q, err := edgeQuery(pack, e, prev, day)
+			if err != nil {
+				return fail(fmt.Errorf("%s: facts group %s: %w", e.Pos, g.Name, err))
+			}
+			t, ok := edgeTables[q]
+			if !ok {
+				t = fmt.Sprintf(`temp.main.inc_edge_%d`, len(edgeTables))
+				if err := exec(`CREATE OR REPLACE TEMP TABLE `+t+` AS `+q, `DROP TABLE IF EXISTS `+t); err != nil {
+					return fail(err)
+				}
+				edgeTables[q] = t
+			}
+			qs = append(qs, `SELECT * FROM `+t)
+		}
+		rows := `SELECT NULL::VARCHAR AS p, NULL::VARCHAR AS h WHERE false`
+		if len(qs) > 0 {
+			rows = strings.Join(qs, " UNION ")
+		}
+		// A person group's keys: the people reached and the members of the
+		// households reached; a household group's: the households reached
+		// and those of the people reached.
+		k := `SELECT p AS k FROM e WHERE p IS NOT NULL
+			UNION SELECT r.id_number FROM e JOIN ` + cur + ` r ON r.household_id = e.h WHERE e.p IS NULL`
+		if g.Scope == rule.ScopeHousehold {
+			k = `SELECT h AS k FROM e WHERE h IS NOT NULL AND h <> ''
+				UNION SELECT r.household_id FROM e JOIN ` + cur + ` r ON r.id_number = e.p WHERE r.household_id IS NOT NULL AND r.household_id <> ''`
+		}
+		if err := exec(`CREATE OR REPLACE TEMP TABLE `+keys+` AS WITH e AS (`+rows+`) `+k, `DROP TABLE IF EXISTS `+keys); err != nil {
+			return fail(err)
+		}
+		var n int64
+		if err := conn.QueryRowContext(ctx, `SELECT count(*) FROM `+keys).Scan(&n); err != nil {
+			return fail(err)
+		}
+		prior := quoteIdent(catalog) + `.main.` + priorTable(g)
+		key := keyColumn(g)
+		f := `temp.main.` + table(g)
+		// An earlier evaluation on this connection left its table.
+		if err := exec(`DROP TABLE IF EXISTS `+f, ""); err != nil {
+			return fail(err)
+		}
+		log.Debug("incremental facts: keys reached", "group", g.Name, "keys", n, "elapsed", time.Since(gt))
+		if n == 0 {
+			if err := exec(`CREATE OR REPLACE TEMP VIEW `+table(g)+` AS SELECT * FROM `+prior, `DROP VIEW IF EXISTS `+f); err != nil {
+				return fail(err)
+			}
+			continue
+		}
+		switch {
+		case g.Scope == rule.ScopeHousehold:
+			changedHouseholds = append(changedHouseholds, `SELECT k AS household_id FROM `+keys)
+		case householdRead[g.Name]:
+			changedHouseholds = append(changedHouseholds, `SELECT r.household_id FROM `+cur+` r JOIN `+keys+` k ON r.id_number = k.k WHERE r.household_id <> ''`)
+			changedPeople = append(changedPeople, `SELECT k AS id_number FROM `+keys) // those outside the registry
+		default:
+			changedPeople = append(changedPeople, `SELECT k AS id_number FROM `+keys)
+		}
+		// The rows the group reads for its keys: every row of every member
+		// of their households (a member's row may count for the household),
+		// and the rows of each household.
+		hh := `SELECT k AS household_id FROM ` + keys
+		if g.Scope == rule.ScopePerson {
+			hh = `SELECT r.household_id FROM ` + cur + ` r JOIN ` + keys + ` k ON r.id_number = k.k WHERE r.household_id <> ''`
+		}
+		ownKeys := ""
+		if g.Scope == rule.ScopePerson {
+			ownKeys = ` UNION SELECT k FROM ` + keys // people outside the registry
+		}
+		for _, st := range []struct{ q, drop string }{
+			{`CREATE OR REPLACE TEMP TABLE inc_ch AS ` + hh, `DROP TABLE IF EXISTS temp.main.inc_ch`},
+			{`CREATE OR REPLACE TEMP TABLE inc_cp AS SELECT r.id_number FROM ` + cur + ` r JOIN inc_ch USING (household_id)` + ownKeys,
+				`DROP TABLE IF EXISTS temp.main.inc_cp`},
+		} {
+			if err := exec(st.q, st.drop); err != nil {
+				return fail(err)
+			}
+		}
+		shadows, err := shadowRows(ctx, conn, catalog)
+		if err != nil {
+			return fail(err)
+		}
+		err = computeGroup(ctx, conn, pack, g, day)
+		shadows()
+		if err != nil {
+			return fail(err)
+		}
+		fresh := `temp.main."inc_fresh_` + g.Name + `"`
+		for _, st := range []struct{ q, drop string }{
+			{`CREATE OR REPLACE TEMP TABLE ` + fresh + ` AS SELECT * FROM ` + f + ` WHERE ` + key + ` IN (SELECT k FROM ` + keys + `)`, `DROP TABLE IF EXISTS ` + fresh},
+			{`DROP TABLE ` + f, ``},
+			{`CREATE TEMP VIEW ` + table(g) + ` AS SELECT * FROM ` + prior + ` WHERE ` + key + ` NOT IN (SELECT k FROM ` + keys + `)
+				UNION ALL BY NAME SELECT * FROM ` + fresh, `DROP VIEW IF EXISTS ` + f},
+			{`DROP TABLE temp.main.inc_ch`, ``},
+			{`DROP TABLE temp.main.inc_cp`, ``},
+		} {
+			if err := exec(st.q, st.drop); err != nil {
+				return fail(err)
+			}
+		}
+		log.Debug("incremental facts: group computed again", "group", g.Name, "keys", n, "elapsed", time.Since(gt))
+	}
+	// inc_eval_h: the households evaluated again whole; inc_eval: the
+	// people evaluated again (theirs, and those whose own facts changed).
+	union := func(qs []string, col string) string {
+		if len(qs) == 0 {
+			return `SELECT NULL::VARCHAR AS ` + col + ` WHERE false`
+		}
+		return strings.Join(qs, " UNION ")
+	}
+	for _, st := range []struct{ q, drop string }{
+		{`CREATE OR REPLACE TEMP TABLE inc_eval_h AS SELECT DISTINCT household_id FROM (` + union(changedHouseholds, "household_id") + `)
+			WHERE household_id IS NOT NULL AND household_id <> ''`, `DROP TABLE IF EXISTS temp.main.inc_eval_h`},
+		{`CREATE OR REPLACE TEMP TABLE inc_eval AS SELECT id_number FROM (` + union(changedPeople, "id_number") + `) WHERE id_number IS NOT NULL
+			UNION SELECT r.id_number FROM ` + cur + ` r JOIN temp.main.inc_eval_h USING (household_id)`, `DROP TABLE IF EXISTS temp.main.inc_eval`},
+	} {
+		if err := exec(st.q, st.drop); err != nil {
+			return fail(err)
+		}
+	}
+	if err := conn.QueryRowContext(ctx, `SELECT count(*) FROM temp.main.inc_eval`).Scan(&reached); err != nil {
+		return fail(err)
+	}
+	return reached, undo, nil
+}
+
+// personGroup is the pack's person group (every pack has one).
+func personGroup(pack *rule.Pack) *rule.Group {
+	for _, g := range pack.Groups {
+		if g.Name == rule.ScopePerson {
+			return g
+		}
+	}
+	return &rule.Group{Name: rule.ScopePerson}
+}
+
+// shadowRows shadows every dataset, on conn, by a temp view of the rows of
+// the people in inc_cp and the households in inc_ch: a row is kept when
+// any of its ID-number columns names such a person or its 户号 such a
+// household. Datasets with neither column are read whole. It returns the
+// function that takes the shadows away.
+func shadowRows(ctx context.Context, conn *sql.Conn, catalog string) (func(), error) {
+	var names []string
+	undo := func() {
+		for _, n := range names {
+			if _, err := conn.ExecContext(context.WithoutCancel(ctx), `DROP VIEW IF EXISTS temp.main.`+quoteIdent(n)); err != nil {
+				_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+			}
+		}
+	}
+	for _, ds := range dataset.All() {
+		var conds []string
+		for _, f := range ds.Fields {
+			switch {
+			case f.Type == dataset.ID:
+				conds = append(conds, quoteIdent(f.Name)+` IN (SELECT id_number FROM temp.main.inc_cp)`)
+			case f.Name == "household_id":
+				conds = append(conds, quoteIdent(f.Name)+` IN (SELECT household_id FROM temp.main.inc_ch)`)
+			}
+		}
+		if len(conds) == 0 {
+			continue
+		}
+		names = append(names, ds.Name)
+		q := fmt.Sprintf(`CREATE OR REPLACE TEMP VIEW %s AS SELECT * FROM %s.main.%s WHERE %s`,
+			quoteIdent(ds.Name), quoteIdent(catalog), quoteIdent(ds.Name), strings.Join(conds, " OR "))
+		if _, err := conn.ExecContext(ctx, q); err != nil {
+			undo()
+			return nil, fmt.Errorf("dataset %s: %w", ds.Name, err)
+		}
+	}
+	return undo, nil
+}
+
+// keepFacts records tonight's facts for the next night's incremental
+// evaluation, in one transaction on conn: after a full evaluation every
+// group's table is written whole; after an incremental one only the keys
+// the date reached are replaced. eval_prior_facts says for which date,
+// rule files and data they stand (store.LoadPrior checks it against
+// eval_prior).
+func keepFacts(ctx context.Context, conn *sql.Conn, pack *rule.Pack, day time.Time, data string, incremental bool) (err error) {
+	if _, err := conn.ExecContext(ctx, `BEGIN TRANSACTION`); err != nil {
+		return fmt.Errorf("keeping tonight's facts: %w", err)
+	}
+	defer func() {
+		end := `COMMIT`
+		if err != nil {
+			end = `ROLLBACK`
+		}
+		if _, xerr := conn.ExecContext(context.WithoutCancel(ctx), end); xerr != nil && err == nil {
+			err = fmt.Errorf("keeping tonight's facts: %w", xerr)
+		}
+	}()
+	var stmts []string
+	for _, g := range pack.Groups {
+		prior, f := `main.`+priorTable(g), `temp.main.`+table(g)
+		if !incremental {
+			stmts = append(stmts, `CREATE OR REPLACE TABLE `+prior+` AS SELECT * FROM `+f)
+			continue
+		}
+		keys := `temp.main."inc_k_` + g.Name + `"`
+		fresh := `temp.main."inc_fresh_` + g.Name + `"`
+		var n int64
+		if err := conn.QueryRowContext(ctx, `SELECT count(*) FROM `+keys).Scan(&n); err != nil {
+			return fmt.Errorf("keeping tonight's facts: %w", err)
+		}
+		if n > 0 {
+			stmts = append(stmts, `DELETE FROM `+prior+` WHERE `+keyColumn(g)+` IN (SELECT k FROM `+keys+`)`,
+				`INSERT INTO `+prior+` BY NAME SELECT * FROM `+fresh)
+		}
+	}
+	stmts = append(stmts, `DELETE FROM eval_prior_facts`,
+		fmt.Sprintf(`INSERT INTO eval_prior_facts VALUES (DATE '%s', '%s', '%s')`, day.Format(time.DateOnly),
+			strings.ReplaceAll(pack.Version, "'", "''"), strings.ReplaceAll(data, "'", "''")))
+	for _, q := range stmts {
+		if _, err := conn.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("keeping tonight's facts: %w", err)
+		}
+	}
+	return nil
+}
+
+// mergePrior returns tonight's hits of the people evaluated again with the
+// prior hits of everyone else, in the full evaluation's order (by ID
+// number, then the rules' order in the pack). A person rule's hit is
+// tonight's for the people evaluated again (inc_eval); a household rule's
+// hit is tonight's for the households evaluated again whole (inc_eval_h)
+// and for people without a household among inc_eval — for any other
+// household the prior hit stands, since no fact its rules read changed.
+func mergePrior(ctx context.Context, conn *sql.Conn, pack *rule.Pack, prior []cases.Hit, fresh []cases.Hit) ([]cases.Hit, error) {
+	people, err := keySet(ctx, conn, `SELECT id_number FROM temp.main.inc_eval`)
+	if err != nil {
+		return nil, err
+	}
+	households, err := keySet(ctx, conn, `SELECT household_id FROM temp.main.inc_eval_h`)
+	if err != nil {
+		return nil, err
+	}
+	household := map[string]bool{}
+	for _, r := range pack.Rules {
+		household[r.ID] = r.Scope == rule.ScopeHousehold
+	}
+	tonight := func(h cases.Hit) bool {
+		if household[h.RuleID] && h.HouseholdID != "" {
+			return households[h.HouseholdID]
+		}
+		return people[h.IDNumber]
+	}
+	out := make([]cases.Hit, 0, len(prior)+len(fresh))
+	for _, h := range prior {
+		if !tonight(h) {
+			out = append(out, h)
+		}
+	}
+	for _, h := range fresh {
+		if tonight(h) {
+			out = append(out, h)
+		}
+	}
+	sortHits(pack, out)
+	return out, nil
+}
+
+// sortHits puts hits in the evaluation's order: by ID number, then the
+// rules' order in the pack.
+func sortHits(pack *rule.Pack, hits []cases.Hit) {
+	order := map[string]int{}
+	for i, r := range pack.Rules {
+		order[r.ID] = i
+	}
+	slices.SortStableFunc(hits, func(a, b cases.Hit) int {
+		if c := strings.Compare(a.IDNumber, b.IDNumber); c != 0 {
+			return c
+		}
+		return order[a.RuleID] - order[b.RuleID]
+	})
+}
+
+func keySet(ctx context.Context, conn *sql.Conn, q string) (map[string]bool, error) {
+	rows, err := conn.QueryContext(ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("incremental night: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]bool{}
+	for rows.Next() {
+		var k sql.NullString
+		if err := rows.Scan(&k); err != nil {
+			return nil, err
+		}
+		if k.Valid {
+			out[k.String] = true
+		}
+	}
+	return out, rows.Err()
+}
+
+// evidenceSince fills the evidence of hits: a hit of the same rule, person
+// and household as a prior one takes the prior's (evidence is read from
+// the rows alone, which did not change), the others are gathered.
+func evidenceSince(ctx context.Context, conn *sql.Conn, pack *rule.Pack, prior, hits []cases.Hit) error {
+	type key struct{ rule, id, household string }
+	had := make(map[key]string, len(prior))
+	for _, h := range prior {
+		had[key{h.RuleID, h.IDNumber, h.HouseholdID}] = h.Evidence
+	}
+	var need []cases.Hit
+	var at []int
+	for i, h := range hits {
+		if ev, ok := had[key{h.RuleID, h.IDNumber, h.HouseholdID}]; ok {
+			hits[i].Evidence = ev
+			continue
+		}
+		need, at = append(need, h), append(at, i)
+	}
+	if err := evidence(ctx, conn, pack, need); err != nil {
+		return err
+	}
+	for j, i := range at {
+		hits[i].Evidence = need[j].Evidence
+	}
+	return nil
+}

@@ -1,0 +1,36 @@
+-- 0021: what the last evaluation left for the next night (evaluate.Prior):
+-- its date, the rule files and the data it saw, and every hit it computed.
+-- A night whose data and rules are the same and whose date moved forward
+-- evaluates only what the date reaches and keeps the other hits from here.
+-- One evaluation at a time: the tables are replaced whole.
+CREATE TABLE eval_prior (
+    as_of        DATE NOT NULL,
+    pack_version VARCHAR NOT NULL,
+    data         VARCHAR NOT NULL,   -- evaluate.DataSignature
+    people       BIGINT NOT NULL,
+    saved_at     TIMESTAMP NOT NULL
+);
+CREATE TABLE eval_prior_hits (
+    rule_id       VARCHAR NOT NULL,
+    rule_version  BIGINT NOT NULL,
+    level         VARCHAR NOT NULL,
+    reason        VARCHAR NOT NULL,
+    id_number     VARCHAR NOT NULL,
+    household_id  VARCHAR NOT NULL,
+    township_code VARCHAR NOT NULL,
+    facts         VARCHAR NOT NULL,
+    evidence      VARCHAR NOT NULL,
+    severity      DOUBLE NOT NULL,
+    mark          BOOLEAN NOT NULL,
+    route         VARCHAR NOT NULL,
+    seq           BIGINT NOT NULL    -- the hits' order
+);
+-- The facts of that evaluation are kept beside it, one table per fact group
+-- (eval_prior_f_<group>, written by the evaluation itself); this row says for
+-- which date, rule files and data they stand, so that a crash between the
+-- two writes leaves a night that evaluates everyone.
+CREATE TABLE eval_prior_facts (
+    as_of        DATE NOT NULL,
+    pack_version VARCHAR NOT NULL,
+    data         VARCHAR NOT NULL
+);
