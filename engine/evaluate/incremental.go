@@ -87,7 +87,9 @@ func incrementalWhy(pack *rule.Pack, prior *Prior, day time.Time, data string) s
 	return ""
 }
 
-func civil(t time.Time) time.Time { return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC) }
+func civil(t time.Time) time.Time {
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+}
 
 // edgeQuery is the SELECT of the rows one edge reaches between prev
 // (exclusive) and day, as (p, h): the row's person (its id_number) and its
