@@ -194,3 +194,48 @@ func TestRulesTestFacts(t *testing.T) {
 		}
 	}
 }
+
+// TestRulesCheckChangesOn (issue 14): a group's changes_on names a
+// dataset's date column (or a dataset, daily) and int params; a misspelt
+// dataset or column, a column that is not a date, an unknown param and a
+// form that is none of the edges are errors at their place. A group that
+// reads as_of() without changes_on is a warning: the incremental night
+// evaluates everyone then.
+func TestRulesCheckChangesOn(t *testing.T) {
+	dir := factRules(t, "      - medical.settle_date\n", "      - medical.settle_date sometimes\n")
+	out, err := runCLI(t, "rules", "check")
+	if factsExit(err) != 1 {
+		t.Fatalf("exit %d (%v), want 1\n%s", factsExit(err), err, out)
+	}
+	if want := fmt.Sprintf(`facts.yaml:%d:9: group medical: changes_on: "medical.settle_date sometimes": want DATASET.COLUMN`,
+		factLine(t, dir, "      - medical.settle_date sometimes")); !strings.Contains(err.Error(), want) {
+		t.Errorf("missing %q in:\n%s", want, err)
+	}
+	dir = factRules(t,
+		"      - medical.settle_date\n", "      - medicl.settle_date\n      - medical.out_of_pocket\n      - medical.settle_dat\n      - medical.settle_date + param(no_such) months\n",
+	)
+	out, err = runCLI(t, "rules", "check")
+	if factsExit(err) != 1 {
+		t.Fatalf("exit %d (%v), want 1\n%s", factsExit(err), err, out)
+	}
+	line := factLine(t, dir, "      - medicl.settle_date")
+	for _, want := range []string{
+		fmt.Sprintf("facts.yaml:%d:9: group medical: changes_on medicl.settle_date: no dataset medicl (did you mean medical?)", line),
+		fmt.Sprintf("facts.yaml:%d:9: group medical: changes_on medical.out_of_pocket: medical.out_of_pocket is not a date", line+1),
+		fmt.Sprintf("facts.yaml:%d:9: group medical: changes_on medical.settle_dat: dataset medical has no column settle_dat (did you mean settle_date?)", line+2),
+		fmt.Sprintf("facts.yaml:%d:9: group medical: changes_on medical.settle_date + param(no_such) months: no param no_such", line+3),
+	} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("missing %q in:\n%s", want, err)
+		}
+	}
+	// No changes_on on a group that reads as_of(): a warning, not an error.
+	factRules(t, "    changes_on:\n      - fishers.retired_date\n", "")
+	out, err = runCLI(t, "rules", "check")
+	if err != nil {
+		t.Fatalf("rules check: %v\n%s", err, out)
+	}
+	if want := "group fisher reads as_of() but declares no changes_on"; !strings.Contains(out, want) {
+		t.Errorf("missing %q in:\n%s", want, out)
+	}
+}

@@ -78,6 +78,8 @@ func CheckFactQueries(ctx context.Context, st *store.Store, pack *rule.Pack) (ru
 		errs, warns = append(errs, e...), append(warns, w...)
 	}
 	errs = append(errs, checkGiven(pack)...)
+	e, w := checkEdges(pack)
+	errs, warns = append(errs, e...), append(warns, w...)
 	if len(errs) > 0 {
 		errs = pack.SortErrors(errs)
 	}
@@ -225,4 +227,52 @@ func didYouMean(word string, names []string) string {
 		return " (did you mean " + best + "?)"
 	}
 	return ""
+}
+
+// checkEdges checks each group's changes_on against the datasets and
+// params (rule.Edge): the dataset and its date column exist, a param
+// offset names an int param. A group whose query reads as_of() without
+// changes_on is a warning: every night after a night without new data is
+// then a full evaluation.
+func checkEdges(pack *rule.Pack) (rule.Errors, []*rule.Warning) {
+	var errs rule.Errors
+	var warns []*rule.Warning
+	for _, g := range pack.Groups {
+		if g.UsesAsOf() && g.ChangesOn == nil {
+			warns = append(warns, pack.FactWarning(g.Pos, "group %s reads as_of() but declares no changes_on: a night whose data did not change evaluates everyone (list how the date changes the group, see facts.yaml's header)", g.Name))
+		}
+		for _, e := range g.ChangesOn {
+			ds, ok := dataset.Lookup(e.Dataset)
+			if !ok {
+				errs = append(errs, pack.FactError(e.Pos, "group %s: changes_on %s: no dataset %s%s", g.Name, e.Text, e.Dataset, didYouMean(e.Dataset, dataset.Names())))
+				continue
+			}
+			_, hasID := ds.Field("id_number")
+			_, hasHH := ds.Field("household_id")
+			if !hasID && !hasHH {
+				errs = append(errs, pack.FactError(e.Pos, "group %s: changes_on %s: dataset %s has neither id_number nor household_id", g.Name, e.Text, e.Dataset))
+				continue
+			}
+			if e.Kind != rule.EdgeDaily {
+				f, ok := ds.Field(e.Column)
+				if !ok {
+					errs = append(errs, pack.FactError(e.Pos, "group %s: changes_on %s: dataset %s has no column %s%s", g.Name, e.Text, e.Dataset, e.Column, didYouMean(e.Column, ds.FieldNames())))
+					continue
+				}
+				if f.Type != dataset.Date && f.Type != dataset.Month {
+					errs = append(errs, pack.FactError(e.Pos, "group %s: changes_on %s: %s.%s is not a date", g.Name, e.Text, e.Dataset, e.Column))
+					continue
+				}
+			}
+			if e.Param != "" {
+				p, ok := pack.Params[e.Param]
+				if !ok {
+					errs = append(errs, pack.FactError(e.Pos, "group %s: changes_on %s: no param %s", g.Name, e.Text, e.Param))
+				} else if p.Type != rule.Int {
+					errs = append(errs, pack.FactError(e.Pos, "group %s: changes_on %s: param %s is %s, not int", g.Name, e.Text, e.Param, p.Type))
+				}
+			}
+		}
+	}
+	return errs, warns
 }

@@ -68,7 +68,7 @@ func ParseEdge(s string) (Edge, error) {
 	}
 	m := edgePoint.FindStringSubmatch(s)
 	if m == nil {
-		return e, fmt.Errorf("changes_on %q: want DATASET.COLUMN, DATASET.COLUMN + N days|months|years, DATASET.COLUMN + param(NAME) months, DATASET.COLUMN yearly or DATASET daily", s)
+		return e, fmt.Errorf("%q: want DATASET.COLUMN, DATASET.COLUMN + N days|months|years, DATASET.COLUMN + param(NAME) months, DATASET.COLUMN yearly or DATASET daily", s)
 	}
 	e.Dataset, e.Column, e.Kind, e.Unit = m[1], m[2], EdgePoint, "day"
 	if m[3] == "" {
@@ -80,14 +80,14 @@ func ParseEdge(s string) (Edge, error) {
 	} else {
 		n, err := strconv.Atoi(m[4])
 		if err != nil || n > 1000 {
-			return e, fmt.Errorf("changes_on %q: the offset %s is too large", s, m[4])
+			return e, fmt.Errorf("%q: the offset %s is too large", s, m[4])
 		}
 		e.Offset = n
 	}
 	if m[3] == "-" {
 		e.Offset = -e.Offset
 		if e.Param != "" {
-			return e, fmt.Errorf("changes_on %q: a param offset is added (+), not subtracted", s)
+			return e, fmt.Errorf("%q: a param offset is added (+), not subtracted", s)
 		}
 	}
 	return e, nil

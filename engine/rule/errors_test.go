@@ -261,7 +261,7 @@ rules/facts.yaml:_:7: group medical: field claims_12m: missing type (number, int
 rules/facts.yaml:_:3: group fisher: missing scope (person or household)
     _ |   fisher:
       |   ^`},
-		{name: "facts: group without sql", breaks: []breakage{{"facts.yaml", "    doc: 就业失业登记\n    sql: |\n", "    doc: 就业失业登记\n    query: |\n"}}, want: `
+		{name: "facts: group without sql", breaks: []breakage{{"facts.yaml", "      - employment daily\n    sql: |\n", "      - employment daily\n    query: |\n"}}, want: `
 rules/facts.yaml:_:3: group employment: missing sql (the query computing the fields)
     _ |   employment:
       |   ^
