@@ -234,6 +234,13 @@ func incrementalFacts(ctx context.Context, conn *sql.Conn, pack *rule.Pack, prev
 	}
 	var changedPeople, changedHouseholds []string
 	log := slog.Default()
+	// Each group's f_<group> is made last, a view of the rows of the
+	// people evaluated again alone (the rules read nobody else's).
+	type view struct {
+		g *rule.Group
+		q string
+	}
+	var views []view
 	// Each distinct edge is read once, into a table of its own.
 	edgeTables := map[string]string{}
 	for _, g := range pack.Groups {
@@ -284,9 +291,7 @@ func incrementalFacts(ctx context.Context, conn *sql.Conn, pack *rule.Pack, prev
 		}
 		log.Debug("incremental facts: keys reached", "group", g.Name, "keys", n, "elapsed", time.Since(gt))
 		if n == 0 {
-			if err := exec(`CREATE OR REPLACE TEMP VIEW `+table(g)+` AS SELECT * FROM `+prior, `DROP VIEW IF EXISTS `+f); err != nil {
-				return fail(err)
-			}
+			views = append(views, view{g, `SELECT * FROM ` + prior})
 			continue
 		}
 		switch {
@@ -331,8 +336,6 @@ func incrementalFacts(ctx context.Context, conn *sql.Conn, pack *rule.Pack, prev
 		for _, st := range []struct{ q, drop string }{
 			{`CREATE OR REPLACE TEMP TABLE ` + fresh + ` AS SELECT * FROM ` + f + ` WHERE ` + key + ` IN (SELECT k FROM ` + keys + `)`, `DROP TABLE IF EXISTS ` + fresh},
 			{`DROP TABLE ` + f, ``},
-			{`CREATE TEMP VIEW ` + table(g) + ` AS SELECT * FROM ` + prior + ` WHERE ` + key + ` NOT IN (SELECT k FROM ` + keys + `)
-				UNION ALL BY NAME SELECT * FROM ` + fresh, `DROP VIEW IF EXISTS ` + f},
 			{`DROP TABLE temp.main.inc_ch`, ``},
 			{`DROP TABLE temp.main.inc_cp`, ``},
 		} {
@@ -340,6 +343,8 @@ func incrementalFacts(ctx context.Context, conn *sql.Conn, pack *rule.Pack, prev
 				return fail(err)
 			}
 		}
+		views = append(views, view{g, `SELECT * FROM ` + prior + ` WHERE ` + key + ` NOT IN (SELECT k FROM ` + keys + `)
+			UNION ALL BY NAME SELECT * FROM ` + fresh})
 		log.Debug("incremental facts: group computed again", "group", g.Name, "keys", n, "elapsed", time.Since(gt))
 	}
 	// inc_eval_h: the households evaluated again whole; inc_eval: the
@@ -362,6 +367,20 @@ func incrementalFacts(ctx context.Context, conn *sql.Conn, pack *rule.Pack, prev
 	}
 	if err := conn.QueryRowContext(ctx, `SELECT count(*) FROM temp.main.inc_eval`).Scan(&reached); err != nil {
 		return fail(err)
+	}
+	if err := exec(`CREATE OR REPLACE TEMP TABLE inc_eval_hh AS SELECT DISTINCT r.household_id FROM `+cur+` r
+		JOIN temp.main.inc_eval USING (id_number) WHERE r.household_id <> ''`, `DROP TABLE IF EXISTS temp.main.inc_eval_hh`); err != nil {
+		return fail(err)
+	}
+	for _, v := range views {
+		in := `id_number IN (SELECT id_number FROM temp.main.inc_eval)`
+		if v.g.Scope == rule.ScopeHousehold {
+			in = `household_id IN (SELECT household_id FROM temp.main.inc_eval_hh)`
+		}
+		if err := exec(`CREATE OR REPLACE TEMP VIEW `+table(v.g)+` AS SELECT * FROM (`+v.q+`) WHERE `+in,
+			`DROP VIEW IF EXISTS temp.main.`+table(v.g)); err != nil {
+			return fail(err)
+		}
 	}
 	return reached, undo, nil
 }
