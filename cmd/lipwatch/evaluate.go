@@ -4,7 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -106,7 +109,11 @@ func newDispatchCmd(g *globals) *cobra.Command {
 func printEvaluation(w io.Writer, p *pipeline.Pipeline, r *evaluate.Result) {
 	fmt.Fprintf(w, "evaluated %d people at %s in %s (facts %s, rules %s)\n", r.People, r.AsOf.Format(time.DateOnly),
 		r.Total.Round(time.Millisecond), r.Facts.Round(time.Millisecond), r.Rules.Round(time.Millisecond))
-	if r.Incremental {
+	switch {
+	case r.Incremental && len(r.Appended) > 0:
+		fmt.Fprintf(w, "only rows added since the evaluation of %s (%s): evaluated again the %d people they and the date reached (with their households), the others' hits kept (--full evaluates everyone)\n",
+			r.Since.Format(time.DateOnly), strings.Join(slices.Sorted(maps.Keys(r.Appended)), ", "), r.Reached)
+	case r.Incremental:
 		fmt.Fprintf(w, "no data changed since the evaluation of %s: evaluated again the %d people the date reached (with their households), the others' hits kept (--full evaluates everyone)\n",
 			r.Since.Format(time.DateOnly), r.Reached)
 	}

@@ -104,6 +104,11 @@ type Result struct {
 	Since       time.Time // the prior evaluation's date, when Incremental
 	Reached     int64
 	FullWhy     string
+	// Appended names the datasets that gained rows since the prior
+	// evaluation on an incremental night (with the prior's largest load
+	// id); nil when only the date moved.
+	Appended  map[string]int64
+	newPeople int64
 	// Next is what this evaluation leaves for the next night's Prior; nil
 	// when it cannot serve as one (a fact group failed, a rule could not
 	// be evaluated for someone, or the data was not the store's own).
@@ -199,8 +204,15 @@ func (e *Evaluator) Hits(ctx context.Context, day time.Time) (*Result, error) {
 	}
 	t0 := time.Now()
 	if data != "" && e.Prior != nil {
+		var appended map[string]int64
 		if res.FullWhy = incrementalWhy(e.Pack, e.Prior, day, data); res.FullWhy == "" {
-			reached, undo, err := incrementalFacts(ctx, conn, e.Pack, e.Prior.AsOf, day)
+			appended, res.FullWhy, err = appendedRows(ctx, conn, e.Prior.Data, data)
+			if err != nil {
+				return nil, err
+			}
+		}
+		if res.FullWhy == "" {
+			reached, newPeople, undo, err := incrementalFacts(ctx, conn, e.Pack, e.Prior.AsOf, day, appended)
 			switch {
 			case ctx.Err() != nil:
 				return nil, ctx.Err()
@@ -211,6 +223,7 @@ func (e *Evaluator) Hits(ctx context.Context, day time.Time) (*Result, error) {
 			default:
 				defer undo()
 				res.Incremental, res.Since, res.Reached = true, e.Prior.AsOf, reached
+				res.Appended, res.newPeople = appended, newPeople
 			}
 		}
 	}
@@ -313,7 +326,7 @@ func (e *Evaluator) Hits(ctx context.Context, day time.Time) (*Result, error) {
 		res.Rules = time.Since(t0)
 		return res, nil
 	}
-	if res.Incremental {
+	if res.Incremental && len(res.Appended) == 0 {
 		// Evidence depends on the rows alone, which did not change: a hit
 		// the prior evaluation had keeps its evidence.
 		err = evidenceSince(ctx, conn, e.Pack, e.Prior.Hits, res.Hits)
@@ -328,7 +341,7 @@ func (e *Evaluator) Hits(ctx context.Context, day time.Time) (*Result, error) {
 		if res.Hits, err = mergePrior(ctx, conn, e.Pack, e.Prior.Hits, res.Hits); err != nil {
 			return nil, err
 		}
-		res.People = e.Prior.People
+		res.People = e.Prior.People + int(res.newPeople)
 		for k := range res.HitsByRule {
 			res.HitsByRule[k] = 0
 		}
@@ -344,7 +357,7 @@ func (e *Evaluator) Hits(ctx context.Context, day time.Time) (*Result, error) {
 			}
 			e.logger().Warn("tonight's facts were not kept: the next night evaluates everyone", "err", err)
 		} else {
-			res.Next = &Prior{AsOf: day, PackVersion: e.Pack.Version, Data: data, People: res.People, Hits: slices.Clone(res.Hits)}
+			res.Next = &Prior{AsOf: day, PackVersion: priorVersion(e.Pack), Data: data, People: res.People, Hits: slices.Clone(res.Hits)}
 		}
 		e.logger().Debug("evaluate: facts kept", "elapsed", time.Since(t0))
 	}

@@ -7,9 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"reflect"
+	"runtime/debug"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/lipwatch/lipwatch/engine/cases"
@@ -62,17 +65,19 @@ func DataSignature(ctx context.Context, q interface {
 }
 
 // incrementalWhy says why tonight cannot be an incremental night after
-// prior, or "" when it can.
+// prior, or "" when it can as far as the rules and the date go (the data:
+// appendedRows).
 func incrementalWhy(pack *rule.Pack, prior *Prior, day time.Time, data string) string {
 	switch {
 	case prior == nil:
 		return "no earlier evaluation recorded"
-	case prior.PackVersion != pack.Version:
-		return "the rule files changed"
-	case prior.Data != data:
-		return "data changed"
-	case !civil(day).After(civil(prior.AsOf)):
-		return "the date did not move forward"
+	case prior.PackVersion != priorVersion(pack):
+		if v, _, _ := strings.Cut(prior.PackVersion, " "); v != pack.Version {
+			return "the rule files changed"
+		}
+		return "lipwatch itself changed"
+	case civil(day).Before(civil(prior.AsOf)):
+		return "the date moved back"
 	}
 	if ok, group := pack.DateEdgesComplete(); !ok {
 		return "facts group " + group + " reads as_of() but declares no changes_on"
@@ -86,6 +91,82 @@ func incrementalWhy(pack *rule.Pack, prior *Prior, day time.Time, data string) s
 	}
 	return ""
 }
+
+// appendedRows compares the store's rows with the prior evaluation's
+// data signature. It returns, per dataset that gained rows, the largest
+// load id the prior evaluation saw (its new rows are those above), or why
+// the night must evaluate everyone: rows the prior evaluation saw were
+// replaced, sent again (a state re-sent takes the new load's id) or
+// removed, which only a full evaluation can follow.
+func appendedRows(ctx context.Context, conn *sql.Conn, prior, now string) (map[string]int64, string, error) {
+	if prior == now {
+		return nil, "", nil
+	}
+	was, cur := parseSignature(prior), parseSignature(now)
+	out := map[string]int64{}
+	for ds, c := range cur {
+		w, ok := was[ds]
+		if !ok {
+			return nil, "the datasets changed", nil
+		}
+		if c == w {
+			continue
+		}
+		var n, sum, pos int64
+		if err := conn.QueryRowContext(ctx, fmt.Sprintf(`SELECT count(*), coalesce(sum(_load_id), 0), coalesce(sum(_position), 0)
+			FROM main.%s WHERE _load_id <= %d`, quoteIdent(ds), w.max)).Scan(&n, &sum, &pos); err != nil {
+			return nil, "", fmt.Errorf("incremental night: %w", err)
+		}
+		if n != w.count || sum != w.sum || pos != w.pos {
+			return nil, "rows of " + ds + " were replaced, sent again or removed", nil
+		}
+		out[ds] = w.max
+	}
+	return out, "", nil
+}
+
+// signature is one dataset's part of DataSignature.
+type signature struct{ count, max, sum, pos int64 }
+
+func parseSignature(s string) map[string]signature {
+	out := map[string]signature{}
+	for _, part := range strings.Fields(s) {
+		f := strings.Split(part, ":")
+		if len(f) != 5 {
+			continue
+		}
+		var sig signature
+		for i, p := range []*int64{&sig.count, &sig.max, &sig.sum, &sig.pos} {
+			fmt.Sscan(f[i+1], p)
+		}
+		out[f[0]] = sig
+	}
+	return out
+}
+
+// priorVersion is what a prior evaluation records of the rules it ran:
+// the rule files' version and lipwatch's own build (its revision and the
+// executable's size and time), for a new lipwatch may compute a fact or a
+// reason otherwise from the same files.
+func priorVersion(pack *rule.Pack) string { return pack.Version + " " + engineBuild() }
+
+var engineBuild = sync.OnceValue(func() string {
+	var parts []string
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		parts = append(parts, bi.GoVersion, bi.Main.Version)
+		for _, s := range bi.Settings {
+			if s.Key == "vcs.revision" || s.Key == "vcs.modified" {
+				parts = append(parts, s.Value)
+			}
+		}
+	}
+	if exe, err := os.Executable(); err == nil {
+		if fi, err := os.Stat(exe); err == nil {
+			parts = append(parts, fmt.Sprint(fi.Size()), fi.ModTime().UTC().Format(time.RFC3339Nano))
+		}
+	}
+	return strings.Join(parts, ";")
+})
 
 func civil(t time.Time) time.Time {
 	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
@@ -103,19 +184,12 @@ func edgeQuery(pack *rule.Pack, e rule.Edge, prev, day time.Time) (string, error
 	if !ok {
 		return "", fmt.Errorf("changes_on %s: no dataset %s", e.Text, e.Dataset)
 	}
-	p, h := "NULL::VARCHAR", "NULL::VARCHAR"
-	if _, ok := ds.Field("id_number"); ok {
-		p = "id_number"
+	sel, err := keyRows(ds)
+	if err != nil {
+		return "", fmt.Errorf("changes_on %s: %w", e.Text, err)
 	}
-	if _, ok := ds.Field("household_id"); ok {
-		h = "household_id"
-	}
-	if p == h {
-		return "", fmt.Errorf("changes_on %s: dataset %s has neither id_number nor household_id", e.Text, e.Dataset)
-	}
-	sel := `SELECT ` + p + ` AS p, ` + h + ` AS h FROM main.` + quoteIdent(ds.Name)
 	if e.Kind == rule.EdgeDaily {
-		return sel, nil
+		return sel("true"), nil
 	}
 	f, ok := ds.Field(e.Column)
 	if !ok || (f.Type != dataset.Date && f.Type != dataset.Month) {
@@ -125,7 +199,7 @@ func edgeQuery(pack *rule.Pack, e rule.Edge, prev, day time.Time) (string, error
 	prev, day = civil(prev), civil(day)
 	if e.Kind == rule.EdgeYearly {
 		if day.Sub(prev) >= 300*24*time.Hour {
-			return sel + ` WHERE ` + col + ` IS NOT NULL`, nil
+			return sel(col + ` IS NOT NULL`), nil
 		}
 		// The anniversary's month and day as a number 101..1231, within
 		// the span (which may wrap around the new year; 29 February is
@@ -137,7 +211,7 @@ func edgeQuery(pack *rule.Pack, e rule.Edge, prev, day time.Time) (string, error
 		if b.Year() > a.Year() {
 			cond = fmt.Sprintf(`(%s >= %d OR %s <= %d)`, md, am, md, bm)
 		}
-		return sel + ` WHERE ` + cond, nil
+		return sel(cond), nil
 	}
 	n := e.Offset
 	if e.Param != "" {
@@ -164,7 +238,42 @@ func edgeQuery(pack *rule.Pack, e rule.Edge, prev, day time.Time) (string, error
 	if n != 0 {
 		moved = fmt.Sprintf(`(%s + INTERVAL (%d) %s)`, col, n, strings.ToUpper(e.Unit))
 	}
-	return sel + fmt.Sprintf(` WHERE %s BETWEEN DATE '%s' AND DATE '%s'`, moved, lo.Format(time.DateOnly), hi.Format(time.DateOnly)), nil
+	return sel(fmt.Sprintf(`%s BETWEEN DATE '%s' AND DATE '%s'`, moved, lo.Format(time.DateOnly), hi.Format(time.DateOnly))), nil
+}
+
+// keyRows returns the SELECT of (p, h) for a dataset's rows that meet a
+// condition: every person a row names (each of its ID-number columns: a
+// declaration names the relative and the staff member) with the row's 户号
+// beside its id_number, and the 户号 of a row that names nobody.
+func keyRows(ds *dataset.Dataset) (func(where string) string, error) {
+	h := "NULL::VARCHAR"
+	if _, ok := ds.Field("household_id"); ok {
+		h = "household_id"
+	}
+	var cols []string
+	for _, f := range ds.Fields {
+		if f.Type == dataset.ID {
+			cols = append(cols, f.Name)
+		}
+	}
+	if len(cols) == 0 && h == "NULL::VARCHAR" {
+		return nil, fmt.Errorf("dataset %s names neither a person nor a household", ds.Name)
+	}
+	from := ` FROM main.` + quoteIdent(ds.Name) + ` WHERE `
+	return func(where string) string {
+		if len(cols) == 0 {
+			return `SELECT NULL::VARCHAR AS p, ` + h + ` AS h` + from + where
+		}
+		var parts []string
+		for i, c := range cols {
+			hh := h
+			if i > 0 {
+				hh = "NULL::VARCHAR"
+			}
+			parts = append(parts, `SELECT `+quoteIdent(c)+` AS p, `+hh+` AS h`+from+`(`+where+`)`)
+		}
+		return strings.Join(parts, " UNION ALL ")
+	}, nil
 }
 
 // priorTable is where a group's facts of the last evaluation are kept.
@@ -181,10 +290,10 @@ func priorTable(g *rule.Group) string { return `"eval_prior_f_` + g.Name + `"` }
 // among the members), and in inc_k_<group> each group's reached keys.
 // undo takes every temp object away (and discards the connection when it
 // cannot).
-func incrementalFacts(ctx context.Context, conn *sql.Conn, pack *rule.Pack, prev, day time.Time) (reached int64, undo func(), err error) {
+func incrementalFacts(ctx context.Context, conn *sql.Conn, pack *rule.Pack, prev, day time.Time, appended map[string]int64) (reached, newPeople int64, undo func(), err error) {
 	var catalog string
 	if err := conn.QueryRowContext(ctx, `SELECT current_database()`).Scan(&catalog); err != nil {
-		return 0, nil, fmt.Errorf("incremental night: %w", err)
+		return 0, 0, nil, fmt.Errorf("incremental night: %w", err)
 	}
 	var drops []string // in reverse order of creation
 	undo = func() {
@@ -197,9 +306,9 @@ func incrementalFacts(ctx context.Context, conn *sql.Conn, pack *rule.Pack, prev
 			_ = conn.Raw(func(any) error { return driver.ErrBadConn })
 		}
 	}
-	fail := func(err error) (int64, func(), error) {
+	fail := func(err error) (int64, int64, func(), error) {
 		undo()
-		return 0, nil, fmt.Errorf("incremental night: %w", err)
+		return 0, 0, nil, fmt.Errorf("incremental night: %w", err)
 	}
 	exec := func(q string, drop string) error {
 		if _, err := conn.ExecContext(ctx, q); err != nil {
@@ -219,7 +328,38 @@ func incrementalFacts(ctx context.Context, conn *sql.Conn, pack *rule.Pack, prev
 	// Each person's household, as the prior evaluation's person facts hold
 	// it (the registry's newest row: the data has not changed since), read
 	// from there rather than by ranking the whole registry again.
-	cur := `(SELECT id_number, household_id FROM ` + quoteIdent(catalog) + `.main.` + priorTable(personGroup(pack)) + `)`
+	priorPerson := `(SELECT id_number, household_id FROM ` + quoteIdent(catalog) + `.main.` + priorTable(personGroup(pack)) + `)`
+	cur := priorPerson
+	if _, ok := appended["registry"]; ok {
+		// New registry rows may move people between households: the
+		// registry's newest rows as they are tonight.
+		if err := exec(`CREATE OR REPLACE TEMP TABLE inc_cur AS SELECT id_number, coalesce(household_id, '') AS household_id
+			FROM `+quoteIdent(catalog)+`.main.registry_current`, `DROP TABLE IF EXISTS temp.main.inc_cur`); err != nil {
+			return fail(err)
+		}
+		cur = `temp.main.inc_cur`
+	}
+	// The rows loaded since the prior evaluation, per dataset: every
+	// group reading the dataset is computed again for the people and
+	// households they name.
+	newRows := map[string]string{}
+	var named []string
+	for _, ds := range dataset.All() {
+		max, ok := appended[ds.Name]
+		if !ok {
+			continue
+		}
+		sel, err := keyRows(ds)
+		if err != nil {
+			continue // read by no group: it cannot change a fact
+		}
+		t := `temp.main."inc_new_` + ds.Name + `"`
+		if err := exec(`CREATE OR REPLACE TEMP TABLE `+t+` AS `+sel(fmt.Sprintf(`_load_id > %d`, max)), `DROP TABLE IF EXISTS `+t); err != nil {
+			return fail(err)
+		}
+		newRows[ds.Name] = `SELECT * FROM ` + t
+		named = append(named, `SELECT * FROM `+t)
+	}
 	// The groups household rules read: a change in one of them can change
 	// which member a household rule's hit stands on, so the whole
 	// household is evaluated again.
@@ -240,7 +380,8 @@ func incrementalFacts(ctx context.Context, conn *sql.Conn, pack *rule.Pack, prev
 		g *rule.Group
 		q string
 	}
-	var views []view
+	var fviews []view
+	computed := map[string]bool{} // the groups computed again
 	// Each distinct edge is read once, into a table of its own.
 	edgeTables := map[string]string{}
 	for _, g := range pack.Groups {
@@ -262,6 +403,23 @@ func incrementalFacts(ctx context.Context, conn *sql.Conn, pack *rule.Pack, prev
 			}
 			qs = append(qs, `SELECT * FROM `+t)
 		}
+		if len(newRows) > 0 {
+			tables, err := queryTables(ctx, conn, g.SQL)
+			if err != nil {
+				return fail(err)
+			}
+			seen := map[string]bool{}
+			for _, t := range tables {
+				t = strings.ToLower(t)
+				if v, ok := views[t]; ok {
+					t = v
+				}
+				if q, ok := newRows[t]; ok && !seen[t] {
+					seen[t] = true
+					qs = append(qs, q)
+				}
+			}
+		}
 		rows := `SELECT NULL::VARCHAR AS p, NULL::VARCHAR AS h WHERE false`
 		if len(qs) > 0 {
 			rows = strings.Join(qs, " UNION ")
@@ -274,6 +432,9 @@ func incrementalFacts(ctx context.Context, conn *sql.Conn, pack *rule.Pack, prev
 		if g.Scope == rule.ScopeHousehold {
 			k = `SELECT h AS k FROM e WHERE h IS NOT NULL AND h <> ''
 				UNION SELECT r.household_id FROM e JOIN ` + cur + ` r ON r.id_number = e.p WHERE r.household_id IS NOT NULL AND r.household_id <> ''`
+			if cur != priorPerson { // the household a person moved out of
+				k += ` UNION SELECT r.household_id FROM e JOIN ` + priorPerson + ` r ON r.id_number = e.p WHERE r.household_id <> ''`
+			}
 		}
 		if err := exec(`CREATE OR REPLACE TEMP TABLE `+keys+` AS WITH e AS (`+rows+`) `+k, `DROP TABLE IF EXISTS `+keys); err != nil {
 			return fail(err)
@@ -291,14 +452,15 @@ func incrementalFacts(ctx context.Context, conn *sql.Conn, pack *rule.Pack, prev
 		}
 		log.Debug("incremental facts: keys reached", "group", g.Name, "keys", n, "elapsed", time.Since(gt))
 		if n == 0 {
-			views = append(views, view{g, `SELECT * FROM ` + prior})
+			fviews = append(fviews, view{g, `SELECT * FROM ` + prior})
 			continue
 		}
 		switch {
 		case g.Scope == rule.ScopeHousehold:
 			changedHouseholds = append(changedHouseholds, `SELECT k AS household_id FROM `+keys)
 		case householdRead[g.Name]:
-			changedHouseholds = append(changedHouseholds, `SELECT r.household_id FROM `+cur+` r JOIN `+keys+` k ON r.id_number = k.k WHERE r.household_id <> ''`)
+			changedHouseholds = append(changedHouseholds, `SELECT r.household_id FROM `+cur+` r JOIN `+keys+` k ON r.id_number = k.k WHERE r.household_id <> ''`,
+				`SELECT r.household_id FROM `+priorPerson+` r JOIN `+keys+` k ON r.id_number = k.k WHERE r.household_id <> ''`)
 			changedPeople = append(changedPeople, `SELECT k AS id_number FROM `+keys) // those outside the registry
 		default:
 			changedPeople = append(changedPeople, `SELECT k AS id_number FROM `+keys)
@@ -343,9 +505,19 @@ func incrementalFacts(ctx context.Context, conn *sql.Conn, pack *rule.Pack, prev
 				return fail(err)
 			}
 		}
-		views = append(views, view{g, `SELECT * FROM ` + prior + ` WHERE ` + key + ` NOT IN (SELECT k FROM ` + keys + `)
+		computed[g.Name] = true
+		fviews = append(fviews, view{g, `SELECT * FROM ` + prior + ` WHERE ` + key + ` NOT IN (SELECT k FROM ` + keys + `)
 			UNION ALL BY NAME SELECT * FROM ` + fresh})
 		log.Debug("incremental facts: group computed again", "group", g.Name, "keys", n, "elapsed", time.Since(gt))
+	}
+	// A household with a new row of any member is evaluated again whole:
+	// a household rule's evidence holds every member's rows.
+	if len(named) > 0 {
+		n := `(` + strings.Join(named, " UNION ALL ") + `)`
+		changedHouseholds = append(changedHouseholds, `SELECT h AS household_id FROM `+n+` WHERE h IS NOT NULL`,
+			`SELECT r.household_id FROM `+n+` x JOIN `+cur+` r ON r.id_number = x.p`,
+			`SELECT r.household_id FROM `+n+` x JOIN `+priorPerson+` r ON r.id_number = x.p`)
+		changedPeople = append(changedPeople, `SELECT p AS id_number FROM `+n+` WHERE p IS NOT NULL`)
 	}
 	// inc_eval_h: the households evaluated again whole; inc_eval: the
 	// people evaluated again (theirs, and those whose own facts changed).
@@ -368,11 +540,19 @@ func incrementalFacts(ctx context.Context, conn *sql.Conn, pack *rule.Pack, prev
 	if err := conn.QueryRowContext(ctx, `SELECT count(*) FROM temp.main.inc_eval`).Scan(&reached); err != nil {
 		return fail(err)
 	}
+	// People who appear for the first time (a claim of someone the store
+	// did not know): rows are only ever added on such a night.
+	if len(named) > 0 && computed[rule.ScopePerson] {
+		if err := conn.QueryRowContext(ctx, `SELECT count(*) FROM temp.main."inc_fresh_`+rule.ScopePerson+`"
+			WHERE id_number NOT IN (SELECT id_number FROM `+priorPerson+`)`).Scan(&newPeople); err != nil {
+			return fail(err)
+		}
+	}
 	if err := exec(`CREATE OR REPLACE TEMP TABLE inc_eval_hh AS SELECT DISTINCT r.household_id FROM `+cur+` r
 		JOIN temp.main.inc_eval USING (id_number) WHERE r.household_id <> ''`, `DROP TABLE IF EXISTS temp.main.inc_eval_hh`); err != nil {
 		return fail(err)
 	}
-	for _, v := range views {
+	for _, v := range fviews {
 		in := `id_number IN (SELECT id_number FROM temp.main.inc_eval)`
 		if v.g.Scope == rule.ScopeHousehold {
 			in = `household_id IN (SELECT household_id FROM temp.main.inc_eval_hh)`
@@ -382,7 +562,7 @@ func incrementalFacts(ctx context.Context, conn *sql.Conn, pack *rule.Pack, prev
 			return fail(err)
 		}
 	}
-	return reached, undo, nil
+	return reached, newPeople, undo, nil
 }
 
 // personGroup is the pack's person group (every pack has one).
@@ -472,7 +652,7 @@ func keepFacts(ctx context.Context, conn *sql.Conn, pack *rule.Pack, day time.Ti
 	}
 	stmts = append(stmts, `DELETE FROM eval_prior_facts`,
 		fmt.Sprintf(`INSERT INTO eval_prior_facts VALUES (DATE '%s', '%s', '%s')`, day.Format(time.DateOnly),
-			strings.ReplaceAll(pack.Version, "'", "''"), strings.ReplaceAll(data, "'", "''")))
+			strings.ReplaceAll(priorVersion(pack), "'", "''"), strings.ReplaceAll(data, "'", "''")))
 	for _, q := range stmts {
 		if _, err := conn.ExecContext(ctx, q); err != nil {
 			return fmt.Errorf("keeping tonight's facts: %w", err)
