@@ -540,6 +540,15 @@ func incrementalFacts(ctx context.Context, conn *sql.Conn, pack *rule.Pack, prev
 	if err := conn.QueryRowContext(ctx, `SELECT count(*) FROM temp.main.inc_eval`).Scan(&reached); err != nil {
 		return fail(err)
 	}
+	// The registry this connection reads from here on (the household heads
+	// of household rules, the members in a hit's evidence) holds the rows
+	// of the people evaluated again alone: every member of a household
+	// evaluated again whole is among them, so its head and members are
+	// read as from the whole registry, without ranking every row of it.
+	if err := exec(fmt.Sprintf(`CREATE OR REPLACE TEMP VIEW registry AS SELECT * FROM %s.main.registry
+		WHERE id_number IN (SELECT id_number FROM temp.main.inc_eval)`, quoteIdent(catalog)), `DROP VIEW IF EXISTS temp.main.registry`); err != nil {
+		return fail(err)
+	}
 	// People who appear for the first time (a claim of someone the store
 	// did not know): rows are only ever added on such a night.
 	if len(named) > 0 && computed[rule.ScopePerson] {
