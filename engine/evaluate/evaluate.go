@@ -113,6 +113,9 @@ type Result struct {
 	// when it cannot serve as one (a fact group failed, a rule could not
 	// be evaluated for someone, or the data was not the store's own).
 	Next *Prior
+	// Candidates is how many of the People reached the rules in Go: those
+	// for whom the rules' SQL pre-filter says some rule could hit or fail.
+	Candidates int
 }
 
 // Evaluate computes facts and hits at day and merges the hits into cases.
@@ -256,11 +259,14 @@ func (e *Evaluator) Hits(ctx context.Context, day time.Time) (*Result, error) {
 			e.logger().Error("facts group failed tonight: the rules that read it are held back", "group", g.Name, "err", err)
 		}
 	}
-	q, fields := wideQuery(e.Pack)
-	if res.Incremental {
-		q = strings.Replace(q, ` ORDER BY "g_person".id_number`,
-			` WHERE "g_person".id_number IN (SELECT id_number FROM temp.main.inc_eval) ORDER BY "g_person".id_number`, 1)
+	// On an incremental night every f_<group> holds the people evaluated
+	// again alone (incrementalFacts).
+	pf, err := buildPrefilter(ctx, conn, e.Pack, rules, day)
+	if err != nil {
+		return nil, err
 	}
+	res.People = pf.people
+	q, fields := wideQueryWhere(e.Pack, pf.where)
 	// A rule that cannot be evaluated for one person (*rule.EvalError) is
 	// counted for that rule and the evaluation goes on; any other error
 	// concerns every person and stops it.
@@ -275,7 +281,7 @@ func (e *Evaluator) Hits(ctx context.Context, day time.Time) (*Result, error) {
 		return nil
 	}
 	err = eachPerson(ctx, conn, q, fields, env, func(id string, vals []any) error {
-		res.People++
+		res.Candidates++
 		for _, r := range rules {
 			hit, reason, err := r.Eval(env)
 			if err != nil {
@@ -305,6 +311,8 @@ func (e *Evaluator) Hits(ctx context.Context, day time.Time) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	e.logger().Info("rules pre-filtered in SQL", "people", res.People, "candidates", res.Candidates,
+		"rules", len(rules), "exact_rules", pf.exact)
 	for _, r := range rules {
 		if n := res.EvalErrors[r.ID]; n > 0 {
 			e.logger().Warn("rule could not be evaluated for some people", "rule", r.ID, "people", n,

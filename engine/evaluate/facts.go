@@ -203,9 +203,15 @@ func columns(ctx context.Context, conn *sql.Conn, table string) ([]string, error
 // person with household facts through person.household_id. Columns are
 // id_number followed by the fields of each group in pack order.
 func wideQuery(pack *rule.Pack) (string, []*rule.Field) {
+	return wideQueryWhere(pack, "TRUE")
+}
+
+// wideQueryWhere is wideQuery keeping only the rows where is TRUE on: an
+// SQL condition over the columns as `"g_GROUP"."FIELD"` (buildPrefilter).
+// Rows stay in id_number order.
+func wideQueryWhere(pack *rule.Pack, where string) (string, []*rule.Field) {
 	var sel []string
 	var fields []*rule.Field
-	var joins []string
 	for _, g := range pack.Groups {
 		alias := `"g_` + g.Name + `"`
 		for i := range g.Fields {
@@ -213,6 +219,21 @@ func wideQuery(pack *rule.Pack) (string, []*rule.Field) {
 			sel = append(sel, fmt.Sprintf(`%s."%s"`, alias, f.Name))
 			fields = append(fields, f)
 		}
+	}
+	q := `SELECT "g_person".id_number, ` + strings.Join(sel, ", ") + ` FROM ` + wideFrom(pack)
+	if where != "TRUE" {
+		q += "\nWHERE " + where + "\n"
+	}
+	return q + ` ORDER BY "g_person".id_number`, fields
+}
+
+// wideFrom is the wide query's FROM: f_person as "g_person" and every other
+// group's table LEFT JOINed as "g_GROUP", by ID number or, for a group of
+// scope household, by the person's household_id.
+func wideFrom(pack *rule.Pack) string {
+	var joins []string
+	for _, g := range pack.Groups {
+		alias := `"g_` + g.Name + `"`
 		switch {
 		case g.Name == "person":
 		case g.Scope == "household":
@@ -221,7 +242,5 @@ func wideQuery(pack *rule.Pack) (string, []*rule.Field) {
 			joins = append(joins, fmt.Sprintf(`LEFT JOIN %s %s ON %s.id_number = "g_person".id_number`, table(g), alias, alias))
 		}
 	}
-	q := `SELECT "g_person".id_number, ` + strings.Join(sel, ", ") + ` FROM "f_person" "g_person" ` + strings.Join(joins, " ") +
-		` ORDER BY "g_person".id_number`
-	return q, fields
+	return `"f_person" "g_person" ` + strings.Join(joins, " ")
 }

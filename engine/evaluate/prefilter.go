@@ -1,0 +1,151 @@
+package evaluate
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/lipwatch/lipwatch/engine/rule"
+)
+
+// The rules' pre-filter. Rather than stream every person's wide row into
+// Go and run every rule on it, the wide query keeps only the candidates:
+// the people for whom some rule's condition, translated into SQL by
+// rule.Prefilter (a conservative over-approximation), could be true or
+// could fail. The rules still run in Go on each candidate, so verdicts,
+// reasons, severities and evaluation errors are exactly those of running
+// every rule over every person; only people no rule could hit or fail for
+// are skipped.
+
+// prefilter is the wide query's WHERE for one night.
+type prefilter struct {
+	where  string // over the wide query's aliases; "TRUE" keeps everybody
+	people int    // rows of f_person: the people evaluated
+	exact  int    // rules whose predicate is exact (tight)
+}
+
+// prefilterOff makes every night keep every person (tests compare the
+// two).
+var prefilterOff = false
+
+// buildPrefilter builds the WHERE that keeps the candidates of rules (the
+// rules evaluated tonight) at day, from the fact tables computed on conn,
+// and counts the people.
+//
+// A fact is read in the predicate only when its column's DuckDB type
+// gives the values rule.Env.SetIndex gets (factColumn); a column of
+// another type that could make SetIndex fail for some value (text for a
+// number, say) keeps every person holding a non-NULL value in it, so that
+// the evaluation stops on it as it would without the pre-filter.
+func buildPrefilter(ctx context.Context, conn *sql.Conn, pack *rule.Pack, rules []*rule.Rule, day time.Time) (prefilter, error) {
+	var pf prefilter
+	if err := conn.QueryRowContext(ctx, `SELECT count(*) FROM "f_person"`).Scan(&pf.people); err != nil {
+		return pf, fmt.Errorf("facts: counting people: %w", err)
+	}
+	cols := map[string]string{}
+	var trouble []string
+	for _, g := range pack.Groups {
+		types, err := columnTypes(ctx, conn, table(g))
+		if err != nil {
+			return pf, fmt.Errorf("facts group %s: %w", g.Name, err)
+		}
+		for i := range g.Fields {
+			f := &g.Fields[i]
+			ref := fmt.Sprintf(`"g_%s"."%s"`, g.Name, strings.ReplaceAll(f.Name, `"`, `""`))
+			col, bad := factColumn(f.Type, ref, types[f.Name])
+			cols[g.Name+"."+f.Name] = col
+			if bad != "" {
+				trouble = append(trouble, bad)
+			}
+		}
+	}
+	column := func(group, field string) string { return cols[group+"."+field] }
+	where := "FALSE"
+	for _, t := range trouble {
+		where = orSQL(where, t)
+	}
+	for _, r := range rules {
+		p, exact := r.Prefilter(day, column)
+		if exact {
+			pf.exact++
+		}
+		where = orSQL(where, p)
+	}
+	if prefilterOff {
+		where = "TRUE"
+	}
+	pf.where = where
+	return pf, nil
+}
+
+func orSQL(a, b string) string {
+	switch {
+	case a == "TRUE" || b == "TRUE":
+		return "TRUE"
+	case a == "FALSE":
+		return b
+	}
+	return a + "\n OR " + b
+}
+
+// columnTypes maps each column of a table to its DuckDB type name.
+func columnTypes(ctx context.Context, conn *sql.Conn, table string) (map[string]string, error) {
+	rows, err := conn.QueryContext(ctx, `SELECT * FROM `+table+` LIMIT 0`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	cts, err := rows.ColumnTypes()
+	if err != nil {
+		return nil, err
+	}
+	m := map[string]string{}
+	for _, c := range cts {
+		m[c.Name()] = c.DatabaseTypeName()
+	}
+	return m, rows.Err()
+}
+
+// factColumn is how the pre-filter reads a fact of type ft from the wide
+// row's column ref of DuckDB type t: col is an SQL expression of the
+// value the env gets (DOUBLE, BIGINT, BOOLEAN or VARCHAR; NULL where the
+// fact keeps its default), "" when the SQL value could differ from the
+// one Go converts (a DECIMAL read as a float64: the fact is then unknown
+// to the pre-filter, and never NaN); trouble, when not "", is an SQL
+// condition holding wherever converting the value could fail in
+// rule.Env.SetIndex.
+func factColumn(ft rule.Type, ref, t string) (col, trouble string) {
+	exactInts := map[string]bool{"TINYINT": true, "SMALLINT": true, "INTEGER": true, "BIGINT": true,
+		"UTINYINT": true, "USMALLINT": true, "UINTEGER": true}
+	wideInts := map[string]bool{"UBIGINT": true, "HUGEINT": true, "UHUGEINT": true}
+	switch ft {
+	case rule.Number:
+		switch {
+		case t == "DOUBLE":
+			return ref, ""
+		case t == "FLOAT" || exactInts[t]:
+			return "CAST(" + ref + " AS DOUBLE)", ""
+		case wideInts[t] || strings.HasPrefix(t, "DECIMAL"):
+			return "", "" // converted to float64 in Go, never fails
+		}
+	case rule.Int:
+		switch {
+		case exactInts[t]:
+			return "CAST(" + ref + " AS BIGINT)", ""
+		case wideInts[t]:
+			// Go refuses a value outside int64.
+			return "TRY_CAST(" + ref + " AS BIGINT)", "(" + ref + " IS NOT NULL AND TRY_CAST(" + ref + " AS BIGINT) IS NULL)"
+		}
+	case rule.Bool:
+		if t == "BOOLEAN" {
+			return ref, ""
+		}
+	case rule.String:
+		if t == "VARCHAR" {
+			return ref, ""
+		}
+	}
+	return "", "(" + ref + " IS NOT NULL)"
+}
