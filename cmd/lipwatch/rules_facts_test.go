@@ -150,7 +150,7 @@ func TestRulesCheckFactWarnings(t *testing.T) {
 		t.Fatalf("%v\n%s", err, out)
 	}
 	if !strings.Contains(out, fmt.Sprintf("facts.yaml:%d:5: warning: group medical: sql: the query returns column hospital, which no field declares",
-		factLine(t, dir, "  medical:\n    scope: person")+3)) {
+		factLine(t, dir, "  medical:\n    scope: person")+6)) {
 		t.Errorf("no warning:\n%s", out)
 	}
 	if _, err := runCLI(t, "rules", "check", "--strict"); factsExit(err) != 1 {

@@ -276,11 +276,13 @@ func keyRows(ds *dataset.Dataset) (func(where string) string, error) {
 	}, nil
 }
 
-// priorTable is where a group's facts of the last evaluation are kept.
-func priorTable(g *rule.Group) string { return `"eval_prior_f_` + g.Name + `"` }
+// priorTable is where a group's facts of the last evaluation are kept: a
+// table of the store's schema eval_prior (migration 0021), outside main,
+// so that backups leave it out (it is made again by the next full night).
+func priorTable(g *rule.Group) string { return `eval_prior."` + g.Name + `"` }
 
 // incrementalFacts makes every group's f_<group> for day out of the prior
-// evaluation's facts (kept in eval_prior_f_<group>) and the keys the date
+// evaluation's facts (kept in eval_prior.<group>) and the keys the date
 // reached: each group with reached keys is computed again for them alone,
 // over temp views of every dataset holding only the rows of their
 // households' members, and f_<group> becomes a view of the prior rows of
@@ -328,7 +330,7 @@ func incrementalFacts(ctx context.Context, conn *sql.Conn, pack *rule.Pack, prev
 	// Each person's household, as the prior evaluation's person facts hold
 	// it (the registry's newest row: the data has not changed since), read
 	// from there rather than by ranking the whole registry again.
-	priorPerson := `(SELECT id_number, household_id FROM ` + quoteIdent(catalog) + `.main.` + priorTable(personGroup(pack)) + `)`
+	priorPerson := `(SELECT id_number, household_id FROM ` + quoteIdent(catalog) + `.` + priorTable(personGroup(pack)) + `)`
 	cur := priorPerson
 	if _, ok := appended["registry"]; ok {
 		// New registry rows may move people between households: the
@@ -443,7 +445,7 @@ func incrementalFacts(ctx context.Context, conn *sql.Conn, pack *rule.Pack, prev
 		if err := conn.QueryRowContext(ctx, `SELECT count(*) FROM `+keys).Scan(&n); err != nil {
 			return fail(err)
 		}
-		prior := quoteIdent(catalog) + `.main.` + priorTable(g)
+		prior := quoteIdent(catalog) + `.` + priorTable(g)
 		key := keyColumn(g)
 		f := `temp.main.` + table(g)
 		// An earlier evaluation on this connection left its table.
@@ -643,7 +645,7 @@ func keepFacts(ctx context.Context, conn *sql.Conn, pack *rule.Pack, day time.Ti
 	}()
 	var stmts []string
 	for _, g := range pack.Groups {
-		prior, f := `main.`+priorTable(g), `temp.main.`+table(g)
+		prior, f := priorTable(g), `temp.main.`+table(g)
 		if !incremental {
 			stmts = append(stmts, `CREATE OR REPLACE TABLE `+prior+` AS SELECT * FROM `+f)
 			continue

@@ -90,9 +90,12 @@ func (s *Store) ForgetPrior(ctx context.Context) error {
 func (s *Store) LoadPrior(ctx context.Context) (*Prior, error) {
 	p := &Prior{}
 	var people int64
-	// The facts kept beside it must stand for the same evaluation.
+	// The facts kept beside it must stand for the same evaluation, and be
+	// there (a restored store has the record, not the facts).
 	err := s.db.QueryRowContext(ctx, `SELECT as_of, pack_version, data, people FROM eval_prior
-		JOIN eval_prior_facts USING (as_of, pack_version, data)`).Scan(&p.AsOf, &p.PackVersion, &p.Data, &people)
+		JOIN eval_prior_facts USING (as_of, pack_version, data)
+		WHERE EXISTS (SELECT 1 FROM duckdb_tables() WHERE database_name = current_database()
+		              AND schema_name = 'eval_prior' AND table_name = 'person')`).Scan(&p.AsOf, &p.PackVersion, &p.Data, &people)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}

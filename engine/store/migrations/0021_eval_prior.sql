@@ -26,7 +26,9 @@ CREATE TABLE eval_prior_hits (
     seq           BIGINT NOT NULL    -- the hits' order
 );
 -- The facts of that evaluation are kept beside it, one table per fact group
--- (eval_prior_f_<group>, written by the evaluation itself); this row says for
+-- in the schema eval_prior (eval_prior.<group>, written by the evaluation
+-- itself; outside main, so backups leave them out: they are made again by the
+-- next full night, and a restored store has none); this row says for
 -- which date, rule files and data they stand, so that a crash between the
 -- two writes leaves a night that evaluates everyone.
 CREATE TABLE eval_prior_facts (
@@ -34,3 +36,4 @@ CREATE TABLE eval_prior_facts (
     pack_version VARCHAR NOT NULL,
     data         VARCHAR NOT NULL
 );
+CREATE SCHEMA eval_prior;
