@@ -501,10 +501,14 @@ type batchList struct {
 	Items    []dispatch.Item
 }
 
-// encode is the payload as gzip JSON.
+// encode is the payload as gzip JSON, compressed for speed: it is kept
+// only until the batch's files are written.
 func (pl batchPayload) encode() ([]byte, error) {
 	var buf bytes.Buffer
-	zw := gzip.NewWriter(&buf)
+	zw, err := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
+	if err != nil {
+		return nil, err
+	}
 	if err := json.NewEncoder(zw).Encode(pl); err != nil {
 		return nil, err
 	}
@@ -558,11 +562,7 @@ func (p *Pipeline) items(ctx context.Context, cs []*cases.Case, day time.Time) (
 			ids = append(ids, h.IDNumber)
 		}
 	}
-	people, err := p.Store.People(ctx, ids)
-	if err != nil {
-		return nil, nil, err
-	}
-	households, err := p.Store.Households(ctx, hhs)
+	people, households, err := p.Store.PeopleAndHouseholds(ctx, ids, hhs)
 	if err != nil {
 		return nil, nil, err
 	}
