@@ -306,23 +306,20 @@ type Household struct {
 	Members int // active members
 }
 
-// Households returns heads and sizes of the given households.
-func (s *Store) Households(ctx context.Context, ids []string) (map[string]Household, error) {
-	_, out, err := s.PeopleAndHouseholds(ctx, nil, ids)
-	return out, err
-}
-
-// PeopleAndHouseholds is People(ids) and Households(hhs) in one query
-// whose work follows the ids and households asked for, not the registry:
-// registry_current is a window over every registry row, and the two took
-// three passes over it (1.7 s each for a county's million people; 5 s of
-// a 14,000-case dispatch). The same rows are picked here from the rows of
-// the people concerned only — those asked for and every person with a
-// row, current or not, in one of the households — with the view's own
-// order (currentRowOrder; TestPeopleAndHouseholdsAsTheView holds the two
-// together). A household's head is the first of its members ordered by
-// 户主 first, then active ones, then the oldest, then the smallest ID
-// number; Members counts its active members. ids and hhs may repeat.
+// PeopleAndHouseholds returns, in one query, the registry's current row
+// of each of ids that it knows (as People), by ID number, and the head and
+// size of each of hhs that has members, by household. Its work follows
+// the ids and households asked for, not the registry: registry_current is
+// a window over every registry row, and People with the households query
+// it replaces took three passes over it (1.7 s each for a county's
+// million people; 5 s of a 14,000-case dispatch). The same rows are
+// picked here from the rows of the people concerned only — those asked
+// for and every person with a row, current or not, in one of the
+// households — in the view's own order (currentRowOrder;
+// TestPeopleAndHouseholdsAsTheView holds the two together). A household's
+// head is the first of its current members ordered by 户主 first, then
+// active ones, then the oldest, then the smallest ID number; Members
+// counts its active members. ids and hhs may repeat.
 func (s *Store) PeopleAndHouseholds(ctx context.Context, ids, hhs []string) (map[string]Person, map[string]Household, error) {
 	people, households := map[string]Person{}, map[string]Household{}
 	if len(ids) == 0 && len(hhs) == 0 {
