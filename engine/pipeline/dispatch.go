@@ -378,6 +378,7 @@ func (p *Pipeline) writeBatch(ctx context.Context, id string, pl batchPayload) e
 		if err := privateDir(d); err != nil {
 			return fmt.Errorf("dispatch batch %s: %w", id, err)
 		}
+		removeSpills(d)
 	}
 	opts := dispatch.Options{Unmasked: pl.Unmasked, County: pl.County, AsOf: pl.AsOf}
 	for i, l := range pl.Lists {
@@ -446,6 +447,20 @@ func removeTemps(path string) {
 	olds, _ := filepath.Glob(filepath.Join(filepath.Dir(path), "."+globEscape(filepath.Base(path))+".*.tmp"))
 	for _, o := range olds {
 		_ = os.Remove(o)
+	}
+}
+
+// removeSpills removes the files a killed list writer left in dir: a
+// township list's sheet past 16 MiB (some 15,000 cases) spills to a
+// temporary excelize-<random> file in the list's folder, removed when the
+// list is written, and left there only if the process dies first. The
+// day folders are lipwatch's own, and such a file holds personal data.
+func removeSpills(dir string) {
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), "excelize-") && e.Type().IsRegular() {
+			_ = os.Remove(filepath.Join(dir, e.Name()))
+		}
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"testing"
 	"time"
 
@@ -81,5 +82,31 @@ func copyFile(b *testing.B, from, to string) {
 	}
 	if err := out.Close(); err != nil {
 		b.Fatal(err)
+	}
+}
+
+// TestRemoveSpills: what a killed list writer spilled is removed from a
+// day folder before its lists are written again, and nothing else is.
+func TestRemoveSpills(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "lists [1]", "2026-11-28")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"excelize-123456", "excelize-9", "340799001_城关镇.xlsx", "汇总_20261128.xlsx", "my-excelize-1"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte("x"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	removeSpills(dir)
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var left []string
+	for _, e := range entries {
+		left = append(left, e.Name())
+	}
+	if want := []string{"340799001_城关镇.xlsx", "my-excelize-1", "汇总_20261128.xlsx"}; !slices.Equal(left, want) {
+		t.Errorf("left %q, want %q", left, want)
 	}
 }
