@@ -146,6 +146,20 @@ const listNote = "本表含个人敏感信息，仅限本乡镇核查使用，�
 
 // prepareList checks a list's inputs and renders its rows in list order.
 func prepareList(items []Item, o Options) ([]listRow, error) {
+	sorted, err := checkList(items, o)
+	if err != nil {
+		return nil, err
+	}
+	rows := make([]listRow, len(sorted))
+	for i, it := range sorted {
+		rows[i] = renderItem(it, o)
+	}
+	return rows, nil
+}
+
+// checkList checks a list's inputs and returns its items in list order
+// (a sorted copy; items is left as it is).
+func checkList(items []Item, o Options) ([]Item, error) {
 	if o.AsOf.IsZero() {
 		return nil, errNoAsOf
 	}
@@ -161,11 +175,7 @@ func prepareList(items []Item, o Options) ([]listRow, error) {
 	}
 	sorted := slices.Clone(items)
 	slices.SortStableFunc(sorted, compareItems)
-	rows := make([]listRow, len(sorted))
-	for i, it := range sorted {
-		rows[i] = renderItem(it, o)
-	}
-	return rows, nil
+	return sorted, nil
 }
 
 // compareItems orders a list: red first, then the earliest deadline (no

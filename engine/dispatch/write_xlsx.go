@@ -2,7 +2,9 @@ package dispatch
 
 import (
 	"fmt"
+	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/xuri/excelize/v2"
 )
@@ -110,48 +112,41 @@ func bannerWidth() float64 {
 	return w
 }
 
-// listBanner writes a banner of a list: text in row, across the banner
-// columns, merged, as high as the text needs at size points.
-func listBanner(w *sheetWriter, row int, text string, style int, size, minHeight float64) {
-	w.text(bannerFirst, row, text, style)
-	w.do(w.x.MergeCell(w.name, ref(bannerFirst, row), ref(bannerLast, row)))
-	w.setStyle(bannerLast, row, style)
-	w.do(w.x.SetRowHeight(w.name, row, max(minHeight, textHeight(text, bannerWidth(), size))))
-}
-
 // WriteTownshipXLSX writes a township's alert list to path: one sheet
 // 预警核查清单 with a title, a privacy and instructions line, the header on
 // row 3 and one row per case, red cases first, then by deadline and case
 // id. The 核实结果 column has a drop-down of the outcome labels; the header
 // and the 预警编号 column are frozen; it prints landscape with the header
 // repeated on every page. All items must belong to one township.
+//
+// The sheet is streamed (excelize's StreamWriter): a row is rendered and
+// written as XML as it comes, with no model of the sheet in memory, so
+// time is linear in the cases. The XML is held in a buffer of at most
+// 16 MiB (about 15,000 cases), past which it spills to a temporary file in
+// path's folder, removed when the list is written; excelize then builds
+// the zipped file in memory (about an eighth of the XML) before it is
+// written out. Everything that is not a row — widths, panes, the
+// drop-down, the filter, print settings, the mark — is set before the
+// first row. Text cells are inline strings rather than shared ones: the
+// same values, read the same way by Excel, WPS, LibreOffice and
+// ReadFeedback, in a sheet some 70% larger (about 1.1 KB a case), so that
+// a list of more than about 15,000 cases returned exactly as written is
+// past ReadFeedback's 16 MiB for a sheet (maxListPart; saved again by
+// Excel, WPS or LibreOffice, which share the strings, it is not).
 func WriteTownshipXLSX(path string, items []Item, o Options) error {
-	rows, err := prepareList(items, o)
+	sorted, err := checkList(items, o)
 	if err != nil {
 		return err
 	}
-	outs, _ := o.outcomes() // checked by prepareList
+	outs, _ := o.outcomes() // checked by checkList
 	title := listTitle(items, o)
-	w := newBook(SheetName, title, o.AsOf)
+	w := newBookIn(SheetName, title, o.AsOf, filepath.Dir(path))
+	defer w.x.Close() // also when a step fails: it removes a spilled sheet
 	st := newListStyles(w)
 
-	listBanner(w, titleRow, title, st.title, titleSize*boldWidth, 32)
-	listBanner(w, noteRow, noteFor(items), st.note, noteSize, 0)
-	for c, col := range listColumns {
-		style := st.header
-		if col.input {
-			style = st.inputHeader
-		}
-		w.text(c, headerRow, col.header, style)
-		w.do(w.x.SetColWidth(w.name, colName(c), colName(c), col.width))
-	}
-	w.do(w.x.SetRowHeight(w.name, headerRow, headerHeight()))
-	for i, r := range rows {
-		writeListRow(w, firstData+i, r, st)
-	}
-
-	last := firstData + len(rows) - 1
-	if len(rows) > 0 {
+	last := firstData + len(sorted) - 1
+	w.do(w.x.SetSheetDimension(w.name, ref(0, titleRow)+":"+ref(numCols-1, max(last, headerRow))))
+	if len(sorted) > 0 {
 		labels := make([]string, len(outs))
 		for i, out := range outs {
 			labels[i] = out.Label
@@ -169,10 +164,144 @@ func WriteTownshipXLSX(path string, items []Item, o Options) error {
 	// would print the seventeen columns at about 5 pt.
 	w.printSetup(headerRow, headerFor(items), 2, 1)
 	writeXLSXMark(w, o.Mark)
+	// Right to left: excelize puts the column it is given before those it
+	// has, and the stream writes them as they are, where the <col>
+	// elements must ascend (the in-memory writer sorted them when saving).
+	for c := numCols - 1; c >= 0; c-- {
+		w.do(w.x.SetColWidth(w.name, colName(c), colName(c), listColumns[c].width))
+	}
+	if w.err != nil {
+		return fmt.Errorf("dispatch: township list: %w", w.err)
+	}
+
+	sw, err := w.x.NewStreamWriter(w.name)
+	if err != nil {
+		return fmt.Errorf("dispatch: township list: %w", err)
+	}
+	lw := &listWriter{sw: sw, st: st}
+	lw.banner(titleRow, title, st.title, titleSize*boldWidth, 32)
+	lw.banner(noteRow, noteFor(items), st.note, noteSize, 0)
+	header := make([]any, numCols)
+	for c, col := range listColumns {
+		style := st.header
+		if col.input {
+			style = st.inputHeader
+		}
+		header[c] = textCell(col.header, style)
+	}
+	lw.row(headerRow, header, headerHeight())
+	for i, it := range sorted {
+		lw.item(firstData+i, renderItem(it, o))
+	}
+	lw.merge(ref(bannerFirst, titleRow), ref(bannerLast, titleRow))
+	lw.merge(ref(bannerFirst, noteRow), ref(bannerLast, noteRow))
+	if lw.err == nil {
+		lw.err = sw.Flush()
+	}
+	if lw.err != nil {
+		return fmt.Errorf("dispatch: township list: %w", lw.err)
+	}
 	if err := w.save(path); err != nil {
 		return fmt.Errorf("dispatch: township list: %w", err)
 	}
 	return nil
+}
+
+// listWriter streams a township list's rows and keeps the first error.
+type listWriter struct {
+	sw    *excelize.StreamWriter
+	st    listStyles
+	cells [numCols]any // a row's cells, reused from row to row
+	err   error
+}
+
+// row writes the cells of sheet row n (1-based), height points high.
+func (lw *listWriter) row(n int, cells []any, height float64) {
+	if lw.err == nil {
+		lw.err = lw.sw.SetRow(ref(0, n), cells, excelize.RowOpts{Height: height})
+	}
+}
+
+// merge merges a range of cells.
+func (lw *listWriter) merge(from, to string) {
+	if lw.err == nil {
+		lw.err = lw.sw.MergeCell(from, to)
+	}
+}
+
+// banner writes a banner of a list: text in row, across the banner
+// columns (merged by the caller), as high as the text needs at size
+// points and at least minHeight. Column A stays empty: it is printed on
+// every page.
+func (lw *listWriter) banner(n int, text string, style int, size, minHeight float64) {
+	cells := make([]any, bannerLast+1)
+	cells[bannerFirst] = textCell(text, style)
+	cells[bannerLast] = textCell("", style)
+	lw.row(n, cells, max(minHeight, textHeight(text, bannerWidth(), size)))
+}
+
+// item writes one case at sheet row n.
+func (lw *listWriter) item(n int, r listRow) {
+	st, cells := lw.st, lw.cells[:]
+	for c := range numCols {
+		v := r.text[c]
+		switch c {
+		case colLevel:
+			style, ok := st.level[r.level]
+			if !ok {
+				style = st.center
+			}
+			cells[c] = textCell(v, style)
+		case colChange:
+			cells[c] = textCell(v, st.center)
+		case colHead:
+			cells[c] = textCell(v, st.wrapCenter)
+		case colCaseID:
+			cells[c] = textCell(v, st.key) // the key feedback comes back on
+		case colHousehold, colID:
+			cells[c] = textCell(v, st.text)
+		case colMembers:
+			if r.members > 0 {
+				cells[c] = excelize.Cell{StyleID: st.center, Value: r.members}
+			} else {
+				cells[c] = textCell("", st.center)
+			}
+		case colDispatched:
+			cells[c] = dateCell(r.dispatched, st.date)
+		case colDeadline:
+			style := st.date
+			if r.overdue {
+				style = st.overdue
+			}
+			cells[c] = dateCell(r.deadline, style)
+		case colVerifiedOn:
+			cells[c] = textCell("", st.inputDate)
+		case colOutcome, colNote, colVerifiedBy:
+			cells[c] = textCell("", st.input)
+		default:
+			cells[c] = textCell(v, st.wrap)
+		}
+	}
+	lw.row(n, cells, rowHeight(r))
+}
+
+// textCell is a streamed text cell: always a string, so that a name or a
+// number starting with = is never taken for a formula and long digit
+// strings keep every digit; "" is a cell with its style and no value.
+func textCell(s string, style int) excelize.Cell {
+	if s == "" {
+		return excelize.Cell{StyleID: style}
+	}
+	return excelize.Cell{StyleID: style, Value: s}
+}
+
+// dateCell is a streamed date cell, a serial day number (empty for the
+// zero time).
+func dateCell(t time.Time, style int) excelize.Cell {
+	if t.IsZero() {
+		return excelize.Cell{StyleID: style}
+	}
+	return excelize.Cell{StyleID: style, Value: excelSerial(t)}
 }
 
 // rowHeight fits a case's wrapped cells (those of the columns that wrap):
@@ -195,48 +324,4 @@ func headerHeight() float64 {
 		h = max(h, textHeight(col.header, col.width, bodySize*boldWidth))
 	}
 	return h
-}
-
-// writeListRow writes one case at sheet row n.
-func writeListRow(w *sheetWriter, n int, r listRow, st listStyles) {
-	w.do(w.x.SetRowHeight(w.name, n, rowHeight(r)))
-	for c := range numCols {
-		v := r.text[c]
-		switch c {
-		case colLevel:
-			style, ok := st.level[r.level]
-			if !ok {
-				style = st.center
-			}
-			w.text(c, n, v, style)
-		case colChange:
-			w.text(c, n, v, st.center)
-		case colHead:
-			w.text(c, n, v, st.wrapCenter)
-		case colCaseID:
-			w.text(c, n, v, st.key) // the key feedback comes back on
-		case colHousehold, colID:
-			w.text(c, n, v, st.text)
-		case colMembers:
-			if r.members > 0 {
-				w.int(c, n, r.members, st.center)
-			} else {
-				w.text(c, n, "", st.center)
-			}
-		case colDispatched:
-			w.date(c, n, r.dispatched, st.date)
-		case colDeadline:
-			style := st.date
-			if r.overdue {
-				style = st.overdue
-			}
-			w.date(c, n, r.deadline, style)
-		case colVerifiedOn:
-			w.text(c, n, "", st.inputDate)
-		case colOutcome, colNote, colVerifiedBy:
-			w.text(c, n, "", st.input)
-		default:
-			w.text(c, n, v, st.wrap)
-		}
-	}
 }

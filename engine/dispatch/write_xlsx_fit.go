@@ -4,6 +4,7 @@ import (
 	"math"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/text/width"
 )
@@ -80,30 +81,41 @@ func linesHeight(lines int, size float64) float64 {
 // hyphen, between CJK characters, but never before a closing mark such as
 // ，or ）nor after an opening one such as （), and a word wider than the
 // whole column is broken anywhere.
+//
+// It runs for every wrapped cell of every list row, so it makes no
+// garbage: a line is walked once, a rune's width looked up once.
 func textLines(text string, width, size float64) int {
 	avail := max(width*columnUnit-cellMargin, size) // at least a character a line
 	n := 0
-	for _, line := range strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n") {
-		n += wrapLine(line, avail, size)
+	for {
+		line, rest, more := strings.Cut(text, "\n")
+		n += wrapLine(strings.TrimSuffix(line, "\r"), avail, size)
+		if !more {
+			return n
+		}
+		text = rest
 	}
-	return n
 }
 
-// wrapLine is the lines one line of text takes in avail points.
+// wrapLine is the lines one line of text takes in avail points: the line
+// is cut into the pieces a line break cannot split (see canBreak), and a
+// piece that does not fit where the line is starts a new one.
 func wrapLine(line string, avail, size float64) int {
 	lines, x := 1, 0.0
-	for _, unit := range breakUnits(line) {
-		w := textWidth(unit, size)
+	// place puts the piece line[from:to], w ems wide, on the lines.
+	place := func(from, to int, w float64) {
+		w *= size
 		if x > 0 && x+w > avail {
 			lines++
 			x = 0
 		}
 		if w <= avail {
 			x += w
-			continue
+			return
 		}
-		for _, r := range unit { // wider than a line: broken anywhere
-			rw := runeWidth(r) * size
+		for _, r := range line[from:to] { // wider than a line: broken anywhere
+			rw, _ := runeClass(r)
+			rw *= size
 			if x > 0 && x+rw > avail {
 				lines++
 				x = 0
@@ -111,37 +123,35 @@ func wrapLine(line string, avail, size float64) int {
 			x += rw
 		}
 	}
+	start, w := 0, 0.0
+	prev, prevWide := rune(-1), false
+	for i, r := range line {
+		rw, rWide := runeClass(r)
+		if prev >= 0 && canBreak(prev, prevWide, r, rWide) {
+			place(start, i, w)
+			start, w = i, 0
+		}
+		w += rw
+		prev, prevWide = r, rWide
+	}
+	if start < len(line) {
+		place(start, len(line), w)
+	}
 	return lines
 }
 
-// breakUnits splits a line into the pieces a line break cannot split.
-func breakUnits(s string) []string {
-	var units []string
-	start, prev := 0, rune(-1)
-	for i, r := range s {
-		if prev >= 0 && canBreak(prev, r) {
-			units = append(units, s[start:i])
-			start = i
-		}
-		prev = r
-	}
-	if start < len(s) {
-		units = append(units, s[start:])
-	}
-	return units
-}
-
-// canBreak reports whether a line may break between prev and next.
-func canBreak(prev, next rune) bool {
+// canBreak reports whether a line may break between prev and next, each
+// given with whether it is a CJK (wide or full-width) character.
+func canBreak(prev rune, prevWide bool, next rune, nextWide bool) bool {
 	switch {
-	case strings.ContainsRune(noLineStart, next) || strings.ContainsRune(noLineEnd, prev):
+	case noLineStartRune(next) || noLineEndRune(prev):
 		return false
 	case next == ' ':
 		return false // a space ends the word before it
 	case prev == ' ' || prev == '-' || prev == '/':
 		return true
 	default:
-		return wide(prev) || wide(next)
+		return prevWide || nextWide
 	}
 }
 
@@ -151,39 +161,50 @@ const (
 	noLineEnd   = "（《「『【〔〈“‘([{"
 )
 
-// wide reports whether r is a CJK (wide or full-width) character.
-func wide(r rune) bool {
-	k := width.LookupRune(r).Kind()
-	return k == width.EastAsianWide || k == width.EastAsianFullwidth
-}
-
-// textWidth is the width of s in points at size points.
-func textWidth(s string, size float64) float64 {
-	w := 0.0
-	for _, r := range s {
-		w += runeWidth(r)
+// noLineStartRune and noLineEndRune report the marks of noLineStart and
+// noLineEnd: a switch, which is faster than a map for the runes of every
+// wrapped cell (TestNoLineMarks keeps them the same as the strings).
+func noLineStartRune(r rune) bool {
+	switch r {
+	case '，', '。', '、', '；', '：', '？', '！', '）', '》', '」', '』', '】', '〕', '〉', '”', '’', '…', '—', '·', '％',
+		',', '.', ';', ':', '?', '!', ')', ']', '}', '%':
+		return true
 	}
-	return w * size
+	return false
 }
 
-// runeWidth is the width of r in ems, the widest of 宋体's and of
-// LibreOffice's substitutes'. A CJK character is an em (two Latin widths),
-// and so is a character East Asian fonts draw full width (“ ” × ①).
-func runeWidth(r rune) float64 {
-	switch width.LookupRune(r).Kind() {
-	case width.EastAsianWide, width.EastAsianFullwidth, width.EastAsianAmbiguous:
-		return 1
+func noLineEndRune(r rune) bool {
+	switch r {
+	case '（', '《', '「', '『', '【', '〔', '〈', '“', '‘', '(', '[', '{':
+		return true
+	}
+	return false
+}
+
+// runeClass is the width of r in ems, the widest of 宋体's and of
+// LibreOffice's substitutes', and whether r is a CJK (wide or full-width)
+// character. A CJK character is an em (two Latin widths), and so is a
+// character East Asian fonts draw full width (“ ” × ①). ASCII, all
+// narrow, is told without looking its East Asian width up.
+func runeClass(r rune) (ems float64, isWide bool) {
+	if r >= utf8.RuneSelf {
+		switch width.LookupRune(r).Kind() {
+		case width.EastAsianWide, width.EastAsianFullwidth:
+			return 1, true
+		case width.EastAsianAmbiguous:
+			return 1, false
+		}
 	}
 	switch {
 	case unicode.Is(unicode.Mn, r) || unicode.IsControl(r):
-		return 0
+		return 0, false
 	case strings.ContainsRune("MWmw@", r):
-		return 1
+		return 1, false
 	case unicode.IsUpper(r) || unicode.IsDigit(r) || strings.ContainsRune("#$%&", r):
-		return 0.72
+		return 0.72, false
 	case strings.ContainsRune(" ijlI.,:;'!|", r):
-		return 0.34
+		return 0.34, false
 	default:
-		return 0.62
+		return 0.62, false
 	}
 }

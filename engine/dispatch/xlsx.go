@@ -44,7 +44,15 @@ type sheetWriter struct {
 // properties carry asOf rather than the clock, so that the same input gives
 // the same bytes.
 func newBook(sheet, title string, asOf time.Time) *sheetWriter {
-	x := excelize.NewFile()
+	return newBookIn(sheet, title, asOf, "")
+}
+
+// newBookIn is newBook for a workbook whose streamed sheet spills, past
+// excelize's 16 MiB buffer, to a temporary file in tmpDir ("" is the
+// system's): the folder the list goes to, which only lipwatch can read,
+// rather than a shared one, since the sheet holds personal data.
+func newBookIn(sheet, title string, asOf time.Time, tmpDir string) *sheetWriter {
+	x := excelize.NewFile(excelize.Options{TmpDir: tmpDir})
 	w := &sheetWriter{x: x, name: sheet}
 	w.do(x.SetSheetName("Sheet1", sheet))
 	stamp := asOf.Format(time.DateOnly) + "T00:00:00Z"
@@ -103,14 +111,6 @@ const fontFamily = "宋体"
 func (w *sheetWriter) text(col, row int, s string, style int) {
 	if s != "" {
 		w.do(w.x.SetCellStr(w.name, ref(col, row), s))
-	}
-	w.setStyle(col, row, style)
-}
-
-// date writes a real date cell (empty for the zero time).
-func (w *sheetWriter) date(col, row int, t time.Time, style int) {
-	if !t.IsZero() {
-		w.do(w.x.SetCellFloat(w.name, ref(col, row), excelSerial(t), -1, 64))
 	}
 	w.setStyle(col, row, style)
 }

@@ -378,6 +378,7 @@ func (p *Pipeline) writeBatch(ctx context.Context, id string, pl batchPayload) e
 		if err := privateDir(d); err != nil {
 			return fmt.Errorf("dispatch batch %s: %w", id, err)
 		}
+		removeSpills(d)
 	}
 	opts := dispatch.Options{Unmasked: pl.Unmasked, County: pl.County, AsOf: pl.AsOf}
 	for i, l := range pl.Lists {
@@ -449,6 +450,20 @@ func removeTemps(path string) {
 	}
 }
 
+// removeSpills removes the files a killed list writer left in dir: a
+// township list's sheet past 16 MiB (some 15,000 cases) spills to a
+// temporary excelize-<random> file in the list's folder, removed when the
+// list is written, and left there only if the process dies first. The
+// day folders are lipwatch's own, and such a file holds personal data.
+func removeSpills(dir string) {
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), "excelize-") && e.Type().IsRegular() {
+			_ = os.Remove(filepath.Join(dir, e.Name()))
+		}
+	}
+}
+
 // globEscape quotes the characters filepath.Match treats specially.
 func globEscape(s string) string {
 	r := strings.NewReplacer(`\`, `\\`, "*", `\*`, "?", `\?`, "[", `\[`)
@@ -501,10 +516,14 @@ type batchList struct {
 	Items    []dispatch.Item
 }
 
-// encode is the payload as gzip JSON.
+// encode is the payload as gzip JSON, compressed for speed: it is kept
+// only until the batch's files are written.
 func (pl batchPayload) encode() ([]byte, error) {
 	var buf bytes.Buffer
-	zw := gzip.NewWriter(&buf)
+	zw, err := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
+	if err != nil {
+		return nil, err
+	}
 	if err := json.NewEncoder(zw).Encode(pl); err != nil {
 		return nil, err
 	}
@@ -558,11 +577,7 @@ func (p *Pipeline) items(ctx context.Context, cs []*cases.Case, day time.Time) (
 			ids = append(ids, h.IDNumber)
 		}
 	}
-	people, err := p.Store.People(ctx, ids)
-	if err != nil {
-		return nil, nil, err
-	}
-	households, err := p.Store.Households(ctx, hhs)
+	people, households, err := p.Store.PeopleAndHouseholds(ctx, ids, hhs)
 	if err != nil {
 		return nil, nil, err
 	}
