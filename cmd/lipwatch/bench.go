@@ -9,6 +9,7 @@ package main
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/csv"
@@ -160,11 +161,20 @@ type benchReport struct {
 	// wall time ("wall"), each stage of the run ledger (sync, health,
 	// evaluate, dispatch, notify) and the evaluation's facts and rules
 	// ("evaluate.facts", "evaluate.rules", from its log line), in seconds.
-	Stages   map[string]map[string]float64 `json:"stages"`
-	Children []*benchChild                 `json:"children"`
+	Stages map[string]map[string]float64 `json:"stages"`
+	// Sources: per source, the rows the full night's sync read and the
+	// seconds it took (its "source synced" log line).
+	Sources  map[string]benchSync `json:"sources"`
+	Children []*benchChild        `json:"children"`
 	// Disagree names the rules on which evaluate and the hand-written SQL
 	// found different numbers of hits ("" when they agree).
 	Disagree string `json:"disagree,omitempty"`
+}
+
+// benchSync is one source's sync on the full night.
+type benchSync struct {
+	Read     int64   `json:"read"`
+	ElapsedS float64 `json:"elapsed_s"`
 }
 
 // benchMachine says where the figures were measured.
@@ -249,8 +259,9 @@ func runBench(ctx context.Context, o benchOptions, progress io.Writer) (*benchRe
 	rep := &benchReport{Scale: o.scale, Households: o.households, Started: time.Now().UTC().Format(time.RFC3339),
 		Machine: machine(), Stages: map[string]map[string]float64{}}
 	b.rep = rep
-	defer func() { rep.Machine.Load += " → " + loadAverage() }()
+	start := rep.Machine.Load
 	writeJSON := func() error {
+		rep.Machine.Load = start + " → " + loadAverage()
 		data, err := json.MarshalIndent(rep, "", "  ")
 		if err != nil {
 			return err
@@ -293,6 +304,13 @@ func runBench(ctx context.Context, o benchOptions, progress io.Writer) (*benchRe
 		return fail(err)
 	}
 	rep.People, _ = strconv.Atoi(aLog["evaluated"].kv["people"])
+	rep.Sources = map[string]benchSync{}
+	for k, l := range aLog {
+		if name, ok := strings.CutPrefix(k, "source synced "); ok {
+			read, _ := strconv.ParseInt(l.kv["read"], 10, 64)
+			rep.Sources[name] = benchSync{Read: read, ElapsedS: seconds(l.kv["elapsed"])}
+		}
+	}
 	// 3b. The next night, nothing changed.
 	bn, bLog, err := night("night-b-unchanged", benchDay.AddDate(0, 0, 1), false)
 	if err != nil {
@@ -1025,7 +1043,7 @@ func printBench(w io.Writer, rep *benchReport) {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", f.Figure, benchValue(f.Measured, f.Unit), base, ratio, f.Goal, met, rss, f.Note)
 	}
 	tw.Flush()
-	fmt.Fprintln(w, "RATIO: measured time / baseline time. PEAK RSS: measured / baseline (lipwatch's processes; the baselines ran in the bench process).")
+	fmt.Fprintln(w, "RATIO: measured time / baseline time. PEAK RSS: measured / baseline: lipwatch's process (for the syncs, the whole night (a)) / the bench process while the baseline ran.")
 	if len(rep.Stages) > 0 {
 		fmt.Fprintln(w)
 		tw = newRightTable(w)
@@ -1040,6 +1058,16 @@ func printBench(w io.Writer, rep *benchReport) {
 		}
 		tw.Flush()
 		fmt.Fprintln(w, "WALL: the lipwatch run process; SYNC … NOTIFY: its stages (run ledger); FACTS, RULES: inside EVALUATE (its log line).")
+	}
+	if len(rep.Sources) > 0 {
+		names := slices.SortedFunc(maps.Keys(rep.Sources), func(a, b string) int {
+			return cmp.Compare(rep.Sources[b].ElapsedS, rep.Sources[a].ElapsedS)
+		})
+		parts := make([]string, len(names))
+		for i, n := range names {
+			parts[i] = fmt.Sprintf("%s %.2f (%d rows)", n, rep.Sources[n].ElapsedS, rep.Sources[n].Read)
+		}
+		fmt.Fprintf(w, "sync of (a) per source (s): %s\n", strings.Join(parts, ", "))
 	}
 }
 

@@ -170,7 +170,12 @@ func checkBenchReport(t *testing.T, rep *benchReport, out string) {
 			t.Errorf("no stage row for %s:\n%s", n, out)
 		}
 	}
-	if rep.Machine.Cores == 0 || rep.Machine.Load == "" {
+	for _, src := range []string{"households", "medical", "registry"} {
+		if s := rep.Sources[src]; s.Read == 0 || s.ElapsedS <= 0 {
+			t.Errorf("source %s on the full night: %+v", src, s)
+		}
+	}
+	if rep.Machine.Cores == 0 || !strings.Contains(rep.Machine.Load, "→") {
 		t.Errorf("machine %+v", rep.Machine)
 	}
 }
