@@ -44,10 +44,12 @@ import (
 
 // benchScales are the sizes `lipwatch bench --scale` builds: people, as
 // households (about 2.85 people each in the generated county).
-var benchScales = []struct {
+var benchScales = []benchScale{{"100k", 35_000}, {"1m", 350_000}, {"10m", 3_500_000}}
+
+type benchScale struct {
 	name       string
 	households int
-}{{"100k", 35_000}, {"1m", 350_000}, {"10m", 3_500_000}}
+}
 
 // benchDay is the first night's evaluation date (the county is generated
 // for it); the second night is the day after, the third the day after that.
@@ -86,18 +88,13 @@ peak RSS:
   (e) the households.xlsx sync of (a) against excelize's streaming read of the same file;
   (f) the medical CSV sync of (a) against DuckDB's read_csv of the same files into the same typed
       table (dates and amounts converted in SQL; it validates far less: a floor).
-It prints one table (figure, measured, baseline, ratio, goal, peak RSS) and the stage split of each
-night, and writes both to DIR/bench.json. The county is kept for the next bench; DIR/run goes unless
+It prints one table (figure, measured, baseline, ratio, goal, peak RSS), the stage split of each
+night and the full night's sync time per source, and writes them to DIR/bench.json. The county is kept for the next bench; DIR/run goes unless
 --keep. LIPWATCH_* environment settings apply to every step alike. Exit status 1 when a step fails
 or evaluate and the SQL disagree.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if o.households == 0 {
-				i := slices.IndexFunc(benchScales, func(s struct {
-					name       string
-					households int
-				}) bool {
-					return s.name == o.scale
-				})
+				i := slices.IndexFunc(benchScales, func(s benchScale) bool { return s.name == o.scale })
 				if i < 0 {
 					names := make([]string, len(benchScales))
 					for j, s := range benchScales {
