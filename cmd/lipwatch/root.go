@@ -99,6 +99,7 @@ Exit statuses (the same for every command):
 		newFeedbackCmd(g), newCasesCmd(g), newRulesCmd(g), newServeCmd(g), newQuarantineCmd(g), newFakeAPICmd(), newUsersCmd(g), newAuditCmd(g))
 	root.AddCommand(newRunsCmd(g), newBackupCmd(g), newRestoreCmd(g)) // operations (issue 11)
 	root.AddCommand(newNotifyCmd(g))
+	root.AddCommand(newBenchCmd()) // issue 14's figures
 	guardCommandLine(root)
 	return root, g
 }

@@ -1,0 +1,8 @@
+//go:build !unix
+
+package main
+
+import "os"
+
+// maxRSSMB is 0: this system's rusage has no peak resident set.
+func maxRSSMB(*os.ProcessState) float64 { return 0 }

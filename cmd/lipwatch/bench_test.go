@@ -1,0 +1,181 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// benchChildEnv makes this test binary lipwatch itself: `lipwatch bench`
+// runs its children (gen, run, evaluate) as os.Executable(), which in a
+// test is the test binary.
+const benchChildEnv = "LIPWATCH_TEST_BENCH_CHILD"
+
+func init() {
+	if os.Getenv(benchChildEnv) == "1" {
+		os.Exit(run())
+	}
+}
+
+// benchFigureIDs are the rows of issue 14's table the bench must fill.
+var benchFigureIDs = []string{"gen", "full_night", "unchanged_night", "one_pct_night", "evaluate_vs_sql", "xlsx_sync", "csv_sync"}
+
+// `lipwatch bench` end to end on a tiny county: every figure of the table
+// has a number, those with a baseline a baseline and a ratio, every night
+// its stages; evaluate and the hand-written SQL agree; the county and
+// bench.json stay and the store goes. A second bench on the same --dir
+// does not generate the county again and, with --keep, keeps the store.
+// (The timings' values are not checked: they are the machine's.)
+func TestBench(t *testing.T) {
+	t.Setenv(benchChildEnv, "1")
+	dir := t.TempDir()
+	out, err := runCLI(t, "bench", "--households", "400", "--dir", dir, "--rules", "../../rules")
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	rep := readBenchJSON(t, dir)
+	checkBenchReport(t, rep, out)
+	if want := []string{"gen", "night-a-full", "night-b-unchanged", "night-c-1pct", "evaluate-dry"}; !slices.Equal(childNames(rep), want) {
+		t.Errorf("children %v, want %v", childNames(rep), want)
+	}
+	if rep.People < 400 || rep.MedicalNew == 0 {
+		t.Errorf("people %d, new medical rows %d", rep.People, rep.MedicalNew)
+	}
+	if e := rep.Stages["b_unchanged"]; e == nil || !strings.HasPrefix(figure(t, rep, "unchanged_night").Note, "incremental evaluation") {
+		t.Errorf("the unchanged night was not incremental: %q", figure(t, rep, "unchanged_night").Note)
+	}
+	for _, p := range []string{"county/registry.csv", "gen.json", "bench.json"} {
+		if _, err := os.Stat(filepath.Join(dir, p)); err != nil {
+			t.Errorf("%s: %v", p, err)
+		}
+	}
+	for _, p := range []string{"run", "county/medical/" + benchExtraFile, "county.tmp"} {
+		if _, err := os.Stat(filepath.Join(dir, p)); err == nil {
+			t.Errorf("%s is left after the bench (no --keep)", p)
+		}
+	}
+
+	out, err = runCLI(t, "bench", "--households", "400", "--dir", dir, "--rules", "../../rules", "--keep")
+	if err != nil {
+		t.Fatalf("second bench: %v\n%s", err, out)
+	}
+	rep2 := readBenchJSON(t, dir)
+	checkBenchReport(t, rep2, out)
+	if slices.Contains(childNames(rep2), "gen") {
+		t.Errorf("the county was generated again: %v", childNames(rep2))
+	}
+	if g := figure(t, rep2, "gen"); g.Measured != figure(t, rep, "gen").Measured || !strings.Contains(g.Note, "earlier bench") {
+		t.Errorf("gen figure of the second bench: %+v, the first's %+v", g, figure(t, rep, "gen"))
+	}
+	for _, p := range []string{"run/lw.duckdb", "run/config.yaml", "run/night-a-full.log", "county/medical/" + benchExtraFile} {
+		if _, err := os.Stat(filepath.Join(dir, p)); err != nil {
+			t.Errorf("--keep: %v", err)
+		}
+	}
+
+	// Another size in the same directory is refused, not mixed.
+	_, err = runCLI(t, "bench", "--households", "500", "--dir", dir, "--rules", "../../rules")
+	var ex *exitError
+	if !errors.As(err, &ex) || ex.code != 2 || !strings.Contains(ex.msg, "holds a county of 400 households") {
+		t.Errorf("a bench of another size on the same --dir: %v", err)
+	}
+}
+
+func readBenchJSON(t *testing.T, dir string) *benchReport {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(dir, "bench.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep benchReport
+	if err := json.Unmarshal(data, &rep); err != nil {
+		t.Fatal(err)
+	}
+	return &rep
+}
+
+func figure(t *testing.T, rep *benchReport, id string) benchFigure {
+	t.Helper()
+	for _, f := range rep.Figures {
+		if f.ID == id {
+			return f
+		}
+	}
+	t.Fatalf("no figure %s in %+v", id, rep.Figures)
+	return benchFigure{}
+}
+
+func childNames(rep *benchReport) []string {
+	var names []string
+	for _, c := range rep.Children {
+		names = append(names, c.Name)
+	}
+	return names
+}
+
+var number = regexp.MustCompile(`\d`)
+
+// checkBenchReport holds the report and the printed table to every figure
+// with its numbers.
+func checkBenchReport(t *testing.T, rep *benchReport, out string) {
+	t.Helper()
+	var ids []string
+	for _, f := range rep.Figures {
+		ids = append(ids, f.ID)
+	}
+	if !slices.Equal(ids, benchFigureIDs) {
+		t.Fatalf("figures %v, want %v", ids, benchFigureIDs)
+	}
+	linux := runtime.GOOS == "linux"
+	for _, f := range rep.Figures {
+		if f.Measured <= 0 || (linux && f.PeakRSSMB <= 0) {
+			t.Errorf("%s: measured %v, peak RSS %v MB", f.ID, f.Measured, f.PeakRSSMB)
+		}
+		if f.ID != "gen" && f.ID != "full_night" {
+			if f.Baseline == nil || *f.Baseline <= 0 || f.Ratio == nil || *f.Ratio <= 0 || f.Goal == "" {
+				t.Errorf("%s: baseline %v, ratio %v, goal %q", f.ID, f.Baseline, f.Ratio, f.Goal)
+			}
+			if f.Met == nil && f.ID != "unchanged_night" { // its goal is for 1m
+				t.Errorf("%s: no verdict on the goal", f.ID)
+			}
+		}
+		// Its row in the table, with the measured value.
+		row := ""
+		for _, line := range strings.Split(out, "\n") {
+			if strings.HasPrefix(line, f.Figure) {
+				row = line
+			}
+		}
+		if cells := strings.Fields(strings.TrimPrefix(row, f.Figure)); len(cells) == 0 || !number.MatchString(cells[0]) {
+			t.Errorf("%s: no row with a number in the table:\n%s", f.ID, out)
+		}
+	}
+	if rep.Disagree != "" {
+		t.Errorf("evaluate and the hand-written SQL disagree: %s", rep.Disagree)
+	}
+	for _, n := range []string{"a_full", "b_unchanged", "c_1pct"} {
+		s := rep.Stages[n]
+		for _, k := range []string{"wall", "sync", "evaluate", "dispatch"} {
+			if s[k] <= 0 {
+				t.Errorf("night %s: stage %s %v (%v)", n, k, s[k], s)
+			}
+		}
+		if !strings.Contains(out, n) {
+			t.Errorf("no stage row for %s:\n%s", n, out)
+		}
+	}
+	for _, src := range []string{"households", "medical", "registry"} {
+		if s := rep.Sources[src]; s.Read == 0 || s.ElapsedS <= 0 {
+			t.Errorf("source %s on the full night: %+v", src, s)
+		}
+	}
+	if rep.Machine.Cores == 0 || !strings.Contains(rep.Machine.Load, "→") {
+		t.Errorf("machine %+v", rep.Machine)
+	}
+}
