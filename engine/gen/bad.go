@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"slices"
 	"time"
 
 	"github.com/lipwatch/lipwatch/engine/dataset"
@@ -57,6 +56,7 @@ func (w *world) injectBad(r *rand.Rand, f *file, emptyLine bool) {
 	kinds = append(kinds, ReasonHeaderRepeat, ReasonBlankRow)
 	n := max(len(kinds), int(math.Round(badShare*float64(len(f.rows)))))
 	off := r.IntN(len(kinds))
+	ins := &inserter{base: len(f.rows)}
 	for i := range n {
 		kind := kinds[(off+i)%len(kinds)]
 		rw := row{bad: &BadRow{Reason: kind}}
@@ -85,11 +85,12 @@ func (w *world) injectBad(r *rand.Rand, f *file, emptyLine bool) {
 		case ReasonBlankRow:
 			rw.cells = make([]cell, len(f.cols))
 		}
-		f.insert(r, rw)
+		ins.insert(r, rw)
 	}
 	if emptyLine {
-		f.insert(r, row{emptyLine: true, bad: &BadRow{Reason: ReasonBlankRow}})
+		ins.insert(r, row{emptyLine: true, bad: &BadRow{Reason: ReasonBlankRow}})
 	}
+	f.rows = ins.apply(f.rows)
 }
 
 func isRequired(ds *dataset.Dataset, field string) bool {
@@ -97,10 +98,69 @@ func isRequired(ds *dataset.Dataset, field string) bool {
 	return ok && fd.Required
 }
 
-// insert puts a row between two existing rows.
-func (f *file) insert(r *rand.Rand, rw row) {
-	at := 1 + r.IntN(len(f.rows)-1)
-	f.rows = slices.Insert(f.rows, at, rw)
+// inserter puts rows between the rows of a file, each between two rows of
+// the file as it stands after the ones before: the k-th row inserted goes
+// at 1 + r.IntN(base+k-1), as one slices.Insert after another would put
+// it, but apply places them all in one pass, in O((base+k) log(base+k))
+// rather than O(base × k).
+type inserter struct {
+	base int // rows of the file before the first insertion
+	at   []int
+	rows []row
+}
+
+// insert draws the position of one more row.
+func (in *inserter) insert(r *rand.Rand, rw row) {
+	in.at = append(in.at, 1+r.IntN(in.base+len(in.at)-1))
+	in.rows = append(in.rows, rw)
+}
+
+// apply returns rows with the inserted rows in place. Walking the
+// insertions from the last, the k-th one's final index is the at[k]-th
+// (from 0) of the slots no later insertion took; the file's own rows fill
+// the remaining slots in order. A Fenwick tree over the slots finds the
+// n-th free one.
+func (in *inserter) apply(rows []row) []row {
+	if len(in.at) == 0 {
+		return rows
+	}
+	total := len(rows) + len(in.at)
+	tree := make([]int32, total+1) // 1-based; every slot free
+	for i := 1; i <= total; i++ {
+		tree[i]++
+		if j := i + i&-i; j <= total {
+			tree[j] += tree[i]
+		}
+	}
+	top := 1
+	for top*2 <= total {
+		top *= 2
+	}
+	out := make([]row, total)
+	taken := make([]bool, total)
+	for k := len(in.at) - 1; k >= 0; k-- {
+		// The slot with exactly in.at[k] free slots before it.
+		pos, rest := 0, int32(in.at[k])
+		for step := top; step > 0; step /= 2 {
+			if next := pos + step; next <= total && tree[next] <= rest {
+				pos = next
+				rest -= tree[next]
+			}
+		}
+		// pos is 0-based here: the 1-based slot pos+1.
+		out[pos], taken[pos] = in.rows[k], true
+		for i := pos + 1; i <= total; i += i & -i {
+			tree[i]--
+		}
+	}
+	j := 0
+	for i := range out {
+		if !taken[i] {
+			out[i] = rows[j]
+			j++
+		}
+	}
+	return out
 }
 
 // baseRow is a clean, valid extra row for a file, about a background adult

@@ -225,6 +225,30 @@ func (w *world) freeForRigid(h *household) bool {
 // households, and records each as planted or decoy.
 func (w *world) rigidRoles(r *rand.Rand) {
 	order := r.Perm(len(w.households))
+	// Whether a household is free does not change while the kinds are
+	// handed out, except by taking it: the scans below skip the households
+	// that are not free through next (the next position in order that may
+	// be, with path compression), so that a scan costs what it takes rather
+	// than the length of the county (the same households are offered to
+	// take, in the same order, as a plain scan of order would).
+	next := make([]int32, len(order)+1)
+	for i, hi := range order {
+		next[i] = int32(i)
+		if !w.freeForRigid(w.households[hi]) {
+			next[i] = int32(i + 1)
+		}
+	}
+	next[len(order)] = int32(len(order))
+	find := func(i int) int {
+		root := i
+		for int(next[root]) != root {
+			root = int(next[root])
+		}
+		for int(next[i]) != root {
+			i, next[i] = int(next[i]), int32(root)
+		}
+		return root
+	}
 	count := map[string]int{}
 	for progress := true; progress; {
 		progress = false
@@ -232,11 +256,8 @@ func (w *world) rigidRoles(r *rand.Rand) {
 			if count[k.kind] >= k.quota(w) {
 				continue
 			}
-			for _, i := range order {
-				h := w.households[i]
-				if !w.freeForRigid(h) {
-					continue
-				}
+			for i := find(0); i < len(order); i = find(i + 1) {
+				h := w.households[order[i]]
 				h.rigid.kind = k.kind // take reads its own kind
 				p := k.take(w, r, h, count[k.kind])
 				if p == nil {
@@ -244,6 +265,7 @@ func (w *world) rigidRoles(r *rand.Rand) {
 					continue
 				}
 				h.rigid.p, h.rigid.n = p, count[k.kind]
+				next[i] = int32(i + 1)
 				count[k.kind]++
 				progress = true
 				break
