@@ -2,6 +2,7 @@ package gen
 
 import (
 	"cmp"
+	"context"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -86,8 +87,33 @@ func (f *file) col(field string) int {
 	return -1
 }
 
-// files builds every file, in the order they are listed in truth.json.
-func (w *world) files() ([]*file, error) {
+// written is what truth.json keeps of a file once its rows are written and
+// dropped: its description and where its bad and re-sent rows are.
+type written struct {
+	info FileInfo
+	bad  []BadRow
+	dups []Duplicate
+}
+
+// writeFiles builds every file and writes it into dir as soon as its rows
+// are final, then drops the rows: the rows of all files are never held at
+// once. The files are built, and their rows drawn, in the same order as
+// when they were all written at the end, so the bytes are the same. The
+// medical files are written before the late batch of claims (rigid.go),
+// which is appended to them afterwards.
+func (w *world) writeFiles(ctx context.Context, dir string) ([]*written, error) {
+	var done []*written
+	emit := func(f *file) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := f.write(dir, w.asOf); err != nil {
+			return err
+		}
+		done = append(done, f.summary())
+		f.rows = nil
+		return nil
+	}
 	w.bgPeople = nil
 	for _, h := range w.households {
 		if h.role.special() {
@@ -109,6 +135,24 @@ func (w *world) files() ([]*file, error) {
 	for _, f := range out {
 		w.injectBad(w.rng("bad:"+f.name), f, f.name == "employment.csv")
 	}
+	var medical []*file
+	medicalDone := map[*file]*written{}
+	for _, f := range out {
+		switch f.dataset {
+		case "households", "assistance":
+			// Built again below: this version only placed its bad rows.
+			f.rows = nil
+			continue
+		case "medical":
+			medical = append(medical, f)
+		}
+		if err := emit(f); err != nil {
+			return nil, err
+		}
+		if f.dataset == "medical" {
+			medicalDone[f] = done[len(done)-1]
+		}
+	}
 	// The asset files come after, from streams of their own: their roles
 	// avoid the households the bad rows above are about.
 	w.assets()
@@ -117,39 +161,55 @@ func (w *world) files() ([]*file, error) {
 	// from their streams, the same rows with the changed values; their
 	// medical claims are a late batch at the end of the month files.
 	w.rigid()
-	for i, f := range out[:3] {
-		switch f.dataset {
-		case "households":
-			out[i] = w.householdsFile()
-		case "assistance":
-			out[i] = w.assistanceFile()
-		default:
-			continue
-		}
-		w.injectBad(w.rng("bad:"+out[i].name), out[i], false)
-	}
-	var medical []*file
-	for _, f := range out {
-		if f.dataset == "medical" {
-			medical = append(medical, f)
+	for _, f := range []*file{w.householdsFile(), w.assistanceFile()} {
+		w.injectBad(w.rng("bad:"+f.name), f, false)
+		if err := emit(f); err != nil {
+			return nil, err
 		}
 	}
-	w.appendLateClaims(medical)
-	assets := w.assetFiles()
-	if err := checkSizes(assets); err != nil {
+	if err := w.appendLateClaims(dir, medical, medicalDone); err != nil {
 		return nil, err
 	}
-	for _, f := range assets {
-		w.injectBad(w.rng("bad:"+f.name), f, false)
+	for _, group := range []func() []*file{w.assetFiles, w.rigidFiles} {
+		files := group()
+		if err := checkSizes(files); err != nil {
+			return nil, err
+		}
+		for _, f := range files {
+			w.injectBad(w.rng("bad:"+f.name), f, false)
+		}
+		for _, f := range files {
+			if err := emit(f); err != nil {
+				return nil, err
+			}
+		}
 	}
-	rigid := w.rigidFiles()
-	if err := checkSizes(rigid); err != nil {
-		return nil, err
+	return done, nil
+}
+
+// summary describes a file whose rows are final: truth.json's entry and
+// the positions of its bad and re-sent rows.
+func (f *file) summary() *written {
+	s := &written{info: FileInfo{File: f.name, Dataset: f.dataset, Format: f.format, Encoding: f.encoding, BOM: f.bom,
+		Sheet: f.sheet, HeaderRow: f.headerRow(), DataRows: len(f.rows)}}
+	if f.format == "xlsx" {
+		s.info.Encoding = "xlsx"
 	}
-	for _, f := range rigid {
-		w.injectBad(w.rng("bad:"+f.name), f, false)
+	for _, c := range f.cols {
+		s.info.Columns = append(s.info.Columns, ColumnInfo{Header: c.header, Field: c.field})
 	}
-	return append(append(out, assets...), rigid...), nil
+	for i, rw := range f.rows {
+		pos := f.headerRow() + 1 + i
+		if rw.bad != nil {
+			b := *rw.bad
+			b.File, b.Position = f.name, pos
+			s.bad = append(s.bad, b)
+		}
+		if rw.dup != "" {
+			s.dups = append(s.dups, Duplicate{File: f.name, Position: pos, ClaimID: rw.dup})
+		}
+	}
+	return s
 }
 
 // checkSizes refuses files with fewer than two rows: bad rows go between
@@ -316,6 +376,9 @@ func (w *world) medicalFiles() []*file {
 		next := files[w.monthIndex(c.date)+1]
 		at := r.IntN(len(next.rows) + 1)
 		next.rows = slices.Insert(next.rows, at, row{cells: c.cells, dup: c.id})
+	}
+	for _, c := range w.claims {
+		c.cells = nil // the rows hold them; a claim is re-sent only here
 	}
 	return files
 }

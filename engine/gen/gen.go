@@ -66,19 +66,11 @@ func Generate(ctx context.Context, o Options) (*Truth, error) {
 	if err := os.MkdirAll(o.Dir, 0o755); err != nil {
 		return nil, fmt.Errorf("create %s: %w", o.Dir, err)
 	}
-	files, err := w.files()
+	files, err := w.writeFiles(ctx, o.Dir)
 	if err != nil {
 		return nil, err
 	}
 	t := w.truth(files)
-	for _, f := range files {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		if err := f.write(o.Dir, w.asOf); err != nil {
-			return nil, err
-		}
-	}
 	if err := w.writeDivisions(o.Dir); err != nil {
 		return nil, err
 	}
