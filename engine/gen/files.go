@@ -21,17 +21,16 @@ const (
 	dateCell            // a date serial number with a date format
 )
 
-// cell is one value of a row.
+// cell is one value of a row (32 bytes: a county holds millions of them).
 type cell struct {
 	kind cellKind
 	text string
-	num  float64
-	date time.Time
+	num  float64 // a number, or a date's serial number (excelSerial)
 }
 
 func txt(s string) cell          { return cell{kind: textCell, text: s} }
 func number(v float64) cell      { return cell{kind: numberCell, num: v} }
-func dateValue(d time.Time) cell { return cell{kind: dateCell, date: d} }
+func dateValue(d time.Time) cell { return cell{kind: dateCell, num: excelSerial(d)} }
 
 // row is one line of a CSV file or row of a sheet.
 type row struct {

@@ -196,7 +196,7 @@ func (f *file) writeSheetRows(w *bufio.Writer, ss *sharedStrings, dateStyle int)
 			case numberCell:
 				v = formatCellFloat(c.num)
 			case dateCell:
-				v = formatCellFloat(excelSerial(c.date))
+				v = formatCellFloat(c.num)
 			default:
 				if c.text == "" {
 					continue

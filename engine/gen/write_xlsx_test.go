@@ -54,7 +54,7 @@ func (f *file) writeXLSXExcelize(path string, asOf time.Time) error {
 		case numberCell:
 			return x.SetCellFloat(f.sheet, ref, c.num, -1, 64)
 		case dateCell:
-			if err := x.SetCellFloat(f.sheet, ref, excelSerial(c.date), -1, 64); err != nil {
+			if err := x.SetCellFloat(f.sheet, ref, c.num, -1, 64); err != nil {
 				return err
 			}
 			return x.SetCellStyle(f.sheet, ref, ref, dateStyle)
