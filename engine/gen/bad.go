@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"time"
 
 	"github.com/lipwatch/lipwatch/engine/dataset"
@@ -54,9 +55,9 @@ func (w *world) injectBad(r *rand.Rand, f *file, emptyLine bool) {
 		kinds = append(kinds, ReasonImpossibleDate)
 	}
 	kinds = append(kinds, ReasonHeaderRepeat, ReasonBlankRow)
-	n := max(len(kinds), int(math.Round(badShare*float64(len(f.rows)))))
+	n := max(len(kinds), int(math.Round(badShare*float64(f.len()))))
 	off := r.IntN(len(kinds))
-	ins := &inserter{base: len(f.rows)}
+	ins := &inserter{base: f.len()}
 	for i := range n {
 		kind := kinds[(off+i)%len(kinds)]
 		rw := row{bad: &BadRow{Reason: kind}}
@@ -90,6 +91,13 @@ func (w *world) injectBad(r *rand.Rand, f *file, emptyLine bool) {
 	if emptyLine {
 		ins.insert(r, row{emptyLine: true, bad: &BadRow{Reason: ReasonBlankRow}})
 	}
+	if f.lazy() {
+		if len(f.placed) != 0 {
+			panic("gen: bad rows placed twice in " + f.name)
+		}
+		f.placed = ins.places()
+		return
+	}
 	f.rows = ins.apply(f.rows)
 }
 
@@ -115,16 +123,23 @@ func (in *inserter) insert(r *rand.Rand, rw row) {
 	in.rows = append(in.rows, rw)
 }
 
-// apply returns rows with the inserted rows in place. Walking the
-// insertions from the last, the k-th one's final index is the at[k]-th
+// placedRow is a row inserted in a file and its final index among the
+// file's data rows.
+type placedRow struct {
+	slot int
+	row  row
+}
+
+// places are the inserted rows with their final indexes, in order. Walking
+// the insertions from the last, the k-th one's final index is the at[k]-th
 // (from 0) of the slots no later insertion took; the file's own rows fill
 // the remaining slots in order. A Fenwick tree over the slots finds the
-// n-th free one.
-func (in *inserter) apply(rows []row) []row {
+// n-th free one: O((base+k) log(base+k)).
+func (in *inserter) places() []placedRow {
 	if len(in.at) == 0 {
-		return rows
+		return nil
 	}
-	total := len(rows) + len(in.at)
+	total := in.base + len(in.at)
 	tree := make([]int32, total+1) // 1-based; every slot free
 	for i := 1; i <= total; i++ {
 		tree[i]++
@@ -136,10 +151,10 @@ func (in *inserter) apply(rows []row) []row {
 	for top*2 <= total {
 		top *= 2
 	}
-	out := make([]row, total)
-	taken := make([]bool, total)
+	out := make([]placedRow, len(in.at))
 	for k := len(in.at) - 1; k >= 0; k-- {
-		// The slot with exactly in.at[k] free slots before it.
+		// The largest pos with at most at[k] free slots up to it: the
+		// slot after it (0-based pos) is the at[k]-th free one.
 		pos, rest := 0, int32(in.at[k])
 		for step := top; step > 0; step /= 2 {
 			if next := pos + step; next <= total && tree[next] <= rest {
@@ -147,20 +162,32 @@ func (in *inserter) apply(rows []row) []row {
 				rest -= tree[next]
 			}
 		}
-		// pos is 0-based here: the 1-based slot pos+1.
-		out[pos], taken[pos] = in.rows[k], true
+		out[k] = placedRow{slot: pos, row: in.rows[k]}
 		for i := pos + 1; i <= total; i += i & -i {
 			tree[i]--
 		}
 	}
+	slices.SortFunc(out, func(a, b placedRow) int { return a.slot - b.slot })
+	return out
+}
+
+// apply returns rows (the file's in.base rows) with the inserted rows in
+// place.
+func (in *inserter) apply(rows []row) []row {
+	placed := in.places()
+	if len(placed) == 0 {
+		return rows
+	}
+	out := make([]row, 0, len(rows)+len(placed))
 	j := 0
-	for i := range out {
-		if !taken[i] {
-			out[i] = rows[j]
+	for _, p := range placed {
+		for len(out) < p.slot {
+			out = append(out, rows[j])
 			j++
 		}
+		out = append(out, p.row)
 	}
-	return out
+	return append(out, rows[j:]...)
 }
 
 // baseRow is a clean, valid extra row for a file, about a background adult

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"iter"
 	"math/rand/v2"
 	"slices"
 	"time"
@@ -58,7 +59,64 @@ type file struct {
 	sheet    string
 	title    string // xlsx: a title row above the header
 	cols     []column
+	// rows are the file's rows, held in memory; or, for a file whose rows
+	// are drawn as it is written, produce yields its own rows (produced of
+	// them) and placed the rows put between them (bad rows).
 	rows     []row
+	produce  func(yield func([]cell) bool)
+	produced int
+	placed   []placedRow
+}
+
+// lazy reports a file whose rows are drawn as it is written. produce must
+// give the same rows each time it runs: it draws from a stream of its own
+// and reads only what stays unchanged until the file is written.
+func (f *file) lazy() bool { return f.produce != nil }
+
+// len is the number of data rows.
+func (f *file) len() int {
+	if f.lazy() {
+		return f.produced + len(f.placed)
+	}
+	return len(f.rows)
+}
+
+// all yields the data rows in order: a lazy file's own rows, drawn now,
+// with the placed rows in their slots.
+func (f *file) all() iter.Seq[row] {
+	if !f.lazy() {
+		return slices.Values(f.rows)
+	}
+	return func(yield func(row) bool) {
+		slot, next := 0, 0
+		flush := func() bool {
+			for next < len(f.placed) && f.placed[next].slot == slot {
+				if !yield(f.placed[next].row) {
+					return false
+				}
+				next++
+				slot++
+			}
+			return true
+		}
+		ok := flush()
+		n := 0
+		if ok {
+			f.produce(func(cells []cell) bool {
+				n++
+				if !yield(row{cells: cells}) {
+					ok = false
+					return false
+				}
+				slot++
+				ok = flush()
+				return ok
+			})
+		}
+		if ok && n != f.produced {
+			panic(fmt.Sprintf("gen: %s produced %d rows, counted %d", f.name, n, f.produced))
+		}
+	}
 }
 
 // headerRow is the line or sheet row of the header.
@@ -110,7 +168,7 @@ func (w *world) writeFiles(ctx context.Context, dir string) ([]*written, error) 
 			return err
 		}
 		done = append(done, f.summary())
-		f.rows = nil
+		f.rows, f.produce, f.placed = nil, nil, nil
 		return nil
 	}
 	w.bgPeople = nil
@@ -190,15 +248,25 @@ func (w *world) writeFiles(ctx context.Context, dir string) ([]*written, error) 
 // the positions of its bad and re-sent rows.
 func (f *file) summary() *written {
 	s := &written{info: FileInfo{File: f.name, Dataset: f.dataset, Format: f.format, Encoding: f.encoding, BOM: f.bom,
-		Sheet: f.sheet, HeaderRow: f.headerRow(), DataRows: len(f.rows)}}
+		Sheet: f.sheet, HeaderRow: f.headerRow(), DataRows: f.len()}}
 	if f.format == "xlsx" {
 		s.info.Encoding = "xlsx"
 	}
 	for _, c := range f.cols {
 		s.info.Columns = append(s.info.Columns, ColumnInfo{Header: c.header, Field: c.field})
 	}
-	for i, rw := range f.rows {
-		pos := f.headerRow() + 1 + i
+	rows := f.rows
+	slots := func(i int) int { return i }
+	if f.lazy() {
+		// A lazy file's own rows are never bad nor re-sent.
+		rows = make([]row, len(f.placed))
+		for i, p := range f.placed {
+			rows[i] = p.row
+		}
+		slots = func(i int) int { return f.placed[i].slot }
+	}
+	for i, rw := range rows {
+		pos := f.headerRow() + 1 + slots(i)
 		if rw.bad != nil {
 			b := *rw.bad
 			b.File, b.Position = f.name, pos
@@ -215,8 +283,8 @@ func (f *file) summary() *written {
 // data rows.
 func checkSizes(files []*file) error {
 	for _, f := range files {
-		if len(f.rows) < 2 {
-			return fmt.Errorf("%w: county too small: %s has %d rows", ErrOptions, f.name, len(f.rows))
+		if f.len() < 2 {
+			return fmt.Errorf("%w: county too small: %s has %d rows", ErrOptions, f.name, f.len())
 		}
 	}
 	return nil
@@ -257,13 +325,16 @@ var (
 )
 
 func (w *world) registryFile() *file {
-	r := w.rng("file:registry")
 	f := &file{name: "registry.csv", dataset: "registry", format: "csv", encoding: "gbk", crlf: true, cols: registryCols}
-	hhs := slices.Clone(w.households)
-	slices.SortFunc(hhs, func(a, b *household) int { return cmp.Compare(a.id, b.id) })
-	for _, h := range hhs {
-		for _, p := range h.members {
-			f.rows = append(f.rows, row{cells: w.registryCells(r, p, true)})
+	f.produced = len(w.people)
+	f.produce = func(yield func([]cell) bool) {
+		r := w.rng("file:registry")
+		for _, h := range w.householdsByID() {
+			for _, p := range h.members {
+				if !yield(w.registryCells(r, p, true)) {
+					return
+				}
+			}
 		}
 	}
 	return f
@@ -286,15 +357,25 @@ func (w *world) registryCells(r *rand.Rand, p *person, dirty bool) []cell {
 }
 
 func (w *world) householdsFile() *file {
-	r := w.rng("file:households")
 	f := &file{name: "households.xlsx", dataset: "households", format: "xlsx", sheet: "家庭收入核定",
 		title: countyName + "家庭收入核定表", cols: householdCols}
-	hhs := slices.Clone(w.households)
-	slices.SortFunc(hhs, func(a, b *household) int { return cmp.Compare(a.id, b.id) })
-	for _, h := range hhs {
-		f.rows = append(f.rows, row{cells: householdCells(r, h, true)})
+	f.produced = len(w.households)
+	f.produce = func(yield func([]cell) bool) {
+		r := w.rng("file:households")
+		for _, h := range w.householdsByID() {
+			if !yield(householdCells(r, h, true)) {
+				return
+			}
+		}
 	}
 	return f
+}
+
+// householdsByID are the households in 户号 order.
+func (w *world) householdsByID() []*household {
+	hhs := slices.Clone(w.households)
+	slices.SortFunc(hhs, func(a, b *household) int { return cmp.Compare(a.id, b.id) })
+	return hhs
 }
 
 func householdCells(r *rand.Rand, h *household, dirty bool) []cell {

@@ -187,7 +187,7 @@ func (f *file) writeSheetRows(w *bufio.Writer, ss *sharedStrings, dateStyle int)
 	style := strconv.Itoa(dateStyle)
 	var num []byte
 	sheetRow := f.headerRow()
-	for _, rw := range f.rows {
+	for rw := range f.all() {
 		sheetRow++
 		started := false
 		for i, c := range rw.cells {
