@@ -92,10 +92,7 @@ func (w *world) injectBad(r *rand.Rand, f *file, emptyLine bool) {
 		ins.insert(r, row{emptyLine: true, bad: &BadRow{Reason: ReasonBlankRow}})
 	}
 	if f.lazy() {
-		if len(f.placed) != 0 {
-			panic("gen: bad rows placed twice in " + f.name)
-		}
-		f.placed = ins.places()
+		f.layers = append(f.layers, ins.places())
 		return
 	}
 	f.rows = ins.apply(f.rows)
@@ -119,7 +116,13 @@ type inserter struct {
 
 // insert draws the position of one more row.
 func (in *inserter) insert(r *rand.Rand, rw row) {
-	in.at = append(in.at, 1+r.IntN(in.base+len(in.at)-1))
+	in.insertAt(1+r.IntN(in.base+len(in.at)-1), rw)
+}
+
+// insertAt inserts a row at index at (0 to the current length) of the file
+// as it stands after the rows inserted before.
+func (in *inserter) insertAt(at int, rw row) {
+	in.at = append(in.at, at)
 	in.rows = append(in.rows, rw)
 }
 
@@ -139,36 +142,59 @@ func (in *inserter) places() []placedRow {
 	if len(in.at) == 0 {
 		return nil
 	}
-	total := in.base + len(in.at)
-	tree := make([]int32, total+1) // 1-based; every slot free
-	for i := 1; i <= total; i++ {
-		tree[i]++
-		if j := i + i&-i; j <= total {
-			tree[j] += tree[i]
-		}
-	}
-	top := 1
-	for top*2 <= total {
-		top *= 2
-	}
+	free := newFenwick(in.base + len(in.at))
 	out := make([]placedRow, len(in.at))
 	for k := len(in.at) - 1; k >= 0; k-- {
-		// The largest pos with at most at[k] free slots up to it: the
-		// slot after it (0-based pos) is the at[k]-th free one.
-		pos, rest := 0, int32(in.at[k])
-		for step := top; step > 0; step /= 2 {
-			if next := pos + step; next <= total && tree[next] <= rest {
-				pos = next
-				rest -= tree[next]
-			}
-		}
-		out[k] = placedRow{slot: pos, row: in.rows[k]}
-		for i := pos + 1; i <= total; i += i & -i {
-			tree[i]--
-		}
+		slot := free.nth(in.at[k])
+		free.remove(slot)
+		out[k] = placedRow{slot: slot, row: in.rows[k]}
 	}
 	slices.SortFunc(out, func(a, b placedRow) int { return a.slot - b.slot })
 	return out
+}
+
+// fenwick counts which of n positions remain: nth finds the n-th
+// remaining one, remove takes one out, both in O(log n).
+type fenwick struct {
+	tree []int32 // 1-based
+	top  int     // the largest power of two <= n
+}
+
+// newFenwick has all n positions remaining.
+func newFenwick(n int) *fenwick {
+	f := &fenwick{tree: make([]int32, n+1), top: 1}
+	for i := 1; i <= n; i++ {
+		f.tree[i]++
+		if j := i + i&-i; j <= n {
+			f.tree[j] += f.tree[i]
+		}
+	}
+	for f.top*2 <= n {
+		f.top *= 2
+	}
+	return f
+}
+
+// nth is the index (from 0) of the remaining position with k remaining
+// before it.
+func (f *fenwick) nth(k int) int {
+	// The largest pos with at most k remaining up to it (1-based): the
+	// position after it, 0-based pos, is the one.
+	pos, rest := 0, int32(k)
+	for step := f.top; step > 0; step /= 2 {
+		if next := pos + step; next < len(f.tree) && f.tree[next] <= rest {
+			pos = next
+			rest -= f.tree[next]
+		}
+	}
+	return pos
+}
+
+// remove takes position i (from 0) out.
+func (f *fenwick) remove(i int) {
+	for j := i + 1; j < len(f.tree); j += j & -j {
+		f.tree[j]--
+	}
 }
 
 // apply returns rows (the file's in.base rows) with the inserted rows in

@@ -40,8 +40,10 @@ type row struct {
 	emptyLine bool
 	// bad is set on an injected bad row.
 	bad *BadRow
-	// dup is the claim id of a re-sent claim.
-	dup string
+	// dup is the claim id of a re-sent claim; from, in a lazy file, the
+	// claim whose cells it repeats.
+	dup  string
+	from *claim
 }
 
 // column maps a file's header onto a dataset field ("" if the loader
@@ -61,11 +63,12 @@ type file struct {
 	cols     []column
 	// rows are the file's rows, held in memory; or, for a file whose rows
 	// are drawn as it is written, produce yields its own rows (produced of
-	// them) and placed the rows put between them (bad rows).
+	// them) and layers the rows put between them, one layer after another
+	// (re-sent claims, then bad rows).
 	rows     []row
 	produce  func(yield func([]cell) bool)
 	produced int
-	placed   []placedRow
+	layers   [][]placedRow
 }
 
 // lazy reports a file whose rows are drawn as it is written. produce must
@@ -75,23 +78,78 @@ func (f *file) lazy() bool { return f.produce != nil }
 
 // len is the number of data rows.
 func (f *file) len() int {
-	if f.lazy() {
-		return f.produced + len(f.placed)
+	if !f.lazy() {
+		return len(f.rows)
 	}
-	return len(f.rows)
+	n := f.produced
+	for _, l := range f.layers {
+		n += len(l)
+	}
+	return n
 }
 
 // all yields the data rows in order: a lazy file's own rows, drawn now,
-// with the placed rows in their slots.
+// with the rows of each layer in their slots.
 func (f *file) all() iter.Seq[row] {
 	if !f.lazy() {
 		return slices.Values(f.rows)
 	}
+	return f.merged(func(yield func(row) bool) {
+		n := 0
+		f.produce(func(cells []cell) bool {
+			n++
+			return yield(row{cells: cells})
+		})
+		if n != f.produced {
+			panic(fmt.Sprintf("gen: %s produced %d rows, counted %d", f.name, n, f.produced))
+		}
+	})
+}
+
+// placedRows yields the final index and row of every row a layer put in a
+// lazy file, drawing none of its own rows.
+func (f *file) placedRows() iter.Seq2[int, row] {
+	return func(yield func(int, row) bool) {
+		i := 0
+		for rw := range f.merged(func(yield func(row) bool) {
+			for range f.produced {
+				if !yield(row{}) {
+					return
+				}
+			}
+		}) {
+			if rw.bad != nil || rw.dup != "" || rw.emptyLine || rw.cells != nil {
+				if !yield(i, rw) {
+					return
+				}
+			}
+			i++
+		}
+	}
+}
+
+// merged is base with the layers' rows in their slots.
+func (f *file) merged(base iter.Seq[row]) iter.Seq[row] {
+	seq := base
+	for _, l := range f.layers {
+		seq = mergePlaced(seq, l)
+	}
+	return seq
+}
+
+// mergePlaced yields base's rows with the placed rows (in slot order) at
+// their slots. A placed row that repeats a claim (from) takes its cells,
+// which the claim's own row has set by then.
+func mergePlaced(base iter.Seq[row], placed []placedRow) iter.Seq[row] {
 	return func(yield func(row) bool) {
 		slot, next := 0, 0
 		flush := func() bool {
-			for next < len(f.placed) && f.placed[next].slot == slot {
-				if !yield(f.placed[next].row) {
+			for next < len(placed) && placed[next].slot == slot {
+				rw := placed[next].row
+				if rw.from != nil {
+					rw.cells = rw.from.cells
+				}
+				if !yield(rw) {
 					return false
 				}
 				next++
@@ -99,22 +157,20 @@ func (f *file) all() iter.Seq[row] {
 			}
 			return true
 		}
-		ok := flush()
-		n := 0
-		if ok {
-			f.produce(func(cells []cell) bool {
-				n++
-				if !yield(row{cells: cells}) {
-					ok = false
-					return false
-				}
-				slot++
-				ok = flush()
-				return ok
-			})
+		if !flush() {
+			return
 		}
-		if ok && n != f.produced {
-			panic(fmt.Sprintf("gen: %s produced %d rows, counted %d", f.name, n, f.produced))
+		for rw := range base {
+			if !yield(rw) {
+				return
+			}
+			slot++
+			if !flush() {
+				return
+			}
+		}
+		if next != len(placed) {
+			panic(fmt.Sprintf("gen: %d rows placed past the end", len(placed)-next))
 		}
 	}
 }
@@ -168,7 +224,7 @@ func (w *world) writeFiles(ctx context.Context, dir string) ([]*written, error) 
 			return err
 		}
 		done = append(done, f.summary())
-		f.rows, f.produce, f.placed = nil, nil, nil
+		f.rows, f.produce, f.layers = nil, nil, nil
 		return nil
 	}
 	w.bgPeople = nil
@@ -255,18 +311,12 @@ func (f *file) summary() *written {
 	for _, c := range f.cols {
 		s.info.Columns = append(s.info.Columns, ColumnInfo{Header: c.header, Field: c.field})
 	}
-	rows := f.rows
-	slots := func(i int) int { return i }
+	rows := slices.All(f.rows)
 	if f.lazy() {
-		// A lazy file's own rows are never bad nor re-sent.
-		rows = make([]row, len(f.placed))
-		for i, p := range f.placed {
-			rows[i] = p.row
-		}
-		slots = func(i int) int { return f.placed[i].slot }
+		rows = f.placedRows() // a lazy file's own rows are never bad nor re-sent
 	}
 	for i, rw := range rows {
-		pos := f.headerRow() + 1 + slots(i)
+		pos := f.headerRow() + 1 + i
 		if rw.bad != nil {
 			b := *rw.bad
 			b.File, b.Position = f.name, pos
@@ -424,41 +474,96 @@ func (w *world) assistanceFile() *file {
 }
 
 // medicalFiles writes one file per month; some claims of a month are sent
-// again in the next month's file.
+// again in the next month's file. The files are lazy: a first pass draws
+// every claim's cells as the rows will be, to move the stream on to the
+// re-sent claims, and keeps only the stream's state at the start of each
+// month (the claims are in date order), from which the month's rows are
+// drawn again when its file is written. A re-sent claim's row takes the
+// cells its own row was given: its month is written before the next.
 func (w *world) medicalFiles() []*file {
-	r := w.rng("file:medical")
+	pcg := newPCG(w.seed, "file:medical")
+	r := rand.New(pcg)
 	months := w.months()
 	files := make([]*file, len(months))
 	for i, m := range months {
 		files[i] = &file{name: fmt.Sprintf("medical/medical_%s.csv", m.Format("2006-01")), dataset: "medical",
 			format: "csv", encoding: "utf-8", bom: r.IntN(2) == 0, cols: medicalCols}
 	}
-	for _, c := range w.claims {
-		c.cells = claimCells(r, c)
+	claims := w.claims
+	first := make([]int, len(months)+1) // claims[first[i]:first[i+1]] are month i's
+	states := make([][]byte, len(months))
+	month := 0 // the next month to begin
+	for j, c := range claims {
 		i := w.monthIndex(c.date)
-		files[i].rows = append(files[i].rows, row{cells: c.cells})
+		if i < month-1 {
+			panic("gen: claims out of date order")
+		}
+		for ; month <= i; month++ {
+			first[month] = j
+			st, err := pcg.MarshalBinary()
+			if err != nil {
+				panic(err)
+			}
+			states[month] = st
+		}
+		claimCells(r, c)
+		files[i].produced++
+	}
+	for ; month <= len(months); month++ {
+		first[month] = len(claims)
+		if month < len(months) {
+			states[month], _ = pcg.MarshalBinary()
+		}
+	}
+	for i, f := range files {
+		lo, hi, state := first[i], first[i+1], states[i]
+		f.produce = func(yield func([]cell) bool) {
+			src := &rand.PCG{}
+			if err := src.UnmarshalBinary(state); err != nil {
+				panic(err)
+			}
+			r := rand.New(src)
+			for _, c := range claims[lo:hi] {
+				cells := claimCells(r, c)
+				if c.resent {
+					c.cells = cells
+				}
+				if !yield(cells) {
+					return
+				}
+			}
+		}
 	}
 	// Re-sent claims: small ones of background people, from months that
-	// have a next file.
+	// have a next file. Drawn from the pool as a list they are deleted
+	// from, through a Fenwick tree (the j-th claim still in the pool).
 	var pool []*claim
-	for _, c := range w.claims {
+	for _, c := range claims {
 		if c.p.hh != nil && !c.p.hh.role.special() && c.oop < 500_00 && w.monthIndex(c.date) < len(months)-1 {
 			pool = append(pool, c)
 		}
 	}
-	for range w.scaled(5, 3) {
-		if len(pool) == 0 {
+	left := newFenwick(len(pool))
+	resent := make([]*inserter, len(files))
+	for i, f := range files {
+		resent[i] = &inserter{base: f.produced}
+	}
+	for n := range w.scaled(5, 3) {
+		if n == len(pool) {
 			break
 		}
-		j := r.IntN(len(pool))
-		c := pool[j]
-		pool = slices.Delete(pool, j, j+1)
-		next := files[w.monthIndex(c.date)+1]
-		at := r.IntN(len(next.rows) + 1)
-		next.rows = slices.Insert(next.rows, at, row{cells: c.cells, dup: c.id})
+		k := left.nth(r.IntN(len(pool) - n))
+		left.remove(k)
+		c := pool[k]
+		c.resent = true
+		next := w.monthIndex(c.date) + 1
+		in := resent[next]
+		in.insertAt(r.IntN(in.base+len(in.at)+1), row{dup: c.id, from: c})
 	}
-	for _, c := range w.claims {
-		c.cells = nil // the rows hold them; a claim is re-sent only here
+	for i, f := range files {
+		if l := resent[i].places(); len(l) > 0 {
+			f.layers = append(f.layers, l)
+		}
 	}
 	return files
 }

@@ -109,9 +109,14 @@ func (w *world) rng(stream string) *rand.Rand {
 }
 
 func newRand(seed int64, stream string) *rand.Rand {
+	return rand.New(newPCG(seed, stream))
+}
+
+// newPCG is the source of newRand, whose state can be saved and restored.
+func newPCG(seed int64, stream string) *rand.PCG {
 	h := fnv.New64a()
 	h.Write([]byte(stream))
-	return rand.New(rand.NewPCG(uint64(seed), h.Sum64()))
+	return rand.NewPCG(uint64(seed), h.Sum64())
 }
 
 // dateOf drops the clock and zone: every date in the county is a UTC midnight.

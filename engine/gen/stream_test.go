@@ -53,7 +53,7 @@ func peakWhileWriting(t *testing.T, format string, n int) uint64 {
 	if err := f.write(t.TempDir(), testAsOf); err != nil {
 		t.Fatal(err)
 	}
-	if len(f.placed) == 0 {
+	if len(f.layers) == 0 {
 		t.Fatal("no bad rows placed")
 	}
 	return peak
