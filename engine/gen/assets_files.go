@@ -110,21 +110,35 @@ func (w *world) businessFile() *file {
 // contributionsFile has one row per person, scheme and month, in the
 // order of a 人社 export: by person, scheme, month.
 func (w *world) contributionsFile() *file {
-	r := w.rng("file:contributions")
 	f := &file{name: "contributions.csv", dataset: "contributions", format: "csv", encoding: "gb18030", crlf: true, cols: contributionCols}
 	runs := slices.Clone(w.contribs)
 	slices.SortStableFunc(runs, func(a, b *contribRun) int {
 		return cmp.Or(cmp.Compare(a.p.id, b.p.id), cmp.Compare(a.scheme, b.scheme), a.first.Compare(b.first))
 	})
 	for _, c := range runs {
-		c.each(func(m time.Time, base int64) {
-			baseText := ""
-			if base > 0 {
-				baseText = dirtyMoney(r, base)
+		f.produced += c.months
+	}
+	// The largest file of the county: its rows are drawn as it is written
+	// (the runs do not change once the asset files are built).
+	f.produce = func(yield func([]cell) bool) {
+		r := w.rng("file:contributions")
+		for _, c := range runs {
+			stop := false
+			c.each(func(m time.Time, base int64) {
+				if stop {
+					return
+				}
+				baseText := ""
+				if base > 0 {
+					baseText = dirtyMoney(r, base)
+				}
+				stop = !yield([]cell{txt(dirtyID(r, c.p.id)), txt(c.p.name), txt(schemeText(r, c.scheme)),
+					txt(c.employer), txt(monthText(r, m)), txt(baseText)})
+			})
+			if stop {
+				return
 			}
-			f.rows = append(f.rows, row{cells: []cell{txt(dirtyID(r, c.p.id)), txt(c.p.name), txt(schemeText(r, c.scheme)),
-				txt(c.employer), txt(monthText(r, m)), txt(baseText)}})
-		})
+		}
 	}
 	return f
 }

@@ -55,8 +55,9 @@ func (w *world) injectBad(r *rand.Rand, f *file, emptyLine bool) {
 		kinds = append(kinds, ReasonImpossibleDate)
 	}
 	kinds = append(kinds, ReasonHeaderRepeat, ReasonBlankRow)
-	n := max(len(kinds), int(math.Round(badShare*float64(len(f.rows)))))
+	n := max(len(kinds), int(math.Round(badShare*float64(f.len()))))
 	off := r.IntN(len(kinds))
+	ins := &inserter{base: f.len()}
 	for i := range n {
 		kind := kinds[(off+i)%len(kinds)]
 		rw := row{bad: &BadRow{Reason: kind}}
@@ -85,11 +86,16 @@ func (w *world) injectBad(r *rand.Rand, f *file, emptyLine bool) {
 		case ReasonBlankRow:
 			rw.cells = make([]cell, len(f.cols))
 		}
-		f.insert(r, rw)
+		ins.insert(r, rw)
 	}
 	if emptyLine {
-		f.insert(r, row{emptyLine: true, bad: &BadRow{Reason: ReasonBlankRow}})
+		ins.insert(r, row{emptyLine: true, bad: &BadRow{Reason: ReasonBlankRow}})
 	}
+	if f.lazy() {
+		f.layers = append(f.layers, ins.places())
+		return
+	}
+	f.rows = ins.apply(f.rows)
 }
 
 func isRequired(ds *dataset.Dataset, field string) bool {
@@ -97,10 +103,117 @@ func isRequired(ds *dataset.Dataset, field string) bool {
 	return ok && fd.Required
 }
 
-// insert puts a row between two existing rows.
-func (f *file) insert(r *rand.Rand, rw row) {
-	at := 1 + r.IntN(len(f.rows)-1)
-	f.rows = slices.Insert(f.rows, at, rw)
+// inserter puts rows between the rows of a file, each between two rows of
+// the file as it stands after the ones before: the k-th row inserted goes
+// at 1 + r.IntN(base+k-1), as one slices.Insert after another would put
+// it, but apply places them all in one pass, in O((base+k) log(base+k))
+// rather than O(base × k).
+type inserter struct {
+	base int // rows of the file before the first insertion
+	at   []int
+	rows []row
+}
+
+// insert draws the position of one more row.
+func (in *inserter) insert(r *rand.Rand, rw row) {
+	in.insertAt(1+r.IntN(in.base+len(in.at)-1), rw)
+}
+
+// insertAt inserts a row at index at (0 to the current length) of the file
+// as it stands after the rows inserted before.
+func (in *inserter) insertAt(at int, rw row) {
+	in.at = append(in.at, at)
+	in.rows = append(in.rows, rw)
+}
+
+// placedRow is a row inserted in a file and its final index among the
+// file's data rows.
+type placedRow struct {
+	slot int
+	row  row
+}
+
+// places are the inserted rows with their final indexes, in order. Walking
+// the insertions from the last, the k-th one's final index is the at[k]-th
+// (from 0) of the slots no later insertion took; the file's own rows fill
+// the remaining slots in order. A Fenwick tree over the slots finds the
+// n-th free one: O((base+k) log(base+k)).
+func (in *inserter) places() []placedRow {
+	if len(in.at) == 0 {
+		return nil
+	}
+	free := newFenwick(in.base + len(in.at))
+	out := make([]placedRow, len(in.at))
+	for k := len(in.at) - 1; k >= 0; k-- {
+		slot := free.nth(in.at[k])
+		free.remove(slot)
+		out[k] = placedRow{slot: slot, row: in.rows[k]}
+	}
+	slices.SortFunc(out, func(a, b placedRow) int { return a.slot - b.slot })
+	return out
+}
+
+// fenwick counts which of n positions remain: nth finds the n-th
+// remaining one, remove takes one out, both in O(log n).
+type fenwick struct {
+	tree []int32 // 1-based
+	top  int     // the largest power of two <= n
+}
+
+// newFenwick has all n positions remaining.
+func newFenwick(n int) *fenwick {
+	f := &fenwick{tree: make([]int32, n+1), top: 1}
+	for i := 1; i <= n; i++ {
+		f.tree[i]++
+		if j := i + i&-i; j <= n {
+			f.tree[j] += f.tree[i]
+		}
+	}
+	for f.top*2 <= n {
+		f.top *= 2
+	}
+	return f
+}
+
+// nth is the index (from 0) of the remaining position with k remaining
+// before it.
+func (f *fenwick) nth(k int) int {
+	// The largest pos with at most k remaining up to it (1-based): the
+	// position after it, 0-based pos, is the one.
+	pos, rest := 0, int32(k)
+	for step := f.top; step > 0; step /= 2 {
+		if next := pos + step; next < len(f.tree) && f.tree[next] <= rest {
+			pos = next
+			rest -= f.tree[next]
+		}
+	}
+	return pos
+}
+
+// remove takes position i (from 0) out.
+func (f *fenwick) remove(i int) {
+	for j := i + 1; j < len(f.tree); j += j & -j {
+		f.tree[j]--
+	}
+}
+
+// apply returns rows (the file's in.base rows) with the inserted rows in
+// place.
+func (in *inserter) apply(rows []row) []row {
+	placed := in.places()
+	if len(placed) == 0 {
+		return rows
+	}
+	out := make([]row, 0, len(rows)+len(placed))
+	j := 0
+	for _, p := range placed {
+		for len(out) < p.slot {
+			out = append(out, rows[j])
+			j++
+		}
+		out = append(out, p.row)
+	}
+	return append(out, rows[j:]...)
 }
 
 // baseRow is a clean, valid extra row for a file, about a background adult

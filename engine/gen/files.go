@@ -2,7 +2,9 @@ package gen
 
 import (
 	"cmp"
+	"context"
 	"fmt"
+	"iter"
 	"math/rand/v2"
 	"slices"
 	"time"
@@ -20,17 +22,16 @@ const (
 	dateCell            // a date serial number with a date format
 )
 
-// cell is one value of a row.
+// cell is one value of a row (32 bytes: a county holds millions of them).
 type cell struct {
 	kind cellKind
 	text string
-	num  float64
-	date time.Time
+	num  float64 // a number, or a date's serial number (excelSerial)
 }
 
 func txt(s string) cell          { return cell{kind: textCell, text: s} }
 func number(v float64) cell      { return cell{kind: numberCell, num: v} }
-func dateValue(d time.Time) cell { return cell{kind: dateCell, date: d} }
+func dateValue(d time.Time) cell { return cell{kind: dateCell, num: excelSerial(d)} }
 
 // row is one line of a CSV file or row of a sheet.
 type row struct {
@@ -39,8 +40,10 @@ type row struct {
 	emptyLine bool
 	// bad is set on an injected bad row.
 	bad *BadRow
-	// dup is the claim id of a re-sent claim.
-	dup string
+	// dup is the claim id of a re-sent claim; from, in a lazy file, the
+	// claim whose cells it repeats.
+	dup  string
+	from *claim
 }
 
 // column maps a file's header onto a dataset field ("" if the loader
@@ -58,7 +61,118 @@ type file struct {
 	sheet    string
 	title    string // xlsx: a title row above the header
 	cols     []column
+	// rows are the file's rows, held in memory; or, for a file whose rows
+	// are drawn as it is written, produce yields its own rows (produced of
+	// them) and layers the rows put between them, one layer after another
+	// (re-sent claims, then bad rows).
 	rows     []row
+	produce  func(yield func([]cell) bool)
+	produced int
+	layers   [][]placedRow
+}
+
+// lazy reports a file whose rows are drawn as it is written. produce must
+// give the same rows each time it runs: it draws from a stream of its own
+// and reads only what stays unchanged until the file is written.
+func (f *file) lazy() bool { return f.produce != nil }
+
+// len is the number of data rows.
+func (f *file) len() int {
+	if !f.lazy() {
+		return len(f.rows)
+	}
+	n := f.produced
+	for _, l := range f.layers {
+		n += len(l)
+	}
+	return n
+}
+
+// all yields the data rows in order: a lazy file's own rows, drawn now,
+// with the rows of each layer in their slots.
+func (f *file) all() iter.Seq[row] {
+	if !f.lazy() {
+		return slices.Values(f.rows)
+	}
+	return f.merged(func(yield func(row) bool) {
+		n := 0
+		f.produce(func(cells []cell) bool {
+			n++
+			return yield(row{cells: cells})
+		})
+		if n != f.produced {
+			panic(fmt.Sprintf("gen: %s produced %d rows, counted %d", f.name, n, f.produced))
+		}
+	})
+}
+
+// placedRows yields the final index and row of every row a layer put in a
+// lazy file, drawing none of its own rows.
+func (f *file) placedRows() iter.Seq2[int, row] {
+	return func(yield func(int, row) bool) {
+		i := 0
+		for rw := range f.merged(func(yield func(row) bool) {
+			for range f.produced {
+				if !yield(row{}) {
+					return
+				}
+			}
+		}) {
+			if rw.bad != nil || rw.dup != "" || rw.emptyLine || rw.cells != nil {
+				if !yield(i, rw) {
+					return
+				}
+			}
+			i++
+		}
+	}
+}
+
+// merged is base with the layers' rows in their slots.
+func (f *file) merged(base iter.Seq[row]) iter.Seq[row] {
+	seq := base
+	for _, l := range f.layers {
+		seq = mergePlaced(seq, l)
+	}
+	return seq
+}
+
+// mergePlaced yields base's rows with the placed rows (in slot order) at
+// their slots. A placed row that repeats a claim (from) takes its cells,
+// which the claim's own row has set by then.
+func mergePlaced(base iter.Seq[row], placed []placedRow) iter.Seq[row] {
+	return func(yield func(row) bool) {
+		slot, next := 0, 0
+		flush := func() bool {
+			for next < len(placed) && placed[next].slot == slot {
+				rw := placed[next].row
+				if rw.from != nil {
+					rw.cells = rw.from.cells
+				}
+				if !yield(rw) {
+					return false
+				}
+				next++
+				slot++
+			}
+			return true
+		}
+		if !flush() {
+			return
+		}
+		for rw := range base {
+			if !yield(rw) {
+				return
+			}
+			slot++
+			if !flush() {
+				return
+			}
+		}
+		if next != len(placed) {
+			panic(fmt.Sprintf("gen: %d rows placed past the end", len(placed)-next))
+		}
+	}
 }
 
 // headerRow is the line or sheet row of the header.
@@ -86,8 +200,33 @@ func (f *file) col(field string) int {
 	return -1
 }
 
-// files builds every file, in the order they are listed in truth.json.
-func (w *world) files() ([]*file, error) {
+// written is what truth.json keeps of a file once its rows are written and
+// dropped: its description and where its bad and re-sent rows are.
+type written struct {
+	info FileInfo
+	bad  []BadRow
+	dups []Duplicate
+}
+
+// writeFiles builds every file and writes it into dir as soon as its rows
+// are final, then drops the rows: the rows of all files are never held at
+// once. The files are built, and their rows drawn, in the same order as
+// when they were all written at the end, so the bytes are the same. The
+// medical files are written before the late batch of claims (rigid.go),
+// which is appended to them afterwards.
+func (w *world) writeFiles(ctx context.Context, dir string) ([]*written, error) {
+	var done []*written
+	emit := func(f *file) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := f.write(dir, w.asOf); err != nil {
+			return err
+		}
+		done = append(done, f.summary())
+		f.rows, f.produce, f.layers = nil, nil, nil
+		return nil
+	}
 	w.bgPeople = nil
 	for _, h := range w.households {
 		if h.role.special() {
@@ -109,6 +248,24 @@ func (w *world) files() ([]*file, error) {
 	for _, f := range out {
 		w.injectBad(w.rng("bad:"+f.name), f, f.name == "employment.csv")
 	}
+	var medical []*file
+	medicalDone := map[*file]*written{}
+	for _, f := range out {
+		switch f.dataset {
+		case "households", "assistance":
+			// Built again below: this version only placed its bad rows.
+			f.rows = nil
+			continue
+		case "medical":
+			medical = append(medical, f)
+		}
+		if err := emit(f); err != nil {
+			return nil, err
+		}
+		if f.dataset == "medical" {
+			medicalDone[f] = done[len(done)-1]
+		}
+	}
 	// The asset files come after, from streams of their own: their roles
 	// avoid the households the bad rows above are about.
 	w.assets()
@@ -117,47 +274,67 @@ func (w *world) files() ([]*file, error) {
 	// from their streams, the same rows with the changed values; their
 	// medical claims are a late batch at the end of the month files.
 	w.rigid()
-	for i, f := range out[:3] {
-		switch f.dataset {
-		case "households":
-			out[i] = w.householdsFile()
-		case "assistance":
-			out[i] = w.assistanceFile()
-		default:
-			continue
-		}
-		w.injectBad(w.rng("bad:"+out[i].name), out[i], false)
-	}
-	var medical []*file
-	for _, f := range out {
-		if f.dataset == "medical" {
-			medical = append(medical, f)
+	for _, f := range []*file{w.householdsFile(), w.assistanceFile()} {
+		w.injectBad(w.rng("bad:"+f.name), f, false)
+		if err := emit(f); err != nil {
+			return nil, err
 		}
 	}
-	w.appendLateClaims(medical)
-	assets := w.assetFiles()
-	if err := checkSizes(assets); err != nil {
+	if err := w.appendLateClaims(dir, medical, medicalDone); err != nil {
 		return nil, err
 	}
-	for _, f := range assets {
-		w.injectBad(w.rng("bad:"+f.name), f, false)
+	for _, group := range []func() []*file{w.assetFiles, w.rigidFiles} {
+		files := group()
+		if err := checkSizes(files); err != nil {
+			return nil, err
+		}
+		for _, f := range files {
+			w.injectBad(w.rng("bad:"+f.name), f, false)
+		}
+		for _, f := range files {
+			if err := emit(f); err != nil {
+				return nil, err
+			}
+		}
 	}
-	rigid := w.rigidFiles()
-	if err := checkSizes(rigid); err != nil {
-		return nil, err
+	return done, nil
+}
+
+// summary describes a file whose rows are final: truth.json's entry and
+// the positions of its bad and re-sent rows.
+func (f *file) summary() *written {
+	s := &written{info: FileInfo{File: f.name, Dataset: f.dataset, Format: f.format, Encoding: f.encoding, BOM: f.bom,
+		Sheet: f.sheet, HeaderRow: f.headerRow(), DataRows: f.len()}}
+	if f.format == "xlsx" {
+		s.info.Encoding = "xlsx"
 	}
-	for _, f := range rigid {
-		w.injectBad(w.rng("bad:"+f.name), f, false)
+	for _, c := range f.cols {
+		s.info.Columns = append(s.info.Columns, ColumnInfo{Header: c.header, Field: c.field})
 	}
-	return append(append(out, assets...), rigid...), nil
+	rows := slices.All(f.rows)
+	if f.lazy() {
+		rows = f.placedRows() // a lazy file's own rows are never bad nor re-sent
+	}
+	for i, rw := range rows {
+		pos := f.headerRow() + 1 + i
+		if rw.bad != nil {
+			b := *rw.bad
+			b.File, b.Position = f.name, pos
+			s.bad = append(s.bad, b)
+		}
+		if rw.dup != "" {
+			s.dups = append(s.dups, Duplicate{File: f.name, Position: pos, ClaimID: rw.dup})
+		}
+	}
+	return s
 }
 
 // checkSizes refuses files with fewer than two rows: bad rows go between
 // data rows.
 func checkSizes(files []*file) error {
 	for _, f := range files {
-		if len(f.rows) < 2 {
-			return fmt.Errorf("%w: county too small: %s has %d rows", ErrOptions, f.name, len(f.rows))
+		if f.len() < 2 {
+			return fmt.Errorf("%w: county too small: %s has %d rows", ErrOptions, f.name, f.len())
 		}
 	}
 	return nil
@@ -198,13 +375,16 @@ var (
 )
 
 func (w *world) registryFile() *file {
-	r := w.rng("file:registry")
 	f := &file{name: "registry.csv", dataset: "registry", format: "csv", encoding: "gbk", crlf: true, cols: registryCols}
-	hhs := slices.Clone(w.households)
-	slices.SortFunc(hhs, func(a, b *household) int { return cmp.Compare(a.id, b.id) })
-	for _, h := range hhs {
-		for _, p := range h.members {
-			f.rows = append(f.rows, row{cells: w.registryCells(r, p, true)})
+	f.produced = len(w.people)
+	f.produce = func(yield func([]cell) bool) {
+		r := w.rng("file:registry")
+		for _, h := range w.householdsByID() {
+			for _, p := range h.members {
+				if !yield(w.registryCells(r, p, true)) {
+					return
+				}
+			}
 		}
 	}
 	return f
@@ -227,15 +407,25 @@ func (w *world) registryCells(r *rand.Rand, p *person, dirty bool) []cell {
 }
 
 func (w *world) householdsFile() *file {
-	r := w.rng("file:households")
 	f := &file{name: "households.xlsx", dataset: "households", format: "xlsx", sheet: "家庭收入核定",
 		title: countyName + "家庭收入核定表", cols: householdCols}
-	hhs := slices.Clone(w.households)
-	slices.SortFunc(hhs, func(a, b *household) int { return cmp.Compare(a.id, b.id) })
-	for _, h := range hhs {
-		f.rows = append(f.rows, row{cells: householdCells(r, h, true)})
+	f.produced = len(w.households)
+	f.produce = func(yield func([]cell) bool) {
+		r := w.rng("file:households")
+		for _, h := range w.householdsByID() {
+			if !yield(householdCells(r, h, true)) {
+				return
+			}
+		}
 	}
 	return f
+}
+
+// householdsByID are the households in 户号 order.
+func (w *world) householdsByID() []*household {
+	hhs := slices.Clone(w.households)
+	slices.SortFunc(hhs, func(a, b *household) int { return cmp.Compare(a.id, b.id) })
+	return hhs
 }
 
 func householdCells(r *rand.Rand, h *household, dirty bool) []cell {
@@ -284,38 +474,96 @@ func (w *world) assistanceFile() *file {
 }
 
 // medicalFiles writes one file per month; some claims of a month are sent
-// again in the next month's file.
+// again in the next month's file. The files are lazy: a first pass draws
+// every claim's cells as the rows will be, to move the stream on to the
+// re-sent claims, and keeps only the stream's state at the start of each
+// month (the claims are in date order), from which the month's rows are
+// drawn again when its file is written. A re-sent claim's row takes the
+// cells its own row was given: its month is written before the next.
 func (w *world) medicalFiles() []*file {
-	r := w.rng("file:medical")
+	pcg := newPCG(w.seed, "file:medical")
+	r := rand.New(pcg)
 	months := w.months()
 	files := make([]*file, len(months))
 	for i, m := range months {
 		files[i] = &file{name: fmt.Sprintf("medical/medical_%s.csv", m.Format("2006-01")), dataset: "medical",
 			format: "csv", encoding: "utf-8", bom: r.IntN(2) == 0, cols: medicalCols}
 	}
-	for _, c := range w.claims {
-		c.cells = claimCells(r, c)
+	claims := w.claims
+	first := make([]int, len(months)+1) // claims[first[i]:first[i+1]] are month i's
+	states := make([][]byte, len(months))
+	month := 0 // the next month to begin
+	for j, c := range claims {
 		i := w.monthIndex(c.date)
-		files[i].rows = append(files[i].rows, row{cells: c.cells})
+		if i < month-1 {
+			panic("gen: claims out of date order")
+		}
+		for ; month <= i; month++ {
+			first[month] = j
+			st, err := pcg.MarshalBinary()
+			if err != nil {
+				panic(err)
+			}
+			states[month] = st
+		}
+		claimCells(r, c)
+		files[i].produced++
+	}
+	for ; month <= len(months); month++ {
+		first[month] = len(claims)
+		if month < len(months) {
+			states[month], _ = pcg.MarshalBinary()
+		}
+	}
+	for i, f := range files {
+		lo, hi, state := first[i], first[i+1], states[i]
+		f.produce = func(yield func([]cell) bool) {
+			src := &rand.PCG{}
+			if err := src.UnmarshalBinary(state); err != nil {
+				panic(err)
+			}
+			r := rand.New(src)
+			for _, c := range claims[lo:hi] {
+				cells := claimCells(r, c)
+				if c.resent {
+					c.cells = cells
+				}
+				if !yield(cells) {
+					return
+				}
+			}
+		}
 	}
 	// Re-sent claims: small ones of background people, from months that
-	// have a next file.
+	// have a next file. Drawn from the pool as a list they are deleted
+	// from, through a Fenwick tree (the j-th claim still in the pool).
 	var pool []*claim
-	for _, c := range w.claims {
+	for _, c := range claims {
 		if c.p.hh != nil && !c.p.hh.role.special() && c.oop < 500_00 && w.monthIndex(c.date) < len(months)-1 {
 			pool = append(pool, c)
 		}
 	}
-	for range w.scaled(5, 3) {
-		if len(pool) == 0 {
+	left := newFenwick(len(pool))
+	resent := make([]*inserter, len(files))
+	for i, f := range files {
+		resent[i] = &inserter{base: f.produced}
+	}
+	for n := range w.scaled(5, 3) {
+		if n == len(pool) {
 			break
 		}
-		j := r.IntN(len(pool))
-		c := pool[j]
-		pool = slices.Delete(pool, j, j+1)
-		next := files[w.monthIndex(c.date)+1]
-		at := r.IntN(len(next.rows) + 1)
-		next.rows = slices.Insert(next.rows, at, row{cells: c.cells, dup: c.id})
+		k := left.nth(r.IntN(len(pool) - n))
+		left.remove(k)
+		c := pool[k]
+		c.resent = true
+		next := w.monthIndex(c.date) + 1
+		in := resent[next]
+		in.insertAt(r.IntN(in.base+len(in.at)+1), row{dup: c.id, from: c})
+	}
+	for i, f := range files {
+		if l := resent[i].places(); len(l) > 0 {
+			f.layers = append(f.layers, l)
+		}
 	}
 	return files
 }

@@ -83,17 +83,24 @@ func (w *world) belowSingleStay(cs []*claim) {
 // household whose costs would be rigid spending over the share
 // (RIGID-SPENDING-UNCOVERED): to twice its costs. It draws nothing.
 func (w *world) belowRigidShare() {
+	// The decoys' 个人自付, summed in one pass over the claims (not one
+	// per decoy: that made planting quadratic in the county's size).
+	sums := map[*household]int64{}
+	for _, h := range w.households {
+		if h.role.decoy == DecoyMedicalBelow {
+			sums[h] = 0
+		}
+	}
+	for _, c := range w.claims {
+		if s, ok := sums[c.p.hh]; ok {
+			sums[c.p.hh] = s + c.oop
+		}
+	}
 	for _, h := range w.households {
 		if h.role.decoy != DecoyMedicalBelow {
 			continue
 		}
-		var sum int64
-		for _, c := range w.claims {
-			if c.p.hh == h {
-				sum += c.oop
-			}
-		}
-		if float64(sum) > 0.59*float64(h.income) {
+		if sum := sums[h]; float64(sum) > 0.59*float64(h.income) {
 			h.income = (2*sum/100_00 + 1) * 100_00
 		}
 	}

@@ -22,7 +22,10 @@ type claim struct {
 	critical int64
 	assist   int64
 	oop      int64 // total - fund - critical - assist
-	cells    []cell
+	// cells are the claim's row, kept while the file is written for a
+	// claim sent again in the next month's file (resent).
+	cells  []cell
+	resent bool
 }
 
 // newClaim splits a total cost: the fund pays fundShare, critical-illness

@@ -71,15 +71,8 @@ func (w *world) recusalFree(h *household) bool {
 // covered for the one with no warning. Its declaration is drawn with the
 // staff (recusal).
 func (w *world) takeRecusalAided(r *rand.Rand, h *household, i int) *person {
-	switch h.rigid.kind {
-	case SignalRecusalAided, DecoyRecusalEnded, DecoyRecusalFuture:
-		if !w.aidedHH[h] {
-			return nil
-		}
-	case DecoyRecusalUnwarned:
-		if w.coveredHH[h] {
-			return nil
-		}
+	if !w.rigidFits(h.rigid.kind, h) {
+		return nil
 	}
 	if h.rigid.kind == SignalRecusalAided && i%5 == 3 {
 		// The cadre is the household's own member.

@@ -179,6 +179,17 @@ type rehab struct {
 // rigid draws the rest of issue 13: the roles, their records, the review of
 // the roster, the background of the new files and the declarations.
 func (w *world) rigid() {
+	w.rigidIndex()
+	w.rigidRoles(w.rng("rigid:roles"))
+	w.reviewRigid(w.rng("rigid:review"))
+	w.backgroundSpending(w.rng("rigid:background"))
+	w.recusal(w.rng("recusal:plant"), w.rng("recusal:background"))
+	w.sortPlanted()
+}
+
+// rigidIndex indexes the records by person and the households covered and
+// aided, for the roles.
+func (w *world) rigidIndex() {
 	w.claimsOf = map[*person][]*claim{}
 	for _, c := range w.claims {
 		w.claimsOf[c.p] = append(w.claimsOf[c.p], c)
@@ -188,11 +199,6 @@ func (w *world) rigid() {
 	for _, c := range w.certs {
 		w.certsOf[c.p] = append(w.certsOf[c.p], c)
 	}
-	w.rigidRoles(w.rng("rigid:roles"))
-	w.reviewRigid(w.rng("rigid:review"))
-	w.backgroundSpending(w.rng("rigid:background"))
-	w.recusal(w.rng("recusal:plant"), w.rng("recusal:background"))
-	w.sortPlanted()
 }
 
 // coveredHouseholds are those with an assistance row of any category in
@@ -221,20 +227,219 @@ func (w *world) freeForRigid(h *household) bool {
 	return head != nil && head.relation == "户主"
 }
 
+// rigidFits is false when a household cannot take a kind, by the checks a
+// take makes before it draws anything, whatever the count of households
+// that took the kind before: take returns nil at once for such a household.
+// What it reads (cover, aid, income, members and their ages, the
+// household's own records) changes during rigidRoles only for the
+// households that take a kind, so for the others its answer stays what it
+// was when rigidRoles began.
+func (w *world) rigidFits(kind string, h *household) bool {
+	switch kind {
+	case SignalMedicalOOPRelative, DecoyMedRelativeCovered, DecoyMedRelativeBelow, DecoyMedRelativeOld:
+		covered := w.coveredHH[h]
+		if covered != (kind == DecoyMedRelativeCovered) || w.aidedHH[h] && kind != DecoyMedRelativeCovered {
+			return false
+		}
+		return hasAged(h.activeMembers(), w.asOf, 18, 85) // else pickAged finds no one, drawing nothing
+	case SignalMedicalSingleStay, DecoySingleStayCovered, DecoySingleStayBelow, DecoySingleStayOld:
+		covered := w.coveredHH[h]
+		if covered != (kind == DecoySingleStayCovered) || w.aidedHH[h] && kind != DecoySingleStayCovered {
+			return false
+		}
+		return hasAged(h.activeMembers(), w.asOf, 18, 85)
+	case SignalRigidSpending, DecoyRigidCovered, DecoyRigidBelowShare, DecoyRigidHighIncome, DecoyRigidIncomeUnknown, DecoyRigidOld:
+		if w.coveredHH[h] != (kind == DecoyRigidCovered) {
+			return false
+		}
+		if kind != DecoyRigidCovered && !h.lowIncome() {
+			return false
+		}
+		return !(kind == DecoyRigidHighIncome && len(h.activeMembers()) > 2 || w.spend12(h) > 3000_00)
+	case SignalRigidReviewOverdue, DecoyRigidReviewRecent, DecoyRigidReviewEnded:
+		// takeReviewOverdue draws nothing before it accepts.
+		if kind == DecoyRigidReviewEnded {
+			return !w.coveredHH[h] && w.endedOverdue(h) != nil
+		}
+		rows := w.rigidInForce(h)
+		if len(rows) == 0 || len(w.aidsOf(h)) != len(rows) {
+			return false // only households whose every row is the current rigid period
+		}
+		for _, a := range rows {
+			if !a.p.birth.Before(a.start) {
+				return false // a row begun before its person was born
+			}
+		}
+		if kind == SignalRigidReviewOverdue {
+			boundary := addMonths(w.asOf, -rigidReviewMonths) // a start on it is overdue
+			for _, a := range rows {
+				if !w.overdue(a) || a.start.After(boundary.Add(-days(20))) {
+					return false
+				}
+			}
+		}
+		return true
+	case SignalRecusalAided, DecoyRecusalEnded, DecoyRecusalFuture, DecoyRecusalUnwarned:
+		if kind == DecoyRecusalUnwarned {
+			if w.coveredHH[h] {
+				return false
+			}
+		} else if !w.aidedHH[h] {
+			return false
+		}
+		// pickAged's widest range: with no one in it, none in a narrower.
+		return hasAged(h.activeMembers(), w.asOf, 18, 80)
+	}
+	return true
+}
+
+// endedOverdue is the first active member of h with an overdue
+// 刚性支出困难 row that ended before AsOf, or nil.
+func (w *world) endedOverdue(h *household) *person {
+	for _, a := range w.aidsOf(h) {
+		if a.category == catRigid && a.p.status == active && !a.end.IsZero() && a.end.Before(w.asOf) && w.overdue(a) {
+			return a.p
+		}
+	}
+	return nil
+}
+
+// rigidClasses is how many lists of candidates a kind has: the parts of a
+// rigid spending household (and so what it refuses without drawing) turn
+// with the count of households that took the kind before.
+func rigidClasses(kind string) int {
+	switch kind {
+	case SignalRigidSpending:
+		return len(rigidParts)
+	case DecoyRigidCovered, DecoyRigidBelowShare, DecoyRigidIncomeUnknown, DecoyRigidOld:
+		return 3
+	}
+	return 1
+}
+
+// rigidRefusesParts is true when takeRigidSpending, for the i-th household
+// of the kind, would refuse h for the parts of its spending before drawing
+// anything: the first part it plans (education, else rehabilitation) has
+// no one it could be for. Like rigidFits, it changes only for households
+// that take a kind.
+func (w *world) rigidRefusesParts(kind string, h *household, i int) bool {
+	var parts struct{ med, edu, rehab bool }
+	switch kind {
+	case SignalRigidSpending:
+		parts = rigidParts[i%len(rigidParts)]
+	case DecoyRigidCovered, DecoyRigidBelowShare, DecoyRigidIncomeUnknown, DecoyRigidOld:
+		parts = rigidParts[[]int{0, 2, 3}[i%3]]
+	default:
+		return false
+	}
+	switch {
+	case parts.edu:
+		// eduPlan: no enrolment (and no draw) for ages outside 3-24 on
+		// the school year, or, for old ones, outside 19-26.
+		old := kind == DecoyRigidOld
+		for _, p := range h.activeMembers() {
+			if old {
+				if a := p.age(w.asOf); a >= 19 && a <= 26 {
+					return false
+				}
+			} else if a := p.age(w.schoolYear()); a >= 3 && a <= 24 {
+				return false
+			}
+		}
+		return true
+	case parts.rehab:
+		// rehabPlan: no one with a certificate or aged 6 or under.
+		for _, p := range h.activeMembers() {
+			if len(w.certsOf[p]) > 0 || p.age(w.asOf) <= 6 {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
+// hasAged reports an adult aged lo-hi on asOf among adults: pickAged's
+// candidates are not empty.
+func hasAged(adults []*person, asOf time.Time, lo, hi int) bool {
+	for _, p := range adults {
+		if a := p.age(asOf); a >= lo && a <= hi {
+			return true
+		}
+	}
+	return false
+}
+
 // rigidRoles hands the kinds out in turns over a seeded shuffle of the free
 // households, and records each as planted or decoy.
 func (w *world) rigidRoles(r *rand.Rand) {
 	order := r.Perm(len(w.households))
+	// Each kind is offered, in turn, the free households in order that fit
+	// it (rigidFits): the others would refuse it at once, drawing nothing.
+	// Whether a household is free and fits changes during the hand-out only
+	// for the households that take a kind, so the candidates of each kind
+	// are listed once, and a scan skips those taken since through next (the
+	// next candidate that may still be free, with path compression): a scan
+	// costs what it offers rather than the length of the county, and the
+	// same households are offered to take, in the same order, as a scan of
+	// every household would.
+	// A kind whose refusals turn with the count (rigidClasses) has a list
+	// per class of the count.
+	type candidates struct {
+		hh   []*household
+		next []int32
+	}
+	cands := make([][]candidates, len(rigidKinds))
+	for j, k := range rigidKinds {
+		cands[j] = make([]candidates, rigidClasses(k.kind))
+	}
+	for _, i := range order {
+		h := w.households[i]
+		if !w.freeForRigid(h) {
+			continue
+		}
+		for j, k := range rigidKinds {
+			if !w.rigidFits(k.kind, h) {
+				continue
+			}
+			for cl := range cands[j] {
+				if !w.rigidRefusesParts(k.kind, h, cl) {
+					cands[j][cl].hh = append(cands[j][cl].hh, h)
+				}
+			}
+		}
+	}
+	for j := range cands {
+		for cl := range cands[j] {
+			c := &cands[j][cl]
+			c.next = make([]int32, len(c.hh)+1)
+			for i := range c.next {
+				c.next[i] = int32(i)
+			}
+		}
+	}
+	find := func(next []int32, i int) int {
+		root := i
+		for int(next[root]) != root {
+			root = int(next[root])
+		}
+		for int(next[i]) != root {
+			i, next[i] = int(next[i]), int32(root)
+		}
+		return root
+	}
 	count := map[string]int{}
 	for progress := true; progress; {
 		progress = false
-		for _, k := range rigidKinds {
+		for j, k := range rigidKinds {
 			if count[k.kind] >= k.quota(w) {
 				continue
 			}
-			for _, i := range order {
-				h := w.households[i]
-				if !w.freeForRigid(h) {
+			c := &cands[j][count[k.kind]%len(cands[j])]
+			for i := find(c.next, 0); i < len(c.hh); i = find(c.next, i+1) {
+				h := c.hh[i]
+				if h.rigid.kind != "" {
+					c.next[i] = int32(i + 1) // taken by another kind
 					continue
 				}
 				h.rigid.kind = k.kind // take reads its own kind
@@ -244,6 +449,7 @@ func (w *world) rigidRoles(r *rand.Rand) {
 					continue
 				}
 				h.rigid.p, h.rigid.n = p, count[k.kind]
+				c.next[i] = int32(i + 1)
 				count[k.kind]++
 				progress = true
 				break
@@ -455,8 +661,7 @@ func exactClaim(r *rand.Rand, p *person, date time.Time, oop int64) *claim {
 // window.
 func (w *world) takeMedRelative(r *rand.Rand, h *household, i int) *person {
 	kind := h.rigid.kind
-	covered := w.coveredHH[h]
-	if covered != (kind == DecoyMedRelativeCovered) || w.aidedHH[h] && kind != DecoyMedRelativeCovered {
+	if !w.rigidFits(kind, h) {
 		return nil
 	}
 	p := pickAged(r, h.activeMembers(), w.asOf, 18, 85)
@@ -515,8 +720,7 @@ func (w *world) takeMedRelative(r *rand.Rand, h *household, i int) *person {
 // (one 9,999.99), or the large settlement before the window.
 func (w *world) takeSingleStay(r *rand.Rand, h *household, i int) *person {
 	kind := h.rigid.kind
-	covered := w.coveredHH[h]
-	if covered != (kind == DecoySingleStayCovered) || w.aidedHH[h] && kind != DecoySingleStayCovered {
+	if !w.rigidFits(kind, h) {
 		return nil
 	}
 	p := pickAged(r, h.activeMembers(), w.asOf, 18, 85)
@@ -585,13 +789,7 @@ var rigidParts = []struct{ med, edu, rehab bool }{
 // filling up to a share of income drawn for the kind.
 func (w *world) takeRigidSpending(r *rand.Rand, h *household, i int) *person {
 	kind := h.rigid.kind
-	if w.coveredHH[h] != (kind == DecoyRigidCovered) {
-		return nil
-	}
-	if kind != DecoyRigidCovered && !h.lowIncome() {
-		return nil
-	}
-	if kind == DecoyRigidHighIncome && len(h.activeMembers()) > 2 || w.spend12(h) > 3000_00 {
+	if !w.rigidFits(kind, h) {
 		return nil
 	}
 	annual, _ := h.incomeYear()
@@ -847,34 +1045,16 @@ func (w *world) overdueMembers(h *household) []*person {
 // day short), or begun long ago and ended before AsOf.
 func (w *world) takeReviewOverdue(r *rand.Rand, h *household, i int) *person {
 	kind := h.rigid.kind
-	if kind == DecoyRigidReviewEnded {
-		if w.coveredHH[h] {
-			return nil
-		}
-		for _, a := range w.aidsOf(h) {
-			if a.category == catRigid && a.p.status == active && !a.end.IsZero() && a.end.Before(w.asOf) && w.overdue(a) {
-				return a.p
-			}
-		}
+	if !w.rigidFits(kind, h) {
 		return nil
 	}
+	if kind == DecoyRigidReviewEnded {
+		return w.endedOverdue(h)
+	}
 	rows := w.rigidInForce(h)
-	if len(rows) == 0 || len(w.aidsOf(h)) != len(rows) {
-		return nil // only households whose every row is the current rigid period
-	}
 	boundary := addMonths(w.asOf, -rigidReviewMonths) // a start on it is overdue
-	for _, a := range rows {
-		if !a.p.birth.Before(a.start) {
-			return nil // a row begun before its person was born
-		}
-	}
 	switch kind {
 	case SignalRigidReviewOverdue:
-		for _, a := range rows {
-			if !w.overdue(a) || a.start.After(boundary.Add(-days(20))) {
-				return nil
-			}
-		}
 		if i == 0 {
 			w.setStart(rows, boundary)
 		}

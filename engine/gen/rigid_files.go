@@ -258,19 +258,29 @@ func (w *world) rigidBaseRow(r *rand.Rand, f *file) []cell {
 // appendLateClaims numbers the late batch of claims after each month's
 // others and writes them at the end of their month's file, dressed from a
 // stream of their own.
-func (w *world) appendLateClaims(medical []*file) {
+func (w *world) appendLateClaims(dir string, medical []*file, done map[*file]*written) error {
 	r := w.rng("file:medical:late")
 	slices.SortStableFunc(w.lateClaims, func(a, b *claim) int {
 		return cmp.Or(a.date.Compare(b.date), cmp.Compare(a.p.id, b.p.id), cmp.Compare(a.total, b.total))
 	})
+	late := make([][]row, len(medical))
 	for _, c := range w.lateClaims {
 		i := w.monthIndex(c.date)
 		if i < 0 {
 			panic(fmt.Sprintf("gen: late claim dated %s outside the medical files", c.date.Format(time.DateOnly)))
 		}
 		c.id = w.nextClaimID(c.date)
-		c.cells = claimCells(r, c)
-		medical[i].rows = append(medical[i].rows, row{cells: c.cells})
+		late[i] = append(late[i], row{cells: claimCells(r, c)})
 		w.claims = append(w.claims, c)
 	}
+	for i, f := range medical {
+		if len(late[i]) == 0 {
+			continue
+		}
+		if err := f.appendCSV(dir, late[i]); err != nil {
+			return err
+		}
+		done[f].info.DataRows += len(late[i])
+	}
+	return nil
 }

@@ -1,7 +1,9 @@
 package gen
 
 import (
+	"context"
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
@@ -564,5 +566,47 @@ func TestRigidInvariant(t *testing.T) {
 	}
 	if inForce*100 < len(f.rigid.decls)*80 {
 		t.Errorf("%d of %d declarations in force", inForce, len(f.rigid.decls))
+	}
+}
+
+// countingSource counts the draws of a generator.
+type countingSource struct {
+	src   rand.Source
+	draws int
+}
+
+func (c *countingSource) Uint64() uint64 { c.draws++; return c.src.Uint64() }
+
+// TestRigidRefusalsDrawNothing: the households rigidRoles never offers a
+// kind (rigidFits false, or rigidRefusesParts for the count's class) are
+// ones its take would refuse without a draw, so skipping them leaves every
+// draw, and the county, as a scan of all households gives.
+func TestRigidRefusalsDrawNothing(t *testing.T) {
+	w, err := build(context.Background(), 5, 3000, testAsOf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.rigidIndex()
+	skipped := 0
+	for _, h := range w.households {
+		for _, k := range rigidKinds {
+			for i := range 2 * rigidClasses(k.kind) {
+				if w.rigidFits(k.kind, h) && !w.rigidRefusesParts(k.kind, h, i) {
+					continue
+				}
+				skipped++
+				src := &countingSource{src: rand.NewPCG(1, 2)}
+				saved := h.rigid
+				h.rigid.kind = k.kind
+				p := k.take(w, rand.New(src), h, i)
+				h.rigid = saved
+				if p != nil || src.draws != 0 {
+					t.Fatalf("%s, household %s, count %d: skipped, but take gives %v after %d draws", k.kind, h.id, i, p, src.draws)
+				}
+			}
+		}
+	}
+	if skipped == 0 {
+		t.Fatal("nothing skipped")
 	}
 }

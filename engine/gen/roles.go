@@ -135,13 +135,35 @@ func fishingTown(t *township) bool {
 func (w *world) assignRoles(r *rand.Rand) error {
 	order := r.Perm(len(w.households))
 	taken := make([]bool, len(w.households))
+	// next skips the taken households of order: next[j] is j, or leads
+	// (with path compression) towards the next position that may be free,
+	// so a scan does not walk over every household taken before.
+	next := make([]int32, len(order)+1)
+	for j := range next {
+		next[j] = int32(j)
+	}
+	find := func(j int) int {
+		root := j
+		for int(next[root]) != root {
+			root = int(next[root])
+		}
+		for int(next[j]) != root {
+			j, next[j] = int(next[j]), int32(root)
+		}
+		return root
+	}
 	// take returns the next free household (fishing townships first when
 	// asked) that can carry all kinds, with the chosen members.
 	take := func(kinds []string, fishing bool) (*household, []*person) {
 		for pass := 0; pass < 2; pass++ {
-			for _, i := range order {
+			for j := find(0); j < len(order); j = find(j + 1) {
+				i := order[j]
 				h := w.households[i]
-				if taken[i] || (pass == 0 && fishing && !fishingTown(h.village.Town)) {
+				if taken[i] {
+					next[j] = int32(j + 1)
+					continue
+				}
+				if pass == 0 && fishing && !fishingTown(h.village.Town) {
 					continue
 				}
 				var ps []*person
@@ -153,7 +175,7 @@ func (w *world) assignRoles(r *rand.Rand) error {
 					ps = append(ps, p)
 				}
 				if len(ps) == len(kinds) {
-					taken[i] = true
+					taken[i], next[j] = true, int32(j+1)
 					return h, ps
 				}
 			}

@@ -211,7 +211,7 @@ func DefaultParams() Params {
 }
 
 // truth records the county and the final position of every bad row.
-func (w *world) truth(files []*file) *Truth {
+func (w *world) truth(files []*written) *Truth {
 	t := &Truth{
 		Options: TruthOptions{Seed: w.seed, Households: w.nHouseholds, AsOf: w.asOf.Format(time.DateOnly)},
 		Params:  DefaultParams(),
@@ -251,28 +251,13 @@ func (w *world) truth(files []*file) *Truth {
 		t.Counts.Decoys[d.Kind]++
 	}
 	for _, f := range files {
-		info := FileInfo{File: f.name, Dataset: f.dataset, Format: f.format, Encoding: f.encoding, BOM: f.bom,
-			Sheet: f.sheet, HeaderRow: f.headerRow(), DataRows: len(f.rows)}
-		if f.format == "xlsx" {
-			info.Encoding = "xlsx"
+		t.Files = append(t.Files, f.info)
+		t.Counts.Rows[f.info.File] = f.info.DataRows
+		t.BadRows = append(t.BadRows, f.bad...)
+		for _, b := range f.bad {
+			t.Counts.BadRows[b.Reason]++
 		}
-		for _, c := range f.cols {
-			info.Columns = append(info.Columns, ColumnInfo{Header: c.header, Field: c.field})
-		}
-		t.Files = append(t.Files, info)
-		t.Counts.Rows[f.name] = len(f.rows)
-		for i, rw := range f.rows {
-			pos := f.headerRow() + 1 + i
-			if rw.bad != nil {
-				b := *rw.bad
-				b.File, b.Position = f.name, pos
-				t.BadRows = append(t.BadRows, b)
-				t.Counts.BadRows[b.Reason]++
-			}
-			if rw.dup != "" {
-				t.Duplicates = append(t.Duplicates, Duplicate{File: f.name, Position: pos, ClaimID: rw.dup})
-			}
-		}
+		t.Duplicates = append(t.Duplicates, f.dups...)
 	}
 	sortTruth(t)
 	return t

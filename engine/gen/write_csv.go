@@ -4,8 +4,10 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"iter"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -33,8 +35,25 @@ func (f *file) write(dir string, asOf time.Time) error {
 
 // writeCSV encodes the file; an unencodable character is an error rather
 // than a silent substitution.
-func (f *file) writeCSV(path string) (err error) {
-	out, err := os.Create(path)
+func (f *file) writeCSV(path string) error {
+	return f.encodeCSV(path, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, true, f.all())
+}
+
+// appendCSV writes more data rows at the end of the file written before
+// under dir (no BOM or header again: the encodings carry no state from one
+// row to the next).
+func (f *file) appendCSV(dir string, rows []row) error {
+	path := filepath.Join(dir, filepath.FromSlash(f.name))
+	if err := f.encodeCSV(path, os.O_APPEND|os.O_WRONLY, false, slices.Values(rows)); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}
+
+// encodeCSV writes rows to the file at path opened with flag, preceded by
+// the BOM and header when head is set.
+func (f *file) encodeCSV(path string, flag int, head bool, rows iter.Seq[row]) (err error) {
+	out, err := os.OpenFile(path, flag, 0o644)
 	if err != nil {
 		return err
 	}
@@ -59,12 +78,14 @@ func (f *file) writeCSV(path string) (err error) {
 	}
 	bw := bufio.NewWriterSize(sink, 64<<10)
 	cw := &csvWriter{w: bw, crlf: f.crlf}
-	if f.bom {
-		bw.WriteString("\uFEFF")
+	if head {
+		if f.bom {
+			bw.WriteString("\uFEFF")
+		}
+		cw.write(f.headers())
 	}
-	cw.write(f.headers())
 	vals := make([]string, len(f.cols))
-	for _, rw := range f.rows {
+	for rw := range rows {
 		if rw.emptyLine {
 			cw.endLine()
 			continue
