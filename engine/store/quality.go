@@ -52,6 +52,8 @@ func (s *Store) Quality(ctx context.Context, sources []SourceSpec, lim QualityLi
 		return nil, fmt.Errorf("quality: %w", err)
 	}
 	hasRegistry := regRows > 0
+	qc := &qualityCache{s: s, sigs: map[string]string{}, used: map[string]bool{}}
+	defer qc.prune(ctx)
 	// The two matching guards: a source's values of a column against the
 	// registry's.
 	guards := []struct {
@@ -70,7 +72,9 @@ func (s *Store) Quality(ctx context.Context, sources []SourceSpec, lim QualityLi
 			if !hasColumn(src.Dataset, g.column) {
 				continue
 			}
-			f, err := s.share(ctx, src, g.column, `SELECT `+g.column+` FROM registry`)
+			f, err := qc.get(ctx, g.guard+"|"+src.Name+"|"+g.column, []string{src.Dataset, "registry"}, func() (Finding, error) {
+				return s.share(ctx, src, g.column, `SELECT `+g.column+` FROM registry`)
+			})
 			if err != nil {
 				return nil, err
 			}
@@ -84,7 +88,10 @@ func (s *Store) Quality(ctx context.Context, sources []SourceSpec, lim QualityLi
 		}
 	}
 	if hasRegistry {
-		f, err := s.splitHouseholds(ctx, lim.SplitHouseholds)
+		f, err := qc.get(ctx, GuardSplitHouseholds, []string{"registry"}, func() (Finding, error) {
+			return s.splitHouseholds(ctx, lim.SplitHouseholds)
+		})
+		splitFinding(&f, lim.SplitHouseholds) // from the cache: counts only
 		if err != nil {
 			return nil, err
 		}
@@ -139,8 +146,7 @@ func (s *Store) splitHouseholds(ctx context.Context, limit int) (Finding, error)
 	if err != nil {
 		return f, fmt.Errorf("quality of the registry: %w", err)
 	}
-	f.Warn = f.Count > int64(limit)
-	f.Text = fmt.Sprintf("%d of %d registry households have members in several townships or villages", f.Count, f.Of)
+	splitFinding(&f, limit)
 	return f, nil
 }
 
@@ -241,4 +247,73 @@ func (s *Store) peopleTwice(ctx context.Context, sources []SourceSpec) (Finding,
 	f.Warn = f.Count > 0
 	f.Text = fmt.Sprintf("people placed in two households or townships by one registry file: %d (the row read last is the one used)", f.Count)
 	return f, nil
+}
+
+// qualityCache keeps the guards that read whole datasets (the registry
+// matches, the split households) beside the signature of the rows they
+// read (row count, sums of load ids and positions), in quality_cache: a
+// night whose data did not change takes them from there instead of joining
+// every source against the registry again (seconds at a million people).
+// Writing it is best effort: a store opened for reading only computes.
+type qualityCache struct {
+	s    *Store
+	sigs map[string]string // dataset → signature
+	used map[string]bool
+}
+
+func (c *qualityCache) sig(ctx context.Context, ds string) (string, error) {
+	if v, ok := c.sigs[ds]; ok {
+		return v, nil
+	}
+	var v string
+	err := c.s.db.QueryRowContext(ctx, `SELECT count(*) || ':' || coalesce(max(_load_id), 0) || ':' || coalesce(sum(_load_id), 0)
+		|| ':' || coalesce(sum(_position), 0) FROM `+quoteIdent(ds)).Scan(&v)
+	if err != nil {
+		return "", fmt.Errorf("quality: %w", err)
+	}
+	c.sigs[ds] = v
+	return v, nil
+}
+
+// get returns the finding computed by compute for the rows of datasets as
+// they are, from the cache when they have not changed since.
+func (c *qualityCache) get(ctx context.Context, what string, datasets []string, compute func() (Finding, error)) (Finding, error) {
+	key := what
+	for _, ds := range datasets {
+		sig, err := c.sig(ctx, ds)
+		if err != nil {
+			return Finding{}, err
+		}
+		key += "|" + ds + "=" + sig
+	}
+	c.used[key] = true
+	var f Finding
+	err := c.s.db.QueryRowContext(ctx, `SELECT source, count, "of" FROM quality_cache WHERE key = $1`, key).Scan(&f.Source, &f.Count, &f.Of)
+	if err == nil {
+		return f, nil
+	}
+	if f, err = compute(); err != nil {
+		return f, err
+	}
+	_, _ = c.s.db.ExecContext(ctx, `INSERT OR REPLACE INTO quality_cache VALUES ($1, $2, $3, $4)`, key, f.Source, f.Count, f.Of)
+	return f, nil
+}
+
+// prune drops the entries of rows that are no longer the store's.
+func (c *qualityCache) prune(ctx context.Context) {
+	if len(c.used) == 0 {
+		return
+	}
+	keys := make([]string, 0, len(c.used))
+	for k := range c.used {
+		keys = append(keys, k)
+	}
+	_, _ = c.s.db.ExecContext(ctx, `DELETE FROM quality_cache WHERE NOT list_contains($1, key)`, keys)
+}
+
+// splitFinding names the split-households finding from its counts.
+func splitFinding(f *Finding, limit int) {
+	f.Guard = GuardSplitHouseholds
+	f.Warn = f.Count > int64(limit)
+	f.Text = fmt.Sprintf("%d of %d registry households have members in several townships or villages", f.Count, f.Of)
 }

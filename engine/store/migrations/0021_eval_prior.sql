@@ -37,3 +37,13 @@ CREATE TABLE eval_prior_facts (
     data         VARCHAR NOT NULL
 );
 CREATE SCHEMA eval_prior;
+
+-- The data-quality guards that read whole datasets (registry matches, split
+-- households), beside the signature of the rows they read: a night whose data
+-- did not change reads them from here (store.Quality).
+CREATE TABLE quality_cache (
+    key    VARCHAR PRIMARY KEY,
+    source VARCHAR NOT NULL,
+    count  BIGINT NOT NULL,
+    "of"   BIGINT NOT NULL
+);
