@@ -1284,7 +1284,7 @@ func (s *Server) fileReport(w http.ResponseWriter, r *http.Request, q *request) 
 	// The same account's report of the same person and difficulty within
 	// 30 days, whatever became of it (so the answer says nothing of the
 	// case): a double click, or a second filing of one finding.
-	if dup, err := s.p.Store.ReportedSince(ctx, actor(q.user), id, form["kind"], time.Now().AddDate(0, 0, -30)); err != nil {
+	if dup, err := s.p.Store.ReportedSince(ctx, actor(q.user), id, form["kind"], s.now().AddDate(0, 0, -30)); err != nil {
 		s.fail(w, r, err)
 		return
 	} else if dup {
@@ -1297,7 +1297,7 @@ func (s *Server) fileReport(w http.ResponseWriter, r *http.Request, q *request) 
 		return
 	}
 	defer release()
-	res, err := s.p.FileGroundReport(ctx, q.day, store.GroundReport{ReportedBy: actor(q.user), ReportedAt: time.Now(),
+	res, err := s.p.FileGroundReport(ctx, q.day, store.GroundReport{ReportedBy: actor(q.user), ReportedAt: s.now(),
 		IDNumber: id, Kind: form["kind"], Note: form["note"], FoundBy: foundBy})
 	if err != nil {
 		s.fail(w, r, err)

@@ -64,6 +64,10 @@ type Options struct {
 	// deadlines and overdue are reckoned against; nil means the wall
 	// clock in the county's zone.
 	Today func() time.Time
+	// Now is the moment a report from the ground is stamped with; nil
+	// means the wall clock. Tests that fix Today fix it too, so that a
+	// report falls on their day.
+	Now func() time.Time
 	// Reload, when set, reloads serve's config and rule files (the county
 	// admin's button on /sources): an invalid file is not applied and its
 	// error is returned. nil hides the button.
@@ -83,6 +87,7 @@ type Server struct {
 	p         *pipeline.Pipeline
 	log       *slog.Logger
 	today     func() time.Time
+	now       func() time.Time
 	sessions  *scs.SessionManager
 	pages     map[string]*template.Template
 	routes    []Route
@@ -137,7 +142,10 @@ func New(o Options) (*Server, error) {
 	if o.Pipeline == nil || o.Pipeline.Store == nil {
 		return nil, errors.New("portal: no pipeline or store")
 	}
-	s := &Server{p: o.Pipeline, log: o.Logger, today: o.Today, exclusive: o.Exclusive, reload: o.Reload}
+	s := &Server{p: o.Pipeline, log: o.Logger, today: o.Today, now: o.Now, exclusive: o.Exclusive, reload: o.Reload}
+	if s.now == nil {
+		s.now = time.Now
+	}
 	if s.exclusive == nil {
 		s.exclusive = func(context.Context) (func(), error) { return func() {}, nil }
 	}

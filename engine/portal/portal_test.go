@@ -150,9 +150,11 @@ func buildCounty() (*county, error) {
 			return nil, errors.New("the job lock is held (taken twice by one request?)")
 		}
 	}
-	s, err := New(Options{Pipeline: p, Today: func() time.Time { return day.AddDate(0, 0, 2) }, LoginsPerMinute: 100000,
-		Logger:    slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
-		Exclusive: exclusive,
+	s, err := New(Options{Pipeline: p, Today: func() time.Time { return day.AddDate(0, 0, 2) },
+		Now:             func() time.Time { return day.AddDate(0, 0, 2).Add(2 * time.Hour) }, // 10:00 in China
+		LoginsPerMinute: 100000,
+		Logger:          slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
+		Exclusive:       exclusive,
 		Reload: func(ctx context.Context) error {
 			// serve's reload swaps under the job lock.
 			release, err := exclusive(ctx)
