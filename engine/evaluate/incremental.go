@@ -197,22 +197,6 @@ func edgeQuery(pack *rule.Pack, e rule.Edge, prev, day time.Time) (string, error
 	}
 	col := quoteIdent(e.Column)
 	prev, day = civil(prev), civil(day)
-	if e.Kind == rule.EdgeYearly {
-		if day.Sub(prev) >= 300*24*time.Hour {
-			return sel(col + ` IS NOT NULL`), nil
-		}
-		// The anniversary's month and day as a number 101..1231, within
-		// the span (which may wrap around the new year; 29 February is
-		// celebrated on the 28th or the 1st of March in other years).
-		a, b := prev.AddDate(0, 0, -2), day.AddDate(0, 0, 1)
-		md := `(month(` + col + `) * 100 + day(` + col + `))`
-		am, bm := int(a.Month())*100+a.Day(), int(b.Month())*100+b.Day()
-		cond := fmt.Sprintf(`%s BETWEEN %d AND %d`, md, am, bm)
-		if b.Year() > a.Year() {
-			cond = fmt.Sprintf(`(%s >= %d OR %s <= %d)`, md, am, md, bm)
-		}
-		return sel(cond), nil
-	}
 	n := e.Offset
 	if e.Param != "" {
 		prm, ok := pack.Params[e.Param]
@@ -229,15 +213,32 @@ func edgeQuery(pack *rule.Pack, e rule.Edge, prev, day time.Time) (string, error
 		}
 		n = int(i)
 	}
+	moved := col
+	if n != 0 {
+		moved = fmt.Sprintf(`(%s + INTERVAL (%d) %s)`, col, n, strings.ToUpper(e.Unit))
+	}
+	if e.Kind == rule.EdgeYearly {
+		if day.Sub(prev) >= 300*24*time.Hour {
+			return sel(col + ` IS NOT NULL`), nil
+		}
+		// The anniversary's month and day as a number 101..1231, within
+		// the span (which may wrap around the new year; 29 February is
+		// celebrated on the 28th or the 1st of March in other years; a
+		// month's end clamps, as for the points below).
+		a, b := prev.AddDate(0, 0, -3), day.AddDate(0, 0, 1)
+		md := `(month(` + moved + `) * 100 + day(` + moved + `))`
+		am, bm := int(a.Month())*100+a.Day(), int(b.Month())*100+b.Day()
+		cond := fmt.Sprintf(`%s BETWEEN %d AND %d`, md, am, bm)
+		if b.Year() > a.Year() {
+			cond = fmt.Sprintf(`(%s >= %d OR %s <= %d)`, md, am, md, bm)
+		}
+		return sel(cond), nil
+	}
 	lo := prev.AddDate(0, 0, -1)
 	if e.Unit == "month" || e.Unit == "year" {
 		lo = prev.AddDate(0, 0, -3)
 	}
 	hi := day.AddDate(0, 0, 1)
-	moved := col
-	if n != 0 {
-		moved = fmt.Sprintf(`(%s + INTERVAL (%d) %s)`, col, n, strings.ToUpper(e.Unit))
-	}
 	return sel(fmt.Sprintf(`%s BETWEEN DATE '%s' AND DATE '%s'`, moved, lo.Format(time.DateOnly), hi.Format(time.DateOnly))), nil
 }
 
@@ -376,6 +377,23 @@ func incrementalFacts(ctx context.Context, conn *sql.Conn, pack *rule.Pack, prev
 	}
 	var changedPeople, changedHouseholds []string
 	log := slog.Default()
+	// Everyone a row names beside a household's 户号 (a member who moved
+	// out, in an old registry row; an assistance row of a person the
+	// registry places elsewhere) is read whole with the household: the
+	// query then sees where the registry places them now, as over the
+	// whole store, rather than the one row that names the household.
+	namedBy := ""
+	for _, ds := range dataset.All() {
+		if _, ok := ds.Field("household_id"); !ok {
+			continue
+		}
+		for _, f := range ds.Fields {
+			if f.Type == dataset.ID {
+				namedBy += ` UNION SELECT ` + quoteIdent(f.Name) + ` FROM ` + quoteIdent(catalog) + `.main.` + quoteIdent(ds.Name) +
+					` WHERE household_id IN (SELECT household_id FROM temp.main.inc_ch)`
+			}
+		}
+	}
 	// Each group's f_<group> is made last, a view of the rows of the
 	// people evaluated again alone (the rules read nobody else's).
 	type view struct {
@@ -480,7 +498,7 @@ func incrementalFacts(ctx context.Context, conn *sql.Conn, pack *rule.Pack, prev
 		}
 		for _, st := range []struct{ q, drop string }{
 			{`CREATE OR REPLACE TEMP TABLE inc_ch AS ` + hh, `DROP TABLE IF EXISTS temp.main.inc_ch`},
-			{`CREATE OR REPLACE TEMP TABLE inc_cp AS SELECT r.id_number FROM ` + cur + ` r JOIN inc_ch USING (household_id)` + ownKeys,
+			{`CREATE OR REPLACE TEMP TABLE inc_cp AS SELECT r.id_number FROM ` + cur + ` r JOIN inc_ch USING (household_id)` + ownKeys + namedBy,
 				`DROP TABLE IF EXISTS temp.main.inc_cp`},
 		} {
 			if err := exec(st.q, st.drop); err != nil {

@@ -24,6 +24,7 @@ import (
 //	DS.COL + N days|months|years  …when as_of reaches the date moved by N
 //	DS.COL + param(NAME) months   …by a param's value (an int, at either date)
 //	DS.COL yearly               …on every anniversary of the date (birthdays)
+//	DS.COL + N months yearly      …on every anniversary of the moved date
 //	DS daily                    …every day, for every key DS holds (days since)
 type Edge struct {
 	Dataset string
@@ -49,9 +50,8 @@ const (
 )
 
 var (
-	edgeDaily  = regexp.MustCompile(`^([a-z_][a-z0-9_]*)\s+daily$`)
-	edgeYearly = regexp.MustCompile(`^([a-z_][a-z0-9_]*)\.([a-z_][a-z0-9_]*)\s+yearly$`)
-	edgePoint  = regexp.MustCompile(`^([a-z_][a-z0-9_]*)\.([a-z_][a-z0-9_]*)(?:\s*([+-])\s*(?:(\d+)|param\(\s*'?([a-z_][a-z0-9_]*)'?\s*\))\s+(days?|months?|years?))?$`)
+	edgeDaily = regexp.MustCompile(`^([a-z_][a-z0-9_]*)\s+daily$`)
+	edgePoint = regexp.MustCompile(`^([a-z_][a-z0-9_]*)\.([a-z_][a-z0-9_]*)(?:\s*([+-])\s*(?:(\d+)|param\(\s*'?([a-z_][a-z0-9_]*)'?\s*\))\s+(days?|months?|years?))?(\s+yearly)?$`)
 )
 
 // ParseEdge reads one changes_on entry.
@@ -62,15 +62,14 @@ func ParseEdge(s string) (Edge, error) {
 		e.Dataset, e.Kind = m[1], EdgeDaily
 		return e, nil
 	}
-	if m := edgeYearly.FindStringSubmatch(s); m != nil {
-		e.Dataset, e.Column, e.Kind = m[1], m[2], EdgeYearly
-		return e, nil
-	}
 	m := edgePoint.FindStringSubmatch(s)
 	if m == nil {
-		return e, fmt.Errorf("%q: want DATASET.COLUMN, DATASET.COLUMN + N days|months|years, DATASET.COLUMN + param(NAME) months, DATASET.COLUMN yearly or DATASET daily", s)
+		return e, fmt.Errorf("%q: want DATASET.COLUMN, DATASET.COLUMN + N days|months|years, DATASET.COLUMN + param(NAME) months, either followed by yearly, or DATASET daily", s)
 	}
 	e.Dataset, e.Column, e.Kind, e.Unit = m[1], m[2], EdgePoint, "day"
+	if m[7] != "" {
+		e.Kind = EdgeYearly
+	}
 	if m[3] == "" {
 		return e, nil
 	}
@@ -129,8 +128,12 @@ func parseEdges(f *yfile, g *Group, p pair, params map[string]*Param) bool {
 	return good
 }
 
-// UsesAsOf reports whether the group's query reads the evaluation date.
-func (g *Group) UsesAsOf() bool { return strings.Contains(g.SQL, "as_of()") }
+// UsesAsOf reports whether the group's query reads the evaluation date:
+// calls as_of in any case and spacing (SQL names are case-insensitive).
+// A mention in a comment counts too: a conservative reading.
+func (g *Group) UsesAsOf() bool { return asOfCall.MatchString(g.SQL) }
+
+var asOfCall = regexp.MustCompile(`(?i)\bas_of\s*\(`)
 
 // DateEdgesComplete reports whether every group whose query reads as_of()
 // declares changes_on; when not, it names the first that does not (a
