@@ -238,4 +238,12 @@ func TestRulesCheckChangesOn(t *testing.T) {
 	if want := "group fisher reads as_of() but declares no changes_on"; !strings.Contains(out, want) {
 		t.Errorf("missing %q in:\n%s", want, out)
 	}
+	factRules(t, "    changes_on:\n      - fishers.retired_date\n", "    changes_on: []\n")
+	out, err = runCLI(t, "rules", "check")
+	if err != nil {
+		t.Fatalf("rules check: %v\n%s", err, out)
+	}
+	if want := "group fisher reads as_of() but its changes_on is empty"; !strings.Contains(out, want) {
+		t.Errorf("missing %q in:\n%s", want, out)
+	}
 }

@@ -238,8 +238,11 @@ func checkEdges(pack *rule.Pack) (rule.Errors, []*rule.Warning) {
 	var errs rule.Errors
 	var warns []*rule.Warning
 	for _, g := range pack.Groups {
-		if g.UsesAsOf() && g.ChangesOn == nil {
+		switch {
+		case g.UsesAsOf() && g.ChangesOn == nil:
 			warns = append(warns, pack.FactWarning(g.Pos, "group %s reads as_of() but declares no changes_on: a night whose data did not change evaluates everyone (list how the date changes the group, see facts.yaml's header)", g.Name))
+		case g.UsesAsOf() && len(g.ChangesOn) == 0:
+			warns = append(warns, pack.FactWarning(g.Pos, "group %s reads as_of() but its changes_on is empty: an incremental night never computes it again when only the date moves (list how the date changes it, or leave changes_on out)", g.Name))
 		}
 		for _, e := range g.ChangesOn {
 			ds, ok := dataset.Lookup(e.Dataset)
