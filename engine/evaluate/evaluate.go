@@ -208,14 +208,14 @@ func (e *Evaluator) Hits(ctx context.Context, day time.Time) (*Result, error) {
 	t0 := time.Now()
 	if data != "" && e.Prior != nil {
 		var appended map[string]int64
-		if res.FullWhy = incrementalWhy(e.Pack, e.Prior, day, data); res.FullWhy == "" {
+		if res.FullWhy = incrementalWhy(e.Pack, e.Prior, day); res.FullWhy == "" {
 			appended, res.FullWhy, err = appendedRows(ctx, conn, e.Prior.Data, data)
 			if err != nil {
 				return nil, err
 			}
 		}
 		if res.FullWhy == "" {
-			reached, newPeople, undo, err := incrementalFacts(ctx, conn, e.Pack, e.Prior.AsOf, day, appended)
+			reached, newPeople, undo, err := incrementalFacts(ctx, conn, e.logger(), e.Pack, e.Prior.AsOf, day, appended)
 			switch {
 			case ctx.Err() != nil:
 				return nil, ctx.Err()

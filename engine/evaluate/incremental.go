@@ -50,12 +50,10 @@ type Prior = store.Prior
 // count and the sum and maximum of its rows' load ids and positions. A
 // load that adds, replaces, removes or sends again any row changes it (a
 // row sent again takes the new load's id).
-func DataSignature(ctx context.Context, q interface {
-	QueryRowContext(context.Context, string, ...any) *sql.Row
-}) (string, error) {
+func DataSignature(ctx context.Context, q queryRower) (string, error) {
 	var parts []string
 	for _, n := range dataset.Names() {
-		parts = append(parts, fmt.Sprintf(`SELECT '%s' || ':' || count(*) || ':' || coalesce(max(_load_id), 0) || ':' || coalesce(sum(_load_id), 0) || ':' || coalesce(sum(_position), 0) AS s FROM main.%s`, n, quoteIdent(n)))
+		parts = append(parts, fmt.Sprintf(`SELECT '%s' || ':' || (%s) AS s`, n, store.RowsSignatureSQL(`main.`+quoteIdent(n))))
 	}
 	var sig string
 	if err := q.QueryRowContext(ctx, `SELECT string_agg(s, ' ' ORDER BY s) FROM (`+strings.Join(parts, " UNION ALL ")+`)`).Scan(&sig); err != nil {
@@ -67,7 +65,7 @@ func DataSignature(ctx context.Context, q interface {
 // incrementalWhy says why tonight cannot be an incremental night after
 // prior, or "" when it can as far as the rules and the date go (the data:
 // appendedRows).
-func incrementalWhy(pack *rule.Pack, prior *Prior, day time.Time, data string) string {
+func incrementalWhy(pack *rule.Pack, prior *Prior, day time.Time) string {
 	switch {
 	case prior == nil:
 		return "no earlier evaluation recorded"
@@ -293,7 +291,7 @@ func priorTable(g *rule.Group) string { return `eval_prior."` + g.Name + `"` }
 // among the members), and in inc_k_<group> each group's reached keys.
 // undo takes every temp object away (and discards the connection when it
 // cannot).
-func incrementalFacts(ctx context.Context, conn *sql.Conn, pack *rule.Pack, prev, day time.Time, appended map[string]int64) (reached, newPeople int64, undo func(), err error) {
+func incrementalFacts(ctx context.Context, conn *sql.Conn, log *slog.Logger, pack *rule.Pack, prev, day time.Time, appended map[string]int64) (reached, newPeople int64, undo func(), err error) {
 	var catalog string
 	if err := conn.QueryRowContext(ctx, `SELECT current_database()`).Scan(&catalog); err != nil {
 		return 0, 0, nil, fmt.Errorf("incremental night: %w", err)
@@ -376,7 +374,6 @@ func incrementalFacts(ctx context.Context, conn *sql.Conn, pack *rule.Pack, prev
 		}
 	}
 	var changedPeople, changedHouseholds []string
-	log := slog.Default()
 	// Everyone a row names beside a household's 户号 (a member who moved
 	// out, in an old registry row; an assistance row of a person the
 	// registry places elsewhere) is read whole with the household: the

@@ -42,21 +42,9 @@ func TestIncrementalEqualsFull(t *testing.T) {
 	}
 	for _, d := range incrementalDays {
 		day, _ := time.Parse(time.DateOnly, d)
-		c.p.Full = true
-		full, err := c.p.Evaluate(ctx, day, true)
-		if err != nil {
-			t.Fatal(err)
-		}
-		c.p.Full = false
-		inc, err := c.p.Evaluate(ctx, day, false)
-		if err != nil {
-			t.Fatal(err)
-		}
+		full, inc := fullAndIncremental(t, c.p, day)
 		if !inc.Incremental {
 			t.Fatalf("%s: the night was not incremental: %s", d, inc.FullWhy)
-		}
-		if full.Incremental {
-			t.Fatalf("%s: --full was incremental", d)
 		}
 		if diff := diffResults(full, inc); diff != "" {
 			t.Fatalf("%s: the incremental night (%d people evaluated again) differs from a full evaluation:\n%s", d, inc.Reached, diff)
@@ -87,16 +75,7 @@ func TestIncrementalMissingEdgeIsCaught(t *testing.T) {
 	}
 	for _, d := range incrementalDays {
 		day, _ := time.Parse(time.DateOnly, d)
-		c.p.Full = true
-		full, err := c.p.Evaluate(ctx, day, true)
-		if err != nil {
-			t.Fatal(err)
-		}
-		c.p.Full = false
-		inc, err := c.p.Evaluate(ctx, day, false)
-		if err != nil {
-			t.Fatal(err)
-		}
+		full, inc := fullAndIncremental(t, c.p, day)
 		if !inc.Incremental {
 			t.Fatalf("%s: the night was not incremental: %s", d, inc.FullWhy)
 		}
@@ -170,6 +149,26 @@ func TestIncrementalOnlyWhenNothingChanged(t *testing.T) {
 	if r, err := m.p.Evaluate(ctx, asOf.AddDate(0, 0, 1), true); err != nil || r.Incremental || r.FullWhy != "" {
 		t.Errorf("without a prior record: incremental %v, why %q", r.Incremental, r.FullWhy)
 	}
+}
+
+// fullAndIncremental evaluates day in full (a dry run: nothing written) and
+// then as the night does (written), on the same store.
+func fullAndIncremental(t *testing.T, p *Pipeline, day time.Time) (full, inc *evaluate.Result) {
+	t.Helper()
+	ctx := context.Background()
+	p.Full = true
+	full, err := p.Evaluate(ctx, day, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Full = false
+	if inc, err = p.Evaluate(ctx, day, false); err != nil {
+		t.Fatal(err)
+	}
+	if full.Incremental {
+		t.Fatalf("%s: --full was incremental", day.Format(time.DateOnly))
+	}
+	return full, inc
 }
 
 // diffResults describes how two evaluations of the same day differ, or "".
@@ -279,17 +278,7 @@ func TestIncrementalAppendedRows(t *testing.T) {
 		if _, err := m.p.Sync(ctx, nil, false); err != nil {
 			t.Fatal(err)
 		}
-		d := day.AddDate(0, 0, i+1)
-		m.p.Full = true
-		full, err := m.p.Evaluate(ctx, d, true)
-		if err != nil {
-			t.Fatal(err)
-		}
-		m.p.Full = false
-		inc, err := m.p.Evaluate(ctx, d, false)
-		if err != nil {
-			t.Fatal(err)
-		}
+		full, inc := fullAndIncremental(t, m.p, day.AddDate(0, 0, i+1))
 		if inc.Incremental != step.incremental {
 			t.Fatalf("%s: incremental %v (%s), want %v", step.name, inc.Incremental, inc.FullWhy, step.incremental)
 		}

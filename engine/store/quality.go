@@ -266,8 +266,7 @@ func (c *qualityCache) sig(ctx context.Context, ds string) (string, error) {
 		return v, nil
 	}
 	var v string
-	err := c.s.db.QueryRowContext(ctx, `SELECT count(*) || ':' || coalesce(max(_load_id), 0) || ':' || coalesce(sum(_load_id), 0)
-		|| ':' || coalesce(sum(_position), 0) FROM `+quoteIdent(ds)).Scan(&v)
+	err := c.s.db.QueryRowContext(ctx, RowsSignatureSQL(quoteIdent(ds))).Scan(&v)
 	if err != nil {
 		return "", fmt.Errorf("quality: %w", err)
 	}
@@ -316,4 +315,13 @@ func splitFinding(f *Finding, limit int) {
 	f.Guard = GuardSplitHouseholds
 	f.Warn = f.Count > int64(limit)
 	f.Text = fmt.Sprintf("%d of %d registry households have members in several townships or villages", f.Count, f.Of)
+}
+
+// RowsSignatureSQL is the query (a scalar subquery in parentheses) giving a canonical table's rows'
+// signature, "count:max load id:sum of load ids:sum of positions": a load
+// that adds, replaces, removes or sends again a row changes it (a row sent
+// again takes the new load's id). evaluate.DataSignature joins one per
+// dataset; the quality cache keys its guards by it.
+func RowsSignatureSQL(table string) string {
+	return `SELECT count(*) || ':' || coalesce(max(_load_id), 0) || ':' || coalesce(sum(_load_id), 0) || ':' || coalesce(sum(_position), 0) FROM ` + table
 }
