@@ -1,0 +1,654 @@
+package link
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Options of one linking pass.
+type Options struct {
+	// Records is a SQL query (or table name) giving the rows to link, one
+	// row each: rec_id VARCHAR (unique), name VARCHAR, gender VARCHAR
+	// ('male', 'female' or NULL), birth_date DATE, raw_id VARCHAR (the ID
+	// text as the department wrote it, NULL when missing) and household_id
+	// VARCHAR (the 户号 the row names, or NULL).
+	Records string
+	// Registry is a SQL query (or table name) giving the people to link
+	// to, one row each: person_id VARCHAR (a valid 18-character ID number),
+	// name VARCHAR, gender VARCHAR, birth_date DATE, household_id VARCHAR.
+	Registry string
+	// Thresholds decide the three outcomes; zero fields take the defaults.
+	Thresholds Thresholds
+	// Model, when set, scores the pairs as it is (a night with few new rows
+	// keeps the last estimated model); otherwise u is estimated from random
+	// pairs and m and λ by EM, starting from DefaultModel.
+	Model *Model
+	// MinPairs is the fewest blocked pairs EM estimates from; with fewer,
+	// Model (or DefaultModel) is used as it is. Default 1,000.
+	MinPairs int64
+	// MaxBlock: a blocking value shared by more registry people than this
+	// (a very common name at province scale) does not block; the records
+	// it would have paired are counted in Result.Skipped. Default 5,000.
+	MaxBlock int
+	// Keep is the number of candidates kept per record, best first.
+	// Default 3.
+	Keep int
+	// PinyinTable, when set, is a table (name VARCHAR, pinyin VARCHAR)
+	// kept between passes, so that a registry name's pinyin is computed
+	// once; created when missing. Empty: a temp table of this pass.
+	PinyinTable string
+}
+
+// Thresholds decide a record's outcome from its best candidate.
+type Thresholds struct {
+	// Auto: a best candidate at this match probability or above is linked
+	// (default 0.99), when it also leads the second by Margin.
+	Auto float64
+	// Review: at this probability or above (and below Auto, or without
+	// the lead) the record waits for an analyst (default 0.5). Below it
+	// the record stays unmatched.
+	Review float64
+	// Margin is the match weight in bits the best candidate must lead the
+	// second by to be linked automatically: two people alike enough are
+	// never chosen between by the machine (default 5 bits, 32 times as
+	// likely).
+	Margin float64
+}
+
+func (t Thresholds) withDefaults() Thresholds {
+	if t.Auto == 0 {
+		t.Auto = 0.99
+	}
+	if t.Review == 0 {
+		t.Review = 0.5
+	}
+	if t.Margin == 0 {
+		t.Margin = 5
+	}
+	return t
+}
+
+// Validate reports thresholds out of order or range.
+func (t Thresholds) Validate() error {
+	t = t.withDefaults()
+	if !(t.Review > 0 && t.Review <= t.Auto && t.Auto < 1) {
+		return fmt.Errorf("link thresholds: want 0 < review (%v) <= auto (%v) < 1", t.Review, t.Auto)
+	}
+	if t.Margin < 0 {
+		return fmt.Errorf("link thresholds: margin %v bits is negative", t.Margin)
+	}
+	return nil
+}
+
+// Band is a record's outcome.
+type Band string
+
+// The three outcomes.
+const (
+	Auto   Band = "auto"   // linked to its best candidate
+	Review Band = "review" // waits in the clerical review queue
+	None   Band = "none"   // stays unmatched
+)
+
+// A Candidate is one registry person scored against a record.
+type Candidate struct {
+	PersonID    string
+	Vector      Vector
+	Bits        float64 // match weight
+	Probability float64
+}
+
+// A Decision is one record's outcome and its best candidates.
+type Decision struct {
+	RecID      string
+	Band       Band
+	Why        string      // why not auto: "no candidate", "below the review threshold", "below the auto threshold", "a second candidate within N bits"
+	Candidates []Candidate // best first, at most Options.Keep
+}
+
+// Result is one linking pass.
+type Result struct {
+	Model     Model
+	Decisions []Decision // in rec_id order
+	Records   int64
+	Pairs     int64            // blocked pairs compared
+	ByRule    map[string]int64 // pairs each blocking rule found (a pair may be found by several)
+	Skipped   map[string]int64 // records a rule skipped for a value shared by more than MaxBlock people
+	Stages    map[string]time.Duration
+}
+
+// Count returns the number of decisions in band b.
+func (r *Result) Count(b Band) int {
+	n := 0
+	for _, d := range r.Decisions {
+		if d.Band == b {
+			n++
+		}
+	}
+	return n
+}
+
+// ErrRecords reports a Records relation that is not one row per rec_id.
+var ErrRecords = errors.New("link: records")
+
+// blocking rules: each pairs a record with the registry people who share a
+// value with it. Their union is compared; everything else is taken as a
+// non-match without being compared, which keeps the work linear.
+var blockingRules = []struct{ name, rec, reg string }{
+	{"name", "r.name", "g.name"},                      // the same name
+	{"birth", "r.birth_key", "g.birth_key"},           // the same birth date (given, or the ID's digits 7–14)
+	{"id_tail", "r.id_tail", "g.id_tail"},             // the same area code, sequence and check character (ID digits 1–6, 15–18)
+	{"household", "r.household_id", "g.household_id"}, // the 户号 the row names
+	{"id_household", "r.id_hh", "g.household_id"},     // the household of the person whose ID the row carries
+}
+
+// Run links opts.Records to opts.Registry over conn (DuckDB), leaving its
+// temp tables (lk_*) on conn until the next Run. It returns an error
+// wrapping ErrRecords for duplicate rec_ids, and any SQL error.
+func Run(ctx context.Context, conn *sql.Conn, o Options) (*Result, error) {
+	o.Thresholds = o.Thresholds.withDefaults()
+	if err := o.Thresholds.Validate(); err != nil {
+		return nil, err
+	}
+	if o.MinPairs == 0 {
+		o.MinPairs = 1000
+	}
+	if o.MaxBlock == 0 {
+		o.MaxBlock = 5000
+	}
+	if o.Keep == 0 {
+		o.Keep = 3
+	}
+	res := &Result{ByRule: map[string]int64{}, Skipped: map[string]int64{}, Stages: map[string]time.Duration{}}
+	l := &linker{ctx: ctx, conn: conn, o: o, res: res}
+	steps := []struct {
+		name string
+		fn   func() error
+	}{
+		{"prepare", l.prepare},
+		{"block", l.block},
+		{"compare", l.compare},
+		{"estimate", l.estimate},
+		{"score", l.score},
+	}
+	for _, s := range steps {
+		t := time.Now()
+		if err := s.fn(); err != nil {
+			return nil, fmt.Errorf("link: %s: %w", s.name, err)
+		}
+		res.Stages[s.name] = time.Since(t)
+	}
+	return res, nil
+}
+
+type linker struct {
+	ctx  context.Context
+	conn *sql.Conn
+	o    Options
+	res  *Result
+	py   string // the pinyin table
+}
+
+func (l *linker) exec(q string, args ...any) error {
+	_, err := l.conn.ExecContext(l.ctx, q, args...)
+	return err
+}
+
+func relation(q string) string {
+	q = strings.TrimSpace(q)
+	if strings.ContainsAny(q, " \n\t(") {
+		return "(" + q + ")"
+	}
+	return q
+}
+
+// idTail and birthKey are written once for both sides: a record's ID text
+// and a registry person's ID number.
+func idTail(col string) string {
+	return fmt.Sprintf(`CASE WHEN length(%[1]s) = 18 THEN substr(%[1]s, 1, 6) || substr(%[1]s, 15, 4) END`, col)
+}
+
+func birthKey(col string) string {
+	return fmt.Sprintf(`CASE WHEN length(%[1]s) = 15 THEN CASE WHEN try_strptime('19' || substr(%[1]s, 7, 6), '%%Y%%m%%d') IS NOT NULL THEN '19' || substr(%[1]s, 7, 6) END
+		WHEN length(%[1]s) >= 14 THEN CASE WHEN try_strptime(substr(%[1]s, 7, 8), '%%Y%%m%%d') IS NOT NULL THEN substr(%[1]s, 7, 8) END END`, col)
+}
+
+// prepare loads the records with their names normalized (in Go: OpenCC
+// and pinyin) and the registry with its blocking keys, as temp tables.
+func (l *linker) prepare() error {
+	if err := l.exec(`CREATE OR REPLACE TEMP TABLE lk_src AS
+		SELECT rec_id::VARCHAR AS rec_id, name::VARCHAR AS name, gender::VARCHAR AS gender, birth_date::DATE AS birth_date,
+		       raw_id::VARCHAR AS raw_id, household_id::VARCHAR AS household_id
+		FROM ` + relation(l.o.Records)); err != nil {
+		return err
+	}
+	var dup sql.NullString
+	if err := l.conn.QueryRowContext(l.ctx, `SELECT any_value(rec_id) FROM lk_src GROUP BY rec_id HAVING count(*) > 1 LIMIT 1`).Scan(&dup); err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return err
+	}
+	if dup.Valid {
+		return fmt.Errorf("%w: rec_id %q appears more than once", ErrRecords, dup.String)
+	}
+	if err := l.exec(`CREATE OR REPLACE TEMP TABLE lk_names (name VARCHAR, norm VARCHAR, pinyin VARCHAR)`); err != nil {
+		return err
+	}
+	names, err := l.strings(`SELECT DISTINCT name FROM lk_src WHERE name IS NOT NULL`)
+	if err != nil {
+		return err
+	}
+	rows := make([][]any, 0, len(names))
+	for _, n := range names {
+		nm, err := NewName(n)
+		if err != nil {
+			return err
+		}
+		rows = append(rows, []any{n, nm.Norm, nm.Pinyin})
+	}
+	if err := l.insert("lk_names", rows); err != nil {
+		return err
+	}
+	if err := l.exec(`CREATE OR REPLACE TEMP TABLE lk_reg AS
+		SELECT person_id::VARCHAR AS person_id, nullif(regexp_replace(name, '\s', '', 'g'), '') AS name,
+		       CASE WHEN gender IN ('male', 'female') THEN gender END AS gender, birth_date::DATE AS birth_date,
+		       nullif(household_id, '') AS household_id,
+		       ` + birthKey("person_id") + ` AS birth_key, ` + idTail("person_id") + ` AS id_tail
+		FROM ` + relation(l.o.Registry)); err != nil {
+		return err
+	}
+	return l.exec(`CREATE OR REPLACE TEMP TABLE lk_rec AS
+		WITH s AS (
+			SELECT s.rec_id, nullif(n.norm, '') AS name, n.pinyin,
+			       CASE WHEN s.gender IN ('male', 'female') THEN s.gender END AS gender, s.birth_date,
+			       nullif(trim(s.household_id), '') AS household_id,
+			       nullif(upper(regexp_replace(coalesce(s.raw_id, ''), '[^0-9Xx]', '', 'g')), '') AS rid
+			FROM lk_src s LEFT JOIN lk_names n ON n.name = s.name)
+		SELECT s.*, coalesce(strftime(s.birth_date, '%Y%m%d'), ` + birthKey("s.rid") + `) AS birth_key,
+		       ` + idTail("s.rid") + ` AS id_tail, o.person_id AS id_person, o.household_id AS id_hh
+		FROM s LEFT JOIN lk_reg o ON o.person_id = s.rid`)
+}
+
+// block writes lk_pairs: every (record, person) that some blocking rule
+// pairs, once.
+func (l *linker) block() error {
+	parts := make([]string, 0, len(blockingRules))
+	for _, b := range blockingRules {
+		// Values shared by more than MaxBlock people do not block.
+		big := fmt.Sprintf(`(SELECT %[1]s AS v FROM lk_reg g WHERE %[1]s IS NOT NULL GROUP BY ALL HAVING count(*) > %[2]d)`, b.reg, l.o.MaxBlock)
+		var skipped int64
+		if err := l.conn.QueryRowContext(l.ctx, `SELECT count(*) FROM lk_rec r WHERE `+b.rec+` IN (SELECT v FROM `+big+`)`).Scan(&skipped); err != nil {
+			return err
+		}
+		if skipped > 0 {
+			l.res.Skipped[b.name] = skipped
+		}
+		parts = append(parts, fmt.Sprintf(`SELECT r.rec_id, g.person_id, '%s' AS rule FROM lk_rec r JOIN lk_reg g ON %s = %s
+			WHERE %s NOT IN (SELECT v FROM %s)`, b.name, b.rec, b.reg, b.rec, big))
+	}
+	if err := l.exec(`CREATE OR REPLACE TEMP TABLE lk_found AS ` + strings.Join(parts, "\nUNION ALL\n")); err != nil {
+		return err
+	}
+	if err := l.exec(`CREATE OR REPLACE TEMP TABLE lk_pairs AS SELECT DISTINCT rec_id, person_id FROM lk_found`); err != nil {
+		return err
+	}
+	rows, err := l.conn.QueryContext(l.ctx, `SELECT rule, count(*) FROM lk_found GROUP BY rule`)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var r string
+		var n int64
+		if err := rows.Scan(&r, &n); err != nil {
+			return err
+		}
+		l.res.ByRule[r] = n
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	return l.conn.QueryRowContext(l.ctx, `SELECT (SELECT count(*) FROM lk_rec), (SELECT count(*) FROM lk_pairs)`).Scan(&l.res.Records, &l.res.Pairs)
+}
+
+// levels is the SQL of a pair's comparison vector, r a record of lk_rec,
+// g a person of lk_reg and gp its name's pinyin. Each is Null (SQL NULL)
+// when it cannot be made.
+const levels = `
+	CASE WHEN r.name IS NULL OR g.name IS NULL THEN NULL
+	     WHEN r.name = g.name THEN 4
+	     WHEN r.pinyin = gp.pinyin THEN 3
+	     WHEN length(r.name) = length(g.name) AND length(r.name) BETWEEN 2 AND 4
+	          AND (substr(r.name, 1, 1) = substr(g.name, 1, 1))::INT + (substr(r.name, 2, 1) = substr(g.name, 2, 1))::INT
+	            + (substr(r.name, 3, 1) = substr(g.name, 3, 1))::INT + (substr(r.name, 4, 1) = substr(g.name, 4, 1))::INT = 3 THEN 2
+	     WHEN left(r.name, 1) = left(g.name, 1) THEN 1
+	     ELSE 0 END::TINYINT AS c_name,
+	CASE WHEN r.birth_date IS NULL OR g.birth_date IS NULL THEN NULL
+	     WHEN r.birth_date = g.birth_date THEN 3
+	     WHEN (year(r.birth_date) = year(g.birth_date) AND month(r.birth_date) = day(g.birth_date) AND day(r.birth_date) = month(g.birth_date))
+	          OR damerau_levenshtein(strftime(r.birth_date, '%Y%m%d'), strftime(g.birth_date, '%Y%m%d')) = 1 THEN 2
+	     WHEN year(r.birth_date) = year(g.birth_date) THEN 1
+	     ELSE 0 END::TINYINT AS c_birth,
+	CASE WHEN r.rid IS NULL THEN NULL
+	     WHEN r.rid = g.person_id THEN 6
+	     WHEN r.id_person IS NOT NULL THEN CASE WHEN r.id_hh = g.household_id THEN 2 ELSE 0 END
+	     WHEN length(r.rid) = 18 AND length(g.person_id) = 18 THEN CASE
+	          WHEN hamming(r.rid, g.person_id) <= 1 THEN 5
+	          WHEN regexp_full_match(r.rid, '[0-9]{15}0{3}') AND abs(substr(r.rid, 1, 15)::BIGINT - substr(g.person_id, 1, 15)::BIGINT) <= 1 THEN 4
+	          WHEN hamming(r.rid, g.person_id) = 2 THEN CASE WHEN damerau_levenshtein(r.rid, g.person_id) = 1 THEN 5 ELSE 3 END
+	          WHEN hamming(r.rid, g.person_id) <= 4 THEN CASE WHEN damerau_levenshtein(r.rid, g.person_id) = 2 THEN 3
+	                                                          WHEN substr(r.rid, 7, 8) = substr(g.person_id, 7, 8) THEN 1 ELSE 0 END
+	          WHEN substr(r.rid, 7, 8) = substr(g.person_id, 7, 8) THEN 1
+	          ELSE 0 END
+	     WHEN length(r.rid) BETWEEN 16 AND 20 THEN CASE
+	          WHEN damerau_levenshtein(r.rid, g.person_id) = 1 THEN 5
+	          WHEN damerau_levenshtein(r.rid, g.person_id) = 2 THEN 3
+	          WHEN substr(r.rid, 7, 8) = substr(g.person_id, 7, 8) THEN 1
+	          ELSE 0 END
+	     WHEN length(r.rid) >= 14 AND substr(r.rid, 7, 8) = substr(g.person_id, 7, 8) THEN 1
+	     ELSE 0 END::TINYINT AS c_id,
+	CASE WHEN r.gender IS NULL OR g.gender IS NULL THEN NULL
+	     WHEN r.gender = g.gender THEN 1 ELSE 0 END::TINYINT AS c_gender,
+	CASE WHEN r.household_id IS NULL OR g.household_id IS NULL THEN NULL
+	     WHEN r.household_id = g.household_id THEN 1 ELSE 0 END::TINYINT AS c_household`
+
+// compare writes lk_cmp: each blocked pair's comparison vector and, for
+// an exact name, the name's share of the registry.
+func (l *linker) compare() error {
+	if err := l.pinyinFor(`SELECT DISTINCT g.name FROM lk_pairs p JOIN lk_reg g USING (person_id) WHERE g.name IS NOT NULL`); err != nil {
+		return err
+	}
+	if err := l.exec(`CREATE OR REPLACE TEMP TABLE lk_tf AS
+		SELECT name, count(*) / (SELECT count(*) FROM lk_reg) AS freq FROM lk_reg
+		WHERE name IN (SELECT name FROM lk_rec) GROUP BY name`); err != nil {
+		return err
+	}
+	return l.exec(`CREATE OR REPLACE TEMP TABLE lk_cmp AS
+		SELECT p.rec_id, p.person_id, ` + levels + `,
+		       CASE WHEN r.name = g.name THEN tf.freq END AS name_freq
+		FROM lk_pairs p JOIN lk_rec r USING (rec_id) JOIN lk_reg g USING (person_id)
+		LEFT JOIN ` + l.py + ` gp ON gp.name = g.name
+		LEFT JOIN lk_tf tf ON tf.name = g.name`)
+}
+
+// u is estimated on every pairing of up to uSampleRecords records with
+// uSamplePeople people, both drawn by hash: 500,000 random pairs, nearly
+// all of two different people, enough to see a level of u = 1/25,000 (the
+// same birth date) 20 times.
+const (
+	uSampleRecords = 500
+	uSamplePeople  = 1000
+)
+
+// estimate sets the result's model: Options.Model as given; else u from
+// random pairs and, with enough blocked pairs, m and λ by EM.
+func (l *linker) estimate() error {
+	var people int64
+	if err := l.conn.QueryRowContext(l.ctx, `SELECT count(*) FROM lk_reg`).Scan(&people); err != nil {
+		return err
+	}
+	if l.o.Model != nil {
+		if err := l.o.Model.Validate(); err != nil {
+			return err
+		}
+		l.res.Model = l.o.Model.ForPeople(people)
+		return nil
+	}
+	start := DefaultModel().ForPeople(people)
+	if l.res.Records == 0 {
+		l.res.Model = start
+		return nil
+	}
+	// u: every pairing of a deterministic sample of records with one of
+	// people (hash order, so the same store gives the same model).
+	if err := l.exec(fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE lk_usample AS
+		SELECT r.rec_id, g.person_id FROM
+		  (SELECT rec_id FROM lk_rec ORDER BY hash(rec_id), rec_id LIMIT %d) r,
+		  (SELECT person_id FROM lk_reg ORDER BY hash(person_id), person_id LIMIT %d) g`, uSampleRecords, uSamplePeople)); err != nil {
+		return err
+	}
+	if err := l.pinyinFor(`SELECT DISTINCT g.name FROM lk_usample s JOIN lk_reg g USING (person_id) WHERE g.name IS NOT NULL`); err != nil {
+		return err
+	}
+	if err := l.exec(`CREATE OR REPLACE TEMP TABLE lk_ucmp AS SELECT ` + levels + ` FROM lk_usample p JOIN lk_rec r USING (rec_id)
+		JOIN lk_reg g USING (person_id) LEFT JOIN ` + l.py + ` gp ON gp.name = g.name`); err != nil {
+		return err
+	}
+	var u [numComparisons][]float64
+	for c := range numComparisons {
+		counts := make([]float64, len(Comparisons[c].Levels))
+		col := "c_" + Comparisons[c].Code
+		rows, err := l.conn.QueryContext(l.ctx, `SELECT `+col+`, count(*) FROM lk_ucmp WHERE `+col+` IS NOT NULL GROUP BY ALL`)
+		if err != nil {
+			return err
+		}
+		var total float64
+		for rows.Next() {
+			var lv int
+			var n float64
+			if err := rows.Scan(&lv, &n); err != nil {
+				rows.Close()
+				return err
+			}
+			counts[lv] += n
+			total += n
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		if total < 100 {
+			u[c] = start.U[c] // too few comparable random pairs: keep the default
+			continue
+		}
+		u[c] = make([]float64, len(counts))
+		for lv, n := range counts {
+			// Half a pair for a level never seen keeps u above zero.
+			u[c][lv] = clampP((n + 0.5) / (total + 0.5*float64(len(counts))))
+		}
+	}
+	start.U = u
+	start.Source = "estimated"
+	if l.res.Pairs < l.o.MinPairs {
+		start.Source = "default m, estimated u"
+		l.res.Model = start
+		return nil
+	}
+	patterns, err := l.patterns()
+	if err != nil {
+		return err
+	}
+	l.res.Model = Estimate(patterns, start, l.res.Records, people)
+	return nil
+}
+
+func (l *linker) patterns() ([]Pattern, error) {
+	rows, err := l.conn.QueryContext(l.ctx, `SELECT c_name, c_birth, c_id, c_gender, c_household, count(*) FROM lk_cmp GROUP BY ALL ORDER BY ALL`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Pattern
+	for rows.Next() {
+		var c [numComparisons]sql.NullInt16
+		var p Pattern
+		if err := rows.Scan(&c[0], &c[1], &c[2], &c[3], &c[4], &p.N); err != nil {
+			return nil, err
+		}
+		for i := range c {
+			p.Levels[i] = Null
+			if c[i].Valid {
+				p.Levels[i] = int8(c[i].Int16)
+			}
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// weightSQL is the model's match weight of an lk_cmp row, in SQL.
+func weightSQL(m *Model) string {
+	f := func(x float64) string { return strconv.FormatFloat(x, 'g', 17, 64) }
+	var b strings.Builder
+	b.WriteString(f(m.PriorBits()))
+	for c := range numComparisons {
+		col := "c_" + Comparisons[c].Code
+		b.WriteString(" + CASE " + col)
+		for lv := range Comparisons[c].Levels {
+			w := math.Log2(clampP(m.M[c][lv]) / clampP(m.U[c][lv]))
+			if c == CmpName && lv == NameExact {
+				b.WriteString(fmt.Sprintf(" WHEN %d THEN CASE WHEN name_freq > 0 THEN log2(%s / least(greatest(name_freq, %s), %s)) ELSE %s END",
+					lv, f(clampP(m.M[c][lv])), f(pMin), f(pMax), f(w)))
+				continue
+			}
+			b.WriteString(fmt.Sprintf(" WHEN %d THEN %s", lv, f(w)))
+		}
+		b.WriteString(" ELSE 0 END")
+	}
+	return b.String()
+}
+
+// score weighs every pair and decides each record from its best
+// candidates.
+func (l *linker) score() error {
+	m := &l.res.Model
+	rows, err := l.conn.QueryContext(l.ctx, `SELECT r.rec_id, s.person_id, s.c_name, s.c_birth, s.c_id, s.c_gender, s.c_household, s.name_freq, s.bits
+		FROM lk_rec r LEFT JOIN (
+			SELECT *, row_number() OVER (PARTITION BY rec_id ORDER BY bits DESC, person_id) AS rk
+			FROM (SELECT *, `+weightSQL(m)+` AS bits FROM lk_cmp)
+		) s ON s.rec_id = r.rec_id AND s.rk <= `+strconv.Itoa(l.o.Keep)+`
+		ORDER BY r.rec_id, s.rk`)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	var cur *Decision
+	for rows.Next() {
+		var rec string
+		var pid sql.NullString
+		var c [numComparisons]sql.NullInt16
+		var freq, bits sql.NullFloat64
+		if err := rows.Scan(&rec, &pid, &c[0], &c[1], &c[2], &c[3], &c[4], &freq, &bits); err != nil {
+			return err
+		}
+		if cur == nil || cur.RecID != rec {
+			l.res.Decisions = append(l.res.Decisions, Decision{RecID: rec})
+			cur = &l.res.Decisions[len(l.res.Decisions)-1]
+		}
+		if !pid.Valid {
+			continue
+		}
+		cand := Candidate{PersonID: pid.String, Bits: bits.Float64, Probability: Probability(bits.Float64)}
+		for i := range c {
+			cand.Vector.Levels[i] = Null
+			if c[i].Valid {
+				cand.Vector.Levels[i] = int8(c[i].Int16)
+			}
+		}
+		if freq.Valid {
+			cand.Vector.NameFreq = freq.Float64
+		}
+		cur.Candidates = append(cur.Candidates, cand)
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for i := range l.res.Decisions {
+		decide(&l.res.Decisions[i], l.o.Thresholds)
+	}
+	return nil
+}
+
+// decide sets d's band from its candidates (best first).
+func decide(d *Decision, t Thresholds) {
+	sort.SliceStable(d.Candidates, func(i, j int) bool { return d.Candidates[i].Bits > d.Candidates[j].Bits })
+	switch {
+	case len(d.Candidates) == 0:
+		d.Band, d.Why = None, "no candidate"
+	case d.Candidates[0].Probability < t.Review:
+		d.Band, d.Why = None, "below the review threshold"
+	case d.Candidates[0].Probability < t.Auto:
+		d.Band, d.Why = Review, "below the auto threshold"
+	case len(d.Candidates) > 1 && d.Candidates[0].Bits-d.Candidates[1].Bits < t.Margin:
+		d.Band, d.Why = Review, fmt.Sprintf("a second candidate within %.1f bits", d.Candidates[0].Bits-d.Candidates[1].Bits)
+	default:
+		d.Band, d.Why = Auto, ""
+	}
+}
+
+// pinyinFor makes sure the pinyin table holds every name q returns,
+// computing the missing ones.
+func (l *linker) pinyinFor(q string) error {
+	if l.py == "" {
+		l.py = l.o.PinyinTable
+		if l.py == "" {
+			l.py = "lk_pinyin"
+			if err := l.exec(`CREATE OR REPLACE TEMP TABLE lk_pinyin (name VARCHAR, pinyin VARCHAR)`); err != nil {
+				return err
+			}
+		} else if err := l.exec(`CREATE TABLE IF NOT EXISTS ` + l.py + ` (name VARCHAR, pinyin VARCHAR)`); err != nil {
+			return err
+		}
+	}
+	missing, err := l.strings(`SELECT name FROM (` + q + `) q(name) WHERE name NOT IN (SELECT name FROM ` + l.py + `)`)
+	if err != nil {
+		return err
+	}
+	rows := make([][]any, 0, len(missing))
+	for _, n := range missing {
+		rows = append(rows, []any{n, Pinyin(n)})
+	}
+	return l.insert(l.py, rows)
+}
+
+func (l *linker) strings(q string) ([]string, error) {
+	rows, err := l.conn.QueryContext(l.ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+// insert writes rows into table in statements of up to 500 rows.
+func (l *linker) insert(table string, rows [][]any) error {
+	const batch = 500
+	for len(rows) > 0 {
+		n := min(batch, len(rows))
+		var b strings.Builder
+		args := make([]any, 0, n*len(rows[0]))
+		b.WriteString("INSERT INTO " + table + " VALUES ")
+		for i, r := range rows[:n] {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteByte('(')
+			for j := range r {
+				if j > 0 {
+					b.WriteByte(',')
+				}
+				b.WriteByte('?')
+			}
+			b.WriteByte(')')
+			args = append(args, r...)
+		}
+		if err := l.exec(b.String(), args...); err != nil {
+			return err
+		}
+		rows = rows[n:]
+	}
+	return nil
+}
