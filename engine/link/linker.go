@@ -30,8 +30,12 @@ type Options struct {
 	// keeps the last estimated model); otherwise u is estimated from random
 	// pairs and m and λ by EM, starting from DefaultModel.
 	Model *Model
+	// Fallback, when set, replaces DefaultModel as EM's start and as the
+	// model of a pass with fewer than MinPairs blocked pairs (a night with
+	// a handful of new rows scores them with the last estimated model).
+	Fallback *Model
 	// MinPairs is the fewest blocked pairs EM estimates from; with fewer,
-	// Model (or DefaultModel) is used as it is. Default 1,000.
+	// Fallback (or DefaultModel, with u estimated) is used. Default 1,000.
 	MinPairs int64
 	// MaxBlock: a blocking value shared by more registry people than this
 	// (a very common name at province scale) does not block; the records
@@ -400,6 +404,16 @@ func (l *linker) estimate() error {
 		return nil
 	}
 	start := DefaultModel().ForPeople(people)
+	if l.o.Fallback != nil {
+		if err := l.o.Fallback.Validate(); err != nil {
+			return fmt.Errorf("fallback: %w", err)
+		}
+		start = l.o.Fallback.ForPeople(people)
+		if l.res.Pairs < l.o.MinPairs {
+			l.res.Model = start
+			return nil
+		}
+	}
 	if l.res.Records == 0 {
 		l.res.Model = start
 		return nil

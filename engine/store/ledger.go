@@ -43,7 +43,7 @@ type SourceStatus struct {
 // SourceStatuses returns the last sync of every source that has one.
 func (s *Store) SourceStatuses(ctx context.Context) (map[string]SourceStatus, error) {
 	rows, err := s.db.QueryContext(ctx, `
-		WITH own AS (SELECT * FROM loads WHERE coalesce(origin, 'sync') <> 'reconcile'),
+		WITH own AS (SELECT * FROM loads WHERE coalesce(origin, 'sync') NOT IN ('reconcile', 'link')),
 		last AS (SELECT source, max(sync_id) AS sync_id FROM own GROUP BY source)
 		SELECT l.source, min(l.started_at),
 		       CASE WHEN bool_and(l.status = 'failed') THEN 'failed'

@@ -89,6 +89,9 @@ const (
 	// check, left out of the source's status and health, since the
 	// night's own read stands.
 	OriginReconcile = "reconcile"
+	// OriginLink marks the ledger row of identity resolution applying or
+	// undoing links (source LinkSource): the rows it changed take its id.
+	OriginLink = "link"
 )
 
 // KeyConflict is the quarantine reason of a row whose natural key is
@@ -552,10 +555,18 @@ func (sl *StreamLoad) Finish(ctx context.Context, read int64) (Load, error) {
 }
 
 // differs is a SQL condition: rows a and b differ in some dataset field.
+// b is the row already in the table: when identity resolution linked it
+// (links), its id_number is compared as the department sent it, so that
+// the same row sent again is a duplicate, not a conflict.
 func differs(ds *dataset.Dataset, a, b string) string {
 	parts := make([]string, len(ds.Fields))
 	for i, f := range ds.Fields {
-		parts[i] = fmt.Sprintf("%[1]s.%[3]s IS DISTINCT FROM %[2]s.%[3]s", a, b, f.Name)
+		bv := fmt.Sprintf("%s.%s", b, f.Name)
+		if f.Name == "id_number" && ds.Name != "registry" {
+			bv = fmt.Sprintf(`coalesce((SELECT lk.raw_id FROM links lk WHERE lk.dataset = '%s' AND lk.row_key = %s._key
+				AND lk.status IN ('linked', 'confirmed')), %s)`, ds.Name, b, bv)
+		}
+		parts[i] = fmt.Sprintf("%[1]s.%[2]s IS DISTINCT FROM %[3]s", a, f.Name, bv)
 	}
 	return strings.Join(parts, " OR ")
 }

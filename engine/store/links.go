@@ -1,0 +1,437 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/lipwatch/lipwatch/engine/dataset"
+	"github.com/lipwatch/lipwatch/engine/link"
+)
+
+// Identity resolution (身份识别) in the store: which rows need it, the
+// pass that links them (engine/link) and applies the links, and the
+// analysts' decisions on the review queue. Migration 0023 explains the
+// tables.
+
+// LinkSource is the ledger source of identity resolution's changes to
+// dataset rows (origin OriginLink).
+const LinkSource = "link"
+
+// Link statuses (links.status).
+const (
+	LinkLinked    = "linked"    // auto-linked: applied
+	LinkPending   = "pending"   // in the review queue
+	LinkUnmatched = "unmatched" // no candidate good enough
+	LinkConfirmed = "confirmed" // an analyst linked it: applied
+	LinkRejected  = "rejected"  // an analyst refuted it: names nobody
+)
+
+// LinkOptions are one identity-resolution pass's settings.
+type LinkOptions struct {
+	Thresholds link.Thresholds
+	// Now stamps the links; zero: the wall clock.
+	Now time.Time
+}
+
+// LinkPass is what one pass did.
+type LinkPass struct {
+	// Records is the rows linked in this pass: rows never linked before,
+	// and, when the registry changed since the last pass, the rows
+	// waiting for review or unmatched (Rechecked of them).
+	Records   int64
+	Rechecked int64
+	// The outcomes of the pass's records.
+	Auto, Review, None int
+	// Applied is the dataset rows whose id_number this pass changed.
+	Applied int64
+	// ByDataset counts the outcomes per dataset: [auto, review, none].
+	ByDataset map[string][3]int
+	Pairs     int64
+	Model     link.Model
+	ModelID   int64 // 0 when the pass had no records
+	Stages    map[string]time.Duration
+}
+
+// linkable is a dataset whose rows the linker reads, with the person
+// fields its table has.
+type linkable struct {
+	name                     string
+	gender, birth, household bool
+}
+
+// linkables lists the datasets with an id_number and a name column
+// (dataset.LinkFields), registry aside: the registry is what rows link to.
+func (s *Store) linkables(ctx context.Context, q queryer) ([]linkable, error) {
+	rows, err := q.QueryContext(ctx, `SELECT table_name, list(column_name) FROM information_schema.columns
+		WHERE table_schema = 'main' AND table_catalog = current_database() GROUP BY table_name`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	cols := map[string]map[string]bool{}
+	for rows.Next() {
+		var t string
+		var cs []any
+		if err := rows.Scan(&t, &cs); err != nil {
+			return nil, err
+		}
+		cols[t] = map[string]bool{}
+		for _, c := range cs {
+			if s, ok := c.(string); ok {
+				cols[t][s] = true
+			}
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	var out []linkable
+	for _, n := range dataset.Names() {
+		c := cols[n]
+		if n == "registry" || !c["id_number"] || !c["name"] {
+			continue
+		}
+		out = append(out, linkable{name: n, gender: c["gender"], birth: c["birth_date"], household: c["household_id"]})
+	}
+	return out, nil
+}
+
+type queryer interface {
+	QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error)
+}
+
+// linkInput is the SQL of the rows to link from one dataset: never
+// linked, and carrying an unusable ID ("?…"), an ID of no registry person,
+// or a registry person's ID under another name; with recheck, also its
+// rows waiting for review or unmatched.
+func (l linkable) input(recheck bool) string {
+	col := func(ok bool, c, typ string) string {
+		if ok {
+			return "d." + c
+		}
+		return "NULL::" + typ
+	}
+	again := ""
+	if recheck {
+		again = ` OR lk.status IN ('pending', 'unmatched')`
+	}
+	return fmt.Sprintf(`SELECT '%[1]s' AS dataset, d._key AS row_key, '%[1]s' || chr(31) || d._key AS rec_id,
+		d.name, %[2]s AS gender, %[3]s AS birth_date,
+		CASE WHEN d.id_number LIKE '?%%' THEN nullif(substr(d.id_number, 2), '') ELSE d.id_number END AS raw_id,
+		%[4]s AS household_id, d.id_number AS stored_id, lk.link_id IS NOT NULL AS recheck
+	FROM main.%[1]s d
+	LEFT JOIN main.registry_current r ON r.id_number = d.id_number
+	LEFT JOIN main.links lk ON lk.dataset = '%[1]s' AND lk.row_key = d._key
+	WHERE (lk.link_id IS NULL AND (d.id_number LIKE '?%%' OR r.id_number IS NULL
+	       OR (d.name IS NOT NULL AND trim(d.name) <> '' AND regexp_replace(d.name, '\s', '', 'g') <> regexp_replace(r.name, '\s', '', 'g'))))%[5]s`,
+		l.name, col(l.gender, "gender", "VARCHAR"), col(l.birth, "birth_date", "DATE"), col(l.household, "household_id", "VARCHAR"), again)
+}
+
+// Link runs one identity-resolution pass: it links the rows that need it
+// (LinkPass.Records) against the registry's current rows, records every
+// outcome in links, and sets the id_number of the rows linked
+// automatically, each dataset's changes under one ledger row (source
+// LinkSource). All of it commits at once or not at all.
+func (s *Store) Link(ctx context.Context, o LinkOptions) (*LinkPass, error) {
+	now := o.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	now = now.UTC()
+	if err := o.Thresholds.Validate(); err != nil {
+		return nil, err
+	}
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("link: %w", err)
+	}
+	defer conn.Close()
+	fail := func(err error) (*LinkPass, error) {
+		conn.ExecContext(context.WithoutCancel(ctx), `ROLLBACK`)
+		return nil, fmt.Errorf("link: %w", err)
+	}
+	exec := func(q string, args ...any) error {
+		_, err := conn.ExecContext(ctx, q, args...)
+		return err
+	}
+	pass := &LinkPass{ByDataset: map[string][3]int{}, Stages: map[string]time.Duration{}}
+	t0 := time.Now()
+	if err := exec(`BEGIN TRANSACTION`); err != nil {
+		return fail(err)
+	}
+	lks, err := s.linkables(ctx, conn)
+	if err != nil {
+		return fail(err)
+	}
+	// The rows waiting or unmatched are linked again when the registry
+	// has changed since the last pass: a new person may be theirs.
+	var regSig string
+	if err := conn.QueryRowContext(ctx, `SELECT `+"("+RowsSignatureSQL("main.registry")+")").Scan(&regSig); err != nil {
+		return fail(err)
+	}
+	var lastSig sql.NullString
+	if err := conn.QueryRowContext(ctx, `SELECT any_value(registry) FROM link_state`).Scan(&lastSig); err != nil {
+		return fail(err)
+	}
+	recheck := lastSig.Valid && lastSig.String != regSig
+	if len(lks) == 0 {
+		if err := exec(`CREATE OR REPLACE TEMP TABLE lk_input (dataset VARCHAR, row_key VARCHAR, rec_id VARCHAR, name VARCHAR,
+			gender VARCHAR, birth_date DATE, raw_id VARCHAR, household_id VARCHAR, stored_id VARCHAR, recheck BOOLEAN)`); err != nil {
+			return fail(err)
+		}
+	} else {
+		parts := make([]string, len(lks))
+		for i, l := range lks {
+			parts[i] = l.input(recheck)
+		}
+		if err := exec(`CREATE OR REPLACE TEMP TABLE lk_input AS ` + strings.Join(parts, "\nUNION ALL\n")); err != nil {
+			return fail(err)
+		}
+	}
+	if err := conn.QueryRowContext(ctx, `SELECT count(*), count(*) FILTER (WHERE recheck) FROM lk_input`).Scan(&pass.Records, &pass.Rechecked); err != nil {
+		return fail(err)
+	}
+	pass.Stages["select"] = time.Since(t0)
+	if pass.Records > 0 {
+		if err := s.linkRecords(ctx, conn, o, now, pass); err != nil {
+			return fail(err)
+		}
+	}
+	if err := exec(`DELETE FROM link_state`); err != nil {
+		return fail(err)
+	}
+	if err := exec(`INSERT INTO link_state VALUES (?, ?)`, regSig, now); err != nil {
+		return fail(err)
+	}
+	if err := exec(`COMMIT`); err != nil {
+		return fail(err)
+	}
+	for _, t := range []string{"lk_input", "lk_dec", "lk_src", "lk_names", "lk_reg", "lk_rec", "lk_found", "lk_pairs", "lk_tf", "lk_cmp", "lk_usample", "lk_ucmp", "lk_pinyin"} {
+		conn.ExecContext(context.WithoutCancel(ctx), `DROP TABLE IF EXISTS temp.main.`+t)
+	}
+	return pass, nil
+}
+
+// candidateJSON is one candidate as links.candidates holds it.
+type candidateJSON struct {
+	PersonID    string  `json:"person_id"`
+	Bits        float64 `json:"bits"`
+	Probability float64 `json:"probability"`
+	Levels      []int8  `json:"levels"`
+	NameFreq    float64 `json:"name_freq,omitempty"`
+}
+
+func (s *Store) linkRecords(ctx context.Context, conn *sql.Conn, o LinkOptions, now time.Time, pass *LinkPass) error {
+	exec := func(q string, args ...any) error {
+		_, err := conn.ExecContext(ctx, q, args...)
+		return err
+	}
+	// The last estimated model scores a pass too small to estimate one.
+	var fallback *link.Model
+	var last sql.NullString
+	if err := conn.QueryRowContext(ctx, `SELECT any_value(model ORDER BY model_id DESC) FROM link_models WHERE source = 'estimated'`).Scan(&last); err != nil {
+		return err
+	}
+	if last.Valid {
+		var m link.Model
+		if err := json.Unmarshal([]byte(last.String), &m); err != nil {
+			return fmt.Errorf("last link model: %w", err)
+		}
+		fallback = &m
+	}
+	res, err := link.Run(ctx, conn, link.Options{
+		Records:     `SELECT rec_id, name, gender, birth_date, raw_id, household_id FROM lk_input`,
+		Registry:    `SELECT id_number AS person_id, name, gender, birth_date, household_id FROM main.registry_current`,
+		Thresholds:  o.Thresholds,
+		Fallback:    fallback,
+		PinyinTable: "main.link_pinyin",
+	})
+	if err != nil {
+		return err
+	}
+	for k, v := range res.Stages {
+		pass.Stages[k] = v
+	}
+	pass.Pairs, pass.Model = res.Pairs, res.Model
+	t := time.Now()
+	mj, err := json.Marshal(res.Model)
+	if err != nil {
+		return err
+	}
+	if err := conn.QueryRowContext(ctx, `SELECT coalesce(max(model_id), 0) + 1 FROM link_models`).Scan(&pass.ModelID); err != nil {
+		return err
+	}
+	if err := exec(`INSERT INTO link_models VALUES (?, ?, ?, ?, ?, ?, ?)`, pass.ModelID, now, res.Model.Source, res.Model.People,
+		res.Records, res.Pairs, string(mj)); err != nil {
+		return err
+	}
+	// The decisions, as a temp table joined to the input.
+	if err := exec(`CREATE OR REPLACE TEMP TABLE lk_dec (rec_id VARCHAR, band VARCHAR, person_id VARCHAR, probability DOUBLE,
+		bits DOUBLE, why VARCHAR, candidates VARCHAR)`); err != nil {
+		return err
+	}
+	rows := make([][]any, 0, len(res.Decisions))
+	for _, d := range res.Decisions {
+		cands := make([]candidateJSON, len(d.Candidates))
+		for i, c := range d.Candidates {
+			cands[i] = candidateJSON{PersonID: c.PersonID, Bits: c.Bits, Probability: c.Probability,
+				Levels: c.Vector.Levels[:], NameFreq: c.Vector.NameFreq}
+		}
+		cj, err := json.Marshal(cands)
+		if err != nil {
+			return err
+		}
+		var pid, prob, bits any
+		if len(d.Candidates) > 0 {
+			pid, prob, bits = d.Candidates[0].PersonID, d.Candidates[0].Probability, d.Candidates[0].Bits
+		}
+		rows = append(rows, []any{d.RecID, string(d.Band), pid, prob, bits, d.Why, string(cj)})
+		switch d.Band {
+		case link.Auto:
+			pass.Auto++
+		case link.Review:
+			pass.Review++
+		default:
+			pass.None++
+		}
+	}
+	if err := insertRows(ctx, conn, "lk_dec", rows); err != nil {
+		return err
+	}
+	byDS, err := conn.QueryContext(ctx, `SELECT i.dataset, count(*) FILTER (WHERE d.band = 'auto'), count(*) FILTER (WHERE d.band = 'review'),
+		count(*) FILTER (WHERE d.band = 'none') FROM lk_input i JOIN lk_dec d USING (rec_id) GROUP BY ALL`)
+	if err != nil {
+		return err
+	}
+	for byDS.Next() {
+		var ds string
+		var c [3]int
+		if err := byDS.Scan(&ds, &c[0], &c[1], &c[2]); err != nil {
+			byDS.Close()
+			return err
+		}
+		pass.ByDataset[ds] = c
+	}
+	byDS.Close()
+	if err := byDS.Err(); err != nil {
+		return err
+	}
+	status := `CASE d.band WHEN 'auto' THEN 'linked' WHEN 'review' THEN 'pending' ELSE 'unmatched' END`
+	// Rows linked again keep their link_id and first time.
+	if err := exec(`UPDATE links SET band = d.band, status = `+status+`, person_id = d.person_id, probability = d.probability,
+			bits = d.bits, why = d.why, candidates = d.candidates, model_id = ?, updated_at = ?
+		FROM lk_input i JOIN lk_dec d USING (rec_id)
+		WHERE i.recheck AND links.dataset = i.dataset AND links.row_key = i.row_key`, pass.ModelID, now); err != nil {
+		return err
+	}
+	if err := exec(`INSERT INTO links (link_id, dataset, row_key, raw_id, band, status, person_id, probability, bits, why,
+			candidates, model_id, created_at, updated_at)
+		SELECT nextval('link_id_seq'), i.dataset, i.row_key, i.stored_id, d.band, `+status+`, d.person_id, d.probability,
+			d.bits, d.why, d.candidates, ?, ?, ?
+		FROM lk_input i JOIN lk_dec d USING (rec_id) WHERE NOT i.recheck ORDER BY i.dataset, i.row_key`, pass.ModelID, now, now); err != nil {
+		return err
+	}
+	// Apply the automatic links: the row names its person from now on.
+	if err := exec(`CREATE OR REPLACE TEMP TABLE lk_apply AS SELECT i.dataset, i.row_key, d.person_id
+		FROM lk_input i JOIN lk_dec d USING (rec_id) WHERE d.band = 'auto' AND d.person_id IS DISTINCT FROM i.stored_id`); err != nil {
+		return err
+	}
+	n, err := s.applyLinks(ctx, conn, now)
+	if err != nil {
+		return err
+	}
+	pass.Applied = n
+	pass.Stages["record"] = time.Since(t)
+	return nil
+}
+
+// applyLinks sets, for every row of temp table lk_apply (dataset, row_key,
+// person_id: the id_number the row takes), the dataset row's id_number,
+// each dataset's rows under a new ledger row, and notes that ledger row on
+// the links. It returns the rows changed.
+func (s *Store) applyLinks(ctx context.Context, conn *sql.Conn, now time.Time) (int64, error) {
+	datasets, err := scanStrings(ctx, conn, `SELECT DISTINCT dataset FROM lk_apply ORDER BY dataset`)
+	if err != nil {
+		return 0, err
+	}
+	var total int64
+	for _, ds := range datasets {
+		if _, ok := dataset.Lookup(ds); !ok {
+			return 0, fmt.Errorf("links name dataset %q, which this lipwatch does not know", ds)
+		}
+		var id int64
+		if err := conn.QueryRowContext(ctx, `SELECT nextval('load_id_seq')`).Scan(&id); err != nil {
+			return 0, err
+		}
+		r, err := conn.ExecContext(ctx, `UPDATE main.`+quoteIdent(ds)+` SET id_number = a.person_id, _load_id = ?
+			FROM lk_apply a WHERE a.dataset = ? AND `+quoteIdent(ds)+`._key = a.row_key`, id, ds)
+		if err != nil {
+			return 0, err
+		}
+		n, _ := r.RowsAffected()
+		if err := insertLoad(ctx, func(ctx context.Context, q string, args ...any) (int64, error) {
+			r, err := conn.ExecContext(ctx, q, args...)
+			if err != nil {
+				return 0, err
+			}
+			return r.RowsAffected()
+		}, Load{ID: id, SyncID: id, Source: LinkSource, Dataset: ds, Stream: "identity resolution (身份识别)",
+			Read: n, Loaded: n, Started: now, Finished: now, Status: StatusOK, Origin: OriginLink}); err != nil {
+			return 0, err
+		}
+		if _, err := conn.ExecContext(ctx, `UPDATE links SET applied_load = ? FROM lk_apply a
+			WHERE a.dataset = ? AND links.dataset = a.dataset AND links.row_key = a.row_key`, id, ds); err != nil {
+			return 0, err
+		}
+		total += n
+	}
+	return total, nil
+}
+
+func scanStrings(ctx context.Context, q queryer, query string, args ...any) ([]string, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+// insertRows writes rows into table in statements of up to 500 rows.
+func insertRows(ctx context.Context, conn *sql.Conn, table string, rows [][]any) error {
+	const batch = 500
+	for len(rows) > 0 {
+		n := min(batch, len(rows))
+		var b strings.Builder
+		args := make([]any, 0, n*len(rows[0]))
+		b.WriteString("INSERT INTO " + table + " VALUES ")
+		for i, r := range rows[:n] {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString("(" + strings.TrimSuffix(strings.Repeat("?,", len(r)), ",") + ")")
+			args = append(args, r...)
+		}
+		if _, err := conn.ExecContext(ctx, b.String(), args...); err != nil {
+			return err
+		}
+		rows = rows[n:]
+	}
+	return nil
+}
+
+// ErrNoLink reports a link that does not exist.
+var ErrNoLink = errors.New("no such link")

@@ -1,0 +1,127 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/lipwatch/lipwatch/engine/idnum"
+)
+
+// linkCounty writes a small registry (people in households of three) and
+// returns each person's ID by name.
+func linkCounty(t *testing.T, s *Store) map[string]string {
+	t.Helper()
+	ids := map[string]string{}
+	names := []string{"张伟", "李秀英", "王小明", "赵建国", "刘芳", "陈静", "杨洋", "黄丽", "周杰", "吴敏", "徐涛", "孙磊",
+		"马超", "朱红", "胡军", "郭艳", "何平", "林琳", "高飞", "罗娜", "郑勇", "梁宇", "谢婷", "宋佳"}
+	for i, n := range names {
+		birth := time.Date(1950+i*2, time.Month(1+i%12), 1+i, 0, 0, 0, 0, time.UTC)
+		id, err := idnum.Build("340799", birth, 100+i*3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids[n] = string(id)
+		hh := fmt.Sprintf("34079900100%05d", i/3)
+		gender := "male"
+		if id.Gender() == idnum.Female {
+			gender = "female"
+		}
+		if _, err := s.DB().Exec(`INSERT INTO registry (id_number, name, gender, birth_date, household_id, relation, township_code,
+			status, _key, _source, _load_id, _loaded_at, _stream, _position)
+			VALUES (?, ?, ?, ?, ?, '户主', '340799001', 'active', ?, 'reg', 1, now(), 'registry.csv', ?)`,
+			string(id), n, gender, birth, hh, string(id), i+2); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return ids
+}
+
+// addEmployment writes one employment row as the loader would: id_number
+// as loaded ("?…" when unusable) and the row's name.
+func addEmployment(t *testing.T, s *Store, key, id, name string, pos int) {
+	t.Helper()
+	if _, err := s.DB().Exec(`INSERT INTO employment (id_number, event, event_date, name, _key, _source, _load_id, _loaded_at, _stream, _position)
+		VALUES (?, 'unemployed', DATE '2026-10-01', ?, ?, 'emp', 2, now(), 'employment.csv', ?)`, id, name, key, pos); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestLinkPass(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openTemp(t)
+	if _, err := s.DB().Exec(`ALTER TABLE employment ADD COLUMN IF NOT EXISTS name VARCHAR`); err != nil {
+		t.Fatal(err)
+	}
+	ids := linkCounty(t, s)
+	typo := []byte(ids["赵建国"])
+	typo[9], typo[10] = typo[10], typo[9] // two digits of the birth date swapped
+	if typo[9] == typo[10] {
+		typo[12]++
+	}
+	addEmployment(t, s, "k1", "?"+string(typo), "赵建国", 2)        // a mistyped ID: linked
+	addEmployment(t, s, "k2", ids["刘芳"], "刘芳", 3)                // right: not linked at all
+	addEmployment(t, s, "k3", "?", "张伟", 4)                      // no ID, a name alone: unmatched
+	addEmployment(t, s, "k4", "?"+ids["陈静"][:15]+"000", "陈静", 5) // Excel's 15 digits: linked
+	pass, err := s.Link(ctx, LinkOptions{Now: time.Date(2026, 11, 28, 2, 0, 0, 0, time.UTC)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pass.Records != 3 || pass.Auto != 2 || pass.None != 1 || pass.Applied != 2 {
+		t.Fatalf("pass %+v", pass)
+	}
+	id := func(key string) string {
+		var v string
+		if err := s.DB().QueryRow(`SELECT id_number FROM employment WHERE _key = ?`, key).Scan(&v); err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	if id("k1") != ids["赵建国"] || id("k4") != ids["陈静"] || id("k3") != "?" || id("k2") != ids["刘芳"] {
+		t.Fatalf("ids after the pass: %s %s %s %s", id("k1"), id("k4"), id("k3"), id("k2"))
+	}
+	var status, raw string
+	var load int64
+	if err := s.DB().QueryRow(`SELECT status, raw_id, applied_load FROM links WHERE row_key = 'k1'`).Scan(&status, &raw, &load); err != nil {
+		t.Fatal(err)
+	}
+	if status != LinkLinked || raw != "?"+string(typo) {
+		t.Errorf("k1's link: %s, raw %s", status, raw)
+	}
+	var origin, source string
+	var loaded int64
+	if err := s.DB().QueryRow(`SELECT origin, source, rows_loaded FROM loads WHERE load_id = ?`, load).Scan(&origin, &source, &loaded); err != nil {
+		t.Fatal(err)
+	}
+	if origin != OriginLink || source != LinkSource || loaded != 2 {
+		t.Errorf("ledger row of the links: %s %s %d", origin, source, loaded)
+	}
+	if n := count(t, s, `SELECT count(*) FROM employment WHERE _load_id = `+fmt.Sprint(load)); n != 2 {
+		t.Errorf("%d rows took the link's load id, want 2", n)
+	}
+
+	// Nothing new: nothing to link.
+	again, err := s.Link(ctx, LinkOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.Records != 0 || again.Applied != 0 {
+		t.Fatalf("second pass %+v", again)
+	}
+	// A new registry person: the unmatched row is looked at again.
+	if _, err := s.DB().Exec(`INSERT INTO registry (id_number, name, household_id, township_code, _key, _source, _load_id, _loaded_at, _stream, _position)
+		VALUES ('340799199001011234', '新人', '3407990010099999', '340799001', 'n', 'reg', 3, now(), 'registry.csv', 99)`); err != nil {
+		t.Fatal(err)
+	}
+	third, err := s.Link(ctx, LinkOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if third.Records != 1 || third.Rechecked != 1 || third.None != 1 {
+		t.Fatalf("after a registry change %+v", third)
+	}
+	if n := count(t, s, `SELECT count(*) FROM links`); n != 3 {
+		t.Errorf("%d links, want 3 (a row re-checked keeps its link)", n)
+	}
+}
