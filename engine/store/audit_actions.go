@@ -23,6 +23,8 @@ var AuditActions = []string{
 	"feedback_refused",      // a returned list refused whole
 	"ground_lookup",         // a reporter looked a person up by name and village
 	"ground_report",         // a person in difficulty reported from the ground
+	"link_confirm",          // an analyst linked a department row to a person (identity resolution)
+	"link_reject",           // an analyst refuted a proposed link
 	"list_download",         // a township list downloaded from the portal
 	"login",                 // a portal login
 	"login_failed",          // a portal login refused

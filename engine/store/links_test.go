@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"testing"
 	"time"
@@ -123,5 +124,89 @@ func TestLinkPass(t *testing.T) {
 	}
 	if n := count(t, s, `SELECT count(*) FROM links`); n != 3 {
 		t.Errorf("%d links, want 3 (a row re-checked keeps its link)", n)
+	}
+}
+
+func TestLinkDecisions(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openTemp(t)
+	if _, err := s.DB().Exec(`ALTER TABLE employment ADD COLUMN IF NOT EXISTS name VARCHAR`); err != nil {
+		t.Fatal(err)
+	}
+	ids := linkCounty(t, s)
+	addEmployment(t, s, "k1", "?", "张伟", 2)                      // a name alone: unmatched
+	addEmployment(t, s, "k2", "?"+ids["陈静"][:15]+"000", "陈静", 3) // linked
+	if _, err := s.Link(ctx, LinkOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	links, err := s.Links(ctx, LinkFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(links) != 2 {
+		t.Fatalf("%d links", len(links))
+	}
+	byKey := map[string]LinkRow{}
+	for _, l := range links {
+		byKey[l.RowKey] = l
+	}
+	k1, k2 := byKey["k1"], byKey["k2"]
+	if k1.Status != LinkUnmatched || k1.Name != "张伟" || k1.Stream != "employment.csv" || k1.Position != 2 {
+		t.Fatalf("k1 %+v", k1)
+	}
+	if k2.Status != LinkLinked || k2.CurrentID != ids["陈静"] || len(k2.Candidates) == 0 || k2.Candidates[0].Name != "陈静" {
+		t.Fatalf("k2 %+v", k2)
+	}
+	m, err := s.LinkModel(ctx, k2.ModelID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := m.Weight(k2.Candidates[0].Vector); w < k2.Bits-1e-6 || w > k2.Bits+1e-6 {
+		t.Errorf("the stored model weighs the stored vector %.6f, the link says %.6f", w, k2.Bits)
+	}
+
+	// An analyst links k1 to 张伟 by hand, then refutes k2.
+	if err := s.ConfirmLink(ctx, k1.ID, ids["张伟"], "analyst", "同户核实"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RejectLink(ctx, k2.ID, "analyst", "不是本人"); err != nil {
+		t.Fatal(err)
+	}
+	after, err := s.Links(ctx, LinkFilter{IDs: []int64{k1.ID, k2.ID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after[0].Status != LinkConfirmed || after[0].CurrentID != ids["张伟"] || after[0].DecidedBy != "analyst" {
+		t.Errorf("confirmed: %+v", after[0])
+	}
+	if after[1].Status != LinkRejected || after[1].CurrentID != after[1].RawID {
+		t.Errorf("rejected: the row should name its ID as sent again: %+v", after[1])
+	}
+	if err := s.RejectLink(ctx, k2.ID, "analyst", ""); !errors.Is(err, ErrLinkDecision) {
+		t.Errorf("rejecting twice: %v", err)
+	}
+	if err := s.ConfirmLink(ctx, k2.ID, "340799199901019999", "analyst", ""); !errors.Is(err, ErrLinkDecision) {
+		t.Errorf("confirming to nobody: %v", err)
+	}
+	if err := s.ConfirmLink(ctx, 999, ids["张伟"], "analyst", ""); !errors.Is(err, ErrNoLink) {
+		t.Errorf("an unknown link: %v", err)
+	}
+	// Decided rows are not linked again, even after a registry change.
+	if _, err := s.DB().Exec(`INSERT INTO registry (id_number, name, household_id, township_code, _key, _source, _load_id, _loaded_at, _stream, _position)
+		VALUES ('340799199001011234', '新人', '3407990010099999', '340799001', 'n', 'reg', 3, now(), 'registry.csv', 99)`); err != nil {
+		t.Fatal(err)
+	}
+	pass, err := s.Link(ctx, LinkOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pass.Records != 0 {
+		t.Errorf("decided rows linked again: %+v", pass)
+	}
+	if n := count(t, s, `SELECT count(*) FROM audit WHERE action IN ('link_confirm', 'link_reject')`); n != 2 {
+		t.Errorf("%d audit rows", n)
+	}
+	if n := count(t, s, `SELECT count(*) FROM audit WHERE detail LIKE '%3407991%' OR subject LIKE '%3407991%'`); n != 0 {
+		t.Errorf("ID numbers in the audit log")
 	}
 }
