@@ -15,6 +15,7 @@ import (
 	"github.com/lipwatch/lipwatch/engine/evaluate"
 	"github.com/lipwatch/lipwatch/engine/pipeline"
 	"github.com/lipwatch/lipwatch/engine/rule"
+	"github.com/lipwatch/lipwatch/engine/store"
 )
 
 func newRunCmd(g *globals) *cobra.Command {
@@ -67,6 +68,7 @@ func printRun(w io.Writer, p *pipeline.Pipeline, sum *pipeline.RunSummary) {
 	if len(sum.Sync) > 0 {
 		printSync(w, sum.Sync, sum.Health)
 	}
+	printLinkPass(w, sum.Link)
 	if sum.Evaluate != nil {
 		fmt.Fprintln(w)
 		printEvaluate(w, p, sum.Evaluate)
@@ -197,4 +199,14 @@ func factFailuresError(r *evaluate.Result) error {
 	}
 	return &exitError{code: exitDegraded, msg: "finished, but facts group " + strings.Join(groups, ", ") +
 		" failed on tonight's data and the rules reading it were held back (exit status 3; the summary says why)"}
+}
+
+// printLinkPass says, in one line, what identity resolution did with the
+// rows whose ID matched nobody; nothing when there were none.
+func printLinkPass(w io.Writer, l *store.LinkPass) {
+	if l == nil || l.Records == 0 {
+		return
+	}
+	fmt.Fprintf(w, "identity resolution (身份识别): %d rows whose ID number matched nobody: %d linked, %d to review (lipwatch links review), %d unmatched\n",
+		l.Records, l.Auto, l.Review, l.None)
 }

@@ -39,6 +39,7 @@ type Config struct {
 	Dispatch Dispatch          `mapstructure:"dispatch"`
 	Schedule Schedule          `mapstructure:"schedule"`
 	Quality  Quality           `mapstructure:"quality"`
+	Link     Link              `mapstructure:"link"`
 	Portal   Portal            `mapstructure:"portal"`
 	Ops      Ops               `mapstructure:"ops"`
 	Notify   Notify            `mapstructure:"notify"`
@@ -231,6 +232,29 @@ type Portal struct {
 	PasswordMinLength int `mapstructure:"password_min_length"`
 }
 
+// Link sets identity resolution (身份识别, engine/link): the department
+// rows whose ID number is missing, unusable, of nobody in the registry, or
+// a registry person's under another name are linked to registry people by
+// probability after every sync of `lipwatch run` (and by `lipwatch links
+// run`). Each row gets one of three outcomes from its best candidate's
+// match probability: linked at Auto or above (when it also leads the
+// second candidate by MarginBits), the review queue from Review, else
+// unmatched.
+type Link struct {
+	// Enabled runs the linking step in `lipwatch run`. Default true.
+	Enabled bool `mapstructure:"enabled"`
+	// Auto is the match probability from which a row is linked without a
+	// person (0 < Review <= Auto < 1). Default 0.99.
+	Auto float64 `mapstructure:"auto"`
+	// Review is the probability from which a row waits for an analyst.
+	// Default 0.5.
+	Review float64 `mapstructure:"review"`
+	// MarginBits is the match weight, in bits, by which the best candidate
+	// must lead the second to be linked automatically (5 bits: 32 times
+	// as likely). Default 5.
+	MarginBits float64 `mapstructure:"margin_bits"`
+}
+
 // Quality sets when a source counts as degraded (the rules that read it
 // raise no new warnings that night) and the thresholds of the cross-source
 // data-quality guards shown after every sync and by `lipwatch sources
@@ -378,6 +402,10 @@ const (
 	DefaultUnjoinedHouseholdsPct  = 10
 	DefaultSplitHouseholds        = 0
 	DefaultRowDropPct             = 50
+
+	DefaultLinkAuto       = 0.99
+	DefaultLinkReview     = 0.5
+	DefaultLinkMarginBits = 5.0
 
 	DefaultXLSXMaxUnzipped      = GiB
 	DefaultXLSXMaxSharedStrings = 256 * MiB

@@ -176,6 +176,29 @@ func (d decoder) decode(path string, in any, out reflect.Value, lenient bool) {
 			}
 		}
 		d.wrong(path, "true or false", in)
+	case t.Kind() == reflect.Float64:
+		switch v := in.(type) {
+		case float64:
+			out.SetFloat(v)
+			return
+		case int:
+			out.SetFloat(float64(v))
+			return
+		case int64:
+			out.SetFloat(float64(v))
+			return
+		case uint64:
+			out.SetFloat(float64(v))
+			return
+		case string:
+			if d.fromEnv(path) {
+				if f, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err == nil {
+					out.SetFloat(f)
+					return
+				}
+			}
+		}
+		d.wrong(path, "a number", in)
 	default:
 		panic("config: no decoding for " + t.String())
 	}

@@ -128,6 +128,11 @@ func setDefaults(v *viper.Viper) {
 		"quality.split_households":         DefaultSplitHouseholds,
 		"quality.row_drop_pct":             DefaultRowDropPct,
 
+		"link.enabled":     true,
+		"link.auto":        DefaultLinkAuto,
+		"link.review":      DefaultLinkReview,
+		"link.margin_bits": DefaultLinkMarginBits,
+
 		"portal.secure_cookies":      true,
 		"portal.session_lifetime":    DefaultSessionLifetime.String(),
 		"portal.idle_timeout":        DefaultIdleTimeout.String(),

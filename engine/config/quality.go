@@ -16,3 +16,21 @@ func (c *collector) quality(q Quality) {
 		c.add("quality.split_households", "must be 0 or more, got %d", q.SplitHouseholds)
 	}
 }
+
+// link checks identity resolution's thresholds.
+func (c *collector) link(l Link) {
+	for _, k := range []struct {
+		key string
+		v   float64
+	}{{"link.auto", l.Auto}, {"link.review", l.Review}} {
+		if !c.failed(k.key) && !(k.v > 0 && k.v < 1) {
+			c.add(k.key, "must be a probability between 0 and 1 (exclusive), got %v", k.v)
+		}
+	}
+	if !c.failed("link.auto") && !c.failed("link.review") && l.Review > l.Auto {
+		c.add("link.review", "must not be above link.auto (%v), got %v", l.Auto, l.Review)
+	}
+	if !c.failed("link.margin_bits") && l.MarginBits < 0 {
+		c.add("link.margin_bits", "must be 0 or more bits, got %v", l.MarginBits)
+	}
+}

@@ -89,6 +89,7 @@ func (c *collector) validate(cfg *Config) {
 	}
 
 	c.quality(cfg.Quality)
+	c.link(cfg.Link)
 
 	if ok("rules.dir") && strings.TrimSpace(cfg.Rules.Dir) == "" {
 		c.add("rules.dir", "must not be empty")

@@ -17,6 +17,7 @@ import (
 	"github.com/lipwatch/lipwatch/engine/config"
 	"github.com/lipwatch/lipwatch/engine/evaluate"
 	"github.com/lipwatch/lipwatch/engine/ingest"
+	"github.com/lipwatch/lipwatch/engine/link"
 	"github.com/lipwatch/lipwatch/engine/route"
 	"github.com/lipwatch/lipwatch/engine/rule"
 	"github.com/lipwatch/lipwatch/engine/store"
@@ -218,10 +219,26 @@ func (p *Pipeline) Ledgered(ctx context.Context, kind string, day time.Time, fn 
 	return err
 }
 
+// Link runs one identity-resolution pass (store.Link) with the
+// configured thresholds and logs its counts (never a name or an ID).
+func (p *Pipeline) Link(ctx context.Context) (*store.LinkPass, error) {
+	l := p.Cfg.Link
+	pass, err := p.Store.Link(ctx, store.LinkOptions{Thresholds: link.Thresholds{Auto: l.Auto, Review: l.Review, Margin: l.MarginBits}})
+	if err != nil {
+		return nil, fmt.Errorf("identity resolution: %w", err)
+	}
+	p.logger().Info("linked", "records", pass.Records, "rechecked", pass.Rechecked, "auto", pass.Auto, "review", pass.Review,
+		"none", pass.None, "applied", pass.Applied, "pairs", pass.Pairs, "model", pass.Model.Source)
+	return pass, nil
+}
+
 // RunSummary is what the nightly job did.
 type RunSummary struct {
-	AsOf     time.Time
-	Sync     []ingest.Result
+	AsOf time.Time
+	Sync []ingest.Result
+	// Link is the identity-resolution pass after the sync (nil when
+	// link.enabled is false).
+	Link     *store.LinkPass
 	Health   *Health // after the sync: sources, held rules, quality guards
 	Evaluate *evaluate.Result
 	Dispatch *DispatchResult
@@ -268,6 +285,13 @@ func (p *Pipeline) run(ctx context.Context, day time.Time, sum *RunSummary) erro
 	}
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("run interrupted after sync: %w", err)
+	}
+	if p.Cfg.Link.Enabled {
+		sum.Link, err = p.Link(ctx)
+		timed("link")
+		if err != nil {
+			return err
+		}
 	}
 	sum.Health, err = p.CheckHealth(ctx)
 	timed("health")
@@ -341,7 +365,13 @@ func (s *RunSummary) JSON() string {
 		PastReview []string `json:",omitempty"`
 		// StageSeconds: how long each stage took, in seconds.
 		StageSeconds map[string]float64 `json:",omitempty"`
+		// Linked: identity resolution's outcomes of the night's rows
+		// (auto, review, none) and the rows it changed.
+		Linked map[string]int64 `json:",omitempty"`
 	}{AsOf: s.AsOf.Format(time.DateOnly)}
+	if l := s.Link; l != nil && l.Records > 0 {
+		out.Linked = map[string]int64{"auto": int64(l.Auto), "review": int64(l.Review), "none": int64(l.None), "applied": l.Applied}
+	}
 	for stage, d := range s.Stages {
 		if out.StageSeconds == nil {
 			out.StageSeconds = map[string]float64{}
