@@ -8,9 +8,9 @@ import (
 // The comparisons of a record with a registry person, in Vector order.
 const (
 	CmpName      = iota // the name
-	CmpBirth            // the birth date (given on the row, or read from its ID number)
+	CmpBirth            // the birth date given on the row (its ID's birth digits count in CmpID)
 	CmpID               // the ID number as written on the row
-	CmpGender           // the gender (given, or read from the ID number)
+	CmpGender           // the gender given on the row
 	CmpHousehold        // the 户号 written on the row
 	numComparisons
 )
