@@ -144,8 +144,8 @@ func printSync(w io.Writer, results []ingest.Result, health *pipeline.Health) {
 			fmt.Fprintf(w, "  %s quarantined: %s\n", r.Source, reasonList(r.Reasons))
 		}
 		if n := r.UnresolvedRows(); n > 0 {
-			fmt.Fprintf(w, "  %s kept %d %s with an unusable ID number for identity resolution (身份证号无法使用，待身份识别; loaded, joining no person until linked): %s\n",
-				r.Source, n, plural(int(n), "row", "rows"), reasonList(r.Unresolved))
+			fmt.Fprintf(w, "  %s kept %s with an unusable ID number for identity resolution (身份证号无法使用，待身份识别; loaded, joining no person until linked): %s\n",
+				r.Source, plural(int(n), "row", "rows"), reasonList(r.Unresolved))
 		}
 		if len(r.Unmapped) > 0 {
 			fmt.Fprintf(w, "  %s ignored columns: %s\n", r.Source, columnList(r.Unmapped))
