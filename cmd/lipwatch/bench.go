@@ -659,7 +659,7 @@ func medicalFiles(countyDir string) []string {
 
 // writeNewClaims writes to out 1% of the county's medical rows as new
 // claims: every 100th data row of its monthly files that gen did not make
-// bad (truth.json's bad_rows), with a new claim number (the old one with
+// bad (truth.json's bad_rows and unresolved), with a new claim number (the old one with
 // prefix N) and settled on day. The people are the county's, the amounts
 // and formats as sent. It returns the number of rows written.
 func writeNewClaims(countyDir, out string, day time.Time) (int, error) {
@@ -670,9 +670,16 @@ func writeNewClaims(countyDir, out string, day time.Time) (int, error) {
 				File     string `json:"file"`
 				Position int    `json:"position"`
 			} `json:"bad_rows"`
+			Unresolved []struct {
+				File     string `json:"file"`
+				Position int    `json:"position"`
+			} `json:"unresolved"`
 		}
 		if json.Unmarshal(data, &t) == nil {
 			for _, r := range t.BadRows {
+				bad[fmt.Sprintf("%s:%d", filepath.ToSlash(r.File), r.Position)] = true
+			}
+			for _, r := range t.Unresolved { // an unusable ID: no good row to copy either
 				bad[fmt.Sprintf("%s:%d", filepath.ToSlash(r.File), r.Position)] = true
 			}
 		}
@@ -865,7 +872,8 @@ func excelizeRead(path, sheet string, headerRow int) (benchRead, error) {
 // upgrade, no full-width digits, no duplicate check): a floor, not an
 // equal. %s is the list of files.
 const readCSVSQL = `
-INSERT INTO medical
+INSERT INTO medical (claim_id, id_number, settle_date, hospital, total_cost, fund_paid, critical_illness_paid, assistance_paid, out_of_pocket,
+  _key, _source, _load_id, _loaded_at, _stream, _position)
 SELECT * FROM (
   SELECT 结算单号 AS c, upper(replace(身份证号, ' ', '')) AS id,
     coalesce(try_strptime(结算日期, '%%Y-%%m-%%d'), try_strptime(结算日期, '%%Y/%%m/%%d'),

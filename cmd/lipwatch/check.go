@@ -168,7 +168,7 @@ func sampleStream(ctx context.Context, w io.Writer, src ingest.Source, st connec
 			fmt.Fprintf(w, "    ignored columns: %s\n", columnList(u))
 		}
 		out := make([]any, len(src.Dataset.Fields))
-		read, good := 0, 0
+		read, good, unresolved := 0, 0, 0
 		reasons := map[string]int{}
 		drift := map[[2]string]int64{}
 		for read < sample {
@@ -192,10 +192,19 @@ func sampleStream(ctx context.Context, w io.Writer, src ingest.Source, st connec
 				reasons[what]++
 			} else {
 				good++
+				if u := m.Unresolved(); u != nil {
+					unresolved++
+					if ingest.IsTypeProblem(u.Code) {
+						drift[[2]string{u.Code, u.Column}]++
+					}
+				}
 			}
 		}
 		rr.Close()
 		fmt.Fprintf(w, "    sample: %d rows read, %d would load, %d would be quarantined\n", read, good, read-good)
+		if unresolved > 0 {
+			fmt.Fprintf(w, "    of those that would load, %d with an unusable ID number, kept for identity resolution (身份证号无法使用，待身份识别)\n", unresolved)
+		}
 		var rs []string
 		for r, n := range reasons {
 			rs = append(rs, fmt.Sprintf("%d %s", n, r))

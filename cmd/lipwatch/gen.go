@@ -37,8 +37,8 @@ func newGenCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "wrote county to %s in %s: %d households, %d planted, %d bad rows\n",
-				out, time.Since(start).Round(time.Millisecond), households, len(truth.Planted), len(truth.BadRows))
+			fmt.Fprintf(cmd.OutOrStdout(), "wrote county to %s in %s: %d households, %d planted, %d bad rows, %d rows with an unusable ID kept for identity resolution\n",
+				out, time.Since(start).Round(time.Millisecond), households, len(truth.Planted), len(truth.BadRows), len(truth.Unresolved))
 			return nil
 		},
 	}

@@ -345,6 +345,9 @@ func summaryLine(r store.Run) string {
 		add("%d overdue", num("Overdue"))
 	case r.Kind == "sync" && m["source"] != nil:
 		add("%v: read %d, loaded %d, %d quarantined", m["source"], num("read"), num("loaded"), num("quarantined"))
+		if n := num("unresolved"); n > 0 {
+			add("%d kept with an unusable ID number (待身份识别)", n)
+		}
 	case r.Kind == "evaluate" && m["hits"] != nil:
 		if m["dry_run"] == true {
 			add("dry run")

@@ -153,7 +153,7 @@ func (h *holding) scheduled(cfg *config.Config) []schedule.Job {
 					}
 					read, loaded, dup, quar := results[0].Totals()
 					return map[string]any{"source": name, "read": read, "loaded": loaded, "duplicates": dup,
-						"quarantined": quar}, results[0].Err
+						"quarantined": quar, "unresolved": results[0].UnresolvedRows()}, results[0].Err
 				})
 			},
 			Busy:   busy,

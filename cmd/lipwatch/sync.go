@@ -141,19 +141,11 @@ func printSync(w io.Writer, results []ingest.Result, health *pipeline.Health) {
 			fmt.Fprintf(w, "  %s degraded: %s\n", r.Source, p)
 		}
 		if len(r.Reasons) > 0 {
-			var parts []string
-			for i, rc := range r.Reasons {
-				if i == 3 {
-					parts = append(parts, fmt.Sprintf("... %d more reasons", len(r.Reasons)-3))
-					break
-				}
-				what := rc.Code
-				if rc.Column != "" {
-					what += " in " + rc.Column
-				}
-				parts = append(parts, fmt.Sprintf("%d %s", rc.Count, what))
-			}
-			fmt.Fprintf(w, "  %s quarantined: %s\n", r.Source, strings.Join(parts, "; "))
+			fmt.Fprintf(w, "  %s quarantined: %s\n", r.Source, reasonList(r.Reasons))
+		}
+		if n := r.UnresolvedRows(); n > 0 {
+			fmt.Fprintf(w, "  %s kept %s with an unusable ID number for identity resolution (身份证号无法使用，待身份识别; loaded, joining no person until linked): %s\n",
+				r.Source, plural(int(n), "row", "rows"), reasonList(r.Unresolved))
 		}
 		if len(r.Unmapped) > 0 {
 			fmt.Fprintf(w, "  %s ignored columns: %s\n", r.Source, columnList(r.Unmapped))
@@ -192,6 +184,24 @@ func printSync(w io.Writer, results []ingest.Result, health *pipeline.Health) {
 	if health != nil {
 		printHealthWarnings(w, health)
 	}
+}
+
+// reasonList writes reason counts for a summary line: the first three,
+// "12 bad_date in 结算日期", and how many more.
+func reasonList(rs []ingest.ReasonCount) string {
+	var parts []string
+	for i, rc := range rs {
+		if i == 3 {
+			parts = append(parts, fmt.Sprintf("... %d more reasons", len(rs)-3))
+			break
+		}
+		what := rc.Code
+		if rc.Column != "" {
+			what += " in " + rc.Column
+		}
+		parts = append(parts, fmt.Sprintf("%d %s", rc.Count, what))
+	}
+	return strings.Join(parts, "; ")
 }
 
 // printHealthWarnings writes the sources that are not ok (as their data

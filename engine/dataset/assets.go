@@ -86,7 +86,7 @@ var insuranceSchemeAliases = map[string]string{
 var areaUnits = []string{"平方米", "平米", "㎡", "m²", "m2", "M2"}
 
 func init() {
-	register(withChecks(&Dataset{
+	register(withChecks(withLinkage(&Dataset{
 		Name: "vehicles", Doc: "机动车登记（公安车管）motor vehicle registrations",
 		Fields: []Field{
 			{Name: "plate", Type: String, Identifier: true, Required: true, Doc: "号牌号码"},
@@ -98,9 +98,9 @@ func init() {
 			{Name: "cancelled_date", Type: Date, OpenEnd: true, Doc: "注销日期"},
 		},
 		Key: []string{"plate", "id_number", "registered_date", "status", "cancelled_date"},
-	}, notBefore("cancelled_date", "registered_date")))
+	}, "机动车所有人姓名"), notBefore("cancelled_date", "registered_date")))
 
-	register(withChecks(&Dataset{
+	register(withChecks(withLinkage(&Dataset{
 		Name: "property", Doc: "不动产登记（自然资源/住建）real property registrations",
 		Fields: []Field{
 			{Name: "cert_number", Type: String, Identifier: true, Required: true, Doc: "不动产权证号"},
@@ -113,9 +113,9 @@ func init() {
 			{Name: "cancelled_date", Type: Date, OpenEnd: true, Doc: "注销日期"},
 		},
 		Key: []string{"cert_number", "id_number", "registered_date", "status", "cancelled_date"},
-	}, nonNegative("area"), notBefore("cancelled_date", "registered_date")))
+	}, "权利人姓名"), nonNegative("area"), notBefore("cancelled_date", "registered_date")))
 
-	register(withChecks(&Dataset{
+	register(withChecks(withLinkage(&Dataset{
 		Name: "business", Doc: "市场主体登记（市场监管）business registrations",
 		Fields: []Field{
 			{Name: "credit_code", Type: String, Identifier: true, Required: true, Doc: "统一社会信用代码（GB 32100）"},
@@ -129,9 +129,9 @@ func init() {
 			{Name: "cancelled_date", Type: Date, OpenEnd: true, Doc: "注销（吊销）日期"},
 		},
 		Key: []string{"credit_code", "id_number", "entity_type", "employees", "status", "established_date", "cancelled_date"},
-	}, nonNegative("employees"), notBefore("cancelled_date", "established_date")))
+	}, "法定代表人（经营者）姓名"), nonNegative("employees"), notBefore("cancelled_date", "established_date")))
 
-	register(withChecks(&Dataset{
+	register(withChecks(withLinkage(&Dataset{
 		Name: "contributions", Doc: "社会保险和住房公积金缴费（人社、公积金中心）social insurance and housing fund contributions",
 		Fields: []Field{
 			{Name: "id_number", Type: ID, Required: true, Doc: "身份证号"},
@@ -142,9 +142,9 @@ func init() {
 			{Name: "base_monthly", Type: Money, Doc: "缴费基数（元/月）"},
 		},
 		Key: []string{"id_number", "scheme", "month", "employer"},
-	}, nonNegative("base_monthly")))
+	}, "姓名"), nonNegative("base_monthly")))
 
-	register(withChecks(&Dataset{
+	register(withChecks(withLinkage(&Dataset{
 		Name: "public_employees", Doc: "财政供养人员（财政、编办）public employees",
 		Fields: []Field{
 			{Name: "id_number", Type: ID, Required: true, Doc: "身份证号"},
@@ -153,6 +153,6 @@ func init() {
 			{Name: "end_date", Type: Date, OpenEnd: true, Doc: "离职（供养终止）日期"},
 		},
 		Key: []string{"id_number", "employer", "start_date", "end_date"},
-	}, notBefore("end_date", "start_date")))
+	}, "姓名"), notBefore("end_date", "start_date")))
 
 }

@@ -55,6 +55,12 @@ type Field struct {
 	// far in the future (9999-12-31, 2099-12-31) or a word (长期, 永久,
 	// 无固定期限): those read as no date (nil) instead of a bad date.
 	OpenEnd bool
+	// Linkage marks the person fields that identity resolution compares
+	// a row with the registry on (name, gender, birth_date; see
+	// Dataset.LinkageFields): optional, NULL when a source lacks the
+	// column, never part of the Key, and not compared when a row sent
+	// again is judged a duplicate.
+	Linkage bool
 	// Doc is a short Chinese/English description for docs and messages.
 	Doc string
 }
@@ -83,6 +89,32 @@ func (d *Dataset) Field(name string) (Field, bool) {
 		}
 	}
 	return Field{}, false
+}
+
+// LinkageFields returns the dataset's linkage fields (Field.Linkage), in
+// table order: name, gender and birth_date for the department datasets of
+// people, none for the registry (the base rows are linked to), households
+// and staff_relatives. The linker reads these columns.
+func (d *Dataset) LinkageFields() []Field {
+	var out []Field
+	for _, f := range d.Fields {
+		if f.Linkage {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// Linkable reports whether the dataset has linkage fields: its rows whose
+// ID number is unusable but which carry a name are kept as unresolved rows
+// (see Unresolved) instead of being quarantined.
+func (d *Dataset) Linkable() bool {
+	for _, f := range d.Fields {
+		if f.Linkage {
+			return true
+		}
+	}
+	return false
 }
 
 // FieldNames lists the dataset's field names in table order.

@@ -92,7 +92,7 @@ func init() {
 		Key: []string{"household_id", "income_assessed_date"},
 	}, nonNegative("annual_income")))
 
-	register(&Dataset{
+	register(withLinkage(&Dataset{
 		Name: "assistance", Doc: "救助对象名册（民政）assistance roster",
 		Fields: []Field{
 			{Name: "id_number", Type: ID, Required: true, Doc: "身份证号"},
@@ -103,8 +103,8 @@ func init() {
 			{Name: "amount_monthly", Type: Money, Doc: "月救助金额（元）"},
 		},
 		Key: []string{"id_number", "category", "start_date", "end_date"},
-	})
-	register(&Dataset{
+	}, "姓名"))
+	register(withLinkage(&Dataset{
 		Name: "medical", Doc: "医保结算（医保局）medical settlements",
 		Fields: []Field{
 			{Name: "claim_id", Type: String, Identifier: true, Required: true, Doc: "结算单号"},
@@ -118,8 +118,8 @@ func init() {
 			{Name: "out_of_pocket", Type: Money, Required: true, Doc: "个人自付"},
 		},
 		Key: []string{"claim_id"},
-	})
-	register(&Dataset{
+	}, "姓名（参保人）"))
+	register(withLinkage(&Dataset{
 		Name: "disability", Doc: "残疾人证（残联）disability certificates",
 		Fields: []Field{
 			{Name: "id_number", Type: ID, Required: true, Doc: "身份证号"},
@@ -130,8 +130,8 @@ func init() {
 			{Name: "status", Type: Enum, Values: []string{"valid", "revoked", "expired"}, Aliases: disabilityStatusAliases, Doc: "证件状态"},
 		},
 		Key: []string{"id_number", "cert_number", "category", "level", "issued_date", "status"},
-	})
-	register(&Dataset{
+	}, "姓名"))
+	register(withLinkage(&Dataset{
 		Name: "employment", Doc: "就业失业登记（人社局）employment records",
 		Fields: []Field{
 			{Name: "id_number", Type: ID, Required: true, Doc: "身份证号"},
@@ -139,8 +139,8 @@ func init() {
 			{Name: "event_date", Type: Date, Required: true, Doc: "业务日期"},
 		},
 		Key: []string{"id_number", "event", "event_date"},
-	})
-	register(&Dataset{
+	}, "姓名"))
+	register(withLinkage(&Dataset{
 		Name: "fishers", Doc: "退捕渔民（农业农村局）retired Yangtze fishers",
 		Fields: []Field{
 			{Name: "id_number", Type: ID, Required: true, Doc: "身份证号"},
@@ -151,6 +151,6 @@ func init() {
 			{Name: "pension_insured", Type: Bool, Doc: "是否参加养老保险"},
 		},
 		Key: []string{"id_number", "retired_date", "resettlement", "pension_insured"},
-	})
+	}, "姓名"))
 	all["medical"].Check = checkMedical(all["medical"])
 }

@@ -102,6 +102,13 @@ type Mapper struct {
 	unmapped  []string
 	headerErr *HeaderError
 	key       strings.Builder
+	// idIdx and nameIdx are the id_number and name fields of a linkable
+	// dataset (-1 otherwise): a row whose only problem is its ID number
+	// and which has a name is kept unresolved.
+	idIdx, nameIdx int
+	// unresolved is why the last row mapped was kept unresolved (its ID
+	// number's problem); nil when it was not.
+	unresolved *Problem
 }
 
 // Mapping is how one source's rows map onto its dataset, from the source's
@@ -243,6 +250,20 @@ func NewPartialMapper(ds *Dataset, header []string, mp Mapping) (*Mapper, *Missi
 			}
 		}
 	}
+	m.idIdx, m.nameIdx = -1, -1
+	if ds.Linkable() {
+		for i, f := range ds.Fields {
+			switch {
+			case f.Name == "id_number" && f.Type == ID:
+				m.idIdx = i
+			case f.Name == "name" && f.Linkage:
+				m.nameIdx = i
+			}
+		}
+		if m.idIdx < 0 || m.nameIdx < 0 {
+			m.idIdx, m.nameIdx = -1, -1
+		}
+	}
 	return m, missingErr
 }
 
@@ -279,7 +300,18 @@ func (m *Mapper) Map(values []string, out []any) (key string, p *Problem) {
 // an identifier column is read as the identifier it was, or quarantined
 // as DamagedNumber when its digits are lost. Cells of unmapped columns do
 // not matter.
+//
+// In a linkable dataset (Dataset.Linkable), a row whose only problem is
+// its ID number — missing, a wrong check character, not an ID, digits lost
+// through a number cell — and which has a name is not a problem: it maps
+// with id_number UnresolvedPrefix + the ID text as best recovered, and
+// the id part of its key is that text, 0x1e and the name (the same row
+// sent again is a duplicate; two people's rows with the same bad ID text
+// are two rows). Unresolved then returns the ID's problem. A row with an
+// unusable ID and no name yields the first problem in field order, as in
+// any dataset; one with a name and another problem yields that problem.
 func (m *Mapper) MapRow(values []string, kinds []connectors.CellKind, out []any) (key string, p *Problem) {
+	m.unresolved = nil
 	if m.headerErr != nil {
 		return "", &Problem{Code: BadHeader, Reason: "the stream's header cannot be mapped: " + m.headerErr.Error()}
 	}
@@ -292,17 +324,17 @@ func (m *Mapper) MapRow(values []string, kinds []connectors.CellKind, out []any)
 	if p := m.shape(values); p != nil {
 		return "", p
 	}
+	var idProb *Problem
 	for i := range m.fields {
-		f := &m.fields[i]
-		raw, kind := "", connectors.KindText
-		if f.col >= 0 && f.col < len(values) {
-			raw = values[f.col]
-			if f.col < len(kinds) {
-				kind = kinds[f.col]
-			}
-		}
-		v, prob := f.parse(raw, kind)
+		raw, kind := m.cell(i, values, kinds)
+		v, prob := m.fields[i].parse(raw, kind)
 		if prob != nil {
+			if i == m.idIdx && unusableID[prob.Code] && m.hasName(values, kinds) {
+				// Kept unresolved unless another cell is bad too.
+				idProb = prob
+				out[i] = UnresolvedPrefix + m.fields[i].recoverID(raw, kind)
+				continue
+			}
 			return "", prob
 		}
 		out[i] = v
@@ -318,8 +350,46 @@ func (m *Mapper) MapRow(values []string, kinds []connectors.CellKind, out []any)
 			m.key.WriteByte(0x1f)
 		}
 		writeKeyPart(&m.key, out[i])
+		if i == m.idIdx && idProb != nil {
+			m.key.WriteByte(unresolvedKeySep)
+			writeKeyPart(&m.key, out[m.nameIdx])
+		}
 	}
+	m.unresolved = idProb
 	return m.key.String(), nil
+}
+
+// Unresolved returns, after MapRow mapped a row without a problem, the
+// problem of its ID number when the row was kept unresolved (its
+// id_number begins with UnresolvedPrefix), and nil otherwise. The Problem
+// names the column and says what was wrong, as a quarantine reason would;
+// like every reason it never quotes the ID.
+func (m *Mapper) Unresolved() *Problem { return m.unresolved }
+
+// cell is field i's raw value and cell kind in a row.
+func (m *Mapper) cell(i int, values []string, kinds []connectors.CellKind) (string, connectors.CellKind) {
+	f := &m.fields[i]
+	raw, kind := "", connectors.KindText
+	if f.col >= 0 && f.col < len(values) {
+		raw = values[f.col]
+		if f.col < len(kinds) {
+			kind = kinds[f.col]
+		}
+	}
+	return raw, kind
+}
+
+// hasName reports whether a row of a linkable dataset carries a name it
+// can be linked by (isPersonName): its name column is mapped, parses, and
+// holds one.
+func (m *Mapper) hasName(values []string, kinds []connectors.CellKind) bool {
+	if m.nameIdx < 0 || m.fields[m.nameIdx].col < 0 {
+		return false
+	}
+	raw, kind := m.cell(m.nameIdx, values, kinds)
+	v, p := m.fields[m.nameIdx].parse(raw, kind)
+	s, ok := v.(string)
+	return p == nil && ok && isPersonName(s)
 }
 
 func writeKeyPart(b *strings.Builder, v any) {

@@ -42,7 +42,7 @@ var relationAliases = map[string]string{
 }
 
 func init() {
-	register(withChecks(&Dataset{
+	register(withChecks(withLinkage(&Dataset{
 		Name: "students", Doc: "在校学生及学费（教育）students and their fees",
 		Fields: []Field{
 			{Name: "id_number", Type: ID, Required: true, Doc: "学生身份证号"},
@@ -54,9 +54,9 @@ func init() {
 			{Name: "fees_yearly", Type: Money, Doc: "学费和住宿费（元/学年）"},
 		},
 		Key: []string{"id_number", "school", "level", "enrolled_date", "left_date"},
-	}, nonNegative("fees_yearly"), notBefore("left_date", "enrolled_date")))
+	}, "学生姓名"), nonNegative("fees_yearly"), notBefore("left_date", "enrolled_date")))
 
-	register(withChecks(&Dataset{
+	register(withChecks(withLinkage(&Dataset{
 		Name: "rehabilitation", Doc: "康复服务（残联）rehabilitation services and what the family paid",
 		Fields: []Field{
 			{Name: "id_number", Type: ID, Required: true, Doc: "身份证号"},
@@ -66,7 +66,7 @@ func init() {
 			{Name: "self_paid", Type: Money, Required: true, Doc: "个人负担（元）"},
 		},
 		Key: []string{"id_number", "service_date", "item"},
-	}, nonNegative("total_cost"), nonNegative("self_paid"), notMore("self_paid", "total_cost")))
+	}, "姓名"), nonNegative("total_cost"), nonNegative("self_paid"), notMore("self_paid", "total_cost")))
 
 	register(withChecks(&Dataset{
 		Name: "staff_relatives", Doc: "经办人员和村（社区）干部近亲属备案（民政）relatives declared by assistance staff and village cadres",

@@ -192,13 +192,14 @@ func (e *Evaluator) Hits(ctx context.Context, day time.Time) (*Result, error) {
 		return nil, err
 	}
 	defer conn.Close()
-	if !e.KnownBy.IsZero() {
-		undo, err := knownBy(ctx, conn, e.KnownBy)
-		if err != nil {
-			return nil, err
-		}
-		defer undo() // before the connection goes back to the pool
+	// Every query below reads the datasets through shadows: the rows known
+	// by KnownBy when set, and never the rows kept with an unusable ID
+	// number (they join no person until linked).
+	undo, err := knownBy(ctx, conn, e.KnownBy)
+	if err != nil {
+		return nil, err
 	}
+	defer undo() // before the connection goes back to the pool
 	var data string
 	if e.KnownBy.IsZero() && !e.RulesOnly {
 		if data, err = DataSignature(ctx, conn); err != nil {

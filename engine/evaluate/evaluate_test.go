@@ -144,9 +144,12 @@ func evalStore(t *testing.T) (st *store.Store, ids [4]string) {
 	for _, q := range []string{
 		`INSERT INTO registry VALUES ('` + ids[0] + `', '甲', NULL, NULL, '3407990010010001', NULL, '340799001', NULL, NULL, 'active', NULL` + meta,
 		`INSERT INTO registry VALUES ('` + ids[1] + `', '乙', NULL, NULL, '3407990010010001', NULL, '340799001', NULL, NULL, 'active', NULL` + meta,
-		`INSERT INTO medical VALUES ('c1', '` + ids[0] + `', DATE '2026-10-01', NULL, 40000, NULL, NULL, NULL, 30000` + meta,
-		`INSERT INTO medical VALUES ('c2', '` + ids[2] + `', DATE '2026-10-01', NULL, 40000, NULL, NULL, NULL, 30000` + meta,
-		`INSERT INTO medical VALUES ('c3', '` + ids[3] + `', DATE '2026-10-01', NULL, 9000, NULL, NULL, NULL, 5000` + meta,
+		`INSERT INTO medical (claim_id, id_number, settle_date, hospital, total_cost, fund_paid, critical_illness_paid, assistance_paid, out_of_pocket,
+			_key, _source, _load_id, _loaded_at, _stream, _position) VALUES ('c1', '` + ids[0] + `', DATE '2026-10-01', NULL, 40000, NULL, NULL, NULL, 30000` + meta,
+		`INSERT INTO medical (claim_id, id_number, settle_date, hospital, total_cost, fund_paid, critical_illness_paid, assistance_paid, out_of_pocket,
+			_key, _source, _load_id, _loaded_at, _stream, _position) VALUES ('c2', '` + ids[2] + `', DATE '2026-10-01', NULL, 40000, NULL, NULL, NULL, 30000` + meta,
+		`INSERT INTO medical (claim_id, id_number, settle_date, hospital, total_cost, fund_paid, critical_illness_paid, assistance_paid, out_of_pocket,
+			_key, _source, _load_id, _loaded_at, _stream, _position) VALUES ('c3', '` + ids[3] + `', DATE '2026-10-01', NULL, 9000, NULL, NULL, NULL, 5000` + meta,
 	} {
 		if _, err := st.DB().ExecContext(ctx, q); err != nil {
 			t.Fatalf("%s: %v", q, err)

@@ -52,6 +52,11 @@ func (e *Evaluator) Explain(ctx context.Context, day time.Time, number string) (
 		return nil, err
 	}
 	defer conn.Close()
+	undo, err := resolvedOnly(ctx, conn)
+	if err != nil {
+		return nil, err
+	}
+	defer undo()
 	failed, err := factTables(ctx, conn, e.Pack, day)
 	if err != nil {
 		return nil, err

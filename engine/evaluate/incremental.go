@@ -394,10 +394,14 @@ func incrementalFacts(ctx context.Context, conn *sql.Conn, log *slog.Logger, pac
 		if _, ok := ds.Field("household_id"); !ok {
 			continue
 		}
+		resolved := ""
+		if ds.Linkable() {
+			resolved = ` AND ` + dataset.ResolvedSQL("id_number")
+		}
 		for _, f := range ds.Fields {
 			if f.Type == dataset.ID {
 				namedBy += ` UNION SELECT ` + quoteIdent(f.Name) + ` FROM ` + quoteIdent(catalog) + `.main.` + quoteIdent(ds.Name) +
-					` WHERE household_id IN (SELECT household_id FROM temp.main.inc_ch)`
+					` WHERE household_id IN (SELECT household_id FROM temp.main.inc_ch)` + resolved
 			}
 		}
 	}
@@ -614,13 +618,21 @@ func personGroup(pack *rule.Pack) *rule.Group {
 // shadowRows shadows every dataset, on conn, by a temp view of the rows of
 // the people in inc_cp and the households in inc_ch: a row is kept when
 // any of its ID-number columns names such a person or its 户号 such a
-// household. Datasets with neither column are read whole. It returns the
-// function that takes the shadows away.
+// household. Datasets with neither column are read whole. The rows the
+// evaluation never reads (resolvedOnly: an unusable ID number) stay out.
+// It returns the function that takes the shadows away, putting back the
+// evaluation's own (resolvedOnly) where there was one.
 func shadowRows(ctx context.Context, conn *sql.Conn, catalog string) (func(), error) {
 	var names []string
 	undo := func() {
 		for _, n := range names {
-			if _, err := conn.ExecContext(context.WithoutCancel(ctx), `DROP VIEW IF EXISTS temp.main.`+quoteIdent(n)); err != nil {
+			q := `DROP VIEW IF EXISTS temp.main.` + quoteIdent(n)
+			if ds, ok := dataset.Lookup(n); ok {
+				if base, ok := baseRows(catalog, ds, time.Time{}); ok {
+					q = `CREATE OR REPLACE TEMP VIEW ` + quoteIdent(n) + ` AS ` + base
+				}
+			}
+			if _, err := conn.ExecContext(context.WithoutCancel(ctx), q); err != nil {
 				_ = conn.Raw(func(any) error { return driver.ErrBadConn })
 			}
 		}
@@ -639,8 +651,12 @@ func shadowRows(ctx context.Context, conn *sql.Conn, catalog string) (func(), er
 			continue
 		}
 		names = append(names, ds.Name)
+		where := strings.Join(conds, " OR ")
+		if ds.Linkable() {
+			where = `(` + where + `) AND ` + dataset.ResolvedSQL("id_number")
+		}
 		q := fmt.Sprintf(`CREATE OR REPLACE TEMP VIEW %s AS SELECT * FROM %s.main.%s WHERE %s`,
-			quoteIdent(ds.Name), quoteIdent(catalog), quoteIdent(ds.Name), strings.Join(conds, " OR "))
+			quoteIdent(ds.Name), quoteIdent(catalog), quoteIdent(ds.Name), where)
 		if _, err := conn.ExecContext(ctx, q); err != nil {
 			undo()
 			return nil, fmt.Errorf("dataset %s: %w", ds.Name, err)

@@ -28,17 +28,35 @@ import (
 // (on_conflict: replace) keeps the time of the row it corrects, with the
 // corrected values — the values a row had before a correction are not kept.
 
-// knownBy shadows every dataset with the rows loaded before cutoff and
-// returns the function that takes the shadows away again. When they cannot
-// be dropped, the connection is discarded instead of going back to the
-// pool: no later query of the store may read a shadow.
+// knownBy shadows every dataset with the rows loaded before cutoff (and,
+// as always, without its unresolved rows: see resolvedOnly) and returns
+// the function that takes the shadows away again. When they cannot be
+// dropped, the connection is discarded instead of going back to the pool:
+// no later query of the store may read a shadow.
 func knownBy(ctx context.Context, conn *sql.Conn, cutoff time.Time) (func(), error) {
-	var catalog string
-	if err := conn.QueryRowContext(ctx, `SELECT current_database()`).Scan(&catalog); err != nil {
-		return nil, fmt.Errorf("data as known at %s: %w", cutoff.UTC().Format(time.RFC3339), err)
+	return shadowDatasets(ctx, conn, cutoff)
+}
+
+// resolvedOnly shadows every linkable dataset (dataset.Linkable) on conn
+// with its rows whose ID number is usable: a row kept with an unusable ID
+// (id_number "?…", waiting for identity resolution) names no person
+// until the linker links it, so the facts, the rules, the evidence and
+// the household heads never see it — the evaluation is what it was when
+// such rows were quarantined. It returns the function that takes the
+// shadows away (see knownBy).
+func resolvedOnly(ctx context.Context, conn *sql.Conn) (func(), error) {
+	return shadowDatasets(ctx, conn, time.Time{})
+}
+
+// shadowDatasets makes the shadows of knownBy (cutoff set) and
+// resolvedOnly (cutoff zero): a temp view per dataset that has a
+// condition (baseCondition), of its rows that meet it.
+func shadowDatasets(ctx context.Context, conn *sql.Conn, cutoff time.Time) (func(), error) {
+	catalog, err := currentCatalog(ctx, conn)
+	if err != nil {
+		return nil, err
 	}
-	at := timestampLiteral(cutoff)
-	names := dataset.Names()
+	var names []string
 	undo := func() {
 		var errs []error
 		for _, n := range names {
@@ -51,15 +69,48 @@ func knownBy(ctx context.Context, conn *sql.Conn, cutoff time.Time) (func(), err
 			_ = conn.Raw(func(any) error { return driver.ErrBadConn })
 		}
 	}
-	for _, n := range names {
-		q := fmt.Sprintf(`CREATE OR REPLACE TEMP VIEW %s AS SELECT * FROM %s.main.%s WHERE _loaded_at < TIMESTAMP '%s'`,
-			quoteIdent(n), quoteIdent(catalog), quoteIdent(n), at)
-		if _, err := conn.ExecContext(ctx, q); err != nil {
+	for _, ds := range dataset.All() {
+		q, ok := baseRows(catalog, ds, cutoff)
+		if !ok {
+			continue
+		}
+		names = append(names, ds.Name)
+		if _, err := conn.ExecContext(ctx, `CREATE OR REPLACE TEMP VIEW `+quoteIdent(ds.Name)+` AS `+q); err != nil {
 			undo()
-			return nil, fmt.Errorf("data as known at %s: dataset %s: %w", at, n, err)
+			if cutoff.IsZero() {
+				return nil, fmt.Errorf("rows with a usable ID number: dataset %s: %w", ds.Name, err)
+			}
+			return nil, fmt.Errorf("data as known at %s: dataset %s: %w", timestampLiteral(cutoff), ds.Name, err)
 		}
 	}
 	return undo, nil
+}
+
+// baseRows is the query of the rows of a dataset the evaluation reads,
+// named through the store's catalog: those loaded before cutoff (when
+// set) and, in a linkable dataset, those with a usable ID number. ok is
+// false when that is every row (no shadow is needed).
+func baseRows(catalog string, ds *dataset.Dataset, cutoff time.Time) (q string, ok bool) {
+	var conds []string
+	if !cutoff.IsZero() {
+		conds = append(conds, fmt.Sprintf(`_loaded_at < TIMESTAMP '%s'`, timestampLiteral(cutoff)))
+	}
+	if ds.Linkable() {
+		conds = append(conds, dataset.ResolvedSQL("id_number"))
+	}
+	if len(conds) == 0 {
+		return "", false
+	}
+	return fmt.Sprintf(`SELECT * FROM %s.main.%s WHERE %s`, quoteIdent(catalog), quoteIdent(ds.Name), strings.Join(conds, " AND ")), true
+}
+
+// currentCatalog is the name of the store's database on conn.
+func currentCatalog(ctx context.Context, conn *sql.Conn) (string, error) {
+	var catalog string
+	if err := conn.QueryRowContext(ctx, `SELECT current_database()`).Scan(&catalog); err != nil {
+		return "", fmt.Errorf("the store's catalog: %w", err)
+	}
+	return catalog, nil
 }
 
 // timestampLiteral is t as the store's TIMESTAMPs hold it (UTC).

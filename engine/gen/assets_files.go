@@ -14,24 +14,24 @@ import (
 
 var (
 	vehicleCols = []column{
-		{"号牌号码", "plate"}, {"所有人", ""}, {"所有人身份证号", "id_number"}, {"车辆类型", "vehicle_type"},
+		{"号牌号码", "plate"}, {"所有人", "name"}, {"所有人身份证号", "id_number"}, {"车辆类型", "vehicle_type"},
 		{"初次登记日期", "registered_date"}, {"机动车状态", "status"}, {"注销日期", "cancelled_date"},
 	}
 	propertyCols = []column{
-		{"不动产权证号", "cert_number"}, {"权利人", ""}, {"权利人证件号", "id_number"}, {"规划用途", "purpose"},
+		{"不动产权证号", "cert_number"}, {"权利人", "name"}, {"权利人证件号", "id_number"}, {"规划用途", "purpose"},
 		{"建筑面积", "area"}, {"登记日期", "registered_date"}, {"登记状态", "status"}, {"注销日期", "cancelled_date"},
 	}
 	businessCols = []column{
-		{"统一社会信用代码", "credit_code"}, {"主体名称", ""}, {"主体类型", "entity_type"}, {"法定代表人（经营者）", ""},
+		{"统一社会信用代码", "credit_code"}, {"主体名称", ""}, {"主体类型", "entity_type"}, {"法定代表人（经营者）", "name"},
 		{"证件号码", "id_number"}, {"从业人数", "employees"}, {"登记状态", "status"}, {"成立日期", "established_date"},
 		{"注销日期", "cancelled_date"},
 	}
 	contributionCols = []column{
-		{"身份证号", "id_number"}, {"姓名", ""}, {"险种", "scheme"}, {"单位名称", "employer"},
+		{"身份证号", "id_number"}, {"姓名", "name"}, {"险种", "scheme"}, {"单位名称", "employer"},
 		{"费款所属期", "month"}, {"缴费基数", "base_monthly"},
 	}
 	publicEmployeeCols = []column{
-		{"身份证号", "id_number"}, {"姓名", ""}, {"工作单位", "employer"}, {"入职日期", "start_date"}, {"离职日期", "end_date"},
+		{"身份证号", "id_number"}, {"姓名", "name"}, {"工作单位", "employer"}, {"入职日期", "start_date"}, {"离职日期", "end_date"},
 	}
 )
 

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/lipwatch/lipwatch/engine/dataset"
+	"github.com/lipwatch/lipwatch/engine/idnum"
 )
 
 // Reasons a bad row is bad, as named in truth.json. Each bad row has
@@ -46,7 +47,25 @@ func (w *world) injectBad(r *rand.Rand, f *file, emptyLine bool) {
 		}
 	}
 	var kinds []string
-	idCol := f.col("id_number")
+	idCol, nameCol := f.col("id_number"), -1
+	if ds.Linkable() { // the registry keeps quarantining bad IDs
+		nameCol = f.col("name")
+	}
+	// unresolved marks a row whose one defect is its ID number in a file
+	// whose rows carry the person's name: the loader keeps it, with
+	// id_number "?…", for identity resolution (truth.json "unresolved",
+	// with the person's true ID number) instead of quarantining it.
+	unresolved := func(rw *row, trueID string) {
+		if nameCol < 0 || rw.cells[nameCol].text == "" {
+			return
+		}
+		// The county's own IDs always parse (a legacy or dirty form is
+		// upgraded); the text as written stands for any other.
+		rw.bad.trueID = idnum.Normalize(trueID)
+		if id, err := idnum.Parse(trueID); err == nil {
+			rw.bad.trueID = string(id)
+		}
+	}
 	if idCol >= 0 {
 		kinds = append(kinds, ReasonBadCheckDigit)
 	}
@@ -64,6 +83,7 @@ func (w *world) injectBad(r *rand.Rand, f *file, emptyLine bool) {
 		switch kind {
 		case ReasonBadCheckDigit:
 			rw.cells = w.baseRow(r, f)
+			unresolved(&rw, rw.cells[idCol].text)
 			id := wrongCheck(r, rw.cells[idCol].text)
 			rw.cells[idCol] = txt(id)
 			if c := f.col("cert_number"); c >= 0 && f.dataset == "disability" {
@@ -73,6 +93,9 @@ func (w *world) injectBad(r *rand.Rand, f *file, emptyLine bool) {
 		case ReasonMissingRequired:
 			rw.cells = w.baseRow(r, f)
 			c := required[r.IntN(len(required))]
+			if c == idCol {
+				unresolved(&rw, rw.cells[c].text)
+			}
 			rw.cells[c] = txt("")
 			rw.bad.Column = f.cols[c].header
 		case ReasonImpossibleDate:

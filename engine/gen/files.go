@@ -203,9 +203,10 @@ func (f *file) col(field string) int {
 // written is what truth.json keeps of a file once its rows are written and
 // dropped: its description and where its bad and re-sent rows are.
 type written struct {
-	info FileInfo
-	bad  []BadRow
-	dups []Duplicate
+	info       FileInfo
+	bad        []BadRow
+	unresolved []Unresolved
+	dups       []Duplicate
 }
 
 // writeFiles builds every file and writes it into dir as soon as its rows
@@ -317,7 +318,11 @@ func (f *file) summary() *written {
 	}
 	for i, rw := range rows {
 		pos := f.headerRow() + 1 + i
-		if rw.bad != nil {
+		switch {
+		case rw.bad != nil && rw.bad.trueID != "":
+			s.unresolved = append(s.unresolved, Unresolved{File: f.name, Position: pos, Reason: rw.bad.Reason,
+				Column: rw.bad.Column, IDNumber: rw.bad.trueID})
+		case rw.bad != nil:
 			b := *rw.bad
 			b.File, b.Position = f.name, pos
 			s.bad = append(s.bad, b)
@@ -366,10 +371,10 @@ var (
 		{"残疾等级", "level"}, {"发证日期", "issued_date"}, {"证件状态", "status"},
 	}
 	employmentCols = []column{
-		{"身份证号", "id_number"}, {"姓名", ""}, {"业务类型", "event"}, {"业务日期", "event_date"}, {"经办机构", ""},
+		{"身份证号", "id_number"}, {"姓名", "name"}, {"业务类型", "event"}, {"业务日期", "event_date"}, {"经办机构", ""},
 	}
 	fisherCols = []column{
-		{"身份证号", "id_number"}, {"姓名", ""}, {"户号", "household_id"}, {"渔船证号", "boat_cert"},
+		{"身份证号", "id_number"}, {"姓名", "name"}, {"户号", "household_id"}, {"渔船证号", "boat_cert"},
 		{"退捕日期", "retired_date"}, {"安置去向", "resettlement"}, {"是否参加养老保险", "pension_insured"},
 	}
 )

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lipwatch/lipwatch/engine/dataset"
 	"github.com/lipwatch/lipwatch/engine/idnum"
 )
 
@@ -143,6 +144,21 @@ func checkRows(t *testing.T, dir string, tr *Truth) {
 	bad := map[string]BadRow{}
 	for _, b := range tr.BadRows {
 		bad[b.File+"#"+itoa(b.Position)] = b
+		if l, ok := layoutOf(b.File); ok && linkable(l) && b.Column == l.headers[slices.Index(l.fields, "id_number")] {
+			t.Errorf("%s row %d: its ID number is its defect (%s) and its file carries names: truth must list it as unresolved, not quarantined", b.File, b.Position, b.Reason)
+		}
+	}
+	// Rows kept unresolved have their one defect too: their ID number,
+	// in a file whose rows carry the person's name.
+	for _, u := range tr.Unresolved {
+		bad[u.File+"#"+itoa(u.Position)] = BadRow{File: u.File, Position: u.Position, Reason: u.Reason, Column: u.Column}
+		l, ok := layoutOf(u.File)
+		if !ok || !linkable(l) || (u.Reason != ReasonBadCheckDigit && u.Reason != ReasonMissingRequired) {
+			t.Errorf("%s row %d: kept unresolved (%s), but its file has no name column or the defect is not the ID's", u.File, u.Position, u.Reason)
+		}
+		if _, err := idnum.Parse(u.IDNumber); err != nil || len(u.IDNumber) != 18 {
+			t.Errorf("%s row %d: unresolved row's true ID number is not canonical: %v", u.File, u.Position, err)
+		}
 	}
 	dups := map[string]Duplicate{}
 	for _, d := range tr.Duplicates {
@@ -196,13 +212,20 @@ func checkRows(t *testing.T, dir string, tr *Truth) {
 			t.Errorf("%s: %d bad rows, want at least 2", fi.File, perFile[fi.File])
 		}
 	}
-	if len(tr.BadRows) != sum(perFile) {
-		t.Errorf("truth lists %d bad rows, %d found", len(tr.BadRows), sum(perFile))
+	if len(tr.BadRows)+len(tr.Unresolved) != sum(perFile) {
+		t.Errorf("truth lists %d bad rows and %d unresolved, %d found", len(tr.BadRows), len(tr.Unresolved), sum(perFile))
 	}
 	if emptyLines == 0 {
 		t.Error("no CSV file has a truly empty line")
 	}
 	checkDuplicates(t, dir, tr)
+}
+
+// linkable reports a file of a dataset whose rows are kept unresolved when
+// their ID number is unusable, with a column the loader maps to name.
+func linkable(l layout) bool {
+	ds, ok := dataset.Lookup(l.dataset)
+	return ok && ds.Linkable() && slices.Contains(l.fields, "name")
 }
 
 // countEmptyLines counts lines with nothing on them in a CSV file.

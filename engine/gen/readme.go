@@ -50,7 +50,9 @@ const readmeNotes = `## What is in the files
   unchanged, in the next month's file (truth.json "duplicates"); the claims of the medical-line and
   rigid-spending subjects are a late batch (补录) at the end of their month's file.
 - disability.xlsx: 残疾人证号 = 18-digit ID + category digit + level digit; 发证日期 are date cells.
-- employment.csv: 姓名 and 经办机构 are extra columns the loader ignores.
+- employment.csv: 经办机构 is an extra column the loader ignores; 姓名 is loaded as the person's name
+  (as are the names of fishers, vehicles' 所有人, property's 权利人, business's 法定代表人（经营者）,
+  contributions, public employees, students' 学生姓名 and rehabilitation: identity resolution compares them).
 - fishers.csv: retired fishers (退捕 2020-2021).
 - vehicles.xlsx: one row per vehicle, its current state: 车辆类型 as GA 802 names or codes (小型轿车,
   K33, 轻型普通货车, 普通二轮摩托车, 残疾人机动轮椅车, 三轮汽车 ...), 机动车状态 正常/A, 注销/E,
@@ -82,7 +84,10 @@ Bad rows are extra rows with exactly one defect each (bad_check_digit, missing_r
 impossible_date, header_repeat, blank_row); every file has at least one of each kind that applies
 to it, and employment.csv also has one line with nothing on it (a blank_row too). truth.json lists
 each with its file, position (CSV line number with the header on line 1, or sheet row number)
-and the column of the bad cell.
+and the column of the bad cell: "bad_rows" those the loader quarantines; "unresolved" those whose
+defect is the ID number (a wrong check character, or none) in a file whose rows carry the person's
+name, which the loader keeps with an unusable ID for identity resolution (身份证号无法使用，待身份识别),
+each with the true person's ID number.
 
 truth.json also lists the planted situations (signals a rule must raise, per household and
 person), the decoys (near misses no rule may warn), the thresholds they were built around

@@ -17,12 +17,12 @@ var (
 	// students.xlsx: an export of the 学生资助管理信息系统, a title row
 	// above the header.
 	studentCols = []column{
-		{"学生姓名", ""}, {"身份证件号", "id_number"}, {"学校名称", "school"}, {"学段", "level"}, {"年级", ""},
+		{"学生姓名", "name"}, {"身份证件号", "id_number"}, {"学校名称", "school"}, {"学段", "level"}, {"年级", ""},
 		{"入学日期", "enrolled_date"}, {"离校日期", "left_date"}, {"学费和住宿费（元/学年）", "fees_yearly"},
 	}
 	// rehabilitation.csv: 残联 康复服务结算明细, GBK.
 	rehabCols = []column{
-		{"身份证号", "id_number"}, {"姓名", ""}, {"残疾人证号", ""}, {"康复机构", ""}, {"康复项目", "item"},
+		{"身份证号", "id_number"}, {"姓名", "name"}, {"残疾人证号", ""}, {"康复机构", ""}, {"康复项目", "item"},
 		{"服务日期", "service_date"}, {"费用合计", "total_cost"}, {"救助金额", ""}, {"个人负担", "self_paid"},
 	}
 	// staff_relatives.xlsx: 近亲属备案表, a title row above the header.

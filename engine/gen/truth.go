@@ -20,6 +20,7 @@ type Truth struct {
 	Planted    []Planted    `json:"planted"`
 	Decoys     []Decoy      `json:"decoys"`
 	BadRows    []BadRow     `json:"bad_rows"`
+	Unresolved []Unresolved `json:"unresolved"`
 	Duplicates []Duplicate  `json:"duplicates"`
 	Files      []FileInfo   `json:"files"`
 }
@@ -120,9 +121,11 @@ type Counts struct {
 	// Rows are data rows per file, bad ones included (as FileInfo.DataRows).
 	Rows    map[string]int `json:"rows"`
 	BadRows map[string]int `json:"bad_rows"` // per reason
-	Planted map[string]int `json:"planted"`  // per signal
-	Decoys  map[string]int `json:"decoys"`   // per kind
-	Marks   map[string]int `json:"marks"`    // planted households per mark
+	// Unresolved counts the rows kept with an unusable ID, per reason.
+	Unresolved map[string]int `json:"unresolved"`
+	Planted    map[string]int `json:"planted"` // per signal
+	Decoys     map[string]int `json:"decoys"`  // per kind
+	Marks      map[string]int `json:"marks"`   // planted households per mark
 }
 
 // Planted is a household (or, with HouseholdID "", an out-of-county person)
@@ -164,6 +167,24 @@ type BadRow struct {
 	Position int    `json:"position"`
 	Reason   string `json:"reason"`
 	Column   string `json:"column"` // header of the bad cell; "" for header_repeat and blank_row
+	// trueID is set on a row whose one defect is its ID number and which
+	// carries the person's name: it is not quarantined but kept
+	// unresolved (Truth.Unresolved), and this is the person's ID number.
+	trueID string
+}
+
+// Unresolved is an injected row whose one defect is its ID number (a wrong
+// check character, or none) in a file whose rows carry the person's name
+// (a column the loader maps to name): the loader keeps it, with id_number
+// "?" and the ID text, for identity resolution (身份证号无法使用，待身份识别)
+// instead of quarantining it. IDNumber is the person it is about: the
+// linker's ground truth.
+type Unresolved struct {
+	File     string `json:"file"`
+	Position int    `json:"position"` // as BadRow.Position
+	Reason   string `json:"reason"`   // bad_check_digit or missing_required
+	Column   string `json:"column"`   // header of the ID column
+	IDNumber string `json:"id_number"`
 }
 
 // Duplicate is a claim sent again in the next month's file, unchanged.
@@ -217,8 +238,8 @@ func (w *world) truth(files []*written) *Truth {
 		Params:  DefaultParams(),
 		County:  CountyInfo{Code: countyCode, Name: countyName, Villages: len(w.county.Villages)},
 		Counts: Counts{Households: len(w.households), People: len(w.people), OutOfCounty: len(w.outsiders),
-			Claims: len(w.claims), Rows: map[string]int{}, BadRows: map[string]int{}, Planted: map[string]int{}, Decoys: map[string]int{}, Marks: map[string]int{}},
-		Planted: []Planted{}, Decoys: w.decoys, BadRows: []BadRow{}, Duplicates: []Duplicate{},
+			Claims: len(w.claims), Rows: map[string]int{}, BadRows: map[string]int{}, Unresolved: map[string]int{}, Planted: map[string]int{}, Decoys: map[string]int{}, Marks: map[string]int{}},
+		Planted: []Planted{}, Decoys: w.decoys, BadRows: []BadRow{}, Unresolved: []Unresolved{}, Duplicates: []Duplicate{},
 	}
 	for _, tw := range w.county.Towns {
 		t.County.Townships = append(t.County.Townships, TownshipInfo{Code: tw.Code, Name: tw.Name, Villages: len(tw.Villages)})
@@ -257,6 +278,10 @@ func (w *world) truth(files []*written) *Truth {
 		for _, b := range f.bad {
 			t.Counts.BadRows[b.Reason]++
 		}
+		t.Unresolved = append(t.Unresolved, f.unresolved...)
+		for _, u := range f.unresolved {
+			t.Counts.Unresolved[u.Reason]++
+		}
 		t.Duplicates = append(t.Duplicates, f.dups...)
 	}
 	sortTruth(t)
@@ -278,6 +303,9 @@ func writeTruth(dir string, t *Truth) error {
 // sortTruth puts every list in its documented order.
 func sortTruth(t *Truth) {
 	slices.SortStableFunc(t.BadRows, func(a, b BadRow) int {
+		return cmp.Or(cmp.Compare(a.File, b.File), cmp.Compare(a.Position, b.Position))
+	})
+	slices.SortStableFunc(t.Unresolved, func(a, b Unresolved) int {
 		return cmp.Or(cmp.Compare(a.File, b.File), cmp.Compare(a.Position, b.Position))
 	})
 	slices.SortStableFunc(t.Duplicates, func(a, b Duplicate) int {

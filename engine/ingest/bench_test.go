@@ -60,7 +60,8 @@ func benchMedicalFile(b *testing.B, n int) string {
 // less than lipwatch (no ID check digits, no 15-digit upgrade, no
 // quarantine), so it is a floor, not an equal.
 const readCSVBaseline = `
-INSERT INTO medical
+INSERT INTO medical (claim_id, id_number, settle_date, hospital, total_cost, fund_paid, critical_illness_paid, assistance_paid, out_of_pocket,
+  _key, _source, _load_id, _loaded_at, _stream, _position)
 SELECT 结算单号, upper(replace(身份证号, ' ', '')),
   coalesce(try_strptime(结算日期, '%Y-%m-%d'), try_strptime(结算日期, '%Y/%m/%d'),
            try_strptime(结算日期, '%Y年%m月%d日'), try_strptime(结算日期, '%Y%m%d'))::DATE,

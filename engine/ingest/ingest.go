@@ -49,6 +49,12 @@ type Result struct {
 	Unchanged int          // streams skipped: same content as the last load
 	Unmapped  []string     // source columns no field uses (reported, not fatal)
 	Reasons   []ReasonCount
+	// Unresolved counts, per problem of the ID number and its column,
+	// the rows read that were kept with an unusable ID for identity
+	// resolution (身份证号无法使用，待身份识别): loaded (or duplicates of
+	// rows loaded before) with id_number "?…", joining no person until
+	// linked. See UnresolvedRows.
+	Unresolved []ReasonCount
 	// Failed lists the streams that failed while others loaded: each stream
 	// (file) loads in its own transaction, so one broken month file does not
 	// keep the good ones out.
@@ -120,6 +126,16 @@ func (r Result) Problems() []string {
 		}
 	}
 	return out
+}
+
+// UnresolvedRows adds up the rows the result's loads kept with an
+// unusable ID number (store.Load.Unresolved).
+func (r Result) UnresolvedRows() int64 {
+	var n int64
+	for _, l := range r.Loads {
+		n += l.Unresolved
+	}
+	return n
 }
 
 // Totals adds up the result's loads.
@@ -225,7 +241,8 @@ func (s *Syncer) SyncSource(ctx context.Context, src Source) Result {
 	}
 	read, loaded, dup, quar := res.Totals()
 	log.Info("source synced", "streams", len(res.Loads), "unchanged", res.Unchanged,
-		"read", read, "loaded", loaded, "duplicates", dup, "quarantined", quar, "elapsed", res.Elapsed.Round(time.Millisecond))
+		"read", read, "loaded", loaded, "duplicates", dup, "quarantined", quar, "unresolved", res.UnresolvedRows(),
+		"elapsed", res.Elapsed.Round(time.Millisecond))
 	return res
 }
 
@@ -265,13 +282,16 @@ func (s *Syncer) judge(l store.Load) string {
 		share = 0 // configured 0%: any bad row degrades
 	}
 	data := l.Read - l.Blank // blank rows are not missing data
+	// Rows kept with an unusable ID join no person until linked: for
+	// the rules they are missing as quarantined rows are.
+	bad := l.Bad + l.Unresolved
 	switch {
 	case data == 0 && l.Hash != "":
 		return "no data rows: is the file empty below its header, or is the header row wrong?"
-	case l.Bad > 0 && float64(l.Bad) > share*float64(data) && l.Counted > 0:
-		return fmt.Sprintf("%d of %d rows are bad (in quarantine, copies past the first %d of a row only counted)", l.Bad, data, RepeatKeep)
-	case l.Bad > 0 && float64(l.Bad) > share*float64(data):
-		return fmt.Sprintf("%d of %d rows are bad (in quarantine)", l.Bad, data)
+	case bad > 0 && float64(bad) > share*float64(data) && l.Counted > 0:
+		return fmt.Sprintf("%d of %d rows are bad (in quarantine, copies past the first %d of a row only counted)%s", bad, data, RepeatKeep, store.UnresolvedWords(l.Unresolved))
+	case bad > 0 && float64(bad) > share*float64(data):
+		return fmt.Sprintf("%d of %d rows are bad (in quarantine)%s", bad, data, store.UnresolvedWords(l.Unresolved))
 	}
 	return ""
 }
@@ -339,6 +359,7 @@ func (s *Syncer) syncSource(ctx context.Context, src Source, syncID int64, res *
 	todo = append(todo, again...)
 	unmapped := map[string]bool{}
 	reasons := map[[2]string]int64{}
+	unres := map[[2]string]int64{}
 	var firstErr error
 	var firstStream string
 	fail := func(stream string, err error) {
@@ -410,6 +431,9 @@ func (s *Syncer) syncSource(ctx context.Context, src Source, syncID int64, res *
 		for _, rc := range ld.Reasons {
 			reasons[[2]string{rc.Code, rc.Column}] += rc.Count
 		}
+		for _, rc := range ld.UnresolvedReasons {
+			unres[[2]string{rc.Code, rc.Column}] += rc.Count
+		}
 	}
 	if len(res.Loads) == 0 && firstErr != nil {
 		// Nothing loaded: the source failed. Its failures are in the ledger
@@ -420,18 +444,28 @@ func (s *Syncer) syncSource(ctx context.Context, src Source, syncID int64, res *
 	for k, n := range reasons {
 		res.Reasons = append(res.Reasons, ReasonCount{Code: k[0], Column: k[1], Count: n})
 	}
-	sort.Slice(res.Reasons, func(i, j int) bool {
-		a, b := res.Reasons[i], res.Reasons[j]
-		if a.Count != b.Count {
-			return a.Count > b.Count
-		}
-		return a.Code+a.Column < b.Code+b.Column
-	})
+	sortReasons(res.Reasons)
+	for k, n := range unres {
+		res.Unresolved = append(res.Unresolved, ReasonCount{Code: k[0], Column: k[1], Count: n})
+	}
+	sortReasons(res.Unresolved)
 	for c := range unmapped {
 		res.Unmapped = append(res.Unmapped, c)
 	}
 	sort.Strings(res.Unmapped)
 	return "", nil
+}
+
+// sortReasons orders reason counts by count, most first, then by code and
+// column.
+func sortReasons(rs []ReasonCount) {
+	sort.Slice(rs, func(i, j int) bool {
+		a, b := rs[i], rs[j]
+		if a.Count != b.Count {
+			return a.Count > b.Count
+		}
+		return a.Code+a.Column < b.Code+b.Column
+	})
 }
 
 // reconcile lists the incremental streams of todo to read again in full
@@ -592,6 +626,7 @@ func loadStream(ctx context.Context, load *store.SourceLoad, src Source, p pendi
 	rep := newRepeats()
 	var read int64
 	drift := map[[2]string]int64{} // (problem, column) -> rows, for type problems
+	unresolved := map[[2]string]int64{}
 	started := time.Now()
 	report := func(finished bool) {
 		if progress == nil {
@@ -642,6 +677,14 @@ func loadStream(ctx context.Context, load *store.SourceLoad, src Source, p pendi
 		key, prob := m.MapRow(row.Values, row.Kinds, out)
 		if prob != nil && IsTypeProblem(prob.Code) {
 			drift[[2]string{prob.Code, prob.Column}]++
+		}
+		if u := m.Unresolved(); prob == nil && u != nil {
+			// Kept for identity resolution, yet a column of IDs that
+			// mostly no longer parse is still a changed format.
+			if IsTypeProblem(u.Code) {
+				drift[[2]string{u.Code, u.Column}]++
+			}
+			unresolved[[2]string{u.Code, u.Column}]++
 		}
 		if prob != nil {
 			if row.End > row.Pos {
@@ -700,7 +743,15 @@ func loadStream(ctx context.Context, load *store.SourceLoad, src Source, p pendi
 			Text: fmt.Sprintf("%d %s placed in two households or townships by this file (the row read last is the one used)", n, plural(n, "person", "people"))})
 	}
 	sl.SetNotes(notes)
-	return sl.Finish(ctx, read)
+	ld, err := sl.Finish(ctx, read)
+	if err != nil {
+		return ld, err
+	}
+	for k, n := range unresolved {
+		ld.UnresolvedReasons = append(ld.UnresolvedReasons, store.ReasonCount{Code: k[0], Column: k[1], Count: n})
+	}
+	sortReasons(ld.UnresolvedReasons)
+	return ld, nil
 }
 
 // newMapper maps a stream's header onto the source's dataset and notes

@@ -30,7 +30,9 @@ var skipCodes = map[string]bool{store.KeyConflict: true, dataset.BlankRow: true,
 
 // personGaps finds, per dataset of gapDatasets, the people ("P:" + ID
 // number) and households ("H:" + 户号) with a row in quarantine that no
-// later load of the dataset has superseded (a row of theirs loaded since).
+// later load of the dataset has superseded (a row of theirs loaded since),
+// and the households named by rows kept with an unusable ID number
+// (store.UnresolvedGaps), which clear no one until they are linked.
 // The ID and 户号 are read from the quarantined row by the source's own
 // mapping, cleaned as the loader cleans them; a person's gap holds their
 // registry household too, since a household is warned as one.
@@ -44,6 +46,11 @@ func (p *Pipeline) personGaps(ctx context.Context, srcs []store.SourceSpec) (map
 		if !ok {
 			continue
 		}
+		unresolved, err := p.Store.UnresolvedGaps(ctx, s)
+		if err != nil {
+			return nil, err
+		}
+		cand = append(cand, unresolved...)
 		sc := p.Cfg.Sources[s.Name]
 		mapping := sc.Mapping()
 		rows, err := p.Store.QuarantineRows(ctx, s.Name, "", 0)

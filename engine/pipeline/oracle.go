@@ -8,7 +8,10 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 	"time"
+
+	"github.com/lipwatch/lipwatch/engine/dataset"
 )
 
 // handSQL computes the default rule pack's hits (rules/*.yaml, every
@@ -337,9 +340,18 @@ SELECT 'RECUSAL-NOTE', h.holder, h.household_id FROM house h JOIN tie t USING (h
 `
 
 // HandSQL is handSQL for the evaluation date day (only its calendar date
-// is used).
+// is used). Like the evaluation, it reads no row kept with an unusable ID
+// number (id_number "?…", waiting for identity resolution): each linkable
+// dataset is shadowed by a CTE of its other rows.
 func HandSQL(day time.Time) string {
-	return fmt.Sprintf(handSQL, day.Format(time.DateOnly))
+	var shadows strings.Builder
+	for _, ds := range dataset.All() {
+		if ds.Linkable() {
+			fmt.Fprintf(&shadows, "%[1]s AS (SELECT * FROM main.%[1]s WHERE %[2]s),\n", ds.Name, dataset.ResolvedSQL("id_number"))
+		}
+	}
+	q := strings.Replace(handSQL, "WITH\n", "WITH\n"+shadows.String(), 1)
+	return fmt.Sprintf(q, day.Format(time.DateOnly))
 }
 
 // HandHit is one hit of the hand-written SQL: the rule, the person's ID

@@ -137,6 +137,10 @@ func causeText(c store.HealthCause) string {
 		return at + " 没有数据行（可能是空表或只有表头）"
 	case "quarantine":
 		msg := fmt.Sprintf("%s 共 %d 行，其中 %d 行有误，已隔离待核", at, c.Read, c.Bad)
+		if c.Unresolved > 0 {
+			msg = fmt.Sprintf("%s 共 %d 行，其中 %d 行有误或身份证号无法使用（已隔离 %d 行，身份证号无法使用、待身份识别 %d 行）",
+				at, c.Read, c.Bad, c.Bad-c.Unresolved, c.Unresolved)
+		}
 		if c.Counted > 0 {
 			msg += fmt.Sprintf("（另有 %d 行为同一行重复超过100次，只计数）", c.Counted)
 		}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/lipwatch/lipwatch/engine/dataset"
 )
 
 // Health of a source, for the rules that read its dataset.
@@ -39,7 +41,21 @@ type HealthCause struct {
 	Kind               string
 	Stream             string // the file or stream; "" for the source as a whole
 	Bad, Read, Counted int64
-	Err                string // failed: the first line of the error
+	// Unresolved of the Bad rows were loaded with an unusable ID number
+	// (id_number "?…", waiting for identity resolution) rather than
+	// quarantined: until linked they join no person, as if missing.
+	Unresolved int64
+	Err        string // failed: the first line of the error
+}
+
+// UnresolvedWords is the part of a degraded stream's reason that says how
+// many of its bad rows are not in quarantine but kept with an unusable ID
+// number: " or kept unresolved (N of them: …)"; "" when there are none.
+func UnresolvedWords(n int64) string {
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" or kept with an unusable ID number (%d of them, waiting for identity resolution: 身份证号无法使用，待身份识别)", n)
 }
 
 func (h *SourceHealth) add(c HealthCause, reason string) {
@@ -75,7 +91,10 @@ type currentStream struct {
 	stream, status, errText string
 	read, bad               int64 // of the version loaded, blank rows aside; bad rows later fixed by a retry taken off
 	counted                 int64 // of the bad or blank rows, copies only counted, not in quarantine
-	file                    bool  // a content hash: a file (or another stream read whole)
+	// unresolved rows were loaded with an unusable ID (id_number "?…"):
+	// until linked they join no person, so they count with the bad.
+	unresolved int64
+	file       bool // a content hash: a file (or another stream read whole)
 }
 
 func (s *Store) sourceHealth(ctx context.Context, src SourceSpec, share float64) (SourceHealth, error) {
@@ -92,9 +111,10 @@ func (s *Store) sourceHealth(ctx context.Context, src SourceSpec, share float64)
 		                         ELSE cur.rows_read - cur.rows_blank END, 0) AS rows_read,
 		           coalesce(CASE WHEN cur.status = 'unchanged' THEN prev.rows_bad ELSE cur.rows_bad END, 0) AS rows_bad,
 		           coalesce(CASE WHEN cur.status = 'unchanged' THEN prev.rows_counted ELSE cur.rows_counted END, 0) AS rows_counted,
+		           coalesce(CASE WHEN cur.status = 'unchanged' THEN prev.rows_unresolved ELSE cur.rows_unresolved END, 0) AS rows_unresolved,
 		           CASE WHEN cur.status = 'unchanged' THEN prev.load_id ELSE cur.load_id END AS load_id
 		    FROM cur LEFT JOIN LATERAL (
-		        SELECT p.status, p.error, p.rows_read, p.rows_bad, p.rows_blank, p.rows_counted, p.load_id FROM loads p
+		        SELECT p.status, p.error, p.rows_read, p.rows_bad, p.rows_blank, p.rows_counted, p.rows_unresolved, p.load_id FROM loads p
 		        WHERE p.source = $1 AND p.stream = cur.stream AND p.content_hash = cur.content_hash
 		          AND p.status IN ('ok', 'degraded') AND coalesce(p.origin, 'sync') = 'sync'
 		        ORDER BY p.load_id DESC LIMIT 1) prev ON true)
@@ -103,7 +123,7 @@ func (s *Store) sourceHealth(ctx context.Context, src SourceSpec, share float64)
 		           SELECT sum(r.rows_read - r.rows_bad - r.rows_blank) FROM loads r
 		           WHERE r.source = $1 AND r.stream = res.stream AND r.origin = 'retry'
 		             AND r.status IN ('ok', 'degraded') AND r.load_id > res.load_id), 0), 0)::BIGINT,
-		       coalesce(res.content_hash, '') <> '', res.rows_counted
+		       coalesce(res.content_hash, '') <> '', res.rows_counted, res.rows_unresolved
 		FROM res ORDER BY res.stream`, src.Name)
 	if err != nil {
 		return h, err
@@ -111,7 +131,7 @@ func (s *Store) sourceHealth(ctx context.Context, src SourceSpec, share float64)
 	var streams []currentStream
 	for rows.Next() {
 		var c currentStream
-		if err := rows.Scan(&c.stream, &c.status, &c.errText, &c.read, &c.bad, &c.file, &c.counted); err != nil {
+		if err := rows.Scan(&c.stream, &c.status, &c.errText, &c.read, &c.bad, &c.file, &c.counted, &c.unresolved); err != nil {
 			rows.Close()
 			return h, err
 		}
@@ -146,13 +166,13 @@ func (s *Store) sourceHealth(ctx context.Context, src SourceSpec, share float64)
 			continue
 		case c.file && c.read == 0:
 			h.add(HealthCause{Kind: "empty", Stream: c.stream}, fmt.Sprintf("%s has no data rows", c.stream))
-		case c.bad > 0 && float64(c.bad) > share*float64(c.read) && c.counted > 0:
-			h.add(HealthCause{Kind: "quarantine", Stream: c.stream, Bad: c.bad, Read: c.read, Counted: c.counted},
-				fmt.Sprintf("%s: %d of %d rows are bad (in quarantine; %d copies of rows repeated more than 100 times only counted)",
-					c.stream, c.bad, c.read, c.counted))
-		case c.bad > 0 && float64(c.bad) > share*float64(c.read):
-			h.add(HealthCause{Kind: "quarantine", Stream: c.stream, Bad: c.bad, Read: c.read},
-				fmt.Sprintf("%s: %d of %d rows are in quarantine", c.stream, c.bad, c.read))
+		case c.bad+c.unresolved > 0 && float64(c.bad+c.unresolved) > share*float64(c.read) && c.counted > 0:
+			h.add(HealthCause{Kind: "quarantine", Stream: c.stream, Bad: c.bad + c.unresolved, Read: c.read, Counted: c.counted, Unresolved: c.unresolved},
+				fmt.Sprintf("%s: %d of %d rows are bad (in quarantine; %d copies of rows repeated more than 100 times only counted)%s",
+					c.stream, c.bad+c.unresolved, c.read, c.counted, UnresolvedWords(c.unresolved)))
+		case c.bad+c.unresolved > 0 && float64(c.bad+c.unresolved) > share*float64(c.read):
+			h.add(HealthCause{Kind: "quarantine", Stream: c.stream, Bad: c.bad + c.unresolved, Read: c.read, Unresolved: c.unresolved},
+				fmt.Sprintf("%s: %d of %d rows are in quarantine%s", c.stream, c.bad+c.unresolved, c.read, UnresolvedWords(c.unresolved)))
 		}
 		good++
 	}
@@ -211,6 +231,38 @@ type Gap struct {
 	LoadID  int64
 }
 
+// UnresolvedGaps lists, for a source of a linkable dataset, the households
+// ("H:" + 户号) named by its rows kept with an unusable ID number: until
+// such a row is linked it clears no one (a 低保 roster row whose ID was
+// mistyped still says the household is covered), so its household has a
+// gap as if the row were in quarantine. LoadID is the row's load.
+func (s *Store) UnresolvedGaps(ctx context.Context, src SourceSpec) ([]Gap, error) {
+	ds, ok := dataset.Lookup(src.Dataset)
+	if !ok || !ds.Linkable() {
+		return nil, nil
+	}
+	if _, ok := ds.Field("household_id"); !ok {
+		return nil, nil
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT household_id, max(_load_id) FROM `+quoteIdent(src.Dataset)+`
+		WHERE _source = $1 AND `+dataset.UnresolvedSQL("id_number")+` AND coalesce(household_id, '') <> ''
+		GROUP BY household_id ORDER BY household_id`, src.Name)
+	if err != nil {
+		return nil, fmt.Errorf("unresolved rows of %s: %w", src.Name, err)
+	}
+	defer rows.Close()
+	var out []Gap
+	for rows.Next() {
+		g := Gap{Dataset: src.Dataset}
+		if err := rows.Scan(&g.Key, &g.LoadID); err != nil {
+			return nil, err
+		}
+		g.Key = "H:" + g.Key
+		out = append(out, g)
+	}
+	return out, rows.Err()
+}
+
 // OpenGaps keeps the gaps that no later load has closed: the dataset has
 // no row of that person (or household) loaded after the quarantined one's
 // load, so what the dataset says of them tonight is missing that row.
@@ -233,9 +285,15 @@ func (s *Store) OpenGaps(ctx context.Context, gaps []Gap) ([]Gap, error) {
 				key := g.Key[2:]
 				vals = append(vals, fmt.Sprintf("(%d, %s, %d)", i, sqlString(key), g.LoadID))
 			}
+			// A row kept with an unusable ID number names nobody: it
+			// does not close a gap.
+			resolved := ""
+			if ds, ok := dataset.Lookup(grp.dataset); ok && ds.Linkable() {
+				resolved = " AND " + dataset.ResolvedSQL("d.id_number")
+			}
 			rows, err := s.db.QueryContext(ctx, fmt.Sprintf(`WITH g(i, k, l) AS (VALUES %s)
-				SELECT g.i FROM g WHERE NOT EXISTS (SELECT 1 FROM %s d WHERE d.%s = g.k AND d._load_id > g.l)`,
-				strings.Join(vals, ", "), quoteIdent(grp.dataset), grp.col))
+				SELECT g.i FROM g WHERE NOT EXISTS (SELECT 1 FROM %s d WHERE d.%s = g.k AND d._load_id > g.l%s)`,
+				strings.Join(vals, ", "), quoteIdent(grp.dataset), grp.col, resolved))
 			if err != nil {
 				return nil, err
 			}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 	"time"
 
@@ -43,7 +44,15 @@ type Load struct {
 	// same natural key and other values (on_conflict: replace); they are
 	// also in Loaded.
 	Replaced int64
-	Reasons  []ReasonCount
+	// Unresolved counts the rows of this read kept with an unusable ID
+	// number for identity resolution (id_number "?…", 身份证号无法使用，待身份
+	// 识别; see dataset.Unresolved), new or sent again: they are in Loaded
+	// or Duplicates, and join no person until the linker links them.
+	Unresolved int64
+	// UnresolvedReasons break Unresolved down by the ID number's problem
+	// and column (filled by the loader's caller, not stored).
+	UnresolvedReasons []ReasonCount
+	Reasons           []ReasonCount
 	// Notes are what the reader noticed about the stream (hidden rows,
 	// merged cells, computed formulas ...); never personal data.
 	Notes    []Note
@@ -245,6 +254,14 @@ type StreamLoad struct {
 	fullRead string     // why an incremental stream was read in full; "" when not (MarkFullRead)
 	resolved []resolved // quarantined rows a retry took care of
 	reorder  []reorder  // load ids retried rows keep (KeepOrder)
+	// order maps the table's columns to buf's values (columnOrder); row
+	// is buf in the table's order.
+	order []int
+	row   []driver.Value
+	// idIdx is the id_number field of a linkable dataset, -1 otherwise;
+	// unresolved counts the rows appended whose ID is unresolved.
+	idIdx      int
+	unresolved int64
 }
 
 // SetNotes records what the reader noticed about the stream.
@@ -279,6 +296,9 @@ func (l *SourceLoad) Stream(ctx context.Context, name, hash string) (*StreamLoad
 	if sl.before, err = l.queryInt(ctx, `SELECT count(*) FROM `+l.ds.Name); err != nil {
 		return nil, fmt.Errorf("load %s %s: %w", l.source, name, err)
 	}
+	if sl.order, err = l.columnOrder(ctx); err != nil {
+		return nil, fmt.Errorf("load %s %s: %w", l.source, name, err)
+	}
 	if sl.rows, err = duckdb.NewAppender(l.dc, "", "main", l.ds.Name); err != nil {
 		return nil, fmt.Errorf("load %s %s: appender: %w", l.source, name, err)
 	}
@@ -286,8 +306,61 @@ func (l *SourceLoad) Stream(ctx context.Context, name, hash string) (*StreamLoad
 		sl.rows.Close()
 		return nil, fmt.Errorf("load %s %s: appender: %w", l.source, name, err)
 	}
-	sl.buf = make([]driver.Value, len(l.ds.Fields)+6)
+	sl.buf = make([]driver.Value, len(l.ds.Fields)+len(lineageColumns))
+	sl.row = make([]driver.Value, len(sl.order))
+	sl.idIdx = -1
+	if l.ds.Linkable() {
+		for i, f := range l.ds.Fields {
+			if f.Name == "id_number" {
+				sl.idIdx = i
+			}
+		}
+	}
 	return sl, nil
+}
+
+// lineageColumns end every canonical table (migration 0001): the row's
+// natural key, its source, load, load time, stream and position.
+var lineageColumns = []string{"_key", "_source", "_load_id", "_loaded_at", "_stream", "_position"}
+
+// columnOrder maps the dataset table's columns, in the table's own order,
+// to the index of the value Append gives each (the dataset's fields, then
+// the lineage columns), -1 for a column it does not fill (NULL): the
+// Appender writes by position, so the loader follows the table as it is
+// rather than assuming the order the migrations give it. A field or
+// lineage column the table lacks is an error naming it.
+func (l *SourceLoad) columnOrder(ctx context.Context) ([]int, error) {
+	want := map[string]int{}
+	for i, f := range l.ds.Fields {
+		want[f.Name] = i
+	}
+	for i, c := range lineageColumns {
+		want[c] = len(l.ds.Fields) + i
+	}
+	var order []int
+	err := l.query(ctx, `SELECT column_name FROM duckdb_columns()
+		WHERE database_name = current_database() AND schema_name = 'main' AND table_name = $1
+		ORDER BY column_index`, func(v []driver.Value) error {
+		i, ok := want[v[0].(string)]
+		if !ok {
+			i = -1
+		}
+		delete(want, v[0].(string))
+		order = append(order, i)
+		return nil
+	}, l.ds.Name)
+	if err != nil {
+		return nil, fmt.Errorf("columns of %s: %w", l.ds.Name, err)
+	}
+	if len(want) > 0 {
+		missing := make([]string, 0, len(want))
+		for c := range want {
+			missing = append(missing, c)
+		}
+		sort.Strings(missing)
+		return nil, fmt.Errorf("table %s lacks the columns %s: the store's schema is not this lipwatch's", l.ds.Name, strings.Join(missing, ", "))
+	}
+	return order, nil
 }
 
 // ID is the stream's load id in the ledger.
@@ -298,21 +371,40 @@ func (sl *StreamLoad) ID() int64 { return sl.load.ID }
 // Money arrives as int64 fen: the DuckDB Appender writes an integer into a
 // DECIMAL column as its scaled value, unchanged (a float would be
 // truncated into it, not scaled), so fen in a DECIMAL(14,2) is yuan.
+//
+// values may stop short of the dataset's last fields (NULL then), as a
+// caller written before a dataset gained its linkage fields does.
 func (sl *StreamLoad) Append(values []any, key string, pos int64) error {
-	n := len(values)
+	n := len(sl.l.ds.Fields)
+	if len(values) > n {
+		return fmt.Errorf("%s:%d: append: %d values for the %d fields of %s", sl.load.Stream, pos, len(values), n, sl.l.ds.Name)
+	}
 	for i, v := range values {
 		sl.buf[i] = v
 	}
+	clear(sl.buf[len(values):n])
 	sl.buf[n] = key
 	sl.buf[n+1] = sl.load.Source
 	sl.buf[n+2] = sl.load.ID
 	sl.buf[n+3] = sl.loadedAt
 	sl.buf[n+4] = sl.load.Stream
 	sl.buf[n+5] = pos
-	if err := sl.rows.AppendRow(sl.buf...); err != nil {
+	for c, i := range sl.order {
+		if i >= 0 {
+			sl.row[c] = sl.buf[i]
+		} else {
+			sl.row[c] = nil
+		}
+	}
+	if err := sl.rows.AppendRow(sl.row...); err != nil {
 		return fmt.Errorf("%s:%d: append: %w", sl.load.Stream, pos, err)
 	}
 	sl.appended++
+	if sl.idIdx >= 0 {
+		if id, ok := sl.buf[sl.idIdx].(string); ok && dataset.IsUnresolved(id) {
+			sl.unresolved++
+		}
+	}
 	return nil
 }
 
@@ -408,6 +500,11 @@ func (sl *StreamLoad) Finish(ctx context.Context, read int64) (Load, error) {
 			WHERE n._load_id = $1 AND EXISTS (SELECT 1 FROM `+ds+` o
 			    WHERE o._key = n._key AND o._load_id <> $1 AND NOT (`+differ+`))
 			QUALIFY row_number() OVER (PARTITION BY n._key ORDER BY n._position) = 1`, id); err != nil {
+			return fail("duplicates", err)
+		}
+	}
+	if q := fillLinkage(l.ds); sl.before > 0 && q != "" {
+		if _, err := l.exec(ctx, q, id); err != nil {
 			return fail("duplicates", err)
 		}
 	}
@@ -528,6 +625,7 @@ func (sl *StreamLoad) Finish(ctx context.Context, read int64) (Load, error) {
 	sl.load.Blank = sl.blank + sl.cblank
 	sl.load.Counted = sl.cbad + sl.cblank
 	sl.load.Duplicates = read - sl.load.Loaded - inserted - sl.load.Counted
+	sl.load.Unresolved = sl.unresolved
 	if sl.fullRead != "" {
 		sl.load.Notes = append(sl.load.Notes, Note{Code: NoteFullRead, Count: sl.load.Loaded,
 			Text: fmt.Sprintf("read in full (%s): %d rows not loaded before", sl.fullRead, sl.load.Loaded)})
@@ -555,20 +653,47 @@ func (sl *StreamLoad) Finish(ctx context.Context, read int64) (Load, error) {
 }
 
 // differs is a SQL condition: rows a and b differ in some dataset field.
+// The linkage fields (name, gender, birth_date) are not compared: they
+// describe the person rather than the record, a store loaded before they
+// existed holds NULL in them, and a row sent again with them is the same
+// record (Finish fills them in on the loaded row: fillLinkage).
 // b is the row already in the table: when identity resolution linked it
 // (links), its id_number is compared as the department sent it, so that
 // the same row sent again is a duplicate, not a conflict.
 func differs(ds *dataset.Dataset, a, b string) string {
-	parts := make([]string, len(ds.Fields))
-	for i, f := range ds.Fields {
+	var parts []string
+	for _, f := range ds.Fields {
+		if f.Linkage {
+			continue
+		}
 		bv := fmt.Sprintf("%s.%s", b, f.Name)
 		if f.Name == "id_number" && ds.Name != "registry" {
 			bv = fmt.Sprintf(`coalesce((SELECT lk.raw_id FROM links lk WHERE lk.dataset = '%s' AND lk.row_key = %s._key
 				AND lk.status IN ('linked', 'confirmed')), %s)`, ds.Name, b, bv)
 		}
-		parts[i] = fmt.Sprintf("%[1]s.%[2]s IS DISTINCT FROM %[3]s", a, f.Name, bv)
+		parts = append(parts, fmt.Sprintf("%[1]s.%[2]s IS DISTINCT FROM %[3]s", a, f.Name, bv))
 	}
 	return strings.Join(parts, " OR ")
+}
+
+// fillLinkage is the statement that gives the rows loaded before stream
+// load $1 the linkage values they lack (NULL) from the same record (same
+// natural key) read again by it: a store loaded before migration 0022,
+// or a source that added its 姓名 column, gains the names the linker
+// compares. It changes no value a row has. "" for a dataset without
+// linkage fields.
+func fillLinkage(ds *dataset.Dataset) string {
+	var sets, lacks []string
+	for _, f := range ds.LinkageFields() {
+		sets = append(sets, fmt.Sprintf("%[1]s = coalesce(%[2]s.%[1]s, n.%[1]s)", f.Name, ds.Name))
+		lacks = append(lacks, fmt.Sprintf("(%[2]s.%[1]s IS NULL AND n.%[1]s IS NOT NULL)", f.Name, ds.Name))
+	}
+	if len(sets) == 0 {
+		return ""
+	}
+	return `UPDATE ` + ds.Name + ` SET ` + strings.Join(sets, ", ") + ` FROM (
+		SELECT * FROM ` + ds.Name + ` WHERE _load_id = $1 QUALIFY row_number() OVER (PARTITION BY _key ORDER BY _position) = 1) n
+		WHERE ` + ds.Name + `._key = n._key AND ` + ds.Name + `._load_id <> $1 AND (` + strings.Join(lacks, " OR ") + `)`
 }
 
 // fieldList is struct_pack's argument list for the dataset's fields.
@@ -608,10 +733,11 @@ func insertLoad(ctx context.Context, exec execFunc, ld Load) error {
 	}
 	_, err := exec(ctx, `INSERT INTO loads (load_id, sync_id, source, dataset, stream, content_hash, rows_read,
 		rows_loaded, rows_duplicate, rows_quarantined, started_at, finished_at, status, error, rows_replaced, notes, origin,
-		rows_bad, rows_blank, rows_counted)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)`,
+		rows_bad, rows_blank, rows_counted, rows_unresolved)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)`,
 		ld.ID, ld.SyncID, ld.Source, ld.Dataset, ld.Stream, nullable(ld.Hash), ld.Read, ld.Loaded, ld.Duplicates,
-		ld.Quarantined, ld.Started, finished, ld.Status, nullable(ld.Error), ld.Replaced, notes, origin, ld.Bad, ld.Blank, ld.Counted)
+		ld.Quarantined, ld.Started, finished, ld.Status, nullable(ld.Error), ld.Replaced, notes, origin, ld.Bad, ld.Blank, ld.Counted,
+		ld.Unresolved)
 	return err
 }
 

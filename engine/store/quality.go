@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"sort"
+
+	"github.com/lipwatch/lipwatch/engine/dataset"
 )
 
 // Codes of the cross-source data-quality guards: what no single row shows.
@@ -13,6 +15,11 @@ const (
 	GuardSplitHouseholds    = "split_households"    // households spread over several townships or villages
 	GuardRowDrop            = "row_drop"            // a file with far fewer rows than its baseline
 	GuardPeopleTwice        = "people_twice"        // one ID in two households or townships within one registry file
+	// GuardUnresolvedIDs counts a source's rows kept with an unusable ID
+	// number for identity resolution (id_number "?…", 身份证号无法使用，待身
+	// 份识别): a measure, never a warning of its own; unmatched_ids counts
+	// them as IDs that match no registry person.
+	GuardUnresolvedIDs = "unresolved_ids"
 )
 
 // QualityLimits are the thresholds of the guards (config quality:).
@@ -65,6 +72,19 @@ func (s *Store) Quality(ctx context.Context, sources []SourceSpec, lim QualityLi
 		{"household_id", GuardUnjoinedHouseholds, lim.UnjoinedHouseholdsPct, "户号 (%s) join no household in the registry"},
 	}
 	for _, src := range sources {
+		if ds, ok := dataset.Lookup(src.Dataset); ok && ds.Linkable() {
+			f, err := qc.get(ctx, GuardUnresolvedIDs+"|"+src.Name, []string{src.Dataset}, func() (Finding, error) {
+				return s.unresolved(ctx, src)
+			})
+			if err != nil {
+				return nil, err
+			}
+			if f.Count > 0 {
+				f.Source, f.Guard = src.Name, GuardUnresolvedIDs
+				f.Text = fmt.Sprintf("%d of %d rows kept with an unusable ID number for identity resolution (身份证号无法使用，待身份识别): they join no person until linked", f.Count, f.Of)
+				out = append(out, f)
+			}
+		}
 		if src.Dataset == "registry" || !hasRegistry {
 			continue
 		}
@@ -123,12 +143,30 @@ func hasColumn(dataset, column string) bool {
 }
 
 // share counts a source's distinct non-empty values of column and how many
-// of them are not in the registry query's result.
+// of them are not in the registry query's result. In a linkable dataset
+// each unresolved row's ID ("?…", never in the registry) counts with its
+// name, as the row's key does: two people's rows with the same damaged ID
+// text are two IDs that match no one.
 func (s *Store) share(ctx context.Context, src SourceSpec, column, registry string) (Finding, error) {
 	f := Finding{Source: src.Name}
-	q := fmt.Sprintf(`WITH v AS (SELECT DISTINCT %[1]s AS v FROM %[2]s WHERE _source = $1 AND coalesce(%[1]s, '') <> '')
-		SELECT count(*), count(*) FILTER (WHERE v NOT IN (%[3]s)) FROM v`, column, quoteIdent(src.Dataset), registry)
+	value := column
+	if ds, ok := dataset.Lookup(src.Dataset); ok && ds.Linkable() && column == "id_number" {
+		value = fmt.Sprintf(`CASE WHEN %[1]s THEN %[2]s || chr(30) || coalesce(name, '') ELSE %[2]s END`, dataset.UnresolvedSQL(column), column)
+	}
+	q := fmt.Sprintf(`WITH v AS (SELECT DISTINCT %[4]s AS v FROM %[2]s WHERE _source = $1 AND coalesce(%[1]s, '') <> '')
+		SELECT count(*), count(*) FILTER (WHERE v NOT IN (%[3]s)) FROM v`, column, quoteIdent(src.Dataset), registry, value)
 	if err := s.db.QueryRowContext(ctx, q, src.Name).Scan(&f.Of, &f.Count); err != nil {
+		return f, fmt.Errorf("quality of %s: %w", src.Name, err)
+	}
+	return f, nil
+}
+
+// unresolved counts a source's rows kept with an unusable ID number, of
+// all its rows in its dataset.
+func (s *Store) unresolved(ctx context.Context, src SourceSpec) (Finding, error) {
+	f := Finding{Source: src.Name}
+	q := `SELECT count(*) FILTER (WHERE ` + dataset.UnresolvedSQL("id_number") + `), count(*) FROM ` + quoteIdent(src.Dataset) + ` WHERE _source = $1`
+	if err := s.db.QueryRowContext(ctx, q, src.Name).Scan(&f.Count, &f.Of); err != nil {
 		return f, fmt.Errorf("quality of %s: %w", src.Name, err)
 	}
 	return f, nil
