@@ -98,6 +98,12 @@ var storeCommands = map[string]string{
 	"serve":                storeNone, // never forwarded: it is the one that holds the store
 	"runs":                 storeRead,
 	"runs show":            storeRead,
+	"links run":            storeWrite,
+	"links confirm":        storeWrite, // changes a dataset row's id_number: never during the nightly run
+	"links reject":         storeWrite,
+	"links review":         storeRead, // reads, and records in the audit log that it did (as cases list)
+	"links explain":        storeRead,
+	"links list":           storeRead,
 	"backup":               storeWrite, // one snapshot; the job lock puts it between two jobs
 	"restore":              storeNone,  // never forwarded: it replaces the store, and refuses while serve runs
 }

@@ -474,6 +474,15 @@ func privacyCounty(t *testing.T, s *secrets) {
 	mustContain(t, p.run(0, nil, "rules", "explain", fisher), "FISHER-UNRESETTLED")
 	p.run(-1, nil, "rules", "explain", "340799200001010015") // no such person
 
+	// Identity resolution: the generated county's department files carry no
+	// names, so no row is linked; the commands and their refusals print
+	// no ID number (explain's argument is one).
+	mustContain(t, p.run(0, nil, "links", "run"), "identity resolution")
+	mustContain(t, p.run(0, nil, "links", "review"), "0 of 0 decided")
+	p.run(0, nil, "links", "list", "--status", "pending")
+	p.run(2, nil, "links", "explain", fisher)
+	p.run(2, nil, "links", "confirm", "1", "--person", fisher)
+
 	mustContain(t, p.run(0, nil, "quarantine", "list"), "bad_check_digit")
 	p.run(0, nil, "quarantine", "list", "--source", "registry", "--reason", "bad_shape")
 	mustContain(t, p.run(0, nil, "quarantine", "export", "--out", filepath.Join(p.dir, "q.csv")), "wrote")

@@ -99,7 +99,8 @@ Exit statuses (the same for every command):
 		newFeedbackCmd(g), newCasesCmd(g), newRulesCmd(g), newServeCmd(g), newQuarantineCmd(g), newFakeAPICmd(), newUsersCmd(g), newAuditCmd(g))
 	root.AddCommand(newRunsCmd(g), newBackupCmd(g), newRestoreCmd(g)) // operations (issue 11)
 	root.AddCommand(newNotifyCmd(g))
-	root.AddCommand(newBenchCmd()) // issue 14's figures
+	root.AddCommand(newLinksCmd(g)) // identity resolution (issue 15)
+	root.AddCommand(newBenchCmd())  // issue 14's figures
 	guardCommandLine(root)
 	return root, g
 }

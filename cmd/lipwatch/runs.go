@@ -142,7 +142,7 @@ process, interrupted: the process ended before the run did) and the first line o
 // serve's syncs of a source) and their statuses (store.BeginRun,
 // FinishRun, RecordRuns; interrupted when the store is next opened).
 var (
-	runKinds    = []string{"run", "sync", "evaluate", "dispatch", "feedback"}
+	runKinds    = []string{"run", "sync", "evaluate", "dispatch", "feedback", "link"}
 	runStatuses = []string{"running", "ok", store.RunPartial, "failed", store.RunBusy, "interrupted"}
 )
 
@@ -366,6 +366,8 @@ func summaryLine(r store.Run) string {
 		if n := num("refused"); n > 0 {
 			add("%d refused whole", n)
 		}
+	case r.Kind == "link" && m["records"] != nil:
+		add("%d rows: %d linked, %d to review, %d unmatched", num("records"), num("auto"), num("review"), num("none"))
 	default:
 		for _, k := range slices.Sorted(maps.Keys(m)) {
 			switch v := m[k].(type) {

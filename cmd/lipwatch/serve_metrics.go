@@ -25,7 +25,7 @@ var (
 		"1 while serve holds the store and the figures below are read from it, 0 before (another lipwatch process holds it) and while stopping. Boolean; source: serve's process.",
 		nil, nil)
 	descRuns = prometheus.NewDesc("lipwatch_runs_total",
-		"Finished runs in the run ledger (table runs), by kind (run: the nightly job; sync: a source's own schedule; evaluate, dispatch, feedback: commands) and status (ok, failed, busy: a try that found the store held, interrupted). Count of ledger rows since the store was made; source: store table runs.",
+		"Finished runs in the run ledger (table runs), by kind (run: the nightly job; sync: a source's own schedule; evaluate, dispatch, feedback, link: commands) and status (ok, failed, busy: a try that found the store held, interrupted). Count of ledger rows since the store was made; source: store table runs.",
 		[]string{"kind", "status"}, nil)
 	descRunning = prometheus.NewDesc("lipwatch_runs_running",
 		"Runs of each kind in the run ledger that are running now. Count; source: store table runs (status running).",

@@ -171,7 +171,7 @@ func (p *Pipeline) runEvents(kind string, day time.Time, runID int64, runErr err
 	d := day.Format(time.DateOnly)
 	var partial *store.PartialError
 	if runErr != nil && !errors.As(runErr, &partial) { // a run done but partly did not fail
-		what := map[string]string{"run": "夜间运行", "sync": "数据同步", "evaluate": "规则评估", "dispatch": "清单下发"}[kind]
+		what := map[string]string{"run": "夜间运行", "sync": "数据同步", "evaluate": "规则评估", "dispatch": "清单下发", "link": "身份识别"}[kind]
 		first, _, _ := strings.Cut(runErr.Error(), "\n")
 		evs = append(evs, p.event(AudienceOps, notify.Message{Event: fmt.Sprintf("run:%d", runID), Kind: "run",
 			Title: cmp.Or(what, kind) + "失败（业务日期 " + d + "）",
@@ -240,7 +240,7 @@ func (p *Pipeline) Chase(ctx context.Context, day time.Time) (int, error) {
 		return 0, err
 	}
 	for _, r := range stopped {
-		what := map[string]string{"run": "夜间运行", "sync": "数据同步", "evaluate": "规则评估", "dispatch": "清单下发", "feedback": "回填导入"}[r.Kind]
+		what := map[string]string{"run": "夜间运行", "sync": "数据同步", "evaluate": "规则评估", "dispatch": "清单下发", "feedback": "回填导入", "link": "身份识别"}[r.Kind]
 		evs = append(evs, p.event(AudienceOps, notify.Message{Event: fmt.Sprintf("run:%d", r.ID), Kind: "run",
 			Title: cmp.Or(what, r.Kind) + "中断（业务日期 " + r.AsOf.Format(time.DateOnly) + "）",
 			Lines: []string{fmt.Sprintf("运行编号 %d 未完成：进程被终止或服务器重启。请用 lipwatch runs show %d 查看，必要时重新运行", r.ID, r.ID)},

@@ -68,6 +68,10 @@ type LinkFilter struct {
 	// include, this person.
 	PersonID string
 	Limit    int
+	// Bare leaves out the department row and the candidates' registry
+	// rows (LinkRow's fields from Source on, and LinkCandidate's from Name
+	// on): a listing of many links reads only the links table.
+	Bare bool
 }
 
 // Links returns the links f selects, ordered by id, with their rows and
@@ -137,20 +141,24 @@ func (s *Store) Links(ctx context.Context, f LinkFilter) ([]LinkRow, error) {
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("links: %w", err)
 	}
+	if f.Bare || len(out) == 0 {
+		return out, nil
+	}
+	lks, err := s.linkables(ctx, s.db)
+	if err != nil {
+		return nil, fmt.Errorf("links: %w", err)
+	}
 	for i := range out {
-		if err := s.linkDetails(ctx, &out[i]); err != nil {
+		if err := s.linkDetails(ctx, lks, &out[i]); err != nil {
 			return nil, err
 		}
 	}
 	return out, nil
 }
 
-// linkDetails reads a link's dataset row and its candidates' registry rows.
-func (s *Store) linkDetails(ctx context.Context, r *LinkRow) error {
-	lks, err := s.linkables(ctx, s.db)
-	if err != nil {
-		return fmt.Errorf("links: %w", err)
-	}
+// linkDetails reads a link's dataset row and its candidates' registry rows;
+// lks are the linkable datasets.
+func (s *Store) linkDetails(ctx context.Context, lks []linkable, r *LinkRow) error {
 	var lk *linkable
 	for i := range lks {
 		if lks[i].name == r.Dataset {
@@ -169,7 +177,7 @@ func (s *Store) linkDetails(ctx context.Context, r *LinkRow) error {
 	var gender, hh sql.NullString
 	var birth sql.NullTime
 	var name sql.NullString
-	err = s.db.QueryRowContext(ctx, fmt.Sprintf(`SELECT id_number, _source, _stream, _position, name, %s, %s, %s FROM main.%s WHERE _key = ?`,
+	err := s.db.QueryRowContext(ctx, fmt.Sprintf(`SELECT id_number, _source, _stream, _position, name, %s, %s, %s FROM main.%s WHERE _key = ?`,
 		col(lk.gender, "gender", "VARCHAR"), col(lk.birth, "birth_date", "DATE"), col(lk.household, "household_id", "VARCHAR"), quoteIdent(r.Dataset)),
 		r.RowKey).Scan(&r.CurrentID, &r.Source, &r.Stream, &r.Position, &name, &gender, &birth, &hh)
 	if errors.Is(err, sql.ErrNoRows) {
