@@ -25,6 +25,7 @@ var AuditActions = []string{
 	"ground_report",         // a person in difficulty reported from the ground
 	"link_confirm",          // an analyst linked a department row to a person (identity resolution)
 	"link_reject",           // an analyst refuted a proposed link
+	"links_review",          // the portal's review queue of identity resolution viewed
 	"list_download",         // a township list downloaded from the portal
 	"login",                 // a portal login
 	"login_failed",          // a portal login refused
