@@ -57,6 +57,27 @@ type Item struct {
 	Deadline     time.Time // date by which the township must report an outcome
 	State        cases.State
 	Changed      bool // new or changed since the last dispatch (the 变化 column)
+	// Linked are the case's evidence rows whose person was found by
+	// identity resolution rather than by the ID number the department
+	// sent, grouped; the list notes them (LinkNote). Empty for most cases.
+	Linked []Linked `json:",omitempty"`
+}
+
+// Linked is a group of a case's evidence rows whose person was found by
+// identity resolution (身份识别: the department's ID number was missing,
+// mistyped or damaged, and the person was matched on name, birth date,
+// ID digits, …), automatically by probability or by a county analyst.
+// The township verifies who the person is before deciding.
+type Linked struct {
+	Dataset    string   // the records as townships name them, e.g. 医保结算
+	Rows       int      // how many of the case's evidence rows
+	Agreements []string // what agreed with the person, e.g. 姓名相同, 身份证号相差一位
+	// MinProbability and MaxProbability bound the rows' match
+	// probabilities (0–1); both 0 when unknown (an analyst chose a person
+	// the linker had not proposed).
+	MinProbability, MaxProbability float64
+	// Confirmed: a county analyst confirmed the rows' person.
+	Confirmed bool
 }
 
 // Warning levels, most severe first (engine/level).

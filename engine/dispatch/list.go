@@ -3,6 +3,7 @@ package dispatch
 import (
 	"cmp"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -242,7 +243,8 @@ func changeMark(it Item) string {
 // the head names that person, with the ID masked like the head's.
 //
 // Marks (a rule's note, not a warning: 回避) come after the warnings,
-// unnumbered, each line starting with ※.
+// unnumbered, each line starting with ※; last, for a case resting on
+// records matched by identity resolution, a ※ line with LinkNote.
 func hitLines(it Item, o Options) (rules, reasons string) {
 	var rb, eb strings.Builder
 	hits := slices.Clone(it.Hits)
@@ -287,7 +289,65 @@ func hitLines(it Item, o Options) (rules, reasons string) {
 		}
 		eb.WriteString(h.Reason)
 	}
+	if note := LinkNote(it); note != "" {
+		if len(hits) > 0 {
+			rb.WriteByte('\n')
+			eb.WriteByte('\n')
+		}
+		rb.WriteString("※ " + linkNoteTitle)
+		eb.WriteString("※ " + note)
+	}
 	return rb.String(), eb.String()
+}
+
+// linkNoteTitle is the rules column's line beside LinkNote.
+const linkNoteTitle = "身份匹配提示"
+
+// LinkNote says, for a case whose evidence holds rows matched to their
+// person by identity resolution (Item.Linked), which records those are and
+// why they were matched, and asks the township to verify the person's
+// identity, e.g. 含概率匹配记录：医保结算1条（姓名相同、身份证号相差一位，
+// 匹配概率99.9%），请核实身份. It holds no name or ID number. "" when the
+// case has none.
+func LinkNote(it Item) string {
+	if len(it.Linked) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	b.WriteString("含概率匹配记录：")
+	for i, l := range it.Linked {
+		if i > 0 {
+			b.WriteString("；")
+		}
+		b.WriteString(l.Dataset + strconv.Itoa(l.Rows) + "条")
+		var why []string
+		if len(l.Agreements) > 0 {
+			why = append(why, strings.Join(l.Agreements, "、"))
+		}
+		if l.MaxProbability > 0 {
+			lo, hi := Percent(l.MinProbability), Percent(l.MaxProbability)
+			if lo != hi {
+				why = append(why, "匹配概率"+lo+"–"+hi)
+			} else {
+				why = append(why, "匹配概率"+hi)
+			}
+		}
+		if l.Confirmed {
+			why = append(why, "县民政局已人工确认")
+		}
+		if len(why) > 0 {
+			b.WriteString("（" + strings.Join(why, "，") + "）")
+		}
+	}
+	b.WriteString("，请核实身份")
+	return b.String()
+}
+
+// Percent is a match probability (0–1) as lists and the portal show it:
+// a percentage with one decimal, rounded down — 0.99996 is 99.9%, never
+// 100.0%, which no match is.
+func Percent(p float64) string {
+	return strconv.FormatFloat(math.Floor(p*1000+1e-9)/10, 'f', 1, 64) + "%"
 }
 
 // showID is an ID number as a list shows it: masked unless asked otherwise.

@@ -565,8 +565,9 @@ func (p *Pipeline) Items(ctx context.Context, cs []*cases.Case, day time.Time) (
 }
 
 // items turns cases into list rows, with the people's names from the
-// registry, routing and, for cases not yet dispatched, the deadline they
-// get when dispatched on day.
+// registry, routing, the records identity resolution matched (a note on
+// the list) and, for cases not yet dispatched, the deadline they get when
+// dispatched on day.
 func (p *Pipeline) items(ctx context.Context, cs []*cases.Case, day time.Time) ([]dispatch.Item, []store.Dispatched, error) {
 	var ids, hhs []string
 	for _, c := range cs {
@@ -586,14 +587,18 @@ func (p *Pipeline) items(ctx context.Context, cs []*cases.Case, day time.Time) (
 		titles[r.ID] = r.Title
 	}
 	titles[evaluate.GroundRule] = evaluate.GroundTitle
+	linked, err := p.linkedOf(ctx, cs)
+	if err != nil {
+		return nil, nil, err
+	}
 	var items []dispatch.Item
 	var marks []store.Dispatched
 	warned := map[int]bool{}
-	for _, c := range cs {
+	for ci, c := range cs {
 		town := p.Router.Township(c.TownshipCode)
 		it := dispatch.Item{CaseID: c.ID, TownshipCode: town, TownshipName: p.Router.Name(town), HouseholdID: c.HouseholdID,
 			Level: c.Level, State: c.State, Dispatched: c.DispatchedOn, Deadline: c.Deadline,
-			Changed: c.State == cases.StateNew || c.Version > c.DispatchedVersion}
+			Changed: c.State == cases.StateNew || c.Version > c.DispatchedVersion, Linked: linked[ci]}
 		if it.Dispatched.IsZero() && c.State != cases.StateClosed {
 			it.Dispatched = day
 			if it.Deadline, err = p.Router.Deadline(day, false); err != nil {

@@ -61,6 +61,8 @@ func (s *Server) routeTable() []Route {
 		{"POST", "/report", LoggedIn, s.fileReport},
 		{"POST", "/reload", AdminOnly, s.reloadConfig},
 		{"POST", "/cases/{id}/reopen", AdminOnly, s.reopenCase},
+		{"GET", "/links", CountyOnly, s.linksPage},
+		{"POST", "/links/{lid}", CountyOnly, s.decideLink},
 	}
 }
 
@@ -571,6 +573,11 @@ func (s *Server) showCaseView(w http.ResponseWriter, r *http.Request, q *request
 		}
 	}
 	hits = append(hits, marks...)
+	linked, err := s.linkedRows(r, q, showID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	members, err := s.p.Store.Members(ctx, it.HouseholdID)
 	if err != nil {
 		s.fail(w, r, err)
@@ -642,6 +649,7 @@ func (s *Server) showCaseView(w http.ResponseWriter, r *http.Request, q *request
 		"CanReopen":    !open && q.scope.CanAdmin(),
 		"Outcomes":     dispatch.DefaultOutcomes(), "Problem": problem, "Form": form, "Today": q.day.Format(time.DateOnly),
 		"OutcomeLabel": outcomeLabel(q.kase.Outcome), "Done": r.URL.Query().Get("done") == "1",
+		"LinkNote": dispatch.LinkNote(*it), "Linked": linked,
 	})
 }
 

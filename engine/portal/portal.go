@@ -336,19 +336,26 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, rt Route) {
 	q.user, q.scope = u, u.Scope()
 	switch {
 	case rt.Access == CountyOnly && !q.scope.IsCounty():
+		// Refused, and recorded as a case out of scope is: a township or
+		// village account tried a county page.
+		if err := s.p.Store.Audit(ctx, actor(u), "scope_denied", r.URL.Path,
+			map[string]any{"route": rt.Method + " " + rt.Path, "scope": q.scope.String()}); err != nil {
+			s.fail(w, r, err)
+			return
+		}
 		s.forbidden(w, r, q, "此页面仅供县级账号使用")
 		return
 	case rt.Access == AdminOnly && !q.scope.CanAdmin():
 		s.forbidden(w, r, q, "此操作仅供县级管理员使用")
 		return
 	}
-	// A change to cases: never at once with the nightly run's. Taken
+	// A change to cases or rows: never at once with the nightly run's. Taken
 	// after the scope is checked (a request for another township's case
 	// is answered at once), and not for /reload, whose reload takes serve's
 	// job lock itself.
 	lock := func() bool {
 		if rt.Method != http.MethodPost || rt.Path == "/reload" ||
-			(rt.Access != CaseInScope && rt.Access != CaseToClose && rt.Access != AdminOnly) {
+			(rt.Access != CaseInScope && rt.Access != CaseToClose && rt.Access != AdminOnly && rt.Access != CountyOnly) {
 			return true
 		}
 		release, err := s.exclusive(ctx)
@@ -364,7 +371,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, rt Route) {
 			q.release()
 		}
 	}()
-	if rt.Access == AdminOnly && !lock() {
+	// An admin's change, or a county analyst's (a link decided changes a
+	// department row's person).
+	if (rt.Access == AdminOnly || rt.Access == CountyOnly) && !lock() {
 		return
 	}
 	if rt.Access == CaseInScope || rt.Access == CaseToClose {

@@ -77,15 +77,21 @@ func openCounty(t *testing.T) *county {
 	return shared
 }
 
-var countyDir string
+// countyDirs are the counties' directories, removed by TestMain.
+var countyDirs []string
 
-func buildCounty() (*county, error) {
+func buildCounty() (*county, error) { return buildCountyWith(nil) }
+
+// buildCountyWith runs one night on the synthetic county in a directory of
+// its own and starts the portal on it; setup, when set, changes the store
+// after the night, before the accounts are added.
+func buildCountyWith(setup func(ctx context.Context, c *county) error) (*county, error) {
 	ctx := context.Background()
 	dir, err := osMkdirTemp()
 	if err != nil {
 		return nil, err
 	}
-	countyDir = dir
+	countyDirs = append(countyDirs, dir)
 	cfg, err := config.Load("../../config.yaml")
 	if err != nil {
 		return nil, err
@@ -119,6 +125,11 @@ func buildCounty() (*county, error) {
 			case it.VillageCode != c.villageA && c.otherVillageCaseA == "":
 				c.otherVillageCaseA = it.CaseID
 			}
+		}
+	}
+	if setup != nil {
+		if err := setup(ctx, c); err != nil {
+			return nil, err
 		}
 	}
 	hash, err := auth.HashPassword(password)
@@ -350,6 +361,18 @@ func TestIsolation(t *testing.T) {
 			}
 			return loggedIn(acct, "403")
 		},
+		"GET /links": func(acct, id string) string {
+			if acct == "admin" || acct == "analyst" {
+				return "ok"
+			}
+			return loggedIn(acct, "403")
+		},
+		"POST /links/{lid}": func(acct, id string) string {
+			if acct == "admin" || acct == "analyst" {
+				return "404" // no such link
+			}
+			return loggedIn(acct, "403")
+		},
 		"POST /cases/{id}/outcome": func(acct, id string) string {
 			r := seesCase(acct, id, c)
 			if r == "ok" && (acct == "analyst" || acct == "village_a") {
@@ -401,6 +424,7 @@ func TestIsolation(t *testing.T) {
 				cl := browser(acct)
 				path := strings.ReplaceAll(strings.TrimSuffix(rt.Path, "{$}"), "{id}", id)
 				path = strings.ReplaceAll(path, "{rid}", "999999")
+				path = strings.ReplaceAll(path, "{lid}", "999999")
 				if rt.Path == "/static/" {
 					path = "/static/portal.css"
 				}
@@ -646,12 +670,14 @@ func osMkdirTemp() (string, error) { return os.MkdirTemp("", "lipwatch-portal-")
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if shared != nil {
-		shared.srv.Close()
-		shared.p.Close()
+	for _, c := range []*county{shared, linkShared} {
+		if c != nil {
+			c.srv.Close()
+			c.p.Close()
+		}
 	}
-	if countyDir != "" {
-		os.RemoveAll(countyDir)
+	for _, dir := range countyDirs {
+		os.RemoveAll(dir)
 	}
 	os.Exit(code)
 }

@@ -17,7 +17,7 @@ import (
 )
 
 // pageNames are the templates of templates/, each rendered inside layout.
-var pageNames = []string{"login", "password", "cases", "case", "message", "county", "extensions", "stats", "report", "sources"}
+var pageNames = []string{"login", "password", "cases", "case", "message", "county", "extensions", "stats", "report", "sources", "links"}
 
 var funcs = template.FuncMap{
 	"cause":   causeText,

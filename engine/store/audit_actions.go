@@ -26,6 +26,7 @@ var AuditActions = []string{
 	"link_confirm",          // an analyst linked a department row to a person (identity resolution)
 	"link_reject",           // an analyst refuted a proposed link
 	"links_list",            // links listed, reviewed or explained (lipwatch links list/review/explain): names, and ID numbers masked or not
+	"links_review",          // the portal's review queue of identity resolution viewed
 	"list_download",         // a township list downloaded from the portal
 	"login",                 // a portal login
 	"login_failed",          // a portal login refused
