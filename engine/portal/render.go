@@ -50,6 +50,8 @@ var funcs = template.FuncMap{
 			return "清单下发"
 		case "feedback":
 			return "回填导入"
+		case "link":
+			return "身份识别"
 		}
 		return k
 	},

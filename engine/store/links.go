@@ -41,8 +41,9 @@ type LinkOptions struct {
 // LinkPass is what one pass did.
 type LinkPass struct {
 	// Records is the rows linked in this pass: rows never linked before,
-	// and, when the registry changed since the last pass, the rows
-	// waiting for review or unmatched (Rechecked of them).
+	// and the rows waiting for review or unmatched that share a blocking
+	// value with a registry person new or changed since the last pass
+	// (Rechecked of them).
 	Records   int64
 	Rechecked int64
 	// The outcomes of the pass's records.
@@ -107,29 +108,39 @@ type queryer interface {
 
 // linkInput is the SQL of the rows to link from one dataset: never
 // linked, and carrying an unusable ID ("?…"), an ID of no registry person,
-// or a registry person's ID under another name; with recheck, also its
-// rows waiting for review or unmatched.
-func (l linkable) input(recheck bool) string {
+// or a registry person's ID under another name; and its rows waiting for
+// review or unmatched that share a blocking value with a registry person
+// new or changed since the last pass (temp table lk_changed: name, birth
+// key, ID tail, 户号), whom they may be.
+func (l linkable) input() string {
 	col := func(ok bool, c, typ string) string {
 		if ok {
 			return "d." + c
 		}
 		return "NULL::" + typ
 	}
-	again := ""
-	if recheck {
-		again = ` OR lk.status IN ('pending', 'unmatched')`
+	raw := `CASE WHEN d.id_number LIKE '?%%' THEN nullif(regexp_replace(upper(substr(d.id_number, 2)), '[^0-9X]', '', 'g'), '') ELSE d.id_number END`
+	hh, birth := "", ""
+	if l.household {
+		hh = "d.household_id IN (SELECT household_id FROM lk_changed) OR "
+	}
+	if l.birth {
+		birth = "strftime(d.birth_date, '%%Y%%m%%d') IN (SELECT birth_key FROM lk_changed) OR "
 	}
 	return fmt.Sprintf(`SELECT '%[1]s' AS dataset, d._key AS row_key, '%[1]s' || chr(31) || d._key AS rec_id,
-		d.name, %[2]s AS gender, %[3]s AS birth_date,
-		CASE WHEN d.id_number LIKE '?%%' THEN nullif(substr(d.id_number, 2), '') ELSE d.id_number END AS raw_id,
+		d.name, %[2]s AS gender, %[3]s AS birth_date, `+raw+` AS raw_id,
 		%[4]s AS household_id, d.id_number AS stored_id, lk.link_id IS NOT NULL AS recheck
 	FROM main.%[1]s d
 	LEFT JOIN main.registry_current r ON r.id_number = d.id_number
 	LEFT JOIN main.links lk ON lk.dataset = '%[1]s' AND lk.row_key = d._key
 	WHERE (lk.link_id IS NULL AND (d.id_number LIKE '?%%' OR r.id_number IS NULL
-	       OR (d.name IS NOT NULL AND trim(d.name) <> '' AND regexp_replace(d.name, '\s', '', 'g') <> regexp_replace(r.name, '\s', '', 'g'))))%[5]s`,
-		l.name, col(l.gender, "gender", "VARCHAR"), col(l.birth, "birth_date", "DATE"), col(l.household, "household_id", "VARCHAR"), again)
+	       OR (d.name IS NOT NULL AND trim(d.name) <> '' AND regexp_replace(d.name, '\s', '', 'g') <> regexp_replace(r.name, '\s', '', 'g'))))
+	   OR (lk.status IN ('pending', 'unmatched') AND (
+	       regexp_replace(d.name, '\s', '', 'g') IN (SELECT name FROM lk_changed)
+	       OR %[5]s%[6]ssubstr(`+raw+`, 7, 8) IN (SELECT birth_key FROM lk_changed)
+	       OR substr(`+raw+`, 1, 6) || substr(`+raw+`, 15, 4) IN (SELECT id_tail FROM lk_changed)
+	       OR (SELECT household_id FROM main.registry_current p WHERE p.id_number = `+raw+`) IN (SELECT household_id FROM lk_changed)))`,
+		l.name, col(l.gender, "gender", "VARCHAR"), col(l.birth, "birth_date", "DATE"), col(l.household, "household_id", "VARCHAR"), hh, birth)
 }
 
 // Link runs one identity-resolution pass: it links the rows that need it
@@ -168,17 +179,20 @@ func (s *Store) Link(ctx context.Context, o LinkOptions) (*LinkPass, error) {
 	if err != nil {
 		return fail(err)
 	}
-	// The rows waiting or unmatched are linked again when the registry
-	// has changed since the last pass: a new person may be theirs.
-	var regSig string
-	if err := conn.QueryRowContext(ctx, `SELECT `+"("+RowsSignatureSQL("main.registry")+")").Scan(&regSig); err != nil {
+	// The rows waiting or unmatched are linked again when a registry
+	// person who may be theirs is new or changed since the last pass
+	// (link_registry: a hash of each person's compared fields then).
+	if err := exec(`CREATE OR REPLACE TEMP TABLE lk_regnow AS SELECT id_number AS person_id,
+		hash(id_number, regexp_replace(name, '\s', '', 'g'), gender, birth_date, household_id) AS h,
+		regexp_replace(name, '\s', '', 'g') AS name, substr(id_number, 7, 8) AS birth_key,
+		substr(id_number, 1, 6) || substr(id_number, 15, 4) AS id_tail, household_id
+		FROM main.registry_current`); err != nil {
 		return fail(err)
 	}
-	var lastSig sql.NullString
-	if err := conn.QueryRowContext(ctx, `SELECT any_value(registry) FROM link_state`).Scan(&lastSig); err != nil {
+	if err := exec(`CREATE OR REPLACE TEMP TABLE lk_changed AS SELECT n.* FROM lk_regnow n
+		LEFT JOIN main.link_registry o USING (person_id) WHERE o.h IS DISTINCT FROM n.h`); err != nil {
 		return fail(err)
 	}
-	recheck := lastSig.Valid && lastSig.String != regSig
 	if len(lks) == 0 {
 		if err := exec(`CREATE OR REPLACE TEMP TABLE lk_input (dataset VARCHAR, row_key VARCHAR, rec_id VARCHAR, name VARCHAR,
 			gender VARCHAR, birth_date DATE, raw_id VARCHAR, household_id VARCHAR, stored_id VARCHAR, recheck BOOLEAN)`); err != nil {
@@ -187,7 +201,7 @@ func (s *Store) Link(ctx context.Context, o LinkOptions) (*LinkPass, error) {
 	} else {
 		parts := make([]string, len(lks))
 		for i, l := range lks {
-			parts[i] = l.input(recheck)
+			parts[i] = l.input()
 		}
 		if err := exec(`CREATE OR REPLACE TEMP TABLE lk_input AS ` + strings.Join(parts, "\nUNION ALL\n")); err != nil {
 			return fail(err)
@@ -202,16 +216,18 @@ func (s *Store) Link(ctx context.Context, o LinkOptions) (*LinkPass, error) {
 			return fail(err)
 		}
 	}
-	if err := exec(`DELETE FROM link_state`); err != nil {
+	// The registry as this pass saw it: only its changes since count next.
+	if err := exec(`DELETE FROM link_registry WHERE person_id IN (SELECT person_id FROM lk_changed)
+		OR person_id NOT IN (SELECT person_id FROM lk_regnow)`); err != nil {
 		return fail(err)
 	}
-	if err := exec(`INSERT INTO link_state VALUES (?, ?)`, regSig, now); err != nil {
+	if err := exec(`INSERT INTO link_registry SELECT person_id, h FROM lk_changed`); err != nil {
 		return fail(err)
 	}
 	if err := exec(`COMMIT`); err != nil {
 		return fail(err)
 	}
-	for _, t := range []string{"lk_input", "lk_dec", "lk_src", "lk_names", "lk_reg", "lk_rec", "lk_found", "lk_pairs", "lk_tf", "lk_cmp", "lk_usample", "lk_ucmp", "lk_pinyin"} {
+	for _, t := range []string{"lk_regnow", "lk_changed", "lk_apply", "lk_input", "lk_dec", "lk_src", "lk_names", "lk_reg", "lk_rec", "lk_found", "lk_pairs", "lk_tf", "lk_cmp", "lk_usample", "lk_ucmp", "lk_pinyin"} {
 		conn.ExecContext(context.WithoutCancel(ctx), `DROP TABLE IF EXISTS temp.main.`+t)
 	}
 	return pass, nil

@@ -110,17 +110,33 @@ func TestLinkPass(t *testing.T) {
 	if again.Records != 0 || again.Applied != 0 {
 		t.Fatalf("second pass %+v", again)
 	}
-	// A new registry person: the unmatched row is looked at again.
-	if _, err := s.DB().Exec(`INSERT INTO registry (id_number, name, household_id, township_code, _key, _source, _load_id, _loaded_at, _stream, _position)
-		VALUES ('340799199001011234', '新人', '3407990010099999', '340799001', 'n', 'reg', 3, now(), 'registry.csv', 99)`); err != nil {
-		t.Fatal(err)
+	// A new registry person who shares nothing with the unmatched row: it
+	// is not looked at again.
+	newPerson := func(id, name, hh string, pos int) {
+		t.Helper()
+		if _, err := s.DB().Exec(`INSERT INTO registry (id_number, name, household_id, township_code, _key, _source, _load_id, _loaded_at, _stream, _position)
+			VALUES (?, ?, ?, '340799001', ?, 'reg', 3, now(), 'registry.csv', ?)`, id, name, hh, id, pos); err != nil {
+			t.Fatal(err)
+		}
 	}
+	newPerson("340799199001011234", "新人", "3407990010099999", 99)
 	third, err := s.Link(ctx, LinkOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if third.Records != 1 || third.Rechecked != 1 || third.None != 1 {
-		t.Fatalf("after a registry change %+v", third)
+	if third.Records != 0 {
+		t.Fatalf("a registry person unlike every unmatched row re-checked rows: %+v", third)
+	}
+	// A second 张伟 moves in: the row naming 张伟 alone is looked at again
+	// (and, with two of that name, still links nobody).
+	zhang, _ := idnum.Build("340799", time.Date(1988, 5, 6, 0, 0, 0, 0, time.UTC), 411)
+	newPerson(string(zhang), "张伟", "3407990010099998", 100)
+	fourth, err := s.Link(ctx, LinkOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fourth.Records != 1 || fourth.Rechecked != 1 || fourth.None != 1 {
+		t.Fatalf("after a second 张伟 %+v", fourth)
 	}
 	if n := count(t, s, `SELECT count(*) FROM links`); n != 3 {
 		t.Errorf("%d links, want 3 (a row re-checked keeps its link)", n)

@@ -46,6 +46,7 @@ CREATE TABLE link_models (
 -- The pinyin of every registry name the linker has compared, kept so that
 -- a night computes only new names' (engine/link: Options.PinyinTable).
 CREATE TABLE link_pinyin (name VARCHAR NOT NULL, pinyin VARCHAR NOT NULL);
--- The registry's rows signature at the last pass: when it changes, the
--- rows waiting or unmatched are linked again (a new person may be theirs).
-CREATE TABLE link_state (registry VARCHAR NOT NULL, passed_at TIMESTAMP NOT NULL);
+-- Each registry person as the last pass saw them (a hash of the fields
+-- compared): the rows waiting or unmatched are linked again only when a
+-- person new or changed since shares a blocking value with them.
+CREATE TABLE link_registry (person_id VARCHAR NOT NULL, h UBIGINT NOT NULL);
