@@ -136,7 +136,8 @@ waiting (17). A link that left the queue by itself (the registry changed and the
 found it unmatched) is no longer anyone's work and is in neither figure; nor is an automatic link
 an analyst corrected. With --dataset, the progress of that dataset.
 
-Names are shown (analysts decide on them); ID numbers are masked unless --unmasked. Every
+Names (石*婷) and ID numbers are masked unless --unmasked (the level of each comparison says how
+the names agree; the portal's review page shows them to county analysts). Every
 listing is in the audit log (links_list).`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := checkLinkDataset(ds); err != nil {
@@ -187,7 +188,7 @@ listing is in the audit log (links_list).`,
 	f := cmd.Flags()
 	f.StringVar(&ds, "dataset", "", "only this dataset's rows (medical, employment, …)")
 	f.IntVar(&limit, "limit", 20, "show at most this many links, oldest first (0: all)")
-	f.BoolVar(&unmasked, "unmasked", false, "show ID numbers in full (audited)")
+	f.BoolVar(&unmasked, "unmasked", false, "show names and ID numbers in full (audited)")
 	return cmd
 }
 
@@ -272,7 +273,7 @@ names no link, 1 for a person not in the registry. Audited (link_confirm) withou
 			name := ""
 			for _, c := range r.Candidates {
 				if c.PersonID == person {
-					name = c.Name + " "
+					name = maskName(c.Name) + " "
 				}
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "link %d confirmed (已确认): the %s row %s now names %s%s (%s); the next lipwatch run evaluates it\n",
@@ -400,7 +401,7 @@ m (how often the same person agrees so), u (how often two people do; TF when it 
 frequency in the registry), the weight log2(m/u) in bits and a bar: the running total moving right
 (+, for) or left (-, against) from where the last comparison left it, | at 0. Then the total
 weight (the lines' sum), the probability 2^w/(1+2^w), and the link's decision against the
-thresholds (config link:). Names shown, ID numbers masked unless --unmasked; audited
+thresholds (config link:). Names and ID numbers masked unless --unmasked; audited
 (links_list).`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -455,7 +456,7 @@ thresholds (config link:). Names shown, ID numbers masked unless --unmasked; aud
 			return nil
 		},
 	}
-	cmd.Flags().BoolVar(&unmasked, "unmasked", false, "show ID numbers in full (audited)")
+	cmd.Flags().BoolVar(&unmasked, "unmasked", false, "show names and ID numbers in full (audited)")
 	return cmd
 }
 
@@ -671,6 +672,31 @@ type linkView struct {
 	th       link.Thresholds
 }
 
+// name is a person's name as the CLI shows it: masked like a list's
+// (first and last character, 石*婷, 张*) unless --unmasked (audited), as
+// every command keeps names out of terminals and logs; the comparison
+// level says how the names agree.
+func (v linkView) name(s string) string {
+	if v.unmasked || s == "" {
+		return s
+	}
+	return maskName(s)
+}
+
+// maskName keeps a name's first character and, past two characters, its
+// last: 石英婷 → 石*婷, 张伟 → 张*.
+func maskName(s string) string {
+	rs := []rune(s)
+	switch {
+	case len(rs) <= 1:
+		return "*"
+	case len(rs) == 2:
+		return string(rs[0]) + "*"
+	default:
+		return string(rs[0]) + strings.Repeat("*", len(rs)-2) + string(rs[len(rs)-1])
+	}
+}
+
 func (v linkView) id(s string) string {
 	if s == "" {
 		return "-"
@@ -764,11 +790,11 @@ func (v linkView) reviewBlock(w io.Writer, r store.LinkRow) {
 		fmt.Fprintln(tw, s)
 	}
 	gone := func(c store.LinkCandidate) bool { return c.Name == "" && c.TownshipCode == "" }
-	line("姓名 name", r.Name, func(c store.LinkCandidate) string {
+	line("姓名 name", v.name(r.Name), func(c store.LinkCandidate) string {
 		if gone(c) {
 			return "(no longer in the registry 已不在户籍库)"
 		}
-		return differs(c, link.CmpName, c.Name)
+		return differs(c, link.CmpName, v.name(c.Name))
 	})
 	line("身份证号 ID", v.sentID(r.RawID), func(c store.LinkCandidate) string { return differs(c, link.CmpID, v.id(c.PersonID)) })
 	line("出生日期 birth", rowBirth(r), func(c store.LinkCandidate) string {
@@ -804,7 +830,7 @@ func (v linkView) reviewBlock(w io.Writer, r store.LinkRow) {
 // explain writes a link's waterfalls, one per candidate, and its decision.
 func (v linkView) explain(w io.Writer, r store.LinkRow, m *link.Model) {
 	fmt.Fprintf(w, "link %d · %s %s · from %s · %s (%s)\n", r.ID, r.Dataset, datasetTitle(r.Dataset), rowPlace(r), r.Status, statusLabel(r.Status))
-	fmt.Fprintf(w, "row 部门记录: %s · ID as sent %s · birth %s · gender %s · 户号 %s\n", cmp.Or(r.Name, "-"), v.sentID(r.RawID),
+	fmt.Fprintf(w, "row 部门记录: %s · ID as sent %s · birth %s · gender %s · 户号 %s\n", cmp.Or(v.name(r.Name), "-"), v.sentID(r.RawID),
 		rowBirth(r), genderLabel(r.Gender), cmp.Or(r.HouseholdID, "-"))
 	fmt.Fprintf(w, "model %d (%s", r.ModelID, m.Source)
 	if m.Pairs > 0 {
@@ -826,7 +852,7 @@ func (v linkView) explain(w io.Writer, r store.LinkRow, m *link.Model) {
 		}
 	}
 	for i, c := range r.Candidates {
-		fmt.Fprintf(w, "\ncandidate #%d: %s %s", i+1, cmp.Or(c.Name, "(no longer in the registry 已不在户籍库)"), v.id(c.PersonID))
+		fmt.Fprintf(w, "\ncandidate #%d: %s %s", i+1, cmp.Or(v.name(c.Name), "(no longer in the registry 已不在户籍库)"), v.id(c.PersonID))
 		if c.TownshipCode != "" {
 			fmt.Fprintf(w, " · %s · %s", v.place(c), rule.StatusName(c.Status))
 		}
