@@ -117,14 +117,14 @@ func appendedRows(ctx context.Context, conn *sql.Conn, prior, now string) (map[s
 		}
 		if n != w.count || sum != w.sum || pos != w.pos {
 			// Identity resolution moves the rows it links to its own
-			// ledger row: say so rather than "replaced".
+			// ledger row: name it among the causes.
 			var linked int64
 			if err := conn.QueryRowContext(ctx, fmt.Sprintf(`SELECT count(*) FROM loads WHERE dataset = '%s' AND origin = 'link' AND load_id > %d`,
 				strings.ReplaceAll(ds, "'", "''"), w.max)).Scan(&linked); err != nil {
 				return nil, "", fmt.Errorf("incremental night: %w", err)
 			}
 			if linked > 0 {
-				return nil, "rows of " + ds + " loaded before were linked to other people (identity resolution or an analyst's decision)", nil
+				return nil, "rows of " + ds + " were replaced, sent again or removed, or linked to other people since (identity resolution or an analyst's decision)", nil
 			}
 			return nil, "rows of " + ds + " were replaced, sent again or removed", nil
 		}

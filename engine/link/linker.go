@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/lipwatch/lipwatch/engine/internal/sqlrows"
 )
 
 // Options of one linking pass.
@@ -255,7 +257,7 @@ func (l *linker) prepare() error {
 		}
 		rows = append(rows, []any{n, nm.Norm, nm.Pinyin})
 	}
-	if err := l.insert("lk_names", rows); err != nil {
+	if err := sqlrows.Insert(l.ctx, l.conn, "lk_names", rows); err != nil {
 		return err
 	}
 	if err := l.exec(`CREATE OR REPLACE TEMP TABLE lk_reg AS
@@ -617,7 +619,7 @@ func (l *linker) pinyinFor(q string) error {
 	for _, n := range missing {
 		rows = append(rows, []any{n, Pinyin(n)})
 	}
-	return l.insert(l.py, rows)
+	return sqlrows.Insert(l.ctx, l.conn, l.py, rows)
 }
 
 func (l *linker) strings(q string) ([]string, error) {
@@ -635,34 +637,4 @@ func (l *linker) strings(q string) ([]string, error) {
 		out = append(out, s)
 	}
 	return out, rows.Err()
-}
-
-// insert writes rows into table in statements of up to 500 rows.
-func (l *linker) insert(table string, rows [][]any) error {
-	const batch = 500
-	for len(rows) > 0 {
-		n := min(batch, len(rows))
-		var b strings.Builder
-		args := make([]any, 0, n*len(rows[0]))
-		b.WriteString("INSERT INTO " + table + " VALUES ")
-		for i, r := range rows[:n] {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			b.WriteByte('(')
-			for j := range r {
-				if j > 0 {
-					b.WriteByte(',')
-				}
-				b.WriteByte('?')
-			}
-			b.WriteByte(')')
-			args = append(args, r...)
-		}
-		if err := l.exec(b.String(), args...); err != nil {
-			return err
-		}
-		rows = rows[n:]
-	}
-	return nil
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/lipwatch/lipwatch/engine/dataset"
+	"github.com/lipwatch/lipwatch/engine/internal/sqlrows"
 	"github.com/lipwatch/lipwatch/engine/link"
 )
 
@@ -316,7 +317,7 @@ func (s *Store) linkRecords(ctx context.Context, conn *sql.Conn, o LinkOptions, 
 			pass.None++
 		}
 	}
-	if err := insertRows(ctx, conn, "lk_dec", rows); err != nil {
+	if err := sqlrows.Insert(ctx, conn, "lk_dec", rows); err != nil {
 		return err
 	}
 	byDS, err := conn.QueryContext(ctx, `SELECT i.dataset, count(*) FILTER (WHERE d.band = 'auto'), count(*) FILTER (WHERE d.band = 'review'),
@@ -424,29 +425,6 @@ func scanStrings(ctx context.Context, q queryer, query string, args ...any) ([]s
 		out = append(out, s)
 	}
 	return out, rows.Err()
-}
-
-// insertRows writes rows into table in statements of up to 500 rows.
-func insertRows(ctx context.Context, conn *sql.Conn, table string, rows [][]any) error {
-	const batch = 500
-	for len(rows) > 0 {
-		n := min(batch, len(rows))
-		var b strings.Builder
-		args := make([]any, 0, n*len(rows[0]))
-		b.WriteString("INSERT INTO " + table + " VALUES ")
-		for i, r := range rows[:n] {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			b.WriteString("(" + strings.TrimSuffix(strings.Repeat("?,", len(r)), ",") + ")")
-			args = append(args, r...)
-		}
-		if _, err := conn.ExecContext(ctx, b.String(), args...); err != nil {
-			return err
-		}
-		rows = rows[n:]
-	}
-	return nil
 }
 
 // ErrNoLink reports a link that does not exist.
