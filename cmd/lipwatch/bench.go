@@ -404,6 +404,21 @@ func runBench(ctx context.Context, o benchOptions, progress io.Writer) (*benchRe
 	}
 	fig(full)
 
+	// Identity resolution (issue 15): the link stage of the full night,
+	// beside the whole night, on a county whose files carry about 1%
+	// rows with a damaged ID (gen's ground truth).
+	if link, ok := rep.Stages["a_full"]["link"]; ok {
+		lf := benchFigure{ID: "link_stage", Figure: "identity resolution: link stage of (a)", Measured: link, Unit: "s",
+			Baseline: ptr(a.WallS), BaselineWhat: "full night (a)", Ratio: ptr(link / a.WallS), Goal: "≤ 10% of a full night at 1m"}
+		if l := or.linked["a_full"]; l != nil {
+			lf.Note = fmt.Sprintf("%d rows: %d linked, %d to review, %d unmatched", l["auto"]+l["review"]+l["none"], l["auto"], l["review"], l["none"])
+		}
+		if scaled("1m") {
+			lf.Met = met(link <= 0.1*a.WallS)
+		}
+		fig(lf)
+	}
+
 	unchanged := benchFigure{ID: "unchanged_night", Figure: "night with nothing changed (b)", Measured: bn.WallS, Unit: "s",
 		Baseline: ptr(a.WallS), BaselineWhat: "full night (a)", Ratio: ptr(bn.WallS / a.WallS), Goal: "≤ 2 s at 1m",
 		PeakRSSMB: bn.PeakRSSMB, BaselineMB: a.PeakRSSMB}
@@ -929,6 +944,7 @@ type oracleResult struct {
 	hits         map[string]int // rule → hits of the SQL
 	evaluateHits map[string]int // rule → hits of the newest evaluate (the ledger)
 	stages       map[string]map[string]float64
+	linked       map[string]map[string]int64 // night → identity resolution's outcomes (auto, review, none, applied)
 }
 
 // oracle opens the store as the config says and runs the hand-written SQL
@@ -942,7 +958,8 @@ func oracle(ctx context.Context, cfg *config.Config, storePath string, day time.
 		return nil, err
 	}
 	defer st.Close()
-	res := &oracleResult{hits: map[string]int{}, evaluateHits: map[string]int{}, stages: map[string]map[string]float64{}}
+	res := &oracleResult{hits: map[string]int{}, evaluateHits: map[string]int{}, stages: map[string]map[string]float64{},
+		linked: map[string]map[string]int64{}}
 	runs, err := st.Runs(ctx, store.RunFilter{Kinds: []string{"run", "evaluate"}})
 	if err != nil {
 		return nil, err
@@ -964,12 +981,15 @@ func oracle(ctx context.Context, cfg *config.Config, storePath string, day time.
 				}
 			}
 		case r.Kind == "run":
-			var s struct{ StageSeconds map[string]float64 }
+			var s struct {
+				StageSeconds map[string]float64
+				Linked       map[string]int64
+			}
 			if err := json.Unmarshal([]byte(r.Summary), &s); err != nil {
 				return nil, fmt.Errorf("bench: the ledger's run %d: %w", r.ID, err)
 			}
 			if n := names[r.AsOf.Format(time.DateOnly)]; n != "" && res.stages[n] == nil {
-				res.stages[n] = s.StageSeconds
+				res.stages[n], res.linked[n] = s.StageSeconds, s.Linked
 			}
 		}
 	}
@@ -1052,17 +1072,17 @@ func printBench(w io.Writer, rep *benchReport) {
 	if len(rep.Stages) > 0 {
 		fmt.Fprintln(w)
 		tw = newRightTable(w)
-		fmt.Fprintln(tw, "NIGHT (s)\tWALL\tSYNC\tHEALTH\tEVALUATE\tFACTS\tRULES\tDISPATCH\tNOTIFY")
+		fmt.Fprintln(tw, "NIGHT (s)\tWALL\tSYNC\tLINK\tHEALTH\tEVALUATE\tFACTS\tRULES\tDISPATCH\tNOTIFY")
 		for _, n := range []string{"a_full", "b_unchanged", "c_1pct"} {
 			s, ok := rep.Stages[n]
 			if !ok {
 				continue
 			}
-			fmt.Fprintf(tw, "%s\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\n", n, s["wall"], s["sync"], s["health"], s["evaluate"],
+			fmt.Fprintf(tw, "%s\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\n", n, s["wall"], s["sync"], s["link"], s["health"], s["evaluate"],
 				s["evaluate.facts"], s["evaluate.rules"], s["dispatch"], s["notify"])
 		}
 		tw.Flush()
-		fmt.Fprintln(w, "WALL: the lipwatch run process; SYNC … NOTIFY: its stages (run ledger); FACTS, RULES: inside EVALUATE (its log line).")
+		fmt.Fprintln(w, "WALL: the lipwatch run process; SYNC … NOTIFY: its stages (run ledger; LINK: identity resolution); FACTS, RULES: inside EVALUATE (its log line).")
 	}
 	if len(rep.Sources) > 0 {
 		names := slices.SortedFunc(maps.Keys(rep.Sources), func(a, b string) int {

@@ -24,7 +24,8 @@ func init() {
 }
 
 // benchFigureIDs are the rows of issue 14's table the bench must fill.
-var benchFigureIDs = []string{"gen", "full_night", "unchanged_night", "one_pct_night", "evaluate_vs_sql", "xlsx_sync", "csv_sync"}
+// link_stage is issue 15's: identity resolution's share of the full night.
+var benchFigureIDs = []string{"gen", "full_night", "link_stage", "unchanged_night", "one_pct_night", "evaluate_vs_sql", "xlsx_sync", "csv_sync"}
 
 // `lipwatch bench` end to end on a tiny county: every figure of the table
 // has a number, those with a baseline a baseline and a ratio, every night
@@ -43,6 +44,9 @@ func TestBench(t *testing.T) {
 	checkBenchReport(t, rep, out)
 	if want := []string{"gen", "night-a-full", "night-b-unchanged", "night-c-1pct", "evaluate-dry"}; !slices.Equal(childNames(rep), want) {
 		t.Errorf("children %v, want %v", childNames(rep), want)
+	}
+	if n := figure(t, rep, "link_stage").Note; !strings.Contains(n, " linked, ") {
+		t.Errorf("the link stage does not say what it linked: %q", n)
 	}
 	if rep.People < 400 || rep.MedicalNew == 0 {
 		t.Errorf("people %d, new medical rows %d", rep.People, rep.MedicalNew)

@@ -70,7 +70,7 @@ ledger as kind link, on the --as-of date.`,
 					return nil, err
 				}
 				return map[string]any{"records": pass.Records, "rechecked": pass.Rechecked, "auto": pass.Auto,
-					"review": pass.Review, "none": pass.None, "applied": pass.Applied}, nil
+					"review": pass.Review, "none": pass.None, "applied": pass.Applied, "unlinked": pass.Unlinked}, nil
 			})
 			if err != nil {
 				if cmd.Context().Err() != nil {
@@ -97,6 +97,10 @@ func printLinksRun(w io.Writer, pass *store.LinkPass) {
 	}
 	fmt.Fprintf(w, "identity resolution (身份识别): %s whose ID number matched nobody%s: %d linked, %d to review, %d unmatched; %s\n",
 		plural(int(pass.Records), "row", "rows"), again, pass.Auto, pass.Review, pass.None, plural(int(pass.Applied), "row now names its person", "rows now name their person"))
+	if pass.Unlinked > 0 {
+		fmt.Fprintf(w, "%s linked before no longer automatically (the registry changed: their person changed or left, or another is as likely): they name nobody again until reviewed (关联已撤销，待复核)\n",
+			plural(int(pass.Unlinked), "row", "rows"))
+	}
 	tw := newTable(w)
 	fmt.Fprintln(tw, "DATASET\t\tLINKED 已关联\tREVIEW 待复核\tUNMATCHED 未匹配")
 	for _, ds := range slices.Sorted(maps.Keys(pass.ByDataset)) {

@@ -207,6 +207,10 @@ func printLinkPass(w io.Writer, l *store.LinkPass) {
 	if l == nil || l.Records == 0 {
 		return
 	}
-	fmt.Fprintf(w, "identity resolution (身份识别): %d rows whose ID number matched nobody: %d linked, %d to review (lipwatch links review), %d unmatched\n",
-		l.Records, l.Auto, l.Review, l.None)
+	unlinked := ""
+	if l.Unlinked > 0 {
+		unlinked = fmt.Sprintf("; %d linked before no longer automatically (the registry changed)", l.Unlinked)
+	}
+	fmt.Fprintf(w, "identity resolution (身份识别): %d rows whose ID number matched nobody: %d linked, %d to review (lipwatch links review), %d unmatched%s\n",
+		l.Records, l.Auto, l.Review, l.None, unlinked)
 }

@@ -249,7 +249,10 @@ func (w *world) baseRow(r *rand.Rand, f *file) []cell {
 	case "students", "rehabilitation", "staff_relatives":
 		return w.rigidBaseRow(r, f)
 	}
-	p := w.somebody(r)
+	p := w.forced
+	if p == nil {
+		p = w.somebody(r)
+	}
 	if w.badTouched != nil {
 		w.badTouched[p.hh] = true
 	}
@@ -268,7 +271,8 @@ func (w *world) baseRow(r *rand.Rand, f *file) []cell {
 			d = w.asOf
 		}
 		c := newClaim(p, d, pickHospital(r, false), int64(between(r, 50_00, 800_00)), 0.5, 0, 0)
-		return []cell{txt(w.nextClaimID(d)), txt(p.id), txt(d.Format(time.DateOnly)), txt(c.hospital),
+		return []cell{txt(w.nextClaimID(d)), txt(p.id), txt(p.name), txt(genderText(p)), txt(p.birth.Format(time.DateOnly)),
+			txt(d.Format(time.DateOnly)), txt(c.hospital),
 			txt(plainMoney(c.total)), txt(plainMoney(c.fund)), txt("0.00"), txt("0.00"), txt(plainMoney(c.oop))}
 	case "disability":
 		return []cell{txt(p.id), txt(p.id + "44"), txt("肢体残疾"), txt("四级"), dateValue(old), txt("有效")}

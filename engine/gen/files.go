@@ -249,6 +249,14 @@ func (w *world) writeFiles(ctx context.Context, dir string) ([]*written, error) 
 	for _, f := range out {
 		w.injectBad(w.rng("bad:"+f.name), f, f.name == "employment.csv")
 	}
+	// Rows with a damaged ID, for identity resolution: about the people
+	// of the households the bad rows above took, which later roles avoid.
+	people := w.linkPeople()
+	for _, f := range out {
+		if linkableFile(f) {
+			w.injectLinkage(w.rng("link:"+f.name), f, people)
+		}
+	}
 	var medical []*file
 	medicalDone := map[*file]*written{}
 	for _, f := range out {
@@ -321,7 +329,7 @@ func (f *file) summary() *written {
 		switch {
 		case rw.bad != nil && rw.bad.trueID != "":
 			s.unresolved = append(s.unresolved, Unresolved{File: f.name, Position: pos, Reason: rw.bad.Reason,
-				Column: rw.bad.Column, IDNumber: rw.bad.trueID})
+				Column: rw.bad.Column, IDNumber: rw.bad.trueID, NameVariant: rw.bad.variant})
 		case rw.bad != nil:
 			b := *rw.bad
 			b.File, b.Position = f.name, pos
@@ -362,7 +370,8 @@ var (
 		{"开始日期", "start_date"}, {"结束日期", "end_date"}, {"月救助金额", "amount_monthly"},
 	}
 	medicalCols = []column{
-		{"结算单号", "claim_id"}, {"身份证号", "id_number"}, {"结算日期", "settle_date"}, {"医疗机构", "hospital"},
+		{"结算单号", "claim_id"}, {"身份证号", "id_number"}, {"姓名", "name"}, {"性别", "gender"}, {"出生日期", "birth_date"},
+		{"结算日期", "settle_date"}, {"医疗机构", "hospital"},
 		{"医疗总费用", "total_cost"}, {"统筹基金支付", "fund_paid"}, {"大病保险支付", "critical_illness_paid"},
 		{"医疗救助支付", "assistance_paid"}, {"个人自付", "out_of_pocket"},
 	}
@@ -581,7 +590,10 @@ func claimCells(r *rand.Rand, c *claim) []cell {
 		}
 		return txt(dirtyMoney(r, v))
 	}
-	return []cell{txt(c.id), txt(dirtyID(r, c.p.id)), txt(dirtyDate(r, c.date)), txt(c.hospital),
+	// 姓名, 性别 and 出生日期 as 医保结算清单 exports carry them: drawn
+	// without the stream, so the claims' other cells are as before.
+	return []cell{txt(c.id), txt(dirtyID(r, c.p.id)), txt(c.p.name), txt(genderText(c.p)), txt(c.p.birth.Format(time.DateOnly)),
+		txt(dirtyDate(r, c.date)), txt(c.hospital),
 		txt(dirtyMoney(r, c.total)), zero(c.fund), zero(c.critical), zero(c.assist), txt(dirtyMoney(r, c.oop))}
 }
 

@@ -37,7 +37,8 @@ func WriteMedicalCSV(w io.Writer, rows int, seed int64, asOf time.Time) error {
 		if err != nil {
 			return fmt.Errorf("build ID: %w", err)
 		}
-		pool[i] = &person{id: string(id), birth: birth, male: male}
+		name := string(pickRune(r, surnames)) + givenName(r, male, birth.Year())
+		pool[i] = &person{id: string(id), name: name, birth: birth, male: male}
 	}
 	bw := bufio.NewWriterSize(w, 256<<10)
 	cw := &csvWriter{w: bw}

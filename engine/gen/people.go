@@ -106,6 +106,11 @@ type world struct {
 	// files before the asset files were drawn for: a quarantined registry
 	// or roster row holds their warnings back, so no asset role goes there.
 	badTouched map[*household]bool
+	// forced, when set, is the person baseRow's row is about (linkage.go).
+	forced *person
+	// linkSeq and variantSeq turn the kinds of ID damage and of name
+	// variants over the county's files (injectLinkage).
+	linkSeq, variantSeq int
 	// The asset records (assets.go).
 	vehicles   []*vehicle
 	properties []*property

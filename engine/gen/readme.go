@@ -89,6 +89,19 @@ defect is the ID number (a wrong check character, or none) in a file whose rows 
 name, which the loader keeps with an unusable ID for identity resolution (身份证号无法使用，待身份识别),
 each with the true person's ID number.
 
+Identity resolution's ground truth: the files that carry names (medical files with 姓名, 性别 and
+出生日期 as 医保结算清单 exports do, employment.csv, fishers.csv) also hold extra rows, about 1% of
+their rows, each a clean row about a known registry person whose ID number is damaged the ways
+departments' files damage it, kinds in turn: wrong_digit (one of the first 17 digits, the check
+character as it was), transposed_digits (two neighbours swapped), excel_15_digits (15 significant
+digits then 000, as Excel keeps a number), zero_padded (a leading 0), legacy_15_typo (the 15-digit
+form with one digit typed wrong), family_member_id (another member's ID of the person's household)
+and, in files that give more than the name, missing_id. One row in three writes the name as a
+variant: traditional (繁体), space (a space after the surname) or homophone (one given-name
+character by another of the same sound). truth.json lists each under "unresolved" with its reason,
+its name_variant and the true person's ID number; the people are from the households the bad rows
+are about, which no planted situation uses, so a row linked to its person changes no warning.
+
 truth.json also lists the planted situations (signals a rule must raise, per household and
 person), the decoys (near misses no rule may warn), the thresholds they were built around
 ("params") and, for every file, how its headers map onto dataset fields. The asset signals

@@ -171,6 +171,9 @@ type BadRow struct {
 	// carries the person's name: it is not quarantined but kept
 	// unresolved (Truth.Unresolved), and this is the person's ID number.
 	trueID string
+	// variant is the way its name is written, when not as the registry
+	// writes it (VariantTraditional ...).
+	variant string
 }
 
 // Unresolved is an injected row whose one defect is its ID number (a wrong
@@ -182,9 +185,14 @@ type BadRow struct {
 type Unresolved struct {
 	File     string `json:"file"`
 	Position int    `json:"position"` // as BadRow.Position
-	Reason   string `json:"reason"`   // bad_check_digit or missing_required
-	Column   string `json:"column"`   // header of the ID column
+	// Reason is the damage: bad_check_digit or missing_required (a bad
+	// row's), or one of identity resolution's (ReasonWrongDigit ...).
+	Reason   string `json:"reason"`
+	Column   string `json:"column"` // header of the ID column
 	IDNumber string `json:"id_number"`
+	// NameVariant is how the row writes the person's name when not as
+	// the registry does: traditional, space or homophone.
+	NameVariant string `json:"name_variant,omitempty"`
 }
 
 // Duplicate is a claim sent again in the next month's file, unchanged.

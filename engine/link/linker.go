@@ -324,7 +324,12 @@ func (l *linker) block() error {
 
 // levels is the SQL of a pair's comparison vector, r a record of lk_rec,
 // g a person of lk_reg and gp its name's pinyin. Each is Null (SQL NULL)
-// when it cannot be made.
+// when it cannot be made. The ID's birth digits agreeing alone (level 1)
+// counts only for a row without a birth date of its own: with one, the
+// birth comparison has weighed that evidence already, and counting it
+// twice (Fellegi–Sunter assumes comparisons independent given the match
+// status) made an out-of-county patient born the same day as a stranger
+// of the registry, with a different name, a 0.92 candidate.
 const levels = `
 	CASE WHEN r.name IS NULL OR g.name IS NULL THEN NULL
 	     WHEN r.name = g.name THEN 4
@@ -348,15 +353,15 @@ const levels = `
 	          WHEN regexp_full_match(r.rid, '[0-9]{15}0{3}') AND abs(substr(r.rid, 1, 15)::BIGINT - substr(g.person_id, 1, 15)::BIGINT) <= 1 THEN 4
 	          WHEN hamming(r.rid, g.person_id) = 2 THEN CASE WHEN damerau_levenshtein(r.rid, g.person_id) = 1 THEN 5 ELSE 3 END
 	          WHEN hamming(r.rid, g.person_id) <= 4 THEN CASE WHEN damerau_levenshtein(r.rid, g.person_id) = 2 THEN 3
-	                                                          WHEN substr(r.rid, 7, 8) = substr(g.person_id, 7, 8) THEN 1 ELSE 0 END
-	          WHEN substr(r.rid, 7, 8) = substr(g.person_id, 7, 8) THEN 1
+	                                                          WHEN r.birth_date IS NULL AND substr(r.rid, 7, 8) = substr(g.person_id, 7, 8) THEN 1 ELSE 0 END
+	          WHEN r.birth_date IS NULL AND substr(r.rid, 7, 8) = substr(g.person_id, 7, 8) THEN 1
 	          ELSE 0 END
 	     WHEN length(r.rid) BETWEEN 16 AND 20 THEN CASE
 	          WHEN damerau_levenshtein(r.rid, g.person_id) = 1 THEN 5
 	          WHEN damerau_levenshtein(r.rid, g.person_id) = 2 THEN 3
-	          WHEN substr(r.rid, 7, 8) = substr(g.person_id, 7, 8) THEN 1
+	          WHEN r.birth_date IS NULL AND substr(r.rid, 7, 8) = substr(g.person_id, 7, 8) THEN 1
 	          ELSE 0 END
-	     WHEN length(r.rid) >= 14 AND substr(r.rid, 7, 8) = substr(g.person_id, 7, 8) THEN 1
+	     WHEN length(r.rid) >= 14 AND r.birth_date IS NULL AND substr(r.rid, 7, 8) = substr(g.person_id, 7, 8) THEN 1
 	     ELSE 0 END::TINYINT AS c_id,
 	CASE WHEN r.gender IS NULL OR g.gender IS NULL THEN NULL
 	     WHEN r.gender = g.gender THEN 1 ELSE 0 END::TINYINT AS c_gender,

@@ -56,7 +56,7 @@ const (
 // number is far rarer than a number of the wrong person.
 const (
 	IDDiffer    = iota // nothing alike
-	IDBirthPart        // only the birth-date digits (7–14) agree
+	IDBirthPart        // only the birth-date digits (7–14) agree, on a row that gives no birth date of its own
 	IDHousehold        // a registry ID of another member of the candidate's household
 	IDTwoEdits         // two characters apart (Damerau–Levenshtein 2)
 	IDExcel            // the first 15 digits agree (the 15th ±1: rounded), the rest zeros: Excel keeps 15 significant digits

@@ -1,21 +1,28 @@
 package pipeline
 
 import (
+	"cmp"
 	"context"
+	"maps"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/lipwatch/lipwatch/engine/gen"
 	"github.com/lipwatch/lipwatch/engine/store"
 )
 
 // TestLinkingMatchesGroundTruth: the nightly run links the county's rows
-// kept with an unusable ID (truth.json "unresolved": a wrong check
-// character, or no ID at all, each with the true person). Every automatic
-// link names the true person (precision 1), every row that carries ID text
-// is linked (the planted damage is one digit), and a row with a name alone
-// is never linked automatically (a name is not enough in a county of
-// 14,000). The links are counted by status, and a second night links
-// nothing again.
+// whose ID number is damaged (truth.json "unresolved": a wrong check
+// character or digit, transposed digits, Excel's 15 digits, a leading zero,
+// a 15-digit ID with a typo, another household member's ID, no ID at all;
+// a third of them under a variant of the name: 繁体, a space, a homophone),
+// each with its true person. Every automatic link names the true person
+// (precision >= 0.995), at least 95% of the identifiable rows are linked
+// to theirs (recall), the clerical review queue is at most 2% of the rows
+// the linker looked at, and a row that gives a name alone (no ID text, no
+// birth date, gender or 户号) is never linked automatically: a name is not
+// enough in a county of 14,000. A second night links nothing again.
 func TestLinkingMatchesGroundTruth(t *testing.T) {
 	c := openCounty(t)
 	ctx := context.Background()
@@ -30,19 +37,32 @@ func TestLinkingMatchesGroundTruth(t *testing.T) {
 		file string
 		pos  int64
 	}
-	truth := map[key]string{}
-	missing := map[key]bool{}
+	// A file "identifies" a row without its ID when it carries more than
+	// the name: birth date, gender or 户号.
+	identifies := map[string]bool{}
+	for _, f := range c.truth.Files {
+		for _, col := range f.Columns {
+			switch col.Field {
+			case "birth_date", "gender", "household_id":
+				identifies[f.File] = true
+			}
+		}
+	}
+	truth := map[key]gen.Unresolved{}
 	for _, u := range c.truth.Unresolved {
-		k := key{u.File, int64(u.Position)}
-		truth[k] = u.IDNumber
-		missing[k] = u.Reason == "missing_required"
+		truth[key{u.File, int64(u.Position)}] = u
+	}
+	nameOnly := func(u gen.Unresolved) bool {
+		return (u.Reason == gen.ReasonMissingRequired || u.Reason == gen.ReasonMissingID) && !identifies[u.File]
 	}
 	links, err := c.p.Store.Links(ctx, store.LinkFilter{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	var auto, right, withText, withTextLinked, nameOnlyAuto int
-	found := 0
+	type tally struct{ rows, linked int }
+	byKind := map[string]*tally{}
+	var auto, right, review, identifiable, linkedRight, nameOnlyAuto int
+	found := map[key]bool{}
 	for _, l := range links {
 		var k key
 		for tk := range truth {
@@ -50,42 +70,81 @@ func TestLinkingMatchesGroundTruth(t *testing.T) {
 				k = tk
 			}
 		}
-		person, planted := truth[k]
-		if l.Status == "linked" {
+		u, planted := truth[k]
+		switch l.Status {
+		case "linked":
 			auto++
-			if planted && l.PersonID == person {
+			if planted && l.PersonID == u.IDNumber {
 				right++
 			} else {
 				t.Errorf("link %d (%s %s:%d) linked to the wrong person", l.ID, l.Dataset, l.Stream, l.Position)
 			}
+		case "pending":
+			review++
+			t.Logf("review: %s %s:%d planted %v p=%.3f", l.Dataset, l.Stream, l.Position, planted, l.Probability)
 		}
 		if !planted {
 			continue
 		}
-		found++
-		if missing[k] {
+		found[k] = true
+		if nameOnly(u) {
 			if l.Status == "linked" {
 				nameOnlyAuto++
 			}
 			continue
 		}
-		withText++
-		if l.Status == "linked" && l.PersonID == person {
-			withTextLinked++
+		kind := u.Reason
+		if u.NameVariant != "" {
+			kind += "+" + u.NameVariant
+		}
+		for _, name := range []string{u.Reason, "name:" + cmp.Or(u.NameVariant, "as registered")} {
+			if byKind[name] == nil {
+				byKind[name] = &tally{}
+			}
+			byKind[name].rows++
+			if l.Status == "linked" && l.PersonID == u.IDNumber {
+				byKind[name].linked++
+			}
+		}
+		identifiable++
+		if l.Status == "linked" && l.PersonID == u.IDNumber {
+			linkedRight++
+		} else {
+			t.Logf("not linked: %s %s %s:%d %s p=%.3f", l.Status, l.Dataset, l.Stream, l.Position, kind, l.Probability)
 		}
 	}
-	if found != len(truth) {
-		t.Errorf("%d of truth's %d unresolved rows have a link", found, len(truth))
+	for k, u := range truth {
+		// A damage that leaves a valid ID of nobody the linker never
+		// sees would be a miss; one that the loader repairs is not.
+		if !found[k] && !nameOnly(u) {
+			identifiable++
+			t.Logf("no link for %s:%d (%s)", k.file, k.pos, u.Reason)
+		}
+	}
+	kinds := slices.Sorted(maps.Keys(byKind))
+	for _, k := range kinds {
+		t.Logf("%-28s %3d rows, %3d linked to their person", k, byKind[k].rows, byKind[k].linked)
 	}
 	precision := float64(right) / float64(max(auto, 1))
-	recall := float64(withTextLinked) / float64(max(withText, 1))
-	t.Logf("links %d: auto %d (precision %.4f); rows with ID text %d, linked right %d (recall %.4f); name-only rows %d",
-		len(links), auto, precision, withText, withTextLinked, recall, len(truth)-withText)
-	if precision < 0.995 || recall < 0.95 || withText == 0 {
+	recall := float64(linkedRight) / float64(max(identifiable, 1))
+	reviewShare := float64(review) / float64(max(len(links), 1))
+	t.Logf("rows looked at %d: auto %d (precision %.4f); identifiable planted rows %d, linked right %d (recall %.4f); review queue %d (%.2f%%); name-only rows %d",
+		len(links), auto, precision, identifiable, linkedRight, recall, review, 100*reviewShare, len(truth)-identifiable)
+	if precision < 0.995 || recall < 0.95 || identifiable == 0 {
 		t.Errorf("precision %.4f (want >= 0.995), recall %.4f (want >= 0.95)", precision, recall)
+	}
+	if reviewShare > 0.02 {
+		t.Errorf("review queue %d of %d rows (%.2f%%), want <= 2%%", review, len(links), 100*reviewShare)
 	}
 	if nameOnlyAuto > 0 {
 		t.Errorf("%d rows with a name alone were linked automatically", nameOnlyAuto)
+	}
+	for _, k := range []string{gen.ReasonWrongDigit, gen.ReasonTransposedDigits, gen.ReasonExcel15Digits, gen.ReasonZeroPadded,
+		gen.ReasonLegacyTypo, gen.ReasonFamilyMemberID, gen.ReasonMissingID, "name:" + gen.VariantTraditional,
+		"name:" + gen.VariantSpace, "name:" + gen.VariantHomophone} {
+		if byKind[k] == nil {
+			t.Errorf("the county plants no row of %s", k)
+		}
 	}
 	again, err := c.p.Run(ctx, c.day)
 	if err != nil {

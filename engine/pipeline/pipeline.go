@@ -228,7 +228,7 @@ func (p *Pipeline) Link(ctx context.Context) (*store.LinkPass, error) {
 		return nil, fmt.Errorf("identity resolution: %w", err)
 	}
 	p.logger().Info("linked", "records", pass.Records, "rechecked", pass.Rechecked, "auto", pass.Auto, "review", pass.Review,
-		"none", pass.None, "applied", pass.Applied, "pairs", pass.Pairs, "model", pass.Model.Source)
+		"none", pass.None, "applied", pass.Applied, "unlinked", pass.Unlinked, "pairs", pass.Pairs, "model", pass.Model.Source)
 	return pass, nil
 }
 

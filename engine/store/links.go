@@ -49,8 +49,12 @@ type LinkPass struct {
 	Rechecked int64
 	// The outcomes of the pass's records.
 	Auto, Review, None int
-	// Applied is the dataset rows whose id_number this pass changed.
-	Applied int64
+	// Applied is the dataset rows whose id_number this pass changed;
+	// Unlinked of them are rows linked automatically before that a
+	// registry change made doubtful (their person gone or changed, or
+	// another as likely): they name nobody again (the ID as sent) and
+	// wait for review or stay unmatched.
+	Applied, Unlinked int64
 	// ByDataset counts the outcomes per dataset: [auto, review, none].
 	ByDataset map[string][3]int
 	Pairs     int64
@@ -110,9 +114,12 @@ type queryer interface {
 // linkInput is the SQL of the rows to link from one dataset: never
 // linked, and carrying an unusable ID ("?…"), an ID of no registry person,
 // or a registry person's ID under another name; and its rows waiting for
-// review or unmatched that share a blocking value with a registry person
-// new or changed since the last pass (temp table lk_changed: name, birth
-// key, ID tail, 户号), whom they may be.
+// review, unmatched or linked automatically (never those an analyst
+// decided) that share a blocking value with a registry person new or
+// changed since the last pass (temp table lk_changed: name, birth key, ID
+// tail, 户号), whom they may be — and, for a row linked automatically,
+// whose own person changed or left the registry. A linked row is compared
+// with its ID as sent (links.raw_id), not the person's it took.
 func (l linkable) input() string {
 	col := func(ok bool, c, typ string) string {
 		if ok {
@@ -120,7 +127,8 @@ func (l linkable) input() string {
 		}
 		return "NULL::" + typ
 	}
-	raw := `CASE WHEN d.id_number LIKE '?%%' THEN nullif(regexp_replace(upper(substr(d.id_number, 2)), '[^0-9X]', '', 'g'), '') ELSE d.id_number END`
+	sent := `CASE WHEN lk.status = 'linked' THEN lk.raw_id ELSE d.id_number END`
+	raw := `CASE WHEN ` + sent + ` LIKE '?%%' THEN nullif(regexp_replace(upper(substr(` + sent + `, 2)), '[^0-9X]', '', 'g'), '') ELSE ` + sent + ` END`
 	hh, birth := "", ""
 	if l.household {
 		hh = "d.household_id IN (SELECT household_id FROM lk_changed) OR "
@@ -130,14 +138,16 @@ func (l linkable) input() string {
 	}
 	return fmt.Sprintf(`SELECT '%[1]s' AS dataset, d._key AS row_key, '%[1]s' || chr(31) || d._key AS rec_id,
 		d.name, %[2]s AS gender, %[3]s AS birth_date, `+raw+` AS raw_id,
-		%[4]s AS household_id, d.id_number AS stored_id, lk.link_id IS NOT NULL AS recheck
+		%[4]s AS household_id, d.id_number AS stored_id, lk.link_id IS NOT NULL AS recheck,
+		coalesce(lk.status = 'linked', false) AS was_linked, lk.raw_id AS sent_id
 	FROM main.%[1]s d
 	LEFT JOIN main.registry_current r ON r.id_number = d.id_number
 	LEFT JOIN main.links lk ON lk.dataset = '%[1]s' AND lk.row_key = d._key
 	WHERE (lk.link_id IS NULL AND (d.id_number LIKE '?%%' OR r.id_number IS NULL
 	       OR (d.name IS NOT NULL AND trim(d.name) <> '' AND regexp_replace(d.name, '\s', '', 'g') <> regexp_replace(r.name, '\s', '', 'g'))))
-	   OR (lk.status IN ('pending', 'unmatched') AND (
-	       regexp_replace(d.name, '\s', '', 'g') IN (SELECT name FROM lk_changed)
+	   OR (lk.status IN ('pending', 'unmatched', 'linked') AND (
+	       (lk.status = 'linked' AND (r.id_number IS NULL OR d.id_number IN (SELECT person_id FROM lk_changed)))
+	       OR regexp_replace(d.name, '\s', '', 'g') IN (SELECT name FROM lk_changed)
 	       OR %[5]s%[6]ssubstr(`+raw+`, 7, 8) IN (SELECT birth_key FROM lk_changed)
 	       OR substr(`+raw+`, 1, 6) || substr(`+raw+`, 15, 4) IN (SELECT id_tail FROM lk_changed)
 	       OR (SELECT household_id FROM main.registry_current p WHERE p.id_number = `+raw+`) IN (SELECT household_id FROM lk_changed)))`,
@@ -196,7 +206,8 @@ func (s *Store) Link(ctx context.Context, o LinkOptions) (*LinkPass, error) {
 	}
 	if len(lks) == 0 {
 		if err := exec(`CREATE OR REPLACE TEMP TABLE lk_input (dataset VARCHAR, row_key VARCHAR, rec_id VARCHAR, name VARCHAR,
-			gender VARCHAR, birth_date DATE, raw_id VARCHAR, household_id VARCHAR, stored_id VARCHAR, recheck BOOLEAN)`); err != nil {
+			gender VARCHAR, birth_date DATE, raw_id VARCHAR, household_id VARCHAR, stored_id VARCHAR, recheck BOOLEAN,
+			was_linked BOOLEAN, sent_id VARCHAR)`); err != nil {
 			return fail(err)
 		}
 	} else {
@@ -353,9 +364,16 @@ func (s *Store) linkRecords(ctx context.Context, conn *sql.Conn, o LinkOptions, 
 		FROM lk_input i JOIN lk_dec d USING (rec_id) WHERE NOT i.recheck ORDER BY i.dataset, i.row_key`, pass.ModelID, now, now); err != nil {
 		return err
 	}
-	// Apply the automatic links: the row names its person from now on.
-	if err := exec(`CREATE OR REPLACE TEMP TABLE lk_apply AS SELECT i.dataset, i.row_key, d.person_id
-		FROM lk_input i JOIN lk_dec d USING (rec_id) WHERE d.band = 'auto' AND d.person_id IS DISTINCT FROM i.stored_id`); err != nil {
+	// Apply the automatic links: the row names its person from now on. A
+	// row linked before that is no longer linked automatically takes its
+	// ID as sent again.
+	if err := exec(`CREATE OR REPLACE TEMP TABLE lk_apply AS SELECT i.dataset, i.row_key, d.person_id, false AS unlink
+		FROM lk_input i JOIN lk_dec d USING (rec_id) WHERE d.band = 'auto' AND d.person_id IS DISTINCT FROM i.stored_id
+		UNION ALL SELECT i.dataset, i.row_key, i.sent_id, true
+		FROM lk_input i JOIN lk_dec d USING (rec_id) WHERE i.was_linked AND d.band <> 'auto' AND i.sent_id IS DISTINCT FROM i.stored_id`); err != nil {
+		return err
+	}
+	if err := conn.QueryRowContext(ctx, `SELECT count(*) FILTER (WHERE unlink) FROM lk_apply`).Scan(&pass.Unlinked); err != nil {
 		return err
 	}
 	n, err := s.applyLinks(ctx, conn, now)

@@ -226,3 +226,98 @@ func TestLinkDecisions(t *testing.T) {
 		t.Errorf("ID numbers in the audit log")
 	}
 }
+
+// TestLinkRecheckAutomatic: a registry change re-checks the rows it linked
+// automatically. A second registry person as likely as the linked one (a
+// 赵建国 whose own ID the mistyped one is a check character away from)
+// makes the link doubtful: the row names nobody again (its ID as sent)
+// and waits for review. A linked person who leaves the registry leaves
+// the row unmatched. Rows an analyst decided are never re-checked.
+func TestLinkRecheckAutomatic(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openTemp(t)
+	if _, err := s.DB().Exec(`ALTER TABLE employment ADD COLUMN IF NOT EXISTS name VARCHAR`); err != nil {
+		t.Fatal(err)
+	}
+	ids := linkCounty(t, s)
+	typo := []byte(ids["赵建国"])
+	typo[15], typo[16] = typo[16], typo[15] // two digits of the sequence swapped
+	if typo[15] == typo[16] {
+		typo[16]++
+	}
+	addEmployment(t, s, "k1", "?"+string(typo), "赵建国", 2)
+	addEmployment(t, s, "k4", "?"+ids["陈静"][:15]+"000", "陈静", 5)
+	addEmployment(t, s, "k5", "?"+ids["刘芳"][:15]+"000", "刘芳", 6)
+	first, err := s.Link(ctx, LinkOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first.Auto != 3 || first.Applied != 3 {
+		t.Fatalf("first pass %+v", first)
+	}
+	// An analyst confirms 刘芳's link: decided, never re-checked.
+	var k5 int64
+	if err := s.DB().QueryRow(`SELECT link_id FROM links WHERE row_key = 'k5'`).Scan(&k5); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.ConfirmLink(ctx, k5, ids["刘芳"], "analyst", ""); err != nil {
+		t.Fatal(err)
+	}
+	id := func(key string) string {
+		var v string
+		if err := s.DB().QueryRow(`SELECT id_number FROM employment WHERE _key = ?`, key).Scan(&v); err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	status := func(key string) string {
+		var v string
+		if err := s.DB().QueryRow(`SELECT status FROM links WHERE row_key = ?`, key).Scan(&v); err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	check, err := idnum.CheckChar(string(typo[:17]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := string(typo[:17]) + string(check)
+	if other == string(typo) {
+		t.Fatalf("the test's typo %s is a valid ID: pick other digits", typo)
+	}
+	if _, err := s.DB().Exec(`INSERT INTO registry (id_number, name, household_id, township_code, _key, _source, _load_id, _loaded_at, _stream, _position)
+		VALUES (?, '赵建国', '3407990010099997', '340799001', ?, 'reg', 3, now(), 'registry.csv', 90)`, other, other); err != nil {
+		t.Fatal(err)
+	}
+	second, err := s.Link(ctx, LinkOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if second.Rechecked != 1 || second.Review != 1 || second.Unlinked != 1 || second.Applied != 1 {
+		t.Fatalf("after a second 赵建国 as likely: %+v", second)
+	}
+	if id("k1") != "?"+string(typo) || status("k1") != LinkPending {
+		t.Errorf("k1: %s %s, want its ID as sent, pending", id("k1"), status("k1"))
+	}
+	// 陈静 leaves the registry (and 刘芳 too, whose link an analyst confirmed).
+	if _, err := s.DB().Exec(`DELETE FROM registry WHERE id_number IN (?, ?)`, ids["陈静"], ids["刘芳"]); err != nil {
+		t.Fatal(err)
+	}
+	third, err := s.Link(ctx, LinkOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if third.Rechecked != 1 || third.None != 1 || third.Unlinked != 1 {
+		t.Fatalf("after 陈静 left: %+v", third)
+	}
+	if id("k4") != "?"+ids["陈静"][:15]+"000" || status("k4") != LinkUnmatched {
+		t.Errorf("k4: %s %s, want its ID as sent, unmatched", id("k4"), status("k4"))
+	}
+	if id("k5") != ids["刘芳"] || status("k5") != LinkConfirmed {
+		t.Errorf("k5 (confirmed): %s %s, want untouched", id("k5"), status("k5"))
+	}
+	// Nothing changed since: nothing is looked at.
+	if fourth, err := s.Link(ctx, LinkOptions{}); err != nil || fourth.Records != 0 {
+		t.Fatalf("a pass with no change: %+v %v", fourth, err)
+	}
+}
