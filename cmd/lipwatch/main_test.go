@@ -491,7 +491,9 @@ func TestSyncFull(t *testing.T) {
 		t.Fatal(err)
 	}
 	nums, _ := summary(t, out)
-	if n := nums["fishers"]; len(nums) != 1 || n[0] != 1 || n[2] != 196 || n[3] != 0 || n[4] != 196 {
+	// Every row read again is a duplicate of itself (the county's file
+	// has 199 rows a loader reads: its blank and header rows are not).
+	if n := nums["fishers"]; len(nums) != 1 || n[0] != 1 || n[2] != 199 || n[3] != 0 || n[4] != 199 {
 		t.Fatalf("sync --full fishers:\n%s", out)
 	}
 	var ex *exitError

@@ -634,18 +634,18 @@ func privacyHostile(t *testing.T, s *secrets, format string) {
 	}
 
 	var med strings.Builder
-	med.WriteString("结算单号,身份证号,姓名,结算日期,医疗机构,医疗总费用,统筹基金支付,大病保险支付,医疗救助支付,个人自付\n")
+	med.WriteString("结算单号,身份证号,姓名,性别,出生日期,结算日期,医疗机构,医疗总费用,统筹基金支付,大病保险支付,医疗救助支付,个人自付\n")
 	for i, pp := range people {
 		bad := pp.id[:17] + string("0123456789X"[(strings.IndexByte("0123456789X", pp.id[17])+1)%11]) // wrong check character
 		switch i % 4 {
 		case 0:
-			fmt.Fprintf(&med, "YB%019d,%s,%s,2026-10-01,示例县人民医院,100,50,0,0,50\n", i, bad, pp.name)
+			fmt.Fprintf(&med, "YB%019d,%s,%s,,,2026-10-01,示例县人民医院,100,50,0,0,50\n", i, bad, pp.name)
 		case 1:
-			fmt.Fprintf(&med, "YB%019d,%s,%s,2026年2月30日,示例县人民医院,100,50,0,0,50\n", i, pp.id, pp.name)
+			fmt.Fprintf(&med, "YB%019d,%s,%s,,,2026年2月30日,示例县人民医院,100,50,0,0,50\n", i, pp.id, pp.name)
 		case 2:
-			fmt.Fprintf(&med, "YB%019d,%s,%s,2026-10-01,示例县人民医院,%s,50,0,0,50\n", i, pp.id, pp.name, pp.name)
+			fmt.Fprintf(&med, "YB%019d,%s,%s,,,2026-10-01,示例县人民医院,%s,50,0,0,50\n", i, pp.id, pp.name, pp.name)
 		default:
-			fmt.Fprintf(&med, "YB%019d,%s %s,%s,2026-10-01,示例县人民医院,100,50,0,0\n", i, pp.id[:6], pp.id[6:], pp.name)
+			fmt.Fprintf(&med, "YB%019d,%s %s,%s,,,2026-10-01,示例县人民医院,100,50,0,0\n", i, pp.id[:6], pp.id[6:], pp.name)
 		}
 	}
 	// A lost line break: the first row is glued to the header, after an

@@ -13,6 +13,7 @@ import (
 
 	"github.com/lipwatch/lipwatch/engine/config"
 	"github.com/lipwatch/lipwatch/engine/dataset"
+	"github.com/lipwatch/lipwatch/engine/gen"
 )
 
 // TestUnresolvedRowsRaiseNothing runs the committed county twice over,
@@ -49,6 +50,8 @@ func TestUnresolvedRowsRaiseNothing(t *testing.T) {
 		for k, v := range c.p.Cfg.Sources["medical"].Columns {
 			medCols[k] = v
 		}
+		delete(medCols, "gender") // the late files give the name alone
+		delete(medCols, "birth_date")
 		if !names {
 			for _, s := range c.p.Cfg.Sources {
 				if ds, _ := dataset.Lookup(s.Dataset); ds.Linkable() {
@@ -136,8 +139,19 @@ func TestUnresolvedRowsRaiseNothing(t *testing.T) {
 					OR EXISTS (SELECT 1 FROM links l WHERE l.dataset = '` + ds.Name + `' AND l.row_key = d._key AND starts_with(l.raw_id, '?'))`).Scan(&n)
 				all += n
 			}
-			if want := len(c.truth.Unresolved) + 4; all != want {
-				t.Errorf("%d unresolved rows in the store, want %d (truth.json's and the extra files')", all, want)
+			// truth.json's rows whose ID is always unusable, and those of
+			// its other damage that did not happen to pass as a valid ID
+			// (engine/ingest's county test checks each row), and the
+			// extra files' four.
+			always := 0
+			for _, u := range c.truth.Unresolved {
+				switch u.Reason {
+				case gen.ReasonBadCheckDigit, gen.ReasonMissingRequired, gen.ReasonMissingID, gen.ReasonZeroPadded:
+					always++
+				}
+			}
+			if lo, hi := always+4, len(c.truth.Unresolved)+4; all < lo || all > hi {
+				t.Errorf("%d unresolved rows in the store, want %d to %d (truth.json's and the extra files')", all, lo, hi)
 			}
 			hand, err := HandHits(ctx, c.p.Store.DB(), c.day.AddDate(0, 0, 1))
 			if err != nil {
@@ -185,8 +199,8 @@ func writeLines(t *testing.T, path string, lines ...string) {
 
 // addName puts a name after a medical line's ID number.
 func addName(line string) string {
-	f := strings.SplitN(line, ",", 3)
-	return f[0] + "," + f[1] + ",某人," + f[2]
+	f := strings.SplitN(line, ",", 6) // 结算单号,身份证号,姓名,性别,出生日期,… as the county writes them
+	return f[0] + "," + f[1] + ",某人," + f[5]
 }
 
 // listLines reads every CSV list dispatched under dir, each line with its
