@@ -70,7 +70,7 @@ ledger as kind link, on the --as-of date.`,
 					return nil, err
 				}
 				return map[string]any{"records": pass.Records, "rechecked": pass.Rechecked, "auto": pass.Auto,
-					"review": pass.Review, "none": pass.None, "applied": pass.Applied, "unlinked": pass.Unlinked}, nil
+					"review": pass.Review, "none": pass.None, "applied": pass.Applied, "unlinked": pass.Unlinked, "renewed": pass.Renewed}, nil
 			})
 			if err != nil {
 				if cmd.Context().Err() != nil {
@@ -97,6 +97,10 @@ func printLinksRun(w io.Writer, pass *store.LinkPass) {
 	}
 	fmt.Fprintf(w, "identity resolution (身份识别): %s whose ID number matched nobody%s: %d linked, %d to review, %d unmatched; %s\n",
 		plural(int(pass.Records), "row", "rows"), again, pass.Auto, pass.Review, pass.None, plural(int(pass.Applied), "row now names its person", "rows now name their person"))
+	if pass.Renewed > 0 {
+		fmt.Fprintf(w, "%s rejected longer ago than link.refutation_expires: back for review whatever the linker finds (否决已过期，须重新确认或否决)\n",
+			plural(int(pass.Renewed), "row", "rows"))
+	}
 	if pass.Unlinked > 0 {
 		fmt.Fprintf(w, "%s linked before no longer automatically (the registry changed: their person changed or left, or another is as likely): they name nobody again until reviewed (关联已撤销，待复核)\n",
 			plural(int(pass.Unlinked), "row", "rows"))

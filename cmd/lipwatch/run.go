@@ -211,6 +211,9 @@ func printLinkPass(w io.Writer, l *store.LinkPass) {
 	if l.Unlinked > 0 {
 		unlinked = fmt.Sprintf("; %d linked before no longer automatically (the registry changed)", l.Unlinked)
 	}
+	if l.Renewed > 0 {
+		unlinked += fmt.Sprintf("; %d rejected long ago back for review (link.refutation_expires)", l.Renewed)
+	}
 	fmt.Fprintf(w, "identity resolution (身份识别): %d rows whose ID number matched nobody: %d linked, %d to review (lipwatch links review), %d unmatched%s\n",
 		l.Records, l.Auto, l.Review, l.None, unlinked)
 }

@@ -253,6 +253,12 @@ type Link struct {
 	// must lead the second to be linked automatically (5 bits: 32 times
 	// as likely). Default 5.
 	MarginBits float64 `mapstructure:"margin_bits"`
+	// RefutationExpires is how long an analyst's rejection of a link
+	// (links reject: 均不是本人) holds: after it the row is linked again
+	// and, whatever the linker finds, waits for review, so that a person
+	// renews the refutation or confirms a match (18F piipan's rule for
+	// refuted matches). 0: rejections never expire. Default 365d.
+	RefutationExpires Duration `mapstructure:"refutation_expires"`
 }
 
 // Quality sets when a source counts as degraded (the rules that read it
@@ -406,6 +412,8 @@ const (
 	DefaultLinkAuto       = 0.99
 	DefaultLinkReview     = 0.5
 	DefaultLinkMarginBits = 5.0
+	// DefaultLinkRefutationExpires is Link.RefutationExpires' default.
+	DefaultLinkRefutationExpires = Duration(365 * Day)
 
 	DefaultXLSXMaxUnzipped      = GiB
 	DefaultXLSXMaxSharedStrings = 256 * MiB

@@ -132,6 +132,7 @@ func setDefaults(v *viper.Viper) {
 		"link.auto":        DefaultLinkAuto,
 		"link.review":      DefaultLinkReview,
 		"link.margin_bits": DefaultLinkMarginBits,
+		"link.refutation_expires": DefaultLinkRefutationExpires.String(),
 
 		"portal.secure_cookies":      true,
 		"portal.session_lifetime":    DefaultSessionLifetime.String(),

@@ -33,4 +33,7 @@ func (c *collector) link(l Link) {
 	if !c.failed("link.margin_bits") && l.MarginBits < 0 {
 		c.add("link.margin_bits", "must be 0 or more bits, got %v", l.MarginBits)
 	}
+	if !c.failed("link.refutation_expires") && l.RefutationExpires < 0 {
+		c.add("link.refutation_expires", "must be 0 (never) or a positive duration, got %v", l.RefutationExpires)
+	}
 }

@@ -223,12 +223,13 @@ func (p *Pipeline) Ledgered(ctx context.Context, kind string, day time.Time, fn 
 // configured thresholds and logs its counts (never a name or an ID).
 func (p *Pipeline) Link(ctx context.Context) (*store.LinkPass, error) {
 	l := p.Cfg.Link
-	pass, err := p.Store.Link(ctx, store.LinkOptions{Thresholds: link.Thresholds{Auto: l.Auto, Review: l.Review, Margin: l.MarginBits}})
+	pass, err := p.Store.Link(ctx, store.LinkOptions{Thresholds: link.Thresholds{Auto: l.Auto, Review: l.Review, Margin: l.MarginBits},
+		RefutationExpires: time.Duration(l.RefutationExpires)})
 	if err != nil {
 		return nil, fmt.Errorf("identity resolution: %w", err)
 	}
 	p.logger().Info("linked", "records", pass.Records, "rechecked", pass.Rechecked, "auto", pass.Auto, "review", pass.Review,
-		"none", pass.None, "applied", pass.Applied, "unlinked", pass.Unlinked, "pairs", pass.Pairs, "model", pass.Model.Source)
+		"none", pass.None, "applied", pass.Applied, "unlinked", pass.Unlinked, "renewed", pass.Renewed, "pairs", pass.Pairs, "model", pass.Model.Source)
 	return pass, nil
 }
 

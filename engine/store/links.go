@@ -37,6 +37,10 @@ type LinkOptions struct {
 	Thresholds link.Thresholds
 	// Now stamps the links; zero: the wall clock.
 	Now time.Time
+	// RefutationExpires: a link an analyst rejected longer ago than this
+	// is linked again and waits for review whatever the linker finds (a
+	// person renews the refutation or confirms a match). 0: never.
+	RefutationExpires time.Duration
 }
 
 // LinkPass is what one pass did.
@@ -49,6 +53,10 @@ type LinkPass struct {
 	Rechecked int64
 	// The outcomes of the pass's records.
 	Auto, Review, None int
+	// Renewed is the rows whose rejection expired (LinkOptions.
+	// RefutationExpires): linked again, each waits for review or, with
+	// no candidate, stays unmatched.
+	Renewed int64
 	// Applied is the dataset rows whose id_number this pass changed;
 	// Unlinked of them are rows linked automatically before that a
 	// registry change made doubtful (their person gone or changed, or
@@ -120,7 +128,7 @@ type queryer interface {
 // tail, 户号), whom they may be — and, for a row linked automatically,
 // whose own person changed or left the registry. A linked row is compared
 // with its ID as sent (links.raw_id), not the person's it took.
-func (l linkable) input() string {
+func (l linkable) input(expired string) string {
 	col := func(ok bool, c, typ string) string {
 		if ok {
 			return "d." + c
@@ -139,11 +147,13 @@ func (l linkable) input() string {
 	return fmt.Sprintf(`SELECT '%[1]s' AS dataset, d._key AS row_key, '%[1]s' || chr(31) || d._key AS rec_id,
 		d.name, %[2]s AS gender, %[3]s AS birth_date, `+raw+` AS raw_id,
 		%[4]s AS household_id, d.id_number AS stored_id, lk.link_id IS NOT NULL AS recheck,
-		coalesce(lk.status = 'linked', false) AS was_linked, lk.raw_id AS sent_id
+		coalesce(lk.status = 'linked', false) AS was_linked, lk.raw_id AS sent_id,
+		coalesce(lk.status = 'rejected', false) AS renew
 	FROM main.%[1]s d
 	LEFT JOIN main.registry_current r ON r.id_number = d.id_number
 	LEFT JOIN main.links lk ON lk.dataset = '%[1]s' AND lk.row_key = d._key
-	WHERE (lk.link_id IS NULL AND (d.id_number LIKE '?%%' OR r.id_number IS NULL
+	WHERE (lk.status = 'rejected' AND %[7]s)
+	   OR (lk.link_id IS NULL AND (d.id_number LIKE '?%%' OR r.id_number IS NULL
 	       OR (d.name IS NOT NULL AND trim(d.name) <> '' AND regexp_replace(d.name, '\s', '', 'g') <> regexp_replace(r.name, '\s', '', 'g'))))
 	   OR (lk.status IN ('pending', 'unmatched', 'linked') AND (
 	       (lk.status = 'linked' AND (r.id_number IS NULL OR d.id_number IN (SELECT person_id FROM lk_changed)))
@@ -151,7 +161,7 @@ func (l linkable) input() string {
 	       OR %[5]s%[6]ssubstr(`+raw+`, 7, 8) IN (SELECT birth_key FROM lk_changed)
 	       OR substr(`+raw+`, 1, 6) || substr(`+raw+`, 15, 4) IN (SELECT id_tail FROM lk_changed)
 	       OR (SELECT household_id FROM main.registry_current p WHERE p.id_number = `+raw+`) IN (SELECT household_id FROM lk_changed)))`,
-		l.name, col(l.gender, "gender", "VARCHAR"), col(l.birth, "birth_date", "DATE"), col(l.household, "household_id", "VARCHAR"), hh, birth)
+		l.name, col(l.gender, "gender", "VARCHAR"), col(l.birth, "birth_date", "DATE"), col(l.household, "household_id", "VARCHAR"), hh, birth, expired)
 }
 
 // Link runs one identity-resolution pass: it links the rows that need it
@@ -207,19 +217,24 @@ func (s *Store) Link(ctx context.Context, o LinkOptions) (*LinkPass, error) {
 	if len(lks) == 0 {
 		if err := exec(`CREATE OR REPLACE TEMP TABLE lk_input (dataset VARCHAR, row_key VARCHAR, rec_id VARCHAR, name VARCHAR,
 			gender VARCHAR, birth_date DATE, raw_id VARCHAR, household_id VARCHAR, stored_id VARCHAR, recheck BOOLEAN,
-			was_linked BOOLEAN, sent_id VARCHAR)`); err != nil {
+			was_linked BOOLEAN, sent_id VARCHAR, renew BOOLEAN)`); err != nil {
 			return fail(err)
 		}
 	} else {
+		// Rejections decided before this have expired; "false": never.
+		expired := "false"
+		if o.RefutationExpires > 0 {
+			expired = "lk.decided_at < TIMESTAMP '" + now.Add(-o.RefutationExpires).Format("2006-01-02 15:04:05.999999") + "'"
+		}
 		parts := make([]string, len(lks))
 		for i, l := range lks {
-			parts[i] = l.input()
+			parts[i] = l.input(expired)
 		}
 		if err := exec(`CREATE OR REPLACE TEMP TABLE lk_input AS ` + strings.Join(parts, "\nUNION ALL\n")); err != nil {
 			return fail(err)
 		}
 	}
-	if err := conn.QueryRowContext(ctx, `SELECT count(*), count(*) FILTER (WHERE recheck) FROM lk_input`).Scan(&pass.Records, &pass.Rechecked); err != nil {
+	if err := conn.QueryRowContext(ctx, `SELECT count(*), count(*) FILTER (WHERE recheck), count(*) FILTER (WHERE renew) FROM lk_input`).Scan(&pass.Records, &pass.Rechecked, &pass.Renewed); err != nil {
 		return fail(err)
 	}
 	pass.Stages["select"] = time.Since(t0)
@@ -331,6 +346,22 @@ func (s *Store) linkRecords(ctx context.Context, conn *sql.Conn, o LinkOptions, 
 	if err := sqlrows.Insert(ctx, conn, "lk_dec", rows); err != nil {
 		return err
 	}
+	if pass.Renewed > 0 {
+		// A rejection that expired is renewed by a person, never by the
+		// linker: the row waits for review whatever its best candidate.
+		var renewedAuto int
+		if err := conn.QueryRowContext(ctx, `SELECT count(*) FROM lk_dec d JOIN lk_input i USING (rec_id)
+			WHERE i.renew AND d.band = 'auto'`).Scan(&renewedAuto); err != nil {
+			return err
+		}
+		if err := exec(`UPDATE lk_dec SET band = CASE WHEN band = 'none' THEN 'none' ELSE 'review' END,
+				why = 'an analyst''s rejection expired (link.refutation_expires): a person renews it or confirms a match (否决已过期，须重新确认或否决); the linker: ' || why
+			FROM lk_input i WHERE i.rec_id = lk_dec.rec_id AND i.renew`); err != nil {
+			return err
+		}
+		pass.Auto -= renewedAuto
+		pass.Review += renewedAuto
+	}
 	byDS, err := conn.QueryContext(ctx, `SELECT i.dataset, count(*) FILTER (WHERE d.band = 'auto'), count(*) FILTER (WHERE d.band = 'review'),
 		count(*) FILTER (WHERE d.band = 'none') FROM lk_input i JOIN lk_dec d USING (rec_id) GROUP BY ALL`)
 	if err != nil {
@@ -351,8 +382,12 @@ func (s *Store) linkRecords(ctx context.Context, conn *sql.Conn, o LinkOptions, 
 	}
 	status := `CASE d.band WHEN 'auto' THEN 'linked' WHEN 'review' THEN 'pending' ELSE 'unmatched' END`
 	// Rows linked again keep their link_id and first time.
+	// A renewed rejection leaves the decided ones: its decider and time
+	// stay in the audit log (link_reject).
 	if err := exec(`UPDATE links SET band = d.band, status = `+status+`, person_id = d.person_id, probability = d.probability,
-			bits = d.bits, why = d.why, candidates = d.candidates, model_id = ?, updated_at = ?
+			bits = d.bits, why = d.why, candidates = d.candidates, model_id = ?, updated_at = ?,
+			decided_by = CASE WHEN i.renew THEN NULL ELSE links.decided_by END,
+			decided_at = CASE WHEN i.renew THEN NULL ELSE links.decided_at END
 		FROM lk_input i JOIN lk_dec d USING (rec_id)
 		WHERE i.recheck AND links.dataset = i.dataset AND links.row_key = i.row_key`, pass.ModelID, now); err != nil {
 		return err

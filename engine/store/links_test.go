@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -319,5 +320,72 @@ func TestLinkRecheckAutomatic(t *testing.T) {
 	// Nothing changed since: nothing is looked at.
 	if fourth, err := s.Link(ctx, LinkOptions{}); err != nil || fourth.Records != 0 {
 		t.Fatalf("a pass with no change: %+v %v", fourth, err)
+	}
+}
+
+// TestLinkRefutationExpires: an analyst's rejection holds for
+// RefutationExpires; after it the row is linked again and waits for
+// review even when the linker would link it by itself, with no decider
+// until a person decides again. 0 keeps rejections for ever.
+func TestLinkRefutationExpires(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openTemp(t)
+	if _, err := s.DB().Exec(`ALTER TABLE employment ADD COLUMN IF NOT EXISTS name VARCHAR`); err != nil {
+		t.Fatal(err)
+	}
+	ids := linkCounty(t, s)
+	addEmployment(t, s, "k4", "?"+ids["陈静"][:15]+"000", "陈静", 5)
+	day := time.Date(2026, 11, 28, 2, 0, 0, 0, time.UTC)
+	year := 365 * 24 * time.Hour
+	if p, err := s.Link(ctx, LinkOptions{Now: day, RefutationExpires: year}); err != nil || p.Auto != 1 {
+		t.Fatalf("first pass %+v %v", p, err)
+	}
+	var id int64
+	if err := s.DB().QueryRow(`SELECT link_id FROM links WHERE row_key = 'k4'`).Scan(&id); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RejectLink(ctx, id, "analyst", "不是本人"); err != nil {
+		t.Fatal(err)
+	}
+	// RejectLink stamps the wall clock: date it on the first night.
+	if _, err := s.DB().Exec(`UPDATE links SET decided_at = ? WHERE link_id = ?`, day, id); err != nil {
+		t.Fatal(err)
+	}
+	state := func() (status, idNumber, by string) {
+		t.Helper()
+		if err := s.DB().QueryRow(`SELECT l.status, e.id_number, coalesce(l.decided_by, '') FROM links l
+			JOIN employment e ON e._key = l.row_key WHERE l.link_id = ?`, id).Scan(&status, &idNumber, &by); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	// Within the year, and with no expiry at all: not looked at.
+	for _, o := range []LinkOptions{{Now: day.Add(300 * 24 * time.Hour), RefutationExpires: year}, {Now: day.Add(5 * year)}} {
+		p, err := s.Link(ctx, o)
+		if err != nil || p.Records != 0 {
+			t.Fatalf("pass at %s (expires %v): %+v %v", o.Now.Format(time.DateOnly), o.RefutationExpires, p, err)
+		}
+	}
+	if st, idn, by := state(); st != LinkRejected || idn != "?"+ids["陈静"][:15]+"000" || by != "analyst" {
+		t.Fatalf("before expiry: %s %s %s", st, idn, by)
+	}
+	p, err := s.Link(ctx, LinkOptions{Now: day.Add(400 * 24 * time.Hour), RefutationExpires: year})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Records != 1 || p.Renewed != 1 || p.Review != 1 || p.Auto != 0 || p.Applied != 0 {
+		t.Fatalf("after expiry: %+v", p)
+	}
+	if st, idn, by := state(); st != LinkPending || idn != "?"+ids["陈静"][:15]+"000" || by != "" {
+		t.Errorf("after expiry: %s %s %q, want pending, the ID as sent, no decider", st, idn, by)
+	}
+	var why string
+	s.DB().QueryRow(`SELECT why FROM links WHERE link_id = ?`, id).Scan(&why)
+	if !strings.Contains(why, "否决已过期") {
+		t.Errorf("why %q does not say the rejection expired", why)
+	}
+	// The next pass leaves it waiting.
+	if p, err := s.Link(ctx, LinkOptions{Now: day.Add(401 * 24 * time.Hour), RefutationExpires: year}); err != nil || p.Records != 0 {
+		t.Fatalf("the pass after: %+v %v", p, err)
 	}
 }
