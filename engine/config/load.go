@@ -128,10 +128,10 @@ func setDefaults(v *viper.Viper) {
 		"quality.split_households":         DefaultSplitHouseholds,
 		"quality.row_drop_pct":             DefaultRowDropPct,
 
-		"link.enabled":     true,
-		"link.auto":        DefaultLinkAuto,
-		"link.review":      DefaultLinkReview,
-		"link.margin_bits": DefaultLinkMarginBits,
+		"link.enabled":            true,
+		"link.auto":               DefaultLinkAuto,
+		"link.review":             DefaultLinkReview,
+		"link.margin_bits":        DefaultLinkMarginBits,
 		"link.refutation_expires": DefaultLinkRefutationExpires.String(),
 
 		"portal.secure_cookies":      true,
