@@ -179,4 +179,18 @@ func TestUnresolvedDegradesLikeQuarantine(t *testing.T) {
 	if hh := h["emp"]; hh.Status != store.HealthDegraded || hh.Causes[0].Unresolved != 3 || !strings.Contains(hh.Reasons[0], "待身份识别") {
 		t.Errorf("health %+v", hh)
 	}
+	// Two of them linked since (as the linker records and applies it):
+	// 1 of 4 rows without a person is under the share.
+	if _, err := f.store.DB().Exec(`INSERT INTO links (link_id, dataset, row_key, raw_id, band, status, person_id, candidates, created_at, updated_at)
+		SELECT row_number() OVER (), 'employment', _key, id_number, 'auto', 'linked', '110101199003070000', '[]', now(), now()
+		FROM (SELECT _key, id_number FROM employment WHERE name = '李四' ORDER BY _key LIMIT 2)`); err != nil {
+		t.Fatal(err)
+	}
+	h, err = f.store.SourceHealths(context.Background(), []store.SourceSpec{{Name: "emp", Dataset: "employment"}}, 0.5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if hh := h["emp"]; hh.Status != store.HealthOK {
+		t.Errorf("with two of three rows linked: health %+v", hh)
+	}
 }

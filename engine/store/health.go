@@ -92,7 +92,8 @@ type currentStream struct {
 	read, bad               int64 // of the version loaded, blank rows aside; bad rows later fixed by a retry taken off
 	counted                 int64 // of the bad or blank rows, copies only counted, not in quarantine
 	// unresolved rows were loaded with an unusable ID (id_number "?…"):
-	// until linked they join no person, so they count with the bad.
+	// until linked they join no person, so they count with the bad (those
+	// linked since do not).
 	unresolved int64
 	file       bool // a content hash: a file (or another stream read whole)
 }
@@ -140,6 +141,20 @@ func (s *Store) sourceHealth(ctx context.Context, src SourceSpec, share float64)
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return h, err
+	}
+	// A row kept unresolved and linked since (by the linker or an
+	// analyst) names its person: it no longer counts against the source.
+	for i, c := range streams {
+		if c.unresolved == 0 {
+			continue
+		}
+		var linked int64
+		if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM links l JOIN main.`+quoteIdent(src.Dataset)+` d ON d._key = l.row_key
+			WHERE l.dataset = $1 AND d._source = $2 AND d._stream = $3 AND l.status IN ('linked', 'confirmed')
+			  AND starts_with(l.raw_id, '`+dataset.UnresolvedPrefix+`')`, src.Dataset, src.Name, c.stream).Scan(&linked); err != nil {
+			return h, err
+		}
+		streams[i].unresolved = max(c.unresolved-linked, 0)
 	}
 	if h.Rows, err = s.CountRows(ctx, src.Dataset, src.Name); err != nil {
 		return h, err
