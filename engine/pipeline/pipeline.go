@@ -229,7 +229,8 @@ func (p *Pipeline) Link(ctx context.Context) (*store.LinkPass, error) {
 		return nil, fmt.Errorf("identity resolution: %w", err)
 	}
 	p.logger().Info("linked", "records", pass.Records, "rechecked", pass.Rechecked, "auto", pass.Auto, "review", pass.Review,
-		"none", pass.None, "applied", pass.Applied, "unlinked", pass.Unlinked, "renewed", pass.Renewed, "pairs", pass.Pairs, "model", pass.Model.Source)
+		"none", pass.None, "applied", pass.Applied, "unlinked", pass.Unlinked, "renewed", pass.Renewed, "pairs", pass.Pairs, "model", pass.Model.Source,
+		"stages", stageList(pass.Stages))
 	return pass, nil
 }
 
@@ -423,4 +424,16 @@ func (s *RunSummary) JSON() string {
 	}
 	b, _ := json.Marshal(out)
 	return string(b)
+}
+
+// stageList writes a pass's stage timings as "select=1.2s block=0.3s …",
+// in the order the stages ran.
+func stageList(st map[string]time.Duration) string {
+	var parts []string
+	for _, k := range []string{"select", "prepare", "block", "compare", "estimate", "score", "record"} {
+		if d, ok := st[k]; ok {
+			parts = append(parts, k+"="+d.Round(time.Millisecond).String())
+		}
+	}
+	return strings.Join(parts, " ")
 }

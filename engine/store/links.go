@@ -144,23 +144,30 @@ func (l linkable) input(expired string) string {
 	if l.birth {
 		birth = "strftime(d.birth_date, '%%Y%%m%%d') IN (SELECT birth_key FROM lk_changed) OR "
 	}
-	return fmt.Sprintf(`SELECT '%[1]s' AS dataset, d._key AS row_key, '%[1]s' || chr(31) || d._key AS rec_id,
+	// d: the rows worth a look, found cheaply before any join: loaded
+	// since the last pass (lk_since), naming a registry person who changed
+	// or left since (lk_touched), or with a link that may be looked at
+	// again.
+	return fmt.Sprintf(`WITH d AS (SELECT * FROM main.%[1]s d WHERE d._load_id > (SELECT max_load_id FROM lk_since)
+		OR d.id_number IN (SELECT person_id FROM lk_touched)
+		OR d._key IN (SELECT row_key FROM main.links WHERE dataset = '%[1]s' AND status IN ('pending', 'unmatched', 'linked', 'rejected')))
+	SELECT '%[1]s' AS dataset, d._key AS row_key, '%[1]s' || chr(31) || d._key AS rec_id,
 		d.name, %[2]s AS gender, %[3]s AS birth_date, `+raw+` AS raw_id,
 		%[4]s AS household_id, d.id_number AS stored_id, lk.link_id IS NOT NULL AS recheck,
 		coalesce(lk.status = 'linked', false) AS was_linked, lk.raw_id AS sent_id,
 		coalesce(lk.status = 'rejected', false) AS renew
-	FROM main.%[1]s d
-	LEFT JOIN main.registry_current r ON r.id_number = d.id_number
+	FROM d
+	LEFT JOIN lk_regnow r ON r.person_id = d.id_number
 	LEFT JOIN main.links lk ON lk.dataset = '%[1]s' AND lk.row_key = d._key
 	WHERE (lk.status = 'rejected' AND %[7]s)
-	   OR (lk.link_id IS NULL AND (d.id_number LIKE '?%%' OR r.id_number IS NULL
-	       OR (d.name IS NOT NULL AND trim(d.name) <> '' AND regexp_replace(d.name, '\s', '', 'g') <> regexp_replace(r.name, '\s', '', 'g'))))
+	   OR (lk.link_id IS NULL AND (d.id_number LIKE '?%%' OR r.person_id IS NULL
+	       OR (d.name IS NOT NULL AND trim(d.name) <> '' AND regexp_replace(d.name, '\s', '', 'g') <> r.name)))
 	   OR (lk.status IN ('pending', 'unmatched', 'linked') AND (
-	       (lk.status = 'linked' AND (r.id_number IS NULL OR d.id_number IN (SELECT person_id FROM lk_changed)))
+	       (lk.status = 'linked' AND (r.person_id IS NULL OR d.id_number IN (SELECT person_id FROM lk_changed)))
 	       OR regexp_replace(d.name, '\s', '', 'g') IN (SELECT name FROM lk_changed)
 	       OR %[5]s%[6]ssubstr(`+raw+`, 7, 8) IN (SELECT birth_key FROM lk_changed)
 	       OR substr(`+raw+`, 1, 6) || substr(`+raw+`, 15, 4) IN (SELECT id_tail FROM lk_changed)
-	       OR (SELECT household_id FROM main.registry_current p WHERE p.id_number = `+raw+`) IN (SELECT household_id FROM lk_changed)))`,
+	       OR (SELECT household_id FROM lk_regnow p WHERE p.person_id = `+raw+`) IN (SELECT household_id FROM lk_changed)))`,
 		l.name, col(l.gender, "gender", "VARCHAR"), col(l.birth, "birth_date", "DATE"), col(l.household, "household_id", "VARCHAR"), hh, birth, expired)
 }
 
@@ -214,6 +221,19 @@ func (s *Store) Link(ctx context.Context, o LinkOptions) (*LinkPass, error) {
 		LEFT JOIN main.link_registry o USING (person_id) WHERE o.h IS DISTINCT FROM n.h`); err != nil {
 		return fail(err)
 	}
+	// The people new, changed or gone since the last pass, and the last
+	// load that pass read (none: every row is new to it).
+	if err := exec(`CREATE OR REPLACE TEMP TABLE lk_touched AS SELECT person_id FROM lk_changed
+		UNION SELECT person_id FROM main.link_registry WHERE person_id NOT IN (SELECT person_id FROM lk_regnow)`); err != nil {
+		return fail(err)
+	}
+	if err := exec(`CREATE OR REPLACE TEMP TABLE lk_since AS SELECT coalesce(max(max_load_id), 0) AS max_load_id FROM main.link_state`); err != nil {
+		return fail(err)
+	}
+	var maxLoad int64
+	if err := conn.QueryRowContext(ctx, `SELECT coalesce(max(load_id), 0) FROM main.loads`).Scan(&maxLoad); err != nil {
+		return fail(err)
+	}
 	if len(lks) == 0 {
 		if err := exec(`CREATE OR REPLACE TEMP TABLE lk_input (dataset VARCHAR, row_key VARCHAR, rec_id VARCHAR, name VARCHAR,
 			gender VARCHAR, birth_date DATE, raw_id VARCHAR, household_id VARCHAR, stored_id VARCHAR, recheck BOOLEAN,
@@ -228,7 +248,7 @@ func (s *Store) Link(ctx context.Context, o LinkOptions) (*LinkPass, error) {
 		}
 		parts := make([]string, len(lks))
 		for i, l := range lks {
-			parts[i] = l.input(expired)
+			parts[i] = "SELECT * FROM (" + l.input(expired) + ")"
 		}
 		if err := exec(`CREATE OR REPLACE TEMP TABLE lk_input AS ` + strings.Join(parts, "\nUNION ALL\n")); err != nil {
 			return fail(err)
@@ -251,10 +271,18 @@ func (s *Store) Link(ctx context.Context, o LinkOptions) (*LinkPass, error) {
 	if err := exec(`INSERT INTO link_registry SELECT person_id, h FROM lk_changed`); err != nil {
 		return fail(err)
 	}
+	// Rows loaded up to here have been looked at. (The links this pass
+	// applied have load ids above: their rows have links.)
+	if err := exec(`DELETE FROM link_state`); err != nil {
+		return fail(err)
+	}
+	if err := exec(`INSERT INTO link_state VALUES (?)`, maxLoad); err != nil {
+		return fail(err)
+	}
 	if err := exec(`COMMIT`); err != nil {
 		return fail(err)
 	}
-	for _, t := range []string{"lk_regnow", "lk_changed", "lk_apply", "lk_input", "lk_dec", "lk_src", "lk_names", "lk_reg", "lk_rec", "lk_found", "lk_pairs", "lk_tf", "lk_cmp", "lk_usample", "lk_ucmp", "lk_pinyin"} {
+	for _, t := range []string{"lk_regnow", "lk_changed", "lk_touched", "lk_since", "lk_apply", "lk_input", "lk_dec", "lk_src", "lk_names", "lk_reg", "lk_rec", "lk_found", "lk_pairs", "lk_tf", "lk_cmp", "lk_usample", "lk_ucmp", "lk_pinyin"} {
 		conn.ExecContext(context.WithoutCancel(ctx), `DROP TABLE IF EXISTS temp.main.`+t)
 	}
 	return pass, nil
