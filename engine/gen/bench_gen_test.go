@@ -1,13 +1,17 @@
 package gen
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io/fs"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
+	"time"
 )
 
 // BenchmarkGen writes whole counties: ns/household is the figure that
@@ -54,4 +58,69 @@ func treeSize(tb testing.TB, dir string) int64 {
 		tb.Fatal(err)
 	}
 	return n
+}
+
+// BenchmarkRigidRoles writes one county (LIPWATCH_GEN_BENCH_HOUSEHOLDS
+// households, 20,000 by default) and reports rigidRoles alone, the
+// hand-out of the rest of issue 13's roles (issue 14: it grew about with
+// the square of the county): its wall time, the process's CPU time while
+// it ran (garbage collection included; Linux only, from /proc/self/stat),
+// and how many times it called a take.
+func BenchmarkRigidRoles(b *testing.B) {
+	n := 20000
+	if v, err := strconv.Atoi(os.Getenv("LIPWATCH_GEN_BENCH_HOUSEHOLDS")); err == nil && v >= MinHouseholds {
+		n = v
+	}
+	b.Run(fmt.Sprintf("households=%d", n), func(b *testing.B) {
+		var wall, cpu time.Duration
+		takes, cpuKnown := 0, true
+		run := runRigidRoles
+		defer func() { runRigidRoles = run }()
+		runRigidRoles = func(w *world, r *rand.Rand) int {
+			start := time.Now()
+			cpu0, ok0 := processCPU()
+			takes = run(w, r)
+			cpu1, ok1 := processCPU()
+			wall += time.Since(start)
+			cpu += cpu1 - cpu0
+			cpuKnown = cpuKnown && ok0 && ok1
+			return takes
+		}
+		for b.Loop() {
+			if _, err := Generate(context.Background(), Options{Seed: 11, Households: n, AsOf: testAsOf, Dir: b.TempDir()}); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(wall.Seconds()/float64(b.N), "rigidRoles-s")
+		if cpuKnown {
+			b.ReportMetric(cpu.Seconds()/float64(b.N), "rigidRoles-cpu-s")
+		}
+		b.ReportMetric(float64(takes), "takes")
+	})
+}
+
+// processCPU is the user and system time the process has used, from
+// /proc/self/stat (utime and stime, in ticks of 1/100 s); false where
+// there is no such file.
+func processCPU() (time.Duration, bool) {
+	b, err := os.ReadFile("/proc/self/stat")
+	if err != nil {
+		return 0, false
+	}
+	// The fields after the command's name, which ends with the last ')':
+	// state is the first, utime and stime the 12th and 13th.
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return 0, false
+	}
+	f := strings.Fields(string(b[i+1:]))
+	if len(f) < 13 {
+		return 0, false
+	}
+	utime, err1 := strconv.ParseInt(f[11], 10, 64)
+	stime, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		return 0, false
+	}
+	return time.Duration(utime+stime) * 10 * time.Millisecond, true
 }

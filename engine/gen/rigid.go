@@ -106,32 +106,37 @@ type rigidKind struct {
 	// take plants the kind on h if h fits it and returns its person, or
 	// returns nil and changes nothing; i counts the households that took
 	// the kind before.
-	take func(w *world, r *rand.Rand, h *household, i int) *person
+	take func(x *handout, r *rand.Rand, h *household, i int) *person
 }
 
 // rigidKinds in the order they are handed out, one of each in turn.
 var rigidKinds = []rigidKind{
-	{SignalMedicalOOPRelative, true, (*world).takeMedRelative},
-	{SignalMedicalSingleStay, true, (*world).takeSingleStay},
-	{SignalRigidSpending, true, (*world).takeRigidSpending},
-	{SignalRigidReviewOverdue, true, (*world).takeReviewOverdue},
-	{SignalRecusalAided, true, (*world).takeRecusalAided},
-	{DecoyMedRelativeCovered, false, (*world).takeMedRelative},
-	{DecoyMedRelativeBelow, false, (*world).takeMedRelative},
-	{DecoyMedRelativeOld, false, (*world).takeMedRelative},
-	{DecoySingleStayCovered, false, (*world).takeSingleStay},
-	{DecoySingleStayBelow, false, (*world).takeSingleStay},
-	{DecoySingleStayOld, false, (*world).takeSingleStay},
-	{DecoyRigidCovered, false, (*world).takeRigidSpending},
-	{DecoyRigidBelowShare, false, (*world).takeRigidSpending},
-	{DecoyRigidHighIncome, false, (*world).takeRigidSpending},
-	{DecoyRigidIncomeUnknown, false, (*world).takeRigidSpending},
-	{DecoyRigidOld, false, (*world).takeRigidSpending},
-	{DecoyRigidReviewRecent, false, (*world).takeReviewOverdue},
-	{DecoyRigidReviewEnded, false, (*world).takeReviewOverdue},
-	{DecoyRecusalEnded, false, (*world).takeRecusalAided},
-	{DecoyRecusalFuture, false, (*world).takeRecusalAided},
-	{DecoyRecusalUnwarned, false, (*world).takeRecusalAided},
+	{SignalMedicalOOPRelative, true, (*handout).takeMedRelative},
+	{SignalMedicalSingleStay, true, (*handout).takeSingleStay},
+	{SignalRigidSpending, true, (*handout).takeRigidSpending},
+	{SignalRigidReviewOverdue, true, (*handout).takeReviewOverdue},
+	{SignalRecusalAided, true, takeRecusalAided},
+	{DecoyMedRelativeCovered, false, (*handout).takeMedRelative},
+	{DecoyMedRelativeBelow, false, (*handout).takeMedRelative},
+	{DecoyMedRelativeOld, false, (*handout).takeMedRelative},
+	{DecoySingleStayCovered, false, (*handout).takeSingleStay},
+	{DecoySingleStayBelow, false, (*handout).takeSingleStay},
+	{DecoySingleStayOld, false, (*handout).takeSingleStay},
+	{DecoyRigidCovered, false, (*handout).takeRigidSpending},
+	{DecoyRigidBelowShare, false, (*handout).takeRigidSpending},
+	{DecoyRigidHighIncome, false, (*handout).takeRigidSpending},
+	{DecoyRigidIncomeUnknown, false, (*handout).takeRigidSpending},
+	{DecoyRigidOld, false, (*handout).takeRigidSpending},
+	{DecoyRigidReviewRecent, false, (*handout).takeReviewOverdue},
+	{DecoyRigidReviewEnded, false, (*handout).takeReviewOverdue},
+	{DecoyRecusalEnded, false, takeRecusalAided},
+	{DecoyRecusalFuture, false, takeRecusalAided},
+	{DecoyRecusalUnwarned, false, takeRecusalAided},
+}
+
+// takeRecusalAided is (*world).takeRecusalAided (recusal.go) for the table.
+func takeRecusalAided(x *handout, r *rand.Rand, h *household, i int) *person {
+	return x.world.takeRecusalAided(r, h, i)
 }
 
 // isRigidKind reports a household kind of the rest of issue 13.
@@ -180,12 +185,15 @@ type rehab struct {
 // the roster, the background of the new files and the declarations.
 func (w *world) rigid() {
 	w.rigidIndex()
-	w.rigidRoles(w.rng("rigid:roles"))
+	runRigidRoles(w, w.rng("rigid:roles"))
 	w.reviewRigid(w.rng("rigid:review"))
 	w.backgroundSpending(w.rng("rigid:background"))
 	w.recusal(w.rng("recusal:plant"), w.rng("recusal:background"))
 	w.sortPlanted()
 }
+
+// runRigidRoles runs rigidRoles; BenchmarkRigidRoles wraps it to time it.
+var runRigidRoles = (*world).rigidRoles
 
 // rigidIndex indexes the records by person and the households covered and
 // aided, for the roles.
@@ -235,27 +243,33 @@ func (w *world) freeForRigid(h *household) bool {
 // households that take a kind, so for the others its answer stays what it
 // was when rigidRoles began.
 func (w *world) rigidFits(kind string, h *household) bool {
+	return (&handout{world: w}).rigidFits(kind, h)
+}
+
+// rigidFits is w.rigidFits, reading the hand-out's caches.
+func (x *handout) rigidFits(kind string, h *household) bool {
+	w := x.world
 	switch kind {
 	case SignalMedicalOOPRelative, DecoyMedRelativeCovered, DecoyMedRelativeBelow, DecoyMedRelativeOld:
 		covered := w.coveredHH[h]
 		if covered != (kind == DecoyMedRelativeCovered) || w.aidedHH[h] && kind != DecoyMedRelativeCovered {
 			return false
 		}
-		return hasAged(h.activeMembers(), w.asOf, 18, 85) // else pickAged finds no one, drawing nothing
+		return x.hasAged(h, 18, 85) // else pickAged finds no one, drawing nothing
 	case SignalMedicalSingleStay, DecoySingleStayCovered, DecoySingleStayBelow, DecoySingleStayOld:
 		covered := w.coveredHH[h]
 		if covered != (kind == DecoySingleStayCovered) || w.aidedHH[h] && kind != DecoySingleStayCovered {
 			return false
 		}
-		return hasAged(h.activeMembers(), w.asOf, 18, 85)
+		return x.hasAged(h, 18, 85)
 	case SignalRigidSpending, DecoyRigidCovered, DecoyRigidBelowShare, DecoyRigidHighIncome, DecoyRigidIncomeUnknown, DecoyRigidOld:
 		if w.coveredHH[h] != (kind == DecoyRigidCovered) {
 			return false
 		}
-		if kind != DecoyRigidCovered && !h.lowIncome() {
+		if kind != DecoyRigidCovered && !x.lowIncome(h) {
 			return false
 		}
-		return !(kind == DecoyRigidHighIncome && len(h.activeMembers()) > 2 || w.spend12(h) > 3000_00)
+		return !(kind == DecoyRigidHighIncome && len(x.facts(h).active) > 2 || x.spend12(h) > 3000_00)
 	case SignalRigidReviewOverdue, DecoyRigidReviewRecent, DecoyRigidReviewEnded:
 		// takeReviewOverdue draws nothing before it accepts.
 		if kind == DecoyRigidReviewEnded {
@@ -288,7 +302,7 @@ func (w *world) rigidFits(kind string, h *household) bool {
 			return false
 		}
 		// pickAged's widest range: with no one in it, none in a narrower.
-		return hasAged(h.activeMembers(), w.asOf, 18, 80)
+		return x.hasAged(h, 18, 80)
 	}
 	return true
 }
@@ -322,7 +336,7 @@ func rigidClasses(kind string) int {
 // anything: the first part it plans (education, else rehabilitation) has
 // no one it could be for. Like rigidFits, it changes only for households
 // that take a kind.
-func (w *world) rigidRefusesParts(kind string, h *household, i int) bool {
+func (x *handout) rigidRefusesParts(kind string, h *household, i int) bool {
 	var parts struct{ med, edu, rehab bool }
 	switch kind {
 	case SignalRigidSpending:
@@ -335,22 +349,26 @@ func (w *world) rigidRefusesParts(kind string, h *household, i int) bool {
 	switch {
 	case parts.edu:
 		// eduPlan: no enrolment (and no draw) for ages outside 3-24 on
-		// the school year, or, for old ones, outside 19-26.
+		// the school year, nor for 22-24 (enrolments draws for them only
+		// when not generous, and eduPlan's are), or, for old ones, outside
+		// 19-26.
 		old := kind == DecoyRigidOld
-		for _, p := range h.activeMembers() {
+		f := x.facts(h)
+		for j := range f.active {
 			if old {
-				if a := p.age(w.asOf); a >= 19 && a <= 26 {
+				if a := f.age[j]; a >= 19 && a <= 26 {
 					return false
 				}
-			} else if a := p.age(w.schoolYear()); a >= 3 && a <= 24 {
+			} else if a := f.ageSY[j]; a >= 3 && a <= 21 {
 				return false
 			}
 		}
 		return true
 	case parts.rehab:
 		// rehabPlan: no one with a certificate or aged 6 or under.
-		for _, p := range h.activeMembers() {
-			if len(w.certsOf[p]) > 0 || p.age(w.asOf) <= 6 {
+		f := x.facts(h)
+		for j := range f.active {
+			if f.certs[j] > 0 || f.age[j] <= 6 {
 				return false
 			}
 		}
@@ -359,20 +377,10 @@ func (w *world) rigidRefusesParts(kind string, h *household, i int) bool {
 	return false
 }
 
-// hasAged reports an adult aged lo-hi on asOf among adults: pickAged's
-// candidates are not empty.
-func hasAged(adults []*person, asOf time.Time, lo, hi int) bool {
-	for _, p := range adults {
-		if a := p.age(asOf); a >= lo && a <= hi {
-			return true
-		}
-	}
-	return false
-}
-
 // rigidRoles hands the kinds out in turns over a seeded shuffle of the free
-// households, and records each as planted or decoy.
-func (w *world) rigidRoles(r *rand.Rand) {
+// households, and records each as planted or decoy. It returns how many
+// times it called a take.
+func (w *world) rigidRoles(r *rand.Rand) (takes int) {
 	order := r.Perm(len(w.households))
 	// Each kind is offered, in turn, the free households in order that fit
 	// it (rigidFits): the others would refuse it at once, drawing nothing.
@@ -385,10 +393,18 @@ func (w *world) rigidRoles(r *rand.Rand) {
 	// every household would.
 	// A kind whose refusals turn with the count (rigidClasses) has a list
 	// per class of the count.
+	// A candidate that refused after drawing stays on its list and is
+	// offered the kind again at its next turn: its draws moved the stream
+	// (the next offers draw other numbers), and it may take the kind with
+	// other numbers. Those offers are what grows faster than the county
+	// (about 47,000 takes at 50,000 households, 2.2 million at 400,000);
+	// dropping a household after a refusal would make the hand-out linear
+	// but another county. So an offer costs little instead (handout).
 	type candidates struct {
 		hh   []*household
 		next []int32
 	}
+	lx := &handout{world: w} // each household's facts once, not kept
 	cands := make([][]candidates, len(rigidKinds))
 	for j, k := range rigidKinds {
 		cands[j] = make([]candidates, rigidClasses(k.kind))
@@ -399,11 +415,11 @@ func (w *world) rigidRoles(r *rand.Rand) {
 			continue
 		}
 		for j, k := range rigidKinds {
-			if !w.rigidFits(k.kind, h) {
+			if !lx.rigidFits(k.kind, h) {
 				continue
 			}
 			for cl := range cands[j] {
-				if !w.rigidRefusesParts(k.kind, h, cl) {
+				if !lx.rigidRefusesParts(k.kind, h, cl) {
 					cands[j][cl].hh = append(cands[j][cl].hh, h)
 				}
 			}
@@ -428,6 +444,8 @@ func (w *world) rigidRoles(r *rand.Rand) {
 		}
 		return root
 	}
+	x := newHandout(w)
+	x.listed = true // every household offered below is on its kind's list
 	count := map[string]int{}
 	for progress := true; progress; {
 		progress = false
@@ -443,7 +461,8 @@ func (w *world) rigidRoles(r *rand.Rand) {
 					continue
 				}
 				h.rigid.kind = k.kind // take reads its own kind
-				p := k.take(w, r, h, count[k.kind])
+				takes++
+				p := k.take(x, r, h, count[k.kind])
 				if p == nil {
 					h.rigid.kind = ""
 					continue
@@ -473,6 +492,7 @@ func (w *world) rigidRoles(r *rand.Rand) {
 			w.decoys = append(w.decoys, Decoy{HouseholdID: h.id, Kind: k, IDNumber: h.rigid.p.id})
 		}
 	}
+	return takes
 }
 
 // Windows.
@@ -484,9 +504,6 @@ func addMonths(d time.Time, n int) time.Time {
 	last := first.AddDate(0, 1, -1).Day()
 	return time.Date(first.Year(), first.Month(), min(d.Day(), last), 0, 0, 0, 0, time.UTC)
 }
-
-// windowStart is the last day before the 12-month window: (windowStart, AsOf].
-func (w *world) windowStart() time.Time { return addMonths(w.asOf, -12) }
 
 func (w *world) inWindow(d time.Time) bool { return d.After(w.windowStart()) && !d.After(w.asOf) }
 
@@ -583,24 +600,48 @@ func (w *world) maxClaim(p *person) int64 {
 }
 
 // A spending plan: the records one role would add, kept apart until the
-// household is taken.
+// household is taken. They are values (in buffers a hand-out reuses, see
+// handout.plan), made records of the county only by commit: the many
+// offers a hand-out makes and its households refuse allocate nothing.
 type spendPlan struct {
-	claims  []*claim
-	studies []*study
-	rehabs  []*rehab
+	claims  []claim
+	studies []planStudy
+	rehabs  []rehab // cert: set by commit
 }
+
+// planStudy is a planned enrolment, its school's name (school) in parts
+// until commit joins them.
+type planStudy struct {
+	study
+	name schoolName
+}
+
+// schoolName is a school's name in up to three parts.
+type schoolName [3]string
+
+func (n schoolName) String() string { return n[0] + n[1] + n[2] }
 
 // commit adds the plan's records to the county.
 func (w *world) commit(pl *spendPlan) {
-	for _, c := range pl.claims {
+	for _, v := range pl.claims {
+		c := new(claim)
+		*c = v
 		w.lateClaims = append(w.lateClaims, c)
 		w.claimsOf[c.p] = append(w.claimsOf[c.p], c)
 	}
-	for _, s := range pl.studies {
+	for _, v := range pl.studies {
+		s := new(study)
+		*s = v.study
+		s.school = v.name.String()
 		w.studies = append(w.studies, s)
 		w.studiesOf[s.p] = append(w.studiesOf[s.p], s)
 	}
-	for _, x := range pl.rehabs {
+	for _, v := range pl.rehabs {
+		x := new(rehab)
+		*x = v
+		if cs := w.certsOf[x.p]; len(cs) > 0 {
+			x.cert = cs[len(cs)-1].number()
+		}
 		w.rehabs = append(w.rehabs, x)
 		w.rehabsOf[x.p] = append(w.rehabsOf[x.p], x)
 	}
@@ -614,8 +655,8 @@ func (w *world) inWin(pl *spendPlan) int64 {
 			s += c.oop
 		}
 	}
-	for _, st := range pl.studies {
-		if w.studyCounts(st) && st.fees > 0 {
+	for i := range pl.studies {
+		if st := &pl.studies[i].study; w.studyCounts(st) && st.fees > 0 {
 			s += st.fees
 		}
 	}
@@ -638,16 +679,28 @@ func (w *world) claimsFor(r *rand.Rand, pl *spendPlan, p *person, oop, most int6
 				part = oop - 300_00 // the last one no crumb
 			}
 		}
-		c := claimWithOOP(p, dateBetween(r, from, to), pickHospital(r, part > 2000_00), part, 0.45+r.Float64()*0.2, 0)
+		c := plannedClaim(p, dateBetween(r, from, to), pickHospital(r, part > 2000_00), part, 0.45+r.Float64()*0.2)
 		pl.claims = append(pl.claims, c)
 		oop -= c.oop
 	}
 }
 
+// plannedClaim is *claimWithOOP(p, date, hospital, oop, fundShare, 0) as a
+// value: the same loop over newClaim, which is inlined here, so that a
+// plan's claims allocate nothing (TestPlannedClaim).
+func plannedClaim(p *person, date time.Time, hospital string, oop int64, fundShare float64) claim {
+	const critShare = 0
+	c := *newClaim(p, date, hospital, int64(float64(oop)/(1-fundShare-critShare))+100, fundShare, critShare, 0)
+	for c.oop < oop {
+		c = *newClaim(p, date, hospital, c.total+100, fundShare, critShare, 0)
+	}
+	return c
+}
+
 // exactClaim is a settlement whose 个人自付 is exactly oop fen.
-func exactClaim(r *rand.Rand, p *person, date time.Time, oop int64) *claim {
+func exactClaim(r *rand.Rand, p *person, date time.Time, oop int64) claim {
 	total := oop + int64(float64(oop)*(0.8+r.Float64()))/100*100
-	c := &claim{p: p, date: date, hospital: pickHospital(r, true), total: total, oop: oop}
+	c := claim{p: p, date: date, hospital: pickHospital(r, true), total: total, oop: oop}
 	c.fund = total - oop
 	return c
 }
@@ -659,24 +712,24 @@ func exactClaim(r *rand.Rand, p *person, date time.Time, oop int64) *claim {
 // spending is over the share (only the exclusion keeps
 // RIGID-SPENDING-UNCOVERED off); decoys covered, just below, or before the
 // window.
-func (w *world) takeMedRelative(r *rand.Rand, h *household, i int) *person {
-	kind := h.rigid.kind
-	if !w.rigidFits(kind, h) {
+func (x *handout) takeMedRelative(r *rand.Rand, h *household, i int) *person {
+	w, kind := x.world, h.rigid.kind
+	if !x.listed && !x.rigidFits(kind, h) {
 		return nil
 	}
-	p := pickAged(r, h.activeMembers(), w.asOf, 18, 85)
-	if p == nil || w.oop12(p) > 5000_00 {
+	p := x.pickAged(r, h, 18, 85)
+	if p == nil || x.oop12(h, p) > 5000_00 {
 		return nil
 	}
-	annual, _ := h.incomeYear()
-	pl := &spendPlan{}
+	annual, _ := x.incomeYear(h)
+	pl := x.plan()
 	from, to := w.asOf.Add(-days(330)), w.asOf.Add(-days(3))
 	switch kind {
 	case SignalMedicalOOPRelative, DecoyMedRelativeCovered:
 		target := int64(between(r, relativeBandLo/100, relativeBandHi/100)) * 100
 		if kind == SignalMedicalOOPRelative && i%2 == 0 {
 			// Exclusion matters: the household's spending is over the share.
-			if !h.lowIncome() || float64(target+w.spend12(h)-w.oop12(p)) <= plantedSpendMin*float64(annual) {
+			if !x.lowIncome(h) || float64(target+x.spend12(h)-x.oop12(h, p)) <= plantedSpendMin*float64(annual) {
 				return nil
 			}
 		}
@@ -686,49 +739,49 @@ func (w *world) takeMedRelative(r *rand.Rand, h *household, i int) *person {
 		}
 		if kind == SignalMedicalOOPRelative && i == 3 {
 			// Exactly on the line: the last settlement makes up the rest.
-			w.claimsFor(r, pl, p, relativeLine-w.oop12(p)-3000_00, most, from, to)
-			rest := relativeLine - w.oop12(p) - w.inWin(pl)
+			w.claimsFor(r, pl, p, relativeLine-x.oop12(h, p)-3000_00, most, from, to)
+			rest := relativeLine - x.oop12(h, p) - w.inWin(pl)
 			pl.claims = append(pl.claims, exactClaim(r, p, dateBetween(r, from, to), rest))
 			break
 		}
-		w.claimsFor(r, pl, p, target-w.oop12(p), most, from, to)
+		w.claimsFor(r, pl, p, target-x.oop12(h, p), most, from, to)
 	case DecoyMedRelativeBelow:
 		target := int64(between(r, relativeBelowLo/100, relativeBelowHi/100)) * 100
-		if float64(target+w.spend12(h)-w.oop12(p)) >= backgroundSpendMax*float64(annual) {
+		if float64(target+x.spend12(h)-x.oop12(h, p)) >= backgroundSpendMax*float64(annual) {
 			return nil // RIGID-SPENDING-UNCOVERED must not take it
 		}
-		w.claimsFor(r, pl, p, target-w.oop12(p), claimOOPMax, from, to)
+		w.claimsFor(r, pl, p, target-x.oop12(h, p), claimOOPMax, from, to)
 	case DecoyMedRelativeOld:
 		// Settled in the two months before the window; one on its last
 		// excluded day.
 		target := int64(between(r, relativeBandLo/100, relativeBandHi/100)) * 100
-		first, last := w.months()[0], w.windowStart()
+		first, last := w.firstMonth(), w.windowStart()
 		w.claimsFor(r, pl, p, target, claimOOPMax, first, last)
 		if i%2 == 0 {
 			pl.claims[0].date = last
 		}
 	}
-	if w.oop12(p)+w.inWin(pl) >= medicalThreshold*100 {
+	if x.oop12(h, p)+w.inWin(pl) >= medicalThreshold*100 {
 		return nil
 	}
-	w.commit(pl)
+	x.commit(pl)
 	return p
 }
 
 // takeSingleStay: one settlement of 个人自付 >= 10,000 (one exactly 10,000)
 // and a 12-month total below 18,000; decoys covered, largest 9,000-9,999.99
 // (one 9,999.99), or the large settlement before the window.
-func (w *world) takeSingleStay(r *rand.Rand, h *household, i int) *person {
-	kind := h.rigid.kind
-	if !w.rigidFits(kind, h) {
+func (x *handout) takeSingleStay(r *rand.Rand, h *household, i int) *person {
+	w, kind := x.world, h.rigid.kind
+	if !x.listed && !x.rigidFits(kind, h) {
 		return nil
 	}
-	p := pickAged(r, h.activeMembers(), w.asOf, 18, 85)
-	if p == nil || w.oop12(p) > 3000_00 || w.maxClaim(p) >= 5000_00 {
+	p := x.pickAged(r, h, 18, 85)
+	if p == nil || x.oop12(h, p) > 3000_00 || w.maxClaim(p) >= 5000_00 {
 		return nil
 	}
-	annual, _ := h.incomeYear()
-	pl := &spendPlan{}
+	annual, _ := x.incomeYear(h)
+	pl := x.plan()
 	from, to := w.asOf.Add(-days(300)), w.asOf.Add(-days(3))
 	var big int64
 	switch kind {
@@ -745,7 +798,7 @@ func (w *world) takeSingleStay(r *rand.Rand, h *household, i int) *person {
 	}
 	date := dateBetween(r, from, to)
 	if kind == DecoySingleStayOld {
-		date = dateBetween(r, w.months()[0], w.windowStart())
+		date = dateBetween(r, w.firstMonth(), w.windowStart())
 		if i%2 == 0 {
 			date = w.windowStart()
 		}
@@ -755,15 +808,15 @@ func (w *world) takeSingleStay(r *rand.Rand, h *household, i int) *person {
 		// A follow-up visit or two.
 		w.claimsFor(r, pl, p, int64(between(r, 300, 3000))*100, 2000_00, date, to)
 	}
-	total := w.oop12(p) + w.inWin(pl)
+	total := x.oop12(h, p) + w.inWin(pl)
 	if total >= singleStayTotalMax {
 		return nil
 	}
-	rest := float64(w.spend12(h) + w.inWin(pl))
+	rest := float64(x.spend12(h) + w.inWin(pl))
 	switch {
 	case kind == SignalMedicalSingleStay && i%2 == 0:
 		// Exclusion matters: over the share, below the line.
-		if !h.lowIncome() || rest <= plantedSpendMin*float64(annual) {
+		if !x.lowIncome(h) || rest <= plantedSpendMin*float64(annual) {
 			return nil
 		}
 	case kind == DecoySingleStayBelow || kind == DecoySingleStayOld:
@@ -771,7 +824,7 @@ func (w *world) takeSingleStay(r *rand.Rand, h *household, i int) *person {
 			return nil
 		}
 	}
-	w.commit(pl)
+	x.commit(pl)
 	return p
 }
 
@@ -787,28 +840,28 @@ var rigidParts = []struct{ med, edu, rehab bool }{
 // takeRigidSpending plants a household's rigid spending, or a decoy's:
 // education and rehabilitation drawn as they come, the medical part
 // filling up to a share of income drawn for the kind.
-func (w *world) takeRigidSpending(r *rand.Rand, h *household, i int) *person {
-	kind := h.rigid.kind
-	if !w.rigidFits(kind, h) {
+func (x *handout) takeRigidSpending(r *rand.Rand, h *household, i int) *person {
+	w, kind := x.world, h.rigid.kind
+	if !x.listed && !x.rigidFits(kind, h) {
 		return nil
 	}
-	annual, _ := h.incomeYear()
+	annual, _ := x.incomeYear(h)
 	parts := rigidParts[i%len(rigidParts)]
 	if kind != SignalRigidSpending {
 		parts = rigidParts[[]int{0, 2, 3}[i%3]] // decoys: medical and one or two more
 	}
-	pl := &spendPlan{}
+	pl := x.plan()
 	old := kind == DecoyRigidOld
 	if kind == DecoyRigidHighIncome {
 		// Whatever the household has: the more the better.
-		w.eduPlan(r, pl, h, true, false, i)
-		w.rehabPlan(r, pl, h, true, false)
+		x.eduPlan(r, pl, h, true, false, i)
+		x.rehabPlan(r, pl, h, true, false)
 		parts.med = true
 	} else {
-		if parts.edu && !w.eduPlan(r, pl, h, true, old, i) {
+		if parts.edu && !x.eduPlan(r, pl, h, true, old, i) {
 			return nil
 		}
-		if parts.rehab && !w.rehabPlan(r, pl, h, true, old) {
+		if parts.rehab && !x.rehabPlan(r, pl, h, true, old) {
 			return nil
 		}
 	}
@@ -827,15 +880,15 @@ func (w *world) takeRigidSpending(r *rand.Rand, h *household, i int) *person {
 	if parts.med {
 		from, to := w.asOf.Add(-days(330)), w.asOf.Add(-days(3))
 		if old {
-			from, to = w.months()[0], w.windowStart()
+			from, to = w.firstMonth(), w.windowStart()
 		}
-		ms := h.activeMembers()
+		ms := x.members(h)
 		r.Shuffle(len(ms), func(a, b int) { ms[a], ms[b] = ms[b], ms[a] })
 		for j, p := range ms {
 			if j == 2 || have >= target {
 				break
 			}
-			room := int64(personOOPMax) - w.oop12(p)
+			room := int64(personOOPMax) - x.oop12(h, p)
 			if old {
 				room = personOOPMax
 			}
@@ -856,13 +909,13 @@ func (w *world) takeRigidSpending(r *rand.Rand, h *household, i int) *person {
 			pl.claims[0].date = w.windowStart() // the first day out
 		}
 	}
-	for _, p := range h.members {
-		if w.oop12(p)+planOOP(pl, p, w) >= personOOPMax+100_00 {
+	for k, p := range h.members {
+		if x.memberOOP(h, k)+planOOP(pl, p, w) >= personOOPMax+100_00 {
 			return nil
 		}
 	}
 	// The household's spending in the window, old records kept out.
-	now := w.spend12(h) + w.inWin(pl)
+	now := x.spend12(h) + w.inWin(pl)
 	switch kind {
 	case SignalRigidSpending, DecoyRigidCovered, DecoyRigidIncomeUnknown:
 		if float64(now) <= plantedSpendMin*float64(annual) {
@@ -890,7 +943,7 @@ func (w *world) takeRigidSpending(r *rand.Rand, h *household, i int) *person {
 	if kind == DecoyRigidIncomeUnknown {
 		h.assessed = w.asOf.Add(days(between(r, 3, 45)))
 	}
-	w.commit(pl)
+	x.commit(pl)
 	head, _ := w.holders(h)
 	return head
 }
@@ -914,8 +967,8 @@ func (w *world) oldSpend(pl *spendPlan) int64 {
 			s += c.oop
 		}
 	}
-	for _, st := range pl.studies {
-		if !w.studyCounts(st) && st.fees > 0 {
+	for i := range pl.studies {
+		if st := &pl.studies[i].study; !w.studyCounts(st) && st.fees > 0 {
 			s += st.fees
 		}
 	}
@@ -929,16 +982,17 @@ func (w *world) oldSpend(pl *spendPlan) int64 {
 
 // eduPlan adds the enrolments of the household's students: in force in
 // the window, or (old) all ended by its start. False when nobody studies.
-func (w *world) eduPlan(r *rand.Rand, pl *spendPlan, h *household, generous, old bool, i int) bool {
+func (x *handout) eduPlan(r *rand.Rand, pl *spendPlan, h *household, generous, old bool, i int) bool {
 	n := len(pl.studies)
-	for _, p := range h.activeMembers() {
+	f := x.facts(h)
+	for j, p := range f.active {
 		if old {
-			if a := p.age(w.asOf); a >= 19 && a <= 26 {
-				pl.studies = append(pl.studies, w.oldStudy(r, p, i))
+			if a := f.age[j]; a >= 19 && a <= 26 {
+				pl.studies = append(pl.studies, x.oldStudy(r, p, i))
 			}
 			continue
 		}
-		pl.studies = append(pl.studies, w.enrolments(r, p, generous)...)
+		pl.studies = x.enrolmentsAged(r, p, f.ageSY[j], generous, pl.studies)
 	}
 	fees := int64(0)
 	for _, s := range pl.studies[n:] {
@@ -949,7 +1003,7 @@ func (w *world) eduPlan(r *rand.Rand, pl *spendPlan, h *household, generous, old
 
 // oldStudy is a college enrolment that ended by the window's start (on its
 // first excluded day for some).
-func (w *world) oldStudy(r *rand.Rand, p *person, i int) *study {
+func (w *world) oldStudy(r *rand.Rand, p *person, i int) planStudy {
 	left := time.Date(w.windowStart().Year(), time.July, 1, 0, 0, 0, 0, time.UTC)
 	if left.After(w.windowStart()) {
 		left = left.AddDate(-1, 0, 0)
@@ -962,37 +1016,40 @@ func (w *world) oldStudy(r *rand.Rand, p *person, i int) *study {
 		enrolled = time.Date(adult.Year(), time.September, 1, 0, 0, 0, 0, time.UTC)
 	}
 	private := r.IntN(2) == 0
-	return &study{p: p, school: collegeName(r, private), level: "college", enrolled: enrolled, left: left, fees: collegeFees(r, private)}
+	name := collegeName(r, private)
+	return planStudy{study: study{p: p, level: "college", enrolled: enrolled, left: left, fees: collegeFees(r, private)}, name: schoolName{name}}
 }
 
 // rehabPlan adds rehabilitation services for one member: one who holds a
 // disability certificate, or else the youngest child up to 6; monthly
 // training over most of the window (or before it). False when nobody can
 // have them.
-func (w *world) rehabPlan(r *rand.Rand, pl *spendPlan, h *household, generous, old bool) bool {
+func (x *handout) rehabPlan(r *rand.Rand, pl *spendPlan, h *household, generous, old bool) bool {
+	w := x.world
 	from, to := w.windowStart().Add(days(1)), w.asOf
 	if old {
-		from, to = w.months()[0], w.windowStart()
+		from, to = w.firstMonth(), w.windowStart()
 	}
-	var who *person
-	for _, p := range h.activeMembers() {
+	f := x.facts(h)
+	who := -1 // in f.active
+	for j, p := range f.active {
 		switch {
-		case len(w.certsOf[p]) > 0:
-			if who == nil || len(w.certsOf[who]) == 0 {
-				who = p
+		case f.certs[j] > 0:
+			if who < 0 || f.certs[who] == 0 {
+				who = j
 			}
-		case p.age(w.asOf) <= 6 && (who == nil || len(w.certsOf[who]) == 0 && p.birth.After(who.birth)):
-			who = p
+		case f.age[j] <= 6 && (who < 0 || f.certs[who] == 0 && p.birth.After(f.active[who].birth)):
+			who = j
 		}
 	}
-	if who == nil {
+	if who < 0 {
 		return false
 	}
 	n := len(pl.rehabs)
-	pl.rehabs = append(pl.rehabs, w.services(r, who, generous, from, to)...)
+	pl.rehabs = w.servicesAged(r, f.active[who], f.age[who], generous, from, to, pl.rehabs)
 	self := int64(0)
-	for _, x := range pl.rehabs[n:] {
-		self += x.self
+	for _, v := range pl.rehabs[n:] {
+		self += v.self
 	}
 	return self >= 2000_00
 }
@@ -1043,9 +1100,9 @@ func (w *world) overdueMembers(h *household) []*person {
 // takeReviewOverdue: a household on 刚性支出困难 since 12 months or more
 // (one since exactly 12 months); decoys since just under 12 months (one a
 // day short), or begun long ago and ended before AsOf.
-func (w *world) takeReviewOverdue(r *rand.Rand, h *household, i int) *person {
-	kind := h.rigid.kind
-	if !w.rigidFits(kind, h) {
+func (x *handout) takeReviewOverdue(r *rand.Rand, h *household, i int) *person {
+	w, kind := x.world, h.rigid.kind
+	if !x.listed && !x.rigidFits(kind, h) {
 		return nil
 	}
 	if kind == DecoyRigidReviewEnded {
@@ -1145,21 +1202,21 @@ func (w *world) backgroundSpending(r *rand.Rand) {
 		}
 		for _, p := range h.activeMembers() {
 			for _, s := range w.enrolments(r, p, false) {
-				if s.fees > 0 && w.studyCounts(s) {
+				if s.fees > 0 && w.studyCounts(&s.study) {
 					if room := w.room(h); s.fees > room {
 						// 资助: the fees are waived as far as needed.
 						s.fees = max(room, 0) / 100_00 * 100_00
 					}
 				}
-				w.commit(&spendPlan{studies: []*study{s}})
+				w.commit(&spendPlan{studies: []planStudy{s}})
 			}
 			if len(w.certsOf[p]) > 0 && r.IntN(100) < 25 || p.age(w.asOf) <= 6 && r.IntN(100) < 2 {
-				for _, x := range w.services(r, p, false, w.months()[0], w.asOf) {
+				for _, x := range w.services(r, p, false, w.firstMonth(), w.asOf) {
 					if w.inWindow(x.date) && x.self > w.room(h) {
 						x.self = 0
 						x.aidAmt = x.total
 					}
-					w.commit(&spendPlan{rehabs: []*rehab{x}})
+					w.commit(&spendPlan{rehabs: []rehab{x}})
 				}
 			}
 		}
@@ -1192,9 +1249,14 @@ var levelYears = map[string]int{"preschool": 3, "primary": 6, "junior": 3, "seni
 // current level by age on the school year's start, and the level before it
 // when it ended this summer. generous: planted households, whose students
 // go to private kindergartens and colleges more often.
-func (w *world) enrolments(r *rand.Rand, p *person, generous bool) []*study {
+func (w *world) enrolments(r *rand.Rand, p *person, generous bool) []planStudy {
+	return w.enrolmentsAged(r, p, p.age(w.schoolYear()), generous, nil)
+}
+
+// enrolmentsAged appends to out the enrolments of a person aged age on the
+// school year's start.
+func (w *world) enrolmentsAged(r *rand.Rand, p *person, age int, generous bool, out []planStudy) []planStudy {
 	sy := w.schoolYear()
-	age := p.age(sy)
 	var level string
 	var grade int
 	switch {
@@ -1223,11 +1285,10 @@ func (w *world) enrolments(r *rand.Rand, p *person, generous bool) []*study {
 			level, grade = "college", age-22 // 研究生
 		}
 	}
-	var out []*study
 	if level != "" {
 		private := generous && r.IntN(100) < 55 || !generous && r.IntN(100) < 12
-		s := &study{p: p, level: level, grade: grade, enrolled: schoolDay(r, sy.AddDate(-grade, 0, 0))}
-		s.school, s.fees = schoolOf(r, p, level, private)
+		s := planStudy{study: study{p: p, level: level, grade: grade, enrolled: schoolDay(r, sy.AddDate(-grade, 0, 0))}}
+		s.name, s.fees = schoolOf(r, p, level, private)
 		out = append(out, s)
 	}
 	// The level finished this summer: this year's school leavers and those
@@ -1235,8 +1296,8 @@ func (w *world) enrolments(r *rand.Rand, p *person, generous bool) []*study {
 	if prev := previousLevel(level, age); prev != "" && (grade == 0 || level == "") && r.IntN(100) < 80 {
 		left := time.Date(sy.Year(), time.July, 1, 0, 0, 0, 0, time.UTC).Add(days(between(r, -3, 5)))
 		years := levelYears[prev]
-		s := &study{p: p, level: prev, enrolled: schoolDay(r, sy.AddDate(-years, 0, 0)), left: left, grade: years - 1}
-		s.school, s.fees = schoolOf(r, p, prev, generous && r.IntN(2) == 0)
+		s := planStudy{study: study{p: p, level: prev, enrolled: schoolDay(r, sy.AddDate(-years, 0, 0)), left: left, grade: years - 1}}
+		s.name, s.fees = schoolOf(r, p, prev, generous && r.IntN(2) == 0)
 		out = append(out, s)
 	}
 	return out
@@ -1268,39 +1329,40 @@ func schoolDay(r *rand.Rand, sept time.Time) time.Time {
 
 // schoolOf names a school of the level near the person and its 学费和住宿费
 // a school year (fen; -1 where nothing is charged and the cell is blank).
-func schoolOf(r *rand.Rand, p *person, level string, private bool) (string, int64) {
+// The name comes in parts, joined only for the enrolments committed.
+func schoolOf(r *rand.Rand, p *person, level string, private bool) (schoolName, int64) {
 	town := p.hh.village.Town.Name
 	yuan := func(lo, hi int) int64 { return int64(between(r, lo/10, hi/10)) * 10 * 100 }
 	switch level {
 	case "preschool":
 		if private {
-			return countyName + pickText(r, "小天使", "阳光", "金色童年", "博雅", "蓝天") + "幼儿园", yuan(6000, 12000)
+			return schoolName{countyName, pickText(r, "小天使", "阳光", "金色童年", "博雅", "蓝天"), "幼儿园"}, yuan(6000, 12000)
 		}
-		return town + pickText(r, "中心幼儿园", "中心幼儿园", "第二幼儿园"), yuan(2400, 4800)
+		return schoolName{town, pickText(r, "中心幼儿园", "中心幼儿园", "第二幼儿园")}, yuan(2400, 4800)
 	case "primary":
-		name := town + pickText(r, "中心小学", "中心小学", "第二小学")
+		name := schoolName{town, pickText(r, "中心小学", "中心小学", "第二小学")}
 		if p.hh.village.Urban && r.IntN(3) == 0 {
-			name = countyName + "实验小学"
+			name = schoolName{countyName + "实验小学"}
 		}
 		if r.IntN(100) < 20 {
 			return name, yuan(400, 800) // 住宿费
 		}
 		return name, -1
 	case "junior":
-		name := town + "初级中学"
+		name := schoolName{town, "初级中学"}
 		if p.hh.village.Urban && r.IntN(3) == 0 {
-			name = countyName + "第二中学"
+			name = schoolName{countyName + "第二中学"}
 		}
 		if r.IntN(100) < 35 {
 			return name, yuan(500, 1200)
 		}
 		return name, -1
 	case "senior":
-		return countyName + pickText(r, "第一中学", "第一中学", "第二中学", "实验中学"), yuan(1600, 3600)
+		return schoolName{countyName, pickText(r, "第一中学", "第一中学", "第二中学", "实验中学")}, yuan(1600, 3600)
 	case "vocational":
-		return pickText(r, countyName+"职业教育中心", countyName+"职业教育中心", "示例市工业学校", "示例市卫生学校"), yuan(0, 1200)
+		return schoolName{pickText(r, countyName+"职业教育中心", countyName+"职业教育中心", "示例市工业学校", "示例市卫生学校")}, yuan(0, 1200)
 	}
-	return collegeName(r, private), collegeFees(r, private)
+	return schoolName{collegeName(r, private)}, collegeFees(r, private)
 }
 
 func collegeName(r *rand.Rand, private bool) string {
@@ -1335,12 +1397,18 @@ var (
 // services draws a person's rehabilitation in [from, to]: monthly training
 // (children: most months; adults: some), and for some adults an aid fitted
 // once. generous: what a family pays is a large share of the cost.
-func (w *world) services(r *rand.Rand, p *person, generous bool, from, to time.Time) []*rehab {
-	cat, certNo := 0, ""
+// Their certificate number (cert) is left to commit.
+func (w *world) services(r *rand.Rand, p *person, generous bool, from, to time.Time) []rehab {
+	return w.servicesAged(r, p, p.age(w.asOf), generous, from, to, nil)
+}
+
+// servicesAged appends to out the services of a person aged age on AsOf.
+func (w *world) servicesAged(r *rand.Rand, p *person, age int, generous bool, from, to time.Time, out []rehab) []rehab {
+	cat := 0
 	if cs := w.certsOf[p]; len(cs) > 0 {
-		cat, certNo = cs[len(cs)-1].category, cs[len(cs)-1].number()
+		cat = cs[len(cs)-1].category
 	}
-	child := p.age(w.asOf) <= 14
+	child := age <= 14
 	var item, place string
 	switch {
 	case child && (cat == 0 || cat == 4 || cat == 5):
@@ -1359,13 +1427,12 @@ func (w *world) services(r *rand.Rand, p *person, generous bool, from, to time.T
 		}
 		return r.Float64() * 0.08
 	}
-	var out []*rehab
 	add := func(d time.Time, it string, total int64) {
 		if d.Before(from) || d.After(to) || d.After(w.asOf) {
 			return
 		}
 		self := int64(float64(total)*share()) / 100 * 100
-		out = append(out, &rehab{p: p, date: d, item: it, place: place, total: total, self: self, cert: certNo, aidAmt: total - self})
+		out = append(out, rehab{p: p, date: d, item: it, place: place, total: total, self: self, aidAmt: total - self})
 	}
 	every := 1
 	if !child && !generous {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -587,18 +588,19 @@ func TestRigidRefusalsDrawNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	w.rigidIndex()
+	x := newHandout(w)
 	skipped := 0
 	for _, h := range w.households {
 		for _, k := range rigidKinds {
 			for i := range 2 * rigidClasses(k.kind) {
-				if w.rigidFits(k.kind, h) && !w.rigidRefusesParts(k.kind, h, i) {
+				if x.rigidFits(k.kind, h) && !x.rigidRefusesParts(k.kind, h, i) {
 					continue
 				}
 				skipped++
 				src := &countingSource{src: rand.NewPCG(1, 2)}
 				saved := h.rigid
 				h.rigid.kind = k.kind
-				p := k.take(w, rand.New(src), h, i)
+				p := k.take(x, rand.New(src), h, i)
 				h.rigid = saved
 				if p != nil || src.draws != 0 {
 					t.Fatalf("%s, household %s, count %d: skipped, but take gives %v after %d draws", k.kind, h.id, i, p, src.draws)
@@ -608,5 +610,71 @@ func TestRigidRefusalsDrawNothing(t *testing.T) {
 	}
 	if skipped == 0 {
 		t.Fatal("nothing skipped")
+	}
+}
+
+// TestPlannedClaim: plannedClaim is claimWithOOP with no critical-illness
+// share, field for field.
+func TestPlannedClaim(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	p := &person{id: "340799199001011234"}
+	date := testAsOf.Add(-days(40))
+	for range 200000 {
+		oop := int64(between(r, 1, 2_000_000_00))
+		if r.IntN(4) == 0 {
+			oop = int64(between(r, 1, 100_00))
+		}
+		share := 0.45 + r.Float64()*0.2
+		if r.IntN(8) == 0 {
+			share = r.Float64() * 0.95
+		}
+		if got, want := plannedClaim(p, date, "示例县人民医院", oop, share), claimWithOOP(p, date, "示例县人民医院", oop, share, 0); !reflect.DeepEqual(got, *want) {
+			t.Fatalf("oop %d, fund share %v: planned %+v, claimWithOOP %+v", oop, share, got, *want)
+		}
+	}
+}
+
+// TestHandoutCachesFollowCommits: offering every kind in turn to every
+// household, as a hand-out does, the hand-out's kept spending and 个人自付
+// are what the records give after each household taken.
+func TestHandoutCachesFollowCommits(t *testing.T) {
+	w, err := build(context.Background(), 7, 3000, testAsOf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.rigidIndex()
+	x := newHandout(w)
+	r := rand.New(rand.NewPCG(7, 8))
+	count := map[string]int{}
+	taken := 0
+	for _, h := range w.households {
+		if !w.freeForRigid(h) {
+			continue
+		}
+		for _, k := range rigidKinds {
+			h.rigid.kind = k.kind
+			p := k.take(x, r, h, count[k.kind])
+			if p == nil {
+				h.rigid.kind = ""
+				continue
+			}
+			h.rigid.p = p
+			count[k.kind]++
+			taken++
+			for hh, f := range x.hh {
+				if f.spendOK && f.spend != w.spend12(hh) {
+					t.Fatalf("after %s took %s: household %s keeps spending %d, its records give %d", k.kind, h.id, hh.id, f.spend, w.spend12(hh))
+				}
+				for i, p := range hh.members {
+					if f.oopOK[i] && f.oop[i] != w.oop12(p) {
+						t.Fatalf("after %s took %s: %s keeps 个人自付 %d, the claims give %d", k.kind, h.id, p.id, f.oop[i], w.oop12(p))
+					}
+				}
+			}
+			break
+		}
+	}
+	if taken < 100 {
+		t.Fatalf("only %d households took a kind", taken)
 	}
 }
