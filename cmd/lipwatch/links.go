@@ -70,7 +70,8 @@ ledger as kind link, on the --as-of date.`,
 					return nil, err
 				}
 				return map[string]any{"records": pass.Records, "rechecked": pass.Rechecked, "auto": pass.Auto,
-					"review": pass.Review, "none": pass.None, "applied": pass.Applied, "unlinked": pass.Unlinked, "renewed": pass.Renewed}, nil
+					"review": pass.Review, "none": pass.None, "applied": pass.Applied, "unlinked": pass.Unlinked, "renewed": pass.Renewed, "disowned": pass.Disowned,
+					"no_registry": pass.NoRegistry}, nil
 			})
 			if err != nil {
 				if cmd.Context().Err() != nil {
@@ -87,6 +88,10 @@ ledger as kind link, on the --as-of date.`,
 // printLinksRun writes what a pass did: its totals, the counts per
 // dataset, and the model that scored it.
 func printLinksRun(w io.Writer, pass *store.LinkPass) {
+	if pass.NoRegistry {
+		fmt.Fprintln(w, "identity resolution (身份识别): skipped: the store holds no registry person yet (户籍 never loaded), nobody to link to")
+		return
+	}
 	if pass.Records == 0 {
 		fmt.Fprintln(w, "identity resolution (身份识别): no row needs linking (every row's ID number names its registry person, or the row was linked before and the registry has not changed)")
 		return
@@ -97,6 +102,10 @@ func printLinksRun(w io.Writer, pass *store.LinkPass) {
 	}
 	fmt.Fprintf(w, "identity resolution (身份识别): %s whose ID number matched nobody%s: %d linked, %d to review, %d unmatched; %s\n",
 		plural(int(pass.Records), "row", "rows"), again, pass.Auto, pass.Review, pass.None, plural(int(pass.Applied), "row now names its person", "rows now name their person"))
+	if pass.Disowned > 0 {
+		fmt.Fprintf(w, "%s carrying a registry person's ID under another name, not linked back to that person: they name nobody until reviewed (身份证号与姓名不符，待复核)\n",
+			plural(int(pass.Disowned), "row", "rows"))
+	}
 	if pass.Renewed > 0 {
 		fmt.Fprintf(w, "%s rejected longer ago than link.refutation_expires: back for review whatever the linker finds (否决已过期，须重新确认或否决)\n",
 			plural(int(pass.Renewed), "row", "rows"))

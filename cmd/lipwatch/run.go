@@ -204,6 +204,10 @@ func factFailuresError(r *evaluate.Result) error {
 // printLinkPass says, in one line, what identity resolution did with the
 // rows whose ID matched nobody; nothing when there were none.
 func printLinkPass(w io.Writer, l *store.LinkPass) {
+	if l != nil && l.NoRegistry {
+		fmt.Fprintln(w, "identity resolution (身份识别): skipped: the store holds no registry person yet (户籍 never loaded), nobody to link to")
+		return
+	}
 	if l == nil || l.Records == 0 {
 		return
 	}
@@ -214,6 +218,9 @@ func printLinkPass(w io.Writer, l *store.LinkPass) {
 	if l.Renewed > 0 {
 		unlinked += fmt.Sprintf("; %d rejected long ago back for review (link.refutation_expires)", l.Renewed)
 	}
-	fmt.Fprintf(w, "identity resolution (身份识别): %d rows whose ID number matched nobody: %d linked, %d to review (lipwatch links review), %d unmatched%s\n",
-		l.Records, l.Auto, l.Review, l.None, unlinked)
+	if l.Disowned > 0 {
+		unlinked += fmt.Sprintf("; %d carrying a registry person's ID under another name now name nobody until reviewed", l.Disowned)
+	}
+	fmt.Fprintf(w, "identity resolution (身份识别): %s whose ID number matched nobody: %d linked, %d to review (lipwatch links review), %d unmatched%s\n",
+		plural(int(l.Records), "row", "rows"), l.Auto, l.Review, l.None, unlinked)
 }

@@ -4,10 +4,12 @@ import (
 	"cmp"
 	"context"
 	"maps"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/lipwatch/lipwatch/engine/config"
 	"github.com/lipwatch/lipwatch/engine/gen"
 	"github.com/lipwatch/lipwatch/engine/store"
 )
@@ -152,5 +154,59 @@ func TestLinkingMatchesGroundTruth(t *testing.T) {
 	}
 	if again.Link.Records != 0 || again.Link.Applied != 0 {
 		t.Errorf("second night linked again: %+v", again.Link)
+	}
+}
+
+// TestLinkingDisownsAnotherNamesID: a department row that carries a
+// registry person's valid ID under somebody else's name (欧阳靖宇, whom the
+// county does not have, registered unemployed under a planted person's ID)
+// is not left naming that person: the linker finds no one it could be and
+// the row names nobody ("?" and the ID) until an analyst decides, so no
+// warning rests on it; an analyst's rejection keeps it so.
+func TestLinkingDisownsAnotherNamesID(t *testing.T) {
+	c := openCounty(t)
+	ctx := context.Background()
+	victim := ""
+	for _, pl := range c.truth.Planted {
+		if pl.HouseholdID != "" && victim == "" {
+			victim = pl.Signals[0].IDNumber // a registry person (not an out-of-county patient)
+		}
+	}
+	extra := t.TempDir()
+	writeLines(t, filepath.Join(extra, "employment_late.csv"), "身份证号,姓名,业务类型,业务日期",
+		victim+",欧阳靖宇,失业登记,2026-11-01")
+	cols := map[string]string{}
+	for k, v := range c.p.Cfg.Sources["employment"].Columns {
+		cols[k] = v
+	}
+	c.p.Cfg.Sources["employment_late"] = config.Source{Kind: "file", Dataset: "employment", Columns: cols,
+		Options: map[string]any{"path": filepath.Join(extra, "employment_late.csv")}}
+	sum, err := c.p.Run(ctx, c.day)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Link == nil || sum.Link.Disowned < 1 {
+		t.Fatalf("no row disowned: %+v", sum.Link)
+	}
+	var id, status string
+	var link int64
+	if err := c.p.Store.DB().QueryRow(`SELECT e.id_number, l.status, l.link_id FROM employment e JOIN links l ON l.row_key = e._key AND l.dataset = 'employment'
+		WHERE e._source = 'employment_late'`).Scan(&id, &status, &link); err != nil {
+		t.Fatal(err)
+	}
+	if id != "?"+victim || status == store.LinkLinked {
+		t.Fatalf("the row names %s (link %s), want nobody", id, status)
+	}
+	var unemployed int
+	c.p.Store.DB().QueryRow(`SELECT count(*) FROM employment WHERE id_number = ? AND name = '欧阳靖宇'`, victim).Scan(&unemployed)
+	if unemployed != 0 {
+		t.Error("the planted person holds 欧阳靖宇's unemployment row")
+	}
+	if err := c.p.Store.RejectLink(ctx, link, "analyst", "都不是"); err != nil {
+		t.Fatal(err)
+	}
+	c.p.Store.DB().QueryRow(`SELECT id_number FROM employment WHERE _source = 'employment_late'`).Scan(&id)
+	if id != "?"+victim {
+		t.Errorf("after the rejection the row names %s", id)
 	}
 }

@@ -229,7 +229,7 @@ func (p *Pipeline) Link(ctx context.Context) (*store.LinkPass, error) {
 		return nil, fmt.Errorf("identity resolution: %w", err)
 	}
 	p.logger().Info("linked", "records", pass.Records, "rechecked", pass.Rechecked, "auto", pass.Auto, "review", pass.Review,
-		"none", pass.None, "applied", pass.Applied, "unlinked", pass.Unlinked, "renewed", pass.Renewed, "pairs", pass.Pairs, "model", pass.Model.Source,
+		"none", pass.None, "applied", pass.Applied, "unlinked", pass.Unlinked, "renewed", pass.Renewed, "disowned", pass.Disowned, "no_registry", pass.NoRegistry, "pairs", pass.Pairs, "model", pass.Model.Source,
 		"stages", stageList(pass.Stages))
 	return pass, nil
 }

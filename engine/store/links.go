@@ -53,6 +53,13 @@ type LinkPass struct {
 	Rechecked int64
 	// The outcomes of the pass's records.
 	Auto, Review, None int
+	// NoRegistry: the store holds no registry person, so the pass linked
+	// nothing and read nothing (a first night whose registry failed).
+	NoRegistry bool
+	// Disowned is the rows carrying a registry person's ID under another
+	// name that the linker did not link back to that person: they name
+	// nobody ("?" and the ID) until an analyst confirms one.
+	Disowned int64
 	// Renewed is the rows whose rejection expired (LinkOptions.
 	// RefutationExpires): linked again, each waits for review or, with
 	// no candidate, stays unmatched.
@@ -155,16 +162,17 @@ func (l linkable) input(expired string) string {
 		d.name, %[2]s AS gender, %[3]s AS birth_date, `+raw+` AS raw_id,
 		%[4]s AS household_id, d.id_number AS stored_id, lk.link_id IS NOT NULL AS recheck,
 		coalesce(lk.status = 'linked', false) AS was_linked, lk.raw_id AS sent_id,
-		coalesce(lk.status = 'rejected', false) AS renew
+		coalesce(lk.status = 'rejected', false) AS renew,
+		r.person_id IS NOT NULL AND lk.link_id IS NULL AS owned
 	FROM d
 	LEFT JOIN lk_regnow r ON r.person_id = d.id_number
 	LEFT JOIN main.links lk ON lk.dataset = '%[1]s' AND lk.row_key = d._key
 	WHERE (lk.status = 'rejected' AND %[7]s)
-	   OR (lk.link_id IS NULL AND (d.id_number LIKE '?%%' OR r.person_id IS NULL
-	       OR (d.name IS NOT NULL AND trim(d.name) <> '' AND regexp_replace(d.name, '\s', '', 'g') <> r.name)))
+	   OR (lk.link_id IS NULL AND d.name IS NOT NULL AND trim(d.name) <> '' AND (d.id_number LIKE '?%%' OR r.person_id IS NULL
+	       OR (d.name <> r.raw_name AND replace(replace(d.name, ' ', ''), chr(12288), '') <> r.name)))
 	   OR (lk.status IN ('pending', 'unmatched', 'linked') AND (
 	       (lk.status = 'linked' AND (r.person_id IS NULL OR d.id_number IN (SELECT person_id FROM lk_changed)))
-	       OR regexp_replace(d.name, '\s', '', 'g') IN (SELECT name FROM lk_changed)
+	       OR replace(replace(d.name, ' ', ''), chr(12288), '') IN (SELECT name FROM lk_changed)
 	       OR %[5]s%[6]ssubstr(`+raw+`, 7, 8) IN (SELECT birth_key FROM lk_changed)
 	       OR substr(`+raw+`, 1, 6) || substr(`+raw+`, 15, 4) IN (SELECT id_tail FROM lk_changed)
 	       OR (SELECT household_id FROM lk_regnow p WHERE p.person_id = `+raw+`) IN (SELECT household_id FROM lk_changed)))`,
@@ -211,8 +219,8 @@ func (s *Store) Link(ctx context.Context, o LinkOptions) (*LinkPass, error) {
 	// person who may be theirs is new or changed since the last pass
 	// (link_registry: a hash of each person's compared fields then).
 	if err := exec(`CREATE OR REPLACE TEMP TABLE lk_regnow AS SELECT id_number AS person_id,
-		hash(id_number, regexp_replace(name, '\s', '', 'g'), gender, birth_date, household_id) AS h,
-		regexp_replace(name, '\s', '', 'g') AS name, substr(id_number, 7, 8) AS birth_key,
+		hash(id_number, replace(replace(name, ' ', ''), chr(12288), ''), gender, birth_date, household_id) AS h,
+		replace(replace(name, ' ', ''), chr(12288), '') AS name, name AS raw_name, substr(id_number, 7, 8) AS birth_key,
 		substr(id_number, 1, 6) || substr(id_number, 15, 4) AS id_tail, household_id
 		FROM main.registry_current`); err != nil {
 		return fail(err)
@@ -234,10 +242,23 @@ func (s *Store) Link(ctx context.Context, o LinkOptions) (*LinkPass, error) {
 	if err := conn.QueryRowContext(ctx, `SELECT coalesce(max(load_id), 0) FROM main.loads`).Scan(&maxLoad); err != nil {
 		return fail(err)
 	}
+	// With no registry there is nobody to link to: every row would come
+	// out unmatched and be looked at again, all of them, when it loads.
+	var people int64
+	if err := conn.QueryRowContext(ctx, `SELECT count(*) FROM lk_regnow`).Scan(&people); err != nil {
+		return fail(err)
+	}
+	if people == 0 {
+		if err := exec(`ROLLBACK`); err != nil {
+			return nil, fmt.Errorf("link: %w", err)
+		}
+		pass.NoRegistry = true
+		return pass, nil
+	}
 	if len(lks) == 0 {
 		if err := exec(`CREATE OR REPLACE TEMP TABLE lk_input (dataset VARCHAR, row_key VARCHAR, rec_id VARCHAR, name VARCHAR,
 			gender VARCHAR, birth_date DATE, raw_id VARCHAR, household_id VARCHAR, stored_id VARCHAR, recheck BOOLEAN,
-			was_linked BOOLEAN, sent_id VARCHAR, renew BOOLEAN)`); err != nil {
+			was_linked BOOLEAN, sent_id VARCHAR, renew BOOLEAN, owned BOOLEAN)`); err != nil {
 			return fail(err)
 		}
 	} else {
@@ -433,7 +454,17 @@ func (s *Store) linkRecords(ctx context.Context, conn *sql.Conn, o LinkOptions, 
 	if err := exec(`CREATE OR REPLACE TEMP TABLE lk_apply AS SELECT i.dataset, i.row_key, d.person_id, false AS unlink
 		FROM lk_input i JOIN lk_dec d USING (rec_id) WHERE d.band = 'auto' AND d.person_id IS DISTINCT FROM i.stored_id
 		UNION ALL SELECT i.dataset, i.row_key, i.sent_id, true
-		FROM lk_input i JOIN lk_dec d USING (rec_id) WHERE i.was_linked AND d.band <> 'auto' AND i.sent_id IS DISTINCT FROM i.stored_id`); err != nil {
+		FROM lk_input i JOIN lk_dec d USING (rec_id) WHERE i.was_linked AND d.band <> 'auto' AND i.sent_id IS DISTINCT FROM i.stored_id
+		UNION ALL SELECT i.dataset, i.row_key, '`+dataset.UnresolvedPrefix+`' || i.stored_id, false
+		FROM lk_input i JOIN lk_dec d USING (rec_id) WHERE i.owned AND d.band <> 'auto'`); err != nil {
+		return err
+	}
+	// A row whose name is not its ID's person's, and which the linker does
+	// not give back to that person, names nobody until an analyst decides:
+	// the property of 张庆伟 written under a 低保 recipient's ID must not
+	// count as the recipient's (never a guess). Its link keeps the ID as
+	// sent (raw_id), which a confirmation can give back.
+	if err := conn.QueryRowContext(ctx, `SELECT count(*) FROM lk_apply a JOIN lk_input i USING (dataset, row_key) WHERE i.owned`).Scan(&pass.Disowned); err != nil {
 		return err
 	}
 	if err := conn.QueryRowContext(ctx, `SELECT count(*) FILTER (WHERE unlink) FROM lk_apply`).Scan(&pass.Unlinked); err != nil {

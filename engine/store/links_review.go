@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/lipwatch/lipwatch/engine/dataset"
 	"strings"
 	"time"
 
@@ -289,6 +290,18 @@ func (s *Store) decideLink(ctx context.Context, id int64, person, actor, note st
 	action, newStatus, target := "link_confirm", LinkConfirmed, person
 	if person == "" {
 		action, newStatus, target = "link_reject", LinkRejected, raw
+		// A row sent with a registry person's ID under another name: the
+		// analyst says it is none of the candidates (that person among
+		// them), so it names nobody rather than the ID's owner.
+		if !dataset.IsUnresolved(raw) {
+			var n int
+			if err = conn.QueryRowContext(ctx, `SELECT count(*) FROM registry_current WHERE id_number = ?`, raw).Scan(&n); err != nil {
+				return fmt.Errorf("link %d: %w", id, err)
+			}
+			if n > 0 {
+				target = dataset.UnresolvedPrefix + raw
+			}
+		}
 	} else {
 		var n int
 		if err = conn.QueryRowContext(ctx, `SELECT count(*) FROM registry_current WHERE id_number = ?`, person).Scan(&n); err != nil {

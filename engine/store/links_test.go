@@ -389,3 +389,62 @@ func TestLinkRefutationExpires(t *testing.T) {
 		t.Fatalf("the pass after: %+v %v", p, err)
 	}
 }
+
+// TestLinkNoRegistry: with no registry person in the store (a first night
+// whose registry failed) a pass links and records nothing, so that the
+// night the registry loads looks at the rows once, as new.
+func TestLinkNoRegistry(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openTemp(t)
+	if _, err := s.DB().Exec(`ALTER TABLE employment ADD COLUMN IF NOT EXISTS name VARCHAR`); err != nil {
+		t.Fatal(err)
+	}
+	addEmployment(t, s, "k1", "?34079919900101123", "张伟", 2)
+	addEmployment(t, s, "k2", "340799199001011234", "李秀英", 3)
+	p, err := s.Link(ctx, LinkOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !p.NoRegistry || p.Records != 0 || count(t, s, `SELECT count(*) FROM links`) != 0 || count(t, s, `SELECT count(*) FROM link_state`) != 0 {
+		t.Fatalf("pass without a registry: %+v", p)
+	}
+	ids := linkCounty(t, s)
+	_ = ids
+	p, err = s.Link(ctx, LinkOptions{})
+	if err != nil || p.NoRegistry || p.Records != 2 {
+		t.Fatalf("the first pass with a registry: %+v %v", p, err)
+	}
+}
+
+// TestLinkOwnNameVariants: a row with a person's own ID under a variant
+// of their name is theirs: a homophone is looked at and linked back to
+// them (not disowned), a space is not even looked at. (A different name
+// under a person's ID, disowned, needs a registry of a county's size for
+// its prior: engine/pipeline TestLinkingDisownsAnotherNamesID.)
+func TestLinkOwnNameVariants(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openTemp(t)
+	if _, err := s.DB().Exec(`ALTER TABLE employment ADD COLUMN IF NOT EXISTS name VARCHAR`); err != nil {
+		t.Fatal(err)
+	}
+	ids := linkCounty(t, s)
+	addEmployment(t, s, "k2", ids["陈静"], "陈晶", 3)  // a homophone: her
+	addEmployment(t, s, "k3", ids["黄丽"], "黄 丽", 4) // a space: not even looked at
+	p, err := s.Link(ctx, LinkOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Records != 1 || p.Disowned != 0 || p.Auto != 1 {
+		t.Fatalf("pass %+v", p)
+	}
+	id := func(key string) string {
+		var v string
+		if err := s.DB().QueryRow(`SELECT id_number FROM employment WHERE _key = ?`, key).Scan(&v); err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	if id("k2") != ids["陈静"] || id("k3") != ids["黄丽"] {
+		t.Fatalf("after the pass: %s %s", id("k2"), id("k3"))
+	}
+}
