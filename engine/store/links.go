@@ -455,7 +455,7 @@ func (s *Store) linkRecords(ctx context.Context, conn *sql.Conn, o LinkOptions, 
 		FROM lk_input i JOIN lk_dec d USING (rec_id) WHERE d.band = 'auto' AND d.person_id IS DISTINCT FROM i.stored_id
 		UNION ALL SELECT i.dataset, i.row_key, i.sent_id, true
 		FROM lk_input i JOIN lk_dec d USING (rec_id) WHERE i.was_linked AND d.band <> 'auto' AND i.sent_id IS DISTINCT FROM i.stored_id
-		UNION ALL SELECT i.dataset, i.row_key, '`+dataset.UnresolvedPrefix+`' || i.stored_id, false
+		UNION ALL SELECT i.dataset, i.row_key, '` + dataset.UnresolvedPrefix + `' || i.stored_id, false
 		FROM lk_input i JOIN lk_dec d USING (rec_id) WHERE i.owned AND d.band <> 'auto'`); err != nil {
 		return err
 	}
