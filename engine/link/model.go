@@ -60,7 +60,7 @@ const (
 	IDHousehold        // a registry ID of another member of the candidate's household
 	IDTwoEdits         // two characters apart (Damerau–Levenshtein 2)
 	IDExcel            // the first 15 digits agree (the 15th ±1: rounded), the rest zeros: Excel keeps 15 significant digits
-	IDOneEdit          // one character apart: a wrong digit, two neighbours swapped, a wrong check character, one digit added or lost
+	IDOneEdit          // one character apart: a wrong digit (the check character as typed or computed), two neighbours swapped, a wrong check character, one digit added or lost
 	IDExact            // the candidate's own ID number (a row whose name disagrees with its ID)
 )
 

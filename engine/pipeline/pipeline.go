@@ -9,7 +9,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"maps"
 	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -430,9 +432,15 @@ func (s *RunSummary) JSON() string {
 // in the order the stages ran.
 func stageList(st map[string]time.Duration) string {
 	var parts []string
-	for _, k := range []string{"select", "prepare", "block", "compare", "estimate", "score", "record"} {
+	order := []string{"snapshot", "select", "prepare", "block", "compare", "estimate", "score", "record", "keep"}
+	for _, k := range order {
 		if d, ok := st[k]; ok {
 			parts = append(parts, k+"="+d.Round(time.Millisecond).String())
+		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(st)) {
+		if !slices.Contains(order, k) {
+			parts = append(parts, k+"="+st[k].Round(time.Millisecond).String())
 		}
 	}
 	return strings.Join(parts, " ")

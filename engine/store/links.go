@@ -151,31 +151,38 @@ func (l linkable) input(expired string) string {
 	if l.birth {
 		birth = "strftime(d.birth_date, '%%Y%%m%%d') IN (SELECT birth_key FROM lk_changed) OR "
 	}
-	// d: the rows worth a look, found cheaply before any join: loaded
-	// since the last pass (lk_since), naming a registry person who changed
-	// or left since (lk_touched), or with a link that may be looked at
-	// again.
-	return fmt.Sprintf(`WITH d AS (SELECT * FROM main.%[1]s d WHERE d._load_id > (SELECT max_load_id FROM lk_since)
-		OR d.id_number IN (SELECT person_id FROM lk_touched)
-		OR d._key IN (SELECT row_key FROM main.links WHERE dataset = '%[1]s' AND status IN ('pending', 'unmatched', 'linked', 'rejected')))
-	SELECT '%[1]s' AS dataset, d._key AS row_key, '%[1]s' || chr(31) || d._key AS rec_id,
-		d.name, %[2]s AS gender, %[3]s AS birth_date, `+raw+` AS raw_id,
+	// Two parts: rows never linked, read from the rows loaded since the
+	// last pass or naming a person who changed or left since (cheap
+	// filters first: a first pass reads every row, so nothing more costly
+	// than a join with the registry may run on all of them); and rows with
+	// a link that may be looked at again (few), where the re-check's
+	// conditions run.
+	cols := `'%[1]s' AS dataset, d._key AS row_key, '%[1]s' || chr(31) || d._key AS rec_id,
+		d.name, %[2]s AS gender, %[3]s AS birth_date, ` + raw + ` AS raw_id,
 		%[4]s AS household_id, d.id_number AS stored_id, lk.link_id IS NOT NULL AS recheck,
 		coalesce(lk.status = 'linked', false) AS was_linked, lk.raw_id AS sent_id,
 		coalesce(lk.status = 'rejected', false) AS renew,
-		r.person_id IS NOT NULL AND lk.link_id IS NULL AS owned
-	FROM d
+		r.person_id IS NOT NULL AND lk.link_id IS NULL AS owned`
+	return fmt.Sprintf(`SELECT `+cols+`
+	FROM (SELECT * FROM main.%[1]s d WHERE d.name IS NOT NULL AND trim(d.name) <> ''
+	      AND (d._load_id > (SELECT max_load_id FROM lk_since) OR d.id_number IN (SELECT person_id FROM lk_touched))
+	      AND d._key NOT IN (SELECT row_key FROM main.links WHERE dataset = '%[1]s')) d
 	LEFT JOIN lk_regnow r ON r.person_id = d.id_number
-	LEFT JOIN main.links lk ON lk.dataset = '%[1]s' AND lk.row_key = d._key
-	WHERE (lk.status = 'rejected' AND %[7]s)
-	   OR (lk.link_id IS NULL AND d.name IS NOT NULL AND trim(d.name) <> '' AND (d.id_number LIKE '?%%' OR r.person_id IS NULL
-	       OR (d.name <> r.raw_name AND replace(replace(d.name, ' ', ''), chr(12288), '') <> r.name)))
+	LEFT JOIN (SELECT * FROM main.links WHERE false) lk ON true
+	WHERE d.id_number LIKE '?%%' OR r.person_id IS NULL
+	   OR (d.name <> r.raw_name AND replace(replace(d.name, ' ', ''), chr(12288), '') <> r.name)
+	UNION ALL
+	SELECT `+cols+`
+	FROM main.links lk JOIN main.%[1]s d ON d._key = lk.row_key
+	LEFT JOIN lk_regnow r ON r.person_id = d.id_number
+	WHERE lk.dataset = '%[1]s' AND (
+	   (lk.status = 'rejected' AND %[7]s)
 	   OR (lk.status IN ('pending', 'unmatched', 'linked') AND (
 	       (lk.status = 'linked' AND (r.person_id IS NULL OR d.id_number IN (SELECT person_id FROM lk_changed)))
 	       OR replace(replace(d.name, ' ', ''), chr(12288), '') IN (SELECT name FROM lk_changed)
 	       OR %[5]s%[6]ssubstr(`+raw+`, 7, 8) IN (SELECT birth_key FROM lk_changed)
 	       OR substr(`+raw+`, 1, 6) || substr(`+raw+`, 15, 4) IN (SELECT id_tail FROM lk_changed)
-	       OR (SELECT household_id FROM lk_regnow p WHERE p.person_id = `+raw+`) IN (SELECT household_id FROM lk_changed)))`,
+	       OR `+raw+` IN (SELECT person_id FROM lk_hhpeople))))`,
 		l.name, col(l.gender, "gender", "VARCHAR"), col(l.birth, "birth_date", "DATE"), col(l.household, "household_id", "VARCHAR"), hh, birth, expired)
 }
 
@@ -215,6 +222,34 @@ func (s *Store) Link(ctx context.Context, o LinkOptions) (*LinkPass, error) {
 	if err != nil {
 		return fail(err)
 	}
+	// newest is the newest load id of a row of the registry or of a
+	// dataset the linker reads.
+	newest := `SELECT coalesce(max(m), 0) FROM (SELECT max(_load_id) AS m FROM main.registry`
+	for _, l := range lks {
+		newest += ` UNION ALL SELECT max(_load_id) FROM main.` + quoteIdent(l.name)
+	}
+	newest += `)`
+	// No row loaded since the last pass (its own links included) and no
+	// rejection expired: nothing can have changed, and a night with no new
+	// data costs a query, not a pass.
+	var passes, last, top, expiring, regRows, regRowsThen int64
+	cutoff := time.Time{}
+	if o.RefutationExpires > 0 {
+		cutoff = now.Add(-o.RefutationExpires)
+	}
+	if err := conn.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM link_state), (SELECT coalesce(max(max_load_id), 0) FROM link_state),
+		(`+newest+`), (SELECT count(*) FROM links WHERE status = 'rejected' AND ? AND decided_at < ?),
+		(SELECT count(*) FROM main.registry), (SELECT coalesce(max(registry_rows), -1) FROM link_state)`,
+		o.RefutationExpires > 0, cutoff).Scan(&passes, &last, &top, &expiring, &regRows, &regRowsThen); err != nil {
+		return fail(err)
+	}
+	if passes > 0 && top <= last && expiring == 0 && regRows == regRowsThen {
+		if err := exec(`ROLLBACK`); err != nil {
+			return nil, fmt.Errorf("link: %w", err)
+		}
+		pass.Stages["snapshot"] = time.Since(t0)
+		return pass, nil
+	}
 	// The rows waiting or unmatched are linked again when a registry
 	// person who may be theirs is new or changed since the last pass
 	// (link_registry: a hash of each person's compared fields then).
@@ -235,13 +270,18 @@ func (s *Store) Link(ctx context.Context, o LinkOptions) (*LinkPass, error) {
 		UNION SELECT person_id FROM main.link_registry WHERE person_id NOT IN (SELECT person_id FROM lk_regnow)`); err != nil {
 		return fail(err)
 	}
+	// The people of the households a changed person belongs to: a row
+	// carrying one of their IDs may be another member's (lk_hhpeople).
+	if err := exec(`CREATE OR REPLACE TEMP TABLE lk_hhpeople AS SELECT person_id FROM lk_regnow
+		WHERE household_id IN (SELECT household_id FROM lk_changed)`); err != nil {
+		return fail(err)
+	}
 	if err := exec(`CREATE OR REPLACE TEMP TABLE lk_since AS SELECT coalesce(max(max_load_id), 0) AS max_load_id FROM main.link_state`); err != nil {
 		return fail(err)
 	}
-	var maxLoad int64
-	if err := conn.QueryRowContext(ctx, `SELECT coalesce(max(load_id), 0) FROM main.loads`).Scan(&maxLoad); err != nil {
-		return fail(err)
-	}
+
+	pass.Stages["snapshot"] = time.Since(t0)
+	t0 = time.Now()
 	// With no registry there is nobody to link to: every row would come
 	// out unmatched and be looked at again, all of them, when it loads.
 	var people int64
@@ -285,25 +325,30 @@ func (s *Store) Link(ctx context.Context, o LinkOptions) (*LinkPass, error) {
 		}
 	}
 	// The registry as this pass saw it: only its changes since count next.
-	if err := exec(`DELETE FROM link_registry WHERE person_id IN (SELECT person_id FROM lk_changed)
-		OR person_id NOT IN (SELECT person_id FROM lk_regnow)`); err != nil {
+	t0 = time.Now()
+	if err := exec(`DELETE FROM link_registry WHERE person_id IN (SELECT person_id FROM lk_touched)`); err != nil {
 		return fail(err)
 	}
 	if err := exec(`INSERT INTO link_registry SELECT person_id, h FROM lk_changed`); err != nil {
 		return fail(err)
 	}
-	// Rows loaded up to here have been looked at. (The links this pass
-	// applied have load ids above: their rows have links.)
+	// Rows loaded up to here have been looked at, the links this pass
+	// applied included (their rows have links).
+	var maxLoad int64
+	if err := conn.QueryRowContext(ctx, `SELECT greatest((SELECT coalesce(max(load_id), 0) FROM main.loads), (`+newest+`))`).Scan(&maxLoad); err != nil {
+		return fail(err)
+	}
 	if err := exec(`DELETE FROM link_state`); err != nil {
 		return fail(err)
 	}
-	if err := exec(`INSERT INTO link_state VALUES (?)`, maxLoad); err != nil {
+	if err := exec(`INSERT INTO link_state VALUES (?, (SELECT count(*) FROM main.registry))`, maxLoad); err != nil {
 		return fail(err)
 	}
 	if err := exec(`COMMIT`); err != nil {
 		return fail(err)
 	}
-	for _, t := range []string{"lk_regnow", "lk_changed", "lk_touched", "lk_since", "lk_apply", "lk_input", "lk_dec", "lk_src", "lk_names", "lk_reg", "lk_rec", "lk_found", "lk_pairs", "lk_tf", "lk_cmp", "lk_usample", "lk_ucmp", "lk_pinyin"} {
+	pass.Stages["keep"] = time.Since(t0)
+	for _, t := range []string{"lk_regnow", "lk_changed", "lk_touched", "lk_hhpeople", "lk_since", "lk_apply", "lk_input", "lk_dec", "lk_src", "lk_names", "lk_reg", "lk_rec", "lk_found", "lk_pairs", "lk_tf", "lk_cmp", "lk_usample", "lk_ucmp", "lk_pinyin"} {
 		conn.ExecContext(context.WithoutCancel(ctx), `DROP TABLE IF EXISTS temp.main.`+t)
 	}
 	return pass, nil
@@ -464,7 +509,7 @@ func (s *Store) linkRecords(ctx context.Context, conn *sql.Conn, o LinkOptions, 
 	// the property of 张庆伟 written under a 低保 recipient's ID must not
 	// count as the recipient's (never a guess). Its link keeps the ID as
 	// sent (raw_id), which a confirmation can give back.
-	if err := conn.QueryRowContext(ctx, `SELECT count(*) FROM lk_apply a JOIN lk_input i USING (dataset, row_key) WHERE i.owned`).Scan(&pass.Disowned); err != nil {
+	if err := conn.QueryRowContext(ctx, `SELECT count(*) FROM lk_apply a JOIN lk_input i USING (dataset, row_key) WHERE i.owned AND starts_with(a.person_id, '`+dataset.UnresolvedPrefix+`')`).Scan(&pass.Disowned); err != nil {
 		return err
 	}
 	if err := conn.QueryRowContext(ctx, `SELECT count(*) FILTER (WHERE unlink) FROM lk_apply`).Scan(&pass.Unlinked); err != nil {

@@ -116,7 +116,7 @@ func TestLinkPass(t *testing.T) {
 	newPerson := func(id, name, hh string, pos int) {
 		t.Helper()
 		if _, err := s.DB().Exec(`INSERT INTO registry (id_number, name, household_id, township_code, _key, _source, _load_id, _loaded_at, _stream, _position)
-			VALUES (?, ?, ?, '340799001', ?, 'reg', 3, now(), 'registry.csv', ?)`, id, name, hh, id, pos); err != nil {
+			VALUES (?, ?, ?, '340799001', ?, 'reg', nextval('load_id_seq'), now(), 'registry.csv', ?)`, id, name, hh, id, pos); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -287,7 +287,7 @@ func TestLinkRecheckAutomatic(t *testing.T) {
 		t.Fatalf("the test's typo %s is a valid ID: pick other digits", typo)
 	}
 	if _, err := s.DB().Exec(`INSERT INTO registry (id_number, name, household_id, township_code, _key, _source, _load_id, _loaded_at, _stream, _position)
-		VALUES (?, '赵建国', '3407990010099997', '340799001', ?, 'reg', 3, now(), 'registry.csv', 90)`, other, other); err != nil {
+		VALUES (?, '赵建国', '3407990010099997', '340799001', ?, 'reg', nextval('load_id_seq'), now(), 'registry.csv', 90)`, other, other); err != nil {
 		t.Fatal(err)
 	}
 	second, err := s.Link(ctx, LinkOptions{})

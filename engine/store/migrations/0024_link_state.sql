@@ -3,4 +3,6 @@
 -- greater than max_load_id) or name a registry person who changed or left
 -- since: at a million people, reading every row of twelve datasets each
 -- night took 36 s for nothing.
-CREATE TABLE link_state (max_load_id BIGINT NOT NULL);
+-- registry_rows is the registry table's row count then: a row deleted
+-- (not re-sent) changes it without a newer load.
+CREATE TABLE link_state (max_load_id BIGINT NOT NULL, registry_rows BIGINT NOT NULL);
