@@ -212,8 +212,9 @@ func (w *world) personRow(r *rand.Rand, f *file, p *person) []cell {
 }
 
 // damage draws a person of people and that person's ID number damaged
-// as kind says. ok is false only for ReasonFamilyMemberID when no
-// household of people has another active member.
+// as kind says. ok is false when redraw finds no one the damage fits (no
+// second active member, no one born in the 1900s, only X check
+// characters).
 func (w *world) damage(r *rand.Rand, kind string, people []*person) (p *person, id string, ok bool) {
 	p = people[r.IntN(len(people))]
 	switch kind {
@@ -237,15 +238,16 @@ func (w *world) damage(r *rand.Rand, kind string, people []*person) (p *person, 
 		// Excel keeps 15 significant digits and writes the number out in
 		// full: the last three become zeros (an X cannot be typed into a
 		// number cell, so such IDs are redrawn).
-		for p.id[17] == 'X' {
-			p = people[r.IntN(len(people))]
+		if p = redraw(r, people, p, func(q *person) bool { return q.id[17] != 'X' }); p == nil {
+			return nil, "", false
 		}
 		return p, p.id[:15] + "000", true
 	case ReasonZeroPadded:
 		return p, "0" + p.id, true
 	case ReasonLegacyTypo:
-		for p.id[6:8] != "19" {
-			p = people[r.IntN(len(people))] // only those born in the 1900s had a 15-digit ID
+		// Only those born in the 1900s had a 15-digit ID.
+		if p = redraw(r, people, p, func(q *person) bool { return q.id[6:8] == "19" }); p == nil {
+			return nil, "", false
 		}
 		legacy := []byte(p.id[:6] + p.id[8:17])
 		i := 8 + r.IntN(7) // month, day or sequence
@@ -256,21 +258,38 @@ func (w *world) damage(r *rand.Rand, kind string, people []*person) (p *person, 
 		legacy[i] = d
 		return p, string(legacy), true
 	case ReasonFamilyMemberID:
-		for range 64 {
-			p = people[r.IntN(len(people))]
-			var others []*person
-			for _, m := range p.hh.members {
-				if m != p && m.status == active && m.name != p.name {
-					others = append(others, m)
+		others := func(q *person) []*person {
+			var out []*person
+			for _, m := range q.hh.members {
+				if m != q && m.status == active && m.name != q.name {
+					out = append(out, m)
 				}
 			}
-			if len(others) > 0 {
-				return p, others[r.IntN(len(others))].id, true
-			}
+			return out
 		}
-		return nil, "", false
+		if p = redraw(r, people, people[r.IntN(len(people))], func(q *person) bool { return len(others(q)) > 0 }); p == nil {
+			return nil, "", false
+		}
+		o := others(p)
+		return p, o[r.IntN(len(o))].id, true
 	}
 	panic("gen: unknown damage " + kind)
+}
+
+// redraw is first if it fits, else the first of up to 63 more draws
+// that does (nil when none: a county too small or too young for the
+// damage).
+func redraw(r *rand.Rand, people []*person, first *person, fits func(*person) bool) *person {
+	p := first
+	for i := range 64 {
+		if fits(p) {
+			return p
+		}
+		if i < 63 {
+			p = people[r.IntN(len(people))]
+		}
+	}
+	return nil
 }
 
 // linkableFile is true for a file whose rows the loader keeps when their ID
@@ -278,13 +297,4 @@ func (w *world) damage(r *rand.Rand, kind string, people []*person) (p *person, 
 func linkableFile(f *file) bool {
 	ds, ok := dataset.Lookup(f.dataset)
 	return ok && ds.Linkable() && f.col("name") >= 0 && f.col("id_number") >= 0
-}
-
-// legacyForm is an 18-digit ID number's 15-digit form, or "" when it has
-// none (born outside the 1900s). For tests and docs.
-func legacyForm(id string) string {
-	if len(id) != 18 || id[6:8] != "19" {
-		return ""
-	}
-	return id[:6] + id[8:17]
 }

@@ -136,6 +136,15 @@ func variantOf(variant, name, want string) bool {
 	return false
 }
 
+// legacyForm is an 18-digit ID number's 15-digit form, or "" when it has
+// none (born outside the 1900s).
+func legacyForm(id string) string {
+	if len(id) != 18 || id[6:8] != "19" {
+		return ""
+	}
+	return id[:6] + id[8:17]
+}
+
 // TestHomophones: each replacement reads the same as the character it
 // replaces (toneless pinyin, as the linker compares) and is in GBK, which
 // some departments' files are written in.

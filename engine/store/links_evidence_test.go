@@ -15,16 +15,10 @@ import (
 func TestLinkedEvidence(t *testing.T) {
 	ctx := context.Background()
 	s, _ := openTemp(t)
-	if _, err := s.DB().Exec(`ALTER TABLE employment ADD COLUMN IF NOT EXISTS name VARCHAR`); err != nil {
-		t.Fatal(err)
-	}
+	withNames(t, s)
 	ids := linkCounty(t, s)
-	typo := []byte(ids["赵建国"])
-	typo[15], typo[16] = typo[16], typo[15] // two digits of the sequence swapped
-	if typo[15] == typo[16] {
-		typo[16]++
-	}
-	addEmployment(t, s, "k1", "?"+string(typo), "赵建国", 2)          // a mistyped ID: linked
+	typo := sequenceSwapped(ids["赵建国"])
+	addEmployment(t, s, "k1", "?"+typo, "赵建国", 2)                  // a mistyped ID: linked
 	addEmployment(t, s, "k2", ids["刘芳"], "刘芳", 3)                  // sent right: no link
 	addEmployment(t, s, "k3", "?", "张伟", 4)                        // a name alone: unmatched
 	addEmployment(t, s, "k4", "?"+ids["陈静"][:15]+"000", "陈静", 5)   // Excel's 15 digits: linked
@@ -86,7 +80,7 @@ func TestLinkedEvidence(t *testing.T) {
 		}
 	}
 	k1 := got[0][0]
-	if k1.Dataset != "employment" || k1.LinkID != byKey["k1"].ID || k1.Name != "赵建国" || k1.RawID != "?"+string(typo) {
+	if k1.Dataset != "employment" || k1.LinkID != byKey["k1"].ID || k1.Name != "赵建国" || k1.RawID != "?"+typo {
 		t.Errorf("k1: %+v", k1)
 	}
 	if k1.Probability < 0.99 || k1.Probability > 1 {

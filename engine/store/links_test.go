@@ -40,6 +40,36 @@ func linkCounty(t *testing.T, s *Store) map[string]string {
 	return ids
 }
 
+// withNames gives the test store's employment table the name column a
+// source mapping 姓名 brings.
+func withNames(t *testing.T, s *Store) {
+	t.Helper()
+	if _, err := s.DB().Exec(`ALTER TABLE employment ADD COLUMN IF NOT EXISTS name VARCHAR`); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// employmentID is the id_number of the employment row of key.
+func employmentID(t *testing.T, s *Store, key string) string {
+	t.Helper()
+	var v string
+	if err := s.DB().QueryRow(`SELECT id_number FROM employment WHERE _key = ?`, key).Scan(&v); err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// sequenceSwapped is id with its 16th and 17th digits (the sequence)
+// swapped, or the 17th one up when they are equal: a mistyped ID.
+func sequenceSwapped(id string) string {
+	b := []byte(id)
+	b[15], b[16] = b[16], b[15]
+	if b[15] == b[16] {
+		b[16]++
+	}
+	return string(b)
+}
+
 // addEmployment writes one employment row as the loader would: id_number
 // as loaded ("?…" when unusable) and the row's name.
 func addEmployment(t *testing.T, s *Store, key, id, name string, pos int) {
@@ -53,9 +83,7 @@ func addEmployment(t *testing.T, s *Store, key, id, name string, pos int) {
 func TestLinkPass(t *testing.T) {
 	ctx := context.Background()
 	s, _ := openTemp(t)
-	if _, err := s.DB().Exec(`ALTER TABLE employment ADD COLUMN IF NOT EXISTS name VARCHAR`); err != nil {
-		t.Fatal(err)
-	}
+	withNames(t, s)
 	ids := linkCounty(t, s)
 	typo := []byte(ids["赵建国"])
 	typo[9], typo[10] = typo[10], typo[9] // two digits of the birth date swapped
@@ -73,13 +101,7 @@ func TestLinkPass(t *testing.T) {
 	if pass.Records != 3 || pass.Auto != 2 || pass.None != 1 || pass.Applied != 2 {
 		t.Fatalf("pass %+v", pass)
 	}
-	id := func(key string) string {
-		var v string
-		if err := s.DB().QueryRow(`SELECT id_number FROM employment WHERE _key = ?`, key).Scan(&v); err != nil {
-			t.Fatal(err)
-		}
-		return v
-	}
+	id := func(key string) string { return employmentID(t, s, key) }
 	if id("k1") != ids["赵建国"] || id("k4") != ids["陈静"] || id("k3") != "?" || id("k2") != ids["刘芳"] {
 		t.Fatalf("ids after the pass: %s %s %s %s", id("k1"), id("k4"), id("k3"), id("k2"))
 	}
@@ -147,9 +169,7 @@ func TestLinkPass(t *testing.T) {
 func TestLinkDecisions(t *testing.T) {
 	ctx := context.Background()
 	s, _ := openTemp(t)
-	if _, err := s.DB().Exec(`ALTER TABLE employment ADD COLUMN IF NOT EXISTS name VARCHAR`); err != nil {
-		t.Fatal(err)
-	}
+	withNames(t, s)
 	ids := linkCounty(t, s)
 	addEmployment(t, s, "k1", "?", "张伟", 2)                      // a name alone: unmatched
 	addEmployment(t, s, "k2", "?"+ids["陈静"][:15]+"000", "陈静", 3) // linked
@@ -237,16 +257,10 @@ func TestLinkDecisions(t *testing.T) {
 func TestLinkRecheckAutomatic(t *testing.T) {
 	ctx := context.Background()
 	s, _ := openTemp(t)
-	if _, err := s.DB().Exec(`ALTER TABLE employment ADD COLUMN IF NOT EXISTS name VARCHAR`); err != nil {
-		t.Fatal(err)
-	}
+	withNames(t, s)
 	ids := linkCounty(t, s)
-	typo := []byte(ids["赵建国"])
-	typo[15], typo[16] = typo[16], typo[15] // two digits of the sequence swapped
-	if typo[15] == typo[16] {
-		typo[16]++
-	}
-	addEmployment(t, s, "k1", "?"+string(typo), "赵建国", 2)
+	typo := sequenceSwapped(ids["赵建国"])
+	addEmployment(t, s, "k1", "?"+typo, "赵建国", 2)
 	addEmployment(t, s, "k4", "?"+ids["陈静"][:15]+"000", "陈静", 5)
 	addEmployment(t, s, "k5", "?"+ids["刘芳"][:15]+"000", "刘芳", 6)
 	first, err := s.Link(ctx, LinkOptions{})
@@ -264,13 +278,7 @@ func TestLinkRecheckAutomatic(t *testing.T) {
 	if err := s.ConfirmLink(ctx, k5, ids["刘芳"], "analyst", ""); err != nil {
 		t.Fatal(err)
 	}
-	id := func(key string) string {
-		var v string
-		if err := s.DB().QueryRow(`SELECT id_number FROM employment WHERE _key = ?`, key).Scan(&v); err != nil {
-			t.Fatal(err)
-		}
-		return v
-	}
+	id := func(key string) string { return employmentID(t, s, key) }
 	status := func(key string) string {
 		var v string
 		if err := s.DB().QueryRow(`SELECT status FROM links WHERE row_key = ?`, key).Scan(&v); err != nil {
@@ -278,12 +286,12 @@ func TestLinkRecheckAutomatic(t *testing.T) {
 		}
 		return v
 	}
-	check, err := idnum.CheckChar(string(typo[:17]))
+	check, err := idnum.CheckChar(typo[:17])
 	if err != nil {
 		t.Fatal(err)
 	}
-	other := string(typo[:17]) + string(check)
-	if other == string(typo) {
+	other := typo[:17] + string(check)
+	if other == typo {
 		t.Fatalf("the test's typo %s is a valid ID: pick other digits", typo)
 	}
 	if _, err := s.DB().Exec(`INSERT INTO registry (id_number, name, household_id, township_code, _key, _source, _load_id, _loaded_at, _stream, _position)
@@ -297,7 +305,7 @@ func TestLinkRecheckAutomatic(t *testing.T) {
 	if second.Rechecked != 1 || second.Review != 1 || second.Unlinked != 1 || second.Applied != 1 {
 		t.Fatalf("after a second 赵建国 as likely: %+v", second)
 	}
-	if id("k1") != "?"+string(typo) || status("k1") != LinkPending {
+	if id("k1") != "?"+typo || status("k1") != LinkPending {
 		t.Errorf("k1: %s %s, want its ID as sent, pending", id("k1"), status("k1"))
 	}
 	// 陈静 leaves the registry (and 刘芳 too, whose link an analyst confirmed).
@@ -330,9 +338,7 @@ func TestLinkRecheckAutomatic(t *testing.T) {
 func TestLinkRefutationExpires(t *testing.T) {
 	ctx := context.Background()
 	s, _ := openTemp(t)
-	if _, err := s.DB().Exec(`ALTER TABLE employment ADD COLUMN IF NOT EXISTS name VARCHAR`); err != nil {
-		t.Fatal(err)
-	}
+	withNames(t, s)
 	ids := linkCounty(t, s)
 	addEmployment(t, s, "k4", "?"+ids["陈静"][:15]+"000", "陈静", 5)
 	day := time.Date(2026, 11, 28, 2, 0, 0, 0, time.UTC)
@@ -396,9 +402,7 @@ func TestLinkRefutationExpires(t *testing.T) {
 func TestLinkNoRegistry(t *testing.T) {
 	ctx := context.Background()
 	s, _ := openTemp(t)
-	if _, err := s.DB().Exec(`ALTER TABLE employment ADD COLUMN IF NOT EXISTS name VARCHAR`); err != nil {
-		t.Fatal(err)
-	}
+	withNames(t, s)
 	addEmployment(t, s, "k1", "?34079919900101123", "张伟", 2)
 	addEmployment(t, s, "k2", "340799199001011234", "李秀英", 3)
 	p, err := s.Link(ctx, LinkOptions{})
@@ -424,9 +428,7 @@ func TestLinkNoRegistry(t *testing.T) {
 func TestLinkOwnNameVariants(t *testing.T) {
 	ctx := context.Background()
 	s, _ := openTemp(t)
-	if _, err := s.DB().Exec(`ALTER TABLE employment ADD COLUMN IF NOT EXISTS name VARCHAR`); err != nil {
-		t.Fatal(err)
-	}
+	withNames(t, s)
 	ids := linkCounty(t, s)
 	addEmployment(t, s, "k2", ids["陈静"], "陈晶", 3)  // a homophone: her
 	addEmployment(t, s, "k3", ids["黄丽"], "黄 丽", 4) // a space: not even looked at
@@ -437,13 +439,7 @@ func TestLinkOwnNameVariants(t *testing.T) {
 	if p.Records != 1 || p.Disowned != 0 || p.Auto != 1 {
 		t.Fatalf("pass %+v", p)
 	}
-	id := func(key string) string {
-		var v string
-		if err := s.DB().QueryRow(`SELECT id_number FROM employment WHERE _key = ?`, key).Scan(&v); err != nil {
-			t.Fatal(err)
-		}
-		return v
-	}
+	id := func(key string) string { return employmentID(t, s, key) }
 	if id("k2") != ids["陈静"] || id("k3") != ids["黄丽"] {
 		t.Fatalf("after the pass: %s %s", id("k2"), id("k3"))
 	}
