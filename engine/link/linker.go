@@ -26,6 +26,9 @@ type Options struct {
 	// to, one row each: person_id VARCHAR (a valid 18-character ID number),
 	// name VARCHAR, gender VARCHAR, birth_date DATE, household_id VARCHAR.
 	Registry string
+	// RegistryPrepared: the caller has made temp table lk_reg from
+	// RegistrySelect (Registry is then not read).
+	RegistryPrepared bool
 	// Thresholds decide the three outcomes; zero fields take the defaults.
 	Thresholds Thresholds
 	// Model, when set, scores the pairs as it is (a night with few new rows
@@ -147,13 +150,96 @@ var ErrRecords = errors.New("link: records")
 // blocking rules: each pairs a record with the registry people who share a
 // value with it. Their union is compared; everything else is taken as a
 // non-match without being compared, which keeps the work linear.
+//
+// No rule pairs on a name or a birth date alone: at a million people in one
+// county a birth date is shared by about 30 people and a common name by
+// hundreds, and those two rules made 98% of 0.85M pairs (measured on the 1M
+// county, issue 15). A name pairs with the birth year or the month and day
+// (a typo in the other), a birth date with the name's first or last
+// character (a homophone or variant changes the other); a row with no
+// birth date at all (none given, none in its ID) pairs on the name alone,
+// and with nothing but a name it can reach no threshold anyway.
+//
+// The four id_* keys find an 18-digit ID one digit or one swap of
+// neighbours away from a person's: each leaves out a part of digits 7–18,
+// and every single wrong digit or swap there leaves one of them (or the
+// birth key, digits 7–14) whole. Each keeps the area code and enough
+// digits that about one person shares it at a million people in one
+// county (one key of area code, sequence and check character left about
+// 100 people per value there).
 var blockingRules = []struct{ name, rec, reg string }{
-	{"name", "r.name", "g.name"},                      // the same name
-	{"birth", "r.birth_key", "g.birth_key"},           // the same birth date (given, or the ID's digits 7–14)
-	{"id_tail", "r.id_tail", "g.id_tail"},             // the same area code, sequence and check character (ID digits 1–6, 15–18)
+	{"name_year", "r.name_year", "g.name_year"},       // the same name and birth year
+	{"name_md", "r.name_md", "g.name_md"},             // the same name, birth month and day
+	{"name_only", "r.name_only", "g.name"},            // the same name, on a row with no birth date
+	{"birth_first", "r.birth_first", "g.birth_first"}, // the same birth date (given, or the ID's digits 7–14) and first character of the name
+	{"birth_last", "r.birth_last", "g.birth_last"},    // the same birth date and last character of the name
+	{"id_year", "r.id_year", "g.id_year"},             // ID digits 1–10 and 15–18: a wrong month or day
+	{"id_date", "r.id_date", "g.id_date"},             // ID digits 1–6 and 11–18: a wrong year digit
+	{"id_ym", "r.id_ym", "g.id_ym"},                   // ID digits 1–9 and 12–18: year and month swapped at their edge
+	{"id_ds", "r.id_ds", "g.id_ds"},                   // ID digits 1–13 and 16–18: day and sequence swapped at their edge
 	{"household", "r.household_id", "g.household_id"}, // the 户号 the row names
 	{"id_household", "r.id_hh", "g.household_id"},     // the household of the person whose ID the row carries
 	{"legacy", "r.legacy_key", "g.legacy_key"},        // a 15-digit ID's area code, birth year and sequence (survives a typo in its month or day)
+}
+
+// nameBirthKeys is the SQL of the name-and-birth blocking keys of a side
+// with name and birth_key columns (alias t).
+// Keys are 64-bit hashes: joins on them are cheaper than on the strings
+// (a collision pairs two people who are then compared in full: it costs a
+// comparison, never a link).
+var nameBirthKeys = func() string {
+	k := func(name, expr string) string {
+		return "CASE WHEN t.name IS NOT NULL AND t.birth_key IS NOT NULL THEN hash(" + expr + ") END AS " + name
+	}
+	return strings.Join([]string{
+		k("name_year", "t.name, left(t.birth_key, 4)"),
+		k("name_md", "t.name, substr(t.birth_key, 5, 4)"),
+		k("birth_first", "t.birth_key, left(t.name, 1)"),
+		k("birth_last", "t.birth_key, right(t.name, 1)"),
+	}, ", ")
+}()
+
+// IDKeyNames are the id_* blocking keys, in blockingRules order.
+var IDKeyNames = []string{"id_year", "id_date", "id_ym", "id_ds"}
+
+// idKeySpans are the digits (from, to; 1-based, inclusive) each id_* key
+// keeps.
+var idKeySpans = map[string][][2]int{
+	"id_year": {{1, 10}, {15, 18}},
+	"id_date": {{1, 6}, {11, 18}},
+	"id_ym":   {{1, 9}, {12, 18}},
+	"id_ds":   {{1, 13}, {16, 18}},
+}
+
+// IDKey returns the SQL of the id_* blocking key name (one of IDKeyNames)
+// of the ID text in the SQL expression col: NULL unless it is 18
+// characters long. The store uses it to find the rows a registry change
+// may affect.
+func IDKey(name, col string) string {
+	spans := idKeySpans[name]
+	parts := make([]string, len(spans))
+	for i, sp := range spans {
+		parts[i] = fmt.Sprintf("substr(%s, %d, %d)", col, sp[0], sp[1]-sp[0]+1)
+	}
+	return fmt.Sprintf("CASE WHEN length(%s) = 18 THEN hash(%s) END", col, strings.Join(parts, ", "))
+}
+
+// idKeyColumns is "IDKey(k, col) AS k, …" for every id_* key.
+func idKeyColumns(col string) string {
+	cols := make([]string, len(IDKeyNames))
+	for i, k := range IDKeyNames {
+		cols[i] = IDKey(k, col) + " AS " + k
+	}
+	return strings.Join(cols, ", ")
+}
+
+// TempTables are the temp tables a Run leaves on its connection.
+func TempTables() []string {
+	t := []string{"lk_src", "lk_names", "lk_reg", "lk_rec", "lk_found", "lk_pairs", "lk_tf", "lk_cmp", "lk_usample", "lk_ucmp", "lk_pinyin"}
+	for i := range blockingRules {
+		t = append(t, fmt.Sprintf("lk_big%d", i))
+	}
+	return t
 }
 
 // Run links opts.Records to opts.Registry over conn (DuckDB), leaving its
@@ -216,15 +302,29 @@ func relation(q string) string {
 	return q
 }
 
-// idTail and birthKey are written once for both sides: a record's ID text
+// idKeyColumns and birthKey are written once for both sides: a record's ID text
 // and a registry person's ID number.
-func idTail(col string) string {
-	return fmt.Sprintf(`CASE WHEN length(%[1]s) = 18 THEN substr(%[1]s, 1, 6) || substr(%[1]s, 15, 4) END`, col)
-}
-
 func birthKey(col string) string {
 	return fmt.Sprintf(`CASE WHEN length(%[1]s) = 15 THEN CASE WHEN try_strptime('19' || substr(%[1]s, 7, 6), '%%Y%%m%%d') IS NOT NULL THEN '19' || substr(%[1]s, 7, 6) END
 		WHEN length(%[1]s) >= 14 THEN CASE WHEN try_strptime(substr(%[1]s, 7, 8), '%%Y%%m%%d') IS NOT NULL THEN substr(%[1]s, 7, 8) END END`, col)
+}
+
+// RegistrySelect is the SQL of the registry as the linker reads it (temp
+// table lk_reg): registry, a query or table as Options.Registry, with its
+// names normalized and its blocking keys; registry's other columns are
+// kept as they are. A caller that reads the registry
+// anyway makes lk_reg from it itself, with columns of its own added, and
+// sets Options.RegistryPrepared: a million people read twice cost 1.1 s.
+func RegistrySelect(registry string) string {
+	return `SELECT t.*, ` + nameBirthKeys + ` FROM (
+		SELECT g.* EXCLUDE (person_id, name, gender, birth_date, household_id),
+		       person_id::VARCHAR AS person_id, nullif(regexp_replace(name, '\s', '', 'g'), '') AS name,
+		       CASE WHEN gender IN ('male', 'female') THEN gender END AS gender, birth_date::DATE AS birth_date,
+		       nullif(household_id, '') AS household_id, strftime(birth_date::DATE, '%Y%m%d') AS birth_s,
+		       ` + birthKey("person_id") + ` AS birth_key, ` + idKeyColumns("person_id") + `,
+		       CASE WHEN length(person_id) = 18 AND substr(person_id, 7, 2) = '19'
+		            THEN substr(person_id, 1, 6) || substr(person_id, 9, 2) || substr(person_id, 15, 3) END AS legacy_key
+		FROM ` + relation(registry) + ` g) t`
 }
 
 // prepare loads the records with their names normalized (in Go: OpenCC
@@ -261,36 +361,43 @@ func (l *linker) prepare() error {
 	if err := sqlrows.Insert(l.ctx, l.conn, "lk_names", rows); err != nil {
 		return err
 	}
-	if err := l.exec(`CREATE OR REPLACE TEMP TABLE lk_reg AS
-		SELECT person_id::VARCHAR AS person_id, nullif(regexp_replace(name, '\s', '', 'g'), '') AS name,
-		       CASE WHEN gender IN ('male', 'female') THEN gender END AS gender, birth_date::DATE AS birth_date,
-		       nullif(household_id, '') AS household_id,
-		       ` + birthKey("person_id") + ` AS birth_key, ` + idTail("person_id") + ` AS id_tail,
-		       CASE WHEN length(person_id) = 18 AND substr(person_id, 7, 2) = '19'
-		            THEN substr(person_id, 1, 6) || substr(person_id, 9, 2) || substr(person_id, 15, 3) END AS legacy_key
-		FROM ` + relation(l.o.Registry)); err != nil {
-		return err
+	if !l.o.RegistryPrepared {
+		if err := l.exec(`CREATE OR REPLACE TEMP TABLE lk_reg AS ` + RegistrySelect(l.o.Registry)); err != nil {
+			return err
+		}
 	}
+	// kid is the ID text the keys are made from: an 18-digit ID Excel
+	// padded with a leading 0 keeps its digits in place (its comparison
+	// still sees the 0).
 	return l.exec(`CREATE OR REPLACE TEMP TABLE lk_rec AS
 		WITH s AS (
 			SELECT s.rec_id, nullif(n.norm, '') AS name, n.pinyin,
 			       CASE WHEN s.gender IN ('male', 'female') THEN s.gender END AS gender, s.birth_date,
 			       nullif(trim(s.household_id), '') AS household_id,
 			       nullif(upper(regexp_replace(coalesce(s.raw_id, ''), '[^0-9Xx]', '', 'g')), '') AS rid
-			FROM lk_src s LEFT JOIN lk_names n ON n.name = s.name)
-		SELECT s.*, coalesce(strftime(s.birth_date, '%Y%m%d'), ` + birthKey("s.rid") + `) AS birth_key,
-		       ` + idTail("s.rid") + ` AS id_tail, o.person_id AS id_person, o.household_id AS id_hh,
-		       CASE WHEN length(s.rid) = 15 THEN substr(s.rid, 1, 8) || substr(s.rid, 13, 3) END AS legacy_key
-		FROM s LEFT JOIN lk_reg o ON o.person_id = s.rid`)
+			FROM lk_src s LEFT JOIN lk_names n ON n.name = s.name),
+		k AS (SELECT s.*, CASE WHEN length(s.rid) = 19 AND starts_with(s.rid, '0') THEN substr(s.rid, 2) ELSE s.rid END AS kid FROM s),
+		t AS (SELECT k.*, strftime(k.birth_date, '%Y%m%d') AS birth_s, coalesce(strftime(k.birth_date, '%Y%m%d'), ` + birthKey("k.kid") + `) AS birth_key FROM k)
+		SELECT t.* EXCLUDE (kid), ` + nameBirthKeys + `, CASE WHEN t.birth_key IS NULL THEN t.name END AS name_only,
+		       ` + idKeyColumns("t.kid") + `, o.person_id AS id_person, o.household_id AS id_hh,
+		       CASE WHEN length(t.rid) = 15 THEN substr(t.rid, 1, 8) || substr(t.rid, 13, 3) END AS legacy_key
+		FROM t LEFT JOIN lk_reg o ON o.person_id = t.rid`)
 }
 
 // block writes lk_pairs: every (record, person) that some blocking rule
 // pairs, once.
 func (l *linker) block() error {
 	parts := make([]string, 0, len(blockingRules))
-	for _, b := range blockingRules {
-		// Values shared by more than MaxBlock people do not block.
-		big := fmt.Sprintf(`(SELECT %[1]s AS v FROM lk_reg g WHERE %[1]s IS NOT NULL GROUP BY ALL HAVING count(*) > %[2]d)`, b.reg, l.o.MaxBlock)
+	for i, b := range blockingRules {
+		// Values shared by more than MaxBlock people do not block. Only
+		// the values some record has are counted: a GROUP BY of the whole
+		// registry per rule cost seconds at a million people.
+		big := fmt.Sprintf("lk_big%d", i)
+		if err := l.exec(fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE %[1]s AS SELECT %[2]s AS v FROM lk_reg g
+			WHERE %[2]s IN (SELECT %[3]s FROM lk_rec r WHERE %[3]s IS NOT NULL) GROUP BY ALL HAVING count(*) > %[4]d`,
+			big, b.reg, b.rec, l.o.MaxBlock)); err != nil {
+			return err
+		}
 		var skipped int64
 		if err := l.conn.QueryRowContext(l.ctx, `SELECT count(*) FROM lk_rec r WHERE `+b.rec+` IN (SELECT v FROM `+big+`)`).Scan(&skipped); err != nil {
 			return err
@@ -298,8 +405,13 @@ func (l *linker) block() error {
 		if skipped > 0 {
 			l.res.Skipped[b.name] = skipped
 		}
-		parts = append(parts, fmt.Sprintf(`SELECT r.rec_id, g.person_id, '%s' AS rule FROM lk_rec r JOIN lk_reg g ON %s = %s
-			WHERE %s NOT IN (SELECT v FROM %s)`, b.name, b.rec, b.reg, b.rec, big))
+		// The registry's side is cut to the values some record has
+		// first, which DuckDB does as a cheap semi-join (a plain join
+		// probed all of the registry: 0.26 s a rule at a million people).
+		parts = append(parts, fmt.Sprintf(`SELECT r.rec_id, g.person_id, '%[1]s' AS rule
+			FROM (SELECT r.rec_id, %[2]s AS v FROM lk_rec r WHERE %[2]s IS NOT NULL AND %[2]s NOT IN (SELECT v FROM %[4]s)) r
+			JOIN (SELECT g.person_id, %[3]s AS v FROM lk_reg g WHERE %[3]s IN (SELECT %[2]s FROM lk_rec r)) g ON r.v = g.v`,
+			b.name, b.rec, b.reg, big))
 	}
 	if err := l.exec(`CREATE OR REPLACE TEMP TABLE lk_found AS ` + strings.Join(parts, "\nUNION ALL\n")); err != nil {
 		return err
@@ -352,7 +464,7 @@ const levels = `
 	CASE WHEN r.birth_date IS NULL OR g.birth_date IS NULL THEN NULL
 	     WHEN r.birth_date = g.birth_date THEN 3
 	     WHEN (year(r.birth_date) = year(g.birth_date) AND month(r.birth_date) = day(g.birth_date) AND day(r.birth_date) = month(g.birth_date))
-	          OR damerau_levenshtein(strftime(r.birth_date, '%Y%m%d'), strftime(g.birth_date, '%Y%m%d')) = 1 THEN 2
+	          OR damerau_levenshtein(r.birth_s, g.birth_s) = 1 THEN 2
 	     WHEN year(r.birth_date) = year(g.birth_date) THEN 1
 	     ELSE 0 END::TINYINT AS c_birth,
 	CASE WHEN r.rid IS NULL THEN NULL
@@ -398,7 +510,8 @@ func (l *linker) compare() error {
 	return l.exec(`CREATE OR REPLACE TEMP TABLE lk_cmp AS
 		SELECT p.rec_id, p.person_id, ` + levels + `,
 		       CASE WHEN r.name = g.name THEN tf.freq END AS name_freq
-		FROM lk_pairs p JOIN lk_rec r USING (rec_id) JOIN lk_reg g USING (person_id)
+		FROM lk_pairs p JOIN lk_rec r USING (rec_id)
+		JOIN (SELECT * FROM lk_reg WHERE person_id IN (SELECT person_id FROM lk_pairs)) g USING (person_id)
 		LEFT JOIN ` + l.py + ` gp ON gp.name = g.name
 		LEFT JOIN lk_tf tf ON tf.name = g.name`)
 }
@@ -442,18 +555,19 @@ func (l *linker) estimate() error {
 		return nil
 	}
 	// u: every pairing of a deterministic sample of records with one of
-	// people (hash order, so the same store gives the same model).
+	// people (hash order, so the same store gives the same model), made
+	// from the two samples alone: pairs joined back to a registry of a
+	// million people cost three times as much.
 	if err := l.exec(fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE lk_usample AS
-		SELECT r.rec_id, g.person_id FROM
-		  (SELECT rec_id FROM lk_rec ORDER BY hash(rec_id), rec_id LIMIT %d) r,
-		  (SELECT person_id FROM lk_reg ORDER BY hash(person_id), person_id LIMIT %d) g`, uSampleRecords, uSamplePeople)); err != nil {
+		SELECT * FROM lk_reg WHERE person_id IN (SELECT person_id FROM lk_reg ORDER BY hash(person_id), person_id LIMIT %d)`, uSamplePeople)); err != nil {
 		return err
 	}
-	if err := l.pinyinFor(`SELECT DISTINCT g.name FROM lk_usample s JOIN lk_reg g USING (person_id) WHERE g.name IS NOT NULL`); err != nil {
+	if err := l.pinyinFor(`SELECT DISTINCT name FROM lk_usample WHERE name IS NOT NULL`); err != nil {
 		return err
 	}
-	if err := l.exec(`CREATE OR REPLACE TEMP TABLE lk_ucmp AS SELECT ` + levels + ` FROM lk_usample p JOIN lk_rec r USING (rec_id)
-		JOIN lk_reg g USING (person_id) LEFT JOIN ` + l.py + ` gp ON gp.name = g.name`); err != nil {
+	if err := l.exec(fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE lk_ucmp AS SELECT `+levels+`
+		FROM (SELECT * FROM lk_rec ORDER BY hash(rec_id), rec_id LIMIT %d) r
+		CROSS JOIN lk_usample g LEFT JOIN `+l.py+` gp ON gp.name = g.name`, uSampleRecords)); err != nil {
 		return err
 	}
 	var u [numComparisons][]float64

@@ -231,7 +231,7 @@ func (p *Pipeline) Link(ctx context.Context) (*store.LinkPass, error) {
 		return nil, fmt.Errorf("identity resolution: %w", err)
 	}
 	p.logger().Info("linked", "records", pass.Records, "rechecked", pass.Rechecked, "auto", pass.Auto, "review", pass.Review,
-		"none", pass.None, "applied", pass.Applied, "unlinked", pass.Unlinked, "renewed", pass.Renewed, "disowned", pass.Disowned, "no_registry", pass.NoRegistry, "pairs", pass.Pairs, "model", pass.Model.Source,
+		"none", pass.None, "applied", pass.Applied, "unlinked", pass.Unlinked, "renewed", pass.Renewed, "disowned", pass.Disowned, "no_registry", pass.NoRegistry, "pairs", pass.Pairs, "pairs_by_rule", stageCounts(pass.PairsByRule), "model", pass.Model.Source,
 		"stages", stageList(pass.Stages))
 	return pass, nil
 }
@@ -442,6 +442,15 @@ func stageList(st map[string]time.Duration) string {
 		if !slices.Contains(order, k) {
 			parts = append(parts, k+"="+st[k].Round(time.Millisecond).String())
 		}
+	}
+	return strings.Join(parts, " ")
+}
+
+// stageCounts formats counts by name as "a=1 b=2", names sorted.
+func stageCounts(n map[string]int64) string {
+	parts := make([]string, 0, len(n))
+	for _, k := range slices.Sorted(maps.Keys(n)) {
+		parts = append(parts, fmt.Sprintf("%s=%d", k, n[k]))
 	}
 	return strings.Join(parts, " ")
 }

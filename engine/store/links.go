@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -73,9 +74,12 @@ type LinkPass struct {
 	// ByDataset counts the outcomes per dataset: [auto, review, none].
 	ByDataset map[string][3]int
 	Pairs     int64
-	Model     link.Model
-	ModelID   int64 // 0 when the pass had no records
-	Stages    map[string]time.Duration
+	// PairsByRule is the pairs each blocking rule found (a pair found by
+	// several counts in each).
+	PairsByRule map[string]int64
+	Model       link.Model
+	ModelID     int64 // 0 when the pass had no records
+	Stages      map[string]time.Duration
 }
 
 // linkable is a dataset whose rows the linker reads, with the person
@@ -126,16 +130,43 @@ type queryer interface {
 	QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error)
 }
 
-// linkInput is the SQL of the rows to link from one dataset: never
-// linked, and carrying an unusable ID ("?…"), an ID of no registry person,
-// or a registry person's ID under another name; and its rows waiting for
+// selectNew is the SQL of the rows never linked that need linking, from
+// every dataset at once (temp table lk_sel: dataset, row_key, owned): rows
+// with a name, loaded since the last pass (or, after the first pass,
+// carrying the ID of a person who changed or left since: lk_touched), that
+// carry an unusable ID ("?…"), an ID of no registry person, or a registry
+// person's ID under another name (owned). The datasets' few columns are
+// joined with the registry once, not once per dataset: at a million
+// people twelve joins with the registry cost 11 s, one 2 s (measured on
+// the 1M county, issue 15).
+func selectNew(lks []linkable, firstPass bool) string {
+	touched := " OR d.id_number IN (SELECT person_id FROM lk_touched)"
+	if firstPass {
+		touched = "" // every row is new: no need to look for the touched ones
+	}
+	parts := make([]string, len(lks))
+	for i, l := range lks {
+		parts[i] = fmt.Sprintf(`SELECT '%[1]s' AS dataset, d._key, d.id_number, d.name FROM main.%[1]s d
+	WHERE d.name IS NOT NULL AND trim(d.name) <> ''
+	  AND (d._load_id > (SELECT max_load_id FROM lk_since)%[2]s)
+	  AND d._key NOT IN (SELECT row_key FROM main.links WHERE dataset = '%[1]s')`, l.name, touched)
+	}
+	return `SELECT u.dataset, u._key AS row_key, r.person_id IS NOT NULL AS owned
+	FROM (` + strings.Join(parts, "\n\tUNION ALL\n\t") + `) u
+	LEFT JOIN lk_reg r ON r.person_id = u.id_number
+	WHERE u.id_number LIKE '?%' OR r.person_id IS NULL
+	   OR (u.name IS DISTINCT FROM r.raw_name AND nullif(regexp_replace(u.name, '\s', '', 'g'), '') IS DISTINCT FROM r.name)`
+}
+
+// input is the SQL of the rows to link from one dataset, as the linker
+// reads them: its rows in lk_sel (selectNew); and its rows waiting for
 // review, unmatched or linked automatically (never those an analyst
 // decided) that share a blocking value with a registry person new or
 // changed since the last pass (temp table lk_changed: name, birth key, ID
 // tail, 户号), whom they may be — and, for a row linked automatically,
 // whose own person changed or left the registry. A linked row is compared
 // with its ID as sent (links.raw_id), not the person's it took.
-func (l linkable) input(expired string) string {
+func (l linkable) input(expired string, linked bool) string {
 	col := func(ok bool, c, typ string) string {
 		if ok {
 			return "d." + c
@@ -151,39 +182,58 @@ func (l linkable) input(expired string) string {
 	if l.birth {
 		birth = "strftime(d.birth_date, '%%Y%%m%%d') IN (SELECT birth_key FROM lk_changed) OR "
 	}
-	// Two parts: rows never linked, read from the rows loaded since the
-	// last pass or naming a person who changed or left since (cheap
-	// filters first: a first pass reads every row, so nothing more costly
-	// than a join with the registry may run on all of them); and rows with
-	// a link that may be looked at again (few), where the re-check's
-	// conditions run.
+	// Two parts: the rows never linked (lk_sel), and rows with a link
+	// that may be looked at again (few), where the re-check's conditions
+	// run. Both share one column list; the first joins an empty links.
 	cols := `'%[1]s' AS dataset, d._key AS row_key, '%[1]s' || chr(31) || d._key AS rec_id,
 		d.name, %[2]s AS gender, %[3]s AS birth_date, ` + raw + ` AS raw_id,
 		%[4]s AS household_id, d.id_number AS stored_id, lk.link_id IS NOT NULL AS recheck,
 		coalesce(lk.status = 'linked', false) AS was_linked, lk.raw_id AS sent_id,
-		coalesce(lk.status = 'rejected', false) AS renew,
-		r.person_id IS NOT NULL AND lk.link_id IS NULL AS owned`
-	return fmt.Sprintf(`SELECT `+cols+`
-	FROM (SELECT * FROM main.%[1]s d WHERE d.name IS NOT NULL AND trim(d.name) <> ''
-	      AND (d._load_id > (SELECT max_load_id FROM lk_since) OR d.id_number IN (SELECT person_id FROM lk_touched))
-	      AND d._key NOT IN (SELECT row_key FROM main.links WHERE dataset = '%[1]s')) d
-	LEFT JOIN lk_regnow r ON r.person_id = d.id_number
+		coalesce(lk.status = 'rejected', false) AS renew`
+	q := `SELECT ` + cols + `, s.owned
+	FROM lk_sel s JOIN main.%[1]s d ON d._key = s.row_key
 	LEFT JOIN (SELECT * FROM main.links WHERE false) lk ON true
-	WHERE d.id_number LIKE '?%%' OR r.person_id IS NULL
-	   OR (d.name <> r.raw_name AND replace(replace(d.name, ' ', ''), chr(12288), '') <> r.name)
+	WHERE s.dataset = '%[1]s'`
+	if !linked {
+		// No link of this dataset to look at again: the re-check's
+		// subqueries would still build their tables (at a million people,
+		// on a first pass, 14 s for nothing).
+		return fmt.Sprintf(q, l.name, col(l.gender, "gender", "VARCHAR"), col(l.birth, "birth_date", "DATE"), col(l.household, "household_id", "VARCHAR"))
+	}
+	return fmt.Sprintf(q+`
 	UNION ALL
-	SELECT `+cols+`
+	SELECT `+cols+`, false AS owned
 	FROM main.links lk JOIN main.%[1]s d ON d._key = lk.row_key
-	LEFT JOIN lk_regnow r ON r.person_id = d.id_number
+	LEFT JOIN lk_reg r ON r.person_id = d.id_number
 	WHERE lk.dataset = '%[1]s' AND (
 	   (lk.status = 'rejected' AND %[7]s)
 	   OR (lk.status IN ('pending', 'unmatched', 'linked') AND (
 	       (lk.status = 'linked' AND (r.person_id IS NULL OR d.id_number IN (SELECT person_id FROM lk_changed)))
-	       OR replace(replace(d.name, ' ', ''), chr(12288), '') IN (SELECT name FROM lk_changed)
+	       OR regexp_replace(d.name, '\s', '', 'g') IN (SELECT name FROM lk_changed)
 	       OR %[5]s%[6]ssubstr(`+raw+`, 7, 8) IN (SELECT birth_key FROM lk_changed)
-	       OR substr(`+raw+`, 1, 6) || substr(`+raw+`, 15, 4) IN (SELECT id_tail FROM lk_changed)
+	       OR `+idKeysChanged(raw)+`
 	       OR `+raw+` IN (SELECT person_id FROM lk_hhpeople))))`,
 		l.name, col(l.gender, "gender", "VARCHAR"), col(l.birth, "birth_date", "DATE"), col(l.household, "household_id", "VARCHAR"), hh, birth, expired)
+}
+
+// idKeyColumns is the registry's id_* blocking keys (link.IDKey) of the ID
+// in col, as "expr AS name, …".
+func idKeyColumns(col string) string {
+	cols := make([]string, len(link.IDKeyNames))
+	for i, k := range link.IDKeyNames {
+		cols[i] = link.IDKey(k, col) + " AS " + k
+	}
+	return strings.Join(cols, ", ")
+}
+
+// idKeysChanged is the SQL condition: the ID text raw shares an id_*
+// blocking key with a person new or changed since the last pass.
+func idKeysChanged(raw string) string {
+	conds := make([]string, len(link.IDKeyNames))
+	for i, k := range link.IDKeyNames {
+		conds[i] = link.IDKey(k, raw) + " IN (SELECT " + k + " FROM lk_changed)"
+	}
+	return strings.Join(conds, "\n\t       OR ")
 }
 
 // Link runs one identity-resolution pass: it links the rows that need it
@@ -252,29 +302,43 @@ func (s *Store) Link(ctx context.Context, o LinkOptions) (*LinkPass, error) {
 	}
 	// The rows waiting or unmatched are linked again when a registry
 	// person who may be theirs is new or changed since the last pass
-	// (link_registry: a hash of each person's compared fields then).
-	if err := exec(`CREATE OR REPLACE TEMP TABLE lk_regnow AS SELECT id_number AS person_id,
-		hash(id_number, replace(replace(name, ' ', ''), chr(12288), ''), gender, birth_date, household_id) AS h,
-		replace(replace(name, ' ', ''), chr(12288), '') AS name, name AS raw_name, substr(id_number, 7, 8) AS birth_key,
-		substr(id_number, 1, 6) || substr(id_number, 15, 4) AS id_tail, household_id
-		FROM main.registry_current`); err != nil {
+	// (link_registry: a hash of each person's compared fields then). The
+	// registry is read once, here; the linker reads it from lk_reg.
+	if err := exec(`CREATE OR REPLACE TEMP TABLE lk_reg AS SELECT n.*, o.h IS DISTINCT FROM n.h AS changed FROM (
+		` + link.RegistrySelect(`SELECT id_number AS person_id, name, gender, birth_date, household_id, name AS raw_name,
+			hash(id_number, replace(replace(name, ' ', ''), chr(12288), ''), gender, birth_date, household_id) AS h
+			FROM main.registry_current`) + `) n LEFT JOIN main.link_registry o USING (person_id)`); err != nil {
 		return fail(err)
 	}
-	if err := exec(`CREATE OR REPLACE TEMP TABLE lk_changed AS SELECT n.* FROM lk_regnow n
-		LEFT JOIN main.link_registry o USING (person_id) WHERE o.h IS DISTINCT FROM n.h`); err != nil {
+	// fresh: no pass has recorded the registry yet, so every person is
+	// new, no row has a link and nothing need be found again.
+	var fresh bool
+	if err := conn.QueryRowContext(ctx, `SELECT NOT EXISTS (SELECT 1 FROM main.link_registry)`).Scan(&fresh); err != nil {
 		return fail(err)
 	}
-	// The people new, changed or gone since the last pass, and the last
-	// load that pass read (none: every row is new to it).
-	if err := exec(`CREATE OR REPLACE TEMP TABLE lk_touched AS SELECT person_id FROM lk_changed
-		UNION SELECT person_id FROM main.link_registry WHERE person_id NOT IN (SELECT person_id FROM lk_regnow)`); err != nil {
+	withLinks, err := scanStrings(ctx, conn, `SELECT DISTINCT dataset FROM main.links`)
+	if err != nil {
 		return fail(err)
 	}
-	// The people of the households a changed person belongs to: a row
-	// carrying one of their IDs may be another member's (lk_hhpeople).
-	if err := exec(`CREATE OR REPLACE TEMP TABLE lk_hhpeople AS SELECT person_id FROM lk_regnow
-		WHERE household_id IN (SELECT household_id FROM lk_changed)`); err != nil {
-		return fail(err)
+	if !fresh {
+		// The people new, changed or gone since the last pass.
+		if err := exec(`CREATE OR REPLACE TEMP TABLE lk_touched AS SELECT person_id FROM lk_reg WHERE changed
+			UNION SELECT person_id FROM main.link_registry WHERE person_id NOT IN (SELECT person_id FROM lk_reg)`); err != nil {
+			return fail(err)
+		}
+	}
+	if len(withLinks) > 0 {
+		// What the re-check of rows with links compares with: the people
+		// new or changed (lk_changed) and the people of the households
+		// they belong to (lk_hhpeople): a row carrying one of their IDs
+		// may be another member's.
+		if err := exec(`CREATE OR REPLACE TEMP TABLE lk_changed AS SELECT * FROM lk_reg WHERE changed`); err != nil {
+			return fail(err)
+		}
+		if err := exec(`CREATE OR REPLACE TEMP TABLE lk_hhpeople AS SELECT person_id FROM lk_reg
+			WHERE household_id IN (SELECT household_id FROM lk_changed)`); err != nil {
+			return fail(err)
+		}
 	}
 	if err := exec(`CREATE OR REPLACE TEMP TABLE lk_since AS SELECT coalesce(max(max_load_id), 0) AS max_load_id FROM main.link_state`); err != nil {
 		return fail(err)
@@ -285,7 +349,7 @@ func (s *Store) Link(ctx context.Context, o LinkOptions) (*LinkPass, error) {
 	// With no registry there is nobody to link to: every row would come
 	// out unmatched and be looked at again, all of them, when it loads.
 	var people int64
-	if err := conn.QueryRowContext(ctx, `SELECT count(*) FROM lk_regnow`).Scan(&people); err != nil {
+	if err := conn.QueryRowContext(ctx, `SELECT count(*) FROM lk_reg`).Scan(&people); err != nil {
 		return fail(err)
 	}
 	if people == 0 {
@@ -307,9 +371,12 @@ func (s *Store) Link(ctx context.Context, o LinkOptions) (*LinkPass, error) {
 		if o.RefutationExpires > 0 {
 			expired = "lk.decided_at < TIMESTAMP '" + now.Add(-o.RefutationExpires).Format("2006-01-02 15:04:05.999999") + "'"
 		}
+		if err := exec(`CREATE OR REPLACE TEMP TABLE lk_sel AS ` + selectNew(lks, passes == 0)); err != nil {
+			return fail(err)
+		}
 		parts := make([]string, len(lks))
 		for i, l := range lks {
-			parts[i] = "SELECT * FROM (" + l.input(expired) + ")"
+			parts[i] = "SELECT * FROM (" + l.input(expired, slices.Contains(withLinks, l.name)) + ")"
 		}
 		if err := exec(`CREATE OR REPLACE TEMP TABLE lk_input AS ` + strings.Join(parts, "\nUNION ALL\n")); err != nil {
 			return fail(err)
@@ -326,10 +393,12 @@ func (s *Store) Link(ctx context.Context, o LinkOptions) (*LinkPass, error) {
 	}
 	// The registry as this pass saw it: only its changes since count next.
 	t0 = time.Now()
-	if err := exec(`DELETE FROM link_registry WHERE person_id IN (SELECT person_id FROM lk_touched)`); err != nil {
-		return fail(err)
+	if !fresh {
+		if err := exec(`DELETE FROM link_registry WHERE person_id IN (SELECT person_id FROM lk_touched)`); err != nil {
+			return fail(err)
+		}
 	}
-	if err := exec(`INSERT INTO link_registry SELECT person_id, h FROM lk_changed`); err != nil {
+	if err := exec(`INSERT INTO link_registry SELECT person_id, h FROM lk_reg WHERE changed`); err != nil {
 		return fail(err)
 	}
 	// Rows loaded up to here have been looked at, the links this pass
@@ -348,7 +417,7 @@ func (s *Store) Link(ctx context.Context, o LinkOptions) (*LinkPass, error) {
 		return fail(err)
 	}
 	pass.Stages["keep"] = time.Since(t0)
-	for _, t := range []string{"lk_regnow", "lk_changed", "lk_touched", "lk_hhpeople", "lk_since", "lk_apply", "lk_input", "lk_dec", "lk_src", "lk_names", "lk_reg", "lk_rec", "lk_found", "lk_pairs", "lk_tf", "lk_cmp", "lk_usample", "lk_ucmp", "lk_pinyin"} {
+	for _, t := range append([]string{"lk_changed", "lk_touched", "lk_hhpeople", "lk_since", "lk_sel", "lk_apply", "lk_input", "lk_dec"}, link.TempTables()...) {
 		conn.ExecContext(context.WithoutCancel(ctx), `DROP TABLE IF EXISTS temp.main.`+t)
 	}
 	return pass, nil
@@ -382,11 +451,11 @@ func (s *Store) linkRecords(ctx context.Context, conn *sql.Conn, o LinkOptions, 
 		fallback = &m
 	}
 	res, err := link.Run(ctx, conn, link.Options{
-		Records:     `SELECT rec_id, name, gender, birth_date, raw_id, household_id FROM lk_input`,
-		Registry:    `SELECT id_number AS person_id, name, gender, birth_date, household_id FROM main.registry_current`,
-		Thresholds:  o.Thresholds,
-		Fallback:    fallback,
-		PinyinTable: "main.link_pinyin",
+		Records:          `SELECT rec_id, name, gender, birth_date, raw_id, household_id FROM lk_input`,
+		RegistryPrepared: true,
+		Thresholds:       o.Thresholds,
+		Fallback:         fallback,
+		PinyinTable:      "main.link_pinyin",
 	})
 	if err != nil {
 		return err
@@ -394,7 +463,7 @@ func (s *Store) linkRecords(ctx context.Context, conn *sql.Conn, o LinkOptions, 
 	for k, v := range res.Stages {
 		pass.Stages[k] = v
 	}
-	pass.Pairs, pass.Model = res.Pairs, res.Model
+	pass.Pairs, pass.PairsByRule, pass.Model = res.Pairs, res.ByRule, res.Model
 	t := time.Now()
 	mj, err := json.Marshal(res.Model)
 	if err != nil {
