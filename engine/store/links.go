@@ -139,23 +139,32 @@ type queryer interface {
 // joined with the registry once, not once per dataset: at a million
 // people twelve joins with the registry cost 11 s, one 2 s (measured on
 // the 1M county, issue 15).
-func selectNew(lks []linkable, firstPass bool) string {
+func selectNew(lks []linkable, firstPass bool, withLinks []string) string {
 	touched := " OR d.id_number IN (SELECT person_id FROM lk_touched)"
 	if firstPass {
 		touched = "" // every row is new: no need to look for the touched ones
 	}
 	parts := make([]string, len(lks))
 	for i, l := range lks {
+		// A dataset with no links yet need not look for them (an anti-join
+		// of every row's key, 3.5M rows at a million people).
+		linked := ""
+		if slices.Contains(withLinks, l.name) {
+			linked = fmt.Sprintf(" AND d._key NOT IN (SELECT row_key FROM main.links WHERE dataset = '%s')", l.name)
+		}
 		parts[i] = fmt.Sprintf(`SELECT '%[1]s' AS dataset, d._key, d.id_number, d.name FROM main.%[1]s d
 	WHERE d.name IS NOT NULL AND trim(d.name) <> ''
-	  AND (d._load_id > (SELECT max_load_id FROM lk_since)%[2]s)
-	  AND d._key NOT IN (SELECT row_key FROM main.links WHERE dataset = '%[1]s')`, l.name, touched)
+	  AND (d._load_id > (SELECT max_load_id FROM lk_since)%[2]s)%[3]s`, l.name, touched, linked)
 	}
+	// First an anti-join on ID and name as written, which drops the rows
+	// whose ID is a registry person's under that person's very name (all
+	// but a few): cheaper than joining every row with its person (0.39 s
+	// against 0.98 s for 3.5M rows); the few left are joined with theirs.
 	return `SELECT u.dataset, u._key AS row_key, r.person_id IS NOT NULL AS owned
-	FROM (` + strings.Join(parts, "\n\tUNION ALL\n\t") + `) u
+	FROM (SELECT * FROM (` + strings.Join(parts, "\n\tUNION ALL\n\t") + `) u
+	      ANTI JOIN lk_reg r ON r.person_id = u.id_number AND r.raw_name = u.name) u
 	LEFT JOIN lk_reg r ON r.person_id = u.id_number
-	WHERE u.id_number LIKE '?%' OR r.person_id IS NULL
-	   OR (u.name IS DISTINCT FROM r.raw_name AND nullif(regexp_replace(u.name, '\s', '', 'g'), '') IS DISTINCT FROM r.name)`
+	WHERE r.person_id IS NULL OR nullif(regexp_replace(u.name, '\s', '', 'g'), '') IS DISTINCT FROM r.name`
 }
 
 // input is the SQL of the rows to link from one dataset, as the linker
@@ -371,7 +380,7 @@ func (s *Store) Link(ctx context.Context, o LinkOptions) (*LinkPass, error) {
 		if o.RefutationExpires > 0 {
 			expired = "lk.decided_at < TIMESTAMP '" + now.Add(-o.RefutationExpires).Format("2006-01-02 15:04:05.999999") + "'"
 		}
-		if err := exec(`CREATE OR REPLACE TEMP TABLE lk_sel AS ` + selectNew(lks, passes == 0)); err != nil {
+		if err := exec(`CREATE OR REPLACE TEMP TABLE lk_sel AS ` + selectNew(lks, passes == 0, withLinks)); err != nil {
 			return fail(err)
 		}
 		parts := make([]string, len(lks))
