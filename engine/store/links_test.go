@@ -164,6 +164,36 @@ func TestLinkPass(t *testing.T) {
 	if n := count(t, s, `SELECT count(*) FROM links`); n != 3 {
 		t.Errorf("%d links, want 3 (a row re-checked keeps its link)", n)
 	}
+
+	// New department rows with the registry unchanged since the last pass
+	// (the registry is read only now that a row needs linking): a mistyped
+	// ID is linked, a registry person's ID under another name is looked at
+	// (in a registry of 26 people the ID alone links it back: the prior is
+	// high), a right row is not.
+	liu := []byte(ids["刘芳"])
+	liu[15], liu[16] = liu[16], liu[15]
+	if liu[15] == liu[16] {
+		liu[14]++
+	}
+	for _, r := range []struct{ key, id, name string }{{"k5", "?" + string(liu), "刘芳"}, {"k6", ids["陈静"], "司马相如"}, {"k7", ids["陈静"], "陈静"}} {
+		if _, err := s.DB().Exec(`INSERT INTO employment (id_number, event, event_date, name, _key, _source, _load_id, _loaded_at, _stream, _position)
+			VALUES (?, 'unemployed', DATE '2026-11-01', ?, ?, 'emp', nextval('load_id_seq'), now(), 'employment-11.csv', 1)`, r.id, r.name, r.key); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fifth, err := s.Link(ctx, LinkOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fifth.Records != 2 || fifth.Rechecked != 0 || fifth.Auto < 1 {
+		t.Fatalf("new rows, the registry unchanged: %+v", fifth)
+	}
+	if id("k5") != ids["刘芳"] || id("k7") != ids["陈静"] {
+		t.Fatalf("ids after the fifth pass: %s %s", id("k5"), id("k7"))
+	}
+	if n := count(t, s, `SELECT count(*) FROM links WHERE row_key IN ('k5', 'k6', 'k7')`); n != 2 {
+		t.Errorf("%d links of the new rows, want 2 (k5, k6)", n)
+	}
 }
 
 func TestLinkDecisions(t *testing.T) {
