@@ -322,11 +322,21 @@ func (s *Store) Link(ctx context.Context, o LinkOptions) (*LinkPass, error) {
 	// person who may be theirs is new or changed since the last pass
 	// (link_registry: a hash of each person's compared fields then). The
 	// registry is read once, here; the linker reads it from lk_reg.
+	// fresh: no pass has recorded the registry yet, so every person is
+	// new, no row has a link and nothing need be found again.
+	var fresh bool
+	if err := conn.QueryRowContext(ctx, `SELECT NOT EXISTS (SELECT 1 FROM main.link_registry)`).Scan(&fresh); err != nil {
+		return fail(err)
+	}
 	makeReg := func() error {
-		return exec(`CREATE OR REPLACE TEMP TABLE lk_reg AS SELECT n.*, o.h IS DISTINCT FROM n.h AS changed FROM (
-		` + link.RegistrySelect(`SELECT id_number AS person_id, name, gender, birth_date, household_id, name AS raw_name,
+		reg := link.RegistrySelect(`SELECT id_number AS person_id, name, gender, birth_date, household_id, name AS raw_name,
 			hash(id_number, replace(replace(name, ' ', ''), chr(12288), ''), gender, birth_date, household_id) AS h
-			FROM main.registry_current`) + `) n LEFT JOIN main.link_registry o USING (person_id)`)
+			FROM main.registry_current`)
+		if fresh {
+			return exec(`CREATE OR REPLACE TEMP TABLE lk_reg AS SELECT n.*, true AS changed FROM (` + reg + `) n`)
+		}
+		return exec(`CREATE OR REPLACE TEMP TABLE lk_reg AS SELECT n.*, o.h IS DISTINCT FROM n.h AS changed FROM (
+		` + reg + `) n LEFT JOIN main.link_registry o USING (person_id)`)
 	}
 	// regRel is the registry as selectNew reads it.
 	regRel := "lk_reg"
@@ -337,12 +347,6 @@ func (s *Store) Link(ctx context.Context, o LinkOptions) (*LinkPass, error) {
 	} else {
 		regRel = `(SELECT id_number AS person_id, name AS raw_name, nullif(regexp_replace(name, '\s', '', 'g'), '') AS name
 			FROM main.registry_current)`
-	}
-	// fresh: no pass has recorded the registry yet, so every person is
-	// new, no row has a link and nothing need be found again.
-	var fresh bool
-	if err := conn.QueryRowContext(ctx, `SELECT NOT EXISTS (SELECT 1 FROM main.link_registry)`).Scan(&fresh); err != nil {
-		return fail(err)
 	}
 	withLinks, err := scanStrings(ctx, conn, `SELECT DISTINCT dataset FROM main.links`)
 	if err != nil {
