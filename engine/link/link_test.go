@@ -399,3 +399,56 @@ func TestLinkCounty(t *testing.T) {
 		}
 	}
 }
+
+// Damage the blocking keys must still find (a tester's findings on the
+// keys of 2026-12-01): two wrong digits, one in the birth year and one in
+// the month-day (no ID key and no name-and-date key survives but the name
+// with the sequence); a homophone of a name's first and last characters
+// with a wrong sequence digit (only the birth date with the middle
+// character survives); Excel's 15 digits behind a leading 0. Each row's
+// best candidate is its person, and it is never left unmatched.
+func TestLinkBlockingHardDamage(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 5))
+	people := county(r, 3000)
+	mk := func(name string, birth time.Time, seq int) person {
+		id, err := idnum.Build("340798", birth, seq)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return person{id: string(id), name: name, gender: "male", hh: "3407980010000001", birth: birth}
+	}
+	shen := mk("沈庆强", time.Date(2016, 10, 9, 0, 0, 0, 0, time.UTC), 667)
+	lin := mk("林志伟", time.Date(1969, 8, 2, 0, 0, 0, 0, time.UTC), 573)
+	du := mk("杜娟芳", time.Date(1977, 9, 8, 0, 0, 0, 0, time.UTC), 788)
+	people = append(people, shen, lin, du)
+	set := func(id string, pos int, c byte) string { // pos 1-based
+		b := []byte(id)
+		if b[pos-1] == c {
+			c = '0' + (c-'0'+1)%10
+		}
+		b[pos-1] = c
+		return string(b)
+	}
+	recs := []record{
+		{recID: "two-typos", name: shen.name, rawID: set(set(shen.id, 8, '3'), 14, '2'), truth: shen.id},
+		{recID: "homophones", name: "琳志玮", rawID: set(lin.id, 17, '6'), birth: lin.birth, truth: lin.id},
+		{recID: "padded-excel", name: du.name, rawID: "0" + excel(du.id), truth: du.id},
+	}
+	conn := openConn(t)
+	load(t, conn, people, recs)
+	res, err := link.Run(context.Background(), conn, link.Options{Records: "rec", Registry: "reg"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range res.Decisions {
+		var want string
+		for _, rc := range recs {
+			if rc.recID == d.RecID {
+				want = rc.truth
+			}
+		}
+		if len(d.Candidates) == 0 || d.Candidates[0].PersonID != want || d.Band == link.None {
+			t.Errorf("%s: %s (%s), candidates %+v, want %s first", d.RecID, d.Band, d.Why, d.Candidates, want)
+		}
+	}
+}

@@ -2,8 +2,10 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/lipwatch/lipwatch/engine/link"
 	"strings"
 	"testing"
 	"time"
@@ -188,6 +190,7 @@ func TestLinkPass(t *testing.T) {
 	if fifth.Records != 2 || fifth.Rechecked != 0 || fifth.Auto < 1 {
 		t.Fatalf("new rows, the registry unchanged: %+v", fifth)
 	}
+
 	if id("k5") != ids["刘芳"] || id("k7") != ids["陈静"] {
 		t.Fatalf("ids after the fifth pass: %s %s", id("k5"), id("k7"))
 	}
@@ -472,5 +475,40 @@ func TestLinkOwnNameVariants(t *testing.T) {
 	id := func(key string) string { return employmentID(t, s, key) }
 	if id("k2") != ids["陈静"] || id("k3") != ids["黄丽"] {
 		t.Fatalf("after the pass: %s %s", id("k2"), id("k3"))
+	}
+}
+
+// A night too small for EM, in a county that never had enough pairs for
+// it: the pass scores with the model whose u came from the most rows, not
+// a u estimated again from its own few rows (a tester found rows a first
+// night linked going to review on a later one, 0.9 bits apart).
+func TestLinkFallbackModel(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openTemp(t)
+	withNames(t, s)
+	ids := linkCounty(t, s)
+	model := func(records int64, genderU float64) {
+		t.Helper()
+		m := link.DefaultModel()
+		m.Source = "default m, estimated u"
+		m.U[link.CmpGender] = []float64{genderU, 1 - genderU}
+		j, err := json.Marshal(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.DB().Exec(`INSERT INTO link_models VALUES ((SELECT coalesce(max(model_id), 0) + 1 FROM link_models), now(), ?, 26, ?, 10, ?)`,
+			m.Source, records, string(j)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	model(800, 0.4) // a first night of 800 rows
+	model(2, 0.3)   // a later night of 2
+	addEmployment(t, s, "k1", "?"+sequenceSwapped(ids["赵建国"]), "赵建国", 2)
+	pass, err := s.Link(ctx, LinkOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := pass.Model.U[link.CmpGender]; len(got) != 2 || got[0] != 0.4 {
+		t.Errorf("the pass scored with u(gender) %v (%s), want the 800-row model's [0.4 0.6]", got, pass.Model.Source)
 	}
 }

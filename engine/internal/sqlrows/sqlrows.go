@@ -1,65 +1,44 @@
-// Package sqlrows writes rows computed in Go (identity resolution's names,
-// pinyin and decisions) into a DuckDB table through the Appender: at a
-// million people a first linking pass writes about 70,000 such rows, which
-// multi-row INSERTs of bound parameters took 1.4 s to write (measured on
-// the 1M county, issue 15).
+// Package sqlrows writes rows into a table through database/sql, for the
+// few places that add rows computed in Go (identity resolution's names and
+// pinyin) outside engine/store, the one package that links DuckDB and so
+// its Appender: multi-row INSERTs of up to Batch rows, each value a bound
+// parameter. At a million people they took 1.4 s for 70,000 rows, which
+// is why the store hands the linker its Appender (link.Options.Append).
 package sqlrows
 
 import (
 	"context"
 	"database/sql"
-	"database/sql/driver"
-	"fmt"
 	"strings"
-
-	"github.com/duckdb/duckdb-go/v2"
 )
 
-// Insert appends rows (each with one value per column of table, in the
-// table's column order; nil for NULL, else a string, int64, float64, bool
-// or time.Time) to table over conn, a connection to DuckDB, inside its
-// open transaction if it has one. table is a temp table's name, or
-// "main.NAME" for a table of the database. It returns the first error,
-// naming the table.
-func Insert(ctx context.Context, conn *sql.Conn, table string, rows [][]any) error {
-	if len(rows) == 0 {
-		return nil
-	}
-	catalog, name := "temp", table
-	if t, ok := strings.CutPrefix(table, "main."); ok {
-		catalog, name = "", t
-	}
-	err := conn.Raw(func(dc any) error {
-		c, ok := dc.(driver.Conn)
-		if !ok {
-			return fmt.Errorf("not a database/sql driver connection: %T", dc)
+// Batch is the most rows one INSERT carries.
+const Batch = 500
+
+// Execer is what *sql.DB, *sql.Conn and *sql.Tx offer.
+type Execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+// Insert writes rows (each with one value per column of table, in the
+// table's column order) into table. It returns the first error.
+func Insert(ctx context.Context, db Execer, table string, rows [][]any) error {
+	for len(rows) > 0 {
+		n := min(Batch, len(rows))
+		var b strings.Builder
+		args := make([]any, 0, n*len(rows[0]))
+		b.WriteString("INSERT INTO " + table + " VALUES ")
+		for i, r := range rows[:n] {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString("(" + strings.TrimSuffix(strings.Repeat("?,", len(r)), ",") + ")")
+			args = append(args, r...)
 		}
-		app, err := duckdb.NewAppender(c, catalog, "main", name)
-		if err != nil {
+		if _, err := db.ExecContext(ctx, b.String(), args...); err != nil {
 			return err
 		}
-		vals := make([]driver.Value, len(rows[0]))
-		for _, r := range rows {
-			if err := ctx.Err(); err != nil {
-				app.Close()
-				return err
-			}
-			if len(r) != len(vals) {
-				app.Close()
-				return fmt.Errorf("a row of %d values, want %d", len(r), len(vals))
-			}
-			for i, v := range r {
-				vals[i] = v
-			}
-			if err := app.AppendRow(vals...); err != nil {
-				app.Close()
-				return err
-			}
-		}
-		return app.Close()
-	})
-	if err != nil {
-		return fmt.Errorf("append to %s: %w", table, err)
+		rows = rows[n:]
 	}
 	return nil
 }
