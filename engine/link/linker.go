@@ -232,6 +232,12 @@ func IDKey(name, col string) string {
 	return fmt.Sprintf("CASE WHEN length(%s) = 18 THEN hash(%s) END", col, strings.Join(parts, ", "))
 }
 
+// nameSeq is the SQL of the name_seq key of a side (alias t, with a
+// normalized name) whose ID text is col.
+func nameSeq(col string) string {
+	return fmt.Sprintf("CASE WHEN length(%[1]s) = 18 AND t.name IS NOT NULL THEN hash(t.name, substr(%[1]s, 15, 4)) END AS name_seq", col)
+}
+
 // idKeyColumns is "IDKey(k, col) AS k, …" for every id_* key.
 func idKeyColumns(col string) string {
 	cols := make([]string, len(IDKeyNames))
@@ -324,14 +330,12 @@ func birthKey(col string) string {
 // anyway makes lk_reg from it itself, with columns of its own added, and
 // sets Options.RegistryPrepared: a million people read twice cost 1.1 s.
 func RegistrySelect(registry string) string {
-	return `SELECT t.*, ` + nameBirthKeys + ` FROM (
+	return `SELECT t.*, ` + nameBirthKeys + `, ` + nameSeq("t.person_id") + ` FROM (
 		SELECT g.* EXCLUDE (person_id, name, gender, birth_date, household_id),
 		       person_id::VARCHAR AS person_id, nullif(regexp_replace(name, '\s', '', 'g'), '') AS name,
 		       CASE WHEN gender IN ('male', 'female') THEN gender END AS gender, birth_date::DATE AS birth_date,
 		       nullif(household_id, '') AS household_id, strftime(birth_date::DATE, '%Y%m%d') AS birth_s,
 		       ` + birthKey("person_id") + ` AS birth_key, ` + idKeyColumns("person_id") + `,
-		       CASE WHEN length(person_id) = 18 AND nullif(regexp_replace(name, '\s', '', 'g'), '') IS NOT NULL
-		            THEN hash(regexp_replace(name, '\s', '', 'g'), substr(person_id, 15, 4)) END AS name_seq,
 		       CASE WHEN length(person_id) = 18 AND substr(person_id, 7, 2) = '19'
 		            THEN substr(person_id, 1, 6) || substr(person_id, 9, 2) || substr(person_id, 15, 3) END AS legacy_key
 		FROM ` + relation(registry) + ` g) t`
@@ -389,7 +393,7 @@ func (l *linker) prepare() error {
 		k AS (SELECT s.*, CASE WHEN length(s.rid) = 19 AND starts_with(s.rid, '0') THEN substr(s.rid, 2) ELSE s.rid END AS kid FROM s),
 		t AS (SELECT k.*, strftime(k.birth_date, '%Y%m%d') AS birth_s, coalesce(strftime(k.birth_date, '%Y%m%d'), ` + birthKey("k.kid") + `) AS birth_key FROM k)
 		SELECT t.* EXCLUDE (kid), ` + nameBirthKeys + `, CASE WHEN t.birth_key IS NULL THEN t.name END AS name_only,
-		       CASE WHEN length(t.kid) = 18 AND t.name IS NOT NULL THEN hash(t.name, substr(t.kid, 15, 4)) END AS name_seq,
+		       ` + nameSeq("t.kid") + `,
 		       ` + idKeyColumns("t.kid") + `, o.person_id AS id_person, o.household_id AS id_hh,
 		       CASE WHEN length(t.rid) = 15 THEN substr(t.rid, 1, 8) || substr(t.rid, 13, 3) END AS legacy_key,
 		       CASE WHEN regexp_full_match(t.kid, '[0-9]{15}0{3}') THEN substr(t.kid, 1, 15)::BIGINT END AS excel15

@@ -225,16 +225,6 @@ func (l linkable) input(expired string, linked bool) string {
 		l.name, col(l.gender, "gender", "VARCHAR"), col(l.birth, "birth_date", "DATE"), col(l.household, "household_id", "VARCHAR"), hh, birth, expired)
 }
 
-// idKeyColumns is the registry's id_* blocking keys (link.IDKey) of the ID
-// in col, as "expr AS name, …".
-func idKeyColumns(col string) string {
-	cols := make([]string, len(link.IDKeyNames))
-	for i, k := range link.IDKeyNames {
-		cols[i] = link.IDKey(k, col) + " AS " + k
-	}
-	return strings.Join(cols, ", ")
-}
-
 // idKeysChanged is the SQL condition: the ID text raw shares an id_*
 // blocking key with a person new or changed since the last pass.
 func idKeysChanged(raw string) string {

@@ -445,8 +445,7 @@ func TestLinkNoRegistry(t *testing.T) {
 	if !p.NoRegistry || p.Records != 0 || count(t, s, `SELECT count(*) FROM links`) != 0 || count(t, s, `SELECT count(*) FROM link_state`) != 0 {
 		t.Fatalf("pass without a registry: %+v", p)
 	}
-	ids := linkCounty(t, s)
-	_ = ids
+	linkCounty(t, s)
 	p, err = s.Link(ctx, LinkOptions{})
 	if err != nil || p.NoRegistry || p.Records != 2 {
 		t.Fatalf("the first pass with a registry: %+v %v", p, err)
