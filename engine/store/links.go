@@ -328,8 +328,12 @@ func (s *Store) Link(ctx context.Context, o LinkOptions) (*LinkPass, error) {
 		if fresh {
 			return exec(`CREATE OR REPLACE TEMP TABLE lk_reg AS SELECT n.*, true AS changed FROM (` + reg + `) n`)
 		}
-		return exec(`CREATE OR REPLACE TEMP TABLE lk_reg AS SELECT n.*, o.h IS DISTINCT FROM n.h AS changed FROM (
-		` + reg + `) n LEFT JOIN main.link_registry o USING (pk)`)
+		// A semi-join, not a join on pk: two people whose IDs' hashes
+		// collide share a pk, and a join would make each of them two
+		// candidates (a "second candidate within 0 bits", never linked).
+		return exec(`CREATE OR REPLACE TEMP TABLE lk_reg AS SELECT n.*, NOT EXISTS (
+			SELECT 1 FROM main.link_registry o WHERE o.pk = n.pk AND o.h = n.h) AS changed FROM (
+		` + reg + `) n`)
 	}
 	// regRel is the registry as selectNew reads it.
 	regRel := "lk_reg"
@@ -425,7 +429,10 @@ func (s *Store) Link(ctx context.Context, o LinkOptions) (*LinkPass, error) {
 	t0 = time.Now()
 	if !regSame {
 		if passes > 0 || !fresh {
-			if err := exec(`DELETE FROM link_registry WHERE pk IN (SELECT pk FROM lk_touched)`); err != nil {
+			// Only the rows no person has now: one of two people sharing
+			// a pk keeps theirs when the other changes.
+			if err := exec(`DELETE FROM link_registry o WHERE o.pk IN (SELECT pk FROM lk_touched)
+				AND NOT EXISTS (SELECT 1 FROM lk_reg n WHERE n.pk = o.pk AND n.h = o.h)`); err != nil {
 				return fail(err)
 			}
 		}

@@ -511,3 +511,46 @@ func TestLinkFallbackModel(t *testing.T) {
 		t.Errorf("the pass scored with u(gender) %v (%s), want the 800-row model's [0.4 0.6]", got, pass.Model.Source)
 	}
 }
+
+// Two people whose IDs' hashes collide share link_registry's pk. No real
+// collision can be built, so the test plants a second (pk, h) row under a
+// person's pk: he is still one candidate (a join on pk made him two, "a
+// second candidate within 0 bits", never linked), and when he changes the
+// rows no person has any more go, his new one comes.
+func TestLinkRegistryHashCollision(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openTemp(t)
+	withNames(t, s)
+	ids := linkCounty(t, s)
+	if _, err := s.Link(ctx, LinkOptions{}); err != nil { // the first pass records the registry
+		t.Fatal(err)
+	}
+	if _, err := s.DB().Exec(`INSERT INTO link_registry VALUES (hash(?), 12345)`, ids["赵建国"]); err != nil {
+		t.Fatal(err)
+	}
+	addEmployment(t, s, "k1", "?"+sequenceSwapped(ids["赵建国"]), "赵建国", 2)
+	pass, err := s.Link(ctx, LinkOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pass.Auto != 1 || employmentID(t, s, "k1") != ids["赵建国"] {
+		var why, cands string
+		s.DB().QueryRow(`SELECT coalesce(why, ''), candidates FROM links WHERE row_key = 'k1'`).Scan(&why, &cands)
+		t.Fatalf("pass %+v: k1 is %s (%s; candidates %s), want linked to 赵建国", pass, employmentID(t, s, "k1"), why, cands)
+	}
+	if _, err := s.DB().Exec(`UPDATE registry SET household_id = '3407990019999', _load_id = nextval('load_id_seq') WHERE id_number = ?`, ids["赵建国"]); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Link(ctx, LinkOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(t, s, fmt.Sprintf(`SELECT count(*) FROM link_registry WHERE pk = hash('%s') AND h <> 12345`, ids["赵建国"])); n != 1 {
+		t.Errorf("%d rows of 赵建国 as he is now in link_registry, want 1", n)
+	}
+	if n := count(t, s, `SELECT count(*) FROM link_registry WHERE h = 12345`); n != 0 {
+		t.Errorf("the planted row nobody has stayed (%d)", n)
+	}
+	if n := count(t, s, `SELECT count(*) FROM link_registry`); n != len(ids) {
+		t.Errorf("link_registry has %d rows for %d people", n, len(ids))
+	}
+}
