@@ -622,6 +622,13 @@ func loadStream(ctx context.Context, load *store.SourceLoad, src Source, p pendi
 		return store.Load{}, err
 	}
 	out := make([]any, len(src.Dataset.Fields))
+	// The rows go to the store on a goroutine of their own (streamWriter);
+	// every return before w.close stops it before the load is aborted.
+	w := newStreamWriter(sl, len(out))
+	abort := func() {
+		w.stop()
+		sl.Abort()
+	}
 	twice := newPeopleTwice(src.Dataset)
 	rep := newRepeats()
 	var read int64
@@ -644,7 +651,7 @@ func loadStream(ctx context.Context, load *store.SourceLoad, src Source, p pendi
 			break
 		}
 		if err != nil {
-			sl.Abort()
+			abort()
 			if ctx.Err() != nil {
 				return store.Load{}, stopped(ctx, p.stream.Name(), read, rr)
 			}
@@ -657,19 +664,19 @@ func loadStream(ctx context.Context, load *store.SourceLoad, src Source, p pendi
 		if m == nil || len(row.Values) > len(header) {
 			if h := rr.Header(); len(h) > len(header) || m == nil {
 				if len(h) == 0 {
-					sl.Abort()
+					abort()
 					return store.Load{}, fmt.Errorf("%s: rows without a header: the records are not objects with named fields (an array of arrays, or of plain values?); export each record as an object such as {\"身份证号\": \"...\"}", p.stream.Name())
 				}
 				header = h
 				if m, err = mapperFor(header); err != nil {
-					sl.Abort()
+					abort()
 					return store.Load{}, fmt.Errorf("%s: %w", p.stream.Name(), err)
 				}
 			}
 		}
 		if read%checkEvery == 0 {
 			if ctx.Err() != nil {
-				sl.Abort()
+				abort()
 				return store.Load{}, stopped(ctx, p.stream.Name(), read, rr)
 			}
 			report(false)
@@ -694,18 +701,23 @@ func loadStream(ctx context.Context, load *store.SourceLoad, src Source, p pendi
 			}
 			raw := RawJSON(header, row.Values, row.Kinds)
 			if rep.over(prob, raw) {
-				sl.Count(prob, 1) // counted (and in a note), not quarantined again
-				continue
+				// counted (and in a note), not quarantined again
+				err = w.count(prob, 1)
+			} else {
+				err = w.quarantine(row.Pos, raw, prob)
 			}
-			err = sl.Quarantine(row.Pos, raw, prob)
 		} else {
 			twice.see(out)
-			err = sl.Append(out, key, row.Pos)
+			err = w.append(out, key, row.Pos)
 		}
 		if err != nil {
-			sl.Abort()
+			abort()
 			return store.Load{}, err
 		}
+	}
+	if err := w.close(); err != nil {
+		sl.Abort()
+		return store.Load{}, err
 	}
 	if ctx.Err() != nil {
 		sl.Abort()

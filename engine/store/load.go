@@ -544,7 +544,11 @@ func (sl *StreamLoad) Finish(ctx context.Context, read int64) (Load, error) {
 			}
 		}
 	}
-	repeated, err := l.queryInt(ctx, `SELECT count(*) - count(DISTINCT _key) FROM `+ds+` WHERE _load_id = $1`, id)
+	// Keys repeated within the stream, counted on their 64-bit hashes
+	// (2.28M contributions rows: 0.6 s against 0.9–3.1 s for the strings,
+	// issue 14): a collision can only make the count too high, and the
+	// exact work below then finds no repeat.
+	repeated, err := l.queryInt(ctx, `SELECT count(*) - count(DISTINCT hash(_key)) FROM `+ds+` WHERE _load_id = $1`, id)
 	if err != nil {
 		return fail("duplicates", err)
 	}
