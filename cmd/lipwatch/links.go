@@ -96,12 +96,23 @@ func printLinksRun(w io.Writer, pass *store.LinkPass) {
 		fmt.Fprintln(w, "identity resolution (身份识别): no row needs linking (every row's ID number names its registry person, or the row was linked before and the registry has not changed)")
 		return
 	}
+	// The rows looked at again, by cause: a rejection expired (Renewed),
+	// or the registry changed (the others).
 	again := ""
-	if pass.Rechecked > 0 {
+	switch byRegistry := pass.Rechecked - pass.Renewed; {
+	case byRegistry > 0 && pass.Renewed > 0:
+		again = fmt.Sprintf(" (%d of them again: %d as the registry changed, %d as their rejection expired)", pass.Rechecked, byRegistry, pass.Renewed)
+	case byRegistry > 0:
 		again = fmt.Sprintf(" (%d of them again: the registry changed)", pass.Rechecked)
+	case pass.Renewed > 0:
+		again = fmt.Sprintf(" (%d of them again: their rejection expired)", pass.Rechecked)
 	}
+	// Applied counts every row whose id_number changed: those that now
+	// name their person, and those that name nobody again (Unlinked) or
+	// now (Disowned), told apart below.
+	named := pass.Applied - pass.Unlinked - pass.Disowned
 	fmt.Fprintf(w, "identity resolution (身份识别): %s whose ID number matched nobody%s: %d linked, %d to review, %d unmatched; %s\n",
-		plural(int(pass.Records), "row", "rows"), again, pass.Auto, pass.Review, pass.None, plural(int(pass.Applied), "row now names its person", "rows now name their person"))
+		plural(int(pass.Records), "row", "rows"), again, pass.Auto, pass.Review, pass.None, plural(int(named), "row now names its person", "rows now name their person"))
 	if pass.Disowned > 0 {
 		fmt.Fprintf(w, "%s carrying a registry person's ID under another name, not linked back to that person: they name nobody until reviewed (身份证号与姓名不符，待复核)\n",
 			plural(int(pass.Disowned), "row", "rows"))

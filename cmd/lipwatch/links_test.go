@@ -403,3 +403,23 @@ func TestLinksWaterfallBar(t *testing.T) {
 		t.Errorf("whyText: %s", got)
 	}
 }
+
+// The summary counts as naming their person only the rows that do: not
+// the rows a pass unlinked or disowned (their id_number changed too), and
+// it says why rows were looked at again.
+func TestPrintLinksRunCounts(t *testing.T) {
+	var b strings.Builder
+	printLinksRun(&b, &store.LinkPass{Records: 10, Rechecked: 3, Renewed: 1, Auto: 5, Review: 3, None: 2,
+		Applied: 7, Unlinked: 1, Disowned: 1, ByDataset: map[string][3]int{}})
+	for _, want := range []string{"10 rows whose ID number matched nobody (3 of them again: 2 as the registry changed, 1 as their rejection expired)",
+		"; 5 rows now name their person\n", "1 row linked before no longer automatically", "1 row carrying a registry person's ID under another name"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("summary lacks %q:\n%s", want, b.String())
+		}
+	}
+	b.Reset()
+	printLinksRun(&b, &store.LinkPass{Records: 2, Rechecked: 2, Renewed: 2, Review: 2, ByDataset: map[string][3]int{}})
+	if want := "(2 of them again: their rejection expired)"; !strings.Contains(b.String(), want) {
+		t.Errorf("summary lacks %q:\n%s", want, b.String())
+	}
+}

@@ -96,6 +96,7 @@ func TestLinkPass(t *testing.T) {
 	addEmployment(t, s, "k2", ids["刘芳"], "刘芳", 3)                // right: not linked at all
 	addEmployment(t, s, "k3", "?", "张伟", 4)                      // no ID, a name alone: unmatched
 	addEmployment(t, s, "k4", "?"+ids["陈静"][:15]+"000", "陈静", 5) // Excel's 15 digits: linked
+	addEmployment(t, s, "ks", "?", " \u3000 ", 6)                // a name of spaces: nothing to link on
 	pass, err := s.Link(ctx, LinkOptions{Now: time.Date(2026, 11, 28, 2, 0, 0, 0, time.UTC)})
 	if err != nil {
 		t.Fatal(err)
