@@ -882,17 +882,21 @@ func excelizeRead(path, sheet string, headerRow int) (benchRead, error) {
 // engine/ingest's BenchmarkSyncMedical), here over the county's monthly
 // files with their dirt: conversions that fail give NULL (TRY_CAST) and a
 // row without a required value is left out, where the sync quarantines
-// it. It validates far less than the sync (no ID check digits, no 15-digit
+// it. It fills the same columns the sync does, the person's 姓名, 性别 and
+// 出生日期 (identity resolution's fields, migration 0022) included. It
+// validates far less than the sync (no ID check digits, no 15-digit
 // upgrade, no full-width digits, no duplicate check): a floor, not an
 // equal. %s is the list of files.
 const readCSVSQL = `
 INSERT INTO medical (claim_id, id_number, settle_date, hospital, total_cost, fund_paid, critical_illness_paid, assistance_paid, out_of_pocket,
-  _key, _source, _load_id, _loaded_at, _stream, _position)
+  name, gender, birth_date, _key, _source, _load_id, _loaded_at, _stream, _position)
 SELECT * FROM (
   SELECT 结算单号 AS c, upper(replace(身份证号, ' ', '')) AS id,
     coalesce(try_strptime(结算日期, '%%Y-%%m-%%d'), try_strptime(结算日期, '%%Y/%%m/%%d'),
              try_strptime(结算日期, '%%Y年%%m月%%d日'), try_strptime(结算日期, '%%Y%%m%%d'))::DATE AS d,
     医疗机构, m(医疗总费用) AS total, m(统筹基金支付), m(大病保险支付), m(医疗救助支付), m(个人自付) AS oop,
+    nullif(trim(姓名), ''), CASE trim(性别) WHEN '男' THEN 'male' WHEN '女' THEN 'female' END,
+    coalesce(try_strptime(出生日期, '%%Y-%%m-%%d'), try_strptime(出生日期, '%%Y/%%m/%%d'), try_strptime(出生日期, '%%Y%%m%%d'))::DATE,
     结算单号, 'bench', 1, now()::TIMESTAMP, 'medical.csv', row_number() OVER ()
   FROM read_csv(%s, all_varchar = true, header = true))
 WHERE c IS NOT NULL AND id IS NOT NULL AND d IS NOT NULL AND total IS NOT NULL AND oop IS NOT NULL`
