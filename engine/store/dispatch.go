@@ -282,9 +282,14 @@ func (s *Store) People(ctx context.Context, ids []string) (map[string]Person, er
 	if len(ids) == 0 {
 		return out, nil
 	}
+	// The people's rows first, then each one's newest (registry_current's
+	// rule): the view's window ran over the whole registry, since a filter
+	// on a subquery does not reach it (4,828 people of a million: 1.0 s, a
+	// night's health check, issue 14).
 	rows, err := s.db.QueryContext(ctx, `SELECT id_number, name, household_id, coalesce(relation, ''), coalesce(village_code, ''),
 		coalesce(address, ''), coalesce(status, 'active')
-		FROM registry_current WHERE id_number IN (SELECT unnest(?::VARCHAR[]))`, ids)
+		FROM (SELECT * FROM registry WHERE id_number IN (SELECT unnest(?::VARCHAR[]))
+			QUALIFY row_number() OVER (PARTITION BY id_number ORDER BY `+currentRowOrder+`) = 1)`, ids)
 	if err != nil {
 		return nil, fmt.Errorf("people: %w", err)
 	}
