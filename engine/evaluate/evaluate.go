@@ -534,14 +534,14 @@ func evidence(ctx context.Context, conn *sql.Conn, pack *rule.Pack, hits []cases
 	if len(hhLits) > 0 {
 		sort.Strings(hhLits)
 		// registry_current's rows of the people with any row in these
-		// households, ranked as the view ranks them (newest load, status
-		// date, position): a filter on household_id does not reach below
+		// households, ranked as the view ranks them (store.CurrentRowOrder):
+		// a filter on household_id does not reach below
 		// the view's window, which then ranked the whole registry (a
 		// million people: about 1 s per evaluation, issue 14).
 		in := strings.Join(hhLits, ",")
 		rows, err := conn.QueryContext(ctx, `SELECT household_id, to_json(list(DISTINCT id_number ORDER BY id_number))::VARCHAR
 			FROM (SELECT * FROM registry WHERE id_number IN (SELECT id_number FROM registry WHERE household_id IN (`+in+`))
-			      QUALIFY row_number() OVER (PARTITION BY id_number ORDER BY _load_id DESC, status_date DESC NULLS LAST, _position DESC) = 1)
+			      QUALIFY row_number() OVER (PARTITION BY id_number ORDER BY `+store.CurrentRowOrder+`) = 1)
 			WHERE household_id IN (`+in+`) GROUP BY household_id`)
 		if err != nil {
 			return fmt.Errorf("evidence: %w", err)

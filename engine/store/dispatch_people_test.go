@@ -156,14 +156,14 @@ func TestPeopleAndHouseholdsAsTheView(t *testing.T) {
 	}
 
 	// The order the rows are picked in is the view's: a migration that
-	// changes the view must change currentRowOrder too.
+	// changes the view must change CurrentRowOrder too.
 	var view string
 	if err := s.db.QueryRow(`SELECT sql FROM duckdb_views() WHERE view_name = 'registry_current'`).Scan(&view); err != nil {
 		t.Fatal(err)
 	}
 	space := regexp.MustCompile(`\s+`)
-	if !strings.Contains(space.ReplaceAllString(view, " "), "PARTITION BY id_number ORDER BY "+currentRowOrder+")") {
-		t.Errorf("registry_current is\n%s\nwhich does not pick rows by PARTITION BY id_number ORDER BY %s", view, currentRowOrder)
+	if !strings.Contains(space.ReplaceAllString(view, " "), "PARTITION BY id_number ORDER BY "+CurrentRowOrder+")") {
+		t.Errorf("registry_current is\n%s\nwhich does not pick rows by PARTITION BY id_number ORDER BY %s", view, CurrentRowOrder)
 	}
 }
 

@@ -352,7 +352,11 @@ func (s *Store) Link(ctx context.Context, o LinkOptions) (*LinkPass, error) {
 	if err != nil {
 		return fail(err)
 	}
-	if !regSame && (passes > 0 || !fresh) {
+	// touched: the registry changed since a pass that recorded it, so some
+	// people may be new, changed or gone (lk_touched) and link_registry's
+	// rows of them are replaced at the end.
+	touched := !regSame && (passes > 0 || !fresh)
+	if touched {
 		// The people new, changed or gone since the last pass.
 		if err := exec(`CREATE OR REPLACE TEMP TABLE lk_touched AS SELECT pk FROM lk_reg WHERE changed
 			UNION SELECT pk FROM main.link_registry WHERE pk NOT IN (SELECT pk FROM lk_reg)`); err != nil {
@@ -431,7 +435,7 @@ func (s *Store) Link(ctx context.Context, o LinkOptions) (*LinkPass, error) {
 	// The registry as this pass saw it: only its changes since count next.
 	t0 = time.Now()
 	if !regSame {
-		if passes > 0 || !fresh {
+		if touched {
 			// Only the rows no person has now: one of two people sharing
 			// a pk keeps theirs when the other changes.
 			if err := exec(`DELETE FROM link_registry o WHERE o.pk IN (SELECT pk FROM lk_touched)

@@ -18,5 +18,4 @@ const registryCurrent = `(WITH dup AS (SELECT hash(id_number) AS h FROM main.reg
 	SELECT * FROM main.registry WHERE hash(id_number) NOT IN (SELECT h FROM dup)
 	UNION ALL
 	(SELECT * FROM main.registry WHERE hash(id_number) IN (SELECT h FROM dup)
-	 QUALIFY row_number() OVER (PARTITION BY id_number
-	                            ORDER BY _load_id DESC, status_date DESC NULLS LAST, _position DESC) = 1))`
+	 QUALIFY row_number() OVER (PARTITION BY id_number ORDER BY ` + CurrentRowOrder + `) = 1))`
