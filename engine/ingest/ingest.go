@@ -178,6 +178,10 @@ type Syncer struct {
 	// watermark. Rows already loaded are still skipped by natural key, and
 	// other sources' state is untouched.
 	Full map[string]bool
+	// Synced, when set, is called with each source's result as soon as
+	// the source is done, before the next one starts (the nightly run
+	// starts on the registry's blocking keys while the others load).
+	Synced func(Result)
 }
 
 // Sync syncs each source in turn and returns one Result per source.
@@ -192,7 +196,11 @@ func (s *Syncer) Sync(ctx context.Context, sources []Source) []Result {
 			out = append(out, Result{Source: src.Name, Dataset: src.Dataset.Name, Err: err})
 			continue
 		}
-		out = append(out, s.SyncSource(ctx, src))
+		r := s.SyncSource(ctx, src)
+		if s.Synced != nil {
+			s.Synced(r)
+		}
+		out = append(out, r)
 	}
 	return out
 }

@@ -34,6 +34,12 @@ type Options struct {
 	// RegistryPrepared: the caller has made temp table lk_reg from
 	// RegistrySelect (Registry is then not read).
 	RegistryPrepared bool
+	// RegistryTable, when set, is a table the caller keeps with the
+	// columns of RegistrySelect (the store's link_people, kept up to date
+	// as the registry changes): the pass reads it instead of making
+	// lk_reg, and Registry and RegistryPrepared are not used. At a million
+	// people, making lk_reg cost 1.5-2 s of each first pass.
+	RegistryTable string
 	// Thresholds decide the three outcomes; zero fields take the defaults.
 	Thresholds Thresholds
 	// Model, when set, scores the pairs as it is (a night with few new rows
@@ -274,7 +280,10 @@ func Run(ctx context.Context, conn *sql.Conn, o Options) (*Result, error) {
 		o.Keep = 3
 	}
 	res := &Result{ByRule: map[string]int64{}, Skipped: map[string]int64{}, Stages: map[string]time.Duration{}}
-	l := &linker{ctx: ctx, conn: conn, o: o, res: res}
+	l := &linker{ctx: ctx, conn: conn, o: o, res: res, reg: "lk_reg"}
+	if o.RegistryTable != "" {
+		l.reg = o.RegistryTable
+	}
 	steps := []struct {
 		name string
 		fn   func() error
@@ -301,6 +310,7 @@ type linker struct {
 	o    Options
 	res  *Result
 	py   string // the pinyin table
+	reg  string // the registry with its keys: lk_reg or Options.RegistryTable
 }
 
 func (l *linker) exec(q string, args ...any) error {
@@ -375,7 +385,7 @@ func (l *linker) prepare() error {
 	if err := l.insert("lk_names", rows); err != nil {
 		return err
 	}
-	if !l.o.RegistryPrepared {
+	if !l.o.RegistryPrepared && l.o.RegistryTable == "" {
 		if err := l.exec(`CREATE OR REPLACE TEMP TABLE lk_reg AS ` + RegistrySelect(l.o.Registry)); err != nil {
 			return err
 		}
@@ -399,7 +409,7 @@ func (l *linker) prepare() error {
 		       ` + idKeyColumns("t.kid") + `, o.person_id AS id_person, o.household_id AS id_hh,
 		       CASE WHEN length(t.rid) = 15 THEN substr(t.rid, 1, 8) || substr(t.rid, 13, 3) END AS legacy_key,
 		       CASE WHEN regexp_full_match(t.kid, '[0-9]{15}0{3}') THEN substr(t.kid, 1, 15)::BIGINT END AS excel15
-		FROM t LEFT JOIN (SELECT person_id, household_id FROM lk_reg WHERE person_id IN (SELECT rid FROM t)) o ON o.person_id = t.rid`)
+		FROM t LEFT JOIN (SELECT person_id, household_id FROM ` + l.reg + ` WHERE person_id IN (SELECT rid FROM t)) o ON o.person_id = t.rid`)
 }
 
 // block writes lk_pairs: every (record, person) that some blocking rule
@@ -411,7 +421,7 @@ func (l *linker) block() error {
 		// the values some record has are counted: a GROUP BY of the whole
 		// registry per rule cost seconds at a million people.
 		big := fmt.Sprintf("lk_big%d", i)
-		if err := l.exec(fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE %[1]s AS SELECT %[2]s AS v FROM lk_reg g
+		if err := l.exec(fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE %[1]s AS SELECT %[2]s AS v FROM `+l.reg+` g
 			WHERE %[2]s IN (SELECT %[3]s FROM lk_rec r WHERE %[3]s IS NOT NULL) GROUP BY ALL HAVING count(*) > %[4]d`,
 			big, b.reg, b.rec, l.o.MaxBlock)); err != nil {
 			return err
@@ -428,7 +438,7 @@ func (l *linker) block() error {
 		// probed all of the registry: 0.26 s a rule at a million people).
 		parts = append(parts, fmt.Sprintf(`SELECT r.rec_id, g.person_id, '%[1]s' AS rule
 			FROM (SELECT r.rec_id, %[2]s AS v FROM lk_rec r WHERE %[2]s IS NOT NULL AND %[2]s NOT IN (SELECT v FROM %[4]s)) r
-			JOIN (SELECT g.person_id, %[3]s AS v FROM lk_reg g WHERE %[3]s IN (SELECT %[2]s FROM lk_rec r)) g ON r.v = g.v`,
+			JOIN (SELECT g.person_id, %[3]s AS v FROM `+l.reg+` g WHERE %[3]s IN (SELECT %[2]s FROM lk_rec r)) g ON r.v = g.v`,
 			b.name, b.rec, b.reg, big))
 	}
 	if err := l.exec(`CREATE OR REPLACE TEMP TABLE lk_found AS ` + strings.Join(parts, "\nUNION ALL\n")); err != nil {
@@ -530,11 +540,11 @@ const levels = `
 // compare writes lk_cmp: each blocked pair's comparison vector and, for
 // an exact name, the name's share of the registry.
 func (l *linker) compare() error {
-	if err := l.pinyinFor(`SELECT DISTINCT g.name FROM lk_pairs p JOIN lk_reg g USING (person_id) WHERE g.name IS NOT NULL`); err != nil {
+	if err := l.pinyinFor(`SELECT DISTINCT g.name FROM lk_pairs p JOIN ` + l.reg + ` g USING (person_id) WHERE g.name IS NOT NULL`); err != nil {
 		return err
 	}
 	if err := l.exec(`CREATE OR REPLACE TEMP TABLE lk_tf AS
-		SELECT name, count(*) / (SELECT count(*) FROM lk_reg) AS freq FROM lk_reg
+		SELECT name, count(*) / (SELECT count(*) FROM ` + l.reg + `) AS freq FROM ` + l.reg + `
 		WHERE name IN (SELECT name FROM lk_rec) GROUP BY name`); err != nil {
 		return err
 	}
@@ -542,7 +552,7 @@ func (l *linker) compare() error {
 		SELECT p.rec_id, p.person_id, ` + levels + `,
 		       CASE WHEN r.name = g.name THEN tf.freq END AS name_freq
 		FROM lk_pairs p JOIN lk_rec r USING (rec_id)
-		JOIN (SELECT * FROM lk_reg WHERE person_id IN (SELECT person_id FROM lk_pairs)) g USING (person_id)
+		JOIN (SELECT * FROM ` + l.reg + ` WHERE person_id IN (SELECT person_id FROM lk_pairs)) g USING (person_id)
 		LEFT JOIN ` + l.py + ` gp ON gp.name = g.name
 		LEFT JOIN lk_tf tf ON tf.name = g.name`)
 }
@@ -560,7 +570,7 @@ const (
 // random pairs and, with enough blocked pairs, m and λ by EM.
 func (l *linker) estimate() error {
 	var people int64
-	if err := l.conn.QueryRowContext(l.ctx, `SELECT count(*) FROM lk_reg`).Scan(&people); err != nil {
+	if err := l.conn.QueryRowContext(l.ctx, `SELECT count(*) FROM `+l.reg).Scan(&people); err != nil {
 		return err
 	}
 	if l.o.Model != nil {
@@ -590,7 +600,7 @@ func (l *linker) estimate() error {
 	// from the two samples alone: pairs joined back to a registry of a
 	// million people cost three times as much.
 	if err := l.exec(fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE lk_usample AS
-		SELECT * FROM lk_reg WHERE person_id IN (SELECT person_id FROM lk_reg ORDER BY hash(person_id), person_id LIMIT %d)`, uSamplePeople)); err != nil {
+		SELECT * FROM `+l.reg+` WHERE person_id IN (SELECT person_id FROM `+l.reg+` ORDER BY hash(person_id), person_id LIMIT %d)`, uSamplePeople)); err != nil {
 		return err
 	}
 	if err := l.pinyinFor(`SELECT DISTINCT name FROM lk_usample WHERE name IS NOT NULL`); err != nil {

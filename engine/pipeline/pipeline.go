@@ -149,6 +149,12 @@ func (p *Pipeline) logger() *slog.Logger {
 // Failed sources are in the results; an unknown name is an error. With
 // full, the named sources are read from the start (see ingest.Syncer.Full).
 func (p *Pipeline) Sync(ctx context.Context, names []string, full bool) ([]ingest.Result, error) {
+	return p.sync(ctx, names, full, nil)
+}
+
+// sync is Sync, calling synced (when not nil) with each source's result
+// as soon as the source is done.
+func (p *Pipeline) sync(ctx context.Context, names []string, full bool, synced func(ingest.Result)) ([]ingest.Result, error) {
 	srcs, failed, err := ingest.FromConfig(p.Cfg, names)
 	if err != nil {
 		return nil, err
@@ -164,13 +170,33 @@ func (p *Pipeline) Sync(ctx context.Context, names []string, full bool) ([]inges
 		}
 	}
 	sy := &ingest.Syncer{Store: p.Store, Logger: p.logger(), Timeout: time.Duration(p.Cfg.Sync.SourceTimeout),
-		Full: map[string]bool{}, Progress: p.Progress, DegradedShare: p.degradedShare()}
+		Full: map[string]bool{}, Progress: p.Progress, DegradedShare: p.degradedShare(), Synced: synced}
 	if full {
 		for _, s := range srcs {
 			sy.Full[s.Name] = true
 		}
 	}
-	results := append(failed, sy.Sync(ctx, srcs)...)
+	order := srcs
+	if synced != nil {
+		// The registry first: the run computes its blocking keys while
+		// the other sources load. The results keep the sources' order.
+		order = slices.Clone(srcs)
+		first := func(s ingest.Source) int {
+			if s.Dataset.Name == "registry" {
+				return 0
+			}
+			return 1
+		}
+		slices.SortStableFunc(order, func(a, b ingest.Source) int { return first(a) - first(b) })
+	}
+	byName := map[string]ingest.Result{}
+	for _, r := range sy.Sync(ctx, order) {
+		byName[r.Source] = r
+	}
+	results := failed
+	for _, s := range srcs {
+		results = append(results, byName[s.Name])
+	}
 	if ctx.Err() == nil {
 		if keep := time.Duration(p.Cfg.Sync.QuarantineKeep); keep > 0 {
 			if n, err := p.Store.PruneQuarantine(ctx, time.Now().Add(-keep)); err != nil {
@@ -282,7 +308,32 @@ func (p *Pipeline) run(ctx context.Context, day time.Time, sum *RunSummary) erro
 		sum.Stages[stage] = now.Sub(begin)
 		begin = now
 	}
-	sum.Sync, err = p.Sync(ctx, nil, false)
+	// The registry's blocking keys (link_people) are brought up to date
+	// as soon as the registry has loaded, while the other sources load:
+	// the link stage then finds them ready.
+	var people chan struct{}
+	synced := func(r ingest.Result) {
+		if !p.Cfg.Link.Enabled || people != nil || r.Dataset != "registry" || r.Err != nil {
+			return
+		}
+		people = make(chan struct{})
+		go func() {
+			defer close(people)
+			r, err := p.Store.RefreshLinkPeople(ctx)
+			if err != nil {
+				// The link pass brings the table up to date itself.
+				p.logger().Warn("registry blocking keys not refreshed ahead of the link pass", "err", err)
+				return
+			}
+			p.logger().Info("registry blocking keys refreshed", "people", r)
+		}()
+	}
+	defer func() {
+		if people != nil {
+			<-people
+		}
+	}()
+	sum.Sync, err = p.sync(ctx, nil, false, synced)
 	timed("sync")
 	if err != nil {
 		return err
@@ -291,6 +342,9 @@ func (p *Pipeline) run(ctx context.Context, day time.Time, sum *RunSummary) erro
 		return fmt.Errorf("run interrupted after sync: %w", err)
 	}
 	if p.Cfg.Link.Enabled {
+		if people != nil {
+			<-people
+		}
 		sum.Link, err = p.Link(ctx)
 		timed("link")
 		if err != nil {

@@ -70,6 +70,9 @@ type LinkPass struct {
 	// another as likely): they name nobody again (the ID as sent) and
 	// wait for review or stay unmatched.
 	Applied, Unlinked int64
+	// People is what the pass's refresh of link_people (the registry with
+	// its blocking keys) did; nil when the pass stopped before it.
+	People *LinkPeopleRefresh
 	// ByDataset counts the outcomes per dataset: [auto, review, none].
 	ByDataset map[string][3]int
 	Pairs     int64
@@ -168,7 +171,7 @@ func selectNew(lks []linkable, noTouched bool, withLinks []string, reg string) s
 	// 2e-7, on that pass) would keep its ID as sent, as before linking.
 	return `SELECT u.dataset, u._key AS row_key, r.person_id IS NOT NULL AS owned
 	FROM (SELECT * FROM (` + strings.Join(parts, "\n\tUNION ALL\n\t") + `) u
-	      ANTI JOIN ` + reg + ` r ON hash(r.person_id, r.raw_name) = hash(u.id_number, u.name)) u
+	      ANTI JOIN ` + reg + ` r ON r.idname = hash(u.id_number, u.name)) u
 	LEFT JOIN ` + reg + ` r ON r.person_id = u.id_number
 	WHERE (r.person_id IS NULL OR nullif(regexp_replace(u.name, '\s', '', 'g'), '') IS DISTINCT FROM r.name)
 	  AND trim(u.name) <> ''`
@@ -220,7 +223,7 @@ func (l linkable) input(expired string, linked bool) string {
 	UNION ALL
 	SELECT `+cols+`, false AS owned
 	FROM main.links lk JOIN main.%[1]s d ON d._key = lk.row_key
-	LEFT JOIN lk_reg r ON r.person_id = d.id_number
+	LEFT JOIN main.link_people r ON r.person_id = d.id_number
 	WHERE lk.dataset = '%[1]s' AND (
 	   (lk.status = 'rejected' AND %[7]s)
 	   OR (lk.status IN ('pending', 'unmatched', 'linked') AND (
@@ -309,45 +312,32 @@ func (s *Store) Link(ctx context.Context, o LinkOptions) (*LinkPass, error) {
 	}
 	// regSame: no registry row loaded since the last pass, and none gone:
 	// no person is new or changed, so nothing need be found again but
-	// rejections expiring, and the registry is read only if some row needs
-	// linking (a night of new department rows: 4.7 s -> 1 s at a million
-	// people).
+	// rejections expiring, and link_people is as the last pass left it (a
+	// night of new department rows: 4.7 s -> 1 s at a million people).
 	regSame := passes > 0 && regTop <= last && regRows == regRowsThen
 	recheck := !regSame || expiring > 0
 	// The rows waiting or unmatched are linked again when a registry
 	// person who may be theirs is new or changed since the last pass
 	// (link_registry: a hash of each person's compared fields then). The
-	// registry is read once, here; the linker reads it from lk_reg.
+	// registry with its blocking keys is link_people, brought up to date
+	// here (a nightly run did it as soon as the registry loaded, and this
+	// finds nothing to do) and read by the linker as it is.
 	// fresh: no pass has recorded the registry yet, so every person is
 	// new, no row has a link and nothing need be found again.
 	var fresh bool
 	if err := conn.QueryRowContext(ctx, `SELECT NOT EXISTS (SELECT 1 FROM main.link_registry)`).Scan(&fresh); err != nil {
 		return fail(err)
 	}
-	makeReg := func() error {
-		reg := link.RegistrySelect(`SELECT id_number AS person_id, name, gender, birth_date, household_id, name AS raw_name,
-			hash(id_number) AS pk, hash(id_number, replace(replace(name, ' ', ''), chr(12288), ''), gender, birth_date, household_id) AS h
-			FROM ` + registryCurrent)
-		if fresh {
-			return exec(`CREATE OR REPLACE TEMP TABLE lk_reg AS SELECT n.*, true AS changed FROM (` + reg + `) n`)
-		}
-		// A semi-join, not a join on pk: two people whose IDs' hashes
-		// collide share a pk, and a join would make each of them two
-		// candidates (a "second candidate within 0 bits", never linked).
-		return exec(`CREATE OR REPLACE TEMP TABLE lk_reg AS SELECT n.*, NOT EXISTS (
-			SELECT 1 FROM main.link_registry o WHERE o.pk = n.pk AND o.h = n.h) AS changed FROM (
-		` + reg + `) n`)
+	if pass.People, err = refreshLinkPeople(ctx, conn); err != nil {
+		return fail(err)
 	}
-	// regRel is the registry as selectNew reads it.
-	regRel := "lk_reg"
-	if recheck {
-		if err := makeReg(); err != nil {
-			return fail(err)
-		}
-	} else {
-		regRel = `(SELECT id_number AS person_id, name AS raw_name, nullif(regexp_replace(name, '\s', '', 'g'), '') AS name
-			FROM ` + registryCurrent + `)`
+	// changedRel: the people new or changed since the last pass.
+	changedRel := `(SELECT * FROM ` + linkPeopleTable + ` n WHERE NOT EXISTS (
+		SELECT 1 FROM main.link_registry o WHERE o.pk = n.pk AND o.h = n.h))`
+	if fresh {
+		changedRel = linkPeopleTable
 	}
+	regRel := linkPeopleTable
 	withLinks, err := scanStrings(ctx, conn, `SELECT DISTINCT dataset FROM main.links`)
 	if err != nil {
 		return fail(err)
@@ -358,8 +348,8 @@ func (s *Store) Link(ctx context.Context, o LinkOptions) (*LinkPass, error) {
 	touched := !regSame && (passes > 0 || !fresh)
 	if touched {
 		// The people new, changed or gone since the last pass.
-		if err := exec(`CREATE OR REPLACE TEMP TABLE lk_touched AS SELECT pk FROM lk_reg WHERE changed
-			UNION SELECT pk FROM main.link_registry WHERE pk NOT IN (SELECT pk FROM lk_reg)`); err != nil {
+		if err := exec(`CREATE OR REPLACE TEMP TABLE lk_touched AS SELECT pk FROM ` + changedRel + `
+			UNION SELECT pk FROM main.link_registry WHERE pk NOT IN (SELECT pk FROM ` + linkPeopleTable + `)`); err != nil {
 			return fail(err)
 		}
 	}
@@ -368,10 +358,10 @@ func (s *Store) Link(ctx context.Context, o LinkOptions) (*LinkPass, error) {
 		// new or changed (lk_changed) and the people of the households
 		// they belong to (lk_hhpeople): a row carrying one of their IDs
 		// may be another member's.
-		if err := exec(`CREATE OR REPLACE TEMP TABLE lk_changed AS SELECT * FROM lk_reg WHERE changed`); err != nil {
+		if err := exec(`CREATE OR REPLACE TEMP TABLE lk_changed AS SELECT * FROM ` + changedRel); err != nil {
 			return fail(err)
 		}
-		if err := exec(`CREATE OR REPLACE TEMP TABLE lk_hhpeople AS SELECT person_id FROM lk_reg
+		if err := exec(`CREATE OR REPLACE TEMP TABLE lk_hhpeople AS SELECT person_id FROM ` + linkPeopleTable + `
 			WHERE household_id IN (SELECT household_id FROM lk_changed)`); err != nil {
 			return fail(err)
 		}
@@ -423,11 +413,6 @@ func (s *Store) Link(ctx context.Context, o LinkOptions) (*LinkPass, error) {
 	}
 	pass.Stages["select"] = time.Since(t0)
 	if pass.Records > 0 {
-		if !recheck {
-			if err := makeReg(); err != nil {
-				return fail(err)
-			}
-		}
 		if err := s.linkRecords(ctx, conn, o, now, pass); err != nil {
 			return fail(err)
 		}
@@ -439,11 +424,11 @@ func (s *Store) Link(ctx context.Context, o LinkOptions) (*LinkPass, error) {
 			// Only the rows no person has now: one of two people sharing
 			// a pk keeps theirs when the other changes.
 			if err := exec(`DELETE FROM link_registry o WHERE o.pk IN (SELECT pk FROM lk_touched)
-				AND NOT EXISTS (SELECT 1 FROM lk_reg n WHERE n.pk = o.pk AND n.h = o.h)`); err != nil {
+				AND NOT EXISTS (SELECT 1 FROM ` + linkPeopleTable + ` n WHERE n.pk = o.pk AND n.h = o.h)`); err != nil {
 				return fail(err)
 			}
 		}
-		if err := exec(`INSERT INTO link_registry SELECT pk, h FROM lk_reg WHERE changed`); err != nil {
+		if err := exec(`INSERT INTO link_registry SELECT pk, h FROM ` + changedRel); err != nil {
 			return fail(err)
 		}
 	}
@@ -501,11 +486,11 @@ func (s *Store) linkRecords(ctx context.Context, conn *sql.Conn, o LinkOptions, 
 		fallback = &m
 	}
 	res, err := link.Run(ctx, conn, link.Options{
-		Records:          `SELECT rec_id, name, gender, birth_date, raw_id, household_id FROM lk_input`,
-		RegistryPrepared: true,
-		Thresholds:       o.Thresholds,
-		Fallback:         fallback,
-		PinyinTable:      "main.link_pinyin",
+		Records:       `SELECT rec_id, name, gender, birth_date, raw_id, household_id FROM lk_input`,
+		RegistryTable: linkPeopleTable,
+		Thresholds:    o.Thresholds,
+		Fallback:      fallback,
+		PinyinTable:   "main.link_pinyin",
 		Append: func(ctx context.Context, table string, rows [][]any) error {
 			return appendRows(ctx, conn, table, rows)
 		},
