@@ -216,11 +216,14 @@ type rowQuerier interface {
 }
 
 // tableColumns lists the store's tables (main schema; not DuckDB's own,
-// nor temporary ones) with their columns in order, sorted by name.
+// nor temporary ones, nor link_people: the registry's blocking keys, made
+// from the registry by the next link pass, 145 MB at a million people)
+// with their columns in order, sorted by name.
 func tableColumns(ctx context.Context, q rowQuerier) ([]BackupTable, error) {
 	rows, err := q.QueryContext(ctx, `SELECT c.table_name, c.column_name, c.data_type
 		FROM duckdb_columns() c JOIN duckdb_tables() t USING (database_name, schema_name, table_name)
 		WHERE c.database_name = current_database() AND c.schema_name = 'main' AND NOT t.internal AND NOT t.temporary
+		  AND c.table_name <> 'link_people'
 		ORDER BY c.table_name, c.column_index`)
 	if err != nil {
 		return nil, fmt.Errorf("list tables: %w", err)
