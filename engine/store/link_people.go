@@ -17,7 +17,6 @@ import (
 // normalized and every blocking key the linker needs
 // (link.RegistrySelect), plus
 //
-//	raw_name VARCHAR  the name as the registry writes it
 //	pk       UBIGINT  hash(ID number)
 //	h        UBIGINT  hash of the fields compared (ID, name without spaces,
 //	                  gender, birth date, 户号): a person whose h changed
@@ -39,7 +38,7 @@ const linkPeopleTable = "main.link_people"
 // with the registry's columns (id_number, name, gender, birth_date,
 // household_id) and pk and h.
 func linkPeopleFrom(people string) string {
-	return link.RegistrySelect(`SELECT id_number AS person_id, name, gender, birth_date, household_id, name AS raw_name,
+	return link.RegistrySelect(`SELECT id_number AS person_id, name, gender, birth_date, household_id,
 		pk, h, hash(id_number, name) AS idname FROM ` + people)
 }
 

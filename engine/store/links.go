@@ -140,8 +140,8 @@ type queryer interface {
 // person's ID under another name (owned). The datasets' few columns are
 // joined with the registry once, not once per dataset: at a million
 // people twelve joins with the registry cost 11 s, one 2 s (measured on
-// the 1M county, issue 15). reg is the registry (person_id, raw_name: the
-// name as written, name: without spaces).
+// the 1M county, issue 15). reg is link_people (person_id; idname: a hash
+// of the ID and the name as written; name: without spaces).
 func selectNew(lks []linkable, noTouched bool, withLinks []string, reg string) string {
 	touched := " OR hash(d.id_number) IN (SELECT pk FROM lk_touched)"
 	if noTouched {
