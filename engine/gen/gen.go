@@ -14,19 +14,20 @@
 // Memory and time: a county of up to 350,000 households (blockThreshold,
 // about 1M people) is drawn whole in memory — its people, households,
 // roles and records, about 2.3 kB of live heap a household (810 MB at
-// 350,000: peak RSS 1.7 GB with Go's default GC, 60 s on 2 shared cores) —
-// but its files are not: each is written as soon as its rows are final and
-// dropped, the largest (registry, assessments, medical, contributions)
-// drawn row by row as they are written, xlsx sheets streamed into their zip
-// part with their shared strings spilled to a temporary file. Bad rows are
-// placed in one pass. A larger county is drawn in blocks of at most
-// 100,000 households (blocks.go), each drawn, appended to the county's
-// files and dropped before the next, its ground truth spilled to temporary
-// files that are merged into truth.json at the end: memory is one block's
-// whatever the county's size. Measured at 3,500,000 households (10M
-// people, 35 blocks): peak RSS 0.76 GB, 7 min 52 s, 5.25 GB of files
-// (truth.json 113 MB). Counties up to the threshold are byte for byte what
-// they were before blocks existed.
+// 350,000: peak RSS 1.7 GB with Go's default GC, 60 s on 2 shared cores,
+// 0.5 GB of files) — but its files are not: each is written as soon as its
+// rows are final and dropped, the largest (registry, assessments, medical,
+// contributions) drawn row by row as they are written, xlsx sheets
+// streamed into their zip part with their shared strings spilled to a
+// temporary file. Bad rows are placed in one pass. A larger county is drawn
+// in blocks of at most 100,000 households (blocks.go), each drawn,
+// appended to the county's files and dropped before the next, its ground
+// truth spilled to temporary files merged into truth.json at the end:
+// memory is one block's (about 280 MB of live heap) whatever the county's
+// size. Measured: peak RSS 0.67 GB at 700,000 households (7 blocks, 76 s)
+// and 0.69 GB at 3,500,000 (10M people, 35 blocks, 6 min, 5.25 GB of
+// files, truth.json 113 MB). Counties up to the threshold are byte for byte
+// what they were before blocks existed.
 package gen
 
 import (

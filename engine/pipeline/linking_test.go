@@ -35,6 +35,11 @@ func TestLinkingMatchesGroundTruth(t *testing.T) {
 	if sum.Link == nil || sum.Link.Records == 0 {
 		t.Fatalf("no identity resolution in the run: %+v", sum.Link)
 	}
+	// The registry's blocking keys were made beside the sync, as soon as
+	// the registry had loaded: the pass found them ready.
+	if p := sum.Link.People; p == nil || !p.Current {
+		t.Errorf("the link pass made the registry's blocking keys itself: %+v", p)
+	}
 	type key struct {
 		file string
 		pos  int64
