@@ -81,13 +81,6 @@ type world struct {
 	asOf        time.Time
 	nHouseholds int
 	county      *county
-	// area is the area code of the residents' ID numbers: countyCode, or
-	// a block's (blocks.go).
-	area string
-	// blk is set when the county is drawn in blocks: w is block block of
-	// it, and blk carries what must stay unique from block to block.
-	blk   *blocks
-	block int
 
 	households []*household
 	people     []*person // registry order
@@ -124,7 +117,7 @@ type world struct {
 	businesses []*business
 	contribs   []*contribRun
 	publicJobs []*publicJob
-	plateSeen  plateSet
+	plateSeen  map[string]bool
 	certSeq    int
 	codeSeen   map[string]bool
 
@@ -158,11 +151,6 @@ var compositions = []struct {
 
 func (w *world) populate(r *rand.Rand) {
 	w.usedIDs = make(map[string]bool, w.nHouseholds*3)
-	if w.blk != nil {
-		for _, id := range w.blk.outIDs {
-			w.usedIDs[id] = true
-		}
-	}
 	for range w.nHouseholds {
 		v := w.county.pickVillage(r)
 		v.nextHome++
@@ -283,7 +271,7 @@ func (w *world) newPerson(r *rand.Rand, h *household, relation, surname string, 
 	}
 	p := &person{birth: birth, male: male, hh: h, relation: relation}
 	p.name = surname + givenName(r, male, birth.Year())
-	p.id = w.newID(r, w.area, birth, male)
+	p.id = w.newID(r, countyCode, birth, male)
 	h.members = append(h.members, p)
 	return p
 }
@@ -305,9 +293,6 @@ func (w *world) newID(r *rand.Rand, area string, birth time.Time, male bool) str
 		}
 		if !w.usedIDs[string(id)] {
 			w.usedIDs[string(id)] = true
-			if w.blk != nil && area == otherCountyRef {
-				w.blk.outIDs = append(w.blk.outIDs, string(id))
-			}
 			return string(id)
 		}
 	}
