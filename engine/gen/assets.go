@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -161,7 +162,10 @@ func (k assetKind) quota(w *world) int {
 // assets draws the asset roles, their records and the background of the
 // asset files.
 func (w *world) assets() {
-	w.plateSeen, w.codeSeen = map[string]bool{}, map[string]bool{}
+	w.plateSeen, w.codeSeen = newPlateSet(), map[string]bool{}
+	if w.blk != nil {
+		w.plateSeen, w.codeSeen = w.blk.plates, w.blk.codes
+	}
 	aided := w.aidedHouseholds()
 	w.assetRoles(w.rng("assets:roles"), aided)
 	w.plantAssets(w.rng("assets:plant"))
@@ -697,12 +701,36 @@ func (w *world) newPlate(r *rand.Rand) string {
 				b[i] = plateChars[r.IntN(len(plateChars))]
 			}
 		}
-		plate := "皖P" + string(b)
-		if !w.plateSeen[plate] {
-			w.plateSeen[plate] = true
-			return plate
+		if w.plateSeen.add(b) {
+			return "皖P" + string(b)
 		}
 	}
+}
+
+// plateAlphabet are the characters of a plate after 皖P.
+const plateAlphabet = "0123456789" + plateChars
+
+// plateSet is a set of plates: one bit for each of the 34⁵ that can be
+// drawn (5.7 MB, however many are), so that a county drawn in blocks
+// carries it from block to block in constant memory.
+type plateSet []uint64
+
+func newPlateSet() plateSet {
+	n := len(plateAlphabet)
+	return make(plateSet, (n*n*n*n*n+63)/64)
+}
+
+// add adds the plate of characters b and reports whether it was new.
+func (s plateSet) add(b []byte) bool {
+	i := 0
+	for _, c := range b {
+		i = i*len(plateAlphabet) + strings.IndexByte(plateAlphabet, c)
+	}
+	if s[i/64]&(1<<(i%64)) != 0 {
+		return false
+	}
+	s[i/64] |= 1 << (i % 64)
+	return true
 }
 
 // addHome registers a residential property (a 宅基地 in a village for

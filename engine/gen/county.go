@@ -42,6 +42,9 @@ var townshipPlan = []struct {
 	{"白沙镇", 19, 2}, {"双河乡", 15, 1}, {"杨庄镇", 17, 2}, {"马店乡", 14, 1},
 }
 
+// villageStride is the most villages a township has in townshipPlan.
+const villageStride = 24
+
 // county is the division tree.
 type county struct {
 	Towns    []*township
@@ -49,13 +52,16 @@ type county struct {
 	total    int        // sum of village weights
 }
 
-func newCounty(r *rand.Rand) *county {
+// newCounty draws the division tree. Block b of a county drawn in blocks
+// (blocks.go) has the same townships and villages of its own, numbered
+// after those of the blocks before it (b × villageStride + 1 ...).
+func newCounty(r *rand.Rand, block int) *county {
 	c := &county{}
 	for i, p := range townshipPlan {
 		t := &township{Code: fmt.Sprintf("%s%03d", countyCode, i+1), Name: p.name}
 		used := map[string]bool{}
 		for j := range p.villages {
-			v := &village{Code: fmt.Sprintf("%s%03d", t.Code, j+1), Town: t, Urban: j < p.urban}
+			v := &village{Code: fmt.Sprintf("%s%03d", t.Code, block*villageStride+j+1), Town: t, Urban: j < p.urban}
 			for {
 				v.Name = villageName(r, v.Urban)
 				if !used[v.Name] {

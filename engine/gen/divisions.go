@@ -15,11 +15,13 @@ import (
 const DivisionsFile = "divisions.csv"
 
 // writeDivisions writes DivisionsFile into dir.
-func (w *world) writeDivisions(dir string) error {
+func (w *world) writeDivisions(dir string) error { return writeDivisions(dir, w.county.Towns) }
+
+func writeDivisions(dir string, towns []*township) error {
 	var b bytes.Buffer
 	cw := csv.NewWriter(&b)
 	cw.Write([]string{"代码", "名称", "级别"})
-	for _, t := range w.county.Towns {
+	for _, t := range towns {
 		cw.Write([]string{t.Code, t.Name, "乡镇"})
 		for _, v := range t.Villages {
 			cw.Write([]string{v.Code, v.Name, "村社区"})

@@ -221,7 +221,7 @@ func (w *world) writeFiles(ctx context.Context, dir string) ([]*written, error) 
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if err := f.write(dir, w.asOf); err != nil {
+		if err := w.writeFile(f, dir); err != nil {
 			return err
 		}
 		done = append(done, f.summary())

@@ -81,6 +81,13 @@ type world struct {
 	asOf        time.Time
 	nHouseholds int
 	county      *county
+	// area is the area code of the residents' ID numbers: countyCode, or
+	// a block's (blocks.go).
+	area string
+	// blk is set when the county is drawn in blocks: w is block block of
+	// it, and blk carries what must stay unique from block to block.
+	blk   *blocks
+	block int
 
 	households []*household
 	people     []*person // registry order
@@ -117,7 +124,7 @@ type world struct {
 	businesses []*business
 	contribs   []*contribRun
 	publicJobs []*publicJob
-	plateSeen  map[string]bool
+	plateSeen  plateSet
 	certSeq    int
 	codeSeen   map[string]bool
 
@@ -151,6 +158,11 @@ var compositions = []struct {
 
 func (w *world) populate(r *rand.Rand) {
 	w.usedIDs = make(map[string]bool, w.nHouseholds*3)
+	if w.blk != nil {
+		for _, id := range w.blk.outIDs {
+			w.usedIDs[id] = true
+		}
+	}
 	for range w.nHouseholds {
 		v := w.county.pickVillage(r)
 		v.nextHome++
@@ -271,7 +283,7 @@ func (w *world) newPerson(r *rand.Rand, h *household, relation, surname string, 
 	}
 	p := &person{birth: birth, male: male, hh: h, relation: relation}
 	p.name = surname + givenName(r, male, birth.Year())
-	p.id = w.newID(r, countyCode, birth, male)
+	p.id = w.newID(r, w.area, birth, male)
 	h.members = append(h.members, p)
 	return p
 }
@@ -293,6 +305,9 @@ func (w *world) newID(r *rand.Rand, area string, birth time.Time, male bool) str
 		}
 		if !w.usedIDs[string(id)] {
 			w.usedIDs[string(id)] = true
+			if w.blk != nil && area == otherCountyRef {
+				w.blk.outIDs = append(w.blk.outIDs, string(id))
+			}
 			return string(id)
 		}
 	}

@@ -53,6 +53,9 @@ func (w *world) plant(r *rand.Rand) error {
 		}
 	}
 	for range outOfCountyPatient {
+		if w.block > 0 {
+			break // a county drawn in blocks has them in block 0
+		}
 		p := w.newOutsider(r)
 		w.plantSignal(r, pick{SignalMedicalOOP, p})
 		w.planted = append(w.planted, &Planted{Signals: []PlantedSignal{{Signal: SignalMedicalOOP, IDNumber: p.id}}})

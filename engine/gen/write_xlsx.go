@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
@@ -47,70 +48,142 @@ const (
 // after the template's. Only the map from each distinct string to its
 // index stays in memory.
 func (f *file) writeXLSX(path string, asOf time.Time) error {
-	tmpl, dateStyle, err := f.xlsxTemplate(asOf)
+	x, err := f.openXLSX(path, asOf)
 	if err != nil {
 		return err
+	}
+	defer x.abort()
+	if err := x.append(f); err != nil {
+		return err
+	}
+	return x.close()
+}
+
+// xlsxWriter is a workbook being written: the parts before the sheet are
+// written, the sheet is open for more rows (append), and close writes the
+// rest. A county drawn in blocks (blocks.go) appends each block's rows.
+type xlsxWriter struct {
+	zr        *zip.Reader // the template's parts, in order
+	parts     map[string][]byte
+	next      int    // the template part after the sheet
+	tail      []byte // the sheet after the data rows
+	dateStyle int
+	ss        *sharedStrings
+	out       *os.File
+	bout      *bufio.Writer
+	zw        *zip.Writer
+	sheet     *bufio.Writer
+	rows      int // data rows written
+	closed    bool
+}
+
+// openXLSX writes the template's parts up to the sheet's data rows.
+func (f *file) openXLSX(path string, asOf time.Time) (*xlsxWriter, error) {
+	tmpl, dateStyle, err := f.xlsxTemplate(asOf)
+	if err != nil {
+		return nil, err
 	}
 	zr, err := zip.NewReader(bytes.NewReader(tmpl), int64(len(tmpl)))
 	if err != nil {
-		return fmt.Errorf("read template: %w", err)
+		return nil, fmt.Errorf("read template: %w", err)
 	}
-	parts := map[string][]byte{}
+	x := &xlsxWriter{zr: zr, parts: map[string][]byte{}, dateStyle: dateStyle}
 	for _, zf := range zr.File {
 		b, err := readZipFile(zf)
 		if err != nil {
-			return fmt.Errorf("read template %s: %w", zf.Name, err)
+			return nil, fmt.Errorf("read template %s: %w", zf.Name, err)
 		}
-		parts[zf.Name] = b
+		x.parts[zf.Name] = b
 	}
-	sheet, sst := parts[sheetPart], parts[stringsPart]
+	sheet := x.parts[sheetPart]
 	end := bytes.LastIndex(sheet, []byte("</sheetData>"))
 	if end < 0 {
-		return errors.New("template sheet has no </sheetData>")
+		return nil, errors.New("template sheet has no </sheetData>")
 	}
-	ss, err := newSharedStrings(sst, f, filepath.Dir(path))
-	if err != nil {
-		return err
+	x.tail = sheet[end:]
+	if x.ss, err = newSharedStrings(x.parts[stringsPart], f, filepath.Dir(path)); err != nil {
+		return nil, err
 	}
-	defer ss.close()
+	if x.out, err = os.Create(path); err != nil {
+		x.ss.close()
+		return nil, err
+	}
+	x.bout = bufio.NewWriterSize(x.out, 256<<10)
+	x.zw = zip.NewWriter(x.bout)
+	for i, zf := range zr.File {
+		w, err := x.zw.Create(zf.Name)
+		if err != nil {
+			x.abort()
+			return nil, err
+		}
+		if zf.Name == sheetPart {
+			x.sheet = bufio.NewWriterSize(w, 64<<10)
+			x.sheet.Write(sheet[:end])
+			x.next = i + 1
+			return x, nil
+		}
+		if zf.Name == stringsPart {
+			x.abort()
+			return nil, errors.New("template has its shared strings before the sheet")
+		}
+		if _, err := w.Write(x.parts[zf.Name]); err != nil {
+			x.abort()
+			return nil, err
+		}
+	}
+	x.abort()
+	return nil, errors.New("template has no sheet")
+}
 
-	out, err := os.Create(path)
-	if err != nil {
+// append writes f's data rows after the rows written before.
+func (x *xlsxWriter) append(f *file) error {
+	n, err := f.writeSheetRows(x.sheet, x.ss, x.dateStyle, f.headerRow()+x.rows)
+	x.rows += n
+	return err
+}
+
+// close ends the sheet and writes the template's other parts, the shared
+// strings with the spilled ones.
+func (x *xlsxWriter) close() error {
+	x.sheet.Write(x.tail)
+	if err := x.sheet.Flush(); err != nil {
 		return err
 	}
-	defer out.Close()
-	bout := bufio.NewWriterSize(out, 256<<10)
-	zw := zip.NewWriter(bout)
-	for _, zf := range zr.File {
-		w, err := zw.Create(zf.Name)
+	for _, zf := range x.zr.File[x.next:] {
+		w, err := x.zw.Create(zf.Name)
 		if err != nil {
 			return err
 		}
-		switch zf.Name {
-		case sheetPart:
-			bw := bufio.NewWriterSize(w, 64<<10)
-			bw.Write(sheet[:end])
-			if err := f.writeSheetRows(bw, ss, dateStyle); err != nil {
-				return err
-			}
-			bw.Write(sheet[end:])
-			err = bw.Flush()
-		case stringsPart:
-			err = ss.writeTo(w)
-		default:
-			_, err = w.Write(parts[zf.Name])
+		if zf.Name == stringsPart {
+			err = x.ss.writeTo(w)
+		} else {
+			_, err = w.Write(x.parts[zf.Name])
 		}
 		if err != nil {
 			return err
 		}
 	}
-	if err := zw.Close(); err != nil {
+	if err := x.zw.Close(); err != nil {
 		return err
 	}
-	if err := bout.Flush(); err != nil {
+	if err := x.bout.Flush(); err != nil {
 		return err
 	}
-	return out.Close()
+	x.closed = true
+	x.ss.close()
+	return x.out.Close()
+}
+
+// abort drops the temporary file and closes the output, unless close did.
+func (x *xlsxWriter) abort() {
+	if x.closed {
+		return
+	}
+	x.closed = true
+	x.ss.close()
+	if x.out != nil {
+		x.out.Close()
+	}
 }
 
 func readZipFile(zf *zip.File) ([]byte, error) {
@@ -178,17 +251,19 @@ func (f *file) xlsxTemplate(asOf time.Time) ([]byte, int, error) {
 	return b.Bytes(), dateStyle, nil
 }
 
-// writeSheetRows writes the data rows, numbered from the row after the
-// header, as excelize would: `<c r="B7" t="s"><v>12</v></c>` for text (a
+// writeSheetRows writes the data rows, numbered from the row after
+// sheetRow (the header's, or the last row written before), and returns how
+// many it wrote, as excelize would write them: `<c r="B7" t="s"><v>12</v></c>` for text (a
 // shared string), `<c r="C7"><v>3</v></c>` for a number,
 // `<c r="D7" s="1"><v>46286</v></c>` for a date; empty text cells and
 // rows with no cell are left out.
-func (f *file) writeSheetRows(w *bufio.Writer, ss *sharedStrings, dateStyle int) error {
+func (f *file) writeSheetRows(w *bufio.Writer, ss *sharedStrings, dateStyle int, sheetRow int) (int, error) {
 	style := strconv.Itoa(dateStyle)
 	var num []byte
-	sheetRow := f.headerRow()
+	n := 0
 	for rw := range f.all() {
 		sheetRow++
+		n++
 		started := false
 		for i, c := range rw.cells {
 			var v string
@@ -203,7 +278,7 @@ func (f *file) writeSheetRows(w *bufio.Writer, ss *sharedStrings, dateStyle int)
 				}
 				idx, err := ss.index(c.text)
 				if err != nil {
-					return err
+					return n, err
 				}
 				num = strconv.AppendInt(num[:0], int64(idx), 10)
 				v = ""
@@ -236,7 +311,7 @@ func (f *file) writeSheetRows(w *bufio.Writer, ss *sharedStrings, dateStyle int)
 			w.WriteString(`</row>`)
 		}
 	}
-	return nil
+	return n, nil
 }
 
 // writeColumnName writes a 1-based column number as letters (1 = A).
@@ -296,6 +371,7 @@ type sharedStrings struct {
 	head  []byte // the template's part up to the count, exclusive
 	items []byte // the template's <si> elements
 	ids   map[string]int32
+	base  map[string]int32 // the template's
 	n     int
 	spill *os.File
 	w     *bufio.Writer
@@ -323,6 +399,7 @@ func newSharedStrings(tmpl []byte, f *file, dir string) (*sharedStrings, error) 
 			ss.n++
 		}
 	}
+	ss.base = maps.Clone(ss.ids)
 	if got := bytes.Count(ss.items, []byte("<si>")); got != ss.n {
 		return nil, fmt.Errorf("template has %d shared strings, want %d", got, ss.n)
 	}
@@ -423,6 +500,11 @@ func (ss *sharedStrings) writeTo(w io.Writer) error {
 	bw.WriteString(`</sst>`)
 	return bw.Flush()
 }
+
+// forget drops the strings added so far from the map (not from the
+// table): a string met again is added again, so the map holds one block's
+// strings (blocks.go), not a whole province's. A table may repeat a string.
+func (ss *sharedStrings) forget() { ss.ids = maps.Clone(ss.base) }
 
 func (ss *sharedStrings) close() {
 	ss.spill.Close()
