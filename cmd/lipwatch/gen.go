@@ -38,7 +38,7 @@ func newGenCmd() *cobra.Command {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "wrote county to %s in %s: %d households, %d planted, %d bad rows, %d rows with an unusable ID kept for identity resolution\n",
-				out, time.Since(start).Round(time.Millisecond), households, len(truth.Planted), len(truth.BadRows), len(truth.Unresolved))
+				out, time.Since(start).Round(time.Millisecond), households, total(truth.Counts.Planted), total(truth.Counts.BadRows), total(truth.Counts.Unresolved))
 			return nil
 		},
 	}
@@ -50,3 +50,4 @@ func newGenCmd() *cobra.Command {
 	f.IntVar(&medical, "medical-rows", 0, "instead of a county, write one medical CSV with this many rows to --out")
 	return cmd
 }
+
