@@ -50,4 +50,3 @@ func newGenCmd() *cobra.Command {
 	f.IntVar(&medical, "medical-rows", 0, "instead of a county, write one medical CSV with this many rows to --out")
 	return cmd
 }
-
