@@ -222,6 +222,10 @@ func sameStores(t *testing.T, a, b string) []string {
 		return out
 	}
 	ta, tb := read(a), read(b)
+	// link_people (the registry's blocking keys) is not backed up: the
+	// next link pass makes it again from the registry (engine/store's
+	// TestBackupRoundTrip holds that).
+	delete(ta, "link_people")
 	var names []string
 	for name, rows := range ta {
 		names = append(names, name)
