@@ -200,6 +200,11 @@ func (e *Evaluator) Hits(ctx context.Context, day time.Time) (*Result, error) {
 		return nil, err
 	}
 	defer undo() // before the connection goes back to the pool
+	undoCur, err := wholeRegistryCurrent(ctx, conn)
+	if err != nil {
+		return nil, err
+	}
+	defer undoCur()
 	var data string
 	if e.KnownBy.IsZero() && !e.RulesOnly {
 		if data, err = DataSignature(ctx, conn); err != nil {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/lipwatch/lipwatch/engine/dataset"
+	"github.com/lipwatch/lipwatch/engine/store"
 )
 
 // Evaluating over the data as it was known at a past moment (rules
@@ -158,4 +159,44 @@ func FirstLoad(ctx context.Context, db *sql.DB) (time.Time, error) {
 		return time.Time{}, fmt.Errorf("first load: %w", err)
 	}
 	return t.Time, nil
+}
+
+// wholeRegistryCurrent shadows the view registry_current on conn (after
+// knownBy: it reads the registry's shadow when there is one) with the same
+// rows read without the view's window over every row: only the IDs with
+// more than one row are ranked (store.CurrentRowOrder), the others read as
+// they are (store's registryCurrent, held to the view by
+// TestRegistryCurrentFast). The evaluation reads the whole registry: the
+// fact queries and the household heads read registry_current six times a
+// night, each ranking a million rows at county scale. A lookup of a few
+// people would be slower this way (the duplicates are counted first), so
+// only the evaluation's connection has it, and undo takes it away.
+func wholeRegistryCurrent(ctx context.Context, conn *sql.Conn) (func(), error) {
+	catalog, err := currentCatalog(ctx, conn)
+	if err != nil {
+		return nil, err
+	}
+	reg := quoteIdent(catalog) + `.main.registry`
+	var shadowed bool
+	if err := conn.QueryRowContext(ctx, `SELECT count(*) > 0 FROM duckdb_views() WHERE temporary AND view_name = 'registry'`).Scan(&shadowed); err != nil {
+		return nil, err
+	}
+	if shadowed {
+		reg = `temp.main.registry`
+	}
+	q := `WITH dup AS (SELECT hash(id_number) AS h FROM ` + reg + ` GROUP BY 1 HAVING count(*) > 1)
+	SELECT * FROM ` + reg + ` WHERE hash(id_number) NOT IN (SELECT h FROM dup)
+	UNION ALL
+	(SELECT * FROM ` + reg + ` WHERE hash(id_number) IN (SELECT h FROM dup)
+	 QUALIFY row_number() OVER (PARTITION BY id_number ORDER BY ` + store.CurrentRowOrder + `) = 1)`
+	undo := func() {
+		if _, err := conn.ExecContext(context.WithoutCancel(ctx), `DROP VIEW IF EXISTS temp.main.registry_current`); err != nil {
+			_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+		}
+	}
+	if _, err := conn.ExecContext(ctx, `CREATE OR REPLACE TEMP VIEW registry_current AS `+q); err != nil {
+		undo()
+		return nil, fmt.Errorf("registry_current: %w", err)
+	}
+	return undo, nil
 }
