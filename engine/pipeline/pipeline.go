@@ -311,21 +311,35 @@ func (p *Pipeline) run(ctx context.Context, day time.Time, sum *RunSummary) erro
 	// The registry's blocking keys (link_people) are brought up to date
 	// as soon as the registry has loaded, while the other sources load:
 	// the link stage then finds them ready.
+	// With several sources of the registry (they sync first), after the
+	// last of them.
 	var people chan struct{}
+	registries := 0
+	for _, n := range p.Cfg.SourceNames() {
+		if sc := p.Cfg.Sources[n]; sc.IsEnabled() && sc.Dataset == "registry" {
+			registries++
+		}
+	}
 	synced := func(r ingest.Result) {
-		if !p.Cfg.Link.Enabled || people != nil || r.Dataset != "registry" || r.Err != nil {
+		if !p.Cfg.Link.Enabled || people != nil || r.Dataset != "registry" {
+			return
+		}
+		if registries--; registries > 0 {
 			return
 		}
 		people = make(chan struct{})
 		go func() {
 			defer close(people)
 			r, err := p.Store.RefreshLinkPeople(ctx)
-			if err != nil {
+			switch {
+			case ctx.Err() != nil:
+				// Interrupted: no link pass follows.
+			case err != nil:
 				// The link pass brings the table up to date itself.
 				p.logger().Warn("registry blocking keys not refreshed ahead of the link pass", "err", err)
-				return
+			default:
+				p.logger().Info("registry blocking keys refreshed", "people", r)
 			}
-			p.logger().Info("registry blocking keys refreshed", "people", r)
 		}()
 	}
 	defer func() {

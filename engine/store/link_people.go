@@ -26,8 +26,8 @@ import (
 //
 // It is a cache of the registry, brought up to date by RefreshLinkPeople
 // when the registry changed (its newest load or its row count, kept in
-// link_people_state, migration 0026) and only for the people whose (pk, h)
-// is new: at a million people, computing the keys of everyone cost 1.5–2 s
+// link_people_state, migration 0026) and only for the people whose (pk, h,
+// idname) is new: at a million people, computing the keys of everyone cost 1.5–2 s
 // of each first pass, and a night with 1% of the registry new computed
 // them all again. The table's definition is the SQL below; a store made
 // by another version of it (link_people_state.version differs) is built
@@ -36,15 +36,16 @@ const linkPeopleTable = "main.link_people"
 
 // linkPeopleFrom is the SQL of link_people's rows from people, a relation
 // with the registry's columns (id_number, name, gender, birth_date,
-// household_id) and pk and h.
+// household_id) and pk, h and idname (registryHashed).
 func linkPeopleFrom(people string) string {
 	return link.RegistrySelect(`SELECT id_number AS person_id, name, gender, birth_date, household_id,
-		pk, h, hash(id_number, name) AS idname FROM ` + people)
+		pk, h, idname FROM ` + people)
 }
 
-// registryHashed is the registry's current people with pk and h.
+// registryHashed is the registry's current people with pk, h and idname.
 const registryHashed = `(SELECT id_number, name, gender, birth_date, household_id, hash(id_number) AS pk,
-	hash(id_number, replace(replace(name, ' ', ''), chr(12288), ''), gender, birth_date, household_id) AS h
+	hash(id_number, replace(replace(name, ' ', ''), chr(12288), ''), gender, birth_date, household_id) AS h,
+	hash(id_number, name) AS idname
 	FROM ` + registryCurrent + `)`
 
 // linkPeopleVersion identifies link_people's definition: a change of the
@@ -135,18 +136,21 @@ func refreshLinkPeople(ctx context.Context, conn *sql.Conn) (*LinkPeopleRefresh,
 		}
 	} else {
 		// The registry's people are hashed once (a million: 0.3–0.5 s);
-		// only those whose (pk, h) link_people lacks get their keys.
+		// only those whose (pk, h, idname) link_people lacks get their
+		// keys. idname too: a name changed only in its spaces leaves h
+		// as it was (the pass compares names without them) but not the
+		// hash of the name as written that selectNew reads.
 		if _, err := exec(`CREATE OR REPLACE TEMP TABLE lp_cur AS SELECT * FROM ` + registryHashed); err != nil {
 			return nil, err
 		}
 		defer conn.ExecContext(context.WithoutCancel(ctx), `DROP TABLE IF EXISTS temp.main.lp_cur`)
-		n, err := exec(`DELETE FROM ` + linkPeopleTable + ` p WHERE NOT EXISTS (SELECT 1 FROM lp_cur c WHERE c.pk = p.pk AND c.h = p.h)`)
+		n, err := exec(`DELETE FROM ` + linkPeopleTable + ` p WHERE NOT EXISTS (SELECT 1 FROM lp_cur c WHERE c.pk = p.pk AND c.h = p.h AND c.idname = p.idname)`)
 		if err != nil {
 			return nil, err
 		}
 		r.Removed = n
 		if r.Added, err = exec(`INSERT INTO ` + linkPeopleTable + ` ` + linkPeopleFrom(`(SELECT * FROM lp_cur c
-			WHERE NOT EXISTS (SELECT 1 FROM `+linkPeopleTable+` p WHERE p.pk = c.pk AND p.h = c.h))`)); err != nil {
+			WHERE NOT EXISTS (SELECT 1 FROM `+linkPeopleTable+` p WHERE p.pk = c.pk AND p.h = c.h AND p.idname = c.idname))`)); err != nil {
 			return nil, err
 		}
 	}

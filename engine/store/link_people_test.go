@@ -55,13 +55,15 @@ func TestRefreshLinkPeople(t *testing.T) {
 	refresh("current")
 
 	// Load 2: 张伟 renamed (a newer row of the same person), a new person,
-	// 李秀英 sent again as she was (no change); 王小明's row deleted.
+	// 李秀英 sent again as she was (no change), 赵建国 written with a
+	// space; 王小明's row deleted.
 	newID, err := idnum.Build("340799", time.Date(1990, 5, 6, 0, 0, 0, 0, time.UTC), 501)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for i, p := range []struct{ id, name, key string }{
-		{ids["张伟"], "张 伟伟", "zw2"}, {string(newID), "新来", "new"}, {ids["李秀英"], "李秀英", "lxy2"},
+		{ids["张伟"], "张伟伟", "zw2"}, {string(newID), "新来", "new"}, {ids["李秀英"], "李秀英", "lxy2"},
+		{ids["赵建国"], "赵 建国", "zjg2"}, // a space alone: the same compared fields, another name as written
 	} {
 		if _, err := s.DB().Exec(`INSERT INTO registry (id_number, name, gender, birth_date, household_id, relation, township_code,
 			status, _key, _source, _load_id, _loaded_at, _stream, _position)
@@ -77,9 +79,10 @@ func TestRefreshLinkPeople(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := refresh("incremental")
-	// 张伟's new version and the new person; 张伟's old version and 王小明.
-	if r.Added != 2 || r.Removed != 2 {
-		t.Fatalf("refresh added %d and removed %d people, want 2 and 2", r.Added, r.Removed)
+	// 张伟's and 赵建国's new versions and the new person; their old
+	// versions and 王小明.
+	if r.Added != 3 || r.Removed != 3 {
+		t.Fatalf("refresh added %d and removed %d people, want 3 and 3", r.Added, r.Removed)
 	}
 	refresh("current")
 
