@@ -331,7 +331,10 @@ func (s *Store) Link(ctx context.Context, o LinkOptions) (*LinkPass, error) {
 	if pass.People, err = refreshLinkPeople(ctx, conn); err != nil {
 		return fail(err)
 	}
-	// changedRel: the people new or changed since the last pass.
+	// changedRel: the people new or changed since the last pass. A
+	// semi-join on (pk, h), never a join on pk: two people whose IDs'
+	// hashes collide share a pk, and a join would make each of them two
+	// candidates (a "second candidate within 0 bits", never linked).
 	changedRel := `(SELECT * FROM ` + linkPeopleTable + ` n WHERE NOT EXISTS (
 		SELECT 1 FROM main.link_registry o WHERE o.pk = n.pk AND o.h = n.h))`
 	if fresh {
