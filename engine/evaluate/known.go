@@ -164,10 +164,9 @@ func FirstLoad(ctx context.Context, db *sql.DB) (time.Time, error) {
 // wholeRegistryCurrent shadows the view registry_current on conn (after
 // knownBy: it reads the registry's shadow when there is one) with the same
 // rows read without the view's window over every row: only the IDs with
-// more than one row are ranked (store.CurrentRowOrder), the others read as
-// they are (store's registryCurrent, held to the view by
-// TestRegistryCurrentFast). The evaluation reads the whole registry: the
-// fact queries and the household heads read registry_current six times a
+// more than one row are ranked, the others read as they are
+// (store.CurrentRows, held to the view by TestRegistryCurrentFast). The
+// evaluation reads the whole registry: the fact queries and the household heads read registry_current six times a
 // night, each ranking a million rows at county scale. A lookup of a few
 // people would be slower this way (the duplicates are counted first), so
 // only the evaluation's connection has it, and undo takes it away.
@@ -184,11 +183,7 @@ func wholeRegistryCurrent(ctx context.Context, conn *sql.Conn) (func(), error) {
 	if shadowed {
 		reg = `temp.main.registry`
 	}
-	q := `WITH dup AS (SELECT hash(id_number) AS h FROM ` + reg + ` GROUP BY 1 HAVING count(*) > 1)
-	SELECT * FROM ` + reg + ` WHERE hash(id_number) NOT IN (SELECT h FROM dup)
-	UNION ALL
-	(SELECT * FROM ` + reg + ` WHERE hash(id_number) IN (SELECT h FROM dup)
-	 QUALIFY row_number() OVER (PARTITION BY id_number ORDER BY ` + store.CurrentRowOrder + `) = 1)`
+	q := store.CurrentRows(reg)
 	undo := func() {
 		if _, err := conn.ExecContext(context.WithoutCancel(ctx), `DROP VIEW IF EXISTS temp.main.registry_current`); err != nil {
 			_ = conn.Raw(func(any) error { return driver.ErrBadConn })

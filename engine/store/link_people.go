@@ -43,7 +43,7 @@ func linkPeopleFrom(people string) string {
 }
 
 // registryHashed is the registry's current people with pk, h and idname.
-const registryHashed = `(SELECT id_number, name, gender, birth_date, household_id, hash(id_number) AS pk,
+var registryHashed = `(SELECT id_number, name, gender, birth_date, household_id, hash(id_number) AS pk,
 	hash(id_number, replace(replace(name, ' ', ''), chr(12288), ''), gender, birth_date, household_id) AS h,
 	hash(id_number, name) AS idname
 	FROM ` + registryCurrent + `)`

@@ -14,8 +14,15 @@ package store
 // The IDs are told apart by their 64-bit hashes (0.19–0.33 s against
 // 0.44–0.54 s for the strings): a collision only sends two IDs through the
 // window, which ranks them exactly.
-const registryCurrent = `(WITH dup AS (SELECT hash(id_number) AS h FROM main.registry GROUP BY 1 HAVING count(*) > 1)
-	SELECT * FROM main.registry WHERE hash(id_number) NOT IN (SELECT h FROM dup)
+var registryCurrent = "(" + CurrentRows("main.registry") + ")"
+
+// CurrentRows is the SQL query of registryCurrent's rows over registry, a
+// relation with the registry table's columns (the evaluation passes the
+// registry's shadow of a rules backtest).
+func CurrentRows(registry string) string {
+	return `WITH dup AS (SELECT hash(id_number) AS h FROM ` + registry + ` GROUP BY 1 HAVING count(*) > 1)
+	SELECT * FROM ` + registry + ` WHERE hash(id_number) NOT IN (SELECT h FROM dup)
 	UNION ALL
-	(SELECT * FROM main.registry WHERE hash(id_number) IN (SELECT h FROM dup)
-	 QUALIFY row_number() OVER (PARTITION BY id_number ORDER BY ` + CurrentRowOrder + `) = 1))`
+	(SELECT * FROM ` + registry + ` WHERE hash(id_number) IN (SELECT h FROM dup)
+	 QUALIFY row_number() OVER (PARTITION BY id_number ORDER BY ` + CurrentRowOrder + `) = 1)`
+}
