@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 )
 
@@ -43,6 +44,25 @@ var (
 	blockThreshold = 350_000
 	blockSize      = 100_000
 )
+
+// sheetRows is how many rows an xlsx sheet may hold: Excel's limit
+// (1,048,576; Excel 2007 and later, "Excel specifications and limits"),
+// which lipwatch's xlsx reader keeps too. A variable for tests.
+var sheetRows = 1 << 20
+
+// partName is the name of a file's part k (k = 1, 2, ...): the file's own
+// name for the first, "households-2.xlsx", "households-3.xlsx" ... after.
+// A county drawn in blocks starts a new part of a sheet when the next
+// block's rows would pass sheetRows, as a department splits an export
+// Excel cannot hold; the config reads the parts with a glob
+// (households*.xlsx).
+func partName(name string, k int) string {
+	if k <= 1 {
+		return name
+	}
+	ext := filepath.Ext(name)
+	return fmt.Sprintf("%s-%d%s", strings.TrimSuffix(name, ext), k, ext)
+}
 
 // maxBlocks is how many blocks the village codes leave room for (three
 // digits of a village under its township).
@@ -99,6 +119,7 @@ type blocks struct {
 
 	started map[string]bool        // CSV files created by an earlier block
 	xlsx    map[string]*xlsxWriter // sheets open for the next blocks' rows
+	part    map[string]int         // the part of each sheet being written (partName)
 	rows    map[string]int         // data rows the blocks before wrote, per file
 	infos   map[string]FileInfo
 
@@ -109,7 +130,7 @@ type blocks struct {
 
 func newBlocks(dir string, asOf time.Time) (*blocks, error) {
 	b := &blocks{dir: dir, asOf: asOf, plates: newPlateSet(), codes: map[string]bool{},
-		started: map[string]bool{}, xlsx: map[string]*xlsxWriter{}, rows: map[string]int{}, infos: map[string]FileInfo{}}
+		started: map[string]bool{}, xlsx: map[string]*xlsxWriter{}, part: map[string]int{}, rows: map[string]int{}, infos: map[string]FileInfo{}}
 	for i := range b.spilled {
 		f, err := os.CreateTemp(dir, ".lipwatch-truth-*")
 		if err != nil {
@@ -160,6 +181,20 @@ func (b *blocks) write(f *file) error {
 	path := filepath.Join(b.dir, filepath.FromSlash(f.name))
 	if f.format == "xlsx" {
 		x := b.xlsx[f.name]
+		room := sheetRows - f.headerRow()
+		if f.len() > room {
+			return fmt.Errorf("write %s: a block's %d rows pass a sheet's %d", path, f.len(), room)
+		}
+		if x != nil && x.rows+f.len() > room {
+			// The next part: this one is full.
+			if err := x.close(); err != nil {
+				return fmt.Errorf("write %s: %w", b.partPath(f.name), err)
+			}
+			delete(b.xlsx, f.name)
+			b.part[f.name] = max(b.part[f.name], 1) + 1
+			x = nil
+		}
+		path = b.partPath(f.name)
 		if x == nil {
 			if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 				return fmt.Errorf("create %s: %w", filepath.Dir(path), err)
@@ -185,6 +220,11 @@ func (b *blocks) write(f *file) error {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil
+}
+
+// partPath is where the part of a sheet being written is.
+func (b *blocks) partPath(name string) string {
+	return filepath.Join(b.dir, filepath.FromSlash(partName(name, b.part[name])))
 }
 
 // generateBlocks writes a county drawn in blocks (see blockThreshold). The
@@ -217,7 +257,7 @@ func generateBlocks(ctx context.Context, o Options, asOf time.Time) (*Truth, err
 	}
 	for name, x := range b.xlsx {
 		if err := x.close(); err != nil {
-			return nil, fmt.Errorf("write %s: %w", filepath.Join(o.Dir, name), err)
+			return nil, fmt.Errorf("write %s: %w", b.partPath(name), err)
 		}
 	}
 	t := b.finish(o)
@@ -237,6 +277,20 @@ func generateBlocks(ctx context.Context, o Options, asOf time.Time) (*Truth, err
 // spilled with their positions moved past the rows of the blocks before.
 func (b *blocks) add(w *world, files []*written) error {
 	t := w.truth(files)
+	// A block's rows of a sheet went to the part being written.
+	part := func(name string) string { return partName(name, b.part[name]) }
+	for i := range t.BadRows {
+		t.BadRows[i].File = part(t.BadRows[i].File)
+	}
+	for i := range t.Unresolved {
+		t.Unresolved[i].File = part(t.Unresolved[i].File)
+	}
+	for i := range t.Duplicates {
+		t.Duplicates[i].File = part(t.Duplicates[i].File)
+	}
+	for _, f := range files {
+		f.info.File = part(f.info.File)
+	}
 	for i := range t.BadRows {
 		t.BadRows[i].Position += b.rows[t.BadRows[i].File]
 	}

@@ -14,10 +14,12 @@ import (
 
 // smallBlocks makes counties of more than 500 households be drawn in
 // blocks of at most 400 for the rest of the test.
+// A sheet holds 900 data rows below its title and header: a county of
+// 1,200 households writes households.xlsx and households-2.xlsx.
 func smallBlocks(t *testing.T) {
-	threshold, size := blockThreshold, blockSize
-	blockThreshold, blockSize = 500, 400
-	t.Cleanup(func() { blockThreshold, blockSize = threshold, size })
+	threshold, size, rows := blockThreshold, blockSize, sheetRows
+	blockThreshold, blockSize, sheetRows = 500, 400, 902
+	t.Cleanup(func() { blockThreshold, blockSize, sheetRows = threshold, size, rows })
 }
 
 // readTruth reads a county's truth.json.
@@ -102,26 +104,33 @@ func TestBlockedCounty(t *testing.T) {
 	for _, u := range tr.Unresolved {
 		skip[u.File+"#"+itoa(u.Position)] = true
 	}
-	unique := func(name, field string) map[string]bool {
-		l, _ := layoutOf(name)
+	// A file's values across its parts (a sheet split at Excel's limit).
+	unique := func(whole, field string) map[string]bool {
+		l, _ := layoutOf(whole)
 		col := slices.Index(l.fields, field)
 		seen := map[string]bool{}
-		for _, rr := range readAny(t, dir, name, l).rows {
-			if skip[name+"#"+itoa(rr.pos)] {
+		for _, fi := range tr.Files {
+			if wholeName(fi.File) != whole {
 				continue
 			}
-			v := strings.TrimSpace(rr.cells[col])
-			if field == "id_number" {
-				id, err := idnum.Parse(v)
-				if err != nil {
-					t.Fatalf("%s row %d: %v", name, rr.pos, err)
+			name := fi.File
+			for _, rr := range readAny(t, dir, name, l).rows {
+				if skip[name+"#"+itoa(rr.pos)] {
+					continue
 				}
-				v = string(id)
+				v := strings.TrimSpace(rr.cells[col])
+				if field == "id_number" {
+					id, err := idnum.Parse(v)
+					if err != nil {
+						t.Fatalf("%s row %d: %v", name, rr.pos, err)
+					}
+					v = string(id)
+				}
+				if seen[v] {
+					t.Errorf("%s row %d: %s %s repeated", name, rr.pos, field, v)
+				}
+				seen[v] = true
 			}
-			if seen[v] {
-				t.Errorf("%s row %d: %s %s repeated", name, rr.pos, field, v)
-			}
-			seen[v] = true
 		}
 		return seen
 	}
@@ -134,6 +143,27 @@ func TestBlockedCounty(t *testing.T) {
 	}
 	if hh := unique("households.xlsx", "household_id"); len(hh) != households {
 		t.Errorf("%d distinct 户号 in households.xlsx, want %d", len(hh), households)
+	}
+	// Past a sheet's rows, the next block's went to the next part, whole.
+	parts := map[string]int{}
+	for _, fi := range tr.Files {
+		if wholeName(fi.File) == "households.xlsx" {
+			parts[fi.File] = fi.DataRows
+		}
+	}
+	// (Two blocks fill the first part, the third goes to the second; each
+	// block's sheet has a few bad rows beside its 400 households.)
+	if len(parts) != 2 || parts["households.xlsx"] < 800 || parts["households-2.xlsx"] < 400 || parts["households.xlsx"] > 900 {
+		t.Errorf("households.xlsx's parts %v, want households.xlsx with two blocks' rows and households-2.xlsx with one's", parts)
+	}
+	for _, fi := range tr.Files {
+		if fi.Format != "xlsx" {
+			continue
+		}
+		l, _ := layoutOf(fi.File)
+		if n := len(readAny(t, dir, fi.File, l).rows); n != fi.DataRows || n+fi.HeaderRow > sheetRows {
+			t.Errorf("%s: %d rows read, truth says %d, a sheet holds %d", fi.File, n, fi.DataRows, sheetRows-fi.HeaderRow)
+		}
 	}
 	unique("vehicles.xlsx", "plate")
 	unique("business.csv", "credit_code")

@@ -86,8 +86,21 @@ func layoutOf(name string) (layout, bool) {
 	if strings.HasPrefix(name, "medical/medical_") && strings.HasSuffix(name, ".csv") {
 		return layouts["medical"], true
 	}
-	l, ok := layouts[name]
+	l, ok := layouts[wholeName(name)]
 	return l, ok
+}
+
+// wholeName is the name of the file a part belongs to (partName):
+// households.xlsx for households-2.xlsx.
+func wholeName(name string) string {
+	ext := filepath.Ext(name)
+	stem := strings.TrimSuffix(name, ext)
+	if i := strings.LastIndexByte(stem, '-'); i > 0 {
+		if _, err := strconv.Atoi(stem[i+1:]); err == nil {
+			return stem[:i] + ext
+		}
+	}
+	return name
 }
 
 // readRow is one data row as read, with its position.

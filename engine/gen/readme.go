@@ -26,7 +26,10 @@ func writeReadmeBlocks(dir string, t *Truth, blocks int) error {
 			countyCode, blockArea(1), blockArea(blocks-1), blocks-1)
 		p("%s (out-of-county patients), which belong to no real place. The county was drawn in %d blocks of\n", otherCountyRef, blocks)
 		p("households, one after another, their rows appended to the same files: the blocks share the\n")
-		p("townships; block k (from 0) has villages of its own, numbered k×%d+1 onwards in each township.\n\n", villageStride)
+		p("townships; block k (from 0) has villages of its own, numbered k×%d+1 onwards in each township.\n", villageStride)
+		p("A sheet the next block's rows would take past Excel's %d rows goes on in a new workbook,\n", sheetRows)
+		p("households-2.xlsx after households.xlsx and so on, as a department splits an export Excel\n")
+		p("cannot hold: a source reads them all with a glob (households*.xlsx).\n\n")
 	} else {
 		p("area codes %s (the county) and %s (out-of-county patients), which belong to no real place.\n\n", countyCode, otherCountyRef)
 	}
