@@ -240,3 +240,27 @@ func itemsOf[T any](items []T) func(emit func([]byte) error) error {
 		return nil
 	}
 }
+
+// TestSheetPartsEven: a sheet split into parts has parts of as many
+// blocks each, not full parts and a short last one (which the sources'
+// row-drop guard would take for a partial export).
+func TestSheetPartsEven(t *testing.T) {
+	smallBlocks(t)
+	sheetRows = 1302 // three blocks' rows would fit in a part; four do not
+	dir, _ := generate(t, 5, 1600)
+	tr := readTruth(t, dir)
+	parts := map[string]int{}
+	for _, fi := range tr.Files {
+		if wholeName(fi.File) == "households.xlsx" {
+			parts[fi.File] = fi.DataRows
+			l, _ := layoutOf(fi.File)
+			if n := len(readAny(t, dir, fi.File, l).rows); n != fi.DataRows {
+				t.Errorf("%s: %d rows read, truth says %d", fi.File, n, fi.DataRows)
+			}
+		}
+	}
+	a, b := parts["households.xlsx"], parts["households-2.xlsx"]
+	if len(parts) != 2 || a < 800 || b < 800 || a > 900 || b > 900 {
+		t.Errorf("households.xlsx's parts %v, want two of two blocks' rows each", parts)
+	}
+}

@@ -27,9 +27,9 @@ func writeReadmeBlocks(dir string, t *Truth, blocks int) error {
 		p("%s (out-of-county patients), which belong to no real place. The county was drawn in %d blocks of\n", otherCountyRef, blocks)
 		p("households, one after another, their rows appended to the same files: the blocks share the\n")
 		p("townships; block k (from 0) has villages of its own, numbered k×%d+1 onwards in each township.\n", villageStride)
-		p("A sheet the next block's rows would take past Excel's %d rows goes on in a new workbook,\n", sheetRows)
-		p("households-2.xlsx after households.xlsx and so on, as a department splits an export Excel\n")
-		p("cannot hold: a source reads them all with a glob (households*.xlsx).\n\n")
+		p("A sheet whose rows would pass Excel's %d is split into workbooks of as many blocks each,\n", sheetRows)
+		p("households.xlsx, households-2.xlsx and so on, as a department splits an export Excel cannot\n")
+		p("hold: a source reads them all with a glob (households*.xlsx).\n\n")
 	} else {
 		p("area codes %s (the county) and %s (out-of-county patients), which belong to no real place.\n\n", countyCode, otherCountyRef)
 	}
