@@ -165,7 +165,7 @@ func checkBenchReport(t *testing.T, rep *benchReport, out string) {
 	}
 	for _, n := range []string{"a_full", "b_unchanged", "c_1pct"} {
 		s := rep.Stages[n]
-		for _, k := range []string{"wall", "sync", "evaluate", "dispatch"} {
+		for _, k := range []string{"wall", "cpu", "sync", "evaluate", "dispatch"} {
 			if s[k] <= 0 {
 				t.Errorf("night %s: stage %s %v (%v)", n, k, s[k], s)
 			}
@@ -181,5 +181,29 @@ func checkBenchReport(t *testing.T, rep *benchReport, out string) {
 	}
 	if rep.Machine.Cores == 0 || !strings.Contains(rep.Machine.Load, "→") {
 		t.Errorf("machine %+v", rep.Machine)
+	}
+}
+
+// TestBenchConfigReadsParts: a county gen split past Excel's row limit
+// (households.xlsx, households-2.xlsx) is read by a glob of the parts; a
+// file in one piece keeps its own name (the shipped config names single
+// files, and a glob there would also load a stray copy beside them).
+func TestBenchConfigReadsParts(t *testing.T) {
+	county, run := t.TempDir(), t.TempDir()
+	for _, f := range []string{"households.xlsx", "households-2.xlsx", "students.xlsx"} {
+		if err := os.WriteFile(filepath.Join(county, f), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cfg, err := writeBenchConfig(filepath.Join(run, "config.yaml"), county, run, "rules")
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := func(src string) string { return cfg.Sources[src].Options["path"].(string) }
+	if got, want := path("households"), filepath.Join(county, "households*.xlsx"); got != want {
+		t.Errorf("households: path %q, want %q", got, want)
+	}
+	if got, want := path("students"), filepath.Join(county, "students.xlsx"); got != want {
+		t.Errorf("students: path %q, want %q", got, want)
 	}
 }
