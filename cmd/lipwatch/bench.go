@@ -78,8 +78,8 @@ func newBenchCmd() *cobra.Command {
 		Short: "Measure issue 14's figures (full, unchanged and 1% nights, evaluate vs SQL, xlsx and CSV sync) beside their baselines",
 		Long: `Builds a synthetic county of --scale people (100k: 35,000 households; 1m: 350,000; 10m:
 3,500,000) in DIR/county with lipwatch gen, unless DIR already holds it, writes DIR/run/config.yaml
-for it (the rules of --rules) and measures, each a lipwatch child process with its wall time and
-peak RSS:
+for it (the rules of --rules; a sheet gen split into parts is read by a glob of them) and measures,
+each a lipwatch child process with its wall time, CPU time (user + system) and peak RSS:
   (a) a full night (run --full, as of 2026-11-28) on a fresh store;
   (b) the next night with nothing changed (an incremental night);
   (c) a night with 1% new medical rows (a new monthly file), against (a): goal <= 10%;
@@ -88,8 +88,9 @@ peak RSS:
   (e) the households.xlsx sync of (a) against excelize's streaming read of the same file;
   (f) the medical CSV sync of (a) against DuckDB's read_csv of the same files into the same typed
       table (dates and amounts converted in SQL; it validates far less: a floor).
-It prints one table (figure, measured, baseline, ratio, goal, peak RSS), the stage split of each
-night and the full night's sync time per source, and writes them to DIR/bench.json. The county is kept for the next bench; DIR/run goes unless
+It prints one table (figure, measured, baseline, ratio, goal, peak RSS), the wall and CPU time and
+stage split of each night and the full night's sync time per source, and writes them to
+DIR/bench.json. The county is kept for the next bench; DIR/run goes unless
 --keep. LIPWATCH_* environment settings apply to every step alike. Exit status 1 when a step fails
 or evaluate and the SQL disagree.`,
 		RunE: func(cmd *cobra.Command, args []string) error {

@@ -647,12 +647,23 @@ func onePerHousehold(ctx context.Context, conn *sql.Conn, rules []*rule.Rule, hi
 			household[r.ID] = true
 		}
 	}
-	if len(household) == 0 {
+	// The heads of the households with a hit of such a rule alone (reading
+	// every household's head into a map took 0.8 s a night at 1M people).
+	var lits []string
+	seen := map[string]bool{}
+	for _, h := range hits {
+		if household[h.RuleID] && h.HouseholdID != "" && !seen[h.HouseholdID] {
+			seen[h.HouseholdID] = true
+			lits = append(lits, "'"+strings.ReplaceAll(h.HouseholdID, "'", "''")+"'")
+		}
+	}
+	if len(lits) == 0 {
 		return hits, nil
 	}
+	sort.Strings(lits)
 	heads := map[string]string{}
 	rows, err := conn.QueryContext(ctx, `SELECT household_id, min(id_number) FROM registry_current
-		WHERE relation = '户主' AND household_id IS NOT NULL GROUP BY household_id`)
+		WHERE relation = '户主' AND household_id IN (`+strings.Join(lits, ",")+`) GROUP BY household_id`)
 	if err != nil {
 		return nil, fmt.Errorf("household heads: %w", err)
 	}
