@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -10,6 +11,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/xuri/excelize/v2"
 )
 
 // benchChildEnv makes this test binary lipwatch itself: `lipwatch bench`
@@ -205,5 +208,35 @@ func TestBenchConfigReadsParts(t *testing.T) {
 	}
 	if got, want := path("students"), filepath.Join(county, "students.xlsx"); got != want {
 		t.Errorf("students: path %q, want %q", got, want)
+	}
+}
+
+// TestExcelizeBaselineReadsParts: the xlsx baseline reads every part of a
+// split sheet, as the sync does, and counts the data rows of them all.
+func TestExcelizeBaselineReadsParts(t *testing.T) {
+	dir := t.TempDir()
+	for i, rows := range []int{5, 3} {
+		f := excelize.NewFile()
+		f.SetSheetName("Sheet1", "家庭收入核定")
+		f.SetCellStr("家庭收入核定", "A1", "示例县家庭收入核定表")
+		f.SetCellStr("家庭收入核定", "A2", "户号")
+		for r := 0; r < rows; r++ {
+			f.SetCellStr("家庭收入核定", fmt.Sprintf("A%d", r+3), fmt.Sprintf("34079900100%d%04d", i, r))
+		}
+		name := []string{"households.xlsx", "households-2.xlsx"}[i]
+		if err := f.SaveAs(filepath.Join(dir, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	files, err := filepath.Glob(filepath.Join(dir, "households*.xlsx"))
+	if err != nil || len(files) != 2 {
+		t.Fatalf("glob: %v %v", files, err)
+	}
+	r, err := excelizeRead(files, "家庭收入核定", 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.rows != 8 {
+		t.Errorf("%d rows, want 8 (5 + 3)", r.rows)
 	}
 }
