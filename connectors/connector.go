@@ -214,6 +214,18 @@ type Noter interface {
 	Notes() []Note
 }
 
+// StreamNoter is implemented by streams that have something to say of
+// themselves, whatever their rows: a file's numbered parts lying beside it
+// unread (NotePartsNotRead). The sync keeps the notes with the load.
+type StreamNoter interface {
+	StreamNotes() []Note
+}
+
+// NotePartsNotRead: files named as parts of the stream's file
+// (households-2.xlsx beside households.xlsx) that the source's path does
+// not read. Count is the number of such files.
+const NotePartsNotRead = "parts_not_read"
+
 // GrowingHeader is implemented by readers of self-describing records (JSON
 // APIs) whose header is the keys seen so far: a key an API leaves out while
 // it is null appears with the first record that has it. Header() may then

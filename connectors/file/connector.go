@@ -99,8 +99,9 @@ func (c *connector) Streams(ctx context.Context) ([]connectors.Stream, error) {
 		return nil, err
 	}
 	streams := make([]connectors.Stream, 0, len(paths))
+	plain := !hasMeta(filepath.ToSlash(c.opts.path))
 	for _, p := range paths {
-		streams = append(streams, &stream{name: c.streamName(p), path: p, opts: &c.opts})
+		streams = append(streams, &stream{name: c.streamName(p), path: p, opts: &c.opts, plain: plain})
 	}
 	return streams, nil
 }
@@ -270,9 +271,46 @@ func (c *connector) Close(context.Context) error { return nil }
 
 // stream is one matched file.
 type stream struct {
-	name string // as shown in the ledger and messages
-	path string // absolute
-	opts *options
+	name  string // as shown in the ledger and messages
+	path  string // absolute
+	opts  *options
+	plain bool // the source's path names this file alone (no glob)
+}
+
+// StreamNotes names the files beside a file the source's path names alone
+// that look like its numbered parts (households-2.xlsx, households_3.xlsx
+// beside households.xlsx: an export split past Excel's 1,048,576 rows):
+// they are not read, and a part left out is data missing in silence.
+func (s *stream) StreamNotes() []connectors.Note {
+	if !s.plain {
+		return nil
+	}
+	dir, base := filepath.Split(s.path)
+	ext := filepath.Ext(base)
+	stem := strings.TrimSuffix(base, ext)
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil
+	}
+	var parts []string
+	for _, e := range entries {
+		n := e.Name()
+		if e.IsDir() || !strings.EqualFold(filepath.Ext(n), ext) || !strings.HasPrefix(n, stem) {
+			continue
+		}
+		num := strings.TrimSuffix(n[len(stem):], filepath.Ext(n))
+		if len(num) < 2 || (num[0] != '-' && num[0] != '_') || strings.Trim(num[1:], "0123456789") != "" {
+			continue
+		}
+		parts = append(parts, n)
+	}
+	if len(parts) == 0 {
+		return nil
+	}
+	return []connectors.Note{{Code: connectors.NotePartsNotRead, Count: int64(len(parts)), Text: fmt.Sprintf(
+		"%s beside it %s not read: the source's path names this file alone; if %s part of the same export, read them all with a glob such as %s",
+		strings.Join(parts, ", "), map[bool]string{true: "is", false: "are"}[len(parts) == 1],
+		map[bool]string{true: "it is a", false: "they are"}[len(parts) == 1], stem+"*"+ext)}}
 }
 
 // Name is the file's path relative to the source's base directory.

@@ -369,3 +369,38 @@ func TestSpecialFileAmongMatchesFailsAlone(t *testing.T) {
 		t.Errorf("streams %q", names)
 	}
 }
+
+// A file named alone with its numbered parts beside it (an export split
+// past Excel's row limit) says the parts are not read; a glob reading them
+// all, or a file without parts, says nothing.
+func TestPartsBesideAFileNamedAlone(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"households.xlsx", "households-2.xlsx", "households_3.XLSX", "households (1).xlsx",
+		"households_old.xlsx", "households-2.csv", "registry.csv"} {
+		writeFile(t, dir, name, []byte("a\n"))
+	}
+	notes := func(path string) []connectors.Note {
+		streams, err := newSource(t, dir, connectors.Options{"path": path}).Streams(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []connectors.Note
+		for _, s := range streams {
+			if sn, ok := s.(connectors.StreamNoter); ok {
+				out = append(out, sn.StreamNotes()...)
+			}
+		}
+		return out
+	}
+	got := notes("households.xlsx")
+	if len(got) != 1 || got[0].Code != connectors.NotePartsNotRead || got[0].Count != 2 ||
+		!strings.Contains(got[0].Text, "households-2.xlsx, households_3.XLSX beside it are not read") ||
+		!strings.Contains(got[0].Text, "households*.xlsx") {
+		t.Errorf("households.xlsx alone: notes %+v", got)
+	}
+	for _, path := range []string{"households*.xlsx", "registry.csv"} {
+		if got := notes(path); len(got) != 0 {
+			t.Errorf("%s: notes %+v, want none", path, got)
+		}
+	}
+}

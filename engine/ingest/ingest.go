@@ -757,6 +757,11 @@ func loadStream(ctx context.Context, load *store.SourceLoad, src Source, p pendi
 			}
 		}
 	}
+	if sn, ok := p.stream.(connectors.StreamNoter); ok {
+		for _, nt := range sn.StreamNotes() {
+			notes = append(notes, store.Note{Code: nt.Code, Count: nt.Count, Text: nt.Text})
+		}
+	}
 	notes = append(notes, rep.notes()...)
 	if n := twice.count(); n > 0 {
 		notes = append(notes, store.Note{Code: store.GuardPeopleTwice, Count: n,
