@@ -3,7 +3,9 @@ package store
 import (
 	"context"
 	"fmt"
+	"path"
 	"sort"
+	"strings"
 
 	"github.com/lipwatch/lipwatch/engine/dataset"
 )
@@ -211,13 +213,33 @@ func (s *Store) rowDrops(ctx context.Context, sources []SourceSpec, dropPct int)
 		if err != nil {
 			return nil, fmt.Errorf("quality of %s: %w", src.Name, err)
 		}
+		type fileRows struct {
+			stream        string
+			read          int64
+			same, typical *float64
+		}
+		var files []fileRows
+		synced := map[string]bool{}
 		for rows.Next() {
-			var stream string
-			var read int64
-			var same, typical *float64
-			if err := rows.Scan(&stream, &read, &same, &typical); err != nil {
+			var f fileRows
+			if err := rows.Scan(&f.stream, &f.read, &f.same, &f.typical); err != nil {
 				rows.Close()
 				return nil, err
+			}
+			files = append(files, f)
+			synced[f.stream] = true
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+		for _, f := range files {
+			stream, read, same, typical := f.stream, f.read, f.same, f.typical
+			if whole, ok := wholeOfPart(stream); ok && same == nil && synced[whole] {
+				// The last part of an export split past Excel's row
+				// limit (households-2.xlsx beside households.xlsx) is as
+				// small as the rows left over: not a partial export.
+				continue
 			}
 			base, what := typical, "the source's typical file"
 			if same != nil {
@@ -231,12 +253,21 @@ func (s *Store) rowDrops(ctx context.Context, sources []SourceSpec, dropPct int)
 					Text: fmt.Sprintf("%s has %d rows, against %.0f in %s: a partial export?", stream, read, *base, what)})
 			}
 		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, err
-		}
 	}
 	return out, nil
+}
+
+// wholeOfPart is the file a numbered part belongs to: households.xlsx for
+// households-2.xlsx or households_3.xlsx (in the same directory); ok is
+// false for a name without such a number.
+func wholeOfPart(name string) (string, bool) {
+	ext := path.Ext(name)
+	stem := strings.TrimSuffix(name, ext)
+	i := strings.LastIndexAny(stem, "-_")
+	if i <= 0 || i == len(stem)-1 || strings.Trim(stem[i+1:], "0123456789") != "" || strings.ContainsRune(stem[i:], '/') {
+		return "", false
+	}
+	return stem[:i] + ext, true
 }
 
 func pct(n, of int64) string {
