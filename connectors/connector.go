@@ -8,6 +8,7 @@ package connectors
 import (
 	"context"
 	"errors"
+	"path"
 	"strings"
 )
 
@@ -225,6 +226,21 @@ type StreamNoter interface {
 // (households-2.xlsx beside households.xlsx) that the source's path does
 // not read. Count is the number of such files.
 const NotePartsNotRead = "parts_not_read"
+
+// PartOf is the file a numbered part of a split export belongs to:
+// households.xlsx for households-2.xlsx or households_3.xlsx, in the same
+// directory (names with forward slashes); ok is false for a name without
+// such a number (households.xlsx, households_old.xlsx, "households (1).xlsx").
+// lipwatch gen writes its parts so (households-2.xlsx ...).
+func PartOf(name string) (whole string, ok bool) {
+	ext := path.Ext(name)
+	stem := strings.TrimSuffix(name, ext)
+	i := strings.LastIndexAny(stem, "-_")
+	if i <= 0 || i == len(stem)-1 || strings.Trim(stem[i+1:], "0123456789") != "" || strings.HasSuffix(stem[:i], "/") {
+		return "", false
+	}
+	return stem[:i] + ext, true
+}
 
 // GrowingHeader is implemented by readers of self-describing records (JSON
 // APIs) whose header is the keys seen so far: a key an API leaves out while

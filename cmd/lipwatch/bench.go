@@ -38,6 +38,7 @@ import (
 	"github.com/lipwatch/lipwatch"
 	"github.com/lipwatch/lipwatch/engine/config"
 	"github.com/lipwatch/lipwatch/engine/evaluate"
+	"github.com/lipwatch/lipwatch/engine/gen"
 	"github.com/lipwatch/lipwatch/engine/pipeline"
 	"github.com/lipwatch/lipwatch/engine/store"
 )
@@ -647,10 +648,10 @@ func writeBenchConfig(path, countyDir, runDir, rulesDir string) (*config.Config,
 			return nil, fmt.Errorf("bench: source %s of the default config does not read %s", sources.Content[i-1].Value, shipped)
 		}
 		p.Value = moved(p.Value)
-		ext := filepath.Ext(p.Value)
-		if stem := strings.TrimSuffix(p.Value, ext); !strings.ContainsAny(p.Value, "*?[") {
-			if _, err := os.Stat(stem + "-2" + ext); err == nil {
-				p.Value = stem + "*" + ext
+		if !strings.ContainsAny(p.Value, "*?[") {
+			if _, err := os.Stat(gen.PartName(p.Value, 2)); err == nil {
+				ext := filepath.Ext(p.Value)
+				p.Value = strings.TrimSuffix(p.Value, ext) + "*" + ext
 			}
 		}
 	}

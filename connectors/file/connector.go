@@ -286,23 +286,15 @@ func (s *stream) StreamNotes() []connectors.Note {
 		return nil
 	}
 	dir, base := filepath.Split(s.path)
-	ext := filepath.Ext(base)
-	stem := strings.TrimSuffix(base, ext)
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return nil
 	}
 	var parts []string
 	for _, e := range entries {
-		n := e.Name()
-		if e.IsDir() || !strings.EqualFold(filepath.Ext(n), ext) || !strings.HasPrefix(n, stem) {
-			continue
+		if whole, ok := connectors.PartOf(e.Name()); ok && !e.IsDir() && strings.EqualFold(whole, base) {
+			parts = append(parts, e.Name())
 		}
-		num := strings.TrimSuffix(n[len(stem):], filepath.Ext(n))
-		if len(num) < 2 || (num[0] != '-' && num[0] != '_') || strings.Trim(num[1:], "0123456789") != "" {
-			continue
-		}
-		parts = append(parts, n)
 	}
 	if len(parts) == 0 {
 		return nil
@@ -310,7 +302,8 @@ func (s *stream) StreamNotes() []connectors.Note {
 	return []connectors.Note{{Code: connectors.NotePartsNotRead, Count: int64(len(parts)), Text: fmt.Sprintf(
 		"%s beside it %s not read: the source's path names this file alone; if %s part of the same export, read them all with a glob such as %s",
 		strings.Join(parts, ", "), map[bool]string{true: "is", false: "are"}[len(parts) == 1],
-		map[bool]string{true: "it is a", false: "they are"}[len(parts) == 1], stem+"*"+ext)}}
+		map[bool]string{true: "it is a", false: "they are"}[len(parts) == 1],
+		strings.TrimSuffix(base, filepath.Ext(base))+"*"+filepath.Ext(base))}}
 }
 
 // Name is the file's path relative to the source's base directory.

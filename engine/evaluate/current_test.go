@@ -3,11 +3,8 @@ package evaluate
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"testing"
 	"time"
-
-	"github.com/lipwatch/lipwatch/engine/store"
 )
 
 // TestWholeRegistryCurrent: the evaluation's registry_current (read
@@ -16,11 +13,7 @@ import (
 // (rules backtest's shadow), where a person's newer row is not yet known.
 func TestWholeRegistryCurrent(t *testing.T) {
 	ctx := context.Background()
-	st, err := store.Open(ctx, store.Options{Path: filepath.Join(t.TempDir(), "lw.duckdb")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := openStore(t)
 	early := time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC)
 	late := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
 	rows := []struct {

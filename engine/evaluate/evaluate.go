@@ -518,13 +518,9 @@ func evidence(ctx context.Context, conn *sql.Conn, pack *rule.Pack, hits []cases
 		householdRule[r.ID] = r.Scope == rule.ScopeHousehold
 	}
 	ids := map[string]bool{}
-	var lits, hhLits []string
-	hhSeen := map[string]bool{}
+	var lits []string
+	hhLits := hitHouseholds(hits, householdRule)
 	for _, h := range hits {
-		if householdRule[h.RuleID] && h.HouseholdID != "" && !hhSeen[h.HouseholdID] {
-			hhSeen[h.HouseholdID] = true
-			hhLits = append(hhLits, "'"+strings.ReplaceAll(h.HouseholdID, "'", "''")+"'")
-		}
 		if ids[h.IDNumber] {
 			continue
 		}
@@ -537,7 +533,6 @@ func evidence(ctx context.Context, conn *sql.Conn, pack *rule.Pack, hits []cases
 	sort.Strings(lits)
 	members := map[string][]string{} // household → its members' ID numbers, sorted
 	if len(hhLits) > 0 {
-		sort.Strings(hhLits)
 		// registry_current's rows of the people with any row in these
 		// households, ranked as the view ranks them (store.CurrentRowOrder):
 		// a filter on household_id does not reach below
@@ -649,18 +644,10 @@ func onePerHousehold(ctx context.Context, conn *sql.Conn, rules []*rule.Rule, hi
 	}
 	// The heads of the households with a hit of such a rule alone (reading
 	// every household's head into a map took 0.8 s a night at 1M people).
-	var lits []string
-	seen := map[string]bool{}
-	for _, h := range hits {
-		if household[h.RuleID] && h.HouseholdID != "" && !seen[h.HouseholdID] {
-			seen[h.HouseholdID] = true
-			lits = append(lits, "'"+strings.ReplaceAll(h.HouseholdID, "'", "''")+"'")
-		}
-	}
+	lits := hitHouseholds(hits, household)
 	if len(lits) == 0 {
 		return hits, nil
 	}
-	sort.Strings(lits)
 	heads := map[string]string{}
 	rows, err := conn.QueryContext(ctx, `SELECT household_id, min(id_number) FROM registry_current
 		WHERE relation = '户主' AND household_id IN (`+strings.Join(lits, ",")+`) GROUP BY household_id`)
@@ -703,6 +690,21 @@ func onePerHousehold(ctx context.Context, conn *sql.Conn, rules []*rule.Rule, hi
 		out = append(out, h)
 	}
 	return out, nil
+}
+
+// hitHouseholds is the 户号 of the hits of the household rules (rule ID →
+// true), each once, as SQL string literals in sorted order.
+func hitHouseholds(hits []cases.Hit, householdRule map[string]bool) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, h := range hits {
+		if householdRule[h.RuleID] && h.HouseholdID != "" && !seen[h.HouseholdID] {
+			seen[h.HouseholdID] = true
+			out = append(out, "'"+strings.ReplaceAll(h.HouseholdID, "'", "''")+"'")
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 // FactFailure is a fact group whose query failed on the night's data.

@@ -122,17 +122,25 @@ const perCapitaRule = `rules:
         expect: hit
 `
 
+// openStore is a new store in the test's temporary directory, closed when
+// the test ends.
+func openStore(t *testing.T) *store.Store {
+	t.Helper()
+	st, err := store.Open(context.Background(), store.Options{Path: filepath.Join(t.TempDir(), "lw.duckdb")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
 // evalStore is a store with two registered people of one household (A
 // with 30,000 yuan of medical costs, B with none) and two people with
 // medical costs who are not in the registry (C 30,000, D 5,000).
 func evalStore(t *testing.T) (st *store.Store, ids [4]string) {
 	t.Helper()
 	ctx := context.Background()
-	st, err := store.Open(ctx, store.Options{Path: filepath.Join(t.TempDir(), "lw.duckdb")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st = openStore(t)
 	for i := range ids {
 		id, err := idnum.Build("340799", time.Date(1960+i, 3, 1, 0, 0, 0, 0, time.UTC), 11+2*i)
 		if err != nil {

@@ -2,13 +2,10 @@ package evaluate
 
 import (
 	"context"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/lipwatch/lipwatch/engine/store"
 )
 
 // A fact query that returns several rows for one person (a GROUP BY left
@@ -20,11 +17,7 @@ import (
 // and the run ledger.
 func TestFactQueriesOnCountyData(t *testing.T) {
 	ctx := context.Background()
-	st, err := store.Open(ctx, store.Options{Path: filepath.Join(t.TempDir(), "lw.duckdb")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := openStore(t)
 	for _, q := range []string{
 		`INSERT INTO registry (id_number, name, household_id, township_code, status, _key, _source, _load_id, _loaded_at, _stream, _position)
 		 VALUES ('11010519491231002X', '张三丰', 'h1', '340799001', 'active', 'k1', 's', 1, now()::TIMESTAMP, 'r.csv', 2)`,

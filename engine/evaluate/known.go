@@ -166,10 +166,11 @@ func FirstLoad(ctx context.Context, db *sql.DB) (time.Time, error) {
 // rows read without the view's window over every row: only the IDs with
 // more than one row are ranked, the others read as they are
 // (store.CurrentRows, held to the view by TestRegistryCurrentFast). The
-// evaluation reads the whole registry: the fact queries and the household heads read registry_current six times a
-// night, each ranking a million rows at county scale. A lookup of a few
-// people would be slower this way (the duplicates are counted first), so
-// only the evaluation's connection has it, and undo takes it away.
+// evaluation reads the whole registry: its fact queries read
+// registry_current several times a night, each ranking a million rows at
+// county scale through the view. A lookup of a few people would be slower
+// this way (the duplicates are counted first), so only the evaluation's
+// connection has it, and undo takes it away.
 func wholeRegistryCurrent(ctx context.Context, conn *sql.Conn) (func(), error) {
 	catalog, err := currentCatalog(ctx, conn)
 	if err != nil {

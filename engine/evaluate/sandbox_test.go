@@ -304,11 +304,7 @@ func TestFactQueriesMayComputeFreely(t *testing.T) {
 // of the transaction for what follows.
 func TestFactQueriesRunReadOnly(t *testing.T) {
 	ctx := context.Background()
-	st, err := store.Open(ctx, store.Options{Path: filepath.Join(t.TempDir(), "lw.duckdb")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := openStore(t)
 	conn, err := st.DB().Conn(ctx)
 	if err != nil {
 		t.Fatal(err)

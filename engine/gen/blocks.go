@@ -50,15 +50,15 @@ var (
 // which lipwatch's xlsx reader keeps too. A variable for tests.
 var sheetRows = 1 << 20
 
-// partName is the name of a file's part k (k = 1, 2, ...): the file's own
+// PartName is the name of a file's part k (k = 1, 2, ...): the file's own
 // name for the first, "households-2.xlsx", "households-3.xlsx" ... after.
 // A county drawn in blocks splits a sheet whose rows would pass sheetRows
 // into parts of as many blocks each (the last may have fewer), as a
 // department splits an export Excel cannot hold; the config reads the
-// parts with a glob (households*.xlsx). Parts of even size keep the
-// sources' row-drop guard quiet, which compares a new file with the
-// source's typical one.
-func partName(name string, k int) string {
+// parts with a glob (households*.xlsx), and connectors.PartOf names a
+// part's whole. Parts of even size keep the sources' row-drop guard
+// quiet, which compares a new file with the source's typical one.
+func PartName(name string, k int) string {
 	if k <= 1 {
 		return name
 	}
@@ -121,7 +121,7 @@ type blocks struct {
 
 	started map[string]bool        // CSV files created by an earlier block
 	xlsx    map[string]*xlsxWriter // sheets open for the next blocks' rows
-	part    map[string]int         // the part of each sheet being written (partName)
+	part    map[string]int         // the part of each sheet being written (PartName)
 	perPart map[string]int         // blocks in each part of a sheet (0: one part)
 	inPart  map[string]int         // blocks in the part being written
 	n       int                    // blocks in all
@@ -239,7 +239,7 @@ func (b *blocks) write(f *file) error {
 
 // partPath is where the part of a sheet being written is.
 func (b *blocks) partPath(name string) string {
-	return filepath.Join(b.dir, filepath.FromSlash(partName(name, b.part[name])))
+	return filepath.Join(b.dir, filepath.FromSlash(PartName(name, b.part[name])))
 }
 
 // generateBlocks writes a county drawn in blocks (see blockThreshold). The
@@ -294,7 +294,7 @@ func generateBlocks(ctx context.Context, o Options, asOf time.Time) (*Truth, err
 func (b *blocks) add(w *world, files []*written) error {
 	t := w.truth(files)
 	// A block's rows of a sheet went to the part being written.
-	part := func(name string) string { return partName(name, b.part[name]) }
+	part := func(name string) string { return PartName(name, b.part[name]) }
 	for i := range t.BadRows {
 		t.BadRows[i].File = part(t.BadRows[i].File)
 	}

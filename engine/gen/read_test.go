@@ -18,6 +18,7 @@ import (
 	"github.com/xuri/excelize/v2"
 	"golang.org/x/text/encoding/simplifiedchinese"
 
+	"github.com/lipwatch/lipwatch/connectors"
 	"github.com/lipwatch/lipwatch/engine/dataset"
 	"github.com/lipwatch/lipwatch/engine/idnum"
 )
@@ -90,15 +91,11 @@ func layoutOf(name string) (layout, bool) {
 	return l, ok
 }
 
-// wholeName is the name of the file a part belongs to (partName):
+// wholeName is the name of the file a part belongs to (PartName):
 // households.xlsx for households-2.xlsx.
 func wholeName(name string) string {
-	ext := filepath.Ext(name)
-	stem := strings.TrimSuffix(name, ext)
-	if i := strings.LastIndexByte(stem, '-'); i > 0 {
-		if _, err := strconv.Atoi(stem[i+1:]); err == nil {
-			return stem[:i] + ext
-		}
+	if whole, ok := connectors.PartOf(name); ok {
+		return whole
 	}
 	return name
 }

@@ -3,10 +3,9 @@ package store
 import (
 	"context"
 	"fmt"
-	"path"
 	"sort"
-	"strings"
 
+	"github.com/lipwatch/lipwatch/connectors"
 	"github.com/lipwatch/lipwatch/engine/dataset"
 )
 
@@ -235,7 +234,7 @@ func (s *Store) rowDrops(ctx context.Context, sources []SourceSpec, dropPct int)
 		}
 		for _, f := range files {
 			stream, read, same, typical := f.stream, f.read, f.same, f.typical
-			if whole, ok := wholeOfPart(stream); ok && same == nil && synced[whole] {
+			if whole, ok := connectors.PartOf(stream); ok && same == nil && synced[whole] {
 				// The last part of an export split past Excel's row
 				// limit (households-2.xlsx beside households.xlsx) is as
 				// small as the rows left over: not a partial export.
@@ -255,19 +254,6 @@ func (s *Store) rowDrops(ctx context.Context, sources []SourceSpec, dropPct int)
 		}
 	}
 	return out, nil
-}
-
-// wholeOfPart is the file a numbered part belongs to: households.xlsx for
-// households-2.xlsx or households_3.xlsx (in the same directory); ok is
-// false for a name without such a number.
-func wholeOfPart(name string) (string, bool) {
-	ext := path.Ext(name)
-	stem := strings.TrimSuffix(name, ext)
-	i := strings.LastIndexAny(stem, "-_")
-	if i <= 0 || i == len(stem)-1 || strings.Trim(stem[i+1:], "0123456789") != "" || strings.ContainsRune(stem[i:], '/') {
-		return "", false
-	}
-	return stem[:i] + ext, true
 }
 
 func pct(n, of int64) string {
