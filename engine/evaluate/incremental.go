@@ -313,6 +313,7 @@ func incrementalFacts(ctx context.Context, conn *sql.Conn, log *slog.Logger, pac
 			_, err := conn.ExecContext(context.WithoutCancel(ctx), drops[i])
 			errs = append(errs, err)
 		}
+		errs = append(errs, repointRegistryCurrent(context.WithoutCancel(ctx), conn))
 		if errors.Join(errs...) != nil {
 			_ = conn.Raw(func(any) error { return driver.ErrBadConn })
 		}
@@ -580,6 +581,9 @@ func incrementalFacts(ctx context.Context, conn *sql.Conn, log *slog.Logger, pac
 		WHERE id_number IN (SELECT id_number FROM temp.main.inc_eval)`, quoteIdent(catalog)), `DROP VIEW IF EXISTS temp.main.registry`); err != nil {
 		return fail(err)
 	}
+	if err := repointRegistryCurrent(ctx, conn); err != nil {
+		return fail(err)
+	}
 	// People who appear for the first time (a claim of someone the store
 	// did not know): rows are only ever added on such a night.
 	if len(named) > 0 && computed[rule.ScopePerson] {
@@ -636,6 +640,9 @@ func shadowRows(ctx context.Context, conn *sql.Conn, catalog string) (func(), er
 				_ = conn.Raw(func(any) error { return driver.ErrBadConn })
 			}
 		}
+		if err := repointRegistryCurrent(context.WithoutCancel(ctx), conn); err != nil {
+			_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+		}
 	}
 	for _, ds := range dataset.All() {
 		var conds []string
@@ -661,6 +668,13 @@ func shadowRows(ctx context.Context, conn *sql.Conn, catalog string) (func(), er
 			undo()
 			return nil, fmt.Errorf("dataset %s: %w", ds.Name, err)
 		}
+	}
+	// registry_current, which the fact queries read, reads the registry's
+	// shadow too: through the store's registry it would compute a group
+	// for every household of the county, and keep the reached ones.
+	if err := repointRegistryCurrent(ctx, conn); err != nil {
+		undo()
+		return nil, err
 	}
 	return undo, nil
 }

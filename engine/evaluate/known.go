@@ -172,27 +172,52 @@ func FirstLoad(ctx context.Context, db *sql.DB) (time.Time, error) {
 // this way (the duplicates are counted first), so only the evaluation's
 // connection has it, and undo takes it away.
 func wholeRegistryCurrent(ctx context.Context, conn *sql.Conn) (func(), error) {
-	catalog, err := currentCatalog(ctx, conn)
-	if err != nil {
-		return nil, err
-	}
-	reg := quoteIdent(catalog) + `.main.registry`
-	var shadowed bool
-	if err := conn.QueryRowContext(ctx, `SELECT count(*) > 0 FROM duckdb_views() WHERE temporary AND view_name = 'registry'`).Scan(&shadowed); err != nil {
-		return nil, err
-	}
-	if shadowed {
-		reg = `temp.main.registry`
-	}
-	q := store.CurrentRows(reg)
 	undo := func() {
 		if _, err := conn.ExecContext(context.WithoutCancel(ctx), `DROP VIEW IF EXISTS temp.main.registry_current`); err != nil {
 			_ = conn.Raw(func(any) error { return driver.ErrBadConn })
 		}
 	}
-	if _, err := conn.ExecContext(ctx, `CREATE OR REPLACE TEMP VIEW registry_current AS `+q); err != nil {
+	if err := pointRegistryCurrent(ctx, conn); err != nil {
 		undo()
-		return nil, fmt.Errorf("registry_current: %w", err)
+		return nil, err
 	}
 	return undo, nil
+}
+
+// repointRegistryCurrent calls pointRegistryCurrent when conn has the
+// temp view registry_current (the evaluation's connection), and does
+// nothing otherwise.
+func repointRegistryCurrent(ctx context.Context, conn *sql.Conn) error {
+	var has bool
+	if err := conn.QueryRowContext(ctx, `SELECT count(*) > 0 FROM duckdb_views() WHERE temporary AND view_name = 'registry_current'`).Scan(&has); err != nil {
+		return fmt.Errorf("registry_current: %w", err)
+	}
+	if !has {
+		return nil
+	}
+	return pointRegistryCurrent(ctx, conn)
+}
+
+// pointRegistryCurrent makes conn's temp view registry_current (see
+// wholeRegistryCurrent) read the registry's temp shadow when there is one
+// and the store's registry otherwise. A view names its tables when it is
+// made, so a shadow made after it (an incremental night's shadowRows)
+// calls this again, and again once the shadow is gone.
+func pointRegistryCurrent(ctx context.Context, conn *sql.Conn) error {
+	catalog, err := currentCatalog(ctx, conn)
+	if err != nil {
+		return err
+	}
+	reg := quoteIdent(catalog) + `.main.registry`
+	var shadowed bool
+	if err := conn.QueryRowContext(ctx, `SELECT count(*) > 0 FROM duckdb_views() WHERE temporary AND view_name = 'registry'`).Scan(&shadowed); err != nil {
+		return fmt.Errorf("registry_current: %w", err)
+	}
+	if shadowed {
+		reg = `temp.main.registry`
+	}
+	if _, err := conn.ExecContext(ctx, `CREATE OR REPLACE TEMP VIEW registry_current AS `+store.CurrentRows(reg)); err != nil {
+		return fmt.Errorf("registry_current: %w", err)
+	}
+	return nil
 }
