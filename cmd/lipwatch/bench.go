@@ -37,6 +37,7 @@ import (
 
 	"github.com/lipwatch/lipwatch"
 	"github.com/lipwatch/lipwatch/engine/config"
+	"github.com/lipwatch/lipwatch/engine/dataset"
 	"github.com/lipwatch/lipwatch/engine/evaluate"
 	"github.com/lipwatch/lipwatch/engine/gen"
 	"github.com/lipwatch/lipwatch/engine/pipeline"
@@ -369,6 +370,11 @@ func runBench(ctx context.Context, o benchOptions, progress io.Writer) (*benchRe
 	if err != nil {
 		return fail(err)
 	}
+	b.say("baseline: DuckDB's own write of the rows the sync stored")
+	fl, err := syncFloor(ctx, storePath, filepath.Join(runDir, "floor.duckdb"), cfg.Store.Threads, cfg.Store.MemoryLimit)
+	if err != nil {
+		return fail(err)
+	}
 	b.say("baseline: the hand-written SQL of the rules")
 	or, err := oracle(ctx, cfg, storePath, cDay)
 	if err != nil {
@@ -496,6 +502,15 @@ func runBench(ctx context.Context, o benchOptions, progress io.Writer) (*benchRe
 		csvFig.Met = met(*csvFig.Ratio <= 1.4)
 	}
 	fig(csvFig)
+
+	// What bounds the full night's sync: the same rows written by DuckDB
+	// alone. Not a goal of the issue; the floor under any insert path.
+	if sync, ok := rep.Stages["a_full"]["sync"]; ok && fl.elapsed > 0 {
+		fig(benchFigure{ID: "sync_floor", Figure: "sync of (a), every source", Measured: sync, Unit: "s",
+			Baseline: ptr(fl.elapsed.Seconds()), BaselineWhat: "DuckDB writing the same rows from memory", Ratio: ptr(sync / fl.elapsed.Seconds()),
+			Goal: "none: the floor under (a)'s sync", PeakRSSMB: a.PeakRSSMB, BaselineMB: fl.rssMB,
+			Note: fmt.Sprintf("%d rows, the store's after (c); DuckDB's write: CPU %.1f s", fl.rows, fl.cpuS)})
+	}
 
 	if err := writeJSON(); err != nil {
 		return rep, fmt.Errorf("bench: write bench.json: %w", err)
@@ -978,6 +993,77 @@ func readCSVMedical(ctx context.Context, path string, files []string) (benchRead
 		return r, fmt.Errorf("bench: read_csv: %w", err)
 	}
 	r.rows, _ = res.RowsAffected()
+	return r, nil
+}
+
+// benchFloor is syncFloor's measure.
+type benchFloor struct {
+	rows    int64
+	elapsed time.Duration // the CREATE TABLE AS and CHECKPOINT of every table
+	cpuS    float64       // this process's CPU time over the same statements (DuckDB's threads)
+	rssMB   float64
+}
+
+// syncFloor measures what storing the rows of the store at storePath costs
+// DuckDB alone: each dataset table is copied into memory (untimed), then
+// written into a new database file at path with CREATE TABLE AS and a
+// CHECKPOINT (timed), with the store's threads and memory_limit. No file
+// is read, no value parsed or checked, no Appender used: no insert path
+// into a DuckDB store of these rows can cost less. path is removed after.
+func syncFloor(ctx context.Context, storePath, path string, threads int, memoryLimit string) (benchFloor, error) {
+	var r benchFloor
+	os.Remove(path)
+	defer os.Remove(path)
+	db, err := sql.Open("duckdb", path)
+	if err != nil {
+		return r, err
+	}
+	defer db.Close()
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return r, err
+	}
+	defer conn.Close()
+	setup := []string{`ATTACH '` + strings.ReplaceAll(storePath, "'", "''") + `' AS s (READ_ONLY)`}
+	if threads > 0 {
+		setup = append(setup, fmt.Sprintf(`SET threads = %d`, threads))
+	}
+	if memoryLimit != "" {
+		setup = append(setup, `SET memory_limit = '`+strings.ReplaceAll(memoryLimit, "'", "''")+`'`)
+	}
+	for _, q := range setup {
+		if _, err := conn.ExecContext(ctx, q); err != nil {
+			return r, fmt.Errorf("bench: floor: %w", err)
+		}
+	}
+	debug.FreeOSMemory()
+	peak := peakRSS()
+	for _, n := range dataset.Names() {
+		t := `"` + n + `"`
+		var k int64
+		_, err := conn.ExecContext(ctx, `CREATE TEMP TABLE m AS SELECT * FROM s.main.`+t)
+		if err == nil {
+			err = conn.QueryRowContext(ctx, `SELECT count(*) FROM temp.main.m`).Scan(&k)
+		}
+		if err != nil {
+			return r, fmt.Errorf("bench: floor: %s: %w", n, err)
+		}
+		r.rows += k
+		c0, t0 := cpuSelf(), time.Now()
+		_, err = conn.ExecContext(ctx, `CREATE TABLE `+t+` AS SELECT * FROM temp.main.m`)
+		if err == nil {
+			_, err = conn.ExecContext(ctx, `CHECKPOINT`)
+		}
+		r.elapsed += time.Since(t0)
+		r.cpuS += cpuSelf() - c0
+		if err != nil {
+			return r, fmt.Errorf("bench: floor: %s: %w", n, err)
+		}
+		if _, err := conn.ExecContext(ctx, `DROP TABLE temp.main.m`); err != nil {
+			return r, fmt.Errorf("bench: floor: %s: %w", n, err)
+		}
+	}
+	r.rssMB = peak()
 	return r, nil
 }
 

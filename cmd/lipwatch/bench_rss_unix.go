@@ -6,6 +6,7 @@ import (
 	"os"
 	"runtime"
 	"syscall"
+	"time"
 )
 
 // maxRSSMB is a finished child's peak resident set in MB (getrusage's
@@ -19,4 +20,14 @@ func maxRSSMB(ps *os.ProcessState) float64 {
 		return float64(ru.Maxrss) / (1 << 20)
 	}
 	return float64(ru.Maxrss) / 1024
+}
+
+// cpuSelf is this process's CPU time so far in seconds: user + system,
+// every thread (getrusage RUSAGE_SELF).
+func cpuSelf() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
 }
