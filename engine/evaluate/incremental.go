@@ -406,6 +406,27 @@ func incrementalFacts(ctx context.Context, conn *sql.Conn, log *slog.Logger, pac
 			}
 		}
 	}
+	// The people and households with a hit of the prior evaluation, and
+	// those sharing a household with one (a household rule's hit stands
+	// on one member of those it holds for): their rules run again whenever
+	// a fact of theirs may have changed (narrowKeys).
+	if !narrowOff {
+		hits := quoteIdent(catalog) + `.main.eval_prior_hits`
+		for _, st := range []struct{ q, drop string }{
+			{`CREATE OR REPLACE TEMP TABLE inc_hit_h AS SELECT household_id AS k FROM ` + hits + ` WHERE household_id <> ''
+				UNION SELECT r.household_id FROM ` + cur + ` r JOIN ` + hits + ` h USING (id_number) WHERE r.household_id <> ''
+				UNION SELECT r.household_id FROM ` + priorPerson + ` r JOIN ` + hits + ` h USING (id_number) WHERE r.household_id <> ''`,
+				`DROP TABLE IF EXISTS temp.main.inc_hit_h`},
+			{`CREATE OR REPLACE TEMP TABLE inc_hit_p AS SELECT id_number AS k FROM ` + hits + `
+				UNION SELECT r.id_number FROM ` + cur + ` r JOIN temp.main.inc_hit_h h ON r.household_id = h.k
+				UNION SELECT r.id_number FROM ` + priorPerson + ` r JOIN temp.main.inc_hit_h h ON r.household_id = h.k`,
+				`DROP TABLE IF EXISTS temp.main.inc_hit_p`},
+		} {
+			if err := exec(st.q, st.drop); err != nil {
+				return fail(err)
+			}
+		}
+	}
 	// Each group's f_<group> is made last, a view of the rows of the
 	// people evaluated again alone (the rules read nobody else's).
 	type view struct {
@@ -419,7 +440,7 @@ func incrementalFacts(ctx context.Context, conn *sql.Conn, log *slog.Logger, pac
 	for _, g := range pack.Groups {
 		gt := time.Now()
 		keys := `temp.main."inc_k_` + g.Name + `"`
-		var qs []string
+		var qs, qsNew []string // the rows reached: by an edge or new, and new
 		for _, e := range g.ChangesOn {
 			q, err := edgeQuery(pack, e, prev, day)
 			if err != nil {
@@ -449,6 +470,7 @@ func incrementalFacts(ctx context.Context, conn *sql.Conn, log *slog.Logger, pac
 				if q, ok := newRows[t]; ok && !seen[t] {
 					seen[t] = true
 					qs = append(qs, q)
+					qsNew = append(qsNew, q)
 				}
 			}
 		}
@@ -486,16 +508,6 @@ func incrementalFacts(ctx context.Context, conn *sql.Conn, log *slog.Logger, pac
 		if n == 0 {
 			fviews = append(fviews, view{g, `SELECT * FROM ` + prior})
 			continue
-		}
-		switch {
-		case g.Scope == rule.ScopeHousehold:
-			changedHouseholds = append(changedHouseholds, `SELECT k AS household_id FROM `+keys)
-		case householdRead[g.Name]:
-			changedHouseholds = append(changedHouseholds, `SELECT r.household_id FROM `+cur+` r JOIN `+keys+` k ON r.id_number = k.k WHERE r.household_id <> ''`,
-				`SELECT r.household_id FROM `+priorPerson+` r JOIN `+keys+` k ON r.id_number = k.k WHERE r.household_id <> ''`)
-			changedPeople = append(changedPeople, `SELECT k AS id_number FROM `+keys) // those outside the registry
-		default:
-			changedPeople = append(changedPeople, `SELECT k AS id_number FROM `+keys)
 		}
 		// The rows the group reads for its keys: every row of every member
 		// of their households (a member's row may count for the household),
@@ -540,6 +552,51 @@ func incrementalFacts(ctx context.Context, conn *sql.Conn, log *slog.Logger, pac
 		computed[g.Name] = true
 		fviews = append(fviews, view{g, `SELECT * FROM ` + prior + ` WHERE ` + key + ` NOT IN (SELECT k FROM ` + keys + `)
 			UNION ALL BY NAME SELECT * FROM ` + fresh})
+		// The keys whose rules run again: those some rule could hit or
+		// fail for on their fresh facts of this group, those with a prior
+		// hit, and those named by new rows (narrowKeys).
+		reach := keys
+		if !narrowOff {
+			where, err := narrowWhere(ctx, conn, pack, g, day, fresh)
+			if err != nil {
+				return fail(err)
+			}
+			reach = `temp.main."inc_r_` + g.Name + `"`
+			hit := `temp.main.inc_hit_p`
+			if g.Scope == rule.ScopeHousehold {
+				hit = `temp.main.inc_hit_h`
+			}
+			switch narrowWithout {
+			case "where":
+				where = "FALSE"
+			case "prior":
+				hit = `(SELECT NULL::VARCHAR AS k WHERE false)`
+			}
+			q := `CREATE OR REPLACE TEMP TABLE ` + reach + ` AS
+				SELECT k.k FROM ` + keys + ` k LEFT JOIN ` + fresh + ` AS "g_` + g.Name + `" ON "g_` + g.Name + `".` + key + ` = k.k WHERE ` + where + `
+				UNION SELECT k FROM ` + keys + ` WHERE k IN (SELECT k FROM ` + hit + `)`
+			if len(qsNew) > 0 {
+				q += ` UNION (WITH e AS (` + strings.Join(qsNew, " UNION ") + `) ` + k + `)`
+			}
+			if err := exec(q, `DROP TABLE IF EXISTS `+reach); err != nil {
+				return fail(err)
+			}
+			var r int64
+			if err := conn.QueryRowContext(ctx, `SELECT count(*) FROM `+reach).Scan(&r); err != nil {
+				return fail(err)
+			}
+			log.Debug("incremental facts: keys whose rules run again", "group", g.Name, "keys", r, "of", n)
+		}
+		switch {
+		case g.Scope == rule.ScopeHousehold:
+			changedHouseholds = append(changedHouseholds, `SELECT k AS household_id FROM `+reach)
+		case householdRead[g.Name]:
+			changedHouseholds = append(changedHouseholds, `SELECT r.household_id FROM `+cur+` r JOIN `+reach+` k ON r.id_number = k.k WHERE r.household_id <> ''`,
+				`SELECT r.household_id FROM `+priorPerson+` r JOIN `+reach+` k ON r.id_number = k.k WHERE r.household_id <> ''`)
+			changedPeople = append(changedPeople, `SELECT k AS id_number FROM `+reach) // those outside the registry
+		default:
+			changedPeople = append(changedPeople, `SELECT k AS id_number FROM `+reach)
+		}
 		log.Debug("incremental facts: group computed again", "group", g.Name, "keys", n, "elapsed", time.Since(gt))
 	}
 	// A household with a new row of any member is evaluated again whole:

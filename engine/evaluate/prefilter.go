@@ -80,6 +80,73 @@ func buildPrefilter(ctx context.Context, conn *sql.Conn, pack *rule.Pack, rules 
 	return pf, nil
 }
 
+// The narrowing of an incremental night. A date edge (or new rows)
+// changes a group's facts for its keys; only the rules that read the
+// group can give such a key another verdict, reason or severity than the
+// prior evaluation gave it. A key's rules run again (its household's too,
+// as before) when
+//
+//   - some enabled rule whose condition reads the group could hold or fail
+//     for it: the rule's pre-filter (rule.Prefilter), with the group's
+//     fresh facts known and every other fact unknown, is TRUE for it;
+//   - it had a hit in the prior evaluation, or shares a household with one
+//     who had (a rule reading the group only in its reason or severity, a
+//     hit that ends);
+//   - a new row names it.
+//
+// Any other key was not hit by a rule reading the group before (no prior
+// hit) and is not now (the pre-filter over-approximates the condition), and
+// the rules that do not read the group see the same facts: its hits are
+// the prior evaluation's. The keys' facts are still replaced whole in the
+// kept facts (keepFacts). TestIncrementalEqualsFull (engine/pipeline)
+// compares the result with a full evaluation, day after day.
+
+// narrowOff makes an incremental night run the rules again for every key
+// a group's facts were computed for (tests compare the two).
+var narrowOff = false
+
+// narrowWithout takes one term out of the narrowing ("where": the
+// pre-filter's, "prior": the prior hits'), for tests that show each is
+// needed; "" in lipwatch.
+var narrowWithout = ""
+
+// narrowWhere is the SQL condition, over the group's fresh facts table
+// aliased "g_<group>" (a LEFT JOIN: NULL columns where a key has no row,
+// its facts keep their defaults), holding for every key some enabled rule
+// whose condition reads the group could hold or fail for; "FALSE" when no
+// rule's condition reads it.
+func narrowWhere(ctx context.Context, conn *sql.Conn, pack *rule.Pack, g *rule.Group, day time.Time, fresh string) (string, error) {
+	types, err := columnTypes(ctx, conn, fresh)
+	if err != nil {
+		return "", fmt.Errorf("facts group %s: %w", g.Name, err)
+	}
+	cols := map[string]string{}
+	where := "FALSE"
+	for i := range g.Fields {
+		f := &g.Fields[i]
+		ref := fmt.Sprintf(`"g_%s"."%s"`, g.Name, strings.ReplaceAll(f.Name, `"`, `""`))
+		col, bad := factColumn(f.Type, ref, types[f.Name])
+		cols[f.Name] = col
+		if bad != "" {
+			where = orSQL(where, bad)
+		}
+	}
+	column := func(group, field string) string {
+		if group != g.Name {
+			return "" // unknown: any value
+		}
+		return cols[field]
+	}
+	for _, r := range pack.Rules {
+		if !r.Enabled || !r.ConditionReads(g.Name) {
+			continue
+		}
+		p, _ := r.Prefilter(day, column)
+		where = orSQL(where, p)
+	}
+	return where, nil
+}
+
 func orSQL(a, b string) string {
 	switch {
 	case a == "TRUE" || b == "TRUE":

@@ -363,6 +363,22 @@ func (r *Rule) Inputs() []string {
 	return names
 }
 
+// ConditionReads reports whether the rule's condition (when) reads a fact
+// of group: a key whose facts of the group alone changed, and for whom
+// the condition cannot hold, keeps its verdict of the rules that do not.
+// It is true for a rule not compiled in a pack.
+func (r *Rule) ConditionReads(group string) bool {
+	if r.pack == nil || r.when == nil {
+		return true
+	}
+	for _, in := range r.when.facts {
+		if r.pack.fields[in.field].Group == group {
+			return true
+		}
+	}
+	return false
+}
+
 // String is the rule's id and version, as recorded with hits: "ID@v2".
 func (r *Rule) String() string { return r.ID + "@v" + strconv.Itoa(r.Version) }
 
