@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -144,17 +145,32 @@ func (s *Store) sourceHealth(ctx context.Context, src SourceSpec, share float64)
 	}
 	// A row kept unresolved and linked since (by the linker or an
 	// analyst) names its person: it no longer counts against the source.
-	for i, c := range streams {
-		if c.unresolved == 0 {
-			continue
-		}
-		var linked int64
-		if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM links l JOIN main.`+quoteIdent(src.Dataset)+` d ON d._key = l.row_key
-			WHERE l.dataset = $1 AND d._source = $2 AND d._stream = $3 AND l.status IN ('linked', 'confirmed')
-			  AND starts_with(l.raw_id, '`+dataset.UnresolvedPrefix+`')`, src.Dataset, src.Name, c.stream).Scan(&linked); err != nil {
+	// One read of the dataset for all the source's streams (a county's
+	// monthly files are a dozen streams of one table).
+	if slices.ContainsFunc(streams, func(c currentStream) bool { return c.unresolved > 0 }) {
+		linked := map[string]int64{}
+		lr, err := s.db.QueryContext(ctx, `SELECT d._stream, count(*) FROM links l JOIN main.`+quoteIdent(src.Dataset)+` d ON d._key = l.row_key
+			WHERE l.dataset = $1 AND d._source = $2 AND l.status IN ('linked', 'confirmed')
+			  AND starts_with(l.raw_id, '`+dataset.UnresolvedPrefix+`') GROUP BY d._stream`, src.Dataset, src.Name)
+		if err != nil {
 			return h, err
 		}
-		streams[i].unresolved = max(c.unresolved-linked, 0)
+		for lr.Next() {
+			var stream string
+			var n int64
+			if err := lr.Scan(&stream, &n); err != nil {
+				lr.Close()
+				return h, err
+			}
+			linked[stream] = n
+		}
+		lr.Close()
+		if err := lr.Err(); err != nil {
+			return h, err
+		}
+		for i, c := range streams {
+			streams[i].unresolved = max(c.unresolved-linked[c.stream], 0)
+		}
 	}
 	if h.Rows, err = s.CountRows(ctx, src.Dataset, src.Name); err != nil {
 		return h, err
