@@ -26,9 +26,11 @@ import (
 // moved forward, a person's hits can change only where the date crosses an
 // edge of a fact (rule.Edge, facts.yaml changes_on): a claim leaving the
 // 12-month window, a birthday, a certificate one day older. Such a night
-// evaluates only the households those edges reach between the two dates —
-// every member of each, with every row of theirs — and keeps everyone
-// else's hits from the last evaluation (Prior). The result is the full
+// computes the facts again only for what those edges reach between the two
+// dates — over every row of the reached households' members — runs the
+// rules again only where a verdict can change (the narrowing, prefilter.go)
+// and keeps everyone else's hits from the last evaluation (Prior). The
+// result is the full
 // evaluation's: TestIncrementalEqualsFull (engine/pipeline) compares the
 // two on the synthetic county, day after day.
 //
@@ -296,9 +298,10 @@ func priorTable(g *rule.Group) string { return `eval_prior."` + g.Name + `"` }
 // over temp views of every dataset holding only the rows of their
 // households' members, and f_<group> becomes a view of the prior rows of
 // the other keys and the fresh ones. It leaves in temp table inc_eval the
-// people whose rules must run again (those whose facts may have changed,
-// with every member of their households: a household rule's hit is chosen
-// among the members), and in inc_k_<group> each group's reached keys.
+// people whose rules must run again (those whose facts may have changed
+// and whose verdict can, the narrowing, with every member of their
+// households: a household rule's hit is chosen among the members), and in
+// inc_k_<group> each group's reached keys.
 // undo takes every temp object away (and discards the connection when it
 // cannot).
 func incrementalFacts(ctx context.Context, conn *sql.Conn, log *slog.Logger, pack *rule.Pack, prev, day time.Time, appended map[string]int64) (reached, newPeople int64, undo func(), err error) {
@@ -409,7 +412,7 @@ func incrementalFacts(ctx context.Context, conn *sql.Conn, log *slog.Logger, pac
 	// The people and households with a hit of the prior evaluation, and
 	// those sharing a household with one (a household rule's hit stands
 	// on one member of those it holds for): their rules run again whenever
-	// a fact of theirs may have changed (narrowKeys).
+	// a fact of theirs may have changed (the narrowing: prefilter.go).
 	if !narrowOff {
 		hits := quoteIdent(catalog) + `.main.eval_prior_hits`
 		for _, st := range []struct{ q, drop string }{
@@ -554,7 +557,7 @@ func incrementalFacts(ctx context.Context, conn *sql.Conn, log *slog.Logger, pac
 			UNION ALL BY NAME SELECT * FROM ` + fresh})
 		// The keys whose rules run again: those some rule could hit or
 		// fail for on their fresh facts of this group, those with a prior
-		// hit, and those named by new rows (narrowKeys).
+		// hit, and those named by new rows (the narrowing: prefilter.go).
 		reach := keys
 		if !narrowOff {
 			where, err := narrowWhere(ctx, conn, pack, g, day, fresh)
