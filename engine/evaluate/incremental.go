@@ -388,12 +388,14 @@ func incrementalFacts(ctx context.Context, conn *sql.Conn, log *slog.Logger, pac
 		}
 	}
 	var changedPeople, changedHouseholds []string
-	// Everyone a row names beside a household's 户号 (a member who moved
-	// out, in an old registry row; an assistance row of a person the
-	// registry places elsewhere) is read whole with the household: the
-	// query then sees where the registry places them now, as over the
-	// whole store, rather than the one row that names the household.
-	namedBy := ""
+	// Each household's people, read once a night when a group is computed
+	// again (inc_members): the registry's members, and everyone a row names
+	// beside the household's 户号 (a member who moved out, in an old
+	// registry row; an assistance row of a person the registry places
+	// elsewhere), who is read whole with the household: the query then sees
+	// where the registry places them now, as over the whole store, rather
+	// than the one row that names the household.
+	members := `SELECT household_id, id_number FROM ` + cur + ` WHERE household_id <> ''`
 	for _, ds := range dataset.All() {
 		if _, ok := ds.Field("household_id"); !ok {
 			continue
@@ -404,11 +406,12 @@ func incrementalFacts(ctx context.Context, conn *sql.Conn, log *slog.Logger, pac
 		}
 		for _, f := range ds.Fields {
 			if f.Type == dataset.ID {
-				namedBy += ` UNION SELECT ` + quoteIdent(f.Name) + ` FROM ` + quoteIdent(catalog) + `.main.` + quoteIdent(ds.Name) +
-					` WHERE household_id IN (SELECT household_id FROM temp.main.inc_ch)` + resolved
+				members += ` UNION ALL SELECT household_id, ` + quoteIdent(f.Name) + ` FROM ` + quoteIdent(catalog) + `.main.` + quoteIdent(ds.Name) +
+					` WHERE household_id <> '' AND ` + quoteIdent(f.Name) + ` IS NOT NULL` + resolved
 			}
 		}
 	}
+	membersMade := false
 	// The people and households with a hit of the prior evaluation, and
 	// those sharing a household with one (a household rule's hit stands
 	// on one member of those it holds for): their rules run again whenever
@@ -523,9 +526,16 @@ func incrementalFacts(ctx context.Context, conn *sql.Conn, log *slog.Logger, pac
 		if g.Scope == rule.ScopePerson {
 			ownKeys = ` UNION SELECT k FROM ` + keys // people outside the registry
 		}
+		if !membersMade {
+			membersMade = true
+			if err := exec(`CREATE OR REPLACE TEMP TABLE inc_members AS `+members, `DROP TABLE IF EXISTS temp.main.inc_members`); err != nil {
+				return fail(err)
+			}
+		}
 		for _, st := range []struct{ q, drop string }{
 			{`CREATE OR REPLACE TEMP TABLE inc_ch AS ` + hh, `DROP TABLE IF EXISTS temp.main.inc_ch`},
-			{`CREATE OR REPLACE TEMP TABLE inc_cp AS SELECT r.id_number FROM ` + cur + ` r JOIN inc_ch USING (household_id)` + ownKeys + namedBy,
+			{`CREATE OR REPLACE TEMP TABLE inc_cp AS SELECT DISTINCT id_number FROM temp.main.inc_members
+				WHERE household_id IN (SELECT household_id FROM temp.main.inc_ch)` + ownKeys,
 				`DROP TABLE IF EXISTS temp.main.inc_cp`},
 		} {
 			if err := exec(st.q, st.drop); err != nil {
