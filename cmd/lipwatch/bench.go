@@ -507,7 +507,7 @@ func runBench(ctx context.Context, o benchOptions, progress io.Writer) (*benchRe
 	// alone. Not a goal of the issue; the floor under any insert path.
 	if sync, ok := rep.Stages["a_full"]["sync"]; ok && fl.elapsed > 0 {
 		fig(benchFigure{ID: "sync_floor", Figure: "sync of (a), every source", Measured: sync, Unit: "s",
-			Baseline: ptr(fl.elapsed.Seconds()), BaselineWhat: "DuckDB writing the same rows from memory", Ratio: ptr(sync / fl.elapsed.Seconds()),
+			Baseline: ptr(fl.elapsed.Seconds()), BaselineWhat: "DuckDB writing the stored rows from memory", Ratio: ptr(sync / fl.elapsed.Seconds()),
 			Goal: "none: the floor under (a)'s sync", PeakRSSMB: a.PeakRSSMB, BaselineMB: fl.rssMB,
 			Note: fmt.Sprintf("%d rows, the store's after (c); DuckDB's write: CPU %.1f s", fl.rows, fl.cpuS)})
 	}

@@ -116,6 +116,11 @@ func printEvaluation(w io.Writer, p *pipeline.Pipeline, r *evaluate.Result) {
 	case r.Incremental:
 		fmt.Fprintf(w, "no data changed since the evaluation of %s: evaluated again the %d people the date reached (with their households), the others' hits kept (--full evaluates everyone)\n",
 			r.Since.Format(time.DateOnly), r.Reached)
+	case r.FullWhy != "" && r.FullWhy != evaluate.WhyFull:
+		fmt.Fprintf(w, "evaluated everyone: %s\n", r.FullWhy)
+	}
+	if r.NotKept != "" {
+		fmt.Fprintf(w, "not kept for an incremental night: %s; the next night evaluates everyone\n", r.NotKept)
 	}
 	tw := newTable(w)
 	fmt.Fprintln(tw, "RULE\tLEVEL\tHITS\tERRORS\tTITLE")

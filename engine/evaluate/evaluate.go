@@ -49,7 +49,17 @@ type Evaluator struct {
 	// forward, only what the date reached is evaluated again (see Prior);
 	// otherwise, and when nil, everyone is.
 	Prior *Prior
+	// Full says everyone is evaluated because the user asked (--full):
+	// Result.FullWhy says so.
+	Full bool
 }
+
+// Why a night evaluates everyone without a prior evaluation to go on
+// (Result.FullWhy).
+const (
+	WhyFull    = "--full"
+	WhyNoPrior = "no earlier evaluation was kept (the first night, a store restored from a backup, or a last night whose rules or facts groups failed, as its summary said)"
+)
 
 // gapHeld reports whether rule's verdict on the person is unknown tonight
 // because their own (or their household's) rows of a dataset it reads are
@@ -99,11 +109,16 @@ type Result struct {
 	Total      time.Duration
 	// Incremental is set when only the people the date reached were
 	// evaluated (Reached of them, with their households); FullWhy says
-	// why a night with a Prior was a full evaluation.
+	// why a night was a full evaluation instead (WhyFull, WhyNoPrior, or
+	// what changed since the Prior); "" for a backtest or a replay.
 	Incremental bool
 	Since       time.Time // the prior evaluation's date, when Incremental
 	Reached     int64
 	FullWhy     string
+	// NotKept, when not "", says why tonight's evaluation is not kept for
+	// the next night, which then evaluates everyone (a dry run keeps none
+	// and says nothing).
+	NotKept string
 	// Appended names the datasets that gained rows since the prior
 	// evaluation on an incremental night (with the prior's largest load
 	// id); nil when only the date moved.
@@ -179,7 +194,7 @@ func (e *Evaluator) Evaluate(ctx context.Context, day time.Time, dryRun bool) (*
 	res.Total = time.Since(start)
 	e.logger().Info("evaluated", "as_of", day.Format(time.DateOnly), "people", res.People, "hits", len(res.Hits),
 		"new_cases", len(res.Plan.New), "updated_cases", len(res.Plan.Updated), "suppressed", len(res.Plan.Suppressed),
-		"dry_run", dryRun, "incremental", res.Incremental, "reached", res.Reached, "full_why", res.FullWhy, "facts_elapsed", res.Facts.Round(time.Millisecond), "rules_elapsed", res.Rules.Round(time.Millisecond))
+		"dry_run", dryRun, "incremental", res.Incremental, "reached", res.Reached, "full_why", res.FullWhy, "not_kept", res.NotKept, "facts_elapsed", res.Facts.Round(time.Millisecond), "rules_elapsed", res.Rules.Round(time.Millisecond))
 	return res, nil
 }
 
@@ -212,7 +227,14 @@ func (e *Evaluator) Hits(ctx context.Context, day time.Time) (*Result, error) {
 		}
 	}
 	t0 := time.Now()
-	if data != "" && e.Prior != nil {
+	switch {
+	case data == "":
+	case e.Full:
+		res.FullWhy = WhyFull
+	case e.Prior == nil:
+		res.FullWhy = WhyNoPrior
+	}
+	if data != "" && e.Prior != nil && !e.Full {
 		var appended map[string]int64
 		if res.FullWhy = incrementalWhy(e.Pack, e.Prior, day); res.FullWhy == "" {
 			appended, res.FullWhy, err = appendedRows(ctx, conn, e.Prior.Data, data)
@@ -364,12 +386,20 @@ func (e *Evaluator) Hits(ctx context.Context, day time.Time) (*Result, error) {
 		}
 	}
 	e.logger().Debug("evaluate: hits merged", "hits", len(res.Hits), "elapsed", time.Since(t0))
+	switch {
+	case !e.keep || data == "":
+	case len(res.FactFailures) > 0:
+		res.NotKept = fmt.Sprintf("%d facts groups failed tonight", len(res.FactFailures))
+	case len(res.EvalErrors) > 0:
+		res.NotKept = fmt.Sprintf("%d rules failed for some people tonight", len(res.EvalErrors))
+	}
 	if e.keep && data != "" && len(res.FactFailures) == 0 && len(res.EvalErrors) == 0 {
 		if err := keepFacts(ctx, conn, e.Pack, day, data, res.Incremental); err != nil {
 			if ctx.Err() != nil {
 				return nil, ctx.Err()
 			}
 			e.logger().Warn("tonight's facts were not kept: the next night evaluates everyone", "err", err)
+			res.NotKept = "tonight's facts could not be kept: " + err.Error()
 		} else {
 			res.Next = &Prior{AsOf: day, PackVersion: priorVersion(e.Pack), Data: data, People: res.People, Hits: slices.Clone(res.Hits)}
 		}

@@ -242,6 +242,23 @@ func TestEvalErrorsAreCountedPerRule(t *testing.T) {
 				t.Errorf("personal data %q in the log or the error", personal)
 			}
 		}
+		// Such a night is not kept for an incremental night, and says so;
+		// the next one evaluates everyone, and says why.
+		ctx := context.Background()
+		w, err := ev.Evaluate(ctx, day, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if w.NotKept != "1 rules failed for some people tonight" {
+			t.Errorf("not kept: %q", w.NotKept)
+		}
+		if prior, err := st.LoadPrior(ctx); prior != nil || err != nil {
+			t.Errorf("a prior was kept: %v %v", prior, err)
+		}
+		next, err := (&Evaluator{Store: st, Pack: ev.Pack}).Hits(ctx, day.AddDate(0, 0, 1))
+		if err != nil || next.Incremental || next.FullWhy != WhyNoPrior {
+			t.Errorf("the next night: incremental %v, why %q (%v)", next.Incremental, next.FullWhy, err)
+		}
 	})
 	t.Run("NaN and Inf facts", func(t *testing.T) {
 		st, ids := evalStore(t)

@@ -139,14 +139,14 @@ func TestIncrementalOnlyWhenNothingChanged(t *testing.T) {
 	}
 	// --full, and a store without a record, evaluate everyone.
 	m.p.Full = true
-	if r, err := m.p.Evaluate(ctx, asOf.AddDate(0, 0, 1), true); err != nil || r.Incremental {
-		t.Errorf("--full was incremental: %v", err)
+	if r, err := m.p.Evaluate(ctx, asOf.AddDate(0, 0, 1), true); err != nil || r.Incremental || r.FullWhy != evaluate.WhyFull {
+		t.Errorf("--full: incremental %v, why %q (%v)", r.Incremental, r.FullWhy, err)
 	}
 	m.p.Full = false
 	if err := m.p.Store.ForgetPrior(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if r, err := m.p.Evaluate(ctx, asOf.AddDate(0, 0, 1), true); err != nil || r.Incremental || r.FullWhy != "" {
+	if r, err := m.p.Evaluate(ctx, asOf.AddDate(0, 0, 1), true); err != nil || r.Incremental || r.FullWhy != evaluate.WhyNoPrior {
 		t.Errorf("without a prior record: incremental %v, why %q", r.Incremental, r.FullWhy)
 	}
 }

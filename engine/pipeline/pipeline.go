@@ -221,7 +221,7 @@ func (p *Pipeline) Evaluate(ctx context.Context, day time.Time, dry bool) (*eval
 }
 
 func (p *Pipeline) evaluate(ctx context.Context, day time.Time, dry bool, h *Health) (*evaluate.Result, error) {
-	ev := &evaluate.Evaluator{Store: p.Store, Pack: p.Pack, Logger: p.logger(), Held: h.Held, Gaps: h.Gaps, Deps: h.Deps}
+	ev := &evaluate.Evaluator{Store: p.Store, Pack: p.Pack, Logger: p.logger(), Held: h.Held, Gaps: h.Gaps, Deps: h.Deps, Full: p.Full}
 	if !p.Full {
 		prior, err := p.Store.LoadPrior(ctx)
 		if err != nil {
