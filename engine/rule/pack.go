@@ -364,9 +364,10 @@ func (r *Rule) Inputs() []string {
 }
 
 // ConditionReads reports whether the rule's condition (when) reads a fact
-// of group: a key whose facts of the group alone changed, and for whom
-// the condition cannot hold, keeps its verdict of the rules that do not.
-// It is true for a rule not compiled in a pack.
+// of group: a rule whose condition does not read it cannot start or stop
+// holding for a key because the group's facts of the key changed (the
+// incremental night's narrowing, engine/evaluate). It is true for a rule
+// not compiled in a pack.
 func (r *Rule) ConditionReads(group string) bool {
 	if r.pack == nil || r.when == nil {
 		return true
