@@ -58,7 +58,7 @@ type Evaluator struct {
 // (Result.FullWhy).
 const (
 	WhyFull    = "--full"
-	WhyNoPrior = "no earlier evaluation was kept (the first night, a store restored from a backup, or a last night whose rules or facts groups failed, as its summary said)"
+	WhyNoPrior = "no earlier evaluation kept (a first night, a restored store, or rules or facts that failed last night)"
 )
 
 // gapHeld reports whether rule's verdict on the person is unknown tonight
