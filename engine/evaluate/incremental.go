@@ -411,28 +411,28 @@ func incrementalFacts(ctx context.Context, conn *sql.Conn, log *slog.Logger, pac
 			}
 		}
 	}
-	membersMade := false
-	// The people and households with a hit of the prior evaluation, and
+	// Made once a night, with the first group computed again: inc_members,
+	// and the people and households with a hit of the prior evaluation and
 	// those sharing a household with one (a household rule's hit stands
-	// on one member of those it holds for): their rules run again whenever
+	// on one member of those it holds for), whose rules run again whenever
 	// a fact of theirs may have changed (the narrowing: prefilter.go).
+	hits := quoteIdent(catalog) + `.main.eval_prior_hits`
+	type stmt struct{ q, drop string }
+	perNight := []stmt{
+		{`CREATE OR REPLACE TEMP TABLE inc_members AS ` + members, `DROP TABLE IF EXISTS temp.main.inc_members`},
+	}
 	if !narrowOff {
-		hits := quoteIdent(catalog) + `.main.eval_prior_hits`
-		for _, st := range []struct{ q, drop string }{
-			{`CREATE OR REPLACE TEMP TABLE inc_hit_h AS SELECT household_id AS k FROM ` + hits + ` WHERE household_id <> ''
+		perNight = append(perNight, stmt{
+			`CREATE OR REPLACE TEMP TABLE inc_hit_h AS SELECT household_id AS k FROM ` + hits + ` WHERE household_id <> ''
 				UNION SELECT r.household_id FROM ` + cur + ` r JOIN ` + hits + ` h USING (id_number) WHERE r.household_id <> ''
 				UNION SELECT r.household_id FROM ` + priorPerson + ` r JOIN ` + hits + ` h USING (id_number) WHERE r.household_id <> ''`,
-				`DROP TABLE IF EXISTS temp.main.inc_hit_h`},
-			{`CREATE OR REPLACE TEMP TABLE inc_hit_p AS SELECT id_number AS k FROM ` + hits + `
+			`DROP TABLE IF EXISTS temp.main.inc_hit_h`}, stmt{
+			`CREATE OR REPLACE TEMP TABLE inc_hit_p AS SELECT id_number AS k FROM ` + hits + `
 				UNION SELECT r.id_number FROM ` + cur + ` r JOIN temp.main.inc_hit_h h ON r.household_id = h.k
 				UNION SELECT r.id_number FROM ` + priorPerson + ` r JOIN temp.main.inc_hit_h h ON r.household_id = h.k`,
-				`DROP TABLE IF EXISTS temp.main.inc_hit_p`},
-		} {
-			if err := exec(st.q, st.drop); err != nil {
-				return fail(err)
-			}
-		}
+			`DROP TABLE IF EXISTS temp.main.inc_hit_p`})
 	}
+	perNightMade := false // made with the first group computed again
 	// Each group's f_<group> is made last, a view of the rows of the
 	// people evaluated again alone (the rules read nobody else's).
 	type view struct {
@@ -526,10 +526,12 @@ func incrementalFacts(ctx context.Context, conn *sql.Conn, log *slog.Logger, pac
 		if g.Scope == rule.ScopePerson {
 			ownKeys = ` UNION SELECT k FROM ` + keys // people outside the registry
 		}
-		if !membersMade {
-			membersMade = true
-			if err := exec(`CREATE OR REPLACE TEMP TABLE inc_members AS `+members, `DROP TABLE IF EXISTS temp.main.inc_members`); err != nil {
-				return fail(err)
+		if !perNightMade {
+			perNightMade = true
+			for _, st := range perNight {
+				if err := exec(st.q, st.drop); err != nil {
+					return fail(err)
+				}
 			}
 		}
 		for _, st := range []struct{ q, drop string }{

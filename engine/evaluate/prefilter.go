@@ -45,27 +45,20 @@ func buildPrefilter(ctx context.Context, conn *sql.Conn, pack *rule.Pack, rules 
 		return pf, fmt.Errorf("facts: counting people: %w", err)
 	}
 	cols := map[string]string{}
-	var trouble []string
+	where := "FALSE"
 	for _, g := range pack.Groups {
-		types, err := columnTypes(ctx, conn, table(g))
+		gc, trouble, err := groupColumns(ctx, conn, g, table(g))
 		if err != nil {
-			return pf, fmt.Errorf("facts group %s: %w", g.Name, err)
+			return pf, err
 		}
-		for i := range g.Fields {
-			f := &g.Fields[i]
-			ref := fmt.Sprintf(`"g_%s"."%s"`, g.Name, strings.ReplaceAll(f.Name, `"`, `""`))
-			col, bad := factColumn(f.Type, ref, types[f.Name])
-			cols[g.Name+"."+f.Name] = col
-			if bad != "" {
-				trouble = append(trouble, bad)
-			}
+		for f, c := range gc {
+			cols[g.Name+"."+f] = c
+		}
+		if trouble != "FALSE" {
+			where = orSQL(where, trouble)
 		}
 	}
 	column := func(group, field string) string { return cols[group+"."+field] }
-	where := "FALSE"
-	for _, t := range trouble {
-		where = orSQL(where, t)
-	}
 	for _, r := range rules {
 		p, exact := r.Prefilter(day, column)
 		if exact {
@@ -116,20 +109,9 @@ var narrowWithout = ""
 // whose condition reads the group could hold or fail for; "FALSE" when no
 // rule's condition reads it.
 func narrowWhere(ctx context.Context, conn *sql.Conn, pack *rule.Pack, g *rule.Group, day time.Time, fresh string) (string, error) {
-	types, err := columnTypes(ctx, conn, fresh)
+	cols, where, err := groupColumns(ctx, conn, g, fresh)
 	if err != nil {
-		return "", fmt.Errorf("facts group %s: %w", g.Name, err)
-	}
-	cols := map[string]string{}
-	where := "FALSE"
-	for i := range g.Fields {
-		f := &g.Fields[i]
-		ref := fmt.Sprintf(`"g_%s"."%s"`, g.Name, strings.ReplaceAll(f.Name, `"`, `""`))
-		col, bad := factColumn(f.Type, ref, types[f.Name])
-		cols[f.Name] = col
-		if bad != "" {
-			where = orSQL(where, bad)
-		}
+		return "", err
 	}
 	column := func(group, field string) string {
 		if group != g.Name {
@@ -145,6 +127,29 @@ func narrowWhere(ctx context.Context, conn *sql.Conn, pack *rule.Pack, g *rule.G
 		where = orSQL(where, p)
 	}
 	return where, nil
+}
+
+// groupColumns reads the pre-filter's columns of group g's facts from
+// table, aliased "g_<group>" in the query: per field, the SQL of its value
+// (factColumn; "" when unknown), and trouble, the SQL condition holding
+// wherever converting some field's value could fail ("FALSE" when none
+// can).
+func groupColumns(ctx context.Context, conn *sql.Conn, g *rule.Group, table string) (cols map[string]string, trouble string, err error) {
+	types, err := columnTypes(ctx, conn, table)
+	if err != nil {
+		return nil, "", fmt.Errorf("facts group %s: %w", g.Name, err)
+	}
+	cols, trouble = map[string]string{}, "FALSE"
+	for i := range g.Fields {
+		f := &g.Fields[i]
+		ref := fmt.Sprintf(`"g_%s"."%s"`, g.Name, strings.ReplaceAll(f.Name, `"`, `""`))
+		col, bad := factColumn(f.Type, ref, types[f.Name])
+		cols[f.Name] = col
+		if bad != "" {
+			trouble = orSQL(trouble, bad)
+		}
+	}
+	return cols, trouble, nil
 }
 
 func orSQL(a, b string) string {
