@@ -160,6 +160,12 @@ func parseSignature(s string) map[string]signature {
 // reason otherwise from the same files.
 func priorVersion(pack *rule.Pack) string { return pack.Version + " " + engineBuild() }
 
+// EngineBuild identifies this lipwatch build: its Go version, module
+// version and revision, and the executable's size and time. What is kept
+// for a later night under it (a prior evaluation, a health check) is taken
+// again only by the same build.
+func EngineBuild() string { return engineBuild() }
+
 var engineBuild = sync.OnceValue(func() string {
 	var parts []string
 	if bi, ok := debug.ReadBuildInfo(); ok {

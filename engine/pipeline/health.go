@@ -2,10 +2,15 @@ package pipeline
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
+	"github.com/lipwatch/lipwatch/engine/config"
 	"github.com/lipwatch/lipwatch/engine/dataset"
 	"github.com/lipwatch/lipwatch/engine/evaluate"
 	"github.com/lipwatch/lipwatch/engine/store"
@@ -24,6 +29,9 @@ type Health struct {
 	// rule reads: those rules raise no new warning for them tonight.
 	Gaps map[string]map[string]bool
 	Deps map[string][]string
+	// Checked is when the sources were judged: an earlier check's time
+	// when nothing it reads has changed since (CheckHealth's memo).
+	Checked time.Time
 }
 
 // Degraded lists the sources that are not ok.
@@ -61,15 +69,110 @@ func (p *Pipeline) enabledSources() []store.SourceSpec {
 
 // CheckHealth judges the sources as their data stands now (after tonight's
 // sync, or whenever it is called), derives which rules must be held back,
-// and runs the data-quality guards. It writes nothing.
+// and runs the data-quality guards. It writes nothing but its memo: a check
+// whose inputs (store.HealthInputs, the enabled sources' config, the
+// quality limits, the rule files and lipwatch's build) are those of the
+// last one takes that one's result, kept in the store, rather than judging
+// every source again (about 10 s at ten million people; a night with
+// nothing new, a sources page, `sources report`).
 func (p *Pipeline) CheckHealth(ctx context.Context) (*Health, error) {
+	if healthMemoOff {
+		h, err := p.checkHealth(ctx)
+		if err == nil {
+			p.logHeld(h)
+		}
+		return h, err
+	}
+	key, err := p.healthKey(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if v, err := p.Store.HealthMemo(ctx, key); err != nil {
+		return nil, err
+	} else if v != nil {
+		h := &Health{}
+		if err := json.Unmarshal(v, h); err == nil {
+			p.logger().Debug("source health as last checked: its inputs have not changed")
+			p.logHeld(h)
+			return h, nil
+		}
+	}
+	h, err := p.checkHealth(ctx)
+	if err != nil {
+		return nil, err
+	}
+	// Kept only when nothing changed while it was computed (another
+	// process's sync, say): else it would stand for inputs it did not see.
+	if after, err := p.healthKey(ctx); err == nil && after == key {
+		if v, err := json.Marshal(h); err == nil {
+			p.Store.KeepHealthMemo(ctx, key, v)
+		}
+	}
+	p.logHeld(h)
+	return h, nil
+}
+
+// healthMemoOff makes every health check compute (tests compare with it);
+// healthMemoWithout leaves one part out of the memo's key ("inputs" or
+// "config"), for a test to show the part is needed.
+var (
+	healthMemoOff     bool
+	healthMemoWithout string
+)
+
+// healthKey is the memo's key of a health check now: a SHA-256 of its
+// inputs.
+func (p *Pipeline) healthKey(ctx context.Context) (string, error) {
+	inputs, err := p.Store.HealthInputs(ctx)
+	if err != nil {
+		return "", err
+	}
+	type source struct {
+		Name string
+		Conf config.Source
+	}
+	in := struct {
+		Inputs, Build, Rules string
+		Sources              []source
+		Quality              config.Quality
+		Share                float64
+	}{Inputs: inputs, Build: evaluate.EngineBuild(), Quality: p.Cfg.Quality, Share: p.degradedShare()}
+	if p.Pack != nil {
+		in.Rules = p.Pack.Version
+	}
+	for _, s := range p.enabledSources() {
+		in.Sources = append(in.Sources, source{s.Name, p.Cfg.Sources[s.Name]})
+	}
+	switch healthMemoWithout {
+	case "inputs":
+		in.Inputs = ""
+	case "config":
+		in.Sources, in.Quality, in.Share = nil, config.Quality{}, 0
+	}
+	b, err := json.Marshal(in)
+	if err != nil {
+		return "", fmt.Errorf("health memo: %w", err)
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:]), nil
+}
+
+// logHeld logs the rules a health check holds back.
+func (p *Pipeline) logHeld(h *Health) {
+	for _, hold := range h.Held {
+		p.logger().Warn("rule held back", "rule", hold.Rule, "reason", hold.Reason)
+	}
+}
+
+// checkHealth is CheckHealth without its memo.
+func (p *Pipeline) checkHealth(ctx context.Context) (*Health, error) {
 	srcs := p.enabledSources()
 	q := p.Cfg.Quality
 	healths, err := p.Store.SourceHealths(ctx, srcs, max(p.degradedShare(), 0))
 	if err != nil {
 		return nil, err
 	}
-	h := &Health{Sources: store.SortedHealth(healths), Datasets: datasetStates(srcs, healths)}
+	h := &Health{Sources: store.SortedHealth(healths), Datasets: datasetStates(srcs, healths), Checked: time.Now().UTC()}
 	if p.Pack != nil { // a sync alone loads no rules
 		deps, err := evaluate.RuleDatasets(ctx, p.Store.DB(), p.Pack)
 		if err != nil {
@@ -85,9 +188,6 @@ func (p *Pipeline) CheckHealth(ctx context.Context) (*Health, error) {
 		UnjoinedHouseholdsPct: q.UnjoinedHouseholdsPct, SplitHouseholds: q.SplitHouseholds, RowDropPct: q.RowDropPct})
 	if err != nil {
 		return nil, err
-	}
-	for _, hold := range h.Held {
-		p.logger().Warn("rule held back", "rule", hold.Rule, "reason", hold.Reason)
 	}
 	return h, nil
 }
