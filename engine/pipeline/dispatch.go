@@ -75,13 +75,14 @@ func (p *Pipeline) Dispatch(ctx context.Context, day time.Time, all bool) (*Disp
 	if err != nil {
 		return nil, err
 	}
-	// Every case, open and closed, is rendered once: the county summary
-	// covers them all, and the lists take those not yet seen as they are.
+	// Every case, open and closed, is routed: the county summary counts
+	// them all; the lists take those not yet seen as they are, which
+	// alone are described (people, households, reasons).
 	every, err := p.Store.CasesWhere(ctx, "", "", "", time.Time{})
 	if err != nil {
 		return nil, err
 	}
-	everyItem, everyMark, err := p.items(ctx, every, day)
+	everyItem, everyMark, err := p.routed(every, day)
 	if err != nil {
 		return nil, err
 	}
@@ -103,6 +104,9 @@ func (p *Pipeline) Dispatch(ctx context.Context, day time.Time, all bool) (*Disp
 	}
 	if later > 0 {
 		p.logger().Warn("dispatch for a past day: cases opened after it are left for a later dispatch", "as_of", day.Format(time.DateOnly), "cases", later)
+	}
+	if err := p.describeWhere(ctx, every, everyItem, func(it dispatch.Item) bool { return sending[it.CaseID] }); err != nil {
+		return nil, err
 	}
 	var items []dispatch.Item
 	var marks []store.Dispatched
@@ -314,8 +318,13 @@ func (p *Pipeline) Rewrite(ctx context.Context, id string) (*DispatchResult, err
 	if err != nil {
 		return nil, err
 	}
-	everyItem, _, err := p.items(ctx, every, b.AsOf)
+	everyItem, _, err := p.routed(every, b.AsOf)
 	if err != nil {
+		return nil, err
+	}
+	if err := p.describeWhere(ctx, every, everyItem, func(it dispatch.Item) bool {
+		return inBatch[it.CaseID] && it.State != cases.StateClosed
+	}); err != nil {
 		return nil, err
 	}
 	pl := batchPayload{AsOf: b.AsOf, County: p.Cfg.County.Name, Unmasked: p.Cfg.Dispatch.Unmasked, Summary: dispatch.Summarize(everyItem, b.AsOf)}
@@ -564,11 +573,58 @@ func (p *Pipeline) Items(ctx context.Context, cs []*cases.Case, day time.Time) (
 	return items, err
 }
 
-// items turns cases into list rows, with the people's names from the
-// registry, routing, the records identity resolution matched (a note on
-// the list) and, for cases not yet dispatched, the deadline they get when
-// dispatched on day.
+// items turns cases into list rows: routed, then described.
 func (p *Pipeline) items(ctx context.Context, cs []*cases.Case, day time.Time) ([]dispatch.Item, []store.Dispatched, error) {
+	items, marks, err := p.routed(cs, day)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := p.describe(ctx, cs, items); err != nil {
+		return nil, nil, err
+	}
+	return items, marks, nil
+}
+
+// routed turns cases into list rows as far as the county summary reads
+// them: township (routing), level, state, and for cases not yet dispatched
+// the day and deadline they get when dispatched on day; with the marks
+// that record a dispatch. describe adds the rest.
+func (p *Pipeline) routed(cs []*cases.Case, day time.Time) ([]dispatch.Item, []store.Dispatched, error) {
+	items := make([]dispatch.Item, 0, len(cs))
+	marks := make([]store.Dispatched, 0, len(cs))
+	warned := map[int]bool{}
+	for _, c := range cs {
+		town := p.Router.Township(c.TownshipCode)
+		it := dispatch.Item{CaseID: c.ID, TownshipCode: town, TownshipName: p.Router.Name(town), HouseholdID: c.HouseholdID,
+			Level: c.Level, State: c.State, Dispatched: c.DispatchedOn, Deadline: c.Deadline,
+			Changed: c.State == cases.StateNew || c.Version > c.DispatchedVersion}
+		if it.Dispatched.IsZero() && c.State != cases.StateClosed {
+			it.Dispatched = day
+			var err error
+			if it.Deadline, err = p.Router.Deadline(day, false); err != nil {
+				return nil, nil, err
+			}
+			if y := it.Deadline.Year(); p.Router.Calendar.Provisional(y) && !warned[y] {
+				warned[y] = true
+				p.logger().Warn("deadline counted on a provisional holiday calendar year: enter the State Council's notice in the calendar file",
+					"year", it.Deadline.Year())
+			}
+		}
+		items = append(items, it)
+		marks = append(marks, store.Dispatched{CaseID: c.ID, Version: c.Version, Day: it.Dispatched, Deadline: it.Deadline})
+	}
+	return items, marks, nil
+}
+
+// describe completes routed rows (items[i] is cs[i]'s) with the people's
+// names from the registry, the household's head, members and village, the
+// rules' titles and reasons, and the records identity resolution matched
+// (a note on the list). It reads the registry and the links for these
+// cases alone: a night's lists, not every case of the county.
+func (p *Pipeline) describe(ctx context.Context, cs []*cases.Case, items []dispatch.Item) error {
+	if len(cs) == 0 {
+		return nil
+	}
 	var ids, hhs []string
 	for _, c := range cs {
 		if c.HouseholdID != "" {
@@ -580,7 +636,7 @@ func (p *Pipeline) items(ctx context.Context, cs []*cases.Case, day time.Time) (
 	}
 	people, households, err := p.Store.PeopleAndHouseholds(ctx, ids, hhs)
 	if err != nil {
-		return nil, nil, err
+		return err
 	}
 	titles := map[string]string{}
 	for _, r := range p.Pack.Rules {
@@ -589,27 +645,11 @@ func (p *Pipeline) items(ctx context.Context, cs []*cases.Case, day time.Time) (
 	titles[evaluate.GroundRule] = evaluate.GroundTitle
 	linked, err := p.linkedOf(ctx, cs)
 	if err != nil {
-		return nil, nil, err
+		return err
 	}
-	var items []dispatch.Item
-	var marks []store.Dispatched
-	warned := map[int]bool{}
 	for ci, c := range cs {
-		town := p.Router.Township(c.TownshipCode)
-		it := dispatch.Item{CaseID: c.ID, TownshipCode: town, TownshipName: p.Router.Name(town), HouseholdID: c.HouseholdID,
-			Level: c.Level, State: c.State, Dispatched: c.DispatchedOn, Deadline: c.Deadline,
-			Changed: c.State == cases.StateNew || c.Version > c.DispatchedVersion, Linked: linked[ci]}
-		if it.Dispatched.IsZero() && c.State != cases.StateClosed {
-			it.Dispatched = day
-			if it.Deadline, err = p.Router.Deadline(day, false); err != nil {
-				return nil, nil, err
-			}
-			if y := it.Deadline.Year(); p.Router.Calendar.Provisional(y) && !warned[y] {
-				warned[y] = true
-				p.logger().Warn("deadline counted on a provisional holiday calendar year: enter the State Council's notice in the calendar file",
-					"year", it.Deadline.Year())
-			}
-		}
+		it := &items[ci]
+		it.Linked = linked[ci]
 		if hh, ok := households[c.HouseholdID]; ok {
 			it.HeadName, it.HeadID, it.Members = hh.Head.Name, hh.Head.IDNumber, hh.Members
 			it.VillageCode, it.Address = hh.Head.VillageCode, hh.Head.Address
@@ -627,8 +667,29 @@ func (p *Pipeline) items(ctx context.Context, cs []*cases.Case, day time.Time) (
 			}
 		}
 		it.VillageName = p.Villages[it.VillageCode]
-		items = append(items, it)
-		marks = append(marks, store.Dispatched{CaseID: c.ID, Version: c.Version, Day: it.Dispatched, Deadline: it.Deadline})
 	}
-	return items, marks, nil
+	return nil
+}
+
+// describeWhere describes the rows of items (items[i] is every[i]'s) that
+// keep selects, in place.
+func (p *Pipeline) describeWhere(ctx context.Context, every []*cases.Case, items []dispatch.Item, keep func(dispatch.Item) bool) error {
+	var cs []*cases.Case
+	var idx []int
+	for i, it := range items {
+		if keep(it) {
+			cs, idx = append(cs, every[i]), append(idx, i)
+		}
+	}
+	sub := make([]dispatch.Item, len(idx))
+	for j, i := range idx {
+		sub[j] = items[i]
+	}
+	if err := p.describe(ctx, cs, sub); err != nil {
+		return err
+	}
+	for j, i := range idx {
+		items[i] = sub[j]
+	}
+	return nil
 }
