@@ -401,7 +401,8 @@ func (e *Evaluator) Hits(ctx context.Context, day time.Time) (*Result, error) {
 			e.logger().Warn("tonight's facts were not kept: the next night evaluates everyone", "err", err)
 			res.NotKept = "tonight's facts could not be kept: " + err.Error()
 		} else {
-			res.Next = &Prior{AsOf: day, PackVersion: priorVersion(e.Pack), Data: data, People: res.People, Hits: slices.Clone(res.Hits)}
+			res.Next = &Prior{AsOf: day, PackVersion: priorVersion(e.Pack), Data: data, People: res.People, Hits: slices.Clone(res.Hits),
+				Since: e.Prior}
 		}
 		e.logger().Debug("evaluate: facts kept", "elapsed", time.Since(t0))
 	}
