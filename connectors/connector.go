@@ -10,6 +10,7 @@ import (
 	"errors"
 	"path"
 	"strings"
+	"time"
 )
 
 // Connector reads one configured source.
@@ -240,6 +241,19 @@ func PartOf(name string) (whole string, ok bool) {
 		return "", false
 	}
 	return stem[:i] + ext, true
+}
+
+// FileStater is implemented by streams that are files: FileStat is what
+// the file system says of the file, without reading it — its size, its
+// modification and change times (ns), its inode and device, as one string
+// — and the later of its two times. A file whose FileStat is the one
+// recorded when its content was last hashed has that content still: a
+// write changes the change time (ctime), which no program can set back.
+// The sync then takes the recorded hash instead of reading the whole file
+// again (4.9 GB a night at ten million people). "" when the file cannot
+// be stat'ed or is no regular file: it is hashed.
+type FileStater interface {
+	FileStat() (sig string, changed time.Time)
 }
 
 // GrowingHeader is implemented by readers of self-describing records (JSON

@@ -47,8 +47,11 @@ type Result struct {
 	Dataset   string
 	Loads     []store.Load // one per stream loaded (committed), degraded ones included
 	Unchanged int          // streams skipped: same content as the last load
-	Unmapped  []string     // source columns no field uses (reported, not fatal)
-	Reasons   []ReasonCount
+	// UnchangedByStat of them were files not read at all: they stat as
+	// when their content was last hashed (connectors.FileStater).
+	UnchangedByStat int
+	Unmapped        []string // source columns no field uses (reported, not fatal)
+	Reasons         []ReasonCount
 	// Unresolved counts, per problem of the ID number and its column,
 	// the rows read that were kept with an unusable ID for identity
 	// resolution (身份证号无法使用，待身份识别): loaded (or duplicates of
@@ -248,7 +251,7 @@ func (s *Syncer) SyncSource(ctx context.Context, src Source) Result {
 		return res
 	}
 	read, loaded, dup, quar := res.Totals()
-	log.Info("source synced", "streams", len(res.Loads), "unchanged", res.Unchanged,
+	log.Info("source synced", "streams", len(res.Loads), "unchanged", res.Unchanged, "unchanged_by_stat", res.UnchangedByStat,
 		"read", read, "loaded", loaded, "duplicates", dup, "quarantined", quar, "unresolved", res.UnresolvedRows(),
 		"elapsed", res.Elapsed.Round(time.Millisecond))
 	return res
@@ -304,6 +307,45 @@ func (s *Syncer) judge(l store.Load) string {
 	return ""
 }
 
+// racyWindow: a file changed this close before it was stat'ed is hashed
+// but its stat not recorded: a write in the same clock tick as the stat
+// (file times are coarser than their nanoseconds) could leave its times
+// as they were. Departments' files are changed hours before a night.
+var racyWindow = 2 * time.Second
+
+// fingerprint is st's content hash: for a file that stats as when it was
+// last hashed (connectors.FileStater, store.StatFingerprint), the hash
+// recorded then (byStat), without reading it; else st.Fingerprint, whose
+// result is recorded beside the file's stat for the next sync. sync --full
+// (full) hashes every file.
+func (s *Syncer) fingerprint(ctx context.Context, source string, st connectors.Stream, full bool) (hash string, byStat bool, err error) {
+	fs, ok := st.(connectors.FileStater)
+	var stat string
+	var changed, at time.Time
+	if ok {
+		at = time.Now()
+		stat, changed = fs.FileStat()
+	}
+	if stat != "" && !full {
+		if hash, err = s.Store.StatFingerprint(ctx, source, st.Name(), stat); err != nil {
+			return "", false, err
+		}
+		if hash != "" {
+			return hash, true, nil
+		}
+	}
+	if hash, err = st.Fingerprint(ctx); err != nil {
+		return "", false, err
+	}
+	if stat != "" && strings.HasPrefix(hash, "sha256:") && changed.Before(at.Add(-racyWindow)) {
+		// Stat'ed again: a file replaced while it was hashed is not recorded.
+		if again, _ := fs.FileStat(); again == stat {
+			s.Store.KeepStatFingerprint(ctx, source, st.Name(), stat, hash)
+		}
+	}
+	return hash, false, nil
+}
+
 // syncSource does the work; on error it returns the stream it failed on.
 func (s *Syncer) syncSource(ctx context.Context, src Source, syncID int64, res *Result, log *slog.Logger) (string, error) {
 	streams, err := src.Connector.Streams(ctx)
@@ -332,7 +374,7 @@ func (s *Syncer) syncSource(ctx context.Context, src Source, syncID int64, res *
 				why = "first load"
 			}
 		}
-		hash, err := st.Fingerprint(ctx)
+		hash, byStat, err := s.fingerprint(ctx, src.Name, st, full)
 		if err != nil {
 			if ctx.Err() != nil {
 				err = fmt.Errorf("reading %s: %w while computing its checksum, before any row was read", st.Name(), context.Cause(ctx))
@@ -347,6 +389,9 @@ func (s *Syncer) syncSource(ctx context.Context, src Source, syncID int64, res *
 		}
 		if done {
 			res.Unchanged++
+			if byStat {
+				res.UnchangedByStat++
+			}
 			log.Debug("stream unchanged", "stream", st.Name())
 			if err := s.Store.RecordUnchanged(ctx, syncID, src.Name, src.Dataset.Name, st.Name(), hash); err != nil {
 				return st.Name(), err
