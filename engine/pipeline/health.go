@@ -83,18 +83,19 @@ func (p *Pipeline) CheckHealth(ctx context.Context) (*Health, error) {
 		}
 		return h, err
 	}
+	// The memo is a cache: when it cannot be read, the check computes.
 	key, err := p.healthKey(ctx)
-	if err != nil {
-		return nil, err
+	if err != nil && ctx.Err() == nil {
+		p.logger().Warn("health memo not used: the check computes", "err", err)
 	}
-	if v, err := p.Store.HealthMemo(ctx, key); err != nil {
-		return nil, err
-	} else if v != nil {
-		h := &Health{}
-		if err := json.Unmarshal(v, h); err == nil {
-			p.logger().Debug("source health as last checked: its inputs have not changed")
-			p.logHeld(h)
-			return h, nil
+	if key != "" {
+		if v, err := p.Store.HealthMemo(ctx, key); err == nil && v != nil {
+			h := &Health{}
+			if err := json.Unmarshal(v, h); err == nil {
+				p.logger().Debug("source health as last checked: its inputs have not changed")
+				p.logHeld(h)
+				return h, nil
+			}
 		}
 	}
 	h, err := p.checkHealth(ctx)
@@ -103,7 +104,7 @@ func (p *Pipeline) CheckHealth(ctx context.Context) (*Health, error) {
 	}
 	// Kept only when nothing changed while it was computed (another
 	// process's sync, say): else it would stand for inputs it did not see.
-	if after, err := p.healthKey(ctx); err == nil && after == key {
+	if after, err := p.healthKey(ctx); key != "" && err == nil && after == key {
 		if v, err := json.Marshal(h); err == nil {
 			p.Store.KeepHealthMemo(ctx, key, v)
 		}
