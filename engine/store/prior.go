@@ -26,8 +26,9 @@ type Prior struct {
 	// Since is the recorded evaluation this one continues (an incremental
 	// night's, as LoadPrior returned it), or nil: SavePrior then writes
 	// only the hits that differ from its.
-	Since *Prior
-	seqs  []int64 // LoadPrior's: each hit's row (eval_prior_hits.seq)
+	Since   *Prior
+	seqs    []int64   // LoadPrior's: each hit's row (eval_prior_hits.seq)
+	savedAt time.Time // LoadPrior's: when the record was saved
 }
 
 // SavePrior replaces the recorded prior evaluation by p, in one
@@ -109,12 +110,14 @@ func (s *Store) priorDelta(ctx context.Context, p *Prior) (add []cases.Hit, gone
 	if b == nil || len(b.seqs) != len(b.Hits) {
 		return p.Hits, nil, 0, nil
 	}
+	// The record b was loaded from, saved at the same microsecond: not
+	// another evaluation of the same inputs saved since.
 	var holds bool
 	var rows, maxSeq int64
 	err = s.db.QueryRowContext(ctx, `SELECT
-			EXISTS (SELECT 1 FROM eval_prior WHERE as_of = $1 AND pack_version = $2 AND data = $3),
+			EXISTS (SELECT 1 FROM eval_prior WHERE as_of = $1 AND pack_version = $2 AND data = $3 AND saved_at = $4),
 			(SELECT count(*) FROM eval_prior_hits), (SELECT coalesce(max(seq), -1) FROM eval_prior_hits)`,
-		b.AsOf, b.PackVersion, b.Data).Scan(&holds, &rows, &maxSeq)
+		b.AsOf, b.PackVersion, b.Data, b.savedAt).Scan(&holds, &rows, &maxSeq)
 	if err != nil {
 		return nil, nil, 0, err
 	}
@@ -155,10 +158,10 @@ func (s *Store) LoadPrior(ctx context.Context) (*Prior, error) {
 	var people int64
 	// The facts kept beside it must stand for the same evaluation, and be
 	// there (a restored store has the record, not the facts).
-	err := s.db.QueryRowContext(ctx, `SELECT as_of, pack_version, data, people FROM eval_prior
+	err := s.db.QueryRowContext(ctx, `SELECT as_of, pack_version, data, people, saved_at FROM eval_prior
 		JOIN eval_prior_facts USING (as_of, pack_version, data)
 		WHERE EXISTS (SELECT 1 FROM duckdb_tables() WHERE database_name = current_database()
-		              AND schema_name = 'eval_prior' AND table_name = 'person')`).Scan(&p.AsOf, &p.PackVersion, &p.Data, &people)
+		              AND schema_name = 'eval_prior' AND table_name = 'person')`).Scan(&p.AsOf, &p.PackVersion, &p.Data, &people, &p.savedAt)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}

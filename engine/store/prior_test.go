@@ -93,6 +93,21 @@ func TestSavePriorWritesWhatChanged(t *testing.T) {
 			t.Errorf("%s: rows %v: a new hit is appended after the rows kept", k, now[k])
 		}
 	}
+	// The same evaluation saved again since the night loaded its base (the
+	// same date, rules and data: another process's evaluate --full): the
+	// base's rows are not the store's, and every row is replaced.
+	reversed := slices.Clone(next) // the same hits, in other rows
+	slices.Reverse(reversed)
+	if err := st.SavePrior(ctx, &Prior{AsOf: day.AddDate(0, 0, 1), PackVersion: "v", Data: "d1", People: 6, Hits: reversed}); err != nil {
+		t.Fatal(err)
+	}
+	again := []cases.Hit{next[1], next[2], hit("R4", "08", 1)}
+	if err := st.SavePrior(ctx, &Prior{AsOf: day.AddDate(0, 0, 1), PackVersion: "v", Data: "d1", People: 6, Hits: again, Since: got}); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := st.LoadPrior(ctx); err != nil || got == nil || !slices.Equal(sorted(got.Hits), sorted(again)) {
+		t.Errorf("after the same evaluation saved again: %v, %v; want %q", got, err, sorted(again))
+	}
 	// A base the store no longer holds (the first night's, after the
 	// second was recorded): every row is replaced, and the hits are right.
 	third := []cases.Hit{hit("R3", "07", 1), first[0]}
