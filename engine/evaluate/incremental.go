@@ -53,12 +53,8 @@ type Prior = store.Prior
 // load that adds, replaces, removes or sends again any row changes it (a
 // row sent again takes the new load's id).
 func DataSignature(ctx context.Context, q queryRower) (string, error) {
-	var parts []string
-	for _, n := range dataset.Names() {
-		parts = append(parts, fmt.Sprintf(`SELECT '%s' || ':' || (%s) AS s`, n, store.RowsSignatureSQL(`main.`+quoteIdent(n))))
-	}
 	var sig string
-	if err := q.QueryRowContext(ctx, `SELECT string_agg(s, ' ' ORDER BY s) FROM (`+strings.Join(parts, " UNION ALL ")+`)`).Scan(&sig); err != nil {
+	if err := q.QueryRowContext(ctx, `SELECT `+store.DatasetsSignatureSQL()).Scan(&sig); err != nil {
 		return "", fmt.Errorf("data signature: %w", err)
 	}
 	return sig, nil

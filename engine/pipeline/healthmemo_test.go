@@ -65,6 +65,25 @@ func TestHealthMemoFollowsItsInputs(t *testing.T) {
 		}
 		return h
 	}
+	// staleWithout keeps a check under a key without part (after
+	// before), makes the change, and says whether the memo's answer then
+	// differs from a fresh check's.
+	staleWithout := func(part string, before, change func()) bool {
+		t.Helper()
+		healthMemoWithout = part
+		defer func() { healthMemoWithout = "" }()
+		before()
+		if _, err := m.p.CheckHealth(ctx); err != nil {
+			t.Fatal(err)
+		}
+		change()
+		stale, err := m.p.CheckHealth(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		healthMemoWithout = ""
+		return !same(stale, fresh())
+	}
 	h := check("after the first night", "kept") // the night's own
 	if len(h.Gaps["assistance"]) == 0 || len(h.Degraded()) != 0 {
 		t.Fatalf("the roster's bad row: gaps %v, degraded %v", h.Gaps, h.Degraded())
@@ -85,18 +104,7 @@ func TestHealthMemoFollowsItsInputs(t *testing.T) {
 	m.p.Cfg.Quality.DegradedQuarantinedPct = 50
 	check("the threshold back", "new")
 	// Without the config in its key, the memo keeps the degraded roster.
-	healthMemoWithout = "config"
-	m.p.Cfg.Quality.DegradedQuarantinedPct = 20
-	if _, err := m.p.CheckHealth(ctx); err != nil { // kept under a key without the config
-		t.Fatal(err)
-	}
-	m.p.Cfg.Quality.DegradedQuarantinedPct = 50
-	stale, err := m.p.CheckHealth(ctx)
-	healthMemoWithout = ""
-	if err != nil {
-		t.Fatal(err)
-	}
-	if same(stale, fresh()) {
+	if !staleWithout("config", func() { m.p.Cfg.Quality.DegradedQuarantinedPct = 20 }, func() { m.p.Cfg.Quality.DegradedQuarantinedPct = 50 }) {
 		t.Error("without the config in the memo's key, the threshold's change still showed: the test shows nothing")
 	}
 	check("the config back in the key", "new")
@@ -119,19 +127,12 @@ func TestHealthMemoFollowsItsInputs(t *testing.T) {
 	if len(before.Gaps["assistance"]) == 0 {
 		t.Fatal("the roster loaded again has no gap")
 	}
-	healthMemoWithout = "inputs"
-	if _, err := m.p.CheckHealth(ctx); err != nil { // kept under a key without the inputs
-		t.Fatal(err)
+	prune := func() {
+		if _, err := m.p.Store.PruneQuarantine(ctx, time.Now().Add(time.Hour)); err != nil {
+			t.Fatal(err)
+		}
 	}
-	if _, err := m.p.Store.PruneQuarantine(ctx, time.Now().Add(time.Hour)); err != nil {
-		t.Fatal(err)
-	}
-	stale, err = m.p.CheckHealth(ctx)
-	healthMemoWithout = ""
-	if err != nil {
-		t.Fatal(err)
-	}
-	if same(stale, fresh()) {
+	if !staleWithout("inputs", func() {}, prune) {
 		t.Error("without the store's inputs in the memo's key, the pruned quarantine still showed: the test shows nothing")
 	}
 	check("the store's inputs back in the key", "new")

@@ -7,14 +7,12 @@ import (
 	"fmt"
 	"strings"
 	"time"
-
-	"github.com/lipwatch/lipwatch/engine/dataset"
 )
 
 // HealthInputs is the signature of every table a health check of the
 // sources reads (pipeline.CheckHealth: SourceHealths, the quarantined and
 // unresolved people's gaps, the quality guards), as one string:
-//   - each dataset's rows (RowsSignatureSQL: count, load ids, positions);
+//   - each dataset's rows (DatasetsSignatureSQL: count, load ids, positions);
 //   - the load ledger, the links (identity resolution's decisions) and the
 //     quarantine (its raw rows, from which the gaps are read): each its
 //     row count and the sum of its whole rows' hashes, so that a column a
@@ -27,10 +25,7 @@ import (
 // It costs one scan of each dataset's load-id and position columns (0.1 s
 // warm, 0.4 s cold at ten million people) and of the three small tables.
 func (s *Store) HealthInputs(ctx context.Context) (string, error) {
-	var parts []string
-	for _, n := range dataset.Names() {
-		parts = append(parts, fmt.Sprintf(`SELECT '%s=' || (%s) AS s`, n, RowsSignatureSQL(`main.`+quoteIdent(n))))
-	}
+	parts := []string{`SELECT 'datasets=' || ` + DatasetsSignatureSQL() + ` AS s`}
 	for _, t := range []string{"loads", "links", "quarantine"} {
 		where := ""
 		if t == "loads" {

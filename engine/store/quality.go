@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/lipwatch/lipwatch/connectors"
 	"github.com/lipwatch/lipwatch/engine/dataset"
@@ -370,6 +371,18 @@ func splitFinding(f *Finding, limit int) {
 	f.Guard = GuardSplitHouseholds
 	f.Warn = f.Count > int64(limit)
 	f.Text = fmt.Sprintf("%d of %d registry households have members in several townships or villages", f.Count, f.Of)
+}
+
+// DatasetsSignatureSQL is the query (a scalar subquery in parentheses)
+// joining every dataset's RowsSignatureSQL, "name:count:max:sum:pos",
+// space-separated in name order: evaluate.DataSignature's value, and part
+// of HealthInputs.
+func DatasetsSignatureSQL() string {
+	var parts []string
+	for _, n := range dataset.Names() {
+		parts = append(parts, fmt.Sprintf(`SELECT '%s' || ':' || (%s) AS s`, n, RowsSignatureSQL(`main.`+quoteIdent(n))))
+	}
+	return `(SELECT string_agg(s, ' ' ORDER BY s) FROM (` + strings.Join(parts, " UNION ALL ") + `))`
 }
 
 // RowsSignatureSQL is the query (a scalar subquery in parentheses) giving a canonical table's rows'
