@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -328,5 +329,38 @@ func TestHouseholdEvidenceIsTheMembers(t *testing.T) {
 	}
 	if hits[1].Evidence != `{}` {
 		t.Errorf("person rule's evidence %s, want none of the other member's rows", hits[1].Evidence)
+	}
+}
+
+// A hit's evidence lists its rows by file, then by row number as a
+// number: row 9 of a file comes before its row 10.
+func TestEvidenceIsInFileAndRowOrder(t *testing.T) {
+	st, ids := evalStore(t)
+	p, err := rule.Load("../../rules")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for i, r := range []struct {
+		stream string
+		pos    int
+	}{{"b.csv", 10}, {"b.csv", 9}, {"a.csv", 100}} {
+		q := fmt.Sprintf(`INSERT INTO medical (claim_id, id_number, settle_date, total_cost, out_of_pocket, _key, _source, _load_id, _loaded_at, _stream, _position)
+			VALUES ('e%d', '%s', DATE '2026-09-01', 2, 1, 'e%d', 'test', 1, now(), '%s', %d)`, i, ids[0], i, r.stream, r.pos)
+		if _, err := st.DB().ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	conn, err := st.DB().Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	hits := []cases.Hit{{RuleID: "MED-OOP-UNCOVERED", IDNumber: ids[0], HouseholdID: "3407990010010001"}}
+	if err := evidence(ctx, conn, p, hits); err != nil {
+		t.Fatal(err)
+	}
+	if want := `{"medical":["a.csv:100","b.csv:9","b.csv:10","test.csv:1"]}`; hits[0].Evidence != want {
+		t.Errorf("evidence %s, want %s", hits[0].Evidence, want)
 	}
 }
