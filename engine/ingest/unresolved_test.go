@@ -179,12 +179,24 @@ func TestUnresolvedDegradesLikeQuarantine(t *testing.T) {
 	if hh := h["emp"]; hh.Status != store.HealthDegraded || hh.Causes[0].Unresolved != 3 || !strings.Contains(hh.Reasons[0], "待身份识别") {
 		t.Errorf("health %+v", hh)
 	}
-	// Two of them linked since (as the linker records and applies it):
-	// 1 of 4 rows without a person is under the share.
-	if _, err := f.store.DB().Exec(`INSERT INTO links (link_id, dataset, row_key, raw_id, band, status, person_id, candidates, created_at, updated_at)
-		SELECT row_number() OVER (), 'employment', _key, id_number, 'auto', 'linked', '110101199003070000', '[]', now(), now()
-		FROM (SELECT _key, id_number FROM employment WHERE name = '李四' ORDER BY _key LIMIT 2)`); err != nil {
-		t.Fatal(err)
+	// Two of them linked since, by an analyst (applied to the rows as the
+	// linker applies its links): 1 of 4 rows without a person is under
+	// the share.
+	for _, q := range []string{
+		`INSERT INTO registry (id_number, name, household_id, township_code, _key, _source, _load_id, _loaded_at, _stream, _position)
+			VALUES ('110101199003070000', '李四', '3407990010010001', '340799001', 'r1', 'reg', nextval('load_id_seq'), now(), 'reg.csv', 1)`,
+		`INSERT INTO links (link_id, dataset, row_key, raw_id, band, status, person_id, candidates, created_at, updated_at)
+			SELECT row_number() OVER (), 'employment', _key, id_number, 'review', 'pending', '110101199003070000', '[]', now(), now()
+			FROM (SELECT _key, id_number FROM employment WHERE name = '李四' ORDER BY _key LIMIT 2)`,
+	} {
+		if _, err := f.store.DB().Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for id := range int64(2) {
+		if err := f.store.ConfirmLink(context.Background(), id+1, "110101199003070000", "analyst", ""); err != nil {
+			t.Fatal(err)
+		}
 	}
 	h, err = f.store.SourceHealths(context.Background(), []store.SourceSpec{{Name: "emp", Dataset: "employment"}}, 0.5)
 	if err != nil {

@@ -76,9 +76,10 @@ func (p *Pipeline) Dispatch(ctx context.Context, day time.Time, all bool) (*Disp
 		return nil, err
 	}
 	// Every case, open and closed, is routed: the county summary counts
-	// them all; the lists take those not yet seen as they are, which
-	// alone are described (people, households, reasons).
-	every, err := p.Store.CasesWhere(ctx, "", "", "", time.Time{})
+	// them all (their outlines: rules and states, not what the hits say);
+	// the lists take those not yet seen as they are, which alone are
+	// read whole and described (people, households, reasons).
+	every, err := p.Store.CaseOutlines(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -314,7 +315,7 @@ func (p *Pipeline) Rewrite(ctx context.Context, id string) (*DispatchResult, err
 	for _, c := range ids {
 		inBatch[c] = true
 	}
-	every, err := p.Store.CasesWhere(ctx, "", "", "", time.Time{})
+	every, err := p.Store.CaseOutlines(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -671,14 +672,28 @@ func (p *Pipeline) describe(ctx context.Context, cs []*cases.Case, items []dispa
 	return nil
 }
 
-// describeWhere describes the rows of items (items[i] is every[i]'s) that
-// keep selects, in place.
+// describeWhere describes the rows of items (items[i] is every[i]'s, an
+// outline: CaseOutlines) that keep selects, reading those cases whole.
 func (p *Pipeline) describeWhere(ctx context.Context, every []*cases.Case, items []dispatch.Item, keep func(dispatch.Item) bool) error {
-	var cs []*cases.Case
+	var ids []string
 	var idx []int
 	for i, it := range items {
 		if keep(it) {
-			cs, idx = append(cs, every[i]), append(idx, i)
+			ids, idx = append(ids, every[i].ID), append(idx, i)
+		}
+	}
+	whole, err := p.Store.CasesByID(ctx, ids)
+	if err != nil {
+		return err
+	}
+	byID := make(map[string]*cases.Case, len(whole))
+	for _, c := range whole {
+		byID[c.ID] = c
+	}
+	cs := make([]*cases.Case, len(ids))
+	for j, id := range ids {
+		if cs[j] = byID[id]; cs[j] == nil {
+			return fmt.Errorf("case %s: %w", id, store.ErrNoCase)
 		}
 	}
 	sub := make([]dispatch.Item, len(idx))

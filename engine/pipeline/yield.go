@@ -88,14 +88,15 @@ const maxYieldMonths = 120
 // Yield counts the warnings of a period (see YieldOptions) from the
 // store's cases. It writes nothing.
 func (p *Pipeline) Yield(ctx context.Context, o YieldOptions) (*Yield, error) {
-	all, err := p.Store.CasesWhere(ctx, "", "", "", time.Time{})
+	all, err := p.Store.CaseOutlines(ctx)
 	if err != nil {
 		return nil, err
 	}
 	return p.YieldOf(all, o)
 }
 
-// YieldOf is Yield over cases already loaded (with their hits).
+// YieldOf is Yield over cases already loaded with their hits (the
+// outlines of CaseOutlines are enough: their rules and marks).
 func (p *Pipeline) YieldOf(all []*cases.Case, o YieldOptions) (*Yield, error) {
 	if o.AsOf.IsZero() {
 		return nil, fmt.Errorf("%w: no as-of date", ErrYieldOptions)

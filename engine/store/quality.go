@@ -73,6 +73,39 @@ func (s *Store) Quality(ctx context.Context, sources []SourceSpec, lim QualityLi
 		{"id_number", GuardUnmatchedIDs, lim.UnmatchedIDsPct, "ID numbers (%s) match no person in the registry"},
 		{"household_id", GuardUnjoinedHouseholds, lim.UnjoinedHouseholdsPct, "户号 (%s) join no household in the registry"},
 	}
+	// The matching guards the cache does not hold are computed first, one
+	// query per column for all the sources at once: the registry's values
+	// are hashed once rather than once per source (1.7 s of a full night
+	// at a million people, against 0.4 s, issue 14).
+	computed := map[string]Finding{} // by the guard's cache key
+	if hasRegistry {
+		for _, g := range guards {
+			var miss []SourceSpec
+			var keys []string
+			for _, src := range sources {
+				if src.Dataset == "registry" || !hasColumn(src.Dataset, g.column) {
+					continue
+				}
+				key, _, ok, err := qc.lookup(ctx, g.guard+"|"+src.Name+"|"+g.column, []string{src.Dataset, "registry"})
+				if err != nil {
+					return nil, err
+				}
+				if !ok {
+					miss, keys = append(miss, src), append(keys, key)
+				}
+			}
+			if len(miss) == 0 {
+				continue
+			}
+			fs, err := s.shares(ctx, miss, g.column)
+			if err != nil {
+				return nil, err
+			}
+			for i, src := range miss {
+				computed[keys[i]] = fs[src.Name]
+			}
+		}
+	}
 	for _, src := range sources {
 		if ds, ok := dataset.Lookup(src.Dataset); ok && ds.Linkable() {
 			f, err := qc.get(ctx, GuardUnresolvedIDs+"|"+src.Name, []string{src.Dataset}, func() (Finding, error) {
@@ -95,6 +128,9 @@ func (s *Store) Quality(ctx context.Context, sources []SourceSpec, lim QualityLi
 				continue
 			}
 			f, err := qc.get(ctx, g.guard+"|"+src.Name+"|"+g.column, []string{src.Dataset, "registry"}, func() (Finding, error) {
+				if f, ok := computed[qc.key(g.guard+"|"+src.Name+"|"+g.column, []string{src.Dataset, "registry"})]; ok {
+					return f, nil
+				}
 				return s.share(ctx, src, g.column, `SELECT `+g.column+` FROM registry`)
 			})
 			if err != nil {
@@ -163,6 +199,50 @@ func (s *Store) share(ctx context.Context, src SourceSpec, column, registry stri
 	return f, nil
 }
 
+// shares is share for several sources of one column at once, against the
+// registry's values of that column: each source's distinct values (as
+// share counts them) joined with the registry's distinct values once. It
+// returns each source's finding by name.
+func (s *Store) shares(ctx context.Context, sources []SourceSpec, column string) (map[string]Finding, error) {
+	var parts []string
+	var args []any
+	for i, src := range sources {
+		value := quoteIdent(column)
+		if ds, ok := dataset.Lookup(src.Dataset); ok && ds.Linkable() && column == "id_number" {
+			value = fmt.Sprintf(`CASE WHEN %[1]s THEN %[2]s || chr(30) || coalesce(name, '') ELSE %[2]s END`, dataset.UnresolvedSQL(column), column)
+		}
+		parts = append(parts, fmt.Sprintf(`SELECT DISTINCT %[1]d AS src, %[2]s AS v FROM %[3]s WHERE _source = $%[4]d AND coalesce(%[5]s, '') <> ''`,
+			i, value, quoteIdent(src.Dataset), i+1, quoteIdent(column)))
+		args = append(args, src.Name)
+	}
+	q := `WITH v AS (` + strings.Join(parts, " UNION ALL ") + `)
+		SELECT v.src, count(*), count(*) - count(r.v) FROM v
+		LEFT JOIN (SELECT DISTINCT ` + quoteIdent(column) + ` AS v FROM registry WHERE ` + quoteIdent(column) + ` IS NOT NULL) r ON v.v = r.v
+		GROUP BY v.src`
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("quality: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]Finding{}
+	for _, src := range sources {
+		out[src.Name] = Finding{Source: src.Name}
+	}
+	for rows.Next() {
+		var i int
+		var f Finding
+		if err := rows.Scan(&i, &f.Of, &f.Count); err != nil {
+			return nil, fmt.Errorf("quality: %w", err)
+		}
+		f.Source = sources[i].Name
+		out[f.Source] = f
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("quality: %w", err)
+	}
+	return out, nil
+}
+
 // unresolved counts a source's rows kept with an unusable ID number, of
 // all its rows in its dataset.
 func (s *Store) unresolved(ctx context.Context, src SourceSpec) (Finding, error) {
@@ -181,7 +261,7 @@ func (s *Store) splitHouseholds(ctx context.Context, limit int) (Finding, error)
 	f := Finding{Guard: GuardSplitHouseholds}
 	err := s.db.QueryRowContext(ctx, `
 		WITH h AS (SELECT household_id, count(DISTINCT township_code) AS t, count(DISTINCT village_code) AS v
-		           FROM registry_current WHERE coalesce(status, 'active') = 'active' GROUP BY household_id)
+		           FROM `+registryCurrent+` WHERE coalesce(status, 'active') = 'active' GROUP BY household_id)
 		SELECT count(*) FILTER (WHERE t > 1 OR v > 1), count(*) FROM h`).Scan(&f.Count, &f.Of)
 	if err != nil {
 		return f, fmt.Errorf("quality of the registry: %w", err)
@@ -330,21 +410,38 @@ func (c *qualityCache) sig(ctx context.Context, ds string) (string, error) {
 	return v, nil
 }
 
+// key is the cache key of what over the rows of datasets as they are.
+// The datasets' signatures are read once (lookup has read them before).
+func (c *qualityCache) key(what string, datasets []string) string {
+	key := what
+	for _, ds := range datasets {
+		key += "|" + ds + "=" + c.sigs[ds]
+	}
+	return key
+}
+
+// lookup returns what's cache key and its finding, ok when the cache holds
+// one for the rows of datasets as they are.
+func (c *qualityCache) lookup(ctx context.Context, what string, datasets []string) (key string, f Finding, ok bool, err error) {
+	for _, ds := range datasets {
+		if _, err := c.sig(ctx, ds); err != nil {
+			return "", f, false, err
+		}
+	}
+	key = c.key(what, datasets)
+	err = c.s.db.QueryRowContext(ctx, `SELECT source, count, "of" FROM quality_cache WHERE key = $1`, key).Scan(&f.Source, &f.Count, &f.Of)
+	return key, f, err == nil, nil
+}
+
 // get returns the finding computed by compute for the rows of datasets as
 // they are, from the cache when they have not changed since.
 func (c *qualityCache) get(ctx context.Context, what string, datasets []string, compute func() (Finding, error)) (Finding, error) {
-	key := what
-	for _, ds := range datasets {
-		sig, err := c.sig(ctx, ds)
-		if err != nil {
-			return Finding{}, err
-		}
-		key += "|" + ds + "=" + sig
+	key, f, ok, err := c.lookup(ctx, what, datasets)
+	if err != nil {
+		return Finding{}, err
 	}
 	c.used[key] = true
-	var f Finding
-	err := c.s.db.QueryRowContext(ctx, `SELECT source, count, "of" FROM quality_cache WHERE key = $1`, key).Scan(&f.Source, &f.Count, &f.Of)
-	if err == nil {
+	if ok {
 		return f, nil
 	}
 	if f, err = compute(); err != nil {

@@ -1,0 +1,70 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"testing"
+)
+
+// TestSharesAreEachSourcesShare: the matching guards computed for several
+// sources in one query give each source what its own query gives: its
+// distinct values (an unusable ID counted once per name, as its row's key
+// does), and how many of them the registry lacks.
+func TestSharesAreEachSourcesShare(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, Options{Path: filepath.Join(t.TempDir(), "q.duckdb")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	exec := func(q string, args ...any) {
+		t.Helper()
+		if _, err := s.DB().ExecContext(ctx, q, args...); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	for i := range 6 {
+		exec(`INSERT INTO registry (id_number, name, household_id, township_code, _key, _source, _load_id, _loaded_at, _stream, _position)
+			VALUES (?, '某', ?, '340799001', ?, 'registry', 1, now(), 'registry.csv', ?)`, fmt.Sprintf("p%d", i), fmt.Sprintf("h%d", i/2), fmt.Sprintf("r%d", i), i+1)
+	}
+	// medical: p0 twice, p1, x (not in the registry), and two unusable IDs
+	// with the same text under two names and one of them twice.
+	for i, r := range [][2]string{{"p0", "甲"}, {"p0", "甲"}, {"p1", "乙"}, {"x", "丙"}, {"?12", "丁"}, {"?12", "戊"}, {"?12", "丁"}} {
+		exec(`INSERT INTO medical (claim_id, id_number, name, settle_date, total_cost, out_of_pocket, _key, _source, _load_id, _loaded_at, _stream, _position)
+			VALUES (?, ?, ?, DATE '2026-10-01', 1, 1, ?, 'medical', 2, now(), 'medical.csv', ?)`, fmt.Sprintf("c%d", i), r[0], r[1], fmt.Sprintf("m%d", i), i+1)
+	}
+	// A second medical source, which shares the dataset and is measured
+	// alone: p2 and y.
+	for i, id := range []string{"p2", "y"} {
+		exec(`INSERT INTO medical (claim_id, id_number, name, settle_date, total_cost, out_of_pocket, _key, _source, _load_id, _loaded_at, _stream, _position)
+			VALUES (?, ?, '某', DATE '2026-10-01', 1, 1, ?, 'medical_city', 3, now(), 'city.csv', ?)`, fmt.Sprintf("d%d", i), id, fmt.Sprintf("n%d", i), i+1)
+	}
+	// households: h0, h1 and h9 (no such registry household), and one with no 户号.
+	for i, h := range []string{"h0", "h1", "h9", ""} {
+		exec(`INSERT INTO households (household_id, annual_income, _key, _source, _load_id, _loaded_at, _stream, _position)
+			VALUES (?, 1, ?, 'households', 4, now(), 'households.xlsx', ?)`, h, fmt.Sprintf("k%d", i), i+1)
+	}
+	srcs := []SourceSpec{{"medical", "medical"}, {"medical_city", "medical"}, {"disability", "disability"}}
+	got, err := s.shares(ctx, srcs, "id_number")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][2]int64{"medical": {5, 3}, "medical_city": {2, 1}, "disability": {0, 0}}
+	for _, src := range srcs {
+		one, err := s.share(ctx, src, "id_number", `SELECT id_number FROM registry`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got[src.Name] != one || [2]int64{one.Of, one.Count} != want[src.Name] {
+			t.Errorf("%s: together %+v, alone %+v, want %d of %d unmatched", src.Name, got[src.Name], one, want[src.Name][1], want[src.Name][0])
+		}
+	}
+	hh, err := s.shares(ctx, []SourceSpec{{"households", "households"}}, "household_id")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f := hh["households"]; f.Of != 3 || f.Count != 1 {
+		t.Errorf("households: %+v, want 1 of 3 unjoined", f)
+	}
+}
