@@ -18,10 +18,12 @@ import (
 // that TestIncrementalEqualsFull evaluates, each after the one before it:
 // one day at a time across the planted edges (12 months minus a day, a
 // declaration ended on as_of), a month's first day (the contributions'
-// months), a jump of several days, the turn of the year (anniversaries)
-// and the end of February (months that clamp), a leap day's anniversary.
+// months) and the nights after it (on the 4th the months' edge reaches
+// no one: a month column's margin is a day), a jump of several days, the
+// turn of the year (anniversaries) and the end of February (months that
+// clamp), a leap day's anniversary.
 var incrementalDays = []string{
-	"2026-11-29", "2026-11-30", "2026-12-01", "2026-12-02", "2026-12-09",
+	"2026-11-29", "2026-11-30", "2026-12-01", "2026-12-02", "2026-12-03", "2026-12-04", "2026-12-09",
 	"2026-12-31", "2027-01-01", "2027-02-28", "2027-03-01",
 }
 
@@ -33,7 +35,7 @@ var incrementalDays = []string{
 // incremental night building on the one before.
 func TestIncrementalEqualsFull(t *testing.T) {
 	if testing.Short() {
-		t.Skip("evaluates the synthetic county 19 times")
+		t.Skip("evaluates the synthetic county 23 times")
 	}
 	c := openCounty(t)
 	ctx := context.Background()
