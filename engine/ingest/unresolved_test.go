@@ -2,6 +2,8 @@ package ingest
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -204,5 +206,74 @@ func TestUnresolvedDegradesLikeQuarantine(t *testing.T) {
 	}
 	if hh := h["emp"]; hh.Status != store.HealthOK {
 		t.Errorf("with two of three rows linked: health %+v", hh)
+	}
+}
+
+// TestLinkedRowsStayLinkedWhenSentAgain: rows kept with an unusable ID
+// and linked since stop counting against their source, and keep not
+// counting when the department sends the same file again: in a dataset
+// whose newest state wins (vehicles) the repeated rows become the new
+// load's, and keep the person the link gave them.
+func TestLinkedRowsStayLinkedWhenSentAgain(t *testing.T) {
+	f := newFixture(t)
+	csv := "号牌号码,身份证号,姓名,车辆类型,初次登记日期\n皖A00001," + unresolvedRows[0][0] + ",张三,car,2020-03-01\n"
+	for i := range 3 {
+		csv += fmt.Sprintf("皖A1000%d,,李四,car,2021-0%d-01\n", i, i+1)
+	}
+	if err := os.WriteFile(filepath.Join(f.dir, "veh.csv"), []byte(csv), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	src := f.source("veh", "vehicles", "veh.csv")
+	src.Mapping.Columns = map[string]string{"plate": "号牌号码", "id_number": "身份证号", "name": "姓名",
+		"vehicle_type": "车辆类型", "registered_date": "初次登记日期"}
+	f.synced(src)
+	health := func() store.SourceHealth {
+		t.Helper()
+		h, err := f.store.SourceHealths(context.Background(), []store.SourceSpec{{Name: "veh", Dataset: "vehicles"}}, 0.5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return h["veh"]
+	}
+	if h := health(); h.Status != store.HealthDegraded {
+		t.Fatalf("3 of 4 rows without a person: health %+v", h)
+	}
+	for _, q := range []string{
+		`INSERT INTO registry (id_number, name, household_id, township_code, _key, _source, _load_id, _loaded_at, _stream, _position)
+			VALUES ('110101199003070000', '李四', '3407990010010001', '340799001', 'r1', 'reg', nextval('load_id_seq'), now(), 'reg.csv', 1)`,
+		`INSERT INTO links (link_id, dataset, row_key, raw_id, band, status, person_id, candidates, created_at, updated_at)
+			SELECT row_number() OVER (), 'vehicles', _key, id_number, 'review', 'pending', '110101199003070000', '[]', now(), now()
+			FROM (SELECT _key, id_number FROM vehicles WHERE name = '李四' ORDER BY _key LIMIT 2)`,
+	} {
+		if _, err := f.store.DB().Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for id := range int64(2) {
+		if err := f.store.ConfirmLink(context.Background(), id+1, "110101199003070000", "analyst", ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if h := health(); h.Status != store.HealthOK {
+		t.Fatalf("with two of three rows linked: health %+v", h)
+	}
+	f.sy.Full = map[string]bool{"veh": true}
+	f.synced(src)
+	if n := f.count(`SELECT count(*) FROM vehicles v JOIN loads l ON l.load_id = v._load_id
+		WHERE v.id_number = '110101199003070000' AND coalesce(l.origin, 'sync') = 'sync'`); n != 2 {
+		t.Fatalf("%d linked rows became the new load's, want 2", n)
+	}
+	if h := health(); h.Status != store.HealthOK {
+		t.Errorf("the same file sent again: health %+v", h)
+	}
+	// A list still notes that these rows name their person by a link.
+	rows := f.texts(`SELECT _stream || ':' || _position FROM vehicles WHERE id_number = '110101199003070000' ORDER BY _position`)
+	ev, _ := json.Marshal(map[string][]string{"vehicles": rows})
+	linked, err := f.store.LinkedEvidence(context.Background(), []string{string(ev)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(linked[0]) != 2 {
+		t.Errorf("linked evidence of %s: %+v, want both rows", ev, linked[0])
 	}
 }

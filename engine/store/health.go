@@ -146,18 +146,15 @@ func (s *Store) sourceHealth(ctx context.Context, src SourceSpec, share float64)
 	// A row kept unresolved and linked since (by the linker or an
 	// analyst) names its person: it no longer counts against the source.
 	// One read of the dataset for all the source's streams (a county's
-	// monthly files are a dozen streams of one table). A linked row was
-	// last written by identity resolution (its _load_id is a ledger row of
-	// origin link), so only the rows of those loads are joined: reading
-	// every row's _key took 0.29 s for a million people's contributions,
-	// on every night with new data (issue 14).
+	// monthly files are a dozen streams of one table). Every row's _key is
+	// read: a linked row's _load_id is not always identity resolution's
+	// (a file sent again gives its repeated rows the new load's id, and
+	// they keep the person the link gave them), so no load narrows it.
 	if slices.ContainsFunc(streams, func(c currentStream) bool { return c.unresolved > 0 }) {
 		linked := map[string]int64{}
 		lr, err := s.db.QueryContext(ctx, `SELECT d._stream, count(*) FROM links l JOIN main.`+quoteIdent(src.Dataset)+` d ON d._key = l.row_key
 			WHERE l.dataset = $1 AND d._source = $2 AND l.status IN ('linked', 'confirmed')
-			  AND starts_with(l.raw_id, '`+dataset.UnresolvedPrefix+`')
-			  AND d._load_id IN (SELECT load_id FROM loads WHERE origin = '`+OriginLink+`' AND dataset = $1)
-			GROUP BY d._stream`, src.Dataset, src.Name)
+			  AND starts_with(l.raw_id, '`+dataset.UnresolvedPrefix+`') GROUP BY d._stream`, src.Dataset, src.Name)
 		if err != nil {
 			return h, err
 		}

@@ -108,14 +108,9 @@ func (s *Store) LinkedEvidence(ctx context.Context, evidence []string) ([][]Link
 		if slices.Contains(named, ds) {
 			name = "d.name"
 		}
-		// A linked row was last written by identity resolution: its
-		// _load_id is a ledger row of origin link, which keeps the read to
-		// those rows (joining every row's _key took 4 CPU-s of a dispatch
-		// of 205 cases at ten million people, issue 14).
 		parts = append(parts, fmt.Sprintf(`SELECT '%[1]s' AS dataset, d._stream, d._position, d._key, %[2]s AS name
-			FROM main.%[3]s d SEMI JOIN links l ON l.dataset = '%[1]s' AND l.row_key = d._key AND l.status IN ('linked', 'confirmed')
-			WHERE d._load_id IN (SELECT load_id FROM loads WHERE origin = '%[4]s' AND dataset = '%[1]s')`,
-			ds, name, quoteIdent(ds), OriginLink))
+			FROM main.%[3]s d SEMI JOIN links l ON l.dataset = '%[1]s' AND l.row_key = d._key AND l.status IN ('linked', 'confirmed')`,
+			ds, name, quoteIdent(ds)))
 	}
 	if len(parts) == 0 {
 		return out, nil
