@@ -77,21 +77,20 @@ func (s *Store) Quality(ctx context.Context, sources []SourceSpec, lim QualityLi
 	// query per column for all the sources at once: the registry's values
 	// are hashed once rather than once per source (1.7 s of a full night
 	// at a million people, against 0.4 s, issue 14).
-	computed := map[string]Finding{} // by the guard's cache key
+	computed := map[string]Finding{} // by what the cache calls the guard
 	if hasRegistry {
 		for _, g := range guards {
 			var miss []SourceSpec
-			var keys []string
 			for _, src := range sources {
 				if src.Dataset == "registry" || !hasColumn(src.Dataset, g.column) {
 					continue
 				}
-				key, _, ok, err := qc.lookup(ctx, g.guard+"|"+src.Name+"|"+g.column, []string{src.Dataset, "registry"})
+				_, _, ok, err := qc.lookup(ctx, g.guard+"|"+src.Name+"|"+g.column, []string{src.Dataset, "registry"})
 				if err != nil {
 					return nil, err
 				}
 				if !ok {
-					miss, keys = append(miss, src), append(keys, key)
+					miss = append(miss, src)
 				}
 			}
 			if len(miss) == 0 {
@@ -101,8 +100,8 @@ func (s *Store) Quality(ctx context.Context, sources []SourceSpec, lim QualityLi
 			if err != nil {
 				return nil, err
 			}
-			for i, src := range miss {
-				computed[keys[i]] = fs[src.Name]
+			for _, src := range miss {
+				computed[g.guard+"|"+src.Name+"|"+g.column] = fs[src.Name]
 			}
 		}
 	}
@@ -128,7 +127,7 @@ func (s *Store) Quality(ctx context.Context, sources []SourceSpec, lim QualityLi
 				continue
 			}
 			f, err := qc.get(ctx, g.guard+"|"+src.Name+"|"+g.column, []string{src.Dataset, "registry"}, func() (Finding, error) {
-				if f, ok := computed[qc.key(g.guard+"|"+src.Name+"|"+g.column, []string{src.Dataset, "registry"})]; ok {
+				if f, ok := computed[g.guard+"|"+src.Name+"|"+g.column]; ok {
 					return f, nil
 				}
 				return s.share(ctx, src, g.column, `SELECT `+g.column+` FROM registry`)
@@ -410,25 +409,17 @@ func (c *qualityCache) sig(ctx context.Context, ds string) (string, error) {
 	return v, nil
 }
 
-// key is the cache key of what over the rows of datasets as they are.
-// The datasets' signatures are read once (lookup has read them before).
-func (c *qualityCache) key(what string, datasets []string) string {
-	key := what
-	for _, ds := range datasets {
-		key += "|" + ds + "=" + c.sigs[ds]
-	}
-	return key
-}
-
-// lookup returns what's cache key and its finding, ok when the cache holds
-// one for the rows of datasets as they are.
+// lookup returns the cache key of what over the rows of datasets as they
+// are, and its finding, ok when the cache holds one.
 func (c *qualityCache) lookup(ctx context.Context, what string, datasets []string) (key string, f Finding, ok bool, err error) {
+	key = what
 	for _, ds := range datasets {
-		if _, err := c.sig(ctx, ds); err != nil {
+		sig, err := c.sig(ctx, ds)
+		if err != nil {
 			return "", f, false, err
 		}
+		key += "|" + ds + "=" + sig
 	}
-	key = c.key(what, datasets)
 	err = c.s.db.QueryRowContext(ctx, `SELECT source, count, "of" FROM quality_cache WHERE key = $1`, key).Scan(&f.Source, &f.Count, &f.Of)
 	return key, f, err == nil, nil
 }
