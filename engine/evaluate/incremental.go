@@ -249,11 +249,11 @@ func edgeQuery(pack *rule.Pack, e rule.Edge, prev, day time.Time) (string, error
 	lo := prev.AddDate(0, 0, -1)
 	// Month arithmetic clamps at a month's end (January 31 + 1 month is
 	// February 28), which moves a change up to three days. A month column
-	// holds months' first days (dataset.ParseMonth), which it never
-	// clamps: x + n months and as_of() - n months cross a first day only
-	// on a first day, and the day's margin suffices. That spares the
-	// contributions group's 12-month edge two of the six nights a month
-	// that evaluated every contributor again.
+	// holds months' first days (dataset.ParseMonth), which month
+	// arithmetic never clamps: x + n months and as_of() - n months cross a
+	// first day only on a first day, and the day's margin suffices. That
+	// spares the contributions group's 12-month edge two of the six nights
+	// a month that evaluated every contributor again.
 	if (e.Unit == "month" || e.Unit == "year") && f.Type != dataset.Month {
 		lo = prev.AddDate(0, 0, -3)
 	}
