@@ -184,22 +184,7 @@ func TestUnresolvedDegradesLikeQuarantine(t *testing.T) {
 	// Two of them linked since, by an analyst (applied to the rows as the
 	// linker applies its links): 1 of 4 rows without a person is under
 	// the share.
-	for _, q := range []string{
-		`INSERT INTO registry (id_number, name, household_id, township_code, _key, _source, _load_id, _loaded_at, _stream, _position)
-			VALUES ('110101199003070000', '李四', '3407990010010001', '340799001', 'r1', 'reg', nextval('load_id_seq'), now(), 'reg.csv', 1)`,
-		`INSERT INTO links (link_id, dataset, row_key, raw_id, band, status, person_id, candidates, created_at, updated_at)
-			SELECT row_number() OVER (), 'employment', _key, id_number, 'review', 'pending', '110101199003070000', '[]', now(), now()
-			FROM (SELECT _key, id_number FROM employment WHERE name = '李四' ORDER BY _key LIMIT 2)`,
-	} {
-		if _, err := f.store.DB().Exec(q); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for id := range int64(2) {
-		if err := f.store.ConfirmLink(context.Background(), id+1, "110101199003070000", "analyst", ""); err != nil {
-			t.Fatal(err)
-		}
-	}
+	confirmLisi(t, f, "employment")
 	h, err = f.store.SourceHealths(context.Background(), []store.SourceSpec{{Name: "emp", Dataset: "employment"}}, 0.5)
 	if err != nil {
 		t.Fatal(err)
@@ -238,22 +223,7 @@ func TestLinkedRowsStayLinkedWhenSentAgain(t *testing.T) {
 	if h := health(); h.Status != store.HealthDegraded {
 		t.Fatalf("3 of 4 rows without a person: health %+v", h)
 	}
-	for _, q := range []string{
-		`INSERT INTO registry (id_number, name, household_id, township_code, _key, _source, _load_id, _loaded_at, _stream, _position)
-			VALUES ('110101199003070000', '李四', '3407990010010001', '340799001', 'r1', 'reg', nextval('load_id_seq'), now(), 'reg.csv', 1)`,
-		`INSERT INTO links (link_id, dataset, row_key, raw_id, band, status, person_id, candidates, created_at, updated_at)
-			SELECT row_number() OVER (), 'vehicles', _key, id_number, 'review', 'pending', '110101199003070000', '[]', now(), now()
-			FROM (SELECT _key, id_number FROM vehicles WHERE name = '李四' ORDER BY _key LIMIT 2)`,
-	} {
-		if _, err := f.store.DB().Exec(q); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for id := range int64(2) {
-		if err := f.store.ConfirmLink(context.Background(), id+1, "110101199003070000", "analyst", ""); err != nil {
-			t.Fatal(err)
-		}
-	}
+	confirmLisi(t, f, "vehicles")
 	if h := health(); h.Status != store.HealthOK {
 		t.Fatalf("with two of three rows linked: health %+v", h)
 	}
@@ -275,5 +245,28 @@ func TestLinkedRowsStayLinkedWhenSentAgain(t *testing.T) {
 	}
 	if len(linked[0]) != 2 {
 		t.Errorf("linked evidence of %s: %+v, want both rows", ev, linked[0])
+	}
+}
+
+// confirmLisi has an analyst link two of the rows of 李四 (kept with an
+// unusable ID) in dataset to a registry person of that name, as
+// ConfirmLink applies a decision to the rows.
+func confirmLisi(t *testing.T, f *fixture, dataset string) {
+	t.Helper()
+	for _, q := range []string{
+		`INSERT INTO registry (id_number, name, household_id, township_code, _key, _source, _load_id, _loaded_at, _stream, _position)
+			VALUES ('110101199003070000', '李四', '3407990010010001', '340799001', 'r1', 'reg', nextval('load_id_seq'), now(), 'reg.csv', 1)`,
+		`INSERT INTO links (link_id, dataset, row_key, raw_id, band, status, person_id, candidates, created_at, updated_at)
+			SELECT row_number() OVER (), '` + dataset + `', _key, id_number, 'review', 'pending', '110101199003070000', '[]', now(), now()
+			FROM (SELECT _key, id_number FROM ` + dataset + ` WHERE name = '李四' ORDER BY _key LIMIT 2)`,
+	} {
+		if _, err := f.store.DB().Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for id := range int64(2) {
+		if err := f.store.ConfirmLink(context.Background(), id+1, "110101199003070000", "analyst", ""); err != nil {
+			t.Fatal(err)
+		}
 	}
 }

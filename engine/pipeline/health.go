@@ -104,9 +104,11 @@ func (p *Pipeline) CheckHealth(ctx context.Context) (*Health, error) {
 	}
 	// Kept only when nothing changed while it was computed (another
 	// process's sync, say): else it would stand for inputs it did not see.
-	if after, err := p.healthKey(ctx); key != "" && err == nil && after == key {
-		if v, err := json.Marshal(h); err == nil {
-			p.Store.KeepHealthMemo(ctx, key, v)
+	if key != "" {
+		if after, err := p.healthKey(ctx); err == nil && after == key {
+			if v, err := json.Marshal(h); err == nil {
+				p.Store.KeepHealthMemo(ctx, key, v)
+			}
 		}
 	}
 	p.logHeld(h)

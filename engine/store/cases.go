@@ -24,34 +24,7 @@ func (s *Store) OpenCases(ctx context.Context) ([]*cases.Case, error) {
 // loadCases loads cases matching a SQL condition over the cases table (built
 // by the caller from fixed fragments, never from user text) with args.
 func (s *Store) loadCases(ctx context.Context, where string, args ...any) ([]*cases.Case, error) {
-	out, err := s.loadCaseHeads(ctx, where, args...)
-	if err != nil || len(out) == 0 {
-		return out, err
-	}
-	byID := map[string]*cases.Case{}
-	for _, c := range out {
-		byID[c.ID] = c
-	}
-	hrows, err := s.db.QueryContext(ctx, `SELECT case_id, rule_id, id_number, rule_version, level, reason, facts, evidence,
-		severity, first_seen, last_seen, active, mark, route
-		FROM case_hits WHERE case_id IN (SELECT case_id FROM cases WHERE `+where+`)
-		ORDER BY case_id, first_seen, rule_id, id_number`, args...)
-	if err != nil {
-		return nil, fmt.Errorf("case hits: %w", err)
-	}
-	defer hrows.Close()
-	for hrows.Next() {
-		var id string
-		var h cases.CaseHit
-		if err := hrows.Scan(&id, &h.RuleID, &h.IDNumber, &h.RuleVersion, &h.Level, &h.Reason, &h.Facts, &h.Evidence,
-			&h.Severity, &h.FirstSeen, &h.LastSeen, &h.Active, &h.Mark, &h.Route); err != nil {
-			return nil, fmt.Errorf("case hits: %w", err)
-		}
-		if c := byID[id]; c != nil {
-			c.Hits = append(c.Hits, h)
-		}
-	}
-	return out, hrows.Err()
+	return s.casesWithHits(ctx, true, where, args...)
 }
 
 // CaseOutlines loads every case, open and closed, with its hits' rules,
@@ -62,7 +35,13 @@ func (s *Store) loadCases(ctx context.Context, where string, args ...any) ([]*ca
 // took 0.62 s with them and 0.07 s without, issue 14); a list reads them
 // for the cases it sends (CasesByID).
 func (s *Store) CaseOutlines(ctx context.Context) ([]*cases.Case, error) {
-	out, err := s.loadCaseHeads(ctx, `true`)
+	return s.casesWithHits(ctx, false, `true`)
+}
+
+// casesWithHits loads the cases matching where with their hits; said adds
+// what the hits say (reason, facts, evidence).
+func (s *Store) casesWithHits(ctx context.Context, said bool, where string, args ...any) ([]*cases.Case, error) {
+	out, err := s.loadCaseHeads(ctx, where, args...)
 	if err != nil || len(out) == 0 {
 		return out, err
 	}
@@ -70,8 +49,13 @@ func (s *Store) CaseOutlines(ctx context.Context) ([]*cases.Case, error) {
 	for _, c := range out {
 		byID[c.ID] = c
 	}
-	hrows, err := s.db.QueryContext(ctx, `SELECT case_id, rule_id, id_number, rule_version, level, severity, first_seen, last_seen, active, mark, route
-		FROM case_hits ORDER BY case_id, first_seen, rule_id, id_number`)
+	saying := ""
+	if said {
+		saying = "reason, facts, evidence, "
+	}
+	hrows, err := s.db.QueryContext(ctx, `SELECT case_id, rule_id, id_number, rule_version, level, `+saying+`severity, first_seen, last_seen, active, mark, route
+		FROM case_hits WHERE case_id IN (SELECT case_id FROM cases WHERE `+where+`)
+		ORDER BY case_id, first_seen, rule_id, id_number`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("case hits: %w", err)
 	}
@@ -79,8 +63,12 @@ func (s *Store) CaseOutlines(ctx context.Context) ([]*cases.Case, error) {
 	for hrows.Next() {
 		var id string
 		var h cases.CaseHit
-		if err := hrows.Scan(&id, &h.RuleID, &h.IDNumber, &h.RuleVersion, &h.Level, &h.Severity, &h.FirstSeen, &h.LastSeen,
-			&h.Active, &h.Mark, &h.Route); err != nil {
+		dest := []any{&id, &h.RuleID, &h.IDNumber, &h.RuleVersion, &h.Level}
+		if said {
+			dest = append(dest, &h.Reason, &h.Facts, &h.Evidence)
+		}
+		dest = append(dest, &h.Severity, &h.FirstSeen, &h.LastSeen, &h.Active, &h.Mark, &h.Route)
+		if err := hrows.Scan(dest...); err != nil {
 			return nil, fmt.Errorf("case hits: %w", err)
 		}
 		if c := byID[id]; c != nil {

@@ -73,24 +73,29 @@ func (s *Store) Quality(ctx context.Context, sources []SourceSpec, lim QualityLi
 		{"id_number", GuardUnmatchedIDs, lim.UnmatchedIDsPct, "ID numbers (%s) match no person in the registry"},
 		{"household_id", GuardUnjoinedHouseholds, lim.UnjoinedHouseholdsPct, "户号 (%s) join no household in the registry"},
 	}
-	// The matching guards the cache does not hold are computed first, one
-	// query per column for all the sources at once: the registry's values
-	// are hashed once rather than once per source (1.7 s of a full night
-	// at a million people, against 0.4 s, issue 14).
-	computed := map[string]Finding{} // by what the cache calls the guard
+	// The matching guards, each source's from the cache or, for those it
+	// does not hold, computed in one query per column for all the sources
+	// at once: the registry's values are hashed once rather than once per
+	// source (1.7 s of a full night at a million people, against 0.4 s,
+	// issue 14).
+	matched := map[string]Finding{} // by what the cache calls the guard
 	if hasRegistry {
 		for _, g := range guards {
 			var miss []SourceSpec
+			var keys []string
 			for _, src := range sources {
 				if src.Dataset == "registry" || !hasColumn(src.Dataset, g.column) {
 					continue
 				}
-				_, _, ok, err := qc.lookup(ctx, g.guard+"|"+src.Name+"|"+g.column, []string{src.Dataset, "registry"})
+				what := g.guard + "|" + src.Name + "|" + g.column
+				key, f, ok, err := qc.lookup(ctx, what, []string{src.Dataset, "registry"})
 				if err != nil {
 					return nil, err
 				}
-				if !ok {
-					miss = append(miss, src)
+				if ok {
+					matched[what] = f
+				} else {
+					miss, keys = append(miss, src), append(keys, key)
 				}
 			}
 			if len(miss) == 0 {
@@ -100,8 +105,9 @@ func (s *Store) Quality(ctx context.Context, sources []SourceSpec, lim QualityLi
 			if err != nil {
 				return nil, err
 			}
-			for _, src := range miss {
-				computed[g.guard+"|"+src.Name+"|"+g.column] = fs[src.Name]
+			for i, src := range miss {
+				matched[g.guard+"|"+src.Name+"|"+g.column] = fs[src.Name]
+				qc.keep(ctx, keys[i], fs[src.Name])
 			}
 		}
 	}
@@ -126,15 +132,7 @@ func (s *Store) Quality(ctx context.Context, sources []SourceSpec, lim QualityLi
 			if !hasColumn(src.Dataset, g.column) {
 				continue
 			}
-			f, err := qc.get(ctx, g.guard+"|"+src.Name+"|"+g.column, []string{src.Dataset, "registry"}, func() (Finding, error) {
-				if f, ok := computed[g.guard+"|"+src.Name+"|"+g.column]; ok {
-					return f, nil
-				}
-				return s.share(ctx, src, g.column, `SELECT `+g.column+` FROM registry`)
-			})
-			if err != nil {
-				return nil, err
-			}
+			f := matched[g.guard+"|"+src.Name+"|"+g.column]
 			if f.Of == 0 {
 				continue
 			}
@@ -179,29 +177,13 @@ func hasColumn(dataset, column string) bool {
 	return false
 }
 
-// share counts a source's distinct non-empty values of column and how many
-// of them are not in the registry query's result. In a linkable dataset
-// each unresolved row's ID ("?…", never in the registry) counts with its
-// name, as the row's key does: two people's rows with the same damaged ID
-// text are two IDs that match no one.
-func (s *Store) share(ctx context.Context, src SourceSpec, column, registry string) (Finding, error) {
-	f := Finding{Source: src.Name}
-	value := column
-	if ds, ok := dataset.Lookup(src.Dataset); ok && ds.Linkable() && column == "id_number" {
-		value = fmt.Sprintf(`CASE WHEN %[1]s THEN %[2]s || chr(30) || coalesce(name, '') ELSE %[2]s END`, dataset.UnresolvedSQL(column), column)
-	}
-	q := fmt.Sprintf(`WITH v AS (SELECT DISTINCT %[4]s AS v FROM %[2]s WHERE _source = $1 AND coalesce(%[1]s, '') <> '')
-		SELECT count(*), count(*) FILTER (WHERE v NOT IN (%[3]s)) FROM v`, column, quoteIdent(src.Dataset), registry, value)
-	if err := s.db.QueryRowContext(ctx, q, src.Name).Scan(&f.Of, &f.Count); err != nil {
-		return f, fmt.Errorf("quality of %s: %w", src.Name, err)
-	}
-	return f, nil
-}
-
-// shares is share for several sources of one column at once, against the
-// registry's values of that column: each source's distinct values (as
-// share counts them) joined with the registry's distinct values once. It
-// returns each source's finding by name.
+// shares counts, for each of sources, its distinct non-empty values of
+// column and how many of them the registry's values of that column lack,
+// in one query: the registry's distinct values are joined once. In a
+// linkable dataset each unresolved row's ID ("?…", never in the registry)
+// counts with its name, as the row's key does: two people's rows with the
+// same damaged ID text are two IDs that match no one. It returns each
+// source's finding by name.
 func (s *Store) shares(ctx context.Context, sources []SourceSpec, column string) (map[string]Finding, error) {
 	var parts []string
 	var args []any
@@ -410,7 +392,7 @@ func (c *qualityCache) sig(ctx context.Context, ds string) (string, error) {
 }
 
 // lookup returns the cache key of what over the rows of datasets as they
-// are, and its finding, ok when the cache holds one.
+// are, and its finding, ok when the cache holds one; prune keeps the key.
 func (c *qualityCache) lookup(ctx context.Context, what string, datasets []string) (key string, f Finding, ok bool, err error) {
 	key = what
 	for _, ds := range datasets {
@@ -420,6 +402,7 @@ func (c *qualityCache) lookup(ctx context.Context, what string, datasets []strin
 		}
 		key += "|" + ds + "=" + sig
 	}
+	c.used[key] = true // kept by prune, found or computed tonight
 	err = c.s.db.QueryRowContext(ctx, `SELECT source, count, "of" FROM quality_cache WHERE key = $1`, key).Scan(&f.Source, &f.Count, &f.Of)
 	return key, f, err == nil, nil
 }
@@ -431,15 +414,20 @@ func (c *qualityCache) get(ctx context.Context, what string, datasets []string, 
 	if err != nil {
 		return Finding{}, err
 	}
-	c.used[key] = true
 	if ok {
 		return f, nil
 	}
 	if f, err = compute(); err != nil {
 		return f, err
 	}
-	_, _ = c.s.db.ExecContext(ctx, `INSERT OR REPLACE INTO quality_cache VALUES ($1, $2, $3, $4)`, key, f.Source, f.Count, f.Of)
+	c.keep(ctx, key, f)
 	return f, nil
+}
+
+// keep records a finding under its cache key (from lookup). Writing is
+// best effort (a store opened for reading only computes again).
+func (c *qualityCache) keep(ctx context.Context, key string, f Finding) {
+	_, _ = c.s.db.ExecContext(ctx, `INSERT OR REPLACE INTO quality_cache VALUES ($1, $2, $3, $4)`, key, f.Source, f.Count, f.Of)
 }
 
 // prune drops the entries of rows that are no longer the store's.
