@@ -69,3 +69,76 @@ func TestMonthEdgesReachTheirDay(t *testing.T) {
 		}
 	}
 }
+
+// TestYearlyEdgesReachTheirDay: a birthday reaches its person on the
+// nights around it with the day's margin alone — four nights, where the
+// three days more that a month's end needs gave six. Someone born on 29
+// February is reached on the 28th and the 1st of March in a year without
+// one (the group decides on which their age goes up), and on the 29th in
+// a leap year.
+func TestYearlyEdgesReachTheirDay(t *testing.T) {
+	ctx := context.Background()
+	st, _ := evalStore(t)
+	for i, born := range []string{"1990-12-02", "2000-02-29", "1985-01-01"} {
+		if _, err := st.DB().ExecContext(ctx, `INSERT INTO registry (id_number, name, household_id, township_code, birth_date, status,
+			_key, _source, _load_id, _loaded_at, _stream, _position)
+			VALUES (?, '丙', 'H9', '340799001', ?::DATE, 'active', ?, 'registry', 1, now(), 'registry.csv', ?)`,
+			"born-"+born, born, "b"+born, 10+i); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pack := packWith(t, "", "", "")
+	var edge rule.Edge
+	for _, g := range pack.Groups {
+		for _, e := range g.ChangesOn {
+			if g.Name == rule.ScopePerson && e.Text == "registry.birth_date yearly" {
+				edge = e
+			}
+		}
+	}
+	if edge.Text == "" {
+		t.Fatal("the person group has no edge registry.birth_date yearly")
+	}
+	nights := func(id string, from, to time.Time) []string {
+		t.Helper()
+		var got []string
+		for day := from; !day.After(to); day = day.AddDate(0, 0, 1) {
+			q, err := edgeQuery(pack, edge, day.AddDate(0, 0, -1), day)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var n int
+			if err := st.DB().QueryRowContext(ctx, `SELECT count(*) FROM (`+q+`) WHERE p = ?`, id).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			if n > 0 {
+				got = append(got, day.Format("01-02"))
+			}
+		}
+		return got
+	}
+	date := func(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
+	for _, c := range []struct {
+		id       string
+		from, to time.Time
+		want     []string
+	}{
+		{"born-1990-12-02", date(2026, 11, 25), date(2026, 12, 9), []string{"12-01", "12-02", "12-03", "12-04"}},
+		{"born-2000-02-29", date(2027, 2, 20), date(2027, 3, 8), []string{"02-28", "03-01", "03-02"}},
+		{"born-2000-02-29", date(2028, 2, 20), date(2028, 3, 8), []string{"02-28", "02-29", "03-01", "03-02"}},
+		{"born-1985-01-01", date(2026, 12, 26), date(2027, 1, 8), []string{"12-31", "01-01", "01-02", "01-03"}},
+	} {
+		if got := nights(c.id, c.from, c.to); !slices.Equal(got, c.want) {
+			t.Errorf("%s: reached on the nights %v from %s, want %v", c.id, got, c.from.Format(time.DateOnly), c.want)
+		}
+	}
+	// A night after several days reaches every birthday between.
+	q, err := edgeQuery(pack, edge, date(2027, 2, 25), date(2027, 3, 3))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := st.DB().QueryRowContext(ctx, `SELECT count(*) FROM (`+q+`) WHERE p = 'born-2000-02-29'`).Scan(&n); err != nil || n != 1 {
+		t.Errorf("the night of 03-03 after 02-25 reaches 29 February's birthday %d times (%v), want once", n, err)
+	}
+}

@@ -234,10 +234,18 @@ func edgeQuery(pack *rule.Pack, e rule.Edge, prev, day time.Time) (string, error
 			return sel(col + ` IS NOT NULL`), nil
 		}
 		// The anniversary's month and day as a number 101..1231, within
-		// the span (which may wrap around the new year; 29 February is
-		// celebrated on the 28th or the 1st of March in other years; a
-		// month's end clamps, as for the points below).
+		// the span (which may wrap around the new year), with the day's
+		// margin. An offset in months or years clamps at a month's end, as
+		// for the points below: three days more. Without one, the only
+		// anniversary that moves is 29 February's, kept on the 28th or the
+		// 1st of March in other years (which a group decides), and 229
+		// lies between 228 and 301: a span that reaches either day holds
+		// it. That spares a person group's birthdays two of six days' worth
+		// of people every night (TestYearlyEdgesReachTheirDay).
 		a, b := prev.AddDate(0, 0, -3), day.AddDate(0, 0, 1)
+		if n == 0 {
+			a = prev.AddDate(0, 0, -1)
+		}
 		md := `(month(` + moved + `) * 100 + day(` + moved + `))`
 		am, bm := int(a.Month())*100+a.Day(), int(b.Month())*100+b.Day()
 		cond := fmt.Sprintf(`%s BETWEEN %d AND %d`, md, am, bm)

@@ -32,9 +32,9 @@ func TestBackupRoundTrip(t *testing.T) {
 		args []any
 	}{
 		{`INSERT INTO sessions VALUES (?, ?, ?)`, []any{"t1", []byte{0, 1, '\\', 'x', 0xff, '\n', '"', 0x80}, at}},
-		{`INSERT INTO case_hits VALUES ('YJ-1', 'R', '110105194912310029', 1, 'sha256:x', 'red', ?, '{}', '[]', ?, '2026-11-28', '2026-11-28', true, true, 'county')`,
+		{`INSERT INTO case_hits VALUES ('YJ-1', 'R', '110105194912310029', 1, 'sha256:x', 'red', ?, '{}', '[]', ?, '2026-11-28', '2026-11-28', true, true, 'county', 'f1')`,
 			[]any{"第一行\n\"第二行\"\t\\", 0.1}},
-		{`INSERT INTO case_hits VALUES ('YJ-2', 'R', '110105194912310029', 1, 'sha256:x', 'red', '', '{}', '[]', ?, '2026-11-28', '2026-11-28', false, false, '')`,
+		{`INSERT INTO case_hits VALUES ('YJ-2', 'R', '110105194912310029', 1, 'sha256:x', 'red', '', '{}', '[]', ?, '2026-11-28', '2026-11-28', false, false, '', NULL)`,
 			[]any{1.0 / 3}},
 		{`INSERT INTO audit VALUES (?, 'a@b', 'test', NULL, NULL)`, []any{at}},
 	} {
