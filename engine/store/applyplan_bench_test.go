@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"database/sql/driver"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -95,20 +94,11 @@ func applyPlanRowByRow(ctx context.Context, s *Store, p cases.Plan, asOf time.Ti
 // refreshed case's hits deleted and written again whole — the second
 // baseline of BenchmarkApplyPlan.
 func applyPlanRewriteAll(ctx context.Context, s *Store, p cases.Plan, asOf time.Time, rulesHash string) error {
-	dc, err := s.connector.Connect(ctx)
+	dc, exec, err := s.stageTx(ctx)
 	if err != nil {
 		return err
 	}
 	defer dc.Close()
-	exec := func(q string, args ...any) error {
-		_, err := dc.(driver.ExecerContext).ExecContext(ctx, q, named(args))
-		return err
-	}
-	for _, q := range append(stageTables[:len(stageTables):len(stageTables)], `BEGIN TRANSACTION`) {
-		if err := exec(q); err != nil {
-			return err
-		}
-	}
 	for i, c := range p.New {
 		c.ID = fmt.Sprintf("YJ-%s-%04d", asOf.Format("20060102"), i+1)
 	}

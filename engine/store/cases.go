@@ -141,20 +141,11 @@ func (s *Store) Suppressions(ctx context.Context, day time.Time) ([]cases.Suppre
 // statement a row (BenchmarkApplyPlan measures both, and the rewrite of
 // every refreshed case's hits that preceded the narrower one).
 func (s *Store) ApplyPlan(ctx context.Context, p cases.Plan, asOf time.Time, rulesHash string) (err error) {
-	dc, err := s.connector.Connect(ctx)
+	dc, exec, err := s.stageTx(ctx)
 	if err != nil {
 		return fmt.Errorf("apply cases: %w", err)
 	}
 	defer dc.Close()
-	exec := func(q string, args ...any) error {
-		_, err := dc.(driver.ExecerContext).ExecContext(ctx, q, named(args))
-		return err
-	}
-	for _, q := range append(stageTables[:len(stageTables):len(stageTables)], `BEGIN TRANSACTION`) {
-		if err := exec(q); err != nil {
-			return fmt.Errorf("apply cases: %w", err)
-		}
-	}
 	defer func() {
 		if err != nil {
 			dc.(driver.ExecerContext).ExecContext(context.WithoutCancel(ctx), `ROLLBACK`, nil)
@@ -225,13 +216,33 @@ func (s *Store) ApplyPlan(ctx context.Context, p cases.Plan, asOf time.Time, rul
 	return nil
 }
 
-// stageTables are the temp tables ApplyPlan stages a plan in.
-var stageTables = []string{
-	`CREATE OR REPLACE TEMP TABLE stage_case_heads (case_id VARCHAR, subject VARCHAR, household_id VARCHAR,
-		township_code VARCHAR, level VARCHAR, state VARCHAR, opened_on DATE, version BIGINT, is_new BOOLEAN)`,
-	`CREATE OR REPLACE TEMP TABLE stage_case_hits (case_id VARCHAR, rule_id VARCHAR, id_number VARCHAR, rule_version BIGINT,
-		level VARCHAR, reason VARCHAR, facts VARCHAR, evidence VARCHAR, severity DOUBLE, first_seen DATE, last_seen DATE,
-		active BOOLEAN, mark BOOLEAN, route VARCHAR, fingerprint VARCHAR)`,
+// stageTx opens a connection of its own, makes on it the temp tables a
+// plan is staged in (stageCases) and begins the transaction that moves
+// them into cases and case_hits; exec runs a statement on it. The caller
+// closes the connection.
+func (s *Store) stageTx(ctx context.Context) (dc driver.Conn, exec func(q string, args ...any) error, err error) {
+	dc, err = s.connector.Connect(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	exec = func(q string, args ...any) error {
+		_, err := dc.(driver.ExecerContext).ExecContext(ctx, q, named(args))
+		return err
+	}
+	for _, q := range []string{
+		`CREATE OR REPLACE TEMP TABLE stage_case_heads (case_id VARCHAR, subject VARCHAR, household_id VARCHAR,
+			township_code VARCHAR, level VARCHAR, state VARCHAR, opened_on DATE, version BIGINT, is_new BOOLEAN)`,
+		`CREATE OR REPLACE TEMP TABLE stage_case_hits (case_id VARCHAR, rule_id VARCHAR, id_number VARCHAR, rule_version BIGINT,
+			level VARCHAR, reason VARCHAR, facts VARCHAR, evidence VARCHAR, severity DOUBLE, first_seen DATE, last_seen DATE,
+			active BOOLEAN, mark BOOLEAN, route VARCHAR, fingerprint VARCHAR)`,
+		`BEGIN TRANSACTION`,
+	} {
+		if err := exec(q); err != nil {
+			dc.Close()
+			return nil, nil, err
+		}
+	}
+	return dc, exec, nil
 }
 
 // hitFingerprint identifies what a case hit says under the rule files
