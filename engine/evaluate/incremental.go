@@ -314,7 +314,10 @@ func priorTable(g *rule.Group) string { return `eval_prior."` + g.Name + `"` }
 // reached: each group with reached keys is computed again for them alone,
 // over temp views of every dataset holding only the rows of their
 // households' members, and f_<group> becomes a view of the prior rows of
-// the other keys and the fresh ones. It leaves in temp table inc_eval the
+// the other keys and the fresh ones. A prior row's counts of days
+// (counts: days) are read moved by the days since it was kept
+// (countShift); its key's facts have then changed, as a computed key's
+// have, for the narrowing. It leaves in temp table inc_eval the
 // people whose rules must run again (those whose facts may have changed
 // and whose verdict can, the narrowing, with every member of their
 // households: a household rule's hit is chosen among the members), and in
@@ -450,6 +453,18 @@ func incrementalFacts(ctx context.Context, conn *sql.Conn, log *slog.Logger, pac
 			`DROP TABLE IF EXISTS temp.main.inc_hit_p`})
 	}
 	perNightMade := false // made with the first group computed again
+	makePerNight := func() error {
+		if perNightMade {
+			return nil
+		}
+		perNightMade = true
+		for _, st := range perNight {
+			if err := exec(st.q, st.drop); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 	// Each group's f_<group> is made last, a view of the rows of the
 	// people evaluated again alone (the rules read nobody else's).
 	type view struct {
@@ -458,6 +473,57 @@ func incrementalFacts(ctx context.Context, conn *sql.Conn, log *slog.Logger, pac
 	}
 	var fviews []view
 	computed := map[string]bool{} // the groups computed again
+	// narrow adds to changedPeople and changedHouseholds the keys of group g
+	// whose rules run again: of keys (a table of k) whose facts in fresh
+	// (the group's rows, keyed as the group) may have changed, those some
+	// rule could hit or fail for on them, those with a prior hit, and
+	// those the query newKeys (of k; "" for none) names: new rows (the
+	// narrowing: prefilter.go).
+	narrow := func(g *rule.Group, keys, fresh, newKeys string) error {
+		reach := keys
+		if !narrowOff {
+			where, err := narrowWhere(ctx, conn, pack, g, day, fresh)
+			if err != nil {
+				return err
+			}
+			reach = `temp.main."inc_r_` + g.Name + `"`
+			hit := `temp.main.inc_hit_p`
+			if g.Scope == rule.ScopeHousehold {
+				hit = `temp.main.inc_hit_h`
+			}
+			switch narrowWithout {
+			case "where":
+				where = "FALSE"
+			case "prior":
+				hit = `(SELECT NULL::VARCHAR AS k WHERE false)`
+			}
+			q := `CREATE OR REPLACE TEMP TABLE ` + reach + ` AS
+				SELECT k.k FROM ` + keys + ` k LEFT JOIN ` + fresh + ` AS "g_` + g.Name + `" ON "g_` + g.Name + `".` + keyColumn(g) + ` = k.k WHERE ` + where + `
+				UNION SELECT k FROM ` + keys + ` WHERE k IN (SELECT k FROM ` + hit + `)`
+			if newKeys != "" {
+				q += ` UNION (` + newKeys + `)`
+			}
+			if err := exec(q, `DROP TABLE IF EXISTS `+reach); err != nil {
+				return err
+			}
+			var r, n int64
+			if err := conn.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM `+reach+`), (SELECT count(*) FROM `+keys+`)`).Scan(&r, &n); err != nil {
+				return err
+			}
+			log.Debug("incremental facts: keys whose rules run again", "group", g.Name, "keys", r, "of", n)
+		}
+		switch {
+		case g.Scope == rule.ScopeHousehold:
+			changedHouseholds = append(changedHouseholds, `SELECT k AS household_id FROM `+reach)
+		case householdRead[g.Name]:
+			changedHouseholds = append(changedHouseholds, `SELECT r.household_id FROM `+cur+` r JOIN `+reach+` k ON r.id_number = k.k WHERE r.household_id <> ''`,
+				`SELECT r.household_id FROM `+priorPerson+` r JOIN `+reach+` k ON r.id_number = k.k WHERE r.household_id <> ''`)
+			changedPeople = append(changedPeople, `SELECT k AS id_number FROM `+reach) // those outside the registry
+		default:
+			changedPeople = append(changedPeople, `SELECT k AS id_number FROM `+reach)
+		}
+		return nil
+	}
 	// Each distinct edge is read once, into a table of its own.
 	edgeTables := map[string]string{}
 	for _, g := range pack.Groups {
@@ -527,9 +593,47 @@ func incrementalFacts(ctx context.Context, conn *sql.Conn, log *slog.Logger, pac
 		if err := exec(`DROP TABLE IF EXISTS `+f, ""); err != nil {
 			return fail(err)
 		}
-		log.Debug("incremental facts: keys reached", "group", g.Name, "keys", n, "elapsed", time.Since(gt))
-		if n == 0 {
+		// A group with fields that count days (counts: days) keeps each
+		// row's date beside it (keepFacts): a kept row no edge reached is
+		// moved by the days since, not computed again. moved holds those
+		// keys whose count is not NULL, with their moved rows.
+		var moved string
+		var m int64
+		if shift := countShift(g, day); shift != "" {
+			prior = `(SELECT ` + shift + ` FROM ` + prior + `)`
+			moved = `temp.main."inc_m_` + g.Name + `"`
+			var some []string
+			for _, c := range g.Counting() {
+				some = append(some, quoteIdent(c.Name)+` IS NOT NULL`)
+			}
+			if err := exec(`CREATE OR REPLACE TEMP TABLE `+moved+` AS SELECT `+shift+` FROM `+quoteIdent(catalog)+`.`+priorTable(g)+`
+				WHERE _as_of <> DATE '`+day.Format(time.DateOnly)+`' AND (`+strings.Join(some, ` OR `)+`)
+				AND `+key+` NOT IN (SELECT k FROM `+keys+`)`, `DROP TABLE IF EXISTS `+moved); err != nil {
+				return fail(err)
+			}
+			if err := conn.QueryRowContext(ctx, `SELECT count(*) FROM `+moved).Scan(&m); err != nil {
+				return fail(err)
+			}
+		}
+		log.Debug("incremental facts: keys reached", "group", g.Name, "keys", n, "moved", m, "elapsed", time.Since(gt))
+		if n == 0 && m == 0 {
 			fviews = append(fviews, view{g, `SELECT * FROM ` + prior})
+			continue
+		}
+		if n == 0 {
+			// Only counts moved: nothing to compute again.
+			fviews = append(fviews, view{g, `SELECT * FROM ` + prior})
+			if err := makePerNight(); err != nil {
+				return fail(err)
+			}
+			nkeys := `temp.main."inc_nk_` + g.Name + `"`
+			if err := exec(`CREATE OR REPLACE TEMP TABLE `+nkeys+` AS SELECT `+key+` AS k FROM `+moved, `DROP TABLE IF EXISTS `+nkeys); err != nil {
+				return fail(err)
+			}
+			if err := narrow(g, nkeys, moved, ``); err != nil {
+				return fail(err)
+			}
+			log.Debug("incremental facts: counts moved", "group", g.Name, "keys", m, "elapsed", time.Since(gt))
 			continue
 		}
 		// The rows the group reads for its keys: every row of every member
@@ -543,13 +647,8 @@ func incrementalFacts(ctx context.Context, conn *sql.Conn, log *slog.Logger, pac
 		if g.Scope == rule.ScopePerson {
 			ownKeys = ` UNION SELECT k FROM ` + keys // people outside the registry
 		}
-		if !perNightMade {
-			perNightMade = true
-			for _, st := range perNight {
-				if err := exec(st.q, st.drop); err != nil {
-					return fail(err)
-				}
-			}
+		if err := makePerNight(); err != nil {
+			return fail(err)
 		}
 		for _, st := range []struct{ q, drop string }{
 			{`CREATE OR REPLACE TEMP TABLE inc_ch AS ` + hh, `DROP TABLE IF EXISTS temp.main.inc_ch`},
@@ -587,47 +686,25 @@ func incrementalFacts(ctx context.Context, conn *sql.Conn, log *slog.Logger, pac
 		// The keys whose rules run again: those some rule could hit or
 		// fail for on their fresh facts of this group, those with a prior
 		// hit, and those named by new rows (the narrowing: prefilter.go).
-		reach := keys
-		if !narrowOff {
-			where, err := narrowWhere(ctx, conn, pack, g, day, fresh)
-			if err != nil {
-				return fail(err)
+		nkeys, nfresh := keys, fresh
+		if m > 0 {
+			// The moved counts are fresh facts too.
+			nkeys, nfresh = `temp.main."inc_nk_`+g.Name+`"`, `temp.main."inc_nf_`+g.Name+`"`
+			for _, st := range []struct{ q, drop string }{
+				{`CREATE OR REPLACE TEMP TABLE ` + nkeys + ` AS SELECT k FROM ` + keys + ` UNION ALL SELECT ` + key + ` FROM ` + moved, `DROP TABLE IF EXISTS ` + nkeys},
+				{`CREATE OR REPLACE TEMP TABLE ` + nfresh + ` AS SELECT * FROM ` + fresh + ` UNION ALL BY NAME SELECT * FROM ` + moved, `DROP TABLE IF EXISTS ` + nfresh},
+			} {
+				if err := exec(st.q, st.drop); err != nil {
+					return fail(err)
+				}
 			}
-			reach = `temp.main."inc_r_` + g.Name + `"`
-			hit := `temp.main.inc_hit_p`
-			if g.Scope == rule.ScopeHousehold {
-				hit = `temp.main.inc_hit_h`
-			}
-			switch narrowWithout {
-			case "where":
-				where = "FALSE"
-			case "prior":
-				hit = `(SELECT NULL::VARCHAR AS k WHERE false)`
-			}
-			q := `CREATE OR REPLACE TEMP TABLE ` + reach + ` AS
-				SELECT k.k FROM ` + keys + ` k LEFT JOIN ` + fresh + ` AS "g_` + g.Name + `" ON "g_` + g.Name + `".` + key + ` = k.k WHERE ` + where + `
-				UNION SELECT k FROM ` + keys + ` WHERE k IN (SELECT k FROM ` + hit + `)`
-			if len(qsNew) > 0 {
-				q += ` UNION (WITH e AS (` + strings.Join(qsNew, " UNION ") + `) ` + k + `)`
-			}
-			if err := exec(q, `DROP TABLE IF EXISTS `+reach); err != nil {
-				return fail(err)
-			}
-			var r int64
-			if err := conn.QueryRowContext(ctx, `SELECT count(*) FROM `+reach).Scan(&r); err != nil {
-				return fail(err)
-			}
-			log.Debug("incremental facts: keys whose rules run again", "group", g.Name, "keys", r, "of", n)
 		}
-		switch {
-		case g.Scope == rule.ScopeHousehold:
-			changedHouseholds = append(changedHouseholds, `SELECT k AS household_id FROM `+reach)
-		case householdRead[g.Name]:
-			changedHouseholds = append(changedHouseholds, `SELECT r.household_id FROM `+cur+` r JOIN `+reach+` k ON r.id_number = k.k WHERE r.household_id <> ''`,
-				`SELECT r.household_id FROM `+priorPerson+` r JOIN `+reach+` k ON r.id_number = k.k WHERE r.household_id <> ''`)
-			changedPeople = append(changedPeople, `SELECT k AS id_number FROM `+reach) // those outside the registry
-		default:
-			changedPeople = append(changedPeople, `SELECT k AS id_number FROM `+reach)
+		newKeys := ``
+		if len(qsNew) > 0 {
+			newKeys = `WITH e AS (` + strings.Join(qsNew, " UNION ") + `) ` + k
+		}
+		if err := narrow(g, nkeys, nfresh, newKeys); err != nil {
+			return fail(err)
 		}
 		log.Debug("incremental facts: group computed again", "group", g.Name, "keys", n, "elapsed", time.Since(gt))
 	}
@@ -768,10 +845,30 @@ func shadowRows(ctx context.Context, conn *sql.Conn, catalog string) (func(), er
 	return undo, nil
 }
 
+// countShift is the select list that reads a kept row of group g as of
+// day: every field, each that counts days (rule.Field.Counts) moved by
+// the days from the row's _as_of to day (NULL stays NULL), without the
+// _as_of column. "" for a group with no such field, whose kept rows have
+// no _as_of.
+func countShift(g *rule.Group, day time.Time) string {
+	cs := g.Counting()
+	if len(cs) == 0 {
+		return ""
+	}
+	var moved []string
+	for _, c := range cs {
+		n := quoteIdent(c.Name)
+		moved = append(moved, n+` + date_diff('day', _as_of, DATE '`+day.Format(time.DateOnly)+`') AS `+n)
+	}
+	return `* EXCLUDE (_as_of) REPLACE (` + strings.Join(moved, `, `) + `)`
+}
+
 // keepFacts records tonight's facts for the next night's incremental
 // evaluation, in one transaction on conn: after a full evaluation every
 // group's table is written whole; after an incremental one only the keys
-// the date reached are replaced. eval_prior_facts says for which date,
+// the date reached are replaced (a row whose counts of days were only
+// moved keeps its date, _as_of, in a group that has such fields:
+// countShift). eval_prior_facts says for which date,
 // rule files and data they stand (store.LoadPrior checks it against
 // eval_prior).
 func keepFacts(ctx context.Context, conn *sql.Conn, pack *rule.Pack, day time.Time, data string, incremental bool) (err error) {
@@ -790,8 +887,13 @@ func keepFacts(ctx context.Context, conn *sql.Conn, pack *rule.Pack, day time.Ti
 	var stmts []string
 	for _, g := range pack.Groups {
 		prior, f := priorTable(g), `temp.main.`+table(g)
+		// A group that counts days keeps each row's date (countShift).
+		asOf := ``
+		if len(g.Counting()) > 0 {
+			asOf = `, DATE '` + day.Format(time.DateOnly) + `' AS _as_of`
+		}
 		if !incremental {
-			stmts = append(stmts, `CREATE OR REPLACE TABLE `+prior+` AS SELECT * FROM `+f)
+			stmts = append(stmts, `CREATE OR REPLACE TABLE `+prior+` AS SELECT *`+asOf+` FROM `+f)
 			continue
 		}
 		keys := `temp.main."inc_k_` + g.Name + `"`
@@ -802,7 +904,7 @@ func keepFacts(ctx context.Context, conn *sql.Conn, pack *rule.Pack, day time.Ti
 		}
 		if n > 0 {
 			stmts = append(stmts, `DELETE FROM `+prior+` WHERE `+keyColumn(g)+` IN (SELECT k FROM `+keys+`)`,
-				`INSERT INTO `+prior+` BY NAME SELECT * FROM `+fresh)
+				`INSERT INTO `+prior+` BY NAME SELECT *`+asOf+` FROM `+fresh)
 		}
 	}
 	stmts = append(stmts, `DELETE FROM eval_prior_facts`,

@@ -36,8 +36,8 @@ const thresholdRules = `rules:
         expect: hit
 `
 
-// TestNarrowingFollowsThresholds: on an incremental night the daily edge
-// of the disability group reaches every certificate holder, and only
+// TestNarrowingFollowsThresholds: on an incremental night every
+// certificate holder's days since issue moves (counts: days), and only
 // those some rule could hit, or who had a hit, are evaluated again
 // (narrowWhere). A holder whose certificate turns 30 days old (a new hit)
 // and one whose turns 91 (a hit that ends) are among them, and the

@@ -253,6 +253,14 @@ rules/facts.yaml:_:12: YAML syntax: the value of doc holds ": ", which YAML read
 rules/facts.yaml:_:26: group medical: field oop_12m: unknown type float (want number, int, bool or string)
     _ |       oop_12m:    {type: float, default: 0, doc: 近12个月个人自付合计（元）}
       |                          ^`},
+		{name: "facts: counts what is not days", breaks: []breakage{{"facts.yaml", "default: 99999, counts: days, doc: 发证至今天数", "default: 99999, counts: months, doc: 发证至今天数"}}, want: `
+rules/facts.yaml:_:62: group disability: field days_since_issued: counts: unknown months (want days: a count of days since a date, which grows by one a day)
+    _ |       days_since_issued: {type: int, default: 99999, counts: months, doc: 发证至今天数}
+      |                                                              ^`},
+		{name: "facts: counts days of a number", breaks: []breakage{{"facts.yaml", "days_since_issued: {type: int,", "days_since_issued: {type: number,"}}, want: `
+rules/facts.yaml:_:65: group disability: field days_since_issued: counts: days needs type int, not number
+    _ |       days_since_issued: {type: number, default: 99999, counts: days, doc: 发证至今天数}
+      |                                                                 ^`},
 		{name: "facts: field without type", breaks: []breakage{{"facts.yaml", "claims_12m: {type: int,    default: 0,", "claims_12m: {default: 0,"}}, want: `
 rules/facts.yaml:_:7: group medical: field claims_12m: missing type (number, int, bool or string)
     _ |       claims_12m: {default: 0, doc: 近12个月结算次数}
@@ -261,7 +269,7 @@ rules/facts.yaml:_:7: group medical: field claims_12m: missing type (number, int
 rules/facts.yaml:_:3: group fisher: missing scope (person or household)
     _ |   fisher:
       |   ^`},
-		{name: "facts: group without sql", breaks: []breakage{{"facts.yaml", "      - employment daily\n    sql: |\n", "      - employment daily\n    query: |\n"}}, want: `
+		{name: "facts: group without sql", breaks: []breakage{{"facts.yaml", "      - employment.event_date         # a registration dated ahead counts from its day\n    sql: |\n", "      - employment.event_date         # a registration dated ahead counts from its day\n    query: |\n"}}, want: `
 rules/facts.yaml:_:3: group employment: missing sql (the query computing the fields)
     _ |   employment:
       |   ^
