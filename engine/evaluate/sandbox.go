@@ -92,9 +92,90 @@ func checkGroups(ctx context.Context, db queryer, pack *rule.Pack) []groupError 
 	for _, g := range pack.Groups {
 		if err := c.checkQuery(g.Query); err != nil {
 			out = append(out, groupError{g, err})
+			continue
+		}
+		if err := c.checkCounts(g); err != nil {
+			out = append(out, groupError{g, err})
 		}
 	}
 	return out
+}
+
+// checkCounts checks that each field of g that counts days (counts:
+// days) is, in the query's final SELECT, date_diff('day', <a date>,
+// as_of()): a count that grows by one a day, which an incremental night
+// moves instead of computing again (countShift). Any other column would be
+// moved wrongly, night after night.
+func (c *checker) checkCounts(g *rule.Group) error {
+	counting := g.Counting()
+	if len(counting) == 0 {
+		return nil
+	}
+	stmt, err := c.parse(g.Query)
+	if err != nil {
+		return err
+	}
+	node, _ := jsonField(stmt, "node").(map[string]any)
+	list, _ := jsonField(node, "select_list").([]any)
+	var errs []error
+	for _, f := range counting {
+		var col map[string]any
+		for _, e := range list {
+			m, _ := e.(map[string]any)
+			if m == nil {
+				continue
+			}
+			name, _ := m["alias"].(string)
+			if name == "" {
+				if cols, _ := m["column_names"].([]any); len(cols) > 0 {
+					name, _ = cols[len(cols)-1].(string)
+				}
+			}
+			if strings.EqualFold(name, f.Name) {
+				col = m
+			}
+		}
+		if !isDayCount(col) {
+			errs = append(errs, fmt.Errorf("field %s: counts: days needs its column in the query's final SELECT to be date_diff('day', <a date>, as_of()) (NULL where there is no date), a count that grows by one a day; this column is not, and an incremental night would move it wrongly: write it so, or take counts: days away", f.Name))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// isDayCount reports whether a serialized expression is
+// date_diff('day', X, as_of()) (or datediff, 'days'), cast or not.
+func isDayCount(e map[string]any) bool {
+	if e != nil && e["class"] == "CAST" { // date_diff(…)::INTEGER
+		e, _ = e["child"].(map[string]any)
+	}
+	if e == nil || e["class"] != "FUNCTION" {
+		return false
+	}
+	fn, _ := e["function_name"].(string)
+	if fn = strings.ToLower(fn); fn != "date_diff" && fn != "datediff" {
+		return false
+	}
+	args, _ := e["children"].([]any)
+	if len(args) != 3 {
+		return false
+	}
+	unit, _ := args[0].(map[string]any)
+	v, _ := jsonField(unit, "value").(map[string]any)
+	if s, _ := v["value"].(string); unit["class"] != "CONSTANT" || (strings.ToLower(s) != "day" && strings.ToLower(s) != "days") {
+		return false
+	}
+	end, _ := args[2].(map[string]any)
+	name, _ := end["function_name"].(string)
+	kids, _ := end["children"].([]any)
+	return end["class"] == "FUNCTION" && strings.EqualFold(name, "as_of") && len(kids) == 0
+}
+
+// jsonField is m[key] when m is a JSON object, else nil.
+func jsonField(m any, key string) any {
+	if o, ok := m.(map[string]any); ok {
+		return o[key]
+	}
+	return nil
 }
 
 // serialized is the part of json_serialize_sql's answer that is read.

@@ -347,3 +347,45 @@ func TestFactQueriesRunReadOnly(t *testing.T) {
 		t.Errorf("fact table after the transaction: %v", err)
 	}
 }
+
+// TestCountsMustBeDayCounts: a field that says counts: days must be
+// date_diff('day', <a date>, as_of()) in the query's final SELECT (cast or
+// not): any other int column, moved by the days since it was kept, would
+// be wrong on every incremental night. The fact check refuses it at the
+// group, naming the field, both for rules check (CheckFactQueries) and
+// for the night (CheckFacts); the default pack's counts pass.
+func TestCountsMustBeDayCounts(t *testing.T) {
+	ctx := context.Background()
+	st := openStore(t)
+	if err := CheckFacts(ctx, st.DB(), packWith(t, "", "", "")); err != nil {
+		t.Fatalf("the default pack: %v", err)
+	}
+	const level = `level:             {type: int, default: 0, doc:`
+	wrong := packWith(t, "", level, `level:             {type: int, default: 0, counts: days, doc:`)
+	err := CheckFacts(ctx, st.DB(), wrong)
+	if err == nil || !strings.Contains(err.Error(), "facts group disability: field level: counts: days needs its column in the query's final SELECT to be date_diff('day', <a date>, as_of())") {
+		t.Errorf("counts: days on disability.level: %v", err)
+	}
+	errs, _, err := CheckFactQueries(ctx, st, wrong)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(errs) != 1 || !strings.Contains(errs.Error(), "group disability: sql: field level: counts: days needs") {
+		t.Errorf("rules check of counts: days on disability.level: %v", errs)
+	}
+	// A count of days in another unit, or from another date than as_of().
+	for _, to := range []string{
+		`date_diff('month', max(issued_date), as_of()) AS days_since_issued`,
+		`date_diff('day', max(issued_date), DATE '2026-01-01') AS days_since_issued`,
+		`date_diff('day', max(issued_date), as_of()) + 1 AS days_since_issued`,
+	} {
+		p := packWith(t, "", `date_diff('day', max(issued_date), as_of()) AS days_since_issued`, to)
+		if err := CheckFacts(ctx, st.DB(), p); err == nil || !strings.Contains(err.Error(), "field days_since_issued: counts: days needs") {
+			t.Errorf("%s: %v", to, err)
+		}
+	}
+	cast := packWith(t, "", `date_diff('day', max(issued_date), as_of()) AS days_since_issued`, `date_diff('day', max(issued_date), as_of())::INTEGER AS days_since_issued`)
+	if err := CheckFacts(ctx, st.DB(), cast); err != nil {
+		t.Errorf("a cast count: %v", err)
+	}
+}
