@@ -478,8 +478,8 @@ func incrementalFacts(ctx context.Context, conn *sql.Conn, log *slog.Logger, pac
 	// (the group's rows, keyed as the group) may have changed, those some
 	// rule could hit or fail for on them, those with a prior hit, and
 	// those the query newKeys (of k; "" for none) names: new rows (the
-	// narrowing: prefilter.go).
-	narrow := func(g *rule.Group, keys, fresh, newKeys string) error {
+	// narrowing: prefilter.go). n is how many keys holds, for the log.
+	narrow := func(g *rule.Group, keys, fresh, newKeys string, n int64) error {
 		reach := keys
 		if !narrowOff {
 			where, err := narrowWhere(ctx, conn, pack, g, day, fresh)
@@ -506,8 +506,8 @@ func incrementalFacts(ctx context.Context, conn *sql.Conn, log *slog.Logger, pac
 			if err := exec(q, `DROP TABLE IF EXISTS `+reach); err != nil {
 				return err
 			}
-			var r, n int64
-			if err := conn.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM `+reach+`), (SELECT count(*) FROM `+keys+`)`).Scan(&r, &n); err != nil {
+			var r int64
+			if err := conn.QueryRowContext(ctx, `SELECT count(*) FROM `+reach).Scan(&r); err != nil {
 				return err
 			}
 			log.Debug("incremental facts: keys whose rules run again", "group", g.Name, "keys", r, "of", n)
@@ -630,7 +630,7 @@ func incrementalFacts(ctx context.Context, conn *sql.Conn, log *slog.Logger, pac
 			if err := exec(`CREATE OR REPLACE TEMP TABLE `+nkeys+` AS SELECT `+key+` AS k FROM `+moved, `DROP TABLE IF EXISTS `+nkeys); err != nil {
 				return fail(err)
 			}
-			if err := narrow(g, nkeys, moved, ``); err != nil {
+			if err := narrow(g, nkeys, moved, ``, m); err != nil {
 				return fail(err)
 			}
 			log.Debug("incremental facts: counts moved", "group", g.Name, "keys", m, "elapsed", time.Since(gt))
@@ -703,7 +703,7 @@ func incrementalFacts(ctx context.Context, conn *sql.Conn, log *slog.Logger, pac
 		if len(qsNew) > 0 {
 			newKeys = `WITH e AS (` + strings.Join(qsNew, " UNION ") + `) ` + k
 		}
-		if err := narrow(g, nkeys, nfresh, newKeys); err != nil {
+		if err := narrow(g, nkeys, nfresh, newKeys, n+m); err != nil {
 			return fail(err)
 		}
 		log.Debug("incremental facts: group computed again", "group", g.Name, "keys", n, "elapsed", time.Since(gt))

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/lipwatch/lipwatch/engine/rule"
+	"github.com/lipwatch/lipwatch/engine/store"
 )
 
 // TestKeptFactsFollowTheDate: the facts an incremental night keeps for
@@ -94,17 +95,7 @@ func TestKeptFactsFollowTheDate(t *testing.T) {
 		}
 	}
 
-	prior, err := st.LoadPrior(ctx)
-	if err != nil || prior == nil {
-		t.Fatalf("prior: %v, %v", prior, err)
-	}
-	res, err := (&Evaluator{Store: st, Pack: pack, Prior: prior}).Evaluate(ctx, d1, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !res.Incremental {
-		t.Fatalf("not incremental: %s", res.FullWhy)
-	}
+	incrementalNight(t, st, pack, d1)
 	after := kept(d1)
 	switch {
 	case medicalRow(after, a) == "" || medicalRow(after, a) == medicalRow(before, a):
@@ -196,20 +187,7 @@ func TestCountsMoveWithTheDate(t *testing.T) {
 		}
 		return row{show(raw), day(asOf), show(moved)}
 	}
-	night := func(on time.Time) {
-		t.Helper()
-		prior, err := st.LoadPrior(ctx)
-		if err != nil || prior == nil {
-			t.Fatalf("prior: %v, %v", prior, err)
-		}
-		res, err := (&Evaluator{Store: st, Pack: pack, Prior: prior}).Evaluate(ctx, on, false)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !res.Incremental {
-			t.Fatalf("%s: not incremental: %s", day(on), res.FullWhy)
-		}
-	}
+	night := func(on time.Time) { t.Helper(); incrementalNight(t, st, pack, on) }
 	if _, err := (&Evaluator{Store: st, Pack: pack}).Evaluate(ctx, d0, false); err != nil {
 		t.Fatal(err)
 	}
@@ -256,4 +234,24 @@ func TestCountsMoveWithTheDate(t *testing.T) {
 			t.Errorf("full evaluation of %s: %s.%s of %s kept as %+v, want %s as of that day", day(d3), group, field, name[id], got, w.on)
 		}
 	}
+}
+
+// incrementalNight evaluates pack on day after the store's kept
+// evaluation, writing, and fails the test unless the night was
+// incremental.
+func incrementalNight(t *testing.T, st *store.Store, pack *rule.Pack, day time.Time) *Result {
+	t.Helper()
+	ctx := context.Background()
+	prior, err := st.LoadPrior(ctx)
+	if err != nil || prior == nil {
+		t.Fatalf("prior: %v, %v", prior, err)
+	}
+	res, err := (&Evaluator{Store: st, Pack: pack, Prior: prior}).Evaluate(ctx, day, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Incremental {
+		t.Fatalf("%s: not incremental: %s", day.Format(time.DateOnly), res.FullWhy)
+	}
+	return res
 }

@@ -90,11 +90,14 @@ func checkGroups(ctx context.Context, db queryer, pack *rule.Pack) []groupError 
 	c := &checker{ctx: ctx, db: db, checked: map[string]error{}}
 	var out []groupError
 	for _, g := range pack.Groups {
-		if err := c.checkQuery(g.Query); err != nil {
-			out = append(out, groupError{g, err})
-			continue
+		stmt, err := c.parse(g.Query)
+		if err == nil {
+			err = c.checkStmt(stmt)
 		}
-		if err := c.checkCounts(g); err != nil {
+		if err == nil {
+			err = checkCounts(g, stmt)
+		}
+		if err != nil {
 			out = append(out, groupError{g, err})
 		}
 	}
@@ -105,15 +108,12 @@ func checkGroups(ctx context.Context, db queryer, pack *rule.Pack) []groupError 
 // days) is, in the query's final SELECT, date_diff('day', <a date>,
 // as_of()): a count that grows by one a day, which an incremental night
 // moves instead of computing again (countShift). Any other column would be
-// moved wrongly, night after night.
-func (c *checker) checkCounts(g *rule.Group) error {
+// moved wrongly, night after night. stmt is the query as parsed
+// (checker.parse).
+func checkCounts(g *rule.Group, stmt any) error {
 	counting := g.Counting()
 	if len(counting) == 0 {
 		return nil
-	}
-	stmt, err := c.parse(g.Query)
-	if err != nil {
-		return err
 	}
 	node, _ := jsonField(stmt, "node").(map[string]any)
 	list, _ := jsonField(node, "select_list").([]any)
@@ -256,6 +256,11 @@ func (c *checker) checkQuery(q string) error {
 	if err != nil {
 		return err
 	}
+	return c.checkStmt(stmt)
+}
+
+// checkStmt checks one fact query as parsed.
+func (c *checker) checkStmt(stmt any) error {
 	c.ctes = map[string]bool{}
 	cteNames(stmt, c.ctes)
 	// A WITH may not take the name of one of the store's own tables: WITH
