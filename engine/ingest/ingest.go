@@ -628,6 +628,12 @@ func (s *Syncer) loadOne(ctx context.Context, src Source, syncID int64, p pendin
 	return ld, nil
 }
 
+// expectRowBytes is fewer bytes than a row of a department's file takes
+// (contributions.csv 83, registry.csv 120, a medical file 134, an xlsx
+// sheet's XML several hundred), so that a stream's size divided by it
+// errs high as the store's estimate of its rows (StreamLoad.Expect).
+const expectRowBytes = 64
+
 // checkEvery is how many rows pass between context checks.
 const checkEvery = 4096
 
@@ -673,6 +679,11 @@ func loadStream(ctx context.Context, load *store.SourceLoad, src Source, p pendi
 	sl, err := load.Stream(ctx, p.stream.Name(), p.hash)
 	if err != nil {
 		return store.Load{}, err
+	}
+	if ps, ok := rr.(connectors.Progresser); ok {
+		if _, total := ps.Progress(); total > 0 {
+			sl.Expect(total / expectRowBytes)
+		}
 	}
 	out := make([]any, len(src.Dataset.Fields))
 	// The rows go to the store on a goroutine of their own (streamWriter);

@@ -135,6 +135,9 @@ type SourceLoad struct {
 
 const qstage = "stage_quarantine"
 
+// rstage is the temporary table of a stream's held rows (StreamLoad.Append).
+const rstage = "stage_rows"
+
 // BeginLoad starts loading source into dataset ds as part of sync syncID.
 func (s *Store) BeginLoad(ctx context.Context, source string, syncID int64, ds *dataset.Dataset) (*SourceLoad, error) {
 	dc, err := s.connector.Connect(ctx)
@@ -238,10 +241,14 @@ func toInt(v driver.Value) int64 {
 
 // StreamLoad appends one stream's rows inside a SourceLoad.
 type StreamLoad struct {
-	l        *SourceLoad
-	load     Load
-	rows     *duckdb.Appender
-	quar     *duckdb.Appender
+	l    *SourceLoad
+	load Load
+	rows *duckdb.Appender // into the dataset table
+	held *duckdb.Appender // into rstage: rows whose key may be loaded already
+	quar *duckdb.Appender
+	// seen holds the keys appended to the table, when it held no rows
+	// as the stream started; nil otherwise, when every row is held.
+	seen     *keyFilter
 	buf      []driver.Value
 	loadedAt time.Time
 	appended int64 // valid rows appended
@@ -280,6 +287,16 @@ const NoteFullRead = "full_read"
 // adds a NoteFullRead note counting the rows it loaded.
 func (sl *StreamLoad) MarkFullRead(why string) { sl.fullRead = why }
 
+// Expect tells the load how many rows the stream may hold (an estimate
+// that errs high: memory is 10 bits a row), before its first row, so that
+// its keyFilter is sized once: a filter grown from a small size costs
+// twice as much a row (BenchmarkKeyFilter).
+func (sl *StreamLoad) Expect(rows int64) {
+	if sl.seen != nil {
+		sl.seen.expect(rows)
+	}
+}
+
 // SetWatermark records where an incremental stream stopped; Finish saves
 // it with the rows, so it is kept only if the load commits.
 func (sl *StreamLoad) SetWatermark(w string) { sl.mark = &w }
@@ -299,11 +316,25 @@ func (l *SourceLoad) Stream(ctx context.Context, name, hash string) (*StreamLoad
 	if sl.order, err = l.columnOrder(ctx); err != nil {
 		return nil, fmt.Errorf("load %s %s: %w", l.source, name, err)
 	}
+	// Created in the transaction, so that Finish's DROP discards it
+	// whole: a temporary table is committed like any other, its deleted
+	// rows taking the same slow path as the dataset table's (keyFilter).
+	if _, err := l.exec(ctx, `CREATE OR REPLACE TEMP TABLE `+rstage+` AS SELECT * FROM `+l.ds.Name+` LIMIT 0`); err != nil {
+		return nil, fmt.Errorf("load %s %s: %w", l.source, name, err)
+	}
+	if sl.before == 0 {
+		sl.seen = &keyFilter{}
+	}
 	if sl.rows, err = duckdb.NewAppender(l.dc, "", "main", l.ds.Name); err != nil {
+		return nil, fmt.Errorf("load %s %s: appender: %w", l.source, name, err)
+	}
+	if sl.held, err = duckdb.NewAppender(l.dc, "temp", "main", rstage); err != nil {
+		sl.rows.Close()
 		return nil, fmt.Errorf("load %s %s: appender: %w", l.source, name, err)
 	}
 	if sl.quar, err = duckdb.NewAppender(l.dc, "temp", "main", qstage); err != nil {
 		sl.rows.Close()
+		sl.held.Close()
 		return nil, fmt.Errorf("load %s %s: appender: %w", l.source, name, err)
 	}
 	sl.buf = make([]driver.Value, len(l.ds.Fields)+len(lineageColumns))
@@ -374,6 +405,11 @@ func (sl *StreamLoad) ID() int64 { return sl.load.ID }
 //
 // values may stop short of the dataset's last fields (NULL then), as a
 // caller written before a dataset gained its linkage fields does.
+//
+// A row goes into the dataset table only when its key cannot be loaded
+// already: the table held no rows when the stream started and the
+// stream's keyFilter has not seen the key. Every other row is held aside
+// in rstage for Finish, so that no row appended is ever deleted again.
 func (sl *StreamLoad) Append(values []any, key string, pos int64) error {
 	n := len(sl.l.ds.Fields)
 	if len(values) > n {
@@ -396,7 +432,11 @@ func (sl *StreamLoad) Append(values []any, key string, pos int64) error {
 			sl.row[c] = nil
 		}
 	}
-	if err := sl.rows.AppendRow(sl.row...); err != nil {
+	dst := sl.rows
+	if sl.seen == nil || sl.seen.seen(key) {
+		dst = sl.held
+	}
+	if err := dst.AppendRow(sl.row...); err != nil {
 		return fmt.Errorf("%s:%d: append: %w", sl.load.Stream, pos, err)
 	}
 	sl.appended++
@@ -441,118 +481,129 @@ func nullable(s string) any {
 	return s
 }
 
-// Finish completes the stream. The rows were appended straight into the
-// dataset table (much cheaper than staging and copying every row); now the
-// few whose natural key was already loaded, or repeats within the stream,
-// are taken out again: counted as duplicates when identical, quarantined as
-// key conflicts when their values differ. Bad rows already in quarantine
-// from this stream are not recorded twice. Then the ledger row is written.
-// read is the number of data rows read from the stream.
+// Finish completes the stream. Most rows went straight into the dataset
+// table as they were read (much cheaper than staging and copying every
+// row); the rows held aside (Append) are now checked against the table:
+// those whose natural key was already loaded, or repeats within the
+// stream, are counted as duplicates when identical and quarantined as key
+// conflicts when their values differ; the rest join the table. Bad rows
+// already in quarantine from this stream are not recorded twice. Then the
+// ledger row is written. read is the number of data rows read from the
+// stream.
 func (sl *StreamLoad) Finish(ctx context.Context, read int64) (Load, error) {
 	l := sl.l
 	fail := func(what string, err error) (Load, error) {
 		return sl.load, fmt.Errorf("load %s: %s: %w", sl.load.Stream, what, err)
 	}
-	if err := errors.Join(sl.rows.Close(), sl.quar.Close()); err != nil {
+	if err := errors.Join(sl.rows.Close(), sl.held.Close(), sl.quar.Close()); err != nil {
 		return fail("flush", err)
 	}
 	ds, id := l.ds.Name, sl.load.ID
 	differ := differs(l.ds, "n", "o")
-	// olds is the rows of earlier loads that share a key with this one:
-	// the few this stream's rows are compared with. Cut to this load's
-	// keys before any join: a join of the stream's rows (still in the
-	// transaction) with the whole table, links looked up for every row,
-	// cost 0.2–0.9 s per monthly file and grew with the table (6.1 s of a
-	// million claims' 14.4 s sync), the cut one 0.03–0.06 s (issue 14).
-	olds := `(SELECT * FROM ` + ds + ` WHERE _load_id <> $1 AND _key IN (SELECT _key FROM ` + ds + ` WHERE _load_id = $1))`
+	// olds is the rows of earlier loads that share a key with a held row:
+	// the few the held rows are compared with. Cut to the held keys before
+	// any join: a join of the stream's rows with the whole table, links
+	// looked up for every row, cost 0.2–0.9 s per monthly file and grew
+	// with the table (6.1 s of a million claims' 14.4 s sync), the cut one
+	// 0.03–0.06 s (issue 14). When the table held no rows as the stream
+	// started, there are none.
+	olds := `(SELECT * FROM ` + ds + ` WHERE _load_id <> $1 AND _key IN (SELECT _key FROM ` + rstage + `))`
 	conflictRow := fmt.Sprintf(`SELECT n._load_id, n._source, '%s', n._stream, n._position,
 		to_json(struct_pack(%s))::VARCHAR, '%s', NULL, NULL,
 		'same natural key (%s) as the row loaded from ' || o._stream || ':' || o._position || ', with different values: kept the loaded row',
 		now()::TIMESTAMP`, ds, fieldList(l.ds, "n"), KeyConflict, strings.Join(l.ds.Key, ", "))
+	// run executes statements in order, giving $1 (the load id) to those
+	// that use it; n receives each one's count of rows.
+	run := func(n []*int64, stmts ...string) error {
+		for i, q := range stmts {
+			var args []any
+			if strings.Contains(q, "$1") {
+				args = []any{id}
+			}
+			c, err := l.exec(ctx, q, args...)
+			if err != nil {
+				return err
+			}
+			if i < len(n) && n[i] != nil {
+				*n[i] += c
+			}
+		}
+		return nil
+	}
 	var conflicts, removed, replaced int64
 	if sl.before > 0 && l.replace { // corrections take the place of the loaded rows
 		// A correction is known since the row it corrects was: rules
 		// backtest then finds the record at past dates (with the
-		// corrected values; the old ones are not kept).
-		if _, err := l.exec(ctx, `UPDATE `+ds+` SET _loaded_at = o.first FROM (
-			SELECT _key, min(_loaded_at) AS first FROM `+ds+` WHERE _load_id <> $1
-			AND _key IN (SELECT _key FROM `+ds+` WHERE _load_id = $1) GROUP BY _key) o
-			WHERE `+ds+`._key = o._key AND `+ds+`._load_id = $1 AND o.first < `+ds+`._loaded_at`, id); err != nil {
-			return fail("replace", err)
-		}
-		n, err := l.exec(ctx, `DELETE FROM `+ds+` WHERE _load_id <> $1 AND _key IN (
-			SELECT n._key FROM `+ds+` n JOIN `+olds+` o ON n._key = o._key
-			WHERE n._load_id = $1 AND (`+differ+`))`, id)
+		// corrected values; the old ones are not kept). Deleting rows
+		// committed before keeps the commit's fast path: only deleting
+		// rows appended in the transaction leaves it.
+		err := run([]*int64{nil, &replaced},
+			`UPDATE `+rstage+` SET _loaded_at = o.first FROM (
+				SELECT _key, min(_loaded_at) AS first FROM `+olds+` GROUP BY _key) o
+			WHERE `+rstage+`._key = o._key AND o.first < `+rstage+`._loaded_at`,
+			`DELETE FROM `+ds+` WHERE _load_id <> $1 AND _key IN (
+				SELECT n._key FROM `+rstage+` n JOIN `+olds+` o ON n._key = o._key WHERE `+differ+`)`)
 		if err != nil {
 			return fail("replace", err)
 		}
-		replaced += n
 	}
 	if sl.before > 0 && !l.replace { // keys loaded by earlier streams or syncs
-		n, err := l.exec(ctx, `INSERT INTO `+qstage+` `+conflictRow+`
-			FROM `+ds+` n JOIN `+olds+` o ON n._key = o._key
-			WHERE n._load_id = $1 AND (`+differ+`)`, id)
-		if err != nil {
+		if err := run([]*int64{&conflicts}, `INSERT INTO `+qstage+` `+conflictRow+`
+			FROM `+rstage+` n JOIN `+olds+` o ON n._key = o._key WHERE `+differ); err != nil {
 			return fail("key conflicts", err)
 		}
-		conflicts += n
 	}
 	touch := sl.before > 0 && l.touch && l.origin != OriginRetry
 	if touch {
 		// Rows this file repeats, unchanged, from an earlier load: noted
 		// before the copies go, so that the kept rows can take this load's
 		// place below.
-		if _, err := l.exec(ctx, `CREATE OR REPLACE TEMP TABLE stage_touch AS
-			SELECT n._key, n._stream, n._position FROM `+ds+` n
-			WHERE n._load_id = $1 AND EXISTS (SELECT 1 FROM `+olds+` o
-			    WHERE o._key = n._key AND NOT (`+differ+`))
-			QUALIFY row_number() OVER (PARTITION BY n._key ORDER BY n._position) = 1`, id); err != nil {
+		if err := run(nil, `CREATE OR REPLACE TEMP TABLE stage_touch AS
+			SELECT n._key, n._stream, n._position FROM `+rstage+` n
+			WHERE EXISTS (SELECT 1 FROM `+olds+` o WHERE o._key = n._key AND NOT (`+differ+`))
+			QUALIFY row_number() OVER (PARTITION BY n._key ORDER BY n._position) = 1`); err != nil {
 			return fail("duplicates", err)
 		}
 	}
 	if q := fillLinkage(l.ds); sl.before > 0 && q != "" {
-		if _, err := l.exec(ctx, q, id); err != nil {
+		if err := run(nil, q); err != nil {
 			return fail("duplicates", err)
 		}
 	}
 	if sl.before > 0 {
-		n, err := l.exec(ctx, `DELETE FROM `+ds+` WHERE _load_id = $1
-			AND _key IN (SELECT _key FROM `+olds+`)`, id)
-		if err != nil {
+		if err := run([]*int64{&removed}, `DELETE FROM `+rstage+`
+			WHERE _key IN (SELECT _key FROM `+olds+`)`); err != nil {
 			return fail("duplicates", err)
 		}
-		removed += n
 	}
 	if touch {
 		// In a dataset where the newest load's state wins, a file that
 		// states again what an older one said (a registry re-sent after a
 		// wrong version) must win over what came between: the rows it
 		// repeats become this load's, read from this file.
-		for _, q := range []string{
-			// _loaded_at stays: it is when the row was first known
-			// (rules backtest reads the data as known at past dates).
-			`UPDATE ` + ds + ` SET _load_id = $1, _stream = t._stream, _position = t._position
-				FROM stage_touch t WHERE ` + ds + `._key = t._key AND ` + ds + `._load_id <> $1`,
-			`DROP TABLE stage_touch`,
-		} {
-			var args []any
-			if strings.Contains(q, "$1") {
-				args = []any{id}
-			}
-			if _, err := l.exec(ctx, q, args...); err != nil {
-				return fail("duplicates", err)
-			}
+		// _loaded_at stays: it is when the row was first known (rules
+		// backtest reads the data as known at past dates).
+		if err := run(nil,
+			`UPDATE `+ds+` SET _load_id = $1, _stream = t._stream, _position = t._position
+				FROM stage_touch t WHERE `+ds+`._key = t._key AND `+ds+`._load_id <> $1`,
+			`DROP TABLE stage_touch`); err != nil {
+			return fail("duplicates", err)
 		}
 	}
-	// Keys repeated within the stream, found on their 64-bit hashes
-	// (2.28M contributions rows: 0.6 s against 0.9–3.1 s for the strings,
-	// issue 14): a collision can only add a hash, and the exact work below
-	// then finds no repeat among its rows. That work reads only the rows
-	// of the hashes repeated: a window partitioned by the key over the
-	// whole stream took most of a minute for 22.9M contributions rows
-	// holding 17 repeats (10m county).
-	if _, err := l.exec(ctx, `CREATE OR REPLACE TEMP TABLE stage_rhash AS
-		SELECT hash(_key) AS h FROM `+ds+` WHERE _load_id = $1 GROUP BY 1 HAVING count(*) > 1`, id); err != nil {
+	// Keys repeated within the stream: among the held rows, and between a
+	// held row and one appended (only a key the filter had seen is held,
+	// so the few appended rows read here are those of the held keys).
+	// They are found on their 64-bit hashes first (2.28M contributions
+	// rows: 0.6 s against 0.9–3.1 s for the strings, issue 14): a
+	// collision can only add a hash, and the exact work below then finds
+	// no repeat among its rows. That work reads only the rows of the
+	// hashes repeated: a window partitioned by the key over a whole stream
+	// took most of a minute for 22.9M contributions rows (10m county).
+	news := `(SELECT rowid AS _rid, false AS _held, * FROM ` + ds + ` WHERE _load_id = $1
+			AND _key IN (SELECT _key FROM ` + rstage + `)
+		UNION ALL SELECT rowid, true, * FROM ` + rstage + `)`
+	if err := run(nil, `CREATE OR REPLACE TEMP TABLE stage_rhash AS
+		SELECT hash(_key) AS h FROM `+news+` GROUP BY 1 HAVING count(*) > 1`); err != nil {
 		return fail("duplicates", err)
 	}
 	repeated, err := l.queryInt(ctx, `SELECT count(*) FROM stage_rhash`)
@@ -561,43 +612,32 @@ func (sl *StreamLoad) Finish(ctx context.Context, read int64) (Load, error) {
 	}
 	if repeated > 0 { // keys repeated within this stream: the first one stays
 		order := "_position" // the first stays; with replace, the last
-		if l.replace {
-			order = "_position DESC"
-		}
 		conflictInsert := `INSERT INTO ` + qstage + ` ` + conflictRow + `
 			FROM stage_repeats n JOIN stage_repeats o ON n._key = o._key AND o._rn = 1
 			WHERE n._rn > 1 AND (` + differ + `)`
 		if l.replace {
+			order = "_position DESC"
 			conflictInsert = `SELECT 1 WHERE false` // nothing to quarantine: the last one wins
 		}
-		stmts := []string{
-			`CREATE OR REPLACE TEMP TABLE stage_repeats AS SELECT rowid AS _rid, *,
-				row_number() OVER (PARTITION BY _key ORDER BY ` + order + `) AS _rn
-			FROM ` + ds + ` WHERE _load_id = $1 AND hash(_key) IN (SELECT h FROM stage_rhash)
+		// An appended row loses only with replace (or a retry's rows
+		// out of order): rare, as its delete costs the slow commit.
+		if err := run([]*int64{nil, &conflicts, &removed, &removed},
+			`CREATE OR REPLACE TEMP TABLE stage_repeats AS SELECT *,
+				row_number() OVER (PARTITION BY _key ORDER BY `+order+`) AS _rn
+			FROM `+news+` WHERE hash(_key) IN (SELECT h FROM stage_rhash)
 			QUALIFY count(*) OVER (PARTITION BY _key) > 1`,
 			conflictInsert,
-			`DELETE FROM ` + ds + ` WHERE rowid IN (SELECT _rid FROM stage_repeats WHERE _rn > 1)`,
-			`DROP TABLE stage_repeats`,
-		}
-		for i, q := range stmts {
-			var args []any
-			if strings.Contains(q, "$1") {
-				args = []any{id}
-			}
-			n, err := l.exec(ctx, q, args...)
-			if err != nil {
-				return fail("duplicates", err)
-			}
-			switch i {
-			case 1:
-				conflicts += n
-			case 2:
-				removed += n
-			}
+			`DELETE FROM `+rstage+` WHERE rowid IN (SELECT _rid FROM stage_repeats WHERE _rn > 1 AND _held)`,
+			`DELETE FROM `+ds+` WHERE rowid IN (SELECT _rid FROM stage_repeats WHERE _rn > 1 AND NOT _held)`,
+			`DROP TABLE stage_repeats`); err != nil {
+			return fail("duplicates", err)
 		}
 	}
-	if _, err := l.exec(ctx, `DROP TABLE stage_rhash`); err != nil {
-		return fail("duplicates", err)
+	// The held rows left are new: they join the table, and the stage goes
+	// with its transaction-local rows (never committed).
+	if err := run(nil, `DROP TABLE stage_rhash`,
+		`INSERT INTO `+ds+` SELECT * FROM `+rstage, `DROP TABLE `+rstage); err != nil {
+		return fail("held rows", err)
 	}
 	// A retry's rows leave quarantine first, so that those still bad are
 	// recorded again with their current reason.
@@ -700,7 +740,7 @@ func differs(ds *dataset.Dataset, a, b string) string {
 
 // fillLinkage is the statement that gives the rows loaded before stream
 // load $1 the linkage values they lack (NULL) from the same record (same
-// natural key) read again by it: a store loaded before migration 0022,
+// natural key) read again by it (held in rstage: Finish): a store loaded before migration 0022,
 // or a source that added its 姓名 column, gains the names the linker
 // compares. It changes no value a row has. "" for a dataset without
 // linkage fields.
@@ -714,7 +754,7 @@ func fillLinkage(ds *dataset.Dataset) string {
 		return ""
 	}
 	return `UPDATE ` + ds.Name + ` SET ` + strings.Join(sets, ", ") + ` FROM (
-		SELECT * FROM ` + ds.Name + ` WHERE _load_id = $1 QUALIFY row_number() OVER (PARTITION BY _key ORDER BY _position) = 1) n
+		SELECT * FROM ` + rstage + ` QUALIFY row_number() OVER (PARTITION BY _key ORDER BY _position) = 1) n
 		WHERE ` + ds.Name + `._key = n._key AND ` + ds.Name + `._load_id <> $1 AND (` + strings.Join(lacks, " OR ") + `)`
 }
 
@@ -731,6 +771,7 @@ func fieldList(ds *dataset.Dataset, alias string) string {
 // rolls the whole SourceLoad back.
 func (sl *StreamLoad) Abort() {
 	sl.rows.Close()
+	sl.held.Close()
 	sl.quar.Close()
 }
 
