@@ -481,9 +481,10 @@ func nullable(s string) any {
 	return s
 }
 
-// Finish completes the stream. Most rows went straight into the dataset
-// table as they were read (much cheaper than staging and copying every
-// row); the rows held aside (Append) are now checked against the table:
+// Finish completes the stream. Into a table that held no rows, most rows
+// went straight in as they were read; into one that did, every row was
+// held aside (Append), to be copied in once here (0.04–0.07 s for a
+// 70,000-row medical file). The held rows are now checked exactly:
 // those whose natural key was already loaded, or repeats within the
 // stream, are counted as duplicates when identical and quarantined as key
 // conflicts when their values differ; the rest join the table. Bad rows
