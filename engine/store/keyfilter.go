@@ -31,7 +31,7 @@ type keyFilter struct {
 
 const (
 	filterFirstCap = 1 << 16 // keys of the first part when no size is expected
-	filterMaxCap   = 1 << 28 // at most this many keys expected (320 MB)
+	filterMaxCap   = 1 << 28 // at most this many keys expected (335 MB)
 	filterBits     = 10      // bits a key in the first part
 	filterHashes   = 3
 )
