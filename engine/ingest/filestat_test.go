@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/lipwatch/lipwatch/engine/store"
 )
 
 // TestUnchangedFileIsNotReadAgain: a file that stats as when it was last
@@ -78,5 +80,48 @@ func TestUnchangedFileIsNotReadAgain(t *testing.T) {
 		if r := f.synced(src); r.Unchanged != 1 || r.UnchangedByStat != 0 {
 			t.Errorf("changed a moment ago, sync %d: unchanged %d, by stat %d; want it hashed", i+2, r.Unchanged, r.UnchangedByStat)
 		}
+	}
+}
+
+// TestSameContentUnderAnotherName: a file whose content was loaded before
+// under another name (a copy, a renamed file, or every file after
+// config.yaml moved) is read — its rows are duplicates — with a note
+// naming the file it repeats; a file of new content gets no such note.
+func TestSameContentUnderAnotherName(t *testing.T) {
+	f := newFixture(t)
+	body := "身份证号,业务类型,业务日期\n11010519491231002X,失业登记,2026年1月5日\n11010519491231002X,就业登记,2026年3月5日\n"
+	for _, p := range []string{"a/emp.csv", "b/emp.csv"} {
+		if err := os.MkdirAll(filepath.Join(f.dir, filepath.Dir(p)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(f.dir, p), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	notes := func(r Result) (codes []string, text string) {
+		for _, l := range r.Loads {
+			for _, n := range l.Notes {
+				codes = append(codes, n.Code)
+				text += n.Text
+			}
+		}
+		return codes, text
+	}
+	if codes, _ := notes(f.synced(f.source("emp", "employment", "a/emp.csv"))); len(codes) != 0 {
+		t.Fatalf("first load: notes %v", codes)
+	}
+	r := f.synced(f.source("emp", "employment", "b/emp.csv"))
+	read, loaded, _, _ := r.Totals()
+	codes, text := notes(r)
+	if read != 2 || loaded != 0 || len(codes) != 1 || codes[0] != store.NoteSameContent || !strings.Contains(text, "a/emp.csv") {
+		t.Fatalf("the same file under another name: read %d, loaded %d, notes %v %q; want it read, nothing loaded, a note naming a/emp.csv",
+			read, loaded, codes, text)
+	}
+	changed := strings.Replace(body, "2026年3月5日", "2026年3月6日", 1)
+	if err := os.WriteFile(filepath.Join(f.dir, "c.csv"), []byte(changed), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if codes, _ := notes(f.synced(f.source("emp", "employment", "c.csv"))); len(codes) != 0 {
+		t.Errorf("new content under a new name: notes %v", codes)
 	}
 }

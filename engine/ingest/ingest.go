@@ -281,6 +281,9 @@ type pending struct {
 	// again marks a reconciliation: the stream's second read in the sync,
 	// from the start, after its ordinary read committed.
 	again bool
+	// sameAs notes the stream's content loaded before under another name
+	// (store.SameContent); nil when it was not.
+	sameAs *store.Note
 }
 
 // judge says why a finished stream is degraded, or "".
@@ -398,7 +401,18 @@ func (s *Syncer) syncSource(ctx context.Context, src Source, syncID int64, res *
 			}
 			continue
 		}
-		todo = append(todo, pending{stream: st, hash: hash, full: why})
+		p := pending{stream: st, hash: hash, full: why}
+		other, at, same, err := s.Store.SameContent(ctx, src.Name, st.Name(), hash)
+		if err != nil {
+			return st.Name(), err
+		}
+		if same {
+			p.sameAs = &store.Note{Code: store.NoteSameContent, Text: fmt.Sprintf(
+				"the same content as %s, loaded %s: a copy or a renamed file, its rows loaded from there already "+
+					"(every file read again so: config.yaml moved? a file's name here is its path from the config's folder)",
+				other, at.Format(time.DateOnly))}
+		}
+		todo = append(todo, p)
 	}
 	if len(todo) == 0 {
 		return "", nil
@@ -804,6 +818,9 @@ func loadStream(ctx context.Context, load *store.SourceLoad, src Source, p pendi
 		}
 	}
 	var notes []store.Note
+	if p.sameAs != nil {
+		notes = append(notes, *p.sameAs)
+	}
 	if n, ok := rr.(connectors.Noter); ok {
 		for _, nt := range n.Notes() {
 			notes = append(notes, store.Note{Code: nt.Code, Count: nt.Count, Text: nt.Text})

@@ -29,6 +29,32 @@ func (s *Store) Loaded(ctx context.Context, source, stream, hash string) (bool, 
 	return last.String == hash, nil
 }
 
+// NoteSameContent is the note on the load of a stream whose content was
+// loaded before under another name (SameContent).
+const NoteSameContent = "same_content"
+
+// SameContent finds the newest committed load of source with content hash
+// hash under a stream other than stream: a file copied or renamed — or
+// every file once config.yaml has moved, as a file's stream name is its
+// path from the config's directory. Its rows are then duplicates of that
+// load's. ok is false when there is none; at is when that load finished.
+func (s *Store) SameContent(ctx context.Context, source, stream, hash string) (other string, at time.Time, ok bool, err error) {
+	if hash == "" {
+		return "", time.Time{}, false, nil
+	}
+	err = s.db.QueryRowContext(ctx, `SELECT stream, finished_at FROM loads
+		WHERE source = ? AND content_hash = ? AND stream <> ? AND status IN ('ok', 'degraded')
+		  AND coalesce(origin, 'sync') = 'sync' AND finished_at IS NOT NULL
+		ORDER BY load_id DESC LIMIT 1`, source, hash, stream).Scan(&other, &at)
+	if err == sql.ErrNoRows {
+		return "", time.Time{}, false, nil
+	}
+	if err != nil {
+		return "", time.Time{}, false, fmt.Errorf("ledger: %w", err)
+	}
+	return other, at, true, nil
+}
+
 // SourceStatus summarises a source's last sync for `lipwatch sources`.
 type SourceStatus struct {
 	Source      string
