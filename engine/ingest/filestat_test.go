@@ -124,4 +124,19 @@ func TestSameContentUnderAnotherName(t *testing.T) {
 	if codes, _ := notes(f.synced(f.source("emp", "employment", "c.csv"))); len(codes) != 0 {
 		t.Errorf("new content under a new name: notes %v", codes)
 	}
+	// Two new files of one content in one sync: the second is noted.
+	again := strings.Replace(body, "2026年3月5日", "2026年3月7日", 1)
+	for _, p := range []string{"d/1.csv", "d/2.csv"} {
+		if err := os.MkdirAll(filepath.Join(f.dir, "d"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(f.dir, p), []byte(again), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r = f.synced(f.source("emp", "employment", "d/*.csv"))
+	if len(r.Loads) != 2 || len(r.Loads[0].Notes) != 0 || len(r.Loads[1].Notes) != 1 ||
+		!strings.Contains(r.Loads[1].Notes[0].Text, "d/1.csv") || r.Loads[1].Loaded != 0 {
+		t.Errorf("two copies in one sync: loads %+v; want the second noted as the first's copy, nothing loaded from it", r.Loads)
+	}
 }

@@ -360,6 +360,7 @@ func (s *Syncer) syncSource(ctx context.Context, src Source, syncID int64, res *
 	}
 	var todo []pending
 	full := s.Full[src.Name]
+	firstOf := map[string]string{} // content hash -> the first stream of it to load in this sync
 	for _, st := range streams {
 		why := ""
 		if inc, ok := st.(connectors.Incremental); ok {
@@ -406,11 +407,18 @@ func (s *Syncer) syncSource(ctx context.Context, src Source, syncID int64, res *
 		if err != nil {
 			return st.Name(), err
 		}
-		if same {
+		first, twice := firstOf[hash]
+		switch {
+		case same:
 			p.sameAs = &store.Note{Code: store.NoteSameContent, Text: fmt.Sprintf(
 				"the same content as %s, loaded %s: a copy or a renamed file, its rows loaded from there already "+
 					"(every file read again so: config.yaml moved? a file's name here is its path from the config's folder)",
 				other, at.Format(time.DateOnly))}
+		case twice:
+			p.sameAs = &store.Note{Code: store.NoteSameContent, Text: fmt.Sprintf(
+				"the same content as %s, loaded before it in this sync: a copy or a renamed file, its rows loaded from there", first)}
+		case hash != "":
+			firstOf[hash] = st.Name()
 		}
 		todo = append(todo, p)
 	}
