@@ -6,8 +6,6 @@ import (
 	"strconv"
 	"testing"
 	"time"
-
-	"github.com/lipwatch/lipwatch/engine/dataset"
 )
 
 // TestKeyFilter: every key given before is seen, across the filter's
@@ -49,39 +47,21 @@ func TestKeyFilter(t *testing.T) {
 func TestHeldRows(t *testing.T) {
 	ctx := context.Background()
 	s, _ := openTemp(t)
-	med, _ := dataset.Lookup("medical")
 	row := func(i int, oop int64) []any {
 		return []any{fmt.Sprintf("C%d", i), "11010519491231002X", time.Date(2026, 3, 5, 0, 0, 0, 0, time.UTC), "医院", int64(100000), nil, nil, nil, oop}
 	}
 	stream := func(name string, rows [][]any) (Load, int64) {
 		t.Helper()
-		l, err := s.BeginLoad(ctx, "med", 1, med)
-		if err != nil {
-			t.Fatal(err)
-		}
-		sl, err := l.Stream(ctx, name, "")
-		if err != nil {
-			t.Fatal(err)
-		}
-		for i, r := range rows {
-			if err := sl.Append(r, r[0].(string), int64(i+2)); err != nil {
+		var held int64
+		ld := loadMedicalSeen(t, s, name, false, func(l *SourceLoad, sl *StreamLoad) {
+			if err := sl.held.Flush(); err != nil {
 				t.Fatal(err)
 			}
-		}
-		if err := sl.held.Flush(); err != nil {
-			t.Fatal(err)
-		}
-		held, err := l.queryInt(ctx, `SELECT count(*) FROM `+rstage)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ld, err := sl.Finish(ctx, int64(len(rows)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := l.Commit(ctx); err != nil {
-			t.Fatal(err)
-		}
+			var err error
+			if held, err = l.queryInt(ctx, `SELECT count(*) FROM `+rstage); err != nil {
+				t.Fatal(err)
+			}
+		}, rows...)
 		return ld, held
 	}
 	const n = 100_000 // past the filter's first part, where false positives begin

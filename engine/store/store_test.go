@@ -414,6 +414,13 @@ func TestReplaceConflicts(t *testing.T) {
 // one stream of one committed source load.
 func loadMedical(t *testing.T, s *Store, stream string, replace bool, rows ...[]any) Load {
 	t.Helper()
+	return loadMedicalSeen(t, s, stream, replace, nil, rows...)
+}
+
+// loadMedicalSeen is loadMedical with see called on the stream after its
+// last row and before Finish (to look at what the load staged).
+func loadMedicalSeen(t *testing.T, s *Store, stream string, replace bool, see func(*SourceLoad, *StreamLoad), rows ...[]any) Load {
+	t.Helper()
 	ctx := context.Background()
 	med, _ := dataset.Lookup("medical")
 	l, err := s.BeginLoad(ctx, "med", 1, med)
@@ -431,6 +438,9 @@ func loadMedical(t *testing.T, s *Store, stream string, replace bool, rows ...[]
 		if err := sl.Append(r, r[0].(string), int64(i+2)); err != nil {
 			t.Fatal(err)
 		}
+	}
+	if see != nil {
+		see(l, sl)
 	}
 	ld, err := sl.Finish(ctx, int64(len(rows)))
 	if err != nil {
