@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -35,8 +36,9 @@ import (
 // two on the synthetic county, day after day.
 //
 // The reached people's facts are computed by the same queries, on the
-// evaluation's own connection, over temp views of every dataset holding
-// only their rows (as knownBy shadows the datasets for a backtest). A
+// evaluation's own connection, all groups together, over temp views of
+// every dataset holding only the rows of the households some group
+// reached (as knownBy shadows the datasets for a backtest). A
 // fact group that read another household's rows would be computed wrong
 // that way; none of the default pack does, and the test above would show
 // one that did.
@@ -408,10 +410,10 @@ func incrementalFacts(ctx context.Context, conn *sql.Conn, log *slog.Logger, pac
 		}
 	}
 	var changedPeople, changedHouseholds []string
-	// Each household's people, read once a night when a group is computed
-	// again (inc_members): the registry's members, and everyone a row names
-	// beside the household's 户号 (a member who moved out, in an old
-	// registry row; an assistance row of a person the registry places
+	// Each household's people, read once a night for the households of the
+	// groups computed again (inc_cp): the registry's members, and everyone a
+	// row names beside the household's 户号 (a member who moved out, in an
+	// old registry row; an assistance row of a person the registry places
 	// elsewhere), who is read whole with the household: the query then sees
 	// where the registry places them now, as over the whole store, rather
 	// than the one row that names the household.
@@ -431,16 +433,14 @@ func incrementalFacts(ctx context.Context, conn *sql.Conn, log *slog.Logger, pac
 			}
 		}
 	}
-	// Made once a night, with the first group computed again: inc_members,
-	// and the people and households with a hit of the prior evaluation and
-	// those sharing a household with one (a household rule's hit stands
+	// Made once a night, with the first group whose keys' rules may run
+	// again: the people and households with a hit of the prior evaluation
+	// and those sharing a household with one (a household rule's hit stands
 	// on one member of those it holds for), whose rules run again whenever
 	// a fact of theirs may have changed (the narrowing: prefilter.go).
 	hits := quoteIdent(catalog) + `.main.eval_prior_hits`
 	type stmt struct{ q, drop string }
-	perNight := []stmt{
-		{`CREATE OR REPLACE TEMP TABLE inc_members AS ` + members, `DROP TABLE IF EXISTS temp.main.inc_members`},
-	}
+	var perNight []stmt
 	if !narrowOff {
 		perNight = append(perNight, stmt{
 			`CREATE OR REPLACE TEMP TABLE inc_hit_h AS SELECT household_id AS k FROM ` + hits + ` WHERE household_id <> ''
@@ -452,7 +452,7 @@ func incrementalFacts(ctx context.Context, conn *sql.Conn, log *slog.Logger, pac
 				UNION SELECT r.id_number FROM ` + priorPerson + ` r JOIN temp.main.inc_hit_h h ON r.household_id = h.k`,
 			`DROP TABLE IF EXISTS temp.main.inc_hit_p`})
 	}
-	perNightMade := false // made with the first group computed again
+	perNightMade := false // made with the first group that needs them
 	makePerNight := func() error {
 		if perNightMade {
 			return nil
@@ -524,6 +524,17 @@ func incrementalFacts(ctx context.Context, conn *sql.Conn, log *slog.Logger, pac
 		}
 		return nil
 	}
+	// Each group's keys reached, first: the groups computed again are then
+	// computed together, over one copy of their households' rows.
+	type reachedGroup struct {
+		g           *rule.Group
+		keys, prior string // tables: the keys reached (of k); the kept rows as of day
+		moved       string // the kept rows whose counts only moved ("" when none can)
+		k           string // the keys of the rows e reaches (the edges' and new rows)
+		n, m        int64  // keys reached; kept rows moved
+		qsNew       []string
+	}
+	var groups []*reachedGroup
 	// Each distinct edge is read once, into a table of its own.
 	edgeTables := map[string]string{}
 	for _, g := range pack.Groups {
@@ -588,9 +599,8 @@ func incrementalFacts(ctx context.Context, conn *sql.Conn, log *slog.Logger, pac
 		}
 		prior := quoteIdent(catalog) + `.` + priorTable(g)
 		key := keyColumn(g)
-		f := `temp.main.` + table(g)
 		// An earlier evaluation on this connection left its table.
-		if err := exec(`DROP TABLE IF EXISTS `+f, ""); err != nil {
+		if err := exec(`DROP TABLE IF EXISTS temp.main.`+table(g), ""); err != nil {
 			return fail(err)
 		}
 		// A group with fields that count days (counts: days) keeps each
@@ -616,43 +626,45 @@ func incrementalFacts(ctx context.Context, conn *sql.Conn, log *slog.Logger, pac
 			}
 		}
 		log.Debug("incremental facts: keys reached", "group", g.Name, "keys", n, "moved", m, "elapsed", time.Since(gt))
-		if n == 0 && m == 0 {
-			fviews = append(fviews, view{g, `SELECT * FROM ` + prior})
+		groups = append(groups, &reachedGroup{g: g, keys: keys, prior: prior, moved: moved, k: k, n: n, m: m, qsNew: qsNew})
+	}
+	// The groups with keys reached are computed again together, over temp
+	// views of every row of every member of all their households (a
+	// member's row may count for the household) and the rows of each
+	// household (shadowRows), and one copy of those people's newest
+	// registry rows (copyRegistryCurrent): the households' members are
+	// found once a night, not once a group, and registry_current ranked
+	// once. A group computed for more keys than its own (other groups')
+	// gives its own keys' facts as over the whole store all the same, and
+	// keeps theirs alone (inc_fresh_<group>).
+	var hh, own []string // the households and people whose rows are read
+	for _, r := range groups {
+		if r.n == 0 {
 			continue
 		}
-		if n == 0 {
-			// Only counts moved: nothing to compute again.
-			fviews = append(fviews, view{g, `SELECT * FROM ` + prior})
-			if err := makePerNight(); err != nil {
-				return fail(err)
-			}
-			nkeys := `temp.main."inc_nk_` + g.Name + `"`
-			if err := exec(`CREATE OR REPLACE TEMP TABLE `+nkeys+` AS SELECT `+key+` AS k FROM `+moved, `DROP TABLE IF EXISTS `+nkeys); err != nil {
-				return fail(err)
-			}
-			if err := narrow(g, nkeys, moved, ``, m); err != nil {
-				return fail(err)
-			}
-			log.Debug("incremental facts: counts moved", "group", g.Name, "keys", m, "elapsed", time.Since(gt))
+		if r.g.Scope == rule.ScopeHousehold {
+			hh = append(hh, `SELECT k AS household_id FROM `+r.keys)
 			continue
 		}
-		// The rows the group reads for its keys: every row of every member
-		// of their households (a member's row may count for the household),
-		// and the rows of each household.
-		hh := `SELECT k AS household_id FROM ` + keys
-		if g.Scope == rule.ScopePerson {
-			hh = `SELECT r.household_id FROM ` + cur + ` r JOIN ` + keys + ` k ON r.id_number = k.k WHERE r.household_id <> ''`
-		}
+		own = append(own, `SELECT k FROM `+r.keys)
+	}
+	if len(own) > 0 {
+		// The person groups' keys: their households, and themselves (people
+		// outside the registry).
+		hh = append(hh, `SELECT household_id FROM `+cur+` WHERE household_id <> '' AND id_number IN (SELECT k FROM temp.main.inc_ck)`)
+	}
+	if len(hh) > 0 {
+		ct := time.Now()
 		ownKeys := ""
-		if g.Scope == rule.ScopePerson {
-			ownKeys = ` UNION SELECT k FROM ` + keys // people outside the registry
-		}
-		if err := makePerNight(); err != nil {
-			return fail(err)
+		if len(own) > 0 {
+			ownKeys = ` UNION SELECT k FROM temp.main.inc_ck`
+			if err := exec(`CREATE OR REPLACE TEMP TABLE inc_ck AS `+strings.Join(own, ` UNION `), `DROP TABLE IF EXISTS temp.main.inc_ck`); err != nil {
+				return fail(err)
+			}
 		}
 		for _, st := range []struct{ q, drop string }{
-			{`CREATE OR REPLACE TEMP TABLE inc_ch AS ` + hh, `DROP TABLE IF EXISTS temp.main.inc_ch`},
-			{`CREATE OR REPLACE TEMP TABLE inc_cp AS SELECT DISTINCT id_number FROM temp.main.inc_members
+			{`CREATE OR REPLACE TEMP TABLE inc_ch AS ` + strings.Join(hh, ` UNION `), `DROP TABLE IF EXISTS temp.main.inc_ch`},
+			{`CREATE OR REPLACE TEMP TABLE inc_cp AS SELECT DISTINCT id_number FROM (` + members + `)
 				WHERE household_id IN (SELECT household_id FROM temp.main.inc_ch)` + ownKeys,
 				`DROP TABLE IF EXISTS temp.main.inc_cp`},
 		} {
@@ -660,39 +672,94 @@ func incrementalFacts(ctx context.Context, conn *sql.Conn, log *slog.Logger, pac
 				return fail(err)
 			}
 		}
+		var reachedGroups []*rule.Group
+		for _, r := range groups {
+			if r.n > 0 {
+				reachedGroups = append(reachedGroups, r.g)
+			}
+		}
 		shadows, err := shadowRows(ctx, conn, catalog)
 		if err != nil {
 			return fail(err)
 		}
-		err = computeGroup(ctx, conn, pack, g, day)
-		shadows()
+		dropCopy, err := copyRegistryCurrent(ctx, conn, catalog, pack, reachedGroups, day)
 		if err != nil {
+			dropCopy()
+			shadows()
 			return fail(err)
 		}
-		fresh := `temp.main."inc_fresh_` + g.Name + `"`
-		for _, st := range []struct{ q, drop string }{
-			{`CREATE OR REPLACE TEMP TABLE ` + fresh + ` AS SELECT * FROM ` + f + ` WHERE ` + key + ` IN (SELECT k FROM ` + keys + `)`, `DROP TABLE IF EXISTS ` + fresh},
-			{`DROP TABLE ` + f, ``},
-			{`DROP TABLE temp.main.inc_ch`, ``},
-			{`DROP TABLE temp.main.inc_cp`, ``},
-		} {
-			if err := exec(st.q, st.drop); err != nil {
+		unshadow := func() {
+			shadows()
+			dropCopy()
+		}
+		log.Debug("incremental facts: households' rows shadowed for the groups computed again", "elapsed", time.Since(ct))
+		for _, r := range groups {
+			if r.n == 0 {
+				continue
+			}
+			gt := time.Now()
+			if err := computeGroup(ctx, conn, pack, r.g, day); err != nil {
+				unshadow()
+				return fail(err)
+			}
+			fresh := `temp.main."inc_fresh_` + r.g.Name + `"`
+			f := `temp.main.` + table(r.g)
+			for _, st := range []struct{ q, drop string }{
+				{`CREATE OR REPLACE TEMP TABLE ` + fresh + ` AS SELECT * FROM ` + f + ` WHERE ` + keyColumn(r.g) + ` IN (SELECT k FROM ` + r.keys + `)`, `DROP TABLE IF EXISTS ` + fresh},
+				{`DROP TABLE ` + f, ``},
+			} {
+				if err := exec(st.q, st.drop); err != nil {
+					unshadow()
+					return fail(err)
+				}
+			}
+			computed[r.g.Name] = true
+			log.Debug("incremental facts: group computed again", "group", r.g.Name, "keys", r.n, "elapsed", time.Since(gt))
+		}
+		unshadow()
+		for _, q := range []string{`DROP TABLE temp.main.inc_ch`, `DROP TABLE temp.main.inc_cp`, `DROP TABLE IF EXISTS temp.main.inc_ck`} {
+			if err := exec(q, ""); err != nil {
 				return fail(err)
 			}
 		}
-		computed[g.Name] = true
-		fviews = append(fviews, view{g, `SELECT * FROM ` + prior + ` WHERE ` + key + ` NOT IN (SELECT k FROM ` + keys + `)
+	}
+	for _, r := range groups {
+		g, key := r.g, keyColumn(r.g)
+		switch {
+		case r.n == 0 && r.m == 0:
+			fviews = append(fviews, view{g, `SELECT * FROM ` + r.prior})
+			continue
+		case r.n == 0:
+			// Only counts moved: nothing computed again.
+			fviews = append(fviews, view{g, `SELECT * FROM ` + r.prior})
+			if err := makePerNight(); err != nil {
+				return fail(err)
+			}
+			nkeys := `temp.main."inc_nk_` + g.Name + `"`
+			if err := exec(`CREATE OR REPLACE TEMP TABLE `+nkeys+` AS SELECT `+key+` AS k FROM `+r.moved, `DROP TABLE IF EXISTS `+nkeys); err != nil {
+				return fail(err)
+			}
+			if err := narrow(g, nkeys, r.moved, ``, r.m); err != nil {
+				return fail(err)
+			}
+			continue
+		}
+		fresh := `temp.main."inc_fresh_` + g.Name + `"`
+		fviews = append(fviews, view{g, `SELECT * FROM ` + r.prior + ` WHERE ` + key + ` NOT IN (SELECT k FROM ` + r.keys + `)
 			UNION ALL BY NAME SELECT * FROM ` + fresh})
+		if err := makePerNight(); err != nil {
+			return fail(err)
+		}
 		// The keys whose rules run again: those some rule could hit or
 		// fail for on their fresh facts of this group, those with a prior
 		// hit, and those named by new rows (the narrowing: prefilter.go).
-		nkeys, nfresh := keys, fresh
-		if m > 0 {
+		nkeys, nfresh := r.keys, fresh
+		if r.m > 0 {
 			// The moved counts are fresh facts too.
 			nkeys, nfresh = `temp.main."inc_nk_`+g.Name+`"`, `temp.main."inc_nf_`+g.Name+`"`
 			for _, st := range []struct{ q, drop string }{
-				{`CREATE OR REPLACE TEMP TABLE ` + nkeys + ` AS SELECT k FROM ` + keys + ` UNION ALL SELECT ` + key + ` FROM ` + moved, `DROP TABLE IF EXISTS ` + nkeys},
-				{`CREATE OR REPLACE TEMP TABLE ` + nfresh + ` AS SELECT * FROM ` + fresh + ` UNION ALL BY NAME SELECT * FROM ` + moved, `DROP TABLE IF EXISTS ` + nfresh},
+				{`CREATE OR REPLACE TEMP TABLE ` + nkeys + ` AS SELECT k FROM ` + r.keys + ` UNION ALL SELECT ` + key + ` FROM ` + r.moved, `DROP TABLE IF EXISTS ` + nkeys},
+				{`CREATE OR REPLACE TEMP TABLE ` + nfresh + ` AS SELECT * FROM ` + fresh + ` UNION ALL BY NAME SELECT * FROM ` + r.moved, `DROP TABLE IF EXISTS ` + nfresh},
 			} {
 				if err := exec(st.q, st.drop); err != nil {
 					return fail(err)
@@ -700,13 +767,12 @@ func incrementalFacts(ctx context.Context, conn *sql.Conn, log *slog.Logger, pac
 			}
 		}
 		newKeys := ``
-		if len(qsNew) > 0 {
-			newKeys = `WITH e AS (` + strings.Join(qsNew, " UNION ") + `) ` + k
+		if len(r.qsNew) > 0 {
+			newKeys = `WITH e AS (` + strings.Join(r.qsNew, " UNION ") + `) ` + r.k
 		}
-		if err := narrow(g, nkeys, nfresh, newKeys, n+m); err != nil {
+		if err := narrow(g, nkeys, nfresh, newKeys, r.n+r.m); err != nil {
 			return fail(err)
 		}
-		log.Debug("incremental facts: group computed again", "group", g.Name, "keys", n, "elapsed", time.Since(gt))
 	}
 	// A household with a new row of any member is evaluated again whole:
 	// a household rule's evidence holds every member's rows.
@@ -790,8 +856,11 @@ func personGroup(pack *rule.Pack) *rule.Group {
 // any of its ID-number columns names such a person or its 户号 such a
 // household. Datasets with neither column are read whole. The rows the
 // evaluation never reads (resolvedOnly: an unusable ID number) stay out.
-// It returns the function that takes the shadows away, putting back the
-// evaluation's own (resolvedOnly) where there was one.
+// registry_current, which the fact queries read, reads the registry's
+// shadow too: through the store's registry it would compute a group for
+// every household of the county, and keep the reached ones. It returns the
+// function that takes the shadows away, putting back the evaluation's own
+// (resolvedOnly) where there was one.
 func shadowRows(ctx context.Context, conn *sql.Conn, catalog string) (func(), error) {
 	var names []string
 	undo := func() {
@@ -835,14 +904,160 @@ func shadowRows(ctx context.Context, conn *sql.Conn, catalog string) (func(), er
 			return nil, fmt.Errorf("dataset %s: %w", ds.Name, err)
 		}
 	}
-	// registry_current, which the fact queries read, reads the registry's
-	// shadow too: through the store's registry it would compute a group
-	// for every household of the county, and keep the reached ones.
 	if err := repointRegistryCurrent(ctx, conn); err != nil {
 		undo()
 		return nil, err
 	}
 	return undo, nil
+}
+
+// copyRegistryCurrent makes, under shadowRows, registry_current a temp
+// table (inc_s_registry_current) of the shadowed registry's newest row per
+// person, in the columns the queries of groups read at day
+// (registryColumns). Through a view every group reading registry_current
+// would filter and rank the registry again — three reads of every column
+// of it (store.CurrentRows: DuckDB reads every column through its UNION
+// ALL) — which cost more than most groups themselves; the copy reads the
+// registry once, in the columns needed. The rows are CurrentRows' own:
+// the newest by store.CurrentRowOrder, ranked here over the shadow's few
+// rows alone. It does nothing when no group reads the registry. The
+// returned function drops the copy (shadowRows' undo points
+// registry_current back at the registry).
+func copyRegistryCurrent(ctx context.Context, conn *sql.Conn, catalog string, pack *rule.Pack, groups []*rule.Group, day time.Time) (func(), error) {
+	drop := func() {
+		if _, err := conn.ExecContext(context.WithoutCancel(ctx), `DROP TABLE IF EXISTS temp.main.inc_s_registry_current`); err != nil {
+			_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+		}
+	}
+	// The window alone, not CurrentRows' UNION ALL: DuckDB's plan of it
+	// reads only the columns a query uses, which registryColumns reads
+	// off the plans.
+	if _, err := conn.ExecContext(ctx, `CREATE OR REPLACE TEMP VIEW registry_current AS SELECT * FROM temp.main.registry
+		QUALIFY row_number() OVER (PARTITION BY id_number ORDER BY `+store.CurrentRowOrder+`) = 1`); err != nil {
+		return nil, fmt.Errorf("registry_current: %w", err)
+	}
+	cols, err := registryColumns(ctx, conn, catalog, pack, groups, day)
+	if err != nil || len(cols) == 0 {
+		return drop, errors.Join(err, repointRegistryCurrent(ctx, conn))
+	}
+	for i, c := range cols {
+		cols[i] = quoteIdent(c)
+	}
+	for _, q := range []string{
+		`CREATE OR REPLACE TEMP TABLE inc_s_registry_current AS SELECT ` + strings.Join(cols, ", ") + ` FROM temp.main.registry_current`,
+		`CREATE OR REPLACE TEMP VIEW registry_current AS SELECT * FROM temp.main.inc_s_registry_current`,
+	} {
+		if _, err := conn.ExecContext(ctx, q); err != nil {
+			return drop, fmt.Errorf("registry_current: %w", err)
+		}
+	}
+	return drop, nil
+}
+
+// registryColumns returns the registry's columns the queries of groups
+// read at day, as DuckDB plans them (EXPLAIN (FORMAT JSON)): every column
+// named in a scan of the registry, its projections and its filters, and
+// the columns store.CurrentRows ranks by. It returns nil when no group
+// reads the registry, and every column when a plan does not say (a
+// format it does not know).
+func registryColumns(ctx context.Context, conn *sql.Conn, catalog string, pack *rule.Pack, groups []*rule.Group, day time.Time) ([]string, error) {
+	var all []string
+	rows, err := conn.QueryContext(ctx, `SELECT column_name FROM duckdb_columns()
+		WHERE database_name = $1 AND schema_name = 'main' AND table_name = 'registry' ORDER BY column_index`, catalog)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var c string
+		if err := rows.Scan(&c); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		all = append(all, c)
+	}
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		return nil, err
+	}
+	need := map[string]bool{}
+	scans := 0
+	for _, g := range groups {
+		args, err := pack.FactArgs(g, day)
+		if err != nil {
+			return nil, err
+		}
+		var plan string
+		rows, err := conn.QueryContext(ctx, "EXPLAIN (FORMAT JSON)\n"+g.Query, args...)
+		if err != nil {
+			return nil, factError(g, err)
+		}
+		for rows.Next() {
+			var k, v string
+			if err := rows.Scan(&k, &v); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			plan += v
+		}
+		if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+			return nil, err
+		}
+		var doc any
+		if err := json.Unmarshal([]byte(plan), &doc); err != nil {
+			return all, nil
+		}
+		var walk func(any)
+		walk = func(v any) {
+			switch x := v.(type) {
+			case []any:
+				for _, c := range x {
+					walk(c)
+				}
+			case map[string]any:
+				if info, ok := x["extra_info"].(map[string]any); ok {
+					if t, ok := info["Table"].(string); ok && (t == "registry" || strings.HasSuffix(t, ".registry")) {
+						scans++
+						text, _ := json.Marshal(info)
+						for _, c := range all {
+							if wordIn(string(text), c) {
+								need[c] = true
+							}
+						}
+					}
+				}
+				walk(x["children"])
+			}
+		}
+		walk(doc)
+	}
+	if scans == 0 {
+		return nil, nil
+	}
+	var out []string
+	for _, c := range all {
+		if need[c] || c == "id_number" || strings.Contains(store.CurrentRowOrder, c) {
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
+// wordIn says whether word appears in text as a whole identifier.
+func wordIn(text, word string) bool {
+	ident := func(b byte) bool {
+		return b == '_' || b >= '0' && b <= '9' || b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z'
+	}
+	for i := 0; ; {
+		j := strings.Index(text[i:], word)
+		if j < 0 {
+			return false
+		}
+		j += i
+		end := j + len(word)
+		if (j == 0 || !ident(text[j-1])) && (end == len(text) || !ident(text[end])) {
+			return true
+		}
+		i = j + 1
+	}
 }
 
 // countShift is the select list that reads a kept row of group g as of
