@@ -39,6 +39,20 @@ func factTables(ctx context.Context, conn *sql.Conn, pack *rule.Pack, day time.T
 	if err := CheckFacts(ctx, conn, pack); err != nil {
 		return nil, err
 	}
+	catalog, err := currentCatalog(ctx, conn)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := conn.ExecContext(ctx, fmt.Sprintf(`CREATE OR REPLACE TEMP MACRO as_of() AS DATE '%s'`, day.Format(time.DateOnly))); err != nil {
+		return nil, fmt.Errorf("facts: %w", err)
+	}
+	// registry_current read once for every group (copyRegistryCurrent);
+	// the view again for what follows.
+	undo, err := copyRegistryCurrent(ctx, conn, catalog, pack, pack.Groups, day, false)
+	defer undo()
+	if err != nil {
+		return nil, fmt.Errorf("facts: %w", err)
+	}
 	return computeFacts(ctx, conn, pack, day)
 }
 

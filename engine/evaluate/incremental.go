@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -682,7 +681,7 @@ func incrementalFacts(ctx context.Context, conn *sql.Conn, log *slog.Logger, pac
 		if err != nil {
 			return fail(err)
 		}
-		dropCopy, err := copyRegistryCurrent(ctx, conn, catalog, pack, reachedGroups, day)
+		dropCopy, err := copyRegistryCurrent(ctx, conn, catalog, pack, reachedGroups, day, true)
 		if err != nil {
 			dropCopy()
 			shadows()
@@ -909,155 +908,6 @@ func shadowRows(ctx context.Context, conn *sql.Conn, catalog string) (func(), er
 		return nil, err
 	}
 	return undo, nil
-}
-
-// copyRegistryCurrent makes, under shadowRows, registry_current a temp
-// table (inc_s_registry_current) of the shadowed registry's newest row per
-// person, in the columns the queries of groups read at day
-// (registryColumns). Through a view every group reading registry_current
-// would filter and rank the registry again — three reads of every column
-// of it (store.CurrentRows: DuckDB reads every column through its UNION
-// ALL) — which cost more than most groups themselves; the copy reads the
-// registry once, in the columns needed. The rows are CurrentRows' own:
-// the newest by store.CurrentRowOrder, ranked here over the shadow's few
-// rows alone. It does nothing when no group reads the registry. The
-// returned function drops the copy (shadowRows' undo points
-// registry_current back at the registry).
-func copyRegistryCurrent(ctx context.Context, conn *sql.Conn, catalog string, pack *rule.Pack, groups []*rule.Group, day time.Time) (func(), error) {
-	drop := func() {
-		if _, err := conn.ExecContext(context.WithoutCancel(ctx), `DROP TABLE IF EXISTS temp.main.inc_s_registry_current`); err != nil {
-			_ = conn.Raw(func(any) error { return driver.ErrBadConn })
-		}
-	}
-	// The window alone, not CurrentRows' UNION ALL: DuckDB's plan of it
-	// reads only the columns a query uses, which registryColumns reads
-	// off the plans.
-	if _, err := conn.ExecContext(ctx, `CREATE OR REPLACE TEMP VIEW registry_current AS SELECT * FROM temp.main.registry
-		QUALIFY row_number() OVER (PARTITION BY id_number ORDER BY `+store.CurrentRowOrder+`) = 1`); err != nil {
-		return nil, fmt.Errorf("registry_current: %w", err)
-	}
-	cols, err := registryColumns(ctx, conn, catalog, pack, groups, day)
-	if err != nil || len(cols) == 0 {
-		return drop, errors.Join(err, repointRegistryCurrent(ctx, conn))
-	}
-	for i, c := range cols {
-		cols[i] = quoteIdent(c)
-	}
-	for _, q := range []string{
-		`CREATE OR REPLACE TEMP TABLE inc_s_registry_current AS SELECT ` + strings.Join(cols, ", ") + ` FROM temp.main.registry_current`,
-		`CREATE OR REPLACE TEMP VIEW registry_current AS SELECT * FROM temp.main.inc_s_registry_current`,
-	} {
-		if _, err := conn.ExecContext(ctx, q); err != nil {
-			return drop, fmt.Errorf("registry_current: %w", err)
-		}
-	}
-	return drop, nil
-}
-
-// registryColumns returns the registry's columns the queries of groups
-// read at day, as DuckDB plans them (EXPLAIN (FORMAT JSON)): every column
-// named in a scan of the registry, its projections and its filters, and
-// the columns store.CurrentRows ranks by. It returns nil when no group
-// reads the registry, and every column when a plan does not say (a
-// format it does not know).
-func registryColumns(ctx context.Context, conn *sql.Conn, catalog string, pack *rule.Pack, groups []*rule.Group, day time.Time) ([]string, error) {
-	var all []string
-	rows, err := conn.QueryContext(ctx, `SELECT column_name FROM duckdb_columns()
-		WHERE database_name = $1 AND schema_name = 'main' AND table_name = 'registry' ORDER BY column_index`, catalog)
-	if err != nil {
-		return nil, err
-	}
-	for rows.Next() {
-		var c string
-		if err := rows.Scan(&c); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		all = append(all, c)
-	}
-	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
-		return nil, err
-	}
-	need := map[string]bool{}
-	scans := 0
-	for _, g := range groups {
-		args, err := pack.FactArgs(g, day)
-		if err != nil {
-			return nil, err
-		}
-		var plan string
-		rows, err := conn.QueryContext(ctx, "EXPLAIN (FORMAT JSON)\n"+g.Query, args...)
-		if err != nil {
-			return nil, factError(g, err)
-		}
-		for rows.Next() {
-			var k, v string
-			if err := rows.Scan(&k, &v); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			plan += v
-		}
-		if err := errors.Join(rows.Err(), rows.Close()); err != nil {
-			return nil, err
-		}
-		var doc any
-		if err := json.Unmarshal([]byte(plan), &doc); err != nil {
-			return all, nil
-		}
-		var walk func(any)
-		walk = func(v any) {
-			switch x := v.(type) {
-			case []any:
-				for _, c := range x {
-					walk(c)
-				}
-			case map[string]any:
-				if info, ok := x["extra_info"].(map[string]any); ok {
-					if t, ok := info["Table"].(string); ok && (t == "registry" || strings.HasSuffix(t, ".registry")) {
-						scans++
-						text, _ := json.Marshal(info)
-						for _, c := range all {
-							if wordIn(string(text), c) {
-								need[c] = true
-							}
-						}
-					}
-				}
-				walk(x["children"])
-			}
-		}
-		walk(doc)
-	}
-	if scans == 0 {
-		return nil, nil
-	}
-	var out []string
-	for _, c := range all {
-		if need[c] || c == "id_number" || strings.Contains(store.CurrentRowOrder, c) {
-			out = append(out, c)
-		}
-	}
-	return out, nil
-}
-
-// wordIn says whether word appears in text as a whole identifier.
-func wordIn(text, word string) bool {
-	ident := func(b byte) bool {
-		return b == '_' || b >= '0' && b <= '9' || b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z'
-	}
-	for i := 0; ; {
-		j := strings.Index(text[i:], word)
-		if j < 0 {
-			return false
-		}
-		j += i
-		end := j + len(word)
-		if (j == 0 || !ident(text[j-1])) && (end == len(text) || !ident(text[end])) {
-			return true
-		}
-		i = j + 1
-	}
 }
 
 // countShift is the select list that reads a kept row of group g as of

@@ -208,16 +208,25 @@ func pointRegistryCurrent(ctx context.Context, conn *sql.Conn) error {
 	if err != nil {
 		return err
 	}
-	reg := quoteIdent(catalog) + `.main.registry`
-	var shadowed bool
-	if err := conn.QueryRowContext(ctx, `SELECT count(*) > 0 FROM duckdb_views() WHERE temporary AND view_name = 'registry'`).Scan(&shadowed); err != nil {
-		return fmt.Errorf("registry_current: %w", err)
-	}
-	if shadowed {
-		reg = `temp.main.registry`
+	reg, err := registryRelation(ctx, conn, catalog)
+	if err != nil {
+		return err
 	}
 	if _, err := conn.ExecContext(ctx, `CREATE OR REPLACE TEMP VIEW registry_current AS `+store.CurrentRows(reg)); err != nil {
 		return fmt.Errorf("registry_current: %w", err)
 	}
 	return nil
+}
+
+// registryRelation is the registry the evaluation on conn reads: its temp
+// shadow when there is one, the store's otherwise.
+func registryRelation(ctx context.Context, conn *sql.Conn, catalog string) (string, error) {
+	var shadowed bool
+	if err := conn.QueryRowContext(ctx, `SELECT count(*) > 0 FROM duckdb_views() WHERE temporary AND view_name = 'registry'`).Scan(&shadowed); err != nil {
+		return "", fmt.Errorf("registry_current: %w", err)
+	}
+	if shadowed {
+		return `temp.main.registry`, nil
+	}
+	return quoteIdent(catalog) + `.main.registry`, nil
 }

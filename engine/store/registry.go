@@ -19,10 +19,19 @@ var registryCurrent = "(" + CurrentRows("main.registry") + ")"
 // CurrentRows is the SQL query of registryCurrent's rows over registry, a
 // relation with the registry table's columns (the evaluation passes the
 // registry's shadow of a rules backtest).
-func CurrentRows(registry string) string {
+func CurrentRows(registry string) string { return CurrentColumns(registry, "*") }
+
+// CurrentColumns is CurrentRows in the columns of list alone (a select
+// list: "*", or quoted names separated by commas). DuckDB reads every
+// column of registry through CurrentRows' UNION ALL, whichever a query
+// uses (1.5.6: its plan's scans project them all); a list read the
+// registry's nine columns the default facts use into a temp table in
+// 0.14–0.19 s at a million people, where each query of registry_current
+// took 0.18–0.20 s.
+func CurrentColumns(registry, list string) string {
 	return `WITH dup AS (SELECT hash(id_number) AS h FROM ` + registry + ` GROUP BY 1 HAVING count(*) > 1)
-	SELECT * FROM ` + registry + ` WHERE hash(id_number) NOT IN (SELECT h FROM dup)
+	SELECT ` + list + ` FROM ` + registry + ` WHERE hash(id_number) NOT IN (SELECT h FROM dup)
 	UNION ALL
-	(SELECT * FROM ` + registry + ` WHERE hash(id_number) IN (SELECT h FROM dup)
+	(SELECT ` + list + ` FROM ` + registry + ` WHERE hash(id_number) IN (SELECT h FROM dup)
 	 QUALIFY row_number() OVER (PARTITION BY id_number ORDER BY ` + CurrentRowOrder + `) = 1)`
 }
