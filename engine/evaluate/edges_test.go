@@ -2,7 +2,10 @@ package evaluate
 
 import (
 	"context"
+	"database/sql"
+	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -140,5 +143,52 @@ func TestYearlyEdgesReachTheirDay(t *testing.T) {
 	var n int
 	if err := st.DB().QueryRowContext(ctx, `SELECT count(*) FROM (`+q+`) WHERE p = 'born-2000-02-29'`).Scan(&n); err != nil || n != 1 {
 		t.Errorf("the night of 03-03 after 02-25 reaches 29 February's birthday %d times (%v), want once", n, err)
+	}
+}
+
+// TestMovedBetween: movedBetween's condition on a column holds for every
+// date whose moved date (x + n units, DuckDB's month arithmetic, which
+// clamps at a month's end) lies between lo and hi, and for at most a day
+// more — over every date of four years, for spans ending on every day of
+// 2024 and 2025 (a leap year's February included), for offsets of days,
+// months and years either way.
+func TestMovedBetween(t *testing.T) {
+	ctx := context.Background()
+	st, _ := evalStore(t)
+	db := st.DB()
+	if _, err := db.ExecContext(ctx, `CREATE TEMP TABLE xs AS SELECT range::DATE AS x FROM range(DATE '2021-06-01', DATE '2027-06-01', INTERVAL 1 DAY)`); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		n    int
+		unit string
+	}{{12, "month"}, {1, "month"}, {3, "month"}, {-1, "month"}, {1, "year"}, {-2, "year"}, {30, "day"}, {-7, "day"}} {
+		var missed, extra int
+		var example string
+		for hi := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC); hi.Year() < 2026; hi = hi.AddDate(0, 0, 1) {
+			lo := hi.AddDate(0, 0, -4)
+			moved := fmt.Sprintf(`(x + INTERVAL (%d) %s) BETWEEN DATE '%s' AND DATE '%s'`, tc.n, strings.ToUpper(tc.unit), lo.Format(time.DateOnly), hi.Format(time.DateOnly))
+			cond := movedBetween("x", tc.n, tc.unit, lo, hi)
+			var m, e int
+			var ex sql.NullString
+			if err := db.QueryRowContext(ctx, `SELECT count(*) FILTER (WHERE `+moved+` AND NOT (`+cond+`)),
+				count(*) FILTER (WHERE `+cond+` AND NOT (`+moved+`)),
+				min(x::VARCHAR) FILTER (WHERE `+moved+` AND NOT (`+cond+`)) FROM temp.xs`).Scan(&m, &e, &ex); err != nil {
+				t.Fatal(err)
+			}
+			missed += m
+			extra += e
+			if m > 0 && example == "" {
+				example = fmt.Sprintf("%s in [%s, %s]: %s", ex.String, lo.Format(time.DateOnly), hi.Format(time.DateOnly), cond)
+			}
+		}
+		if missed > 0 {
+			t.Errorf("%+d %s: %d dates moved into the span are not reached (%s)", tc.n, tc.unit, missed, example)
+		}
+		// At most a day more per span, on some spans: 731 spans.
+		if extra > 731 {
+			t.Errorf("%+d %s: %d dates reached that are not moved into their span: more than a day a span", tc.n, tc.unit, extra)
+		}
+		t.Logf("%+d %s: %d extra dates over 731 spans", tc.n, tc.unit, extra)
 	}
 }

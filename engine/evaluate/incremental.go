@@ -267,7 +267,30 @@ func edgeQuery(pack *rule.Pack, e rule.Edge, prev, day time.Time) (string, error
 		lo = prev.AddDate(0, 0, -3)
 	}
 	hi := day.AddDate(0, 0, 1)
-	return sel(fmt.Sprintf(`%s BETWEEN DATE '%s' AND DATE '%s'`, moved, lo.Format(time.DateOnly), hi.Format(time.DateOnly))), nil
+	if n == 0 {
+		return sel(fmt.Sprintf(`%s BETWEEN DATE '%s' AND DATE '%s'`, col, lo.Format(time.DateOnly), hi.Format(time.DateOnly))), nil
+	}
+	return sel(movedBetween(col, n, e.Unit, lo, hi)), nil
+}
+
+// movedBetween is the SQL condition on a date column col that holds
+// wherever col + n units (day, month or year) lies between lo and hi, and
+// for at most a day more: the bounds moved back by n units, so that the
+// column is compared as stored rather than each row's date moved (the
+// contributions' 12-month edge took 71 ms of a 1m night computed per row
+// of 2.3 million, issue 14). Month arithmetic clamps at a month's end
+// (January 31 + 1 month is February 28), so x + n months <= hi holds up
+// to the end of the month of hi - n months when hi is its month's last
+// day; and lo - n months, clamped itself, is at most a day before the
+// first x with x + n months >= lo. TestMovedBetween checks it day by day.
+func movedBetween(col string, n int, unit string, lo, hi time.Time) string {
+	u := strings.ToUpper(unit)
+	lower := fmt.Sprintf(`(DATE '%s' - INTERVAL (%d) %s)::DATE`, lo.Format(time.DateOnly), n, u)
+	upper := fmt.Sprintf(`(DATE '%s' - INTERVAL (%d) %s)::DATE`, hi.Format(time.DateOnly), n, u)
+	if (u == "MONTH" || u == "YEAR") && hi.AddDate(0, 0, 1).Day() == 1 {
+		upper = `last_day(` + upper + `)`
+	}
+	return fmt.Sprintf(`%s BETWEEN %s AND %s`, col, lower, upper)
 }
 
 // keyRows returns the SELECT of (p, h) for a dataset's rows that meet a
