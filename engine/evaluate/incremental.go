@@ -990,10 +990,55 @@ func keepFacts(ctx context.Context, conn *sql.Conn, pack *rule.Pack, day time.Ti
 		if err := conn.QueryRowContext(ctx, `SELECT count(*) FROM `+keys).Scan(&n); err != nil {
 			return fmt.Errorf("keeping tonight's facts: %w", err)
 		}
-		if n > 0 {
-			stmts = append(stmts, `DELETE FROM `+prior+` WHERE `+keyColumn(g)+` IN (SELECT k FROM `+keys+`)`,
-				`INSERT INTO `+prior+` BY NAME SELECT *`+asOf+` FROM `+fresh)
+		if n == 0 {
+			continue
 		}
+		// Only the keys whose facts changed are written (most of those the
+		// date reached keep theirs), and their rows updated in place rather
+		// than deleted and appended again: DuckDB's checkpoint, when the
+		// store closes, rewrites a table that was appended to with rows
+		// deleted (0.45 s for a 1m night's 2,800 people of a million; an
+		// update of the same rows: 0.02 s). A kept row whose counts of days
+		// match tonight's once moved (countShift) stays, with its date.
+		// Keys new to the group are appended and keys gone from it deleted,
+		// both rare on such a night.
+		cols, err := columns(ctx, conn, fresh)
+		if err != nil {
+			return fmt.Errorf("keeping tonight's facts: %w", err)
+		}
+		key := keyColumn(g)
+		var quoted, set []string
+		for _, c := range cols {
+			quoted = append(quoted, quoteIdent(c))
+			if c != key {
+				set = append(set, quoteIdent(c)+` = f.`+quoteIdent(c))
+			}
+		}
+		if asOf != "" {
+			set = append(set, `_as_of = DATE '`+day.Format(time.DateOnly)+`'`)
+		}
+		list := strings.Join(quoted, ", ")
+		was := `*`
+		if shift := countShift(g, day); shift != "" {
+			was = shift
+		}
+		was = `SELECT ` + list + ` FROM (SELECT ` + was + ` FROM ` + prior + ` WHERE ` + key + ` IN (SELECT k FROM ` + keys + `))`
+		now := `SELECT ` + list + ` FROM ` + fresh
+		// The keys written: new to the group (no kept row), gone from it
+		// (no row tonight) or changed.
+		w := `temp.main."inc_w_` + g.Name + `"`
+		stmts = append(stmts, `CREATE OR REPLACE TEMP TABLE `+w+` AS
+			WITH a AS (`+now+` EXCEPT `+was+`), b AS (`+was+` EXCEPT `+now+`)
+			SELECT coalesce(a.`+key+`, b.`+key+`) AS k, a.`+key+` IS NULL AS gone, b.`+key+` IS NULL AS new
+			FROM a FULL JOIN b ON a.`+key+` = b.`+key,
+			`DELETE FROM `+prior+` WHERE `+key+` IN (SELECT k FROM `+w+` WHERE gone)`)
+		if len(set) > 0 {
+			stmts = append(stmts, `UPDATE `+prior+` AS p SET `+strings.Join(set, ", ")+` FROM `+fresh+` AS f
+				WHERE p.`+key+` = f.`+key+` AND f.`+key+` IN (SELECT k FROM `+w+` WHERE NOT gone AND NOT new)`)
+		}
+		stmts = append(stmts, `INSERT INTO `+prior+` BY NAME SELECT *`+asOf+` FROM `+fresh+`
+				WHERE `+key+` IN (SELECT k FROM `+w+` WHERE new)`,
+			`DROP TABLE `+w)
 	}
 	stmts = append(stmts, `DELETE FROM eval_prior_facts`,
 		fmt.Sprintf(`INSERT INTO eval_prior_facts VALUES (DATE '%s', '%s', '%s')`, day.Format(time.DateOnly),
