@@ -70,9 +70,11 @@ func copyRegistryCurrent(ctx context.Context, conn *sql.Conn, catalog string, pa
 }
 
 // registryColumns returns the registry's columns the queries of groups
-// read at day, as DuckDB plans them (EXPLAIN (FORMAT JSON)): every column
-// named in a scan of the registry, its projections and its filters, and
-// the columns store.CurrentRows ranks by. It returns nil when no group
+// read at day: every registry column a query names (DuckDB binds them all,
+// whether the plan uses them or not), and those DuckDB's plans read
+// (EXPLAIN (FORMAT JSON): every column named in a scan of the registry,
+// its projections and its filters — a star's columns the query returns or
+// compares), and the columns store.CurrentRows ranks by. It returns nil when no group
 // reads the registry or some group's query cannot be planned (it fails
 // when computed, with its own error), and every column when a plan does
 // not say (a format it does not know).
@@ -97,6 +99,21 @@ func registryColumns(ctx context.Context, conn *sql.Conn, catalog string, pack *
 	need := map[string]bool{}
 	scans := 0
 	for _, g := range groups {
+		// A query that names no registry reads none (registry_current is
+		// the only view over it): not planned, which costs a few
+		// milliseconds a group.
+		text := strings.ToLower(g.Query)
+		if !strings.Contains(text, "registry") {
+			continue
+		}
+		// Every column the query names, wherever: DuckDB binds a column
+		// the plan then prunes (the household group's township_code,
+		// computed and not returned) and fails when it is not there.
+		for _, c := range all {
+			if wordIn(text, c) {
+				need[c] = true
+			}
+		}
 		args, err := pack.FactArgs(g, day)
 		if err != nil {
 			return nil, err
@@ -152,7 +169,7 @@ func registryColumns(ctx context.Context, conn *sql.Conn, catalog string, pack *
 	}
 	var out []string
 	for _, c := range all {
-		if need[c] || c == "id_number" || strings.Contains(store.CurrentRowOrder, c) {
+		if need[c] || c == "id_number" || wordIn(store.CurrentRowOrder, c) {
 			out = append(out, c)
 		}
 	}

@@ -38,6 +38,10 @@ func TestCopyRegistryCurrent(t *testing.T) {
 	households := group("g1", `SELECT household_id, count(*) AS members FROM registry_current WHERE status = 'active' GROUP BY ALL`)
 	names := group("g2", `SELECT household_id, min(name) AS first_name FROM registry_current GROUP BY ALL`)
 	broken := group("g3", `SELECT household_id, no_such_function(name) AS x FROM registry_current GROUP BY ALL`)
+	// A column computed and not returned: the plan prunes it, the binder
+	// needs it (the default household group's township_code).
+	pruned := group("g4", `WITH hh AS (SELECT household_id, any_value(Address) AS a, count(*) AS n FROM registry_current GROUP BY household_id)
+		SELECT household_id, n FROM hh`)
 	pack := &rule.Pack{}
 	for _, tc := range []struct {
 		name   string
@@ -48,6 +52,7 @@ func TestCopyRegistryCurrent(t *testing.T) {
 		{"one group", []*rule.Group{households}, false, []string{"id_number", "household_id", "status", "status_date", "_load_id", "_position"}},
 		{"two groups, small", []*rule.Group{households, names}, true, []string{"id_number", "name", "household_id", "status", "status_date", "_load_id", "_position"}},
 		{"a group that cannot be planned", []*rule.Group{households, broken}, false, nil},
+		{"a column the plan prunes", []*rule.Group{pruned}, false, []string{"id_number", "household_id", "address", "status_date", "_load_id", "_position"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			conn, err := st.DB().Conn(ctx)
@@ -93,6 +98,12 @@ func TestCopyRegistryCurrent(t *testing.T) {
 				var hh string
 				if err := conn.QueryRowContext(ctx, `SELECT household_id FROM registry_current WHERE id_number = 'B'`).Scan(&hh); err != nil || hh != "H2" {
 					t.Fatalf("B's household: %q (%v), want the newer row's H2", hh, err)
+				}
+				// Every group's query runs over the copy.
+				for _, g := range tc.groups {
+					if _, err := conn.ExecContext(ctx, `CREATE OR REPLACE TEMP TABLE probe AS `+g.Query); err != nil {
+						t.Errorf("group %s over the copy: %v", g.Name, err)
+					}
 				}
 			}
 			undo()
