@@ -1013,9 +1013,8 @@ func keepFacts(ctx context.Context, conn *sql.Conn, pack *rule.Pack, day time.Ti
 			return fmt.Errorf("keeping tonight's facts: %w", err)
 		}
 		key := keyColumn(g)
-		var quoted, set []string
+		var set []string
 		for _, c := range cols {
-			quoted = append(quoted, quoteIdent(c))
 			if c != key {
 				set = append(set, quoteIdent(c)+` = f.`+quoteIdent(c))
 			}
@@ -1023,7 +1022,7 @@ func keepFacts(ctx context.Context, conn *sql.Conn, pack *rule.Pack, day time.Ti
 		if asOf != "" {
 			set = append(set, `_as_of = DATE '`+day.Format(time.DateOnly)+`'`)
 		}
-		list := strings.Join(quoted, ", ")
+		list := quotedList(cols)
 		was := `*`
 		if shift := countShift(g, day); shift != "" {
 			was = shift

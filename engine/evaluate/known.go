@@ -119,6 +119,15 @@ func timestampLiteral(t time.Time) string { return t.UTC().Format("2006-01-02 15
 
 func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
 
+// quotedList is names as an SQL select list: each quoted, separated by commas.
+func quotedList(names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = quoteIdent(n)
+	}
+	return strings.Join(q, ", ")
+}
+
 // KnownRows counts, per dataset, the rows loaded before cutoff (all rows
 // for a zero cutoff), in one query.
 func KnownRows(ctx context.Context, db *sql.DB, cutoff time.Time) (map[string]int64, error) {

@@ -50,10 +50,7 @@ func copyRegistryCurrent(ctx context.Context, conn *sql.Conn, catalog string, pa
 	if err != nil || len(cols) == 0 {
 		return undo, errors.Join(err, repointRegistryCurrent(ctx, conn))
 	}
-	for i, c := range cols {
-		cols[i] = quoteIdent(c)
-	}
-	list := strings.Join(cols, ", ")
+	list := quotedList(cols)
 	rows := store.CurrentColumns(reg, list)
 	if small {
 		rows = `SELECT ` + list + ` FROM temp.main.registry_current`
@@ -79,24 +76,18 @@ func copyRegistryCurrent(ctx context.Context, conn *sql.Conn, catalog string, pa
 // when computed, with its own error), and every column when a plan does
 // not say (a format it does not know).
 func registryColumns(ctx context.Context, conn *sql.Conn, catalog string, pack *rule.Pack, groups []*rule.Group, day time.Time) ([]string, error) {
-	var all []string
-	rows, err := conn.QueryContext(ctx, `SELECT column_name FROM duckdb_columns()
-		WHERE database_name = $1 AND schema_name = 'main' AND table_name = 'registry' ORDER BY column_index`, catalog)
+	all, err := columns(ctx, conn, quoteIdent(catalog)+`.main.registry`)
 	if err != nil {
 		return nil, err
 	}
-	for rows.Next() {
-		var c string
-		if err := rows.Scan(&c); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		all = append(all, c)
-	}
-	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
-		return nil, err
-	}
 	need := map[string]bool{}
+	mark := func(text string) { // every registry column text names
+		for _, c := range all {
+			if wordIn(text, c) {
+				need[c] = true
+			}
+		}
+	}
 	scans := 0
 	for _, g := range groups {
 		// A query that names no registry reads none (registry_current is
@@ -109,11 +100,7 @@ func registryColumns(ctx context.Context, conn *sql.Conn, catalog string, pack *
 		// Every column the query names, wherever: DuckDB binds a column
 		// the plan then prunes (the household group's township_code,
 		// computed and not returned) and fails when it is not there.
-		for _, c := range all {
-			if wordIn(text, c) {
-				need[c] = true
-			}
-		}
+		mark(text)
 		args, err := pack.FactArgs(g, day)
 		if err != nil {
 			return nil, err
@@ -152,11 +139,7 @@ func registryColumns(ctx context.Context, conn *sql.Conn, catalog string, pack *
 					if t, ok := info["Table"].(string); ok && (t == "registry" || strings.HasSuffix(t, ".registry")) {
 						scans++
 						text, _ := json.Marshal(info)
-						for _, c := range all {
-							if wordIn(string(text), c) {
-								need[c] = true
-							}
-						}
+						mark(string(text))
 					}
 				}
 				walk(x["children"])

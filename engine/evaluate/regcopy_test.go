@@ -2,9 +2,7 @@ package evaluate
 
 import (
 	"context"
-	"database/sql"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
@@ -76,7 +74,10 @@ func TestCopyRegistryCurrent(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			cols := relationColumns(t, conn, "registry_current")
+			cols, err := columns(ctx, conn, "registry_current")
+			if err != nil {
+				t.Fatal(err)
+			}
 			if tc.want == nil {
 				if len(cols) < 10 {
 					t.Fatalf("registry_current has %v: want the view's every column", cols)
@@ -86,7 +87,7 @@ func TestCopyRegistryCurrent(t *testing.T) {
 					t.Fatalf("the copy's columns: %v, want %v", cols, tc.want)
 				}
 				var n, differ int
-				list := joinQuoted(cols)
+				list := quotedList(cols)
 				if err := conn.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM registry_current),
 					(SELECT count(*) FROM (SELECT `+list+` FROM registry_current EXCEPT ALL SELECT `+list+` FROM view_rows))
 					+ (SELECT count(*) FROM (SELECT `+list+` FROM view_rows EXCEPT ALL SELECT `+list+` FROM registry_current))`).Scan(&n, &differ); err != nil {
@@ -107,32 +108,9 @@ func TestCopyRegistryCurrent(t *testing.T) {
 				}
 			}
 			undo()
-			if cols := relationColumns(t, conn, "registry_current"); len(cols) < 10 {
-				t.Errorf("after the copy, registry_current has %v: want the view's every column", cols)
+			if cols, err := columns(ctx, conn, "registry_current"); err != nil || len(cols) < 10 {
+				t.Errorf("after the copy, registry_current has %v (%v): want the view's every column", cols, err)
 			}
 		})
 	}
-}
-
-// relationColumns lists the columns of relation on conn.
-func relationColumns(t *testing.T, conn *sql.Conn, relation string) []string {
-	t.Helper()
-	rows, err := conn.QueryContext(context.Background(), `SELECT * FROM `+relation+` LIMIT 0`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	cols, err := rows.Columns()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return cols
-}
-
-func joinQuoted(cols []string) string {
-	q := make([]string, len(cols))
-	for i, c := range cols {
-		q[i] = quoteIdent(c)
-	}
-	return strings.Join(q, ", ")
 }
