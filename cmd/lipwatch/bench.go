@@ -1084,7 +1084,7 @@ type oracleResult struct {
 // per rule of the newest evaluate.
 func oracle(ctx context.Context, cfg *config.Config, storePath string, day time.Time) (*oracleResult, error) {
 	st, err := store.Open(ctx, store.Options{Path: storePath, Threads: cfg.Store.Threads, MemoryLimit: cfg.Store.MemoryLimit,
-		TempDirectory: cfg.StoreTempDirectory(), Holder: "lipwatch bench"})
+		TempDirectory: cfg.StoreTempDirectory(), CheckpointThreshold: cfg.Store.CheckpointThreshold, Holder: "lipwatch bench"})
 	if err != nil {
 		return nil, err
 	}

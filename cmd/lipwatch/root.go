@@ -433,11 +433,12 @@ func (e *env) openStore(ctx context.Context, holder string) (*store.Store, error
 		return e.server.store.Shared(), nil
 	}
 	st, err := store.Open(ctx, store.Options{
-		Path:          e.cfg.Resolve(e.cfg.Store.Path),
-		Threads:       e.cfg.Store.Threads,
-		MemoryLimit:   e.cfg.Store.MemoryLimit,
-		TempDirectory: e.cfg.StoreTempDirectory(),
-		Holder:        holder,
+		Path:                e.cfg.Resolve(e.cfg.Store.Path),
+		Threads:             e.cfg.Store.Threads,
+		MemoryLimit:         e.cfg.Store.MemoryLimit,
+		TempDirectory:       e.cfg.StoreTempDirectory(),
+		CheckpointThreshold: e.cfg.Store.CheckpointThreshold,
+		Holder:              holder,
 	})
 	if err != nil {
 		return nil, storeError(err)

@@ -246,6 +246,7 @@ var restartOnly = []struct {
 	{"store.threads", func(c *config.Config) string { return fmt.Sprint(c.Store.Threads) }, func(n, c *config.Config) { n.Store.Threads = c.Store.Threads }},
 	{"store.memory_limit", func(c *config.Config) string { return c.Store.MemoryLimit }, func(n, c *config.Config) { n.Store.MemoryLimit = c.Store.MemoryLimit }},
 	{"store.temp_directory", func(c *config.Config) string { return c.Store.TempDirectory }, func(n, c *config.Config) { n.Store.TempDirectory = c.Store.TempDirectory }},
+	{"store.checkpoint_threshold", func(c *config.Config) string { return c.Store.CheckpointThreshold }, func(n, c *config.Config) { n.Store.CheckpointThreshold = c.Store.CheckpointThreshold }},
 	{"portal.listen", func(c *config.Config) string { return c.Portal.Listen }, func(n, c *config.Config) { n.Portal.Listen = c.Portal.Listen }},
 	{"portal.tls_cert", func(c *config.Config) string { return resolved(c, c.Portal.TLSCert) }, func(n, c *config.Config) { n.Portal.TLSCert = c.Portal.TLSCert }},
 	{"portal.tls_key", func(c *config.Config) string { return resolved(c, c.Portal.TLSKey) }, func(n, c *config.Config) { n.Portal.TLSKey = c.Portal.TLSKey }},

@@ -94,6 +94,10 @@ type Store struct {
 	// default, the store's path with .tmp. It holds the same personal data
 	// as the store: keep it on the same protected disk.
 	TempDirectory string `mapstructure:"temp_directory"`
+	// CheckpointThreshold is the size of the write-ahead log past which a
+	// commit writes it into the store's file (DuckDB's checkpoint_threshold),
+	// e.g. "64MB"; "" is lipwatch's default, 64MB (store.DefaultCheckpointThreshold).
+	CheckpointThreshold string `mapstructure:"checkpoint_threshold"`
 }
 
 // Log configures the process log.

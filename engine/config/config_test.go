@@ -69,7 +69,7 @@ func TestBadManyReportsEverything(t *testing.T) {
 		t.Fatalf("got %v, want *Error", err)
 	}
 	for _, path := range []string{
-		"county.code", "county.timezone", "store.threads", "store.memory_limit",
+		"county.code", "county.timezone", "store.threads", "store.memory_limit", "store.checkpoint_threshold",
 		"log.level", "log.format", "sync.source_timeout",
 		"sources.medical.dataset", "sources.medical.schedule",
 		"sources.medical.options.encoding", "sources.medical.options.path",
@@ -120,7 +120,7 @@ func TestLoadGood(t *testing.T) {
 	if want := map[string]string{"320102001": "玄武门街道", "320102002": "新街口街道"}; !mapsEqual(cfg.County.Townships, want) {
 		t.Errorf("county.townships = %v, want %v", cfg.County.Townships, want)
 	}
-	if cfg.Store != (Store{Path: "data/lipwatch.duckdb", Threads: 4, MemoryLimit: "2GB"}) {
+	if cfg.Store != (Store{Path: "data/lipwatch.duckdb", Threads: 4, MemoryLimit: "2GB", CheckpointThreshold: "256MB"}) {
 		t.Errorf("Store = %+v", cfg.Store)
 	}
 	if cfg.Log != (Log{Level: "info", Format: "json"}) {

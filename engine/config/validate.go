@@ -65,6 +65,9 @@ func (c *collector) validate(cfg *Config) {
 	if ok("store.memory_limit") && cfg.Store.MemoryLimit != "" && !memoryLimit.MatchString(cfg.Store.MemoryLimit) {
 		c.add("store.memory_limit", "%q is not a size such as \"2GB\" or \"512MB\"", cfg.Store.MemoryLimit)
 	}
+	if ok("store.checkpoint_threshold") && cfg.Store.CheckpointThreshold != "" && !memoryLimit.MatchString(cfg.Store.CheckpointThreshold) {
+		c.add("store.checkpoint_threshold", "%q is not a size such as \"64MB\" or \"1GB\"", cfg.Store.CheckpointThreshold)
+	}
 
 	if ok("log.level") {
 		cfg.Log.Level = c.oneOf("log.level", cfg.Log.Level, logLevels)

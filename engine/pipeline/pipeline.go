@@ -67,7 +67,8 @@ func Open(ctx context.Context, cfg *config.Config, logger *slog.Logger, holder s
 		return nil, err
 	}
 	st, err := store.Open(ctx, store.Options{Path: cfg.Resolve(cfg.Store.Path), Threads: cfg.Store.Threads,
-		MemoryLimit: cfg.Store.MemoryLimit, TempDirectory: cfg.StoreTempDirectory(), Holder: holder})
+		MemoryLimit: cfg.Store.MemoryLimit, TempDirectory: cfg.StoreTempDirectory(),
+		CheckpointThreshold: cfg.Store.CheckpointThreshold, Holder: holder})
 	if err != nil {
 		return nil, err
 	}
