@@ -15,10 +15,10 @@ import (
 )
 
 var (
-	countyCode  = regexp.MustCompile(`^[0-9]{6}$`)
-	township    = regexp.MustCompile(`^[0-9]{9}$`)
-	sourceName  = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
-	memoryLimit = regexp.MustCompile(`(?i)^[0-9]+(\.[0-9]+)?\s*(b|bytes?|kb|mb|gb|tb|kib|mib|gib|tib)$`)
+	countyCode = regexp.MustCompile(`^[0-9]{6}$`)
+	township   = regexp.MustCompile(`^[0-9]{9}$`)
+	sourceName = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
+	duckdbSize = regexp.MustCompile(`(?i)^[0-9]+(\.[0-9]+)?\s*(b|bytes?|kb|mb|gb|tb|kib|mib|gib|tib)$`)
 	// badPick is a column pick that counts from 0 or below ("身份证号#0",
 	// "身份证号#-1"): "name#N" picks the N-th column of that name, from 1.
 	badPick = regexp.MustCompile(`#(0+|-[0-9]+)$`)
@@ -62,10 +62,10 @@ func (c *collector) validate(cfg *Config) {
 	if ok("store.threads") && cfg.Store.Threads < 0 {
 		c.add("store.threads", "must be 0 (DuckDB's default) or more, got %d", cfg.Store.Threads)
 	}
-	if ok("store.memory_limit") && cfg.Store.MemoryLimit != "" && !memoryLimit.MatchString(cfg.Store.MemoryLimit) {
+	if ok("store.memory_limit") && cfg.Store.MemoryLimit != "" && !duckdbSize.MatchString(cfg.Store.MemoryLimit) {
 		c.add("store.memory_limit", "%q is not a size such as \"2GB\" or \"512MB\"", cfg.Store.MemoryLimit)
 	}
-	if ok("store.checkpoint_threshold") && cfg.Store.CheckpointThreshold != "" && !memoryLimit.MatchString(cfg.Store.CheckpointThreshold) {
+	if ok("store.checkpoint_threshold") && cfg.Store.CheckpointThreshold != "" && !duckdbSize.MatchString(cfg.Store.CheckpointThreshold) {
 		c.add("store.checkpoint_threshold", "%q is not a size such as \"64MB\" or \"1GB\"", cfg.Store.CheckpointThreshold)
 	}
 

@@ -32,7 +32,7 @@ func TestTempDirectory(t *testing.T) {
 // log or checkpoints them into the store's file.
 func TestCheckpointThreshold(t *testing.T) {
 	ctx := context.Background()
-	// walAfter opens a new store with threshold, commits about 6 MB of
+	// walAfter opens a new store with threshold, commits about 7 MB of
 	// rows (fewer than a row group, so that they go through the WAL) and
 	// returns the setting and the WAL's size after the commit.
 	walAfter := func(threshold string) (string, int64) {
