@@ -1083,8 +1083,9 @@ type oracleResult struct {
 // reads the run ledger's stage timings of the three nights and the hits
 // per rule of the newest evaluate.
 func oracle(ctx context.Context, cfg *config.Config, storePath string, day time.Time) (*oracleResult, error) {
-	st, err := store.Open(ctx, store.Options{Path: storePath, Threads: cfg.Store.Threads, MemoryLimit: cfg.Store.MemoryLimit,
-		TempDirectory: cfg.StoreTempDirectory(), CheckpointThreshold: cfg.Store.CheckpointThreshold, Holder: "lipwatch bench"})
+	o := pipeline.StoreOptions(cfg, "lipwatch bench")
+	o.Path = storePath
+	st, err := store.Open(ctx, o)
 	if err != nil {
 		return nil, err
 	}

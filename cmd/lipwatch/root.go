@@ -432,14 +432,7 @@ func (e *env) openStore(ctx context.Context, holder string) (*store.Store, error
 	if e.server != nil {
 		return e.server.store.Shared(), nil
 	}
-	st, err := store.Open(ctx, store.Options{
-		Path:                e.cfg.Resolve(e.cfg.Store.Path),
-		Threads:             e.cfg.Store.Threads,
-		MemoryLimit:         e.cfg.Store.MemoryLimit,
-		TempDirectory:       e.cfg.StoreTempDirectory(),
-		CheckpointThreshold: e.cfg.Store.CheckpointThreshold,
-		Holder:              holder,
-	})
+	st, err := store.Open(ctx, pipeline.StoreOptions(e.cfg, holder))
 	if err != nil {
 		return nil, storeError(err)
 	}

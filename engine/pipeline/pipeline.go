@@ -58,6 +58,15 @@ func LoadRules(cfg *config.Config) (*rule.Pack, *calendar.Calendar, error) {
 	return pack, cal, nil
 }
 
+// StoreOptions are the store's options as cfg's store section gives them:
+// its path resolved against the config file, DuckDB's tuning, and holder
+// naming this process for another one that finds the store busy.
+func StoreOptions(cfg *config.Config, holder string) store.Options {
+	return store.Options{Path: cfg.Resolve(cfg.Store.Path), Threads: cfg.Store.Threads,
+		MemoryLimit: cfg.Store.MemoryLimit, TempDirectory: cfg.StoreTempDirectory(),
+		CheckpointThreshold: cfg.Store.CheckpointThreshold, Holder: holder}
+}
+
 // Open loads the rules and calendar, then opens the store (holder names
 // this process for another one that finds the store busy). Broken rules
 // are reported before the store is touched.
@@ -66,9 +75,7 @@ func Open(ctx context.Context, cfg *config.Config, logger *slog.Logger, holder s
 	if err != nil {
 		return nil, err
 	}
-	st, err := store.Open(ctx, store.Options{Path: cfg.Resolve(cfg.Store.Path), Threads: cfg.Store.Threads,
-		MemoryLimit: cfg.Store.MemoryLimit, TempDirectory: cfg.StoreTempDirectory(),
-		CheckpointThreshold: cfg.Store.CheckpointThreshold, Holder: holder})
+	st, err := store.Open(ctx, StoreOptions(cfg, holder))
 	if err != nil {
 		return nil, err
 	}
