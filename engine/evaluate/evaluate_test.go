@@ -321,7 +321,7 @@ func TestHouseholdEvidenceIsTheMembers(t *testing.T) {
 		{RuleID: "RIGID-SPENDING-UNCOVERED", IDNumber: ids[1], HouseholdID: "3407990010010001"},
 		{RuleID: "MED-OOP-UNCOVERED", IDNumber: ids[1], HouseholdID: "3407990010010001"},
 	}
-	if err := evidence(ctx, conn, p, hits); err != nil {
+	if err := evidence(ctx, conn, p, hits, nil); err != nil {
 		t.Fatal(err)
 	}
 	if want := `{"medical":["test.csv:1"],"registry":["test.csv:1","test.csv:1"]}`; hits[0].Evidence != want {
@@ -357,7 +357,7 @@ func TestEvidenceIsInFileAndRowOrder(t *testing.T) {
 	}
 	defer conn.Close()
 	hits := []cases.Hit{{RuleID: "MED-OOP-UNCOVERED", IDNumber: ids[0], HouseholdID: "3407990010010001"}}
-	if err := evidence(ctx, conn, p, hits); err != nil {
+	if err := evidence(ctx, conn, p, hits, nil); err != nil {
 		t.Fatal(err)
 	}
 	if want := `{"medical":["a.csv:100","b.csv:9","b.csv:10","test.csv:1"]}`; hits[0].Evidence != want {

@@ -1133,8 +1133,9 @@ func keySet(ctx context.Context, conn *sql.Conn, q string) (map[string]bool, err
 
 // evidenceSince fills the evidence of hits: a hit of the same rule, person
 // and household as a prior one takes the prior's (evidence is read from
-// the rows alone, which did not change), the others are gathered.
-func evidenceSince(ctx context.Context, conn *sql.Conn, pack *rule.Pack, prior, hits []cases.Hit) error {
+// the rows alone, which did not change), the others are gathered (known:
+// as evidence's).
+func evidenceSince(ctx context.Context, conn *sql.Conn, pack *rule.Pack, prior, hits []cases.Hit, known map[string]household) error {
 	type key struct{ rule, id, household string }
 	had := make(map[key]string, len(prior))
 	for _, h := range prior {
@@ -1149,7 +1150,7 @@ func evidenceSince(ctx context.Context, conn *sql.Conn, pack *rule.Pack, prior, 
 		}
 		need, at = append(need, h), append(at, i)
 	}
-	if err := evidence(ctx, conn, pack, need); err != nil {
+	if err := evidence(ctx, conn, pack, need, known); err != nil {
 		return err
 	}
 	for j, i := range at {
