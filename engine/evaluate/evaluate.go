@@ -294,7 +294,7 @@ func (e *Evaluator) Hits(ctx context.Context, day time.Time) (*Result, error) {
 		return nil, err
 	}
 	res.People = pf.people
-	q, fields := wideQueryWhere(e.Pack, pf.where)
+	q, fields := pf.query(e.Pack)
 	// A rule that cannot be evaluated for one person (*rule.EvalError) is
 	// counted for that rule and the evaluation goes on; any other error
 	// concerns every person and stops it.
@@ -340,7 +340,7 @@ func (e *Evaluator) Hits(ctx context.Context, day time.Time) (*Result, error) {
 		return nil, err
 	}
 	e.logger().Info("rules pre-filtered in SQL", "people", res.People, "candidates", res.Candidates,
-		"rules", len(rules), "exact_rules", pf.exact)
+		"rules", len(rules), "exact_rules", pf.exact, "anchored", pf.kept)
 	for _, r := range rules {
 		if n := res.EvalErrors[r.ID]; n > 0 {
 			e.logger().Warn("rule could not be evaluated for some people", "rule", r.ID, "people", n,

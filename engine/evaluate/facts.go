@@ -224,6 +224,13 @@ func wideQuery(pack *rule.Pack) (string, []*rule.Field) {
 // SQL condition over the columns as `"g_GROUP"."FIELD"` (buildPrefilter).
 // Rows stay in id_number order.
 func wideQueryWhere(pack *rule.Pack, where string) (string, []*rule.Field) {
+	return wideQueryOf(pack, where, false)
+}
+
+// wideQueryOf is wideQueryWhere; with kept, over the people of the temp
+// table eval_kept alone (keepPeople), each group's table read for their
+// keys alone.
+func wideQueryOf(pack *rule.Pack, where string, kept bool) (string, []*rule.Field) {
 	var sel []string
 	var fields []*rule.Field
 	for _, g := range pack.Groups {
@@ -234,7 +241,11 @@ func wideQueryWhere(pack *rule.Pack, where string) (string, []*rule.Field) {
 			fields = append(fields, f)
 		}
 	}
-	q := `SELECT "g_person".id_number, ` + strings.Join(sel, ", ") + ` FROM ` + wideFrom(pack)
+	from := wideFrom(pack)
+	if kept {
+		from = wideFromKept(pack)
+	}
+	q := `SELECT "g_person".id_number, ` + strings.Join(sel, ", ") + ` FROM ` + from
 	if where != "TRUE" {
 		q += "\nWHERE " + where + "\n"
 	}
@@ -257,4 +268,25 @@ func wideFrom(pack *rule.Pack) string {
 		}
 	}
 	return `"f_person" "g_person" ` + strings.Join(joins, " ")
+}
+
+// wideFromKept is wideFrom over the people of eval_kept alone: each table
+// read for the keys of those people (eval_kept's ID numbers, the 户号 of
+// eval_kept_households), which are all the joins can match. Building the
+// hash tables of the whole groups' tables cost the wide query more than
+// the kept rows' joins (a 1M night: 0.33 s against 0.20-0.24 s for 21,671
+// people, issue 14).
+func wideFromKept(pack *rule.Pack) string {
+	var joins []string
+	for _, g := range pack.Groups {
+		alias := `"g_` + g.Name + `"`
+		switch {
+		case g.Name == "person":
+		case g.Scope == "household":
+			joins = append(joins, fmt.Sprintf(`LEFT JOIN (SELECT * FROM %s WHERE household_id IN (SELECT household_id FROM temp.main.eval_kept_households)) %s ON %s.household_id = "g_person".household_id`, table(g), alias, alias))
+		default:
+			joins = append(joins, fmt.Sprintf(`LEFT JOIN (SELECT * FROM %s WHERE id_number IN (SELECT id_number FROM temp.main.eval_kept)) %s ON %s.id_number = "g_person".id_number`, table(g), alias, alias))
+		}
+	}
+	return `(SELECT * FROM "f_person" WHERE id_number IN (SELECT id_number FROM temp.main.eval_kept)) "g_person" ` + strings.Join(joins, " ")
 }

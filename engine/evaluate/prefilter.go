@@ -17,13 +17,22 @@ import (
 // could fail. The rules still run in Go on each candidate, so verdicts,
 // reasons, severities and evaluation errors are exactly those of running
 // every rule over every person; only people no rule could hit or fail for
-// are skipped.
+// are skipped. Before it, the rules' anchors (anchor.go) find a superset of
+// the candidates group by group, so that the wide query joins the facts of
+// those people alone.
 
 // prefilter is the wide query's WHERE for one night.
 type prefilter struct {
 	where  string // over the wide query's aliases; "TRUE" keeps everybody
 	people int    // rows of f_person: the people evaluated
 	exact  int    // rules whose predicate is exact (tight)
+	kept   int    // people in eval_kept (keepPeople); -1: not narrowed
+}
+
+// query is the night's wide query: wideQueryWhere, over the people kept
+// alone when they were found (keepPeople).
+func (pf prefilter) query(pack *rule.Pack) (string, []*rule.Field) {
+	return wideQueryOf(pack, pf.where, pf.kept >= 0)
 }
 
 // prefilterOff makes every night keep every person (tests compare the
@@ -40,11 +49,13 @@ var prefilterOff = false
 // number, say) keeps every person holding a non-NULL value in it, so that
 // the evaluation stops on it as it would without the pre-filter.
 func buildPrefilter(ctx context.Context, conn *sql.Conn, pack *rule.Pack, rules []*rule.Rule, day time.Time) (prefilter, error) {
-	var pf prefilter
+	pf := prefilter{kept: -1}
 	if err := conn.QueryRowContext(ctx, `SELECT count(*) FROM "f_person"`).Scan(&pf.people); err != nil {
 		return pf, fmt.Errorf("facts: counting people: %w", err)
 	}
 	cols := map[string]string{}
+	byGroup := map[string]map[string]string{}
+	troubles := map[string]string{}
 	where := "FALSE"
 	for _, g := range pack.Groups {
 		gc, trouble, err := groupColumns(ctx, conn, g, table(g))
@@ -54,6 +65,7 @@ func buildPrefilter(ctx context.Context, conn *sql.Conn, pack *rule.Pack, rules 
 		for f, c := range gc {
 			cols[g.Name+"."+f] = c
 		}
+		byGroup[g.Name], troubles[g.Name] = gc, trouble
 		if trouble != "FALSE" {
 			where = orSQL(where, trouble)
 		}
@@ -70,6 +82,14 @@ func buildPrefilter(ctx context.Context, conn *sql.Conn, pack *rule.Pack, rules 
 		where = "TRUE"
 	}
 	pf.where = where
+	if where == "TRUE" {
+		return pf, nil
+	}
+	kept, err := keepPeople(ctx, conn, pack, rules, day, byGroup, troubles)
+	if err != nil {
+		return pf, err
+	}
+	pf.kept = kept
 	return pf, nil
 }
 

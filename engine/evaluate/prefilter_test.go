@@ -38,6 +38,7 @@ type prefilterStats struct {
 	people     int
 	candidates int // people the night's WHERE lets through
 	needed     int // people some rule hits or fails for
+	kept       int // people the anchors kept (keepPeople); -1: not narrowed
 }
 
 // factRows are random fact tables for pack: per group, rows of the key
@@ -300,6 +301,7 @@ func checkPrefilter(t *testing.T, conn *sql.Conn, pack *rule.Pack, rules []*rule
 	if pf.people != st.people {
 		t.Errorf("buildPrefilter counts %d people, the wide query has %d", pf.people, st.people)
 	}
+	st.kept = pf.kept
 	cols := map[string]string{}
 	for _, g := range pack.Groups {
 		types, err := columnTypes(ctx, conn, table(g))
@@ -360,7 +362,7 @@ func checkPrefilter(t *testing.T, conn *sql.Conn, pack *rule.Pack, rules []*rule
 
 	// The night's WHERE keeps everybody some rule hits or fails for, in
 	// the same order.
-	q, _ = wideQueryWhere(pack, pf.where)
+	q, _ = pf.query(pack)
 	var kept []string
 	if err := eachPerson(ctx, conn, q, fields, env, func(id string, _ []any) error {
 		kept = append(kept, id)
@@ -476,12 +478,16 @@ func TestPrefilterDefaultPack(t *testing.T) {
 					}
 					t.Logf("%-28s exact %-5v hit or failed %4d, predicate TRUE %4d", r.ID, st.exact[r.ID], st.hits[r.ID], st.passed[r.ID])
 				}
-				t.Logf("%d of %d rules exact; %d people, %d needed by some rule, %d candidates", exact, len(rules), st.people, st.needed, st.candidates)
+				t.Logf("%d of %d rules exact; %d people, %d needed by some rule, %d kept by the anchors, %d candidates",
+					exact, len(rules), st.people, st.needed, st.kept, st.candidates)
 				if name == "declared" && exact != len(rules) {
 					t.Errorf("%d of %d predicates of the shipped pack are exact: every one was", exact, len(rules))
 				}
 				if name == "declared" && (st.needed == 0 || st.candidates >= st.people) {
 					t.Errorf("the facts are not telling: %d people, %d needed, %d candidates", st.people, st.needed, st.candidates)
+				}
+				if name == "declared" && (st.kept < 0 || st.kept >= st.people) {
+					t.Errorf("the anchors kept %d of %d people: every shipped rule has an anchor, which keeps fewer", st.kept, st.people)
 				}
 			}
 		})
@@ -506,7 +512,7 @@ func TestPrefilterKeepsConversionFailures(t *testing.T) {
 		t.Fatal(err)
 	}
 	env, _ := pack.NewEnv(prefilterDay)
-	q, fields := wideQueryWhere(pack, pf.where)
+	q, fields := pf.query(pack)
 	err = eachPerson(context.Background(), conn, q, fields, env, func(string, []any) error { return nil })
 	if err == nil || !strings.Contains(err.Error(), `property.home_area: want number, got text "a lot"`) {
 		t.Errorf("got %v", err)
@@ -529,7 +535,7 @@ func TestPrefilterRandomConditions(t *testing.T) {
 		t.Fatal(err)
 	}
 	base := writePack(t, shipped, randomParams)
-	exact, total := 0, 0
+	exact, total, withAnchor, kept, people := 0, 0, 0, 0, 0
 	for round := 0; round < rounds; round++ {
 		rng := rand.New(rand.NewPCG(uint64(round), 99))
 		g := &condGen{rng: rng, pack: base}
@@ -550,11 +556,51 @@ func TestPrefilterRandomConditions(t *testing.T) {
 				exact++
 			}
 		}
+		// The anchors: the rules that have one, ten at a time (a night
+		// with a rule that has none is not narrowed).
+		rs := anchoredRules(t, conn, pack, pack.Rules)
+		withAnchor += len(rs)
+		for len(rs) > 0 {
+			chunk := rs[:min(10, len(rs))]
+			rs = rs[len(chunk):]
+			if st := checkPrefilter(t, conn, pack, chunk); st.kept < 0 {
+				t.Errorf("rules that each have an anchor were not narrowed")
+			} else {
+				kept, people = kept+st.kept, people+st.people
+			}
+		}
 		if t.Failed() {
 			break
 		}
 	}
-	t.Logf("%d random conditions, %d of them translated exactly", total, exact)
+	t.Logf("%d random conditions, %d of them translated exactly, %d with an anchor (which kept %d of %d people)",
+		total, exact, withAnchor, kept, people)
+}
+
+// anchoredRules is the rules of rules that have an anchor on the fact
+// tables on conn.
+func anchoredRules(t *testing.T, conn *sql.Conn, pack *rule.Pack, rules []*rule.Rule) []*rule.Rule {
+	t.Helper()
+	ctx := context.Background()
+	cols := map[string]map[string]string{}
+	for _, g := range pack.Groups {
+		gc, _, err := groupColumns(ctx, conn, g, table(g))
+		if err != nil {
+			t.Fatal(err)
+		}
+		cols[g.Name] = gc
+	}
+	all, valid, err := anchors(ctx, conn, pack, rules, prefilterDay, cols)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []*rule.Rule
+	for _, a := range all {
+		if valid[a] && !slices.Contains(out, a.rule) {
+			out = append(out, a.rule)
+		}
+	}
+	return out
 }
 
 const randomParams = `params:
