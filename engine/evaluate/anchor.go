@@ -29,7 +29,7 @@ import (
 // it fails, and the predicate of a fact it does not know does not say so)
 // or a value that cannot be converted (the night stops on it, as it did
 // without the pre-filter). A night where some rule has no anchor is not
-// narrowed. The wide query's WHERE is then applied to the people kept:
+// narrowed, nor an incremental one (buildPrefilter says why). The wide query's WHERE is then applied to the people kept:
 // the candidates are every person some rule could hold or fail for, as
 // without the anchors (and, where a predicate is not exact, maybe fewer
 // of the others).
@@ -39,21 +39,22 @@ import (
 // a household (993,865 in 350,000). Only the choice depends on it.
 const householdPeople = 3
 
-// anchor is a group that can anchor a rule.
+// anchor is a group that could anchor a rule.
 type anchor struct {
 	rule  *rule.Rule
 	group *rule.Group
 	where string // the rule's pre-filter over the group's facts alone
 	empty string // the same where the group's facts keep their defaults
+	valid bool   // empty is FALSE: the group anchors the rule
 	rows  int64  // keys of the group's table where `where` holds
 }
 
-// anchors returns, for each rule of rules at day, the groups that anchor
-// it (valid) among all it could (all: the groups its condition reads whose
-// predicate is not TRUE), from the fact tables' columns cols
-// (groupColumns', per group).
-func anchors(ctx context.Context, conn *sql.Conn, pack *rule.Pack, rules []*rule.Rule, day time.Time,
-	cols map[string]map[string]string) (all []*anchor, valid map[*anchor]bool, err error) {
+// anchors returns, for each rule of rules at day, the groups that could
+// anchor it: those its condition reads whose predicate is not TRUE, from
+// the fact tables' columns cols (groupColumns', per group). measure says
+// which do.
+func anchors(pack *rule.Pack, rules []*rule.Rule, day time.Time, cols map[string]map[string]string) []*anchor {
+	var all []*anchor
 	for _, r := range rules {
 		for _, g := range pack.Groups {
 			if !r.ConditionReads(g.Name) {
@@ -83,28 +84,53 @@ func anchors(ctx context.Context, conn *sql.Conn, pack *rule.Pack, rules []*rule
 			all = append(all, &anchor{rule: r, group: g, where: w, empty: e})
 		}
 	}
-	// Which anchors hold: the predicate is FALSE for a person without a
-	// row (one query of constants).
-	valid = map[*anchor]bool{}
+	return all
+}
+
+// measure sets each anchor's valid and rows in one query on conn: the
+// constants of validity and, in one scan of each group's table, the keys
+// its predicates keep. (Each statement costs DuckDB a few milliseconds
+// whatever it reads: a statement per group made the anchors cost 0.3 s a
+// night even for 21,299 people, issue 14.)
+func measure(ctx context.Context, conn *sql.Conn, pack *rule.Pack, all []*anchor) error {
 	if len(all) == 0 {
-		return all, valid, nil
+		return nil
 	}
-	var sel []string
-	for _, a := range all {
-		sel = append(sel, "("+a.empty+")")
+	var sel, from []string
+	for i, a := range all {
+		sel = append(sel, fmt.Sprintf("(%s) AS v%d", a.empty, i))
 	}
-	vals := make([]sql.NullBool, len(sel))
-	ptrs := make([]any, len(sel))
-	for i := range vals {
-		ptrs[i] = &vals[i]
+	for gi, g := range pack.Groups {
+		var counts []string
+		for i, a := range all {
+			if a.group == g {
+				counts = append(counts, fmt.Sprintf("count(*) FILTER (WHERE %s) AS c%d", a.where, i))
+				sel = append(sel, fmt.Sprintf("c%d", i))
+			}
+		}
+		if len(counts) > 0 {
+			from = append(from, fmt.Sprintf(`(SELECT %s FROM %s "g_%s") q%d`, strings.Join(counts, ", "), table(g), g.Name, gi))
+		}
 	}
-	if err := conn.QueryRowContext(ctx, `SELECT `+strings.Join(sel, ",\n")).Scan(ptrs...); err != nil {
-		return nil, nil, fmt.Errorf("pre-filter anchors: %w", err)
+	valid := make([]sql.NullBool, len(all))
+	var ptrs []any
+	for i := range valid {
+		ptrs = append(ptrs, &valid[i])
+	}
+	for gi := range pack.Groups {
+		for _, a := range all {
+			if a.group == pack.Groups[gi] {
+				ptrs = append(ptrs, &a.rows)
+			}
+		}
+	}
+	if err := conn.QueryRowContext(ctx, `SELECT `+strings.Join(sel, ",\n")+` FROM `+strings.Join(from, ", ")).Scan(ptrs...); err != nil {
+		return fmt.Errorf("pre-filter anchors: %w", err)
 	}
 	for i, a := range all {
-		valid[a] = vals[i].Valid && !vals[i].Bool
+		a.valid = valid[i].Valid && !valid[i].Bool
 	}
-	return all, valid, nil
+	return nil
 }
 
 // keepPeople makes the temp tables eval_kept (id_number, household_id: a
@@ -116,65 +142,27 @@ func anchors(ctx context.Context, conn *sql.Conn, pack *rule.Pack, rules []*rule
 // rule has no anchor (no table is made).
 func keepPeople(ctx context.Context, conn *sql.Conn, pack *rule.Pack, rules []*rule.Rule, day time.Time,
 	cols map[string]map[string]string, troubles map[string]string) (int, error) {
-	all, valid, err := anchors(ctx, conn, pack, rules, day, cols)
-	if err != nil {
+	all := anchors(pack, rules, day, cols)
+	if err := measure(ctx, conn, pack, all); err != nil {
 		return 0, err
-	}
-	// Each group's keys that pass some valid anchor's predicate or have a
-	// troubled fact, with a flag per anchor (one scan of each group).
-	byGroup := map[*rule.Group][]*anchor{}
-	for _, a := range all {
-		if valid[a] {
-			byGroup[a.group] = append(byGroup[a.group], a)
-		}
-	}
-	flags := map[*rule.Group]string{} // group → its flag table
-	flag := map[*anchor]string{}      // anchor → its column there
-	for i, g := range pack.Groups {
-		trouble := troubleOf(g, cols[g.Name], troubles[g.Name])
-		as := byGroup[g]
-		if len(as) == 0 && trouble == "FALSE" {
-			continue
-		}
-		sel, pass := []string{keyColumn(g) + " AS k", "(" + trouble + ") AS t"}, []string{"(" + trouble + ")"}
-		for j, a := range as {
-			flag[a] = fmt.Sprintf("a%d", j)
-			sel = append(sel, fmt.Sprintf("(%s) AS a%d", a.where, j))
-			pass = append(pass, "("+a.where+")")
-		}
-		flags[g] = fmt.Sprintf("eval_anchor_%d", i)
-		if _, err := conn.ExecContext(ctx, fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE %s AS SELECT %s FROM %s "g_%s" WHERE %s`,
-			flags[g], strings.Join(sel, ", "), table(g), g.Name, strings.Join(pass, "\n OR "))); err != nil {
-			return 0, fmt.Errorf("pre-filter anchors: facts group %s: %w", g.Name, err)
-		}
-		if len(as) == 0 {
-			continue
-		}
-		var counts []string
-		ptrs := make([]any, len(as))
-		for j, a := range as {
-			counts = append(counts, "count(*) FILTER (WHERE "+flag[a]+")")
-			ptrs[j] = &a.rows
-		}
-		if err := conn.QueryRowContext(ctx, `SELECT `+strings.Join(counts, ", ")+` FROM temp.main.`+flags[g]).Scan(ptrs...); err != nil {
-			return 0, fmt.Errorf("pre-filter anchors: facts group %s: %w", g.Name, err)
-		}
 	}
 	// Each rule's smallest anchor gives a superset of the people kept: one
 	// pass over the people. Then every anchor of each rule narrows it.
+	flag := map[*anchor]string{} // a valid anchor → its column in its group's keys
 	chosen := map[*rule.Group][]string{}
 	var refine []string // per rule: every anchor's flag
 	for _, r := range rules {
 		var best *anchor
 		var each []string
-		for _, a := range all {
-			if a.rule != r || !valid[a] {
+		for i, a := range all {
+			if a.rule != r || !a.valid {
 				continue
 			}
 			if best == nil || weight(a) < weight(best) {
 				best = a
 			}
-			each = append(each, fmt.Sprintf("coalesce(x%d.%s, false)", slices.Index(pack.Groups, a.group), flag[a]))
+			flag[a] = fmt.Sprintf("a%d", i)
+			each = append(each, fmt.Sprintf("coalesce(x%d.a%d, false)", slices.Index(pack.Groups, a.group), i))
 		}
 		if best == nil {
 			return -1, nil
@@ -182,19 +170,31 @@ func keepPeople(ctx context.Context, conn *sql.Conn, pack *rule.Pack, rules []*r
 		chosen[best.group] = append(chosen[best.group], flag[best])
 		refine = append(refine, "("+strings.Join(each, " AND ")+")")
 	}
-	var people, households, joins []string
+	// Each group's keys that pass some valid anchor's predicate or have a
+	// troubled fact, with a flag per anchor (one scan of each group).
+	var with, people, households, joins []string
 	for i, g := range pack.Groups {
-		if flags[g] == "" {
+		trouble := troubleOf(g, cols[g.Name], troubles[g.Name])
+		sel, pass := []string{keyColumn(g) + " AS k", "(" + trouble + ") AS t"}, []string{"(" + trouble + ")"}
+		for j, a := range all {
+			if a.group == g && flag[a] != "" {
+				sel = append(sel, fmt.Sprintf("(%s) AS a%d", a.where, j))
+				pass = append(pass, "("+a.where+")")
+			}
+		}
+		if len(sel) == 2 && trouble == "FALSE" {
 			continue
 		}
-		q := `SELECT k FROM temp.main.` + flags[g] + ` WHERE ` + strings.Join(append(chosen[g], "t"), " OR ")
+		with = append(with, fmt.Sprintf(`x%d AS (SELECT %s FROM %s "g_%s" WHERE %s)`, i, strings.Join(sel, ", "), table(g), g.Name,
+			strings.Join(pass, "\n OR ")))
+		q := fmt.Sprintf(`SELECT k FROM x%d WHERE %s`, i, strings.Join(append(chosen[g], "t"), " OR "))
 		on := "id_number"
 		if g.Scope == "household" {
 			households, on = append(households, q), "household_id"
 		} else {
 			people = append(people, q)
 		}
-		joins = append(joins, fmt.Sprintf(`LEFT JOIN temp.main.%s x%d ON x%d.k = kept.%s`, flags[g], i, i, on))
+		joins = append(joins, fmt.Sprintf(`LEFT JOIN x%d ON x%d.k = kept.%s`, i, i, on))
 		refine = append(refine, fmt.Sprintf("coalesce(x%d.t, false)", i))
 	}
 	in := []string{"FALSE"}
@@ -204,11 +204,12 @@ func keepPeople(ctx context.Context, conn *sql.Conn, pack *rule.Pack, rules []*r
 	if len(households) > 0 {
 		in = append(in, `household_id IN (`+strings.Join(households, "\nUNION ALL\n")+`)`)
 	}
+	with = append(with, `kept AS (SELECT id_number, household_id FROM "f_person" WHERE `+strings.Join(in, " OR ")+`)`)
 	var kept int
 	for _, q := range []string{
-		`CREATE OR REPLACE TEMP TABLE eval_kept AS SELECT id_number, household_id FROM "f_person" WHERE ` + strings.Join(in, " OR "),
-		`CREATE OR REPLACE TEMP TABLE eval_kept AS SELECT kept.id_number, kept.household_id FROM temp.main.eval_kept kept ` +
-			strings.Join(joins, " ") + ` WHERE ` + strings.Join(append(refine, "FALSE"), "\n OR "),
+		`CREATE OR REPLACE TEMP TABLE eval_kept AS WITH ` + strings.Join(with, ",\n") + `
+		SELECT kept.id_number, kept.household_id FROM kept ` + strings.Join(joins, " ") + `
+		WHERE ` + strings.Join(append(refine, "FALSE"), "\n OR "),
 		`CREATE OR REPLACE TEMP TABLE eval_kept_households AS SELECT DISTINCT household_id FROM temp.main.eval_kept`,
 	} {
 		if _, err := conn.ExecContext(ctx, q); err != nil {
@@ -217,11 +218,6 @@ func keepPeople(ctx context.Context, conn *sql.Conn, pack *rule.Pack, rules []*r
 	}
 	if err := conn.QueryRowContext(ctx, `SELECT count(*) FROM temp.main.eval_kept`).Scan(&kept); err != nil {
 		return 0, fmt.Errorf("pre-filter anchors: %w", err)
-	}
-	for _, t := range flags {
-		if _, err := conn.ExecContext(ctx, `DROP TABLE IF EXISTS temp.main.`+t); err != nil {
-			return 0, fmt.Errorf("pre-filter anchors: %w", err)
-		}
 	}
 	return kept, nil
 }

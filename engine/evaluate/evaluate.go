@@ -289,7 +289,7 @@ func (e *Evaluator) Hits(ctx context.Context, day time.Time) (*Result, error) {
 	}
 	// On an incremental night every f_<group> holds the people evaluated
 	// again alone (incrementalFacts).
-	pf, err := buildPrefilter(ctx, conn, e.Pack, rules, day)
+	pf, err := buildPrefilter(ctx, conn, e.Pack, rules, day, !res.Incremental)
 	if err != nil {
 		return nil, err
 	}

@@ -41,14 +41,18 @@ var prefilterOff = false
 
 // buildPrefilter builds the WHERE that keeps the candidates of rules (the
 // rules evaluated tonight) at day, from the fact tables computed on conn,
-// and counts the people.
+// and counts the people; with anchored, it finds the people the rules'
+// anchors keep (keepPeople) for the wide query. An incremental night's
+// facts are views over the prior facts of the people evaluated again,
+// already narrowed (narrowWhere), which every scan computes again: there
+// the anchors cost 0.3 s and saved 0.03 s (21,299 people, issue 14).
 //
 // A fact is read in the predicate only when its column's DuckDB type
 // gives the values rule.Env.SetIndex gets (factColumn); a column of
 // another type that could make SetIndex fail for some value (text for a
 // number, say) keeps every person holding a non-NULL value in it, so that
 // the evaluation stops on it as it would without the pre-filter.
-func buildPrefilter(ctx context.Context, conn *sql.Conn, pack *rule.Pack, rules []*rule.Rule, day time.Time) (prefilter, error) {
+func buildPrefilter(ctx context.Context, conn *sql.Conn, pack *rule.Pack, rules []*rule.Rule, day time.Time, anchored bool) (prefilter, error) {
 	pf := prefilter{kept: -1}
 	if err := conn.QueryRowContext(ctx, `SELECT count(*) FROM "f_person"`).Scan(&pf.people); err != nil {
 		return pf, fmt.Errorf("facts: counting people: %w", err)
@@ -82,7 +86,7 @@ func buildPrefilter(ctx context.Context, conn *sql.Conn, pack *rule.Pack, rules 
 		where = "TRUE"
 	}
 	pf.where = where
-	if where == "TRUE" {
+	if where == "TRUE" || !anchored {
 		return pf, nil
 	}
 	kept, err := keepPeople(ctx, conn, pack, rules, day, byGroup, troubles)

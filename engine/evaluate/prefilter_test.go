@@ -294,7 +294,7 @@ func checkPrefilter(t *testing.T, conn *sql.Conn, pack *rule.Pack, rules []*rule
 	st.people = len(ids)
 
 	// Each rule's predicate, evaluated by DuckDB on the same rows.
-	pf, err := buildPrefilter(ctx, conn, pack, rules, prefilterDay)
+	pf, err := buildPrefilter(ctx, conn, pack, rules, prefilterDay, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -507,7 +507,7 @@ func TestPrefilterKeepsConversionFailures(t *testing.T) {
 	rows := randomFacts(rng, pack, 50, newPool(pack))
 	loadFacts(t, conn, pack, rows, func(_ *rule.Group, f *rule.Field) string { return declaredType(f.Type) })
 	mustExec(t, conn, `CREATE OR REPLACE TEMP TABLE "f_property" AS SELECT * REPLACE ('a lot' AS home_area) FROM "f_property" LIMIT 1`)
-	pf, err := buildPrefilter(context.Background(), conn, pack, enabled(pack), prefilterDay)
+	pf, err := buildPrefilter(context.Background(), conn, pack, enabled(pack), prefilterDay, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -590,13 +590,13 @@ func anchoredRules(t *testing.T, conn *sql.Conn, pack *rule.Pack, rules []*rule.
 		}
 		cols[g.Name] = gc
 	}
-	all, valid, err := anchors(ctx, conn, pack, rules, prefilterDay, cols)
-	if err != nil {
+	all := anchors(pack, rules, prefilterDay, cols)
+	if err := measure(ctx, conn, pack, all); err != nil {
 		t.Fatal(err)
 	}
 	var out []*rule.Rule
 	for _, a := range all {
-		if valid[a] && !slices.Contains(out, a.rule) {
+		if a.valid && !slices.Contains(out, a.rule) {
 			out = append(out, a.rule)
 		}
 	}
