@@ -294,6 +294,9 @@ func (e *Evaluator) Hits(ctx context.Context, day time.Time) (*Result, error) {
 		return nil, err
 	}
 	res.People = pf.people
+	if pf.anchorErr != nil {
+		e.logger().Warn("the rules' anchors failed: every person reaches the rules' SQL pre-filter", "err", pf.anchorErr)
+	}
 	q, fields := pf.query(e.Pack)
 	// A rule that cannot be evaluated for one person (*rule.EvalError) is
 	// counted for that rule and the evaluation goes on; any other error

@@ -27,6 +27,8 @@ type prefilter struct {
 	people int    // rows of f_person: the people evaluated
 	exact  int    // rules whose predicate is exact (tight)
 	kept   int    // people in eval_kept (keepPeople); -1: not narrowed
+	// anchorErr is why keepPeople failed (the night is not narrowed).
+	anchorErr error
 }
 
 // query is the night's wide query: wideQueryWhere, over the people kept
@@ -89,11 +91,17 @@ func buildPrefilter(ctx context.Context, conn *sql.Conn, pack *rule.Pack, rules 
 	if where == "TRUE" || !anchored {
 		return pf, nil
 	}
+	// The anchors only spare work: when their query fails, everyone
+	// reaches the wide query, as before them (Hits logs why).
 	kept, err := keepPeople(ctx, conn, pack, rules, day, byGroup, troubles)
-	if err != nil {
-		return pf, err
+	switch {
+	case ctx.Err() != nil:
+		return pf, ctx.Err()
+	case err != nil:
+		pf.anchorErr = err
+	default:
+		pf.kept = kept
 	}
-	pf.kept = kept
 	return pf, nil
 }
 
