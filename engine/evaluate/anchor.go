@@ -246,8 +246,8 @@ func weight(a *anchor) int64 {
 	return a.rows
 }
 
-// sqlType is the DuckDB type of the pre-filter's column of a fact of type
-// t (factColumn).
+// sqlType is the DuckDB type a fact of type t is declared in, and of the
+// pre-filter's column of it (factColumn).
 func sqlType(t rule.Type) string {
 	switch t {
 	case rule.Number:

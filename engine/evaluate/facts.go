@@ -255,20 +255,7 @@ func wideQueryOf(pack *rule.Pack, where string, kept bool) (string, []*rule.Fiel
 // wideFrom is the wide query's FROM: f_person as "g_person" and every other
 // group's table LEFT JOINed as "g_GROUP", by ID number or, for a group of
 // scope household, by the person's household_id.
-func wideFrom(pack *rule.Pack) string {
-	var joins []string
-	for _, g := range pack.Groups {
-		alias := `"g_` + g.Name + `"`
-		switch {
-		case g.Name == "person":
-		case g.Scope == "household":
-			joins = append(joins, fmt.Sprintf(`LEFT JOIN %s %s ON %s.household_id = "g_person".household_id`, table(g), alias, alias))
-		default:
-			joins = append(joins, fmt.Sprintf(`LEFT JOIN %s %s ON %s.id_number = "g_person".id_number`, table(g), alias, alias))
-		}
-	}
-	return `"f_person" "g_person" ` + strings.Join(joins, " ")
-}
+func wideFrom(pack *rule.Pack) string { return wideFromOf(pack, false) }
 
 // wideFromKept is wideFrom over the people of eval_kept alone: each table
 // read for the keys of those people (eval_kept's ID numbers, the 户号 of
@@ -276,17 +263,31 @@ func wideFrom(pack *rule.Pack) string {
 // hash tables of the whole groups' tables cost the wide query more than
 // the kept rows' joins (a 1M night: 0.33 s against 0.20-0.24 s for 21,671
 // people, issue 14).
-func wideFromKept(pack *rule.Pack) string {
+func wideFromKept(pack *rule.Pack) string { return wideFromOf(pack, true) }
+
+func wideFromOf(pack *rule.Pack, kept bool) string {
+	// from is group g's table, with kept only the rows of the kept keys.
+	from := func(g *rule.Group) string {
+		switch {
+		case !kept:
+			return table(g)
+		case g.Scope == "household":
+			return `(SELECT * FROM ` + table(g) + ` WHERE household_id IN (SELECT household_id FROM temp.main.eval_kept_households))`
+		}
+		return `(SELECT * FROM ` + table(g) + ` WHERE id_number IN (SELECT id_number FROM temp.main.eval_kept))`
+	}
+	person := `"f_person"`
 	var joins []string
 	for _, g := range pack.Groups {
 		alias := `"g_` + g.Name + `"`
 		switch {
 		case g.Name == "person":
+			person = from(g)
 		case g.Scope == "household":
-			joins = append(joins, fmt.Sprintf(`LEFT JOIN (SELECT * FROM %s WHERE household_id IN (SELECT household_id FROM temp.main.eval_kept_households)) %s ON %s.household_id = "g_person".household_id`, table(g), alias, alias))
+			joins = append(joins, fmt.Sprintf(`LEFT JOIN %s %s ON %s.household_id = "g_person".household_id`, from(g), alias, alias))
 		default:
-			joins = append(joins, fmt.Sprintf(`LEFT JOIN (SELECT * FROM %s WHERE id_number IN (SELECT id_number FROM temp.main.eval_kept)) %s ON %s.id_number = "g_person".id_number`, table(g), alias, alias))
+			joins = append(joins, fmt.Sprintf(`LEFT JOIN %s %s ON %s.id_number = "g_person".id_number`, from(g), alias, alias))
 		}
 	}
-	return `(SELECT * FROM "f_person" WHERE id_number IN (SELECT id_number FROM temp.main.eval_kept)) "g_person" ` + strings.Join(joins, " ")
+	return person + ` "g_person" ` + strings.Join(joins, " ")
 }

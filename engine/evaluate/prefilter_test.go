@@ -199,19 +199,6 @@ func numberOf(p *rule.Param, day time.Time) (float64, bool) {
 	return 0, false
 }
 
-// declaredType is the DuckDB type the facts of type t are stored in.
-func declaredType(t rule.Type) string {
-	switch t {
-	case rule.Number:
-		return "DOUBLE"
-	case rule.Int:
-		return "BIGINT"
-	case rule.Bool:
-		return "BOOLEAN"
-	}
-	return "VARCHAR"
-}
-
 // loadFacts creates the fact tables f_GROUP on conn from rows, with each
 // field's column of the type colType gives (a cast of the declared one;
 // a value that does not cast is NULL).
@@ -223,7 +210,7 @@ func loadFacts(t *testing.T, conn *sql.Conn, pack *rule.Pack, rows factRows, col
 		casts := []string{keyColumn(g)}
 		for k := range g.Fields {
 			f := &g.Fields[k]
-			cols = append(cols, fmt.Sprintf(`"%s" %s`, f.Name, declaredType(f.Type)))
+			cols = append(cols, fmt.Sprintf(`"%s" %s`, f.Name, sqlType(f.Type)))
 			casts = append(casts, fmt.Sprintf(`TRY_CAST("%[1]s" AS %[2]s) AS "%[1]s"`, f.Name, colType(g, f)))
 		}
 		mustExec(t, conn, `CREATE OR REPLACE TEMP TABLE raw_facts (`+strings.Join(cols, ", ")+`)`)
@@ -449,7 +436,7 @@ func TestPrefilterDefaultPack(t *testing.T) {
 	rules := enabled(pack)
 	pool := newPool(pack)
 	variants := map[string]func(g *rule.Group, f *rule.Field) string{
-		"declared": func(_ *rule.Group, f *rule.Field) string { return declaredType(f.Type) },
+		"declared": func(_ *rule.Group, f *rule.Field) string { return sqlType(f.Type) },
 		"other types": func(g *rule.Group, f *rule.Field) string {
 			h := len(g.Name) + len(f.Name)
 			switch f.Type {
@@ -458,7 +445,7 @@ func TestPrefilterDefaultPack(t *testing.T) {
 			case rule.Int:
 				return []string{"BIGINT", "INTEGER", "HUGEINT", "UBIGINT", "SMALLINT", "DECIMAL(9,0)"}[h%6]
 			}
-			return declaredType(f.Type)
+			return sqlType(f.Type)
 		},
 	}
 	for name, colType := range variants {
@@ -505,7 +492,7 @@ func TestPrefilterKeepsConversionFailures(t *testing.T) {
 	conn := memConn(t)
 	rng := rand.New(rand.NewPCG(7, 7))
 	rows := randomFacts(rng, pack, 50, newPool(pack))
-	loadFacts(t, conn, pack, rows, func(_ *rule.Group, f *rule.Field) string { return declaredType(f.Type) })
+	loadFacts(t, conn, pack, rows, func(_ *rule.Group, f *rule.Field) string { return sqlType(f.Type) })
 	mustExec(t, conn, `CREATE OR REPLACE TEMP TABLE "f_property" AS SELECT * REPLACE ('a lot' AS home_area) FROM "f_property" LIMIT 1`)
 	pf, err := buildPrefilter(context.Background(), conn, pack, enabled(pack), prefilterDay, true)
 	if err != nil {
@@ -547,7 +534,7 @@ func TestPrefilterRandomConditions(t *testing.T) {
 		pack := writePack(t, shipped, b.String())
 		conn := memConn(t)
 		loadFacts(t, conn, pack, randomFacts(rng, pack, 400, newPool(pack, "ps", "a")), func(_ *rule.Group, f *rule.Field) string {
-			return declaredType(f.Type)
+			return sqlType(f.Type)
 		})
 		st := checkPrefilter(t, conn, pack, pack.Rules)
 		for _, r := range pack.Rules {
