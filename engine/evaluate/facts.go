@@ -124,10 +124,19 @@ func computeGroup(ctx context.Context, conn *sql.Conn, pack *rule.Pack, g *rule.
 	// One row per key: the rules would otherwise see each person once per
 	// extra row (a join that fans out), with wrong counts and no error.
 	// rules check cannot see it on an empty store.
-	var keys, rows int64
-	if err := conn.QueryRowContext(ctx, `SELECT count(*) FILTER (WHERE n > 1), coalesce(sum(n) FILTER (WHERE n > 1), 0)
-		FROM (SELECT count(*) AS n FROM `+table(g)+` GROUP BY `+key+`)`).Scan(&keys, &rows); err != nil {
+	// A person group's row without an ID number belongs to no one: the
+	// person group's would stop the night when read, another group's would
+	// be dropped in silence. A household group's NULL household_id is a
+	// person without a household (a row no one joins), and is allowed.
+	var keys, rows, nulls int64
+	if err := conn.QueryRowContext(ctx, `SELECT count(*) FILTER (WHERE n > 1 AND k IS NOT NULL), coalesce(sum(n) FILTER (WHERE n > 1 AND k IS NOT NULL), 0),
+			coalesce(sum(n) FILTER (WHERE k IS NULL), 0)
+		FROM (SELECT `+key+` AS k, count(*) AS n FROM `+table(g)+` GROUP BY `+key+`)`).Scan(&keys, &rows, &nulls); err != nil {
 		return factError(g, err)
+	}
+	if nulls > 0 && key == "id_number" {
+		return fmt.Errorf("%s:%d: facts group %s: the query returns %d rows whose id_number is NULL: every row of a person group names its person (filter them with WHERE id_number IS NOT NULL, or coalesce the join's key)",
+			g.Pos.File, g.Pos.Line, g.Name, nulls)
 	}
 	if keys > 0 {
 		return fmt.Errorf("%s:%d: facts group %s: the query returns more than one row for %d keys (%s; %d rows for them): a group gives one row per key — GROUP BY %s, or keep one row with QUALIFY row_number() OVER (PARTITION BY %s ...) = 1",

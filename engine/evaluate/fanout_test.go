@@ -62,4 +62,16 @@ func TestFactQueriesOnCountyData(t *testing.T) {
 	if strings.Contains(err.Error(), "张三丰") || !strings.Contains(err.Error(), "'…'") {
 		t.Errorf("the error quotes the county's data: %v", err)
 	}
+
+	// A person group's row without an ID number: without the rules'
+	// anchors it stopped the night at a Scan, with them it was dropped in
+	// silence. Both ways it is now the group's error, naming it.
+	nul := packWith(t, "", "SELECT ids.id_number,", "SELECT CASE WHEN ids.id_number LIKE '1101%' THEN NULL ELSE ids.id_number END AS id_number,")
+	want := regexp.MustCompile(`facts\.yaml:\d+: facts group person: the query returns 1 rows whose id_number is NULL`)
+	if _, err := (&Evaluator{Store: st, Pack: nul}).Evaluate(ctx, day, true); err == nil || !want.MatchString(err.Error()) {
+		t.Errorf("a NULL id_number, full evaluation: %v", err)
+	}
+	if _, err := (&Evaluator{Store: st, Pack: nul}).Hits(ctx, day); err == nil || !want.MatchString(err.Error()) {
+		t.Errorf("a NULL id_number, hits: %v", err)
+	}
 }
