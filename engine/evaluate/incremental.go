@@ -519,8 +519,24 @@ func incrementalFacts(ctx context.Context, conn *sql.Conn, log *slog.Logger, pac
 			case "prior":
 				hit = `(SELECT NULL::VARCHAR AS k WHERE false)`
 			}
+			// A key whose facts are the prior evaluation's, field for
+			// field, gets the verdict it got (the rules read nothing else,
+			// and a param that moved made the night full): without a prior
+			// hit it has none tonight either. A margin night of the
+			// contributions' 12-month edge reached 79,088 keys at 1m, and
+			// evaluated 78,377 of them again, for facts that had not moved.
+			alias := `"g_` + g.Name + `"`
+			prior, same := priorAt(g, catalog, prev), `FALSE`
+			if narrowWithout != "same" {
+				same = `(` + alias + `.` + keyColumn(g) + ` IS NULL) = (p.` + keyColumn(g) + ` IS NULL)`
+				for _, f := range g.Fields {
+					same += ` AND ` + alias + `.` + quoteIdent(f.Name) + ` IS NOT DISTINCT FROM p.` + quoteIdent(f.Name)
+				}
+			}
 			q := `CREATE OR REPLACE TEMP TABLE ` + reach + ` AS
-				SELECT k.k FROM ` + keys + ` k LEFT JOIN ` + fresh + ` AS "g_` + g.Name + `" ON "g_` + g.Name + `".` + keyColumn(g) + ` = k.k WHERE ` + where + `
+				SELECT k.k FROM ` + keys + ` k LEFT JOIN ` + fresh + ` AS ` + alias + ` ON ` + alias + `.` + keyColumn(g) + ` = k.k
+					LEFT JOIN ` + prior + ` AS p ON p.` + keyColumn(g) + ` = k.k
+				WHERE (` + where + `) AND NOT (` + same + `)
 				UNION SELECT k FROM ` + keys + ` WHERE k IN (SELECT k FROM ` + hit + `)`
 			if newKeys != "" {
 				q += ` UNION (` + newKeys + `)`
@@ -937,6 +953,17 @@ func shadowRows(ctx context.Context, conn *sql.Conn, catalog string) (func(), er
 		return nil, err
 	}
 	return undo, nil
+}
+
+// priorAt is the SQL relation of group g's facts as the prior evaluation
+// (of prev) saw them, kept in catalog's eval_prior: a count of days kept
+// on an earlier night read moved to prev (countShift).
+func priorAt(g *rule.Group, catalog string, prev time.Time) string {
+	t := quoteIdent(catalog) + `.` + priorTable(g)
+	if shift := countShift(g, prev); shift != "" {
+		return `(SELECT ` + shift + ` FROM ` + t + `)`
+	}
+	return t
 }
 
 // countShift is the select list that reads a kept row of group g as of

@@ -9,6 +9,7 @@ import (
 
 	"github.com/lipwatch/lipwatch/engine/cases"
 	"github.com/lipwatch/lipwatch/engine/idnum"
+	"github.com/lipwatch/lipwatch/engine/store"
 )
 
 // thresholdRules cross on their own as days pass: T-AFTER30 starts to
@@ -130,4 +131,107 @@ func testHits(hits []cases.Hit) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// wageRules read the contributions group: T-OLD never holds (no one is
+// 120) though its pre-filter, with only the contributions known, holds for
+// every contributor; T-ONE holds for one month of steady wages.
+const wageRules = `rules:
+  - id: T-OLD
+    title: 测试：缴费且年满120岁
+    level: yellow
+    when: contributions.wage_months_12m >= 1 && person.age >= 120
+    tests:
+      - name: 120岁
+        as_of: 2026-11-28
+        given: {contributions: {wage_months_12m: 1}, person: {age: 120}}
+        expect: hit
+  - id: T-ONE
+    title: 测试：近12个月仅1个月稳定工资
+    level: yellow
+    when: contributions.wage_months_12m == 1
+    tests:
+      - name: 1个月
+        as_of: 2026-11-28
+        given: {contributions: {wage_months_12m: 1}}
+        expect: hit
+`
+
+// TestNarrowingSkipsUnchangedFacts: the contributions' 12-month edge
+// reaches a December 2025 contributor with a day's margin on 30 November
+// 2026, when her facts have not moved (the month leaves the window on 1
+// December): with no prior hit her rules do not run again, though a rule's
+// pre-filter holds for her. On 1 December her facts move and her new hit
+// is found, as a full evaluation finds it. Taking the term out evaluates
+// her again on the 30th for nothing.
+func TestNarrowingSkipsUnchangedFacts(t *testing.T) {
+	ctx := context.Background()
+	st, _ := evalStore(t)
+	id, err := idnum.Build("340799", time.Date(1980, 6, 1, 0, 0, 0, 0, time.UTC), 31)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := string(id)
+	for _, q := range []string{
+		`INSERT INTO registry (id_number, name, household_id, township_code, status, _key, _source, _load_id, _loaded_at, _stream, _position)
+			VALUES ('` + b + `', '丁', '3407990010010009', '340799001', 'active', 'kb', 'test', 1, now(), 'registry.csv', 9)`,
+		`INSERT INTO contributions (id_number, scheme, month, base_monthly, _key, _source, _load_id, _loaded_at, _stream, _position) VALUES
+			('` + b + `', 'employee_pension', DATE '2025-12-01', 5000, 'c1', 'test', 1, now(), 'c.csv', 1),
+			('` + b + `', 'employee_pension', DATE '2026-01-01', 5000, 'c2', 'test', 1, now(), 'c.csv', 2)`,
+	} {
+		if _, err := st.DB().ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pack := packWith(t, wageRules, "", "")
+	d0 := time.Date(2026, 11, 29, 0, 0, 0, 0, time.UTC)
+	if _, err := (&Evaluator{Store: st, Pack: pack}).Evaluate(ctx, d0, false); err != nil {
+		t.Fatal(err)
+	}
+	night := func(day time.Time, without string) *Result {
+		t.Helper()
+		prior, err := st.LoadPrior(ctx)
+		if err != nil || prior == nil {
+			t.Fatalf("prior: %v, %v", prior, err)
+		}
+		narrowWithout = without
+		defer func() { narrowWithout = "" }()
+		res, err := (&Evaluator{Store: st, Pack: pack, Prior: prior}).Hits(ctx, day)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !res.Incremental {
+			t.Fatalf("not incremental: %s", res.FullWhy)
+		}
+		return res
+	}
+	d1 := d0.AddDate(0, 0, 1)
+	same, again := night(d1, ""), night(d1, "same")
+	if same.Reached >= again.Reached {
+		t.Errorf("30 November: %d people evaluated again, %d without the unchanged facts' term", same.Reached, again.Reached)
+	}
+	if got := testHits(same.Hits); len(got) != 0 || !slices.Equal(got, testHits(again.Hits)) {
+		t.Errorf("30 November: hits %v, without the term %v", got, testHits(again.Hits))
+	}
+	if _, err := (&Evaluator{Store: st, Pack: pack, Prior: mustPrior(t, st)}).Evaluate(ctx, d1, false); err != nil {
+		t.Fatal(err)
+	}
+	d2 := d1.AddDate(0, 0, 1)
+	full, err := (&Evaluator{Store: st, Pack: pack}).Hits(ctx, d2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inc := night(d2, "")
+	if want, got := testHits(full.Hits), testHits(inc.Hits); !slices.Equal(want, []string{"T-ONE " + b}) || !slices.Equal(got, want) {
+		t.Errorf("1 December: incremental %v, full %v, want [T-ONE %s]", got, want, b)
+	}
+}
+
+func mustPrior(t *testing.T, st *store.Store) *Prior {
+	t.Helper()
+	p, err := st.LoadPrior(context.Background())
+	if err != nil || p == nil {
+		t.Fatalf("prior: %v, %v", p, err)
+	}
+	return p
 }

@@ -111,16 +111,20 @@ func buildPrefilter(ctx context.Context, conn *sql.Conn, pack *rule.Pack, rules 
 // prior evaluation gave it. A key's rules run again (its household's too,
 // as before) when
 //
-//   - some enabled rule whose condition reads the group could hold or fail
-//     for it: the rule's pre-filter (rule.Prefilter), with the group's
-//     fresh facts known and every other fact unknown, is TRUE for it;
+//   - its facts of the group are not the prior evaluation's, field for
+//     field, and some enabled rule whose condition reads the group could
+//     hold or fail for it: the rule's pre-filter (rule.Prefilter), with the
+//     group's fresh facts known and every other fact unknown, is TRUE for
+//     it;
 //   - it had a hit in the prior evaluation, or shares a household with one
 //     who had (a rule reading the group only in its reason or severity, a
 //     hit that ends);
 //   - a new row names it.
 //
 // Any other key was not hit by a rule reading the group before (no prior
-// hit) and is not now (the pre-filter over-approximates the condition), and
+// hit) and is not now (its facts are those it had no hit on — the rules
+// read nothing else, and a param that moves makes the night full — or the
+// pre-filter, which over-approximates the condition, is FALSE), and
 // the rules that do not read the group see the same facts: its hits are
 // the prior evaluation's. The keys' facts are still replaced whole in the
 // kept facts (keepFacts). TestIncrementalEqualsFull (engine/pipeline)
@@ -131,8 +135,8 @@ func buildPrefilter(ctx context.Context, conn *sql.Conn, pack *rule.Pack, rules 
 var narrowOff = false
 
 // narrowWithout takes one term out of the narrowing ("where": the
-// pre-filter's, "prior": the prior hits'), for tests that show each is
-// needed; "" in lipwatch.
+// pre-filter's, "prior": the prior hits', "same": the facts unchanged),
+// for tests that show each is needed or works; "" in lipwatch.
 var narrowWithout = ""
 
 // narrowWhere is the SQL condition, over the group's fresh facts table
