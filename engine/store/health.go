@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"sort"
@@ -75,9 +76,17 @@ type SourceSpec struct {
 // current: a failed stream (or a source that failed as a whole) makes the
 // source failed when nothing of that sync loaded, degraded otherwise.
 func (s *Store) SourceHealths(ctx context.Context, sources []SourceSpec, quarantineShare float64) (map[string]SourceHealth, error) {
+	names := make([]string, len(sources))
+	for i, src := range sources {
+		names[i] = src.Name
+	}
+	streams, err := s.currentStreams(ctx, names)
+	if err != nil {
+		return nil, fmt.Errorf("health of the sources: %w", err)
+	}
 	out := map[string]SourceHealth{}
 	for _, src := range sources {
-		h, err := s.sourceHealth(ctx, src, quarantineShare)
+		h, err := s.sourceHealth(ctx, src, quarantineShare, streams[src.Name])
 		if err != nil {
 			return nil, fmt.Errorf("health of source %s: %w", src.Name, err)
 		}
@@ -99,14 +108,22 @@ type currentStream struct {
 	file       bool // a content hash: a file (or another stream read whole)
 }
 
-func (s *Store) sourceHealth(ctx context.Context, src SourceSpec, share float64) (SourceHealth, error) {
-	h := SourceHealth{Source: src.Name, Dataset: src.Dataset, Status: HealthOK}
+// currentStreams reads the streams of each named source's last sync, by
+// source and in stream order, in one query for all the sources: a query
+// each took 20-30 ms of planning over a loads table of a few dozen rows,
+// 0.4 s of a night's health check with fifteen sources (issue 14).
+func (s *Store) currentStreams(ctx context.Context, sources []string) (map[string][]currentStream, error) {
+	list, err := json.Marshal(sources)
+	if err != nil {
+		return nil, err
+	}
 	rows, err := s.db.QueryContext(ctx, `
-		WITH last AS (SELECT max(sync_id) AS sync_id FROM loads
-		              WHERE source = $1 AND coalesce(origin, 'sync') = 'sync'),
-		cur AS (SELECT l.* FROM loads l, last WHERE l.source = $1 AND l.sync_id = last.sync_id),
+		WITH src AS (SELECT unnest(from_json($1::VARCHAR, '["VARCHAR"]')) AS source),
+		last AS (SELECT source, max(sync_id) AS sync_id FROM loads
+		         WHERE source IN (SELECT source FROM src) AND coalesce(origin, 'sync') = 'sync' GROUP BY source),
+		cur AS (SELECT l.* FROM loads l JOIN last USING (source) WHERE l.sync_id = last.sync_id),
 		res AS (
-		    SELECT cur.stream, cur.content_hash,
+		    SELECT cur.source, cur.stream, cur.content_hash,
 		           CASE WHEN cur.status = 'unchanged' THEN coalesce(prev.status, 'ok') ELSE cur.status END AS status,
 		           coalesce(CASE WHEN cur.status = 'unchanged' THEN prev.error ELSE cur.error END, '') AS error,
 		           coalesce(CASE WHEN cur.status = 'unchanged' THEN prev.rows_read - prev.rows_blank
@@ -117,32 +134,36 @@ func (s *Store) sourceHealth(ctx context.Context, src SourceSpec, share float64)
 		           CASE WHEN cur.status = 'unchanged' THEN prev.load_id ELSE cur.load_id END AS load_id
 		    FROM cur LEFT JOIN LATERAL (
 		        SELECT p.status, p.error, p.rows_read, p.rows_bad, p.rows_blank, p.rows_counted, p.rows_unresolved, p.load_id FROM loads p
-		        WHERE p.source = $1 AND p.stream = cur.stream AND p.content_hash = cur.content_hash
+		        WHERE p.source = cur.source AND p.stream = cur.stream AND p.content_hash = cur.content_hash
 		          AND p.status IN ('ok', 'degraded') AND coalesce(p.origin, 'sync') = 'sync'
 		        ORDER BY p.load_id DESC LIMIT 1) prev ON true)
-		SELECT res.stream, res.status, res.error, res.rows_read,
+		SELECT res.source, res.stream, res.status, res.error, res.rows_read,
 		       greatest(res.rows_bad - coalesce((
 		           SELECT sum(r.rows_read - r.rows_bad - r.rows_blank) FROM loads r
-		           WHERE r.source = $1 AND r.stream = res.stream AND r.origin = 'retry'
+		           WHERE r.source = res.source AND r.stream = res.stream AND r.origin = 'retry'
 		             AND r.status IN ('ok', 'degraded') AND r.load_id > res.load_id), 0), 0)::BIGINT,
 		       coalesce(res.content_hash, '') <> '', res.rows_counted, res.rows_unresolved
-		FROM res ORDER BY res.stream`, src.Name)
+		FROM res ORDER BY res.source, res.stream`, string(list))
 	if err != nil {
-		return h, err
+		return nil, err
 	}
-	var streams []currentStream
+	defer rows.Close()
+	out := map[string][]currentStream{}
 	for rows.Next() {
+		var source string
 		var c currentStream
-		if err := rows.Scan(&c.stream, &c.status, &c.errText, &c.read, &c.bad, &c.file, &c.counted, &c.unresolved); err != nil {
-			rows.Close()
-			return h, err
+		if err := rows.Scan(&source, &c.stream, &c.status, &c.errText, &c.read, &c.bad, &c.file, &c.counted, &c.unresolved); err != nil {
+			return nil, err
 		}
-		streams = append(streams, c)
+		out[source] = append(out[source], c)
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return h, err
-	}
+	return out, rows.Err()
+}
+
+// sourceHealth judges one source from the streams of its last sync.
+func (s *Store) sourceHealth(ctx context.Context, src SourceSpec, share float64, streams []currentStream) (SourceHealth, error) {
+	h := SourceHealth{Source: src.Name, Dataset: src.Dataset, Status: HealthOK}
+	var err error
 	// A row kept unresolved and linked since (by the linker or an
 	// analyst) names its person: it no longer counts against the source.
 	// One read of the dataset for all the source's streams (a county's
