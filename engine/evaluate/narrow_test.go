@@ -133,18 +133,18 @@ func testHits(hits []cases.Hit) []string {
 	return out
 }
 
-// wageRules read the contributions group: T-OLD never holds (no one is
-// 120) though its pre-filter, with only the contributions known, holds for
-// every contributor; T-ONE holds for one month of steady wages.
+// wageRules: T-NEVER never holds (no one has 100 months of wages in
+// 12) though its pre-filter, with only the person's facts known, holds for
+// every adult; T-ONE holds for one month of steady wages.
 const wageRules = `rules:
-  - id: T-OLD
-    title: 测试：缴费且年满120岁
+  - id: T-NEVER
+    title: 测试：成年且缴费超过100个月
     level: yellow
-    when: contributions.wage_months_12m >= 1 && person.age >= 120
+    when: person.age >= 18 && contributions.wage_months_12m >= 100
     tests:
-      - name: 120岁
+      - name: 100个月
         as_of: 2026-11-28
-        given: {contributions: {wage_months_12m: 1}, person: {age: 120}}
+        given: {contributions: {wage_months_12m: 100}, person: {age: 18}}
         expect: hit
   - id: T-ONE
     title: 测试：近12个月仅1个月稳定工资
@@ -157,24 +157,24 @@ const wageRules = `rules:
         expect: hit
 `
 
-// TestNarrowingSkipsUnchangedFacts: the contributions' 12-month edge
-// reaches a December 2025 contributor with a day's margin on 30 November
-// 2026, when her facts have not moved (the month leaves the window on 1
-// December): with no prior hit her rules do not run again, though a rule's
-// pre-filter holds for her. On 1 December her facts move and her new hit
-// is found, as a full evaluation finds it. Taking the term out evaluates
-// her again on the 30th for nothing.
+// TestNarrowingSkipsUnchangedFacts: the birthday edge reaches a person
+// born on 1 December with a day's margin on 30 November, when her age has
+// not moved yet: with no prior hit her rules do not run again, though a
+// rule's pre-filter holds for her. On 1 December her December 2025
+// contribution leaves the 12 months, her facts move and her new hit is
+// found, as a full evaluation finds it. Taking the term out evaluates her
+// again on the 30th for nothing.
 func TestNarrowingSkipsUnchangedFacts(t *testing.T) {
 	ctx := context.Background()
 	st, _ := evalStore(t)
-	id, err := idnum.Build("340799", time.Date(1980, 6, 1, 0, 0, 0, 0, time.UTC), 31)
+	id, err := idnum.Build("340799", time.Date(1980, 12, 1, 0, 0, 0, 0, time.UTC), 31)
 	if err != nil {
 		t.Fatal(err)
 	}
 	b := string(id)
 	for _, q := range []string{
-		`INSERT INTO registry (id_number, name, household_id, township_code, status, _key, _source, _load_id, _loaded_at, _stream, _position)
-			VALUES ('` + b + `', '丁', '3407990010010009', '340799001', 'active', 'kb', 'test', 1, now(), 'registry.csv', 9)`,
+		`INSERT INTO registry (id_number, name, household_id, township_code, birth_date, status, _key, _source, _load_id, _loaded_at, _stream, _position)
+			VALUES ('` + b + `', '丁', '3407990010010009', '340799001', DATE '1980-12-01', 'active', 'kb', 'test', 1, now(), 'registry.csv', 9)`,
 		`INSERT INTO contributions (id_number, scheme, month, base_monthly, _key, _source, _load_id, _loaded_at, _stream, _position) VALUES
 			('` + b + `', 'employee_pension', DATE '2025-12-01', 5000, 'c1', 'test', 1, now(), 'c.csv', 1),
 			('` + b + `', 'employee_pension', DATE '2026-01-01', 5000, 'c2', 'test', 1, now(), 'c.csv', 2)`,
