@@ -2,8 +2,11 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/lipwatch/lipwatch/connectors"
@@ -94,9 +97,20 @@ func (s *Store) Quality(ctx context.Context, sources []SourceSpec, lim QualityLi
 				}
 				if ok {
 					matched[what] = f
-				} else {
-					miss, keys = append(miss, src), append(keys, key)
+					continue
 				}
+				// Rows only added since the cached finding: the new
+				// values alone are matched (a night's 1% of claims,
+				// rather than every claim against the registry again).
+				if f, ok, err = s.appendedShare(ctx, qc, what, src, g.column); err != nil {
+					return nil, err
+				}
+				if ok {
+					matched[what] = f
+					qc.keep(ctx, key, f)
+					continue
+				}
+				miss, keys = append(miss, src), append(keys, key)
 			}
 			if len(miss) == 0 {
 				continue
@@ -188,10 +202,7 @@ func (s *Store) shares(ctx context.Context, sources []SourceSpec, column string)
 	var parts []string
 	var args []any
 	for i, src := range sources {
-		value := quoteIdent(column)
-		if ds, ok := dataset.Lookup(src.Dataset); ok && ds.Linkable() && column == "id_number" {
-			value = fmt.Sprintf(`CASE WHEN %[1]s THEN %[2]s || chr(30) || coalesce(name, '') ELSE %[2]s END`, dataset.UnresolvedSQL(column), column)
-		}
+		value := shareValue(src, column)
 		parts = append(parts, fmt.Sprintf(`SELECT DISTINCT %[1]d AS src, %[2]s AS v FROM %[3]s WHERE _source = $%[4]d AND coalesce(%[5]s, '') <> ''`,
 			i, value, quoteIdent(src.Dataset), i+1, quoteIdent(column)))
 		args = append(args, src.Name)
@@ -222,6 +233,72 @@ func (s *Store) shares(ctx context.Context, sources []SourceSpec, column string)
 		return nil, fmt.Errorf("quality: %w", err)
 	}
 	return out, nil
+}
+
+// shareValue is the SQL of the value a matching guard counts in a row of
+// src's dataset: the column, and for an unusable ID number (which no
+// registry person has) the ID with the row's name, as its row's key
+// counts it.
+func shareValue(src SourceSpec, column string) string {
+	if ds, ok := dataset.Lookup(src.Dataset); ok && ds.Linkable() && column == "id_number" {
+		return fmt.Sprintf(`CASE WHEN %[1]s THEN %[2]s || chr(30) || coalesce(name, '') ELSE %[2]s END`, dataset.UnresolvedSQL(column), column)
+	}
+	return quoteIdent(column)
+}
+
+// appendedShare is src's matching guard on column (what, as the cache
+// names it) when the cache holds the guard's finding for rows of src's
+// dataset that are all still there, unchanged, with rows only added since
+// (loads above the largest load id it read), and the registry as it was:
+// the finding is then the cached one plus the values only the new rows
+// have, matched against the registry (0.5 s of a night with 1% new claims
+// at a million people, for every claim matched again; issue 14). ok is
+// false when no such finding is cached, and the guard is computed whole.
+func (s *Store) appendedShare(ctx context.Context, qc *qualityCache, what string, src SourceSpec, column string) (f Finding, ok bool, err error) {
+	reg, err := qc.sig(ctx, "registry")
+	if err != nil {
+		return f, false, err
+	}
+	prefix, suffix := what+"|"+src.Dataset+"=", "|registry="+reg
+	var key string
+	var old Finding
+	switch err := s.db.QueryRowContext(ctx, `SELECT key, source, count, "of" FROM quality_cache
+		WHERE starts_with(key, $1) AND ends_with(key, $2) ORDER BY key LIMIT 1`, prefix, suffix).Scan(&key, &old.Source, &old.Count, &old.Of); {
+	case errors.Is(err, sql.ErrNoRows):
+		return f, false, nil
+	case err != nil:
+		return f, false, fmt.Errorf("quality: %w", err)
+	}
+	sig := strings.TrimSuffix(strings.TrimPrefix(key, prefix), suffix)
+	parts := strings.Split(sig, ":")
+	if len(parts) != 4 {
+		return f, false, nil
+	}
+	since, perr := strconv.ParseInt(parts[1], 10, 64)
+	if perr != nil {
+		return f, false, nil
+	}
+	// The rows the finding read, by the same signature: a row replaced,
+	// sent again or removed since changes it (a row sent again takes the
+	// new load's id).
+	var now string
+	if err := s.db.QueryRowContext(ctx, RowsSignatureSQL(fmt.Sprintf(`(SELECT _load_id, _position FROM %s WHERE _load_id <= %d)`, quoteIdent(src.Dataset), since))).Scan(&now); err != nil {
+		return f, false, fmt.Errorf("quality: %w", err)
+	}
+	if now != sig {
+		return f, false, nil
+	}
+	value, col := shareValue(src, column), quoteIdent(column)
+	var added, unmatched int64
+	if err := s.db.QueryRowContext(ctx, `WITH n AS (
+			SELECT DISTINCT `+value+` AS v FROM `+quoteIdent(src.Dataset)+` WHERE _source = $1 AND _load_id > $2 AND coalesce(`+col+`, '') <> ''),
+		o AS (SELECT DISTINCT `+value+` AS v FROM `+quoteIdent(src.Dataset)+` WHERE _source = $1 AND _load_id <= $2 AND coalesce(`+col+`, '') <> ''
+		      AND `+value+` IN (SELECT v FROM n)),
+		f AS (SELECT v FROM n WHERE v NOT IN (SELECT v FROM o))
+		SELECT count(*), count(*) FILTER (WHERE v NOT IN (SELECT `+col+` FROM registry WHERE `+col+` IS NOT NULL)) FROM f`, src.Name, since).Scan(&added, &unmatched); err != nil {
+		return f, false, fmt.Errorf("quality: %w", err)
+	}
+	return Finding{Source: src.Name, Count: old.Count + unmatched, Of: old.Of + added}, true, nil
 }
 
 // unresolved counts a source's rows kept with an unusable ID number, of

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -70,5 +71,93 @@ func TestSharesAreEachSourcesShare(t *testing.T) {
 	}
 	if f := hh["households"]; f.Of != 3 || f.Count != 1 {
 		t.Errorf("households: %+v, want 1 of 3 unjoined", f)
+	}
+}
+
+// TestAppendedSharesEqualWhole: after rows are only added to a source's
+// dataset, its matching guards come from the cached finding plus the
+// values only the new rows have — the same findings as computing them
+// whole — and a row removed since sends the guard back to the whole
+// computation.
+func TestAppendedSharesEqualWhole(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, Options{Path: filepath.Join(t.TempDir(), "q.duckdb")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	exec := func(q string, args ...any) {
+		t.Helper()
+		if _, err := s.DB().ExecContext(ctx, q, args...); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	for i := range 6 {
+		exec(`INSERT INTO registry (id_number, name, household_id, township_code, _key, _source, _load_id, _loaded_at, _stream, _position)
+			VALUES (?, '某', ?, '340799001', ?, 'registry', 1, now(), 'registry.csv', ?)`, fmt.Sprintf("p%d", i), fmt.Sprintf("h%d", i/2), fmt.Sprintf("r%d", i), i+1)
+	}
+	pos := 0
+	claims := func(load int, source string, rows ...[2]string) {
+		t.Helper()
+		for _, r := range rows {
+			pos++
+			exec(`INSERT INTO medical (claim_id, id_number, name, settle_date, total_cost, out_of_pocket, _key, _source, _load_id, _loaded_at, _stream, _position)
+				VALUES (?, ?, ?, DATE '2026-10-01', 1, 1, ?, ?, ?, now(), 'medical.csv', ?)`, fmt.Sprintf("c%d", pos), r[0], r[1], fmt.Sprintf("m%d", pos), source, load, pos)
+		}
+	}
+	claims(2, "medical", [2]string{"p0", "甲"}, [2]string{"p1", "乙"}, [2]string{"x", "丙"}, [2]string{"?12", "丁"})
+	claims(3, "medical_city", [2]string{"p2", "某"}, [2]string{"y", "某"})
+	srcs := []SourceSpec{{"registry", "registry"}, {"medical", "medical"}, {"medical_city", "medical"}}
+	lim := QualityLimits{UnmatchedIDsPct: 20, UnjoinedHouseholdsPct: 10, RowDropPct: 50}
+	whole := func() string {
+		t.Helper()
+		exec(`DELETE FROM quality_cache`)
+		fs, err := s.Quality(ctx, srcs, lim)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fmt.Sprint(fs)
+	}
+	cached := func() string {
+		t.Helper()
+		fs, err := s.Quality(ctx, srcs, lim)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fmt.Sprint(fs)
+	}
+	appended := func() bool {
+		t.Helper()
+		_, ok, err := s.appendedShare(ctx, &qualityCache{s: s, sigs: map[string]string{}, used: map[string]bool{}},
+			GuardUnmatchedIDs+"|medical|id_number", SourceSpec{"medical", "medical"}, "id_number")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ok
+	}
+	first := whole()
+	if !strings.Contains(first, "2 of 4 ID numbers") {
+		t.Fatalf("the first night: %s", first)
+	}
+	// New claims: an old value (p0), an old unusable ID under its old
+	// name, new people in and out of the registry (one twice), a new
+	// unusable ID; and one of the other source.
+	claims(5, "medical", [2]string{"p0", "甲"}, [2]string{"?12", "丁"}, [2]string{"p3", "某"}, [2]string{"z", "某"}, [2]string{"z", "某"}, [2]string{"?34", "庚"})
+	claims(6, "medical_city", [2]string{"w", "某"})
+	if !appended() {
+		t.Fatal("rows only added: the cached finding is not used")
+	}
+	got := cached()
+	if want := whole(); got != want || !strings.Contains(got, "4 of 7 ID numbers") {
+		t.Errorf("rows added: from the cache %s, whole %s", got, want)
+	}
+	// A claim removed: the finding is computed whole.
+	cached()
+	exec(`DELETE FROM medical WHERE claim_id = 'c3'`)
+	if appended() {
+		t.Error("a row removed since: the cached finding is still extended")
+	}
+	if got, want := cached(), whole(); got != want || !strings.Contains(got, "3 of 6 ID numbers") {
+		t.Errorf("a row removed: from the cache %s, whole %s", got, want)
 	}
 }
