@@ -333,41 +333,47 @@ func (s *Store) OpenGaps(ctx context.Context, gaps []Gap) ([]Gap, error) {
 	}
 	var out []Gap
 	for grp, list := range byGroup {
-		for start := 0; start < len(list); start += 500 {
-			batch := list[start:min(start+500, len(list))]
-			var vals []string
-			for i, g := range batch {
-				key := g.Key[2:]
-				vals = append(vals, fmt.Sprintf("(%d, %s, %d)", i, sqlString(key), g.LoadID))
-			}
-			// A row kept with an unusable ID number names nobody: it
-			// does not close a gap.
-			resolved := ""
-			if ds, ok := dataset.Lookup(grp.dataset); ok && ds.Linkable() {
-				resolved = " AND " + dataset.ResolvedSQL("d.id_number")
-			}
-			rows, err := s.db.QueryContext(ctx, fmt.Sprintf(`WITH g(i, k, l) AS (VALUES %s)
-				SELECT g.i FROM g WHERE NOT EXISTS (SELECT 1 FROM %s d WHERE d.%s = g.k AND d._load_id > g.l%s)`,
-				strings.Join(vals, ", "), quoteIdent(grp.dataset), grp.col, resolved))
-			if err != nil {
+		// One query a group, the gaps as one JSON parameter: batches of
+		// 500 literals scanned the registry once a batch, 0.25 s of a
+		// night's health at a million people with 3,182 registry rows in
+		// quarantine (issue 14).
+		type row struct {
+			I int    `json:"i"`
+			K string `json:"k"`
+			L int64  `json:"l"`
+		}
+		rs := make([]row, len(list))
+		for i, g := range list {
+			rs[i] = row{i, g.Key[2:], g.LoadID}
+		}
+		param, err := json.Marshal(rs)
+		if err != nil {
+			return nil, err
+		}
+		// A row kept with an unusable ID number names nobody: it
+		// does not close a gap.
+		resolved := ""
+		if ds, ok := dataset.Lookup(grp.dataset); ok && ds.Linkable() {
+			resolved = " AND " + dataset.ResolvedSQL("d.id_number")
+		}
+		rows, err := s.db.QueryContext(ctx, fmt.Sprintf(`WITH g AS (SELECT unnest(from_json($1::VARCHAR, '[{"i": "BIGINT", "k": "VARCHAR", "l": "BIGINT"}]'), recursive := true))
+			SELECT g.i FROM g WHERE NOT EXISTS (SELECT 1 FROM %s d WHERE d.%s = g.k AND d._load_id > g.l%s) ORDER BY g.i`,
+			quoteIdent(grp.dataset), grp.col, resolved), string(param))
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var i int
+			if err := rows.Scan(&i); err != nil {
+				rows.Close()
 				return nil, err
 			}
-			for rows.Next() {
-				var i int
-				if err := rows.Scan(&i); err != nil {
-					rows.Close()
-					return nil, err
-				}
-				out = append(out, batch[i])
-			}
-			rows.Close()
-			if err := rows.Err(); err != nil {
-				return nil, err
-			}
+			out = append(out, list[i])
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
 		}
 	}
 	return out, nil
 }
-
-// sqlString writes s as a SQL string literal.
-func sqlString(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }

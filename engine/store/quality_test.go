@@ -161,3 +161,68 @@ func TestAppendedSharesEqualWhole(t *testing.T) {
 		t.Errorf("a row removed: from the cache %s, whole %s", got, want)
 	}
 }
+
+// TestOpenGapsInOneQuery: of 1,200 gaps (more than one query took before
+// they came as one parameter), those a later load of the person or the
+// household closed are dropped, a row with an unusable ID number closes
+// none, and a key with a quote is read as itself.
+func TestOpenGapsInOneQuery(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, Options{Path: filepath.Join(t.TempDir(), "g.duckdb")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var gaps []Gap
+	want := map[string]bool{}
+	for i := range 1200 {
+		id := fmt.Sprintf("p%04d", i)
+		if i == 7 {
+			id = "p'7"
+		}
+		load := int64(5)
+		switch i % 4 {
+		case 0: // loaded after the quarantined row: closed
+			load = 9
+		case 1: // loaded before it: open
+			load = 2
+		case 3: // loaded with it: open
+		case 2: // loaded after it with an unusable ID: open
+			id2 := "?" + id
+			if _, err := s.DB().ExecContext(ctx, `INSERT INTO assistance (id_number, household_id, category, start_date, _key, _source, _load_id, _loaded_at, _stream, _position)
+				VALUES (?, ?, 'dibao', DATE '2025-01-01', ?, 'assistance', 9, now(), 'a.xlsx', ?)`, id2, "h"+id, "u"+id, i+1); err != nil {
+				t.Fatal(err)
+			}
+			load = 0
+		}
+		if load > 0 {
+			if _, err := s.DB().ExecContext(ctx, `INSERT INTO assistance (id_number, household_id, category, start_date, _key, _source, _load_id, _loaded_at, _stream, _position)
+				VALUES (?, ?, 'dibao', DATE '2025-01-01', ?, 'assistance', ?, now(), 'a.xlsx', ?)`, id, "h"+id, "k"+id, load, i+1); err != nil {
+				t.Fatal(err)
+			}
+		}
+		gaps = append(gaps, Gap{Dataset: "assistance", Key: "P:" + id, LoadID: 5}, Gap{Dataset: "assistance", Key: "H:h" + id, LoadID: 5})
+		if i%4 != 0 {
+			want["P:"+id], want["H:h"+id] = true, true
+		}
+	}
+	open, err := s.OpenGaps(ctx, gaps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]bool{}
+	for _, g := range open {
+		got[g.Key] = true
+	}
+	if len(got) != len(want) {
+		t.Errorf("%d gaps open, want %d", len(got), len(want))
+	}
+	for k := range want {
+		if !got[k] {
+			t.Errorf("gap %s closed, want open", k)
+		}
+	}
+	if !got["P:p'7"] {
+		t.Error("the key with a quote")
+	}
+}
