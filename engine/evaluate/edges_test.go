@@ -16,11 +16,10 @@ import (
 // the nights around the day it names, with a margin for < against <= and,
 // on a date column, three days more for the month's end (31 January + 1
 // month is 28 February). A month column holds first days, which month
-// arithmetic never clamps, and needs no margin: a contribution month of
-// December 2025 passes its 12 months on 1 December 2026 and is reached on
-// two nights, the 1st (where <= changes) and the 2nd (where < does); a
-// claim settled on 30 November 2025 passes its window on 30 November 2026
-// and is reached on six.
+// arithmetic never clamps: a contribution month of December 2025 passes
+// its 12 months on 1 December 2026 and is reached on four nights, from
+// the eve to the 3rd; a claim settled on 30 November 2025 passes its
+// window on 30 November 2026 and is reached on six.
 func TestMonthEdgesReachTheirDay(t *testing.T) {
 	ctx := context.Background()
 	st, ids := evalStore(t)
@@ -51,7 +50,7 @@ func TestMonthEdgesReachTheirDay(t *testing.T) {
 		id   string
 		want []string
 	}{
-		{edge("contributions", "contributions.month + 12 months"), ids[0], []string{"12-01", "12-02"}},
+		{edge("contributions", "contributions.month + 12 months"), ids[0], []string{"11-30", "12-01", "12-02", "12-03"}},
 		{edge("medical", "medical.settle_date + param(medical_window_months) months"), ids[1], []string{"11-29", "11-30", "12-01", "12-02", "12-03", "12-04"}},
 	} {
 		var got []string

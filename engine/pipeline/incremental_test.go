@@ -18,8 +18,8 @@ import (
 // that TestIncrementalEqualsFull evaluates, each after the one before it:
 // one day at a time across the planted edges (12 months minus a day, a
 // declaration ended on as_of), a month's first day (the contributions'
-// months) and the nights after it (on the 3rd the months' edge reaches
-// no one: a month column needs no day's margin), a jump of several days, the
+// months) and the nights after it (on the 4th the months' edge reaches
+// no one: a month column's margin is a day), a jump of several days, the
 // turn of the year (anniversaries) and the end of February (months that
 // clamp), a leap day's anniversary.
 var incrementalDays = []string{
