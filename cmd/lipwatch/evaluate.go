@@ -46,7 +46,9 @@ func newEvaluateCmd(g *globals) *cobra.Command {
 			if dry {
 				cmd.Println("dry run: nothing was written")
 			}
-			return nil
+			// As run does: a fact group that failed on the data held its
+			// rules back, which a cron wrapper must be able to see.
+			return factFailuresError(r)
 		},
 	}
 	cmd.Flags().BoolVar(&dry, "dry-run", false, "report what would change without writing")

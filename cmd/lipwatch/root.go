@@ -67,8 +67,9 @@ Exit statuses (the same for every command):
        listed): a misspelt command, an unknown flag, a wrong number of arguments, an id that
        names nothing (cases show, runs show), a feedback import that imported nothing
   3    done, but partly: a source failed or is degraded (run, sync; the rules it feeds held),
-       feedback import rejected rows or refused a list (the run ledger: partial), sources
-       check a stream that fails
+       a fact group failed on the data (run, evaluate; its rules held), feedback import
+       rejected rows or refused a list (the run ledger: partial), sources check a stream
+       that fails
   75   the store is held by another lipwatch process (named in the message): nothing was
        done, try again later (EX_TEMPFAIL)
   130  interrupted`,

@@ -68,6 +68,12 @@ func TestRunHoldsRulesOfAFailedFactGroup(t *testing.T) {
 	if err != nil || !regexp.MustCompile(`"FactFailures":\s*\[\s*"medical"\s*\]`).MatchString(runs) {
 		t.Errorf("the run ledger: %v\n%s", err, runs)
 	}
+	// evaluate alone says so as run does: exit 3, not 0.
+	for _, args := range [][]string{{"evaluate", "--full", "--dry-run"}, {"evaluate", "--full"}} {
+		if out, err := runCLI(t, args...); factsExit(err) != 3 || !strings.Contains(err.Error(), "facts group medical failed on tonight's data") {
+			t.Errorf("%v: exit %d %v\n%s", args, factsExit(err), err, out)
+		}
+	}
 }
 
 // rules test --run that selects no test, and a rules.dir that does not
