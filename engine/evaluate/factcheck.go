@@ -68,11 +68,17 @@ func CheckFactQueries(ctx context.Context, st *store.Store, pack *rule.Pack) (ru
 		if refused[g] {
 			continue
 		}
-		cols, err := resultColumns(ctx, conn, g.Query, pack.LatestFactArgs(g))
+		cols, nullKeys, err := resultColumns(ctx, conn, g.Query, pack.LatestFactArgs(g))
 		if err != nil {
 			pos, msg := g.ErrorPos(err, 0)
 			errs = append(errs, pack.FactError(pos, "group %s: sql: %s", g.Name, msg))
 			continue
+		}
+		// A row the query makes up without data (a UNION SELECT of
+		// literals) whose key is NULL: a person group's would stop the
+		// night (computeGroup), so it is refused here, before any night.
+		if nullKeys > 0 && keyColumn(g) == "id_number" {
+			errs = append(errs, pack.FactError(g.SQLPos(0, 0), "group %s: sql: the query returns %d rows whose id_number is NULL even on an empty store: every row of a person group names its person", g.Name, nullKeys))
 		}
 		e, w := checkColumns(pack, g, cols)
 		errs, warns = append(errs, e...), append(warns, w...)
@@ -86,21 +92,34 @@ func CheckFactQueries(ctx context.Context, st *store.Store, pack *rule.Pack) (ru
 	return errs, pack.SortWarnings(warns), nil
 }
 
-// resultColumns runs q (on an empty store: no rows) and returns its
-// columns' names and DuckDB types.
-func resultColumns(ctx context.Context, conn *sql.Conn, q string, args []any) ([]*sql.ColumnType, error) {
+// resultColumns runs q (on an empty store: no rows, unless the query makes
+// some up from literals) and returns its columns' names and DuckDB types,
+// and how many of its rows have a NULL first column (the key).
+func resultColumns(ctx context.Context, conn *sql.Conn, q string, args []any) ([]*sql.ColumnType, int, error) {
 	rows, err := conn.QueryContext(ctx, q, args...)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	defer rows.Close()
 	cols, err := rows.ColumnTypes()
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
+	vals := make([]any, len(cols))
+	dest := make([]any, len(cols))
+	for i := range vals {
+		dest[i] = &vals[i]
+	}
+	nulls := 0
 	for rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			return nil, 0, err
+		}
+		if len(vals) > 0 && vals[0] == nil {
+			nulls++
+		}
 	}
-	return cols, rows.Err()
+	return cols, nulls, rows.Err()
 }
 
 // checkColumns compares a query's columns with its group's key and fields.

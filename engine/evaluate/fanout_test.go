@@ -74,4 +74,12 @@ func TestFactQueriesOnCountyData(t *testing.T) {
 	if _, err := (&Evaluator{Store: st, Pack: nul}).Hits(ctx, day); err == nil || !want.MatchString(err.Error()) {
 		t.Errorf("a NULL id_number, hits: %v", err)
 	}
+
+	// A NULL key made up from literals shows even on an empty store:
+	// rules check refuses it before any night.
+	lit := packWith(t, "", "      FROM ids LEFT JOIN reg USING (id_number)\n", "      FROM ids LEFT JOIN reg USING (id_number)\n      UNION ALL SELECT NULL, false, 'active', '', '', '', -1\n")
+	errs, _, err := CheckFactQueries(ctx, openStore(t), lit)
+	if err != nil || !regexp.MustCompile(`facts\.yaml:\d+:\d+: group person: sql: the query returns 1 rows whose id_number is NULL even on an empty store`).MatchString(errs.Error()) {
+		t.Errorf("rules check of a literal NULL id_number: %v %v", errs, err)
+	}
 }
