@@ -9,6 +9,7 @@ import (
 
 	"github.com/lipwatch/lipwatch/engine/cases"
 	"github.com/lipwatch/lipwatch/engine/idnum"
+	"github.com/lipwatch/lipwatch/engine/rule"
 	"github.com/lipwatch/lipwatch/engine/store"
 )
 
@@ -86,21 +87,7 @@ func TestNarrowingFollowsThresholds(t *testing.T) {
 	if !slices.Contains(want, "T-AFTER30 "+ids[3]) || slices.Contains(want, "T-WITHIN90 "+ids[2]) {
 		t.Fatalf("the full evaluation on %s: %v", d1.Format(time.DateOnly), want)
 	}
-	incremental := func() *Result {
-		t.Helper()
-		prior, err := st.LoadPrior(ctx)
-		if err != nil || prior == nil {
-			t.Fatalf("prior: %v, %v", prior, err)
-		}
-		res, err := (&Evaluator{Store: st, Pack: pack, Prior: prior}).Hits(ctx, d1)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !res.Incremental {
-			t.Fatalf("not incremental: %s", res.FullWhy)
-		}
-		return res
-	}
+	incremental := func() *Result { return incrementalHits(t, st, pack, d1) }
 	inc := incremental()
 	if got := testHits(inc.Hits); !slices.Equal(got, want) {
 		t.Errorf("incremental night: %v, want %v", got, want)
@@ -189,21 +176,9 @@ func TestNarrowingSkipsUnchangedFacts(t *testing.T) {
 		t.Fatal(err)
 	}
 	night := func(day time.Time, without string) *Result {
-		t.Helper()
-		prior, err := st.LoadPrior(ctx)
-		if err != nil || prior == nil {
-			t.Fatalf("prior: %v, %v", prior, err)
-		}
 		narrowWithout = without
 		defer func() { narrowWithout = "" }()
-		res, err := (&Evaluator{Store: st, Pack: pack, Prior: prior}).Hits(ctx, day)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !res.Incremental {
-			t.Fatalf("not incremental: %s", res.FullWhy)
-		}
-		return res
+		return incrementalHits(t, st, pack, day)
 	}
 	d1 := d0.AddDate(0, 0, 1)
 	same, again := night(d1, ""), night(d1, "same")
@@ -213,7 +188,7 @@ func TestNarrowingSkipsUnchangedFacts(t *testing.T) {
 	if got := testHits(same.Hits); len(got) != 0 || !slices.Equal(got, testHits(again.Hits)) {
 		t.Errorf("30 November: hits %v, without the term %v", got, testHits(again.Hits))
 	}
-	if _, err := (&Evaluator{Store: st, Pack: pack, Prior: mustPrior(t, st)}).Evaluate(ctx, d1, false); err != nil {
+	if _, err := (&Evaluator{Store: st, Pack: pack, Prior: loadPrior(t, st)}).Evaluate(ctx, d1, false); err != nil {
 		t.Fatal(err)
 	}
 	d2 := d1.AddDate(0, 0, 1)
@@ -227,11 +202,27 @@ func TestNarrowingSkipsUnchangedFacts(t *testing.T) {
 	}
 }
 
-func mustPrior(t *testing.T, st *store.Store) *Prior {
+// loadPrior is the store's last evaluation's record, which must be there.
+func loadPrior(t *testing.T, st *store.Store) *Prior {
 	t.Helper()
 	p, err := st.LoadPrior(context.Background())
 	if err != nil || p == nil {
 		t.Fatalf("prior: %v, %v", p, err)
 	}
 	return p
+}
+
+// incrementalHits evaluates day after the store's last evaluation, which
+// must make it an incremental night, and returns its result (nothing
+// written).
+func incrementalHits(t *testing.T, st *store.Store, pack *rule.Pack, day time.Time) *Result {
+	t.Helper()
+	res, err := (&Evaluator{Store: st, Pack: pack, Prior: loadPrior(t, st)}).Hits(context.Background(), day)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Incremental {
+		t.Fatalf("not incremental: %s", res.FullWhy)
+	}
+	return res
 }

@@ -255,21 +255,10 @@ func shareValue(src SourceSpec, column string) string {
 // at a million people, for every claim matched again; issue 14). ok is
 // false when no such finding is cached, and the guard is computed whole.
 func (s *Store) appendedShare(ctx context.Context, qc *qualityCache, what string, src SourceSpec, column string) (f Finding, ok bool, err error) {
-	reg, err := qc.sig(ctx, "registry")
-	if err != nil {
+	sig, old, ok, err := qc.earlier(ctx, what, src.Dataset, "registry")
+	if err != nil || !ok {
 		return f, false, err
 	}
-	prefix, suffix := what+"|"+src.Dataset+"=", "|registry="+reg
-	var key string
-	var old Finding
-	switch err := s.db.QueryRowContext(ctx, `SELECT key, source, count, "of" FROM quality_cache
-		WHERE starts_with(key, $1) AND ends_with(key, $2) ORDER BY key LIMIT 1`, prefix, suffix).Scan(&key, &old.Source, &old.Count, &old.Of); {
-	case errors.Is(err, sql.ErrNoRows):
-		return f, false, nil
-	case err != nil:
-		return f, false, fmt.Errorf("quality: %w", err)
-	}
-	sig := strings.TrimSuffix(strings.TrimPrefix(key, prefix), suffix)
 	parts := strings.Split(sig, ":")
 	if len(parts) != 4 {
 		return f, false, nil
@@ -477,11 +466,36 @@ func (c *qualityCache) lookup(ctx context.Context, what string, datasets []strin
 		if err != nil {
 			return "", f, false, err
 		}
-		key += "|" + ds + "=" + sig
+		key += cacheKeyPart(ds, sig)
 	}
 	c.used[key] = true // kept by prune, found or computed tonight
 	err = c.s.db.QueryRowContext(ctx, `SELECT source, count, "of" FROM quality_cache WHERE key = $1`, key).Scan(&f.Source, &f.Count, &f.Of)
 	return key, f, err == nil, nil
+}
+
+// cacheKeyPart is a dataset's part of a cache key: its name and the
+// signature of the rows read.
+func cacheKeyPart(ds, sig string) string { return "|" + ds + "=" + sig }
+
+// earlier returns the finding the cache holds for what over rows of ds
+// other than its rows now, with other's rows as they are now (a key of
+// lookup's with the datasets ds, other), and the signature of the rows of
+// ds it read; ok is false when it holds none.
+func (c *qualityCache) earlier(ctx context.Context, what, ds, other string) (sig string, f Finding, ok bool, err error) {
+	otherSig, err := c.sig(ctx, other)
+	if err != nil {
+		return "", f, false, err
+	}
+	prefix, suffix := what+cacheKeyPart(ds, ""), cacheKeyPart(other, otherSig)
+	var key string
+	switch err := c.s.db.QueryRowContext(ctx, `SELECT key, source, count, "of" FROM quality_cache
+		WHERE starts_with(key, $1) AND ends_with(key, $2) ORDER BY key LIMIT 1`, prefix, suffix).Scan(&key, &f.Source, &f.Count, &f.Of); {
+	case errors.Is(err, sql.ErrNoRows):
+		return "", f, false, nil
+	case err != nil:
+		return "", f, false, fmt.Errorf("quality: %w", err)
+	}
+	return strings.TrimSuffix(strings.TrimPrefix(key, prefix), suffix), f, true, nil
 }
 
 // get returns the finding computed by compute for the rows of datasets as

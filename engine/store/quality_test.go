@@ -8,17 +8,17 @@ import (
 	"testing"
 )
 
-// TestSharesAreEachSourcesShare: the matching guards computed for several
-// sources in one query give each source what its own query gives: its
-// distinct values (an unusable ID counted once per name, as its row's key
-// does), and how many of them the registry lacks.
-func TestSharesAreEachSourcesShare(t *testing.T) {
+// registryStore opens a store of its own whose registry holds p0..p5 in
+// households h0..h2, and returns it with an exec that fails the test on
+// an error.
+func registryStore(t *testing.T) (*Store, func(q string, args ...any)) {
+	t.Helper()
 	ctx := context.Background()
 	s, err := Open(ctx, Options{Path: filepath.Join(t.TempDir(), "q.duckdb")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.Close()
+	t.Cleanup(func() { s.Close() })
 	exec := func(q string, args ...any) {
 		t.Helper()
 		if _, err := s.DB().ExecContext(ctx, q, args...); err != nil {
@@ -29,6 +29,16 @@ func TestSharesAreEachSourcesShare(t *testing.T) {
 		exec(`INSERT INTO registry (id_number, name, household_id, township_code, _key, _source, _load_id, _loaded_at, _stream, _position)
 			VALUES (?, '某', ?, '340799001', ?, 'registry', 1, now(), 'registry.csv', ?)`, fmt.Sprintf("p%d", i), fmt.Sprintf("h%d", i/2), fmt.Sprintf("r%d", i), i+1)
 	}
+	return s, exec
+}
+
+// TestSharesAreEachSourcesShare: the matching guards computed for several
+// sources in one query give each source what its own query gives: its
+// distinct values (an unusable ID counted once per name, as its row's key
+// does), and how many of them the registry lacks.
+func TestSharesAreEachSourcesShare(t *testing.T) {
+	ctx := context.Background()
+	s, exec := registryStore(t)
 	// medical: p0 twice, p1, x (not in the registry), and two unusable IDs
 	// with the same text under two names and one of them twice.
 	for i, r := range [][2]string{{"p0", "甲"}, {"p0", "甲"}, {"p1", "乙"}, {"x", "丙"}, {"?12", "丁"}, {"?12", "戊"}, {"?12", "丁"}} {
@@ -81,21 +91,7 @@ func TestSharesAreEachSourcesShare(t *testing.T) {
 // computation.
 func TestAppendedSharesEqualWhole(t *testing.T) {
 	ctx := context.Background()
-	s, err := Open(ctx, Options{Path: filepath.Join(t.TempDir(), "q.duckdb")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	exec := func(q string, args ...any) {
-		t.Helper()
-		if _, err := s.DB().ExecContext(ctx, q, args...); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
-	for i := range 6 {
-		exec(`INSERT INTO registry (id_number, name, household_id, township_code, _key, _source, _load_id, _loaded_at, _stream, _position)
-			VALUES (?, '某', ?, '340799001', ?, 'registry', 1, now(), 'registry.csv', ?)`, fmt.Sprintf("p%d", i), fmt.Sprintf("h%d", i/2), fmt.Sprintf("r%d", i), i+1)
-	}
+	s, exec := registryStore(t)
 	pos := 0
 	claims := func(load int, source string, rows ...[2]string) {
 		t.Helper()
