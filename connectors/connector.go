@@ -256,6 +256,17 @@ type FileStater interface {
 	FileStat() (sig string, changed time.Time)
 }
 
+// Sizer is implemented by connectors that can tell, cheaply and before
+// any stream is opened, about how many bytes their streams hold now (a
+// file connector: the sizes of the files its path matches, from a stat of
+// each). A sync that loads several sources at once starts the largest
+// first, so that no large one is left to load alone at the end while the
+// other cores wait. 0 means unknown (an API, a database query, a path
+// that matches nothing yet).
+type Sizer interface {
+	Size(ctx context.Context) int64
+}
+
 // GrowingHeader is implemented by readers of self-describing records (JSON
 // APIs) whose header is the keys seen so far: a key an API leaves out while
 // it is null appears with the first record that has it. Header() may then

@@ -106,6 +106,26 @@ func (c *connector) Streams(ctx context.Context) ([]connectors.Stream, error) {
 	return streams, nil
 }
 
+// Size is the bytes of the files the path option matches now (connectors.
+// Sizer), 0 when none does or a file cannot be stat'ed: an estimate for
+// ordering sources, never an error.
+func (c *connector) Size(ctx context.Context) int64 {
+	if ctx.Err() != nil {
+		return 0
+	}
+	paths, err := c.match()
+	if err != nil {
+		return 0
+	}
+	var n int64
+	for _, p := range paths {
+		if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() {
+			n += fi.Size()
+		}
+	}
+	return n
+}
+
 // match resolves the path option to absolute file paths, sorted.
 //
 // The directory part without glob characters is joined to the base

@@ -127,7 +127,24 @@ type Sync struct {
 	// workbook past it fails, naming the file. At least MinXLSXLimit;
 	// default 256MiB (a county's 350,000-row registry needs some 40 MB).
 	XLSXMaxSharedStrings Size `mapstructure:"xlsx_max_shared_strings"`
+	// Workers is how many sources load at once (ingest.Syncer.Workers),
+	// 1 to MaxSyncWorkers; default DefaultSyncWorkers. The sources of one
+	// dataset load one after another whatever it is. Each load in flight
+	// holds its own transaction's rows in DuckDB's memory until it
+	// commits, so a store.memory_limit is shared among them.
+	Workers int `mapstructure:"workers"`
 }
+
+// DefaultSyncWorkers loads one source at a time. Two at once fill a
+// county server's two cores better (one load keeps about 1.5 busy): the
+// 1m county's sync took 28.6 s against 33.2 s one at a time (issue 14,
+// one pair, 2026-12-03), but two loads in flight hold two transactions'
+// rows, and the 10m night's peak memory with two was not yet measured
+// (7.39 GB of its 8 GB goal with one). MaxSyncWorkers bounds the setting.
+const (
+	DefaultSyncWorkers = 1
+	MaxSyncWorkers     = 16
+)
 
 // MinXLSXLimit is the least sync.xlsx_max_unzipped and
 // sync.xlsx_max_shared_strings may be: below it, ordinary workbooks would

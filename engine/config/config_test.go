@@ -126,7 +126,7 @@ func TestLoadGood(t *testing.T) {
 	if cfg.Log != (Log{Level: "info", Format: "json"}) {
 		t.Errorf("Log = %+v", cfg.Log)
 	}
-	if want := (Sync{SourceTimeout: Duration(30 * time.Minute), QuarantineKeep: Duration(14 * Day), XLSXMaxUnzipped: 2 * GiB, XLSXMaxSharedStrings: 512_000_000}); cfg.Sync != want {
+	if want := (Sync{SourceTimeout: Duration(30 * time.Minute), QuarantineKeep: Duration(14 * Day), XLSXMaxUnzipped: 2 * GiB, XLSXMaxSharedStrings: 512_000_000, Workers: DefaultSyncWorkers}); cfg.Sync != want {
 		t.Errorf("Sync = %+v, want %+v", cfg.Sync, want)
 	}
 	if cfg.Rules != (Rules{Dir: "/etc/lipwatch/rules"}) {
@@ -183,7 +183,7 @@ func TestDefaults(t *testing.T) {
 	if cfg.Log != (Log{Level: "info", Format: "text"}) {
 		t.Errorf("Log = %+v", cfg.Log)
 	}
-	if want := (Sync{SourceTimeout: Duration(15 * time.Minute), QuarantineKeep: Duration(180 * Day), XLSXMaxUnzipped: GiB, XLSXMaxSharedStrings: 256 * MiB}); cfg.Sync != want {
+	if want := (Sync{SourceTimeout: Duration(15 * time.Minute), QuarantineKeep: Duration(180 * Day), XLSXMaxUnzipped: GiB, XLSXMaxSharedStrings: 256 * MiB, Workers: DefaultSyncWorkers}); cfg.Sync != want {
 		t.Errorf("Sync = %+v, want %+v", cfg.Sync, want)
 	}
 	if len(cfg.Sources) != 0 {
@@ -357,7 +357,7 @@ func TestEnvOverridesKeyNotInFile(t *testing.T) {
 	if cfg.Store.Path != "other.duckdb" || cfg.Store.Threads != 8 {
 		t.Errorf("Store = %+v", cfg.Store)
 	}
-	if want := (Sync{SourceTimeout: Duration(90 * time.Minute), QuarantineKeep: Duration(Week), XLSXMaxUnzipped: 512 * MiB, XLSXMaxSharedStrings: DefaultXLSXMaxSharedStrings}); cfg.Sync != want {
+	if want := (Sync{SourceTimeout: Duration(90 * time.Minute), QuarantineKeep: Duration(Week), XLSXMaxUnzipped: 512 * MiB, XLSXMaxSharedStrings: DefaultXLSXMaxSharedStrings, Workers: DefaultSyncWorkers}); cfg.Sync != want {
 		t.Errorf("Sync = %+v, want %+v", cfg.Sync, want)
 	}
 	if cfg.County.Name != "玄武区" {

@@ -143,6 +143,7 @@ func setDefaults(v *viper.Viper) {
 
 		"sync.xlsx_max_unzipped":       DefaultXLSXMaxUnzipped.String(),
 		"sync.xlsx_max_shared_strings": DefaultXLSXMaxSharedStrings.String(),
+		"sync.workers":                 DefaultSyncWorkers,
 	} {
 		v.SetDefault(strings.ReplaceAll(k, ".", delim), val)
 	}

@@ -82,6 +82,9 @@ func (c *collector) validate(cfg *Config) {
 	if ok("sync.quarantine_keep") && cfg.Sync.QuarantineKeep <= 0 {
 		c.add("sync.quarantine_keep", "must be positive, got %s", cfg.Sync.QuarantineKeep)
 	}
+	if ok("sync.workers") && (cfg.Sync.Workers < 1 || cfg.Sync.Workers > MaxSyncWorkers) {
+		c.add("sync.workers", "must be 1 to %d (sources loading at once), got %d", MaxSyncWorkers, cfg.Sync.Workers)
+	}
 	for _, l := range []struct {
 		key string
 		v   Size

@@ -178,17 +178,21 @@ func (p *Pipeline) sync(ctx context.Context, names []string, full bool, synced f
 		}
 	}
 	sy := &ingest.Syncer{Store: p.Store, Logger: p.logger(), Timeout: time.Duration(p.Cfg.Sync.SourceTimeout),
-		Full: map[string]bool{}, Progress: p.Progress, DegradedShare: p.degradedShare(), Synced: synced}
+		Full: map[string]bool{}, Progress: p.Progress, DegradedShare: p.degradedShare(), Synced: synced,
+		Workers: p.Cfg.Sync.Workers}
 	if full {
 		for _, s := range srcs {
 			sy.Full[s.Name] = true
 		}
 	}
 	order := srcs
+	if sy.Workers > 1 {
+		order = ingest.LargestFirst(ctx, order)
+	}
 	if synced != nil {
 		// The registry first: the run computes its blocking keys while
 		// the other sources load. The results keep the sources' order.
-		order = slices.Clone(srcs)
+		order = slices.Clone(order)
 		first := func(s ingest.Source) int {
 			if s.Dataset.Name == "registry" {
 				return 0
