@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -44,69 +45,36 @@ func (f *fixture) fishers(name, path string) Source {
 	return src
 }
 
-// gate wraps a source's connector: its streams open only once another
-// stream (opened, closed by whoever opens it) has opened, or fail after
-// wait. One load at a time would wait in vain.
-type gate struct {
+// beforeOpen wraps a source's connector: each of its streams calls before
+// as it is opened, and fails with before's error.
+type beforeOpen struct {
 	connectors.Connector
-	opened <-chan struct{}
-	wait   time.Duration
+	before func() error
 }
 
-func (g *gate) Streams(ctx context.Context) ([]connectors.Stream, error) {
-	ss, err := g.Connector.Streams(ctx)
+func (b *beforeOpen) Streams(ctx context.Context) ([]connectors.Stream, error) {
+	ss, err := b.Connector.Streams(ctx)
 	for i := range ss {
-		ss[i] = &gatedStream{Stream: ss[i], g: g}
+		ss[i] = &beforeOpenStream{Stream: ss[i], before: b.before}
 	}
 	return ss, err
 }
 
-type gatedStream struct {
+type beforeOpenStream struct {
 	connectors.Stream
-	g *gate
+	before func() error
 }
 
-func (s *gatedStream) Open(ctx context.Context) (connectors.RowReader, error) {
-	select {
-	case <-s.g.opened:
-		return s.Stream.Open(ctx)
-	case <-time.After(s.g.wait):
-		return nil, errors.New("the other source's load never started beside this one")
+func (s *beforeOpenStream) Open(ctx context.Context) (connectors.RowReader, error) {
+	if err := s.before(); err != nil {
+		return nil, err
 	}
-}
-
-// signal wraps a source's connector: the first stream it opens closes
-// opened.
-type signal struct {
-	connectors.Connector
-	opened chan struct{}
-	once   atomic.Bool
-}
-
-func (g *signal) Streams(ctx context.Context) ([]connectors.Stream, error) {
-	ss, err := g.Connector.Streams(ctx)
-	for i := range ss {
-		ss[i] = &signalStream{Stream: ss[i], g: g}
-	}
-	return ss, err
-}
-
-type signalStream struct {
-	connectors.Stream
-	g *signal
-}
-
-func (s *signalStream) Open(ctx context.Context) (connectors.RowReader, error) {
-	rr, err := s.Stream.Open(ctx)
-	if s.g.once.CompareAndSwap(false, true) {
-		close(s.g.opened)
-	}
-	return rr, err
+	return s.Stream.Open(ctx)
 }
 
 // TestWorkersLoadDatasetsSideBySide: with two workers, the first fishers
 // source's load waits inside its stream until the employment source's,
-// given last, has opened its file (one load at a time would wait in vain
+// given last, is opening its file (one load at a time would wait in vain
 // and fail); the
 // two fishers sources, one dataset whose newest load wins, load one after
 // the other in the order given; Synced is called once per source and
@@ -126,8 +94,19 @@ func TestWorkersLoadDatasetsSideBySide(t *testing.T) {
 		emp := f.source("emp", "employment", "emp.csv")
 		fishA, fishB := f.fishers("fish_a", "fish_a.csv"), f.fishers("fish_b", "fish_b.csv")
 		if workers > 1 {
-			fishA.Connector = &gate{Connector: fishA.Connector, opened: opened, wait: 30 * time.Second}
-			emp.Connector = &signal{Connector: emp.Connector, opened: opened}
+			fishA.Connector = &beforeOpen{Connector: fishA.Connector, before: func() error {
+				select {
+				case <-opened:
+					return nil
+				case <-time.After(30 * time.Second):
+					return errors.New("the other source's load never started beside this one")
+				}
+			}}
+			var once sync.Once
+			emp.Connector = &beforeOpen{Connector: emp.Connector, before: func() error {
+				once.Do(func() { close(opened) })
+				return nil
+			}}
 		}
 		var inside, calls atomic.Int32
 		var order []string
