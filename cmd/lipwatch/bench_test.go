@@ -49,8 +49,18 @@ func TestBench(t *testing.T) {
 	}
 	rep := readBenchJSON(t, dir)
 	checkBenchReport(t, rep, out)
-	if want := []string{"gen", "night-a-full", "night-b-unchanged", "night-c-1pct", "evaluate-dry"}; !slices.Equal(childNames(rep), want) {
+	if want := []string{"gen", "night-a-full", "sync-alone", "night-b-unchanged", "night-c-1pct", "evaluate-dry"}; !slices.Equal(childNames(rep), want) {
 		t.Errorf("children %v, want %v", childNames(rep), want)
+	}
+	for _, id := range []string{"xlsx_sync", "csv_sync"} {
+		if n := figure(t, rep, id).Note; !strings.Contains(n, "(in (a): ") {
+			t.Errorf("%s does not give (a)'s time beside its own: %q", id, n)
+		}
+	}
+	for _, c := range rep.Children {
+		if c.Name == "sync-alone" && (!slices.Contains(c.Env, "LIPWATCH_SYNC_WORKERS=1") || !slices.Equal(c.Args[len(c.Args)-3:], []string{"sync", "households", "medical"})) {
+			t.Errorf("the sources alone: %+v", c)
+		}
 	}
 	if n := figure(t, rep, "link_stage").Note; !strings.Contains(n, " linked, ") {
 		t.Errorf("the link stage does not say what it linked: %q", n)
