@@ -144,6 +144,10 @@ func TestWorkersLoadDatasetsSideBySide(t *testing.T) {
 		if n := f.count(`SELECT count(*) FROM fishers WHERE _load_id IN (SELECT load_id FROM loads WHERE source = 'fish_b')`); n != 2000 {
 			t.Errorf("workers %d: %d fishers rows are fish_b's, want 2000 (its 1000 repeats and 1000 new)", workers, n)
 		}
+		// The repeats' lineage names fish_b with its file, not fish_a.
+		if n := f.count(`SELECT count(*) FROM fishers WHERE _source = 'fish_b'`); n != 2000 {
+			t.Errorf("workers %d: %d fishers rows name fish_b as their source, want 2000", workers, n)
+		}
 		var dump strings.Builder
 		for _, q := range []string{
 			`SELECT id_number, event, event_date, _source, _position FROM employment ORDER BY ALL`,

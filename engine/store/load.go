@@ -601,9 +601,11 @@ func (sl *StreamLoad) Finish(ctx context.Context, read int64) (Load, error) {
 		// wrong version) must win over what came between: the rows it
 		// repeats become this load's, read from this file.
 		// _loaded_at stays: it is when the row was first known (rules
-		// backtest reads the data as known at past dates).
+		// backtest reads the data as known at past dates). _source moves
+		// with the load: two sources may feed one dataset, and a row's
+		// lineage names one source and that source's file.
 		if err := run(nil,
-			`UPDATE `+ds+` SET _load_id = $1, _stream = t._stream, _position = t._position
+			`UPDATE `+ds+` SET _load_id = $1, _source = '`+strings.ReplaceAll(l.source, "'", "''")+`', _stream = t._stream, _position = t._position
 				FROM stage_touch t WHERE `+ds+`._key = t._key AND `+ds+`._load_id <> $1`,
 			`DROP TABLE stage_touch`); err != nil {
 			return fail("duplicates", err)
