@@ -57,6 +57,8 @@ type Config struct {
 	Dir string `mapstructure:"-"`
 
 	loc *time.Location
+	// sourceOrder is the sources' names in the order the file gives them.
+	sourceOrder []string
 }
 
 // County identifies the county the tool runs for.
@@ -389,6 +391,27 @@ func (c *Config) Location() *time.Location {
 	}
 	// China has kept UTC+8 without daylight saving since 1991.
 	return time.FixedZone("CST", 8*60*60)
+}
+
+// SourceOrder lists the configured sources in the order the file gives
+// them; any not in the file (set otherwise) follow, sorted. Sources of one
+// dataset load in this order, which matters where a later load supersedes
+// an earlier one (the registry): the file's order is the analyst's.
+func (c *Config) SourceOrder() []string {
+	out := make([]string, 0, len(c.Sources))
+	seen := map[string]bool{}
+	for _, n := range c.sourceOrder {
+		if _, ok := c.Sources[n]; ok && !seen[n] {
+			seen[n] = true
+			out = append(out, n)
+		}
+	}
+	for _, n := range c.SourceNames() {
+		if !seen[n] {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 // SourceNames lists the configured sources, sorted.

@@ -89,6 +89,7 @@ func Parse(name string, data []byte) (*Config, error) {
 	settings := v.AllSettings()
 	fillMissing(settings, lower)
 	d.decode("", settings, reflect.ValueOf(cfg).Elem(), false)
+	cfg.sourceOrder = mappingKeys(doc, "sources")
 	c.validate(cfg)
 	if err := c.err(); err != nil {
 		return nil, err
@@ -299,4 +300,26 @@ func (c *collector) unknownEnv(cfg *Config) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// mappingKeys lists, in the file's order and lower-cased as viper keys
+// are, the keys of the top-level mapping key of doc; nil when it is
+// missing or not a mapping.
+func mappingKeys(doc *yaml.Node, key string) []string {
+	if doc == nil || len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
+		return nil
+	}
+	top := doc.Content[0].Content
+	for i := 0; i+1 < len(top); i += 2 {
+		if !strings.EqualFold(top[i].Value, key) || top[i+1].Kind != yaml.MappingNode {
+			continue
+		}
+		var out []string
+		m := top[i+1].Content
+		for j := 0; j+1 < len(m); j += 2 {
+			out = append(out, strings.ToLower(m[j].Value))
+		}
+		return out
+	}
+	return nil
 }

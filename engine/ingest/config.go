@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -29,12 +30,15 @@ type xlsxLimiter interface {
 }
 
 // FromConfig builds the named sources (every enabled one when names is
-// empty) from a validated config, with the sync's limits on what reading a
-// file may cost (sync.xlsx_*). A source whose connector cannot be built
-// comes back as a failed Result so that it is reported like any other
-// failing source; an unknown name is an error.
+// empty, sorted by name) from a validated config, with the sync's limits
+// on what reading a file may cost (sync.xlsx_*). The sources of one
+// dataset come in the config file's order (config.SourceOrder) whatever
+// the order named: where a later load supersedes an earlier one, that
+// order is the analyst's. A source whose connector cannot be built comes
+// back as a failed Result so that it is reported like any other failing
+// source; an unknown name is an error.
 func FromConfig(cfg *config.Config, names []string) ([]Source, []Result, error) {
-	want := names
+	want := slices.Clone(names)
 	if len(want) == 0 {
 		for _, n := range cfg.SourceNames() {
 			if cfg.Sources[n].IsEnabled() {
@@ -42,8 +46,10 @@ func FromConfig(cfg *config.Config, names []string) ([]Source, []Result, error) 
 			}
 		}
 	}
+	inFileOrder(cfg, want)
 	var out []Source
 	var failed []Result
+	broken := map[string]Result{} // an ordered dataset's first source that could not be built
 	for _, n := range want {
 		sc, ok := cfg.Sources[n]
 		if !ok {
@@ -53,9 +59,18 @@ func FromConfig(cfg *config.Config, names []string) ([]Source, []Result, error) 
 		if !ok {
 			return nil, nil, fmt.Errorf("source %s: unknown dataset %q", n, sc.Dataset)
 		}
+		if r, ok := broken[sc.Dataset]; ok { // as Syncer.Sync holds it after a failed source
+			failed = append(failed, Result{Source: n, Dataset: sc.Dataset,
+				Err: &HeldError{Source: n, After: r.Source, Dataset: sc.Dataset, Problem: r.Err.Error()}})
+			continue
+		}
 		conn, err := connectors.New(sc.Kind, connectors.Source{Name: n, BaseDir: cfg.Dir, Options: sc.Options, Location: cfg.Location()})
 		if err != nil {
-			failed = append(failed, Result{Source: n, Dataset: sc.Dataset, Err: err})
+			r := Result{Source: n, Dataset: sc.Dataset, Err: err}
+			failed = append(failed, r)
+			if orderedDatasets[sc.Dataset] {
+				broken[sc.Dataset] = r
+			}
 			continue
 		}
 		if l, ok := conn.(xlsxLimiter); ok {
@@ -67,4 +82,40 @@ func FromConfig(cfg *config.Config, names []string) ([]Source, []Result, error) 
 			Reconcile: time.Duration(sc.Reconcile)})
 	}
 	return out, failed, nil
+}
+
+// inFileOrder reorders names in place so that the sources of each dataset
+// take the slots they held among themselves in the config file's order;
+// other sources keep their places.
+func inFileOrder(cfg *config.Config, names []string) {
+	pos := map[string]int{}
+	for i, n := range cfg.SourceOrder() {
+		pos[n] = i
+	}
+	slots := map[string][]int{}
+	var datasets []string
+	for i, n := range names {
+		sc, ok := cfg.Sources[n]
+		if !ok {
+			continue
+		}
+		if _, seen := slots[sc.Dataset]; !seen {
+			datasets = append(datasets, sc.Dataset)
+		}
+		slots[sc.Dataset] = append(slots[sc.Dataset], i)
+	}
+	for _, ds := range datasets {
+		at := slots[ds]
+		if len(at) < 2 {
+			continue
+		}
+		group := make([]string, len(at))
+		for k, i := range at {
+			group[k] = names[i]
+		}
+		slices.SortStableFunc(group, func(a, b string) int { return pos[a] - pos[b] })
+		for k, i := range at {
+			names[i] = group[k]
+		}
+	}
 }

@@ -206,14 +206,35 @@ type Syncer struct {
 // Sync syncs the sources and returns one Result per source, in the order
 // given. With Workers > 1 the datasets load side by side, each one's
 // sources in turn; a worker takes the next dataset, in the order of its
-// first source, when it is done with one.
+// first source, when it is done with one. In a dataset where a later load
+// supersedes an earlier one (IsOrdered), a source after one that did not
+// load all of its streams is not read (a HeldError), as a file after a
+// failed one in a source is held: loaded a night later, the earlier
+// source's files would supersede it.
 func (s *Syncer) Sync(ctx context.Context, sources []Source) []Result {
 	out := make([]Result, len(sources))
+	chains := byDataset(sources)
+	before := make([][]int, len(sources)) // the sources of the same dataset before each
+	for _, c := range chains {
+		for k, i := range c {
+			before[i] = c[:k]
+		}
+	}
 	var mu sync.Mutex // Synced's calls
 	one := func(i int) {
 		src := sources[i]
+		var err error
 		if ctx.Err() != nil {
-			err := fmt.Errorf("source %s: not synced: %w", src.Name, context.Cause(ctx))
+			err = fmt.Errorf("source %s: not synced: %w", src.Name, context.Cause(ctx))
+		} else if orderedDatasets[src.Dataset.Name] {
+			for _, j := range before[i] {
+				if r := out[j]; r.Err != nil || len(r.Failed) > 0 || len(r.Held) > 0 {
+					err = &HeldError{Source: src.Name, After: r.Source, Dataset: src.Dataset.Name, Problem: r.Problems()[0]}
+					break
+				}
+			}
+		}
+		if err != nil {
 			if rerr := s.Store.RecordFailure(context.WithoutCancel(ctx), 0, src.Name, src.Dataset.Name, "", time.Now().UTC(), err); rerr != nil {
 				s.logger().Error("record failure in ledger", "source", src.Name, "err", rerr)
 			}
@@ -227,7 +248,6 @@ func (s *Syncer) Sync(ctx context.Context, sources []Source) []Result {
 			mu.Unlock()
 		}
 	}
-	chains := byDataset(sources)
 	workers := min(max(s.Workers, 1), len(chains))
 	if workers <= 1 {
 		for i := range sources {
@@ -254,6 +274,18 @@ func (s *Syncer) Sync(ctx context.Context, sources []Source) []Result {
 	}
 	wg.Wait()
 	return out
+}
+
+// HeldError is a source of an ordered dataset (IsOrdered) not read because
+// a source before it in the same sync, After, did not load all of its
+// streams: Problem is After's first problem (Result.Problems).
+type HeldError struct {
+	Source, After, Dataset, Problem string
+}
+
+func (e *HeldError) Error() string {
+	return fmt.Sprintf("source %s: not read until source %s loads (both feed %s, where a later load supersedes an earlier one): %s",
+		e.Source, e.After, e.Dataset, e.Problem)
 }
 
 // byDataset groups the indexes of sources by dataset, each group in the
