@@ -410,6 +410,9 @@ type pending struct {
 	// again marks a reconciliation: the stream's second read in the sync,
 	// from the start, after its ordinary read committed.
 	again bool
+	// reread marks a stream sync --full reads again with the content this
+	// source loaded from it before.
+	reread bool
 	// sameAs notes the stream's content loaded before under another name
 	// (store.SameContent); nil when it was not.
 	sameAs *store.Note
@@ -532,6 +535,12 @@ func (s *Syncer) syncSource(ctx context.Context, src Source, syncID int64, res *
 			continue
 		}
 		p := pending{stream: st, hash: hash, full: why}
+		if full && hash != "" {
+			// Read again by sync --full: its rows repeat themselves.
+			if p.reread, err = s.Store.Loaded(ctx, src.Name, st.Name(), hash); err != nil {
+				return st.Name(), err
+			}
+		}
 		other, at, same, err := s.Store.SameContent(ctx, src.Name, st.Name(), hash)
 		if err != nil {
 			return st.Name(), err
@@ -765,7 +774,11 @@ func (s *Syncer) loadOne(ctx context.Context, src Source, syncID int64, p pendin
 	if src.Replace {
 		load.ReplaceConflicts()
 	}
-	if orderedDatasets[src.Dataset.Name] {
+	if orderedDatasets[src.Dataset.Name] && !p.again && !p.reread {
+		// A file that states again what an older one said wins over
+		// what came between; reading a file again (sync --full, a
+		// reconciliation) states nothing new: it would undo what a
+		// later file, or another source of the dataset, said since.
 		load.TouchRepeats()
 	}
 	load.Judge(s.judge)

@@ -128,5 +128,19 @@ func TestSourcesOfADatasetInFileOrder(t *testing.T) {
 		if n := newest(); n != 100 {
 			t.Errorf("workers %d: %d of 100 fishers have the newer file's state, want all", workers, n)
 		}
+
+		// The earlier source read again (sync --full, after a mapping
+		// fix, say): its unchanged rows state nothing new and do not
+		// become the newest, undoing the later source.
+		f.sy.Full = map[string]bool{"zz_fish_old": true}
+		for _, r := range f.sy.Sync(context.Background(), srcs[:1]) {
+			if r.Err != nil || r.Source != "zz_fish_old" {
+				t.Errorf("workers %d, sync --full: %s: %v", workers, r.Source, r.Err)
+			}
+		}
+		f.sy.Full = nil
+		if n := newest(); n != 100 {
+			t.Errorf("workers %d: after sync --full of the earlier source %d of 100 fishers have the newer file's state, want all", workers, n)
+		}
 	}
 }

@@ -196,9 +196,9 @@ func TestUnresolvedDegradesLikeQuarantine(t *testing.T) {
 
 // TestLinkedRowsStayLinkedWhenSentAgain: rows kept with an unusable ID
 // and linked since stop counting against their source, and keep not
-// counting when the department sends the same file again: in a dataset
-// whose newest state wins (vehicles) the repeated rows become the new
-// load's, and keep the person the link gave them.
+// counting when the file is read again (sync --full): in a dataset whose
+// newest state wins (vehicles) the repeated rows state nothing new, so
+// they stay the link's load, with the person the link gave them.
 func TestLinkedRowsStayLinkedWhenSentAgain(t *testing.T) {
 	f := newFixture(t)
 	csv := "号牌号码,身份证号,姓名,车辆类型,初次登记日期\n皖A00001," + unresolvedRows[0][0] + ",张三,car,2020-03-01\n"
@@ -230,8 +230,8 @@ func TestLinkedRowsStayLinkedWhenSentAgain(t *testing.T) {
 	f.sy.Full = map[string]bool{"veh": true}
 	f.synced(src)
 	if n := f.count(`SELECT count(*) FROM vehicles v JOIN loads l ON l.load_id = v._load_id
-		WHERE v.id_number = '110101199003070000' AND coalesce(l.origin, 'sync') = 'sync'`); n != 2 {
-		t.Fatalf("%d linked rows became the new load's, want 2", n)
+		WHERE v.id_number = '110101199003070000' AND l.origin = 'link'`); n != 2 {
+		t.Fatalf("%d linked rows stayed the link's load, want 2", n)
 	}
 	if h := health(); h.Status != store.HealthOK {
 		t.Errorf("the same file sent again: health %+v", h)

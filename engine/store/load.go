@@ -830,7 +830,11 @@ func (l *SourceLoad) Commit(ctx context.Context) error {
 	if l.done {
 		return errors.New("load already finished")
 	}
-	_, err := l.exec(ctx, `COMMIT`)
+	// Once begun, COMMIT runs to its end whatever the context says: DuckDB
+	// may make the transaction durable and then be interrupted in the
+	// checkpoint that follows, reporting a failure for rows that stay —
+	// the ledger and the summary would then disagree with the store.
+	_, err := l.exec(context.WithoutCancel(ctx), `COMMIT`)
 	if err != nil {
 		l.exec(context.WithoutCancel(ctx), `ROLLBACK`)
 	}

@@ -521,3 +521,36 @@ func TestLoadedAtIsFirstKnown(t *testing.T) {
 		t.Errorf("the repeated row is known since %v, want its first load %v", at, first)
 	}
 }
+
+// TestCommitRunsToItsEnd: a load whose context ends between its last
+// statement and COMMIT (an interrupt, the source's timeout) still commits
+// and says so, so that the ledger, the summary and the store agree (before,
+// an interrupt could stop DuckDB in the checkpoint after a durable commit:
+// reported failed, its rows stayed).
+func TestCommitRunsToItsEnd(t *testing.T) {
+	s, _ := openTemp(t)
+	med, _ := dataset.Lookup("medical")
+	ctx, cancel := context.WithCancel(context.Background())
+	l, err := s.BeginLoad(ctx, "med", 1, med)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sl, err := l.Stream(ctx, "a.csv", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sl.Append(claim(50000), "C1", 2); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sl.Finish(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	if err := l.Commit(ctx); err != nil {
+		t.Fatalf("commit after the context ended: %v", err)
+	}
+	var n int
+	if err := s.DB().QueryRow(`SELECT count(*) FROM medical`).Scan(&n); err != nil || n != 1 {
+		t.Errorf("%d rows after a commit that said ok (%v)", n, err)
+	}
+}
