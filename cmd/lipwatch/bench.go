@@ -152,13 +152,16 @@ or evaluate and the SQL disagree.`,
 
 // benchReport is what bench measured, as DIR/bench.json holds it.
 type benchReport struct {
-	Scale      string        `json:"scale"`
-	Households int           `json:"households"`
-	People     int           `json:"people"`      // evaluated on the full night
-	MedicalNew int           `json:"medical_new"` // rows of the third night's new file
-	Started    string        `json:"started"`     // RFC 3339, UTC
-	Machine    benchMachine  `json:"machine"`
-	Figures    []benchFigure `json:"figures"`
+	Scale      string       `json:"scale"`
+	Households int          `json:"households"`
+	People     int          `json:"people"`      // evaluated on the full night
+	MedicalNew int          `json:"medical_new"` // rows of the third night's new file
+	Started    string       `json:"started"`     // RFC 3339, UTC
+	Machine    benchMachine `json:"machine"`
+	// SyncWorkers is sync.workers of the nights (the config's, or
+	// LIPWATCH_SYNC_WORKERS): how many sources loaded at once.
+	SyncWorkers int           `json:"sync_workers"`
+	Figures     []benchFigure `json:"figures"`
 	// Stages: per night (a_full, b_unchanged, c_1pct), the run process's
 	// wall time ("wall") and CPU time, user and system ("cpu"), each stage
 	// of the run ledger (sync, health, evaluate, dispatch, notify) and the
@@ -290,6 +293,7 @@ func runBench(ctx context.Context, o benchOptions, progress io.Writer) (*benchRe
 		return fail(err)
 	}
 	storePath := cfg.Resolve(cfg.Store.Path)
+	rep.SyncWorkers = cfg.Sync.Workers
 	night := func(name string, day time.Time, full bool) (*benchChild, map[string]logLine, error) {
 		args := []string{"--config", cfgPath, "--as-of", day.Format(time.DateOnly), "--log-level", "info", "--log-format", "text", "run"}
 		if full {
@@ -1219,7 +1223,7 @@ func printBench(w io.Writer, rep *benchReport) {
 		return
 	}
 	m := rep.Machine
-	fmt.Fprintf(w, "lipwatch bench, scale %s: %d households, %d people; %s\n", rep.Scale, rep.Households, rep.People, rep.Started)
+	fmt.Fprintf(w, "lipwatch bench, scale %s: %d households, %d people, sync.workers %d; %s\n", rep.Scale, rep.Households, rep.People, rep.SyncWorkers, rep.Started)
 	fmt.Fprintf(w, "machine: %s, %s, %d cores, %.0f GB; load %s", m.OS, m.CPU, m.Cores, m.MemoryGB, m.Load)
 	if m.Revision != "" {
 		fmt.Fprintf(w, "; lipwatch %s", m.Revision)

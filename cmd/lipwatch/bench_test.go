@@ -15,6 +15,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"github.com/lipwatch/lipwatch/engine/config"
 	"github.com/lipwatch/lipwatch/engine/dataset"
 )
 
@@ -61,6 +62,9 @@ func TestBench(t *testing.T) {
 		if c.Name == "sync-alone" && (!slices.Contains(c.Env, "LIPWATCH_SYNC_WORKERS=1") || !slices.Equal(c.Args[len(c.Args)-3:], []string{"sync", "households", "medical"})) {
 			t.Errorf("the sources alone: %+v", c)
 		}
+	}
+	if rep.SyncWorkers != config.DefaultSyncWorkers || !strings.Contains(out, fmt.Sprintf("sync.workers %d;", config.DefaultSyncWorkers)) {
+		t.Errorf("sync.workers %d, want the default %d, and said in the header", rep.SyncWorkers, config.DefaultSyncWorkers)
 	}
 	if n := figure(t, rep, "link_stage").Note; !strings.Contains(n, " linked, ") {
 		t.Errorf("the link stage does not say what it linked: %q", n)
