@@ -79,7 +79,8 @@ func FromConfig(cfg *config.Config, names []string) ([]Source, []Result, error) 
 		out = append(out, Source{Name: n, Dataset: ds, Connector: conn,
 			Mapping:   sc.Mapping(),
 			Replace:   sc.OnConflict == "replace",
-			Reconcile: time.Duration(sc.Reconcile)})
+			Reconcile: time.Duration(sc.Reconcile),
+			Earlier:   earlier(cfg, n)})
 	}
 	return out, failed, nil
 }
@@ -118,4 +119,23 @@ func inFileOrder(cfg *config.Config, names []string) {
 			names[i] = group[k]
 		}
 	}
+}
+
+// earlier lists the enabled sources of name's dataset before it in the
+// config file, when the dataset is ordered (IsOrdered); nil otherwise.
+func earlier(cfg *config.Config, name string) []string {
+	ds := cfg.Sources[name].Dataset
+	if !orderedDatasets[ds] {
+		return nil
+	}
+	var out []string
+	for _, n := range cfg.SourceOrder() {
+		if n == name {
+			break
+		}
+		if sc := cfg.Sources[n]; sc.Dataset == ds && sc.IsEnabled() {
+			out = append(out, n)
+		}
+	}
+	return out
 }

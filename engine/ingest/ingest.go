@@ -41,6 +41,12 @@ type Source struct {
 	// full once this long has passed since their last full read, right
 	// after the sync's incremental read (config reconcile).
 	Reconcile time.Duration
+	// Earlier names the enabled sources of the same ordered dataset that
+	// come before this one in the config file (FromConfig). Synced
+	// without them, this source is held while one of them has never
+	// synced or its last sync failed: loaded later, its files would
+	// supersede this one's.
+	Earlier []string
 }
 
 // ReasonCount is how many rows were newly quarantined for one reason.
@@ -220,6 +226,7 @@ func (s *Syncer) Sync(ctx context.Context, sources []Source) []Result {
 			before[i] = c[:k]
 		}
 	}
+	absent := s.absentEarlier(ctx, sources)
 	var mu sync.Mutex // Synced's calls
 	one := func(i int) {
 		src := sources[i]
@@ -231,6 +238,11 @@ func (s *Syncer) Sync(ctx context.Context, sources []Source) []Result {
 				if r := out[j]; r.Err != nil || len(r.Failed) > 0 || len(r.Held) > 0 {
 					err = &HeldError{Source: src.Name, After: r.Source, Dataset: src.Dataset.Name, Problem: r.Problems()[0]}
 					break
+				}
+			}
+			for _, e := range src.Earlier {
+				if problem, ok := absent[e]; ok && err == nil {
+					err = &HeldError{Source: src.Name, After: e, Dataset: src.Dataset.Name, Problem: problem}
 				}
 			}
 		}
@@ -273,6 +285,43 @@ func (s *Syncer) Sync(ctx context.Context, sources []Source) []Result {
 		}()
 	}
 	wg.Wait()
+	return out
+}
+
+// absentEarlier says, for each source named in an Earlier of sources but
+// not among them, why a source after it must wait: it has never synced,
+// or its last sync failed. Sources that may go ahead are not in the map;
+// so are all when the ledger cannot be read (logged).
+func (s *Syncer) absentEarlier(ctx context.Context, sources []Source) map[string]string {
+	in := map[string]bool{}
+	for _, src := range sources {
+		in[src.Name] = true
+	}
+	var names []string
+	for _, src := range sources {
+		for _, e := range src.Earlier {
+			if !in[e] && !slices.Contains(names, e) {
+				names = append(names, e)
+			}
+		}
+	}
+	if len(names) == 0 {
+		return nil
+	}
+	st, err := s.Store.SourceStatuses(ctx)
+	if err != nil {
+		s.logger().Error("read the ledger for the sources before", "err", err)
+		return nil
+	}
+	out := map[string]string{}
+	for _, e := range names {
+		switch ss, ok := st[e]; {
+		case !ok:
+			out[e] = "source " + e + " has never synced: sync them together (lipwatch sync, or name both)"
+		case ss.Status == store.StatusFailed:
+			out[e] = "the last sync of source " + e + " failed (" + ss.Error + "): sync them together once it is fixed"
+		}
+	}
 	return out
 }
 

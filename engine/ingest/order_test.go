@@ -97,6 +97,19 @@ func TestSourcesOfADatasetInFileOrder(t *testing.T) {
 			return f.count(`SELECT count(*) FROM (SELECT id_number, arg_max(resettlement, _load_id) AS r FROM fishers GROUP BY 1) WHERE r = 'employed'`)
 		}
 
+		if want := []string{"zz_fish_old"}; !slices.Equal(srcs[2].Earlier, want) || srcs[0].Earlier != nil || srcs[1].Earlier != nil {
+			t.Fatalf("Earlier: %v %v %v", srcs[0].Earlier, srcs[1].Earlier, srcs[2].Earlier)
+		}
+		// The newer source synced alone before the older ever has: held.
+		alone := func(why string) {
+			t.Helper()
+			var held *HeldError
+			if r := f.sy.Sync(context.Background(), srcs[2:]); !errors.As(r[0].Err, &held) || held.After != "zz_fish_old" || !strings.Contains(held.Problem, why) {
+				t.Errorf("workers %d: aa_fish_new synced alone: %v, want held (%s)", workers, r[0].Err, why)
+			}
+		}
+		alone("never synced")
+
 		// Night 1: the older file is missing; the newer is held back.
 		res := f.sy.Sync(context.Background(), srcs)
 		byName := map[string]Result{}
@@ -113,8 +126,13 @@ func TestSourcesOfADatasetInFileOrder(t *testing.T) {
 		if n := f.count(`SELECT count(*) FROM fishers`); n != 0 {
 			t.Errorf("workers %d: %d fishers rows loaded while the earlier source failed", workers, n)
 		}
-		if n := f.count(`SELECT count(*) FROM loads WHERE source = 'aa_fish_new' AND status = 'failed'`); n != 1 {
-			t.Errorf("workers %d: the held source is not in the ledger (%d)", workers, n)
+		if n := f.count(`SELECT count(*) FROM loads WHERE source = 'aa_fish_new' AND status = 'failed'`); n != 2 {
+			t.Errorf("workers %d: the held source is not in the ledger (%d, want alone and night 1)", workers, n)
+		}
+		// Synced alone after the older source's failed night: held.
+		alone("failed")
+		if n := f.count(`SELECT count(*) FROM fishers`); n != 0 {
+			t.Errorf("workers %d: %d fishers rows loaded alone while the earlier source failed", workers, n)
 		}
 
 		// Night 2: the older file arrives; both load, in the file's order,
@@ -139,6 +157,10 @@ func TestSourcesOfADatasetInFileOrder(t *testing.T) {
 			}
 		}
 		f.sy.Full = nil
+		// Once the older source has synced well, the newer one syncs alone.
+		if r := f.sy.Sync(context.Background(), srcs[2:]); r[0].Err != nil {
+			t.Errorf("workers %d: aa_fish_new alone after both loaded: %v", workers, r[0].Err)
+		}
 		if n := newest(); n != 100 {
 			t.Errorf("workers %d: after sync --full of the earlier source %d of 100 fishers have the newer file's state, want all", workers, n)
 		}
