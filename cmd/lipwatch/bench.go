@@ -567,7 +567,7 @@ func (b *bencher) childEnv(name string, env, args []string, ok ...int) (*benchCh
 		return nil, err
 	}
 	defer errf.Close()
-	b.say("%s: %slipwatch %s", name, strings.Join(append(env[:len(env):len(env)], ""), " "), strings.Join(args, " "))
+	b.say("%s: %s", name, strings.Join(slices.Concat(env, []string{"lipwatch"}, args), " "))
 	cmd := exec.CommandContext(b.ctx, b.o.bin, args...)
 	if env != nil {
 		cmd.Env = append(os.Environ(), env...)
@@ -593,18 +593,13 @@ func (b *bencher) childEnv(name string, env, args []string, ok ...int) (*benchCh
 	return c, nil
 }
 
-// syncAlone syncs sources (names of the config's) into a fresh store of
-// their own beside the night's (DIR/run/alone.duckdb), one at a time
+// syncAlone syncs sources (names of the config's) into a store of their
+// own beside the night's (DIR/run/alone.duckdb; DIR/run starts empty), one at a time
 // (LIPWATCH_SYNC_WORKERS=1), and returns the child and its log lines: each
 // source's "source synced" line is then its own time, not shared with
 // loads beside it.
 func (b *bencher) syncAlone(cfgPath string, sources ...string) (*benchChild, map[string]logLine, error) {
 	storePath := filepath.Join(b.runDir, "alone.duckdb")
-	for _, p := range []string{storePath, storePath + ".wal"} {
-		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return nil, nil, err
-		}
-	}
 	args := append([]string{"--config", cfgPath, "--as-of", benchDay.Format(time.DateOnly), "--log-level", "info", "--log-format", "text", "sync"}, sources...)
 	c, err := b.childEnv("sync-alone", []string{"LIPWATCH_STORE_PATH=" + storePath, "LIPWATCH_SYNC_WORKERS=1"}, args, 0, exitDegraded)
 	if err != nil {

@@ -46,7 +46,8 @@ func FromConfig(cfg *config.Config, names []string) ([]Source, []Result, error) 
 			}
 		}
 	}
-	inFileOrder(cfg, want)
+	order := cfg.SourceOrder()
+	inFileOrder(cfg, order, want)
 	var out []Source
 	var failed []Result
 	broken := map[string]Result{} // an ordered dataset's first source that could not be built
@@ -80,17 +81,17 @@ func FromConfig(cfg *config.Config, names []string) ([]Source, []Result, error) 
 			Mapping:   sc.Mapping(),
 			Replace:   sc.OnConflict == "replace",
 			Reconcile: time.Duration(sc.Reconcile),
-			Earlier:   earlier(cfg, n)})
+			Earlier:   earlier(cfg, order, n)})
 	}
 	return out, failed, nil
 }
 
 // inFileOrder reorders names in place so that the sources of each dataset
-// take the slots they held among themselves in the config file's order;
-// other sources keep their places.
-func inFileOrder(cfg *config.Config, names []string) {
+// take the slots they held among themselves in the config file's order
+// (order, config.SourceOrder); other sources keep their places.
+func inFileOrder(cfg *config.Config, order, names []string) {
 	pos := map[string]int{}
-	for i, n := range cfg.SourceOrder() {
+	for i, n := range order {
 		pos[n] = i
 	}
 	slots := map[string][]int{}
@@ -122,14 +123,15 @@ func inFileOrder(cfg *config.Config, names []string) {
 }
 
 // earlier lists the enabled sources of name's dataset before it in the
-// config file, when the dataset is ordered (IsOrdered); nil otherwise.
-func earlier(cfg *config.Config, name string) []string {
+// config file's order (config.SourceOrder), when the dataset is ordered
+// (IsOrdered); nil otherwise.
+func earlier(cfg *config.Config, order []string, name string) []string {
 	ds := cfg.Sources[name].Dataset
 	if !orderedDatasets[ds] {
 		return nil
 	}
 	var out []string
-	for _, n := range cfg.SourceOrder() {
+	for _, n := range order {
 		if n == name {
 			break
 		}
